@@ -1,0 +1,594 @@
+//! The metadata pin: which upstream Microsoft Graph CSDL document the SDK is generated from.
+//!
+//! The pin manifest (`metadata/graph-v1.0.toml`) is a tiny TOML subset, parsed strictly without a
+//! TOML crate: `key = "value"` lines, `#` comment lines and blank lines. Every key is required,
+//! unknown and duplicate keys are errors, values cannot contain `"` or `\` (no escapes).
+//!
+//! The CSDL file itself (~3 MB) is not part of the repository: [`locate`] looks for it in
+//! `$MSGRAPH_METADATA_DIR`, then in `<repo>/metadata/`, and [`load_verified`] checks its sha256.
+
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// The pin manifest, relative to the repository root.
+pub const PIN_PATH: &str = "metadata/graph-v1.0.toml";
+
+/// Environment variable naming a directory that holds the pinned CSDL file.
+pub const METADATA_DIR_ENV: &str = "MSGRAPH_METADATA_DIR";
+
+/// The comment written at the top of a pin manifest that has none.
+pub const DEFAULT_HEADER: &str = "# Pinned upstream Microsoft Graph v1.0 CSDL. Update with \
+`cargo xtask metadata update` (not yet) or by hand + `cargo xtask codegen`.";
+
+/// The keys of a pin manifest, in the order they are written.
+pub const KEYS: [&str; 7] = ["repository", "path", "commit", "date", "sha256", "file", "url"];
+
+/// The pinned upstream CSDL document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    /// Comment (and blank) lines before the first key, written back verbatim by [`Pin::write`].
+    /// Comments further down are not preserved.
+    pub header: Vec<String>,
+    /// Upstream GitHub repository, `owner/name`.
+    pub repository: String,
+    /// Path of the CSDL document in that repository.
+    pub path: String,
+    /// Upstream commit (40 hex digits).
+    pub commit: String,
+    /// Date of that commit, `YYYY-MM-DD`.
+    pub date: String,
+    /// sha256 of the CSDL bytes, 64 lowercase hex digits.
+    pub sha256: String,
+    /// Local file name of the CSDL document (a bare name, no directories).
+    pub file: String,
+    /// Where to download the exact bytes from.
+    pub url: String,
+}
+
+/// Everything that can go wrong with the pin or the pinned file.
+#[derive(Debug)]
+pub enum Error {
+    /// Reading or writing a file failed.
+    Io { path: PathBuf, action: &'static str, source: io::Error },
+    /// The pin manifest is malformed; `line` is 1-based when the problem is on one line.
+    Parse { path: PathBuf, line: Option<usize>, message: String },
+    /// The pinned CSDL file is in none of the places searched.
+    NotFound { file: String, sha256: String, tried: Vec<SearchDir> },
+    /// The file's sha256 is not the pinned one.
+    ShaMismatch { path: PathBuf, expected: String, actual: String },
+    /// The file is not UTF-8.
+    NotUtf8 { path: PathBuf, valid_up_to: usize },
+}
+
+/// A directory searched for the pinned file, and why it was searched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchDir {
+    pub dir: PathBuf,
+    /// Where the directory came from, e.g. `$MSGRAPH_METADATA_DIR`.
+    pub origin: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, action, source } => {
+                write!(f, "cannot {action} {}: {source}", path.display())
+            }
+            Error::Parse { path, line: Some(line), message } => {
+                write!(f, "{}:{line}: {message}", path.display())
+            }
+            Error::Parse { path, line: None, message } => write!(f, "{}: {message}", path.display()),
+            Error::NotFound { file, sha256, tried } => {
+                writeln!(f, "pinned metadata file `{file}` (sha256 {sha256}) not found; looked for:")?;
+                for t in tried {
+                    writeln!(f, "  {} (from {})", t.dir.join(file).display(), t.origin)?;
+                }
+                if !tried.iter().any(|t| t.origin.contains(METADATA_DIR_ENV)) {
+                    writeln!(f, "({METADATA_DIR_ENV} is not set)")?;
+                }
+                write!(
+                    f,
+                    "set {METADATA_DIR_ENV} to a directory containing `{file}`, \
+                     or run `cargo xtask metadata fetch` to download it"
+                )
+            }
+            Error::ShaMismatch { path, expected, actual } => write!(
+                f,
+                "sha256 mismatch for {}:\n  expected (pin): {expected}\n  actual (file):  {actual}\n\
+                 the file is not the pinned metadata (another version, or corrupted); \
+                 fetch it again with `cargo xtask metadata fetch`, or update the pin",
+                path.display()
+            ),
+            Error::NotUtf8 { path, valid_up_to } => {
+                write!(f, "{} is not valid UTF-8 (first invalid byte at offset {valid_up_to})", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl Pin {
+    /// Reads and parses a pin manifest.
+    pub fn load(path: &Path) -> Result<Pin, Error> {
+        let bytes = fs::read(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            action: "read pin manifest",
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!("not valid UTF-8 (first invalid byte at offset {})", e.utf8_error().valid_up_to()),
+        })?;
+        Pin::parse(&text, path)
+    }
+
+    /// Parses the text of a pin manifest; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Pin, Error> {
+        let err = |line: Option<usize>, message: String| Error::Parse { path: path.to_path_buf(), line, message };
+        let mut values: [Option<(String, usize)>; KEYS.len()] = Default::default();
+        let mut header = Vec::new();
+        let mut in_header = true;
+        for (index, raw) in text.lines().enumerate() {
+            let line_no = index + 1;
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                if in_header {
+                    header.push(raw.trim_end().to_string());
+                }
+                continue;
+            }
+            in_header = false;
+            let Some((key, value)) = line.split_once('=') else {
+                return Err(err(Some(line_no), format!("expected `key = \"value\"`, found `{line}`")));
+            };
+            let key = key.trim();
+            let value = value.trim();
+            let Some(slot) = KEYS.iter().position(|k| *k == key) else {
+                return Err(err(Some(line_no), format!("unknown key `{key}` (expected one of: {})", KEYS.join(", "))));
+            };
+            if let Some((_, first)) = &values[slot] {
+                return Err(err(Some(line_no), format!("duplicate key `{key}` (first set on line {first})")));
+            }
+            let inner = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or_else(|| {
+                err(
+                    Some(line_no),
+                    format!(
+                        "the value of `{key}` must be a double-quoted string on one line \
+                             (no trailing comments), found `{value}`"
+                    ),
+                )
+            })?;
+            validate_value(key, inner).map_err(|m| err(Some(line_no), m))?;
+            values[slot] = Some((inner.to_string(), line_no));
+        }
+        while header.last().is_some_and(|l| l.trim().is_empty()) {
+            header.pop();
+        }
+        let missing: Vec<&str> = KEYS.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(k, _)| *k).collect();
+        if !missing.is_empty() {
+            return Err(err(None, format!("missing required key(s): {}", missing.join(", "))));
+        }
+        let [repository, path_, commit, date, sha256, file, url] =
+            values.map(|v| v.map(|(s, _)| s).unwrap_or_default());
+        Ok(Pin { header, repository, path: path_, commit, date, sha256, file, url })
+    }
+
+    /// The manifest text: the header (or [`DEFAULT_HEADER`]), then every key in [`KEYS`] order.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        if self.header.is_empty() {
+            out.push_str(DEFAULT_HEADER);
+            out.push('\n');
+        } else {
+            for line in &self.header {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        for (key, value) in KEYS.iter().zip(self.values()) {
+            out.push_str(key);
+            out.push_str(" = \"");
+            out.push_str(value);
+            out.push_str("\"\n");
+        }
+        out
+    }
+
+    /// Writes the manifest (atomically: a temporary sibling file, then a rename).
+    /// Every value is validated first, so that the written file loads again.
+    pub fn write(&self, path: &Path) -> Result<(), Error> {
+        for (key, value) in KEYS.iter().zip(self.values()) {
+            validate_value(key, value).map_err(|message| Error::Parse {
+                path: path.to_path_buf(),
+                line: None,
+                message: format!("refusing to write an invalid pin: {message}"),
+            })?;
+        }
+        for line in &self.header {
+            let t = line.trim();
+            if !(t.is_empty() || t.starts_with('#')) || line.contains(['\n', '\r']) {
+                return Err(Error::Parse {
+                    path: path.to_path_buf(),
+                    line: None,
+                    message: format!("refusing to write an invalid pin: header line `{line}` is not a comment"),
+                });
+            }
+        }
+        let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+        tmp_name.push(format!(".tmp-{}", std::process::id()));
+        let tmp = path.with_file_name(tmp_name);
+        let io_err = |p: &Path, action: &'static str| {
+            let p = p.to_path_buf();
+            move |source| Error::Io { path: p, action, source }
+        };
+        fs::write(&tmp, self.to_toml()).map_err(io_err(&tmp, "write"))?;
+        fs::rename(&tmp, path).map_err(|e| {
+            let _ = fs::remove_file(&tmp);
+            io_err(path, "replace pin manifest")(e)
+        })
+    }
+
+    fn values(&self) -> [&str; KEYS.len()] {
+        [&self.repository, &self.path, &self.commit, &self.date, &self.sha256, &self.file, &self.url]
+    }
+}
+
+/// Checks one value of the manifest; the error names the key.
+fn validate_value(key: &str, value: &str) -> Result<(), String> {
+    if value.is_empty() {
+        return Err(format!("`{key}` is empty"));
+    }
+    if let Some(c) = value.chars().find(|c| *c == '"' || *c == '\\' || c.is_control()) {
+        return Err(format!(
+            "the value of `{key}` contains {c:?}; quotes, backslashes and control characters \
+             are not supported"
+        ));
+    }
+    let is_hex = |s: &str| s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    match key {
+        "sha256" if value.len() != 64 || !is_hex(value) => {
+            Err(format!("`sha256` must be 64 lowercase hex digits, found `{value}`"))
+        }
+        "commit" if value.len() != 40 || !is_hex(value) => {
+            Err(format!("`commit` must be a full 40-digit lowercase hex commit id, found `{value}`"))
+        }
+        "date" if !is_date(value) => Err(format!("`date` must be YYYY-MM-DD, found `{value}`")),
+        "file" if value.contains(['/', '\\', ':']) || value == "." || value == ".." || value.starts_with('.') => {
+            Err(format!("`file` must be a plain file name (no directories), found `{value}`"))
+        }
+        "url" if !value.contains("://") => Err(format!("`url` must be an absolute URL, found `{value}`")),
+        "repository" if value.split('/').filter(|p| !p.is_empty()).count() != 2 => {
+            Err(format!("`repository` must be `owner/name`, found `{value}`"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
+/// `$MSGRAPH_METADATA_DIR`, when set and not empty.
+pub fn metadata_dir_from_env() -> Option<PathBuf> {
+    std::env::var_os(METADATA_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// Where the pinned file is downloaded to: `$MSGRAPH_METADATA_DIR`, else `<repo_root>/metadata`.
+pub fn fetch_dir(repo_root: &Path) -> PathBuf {
+    metadata_dir_from_env().unwrap_or_else(|| repo_root.join("metadata"))
+}
+
+/// The directories [`locate`] searches, in order.
+pub fn search_dirs(repo_root: &Path) -> Vec<SearchDir> {
+    let mut dirs = Vec::new();
+    if let Some(dir) = metadata_dir_from_env() {
+        dirs.push(SearchDir { dir, origin: format!("${METADATA_DIR_ENV}") });
+    }
+    dirs.push(SearchDir { dir: repo_root.join("metadata"), origin: "the repository".to_string() });
+    dirs
+}
+
+/// Finds the pinned CSDL file: `$MSGRAPH_METADATA_DIR/<file>` (if the variable is set), then
+/// `<repo_root>/metadata/<file>`.
+pub fn locate(pin: &Pin, repo_root: &Path) -> Result<PathBuf, Error> {
+    locate_in(pin, &search_dirs(repo_root))
+}
+
+/// Finds `pin.file` in the first of `dirs` that has it.
+pub fn locate_in(pin: &Pin, dirs: &[SearchDir]) -> Result<PathBuf, Error> {
+    dirs.iter().map(|d| d.dir.join(&pin.file)).find(|p| p.is_file()).ok_or_else(|| Error::NotFound {
+        file: pin.file.clone(),
+        sha256: pin.sha256.clone(),
+        tried: dirs.to_vec(),
+    })
+}
+
+/// The sha256 of `bytes` as 64 lowercase hex digits.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
+}
+
+/// Checks `bytes` (read from `path`) against the pinned sha256; returns the sha256.
+pub fn verify_bytes(pin: &Pin, path: &Path, bytes: &[u8]) -> Result<String, Error> {
+    let actual = sha256_hex(bytes);
+    if actual.eq_ignore_ascii_case(&pin.sha256) {
+        Ok(actual)
+    } else {
+        Err(Error::ShaMismatch { path: path.to_path_buf(), expected: pin.sha256.clone(), actual })
+    }
+}
+
+/// Reads the pinned CSDL file at `path`, verifies its sha256 against the pin and that it is UTF-8.
+/// Returns the text and its sha256.
+pub fn load_verified(pin: &Pin, path: &Path) -> Result<(String, String), Error> {
+    let bytes = fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        action: "read metadata file",
+        source,
+    })?;
+    let sha = verify_bytes(pin, path, &bytes)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| Error::NotUtf8 { path: path.to_path_buf(), valid_up_to: e.utf8_error().valid_up_to() })?;
+    Ok((text, sha))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const PIN: &str = r#"# Pinned upstream Microsoft Graph v1.0 CSDL. Update with `cargo xtask metadata update` (not yet) or by hand + `cargo xtask codegen`.
+repository = "microsoftgraph/msgraph-metadata"
+path = "schemas/v1.0-Prod.csdl"
+commit = "0564689b82afc308d5aa8be54edfb9e5f1e0539f"
+date = "2026-08-03"
+sha256 = "a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
+file = "graph-v1.0-2026-08-03.csdl"
+url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689b82afc308d5aa8be54edfb9e5f1e0539f/schemas/v1.0-Prod.csdl"
+"#;
+
+    struct TempDir(PathBuf);
+    impl TempDir {
+        fn new(name: &str) -> TempDir {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let dir = std::env::temp_dir().join(format!(
+                "msgraph-codegen-pin-{name}-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            let _ = fs::remove_dir_all(&dir);
+            fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+    }
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn parse(text: &str) -> Result<Pin, Error> {
+        Pin::parse(text, Path::new("pin.toml"))
+    }
+
+    fn parse_err(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn parses_the_pin() {
+        let pin = parse(PIN).unwrap();
+        assert_eq!(pin.repository, "microsoftgraph/msgraph-metadata");
+        assert_eq!(pin.path, "schemas/v1.0-Prod.csdl");
+        assert_eq!(pin.commit, "0564689b82afc308d5aa8be54edfb9e5f1e0539f");
+        assert_eq!(pin.date, "2026-08-03");
+        assert_eq!(pin.sha256, "a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03");
+        assert_eq!(pin.file, "graph-v1.0-2026-08-03.csdl");
+        assert!(pin.url.ends_with("/0564689b82afc308d5aa8be54edfb9e5f1e0539f/schemas/v1.0-Prod.csdl"));
+        assert_eq!(pin.header, vec![DEFAULT_HEADER.to_string()]);
+        assert_eq!(pin.to_toml(), PIN);
+    }
+
+    #[test]
+    fn the_checked_in_pin_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(PIN_PATH);
+        let pin = Pin::load(&path).unwrap();
+        assert_eq!(pin.to_toml(), PIN);
+    }
+
+    #[test]
+    fn blank_lines_comments_and_spacing() {
+        let text = PIN.replace("date = ", "\n# a comment\n  date   =   ").replace('\n', "\r\n");
+        let pin = parse(&text).unwrap();
+        assert_eq!(pin.date, "2026-08-03");
+        assert_eq!(pin, parse(PIN).unwrap());
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_line() {
+        let text = format!("{PIN}branch = \"main\"\n");
+        let e = parse_err(&text);
+        assert!(e.starts_with("pin.toml:9: unknown key `branch`"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_key_is_an_error() {
+        let text = format!("{PIN}date = \"2026-08-04\"\n");
+        let e = parse_err(&text);
+        assert!(e.contains("pin.toml:9: duplicate key `date` (first set on line 5)"), "{e}");
+    }
+
+    #[test]
+    fn missing_keys_are_listed() {
+        let text: String = PIN
+            .lines()
+            .filter(|l| !l.starts_with("url") && !l.starts_with("commit"))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let e = parse_err(&text);
+        assert_eq!(e, "pin.toml: missing required key(s): commit, url");
+    }
+
+    #[test]
+    fn malformed_lines_are_errors() {
+        for (key, bad, want) in [
+            ("date", "date 2026-08-03", "expected `key = \"value\"`"),
+            ("date", "date = 2026-08-03", "double-quoted string"),
+            ("date", "date = \"2026-08-03\" # c", "double-quoted string"),
+            ("date", "date = \"2026-08-03", "double-quoted string"),
+            ("date", "date = \"", "double-quoted string"),
+            ("date", "date = \"2026-8-3\"", "YYYY-MM-DD"),
+            ("sha256", "sha256 = \"A9D3\"", "64 lowercase hex"),
+            ("commit", "commit = \"0564689\"", "40-digit"),
+            ("file", "file = \"../x.csdl\"", "plain file name"),
+            ("url", "url = \"raw.githubusercontent.com/x\"", "absolute URL"),
+            ("path", "path = \"a\\\"b\"", "quotes, backslashes"),
+            ("path", "[section]", "expected `key = \"value\"`"),
+        ] {
+            let text: String = PIN
+                .lines()
+                .map(|l| if l.starts_with(&format!("{key} ")) { bad } else { l })
+                .map(|l| format!("{l}\n"))
+                .collect();
+            assert!(text.contains(bad), "{bad}");
+            let e = parse_err(&text);
+            assert!(e.contains(want), "{bad}: {e}");
+            assert!(e.starts_with("pin.toml:"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn write_round_trips_and_keeps_header() {
+        let dir = TempDir::new("write");
+        let path = dir.0.join("graph-v1.0.toml");
+        let custom = format!(
+            "# line one\n#\n# line three\n\n{}",
+            PIN.lines().skip(1).map(|l| format!("{l}\n")).collect::<String>()
+        );
+        fs::write(&path, &custom).unwrap();
+        let mut pin = Pin::load(&path).unwrap();
+        assert_eq!(pin.header, ["# line one", "#", "# line three"]);
+        pin.date = "2026-09-01".to_string();
+        pin.write(&path).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# line one\n#\n# line three\nrepository = "), "{text}");
+        assert!(text.contains("\ndate = \"2026-09-01\"\n"));
+        assert_eq!(Pin::load(&path).unwrap(), pin);
+        // No temporary files are left behind.
+        assert_eq!(fs::read_dir(&dir.0).unwrap().count(), 1);
+
+        pin.header.clear();
+        pin.write(&path).unwrap();
+        assert!(fs::read_to_string(&path).unwrap().starts_with(DEFAULT_HEADER));
+
+        pin.url = "has \"quote\"".to_string();
+        let e = pin.write(&path).unwrap_err().to_string();
+        assert!(e.contains("refusing to write an invalid pin"), "{e}");
+    }
+
+    #[test]
+    fn load_reports_missing_file() {
+        let e = Pin::load(Path::new("/nonexistent/pin.toml")).unwrap_err().to_string();
+        assert!(e.starts_with("cannot read pin manifest /nonexistent/pin.toml:"), "{e}");
+    }
+
+    #[test]
+    fn sha256_of_known_inputs() {
+        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn locate_searches_in_order_and_explains_failure() {
+        let a = TempDir::new("locate-a");
+        let b = TempDir::new("locate-b");
+        let pin = parse(PIN).unwrap();
+        let dirs = vec![
+            SearchDir { dir: a.0.clone(), origin: format!("${METADATA_DIR_ENV}") },
+            SearchDir { dir: b.0.clone(), origin: "the repository".into() },
+        ];
+        let e = locate_in(&pin, &dirs).unwrap_err().to_string();
+        assert!(e.contains("pinned metadata file `graph-v1.0-2026-08-03.csdl`"), "{e}");
+        assert!(e.contains(&a.0.join(&pin.file).display().to_string()), "{e}");
+        assert!(e.contains(&b.0.join(&pin.file).display().to_string()), "{e}");
+        assert!(e.contains("set MSGRAPH_METADATA_DIR"), "{e}");
+        assert!(e.contains("cargo xtask metadata fetch"), "{e}");
+        assert!(!e.contains("is not set"), "{e}");
+
+        let e = locate_in(&pin, &dirs[1..]).unwrap_err().to_string();
+        assert!(e.contains("(MSGRAPH_METADATA_DIR is not set)"), "{e}");
+
+        fs::write(b.0.join(&pin.file), "x").unwrap();
+        assert_eq!(locate_in(&pin, &dirs).unwrap(), b.0.join(&pin.file));
+        fs::write(a.0.join(&pin.file), "x").unwrap();
+        assert_eq!(locate_in(&pin, &dirs).unwrap(), a.0.join(&pin.file));
+    }
+
+    #[test]
+    fn load_verified_checks_sha_and_utf8() {
+        let dir = TempDir::new("verify");
+        let mut pin = parse(PIN).unwrap();
+        let path = dir.0.join(&pin.file);
+        let text = "<edmx:Edmx Version=\"4.0\"/>\n";
+        fs::write(&path, text).unwrap();
+
+        let e = load_verified(&pin, &path).unwrap_err();
+        assert!(matches!(e, Error::ShaMismatch { .. }), "{e:?}");
+        let msg = e.to_string();
+        assert!(msg.contains(&pin.sha256) && msg.contains(&sha256_hex(text.as_bytes())), "{msg}");
+
+        pin.sha256 = sha256_hex(text.as_bytes());
+        let (loaded, sha) = load_verified(&pin, &path).unwrap();
+        assert_eq!(loaded, text);
+        assert_eq!(sha, pin.sha256);
+
+        let bytes = b"<a>\xff</a>";
+        fs::write(&path, bytes).unwrap();
+        pin.sha256 = sha256_hex(bytes);
+        let e = load_verified(&pin, &path).unwrap_err().to_string();
+        assert!(e.contains("not valid UTF-8 (first invalid byte at offset 3)"), "{e}");
+    }
+
+    /// A pin naming the 2026-05-05 file but carrying the 2026-08-03 sha256 must be refused.
+    #[test]
+    fn wrong_sha_for_a_real_metadata_file_is_refused() {
+        let Some(shared) = metadata_dir_from_env().filter(|d| d.join("graph-v1.0-2026-05-05.csdl").is_file()) else {
+            eprintln!("skipped: set {METADATA_DIR_ENV} to a directory with graph-v1.0-2026-05-05.csdl");
+            return;
+        };
+        let dir = TempDir::new("wrong-sha");
+        let pin_path = dir.0.join("graph-v1.0.toml");
+        fs::write(&pin_path, PIN.replace("graph-v1.0-2026-08-03.csdl", "graph-v1.0-2026-05-05.csdl")).unwrap();
+        let pin = Pin::load(&pin_path).unwrap();
+        let path = locate_in(&pin, &[SearchDir { dir: shared, origin: "test".into() }]).unwrap();
+        let e = load_verified(&pin, &path).unwrap_err().to_string();
+        assert!(e.contains("sha256 mismatch"), "{e}");
+        assert!(e.contains("a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"), "{e}");
+        assert!(e.contains("4f626da463ed4b883f3ede21168612d9afc8746b89f12621073a3a028e4f2154"), "{e}");
+    }
+}

@@ -1,0 +1,648 @@
+//! The runtime side of the generated models: one table-driven JSON codec for every type.
+//!
+//! Generated code does not derive serde. Each generated struct implements [`Model`]: a static
+//! [`ModelInfo`] table (wire names, flags, a sorted lookup index) plus two `match`es that hand
+//! out its fields as `&dyn Field`. [`decode_model`] and [`encode_model`] walk that table; they
+//! are compiled once, here, instead of once per type. Values inside fields implement [`Codec`].
+//!
+//! Design points:
+//! * Unknown properties and `@odata.*` annotations land in [`AdditionalData`] and are written
+//!   back on encode, so decode → encode loses nothing.
+//! * An explicit JSON `null` for a known property is remembered ([`AdditionalData::nulls`]), so it
+//!   survives a round trip and can be sent deliberately in a PATCH
+//!   ([`AdditionalData::set_null`]).
+//! * Enums keep unknown members ([`EnumValue`]); flags enums are [`Flags`] sets.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use crate::edm::{Binary, Date, DateTimeOffset, Decimal, Duration, Guid, TimeOfDay};
+use crate::json::{DecodeError, Reader, Token, Writer};
+
+/// A type that can be read from and written to JSON by the model codec.
+pub trait Codec: Sized {
+    /// Reads one value.
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+    /// Writes one value.
+    fn encode(&self, w: &mut Writer);
+}
+
+/// Property flags in a [`ModelInfo`] table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldFlags;
+
+impl FieldFlags {
+    /// The property is a navigation property (present only with `$expand`).
+    pub const NAVIGATION: u8 = 1;
+    /// The property is computed by the service (`Org.OData.Core.V1.Computed`): never sent on
+    /// create or update.
+    pub const COMPUTED: u8 = 2;
+    /// The property is a collection.
+    pub const COLLECTION: u8 = 4;
+}
+
+/// The static description of one generated struct.
+#[derive(Debug)]
+pub struct ModelInfo {
+    /// Qualified OData type name, e.g. `microsoft.graph.phoneAuthenticationMethod`.
+    pub odata_type: &'static str,
+    /// `(wire name, FieldFlags bits)` per property (inherited first) in declaration order; the
+    /// position is the field index.
+    pub fields: &'static [(&'static str, u8)],
+    /// Field indices sorted by wire name, for binary search during decode.
+    pub lookup: &'static [u16],
+    /// Whether encoding writes `@odata.type` (derived types whose base is used
+    /// polymorphically).
+    pub writes_odata_type: bool,
+}
+
+impl ModelInfo {
+    /// Field index for a wire name.
+    pub fn index_of(&self, wire: &str) -> Option<usize> {
+        let fields = self.fields;
+        let pos = self.lookup.binary_search_by(|&i| fields.get(usize::from(i)).map_or("", |f| f.0).cmp(wire)).ok()?;
+        self.lookup.get(pos).map(|&i| usize::from(i))
+    }
+
+    /// The wire name of field `index`.
+    pub fn wire_name(&self, index: usize) -> Option<&'static str> {
+        self.fields.get(index).map(|f| f.0)
+    }
+
+    /// Whether field `index` has a [`FieldFlags`] flag.
+    pub fn has_flag(&self, index: usize, flag: u8) -> bool {
+        self.fields.get(index).is_some_and(|f| f.1 & flag != 0)
+    }
+}
+
+/// A field of a model seen through the table: an `Option<T>` where `T: Codec`.
+pub trait Field: fmt::Debug {
+    /// Decodes a non-null value into the field.
+    fn decode_into(&mut self, r: &mut Reader<'_>) -> Result<(), DecodeError>;
+    /// Encodes the value; only called when [`Field::is_set`].
+    fn encode_value(&self, w: &mut Writer);
+    /// Whether the field holds a value.
+    fn is_set(&self) -> bool;
+    /// Clears the field.
+    fn clear(&mut self);
+}
+
+impl<T: Codec + fmt::Debug> Field for Option<T> {
+    fn decode_into(&mut self, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+        *self = Some(T::decode(r)?);
+        Ok(())
+    }
+    fn encode_value(&self, w: &mut Writer) {
+        match self {
+            Some(v) => v.encode(w),
+            None => w.null(),
+        }
+    }
+    fn is_set(&self) -> bool {
+        self.is_some()
+    }
+    fn clear(&mut self) {
+        *self = None;
+    }
+}
+
+/// Implemented by every generated struct.
+pub trait Model: fmt::Debug + Send + Sync + 'static {
+    /// The static table of this type.
+    fn model_info(&self) -> &'static ModelInfo;
+    /// Field `index` of [`ModelInfo::fields`].
+    fn field(&self, index: usize) -> Option<&dyn Field>;
+    /// Field `index` of [`ModelInfo::fields`], mutably.
+    fn field_mut(&mut self, index: usize) -> Option<&mut dyn Field>;
+    /// Unknown properties, annotations and explicit nulls.
+    fn additional_data(&self) -> &AdditionalData;
+    /// Unknown properties, annotations and explicit nulls, mutably.
+    fn additional_data_mut(&mut self) -> &mut AdditionalData;
+}
+
+/// What a model holds besides its typed fields: properties the schema does not know,
+/// instance annotations (`@odata.type`, `@odata.etag`, `property@odata.nextLink`, ...) and the
+/// names of known properties that were (or should be sent as) an explicit `null`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AdditionalData {
+    values: BTreeMap<String, serde_json::Value>,
+    nulls: BTreeSet<String>,
+}
+
+impl AdditionalData {
+    /// An unknown property or annotation by its wire name.
+    pub fn get(&self, key: &str) -> Option<&serde_json::Value> {
+        self.values.get(key)
+    }
+
+    /// Sets an unknown property or annotation.
+    pub fn insert(&mut self, key: impl Into<String>, value: serde_json::Value) -> Option<serde_json::Value> {
+        self.values.insert(key.into(), value)
+    }
+
+    /// Removes an unknown property or annotation.
+    pub fn remove(&mut self, key: &str) -> Option<serde_json::Value> {
+        self.values.remove(key)
+    }
+
+    /// All unknown properties and annotations, ordered by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &serde_json::Value)> {
+        self.values.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Number of unknown properties and annotations.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// No unknown properties, annotations or explicit nulls.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty() && self.nulls.is_empty()
+    }
+
+    /// `@odata.type` as received (with its leading `#`).
+    pub fn odata_type(&self) -> Option<&str> {
+        self.values.get("@odata.type").and_then(|v| v.as_str())
+    }
+
+    /// `@odata.etag` as received.
+    pub fn odata_etag(&self) -> Option<&str> {
+        self.values.get("@odata.etag").and_then(|v| v.as_str())
+    }
+
+    /// Wire names of known properties that hold an explicit `null`.
+    pub fn nulls(&self) -> impl Iterator<Item = &str> {
+        self.nulls.iter().map(String::as_str)
+    }
+
+    /// Marks a known property (by wire name) to be written as an explicit `null` while its
+    /// field is `None` — how a PATCH clears a value.
+    pub fn set_null(&mut self, wire_name: impl Into<String>) {
+        self.nulls.insert(wire_name.into());
+    }
+
+    /// Whether a known property is marked as explicit `null`.
+    pub fn is_null(&self, wire_name: &str) -> bool {
+        self.nulls.contains(wire_name)
+    }
+
+    /// Forgets an explicit-`null` mark.
+    pub fn unset_null(&mut self, wire_name: &str) -> bool {
+        self.nulls.remove(wire_name)
+    }
+}
+
+/// Decodes a JSON object into `model`, overwriting fields that are present.
+pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), DecodeError> {
+    let info = model.model_info();
+    r.begin_object()?;
+    while let Some(key) = r.next_key()? {
+        match info.index_of(&key) {
+            Some(index) => {
+                if r.read_null()? {
+                    if let Some(f) = model.field_mut(index) {
+                        f.clear();
+                    }
+                    model.additional_data_mut().set_null(key.into_owned());
+                } else if let Some(f) = model.field_mut(index) {
+                    f.decode_into(r).map_err(|e| e.in_key(&key))?;
+                }
+            }
+            None => {
+                let value = r.read_json_value().map_err(|e| e.in_key(&key))?;
+                model.additional_data_mut().insert(key.into_owned(), value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What to write when encoding a model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodeMode {
+    /// Everything the value holds.
+    Full,
+    /// A request body for create/update: computed (read-only) properties are left out.
+    Request,
+}
+
+/// Encodes `model` as a JSON object.
+///
+/// Order: `@odata.type` (when the model has none and its table asks for one, or
+/// `force_odata_type`), annotations (`@…` keys), the known properties in table order (set ones,
+/// and explicit nulls), then unknown properties.
+pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_odata_type: bool) {
+    let info = model.model_info();
+    let extra = model.additional_data();
+    w.begin_object();
+    if (info.writes_odata_type || force_odata_type) && extra.get("@odata.type").is_none() {
+        w.key("@odata.type");
+        let mut t = String::with_capacity(info.odata_type.len() + 1);
+        t.push('#');
+        t.push_str(info.odata_type);
+        w.string(&t);
+    }
+    for (k, v) in extra.values.iter().filter(|(k, _)| k.starts_with('@')) {
+        w.key(k);
+        w.json_value(v);
+    }
+    for (index, &(wire, flags)) in info.fields.iter().enumerate() {
+        if mode == EncodeMode::Request && flags & FieldFlags::COMPUTED != 0 {
+            continue;
+        }
+        let Some(f) = model.field(index) else { continue };
+        if f.is_set() {
+            w.key(wire);
+            f.encode_value(w);
+        } else if !extra.nulls.is_empty() && extra.nulls.contains(wire) {
+            w.key(wire);
+            w.null();
+        }
+    }
+    for (k, v) in extra.values.iter().filter(|(k, _)| !k.starts_with('@')) {
+        w.key(k);
+        w.json_value(v);
+    }
+    w.end_object();
+}
+
+/// Encodes a model as a request body (computed properties left out).
+pub fn to_request_body(model: &dyn Model) -> String {
+    let mut w = Writer::with_capacity(256);
+    encode_model(model, &mut w, EncodeMode::Request, false);
+    w.into_string()
+}
+
+/// Implemented by every generated enum; gives the shared helpers what they need.
+pub trait EnumValue: Sized + Clone + fmt::Debug {
+    /// Wire names of the members, by member index.
+    const MEMBERS: &'static [&'static str];
+    /// The member at `index` of [`EnumValue::MEMBERS`].
+    fn from_index(index: usize) -> Option<Self>;
+    /// A value the schema does not know (kept verbatim).
+    fn unknown(value: String) -> Self;
+    /// The wire name of this value.
+    fn wire_name(&self) -> &str;
+}
+
+/// Maps a wire string to an enum value: exact match, then ASCII case-insensitive match (some
+/// Graph services send `"Organization"` for `organization`), else the unknown variant holding the
+/// original string. Never fails.
+pub fn enum_from_wire<E: EnumValue>(s: &str) -> E {
+    let exact = E::MEMBERS.iter().position(|m| *m == s);
+    let found = exact.or_else(|| E::MEMBERS.iter().position(|m| m.eq_ignore_ascii_case(s)));
+    match found.and_then(E::from_index) {
+        Some(v) => v,
+        None => E::unknown(s.to_string()),
+    }
+}
+
+/// Reads an enum member from a JSON string.
+pub fn decode_enum<E: EnumValue>(r: &mut Reader<'_>) -> Result<E, DecodeError> {
+    let s = r.read_str()?;
+    Ok(enum_from_wire(&s))
+}
+
+/// A set of flags-enum members (`IsFlags="true"`), written as comma-separated member names
+/// (`"sms,voice"`). Keeps insertion order and unknown members.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Flags<E> {
+    members: Vec<E>,
+}
+
+impl<E> Default for Flags<E> {
+    fn default() -> Self {
+        Flags { members: Vec::new() }
+    }
+}
+
+impl<E: EnumValue + PartialEq> Flags<E> {
+    /// An empty set.
+    pub fn new() -> Self {
+        Flags { members: Vec::new() }
+    }
+
+    /// Adds a member (no duplicates).
+    pub fn insert(&mut self, member: E) -> bool {
+        if self.members.contains(&member) {
+            false
+        } else {
+            self.members.push(member);
+            true
+        }
+    }
+
+    /// Whether the set contains `member`.
+    pub fn contains(&self, member: &E) -> bool {
+        self.members.contains(member)
+    }
+
+    /// Removes a member.
+    pub fn remove(&mut self, member: &E) -> bool {
+        let before = self.members.len();
+        self.members.retain(|m| m != member);
+        before != self.members.len()
+    }
+
+    /// The members in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, E> {
+        self.members.iter()
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// No members.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    /// Parses `"a,b"` (spaces around names are ignored; empty string is the empty set).
+    pub fn parse(s: &str) -> Self {
+        let mut set = Flags::new();
+        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            set.insert(enum_from_wire(part));
+        }
+        set
+    }
+}
+
+impl<E: EnumValue> fmt::Display for Flags<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, m) in self.members.iter().enumerate() {
+            if i > 0 {
+                f.write_str(",")?;
+            }
+            f.write_str(m.wire_name())?;
+        }
+        Ok(())
+    }
+}
+
+impl<E: fmt::Debug> fmt::Debug for Flags<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.members.iter()).finish()
+    }
+}
+
+impl<E: EnumValue + PartialEq> FromIterator<E> for Flags<E> {
+    fn from_iter<I: IntoIterator<Item = E>>(iter: I) -> Self {
+        let mut set = Flags::new();
+        for m in iter {
+            set.insert(m);
+        }
+        set
+    }
+}
+
+impl<E: EnumValue + PartialEq> Codec for Flags<E> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let s = r.read_str()?;
+        Ok(Flags::parse(&s))
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.string(&self.to_string());
+    }
+}
+
+// ---- Codec for primitives -------------------------------------------------------------------
+
+impl Codec for String {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        r.read_str().map(Cow::into_owned)
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.string(self);
+    }
+}
+
+impl Codec for bool {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        r.read_bool()
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.bool(*self);
+    }
+}
+
+/// Reads an integer from a JSON number or (IEEE754Compatible) numeric string.
+fn read_integer(r: &mut Reader<'_>, edm: &str) -> Result<i64, DecodeError> {
+    let start = r.offset();
+    let text: Cow<'_, str> = match r.peek()? {
+        Token::String => r.read_str()?,
+        Token::Number => Cow::Borrowed(r.read_number_text()?),
+        _ => return Err(r.type_error(&format!("{edm} (an integer)"))),
+    };
+    text.trim()
+        .parse::<i64>()
+        .map_err(|_| DecodeError::new(start, format!("invalid {edm}: {text:?} is not an integer in range")))
+}
+
+macro_rules! int_codec {
+    ($($t:ty => $edm:literal),*) => {$(
+        impl Codec for $t {
+            fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+                let start = r.offset();
+                let v = read_integer(r, $edm)?;
+                <$t>::try_from(v).map_err(|_| DecodeError::new(start, format!("invalid {}: {} is out of range", $edm, v)))
+            }
+            fn encode(&self, w: &mut Writer) {
+                w.i64(i64::from(*self));
+            }
+        }
+    )*};
+}
+
+int_codec!(i8 => "Edm.SByte", u8 => "Edm.Byte", i16 => "Edm.Int16", i32 => "Edm.Int32", i64 => "Edm.Int64");
+
+fn read_float(r: &mut Reader<'_>) -> Result<f64, DecodeError> {
+    let start = r.offset();
+    match r.peek()? {
+        Token::Number => {
+            let t = r.read_number_text()?;
+            t.parse::<f64>().map_err(|_| DecodeError::new(start, format!("invalid number {t}")))
+        }
+        Token::String => {
+            let s = r.read_str()?;
+            match &*s {
+                "NaN" => Ok(f64::NAN),
+                "INF" | "Infinity" => Ok(f64::INFINITY),
+                "-INF" | "-Infinity" => Ok(f64::NEG_INFINITY),
+                other => other
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| DecodeError::new(start, format!("invalid floating-point value {other:?}"))),
+            }
+        }
+        _ => Err(r.type_error("a number")),
+    }
+}
+
+impl Codec for f64 {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        read_float(r)
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.f64(*self);
+    }
+}
+
+impl Codec for f32 {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        #[allow(clippy::cast_possible_truncation)]
+        read_float(r).map(|v| v as f32)
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.f64(f64::from(*self));
+    }
+}
+
+impl Codec for Decimal {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let start = r.offset();
+        let text: Cow<'_, str> = match r.peek()? {
+            Token::Number => Cow::Borrowed(r.read_number_text()?),
+            Token::String => r.read_str()?,
+            _ => return Err(r.type_error("Edm.Decimal (a number)")),
+        };
+        text.parse::<Decimal>().map_err(|e| DecodeError::new(start, e.to_string()))
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.raw(self.as_str());
+    }
+}
+
+/// Codec for types carried as JSON strings and parsed with `FromStr`.
+macro_rules! string_codec {
+    ($($t:ty),*) => {$(
+        impl Codec for $t {
+            fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+                let start = r.offset();
+                let s = r.read_str()?;
+                s.parse::<$t>().map_err(|e| DecodeError::new(start, e.to_string()))
+            }
+            fn encode(&self, w: &mut Writer) {
+                w.string(&self.to_string());
+            }
+        }
+    )*};
+}
+
+string_codec!(DateTimeOffset, Date, TimeOfDay, Duration, Binary);
+
+impl Codec for Guid {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let start = r.offset();
+        let s = r.read_str()?;
+        Guid::try_parse(&s).map_err(|_| DecodeError::new(start, format!("invalid Edm.Guid {s:?}")))
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.string(&self.hyphenated().to_string());
+    }
+}
+
+impl Codec for serde_json::Value {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        r.read_json_value()
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.json_value(self);
+    }
+}
+
+impl<T: Codec> Codec for Vec<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        r.begin_array()?;
+        let mut out = Vec::new();
+        while r.next_element()? {
+            let i = out.len();
+            out.push(T::decode(r).map_err(|e| e.in_index(i))?);
+        }
+        Ok(out)
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.begin_array();
+        for v in self {
+            v.encode(w);
+        }
+        w.end_array();
+    }
+}
+
+impl<T: Codec> Codec for Box<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        T::decode(r).map(Box::new)
+    }
+    fn encode(&self, w: &mut Writer) {
+        (**self).encode(w);
+    }
+}
+
+impl<T: Codec> Codec for Option<T> {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        if r.read_null()? {
+            Ok(None)
+        } else {
+            T::decode(r).map(Some)
+        }
+    }
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            Some(v) => v.encode(w),
+            None => w.null(),
+        }
+    }
+}
+
+// ---- serde interop --------------------------------------------------------------------------
+
+/// `serde::Serialize` for generated types, through the model codec (generated impls call this).
+///
+/// Goes through `serde_json::Value`, so it works with any serde format; `Edm.Decimal` values
+/// beyond f64 precision lose digits on this path only (the crate's own codec keeps them).
+pub fn serde_serialize<T: Codec, S: serde::Serializer>(value: &T, serializer: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::Error as _;
+    use serde::Serialize as _;
+    let text = crate::json::to_string(value);
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(S::Error::custom)?;
+    v.serialize(serializer)
+}
+
+/// `serde::Deserialize` for generated types, through the model codec (generated impls call
+/// this). Accepts any self-describing serde format.
+pub fn serde_deserialize<'de, T: Codec, D: serde::Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+    use serde::de::Error as _;
+    use serde::Deserialize as _;
+    let v = serde_json::Value::deserialize(deserializer)?;
+    let text = serde_json::to_string(&v).map_err(D::Error::custom)?;
+    crate::json::from_str(&text).map_err(D::Error::custom)
+}
+
+/// Decodes a new model of type `T` (generated `Codec::decode` impls call this).
+pub fn decode_new<T: Model + Default>(r: &mut Reader<'_>) -> Result<T, DecodeError> {
+    let mut m = T::default();
+    decode_model(&mut m, r)?;
+    Ok(m)
+}
+
+/// The `@odata.type` of the object that starts at the reader's position, without the leading
+/// `#` (e.g. `microsoft.graph.phoneAuthenticationMethod`); nothing is consumed.
+pub fn peek_odata_type<'a>(r: &mut Reader<'a>) -> Result<Option<Cow<'a, str>>, DecodeError> {
+    if r.peek()? != Token::Object {
+        return Err(r.type_error("an object"));
+    }
+    Ok(r.peek_object_member("@odata.type")?.map(|t| match t {
+        Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix('#').unwrap_or(s)),
+        Cow::Owned(s) => Cow::Owned(s.strip_prefix('#').unwrap_or(&s).to_string()),
+    }))
+}
+
+/// `serde::Deserialize` for generated enums: any string; never fails on unknown members.
+pub fn serde_deserialize_enum<'de, E: EnumValue, D: serde::Deserializer<'de>>(deserializer: D) -> Result<E, D::Error> {
+    use serde::Deserialize as _;
+    let s = Cow::<'de, str>::deserialize(deserializer)?;
+    Ok(enum_from_wire(&s))
+}
