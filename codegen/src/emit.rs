@@ -358,7 +358,7 @@ fn struct_tokens(model: &Model, s: &StructType) -> TokenStream {
     quote! {
         #docs
         #deprecated
-        #[derive(Clone, Debug, Default, PartialEq)]
+        #[derive(Clone, Default)]
         pub struct #name {
             #(#fields)*
             /// Properties this version of the SDK does not know, instance annotations

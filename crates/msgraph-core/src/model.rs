@@ -13,6 +13,7 @@
 //!   ([`AdditionalData::set_null`]).
 //! * Enums keep unknown members ([`EnumValue`]); flags enums are [`Flags`] sets.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -77,7 +78,7 @@ impl ModelInfo {
 }
 
 /// A field of a model seen through the table: an `Option<T>` where `T: Codec`.
-pub trait Field: fmt::Debug {
+pub trait Field: fmt::Debug + Any {
     /// Decodes a non-null value into the field.
     fn decode_into(&mut self, r: &mut Reader<'_>) -> Result<(), DecodeError>;
     /// Encodes the value; only called when [`Field::is_set`].
@@ -86,9 +87,13 @@ pub trait Field: fmt::Debug {
     fn is_set(&self) -> bool;
     /// Clears the field.
     fn clear(&mut self);
+    /// Equality with another field of the same type (false for a different type).
+    fn eq_field(&self, other: &dyn Field) -> bool;
+    /// The field as `Any`, for [`Field::eq_field`].
+    fn as_any(&self) -> &dyn Any;
 }
 
-impl<T: Codec + fmt::Debug> Field for Option<T> {
+impl<T: Codec + fmt::Debug + PartialEq + 'static> Field for Option<T> {
     fn decode_into(&mut self, r: &mut Reader<'_>) -> Result<(), DecodeError> {
         *self = Some(T::decode(r)?);
         Ok(())
@@ -104,6 +109,12 @@ impl<T: Codec + fmt::Debug> Field for Option<T> {
     }
     fn clear(&mut self) {
         *self = None;
+    }
+    fn eq_field(&self, other: &dyn Field) -> bool {
+        other.as_any().downcast_ref::<Option<T>>().is_some_and(|o| o == self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }
 
@@ -645,4 +656,35 @@ pub fn serde_deserialize_enum<'de, E: EnumValue, D: serde::Deserializer<'de>>(de
     use serde::Deserialize as _;
     let s = Cow::<'de, str>::deserialize(deserializer)?;
     Ok(enum_from_wire(&s))
+}
+
+/// `Debug` for generated structs: the type name and the fields that hold a value (by wire
+/// name), then unknown properties and explicit nulls when there are any.
+pub fn debug_model(model: &dyn Model, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let info = model.model_info();
+    let name = info.odata_type.rsplit('.').next().unwrap_or(info.odata_type);
+    let mut s = f.debug_struct(name);
+    for (index, &(wire, _)) in info.fields.iter().enumerate() {
+        if let Some(field) = model.field(index).filter(|f| f.is_set()) {
+            s.field(wire, field);
+        }
+    }
+    let extra = model.additional_data();
+    if !extra.is_empty() {
+        s.field("additional_data", extra);
+    }
+    s.finish_non_exhaustive()
+}
+
+/// `PartialEq` for generated structs: every field and the additional data are equal.
+pub fn model_eq(a: &dyn Model, b: &dyn Model) -> bool {
+    let info = a.model_info();
+    if !std::ptr::eq(info, b.model_info()) {
+        return false;
+    }
+    (0..info.fields.len()).all(|i| match (a.field(i), b.field(i)) {
+        (Some(x), Some(y)) => x.eq_field(y),
+        (None, None) => true,
+        _ => false,
+    }) && a.additional_data() == b.additional_data()
 }

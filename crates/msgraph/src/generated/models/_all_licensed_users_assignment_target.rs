@@ -2,7 +2,7 @@
 /// Represents an assignment to all licensed users in the tenant.
 ///
 /// OData complex type `microsoft.graph.allLicensedUsersAssignmentTarget`, derived from `microsoft.graph.deviceAndAppManagementAssignmentTarget`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AllLicensedUsersAssignmentTarget {
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.

@@ -2,7 +2,7 @@
 /// This class contains compliance settings for Android.
 ///
 /// OData entity type `microsoft.graph.androidCompliancePolicy`, derived from `microsoft.graph.deviceCompliancePolicy`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidCompliancePolicy {
     pub id: Option<String>,
     /// DateTime the object was created.

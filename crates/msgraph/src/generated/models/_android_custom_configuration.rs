@@ -2,7 +2,7 @@
 /// This topic provides descriptions of the declared methods, properties and relationships exposed by the androidCustomConfiguration resource.
 ///
 /// OData entity type `microsoft.graph.androidCustomConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidCustomConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for Android Line Of Business apps.
 ///
 /// OData entity type `microsoft.graph.androidLobApp`, derived from `microsoft.graph.mobileLobApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidLobApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

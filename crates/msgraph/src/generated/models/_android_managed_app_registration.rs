@@ -4,7 +4,7 @@
 /// The ManagedAppRegistration resource represents the details of an app, with management capability, used by a member of the organization.
 ///
 /// OData entity type `microsoft.graph.androidManagedAppRegistration`, derived from `microsoft.graph.managedAppRegistration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidManagedAppRegistration {
     pub id: Option<String>,
     /// The app package Identifier

@@ -2,7 +2,7 @@
 /// Contains properties for the minimum operating system required for an Android mobile app.
 ///
 /// OData complex type `microsoft.graph.androidMinimumOperatingSystem`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidMinimumOperatingSystem {
     /// When TRUE, only Version 10.0 or later is supported. Default value is FALSE. Exactly one of the minimum operating system boolean values will be TRUE.
     pub v10_0: Option<bool>,

@@ -2,7 +2,7 @@
 /// The identifier for an Android app.
 ///
 /// OData complex type `microsoft.graph.androidMobileAppIdentifier`, derived from `microsoft.graph.mobileAppIdentifier`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidMobileAppIdentifier {
     /// The identifier for an app, as specified in the play store.
     pub package_id: Option<String>,

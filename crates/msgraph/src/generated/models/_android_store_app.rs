@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for Android store apps.
 ///
 /// OData entity type `microsoft.graph.androidStoreApp`, derived from `microsoft.graph.mobileApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidStoreApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

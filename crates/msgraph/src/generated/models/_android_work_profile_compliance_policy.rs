@@ -2,7 +2,7 @@
 /// This class contains compliance settings for Android Work Profile.
 ///
 /// OData entity type `microsoft.graph.androidWorkProfileCompliancePolicy`, derived from `microsoft.graph.deviceCompliancePolicy`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidWorkProfileCompliancePolicy {
     pub id: Option<String>,
     /// DateTime the object was created.

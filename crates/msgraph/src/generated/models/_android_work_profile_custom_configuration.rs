@@ -2,7 +2,7 @@
 /// Android Work Profile custom configuration
 ///
 /// OData entity type `microsoft.graph.androidWorkProfileCustomConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidWorkProfileCustomConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

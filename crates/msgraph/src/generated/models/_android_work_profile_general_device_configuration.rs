@@ -2,7 +2,7 @@
 /// Android Work Profile general device configuration.
 ///
 /// OData entity type `microsoft.graph.androidWorkProfileGeneralDeviceConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AndroidWorkProfileGeneralDeviceConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

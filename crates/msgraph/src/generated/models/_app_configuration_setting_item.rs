@@ -2,7 +2,7 @@
 /// Contains properties for App configuration setting item.
 ///
 /// OData complex type `microsoft.graph.appConfigurationSettingItem`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AppConfigurationSettingItem {
     /// app configuration key.
     pub app_config_key: Option<String>,

@@ -2,7 +2,7 @@
 /// Represents an app in the list of managed applications
 ///
 /// OData complex type `microsoft.graph.appListItem`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AppListItem {
     /// The application or bundle identifier of the application
     pub app_id: Option<String>,

@@ -2,7 +2,7 @@
 /// Entity for AppLogCollectionRequest contains all logs values.
 ///
 /// OData entity type `microsoft.graph.appLogCollectionRequest`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AppLogCollectionRequest {
     pub id: Option<String>,
     /// Time at which the upload log request reached a completed state if not completed yet NULL will be returned.

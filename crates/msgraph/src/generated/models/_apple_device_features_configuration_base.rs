@@ -2,7 +2,7 @@
 /// Apple device features configuration profile.
 ///
 /// OData entity type `microsoft.graph.appleDeviceFeaturesConfigurationBase`, derived from `microsoft.graph.deviceConfiguration`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AppleDeviceFeaturesConfigurationBase {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// Apple push notification certificate.
 ///
 /// OData entity type `microsoft.graph.applePushNotificationCertificate`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ApplePushNotificationCertificate {
     pub id: Option<String>,
     /// Apple Id of the account used to create the MDM push certificate.

@@ -2,7 +2,7 @@
 /// A class containing the properties for Audit Actor.
 ///
 /// OData complex type `microsoft.graph.auditActor`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditActor {
     /// Name of the Application.
     pub application_display_name: Option<String>,

@@ -2,7 +2,7 @@
 /// A class containing the properties for Audit Event.
 ///
 /// OData entity type `microsoft.graph.auditEvent`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditEvent {
     pub id: Option<String>,
     /// Friendly name of the activity.

@@ -2,7 +2,7 @@
 /// A class containing the properties for Audit Property.
 ///
 /// OData complex type `microsoft.graph.auditProperty`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditProperty {
     /// Display name.
     pub display_name: Option<String>,

@@ -2,7 +2,7 @@
 /// A class containing the properties for Audit Resource.
 ///
 /// OData complex type `microsoft.graph.auditResource`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditResource {
     /// Audit resource's type.
     pub audit_resource_type: Option<String>,

@@ -2,7 +2,7 @@
 /// BitLocker Removable Drive Policies.
 ///
 /// OData complex type `microsoft.graph.bitLockerRemovableDrivePolicy`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BitLockerRemovableDrivePolicy {
     /// This policy setting determines whether BitLocker protection is required for removable data drives to be writable on a computer.
     pub block_cross_organization_write_access: Option<bool>,

@@ -2,7 +2,7 @@
 /// Represents a booked appointment of a service by a customer in a business.
 ///
 /// OData entity type `microsoft.graph.bookingAppointment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingAppointment {
     pub id: Option<String>,
     pub additional_information: Option<String>,

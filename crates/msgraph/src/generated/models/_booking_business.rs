@@ -4,7 +4,7 @@
 /// The bookingBusiness is the top level object which contains business information and related business objects such as appointments, customers, services and staff members.
 ///
 /// OData entity type `microsoft.graph.bookingBusiness`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingBusiness {
     pub id: Option<String>,
     pub address: Option<crate::models::PhysicalAddress>,

@@ -2,7 +2,7 @@
 /// Represents a custom question of the business.
 ///
 /// OData entity type `microsoft.graph.bookingCustomQuestion`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingCustomQuestion {
     pub id: Option<String>,
     pub answer_input_type: Option<crate::models::AnswerInputType>,

@@ -2,7 +2,7 @@
 /// Represents a customer of the business.
 ///
 /// OData entity type `microsoft.graph.bookingCustomer`, derived from `microsoft.graph.bookingCustomerBase`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingCustomer {
     pub id: Option<String>,
     pub addresses: Option<Vec<crate::models::PhysicalAddress>>,

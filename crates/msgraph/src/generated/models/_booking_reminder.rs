@@ -2,7 +2,7 @@
 /// This type represents when and to whom to send an e-mail reminder.
 ///
 /// OData complex type `microsoft.graph.bookingReminder`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingReminder {
     /// Message to send.
     pub message: Option<String>,

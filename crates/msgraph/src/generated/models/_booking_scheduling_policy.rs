@@ -2,7 +2,7 @@
 /// This type represents the set of policies that dictate how bookings can be created in a Booking Calendar.
 ///
 /// OData complex type `microsoft.graph.bookingSchedulingPolicy`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingSchedulingPolicy {
     /// Allow customers to choose a specific person for the booking.
     pub allow_staff_selection: Option<bool>,

@@ -2,7 +2,7 @@
 /// Represents a particular service offered by a booking business.
 ///
 /// OData entity type `microsoft.graph.bookingService`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingService {
     pub id: Option<String>,
     pub additional_information: Option<String>,

@@ -2,7 +2,7 @@
 /// Represents a staff member who provides services in a business.
 ///
 /// OData entity type `microsoft.graph.bookingStaffMember`, derived from `microsoft.graph.bookingStaffMemberBase`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingStaffMember {
     pub id: Option<String>,
     pub availability_is_affected_by_personal_calendar: Option<bool>,

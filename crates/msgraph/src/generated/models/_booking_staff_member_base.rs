@@ -2,7 +2,7 @@
 /// Booking entities that provide a display name.
 ///
 /// OData entity type `microsoft.graph.bookingStaffMemberBase`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingStaffMemberBase {
     pub id: Option<String>,
     /// Properties this version of the SDK does not know, instance annotations

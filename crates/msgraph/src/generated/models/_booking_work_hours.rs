@@ -2,7 +2,7 @@
 /// This type represents the set of working hours in a single day of the week.
 ///
 /// OData complex type `microsoft.graph.bookingWorkHours`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BookingWorkHours {
     /// The day of the week represented by this instance.
     pub day: Option<crate::models::DayOfWeek>,

@@ -2,7 +2,7 @@
 /// Singleton entity which is used to specify IE mode site metadata
 ///
 /// OData entity type `microsoft.graph.browserSite`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BrowserSite {
     pub id: Option<String>,
     /// Boolean attribute that controls the behavior of redirected sites

@@ -2,7 +2,7 @@
 /// The history for the site modifications
 ///
 /// OData complex type `microsoft.graph.browserSiteHistory`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BrowserSiteHistory {
     /// Boolean attribute that controls the behavior of redirected sites
     pub allow_redirect: Option<bool>,

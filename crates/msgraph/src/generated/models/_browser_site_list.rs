@@ -2,7 +2,7 @@
 /// A singleton entity which is used to specify IE mode site list metadata
 ///
 /// OData entity type `microsoft.graph.browserSiteList`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct BrowserSiteList {
     pub id: Option<String>,
     /// Description for the site list

@@ -2,7 +2,7 @@
 /// Represents a container that exposes navigation properties for cloud communications resources.
 ///
 /// OData entity type `microsoft.graph.cloudCommunications`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CloudCommunications {
     /// Contained navigation.
     pub adhoc_calls: Option<Vec<crate::models::AdhocCall>>,

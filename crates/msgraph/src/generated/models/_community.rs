@@ -3,7 +3,7 @@
 /// files, events, and updates for people sharing a common interest or goal.
 ///
 /// OData entity type `microsoft.graph.community`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Community {
     pub id: Option<String>,
     /// The description of the community. The maximum length is 1024 characters.

@@ -2,7 +2,7 @@
 /// Compliance management partner for all platforms
 ///
 /// OData entity type `microsoft.graph.complianceManagementPartner`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ComplianceManagementPartner {
     pub id: Option<String>,
     /// User groups which enroll Android devices through partner.

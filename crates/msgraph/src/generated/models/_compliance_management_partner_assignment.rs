@@ -2,7 +2,7 @@
 /// User group targeting for Compliance Management Partner
 ///
 /// OData complex type `microsoft.graph.complianceManagementPartnerAssignment`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ComplianceManagementPartnerAssignment {
     /// Group assignment target.
     pub target: Option<crate::models::DeviceAndAppManagementAssignmentTargetKind>,

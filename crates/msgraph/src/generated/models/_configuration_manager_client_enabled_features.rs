@@ -2,7 +2,7 @@
 /// configuration Manager client enabled features
 ///
 /// OData complex type `microsoft.graph.configurationManagerClientEnabledFeatures`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigurationManagerClientEnabledFeatures {
     /// Whether compliance policy is managed by Intune
     pub compliance_policy: Option<bool>,

@@ -2,7 +2,7 @@
 /// Represents an assignment to a Configuration Manager Collection.
 ///
 /// OData complex type `microsoft.graph.configurationManagerCollectionAssignmentTarget`, derived from `microsoft.graph.deviceAndAppManagementAssignmentTarget`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ConfigurationManagerCollectionAssignmentTarget {
     /// The collection Id that is the target of the assignment.
     pub collection_id: Option<String>,

@@ -2,7 +2,7 @@
 /// Policy used to configure detailed management settings for a specified set of apps for all users not targeted by a TargetedManagedAppProtection Policy
 ///
 /// OData entity type `microsoft.graph.defaultManagedAppProtection`, derived from `microsoft.graph.managedAppProtection`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DefaultManagedAppProtection {
     pub id: Option<String>,
     /// The date and time the policy was created.

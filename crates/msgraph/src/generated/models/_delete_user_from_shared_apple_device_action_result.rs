@@ -2,7 +2,7 @@
 /// Delete user from shared apple device action result
 ///
 /// OData complex type `microsoft.graph.deleteUserFromSharedAppleDeviceActionResult`, derived from `microsoft.graph.deviceActionResult`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeleteUserFromSharedAppleDeviceActionResult {
     /// Action name
     pub action_name: Option<String>,

@@ -2,7 +2,7 @@
 /// A managed or unmanaged app that is installed on a managed device. Unmanaged apps will only appear for devices marked as corporate owned.
 ///
 /// OData entity type `microsoft.graph.detectedApp`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DetectedApp {
     pub id: Option<String>,
     /// The number of devices that have installed this application

@@ -2,7 +2,7 @@
 /// Device action result
 ///
 /// OData complex type `microsoft.graph.deviceActionResult`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceActionResult {
     /// Action name
     pub action_name: Option<String>,

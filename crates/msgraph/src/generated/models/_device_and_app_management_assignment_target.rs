@@ -2,7 +2,7 @@
 /// Base type for assignment targets.
 ///
 /// OData complex type `microsoft.graph.deviceAndAppManagementAssignmentTarget`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceAndAppManagementAssignmentTarget {
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.

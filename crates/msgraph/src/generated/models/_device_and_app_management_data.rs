@@ -2,7 +2,7 @@
 /// Exported Data
 ///
 /// OData complex type `microsoft.graph.deviceAndAppManagementData`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceAndAppManagementData {
     pub content: Option<::msgraph_core::edm::Binary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// The Role Definition resource. The role definition is the foundation of role based access in Intune. The role combines an Intune resource such as a Mobile App and associated role permissions such as Create or Read for the resource. There are two types of roles, built-in and custom. Built-in roles cannot be modified. Both built-in roles and custom roles must have assignments to be enforced. Create custom roles if you want to define a role that allows any of the available resources and role permissions to be combined into a single role.
 ///
 /// OData entity type `microsoft.graph.deviceAndAppManagementRoleDefinition`, derived from `microsoft.graph.roleDefinition`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceAndAppManagementRoleDefinition {
     pub id: Option<String>,
     /// Description of the Role definition.

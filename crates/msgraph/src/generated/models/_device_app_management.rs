@@ -2,7 +2,7 @@
 /// Singleton entity that acts as a container for all device app management functionality.
 ///
 /// OData entity type `microsoft.graph.deviceAppManagement`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceAppManagement {
     pub id: Option<String>,
     /// Whether the account is enabled for syncing applications from the Microsoft Store for Business.

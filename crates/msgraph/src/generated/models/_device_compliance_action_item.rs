@@ -2,7 +2,7 @@
 /// Scheduled Action Configuration
 ///
 /// OData entity type `microsoft.graph.deviceComplianceActionItem`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceComplianceActionItem {
     pub id: Option<String>,
     /// What action to take

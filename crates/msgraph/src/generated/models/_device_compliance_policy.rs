@@ -2,7 +2,7 @@
 /// This is the base class for Compliance policy. Compliance policies are platform specific and individual per-platform compliance policies inherit from here.
 ///
 /// OData entity type `microsoft.graph.deviceCompliancePolicy`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceCompliancePolicy {
     pub id: Option<String>,
     /// DateTime the object was created.

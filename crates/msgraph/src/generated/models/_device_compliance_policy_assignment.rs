@@ -2,7 +2,7 @@
 /// Device compliance policy assignment.
 ///
 /// OData entity type `microsoft.graph.deviceCompliancePolicyAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceCompliancePolicyAssignment {
     pub id: Option<String>,
     /// Target for the compliance policy assignment.

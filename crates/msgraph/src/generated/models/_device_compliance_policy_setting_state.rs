@@ -2,7 +2,7 @@
 /// Device Compilance Policy Setting State for a given device.
 ///
 /// OData complex type `microsoft.graph.deviceCompliancePolicySettingState`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceCompliancePolicySettingState {
     /// Current value of setting on device
     pub current_value: Option<String>,

@@ -2,7 +2,7 @@
 /// Device Compilance Policy Setting State summary across the account.
 ///
 /// OData entity type `microsoft.graph.deviceCompliancePolicySettingStateSummary`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceCompliancePolicySettingStateSummary {
     pub id: Option<String>,
     /// Number of compliant devices

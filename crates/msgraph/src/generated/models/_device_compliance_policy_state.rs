@@ -2,7 +2,7 @@
 /// Device Compliance Policy State for a given device.
 ///
 /// OData entity type `microsoft.graph.deviceCompliancePolicyState`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceCompliancePolicyState {
     pub id: Option<String>,
     /// The name of the policy for this policyBase

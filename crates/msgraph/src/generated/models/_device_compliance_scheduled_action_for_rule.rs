@@ -2,7 +2,7 @@
 /// Scheduled Action for Rule
 ///
 /// OData entity type `microsoft.graph.deviceComplianceScheduledActionForRule`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceComplianceScheduledActionForRule {
     pub id: Option<String>,
     /// Name of the rule which this scheduled action applies to. Currently scheduled actions are created per policy instead of per rule, thus RuleName is always set to default value PasswordRequired.

@@ -2,7 +2,7 @@
 /// Device compliance setting State for a given device.
 ///
 /// OData entity type `microsoft.graph.deviceComplianceSettingState`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceComplianceSettingState {
     pub id: Option<String>,
     /// The DateTime when device compliance grace period expires

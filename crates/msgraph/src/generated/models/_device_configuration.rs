@@ -2,7 +2,7 @@
 /// Device Configuration.
 ///
 /// OData entity type `microsoft.graph.deviceConfiguration`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

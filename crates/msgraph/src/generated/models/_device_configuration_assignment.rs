@@ -2,7 +2,7 @@
 /// The device configuration assignment entity assigns an AAD group to a specific device configuration.
 ///
 /// OData entity type `microsoft.graph.deviceConfigurationAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceConfigurationAssignment {
     pub id: Option<String>,
     /// The assignment target for the device configuration.

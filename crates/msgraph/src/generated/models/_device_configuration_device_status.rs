@@ -2,7 +2,7 @@
 /// Support for this Entity is being deprecated starting May 2026 & will no longer be supported.
 ///
 /// OData entity type `microsoft.graph.deviceConfigurationDeviceStatus`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceConfigurationDeviceStatus {
     pub id: Option<String>,
     /// The DateTime when device compliance grace period expires

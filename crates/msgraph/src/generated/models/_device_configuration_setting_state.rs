@@ -2,7 +2,7 @@
 /// Device Configuration Setting State for a given device.
 ///
 /// OData complex type `microsoft.graph.deviceConfigurationSettingState`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceConfigurationSettingState {
     /// Current value of setting on device
     pub current_value: Option<String>,

@@ -2,7 +2,7 @@
 /// Support for this Entity is being deprecated starting May 2026 & will no longer be supported.
 ///
 /// OData entity type `microsoft.graph.deviceConfigurationState`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceConfigurationState {
     pub id: Option<String>,
     /// The name of the policy for this policyBase

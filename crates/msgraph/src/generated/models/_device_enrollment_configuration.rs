@@ -2,7 +2,7 @@
 /// The Base Class of Device Enrollment Configuration
 ///
 /// OData entity type `microsoft.graph.deviceEnrollmentConfiguration`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceEnrollmentConfiguration {
     pub id: Option<String>,
     /// Created date time in UTC of the device enrollment configuration

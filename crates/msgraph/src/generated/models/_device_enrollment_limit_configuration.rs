@@ -2,7 +2,7 @@
 /// Device Enrollment Configuration that restricts the number of devices a user can enroll
 ///
 /// OData entity type `microsoft.graph.deviceEnrollmentLimitConfiguration`, derived from `microsoft.graph.deviceEnrollmentConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceEnrollmentLimitConfiguration {
     pub id: Option<String>,
     /// Created date time in UTC of the device enrollment configuration

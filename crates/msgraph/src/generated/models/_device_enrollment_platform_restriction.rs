@@ -2,7 +2,7 @@
 /// Platform specific enrollment restrictions
 ///
 /// OData complex type `microsoft.graph.deviceEnrollmentPlatformRestriction`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceEnrollmentPlatformRestriction {
     /// Max OS version supported
     pub os_maximum_version: Option<String>,

@@ -2,7 +2,7 @@
 /// Default Device Enrollment Platform Restrictions Configuration that restricts the types of devices a user can enroll
 ///
 /// OData entity type `microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration`, derived from `microsoft.graph.deviceEnrollmentConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceEnrollmentPlatformRestrictionsConfiguration {
     pub id: Option<String>,
     /// Created date time in UTC of the device enrollment configuration

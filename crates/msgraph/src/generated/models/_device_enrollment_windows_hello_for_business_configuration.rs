@@ -2,7 +2,7 @@
 /// Windows Hello for Business settings lets users access their devices using a gesture, such as biometric authentication, or a PIN. Configure settings for enrolled Windows 10, Windows 10 Mobile and later.
 ///
 /// OData entity type `microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration`, derived from `microsoft.graph.deviceEnrollmentConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceEnrollmentWindowsHelloForBusinessConfiguration {
     pub id: Option<String>,
     /// Created date time in UTC of the device enrollment configuration

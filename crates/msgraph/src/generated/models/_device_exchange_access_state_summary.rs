@@ -2,7 +2,7 @@
 /// Device Exchange Access State summary
 ///
 /// OData complex type `microsoft.graph.deviceExchangeAccessStateSummary`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceExchangeAccessStateSummary {
     /// Total count of devices with Exchange Access State: Allowed.
     pub allowed_device_count: Option<i32>,

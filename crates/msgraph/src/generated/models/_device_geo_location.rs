@@ -2,7 +2,7 @@
 /// Device location
 ///
 /// OData complex type `microsoft.graph.deviceGeoLocation`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceGeoLocation {
     /// Altitude, given in meters above sea level
     pub altitude: Option<f64>,

@@ -2,7 +2,7 @@
 /// Contains properties for the installation state for a device.
 ///
 /// OData entity type `microsoft.graph.deviceInstallState`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceInstallState {
     pub id: Option<String>,
     /// Device Id.

@@ -2,7 +2,7 @@
 /// Windows Log Collection request entity.
 ///
 /// OData entity type `microsoft.graph.deviceLogCollectionResponse`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceLogCollectionResponse {
     pub id: Option<String>,
     /// The User Principal Name (UPN) of the user that enrolled the device.

@@ -2,7 +2,7 @@
 /// Entity representing the configuration of a cached report.
 ///
 /// OData entity type `microsoft.graph.deviceManagementCachedReportConfiguration`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceManagementCachedReportConfiguration {
     pub id: Option<String>,
     /// Properties this version of the SDK does not know, instance annotations

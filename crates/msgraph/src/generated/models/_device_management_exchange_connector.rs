@@ -2,7 +2,7 @@
 /// Entity which represents a connection to an Exchange environment.
 ///
 /// OData entity type `microsoft.graph.deviceManagementExchangeConnector`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceManagementExchangeConnector {
     pub id: Option<String>,
     /// The name of the server hosting the Exchange Connector.

@@ -2,7 +2,7 @@
 /// Entity representing a job to export a report.
 ///
 /// OData entity type `microsoft.graph.deviceManagementExportJob`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceManagementExportJob {
     pub id: Option<String>,
     /// Time that the exported report expires.

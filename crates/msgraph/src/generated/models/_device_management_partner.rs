@@ -2,7 +2,7 @@
 /// Entity which represents a connection to device management partner.
 ///
 /// OData entity type `microsoft.graph.deviceManagementPartner`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceManagementPartner {
     pub id: Option<String>,
     /// Partner display name

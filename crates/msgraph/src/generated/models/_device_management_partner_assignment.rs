@@ -2,7 +2,7 @@
 /// User group targeting for Device Management Partner
 ///
 /// OData complex type `microsoft.graph.deviceManagementPartnerAssignment`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceManagementPartnerAssignment {
     /// User groups targeting for devices to be enrolled through partner.
     pub target: Option<crate::models::DeviceAndAppManagementAssignmentTargetKind>,

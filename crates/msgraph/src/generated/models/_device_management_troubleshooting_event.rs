@@ -2,7 +2,7 @@
 /// Event representing an general failure.
 ///
 /// OData entity type `microsoft.graph.deviceManagementTroubleshootingEvent`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceManagementTroubleshootingEvent {
     pub id: Option<String>,
     /// Id used for tracing the failure in the service.

@@ -2,7 +2,7 @@
 /// Device operating system summary.
 ///
 /// OData complex type `microsoft.graph.deviceOperatingSystemSummary`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceOperatingSystemSummary {
     /// The count of Corporate work profile Android devices. Also known as Corporate Owned Personally Enabled (COPE). Valid values -1 to 2147483647
     pub android_corporate_work_profile_count: Option<i32>,

@@ -2,7 +2,7 @@
 /// Hardware information of a given device.
 ///
 /// OData complex type `microsoft.graph.deviceProtectionOverview`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DeviceProtectionOverview {
     /// Indicates number of devices reporting as clean
     pub clean_device_count: Option<i32>,

@@ -2,7 +2,7 @@
 /// Contains properties for the installation summary of a book for a device.
 ///
 /// OData entity type `microsoft.graph.eBookInstallSummary`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EBookInstallSummary {
     pub id: Option<String>,
     /// Number of Devices that have failed to install this book.

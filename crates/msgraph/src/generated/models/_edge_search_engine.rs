@@ -2,7 +2,7 @@
 /// Allows IT admins to set a predefined default search engine for MDM-Controlled devices.
 ///
 /// OData complex type `microsoft.graph.edgeSearchEngine`, derived from `microsoft.graph.edgeSearchEngineBase`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EdgeSearchEngine {
     /// Allows IT admins to set a predefined default search engine for MDM-Controlled devices.
     pub edge_search_engine_type: Option<crate::models::EdgeSearchEngineType>,

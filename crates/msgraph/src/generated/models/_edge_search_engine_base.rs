@@ -2,7 +2,7 @@
 /// Allows IT admins to set a default search engine for MDM-Controlled devices. Users can override this and change their default search engine provided the AllowSearchEngineCustomization policy is not set.
 ///
 /// OData complex type `microsoft.graph.edgeSearchEngineBase`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EdgeSearchEngineBase {
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.

@@ -2,7 +2,7 @@
 /// Allows IT admins to set a custom default search engine for MDM-Controlled devices.
 ///
 /// OData complex type `microsoft.graph.edgeSearchEngineCustom`, derived from `microsoft.graph.edgeSearchEngineBase`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EdgeSearchEngineCustom {
     /// Points to a https link containing the OpenSearch xml file that contains, at minimum, the short name and the URL to the search Engine.
     pub edge_search_engine_open_search_xml_url: Option<String>,

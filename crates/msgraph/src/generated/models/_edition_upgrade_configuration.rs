@@ -2,7 +2,7 @@
 /// Windows 10 Edition Upgrade configuration.
 ///
 /// OData entity type `microsoft.graph.editionUpgradeConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EditionUpgradeConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -4,7 +4,7 @@
 /// within the time frame of their original request.
 ///
 /// OData entity type `microsoft.graph.engagementAsyncOperation`, derived from `microsoft.graph.longRunningOperation`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementAsyncOperation {
     pub id: Option<String>,
     pub created_date_time: Option<::msgraph_core::edm::DateTimeOffset>,

@@ -2,7 +2,7 @@
 /// Represents a conversation in Viva Engage.
 ///
 /// OData entity type `microsoft.graph.engagementConversation`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementConversation {
     pub id: Option<String>,
     /// Indicates that the conversation is in migration state and is currently being used for migration purposes.

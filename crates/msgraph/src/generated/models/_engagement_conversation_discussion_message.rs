@@ -2,7 +2,7 @@
 /// A Viva Engage conversation discussion message.
 ///
 /// OData entity type `microsoft.graph.engagementConversationDiscussionMessage`, derived from `microsoft.graph.engagementConversationMessage`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementConversationDiscussionMessage {
     pub id: Option<String>,
     /// The body of the message.

@@ -2,7 +2,7 @@
 /// A Viva Engage conversation message.
 ///
 /// OData entity type `microsoft.graph.engagementConversationMessage`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementConversationMessage {
     pub id: Option<String>,
     /// The body of the message.

@@ -2,7 +2,7 @@
 /// A reaction to a conversation message.
 ///
 /// OData entity type `microsoft.graph.engagementConversationMessageReaction`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementConversationMessageReaction {
     pub id: Option<String>,
     /// The UTC date the message was created. Can only be set during migration.

@@ -2,7 +2,7 @@
 /// A Viva Engage conversation question message.
 ///
 /// OData entity type `microsoft.graph.engagementConversationQuestionMessage`, derived from `microsoft.graph.engagementConversationMessage`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementConversationQuestionMessage {
     pub id: Option<String>,
     /// The body of the message.

@@ -2,7 +2,7 @@
 /// A Viva Engage conversation system message.
 ///
 /// OData entity type `microsoft.graph.engagementConversationSystemMessage`, derived from `microsoft.graph.engagementConversationMessage`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementConversationSystemMessage {
     pub id: Option<String>,
     /// The body of the message.

@@ -2,7 +2,7 @@
 /// The Viva Engage identities.
 ///
 /// OData complex type `microsoft.graph.engagementIdentitySet`, derived from `microsoft.graph.identitySet`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementIdentitySet {
     pub application: Option<crate::models::IdentityKind>,
     pub device: Option<crate::models::IdentityKind>,

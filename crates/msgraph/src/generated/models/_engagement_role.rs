@@ -2,7 +2,7 @@
 /// Represents a Viva Engage role and its members
 ///
 /// OData entity type `microsoft.graph.engagementRole`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementRole {
     pub id: Option<String>,
     /// Name of the role

@@ -2,7 +2,7 @@
 /// Entity to represent the assignment of a role to a user.
 ///
 /// OData entity type `microsoft.graph.engagementRoleMember`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EngagementRoleMember {
     pub id: Option<String>,
     /// The date and time when the user was assigned the role.

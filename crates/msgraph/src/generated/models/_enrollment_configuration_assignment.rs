@@ -2,7 +2,7 @@
 /// Enrollment Configuration Assignment
 ///
 /// OData entity type `microsoft.graph.enrollmentConfigurationAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EnrollmentConfigurationAssignment {
     pub id: Option<String>,
     /// Represents an assignment to managed devices in the tenant

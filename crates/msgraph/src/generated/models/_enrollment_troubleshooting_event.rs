@@ -2,7 +2,7 @@
 /// Event representing an enrollment failure.
 ///
 /// OData entity type `microsoft.graph.enrollmentTroubleshootingEvent`, derived from `microsoft.graph.deviceManagementTroubleshootingEvent`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EnrollmentTroubleshootingEvent {
     pub id: Option<String>,
     /// Id used for tracing the failure in the service.

@@ -2,7 +2,7 @@
 /// Represents a group that should be excluded from an assignment.
 ///
 /// OData complex type `microsoft.graph.exclusionGroupAssignmentTarget`, derived from `microsoft.graph.groupAssignmentTarget`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ExclusionGroupAssignmentTarget {
     /// The group Id that is the target of the assignment.
     pub group_id: Option<String>,

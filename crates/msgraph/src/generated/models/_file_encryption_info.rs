@@ -2,7 +2,7 @@
 /// Contains properties for file encryption information for the content version of a line-of-business app.
 ///
 /// OData complex type `microsoft.graph.fileEncryptionInfo`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FileEncryptionInfo {
     /// The key used to encrypt the file content.
     pub encryption_key: Option<::msgraph_core::edm::Binary>,

@@ -3,7 +3,7 @@
 #[deprecated(
     note = "The legacy Graph Security API is deprecated and will stop returning data on January 31, 2025. Please use the new Graph Security API. Deprecated on 2024-04-10. Planned removal: 2026-04-10."
 )]
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FileHash {
     pub hash_type: Option<crate::models::FileHashType>,
     pub hash_value: Option<String>,

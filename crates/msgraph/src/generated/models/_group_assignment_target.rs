@@ -2,7 +2,7 @@
 /// Represents an assignment to a group.
 ///
 /// OData complex type `microsoft.graph.groupAssignmentTarget`, derived from `microsoft.graph.deviceAndAppManagementAssignmentTarget`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct GroupAssignmentTarget {
     /// The group Id that is the target of the assignment.
     pub group_id: Option<String>,

@@ -2,7 +2,7 @@
 /// IPv4 Range definition.
 ///
 /// OData complex type `microsoft.graph.iPv4Range`, derived from `microsoft.graph.ipRange`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IPv4Range {
     /// Lower address.
     pub lower_address: Option<String>,

@@ -2,7 +2,7 @@
 /// IPv6 Range definition.
 ///
 /// OData complex type `microsoft.graph.iPv6Range`, derived from `microsoft.graph.ipRange`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IPv6Range {
     /// Lower address.
     pub lower_address: Option<String>,

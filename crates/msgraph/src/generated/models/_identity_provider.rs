@@ -3,7 +3,7 @@
 #[deprecated(
     note = "The identityProvider API is deprecated and will stop returning data on March 2023. Please use the new identityProviderBase API. Deprecated on 2021-08-24. Planned removal: 2023-03-15."
 )]
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IdentityProvider {
     pub id: Option<String>,
     pub client_id: Option<String>,

@@ -2,7 +2,7 @@
 /// Imported windows autopilot devices.
 ///
 /// OData entity type `microsoft.graph.importedWindowsAutopilotDeviceIdentity`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ImportedWindowsAutopilotDeviceIdentity {
     pub id: Option<String>,
     /// UPN of the user the device will be assigned

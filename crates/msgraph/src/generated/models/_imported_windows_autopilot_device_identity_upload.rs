@@ -2,7 +2,7 @@
 /// Import windows autopilot devices using upload.
 ///
 /// OData entity type `microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ImportedWindowsAutopilotDeviceIdentityUpload {
     pub id: Option<String>,
     /// DateTime when the entity is created.

@@ -2,7 +2,7 @@
 /// The value in an user experience analytics insight.
 ///
 /// OData complex type `microsoft.graph.insightValueDouble`, derived from `microsoft.graph.userExperienceAnalyticsInsightValue`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct InsightValueDouble {
     /// The double value of the user experience analytics insight.
     pub value: Option<f64>,

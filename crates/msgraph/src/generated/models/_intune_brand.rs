@@ -2,7 +2,7 @@
 /// intuneBrand contains data which is used in customizing the appearance of the Company Portal applications as well as the end user web portal.
 ///
 /// OData complex type `microsoft.graph.intuneBrand`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IntuneBrand {
     /// Email address of the person/organization responsible for IT support.
     pub contact_it_email_address: Option<String>,

@@ -2,7 +2,7 @@
 /// Device Configuration.
 ///
 /// OData entity type `microsoft.graph.iosCertificateProfile`, derived from `microsoft.graph.deviceConfiguration`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosCertificateProfile {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// This class contains compliance settings for IOS.
 ///
 /// OData entity type `microsoft.graph.iosCompliancePolicy`, derived from `microsoft.graph.deviceCompliancePolicy`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosCompliancePolicy {
     pub id: Option<String>,
     /// DateTime the object was created.

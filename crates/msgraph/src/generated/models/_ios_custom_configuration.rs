@@ -2,7 +2,7 @@
 /// This topic provides descriptions of the declared methods, properties and relationships exposed by the iosCustomConfiguration resource.
 ///
 /// OData entity type `microsoft.graph.iosCustomConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosCustomConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

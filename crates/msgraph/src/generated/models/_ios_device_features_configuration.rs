@@ -2,7 +2,7 @@
 /// iOS Device Features Configuration Profile.
 ///
 /// OData entity type `microsoft.graph.iosDeviceFeaturesConfiguration`, derived from `microsoft.graph.appleDeviceFeaturesConfigurationBase`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosDeviceFeaturesConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

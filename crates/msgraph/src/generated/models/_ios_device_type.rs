@@ -2,7 +2,7 @@
 /// Contains properties of the possible iOS device types the mobile app can run on.
 ///
 /// OData complex type `microsoft.graph.iosDeviceType`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosDeviceType {
     /// Whether the app should run on iPads.
     pub i_pad: Option<bool>,

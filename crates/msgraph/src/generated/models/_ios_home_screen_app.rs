@@ -2,7 +2,7 @@
 /// Represents an icon for an app on the Home Screen
 ///
 /// OData complex type `microsoft.graph.iosHomeScreenApp`, derived from `microsoft.graph.iosHomeScreenItem`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosHomeScreenApp {
     /// Name of the app
     pub display_name: Option<String>,

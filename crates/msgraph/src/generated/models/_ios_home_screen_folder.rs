@@ -2,7 +2,7 @@
 /// A folder containing pages of apps and web clips on the Home Screen.
 ///
 /// OData complex type `microsoft.graph.iosHomeScreenFolder`, derived from `microsoft.graph.iosHomeScreenItem`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosHomeScreenFolder {
     /// Name of the app
     pub display_name: Option<String>,

@@ -2,7 +2,7 @@
 /// A page for a folder containing apps and web clips on the Home Screen.
 ///
 /// OData complex type `microsoft.graph.iosHomeScreenFolderPage`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosHomeScreenFolderPage {
     /// A list of apps and web clips to appear on a page within a folder. This collection can contain a maximum of 500 elements.
     pub apps: Option<Vec<crate::models::IosHomeScreenApp>>,

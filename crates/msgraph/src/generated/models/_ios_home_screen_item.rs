@@ -2,7 +2,7 @@
 /// Represents an item on the iOS Home Screen
 ///
 /// OData complex type `microsoft.graph.iosHomeScreenItem`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosHomeScreenItem {
     /// Name of the app
     pub display_name: Option<String>,

@@ -2,7 +2,7 @@
 /// A page containing apps, folders, and web clips on the Home Screen.
 ///
 /// OData complex type `microsoft.graph.iosHomeScreenPage`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosHomeScreenPage {
     /// Name of the page
     pub display_name: Option<String>,

@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for iOS Line Of Business apps.
 ///
 /// OData entity type `microsoft.graph.iosLobApp`, derived from `microsoft.graph.mobileLobApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosLobApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

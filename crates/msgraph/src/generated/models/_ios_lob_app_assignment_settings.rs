@@ -2,7 +2,7 @@
 /// Contains properties used to assign an iOS LOB mobile app to a group.
 ///
 /// OData complex type `microsoft.graph.iosLobAppAssignmentSettings`, derived from `microsoft.graph.mobileAppAssignmentSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosLobAppAssignmentSettings {
     /// When TRUE, indicates that the app can be uninstalled by the user. When FALSE, indicates that the app cannot be uninstalled by the user. By default, this property is set to null which internally is treated as TRUE.
     pub is_removable: Option<bool>,

@@ -2,7 +2,7 @@
 /// A class containing the properties used for Group Assignment of an iOS LOB App Provisioning and Configuration.
 ///
 /// OData entity type `microsoft.graph.iosLobAppProvisioningConfigurationAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosLobAppProvisioningConfigurationAssignment {
     pub id: Option<String>,
     /// The target group assignment defined by the admin.

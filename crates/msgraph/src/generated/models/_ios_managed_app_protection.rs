@@ -2,7 +2,7 @@
 /// Policy used to configure detailed management settings targeted to specific security groups and for a specified set of apps on an iOS device
 ///
 /// OData entity type `microsoft.graph.iosManagedAppProtection`, derived from `microsoft.graph.targetedManagedAppProtection`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosManagedAppProtection {
     pub id: Option<String>,
     /// The date and time the policy was created.

@@ -2,7 +2,7 @@
 /// Contains properties of the minimum operating system required for an iOS mobile app.
 ///
 /// OData complex type `microsoft.graph.iosMinimumOperatingSystem`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosMinimumOperatingSystem {
     /// Indicates the minimum iOS version support required for the managed device. When 'True', iOS with OS Version 10.0 or later is required to install the app. If 'False', iOS Version 10.0 is not the minimum version. Default value is False. Exactly one of the minimum operating system boolean values will be TRUE.
     pub v10_0: Option<bool>,

@@ -2,7 +2,7 @@
 /// Contains properties, inherited properties and actions for iOS mobile app configurations.
 ///
 /// OData entity type `microsoft.graph.iosMobileAppConfiguration`, derived from `microsoft.graph.managedDeviceMobileAppConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosMobileAppConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// The identifier for an iOS app.
 ///
 /// OData complex type `microsoft.graph.iosMobileAppIdentifier`, derived from `microsoft.graph.mobileAppIdentifier`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosMobileAppIdentifier {
     /// The identifier for an app, as specified in the app store.
     pub bundle_id: Option<String>,

@@ -2,7 +2,7 @@
 /// Network Usage Rules allow enterprises to specify how managed apps use networks, such as cellular data networks.
 ///
 /// OData complex type `microsoft.graph.iosNetworkUsageRule`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosNetworkUsageRule {
     /// If set to true, corresponding managed apps will not be allowed to use cellular data at any time.
     pub cellular_data_blocked: Option<bool>,

@@ -2,7 +2,7 @@
 /// An item describing notification setting.
 ///
 /// OData complex type `microsoft.graph.iosNotificationSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosNotificationSettings {
     /// Indicates the type of alert for notifications for this app.
     pub alert_type: Option<crate::models::IosNotificationAlertType>,

@@ -2,7 +2,7 @@
 /// IOS Update Configuration, allows you to configure time window within week to install iOS updates
 ///
 /// OData entity type `microsoft.graph.iosUpdateConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosUpdateConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

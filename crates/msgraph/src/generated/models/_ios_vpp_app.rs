@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for iOS Volume-Purchased Program (VPP) Apps.
 ///
 /// OData entity type `microsoft.graph.iosVppApp`, derived from `microsoft.graph.mobileApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosVppApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

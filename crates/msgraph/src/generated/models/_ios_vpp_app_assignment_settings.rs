@@ -2,7 +2,7 @@
 /// Contains properties used to assign an iOS VPP mobile app to a group.
 ///
 /// OData complex type `microsoft.graph.iosVppAppAssignmentSettings`, derived from `microsoft.graph.mobileAppAssignmentSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosVppAppAssignmentSettings {
     /// Whether or not to use device licensing.
     pub use_device_licensing: Option<bool>,

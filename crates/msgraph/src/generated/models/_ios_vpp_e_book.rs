@@ -2,7 +2,7 @@
 /// A class containing the properties for iOS Vpp eBook.
 ///
 /// OData entity type `microsoft.graph.iosVppEBook`, derived from `microsoft.graph.managedEBook`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosVppEBook {
     pub id: Option<String>,
     /// The date and time when the eBook file was created.

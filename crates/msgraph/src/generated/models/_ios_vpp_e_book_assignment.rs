@@ -2,7 +2,7 @@
 /// Contains properties used to assign an iOS VPP EBook to a group.
 ///
 /// OData entity type `microsoft.graph.iosVppEBookAssignment`, derived from `microsoft.graph.managedEBookAssignment`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IosVppEBookAssignment {
     pub id: Option<String>,
     /// The install intent for eBook.

@@ -2,7 +2,7 @@
 /// The text content of a Notification Message Template for the specified locale.
 ///
 /// OData entity type `microsoft.graph.localizedNotificationMessage`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LocalizedNotificationMessage {
     pub id: Option<String>,
     /// Flag to indicate whether or not this is the default locale for language fallback. This flag can only be set. To unset, set this property to true on another Localized Notification Message.

@@ -2,7 +2,7 @@
 /// Locate device action result
 ///
 /// OData complex type `microsoft.graph.locateDeviceActionResult`, derived from `microsoft.graph.deviceActionResult`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LocateDeviceActionResult {
     /// Action name
     pub action_name: Option<String>,

@@ -2,7 +2,7 @@
 /// The status of a long-running operation.
 ///
 /// OData entity type `microsoft.graph.longRunningOperation`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct LongRunningOperation {
     pub id: Option<String>,
     pub created_date_time: Option<::msgraph_core::edm::DateTimeOffset>,

@@ -2,7 +2,7 @@
 /// This class contains compliance settings for Mac OS.
 ///
 /// OData entity type `microsoft.graph.macOSCompliancePolicy`, derived from `microsoft.graph.deviceCompliancePolicy`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsCompliancePolicy {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// MacOS device features configuration profile.
 ///
 /// OData entity type `microsoft.graph.macOSDeviceFeaturesConfiguration`, derived from `microsoft.graph.appleDeviceFeaturesConfigurationBase`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsDeviceFeaturesConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for the MacOS DMG (Apple Disk Image) App.
 ///
 /// OData entity type `microsoft.graph.macOSDmgApp`, derived from `microsoft.graph.mobileLobApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsDmgApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// This topic provides descriptions of the declared methods, properties and relationships exposed by the macOSGeneralDeviceConfiguration resource.
 ///
 /// OData entity type `microsoft.graph.macOSGeneralDeviceConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsGeneralDeviceConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// Contains properties of an included .app in a MacOS app.
 ///
 /// OData complex type `microsoft.graph.macOSIncludedApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsIncludedApp {
     /// The bundleId of the app. This maps to the CFBundleIdentifier in the app's bundle configuration.
     pub bundle_id: Option<String>,

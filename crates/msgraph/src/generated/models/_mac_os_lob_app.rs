@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for the macOS LOB App.
 ///
 /// OData entity type `microsoft.graph.macOSLobApp`, derived from `microsoft.graph.mobileLobApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsLobApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

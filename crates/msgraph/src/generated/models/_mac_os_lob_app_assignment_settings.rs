@@ -2,7 +2,7 @@
 /// Contains properties used to assign a macOS LOB app to a group.
 ///
 /// OData complex type `microsoft.graph.macOsLobAppAssignmentSettings`, derived from `microsoft.graph.mobileAppAssignmentSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsLobAppAssignmentSettings {
     /// When TRUE, indicates that the app should be uninstalled when the device is removed from Intune. When FALSE, indicates that the app will not be uninstalled when the device is removed from Intune.
     pub uninstall_on_device_removal: Option<bool>,

@@ -2,7 +2,7 @@
 /// Contains properties of a macOS .app in the package
 ///
 /// OData complex type `microsoft.graph.macOSLobChildApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsLobChildApp {
     /// The build number of the app.
     pub build_number: Option<String>,

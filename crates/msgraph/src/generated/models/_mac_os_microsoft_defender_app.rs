@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for the macOS Microsoft Defender App.
 ///
 /// OData entity type `microsoft.graph.macOSMicrosoftDefenderApp`, derived from `microsoft.graph.mobileApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsMicrosoftDefenderApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

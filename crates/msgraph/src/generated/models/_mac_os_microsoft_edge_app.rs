@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for the macOS Microsoft Edge App.
 ///
 /// OData entity type `microsoft.graph.macOSMicrosoftEdgeApp`, derived from `microsoft.graph.mobileApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsMicrosoftEdgeApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// The minimum operating system required for a macOS app.
 ///
 /// OData complex type `microsoft.graph.macOSMinimumOperatingSystem`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsMinimumOperatingSystem {
     /// Indicates the minimum OS X version support required for the managed device. When 'True', macOS with OS X 10.10 or later is required to install the app. If 'False', OS X Version 10.10 is not the minimum version. Default value is False. Exactly one of the minimum operating system boolean values will be TRUE.
     pub v10_10: Option<bool>,

@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for the MacOS Office Suite App.
 ///
 /// OData entity type `microsoft.graph.macOSOfficeSuiteApp`, derived from `microsoft.graph.mobileApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MacOsOfficeSuiteApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for Managed Android Line Of Business apps.
 ///
 /// OData entity type `microsoft.graph.managedAndroidLobApp`, derived from `microsoft.graph.managedMobileLobApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAndroidLobApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

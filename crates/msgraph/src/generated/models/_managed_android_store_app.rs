@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for Android store apps that you can manage with an Intune app protection policy.
 ///
 /// OData entity type `microsoft.graph.managedAndroidStoreApp`, derived from `microsoft.graph.managedApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAndroidStoreApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// Abstract class that contains properties and inherited properties for apps that you can manage with an Intune app protection policy.
 ///
 /// OData entity type `microsoft.graph.managedApp`, derived from `microsoft.graph.mobileApp`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// Configuration used to deliver a set of custom settings as-is to apps for users to whom the configuration is scoped
 ///
 /// OData entity type `microsoft.graph.managedAppConfiguration`, derived from `microsoft.graph.managedAppPolicy`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAppConfiguration {
     pub id: Option<String>,
     /// The date and time the policy was created.

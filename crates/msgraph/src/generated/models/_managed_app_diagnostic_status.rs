@@ -2,7 +2,7 @@
 /// Represents diagnostics status.
 ///
 /// OData complex type `microsoft.graph.managedAppDiagnosticStatus`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAppDiagnosticStatus {
     /// Instruction on how to mitigate a failed validation
     pub mitigation_instruction: Option<String>,

@@ -2,7 +2,7 @@
 /// Represents an operation applied against an app registration.
 ///
 /// OData entity type `microsoft.graph.managedAppOperation`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAppOperation {
     pub id: Option<String>,
     /// The operation name.

@@ -2,7 +2,7 @@
 /// The ManagedAppPolicy resource represents a base type for platform specific policies.
 ///
 /// OData entity type `microsoft.graph.managedAppPolicy`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAppPolicy {
     pub id: Option<String>,
     /// The date and time the policy was created.

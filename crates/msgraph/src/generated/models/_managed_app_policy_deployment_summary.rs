@@ -2,7 +2,7 @@
 /// The ManagedAppEntity is the base entity type for all other entity types under app management workflow.
 ///
 /// OData entity type `microsoft.graph.managedAppPolicyDeploymentSummary`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAppPolicyDeploymentSummary {
     pub id: Option<String>,
     pub configuration_deployed_user_count: Option<i32>,

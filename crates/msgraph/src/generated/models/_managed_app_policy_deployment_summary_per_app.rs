@@ -2,7 +2,7 @@
 /// Represents policy deployment summary per app.
 ///
 /// OData complex type `microsoft.graph.managedAppPolicyDeploymentSummaryPerApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAppPolicyDeploymentSummaryPerApp {
     /// Number of users the policy is applied.
     pub configuration_applied_user_count: Option<i32>,

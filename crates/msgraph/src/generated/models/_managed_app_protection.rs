@@ -2,7 +2,7 @@
 /// Policy used to configure detailed management settings for a specified set of apps
 ///
 /// OData entity type `microsoft.graph.managedAppProtection`, derived from `microsoft.graph.managedAppPolicy`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAppProtection {
     pub id: Option<String>,
     /// The date and time the policy was created.

@@ -2,7 +2,7 @@
 /// Represents app protection and configuration status for the organization.
 ///
 /// OData entity type `microsoft.graph.managedAppStatus`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAppStatus {
     pub id: Option<String>,
     /// Friendly name of the status report.

@@ -2,7 +2,7 @@
 /// Represents an un-typed status report about organizations app protection and configuration.
 ///
 /// OData entity type `microsoft.graph.managedAppStatusRaw`, derived from `microsoft.graph.managedAppStatus`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedAppStatusRaw {
     pub id: Option<String>,
     /// Friendly name of the status report.

@@ -2,7 +2,7 @@
 /// An abstract class for Mobile app configuration for enrolled devices.
 ///
 /// OData entity type `microsoft.graph.managedDeviceMobileAppConfiguration`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedDeviceMobileAppConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

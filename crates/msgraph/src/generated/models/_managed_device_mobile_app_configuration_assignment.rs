@@ -2,7 +2,7 @@
 /// Contains the properties used to assign an MDM app configuration to a group.
 ///
 /// OData entity type `microsoft.graph.managedDeviceMobileAppConfigurationAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedDeviceMobileAppConfigurationAssignment {
     pub id: Option<String>,
     /// Assignment target that the T&C policy is assigned to.

@@ -2,7 +2,7 @@
 /// Contains properties, inherited properties and actions for an MDM mobile app configuration status for a device.
 ///
 /// OData entity type `microsoft.graph.managedDeviceMobileAppConfigurationDeviceStatus`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedDeviceMobileAppConfigurationDeviceStatus {
     pub id: Option<String>,
     /// The DateTime when device compliance grace period expires

@@ -2,7 +2,7 @@
 /// Contains properties, inherited properties and actions for an MDM mobile app configuration device status summary.
 ///
 /// OData entity type `microsoft.graph.managedDeviceMobileAppConfigurationDeviceSummary`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedDeviceMobileAppConfigurationDeviceSummary {
     pub id: Option<String>,
     /// Version of the policy for that overview

@@ -2,7 +2,7 @@
 /// Contains properties, inherited properties and actions for an MDM mobile app configuration status for a user.
 ///
 /// OData entity type `microsoft.graph.managedDeviceMobileAppConfigurationUserStatus`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedDeviceMobileAppConfigurationUserStatus {
     pub id: Option<String>,
     /// Devices count for that user.

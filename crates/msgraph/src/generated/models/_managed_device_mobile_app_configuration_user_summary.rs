@@ -2,7 +2,7 @@
 /// Contains properties, inherited properties and actions for an MDM mobile app configuration user status summary.
 ///
 /// OData entity type `microsoft.graph.managedDeviceMobileAppConfigurationUserSummary`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedDeviceMobileAppConfigurationUserSummary {
     pub id: Option<String>,
     /// Version of the policy for that overview

@@ -2,7 +2,7 @@
 /// Summary data for managed devices
 ///
 /// OData entity type `microsoft.graph.managedDeviceOverview`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedDeviceOverview {
     pub id: Option<String>,
     /// Distribution of Exchange Access State in Intune

@@ -2,7 +2,7 @@
 /// An abstract class containing the base properties for Managed eBook.
 ///
 /// OData entity type `microsoft.graph.managedEBook`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedEBook {
     pub id: Option<String>,
     /// The date and time when the eBook file was created.

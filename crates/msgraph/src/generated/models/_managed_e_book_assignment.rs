@@ -2,7 +2,7 @@
 /// Contains properties used to assign a eBook to a group.
 ///
 /// OData entity type `microsoft.graph.managedEBookAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedEBookAssignment {
     pub id: Option<String>,
     /// The install intent for eBook.

@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for Managed iOS Line Of Business apps.
 ///
 /// OData entity type `microsoft.graph.managedIOSLobApp`, derived from `microsoft.graph.managedMobileLobApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedIosLobApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for an iOS store app that you can manage with an Intune app protection policy.
 ///
 /// OData entity type `microsoft.graph.managedIOSStoreApp`, derived from `microsoft.graph.managedApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedIosStoreApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// The identifier for the deployment an app.
 ///
 /// OData entity type `microsoft.graph.managedMobileApp`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedMobileApp {
     pub id: Option<String>,
     /// The identifier for an app with it's operating system type.

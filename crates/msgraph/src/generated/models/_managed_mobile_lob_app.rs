@@ -2,7 +2,7 @@
 /// An abstract base class containing properties for all managed mobile line-of-business apps.
 ///
 /// OData entity type `microsoft.graph.managedMobileLobApp`, derived from `microsoft.graph.managedApp`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ManagedMobileLobApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

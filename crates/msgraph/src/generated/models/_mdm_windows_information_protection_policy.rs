@@ -2,7 +2,7 @@
 /// Policy for Windows information protection with MDM
 ///
 /// OData entity type `microsoft.graph.mdmWindowsInformationProtectionPolicy`, derived from `microsoft.graph.windowsInformationProtection`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MdmWindowsInformationProtectionPolicy {
     pub id: Option<String>,
     /// The date and time the policy was created.

@@ -2,7 +2,7 @@
 /// Microsoft Store for Business Apps. This class does not support Create, Delete, or Update.
 ///
 /// OData entity type `microsoft.graph.microsoftStoreForBusinessApp`, derived from `microsoft.graph.mobileApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MicrosoftStoreForBusinessApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// Contains properties used to assign an Microsoft Store for Business mobile app to a group.
 ///
 /// OData complex type `microsoft.graph.microsoftStoreForBusinessAppAssignmentSettings`, derived from `microsoft.graph.mobileAppAssignmentSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MicrosoftStoreForBusinessAppAssignmentSettings {
     /// Whether or not to use device execution context for Microsoft Store for Business mobile app.
     pub use_device_context: Option<bool>,

@@ -2,7 +2,7 @@
 /// Contains properties for a generic mime content.
 ///
 /// OData complex type `microsoft.graph.mimeContent`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MimeContent {
     /// Indicates the content mime type.
     pub r#type: Option<String>,

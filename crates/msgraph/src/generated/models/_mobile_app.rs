@@ -2,7 +2,7 @@
 /// An abstract class containing the base properties for Intune mobile apps. Note: Listing mobile apps with `$expand=assignments` has been deprecated. Instead get the list of apps without the `$expand` query on `assignments`. Then, perform the expansion on individual applications.
 ///
 /// OData entity type `microsoft.graph.mobileApp`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// A class containing the properties used for Group Assignment of a Mobile App.
 ///
 /// OData entity type `microsoft.graph.mobileAppAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileAppAssignment {
     pub id: Option<String>,
     /// The install intent defined by the admin.

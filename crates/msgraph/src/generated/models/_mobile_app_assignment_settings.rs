@@ -2,7 +2,7 @@
 /// Abstract class to contain properties used to assign a mobile app to a group.
 ///
 /// OData complex type `microsoft.graph.mobileAppAssignmentSettings`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileAppAssignmentSettings {
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.

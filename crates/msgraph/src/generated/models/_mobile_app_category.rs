@@ -2,7 +2,7 @@
 /// Contains properties for a single Intune app category.
 ///
 /// OData entity type `microsoft.graph.mobileAppCategory`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileAppCategory {
     pub id: Option<String>,
     /// The name of the app category.

@@ -2,7 +2,7 @@
 /// Contains content properties for a specific app version. Each mobileAppContent can have multiple mobileAppContentFile.
 ///
 /// OData entity type `microsoft.graph.mobileAppContent`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileAppContent {
     pub id: Option<String>,
     /// The collection of contained apps in a MobileLobApp acting as a package.

@@ -2,7 +2,7 @@
 /// Contains properties for a single installer file that is associated with a given mobileAppContent version.
 ///
 /// OData entity type `microsoft.graph.mobileAppContentFile`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileAppContentFile {
     pub id: Option<String>,
     /// Indicates the Azure Storage URI that the file is uploaded to. Created by the service upon receiving a valid mobileAppContentFile. Read-only. This property is read-only.

@@ -2,7 +2,7 @@
 /// The identifier for a mobile app.
 ///
 /// OData complex type `microsoft.graph.mobileAppIdentifier`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileAppIdentifier {
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.

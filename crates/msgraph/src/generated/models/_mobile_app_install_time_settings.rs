@@ -2,7 +2,7 @@
 /// Contains properties used to determine when to offer an app to devices and when to install the app on devices.
 ///
 /// OData complex type `microsoft.graph.mobileAppInstallTimeSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileAppInstallTimeSettings {
     /// The time at which the app should be installed.
     pub deadline_date_time: Option<::msgraph_core::edm::DateTimeOffset>,

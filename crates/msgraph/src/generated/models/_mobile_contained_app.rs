@@ -2,7 +2,7 @@
 /// An abstract class that represents a contained app in a mobileApp acting as a package.
 ///
 /// OData entity type `microsoft.graph.mobileContainedApp`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileContainedApp {
     pub id: Option<String>,
     /// Properties this version of the SDK does not know, instance annotations

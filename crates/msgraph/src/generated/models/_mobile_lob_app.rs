@@ -2,7 +2,7 @@
 /// An abstract base class containing properties for all mobile line-of-business apps.
 ///
 /// OData entity type `microsoft.graph.mobileLobApp`, derived from `microsoft.graph.mobileApp`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileLobApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

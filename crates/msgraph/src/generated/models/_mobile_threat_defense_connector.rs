@@ -2,7 +2,7 @@
 /// Entity which represents a connection to Mobile Threat Defense partner.
 ///
 /// OData entity type `microsoft.graph.mobileThreatDefenseConnector`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MobileThreatDefenseConnector {
     pub id: Option<String>,
     /// When TRUE, indicates the Mobile Threat Defense partner may collect metadata about installed applications from Intune for iOS devices. When FALSE, indicates the Mobile Threat Defense partner may not collect metadata about installed applications from Intune for iOS devices. Default value is FALSE.

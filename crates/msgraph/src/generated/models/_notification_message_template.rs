@@ -2,7 +2,7 @@
 /// Notification messages are messages that are sent to end users who are determined to be not-compliant with the compliance policies defined by the administrator. Administrators choose notifications and configure them in the Intune Admin Console using the compliance policy creation page under the “Actions for non-compliance” section. Use the notificationMessageTemplate object to create your own custom notifications for administrators to choose while configuring actions for non-compliance.
 ///
 /// OData entity type `microsoft.graph.notificationMessageTemplate`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct NotificationMessageTemplate {
     pub id: Option<String>,
     /// The Message Template Branding Options. Branding is defined in the Intune Admin Console.

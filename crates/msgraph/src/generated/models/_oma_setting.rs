@@ -2,7 +2,7 @@
 /// OMA Settings definition.
 ///
 /// OData complex type `microsoft.graph.omaSetting`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OmaSetting {
     /// Description.
     pub description: Option<String>,

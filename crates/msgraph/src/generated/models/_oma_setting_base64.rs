@@ -2,7 +2,7 @@
 /// OMA Settings Base64 definition.
 ///
 /// OData complex type `microsoft.graph.omaSettingBase64`, derived from `microsoft.graph.omaSetting`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OmaSettingBase64 {
     /// Description.
     pub description: Option<String>,

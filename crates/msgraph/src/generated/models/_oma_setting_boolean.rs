@@ -2,7 +2,7 @@
 /// OMA Settings Boolean definition.
 ///
 /// OData complex type `microsoft.graph.omaSettingBoolean`, derived from `microsoft.graph.omaSetting`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OmaSettingBoolean {
     /// Description.
     pub description: Option<String>,

@@ -2,7 +2,7 @@
 /// OMA Settings DateTime definition.
 ///
 /// OData complex type `microsoft.graph.omaSettingDateTime`, derived from `microsoft.graph.omaSetting`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OmaSettingDateTime {
     /// Description.
     pub description: Option<String>,

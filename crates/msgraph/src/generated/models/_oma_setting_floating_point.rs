@@ -2,7 +2,7 @@
 /// OMA Settings Floating Point definition.
 ///
 /// OData complex type `microsoft.graph.omaSettingFloatingPoint`, derived from `microsoft.graph.omaSetting`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OmaSettingFloatingPoint {
     /// Description.
     pub description: Option<String>,

@@ -2,7 +2,7 @@
 /// OMA Settings Integer definition.
 ///
 /// OData complex type `microsoft.graph.omaSettingInteger`, derived from `microsoft.graph.omaSetting`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OmaSettingInteger {
     /// Description.
     pub description: Option<String>,

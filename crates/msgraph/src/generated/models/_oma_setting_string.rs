@@ -2,7 +2,7 @@
 /// OMA Settings String definition.
 ///
 /// OData complex type `microsoft.graph.omaSettingString`, derived from `microsoft.graph.omaSetting`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OmaSettingString {
     /// Description.
     pub description: Option<String>,

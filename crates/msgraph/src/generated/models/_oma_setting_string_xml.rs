@@ -2,7 +2,7 @@
 /// OMA Settings StringXML definition.
 ///
 /// OData complex type `microsoft.graph.omaSettingStringXml`, derived from `microsoft.graph.omaSetting`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OmaSettingStringXml {
     /// Description.
     pub description: Option<String>,

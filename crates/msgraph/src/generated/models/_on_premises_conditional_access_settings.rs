@@ -2,7 +2,7 @@
 /// Singleton entity which represents the Exchange OnPremises Conditional Access Settings for a tenant.
 ///
 /// OData entity type `microsoft.graph.onPremisesConditionalAccessSettings`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OnPremisesConditionalAccessSettings {
     pub id: Option<String>,
     /// Indicates if on premises conditional access is enabled for this organization

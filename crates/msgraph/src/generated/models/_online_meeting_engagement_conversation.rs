@@ -2,7 +2,7 @@
 /// A conversation for Teams QA online meeting.
 ///
 /// OData entity type `microsoft.graph.onlineMeetingEngagementConversation`, derived from `microsoft.graph.engagementConversation`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OnlineMeetingEngagementConversation {
     pub id: Option<String>,
     /// Indicates that the conversation is in migration state and is currently being used for migration purposes.

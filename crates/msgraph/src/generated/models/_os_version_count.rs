@@ -2,7 +2,7 @@
 /// Count of devices with malware for each OS version
 ///
 /// OData complex type `microsoft.graph.osVersionCount`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OsVersionCount {
     /// Count of devices with malware for the OS version
     pub device_count: Option<i32>,

@@ -2,7 +2,7 @@
 /// The Windows Autopilot Deployment Profile settings used by the device for the out-of-box experience. Supports: $select, $top, $skip. $Search, $orderBy and $filter are not supported.
 ///
 /// OData complex type `microsoft.graph.outOfBoxExperienceSetting`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct OutOfBoxExperienceSetting {
     /// The Entra join authentication type. Possible values are singleUser and shared. The default is singleUser.
     pub device_usage_type: Option<crate::models::WindowsDeviceUsageType>,

@@ -2,7 +2,7 @@
 /// Proxied Domain
 ///
 /// OData complex type `microsoft.graph.proxiedDomain`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ProxiedDomain {
     /// The IP address or FQDN
     pub ip_address_or_fqdn: Option<String>,

@@ -2,7 +2,7 @@
 /// RemoteAssistPartner resources represent the metadata and status of a given Remote Assistance partner service.
 ///
 /// OData entity type `microsoft.graph.remoteAssistancePartner`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RemoteAssistancePartner {
     pub id: Option<String>,
     /// Display name of the partner.

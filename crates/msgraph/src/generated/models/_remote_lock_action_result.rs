@@ -2,7 +2,7 @@
 /// Lock action result with a pin to unlock
 ///
 /// OData complex type `microsoft.graph.remoteLockActionResult`, derived from `microsoft.graph.deviceActionResult`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RemoteLockActionResult {
     /// Action name
     pub action_name: Option<String>,

@@ -2,7 +2,7 @@
 /// Device Configuration profile History reports.
 ///
 /// OData complex type `microsoft.graph.report`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Report {
     pub content: Option<::msgraph_core::edm::Binary>,
     /// Properties this version of the SDK does not know, instance annotations

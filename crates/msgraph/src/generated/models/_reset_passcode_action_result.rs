@@ -2,7 +2,7 @@
 /// Reset passcode action result
 ///
 /// OData complex type `microsoft.graph.resetPasscodeActionResult`, derived from `microsoft.graph.deviceActionResult`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResetPasscodeActionResult {
     /// Action name
     pub action_name: Option<String>,

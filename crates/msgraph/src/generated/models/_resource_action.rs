@@ -2,7 +2,7 @@
 /// Set of allowed and not allowed actions for a resource.
 ///
 /// OData complex type `microsoft.graph.resourceAction`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceAction {
     /// Allowed Actions
     pub allowed_resource_actions: Option<Vec<String>>,

@@ -2,7 +2,7 @@
 /// Describes the resourceOperation resource (entity) of the Microsoft Graph API (REST), which supports Intune workflows related to role-based access control (RBAC).
 ///
 /// OData entity type `microsoft.graph.resourceOperation`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct ResourceOperation {
     pub id: Option<String>,
     /// Type of action this operation is going to perform. The actionName should be concise and limited to as few words as possible.

@@ -2,7 +2,7 @@
 /// Color in RGB.
 ///
 /// OData complex type `microsoft.graph.rgbColor`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RgbColor {
     /// Blue value
     pub b: Option<u8>,

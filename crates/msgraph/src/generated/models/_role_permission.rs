@@ -2,7 +2,7 @@
 /// Contains the set of ResourceActions determining the allowed and not allowed permissions for each role.
 ///
 /// OData complex type `microsoft.graph.rolePermission`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RolePermission {
     /// Resource Actions each containing a set of allowed and not allowed permissions.
     pub resource_actions: Option<Vec<crate::models::ResourceAction>>,

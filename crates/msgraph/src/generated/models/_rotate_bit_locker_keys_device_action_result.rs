@@ -2,7 +2,7 @@
 /// RotateBitLockerKeys device action result
 ///
 /// OData complex type `microsoft.graph.rotateBitLockerKeysDeviceActionResult`, derived from `microsoft.graph.deviceActionResult`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct RotateBitLockerKeysDeviceActionResult {
     /// Action name
     pub action_name: Option<String>,

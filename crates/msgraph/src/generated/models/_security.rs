@@ -2,7 +2,7 @@
 /// Security singleton providing access to audit log resources.
 ///
 /// OData entity type `microsoft.graph.security`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Security {
     /// Contained navigation.
     pub alerts: Option<Vec<crate::models::Alert>>,

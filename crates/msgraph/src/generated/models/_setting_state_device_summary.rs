@@ -2,7 +2,7 @@
 /// Device Compilance Policy and Configuration for a Setting State summary
 ///
 /// OData entity type `microsoft.graph.settingStateDeviceSummary`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SettingStateDeviceSummary {
     pub id: Option<String>,
     /// Device Compliant count for the setting

@@ -3,7 +3,7 @@
 #[deprecated(
     note = "This API is deprecated and will stop returning data after January, 2028. Deprecated on 2026-01-28. Planned removal: 2028-01-01."
 )]
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SharedInsight {
     pub id: Option<String>,
     pub last_shared: Option<crate::models::SharingDetail>,

@@ -2,7 +2,7 @@
 /// SharedPC Account Manager Policy. Only applies when the account manager is enabled.
 ///
 /// OData complex type `microsoft.graph.sharedPCAccountManagerPolicy`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SharedPcAccountManagerPolicy {
     /// Configures when accounts are deleted.
     pub account_deletion_policy: Option<

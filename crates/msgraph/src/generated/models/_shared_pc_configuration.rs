@@ -2,7 +2,7 @@
 /// This topic provides descriptions of the declared methods, properties and relationships exposed by the sharedPCConfiguration resource.
 ///
 /// OData entity type `microsoft.graph.sharedPCConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SharedPcConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

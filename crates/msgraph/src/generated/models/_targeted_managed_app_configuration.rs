@@ -2,7 +2,7 @@
 /// Configuration used to deliver a set of custom settings as-is to all users in the targeted security group
 ///
 /// OData entity type `microsoft.graph.targetedManagedAppConfiguration`, derived from `microsoft.graph.managedAppConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TargetedManagedAppConfiguration {
     pub id: Option<String>,
     /// The date and time the policy was created.

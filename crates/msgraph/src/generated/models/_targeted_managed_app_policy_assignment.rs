@@ -2,7 +2,7 @@
 /// The type for deployment of groups or apps.
 ///
 /// OData entity type `microsoft.graph.targetedManagedAppPolicyAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TargetedManagedAppPolicyAssignment {
     pub id: Option<String>,
     /// Identifier for deployment to a group or app

@@ -2,7 +2,7 @@
 /// Policy used to configure detailed management settings targeted to specific security groups
 ///
 /// OData entity type `microsoft.graph.targetedManagedAppProtection`, derived from `microsoft.graph.managedAppProtection`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TargetedManagedAppProtection {
     pub id: Option<String>,
     /// The date and time the policy was created.

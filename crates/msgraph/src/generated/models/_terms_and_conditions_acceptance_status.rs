@@ -2,7 +2,7 @@
 /// A termsAndConditionsAcceptanceStatus entity represents the acceptance status of a given Terms and Conditions (T&C) policy by a given user. Users must accept the most up-to-date version of the terms in order to retain access to the Company Portal.
 ///
 /// OData entity type `microsoft.graph.termsAndConditionsAcceptanceStatus`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TermsAndConditionsAcceptanceStatus {
     pub id: Option<String>,
     /// DateTime when the terms were last accepted by the user.

@@ -2,7 +2,7 @@
 /// A termsAndConditionsAssignment entity represents the assignment of a given Terms and Conditions (T&C) policy to a given group. Users in the group will be required to accept the terms in order to have devices enrolled into Intune.
 ///
 /// OData entity type `microsoft.graph.termsAndConditionsAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TermsAndConditionsAssignment {
     pub id: Option<String>,
     /// Assignment target that the T&C policy is assigned to.

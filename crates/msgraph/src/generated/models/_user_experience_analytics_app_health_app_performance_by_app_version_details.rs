@@ -2,7 +2,7 @@
 /// The user experience analytics application performance entity contains application performance by application version details.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetails`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetails {
     pub id: Option<String>,
     /// The number of crashes for the app. Valid values -2147483648 to 2147483647

@@ -2,7 +2,7 @@
 /// The user experience analytics application performance entity contains application performance by application version device id.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId {
     pub id: Option<String>,
     /// The number of crashes for the app. Valid values -2147483648 to 2147483647

@@ -2,7 +2,7 @@
 /// The user experience analytics application performance entity contains app performance details by OS version.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByOSVersion`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsAppHealthAppPerformanceByOsVersion {
     pub id: Option<String>,
     /// The number of devices where the application has been active. Valid values 0 to 2147483647. Supports: $select, $OrderBy. Read-only. Valid values -2147483648 to 2147483647

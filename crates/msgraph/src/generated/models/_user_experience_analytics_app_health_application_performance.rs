@@ -2,7 +2,7 @@
 /// The user experience analytics application performance entity contains application performance details.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsAppHealthApplicationPerformance`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsAppHealthApplicationPerformance {
     pub id: Option<String>,
     /// The health score of the application. Valid values 0 to 100. Supports: $filter, $select, $OrderBy. Read-only. Valid values -2147483648 to 2147483647

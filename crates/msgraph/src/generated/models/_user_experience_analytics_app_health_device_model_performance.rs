@@ -2,7 +2,7 @@
 /// The user experience analytics device model performance entity contains device model performance details.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsAppHealthDeviceModelPerformance`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsAppHealthDeviceModelPerformance {
     pub id: Option<String>,
     /// The number of active devices for the model. Valid values 0 to 2147483647. Supports: $filter, $select, $OrderBy. Read-only. Valid values -2147483648 to 2147483647

@@ -2,7 +2,7 @@
 /// The user experience analytics device performance entity contains device performance details.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsAppHealthDevicePerformance`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsAppHealthDevicePerformance {
     pub id: Option<String>,
     /// The number of application crashes for the device. Valid values 0 to 2147483647. Supports: $filter, $select, $OrderBy. Read-only. Valid values -2147483648 to 2147483647

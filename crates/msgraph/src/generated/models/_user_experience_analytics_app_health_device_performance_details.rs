@@ -2,7 +2,7 @@
 /// The user experience analytics device performance entity contains device performance details.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsAppHealthDevicePerformanceDetails`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsAppHealthDevicePerformanceDetails {
     pub id: Option<String>,
     /// The friendly name of the application for which the event occurred. Possible values are: outlook.exe, excel.exe. Supports: $select, $OrderBy. Read-only.

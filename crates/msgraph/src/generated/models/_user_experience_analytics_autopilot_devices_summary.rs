@@ -2,7 +2,7 @@
 /// The user experience analytics summary of Devices not windows autopilot ready.
 ///
 /// OData complex type `microsoft.graph.userExperienceAnalyticsAutopilotDevicesSummary`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsAutopilotDevicesSummary {
     /// The count of intune devices that are not autopilot registerd. Read-only.
     pub devices_not_autopilot_registered: Option<i32>,

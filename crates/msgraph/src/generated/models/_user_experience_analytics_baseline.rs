@@ -2,7 +2,7 @@
 /// The user experience analytics baseline entity contains baseline values against which to compare the user experience analytics scores.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsBaseline`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsBaseline {
     pub id: Option<String>,
     /// The date the custom baseline was created. The value cannot be modified and is automatically populated when the baseline is created. The Timestamp type represents date and time information using ISO 8601 format and is always in UTC time. For example, midnight UTC on Jan 1, 2014 would look like this: '2014-01-01T00:00:00Z'. Returned by default.

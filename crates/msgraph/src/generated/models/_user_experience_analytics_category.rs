@@ -2,7 +2,7 @@
 /// The user experience analytics category entity contains the scores and insights for the various metrics of a category.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsCategory`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsCategory {
     pub id: Option<String>,
     /// The insights for the category. Read-only.

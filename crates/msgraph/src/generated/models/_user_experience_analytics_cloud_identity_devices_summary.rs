@@ -2,7 +2,7 @@
 /// The user experience analytics work from anywhere cloud identity devices summary.
 ///
 /// OData complex type `microsoft.graph.userExperienceAnalyticsCloudIdentityDevicesSummary`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsCloudIdentityDevicesSummary {
     /// The count of devices that are not cloud identity. Read-only.
     pub device_without_cloud_identity_count: Option<i32>,

@@ -2,7 +2,7 @@
 /// The user experience work from anywhere Cloud management devices summary.
 ///
 /// OData complex type `microsoft.graph.userExperienceAnalyticsCloudManagementDevicesSummary`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsCloudManagementDevicesSummary {
     /// Total number of  co-managed devices. Read-only.
     pub co_managed_device_count: Option<i32>,

@@ -2,7 +2,7 @@
 /// The user experience analytics device performance entity contains device boot performance details.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsDevicePerformance`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsDevicePerformance {
     pub id: Option<String>,
     /// Average (mean) number of Blue Screens per device in the last 30 days. Valid values 0 to 9999999

@@ -2,7 +2,7 @@
 /// The user experience analytics device scores entity consolidates the various Endpoint Analytics scores.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsDeviceScores`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsDeviceScores {
     pub id: Option<String>,
     /// Indicates a score calculated from application health data to indicate when a device is having problems running one or more applications. Valid values range from 0-100. Value -1 means associated score is unavailable. A higher score indicates a healthier device. Read-only. Valid values -1.79769313486232E+308 to 1.79769313486232E+308

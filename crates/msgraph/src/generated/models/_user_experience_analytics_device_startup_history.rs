@@ -2,7 +2,7 @@
 /// The user experience analytics device startup history entity contains device boot performance history details.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsDeviceStartupHistory`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsDeviceStartupHistory {
     pub id: Option<String>,
     /// The device core boot time in milliseconds. Supports: $select, $OrderBy. Read-only.

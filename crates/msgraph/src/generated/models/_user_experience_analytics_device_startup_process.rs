@@ -2,7 +2,7 @@
 /// The user experience analytics device startup process details.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsDeviceStartupProcess`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsDeviceStartupProcess {
     pub id: Option<String>,
     /// The Intune device id of the device. Supports: $select, $OrderBy. Read-only.

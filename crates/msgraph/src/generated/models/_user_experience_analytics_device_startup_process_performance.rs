@@ -2,7 +2,7 @@
 /// The user experience analytics device startup process performance.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsDeviceStartupProcessPerformance`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsDeviceStartupProcessPerformance {
     pub id: Option<String>,
     /// The count of devices which initiated this process on startup. Supports: $filter, $select, $OrderBy. Read-only.

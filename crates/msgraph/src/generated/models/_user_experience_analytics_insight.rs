@@ -2,7 +2,7 @@
 /// The user experience analytics insight is the recomendation to improve the user experience analytics score.
 ///
 /// OData complex type `microsoft.graph.userExperienceAnalyticsInsight`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsInsight {
     /// The unique identifier of the user experience analytics insight.
     pub insight_id: Option<String>,

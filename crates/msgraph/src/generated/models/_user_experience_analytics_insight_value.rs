@@ -2,7 +2,7 @@
 /// The value in an user experience analytics insight.
 ///
 /// OData complex type `microsoft.graph.userExperienceAnalyticsInsightValue`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsInsightValue {
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.

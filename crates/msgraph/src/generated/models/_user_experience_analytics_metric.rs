@@ -2,7 +2,7 @@
 /// The user experience analytics metric contains the score and units of a metric of a user experience anlaytics category.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsMetric`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsMetric {
     pub id: Option<String>,
     /// The unit of the user experience analytics metric. Examples: none, percentage, count, seconds, score.

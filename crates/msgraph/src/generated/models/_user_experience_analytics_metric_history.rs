@@ -2,7 +2,7 @@
 /// The user experience analytics metric history.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsMetricHistory`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsMetricHistory {
     pub id: Option<String>,
     /// The Intune device id of the device.

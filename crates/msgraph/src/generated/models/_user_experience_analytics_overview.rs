@@ -2,7 +2,7 @@
 /// The user experience analytics overview entity contains the overall score and the scores and insights of every metric of all categories.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsOverview`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsOverview {
     pub id: Option<String>,
     /// The user experience analytics insights. Read-only.

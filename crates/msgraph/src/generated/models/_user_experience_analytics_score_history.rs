@@ -2,7 +2,7 @@
 /// The user experience analytics device startup score history.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsScoreHistory`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsScoreHistory {
     pub id: Option<String>,
     /// The device startup date time. The value cannot be modified and is automatically populated. The Timestamp type represents date and time information using ISO 8601 format and is always in UTC time. For example, midnight UTC on Jan 1, 2014 would look like this: '2014-01-01T00:00:00Z'. Returned by default.

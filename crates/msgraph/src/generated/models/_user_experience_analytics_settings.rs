@@ -2,7 +2,7 @@
 /// The user experience analytics insight is the recomendation to improve the user experience analytics score.
 ///
 /// OData complex type `microsoft.graph.userExperienceAnalyticsSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsSettings {
     /// When TRUE, indicates Tenant attach is configured properly and System Center Configuration Manager (SCCM) tenant attached devices will show up in endpoint analytics reporting. When FALSE, indicates Tenant attach is not configured. FALSE by default.
     pub configuration_manager_data_connector_configured: Option<bool>,

@@ -2,7 +2,7 @@
 /// The user experience analytics work from anywhere Windows 10 devices summary.
 ///
 /// OData complex type `microsoft.graph.userExperienceAnalyticsWindows10DevicesSummary`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsWindows10DevicesSummary {
     /// The count of Windows 10 devices that have unsupported OS versions. Read-only.
     pub unsupported_o_sversion_device_count: Option<i32>,

@@ -2,7 +2,7 @@
 /// The user experience analytics device for work from anywhere report.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereDevice`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsWorkFromAnywhereDevice {
     pub id: Option<String>,
     /// When TRUE, indicates the intune device's autopilot profile is assigned. When FALSE, indicates it's not Assigned. Supports: $select, $OrderBy. Read-only.

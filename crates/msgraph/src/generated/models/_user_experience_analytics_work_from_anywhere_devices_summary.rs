@@ -2,7 +2,7 @@
 /// The user experience analytics Work From Anywhere metrics devices summary.
 ///
 /// OData complex type `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereDevicesSummary`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsWorkFromAnywhereDevicesSummary {
     /// The user experience analytics work from anywhere Autopilot devices summary. Read-only.
     pub autopilot_devices_summary: Option<

@@ -2,7 +2,7 @@
 /// The user experience analytics hardware readiness entity contains account level information about hardware blockers for windows upgrade.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric {
     pub id: Option<String>,
     /// The percentage of devices for which OS check has failed. Valid values 0 to 100. Supports: $select, $OrderBy. Read-only. Valid values -1.79769313486232E+308 to 1.79769313486232E+308

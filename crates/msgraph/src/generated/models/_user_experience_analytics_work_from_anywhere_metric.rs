@@ -2,7 +2,7 @@
 /// The user experience analytics metric for work from anywhere report.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereMetric`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsWorkFromAnywhereMetric {
     pub id: Option<String>,
     /// The work from anywhere metric devices. Read-only.

@@ -2,7 +2,7 @@
 /// The user experience analytics work from anywhere model performance.
 ///
 /// OData entity type `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereModelPerformance`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserExperienceAnalyticsWorkFromAnywhereModelPerformance {
     pub id: Option<String>,
     /// The cloud identity score of the device model. Valid values 0 to 100. Value -1 means associated score is unavailable. Supports: $select, $OrderBy. Read-only. Valid values -1.79769313486232E+308 to 1.79769313486232E+308

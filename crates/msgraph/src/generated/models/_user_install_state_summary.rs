@@ -2,7 +2,7 @@
 /// Contains properties for the installation state summary for a user.
 ///
 /// OData entity type `microsoft.graph.userInstallStateSummary`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct UserInstallStateSummary {
     pub id: Option<String>,
     /// Failed Device Count.

@@ -2,7 +2,7 @@
 /// Contains properties for iOS Volume-Purchased Program (Vpp) Licensing Type.
 ///
 /// OData complex type `microsoft.graph.vppLicensingType`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VppLicensingType {
     /// Whether the program supports the device licensing type.
     pub supports_device_licensing: Option<bool>,

@@ -2,7 +2,7 @@
 /// You purchase multiple licenses for iOS apps through the Apple Volume Purchase Program for Business or Education. This involves setting up an Apple VPP account from the Apple website and uploading the Apple VPP Business or Education token to Intune. You can then synchronize your volume purchase information with Intune and track your volume-purchased app use. You can upload multiple Apple VPP Business or Education tokens.
 ///
 /// OData entity type `microsoft.graph.vppToken`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct VppToken {
     pub id: Option<String>,
     /// The apple Id associated with the given Apple Volume Purchase Program Token.

@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for Win32 apps.
 ///
 /// OData entity type `microsoft.graph.win32LobApp`, derived from `microsoft.graph.mobileLobApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// Contains properties used to assign an Win32 LOB mobile app to a group.
 ///
 /// OData complex type `microsoft.graph.win32LobAppAssignmentSettings`, derived from `microsoft.graph.mobileAppAssignmentSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppAssignmentSettings {
     /// The auto-update settings to apply for this app assignment.
     pub auto_update_settings: Option<crate::models::Win32LobAppAutoUpdateSettings>,

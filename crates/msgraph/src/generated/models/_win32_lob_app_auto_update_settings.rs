@@ -2,7 +2,7 @@
 /// Contains properties used to perform the auto-update of an application.
 ///
 /// OData complex type `microsoft.graph.win32LobAppAutoUpdateSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppAutoUpdateSettings {
     /// The auto-update superseded apps state setting for the app assignment. Possible values are notConfigured and enabled. Default value is notConfigured.
     pub auto_update_superseded_apps_state: Option<

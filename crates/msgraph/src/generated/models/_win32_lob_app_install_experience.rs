@@ -2,7 +2,7 @@
 /// Contains installation experience properties for a Win32 App
 ///
 /// OData complex type `microsoft.graph.win32LobAppInstallExperience`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppInstallExperience {
     /// Device restart behavior.
     pub device_restart_behavior: Option<crate::models::Win32LobAppRestartBehavior>,

@@ -2,7 +2,7 @@
 /// Contains MSI app properties for a Win32 App.
 ///
 /// OData complex type `microsoft.graph.win32LobAppMsiInformation`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppMsiInformation {
     /// The MSI package type.
     pub package_type: Option<crate::models::Win32LobAppMsiPackageType>,

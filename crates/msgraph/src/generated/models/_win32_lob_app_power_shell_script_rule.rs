@@ -2,7 +2,7 @@
 /// A complex type to store the PowerShell script rule data for a Win32 LOB app.
 ///
 /// OData complex type `microsoft.graph.win32LobAppPowerShellScriptRule`, derived from `microsoft.graph.win32LobAppRule`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppPowerShellScriptRule {
     /// The rule type indicating the purpose of the rule.
     pub rule_type: Option<crate::models::Win32LobAppRuleType>,

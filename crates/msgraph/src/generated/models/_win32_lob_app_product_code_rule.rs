@@ -2,7 +2,7 @@
 /// A complex type to store the product code and version rule data for a Win32 LOB app. This rule is not supported as a requirement rule.
 ///
 /// OData complex type `microsoft.graph.win32LobAppProductCodeRule`, derived from `microsoft.graph.win32LobAppRule`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppProductCodeRule {
     /// The rule type indicating the purpose of the rule.
     pub rule_type: Option<crate::models::Win32LobAppRuleType>,

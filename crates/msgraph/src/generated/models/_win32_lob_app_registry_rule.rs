@@ -2,7 +2,7 @@
 /// A complex type to store registry rule data for a Win32 LOB app.
 ///
 /// OData complex type `microsoft.graph.win32LobAppRegistryRule`, derived from `microsoft.graph.win32LobAppRule`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppRegistryRule {
     /// The rule type indicating the purpose of the rule.
     pub rule_type: Option<crate::models::Win32LobAppRuleType>,

@@ -2,7 +2,7 @@
 /// Contains properties describing restart coordination following an app installation.
 ///
 /// OData complex type `microsoft.graph.win32LobAppRestartSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppRestartSettings {
     /// The number of minutes before the restart time to display the countdown dialog for pending restarts.
     pub countdown_display_before_restart_in_minutes: Option<i32>,

@@ -2,7 +2,7 @@
 /// Contains return code properties for a Win32 App
 ///
 /// OData complex type `microsoft.graph.win32LobAppReturnCode`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppReturnCode {
     /// Return code.
     pub return_code: Option<i32>,

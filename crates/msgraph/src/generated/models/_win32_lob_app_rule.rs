@@ -2,7 +2,7 @@
 /// A base complex type to store the detection or requirement rule data for a Win32 LOB app.
 ///
 /// OData complex type `microsoft.graph.win32LobAppRule`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Win32LobAppRule {
     /// The rule type indicating the purpose of the rule.
     pub rule_type: Option<crate::models::Win32LobAppRuleType>,

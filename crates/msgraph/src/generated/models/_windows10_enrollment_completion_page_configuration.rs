@@ -2,7 +2,7 @@
 /// Windows 10 Enrollment Status Page Configuration
 ///
 /// OData entity type `microsoft.graph.windows10EnrollmentCompletionPageConfiguration`, derived from `microsoft.graph.deviceEnrollmentConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Windows10EnrollmentCompletionPageConfiguration {
     pub id: Option<String>,
     /// Created date time in UTC of the device enrollment configuration

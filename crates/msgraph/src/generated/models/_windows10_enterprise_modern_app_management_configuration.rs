@@ -2,7 +2,7 @@
 /// Windows10 Enterprise Modern App Management Configuration.
 ///
 /// OData entity type `microsoft.graph.windows10EnterpriseModernAppManagementConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Windows10EnterpriseModernAppManagementConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// This class contains compliance settings for Windows 10 Mobile.
 ///
 /// OData entity type `microsoft.graph.windows10MobileCompliancePolicy`, derived from `microsoft.graph.deviceCompliancePolicy`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Windows10MobileCompliancePolicy {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// Network Proxy Server Policy.
 ///
 /// OData complex type `microsoft.graph.windows10NetworkProxyServer`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Windows10NetworkProxyServer {
     /// Address to the proxy server. Specify an address in the format &lt;server&gt;[“:”&lt;port&gt;]
     pub address: Option<String>,

@@ -2,7 +2,7 @@
 /// This class contains compliance settings for Windows 8.1.
 ///
 /// OData entity type `microsoft.graph.windows81CompliancePolicy`, derived from `microsoft.graph.deviceCompliancePolicy`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Windows81CompliancePolicy {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// This topic provides descriptions of the declared methods, properties and relationships exposed by the windows81GeneralConfiguration resource.
 ///
 /// OData entity type `microsoft.graph.windows81GeneralConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Windows81GeneralConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

@@ -2,7 +2,7 @@
 /// Contains properties used when assigning a Windows AppX mobile app to a group.
 ///
 /// OData complex type `microsoft.graph.windowsAppXAppAssignmentSettings`, derived from `microsoft.graph.mobileAppAssignmentSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsAppXAppAssignmentSettings {
     /// When TRUE, indicates that device execution context will be used for the AppX mobile app. When FALSE, indicates that user context will be used for the AppX mobile app. By default, this property is set to FALSE. Once this property has been set to TRUE it cannot be changed.
     pub use_device_context: Option<bool>,

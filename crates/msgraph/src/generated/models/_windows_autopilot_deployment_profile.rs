@@ -2,7 +2,7 @@
 /// Windows Autopilot Deployment Profile
 ///
 /// OData entity type `microsoft.graph.windowsAutopilotDeploymentProfile`, derived from `microsoft.graph.entity`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsAutopilotDeploymentProfile {
     pub id: Option<String>,
     /// The date and time of when the deployment profile was created. The value cannot be modified and is automatically populated when the profile was created. The timestamp type represents date and time information using ISO 8601 format and is always in UTC time. For example, midnight UTC on Jan 1, 2014 would look like this: '2014-01-01T00:00:00Z'. Supports: $select, $top, $skip. $Search, $orderBy and $filter are not supported. Read-Only.

@@ -2,7 +2,7 @@
 /// An assignment of a Windows Autopilot deployment profile to an AAD group.
 ///
 /// OData entity type `microsoft.graph.windowsAutopilotDeploymentProfileAssignment`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsAutopilotDeploymentProfileAssignment {
     pub id: Option<String>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// The windowsAutopilotDeviceIdentity resource represents a Windows Autopilot Device.
 ///
 /// OData entity type `microsoft.graph.windowsAutopilotDeviceIdentity`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsAutopilotDeviceIdentity {
     pub id: Option<String>,
     /// Addressable user name.

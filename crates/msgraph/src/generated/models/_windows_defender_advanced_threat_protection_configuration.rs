@@ -2,7 +2,7 @@
 /// Windows Defender AdvancedThreatProtection Configuration.
 ///
 /// OData entity type `microsoft.graph.windowsDefenderAdvancedThreatProtectionConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsDefenderAdvancedThreatProtectionConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

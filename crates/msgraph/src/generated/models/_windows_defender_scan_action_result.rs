@@ -2,7 +2,7 @@
 /// Windows Defender last scan result
 ///
 /// OData complex type `microsoft.graph.windowsDefenderScanActionResult`, derived from `microsoft.graph.deviceActionResult`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsDefenderScanActionResult {
     /// Action name
     pub action_name: Option<String>,

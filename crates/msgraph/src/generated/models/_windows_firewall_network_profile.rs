@@ -2,7 +2,7 @@
 /// Windows Firewall Profile Policies.
 ///
 /// OData complex type `microsoft.graph.windowsFirewallNetworkProfile`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsFirewallNetworkProfile {
     /// Configures the firewall to merge authorized application rules from group policy with those from local store instead of ignoring the local store rules. When AuthorizedApplicationRulesFromGroupPolicyNotMerged and AuthorizedApplicationRulesFromGroupPolicyMerged are both true, AuthorizedApplicationRulesFromGroupPolicyMerged takes priority.
     pub authorized_application_rules_from_group_policy_merged: Option<bool>,

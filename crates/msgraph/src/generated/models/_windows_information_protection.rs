@@ -2,7 +2,7 @@
 /// Policy for Windows information protection to configure detailed management settings
 ///
 /// OData entity type `microsoft.graph.windowsInformationProtection`, derived from `microsoft.graph.managedAppPolicy`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtection {
     pub id: Option<String>,
     /// The date and time the policy was created.

@@ -2,7 +2,7 @@
 /// App for Windows information protection
 ///
 /// OData complex type `microsoft.graph.windowsInformationProtectionApp`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionApp {
     /// If true, app is denied protection or exemption.
     pub denied: Option<bool>,

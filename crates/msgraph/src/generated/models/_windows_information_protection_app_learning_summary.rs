@@ -2,7 +2,7 @@
 /// Windows Information Protection AppLearning Summary entity.
 ///
 /// OData entity type `microsoft.graph.windowsInformationProtectionAppLearningSummary`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionAppLearningSummary {
     pub id: Option<String>,
     /// Application Name

@@ -2,7 +2,7 @@
 /// Windows Information Protection AppLocker File
 ///
 /// OData entity type `microsoft.graph.windowsInformationProtectionAppLockerFile`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionAppLockerFile {
     pub id: Option<String>,
     /// The friendly name

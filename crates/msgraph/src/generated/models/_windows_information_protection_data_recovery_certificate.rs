@@ -2,7 +2,7 @@
 /// Windows Information Protection DataRecoveryCertificate
 ///
 /// OData complex type `microsoft.graph.windowsInformationProtectionDataRecoveryCertificate`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionDataRecoveryCertificate {
     /// Data recovery Certificate
     pub certificate: Option<::msgraph_core::edm::Binary>,

@@ -2,7 +2,7 @@
 /// Desktop App for Windows information protection
 ///
 /// OData complex type `microsoft.graph.windowsInformationProtectionDesktopApp`, derived from `microsoft.graph.windowsInformationProtectionApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionDesktopApp {
     /// If true, app is denied protection or exemption.
     pub denied: Option<bool>,

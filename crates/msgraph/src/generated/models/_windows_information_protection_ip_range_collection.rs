@@ -2,7 +2,7 @@
 /// Windows Information Protection IP Range Collection
 ///
 /// OData complex type `microsoft.graph.windowsInformationProtectionIPRangeCollection`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionIpRangeCollection {
     /// Display name
     pub display_name: Option<String>,

@@ -2,7 +2,7 @@
 /// Windows Information Protection Network learning Summary entity.
 ///
 /// OData entity type `microsoft.graph.windowsInformationProtectionNetworkLearningSummary`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionNetworkLearningSummary {
     pub id: Option<String>,
     /// Device Count

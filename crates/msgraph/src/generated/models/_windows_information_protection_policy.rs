@@ -2,7 +2,7 @@
 /// Policy for Windows information protection without MDM
 ///
 /// OData entity type `microsoft.graph.windowsInformationProtectionPolicy`, derived from `microsoft.graph.windowsInformationProtection`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionPolicy {
     pub id: Option<String>,
     /// The date and time the policy was created.

@@ -2,7 +2,7 @@
 /// Windows Information Protection Proxied Domain Collection
 ///
 /// OData complex type `microsoft.graph.windowsInformationProtectionProxiedDomainCollection`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionProxiedDomainCollection {
     /// Display name
     pub display_name: Option<String>,

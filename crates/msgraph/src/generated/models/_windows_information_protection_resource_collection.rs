@@ -2,7 +2,7 @@
 /// Windows Information Protection Resource Collection
 ///
 /// OData complex type `microsoft.graph.windowsInformationProtectionResourceCollection`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionResourceCollection {
     /// Display name
     pub display_name: Option<String>,

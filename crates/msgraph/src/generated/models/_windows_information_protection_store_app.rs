@@ -2,7 +2,7 @@
 /// Store App for Windows information protection
 ///
 /// OData complex type `microsoft.graph.windowsInformationProtectionStoreApp`, derived from `microsoft.graph.windowsInformationProtectionApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsInformationProtectionStoreApp {
     /// If true, app is denied protection or exemption.
     pub denied: Option<bool>,

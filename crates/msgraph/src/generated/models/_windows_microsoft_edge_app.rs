@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for the Microsoft Edge app on Windows.
 ///
 /// OData entity type `microsoft.graph.windowsMicrosoftEdgeApp`, derived from `microsoft.graph.mobileApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsMicrosoftEdgeApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

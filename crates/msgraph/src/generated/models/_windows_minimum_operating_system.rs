@@ -2,7 +2,7 @@
 /// The minimum operating system required for a Windows mobile app.
 ///
 /// OData complex type `microsoft.graph.windowsMinimumOperatingSystem`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsMinimumOperatingSystem {
     /// Windows version 10.0 or later.
     pub v10_0: Option<bool>,

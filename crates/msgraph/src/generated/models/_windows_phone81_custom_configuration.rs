@@ -2,7 +2,7 @@
 /// This topic provides descriptions of the declared methods, properties and relationships exposed by the windowsPhone81CustomConfiguration resource.
 ///
 /// OData entity type `microsoft.graph.windowsPhone81CustomConfiguration`, derived from `microsoft.graph.deviceConfiguration`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsPhone81CustomConfiguration {
     pub id: Option<String>,
     /// DateTime the object was created.

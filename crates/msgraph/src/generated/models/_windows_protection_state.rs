@@ -2,7 +2,7 @@
 /// Device protection status entity.
 ///
 /// OData entity type `microsoft.graph.windowsProtectionState`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsProtectionState {
     pub id: Option<String>,
     /// Current anti malware version

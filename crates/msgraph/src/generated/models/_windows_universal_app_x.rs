@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for Windows Universal AppX Line Of Business apps. Inherits from `mobileLobApp`.
 ///
 /// OData entity type `microsoft.graph.windowsUniversalAppX`, derived from `microsoft.graph.mobileLobApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsUniversalAppX {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

@@ -2,7 +2,7 @@
 /// Contains properties used when assigning a Windows Universal AppX mobile app to a group.
 ///
 /// OData complex type `microsoft.graph.windowsUniversalAppXAppAssignmentSettings`, derived from `microsoft.graph.mobileAppAssignmentSettings`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsUniversalAppXAppAssignmentSettings {
     /// If true, uses device execution context for Windows Universal AppX mobile app. Device-context install is not allowed when this type of app is targeted with Available intent. Defaults to false.
     pub use_device_context: Option<bool>,

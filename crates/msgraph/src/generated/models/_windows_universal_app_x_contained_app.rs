@@ -2,7 +2,7 @@
 /// A class that represents a contained app of a WindowsUniversalAppX app.
 ///
 /// OData entity type `microsoft.graph.windowsUniversalAppXContainedApp`, derived from `microsoft.graph.mobileContainedApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsUniversalAppXContainedApp {
     pub id: Option<String>,
     /// The app user model ID of the contained app of a WindowsUniversalAppX app.

@@ -2,7 +2,7 @@
 /// Contains properties and inherited properties for Windows web apps.
 ///
 /// OData entity type `microsoft.graph.windowsWebApp`, derived from `microsoft.graph.mobileApp`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct WindowsWebApp {
     pub id: Option<String>,
     /// The date and time the app was created. This property is read-only.

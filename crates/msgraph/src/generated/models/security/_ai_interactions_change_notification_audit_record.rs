@@ -2,7 +2,7 @@
 /// Audit data for AI Interactions Change Notification events.
 ///
 /// OData complex type `microsoft.graph.security.aiInteractionsChangeNotificationAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AiInteractionsChangeNotificationAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

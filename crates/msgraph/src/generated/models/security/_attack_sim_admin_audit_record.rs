@@ -2,7 +2,7 @@
 /// Audit data for Attack Sim Admin events.
 ///
 /// OData complex type `microsoft.graph.security.attackSimAdminAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AttackSimAdminAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// Root entity for the audit log API.
 ///
 /// OData entity type `microsoft.graph.security.auditCoreRoot`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditCoreRoot {
     pub id: Option<String>,
     /// Contained navigation.

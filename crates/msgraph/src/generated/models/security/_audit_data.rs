@@ -2,7 +2,7 @@
 /// Abstract base type for audit event data.
 ///
 /// OData complex type `microsoft.graph.security.auditData`, abstract.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditData {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// Represents a query against the unified audit log.
 ///
 /// OData entity type `microsoft.graph.security.auditLogQuery`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditLogQuery {
     pub id: Option<String>,
     pub administrative_unit_id_filters: Option<Vec<String>>,

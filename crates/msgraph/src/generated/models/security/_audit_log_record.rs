@@ -2,7 +2,7 @@
 /// Represents an individual audit log record.
 ///
 /// OData entity type `microsoft.graph.security.auditLogRecord`, derived from `microsoft.graph.entity`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditLogRecord {
     pub id: Option<String>,
     pub administrative_units: Option<Vec<String>>,

@@ -2,7 +2,7 @@
 /// A dictionary of name-value pairs for dynamic audit event properties.
 ///
 /// OData complex type `microsoft.graph.security.auditRecordTypeDictionary`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct AuditRecordTypeDictionary {
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.

@@ -2,7 +2,7 @@
 /// Audit data for CDP Consumption Resource events.
 ///
 /// OData complex type `microsoft.graph.security.cdpConsumptionResourceRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CdpConsumptionResourceRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// Audit data for Compliance Policy Grading SharePoint events.
 ///
 /// OData complex type `microsoft.graph.security.compliancePolicyGradingSharePointAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct CompliancePolicyGradingSharePointAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// Default open-type audit data when no specific subtype applies.
 ///
 /// OData complex type `microsoft.graph.security.defaultAuditData`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DefaultAuditData {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

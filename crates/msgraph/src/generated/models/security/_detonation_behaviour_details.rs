@@ -3,7 +3,7 @@
 #[deprecated(
     note = "Behaviour details property is being deprecated due to changed in oncyber entity model. Deprecated on 2025-10-20. Planned removal: 2026-03-01."
 )]
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct DetonationBehaviourDetails {
     pub action_status: Option<String>,
     pub behaviour_capability: Option<String>,

@@ -2,7 +2,7 @@
 /// Audit data for EOP Submission Feed Entity events.
 ///
 /// OData complex type `microsoft.graph.security.eopSubmissionFeedEntityAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct EopSubmissionFeedEntityAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

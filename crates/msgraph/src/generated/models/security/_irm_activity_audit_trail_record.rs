@@ -2,7 +2,7 @@
 /// Audit data for IRM Activity Audit Trail events.
 ///
 /// OData complex type `microsoft.graph.security.irmActivityAuditTrailRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct IrmActivityAuditTrailRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

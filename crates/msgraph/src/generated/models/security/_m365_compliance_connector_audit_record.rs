@@ -2,7 +2,7 @@
 /// Audit data for M365 Compliance Connector events.
 ///
 /// OData complex type `microsoft.graph.security.m365ComplianceConnectorAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct M365ComplianceConnectorAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// Audit data for Microsoft365 Backup Granular Browse Task events.
 ///
 /// OData complex type `microsoft.graph.security.microsoft365BackupGranularBrowseTaskAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct Microsoft365BackupGranularBrowseTaskAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// Audit data for Microsoft Defender Experts XDR events.
 ///
 /// OData complex type `microsoft.graph.security.microsoftDefenderExpertsXDRAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MicrosoftDefenderExpertsXdrAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

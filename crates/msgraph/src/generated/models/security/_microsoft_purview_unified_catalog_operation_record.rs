@@ -2,7 +2,7 @@
 /// Audit data for Microsoft Purview Unified Catalog Operation events.
 ///
 /// OData complex type `microsoft.graph.security.microsoftPurviewUnifiedCatalogOperationRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct MicrosoftPurviewUnifiedCatalogOperationRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// Audit data for Exchange public folder events.
 ///
 /// OData complex type `microsoft.graph.security.publicFolderAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct PublicFolderAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

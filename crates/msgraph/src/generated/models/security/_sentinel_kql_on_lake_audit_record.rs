@@ -2,7 +2,7 @@
 /// Audit data for Sentinel KQL On Lake events.
 ///
 /// OData complex type `microsoft.graph.security.sentinelKQLOnLakeAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SentinelKqlOnLakeAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// Audit data for Sentinel Package events.
 ///
 /// OData complex type `microsoft.graph.security.sentinelPackageAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SentinelPackageAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

@@ -2,7 +2,7 @@
 /// Audit data for Sonar URL Detonation Entity events.
 ///
 /// OData complex type `microsoft.graph.security.sonarUrlDetonationEntityAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct SonarUrlDetonationEntityAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations

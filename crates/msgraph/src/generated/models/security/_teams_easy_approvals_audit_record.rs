@@ -2,7 +2,7 @@
 /// Audit data for Teams Easy Approvals events.
 ///
 /// OData complex type `microsoft.graph.security.teamsEasyApprovalsAuditRecord`, derived from `microsoft.graph.security.auditData`, open (dynamic properties land in `additional_data`).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct TeamsEasyApprovalsAuditRecord {
     pub dynamic_properties: Option<crate::models::security::AuditRecordTypeDictionary>,
     /// Properties this version of the SDK does not know, instance annotations
