@@ -65,12 +65,16 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
             if path.is_empty() { "models/mod.rs".to_string() } else { format!("models/{}/mod.rs", path.join("/")) };
         put(&mut files, rel, module_tokens(path, contents));
     }
+    for (path, tokens) in schema_files(model) {
+        put(&mut files, path, tokens);
+    }
     put(
         &mut files,
         "mod.rs".to_string(),
         quote! {
             #![doc = " Code generated from the Microsoft Graph CSDL metadata."]
             pub mod models;
+            pub mod schema;
         },
     );
     Generated { files }
@@ -532,4 +536,119 @@ fn module_tokens(path: &[String], contents: &ModuleContents) -> TokenStream {
         #(#children)*
         #(#type_items)*
     }
+}
+
+/// The static routing schema (`msgraph::schema::SCHEMA`), split over a few files so none gets
+/// large.
+fn schema_files(model: &Model) -> Vec<(String, TokenStream)> {
+    let entities: Vec<&StructType> =
+        model.structs.values().filter(|s| s.kind == crate::ir::StructKind::Entity).collect();
+    let index: BTreeMap<&str, usize> = entities.iter().enumerate().map(|(i, s)| (s.qname.as_str(), i)).collect();
+    let lit = |i: usize| proc_macro2::Literal::u16_unsuffixed(u16::try_from(i).unwrap_or(u16::MAX));
+    let types = entities.iter().map(|s| {
+        let name = &s.qname;
+        let base = match s.base.as_deref().and_then(|b| index.get(b)) {
+            Some(&b) => {
+                let b = lit(b);
+                quote! { Some(#b) }
+            }
+            None => quote! { None },
+        };
+        let (is_abstract, has_stream) = (s.is_abstract, s.has_stream);
+        let key = s.key.iter();
+        let own = s.properties.iter().filter(|p| p.declared_in == s.qname);
+        let props = own.clone().filter(|p| !p.navigation).map(|p| {
+            let (n, t) = (&p.name, p.r#type.display());
+            quote! { (#n, #t) }
+        });
+        let navs = own.filter(|p| p.navigation).filter_map(|p| {
+            let crate::ir::TypeTarget::Struct(t) = &p.r#type.target else { return None };
+            let target = lit(*index.get(t.as_str())?);
+            let (n, c, ct) = (&p.name, p.r#type.collection, p.contains_target);
+            Some(quote! { S::Navigation::new(#n, #target, #c, #ct) })
+        });
+        quote! {
+            S::EntityType::new(#name, #base, #is_abstract, #has_stream, &[#(#key),*], &[#(#props),*], &[#(#navs),*])
+        }
+    });
+    let set = |sets: &[crate::ir::EntitySet]| {
+        let items: Vec<TokenStream> = sets
+            .iter()
+            .filter_map(|e| {
+                let t = lit(*index.get(e.entity_type.as_str())?);
+                let n = &e.name;
+                Some(quote! { S::EntitySet::new(#n, #t) })
+            })
+            .collect();
+        quote! { &[#(#items),*] }
+    };
+    let (sets, singletons) = match &model.container {
+        Some(c) => (set(&c.entity_sets), set(&c.singletons)),
+        None => (quote! { &[] }, quote! { &[] }),
+    };
+    let mut ops: Vec<(usize, bool, String, TokenStream)> = model
+        .operations
+        .iter()
+        .filter_map(|o| {
+            let b = o.binding.as_ref()?;
+            let crate::ir::TypeTarget::Struct(t) = &b.target else { return None };
+            let bi = *index.get(t.as_str())?;
+            let name = format!("{}.{}", o.namespace, o.name);
+            let kind = match o.kind {
+                crate::ir::OperationKind::Action => quote! { S::OperationKind::Action },
+                crate::ir::OperationKind::Function => quote! { S::OperationKind::Function },
+            };
+            let params = o.parameters.iter().map(|p| {
+                let (n, t) = (&p.name, p.r#type.display());
+                quote! { (#n, #t) }
+            });
+            let returns = match &o.return_type {
+                Some(r) => {
+                    let t = r.r#type.display();
+                    quote! { Some(#t) }
+                }
+                None => quote! { None },
+            };
+            let (bl, coll, comp) = (lit(bi), b.collection, o.is_composable);
+            let tokens = quote! {
+                S::Operation::new(#name, #kind, #bl, #coll, &[#(#params),*], #returns, #comp)
+            };
+            Some((bi, b.collection, name, tokens))
+        })
+        .collect();
+    ops.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+    let ops = ops.into_iter().map(|o| o.3);
+    let ops: Vec<TokenStream> = ops.collect();
+    vec![
+        (
+            "schema/mod.rs".to_string(),
+            quote! {
+                #![doc = " The routing schema: entity types, entity sets, singletons and bound operations."]
+                mod entity_types;
+                mod operations;
+                use ::msgraph_core::schema as S;
+                /// The schema of the Graph service this crate was generated from.
+                pub static SCHEMA: S::Schema = S::Schema {
+                    entity_types: entity_types::ENTITY_TYPES,
+                    entity_sets: #sets,
+                    singletons: #singletons,
+                    operations: operations::OPERATIONS,
+                };
+            },
+        ),
+        (
+            "schema/entity_types.rs".to_string(),
+            quote! {
+                use ::msgraph_core::schema as S;
+                pub(super) static ENTITY_TYPES: &[S::EntityType] = &[#(#types),*];
+            },
+        ),
+        (
+            "schema/operations.rs".to_string(),
+            quote! {
+                use ::msgraph_core::schema as S;
+                pub(super) static OPERATIONS: &[S::Operation] = &[#(#ops),*];
+            },
+        ),
+    ]
 }

@@ -9,3 +9,4 @@ pub mod phone;
 pub mod __private {
     pub use serde;
 }
+pub mod schema;

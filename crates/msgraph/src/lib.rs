@@ -40,6 +40,7 @@
 mod generated;
 
 pub use generated::models;
+pub use generated::schema;
 pub use msgraph_core::edm;
 pub use msgraph_core::json;
 pub use msgraph_core::model;
