@@ -434,6 +434,7 @@ fn enum_tokens(e: &EnumType) -> TokenStream {
         }
         mlines.push(format!("`{}` (value {}).", m.name, m.value));
         if m.renamed {
+            mlines.push(String::new());
             mlines.push(format!("Named `{}` because the converted name collides with another member.", m.rust_name));
         }
         let mdocs = doc_attrs(&mlines);
@@ -473,8 +474,9 @@ fn kind_tokens(model: &Model, k: &KindEnum) -> TokenStream {
         String::new(),
         format!(
             "Decoding picks the variant named by `@odata.type`; a missing or unknown `@odata.type` \
-             gives [`{}::{}`] (the data is kept, unknown properties in `additional_data`). \
-             Encoding a derived variant writes its `@odata.type`.",
+             gives the base variant [`{}::{}`] (also when the base type is abstract: it is the \
+             catch-all, keeping the data and unknown properties in `additional_data`). Encoding a \
+             derived variant writes its `@odata.type`.",
             k.rust_name,
             k.variants.first().map(|v| v.rust_name.as_str()).unwrap_or_default()
         ),

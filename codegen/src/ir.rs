@@ -881,6 +881,9 @@ impl<'d> Builder<'d> {
                     add(format!("{ns}.{}/{}", t.name, m.name), &m.annotations, &mut map);
                 }
             }
+            for op in s.actions.iter().chain(&s.functions) {
+                add(self.operation_target(ns, op, op.parameters.len()), &op.annotations, &mut map);
+            }
             for c in &s.entity_containers {
                 add(format!("{ns}.{}", c.name), &c.annotations, &mut map);
                 for e in &c.entity_sets {
@@ -894,16 +897,49 @@ impl<'d> Builder<'d> {
         self.annotations = map;
     }
 
-    /// Replaces an alias prefix in an annotation target with its namespace.
+    /// Replaces an alias prefix in an annotation target with its namespace. An operation
+    /// overload's parameter list (`graph.op(graph.user, Collection(Edm.String))`) is normalised
+    /// too: aliases replaced, types separated by `", "`.
     fn normalise_target(&self, target: &str) -> String {
         let (head, rest) = match target.find(['/', '(']) {
             Some(i) => target.split_at(i),
             None => (target, ""),
         };
-        match self.qualify(head) {
-            Some(q) => format!("{q}{rest}"),
-            None => target.to_string(),
+        let head = self.qualify(head).unwrap_or_else(|| head.to_string());
+        let Some(after_open) = rest.strip_prefix('(') else {
+            return format!("{head}{rest}");
+        };
+        // Find the `)` closing the parameter list (types may be `Collection(..)`).
+        let mut depth = 0usize;
+        let mut close = None;
+        for (i, c) in after_open.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' if depth == 0 => {
+                    close = Some(i);
+                    break;
+                }
+                ')' => depth -= 1,
+                _ => {}
+            }
         }
+        let Some(close) = close else {
+            return format!("{head}{rest}");
+        };
+        let params = after_open[..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.strip_prefix("Collection(").and_then(|t| t.strip_suffix(')')) {
+                Some(inner) => {
+                    let inner = inner.trim();
+                    format!("Collection({})", self.qualify(inner).unwrap_or_else(|| inner.to_string()))
+                }
+                None => self.qualify(p).unwrap_or_else(|| p.to_string()),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!("{head}({params}){}", &after_open[close + 1..])
     }
 
     /// `graph.user` → `microsoft.graph.user` (None when the namespace or alias is unknown).
@@ -1048,7 +1084,23 @@ impl<'d> Builder<'d> {
         if !ok {
             return None;
         }
-        let docs = self.docs(&format!("{namespace}.{}", op.name), &op.annotations);
+        // Graph targets an overload with all its parameter types
+        // (`microsoft.graph.resetPassword(microsoft.graph.authenticationMethod, Edm.String)`);
+        // OData also allows the binding parameter type alone, or the bare name for all overloads.
+        // The most specific target wins, field by field.
+        let plain = format!("{namespace}.{}", op.name);
+        let mut targets = vec![self.operation_target(namespace, op, op.parameters.len())];
+        if op.is_bound && op.parameters.len() > 1 {
+            targets.push(self.operation_target(namespace, op, 1));
+        }
+        targets.push(plain);
+        let mut docs = Docs::default();
+        for target in &targets {
+            let d = self.docs(target, &op.annotations);
+            docs.description = docs.description.or(d.description);
+            docs.long_description = docs.long_description.or(d.long_description);
+            docs.deprecation = docs.deprecation.or(d.deprecation);
+        }
         Some(Operation {
             kind,
             namespace: namespace.to_string(),
@@ -1061,6 +1113,18 @@ impl<'d> Builder<'d> {
             docs,
             location: op.location.clone(),
         })
+    }
+
+    /// The normalised annotation target of an operation overload naming its first `n`
+    /// parameter types: `microsoft.graph.op(microsoft.graph.user, Edm.String)`.
+    fn operation_target(&self, namespace: &str, op: &csdl::Operation, n: usize) -> String {
+        let types: Vec<String> = op
+            .parameters
+            .iter()
+            .take(n)
+            .map(|p| if p.r#type.collection { format!("Collection({})", p.r#type.name) } else { p.r#type.name.clone() })
+            .collect();
+        self.normalise_target(&format!("{namespace}.{}({})", op.name, types.join(", ")))
     }
 
     fn container(&mut self, schemas: &[csdl::Schema]) -> Option<Container> {

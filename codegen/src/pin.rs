@@ -290,15 +290,22 @@ pub fn metadata_dir_from_env() -> Option<PathBuf> {
     std::env::var_os(METADATA_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
+/// `$MSGRAPH_METADATA_DIR` with a relative value taken relative to the workspace root, so the
+/// same value (e.g. `../shared/metadata`) works from `cargo xtask` and from every test binary
+/// (cargo runs those in their package directory).
+pub fn metadata_dir_from_env_in(repo_root: &Path) -> Option<PathBuf> {
+    metadata_dir_from_env().map(|d| if d.is_absolute() { d } else { repo_root.join(d) })
+}
+
 /// Where the pinned file is downloaded to: `$MSGRAPH_METADATA_DIR`, else `<repo_root>/metadata`.
 pub fn fetch_dir(repo_root: &Path) -> PathBuf {
-    metadata_dir_from_env().unwrap_or_else(|| repo_root.join("metadata"))
+    metadata_dir_from_env_in(repo_root).unwrap_or_else(|| repo_root.join("metadata"))
 }
 
 /// The directories [`locate`] searches, in order.
 pub fn search_dirs(repo_root: &Path) -> Vec<SearchDir> {
     let mut dirs = Vec::new();
-    if let Some(dir) = metadata_dir_from_env() {
+    if let Some(dir) = metadata_dir_from_env_in(repo_root) {
         dirs.push(SearchDir { dir, origin: format!("${METADATA_DIR_ENV}") });
     }
     dirs.push(SearchDir { dir: repo_root.join("metadata"), origin: "the repository".to_string() });

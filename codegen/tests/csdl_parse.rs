@@ -18,7 +18,8 @@ fn workspace_root() -> PathBuf {
 /// `$MSGRAPH_METADATA_DIR`, else `<workspace>/../shared/metadata`.
 fn metadata_dir() -> PathBuf {
     match std::env::var_os("MSGRAPH_METADATA_DIR") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        // Relative to the workspace root, like the xtask (cargo runs tests in the package dir).
+        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
         _ => workspace_root().join("..").join("shared").join("metadata"),
     }
 }

@@ -517,6 +517,9 @@ pub struct Writer {
     /// `true` when the next member of the current container is its first.
     first: bool,
     after_key: bool,
+    /// Writing a create/update request body: models at any depth leave out computed properties
+    /// (see [`crate::model::EncodeMode::Request`]).
+    request_body: bool,
 }
 
 impl Writer {
@@ -528,6 +531,17 @@ impl Writer {
     /// An empty writer with reserved capacity.
     pub fn with_capacity(cap: usize) -> Writer {
         Writer { out: String::with_capacity(cap), ..Writer::default() }
+    }
+
+    /// Whether models written now are part of a request body (computed properties left out at
+    /// every nesting level, not just at the top).
+    pub fn is_request_body(&self) -> bool {
+        self.request_body
+    }
+
+    /// Sets request-body mode (see [`Writer::is_request_body`]) and returns the previous setting.
+    pub fn set_request_body(&mut self, request_body: bool) -> bool {
+        std::mem::replace(&mut self.request_body, request_body)
     }
 
     /// The JSON text written so far.

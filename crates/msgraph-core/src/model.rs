@@ -243,7 +243,14 @@ pub enum EncodeMode {
 /// Order: `@odata.type` (when the model has none and its table asks for one, or
 /// `force_odata_type`), annotations (`@…` keys), the known properties in table order (set ones,
 /// and explicit nulls), then unknown properties.
+///
+/// `EncodeMode::Request` applies to nested models too: while it is in effect the writer is in
+/// request-body mode ([`Writer::is_request_body`]), which nested `Codec::encode` calls (always
+/// `EncodeMode::Full`) inherit.
 pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_odata_type: bool) {
+    let request = mode == EncodeMode::Request || w.is_request_body();
+    let outer = w.set_request_body(request);
+    let mode = if request { EncodeMode::Request } else { EncodeMode::Full };
     let info = model.model_info();
     let extra = model.additional_data();
     w.begin_object();
@@ -254,7 +261,8 @@ pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_o
         t.push_str(info.odata_type);
         w.string(&t);
     }
-    for (k, v) in extra.values.iter().filter(|(k, _)| k.starts_with('@')) {
+    let keep = |k: &str| !request || sendable_in_request(k);
+    for (k, v) in extra.values.iter().filter(|(k, _)| k.starts_with('@') && keep(k)) {
         w.key(k);
         w.json_value(v);
     }
@@ -271,14 +279,28 @@ pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_o
             w.null();
         }
     }
-    for (k, v) in extra.values.iter().filter(|(k, _)| !k.starts_with('@')) {
+    for (k, v) in extra.values.iter().filter(|(k, _)| !k.starts_with('@') && keep(k)) {
         w.key(k);
         w.json_value(v);
     }
     w.end_object();
+    w.set_request_body(outer);
 }
 
-/// Encodes a model as a request body (computed properties left out).
+/// Which kept annotations belong in a request body: `@odata.type`, `@odata.id` and
+/// `property@odata.bind` (how Graph links references on create). Response-only annotations
+/// (`@odata.context`, `@odata.etag`, `x@odata.navigationLink`, ...) are left out; unknown plain
+/// properties (directory extensions, open-type properties) are sent.
+fn sendable_in_request(key: &str) -> bool {
+    match key.find('@') {
+        None => true,
+        Some(0) => key == "@odata.type" || key == "@odata.id",
+        Some(_) => key.ends_with("@odata.bind"),
+    }
+}
+
+/// Encodes a model as a request body: computed (read-only) properties, at any depth, and
+/// response-only annotations are left out.
 pub fn to_request_body(model: &dyn Model) -> String {
     let mut w = Writer::with_capacity(256);
     encode_model(model, &mut w, EncodeMode::Request, false);
@@ -507,7 +529,13 @@ impl Codec for f32 {
         read_float(r).map(|v| v as f32)
     }
     fn encode(&self, w: &mut Writer) {
-        w.f64(f64::from(*self));
+        if self.is_finite() {
+            // The shortest text that reads back as this f32 (`0.1`), not the f64 widening of
+            // it (`0.10000000149011612`). `{:?}` writes `1.0` / `1e-7`: both valid JSON.
+            w.raw(&format!("{self:?}"));
+        } else {
+            w.f64(f64::from(*self));
+        }
     }
 }
 
@@ -645,7 +673,11 @@ pub fn peek_odata_type<'a>(r: &mut Reader<'a>) -> Result<Option<Cow<'a, str>>, D
     if r.peek()? != Token::Object {
         return Err(r.type_error("an object"));
     }
-    Ok(r.peek_object_member("@odata.type")?.map(|t| match t {
+    // A malformed object (syntax error, too deep) fails the look-ahead scan. Report nothing
+    // here: decoding the object as the base type then fails on the same problem (decoding is at
+    // least as strict as skipping), with the JSON path of the offending member.
+    let Ok(found) = r.peek_object_member("@odata.type") else { return Ok(None) };
+    Ok(found.map(|t| match t {
         Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix('#').unwrap_or(s)),
         Cow::Owned(s) => Cow::Owned(s.strip_prefix('#').unwrap_or(&s).to_string()),
     }))
@@ -687,4 +719,22 @@ pub fn model_eq(a: &dyn Model, b: &dyn Model) -> bool {
         (None, None) => true,
         _ => false,
     }) && a.additional_data() == b.additional_data()
+}
+
+#[cfg(test)]
+mod request_body_tests {
+    use super::sendable_in_request;
+
+    #[test]
+    fn response_annotations_stay_out_of_requests() {
+        assert!(sendable_in_request("displayName"));
+        assert!(sendable_in_request("extension_abc_custom"));
+        assert!(sendable_in_request("@odata.type"));
+        assert!(sendable_in_request("@odata.id"));
+        assert!(sendable_in_request("members@odata.bind"));
+        assert!(!sendable_in_request("@odata.context"));
+        assert!(!sendable_in_request("@odata.etag"));
+        assert!(!sendable_in_request("manager@odata.navigationLink"));
+        assert!(!sendable_in_request("photo@odata.mediaReadLink"));
+    }
 }
