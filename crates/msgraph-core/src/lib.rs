@@ -9,4 +9,17 @@ pub mod phone;
 pub mod __private {
     pub use serde;
 }
+pub mod auth;
+pub mod batch;
+pub mod client;
+pub mod error;
+pub mod http;
+pub mod odata;
+pub mod paging;
+pub mod pipeline;
+pub mod queue;
+pub mod request;
 pub mod schema;
+pub mod transport;
+pub mod upload;
+pub mod builder;

@@ -1,0 +1,378 @@
+//! Runtime support for the generated request builders.
+//!
+//! A generated builder (`UserItem`, `PhoneAuthenticationMethodCollection`, ...) is a thin
+//! newtype around a [`Node`]: the client plus the raw (not yet encoded) URL segments reached so
+//! far. Navigation methods append a segment; request methods call one of the few functions
+//! here, so the generated code stays small and every URL is built (and percent-encoded, key by
+//! key) in one place: [`crate::request::RequestParts::new`].
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::client::GraphClient;
+use crate::error::{Error, Result};
+use crate::http::{HttpResponse, Method};
+use crate::json::{Reader, Writer};
+use crate::model::{Codec, Model};
+use crate::odata::literal;
+use crate::paging::Page;
+use crate::request::{Request, ResponseBody};
+
+/// A position in Graph's URL tree.
+#[derive(Clone)]
+pub struct Node {
+    client: GraphClient,
+    segments: Arc<Vec<String>>,
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Node").field("segments", &self.segments).finish_non_exhaustive()
+    }
+}
+
+impl Node {
+    /// A root node (an entity set or singleton).
+    pub fn root(client: &GraphClient, segment: &str) -> Node {
+        Node { client: client.clone(), segments: Arc::new(vec![segment.to_string()]) }
+    }
+
+    /// This node plus one raw segment (a navigation property, a key, a type cast). The segment
+    /// is percent-encoded when the request is built, so keys may contain `/ ? # % '` and
+    /// non-ASCII characters.
+    pub fn child(&self, segment: &str) -> Node {
+        let mut segments = Vec::with_capacity(self.segments.len() + 1);
+        segments.extend(self.segments.iter().cloned());
+        segments.push(segment.to_string());
+        Node { client: self.client.clone(), segments: Arc::new(segments) }
+    }
+
+    /// The client.
+    pub fn client(&self) -> &GraphClient {
+        &self.client
+    }
+
+    /// The raw segments.
+    pub fn segments(&self) -> &[String] {
+        &self.segments
+    }
+
+    /// A request to this node.
+    pub fn request<T>(&self, method: Method) -> Request<T> {
+        let segs: Vec<&str> = self.segments.iter().map(String::as_str).collect();
+        Request::new(&self.client, method, &segs)
+    }
+
+    fn request_at<T>(&self, method: Method, extra: &str) -> Request<T> {
+        let mut segs: Vec<&str> = self.segments.iter().map(String::as_str).collect();
+        segs.push(extra);
+        Request::new(&self.client, method, &segs)
+    }
+
+    /// `GET` this node.
+    pub fn get<T>(&self) -> Request<T> {
+        self.request(Method::Get)
+    }
+
+    /// `GET` a collection: the first page; `.pages()`/`.items()` on the request follow
+    /// `@odata.nextLink`.
+    pub fn list<T>(&self) -> Request<Page<T>> {
+        self.request(Method::Get)
+    }
+
+    /// `POST` a new entity to a collection (read-only properties left out).
+    pub fn create<T>(&self, body: &dyn Model) -> Request<T> {
+        self.request(Method::Post).body_json(body)
+    }
+
+    /// `PATCH` this entity with the fields that are set (and explicit nulls).
+    pub fn update(&self, patch: &dyn Model) -> Request<()> {
+        self.request(Method::Patch).body_json(patch)
+    }
+
+    /// `DELETE` this entity.
+    pub fn delete(&self) -> Request<()> {
+        self.request(Method::Delete)
+    }
+
+    /// `GET …/$count` (adds `ConsistencyLevel: eventual`, which directory objects require).
+    pub fn count(&self) -> Request<Count> {
+        self.request_at(Method::Get, "$count").header("ConsistencyLevel", "eventual")
+    }
+
+    /// `GET …/$value`: the raw content of a media entity or stream property.
+    pub fn value(&self) -> Request<HttpResponse> {
+        self.request_at(Method::Get, "$value")
+    }
+
+    /// `PUT …/$value`: replaces the content.
+    pub fn put_value(&self, bytes: Vec<u8>, content_type: &str) -> Request<()> {
+        self.request_at(Method::Put, "$value").body_bytes(bytes, content_type)
+    }
+
+    /// `POST …/$ref` with `{"@odata.id": url}`: adds a reference to a collection-valued
+    /// navigation property (or sets a single-valued one with `PUT`).
+    pub fn add_ref(&self, odata_id: &str) -> Request<()> {
+        let mut w = Writer::new();
+        w.begin_object();
+        w.key("@odata.id");
+        w.string(odata_id);
+        w.end_object();
+        self.request_at(Method::Post, "$ref").body_json_text(w.into_string())
+    }
+
+    /// `PUT …/$ref`: sets a single-valued navigation property.
+    pub fn set_ref(&self, odata_id: &str) -> Request<()> {
+        let mut w = Writer::new();
+        w.begin_object();
+        w.key("@odata.id");
+        w.string(odata_id);
+        w.end_object();
+        self.request_at(Method::Put, "$ref").body_json_text(w.into_string())
+    }
+
+    /// `DELETE …/$ref`: removes a reference (for a collection, call it on the item:
+    /// `nav.by_id(id)`).
+    pub fn remove_ref(&self) -> Request<()> {
+        self.request_at(Method::Delete, "$ref")
+    }
+
+    /// `POST …/{name}` with the parameters as a JSON object (absent optional ones left out).
+    pub fn action<T>(&self, name: &str, params: &[ActionParam<'_>]) -> Request<T> {
+        let req = self.request_at(Method::Post, name);
+        if params.is_empty() {
+            return req;
+        }
+        let mut w = Writer::new();
+        w.begin_object();
+        for p in params {
+            let json = param_json(p.value);
+            if p.optional && json == "null" {
+                continue;
+            }
+            w.key(p.name);
+            w.raw(&json);
+        }
+        w.end_object();
+        req.body_json_text(w.into_string())
+    }
+
+    /// `POST …/{name}` with a generated parameter struct as the body.
+    pub fn action_with(&self, name: &str, params: &dyn Model) -> Request<HttpResponse> {
+        self.request_at(Method::Post, name).body_json(params)
+    }
+
+    /// `POST …/{name}` with a generated parameter struct as the body, typed response.
+    pub fn action_with_body<T>(&self, name: &str, params: &dyn Model) -> Request<T> {
+        self.request_at(Method::Post, name).body_json(params)
+    }
+
+    /// `GET …/{name}(p1=…,p2=…)`: a bound function. Strings and enum members become quoted
+    /// OData literals (`'O''Neil'`), numbers/booleans/guids/dates are written bare, and
+    /// complex or collection values are passed as parameter aliases (`p=@p` and `?@p=<json>`).
+    pub fn function<T>(&self, name: &str, params: &[FunctionParam<'_>]) -> Request<T> {
+        let mut call = String::with_capacity(name.len() + 2 + params.len() * 16);
+        call.push_str(name);
+        call.push('(');
+        let mut aliases: Vec<(String, String)> = Vec::new();
+        let mut first = true;
+        for p in params {
+            let json = param_json(p.value);
+            if p.optional && json == "null" {
+                continue;
+            }
+            if !first {
+                call.push(',');
+            }
+            first = false;
+            call.push_str(p.name);
+            call.push('=');
+            match function_literal(p.edm_type, json) {
+                Literal::Inline(text) => call.push_str(&text),
+                Literal::Alias(json) => {
+                    let alias = format!("@{}", p.name);
+                    call.push_str(&alias);
+                    aliases.push((alias, json));
+                }
+            }
+        }
+        call.push(')');
+        let mut req = self.request_at(Method::Get, &call);
+        for (alias, json) in aliases {
+            req = req.query_param(&alias, &json);
+        }
+        req
+    }
+}
+
+/// One parameter of an action call.
+#[derive(Clone, Copy)]
+pub struct ActionParam<'a> {
+    /// Wire name.
+    pub name: &'a str,
+    /// The value.
+    pub value: &'a dyn Param,
+    /// Left out of the body when the value is `None`.
+    pub optional: bool,
+}
+
+impl fmt::Debug for ActionParam<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActionParam").field("name", &self.name).finish_non_exhaustive()
+    }
+}
+
+/// One parameter of a function call.
+#[derive(Clone, Copy)]
+pub struct FunctionParam<'a> {
+    /// Wire name.
+    pub name: &'a str,
+    /// The schema type (`Edm.String`, `microsoft.graph.x`, `Collection(...)`): decides the
+    /// literal form.
+    pub edm_type: &'a str,
+    /// The value.
+    pub value: &'a dyn Param,
+    /// Left out of the call when the value is `None`.
+    pub optional: bool,
+}
+
+impl fmt::Debug for FunctionParam<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FunctionParam")
+            .field("name", &self.name)
+            .field("edm_type", &self.edm_type)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A value usable as an operation parameter: anything the model codec can encode (an
+/// `Option<T>` that is `None` is written as `null`, or left out when the parameter is optional).
+pub trait Param {
+    /// Writes the JSON value.
+    fn write_param(&self, w: &mut Writer);
+}
+
+impl<T: Codec> Param for T {
+    fn write_param(&self, w: &mut Writer) {
+        self.encode(w);
+    }
+}
+
+fn param_json(value: &dyn Param) -> String {
+    let mut w = Writer::new();
+    value.write_param(&mut w);
+    w.into_string()
+}
+
+enum Literal {
+    Inline(String),
+    Alias(String),
+}
+
+fn function_literal(edm_type: &str, json: String) -> Literal {
+    let collection = edm_type.starts_with("Collection(");
+    let quoted_string = json.starts_with('"');
+    if collection || json.starts_with('{') || json.starts_with('[') {
+        return Literal::Alias(json);
+    }
+    if !quoted_string {
+        // numbers, booleans, null
+        return Literal::Inline(json);
+    }
+    // A JSON string: decode it back to text.
+    let text = match Reader::new(json.as_bytes()).read_str() {
+        Ok(s) => s.into_owned(),
+        Err(_) => return Literal::Alias(json),
+    };
+    match edm_type {
+        "Edm.Guid" | "Edm.DateTimeOffset" | "Edm.Date" | "Edm.TimeOfDay" | "Edm.Int64" | "Edm.Decimal"
+        | "Edm.Double" | "Edm.Single" => Literal::Inline(text),
+        "Edm.Duration" => Literal::Inline(format!("duration{}", literal::string(&text))),
+        "Edm.Binary" | "Edm.Stream" => Literal::Inline(format!("binary{}", literal::string(&text))),
+        _ => Literal::Inline(literal::string(&text)),
+    }
+}
+
+/// The answer of `…/$count`: a plain-text number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Count(pub i64);
+
+impl ResponseBody for Count {
+    fn from_response(response: HttpResponse) -> Result<Count> {
+        let text = String::from_utf8_lossy(response.body());
+        let t = text.trim().trim_start_matches('\u{feff}');
+        t.parse::<i64>()
+            .map(Count)
+            .map_err(|_| Error::validation(format!("expected a plain-text count from $count, got {:?}", truncate(t))))
+    }
+}
+
+fn truncate(s: &str) -> &str {
+    match s.char_indices().nth(64) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// The answer of a function or action that returns a single primitive or enum value:
+/// `{"@odata.context": …, "value": x}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Value<T>(pub T);
+
+impl<T> Value<T> {
+    /// The value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T: Codec> Codec for Value<T> {
+    fn decode(r: &mut Reader<'_>) -> std::result::Result<Self, crate::json::DecodeError> {
+        r.begin_object()?;
+        let mut found = None;
+        while let Some(key) = r.next_key()? {
+            if key == "value" {
+                found = Some(T::decode(r).map_err(|e| e.in_key("value"))?);
+            } else {
+                r.skip_value()?;
+            }
+        }
+        found.map(Value).ok_or_else(|| r.error("the response has no \"value\" member"))
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.begin_object();
+        w.key("value");
+        self.0.encode(w);
+        w.end_object();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_literals() {
+        let lit = |t: &str, v: &dyn Param| function_literal(t, param_json(v));
+        let s = String::from("O'Neil");
+        assert!(matches!(lit("Edm.String", &s), Literal::Inline(t) if t == "'O''Neil'"));
+        assert!(matches!(lit("Edm.Int32", &5i32), Literal::Inline(t) if t == "5"));
+        assert!(matches!(lit("Edm.Boolean", &true), Literal::Inline(t) if t == "true"));
+        let g = crate::edm::Guid::nil();
+        assert!(matches!(lit("Edm.Guid", &g), Literal::Inline(t) if t == "00000000-0000-0000-0000-000000000000"));
+        let v = vec![String::from("a")];
+        assert!(matches!(lit("Collection(Edm.String)", &v), Literal::Alias(t) if t == "[\"a\"]"));
+        let d: crate::edm::Duration = "PT1H".parse().expect("duration");
+        assert!(matches!(lit("Edm.Duration", &d), Literal::Inline(t) if t == "duration'PT1H'"));
+        let none: Option<String> = None;
+        assert_eq!(param_json(&none), "null");
+    }
+
+    #[test]
+    fn value_wrapper_decodes() {
+        let v: Value<bool> = crate::json::from_str(r#"{"@odata.context":"x","value":true}"#).unwrap();
+        assert!(v.0);
+        let e = crate::json::from_str::<Value<bool>>(r#"{"x":1}"#).unwrap_err();
+        assert!(e.message().contains("value"));
+    }
+}

@@ -1,0 +1,534 @@
+//! [`GraphClient`]: where requests go (national cloud or a custom base URL such as the local
+//! emulator), with which API version, token provider, timeouts, retry and redirect settings and
+//! HTTP transport. Cheap to clone (one `Arc`), `Send + Sync`, one connection pool.
+//!
+//! ```no_run
+//! # async fn demo() -> msgraph_core::error::Result<()> {
+//! use msgraph_core::auth::ClientSecretCredential;
+//! use msgraph_core::client::{GraphClient, NationalCloud};
+//!
+//! let client = GraphClient::builder()
+//!     .cloud(NationalCloud::Global)
+//!     .credential(ClientSecretCredential::new("tenant-id", "client-id", "secret"))
+//!     .build()?;
+//! let me: serde_json::Value = client.get(&["users", "adele@contoso.com"]).select(&["id"]).send().await?;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use url::{Origin, Url};
+
+use crate::auth::{TokenCache, TokenProvider, DEFAULT_REFRESH_SKEW};
+use crate::error::{Error, Result};
+use crate::http::{HttpRequest, HttpResponse, HttpTransport, Method};
+use crate::pipeline::{
+    BearerTokenPolicy, ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RedirectOptions,
+    RedirectPolicy, RetryOptions, RetryPolicy, TimeoutPolicy, TracingPolicy, UserAgentPolicy,
+    DEFAULT_MAX_RESPONSE_BYTES,
+};
+use crate::queue::QueueState;
+use crate::request::{Request, RequestParts};
+use crate::transport::TransportOptions;
+
+/// Microsoft Graph national clouds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum NationalCloud {
+    /// `https://graph.microsoft.com`, login `https://login.microsoftonline.com`.
+    #[default]
+    Global,
+    /// US Government L4 (GCC High): `https://graph.microsoft.us`, login
+    /// `https://login.microsoftonline.us`.
+    UsGovL4,
+    /// US Government L5 (DoD): `https://dod-graph.microsoft.us`, login
+    /// `https://login.microsoftonline.us`.
+    UsGovL5Dod,
+    /// China (operated by 21Vianet): `https://microsoftgraph.chinacloudapi.cn`, login
+    /// `https://login.chinacloudapi.cn`.
+    China,
+}
+
+impl NationalCloud {
+    /// The Graph endpoint (no trailing slash, no version).
+    pub fn graph_endpoint(&self) -> &'static str {
+        match self {
+            NationalCloud::Global => "https://graph.microsoft.com",
+            NationalCloud::UsGovL4 => "https://graph.microsoft.us",
+            NationalCloud::UsGovL5Dod => "https://dod-graph.microsoft.us",
+            NationalCloud::China => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+
+    /// The Microsoft identity platform host.
+    pub fn login_endpoint(&self) -> &'static str {
+        match self {
+            NationalCloud::Global => "https://login.microsoftonline.com",
+            NationalCloud::UsGovL4 | NationalCloud::UsGovL5Dod => "https://login.microsoftonline.us",
+            NationalCloud::China => "https://login.chinacloudapi.cn",
+        }
+    }
+
+    /// `{graph endpoint}/.default`.
+    pub fn default_scope(&self) -> String {
+        format!("{}/.default", self.graph_endpoint())
+    }
+}
+
+/// Whether a URL's host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Default timeout per try.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(100);
+
+pub(crate) struct ClientInner {
+    pub(crate) base: Url,
+    pub(crate) api_root: String,
+    pub(crate) origin: Origin,
+    pub(crate) pipeline: Pipeline,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) retry: RetryOptions,
+    pub(crate) batch_concurrency: usize,
+    pub(crate) user_agent: String,
+    pub(crate) has_auth: bool,
+    pub(crate) queue: Mutex<QueueState>,
+}
+
+/// The Microsoft Graph client.
+#[derive(Clone)]
+pub struct GraphClient {
+    pub(crate) inner: Arc<ClientInner>,
+}
+
+impl fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("api_root", &self.inner.api_root)
+            .field("authenticated", &self.inner.has_auth)
+            .field("retry", &self.inner.retry)
+            .field("user_agent", &self.inner.user_agent)
+            .field("queued", &self.queued_count())
+            .finish()
+    }
+}
+
+impl GraphClient {
+    /// A builder with defaults: Global cloud, `v1.0`, 100 s timeout per try, 3 retries, 5
+    /// redirects, reqwest transport, no token provider.
+    pub fn builder() -> GraphClientBuilder {
+        GraphClientBuilder::default()
+    }
+
+    /// `{base}/{version}`, e.g. `https://graph.microsoft.com/v1.0` (no trailing slash).
+    pub fn api_root(&self) -> &str {
+        &self.inner.api_root
+    }
+
+    /// The base URL (scheme, host, port and optional path prefix).
+    pub fn base_url(&self) -> &str {
+        self.inner.base.as_str()
+    }
+
+    /// The request pipeline.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.inner.pipeline
+    }
+
+    /// The retry settings (also used for the items of `$batch` requests).
+    pub fn retry_options(&self) -> &RetryOptions {
+        &self.inner.retry
+    }
+
+    /// The `User-Agent` sent.
+    pub fn user_agent(&self) -> &str {
+        &self.inner.user_agent
+    }
+
+    /// Whether `url` has the client's own scheme, host and port.
+    pub fn is_own_origin(&self, url: &str) -> bool {
+        Url::parse(url).is_ok_and(|u| u.origin() == self.inner.origin)
+    }
+
+    /// A typed request to `segments` under the API root (each segment percent-encoded).
+    pub fn request<T>(&self, method: Method, segments: &[&str]) -> Request<T> {
+        Request::new(self, method, segments)
+    }
+
+    /// A typed `GET` request.
+    pub fn get<T>(&self, segments: &[&str]) -> Request<T> {
+        Request::new(self, Method::Get, segments)
+    }
+
+    /// A context with the client's defaults.
+    pub(crate) fn context(&self) -> Context {
+        Context::new().with_max_response_bytes(self.inner.max_response_bytes)
+    }
+
+    /// Sends a raw request through the pipeline; any status is returned as a response.
+    pub async fn send_http(&self, mut request: HttpRequest, ctx: &Context) -> Result<HttpResponse> {
+        self.inner.pipeline.send(ctx, &mut request).await
+    }
+
+    /// Builds the HTTP request of `parts`.
+    pub(crate) fn build_http(&self, parts: RequestParts) -> Result<(HttpRequest, Context)> {
+        parts.into_http(self)
+    }
+
+    /// Sends `parts`; non-success statuses become errors. The one non-generic path every typed
+    /// request goes through.
+    pub(crate) fn execute(&self, parts: RequestParts) -> crate::http::BoxFuture<'static, Result<HttpResponse>> {
+        let client = self.clone();
+        Box::pin(async move {
+            let (mut request, ctx) = client.build_http(parts)?;
+            let response = client.inner.pipeline.send(&ctx, &mut request).await?;
+            check_status(response, &request)
+        })
+    }
+}
+
+/// A success response, or the error it stands for.
+pub(crate) fn check_status(response: HttpResponse, request: &HttpRequest) -> Result<HttpResponse> {
+    if response.is_success() {
+        Ok(response)
+    } else {
+        Err(response.to_error().with_sent_client_request_id(request.headers().get("client-request-id")))
+    }
+}
+
+/// Builds a [`GraphClient`].
+pub struct GraphClientBuilder {
+    cloud: NationalCloud,
+    base_url: Option<String>,
+    api_version: String,
+    token: Option<Arc<dyn TokenProvider>>,
+    scopes: Option<Vec<String>>,
+    timeout: Option<Duration>,
+    transport_options: TransportOptions,
+    user_agent: Option<String>,
+    retry: RetryOptions,
+    redirect: RedirectOptions,
+    transport: Option<Arc<dyn HttpTransport>>,
+    allowed_hosts: Vec<String>,
+    max_response_bytes: usize,
+    batch_concurrency: usize,
+    allow_insecure_http: bool,
+    refresh_skew: Duration,
+    per_call: Vec<Arc<dyn Policy>>,
+    per_try: Vec<Arc<dyn Policy>>,
+}
+
+impl Default for GraphClientBuilder {
+    fn default() -> GraphClientBuilder {
+        GraphClientBuilder {
+            cloud: NationalCloud::Global,
+            base_url: None,
+            api_version: "v1.0".to_string(),
+            token: None,
+            scopes: None,
+            timeout: Some(DEFAULT_TIMEOUT),
+            transport_options: TransportOptions::default(),
+            user_agent: None,
+            retry: RetryOptions::default(),
+            redirect: RedirectOptions::default(),
+            transport: None,
+            allowed_hosts: Vec::new(),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            batch_concurrency: 4,
+            allow_insecure_http: false,
+            refresh_skew: DEFAULT_REFRESH_SKEW,
+            per_call: Vec::new(),
+            per_try: Vec::new(),
+        }
+    }
+}
+
+impl fmt::Debug for GraphClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphClientBuilder")
+            .field("cloud", &self.cloud)
+            .field("base_url", &self.base_url)
+            .field("api_version", &self.api_version)
+            .field("token", &self.token)
+            .field("retry", &self.retry)
+            .field("redirect", &self.redirect)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GraphClientBuilder {
+    /// A national cloud (ignored when [`GraphClientBuilder::base_url`] is set).
+    pub fn cloud(mut self, cloud: NationalCloud) -> Self {
+        self.cloud = cloud;
+        self
+    }
+
+    /// A custom base URL instead of a cloud, e.g. the local emulator `http://127.0.0.1:8080`.
+    /// Plain `http` is accepted only for loopback hosts unless
+    /// [`GraphClientBuilder::allow_insecure_http`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The API version path segment: `v1.0` (default) or `beta`.
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = version.into();
+        self
+    }
+
+    /// The token provider (wrapped in a [`TokenCache`] unless it caches itself).
+    pub fn credential(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.token = Some(Arc::new(provider));
+        self
+    }
+
+    /// The token provider, shared.
+    pub fn token_provider(mut self, provider: Arc<dyn TokenProvider>) -> Self {
+        self.token = Some(provider);
+        self
+    }
+
+    /// Scopes tokens are requested for (default `{graph endpoint}/.default`).
+    pub fn scopes(mut self, scopes: &[&str]) -> Self {
+        self.scopes = Some(scopes.iter().map(|s| s.to_string()).collect());
+        self
+    }
+
+    /// Timeout per try (default 100 s; `None` for none).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connect timeout of the default transport (default 30 s).
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.transport_options = self.transport_options.connect_timeout(timeout);
+        self
+    }
+
+    /// Settings of the default transport.
+    pub fn transport_options(mut self, options: TransportOptions) -> Self {
+        self.transport_options = options;
+        self
+    }
+
+    /// The application's product token, sent before ours in `User-Agent`
+    /// (`contoso-sync/2.1 msgraph-rs/0.1.0`).
+    pub fn user_agent(mut self, product: impl Into<String>) -> Self {
+        self.user_agent = Some(product.into());
+        self
+    }
+
+    /// Retry settings.
+    pub fn retry(mut self, retry: RetryOptions) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Redirect settings.
+    pub fn redirect(mut self, redirect: RedirectOptions) -> Self {
+        self.redirect = redirect;
+        self
+    }
+
+    /// A custom HTTP transport instead of reqwest.
+    pub fn transport(mut self, transport: Arc<dyn HttpTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// More hosts that get tokens besides the base URL's: bare hosts (`graph.microsoft.com`,
+    /// meaning `https` on 443) or origins (`https://host:port`).
+    pub fn allowed_hosts(mut self, hosts: &[&str]) -> Self {
+        self.allowed_hosts.extend(hosts.iter().map(|h| h.to_string()));
+        self
+    }
+
+    /// Largest response body accepted (default 64 MiB).
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// How many `$batch` requests `execute_query` sends at once (default 4, at least 1).
+    pub fn batch_concurrency(mut self, n: usize) -> Self {
+        self.batch_concurrency = n.max(1);
+        self
+    }
+
+    /// Accepts a plain `http` base URL on a non-loopback host (tokens then travel unencrypted).
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
+    /// How long before expiry tokens are refreshed (default 5 minutes).
+    pub fn token_refresh_skew(mut self, skew: Duration) -> Self {
+        self.refresh_skew = skew;
+        self
+    }
+
+    /// A policy run once per call, before retries.
+    pub fn per_call_policy(mut self, policy: Arc<dyn Policy>) -> Self {
+        self.per_call.push(policy);
+        self
+    }
+
+    /// A policy run on every try, after authentication.
+    pub fn per_try_policy(mut self, policy: Arc<dyn Policy>) -> Self {
+        self.per_try.push(policy);
+        self
+    }
+
+    /// Validates everything and builds the client.
+    pub fn build(self) -> Result<GraphClient> {
+        let raw = self.base_url.clone().unwrap_or_else(|| self.cloud.graph_endpoint().to_string());
+        let base = crate::http::parse_http_url(raw.trim()).map_err(|e| e.context("invalid base URL"))?;
+        if base.query().is_some() || base.fragment().is_some() {
+            return Err(Error::validation("invalid base URL: it must not have a query or fragment"));
+        }
+        if base.scheme() == "http" && !is_loopback(&base) && !self.allow_insecure_http {
+            return Err(Error::validation(
+                "invalid base URL: plain http is only accepted for loopback hosts (use https, or allow_insecure_http)",
+            ));
+        }
+        let version = self.api_version.trim().trim_matches('/');
+        if version.is_empty() || !version.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        {
+            return Err(Error::validation(format!("invalid API version {:?}", self.api_version)));
+        }
+        let api_root = format!("{}/{}", base.as_str().trim_end_matches('/'), version);
+        let origin = base.origin();
+        let mut allowed = vec![origin.clone()];
+        for h in &self.allowed_hosts {
+            let candidate = if h.contains("://") { h.clone() } else { format!("https://{h}") };
+            let u = crate::http::parse_http_url(&candidate)
+                .map_err(|e| e.context(&format!("invalid allowed host {h:?}")))?;
+            allowed.push(u.origin());
+        }
+        let transport: Arc<dyn HttpTransport> = match self.transport {
+            Some(t) => t,
+            None => default_transport(&self.transport_options)?,
+        };
+        let user_agent = UserAgentPolicy::new(self.user_agent.as_deref());
+        let ua_value = user_agent.value().to_string();
+        let mut policies: Vec<Arc<dyn Policy>> =
+            vec![Arc::new(ClientRequestIdPolicy), Arc::new(user_agent), Arc::new(TracingPolicy)];
+        policies.extend(self.per_call);
+        policies.push(Arc::new(RetryPolicy::new(self.retry.clone())));
+        policies.push(Arc::new(RedirectPolicy::new(self.redirect)));
+        let has_auth = self.token.is_some();
+        if let Some(provider) = self.token {
+            provider.use_transport(&transport);
+            let provider: Arc<dyn TokenProvider> = if provider.caches_tokens() {
+                provider
+            } else {
+                Arc::new(TokenCache::new(provider, self.refresh_skew))
+            };
+            let scopes = self.scopes.unwrap_or_else(|| {
+                if self.base_url.is_some() {
+                    vec![format!("{}/.default", base.as_str().trim_end_matches('/'))]
+                } else {
+                    vec![self.cloud.default_scope()]
+                }
+            });
+            policies.push(Arc::new(BearerTokenPolicy::new(provider, scopes, allowed)));
+        }
+        policies.extend(self.per_try);
+        policies.push(Arc::new(DecompressionPolicy));
+        policies.push(Arc::new(TimeoutPolicy::new(self.timeout)));
+        Ok(GraphClient {
+            inner: Arc::new(ClientInner {
+                base,
+                api_root,
+                origin,
+                pipeline: Pipeline::new(policies, transport),
+                max_response_bytes: self.max_response_bytes,
+                retry: self.retry,
+                batch_concurrency: self.batch_concurrency,
+                user_agent: ua_value,
+                has_auth,
+                queue: Mutex::new(QueueState::default()),
+            }),
+        })
+    }
+}
+
+fn default_transport(options: &TransportOptions) -> Result<Arc<dyn HttpTransport>> {
+    #[cfg(feature = "reqwest")]
+    {
+        Ok(Arc::new(crate::transport::ReqwestTransport::new(options)?))
+    }
+    #[cfg(not(feature = "reqwest"))]
+    {
+        let _ = options;
+        Err(Error::new(
+            crate::error::ErrorKind::Validation,
+            "no HTTP transport: enable the `reqwest` feature or call .transport()",
+        ))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+
+    #[test]
+    fn client_is_send_sync_clone() {
+        assert_send_sync::<GraphClient>();
+    }
+
+    #[test]
+    fn clouds() {
+        let c = GraphClient::builder().cloud(NationalCloud::UsGovL5Dod).build().unwrap();
+        assert_eq!(c.api_root(), "https://dod-graph.microsoft.us/v1.0");
+        let c = GraphClient::builder().cloud(NationalCloud::China).api_version("beta").build().unwrap();
+        assert_eq!(c.api_root(), "https://microsoftgraph.chinacloudapi.cn/beta");
+        assert_eq!(NationalCloud::UsGovL4.login_endpoint(), "https://login.microsoftonline.us");
+        assert_eq!(NationalCloud::default().default_scope(), "https://graph.microsoft.com/.default");
+    }
+
+    #[test]
+    fn base_urls_are_validated() {
+        for bad in [
+            "",
+            "graph.microsoft.com",
+            "ftp://graph.microsoft.com",
+            "https://user:pw@graph.microsoft.com",
+            "https://graph.microsoft.com/?x=1",
+            "https://graph.microsoft.com/#frag",
+            "http://graph.example.com",
+            "https://",
+            "http://[::1",
+        ] {
+            let e = GraphClient::builder().base_url(bad).build().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Validation, "{bad}");
+        }
+        for bad in ["", "v1.0/../x", "v 1", "v1.0?x"] {
+            assert!(GraphClient::builder().api_version(bad).build().is_err(), "{bad}");
+        }
+        let c = GraphClient::builder().base_url("http://127.0.0.1:8080/").build().unwrap();
+        assert_eq!(c.api_root(), "http://127.0.0.1:8080/v1.0");
+        let c = GraphClient::builder().base_url("http://localhost:1/prefix").build().unwrap();
+        assert_eq!(c.api_root(), "http://localhost:1/prefix/v1.0");
+        assert!(c.is_own_origin("http://localhost:1/other"));
+        assert!(!c.is_own_origin("http://localhost:2/other"));
+        let c = GraphClient::builder().base_url("http://graph.example.com").allow_insecure_http(true).build();
+        assert!(c.is_ok());
+        assert!(GraphClient::builder().allowed_hosts(&["bad host"]).build().is_err());
+    }
+}

@@ -1,0 +1,937 @@
+//! One error type for everything the client does: [`Error`] with an [`ErrorKind`] to match on
+//! and accessors for the details Graph sends (status, `code`, `message`, `innerError`
+//! `request-id`, `client-request-id`, `date`, `Retry-After`), the JSON path of a value that could
+//! not be decoded, the batch item a failure belongs to, and so on.
+//!
+//! `Error` is cheap to clone (the details sit behind an `Arc`): a `$batch` that fails as a whole
+//! hands the same error to every query in it.
+//!
+//! Nothing here ever prints a token or a secret: response bodies are quoted only as a short,
+//! sanitised snippet, and URLs are never part of transport error messages.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::http::Headers;
+use crate::json::{DecodeError, Reader, Token};
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, to match on. Details are reachable through [`Error`]'s accessors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The service (or a proxy in front of it) answered with an error status; see
+    /// [`Error::status`], [`Error::code`], [`Error::graph_error`].
+    Http,
+    /// The request could not be sent or the response not received (connection refused or reset,
+    /// DNS, TLS, protocol errors).
+    Transport,
+    /// A request took longer than the configured timeout.
+    Timeout,
+    /// A token could not be acquired (token endpoint error, device code declined or expired,
+    /// misconfigured credential).
+    Auth,
+    /// A response body could not be decoded into the expected type; see [`Error::json_path`].
+    Decode,
+    /// Invalid input detected before anything was sent (a bad URL, header, chunk size, a
+    /// `nextLink` to a foreign host, ...).
+    Validation,
+    /// A redirect could not be followed (too many, `https` → `http`, missing `Location`, a body
+    /// that cannot be replayed).
+    Redirect,
+    /// A response body was larger than the configured limit.
+    ResponseTooLarge,
+    /// A `$batch` response did not contain a usable answer for this query (missing, duplicated
+    /// or malformed item).
+    BatchItem,
+    /// `424 Failed Dependency`: a query this one depends on failed, so it was not run.
+    DependencyFailed,
+    /// Delta state is no longer valid (`410 Gone`, `resyncRequired`): start a new delta round.
+    ResyncRequired,
+    /// A queued query has not been executed (yet), or its result was already taken.
+    NotExecuted,
+    /// `execute_query` was cancelled while this query was in flight: its outcome is unknown.
+    Cancelled,
+    /// `execute_query` stopped before every queued query was attempted (time limit); the queries
+    /// not sent stay queued.
+    Interrupted,
+}
+
+impl ErrorKind {
+    /// A short lowercase name (`"http"`, `"transport"`, ...).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ErrorKind::Http => "http",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Auth => "auth",
+            ErrorKind::Decode => "decode",
+            ErrorKind::Validation => "validation",
+            ErrorKind::Redirect => "redirect",
+            ErrorKind::ResponseTooLarge => "response too large",
+            ErrorKind::BatchItem => "batch item",
+            ErrorKind::DependencyFailed => "dependency failed",
+            ErrorKind::ResyncRequired => "resync required",
+            ErrorKind::NotExecuted => "not executed",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `error` object of a Graph error response.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GraphError {
+    /// `code`, e.g. `Request_ResourceNotFound`. Match on codes, never on messages.
+    pub code: String,
+    /// `message` (human readable, may change at any time).
+    pub message: String,
+    /// `target`.
+    pub target: Option<String>,
+    /// `details`.
+    pub details: Vec<GraphErrorDetail>,
+    /// `innerError`.
+    pub inner_error: Option<InnerError>,
+}
+
+/// One entry of `error.details`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct GraphErrorDetail {
+    /// `code`.
+    pub code: String,
+    /// `message`.
+    pub message: String,
+    /// `target`.
+    pub target: Option<String>,
+}
+
+/// `error.innerError` (possibly nested).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InnerError {
+    /// A more specific `code`, when present.
+    pub code: Option<String>,
+    /// `request-id`.
+    pub request_id: Option<String>,
+    /// `client-request-id`.
+    pub client_request_id: Option<String>,
+    /// `date`.
+    pub date: Option<String>,
+    /// A nested `innerError`.
+    pub inner_error: Option<Box<InnerError>>,
+}
+
+/// An error answer of the Microsoft identity platform token endpoint.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct OAuthError {
+    /// `error`, e.g. `invalid_client`, `authorization_pending`.
+    pub error: String,
+    /// `error_description`.
+    pub description: Option<String>,
+    /// `error_codes` (AADSTS numbers).
+    pub error_codes: Vec<i64>,
+    /// `trace_id`.
+    pub trace_id: Option<String>,
+    /// `correlation_id`.
+    pub correlation_id: Option<String>,
+}
+
+/// Details of an HTTP error answer.
+#[derive(Debug, Clone, Default)]
+struct HttpDetails {
+    status: u16,
+    graph: Option<GraphError>,
+    oauth: Option<OAuthError>,
+    request_id: Option<String>,
+    client_request_id: Option<String>,
+    date: Option<String>,
+    retry_after: Option<Duration>,
+    content_type: Option<String>,
+    location: Option<String>,
+    snippet: Option<String>,
+}
+
+/// The error type of every fallible operation of the client.
+#[derive(Clone)]
+pub struct Error {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    http: Option<HttpDetails>,
+    json_path: Option<String>,
+    batch_item_id: Option<String>,
+    dependency_id: Option<String>,
+    left_queued: Option<usize>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
+}
+
+/// Longest body snippet kept in an error.
+const SNIPPET_CHARS: usize = 300;
+
+impl Error {
+    /// A new error of `kind` with a message.
+    pub fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Error {
+        Error {
+            inner: Arc::new(Inner {
+                kind,
+                message: message.into(),
+                http: None,
+                json_path: None,
+                batch_item_id: None,
+                dependency_id: None,
+                left_queued: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// A new error of `kind` with a message and an underlying cause.
+    pub fn with_source(
+        kind: ErrorKind,
+        message: impl Into<Cow<'static, str>>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        let mut e = Error::new(kind, message);
+        e.inner_mut().source = Some(Arc::new(source));
+        e
+    }
+
+    fn inner_mut(&mut self) -> &mut Inner {
+        Arc::make_mut(&mut self.inner)
+    }
+
+    /// A validation error.
+    pub(crate) fn validation(message: impl Into<Cow<'static, str>>) -> Error {
+        Error::new(ErrorKind::Validation, message)
+    }
+
+    /// A decode error for a response body.
+    pub(crate) fn decode(err: DecodeError, what: &str, status: u16, headers: &Headers, body: &[u8]) -> Error {
+        let mut message = format!("could not decode the response body as {what}: {}", err.message());
+        let content_type = headers.get("content-type").map(str::to_string);
+        if let Some(ct) = &content_type {
+            if !is_json_content_type(ct) {
+                message.push_str(&format!(" (Content-Type is {ct:?})"));
+            }
+        }
+        let mut e = Error::with_source(ErrorKind::Decode, message, err.clone());
+        let inner = e.inner_mut();
+        inner.json_path = Some(err.path());
+        inner.http = Some(HttpDetails {
+            status,
+            request_id: headers.get("request-id").map(str::to_string),
+            client_request_id: headers.get("client-request-id").map(str::to_string),
+            date: headers.get("date").map(str::to_string),
+            content_type,
+            snippet: snippet(body),
+            ..HttpDetails::default()
+        });
+        e
+    }
+
+    /// An error for a non-success HTTP answer: parses Graph's (or the token endpoint's) error
+    /// body when there is one, keeps a snippet of anything else (an HTML page from a proxy).
+    pub fn from_response(status: u16, headers: &Headers, body: &[u8]) -> Error {
+        let mut details = HttpDetails {
+            status,
+            request_id: headers.get("request-id").map(str::to_string),
+            client_request_id: headers.get("client-request-id").map(str::to_string),
+            date: headers.get("date").map(str::to_string),
+            retry_after: headers
+                .get("retry-after")
+                .and_then(|v| crate::pipeline::parse_retry_after(v, std::time::SystemTime::now())),
+            content_type: headers.get("content-type").map(str::to_string),
+            location: headers.get("location").map(str::to_string),
+            ..HttpDetails::default()
+        };
+        match parse_error_body(body) {
+            Some(ParsedError::Graph(g)) => {
+                if let Some(inner) = &g.inner_error {
+                    if inner.request_id.is_some() {
+                        details.request_id = inner.request_id.clone();
+                    }
+                    if inner.client_request_id.is_some() {
+                        details.client_request_id = inner.client_request_id.clone();
+                    }
+                    if inner.date.is_some() {
+                        details.date = inner.date.clone();
+                    }
+                }
+                details.graph = Some(g);
+            }
+            Some(ParsedError::OAuth(o)) => {
+                if details.request_id.is_none() {
+                    details.request_id = o.trace_id.clone();
+                }
+                if details.client_request_id.is_none() {
+                    details.client_request_id = o.correlation_id.clone();
+                }
+                details.oauth = Some(o);
+            }
+            None => details.snippet = snippet(body),
+        }
+        let resync = status == 410
+            || details.graph.as_ref().is_some_and(|g| {
+                graph_codes(g).any(|c| {
+                    c.eq_ignore_ascii_case("resyncRequired")
+                        || c.eq_ignore_ascii_case("syncStateNotFound")
+                        || c.eq_ignore_ascii_case("syncStateInvalid")
+                })
+            });
+        let kind = if status == 424 {
+            ErrorKind::DependencyFailed
+        } else if resync {
+            ErrorKind::ResyncRequired
+        } else {
+            ErrorKind::Http
+        };
+        let mut e = Error::new(kind, "");
+        e.inner_mut().http = Some(details);
+        e
+    }
+
+    /// Marks this error as belonging to a `$batch` item.
+    pub(crate) fn in_batch_item(mut self, id: &str) -> Error {
+        self.inner_mut().batch_item_id = Some(id.to_string());
+        self
+    }
+
+    /// Names the query whose failure caused this one ([`ErrorKind::DependencyFailed`]).
+    pub(crate) fn with_dependency(mut self, id: &str) -> Error {
+        self.inner_mut().dependency_id = Some(id.to_string());
+        self
+    }
+
+    /// Sets the number of queries left queued ([`ErrorKind::Interrupted`]).
+    pub(crate) fn with_left_queued(mut self, n: usize) -> Error {
+        self.inner_mut().left_queued = Some(n);
+        self
+    }
+
+    /// Fills in the `client-request-id` that was sent, when the answer did not echo one.
+    pub(crate) fn with_sent_client_request_id(mut self, id: Option<&str>) -> Error {
+        if let Some(id) = id {
+            if let Some(h) = &self.inner.http {
+                if h.client_request_id.is_none() {
+                    if let Some(h) = self.inner_mut().http.as_mut() {
+                        h.client_request_id = Some(id.to_string());
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    /// Replaces the kind and message, keeping every detail (used to wrap an outer failure for
+    /// the queries of a batch).
+    pub(crate) fn rekind(mut self, kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Error {
+        let inner = self.inner_mut();
+        inner.kind = kind;
+        inner.message = message.into();
+        self
+    }
+
+    /// Same error with a different message prefix, details kept.
+    pub(crate) fn context(self, prefix: &str) -> Error {
+        let message = if self.inner.message.is_empty() {
+            Cow::Owned(prefix.to_string())
+        } else {
+            Cow::Owned(format!("{prefix}: {}", self.inner.message))
+        };
+        let kind = self.inner.kind;
+        self.rekind(kind, message)
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// The HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.inner.http.as_ref().map(|h| h.status).filter(|&s| s != 0)
+    }
+
+    /// Graph's error `code` (or the token endpoint's `error`).
+    pub fn code(&self) -> Option<&str> {
+        let h = self.inner.http.as_ref()?;
+        if let Some(g) = &h.graph {
+            return Some(g.code.as_str()).filter(|c| !c.is_empty());
+        }
+        h.oauth.as_ref().map(|o| o.error.as_str())
+    }
+
+    /// Whether Graph's error code, or a code of a nested `innerError`, equals `code`
+    /// (ASCII case-insensitive).
+    pub fn has_code(&self, code: &str) -> bool {
+        let Some(h) = self.inner.http.as_ref() else { return false };
+        if let Some(g) = &h.graph {
+            return graph_codes(g).any(|c| c.eq_ignore_ascii_case(code));
+        }
+        h.oauth.as_ref().is_some_and(|o| o.error.eq_ignore_ascii_case(code))
+    }
+
+    /// The most useful human-readable message: Graph's `message` (or the token endpoint's
+    /// `error_description`) when there is one, else ours.
+    pub fn message(&self) -> &str {
+        if let Some(h) = &self.inner.http {
+            if let Some(g) = &h.graph {
+                if !g.message.is_empty() {
+                    return &g.message;
+                }
+            }
+            if let Some(d) = h.oauth.as_ref().and_then(|o| o.description.as_deref()) {
+                return d;
+            }
+        }
+        &self.inner.message
+    }
+
+    /// The parsed Graph error body.
+    pub fn graph_error(&self) -> Option<&GraphError> {
+        self.inner.http.as_ref()?.graph.as_ref()
+    }
+
+    /// The parsed token endpoint error body.
+    pub fn oauth_error(&self) -> Option<&OAuthError> {
+        self.inner.http.as_ref()?.oauth.as_ref()
+    }
+
+    /// `request-id` (from `innerError`, else the response header).
+    pub fn request_id(&self) -> Option<&str> {
+        self.inner.http.as_ref()?.request_id.as_deref()
+    }
+
+    /// `client-request-id` (from `innerError`, the response header, or the one sent).
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.inner.http.as_ref()?.client_request_id.as_deref()
+    }
+
+    /// `date` (from `innerError`, else the response header).
+    pub fn date(&self) -> Option<&str> {
+        self.inner.http.as_ref()?.date.as_deref()
+    }
+
+    /// The delay the service asked for with `Retry-After`, when it sent a valid one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.http.as_ref()?.retry_after
+    }
+
+    /// The response's `Content-Type`.
+    pub fn content_type(&self) -> Option<&str> {
+        self.inner.http.as_ref()?.content_type.as_deref()
+    }
+
+    /// The response's `Location` header (e.g. a fresh URL after `410 Gone`).
+    pub fn location(&self) -> Option<&str> {
+        self.inner.http.as_ref()?.location.as_deref()
+    }
+
+    /// The start of a response body that was not a Graph error document (an HTML page from a
+    /// proxy, a truncated document), sanitised and shortened.
+    pub fn body_snippet(&self) -> Option<&str> {
+        self.inner.http.as_ref()?.snippet.as_deref()
+    }
+
+    /// For [`ErrorKind::Decode`]: the JSON path of the value that failed (`$.value[3].phoneType`).
+    pub fn json_path(&self) -> Option<&str> {
+        self.inner.json_path.as_deref()
+    }
+
+    /// The `$batch` item id this error belongs to.
+    pub fn batch_item_id(&self) -> Option<&str> {
+        self.inner.batch_item_id.as_deref()
+    }
+
+    /// For [`ErrorKind::DependencyFailed`]: the id of the query whose failure caused this one,
+    /// when known.
+    pub fn dependency_id(&self) -> Option<&str> {
+        self.inner.dependency_id.as_deref()
+    }
+
+    /// For [`ErrorKind::Interrupted`]: how many queries were left queued.
+    pub fn left_queued(&self) -> Option<usize> {
+        self.inner.left_queued
+    }
+
+    /// `429 Too Many Requests`.
+    pub fn is_throttled(&self) -> bool {
+        self.status() == Some(429)
+    }
+
+    /// Whether trying again later may succeed (429, 503, 504, transport errors, timeouts).
+    pub fn is_transient(&self) -> bool {
+        matches!(self.kind(), ErrorKind::Transport | ErrorKind::Timeout)
+            || matches!(self.status(), Some(429 | 503 | 504))
+    }
+}
+
+fn graph_codes(g: &GraphError) -> impl Iterator<Item = &str> {
+    let mut next = g.inner_error.as_ref();
+    std::iter::once(g.code.as_str()).chain(std::iter::from_fn(move || {
+        while let Some(i) = next {
+            next = i.inner_error.as_deref();
+            if let Some(c) = i.code.as_deref() {
+                return Some(c);
+            }
+        }
+        None
+    }))
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.inner.kind);
+        if !self.inner.message.is_empty() {
+            d.field("message", &self.inner.message);
+        }
+        if let Some(h) = &self.inner.http {
+            if h.status != 0 {
+                d.field("status", &h.status);
+            }
+            if let Some(g) = &h.graph {
+                d.field("graph_error", g);
+            }
+            if let Some(o) = &h.oauth {
+                d.field("oauth_error", o);
+            }
+            if let Some(v) = &h.request_id {
+                d.field("request_id", v);
+            }
+            if let Some(v) = &h.client_request_id {
+                d.field("client_request_id", v);
+            }
+            if let Some(v) = &h.retry_after {
+                d.field("retry_after", v);
+            }
+            if let Some(v) = &h.snippet {
+                d.field("body_snippet", v);
+            }
+        }
+        if let Some(v) = &self.inner.json_path {
+            d.field("json_path", v);
+        }
+        if let Some(v) = &self.inner.batch_item_id {
+            d.field("batch_item_id", v);
+        }
+        if let Some(v) = &self.inner.dependency_id {
+            d.field("dependency_id", v);
+        }
+        if let Some(v) = &self.inner.source {
+            d.field("source", &format_args!("{v}"));
+        }
+        d.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        let mut wrote = false;
+        if !i.message.is_empty() {
+            f.write_str(&i.message)?;
+            wrote = true;
+        }
+        if let Some(h) = &i.http {
+            if h.status != 0 && i.kind != ErrorKind::Decode {
+                if wrote {
+                    f.write_str(": ")?;
+                }
+                write!(f, "HTTP {} {}", h.status, reason_phrase(h.status))?;
+                wrote = true;
+                if let Some(g) = &h.graph {
+                    if !g.code.is_empty() {
+                        write!(f, ": {}", g.code)?;
+                    }
+                    if !g.message.is_empty() {
+                        write!(f, ": {}", g.message)?;
+                    }
+                } else if let Some(o) = &h.oauth {
+                    write!(f, ": {}", o.error)?;
+                    if let Some(d) = &o.description {
+                        write!(f, ": {d}")?;
+                    }
+                } else if let Some(s) = &h.snippet {
+                    match &h.content_type {
+                        Some(ct) => write!(f, " ({ct} body: {s:?})")?,
+                        None => write!(f, " (body: {s:?})")?,
+                    }
+                }
+            }
+            let mut ids = Vec::new();
+            if let Some(v) = &h.request_id {
+                ids.push(format!("request-id: {v}"));
+            }
+            if let Some(v) = &h.client_request_id {
+                ids.push(format!("client-request-id: {v}"));
+            }
+            if let Some(v) = &h.date {
+                ids.push(format!("date: {v}"));
+            }
+            if let Some(v) = &h.retry_after {
+                ids.push(format!("retry-after: {}s", v.as_secs()));
+            }
+            if !ids.is_empty() {
+                write!(f, " ({})", ids.join(", "))?;
+            }
+        }
+        if let Some(id) = &i.batch_item_id {
+            write!(f, " [batch item {id}]")?;
+        }
+        if i.kind == ErrorKind::Decode {
+            if let Some(p) = &i.json_path {
+                write!(f, " at {p}")?;
+            }
+        }
+        if let (Some(src), true) = (&i.source, i.kind != ErrorKind::Decode) {
+            if wrote {
+                write!(f, ": {src}")?;
+            } else {
+                write!(f, "{src}")?;
+                wrote = true;
+            }
+        }
+        if !wrote {
+            f.write_str(i.kind.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.inner.source {
+            Some(s) => Some(&**s as &(dyn std::error::Error + 'static)),
+            None => None,
+        }
+    }
+}
+
+impl From<DecodeError> for Error {
+    fn from(err: DecodeError) -> Error {
+        let path = err.path();
+        let mut e = Error::with_source(ErrorKind::Decode, format!("could not decode JSON: {}", err.message()), err);
+        e.inner_mut().json_path = Some(path);
+        e
+    }
+}
+
+/// The reason phrase of common statuses (for messages only).
+pub(crate) fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        507 => "Insufficient Storage",
+        509 => "Bandwidth Limit Exceeded",
+        _ => "",
+    }
+}
+
+/// Whether a `Content-Type` is JSON (`application/json`, `…+json`, with parameters).
+pub(crate) fn is_json_content_type(ct: &str) -> bool {
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
+}
+
+/// A short, printable start of a body.
+fn snippet(body: &[u8]) -> Option<String> {
+    if body.is_empty() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(body.get(..SNIPPET_CHARS * 4).unwrap_or(body));
+    let mut out = String::new();
+    let mut last_space = false;
+    for c in text.chars() {
+        if out.chars().count() >= SNIPPET_CHARS {
+            out.push('…');
+            break;
+        }
+        let c = if c.is_control() { ' ' } else { c };
+        if c == ' ' {
+            if last_space {
+                continue;
+            }
+            last_space = true;
+        } else {
+            last_space = false;
+        }
+        out.push(c);
+    }
+    let out = out.trim().to_string();
+    if out.is_empty() {
+        None
+    } else {
+        Some(out)
+    }
+}
+
+enum ParsedError {
+    Graph(GraphError),
+    OAuth(OAuthError),
+}
+
+/// Parses `{"error":{...}}` (Graph) or `{"error":"...","error_description":...}` (OAuth).
+fn parse_error_body(body: &[u8]) -> Option<ParsedError> {
+    let mut r = Reader::new(body);
+    if r.peek().ok()? != Token::Object {
+        return None;
+    }
+    let mut graph = None;
+    let mut oauth = OAuthError::default();
+    let mut is_oauth = false;
+    r.begin_object().ok()?;
+    while let Some(key) = r.next_key().ok()? {
+        match &*key {
+            "error" => match r.peek().ok()? {
+                Token::Object => graph = Some(parse_graph_error(&mut r)?),
+                Token::String => {
+                    oauth.error = r.read_str().ok()?.into_owned();
+                    is_oauth = true;
+                }
+                _ => r.skip_value().ok()?,
+            },
+            "error_description" => oauth.description = read_opt_string(&mut r)?,
+            "trace_id" => oauth.trace_id = read_opt_string(&mut r)?,
+            "correlation_id" => oauth.correlation_id = read_opt_string(&mut r)?,
+            "error_codes" => {
+                if r.peek().ok()? == Token::Array {
+                    r.begin_array().ok()?;
+                    while r.next_element().ok()? {
+                        if r.peek().ok()? == Token::Number {
+                            if let Ok(n) = r.read_number_text().ok()?.parse::<i64>() {
+                                oauth.error_codes.push(n);
+                            }
+                        } else {
+                            r.skip_value().ok()?;
+                        }
+                    }
+                } else {
+                    r.skip_value().ok()?;
+                }
+            }
+            _ => r.skip_value().ok()?,
+        }
+    }
+    r.finish().ok()?;
+    match graph {
+        Some(g) => Some(ParsedError::Graph(g)),
+        None if is_oauth => Some(ParsedError::OAuth(oauth)),
+        None => None,
+    }
+}
+
+fn read_opt_string(r: &mut Reader<'_>) -> Option<Option<String>> {
+    match r.peek().ok()? {
+        Token::String => Some(Some(r.read_str().ok()?.into_owned())),
+        _ => {
+            r.skip_value().ok()?;
+            Some(None)
+        }
+    }
+}
+
+fn parse_graph_error(r: &mut Reader<'_>) -> Option<GraphError> {
+    let mut g = GraphError::default();
+    r.begin_object().ok()?;
+    while let Some(key) = r.next_key().ok()? {
+        if key == "code" {
+            g.code = read_opt_string(r)?.unwrap_or_default();
+        } else if key == "message" {
+            g.message = read_opt_string(r)?.unwrap_or_default();
+        } else if key == "target" {
+            g.target = read_opt_string(r)?;
+        } else if key == "details" && r.peek().ok()? == Token::Array {
+            r.begin_array().ok()?;
+            while r.next_element().ok()? {
+                if r.peek().ok()? != Token::Object {
+                    r.skip_value().ok()?;
+                    continue;
+                }
+                let mut d = GraphErrorDetail::default();
+                r.begin_object().ok()?;
+                while let Some(k) = r.next_key().ok()? {
+                    match &*k {
+                        "code" => d.code = read_opt_string(r)?.unwrap_or_default(),
+                        "message" => d.message = read_opt_string(r)?.unwrap_or_default(),
+                        "target" => d.target = read_opt_string(r)?,
+                        _ => r.skip_value().ok()?,
+                    }
+                }
+                g.details.push(d);
+            }
+        } else if key.eq_ignore_ascii_case("innerError") && r.peek().ok()? == Token::Object {
+            g.inner_error = Some(parse_inner_error(r, 0)?);
+        } else {
+            r.skip_value().ok()?;
+        }
+    }
+    Some(g)
+}
+
+fn parse_inner_error(r: &mut Reader<'_>, depth: usize) -> Option<InnerError> {
+    let mut i = InnerError::default();
+    r.begin_object().ok()?;
+    while let Some(key) = r.next_key().ok()? {
+        if key == "code" {
+            i.code = read_opt_string(r)?;
+        } else if key == "request-id" {
+            i.request_id = read_opt_string(r)?;
+        } else if key == "client-request-id" {
+            i.client_request_id = read_opt_string(r)?;
+        } else if key == "date" {
+            i.date = read_opt_string(r)?;
+        } else if key.eq_ignore_ascii_case("innerError") && depth < 16 && r.peek().ok()? == Token::Object {
+            i.inner_error = Some(Box::new(parse_inner_error(r, depth + 1)?));
+        } else {
+            r.skip_value().ok()?;
+        }
+    }
+    Some(i)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> Headers {
+        let mut h = Headers::new();
+        for (k, v) in pairs {
+            h.append(*k, *v).unwrap();
+        }
+        h
+    }
+
+    #[test]
+    fn graph_error_body_is_parsed() {
+        let body = br#"{"error":{"code":"Request_ResourceNotFound","message":"Resource 'x' does not exist.",
+            "details":[{"code":"d1","message":"m1","target":"t"}],
+            "innerError":{"date":"2024-01-01T00:00:00","request-id":"rid","client-request-id":"cid",
+            "innerError":{"code":"nestedCode"}}}}"#;
+        let e = Error::from_response(404, &headers(&[("content-type", "application/json")]), body);
+        assert_eq!(e.kind(), ErrorKind::Http);
+        assert_eq!(e.status(), Some(404));
+        assert_eq!(e.code(), Some("Request_ResourceNotFound"));
+        assert!(e.has_code("nestedcode"));
+        assert_eq!(e.message(), "Resource 'x' does not exist.");
+        assert_eq!(e.request_id(), Some("rid"));
+        assert_eq!(e.client_request_id(), Some("cid"));
+        assert_eq!(e.date(), Some("2024-01-01T00:00:00"));
+        assert_eq!(e.graph_error().unwrap().details[0].target.as_deref(), Some("t"));
+        let s = e.to_string();
+        assert!(s.contains("HTTP 404 Not Found: Request_ResourceNotFound"), "{s}");
+        assert!(s.contains("request-id: rid"), "{s}");
+    }
+
+    #[test]
+    fn html_and_truncated_bodies_keep_a_snippet() {
+        let e = Error::from_response(
+            502,
+            &headers(&[("content-type", "text/html")]),
+            b"<html>\n<body>Bad   gateway</body></html>",
+        );
+        assert_eq!(e.kind(), ErrorKind::Http);
+        assert_eq!(e.body_snippet(), Some("<html> <body>Bad gateway</body></html>"));
+        assert!(e.to_string().contains("text/html"));
+        let e = Error::from_response(500, &Headers::new(), br#"{"error":{"code":"x","mess"#);
+        assert!(e.graph_error().is_none());
+        assert!(e.body_snippet().unwrap().starts_with("{\"error\""));
+        let long = vec![b'a'; 10_000];
+        let e = Error::from_response(500, &Headers::new(), &long);
+        assert!(e.body_snippet().unwrap().chars().count() <= SNIPPET_CHARS + 1);
+    }
+
+    #[test]
+    fn oauth_errors_and_special_statuses() {
+        let body = br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret.",
+            "error_codes":[7000215],"trace_id":"tr","correlation_id":"co"}"#;
+        let e = Error::from_response(401, &Headers::new(), body);
+        assert_eq!(e.code(), Some("invalid_client"));
+        assert_eq!(e.oauth_error().unwrap().error_codes, vec![7000215]);
+        assert_eq!(e.request_id(), Some("tr"));
+        assert!(e.message().starts_with("AADSTS7000215"));
+        assert_eq!(Error::from_response(424, &Headers::new(), b"").kind(), ErrorKind::DependencyFailed);
+        assert_eq!(Error::from_response(410, &Headers::new(), b"").kind(), ErrorKind::ResyncRequired);
+        let body = br#"{"error":{"code":"resyncRequired","message":"x"}}"#;
+        assert_eq!(Error::from_response(400, &Headers::new(), body).kind(), ErrorKind::ResyncRequired);
+        let e = Error::from_response(429, &headers(&[("retry-after", "7")]), b"");
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+        assert!(e.is_throttled() && e.is_transient());
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let samples: [&[u8]; 8] = [
+            b"",
+            b"{",
+            b"{\"error\":",
+            b"{\"error\":{\"innerError\":{\"innerError\":",
+            b"\xff\xfe",
+            b"[1,2,3]",
+            b"{\"error\":{\"details\":[1,\"x\",{\"code\":5}]}}",
+            b"null",
+        ];
+        for s in samples {
+            let e = Error::from_response(500, &Headers::new(), s);
+            let _ = e.to_string();
+            let _ = format!("{e:?}");
+        }
+    }
+
+    #[test]
+    fn clones_share_and_rekind_copies() {
+        let e = Error::new(ErrorKind::Transport, "connection reset");
+        let a = e.clone().rekind(ErrorKind::BatchItem, "batch failed");
+        assert_eq!(e.kind(), ErrorKind::Transport);
+        assert_eq!(a.kind(), ErrorKind::BatchItem);
+        assert_eq!(e.context("outer").to_string(), "outer: connection reset");
+    }
+}

@@ -1,0 +1,325 @@
+//! The request pipeline: a fixed sequence of small [`Policy`] objects, each doing one thing,
+//! ending in an [`HttpTransport`].
+//!
+//! The order is fixed and documented (outermost first):
+//!
+//! 1. [`ClientRequestIdPolicy`]: a `client-request-id` per logical request (kept across retries);
+//! 2. [`UserAgentPolicy`]: our own product token (`msgraph-rs/x.y.z`); no `SdkVersion` header;
+//! 3. [`TracingPolicy`]: one `tracing` span per request (method, redacted URL, status, time);
+//! 4. custom per-call policies ([`crate::client::GraphClientBuilder::per_call_policy`]);
+//! 5. [`RetryPolicy`]: 429/503/504 (and transport errors of safe methods), `Retry-After`,
+//!    exponential backoff with jitter, `Retry-Attempt`;
+//! 6. [`RedirectPolicy`]: 301/302/303/307/308, credentials dropped across origins;
+//! 7. [`BearerTokenPolicy`]: `Authorization: Bearer` for allowed hosts only;
+//! 8. custom per-try policies ([`crate::client::GraphClientBuilder::per_try_policy`]);
+//! 9. [`DecompressionPolicy`]: `Accept-Encoding: gzip` and decompression (size-limited);
+//! 10. [`TimeoutPolicy`]: a timeout per try;
+//!
+//! then the transport.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::error::Result;
+use crate::http::{BoxFuture, HttpRequest, HttpResponse, HttpTransport};
+
+mod auth;
+mod decompress;
+mod redirect;
+mod request_id;
+mod retry;
+mod timeout;
+mod trace;
+mod user_agent;
+
+pub use auth::BearerTokenPolicy;
+pub use decompress::DecompressionPolicy;
+pub use redirect::{RedirectOptions, RedirectPolicy};
+pub use request_id::ClientRequestIdPolicy;
+pub use retry::{RetryOptions, RetryPolicy, ABSOLUTE_MAX_RETRIES};
+pub use timeout::TimeoutPolicy;
+pub use trace::TracingPolicy;
+pub use user_agent::{UserAgentPolicy, PRODUCT_TOKEN};
+
+/// Default limit of a response body (64 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Per-request settings seen by every policy and the transport.
+#[derive(Debug, Clone)]
+pub struct Context {
+    max_response_bytes: usize,
+    timeout: Option<Duration>,
+    skip_auth: bool,
+    max_retries: Option<u32>,
+}
+
+impl Default for Context {
+    fn default() -> Context {
+        Context { max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES, timeout: None, skip_auth: false, max_retries: None }
+    }
+}
+
+impl Context {
+    /// Defaults: 64 MiB body limit, the pipeline's timeout and retry settings, auth on.
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// Largest response body accepted (after decompression).
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
+    /// Sets the largest response body accepted.
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Context {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// A timeout per try overriding the client's.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Sets a timeout per try overriding the client's.
+    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Context {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether the auth policy must not attach a token (pre-authenticated upload URLs).
+    pub fn skip_auth(&self) -> bool {
+        self.skip_auth
+    }
+
+    /// Sends the request without `Authorization`.
+    pub fn with_skip_auth(mut self, skip: bool) -> Context {
+        self.skip_auth = skip;
+        self
+    }
+
+    /// A retry budget overriding the client's `max_retries`.
+    pub fn max_retries(&self) -> Option<u32> {
+        self.max_retries
+    }
+
+    /// Overrides the client's `max_retries` for this request.
+    pub fn with_max_retries(mut self, n: Option<u32>) -> Context {
+        self.max_retries = n;
+        self
+    }
+}
+
+/// One step of the pipeline. A policy may change the request, call the rest of the pipeline
+/// ([`Next::send`]) zero or more times, and change or replace the response.
+pub trait Policy: Send + Sync + fmt::Debug {
+    /// Handles `request`.
+    fn send<'a>(
+        &'a self,
+        ctx: &'a Context,
+        request: &'a mut HttpRequest,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<HttpResponse>>;
+}
+
+/// The rest of the pipeline after the current policy.
+#[derive(Clone, Copy)]
+pub struct Next<'a> {
+    rest: &'a [Arc<dyn Policy>],
+    transport: &'a dyn HttpTransport,
+}
+
+impl fmt::Debug for Next<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Next").field("remaining", &self.rest.len()).finish()
+    }
+}
+
+impl<'a> Next<'a> {
+    /// Runs the rest of the pipeline.
+    pub fn send<'b>(self, ctx: &'b Context, request: &'b mut HttpRequest) -> BoxFuture<'b, Result<HttpResponse>>
+    where
+        'a: 'b,
+    {
+        match self.rest.split_first() {
+            Some((policy, rest)) => policy.send(ctx, request, Next { rest, transport: self.transport }),
+            None => self.transport.send(request, ctx),
+        }
+    }
+}
+
+/// Policies in order plus the transport.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    policies: Arc<[Arc<dyn Policy>]>,
+    transport: Arc<dyn HttpTransport>,
+}
+
+impl Pipeline {
+    /// A pipeline of `policies` (outermost first) ending in `transport`.
+    pub fn new(policies: Vec<Arc<dyn Policy>>, transport: Arc<dyn HttpTransport>) -> Pipeline {
+        Pipeline { policies: policies.into(), transport }
+    }
+
+    /// Sends a request through every policy.
+    pub fn send<'a>(&'a self, ctx: &'a Context, request: &'a mut HttpRequest) -> BoxFuture<'a, Result<HttpResponse>> {
+        Next { rest: &self.policies, transport: &*self.transport }.send(ctx, request)
+    }
+
+    /// The transport at the end.
+    pub fn transport(&self) -> &Arc<dyn HttpTransport> {
+        &self.transport
+    }
+
+    /// The policies, outermost first.
+    pub fn policies(&self) -> &[Arc<dyn Policy>] {
+        &self.policies
+    }
+}
+
+/// Parses a `Retry-After` value: delta-seconds (`"120"`) or an HTTP-date (IMF-fixdate, RFC 850
+/// or asctime), giving the whole time until that date (not just its seconds field). Anything
+/// else (negative, fractional, garbage) is `None`.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if v.bytes().all(|b| b.is_ascii_digit()) {
+        // Absurdly long digit strings saturate instead of failing.
+        return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Random fraction in `[0, 1)` (for jitter; not cryptographic).
+pub(crate) fn random_fraction() -> f64 {
+    let bits = uuid::Uuid::new_v4().as_u128() as u64;
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+pub(crate) mod testing {
+    //! An in-memory transport for policy tests.
+    use super::*;
+    use crate::http::Headers;
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+
+    /// What the scripted transport saw.
+    #[derive(Debug, Clone)]
+    pub(crate) struct Seen {
+        pub(crate) method: crate::http::Method,
+        pub(crate) url: String,
+        pub(crate) headers: Headers,
+        pub(crate) body: Vec<u8>,
+        pub(crate) at: tokio::time::Instant,
+    }
+
+    type Responder = Box<dyn Fn(&Seen) -> Result<HttpResponse> + Send + Sync>;
+
+    /// Answers from a script (one entry per request, the last one repeats) or a function.
+    pub(crate) struct ScriptTransport {
+        script: Mutex<VecDeque<Result<HttpResponse>>>,
+        responder: Option<Responder>,
+        pub(crate) seen: Mutex<Vec<Seen>>,
+    }
+
+    impl fmt::Debug for ScriptTransport {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("ScriptTransport")
+        }
+    }
+
+    impl ScriptTransport {
+        pub(crate) fn new(script: Vec<Result<HttpResponse>>) -> Arc<ScriptTransport> {
+            Arc::new(ScriptTransport { script: Mutex::new(script.into()), responder: None, seen: Mutex::new(vec![]) })
+        }
+        pub(crate) fn with(f: impl Fn(&Seen) -> Result<HttpResponse> + Send + Sync + 'static) -> Arc<ScriptTransport> {
+            Arc::new(ScriptTransport {
+                script: Mutex::new(VecDeque::new()),
+                responder: Some(Box::new(f)),
+                seen: Mutex::new(vec![]),
+            })
+        }
+        pub(crate) fn seen(&self) -> Vec<Seen> {
+            self.seen.lock().unwrap().clone()
+        }
+    }
+
+    impl HttpTransport for ScriptTransport {
+        fn send<'a>(&'a self, request: &'a HttpRequest, _ctx: &'a Context) -> BoxFuture<'a, Result<HttpResponse>> {
+            let seen = Seen {
+                method: request.method(),
+                url: request.url().to_string(),
+                headers: request.headers().clone(),
+                body: request.body().as_bytes().map(<[u8]>::to_vec).unwrap_or_else(|| {
+                    let _ = request.body().take_stream();
+                    b"<stream>".to_vec()
+                }),
+                at: tokio::time::Instant::now(),
+            };
+            self.seen.lock().unwrap().push(seen.clone());
+            let out = match &self.responder {
+                Some(f) => f(&seen),
+                None => {
+                    let mut s = self.script.lock().unwrap();
+                    if s.len() > 1 {
+                        s.pop_front().unwrap()
+                    } else {
+                        s.front().cloned().unwrap()
+                    }
+                }
+            };
+            Box::pin(async move { out })
+        }
+    }
+
+    pub(crate) fn resp(status: u16, headers: &[(&'static str, &str)], body: &str) -> Result<HttpResponse> {
+        let mut h = Headers::new();
+        for (k, v) in headers {
+            h.append(*k, *v).unwrap();
+        }
+        Ok(HttpResponse::new(status, h, body.as_bytes().to_vec()))
+    }
+
+    pub(crate) fn pipeline(policies: Vec<Arc<dyn Policy>>, t: &Arc<ScriptTransport>) -> Pipeline {
+        Pipeline::new(policies, t.clone())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        // The whole difference, minutes and hours included (not just the seconds field).
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:54:52 GMT", now), Some(Duration::from_secs(315)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 10:49:37 GMT", now), Some(Duration::from_secs(7200)));
+        // RFC 850 and asctime forms.
+        assert_eq!(parse_retry_after("Sunday, 06-Nov-94 08:50:18 GMT", now), Some(Duration::from_secs(41)));
+        assert_eq!(parse_retry_after("Sun Nov  6 08:50:18 1994", now), Some(Duration::from_secs(41)));
+        // In the past: retry now.
+        assert_eq!(parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now), Some(Duration::ZERO));
+        for bad in ["", "-5", "1.5", "soon", "Sun, 32 Nov 1994 08:49:37 GMT", "0x10", "१२"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        }
+        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::from_secs(u64::MAX)));
+    }
+
+    #[test]
+    fn random_fraction_is_in_range() {
+        for _ in 0..1000 {
+            let f = random_fraction();
+            assert!((0.0..1.0).contains(&f));
+        }
+    }
+}

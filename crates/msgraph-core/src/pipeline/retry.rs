@@ -1,0 +1,352 @@
+//! Retries for throttling and transient failures.
+//!
+//! * Statuses 429, 503 and 504 are retried; so are transport errors (connection refused/reset)
+//!   of safe methods (`GET`, `HEAD`, `OPTIONS`), which cannot have changed anything.
+//! * `Retry-After` is honoured, in seconds or as an HTTP-date (the whole time until that date).
+//!   Without it: exponential backoff from `base_delay` (3 s), doubled per try, plus up to 25 %
+//!   random jitter, capped at `max_delay`.
+//! * A `Retry-After` longer than `max_delay` (180 s) is not shortened: the request is not
+//!   retried and the error carries [`crate::error::Error::retry_after`], so the caller can decide.
+//! * Default 3 retries, at most [`ABSOLUTE_MAX_RETRIES`] (10); an optional limit on the total
+//!   time spent; a `Retry-Attempt: n` header on every retry.
+//! * A request whose body cannot be replayed (a stream) is never retried.
+//! * When retries are exhausted the last response (or error) is returned as is.
+
+use std::time::{Duration, SystemTime};
+
+use super::{parse_retry_after, random_fraction, Context, Next, Policy};
+use crate::error::{ErrorKind, Result};
+use crate::http::{BoxFuture, HttpRequest, HttpResponse};
+
+/// The hard upper limit on retries, whatever is configured.
+pub const ABSOLUTE_MAX_RETRIES: u32 = 10;
+
+/// Retry settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryOptions {
+    max_retries: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    total_time_limit: Option<Duration>,
+    retry_transport_errors: bool,
+}
+
+impl Default for RetryOptions {
+    fn default() -> RetryOptions {
+        RetryOptions {
+            max_retries: 3,
+            base_delay: Duration::from_secs(3),
+            max_delay: Duration::from_secs(180),
+            total_time_limit: None,
+            retry_transport_errors: true,
+        }
+    }
+}
+
+impl RetryOptions {
+    /// Defaults: 3 retries, 3 s base delay, 180 s per-delay cap, no total limit.
+    pub fn new() -> RetryOptions {
+        RetryOptions::default()
+    }
+
+    /// No retries at all.
+    pub fn none() -> RetryOptions {
+        RetryOptions { max_retries: 0, ..RetryOptions::default() }
+    }
+
+    /// Number of retries (clamped to [`ABSOLUTE_MAX_RETRIES`]).
+    pub fn max_retries(mut self, n: u32) -> RetryOptions {
+        self.max_retries = n.min(ABSOLUTE_MAX_RETRIES);
+        self
+    }
+
+    /// First backoff delay when the service gives no `Retry-After`.
+    pub fn base_delay(mut self, d: Duration) -> RetryOptions {
+        self.base_delay = d;
+        self
+    }
+
+    /// Longest single delay (backoff is capped at it; a longer `Retry-After` is not retried).
+    pub fn max_delay(mut self, d: Duration) -> RetryOptions {
+        self.max_delay = d;
+        self
+    }
+
+    /// Gives up when the next delay would end after this much time since the first try.
+    pub fn total_time_limit(mut self, d: Option<Duration>) -> RetryOptions {
+        self.total_time_limit = d;
+        self
+    }
+
+    /// Whether transport errors of safe methods are retried (default true).
+    pub fn retry_transport_errors(mut self, yes: bool) -> RetryOptions {
+        self.retry_transport_errors = yes;
+        self
+    }
+
+    /// The configured number of retries.
+    pub fn get_max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The configured base delay.
+    pub fn get_base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// The configured per-delay cap.
+    pub fn get_max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
+    /// The configured total time limit.
+    pub fn get_total_time_limit(&self) -> Option<Duration> {
+        self.total_time_limit
+    }
+
+    /// Backoff before retry number `retry` (1-based), jitter included, capped.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let exp = retry.saturating_sub(1).min(20);
+        let d = self.base_delay.saturating_mul(1u32 << exp);
+        let jitter = d.mul_f64(0.25 * random_fraction());
+        d.saturating_add(jitter).min(self.max_delay)
+    }
+
+    /// The delay before retry number `retry` given the answer's `Retry-After` (if any), or
+    /// `None` when the service asks for longer than `max_delay`.
+    pub(crate) fn delay_for(&self, retry: u32, retry_after: Option<&str>) -> Option<Duration> {
+        match retry_after.and_then(|v| parse_retry_after(v, SystemTime::now())) {
+            Some(d) if d > self.max_delay => None,
+            Some(d) => Some(d),
+            None => Some(self.backoff(retry)),
+        }
+    }
+}
+
+/// Whether a status is retried.
+pub(crate) fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 429 | 503 | 504)
+}
+
+/// Retries throttled and transiently failed requests.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    options: RetryOptions,
+}
+
+impl RetryPolicy {
+    /// A retry policy.
+    pub fn new(options: RetryOptions) -> RetryPolicy {
+        RetryPolicy { options }
+    }
+
+    /// The settings.
+    pub fn options(&self) -> &RetryOptions {
+        &self.options
+    }
+}
+
+impl Policy for RetryPolicy {
+    fn send<'a>(
+        &'a self,
+        ctx: &'a Context,
+        request: &'a mut HttpRequest,
+        next: Next<'a>,
+    ) -> BoxFuture<'a, Result<HttpResponse>> {
+        Box::pin(async move {
+            let max = ctx.max_retries().unwrap_or(self.options.max_retries).min(ABSOLUTE_MAX_RETRIES);
+            let start = tokio::time::Instant::now();
+            let mut retry = 0u32;
+            loop {
+                if retry > 0 {
+                    request.headers_mut().set_static("retry-attempt", retry.to_string());
+                }
+                let result = next.send(ctx, request).await;
+                let retry_after = match &result {
+                    Ok(r) if is_retryable_status(r.status()) => r.headers().get("retry-after").map(str::to_string),
+                    Err(e)
+                        if e.kind() == ErrorKind::Transport
+                            && self.options.retry_transport_errors
+                            && request.method().is_safe() =>
+                    {
+                        None
+                    }
+                    _ => return result,
+                };
+                if retry >= max || !request.body().is_replayable() {
+                    return result;
+                }
+                let Some(delay) = self.options.delay_for(retry + 1, retry_after.as_deref()) else {
+                    tracing::debug!(retry_after = ?retry_after, "Retry-After exceeds the maximum delay: not retrying");
+                    return result;
+                };
+                if let Some(limit) = self.options.total_time_limit {
+                    if start.elapsed().saturating_add(delay) > limit {
+                        tracing::debug!(?delay, "total retry time limit reached: not retrying");
+                        return result;
+                    }
+                }
+                match &result {
+                    Ok(r) => tracing::debug!(status = r.status(), retry = retry + 1, ?delay, "retrying"),
+                    Err(e) => tracing::debug!(error = %e, retry = retry + 1, ?delay, "retrying"),
+                }
+                tokio::time::sleep(delay).await;
+                retry += 1;
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::super::testing::*;
+    use super::*;
+    use crate::error::Error;
+    use crate::http::{Body, Method};
+    use std::sync::Arc;
+
+    fn req() -> HttpRequest {
+        HttpRequest::new(Method::Get, "https://graph.microsoft.com/v1.0/me").unwrap()
+    }
+
+    fn gaps(seen: &[Seen]) -> Vec<Duration> {
+        seen.windows(2).map(|w| w[1].at - w[0].at).collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn honours_retry_after_seconds_then_succeeds() {
+        let t = ScriptTransport::new(vec![
+            resp(429, &[("retry-after", "41")], ""),
+            resp(503, &[("retry-after", "2")], ""),
+            resp(200, &[], "ok"),
+        ]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        let r = p.send(&Context::new(), &mut req()).await.unwrap();
+        assert_eq!(r.status(), 200);
+        let seen = t.seen();
+        assert_eq!(gaps(&seen), [Duration::from_secs(41), Duration::from_secs(2)]);
+        assert!(!seen[0].headers.contains("retry-attempt"));
+        assert_eq!(seen[1].headers.get("retry-attempt"), Some("1"));
+        assert_eq!(seen[2].headers.get("retry-attempt"), Some("2"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn honours_an_http_date_as_total_seconds() {
+        let at = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(125));
+        let t = ScriptTransport::new(vec![resp(429, &[("retry-after", &at)], ""), resp(200, &[], "")]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        p.send(&Context::new(), &mut req()).await.unwrap();
+        let g = gaps(&t.seen())[0];
+        // Whole seconds of a date: between 123 and 125 s (not the 0–59 "seconds" field).
+        assert!(g >= Duration::from_secs(123) && g <= Duration::from_secs(125), "{g:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn exponential_backoff_with_jitter_for_invalid_retry_after() {
+        let t = ScriptTransport::new(vec![
+            resp(504, &[("retry-after", "soon")], ""),
+            resp(504, &[("retry-after", "-1")], ""),
+            resp(504, &[], ""),
+            resp(504, &[], "last"),
+        ]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        let r = p.send(&Context::new(), &mut req()).await.unwrap();
+        // Exhausted: the last response is returned.
+        assert_eq!((r.status(), r.body()), (504, &b"last"[..]));
+        let g = gaps(&t.seen());
+        assert_eq!(g.len(), 3);
+        for (i, base) in [3u64, 6, 12].into_iter().enumerate() {
+            let lo = Duration::from_secs(base);
+            let hi = lo.mul_f64(1.25);
+            assert!(g[i] >= lo && g[i] <= hi, "retry {i}: {:?}", g[i]);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn caps_limits_and_non_retryable_cases() {
+        // Retry-After above the cap: not retried, returned at once.
+        let t = ScriptTransport::new(vec![resp(429, &[("retry-after", "315")], "")]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        assert_eq!(p.send(&Context::new(), &mut req()).await.unwrap().status(), 429);
+        assert_eq!(t.seen().len(), 1);
+        // Backoff capped at max_delay.
+        let opts = RetryOptions::new().max_retries(6).base_delay(Duration::from_secs(100));
+        let t = ScriptTransport::new(vec![resp(503, &[], "")]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(opts))], &t);
+        p.send(&Context::new(), &mut req()).await.unwrap();
+        assert_eq!(t.seen().len(), 7);
+        assert!(gaps(&t.seen()).iter().skip(1).all(|g| *g == Duration::from_secs(180)));
+        // Absolute max of 10.
+        assert_eq!(RetryOptions::new().max_retries(50).get_max_retries(), 10);
+        let t = ScriptTransport::new(vec![resp(503, &[("retry-after", "0")], "")]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new().max_retries(50)))], &t);
+        p.send(&Context::new(), &mut req()).await.unwrap();
+        assert_eq!(t.seen().len(), 11);
+        // The context can lower the budget (used by the query queue).
+        let t = ScriptTransport::new(vec![resp(503, &[("retry-after", "0")], "")]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        p.send(&Context::new().with_max_retries(Some(1)), &mut req()).await.unwrap();
+        assert_eq!(t.seen().len(), 2);
+        // Total time limit.
+        let opts = RetryOptions::new().max_retries(10).total_time_limit(Some(Duration::from_secs(10)));
+        let t = ScriptTransport::new(vec![resp(429, &[("retry-after", "4")], "")]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(opts))], &t);
+        p.send(&Context::new(), &mut req()).await.unwrap();
+        assert_eq!(t.seen().len(), 3); // 0 s, 4 s, 8 s; the next would end at 12 s
+                                       // Other statuses are not retried.
+        for status in [400, 401, 404, 500, 502] {
+            let t = ScriptTransport::new(vec![resp(status, &[], "")]);
+            let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+            assert_eq!(p.send(&Context::new(), &mut req()).await.unwrap().status(), status);
+            assert_eq!(t.seen().len(), 1);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bodies_that_cannot_be_replayed_are_not_retried() {
+        let t = ScriptTransport::new(vec![resp(503, &[("retry-after", "1")], "")]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        let mut r = HttpRequest::new(Method::Put, "https://graph.microsoft.com/v1.0/x").unwrap();
+        struct One(bool);
+        impl futures_core::Stream for One {
+            type Item = std::io::Result<Vec<u8>>;
+            fn poll_next(
+                mut self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Option<Self::Item>> {
+                let done = std::mem::replace(&mut self.0, true);
+                std::task::Poll::Ready(if done { None } else { Some(Ok(b"data".to_vec())) })
+            }
+        }
+        r.set_body(Body::from_stream(One(false), Some(4)));
+        assert_eq!(p.send(&Context::new(), &mut r).await.unwrap().status(), 503);
+        assert_eq!(t.seen().len(), 1);
+        // A replayable body is resent intact.
+        let t = ScriptTransport::new(vec![resp(503, &[("retry-after", "1")], ""), resp(201, &[], "")]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        let mut r = HttpRequest::new(Method::Post, "https://graph.microsoft.com/v1.0/x").unwrap();
+        r.set_body(Body::from_bytes(b"{\"a\":1}".to_vec()));
+        assert_eq!(p.send(&Context::new(), &mut r).await.unwrap().status(), 201);
+        assert!(t.seen().iter().all(|s| s.body == b"{\"a\":1}"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn transport_errors_retried_for_safe_methods_only() {
+        let t =
+            ScriptTransport::new(vec![Err(Error::new(ErrorKind::Transport, "connection reset")), resp(200, &[], "")]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        assert_eq!(p.send(&Context::new(), &mut req()).await.unwrap().status(), 200);
+        let t = ScriptTransport::new(vec![Err(Error::new(ErrorKind::Transport, "connection reset"))]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        let mut post = HttpRequest::new(Method::Post, "https://graph.microsoft.com/v1.0/x").unwrap();
+        let e = p.send(&Context::new(), &mut post).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Transport);
+        assert_eq!(t.seen().len(), 1);
+        // Exhausted: the last error.
+        let t = ScriptTransport::new(vec![Err(Error::new(ErrorKind::Transport, "reset"))]);
+        let p = pipeline(vec![Arc::new(RetryPolicy::new(RetryOptions::new()))], &t);
+        assert_eq!(p.send(&Context::new(), &mut req()).await.unwrap_err().kind(), ErrorKind::Transport);
+        assert_eq!(t.seen().len(), 4);
+    }
+}

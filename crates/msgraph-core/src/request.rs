@@ -1,0 +1,643 @@
+//! Typed requests.
+//!
+//! A [`Request<T>`] is a type-erased [`RequestParts`] (method, path with percent-encoded
+//! segments or an absolute URL, query options, headers, body) plus the client and a
+//! `PhantomData<fn() -> T>` naming the response type. Everything but decoding is non-generic:
+//! [`Request::send`] hands the parts to one runtime function and only
+//! [`ResponseBody::from_response`] is compiled per `T`.
+//!
+//! ```no_run
+//! # async fn demo(client: msgraph_core::client::GraphClient) -> msgraph_core::error::Result<()> {
+//! use msgraph_core::http::Method;
+//! use msgraph_core::odata::literal;
+//! use msgraph_core::request::Request;
+//!
+//! let page: msgraph_core::paging::Page<serde_json::Value> = Request::new(&client, Method::Get, &["users"])
+//!     .filter(format!("surname eq {}", literal::string("O'Neil")))
+//!     .select(&["id", "displayName"])
+//!     .count(true) // adds ConsistencyLevel: eventual
+//!     .send()
+//!     .await?;
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use crate::client::GraphClient;
+use crate::error::{Error, Result};
+use crate::http::{Body, Headers, HttpRequest, HttpResponse, Method};
+use crate::json::Reader;
+use crate::model::{Codec, Model};
+use crate::odata::{join_url, push_segment, QueryOptions};
+use crate::pipeline::Context;
+
+/// Where a request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    /// A path under the API root, segments percent-encoded, starting with `/`.
+    Path(String),
+    /// An absolute URL used verbatim (`@odata.nextLink`, upload URLs).
+    Url(String),
+}
+
+/// Empty, `.` and `..` segments cannot be sent: URL parsers remove dot segments (even
+/// percent-encoded ones), which would silently target another resource.
+fn check_segment(segment: &str) -> Result<()> {
+    if segment.is_empty() {
+        return Err(Error::validation("empty path segment (an empty id?)"));
+    }
+    if segment == "." || segment == ".." {
+        return Err(Error::validation(format!(
+            "the path segment {segment:?} cannot be sent (dot segments are removed by URL parsers)"
+        )));
+    }
+    Ok(())
+}
+
+/// The type-erased core of a request.
+pub struct RequestParts {
+    method: Method,
+    target: Target,
+    query: QueryOptions,
+    headers: Headers,
+    body: Body,
+    timeout: Option<Duration>,
+    max_response_bytes: Option<usize>,
+    skip_auth: bool,
+    error: Option<Error>,
+}
+
+impl fmt::Debug for RequestParts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("RequestParts");
+        d.field("method", &self.method);
+        match &self.target {
+            Target::Path(p) => d.field("path", p),
+            Target::Url(u) => match url::Url::parse(u) {
+                Ok(parsed) => d.field("url", &format_args!("{}", crate::http::RedactedUrl(&parsed))),
+                Err(_) => d.field("url", &"<invalid>"),
+            },
+        };
+        d.field("query", &self.query).field("headers", &self.headers).field("body", &self.body);
+        if let Some(e) = &self.error {
+            d.field("error", e);
+        }
+        d.finish()
+    }
+}
+
+impl RequestParts {
+    fn with_target(method: Method, target: Target) -> RequestParts {
+        RequestParts {
+            method,
+            target,
+            query: QueryOptions::new(),
+            headers: Headers::new(),
+            body: Body::empty(),
+            timeout: None,
+            max_response_bytes: None,
+            skip_auth: false,
+            error: None,
+        }
+    }
+
+    /// A request to `segments` under the API root; each segment is percent-encoded
+    /// ([`crate::odata::percent_encode_segment`]).
+    pub fn new(method: Method, segments: &[&str]) -> RequestParts {
+        let mut path = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
+        let mut parts = RequestParts::with_target(method, Target::Path(String::new()));
+        for s in segments {
+            if let Err(e) = check_segment(s) {
+                parts.record(e);
+            }
+            push_segment(&mut path, s);
+        }
+        parts.target = Target::Path(path);
+        parts
+    }
+
+    /// A request to an already encoded path under the API root (`/me/messages/AAMk%2F...`).
+    /// It must start with `/` and contain only URL-safe characters, no `?` or `#`.
+    pub fn from_path(method: Method, encoded_path: &str) -> RequestParts {
+        let mut parts = RequestParts::with_target(method, Target::Path(encoded_path.to_string()));
+        let valid = encoded_path.starts_with('/')
+            && encoded_path
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'?' | b'#' | b'"' | b'<' | b'>' | b'\\'));
+        if !valid {
+            parts.record(Error::validation(format!("invalid encoded path {encoded_path:?}")));
+        }
+        parts
+    }
+
+    /// A request to an absolute URL, used verbatim (a `@odata.nextLink`, an upload URL).
+    pub fn from_url(method: Method, url: &str) -> RequestParts {
+        let mut parts = RequestParts::with_target(method, Target::Url(url.to_string()));
+        if let Err(e) = crate::http::parse_http_url(url) {
+            parts.record(e);
+        }
+        parts
+    }
+
+    fn record(&mut self, e: Error) {
+        if self.error.is_none() {
+            self.error = Some(e);
+        }
+    }
+
+    /// Appends a percent-encoded segment to the path.
+    pub fn push_segment(&mut self, segment: &str) {
+        if let Err(e) = check_segment(segment) {
+            self.record(e);
+        }
+        match &mut self.target {
+            Target::Path(p) => push_segment(p, segment),
+            Target::Url(_) => self.record(Error::validation("cannot append a segment to an absolute URL")),
+        }
+    }
+
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The query options.
+    pub fn query(&self) -> &QueryOptions {
+        &self.query
+    }
+
+    /// The query options, mutably.
+    pub fn query_mut(&mut self) -> &mut QueryOptions {
+        &mut self.query
+    }
+
+    /// The headers set on this request (the pipeline adds more).
+    pub fn headers(&self) -> &Headers {
+        &self.headers
+    }
+
+    /// Sets a header; an invalid name or value is reported when the request is sent.
+    pub fn set_header(&mut self, name: &str, value: &str) {
+        if let Err(e) = self.headers.insert(name.to_string(), value) {
+            self.record(e);
+        }
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Body {
+        &self.body
+    }
+
+    /// Sets the body and its `Content-Type`.
+    pub fn set_body(&mut self, body: Body, content_type: &str) {
+        self.body = body;
+        self.set_header("content-type", content_type);
+    }
+
+    /// Sets a JSON body (validated now, so a batch never carries broken JSON).
+    pub fn set_json_body(&mut self, json: String) {
+        let mut r = Reader::new(json.as_bytes());
+        if let Err(e) = r.skip_value().and_then(|_| r.finish()) {
+            self.record(Error::from(e).context("invalid JSON request body"));
+        }
+        self.set_body(Body::from_bytes(json.into_bytes()), "application/json");
+    }
+
+    /// A timeout per try for this request.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    /// A response size limit for this request.
+    pub fn set_max_response_bytes(&mut self, limit: usize) {
+        self.max_response_bytes = Some(limit);
+    }
+
+    /// Sends without `Authorization` (pre-authenticated URLs).
+    pub fn set_skip_auth(&mut self, skip: bool) {
+        self.skip_auth = skip;
+    }
+
+    /// The error recorded while building, if any.
+    pub fn error(&self) -> Option<&Error> {
+        self.error.as_ref()
+    }
+
+    /// Whether `ConsistencyLevel: eventual` is needed (`$count=true`, `$search`, or a `/$count`
+    /// segment).
+    pub fn needs_eventual_consistency(&self) -> bool {
+        self.query.needs_eventual_consistency()
+            || matches!(&self.target, Target::Path(p) if p.ends_with("/$count") || p.contains("/$count/"))
+    }
+
+    /// The headers as they will be sent (with `ConsistencyLevel` when needed).
+    pub(crate) fn effective_headers(&self) -> Headers {
+        let mut h = self.headers.clone();
+        if self.needs_eventual_consistency() && !h.contains("consistencylevel") {
+            h.set_static("consistencylevel", "eventual");
+        }
+        h
+    }
+
+    /// The full URL under `api_root`.
+    pub fn url(&self, api_root: &str) -> String {
+        match &self.target {
+            Target::Path(p) => join_url(api_root, p, &self.query),
+            Target::Url(u) => join_url("", u, &self.query),
+        }
+    }
+
+    /// The URL relative to the API root (`/me/messages?$top=5`) for a `$batch` item, or `None`
+    /// for an absolute URL outside it.
+    pub fn relative_url(&self, api_root: &str) -> Option<String> {
+        match &self.target {
+            Target::Path(p) => Some(join_url("", p, &self.query)),
+            Target::Url(u) => {
+                let rest = u.strip_prefix(api_root)?;
+                if !(rest.starts_with('/') || rest.starts_with('?')) {
+                    return None;
+                }
+                let rest = if rest.starts_with('?') { format!("/{rest}") } else { rest.to_string() };
+                Some(join_url("", &rest, &self.query))
+            }
+        }
+    }
+
+    /// A copy (`None` when the body is a stream).
+    pub fn try_clone(&self) -> Option<RequestParts> {
+        Some(RequestParts {
+            method: self.method,
+            target: self.target.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            body: self.body.try_clone()?,
+            timeout: self.timeout,
+            max_response_bytes: self.max_response_bytes,
+            skip_auth: self.skip_auth,
+            error: self.error.clone(),
+        })
+    }
+
+    pub(crate) fn take_error(&mut self) -> Option<Error> {
+        self.error.take()
+    }
+
+    pub(crate) fn context(&self, client: &GraphClient) -> Context {
+        let mut ctx = client.context().with_timeout(self.timeout).with_skip_auth(self.skip_auth);
+        if let Some(limit) = self.max_response_bytes {
+            ctx = ctx.with_max_response_bytes(limit);
+        }
+        ctx
+    }
+
+    /// The HTTP request and context.
+    pub(crate) fn into_http(mut self, client: &GraphClient) -> Result<(HttpRequest, Context)> {
+        if let Some(e) = self.take_error() {
+            return Err(e);
+        }
+        let url = self.url(client.api_root());
+        let parsed = crate::http::parse_http_url(&url).map_err(|e| e.context("invalid request URL"))?;
+        let ctx = self.context(client);
+        if self.needs_eventual_consistency() && !self.headers.contains("consistencylevel") {
+            self.headers.set_static("consistencylevel", "eventual");
+        }
+        let mut request = HttpRequest::from_url(self.method, parsed);
+        *request.headers_mut() = self.headers;
+        request.set_body(self.body);
+        Ok((request, ctx))
+    }
+}
+
+/// A response body type: how a successful (2xx) answer becomes `Self`.
+///
+/// Implemented for every [`Codec`] type (models, `serde_json::Value`, `String`, collections,
+/// [`crate::paging::Page`]), for `()` (any 2xx, body ignored: `204 No Content`), and for
+/// [`HttpResponse`] (the raw answer: status, headers, bytes).
+pub trait ResponseBody: Sized + Send + 'static {
+    /// Converts a successful response.
+    fn from_response(response: HttpResponse) -> Result<Self>;
+}
+
+impl<T: Codec + Send + 'static> ResponseBody for T {
+    #[inline]
+    fn from_response(response: HttpResponse) -> Result<T> {
+        decode_json(&response)
+    }
+}
+
+impl ResponseBody for () {
+    fn from_response(_response: HttpResponse) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl ResponseBody for HttpResponse {
+    fn from_response(response: HttpResponse) -> Result<HttpResponse> {
+        Ok(response)
+    }
+}
+
+/// Decodes a JSON response body as `T`; errors carry the JSON path, status, ids and content
+/// type.
+pub fn decode_json<T: Codec>(response: &HttpResponse) -> Result<T> {
+    let body = response.body();
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return crate::json::from_slice::<T>(b"null")
+            .map_err(|_| empty_body_error(std::any::type_name::<T>(), response));
+    }
+    crate::json::from_slice::<T>(body).map_err(|e| decode_error(e, std::any::type_name::<T>(), response))
+}
+
+fn short_type_name(name: &str) -> &str {
+    let base = name.split('<').next().unwrap_or(name);
+    let start = base.rfind("::").map_or(0, |i| i + 2);
+    name.get(start..).unwrap_or(name)
+}
+
+fn empty_body_error(type_name: &str, response: &HttpResponse) -> Error {
+    let mut e = Error::decode(
+        crate::json::DecodeError::new(0, "the response body is empty"),
+        short_type_name(type_name),
+        response.status(),
+        response.headers(),
+        response.body(),
+    );
+    if response.status() == 204 {
+        e = e.context("204 No Content: use `()` as the response type");
+    }
+    e
+}
+
+fn decode_error(err: crate::json::DecodeError, type_name: &str, response: &HttpResponse) -> Error {
+    Error::decode(err, short_type_name(type_name), response.status(), response.headers(), response.body())
+}
+
+/// A request whose successful response decodes as `T`.
+pub struct Request<T> {
+    client: GraphClient,
+    parts: RequestParts,
+    _response: PhantomData<fn() -> T>,
+}
+
+impl<T> fmt::Debug for Request<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("url", &self.url())
+            .field("parts", &self.parts)
+            .field("response", &short_type_name(std::any::type_name::<T>()))
+            .finish()
+    }
+}
+
+impl<T> Request<T> {
+    /// A request to `segments` under the client's API root (each segment percent-encoded).
+    pub fn new(client: &GraphClient, method: Method, segments: &[&str]) -> Request<T> {
+        Request::from_parts(client, RequestParts::new(method, segments))
+    }
+
+    /// A request to an absolute URL used verbatim.
+    pub fn from_url(client: &GraphClient, method: Method, url: &str) -> Request<T> {
+        Request::from_parts(client, RequestParts::from_url(method, url))
+    }
+
+    /// A request from parts.
+    pub fn from_parts(client: &GraphClient, parts: RequestParts) -> Request<T> {
+        Request { client: client.clone(), parts, _response: PhantomData }
+    }
+
+    /// The parts.
+    pub fn parts(&self) -> &RequestParts {
+        &self.parts
+    }
+
+    /// The parts, mutably.
+    pub fn parts_mut(&mut self) -> &mut RequestParts {
+        &mut self.parts
+    }
+
+    /// The parts, taken out.
+    pub fn into_parts(self) -> RequestParts {
+        self.parts
+    }
+
+    /// The client.
+    pub fn client(&self) -> &GraphClient {
+        &self.client
+    }
+
+    /// The same request expecting another response type.
+    pub fn cast<U>(self) -> Request<U> {
+        Request { client: self.client, parts: self.parts, _response: PhantomData }
+    }
+
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.parts.method
+    }
+
+    /// The URL that would be sent.
+    pub fn url(&self) -> String {
+        self.parts.url(self.client.api_root())
+    }
+
+    /// The headers that would be sent by this request itself (the pipeline adds
+    /// `client-request-id`, `User-Agent`, `Authorization`, `Accept-Encoding`).
+    pub fn headers(&self) -> Headers {
+        self.parts.effective_headers()
+    }
+
+    /// Adds `$select` properties.
+    pub fn select(mut self, properties: &[&str]) -> Self {
+        self.parts.query.add_select(properties);
+        self
+    }
+
+    /// Adds `$expand` items.
+    pub fn expand(mut self, properties: &[&str]) -> Self {
+        self.parts.query.add_expand(properties);
+        self
+    }
+
+    /// Sets `$filter` (build literals with [`crate::odata::literal`]).
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.parts.query.set_filter(filter);
+        self
+    }
+
+    /// Adds `$orderby` clauses.
+    pub fn order_by(mut self, clauses: &[&str]) -> Self {
+        self.parts.query.add_order_by(clauses);
+        self
+    }
+
+    /// Sets `$top`.
+    pub fn top(mut self, n: u32) -> Self {
+        self.parts.query.set_top(n);
+        self
+    }
+
+    /// Sets `$skip`.
+    pub fn skip(mut self, n: u32) -> Self {
+        self.parts.query.set_skip(n);
+        self
+    }
+
+    /// Sets `$count` (with `true`, `ConsistencyLevel: eventual` is added).
+    pub fn count(mut self, count: bool) -> Self {
+        self.parts.query.set_count(count);
+        self
+    }
+
+    /// Sets `$search` (quoted for you when it has no `"`; adds `ConsistencyLevel: eventual`).
+    pub fn search(mut self, search: impl Into<String>) -> Self {
+        self.parts.query.set_search(search);
+        self
+    }
+
+    /// Sets `$format`.
+    pub fn format(mut self, format: impl Into<String>) -> Self {
+        self.parts.query.set_format(format);
+        self
+    }
+
+    /// Adds a custom query parameter.
+    pub fn query_param(mut self, name: &str, value: &str) -> Self {
+        if let Err(e) = self.parts.query.add_custom(name, value) {
+            self.parts.record(e);
+        }
+        self
+    }
+
+    /// Sets a header (invalid names or values are reported by `send`).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.parts.set_header(name, value);
+        self
+    }
+
+    /// A JSON body from a model: read-only (computed) properties are left out.
+    pub fn body_json(mut self, model: &dyn Model) -> Self {
+        self.parts.set_json_body(crate::model::to_request_body(model));
+        self
+    }
+
+    /// A JSON body from any codec type (everything it holds is sent).
+    pub fn body_value<B: Codec>(mut self, value: &B) -> Self {
+        self.parts.set_json_body(crate::json::to_string(value));
+        self
+    }
+
+    /// A JSON body from text (validated).
+    pub fn body_json_text(mut self, json: impl Into<String>) -> Self {
+        self.parts.set_json_body(json.into());
+        self
+    }
+
+    /// A non-JSON body.
+    pub fn body_bytes(mut self, bytes: Vec<u8>, content_type: &str) -> Self {
+        self.parts.set_body(Body::from_bytes(bytes), content_type);
+        self
+    }
+
+    /// A timeout per try for this request.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.parts.set_timeout(timeout);
+        self
+    }
+
+    /// A response size limit for this request.
+    pub fn max_response_bytes(mut self, limit: usize) -> Self {
+        self.parts.set_max_response_bytes(limit);
+        self
+    }
+}
+
+impl<T: ResponseBody> Request<T> {
+    /// Sends the request and converts the answer: 2xx → `T`, anything else → [`Error`].
+    pub async fn send(self) -> Result<T> {
+        let response = self.client.execute(self.parts).await?;
+        T::from_response(response)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn client() -> GraphClient {
+        GraphClient::builder().build().unwrap()
+    }
+
+    #[test]
+    fn urls_and_encoding() {
+        let c = client();
+        let r: Request<()> =
+            Request::new(&c, Method::Get, &["users", "O'Neil/x?y#z%é", "authentication", "phoneMethods"]);
+        assert_eq!(
+            r.url(),
+            "https://graph.microsoft.com/v1.0/users/O%27Neil%2Fx%3Fy%23z%25%C3%A9/authentication/phoneMethods"
+        );
+        let r = r.select(&["id"]).top(3);
+        assert_eq!(
+            r.parts().relative_url(c.api_root()).unwrap(),
+            "/users/O%27Neil%2Fx%3Fy%23z%25%C3%A9/authentication/phoneMethods?$select=id&$top=3"
+        );
+        assert_eq!(r.method(), Method::Get);
+        let r: Request<()> = Request::new(&c, Method::Get, &["users"]).count(true);
+        assert_eq!(r.headers().get("consistencylevel"), Some("eventual"));
+        let r: Request<()> = Request::new(&c, Method::Get, &["users", "$count"]);
+        assert_eq!(r.headers().get("consistencylevel"), Some("eventual"));
+        let r: Request<()> =
+            Request::new(&c, Method::Get, &["users"]).search("displayName:kim").header("ConsistencyLevel", "session");
+        assert_eq!(r.headers().get("consistencylevel"), Some("session"));
+        assert_eq!(r.url(), "https://graph.microsoft.com/v1.0/users?$search=%22displayName:kim%22");
+        let r: Request<()> =
+            Request::from_url(&c, Method::Get, "https://graph.microsoft.com/v1.0/users?$skiptoken=a%2Bb");
+        assert_eq!(r.parts().relative_url(c.api_root()).unwrap(), "/users?$skiptoken=a%2Bb");
+        let r: Request<()> = Request::from_url(&c, Method::Get, "https://other.example/v1.0/users");
+        assert!(r.parts().relative_url(c.api_root()).is_none());
+        let r: Request<()> = Request::from_url(&c, Method::Get, "https://graph.microsoft.com/v1.0x/users");
+        assert!(r.parts().relative_url(c.api_root()).is_none());
+    }
+
+    #[test]
+    fn bad_input_is_recorded_not_panicked() {
+        let c = client();
+        let r: Request<()> = Request::new(&c, Method::Get, &["users", ""]);
+        assert!(r.parts().error().is_some());
+        for dots in [".", ".."] {
+            let r: Request<()> = Request::new(&c, Method::Get, &["drives", dots, "root"]);
+            assert_eq!(r.parts().error().unwrap().kind(), ErrorKind::Validation);
+        }
+        let r: Request<()> = Request::new(&c, Method::Get, &["me"]).header("X-Bad", "a\nb");
+        assert_eq!(r.parts().error().unwrap().kind(), ErrorKind::Validation);
+        let r: Request<()> = Request::new(&c, Method::Post, &["me"]).body_json_text("{\"a\":");
+        assert_eq!(r.parts().error().unwrap().kind(), ErrorKind::Decode);
+        assert!(RequestParts::from_path(Method::Get, "me").error().is_some());
+        assert!(RequestParts::from_path(Method::Get, "/me?x").error().is_some());
+        assert!(RequestParts::from_path(Method::Get, "/me/x%2Fy").error().is_none());
+        assert!(RequestParts::from_url(Method::Get, "javascript:x").error().is_some());
+    }
+
+    #[test]
+    fn decoding() {
+        let ok = HttpResponse::new(200, Headers::new(), br#"[1,2,"x"]"#.to_vec());
+        let e = decode_json::<Vec<i64>>(&ok).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode);
+        assert_eq!(e.json_path(), Some("$[2]"));
+        let empty = HttpResponse::new(204, Headers::new(), Vec::new());
+        assert_eq!(decode_json::<Option<String>>(&empty).unwrap(), None);
+        let e = decode_json::<String>(&empty).unwrap_err();
+        assert!(e.to_string().contains("empty"), "{e}");
+        let mut h = Headers::new();
+        h.insert("content-type", "text/html").unwrap();
+        let html = HttpResponse::new(200, h, b"<html>proxy login</html>".to_vec());
+        let e = decode_json::<serde_json::Value>(&html).unwrap_err();
+        assert!(e.to_string().contains("text/html"), "{e}");
+        assert_eq!(e.body_snippet(), Some("<html>proxy login</html>"));
+        assert_eq!(short_type_name("a::b::Page<c::d::User>"), "Page<c::d::User>");
+    }
+}

@@ -1,0 +1,177 @@
+//! Paging through `@odata.nextLink` and delta rounds.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod support;
+
+use std::pin::Pin;
+
+use msgraph_core::error::ErrorKind;
+use msgraph_core::paging::{DeltaItem, DeltaPage, Page, RemovedReason};
+use serde_json::{json, Value};
+use support::{MockServer, Reply};
+
+async fn next<S: futures_core::Stream + Unpin>(s: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| Pin::new(&mut *s).poll_next(cx)).await
+}
+
+#[tokio::test]
+async fn follows_next_links_verbatim_through_empty_pages() {
+    let server = MockServer::start(|r, base| {
+        let q = r.query().unwrap_or("");
+        if q.contains("$skiptoken=X%2BY%3D") {
+            Reply::json(
+                200,
+                json!({"value": [], "@odata.nextLink": format!("{base}/v1.0/users?$skiptoken=page3&$top=2")}),
+            )
+            .into()
+        } else if q.contains("$skiptoken=page3") {
+            Reply::json(200, json!({"value": [{"id": "c"}, {"id": "d"}, {"id": "e"}]})).into()
+        } else {
+            Reply::json(
+                200,
+                json!({"@odata.count": 5, "value": [{"id": "a"}, {"id": "b"}],
+                    "@odata.nextLink": format!("{base}/v1.0/users?$skiptoken=X%2BY%3D&$top=2")}),
+            )
+            .into()
+        }
+    })
+    .await;
+    let client = server.client();
+    let mut items =
+        client.get::<Page<Value>>(&["users"]).count(true).top(2).header("Prefer", "outlook.timezone=\"UTC\"").items();
+    let mut ids = Vec::new();
+    while let Some(item) = next(&mut items).await {
+        ids.push(item.unwrap()["id"].as_str().unwrap().to_string());
+    }
+    assert_eq!(ids, ["a", "b", "c", "d", "e"]);
+    assert_eq!(items.count(), Some(5));
+    let reqs = server.requests();
+    assert_eq!(reqs.len(), 3);
+    assert_eq!(reqs[0].target, "/v1.0/users?$top=2&$count=true");
+    // Exactly as given: not decoded, not re-encoded.
+    assert_eq!(reqs[1].target, "/v1.0/users?$skiptoken=X%2BY%3D&$top=2");
+    assert_eq!(reqs[2].target, "/v1.0/users?$skiptoken=page3&$top=2");
+    for r in &reqs {
+        assert_eq!(r.header("consistencylevel"), Some("eventual"), "resent on every page");
+        assert_eq!(r.header("prefer"), Some("outlook.timezone=\"UTC\""));
+        assert_eq!(r.header("authorization"), Some("Bearer test-token"));
+    }
+    // The same through next_page().
+    let mut pages = client.get::<Page<Value>>(&["users"]).pages();
+    let mut sizes = Vec::new();
+    while let Some(p) = pages.next_page().await {
+        sizes.push(p.unwrap().value.len());
+    }
+    assert_eq!(sizes, [2, 0, 3]);
+    assert_eq!(pages.pages_fetched(), 3);
+    assert!(pages.next_page().await.is_none(), "stays finished");
+}
+
+#[tokio::test]
+async fn refuses_next_links_to_other_hosts_and_loops() {
+    let evil = MockServer::start(|_, _| Reply::json(200, json!({"value": [{"id": "stolen"}]})).into()).await;
+    let evil_url = evil.url();
+    let server = MockServer::start(move |r, base| match r.path() {
+        "/v1.0/foreign" => {
+            Reply::json(200, json!({"value": [1], "@odata.nextLink": format!("{evil_url}/v1.0/foreign?page=2")})).into()
+        }
+        "/v1.0/tricky" => {
+            Reply::json(200, json!({"value": [1], "@odata.nextLink": format!("{base}@evil.example/v1.0/x")})).into()
+        }
+        "/v1.0/garbage" => Reply::json(200, json!({"value": [1], "@odata.nextLink": "not a url"})).into(),
+        "/v1.0/loop" => Reply::json(200, json!({"value": [1], "@odata.nextLink": format!("{base}/v1.0/loop")})).into(),
+        _ => Reply::text(200, "application/json", r#"{"value":[1,2"#).into(),
+    })
+    .await;
+    let client = server.client();
+    for path in ["foreign", "tricky", "garbage", "loop"] {
+        let mut pages = client.get::<Page<i64>>(&[path]).pages();
+        assert_eq!(pages.next_page().await.unwrap().unwrap().value, [1], "{path}");
+        let e = pages.next_page().await.unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation, "{path}: {e}");
+        assert!(pages.next_page().await.is_none());
+    }
+    assert_eq!(evil.count(), 0, "no request to another origin");
+    // A broken page ends the stream with a decode error.
+    let mut items = client.get::<Page<i64>>(&["broken"]).items();
+    assert_eq!(items.next_item().await.unwrap().unwrap_err().kind(), ErrorKind::Decode);
+    assert!(items.next_item().await.is_none());
+    // Starting from a stored link on another origin is refused too.
+    let mut pages = client.pages_from_link::<i64>(&format!("{}/v1.0/users", evil.url()));
+    assert_eq!(pages.next_page().await.unwrap().unwrap_err().kind(), ErrorKind::Validation);
+    let e =
+        client.delta_from_link::<Value>("https://evil.example/v1.0/users/delta()?$deltatoken=1").delta_round().await;
+    assert_eq!(e.unwrap_err().kind(), ErrorKind::Validation);
+    assert_eq!(evil.count(), 0);
+}
+
+#[tokio::test]
+async fn delta_rounds_removed_items_and_resync() {
+    let server = MockServer::start(|r, base| {
+        let q = r.query().unwrap_or("");
+        if q.contains("$deltatoken=expired") {
+            return Reply::json(410, json!({"error": {"code": "resyncRequired", "message": "Resync required."}}))
+                .header("location", &format!("{base}/v1.0/users/delta()"))
+                .into();
+        }
+        if q.contains("$deltatoken=latest") {
+            return Reply::json(
+                200,
+                json!({"value": [{"id": "9", "displayName": "new"}],
+                "@odata.deltaLink": format!("{base}/v1.0/users/delta()?$deltatoken=expired")}),
+            )
+            .into();
+        }
+        if q.contains("$skiptoken=s1") {
+            return Reply::json(
+                200,
+                json!({"value": [], "@odata.nextLink": format!("{base}/v1.0/users/delta()?$skiptoken=s2")}),
+            )
+            .into();
+        }
+        if q.contains("$skiptoken=s2") {
+            return Reply::json(
+                200,
+                json!({"value": [{"id": "1", "displayName": "again"}, {"id": "3", "@removed": {"reason": "changed"}}],
+                "@odata.deltaLink": format!("{base}/v1.0/users/delta()?$deltatoken=latest")}),
+            )
+            .into();
+        }
+        Reply::json(
+            200,
+            json!({"value": [{"id": "1", "displayName": "a"}, {"id": "2", "@removed": {"reason": "deleted"}}],
+            "@odata.nextLink": format!("{base}/v1.0/users/delta()?$skiptoken=s1")}),
+        )
+        .into()
+    })
+    .await;
+    let client = server.client();
+    let round =
+        client.get::<DeltaPage<Value>>(&["users", "delta()"]).select(&["displayName"]).delta_round().await.unwrap();
+    assert_eq!(round.delta_link, format!("{}/v1.0/users/delta()?$deltatoken=latest", server.url()));
+    assert_eq!(round.items.len(), 4);
+    assert!(matches!(&round.items[0], DeltaItem::Changed(v) if v["displayName"] == "a"));
+    match &round.items[1] {
+        DeltaItem::Removed(r) => assert_eq!((r.id.as_deref(), &r.reason), (Some("2"), &RemovedReason::Deleted)),
+        other => panic!("{other:?}"),
+    }
+    // The same item twice in a round is kept as sent.
+    assert_eq!(round.items[2].item()["id"], "1");
+    assert!(matches!(&round.items[3], DeltaItem::Removed(r) if r.reason == RemovedReason::Changed));
+    assert_eq!(server.requests()[0].target, "/v1.0/users/delta()?$select=displayName");
+
+    // Poll later with the stored link.
+    let next = client.delta_from_link::<Value>(&round.delta_link).delta_round().await.unwrap();
+    assert_eq!(next.items.len(), 1);
+    // An expired token: its own error kind, with the restart URL.
+    let e = client.delta_from_link::<Value>(&next.delta_link).delta_round().await.unwrap_err();
+    assert_eq!((e.kind(), e.status(), e.code()), (ErrorKind::ResyncRequired, Some(410), Some("resyncRequired")));
+    assert!(e.location().unwrap().ends_with("/v1.0/users/delta()"));
+}
+
+#[tokio::test]
+async fn a_round_without_delta_link_is_an_error() {
+    let server = MockServer::start(|_, _| Reply::json(200, json!({"value": []})).into()).await;
+    let e = server.client().get::<DeltaPage<Value>>(&["users", "delta()"]).delta_round().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode);
+}
