@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+mod builders;
+
 use crate::ir::{Docs, EnumType, FieldRepr, KindEnum, Model, Primitive, StructType};
 use crate::naming;
 use crate::Generated;
@@ -65,6 +67,47 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
             if path.is_empty() { "models/mod.rs".to_string() } else { format!("models/{}/mod.rs", path.join("/")) };
         put(&mut files, rel, module_tokens(path, contents));
     }
+    // Request builders: one file per entity type, parameter structs, and the client entry points.
+    let names = builders::builder_names(model);
+    let params = builders::param_structs(model);
+    let mut bmodules: BTreeMap<Vec<String>, ModuleContents> = BTreeMap::new();
+    for (path, contents) in &modules {
+        bmodules.insert(
+            path.clone(),
+            ModuleContents {
+                namespaces: contents.namespaces.clone(),
+                children: contents.children.clone(),
+                types: Vec::new(),
+            },
+        );
+    }
+    for s in model.structs.values().filter(|s| s.kind == crate::ir::StructKind::Entity) {
+        let Some(n) = names.get(&s.qname) else { continue };
+        let path = model.module_path(&s.namespace);
+        let stem = naming::type_file_stem(&s.rust_name);
+        let tokens = builders::builder_tokens(model, s, &names, &params);
+        put(&mut files, builder_file_path(&path, &stem), tokens);
+        if let Some(m) = bmodules.get_mut(&path) {
+            m.types.push((stem.clone(), n.item.clone()));
+            m.types.push((stem, n.collection.clone()));
+        }
+    }
+    for op in &model.operations {
+        let Some((ns, name)) = params.name_of(op) else { continue };
+        let path = model.module_path(ns);
+        let stem = naming::type_file_stem(name);
+        put(&mut files, builder_file_path(&path, &stem), builders::param_struct_tokens(model, op, name));
+        if let Some(m) = bmodules.get_mut(&path) {
+            m.types.push((stem, name.to_string()));
+        }
+    }
+    for (path, contents) in &bmodules {
+        let rel =
+            if path.is_empty() { "builders/mod.rs".to_string() } else { format!("builders/{}/mod.rs", path.join("/")) };
+        put(&mut files, rel, module_tokens(path, contents));
+    }
+    put(&mut files, "client.rs".to_string(), builders::entry_points(model, &names));
+
     for (path, tokens) in schema_files(model) {
         put(&mut files, path, tokens);
     }
@@ -73,6 +116,8 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         "mod.rs".to_string(),
         quote! {
             #![doc = " Code generated from the Microsoft Graph CSDL metadata."]
+            pub mod builders;
+            mod client;
             pub mod models;
             pub mod schema;
         },
@@ -103,6 +148,14 @@ fn render(header: &str, tokens: TokenStream) -> String {
     out.push_str(header);
     out.push_str(&body);
     out
+}
+
+fn builder_file_path(module: &[String], stem: &str) -> String {
+    if module.is_empty() {
+        format!("builders/{stem}.rs")
+    } else {
+        format!("builders/{}/{stem}.rs", module.join("/"))
+    }
 }
 
 fn file_path(module: &[String], stem: &str) -> String {
@@ -525,12 +578,16 @@ fn module_tokens(path: &[String], contents: &ModuleContents) -> TokenStream {
     });
     let mut types = contents.types.clone();
     types.sort();
-    let type_items = types.iter().map(|(stem, name)| {
+    let mut by_stem: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (stem, name) in &types {
+        by_stem.entry(stem.as_str()).or_default().push(name.as_str());
+    }
+    let type_items = by_stem.iter().map(|(stem, names)| {
         let m = ident(stem);
-        let n = ident(name);
+        let n = names.iter().map(|n| ident(n));
         quote! {
             mod #m;
-            pub use self::#m::#n;
+            pub use self::#m::{#(#n),*};
         }
     });
     quote! {

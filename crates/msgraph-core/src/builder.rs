@@ -376,3 +376,158 @@ mod tests {
         assert!(e.message().contains("value"));
     }
 }
+
+impl Param for &str {
+    fn write_param(&self, w: &mut Writer) {
+        w.string(self);
+    }
+}
+
+impl Param for Option<&str> {
+    fn write_param(&self, w: &mut Writer) {
+        match self {
+            Some(s) => w.string(s),
+            None => w.null(),
+        }
+    }
+}
+
+impl<'a> ActionParam<'a> {
+    /// A required parameter.
+    pub fn new(name: &'a str, value: &'a dyn Param) -> Self {
+        ActionParam { name, value, optional: false }
+    }
+    /// An optional parameter (left out when `None`).
+    pub fn optional(name: &'a str, value: &'a dyn Param) -> Self {
+        ActionParam { name, value, optional: true }
+    }
+}
+
+impl<'a> FunctionParam<'a> {
+    /// A required parameter.
+    pub fn new(name: &'a str, edm_type: &'a str, value: &'a dyn Param) -> Self {
+        FunctionParam { name, edm_type, value, optional: false }
+    }
+    /// An optional parameter (left out when `None`).
+    pub fn optional(name: &'a str, edm_type: &'a str, value: &'a dyn Param) -> Self {
+        FunctionParam { name, edm_type, value, optional: true }
+    }
+}
+
+/// A generated builder type (item or collection) that can be reached by a type cast segment.
+pub trait Builder: Sized {
+    /// The qualified OData type name the builder addresses.
+    const ODATA_TYPE: &'static str;
+    /// A builder at `node`.
+    fn from_node(node: Node) -> Self;
+    /// The URL node.
+    fn node(&self) -> &Node;
+    /// `…/{qualified type name}`: a type-cast segment, typed as builder `B`
+    /// (`directory_object.cast::<UserItem>()` → `…/microsoft.graph.user`).
+    fn cast<B: Builder>(&self) -> B {
+        B::from_node(self.node().child(B::ODATA_TYPE))
+    }
+}
+
+/// Declares an item builder: the struct and the requests every entity has.
+///
+/// `__item_builder!(UserItem, "microsoft.graph.user", crate::models::User, crate::models::User)`
+/// (model type, then response type — a `…Kind` wrapper for polymorphic types).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __item_builder {
+    ($name:ident, $odata:literal, $model:ty, $response:ty) => {
+        #[doc = concat!(" Requests for one `", $odata, "`.")]
+        #[derive(Clone, Debug)]
+        pub struct $name(pub(crate) $crate::builder::Node);
+        impl $crate::builder::Builder for $name {
+            const ODATA_TYPE: &'static str = $odata;
+            #[inline]
+            fn from_node(node: $crate::builder::Node) -> Self {
+                Self(node)
+            }
+            #[inline]
+            fn node(&self) -> &$crate::builder::Node {
+                &self.0
+            }
+        }
+        impl $name {
+            /// `GET`.
+            #[inline]
+            pub fn get(&self) -> $crate::request::Request<$response> {
+                self.0.get()
+            }
+            /// `PATCH`: sends the fields that are set (and explicit nulls); read-only ones are left out.
+            #[inline]
+            pub fn update(&self, patch: &$model) -> $crate::request::Request<()> {
+                self.0.update(patch)
+            }
+            /// `DELETE`.
+            #[inline]
+            pub fn delete(&self) -> $crate::request::Request<()> {
+                self.0.delete()
+            }
+            /// `PUT …/$ref`: points this single-valued reference at the entity with that `@odata.id` URL.
+            #[inline]
+            pub fn set_ref(&self, odata_id: &str) -> $crate::request::Request<()> {
+                self.0.set_ref(odata_id)
+            }
+            /// `DELETE …/$ref`: removes this reference (the entity itself stays).
+            #[inline]
+            pub fn delete_ref(&self) -> $crate::request::Request<()> {
+                self.0.remove_ref()
+            }
+        }
+    };
+}
+
+/// Declares a collection builder: the struct and the requests every collection has.
+///
+/// `__collection_builder!(UserCollection, UserItem, "microsoft.graph.user", crate::models::User, crate::models::User)`
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __collection_builder {
+    ($name:ident, $item:ident, $odata:literal, $model:ty, $response:ty) => {
+        #[doc = concat!(" Requests for a collection of `", $odata, "`.")]
+        #[derive(Clone, Debug)]
+        pub struct $name(pub(crate) $crate::builder::Node);
+        impl $crate::builder::Builder for $name {
+            const ODATA_TYPE: &'static str = $odata;
+            #[inline]
+            fn from_node(node: $crate::builder::Node) -> Self {
+                Self(node)
+            }
+            #[inline]
+            fn node(&self) -> &$crate::builder::Node {
+                &self.0
+            }
+        }
+        impl $name {
+            /// `GET`: the first page; `.pages()` / `.items()` on the request follow `@odata.nextLink`.
+            #[inline]
+            pub fn list(&self) -> $crate::request::Request<$crate::paging::Page<$response>> {
+                self.0.list()
+            }
+            /// `POST`: creates an entity (read-only properties are left out of the body).
+            #[inline]
+            pub fn create(&self, body: &$model) -> $crate::request::Request<$response> {
+                self.0.create(body)
+            }
+            /// One entity by key (percent-encoded, so any string is safe).
+            #[inline]
+            pub fn by_id(&self, id: &str) -> $item {
+                $item(self.0.child(id))
+            }
+            /// `GET …/$count`.
+            #[inline]
+            pub fn count(&self) -> $crate::request::Request<$crate::builder::Count> {
+                self.0.count()
+            }
+            /// `POST …/$ref`: adds a reference to the entity with that `@odata.id` URL.
+            #[inline]
+            pub fn add_ref(&self, odata_id: &str) -> $crate::request::Request<()> {
+                self.0.add_ref(odata_id)
+            }
+        }
+    };
+}

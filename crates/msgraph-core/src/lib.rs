@@ -11,6 +11,7 @@ pub mod __private {
 }
 pub mod auth;
 pub mod batch;
+pub mod builder;
 pub mod client;
 pub mod error;
 pub mod http;
@@ -22,4 +23,3 @@ pub mod request;
 pub mod schema;
 pub mod transport;
 pub mod upload;
-pub mod builder;

@@ -39,16 +39,20 @@
 )]
 mod generated;
 
+mod client;
+
+pub use client::{GraphClient, GraphClientBuilder};
+pub use generated::builders;
 pub use generated::models;
 pub use generated::schema;
+pub use msgraph_core::client::NationalCloud;
 pub use msgraph_core::edm;
-pub use msgraph_core::json;
-pub use msgraph_core::model;
-pub use msgraph_core::phone::{PhoneNumber, PhoneNumberError};
-pub use msgraph_core::client::{GraphClient, GraphClientBuilder, NationalCloud};
 pub use msgraph_core::error::{Error, ErrorKind, Result};
 pub use msgraph_core::http::Method;
+pub use msgraph_core::json;
+pub use msgraph_core::model;
 pub use msgraph_core::paging::{DeltaItem, DeltaPage, Page};
+pub use msgraph_core::phone::{PhoneNumber, PhoneNumberError};
 pub use msgraph_core::queue::{ExecuteSummary, Pending};
 pub use msgraph_core::request::{Request, ResponseBody};
 pub use msgraph_core::{auth, odata, paging, pipeline, queue, upload};
