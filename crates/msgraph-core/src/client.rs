@@ -407,7 +407,14 @@ impl GraphClientBuilder {
         {
             return Err(Error::validation(format!("invalid API version {:?}", self.api_version)));
         }
-        let api_root = format!("{}/{}", base.as_str().trim_end_matches('/'), version);
+        // A base URL that already ends with the version (`http://127.0.0.1:8080/v1.0`, as the
+        // emulator prints it) is taken as the API root itself.
+        let trimmed = base.as_str().trim_end_matches('/');
+        let api_root = if trimmed.rsplit('/').next() == Some(version) {
+            trimmed.to_string()
+        } else {
+            format!("{trimmed}/{version}")
+        };
         let origin = base.origin();
         let mut allowed = vec![origin.clone()];
         for h in &self.allowed_hosts {
@@ -522,6 +529,8 @@ mod tests {
             assert!(GraphClient::builder().api_version(bad).build().is_err(), "{bad}");
         }
         let c = GraphClient::builder().base_url("http://127.0.0.1:8080/").build().unwrap();
+        assert_eq!(c.api_root(), "http://127.0.0.1:8080/v1.0");
+        let c = GraphClient::builder().base_url("http://127.0.0.1:8080/v1.0/").build().unwrap();
         assert_eq!(c.api_root(), "http://127.0.0.1:8080/v1.0");
         let c = GraphClient::builder().base_url("http://localhost:1/prefix").build().unwrap();
         assert_eq!(c.api_root(), "http://localhost:1/prefix/v1.0");
