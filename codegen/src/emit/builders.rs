@@ -274,6 +274,7 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
             let p = builder_path(model, ns, name);
             return quote! {
                 #docs #deprecated
+                #[inline]
                 pub fn #m(&self, params: &#p) -> ::msgraph_core::request::Request<#ret> {
                     self.0.action_with_body(#segment, params)
                 }
@@ -325,6 +326,7 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
     };
     quote! {
         #docs #deprecated
+        #[inline]
         pub fn #m(&self, #(#args),*) -> ::msgraph_core::request::Request<#ret> {
             #call
         }
@@ -367,6 +369,7 @@ pub(super) fn builder_tokens(
         let doc = format!(" `…/{wire}`: navigation to `{}`, {kind}.", p.r#type.display());
         item_methods.push(quote! {
             #[doc = #doc]
+            #[inline]
             pub fn #m(&self) -> #tp { #tp(self.0.child(#wire)) }
         });
     }
@@ -392,14 +395,16 @@ pub(super) fn builder_tokens(
         let ip = builder_path(model, &dn.namespace, &dn.item);
         let cp = builder_path(model, &dn.namespace, &dn.collection);
         let doc = format!(" `…/{d}`: cast to the derived type.");
-        casts_item.push(quote! { #[doc = #doc] pub fn #mi(&self) -> #ip { #ip(self.0.child(#d)) } });
-        casts_coll.push(quote! { #[doc = #doc] pub fn #mc(&self) -> #cp { #cp(self.0.child(#d)) } });
+        casts_item.push(quote! { #[doc = #doc] #[inline] pub fn #mi(&self) -> #ip { #ip(self.0.child(#d)) } });
+        casts_coll.push(quote! { #[doc = #doc] #[inline] pub fn #mc(&self) -> #cp { #cp(self.0.child(#d)) } });
     }
     let media = if s.has_stream {
         quote! {
             /// `GET …/$value`: the media content.
+            #[inline]
             pub fn content(&self) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> { self.0.value() }
             /// `PUT …/$value`: replaces the media content.
+            #[inline]
             pub fn set_content(&self, bytes: ::std::vec::Vec<u8>, content_type: &str) -> ::msgraph_core::request::Request<()> {
                 self.0.put_value(bytes, content_type)
             }
@@ -444,6 +449,7 @@ pub(super) fn entry_points(model: &Model, names: &BTreeMap<String, BuilderNames>
             format!(" `/{wire}`: the {} of `{}`.", if is_set { "entity set" } else { "singleton" }, set.entity_type);
         methods.push(quote! {
             #[doc = #doc]
+            #[inline]
             pub fn #m(&self) -> #tp { #tp(::msgraph_core::builder::Node::root(self.core(), #wire)) }
         });
     }

@@ -2,6 +2,7 @@
 //! Entry points: a method on `GraphClient` for every entity set and singleton.
 impl crate::GraphClient {
     /// `/agreementAcceptances`: the entity set of `microsoft.graph.agreementAcceptance`.
+    #[inline]
     pub fn agreement_acceptances(
         &self,
     ) -> crate::builders::AgreementAcceptanceCollection {
@@ -10,18 +11,21 @@ impl crate::GraphClient {
         )
     }
     /// `/agreements`: the entity set of `microsoft.graph.agreement`.
+    #[inline]
     pub fn agreements(&self) -> crate::builders::AgreementCollection {
         crate::builders::AgreementCollection(
             ::msgraph_core::builder::Node::root(self.core(), "agreements"),
         )
     }
     /// `/appRoleAssignments`: the entity set of `microsoft.graph.appRoleAssignment`.
+    #[inline]
     pub fn app_role_assignments(&self) -> crate::builders::AppRoleAssignmentCollection {
         crate::builders::AppRoleAssignmentCollection(
             ::msgraph_core::builder::Node::root(self.core(), "appRoleAssignments"),
         )
     }
     /// `/applicationTemplates`: the entity set of `microsoft.graph.applicationTemplate`.
+    #[inline]
     pub fn application_templates(
         &self,
     ) -> crate::builders::ApplicationTemplateCollection {
@@ -30,12 +34,14 @@ impl crate::GraphClient {
         )
     }
     /// `/applications`: the entity set of `microsoft.graph.application`.
+    #[inline]
     pub fn applications(&self) -> crate::builders::ApplicationCollection {
         crate::builders::ApplicationCollection(
             ::msgraph_core::builder::Node::root(self.core(), "applications"),
         )
     }
     /// `/authenticationMethodConfigurations`: the entity set of `microsoft.graph.authenticationMethodConfiguration`.
+    #[inline]
     pub fn authentication_method_configurations(
         &self,
     ) -> crate::builders::AuthenticationMethodConfigurationCollection {
@@ -47,6 +53,7 @@ impl crate::GraphClient {
         )
     }
     /// `/certificateBasedAuthConfiguration`: the entity set of `microsoft.graph.certificateBasedAuthConfiguration`.
+    #[inline]
     pub fn certificate_based_auth_configuration(
         &self,
     ) -> crate::builders::CertificateBasedAuthConfigurationCollection {
@@ -58,12 +65,14 @@ impl crate::GraphClient {
         )
     }
     /// `/chats`: the entity set of `microsoft.graph.chat`.
+    #[inline]
     pub fn chats(&self) -> crate::builders::ChatCollection {
         crate::builders::ChatCollection(
             ::msgraph_core::builder::Node::root(self.core(), "chats"),
         )
     }
     /// `/connections`: the entity set of `microsoft.graph.externalConnectors.externalConnection`.
+    #[inline]
     pub fn connections(
         &self,
     ) -> crate::builders::external_connectors::ExternalConnectionCollection {
@@ -72,18 +81,21 @@ impl crate::GraphClient {
         )
     }
     /// `/contacts`: the entity set of `microsoft.graph.orgContact`.
+    #[inline]
     pub fn contacts(&self) -> crate::builders::OrgContactCollection {
         crate::builders::OrgContactCollection(
             ::msgraph_core::builder::Node::root(self.core(), "contacts"),
         )
     }
     /// `/contracts`: the entity set of `microsoft.graph.contract`.
+    #[inline]
     pub fn contracts(&self) -> crate::builders::ContractCollection {
         crate::builders::ContractCollection(
             ::msgraph_core::builder::Node::root(self.core(), "contracts"),
         )
     }
     /// `/dataPolicyOperations`: the entity set of `microsoft.graph.dataPolicyOperation`.
+    #[inline]
     pub fn data_policy_operations(
         &self,
     ) -> crate::builders::DataPolicyOperationCollection {
@@ -92,18 +104,21 @@ impl crate::GraphClient {
         )
     }
     /// `/devices`: the entity set of `microsoft.graph.device`.
+    #[inline]
     pub fn devices(&self) -> crate::builders::DeviceCollection {
         crate::builders::DeviceCollection(
             ::msgraph_core::builder::Node::root(self.core(), "devices"),
         )
     }
     /// `/directoryObjects`: the entity set of `microsoft.graph.directoryObject`.
+    #[inline]
     pub fn directory_objects(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(
             ::msgraph_core::builder::Node::root(self.core(), "directoryObjects"),
         )
     }
     /// `/directoryRoleTemplates`: the entity set of `microsoft.graph.directoryRoleTemplate`.
+    #[inline]
     pub fn directory_role_templates(
         &self,
     ) -> crate::builders::DirectoryRoleTemplateCollection {
@@ -112,36 +127,42 @@ impl crate::GraphClient {
         )
     }
     /// `/directoryRoles`: the entity set of `microsoft.graph.directoryRole`.
+    #[inline]
     pub fn directory_roles(&self) -> crate::builders::DirectoryRoleCollection {
         crate::builders::DirectoryRoleCollection(
             ::msgraph_core::builder::Node::root(self.core(), "directoryRoles"),
         )
     }
     /// `/domainDnsRecords`: the entity set of `microsoft.graph.domainDnsRecord`.
+    #[inline]
     pub fn domain_dns_records(&self) -> crate::builders::DomainDnsRecordCollection {
         crate::builders::DomainDnsRecordCollection(
             ::msgraph_core::builder::Node::root(self.core(), "domainDnsRecords"),
         )
     }
     /// `/domains`: the entity set of `microsoft.graph.domain`.
+    #[inline]
     pub fn domains(&self) -> crate::builders::DomainCollection {
         crate::builders::DomainCollection(
             ::msgraph_core::builder::Node::root(self.core(), "domains"),
         )
     }
     /// `/drives`: the entity set of `microsoft.graph.drive`.
+    #[inline]
     pub fn drives(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(
             ::msgraph_core::builder::Node::root(self.core(), "drives"),
         )
     }
     /// `/filterOperators`: the entity set of `microsoft.graph.filterOperatorSchema`.
+    #[inline]
     pub fn filter_operators(&self) -> crate::builders::FilterOperatorSchemaCollection {
         crate::builders::FilterOperatorSchemaCollection(
             ::msgraph_core::builder::Node::root(self.core(), "filterOperators"),
         )
     }
     /// `/functions`: the entity set of `microsoft.graph.attributeMappingFunctionSchema`.
+    #[inline]
     pub fn functions(
         &self,
     ) -> crate::builders::AttributeMappingFunctionSchemaCollection {
@@ -150,6 +171,7 @@ impl crate::GraphClient {
         )
     }
     /// `/groupLifecyclePolicies`: the entity set of `microsoft.graph.groupLifecyclePolicy`.
+    #[inline]
     pub fn group_lifecycle_policies(
         &self,
     ) -> crate::builders::GroupLifecyclePolicyCollection {
@@ -158,6 +180,7 @@ impl crate::GraphClient {
         )
     }
     /// `/groupSettingTemplates`: the entity set of `microsoft.graph.groupSettingTemplate`.
+    #[inline]
     pub fn group_setting_templates(
         &self,
     ) -> crate::builders::GroupSettingTemplateCollection {
@@ -166,30 +189,35 @@ impl crate::GraphClient {
         )
     }
     /// `/groupSettings`: the entity set of `microsoft.graph.groupSetting`.
+    #[inline]
     pub fn group_settings(&self) -> crate::builders::GroupSettingCollection {
         crate::builders::GroupSettingCollection(
             ::msgraph_core::builder::Node::root(self.core(), "groupSettings"),
         )
     }
     /// `/groups`: the entity set of `microsoft.graph.group`.
+    #[inline]
     pub fn groups(&self) -> crate::builders::GroupCollection {
         crate::builders::GroupCollection(
             ::msgraph_core::builder::Node::root(self.core(), "groups"),
         )
     }
     /// `/identityProviders`: the entity set of `microsoft.graph.identityProvider`.
+    #[inline]
     pub fn identity_providers(&self) -> crate::builders::IdentityProviderCollection {
         crate::builders::IdentityProviderCollection(
             ::msgraph_core::builder::Node::root(self.core(), "identityProviders"),
         )
     }
     /// `/invitations`: the entity set of `microsoft.graph.invitation`.
+    #[inline]
     pub fn invitations(&self) -> crate::builders::InvitationCollection {
         crate::builders::InvitationCollection(
             ::msgraph_core::builder::Node::root(self.core(), "invitations"),
         )
     }
     /// `/oauth2PermissionGrants`: the entity set of `microsoft.graph.oAuth2PermissionGrant`.
+    #[inline]
     pub fn oauth2_permission_grants(
         &self,
     ) -> crate::builders::OAuth2PermissionGrantCollection {
@@ -198,12 +226,14 @@ impl crate::GraphClient {
         )
     }
     /// `/organization`: the entity set of `microsoft.graph.organization`.
+    #[inline]
     pub fn organization(&self) -> crate::builders::OrganizationCollection {
         crate::builders::OrganizationCollection(
             ::msgraph_core::builder::Node::root(self.core(), "organization"),
         )
     }
     /// `/permissionGrants`: the entity set of `microsoft.graph.resourceSpecificPermissionGrant`.
+    #[inline]
     pub fn permission_grants(
         &self,
     ) -> crate::builders::ResourceSpecificPermissionGrantCollection {
@@ -212,18 +242,21 @@ impl crate::GraphClient {
         )
     }
     /// `/places`: the entity set of `microsoft.graph.place`.
+    #[inline]
     pub fn places(&self) -> crate::builders::PlaceCollection {
         crate::builders::PlaceCollection(
             ::msgraph_core::builder::Node::root(self.core(), "places"),
         )
     }
     /// `/schemaExtensions`: the entity set of `microsoft.graph.schemaExtension`.
+    #[inline]
     pub fn schema_extensions(&self) -> crate::builders::SchemaExtensionCollection {
         crate::builders::SchemaExtensionCollection(
             ::msgraph_core::builder::Node::root(self.core(), "schemaExtensions"),
         )
     }
     /// `/scopedRoleMemberships`: the entity set of `microsoft.graph.scopedRoleMembership`.
+    #[inline]
     pub fn scoped_role_memberships(
         &self,
     ) -> crate::builders::ScopedRoleMembershipCollection {
@@ -232,72 +265,84 @@ impl crate::GraphClient {
         )
     }
     /// `/servicePrincipals`: the entity set of `microsoft.graph.servicePrincipal`.
+    #[inline]
     pub fn service_principals(&self) -> crate::builders::ServicePrincipalCollection {
         crate::builders::ServicePrincipalCollection(
             ::msgraph_core::builder::Node::root(self.core(), "servicePrincipals"),
         )
     }
     /// `/shares`: the entity set of `microsoft.graph.sharedDriveItem`.
+    #[inline]
     pub fn shares(&self) -> crate::builders::SharedDriveItemCollection {
         crate::builders::SharedDriveItemCollection(
             ::msgraph_core::builder::Node::root(self.core(), "shares"),
         )
     }
     /// `/sites`: the entity set of `microsoft.graph.site`.
+    #[inline]
     pub fn sites(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(
             ::msgraph_core::builder::Node::root(self.core(), "sites"),
         )
     }
     /// `/subscribedSkus`: the entity set of `microsoft.graph.subscribedSku`.
+    #[inline]
     pub fn subscribed_skus(&self) -> crate::builders::SubscribedSkuCollection {
         crate::builders::SubscribedSkuCollection(
             ::msgraph_core::builder::Node::root(self.core(), "subscribedSkus"),
         )
     }
     /// `/subscriptions`: the entity set of `microsoft.graph.subscription`.
+    #[inline]
     pub fn subscriptions(&self) -> crate::builders::SubscriptionCollection {
         crate::builders::SubscriptionCollection(
             ::msgraph_core::builder::Node::root(self.core(), "subscriptions"),
         )
     }
     /// `/teams`: the entity set of `microsoft.graph.team`.
+    #[inline]
     pub fn teams(&self) -> crate::builders::TeamCollection {
         crate::builders::TeamCollection(
             ::msgraph_core::builder::Node::root(self.core(), "teams"),
         )
     }
     /// `/teamsTemplates`: the entity set of `microsoft.graph.teamsTemplate`.
+    #[inline]
     pub fn teams_templates(&self) -> crate::builders::TeamsTemplateCollection {
         crate::builders::TeamsTemplateCollection(
             ::msgraph_core::builder::Node::root(self.core(), "teamsTemplates"),
         )
     }
     /// `/users`: the entity set of `microsoft.graph.user`.
+    #[inline]
     pub fn users(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(
             ::msgraph_core::builder::Node::root(self.core(), "users"),
         )
     }
     /// `/admin`: the singleton of `microsoft.graph.admin`.
+    #[inline]
     pub fn admin(&self) -> crate::builders::AdminItem {
         crate::builders::AdminItem(
             ::msgraph_core::builder::Node::root(self.core(), "admin"),
         )
     }
     /// `/appCatalogs`: the singleton of `microsoft.graph.appCatalogs`.
+    #[inline]
     pub fn app_catalogs(&self) -> crate::builders::AppCatalogsItem {
         crate::builders::AppCatalogsItem(
             ::msgraph_core::builder::Node::root(self.core(), "appCatalogs"),
         )
     }
     /// `/auditLogs`: the singleton of `microsoft.graph.auditLogRoot`.
+    #[inline]
     pub fn audit_logs(&self) -> crate::builders::AuditLogRootItem {
         crate::builders::AuditLogRootItem(
             ::msgraph_core::builder::Node::root(self.core(), "auditLogs"),
         )
     }
     /// `/authenticationMethodsPolicy`: the singleton of `microsoft.graph.authenticationMethodsPolicy`.
+    #[inline]
     pub fn authentication_methods_policy(
         &self,
     ) -> crate::builders::AuthenticationMethodsPolicyItem {
@@ -309,160 +354,187 @@ impl crate::GraphClient {
         )
     }
     /// `/communications`: the singleton of `microsoft.graph.cloudCommunications`.
+    #[inline]
     pub fn communications(&self) -> crate::builders::CloudCommunicationsItem {
         crate::builders::CloudCommunicationsItem(
             ::msgraph_core::builder::Node::root(self.core(), "communications"),
         )
     }
     /// `/compliance`: the singleton of `microsoft.graph.compliance`.
+    #[inline]
     pub fn compliance(&self) -> crate::builders::ComplianceItem {
         crate::builders::ComplianceItem(
             ::msgraph_core::builder::Node::root(self.core(), "compliance"),
         )
     }
     /// `/copilot`: the singleton of `microsoft.graph.copilotRoot`.
+    #[inline]
     pub fn copilot(&self) -> crate::builders::CopilotRootItem {
         crate::builders::CopilotRootItem(
             ::msgraph_core::builder::Node::root(self.core(), "copilot"),
         )
     }
     /// `/deviceAppManagement`: the singleton of `microsoft.graph.deviceAppManagement`.
+    #[inline]
     pub fn device_app_management(&self) -> crate::builders::DeviceAppManagementItem {
         crate::builders::DeviceAppManagementItem(
             ::msgraph_core::builder::Node::root(self.core(), "deviceAppManagement"),
         )
     }
     /// `/deviceManagement`: the singleton of `microsoft.graph.deviceManagement`.
+    #[inline]
     pub fn device_management(&self) -> crate::builders::DeviceManagementItem {
         crate::builders::DeviceManagementItem(
             ::msgraph_core::builder::Node::root(self.core(), "deviceManagement"),
         )
     }
     /// `/directory`: the singleton of `microsoft.graph.directory`.
+    #[inline]
     pub fn directory(&self) -> crate::builders::DirectoryItem {
         crate::builders::DirectoryItem(
             ::msgraph_core::builder::Node::root(self.core(), "directory"),
         )
     }
     /// `/drive`: the singleton of `microsoft.graph.drive`.
+    #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(
             ::msgraph_core::builder::Node::root(self.core(), "drive"),
         )
     }
     /// `/education`: the singleton of `microsoft.graph.educationRoot`.
+    #[inline]
     pub fn education(&self) -> crate::builders::EducationRootItem {
         crate::builders::EducationRootItem(
             ::msgraph_core::builder::Node::root(self.core(), "education"),
         )
     }
     /// `/employeeExperience`: the singleton of `microsoft.graph.employeeExperience`.
+    #[inline]
     pub fn employee_experience(&self) -> crate::builders::EmployeeExperienceItem {
         crate::builders::EmployeeExperienceItem(
             ::msgraph_core::builder::Node::root(self.core(), "employeeExperience"),
         )
     }
     /// `/external`: the singleton of `microsoft.graph.externalConnectors.external`.
+    #[inline]
     pub fn external(&self) -> crate::builders::external_connectors::ExternalItem {
         crate::builders::external_connectors::ExternalItem(
             ::msgraph_core::builder::Node::root(self.core(), "external"),
         )
     }
     /// `/identity`: the singleton of `microsoft.graph.identityContainer`.
+    #[inline]
     pub fn identity(&self) -> crate::builders::IdentityContainerItem {
         crate::builders::IdentityContainerItem(
             ::msgraph_core::builder::Node::root(self.core(), "identity"),
         )
     }
     /// `/identityGovernance`: the singleton of `microsoft.graph.identityGovernance`.
+    #[inline]
     pub fn identity_governance(&self) -> crate::builders::IdentityGovernanceItem {
         crate::builders::IdentityGovernanceItem(
             ::msgraph_core::builder::Node::root(self.core(), "identityGovernance"),
         )
     }
     /// `/identityProtection`: the singleton of `microsoft.graph.identityProtectionRoot`.
+    #[inline]
     pub fn identity_protection(&self) -> crate::builders::IdentityProtectionRootItem {
         crate::builders::IdentityProtectionRootItem(
             ::msgraph_core::builder::Node::root(self.core(), "identityProtection"),
         )
     }
     /// `/informationProtection`: the singleton of `microsoft.graph.informationProtection`.
+    #[inline]
     pub fn information_protection(&self) -> crate::builders::InformationProtectionItem {
         crate::builders::InformationProtectionItem(
             ::msgraph_core::builder::Node::root(self.core(), "informationProtection"),
         )
     }
     /// `/me`: the singleton of `microsoft.graph.user`.
+    #[inline]
     pub fn me(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(::msgraph_core::builder::Node::root(self.core(), "me"))
     }
     /// `/planner`: the singleton of `microsoft.graph.planner`.
+    #[inline]
     pub fn planner(&self) -> crate::builders::PlannerItem {
         crate::builders::PlannerItem(
             ::msgraph_core::builder::Node::root(self.core(), "planner"),
         )
     }
     /// `/policies`: the singleton of `microsoft.graph.policyRoot`.
+    #[inline]
     pub fn policies(&self) -> crate::builders::PolicyRootItem {
         crate::builders::PolicyRootItem(
             ::msgraph_core::builder::Node::root(self.core(), "policies"),
         )
     }
     /// `/print`: the singleton of `microsoft.graph.print`.
+    #[inline]
     pub fn print(&self) -> crate::builders::PrintItem {
         crate::builders::PrintItem(
             ::msgraph_core::builder::Node::root(self.core(), "print"),
         )
     }
     /// `/privacy`: the singleton of `microsoft.graph.privacy`.
+    #[inline]
     pub fn privacy(&self) -> crate::builders::PrivacyItem {
         crate::builders::PrivacyItem(
             ::msgraph_core::builder::Node::root(self.core(), "privacy"),
         )
     }
     /// `/reports`: the singleton of `microsoft.graph.reportRoot`.
+    #[inline]
     pub fn reports(&self) -> crate::builders::ReportRootItem {
         crate::builders::ReportRootItem(
             ::msgraph_core::builder::Node::root(self.core(), "reports"),
         )
     }
     /// `/roleManagement`: the singleton of `microsoft.graph.roleManagement`.
+    #[inline]
     pub fn role_management(&self) -> crate::builders::RoleManagementItem {
         crate::builders::RoleManagementItem(
             ::msgraph_core::builder::Node::root(self.core(), "roleManagement"),
         )
     }
     /// `/search`: the singleton of `microsoft.graph.searchEntity`.
+    #[inline]
     pub fn search(&self) -> crate::builders::SearchEntityItem {
         crate::builders::SearchEntityItem(
             ::msgraph_core::builder::Node::root(self.core(), "search"),
         )
     }
     /// `/security`: the singleton of `microsoft.graph.security`.
+    #[inline]
     pub fn security(&self) -> crate::builders::SecurityItem {
         crate::builders::SecurityItem(
             ::msgraph_core::builder::Node::root(self.core(), "security"),
         )
     }
     /// `/solutions`: the singleton of `microsoft.graph.solutionsRoot`.
+    #[inline]
     pub fn solutions(&self) -> crate::builders::SolutionsRootItem {
         crate::builders::SolutionsRootItem(
             ::msgraph_core::builder::Node::root(self.core(), "solutions"),
         )
     }
     /// `/storage`: the singleton of `microsoft.graph.storage`.
+    #[inline]
     pub fn storage(&self) -> crate::builders::StorageItem {
         crate::builders::StorageItem(
             ::msgraph_core::builder::Node::root(self.core(), "storage"),
         )
     }
     /// `/teamwork`: the singleton of `microsoft.graph.teamwork`.
+    #[inline]
     pub fn teamwork(&self) -> crate::builders::TeamworkItem {
         crate::builders::TeamworkItem(
             ::msgraph_core::builder::Node::root(self.core(), "teamwork"),
         )
     }
     /// `/tenantRelationships`: the singleton of `microsoft.graph.tenantRelationship`.
+    #[inline]
     pub fn tenant_relationships(&self) -> crate::builders::TenantRelationshipItem {
         crate::builders::TenantRelationshipItem(
             ::msgraph_core::builder::Node::root(self.core(), "tenantRelationships"),

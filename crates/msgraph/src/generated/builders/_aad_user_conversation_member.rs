@@ -5,6 +5,7 @@
 );
 impl AadUserConversationMemberItem {
     /// `…/user`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("user"))
     }
@@ -16,6 +17,7 @@ impl AadUserConversationMemberItem {
 );
 impl AadUserConversationMemberCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,
@@ -26,6 +28,7 @@ impl AadUserConversationMemberCollection {
         self.0.action("add", &[P::new("values", &values)])
     }
     /// `POST …/remove` (action `microsoft.graph.remove`).
+    #[inline]
     pub fn remove(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,

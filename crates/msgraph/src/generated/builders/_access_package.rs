@@ -5,6 +5,7 @@
 );
 impl AccessPackageItem {
     /// `…/accessPackagesIncompatibleWith`: navigation to `Collection(microsoft.graph.accessPackage)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn access_packages_incompatible_with(
         &self,
     ) -> crate::builders::AccessPackageCollection {
@@ -13,6 +14,7 @@ impl AccessPackageItem {
         )
     }
     /// `…/assignmentPolicies`: navigation to `Collection(microsoft.graph.accessPackageAssignmentPolicy)`, contained collection.
+    #[inline]
     pub fn assignment_policies(
         &self,
     ) -> crate::builders::AccessPackageAssignmentPolicyCollection {
@@ -21,10 +23,12 @@ impl AccessPackageItem {
         )
     }
     /// `…/catalog`: navigation to `microsoft.graph.accessPackageCatalog`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn catalog(&self) -> crate::builders::AccessPackageCatalogItem {
         crate::builders::AccessPackageCatalogItem(self.0.child("catalog"))
     }
     /// `…/incompatibleAccessPackages`: navigation to `Collection(microsoft.graph.accessPackage)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn incompatible_access_packages(
         &self,
     ) -> crate::builders::AccessPackageCollection {
@@ -33,10 +37,12 @@ impl AccessPackageItem {
         )
     }
     /// `…/incompatibleGroups`: navigation to `Collection(microsoft.graph.group)`, contained collection.
+    #[inline]
     pub fn incompatible_groups(&self) -> crate::builders::GroupCollection {
         crate::builders::GroupCollection(self.0.child("incompatibleGroups"))
     }
     /// `…/resourceRoleScopes`: navigation to `Collection(microsoft.graph.accessPackageResourceRoleScope)`, contained collection.
+    #[inline]
     pub fn resource_role_scopes(
         &self,
     ) -> crate::builders::AccessPackageResourceRoleScopeCollection {
@@ -45,6 +51,7 @@ impl AccessPackageItem {
         )
     }
     /// `POST …/getApplicablePolicyRequirements` (action `microsoft.graph.getApplicablePolicyRequirements`).
+    #[inline]
     pub fn get_applicable_policy_requirements(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -61,6 +68,7 @@ impl AccessPackageItem {
 );
 impl AccessPackageCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::AccessPackageFilterByCurrentUserOptions,

@@ -5,10 +5,12 @@
 );
 impl AccessPackageAssignmentItem {
     /// `…/accessPackage`: navigation to `microsoft.graph.accessPackage`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn access_package(&self) -> crate::builders::AccessPackageItem {
         crate::builders::AccessPackageItem(self.0.child("accessPackage"))
     }
     /// `…/assignmentPolicy`: navigation to `microsoft.graph.accessPackageAssignmentPolicy`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn assignment_policy(
         &self,
     ) -> crate::builders::AccessPackageAssignmentPolicyItem {
@@ -17,10 +19,12 @@ impl AccessPackageAssignmentItem {
         )
     }
     /// `…/target`: navigation to `microsoft.graph.accessPackageSubject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn target(&self) -> crate::builders::AccessPackageSubjectItem {
         crate::builders::AccessPackageSubjectItem(self.0.child("target"))
     }
     /// `POST …/reprocess` (action `microsoft.graph.reprocess`).
+    #[inline]
     pub fn reprocess(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("reprocess", &[])
     }
@@ -32,6 +36,7 @@ impl AccessPackageAssignmentItem {
 );
 impl AccessPackageAssignmentCollection {
     /// `GET …/additionalAccess` (function `microsoft.graph.additionalAccess`).
+    #[inline]
     pub fn additional_access(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -40,6 +45,7 @@ impl AccessPackageAssignmentCollection {
         self.0.function("additionalAccess", &[])
     }
     /// `GET …/additionalAccess` (function `microsoft.graph.additionalAccess`).
+    #[inline]
     pub fn additional_access_2(
         &self,
         access_package_id: &str,
@@ -54,6 +60,7 @@ impl AccessPackageAssignmentCollection {
             )
     }
     /// `GET …/additionalAccess` (function `microsoft.graph.additionalAccess`).
+    #[inline]
     pub fn additional_access_3(
         &self,
         access_package_id: &str,
@@ -76,6 +83,7 @@ impl AccessPackageAssignmentCollection {
             )
     }
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::AccessPackageAssignmentFilterByCurrentUserOptions,

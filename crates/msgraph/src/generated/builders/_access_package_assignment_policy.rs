@@ -6,14 +6,17 @@
 );
 impl AccessPackageAssignmentPolicyItem {
     /// `…/accessPackage`: navigation to `microsoft.graph.accessPackage`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn access_package(&self) -> crate::builders::AccessPackageItem {
         crate::builders::AccessPackageItem(self.0.child("accessPackage"))
     }
     /// `…/catalog`: navigation to `microsoft.graph.accessPackageCatalog`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn catalog(&self) -> crate::builders::AccessPackageCatalogItem {
         crate::builders::AccessPackageCatalogItem(self.0.child("catalog"))
     }
     /// `…/customExtensionStageSettings`: navigation to `Collection(microsoft.graph.customExtensionStageSetting)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn custom_extension_stage_settings(
         &self,
     ) -> crate::builders::CustomExtensionStageSettingCollection {
@@ -22,6 +25,7 @@ impl AccessPackageAssignmentPolicyItem {
         )
     }
     /// `…/questions`: navigation to `Collection(microsoft.graph.accessPackageQuestion)`, contained collection.
+    #[inline]
     pub fn questions(&self) -> crate::builders::AccessPackageQuestionCollection {
         crate::builders::AccessPackageQuestionCollection(self.0.child("questions"))
     }

@@ -6,26 +6,32 @@
 );
 impl AccessPackageAssignmentRequestItem {
     /// `…/accessPackage`: navigation to `microsoft.graph.accessPackage`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn access_package(&self) -> crate::builders::AccessPackageItem {
         crate::builders::AccessPackageItem(self.0.child("accessPackage"))
     }
     /// `…/assignment`: navigation to `microsoft.graph.accessPackageAssignment`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn assignment(&self) -> crate::builders::AccessPackageAssignmentItem {
         crate::builders::AccessPackageAssignmentItem(self.0.child("assignment"))
     }
     /// `…/requestor`: navigation to `microsoft.graph.accessPackageSubject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn requestor(&self) -> crate::builders::AccessPackageSubjectItem {
         crate::builders::AccessPackageSubjectItem(self.0.child("requestor"))
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("cancel", &[])
     }
     /// `POST …/reprocess` (action `microsoft.graph.reprocess`).
+    #[inline]
     pub fn reprocess(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("reprocess", &[])
     }
     /// `POST …/resume` (action `microsoft.graph.resume`).
+    #[inline]
     pub fn resume(
         &self,
         params: &crate::builders::ResumeParams,
@@ -41,6 +47,7 @@ impl AccessPackageAssignmentRequestItem {
 );
 impl AccessPackageAssignmentRequestCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::AccessPackageAssignmentRequestFilterByCurrentUserOptions,

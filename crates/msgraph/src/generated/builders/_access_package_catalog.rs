@@ -5,10 +5,12 @@
 );
 impl AccessPackageCatalogItem {
     /// `…/accessPackages`: navigation to `Collection(microsoft.graph.accessPackage)`, contained collection.
+    #[inline]
     pub fn access_packages(&self) -> crate::builders::AccessPackageCollection {
         crate::builders::AccessPackageCollection(self.0.child("accessPackages"))
     }
     /// `…/customWorkflowExtensions`: navigation to `Collection(microsoft.graph.customCalloutExtension)`, contained collection.
+    #[inline]
     pub fn custom_workflow_extensions(
         &self,
     ) -> crate::builders::CustomCalloutExtensionCollection {
@@ -17,6 +19,7 @@ impl AccessPackageCatalogItem {
         )
     }
     /// `…/resourceRoles`: navigation to `Collection(microsoft.graph.accessPackageResourceRole)`, contained collection.
+    #[inline]
     pub fn resource_roles(
         &self,
     ) -> crate::builders::AccessPackageResourceRoleCollection {
@@ -25,10 +28,12 @@ impl AccessPackageCatalogItem {
         )
     }
     /// `…/resources`: navigation to `Collection(microsoft.graph.accessPackageResource)`, contained collection.
+    #[inline]
     pub fn resources(&self) -> crate::builders::AccessPackageResourceCollection {
         crate::builders::AccessPackageResourceCollection(self.0.child("resources"))
     }
     /// `…/resourceScopes`: navigation to `Collection(microsoft.graph.accessPackageResourceScope)`, contained collection.
+    #[inline]
     pub fn resource_scopes(
         &self,
     ) -> crate::builders::AccessPackageResourceScopeCollection {

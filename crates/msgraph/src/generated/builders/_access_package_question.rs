@@ -5,6 +5,7 @@
 );
 impl AccessPackageQuestionItem {
     /// `…/microsoft.graph.accessPackageMultipleChoiceQuestion`: cast to the derived type.
+    #[inline]
     pub fn as_access_package_multiple_choice_question(
         &self,
     ) -> crate::builders::AccessPackageMultipleChoiceQuestionItem {
@@ -13,6 +14,7 @@ impl AccessPackageQuestionItem {
         )
     }
     /// `…/microsoft.graph.accessPackageTextInputQuestion`: cast to the derived type.
+    #[inline]
     pub fn as_access_package_text_input_question(
         &self,
     ) -> crate::builders::AccessPackageTextInputQuestionItem {
@@ -28,6 +30,7 @@ impl AccessPackageQuestionItem {
 );
 impl AccessPackageQuestionCollection {
     /// `…/microsoft.graph.accessPackageMultipleChoiceQuestion`: cast to the derived type.
+    #[inline]
     pub fn as_access_package_multiple_choice_question(
         &self,
     ) -> crate::builders::AccessPackageMultipleChoiceQuestionCollection {
@@ -36,6 +39,7 @@ impl AccessPackageQuestionCollection {
         )
     }
     /// `…/microsoft.graph.accessPackageTextInputQuestion`: cast to the derived type.
+    #[inline]
     pub fn as_access_package_text_input_question(
         &self,
     ) -> crate::builders::AccessPackageTextInputQuestionCollection {

@@ -7,6 +7,7 @@
 );
 impl AccessPackageResourceEnvironmentItem {
     /// `…/resources`: navigation to `Collection(microsoft.graph.accessPackageResource)`, contained collection.
+    #[inline]
     pub fn resources(&self) -> crate::builders::AccessPackageResourceCollection {
         crate::builders::AccessPackageResourceCollection(self.0.child("resources"))
     }

@@ -6,10 +6,12 @@
 );
 impl AccessPackageResourceRequestItem {
     /// `…/catalog`: navigation to `microsoft.graph.accessPackageCatalog`, contained entity.
+    #[inline]
     pub fn catalog(&self) -> crate::builders::AccessPackageCatalogItem {
         crate::builders::AccessPackageCatalogItem(self.0.child("catalog"))
     }
     /// `…/resource`: navigation to `microsoft.graph.accessPackageResource`, contained entity.
+    #[inline]
     pub fn resource(&self) -> crate::builders::AccessPackageResourceItem {
         crate::builders::AccessPackageResourceItem(self.0.child("resource"))
     }

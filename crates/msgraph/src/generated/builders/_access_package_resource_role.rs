@@ -5,6 +5,7 @@
 );
 impl AccessPackageResourceRoleItem {
     /// `…/resource`: navigation to `microsoft.graph.accessPackageResource`, contained entity.
+    #[inline]
     pub fn resource(&self) -> crate::builders::AccessPackageResourceItem {
         crate::builders::AccessPackageResourceItem(self.0.child("resource"))
     }

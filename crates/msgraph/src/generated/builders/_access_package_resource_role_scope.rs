@@ -6,10 +6,12 @@
 );
 impl AccessPackageResourceRoleScopeItem {
     /// `…/role`: navigation to `microsoft.graph.accessPackageResourceRole`, contained entity.
+    #[inline]
     pub fn role(&self) -> crate::builders::AccessPackageResourceRoleItem {
         crate::builders::AccessPackageResourceRoleItem(self.0.child("role"))
     }
     /// `…/scope`: navigation to `microsoft.graph.accessPackageResourceScope`, contained entity.
+    #[inline]
     pub fn scope(&self) -> crate::builders::AccessPackageResourceScopeItem {
         crate::builders::AccessPackageResourceScopeItem(self.0.child("scope"))
     }

@@ -5,6 +5,7 @@
 );
 impl AccessPackageSubjectItem {
     /// `…/connectedOrganization`: navigation to `microsoft.graph.connectedOrganization`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn connected_organization(&self) -> crate::builders::ConnectedOrganizationItem {
         crate::builders::ConnectedOrganizationItem(self.0.child("connectedOrganization"))
     }

@@ -5,6 +5,7 @@
 );
 impl AccessPackageSuggestionItem {
     /// `…/accessPackage`: navigation to `microsoft.graph.availableAccessPackage`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn access_package(&self) -> crate::builders::AvailableAccessPackageItem {
         crate::builders::AvailableAccessPackageItem(self.0.child("accessPackage"))
     }
@@ -16,6 +17,7 @@ impl AccessPackageSuggestionItem {
 );
 impl AccessPackageSuggestionCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: ::msgraph_core::model::Flags<

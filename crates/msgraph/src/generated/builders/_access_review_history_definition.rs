@@ -6,6 +6,7 @@
 );
 impl AccessReviewHistoryDefinitionItem {
     /// `…/instances`: navigation to `Collection(microsoft.graph.accessReviewHistoryInstance)`, contained collection.
+    #[inline]
     pub fn instances(&self) -> crate::builders::AccessReviewHistoryInstanceCollection {
         crate::builders::AccessReviewHistoryInstanceCollection(self.0.child("instances"))
     }

@@ -5,6 +5,7 @@
 );
 impl AccessReviewHistoryInstanceItem {
     /// `POST …/generateDownloadUri` (action `microsoft.graph.generateDownloadUri`).
+    #[inline]
     pub fn generate_download_uri(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::AccessReviewHistoryInstance> {

@@ -5,6 +5,7 @@
 );
 impl AccessReviewInstanceItem {
     /// `…/contactedReviewers`: navigation to `Collection(microsoft.graph.accessReviewReviewer)`, contained collection.
+    #[inline]
     pub fn contacted_reviewers(
         &self,
     ) -> crate::builders::AccessReviewReviewerCollection {
@@ -13,6 +14,7 @@ impl AccessReviewInstanceItem {
         )
     }
     /// `…/decisions`: navigation to `Collection(microsoft.graph.accessReviewInstanceDecisionItem)`, contained collection.
+    #[inline]
     pub fn decisions(
         &self,
     ) -> crate::builders::AccessReviewInstanceDecisionItemCollection {
@@ -21,18 +23,22 @@ impl AccessReviewInstanceItem {
         )
     }
     /// `…/stages`: navigation to `Collection(microsoft.graph.accessReviewStage)`, contained collection.
+    #[inline]
     pub fn stages(&self) -> crate::builders::AccessReviewStageCollection {
         crate::builders::AccessReviewStageCollection(self.0.child("stages"))
     }
     /// `POST …/acceptRecommendations` (action `microsoft.graph.acceptRecommendations`).
+    #[inline]
     pub fn accept_recommendations(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("acceptRecommendations", &[])
     }
     /// `POST …/applyDecisions` (action `microsoft.graph.applyDecisions`).
+    #[inline]
     pub fn apply_decisions(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("applyDecisions", &[])
     }
     /// `POST …/batchRecordDecisions` (action `microsoft.graph.batchRecordDecisions`).
+    #[inline]
     pub fn batch_record_decisions(
         &self,
         params: &crate::builders::BatchRecordDecisionsParams,
@@ -40,14 +46,17 @@ impl AccessReviewInstanceItem {
         self.0.action_with_body("batchRecordDecisions", params)
     }
     /// `POST …/resetDecisions` (action `microsoft.graph.resetDecisions`).
+    #[inline]
     pub fn reset_decisions(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("resetDecisions", &[])
     }
     /// `POST …/sendReminder` (action `microsoft.graph.sendReminder`).
+    #[inline]
     pub fn send_reminder(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("sendReminder", &[])
     }
     /// `POST …/stop` (action `microsoft.graph.stop`).
+    #[inline]
     pub fn stop(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("stop", &[])
     }
@@ -59,6 +68,7 @@ impl AccessReviewInstanceItem {
 );
 impl AccessReviewInstanceCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::AccessReviewInstanceFilterByCurrentUserOptions,

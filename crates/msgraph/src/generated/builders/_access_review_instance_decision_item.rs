@@ -7,6 +7,7 @@
 );
 impl AccessReviewInstanceDecisionItemItem {
     /// `…/insights`: navigation to `Collection(microsoft.graph.governanceInsight)`, contained collection.
+    #[inline]
     pub fn insights(&self) -> crate::builders::GovernanceInsightCollection {
         crate::builders::GovernanceInsightCollection(self.0.child("insights"))
     }
@@ -19,6 +20,7 @@ impl AccessReviewInstanceDecisionItemItem {
 );
 impl AccessReviewInstanceDecisionItemCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::AccessReviewInstanceDecisionItemFilterByCurrentUserOptions,

@@ -6,10 +6,12 @@
 );
 impl AccessReviewScheduleDefinitionItem {
     /// `…/instances`: navigation to `Collection(microsoft.graph.accessReviewInstance)`, contained collection.
+    #[inline]
     pub fn instances(&self) -> crate::builders::AccessReviewInstanceCollection {
         crate::builders::AccessReviewInstanceCollection(self.0.child("instances"))
     }
     /// `POST …/stop` (action `microsoft.graph.stop`).
+    #[inline]
     pub fn stop(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("stop", &[])
     }
@@ -22,6 +24,7 @@ impl AccessReviewScheduleDefinitionItem {
 );
 impl AccessReviewScheduleDefinitionCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::AccessReviewScheduleDefinitionFilterByCurrentUserOptions,

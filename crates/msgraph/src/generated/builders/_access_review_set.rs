@@ -5,6 +5,7 @@
 );
 impl AccessReviewSetItem {
     /// `…/definitions`: navigation to `Collection(microsoft.graph.accessReviewScheduleDefinition)`, contained collection.
+    #[inline]
     pub fn definitions(
         &self,
     ) -> crate::builders::AccessReviewScheduleDefinitionCollection {
@@ -13,6 +14,7 @@ impl AccessReviewSetItem {
         )
     }
     /// `…/historyDefinitions`: navigation to `Collection(microsoft.graph.accessReviewHistoryDefinition)`, contained collection.
+    #[inline]
     pub fn history_definitions(
         &self,
     ) -> crate::builders::AccessReviewHistoryDefinitionCollection {

@@ -5,6 +5,7 @@
 );
 impl AccessReviewStageItem {
     /// `…/decisions`: navigation to `Collection(microsoft.graph.accessReviewInstanceDecisionItem)`, contained collection.
+    #[inline]
     pub fn decisions(
         &self,
     ) -> crate::builders::AccessReviewInstanceDecisionItemCollection {
@@ -13,6 +14,7 @@ impl AccessReviewStageItem {
         )
     }
     /// `POST …/stop` (action `microsoft.graph.stop`).
+    #[inline]
     pub fn stop(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("stop", &[])
     }
@@ -24,6 +26,7 @@ impl AccessReviewStageItem {
 );
 impl AccessReviewStageCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::AccessReviewStageFilterByCurrentUserOptions,

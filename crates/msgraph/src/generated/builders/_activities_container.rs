@@ -5,6 +5,7 @@
 );
 impl ActivitiesContainerItem {
     /// `…/contentActivities`: navigation to `Collection(microsoft.graph.contentActivity)`, contained collection.
+    #[inline]
     pub fn content_activities(&self) -> crate::builders::ContentActivityCollection {
         crate::builders::ContentActivityCollection(self.0.child("contentActivities"))
     }

@@ -5,6 +5,7 @@
 );
 impl ActivityHistoryItemItem {
     /// `…/activity`: navigation to `microsoft.graph.userActivity`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn activity(&self) -> crate::builders::UserActivityItem {
         crate::builders::UserActivityItem(self.0.child("activity"))
     }

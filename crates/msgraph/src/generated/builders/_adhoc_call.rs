@@ -5,10 +5,12 @@
 );
 impl AdhocCallItem {
     /// `…/recordings`: navigation to `Collection(microsoft.graph.callRecording)`, contained collection.
+    #[inline]
     pub fn recordings(&self) -> crate::builders::CallRecordingCollection {
         crate::builders::CallRecordingCollection(self.0.child("recordings"))
     }
     /// `…/transcripts`: navigation to `Collection(microsoft.graph.callTranscript)`, contained collection.
+    #[inline]
     pub fn transcripts(&self) -> crate::builders::CallTranscriptCollection {
         crate::builders::CallTranscriptCollection(self.0.child("transcripts"))
     }
@@ -19,6 +21,7 @@ impl AdhocCallItem {
 );
 impl AdhocCallCollection {
     /// `GET …/getAllRecordings` (function `microsoft.graph.getAllRecordings`).
+    #[inline]
     pub fn get_all_recordings(
         &self,
         user_id: ::core::option::Option<&str>,
@@ -39,6 +42,7 @@ impl AdhocCallCollection {
             )
     }
     /// `GET …/getAllTranscripts` (function `microsoft.graph.getAllTranscripts`).
+    #[inline]
     pub fn get_all_transcripts(
         &self,
         user_id: ::core::option::Option<&str>,

@@ -4,6 +4,7 @@
 );
 impl AdminItem {
     /// `…/configurationManagement`: navigation to `microsoft.graph.configurationManagement`, contained entity.
+    #[inline]
     pub fn configuration_management(
         &self,
     ) -> crate::builders::ConfigurationManagementItem {
@@ -12,34 +13,42 @@ impl AdminItem {
         )
     }
     /// `…/edge`: navigation to `microsoft.graph.edge`, contained entity.
+    #[inline]
     pub fn edge(&self) -> crate::builders::EdgeItem {
         crate::builders::EdgeItem(self.0.child("edge"))
     }
     /// `…/exchange`: navigation to `microsoft.graph.exchangeAdmin`, contained entity.
+    #[inline]
     pub fn exchange(&self) -> crate::builders::ExchangeAdminItem {
         crate::builders::ExchangeAdminItem(self.0.child("exchange"))
     }
     /// `…/microsoft365Apps`: navigation to `microsoft.graph.adminMicrosoft365Apps`, contained entity.
+    #[inline]
     pub fn microsoft365_apps(&self) -> crate::builders::AdminMicrosoft365AppsItem {
         crate::builders::AdminMicrosoft365AppsItem(self.0.child("microsoft365Apps"))
     }
     /// `…/people`: navigation to `microsoft.graph.peopleAdminSettings`, contained entity.
+    #[inline]
     pub fn people(&self) -> crate::builders::PeopleAdminSettingsItem {
         crate::builders::PeopleAdminSettingsItem(self.0.child("people"))
     }
     /// `…/reportSettings`: navigation to `microsoft.graph.adminReportSettings`, contained entity.
+    #[inline]
     pub fn report_settings(&self) -> crate::builders::AdminReportSettingsItem {
         crate::builders::AdminReportSettingsItem(self.0.child("reportSettings"))
     }
     /// `…/serviceAnnouncement`: navigation to `microsoft.graph.serviceAnnouncement`, contained entity.
+    #[inline]
     pub fn service_announcement(&self) -> crate::builders::ServiceAnnouncementItem {
         crate::builders::ServiceAnnouncementItem(self.0.child("serviceAnnouncement"))
     }
     /// `…/sharepoint`: navigation to `microsoft.graph.sharepoint`, contained entity.
+    #[inline]
     pub fn sharepoint(&self) -> crate::builders::SharepointItem {
         crate::builders::SharepointItem(self.0.child("sharepoint"))
     }
     /// `…/teams`: navigation to `microsoft.graph.teamsAdministration.teamsAdminRoot`, contained entity.
+    #[inline]
     pub fn teams(&self) -> crate::builders::teams_administration::TeamsAdminRootItem {
         crate::builders::teams_administration::TeamsAdminRootItem(self.0.child("teams"))
     }

@@ -5,6 +5,7 @@
 );
 impl AdminMicrosoft365AppsItem {
     /// `…/installationOptions`: navigation to `microsoft.graph.m365AppsInstallationOptions`, contained entity.
+    #[inline]
     pub fn installation_options(
         &self,
     ) -> crate::builders::M365AppsInstallationOptionsItem {

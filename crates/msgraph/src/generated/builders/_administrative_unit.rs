@@ -5,14 +5,17 @@
 );
 impl AdministrativeUnitItem {
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/members`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn members(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("members"))
     }
     /// `…/scopedRoleMembers`: navigation to `Collection(microsoft.graph.scopedRoleMembership)`, contained collection.
+    #[inline]
     pub fn scoped_role_members(
         &self,
     ) -> crate::builders::ScopedRoleMembershipCollection {
@@ -21,6 +24,7 @@ impl AdministrativeUnitItem {
         )
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -31,6 +35,7 @@ impl AdministrativeUnitItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -41,6 +46,7 @@ impl AdministrativeUnitItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -55,6 +61,7 @@ impl AdministrativeUnitItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -69,6 +76,7 @@ impl AdministrativeUnitItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -95,6 +103,7 @@ impl AdministrativeUnitItem {
 );
 impl AdministrativeUnitCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -103,6 +112,7 @@ impl AdministrativeUnitCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -117,6 +127,7 @@ impl AdministrativeUnitCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -128,6 +139,7 @@ impl AdministrativeUnitCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -5,6 +5,7 @@
 );
 impl AgentIdentityItem {
     /// `…/appManagementPolicies`: navigation to `Collection(microsoft.graph.appManagementPolicy)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn app_management_policies(
         &self,
     ) -> crate::builders::AppManagementPolicyCollection {
@@ -13,14 +14,17 @@ impl AgentIdentityItem {
         )
     }
     /// `…/appRoleAssignedTo`: navigation to `Collection(microsoft.graph.appRoleAssignment)`, contained collection.
+    #[inline]
     pub fn app_role_assigned_to(&self) -> crate::builders::AppRoleAssignmentCollection {
         crate::builders::AppRoleAssignmentCollection(self.0.child("appRoleAssignedTo"))
     }
     /// `…/appRoleAssignments`: navigation to `Collection(microsoft.graph.appRoleAssignment)`, contained collection.
+    #[inline]
     pub fn app_role_assignments(&self) -> crate::builders::AppRoleAssignmentCollection {
         crate::builders::AppRoleAssignmentCollection(self.0.child("appRoleAssignments"))
     }
     /// `…/claimsMappingPolicies`: navigation to `Collection(microsoft.graph.claimsMappingPolicy)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn claims_mapping_policies(
         &self,
     ) -> crate::builders::ClaimsMappingPolicyCollection {
@@ -29,10 +33,12 @@ impl AgentIdentityItem {
         )
     }
     /// `…/createdObjects`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn created_objects(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("createdObjects"))
     }
     /// `…/delegatedPermissionClassifications`: navigation to `Collection(microsoft.graph.delegatedPermissionClassification)`, contained collection.
+    #[inline]
     pub fn delegated_permission_classifications(
         &self,
     ) -> crate::builders::DelegatedPermissionClassificationCollection {
@@ -41,10 +47,12 @@ impl AgentIdentityItem {
         )
     }
     /// `…/endpoints`: navigation to `Collection(microsoft.graph.endpoint)`, contained collection.
+    #[inline]
     pub fn endpoints(&self) -> crate::builders::EndpointCollection {
         crate::builders::EndpointCollection(self.0.child("endpoints"))
     }
     /// `…/federatedIdentityCredentials`: navigation to `Collection(microsoft.graph.federatedIdentityCredential)`, contained collection.
+    #[inline]
     pub fn federated_identity_credentials(
         &self,
     ) -> crate::builders::FederatedIdentityCredentialCollection {
@@ -53,6 +61,7 @@ impl AgentIdentityItem {
         )
     }
     /// `…/homeRealmDiscoveryPolicies`: navigation to `Collection(microsoft.graph.homeRealmDiscoveryPolicy)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn home_realm_discovery_policies(
         &self,
     ) -> crate::builders::HomeRealmDiscoveryPolicyCollection {
@@ -61,10 +70,12 @@ impl AgentIdentityItem {
         )
     }
     /// `…/memberOf`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn member_of(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("memberOf"))
     }
     /// `…/oauth2PermissionGrants`: navigation to `Collection(microsoft.graph.oAuth2PermissionGrant)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn oauth2_permission_grants(
         &self,
     ) -> crate::builders::OAuth2PermissionGrantCollection {
@@ -73,14 +84,17 @@ impl AgentIdentityItem {
         )
     }
     /// `…/ownedObjects`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn owned_objects(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("ownedObjects"))
     }
     /// `…/owners`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn owners(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("owners"))
     }
     /// `…/remoteDesktopSecurityConfiguration`: navigation to `microsoft.graph.remoteDesktopSecurityConfiguration`, contained entity.
+    #[inline]
     pub fn remote_desktop_security_configuration(
         &self,
     ) -> crate::builders::RemoteDesktopSecurityConfigurationItem {
@@ -89,10 +103,12 @@ impl AgentIdentityItem {
         )
     }
     /// `…/synchronization`: navigation to `microsoft.graph.synchronization`, contained entity.
+    #[inline]
     pub fn synchronization(&self) -> crate::builders::SynchronizationItem {
         crate::builders::SynchronizationItem(self.0.child("synchronization"))
     }
     /// `…/tokenIssuancePolicies`: navigation to `Collection(microsoft.graph.tokenIssuancePolicy)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn token_issuance_policies(
         &self,
     ) -> crate::builders::TokenIssuancePolicyCollection {
@@ -101,6 +117,7 @@ impl AgentIdentityItem {
         )
     }
     /// `…/tokenLifetimePolicies`: navigation to `Collection(microsoft.graph.tokenLifetimePolicy)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn token_lifetime_policies(
         &self,
     ) -> crate::builders::TokenLifetimePolicyCollection {
@@ -109,14 +126,17 @@ impl AgentIdentityItem {
         )
     }
     /// `…/transitiveMemberOf`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn transitive_member_of(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("transitiveMemberOf"))
     }
     /// `…/sponsors`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn sponsors(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("sponsors"))
     }
     /// `POST …/addKey` (action `microsoft.graph.addKey`).
+    #[inline]
     pub fn add_key(
         &self,
         params: &crate::builders::AddKeyParams2,
@@ -124,6 +144,7 @@ impl AgentIdentityItem {
         self.0.action_with_body("addKey", params)
     }
     /// `POST …/addPassword` (action `microsoft.graph.addPassword`).
+    #[inline]
     pub fn add_password(
         &self,
         password_credential: crate::models::PasswordCredential,
@@ -133,6 +154,7 @@ impl AgentIdentityItem {
             .action("addPassword", &[P::new("passwordCredential", &password_credential)])
     }
     /// `POST …/addTokenSigningCertificate` (action `microsoft.graph.addTokenSigningCertificate`).
+    #[inline]
     pub fn add_token_signing_certificate(
         &self,
         display_name: &str,
@@ -149,6 +171,7 @@ impl AgentIdentityItem {
             )
     }
     /// `POST …/removeKey` (action `microsoft.graph.removeKey`).
+    #[inline]
     pub fn remove_key(
         &self,
         key_id: ::msgraph_core::edm::Guid,
@@ -158,6 +181,7 @@ impl AgentIdentityItem {
         self.0.action("removeKey", &[P::new("keyId", &key_id), P::new("proof", &proof)])
     }
     /// `POST …/removePassword` (action `microsoft.graph.removePassword`).
+    #[inline]
     pub fn remove_password(
         &self,
         key_id: ::msgraph_core::edm::Guid,
@@ -166,6 +190,7 @@ impl AgentIdentityItem {
         self.0.action("removePassword", &[P::new("keyId", &key_id)])
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -176,6 +201,7 @@ impl AgentIdentityItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -186,6 +212,7 @@ impl AgentIdentityItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -200,6 +227,7 @@ impl AgentIdentityItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -214,6 +242,7 @@ impl AgentIdentityItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -239,6 +268,7 @@ impl AgentIdentityItem {
 );
 impl AgentIdentityCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -247,6 +277,7 @@ impl AgentIdentityCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -261,6 +292,7 @@ impl AgentIdentityCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -272,6 +304,7 @@ impl AgentIdentityCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -5,6 +5,7 @@
 );
 impl AgentIdentityBlueprintItem {
     /// `…/appManagementPolicies`: navigation to `Collection(microsoft.graph.appManagementPolicy)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn app_management_policies(
         &self,
     ) -> crate::builders::AppManagementPolicyCollection {
@@ -13,14 +14,17 @@ impl AgentIdentityBlueprintItem {
         )
     }
     /// `…/createdOnBehalfOf`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_on_behalf_of(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("createdOnBehalfOf"))
     }
     /// `…/extensionProperties`: navigation to `Collection(microsoft.graph.extensionProperty)`, contained collection.
+    #[inline]
     pub fn extension_properties(&self) -> crate::builders::ExtensionPropertyCollection {
         crate::builders::ExtensionPropertyCollection(self.0.child("extensionProperties"))
     }
     /// `…/federatedIdentityCredentials`: navigation to `Collection(microsoft.graph.federatedIdentityCredential)`, contained collection.
+    #[inline]
     pub fn federated_identity_credentials(
         &self,
     ) -> crate::builders::FederatedIdentityCredentialCollection {
@@ -29,6 +33,7 @@ impl AgentIdentityBlueprintItem {
         )
     }
     /// `…/homeRealmDiscoveryPolicies`: navigation to `Collection(microsoft.graph.homeRealmDiscoveryPolicy)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn home_realm_discovery_policies(
         &self,
     ) -> crate::builders::HomeRealmDiscoveryPolicyCollection {
@@ -37,14 +42,17 @@ impl AgentIdentityBlueprintItem {
         )
     }
     /// `…/owners`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn owners(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("owners"))
     }
     /// `…/synchronization`: navigation to `microsoft.graph.synchronization`, contained entity.
+    #[inline]
     pub fn synchronization(&self) -> crate::builders::SynchronizationItem {
         crate::builders::SynchronizationItem(self.0.child("synchronization"))
     }
     /// `…/tokenIssuancePolicies`: navigation to `Collection(microsoft.graph.tokenIssuancePolicy)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn token_issuance_policies(
         &self,
     ) -> crate::builders::TokenIssuancePolicyCollection {
@@ -53,6 +61,7 @@ impl AgentIdentityBlueprintItem {
         )
     }
     /// `…/tokenLifetimePolicies`: navigation to `Collection(microsoft.graph.tokenLifetimePolicy)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn token_lifetime_policies(
         &self,
     ) -> crate::builders::TokenLifetimePolicyCollection {
@@ -61,6 +70,7 @@ impl AgentIdentityBlueprintItem {
         )
     }
     /// `…/inheritablePermissions`: navigation to `Collection(microsoft.graph.inheritablePermission)`, contained collection.
+    #[inline]
     pub fn inheritable_permissions(
         &self,
     ) -> crate::builders::InheritablePermissionCollection {
@@ -69,10 +79,12 @@ impl AgentIdentityBlueprintItem {
         )
     }
     /// `…/sponsors`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn sponsors(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("sponsors"))
     }
     /// `POST …/addKey` (action `microsoft.graph.addKey`).
+    #[inline]
     pub fn add_key(
         &self,
         params: &crate::builders::AddKeyParams,
@@ -80,6 +92,7 @@ impl AgentIdentityBlueprintItem {
         self.0.action_with_body("addKey", params)
     }
     /// `POST …/addPassword` (action `microsoft.graph.addPassword`).
+    #[inline]
     pub fn add_password(
         &self,
         password_credential: crate::models::PasswordCredential,
@@ -89,6 +102,7 @@ impl AgentIdentityBlueprintItem {
             .action("addPassword", &[P::new("passwordCredential", &password_credential)])
     }
     /// `POST …/removeKey` (action `microsoft.graph.removeKey`).
+    #[inline]
     pub fn remove_key(
         &self,
         key_id: ::msgraph_core::edm::Guid,
@@ -98,6 +112,7 @@ impl AgentIdentityBlueprintItem {
         self.0.action("removeKey", &[P::new("keyId", &key_id), P::new("proof", &proof)])
     }
     /// `POST …/removePassword` (action `microsoft.graph.removePassword`).
+    #[inline]
     pub fn remove_password(
         &self,
         key_id: ::msgraph_core::edm::Guid,
@@ -106,6 +121,7 @@ impl AgentIdentityBlueprintItem {
         self.0.action("removePassword", &[P::new("keyId", &key_id)])
     }
     /// `POST …/setVerifiedPublisher` (action `microsoft.graph.setVerifiedPublisher`).
+    #[inline]
     pub fn set_verified_publisher(
         &self,
         verified_publisher_id: &str,
@@ -118,10 +134,12 @@ impl AgentIdentityBlueprintItem {
             )
     }
     /// `POST …/unsetVerifiedPublisher` (action `microsoft.graph.unsetVerifiedPublisher`).
+    #[inline]
     pub fn unset_verified_publisher(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unsetVerifiedPublisher", &[])
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -132,6 +150,7 @@ impl AgentIdentityBlueprintItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -142,6 +161,7 @@ impl AgentIdentityBlueprintItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -156,6 +176,7 @@ impl AgentIdentityBlueprintItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -170,6 +191,7 @@ impl AgentIdentityBlueprintItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -196,6 +218,7 @@ impl AgentIdentityBlueprintItem {
 );
 impl AgentIdentityBlueprintCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -204,6 +227,7 @@ impl AgentIdentityBlueprintCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -218,6 +242,7 @@ impl AgentIdentityBlueprintCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -229,6 +254,7 @@ impl AgentIdentityBlueprintCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -5,14 +5,17 @@
 );
 impl AgentUserItem {
     /// `…/activities`: navigation to `Collection(microsoft.graph.userActivity)`, contained collection.
+    #[inline]
     pub fn activities(&self) -> crate::builders::UserActivityCollection {
         crate::builders::UserActivityCollection(self.0.child("activities"))
     }
     /// `…/adhocCalls`: navigation to `Collection(microsoft.graph.adhocCall)`, contained collection.
+    #[inline]
     pub fn adhoc_calls(&self) -> crate::builders::AdhocCallCollection {
         crate::builders::AdhocCallCollection(self.0.child("adhocCalls"))
     }
     /// `…/agreementAcceptances`: navigation to `Collection(microsoft.graph.agreementAcceptance)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn agreement_acceptances(
         &self,
     ) -> crate::builders::AgreementAcceptanceCollection {
@@ -21,54 +24,67 @@ impl AgentUserItem {
         )
     }
     /// `…/appRoleAssignments`: navigation to `Collection(microsoft.graph.appRoleAssignment)`, contained collection.
+    #[inline]
     pub fn app_role_assignments(&self) -> crate::builders::AppRoleAssignmentCollection {
         crate::builders::AppRoleAssignmentCollection(self.0.child("appRoleAssignments"))
     }
     /// `…/authentication`: navigation to `microsoft.graph.authentication`, contained entity.
+    #[inline]
     pub fn authentication(&self) -> crate::builders::AuthenticationItem {
         crate::builders::AuthenticationItem(self.0.child("authentication"))
     }
     /// `…/calendar`: navigation to `microsoft.graph.calendar`, contained entity.
+    #[inline]
     pub fn calendar(&self) -> crate::builders::CalendarItem {
         crate::builders::CalendarItem(self.0.child("calendar"))
     }
     /// `…/calendarGroups`: navigation to `Collection(microsoft.graph.calendarGroup)`, contained collection.
+    #[inline]
     pub fn calendar_groups(&self) -> crate::builders::CalendarGroupCollection {
         crate::builders::CalendarGroupCollection(self.0.child("calendarGroups"))
     }
     /// `…/calendars`: navigation to `Collection(microsoft.graph.calendar)`, contained collection.
+    #[inline]
     pub fn calendars(&self) -> crate::builders::CalendarCollection {
         crate::builders::CalendarCollection(self.0.child("calendars"))
     }
     /// `…/calendarView`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[inline]
     pub fn calendar_view(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("calendarView"))
     }
     /// `…/chats`: navigation to `Collection(microsoft.graph.chat)`, contained collection.
+    #[inline]
     pub fn chats(&self) -> crate::builders::ChatCollection {
         crate::builders::ChatCollection(self.0.child("chats"))
     }
     /// `…/cloudClipboard`: navigation to `microsoft.graph.cloudClipboardRoot`, contained entity.
+    #[inline]
     pub fn cloud_clipboard(&self) -> crate::builders::CloudClipboardRootItem {
         crate::builders::CloudClipboardRootItem(self.0.child("cloudClipboard"))
     }
     /// `…/cloudPCs`: navigation to `Collection(microsoft.graph.cloudPC)`, contained collection.
+    #[inline]
     pub fn cloud_p_cs(&self) -> crate::builders::CloudPcCollection {
         crate::builders::CloudPcCollection(self.0.child("cloudPCs"))
     }
     /// `…/contactFolders`: navigation to `Collection(microsoft.graph.contactFolder)`, contained collection.
+    #[inline]
     pub fn contact_folders(&self) -> crate::builders::ContactFolderCollection {
         crate::builders::ContactFolderCollection(self.0.child("contactFolders"))
     }
     /// `…/contacts`: navigation to `Collection(microsoft.graph.contact)`, contained collection.
+    #[inline]
     pub fn contacts(&self) -> crate::builders::ContactCollection {
         crate::builders::ContactCollection(self.0.child("contacts"))
     }
     /// `…/createdObjects`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn created_objects(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("createdObjects"))
     }
     /// `…/dataSecurityAndGovernance`: navigation to `microsoft.graph.userDataSecurityAndGovernance`, contained entity.
+    #[inline]
     pub fn data_security_and_governance(
         &self,
     ) -> crate::builders::UserDataSecurityAndGovernanceItem {
@@ -77,6 +93,7 @@ impl AgentUserItem {
         )
     }
     /// `…/deviceManagementTroubleshootingEvents`: navigation to `Collection(microsoft.graph.deviceManagementTroubleshootingEvent)`, contained collection.
+    #[inline]
     pub fn device_management_troubleshooting_events(
         &self,
     ) -> crate::builders::DeviceManagementTroubleshootingEventCollection {
@@ -85,34 +102,42 @@ impl AgentUserItem {
         )
     }
     /// `…/directReports`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn direct_reports(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("directReports"))
     }
     /// `…/drive`: navigation to `microsoft.graph.drive`, contained entity.
+    #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("drive"))
     }
     /// `…/drives`: navigation to `Collection(microsoft.graph.drive)`, contained collection.
+    #[inline]
     pub fn drives(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(self.0.child("drives"))
     }
     /// `…/employeeExperience`: navigation to `microsoft.graph.employeeExperienceUser`, contained entity.
+    #[inline]
     pub fn employee_experience(&self) -> crate::builders::EmployeeExperienceUserItem {
         crate::builders::EmployeeExperienceUserItem(self.0.child("employeeExperience"))
     }
     /// `…/events`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[inline]
     pub fn events(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("events"))
     }
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/followedSites`: navigation to `Collection(microsoft.graph.site)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn followed_sites(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(self.0.child("followedSites"))
     }
     /// `…/inferenceClassification`: navigation to `microsoft.graph.inferenceClassification`, contained entity.
+    #[inline]
     pub fn inference_classification(
         &self,
     ) -> crate::builders::InferenceClassificationItem {
@@ -121,22 +146,27 @@ impl AgentUserItem {
         )
     }
     /// `…/insights`: navigation to `microsoft.graph.itemInsights`, contained entity.
+    #[inline]
     pub fn insights(&self) -> crate::builders::ItemInsightsItem {
         crate::builders::ItemInsightsItem(self.0.child("insights"))
     }
     /// `…/joinedTeams`: navigation to `Collection(microsoft.graph.team)`, contained collection.
+    #[inline]
     pub fn joined_teams(&self) -> crate::builders::TeamCollection {
         crate::builders::TeamCollection(self.0.child("joinedTeams"))
     }
     /// `…/licenseDetails`: navigation to `Collection(microsoft.graph.licenseDetails)`, contained collection.
+    #[inline]
     pub fn license_details(&self) -> crate::builders::LicenseDetailsCollection {
         crate::builders::LicenseDetailsCollection(self.0.child("licenseDetails"))
     }
     /// `…/mailFolders`: navigation to `Collection(microsoft.graph.mailFolder)`, contained collection.
+    #[inline]
     pub fn mail_folders(&self) -> crate::builders::MailFolderCollection {
         crate::builders::MailFolderCollection(self.0.child("mailFolders"))
     }
     /// `…/managedAppRegistrations`: navigation to `Collection(microsoft.graph.managedAppRegistration)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn managed_app_registrations(
         &self,
     ) -> crate::builders::ManagedAppRegistrationCollection {
@@ -145,22 +175,27 @@ impl AgentUserItem {
         )
     }
     /// `…/managedDevices`: navigation to `Collection(microsoft.graph.managedDevice)`, contained collection.
+    #[inline]
     pub fn managed_devices(&self) -> crate::builders::ManagedDeviceCollection {
         crate::builders::ManagedDeviceCollection(self.0.child("managedDevices"))
     }
     /// `…/manager`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn manager(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("manager"))
     }
     /// `…/memberOf`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn member_of(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("memberOf"))
     }
     /// `…/messages`: navigation to `Collection(microsoft.graph.message)`, contained collection.
+    #[inline]
     pub fn messages(&self) -> crate::builders::MessageCollection {
         crate::builders::MessageCollection(self.0.child("messages"))
     }
     /// `…/oauth2PermissionGrants`: navigation to `Collection(microsoft.graph.oAuth2PermissionGrant)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn oauth2_permission_grants(
         &self,
     ) -> crate::builders::OAuth2PermissionGrantCollection {
@@ -169,14 +204,17 @@ impl AgentUserItem {
         )
     }
     /// `…/onenote`: navigation to `microsoft.graph.onenote`, contained entity.
+    #[inline]
     pub fn onenote(&self) -> crate::builders::OnenoteItem {
         crate::builders::OnenoteItem(self.0.child("onenote"))
     }
     /// `…/onlineMeetings`: navigation to `Collection(microsoft.graph.onlineMeeting)`, contained collection.
+    #[inline]
     pub fn online_meetings(&self) -> crate::builders::OnlineMeetingCollection {
         crate::builders::OnlineMeetingCollection(self.0.child("onlineMeetings"))
     }
     /// `…/onPremisesSyncBehavior`: navigation to `microsoft.graph.onPremisesSyncBehavior`, contained entity.
+    #[inline]
     pub fn on_premises_sync_behavior(
         &self,
     ) -> crate::builders::OnPremisesSyncBehaviorItem {
@@ -185,22 +223,27 @@ impl AgentUserItem {
         )
     }
     /// `…/outlook`: navigation to `microsoft.graph.outlookUser`, contained entity.
+    #[inline]
     pub fn outlook(&self) -> crate::builders::OutlookUserItem {
         crate::builders::OutlookUserItem(self.0.child("outlook"))
     }
     /// `…/ownedDevices`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn owned_devices(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("ownedDevices"))
     }
     /// `…/ownedObjects`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn owned_objects(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("ownedObjects"))
     }
     /// `…/people`: navigation to `Collection(microsoft.graph.person)`, contained collection.
+    #[inline]
     pub fn people(&self) -> crate::builders::PersonCollection {
         crate::builders::PersonCollection(self.0.child("people"))
     }
     /// `…/permissionGrants`: navigation to `Collection(microsoft.graph.resourceSpecificPermissionGrant)`, contained collection.
+    #[inline]
     pub fn permission_grants(
         &self,
     ) -> crate::builders::ResourceSpecificPermissionGrantCollection {
@@ -209,26 +252,32 @@ impl AgentUserItem {
         )
     }
     /// `…/photo`: navigation to `microsoft.graph.profilePhoto`, contained entity.
+    #[inline]
     pub fn photo(&self) -> crate::builders::ProfilePhotoItem {
         crate::builders::ProfilePhotoItem(self.0.child("photo"))
     }
     /// `…/photos`: navigation to `Collection(microsoft.graph.profilePhoto)`, contained collection.
+    #[inline]
     pub fn photos(&self) -> crate::builders::ProfilePhotoCollection {
         crate::builders::ProfilePhotoCollection(self.0.child("photos"))
     }
     /// `…/planner`: navigation to `microsoft.graph.plannerUser`, contained entity.
+    #[inline]
     pub fn planner(&self) -> crate::builders::PlannerUserItem {
         crate::builders::PlannerUserItem(self.0.child("planner"))
     }
     /// `…/presence`: navigation to `microsoft.graph.presence`, contained entity.
+    #[inline]
     pub fn presence(&self) -> crate::builders::PresenceItem {
         crate::builders::PresenceItem(self.0.child("presence"))
     }
     /// `…/registeredDevices`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn registered_devices(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("registeredDevices"))
     }
     /// `…/scopedRoleMemberOf`: navigation to `Collection(microsoft.graph.scopedRoleMembership)`, contained collection.
+    #[inline]
     pub fn scoped_role_member_of(
         &self,
     ) -> crate::builders::ScopedRoleMembershipCollection {
@@ -237,34 +286,42 @@ impl AgentUserItem {
         )
     }
     /// `…/settings`: navigation to `microsoft.graph.userSettings`, contained entity.
+    #[inline]
     pub fn settings(&self) -> crate::builders::UserSettingsItem {
         crate::builders::UserSettingsItem(self.0.child("settings"))
     }
     /// `…/solutions`: navigation to `microsoft.graph.userSolutionRoot`, contained entity.
+    #[inline]
     pub fn solutions(&self) -> crate::builders::UserSolutionRootItem {
         crate::builders::UserSolutionRootItem(self.0.child("solutions"))
     }
     /// `…/sponsorOf`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn sponsor_of(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("sponsorOf"))
     }
     /// `…/sponsors`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn sponsors(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("sponsors"))
     }
     /// `…/teamwork`: navigation to `microsoft.graph.userTeamwork`, contained entity.
+    #[inline]
     pub fn teamwork(&self) -> crate::builders::UserTeamworkItem {
         crate::builders::UserTeamworkItem(self.0.child("teamwork"))
     }
     /// `…/todo`: navigation to `microsoft.graph.todo`, contained entity.
+    #[inline]
     pub fn todo(&self) -> crate::builders::TodoItem {
         crate::builders::TodoItem(self.0.child("todo"))
     }
     /// `…/transitiveMemberOf`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn transitive_member_of(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("transitiveMemberOf"))
     }
     /// `POST …/assignLicense` (action `microsoft.graph.assignLicense`).
+    #[inline]
     pub fn assign_license(
         &self,
         add_licenses: ::std::vec::Vec<crate::models::AssignedLicense>,
@@ -281,6 +338,7 @@ impl AgentUserItem {
             )
     }
     /// `POST …/changePassword` (action `microsoft.graph.changePassword`).
+    #[inline]
     pub fn change_password(
         &self,
         current_password: &str,
@@ -297,12 +355,14 @@ impl AgentUserItem {
             )
     }
     /// `GET …/exportDeviceAndAppManagementData` (function `microsoft.graph.exportDeviceAndAppManagementData`).
+    #[inline]
     pub fn export_device_and_app_management_data(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::DeviceAndAppManagementData> {
         self.0.function("exportDeviceAndAppManagementData", &[])
     }
     /// `GET …/exportDeviceAndAppManagementData` (function `microsoft.graph.exportDeviceAndAppManagementData`).
+    #[inline]
     pub fn export_device_and_app_management_data_2(
         &self,
         skip: i32,
@@ -316,6 +376,7 @@ impl AgentUserItem {
             )
     }
     /// `POST …/exportPersonalData` (action `microsoft.graph.exportPersonalData`).
+    #[inline]
     pub fn export_personal_data(
         &self,
         storage_location: &str,
@@ -328,6 +389,7 @@ impl AgentUserItem {
             )
     }
     /// `POST …/findMeetingTimes` (action `microsoft.graph.findMeetingTimes`).
+    #[inline]
     pub fn find_meeting_times(
         &self,
         params: &crate::builders::FindMeetingTimesParams,
@@ -335,6 +397,7 @@ impl AgentUserItem {
         self.0.action_with_body("findMeetingTimes", params)
     }
     /// `POST …/getMailTips` (action `microsoft.graph.getMailTips`).
+    #[inline]
     pub fn get_mail_tips(
         &self,
         email_addresses: ::std::vec::Vec<::std::string::String>,
@@ -355,6 +418,7 @@ impl AgentUserItem {
     /// Gets diagnostics validation status for a given user.
     ///
     /// `GET …/getManagedAppDiagnosticStatuses` (function `microsoft.graph.getManagedAppDiagnosticStatuses`).
+    #[inline]
     pub fn get_managed_app_diagnostic_statuses(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -365,6 +429,7 @@ impl AgentUserItem {
     /// Gets app restrictions for a given user.
     ///
     /// `GET …/getManagedAppPolicies` (function `microsoft.graph.getManagedAppPolicies`).
+    #[inline]
     pub fn get_managed_app_policies(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -375,6 +440,7 @@ impl AgentUserItem {
     /// Retrieves the list of devices with failed apps
     ///
     /// `GET …/getManagedDevicesWithAppFailures` (function `microsoft.graph.getManagedDevicesWithAppFailures`).
+    #[inline]
     pub fn get_managed_devices_with_app_failures(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -383,6 +449,7 @@ impl AgentUserItem {
         self.0.function("getManagedDevicesWithAppFailures", &[])
     }
     /// `GET …/reminderView` (function `microsoft.graph.reminderView`).
+    #[inline]
     pub fn reminder_view(
         &self,
         start_date_time: &str,
@@ -403,28 +470,33 @@ impl AgentUserItem {
     /// Retire all devices from management for this user
     ///
     /// `POST …/removeAllDevicesFromManagement` (action `microsoft.graph.removeAllDevicesFromManagement`).
+    #[inline]
     pub fn remove_all_devices_from_management(
         &self,
     ) -> ::msgraph_core::request::Request<()> {
         self.0.action("removeAllDevicesFromManagement", &[])
     }
     /// `POST …/reprocessLicenseAssignment` (action `microsoft.graph.reprocessLicenseAssignment`).
+    #[inline]
     pub fn reprocess_license_assignment(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::UserKind> {
         self.0.action("reprocessLicenseAssignment", &[])
     }
     /// `POST …/retryServiceProvisioning` (action `microsoft.graph.retryServiceProvisioning`).
+    #[inline]
     pub fn retry_service_provisioning(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("retryServiceProvisioning", &[])
     }
     /// `POST …/revokeSignInSessions` (action `microsoft.graph.revokeSignInSessions`).
+    #[inline]
     pub fn revoke_sign_in_sessions(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<bool>> {
         self.0.action("revokeSignInSessions", &[])
     }
     /// `POST …/sendMail` (action `microsoft.graph.sendMail`).
+    #[inline]
     pub fn send_mail(
         &self,
         message: crate::models::MessageKind,
@@ -441,6 +513,7 @@ impl AgentUserItem {
             )
     }
     /// `POST …/translateExchangeIds` (action `microsoft.graph.translateExchangeIds`).
+    #[inline]
     pub fn translate_exchange_ids(
         &self,
         params: &crate::builders::TranslateExchangeIdsParams,
@@ -452,6 +525,7 @@ impl AgentUserItem {
     /// Issues a wipe operation on an app registration with specified device tag.
     ///
     /// `POST …/wipeManagedAppRegistrationsByDeviceTag` (action `microsoft.graph.wipeManagedAppRegistrationsByDeviceTag`).
+    #[inline]
     pub fn wipe_managed_app_registrations_by_device_tag(
         &self,
         device_tag: &str,
@@ -464,6 +538,7 @@ impl AgentUserItem {
             )
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -474,6 +549,7 @@ impl AgentUserItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -484,6 +560,7 @@ impl AgentUserItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -498,6 +575,7 @@ impl AgentUserItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -512,6 +590,7 @@ impl AgentUserItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -537,6 +616,7 @@ impl AgentUserItem {
 );
 impl AgentUserCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -545,6 +625,7 @@ impl AgentUserCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -559,6 +640,7 @@ impl AgentUserCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -570,6 +652,7 @@ impl AgentUserCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -5,14 +5,17 @@
 );
 impl AgreementItem {
     /// `…/acceptances`: navigation to `Collection(microsoft.graph.agreementAcceptance)`, contained collection.
+    #[inline]
     pub fn acceptances(&self) -> crate::builders::AgreementAcceptanceCollection {
         crate::builders::AgreementAcceptanceCollection(self.0.child("acceptances"))
     }
     /// `…/file`: navigation to `microsoft.graph.agreementFile`, contained entity.
+    #[inline]
     pub fn file(&self) -> crate::builders::AgreementFileItem {
         crate::builders::AgreementFileItem(self.0.child("file"))
     }
     /// `…/files`: navigation to `Collection(microsoft.graph.agreementFileLocalization)`, contained collection.
+    #[inline]
     pub fn files(&self) -> crate::builders::AgreementFileLocalizationCollection {
         crate::builders::AgreementFileLocalizationCollection(self.0.child("files"))
     }

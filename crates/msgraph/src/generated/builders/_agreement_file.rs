@@ -5,6 +5,7 @@
 );
 impl AgreementFileItem {
     /// `…/localizations`: navigation to `Collection(microsoft.graph.agreementFileLocalization)`, contained collection.
+    #[inline]
     pub fn localizations(&self) -> crate::builders::AgreementFileLocalizationCollection {
         crate::builders::AgreementFileLocalizationCollection(
             self.0.child("localizations"),

@@ -5,6 +5,7 @@
 );
 impl AgreementFileLocalizationItem {
     /// `…/versions`: navigation to `Collection(microsoft.graph.agreementFileVersion)`, contained collection.
+    #[inline]
     pub fn versions(&self) -> crate::builders::AgreementFileVersionCollection {
         crate::builders::AgreementFileVersionCollection(self.0.child("versions"))
     }

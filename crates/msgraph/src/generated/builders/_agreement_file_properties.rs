@@ -5,10 +5,12 @@
 );
 impl AgreementFilePropertiesItem {
     /// `…/microsoft.graph.agreementFile`: cast to the derived type.
+    #[inline]
     pub fn as_agreement_file(&self) -> crate::builders::AgreementFileItem {
         crate::builders::AgreementFileItem(self.0.child("microsoft.graph.agreementFile"))
     }
     /// `…/microsoft.graph.agreementFileLocalization`: cast to the derived type.
+    #[inline]
     pub fn as_agreement_file_localization(
         &self,
     ) -> crate::builders::AgreementFileLocalizationItem {
@@ -17,6 +19,7 @@ impl AgreementFilePropertiesItem {
         )
     }
     /// `…/microsoft.graph.agreementFileVersion`: cast to the derived type.
+    #[inline]
     pub fn as_agreement_file_version(
         &self,
     ) -> crate::builders::AgreementFileVersionItem {
@@ -32,12 +35,14 @@ impl AgreementFilePropertiesItem {
 );
 impl AgreementFilePropertiesCollection {
     /// `…/microsoft.graph.agreementFile`: cast to the derived type.
+    #[inline]
     pub fn as_agreement_file(&self) -> crate::builders::AgreementFileCollection {
         crate::builders::AgreementFileCollection(
             self.0.child("microsoft.graph.agreementFile"),
         )
     }
     /// `…/microsoft.graph.agreementFileLocalization`: cast to the derived type.
+    #[inline]
     pub fn as_agreement_file_localization(
         &self,
     ) -> crate::builders::AgreementFileLocalizationCollection {
@@ -46,6 +51,7 @@ impl AgreementFilePropertiesCollection {
         )
     }
     /// `…/microsoft.graph.agreementFileVersion`: cast to the derived type.
+    #[inline]
     pub fn as_agreement_file_version(
         &self,
     ) -> crate::builders::AgreementFileVersionCollection {

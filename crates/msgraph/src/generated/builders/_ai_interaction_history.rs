@@ -5,6 +5,7 @@
 );
 impl AiInteractionHistoryItem {
     /// `GET …/getAllEnterpriseInteractions` (function `microsoft.graph.getAllEnterpriseInteractions`).
+    #[inline]
     pub fn get_all_enterprise_interactions(
         &self,
     ) -> ::msgraph_core::request::Request<

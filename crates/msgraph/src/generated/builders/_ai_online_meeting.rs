@@ -5,6 +5,7 @@
 );
 impl AiOnlineMeetingItem {
     /// `…/aiInsights`: navigation to `Collection(microsoft.graph.callAiInsight)`, contained collection.
+    #[inline]
     pub fn ai_insights(&self) -> crate::builders::CallAiInsightCollection {
         crate::builders::CallAiInsightCollection(self.0.child("aiInsights"))
     }

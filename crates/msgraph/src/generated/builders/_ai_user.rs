@@ -4,10 +4,12 @@
 );
 impl AiUserItem {
     /// `…/interactionHistory`: navigation to `microsoft.graph.aiInteractionHistory`, contained entity.
+    #[inline]
     pub fn interaction_history(&self) -> crate::builders::AiInteractionHistoryItem {
         crate::builders::AiInteractionHistoryItem(self.0.child("interactionHistory"))
     }
     /// `…/onlineMeetings`: navigation to `Collection(microsoft.graph.aiOnlineMeeting)`, contained collection.
+    #[inline]
     pub fn online_meetings(&self) -> crate::builders::AiOnlineMeetingCollection {
         crate::builders::AiOnlineMeetingCollection(self.0.child("onlineMeetings"))
     }

@@ -5,6 +5,7 @@
 );
 impl AndroidManagedAppProtectionItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.targetedManagedAppPolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::TargetedManagedAppPolicyAssignmentCollection {
@@ -13,10 +14,12 @@ impl AndroidManagedAppProtectionItem {
         )
     }
     /// `…/apps`: navigation to `Collection(microsoft.graph.managedMobileApp)`, contained collection.
+    #[inline]
     pub fn apps(&self) -> crate::builders::ManagedMobileAppCollection {
         crate::builders::ManagedMobileAppCollection(self.0.child("apps"))
     }
     /// `…/deploymentSummary`: navigation to `microsoft.graph.managedAppPolicyDeploymentSummary`, contained entity.
+    #[inline]
     pub fn deployment_summary(
         &self,
     ) -> crate::builders::ManagedAppPolicyDeploymentSummaryItem {
@@ -25,6 +28,7 @@ impl AndroidManagedAppProtectionItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::TargetedManagedAppPolicyAssignment>,
@@ -33,6 +37,7 @@ impl AndroidManagedAppProtectionItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,
@@ -46,6 +51,7 @@ impl AndroidManagedAppProtectionItem {
             )
     }
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps_2(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,

@@ -6,14 +6,17 @@
 );
 impl AndroidManagedAppRegistrationItem {
     /// `…/appliedPolicies`: navigation to `Collection(microsoft.graph.managedAppPolicy)`, contained collection.
+    #[inline]
     pub fn applied_policies(&self) -> crate::builders::ManagedAppPolicyCollection {
         crate::builders::ManagedAppPolicyCollection(self.0.child("appliedPolicies"))
     }
     /// `…/intendedPolicies`: navigation to `Collection(microsoft.graph.managedAppPolicy)`, contained collection.
+    #[inline]
     pub fn intended_policies(&self) -> crate::builders::ManagedAppPolicyCollection {
         crate::builders::ManagedAppPolicyCollection(self.0.child("intendedPolicies"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.managedAppOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::ManagedAppOperationCollection {
         crate::builders::ManagedAppOperationCollection(self.0.child("operations"))
     }
@@ -26,6 +29,7 @@ impl AndroidManagedAppRegistrationItem {
 );
 impl AndroidManagedAppRegistrationCollection {
     /// `GET …/getUserIdsWithFlaggedAppRegistration` (function `microsoft.graph.getUserIdsWithFlaggedAppRegistration`).
+    #[inline]
     pub fn get_user_ids_with_flagged_app_registration(
         &self,
     ) -> ::msgraph_core::request::Request<

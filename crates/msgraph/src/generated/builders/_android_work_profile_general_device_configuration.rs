@@ -7,6 +7,7 @@
 );
 impl AndroidWorkProfileGeneralDeviceConfigurationItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.deviceConfigurationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::DeviceConfigurationAssignmentCollection {
@@ -15,6 +16,7 @@ impl AndroidWorkProfileGeneralDeviceConfigurationItem {
         )
     }
     /// `…/deviceSettingStateSummaries`: navigation to `Collection(microsoft.graph.settingStateDeviceSummary)`, contained collection.
+    #[inline]
     pub fn device_setting_state_summaries(
         &self,
     ) -> crate::builders::SettingStateDeviceSummaryCollection {
@@ -23,6 +25,7 @@ impl AndroidWorkProfileGeneralDeviceConfigurationItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceStatusCollection {
@@ -31,6 +34,7 @@ impl AndroidWorkProfileGeneralDeviceConfigurationItem {
         )
     }
     /// `…/deviceStatusOverview`: navigation to `microsoft.graph.deviceConfigurationDeviceOverview`, contained entity.
+    #[inline]
     pub fn device_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceOverviewItem {
@@ -39,6 +43,7 @@ impl AndroidWorkProfileGeneralDeviceConfigurationItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationUserStatusCollection {
@@ -47,6 +52,7 @@ impl AndroidWorkProfileGeneralDeviceConfigurationItem {
         )
     }
     /// `…/userStatusOverview`: navigation to `microsoft.graph.deviceConfigurationUserOverview`, contained entity.
+    #[inline]
     pub fn user_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationUserOverviewItem {
@@ -55,6 +61,7 @@ impl AndroidWorkProfileGeneralDeviceConfigurationItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::DeviceConfigurationAssignment>,
@@ -65,6 +72,7 @@ impl AndroidWorkProfileGeneralDeviceConfigurationItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `GET …/getOmaSettingPlainTextValue` (function `microsoft.graph.getOmaSettingPlainTextValue`).
+    #[inline]
     pub fn get_oma_setting_plain_text_value(
         &self,
         secret_reference_value_id: &str,

@@ -14,6 +14,7 @@ impl AnonymousGuestConversationMemberItem {}
 );
 impl AnonymousGuestConversationMemberCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,
@@ -24,6 +25,7 @@ impl AnonymousGuestConversationMemberCollection {
         self.0.action("add", &[P::new("values", &values)])
     }
     /// `POST …/remove` (action `microsoft.graph.remove`).
+    #[inline]
     pub fn remove(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,

@@ -5,6 +5,7 @@
 );
 impl AppCatalogsItem {
     /// `…/teamsApps`: navigation to `Collection(microsoft.graph.teamsApp)`, contained collection.
+    #[inline]
     pub fn teams_apps(&self) -> crate::builders::TeamsAppCollection {
         crate::builders::TeamsAppCollection(self.0.child("teamsApps"))
     }

@@ -5,6 +5,7 @@
 );
 impl AppConsentApprovalRouteItem {
     /// `…/appConsentRequests`: navigation to `Collection(microsoft.graph.appConsentRequest)`, contained collection.
+    #[inline]
     pub fn app_consent_requests(&self) -> crate::builders::AppConsentRequestCollection {
         crate::builders::AppConsentRequestCollection(self.0.child("appConsentRequests"))
     }

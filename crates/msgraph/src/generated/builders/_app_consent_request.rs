@@ -5,6 +5,7 @@
 );
 impl AppConsentRequestItem {
     /// `…/userConsentRequests`: navigation to `Collection(microsoft.graph.userConsentRequest)`, contained collection.
+    #[inline]
     pub fn user_consent_requests(
         &self,
     ) -> crate::builders::UserConsentRequestCollection {
@@ -20,6 +21,7 @@ impl AppConsentRequestItem {
 );
 impl AppConsentRequestCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::ConsentRequestFilterByCurrentUserOptions,

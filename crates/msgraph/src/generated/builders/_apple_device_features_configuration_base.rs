@@ -7,6 +7,7 @@
 );
 impl AppleDeviceFeaturesConfigurationBaseItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.deviceConfigurationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::DeviceConfigurationAssignmentCollection {
@@ -15,6 +16,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
         )
     }
     /// `…/deviceSettingStateSummaries`: navigation to `Collection(microsoft.graph.settingStateDeviceSummary)`, contained collection.
+    #[inline]
     pub fn device_setting_state_summaries(
         &self,
     ) -> crate::builders::SettingStateDeviceSummaryCollection {
@@ -23,6 +25,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceStatusCollection {
@@ -31,6 +34,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
         )
     }
     /// `…/deviceStatusOverview`: navigation to `microsoft.graph.deviceConfigurationDeviceOverview`, contained entity.
+    #[inline]
     pub fn device_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceOverviewItem {
@@ -39,6 +43,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationUserStatusCollection {
@@ -47,6 +52,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
         )
     }
     /// `…/userStatusOverview`: navigation to `microsoft.graph.deviceConfigurationUserOverview`, contained entity.
+    #[inline]
     pub fn user_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationUserOverviewItem {
@@ -55,6 +61,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::DeviceConfigurationAssignment>,
@@ -65,6 +72,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `GET …/getOmaSettingPlainTextValue` (function `microsoft.graph.getOmaSettingPlainTextValue`).
+    #[inline]
     pub fn get_oma_setting_plain_text_value(
         &self,
         secret_reference_value_id: &str,
@@ -85,6 +93,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
             )
     }
     /// `…/microsoft.graph.iosDeviceFeaturesConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_device_features_configuration(
         &self,
     ) -> crate::builders::IosDeviceFeaturesConfigurationItem {
@@ -93,6 +102,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
         )
     }
     /// `…/microsoft.graph.macOSDeviceFeaturesConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_device_features_configuration(
         &self,
     ) -> crate::builders::MacOsDeviceFeaturesConfigurationItem {
@@ -110,6 +120,7 @@ impl AppleDeviceFeaturesConfigurationBaseItem {
 );
 impl AppleDeviceFeaturesConfigurationBaseCollection {
     /// `…/microsoft.graph.iosDeviceFeaturesConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_device_features_configuration(
         &self,
     ) -> crate::builders::IosDeviceFeaturesConfigurationCollection {
@@ -118,6 +129,7 @@ impl AppleDeviceFeaturesConfigurationBaseCollection {
         )
     }
     /// `…/microsoft.graph.macOSDeviceFeaturesConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_device_features_configuration(
         &self,
     ) -> crate::builders::MacOsDeviceFeaturesConfigurationCollection {

@@ -12,6 +12,7 @@ impl AppleManagedIdentityProviderItem {}
 );
 impl AppleManagedIdentityProviderCollection {
     /// `GET …/availableProviderTypes` (function `microsoft.graph.availableProviderTypes`).
+    #[inline]
     pub fn available_provider_types(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -9,6 +9,7 @@ impl ApplePushNotificationCertificateItem {
     /// Download Apple push notification certificate signing request
     ///
     /// `GET …/downloadApplePushNotificationCertificateSigningRequest` (function `microsoft.graph.downloadApplePushNotificationCertificateSigningRequest`).
+    #[inline]
     pub fn download_apple_push_notification_certificate_signing_request(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,6 +5,7 @@
 );
 impl ApplicationTemplateItem {
     /// `POST …/instantiate` (action `microsoft.graph.instantiate`).
+    #[inline]
     pub fn instantiate(
         &self,
         display_name: &str,

@@ -5,6 +5,7 @@
 );
 impl ApprovalItem {
     /// `…/stages`: navigation to `Collection(microsoft.graph.approvalStage)`, contained collection.
+    #[inline]
     pub fn stages(&self) -> crate::builders::ApprovalStageCollection {
         crate::builders::ApprovalStageCollection(self.0.child("stages"))
     }
@@ -15,6 +16,7 @@ impl ApprovalItem {
 );
 impl ApprovalCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::ApprovalFilterByCurrentUserOptions,

@@ -5,6 +5,7 @@
 );
 impl AssociatedTeamInfoItem {
     /// `…/team`: navigation to `microsoft.graph.team`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn team(&self) -> crate::builders::TeamItem {
         crate::builders::TeamItem(self.0.child("team"))
     }

@@ -5,18 +5,21 @@
 );
 impl AttachmentItem {
     /// `…/microsoft.graph.fileAttachment`: cast to the derived type.
+    #[inline]
     pub fn as_file_attachment(&self) -> crate::builders::FileAttachmentItem {
         crate::builders::FileAttachmentItem(
             self.0.child("microsoft.graph.fileAttachment"),
         )
     }
     /// `…/microsoft.graph.itemAttachment`: cast to the derived type.
+    #[inline]
     pub fn as_item_attachment(&self) -> crate::builders::ItemAttachmentItem {
         crate::builders::ItemAttachmentItem(
             self.0.child("microsoft.graph.itemAttachment"),
         )
     }
     /// `…/microsoft.graph.referenceAttachment`: cast to the derived type.
+    #[inline]
     pub fn as_reference_attachment(&self) -> crate::builders::ReferenceAttachmentItem {
         crate::builders::ReferenceAttachmentItem(
             self.0.child("microsoft.graph.referenceAttachment"),
@@ -29,6 +32,7 @@ impl AttachmentItem {
 );
 impl AttachmentCollection {
     /// `POST …/createUploadSession` (action `microsoft.graph.createUploadSession`).
+    #[inline]
     pub fn create_upload_session(
         &self,
         attachment_item: crate::models::AttachmentItem,
@@ -38,18 +42,21 @@ impl AttachmentCollection {
             .action("createUploadSession", &[P::new("AttachmentItem", &attachment_item)])
     }
     /// `…/microsoft.graph.fileAttachment`: cast to the derived type.
+    #[inline]
     pub fn as_file_attachment(&self) -> crate::builders::FileAttachmentCollection {
         crate::builders::FileAttachmentCollection(
             self.0.child("microsoft.graph.fileAttachment"),
         )
     }
     /// `…/microsoft.graph.itemAttachment`: cast to the derived type.
+    #[inline]
     pub fn as_item_attachment(&self) -> crate::builders::ItemAttachmentCollection {
         crate::builders::ItemAttachmentCollection(
             self.0.child("microsoft.graph.itemAttachment"),
         )
     }
     /// `…/microsoft.graph.referenceAttachment`: cast to the derived type.
+    #[inline]
     pub fn as_reference_attachment(
         &self,
     ) -> crate::builders::ReferenceAttachmentCollection {

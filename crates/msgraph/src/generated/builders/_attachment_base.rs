@@ -5,12 +5,14 @@
 );
 impl AttachmentBaseItem {
     /// `GET …/$value`: the media content.
+    #[inline]
     pub fn content(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
         self.0.value()
     }
     /// `PUT …/$value`: replaces the media content.
+    #[inline]
     pub fn set_content(
         &self,
         bytes: ::std::vec::Vec<u8>,
@@ -19,6 +21,7 @@ impl AttachmentBaseItem {
         self.0.put_value(bytes, content_type)
     }
     /// `…/microsoft.graph.taskFileAttachment`: cast to the derived type.
+    #[inline]
     pub fn as_task_file_attachment(&self) -> crate::builders::TaskFileAttachmentItem {
         crate::builders::TaskFileAttachmentItem(
             self.0.child("microsoft.graph.taskFileAttachment"),
@@ -31,6 +34,7 @@ impl AttachmentBaseItem {
 );
 impl AttachmentBaseCollection {
     /// `POST …/createUploadSession` (action `microsoft.graph.createUploadSession`).
+    #[inline]
     pub fn create_upload_session(
         &self,
         attachment_info: crate::models::AttachmentInfo,
@@ -40,6 +44,7 @@ impl AttachmentBaseCollection {
             .action("createUploadSession", &[P::new("attachmentInfo", &attachment_info)])
     }
     /// `…/microsoft.graph.taskFileAttachment`: cast to the derived type.
+    #[inline]
     pub fn as_task_file_attachment(
         &self,
     ) -> crate::builders::TaskFileAttachmentCollection {

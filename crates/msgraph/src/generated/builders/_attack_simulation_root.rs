@@ -5,6 +5,7 @@
 );
 impl AttackSimulationRootItem {
     /// `…/endUserNotifications`: navigation to `Collection(microsoft.graph.endUserNotification)`, contained collection.
+    #[inline]
     pub fn end_user_notifications(
         &self,
     ) -> crate::builders::EndUserNotificationCollection {
@@ -13,22 +14,27 @@ impl AttackSimulationRootItem {
         )
     }
     /// `…/landingPages`: navigation to `Collection(microsoft.graph.landingPage)`, contained collection.
+    #[inline]
     pub fn landing_pages(&self) -> crate::builders::LandingPageCollection {
         crate::builders::LandingPageCollection(self.0.child("landingPages"))
     }
     /// `…/loginPages`: navigation to `Collection(microsoft.graph.loginPage)`, contained collection.
+    #[inline]
     pub fn login_pages(&self) -> crate::builders::LoginPageCollection {
         crate::builders::LoginPageCollection(self.0.child("loginPages"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.attackSimulationOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::AttackSimulationOperationCollection {
         crate::builders::AttackSimulationOperationCollection(self.0.child("operations"))
     }
     /// `…/payloads`: navigation to `Collection(microsoft.graph.payload)`, contained collection.
+    #[inline]
     pub fn payloads(&self) -> crate::builders::PayloadCollection {
         crate::builders::PayloadCollection(self.0.child("payloads"))
     }
     /// `…/simulationAutomations`: navigation to `Collection(microsoft.graph.simulationAutomation)`, contained collection.
+    #[inline]
     pub fn simulation_automations(
         &self,
     ) -> crate::builders::SimulationAutomationCollection {
@@ -37,10 +43,12 @@ impl AttackSimulationRootItem {
         )
     }
     /// `…/simulations`: navigation to `Collection(microsoft.graph.simulation)`, contained collection.
+    #[inline]
     pub fn simulations(&self) -> crate::builders::SimulationCollection {
         crate::builders::SimulationCollection(self.0.child("simulations"))
     }
     /// `…/trainings`: navigation to `Collection(microsoft.graph.training)`, contained collection.
+    #[inline]
     pub fn trainings(&self) -> crate::builders::TrainingCollection {
         crate::builders::TrainingCollection(self.0.child("trainings"))
     }

@@ -10,6 +10,7 @@ impl AuditEventItem {}
 );
 impl AuditEventCollection {
     /// `GET …/getAuditActivityTypes` (function `microsoft.graph.getAuditActivityTypes`).
+    #[inline]
     pub fn get_audit_activity_types(
         &self,
         category: &str,
@@ -24,6 +25,7 @@ impl AuditEventCollection {
             )
     }
     /// `GET …/getAuditCategories` (function `microsoft.graph.getAuditCategories`).
+    #[inline]
     pub fn get_audit_categories(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,16 +5,19 @@
 );
 impl AuditLogRootItem {
     /// `…/directoryAudits`: navigation to `Collection(microsoft.graph.directoryAudit)`, contained collection.
+    #[inline]
     pub fn directory_audits(&self) -> crate::builders::DirectoryAuditCollection {
         crate::builders::DirectoryAuditCollection(self.0.child("directoryAudits"))
     }
     /// `…/provisioning`: navigation to `Collection(microsoft.graph.provisioningObjectSummary)`, contained collection.
+    #[inline]
     pub fn provisioning(&self) -> crate::builders::ProvisioningObjectSummaryCollection {
         crate::builders::ProvisioningObjectSummaryCollection(
             self.0.child("provisioning"),
         )
     }
     /// `…/signIns`: navigation to `Collection(microsoft.graph.signIn)`, contained collection.
+    #[inline]
     pub fn sign_ins(&self) -> crate::builders::SignInCollection {
         crate::builders::SignInCollection(self.0.child("signIns"))
     }

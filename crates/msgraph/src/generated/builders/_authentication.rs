@@ -5,12 +5,14 @@
 );
 impl AuthenticationItem {
     /// `…/emailMethods`: navigation to `Collection(microsoft.graph.emailAuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn email_methods(&self) -> crate::builders::EmailAuthenticationMethodCollection {
         crate::builders::EmailAuthenticationMethodCollection(
             self.0.child("emailMethods"),
         )
     }
     /// `…/externalAuthenticationMethods`: navigation to `Collection(microsoft.graph.externalAuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn external_authentication_methods(
         &self,
     ) -> crate::builders::ExternalAuthenticationMethodCollection {
@@ -19,16 +21,19 @@ impl AuthenticationItem {
         )
     }
     /// `…/fido2Methods`: navigation to `Collection(microsoft.graph.fido2AuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn fido2_methods(&self) -> crate::builders::Fido2AuthenticationMethodCollection {
         crate::builders::Fido2AuthenticationMethodCollection(
             self.0.child("fido2Methods"),
         )
     }
     /// `…/methods`: navigation to `Collection(microsoft.graph.authenticationMethod)`, contained collection.
+    #[inline]
     pub fn methods(&self) -> crate::builders::AuthenticationMethodCollection {
         crate::builders::AuthenticationMethodCollection(self.0.child("methods"))
     }
     /// `…/microsoftAuthenticatorMethods`: navigation to `Collection(microsoft.graph.microsoftAuthenticatorAuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn microsoft_authenticator_methods(
         &self,
     ) -> crate::builders::MicrosoftAuthenticatorAuthenticationMethodCollection {
@@ -37,10 +42,12 @@ impl AuthenticationItem {
         )
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.longRunningOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::LongRunningOperationCollection {
         crate::builders::LongRunningOperationCollection(self.0.child("operations"))
     }
     /// `…/passwordMethods`: navigation to `Collection(microsoft.graph.passwordAuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn password_methods(
         &self,
     ) -> crate::builders::PasswordAuthenticationMethodCollection {
@@ -49,12 +56,14 @@ impl AuthenticationItem {
         )
     }
     /// `…/phoneMethods`: navigation to `Collection(microsoft.graph.phoneAuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn phone_methods(&self) -> crate::builders::PhoneAuthenticationMethodCollection {
         crate::builders::PhoneAuthenticationMethodCollection(
             self.0.child("phoneMethods"),
         )
     }
     /// `…/platformCredentialMethods`: navigation to `Collection(microsoft.graph.platformCredentialAuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn platform_credential_methods(
         &self,
     ) -> crate::builders::PlatformCredentialAuthenticationMethodCollection {
@@ -63,6 +72,7 @@ impl AuthenticationItem {
         )
     }
     /// `…/softwareOathMethods`: navigation to `Collection(microsoft.graph.softwareOathAuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn software_oath_methods(
         &self,
     ) -> crate::builders::SoftwareOathAuthenticationMethodCollection {
@@ -71,6 +81,7 @@ impl AuthenticationItem {
         )
     }
     /// `…/temporaryAccessPassMethods`: navigation to `Collection(microsoft.graph.temporaryAccessPassAuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn temporary_access_pass_methods(
         &self,
     ) -> crate::builders::TemporaryAccessPassAuthenticationMethodCollection {
@@ -79,6 +90,7 @@ impl AuthenticationItem {
         )
     }
     /// `…/windowsHelloForBusinessMethods`: navigation to `Collection(microsoft.graph.windowsHelloForBusinessAuthenticationMethod)`, contained collection.
+    #[inline]
     pub fn windows_hello_for_business_methods(
         &self,
     ) -> crate::builders::WindowsHelloForBusinessAuthenticationMethodCollection {

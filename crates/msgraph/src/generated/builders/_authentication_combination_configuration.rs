@@ -7,6 +7,7 @@
 );
 impl AuthenticationCombinationConfigurationItem {
     /// `…/microsoft.graph.fido2CombinationConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_fido2_combination_configuration(
         &self,
     ) -> crate::builders::Fido2CombinationConfigurationItem {
@@ -15,6 +16,7 @@ impl AuthenticationCombinationConfigurationItem {
         )
     }
     /// `…/microsoft.graph.x509CertificateCombinationConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_x509_certificate_combination_configuration(
         &self,
     ) -> crate::builders::X509CertificateCombinationConfigurationItem {
@@ -32,6 +34,7 @@ impl AuthenticationCombinationConfigurationItem {
 );
 impl AuthenticationCombinationConfigurationCollection {
     /// `…/microsoft.graph.fido2CombinationConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_fido2_combination_configuration(
         &self,
     ) -> crate::builders::Fido2CombinationConfigurationCollection {
@@ -40,6 +43,7 @@ impl AuthenticationCombinationConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.x509CertificateCombinationConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_x509_certificate_combination_configuration(
         &self,
     ) -> crate::builders::X509CertificateCombinationConfigurationCollection {

@@ -6,6 +6,7 @@
 );
 impl AuthenticationEventListenerItem {
     /// `…/microsoft.graph.onAttributeCollectionListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_listener(
         &self,
     ) -> crate::builders::OnAttributeCollectionListenerItem {
@@ -14,6 +15,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_start_listener(
         &self,
     ) -> crate::builders::OnAttributeCollectionStartListenerItem {
@@ -22,6 +24,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionSubmitListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_submit_listener(
         &self,
     ) -> crate::builders::OnAttributeCollectionSubmitListenerItem {
@@ -30,6 +33,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onAuthenticationMethodLoadStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_authentication_method_load_start_listener(
         &self,
     ) -> crate::builders::OnAuthenticationMethodLoadStartListenerItem {
@@ -38,6 +42,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onEmailOtpSendListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_email_otp_send_listener(
         &self,
     ) -> crate::builders::OnEmailOtpSendListenerItem {
@@ -46,6 +51,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onFraudProtectionLoadStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_fraud_protection_load_start_listener(
         &self,
     ) -> crate::builders::OnFraudProtectionLoadStartListenerItem {
@@ -54,6 +60,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onInteractiveAuthFlowStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_interactive_auth_flow_start_listener(
         &self,
     ) -> crate::builders::OnInteractiveAuthFlowStartListenerItem {
@@ -62,6 +69,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onPasswordSubmitListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_password_submit_listener(
         &self,
     ) -> crate::builders::OnPasswordSubmitListenerItem {
@@ -70,6 +78,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onTokenIssuanceStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_token_issuance_start_listener(
         &self,
     ) -> crate::builders::OnTokenIssuanceStartListenerItem {
@@ -78,6 +87,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onUserCreateStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_user_create_start_listener(
         &self,
     ) -> crate::builders::OnUserCreateStartListenerItem {
@@ -86,6 +96,7 @@ impl AuthenticationEventListenerItem {
         )
     }
     /// `…/microsoft.graph.onVerifiedIdClaimValidationListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_verified_id_claim_validation_listener(
         &self,
     ) -> crate::builders::OnVerifiedIdClaimValidationListenerItem {
@@ -102,6 +113,7 @@ impl AuthenticationEventListenerItem {
 );
 impl AuthenticationEventListenerCollection {
     /// `…/microsoft.graph.onAttributeCollectionListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_listener(
         &self,
     ) -> crate::builders::OnAttributeCollectionListenerCollection {
@@ -110,6 +122,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_start_listener(
         &self,
     ) -> crate::builders::OnAttributeCollectionStartListenerCollection {
@@ -118,6 +131,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionSubmitListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_submit_listener(
         &self,
     ) -> crate::builders::OnAttributeCollectionSubmitListenerCollection {
@@ -126,6 +140,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onAuthenticationMethodLoadStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_authentication_method_load_start_listener(
         &self,
     ) -> crate::builders::OnAuthenticationMethodLoadStartListenerCollection {
@@ -134,6 +149,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onEmailOtpSendListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_email_otp_send_listener(
         &self,
     ) -> crate::builders::OnEmailOtpSendListenerCollection {
@@ -142,6 +158,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onFraudProtectionLoadStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_fraud_protection_load_start_listener(
         &self,
     ) -> crate::builders::OnFraudProtectionLoadStartListenerCollection {
@@ -150,6 +167,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onInteractiveAuthFlowStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_interactive_auth_flow_start_listener(
         &self,
     ) -> crate::builders::OnInteractiveAuthFlowStartListenerCollection {
@@ -158,6 +176,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onPasswordSubmitListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_password_submit_listener(
         &self,
     ) -> crate::builders::OnPasswordSubmitListenerCollection {
@@ -166,6 +185,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onTokenIssuanceStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_token_issuance_start_listener(
         &self,
     ) -> crate::builders::OnTokenIssuanceStartListenerCollection {
@@ -174,6 +194,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onUserCreateStartListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_user_create_start_listener(
         &self,
     ) -> crate::builders::OnUserCreateStartListenerCollection {
@@ -182,6 +203,7 @@ impl AuthenticationEventListenerCollection {
         )
     }
     /// `…/microsoft.graph.onVerifiedIdClaimValidationListener`: cast to the derived type.
+    #[inline]
     pub fn as_on_verified_id_claim_validation_listener(
         &self,
     ) -> crate::builders::OnVerifiedIdClaimValidationListenerCollection {

@@ -5,6 +5,7 @@
 );
 impl AuthenticationEventsFlowItem {
     /// `…/microsoft.graph.externalUsersSelfServiceSignUpEventsFlow`: cast to the derived type.
+    #[inline]
     pub fn as_external_users_self_service_sign_up_events_flow(
         &self,
     ) -> crate::builders::ExternalUsersSelfServiceSignUpEventsFlowItem {
@@ -20,6 +21,7 @@ impl AuthenticationEventsFlowItem {
 );
 impl AuthenticationEventsFlowCollection {
     /// `…/microsoft.graph.externalUsersSelfServiceSignUpEventsFlow`: cast to the derived type.
+    #[inline]
     pub fn as_external_users_self_service_sign_up_events_flow(
         &self,
     ) -> crate::builders::ExternalUsersSelfServiceSignUpEventsFlowCollection {

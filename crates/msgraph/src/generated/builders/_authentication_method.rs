@@ -5,6 +5,7 @@
 );
 impl AuthenticationMethodItem {
     /// `POST …/resetPassword` (action `microsoft.graph.resetPassword`).
+    #[inline]
     pub fn reset_password(
         &self,
         new_password: &str,
@@ -13,6 +14,7 @@ impl AuthenticationMethodItem {
         self.0.action("resetPassword", &[P::new("newPassword", &new_password)])
     }
     /// `…/microsoft.graph.emailAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_email_authentication_method(
         &self,
     ) -> crate::builders::EmailAuthenticationMethodItem {
@@ -21,6 +23,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.externalAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_external_authentication_method(
         &self,
     ) -> crate::builders::ExternalAuthenticationMethodItem {
@@ -29,6 +32,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.fido2AuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_fido2_authentication_method(
         &self,
     ) -> crate::builders::Fido2AuthenticationMethodItem {
@@ -37,6 +41,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.microsoftAuthenticatorAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_authenticator_authentication_method(
         &self,
     ) -> crate::builders::MicrosoftAuthenticatorAuthenticationMethodItem {
@@ -45,6 +50,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.passwordAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_password_authentication_method(
         &self,
     ) -> crate::builders::PasswordAuthenticationMethodItem {
@@ -53,6 +59,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.phoneAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_phone_authentication_method(
         &self,
     ) -> crate::builders::PhoneAuthenticationMethodItem {
@@ -61,6 +68,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.platformCredentialAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_platform_credential_authentication_method(
         &self,
     ) -> crate::builders::PlatformCredentialAuthenticationMethodItem {
@@ -69,6 +77,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.qrCodePinAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_qr_code_pin_authentication_method(
         &self,
     ) -> crate::builders::QrCodePinAuthenticationMethodItem {
@@ -77,6 +86,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.softwareOathAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_software_oath_authentication_method(
         &self,
     ) -> crate::builders::SoftwareOathAuthenticationMethodItem {
@@ -85,6 +95,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.temporaryAccessPassAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_temporary_access_pass_authentication_method(
         &self,
     ) -> crate::builders::TemporaryAccessPassAuthenticationMethodItem {
@@ -93,6 +104,7 @@ impl AuthenticationMethodItem {
         )
     }
     /// `…/microsoft.graph.windowsHelloForBusinessAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_windows_hello_for_business_authentication_method(
         &self,
     ) -> crate::builders::WindowsHelloForBusinessAuthenticationMethodItem {
@@ -108,6 +120,7 @@ impl AuthenticationMethodItem {
 );
 impl AuthenticationMethodCollection {
     /// `…/microsoft.graph.emailAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_email_authentication_method(
         &self,
     ) -> crate::builders::EmailAuthenticationMethodCollection {
@@ -116,6 +129,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.externalAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_external_authentication_method(
         &self,
     ) -> crate::builders::ExternalAuthenticationMethodCollection {
@@ -124,6 +138,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.fido2AuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_fido2_authentication_method(
         &self,
     ) -> crate::builders::Fido2AuthenticationMethodCollection {
@@ -132,6 +147,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.microsoftAuthenticatorAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_authenticator_authentication_method(
         &self,
     ) -> crate::builders::MicrosoftAuthenticatorAuthenticationMethodCollection {
@@ -140,6 +156,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.passwordAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_password_authentication_method(
         &self,
     ) -> crate::builders::PasswordAuthenticationMethodCollection {
@@ -148,6 +165,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.phoneAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_phone_authentication_method(
         &self,
     ) -> crate::builders::PhoneAuthenticationMethodCollection {
@@ -156,6 +174,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.platformCredentialAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_platform_credential_authentication_method(
         &self,
     ) -> crate::builders::PlatformCredentialAuthenticationMethodCollection {
@@ -164,6 +183,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.qrCodePinAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_qr_code_pin_authentication_method(
         &self,
     ) -> crate::builders::QrCodePinAuthenticationMethodCollection {
@@ -172,6 +192,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.softwareOathAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_software_oath_authentication_method(
         &self,
     ) -> crate::builders::SoftwareOathAuthenticationMethodCollection {
@@ -180,6 +201,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.temporaryAccessPassAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_temporary_access_pass_authentication_method(
         &self,
     ) -> crate::builders::TemporaryAccessPassAuthenticationMethodCollection {
@@ -188,6 +210,7 @@ impl AuthenticationMethodCollection {
         )
     }
     /// `…/microsoft.graph.windowsHelloForBusinessAuthenticationMethod`: cast to the derived type.
+    #[inline]
     pub fn as_windows_hello_for_business_authentication_method(
         &self,
     ) -> crate::builders::WindowsHelloForBusinessAuthenticationMethodCollection {

@@ -7,6 +7,7 @@
 );
 impl AuthenticationMethodConfigurationItem {
     /// `…/microsoft.graph.emailAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_email_authentication_method_configuration(
         &self,
     ) -> crate::builders::EmailAuthenticationMethodConfigurationItem {
@@ -15,6 +16,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.externalAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_external_authentication_method_configuration(
         &self,
     ) -> crate::builders::ExternalAuthenticationMethodConfigurationItem {
@@ -23,6 +25,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.fido2AuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_fido2_authentication_method_configuration(
         &self,
     ) -> crate::builders::Fido2AuthenticationMethodConfigurationItem {
@@ -31,6 +34,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_authenticator_authentication_method_configuration(
         &self,
     ) -> crate::builders::MicrosoftAuthenticatorAuthenticationMethodConfigurationItem {
@@ -43,6 +47,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.qrCodePinAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_qr_code_pin_authentication_method_configuration(
         &self,
     ) -> crate::builders::QrCodePinAuthenticationMethodConfigurationItem {
@@ -51,6 +56,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.smsAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_sms_authentication_method_configuration(
         &self,
     ) -> crate::builders::SmsAuthenticationMethodConfigurationItem {
@@ -59,6 +65,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.softwareOathAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_software_oath_authentication_method_configuration(
         &self,
     ) -> crate::builders::SoftwareOathAuthenticationMethodConfigurationItem {
@@ -67,6 +74,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_temporary_access_pass_authentication_method_configuration(
         &self,
     ) -> crate::builders::TemporaryAccessPassAuthenticationMethodConfigurationItem {
@@ -79,6 +87,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.verifiableCredentialsAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_verifiable_credentials_authentication_method_configuration(
         &self,
     ) -> crate::builders::VerifiableCredentialsAuthenticationMethodConfigurationItem {
@@ -91,6 +100,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.voiceAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_voice_authentication_method_configuration(
         &self,
     ) -> crate::builders::VoiceAuthenticationMethodConfigurationItem {
@@ -99,6 +109,7 @@ impl AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/microsoft.graph.x509CertificateAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_x509_certificate_authentication_method_configuration(
         &self,
     ) -> crate::builders::X509CertificateAuthenticationMethodConfigurationItem {
@@ -119,6 +130,7 @@ impl AuthenticationMethodConfigurationItem {
 );
 impl AuthenticationMethodConfigurationCollection {
     /// `…/microsoft.graph.emailAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_email_authentication_method_configuration(
         &self,
     ) -> crate::builders::EmailAuthenticationMethodConfigurationCollection {
@@ -127,6 +139,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.externalAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_external_authentication_method_configuration(
         &self,
     ) -> crate::builders::ExternalAuthenticationMethodConfigurationCollection {
@@ -135,6 +148,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.fido2AuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_fido2_authentication_method_configuration(
         &self,
     ) -> crate::builders::Fido2AuthenticationMethodConfigurationCollection {
@@ -143,6 +157,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_authenticator_authentication_method_configuration(
         &self,
     ) -> crate::builders::MicrosoftAuthenticatorAuthenticationMethodConfigurationCollection {
@@ -155,6 +170,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.qrCodePinAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_qr_code_pin_authentication_method_configuration(
         &self,
     ) -> crate::builders::QrCodePinAuthenticationMethodConfigurationCollection {
@@ -163,6 +179,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.smsAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_sms_authentication_method_configuration(
         &self,
     ) -> crate::builders::SmsAuthenticationMethodConfigurationCollection {
@@ -171,6 +188,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.softwareOathAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_software_oath_authentication_method_configuration(
         &self,
     ) -> crate::builders::SoftwareOathAuthenticationMethodConfigurationCollection {
@@ -179,6 +197,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_temporary_access_pass_authentication_method_configuration(
         &self,
     ) -> crate::builders::TemporaryAccessPassAuthenticationMethodConfigurationCollection {
@@ -191,6 +210,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.verifiableCredentialsAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_verifiable_credentials_authentication_method_configuration(
         &self,
     ) -> crate::builders::VerifiableCredentialsAuthenticationMethodConfigurationCollection {
@@ -203,6 +223,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.voiceAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_voice_authentication_method_configuration(
         &self,
     ) -> crate::builders::VoiceAuthenticationMethodConfigurationCollection {
@@ -211,6 +232,7 @@ impl AuthenticationMethodConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.x509CertificateAuthenticationMethodConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_x509_certificate_authentication_method_configuration(
         &self,
     ) -> crate::builders::X509CertificateAuthenticationMethodConfigurationCollection {

@@ -5,6 +5,7 @@
 );
 impl AuthenticationMethodTargetItem {
     /// `…/microsoft.graph.microsoftAuthenticatorAuthenticationMethodTarget`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_authenticator_authentication_method_target(
         &self,
     ) -> crate::builders::MicrosoftAuthenticatorAuthenticationMethodTargetItem {
@@ -17,6 +18,7 @@ impl AuthenticationMethodTargetItem {
         )
     }
     /// `…/microsoft.graph.passkeyAuthenticationMethodTarget`: cast to the derived type.
+    #[inline]
     pub fn as_passkey_authentication_method_target(
         &self,
     ) -> crate::builders::PasskeyAuthenticationMethodTargetItem {
@@ -25,6 +27,7 @@ impl AuthenticationMethodTargetItem {
         )
     }
     /// `…/microsoft.graph.smsAuthenticationMethodTarget`: cast to the derived type.
+    #[inline]
     pub fn as_sms_authentication_method_target(
         &self,
     ) -> crate::builders::SmsAuthenticationMethodTargetItem {
@@ -33,6 +36,7 @@ impl AuthenticationMethodTargetItem {
         )
     }
     /// `…/microsoft.graph.verifiableCredentialAuthenticationMethodTarget`: cast to the derived type.
+    #[inline]
     pub fn as_verifiable_credential_authentication_method_target(
         &self,
     ) -> crate::builders::VerifiableCredentialAuthenticationMethodTargetItem {
@@ -50,6 +54,7 @@ impl AuthenticationMethodTargetItem {
 );
 impl AuthenticationMethodTargetCollection {
     /// `…/microsoft.graph.microsoftAuthenticatorAuthenticationMethodTarget`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_authenticator_authentication_method_target(
         &self,
     ) -> crate::builders::MicrosoftAuthenticatorAuthenticationMethodTargetCollection {
@@ -62,6 +67,7 @@ impl AuthenticationMethodTargetCollection {
         )
     }
     /// `…/microsoft.graph.passkeyAuthenticationMethodTarget`: cast to the derived type.
+    #[inline]
     pub fn as_passkey_authentication_method_target(
         &self,
     ) -> crate::builders::PasskeyAuthenticationMethodTargetCollection {
@@ -70,6 +76,7 @@ impl AuthenticationMethodTargetCollection {
         )
     }
     /// `…/microsoft.graph.smsAuthenticationMethodTarget`: cast to the derived type.
+    #[inline]
     pub fn as_sms_authentication_method_target(
         &self,
     ) -> crate::builders::SmsAuthenticationMethodTargetCollection {
@@ -78,6 +85,7 @@ impl AuthenticationMethodTargetCollection {
         )
     }
     /// `…/microsoft.graph.verifiableCredentialAuthenticationMethodTarget`: cast to the derived type.
+    #[inline]
     pub fn as_verifiable_credential_authentication_method_target(
         &self,
     ) -> crate::builders::VerifiableCredentialAuthenticationMethodTargetCollection {

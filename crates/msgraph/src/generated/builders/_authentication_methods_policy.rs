@@ -5,6 +5,7 @@
 );
 impl AuthenticationMethodsPolicyItem {
     /// `…/authenticationMethodConfigurations`: navigation to `Collection(microsoft.graph.authenticationMethodConfiguration)`, contained collection.
+    #[inline]
     pub fn authentication_method_configurations(
         &self,
     ) -> crate::builders::AuthenticationMethodConfigurationCollection {

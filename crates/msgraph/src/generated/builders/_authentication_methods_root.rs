@@ -5,6 +5,7 @@
 );
 impl AuthenticationMethodsRootItem {
     /// `…/userRegistrationDetails`: navigation to `Collection(microsoft.graph.userRegistrationDetails)`, contained collection.
+    #[inline]
     pub fn user_registration_details(
         &self,
     ) -> crate::builders::UserRegistrationDetailsCollection {
@@ -13,6 +14,7 @@ impl AuthenticationMethodsRootItem {
         )
     }
     /// `GET …/usersRegisteredByFeature` (function `microsoft.graph.usersRegisteredByFeature`).
+    #[inline]
     pub fn users_registered_by_feature(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -21,6 +23,7 @@ impl AuthenticationMethodsRootItem {
         self.0.function("usersRegisteredByFeature", &[])
     }
     /// `GET …/usersRegisteredByFeature` (function `microsoft.graph.usersRegisteredByFeature`).
+    #[inline]
     pub fn users_registered_by_feature_2(
         &self,
         included_user_types: crate::models::IncludedUserTypes,
@@ -47,12 +50,14 @@ impl AuthenticationMethodsRootItem {
             )
     }
     /// `GET …/usersRegisteredByMethod` (function `microsoft.graph.usersRegisteredByMethod`).
+    #[inline]
     pub fn users_registered_by_method(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::UserRegistrationMethodSummary> {
         self.0.function("usersRegisteredByMethod", &[])
     }
     /// `GET …/usersRegisteredByMethod` (function `microsoft.graph.usersRegisteredByMethod`).
+    #[inline]
     pub fn users_registered_by_method_2(
         &self,
         included_user_types: crate::models::IncludedUserTypes,

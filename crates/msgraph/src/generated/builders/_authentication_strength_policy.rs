@@ -6,6 +6,7 @@
 );
 impl AuthenticationStrengthPolicyItem {
     /// `…/combinationConfigurations`: navigation to `Collection(microsoft.graph.authenticationCombinationConfiguration)`, contained collection.
+    #[inline]
     pub fn combination_configurations(
         &self,
     ) -> crate::builders::AuthenticationCombinationConfigurationCollection {
@@ -14,6 +15,7 @@ impl AuthenticationStrengthPolicyItem {
         )
     }
     /// `POST …/updateAllowedCombinations` (action `microsoft.graph.updateAllowedCombinations`).
+    #[inline]
     pub fn update_allowed_combinations(
         &self,
         allowed_combinations: ::std::vec::Vec<
@@ -30,6 +32,7 @@ impl AuthenticationStrengthPolicyItem {
             )
     }
     /// `GET …/usage` (function `microsoft.graph.usage`).
+    #[inline]
     pub fn usage(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::AuthenticationStrengthUsage> {

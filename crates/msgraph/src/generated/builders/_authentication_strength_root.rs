@@ -5,6 +5,7 @@
 );
 impl AuthenticationStrengthRootItem {
     /// `…/authenticationMethodModes`: navigation to `Collection(microsoft.graph.authenticationMethodModeDetail)`, contained collection.
+    #[inline]
     pub fn authentication_method_modes(
         &self,
     ) -> crate::builders::AuthenticationMethodModeDetailCollection {
@@ -13,6 +14,7 @@ impl AuthenticationStrengthRootItem {
         )
     }
     /// `…/policies`: navigation to `Collection(microsoft.graph.authenticationStrengthPolicy)`, contained collection.
+    #[inline]
     pub fn policies(&self) -> crate::builders::AuthenticationStrengthPolicyCollection {
         crate::builders::AuthenticationStrengthPolicyCollection(self.0.child("policies"))
     }

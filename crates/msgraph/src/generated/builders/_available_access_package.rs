@@ -5,6 +5,7 @@
 );
 impl AvailableAccessPackageItem {
     /// `…/resourceRoleScopes`: navigation to `Collection(microsoft.graph.accessPackageResourceRoleScope)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn resource_role_scopes(
         &self,
     ) -> crate::builders::AccessPackageResourceRoleScopeCollection {

@@ -15,6 +15,7 @@ impl AzureCommunicationServicesUserConversationMemberItem {}
 );
 impl AzureCommunicationServicesUserConversationMemberCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,
@@ -25,6 +26,7 @@ impl AzureCommunicationServicesUserConversationMemberCollection {
         self.0.action("add", &[P::new("values", &values)])
     }
     /// `POST …/remove` (action `microsoft.graph.remove`).
+    #[inline]
     pub fn remove(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,

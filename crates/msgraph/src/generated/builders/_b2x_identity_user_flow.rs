@@ -5,16 +5,19 @@
 );
 impl B2xIdentityUserFlowItem {
     /// `…/identityProviders`: navigation to `Collection(microsoft.graph.identityProvider)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn identity_providers(&self) -> crate::builders::IdentityProviderCollection {
         crate::builders::IdentityProviderCollection(self.0.child("identityProviders"))
     }
     /// `…/languages`: navigation to `Collection(microsoft.graph.userFlowLanguageConfiguration)`, contained collection.
+    #[inline]
     pub fn languages(&self) -> crate::builders::UserFlowLanguageConfigurationCollection {
         crate::builders::UserFlowLanguageConfigurationCollection(
             self.0.child("languages"),
         )
     }
     /// `…/userAttributeAssignments`: navigation to `Collection(microsoft.graph.identityUserFlowAttributeAssignment)`, contained collection.
+    #[inline]
     pub fn user_attribute_assignments(
         &self,
     ) -> crate::builders::IdentityUserFlowAttributeAssignmentCollection {
@@ -23,6 +26,7 @@ impl B2xIdentityUserFlowItem {
         )
     }
     /// `…/userFlowIdentityProviders`: navigation to `Collection(microsoft.graph.identityProviderBase)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn user_flow_identity_providers(
         &self,
     ) -> crate::builders::IdentityProviderBaseCollection {

@@ -5,10 +5,12 @@
 );
 impl BackupRestoreRootItem {
     /// `…/browseSessions`: navigation to `Collection(microsoft.graph.browseSessionBase)`, contained collection.
+    #[inline]
     pub fn browse_sessions(&self) -> crate::builders::BrowseSessionBaseCollection {
         crate::builders::BrowseSessionBaseCollection(self.0.child("browseSessions"))
     }
     /// `…/driveInclusionRules`: navigation to `Collection(microsoft.graph.driveProtectionRule)`, contained collection.
+    #[inline]
     pub fn drive_inclusion_rules(
         &self,
     ) -> crate::builders::DriveProtectionRuleCollection {
@@ -17,6 +19,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/driveProtectionUnits`: navigation to `Collection(microsoft.graph.driveProtectionUnit)`, contained collection.
+    #[inline]
     pub fn drive_protection_units(
         &self,
     ) -> crate::builders::DriveProtectionUnitCollection {
@@ -25,6 +28,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/driveProtectionUnitsBulkAdditionJobs`: navigation to `Collection(microsoft.graph.driveProtectionUnitsBulkAdditionJob)`, contained collection.
+    #[inline]
     pub fn drive_protection_units_bulk_addition_jobs(
         &self,
     ) -> crate::builders::DriveProtectionUnitsBulkAdditionJobCollection {
@@ -33,6 +37,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/emailNotificationsSetting`: navigation to `microsoft.graph.emailNotificationsSetting`, contained entity.
+    #[inline]
     pub fn email_notifications_setting(
         &self,
     ) -> crate::builders::EmailNotificationsSettingItem {
@@ -41,6 +46,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/exchangeProtectionPolicies`: navigation to `Collection(microsoft.graph.exchangeProtectionPolicy)`, contained collection.
+    #[inline]
     pub fn exchange_protection_policies(
         &self,
     ) -> crate::builders::ExchangeProtectionPolicyCollection {
@@ -49,6 +55,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/exchangeRestoreSessions`: navigation to `Collection(microsoft.graph.exchangeRestoreSession)`, contained collection.
+    #[inline]
     pub fn exchange_restore_sessions(
         &self,
     ) -> crate::builders::ExchangeRestoreSessionCollection {
@@ -57,6 +64,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/mailboxInclusionRules`: navigation to `Collection(microsoft.graph.mailboxProtectionRule)`, contained collection.
+    #[inline]
     pub fn mailbox_inclusion_rules(
         &self,
     ) -> crate::builders::MailboxProtectionRuleCollection {
@@ -65,6 +73,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/mailboxProtectionUnits`: navigation to `Collection(microsoft.graph.mailboxProtectionUnit)`, contained collection.
+    #[inline]
     pub fn mailbox_protection_units(
         &self,
     ) -> crate::builders::MailboxProtectionUnitCollection {
@@ -73,6 +82,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/mailboxProtectionUnitsBulkAdditionJobs`: navigation to `Collection(microsoft.graph.mailboxProtectionUnitsBulkAdditionJob)`, contained collection.
+    #[inline]
     pub fn mailbox_protection_units_bulk_addition_jobs(
         &self,
     ) -> crate::builders::MailboxProtectionUnitsBulkAdditionJobCollection {
@@ -81,6 +91,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/oneDriveForBusinessBrowseSessions`: navigation to `Collection(microsoft.graph.oneDriveForBusinessBrowseSession)`, contained collection.
+    #[inline]
     pub fn one_drive_for_business_browse_sessions(
         &self,
     ) -> crate::builders::OneDriveForBusinessBrowseSessionCollection {
@@ -89,6 +100,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/oneDriveForBusinessProtectionPolicies`: navigation to `Collection(microsoft.graph.oneDriveForBusinessProtectionPolicy)`, contained collection.
+    #[inline]
     pub fn one_drive_for_business_protection_policies(
         &self,
     ) -> crate::builders::OneDriveForBusinessProtectionPolicyCollection {
@@ -97,6 +109,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/oneDriveForBusinessRestoreSessions`: navigation to `Collection(microsoft.graph.oneDriveForBusinessRestoreSession)`, contained collection.
+    #[inline]
     pub fn one_drive_for_business_restore_sessions(
         &self,
     ) -> crate::builders::OneDriveForBusinessRestoreSessionCollection {
@@ -105,6 +118,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/protectionPolicies`: navigation to `Collection(microsoft.graph.protectionPolicyBase)`, contained collection.
+    #[inline]
     pub fn protection_policies(
         &self,
     ) -> crate::builders::ProtectionPolicyBaseCollection {
@@ -113,22 +127,27 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/protectionUnits`: navigation to `Collection(microsoft.graph.protectionUnitBase)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn protection_units(&self) -> crate::builders::ProtectionUnitBaseCollection {
         crate::builders::ProtectionUnitBaseCollection(self.0.child("protectionUnits"))
     }
     /// `…/restorePoints`: navigation to `Collection(microsoft.graph.restorePoint)`, contained collection.
+    #[inline]
     pub fn restore_points(&self) -> crate::builders::RestorePointCollection {
         crate::builders::RestorePointCollection(self.0.child("restorePoints"))
     }
     /// `…/restoreSessions`: navigation to `Collection(microsoft.graph.restoreSessionBase)`, contained collection.
+    #[inline]
     pub fn restore_sessions(&self) -> crate::builders::RestoreSessionBaseCollection {
         crate::builders::RestoreSessionBaseCollection(self.0.child("restoreSessions"))
     }
     /// `…/serviceApps`: navigation to `Collection(microsoft.graph.serviceApp)`, contained collection.
+    #[inline]
     pub fn service_apps(&self) -> crate::builders::ServiceAppCollection {
         crate::builders::ServiceAppCollection(self.0.child("serviceApps"))
     }
     /// `…/sharePointBrowseSessions`: navigation to `Collection(microsoft.graph.sharePointBrowseSession)`, contained collection.
+    #[inline]
     pub fn share_point_browse_sessions(
         &self,
     ) -> crate::builders::SharePointBrowseSessionCollection {
@@ -137,6 +156,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/sharePointProtectionPolicies`: navigation to `Collection(microsoft.graph.sharePointProtectionPolicy)`, contained collection.
+    #[inline]
     pub fn share_point_protection_policies(
         &self,
     ) -> crate::builders::SharePointProtectionPolicyCollection {
@@ -145,6 +165,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/sharePointRestoreSessions`: navigation to `Collection(microsoft.graph.sharePointRestoreSession)`, contained collection.
+    #[inline]
     pub fn share_point_restore_sessions(
         &self,
     ) -> crate::builders::SharePointRestoreSessionCollection {
@@ -153,10 +174,12 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/siteInclusionRules`: navigation to `Collection(microsoft.graph.siteProtectionRule)`, contained collection.
+    #[inline]
     pub fn site_inclusion_rules(&self) -> crate::builders::SiteProtectionRuleCollection {
         crate::builders::SiteProtectionRuleCollection(self.0.child("siteInclusionRules"))
     }
     /// `…/siteProtectionUnits`: navigation to `Collection(microsoft.graph.siteProtectionUnit)`, contained collection.
+    #[inline]
     pub fn site_protection_units(
         &self,
     ) -> crate::builders::SiteProtectionUnitCollection {
@@ -165,6 +188,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `…/siteProtectionUnitsBulkAdditionJobs`: navigation to `Collection(microsoft.graph.siteProtectionUnitsBulkAdditionJob)`, contained collection.
+    #[inline]
     pub fn site_protection_units_bulk_addition_jobs(
         &self,
     ) -> crate::builders::SiteProtectionUnitsBulkAdditionJobCollection {
@@ -173,6 +197,7 @@ impl BackupRestoreRootItem {
         )
     }
     /// `POST …/enable` (action `microsoft.graph.enable`).
+    #[inline]
     pub fn enable(
         &self,
         app_owner_tenant_id: &str,

@@ -5,54 +5,66 @@
 );
 impl BaseItemItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/microsoft.graph.baseSitePage`: cast to the derived type.
+    #[inline]
     pub fn as_base_site_page(&self) -> crate::builders::BaseSitePageItem {
         crate::builders::BaseSitePageItem(self.0.child("microsoft.graph.baseSitePage"))
     }
     /// `…/microsoft.graph.drive`: cast to the derived type.
+    #[inline]
     pub fn as_drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("microsoft.graph.drive"))
     }
     /// `…/microsoft.graph.driveItem`: cast to the derived type.
+    #[inline]
     pub fn as_drive_item(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("microsoft.graph.driveItem"))
     }
     /// `…/microsoft.graph.list`: cast to the derived type.
+    #[inline]
     pub fn as_list(&self) -> crate::builders::ListItem {
         crate::builders::ListItem(self.0.child("microsoft.graph.list"))
     }
     /// `…/microsoft.graph.listItem`: cast to the derived type.
+    #[inline]
     pub fn as_list_item(&self) -> crate::builders::ListItemItem {
         crate::builders::ListItemItem(self.0.child("microsoft.graph.listItem"))
     }
     /// `…/microsoft.graph.recycleBin`: cast to the derived type.
+    #[inline]
     pub fn as_recycle_bin(&self) -> crate::builders::RecycleBinItem {
         crate::builders::RecycleBinItem(self.0.child("microsoft.graph.recycleBin"))
     }
     /// `…/microsoft.graph.recycleBinItem`: cast to the derived type.
+    #[inline]
     pub fn as_recycle_bin_item(&self) -> crate::builders::RecycleBinItemItem {
         crate::builders::RecycleBinItemItem(
             self.0.child("microsoft.graph.recycleBinItem"),
         )
     }
     /// `…/microsoft.graph.sharedDriveItem`: cast to the derived type.
+    #[inline]
     pub fn as_shared_drive_item(&self) -> crate::builders::SharedDriveItemItem {
         crate::builders::SharedDriveItemItem(
             self.0.child("microsoft.graph.sharedDriveItem"),
         )
     }
     /// `…/microsoft.graph.site`: cast to the derived type.
+    #[inline]
     pub fn as_site(&self) -> crate::builders::SiteItem {
         crate::builders::SiteItem(self.0.child("microsoft.graph.site"))
     }
     /// `…/microsoft.graph.sitePage`: cast to the derived type.
+    #[inline]
     pub fn as_site_page(&self) -> crate::builders::SitePageItem {
         crate::builders::SitePageItem(self.0.child("microsoft.graph.sitePage"))
     }
@@ -63,48 +75,58 @@ impl BaseItemItem {
 );
 impl BaseItemCollection {
     /// `…/microsoft.graph.baseSitePage`: cast to the derived type.
+    #[inline]
     pub fn as_base_site_page(&self) -> crate::builders::BaseSitePageCollection {
         crate::builders::BaseSitePageCollection(
             self.0.child("microsoft.graph.baseSitePage"),
         )
     }
     /// `…/microsoft.graph.drive`: cast to the derived type.
+    #[inline]
     pub fn as_drive(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(self.0.child("microsoft.graph.drive"))
     }
     /// `…/microsoft.graph.driveItem`: cast to the derived type.
+    #[inline]
     pub fn as_drive_item(&self) -> crate::builders::DriveItemCollection {
         crate::builders::DriveItemCollection(self.0.child("microsoft.graph.driveItem"))
     }
     /// `…/microsoft.graph.list`: cast to the derived type.
+    #[inline]
     pub fn as_list(&self) -> crate::builders::ListCollection {
         crate::builders::ListCollection(self.0.child("microsoft.graph.list"))
     }
     /// `…/microsoft.graph.listItem`: cast to the derived type.
+    #[inline]
     pub fn as_list_item(&self) -> crate::builders::ListItemCollection {
         crate::builders::ListItemCollection(self.0.child("microsoft.graph.listItem"))
     }
     /// `…/microsoft.graph.recycleBin`: cast to the derived type.
+    #[inline]
     pub fn as_recycle_bin(&self) -> crate::builders::RecycleBinCollection {
         crate::builders::RecycleBinCollection(self.0.child("microsoft.graph.recycleBin"))
     }
     /// `…/microsoft.graph.recycleBinItem`: cast to the derived type.
+    #[inline]
     pub fn as_recycle_bin_item(&self) -> crate::builders::RecycleBinItemCollection {
         crate::builders::RecycleBinItemCollection(
             self.0.child("microsoft.graph.recycleBinItem"),
         )
     }
     /// `…/microsoft.graph.sharedDriveItem`: cast to the derived type.
+    #[inline]
     pub fn as_shared_drive_item(&self) -> crate::builders::SharedDriveItemCollection {
         crate::builders::SharedDriveItemCollection(
             self.0.child("microsoft.graph.sharedDriveItem"),
         )
     }
     /// `…/microsoft.graph.site`: cast to the derived type.
+    #[inline]
     pub fn as_site(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(self.0.child("microsoft.graph.site"))
     }
     /// `…/microsoft.graph.sitePage`: cast to the derived type.
+    #[inline]
     pub fn as_site_page(&self) -> crate::builders::SitePageCollection {
         crate::builders::SitePageCollection(self.0.child("microsoft.graph.sitePage"))
     }

@@ -5,18 +5,21 @@
 );
 impl BaseItemVersionItem {
     /// `…/microsoft.graph.documentSetVersion`: cast to the derived type.
+    #[inline]
     pub fn as_document_set_version(&self) -> crate::builders::DocumentSetVersionItem {
         crate::builders::DocumentSetVersionItem(
             self.0.child("microsoft.graph.documentSetVersion"),
         )
     }
     /// `…/microsoft.graph.driveItemVersion`: cast to the derived type.
+    #[inline]
     pub fn as_drive_item_version(&self) -> crate::builders::DriveItemVersionItem {
         crate::builders::DriveItemVersionItem(
             self.0.child("microsoft.graph.driveItemVersion"),
         )
     }
     /// `…/microsoft.graph.listItemVersion`: cast to the derived type.
+    #[inline]
     pub fn as_list_item_version(&self) -> crate::builders::ListItemVersionItem {
         crate::builders::ListItemVersionItem(
             self.0.child("microsoft.graph.listItemVersion"),
@@ -29,6 +32,7 @@ impl BaseItemVersionItem {
 );
 impl BaseItemVersionCollection {
     /// `…/microsoft.graph.documentSetVersion`: cast to the derived type.
+    #[inline]
     pub fn as_document_set_version(
         &self,
     ) -> crate::builders::DocumentSetVersionCollection {
@@ -37,12 +41,14 @@ impl BaseItemVersionCollection {
         )
     }
     /// `…/microsoft.graph.driveItemVersion`: cast to the derived type.
+    #[inline]
     pub fn as_drive_item_version(&self) -> crate::builders::DriveItemVersionCollection {
         crate::builders::DriveItemVersionCollection(
             self.0.child("microsoft.graph.driveItemVersion"),
         )
     }
     /// `…/microsoft.graph.listItemVersion`: cast to the derived type.
+    #[inline]
     pub fn as_list_item_version(&self) -> crate::builders::ListItemVersionCollection {
         crate::builders::ListItemVersionCollection(
             self.0.child("microsoft.graph.listItemVersion"),

@@ -5,26 +5,32 @@
 );
 impl BaseMapFeatureItem {
     /// `…/microsoft.graph.buildingMap`: cast to the derived type.
+    #[inline]
     pub fn as_building_map(&self) -> crate::builders::BuildingMapItem {
         crate::builders::BuildingMapItem(self.0.child("microsoft.graph.buildingMap"))
     }
     /// `…/microsoft.graph.fixtureMap`: cast to the derived type.
+    #[inline]
     pub fn as_fixture_map(&self) -> crate::builders::FixtureMapItem {
         crate::builders::FixtureMapItem(self.0.child("microsoft.graph.fixtureMap"))
     }
     /// `…/microsoft.graph.footprintMap`: cast to the derived type.
+    #[inline]
     pub fn as_footprint_map(&self) -> crate::builders::FootprintMapItem {
         crate::builders::FootprintMapItem(self.0.child("microsoft.graph.footprintMap"))
     }
     /// `…/microsoft.graph.levelMap`: cast to the derived type.
+    #[inline]
     pub fn as_level_map(&self) -> crate::builders::LevelMapItem {
         crate::builders::LevelMapItem(self.0.child("microsoft.graph.levelMap"))
     }
     /// `…/microsoft.graph.sectionMap`: cast to the derived type.
+    #[inline]
     pub fn as_section_map(&self) -> crate::builders::SectionMapItem {
         crate::builders::SectionMapItem(self.0.child("microsoft.graph.sectionMap"))
     }
     /// `…/microsoft.graph.unitMap`: cast to the derived type.
+    #[inline]
     pub fn as_unit_map(&self) -> crate::builders::UnitMapItem {
         crate::builders::UnitMapItem(self.0.child("microsoft.graph.unitMap"))
     }
@@ -35,30 +41,36 @@ impl BaseMapFeatureItem {
 );
 impl BaseMapFeatureCollection {
     /// `…/microsoft.graph.buildingMap`: cast to the derived type.
+    #[inline]
     pub fn as_building_map(&self) -> crate::builders::BuildingMapCollection {
         crate::builders::BuildingMapCollection(
             self.0.child("microsoft.graph.buildingMap"),
         )
     }
     /// `…/microsoft.graph.fixtureMap`: cast to the derived type.
+    #[inline]
     pub fn as_fixture_map(&self) -> crate::builders::FixtureMapCollection {
         crate::builders::FixtureMapCollection(self.0.child("microsoft.graph.fixtureMap"))
     }
     /// `…/microsoft.graph.footprintMap`: cast to the derived type.
+    #[inline]
     pub fn as_footprint_map(&self) -> crate::builders::FootprintMapCollection {
         crate::builders::FootprintMapCollection(
             self.0.child("microsoft.graph.footprintMap"),
         )
     }
     /// `…/microsoft.graph.levelMap`: cast to the derived type.
+    #[inline]
     pub fn as_level_map(&self) -> crate::builders::LevelMapCollection {
         crate::builders::LevelMapCollection(self.0.child("microsoft.graph.levelMap"))
     }
     /// `…/microsoft.graph.sectionMap`: cast to the derived type.
+    #[inline]
     pub fn as_section_map(&self) -> crate::builders::SectionMapCollection {
         crate::builders::SectionMapCollection(self.0.child("microsoft.graph.sectionMap"))
     }
     /// `…/microsoft.graph.unitMap`: cast to the derived type.
+    #[inline]
     pub fn as_unit_map(&self) -> crate::builders::UnitMapCollection {
         crate::builders::UnitMapCollection(self.0.child("microsoft.graph.unitMap"))
     }

@@ -5,14 +5,17 @@
 );
 impl BaseSitePageItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/microsoft.graph.sitePage`: cast to the derived type.
+    #[inline]
     pub fn as_site_page(&self) -> crate::builders::SitePageItem {
         crate::builders::SitePageItem(self.0.child("microsoft.graph.sitePage"))
     }
@@ -23,6 +26,7 @@ impl BaseSitePageItem {
 );
 impl BaseSitePageCollection {
     /// `…/microsoft.graph.sitePage`: cast to the derived type.
+    #[inline]
     pub fn as_site_page(&self) -> crate::builders::SitePageCollection {
         crate::builders::SitePageCollection(self.0.child("microsoft.graph.sitePage"))
     }

@@ -5,6 +5,7 @@
 );
 impl BitlockerItem {
     /// `…/recoveryKeys`: navigation to `Collection(microsoft.graph.bitlockerRecoveryKey)`, contained collection.
+    #[inline]
     pub fn recovery_keys(&self) -> crate::builders::BitlockerRecoveryKeyCollection {
         crate::builders::BitlockerRecoveryKeyCollection(self.0.child("recoveryKeys"))
     }

@@ -7,6 +7,7 @@ impl BookingAppointmentItem {
     /// Cancels the giving booking appointment, sending a message to the involved parties.
     ///
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(
         &self,
         cancellation_message: &str,

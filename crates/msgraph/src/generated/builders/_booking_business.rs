@@ -5,30 +5,37 @@
 );
 impl BookingBusinessItem {
     /// `…/appointments`: navigation to `Collection(microsoft.graph.bookingAppointment)`, contained collection.
+    #[inline]
     pub fn appointments(&self) -> crate::builders::BookingAppointmentCollection {
         crate::builders::BookingAppointmentCollection(self.0.child("appointments"))
     }
     /// `…/calendarView`: navigation to `Collection(microsoft.graph.bookingAppointment)`, contained collection.
+    #[inline]
     pub fn calendar_view(&self) -> crate::builders::BookingAppointmentCollection {
         crate::builders::BookingAppointmentCollection(self.0.child("calendarView"))
     }
     /// `…/customers`: navigation to `Collection(microsoft.graph.bookingCustomerBase)`, contained collection.
+    #[inline]
     pub fn customers(&self) -> crate::builders::BookingCustomerBaseCollection {
         crate::builders::BookingCustomerBaseCollection(self.0.child("customers"))
     }
     /// `…/customQuestions`: navigation to `Collection(microsoft.graph.bookingCustomQuestion)`, contained collection.
+    #[inline]
     pub fn custom_questions(&self) -> crate::builders::BookingCustomQuestionCollection {
         crate::builders::BookingCustomQuestionCollection(self.0.child("customQuestions"))
     }
     /// `…/services`: navigation to `Collection(microsoft.graph.bookingService)`, contained collection.
+    #[inline]
     pub fn services(&self) -> crate::builders::BookingServiceCollection {
         crate::builders::BookingServiceCollection(self.0.child("services"))
     }
     /// `…/staffMembers`: navigation to `Collection(microsoft.graph.bookingStaffMemberBase)`, contained collection.
+    #[inline]
     pub fn staff_members(&self) -> crate::builders::BookingStaffMemberBaseCollection {
         crate::builders::BookingStaffMemberBaseCollection(self.0.child("staffMembers"))
     }
     /// `POST …/getStaffAvailability` (action `microsoft.graph.getStaffAvailability`).
+    #[inline]
     pub fn get_staff_availability(
         &self,
         params: &crate::builders::GetStaffAvailabilityParams,
@@ -40,12 +47,14 @@ impl BookingBusinessItem {
     /// Makes the scheduling page of this business available to the general public.
     ///
     /// `POST …/publish` (action `microsoft.graph.publish`).
+    #[inline]
     pub fn publish(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("publish", &[])
     }
     /// Prevents the general public from seeing the scheduling page of this business.
     ///
     /// `POST …/unpublish` (action `microsoft.graph.unpublish`).
+    #[inline]
     pub fn unpublish(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unpublish", &[])
     }

@@ -5,6 +5,7 @@
 );
 impl BookingCustomerBaseItem {
     /// `…/microsoft.graph.bookingCustomer`: cast to the derived type.
+    #[inline]
     pub fn as_booking_customer(&self) -> crate::builders::BookingCustomerItem {
         crate::builders::BookingCustomerItem(
             self.0.child("microsoft.graph.bookingCustomer"),
@@ -18,6 +19,7 @@ impl BookingCustomerBaseItem {
 );
 impl BookingCustomerBaseCollection {
     /// `…/microsoft.graph.bookingCustomer`: cast to the derived type.
+    #[inline]
     pub fn as_booking_customer(&self) -> crate::builders::BookingCustomerCollection {
         crate::builders::BookingCustomerCollection(
             self.0.child("microsoft.graph.bookingCustomer"),

@@ -5,6 +5,7 @@
 );
 impl BookingStaffMemberBaseItem {
     /// `…/microsoft.graph.bookingStaffMember`: cast to the derived type.
+    #[inline]
     pub fn as_booking_staff_member(&self) -> crate::builders::BookingStaffMemberItem {
         crate::builders::BookingStaffMemberItem(
             self.0.child("microsoft.graph.bookingStaffMember"),
@@ -18,6 +19,7 @@ impl BookingStaffMemberBaseItem {
 );
 impl BookingStaffMemberBaseCollection {
     /// `…/microsoft.graph.bookingStaffMember`: cast to the derived type.
+    #[inline]
     pub fn as_booking_staff_member(
         &self,
     ) -> crate::builders::BookingStaffMemberCollection {

@@ -5,6 +5,7 @@
 );
 impl BrowseSessionBaseItem {
     /// `POST …/browse` (action `microsoft.graph.browse`).
+    #[inline]
     pub fn browse(
         &self,
         params: &crate::builders::BrowseParams,
@@ -14,6 +15,7 @@ impl BrowseSessionBaseItem {
         self.0.action_with_body("browse", params)
     }
     /// `GET …/browse` (function `microsoft.graph.browse`).
+    #[inline]
     pub fn browse_2(
         &self,
         next_fetch_token: &str,
@@ -28,6 +30,7 @@ impl BrowseSessionBaseItem {
             )
     }
     /// `…/microsoft.graph.oneDriveForBusinessBrowseSession`: cast to the derived type.
+    #[inline]
     pub fn as_one_drive_for_business_browse_session(
         &self,
     ) -> crate::builders::OneDriveForBusinessBrowseSessionItem {
@@ -36,6 +39,7 @@ impl BrowseSessionBaseItem {
         )
     }
     /// `…/microsoft.graph.sharePointBrowseSession`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_browse_session(
         &self,
     ) -> crate::builders::SharePointBrowseSessionItem {
@@ -51,6 +55,7 @@ impl BrowseSessionBaseItem {
 );
 impl BrowseSessionBaseCollection {
     /// `…/microsoft.graph.oneDriveForBusinessBrowseSession`: cast to the derived type.
+    #[inline]
     pub fn as_one_drive_for_business_browse_session(
         &self,
     ) -> crate::builders::OneDriveForBusinessBrowseSessionCollection {
@@ -59,6 +64,7 @@ impl BrowseSessionBaseCollection {
         )
     }
     /// `…/microsoft.graph.sharePointBrowseSession`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_browse_session(
         &self,
     ) -> crate::builders::SharePointBrowseSessionCollection {

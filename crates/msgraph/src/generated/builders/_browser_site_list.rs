@@ -5,14 +5,17 @@
 );
 impl BrowserSiteListItem {
     /// `…/sharedCookies`: navigation to `Collection(microsoft.graph.browserSharedCookie)`, contained collection.
+    #[inline]
     pub fn shared_cookies(&self) -> crate::builders::BrowserSharedCookieCollection {
         crate::builders::BrowserSharedCookieCollection(self.0.child("sharedCookies"))
     }
     /// `…/sites`: navigation to `Collection(microsoft.graph.browserSite)`, contained collection.
+    #[inline]
     pub fn sites(&self) -> crate::builders::BrowserSiteCollection {
         crate::builders::BrowserSiteCollection(self.0.child("sites"))
     }
     /// `POST …/publish` (action `microsoft.graph.publish`).
+    #[inline]
     pub fn publish(
         &self,
         params: &crate::builders::PublishParams,

@@ -5,14 +5,17 @@
 );
 impl BuildingItem {
     /// `…/checkIns`: navigation to `Collection(microsoft.graph.checkInClaim)`, contained collection.
+    #[inline]
     pub fn check_ins(&self) -> crate::builders::CheckInClaimCollection {
         crate::builders::CheckInClaimCollection(self.0.child("checkIns"))
     }
     /// `…/map`: navigation to `microsoft.graph.buildingMap`, contained entity.
+    #[inline]
     pub fn map(&self) -> crate::builders::BuildingMapItem {
         crate::builders::BuildingMapItem(self.0.child("map"))
     }
     /// `POST …/ingestMapFile` (action `microsoft.graph.ingestMapFile`).
+    #[inline]
     pub fn ingest_map_file(
         &self,
         file: &str,
@@ -26,6 +29,7 @@ impl BuildingItem {
             )
     }
     /// `GET …/descendants` (function `microsoft.graph.descendants`).
+    #[inline]
     pub fn descendants(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,10 +5,12 @@
 );
 impl BuildingMapItem {
     /// `…/footprints`: navigation to `Collection(microsoft.graph.footprintMap)`, contained collection.
+    #[inline]
     pub fn footprints(&self) -> crate::builders::FootprintMapCollection {
         crate::builders::FootprintMapCollection(self.0.child("footprints"))
     }
     /// `…/levels`: navigation to `Collection(microsoft.graph.levelMap)`, contained collection.
+    #[inline]
     pub fn levels(&self) -> crate::builders::LevelMapCollection {
         crate::builders::LevelMapCollection(self.0.child("levels"))
     }

@@ -11,6 +11,7 @@ impl BuiltInIdentityProviderItem {}
 );
 impl BuiltInIdentityProviderCollection {
     /// `GET …/availableProviderTypes` (function `microsoft.graph.availableProviderTypes`).
+    #[inline]
     pub fn available_provider_types(
         &self,
     ) -> ::msgraph_core::request::Request<

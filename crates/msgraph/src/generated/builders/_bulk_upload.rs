@@ -5,12 +5,14 @@
 );
 impl BulkUploadItem {
     /// `GET …/$value`: the media content.
+    #[inline]
     pub fn content(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
         self.0.value()
     }
     /// `PUT …/$value`: replaces the media content.
+    #[inline]
     pub fn set_content(
         &self,
         bytes: ::std::vec::Vec<u8>,

@@ -5,10 +5,12 @@
 );
 impl CaPoliciesDeletableRootItem {
     /// `…/namedLocations`: navigation to `Collection(microsoft.graph.namedLocation)`, contained collection.
+    #[inline]
     pub fn named_locations(&self) -> crate::builders::NamedLocationCollection {
         crate::builders::NamedLocationCollection(self.0.child("namedLocations"))
     }
     /// `…/policies`: navigation to `Collection(microsoft.graph.conditionalAccessPolicy)`, contained collection.
+    #[inline]
     pub fn policies(&self) -> crate::builders::ConditionalAccessPolicyCollection {
         crate::builders::ConditionalAccessPolicyCollection(self.0.child("policies"))
     }

@@ -5,20 +5,24 @@
 );
 impl CalendarItem {
     /// `…/calendarPermissions`: navigation to `Collection(microsoft.graph.calendarPermission)`, contained collection.
+    #[inline]
     pub fn calendar_permissions(&self) -> crate::builders::CalendarPermissionCollection {
         crate::builders::CalendarPermissionCollection(
             self.0.child("calendarPermissions"),
         )
     }
     /// `…/calendarView`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[inline]
     pub fn calendar_view(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("calendarView"))
     }
     /// `…/events`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[inline]
     pub fn events(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("events"))
     }
     /// `…/multiValueExtendedProperties`: navigation to `Collection(microsoft.graph.multiValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn multi_value_extended_properties(
         &self,
     ) -> crate::builders::MultiValueLegacyExtendedPropertyCollection {
@@ -27,6 +31,7 @@ impl CalendarItem {
         )
     }
     /// `…/singleValueExtendedProperties`: navigation to `Collection(microsoft.graph.singleValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn single_value_extended_properties(
         &self,
     ) -> crate::builders::SingleValueLegacyExtendedPropertyCollection {
@@ -35,6 +40,7 @@ impl CalendarItem {
         )
     }
     /// `GET …/allowedCalendarSharingRoles` (function `microsoft.graph.allowedCalendarSharingRoles`).
+    #[inline]
     pub fn allowed_calendar_sharing_roles(
         &self,
         user: &str,
@@ -49,6 +55,7 @@ impl CalendarItem {
             )
     }
     /// `POST …/getSchedule` (action `microsoft.graph.getSchedule`).
+    #[inline]
     pub fn get_schedule(
         &self,
         params: &crate::builders::GetScheduleParams,
@@ -58,6 +65,7 @@ impl CalendarItem {
         self.0.action_with_body("getSchedule", params)
     }
     /// `POST …/permanentDelete` (action `microsoft.graph.permanentDelete`).
+    #[inline]
     pub fn permanent_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("permanentDelete", &[])
     }

@@ -5,6 +5,7 @@
 );
 impl CalendarGroupItem {
     /// `…/calendars`: navigation to `Collection(microsoft.graph.calendar)`, contained collection.
+    #[inline]
     pub fn calendars(&self) -> crate::builders::CalendarCollection {
         crate::builders::CalendarCollection(self.0.child("calendars"))
     }

@@ -4,10 +4,12 @@
 );
 impl CallItem {
     /// `…/audioRoutingGroups`: navigation to `Collection(microsoft.graph.audioRoutingGroup)`, contained collection.
+    #[inline]
     pub fn audio_routing_groups(&self) -> crate::builders::AudioRoutingGroupCollection {
         crate::builders::AudioRoutingGroupCollection(self.0.child("audioRoutingGroups"))
     }
     /// `…/contentSharingSessions`: navigation to `Collection(microsoft.graph.contentSharingSession)`, contained collection.
+    #[inline]
     pub fn content_sharing_sessions(
         &self,
     ) -> crate::builders::ContentSharingSessionCollection {
@@ -16,14 +18,17 @@ impl CallItem {
         )
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.commsOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::CommsOperationCollection {
         crate::builders::CommsOperationCollection(self.0.child("operations"))
     }
     /// `…/participants`: navigation to `Collection(microsoft.graph.participant)`, contained collection.
+    #[inline]
     pub fn participants(&self) -> crate::builders::ParticipantCollection {
         crate::builders::ParticipantCollection(self.0.child("participants"))
     }
     /// `POST …/addLargeGalleryView` (action `microsoft.graph.addLargeGalleryView`).
+    #[inline]
     pub fn add_large_gallery_view(
         &self,
         client_context: &str,
@@ -32,6 +37,7 @@ impl CallItem {
         self.0.action("addLargeGalleryView", &[P::new("clientContext", &client_context)])
     }
     /// `POST …/answer` (action `microsoft.graph.answer`).
+    #[inline]
     pub fn answer(
         &self,
         params: &crate::builders::AnswerParams,
@@ -39,6 +45,7 @@ impl CallItem {
         self.0.action_with_body("answer", params)
     }
     /// `POST …/cancelMediaProcessing` (action `microsoft.graph.cancelMediaProcessing`).
+    #[inline]
     pub fn cancel_media_processing(
         &self,
         client_context: &str,
@@ -50,6 +57,7 @@ impl CallItem {
             .action("cancelMediaProcessing", &[P::new("clientContext", &client_context)])
     }
     /// `POST …/changeScreenSharingRole` (action `microsoft.graph.changeScreenSharingRole`).
+    #[inline]
     pub fn change_screen_sharing_role(
         &self,
         role: crate::models::ScreenSharingRole,
@@ -58,10 +66,12 @@ impl CallItem {
         self.0.action("changeScreenSharingRole", &[P::new("role", &role)])
     }
     /// `POST …/keepAlive` (action `microsoft.graph.keepAlive`).
+    #[inline]
     pub fn keep_alive(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("keepAlive", &[])
     }
     /// `POST …/mute` (action `microsoft.graph.mute`).
+    #[inline]
     pub fn mute(
         &self,
         client_context: &str,
@@ -70,6 +80,7 @@ impl CallItem {
         self.0.action("mute", &[P::new("clientContext", &client_context)])
     }
     /// `POST …/playPrompt` (action `microsoft.graph.playPrompt`).
+    #[inline]
     pub fn play_prompt(
         &self,
         prompts: ::std::vec::Vec<crate::models::PromptKind>,
@@ -83,6 +94,7 @@ impl CallItem {
             )
     }
     /// `POST …/recordResponse` (action `microsoft.graph.recordResponse`).
+    #[inline]
     pub fn record_response(
         &self,
         params: &crate::builders::RecordResponseParams,
@@ -90,6 +102,7 @@ impl CallItem {
         self.0.action_with_body("recordResponse", params)
     }
     /// `POST …/redirect` (action `microsoft.graph.redirect`).
+    #[inline]
     pub fn redirect(
         &self,
         params: &crate::builders::RedirectParams,
@@ -97,6 +110,7 @@ impl CallItem {
         self.0.action_with_body("redirect", params)
     }
     /// `POST …/reject` (action `microsoft.graph.reject`).
+    #[inline]
     pub fn reject(
         &self,
         reason: crate::models::RejectReason,
@@ -110,6 +124,7 @@ impl CallItem {
             )
     }
     /// `POST …/sendDtmfTones` (action `microsoft.graph.sendDtmfTones`).
+    #[inline]
     pub fn send_dtmf_tones(
         &self,
         params: &crate::builders::SendDtmfTonesParams,
@@ -117,6 +132,7 @@ impl CallItem {
         self.0.action_with_body("sendDtmfTones", params)
     }
     /// `POST …/subscribeToTone` (action `microsoft.graph.subscribeToTone`).
+    #[inline]
     pub fn subscribe_to_tone(
         &self,
         client_context: &str,
@@ -125,6 +141,7 @@ impl CallItem {
         self.0.action("subscribeToTone", &[P::new("clientContext", &client_context)])
     }
     /// `POST …/transfer` (action `microsoft.graph.transfer`).
+    #[inline]
     pub fn transfer(
         &self,
         transfer_target: crate::models::InvitationParticipantInfo,
@@ -141,6 +158,7 @@ impl CallItem {
             )
     }
     /// `POST …/unmute` (action `microsoft.graph.unmute`).
+    #[inline]
     pub fn unmute(
         &self,
         client_context: &str,
@@ -149,6 +167,7 @@ impl CallItem {
         self.0.action("unmute", &[P::new("clientContext", &client_context)])
     }
     /// `POST …/updateRecordingStatus` (action `microsoft.graph.updateRecordingStatus`).
+    #[inline]
     pub fn update_recording_status(
         &self,
         status: crate::models::RecordingStatus,
@@ -170,6 +189,7 @@ impl CallItem {
 );
 impl CallCollection {
     /// `POST …/logTeleconferenceDeviceQuality` (action `microsoft.graph.logTeleconferenceDeviceQuality`).
+    #[inline]
     pub fn log_teleconference_device_quality(
         &self,
         quality: crate::models::TeleconferenceDeviceQuality,

@@ -5,10 +5,12 @@
 );
 impl CallEventItem {
     /// `…/participants`: navigation to `Collection(microsoft.graph.participant)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn participants(&self) -> crate::builders::ParticipantCollection {
         crate::builders::ParticipantCollection(self.0.child("participants"))
     }
     /// `…/microsoft.graph.emergencyCallEvent`: cast to the derived type.
+    #[inline]
     pub fn as_emergency_call_event(&self) -> crate::builders::EmergencyCallEventItem {
         crate::builders::EmergencyCallEventItem(
             self.0.child("microsoft.graph.emergencyCallEvent"),
@@ -21,6 +23,7 @@ impl CallEventItem {
 );
 impl CallEventCollection {
     /// `…/microsoft.graph.emergencyCallEvent`: cast to the derived type.
+    #[inline]
     pub fn as_emergency_call_event(
         &self,
     ) -> crate::builders::EmergencyCallEventCollection {

@@ -10,6 +10,7 @@ impl CallRecordingItem {}
 );
 impl CallRecordingCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

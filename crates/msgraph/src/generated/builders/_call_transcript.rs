@@ -10,6 +10,7 @@ impl CallTranscriptItem {}
 );
 impl CallTranscriptCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,10 +5,12 @@
 );
 impl CanvasLayoutItem {
     /// `…/horizontalSections`: navigation to `Collection(microsoft.graph.horizontalSection)`, contained collection.
+    #[inline]
     pub fn horizontal_sections(&self) -> crate::builders::HorizontalSectionCollection {
         crate::builders::HorizontalSectionCollection(self.0.child("horizontalSections"))
     }
     /// `…/verticalSection`: navigation to `microsoft.graph.verticalSection`, contained entity.
+    #[inline]
     pub fn vertical_section(&self) -> crate::builders::VerticalSectionItem {
         crate::builders::VerticalSectionItem(self.0.child("verticalSection"))
     }

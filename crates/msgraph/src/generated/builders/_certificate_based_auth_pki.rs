@@ -5,6 +5,7 @@
 );
 impl CertificateBasedAuthPkiItem {
     /// `…/certificateAuthorities`: navigation to `Collection(microsoft.graph.certificateAuthorityDetail)`, contained collection.
+    #[inline]
     pub fn certificate_authorities(
         &self,
     ) -> crate::builders::CertificateAuthorityDetailCollection {
@@ -13,6 +14,7 @@ impl CertificateBasedAuthPkiItem {
         )
     }
     /// `POST …/upload` (action `microsoft.graph.upload`).
+    #[inline]
     pub fn upload(
         &self,
         upload_url: &str,
@@ -29,6 +31,7 @@ impl CertificateBasedAuthPkiItem {
             )
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -39,6 +42,7 @@ impl CertificateBasedAuthPkiItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -49,6 +53,7 @@ impl CertificateBasedAuthPkiItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -63,6 +68,7 @@ impl CertificateBasedAuthPkiItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -77,6 +83,7 @@ impl CertificateBasedAuthPkiItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -103,6 +110,7 @@ impl CertificateBasedAuthPkiItem {
 );
 impl CertificateBasedAuthPkiCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -111,6 +119,7 @@ impl CertificateBasedAuthPkiCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -125,6 +134,7 @@ impl CertificateBasedAuthPkiCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -136,6 +146,7 @@ impl CertificateBasedAuthPkiCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -5,24 +5,29 @@
 );
 impl ChangeTrackedEntityItem {
     /// `POST …/stageForDeletion` (action `microsoft.graph.stageForDeletion`).
+    #[inline]
     pub fn stage_for_deletion(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("stageForDeletion", &[])
     }
     /// `…/microsoft.graph.dayNote`: cast to the derived type.
+    #[inline]
     pub fn as_day_note(&self) -> crate::builders::DayNoteItem {
         crate::builders::DayNoteItem(self.0.child("microsoft.graph.dayNote"))
     }
     /// `…/microsoft.graph.offerShiftRequest`: cast to the derived type.
+    #[inline]
     pub fn as_offer_shift_request(&self) -> crate::builders::OfferShiftRequestItem {
         crate::builders::OfferShiftRequestItem(
             self.0.child("microsoft.graph.offerShiftRequest"),
         )
     }
     /// `…/microsoft.graph.openShift`: cast to the derived type.
+    #[inline]
     pub fn as_open_shift(&self) -> crate::builders::OpenShiftItem {
         crate::builders::OpenShiftItem(self.0.child("microsoft.graph.openShift"))
     }
     /// `…/microsoft.graph.openShiftChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_open_shift_change_request(
         &self,
     ) -> crate::builders::OpenShiftChangeRequestItem {
@@ -31,6 +36,7 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.scheduleChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_schedule_change_request(
         &self,
     ) -> crate::builders::ScheduleChangeRequestItem {
@@ -39,22 +45,26 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.schedulingGroup`: cast to the derived type.
+    #[inline]
     pub fn as_scheduling_group(&self) -> crate::builders::SchedulingGroupItem {
         crate::builders::SchedulingGroupItem(
             self.0.child("microsoft.graph.schedulingGroup"),
         )
     }
     /// `…/microsoft.graph.shift`: cast to the derived type.
+    #[inline]
     pub fn as_shift(&self) -> crate::builders::ShiftItem {
         crate::builders::ShiftItem(self.0.child("microsoft.graph.shift"))
     }
     /// `…/microsoft.graph.shiftPreferences`: cast to the derived type.
+    #[inline]
     pub fn as_shift_preferences(&self) -> crate::builders::ShiftPreferencesItem {
         crate::builders::ShiftPreferencesItem(
             self.0.child("microsoft.graph.shiftPreferences"),
         )
     }
     /// `…/microsoft.graph.swapShiftsChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_swap_shifts_change_request(
         &self,
     ) -> crate::builders::SwapShiftsChangeRequestItem {
@@ -63,24 +73,29 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.timeCard`: cast to the derived type.
+    #[inline]
     pub fn as_time_card(&self) -> crate::builders::TimeCardItem {
         crate::builders::TimeCardItem(self.0.child("microsoft.graph.timeCard"))
     }
     /// `…/microsoft.graph.timeOff`: cast to the derived type.
+    #[inline]
     pub fn as_time_off(&self) -> crate::builders::TimeOffItem {
         crate::builders::TimeOffItem(self.0.child("microsoft.graph.timeOff"))
     }
     /// `…/microsoft.graph.timeOffReason`: cast to the derived type.
+    #[inline]
     pub fn as_time_off_reason(&self) -> crate::builders::TimeOffReasonItem {
         crate::builders::TimeOffReasonItem(self.0.child("microsoft.graph.timeOffReason"))
     }
     /// `…/microsoft.graph.timeOffRequest`: cast to the derived type.
+    #[inline]
     pub fn as_time_off_request(&self) -> crate::builders::TimeOffRequestItem {
         crate::builders::TimeOffRequestItem(
             self.0.child("microsoft.graph.timeOffRequest"),
         )
     }
     /// `…/microsoft.graph.workforceIntegration`: cast to the derived type.
+    #[inline]
     pub fn as_workforce_integration(&self) -> crate::builders::WorkforceIntegrationItem {
         crate::builders::WorkforceIntegrationItem(
             self.0.child("microsoft.graph.workforceIntegration"),
@@ -94,10 +109,12 @@ impl ChangeTrackedEntityItem {
 );
 impl ChangeTrackedEntityCollection {
     /// `…/microsoft.graph.dayNote`: cast to the derived type.
+    #[inline]
     pub fn as_day_note(&self) -> crate::builders::DayNoteCollection {
         crate::builders::DayNoteCollection(self.0.child("microsoft.graph.dayNote"))
     }
     /// `…/microsoft.graph.offerShiftRequest`: cast to the derived type.
+    #[inline]
     pub fn as_offer_shift_request(
         &self,
     ) -> crate::builders::OfferShiftRequestCollection {
@@ -106,10 +123,12 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.openShift`: cast to the derived type.
+    #[inline]
     pub fn as_open_shift(&self) -> crate::builders::OpenShiftCollection {
         crate::builders::OpenShiftCollection(self.0.child("microsoft.graph.openShift"))
     }
     /// `…/microsoft.graph.openShiftChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_open_shift_change_request(
         &self,
     ) -> crate::builders::OpenShiftChangeRequestCollection {
@@ -118,6 +137,7 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.scheduleChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_schedule_change_request(
         &self,
     ) -> crate::builders::ScheduleChangeRequestCollection {
@@ -126,22 +146,26 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.schedulingGroup`: cast to the derived type.
+    #[inline]
     pub fn as_scheduling_group(&self) -> crate::builders::SchedulingGroupCollection {
         crate::builders::SchedulingGroupCollection(
             self.0.child("microsoft.graph.schedulingGroup"),
         )
     }
     /// `…/microsoft.graph.shift`: cast to the derived type.
+    #[inline]
     pub fn as_shift(&self) -> crate::builders::ShiftCollection {
         crate::builders::ShiftCollection(self.0.child("microsoft.graph.shift"))
     }
     /// `…/microsoft.graph.shiftPreferences`: cast to the derived type.
+    #[inline]
     pub fn as_shift_preferences(&self) -> crate::builders::ShiftPreferencesCollection {
         crate::builders::ShiftPreferencesCollection(
             self.0.child("microsoft.graph.shiftPreferences"),
         )
     }
     /// `…/microsoft.graph.swapShiftsChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_swap_shifts_change_request(
         &self,
     ) -> crate::builders::SwapShiftsChangeRequestCollection {
@@ -150,26 +174,31 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.timeCard`: cast to the derived type.
+    #[inline]
     pub fn as_time_card(&self) -> crate::builders::TimeCardCollection {
         crate::builders::TimeCardCollection(self.0.child("microsoft.graph.timeCard"))
     }
     /// `…/microsoft.graph.timeOff`: cast to the derived type.
+    #[inline]
     pub fn as_time_off(&self) -> crate::builders::TimeOffCollection {
         crate::builders::TimeOffCollection(self.0.child("microsoft.graph.timeOff"))
     }
     /// `…/microsoft.graph.timeOffReason`: cast to the derived type.
+    #[inline]
     pub fn as_time_off_reason(&self) -> crate::builders::TimeOffReasonCollection {
         crate::builders::TimeOffReasonCollection(
             self.0.child("microsoft.graph.timeOffReason"),
         )
     }
     /// `…/microsoft.graph.timeOffRequest`: cast to the derived type.
+    #[inline]
     pub fn as_time_off_request(&self) -> crate::builders::TimeOffRequestCollection {
         crate::builders::TimeOffRequestCollection(
             self.0.child("microsoft.graph.timeOffRequest"),
         )
     }
     /// `…/microsoft.graph.workforceIntegration`: cast to the derived type.
+    #[inline]
     pub fn as_workforce_integration(
         &self,
     ) -> crate::builders::WorkforceIntegrationCollection {

@@ -5,26 +5,32 @@
 );
 impl ChannelItem {
     /// `…/allMembers`: navigation to `Collection(microsoft.graph.conversationMember)`, contained collection.
+    #[inline]
     pub fn all_members(&self) -> crate::builders::ConversationMemberCollection {
         crate::builders::ConversationMemberCollection(self.0.child("allMembers"))
     }
     /// `…/enabledApps`: navigation to `Collection(microsoft.graph.teamsApp)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn enabled_apps(&self) -> crate::builders::TeamsAppCollection {
         crate::builders::TeamsAppCollection(self.0.child("enabledApps"))
     }
     /// `…/filesFolder`: navigation to `microsoft.graph.driveItem`, contained entity.
+    #[inline]
     pub fn files_folder(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("filesFolder"))
     }
     /// `…/members`: navigation to `Collection(microsoft.graph.conversationMember)`, contained collection.
+    #[inline]
     pub fn members(&self) -> crate::builders::ConversationMemberCollection {
         crate::builders::ConversationMemberCollection(self.0.child("members"))
     }
     /// `…/messages`: navigation to `Collection(microsoft.graph.chatMessage)`, contained collection.
+    #[inline]
     pub fn messages(&self) -> crate::builders::ChatMessageCollection {
         crate::builders::ChatMessageCollection(self.0.child("messages"))
     }
     /// `…/sharedWithTeams`: navigation to `Collection(microsoft.graph.sharedWithChannelTeamInfo)`, contained collection.
+    #[inline]
     pub fn shared_with_teams(
         &self,
     ) -> crate::builders::SharedWithChannelTeamInfoCollection {
@@ -33,10 +39,12 @@ impl ChannelItem {
         )
     }
     /// `…/tabs`: navigation to `Collection(microsoft.graph.teamsTab)`, contained collection.
+    #[inline]
     pub fn tabs(&self) -> crate::builders::TeamsTabCollection {
         crate::builders::TeamsTabCollection(self.0.child("tabs"))
     }
     /// `POST …/archive` (action `microsoft.graph.archive`).
+    #[inline]
     pub fn archive(
         &self,
         should_set_spo_site_read_only_for_members: bool,
@@ -54,10 +62,12 @@ impl ChannelItem {
             )
     }
     /// `POST …/completeMigration` (action `microsoft.graph.completeMigration`).
+    #[inline]
     pub fn complete_migration(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("completeMigration", &[])
     }
     /// `GET …/doesUserHaveAccess` (function `microsoft.graph.doesUserHaveAccess`).
+    #[inline]
     pub fn does_user_have_access(
         &self,
         user_id: ::core::option::Option<&str>,
@@ -76,16 +86,19 @@ impl ChannelItem {
             )
     }
     /// `POST …/provisionEmail` (action `microsoft.graph.provisionEmail`).
+    #[inline]
     pub fn provision_email(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProvisionChannelEmailResult> {
         self.0.action("provisionEmail", &[])
     }
     /// `POST …/removeEmail` (action `microsoft.graph.removeEmail`).
+    #[inline]
     pub fn remove_email(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("removeEmail", &[])
     }
     /// `POST …/startMigration` (action `microsoft.graph.startMigration`).
+    #[inline]
     pub fn start_migration(
         &self,
         conversation_creation_date_time: ::msgraph_core::edm::DateTimeOffset,
@@ -103,6 +116,7 @@ impl ChannelItem {
             )
     }
     /// `POST …/unarchive` (action `microsoft.graph.unarchive`).
+    #[inline]
     pub fn unarchive(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unarchive", &[])
     }
@@ -113,6 +127,7 @@ impl ChannelItem {
 );
 impl ChannelCollection {
     /// `GET …/getAllMessages` (function `microsoft.graph.getAllMessages`).
+    #[inline]
     pub fn get_all_messages(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -121,6 +136,7 @@ impl ChannelCollection {
         self.0.function("getAllMessages", &[])
     }
     /// `GET …/getAllRetainedMessages` (function `microsoft.graph.getAllRetainedMessages`).
+    #[inline]
     pub fn get_all_retained_messages(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -4,22 +4,27 @@
 );
 impl ChatItem {
     /// `…/installedApps`: navigation to `Collection(microsoft.graph.teamsAppInstallation)`, contained collection.
+    #[inline]
     pub fn installed_apps(&self) -> crate::builders::TeamsAppInstallationCollection {
         crate::builders::TeamsAppInstallationCollection(self.0.child("installedApps"))
     }
     /// `…/lastMessagePreview`: navigation to `microsoft.graph.chatMessageInfo`, contained entity.
+    #[inline]
     pub fn last_message_preview(&self) -> crate::builders::ChatMessageInfoItem {
         crate::builders::ChatMessageInfoItem(self.0.child("lastMessagePreview"))
     }
     /// `…/members`: navigation to `Collection(microsoft.graph.conversationMember)`, contained collection.
+    #[inline]
     pub fn members(&self) -> crate::builders::ConversationMemberCollection {
         crate::builders::ConversationMemberCollection(self.0.child("members"))
     }
     /// `…/messages`: navigation to `Collection(microsoft.graph.chatMessage)`, contained collection.
+    #[inline]
     pub fn messages(&self) -> crate::builders::ChatMessageCollection {
         crate::builders::ChatMessageCollection(self.0.child("messages"))
     }
     /// `…/permissionGrants`: navigation to `Collection(microsoft.graph.resourceSpecificPermissionGrant)`, contained collection.
+    #[inline]
     pub fn permission_grants(
         &self,
     ) -> crate::builders::ResourceSpecificPermissionGrantCollection {
@@ -28,22 +33,27 @@ impl ChatItem {
         )
     }
     /// `…/pinnedMessages`: navigation to `Collection(microsoft.graph.pinnedChatMessageInfo)`, contained collection.
+    #[inline]
     pub fn pinned_messages(&self) -> crate::builders::PinnedChatMessageInfoCollection {
         crate::builders::PinnedChatMessageInfoCollection(self.0.child("pinnedMessages"))
     }
     /// `…/tabs`: navigation to `Collection(microsoft.graph.teamsTab)`, contained collection.
+    #[inline]
     pub fn tabs(&self) -> crate::builders::TeamsTabCollection {
         crate::builders::TeamsTabCollection(self.0.child("tabs"))
     }
     /// `…/targetedMessages`: navigation to `Collection(microsoft.graph.targetedChatMessage)`, contained collection.
+    #[inline]
     pub fn targeted_messages(&self) -> crate::builders::TargetedChatMessageCollection {
         crate::builders::TargetedChatMessageCollection(self.0.child("targetedMessages"))
     }
     /// `POST …/completeMigration` (action `microsoft.graph.completeMigration`).
+    #[inline]
     pub fn complete_migration(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("completeMigration", &[])
     }
     /// `POST …/hideForUser` (action `microsoft.graph.hideForUser`).
+    #[inline]
     pub fn hide_for_user(
         &self,
         user: crate::models::TeamworkUserIdentity,
@@ -52,6 +62,7 @@ impl ChatItem {
         self.0.action("hideForUser", &[P::new("user", &user)])
     }
     /// `POST …/markChatReadForUser` (action `microsoft.graph.markChatReadForUser`).
+    #[inline]
     pub fn mark_chat_read_for_user(
         &self,
         user: crate::models::TeamworkUserIdentity,
@@ -60,6 +71,7 @@ impl ChatItem {
         self.0.action("markChatReadForUser", &[P::new("user", &user)])
     }
     /// `POST …/markChatUnreadForUser` (action `microsoft.graph.markChatUnreadForUser`).
+    #[inline]
     pub fn mark_chat_unread_for_user(
         &self,
         user: crate::models::TeamworkUserIdentity,
@@ -76,6 +88,7 @@ impl ChatItem {
             )
     }
     /// `POST …/removeAllAccessForUser` (action `microsoft.graph.removeAllAccessForUser`).
+    #[inline]
     pub fn remove_all_access_for_user(
         &self,
         user: crate::models::TeamworkUserIdentity,
@@ -84,6 +97,7 @@ impl ChatItem {
         self.0.action("removeAllAccessForUser", &[P::new("user", &user)])
     }
     /// `POST …/sendActivityNotification` (action `microsoft.graph.sendActivityNotification`).
+    #[inline]
     pub fn send_activity_notification(
         &self,
         params: &crate::builders::SendActivityNotificationParams,
@@ -91,6 +105,7 @@ impl ChatItem {
         self.0.action_with_body("sendActivityNotification", params)
     }
     /// `POST …/startMigration` (action `microsoft.graph.startMigration`).
+    #[inline]
     pub fn start_migration(
         &self,
         conversation_creation_date_time: ::msgraph_core::edm::DateTimeOffset,
@@ -108,6 +123,7 @@ impl ChatItem {
             )
     }
     /// `POST …/unhideForUser` (action `microsoft.graph.unhideForUser`).
+    #[inline]
     pub fn unhide_for_user(
         &self,
         user: crate::models::TeamworkUserIdentity,
@@ -122,6 +138,7 @@ impl ChatItem {
 );
 impl ChatCollection {
     /// `GET …/getAllMessages` (function `microsoft.graph.getAllMessages`).
+    #[inline]
     pub fn get_all_messages(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -130,6 +147,7 @@ impl ChatCollection {
         self.0.function("getAllMessages", &[])
     }
     /// `GET …/getAllRetainedMessages` (function `microsoft.graph.getAllRetainedMessages`).
+    #[inline]
     pub fn get_all_retained_messages(
         &self,
     ) -> ::msgraph_core::request::Request<

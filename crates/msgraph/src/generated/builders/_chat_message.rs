@@ -5,6 +5,7 @@
 );
 impl ChatMessageItem {
     /// `…/hostedContents`: navigation to `Collection(microsoft.graph.chatMessageHostedContent)`, contained collection.
+    #[inline]
     pub fn hosted_contents(
         &self,
     ) -> crate::builders::ChatMessageHostedContentCollection {
@@ -13,10 +14,12 @@ impl ChatMessageItem {
         )
     }
     /// `…/replies`: navigation to `Collection(microsoft.graph.chatMessage)`, contained collection.
+    #[inline]
     pub fn replies(&self) -> crate::builders::ChatMessageCollection {
         crate::builders::ChatMessageCollection(self.0.child("replies"))
     }
     /// `POST …/setReaction` (action `microsoft.graph.setReaction`).
+    #[inline]
     pub fn set_reaction(
         &self,
         reaction_type: &str,
@@ -25,14 +28,17 @@ impl ChatMessageItem {
         self.0.action("setReaction", &[P::new("reactionType", &reaction_type)])
     }
     /// `POST …/softDelete` (action `microsoft.graph.softDelete`).
+    #[inline]
     pub fn soft_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("softDelete", &[])
     }
     /// `POST …/undoSoftDelete` (action `microsoft.graph.undoSoftDelete`).
+    #[inline]
     pub fn undo_soft_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("undoSoftDelete", &[])
     }
     /// `POST …/unsetReaction` (action `microsoft.graph.unsetReaction`).
+    #[inline]
     pub fn unset_reaction(
         &self,
         reaction_type: &str,
@@ -41,6 +47,7 @@ impl ChatMessageItem {
         self.0.action("unsetReaction", &[P::new("reactionType", &reaction_type)])
     }
     /// `…/microsoft.graph.targetedChatMessage`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_chat_message(&self) -> crate::builders::TargetedChatMessageItem {
         crate::builders::TargetedChatMessageItem(
             self.0.child("microsoft.graph.targetedChatMessage"),
@@ -53,6 +60,7 @@ impl ChatMessageItem {
 );
 impl ChatMessageCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -61,6 +69,7 @@ impl ChatMessageCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/replyWithQuote` (action `microsoft.graph.replyWithQuote`).
+    #[inline]
     pub fn reply_with_quote(
         &self,
         message_ids: ::std::vec::Vec<::std::string::String>,
@@ -77,6 +86,7 @@ impl ChatMessageCollection {
             )
     }
     /// `…/microsoft.graph.targetedChatMessage`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_chat_message(
         &self,
     ) -> crate::builders::TargetedChatMessageCollection {

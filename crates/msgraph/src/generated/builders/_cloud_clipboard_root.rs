@@ -5,6 +5,7 @@
 );
 impl CloudClipboardRootItem {
     /// `…/items`: navigation to `Collection(microsoft.graph.cloudClipboardItem)`, contained collection.
+    #[inline]
     pub fn items(&self) -> crate::builders::CloudClipboardItemCollection {
         crate::builders::CloudClipboardItemCollection(self.0.child("items"))
     }

@@ -5,18 +5,22 @@
 );
 impl CloudCommunicationsItem {
     /// `…/adhocCalls`: navigation to `Collection(microsoft.graph.adhocCall)`, contained collection.
+    #[inline]
     pub fn adhoc_calls(&self) -> crate::builders::AdhocCallCollection {
         crate::builders::AdhocCallCollection(self.0.child("adhocCalls"))
     }
     /// `…/callRecords`: navigation to `Collection(microsoft.graph.callRecords.callRecord)`, contained collection.
+    #[inline]
     pub fn call_records(&self) -> crate::builders::call_records::CallRecordCollection {
         crate::builders::call_records::CallRecordCollection(self.0.child("callRecords"))
     }
     /// `…/calls`: navigation to `Collection(microsoft.graph.call)`, contained collection.
+    #[inline]
     pub fn calls(&self) -> crate::builders::CallCollection {
         crate::builders::CallCollection(self.0.child("calls"))
     }
     /// `…/onlineMeetingConversations`: navigation to `Collection(microsoft.graph.onlineMeetingEngagementConversation)`, contained collection.
+    #[inline]
     pub fn online_meeting_conversations(
         &self,
     ) -> crate::builders::OnlineMeetingEngagementConversationCollection {
@@ -25,16 +29,19 @@ impl CloudCommunicationsItem {
         )
     }
     /// `…/onlineMeetings`: navigation to `Collection(microsoft.graph.onlineMeeting)`, contained collection.
+    #[inline]
     pub fn online_meetings(&self) -> crate::builders::OnlineMeetingCollection {
         crate::builders::OnlineMeetingCollection(self.0.child("onlineMeetings"))
     }
     /// `…/presences`: navigation to `Collection(microsoft.graph.presence)`, contained collection.
+    #[inline]
     pub fn presences(&self) -> crate::builders::PresenceCollection {
         crate::builders::PresenceCollection(self.0.child("presences"))
     }
     /// Get all teams meeting question messages for the tenant.
     ///
     /// `GET …/getAllOnlineMeetingMessages` (function `microsoft.graph.getAllOnlineMeetingMessages`).
+    #[inline]
     pub fn get_all_online_meeting_messages(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -43,6 +50,7 @@ impl CloudCommunicationsItem {
         self.0.function("getAllOnlineMeetingMessages", &[])
     }
     /// `POST …/getPresencesByUserId` (action `microsoft.graph.getPresencesByUserId`).
+    #[inline]
     pub fn get_presences_by_user_id(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,

@@ -7,6 +7,7 @@
 );
 impl CloudFlareWebApplicationFirewallProviderItem {
     /// `POST …/verify` (action `microsoft.graph.verify`).
+    #[inline]
     pub fn verify(
         &self,
         host_name: &str,

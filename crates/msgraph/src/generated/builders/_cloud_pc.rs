@@ -5,19 +5,23 @@
 );
 impl CloudPcItem {
     /// `POST …/endGracePeriod` (action `microsoft.graph.endGracePeriod`).
+    #[inline]
     pub fn end_grace_period(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("endGracePeriod", &[])
     }
     /// `POST …/reboot` (action `microsoft.graph.reboot`).
+    #[inline]
     pub fn reboot(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("reboot", &[])
     }
     /// `POST …/rename` (action `microsoft.graph.rename`).
+    #[inline]
     pub fn rename(&self, display_name: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("rename", &[P::new("displayName", &display_name)])
     }
     /// `POST …/reprovision` (action `microsoft.graph.reprovision`).
+    #[inline]
     pub fn reprovision(
         &self,
         user_account_type: crate::models::CloudPcUserAccountType,
@@ -34,6 +38,7 @@ impl CloudPcItem {
             )
     }
     /// `POST …/resize` (action `microsoft.graph.resize`).
+    #[inline]
     pub fn resize(
         &self,
         target_service_plan_id: &str,
@@ -43,6 +48,7 @@ impl CloudPcItem {
             .action("resize", &[P::new("targetServicePlanId", &target_service_plan_id)])
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         cloud_pc_snapshot_id: &str,
@@ -51,12 +57,14 @@ impl CloudPcItem {
         self.0.action("restore", &[P::new("cloudPcSnapshotId", &cloud_pc_snapshot_id)])
     }
     /// `GET …/retrieveCloudPcLaunchDetail` (function `microsoft.graph.retrieveCloudPcLaunchDetail`).
+    #[inline]
     pub fn retrieve_cloud_pc_launch_detail(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::CloudPcLaunchDetail> {
         self.0.function("retrieveCloudPcLaunchDetail", &[])
     }
     /// `POST …/troubleshoot` (action `microsoft.graph.troubleshoot`).
+    #[inline]
     pub fn troubleshoot(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("troubleshoot", &[])
     }

@@ -11,6 +11,7 @@ impl CloudPcAuditEventItem {}
 );
 impl CloudPcAuditEventCollection {
     /// `GET …/getAuditActivityTypes` (function `microsoft.graph.getAuditActivityTypes`).
+    #[inline]
     pub fn get_audit_activity_types(
         &self,
     ) -> ::msgraph_core::request::Request<

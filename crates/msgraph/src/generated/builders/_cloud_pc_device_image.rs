@@ -11,6 +11,7 @@ impl CloudPcDeviceImageItem {}
 );
 impl CloudPcDeviceImageCollection {
     /// `GET …/getSourceImages` (function `microsoft.graph.getSourceImages`).
+    #[inline]
     pub fn get_source_images(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,10 +5,12 @@
 );
 impl CloudPcOnPremisesConnectionItem {
     /// `POST …/runHealthChecks` (action `microsoft.graph.runHealthChecks`).
+    #[inline]
     pub fn run_health_checks(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("runHealthChecks", &[])
     }
     /// `POST …/updateAdDomainPassword` (action `microsoft.graph.updateAdDomainPassword`).
+    #[inline]
     pub fn update_ad_domain_password(
         &self,
         ad_domain_password: &str,

@@ -5,6 +5,7 @@
 );
 impl CloudPcProvisioningPolicyItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.cloudPcProvisioningPolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::CloudPcProvisioningPolicyAssignmentCollection {
@@ -13,6 +14,7 @@ impl CloudPcProvisioningPolicyItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::CloudPcProvisioningPolicyAssignment>,

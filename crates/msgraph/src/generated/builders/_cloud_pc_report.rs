@@ -5,6 +5,7 @@
 );
 impl CloudPcReportItem {
     /// `POST …/retrieveCloudPcRecommendationReports` (action `microsoft.graph.retrieveCloudPcRecommendationReports`).
+    #[inline]
     pub fn retrieve_cloud_pc_recommendation_reports(
         &self,
         params: &crate::builders::RetrieveCloudPcRecommendationReportsParams,

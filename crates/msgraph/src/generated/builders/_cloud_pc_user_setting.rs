@@ -5,6 +5,7 @@
 );
 impl CloudPcUserSettingItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.cloudPcUserSettingAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::CloudPcUserSettingAssignmentCollection {
@@ -13,6 +14,7 @@ impl CloudPcUserSettingItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::CloudPcUserSettingAssignment>,

@@ -5,6 +5,7 @@
 );
 impl ColumnDefinitionItem {
     /// `…/sourceColumn`: navigation to `microsoft.graph.columnDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn source_column(&self) -> crate::builders::ColumnDefinitionItem {
         crate::builders::ColumnDefinitionItem(self.0.child("sourceColumn"))
     }

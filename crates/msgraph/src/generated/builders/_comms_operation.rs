@@ -5,6 +5,7 @@
 );
 impl CommsOperationItem {
     /// `…/microsoft.graph.addLargeGalleryViewOperation`: cast to the derived type.
+    #[inline]
     pub fn as_add_large_gallery_view_operation(
         &self,
     ) -> crate::builders::AddLargeGalleryViewOperationItem {
@@ -13,6 +14,7 @@ impl CommsOperationItem {
         )
     }
     /// `…/microsoft.graph.cancelMediaProcessingOperation`: cast to the derived type.
+    #[inline]
     pub fn as_cancel_media_processing_operation(
         &self,
     ) -> crate::builders::CancelMediaProcessingOperationItem {
@@ -21,6 +23,7 @@ impl CommsOperationItem {
         )
     }
     /// `…/microsoft.graph.inviteParticipantsOperation`: cast to the derived type.
+    #[inline]
     pub fn as_invite_participants_operation(
         &self,
     ) -> crate::builders::InviteParticipantsOperationItem {
@@ -29,6 +32,7 @@ impl CommsOperationItem {
         )
     }
     /// `…/microsoft.graph.muteParticipantOperation`: cast to the derived type.
+    #[inline]
     pub fn as_mute_participant_operation(
         &self,
     ) -> crate::builders::MuteParticipantOperationItem {
@@ -37,18 +41,21 @@ impl CommsOperationItem {
         )
     }
     /// `…/microsoft.graph.playPromptOperation`: cast to the derived type.
+    #[inline]
     pub fn as_play_prompt_operation(&self) -> crate::builders::PlayPromptOperationItem {
         crate::builders::PlayPromptOperationItem(
             self.0.child("microsoft.graph.playPromptOperation"),
         )
     }
     /// `…/microsoft.graph.recordOperation`: cast to the derived type.
+    #[inline]
     pub fn as_record_operation(&self) -> crate::builders::RecordOperationItem {
         crate::builders::RecordOperationItem(
             self.0.child("microsoft.graph.recordOperation"),
         )
     }
     /// `…/microsoft.graph.sendDtmfTonesOperation`: cast to the derived type.
+    #[inline]
     pub fn as_send_dtmf_tones_operation(
         &self,
     ) -> crate::builders::SendDtmfTonesOperationItem {
@@ -57,6 +64,7 @@ impl CommsOperationItem {
         )
     }
     /// `…/microsoft.graph.startHoldMusicOperation`: cast to the derived type.
+    #[inline]
     pub fn as_start_hold_music_operation(
         &self,
     ) -> crate::builders::StartHoldMusicOperationItem {
@@ -65,6 +73,7 @@ impl CommsOperationItem {
         )
     }
     /// `…/microsoft.graph.stopHoldMusicOperation`: cast to the derived type.
+    #[inline]
     pub fn as_stop_hold_music_operation(
         &self,
     ) -> crate::builders::StopHoldMusicOperationItem {
@@ -73,6 +82,7 @@ impl CommsOperationItem {
         )
     }
     /// `…/microsoft.graph.subscribeToToneOperation`: cast to the derived type.
+    #[inline]
     pub fn as_subscribe_to_tone_operation(
         &self,
     ) -> crate::builders::SubscribeToToneOperationItem {
@@ -81,6 +91,7 @@ impl CommsOperationItem {
         )
     }
     /// `…/microsoft.graph.unmuteParticipantOperation`: cast to the derived type.
+    #[inline]
     pub fn as_unmute_participant_operation(
         &self,
     ) -> crate::builders::UnmuteParticipantOperationItem {
@@ -89,6 +100,7 @@ impl CommsOperationItem {
         )
     }
     /// `…/microsoft.graph.updateRecordingStatusOperation`: cast to the derived type.
+    #[inline]
     pub fn as_update_recording_status_operation(
         &self,
     ) -> crate::builders::UpdateRecordingStatusOperationItem {
@@ -103,6 +115,7 @@ impl CommsOperationItem {
 );
 impl CommsOperationCollection {
     /// `…/microsoft.graph.addLargeGalleryViewOperation`: cast to the derived type.
+    #[inline]
     pub fn as_add_large_gallery_view_operation(
         &self,
     ) -> crate::builders::AddLargeGalleryViewOperationCollection {
@@ -111,6 +124,7 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.cancelMediaProcessingOperation`: cast to the derived type.
+    #[inline]
     pub fn as_cancel_media_processing_operation(
         &self,
     ) -> crate::builders::CancelMediaProcessingOperationCollection {
@@ -119,6 +133,7 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.inviteParticipantsOperation`: cast to the derived type.
+    #[inline]
     pub fn as_invite_participants_operation(
         &self,
     ) -> crate::builders::InviteParticipantsOperationCollection {
@@ -127,6 +142,7 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.muteParticipantOperation`: cast to the derived type.
+    #[inline]
     pub fn as_mute_participant_operation(
         &self,
     ) -> crate::builders::MuteParticipantOperationCollection {
@@ -135,6 +151,7 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.playPromptOperation`: cast to the derived type.
+    #[inline]
     pub fn as_play_prompt_operation(
         &self,
     ) -> crate::builders::PlayPromptOperationCollection {
@@ -143,12 +160,14 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.recordOperation`: cast to the derived type.
+    #[inline]
     pub fn as_record_operation(&self) -> crate::builders::RecordOperationCollection {
         crate::builders::RecordOperationCollection(
             self.0.child("microsoft.graph.recordOperation"),
         )
     }
     /// `…/microsoft.graph.sendDtmfTonesOperation`: cast to the derived type.
+    #[inline]
     pub fn as_send_dtmf_tones_operation(
         &self,
     ) -> crate::builders::SendDtmfTonesOperationCollection {
@@ -157,6 +176,7 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.startHoldMusicOperation`: cast to the derived type.
+    #[inline]
     pub fn as_start_hold_music_operation(
         &self,
     ) -> crate::builders::StartHoldMusicOperationCollection {
@@ -165,6 +185,7 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.stopHoldMusicOperation`: cast to the derived type.
+    #[inline]
     pub fn as_stop_hold_music_operation(
         &self,
     ) -> crate::builders::StopHoldMusicOperationCollection {
@@ -173,6 +194,7 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.subscribeToToneOperation`: cast to the derived type.
+    #[inline]
     pub fn as_subscribe_to_tone_operation(
         &self,
     ) -> crate::builders::SubscribeToToneOperationCollection {
@@ -181,6 +203,7 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.unmuteParticipantOperation`: cast to the derived type.
+    #[inline]
     pub fn as_unmute_participant_operation(
         &self,
     ) -> crate::builders::UnmuteParticipantOperationCollection {
@@ -189,6 +212,7 @@ impl CommsOperationCollection {
         )
     }
     /// `…/microsoft.graph.updateRecordingStatusOperation`: cast to the derived type.
+    #[inline]
     pub fn as_update_recording_status_operation(
         &self,
     ) -> crate::builders::UpdateRecordingStatusOperationCollection {

@@ -5,12 +5,14 @@
 );
 impl ConditionalAccessPolicyItem {
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ConditionalAccessPolicyKind> {
         self.0.action("restore", &[])
     }
     /// `…/microsoft.graph.whatIfAnalysisResult`: cast to the derived type.
+    #[inline]
     pub fn as_what_if_analysis_result(
         &self,
     ) -> crate::builders::WhatIfAnalysisResultItem {
@@ -26,6 +28,7 @@ impl ConditionalAccessPolicyItem {
 );
 impl ConditionalAccessPolicyCollection {
     /// `…/microsoft.graph.whatIfAnalysisResult`: cast to the derived type.
+    #[inline]
     pub fn as_what_if_analysis_result(
         &self,
     ) -> crate::builders::WhatIfAnalysisResultCollection {

@@ -5,6 +5,7 @@
 );
 impl ConditionalAccessRootItem {
     /// `…/authenticationContextClassReferences`: navigation to `Collection(microsoft.graph.authenticationContextClassReference)`, contained collection.
+    #[inline]
     pub fn authentication_context_class_references(
         &self,
     ) -> crate::builders::AuthenticationContextClassReferenceCollection {
@@ -13,6 +14,7 @@ impl ConditionalAccessRootItem {
         )
     }
     /// `…/authenticationStrength`: navigation to `microsoft.graph.authenticationStrengthRoot`, contained entity.
+    #[inline]
     pub fn authentication_strength(
         &self,
     ) -> crate::builders::AuthenticationStrengthRootItem {
@@ -21,22 +23,27 @@ impl ConditionalAccessRootItem {
         )
     }
     /// `…/deletedItems`: navigation to `microsoft.graph.caPoliciesDeletableRoot`, contained entity.
+    #[inline]
     pub fn deleted_items(&self) -> crate::builders::CaPoliciesDeletableRootItem {
         crate::builders::CaPoliciesDeletableRootItem(self.0.child("deletedItems"))
     }
     /// `…/namedLocations`: navigation to `Collection(microsoft.graph.namedLocation)`, contained collection.
+    #[inline]
     pub fn named_locations(&self) -> crate::builders::NamedLocationCollection {
         crate::builders::NamedLocationCollection(self.0.child("namedLocations"))
     }
     /// `…/policies`: navigation to `Collection(microsoft.graph.conditionalAccessPolicy)`, contained collection.
+    #[inline]
     pub fn policies(&self) -> crate::builders::ConditionalAccessPolicyCollection {
         crate::builders::ConditionalAccessPolicyCollection(self.0.child("policies"))
     }
     /// `…/templates`: navigation to `Collection(microsoft.graph.conditionalAccessTemplate)`, contained collection.
+    #[inline]
     pub fn templates(&self) -> crate::builders::ConditionalAccessTemplateCollection {
         crate::builders::ConditionalAccessTemplateCollection(self.0.child("templates"))
     }
     /// `POST …/evaluate` (action `microsoft.graph.evaluate`).
+    #[inline]
     pub fn evaluate(
         &self,
         params: &crate::builders::EvaluateParams,

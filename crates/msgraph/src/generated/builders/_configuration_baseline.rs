@@ -11,6 +11,7 @@ impl ConfigurationBaselineItem {}
 );
 impl ConfigurationBaselineCollection {
     /// `POST …/createSnapshot` (action `microsoft.graph.createSnapshot`).
+    #[inline]
     pub fn create_snapshot(
         &self,
         params: &crate::builders::CreateSnapshotParams,

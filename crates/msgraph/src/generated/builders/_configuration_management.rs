@@ -5,12 +5,14 @@
 );
 impl ConfigurationManagementItem {
     /// `…/configurationDrifts`: navigation to `Collection(microsoft.graph.configurationDrift)`, contained collection.
+    #[inline]
     pub fn configuration_drifts(&self) -> crate::builders::ConfigurationDriftCollection {
         crate::builders::ConfigurationDriftCollection(
             self.0.child("configurationDrifts"),
         )
     }
     /// `…/configurationMonitoringResults`: navigation to `Collection(microsoft.graph.configurationMonitoringResult)`, contained collection.
+    #[inline]
     pub fn configuration_monitoring_results(
         &self,
     ) -> crate::builders::ConfigurationMonitoringResultCollection {
@@ -19,6 +21,7 @@ impl ConfigurationManagementItem {
         )
     }
     /// `…/configurationMonitors`: navigation to `Collection(microsoft.graph.configurationMonitor)`, contained collection.
+    #[inline]
     pub fn configuration_monitors(
         &self,
     ) -> crate::builders::ConfigurationMonitorCollection {
@@ -27,6 +30,7 @@ impl ConfigurationManagementItem {
         )
     }
     /// `…/configurationSnapshotJobs`: navigation to `Collection(microsoft.graph.configurationSnapshotJob)`, contained collection.
+    #[inline]
     pub fn configuration_snapshot_jobs(
         &self,
     ) -> crate::builders::ConfigurationSnapshotJobCollection {
@@ -35,6 +39,7 @@ impl ConfigurationManagementItem {
         )
     }
     /// `…/configurationSnapshots`: navigation to `Collection(microsoft.graph.configurationBaseline)`, contained collection.
+    #[inline]
     pub fn configuration_snapshots(
         &self,
     ) -> crate::builders::ConfigurationBaselineCollection {

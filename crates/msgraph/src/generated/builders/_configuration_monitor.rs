@@ -5,6 +5,7 @@
 );
 impl ConfigurationMonitorItem {
     /// `…/baseline`: navigation to `microsoft.graph.configurationBaseline`, contained entity.
+    #[inline]
     pub fn baseline(&self) -> crate::builders::ConfigurationBaselineItem {
         crate::builders::ConfigurationBaselineItem(self.0.child("baseline"))
     }

@@ -5,10 +5,12 @@
 );
 impl ConnectedOrganizationItem {
     /// `…/externalSponsors`: navigation to `Collection(microsoft.graph.directoryObject)`, contained collection.
+    #[inline]
     pub fn external_sponsors(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("externalSponsors"))
     }
     /// `…/internalSponsors`: navigation to `Collection(microsoft.graph.directoryObject)`, contained collection.
+    #[inline]
     pub fn internal_sponsors(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("internalSponsors"))
     }

@@ -5,10 +5,12 @@
 );
 impl ContactItem {
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/multiValueExtendedProperties`: navigation to `Collection(microsoft.graph.multiValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn multi_value_extended_properties(
         &self,
     ) -> crate::builders::MultiValueLegacyExtendedPropertyCollection {
@@ -17,10 +19,12 @@ impl ContactItem {
         )
     }
     /// `…/photo`: navigation to `microsoft.graph.profilePhoto`, contained entity.
+    #[inline]
     pub fn photo(&self) -> crate::builders::ProfilePhotoItem {
         crate::builders::ProfilePhotoItem(self.0.child("photo"))
     }
     /// `…/singleValueExtendedProperties`: navigation to `Collection(microsoft.graph.singleValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn single_value_extended_properties(
         &self,
     ) -> crate::builders::SingleValueLegacyExtendedPropertyCollection {
@@ -29,6 +33,7 @@ impl ContactItem {
         )
     }
     /// `POST …/permanentDelete` (action `microsoft.graph.permanentDelete`).
+    #[inline]
     pub fn permanent_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("permanentDelete", &[])
     }
@@ -39,6 +44,7 @@ impl ContactItem {
 );
 impl ContactCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,14 +5,17 @@
 );
 impl ContactFolderItem {
     /// `…/childFolders`: navigation to `Collection(microsoft.graph.contactFolder)`, contained collection.
+    #[inline]
     pub fn child_folders(&self) -> crate::builders::ContactFolderCollection {
         crate::builders::ContactFolderCollection(self.0.child("childFolders"))
     }
     /// `…/contacts`: navigation to `Collection(microsoft.graph.contact)`, contained collection.
+    #[inline]
     pub fn contacts(&self) -> crate::builders::ContactCollection {
         crate::builders::ContactCollection(self.0.child("contacts"))
     }
     /// `…/multiValueExtendedProperties`: navigation to `Collection(microsoft.graph.multiValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn multi_value_extended_properties(
         &self,
     ) -> crate::builders::MultiValueLegacyExtendedPropertyCollection {
@@ -21,6 +24,7 @@ impl ContactFolderItem {
         )
     }
     /// `…/singleValueExtendedProperties`: navigation to `Collection(microsoft.graph.singleValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn single_value_extended_properties(
         &self,
     ) -> crate::builders::SingleValueLegacyExtendedPropertyCollection {
@@ -29,6 +33,7 @@ impl ContactFolderItem {
         )
     }
     /// `POST …/permanentDelete` (action `microsoft.graph.permanentDelete`).
+    #[inline]
     pub fn permanent_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("permanentDelete", &[])
     }
@@ -39,6 +44,7 @@ impl ContactFolderItem {
 );
 impl ContactFolderCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,26 +5,32 @@
 );
 impl ContentTypeItem {
     /// `…/base`: navigation to `microsoft.graph.contentType`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn base(&self) -> crate::builders::ContentTypeItem {
         crate::builders::ContentTypeItem(self.0.child("base"))
     }
     /// `…/baseTypes`: navigation to `Collection(microsoft.graph.contentType)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn base_types(&self) -> crate::builders::ContentTypeCollection {
         crate::builders::ContentTypeCollection(self.0.child("baseTypes"))
     }
     /// `…/columnLinks`: navigation to `Collection(microsoft.graph.columnLink)`, contained collection.
+    #[inline]
     pub fn column_links(&self) -> crate::builders::ColumnLinkCollection {
         crate::builders::ColumnLinkCollection(self.0.child("columnLinks"))
     }
     /// `…/columnPositions`: navigation to `Collection(microsoft.graph.columnDefinition)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn column_positions(&self) -> crate::builders::ColumnDefinitionCollection {
         crate::builders::ColumnDefinitionCollection(self.0.child("columnPositions"))
     }
     /// `…/columns`: navigation to `Collection(microsoft.graph.columnDefinition)`, contained collection.
+    #[inline]
     pub fn columns(&self) -> crate::builders::ColumnDefinitionCollection {
         crate::builders::ColumnDefinitionCollection(self.0.child("columns"))
     }
     /// `POST …/associateWithHubSites` (action `microsoft.graph.associateWithHubSites`).
+    #[inline]
     pub fn associate_with_hub_sites(
         &self,
         hub_site_urls: ::std::vec::Vec<::std::string::String>,
@@ -41,6 +47,7 @@ impl ContentTypeItem {
             )
     }
     /// `POST …/copyToDefaultContentLocation` (action `microsoft.graph.copyToDefaultContentLocation`).
+    #[inline]
     pub fn copy_to_default_content_location(
         &self,
         source_file: crate::models::ItemReference,
@@ -57,16 +64,19 @@ impl ContentTypeItem {
             )
     }
     /// `GET …/isPublished` (function `microsoft.graph.isPublished`).
+    #[inline]
     pub fn is_published(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<bool>> {
         self.0.function("isPublished", &[])
     }
     /// `POST …/publish` (action `microsoft.graph.publish`).
+    #[inline]
     pub fn publish(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("publish", &[])
     }
     /// `POST …/unpublish` (action `microsoft.graph.unpublish`).
+    #[inline]
     pub fn unpublish(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unpublish", &[])
     }
@@ -77,6 +87,7 @@ impl ContentTypeItem {
 );
 impl ContentTypeCollection {
     /// `POST …/addCopy` (action `microsoft.graph.addCopy`).
+    #[inline]
     pub fn add_copy(
         &self,
         content_type: &str,
@@ -85,6 +96,7 @@ impl ContentTypeCollection {
         self.0.action("addCopy", &[P::new("contentType", &content_type)])
     }
     /// `POST …/addCopyFromContentTypeHub` (action `microsoft.graph.addCopyFromContentTypeHub`).
+    #[inline]
     pub fn add_copy_from_content_type_hub(
         &self,
         content_type_id: &str,
@@ -97,6 +109,7 @@ impl ContentTypeCollection {
             )
     }
     /// `GET …/getCompatibleHubContentTypes` (function `microsoft.graph.getCompatibleHubContentTypes`).
+    #[inline]
     pub fn get_compatible_hub_content_types(
         &self,
     ) -> ::msgraph_core::request::Request<

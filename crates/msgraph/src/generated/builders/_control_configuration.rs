@@ -5,6 +5,7 @@
 );
 impl ControlConfigurationItem {
     /// `…/microsoft.graph.endUserSettings`: cast to the derived type.
+    #[inline]
     pub fn as_end_user_settings(&self) -> crate::builders::EndUserSettingsItem {
         crate::builders::EndUserSettingsItem(
             self.0.child("microsoft.graph.endUserSettings"),
@@ -18,6 +19,7 @@ impl ControlConfigurationItem {
 );
 impl ControlConfigurationCollection {
     /// `…/microsoft.graph.endUserSettings`: cast to the derived type.
+    #[inline]
     pub fn as_end_user_settings(&self) -> crate::builders::EndUserSettingsCollection {
         crate::builders::EndUserSettingsCollection(
             self.0.child("microsoft.graph.endUserSettings"),

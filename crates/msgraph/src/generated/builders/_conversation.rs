@@ -5,6 +5,7 @@
 );
 impl ConversationItem {
     /// `…/threads`: navigation to `Collection(microsoft.graph.conversationThread)`, contained collection.
+    #[inline]
     pub fn threads(&self) -> crate::builders::ConversationThreadCollection {
         crate::builders::ConversationThreadCollection(self.0.child("threads"))
     }

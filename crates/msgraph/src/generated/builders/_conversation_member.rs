@@ -5,6 +5,7 @@
 );
 impl ConversationMemberItem {
     /// `…/microsoft.graph.aadUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_aad_user_conversation_member(
         &self,
     ) -> crate::builders::AadUserConversationMemberItem {
@@ -13,6 +14,7 @@ impl ConversationMemberItem {
         )
     }
     /// `…/microsoft.graph.anonymousGuestConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_anonymous_guest_conversation_member(
         &self,
     ) -> crate::builders::AnonymousGuestConversationMemberItem {
@@ -21,6 +23,7 @@ impl ConversationMemberItem {
         )
     }
     /// `…/microsoft.graph.azureCommunicationServicesUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_azure_communication_services_user_conversation_member(
         &self,
     ) -> crate::builders::AzureCommunicationServicesUserConversationMemberItem {
@@ -33,6 +36,7 @@ impl ConversationMemberItem {
         )
     }
     /// `…/microsoft.graph.microsoftAccountUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_account_user_conversation_member(
         &self,
     ) -> crate::builders::MicrosoftAccountUserConversationMemberItem {
@@ -41,6 +45,7 @@ impl ConversationMemberItem {
         )
     }
     /// `…/microsoft.graph.phoneUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_phone_user_conversation_member(
         &self,
     ) -> crate::builders::PhoneUserConversationMemberItem {
@@ -49,6 +54,7 @@ impl ConversationMemberItem {
         )
     }
     /// `…/microsoft.graph.skypeForBusinessUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_skype_for_business_user_conversation_member(
         &self,
     ) -> crate::builders::SkypeForBusinessUserConversationMemberItem {
@@ -57,6 +63,7 @@ impl ConversationMemberItem {
         )
     }
     /// `…/microsoft.graph.skypeUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_skype_user_conversation_member(
         &self,
     ) -> crate::builders::SkypeUserConversationMemberItem {
@@ -72,6 +79,7 @@ impl ConversationMemberItem {
 );
 impl ConversationMemberCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,
@@ -82,6 +90,7 @@ impl ConversationMemberCollection {
         self.0.action("add", &[P::new("values", &values)])
     }
     /// `POST …/remove` (action `microsoft.graph.remove`).
+    #[inline]
     pub fn remove(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,
@@ -92,6 +101,7 @@ impl ConversationMemberCollection {
         self.0.action("remove", &[P::new("values", &values)])
     }
     /// `…/microsoft.graph.aadUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_aad_user_conversation_member(
         &self,
     ) -> crate::builders::AadUserConversationMemberCollection {
@@ -100,6 +110,7 @@ impl ConversationMemberCollection {
         )
     }
     /// `…/microsoft.graph.anonymousGuestConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_anonymous_guest_conversation_member(
         &self,
     ) -> crate::builders::AnonymousGuestConversationMemberCollection {
@@ -108,6 +119,7 @@ impl ConversationMemberCollection {
         )
     }
     /// `…/microsoft.graph.azureCommunicationServicesUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_azure_communication_services_user_conversation_member(
         &self,
     ) -> crate::builders::AzureCommunicationServicesUserConversationMemberCollection {
@@ -120,6 +132,7 @@ impl ConversationMemberCollection {
         )
     }
     /// `…/microsoft.graph.microsoftAccountUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_account_user_conversation_member(
         &self,
     ) -> crate::builders::MicrosoftAccountUserConversationMemberCollection {
@@ -128,6 +141,7 @@ impl ConversationMemberCollection {
         )
     }
     /// `…/microsoft.graph.phoneUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_phone_user_conversation_member(
         &self,
     ) -> crate::builders::PhoneUserConversationMemberCollection {
@@ -136,6 +150,7 @@ impl ConversationMemberCollection {
         )
     }
     /// `…/microsoft.graph.skypeForBusinessUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_skype_for_business_user_conversation_member(
         &self,
     ) -> crate::builders::SkypeForBusinessUserConversationMemberCollection {
@@ -144,6 +159,7 @@ impl ConversationMemberCollection {
         )
     }
     /// `…/microsoft.graph.skypeUserConversationMember`: cast to the derived type.
+    #[inline]
     pub fn as_skype_user_conversation_member(
         &self,
     ) -> crate::builders::SkypeUserConversationMemberCollection {

@@ -5,10 +5,12 @@
 );
 impl ConversationThreadItem {
     /// `…/posts`: navigation to `Collection(microsoft.graph.post)`, contained collection.
+    #[inline]
     pub fn posts(&self) -> crate::builders::PostCollection {
         crate::builders::PostCollection(self.0.child("posts"))
     }
     /// `POST …/reply` (action `microsoft.graph.reply`).
+    #[inline]
     pub fn reply(
         &self,
         post: crate::models::Post,

@@ -5,10 +5,12 @@
 );
 impl CopilotAdminItem {
     /// `…/catalog`: navigation to `microsoft.graph.copilotAdminCatalog`, contained entity.
+    #[inline]
     pub fn catalog(&self) -> crate::builders::CopilotAdminCatalogItem {
         crate::builders::CopilotAdminCatalogItem(self.0.child("catalog"))
     }
     /// `…/settings`: navigation to `microsoft.graph.copilotAdminSetting`, contained entity.
+    #[inline]
     pub fn settings(&self) -> crate::builders::CopilotAdminSettingItem {
         crate::builders::CopilotAdminSettingItem(self.0.child("settings"))
     }

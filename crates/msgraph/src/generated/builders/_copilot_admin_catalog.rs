@@ -5,6 +5,7 @@
 );
 impl CopilotAdminCatalogItem {
     /// `…/packages`: navigation to `Collection(microsoft.graph.copilotPackageDetail)`, contained collection.
+    #[inline]
     pub fn packages(&self) -> crate::builders::CopilotPackageDetailCollection {
         crate::builders::CopilotPackageDetailCollection(self.0.child("packages"))
     }

@@ -5,6 +5,7 @@
 );
 impl CopilotAdminSettingItem {
     /// `…/limitedMode`: navigation to `microsoft.graph.copilotAdminLimitedMode`, contained entity.
+    #[inline]
     pub fn limited_mode(&self) -> crate::builders::CopilotAdminLimitedModeItem {
         crate::builders::CopilotAdminLimitedModeItem(self.0.child("limitedMode"))
     }

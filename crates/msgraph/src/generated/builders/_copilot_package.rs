@@ -5,6 +5,7 @@
 );
 impl CopilotPackageItem {
     /// `…/microsoft.graph.copilotPackageDetail`: cast to the derived type.
+    #[inline]
     pub fn as_copilot_package_detail(
         &self,
     ) -> crate::builders::CopilotPackageDetailItem {
@@ -19,6 +20,7 @@ impl CopilotPackageItem {
 );
 impl CopilotPackageCollection {
     /// `…/microsoft.graph.copilotPackageDetail`: cast to the derived type.
+    #[inline]
     pub fn as_copilot_package_detail(
         &self,
     ) -> crate::builders::CopilotPackageDetailCollection {

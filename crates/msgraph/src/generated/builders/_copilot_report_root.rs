@@ -5,6 +5,7 @@
 );
 impl CopilotReportRootItem {
     /// `GET …/getMicrosoft365CopilotUsageUserDetail` (function `microsoft.graph.getMicrosoft365CopilotUsageUserDetail`).
+    #[inline]
     pub fn get_microsoft365_copilot_usage_user_detail(
         &self,
         period: &str,
@@ -19,6 +20,7 @@ impl CopilotReportRootItem {
             )
     }
     /// `GET …/getMicrosoft365CopilotUserCountSummary` (function `microsoft.graph.getMicrosoft365CopilotUserCountSummary`).
+    #[inline]
     pub fn get_microsoft365_copilot_user_count_summary(
         &self,
         period: &str,
@@ -33,6 +35,7 @@ impl CopilotReportRootItem {
             )
     }
     /// `GET …/getMicrosoft365CopilotUserCountTrend` (function `microsoft.graph.getMicrosoft365CopilotUserCountTrend`).
+    #[inline]
     pub fn get_microsoft365_copilot_user_count_trend(
         &self,
         period: &str,

@@ -5,23 +5,28 @@
 );
 impl CopilotRootItem {
     /// `…/admin`: navigation to `microsoft.graph.copilotAdmin`, contained entity.
+    #[inline]
     pub fn admin(&self) -> crate::builders::CopilotAdminItem {
         crate::builders::CopilotAdminItem(self.0.child("admin"))
     }
     /// `…/interactionHistory`: navigation to `microsoft.graph.aiInteractionHistory`, contained entity.
+    #[inline]
     pub fn interaction_history(&self) -> crate::builders::AiInteractionHistoryItem {
         crate::builders::AiInteractionHistoryItem(self.0.child("interactionHistory"))
     }
     /// `…/reports`: navigation to `microsoft.graph.copilotReportRoot`, contained entity.
+    #[inline]
     pub fn reports(&self) -> crate::builders::CopilotReportRootItem {
         crate::builders::CopilotReportRootItem(self.0.child("reports"))
     }
     /// `…/users`: navigation to `Collection(microsoft.graph.aiUser)`, contained collection.
+    #[inline]
     pub fn users(&self) -> crate::builders::AiUserCollection {
         crate::builders::AiUserCollection(self.0.child("users"))
     }
     /// `POST …/retrieval` (action `microsoft.graph.retrieval`).
     #[deprecated(note = "Deprecated on 2024-02-23. Planned removal: 2025-12-31.")]
+    #[inline]
     pub fn retrieval(
         &self,
         params: &crate::builders::RetrievalParams,

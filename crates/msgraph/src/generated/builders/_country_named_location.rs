@@ -5,6 +5,7 @@
 );
 impl CountryNamedLocationItem {
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::NamedLocationKind> {

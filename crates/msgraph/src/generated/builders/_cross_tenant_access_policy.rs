@@ -5,6 +5,7 @@
 );
 impl CrossTenantAccessPolicyItem {
     /// `…/default`: navigation to `microsoft.graph.crossTenantAccessPolicyConfigurationDefault`, contained entity.
+    #[inline]
     pub fn default(
         &self,
     ) -> crate::builders::CrossTenantAccessPolicyConfigurationDefaultItem {
@@ -13,6 +14,7 @@ impl CrossTenantAccessPolicyItem {
         )
     }
     /// `…/partners`: navigation to `Collection(microsoft.graph.crossTenantAccessPolicyConfigurationPartner)`, contained collection.
+    #[inline]
     pub fn partners(
         &self,
     ) -> crate::builders::CrossTenantAccessPolicyConfigurationPartnerCollection {
@@ -21,10 +23,12 @@ impl CrossTenantAccessPolicyItem {
         )
     }
     /// `…/templates`: navigation to `microsoft.graph.policyTemplate`, contained entity.
+    #[inline]
     pub fn templates(&self) -> crate::builders::PolicyTemplateItem {
         crate::builders::PolicyTemplateItem(self.0.child("templates"))
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -35,6 +39,7 @@ impl CrossTenantAccessPolicyItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -45,6 +50,7 @@ impl CrossTenantAccessPolicyItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -59,6 +65,7 @@ impl CrossTenantAccessPolicyItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -73,6 +80,7 @@ impl CrossTenantAccessPolicyItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -99,6 +107,7 @@ impl CrossTenantAccessPolicyItem {
 );
 impl CrossTenantAccessPolicyCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -107,6 +116,7 @@ impl CrossTenantAccessPolicyCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -121,6 +131,7 @@ impl CrossTenantAccessPolicyCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -132,6 +143,7 @@ impl CrossTenantAccessPolicyCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -7,6 +7,7 @@
 );
 impl CrossTenantAccessPolicyConfigurationDefaultItem {
     /// `POST …/resetToSystemDefault` (action `microsoft.graph.resetToSystemDefault`).
+    #[inline]
     pub fn reset_to_system_default(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("resetToSystemDefault", &[])
     }

@@ -7,6 +7,7 @@
 );
 impl CrossTenantAccessPolicyConfigurationPartnerItem {
     /// `…/identitySynchronization`: navigation to `microsoft.graph.crossTenantIdentitySyncPolicyPartner`, contained entity.
+    #[inline]
     pub fn identity_synchronization(
         &self,
     ) -> crate::builders::CrossTenantIdentitySyncPolicyPartnerItem {
@@ -15,6 +16,7 @@ impl CrossTenantAccessPolicyConfigurationPartnerItem {
         )
     }
     /// `…/serviceProviderConstraints`: navigation to `microsoft.graph.serviceProviderConstraints`, contained entity.
+    #[inline]
     pub fn service_provider_constraints(
         &self,
     ) -> crate::builders::ServiceProviderConstraintsItem {

@@ -6,6 +6,7 @@
 );
 impl CustomAuthenticationExtensionItem {
     /// `POST …/validateAuthenticationConfiguration` (action `microsoft.graph.validateAuthenticationConfiguration`).
+    #[inline]
     pub fn validate_authentication_configuration(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -14,6 +15,7 @@ impl CustomAuthenticationExtensionItem {
         self.0.action("validateAuthenticationConfiguration", &[])
     }
     /// `…/microsoft.graph.onAttributeCollectionStartCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_start_custom_extension(
         &self,
     ) -> crate::builders::OnAttributeCollectionStartCustomExtensionItem {
@@ -22,6 +24,7 @@ impl CustomAuthenticationExtensionItem {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionSubmitCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_submit_custom_extension(
         &self,
     ) -> crate::builders::OnAttributeCollectionSubmitCustomExtensionItem {
@@ -30,6 +33,7 @@ impl CustomAuthenticationExtensionItem {
         )
     }
     /// `…/microsoft.graph.onOtpSendCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_otp_send_custom_extension(
         &self,
     ) -> crate::builders::OnOtpSendCustomExtensionItem {
@@ -38,6 +42,7 @@ impl CustomAuthenticationExtensionItem {
         )
     }
     /// `…/microsoft.graph.onPasswordSubmitCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_password_submit_custom_extension(
         &self,
     ) -> crate::builders::OnPasswordSubmitCustomExtensionItem {
@@ -46,6 +51,7 @@ impl CustomAuthenticationExtensionItem {
         )
     }
     /// `…/microsoft.graph.onTokenIssuanceStartCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_token_issuance_start_custom_extension(
         &self,
     ) -> crate::builders::OnTokenIssuanceStartCustomExtensionItem {
@@ -54,6 +60,7 @@ impl CustomAuthenticationExtensionItem {
         )
     }
     /// `…/microsoft.graph.onVerifiedIdClaimValidationCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_verified_id_claim_validation_custom_extension(
         &self,
     ) -> crate::builders::OnVerifiedIdClaimValidationCustomExtensionItem {
@@ -70,6 +77,7 @@ impl CustomAuthenticationExtensionItem {
 );
 impl CustomAuthenticationExtensionCollection {
     /// `POST …/validateAuthenticationConfiguration` (action `microsoft.graph.validateAuthenticationConfiguration`).
+    #[inline]
     pub fn validate_authentication_configuration(
         &self,
         endpoint_configuration: crate::models::CustomExtensionEndpointConfigurationKind,
@@ -88,6 +96,7 @@ impl CustomAuthenticationExtensionCollection {
             )
     }
     /// `…/microsoft.graph.onAttributeCollectionStartCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_start_custom_extension(
         &self,
     ) -> crate::builders::OnAttributeCollectionStartCustomExtensionCollection {
@@ -96,6 +105,7 @@ impl CustomAuthenticationExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionSubmitCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_submit_custom_extension(
         &self,
     ) -> crate::builders::OnAttributeCollectionSubmitCustomExtensionCollection {
@@ -104,6 +114,7 @@ impl CustomAuthenticationExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onOtpSendCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_otp_send_custom_extension(
         &self,
     ) -> crate::builders::OnOtpSendCustomExtensionCollection {
@@ -112,6 +123,7 @@ impl CustomAuthenticationExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onPasswordSubmitCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_password_submit_custom_extension(
         &self,
     ) -> crate::builders::OnPasswordSubmitCustomExtensionCollection {
@@ -120,6 +132,7 @@ impl CustomAuthenticationExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onTokenIssuanceStartCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_token_issuance_start_custom_extension(
         &self,
     ) -> crate::builders::OnTokenIssuanceStartCustomExtensionCollection {
@@ -128,6 +141,7 @@ impl CustomAuthenticationExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onVerifiedIdClaimValidationCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_verified_id_claim_validation_custom_extension(
         &self,
     ) -> crate::builders::OnVerifiedIdClaimValidationCustomExtensionCollection {

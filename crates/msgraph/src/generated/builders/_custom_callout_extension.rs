@@ -5,6 +5,7 @@
 );
 impl CustomCalloutExtensionItem {
     /// `…/microsoft.graph.accessPackageAssignmentRequestWorkflowExtension`: cast to the derived type.
+    #[inline]
     pub fn as_access_package_assignment_request_workflow_extension(
         &self,
     ) -> crate::builders::AccessPackageAssignmentRequestWorkflowExtensionItem {
@@ -15,6 +16,7 @@ impl CustomCalloutExtensionItem {
         )
     }
     /// `…/microsoft.graph.accessPackageAssignmentWorkflowExtension`: cast to the derived type.
+    #[inline]
     pub fn as_access_package_assignment_workflow_extension(
         &self,
     ) -> crate::builders::AccessPackageAssignmentWorkflowExtensionItem {
@@ -23,6 +25,7 @@ impl CustomCalloutExtensionItem {
         )
     }
     /// `…/microsoft.graph.customAuthenticationExtension`: cast to the derived type.
+    #[inline]
     pub fn as_custom_authentication_extension(
         &self,
     ) -> crate::builders::CustomAuthenticationExtensionItem {
@@ -31,6 +34,7 @@ impl CustomCalloutExtensionItem {
         )
     }
     /// `…/microsoft.graph.identityGovernance.customTaskExtension`: cast to the derived type.
+    #[inline]
     pub fn as_custom_task_extension(
         &self,
     ) -> crate::builders::identity_governance::CustomTaskExtensionItem {
@@ -39,6 +43,7 @@ impl CustomCalloutExtensionItem {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionStartCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_start_custom_extension(
         &self,
     ) -> crate::builders::OnAttributeCollectionStartCustomExtensionItem {
@@ -47,6 +52,7 @@ impl CustomCalloutExtensionItem {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionSubmitCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_submit_custom_extension(
         &self,
     ) -> crate::builders::OnAttributeCollectionSubmitCustomExtensionItem {
@@ -55,6 +61,7 @@ impl CustomCalloutExtensionItem {
         )
     }
     /// `…/microsoft.graph.onOtpSendCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_otp_send_custom_extension(
         &self,
     ) -> crate::builders::OnOtpSendCustomExtensionItem {
@@ -63,6 +70,7 @@ impl CustomCalloutExtensionItem {
         )
     }
     /// `…/microsoft.graph.onPasswordSubmitCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_password_submit_custom_extension(
         &self,
     ) -> crate::builders::OnPasswordSubmitCustomExtensionItem {
@@ -71,6 +79,7 @@ impl CustomCalloutExtensionItem {
         )
     }
     /// `…/microsoft.graph.onTokenIssuanceStartCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_token_issuance_start_custom_extension(
         &self,
     ) -> crate::builders::OnTokenIssuanceStartCustomExtensionItem {
@@ -79,6 +88,7 @@ impl CustomCalloutExtensionItem {
         )
     }
     /// `…/microsoft.graph.onVerifiedIdClaimValidationCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_verified_id_claim_validation_custom_extension(
         &self,
     ) -> crate::builders::OnVerifiedIdClaimValidationCustomExtensionItem {
@@ -94,6 +104,7 @@ impl CustomCalloutExtensionItem {
 );
 impl CustomCalloutExtensionCollection {
     /// `…/microsoft.graph.accessPackageAssignmentRequestWorkflowExtension`: cast to the derived type.
+    #[inline]
     pub fn as_access_package_assignment_request_workflow_extension(
         &self,
     ) -> crate::builders::AccessPackageAssignmentRequestWorkflowExtensionCollection {
@@ -104,6 +115,7 @@ impl CustomCalloutExtensionCollection {
         )
     }
     /// `…/microsoft.graph.accessPackageAssignmentWorkflowExtension`: cast to the derived type.
+    #[inline]
     pub fn as_access_package_assignment_workflow_extension(
         &self,
     ) -> crate::builders::AccessPackageAssignmentWorkflowExtensionCollection {
@@ -112,6 +124,7 @@ impl CustomCalloutExtensionCollection {
         )
     }
     /// `…/microsoft.graph.customAuthenticationExtension`: cast to the derived type.
+    #[inline]
     pub fn as_custom_authentication_extension(
         &self,
     ) -> crate::builders::CustomAuthenticationExtensionCollection {
@@ -120,6 +133,7 @@ impl CustomCalloutExtensionCollection {
         )
     }
     /// `…/microsoft.graph.identityGovernance.customTaskExtension`: cast to the derived type.
+    #[inline]
     pub fn as_custom_task_extension(
         &self,
     ) -> crate::builders::identity_governance::CustomTaskExtensionCollection {
@@ -128,6 +142,7 @@ impl CustomCalloutExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionStartCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_start_custom_extension(
         &self,
     ) -> crate::builders::OnAttributeCollectionStartCustomExtensionCollection {
@@ -136,6 +151,7 @@ impl CustomCalloutExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onAttributeCollectionSubmitCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_attribute_collection_submit_custom_extension(
         &self,
     ) -> crate::builders::OnAttributeCollectionSubmitCustomExtensionCollection {
@@ -144,6 +160,7 @@ impl CustomCalloutExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onOtpSendCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_otp_send_custom_extension(
         &self,
     ) -> crate::builders::OnOtpSendCustomExtensionCollection {
@@ -152,6 +169,7 @@ impl CustomCalloutExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onPasswordSubmitCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_password_submit_custom_extension(
         &self,
     ) -> crate::builders::OnPasswordSubmitCustomExtensionCollection {
@@ -160,6 +178,7 @@ impl CustomCalloutExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onTokenIssuanceStartCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_token_issuance_start_custom_extension(
         &self,
     ) -> crate::builders::OnTokenIssuanceStartCustomExtensionCollection {
@@ -168,6 +187,7 @@ impl CustomCalloutExtensionCollection {
         )
     }
     /// `…/microsoft.graph.onVerifiedIdClaimValidationCustomExtension`: cast to the derived type.
+    #[inline]
     pub fn as_on_verified_id_claim_validation_custom_extension(
         &self,
     ) -> crate::builders::OnVerifiedIdClaimValidationCustomExtensionCollection {

@@ -5,20 +5,24 @@
 );
 impl CustomDataProvidedResourceItem {
     /// `…/environment`: navigation to `microsoft.graph.accessPackageResourceEnvironment`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn environment(&self) -> crate::builders::AccessPackageResourceEnvironmentItem {
         crate::builders::AccessPackageResourceEnvironmentItem(
             self.0.child("environment"),
         )
     }
     /// `…/roles`: navigation to `Collection(microsoft.graph.accessPackageResourceRole)`, contained collection.
+    #[inline]
     pub fn roles(&self) -> crate::builders::AccessPackageResourceRoleCollection {
         crate::builders::AccessPackageResourceRoleCollection(self.0.child("roles"))
     }
     /// `…/scopes`: navigation to `Collection(microsoft.graph.accessPackageResourceScope)`, contained collection.
+    #[inline]
     pub fn scopes(&self) -> crate::builders::AccessPackageResourceScopeCollection {
         crate::builders::AccessPackageResourceScopeCollection(self.0.child("scopes"))
     }
     /// `…/uploadSessions`: navigation to `Collection(microsoft.graph.customDataProvidedResourceUploadSession)`, contained collection.
+    #[inline]
     pub fn upload_sessions(
         &self,
     ) -> crate::builders::CustomDataProvidedResourceUploadSessionCollection {
@@ -27,6 +31,7 @@ impl CustomDataProvidedResourceItem {
         )
     }
     /// `POST …/refresh` (action `microsoft.graph.refresh`).
+    #[inline]
     pub fn refresh(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("refresh", &[])
     }

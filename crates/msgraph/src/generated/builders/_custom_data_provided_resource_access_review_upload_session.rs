@@ -7,10 +7,12 @@
 );
 impl CustomDataProvidedResourceAccessReviewUploadSessionItem {
     /// `…/files`: navigation to `Collection(microsoft.graph.customDataProvidedResourceFile)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn files(&self) -> crate::builders::CustomDataProvidedResourceFileCollection {
         crate::builders::CustomDataProvidedResourceFileCollection(self.0.child("files"))
     }
     /// `POST …/uploadFile` (action `microsoft.graph.uploadFile`).
+    #[inline]
     pub fn upload_file(
         &self,
     ) -> ::msgraph_core::request::Request<

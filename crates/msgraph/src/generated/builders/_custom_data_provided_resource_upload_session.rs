@@ -7,10 +7,12 @@
 );
 impl CustomDataProvidedResourceUploadSessionItem {
     /// `…/files`: navigation to `Collection(microsoft.graph.customDataProvidedResourceFile)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn files(&self) -> crate::builders::CustomDataProvidedResourceFileCollection {
         crate::builders::CustomDataProvidedResourceFileCollection(self.0.child("files"))
     }
     /// `POST …/uploadFile` (action `microsoft.graph.uploadFile`).
+    #[inline]
     pub fn upload_file(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -19,6 +21,7 @@ impl CustomDataProvidedResourceUploadSessionItem {
         self.0.action("uploadFile", &[])
     }
     /// `…/microsoft.graph.customDataProvidedResourceAccessReviewUploadSession`: cast to the derived type.
+    #[inline]
     pub fn as_custom_data_provided_resource_access_review_upload_session(
         &self,
     ) -> crate::builders::CustomDataProvidedResourceAccessReviewUploadSessionItem {
@@ -40,6 +43,7 @@ impl CustomDataProvidedResourceUploadSessionItem {
 );
 impl CustomDataProvidedResourceUploadSessionCollection {
     /// `…/microsoft.graph.customDataProvidedResourceAccessReviewUploadSession`: cast to the derived type.
+    #[inline]
     pub fn as_custom_data_provided_resource_access_review_upload_session(
         &self,
     ) -> crate::builders::CustomDataProvidedResourceAccessReviewUploadSessionCollection {

@@ -7,6 +7,7 @@
 );
 impl CustomSecurityAttributeDefinitionItem {
     /// `…/allowedValues`: navigation to `Collection(microsoft.graph.allowedValue)`, contained collection.
+    #[inline]
     pub fn allowed_values(&self) -> crate::builders::AllowedValueCollection {
         crate::builders::AllowedValueCollection(self.0.child("allowedValues"))
     }

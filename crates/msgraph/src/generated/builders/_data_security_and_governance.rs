@@ -5,10 +5,12 @@
 );
 impl DataSecurityAndGovernanceItem {
     /// `…/sensitivityLabels`: navigation to `Collection(microsoft.graph.sensitivityLabel)`, contained collection.
+    #[inline]
     pub fn sensitivity_labels(&self) -> crate::builders::SensitivityLabelCollection {
         crate::builders::SensitivityLabelCollection(self.0.child("sensitivityLabels"))
     }
     /// `…/microsoft.graph.tenantDataSecurityAndGovernance`: cast to the derived type.
+    #[inline]
     pub fn as_tenant_data_security_and_governance(
         &self,
     ) -> crate::builders::TenantDataSecurityAndGovernanceItem {
@@ -17,6 +19,7 @@ impl DataSecurityAndGovernanceItem {
         )
     }
     /// `…/microsoft.graph.userDataSecurityAndGovernance`: cast to the derived type.
+    #[inline]
     pub fn as_user_data_security_and_governance(
         &self,
     ) -> crate::builders::UserDataSecurityAndGovernanceItem {
@@ -32,6 +35,7 @@ impl DataSecurityAndGovernanceItem {
 );
 impl DataSecurityAndGovernanceCollection {
     /// `…/microsoft.graph.tenantDataSecurityAndGovernance`: cast to the derived type.
+    #[inline]
     pub fn as_tenant_data_security_and_governance(
         &self,
     ) -> crate::builders::TenantDataSecurityAndGovernanceCollection {
@@ -40,6 +44,7 @@ impl DataSecurityAndGovernanceCollection {
         )
     }
     /// `…/microsoft.graph.userDataSecurityAndGovernance`: cast to the derived type.
+    #[inline]
     pub fn as_user_data_security_and_governance(
         &self,
     ) -> crate::builders::UserDataSecurityAndGovernanceCollection {

@@ -5,10 +5,12 @@
 );
 impl DefaultManagedAppProtectionItem {
     /// `…/apps`: navigation to `Collection(microsoft.graph.managedMobileApp)`, contained collection.
+    #[inline]
     pub fn apps(&self) -> crate::builders::ManagedMobileAppCollection {
         crate::builders::ManagedMobileAppCollection(self.0.child("apps"))
     }
     /// `…/deploymentSummary`: navigation to `microsoft.graph.managedAppPolicyDeploymentSummary`, contained entity.
+    #[inline]
     pub fn deployment_summary(
         &self,
     ) -> crate::builders::ManagedAppPolicyDeploymentSummaryItem {
@@ -17,6 +19,7 @@ impl DefaultManagedAppProtectionItem {
         )
     }
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,

@@ -5,6 +5,7 @@
 );
 impl DelegatedAdminCustomerItem {
     /// `…/serviceManagementDetails`: navigation to `Collection(microsoft.graph.delegatedAdminServiceManagementDetail)`, contained collection.
+    #[inline]
     pub fn service_management_details(
         &self,
     ) -> crate::builders::DelegatedAdminServiceManagementDetailCollection {

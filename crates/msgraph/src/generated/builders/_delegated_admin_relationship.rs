@@ -5,6 +5,7 @@
 );
 impl DelegatedAdminRelationshipItem {
     /// `…/accessAssignments`: navigation to `Collection(microsoft.graph.delegatedAdminAccessAssignment)`, contained collection.
+    #[inline]
     pub fn access_assignments(
         &self,
     ) -> crate::builders::DelegatedAdminAccessAssignmentCollection {
@@ -13,6 +14,7 @@ impl DelegatedAdminRelationshipItem {
         )
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.delegatedAdminRelationshipOperation)`, contained collection.
+    #[inline]
     pub fn operations(
         &self,
     ) -> crate::builders::DelegatedAdminRelationshipOperationCollection {
@@ -21,6 +23,7 @@ impl DelegatedAdminRelationshipItem {
         )
     }
     /// `…/requests`: navigation to `Collection(microsoft.graph.delegatedAdminRelationshipRequest)`, contained collection.
+    #[inline]
     pub fn requests(
         &self,
     ) -> crate::builders::DelegatedAdminRelationshipRequestCollection {
@@ -29,6 +32,7 @@ impl DelegatedAdminRelationshipItem {
         )
     }
     /// `…/microsoft.graph.resellerDelegatedAdminRelationship`: cast to the derived type.
+    #[inline]
     pub fn as_reseller_delegated_admin_relationship(
         &self,
     ) -> crate::builders::ResellerDelegatedAdminRelationshipItem {
@@ -44,6 +48,7 @@ impl DelegatedAdminRelationshipItem {
 );
 impl DelegatedAdminRelationshipCollection {
     /// `…/microsoft.graph.resellerDelegatedAdminRelationship`: cast to the derived type.
+    #[inline]
     pub fn as_reseller_delegated_admin_relationship(
         &self,
     ) -> crate::builders::ResellerDelegatedAdminRelationshipCollection {

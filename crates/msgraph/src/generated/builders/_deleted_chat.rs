@@ -5,6 +5,7 @@
 );
 impl DeletedChatItem {
     /// `POST …/undoDelete` (action `microsoft.graph.undoDelete`).
+    #[inline]
     pub fn undo_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("undoDelete", &[])
     }

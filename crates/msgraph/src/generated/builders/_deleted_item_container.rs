@@ -5,6 +5,7 @@
 );
 impl DeletedItemContainerItem {
     /// `…/workflows`: navigation to `Collection(microsoft.graph.identityGovernance.workflow)`, contained collection.
+    #[inline]
     pub fn workflows(&self) -> crate::builders::identity_governance::WorkflowCollection {
         crate::builders::identity_governance::WorkflowCollection(
             self.0.child("workflows"),

@@ -5,6 +5,7 @@
 );
 impl DeletedTeamItem {
     /// `…/channels`: navigation to `Collection(microsoft.graph.channel)`, contained collection.
+    #[inline]
     pub fn channels(&self) -> crate::builders::ChannelCollection {
         crate::builders::ChannelCollection(self.0.child("channels"))
     }
@@ -15,6 +16,7 @@ impl DeletedTeamItem {
 );
 impl DeletedTeamCollection {
     /// `GET …/getAllMessages` (function `microsoft.graph.getAllMessages`).
+    #[inline]
     pub fn get_all_messages(
         &self,
     ) -> ::msgraph_core::request::Request<

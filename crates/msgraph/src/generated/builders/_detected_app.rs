@@ -5,6 +5,7 @@
 );
 impl DetectedAppItem {
     /// `…/managedDevices`: navigation to `Collection(microsoft.graph.managedDevice)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn managed_devices(&self) -> crate::builders::ManagedDeviceCollection {
         crate::builders::ManagedDeviceCollection(self.0.child("managedDevices"))
     }

@@ -7,6 +7,7 @@
 );
 impl DeviceAndAppManagementRoleAssignmentItem {
     /// `…/roleDefinition`: navigation to `microsoft.graph.roleDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn role_definition(&self) -> crate::builders::RoleDefinitionItem {
         crate::builders::RoleDefinitionItem(self.0.child("roleDefinition"))
     }

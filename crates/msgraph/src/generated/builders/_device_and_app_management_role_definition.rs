@@ -7,6 +7,7 @@
 );
 impl DeviceAndAppManagementRoleDefinitionItem {
     /// `…/roleAssignments`: navigation to `Collection(microsoft.graph.roleAssignment)`, contained collection.
+    #[inline]
     pub fn role_assignments(&self) -> crate::builders::RoleAssignmentCollection {
         crate::builders::RoleAssignmentCollection(self.0.child("roleAssignments"))
     }

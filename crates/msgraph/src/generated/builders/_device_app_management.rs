@@ -5,6 +5,7 @@
 );
 impl DeviceAppManagementItem {
     /// `…/androidManagedAppProtections`: navigation to `Collection(microsoft.graph.androidManagedAppProtection)`, contained collection.
+    #[inline]
     pub fn android_managed_app_protections(
         &self,
     ) -> crate::builders::AndroidManagedAppProtectionCollection {
@@ -13,6 +14,7 @@ impl DeviceAppManagementItem {
         )
     }
     /// `…/defaultManagedAppProtections`: navigation to `Collection(microsoft.graph.defaultManagedAppProtection)`, contained collection.
+    #[inline]
     pub fn default_managed_app_protections(
         &self,
     ) -> crate::builders::DefaultManagedAppProtectionCollection {
@@ -21,6 +23,7 @@ impl DeviceAppManagementItem {
         )
     }
     /// `…/iosManagedAppProtections`: navigation to `Collection(microsoft.graph.iosManagedAppProtection)`, contained collection.
+    #[inline]
     pub fn ios_managed_app_protections(
         &self,
     ) -> crate::builders::IosManagedAppProtectionCollection {
@@ -29,10 +32,12 @@ impl DeviceAppManagementItem {
         )
     }
     /// `…/managedAppPolicies`: navigation to `Collection(microsoft.graph.managedAppPolicy)`, contained collection.
+    #[inline]
     pub fn managed_app_policies(&self) -> crate::builders::ManagedAppPolicyCollection {
         crate::builders::ManagedAppPolicyCollection(self.0.child("managedAppPolicies"))
     }
     /// `…/managedAppRegistrations`: navigation to `Collection(microsoft.graph.managedAppRegistration)`, contained collection.
+    #[inline]
     pub fn managed_app_registrations(
         &self,
     ) -> crate::builders::ManagedAppRegistrationCollection {
@@ -41,14 +46,17 @@ impl DeviceAppManagementItem {
         )
     }
     /// `…/managedAppStatuses`: navigation to `Collection(microsoft.graph.managedAppStatus)`, contained collection.
+    #[inline]
     pub fn managed_app_statuses(&self) -> crate::builders::ManagedAppStatusCollection {
         crate::builders::ManagedAppStatusCollection(self.0.child("managedAppStatuses"))
     }
     /// `…/managedEBooks`: navigation to `Collection(microsoft.graph.managedEBook)`, contained collection.
+    #[inline]
     pub fn managed_e_books(&self) -> crate::builders::ManagedEBookCollection {
         crate::builders::ManagedEBookCollection(self.0.child("managedEBooks"))
     }
     /// `…/mdmWindowsInformationProtectionPolicies`: navigation to `Collection(microsoft.graph.mdmWindowsInformationProtectionPolicy)`, contained collection.
+    #[inline]
     pub fn mdm_windows_information_protection_policies(
         &self,
     ) -> crate::builders::MdmWindowsInformationProtectionPolicyCollection {
@@ -57,10 +65,12 @@ impl DeviceAppManagementItem {
         )
     }
     /// `…/mobileAppCategories`: navigation to `Collection(microsoft.graph.mobileAppCategory)`, contained collection.
+    #[inline]
     pub fn mobile_app_categories(&self) -> crate::builders::MobileAppCategoryCollection {
         crate::builders::MobileAppCategoryCollection(self.0.child("mobileAppCategories"))
     }
     /// `…/mobileAppConfigurations`: navigation to `Collection(microsoft.graph.managedDeviceMobileAppConfiguration)`, contained collection.
+    #[inline]
     pub fn mobile_app_configurations(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationCollection {
@@ -69,6 +79,7 @@ impl DeviceAppManagementItem {
         )
     }
     /// `…/mobileAppRelationships`: navigation to `Collection(microsoft.graph.mobileAppRelationship)`, contained collection.
+    #[inline]
     pub fn mobile_app_relationships(
         &self,
     ) -> crate::builders::MobileAppRelationshipCollection {
@@ -77,10 +88,12 @@ impl DeviceAppManagementItem {
         )
     }
     /// `…/mobileApps`: navigation to `Collection(microsoft.graph.mobileApp)`, contained collection.
+    #[inline]
     pub fn mobile_apps(&self) -> crate::builders::MobileAppCollection {
         crate::builders::MobileAppCollection(self.0.child("mobileApps"))
     }
     /// `…/targetedManagedAppConfigurations`: navigation to `Collection(microsoft.graph.targetedManagedAppConfiguration)`, contained collection.
+    #[inline]
     pub fn targeted_managed_app_configurations(
         &self,
     ) -> crate::builders::TargetedManagedAppConfigurationCollection {
@@ -89,10 +102,12 @@ impl DeviceAppManagementItem {
         )
     }
     /// `…/vppTokens`: navigation to `Collection(microsoft.graph.vppToken)`, contained collection.
+    #[inline]
     pub fn vpp_tokens(&self) -> crate::builders::VppTokenCollection {
         crate::builders::VppTokenCollection(self.0.child("vppTokens"))
     }
     /// `…/windowsInformationProtectionPolicies`: navigation to `Collection(microsoft.graph.windowsInformationProtectionPolicy)`, contained collection.
+    #[inline]
     pub fn windows_information_protection_policies(
         &self,
     ) -> crate::builders::WindowsInformationProtectionPolicyCollection {
@@ -103,6 +118,7 @@ impl DeviceAppManagementItem {
     /// Syncs Intune account with Microsoft Store For Business
     ///
     /// `POST …/syncMicrosoftStoreForBusinessApps` (action `microsoft.graph.syncMicrosoftStoreForBusinessApps`).
+    #[inline]
     pub fn sync_microsoft_store_for_business_apps(
         &self,
     ) -> ::msgraph_core::request::Request<()> {

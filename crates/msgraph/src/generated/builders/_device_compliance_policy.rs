@@ -5,6 +5,7 @@
 );
 impl DeviceCompliancePolicyItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.deviceCompliancePolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::DeviceCompliancePolicyAssignmentCollection {
@@ -13,6 +14,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/deviceSettingStateSummaries`: navigation to `Collection(microsoft.graph.settingStateDeviceSummary)`, contained collection.
+    #[inline]
     pub fn device_setting_state_summaries(
         &self,
     ) -> crate::builders::SettingStateDeviceSummaryCollection {
@@ -21,6 +23,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.deviceComplianceDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::DeviceComplianceDeviceStatusCollection {
@@ -29,6 +32,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/deviceStatusOverview`: navigation to `microsoft.graph.deviceComplianceDeviceOverview`, contained entity.
+    #[inline]
     pub fn device_status_overview(
         &self,
     ) -> crate::builders::DeviceComplianceDeviceOverviewItem {
@@ -37,6 +41,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/scheduledActionsForRule`: navigation to `Collection(microsoft.graph.deviceComplianceScheduledActionForRule)`, contained collection.
+    #[inline]
     pub fn scheduled_actions_for_rule(
         &self,
     ) -> crate::builders::DeviceComplianceScheduledActionForRuleCollection {
@@ -45,6 +50,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.deviceComplianceUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::DeviceComplianceUserStatusCollection {
@@ -53,6 +59,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/userStatusOverview`: navigation to `microsoft.graph.deviceComplianceUserOverview`, contained entity.
+    #[inline]
     pub fn user_status_overview(
         &self,
     ) -> crate::builders::DeviceComplianceUserOverviewItem {
@@ -61,6 +68,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::DeviceCompliancePolicyAssignment>,
@@ -71,6 +79,7 @@ impl DeviceCompliancePolicyItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `POST …/scheduleActionsForRules` (action `microsoft.graph.scheduleActionsForRules`).
+    #[inline]
     pub fn schedule_actions_for_rules(
         &self,
         device_compliance_scheduled_action_for_rules: ::std::vec::Vec<
@@ -90,6 +99,7 @@ impl DeviceCompliancePolicyItem {
             )
     }
     /// `…/microsoft.graph.androidCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_android_compliance_policy(
         &self,
     ) -> crate::builders::AndroidCompliancePolicyItem {
@@ -98,6 +108,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/microsoft.graph.androidWorkProfileCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_android_work_profile_compliance_policy(
         &self,
     ) -> crate::builders::AndroidWorkProfileCompliancePolicyItem {
@@ -106,12 +117,14 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/microsoft.graph.iosCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_ios_compliance_policy(&self) -> crate::builders::IosCompliancePolicyItem {
         crate::builders::IosCompliancePolicyItem(
             self.0.child("microsoft.graph.iosCompliancePolicy"),
         )
     }
     /// `…/microsoft.graph.macOSCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_compliance_policy(
         &self,
     ) -> crate::builders::MacOsCompliancePolicyItem {
@@ -120,6 +133,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/microsoft.graph.windows10CompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_compliance_policy(
         &self,
     ) -> crate::builders::Windows10CompliancePolicyItem {
@@ -128,6 +142,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/microsoft.graph.windows10MobileCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_mobile_compliance_policy(
         &self,
     ) -> crate::builders::Windows10MobileCompliancePolicyItem {
@@ -136,6 +151,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/microsoft.graph.windows81CompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows81_compliance_policy(
         &self,
     ) -> crate::builders::Windows81CompliancePolicyItem {
@@ -144,6 +160,7 @@ impl DeviceCompliancePolicyItem {
         )
     }
     /// `…/microsoft.graph.windowsPhone81CompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows_phone81_compliance_policy(
         &self,
     ) -> crate::builders::WindowsPhone81CompliancePolicyItem {
@@ -159,6 +176,7 @@ impl DeviceCompliancePolicyItem {
 );
 impl DeviceCompliancePolicyCollection {
     /// `…/microsoft.graph.androidCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_android_compliance_policy(
         &self,
     ) -> crate::builders::AndroidCompliancePolicyCollection {
@@ -167,6 +185,7 @@ impl DeviceCompliancePolicyCollection {
         )
     }
     /// `…/microsoft.graph.androidWorkProfileCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_android_work_profile_compliance_policy(
         &self,
     ) -> crate::builders::AndroidWorkProfileCompliancePolicyCollection {
@@ -175,6 +194,7 @@ impl DeviceCompliancePolicyCollection {
         )
     }
     /// `…/microsoft.graph.iosCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_ios_compliance_policy(
         &self,
     ) -> crate::builders::IosCompliancePolicyCollection {
@@ -183,6 +203,7 @@ impl DeviceCompliancePolicyCollection {
         )
     }
     /// `…/microsoft.graph.macOSCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_compliance_policy(
         &self,
     ) -> crate::builders::MacOsCompliancePolicyCollection {
@@ -191,6 +212,7 @@ impl DeviceCompliancePolicyCollection {
         )
     }
     /// `…/microsoft.graph.windows10CompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_compliance_policy(
         &self,
     ) -> crate::builders::Windows10CompliancePolicyCollection {
@@ -199,6 +221,7 @@ impl DeviceCompliancePolicyCollection {
         )
     }
     /// `…/microsoft.graph.windows10MobileCompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_mobile_compliance_policy(
         &self,
     ) -> crate::builders::Windows10MobileCompliancePolicyCollection {
@@ -207,6 +230,7 @@ impl DeviceCompliancePolicyCollection {
         )
     }
     /// `…/microsoft.graph.windows81CompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows81_compliance_policy(
         &self,
     ) -> crate::builders::Windows81CompliancePolicyCollection {
@@ -215,6 +239,7 @@ impl DeviceCompliancePolicyCollection {
         )
     }
     /// `…/microsoft.graph.windowsPhone81CompliancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows_phone81_compliance_policy(
         &self,
     ) -> crate::builders::WindowsPhone81CompliancePolicyCollection {

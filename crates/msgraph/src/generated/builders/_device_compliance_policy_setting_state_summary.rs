@@ -7,6 +7,7 @@
 );
 impl DeviceCompliancePolicySettingStateSummaryItem {
     /// `…/deviceComplianceSettingStates`: navigation to `Collection(microsoft.graph.deviceComplianceSettingState)`, contained collection.
+    #[inline]
     pub fn device_compliance_setting_states(
         &self,
     ) -> crate::builders::DeviceComplianceSettingStateCollection {

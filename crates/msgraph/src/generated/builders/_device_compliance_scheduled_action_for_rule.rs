@@ -7,6 +7,7 @@
 );
 impl DeviceComplianceScheduledActionForRuleItem {
     /// `…/scheduledActionConfigurations`: navigation to `Collection(microsoft.graph.deviceComplianceActionItem)`, contained collection.
+    #[inline]
     pub fn scheduled_action_configurations(
         &self,
     ) -> crate::builders::DeviceComplianceActionItemCollection {

@@ -5,6 +5,7 @@
 );
 impl DeviceConfigurationItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.deviceConfigurationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::DeviceConfigurationAssignmentCollection {
@@ -13,6 +14,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/deviceSettingStateSummaries`: navigation to `Collection(microsoft.graph.settingStateDeviceSummary)`, contained collection.
+    #[inline]
     pub fn device_setting_state_summaries(
         &self,
     ) -> crate::builders::SettingStateDeviceSummaryCollection {
@@ -21,6 +23,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceStatusCollection {
@@ -29,6 +32,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/deviceStatusOverview`: navigation to `microsoft.graph.deviceConfigurationDeviceOverview`, contained entity.
+    #[inline]
     pub fn device_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceOverviewItem {
@@ -37,6 +41,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationUserStatusCollection {
@@ -45,6 +50,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/userStatusOverview`: navigation to `microsoft.graph.deviceConfigurationUserOverview`, contained entity.
+    #[inline]
     pub fn user_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationUserOverviewItem {
@@ -53,6 +59,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::DeviceConfigurationAssignment>,
@@ -63,6 +70,7 @@ impl DeviceConfigurationItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `GET …/getOmaSettingPlainTextValue` (function `microsoft.graph.getOmaSettingPlainTextValue`).
+    #[inline]
     pub fn get_oma_setting_plain_text_value(
         &self,
         secret_reference_value_id: &str,
@@ -83,6 +91,7 @@ impl DeviceConfigurationItem {
             )
     }
     /// `…/microsoft.graph.androidCustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_android_custom_configuration(
         &self,
     ) -> crate::builders::AndroidCustomConfigurationItem {
@@ -91,6 +100,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.androidGeneralDeviceConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_android_general_device_configuration(
         &self,
     ) -> crate::builders::AndroidGeneralDeviceConfigurationItem {
@@ -99,6 +109,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.androidWorkProfileCustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_android_work_profile_custom_configuration(
         &self,
     ) -> crate::builders::AndroidWorkProfileCustomConfigurationItem {
@@ -107,6 +118,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.androidWorkProfileGeneralDeviceConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_android_work_profile_general_device_configuration(
         &self,
     ) -> crate::builders::AndroidWorkProfileGeneralDeviceConfigurationItem {
@@ -115,6 +127,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.appleDeviceFeaturesConfigurationBase`: cast to the derived type.
+    #[inline]
     pub fn as_apple_device_features_configuration_base(
         &self,
     ) -> crate::builders::AppleDeviceFeaturesConfigurationBaseItem {
@@ -123,6 +136,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.editionUpgradeConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_edition_upgrade_configuration(
         &self,
     ) -> crate::builders::EditionUpgradeConfigurationItem {
@@ -131,6 +145,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.iosCertificateProfile`: cast to the derived type.
+    #[inline]
     pub fn as_ios_certificate_profile(
         &self,
     ) -> crate::builders::IosCertificateProfileItem {
@@ -139,6 +154,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.iosCustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_custom_configuration(
         &self,
     ) -> crate::builders::IosCustomConfigurationItem {
@@ -147,6 +163,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.iosDeviceFeaturesConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_device_features_configuration(
         &self,
     ) -> crate::builders::IosDeviceFeaturesConfigurationItem {
@@ -155,6 +172,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.iosGeneralDeviceConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_general_device_configuration(
         &self,
     ) -> crate::builders::IosGeneralDeviceConfigurationItem {
@@ -163,6 +181,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.iosUpdateConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_update_configuration(
         &self,
     ) -> crate::builders::IosUpdateConfigurationItem {
@@ -171,6 +190,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.macOSCustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_custom_configuration(
         &self,
     ) -> crate::builders::MacOsCustomConfigurationItem {
@@ -179,6 +199,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.macOSDeviceFeaturesConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_device_features_configuration(
         &self,
     ) -> crate::builders::MacOsDeviceFeaturesConfigurationItem {
@@ -187,6 +208,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.macOSGeneralDeviceConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_general_device_configuration(
         &self,
     ) -> crate::builders::MacOsGeneralDeviceConfigurationItem {
@@ -195,6 +217,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.sharedPCConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_shared_pc_configuration(
         &self,
     ) -> crate::builders::SharedPcConfigurationItem {
@@ -203,6 +226,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windows10CustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_custom_configuration(
         &self,
     ) -> crate::builders::Windows10CustomConfigurationItem {
@@ -211,6 +235,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windows10EndpointProtectionConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_endpoint_protection_configuration(
         &self,
     ) -> crate::builders::Windows10EndpointProtectionConfigurationItem {
@@ -219,6 +244,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windows10EnterpriseModernAppManagementConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_enterprise_modern_app_management_configuration(
         &self,
     ) -> crate::builders::Windows10EnterpriseModernAppManagementConfigurationItem {
@@ -231,6 +257,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windows10GeneralConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_general_configuration(
         &self,
     ) -> crate::builders::Windows10GeneralConfigurationItem {
@@ -239,6 +266,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windows10SecureAssessmentConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_secure_assessment_configuration(
         &self,
     ) -> crate::builders::Windows10SecureAssessmentConfigurationItem {
@@ -247,6 +275,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windows10TeamGeneralConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_team_general_configuration(
         &self,
     ) -> crate::builders::Windows10TeamGeneralConfigurationItem {
@@ -255,6 +284,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windows81GeneralConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows81_general_configuration(
         &self,
     ) -> crate::builders::Windows81GeneralConfigurationItem {
@@ -263,6 +293,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windowsDefenderAdvancedThreatProtectionConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows_defender_advanced_threat_protection_configuration(
         &self,
     ) -> crate::builders::WindowsDefenderAdvancedThreatProtectionConfigurationItem {
@@ -275,6 +306,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windowsPhone81CustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows_phone81_custom_configuration(
         &self,
     ) -> crate::builders::WindowsPhone81CustomConfigurationItem {
@@ -283,6 +315,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windowsPhone81GeneralConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows_phone81_general_configuration(
         &self,
     ) -> crate::builders::WindowsPhone81GeneralConfigurationItem {
@@ -291,6 +324,7 @@ impl DeviceConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windowsUpdateForBusinessConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows_update_for_business_configuration(
         &self,
     ) -> crate::builders::WindowsUpdateForBusinessConfigurationItem {
@@ -306,6 +340,7 @@ impl DeviceConfigurationItem {
 );
 impl DeviceConfigurationCollection {
     /// `…/microsoft.graph.androidCustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_android_custom_configuration(
         &self,
     ) -> crate::builders::AndroidCustomConfigurationCollection {
@@ -314,6 +349,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.androidGeneralDeviceConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_android_general_device_configuration(
         &self,
     ) -> crate::builders::AndroidGeneralDeviceConfigurationCollection {
@@ -322,6 +358,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.androidWorkProfileCustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_android_work_profile_custom_configuration(
         &self,
     ) -> crate::builders::AndroidWorkProfileCustomConfigurationCollection {
@@ -330,6 +367,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.androidWorkProfileGeneralDeviceConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_android_work_profile_general_device_configuration(
         &self,
     ) -> crate::builders::AndroidWorkProfileGeneralDeviceConfigurationCollection {
@@ -338,6 +376,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.appleDeviceFeaturesConfigurationBase`: cast to the derived type.
+    #[inline]
     pub fn as_apple_device_features_configuration_base(
         &self,
     ) -> crate::builders::AppleDeviceFeaturesConfigurationBaseCollection {
@@ -346,6 +385,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.editionUpgradeConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_edition_upgrade_configuration(
         &self,
     ) -> crate::builders::EditionUpgradeConfigurationCollection {
@@ -354,6 +394,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.iosCertificateProfile`: cast to the derived type.
+    #[inline]
     pub fn as_ios_certificate_profile(
         &self,
     ) -> crate::builders::IosCertificateProfileCollection {
@@ -362,6 +403,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.iosCustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_custom_configuration(
         &self,
     ) -> crate::builders::IosCustomConfigurationCollection {
@@ -370,6 +412,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.iosDeviceFeaturesConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_device_features_configuration(
         &self,
     ) -> crate::builders::IosDeviceFeaturesConfigurationCollection {
@@ -378,6 +421,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.iosGeneralDeviceConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_general_device_configuration(
         &self,
     ) -> crate::builders::IosGeneralDeviceConfigurationCollection {
@@ -386,6 +430,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.iosUpdateConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_update_configuration(
         &self,
     ) -> crate::builders::IosUpdateConfigurationCollection {
@@ -394,6 +439,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.macOSCustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_custom_configuration(
         &self,
     ) -> crate::builders::MacOsCustomConfigurationCollection {
@@ -402,6 +448,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.macOSDeviceFeaturesConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_device_features_configuration(
         &self,
     ) -> crate::builders::MacOsDeviceFeaturesConfigurationCollection {
@@ -410,6 +457,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.macOSGeneralDeviceConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_general_device_configuration(
         &self,
     ) -> crate::builders::MacOsGeneralDeviceConfigurationCollection {
@@ -418,6 +466,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.sharedPCConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_shared_pc_configuration(
         &self,
     ) -> crate::builders::SharedPcConfigurationCollection {
@@ -426,6 +475,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windows10CustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_custom_configuration(
         &self,
     ) -> crate::builders::Windows10CustomConfigurationCollection {
@@ -434,6 +484,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windows10EndpointProtectionConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_endpoint_protection_configuration(
         &self,
     ) -> crate::builders::Windows10EndpointProtectionConfigurationCollection {
@@ -442,6 +493,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windows10EnterpriseModernAppManagementConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_enterprise_modern_app_management_configuration(
         &self,
     ) -> crate::builders::Windows10EnterpriseModernAppManagementConfigurationCollection {
@@ -454,6 +506,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windows10GeneralConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_general_configuration(
         &self,
     ) -> crate::builders::Windows10GeneralConfigurationCollection {
@@ -462,6 +515,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windows10SecureAssessmentConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_secure_assessment_configuration(
         &self,
     ) -> crate::builders::Windows10SecureAssessmentConfigurationCollection {
@@ -470,6 +524,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windows10TeamGeneralConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_team_general_configuration(
         &self,
     ) -> crate::builders::Windows10TeamGeneralConfigurationCollection {
@@ -478,6 +533,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windows81GeneralConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows81_general_configuration(
         &self,
     ) -> crate::builders::Windows81GeneralConfigurationCollection {
@@ -486,6 +542,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windowsDefenderAdvancedThreatProtectionConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows_defender_advanced_threat_protection_configuration(
         &self,
     ) -> crate::builders::WindowsDefenderAdvancedThreatProtectionConfigurationCollection {
@@ -498,6 +555,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windowsPhone81CustomConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows_phone81_custom_configuration(
         &self,
     ) -> crate::builders::WindowsPhone81CustomConfigurationCollection {
@@ -506,6 +564,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windowsPhone81GeneralConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows_phone81_general_configuration(
         &self,
     ) -> crate::builders::WindowsPhone81GeneralConfigurationCollection {
@@ -514,6 +573,7 @@ impl DeviceConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windowsUpdateForBusinessConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows_update_for_business_configuration(
         &self,
     ) -> crate::builders::WindowsUpdateForBusinessConfigurationCollection {

@@ -6,6 +6,7 @@
 );
 impl DeviceEnrollmentConfigurationItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.enrollmentConfigurationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::EnrollmentConfigurationAssignmentCollection {
@@ -14,6 +15,7 @@ impl DeviceEnrollmentConfigurationItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         enrollment_configuration_assignments: ::std::vec::Vec<
@@ -33,11 +35,13 @@ impl DeviceEnrollmentConfigurationItem {
             )
     }
     /// `POST …/setPriority` (action `microsoft.graph.setPriority`).
+    #[inline]
     pub fn set_priority(&self, priority: i32) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("setPriority", &[P::new("priority", &priority)])
     }
     /// `…/microsoft.graph.deviceEnrollmentLimitConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_device_enrollment_limit_configuration(
         &self,
     ) -> crate::builders::DeviceEnrollmentLimitConfigurationItem {
@@ -46,6 +50,7 @@ impl DeviceEnrollmentConfigurationItem {
         )
     }
     /// `…/microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_device_enrollment_platform_restrictions_configuration(
         &self,
     ) -> crate::builders::DeviceEnrollmentPlatformRestrictionsConfigurationItem {
@@ -58,6 +63,7 @@ impl DeviceEnrollmentConfigurationItem {
         )
     }
     /// `…/microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_device_enrollment_windows_hello_for_business_configuration(
         &self,
     ) -> crate::builders::DeviceEnrollmentWindowsHelloForBusinessConfigurationItem {
@@ -70,6 +76,7 @@ impl DeviceEnrollmentConfigurationItem {
         )
     }
     /// `…/microsoft.graph.windows10EnrollmentCompletionPageConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_enrollment_completion_page_configuration(
         &self,
     ) -> crate::builders::Windows10EnrollmentCompletionPageConfigurationItem {
@@ -88,6 +95,7 @@ impl DeviceEnrollmentConfigurationItem {
 );
 impl DeviceEnrollmentConfigurationCollection {
     /// `…/microsoft.graph.deviceEnrollmentLimitConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_device_enrollment_limit_configuration(
         &self,
     ) -> crate::builders::DeviceEnrollmentLimitConfigurationCollection {
@@ -96,6 +104,7 @@ impl DeviceEnrollmentConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_device_enrollment_platform_restrictions_configuration(
         &self,
     ) -> crate::builders::DeviceEnrollmentPlatformRestrictionsConfigurationCollection {
@@ -108,6 +117,7 @@ impl DeviceEnrollmentConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_device_enrollment_windows_hello_for_business_configuration(
         &self,
     ) -> crate::builders::DeviceEnrollmentWindowsHelloForBusinessConfigurationCollection {
@@ -120,6 +130,7 @@ impl DeviceEnrollmentConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.windows10EnrollmentCompletionPageConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_windows10_enrollment_completion_page_configuration(
         &self,
     ) -> crate::builders::Windows10EnrollmentCompletionPageConfigurationCollection {

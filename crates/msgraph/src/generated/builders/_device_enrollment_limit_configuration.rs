@@ -7,6 +7,7 @@
 );
 impl DeviceEnrollmentLimitConfigurationItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.enrollmentConfigurationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::EnrollmentConfigurationAssignmentCollection {
@@ -15,6 +16,7 @@ impl DeviceEnrollmentLimitConfigurationItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         enrollment_configuration_assignments: ::std::vec::Vec<
@@ -34,6 +36,7 @@ impl DeviceEnrollmentLimitConfigurationItem {
             )
     }
     /// `POST …/setPriority` (action `microsoft.graph.setPriority`).
+    #[inline]
     pub fn set_priority(&self, priority: i32) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("setPriority", &[P::new("priority", &priority)])

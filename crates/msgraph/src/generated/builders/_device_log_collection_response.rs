@@ -5,6 +5,7 @@
 );
 impl DeviceLogCollectionResponseItem {
     /// `POST …/createDownloadUrl` (action `microsoft.graph.createDownloadUrl`).
+    #[inline]
     pub fn create_download_url(
         &self,
     ) -> ::msgraph_core::request::Request<

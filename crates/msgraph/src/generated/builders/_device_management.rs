@@ -5,6 +5,7 @@
 );
 impl DeviceManagementItem {
     /// `…/applePushNotificationCertificate`: navigation to `microsoft.graph.applePushNotificationCertificate`, contained entity.
+    #[inline]
     pub fn apple_push_notification_certificate(
         &self,
     ) -> crate::builders::ApplePushNotificationCertificateItem {
@@ -13,10 +14,12 @@ impl DeviceManagementItem {
         )
     }
     /// `…/auditEvents`: navigation to `Collection(microsoft.graph.auditEvent)`, contained collection.
+    #[inline]
     pub fn audit_events(&self) -> crate::builders::AuditEventCollection {
         crate::builders::AuditEventCollection(self.0.child("auditEvents"))
     }
     /// `…/complianceManagementPartners`: navigation to `Collection(microsoft.graph.complianceManagementPartner)`, contained collection.
+    #[inline]
     pub fn compliance_management_partners(
         &self,
     ) -> crate::builders::ComplianceManagementPartnerCollection {
@@ -25,6 +28,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/conditionalAccessSettings`: navigation to `microsoft.graph.onPremisesConditionalAccessSettings`, contained entity.
+    #[inline]
     pub fn conditional_access_settings(
         &self,
     ) -> crate::builders::OnPremisesConditionalAccessSettingsItem {
@@ -33,14 +37,17 @@ impl DeviceManagementItem {
         )
     }
     /// `…/detectedApps`: navigation to `Collection(microsoft.graph.detectedApp)`, contained collection.
+    #[inline]
     pub fn detected_apps(&self) -> crate::builders::DetectedAppCollection {
         crate::builders::DetectedAppCollection(self.0.child("detectedApps"))
     }
     /// `…/deviceCategories`: navigation to `Collection(microsoft.graph.deviceCategory)`, contained collection.
+    #[inline]
     pub fn device_categories(&self) -> crate::builders::DeviceCategoryCollection {
         crate::builders::DeviceCategoryCollection(self.0.child("deviceCategories"))
     }
     /// `…/deviceCompliancePolicies`: navigation to `Collection(microsoft.graph.deviceCompliancePolicy)`, contained collection.
+    #[inline]
     pub fn device_compliance_policies(
         &self,
     ) -> crate::builders::DeviceCompliancePolicyCollection {
@@ -49,6 +56,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/deviceCompliancePolicyDeviceStateSummary`: navigation to `microsoft.graph.deviceCompliancePolicyDeviceStateSummary`, contained entity.
+    #[inline]
     pub fn device_compliance_policy_device_state_summary(
         &self,
     ) -> crate::builders::DeviceCompliancePolicyDeviceStateSummaryItem {
@@ -57,6 +65,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/deviceCompliancePolicySettingStateSummaries`: navigation to `Collection(microsoft.graph.deviceCompliancePolicySettingStateSummary)`, contained collection.
+    #[inline]
     pub fn device_compliance_policy_setting_state_summaries(
         &self,
     ) -> crate::builders::DeviceCompliancePolicySettingStateSummaryCollection {
@@ -65,6 +74,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/deviceConfigurationDeviceStateSummaries`: navigation to `microsoft.graph.deviceConfigurationDeviceStateSummary`, contained entity.
+    #[inline]
     pub fn device_configuration_device_state_summaries(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceStateSummaryItem {
@@ -73,6 +83,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/deviceConfigurations`: navigation to `Collection(microsoft.graph.deviceConfiguration)`, contained collection.
+    #[inline]
     pub fn device_configurations(
         &self,
     ) -> crate::builders::DeviceConfigurationCollection {
@@ -81,6 +92,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/deviceEnrollmentConfigurations`: navigation to `Collection(microsoft.graph.deviceEnrollmentConfiguration)`, contained collection.
+    #[inline]
     pub fn device_enrollment_configurations(
         &self,
     ) -> crate::builders::DeviceEnrollmentConfigurationCollection {
@@ -89,6 +101,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/deviceManagementPartners`: navigation to `Collection(microsoft.graph.deviceManagementPartner)`, contained collection.
+    #[inline]
     pub fn device_management_partners(
         &self,
     ) -> crate::builders::DeviceManagementPartnerCollection {
@@ -97,6 +110,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/exchangeConnectors`: navigation to `Collection(microsoft.graph.deviceManagementExchangeConnector)`, contained collection.
+    #[inline]
     pub fn exchange_connectors(
         &self,
     ) -> crate::builders::DeviceManagementExchangeConnectorCollection {
@@ -105,6 +119,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/importedWindowsAutopilotDeviceIdentities`: navigation to `Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)`, contained collection.
+    #[inline]
     pub fn imported_windows_autopilot_device_identities(
         &self,
     ) -> crate::builders::ImportedWindowsAutopilotDeviceIdentityCollection {
@@ -113,6 +128,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/iosUpdateStatuses`: navigation to `Collection(microsoft.graph.iosUpdateDeviceStatus)`, contained collection.
+    #[inline]
     pub fn ios_update_statuses(
         &self,
     ) -> crate::builders::IosUpdateDeviceStatusCollection {
@@ -121,14 +137,17 @@ impl DeviceManagementItem {
         )
     }
     /// `…/managedDeviceOverview`: navigation to `microsoft.graph.managedDeviceOverview`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn managed_device_overview(&self) -> crate::builders::ManagedDeviceOverviewItem {
         crate::builders::ManagedDeviceOverviewItem(self.0.child("managedDeviceOverview"))
     }
     /// `…/managedDevices`: navigation to `Collection(microsoft.graph.managedDevice)`, contained collection.
+    #[inline]
     pub fn managed_devices(&self) -> crate::builders::ManagedDeviceCollection {
         crate::builders::ManagedDeviceCollection(self.0.child("managedDevices"))
     }
     /// `…/mobileAppTroubleshootingEvents`: navigation to `Collection(microsoft.graph.mobileAppTroubleshootingEvent)`, contained collection.
+    #[inline]
     pub fn mobile_app_troubleshooting_events(
         &self,
     ) -> crate::builders::MobileAppTroubleshootingEventCollection {
@@ -137,6 +156,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/mobileThreatDefenseConnectors`: navigation to `Collection(microsoft.graph.mobileThreatDefenseConnector)`, contained collection.
+    #[inline]
     pub fn mobile_threat_defense_connectors(
         &self,
     ) -> crate::builders::MobileThreatDefenseConnectorCollection {
@@ -145,6 +165,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/notificationMessageTemplates`: navigation to `Collection(microsoft.graph.notificationMessageTemplate)`, contained collection.
+    #[inline]
     pub fn notification_message_templates(
         &self,
     ) -> crate::builders::NotificationMessageTemplateCollection {
@@ -153,6 +174,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/remoteAssistancePartners`: navigation to `Collection(microsoft.graph.remoteAssistancePartner)`, contained collection.
+    #[inline]
     pub fn remote_assistance_partners(
         &self,
     ) -> crate::builders::RemoteAssistancePartnerCollection {
@@ -161,14 +183,17 @@ impl DeviceManagementItem {
         )
     }
     /// `…/reports`: navigation to `microsoft.graph.deviceManagementReports`, contained entity.
+    #[inline]
     pub fn reports(&self) -> crate::builders::DeviceManagementReportsItem {
         crate::builders::DeviceManagementReportsItem(self.0.child("reports"))
     }
     /// `…/resourceOperations`: navigation to `Collection(microsoft.graph.resourceOperation)`, contained collection.
+    #[inline]
     pub fn resource_operations(&self) -> crate::builders::ResourceOperationCollection {
         crate::builders::ResourceOperationCollection(self.0.child("resourceOperations"))
     }
     /// `…/roleAssignments`: navigation to `Collection(microsoft.graph.deviceAndAppManagementRoleAssignment)`, contained collection.
+    #[inline]
     pub fn role_assignments(
         &self,
     ) -> crate::builders::DeviceAndAppManagementRoleAssignmentCollection {
@@ -177,10 +202,12 @@ impl DeviceManagementItem {
         )
     }
     /// `…/roleDefinitions`: navigation to `Collection(microsoft.graph.roleDefinition)`, contained collection.
+    #[inline]
     pub fn role_definitions(&self) -> crate::builders::RoleDefinitionCollection {
         crate::builders::RoleDefinitionCollection(self.0.child("roleDefinitions"))
     }
     /// `…/softwareUpdateStatusSummary`: navigation to `microsoft.graph.softwareUpdateStatusSummary`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn software_update_status_summary(
         &self,
     ) -> crate::builders::SoftwareUpdateStatusSummaryItem {
@@ -189,10 +216,12 @@ impl DeviceManagementItem {
         )
     }
     /// `…/termsAndConditions`: navigation to `Collection(microsoft.graph.termsAndConditions)`, contained collection.
+    #[inline]
     pub fn terms_and_conditions(&self) -> crate::builders::TermsAndConditionsCollection {
         crate::builders::TermsAndConditionsCollection(self.0.child("termsAndConditions"))
     }
     /// `…/troubleshootingEvents`: navigation to `Collection(microsoft.graph.deviceManagementTroubleshootingEvent)`, contained collection.
+    #[inline]
     pub fn troubleshooting_events(
         &self,
     ) -> crate::builders::DeviceManagementTroubleshootingEventCollection {
@@ -201,6 +230,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsAppHealthApplicationPerformance`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsAppHealthApplicationPerformance)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_app_health_application_performance(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsAppHealthApplicationPerformanceCollection {
@@ -209,6 +239,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsAppHealthApplicationPerformanceByAppVersionDetails`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetails)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_app_health_application_performance_by_app_version_details(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetailsCollection {
@@ -221,6 +252,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsAppHealthApplicationPerformanceByAppVersionDeviceId`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_app_health_application_performance_by_app_version_device_id(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceIdCollection {
@@ -233,6 +265,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsAppHealthApplicationPerformanceByOSVersion`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByOSVersion)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_app_health_application_performance_by_os_version(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsAppHealthAppPerformanceByOsVersionCollection {
@@ -245,6 +278,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsAppHealthDeviceModelPerformance`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsAppHealthDeviceModelPerformance)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_app_health_device_model_performance(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsAppHealthDeviceModelPerformanceCollection {
@@ -253,6 +287,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsAppHealthDevicePerformance`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsAppHealthDevicePerformance)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_app_health_device_performance(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsAppHealthDevicePerformanceCollection {
@@ -261,6 +296,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsAppHealthDevicePerformanceDetails`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsAppHealthDevicePerformanceDetails)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_app_health_device_performance_details(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsAppHealthDevicePerformanceDetailsCollection {
@@ -269,6 +305,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsAppHealthOSVersionPerformance`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsAppHealthOSVersionPerformance)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_app_health_os_version_performance(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsAppHealthOsVersionPerformanceCollection {
@@ -277,6 +314,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsAppHealthOverview`: navigation to `microsoft.graph.userExperienceAnalyticsCategory`, contained entity.
+    #[inline]
     pub fn user_experience_analytics_app_health_overview(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsCategoryItem {
@@ -285,6 +323,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsBaselines`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsBaseline)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_baselines(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsBaselineCollection {
@@ -293,6 +332,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsCategories`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsCategory)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_categories(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsCategoryCollection {
@@ -301,6 +341,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsDevicePerformance`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsDevicePerformance)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_device_performance(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsDevicePerformanceCollection {
@@ -309,6 +350,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsDeviceScores`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsDeviceScores)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_device_scores(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsDeviceScoresCollection {
@@ -317,6 +359,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsDeviceStartupHistory`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsDeviceStartupHistory)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_device_startup_history(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsDeviceStartupHistoryCollection {
@@ -325,6 +368,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsDeviceStartupProcesses`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsDeviceStartupProcess)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_device_startup_processes(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsDeviceStartupProcessCollection {
@@ -333,6 +377,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsDeviceStartupProcessPerformance`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsDeviceStartupProcessPerformance)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_device_startup_process_performance(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsDeviceStartupProcessPerformanceCollection {
@@ -341,6 +386,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsMetricHistory`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsMetricHistory)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_metric_history(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsMetricHistoryCollection {
@@ -349,6 +395,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsModelScores`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsModelScores)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_model_scores(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsModelScoresCollection {
@@ -357,6 +404,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsOverview`: navigation to `microsoft.graph.userExperienceAnalyticsOverview`, contained entity.
+    #[inline]
     pub fn user_experience_analytics_overview(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsOverviewItem {
@@ -365,6 +413,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsScoreHistory`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsScoreHistory)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_score_history(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsScoreHistoryCollection {
@@ -373,6 +422,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric`: navigation to `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric`, contained entity.
+    #[inline]
     pub fn user_experience_analytics_work_from_anywhere_hardware_readiness_metric(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetricItem {
@@ -383,6 +433,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsWorkFromAnywhereMetrics`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsWorkFromAnywhereMetric)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_work_from_anywhere_metrics(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsWorkFromAnywhereMetricCollection {
@@ -391,6 +442,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/userExperienceAnalyticsWorkFromAnywhereModelPerformance`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsWorkFromAnywhereModelPerformance)`, contained collection.
+    #[inline]
     pub fn user_experience_analytics_work_from_anywhere_model_performance(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsWorkFromAnywhereModelPerformanceCollection {
@@ -399,10 +451,12 @@ impl DeviceManagementItem {
         )
     }
     /// `…/virtualEndpoint`: navigation to `microsoft.graph.virtualEndpoint`, contained entity.
+    #[inline]
     pub fn virtual_endpoint(&self) -> crate::builders::VirtualEndpointItem {
         crate::builders::VirtualEndpointItem(self.0.child("virtualEndpoint"))
     }
     /// `…/windowsAutopilotDeviceIdentities`: navigation to `Collection(microsoft.graph.windowsAutopilotDeviceIdentity)`, contained collection.
+    #[inline]
     pub fn windows_autopilot_device_identities(
         &self,
     ) -> crate::builders::WindowsAutopilotDeviceIdentityCollection {
@@ -411,6 +465,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/windowsInformationProtectionAppLearningSummaries`: navigation to `Collection(microsoft.graph.windowsInformationProtectionAppLearningSummary)`, contained collection.
+    #[inline]
     pub fn windows_information_protection_app_learning_summaries(
         &self,
     ) -> crate::builders::WindowsInformationProtectionAppLearningSummaryCollection {
@@ -419,6 +474,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/windowsInformationProtectionNetworkLearningSummaries`: navigation to `Collection(microsoft.graph.windowsInformationProtectionNetworkLearningSummary)`, contained collection.
+    #[inline]
     pub fn windows_information_protection_network_learning_summaries(
         &self,
     ) -> crate::builders::WindowsInformationProtectionNetworkLearningSummaryCollection {
@@ -427,6 +483,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/windowsMalwareInformation`: navigation to `Collection(microsoft.graph.windowsMalwareInformation)`, contained collection.
+    #[inline]
     pub fn windows_malware_information(
         &self,
     ) -> crate::builders::WindowsMalwareInformationCollection {
@@ -437,6 +494,7 @@ impl DeviceManagementItem {
     /// Retrieves the effective permissions of the currently authenticated user
     ///
     /// `GET …/getEffectivePermissions` (function `microsoft.graph.getEffectivePermissions`).
+    #[inline]
     pub fn get_effective_permissions(
         &self,
         scope: &str,
@@ -451,6 +509,7 @@ impl DeviceManagementItem {
             )
     }
     /// `GET …/userExperienceAnalyticsSummarizeWorkFromAnywhereDevices` (function `microsoft.graph.userExperienceAnalyticsSummarizeWorkFromAnywhereDevices`).
+    #[inline]
     pub fn user_experience_analytics_summarize_work_from_anywhere_devices(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -459,6 +518,7 @@ impl DeviceManagementItem {
         self.0.function("userExperienceAnalyticsSummarizeWorkFromAnywhereDevices", &[])
     }
     /// `GET …/verifyWindowsEnrollmentAutoDiscovery` (function `microsoft.graph.verifyWindowsEnrollmentAutoDiscovery`).
+    #[inline]
     pub fn verify_windows_enrollment_auto_discovery(
         &self,
         domain_name: &str,

@@ -7,6 +7,7 @@
 );
 impl DeviceManagementExchangeConnectorItem {
     /// `POST …/sync` (action `microsoft.graph.sync`).
+    #[inline]
     pub fn sync(
         &self,
         sync_type: crate::models::DeviceManagementExchangeConnectorSyncType,

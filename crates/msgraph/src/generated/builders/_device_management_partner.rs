@@ -5,6 +5,7 @@
 );
 impl DeviceManagementPartnerItem {
     /// `POST …/terminate` (action `microsoft.graph.terminate`).
+    #[inline]
     pub fn terminate(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("terminate", &[])
     }

@@ -5,10 +5,12 @@
 );
 impl DeviceManagementReportsItem {
     /// `…/exportJobs`: navigation to `Collection(microsoft.graph.deviceManagementExportJob)`, contained collection.
+    #[inline]
     pub fn export_jobs(&self) -> crate::builders::DeviceManagementExportJobCollection {
         crate::builders::DeviceManagementExportJobCollection(self.0.child("exportJobs"))
     }
     /// `POST …/getCachedReport` (action `microsoft.graph.getCachedReport`).
+    #[inline]
     pub fn get_cached_report(
         &self,
         params: &crate::builders::GetCachedReportParams,
@@ -18,6 +20,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getCachedReport", params)
     }
     /// `POST …/getCompliancePolicyNonComplianceReport` (action `microsoft.graph.getCompliancePolicyNonComplianceReport`).
+    #[inline]
     pub fn get_compliance_policy_non_compliance_report(
         &self,
         params: &crate::builders::GetCompliancePolicyNonComplianceReportParams,
@@ -27,6 +30,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getCompliancePolicyNonComplianceReport", params)
     }
     /// `POST …/getCompliancePolicyNonComplianceSummaryReport` (action `microsoft.graph.getCompliancePolicyNonComplianceSummaryReport`).
+    #[inline]
     pub fn get_compliance_policy_non_compliance_summary_report(
         &self,
         params: &crate::builders::GetCompliancePolicyNonComplianceSummaryReportParams,
@@ -36,6 +40,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getCompliancePolicyNonComplianceSummaryReport", params)
     }
     /// `POST …/getComplianceSettingNonComplianceReport` (action `microsoft.graph.getComplianceSettingNonComplianceReport`).
+    #[inline]
     pub fn get_compliance_setting_non_compliance_report(
         &self,
         params: &crate::builders::GetComplianceSettingNonComplianceReportParams,
@@ -45,6 +50,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getComplianceSettingNonComplianceReport", params)
     }
     /// `POST …/getConfigurationPolicyNonComplianceReport` (action `microsoft.graph.getConfigurationPolicyNonComplianceReport`).
+    #[inline]
     pub fn get_configuration_policy_non_compliance_report(
         &self,
         params: &crate::builders::GetConfigurationPolicyNonComplianceReportParams,
@@ -54,6 +60,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getConfigurationPolicyNonComplianceReport", params)
     }
     /// `POST …/getConfigurationPolicyNonComplianceSummaryReport` (action `microsoft.graph.getConfigurationPolicyNonComplianceSummaryReport`).
+    #[inline]
     pub fn get_configuration_policy_non_compliance_summary_report(
         &self,
         params: &crate::builders::GetConfigurationPolicyNonComplianceSummaryReportParams,
@@ -64,6 +71,7 @@ impl DeviceManagementReportsItem {
             .action_with_body("getConfigurationPolicyNonComplianceSummaryReport", params)
     }
     /// `POST …/getConfigurationSettingNonComplianceReport` (action `microsoft.graph.getConfigurationSettingNonComplianceReport`).
+    #[inline]
     pub fn get_configuration_setting_non_compliance_report(
         &self,
         params: &crate::builders::GetConfigurationSettingNonComplianceReportParams,
@@ -73,6 +81,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getConfigurationSettingNonComplianceReport", params)
     }
     /// `POST …/getDeviceManagementIntentPerSettingContributingProfiles` (action `microsoft.graph.getDeviceManagementIntentPerSettingContributingProfiles`).
+    #[inline]
     pub fn get_device_management_intent_per_setting_contributing_profiles(
         &self,
         params: &crate::builders::GetDeviceManagementIntentPerSettingContributingProfilesParams,
@@ -86,6 +95,7 @@ impl DeviceManagementReportsItem {
             )
     }
     /// `POST …/getDeviceManagementIntentSettingsReport` (action `microsoft.graph.getDeviceManagementIntentSettingsReport`).
+    #[inline]
     pub fn get_device_management_intent_settings_report(
         &self,
         params: &crate::builders::GetDeviceManagementIntentSettingsReportParams,
@@ -95,6 +105,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getDeviceManagementIntentSettingsReport", params)
     }
     /// `POST …/getDeviceNonComplianceReport` (action `microsoft.graph.getDeviceNonComplianceReport`).
+    #[inline]
     pub fn get_device_non_compliance_report(
         &self,
         params: &crate::builders::GetDeviceNonComplianceReportParams,
@@ -104,6 +115,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getDeviceNonComplianceReport", params)
     }
     /// `POST …/getDevicesWithoutCompliancePolicyReport` (action `microsoft.graph.getDevicesWithoutCompliancePolicyReport`).
+    #[inline]
     pub fn get_devices_without_compliance_policy_report(
         &self,
         params: &crate::builders::GetDevicesWithoutCompliancePolicyReportParams,
@@ -113,6 +125,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getDevicesWithoutCompliancePolicyReport", params)
     }
     /// `POST …/getHistoricalReport` (action `microsoft.graph.getHistoricalReport`).
+    #[inline]
     pub fn get_historical_report(
         &self,
         params: &crate::builders::GetHistoricalReportParams,
@@ -122,6 +135,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getHistoricalReport", params)
     }
     /// `POST …/getNoncompliantDevicesAndSettingsReport` (action `microsoft.graph.getNoncompliantDevicesAndSettingsReport`).
+    #[inline]
     pub fn get_noncompliant_devices_and_settings_report(
         &self,
         params: &crate::builders::GetNoncompliantDevicesAndSettingsReportParams,
@@ -131,6 +145,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getNoncompliantDevicesAndSettingsReport", params)
     }
     /// `POST …/getPolicyNonComplianceMetadata` (action `microsoft.graph.getPolicyNonComplianceMetadata`).
+    #[inline]
     pub fn get_policy_non_compliance_metadata(
         &self,
         params: &crate::builders::GetPolicyNonComplianceMetadataParams,
@@ -140,6 +155,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getPolicyNonComplianceMetadata", params)
     }
     /// `POST …/getPolicyNonComplianceReport` (action `microsoft.graph.getPolicyNonComplianceReport`).
+    #[inline]
     pub fn get_policy_non_compliance_report(
         &self,
         params: &crate::builders::GetPolicyNonComplianceReportParams,
@@ -149,6 +165,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getPolicyNonComplianceReport", params)
     }
     /// `POST …/getPolicyNonComplianceSummaryReport` (action `microsoft.graph.getPolicyNonComplianceSummaryReport`).
+    #[inline]
     pub fn get_policy_non_compliance_summary_report(
         &self,
         params: &crate::builders::GetPolicyNonComplianceSummaryReportParams,
@@ -158,6 +175,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getPolicyNonComplianceSummaryReport", params)
     }
     /// `POST …/getReportFilters` (action `microsoft.graph.getReportFilters`).
+    #[inline]
     pub fn get_report_filters(
         &self,
         params: &crate::builders::GetReportFiltersParams,
@@ -167,6 +185,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getReportFilters", params)
     }
     /// `POST …/getSettingNonComplianceReport` (action `microsoft.graph.getSettingNonComplianceReport`).
+    #[inline]
     pub fn get_setting_non_compliance_report(
         &self,
         params: &crate::builders::GetSettingNonComplianceReportParams,
@@ -176,6 +195,7 @@ impl DeviceManagementReportsItem {
         self.0.action_with_body("getSettingNonComplianceReport", params)
     }
     /// `POST …/retrieveDeviceAppInstallationStatusReport` (action `microsoft.graph.retrieveDeviceAppInstallationStatusReport`).
+    #[inline]
     pub fn retrieve_device_app_installation_status_report(
         &self,
         params: &crate::builders::RetrieveDeviceAppInstallationStatusReportParams,

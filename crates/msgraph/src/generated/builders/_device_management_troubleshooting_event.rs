@@ -7,6 +7,7 @@
 );
 impl DeviceManagementTroubleshootingEventItem {
     /// `…/microsoft.graph.enrollmentTroubleshootingEvent`: cast to the derived type.
+    #[inline]
     pub fn as_enrollment_troubleshooting_event(
         &self,
     ) -> crate::builders::EnrollmentTroubleshootingEventItem {
@@ -24,6 +25,7 @@ impl DeviceManagementTroubleshootingEventItem {
 );
 impl DeviceManagementTroubleshootingEventCollection {
     /// `…/microsoft.graph.enrollmentTroubleshootingEvent`: cast to the derived type.
+    #[inline]
     pub fn as_enrollment_troubleshooting_event(
         &self,
     ) -> crate::builders::EnrollmentTroubleshootingEventCollection {

@@ -5,16 +5,19 @@
 );
 impl DirectoryItem {
     /// `…/administrativeUnits`: navigation to `Collection(microsoft.graph.administrativeUnit)`, contained collection.
+    #[inline]
     pub fn administrative_units(&self) -> crate::builders::AdministrativeUnitCollection {
         crate::builders::AdministrativeUnitCollection(
             self.0.child("administrativeUnits"),
         )
     }
     /// `…/attributeSets`: navigation to `Collection(microsoft.graph.attributeSet)`, contained collection.
+    #[inline]
     pub fn attribute_sets(&self) -> crate::builders::AttributeSetCollection {
         crate::builders::AttributeSetCollection(self.0.child("attributeSets"))
     }
     /// `…/customSecurityAttributeDefinitions`: navigation to `Collection(microsoft.graph.customSecurityAttributeDefinition)`, contained collection.
+    #[inline]
     pub fn custom_security_attribute_definitions(
         &self,
     ) -> crate::builders::CustomSecurityAttributeDefinitionCollection {
@@ -23,10 +26,12 @@ impl DirectoryItem {
         )
     }
     /// `…/deletedItems`: navigation to `Collection(microsoft.graph.directoryObject)`, contained collection.
+    #[inline]
     pub fn deleted_items(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("deletedItems"))
     }
     /// `…/deviceLocalCredentials`: navigation to `Collection(microsoft.graph.deviceLocalCredentialInfo)`, contained collection.
+    #[inline]
     pub fn device_local_credentials(
         &self,
     ) -> crate::builders::DeviceLocalCredentialInfoCollection {
@@ -35,6 +40,7 @@ impl DirectoryItem {
         )
     }
     /// `…/federationConfigurations`: navigation to `Collection(microsoft.graph.identityProviderBase)`, contained collection.
+    #[inline]
     pub fn federation_configurations(
         &self,
     ) -> crate::builders::IdentityProviderBaseCollection {
@@ -43,6 +49,7 @@ impl DirectoryItem {
         )
     }
     /// `…/onPremisesSynchronization`: navigation to `Collection(microsoft.graph.onPremisesDirectorySynchronization)`, contained collection.
+    #[inline]
     pub fn on_premises_synchronization(
         &self,
     ) -> crate::builders::OnPremisesDirectorySynchronizationCollection {
@@ -51,6 +58,7 @@ impl DirectoryItem {
         )
     }
     /// `…/publicKeyInfrastructure`: navigation to `microsoft.graph.publicKeyInfrastructureRoot`, contained entity.
+    #[inline]
     pub fn public_key_infrastructure(
         &self,
     ) -> crate::builders::PublicKeyInfrastructureRootItem {
@@ -59,14 +67,17 @@ impl DirectoryItem {
         )
     }
     /// `…/recovery`: navigation to `microsoft.graph.entraRecoveryServices.recovery`, contained entity.
+    #[inline]
     pub fn recovery(&self) -> crate::builders::entra_recovery_services::RecoveryItem {
         crate::builders::entra_recovery_services::RecoveryItem(self.0.child("recovery"))
     }
     /// `…/remoteTenantGroups`: navigation to `Collection(microsoft.graph.remoteTenantGroup)`, contained collection.
+    #[inline]
     pub fn remote_tenant_groups(&self) -> crate::builders::RemoteTenantGroupCollection {
         crate::builders::RemoteTenantGroupCollection(self.0.child("remoteTenantGroups"))
     }
     /// `…/subscriptions`: navigation to `Collection(microsoft.graph.companySubscription)`, contained collection.
+    #[inline]
     pub fn subscriptions(&self) -> crate::builders::CompanySubscriptionCollection {
         crate::builders::CompanySubscriptionCollection(self.0.child("subscriptions"))
     }

@@ -5,6 +5,7 @@
 );
 impl DirectoryDefinitionItem {
     /// `POST …/discover` (action `microsoft.graph.discover`).
+    #[inline]
     pub fn discover(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::DirectoryDefinition> {

@@ -5,6 +5,7 @@
 );
 impl DirectoryObjectItem {
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -15,6 +16,7 @@ impl DirectoryObjectItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -25,6 +27,7 @@ impl DirectoryObjectItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -39,6 +42,7 @@ impl DirectoryObjectItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -53,6 +57,7 @@ impl DirectoryObjectItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -72,6 +77,7 @@ impl DirectoryObjectItem {
             )
     }
     /// `…/microsoft.graph.activityBasedTimeoutPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_activity_based_timeout_policy(
         &self,
     ) -> crate::builders::ActivityBasedTimeoutPolicyItem {
@@ -80,16 +86,19 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.administrativeUnit`: cast to the derived type.
+    #[inline]
     pub fn as_administrative_unit(&self) -> crate::builders::AdministrativeUnitItem {
         crate::builders::AdministrativeUnitItem(
             self.0.child("microsoft.graph.administrativeUnit"),
         )
     }
     /// `…/microsoft.graph.agentIdentity`: cast to the derived type.
+    #[inline]
     pub fn as_agent_identity(&self) -> crate::builders::AgentIdentityItem {
         crate::builders::AgentIdentityItem(self.0.child("microsoft.graph.agentIdentity"))
     }
     /// `…/microsoft.graph.agentIdentityBlueprint`: cast to the derived type.
+    #[inline]
     pub fn as_agent_identity_blueprint(
         &self,
     ) -> crate::builders::AgentIdentityBlueprintItem {
@@ -98,6 +107,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.agentIdentityBlueprintPrincipal`: cast to the derived type.
+    #[inline]
     pub fn as_agent_identity_blueprint_principal(
         &self,
     ) -> crate::builders::AgentIdentityBlueprintPrincipalItem {
@@ -106,32 +116,38 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.agentUser`: cast to the derived type.
+    #[inline]
     pub fn as_agent_user(&self) -> crate::builders::AgentUserItem {
         crate::builders::AgentUserItem(self.0.child("microsoft.graph.agentUser"))
     }
     /// `…/microsoft.graph.appManagementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_app_management_policy(&self) -> crate::builders::AppManagementPolicyItem {
         crate::builders::AppManagementPolicyItem(
             self.0.child("microsoft.graph.appManagementPolicy"),
         )
     }
     /// `…/microsoft.graph.appRoleAssignment`: cast to the derived type.
+    #[inline]
     pub fn as_app_role_assignment(&self) -> crate::builders::AppRoleAssignmentItem {
         crate::builders::AppRoleAssignmentItem(
             self.0.child("microsoft.graph.appRoleAssignment"),
         )
     }
     /// `…/microsoft.graph.application`: cast to the derived type.
+    #[inline]
     pub fn as_application(&self) -> crate::builders::ApplicationItem {
         crate::builders::ApplicationItem(self.0.child("microsoft.graph.application"))
     }
     /// `…/microsoft.graph.authorizationPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_authorization_policy(&self) -> crate::builders::AuthorizationPolicyItem {
         crate::builders::AuthorizationPolicyItem(
             self.0.child("microsoft.graph.authorizationPolicy"),
         )
     }
     /// `…/microsoft.graph.certificateAuthorityDetail`: cast to the derived type.
+    #[inline]
     pub fn as_certificate_authority_detail(
         &self,
     ) -> crate::builders::CertificateAuthorityDetailItem {
@@ -140,6 +156,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.certificateBasedAuthPki`: cast to the derived type.
+    #[inline]
     pub fn as_certificate_based_auth_pki(
         &self,
     ) -> crate::builders::CertificateBasedAuthPkiItem {
@@ -148,16 +165,19 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.claimsMappingPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_claims_mapping_policy(&self) -> crate::builders::ClaimsMappingPolicyItem {
         crate::builders::ClaimsMappingPolicyItem(
             self.0.child("microsoft.graph.claimsMappingPolicy"),
         )
     }
     /// `…/microsoft.graph.contract`: cast to the derived type.
+    #[inline]
     pub fn as_contract(&self) -> crate::builders::ContractItem {
         crate::builders::ContractItem(self.0.child("microsoft.graph.contract"))
     }
     /// `…/microsoft.graph.crossTenantAccessPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_cross_tenant_access_policy(
         &self,
     ) -> crate::builders::CrossTenantAccessPolicyItem {
@@ -166,10 +186,12 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.device`: cast to the derived type.
+    #[inline]
     pub fn as_device(&self) -> crate::builders::DeviceItem {
         crate::builders::DeviceItem(self.0.child("microsoft.graph.device"))
     }
     /// `…/microsoft.graph.directoryObjectPartnerReference`: cast to the derived type.
+    #[inline]
     pub fn as_directory_object_partner_reference(
         &self,
     ) -> crate::builders::DirectoryObjectPartnerReferenceItem {
@@ -178,10 +200,12 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.directoryRole`: cast to the derived type.
+    #[inline]
     pub fn as_directory_role(&self) -> crate::builders::DirectoryRoleItem {
         crate::builders::DirectoryRoleItem(self.0.child("microsoft.graph.directoryRole"))
     }
     /// `…/microsoft.graph.directoryRoleTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_directory_role_template(
         &self,
     ) -> crate::builders::DirectoryRoleTemplateItem {
@@ -190,16 +214,19 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.endpoint`: cast to the derived type.
+    #[inline]
     pub fn as_endpoint(&self) -> crate::builders::EndpointItem {
         crate::builders::EndpointItem(self.0.child("microsoft.graph.endpoint"))
     }
     /// `…/microsoft.graph.extensionProperty`: cast to the derived type.
+    #[inline]
     pub fn as_extension_property(&self) -> crate::builders::ExtensionPropertyItem {
         crate::builders::ExtensionPropertyItem(
             self.0.child("microsoft.graph.extensionProperty"),
         )
     }
     /// `…/microsoft.graph.federatedTokenValidationPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_federated_token_validation_policy(
         &self,
     ) -> crate::builders::FederatedTokenValidationPolicyItem {
@@ -208,10 +235,12 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.group`: cast to the derived type.
+    #[inline]
     pub fn as_group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("microsoft.graph.group"))
     }
     /// `…/microsoft.graph.groupSettingTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_group_setting_template(
         &self,
     ) -> crate::builders::GroupSettingTemplateItem {
@@ -220,6 +249,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.homeRealmDiscoveryPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_home_realm_discovery_policy(
         &self,
     ) -> crate::builders::HomeRealmDiscoveryPolicyItem {
@@ -228,6 +258,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.identitySecurityDefaultsEnforcementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_identity_security_defaults_enforcement_policy(
         &self,
     ) -> crate::builders::IdentitySecurityDefaultsEnforcementPolicyItem {
@@ -236,10 +267,12 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.mailbox`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox(&self) -> crate::builders::MailboxItem {
         crate::builders::MailboxItem(self.0.child("microsoft.graph.mailbox"))
     }
     /// `…/microsoft.graph.multiTenantOrganizationMember`: cast to the derived type.
+    #[inline]
     pub fn as_multi_tenant_organization_member(
         &self,
     ) -> crate::builders::MultiTenantOrganizationMemberItem {
@@ -248,14 +281,17 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.orgContact`: cast to the derived type.
+    #[inline]
     pub fn as_org_contact(&self) -> crate::builders::OrgContactItem {
         crate::builders::OrgContactItem(self.0.child("microsoft.graph.orgContact"))
     }
     /// `…/microsoft.graph.organization`: cast to the derived type.
+    #[inline]
     pub fn as_organization(&self) -> crate::builders::OrganizationItem {
         crate::builders::OrganizationItem(self.0.child("microsoft.graph.organization"))
     }
     /// `…/microsoft.graph.permissionGrantPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_permission_grant_policy(
         &self,
     ) -> crate::builders::PermissionGrantPolicyItem {
@@ -264,16 +300,19 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.policyBase`: cast to the derived type.
+    #[inline]
     pub fn as_policy_base(&self) -> crate::builders::PolicyBaseItem {
         crate::builders::PolicyBaseItem(self.0.child("microsoft.graph.policyBase"))
     }
     /// `…/microsoft.graph.remoteTenantGroup`: cast to the derived type.
+    #[inline]
     pub fn as_remote_tenant_group(&self) -> crate::builders::RemoteTenantGroupItem {
         crate::builders::RemoteTenantGroupItem(
             self.0.child("microsoft.graph.remoteTenantGroup"),
         )
     }
     /// `…/microsoft.graph.resourceSpecificPermissionGrant`: cast to the derived type.
+    #[inline]
     pub fn as_resource_specific_permission_grant(
         &self,
     ) -> crate::builders::ResourceSpecificPermissionGrantItem {
@@ -282,16 +321,19 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.servicePrincipal`: cast to the derived type.
+    #[inline]
     pub fn as_service_principal(&self) -> crate::builders::ServicePrincipalItem {
         crate::builders::ServicePrincipalItem(
             self.0.child("microsoft.graph.servicePrincipal"),
         )
     }
     /// `…/microsoft.graph.stsPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_sts_policy(&self) -> crate::builders::StsPolicyItem {
         crate::builders::StsPolicyItem(self.0.child("microsoft.graph.stsPolicy"))
     }
     /// `…/microsoft.graph.tenantAppManagementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_tenant_app_management_policy(
         &self,
     ) -> crate::builders::TenantAppManagementPolicyItem {
@@ -300,18 +342,21 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.tokenIssuancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_issuance_policy(&self) -> crate::builders::TokenIssuancePolicyItem {
         crate::builders::TokenIssuancePolicyItem(
             self.0.child("microsoft.graph.tokenIssuancePolicy"),
         )
     }
     /// `…/microsoft.graph.tokenLifetimePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_lifetime_policy(&self) -> crate::builders::TokenLifetimePolicyItem {
         crate::builders::TokenLifetimePolicyItem(
             self.0.child("microsoft.graph.tokenLifetimePolicy"),
         )
     }
     /// `…/microsoft.graph.user`: cast to the derived type.
+    #[inline]
     pub fn as_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("microsoft.graph.user"))
     }
@@ -322,6 +367,7 @@ impl DirectoryObjectItem {
 );
 impl DirectoryObjectCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -330,6 +376,7 @@ impl DirectoryObjectCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -344,6 +391,7 @@ impl DirectoryObjectCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -355,6 +403,7 @@ impl DirectoryObjectCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,
@@ -362,6 +411,7 @@ impl DirectoryObjectCollection {
         self.0.action_with_body("validateProperties", params)
     }
     /// `…/microsoft.graph.activityBasedTimeoutPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_activity_based_timeout_policy(
         &self,
     ) -> crate::builders::ActivityBasedTimeoutPolicyCollection {
@@ -370,6 +420,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.administrativeUnit`: cast to the derived type.
+    #[inline]
     pub fn as_administrative_unit(
         &self,
     ) -> crate::builders::AdministrativeUnitCollection {
@@ -378,12 +429,14 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.agentIdentity`: cast to the derived type.
+    #[inline]
     pub fn as_agent_identity(&self) -> crate::builders::AgentIdentityCollection {
         crate::builders::AgentIdentityCollection(
             self.0.child("microsoft.graph.agentIdentity"),
         )
     }
     /// `…/microsoft.graph.agentIdentityBlueprint`: cast to the derived type.
+    #[inline]
     pub fn as_agent_identity_blueprint(
         &self,
     ) -> crate::builders::AgentIdentityBlueprintCollection {
@@ -392,6 +445,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.agentIdentityBlueprintPrincipal`: cast to the derived type.
+    #[inline]
     pub fn as_agent_identity_blueprint_principal(
         &self,
     ) -> crate::builders::AgentIdentityBlueprintPrincipalCollection {
@@ -400,10 +454,12 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.agentUser`: cast to the derived type.
+    #[inline]
     pub fn as_agent_user(&self) -> crate::builders::AgentUserCollection {
         crate::builders::AgentUserCollection(self.0.child("microsoft.graph.agentUser"))
     }
     /// `…/microsoft.graph.appManagementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_app_management_policy(
         &self,
     ) -> crate::builders::AppManagementPolicyCollection {
@@ -412,6 +468,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.appRoleAssignment`: cast to the derived type.
+    #[inline]
     pub fn as_app_role_assignment(
         &self,
     ) -> crate::builders::AppRoleAssignmentCollection {
@@ -420,12 +477,14 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.application`: cast to the derived type.
+    #[inline]
     pub fn as_application(&self) -> crate::builders::ApplicationCollection {
         crate::builders::ApplicationCollection(
             self.0.child("microsoft.graph.application"),
         )
     }
     /// `…/microsoft.graph.authorizationPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_authorization_policy(
         &self,
     ) -> crate::builders::AuthorizationPolicyCollection {
@@ -434,6 +493,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.certificateAuthorityDetail`: cast to the derived type.
+    #[inline]
     pub fn as_certificate_authority_detail(
         &self,
     ) -> crate::builders::CertificateAuthorityDetailCollection {
@@ -442,6 +502,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.certificateBasedAuthPki`: cast to the derived type.
+    #[inline]
     pub fn as_certificate_based_auth_pki(
         &self,
     ) -> crate::builders::CertificateBasedAuthPkiCollection {
@@ -450,6 +511,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.claimsMappingPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_claims_mapping_policy(
         &self,
     ) -> crate::builders::ClaimsMappingPolicyCollection {
@@ -458,10 +520,12 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.contract`: cast to the derived type.
+    #[inline]
     pub fn as_contract(&self) -> crate::builders::ContractCollection {
         crate::builders::ContractCollection(self.0.child("microsoft.graph.contract"))
     }
     /// `…/microsoft.graph.crossTenantAccessPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_cross_tenant_access_policy(
         &self,
     ) -> crate::builders::CrossTenantAccessPolicyCollection {
@@ -470,10 +534,12 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.device`: cast to the derived type.
+    #[inline]
     pub fn as_device(&self) -> crate::builders::DeviceCollection {
         crate::builders::DeviceCollection(self.0.child("microsoft.graph.device"))
     }
     /// `…/microsoft.graph.directoryObjectPartnerReference`: cast to the derived type.
+    #[inline]
     pub fn as_directory_object_partner_reference(
         &self,
     ) -> crate::builders::DirectoryObjectPartnerReferenceCollection {
@@ -482,12 +548,14 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.directoryRole`: cast to the derived type.
+    #[inline]
     pub fn as_directory_role(&self) -> crate::builders::DirectoryRoleCollection {
         crate::builders::DirectoryRoleCollection(
             self.0.child("microsoft.graph.directoryRole"),
         )
     }
     /// `…/microsoft.graph.directoryRoleTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_directory_role_template(
         &self,
     ) -> crate::builders::DirectoryRoleTemplateCollection {
@@ -496,16 +564,19 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.endpoint`: cast to the derived type.
+    #[inline]
     pub fn as_endpoint(&self) -> crate::builders::EndpointCollection {
         crate::builders::EndpointCollection(self.0.child("microsoft.graph.endpoint"))
     }
     /// `…/microsoft.graph.extensionProperty`: cast to the derived type.
+    #[inline]
     pub fn as_extension_property(&self) -> crate::builders::ExtensionPropertyCollection {
         crate::builders::ExtensionPropertyCollection(
             self.0.child("microsoft.graph.extensionProperty"),
         )
     }
     /// `…/microsoft.graph.federatedTokenValidationPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_federated_token_validation_policy(
         &self,
     ) -> crate::builders::FederatedTokenValidationPolicyCollection {
@@ -514,10 +585,12 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.group`: cast to the derived type.
+    #[inline]
     pub fn as_group(&self) -> crate::builders::GroupCollection {
         crate::builders::GroupCollection(self.0.child("microsoft.graph.group"))
     }
     /// `…/microsoft.graph.groupSettingTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_group_setting_template(
         &self,
     ) -> crate::builders::GroupSettingTemplateCollection {
@@ -526,6 +599,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.homeRealmDiscoveryPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_home_realm_discovery_policy(
         &self,
     ) -> crate::builders::HomeRealmDiscoveryPolicyCollection {
@@ -534,6 +608,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.identitySecurityDefaultsEnforcementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_identity_security_defaults_enforcement_policy(
         &self,
     ) -> crate::builders::IdentitySecurityDefaultsEnforcementPolicyCollection {
@@ -542,10 +617,12 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.mailbox`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox(&self) -> crate::builders::MailboxCollection {
         crate::builders::MailboxCollection(self.0.child("microsoft.graph.mailbox"))
     }
     /// `…/microsoft.graph.multiTenantOrganizationMember`: cast to the derived type.
+    #[inline]
     pub fn as_multi_tenant_organization_member(
         &self,
     ) -> crate::builders::MultiTenantOrganizationMemberCollection {
@@ -554,16 +631,19 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.orgContact`: cast to the derived type.
+    #[inline]
     pub fn as_org_contact(&self) -> crate::builders::OrgContactCollection {
         crate::builders::OrgContactCollection(self.0.child("microsoft.graph.orgContact"))
     }
     /// `…/microsoft.graph.organization`: cast to the derived type.
+    #[inline]
     pub fn as_organization(&self) -> crate::builders::OrganizationCollection {
         crate::builders::OrganizationCollection(
             self.0.child("microsoft.graph.organization"),
         )
     }
     /// `…/microsoft.graph.permissionGrantPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_permission_grant_policy(
         &self,
     ) -> crate::builders::PermissionGrantPolicyCollection {
@@ -572,10 +652,12 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.policyBase`: cast to the derived type.
+    #[inline]
     pub fn as_policy_base(&self) -> crate::builders::PolicyBaseCollection {
         crate::builders::PolicyBaseCollection(self.0.child("microsoft.graph.policyBase"))
     }
     /// `…/microsoft.graph.remoteTenantGroup`: cast to the derived type.
+    #[inline]
     pub fn as_remote_tenant_group(
         &self,
     ) -> crate::builders::RemoteTenantGroupCollection {
@@ -584,6 +666,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.resourceSpecificPermissionGrant`: cast to the derived type.
+    #[inline]
     pub fn as_resource_specific_permission_grant(
         &self,
     ) -> crate::builders::ResourceSpecificPermissionGrantCollection {
@@ -592,16 +675,19 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.servicePrincipal`: cast to the derived type.
+    #[inline]
     pub fn as_service_principal(&self) -> crate::builders::ServicePrincipalCollection {
         crate::builders::ServicePrincipalCollection(
             self.0.child("microsoft.graph.servicePrincipal"),
         )
     }
     /// `…/microsoft.graph.stsPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_sts_policy(&self) -> crate::builders::StsPolicyCollection {
         crate::builders::StsPolicyCollection(self.0.child("microsoft.graph.stsPolicy"))
     }
     /// `…/microsoft.graph.tenantAppManagementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_tenant_app_management_policy(
         &self,
     ) -> crate::builders::TenantAppManagementPolicyCollection {
@@ -610,6 +696,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.tokenIssuancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_issuance_policy(
         &self,
     ) -> crate::builders::TokenIssuancePolicyCollection {
@@ -618,6 +705,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.tokenLifetimePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_lifetime_policy(
         &self,
     ) -> crate::builders::TokenLifetimePolicyCollection {
@@ -626,6 +714,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.user`: cast to the derived type.
+    #[inline]
     pub fn as_user(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("microsoft.graph.user"))
     }

@@ -5,6 +5,7 @@
 );
 impl DirectoryRoleTemplateItem {
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -15,6 +16,7 @@ impl DirectoryRoleTemplateItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -25,6 +27,7 @@ impl DirectoryRoleTemplateItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -39,6 +42,7 @@ impl DirectoryRoleTemplateItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -53,6 +57,7 @@ impl DirectoryRoleTemplateItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -79,6 +84,7 @@ impl DirectoryRoleTemplateItem {
 );
 impl DirectoryRoleTemplateCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -87,6 +93,7 @@ impl DirectoryRoleTemplateCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -101,6 +108,7 @@ impl DirectoryRoleTemplateCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -112,6 +120,7 @@ impl DirectoryRoleTemplateCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -5,14 +5,17 @@
 );
 impl DocumentSetVersionItem {
     /// `…/fields`: navigation to `microsoft.graph.fieldValueSet`, contained entity.
+    #[inline]
     pub fn fields(&self) -> crate::builders::FieldValueSetItem {
         crate::builders::FieldValueSetItem(self.0.child("fields"))
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("restore", &[])
     }
     /// `POST …/restoreVersion` (action `microsoft.graph.restoreVersion`).
+    #[inline]
     pub fn restore_version(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("restoreVersion", &[])
     }

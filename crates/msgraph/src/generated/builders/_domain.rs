@@ -4,10 +4,12 @@
 );
 impl DomainItem {
     /// `…/domainNameReferences`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn domain_name_references(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("domainNameReferences"))
     }
     /// `…/federationConfiguration`: navigation to `Collection(microsoft.graph.internalDomainFederation)`, contained collection.
+    #[inline]
     pub fn federation_configuration(
         &self,
     ) -> crate::builders::InternalDomainFederationCollection {
@@ -16,10 +18,12 @@ impl DomainItem {
         )
     }
     /// `…/rootDomain`: navigation to `microsoft.graph.domain`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn root_domain(&self) -> crate::builders::DomainItem {
         crate::builders::DomainItem(self.0.child("rootDomain"))
     }
     /// `…/serviceConfigurationRecords`: navigation to `Collection(microsoft.graph.domainDnsRecord)`, contained collection.
+    #[inline]
     pub fn service_configuration_records(
         &self,
     ) -> crate::builders::DomainDnsRecordCollection {
@@ -28,6 +32,7 @@ impl DomainItem {
         )
     }
     /// `…/verificationDnsRecords`: navigation to `Collection(microsoft.graph.domainDnsRecord)`, contained collection.
+    #[inline]
     pub fn verification_dns_records(
         &self,
     ) -> crate::builders::DomainDnsRecordCollection {
@@ -36,6 +41,7 @@ impl DomainItem {
         )
     }
     /// `POST …/forceDelete` (action `microsoft.graph.forceDelete`).
+    #[inline]
     pub fn force_delete(
         &self,
         disable_user_accounts: bool,
@@ -48,12 +54,14 @@ impl DomainItem {
             )
     }
     /// `POST …/promote` (action `microsoft.graph.promote`).
+    #[inline]
     pub fn promote(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<bool>> {
         self.0.action("promote", &[])
     }
     /// `POST …/verify` (action `microsoft.graph.verify`).
+    #[inline]
     pub fn verify(
         &self,
         force_takeover: ::core::option::Option<bool>,

@@ -5,6 +5,7 @@
 );
 impl DomainDnsRecordItem {
     /// `…/microsoft.graph.domainDnsCnameRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_cname_record(
         &self,
     ) -> crate::builders::DomainDnsCnameRecordItem {
@@ -13,24 +14,28 @@ impl DomainDnsRecordItem {
         )
     }
     /// `…/microsoft.graph.domainDnsMxRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_mx_record(&self) -> crate::builders::DomainDnsMxRecordItem {
         crate::builders::DomainDnsMxRecordItem(
             self.0.child("microsoft.graph.domainDnsMxRecord"),
         )
     }
     /// `…/microsoft.graph.domainDnsSrvRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_srv_record(&self) -> crate::builders::DomainDnsSrvRecordItem {
         crate::builders::DomainDnsSrvRecordItem(
             self.0.child("microsoft.graph.domainDnsSrvRecord"),
         )
     }
     /// `…/microsoft.graph.domainDnsTxtRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_txt_record(&self) -> crate::builders::DomainDnsTxtRecordItem {
         crate::builders::DomainDnsTxtRecordItem(
             self.0.child("microsoft.graph.domainDnsTxtRecord"),
         )
     }
     /// `…/microsoft.graph.domainDnsUnavailableRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_unavailable_record(
         &self,
     ) -> crate::builders::DomainDnsUnavailableRecordItem {
@@ -45,6 +50,7 @@ impl DomainDnsRecordItem {
 );
 impl DomainDnsRecordCollection {
     /// `…/microsoft.graph.domainDnsCnameRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_cname_record(
         &self,
     ) -> crate::builders::DomainDnsCnameRecordCollection {
@@ -53,6 +59,7 @@ impl DomainDnsRecordCollection {
         )
     }
     /// `…/microsoft.graph.domainDnsMxRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_mx_record(
         &self,
     ) -> crate::builders::DomainDnsMxRecordCollection {
@@ -61,6 +68,7 @@ impl DomainDnsRecordCollection {
         )
     }
     /// `…/microsoft.graph.domainDnsSrvRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_srv_record(
         &self,
     ) -> crate::builders::DomainDnsSrvRecordCollection {
@@ -69,6 +77,7 @@ impl DomainDnsRecordCollection {
         )
     }
     /// `…/microsoft.graph.domainDnsTxtRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_txt_record(
         &self,
     ) -> crate::builders::DomainDnsTxtRecordCollection {
@@ -77,6 +86,7 @@ impl DomainDnsRecordCollection {
         )
     }
     /// `…/microsoft.graph.domainDnsUnavailableRecord`: cast to the derived type.
+    #[inline]
     pub fn as_domain_dns_unavailable_record(
         &self,
     ) -> crate::builders::DomainDnsUnavailableRecordCollection {

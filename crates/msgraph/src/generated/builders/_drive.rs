@@ -4,34 +4,42 @@
 );
 impl DriveItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/bundles`: navigation to `Collection(microsoft.graph.driveItem)`, contained collection.
+    #[inline]
     pub fn bundles(&self) -> crate::builders::DriveItemCollection {
         crate::builders::DriveItemCollection(self.0.child("bundles"))
     }
     /// `…/following`: navigation to `Collection(microsoft.graph.driveItem)`, contained collection.
+    #[inline]
     pub fn following(&self) -> crate::builders::DriveItemCollection {
         crate::builders::DriveItemCollection(self.0.child("following"))
     }
     /// `…/items`: navigation to `Collection(microsoft.graph.driveItem)`, contained collection.
+    #[inline]
     pub fn items(&self) -> crate::builders::DriveItemCollection {
         crate::builders::DriveItemCollection(self.0.child("items"))
     }
     /// `…/list`: navigation to `microsoft.graph.list`, contained entity.
+    #[inline]
     pub fn list(&self) -> crate::builders::ListItem {
         crate::builders::ListItem(self.0.child("list"))
     }
     /// `…/root`: navigation to `microsoft.graph.driveItem`, contained entity.
+    #[inline]
     pub fn root(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("root"))
     }
     /// `…/special`: navigation to `Collection(microsoft.graph.driveItem)`, contained collection.
+    #[inline]
     pub fn special(&self) -> crate::builders::DriveItemCollection {
         crate::builders::DriveItemCollection(self.0.child("special"))
     }
@@ -39,6 +47,7 @@ impl DriveItem {
     #[deprecated(
         note = "This API is deprecated and will stop returning data after November, 2027. Deprecated on 2025-11-13. Planned removal: 2027-11-01."
     )]
+    #[inline]
     pub fn recent(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -47,6 +56,7 @@ impl DriveItem {
         self.0.function("recent", &[])
     }
     /// `GET …/search` (function `microsoft.graph.search`).
+    #[inline]
     pub fn search(
         &self,
         q: &str,
@@ -60,6 +70,7 @@ impl DriveItem {
     #[deprecated(
         note = "This API is deprecated and will stop returning data after November, 2027. Deprecated on 2025-11-13. Planned removal: 2027-11-01."
     )]
+    #[inline]
     pub fn shared_with_me(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,50 +5,62 @@
 );
 impl DriveItemItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/analytics`: navigation to `microsoft.graph.itemAnalytics`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn analytics(&self) -> crate::builders::ItemAnalyticsItem {
         crate::builders::ItemAnalyticsItem(self.0.child("analytics"))
     }
     /// `…/children`: navigation to `Collection(microsoft.graph.driveItem)`, contained collection.
+    #[inline]
     pub fn children(&self) -> crate::builders::DriveItemCollection {
         crate::builders::DriveItemCollection(self.0.child("children"))
     }
     /// `…/listItem`: navigation to `microsoft.graph.listItem`, contained entity.
+    #[inline]
     pub fn list_item(&self) -> crate::builders::ListItemItem {
         crate::builders::ListItemItem(self.0.child("listItem"))
     }
     /// `…/permissions`: navigation to `Collection(microsoft.graph.permission)`, contained collection.
+    #[inline]
     pub fn permissions(&self) -> crate::builders::PermissionCollection {
         crate::builders::PermissionCollection(self.0.child("permissions"))
     }
     /// `…/retentionLabel`: navigation to `microsoft.graph.itemRetentionLabel`, contained entity.
+    #[inline]
     pub fn retention_label(&self) -> crate::builders::ItemRetentionLabelItem {
         crate::builders::ItemRetentionLabelItem(self.0.child("retentionLabel"))
     }
     /// `…/subscriptions`: navigation to `Collection(microsoft.graph.subscription)`, contained collection.
+    #[inline]
     pub fn subscriptions(&self) -> crate::builders::SubscriptionCollection {
         crate::builders::SubscriptionCollection(self.0.child("subscriptions"))
     }
     /// `…/thumbnails`: navigation to `Collection(microsoft.graph.thumbnailSet)`, contained collection.
+    #[inline]
     pub fn thumbnails(&self) -> crate::builders::ThumbnailSetCollection {
         crate::builders::ThumbnailSetCollection(self.0.child("thumbnails"))
     }
     /// `…/versions`: navigation to `Collection(microsoft.graph.driveItemVersion)`, contained collection.
+    #[inline]
     pub fn versions(&self) -> crate::builders::DriveItemVersionCollection {
         crate::builders::DriveItemVersionCollection(self.0.child("versions"))
     }
     /// `…/workbook`: navigation to `microsoft.graph.workbook`, contained entity.
+    #[inline]
     pub fn workbook(&self) -> crate::builders::WorkbookItem {
         crate::builders::WorkbookItem(self.0.child("workbook"))
     }
     /// `POST …/assignSensitivityLabel` (action `microsoft.graph.assignSensitivityLabel`).
+    #[inline]
     pub fn assign_sensitivity_label(
         &self,
         params: &crate::builders::AssignSensitivityLabelParams,
@@ -56,6 +68,7 @@ impl DriveItemItem {
         self.0.action_with_body("assignSensitivityLabel", params)
     }
     /// `POST …/checkin` (action `microsoft.graph.checkin`).
+    #[inline]
     pub fn checkin(
         &self,
         check_in_as: &str,
@@ -69,10 +82,12 @@ impl DriveItemItem {
             )
     }
     /// `POST …/checkout` (action `microsoft.graph.checkout`).
+    #[inline]
     pub fn checkout(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("checkout", &[])
     }
     /// `POST …/copy` (action `microsoft.graph.copy`).
+    #[inline]
     pub fn copy(
         &self,
         params: &crate::builders::CopyParams,
@@ -80,6 +95,7 @@ impl DriveItemItem {
         self.0.action_with_body("copy", params)
     }
     /// `POST …/createLink` (action `microsoft.graph.createLink`).
+    #[inline]
     pub fn create_link(
         &self,
         params: &crate::builders::CreateLinkParams,
@@ -87,6 +103,7 @@ impl DriveItemItem {
         self.0.action_with_body("createLink", params)
     }
     /// `POST …/createUploadSession` (action `microsoft.graph.createUploadSession`).
+    #[inline]
     pub fn create_upload_session(
         &self,
         item: crate::models::DriveItemUploadableProperties,
@@ -100,6 +117,7 @@ impl DriveItemItem {
             )
     }
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -108,6 +126,7 @@ impl DriveItemItem {
         self.0.function("delta", &[])
     }
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta_2(
         &self,
         token: &str,
@@ -118,10 +137,12 @@ impl DriveItemItem {
         self.0.function("delta", &[P::new("token", "Edm.String", &token)])
     }
     /// `POST …/discardCheckout` (action `microsoft.graph.discardCheckout`).
+    #[inline]
     pub fn discard_checkout(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("discardCheckout", &[])
     }
     /// `POST …/extractSensitivityLabels` (action `microsoft.graph.extractSensitivityLabels`).
+    #[inline]
     pub fn extract_sensitivity_labels(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -130,10 +151,12 @@ impl DriveItemItem {
         self.0.action("extractSensitivityLabels", &[])
     }
     /// `POST …/follow` (action `microsoft.graph.follow`).
+    #[inline]
     pub fn follow(&self) -> ::msgraph_core::request::Request<crate::models::DriveItem> {
         self.0.action("follow", &[])
     }
     /// `GET …/getActivitiesByInterval` (function `microsoft.graph.getActivitiesByInterval`).
+    #[inline]
     pub fn get_activities_by_interval(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -142,6 +165,7 @@ impl DriveItemItem {
         self.0.function("getActivitiesByInterval", &[])
     }
     /// `GET …/getActivitiesByInterval` (function `microsoft.graph.getActivitiesByInterval`).
+    #[inline]
     pub fn get_activities_by_interval_2(
         &self,
         start_date_time: &str,
@@ -162,6 +186,7 @@ impl DriveItemItem {
             )
     }
     /// `POST …/invite` (action `microsoft.graph.invite`).
+    #[inline]
     pub fn invite(
         &self,
         params: &crate::builders::InviteParams,
@@ -171,10 +196,12 @@ impl DriveItemItem {
         self.0.action_with_body("invite", params)
     }
     /// `POST …/permanentDelete` (action `microsoft.graph.permanentDelete`).
+    #[inline]
     pub fn permanent_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("permanentDelete", &[])
     }
     /// `POST …/preview` (action `microsoft.graph.preview`).
+    #[inline]
     pub fn preview(
         &self,
         page: &str,
@@ -184,6 +211,7 @@ impl DriveItemItem {
         self.0.action("preview", &[P::new("page", &page), P::new("zoom", &zoom)])
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         parent_reference: crate::models::ItemReference,
@@ -197,6 +225,7 @@ impl DriveItemItem {
             )
     }
     /// `GET …/search` (function `microsoft.graph.search`).
+    #[inline]
     pub fn search(
         &self,
         q: &str,
@@ -207,10 +236,12 @@ impl DriveItemItem {
         self.0.function("search", &[P::new("q", "Edm.String", &q)])
     }
     /// `POST …/unfollow` (action `microsoft.graph.unfollow`).
+    #[inline]
     pub fn unfollow(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unfollow", &[])
     }
     /// `POST …/validatePermission` (action `microsoft.graph.validatePermission`).
+    #[inline]
     pub fn validate_permission(
         &self,
         challenge_token: &str,

@@ -5,6 +5,7 @@
 );
 impl DriveItemVersionItem {
     /// `POST …/restoreVersion` (action `microsoft.graph.restoreVersion`).
+    #[inline]
     pub fn restore_version(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("restoreVersion", &[])
     }

@@ -4,6 +4,7 @@
 );
 impl EdgeItem {
     /// `…/internetExplorerMode`: navigation to `microsoft.graph.internetExplorerMode`, contained entity.
+    #[inline]
     pub fn internet_explorer_mode(&self) -> crate::builders::InternetExplorerModeItem {
         crate::builders::InternetExplorerModeItem(self.0.child("internetExplorerMode"))
     }

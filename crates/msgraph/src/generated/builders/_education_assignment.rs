@@ -5,54 +5,65 @@
 );
 impl EducationAssignmentItem {
     /// `…/categories`: navigation to `Collection(microsoft.graph.educationCategory)`, contained collection.
+    #[inline]
     pub fn categories(&self) -> crate::builders::EducationCategoryCollection {
         crate::builders::EducationCategoryCollection(self.0.child("categories"))
     }
     /// `…/gradingCategory`: navigation to `microsoft.graph.educationGradingCategory`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn grading_category(&self) -> crate::builders::EducationGradingCategoryItem {
         crate::builders::EducationGradingCategoryItem(self.0.child("gradingCategory"))
     }
     /// `…/gradingScheme`: navigation to `microsoft.graph.educationGradingScheme`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn grading_scheme(&self) -> crate::builders::EducationGradingSchemeItem {
         crate::builders::EducationGradingSchemeItem(self.0.child("gradingScheme"))
     }
     /// `…/resources`: navigation to `Collection(microsoft.graph.educationAssignmentResource)`, contained collection.
+    #[inline]
     pub fn resources(&self) -> crate::builders::EducationAssignmentResourceCollection {
         crate::builders::EducationAssignmentResourceCollection(self.0.child("resources"))
     }
     /// `…/rubric`: navigation to `microsoft.graph.educationRubric`, contained entity.
+    #[inline]
     pub fn rubric(&self) -> crate::builders::EducationRubricItem {
         crate::builders::EducationRubricItem(self.0.child("rubric"))
     }
     /// `…/submissions`: navigation to `Collection(microsoft.graph.educationSubmission)`, contained collection.
+    #[inline]
     pub fn submissions(&self) -> crate::builders::EducationSubmissionCollection {
         crate::builders::EducationSubmissionCollection(self.0.child("submissions"))
     }
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationAssignment> {
         self.0.action("activate", &[])
     }
     /// `POST …/deactivate` (action `microsoft.graph.deactivate`).
+    #[inline]
     pub fn deactivate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationAssignment> {
         self.0.action("deactivate", &[])
     }
     /// `POST …/publish` (action `microsoft.graph.publish`).
+    #[inline]
     pub fn publish(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationAssignment> {
         self.0.action("publish", &[])
     }
     /// `POST …/setUpFeedbackResourcesFolder` (action `microsoft.graph.setUpFeedbackResourcesFolder`).
+    #[inline]
     pub fn set_up_feedback_resources_folder(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationAssignment> {
         self.0.action("setUpFeedbackResourcesFolder", &[])
     }
     /// `POST …/setUpResourcesFolder` (action `microsoft.graph.setUpResourcesFolder`).
+    #[inline]
     pub fn set_up_resources_folder(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationAssignment> {
@@ -66,6 +77,7 @@ impl EducationAssignmentItem {
 );
 impl EducationAssignmentCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

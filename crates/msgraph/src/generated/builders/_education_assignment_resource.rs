@@ -5,6 +5,7 @@
 );
 impl EducationAssignmentResourceItem {
     /// `…/dependentResources`: navigation to `Collection(microsoft.graph.educationAssignmentResource)`, contained collection.
+    #[inline]
     pub fn dependent_resources(
         &self,
     ) -> crate::builders::EducationAssignmentResourceCollection {

@@ -5,10 +5,12 @@
 );
 impl EducationAssignmentSettingsItem {
     /// `…/defaultGradingScheme`: navigation to `microsoft.graph.educationGradingScheme`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn default_grading_scheme(&self) -> crate::builders::EducationGradingSchemeItem {
         crate::builders::EducationGradingSchemeItem(self.0.child("defaultGradingScheme"))
     }
     /// `…/gradingCategories`: navigation to `Collection(microsoft.graph.educationGradingCategory)`, contained collection.
+    #[inline]
     pub fn grading_categories(
         &self,
     ) -> crate::builders::EducationGradingCategoryCollection {
@@ -17,6 +19,7 @@ impl EducationAssignmentSettingsItem {
         )
     }
     /// `…/gradingSchemes`: navigation to `Collection(microsoft.graph.educationGradingScheme)`, contained collection.
+    #[inline]
     pub fn grading_schemes(&self) -> crate::builders::EducationGradingSchemeCollection {
         crate::builders::EducationGradingSchemeCollection(self.0.child("gradingSchemes"))
     }

@@ -11,6 +11,7 @@ impl EducationCategoryItem {}
 );
 impl EducationCategoryCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

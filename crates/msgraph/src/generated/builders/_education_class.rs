@@ -5,12 +5,14 @@
 );
 impl EducationClassItem {
     /// `…/assignmentCategories`: navigation to `Collection(microsoft.graph.educationCategory)`, contained collection.
+    #[inline]
     pub fn assignment_categories(&self) -> crate::builders::EducationCategoryCollection {
         crate::builders::EducationCategoryCollection(
             self.0.child("assignmentCategories"),
         )
     }
     /// `…/assignmentDefaults`: navigation to `microsoft.graph.educationAssignmentDefaults`, contained entity.
+    #[inline]
     pub fn assignment_defaults(
         &self,
     ) -> crate::builders::EducationAssignmentDefaultsItem {
@@ -19,10 +21,12 @@ impl EducationClassItem {
         )
     }
     /// `…/assignments`: navigation to `Collection(microsoft.graph.educationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::EducationAssignmentCollection {
         crate::builders::EducationAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/assignmentSettings`: navigation to `microsoft.graph.educationAssignmentSettings`, contained entity.
+    #[inline]
     pub fn assignment_settings(
         &self,
     ) -> crate::builders::EducationAssignmentSettingsItem {
@@ -31,26 +35,32 @@ impl EducationClassItem {
         )
     }
     /// `…/group`: navigation to `microsoft.graph.group`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("group"))
     }
     /// `…/members`: navigation to `Collection(microsoft.graph.educationUser)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn members(&self) -> crate::builders::EducationUserCollection {
         crate::builders::EducationUserCollection(self.0.child("members"))
     }
     /// `…/modules`: navigation to `Collection(microsoft.graph.educationModule)`, contained collection.
+    #[inline]
     pub fn modules(&self) -> crate::builders::EducationModuleCollection {
         crate::builders::EducationModuleCollection(self.0.child("modules"))
     }
     /// `…/schools`: navigation to `Collection(microsoft.graph.educationSchool)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn schools(&self) -> crate::builders::EducationSchoolCollection {
         crate::builders::EducationSchoolCollection(self.0.child("schools"))
     }
     /// `…/teachers`: navigation to `Collection(microsoft.graph.educationUser)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn teachers(&self) -> crate::builders::EducationUserCollection {
         crate::builders::EducationUserCollection(self.0.child("teachers"))
     }
     /// `GET …/getRecentlyModifiedSubmissions` (function `microsoft.graph.getRecentlyModifiedSubmissions`).
+    #[inline]
     pub fn get_recently_modified_submissions(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -65,6 +75,7 @@ impl EducationClassItem {
 );
 impl EducationClassCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

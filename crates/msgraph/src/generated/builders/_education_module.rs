@@ -5,28 +5,33 @@
 );
 impl EducationModuleItem {
     /// `…/resources`: navigation to `Collection(microsoft.graph.educationModuleResource)`, contained collection.
+    #[inline]
     pub fn resources(&self) -> crate::builders::EducationModuleResourceCollection {
         crate::builders::EducationModuleResourceCollection(self.0.child("resources"))
     }
     /// `POST …/pin` (action `microsoft.graph.pin`).
+    #[inline]
     pub fn pin(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationModule> {
         self.0.action("pin", &[])
     }
     /// `POST …/publish` (action `microsoft.graph.publish`).
+    #[inline]
     pub fn publish(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationModule> {
         self.0.action("publish", &[])
     }
     /// `POST …/setUpResourcesFolder` (action `microsoft.graph.setUpResourcesFolder`).
+    #[inline]
     pub fn set_up_resources_folder(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationModule> {
         self.0.action("setUpResourcesFolder", &[])
     }
     /// `POST …/unpin` (action `microsoft.graph.unpin`).
+    #[inline]
     pub fn unpin(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationModule> {

@@ -5,6 +5,7 @@
 );
 impl EducationOrganizationItem {
     /// `…/microsoft.graph.educationSchool`: cast to the derived type.
+    #[inline]
     pub fn as_education_school(&self) -> crate::builders::EducationSchoolItem {
         crate::builders::EducationSchoolItem(
             self.0.child("microsoft.graph.educationSchool"),
@@ -18,6 +19,7 @@ impl EducationOrganizationItem {
 );
 impl EducationOrganizationCollection {
     /// `…/microsoft.graph.educationSchool`: cast to the derived type.
+    #[inline]
     pub fn as_education_school(&self) -> crate::builders::EducationSchoolCollection {
         crate::builders::EducationSchoolCollection(
             self.0.child("microsoft.graph.educationSchool"),

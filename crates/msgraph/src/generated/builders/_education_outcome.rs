@@ -5,6 +5,7 @@
 );
 impl EducationOutcomeItem {
     /// `…/microsoft.graph.educationFeedbackOutcome`: cast to the derived type.
+    #[inline]
     pub fn as_education_feedback_outcome(
         &self,
     ) -> crate::builders::EducationFeedbackOutcomeItem {
@@ -13,6 +14,7 @@ impl EducationOutcomeItem {
         )
     }
     /// `…/microsoft.graph.educationFeedbackResourceOutcome`: cast to the derived type.
+    #[inline]
     pub fn as_education_feedback_resource_outcome(
         &self,
     ) -> crate::builders::EducationFeedbackResourceOutcomeItem {
@@ -21,6 +23,7 @@ impl EducationOutcomeItem {
         )
     }
     /// `…/microsoft.graph.educationPointsOutcome`: cast to the derived type.
+    #[inline]
     pub fn as_education_points_outcome(
         &self,
     ) -> crate::builders::EducationPointsOutcomeItem {
@@ -29,6 +32,7 @@ impl EducationOutcomeItem {
         )
     }
     /// `…/microsoft.graph.educationRubricOutcome`: cast to the derived type.
+    #[inline]
     pub fn as_education_rubric_outcome(
         &self,
     ) -> crate::builders::EducationRubricOutcomeItem {
@@ -43,6 +47,7 @@ impl EducationOutcomeItem {
 );
 impl EducationOutcomeCollection {
     /// `…/microsoft.graph.educationFeedbackOutcome`: cast to the derived type.
+    #[inline]
     pub fn as_education_feedback_outcome(
         &self,
     ) -> crate::builders::EducationFeedbackOutcomeCollection {
@@ -51,6 +56,7 @@ impl EducationOutcomeCollection {
         )
     }
     /// `…/microsoft.graph.educationFeedbackResourceOutcome`: cast to the derived type.
+    #[inline]
     pub fn as_education_feedback_resource_outcome(
         &self,
     ) -> crate::builders::EducationFeedbackResourceOutcomeCollection {
@@ -59,6 +65,7 @@ impl EducationOutcomeCollection {
         )
     }
     /// `…/microsoft.graph.educationPointsOutcome`: cast to the derived type.
+    #[inline]
     pub fn as_education_points_outcome(
         &self,
     ) -> crate::builders::EducationPointsOutcomeCollection {
@@ -67,6 +74,7 @@ impl EducationOutcomeCollection {
         )
     }
     /// `…/microsoft.graph.educationRubricOutcome`: cast to the derived type.
+    #[inline]
     pub fn as_education_rubric_outcome(
         &self,
     ) -> crate::builders::EducationRubricOutcomeCollection {

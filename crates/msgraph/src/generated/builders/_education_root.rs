@@ -5,22 +5,27 @@
 );
 impl EducationRootItem {
     /// `…/classes`: navigation to `Collection(microsoft.graph.educationClass)`, contained collection.
+    #[inline]
     pub fn classes(&self) -> crate::builders::EducationClassCollection {
         crate::builders::EducationClassCollection(self.0.child("classes"))
     }
     /// `…/me`: navigation to `microsoft.graph.educationUser`, contained entity.
+    #[inline]
     pub fn me(&self) -> crate::builders::EducationUserItem {
         crate::builders::EducationUserItem(self.0.child("me"))
     }
     /// `…/reports`: navigation to `microsoft.graph.reportsRoot`, contained entity.
+    #[inline]
     pub fn reports(&self) -> crate::builders::ReportsRootItem {
         crate::builders::ReportsRootItem(self.0.child("reports"))
     }
     /// `…/schools`: navigation to `Collection(microsoft.graph.educationSchool)`, contained collection.
+    #[inline]
     pub fn schools(&self) -> crate::builders::EducationSchoolCollection {
         crate::builders::EducationSchoolCollection(self.0.child("schools"))
     }
     /// `…/users`: navigation to `Collection(microsoft.graph.educationUser)`, contained collection.
+    #[inline]
     pub fn users(&self) -> crate::builders::EducationUserCollection {
         crate::builders::EducationUserCollection(self.0.child("users"))
     }

@@ -5,14 +5,17 @@
 );
 impl EducationSchoolItem {
     /// `…/administrativeUnit`: navigation to `microsoft.graph.administrativeUnit`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn administrative_unit(&self) -> crate::builders::AdministrativeUnitItem {
         crate::builders::AdministrativeUnitItem(self.0.child("administrativeUnit"))
     }
     /// `…/classes`: navigation to `Collection(microsoft.graph.educationClass)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn classes(&self) -> crate::builders::EducationClassCollection {
         crate::builders::EducationClassCollection(self.0.child("classes"))
     }
     /// `…/users`: navigation to `Collection(microsoft.graph.educationUser)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn users(&self) -> crate::builders::EducationUserCollection {
         crate::builders::EducationUserCollection(self.0.child("users"))
     }
@@ -23,6 +26,7 @@ impl EducationSchoolItem {
 );
 impl EducationSchoolCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,14 +5,17 @@
 );
 impl EducationSubmissionItem {
     /// `…/outcomes`: navigation to `Collection(microsoft.graph.educationOutcome)`, contained collection.
+    #[inline]
     pub fn outcomes(&self) -> crate::builders::EducationOutcomeCollection {
         crate::builders::EducationOutcomeCollection(self.0.child("outcomes"))
     }
     /// `…/resources`: navigation to `Collection(microsoft.graph.educationSubmissionResource)`, contained collection.
+    #[inline]
     pub fn resources(&self) -> crate::builders::EducationSubmissionResourceCollection {
         crate::builders::EducationSubmissionResourceCollection(self.0.child("resources"))
     }
     /// `…/submittedResources`: navigation to `Collection(microsoft.graph.educationSubmissionResource)`, contained collection.
+    #[inline]
     pub fn submitted_resources(
         &self,
     ) -> crate::builders::EducationSubmissionResourceCollection {
@@ -21,36 +24,42 @@ impl EducationSubmissionItem {
         )
     }
     /// `POST …/excuse` (action `microsoft.graph.excuse`).
+    #[inline]
     pub fn excuse(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationSubmission> {
         self.0.action("excuse", &[])
     }
     /// `POST …/reassign` (action `microsoft.graph.reassign`).
+    #[inline]
     pub fn reassign(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationSubmission> {
         self.0.action("reassign", &[])
     }
     /// `POST …/return` (action `microsoft.graph.return`).
+    #[inline]
     pub fn r#return(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationSubmission> {
         self.0.action("return", &[])
     }
     /// `POST …/setUpResourcesFolder` (action `microsoft.graph.setUpResourcesFolder`).
+    #[inline]
     pub fn set_up_resources_folder(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationSubmission> {
         self.0.action("setUpResourcesFolder", &[])
     }
     /// `POST …/submit` (action `microsoft.graph.submit`).
+    #[inline]
     pub fn submit(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationSubmission> {
         self.0.action("submit", &[])
     }
     /// `POST …/unsubmit` (action `microsoft.graph.unsubmit`).
+    #[inline]
     pub fn unsubmit(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::EducationSubmission> {

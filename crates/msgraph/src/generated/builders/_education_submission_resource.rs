@@ -5,6 +5,7 @@
 );
 impl EducationSubmissionResourceItem {
     /// `…/dependentResources`: navigation to `Collection(microsoft.graph.educationSubmissionResource)`, contained collection.
+    #[inline]
     pub fn dependent_resources(
         &self,
     ) -> crate::builders::EducationSubmissionResourceCollection {

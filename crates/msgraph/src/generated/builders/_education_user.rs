@@ -5,26 +5,32 @@
 );
 impl EducationUserItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.educationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::EducationAssignmentCollection {
         crate::builders::EducationAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/classes`: navigation to `Collection(microsoft.graph.educationClass)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn classes(&self) -> crate::builders::EducationClassCollection {
         crate::builders::EducationClassCollection(self.0.child("classes"))
     }
     /// `…/rubrics`: navigation to `Collection(microsoft.graph.educationRubric)`, contained collection.
+    #[inline]
     pub fn rubrics(&self) -> crate::builders::EducationRubricCollection {
         crate::builders::EducationRubricCollection(self.0.child("rubrics"))
     }
     /// `…/schools`: navigation to `Collection(microsoft.graph.educationSchool)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn schools(&self) -> crate::builders::EducationSchoolCollection {
         crate::builders::EducationSchoolCollection(self.0.child("schools"))
     }
     /// `…/taughtClasses`: navigation to `Collection(microsoft.graph.educationClass)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn taught_classes(&self) -> crate::builders::EducationClassCollection {
         crate::builders::EducationClassCollection(self.0.child("taughtClasses"))
     }
     /// `…/user`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("user"))
     }
@@ -35,6 +41,7 @@ impl EducationUserItem {
 );
 impl EducationUserCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,6 +5,7 @@
 );
 impl EmailAuthenticationMethodItem {
     /// `POST …/resetPassword` (action `microsoft.graph.resetPassword`).
+    #[inline]
     pub fn reset_password(
         &self,
         new_password: &str,

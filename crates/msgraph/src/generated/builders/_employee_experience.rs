@@ -5,10 +5,12 @@
 );
 impl EmployeeExperienceItem {
     /// `…/communities`: navigation to `Collection(microsoft.graph.community)`, contained collection.
+    #[inline]
     pub fn communities(&self) -> crate::builders::CommunityCollection {
         crate::builders::CommunityCollection(self.0.child("communities"))
     }
     /// `…/engagementAsyncOperations`: navigation to `Collection(microsoft.graph.engagementAsyncOperation)`, contained collection.
+    #[inline]
     pub fn engagement_async_operations(
         &self,
     ) -> crate::builders::EngagementAsyncOperationCollection {
@@ -17,6 +19,7 @@ impl EmployeeExperienceItem {
         )
     }
     /// `…/learningCourseActivities`: navigation to `Collection(microsoft.graph.learningCourseActivity)`, contained collection.
+    #[inline]
     pub fn learning_course_activities(
         &self,
     ) -> crate::builders::LearningCourseActivityCollection {
@@ -25,10 +28,12 @@ impl EmployeeExperienceItem {
         )
     }
     /// `…/learningProviders`: navigation to `Collection(microsoft.graph.learningProvider)`, contained collection.
+    #[inline]
     pub fn learning_providers(&self) -> crate::builders::LearningProviderCollection {
         crate::builders::LearningProviderCollection(self.0.child("learningProviders"))
     }
     /// `…/roles`: navigation to `Collection(microsoft.graph.engagementRole)`, contained collection.
+    #[inline]
     pub fn roles(&self) -> crate::builders::EngagementRoleCollection {
         crate::builders::EngagementRoleCollection(self.0.child("roles"))
     }

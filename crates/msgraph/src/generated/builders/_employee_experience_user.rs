@@ -5,10 +5,12 @@
 );
 impl EmployeeExperienceUserItem {
     /// `…/assignedRoles`: navigation to `Collection(microsoft.graph.engagementRole)`, contained collection.
+    #[inline]
     pub fn assigned_roles(&self) -> crate::builders::EngagementRoleCollection {
         crate::builders::EngagementRoleCollection(self.0.child("assignedRoles"))
     }
     /// `…/learningCourseActivities`: navigation to `Collection(microsoft.graph.learningCourseActivity)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn learning_course_activities(
         &self,
     ) -> crate::builders::LearningCourseActivityCollection {

@@ -5,6 +5,7 @@
 );
 impl EndUserNotificationItem {
     /// `…/details`: navigation to `Collection(microsoft.graph.endUserNotificationDetail)`, contained collection.
+    #[inline]
     pub fn details(&self) -> crate::builders::EndUserNotificationDetailCollection {
         crate::builders::EndUserNotificationDetailCollection(self.0.child("details"))
     }

@@ -5,16 +5,19 @@
 );
 impl EngagementConversationItem {
     /// `…/messages`: navigation to `Collection(microsoft.graph.engagementConversationMessage)`, contained collection.
+    #[inline]
     pub fn messages(&self) -> crate::builders::EngagementConversationMessageCollection {
         crate::builders::EngagementConversationMessageCollection(
             self.0.child("messages"),
         )
     }
     /// `…/starter`: navigation to `microsoft.graph.engagementConversationMessage`, contained entity.
+    #[inline]
     pub fn starter(&self) -> crate::builders::EngagementConversationMessageItem {
         crate::builders::EngagementConversationMessageItem(self.0.child("starter"))
     }
     /// `…/microsoft.graph.onlineMeetingEngagementConversation`: cast to the derived type.
+    #[inline]
     pub fn as_online_meeting_engagement_conversation(
         &self,
     ) -> crate::builders::OnlineMeetingEngagementConversationItem {
@@ -30,6 +33,7 @@ impl EngagementConversationItem {
 );
 impl EngagementConversationCollection {
     /// `…/microsoft.graph.onlineMeetingEngagementConversation`: cast to the derived type.
+    #[inline]
     pub fn as_online_meeting_engagement_conversation(
         &self,
     ) -> crate::builders::OnlineMeetingEngagementConversationCollection {

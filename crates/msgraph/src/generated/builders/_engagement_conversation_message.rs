@@ -6,10 +6,12 @@
 );
 impl EngagementConversationMessageItem {
     /// `…/conversation`: navigation to `microsoft.graph.engagementConversation`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn conversation(&self) -> crate::builders::EngagementConversationItem {
         crate::builders::EngagementConversationItem(self.0.child("conversation"))
     }
     /// `…/reactions`: navigation to `Collection(microsoft.graph.engagementConversationMessageReaction)`, contained collection.
+    #[inline]
     pub fn reactions(
         &self,
     ) -> crate::builders::EngagementConversationMessageReactionCollection {
@@ -18,14 +20,17 @@ impl EngagementConversationMessageItem {
         )
     }
     /// `…/replies`: navigation to `Collection(microsoft.graph.engagementConversationMessage)`, contained collection.
+    #[inline]
     pub fn replies(&self) -> crate::builders::EngagementConversationMessageCollection {
         crate::builders::EngagementConversationMessageCollection(self.0.child("replies"))
     }
     /// `…/replyTo`: navigation to `microsoft.graph.engagementConversationMessage`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn reply_to(&self) -> crate::builders::EngagementConversationMessageItem {
         crate::builders::EngagementConversationMessageItem(self.0.child("replyTo"))
     }
     /// `…/microsoft.graph.engagementConversationDiscussionMessage`: cast to the derived type.
+    #[inline]
     pub fn as_engagement_conversation_discussion_message(
         &self,
     ) -> crate::builders::EngagementConversationDiscussionMessageItem {
@@ -34,6 +39,7 @@ impl EngagementConversationMessageItem {
         )
     }
     /// `…/microsoft.graph.engagementConversationQuestionMessage`: cast to the derived type.
+    #[inline]
     pub fn as_engagement_conversation_question_message(
         &self,
     ) -> crate::builders::EngagementConversationQuestionMessageItem {
@@ -42,6 +48,7 @@ impl EngagementConversationMessageItem {
         )
     }
     /// `…/microsoft.graph.engagementConversationSystemMessage`: cast to the derived type.
+    #[inline]
     pub fn as_engagement_conversation_system_message(
         &self,
     ) -> crate::builders::EngagementConversationSystemMessageItem {
@@ -58,6 +65,7 @@ impl EngagementConversationMessageItem {
 );
 impl EngagementConversationMessageCollection {
     /// `…/microsoft.graph.engagementConversationDiscussionMessage`: cast to the derived type.
+    #[inline]
     pub fn as_engagement_conversation_discussion_message(
         &self,
     ) -> crate::builders::EngagementConversationDiscussionMessageCollection {
@@ -66,6 +74,7 @@ impl EngagementConversationMessageCollection {
         )
     }
     /// `…/microsoft.graph.engagementConversationQuestionMessage`: cast to the derived type.
+    #[inline]
     pub fn as_engagement_conversation_question_message(
         &self,
     ) -> crate::builders::EngagementConversationQuestionMessageCollection {
@@ -74,6 +83,7 @@ impl EngagementConversationMessageCollection {
         )
     }
     /// `…/microsoft.graph.engagementConversationSystemMessage`: cast to the derived type.
+    #[inline]
     pub fn as_engagement_conversation_system_message(
         &self,
     ) -> crate::builders::EngagementConversationSystemMessageCollection {

@@ -7,10 +7,12 @@
 );
 impl EngagementConversationSystemMessageItem {
     /// `…/conversation`: navigation to `microsoft.graph.engagementConversation`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn conversation(&self) -> crate::builders::EngagementConversationItem {
         crate::builders::EngagementConversationItem(self.0.child("conversation"))
     }
     /// `…/reactions`: navigation to `Collection(microsoft.graph.engagementConversationMessageReaction)`, contained collection.
+    #[inline]
     pub fn reactions(
         &self,
     ) -> crate::builders::EngagementConversationMessageReactionCollection {
@@ -19,10 +21,12 @@ impl EngagementConversationSystemMessageItem {
         )
     }
     /// `…/replies`: navigation to `Collection(microsoft.graph.engagementConversationMessage)`, contained collection.
+    #[inline]
     pub fn replies(&self) -> crate::builders::EngagementConversationMessageCollection {
         crate::builders::EngagementConversationMessageCollection(self.0.child("replies"))
     }
     /// `…/replyTo`: navigation to `microsoft.graph.engagementConversationMessage`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn reply_to(&self) -> crate::builders::EngagementConversationMessageItem {
         crate::builders::EngagementConversationMessageItem(self.0.child("replyTo"))
     }

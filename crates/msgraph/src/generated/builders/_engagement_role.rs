@@ -5,6 +5,7 @@
 );
 impl EngagementRoleItem {
     /// `…/members`: navigation to `Collection(microsoft.graph.engagementRoleMember)`, contained collection.
+    #[inline]
     pub fn members(&self) -> crate::builders::EngagementRoleMemberCollection {
         crate::builders::EngagementRoleMemberCollection(self.0.child("members"))
     }

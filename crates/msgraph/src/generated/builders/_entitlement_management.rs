@@ -5,6 +5,7 @@
 );
 impl EntitlementManagementItem {
     /// `…/accessPackageAssignmentApprovals`: navigation to `Collection(microsoft.graph.approval)`, contained collection.
+    #[inline]
     pub fn access_package_assignment_approvals(
         &self,
     ) -> crate::builders::ApprovalCollection {
@@ -13,10 +14,12 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/accessPackages`: navigation to `Collection(microsoft.graph.accessPackage)`, contained collection.
+    #[inline]
     pub fn access_packages(&self) -> crate::builders::AccessPackageCollection {
         crate::builders::AccessPackageCollection(self.0.child("accessPackages"))
     }
     /// `…/accessPackageSuggestions`: navigation to `Collection(microsoft.graph.accessPackageSuggestion)`, contained collection.
+    #[inline]
     pub fn access_package_suggestions(
         &self,
     ) -> crate::builders::AccessPackageSuggestionCollection {
@@ -25,6 +28,7 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/assignmentPolicies`: navigation to `Collection(microsoft.graph.accessPackageAssignmentPolicy)`, contained collection.
+    #[inline]
     pub fn assignment_policies(
         &self,
     ) -> crate::builders::AccessPackageAssignmentPolicyCollection {
@@ -33,6 +37,7 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/assignmentRequests`: navigation to `Collection(microsoft.graph.accessPackageAssignmentRequest)`, contained collection.
+    #[inline]
     pub fn assignment_requests(
         &self,
     ) -> crate::builders::AccessPackageAssignmentRequestCollection {
@@ -41,10 +46,12 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/assignments`: navigation to `Collection(microsoft.graph.accessPackageAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::AccessPackageAssignmentCollection {
         crate::builders::AccessPackageAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/availableAccessPackages`: navigation to `Collection(microsoft.graph.availableAccessPackage)`, contained collection.
+    #[inline]
     pub fn available_access_packages(
         &self,
     ) -> crate::builders::AvailableAccessPackageCollection {
@@ -53,10 +60,12 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/catalogs`: navigation to `Collection(microsoft.graph.accessPackageCatalog)`, contained collection.
+    #[inline]
     pub fn catalogs(&self) -> crate::builders::AccessPackageCatalogCollection {
         crate::builders::AccessPackageCatalogCollection(self.0.child("catalogs"))
     }
     /// `…/connectedOrganizations`: navigation to `Collection(microsoft.graph.connectedOrganization)`, contained collection.
+    #[inline]
     pub fn connected_organizations(
         &self,
     ) -> crate::builders::ConnectedOrganizationCollection {
@@ -65,6 +74,7 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/controlConfigurations`: navigation to `Collection(microsoft.graph.controlConfiguration)`, contained collection.
+    #[inline]
     pub fn control_configurations(
         &self,
     ) -> crate::builders::ControlConfigurationCollection {
@@ -73,6 +83,7 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/resourceEnvironments`: navigation to `Collection(microsoft.graph.accessPackageResourceEnvironment)`, contained collection.
+    #[inline]
     pub fn resource_environments(
         &self,
     ) -> crate::builders::AccessPackageResourceEnvironmentCollection {
@@ -81,6 +92,7 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/resourceRequests`: navigation to `Collection(microsoft.graph.accessPackageResourceRequest)`, contained collection.
+    #[inline]
     pub fn resource_requests(
         &self,
     ) -> crate::builders::AccessPackageResourceRequestCollection {
@@ -89,6 +101,7 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/resourceRoleScopes`: navigation to `Collection(microsoft.graph.accessPackageResourceRoleScope)`, contained collection.
+    #[inline]
     pub fn resource_role_scopes(
         &self,
     ) -> crate::builders::AccessPackageResourceRoleScopeCollection {
@@ -97,14 +110,17 @@ impl EntitlementManagementItem {
         )
     }
     /// `…/resources`: navigation to `Collection(microsoft.graph.accessPackageResource)`, contained collection.
+    #[inline]
     pub fn resources(&self) -> crate::builders::AccessPackageResourceCollection {
         crate::builders::AccessPackageResourceCollection(self.0.child("resources"))
     }
     /// `…/settings`: navigation to `microsoft.graph.entitlementManagementSettings`, contained entity.
+    #[inline]
     pub fn settings(&self) -> crate::builders::EntitlementManagementSettingsItem {
         crate::builders::EntitlementManagementSettingsItem(self.0.child("settings"))
     }
     /// `…/subjects`: navigation to `Collection(microsoft.graph.accessPackageSubject)`, contained collection.
+    #[inline]
     pub fn subjects(&self) -> crate::builders::AccessPackageSubjectCollection {
         crate::builders::AccessPackageSubjectCollection(self.0.child("subjects"))
     }

@@ -4,26 +4,32 @@
 );
 impl EventItem {
     /// `…/attachments`: navigation to `Collection(microsoft.graph.attachment)`, contained collection.
+    #[inline]
     pub fn attachments(&self) -> crate::builders::AttachmentCollection {
         crate::builders::AttachmentCollection(self.0.child("attachments"))
     }
     /// `…/calendar`: navigation to `microsoft.graph.calendar`, contained entity.
+    #[inline]
     pub fn calendar(&self) -> crate::builders::CalendarItem {
         crate::builders::CalendarItem(self.0.child("calendar"))
     }
     /// `…/exceptionOccurrences`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[inline]
     pub fn exception_occurrences(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("exceptionOccurrences"))
     }
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/instances`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[inline]
     pub fn instances(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("instances"))
     }
     /// `…/multiValueExtendedProperties`: navigation to `Collection(microsoft.graph.multiValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn multi_value_extended_properties(
         &self,
     ) -> crate::builders::MultiValueLegacyExtendedPropertyCollection {
@@ -32,6 +38,7 @@ impl EventItem {
         )
     }
     /// `…/singleValueExtendedProperties`: navigation to `Collection(microsoft.graph.singleValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn single_value_extended_properties(
         &self,
     ) -> crate::builders::SingleValueLegacyExtendedPropertyCollection {
@@ -40,6 +47,7 @@ impl EventItem {
         )
     }
     /// `POST …/accept` (action `microsoft.graph.accept`).
+    #[inline]
     pub fn accept(
         &self,
         send_response: bool,
@@ -53,11 +61,13 @@ impl EventItem {
             )
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self, comment: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("cancel", &[P::new("Comment", &comment)])
     }
     /// `POST …/decline` (action `microsoft.graph.decline`).
+    #[inline]
     pub fn decline(
         &self,
         params: &crate::builders::DeclineParams,
@@ -65,10 +75,12 @@ impl EventItem {
         self.0.action_with_body("decline", params)
     }
     /// `POST …/dismissReminder` (action `microsoft.graph.dismissReminder`).
+    #[inline]
     pub fn dismiss_reminder(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("dismissReminder", &[])
     }
     /// `POST …/forward` (action `microsoft.graph.forward`).
+    #[inline]
     pub fn forward(
         &self,
         to_recipients: ::std::vec::Vec<crate::models::RecipientKind>,
@@ -82,10 +94,12 @@ impl EventItem {
             )
     }
     /// `POST …/permanentDelete` (action `microsoft.graph.permanentDelete`).
+    #[inline]
     pub fn permanent_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("permanentDelete", &[])
     }
     /// `POST …/snoozeReminder` (action `microsoft.graph.snoozeReminder`).
+    #[inline]
     pub fn snooze_reminder(
         &self,
         new_reminder_time: crate::models::DateTimeTimeZone,
@@ -94,6 +108,7 @@ impl EventItem {
         self.0.action("snoozeReminder", &[P::new("NewReminderTime", &new_reminder_time)])
     }
     /// `POST …/tentativelyAccept` (action `microsoft.graph.tentativelyAccept`).
+    #[inline]
     pub fn tentatively_accept(
         &self,
         params: &crate::builders::TentativelyAcceptParams,
@@ -107,6 +122,7 @@ impl EventItem {
 );
 impl EventCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,14 +5,17 @@
 );
 impl EventMessageResponseItem {
     /// `…/attachments`: navigation to `Collection(microsoft.graph.attachment)`, contained collection.
+    #[inline]
     pub fn attachments(&self) -> crate::builders::AttachmentCollection {
         crate::builders::AttachmentCollection(self.0.child("attachments"))
     }
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/multiValueExtendedProperties`: navigation to `Collection(microsoft.graph.multiValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn multi_value_extended_properties(
         &self,
     ) -> crate::builders::MultiValueLegacyExtendedPropertyCollection {
@@ -21,6 +24,7 @@ impl EventMessageResponseItem {
         )
     }
     /// `…/singleValueExtendedProperties`: navigation to `Collection(microsoft.graph.singleValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn single_value_extended_properties(
         &self,
     ) -> crate::builders::SingleValueLegacyExtendedPropertyCollection {
@@ -29,10 +33,12 @@ impl EventMessageResponseItem {
         )
     }
     /// `…/event`: navigation to `microsoft.graph.event`, contained entity.
+    #[inline]
     pub fn event(&self) -> crate::builders::EventItem {
         crate::builders::EventItem(self.0.child("event"))
     }
     /// `POST …/copy` (action `microsoft.graph.copy`).
+    #[inline]
     pub fn copy(
         &self,
         destination_id: &str,
@@ -41,6 +47,7 @@ impl EventMessageResponseItem {
         self.0.action("copy", &[P::new("DestinationId", &destination_id)])
     }
     /// `POST …/createForward` (action `microsoft.graph.createForward`).
+    #[inline]
     pub fn create_forward(
         &self,
         params: &crate::builders::CreateForwardParams,
@@ -48,6 +55,7 @@ impl EventMessageResponseItem {
         self.0.action_with_body("createForward", params)
     }
     /// `POST …/createReply` (action `microsoft.graph.createReply`).
+    #[inline]
     pub fn create_reply(
         &self,
         message: crate::models::MessageKind,
@@ -61,6 +69,7 @@ impl EventMessageResponseItem {
             )
     }
     /// `POST …/createReplyAll` (action `microsoft.graph.createReplyAll`).
+    #[inline]
     pub fn create_reply_all(
         &self,
         message: crate::models::MessageKind,
@@ -74,6 +83,7 @@ impl EventMessageResponseItem {
             )
     }
     /// `POST …/forward` (action `microsoft.graph.forward`).
+    #[inline]
     pub fn forward(
         &self,
         params: &crate::builders::ForwardParams,
@@ -81,6 +91,7 @@ impl EventMessageResponseItem {
         self.0.action_with_body("forward", params)
     }
     /// `POST …/move` (action `microsoft.graph.move`).
+    #[inline]
     pub fn r#move(
         &self,
         destination_id: &str,
@@ -89,10 +100,12 @@ impl EventMessageResponseItem {
         self.0.action("move", &[P::new("DestinationId", &destination_id)])
     }
     /// `POST …/permanentDelete` (action `microsoft.graph.permanentDelete`).
+    #[inline]
     pub fn permanent_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("permanentDelete", &[])
     }
     /// `POST …/reply` (action `microsoft.graph.reply`).
+    #[inline]
     pub fn reply(
         &self,
         message: crate::models::MessageKind,
@@ -103,6 +116,7 @@ impl EventMessageResponseItem {
             .action("reply", &[P::new("Message", &message), P::new("Comment", &comment)])
     }
     /// `POST …/replyAll` (action `microsoft.graph.replyAll`).
+    #[inline]
     pub fn reply_all(
         &self,
         message: crate::models::MessageKind,
@@ -116,6 +130,7 @@ impl EventMessageResponseItem {
             )
     }
     /// `POST …/send` (action `microsoft.graph.send`).
+    #[inline]
     pub fn send(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("send", &[])
     }
@@ -127,6 +142,7 @@ impl EventMessageResponseItem {
 );
 impl EventMessageResponseCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

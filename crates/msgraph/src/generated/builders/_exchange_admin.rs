@@ -5,10 +5,12 @@
 );
 impl ExchangeAdminItem {
     /// `…/mailboxes`: navigation to `Collection(microsoft.graph.mailbox)`, contained collection.
+    #[inline]
     pub fn mailboxes(&self) -> crate::builders::MailboxCollection {
         crate::builders::MailboxCollection(self.0.child("mailboxes"))
     }
     /// `…/tracing`: navigation to `microsoft.graph.messageTracingRoot`, contained entity.
+    #[inline]
     pub fn tracing(&self) -> crate::builders::MessageTracingRootItem {
         crate::builders::MessageTracingRootItem(self.0.child("tracing"))
     }

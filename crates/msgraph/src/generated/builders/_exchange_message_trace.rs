@@ -5,6 +5,7 @@
 );
 impl ExchangeMessageTraceItem {
     /// `GET …/getDetailsByRecipient` (function `microsoft.graph.getDetailsByRecipient`).
+    #[inline]
     pub fn get_details_by_recipient(
         &self,
         recipient_address: &str,

@@ -5,6 +5,7 @@
 );
 impl ExchangeProtectionPolicyItem {
     /// `…/mailboxInclusionRules`: navigation to `Collection(microsoft.graph.mailboxProtectionRule)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn mailbox_inclusion_rules(
         &self,
     ) -> crate::builders::MailboxProtectionRuleCollection {
@@ -13,6 +14,7 @@ impl ExchangeProtectionPolicyItem {
         )
     }
     /// `…/mailboxProtectionUnits`: navigation to `Collection(microsoft.graph.mailboxProtectionUnit)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn mailbox_protection_units(
         &self,
     ) -> crate::builders::MailboxProtectionUnitCollection {
@@ -21,6 +23,7 @@ impl ExchangeProtectionPolicyItem {
         )
     }
     /// `…/mailboxProtectionUnitsBulkAdditionJobs`: navigation to `Collection(microsoft.graph.mailboxProtectionUnitsBulkAdditionJob)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn mailbox_protection_units_bulk_addition_jobs(
         &self,
     ) -> crate::builders::MailboxProtectionUnitsBulkAdditionJobCollection {
@@ -29,12 +32,14 @@ impl ExchangeProtectionPolicyItem {
         )
     }
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionPolicyBaseKind> {
         self.0.action("activate", &[])
     }
     /// `POST …/deactivate` (action `microsoft.graph.deactivate`).
+    #[inline]
     pub fn deactivate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionPolicyBaseKind> {

@@ -5,6 +5,7 @@
 );
 impl ExchangeRestoreSessionItem {
     /// `…/granularMailboxRestoreArtifacts`: navigation to `Collection(microsoft.graph.granularMailboxRestoreArtifact)`, contained collection.
+    #[inline]
     pub fn granular_mailbox_restore_artifacts(
         &self,
     ) -> crate::builders::GranularMailboxRestoreArtifactCollection {
@@ -13,6 +14,7 @@ impl ExchangeRestoreSessionItem {
         )
     }
     /// `…/mailboxRestoreArtifacts`: navigation to `Collection(microsoft.graph.mailboxRestoreArtifact)`, contained collection.
+    #[inline]
     pub fn mailbox_restore_artifacts(
         &self,
     ) -> crate::builders::MailboxRestoreArtifactCollection {
@@ -21,6 +23,7 @@ impl ExchangeRestoreSessionItem {
         )
     }
     /// `…/mailboxRestoreArtifactsBulkAdditionRequests`: navigation to `Collection(microsoft.graph.mailboxRestoreArtifactsBulkAdditionRequest)`, contained collection.
+    #[inline]
     pub fn mailbox_restore_artifacts_bulk_addition_requests(
         &self,
     ) -> crate::builders::MailboxRestoreArtifactsBulkAdditionRequestCollection {
@@ -29,6 +32,7 @@ impl ExchangeRestoreSessionItem {
         )
     }
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::RestoreSessionBaseKind> {

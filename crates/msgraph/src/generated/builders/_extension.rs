@@ -5,6 +5,7 @@
 );
 impl ExtensionItem {
     /// `…/microsoft.graph.openTypeExtension`: cast to the derived type.
+    #[inline]
     pub fn as_open_type_extension(&self) -> crate::builders::OpenTypeExtensionItem {
         crate::builders::OpenTypeExtensionItem(
             self.0.child("microsoft.graph.openTypeExtension"),
@@ -17,6 +18,7 @@ impl ExtensionItem {
 );
 impl ExtensionCollection {
     /// `…/microsoft.graph.openTypeExtension`: cast to the derived type.
+    #[inline]
     pub fn as_open_type_extension(
         &self,
     ) -> crate::builders::OpenTypeExtensionCollection {

@@ -5,6 +5,7 @@
 );
 impl FeatureRolloutPolicyItem {
     /// `…/appliesTo`: navigation to `Collection(microsoft.graph.directoryObject)`, contained collection.
+    #[inline]
     pub fn applies_to(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("appliesTo"))
     }

@@ -6,6 +6,7 @@
 );
 impl FederatedTokenValidationPolicyItem {
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -16,6 +17,7 @@ impl FederatedTokenValidationPolicyItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -26,6 +28,7 @@ impl FederatedTokenValidationPolicyItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -40,6 +43,7 @@ impl FederatedTokenValidationPolicyItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -54,6 +58,7 @@ impl FederatedTokenValidationPolicyItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -81,6 +86,7 @@ impl FederatedTokenValidationPolicyItem {
 );
 impl FederatedTokenValidationPolicyCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -89,6 +95,7 @@ impl FederatedTokenValidationPolicyCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -103,6 +110,7 @@ impl FederatedTokenValidationPolicyCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -114,6 +122,7 @@ impl FederatedTokenValidationPolicyCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -5,6 +5,7 @@
 );
 impl Fido2AuthenticationMethodItem {
     /// `POST …/resetPassword` (action `microsoft.graph.resetPassword`).
+    #[inline]
     pub fn reset_password(
         &self,
         new_password: &str,
@@ -20,6 +21,7 @@ impl Fido2AuthenticationMethodItem {
 );
 impl Fido2AuthenticationMethodCollection {
     /// `GET …/creationOptions` (function `microsoft.graph.creationOptions`).
+    #[inline]
     pub fn creation_options(
         &self,
     ) -> ::msgraph_core::request::Request<

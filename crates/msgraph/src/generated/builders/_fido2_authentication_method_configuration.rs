@@ -7,6 +7,7 @@
 );
 impl Fido2AuthenticationMethodConfigurationItem {
     /// `…/includeTargets`: navigation to `Collection(microsoft.graph.passkeyAuthenticationMethodTarget)`, contained collection.
+    #[inline]
     pub fn include_targets(
         &self,
     ) -> crate::builders::PasskeyAuthenticationMethodTargetCollection {
@@ -15,6 +16,7 @@ impl Fido2AuthenticationMethodConfigurationItem {
         )
     }
     /// `…/passkeyProfiles`: navigation to `Collection(microsoft.graph.passkeyProfile)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn passkey_profiles(&self) -> crate::builders::PasskeyProfileCollection {
         crate::builders::PasskeyProfileCollection(self.0.child("passkeyProfiles"))
     }

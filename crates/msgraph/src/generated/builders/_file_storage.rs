@@ -5,10 +5,12 @@
 );
 impl FileStorageItem {
     /// `…/containers`: navigation to `Collection(microsoft.graph.fileStorageContainer)`, contained collection.
+    #[inline]
     pub fn containers(&self) -> crate::builders::FileStorageContainerCollection {
         crate::builders::FileStorageContainerCollection(self.0.child("containers"))
     }
     /// `…/containerTypeRegistrations`: navigation to `Collection(microsoft.graph.fileStorageContainerTypeRegistration)`, contained collection.
+    #[inline]
     pub fn container_type_registrations(
         &self,
     ) -> crate::builders::FileStorageContainerTypeRegistrationCollection {
@@ -17,6 +19,7 @@ impl FileStorageItem {
         )
     }
     /// `…/containerTypes`: navigation to `Collection(microsoft.graph.fileStorageContainerType)`, contained collection.
+    #[inline]
     pub fn container_types(
         &self,
     ) -> crate::builders::FileStorageContainerTypeCollection {
@@ -25,6 +28,7 @@ impl FileStorageItem {
         )
     }
     /// `…/deletedContainers`: navigation to `Collection(microsoft.graph.fileStorageContainer)`, contained collection.
+    #[inline]
     pub fn deleted_containers(&self) -> crate::builders::FileStorageContainerCollection {
         crate::builders::FileStorageContainerCollection(
             self.0.child("deletedContainers"),

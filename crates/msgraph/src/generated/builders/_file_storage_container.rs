@@ -5,34 +5,42 @@
 );
 impl FileStorageContainerItem {
     /// `…/columns`: navigation to `Collection(microsoft.graph.columnDefinition)`, contained collection.
+    #[inline]
     pub fn columns(&self) -> crate::builders::ColumnDefinitionCollection {
         crate::builders::ColumnDefinitionCollection(self.0.child("columns"))
     }
     /// `…/drive`: navigation to `microsoft.graph.drive`, contained entity.
+    #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("drive"))
     }
     /// `…/migrationJobs`: navigation to `Collection(microsoft.graph.sharePointMigrationJob)`, contained collection.
+    #[inline]
     pub fn migration_jobs(&self) -> crate::builders::SharePointMigrationJobCollection {
         crate::builders::SharePointMigrationJobCollection(self.0.child("migrationJobs"))
     }
     /// `…/permissions`: navigation to `Collection(microsoft.graph.permission)`, contained collection.
+    #[inline]
     pub fn permissions(&self) -> crate::builders::PermissionCollection {
         crate::builders::PermissionCollection(self.0.child("permissions"))
     }
     /// `…/recycleBin`: navigation to `microsoft.graph.recycleBin`, contained entity.
+    #[inline]
     pub fn recycle_bin(&self) -> crate::builders::RecycleBinItem {
         crate::builders::RecycleBinItem(self.0.child("recycleBin"))
     }
     /// `…/sharePointGroups`: navigation to `Collection(microsoft.graph.sharePointGroup)`, contained collection.
+    #[inline]
     pub fn share_point_groups(&self) -> crate::builders::SharePointGroupCollection {
         crate::builders::SharePointGroupCollection(self.0.child("sharePointGroups"))
     }
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("activate", &[])
     }
     /// `POST …/lock` (action `microsoft.graph.lock`).
+    #[inline]
     pub fn lock(
         &self,
         lock_state: ::core::option::Option<crate::models::SiteLockState>,
@@ -41,10 +49,12 @@ impl FileStorageContainerItem {
         self.0.action("lock", &[P::optional("lockState", &lock_state)])
     }
     /// `POST …/permanentDelete` (action `microsoft.graph.permanentDelete`).
+    #[inline]
     pub fn permanent_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("permanentDelete", &[])
     }
     /// `POST …/provisionMigrationContainers` (action `microsoft.graph.provisionMigrationContainers`).
+    #[inline]
     pub fn provision_migration_containers(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -53,12 +63,14 @@ impl FileStorageContainerItem {
         self.0.action("provisionMigrationContainers", &[])
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::FileStorageContainer> {
         self.0.action("restore", &[])
     }
     /// `POST …/unlock` (action `microsoft.graph.unlock`).
+    #[inline]
     pub fn unlock(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unlock", &[])
     }

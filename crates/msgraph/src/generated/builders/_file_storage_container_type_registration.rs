@@ -7,6 +7,7 @@
 );
 impl FileStorageContainerTypeRegistrationItem {
     /// `…/applicationPermissionGrants`: navigation to `Collection(microsoft.graph.fileStorageContainerTypeAppPermissionGrant)`, contained collection.
+    #[inline]
     pub fn application_permission_grants(
         &self,
     ) -> crate::builders::FileStorageContainerTypeAppPermissionGrantCollection {

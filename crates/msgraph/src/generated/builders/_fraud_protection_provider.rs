@@ -5,6 +5,7 @@
 );
 impl FraudProtectionProviderItem {
     /// `…/microsoft.graph.arkoseFraudProtectionProvider`: cast to the derived type.
+    #[inline]
     pub fn as_arkose_fraud_protection_provider(
         &self,
     ) -> crate::builders::ArkoseFraudProtectionProviderItem {
@@ -13,6 +14,7 @@ impl FraudProtectionProviderItem {
         )
     }
     /// `…/microsoft.graph.humanSecurityFraudProtectionProvider`: cast to the derived type.
+    #[inline]
     pub fn as_human_security_fraud_protection_provider(
         &self,
     ) -> crate::builders::HumanSecurityFraudProtectionProviderItem {
@@ -28,6 +30,7 @@ impl FraudProtectionProviderItem {
 );
 impl FraudProtectionProviderCollection {
     /// `…/microsoft.graph.arkoseFraudProtectionProvider`: cast to the derived type.
+    #[inline]
     pub fn as_arkose_fraud_protection_provider(
         &self,
     ) -> crate::builders::ArkoseFraudProtectionProviderCollection {
@@ -36,6 +39,7 @@ impl FraudProtectionProviderCollection {
         )
     }
     /// `…/microsoft.graph.humanSecurityFraudProtectionProvider`: cast to the derived type.
+    #[inline]
     pub fn as_human_security_fraud_protection_provider(
         &self,
     ) -> crate::builders::HumanSecurityFraudProtectionProviderCollection {

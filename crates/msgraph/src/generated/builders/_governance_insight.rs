@@ -5,6 +5,7 @@
 );
 impl GovernanceInsightItem {
     /// `…/microsoft.graph.membershipOutlierInsight`: cast to the derived type.
+    #[inline]
     pub fn as_membership_outlier_insight(
         &self,
     ) -> crate::builders::MembershipOutlierInsightItem {
@@ -13,6 +14,7 @@ impl GovernanceInsightItem {
         )
     }
     /// `…/microsoft.graph.userSignInInsight`: cast to the derived type.
+    #[inline]
     pub fn as_user_sign_in_insight(&self) -> crate::builders::UserSignInInsightItem {
         crate::builders::UserSignInInsightItem(
             self.0.child("microsoft.graph.userSignInInsight"),
@@ -26,6 +28,7 @@ impl GovernanceInsightItem {
 );
 impl GovernanceInsightCollection {
     /// `…/microsoft.graph.membershipOutlierInsight`: cast to the derived type.
+    #[inline]
     pub fn as_membership_outlier_insight(
         &self,
     ) -> crate::builders::MembershipOutlierInsightCollection {
@@ -34,6 +37,7 @@ impl GovernanceInsightCollection {
         )
     }
     /// `…/microsoft.graph.userSignInInsight`: cast to the derived type.
+    #[inline]
     pub fn as_user_sign_in_insight(
         &self,
     ) -> crate::builders::UserSignInInsightCollection {

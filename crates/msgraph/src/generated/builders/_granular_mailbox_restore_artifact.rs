@@ -6,6 +6,7 @@
 );
 impl GranularMailboxRestoreArtifactItem {
     /// `…/restorePoint`: navigation to `microsoft.graph.restorePoint`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn restore_point(&self) -> crate::builders::RestorePointItem {
         crate::builders::RestorePointItem(self.0.child("restorePoint"))
     }

@@ -5,6 +5,7 @@
 );
 impl GranularRestoreArtifactBaseItem {
     /// `…/microsoft.graph.granularDriveRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_granular_drive_restore_artifact(
         &self,
     ) -> crate::builders::GranularDriveRestoreArtifactItem {
@@ -13,6 +14,7 @@ impl GranularRestoreArtifactBaseItem {
         )
     }
     /// `…/microsoft.graph.granularSiteRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_granular_site_restore_artifact(
         &self,
     ) -> crate::builders::GranularSiteRestoreArtifactItem {
@@ -28,6 +30,7 @@ impl GranularRestoreArtifactBaseItem {
 );
 impl GranularRestoreArtifactBaseCollection {
     /// `…/microsoft.graph.granularDriveRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_granular_drive_restore_artifact(
         &self,
     ) -> crate::builders::GranularDriveRestoreArtifactCollection {
@@ -36,6 +39,7 @@ impl GranularRestoreArtifactBaseCollection {
         )
     }
     /// `…/microsoft.graph.granularSiteRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_granular_site_restore_artifact(
         &self,
     ) -> crate::builders::GranularSiteRestoreArtifactCollection {

@@ -4,46 +4,57 @@
 );
 impl GroupItem {
     /// `…/acceptedSenders`: navigation to `Collection(microsoft.graph.directoryObject)`, contained collection.
+    #[inline]
     pub fn accepted_senders(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("acceptedSenders"))
     }
     /// `…/appRoleAssignments`: navigation to `Collection(microsoft.graph.appRoleAssignment)`, contained collection.
+    #[inline]
     pub fn app_role_assignments(&self) -> crate::builders::AppRoleAssignmentCollection {
         crate::builders::AppRoleAssignmentCollection(self.0.child("appRoleAssignments"))
     }
     /// `…/calendar`: navigation to `microsoft.graph.calendar`, contained entity.
+    #[inline]
     pub fn calendar(&self) -> crate::builders::CalendarItem {
         crate::builders::CalendarItem(self.0.child("calendar"))
     }
     /// `…/calendarView`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[inline]
     pub fn calendar_view(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("calendarView"))
     }
     /// `…/conversations`: navigation to `Collection(microsoft.graph.conversation)`, contained collection.
+    #[inline]
     pub fn conversations(&self) -> crate::builders::ConversationCollection {
         crate::builders::ConversationCollection(self.0.child("conversations"))
     }
     /// `…/createdOnBehalfOf`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_on_behalf_of(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("createdOnBehalfOf"))
     }
     /// `…/drive`: navigation to `microsoft.graph.drive`, contained entity.
+    #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("drive"))
     }
     /// `…/drives`: navigation to `Collection(microsoft.graph.drive)`, contained collection.
+    #[inline]
     pub fn drives(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(self.0.child("drives"))
     }
     /// `…/events`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[inline]
     pub fn events(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("events"))
     }
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/groupLifecyclePolicies`: navigation to `Collection(microsoft.graph.groupLifecyclePolicy)`, contained collection.
+    #[inline]
     pub fn group_lifecycle_policies(
         &self,
     ) -> crate::builders::GroupLifecyclePolicyCollection {
@@ -52,14 +63,17 @@ impl GroupItem {
         )
     }
     /// `…/memberOf`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn member_of(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("memberOf"))
     }
     /// `…/members`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn members(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("members"))
     }
     /// `…/membersWithLicenseErrors`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn members_with_license_errors(
         &self,
     ) -> crate::builders::DirectoryObjectCollection {
@@ -68,10 +82,12 @@ impl GroupItem {
         )
     }
     /// `…/onenote`: navigation to `microsoft.graph.onenote`, contained entity.
+    #[inline]
     pub fn onenote(&self) -> crate::builders::OnenoteItem {
         crate::builders::OnenoteItem(self.0.child("onenote"))
     }
     /// `…/onPremisesSyncBehavior`: navigation to `microsoft.graph.onPremisesSyncBehavior`, contained entity.
+    #[inline]
     pub fn on_premises_sync_behavior(
         &self,
     ) -> crate::builders::OnPremisesSyncBehaviorItem {
@@ -80,10 +96,12 @@ impl GroupItem {
         )
     }
     /// `…/owners`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn owners(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("owners"))
     }
     /// `…/permissionGrants`: navigation to `Collection(microsoft.graph.resourceSpecificPermissionGrant)`, contained collection.
+    #[inline]
     pub fn permission_grants(
         &self,
     ) -> crate::builders::ResourceSpecificPermissionGrantCollection {
@@ -92,50 +110,62 @@ impl GroupItem {
         )
     }
     /// `…/photo`: navigation to `microsoft.graph.profilePhoto`, contained entity.
+    #[inline]
     pub fn photo(&self) -> crate::builders::ProfilePhotoItem {
         crate::builders::ProfilePhotoItem(self.0.child("photo"))
     }
     /// `…/photos`: navigation to `Collection(microsoft.graph.profilePhoto)`, contained collection.
+    #[inline]
     pub fn photos(&self) -> crate::builders::ProfilePhotoCollection {
         crate::builders::ProfilePhotoCollection(self.0.child("photos"))
     }
     /// `…/planner`: navigation to `microsoft.graph.plannerGroup`, contained entity.
+    #[inline]
     pub fn planner(&self) -> crate::builders::PlannerGroupItem {
         crate::builders::PlannerGroupItem(self.0.child("planner"))
     }
     /// `…/rejectedSenders`: navigation to `Collection(microsoft.graph.directoryObject)`, contained collection.
+    #[inline]
     pub fn rejected_senders(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("rejectedSenders"))
     }
     /// `…/settings`: navigation to `Collection(microsoft.graph.groupSetting)`, contained collection.
+    #[inline]
     pub fn settings(&self) -> crate::builders::GroupSettingCollection {
         crate::builders::GroupSettingCollection(self.0.child("settings"))
     }
     /// `…/sites`: navigation to `Collection(microsoft.graph.site)`, contained collection.
+    #[inline]
     pub fn sites(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(self.0.child("sites"))
     }
     /// `…/team`: navigation to `microsoft.graph.team`, contained entity.
+    #[inline]
     pub fn team(&self) -> crate::builders::TeamItem {
         crate::builders::TeamItem(self.0.child("team"))
     }
     /// `…/threads`: navigation to `Collection(microsoft.graph.conversationThread)`, contained collection.
+    #[inline]
     pub fn threads(&self) -> crate::builders::ConversationThreadCollection {
         crate::builders::ConversationThreadCollection(self.0.child("threads"))
     }
     /// `…/transitiveMemberOf`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn transitive_member_of(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("transitiveMemberOf"))
     }
     /// `…/transitiveMembers`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn transitive_members(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("transitiveMembers"))
     }
     /// `POST …/addFavorite` (action `microsoft.graph.addFavorite`).
+    #[inline]
     pub fn add_favorite(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("addFavorite", &[])
     }
     /// `POST …/assignLicense` (action `microsoft.graph.assignLicense`).
+    #[inline]
     pub fn assign_license(
         &self,
         add_licenses: ::std::vec::Vec<crate::models::AssignedLicense>,
@@ -152,6 +182,7 @@ impl GroupItem {
             )
     }
     /// `POST …/checkGrantedPermissionsForApp` (action `microsoft.graph.checkGrantedPermissionsForApp`).
+    #[inline]
     pub fn check_granted_permissions_for_app(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -160,30 +191,37 @@ impl GroupItem {
         self.0.action("checkGrantedPermissionsForApp", &[])
     }
     /// `POST …/removeFavorite` (action `microsoft.graph.removeFavorite`).
+    #[inline]
     pub fn remove_favorite(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("removeFavorite", &[])
     }
     /// `POST …/renew` (action `microsoft.graph.renew`).
+    #[inline]
     pub fn renew(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("renew", &[])
     }
     /// `POST …/resetUnseenCount` (action `microsoft.graph.resetUnseenCount`).
+    #[inline]
     pub fn reset_unseen_count(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("resetUnseenCount", &[])
     }
     /// `POST …/retryServiceProvisioning` (action `microsoft.graph.retryServiceProvisioning`).
+    #[inline]
     pub fn retry_service_provisioning(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("retryServiceProvisioning", &[])
     }
     /// `POST …/subscribeByMail` (action `microsoft.graph.subscribeByMail`).
+    #[inline]
     pub fn subscribe_by_mail(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("subscribeByMail", &[])
     }
     /// `POST …/unsubscribeByMail` (action `microsoft.graph.unsubscribeByMail`).
+    #[inline]
     pub fn unsubscribe_by_mail(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unsubscribeByMail", &[])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams2,
@@ -191,6 +229,7 @@ impl GroupItem {
         self.0.action_with_body("validateProperties", params)
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -201,6 +240,7 @@ impl GroupItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -211,6 +251,7 @@ impl GroupItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -225,6 +266,7 @@ impl GroupItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -239,6 +281,7 @@ impl GroupItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -264,6 +307,7 @@ impl GroupItem {
 );
 impl GroupCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -272,6 +316,7 @@ impl GroupCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -286,6 +331,7 @@ impl GroupCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -297,6 +343,7 @@ impl GroupCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

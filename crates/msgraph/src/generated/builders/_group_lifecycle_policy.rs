@@ -5,6 +5,7 @@
 );
 impl GroupLifecyclePolicyItem {
     /// `POST …/addGroup` (action `microsoft.graph.addGroup`).
+    #[inline]
     pub fn add_group(
         &self,
         group_id: &str,
@@ -13,6 +14,7 @@ impl GroupLifecyclePolicyItem {
         self.0.action("addGroup", &[P::new("groupId", &group_id)])
     }
     /// `POST …/removeGroup` (action `microsoft.graph.removeGroup`).
+    #[inline]
     pub fn remove_group(
         &self,
         group_id: &str,

@@ -5,6 +5,7 @@
 );
 impl HorizontalSectionItem {
     /// `…/columns`: navigation to `Collection(microsoft.graph.horizontalSectionColumn)`, contained collection.
+    #[inline]
     pub fn columns(&self) -> crate::builders::HorizontalSectionColumnCollection {
         crate::builders::HorizontalSectionColumnCollection(self.0.child("columns"))
     }

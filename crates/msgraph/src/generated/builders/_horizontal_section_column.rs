@@ -5,6 +5,7 @@
 );
 impl HorizontalSectionColumnItem {
     /// `…/webparts`: navigation to `Collection(microsoft.graph.webPart)`, contained collection.
+    #[inline]
     pub fn webparts(&self) -> crate::builders::WebPartCollection {
         crate::builders::WebPartCollection(self.0.child("webparts"))
     }

@@ -5,6 +5,7 @@
 );
 impl IdentityApiConnectorItem {
     /// `POST …/uploadClientCertificate` (action `microsoft.graph.uploadClientCertificate`).
+    #[inline]
     pub fn upload_client_certificate(
         &self,
         pkcs12_value: &str,

@@ -5,10 +5,12 @@
 );
 impl IdentityContainerItem {
     /// `…/apiConnectors`: navigation to `Collection(microsoft.graph.identityApiConnector)`, contained collection.
+    #[inline]
     pub fn api_connectors(&self) -> crate::builders::IdentityApiConnectorCollection {
         crate::builders::IdentityApiConnectorCollection(self.0.child("apiConnectors"))
     }
     /// `…/authenticationEventListeners`: navigation to `Collection(microsoft.graph.authenticationEventListener)`, contained collection.
+    #[inline]
     pub fn authentication_event_listeners(
         &self,
     ) -> crate::builders::AuthenticationEventListenerCollection {
@@ -17,6 +19,7 @@ impl IdentityContainerItem {
         )
     }
     /// `…/authenticationEventsFlows`: navigation to `Collection(microsoft.graph.authenticationEventsFlow)`, contained collection.
+    #[inline]
     pub fn authentication_events_flows(
         &self,
     ) -> crate::builders::AuthenticationEventsFlowCollection {
@@ -25,14 +28,17 @@ impl IdentityContainerItem {
         )
     }
     /// `…/b2xUserFlows`: navigation to `Collection(microsoft.graph.b2xIdentityUserFlow)`, contained collection.
+    #[inline]
     pub fn b2x_user_flows(&self) -> crate::builders::B2xIdentityUserFlowCollection {
         crate::builders::B2xIdentityUserFlowCollection(self.0.child("b2xUserFlows"))
     }
     /// `…/conditionalAccess`: navigation to `microsoft.graph.conditionalAccessRoot`, contained entity.
+    #[inline]
     pub fn conditional_access(&self) -> crate::builders::ConditionalAccessRootItem {
         crate::builders::ConditionalAccessRootItem(self.0.child("conditionalAccess"))
     }
     /// `…/customAuthenticationExtensions`: navigation to `Collection(microsoft.graph.customAuthenticationExtension)`, contained collection.
+    #[inline]
     pub fn custom_authentication_extensions(
         &self,
     ) -> crate::builders::CustomAuthenticationExtensionCollection {
@@ -41,16 +47,19 @@ impl IdentityContainerItem {
         )
     }
     /// `…/identityProviders`: navigation to `Collection(microsoft.graph.identityProviderBase)`, contained collection.
+    #[inline]
     pub fn identity_providers(&self) -> crate::builders::IdentityProviderBaseCollection {
         crate::builders::IdentityProviderBaseCollection(
             self.0.child("identityProviders"),
         )
     }
     /// `…/riskPrevention`: navigation to `microsoft.graph.riskPreventionContainer`, contained entity.
+    #[inline]
     pub fn risk_prevention(&self) -> crate::builders::RiskPreventionContainerItem {
         crate::builders::RiskPreventionContainerItem(self.0.child("riskPrevention"))
     }
     /// `…/userFlowAttributes`: navigation to `Collection(microsoft.graph.identityUserFlowAttribute)`, contained collection.
+    #[inline]
     pub fn user_flow_attributes(
         &self,
     ) -> crate::builders::IdentityUserFlowAttributeCollection {
@@ -59,6 +68,7 @@ impl IdentityContainerItem {
         )
     }
     /// `…/verifiedId`: navigation to `microsoft.graph.identityVerifiedIdRoot`, contained entity.
+    #[inline]
     pub fn verified_id(&self) -> crate::builders::IdentityVerifiedIdRootItem {
         crate::builders::IdentityVerifiedIdRootItem(self.0.child("verifiedId"))
     }

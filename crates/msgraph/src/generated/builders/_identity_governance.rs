@@ -5,22 +5,27 @@
 );
 impl IdentityGovernanceItem {
     /// `…/accessReviews`: navigation to `microsoft.graph.accessReviewSet`, contained entity.
+    #[inline]
     pub fn access_reviews(&self) -> crate::builders::AccessReviewSetItem {
         crate::builders::AccessReviewSetItem(self.0.child("accessReviews"))
     }
     /// `…/appConsent`: navigation to `microsoft.graph.appConsentApprovalRoute`, contained entity.
+    #[inline]
     pub fn app_consent(&self) -> crate::builders::AppConsentApprovalRouteItem {
         crate::builders::AppConsentApprovalRouteItem(self.0.child("appConsent"))
     }
     /// `…/catalogs`: navigation to `Collection(microsoft.graph.accessPackageCatalog)`, contained collection.
+    #[inline]
     pub fn catalogs(&self) -> crate::builders::AccessPackageCatalogCollection {
         crate::builders::AccessPackageCatalogCollection(self.0.child("catalogs"))
     }
     /// `…/entitlementManagement`: navigation to `microsoft.graph.entitlementManagement`, contained entity.
+    #[inline]
     pub fn entitlement_management(&self) -> crate::builders::EntitlementManagementItem {
         crate::builders::EntitlementManagementItem(self.0.child("entitlementManagement"))
     }
     /// `…/lifecycleWorkflows`: navigation to `microsoft.graph.identityGovernance.lifecycleWorkflowsContainer`, contained entity.
+    #[inline]
     pub fn lifecycle_workflows(
         &self,
     ) -> crate::builders::identity_governance::LifecycleWorkflowsContainerItem {
@@ -29,10 +34,12 @@ impl IdentityGovernanceItem {
         )
     }
     /// `…/privilegedAccess`: navigation to `microsoft.graph.privilegedAccessRoot`, contained entity.
+    #[inline]
     pub fn privileged_access(&self) -> crate::builders::PrivilegedAccessRootItem {
         crate::builders::PrivilegedAccessRootItem(self.0.child("privilegedAccess"))
     }
     /// `…/termsOfUse`: navigation to `microsoft.graph.termsOfUseContainer`, contained entity.
+    #[inline]
     pub fn terms_of_use(&self) -> crate::builders::TermsOfUseContainerItem {
         crate::builders::TermsOfUseContainerItem(self.0.child("termsOfUse"))
     }

@@ -5,10 +5,12 @@
 );
 impl IdentityProtectionRootItem {
     /// `…/riskDetections`: navigation to `Collection(microsoft.graph.riskDetection)`, contained collection.
+    #[inline]
     pub fn risk_detections(&self) -> crate::builders::RiskDetectionCollection {
         crate::builders::RiskDetectionCollection(self.0.child("riskDetections"))
     }
     /// `…/riskyServicePrincipals`: navigation to `Collection(microsoft.graph.riskyServicePrincipal)`, contained collection.
+    #[inline]
     pub fn risky_service_principals(
         &self,
     ) -> crate::builders::RiskyServicePrincipalCollection {
@@ -17,10 +19,12 @@ impl IdentityProtectionRootItem {
         )
     }
     /// `…/riskyUsers`: navigation to `Collection(microsoft.graph.riskyUser)`, contained collection.
+    #[inline]
     pub fn risky_users(&self) -> crate::builders::RiskyUserCollection {
         crate::builders::RiskyUserCollection(self.0.child("riskyUsers"))
     }
     /// `…/servicePrincipalRiskDetections`: navigation to `Collection(microsoft.graph.servicePrincipalRiskDetection)`, contained collection.
+    #[inline]
     pub fn service_principal_risk_detections(
         &self,
     ) -> crate::builders::ServicePrincipalRiskDetectionCollection {

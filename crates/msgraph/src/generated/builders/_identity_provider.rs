@@ -13,6 +13,7 @@ impl IdentityProviderCollection {
     #[deprecated(
         note = "The identityProvider API is deprecated and will stop returning data on March 2023. Please use the new identityProviderBase API. Deprecated on 2021-08-24. Planned removal: 2023-03-15."
     )]
+    #[inline]
     pub fn available_provider_types(
         &self,
     ) -> ::msgraph_core::request::Request<

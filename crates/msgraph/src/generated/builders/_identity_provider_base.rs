@@ -5,6 +5,7 @@
 );
 impl IdentityProviderBaseItem {
     /// `…/microsoft.graph.appleManagedIdentityProvider`: cast to the derived type.
+    #[inline]
     pub fn as_apple_managed_identity_provider(
         &self,
     ) -> crate::builders::AppleManagedIdentityProviderItem {
@@ -13,6 +14,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.builtInIdentityProvider`: cast to the derived type.
+    #[inline]
     pub fn as_built_in_identity_provider(
         &self,
     ) -> crate::builders::BuiltInIdentityProviderItem {
@@ -21,6 +23,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.internalDomainFederation`: cast to the derived type.
+    #[inline]
     pub fn as_internal_domain_federation(
         &self,
     ) -> crate::builders::InternalDomainFederationItem {
@@ -29,6 +32,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.oidcIdentityProvider`: cast to the derived type.
+    #[inline]
     pub fn as_oidc_identity_provider(
         &self,
     ) -> crate::builders::OidcIdentityProviderItem {
@@ -37,6 +41,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedExternalDomainFederation`: cast to the derived type.
+    #[inline]
     pub fn as_saml_or_ws_fed_external_domain_federation(
         &self,
     ) -> crate::builders::SamlOrWsFedExternalDomainFederationItem {
@@ -45,6 +50,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedProvider`: cast to the derived type.
+    #[inline]
     pub fn as_saml_or_ws_fed_provider(
         &self,
     ) -> crate::builders::SamlOrWsFedProviderItem {
@@ -53,6 +59,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.socialIdentityProvider`: cast to the derived type.
+    #[inline]
     pub fn as_social_identity_provider(
         &self,
     ) -> crate::builders::SocialIdentityProviderItem {
@@ -68,6 +75,7 @@ impl IdentityProviderBaseItem {
 );
 impl IdentityProviderBaseCollection {
     /// `GET …/availableProviderTypes` (function `microsoft.graph.availableProviderTypes`).
+    #[inline]
     pub fn available_provider_types(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -76,6 +84,7 @@ impl IdentityProviderBaseCollection {
         self.0.function("availableProviderTypes", &[])
     }
     /// `…/microsoft.graph.appleManagedIdentityProvider`: cast to the derived type.
+    #[inline]
     pub fn as_apple_managed_identity_provider(
         &self,
     ) -> crate::builders::AppleManagedIdentityProviderCollection {
@@ -84,6 +93,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.builtInIdentityProvider`: cast to the derived type.
+    #[inline]
     pub fn as_built_in_identity_provider(
         &self,
     ) -> crate::builders::BuiltInIdentityProviderCollection {
@@ -92,6 +102,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.internalDomainFederation`: cast to the derived type.
+    #[inline]
     pub fn as_internal_domain_federation(
         &self,
     ) -> crate::builders::InternalDomainFederationCollection {
@@ -100,6 +111,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.oidcIdentityProvider`: cast to the derived type.
+    #[inline]
     pub fn as_oidc_identity_provider(
         &self,
     ) -> crate::builders::OidcIdentityProviderCollection {
@@ -108,6 +120,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedExternalDomainFederation`: cast to the derived type.
+    #[inline]
     pub fn as_saml_or_ws_fed_external_domain_federation(
         &self,
     ) -> crate::builders::SamlOrWsFedExternalDomainFederationCollection {
@@ -116,6 +129,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedProvider`: cast to the derived type.
+    #[inline]
     pub fn as_saml_or_ws_fed_provider(
         &self,
     ) -> crate::builders::SamlOrWsFedProviderCollection {
@@ -124,6 +138,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.socialIdentityProvider`: cast to the derived type.
+    #[inline]
     pub fn as_social_identity_provider(
         &self,
     ) -> crate::builders::SocialIdentityProviderCollection {

@@ -5,6 +5,7 @@
 );
 impl IdentityUserFlowItem {
     /// `…/microsoft.graph.b2xIdentityUserFlow`: cast to the derived type.
+    #[inline]
     pub fn as_b2x_identity_user_flow(&self) -> crate::builders::B2xIdentityUserFlowItem {
         crate::builders::B2xIdentityUserFlowItem(
             self.0.child("microsoft.graph.b2xIdentityUserFlow"),
@@ -17,6 +18,7 @@ impl IdentityUserFlowItem {
 );
 impl IdentityUserFlowCollection {
     /// `…/microsoft.graph.b2xIdentityUserFlow`: cast to the derived type.
+    #[inline]
     pub fn as_b2x_identity_user_flow(
         &self,
     ) -> crate::builders::B2xIdentityUserFlowCollection {

@@ -5,6 +5,7 @@
 );
 impl IdentityUserFlowAttributeItem {
     /// `…/microsoft.graph.identityBuiltInUserFlowAttribute`: cast to the derived type.
+    #[inline]
     pub fn as_identity_built_in_user_flow_attribute(
         &self,
     ) -> crate::builders::IdentityBuiltInUserFlowAttributeItem {
@@ -13,6 +14,7 @@ impl IdentityUserFlowAttributeItem {
         )
     }
     /// `…/microsoft.graph.identityCustomUserFlowAttribute`: cast to the derived type.
+    #[inline]
     pub fn as_identity_custom_user_flow_attribute(
         &self,
     ) -> crate::builders::IdentityCustomUserFlowAttributeItem {
@@ -28,6 +30,7 @@ impl IdentityUserFlowAttributeItem {
 );
 impl IdentityUserFlowAttributeCollection {
     /// `…/microsoft.graph.identityBuiltInUserFlowAttribute`: cast to the derived type.
+    #[inline]
     pub fn as_identity_built_in_user_flow_attribute(
         &self,
     ) -> crate::builders::IdentityBuiltInUserFlowAttributeCollection {
@@ -36,6 +39,7 @@ impl IdentityUserFlowAttributeCollection {
         )
     }
     /// `…/microsoft.graph.identityCustomUserFlowAttribute`: cast to the derived type.
+    #[inline]
     pub fn as_identity_custom_user_flow_attribute(
         &self,
     ) -> crate::builders::IdentityCustomUserFlowAttributeCollection {

@@ -7,6 +7,7 @@
 );
 impl IdentityUserFlowAttributeAssignmentItem {
     /// `…/userAttribute`: navigation to `microsoft.graph.identityUserFlowAttribute`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn user_attribute(&self) -> crate::builders::IdentityUserFlowAttributeItem {
         crate::builders::IdentityUserFlowAttributeItem(self.0.child("userAttribute"))
     }
@@ -20,12 +21,14 @@ impl IdentityUserFlowAttributeAssignmentItem {
 );
 impl IdentityUserFlowAttributeAssignmentCollection {
     /// `GET …/getOrder` (function `microsoft.graph.getOrder`).
+    #[inline]
     pub fn get_order(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::AssignmentOrder> {
         self.0.function("getOrder", &[])
     }
     /// `POST …/setOrder` (action `microsoft.graph.setOrder`).
+    #[inline]
     pub fn set_order(
         &self,
         new_assignment_order: crate::models::AssignmentOrder,

@@ -5,6 +5,7 @@
 );
 impl IdentityVerifiedIdRootItem {
     /// `…/profiles`: navigation to `Collection(microsoft.graph.verifiedIdProfile)`, contained collection.
+    #[inline]
     pub fn profiles(&self) -> crate::builders::VerifiedIdProfileCollection {
         crate::builders::VerifiedIdProfileCollection(self.0.child("profiles"))
     }

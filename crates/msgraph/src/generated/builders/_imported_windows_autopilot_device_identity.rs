@@ -15,6 +15,7 @@ impl ImportedWindowsAutopilotDeviceIdentityItem {}
 );
 impl ImportedWindowsAutopilotDeviceIdentityCollection {
     /// `POST …/import` (action `microsoft.graph.import`).
+    #[inline]
     pub fn import(
         &self,
         imported_windows_autopilot_device_identities: ::std::vec::Vec<

@@ -5,6 +5,7 @@
 );
 impl InferenceClassificationItem {
     /// `…/overrides`: navigation to `Collection(microsoft.graph.inferenceClassificationOverride)`, contained collection.
+    #[inline]
     pub fn overrides(
         &self,
     ) -> crate::builders::InferenceClassificationOverrideCollection {

@@ -5,10 +5,12 @@
 );
 impl InformationProtectionItem {
     /// `…/bitlocker`: navigation to `microsoft.graph.bitlocker`, contained entity.
+    #[inline]
     pub fn bitlocker(&self) -> crate::builders::BitlockerItem {
         crate::builders::BitlockerItem(self.0.child("bitlocker"))
     }
     /// `…/threatAssessmentRequests`: navigation to `Collection(microsoft.graph.threatAssessmentRequest)`, contained collection.
+    #[inline]
     pub fn threat_assessment_requests(
         &self,
     ) -> crate::builders::ThreatAssessmentRequestCollection {

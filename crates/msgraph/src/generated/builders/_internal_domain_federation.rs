@@ -11,6 +11,7 @@ impl InternalDomainFederationItem {}
 );
 impl InternalDomainFederationCollection {
     /// `GET …/availableProviderTypes` (function `microsoft.graph.availableProviderTypes`).
+    #[inline]
     pub fn available_provider_types(
         &self,
     ) -> ::msgraph_core::request::Request<

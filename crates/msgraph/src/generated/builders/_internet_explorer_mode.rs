@@ -5,6 +5,7 @@
 );
 impl InternetExplorerModeItem {
     /// `…/siteLists`: navigation to `Collection(microsoft.graph.browserSiteList)`, contained collection.
+    #[inline]
     pub fn site_lists(&self) -> crate::builders::BrowserSiteListCollection {
         crate::builders::BrowserSiteListCollection(self.0.child("siteLists"))
     }

@@ -5,10 +5,12 @@
 );
 impl InvitationItem {
     /// `…/invitedUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn invited_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("invitedUser"))
     }
     /// `…/invitedUserSponsors`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn invited_user_sponsors(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("invitedUserSponsors"))
     }

@@ -5,6 +5,7 @@
 );
 impl IosCertificateProfileItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.deviceConfigurationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::DeviceConfigurationAssignmentCollection {
@@ -13,6 +14,7 @@ impl IosCertificateProfileItem {
         )
     }
     /// `…/deviceSettingStateSummaries`: navigation to `Collection(microsoft.graph.settingStateDeviceSummary)`, contained collection.
+    #[inline]
     pub fn device_setting_state_summaries(
         &self,
     ) -> crate::builders::SettingStateDeviceSummaryCollection {
@@ -21,6 +23,7 @@ impl IosCertificateProfileItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceStatusCollection {
@@ -29,6 +32,7 @@ impl IosCertificateProfileItem {
         )
     }
     /// `…/deviceStatusOverview`: navigation to `microsoft.graph.deviceConfigurationDeviceOverview`, contained entity.
+    #[inline]
     pub fn device_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceOverviewItem {
@@ -37,6 +41,7 @@ impl IosCertificateProfileItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationUserStatusCollection {
@@ -45,6 +50,7 @@ impl IosCertificateProfileItem {
         )
     }
     /// `…/userStatusOverview`: navigation to `microsoft.graph.deviceConfigurationUserOverview`, contained entity.
+    #[inline]
     pub fn user_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationUserOverviewItem {
@@ -53,6 +59,7 @@ impl IosCertificateProfileItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::DeviceConfigurationAssignment>,
@@ -63,6 +70,7 @@ impl IosCertificateProfileItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `GET …/getOmaSettingPlainTextValue` (function `microsoft.graph.getOmaSettingPlainTextValue`).
+    #[inline]
     pub fn get_oma_setting_plain_text_value(
         &self,
         secret_reference_value_id: &str,

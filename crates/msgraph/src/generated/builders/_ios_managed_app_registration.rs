@@ -5,14 +5,17 @@
 );
 impl IosManagedAppRegistrationItem {
     /// `…/appliedPolicies`: navigation to `Collection(microsoft.graph.managedAppPolicy)`, contained collection.
+    #[inline]
     pub fn applied_policies(&self) -> crate::builders::ManagedAppPolicyCollection {
         crate::builders::ManagedAppPolicyCollection(self.0.child("appliedPolicies"))
     }
     /// `…/intendedPolicies`: navigation to `Collection(microsoft.graph.managedAppPolicy)`, contained collection.
+    #[inline]
     pub fn intended_policies(&self) -> crate::builders::ManagedAppPolicyCollection {
         crate::builders::ManagedAppPolicyCollection(self.0.child("intendedPolicies"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.managedAppOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::ManagedAppOperationCollection {
         crate::builders::ManagedAppOperationCollection(self.0.child("operations"))
     }
@@ -24,6 +27,7 @@ impl IosManagedAppRegistrationItem {
 );
 impl IosManagedAppRegistrationCollection {
     /// `GET …/getUserIdsWithFlaggedAppRegistration` (function `microsoft.graph.getUserIdsWithFlaggedAppRegistration`).
+    #[inline]
     pub fn get_user_ids_with_flagged_app_registration(
         &self,
     ) -> ::msgraph_core::request::Request<

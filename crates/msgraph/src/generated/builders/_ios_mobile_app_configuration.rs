@@ -5,6 +5,7 @@
 );
 impl IosMobileAppConfigurationItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.managedDeviceMobileAppConfigurationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationAssignmentCollection {
@@ -13,6 +14,7 @@ impl IosMobileAppConfigurationItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.managedDeviceMobileAppConfigurationDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationDeviceStatusCollection {
@@ -21,6 +23,7 @@ impl IosMobileAppConfigurationItem {
         )
     }
     /// `…/deviceStatusSummary`: navigation to `microsoft.graph.managedDeviceMobileAppConfigurationDeviceSummary`, contained entity.
+    #[inline]
     pub fn device_status_summary(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationDeviceSummaryItem {
@@ -29,6 +32,7 @@ impl IosMobileAppConfigurationItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.managedDeviceMobileAppConfigurationUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationUserStatusCollection {
@@ -37,6 +41,7 @@ impl IosMobileAppConfigurationItem {
         )
     }
     /// `…/userStatusSummary`: navigation to `microsoft.graph.managedDeviceMobileAppConfigurationUserSummary`, contained entity.
+    #[inline]
     pub fn user_status_summary(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationUserSummaryItem {
@@ -45,6 +50,7 @@ impl IosMobileAppConfigurationItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<

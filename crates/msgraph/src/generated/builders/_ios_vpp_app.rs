@@ -5,14 +5,17 @@
 );
 impl IosVppAppItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.mobileAppAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::MobileAppAssignmentCollection {
         crate::builders::MobileAppAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/categories`: navigation to `Collection(microsoft.graph.mobileAppCategory)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn categories(&self) -> crate::builders::MobileAppCategoryCollection {
         crate::builders::MobileAppCategoryCollection(self.0.child("categories"))
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         mobile_app_assignments: ::std::vec::Vec<crate::models::MobileAppAssignment>,

@@ -5,18 +5,22 @@
 );
 impl IosVppEBookItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.managedEBookAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::ManagedEBookAssignmentCollection {
         crate::builders::ManagedEBookAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/deviceStates`: navigation to `Collection(microsoft.graph.deviceInstallState)`, contained collection.
+    #[inline]
     pub fn device_states(&self) -> crate::builders::DeviceInstallStateCollection {
         crate::builders::DeviceInstallStateCollection(self.0.child("deviceStates"))
     }
     /// `…/installSummary`: navigation to `microsoft.graph.eBookInstallSummary`, contained entity.
+    #[inline]
     pub fn install_summary(&self) -> crate::builders::EBookInstallSummaryItem {
         crate::builders::EBookInstallSummaryItem(self.0.child("installSummary"))
     }
     /// `…/userStateSummary`: navigation to `Collection(microsoft.graph.userInstallStateSummary)`, contained collection.
+    #[inline]
     pub fn user_state_summary(
         &self,
     ) -> crate::builders::UserInstallStateSummaryCollection {
@@ -25,6 +29,7 @@ impl IosVppEBookItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         managed_e_book_assignments: ::std::vec::Vec<

@@ -5,6 +5,7 @@
 );
 impl ItemActivityStatItem {
     /// `…/activities`: navigation to `Collection(microsoft.graph.itemActivity)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn activities(&self) -> crate::builders::ItemActivityCollection {
         crate::builders::ItemActivityCollection(self.0.child("activities"))
     }

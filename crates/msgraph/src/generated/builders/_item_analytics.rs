@@ -5,14 +5,17 @@
 );
 impl ItemAnalyticsItem {
     /// `…/allTime`: navigation to `microsoft.graph.itemActivityStat`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn all_time(&self) -> crate::builders::ItemActivityStatItem {
         crate::builders::ItemActivityStatItem(self.0.child("allTime"))
     }
     /// `…/itemActivityStats`: navigation to `Collection(microsoft.graph.itemActivityStat)`, contained collection.
+    #[inline]
     pub fn item_activity_stats(&self) -> crate::builders::ItemActivityStatCollection {
         crate::builders::ItemActivityStatCollection(self.0.child("itemActivityStats"))
     }
     /// `…/lastSevenDays`: navigation to `microsoft.graph.itemActivityStat`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_seven_days(&self) -> crate::builders::ItemActivityStatItem {
         crate::builders::ItemActivityStatItem(self.0.child("lastSevenDays"))
     }

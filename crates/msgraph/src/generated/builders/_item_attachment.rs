@@ -5,6 +5,7 @@
 );
 impl ItemAttachmentItem {
     /// `…/item`: navigation to `microsoft.graph.outlookItem`, contained entity.
+    #[inline]
     pub fn item(&self) -> crate::builders::OutlookItemItem {
         crate::builders::OutlookItemItem(self.0.child("item"))
     }
@@ -15,6 +16,7 @@ impl ItemAttachmentItem {
 );
 impl ItemAttachmentCollection {
     /// `POST …/createUploadSession` (action `microsoft.graph.createUploadSession`).
+    #[inline]
     pub fn create_upload_session(
         &self,
         attachment_item: crate::models::AttachmentItem,

@@ -5,14 +5,17 @@
 );
 impl ItemInsightsItem {
     /// `…/shared`: navigation to `Collection(microsoft.graph.sharedInsight)`, contained collection.
+    #[inline]
     pub fn shared(&self) -> crate::builders::SharedInsightCollection {
         crate::builders::SharedInsightCollection(self.0.child("shared"))
     }
     /// `…/trending`: navigation to `Collection(microsoft.graph.trending)`, contained collection.
+    #[inline]
     pub fn trending(&self) -> crate::builders::TrendingCollection {
         crate::builders::TrendingCollection(self.0.child("trending"))
     }
     /// `…/used`: navigation to `Collection(microsoft.graph.usedInsight)`, contained collection.
+    #[inline]
     pub fn used(&self) -> crate::builders::UsedInsightCollection {
         crate::builders::UsedInsightCollection(self.0.child("used"))
     }

@@ -5,6 +5,7 @@
 );
 impl LandingPageItem {
     /// `…/details`: navigation to `Collection(microsoft.graph.landingPageDetail)`, contained collection.
+    #[inline]
     pub fn details(&self) -> crate::builders::LandingPageDetailCollection {
         crate::builders::LandingPageDetailCollection(self.0.child("details"))
     }

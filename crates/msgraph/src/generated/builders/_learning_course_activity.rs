@@ -5,12 +5,14 @@
 );
 impl LearningCourseActivityItem {
     /// `…/microsoft.graph.learningAssignment`: cast to the derived type.
+    #[inline]
     pub fn as_learning_assignment(&self) -> crate::builders::LearningAssignmentItem {
         crate::builders::LearningAssignmentItem(
             self.0.child("microsoft.graph.learningAssignment"),
         )
     }
     /// `…/microsoft.graph.learningSelfInitiatedCourse`: cast to the derived type.
+    #[inline]
     pub fn as_learning_self_initiated_course(
         &self,
     ) -> crate::builders::LearningSelfInitiatedCourseItem {
@@ -26,6 +28,7 @@ impl LearningCourseActivityItem {
 );
 impl LearningCourseActivityCollection {
     /// `…/microsoft.graph.learningAssignment`: cast to the derived type.
+    #[inline]
     pub fn as_learning_assignment(
         &self,
     ) -> crate::builders::LearningAssignmentCollection {
@@ -34,6 +37,7 @@ impl LearningCourseActivityCollection {
         )
     }
     /// `…/microsoft.graph.learningSelfInitiatedCourse`: cast to the derived type.
+    #[inline]
     pub fn as_learning_self_initiated_course(
         &self,
     ) -> crate::builders::LearningSelfInitiatedCourseCollection {

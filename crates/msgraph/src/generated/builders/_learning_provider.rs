@@ -5,10 +5,12 @@
 );
 impl LearningProviderItem {
     /// `…/learningContents`: navigation to `Collection(microsoft.graph.learningContent)`, contained collection.
+    #[inline]
     pub fn learning_contents(&self) -> crate::builders::LearningContentCollection {
         crate::builders::LearningContentCollection(self.0.child("learningContents"))
     }
     /// `…/learningCourseActivities`: navigation to `Collection(microsoft.graph.learningCourseActivity)`, contained collection.
+    #[inline]
     pub fn learning_course_activities(
         &self,
     ) -> crate::builders::LearningCourseActivityCollection {

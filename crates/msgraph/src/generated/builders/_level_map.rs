@@ -5,14 +5,17 @@
 );
 impl LevelMapItem {
     /// `…/fixtures`: navigation to `Collection(microsoft.graph.fixtureMap)`, contained collection.
+    #[inline]
     pub fn fixtures(&self) -> crate::builders::FixtureMapCollection {
         crate::builders::FixtureMapCollection(self.0.child("fixtures"))
     }
     /// `…/sections`: navigation to `Collection(microsoft.graph.sectionMap)`, contained collection.
+    #[inline]
     pub fn sections(&self) -> crate::builders::SectionMapCollection {
         crate::builders::SectionMapCollection(self.0.child("sections"))
     }
     /// `…/units`: navigation to `Collection(microsoft.graph.unitMap)`, contained collection.
+    #[inline]
     pub fn units(&self) -> crate::builders::UnitMapCollection {
         crate::builders::UnitMapCollection(self.0.child("units"))
     }

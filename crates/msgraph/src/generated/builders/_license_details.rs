@@ -10,6 +10,7 @@ impl LicenseDetailsItem {}
 );
 impl LicenseDetailsCollection {
     /// `GET …/getTeamsLicensingDetails` (function `microsoft.graph.getTeamsLicensingDetails`).
+    #[inline]
     pub fn get_teams_licensing_details(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::TeamsLicensingDetails> {

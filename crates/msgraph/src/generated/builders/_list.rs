@@ -4,38 +4,47 @@
 );
 impl ListItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/columns`: navigation to `Collection(microsoft.graph.columnDefinition)`, contained collection.
+    #[inline]
     pub fn columns(&self) -> crate::builders::ColumnDefinitionCollection {
         crate::builders::ColumnDefinitionCollection(self.0.child("columns"))
     }
     /// `…/contentTypes`: navigation to `Collection(microsoft.graph.contentType)`, contained collection.
+    #[inline]
     pub fn content_types(&self) -> crate::builders::ContentTypeCollection {
         crate::builders::ContentTypeCollection(self.0.child("contentTypes"))
     }
     /// `…/drive`: navigation to `microsoft.graph.drive`, contained entity.
+    #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("drive"))
     }
     /// `…/items`: navigation to `Collection(microsoft.graph.listItem)`, contained collection.
+    #[inline]
     pub fn items(&self) -> crate::builders::ListItemCollection {
         crate::builders::ListItemCollection(self.0.child("items"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.richLongRunningOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::RichLongRunningOperationCollection {
         crate::builders::RichLongRunningOperationCollection(self.0.child("operations"))
     }
     /// `…/permissions`: navigation to `Collection(microsoft.graph.permission)`, contained collection.
+    #[inline]
     pub fn permissions(&self) -> crate::builders::PermissionCollection {
         crate::builders::PermissionCollection(self.0.child("permissions"))
     }
     /// `…/subscriptions`: navigation to `Collection(microsoft.graph.subscription)`, contained collection.
+    #[inline]
     pub fn subscriptions(&self) -> crate::builders::SubscriptionCollection {
         crate::builders::SubscriptionCollection(self.0.child("subscriptions"))
     }

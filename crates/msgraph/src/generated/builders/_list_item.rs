@@ -5,18 +5,22 @@
 );
 impl ListItemItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/analytics`: navigation to `microsoft.graph.itemAnalytics`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn analytics(&self) -> crate::builders::ItemAnalyticsItem {
         crate::builders::ItemAnalyticsItem(self.0.child("analytics"))
     }
     /// `…/documentSetVersions`: navigation to `Collection(microsoft.graph.documentSetVersion)`, contained collection.
+    #[inline]
     pub fn document_set_versions(
         &self,
     ) -> crate::builders::DocumentSetVersionCollection {
@@ -25,22 +29,27 @@ impl ListItemItem {
         )
     }
     /// `…/driveItem`: navigation to `microsoft.graph.driveItem`, contained entity.
+    #[inline]
     pub fn drive_item(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("driveItem"))
     }
     /// `…/fields`: navigation to `microsoft.graph.fieldValueSet`, contained entity.
+    #[inline]
     pub fn fields(&self) -> crate::builders::FieldValueSetItem {
         crate::builders::FieldValueSetItem(self.0.child("fields"))
     }
     /// `…/permissions`: navigation to `Collection(microsoft.graph.permission)`, contained collection.
+    #[inline]
     pub fn permissions(&self) -> crate::builders::PermissionCollection {
         crate::builders::PermissionCollection(self.0.child("permissions"))
     }
     /// `…/versions`: navigation to `Collection(microsoft.graph.listItemVersion)`, contained collection.
+    #[inline]
     pub fn versions(&self) -> crate::builders::ListItemVersionCollection {
         crate::builders::ListItemVersionCollection(self.0.child("versions"))
     }
     /// `POST …/createLink` (action `microsoft.graph.createLink`).
+    #[inline]
     pub fn create_link(
         &self,
         params: &crate::builders::CreateLinkParams2,
@@ -48,6 +57,7 @@ impl ListItemItem {
         self.0.action_with_body("createLink", params)
     }
     /// `GET …/getActivitiesByInterval` (function `microsoft.graph.getActivitiesByInterval`).
+    #[inline]
     pub fn get_activities_by_interval(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -56,6 +66,7 @@ impl ListItemItem {
         self.0.function("getActivitiesByInterval", &[])
     }
     /// `GET …/getActivitiesByInterval` (function `microsoft.graph.getActivitiesByInterval`).
+    #[inline]
     pub fn get_activities_by_interval_2(
         &self,
         start_date_time: &str,
@@ -82,6 +93,7 @@ impl ListItemItem {
 );
 impl ListItemCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -90,6 +102,7 @@ impl ListItemCollection {
         self.0.function("delta", &[])
     }
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta_2(
         &self,
         token: &str,

@@ -5,14 +5,17 @@
 );
 impl ListItemVersionItem {
     /// `…/fields`: navigation to `microsoft.graph.fieldValueSet`, contained entity.
+    #[inline]
     pub fn fields(&self) -> crate::builders::FieldValueSetItem {
         crate::builders::FieldValueSetItem(self.0.child("fields"))
     }
     /// `POST …/restoreVersion` (action `microsoft.graph.restoreVersion`).
+    #[inline]
     pub fn restore_version(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("restoreVersion", &[])
     }
     /// `…/microsoft.graph.documentSetVersion`: cast to the derived type.
+    #[inline]
     pub fn as_document_set_version(&self) -> crate::builders::DocumentSetVersionItem {
         crate::builders::DocumentSetVersionItem(
             self.0.child("microsoft.graph.documentSetVersion"),
@@ -25,6 +28,7 @@ impl ListItemVersionItem {
 );
 impl ListItemVersionCollection {
     /// `…/microsoft.graph.documentSetVersion`: cast to the derived type.
+    #[inline]
     pub fn as_document_set_version(
         &self,
     ) -> crate::builders::DocumentSetVersionCollection {

@@ -5,6 +5,7 @@
 );
 impl LongRunningOperationItem {
     /// `…/microsoft.graph.attackSimulationOperation`: cast to the derived type.
+    #[inline]
     pub fn as_attack_simulation_operation(
         &self,
     ) -> crate::builders::AttackSimulationOperationItem {
@@ -13,6 +14,7 @@ impl LongRunningOperationItem {
         )
     }
     /// `…/microsoft.graph.engagementAsyncOperation`: cast to the derived type.
+    #[inline]
     pub fn as_engagement_async_operation(
         &self,
     ) -> crate::builders::EngagementAsyncOperationItem {
@@ -21,6 +23,7 @@ impl LongRunningOperationItem {
         )
     }
     /// `…/microsoft.graph.richLongRunningOperation`: cast to the derived type.
+    #[inline]
     pub fn as_rich_long_running_operation(
         &self,
     ) -> crate::builders::RichLongRunningOperationItem {
@@ -36,6 +39,7 @@ impl LongRunningOperationItem {
 );
 impl LongRunningOperationCollection {
     /// `…/microsoft.graph.attackSimulationOperation`: cast to the derived type.
+    #[inline]
     pub fn as_attack_simulation_operation(
         &self,
     ) -> crate::builders::AttackSimulationOperationCollection {
@@ -44,6 +48,7 @@ impl LongRunningOperationCollection {
         )
     }
     /// `…/microsoft.graph.engagementAsyncOperation`: cast to the derived type.
+    #[inline]
     pub fn as_engagement_async_operation(
         &self,
     ) -> crate::builders::EngagementAsyncOperationCollection {
@@ -52,6 +57,7 @@ impl LongRunningOperationCollection {
         )
     }
     /// `…/microsoft.graph.richLongRunningOperation`: cast to the derived type.
+    #[inline]
     pub fn as_rich_long_running_operation(
         &self,
     ) -> crate::builders::RichLongRunningOperationCollection {

@@ -5,18 +5,22 @@
 );
 impl MacOsLobAppItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.mobileAppAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::MobileAppAssignmentCollection {
         crate::builders::MobileAppAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/categories`: navigation to `Collection(microsoft.graph.mobileAppCategory)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn categories(&self) -> crate::builders::MobileAppCategoryCollection {
         crate::builders::MobileAppCategoryCollection(self.0.child("categories"))
     }
     /// `…/contentVersions`: navigation to `Collection(microsoft.graph.mobileAppContent)`, contained collection.
+    #[inline]
     pub fn content_versions(&self) -> crate::builders::MobileAppContentCollection {
         crate::builders::MobileAppContentCollection(self.0.child("contentVersions"))
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         mobile_app_assignments: ::std::vec::Vec<crate::models::MobileAppAssignment>,

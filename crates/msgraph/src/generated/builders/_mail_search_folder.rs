@@ -5,18 +5,22 @@
 );
 impl MailSearchFolderItem {
     /// `…/childFolders`: navigation to `Collection(microsoft.graph.mailFolder)`, contained collection.
+    #[inline]
     pub fn child_folders(&self) -> crate::builders::MailFolderCollection {
         crate::builders::MailFolderCollection(self.0.child("childFolders"))
     }
     /// `…/messageRules`: navigation to `Collection(microsoft.graph.messageRule)`, contained collection.
+    #[inline]
     pub fn message_rules(&self) -> crate::builders::MessageRuleCollection {
         crate::builders::MessageRuleCollection(self.0.child("messageRules"))
     }
     /// `…/messages`: navigation to `Collection(microsoft.graph.message)`, contained collection.
+    #[inline]
     pub fn messages(&self) -> crate::builders::MessageCollection {
         crate::builders::MessageCollection(self.0.child("messages"))
     }
     /// `…/multiValueExtendedProperties`: navigation to `Collection(microsoft.graph.multiValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn multi_value_extended_properties(
         &self,
     ) -> crate::builders::MultiValueLegacyExtendedPropertyCollection {
@@ -25,6 +29,7 @@ impl MailSearchFolderItem {
         )
     }
     /// `…/singleValueExtendedProperties`: navigation to `Collection(microsoft.graph.singleValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn single_value_extended_properties(
         &self,
     ) -> crate::builders::SingleValueLegacyExtendedPropertyCollection {
@@ -33,6 +38,7 @@ impl MailSearchFolderItem {
         )
     }
     /// `POST …/copy` (action `microsoft.graph.copy`).
+    #[inline]
     pub fn copy(
         &self,
         destination_id: &str,
@@ -41,6 +47,7 @@ impl MailSearchFolderItem {
         self.0.action("copy", &[P::new("DestinationId", &destination_id)])
     }
     /// `POST …/move` (action `microsoft.graph.move`).
+    #[inline]
     pub fn r#move(
         &self,
         destination_id: &str,
@@ -49,6 +56,7 @@ impl MailSearchFolderItem {
         self.0.action("move", &[P::new("DestinationId", &destination_id)])
     }
     /// `POST …/permanentDelete` (action `microsoft.graph.permanentDelete`).
+    #[inline]
     pub fn permanent_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("permanentDelete", &[])
     }
@@ -59,6 +67,7 @@ impl MailSearchFolderItem {
 );
 impl MailSearchFolderCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,16 +5,19 @@
 );
 impl MailboxItem {
     /// `…/folders`: navigation to `Collection(microsoft.graph.mailboxFolder)`, contained collection.
+    #[inline]
     pub fn folders(&self) -> crate::builders::MailboxFolderCollection {
         crate::builders::MailboxFolderCollection(self.0.child("folders"))
     }
     /// `POST …/createImportSession` (action `microsoft.graph.createImportSession`).
+    #[inline]
     pub fn create_import_session(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::MailboxItemImportSession> {
         self.0.action("createImportSession", &[])
     }
     /// `POST …/exportItems` (action `microsoft.graph.exportItems`).
+    #[inline]
     pub fn export_items(
         &self,
         item_ids: ::std::vec::Vec<::std::string::String>,
@@ -25,6 +28,7 @@ impl MailboxItem {
         self.0.action("exportItems", &[P::new("ItemIds", &item_ids)])
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -35,6 +39,7 @@ impl MailboxItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -45,6 +50,7 @@ impl MailboxItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -59,6 +65,7 @@ impl MailboxItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -73,6 +80,7 @@ impl MailboxItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -98,6 +106,7 @@ impl MailboxItem {
 );
 impl MailboxCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -106,6 +115,7 @@ impl MailboxCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -120,6 +130,7 @@ impl MailboxCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -131,6 +142,7 @@ impl MailboxCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

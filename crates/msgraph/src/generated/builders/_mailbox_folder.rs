@@ -5,14 +5,17 @@
 );
 impl MailboxFolderItem {
     /// `…/childFolders`: navigation to `Collection(microsoft.graph.mailboxFolder)`, contained collection.
+    #[inline]
     pub fn child_folders(&self) -> crate::builders::MailboxFolderCollection {
         crate::builders::MailboxFolderCollection(self.0.child("childFolders"))
     }
     /// `…/items`: navigation to `Collection(microsoft.graph.mailboxItem)`, contained collection.
+    #[inline]
     pub fn items(&self) -> crate::builders::MailboxItemCollection {
         crate::builders::MailboxItemCollection(self.0.child("items"))
     }
     /// `…/multiValueExtendedProperties`: navigation to `Collection(microsoft.graph.multiValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn multi_value_extended_properties(
         &self,
     ) -> crate::builders::MultiValueLegacyExtendedPropertyCollection {
@@ -21,6 +24,7 @@ impl MailboxFolderItem {
         )
     }
     /// `…/singleValueExtendedProperties`: navigation to `Collection(microsoft.graph.singleValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn single_value_extended_properties(
         &self,
     ) -> crate::builders::SingleValueLegacyExtendedPropertyCollection {
@@ -35,6 +39,7 @@ impl MailboxFolderItem {
 );
 impl MailboxFolderCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

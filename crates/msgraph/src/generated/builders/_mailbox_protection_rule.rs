@@ -5,12 +5,14 @@
 );
 impl MailboxProtectionRuleItem {
     /// `POST …/deleteAndUnprotect` (action `microsoft.graph.deleteAndUnprotect`).
+    #[inline]
     pub fn delete_and_unprotect(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionRuleBaseKind> {
         self.0.action("deleteAndUnprotect", &[])
     }
     /// `POST …/run` (action `microsoft.graph.run`).
+    #[inline]
     pub fn run(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionRuleBaseKind> {

@@ -5,12 +5,14 @@
 );
 impl MailboxProtectionUnitItem {
     /// `POST …/cancelOffboard` (action `microsoft.graph.cancelOffboard`).
+    #[inline]
     pub fn cancel_offboard(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionUnitBaseKind> {
         self.0.action("cancelOffboard", &[])
     }
     /// `POST …/offboard` (action `microsoft.graph.offboard`).
+    #[inline]
     pub fn offboard(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionUnitBaseKind> {

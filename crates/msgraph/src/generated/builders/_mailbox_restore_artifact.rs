@@ -5,10 +5,12 @@
 );
 impl MailboxRestoreArtifactItem {
     /// `…/restorePoint`: navigation to `microsoft.graph.restorePoint`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn restore_point(&self) -> crate::builders::RestorePointItem {
         crate::builders::RestorePointItem(self.0.child("restorePoint"))
     }
     /// `…/microsoft.graph.granularMailboxRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_granular_mailbox_restore_artifact(
         &self,
     ) -> crate::builders::GranularMailboxRestoreArtifactItem {
@@ -24,6 +26,7 @@ impl MailboxRestoreArtifactItem {
 );
 impl MailboxRestoreArtifactCollection {
     /// `…/microsoft.graph.granularMailboxRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_granular_mailbox_restore_artifact(
         &self,
     ) -> crate::builders::GranularMailboxRestoreArtifactCollection {

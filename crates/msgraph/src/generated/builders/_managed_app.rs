@@ -5,14 +5,17 @@
 );
 impl ManagedAppItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.mobileAppAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::MobileAppAssignmentCollection {
         crate::builders::MobileAppAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/categories`: navigation to `Collection(microsoft.graph.mobileAppCategory)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn categories(&self) -> crate::builders::MobileAppCategoryCollection {
         crate::builders::MobileAppCategoryCollection(self.0.child("categories"))
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         mobile_app_assignments: ::std::vec::Vec<crate::models::MobileAppAssignment>,
@@ -22,6 +25,7 @@ impl ManagedAppItem {
             .action("assign", &[P::new("mobileAppAssignments", &mobile_app_assignments)])
     }
     /// `…/microsoft.graph.managedAndroidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_lob_app(
         &self,
     ) -> crate::builders::ManagedAndroidLobAppItem {
@@ -30,6 +34,7 @@ impl ManagedAppItem {
         )
     }
     /// `…/microsoft.graph.managedAndroidStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_store_app(
         &self,
     ) -> crate::builders::ManagedAndroidStoreAppItem {
@@ -38,18 +43,21 @@ impl ManagedAppItem {
         )
     }
     /// `…/microsoft.graph.managedIOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_lob_app(&self) -> crate::builders::ManagedIosLobAppItem {
         crate::builders::ManagedIosLobAppItem(
             self.0.child("microsoft.graph.managedIOSLobApp"),
         )
     }
     /// `…/microsoft.graph.managedIOSStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_store_app(&self) -> crate::builders::ManagedIosStoreAppItem {
         crate::builders::ManagedIosStoreAppItem(
             self.0.child("microsoft.graph.managedIOSStoreApp"),
         )
     }
     /// `…/microsoft.graph.managedMobileLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_mobile_lob_app(&self) -> crate::builders::ManagedMobileLobAppItem {
         crate::builders::ManagedMobileLobAppItem(
             self.0.child("microsoft.graph.managedMobileLobApp"),
@@ -62,6 +70,7 @@ impl ManagedAppItem {
 );
 impl ManagedAppCollection {
     /// `…/microsoft.graph.managedAndroidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_lob_app(
         &self,
     ) -> crate::builders::ManagedAndroidLobAppCollection {
@@ -70,6 +79,7 @@ impl ManagedAppCollection {
         )
     }
     /// `…/microsoft.graph.managedAndroidStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_store_app(
         &self,
     ) -> crate::builders::ManagedAndroidStoreAppCollection {
@@ -78,12 +88,14 @@ impl ManagedAppCollection {
         )
     }
     /// `…/microsoft.graph.managedIOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_lob_app(&self) -> crate::builders::ManagedIosLobAppCollection {
         crate::builders::ManagedIosLobAppCollection(
             self.0.child("microsoft.graph.managedIOSLobApp"),
         )
     }
     /// `…/microsoft.graph.managedIOSStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_store_app(
         &self,
     ) -> crate::builders::ManagedIosStoreAppCollection {
@@ -92,6 +104,7 @@ impl ManagedAppCollection {
         )
     }
     /// `…/microsoft.graph.managedMobileLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_mobile_lob_app(
         &self,
     ) -> crate::builders::ManagedMobileLobAppCollection {

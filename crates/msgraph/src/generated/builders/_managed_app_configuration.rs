@@ -5,6 +5,7 @@
 );
 impl ManagedAppConfigurationItem {
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,
@@ -13,6 +14,7 @@ impl ManagedAppConfigurationItem {
         self.0.action("targetApps", &[P::new("apps", &apps)])
     }
     /// `…/microsoft.graph.targetedManagedAppConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_managed_app_configuration(
         &self,
     ) -> crate::builders::TargetedManagedAppConfigurationItem {
@@ -28,6 +30,7 @@ impl ManagedAppConfigurationItem {
 );
 impl ManagedAppConfigurationCollection {
     /// `…/microsoft.graph.targetedManagedAppConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_managed_app_configuration(
         &self,
     ) -> crate::builders::TargetedManagedAppConfigurationCollection {

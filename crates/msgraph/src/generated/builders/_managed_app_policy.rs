@@ -5,6 +5,7 @@
 );
 impl ManagedAppPolicyItem {
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,
@@ -13,6 +14,7 @@ impl ManagedAppPolicyItem {
         self.0.action("targetApps", &[P::new("apps", &apps)])
     }
     /// `…/microsoft.graph.androidManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_android_managed_app_protection(
         &self,
     ) -> crate::builders::AndroidManagedAppProtectionItem {
@@ -21,6 +23,7 @@ impl ManagedAppPolicyItem {
         )
     }
     /// `…/microsoft.graph.defaultManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_default_managed_app_protection(
         &self,
     ) -> crate::builders::DefaultManagedAppProtectionItem {
@@ -29,6 +32,7 @@ impl ManagedAppPolicyItem {
         )
     }
     /// `…/microsoft.graph.iosManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_ios_managed_app_protection(
         &self,
     ) -> crate::builders::IosManagedAppProtectionItem {
@@ -37,6 +41,7 @@ impl ManagedAppPolicyItem {
         )
     }
     /// `…/microsoft.graph.managedAppConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_managed_app_configuration(
         &self,
     ) -> crate::builders::ManagedAppConfigurationItem {
@@ -45,6 +50,7 @@ impl ManagedAppPolicyItem {
         )
     }
     /// `…/microsoft.graph.managedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_managed_app_protection(
         &self,
     ) -> crate::builders::ManagedAppProtectionItem {
@@ -53,6 +59,7 @@ impl ManagedAppPolicyItem {
         )
     }
     /// `…/microsoft.graph.mdmWindowsInformationProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_mdm_windows_information_protection_policy(
         &self,
     ) -> crate::builders::MdmWindowsInformationProtectionPolicyItem {
@@ -61,6 +68,7 @@ impl ManagedAppPolicyItem {
         )
     }
     /// `…/microsoft.graph.targetedManagedAppConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_managed_app_configuration(
         &self,
     ) -> crate::builders::TargetedManagedAppConfigurationItem {
@@ -69,6 +77,7 @@ impl ManagedAppPolicyItem {
         )
     }
     /// `…/microsoft.graph.targetedManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_managed_app_protection(
         &self,
     ) -> crate::builders::TargetedManagedAppProtectionItem {
@@ -77,6 +86,7 @@ impl ManagedAppPolicyItem {
         )
     }
     /// `…/microsoft.graph.windowsInformationProtection`: cast to the derived type.
+    #[inline]
     pub fn as_windows_information_protection(
         &self,
     ) -> crate::builders::WindowsInformationProtectionItem {
@@ -85,6 +95,7 @@ impl ManagedAppPolicyItem {
         )
     }
     /// `…/microsoft.graph.windowsInformationProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows_information_protection_policy(
         &self,
     ) -> crate::builders::WindowsInformationProtectionPolicyItem {
@@ -99,6 +110,7 @@ impl ManagedAppPolicyItem {
 );
 impl ManagedAppPolicyCollection {
     /// `…/microsoft.graph.androidManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_android_managed_app_protection(
         &self,
     ) -> crate::builders::AndroidManagedAppProtectionCollection {
@@ -107,6 +119,7 @@ impl ManagedAppPolicyCollection {
         )
     }
     /// `…/microsoft.graph.defaultManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_default_managed_app_protection(
         &self,
     ) -> crate::builders::DefaultManagedAppProtectionCollection {
@@ -115,6 +128,7 @@ impl ManagedAppPolicyCollection {
         )
     }
     /// `…/microsoft.graph.iosManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_ios_managed_app_protection(
         &self,
     ) -> crate::builders::IosManagedAppProtectionCollection {
@@ -123,6 +137,7 @@ impl ManagedAppPolicyCollection {
         )
     }
     /// `…/microsoft.graph.managedAppConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_managed_app_configuration(
         &self,
     ) -> crate::builders::ManagedAppConfigurationCollection {
@@ -131,6 +146,7 @@ impl ManagedAppPolicyCollection {
         )
     }
     /// `…/microsoft.graph.managedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_managed_app_protection(
         &self,
     ) -> crate::builders::ManagedAppProtectionCollection {
@@ -139,6 +155,7 @@ impl ManagedAppPolicyCollection {
         )
     }
     /// `…/microsoft.graph.mdmWindowsInformationProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_mdm_windows_information_protection_policy(
         &self,
     ) -> crate::builders::MdmWindowsInformationProtectionPolicyCollection {
@@ -147,6 +164,7 @@ impl ManagedAppPolicyCollection {
         )
     }
     /// `…/microsoft.graph.targetedManagedAppConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_managed_app_configuration(
         &self,
     ) -> crate::builders::TargetedManagedAppConfigurationCollection {
@@ -155,6 +173,7 @@ impl ManagedAppPolicyCollection {
         )
     }
     /// `…/microsoft.graph.targetedManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_managed_app_protection(
         &self,
     ) -> crate::builders::TargetedManagedAppProtectionCollection {
@@ -163,6 +182,7 @@ impl ManagedAppPolicyCollection {
         )
     }
     /// `…/microsoft.graph.windowsInformationProtection`: cast to the derived type.
+    #[inline]
     pub fn as_windows_information_protection(
         &self,
     ) -> crate::builders::WindowsInformationProtectionCollection {
@@ -171,6 +191,7 @@ impl ManagedAppPolicyCollection {
         )
     }
     /// `…/microsoft.graph.windowsInformationProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows_information_protection_policy(
         &self,
     ) -> crate::builders::WindowsInformationProtectionPolicyCollection {

@@ -5,6 +5,7 @@
 );
 impl ManagedAppProtectionItem {
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,
@@ -13,6 +14,7 @@ impl ManagedAppProtectionItem {
         self.0.action("targetApps", &[P::new("apps", &apps)])
     }
     /// `…/microsoft.graph.androidManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_android_managed_app_protection(
         &self,
     ) -> crate::builders::AndroidManagedAppProtectionItem {
@@ -21,6 +23,7 @@ impl ManagedAppProtectionItem {
         )
     }
     /// `…/microsoft.graph.defaultManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_default_managed_app_protection(
         &self,
     ) -> crate::builders::DefaultManagedAppProtectionItem {
@@ -29,6 +32,7 @@ impl ManagedAppProtectionItem {
         )
     }
     /// `…/microsoft.graph.iosManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_ios_managed_app_protection(
         &self,
     ) -> crate::builders::IosManagedAppProtectionItem {
@@ -37,6 +41,7 @@ impl ManagedAppProtectionItem {
         )
     }
     /// `…/microsoft.graph.targetedManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_managed_app_protection(
         &self,
     ) -> crate::builders::TargetedManagedAppProtectionItem {
@@ -52,6 +57,7 @@ impl ManagedAppProtectionItem {
 );
 impl ManagedAppProtectionCollection {
     /// `…/microsoft.graph.androidManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_android_managed_app_protection(
         &self,
     ) -> crate::builders::AndroidManagedAppProtectionCollection {
@@ -60,6 +66,7 @@ impl ManagedAppProtectionCollection {
         )
     }
     /// `…/microsoft.graph.defaultManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_default_managed_app_protection(
         &self,
     ) -> crate::builders::DefaultManagedAppProtectionCollection {
@@ -68,6 +75,7 @@ impl ManagedAppProtectionCollection {
         )
     }
     /// `…/microsoft.graph.iosManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_ios_managed_app_protection(
         &self,
     ) -> crate::builders::IosManagedAppProtectionCollection {
@@ -76,6 +84,7 @@ impl ManagedAppProtectionCollection {
         )
     }
     /// `…/microsoft.graph.targetedManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_targeted_managed_app_protection(
         &self,
     ) -> crate::builders::TargetedManagedAppProtectionCollection {

@@ -5,18 +5,22 @@
 );
 impl ManagedAppRegistrationItem {
     /// `…/appliedPolicies`: navigation to `Collection(microsoft.graph.managedAppPolicy)`, contained collection.
+    #[inline]
     pub fn applied_policies(&self) -> crate::builders::ManagedAppPolicyCollection {
         crate::builders::ManagedAppPolicyCollection(self.0.child("appliedPolicies"))
     }
     /// `…/intendedPolicies`: navigation to `Collection(microsoft.graph.managedAppPolicy)`, contained collection.
+    #[inline]
     pub fn intended_policies(&self) -> crate::builders::ManagedAppPolicyCollection {
         crate::builders::ManagedAppPolicyCollection(self.0.child("intendedPolicies"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.managedAppOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::ManagedAppOperationCollection {
         crate::builders::ManagedAppOperationCollection(self.0.child("operations"))
     }
     /// `…/microsoft.graph.androidManagedAppRegistration`: cast to the derived type.
+    #[inline]
     pub fn as_android_managed_app_registration(
         &self,
     ) -> crate::builders::AndroidManagedAppRegistrationItem {
@@ -25,6 +29,7 @@ impl ManagedAppRegistrationItem {
         )
     }
     /// `…/microsoft.graph.iosManagedAppRegistration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_managed_app_registration(
         &self,
     ) -> crate::builders::IosManagedAppRegistrationItem {
@@ -40,6 +45,7 @@ impl ManagedAppRegistrationItem {
 );
 impl ManagedAppRegistrationCollection {
     /// `GET …/getUserIdsWithFlaggedAppRegistration` (function `microsoft.graph.getUserIdsWithFlaggedAppRegistration`).
+    #[inline]
     pub fn get_user_ids_with_flagged_app_registration(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -48,6 +54,7 @@ impl ManagedAppRegistrationCollection {
         self.0.function("getUserIdsWithFlaggedAppRegistration", &[])
     }
     /// `…/microsoft.graph.androidManagedAppRegistration`: cast to the derived type.
+    #[inline]
     pub fn as_android_managed_app_registration(
         &self,
     ) -> crate::builders::AndroidManagedAppRegistrationCollection {
@@ -56,6 +63,7 @@ impl ManagedAppRegistrationCollection {
         )
     }
     /// `…/microsoft.graph.iosManagedAppRegistration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_managed_app_registration(
         &self,
     ) -> crate::builders::IosManagedAppRegistrationCollection {

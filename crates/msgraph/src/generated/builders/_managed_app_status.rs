@@ -5,6 +5,7 @@
 );
 impl ManagedAppStatusItem {
     /// `…/microsoft.graph.managedAppStatusRaw`: cast to the derived type.
+    #[inline]
     pub fn as_managed_app_status_raw(&self) -> crate::builders::ManagedAppStatusRawItem {
         crate::builders::ManagedAppStatusRawItem(
             self.0.child("microsoft.graph.managedAppStatusRaw"),
@@ -17,6 +18,7 @@ impl ManagedAppStatusItem {
 );
 impl ManagedAppStatusCollection {
     /// `…/microsoft.graph.managedAppStatusRaw`: cast to the derived type.
+    #[inline]
     pub fn as_managed_app_status_raw(
         &self,
     ) -> crate::builders::ManagedAppStatusRawCollection {

@@ -5,10 +5,12 @@
 );
 impl ManagedDeviceItem {
     /// `…/deviceCategory`: navigation to `microsoft.graph.deviceCategory`, contained entity.
+    #[inline]
     pub fn device_category(&self) -> crate::builders::DeviceCategoryItem {
         crate::builders::DeviceCategoryItem(self.0.child("deviceCategory"))
     }
     /// `…/deviceCompliancePolicyStates`: navigation to `Collection(microsoft.graph.deviceCompliancePolicyState)`, contained collection.
+    #[inline]
     pub fn device_compliance_policy_states(
         &self,
     ) -> crate::builders::DeviceCompliancePolicyStateCollection {
@@ -17,6 +19,7 @@ impl ManagedDeviceItem {
         )
     }
     /// `…/deviceConfigurationStates`: navigation to `Collection(microsoft.graph.deviceConfigurationState)`, contained collection.
+    #[inline]
     pub fn device_configuration_states(
         &self,
     ) -> crate::builders::DeviceConfigurationStateCollection {
@@ -25,6 +28,7 @@ impl ManagedDeviceItem {
         )
     }
     /// `…/logCollectionRequests`: navigation to `Collection(microsoft.graph.deviceLogCollectionResponse)`, contained collection.
+    #[inline]
     pub fn log_collection_requests(
         &self,
     ) -> crate::builders::DeviceLogCollectionResponseCollection {
@@ -33,10 +37,12 @@ impl ManagedDeviceItem {
         )
     }
     /// `…/users`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn users(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("users"))
     }
     /// `…/windowsProtectionState`: navigation to `microsoft.graph.windowsProtectionState`, contained entity.
+    #[inline]
     pub fn windows_protection_state(
         &self,
     ) -> crate::builders::WindowsProtectionStateItem {
@@ -47,12 +53,14 @@ impl ManagedDeviceItem {
     /// Bypass activation lock
     ///
     /// `POST …/bypassActivationLock` (action `microsoft.graph.bypassActivationLock`).
+    #[inline]
     pub fn bypass_activation_lock(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("bypassActivationLock", &[])
     }
     /// Clean Windows device
     ///
     /// `POST …/cleanWindowsDevice` (action `microsoft.graph.cleanWindowsDevice`).
+    #[inline]
     pub fn clean_windows_device(
         &self,
         keep_user_data: bool,
@@ -63,6 +71,7 @@ impl ManagedDeviceItem {
     /// Delete user from shared Apple device
     ///
     /// `POST …/deleteUserFromSharedAppleDevice` (action `microsoft.graph.deleteUserFromSharedAppleDevice`).
+    #[inline]
     pub fn delete_user_from_shared_apple_device(
         &self,
         user_principal_name: &str,
@@ -77,18 +86,21 @@ impl ManagedDeviceItem {
     /// Disable lost mode
     ///
     /// `POST …/disableLostMode` (action `microsoft.graph.disableLostMode`).
+    #[inline]
     pub fn disable_lost_mode(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("disableLostMode", &[])
     }
     /// Locate a device
     ///
     /// `POST …/locateDevice` (action `microsoft.graph.locateDevice`).
+    #[inline]
     pub fn locate_device(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("locateDevice", &[])
     }
     /// Logout shared Apple device active user
     ///
     /// `POST …/logoutSharedAppleDeviceActiveUser` (action `microsoft.graph.logoutSharedAppleDeviceActiveUser`).
+    #[inline]
     pub fn logout_shared_apple_device_active_user(
         &self,
     ) -> ::msgraph_core::request::Request<()> {
@@ -97,50 +109,59 @@ impl ManagedDeviceItem {
     /// Reboot device
     ///
     /// `POST …/rebootNow` (action `microsoft.graph.rebootNow`).
+    #[inline]
     pub fn reboot_now(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("rebootNow", &[])
     }
     /// Recover passcode
     ///
     /// `POST …/recoverPasscode` (action `microsoft.graph.recoverPasscode`).
+    #[inline]
     pub fn recover_passcode(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("recoverPasscode", &[])
     }
     /// Remote lock
     ///
     /// `POST …/remoteLock` (action `microsoft.graph.remoteLock`).
+    #[inline]
     pub fn remote_lock(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("remoteLock", &[])
     }
     /// Request remote assistance
     ///
     /// `POST …/requestRemoteAssistance` (action `microsoft.graph.requestRemoteAssistance`).
+    #[inline]
     pub fn request_remote_assistance(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("requestRemoteAssistance", &[])
     }
     /// Reset passcode
     ///
     /// `POST …/resetPasscode` (action `microsoft.graph.resetPasscode`).
+    #[inline]
     pub fn reset_passcode(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("resetPasscode", &[])
     }
     /// Retire a device
     ///
     /// `POST …/retire` (action `microsoft.graph.retire`).
+    #[inline]
     pub fn retire(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("retire", &[])
     }
     /// Shut down device
     ///
     /// `POST …/shutDown` (action `microsoft.graph.shutDown`).
+    #[inline]
     pub fn shut_down(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("shutDown", &[])
     }
     /// `POST …/syncDevice` (action `microsoft.graph.syncDevice`).
+    #[inline]
     pub fn sync_device(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("syncDevice", &[])
     }
     /// `POST …/updateWindowsDeviceAccount` (action `microsoft.graph.updateWindowsDeviceAccount`).
+    #[inline]
     pub fn update_windows_device_account(
         &self,
         update_windows_device_account_action_parameter: crate::models::UpdateWindowsDeviceAccountActionParameter,
@@ -158,6 +179,7 @@ impl ManagedDeviceItem {
             )
     }
     /// `POST …/windowsDefenderScan` (action `microsoft.graph.windowsDefenderScan`).
+    #[inline]
     pub fn windows_defender_scan(
         &self,
         quick_scan: bool,
@@ -166,6 +188,7 @@ impl ManagedDeviceItem {
         self.0.action("windowsDefenderScan", &[P::new("quickScan", &quick_scan)])
     }
     /// `POST …/windowsDefenderUpdateSignatures` (action `microsoft.graph.windowsDefenderUpdateSignatures`).
+    #[inline]
     pub fn windows_defender_update_signatures(
         &self,
     ) -> ::msgraph_core::request::Request<()> {
@@ -174,6 +197,7 @@ impl ManagedDeviceItem {
     /// Wipe a device
     ///
     /// `POST …/wipe` (action `microsoft.graph.wipe`).
+    #[inline]
     pub fn wipe(
         &self,
         params: &crate::builders::WipeParams,

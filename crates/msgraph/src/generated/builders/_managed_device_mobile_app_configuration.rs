@@ -7,6 +7,7 @@
 );
 impl ManagedDeviceMobileAppConfigurationItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.managedDeviceMobileAppConfigurationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationAssignmentCollection {
@@ -15,6 +16,7 @@ impl ManagedDeviceMobileAppConfigurationItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.managedDeviceMobileAppConfigurationDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationDeviceStatusCollection {
@@ -23,6 +25,7 @@ impl ManagedDeviceMobileAppConfigurationItem {
         )
     }
     /// `…/deviceStatusSummary`: navigation to `microsoft.graph.managedDeviceMobileAppConfigurationDeviceSummary`, contained entity.
+    #[inline]
     pub fn device_status_summary(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationDeviceSummaryItem {
@@ -31,6 +34,7 @@ impl ManagedDeviceMobileAppConfigurationItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.managedDeviceMobileAppConfigurationUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationUserStatusCollection {
@@ -39,6 +43,7 @@ impl ManagedDeviceMobileAppConfigurationItem {
         )
     }
     /// `…/userStatusSummary`: navigation to `microsoft.graph.managedDeviceMobileAppConfigurationUserSummary`, contained entity.
+    #[inline]
     pub fn user_status_summary(
         &self,
     ) -> crate::builders::ManagedDeviceMobileAppConfigurationUserSummaryItem {
@@ -47,6 +52,7 @@ impl ManagedDeviceMobileAppConfigurationItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<
@@ -57,6 +63,7 @@ impl ManagedDeviceMobileAppConfigurationItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `…/microsoft.graph.iosMobileAppConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_mobile_app_configuration(
         &self,
     ) -> crate::builders::IosMobileAppConfigurationItem {
@@ -74,6 +81,7 @@ impl ManagedDeviceMobileAppConfigurationItem {
 );
 impl ManagedDeviceMobileAppConfigurationCollection {
     /// `…/microsoft.graph.iosMobileAppConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_ios_mobile_app_configuration(
         &self,
     ) -> crate::builders::IosMobileAppConfigurationCollection {

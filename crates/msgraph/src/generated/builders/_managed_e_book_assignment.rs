@@ -5,6 +5,7 @@
 );
 impl ManagedEBookAssignmentItem {
     /// `…/microsoft.graph.iosVppEBookAssignment`: cast to the derived type.
+    #[inline]
     pub fn as_ios_vpp_e_book_assignment(
         &self,
     ) -> crate::builders::IosVppEBookAssignmentItem {
@@ -20,6 +21,7 @@ impl ManagedEBookAssignmentItem {
 );
 impl ManagedEBookAssignmentCollection {
     /// `…/microsoft.graph.iosVppEBookAssignment`: cast to the derived type.
+    #[inline]
     pub fn as_ios_vpp_e_book_assignment(
         &self,
     ) -> crate::builders::IosVppEBookAssignmentCollection {

@@ -5,18 +5,22 @@
 );
 impl ManagedMobileLobAppItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.mobileAppAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::MobileAppAssignmentCollection {
         crate::builders::MobileAppAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/categories`: navigation to `Collection(microsoft.graph.mobileAppCategory)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn categories(&self) -> crate::builders::MobileAppCategoryCollection {
         crate::builders::MobileAppCategoryCollection(self.0.child("categories"))
     }
     /// `…/contentVersions`: navigation to `Collection(microsoft.graph.mobileAppContent)`, contained collection.
+    #[inline]
     pub fn content_versions(&self) -> crate::builders::MobileAppContentCollection {
         crate::builders::MobileAppContentCollection(self.0.child("contentVersions"))
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         mobile_app_assignments: ::std::vec::Vec<crate::models::MobileAppAssignment>,
@@ -26,6 +30,7 @@ impl ManagedMobileLobAppItem {
             .action("assign", &[P::new("mobileAppAssignments", &mobile_app_assignments)])
     }
     /// `…/microsoft.graph.managedAndroidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_lob_app(
         &self,
     ) -> crate::builders::ManagedAndroidLobAppItem {
@@ -34,6 +39,7 @@ impl ManagedMobileLobAppItem {
         )
     }
     /// `…/microsoft.graph.managedIOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_lob_app(&self) -> crate::builders::ManagedIosLobAppItem {
         crate::builders::ManagedIosLobAppItem(
             self.0.child("microsoft.graph.managedIOSLobApp"),
@@ -47,6 +53,7 @@ impl ManagedMobileLobAppItem {
 );
 impl ManagedMobileLobAppCollection {
     /// `…/microsoft.graph.managedAndroidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_lob_app(
         &self,
     ) -> crate::builders::ManagedAndroidLobAppCollection {
@@ -55,6 +62,7 @@ impl ManagedMobileLobAppCollection {
         )
     }
     /// `…/microsoft.graph.managedIOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_lob_app(&self) -> crate::builders::ManagedIosLobAppCollection {
         crate::builders::ManagedIosLobAppCollection(
             self.0.child("microsoft.graph.managedIOSLobApp"),

@@ -7,6 +7,7 @@
 );
 impl MdmWindowsInformationProtectionPolicyItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.targetedManagedAppPolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::TargetedManagedAppPolicyAssignmentCollection {
@@ -15,6 +16,7 @@ impl MdmWindowsInformationProtectionPolicyItem {
         )
     }
     /// `…/exemptAppLockerFiles`: navigation to `Collection(microsoft.graph.windowsInformationProtectionAppLockerFile)`, contained collection.
+    #[inline]
     pub fn exempt_app_locker_files(
         &self,
     ) -> crate::builders::WindowsInformationProtectionAppLockerFileCollection {
@@ -23,6 +25,7 @@ impl MdmWindowsInformationProtectionPolicyItem {
         )
     }
     /// `…/protectedAppLockerFiles`: navigation to `Collection(microsoft.graph.windowsInformationProtectionAppLockerFile)`, contained collection.
+    #[inline]
     pub fn protected_app_locker_files(
         &self,
     ) -> crate::builders::WindowsInformationProtectionAppLockerFileCollection {
@@ -31,6 +34,7 @@ impl MdmWindowsInformationProtectionPolicyItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::TargetedManagedAppPolicyAssignment>,
@@ -39,6 +43,7 @@ impl MdmWindowsInformationProtectionPolicyItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,

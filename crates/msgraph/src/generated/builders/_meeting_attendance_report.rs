@@ -5,6 +5,7 @@
 );
 impl MeetingAttendanceReportItem {
     /// `…/attendanceRecords`: navigation to `Collection(microsoft.graph.attendanceRecord)`, contained collection.
+    #[inline]
     pub fn attendance_records(&self) -> crate::builders::AttendanceRecordCollection {
         crate::builders::AttendanceRecordCollection(self.0.child("attendanceRecords"))
     }

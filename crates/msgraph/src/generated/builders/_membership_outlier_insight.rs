@@ -5,14 +5,17 @@
 );
 impl MembershipOutlierInsightItem {
     /// `…/container`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn container(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("container"))
     }
     /// `…/lastModifiedBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedBy"))
     }
     /// `…/member`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn member(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("member"))
     }

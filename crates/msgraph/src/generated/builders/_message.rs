@@ -5,14 +5,17 @@
 );
 impl MessageItem {
     /// `…/attachments`: navigation to `Collection(microsoft.graph.attachment)`, contained collection.
+    #[inline]
     pub fn attachments(&self) -> crate::builders::AttachmentCollection {
         crate::builders::AttachmentCollection(self.0.child("attachments"))
     }
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/multiValueExtendedProperties`: navigation to `Collection(microsoft.graph.multiValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn multi_value_extended_properties(
         &self,
     ) -> crate::builders::MultiValueLegacyExtendedPropertyCollection {
@@ -21,6 +24,7 @@ impl MessageItem {
         )
     }
     /// `…/singleValueExtendedProperties`: navigation to `Collection(microsoft.graph.singleValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn single_value_extended_properties(
         &self,
     ) -> crate::builders::SingleValueLegacyExtendedPropertyCollection {
@@ -29,6 +33,7 @@ impl MessageItem {
         )
     }
     /// `POST …/copy` (action `microsoft.graph.copy`).
+    #[inline]
     pub fn copy(
         &self,
         destination_id: &str,
@@ -37,6 +42,7 @@ impl MessageItem {
         self.0.action("copy", &[P::new("DestinationId", &destination_id)])
     }
     /// `POST …/createForward` (action `microsoft.graph.createForward`).
+    #[inline]
     pub fn create_forward(
         &self,
         params: &crate::builders::CreateForwardParams,
@@ -44,6 +50,7 @@ impl MessageItem {
         self.0.action_with_body("createForward", params)
     }
     /// `POST …/createReply` (action `microsoft.graph.createReply`).
+    #[inline]
     pub fn create_reply(
         &self,
         message: crate::models::MessageKind,
@@ -57,6 +64,7 @@ impl MessageItem {
             )
     }
     /// `POST …/createReplyAll` (action `microsoft.graph.createReplyAll`).
+    #[inline]
     pub fn create_reply_all(
         &self,
         message: crate::models::MessageKind,
@@ -70,6 +78,7 @@ impl MessageItem {
             )
     }
     /// `POST …/forward` (action `microsoft.graph.forward`).
+    #[inline]
     pub fn forward(
         &self,
         params: &crate::builders::ForwardParams,
@@ -77,6 +86,7 @@ impl MessageItem {
         self.0.action_with_body("forward", params)
     }
     /// `POST …/move` (action `microsoft.graph.move`).
+    #[inline]
     pub fn r#move(
         &self,
         destination_id: &str,
@@ -85,10 +95,12 @@ impl MessageItem {
         self.0.action("move", &[P::new("DestinationId", &destination_id)])
     }
     /// `POST …/permanentDelete` (action `microsoft.graph.permanentDelete`).
+    #[inline]
     pub fn permanent_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("permanentDelete", &[])
     }
     /// `POST …/reply` (action `microsoft.graph.reply`).
+    #[inline]
     pub fn reply(
         &self,
         message: crate::models::MessageKind,
@@ -99,6 +111,7 @@ impl MessageItem {
             .action("reply", &[P::new("Message", &message), P::new("Comment", &comment)])
     }
     /// `POST …/replyAll` (action `microsoft.graph.replyAll`).
+    #[inline]
     pub fn reply_all(
         &self,
         message: crate::models::MessageKind,
@@ -112,10 +125,12 @@ impl MessageItem {
             )
     }
     /// `POST …/send` (action `microsoft.graph.send`).
+    #[inline]
     pub fn send(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("send", &[])
     }
     /// `…/microsoft.graph.calendarSharingMessage`: cast to the derived type.
+    #[inline]
     pub fn as_calendar_sharing_message(
         &self,
     ) -> crate::builders::CalendarSharingMessageItem {
@@ -124,16 +139,19 @@ impl MessageItem {
         )
     }
     /// `…/microsoft.graph.eventMessage`: cast to the derived type.
+    #[inline]
     pub fn as_event_message(&self) -> crate::builders::EventMessageItem {
         crate::builders::EventMessageItem(self.0.child("microsoft.graph.eventMessage"))
     }
     /// `…/microsoft.graph.eventMessageRequest`: cast to the derived type.
+    #[inline]
     pub fn as_event_message_request(&self) -> crate::builders::EventMessageRequestItem {
         crate::builders::EventMessageRequestItem(
             self.0.child("microsoft.graph.eventMessageRequest"),
         )
     }
     /// `…/microsoft.graph.eventMessageResponse`: cast to the derived type.
+    #[inline]
     pub fn as_event_message_response(
         &self,
     ) -> crate::builders::EventMessageResponseItem {
@@ -148,6 +166,7 @@ impl MessageItem {
 );
 impl MessageCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -156,6 +175,7 @@ impl MessageCollection {
         self.0.function("delta", &[])
     }
     /// `…/microsoft.graph.calendarSharingMessage`: cast to the derived type.
+    #[inline]
     pub fn as_calendar_sharing_message(
         &self,
     ) -> crate::builders::CalendarSharingMessageCollection {
@@ -164,12 +184,14 @@ impl MessageCollection {
         )
     }
     /// `…/microsoft.graph.eventMessage`: cast to the derived type.
+    #[inline]
     pub fn as_event_message(&self) -> crate::builders::EventMessageCollection {
         crate::builders::EventMessageCollection(
             self.0.child("microsoft.graph.eventMessage"),
         )
     }
     /// `…/microsoft.graph.eventMessageRequest`: cast to the derived type.
+    #[inline]
     pub fn as_event_message_request(
         &self,
     ) -> crate::builders::EventMessageRequestCollection {
@@ -178,6 +200,7 @@ impl MessageCollection {
         )
     }
     /// `…/microsoft.graph.eventMessageResponse`: cast to the derived type.
+    #[inline]
     pub fn as_event_message_response(
         &self,
     ) -> crate::builders::EventMessageResponseCollection {

@@ -5,6 +5,7 @@
 );
 impl MessageTracingRootItem {
     /// `…/messageTraces`: navigation to `Collection(microsoft.graph.exchangeMessageTrace)`, contained collection.
+    #[inline]
     pub fn message_traces(&self) -> crate::builders::ExchangeMessageTraceCollection {
         crate::builders::ExchangeMessageTraceCollection(self.0.child("messageTraces"))
     }

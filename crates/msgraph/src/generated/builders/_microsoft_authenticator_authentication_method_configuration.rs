@@ -7,6 +7,7 @@
 );
 impl MicrosoftAuthenticatorAuthenticationMethodConfigurationItem {
     /// `…/includeTargets`: navigation to `Collection(microsoft.graph.microsoftAuthenticatorAuthenticationMethodTarget)`, contained collection.
+    #[inline]
     pub fn include_targets(
         &self,
     ) -> crate::builders::MicrosoftAuthenticatorAuthenticationMethodTargetCollection {

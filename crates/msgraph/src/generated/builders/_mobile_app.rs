@@ -5,14 +5,17 @@
 );
 impl MobileAppItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.mobileAppAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::MobileAppAssignmentCollection {
         crate::builders::MobileAppAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/categories`: navigation to `Collection(microsoft.graph.mobileAppCategory)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn categories(&self) -> crate::builders::MobileAppCategoryCollection {
         crate::builders::MobileAppCategoryCollection(self.0.child("categories"))
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         mobile_app_assignments: ::std::vec::Vec<crate::models::MobileAppAssignment>,
@@ -22,42 +25,51 @@ impl MobileAppItem {
             .action("assign", &[P::new("mobileAppAssignments", &mobile_app_assignments)])
     }
     /// `…/microsoft.graph.androidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_android_lob_app(&self) -> crate::builders::AndroidLobAppItem {
         crate::builders::AndroidLobAppItem(self.0.child("microsoft.graph.androidLobApp"))
     }
     /// `…/microsoft.graph.androidStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_android_store_app(&self) -> crate::builders::AndroidStoreAppItem {
         crate::builders::AndroidStoreAppItem(
             self.0.child("microsoft.graph.androidStoreApp"),
         )
     }
     /// `…/microsoft.graph.iosLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_ios_lob_app(&self) -> crate::builders::IosLobAppItem {
         crate::builders::IosLobAppItem(self.0.child("microsoft.graph.iosLobApp"))
     }
     /// `…/microsoft.graph.iosStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_ios_store_app(&self) -> crate::builders::IosStoreAppItem {
         crate::builders::IosStoreAppItem(self.0.child("microsoft.graph.iosStoreApp"))
     }
     /// `…/microsoft.graph.iosVppApp`: cast to the derived type.
+    #[inline]
     pub fn as_ios_vpp_app(&self) -> crate::builders::IosVppAppItem {
         crate::builders::IosVppAppItem(self.0.child("microsoft.graph.iosVppApp"))
     }
     /// `…/microsoft.graph.iosiPadOSWebClip`: cast to the derived type.
+    #[inline]
     pub fn as_iosi_pad_os_web_clip(&self) -> crate::builders::IosiPadOsWebClipItem {
         crate::builders::IosiPadOsWebClipItem(
             self.0.child("microsoft.graph.iosiPadOSWebClip"),
         )
     }
     /// `…/microsoft.graph.macOSDmgApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_dmg_app(&self) -> crate::builders::MacOsDmgAppItem {
         crate::builders::MacOsDmgAppItem(self.0.child("microsoft.graph.macOSDmgApp"))
     }
     /// `…/microsoft.graph.macOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_lob_app(&self) -> crate::builders::MacOsLobAppItem {
         crate::builders::MacOsLobAppItem(self.0.child("microsoft.graph.macOSLobApp"))
     }
     /// `…/microsoft.graph.macOSMicrosoftDefenderApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_microsoft_defender_app(
         &self,
     ) -> crate::builders::MacOsMicrosoftDefenderAppItem {
@@ -66,6 +78,7 @@ impl MobileAppItem {
         )
     }
     /// `…/microsoft.graph.macOSMicrosoftEdgeApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_microsoft_edge_app(
         &self,
     ) -> crate::builders::MacOsMicrosoftEdgeAppItem {
@@ -74,6 +87,7 @@ impl MobileAppItem {
         )
     }
     /// `…/microsoft.graph.macOSOfficeSuiteApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_office_suite_app(
         &self,
     ) -> crate::builders::MacOsOfficeSuiteAppItem {
@@ -82,6 +96,7 @@ impl MobileAppItem {
         )
     }
     /// `…/microsoft.graph.managedAndroidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_lob_app(
         &self,
     ) -> crate::builders::ManagedAndroidLobAppItem {
@@ -90,6 +105,7 @@ impl MobileAppItem {
         )
     }
     /// `…/microsoft.graph.managedAndroidStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_store_app(
         &self,
     ) -> crate::builders::ManagedAndroidStoreAppItem {
@@ -98,28 +114,33 @@ impl MobileAppItem {
         )
     }
     /// `…/microsoft.graph.managedApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_app(&self) -> crate::builders::ManagedAppItem {
         crate::builders::ManagedAppItem(self.0.child("microsoft.graph.managedApp"))
     }
     /// `…/microsoft.graph.managedIOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_lob_app(&self) -> crate::builders::ManagedIosLobAppItem {
         crate::builders::ManagedIosLobAppItem(
             self.0.child("microsoft.graph.managedIOSLobApp"),
         )
     }
     /// `…/microsoft.graph.managedIOSStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_store_app(&self) -> crate::builders::ManagedIosStoreAppItem {
         crate::builders::ManagedIosStoreAppItem(
             self.0.child("microsoft.graph.managedIOSStoreApp"),
         )
     }
     /// `…/microsoft.graph.managedMobileLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_mobile_lob_app(&self) -> crate::builders::ManagedMobileLobAppItem {
         crate::builders::ManagedMobileLobAppItem(
             self.0.child("microsoft.graph.managedMobileLobApp"),
         )
     }
     /// `…/microsoft.graph.microsoftStoreForBusinessApp`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_store_for_business_app(
         &self,
     ) -> crate::builders::MicrosoftStoreForBusinessAppItem {
@@ -128,22 +149,27 @@ impl MobileAppItem {
         )
     }
     /// `…/microsoft.graph.mobileLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_mobile_lob_app(&self) -> crate::builders::MobileLobAppItem {
         crate::builders::MobileLobAppItem(self.0.child("microsoft.graph.mobileLobApp"))
     }
     /// `…/microsoft.graph.webApp`: cast to the derived type.
+    #[inline]
     pub fn as_web_app(&self) -> crate::builders::WebAppItem {
         crate::builders::WebAppItem(self.0.child("microsoft.graph.webApp"))
     }
     /// `…/microsoft.graph.win32LobApp`: cast to the derived type.
+    #[inline]
     pub fn as_win32_lob_app(&self) -> crate::builders::Win32LobAppItem {
         crate::builders::Win32LobAppItem(self.0.child("microsoft.graph.win32LobApp"))
     }
     /// `…/microsoft.graph.windowsAppX`: cast to the derived type.
+    #[inline]
     pub fn as_windows_app_x(&self) -> crate::builders::WindowsAppXItem {
         crate::builders::WindowsAppXItem(self.0.child("microsoft.graph.windowsAppX"))
     }
     /// `…/microsoft.graph.windowsMicrosoftEdgeApp`: cast to the derived type.
+    #[inline]
     pub fn as_windows_microsoft_edge_app(
         &self,
     ) -> crate::builders::WindowsMicrosoftEdgeAppItem {
@@ -152,12 +178,14 @@ impl MobileAppItem {
         )
     }
     /// `…/microsoft.graph.windowsMobileMSI`: cast to the derived type.
+    #[inline]
     pub fn as_windows_mobile_msi(&self) -> crate::builders::WindowsMobileMsiItem {
         crate::builders::WindowsMobileMsiItem(
             self.0.child("microsoft.graph.windowsMobileMSI"),
         )
     }
     /// `…/microsoft.graph.windowsUniversalAppX`: cast to the derived type.
+    #[inline]
     pub fn as_windows_universal_app_x(
         &self,
     ) -> crate::builders::WindowsUniversalAppXItem {
@@ -166,6 +194,7 @@ impl MobileAppItem {
         )
     }
     /// `…/microsoft.graph.windowsWebApp`: cast to the derived type.
+    #[inline]
     pub fn as_windows_web_app(&self) -> crate::builders::WindowsWebAppItem {
         crate::builders::WindowsWebAppItem(self.0.child("microsoft.graph.windowsWebApp"))
     }
@@ -176,32 +205,38 @@ impl MobileAppItem {
 );
 impl MobileAppCollection {
     /// `…/microsoft.graph.androidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_android_lob_app(&self) -> crate::builders::AndroidLobAppCollection {
         crate::builders::AndroidLobAppCollection(
             self.0.child("microsoft.graph.androidLobApp"),
         )
     }
     /// `…/microsoft.graph.androidStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_android_store_app(&self) -> crate::builders::AndroidStoreAppCollection {
         crate::builders::AndroidStoreAppCollection(
             self.0.child("microsoft.graph.androidStoreApp"),
         )
     }
     /// `…/microsoft.graph.iosLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_ios_lob_app(&self) -> crate::builders::IosLobAppCollection {
         crate::builders::IosLobAppCollection(self.0.child("microsoft.graph.iosLobApp"))
     }
     /// `…/microsoft.graph.iosStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_ios_store_app(&self) -> crate::builders::IosStoreAppCollection {
         crate::builders::IosStoreAppCollection(
             self.0.child("microsoft.graph.iosStoreApp"),
         )
     }
     /// `…/microsoft.graph.iosVppApp`: cast to the derived type.
+    #[inline]
     pub fn as_ios_vpp_app(&self) -> crate::builders::IosVppAppCollection {
         crate::builders::IosVppAppCollection(self.0.child("microsoft.graph.iosVppApp"))
     }
     /// `…/microsoft.graph.iosiPadOSWebClip`: cast to the derived type.
+    #[inline]
     pub fn as_iosi_pad_os_web_clip(
         &self,
     ) -> crate::builders::IosiPadOsWebClipCollection {
@@ -210,18 +245,21 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.macOSDmgApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_dmg_app(&self) -> crate::builders::MacOsDmgAppCollection {
         crate::builders::MacOsDmgAppCollection(
             self.0.child("microsoft.graph.macOSDmgApp"),
         )
     }
     /// `…/microsoft.graph.macOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_lob_app(&self) -> crate::builders::MacOsLobAppCollection {
         crate::builders::MacOsLobAppCollection(
             self.0.child("microsoft.graph.macOSLobApp"),
         )
     }
     /// `…/microsoft.graph.macOSMicrosoftDefenderApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_microsoft_defender_app(
         &self,
     ) -> crate::builders::MacOsMicrosoftDefenderAppCollection {
@@ -230,6 +268,7 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.macOSMicrosoftEdgeApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_microsoft_edge_app(
         &self,
     ) -> crate::builders::MacOsMicrosoftEdgeAppCollection {
@@ -238,6 +277,7 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.macOSOfficeSuiteApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_office_suite_app(
         &self,
     ) -> crate::builders::MacOsOfficeSuiteAppCollection {
@@ -246,6 +286,7 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.managedAndroidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_lob_app(
         &self,
     ) -> crate::builders::ManagedAndroidLobAppCollection {
@@ -254,6 +295,7 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.managedAndroidStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_android_store_app(
         &self,
     ) -> crate::builders::ManagedAndroidStoreAppCollection {
@@ -262,16 +304,19 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.managedApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_app(&self) -> crate::builders::ManagedAppCollection {
         crate::builders::ManagedAppCollection(self.0.child("microsoft.graph.managedApp"))
     }
     /// `…/microsoft.graph.managedIOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_lob_app(&self) -> crate::builders::ManagedIosLobAppCollection {
         crate::builders::ManagedIosLobAppCollection(
             self.0.child("microsoft.graph.managedIOSLobApp"),
         )
     }
     /// `…/microsoft.graph.managedIOSStoreApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_ios_store_app(
         &self,
     ) -> crate::builders::ManagedIosStoreAppCollection {
@@ -280,6 +325,7 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.managedMobileLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_managed_mobile_lob_app(
         &self,
     ) -> crate::builders::ManagedMobileLobAppCollection {
@@ -288,6 +334,7 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.microsoftStoreForBusinessApp`: cast to the derived type.
+    #[inline]
     pub fn as_microsoft_store_for_business_app(
         &self,
     ) -> crate::builders::MicrosoftStoreForBusinessAppCollection {
@@ -296,28 +343,33 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.mobileLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_mobile_lob_app(&self) -> crate::builders::MobileLobAppCollection {
         crate::builders::MobileLobAppCollection(
             self.0.child("microsoft.graph.mobileLobApp"),
         )
     }
     /// `…/microsoft.graph.webApp`: cast to the derived type.
+    #[inline]
     pub fn as_web_app(&self) -> crate::builders::WebAppCollection {
         crate::builders::WebAppCollection(self.0.child("microsoft.graph.webApp"))
     }
     /// `…/microsoft.graph.win32LobApp`: cast to the derived type.
+    #[inline]
     pub fn as_win32_lob_app(&self) -> crate::builders::Win32LobAppCollection {
         crate::builders::Win32LobAppCollection(
             self.0.child("microsoft.graph.win32LobApp"),
         )
     }
     /// `…/microsoft.graph.windowsAppX`: cast to the derived type.
+    #[inline]
     pub fn as_windows_app_x(&self) -> crate::builders::WindowsAppXCollection {
         crate::builders::WindowsAppXCollection(
             self.0.child("microsoft.graph.windowsAppX"),
         )
     }
     /// `…/microsoft.graph.windowsMicrosoftEdgeApp`: cast to the derived type.
+    #[inline]
     pub fn as_windows_microsoft_edge_app(
         &self,
     ) -> crate::builders::WindowsMicrosoftEdgeAppCollection {
@@ -326,12 +378,14 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.windowsMobileMSI`: cast to the derived type.
+    #[inline]
     pub fn as_windows_mobile_msi(&self) -> crate::builders::WindowsMobileMsiCollection {
         crate::builders::WindowsMobileMsiCollection(
             self.0.child("microsoft.graph.windowsMobileMSI"),
         )
     }
     /// `…/microsoft.graph.windowsUniversalAppX`: cast to the derived type.
+    #[inline]
     pub fn as_windows_universal_app_x(
         &self,
     ) -> crate::builders::WindowsUniversalAppXCollection {
@@ -340,6 +394,7 @@ impl MobileAppCollection {
         )
     }
     /// `…/microsoft.graph.windowsWebApp`: cast to the derived type.
+    #[inline]
     pub fn as_windows_web_app(&self) -> crate::builders::WindowsWebAppCollection {
         crate::builders::WindowsWebAppCollection(
             self.0.child("microsoft.graph.windowsWebApp"),

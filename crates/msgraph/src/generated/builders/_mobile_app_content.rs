@@ -5,10 +5,12 @@
 );
 impl MobileAppContentItem {
     /// `…/containedApps`: navigation to `Collection(microsoft.graph.mobileContainedApp)`, contained collection.
+    #[inline]
     pub fn contained_apps(&self) -> crate::builders::MobileContainedAppCollection {
         crate::builders::MobileContainedAppCollection(self.0.child("containedApps"))
     }
     /// `…/files`: navigation to `Collection(microsoft.graph.mobileAppContentFile)`, contained collection.
+    #[inline]
     pub fn files(&self) -> crate::builders::MobileAppContentFileCollection {
         crate::builders::MobileAppContentFileCollection(self.0.child("files"))
     }

@@ -7,6 +7,7 @@ impl MobileAppContentFileItem {
     /// Commits a file of a given app.
     ///
     /// `POST …/commit` (action `microsoft.graph.commit`).
+    #[inline]
     pub fn commit(
         &self,
         file_encryption_info: crate::models::FileEncryptionInfo,
@@ -17,6 +18,7 @@ impl MobileAppContentFileItem {
     /// Renews the SAS URI for an application file upload.
     ///
     /// `POST …/renewUpload` (action `microsoft.graph.renewUpload`).
+    #[inline]
     pub fn renew_upload(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("renewUpload", &[])
     }

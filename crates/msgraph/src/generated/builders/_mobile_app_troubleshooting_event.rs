@@ -6,6 +6,7 @@
 );
 impl MobileAppTroubleshootingEventItem {
     /// `…/appLogCollectionRequests`: navigation to `Collection(microsoft.graph.appLogCollectionRequest)`, contained collection.
+    #[inline]
     pub fn app_log_collection_requests(
         &self,
     ) -> crate::builders::AppLogCollectionRequestCollection {

@@ -5,6 +5,7 @@
 );
 impl MobileContainedAppItem {
     /// `…/microsoft.graph.windowsUniversalAppXContainedApp`: cast to the derived type.
+    #[inline]
     pub fn as_windows_universal_app_x_contained_app(
         &self,
     ) -> crate::builders::WindowsUniversalAppXContainedAppItem {
@@ -20,6 +21,7 @@ impl MobileContainedAppItem {
 );
 impl MobileContainedAppCollection {
     /// `…/microsoft.graph.windowsUniversalAppXContainedApp`: cast to the derived type.
+    #[inline]
     pub fn as_windows_universal_app_x_contained_app(
         &self,
     ) -> crate::builders::WindowsUniversalAppXContainedAppCollection {

@@ -5,18 +5,22 @@
 );
 impl MobileLobAppItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.mobileAppAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(&self) -> crate::builders::MobileAppAssignmentCollection {
         crate::builders::MobileAppAssignmentCollection(self.0.child("assignments"))
     }
     /// `…/categories`: navigation to `Collection(microsoft.graph.mobileAppCategory)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn categories(&self) -> crate::builders::MobileAppCategoryCollection {
         crate::builders::MobileAppCategoryCollection(self.0.child("categories"))
     }
     /// `…/contentVersions`: navigation to `Collection(microsoft.graph.mobileAppContent)`, contained collection.
+    #[inline]
     pub fn content_versions(&self) -> crate::builders::MobileAppContentCollection {
         crate::builders::MobileAppContentCollection(self.0.child("contentVersions"))
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         mobile_app_assignments: ::std::vec::Vec<crate::models::MobileAppAssignment>,
@@ -26,36 +30,44 @@ impl MobileLobAppItem {
             .action("assign", &[P::new("mobileAppAssignments", &mobile_app_assignments)])
     }
     /// `…/microsoft.graph.androidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_android_lob_app(&self) -> crate::builders::AndroidLobAppItem {
         crate::builders::AndroidLobAppItem(self.0.child("microsoft.graph.androidLobApp"))
     }
     /// `…/microsoft.graph.iosLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_ios_lob_app(&self) -> crate::builders::IosLobAppItem {
         crate::builders::IosLobAppItem(self.0.child("microsoft.graph.iosLobApp"))
     }
     /// `…/microsoft.graph.macOSDmgApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_dmg_app(&self) -> crate::builders::MacOsDmgAppItem {
         crate::builders::MacOsDmgAppItem(self.0.child("microsoft.graph.macOSDmgApp"))
     }
     /// `…/microsoft.graph.macOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_lob_app(&self) -> crate::builders::MacOsLobAppItem {
         crate::builders::MacOsLobAppItem(self.0.child("microsoft.graph.macOSLobApp"))
     }
     /// `…/microsoft.graph.win32LobApp`: cast to the derived type.
+    #[inline]
     pub fn as_win32_lob_app(&self) -> crate::builders::Win32LobAppItem {
         crate::builders::Win32LobAppItem(self.0.child("microsoft.graph.win32LobApp"))
     }
     /// `…/microsoft.graph.windowsAppX`: cast to the derived type.
+    #[inline]
     pub fn as_windows_app_x(&self) -> crate::builders::WindowsAppXItem {
         crate::builders::WindowsAppXItem(self.0.child("microsoft.graph.windowsAppX"))
     }
     /// `…/microsoft.graph.windowsMobileMSI`: cast to the derived type.
+    #[inline]
     pub fn as_windows_mobile_msi(&self) -> crate::builders::WindowsMobileMsiItem {
         crate::builders::WindowsMobileMsiItem(
             self.0.child("microsoft.graph.windowsMobileMSI"),
         )
     }
     /// `…/microsoft.graph.windowsUniversalAppX`: cast to the derived type.
+    #[inline]
     pub fn as_windows_universal_app_x(
         &self,
     ) -> crate::builders::WindowsUniversalAppXItem {
@@ -70,46 +82,54 @@ impl MobileLobAppItem {
 );
 impl MobileLobAppCollection {
     /// `…/microsoft.graph.androidLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_android_lob_app(&self) -> crate::builders::AndroidLobAppCollection {
         crate::builders::AndroidLobAppCollection(
             self.0.child("microsoft.graph.androidLobApp"),
         )
     }
     /// `…/microsoft.graph.iosLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_ios_lob_app(&self) -> crate::builders::IosLobAppCollection {
         crate::builders::IosLobAppCollection(self.0.child("microsoft.graph.iosLobApp"))
     }
     /// `…/microsoft.graph.macOSDmgApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_dmg_app(&self) -> crate::builders::MacOsDmgAppCollection {
         crate::builders::MacOsDmgAppCollection(
             self.0.child("microsoft.graph.macOSDmgApp"),
         )
     }
     /// `…/microsoft.graph.macOSLobApp`: cast to the derived type.
+    #[inline]
     pub fn as_mac_os_lob_app(&self) -> crate::builders::MacOsLobAppCollection {
         crate::builders::MacOsLobAppCollection(
             self.0.child("microsoft.graph.macOSLobApp"),
         )
     }
     /// `…/microsoft.graph.win32LobApp`: cast to the derived type.
+    #[inline]
     pub fn as_win32_lob_app(&self) -> crate::builders::Win32LobAppCollection {
         crate::builders::Win32LobAppCollection(
             self.0.child("microsoft.graph.win32LobApp"),
         )
     }
     /// `…/microsoft.graph.windowsAppX`: cast to the derived type.
+    #[inline]
     pub fn as_windows_app_x(&self) -> crate::builders::WindowsAppXCollection {
         crate::builders::WindowsAppXCollection(
             self.0.child("microsoft.graph.windowsAppX"),
         )
     }
     /// `…/microsoft.graph.windowsMobileMSI`: cast to the derived type.
+    #[inline]
     pub fn as_windows_mobile_msi(&self) -> crate::builders::WindowsMobileMsiCollection {
         crate::builders::WindowsMobileMsiCollection(
             self.0.child("microsoft.graph.windowsMobileMSI"),
         )
     }
     /// `…/microsoft.graph.windowsUniversalAppX`: cast to the derived type.
+    #[inline]
     pub fn as_windows_universal_app_x(
         &self,
     ) -> crate::builders::WindowsUniversalAppXCollection {

@@ -5,6 +5,7 @@
 );
 impl MultiTenantOrganizationItem {
     /// `…/joinRequest`: navigation to `microsoft.graph.multiTenantOrganizationJoinRequestRecord`, contained entity.
+    #[inline]
     pub fn join_request(
         &self,
     ) -> crate::builders::MultiTenantOrganizationJoinRequestRecordItem {
@@ -13,6 +14,7 @@ impl MultiTenantOrganizationItem {
         )
     }
     /// `…/tenants`: navigation to `Collection(microsoft.graph.multiTenantOrganizationMember)`, contained collection.
+    #[inline]
     pub fn tenants(&self) -> crate::builders::MultiTenantOrganizationMemberCollection {
         crate::builders::MultiTenantOrganizationMemberCollection(self.0.child("tenants"))
     }

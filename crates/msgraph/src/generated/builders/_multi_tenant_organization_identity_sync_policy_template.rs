@@ -7,6 +7,7 @@
 );
 impl MultiTenantOrganizationIdentitySyncPolicyTemplateItem {
     /// `POST …/resetToDefaultSettings` (action `microsoft.graph.resetToDefaultSettings`).
+    #[inline]
     pub fn reset_to_default_settings(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("resetToDefaultSettings", &[])
     }

@@ -5,12 +5,14 @@
 );
 impl NamedLocationItem {
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::NamedLocationKind> {
         self.0.action("restore", &[])
     }
     /// `…/microsoft.graph.countryNamedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_country_named_location(
         &self,
     ) -> crate::builders::CountryNamedLocationItem {
@@ -19,6 +21,7 @@ impl NamedLocationItem {
         )
     }
     /// `…/microsoft.graph.ipNamedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_ip_named_location(&self) -> crate::builders::IpNamedLocationItem {
         crate::builders::IpNamedLocationItem(
             self.0.child("microsoft.graph.ipNamedLocation"),
@@ -31,6 +34,7 @@ impl NamedLocationItem {
 );
 impl NamedLocationCollection {
     /// `…/microsoft.graph.countryNamedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_country_named_location(
         &self,
     ) -> crate::builders::CountryNamedLocationCollection {
@@ -39,6 +43,7 @@ impl NamedLocationCollection {
         )
     }
     /// `…/microsoft.graph.ipNamedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_ip_named_location(&self) -> crate::builders::IpNamedLocationCollection {
         crate::builders::IpNamedLocationCollection(
             self.0.child("microsoft.graph.ipNamedLocation"),

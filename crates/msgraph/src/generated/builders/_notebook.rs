@@ -5,14 +5,17 @@
 );
 impl NotebookItem {
     /// `…/sectionGroups`: navigation to `Collection(microsoft.graph.sectionGroup)`, contained collection.
+    #[inline]
     pub fn section_groups(&self) -> crate::builders::SectionGroupCollection {
         crate::builders::SectionGroupCollection(self.0.child("sectionGroups"))
     }
     /// `…/sections`: navigation to `Collection(microsoft.graph.onenoteSection)`, contained collection.
+    #[inline]
     pub fn sections(&self) -> crate::builders::OnenoteSectionCollection {
         crate::builders::OnenoteSectionCollection(self.0.child("sections"))
     }
     /// `POST …/copyNotebook` (action `microsoft.graph.copyNotebook`).
+    #[inline]
     pub fn copy_notebook(
         &self,
         params: &crate::builders::CopyNotebookParams,
@@ -26,6 +29,7 @@ impl NotebookItem {
 );
 impl NotebookCollection {
     /// `POST …/getNotebookFromWebUrl` (action `microsoft.graph.getNotebookFromWebUrl`).
+    #[inline]
     pub fn get_notebook_from_web_url(
         &self,
         web_url: &str,
@@ -34,6 +38,7 @@ impl NotebookCollection {
         self.0.action("getNotebookFromWebUrl", &[P::new("webUrl", &web_url)])
     }
     /// `GET …/getRecentNotebooks` (function `microsoft.graph.getRecentNotebooks`).
+    #[inline]
     pub fn get_recent_notebooks(
         &self,
         include_personal_notebooks: bool,

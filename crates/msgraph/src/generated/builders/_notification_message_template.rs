@@ -5,6 +5,7 @@
 );
 impl NotificationMessageTemplateItem {
     /// `…/localizedNotificationMessages`: navigation to `Collection(microsoft.graph.localizedNotificationMessage)`, contained collection.
+    #[inline]
     pub fn localized_notification_messages(
         &self,
     ) -> crate::builders::LocalizedNotificationMessageCollection {
@@ -15,6 +16,7 @@ impl NotificationMessageTemplateItem {
     /// Sends test message using the specified notificationMessageTemplate in the default locale
     ///
     /// `POST …/sendTestMessage` (action `microsoft.graph.sendTestMessage`).
+    #[inline]
     pub fn send_test_message(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("sendTestMessage", &[])
     }

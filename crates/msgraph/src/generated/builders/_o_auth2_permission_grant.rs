@@ -11,6 +11,7 @@ impl OAuth2PermissionGrantItem {}
 );
 impl OAuth2PermissionGrantCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,20 +5,24 @@
 );
 impl OfferShiftRequestItem {
     /// `POST …/approve` (action `microsoft.graph.approve`).
+    #[inline]
     pub fn approve(&self, message: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("approve", &[P::new("message", &message)])
     }
     /// `POST …/decline` (action `microsoft.graph.decline`).
+    #[inline]
     pub fn decline(&self, message: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("decline", &[P::new("message", &message)])
     }
     /// `POST …/stageForDeletion` (action `microsoft.graph.stageForDeletion`).
+    #[inline]
     pub fn stage_for_deletion(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("stageForDeletion", &[])
     }
     /// `…/microsoft.graph.swapShiftsChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_swap_shifts_change_request(
         &self,
     ) -> crate::builders::SwapShiftsChangeRequestItem {
@@ -34,6 +38,7 @@ impl OfferShiftRequestItem {
 );
 impl OfferShiftRequestCollection {
     /// `…/microsoft.graph.swapShiftsChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_swap_shifts_change_request(
         &self,
     ) -> crate::builders::SwapShiftsChangeRequestCollection {

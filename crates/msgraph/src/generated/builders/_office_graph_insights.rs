@@ -5,18 +5,22 @@
 );
 impl OfficeGraphInsightsItem {
     /// `…/shared`: navigation to `Collection(microsoft.graph.sharedInsight)`, contained collection.
+    #[inline]
     pub fn shared(&self) -> crate::builders::SharedInsightCollection {
         crate::builders::SharedInsightCollection(self.0.child("shared"))
     }
     /// `…/trending`: navigation to `Collection(microsoft.graph.trending)`, contained collection.
+    #[inline]
     pub fn trending(&self) -> crate::builders::TrendingCollection {
         crate::builders::TrendingCollection(self.0.child("trending"))
     }
     /// `…/used`: navigation to `Collection(microsoft.graph.usedInsight)`, contained collection.
+    #[inline]
     pub fn used(&self) -> crate::builders::UsedInsightCollection {
         crate::builders::UsedInsightCollection(self.0.child("used"))
     }
     /// `…/microsoft.graph.itemInsights`: cast to the derived type.
+    #[inline]
     pub fn as_item_insights(&self) -> crate::builders::ItemInsightsItem {
         crate::builders::ItemInsightsItem(self.0.child("microsoft.graph.itemInsights"))
     }
@@ -28,6 +32,7 @@ impl OfficeGraphInsightsItem {
 );
 impl OfficeGraphInsightsCollection {
     /// `…/microsoft.graph.itemInsights`: cast to the derived type.
+    #[inline]
     pub fn as_item_insights(&self) -> crate::builders::ItemInsightsCollection {
         crate::builders::ItemInsightsCollection(
             self.0.child("microsoft.graph.itemInsights"),

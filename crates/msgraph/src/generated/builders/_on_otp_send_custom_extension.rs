@@ -5,6 +5,7 @@
 );
 impl OnOtpSendCustomExtensionItem {
     /// `POST …/validateAuthenticationConfiguration` (action `microsoft.graph.validateAuthenticationConfiguration`).
+    #[inline]
     pub fn validate_authentication_configuration(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -20,6 +21,7 @@ impl OnOtpSendCustomExtensionItem {
 );
 impl OnOtpSendCustomExtensionCollection {
     /// `POST …/validateAuthenticationConfiguration` (action `microsoft.graph.validateAuthenticationConfiguration`).
+    #[inline]
     pub fn validate_authentication_configuration(
         &self,
         endpoint_configuration: crate::models::CustomExtensionEndpointConfigurationKind,

@@ -7,6 +7,7 @@
 );
 impl OnPasswordSubmitCustomExtensionItem {
     /// `POST …/validateAuthenticationConfiguration` (action `microsoft.graph.validateAuthenticationConfiguration`).
+    #[inline]
     pub fn validate_authentication_configuration(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -23,6 +24,7 @@ impl OnPasswordSubmitCustomExtensionItem {
 );
 impl OnPasswordSubmitCustomExtensionCollection {
     /// `POST …/validateAuthenticationConfiguration` (action `microsoft.graph.validateAuthenticationConfiguration`).
+    #[inline]
     pub fn validate_authentication_configuration(
         &self,
         endpoint_configuration: crate::models::CustomExtensionEndpointConfigurationKind,

@@ -7,6 +7,7 @@
 );
 impl OnTokenIssuanceStartCustomExtensionItem {
     /// `POST …/validateAuthenticationConfiguration` (action `microsoft.graph.validateAuthenticationConfiguration`).
+    #[inline]
     pub fn validate_authentication_configuration(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -24,6 +25,7 @@ impl OnTokenIssuanceStartCustomExtensionItem {
 );
 impl OnTokenIssuanceStartCustomExtensionCollection {
     /// `POST …/validateAuthenticationConfiguration` (action `microsoft.graph.validateAuthenticationConfiguration`).
+    #[inline]
     pub fn validate_authentication_configuration(
         &self,
         endpoint_configuration: crate::models::CustomExtensionEndpointConfigurationKind,

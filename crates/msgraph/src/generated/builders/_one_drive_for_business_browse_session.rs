@@ -7,6 +7,7 @@
 );
 impl OneDriveForBusinessBrowseSessionItem {
     /// `POST …/browse` (action `microsoft.graph.browse`).
+    #[inline]
     pub fn browse(
         &self,
         params: &crate::builders::BrowseParams,
@@ -16,6 +17,7 @@ impl OneDriveForBusinessBrowseSessionItem {
         self.0.action_with_body("browse", params)
     }
     /// `GET …/browse` (function `microsoft.graph.browse`).
+    #[inline]
     pub fn browse_2(
         &self,
         next_fetch_token: &str,

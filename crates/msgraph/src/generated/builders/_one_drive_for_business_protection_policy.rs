@@ -7,6 +7,7 @@
 );
 impl OneDriveForBusinessProtectionPolicyItem {
     /// `…/driveInclusionRules`: navigation to `Collection(microsoft.graph.driveProtectionRule)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn drive_inclusion_rules(
         &self,
     ) -> crate::builders::DriveProtectionRuleCollection {
@@ -15,6 +16,7 @@ impl OneDriveForBusinessProtectionPolicyItem {
         )
     }
     /// `…/driveProtectionUnits`: navigation to `Collection(microsoft.graph.driveProtectionUnit)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn drive_protection_units(
         &self,
     ) -> crate::builders::DriveProtectionUnitCollection {
@@ -23,6 +25,7 @@ impl OneDriveForBusinessProtectionPolicyItem {
         )
     }
     /// `…/driveProtectionUnitsBulkAdditionJobs`: navigation to `Collection(microsoft.graph.driveProtectionUnitsBulkAdditionJob)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn drive_protection_units_bulk_addition_jobs(
         &self,
     ) -> crate::builders::DriveProtectionUnitsBulkAdditionJobCollection {
@@ -31,12 +34,14 @@ impl OneDriveForBusinessProtectionPolicyItem {
         )
     }
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionPolicyBaseKind> {
         self.0.action("activate", &[])
     }
     /// `POST …/deactivate` (action `microsoft.graph.deactivate`).
+    #[inline]
     pub fn deactivate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionPolicyBaseKind> {

@@ -7,6 +7,7 @@
 );
 impl OneDriveForBusinessRestoreSessionItem {
     /// `…/driveRestoreArtifacts`: navigation to `Collection(microsoft.graph.driveRestoreArtifact)`, contained collection.
+    #[inline]
     pub fn drive_restore_artifacts(
         &self,
     ) -> crate::builders::DriveRestoreArtifactCollection {
@@ -15,6 +16,7 @@ impl OneDriveForBusinessRestoreSessionItem {
         )
     }
     /// `…/driveRestoreArtifactsBulkAdditionRequests`: navigation to `Collection(microsoft.graph.driveRestoreArtifactsBulkAdditionRequest)`, contained collection.
+    #[inline]
     pub fn drive_restore_artifacts_bulk_addition_requests(
         &self,
     ) -> crate::builders::DriveRestoreArtifactsBulkAdditionRequestCollection {
@@ -23,6 +25,7 @@ impl OneDriveForBusinessRestoreSessionItem {
         )
     }
     /// `…/granularDriveRestoreArtifacts`: navigation to `Collection(microsoft.graph.granularDriveRestoreArtifact)`, contained collection.
+    #[inline]
     pub fn granular_drive_restore_artifacts(
         &self,
     ) -> crate::builders::GranularDriveRestoreArtifactCollection {
@@ -31,6 +34,7 @@ impl OneDriveForBusinessRestoreSessionItem {
         )
     }
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::RestoreSessionBaseKind> {

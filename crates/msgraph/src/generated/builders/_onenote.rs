@@ -5,26 +5,32 @@
 );
 impl OnenoteItem {
     /// `…/notebooks`: navigation to `Collection(microsoft.graph.notebook)`, contained collection.
+    #[inline]
     pub fn notebooks(&self) -> crate::builders::NotebookCollection {
         crate::builders::NotebookCollection(self.0.child("notebooks"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.onenoteOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::OnenoteOperationCollection {
         crate::builders::OnenoteOperationCollection(self.0.child("operations"))
     }
     /// `…/pages`: navigation to `Collection(microsoft.graph.onenotePage)`, contained collection.
+    #[inline]
     pub fn pages(&self) -> crate::builders::OnenotePageCollection {
         crate::builders::OnenotePageCollection(self.0.child("pages"))
     }
     /// `…/resources`: navigation to `Collection(microsoft.graph.onenoteResource)`, contained collection.
+    #[inline]
     pub fn resources(&self) -> crate::builders::OnenoteResourceCollection {
         crate::builders::OnenoteResourceCollection(self.0.child("resources"))
     }
     /// `…/sectionGroups`: navigation to `Collection(microsoft.graph.sectionGroup)`, contained collection.
+    #[inline]
     pub fn section_groups(&self) -> crate::builders::SectionGroupCollection {
         crate::builders::SectionGroupCollection(self.0.child("sectionGroups"))
     }
     /// `…/sections`: navigation to `Collection(microsoft.graph.onenoteSection)`, contained collection.
+    #[inline]
     pub fn sections(&self) -> crate::builders::OnenoteSectionCollection {
         crate::builders::OnenoteSectionCollection(self.0.child("sections"))
     }

@@ -5,10 +5,12 @@
 );
 impl OnenoteEntityBaseModelItem {
     /// `…/microsoft.graph.notebook`: cast to the derived type.
+    #[inline]
     pub fn as_notebook(&self) -> crate::builders::NotebookItem {
         crate::builders::NotebookItem(self.0.child("microsoft.graph.notebook"))
     }
     /// `…/microsoft.graph.onenoteEntityHierarchyModel`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_entity_hierarchy_model(
         &self,
     ) -> crate::builders::OnenoteEntityHierarchyModelItem {
@@ -17,6 +19,7 @@ impl OnenoteEntityBaseModelItem {
         )
     }
     /// `…/microsoft.graph.onenoteEntitySchemaObjectModel`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_entity_schema_object_model(
         &self,
     ) -> crate::builders::OnenoteEntitySchemaObjectModelItem {
@@ -25,22 +28,26 @@ impl OnenoteEntityBaseModelItem {
         )
     }
     /// `…/microsoft.graph.onenotePage`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_page(&self) -> crate::builders::OnenotePageItem {
         crate::builders::OnenotePageItem(self.0.child("microsoft.graph.onenotePage"))
     }
     /// `…/microsoft.graph.onenoteResource`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_resource(&self) -> crate::builders::OnenoteResourceItem {
         crate::builders::OnenoteResourceItem(
             self.0.child("microsoft.graph.onenoteResource"),
         )
     }
     /// `…/microsoft.graph.onenoteSection`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_section(&self) -> crate::builders::OnenoteSectionItem {
         crate::builders::OnenoteSectionItem(
             self.0.child("microsoft.graph.onenoteSection"),
         )
     }
     /// `…/microsoft.graph.sectionGroup`: cast to the derived type.
+    #[inline]
     pub fn as_section_group(&self) -> crate::builders::SectionGroupItem {
         crate::builders::SectionGroupItem(self.0.child("microsoft.graph.sectionGroup"))
     }
@@ -52,10 +59,12 @@ impl OnenoteEntityBaseModelItem {
 );
 impl OnenoteEntityBaseModelCollection {
     /// `…/microsoft.graph.notebook`: cast to the derived type.
+    #[inline]
     pub fn as_notebook(&self) -> crate::builders::NotebookCollection {
         crate::builders::NotebookCollection(self.0.child("microsoft.graph.notebook"))
     }
     /// `…/microsoft.graph.onenoteEntityHierarchyModel`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_entity_hierarchy_model(
         &self,
     ) -> crate::builders::OnenoteEntityHierarchyModelCollection {
@@ -64,6 +73,7 @@ impl OnenoteEntityBaseModelCollection {
         )
     }
     /// `…/microsoft.graph.onenoteEntitySchemaObjectModel`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_entity_schema_object_model(
         &self,
     ) -> crate::builders::OnenoteEntitySchemaObjectModelCollection {
@@ -72,24 +82,28 @@ impl OnenoteEntityBaseModelCollection {
         )
     }
     /// `…/microsoft.graph.onenotePage`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_page(&self) -> crate::builders::OnenotePageCollection {
         crate::builders::OnenotePageCollection(
             self.0.child("microsoft.graph.onenotePage"),
         )
     }
     /// `…/microsoft.graph.onenoteResource`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_resource(&self) -> crate::builders::OnenoteResourceCollection {
         crate::builders::OnenoteResourceCollection(
             self.0.child("microsoft.graph.onenoteResource"),
         )
     }
     /// `…/microsoft.graph.onenoteSection`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_section(&self) -> crate::builders::OnenoteSectionCollection {
         crate::builders::OnenoteSectionCollection(
             self.0.child("microsoft.graph.onenoteSection"),
         )
     }
     /// `…/microsoft.graph.sectionGroup`: cast to the derived type.
+    #[inline]
     pub fn as_section_group(&self) -> crate::builders::SectionGroupCollection {
         crate::builders::SectionGroupCollection(
             self.0.child("microsoft.graph.sectionGroup"),

@@ -5,16 +5,19 @@
 );
 impl OnenoteEntityHierarchyModelItem {
     /// `…/microsoft.graph.notebook`: cast to the derived type.
+    #[inline]
     pub fn as_notebook(&self) -> crate::builders::NotebookItem {
         crate::builders::NotebookItem(self.0.child("microsoft.graph.notebook"))
     }
     /// `…/microsoft.graph.onenoteSection`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_section(&self) -> crate::builders::OnenoteSectionItem {
         crate::builders::OnenoteSectionItem(
             self.0.child("microsoft.graph.onenoteSection"),
         )
     }
     /// `…/microsoft.graph.sectionGroup`: cast to the derived type.
+    #[inline]
     pub fn as_section_group(&self) -> crate::builders::SectionGroupItem {
         crate::builders::SectionGroupItem(self.0.child("microsoft.graph.sectionGroup"))
     }
@@ -26,16 +29,19 @@ impl OnenoteEntityHierarchyModelItem {
 );
 impl OnenoteEntityHierarchyModelCollection {
     /// `…/microsoft.graph.notebook`: cast to the derived type.
+    #[inline]
     pub fn as_notebook(&self) -> crate::builders::NotebookCollection {
         crate::builders::NotebookCollection(self.0.child("microsoft.graph.notebook"))
     }
     /// `…/microsoft.graph.onenoteSection`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_section(&self) -> crate::builders::OnenoteSectionCollection {
         crate::builders::OnenoteSectionCollection(
             self.0.child("microsoft.graph.onenoteSection"),
         )
     }
     /// `…/microsoft.graph.sectionGroup`: cast to the derived type.
+    #[inline]
     pub fn as_section_group(&self) -> crate::builders::SectionGroupCollection {
         crate::builders::SectionGroupCollection(
             self.0.child("microsoft.graph.sectionGroup"),

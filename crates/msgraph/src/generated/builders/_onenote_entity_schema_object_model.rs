@@ -6,10 +6,12 @@
 );
 impl OnenoteEntitySchemaObjectModelItem {
     /// `…/microsoft.graph.notebook`: cast to the derived type.
+    #[inline]
     pub fn as_notebook(&self) -> crate::builders::NotebookItem {
         crate::builders::NotebookItem(self.0.child("microsoft.graph.notebook"))
     }
     /// `…/microsoft.graph.onenoteEntityHierarchyModel`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_entity_hierarchy_model(
         &self,
     ) -> crate::builders::OnenoteEntityHierarchyModelItem {
@@ -18,16 +20,19 @@ impl OnenoteEntitySchemaObjectModelItem {
         )
     }
     /// `…/microsoft.graph.onenotePage`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_page(&self) -> crate::builders::OnenotePageItem {
         crate::builders::OnenotePageItem(self.0.child("microsoft.graph.onenotePage"))
     }
     /// `…/microsoft.graph.onenoteSection`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_section(&self) -> crate::builders::OnenoteSectionItem {
         crate::builders::OnenoteSectionItem(
             self.0.child("microsoft.graph.onenoteSection"),
         )
     }
     /// `…/microsoft.graph.sectionGroup`: cast to the derived type.
+    #[inline]
     pub fn as_section_group(&self) -> crate::builders::SectionGroupItem {
         crate::builders::SectionGroupItem(self.0.child("microsoft.graph.sectionGroup"))
     }
@@ -40,10 +45,12 @@ impl OnenoteEntitySchemaObjectModelItem {
 );
 impl OnenoteEntitySchemaObjectModelCollection {
     /// `…/microsoft.graph.notebook`: cast to the derived type.
+    #[inline]
     pub fn as_notebook(&self) -> crate::builders::NotebookCollection {
         crate::builders::NotebookCollection(self.0.child("microsoft.graph.notebook"))
     }
     /// `…/microsoft.graph.onenoteEntityHierarchyModel`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_entity_hierarchy_model(
         &self,
     ) -> crate::builders::OnenoteEntityHierarchyModelCollection {
@@ -52,18 +59,21 @@ impl OnenoteEntitySchemaObjectModelCollection {
         )
     }
     /// `…/microsoft.graph.onenotePage`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_page(&self) -> crate::builders::OnenotePageCollection {
         crate::builders::OnenotePageCollection(
             self.0.child("microsoft.graph.onenotePage"),
         )
     }
     /// `…/microsoft.graph.onenoteSection`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_section(&self) -> crate::builders::OnenoteSectionCollection {
         crate::builders::OnenoteSectionCollection(
             self.0.child("microsoft.graph.onenoteSection"),
         )
     }
     /// `…/microsoft.graph.sectionGroup`: cast to the derived type.
+    #[inline]
     pub fn as_section_group(&self) -> crate::builders::SectionGroupCollection {
         crate::builders::SectionGroupCollection(
             self.0.child("microsoft.graph.sectionGroup"),

@@ -5,12 +5,14 @@
 );
 impl OnenotePageItem {
     /// `GET …/$value`: the media content.
+    #[inline]
     pub fn content(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
         self.0.value()
     }
     /// `PUT …/$value`: replaces the media content.
+    #[inline]
     pub fn set_content(
         &self,
         bytes: ::std::vec::Vec<u8>,
@@ -19,14 +21,17 @@ impl OnenotePageItem {
         self.0.put_value(bytes, content_type)
     }
     /// `…/parentNotebook`: navigation to `microsoft.graph.notebook`, contained entity.
+    #[inline]
     pub fn parent_notebook(&self) -> crate::builders::NotebookItem {
         crate::builders::NotebookItem(self.0.child("parentNotebook"))
     }
     /// `…/parentSection`: navigation to `microsoft.graph.onenoteSection`, contained entity.
+    #[inline]
     pub fn parent_section(&self) -> crate::builders::OnenoteSectionItem {
         crate::builders::OnenoteSectionItem(self.0.child("parentSection"))
     }
     /// `POST …/copyToSection` (action `microsoft.graph.copyToSection`).
+    #[inline]
     pub fn copy_to_section(
         &self,
         params: &crate::builders::CopyToSectionParams,
@@ -34,6 +39,7 @@ impl OnenotePageItem {
         self.0.action_with_body("copyToSection", params)
     }
     /// `POST …/onenotePatchContent` (action `microsoft.graph.onenotePatchContent`).
+    #[inline]
     pub fn onenote_patch_content(
         &self,
         commands: ::std::vec::Vec<crate::models::OnenotePatchContentCommand>,
@@ -42,6 +48,7 @@ impl OnenotePageItem {
         self.0.action("onenotePatchContent", &[P::new("commands", &commands)])
     }
     /// `GET …/preview` (function `microsoft.graph.preview`).
+    #[inline]
     pub fn preview(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::OnenotePagePreview> {

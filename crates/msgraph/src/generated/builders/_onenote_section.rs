@@ -5,18 +5,22 @@
 );
 impl OnenoteSectionItem {
     /// `…/pages`: navigation to `Collection(microsoft.graph.onenotePage)`, contained collection.
+    #[inline]
     pub fn pages(&self) -> crate::builders::OnenotePageCollection {
         crate::builders::OnenotePageCollection(self.0.child("pages"))
     }
     /// `…/parentNotebook`: navigation to `microsoft.graph.notebook`, contained entity.
+    #[inline]
     pub fn parent_notebook(&self) -> crate::builders::NotebookItem {
         crate::builders::NotebookItem(self.0.child("parentNotebook"))
     }
     /// `…/parentSectionGroup`: navigation to `microsoft.graph.sectionGroup`, contained entity.
+    #[inline]
     pub fn parent_section_group(&self) -> crate::builders::SectionGroupItem {
         crate::builders::SectionGroupItem(self.0.child("parentSectionGroup"))
     }
     /// `POST …/copyToNotebook` (action `microsoft.graph.copyToNotebook`).
+    #[inline]
     pub fn copy_to_notebook(
         &self,
         params: &crate::builders::CopyToNotebookParams,
@@ -24,6 +28,7 @@ impl OnenoteSectionItem {
         self.0.action_with_body("copyToNotebook", params)
     }
     /// `POST …/copyToSectionGroup` (action `microsoft.graph.copyToSectionGroup`).
+    #[inline]
     pub fn copy_to_section_group(
         &self,
         params: &crate::builders::CopyToSectionGroupParams,

@@ -5,6 +5,7 @@
 );
 impl OnlineMeetingItem {
     /// `…/attendanceReports`: navigation to `Collection(microsoft.graph.meetingAttendanceReport)`, contained collection.
+    #[inline]
     pub fn attendance_reports(
         &self,
     ) -> crate::builders::MeetingAttendanceReportCollection {
@@ -13,14 +14,17 @@ impl OnlineMeetingItem {
         )
     }
     /// `…/recordings`: navigation to `Collection(microsoft.graph.callRecording)`, contained collection.
+    #[inline]
     pub fn recordings(&self) -> crate::builders::CallRecordingCollection {
         crate::builders::CallRecordingCollection(self.0.child("recordings"))
     }
     /// `…/transcripts`: navigation to `Collection(microsoft.graph.callTranscript)`, contained collection.
+    #[inline]
     pub fn transcripts(&self) -> crate::builders::CallTranscriptCollection {
         crate::builders::CallTranscriptCollection(self.0.child("transcripts"))
     }
     /// `GET …/getVirtualAppointmentJoinWebUrl` (function `microsoft.graph.getVirtualAppointmentJoinWebUrl`).
+    #[inline]
     pub fn get_virtual_appointment_join_web_url(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -29,6 +33,7 @@ impl OnlineMeetingItem {
         self.0.function("getVirtualAppointmentJoinWebUrl", &[])
     }
     /// `POST …/sendVirtualAppointmentReminderSms` (action `microsoft.graph.sendVirtualAppointmentReminderSms`).
+    #[inline]
     pub fn send_virtual_appointment_reminder_sms(
         &self,
         remind_before_time_in_minutes_type: crate::models::RemindBeforeTimeInMinutesType,
@@ -48,6 +53,7 @@ impl OnlineMeetingItem {
             )
     }
     /// `POST …/sendVirtualAppointmentSms` (action `microsoft.graph.sendVirtualAppointmentSms`).
+    #[inline]
     pub fn send_virtual_appointment_sms(
         &self,
         message_type: crate::models::VirtualAppointmentMessageType,
@@ -67,6 +73,7 @@ impl OnlineMeetingItem {
 );
 impl OnlineMeetingCollection {
     /// `POST …/createOrGet` (action `microsoft.graph.createOrGet`).
+    #[inline]
     pub fn create_or_get(
         &self,
         params: &crate::builders::CreateOrGetParams,
@@ -74,6 +81,7 @@ impl OnlineMeetingCollection {
         self.0.action_with_body("createOrGet", params)
     }
     /// `GET …/getAllRecordings` (function `microsoft.graph.getAllRecordings`).
+    #[inline]
     pub fn get_all_recordings(
         &self,
         meeting_organizer_user_id: ::core::option::Option<&str>,
@@ -98,6 +106,7 @@ impl OnlineMeetingCollection {
             )
     }
     /// `GET …/getAllTranscripts` (function `microsoft.graph.getAllTranscripts`).
+    #[inline]
     pub fn get_all_transcripts(
         &self,
         meeting_organizer_user_id: ::core::option::Option<&str>,

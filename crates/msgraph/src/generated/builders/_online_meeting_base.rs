@@ -5,6 +5,7 @@
 );
 impl OnlineMeetingBaseItem {
     /// `…/attendanceReports`: navigation to `Collection(microsoft.graph.meetingAttendanceReport)`, contained collection.
+    #[inline]
     pub fn attendance_reports(
         &self,
     ) -> crate::builders::MeetingAttendanceReportCollection {
@@ -13,10 +14,12 @@ impl OnlineMeetingBaseItem {
         )
     }
     /// `…/microsoft.graph.onlineMeeting`: cast to the derived type.
+    #[inline]
     pub fn as_online_meeting(&self) -> crate::builders::OnlineMeetingItem {
         crate::builders::OnlineMeetingItem(self.0.child("microsoft.graph.onlineMeeting"))
     }
     /// `…/microsoft.graph.virtualEventSession`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_session(&self) -> crate::builders::VirtualEventSessionItem {
         crate::builders::VirtualEventSessionItem(
             self.0.child("microsoft.graph.virtualEventSession"),
@@ -30,12 +33,14 @@ impl OnlineMeetingBaseItem {
 );
 impl OnlineMeetingBaseCollection {
     /// `…/microsoft.graph.onlineMeeting`: cast to the derived type.
+    #[inline]
     pub fn as_online_meeting(&self) -> crate::builders::OnlineMeetingCollection {
         crate::builders::OnlineMeetingCollection(
             self.0.child("microsoft.graph.onlineMeeting"),
         )
     }
     /// `…/microsoft.graph.virtualEventSession`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_session(
         &self,
     ) -> crate::builders::VirtualEventSessionCollection {

@@ -7,16 +7,19 @@
 );
 impl OnlineMeetingEngagementConversationItem {
     /// `…/messages`: navigation to `Collection(microsoft.graph.engagementConversationMessage)`, contained collection.
+    #[inline]
     pub fn messages(&self) -> crate::builders::EngagementConversationMessageCollection {
         crate::builders::EngagementConversationMessageCollection(
             self.0.child("messages"),
         )
     }
     /// `…/starter`: navigation to `microsoft.graph.engagementConversationMessage`, contained entity.
+    #[inline]
     pub fn starter(&self) -> crate::builders::EngagementConversationMessageItem {
         crate::builders::EngagementConversationMessageItem(self.0.child("starter"))
     }
     /// `…/onlineMeeting`: navigation to `microsoft.graph.onlineMeeting`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn online_meeting(&self) -> crate::builders::OnlineMeetingItem {
         crate::builders::OnlineMeetingItem(self.0.child("onlineMeeting"))
     }

@@ -5,16 +5,19 @@
 );
 impl OpenShiftChangeRequestItem {
     /// `POST …/approve` (action `microsoft.graph.approve`).
+    #[inline]
     pub fn approve(&self, message: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("approve", &[P::new("message", &message)])
     }
     /// `POST …/decline` (action `microsoft.graph.decline`).
+    #[inline]
     pub fn decline(&self, message: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("decline", &[P::new("message", &message)])
     }
     /// `POST …/stageForDeletion` (action `microsoft.graph.stageForDeletion`).
+    #[inline]
     pub fn stage_for_deletion(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("stageForDeletion", &[])
     }

@@ -5,6 +5,7 @@
 );
 impl OperationItem {
     /// `…/microsoft.graph.onenoteOperation`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_operation(&self) -> crate::builders::OnenoteOperationItem {
         crate::builders::OnenoteOperationItem(
             self.0.child("microsoft.graph.onenoteOperation"),
@@ -17,6 +18,7 @@ impl OperationItem {
 );
 impl OperationCollection {
     /// `…/microsoft.graph.onenoteOperation`: cast to the derived type.
+    #[inline]
     pub fn as_onenote_operation(&self) -> crate::builders::OnenoteOperationCollection {
         crate::builders::OnenoteOperationCollection(
             self.0.child("microsoft.graph.onenoteOperation"),

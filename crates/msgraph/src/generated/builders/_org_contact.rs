@@ -5,18 +5,22 @@
 );
 impl OrgContactItem {
     /// `…/directReports`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn direct_reports(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("directReports"))
     }
     /// `…/manager`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn manager(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("manager"))
     }
     /// `…/memberOf`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn member_of(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("memberOf"))
     }
     /// `…/onPremisesSyncBehavior`: navigation to `microsoft.graph.onPremisesSyncBehavior`, contained entity.
+    #[inline]
     pub fn on_premises_sync_behavior(
         &self,
     ) -> crate::builders::OnPremisesSyncBehaviorItem {
@@ -25,14 +29,17 @@ impl OrgContactItem {
         )
     }
     /// `…/transitiveMemberOf`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn transitive_member_of(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("transitiveMemberOf"))
     }
     /// `POST …/retryServiceProvisioning` (action `microsoft.graph.retryServiceProvisioning`).
+    #[inline]
     pub fn retry_service_provisioning(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("retryServiceProvisioning", &[])
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -43,6 +50,7 @@ impl OrgContactItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -53,6 +61,7 @@ impl OrgContactItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -67,6 +76,7 @@ impl OrgContactItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -81,6 +91,7 @@ impl OrgContactItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -106,6 +117,7 @@ impl OrgContactItem {
 );
 impl OrgContactCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -114,6 +126,7 @@ impl OrgContactCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -128,6 +141,7 @@ impl OrgContactCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -139,6 +153,7 @@ impl OrgContactCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

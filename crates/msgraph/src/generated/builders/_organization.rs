@@ -5,10 +5,12 @@
 );
 impl OrganizationItem {
     /// `…/branding`: navigation to `microsoft.graph.organizationalBranding`, contained entity.
+    #[inline]
     pub fn branding(&self) -> crate::builders::OrganizationalBrandingItem {
         crate::builders::OrganizationalBrandingItem(self.0.child("branding"))
     }
     /// `…/certificateBasedAuthConfiguration`: navigation to `Collection(microsoft.graph.certificateBasedAuthConfiguration)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn certificate_based_auth_configuration(
         &self,
     ) -> crate::builders::CertificateBasedAuthConfigurationCollection {
@@ -17,18 +19,21 @@ impl OrganizationItem {
         )
     }
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// Set mobile device management authority
     ///
     /// `POST …/setMobileDeviceManagementAuthority` (action `microsoft.graph.setMobileDeviceManagementAuthority`).
+    #[inline]
     pub fn set_mobile_device_management_authority(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<i32>> {
         self.0.action("setMobileDeviceManagementAuthority", &[])
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -39,6 +44,7 @@ impl OrganizationItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -49,6 +55,7 @@ impl OrganizationItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -63,6 +70,7 @@ impl OrganizationItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -77,6 +85,7 @@ impl OrganizationItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -102,6 +111,7 @@ impl OrganizationItem {
 );
 impl OrganizationCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -110,6 +120,7 @@ impl OrganizationCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -124,6 +135,7 @@ impl OrganizationCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -135,6 +147,7 @@ impl OrganizationCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -5,6 +5,7 @@
 );
 impl OrganizationalBrandingItem {
     /// `…/localizations`: navigation to `Collection(microsoft.graph.organizationalBrandingLocalization)`, contained collection.
+    #[inline]
     pub fn localizations(
         &self,
     ) -> crate::builders::OrganizationalBrandingLocalizationCollection {

@@ -7,6 +7,7 @@
 );
 impl OrganizationalBrandingPropertiesItem {
     /// `…/microsoft.graph.organizationalBranding`: cast to the derived type.
+    #[inline]
     pub fn as_organizational_branding(
         &self,
     ) -> crate::builders::OrganizationalBrandingItem {
@@ -15,6 +16,7 @@ impl OrganizationalBrandingPropertiesItem {
         )
     }
     /// `…/microsoft.graph.organizationalBrandingLocalization`: cast to the derived type.
+    #[inline]
     pub fn as_organizational_branding_localization(
         &self,
     ) -> crate::builders::OrganizationalBrandingLocalizationItem {
@@ -31,6 +33,7 @@ impl OrganizationalBrandingPropertiesItem {
 );
 impl OrganizationalBrandingPropertiesCollection {
     /// `…/microsoft.graph.organizationalBranding`: cast to the derived type.
+    #[inline]
     pub fn as_organizational_branding(
         &self,
     ) -> crate::builders::OrganizationalBrandingCollection {
@@ -39,6 +42,7 @@ impl OrganizationalBrandingPropertiesCollection {
         )
     }
     /// `…/microsoft.graph.organizationalBrandingLocalization`: cast to the derived type.
+    #[inline]
     pub fn as_organizational_branding_localization(
         &self,
     ) -> crate::builders::OrganizationalBrandingLocalizationCollection {

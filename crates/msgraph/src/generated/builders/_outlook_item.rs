@@ -5,6 +5,7 @@
 );
 impl OutlookItemItem {
     /// `…/microsoft.graph.calendarSharingMessage`: cast to the derived type.
+    #[inline]
     pub fn as_calendar_sharing_message(
         &self,
     ) -> crate::builders::CalendarSharingMessageItem {
@@ -13,24 +14,29 @@ impl OutlookItemItem {
         )
     }
     /// `…/microsoft.graph.contact`: cast to the derived type.
+    #[inline]
     pub fn as_contact(&self) -> crate::builders::ContactItem {
         crate::builders::ContactItem(self.0.child("microsoft.graph.contact"))
     }
     /// `…/microsoft.graph.event`: cast to the derived type.
+    #[inline]
     pub fn as_event(&self) -> crate::builders::EventItem {
         crate::builders::EventItem(self.0.child("microsoft.graph.event"))
     }
     /// `…/microsoft.graph.eventMessage`: cast to the derived type.
+    #[inline]
     pub fn as_event_message(&self) -> crate::builders::EventMessageItem {
         crate::builders::EventMessageItem(self.0.child("microsoft.graph.eventMessage"))
     }
     /// `…/microsoft.graph.eventMessageRequest`: cast to the derived type.
+    #[inline]
     pub fn as_event_message_request(&self) -> crate::builders::EventMessageRequestItem {
         crate::builders::EventMessageRequestItem(
             self.0.child("microsoft.graph.eventMessageRequest"),
         )
     }
     /// `…/microsoft.graph.eventMessageResponse`: cast to the derived type.
+    #[inline]
     pub fn as_event_message_response(
         &self,
     ) -> crate::builders::EventMessageResponseItem {
@@ -39,14 +45,17 @@ impl OutlookItemItem {
         )
     }
     /// `…/microsoft.graph.mailboxItem`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_item(&self) -> crate::builders::MailboxItemItem {
         crate::builders::MailboxItemItem(self.0.child("microsoft.graph.mailboxItem"))
     }
     /// `…/microsoft.graph.message`: cast to the derived type.
+    #[inline]
     pub fn as_message(&self) -> crate::builders::MessageItem {
         crate::builders::MessageItem(self.0.child("microsoft.graph.message"))
     }
     /// `…/microsoft.graph.post`: cast to the derived type.
+    #[inline]
     pub fn as_post(&self) -> crate::builders::PostItem {
         crate::builders::PostItem(self.0.child("microsoft.graph.post"))
     }
@@ -57,6 +66,7 @@ impl OutlookItemItem {
 );
 impl OutlookItemCollection {
     /// `…/microsoft.graph.calendarSharingMessage`: cast to the derived type.
+    #[inline]
     pub fn as_calendar_sharing_message(
         &self,
     ) -> crate::builders::CalendarSharingMessageCollection {
@@ -65,20 +75,24 @@ impl OutlookItemCollection {
         )
     }
     /// `…/microsoft.graph.contact`: cast to the derived type.
+    #[inline]
     pub fn as_contact(&self) -> crate::builders::ContactCollection {
         crate::builders::ContactCollection(self.0.child("microsoft.graph.contact"))
     }
     /// `…/microsoft.graph.event`: cast to the derived type.
+    #[inline]
     pub fn as_event(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("microsoft.graph.event"))
     }
     /// `…/microsoft.graph.eventMessage`: cast to the derived type.
+    #[inline]
     pub fn as_event_message(&self) -> crate::builders::EventMessageCollection {
         crate::builders::EventMessageCollection(
             self.0.child("microsoft.graph.eventMessage"),
         )
     }
     /// `…/microsoft.graph.eventMessageRequest`: cast to the derived type.
+    #[inline]
     pub fn as_event_message_request(
         &self,
     ) -> crate::builders::EventMessageRequestCollection {
@@ -87,6 +101,7 @@ impl OutlookItemCollection {
         )
     }
     /// `…/microsoft.graph.eventMessageResponse`: cast to the derived type.
+    #[inline]
     pub fn as_event_message_response(
         &self,
     ) -> crate::builders::EventMessageResponseCollection {
@@ -95,16 +110,19 @@ impl OutlookItemCollection {
         )
     }
     /// `…/microsoft.graph.mailboxItem`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_item(&self) -> crate::builders::MailboxItemCollection {
         crate::builders::MailboxItemCollection(
             self.0.child("microsoft.graph.mailboxItem"),
         )
     }
     /// `…/microsoft.graph.message`: cast to the derived type.
+    #[inline]
     pub fn as_message(&self) -> crate::builders::MessageCollection {
         crate::builders::MessageCollection(self.0.child("microsoft.graph.message"))
     }
     /// `…/microsoft.graph.post`: cast to the derived type.
+    #[inline]
     pub fn as_post(&self) -> crate::builders::PostCollection {
         crate::builders::PostCollection(self.0.child("microsoft.graph.post"))
     }

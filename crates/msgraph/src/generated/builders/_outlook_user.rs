@@ -5,10 +5,12 @@
 );
 impl OutlookUserItem {
     /// `…/masterCategories`: navigation to `Collection(microsoft.graph.outlookCategory)`, contained collection.
+    #[inline]
     pub fn master_categories(&self) -> crate::builders::OutlookCategoryCollection {
         crate::builders::OutlookCategoryCollection(self.0.child("masterCategories"))
     }
     /// `GET …/supportedLanguages` (function `microsoft.graph.supportedLanguages`).
+    #[inline]
     pub fn supported_languages(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -17,6 +19,7 @@ impl OutlookUserItem {
         self.0.function("supportedLanguages", &[])
     }
     /// `GET …/supportedTimeZones` (function `microsoft.graph.supportedTimeZones`).
+    #[inline]
     pub fn supported_time_zones(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -25,6 +28,7 @@ impl OutlookUserItem {
         self.0.function("supportedTimeZones", &[])
     }
     /// `GET …/supportedTimeZones` (function `microsoft.graph.supportedTimeZones`).
+    #[inline]
     pub fn supported_time_zones_2(
         &self,
         time_zone_standard: crate::models::TimeZoneStandard,

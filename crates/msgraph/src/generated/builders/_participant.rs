@@ -5,6 +5,7 @@
 );
 impl ParticipantItem {
     /// `POST …/mute` (action `microsoft.graph.mute`).
+    #[inline]
     pub fn mute(
         &self,
         client_context: &str,
@@ -13,6 +14,7 @@ impl ParticipantItem {
         self.0.action("mute", &[P::new("clientContext", &client_context)])
     }
     /// `POST …/startHoldMusic` (action `microsoft.graph.startHoldMusic`).
+    #[inline]
     pub fn start_hold_music(
         &self,
         custom_prompt: crate::models::PromptKind,
@@ -29,6 +31,7 @@ impl ParticipantItem {
             )
     }
     /// `POST …/stopHoldMusic` (action `microsoft.graph.stopHoldMusic`).
+    #[inline]
     pub fn stop_hold_music(
         &self,
         client_context: &str,
@@ -43,6 +46,7 @@ impl ParticipantItem {
 );
 impl ParticipantCollection {
     /// `POST …/invite` (action `microsoft.graph.invite`).
+    #[inline]
     pub fn invite(
         &self,
         participants: ::std::vec::Vec<crate::models::InvitationParticipantInfo>,

@@ -5,6 +5,7 @@
 );
 impl PartnersItem {
     /// `…/billing`: navigation to `microsoft.graph.partners.billing.billing`, contained entity.
+    #[inline]
     pub fn billing(&self) -> crate::builders::partners::billing::BillingItem {
         crate::builders::partners::billing::BillingItem(self.0.child("billing"))
     }

@@ -6,6 +6,7 @@
 );
 impl PasswordAuthenticationMethodItem {
     /// `POST …/resetPassword` (action `microsoft.graph.resetPassword`).
+    #[inline]
     pub fn reset_password(
         &self,
         new_password: &str,

@@ -5,10 +5,12 @@
 );
 impl PeopleAdminSettingsItem {
     /// `…/itemInsights`: navigation to `microsoft.graph.insightsSettings`, contained entity.
+    #[inline]
     pub fn item_insights(&self) -> crate::builders::InsightsSettingsItem {
         crate::builders::InsightsSettingsItem(self.0.child("itemInsights"))
     }
     /// `…/profileCardProperties`: navigation to `Collection(microsoft.graph.profileCardProperty)`, contained collection.
+    #[inline]
     pub fn profile_card_properties(
         &self,
     ) -> crate::builders::ProfileCardPropertyCollection {
@@ -17,6 +19,7 @@ impl PeopleAdminSettingsItem {
         )
     }
     /// `…/profilePropertySettings`: navigation to `Collection(microsoft.graph.profilePropertySetting)`, contained collection.
+    #[inline]
     pub fn profile_property_settings(
         &self,
     ) -> crate::builders::ProfilePropertySettingCollection {
@@ -25,10 +28,12 @@ impl PeopleAdminSettingsItem {
         )
     }
     /// `…/profileSources`: navigation to `Collection(microsoft.graph.profileSource)`, contained collection.
+    #[inline]
     pub fn profile_sources(&self) -> crate::builders::ProfileSourceCollection {
         crate::builders::ProfileSourceCollection(self.0.child("profileSources"))
     }
     /// `…/pronouns`: navigation to `microsoft.graph.pronounsSettings`, contained entity.
+    #[inline]
     pub fn pronouns(&self) -> crate::builders::PronounsSettingsItem {
         crate::builders::PronounsSettingsItem(self.0.child("pronouns"))
     }

@@ -5,6 +5,7 @@
 );
 impl PermissionItem {
     /// `POST …/grant` (action `microsoft.graph.grant`).
+    #[inline]
     pub fn grant(
         &self,
         roles: ::std::vec::Vec<::std::string::String>,

@@ -5,14 +5,17 @@
 );
 impl PermissionGrantPolicyItem {
     /// `…/excludes`: navigation to `Collection(microsoft.graph.permissionGrantConditionSet)`, contained collection.
+    #[inline]
     pub fn excludes(&self) -> crate::builders::PermissionGrantConditionSetCollection {
         crate::builders::PermissionGrantConditionSetCollection(self.0.child("excludes"))
     }
     /// `…/includes`: navigation to `Collection(microsoft.graph.permissionGrantConditionSet)`, contained collection.
+    #[inline]
     pub fn includes(&self) -> crate::builders::PermissionGrantConditionSetCollection {
         crate::builders::PermissionGrantConditionSetCollection(self.0.child("includes"))
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -23,6 +26,7 @@ impl PermissionGrantPolicyItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -33,6 +37,7 @@ impl PermissionGrantPolicyItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -47,6 +52,7 @@ impl PermissionGrantPolicyItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -61,6 +67,7 @@ impl PermissionGrantPolicyItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -87,6 +94,7 @@ impl PermissionGrantPolicyItem {
 );
 impl PermissionGrantPolicyCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -95,6 +103,7 @@ impl PermissionGrantPolicyCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -109,6 +118,7 @@ impl PermissionGrantPolicyCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -120,6 +130,7 @@ impl PermissionGrantPolicyCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,

@@ -5,14 +5,17 @@
 );
 impl PhoneAuthenticationMethodItem {
     /// `POST …/disableSmsSignIn` (action `microsoft.graph.disableSmsSignIn`).
+    #[inline]
     pub fn disable_sms_sign_in(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("disableSmsSignIn", &[])
     }
     /// `POST …/enableSmsSignIn` (action `microsoft.graph.enableSmsSignIn`).
+    #[inline]
     pub fn enable_sms_sign_in(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("enableSmsSignIn", &[])
     }
     /// `POST …/resetPassword` (action `microsoft.graph.resetPassword`).
+    #[inline]
     pub fn reset_password(
         &self,
         new_password: &str,

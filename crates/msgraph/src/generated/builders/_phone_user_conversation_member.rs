@@ -11,6 +11,7 @@ impl PhoneUserConversationMemberItem {}
 );
 impl PhoneUserConversationMemberCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,
@@ -21,6 +22,7 @@ impl PhoneUserConversationMemberCollection {
         self.0.action("add", &[P::new("values", &values)])
     }
     /// `POST …/remove` (action `microsoft.graph.remove`).
+    #[inline]
     pub fn remove(
         &self,
         values: ::std::vec::Vec<crate::models::ConversationMemberKind>,

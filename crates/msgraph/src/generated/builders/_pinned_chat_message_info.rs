@@ -5,6 +5,7 @@
 );
 impl PinnedChatMessageInfoItem {
     /// `…/message`: navigation to `microsoft.graph.chatMessage`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn message(&self) -> crate::builders::ChatMessageItem {
         crate::builders::ChatMessageItem(self.0.child("message"))
     }

@@ -4,10 +4,12 @@
 );
 impl PlaceItem {
     /// `…/checkIns`: navigation to `Collection(microsoft.graph.checkInClaim)`, contained collection.
+    #[inline]
     pub fn check_ins(&self) -> crate::builders::CheckInClaimCollection {
         crate::builders::CheckInClaimCollection(self.0.child("checkIns"))
     }
     /// `GET …/descendants` (function `microsoft.graph.descendants`).
+    #[inline]
     pub fn descendants(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -16,30 +18,37 @@ impl PlaceItem {
         self.0.function("descendants", &[])
     }
     /// `…/microsoft.graph.building`: cast to the derived type.
+    #[inline]
     pub fn as_building(&self) -> crate::builders::BuildingItem {
         crate::builders::BuildingItem(self.0.child("microsoft.graph.building"))
     }
     /// `…/microsoft.graph.desk`: cast to the derived type.
+    #[inline]
     pub fn as_desk(&self) -> crate::builders::DeskItem {
         crate::builders::DeskItem(self.0.child("microsoft.graph.desk"))
     }
     /// `…/microsoft.graph.floor`: cast to the derived type.
+    #[inline]
     pub fn as_floor(&self) -> crate::builders::FloorItem {
         crate::builders::FloorItem(self.0.child("microsoft.graph.floor"))
     }
     /// `…/microsoft.graph.room`: cast to the derived type.
+    #[inline]
     pub fn as_room(&self) -> crate::builders::RoomItem {
         crate::builders::RoomItem(self.0.child("microsoft.graph.room"))
     }
     /// `…/microsoft.graph.roomList`: cast to the derived type.
+    #[inline]
     pub fn as_room_list(&self) -> crate::builders::RoomListItem {
         crate::builders::RoomListItem(self.0.child("microsoft.graph.roomList"))
     }
     /// `…/microsoft.graph.section`: cast to the derived type.
+    #[inline]
     pub fn as_section(&self) -> crate::builders::SectionItem {
         crate::builders::SectionItem(self.0.child("microsoft.graph.section"))
     }
     /// `…/microsoft.graph.workspace`: cast to the derived type.
+    #[inline]
     pub fn as_workspace(&self) -> crate::builders::WorkspaceItem {
         crate::builders::WorkspaceItem(self.0.child("microsoft.graph.workspace"))
     }
@@ -50,30 +59,37 @@ impl PlaceItem {
 );
 impl PlaceCollection {
     /// `…/microsoft.graph.building`: cast to the derived type.
+    #[inline]
     pub fn as_building(&self) -> crate::builders::BuildingCollection {
         crate::builders::BuildingCollection(self.0.child("microsoft.graph.building"))
     }
     /// `…/microsoft.graph.desk`: cast to the derived type.
+    #[inline]
     pub fn as_desk(&self) -> crate::builders::DeskCollection {
         crate::builders::DeskCollection(self.0.child("microsoft.graph.desk"))
     }
     /// `…/microsoft.graph.floor`: cast to the derived type.
+    #[inline]
     pub fn as_floor(&self) -> crate::builders::FloorCollection {
         crate::builders::FloorCollection(self.0.child("microsoft.graph.floor"))
     }
     /// `…/microsoft.graph.room`: cast to the derived type.
+    #[inline]
     pub fn as_room(&self) -> crate::builders::RoomCollection {
         crate::builders::RoomCollection(self.0.child("microsoft.graph.room"))
     }
     /// `…/microsoft.graph.roomList`: cast to the derived type.
+    #[inline]
     pub fn as_room_list(&self) -> crate::builders::RoomListCollection {
         crate::builders::RoomListCollection(self.0.child("microsoft.graph.roomList"))
     }
     /// `…/microsoft.graph.section`: cast to the derived type.
+    #[inline]
     pub fn as_section(&self) -> crate::builders::SectionCollection {
         crate::builders::SectionCollection(self.0.child("microsoft.graph.section"))
     }
     /// `…/microsoft.graph.workspace`: cast to the derived type.
+    #[inline]
     pub fn as_workspace(&self) -> crate::builders::WorkspaceCollection {
         crate::builders::WorkspaceCollection(self.0.child("microsoft.graph.workspace"))
     }

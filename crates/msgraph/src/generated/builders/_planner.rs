@@ -5,14 +5,17 @@
 );
 impl PlannerItem {
     /// `…/buckets`: navigation to `Collection(microsoft.graph.plannerBucket)`, contained collection.
+    #[inline]
     pub fn buckets(&self) -> crate::builders::PlannerBucketCollection {
         crate::builders::PlannerBucketCollection(self.0.child("buckets"))
     }
     /// `…/plans`: navigation to `Collection(microsoft.graph.plannerPlan)`, contained collection.
+    #[inline]
     pub fn plans(&self) -> crate::builders::PlannerPlanCollection {
         crate::builders::PlannerPlanCollection(self.0.child("plans"))
     }
     /// `…/tasks`: navigation to `Collection(microsoft.graph.plannerTask)`, contained collection.
+    #[inline]
     pub fn tasks(&self) -> crate::builders::PlannerTaskCollection {
         crate::builders::PlannerTaskCollection(self.0.child("tasks"))
     }

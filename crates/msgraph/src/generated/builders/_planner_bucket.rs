@@ -5,6 +5,7 @@
 );
 impl PlannerBucketItem {
     /// `…/tasks`: navigation to `Collection(microsoft.graph.plannerTask)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn tasks(&self) -> crate::builders::PlannerTaskCollection {
         crate::builders::PlannerTaskCollection(self.0.child("tasks"))
     }

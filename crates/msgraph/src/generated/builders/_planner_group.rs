@@ -5,6 +5,7 @@
 );
 impl PlannerGroupItem {
     /// `…/plans`: navigation to `Collection(microsoft.graph.plannerPlan)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn plans(&self) -> crate::builders::PlannerPlanCollection {
         crate::builders::PlannerPlanCollection(self.0.child("plans"))
     }

@@ -5,14 +5,17 @@
 );
 impl PlannerPlanItem {
     /// `…/buckets`: navigation to `Collection(microsoft.graph.plannerBucket)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn buckets(&self) -> crate::builders::PlannerBucketCollection {
         crate::builders::PlannerBucketCollection(self.0.child("buckets"))
     }
     /// `…/details`: navigation to `microsoft.graph.plannerPlanDetails`, contained entity.
+    #[inline]
     pub fn details(&self) -> crate::builders::PlannerPlanDetailsItem {
         crate::builders::PlannerPlanDetailsItem(self.0.child("details"))
     }
     /// `…/tasks`: navigation to `Collection(microsoft.graph.plannerTask)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn tasks(&self) -> crate::builders::PlannerTaskCollection {
         crate::builders::PlannerTaskCollection(self.0.child("tasks"))
     }

@@ -5,6 +5,7 @@
 );
 impl PlannerTaskItem {
     /// `…/assignedToTaskBoardFormat`: navigation to `microsoft.graph.plannerAssignedToTaskBoardTaskFormat`, contained entity.
+    #[inline]
     pub fn assigned_to_task_board_format(
         &self,
     ) -> crate::builders::PlannerAssignedToTaskBoardTaskFormatItem {
@@ -13,6 +14,7 @@ impl PlannerTaskItem {
         )
     }
     /// `…/bucketTaskBoardFormat`: navigation to `microsoft.graph.plannerBucketTaskBoardTaskFormat`, contained entity.
+    #[inline]
     pub fn bucket_task_board_format(
         &self,
     ) -> crate::builders::PlannerBucketTaskBoardTaskFormatItem {
@@ -21,10 +23,12 @@ impl PlannerTaskItem {
         )
     }
     /// `…/details`: navigation to `microsoft.graph.plannerTaskDetails`, contained entity.
+    #[inline]
     pub fn details(&self) -> crate::builders::PlannerTaskDetailsItem {
         crate::builders::PlannerTaskDetailsItem(self.0.child("details"))
     }
     /// `…/progressTaskBoardFormat`: navigation to `microsoft.graph.plannerProgressTaskBoardTaskFormat`, contained entity.
+    #[inline]
     pub fn progress_task_board_format(
         &self,
     ) -> crate::builders::PlannerProgressTaskBoardTaskFormatItem {

@@ -5,10 +5,12 @@
 );
 impl PlannerUserItem {
     /// `…/plans`: navigation to `Collection(microsoft.graph.plannerPlan)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn plans(&self) -> crate::builders::PlannerPlanCollection {
         crate::builders::PlannerPlanCollection(self.0.child("plans"))
     }
     /// `…/tasks`: navigation to `Collection(microsoft.graph.plannerTask)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn tasks(&self) -> crate::builders::PlannerTaskCollection {
         crate::builders::PlannerTaskCollection(self.0.child("tasks"))
     }

@@ -7,10 +7,12 @@
 );
 impl PlatformCredentialAuthenticationMethodItem {
     /// `…/device`: navigation to `microsoft.graph.device`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn device(&self) -> crate::builders::DeviceItem {
         crate::builders::DeviceItem(self.0.child("device"))
     }
     /// `POST …/resetPassword` (action `microsoft.graph.resetPassword`).
+    #[inline]
     pub fn reset_password(
         &self,
         new_password: &str,

@@ -5,6 +5,7 @@
 );
 impl PolicyBaseItem {
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -15,6 +16,7 @@ impl PolicyBaseItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -25,6 +27,7 @@ impl PolicyBaseItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -39,6 +42,7 @@ impl PolicyBaseItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -53,6 +57,7 @@ impl PolicyBaseItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -72,6 +77,7 @@ impl PolicyBaseItem {
             )
     }
     /// `…/microsoft.graph.activityBasedTimeoutPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_activity_based_timeout_policy(
         &self,
     ) -> crate::builders::ActivityBasedTimeoutPolicyItem {
@@ -80,24 +86,28 @@ impl PolicyBaseItem {
         )
     }
     /// `…/microsoft.graph.appManagementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_app_management_policy(&self) -> crate::builders::AppManagementPolicyItem {
         crate::builders::AppManagementPolicyItem(
             self.0.child("microsoft.graph.appManagementPolicy"),
         )
     }
     /// `…/microsoft.graph.authorizationPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_authorization_policy(&self) -> crate::builders::AuthorizationPolicyItem {
         crate::builders::AuthorizationPolicyItem(
             self.0.child("microsoft.graph.authorizationPolicy"),
         )
     }
     /// `…/microsoft.graph.claimsMappingPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_claims_mapping_policy(&self) -> crate::builders::ClaimsMappingPolicyItem {
         crate::builders::ClaimsMappingPolicyItem(
             self.0.child("microsoft.graph.claimsMappingPolicy"),
         )
     }
     /// `…/microsoft.graph.crossTenantAccessPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_cross_tenant_access_policy(
         &self,
     ) -> crate::builders::CrossTenantAccessPolicyItem {
@@ -106,6 +116,7 @@ impl PolicyBaseItem {
         )
     }
     /// `…/microsoft.graph.homeRealmDiscoveryPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_home_realm_discovery_policy(
         &self,
     ) -> crate::builders::HomeRealmDiscoveryPolicyItem {
@@ -114,6 +125,7 @@ impl PolicyBaseItem {
         )
     }
     /// `…/microsoft.graph.identitySecurityDefaultsEnforcementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_identity_security_defaults_enforcement_policy(
         &self,
     ) -> crate::builders::IdentitySecurityDefaultsEnforcementPolicyItem {
@@ -122,6 +134,7 @@ impl PolicyBaseItem {
         )
     }
     /// `…/microsoft.graph.permissionGrantPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_permission_grant_policy(
         &self,
     ) -> crate::builders::PermissionGrantPolicyItem {
@@ -130,10 +143,12 @@ impl PolicyBaseItem {
         )
     }
     /// `…/microsoft.graph.stsPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_sts_policy(&self) -> crate::builders::StsPolicyItem {
         crate::builders::StsPolicyItem(self.0.child("microsoft.graph.stsPolicy"))
     }
     /// `…/microsoft.graph.tenantAppManagementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_tenant_app_management_policy(
         &self,
     ) -> crate::builders::TenantAppManagementPolicyItem {
@@ -142,12 +157,14 @@ impl PolicyBaseItem {
         )
     }
     /// `…/microsoft.graph.tokenIssuancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_issuance_policy(&self) -> crate::builders::TokenIssuancePolicyItem {
         crate::builders::TokenIssuancePolicyItem(
             self.0.child("microsoft.graph.tokenIssuancePolicy"),
         )
     }
     /// `…/microsoft.graph.tokenLifetimePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_lifetime_policy(&self) -> crate::builders::TokenLifetimePolicyItem {
         crate::builders::TokenLifetimePolicyItem(
             self.0.child("microsoft.graph.tokenLifetimePolicy"),
@@ -160,6 +177,7 @@ impl PolicyBaseItem {
 );
 impl PolicyBaseCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -168,6 +186,7 @@ impl PolicyBaseCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -182,6 +201,7 @@ impl PolicyBaseCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -193,6 +213,7 @@ impl PolicyBaseCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,
@@ -200,6 +221,7 @@ impl PolicyBaseCollection {
         self.0.action_with_body("validateProperties", params)
     }
     /// `…/microsoft.graph.activityBasedTimeoutPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_activity_based_timeout_policy(
         &self,
     ) -> crate::builders::ActivityBasedTimeoutPolicyCollection {
@@ -208,6 +230,7 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.appManagementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_app_management_policy(
         &self,
     ) -> crate::builders::AppManagementPolicyCollection {
@@ -216,6 +239,7 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.authorizationPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_authorization_policy(
         &self,
     ) -> crate::builders::AuthorizationPolicyCollection {
@@ -224,6 +248,7 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.claimsMappingPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_claims_mapping_policy(
         &self,
     ) -> crate::builders::ClaimsMappingPolicyCollection {
@@ -232,6 +257,7 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.crossTenantAccessPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_cross_tenant_access_policy(
         &self,
     ) -> crate::builders::CrossTenantAccessPolicyCollection {
@@ -240,6 +266,7 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.homeRealmDiscoveryPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_home_realm_discovery_policy(
         &self,
     ) -> crate::builders::HomeRealmDiscoveryPolicyCollection {
@@ -248,6 +275,7 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.identitySecurityDefaultsEnforcementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_identity_security_defaults_enforcement_policy(
         &self,
     ) -> crate::builders::IdentitySecurityDefaultsEnforcementPolicyCollection {
@@ -256,6 +284,7 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.permissionGrantPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_permission_grant_policy(
         &self,
     ) -> crate::builders::PermissionGrantPolicyCollection {
@@ -264,10 +293,12 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.stsPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_sts_policy(&self) -> crate::builders::StsPolicyCollection {
         crate::builders::StsPolicyCollection(self.0.child("microsoft.graph.stsPolicy"))
     }
     /// `…/microsoft.graph.tenantAppManagementPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_tenant_app_management_policy(
         &self,
     ) -> crate::builders::TenantAppManagementPolicyCollection {
@@ -276,6 +307,7 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.tokenIssuancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_issuance_policy(
         &self,
     ) -> crate::builders::TokenIssuancePolicyCollection {
@@ -284,6 +316,7 @@ impl PolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.tokenLifetimePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_lifetime_policy(
         &self,
     ) -> crate::builders::TokenLifetimePolicyCollection {

@@ -5,6 +5,7 @@
 );
 impl PolicyDeletableItemItem {
     /// `…/microsoft.graph.conditionalAccessPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_conditional_access_policy(
         &self,
     ) -> crate::builders::ConditionalAccessPolicyItem {
@@ -13,6 +14,7 @@ impl PolicyDeletableItemItem {
         )
     }
     /// `…/microsoft.graph.countryNamedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_country_named_location(
         &self,
     ) -> crate::builders::CountryNamedLocationItem {
@@ -21,16 +23,19 @@ impl PolicyDeletableItemItem {
         )
     }
     /// `…/microsoft.graph.ipNamedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_ip_named_location(&self) -> crate::builders::IpNamedLocationItem {
         crate::builders::IpNamedLocationItem(
             self.0.child("microsoft.graph.ipNamedLocation"),
         )
     }
     /// `…/microsoft.graph.namedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_named_location(&self) -> crate::builders::NamedLocationItem {
         crate::builders::NamedLocationItem(self.0.child("microsoft.graph.namedLocation"))
     }
     /// `…/microsoft.graph.whatIfAnalysisResult`: cast to the derived type.
+    #[inline]
     pub fn as_what_if_analysis_result(
         &self,
     ) -> crate::builders::WhatIfAnalysisResultItem {
@@ -46,6 +51,7 @@ impl PolicyDeletableItemItem {
 );
 impl PolicyDeletableItemCollection {
     /// `…/microsoft.graph.conditionalAccessPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_conditional_access_policy(
         &self,
     ) -> crate::builders::ConditionalAccessPolicyCollection {
@@ -54,6 +60,7 @@ impl PolicyDeletableItemCollection {
         )
     }
     /// `…/microsoft.graph.countryNamedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_country_named_location(
         &self,
     ) -> crate::builders::CountryNamedLocationCollection {
@@ -62,18 +69,21 @@ impl PolicyDeletableItemCollection {
         )
     }
     /// `…/microsoft.graph.ipNamedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_ip_named_location(&self) -> crate::builders::IpNamedLocationCollection {
         crate::builders::IpNamedLocationCollection(
             self.0.child("microsoft.graph.ipNamedLocation"),
         )
     }
     /// `…/microsoft.graph.namedLocation`: cast to the derived type.
+    #[inline]
     pub fn as_named_location(&self) -> crate::builders::NamedLocationCollection {
         crate::builders::NamedLocationCollection(
             self.0.child("microsoft.graph.namedLocation"),
         )
     }
     /// `…/microsoft.graph.whatIfAnalysisResult`: cast to the derived type.
+    #[inline]
     pub fn as_what_if_analysis_result(
         &self,
     ) -> crate::builders::WhatIfAnalysisResultCollection {

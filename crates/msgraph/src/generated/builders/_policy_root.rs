@@ -5,6 +5,7 @@
 );
 impl PolicyRootItem {
     /// `…/activityBasedTimeoutPolicies`: navigation to `Collection(microsoft.graph.activityBasedTimeoutPolicy)`, contained collection.
+    #[inline]
     pub fn activity_based_timeout_policies(
         &self,
     ) -> crate::builders::ActivityBasedTimeoutPolicyCollection {
@@ -13,6 +14,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/adminConsentRequestPolicy`: navigation to `microsoft.graph.adminConsentRequestPolicy`, contained entity.
+    #[inline]
     pub fn admin_consent_request_policy(
         &self,
     ) -> crate::builders::AdminConsentRequestPolicyItem {
@@ -21,6 +23,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/appManagementPolicies`: navigation to `Collection(microsoft.graph.appManagementPolicy)`, contained collection.
+    #[inline]
     pub fn app_management_policies(
         &self,
     ) -> crate::builders::AppManagementPolicyCollection {
@@ -29,6 +32,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/authenticationFlowsPolicy`: navigation to `microsoft.graph.authenticationFlowsPolicy`, contained entity.
+    #[inline]
     pub fn authentication_flows_policy(
         &self,
     ) -> crate::builders::AuthenticationFlowsPolicyItem {
@@ -37,6 +41,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/authenticationMethodsPolicy`: navigation to `microsoft.graph.authenticationMethodsPolicy`, contained entity.
+    #[inline]
     pub fn authentication_methods_policy(
         &self,
     ) -> crate::builders::AuthenticationMethodsPolicyItem {
@@ -45,6 +50,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/authenticationStrengthPolicies`: navigation to `Collection(microsoft.graph.authenticationStrengthPolicy)`, contained collection.
+    #[inline]
     pub fn authentication_strength_policies(
         &self,
     ) -> crate::builders::AuthenticationStrengthPolicyCollection {
@@ -53,10 +59,12 @@ impl PolicyRootItem {
         )
     }
     /// `…/authorizationPolicy`: navigation to `microsoft.graph.authorizationPolicy`, contained entity.
+    #[inline]
     pub fn authorization_policy(&self) -> crate::builders::AuthorizationPolicyItem {
         crate::builders::AuthorizationPolicyItem(self.0.child("authorizationPolicy"))
     }
     /// `…/claimsMappingPolicies`: navigation to `Collection(microsoft.graph.claimsMappingPolicy)`, contained collection.
+    #[inline]
     pub fn claims_mapping_policies(
         &self,
     ) -> crate::builders::ClaimsMappingPolicyCollection {
@@ -65,6 +73,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/conditionalAccessPolicies`: navigation to `Collection(microsoft.graph.conditionalAccessPolicy)`, contained collection.
+    #[inline]
     pub fn conditional_access_policies(
         &self,
     ) -> crate::builders::ConditionalAccessPolicyCollection {
@@ -73,6 +82,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/crossTenantAccessPolicy`: navigation to `microsoft.graph.crossTenantAccessPolicy`, contained entity.
+    #[inline]
     pub fn cross_tenant_access_policy(
         &self,
     ) -> crate::builders::CrossTenantAccessPolicyItem {
@@ -81,6 +91,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/defaultAppManagementPolicy`: navigation to `microsoft.graph.tenantAppManagementPolicy`, contained entity.
+    #[inline]
     pub fn default_app_management_policy(
         &self,
     ) -> crate::builders::TenantAppManagementPolicyItem {
@@ -89,6 +100,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/deviceRegistrationPolicy`: navigation to `microsoft.graph.deviceRegistrationPolicy`, contained entity.
+    #[inline]
     pub fn device_registration_policy(
         &self,
     ) -> crate::builders::DeviceRegistrationPolicyItem {
@@ -97,6 +109,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/featureRolloutPolicies`: navigation to `Collection(microsoft.graph.featureRolloutPolicy)`, contained collection.
+    #[inline]
     pub fn feature_rollout_policies(
         &self,
     ) -> crate::builders::FeatureRolloutPolicyCollection {
@@ -105,6 +118,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/federatedTokenValidationPolicy`: navigation to `microsoft.graph.federatedTokenValidationPolicy`, contained entity.
+    #[inline]
     pub fn federated_token_validation_policy(
         &self,
     ) -> crate::builders::FederatedTokenValidationPolicyItem {
@@ -113,6 +127,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/homeRealmDiscoveryPolicies`: navigation to `Collection(microsoft.graph.homeRealmDiscoveryPolicy)`, contained collection.
+    #[inline]
     pub fn home_realm_discovery_policies(
         &self,
     ) -> crate::builders::HomeRealmDiscoveryPolicyCollection {
@@ -121,6 +136,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/identitySecurityDefaultsEnforcementPolicy`: navigation to `microsoft.graph.identitySecurityDefaultsEnforcementPolicy`, contained entity.
+    #[inline]
     pub fn identity_security_defaults_enforcement_policy(
         &self,
     ) -> crate::builders::IdentitySecurityDefaultsEnforcementPolicyItem {
@@ -129,10 +145,12 @@ impl PolicyRootItem {
         )
     }
     /// `…/ownerlessGroupPolicy`: navigation to `microsoft.graph.ownerlessGroupPolicy`, contained entity.
+    #[inline]
     pub fn ownerless_group_policy(&self) -> crate::builders::OwnerlessGroupPolicyItem {
         crate::builders::OwnerlessGroupPolicyItem(self.0.child("ownerlessGroupPolicy"))
     }
     /// `…/permissionGrantPolicies`: navigation to `Collection(microsoft.graph.permissionGrantPolicy)`, contained collection.
+    #[inline]
     pub fn permission_grant_policies(
         &self,
     ) -> crate::builders::PermissionGrantPolicyCollection {
@@ -141,6 +159,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/roleManagementPolicies`: navigation to `Collection(microsoft.graph.unifiedRoleManagementPolicy)`, contained collection.
+    #[inline]
     pub fn role_management_policies(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyCollection {
@@ -149,6 +168,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/roleManagementPolicyAssignments`: navigation to `Collection(microsoft.graph.unifiedRoleManagementPolicyAssignment)`, contained collection.
+    #[inline]
     pub fn role_management_policy_assignments(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyAssignmentCollection {
@@ -157,6 +177,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/tokenIssuancePolicies`: navigation to `Collection(microsoft.graph.tokenIssuancePolicy)`, contained collection.
+    #[inline]
     pub fn token_issuance_policies(
         &self,
     ) -> crate::builders::TokenIssuancePolicyCollection {
@@ -165,6 +186,7 @@ impl PolicyRootItem {
         )
     }
     /// `…/tokenLifetimePolicies`: navigation to `Collection(microsoft.graph.tokenLifetimePolicy)`, contained collection.
+    #[inline]
     pub fn token_lifetime_policies(
         &self,
     ) -> crate::builders::TokenLifetimePolicyCollection {

@@ -5,6 +5,7 @@
 );
 impl PolicyTemplateItem {
     /// `…/multiTenantOrganizationIdentitySynchronization`: navigation to `microsoft.graph.multiTenantOrganizationIdentitySyncPolicyTemplate`, contained entity.
+    #[inline]
     pub fn multi_tenant_organization_identity_synchronization(
         &self,
     ) -> crate::builders::MultiTenantOrganizationIdentitySyncPolicyTemplateItem {
@@ -13,6 +14,7 @@ impl PolicyTemplateItem {
         )
     }
     /// `…/multiTenantOrganizationPartnerConfiguration`: navigation to `microsoft.graph.multiTenantOrganizationPartnerConfigurationTemplate`, contained entity.
+    #[inline]
     pub fn multi_tenant_organization_partner_configuration(
         &self,
     ) -> crate::builders::MultiTenantOrganizationPartnerConfigurationTemplateItem {

@@ -4,18 +4,22 @@
 );
 impl PostItem {
     /// `…/attachments`: navigation to `Collection(microsoft.graph.attachment)`, contained collection.
+    #[inline]
     pub fn attachments(&self) -> crate::builders::AttachmentCollection {
         crate::builders::AttachmentCollection(self.0.child("attachments"))
     }
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/inReplyTo`: navigation to `microsoft.graph.post`, contained entity.
+    #[inline]
     pub fn in_reply_to(&self) -> crate::builders::PostItem {
         crate::builders::PostItem(self.0.child("inReplyTo"))
     }
     /// `…/multiValueExtendedProperties`: navigation to `Collection(microsoft.graph.multiValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn multi_value_extended_properties(
         &self,
     ) -> crate::builders::MultiValueLegacyExtendedPropertyCollection {
@@ -24,6 +28,7 @@ impl PostItem {
         )
     }
     /// `…/singleValueExtendedProperties`: navigation to `Collection(microsoft.graph.singleValueLegacyExtendedProperty)`, contained collection.
+    #[inline]
     pub fn single_value_extended_properties(
         &self,
     ) -> crate::builders::SingleValueLegacyExtendedPropertyCollection {
@@ -32,6 +37,7 @@ impl PostItem {
         )
     }
     /// `POST …/forward` (action `microsoft.graph.forward`).
+    #[inline]
     pub fn forward(
         &self,
         comment: &str,
@@ -45,6 +51,7 @@ impl PostItem {
             )
     }
     /// `POST …/reply` (action `microsoft.graph.reply`).
+    #[inline]
     pub fn reply(
         &self,
         post: crate::models::Post,

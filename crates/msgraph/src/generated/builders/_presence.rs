@@ -5,14 +5,17 @@
 );
 impl PresenceItem {
     /// `POST …/clearAutomaticLocation` (action `microsoft.graph.clearAutomaticLocation`).
+    #[inline]
     pub fn clear_automatic_location(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("clearAutomaticLocation", &[])
     }
     /// `POST …/clearLocation` (action `microsoft.graph.clearLocation`).
+    #[inline]
     pub fn clear_location(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("clearLocation", &[])
     }
     /// `POST …/clearPresence` (action `microsoft.graph.clearPresence`).
+    #[inline]
     pub fn clear_presence(
         &self,
         session_id: &str,
@@ -21,10 +24,12 @@ impl PresenceItem {
         self.0.action("clearPresence", &[P::new("sessionId", &session_id)])
     }
     /// `POST …/clearUserPreferredPresence` (action `microsoft.graph.clearUserPreferredPresence`).
+    #[inline]
     pub fn clear_user_preferred_presence(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("clearUserPreferredPresence", &[])
     }
     /// `POST …/setAutomaticLocation` (action `microsoft.graph.setAutomaticLocation`).
+    #[inline]
     pub fn set_automatic_location(
         &self,
         work_location_type: crate::models::WorkLocationType,
@@ -41,6 +46,7 @@ impl PresenceItem {
             )
     }
     /// `POST …/setManualLocation` (action `microsoft.graph.setManualLocation`).
+    #[inline]
     pub fn set_manual_location(
         &self,
         work_location_type: crate::models::WorkLocationType,
@@ -57,6 +63,7 @@ impl PresenceItem {
             )
     }
     /// `POST …/setPresence` (action `microsoft.graph.setPresence`).
+    #[inline]
     pub fn set_presence(
         &self,
         params: &crate::builders::SetPresenceParams,
@@ -64,6 +71,7 @@ impl PresenceItem {
         self.0.action_with_body("setPresence", params)
     }
     /// `POST …/setStatusMessage` (action `microsoft.graph.setStatusMessage`).
+    #[inline]
     pub fn set_status_message(
         &self,
         status_message: crate::models::PresenceStatusMessage,
@@ -72,6 +80,7 @@ impl PresenceItem {
         self.0.action("setStatusMessage", &[P::new("statusMessage", &status_message)])
     }
     /// `POST …/setUserPreferredPresence` (action `microsoft.graph.setUserPreferredPresence`).
+    #[inline]
     pub fn set_user_preferred_presence(
         &self,
         params: &crate::builders::SetUserPreferredPresenceParams,

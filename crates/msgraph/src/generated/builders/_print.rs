@@ -4,26 +4,32 @@
 );
 impl PrintItem {
     /// `…/connectors`: navigation to `Collection(microsoft.graph.printConnector)`, contained collection.
+    #[inline]
     pub fn connectors(&self) -> crate::builders::PrintConnectorCollection {
         crate::builders::PrintConnectorCollection(self.0.child("connectors"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.printOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::PrintOperationCollection {
         crate::builders::PrintOperationCollection(self.0.child("operations"))
     }
     /// `…/printers`: navigation to `Collection(microsoft.graph.printer)`, contained collection.
+    #[inline]
     pub fn printers(&self) -> crate::builders::PrinterCollection {
         crate::builders::PrinterCollection(self.0.child("printers"))
     }
     /// `…/services`: navigation to `Collection(microsoft.graph.printService)`, contained collection.
+    #[inline]
     pub fn services(&self) -> crate::builders::PrintServiceCollection {
         crate::builders::PrintServiceCollection(self.0.child("services"))
     }
     /// `…/shares`: navigation to `Collection(microsoft.graph.printerShare)`, contained collection.
+    #[inline]
     pub fn shares(&self) -> crate::builders::PrinterShareCollection {
         crate::builders::PrinterShareCollection(self.0.child("shares"))
     }
     /// `…/taskDefinitions`: navigation to `Collection(microsoft.graph.printTaskDefinition)`, contained collection.
+    #[inline]
     pub fn task_definitions(&self) -> crate::builders::PrintTaskDefinitionCollection {
         crate::builders::PrintTaskDefinitionCollection(self.0.child("taskDefinitions"))
     }

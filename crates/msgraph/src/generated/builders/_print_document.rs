@@ -5,12 +5,14 @@
 );
 impl PrintDocumentItem {
     /// `GET …/$value`: the media content.
+    #[inline]
     pub fn content(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
         self.0.value()
     }
     /// `PUT …/$value`: replaces the media content.
+    #[inline]
     pub fn set_content(
         &self,
         bytes: ::std::vec::Vec<u8>,
@@ -19,6 +21,7 @@ impl PrintDocumentItem {
         self.0.put_value(bytes, content_type)
     }
     /// `POST …/createUploadSession` (action `microsoft.graph.createUploadSession`).
+    #[inline]
     pub fn create_upload_session(
         &self,
         properties: crate::models::PrintDocumentUploadProperties,

@@ -5,23 +5,28 @@
 );
 impl PrintJobItem {
     /// `…/documents`: navigation to `Collection(microsoft.graph.printDocument)`, contained collection.
+    #[inline]
     pub fn documents(&self) -> crate::builders::PrintDocumentCollection {
         crate::builders::PrintDocumentCollection(self.0.child("documents"))
     }
     /// `…/tasks`: navigation to `Collection(microsoft.graph.printTask)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn tasks(&self) -> crate::builders::PrintTaskCollection {
         crate::builders::PrintTaskCollection(self.0.child("tasks"))
     }
     /// `POST …/abort` (action `microsoft.graph.abort`).
+    #[inline]
     pub fn abort(&self, reason: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("abort", &[P::new("reason", &reason)])
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("cancel", &[])
     }
     /// `POST …/redirect` (action `microsoft.graph.redirect`).
+    #[inline]
     pub fn redirect(
         &self,
         destination_printer_id: &str,
@@ -38,6 +43,7 @@ impl PrintJobItem {
             )
     }
     /// `POST …/start` (action `microsoft.graph.start`).
+    #[inline]
     pub fn start(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::PrintJobStatus> {

@@ -5,6 +5,7 @@
 );
 impl PrintOperationItem {
     /// `…/microsoft.graph.printerCreateOperation`: cast to the derived type.
+    #[inline]
     pub fn as_printer_create_operation(
         &self,
     ) -> crate::builders::PrinterCreateOperationItem {
@@ -19,6 +20,7 @@ impl PrintOperationItem {
 );
 impl PrintOperationCollection {
     /// `…/microsoft.graph.printerCreateOperation`: cast to the derived type.
+    #[inline]
     pub fn as_printer_create_operation(
         &self,
     ) -> crate::builders::PrinterCreateOperationCollection {

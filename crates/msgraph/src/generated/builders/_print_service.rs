@@ -5,6 +5,7 @@
 );
 impl PrintServiceItem {
     /// `…/endpoints`: navigation to `Collection(microsoft.graph.printServiceEndpoint)`, contained collection.
+    #[inline]
     pub fn endpoints(&self) -> crate::builders::PrintServiceEndpointCollection {
         crate::builders::PrintServiceEndpointCollection(self.0.child("endpoints"))
     }

@@ -5,10 +5,12 @@
 );
 impl PrintTaskItem {
     /// `…/definition`: navigation to `microsoft.graph.printTaskDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn definition(&self) -> crate::builders::PrintTaskDefinitionItem {
         crate::builders::PrintTaskDefinitionItem(self.0.child("definition"))
     }
     /// `…/trigger`: navigation to `microsoft.graph.printTaskTrigger`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn trigger(&self) -> crate::builders::PrintTaskTriggerItem {
         crate::builders::PrintTaskTriggerItem(self.0.child("trigger"))
     }

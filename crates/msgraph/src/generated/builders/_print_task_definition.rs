@@ -5,6 +5,7 @@
 );
 impl PrintTaskDefinitionItem {
     /// `…/tasks`: navigation to `Collection(microsoft.graph.printTask)`, contained collection.
+    #[inline]
     pub fn tasks(&self) -> crate::builders::PrintTaskCollection {
         crate::builders::PrintTaskCollection(self.0.child("tasks"))
     }

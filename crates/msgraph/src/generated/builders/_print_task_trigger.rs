@@ -5,6 +5,7 @@
 );
 impl PrintTaskTriggerItem {
     /// `…/definition`: navigation to `microsoft.graph.printTaskDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn definition(&self) -> crate::builders::PrintTaskDefinitionItem {
         crate::builders::PrintTaskDefinitionItem(self.0.child("definition"))
     }

@@ -5,12 +5,14 @@
 );
 impl PrintUsageItem {
     /// `…/microsoft.graph.printUsageByPrinter`: cast to the derived type.
+    #[inline]
     pub fn as_print_usage_by_printer(&self) -> crate::builders::PrintUsageByPrinterItem {
         crate::builders::PrintUsageByPrinterItem(
             self.0.child("microsoft.graph.printUsageByPrinter"),
         )
     }
     /// `…/microsoft.graph.printUsageByUser`: cast to the derived type.
+    #[inline]
     pub fn as_print_usage_by_user(&self) -> crate::builders::PrintUsageByUserItem {
         crate::builders::PrintUsageByUserItem(
             self.0.child("microsoft.graph.printUsageByUser"),
@@ -23,6 +25,7 @@ impl PrintUsageItem {
 );
 impl PrintUsageCollection {
     /// `…/microsoft.graph.printUsageByPrinter`: cast to the derived type.
+    #[inline]
     pub fn as_print_usage_by_printer(
         &self,
     ) -> crate::builders::PrintUsageByPrinterCollection {
@@ -31,6 +34,7 @@ impl PrintUsageCollection {
         )
     }
     /// `…/microsoft.graph.printUsageByUser`: cast to the derived type.
+    #[inline]
     pub fn as_print_usage_by_user(&self) -> crate::builders::PrintUsageByUserCollection {
         crate::builders::PrintUsageByUserCollection(
             self.0.child("microsoft.graph.printUsageByUser"),

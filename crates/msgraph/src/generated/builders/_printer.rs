@@ -5,22 +5,27 @@
 );
 impl PrinterItem {
     /// `…/jobs`: navigation to `Collection(microsoft.graph.printJob)`, contained collection.
+    #[inline]
     pub fn jobs(&self) -> crate::builders::PrintJobCollection {
         crate::builders::PrintJobCollection(self.0.child("jobs"))
     }
     /// `…/connectors`: navigation to `Collection(microsoft.graph.printConnector)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn connectors(&self) -> crate::builders::PrintConnectorCollection {
         crate::builders::PrintConnectorCollection(self.0.child("connectors"))
     }
     /// `…/shares`: navigation to `Collection(microsoft.graph.printerShare)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn shares(&self) -> crate::builders::PrinterShareCollection {
         crate::builders::PrinterShareCollection(self.0.child("shares"))
     }
     /// `…/taskTriggers`: navigation to `Collection(microsoft.graph.printTaskTrigger)`, contained collection.
+    #[inline]
     pub fn task_triggers(&self) -> crate::builders::PrintTaskTriggerCollection {
         crate::builders::PrintTaskTriggerCollection(self.0.child("taskTriggers"))
     }
     /// `POST …/restoreFactoryDefaults` (action `microsoft.graph.restoreFactoryDefaults`).
+    #[inline]
     pub fn restore_factory_defaults(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("restoreFactoryDefaults", &[])
     }
@@ -31,6 +36,7 @@ impl PrinterItem {
 );
 impl PrinterCollection {
     /// `POST …/create` (action `microsoft.graph.create`).
+    #[inline]
     pub fn create_2(
         &self,
         params: &crate::builders::CreateParams,

@@ -5,14 +5,17 @@
 );
 impl PrinterBaseItem {
     /// `…/jobs`: navigation to `Collection(microsoft.graph.printJob)`, contained collection.
+    #[inline]
     pub fn jobs(&self) -> crate::builders::PrintJobCollection {
         crate::builders::PrintJobCollection(self.0.child("jobs"))
     }
     /// `…/microsoft.graph.printer`: cast to the derived type.
+    #[inline]
     pub fn as_printer(&self) -> crate::builders::PrinterItem {
         crate::builders::PrinterItem(self.0.child("microsoft.graph.printer"))
     }
     /// `…/microsoft.graph.printerShare`: cast to the derived type.
+    #[inline]
     pub fn as_printer_share(&self) -> crate::builders::PrinterShareItem {
         crate::builders::PrinterShareItem(self.0.child("microsoft.graph.printerShare"))
     }
@@ -23,10 +26,12 @@ impl PrinterBaseItem {
 );
 impl PrinterBaseCollection {
     /// `…/microsoft.graph.printer`: cast to the derived type.
+    #[inline]
     pub fn as_printer(&self) -> crate::builders::PrinterCollection {
         crate::builders::PrinterCollection(self.0.child("microsoft.graph.printer"))
     }
     /// `…/microsoft.graph.printerShare`: cast to the derived type.
+    #[inline]
     pub fn as_printer_share(&self) -> crate::builders::PrinterShareCollection {
         crate::builders::PrinterShareCollection(
             self.0.child("microsoft.graph.printerShare"),

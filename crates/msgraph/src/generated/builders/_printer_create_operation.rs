@@ -5,6 +5,7 @@
 );
 impl PrinterCreateOperationItem {
     /// `…/printer`: navigation to `microsoft.graph.printer`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn printer(&self) -> crate::builders::PrinterItem {
         crate::builders::PrinterItem(self.0.child("printer"))
     }

@@ -5,18 +5,22 @@
 );
 impl PrinterShareItem {
     /// `…/jobs`: navigation to `Collection(microsoft.graph.printJob)`, contained collection.
+    #[inline]
     pub fn jobs(&self) -> crate::builders::PrintJobCollection {
         crate::builders::PrintJobCollection(self.0.child("jobs"))
     }
     /// `…/allowedGroups`: navigation to `Collection(microsoft.graph.group)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn allowed_groups(&self) -> crate::builders::GroupCollection {
         crate::builders::GroupCollection(self.0.child("allowedGroups"))
     }
     /// `…/allowedUsers`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn allowed_users(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("allowedUsers"))
     }
     /// `…/printer`: navigation to `microsoft.graph.printer`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn printer(&self) -> crate::builders::PrinterItem {
         crate::builders::PrinterItem(self.0.child("printer"))
     }

@@ -5,6 +5,7 @@
 );
 impl PrivacyItem {
     /// `…/subjectRightsRequests`: navigation to `Collection(microsoft.graph.subjectRightsRequest)`, contained collection.
+    #[inline]
     pub fn subject_rights_requests(
         &self,
     ) -> crate::builders::SubjectRightsRequestCollection {

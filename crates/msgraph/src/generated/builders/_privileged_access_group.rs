@@ -5,10 +5,12 @@
 );
 impl PrivilegedAccessGroupItem {
     /// `…/assignmentApprovals`: navigation to `Collection(microsoft.graph.approval)`, contained collection.
+    #[inline]
     pub fn assignment_approvals(&self) -> crate::builders::ApprovalCollection {
         crate::builders::ApprovalCollection(self.0.child("assignmentApprovals"))
     }
     /// `…/assignmentScheduleInstances`: navigation to `Collection(microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance)`, contained collection.
+    #[inline]
     pub fn assignment_schedule_instances(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleInstanceCollection {
@@ -17,6 +19,7 @@ impl PrivilegedAccessGroupItem {
         )
     }
     /// `…/assignmentScheduleRequests`: navigation to `Collection(microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest)`, contained collection.
+    #[inline]
     pub fn assignment_schedule_requests(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleRequestCollection {
@@ -25,6 +28,7 @@ impl PrivilegedAccessGroupItem {
         )
     }
     /// `…/assignmentSchedules`: navigation to `Collection(microsoft.graph.privilegedAccessGroupAssignmentSchedule)`, contained collection.
+    #[inline]
     pub fn assignment_schedules(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleCollection {
@@ -33,6 +37,7 @@ impl PrivilegedAccessGroupItem {
         )
     }
     /// `…/eligibilityScheduleInstances`: navigation to `Collection(microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance)`, contained collection.
+    #[inline]
     pub fn eligibility_schedule_instances(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleInstanceCollection {
@@ -41,6 +46,7 @@ impl PrivilegedAccessGroupItem {
         )
     }
     /// `…/eligibilityScheduleRequests`: navigation to `Collection(microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest)`, contained collection.
+    #[inline]
     pub fn eligibility_schedule_requests(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleRequestCollection {
@@ -49,6 +55,7 @@ impl PrivilegedAccessGroupItem {
         )
     }
     /// `…/eligibilitySchedules`: navigation to `Collection(microsoft.graph.privilegedAccessGroupEligibilitySchedule)`, contained collection.
+    #[inline]
     pub fn eligibility_schedules(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleCollection {

@@ -7,6 +7,7 @@
 );
 impl PrivilegedAccessGroupAssignmentScheduleInstanceItem {
     /// `…/activatedUsing`: navigation to `microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn activated_using(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleInstanceItem {
@@ -15,10 +16,12 @@ impl PrivilegedAccessGroupAssignmentScheduleInstanceItem {
         )
     }
     /// `…/group`: navigation to `microsoft.graph.group`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("group"))
     }
     /// `…/principal`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn principal(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("principal"))
     }
@@ -32,6 +35,7 @@ impl PrivilegedAccessGroupAssignmentScheduleInstanceItem {
 );
 impl PrivilegedAccessGroupAssignmentScheduleInstanceCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::AssignmentScheduleInstanceFilterByCurrentUserOptions,

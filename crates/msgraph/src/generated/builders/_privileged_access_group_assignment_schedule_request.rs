@@ -7,6 +7,7 @@
 );
 impl PrivilegedAccessGroupAssignmentScheduleRequestItem {
     /// `…/activatedUsing`: navigation to `microsoft.graph.privilegedAccessGroupEligibilitySchedule`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn activated_using(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleItem {
@@ -15,14 +16,17 @@ impl PrivilegedAccessGroupAssignmentScheduleRequestItem {
         )
     }
     /// `…/group`: navigation to `microsoft.graph.group`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("group"))
     }
     /// `…/principal`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn principal(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("principal"))
     }
     /// `…/targetSchedule`: navigation to `microsoft.graph.privilegedAccessGroupEligibilitySchedule`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn target_schedule(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleItem {
@@ -31,6 +35,7 @@ impl PrivilegedAccessGroupAssignmentScheduleRequestItem {
         )
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("cancel", &[])
     }
@@ -44,6 +49,7 @@ impl PrivilegedAccessGroupAssignmentScheduleRequestItem {
 );
 impl PrivilegedAccessGroupAssignmentScheduleRequestCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::AssignmentScheduleRequestFilterByCurrentUserOptions,

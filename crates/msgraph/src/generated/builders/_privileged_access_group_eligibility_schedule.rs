@@ -7,10 +7,12 @@
 );
 impl PrivilegedAccessGroupEligibilityScheduleItem {
     /// `…/group`: navigation to `microsoft.graph.group`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("group"))
     }
     /// `…/principal`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn principal(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("principal"))
     }
@@ -24,6 +26,7 @@ impl PrivilegedAccessGroupEligibilityScheduleItem {
 );
 impl PrivilegedAccessGroupEligibilityScheduleCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::EligibilityScheduleFilterByCurrentUserOptions,

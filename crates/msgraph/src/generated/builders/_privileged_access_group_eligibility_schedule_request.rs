@@ -7,14 +7,17 @@
 );
 impl PrivilegedAccessGroupEligibilityScheduleRequestItem {
     /// `…/group`: navigation to `microsoft.graph.group`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("group"))
     }
     /// `…/principal`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn principal(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("principal"))
     }
     /// `…/targetSchedule`: navigation to `microsoft.graph.privilegedAccessGroupEligibilitySchedule`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn target_schedule(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleItem {
@@ -23,6 +26,7 @@ impl PrivilegedAccessGroupEligibilityScheduleRequestItem {
         )
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("cancel", &[])
     }
@@ -36,6 +40,7 @@ impl PrivilegedAccessGroupEligibilityScheduleRequestItem {
 );
 impl PrivilegedAccessGroupEligibilityScheduleRequestCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::EligibilityScheduleRequestFilterByCurrentUserOptions,

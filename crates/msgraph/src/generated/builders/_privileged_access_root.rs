@@ -5,6 +5,7 @@
 );
 impl PrivilegedAccessRootItem {
     /// `…/group`: navigation to `microsoft.graph.privilegedAccessGroup`, contained entity.
+    #[inline]
     pub fn group(&self) -> crate::builders::PrivilegedAccessGroupItem {
         crate::builders::PrivilegedAccessGroupItem(self.0.child("group"))
     }

@@ -5,6 +5,7 @@
 );
 impl PrivilegedAccessScheduleItem {
     /// `…/microsoft.graph.privilegedAccessGroupAssignmentSchedule`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_assignment_schedule(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleItem {
@@ -13,6 +14,7 @@ impl PrivilegedAccessScheduleItem {
         )
     }
     /// `…/microsoft.graph.privilegedAccessGroupEligibilitySchedule`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_eligibility_schedule(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleItem {
@@ -28,6 +30,7 @@ impl PrivilegedAccessScheduleItem {
 );
 impl PrivilegedAccessScheduleCollection {
     /// `…/microsoft.graph.privilegedAccessGroupAssignmentSchedule`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_assignment_schedule(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleCollection {
@@ -36,6 +39,7 @@ impl PrivilegedAccessScheduleCollection {
         )
     }
     /// `…/microsoft.graph.privilegedAccessGroupEligibilitySchedule`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_eligibility_schedule(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleCollection {

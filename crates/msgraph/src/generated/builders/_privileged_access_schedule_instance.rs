@@ -7,6 +7,7 @@
 );
 impl PrivilegedAccessScheduleInstanceItem {
     /// `…/microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_assignment_schedule_instance(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleInstanceItem {
@@ -17,6 +18,7 @@ impl PrivilegedAccessScheduleInstanceItem {
         )
     }
     /// `…/microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_eligibility_schedule_instance(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleInstanceItem {
@@ -37,6 +39,7 @@ impl PrivilegedAccessScheduleInstanceItem {
 );
 impl PrivilegedAccessScheduleInstanceCollection {
     /// `…/microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_assignment_schedule_instance(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleInstanceCollection {
@@ -47,6 +50,7 @@ impl PrivilegedAccessScheduleInstanceCollection {
         )
     }
     /// `…/microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_eligibility_schedule_instance(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleInstanceCollection {

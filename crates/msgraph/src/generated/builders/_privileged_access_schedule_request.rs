@@ -7,6 +7,7 @@
 );
 impl PrivilegedAccessScheduleRequestItem {
     /// `…/microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_assignment_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleRequestItem {
@@ -17,6 +18,7 @@ impl PrivilegedAccessScheduleRequestItem {
         )
     }
     /// `…/microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_eligibility_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleRequestItem {
@@ -35,6 +37,7 @@ impl PrivilegedAccessScheduleRequestItem {
 );
 impl PrivilegedAccessScheduleRequestCollection {
     /// `…/microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_assignment_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleRequestCollection {
@@ -45,6 +48,7 @@ impl PrivilegedAccessScheduleRequestCollection {
         )
     }
     /// `…/microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_eligibility_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleRequestCollection {

@@ -5,18 +5,21 @@
 );
 impl ProtectionPolicyBaseItem {
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionPolicyBaseKind> {
         self.0.action("activate", &[])
     }
     /// `POST …/deactivate` (action `microsoft.graph.deactivate`).
+    #[inline]
     pub fn deactivate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionPolicyBaseKind> {
         self.0.action("deactivate", &[])
     }
     /// `…/microsoft.graph.exchangeProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_exchange_protection_policy(
         &self,
     ) -> crate::builders::ExchangeProtectionPolicyItem {
@@ -25,6 +28,7 @@ impl ProtectionPolicyBaseItem {
         )
     }
     /// `…/microsoft.graph.oneDriveForBusinessProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_one_drive_for_business_protection_policy(
         &self,
     ) -> crate::builders::OneDriveForBusinessProtectionPolicyItem {
@@ -33,6 +37,7 @@ impl ProtectionPolicyBaseItem {
         )
     }
     /// `…/microsoft.graph.sharePointProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_protection_policy(
         &self,
     ) -> crate::builders::SharePointProtectionPolicyItem {
@@ -48,6 +53,7 @@ impl ProtectionPolicyBaseItem {
 );
 impl ProtectionPolicyBaseCollection {
     /// `…/microsoft.graph.exchangeProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_exchange_protection_policy(
         &self,
     ) -> crate::builders::ExchangeProtectionPolicyCollection {
@@ -56,6 +62,7 @@ impl ProtectionPolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.oneDriveForBusinessProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_one_drive_for_business_protection_policy(
         &self,
     ) -> crate::builders::OneDriveForBusinessProtectionPolicyCollection {
@@ -64,6 +71,7 @@ impl ProtectionPolicyBaseCollection {
         )
     }
     /// `…/microsoft.graph.sharePointProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_protection_policy(
         &self,
     ) -> crate::builders::SharePointProtectionPolicyCollection {

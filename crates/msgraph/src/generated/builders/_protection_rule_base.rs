@@ -5,24 +5,28 @@
 );
 impl ProtectionRuleBaseItem {
     /// `POST …/deleteAndUnprotect` (action `microsoft.graph.deleteAndUnprotect`).
+    #[inline]
     pub fn delete_and_unprotect(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionRuleBaseKind> {
         self.0.action("deleteAndUnprotect", &[])
     }
     /// `POST …/run` (action `microsoft.graph.run`).
+    #[inline]
     pub fn run(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionRuleBaseKind> {
         self.0.action("run", &[])
     }
     /// `…/microsoft.graph.driveProtectionRule`: cast to the derived type.
+    #[inline]
     pub fn as_drive_protection_rule(&self) -> crate::builders::DriveProtectionRuleItem {
         crate::builders::DriveProtectionRuleItem(
             self.0.child("microsoft.graph.driveProtectionRule"),
         )
     }
     /// `…/microsoft.graph.mailboxProtectionRule`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_protection_rule(
         &self,
     ) -> crate::builders::MailboxProtectionRuleItem {
@@ -31,6 +35,7 @@ impl ProtectionRuleBaseItem {
         )
     }
     /// `…/microsoft.graph.siteProtectionRule`: cast to the derived type.
+    #[inline]
     pub fn as_site_protection_rule(&self) -> crate::builders::SiteProtectionRuleItem {
         crate::builders::SiteProtectionRuleItem(
             self.0.child("microsoft.graph.siteProtectionRule"),
@@ -44,6 +49,7 @@ impl ProtectionRuleBaseItem {
 );
 impl ProtectionRuleBaseCollection {
     /// `…/microsoft.graph.driveProtectionRule`: cast to the derived type.
+    #[inline]
     pub fn as_drive_protection_rule(
         &self,
     ) -> crate::builders::DriveProtectionRuleCollection {
@@ -52,6 +58,7 @@ impl ProtectionRuleBaseCollection {
         )
     }
     /// `…/microsoft.graph.mailboxProtectionRule`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_protection_rule(
         &self,
     ) -> crate::builders::MailboxProtectionRuleCollection {
@@ -60,6 +67,7 @@ impl ProtectionRuleBaseCollection {
         )
     }
     /// `…/microsoft.graph.siteProtectionRule`: cast to the derived type.
+    #[inline]
     pub fn as_site_protection_rule(
         &self,
     ) -> crate::builders::SiteProtectionRuleCollection {

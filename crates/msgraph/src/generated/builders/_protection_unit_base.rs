@@ -5,24 +5,28 @@
 );
 impl ProtectionUnitBaseItem {
     /// `POST …/cancelOffboard` (action `microsoft.graph.cancelOffboard`).
+    #[inline]
     pub fn cancel_offboard(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionUnitBaseKind> {
         self.0.action("cancelOffboard", &[])
     }
     /// `POST …/offboard` (action `microsoft.graph.offboard`).
+    #[inline]
     pub fn offboard(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionUnitBaseKind> {
         self.0.action("offboard", &[])
     }
     /// `…/microsoft.graph.driveProtectionUnit`: cast to the derived type.
+    #[inline]
     pub fn as_drive_protection_unit(&self) -> crate::builders::DriveProtectionUnitItem {
         crate::builders::DriveProtectionUnitItem(
             self.0.child("microsoft.graph.driveProtectionUnit"),
         )
     }
     /// `…/microsoft.graph.mailboxProtectionUnit`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_protection_unit(
         &self,
     ) -> crate::builders::MailboxProtectionUnitItem {
@@ -31,6 +35,7 @@ impl ProtectionUnitBaseItem {
         )
     }
     /// `…/microsoft.graph.siteProtectionUnit`: cast to the derived type.
+    #[inline]
     pub fn as_site_protection_unit(&self) -> crate::builders::SiteProtectionUnitItem {
         crate::builders::SiteProtectionUnitItem(
             self.0.child("microsoft.graph.siteProtectionUnit"),
@@ -44,6 +49,7 @@ impl ProtectionUnitBaseItem {
 );
 impl ProtectionUnitBaseCollection {
     /// `…/microsoft.graph.driveProtectionUnit`: cast to the derived type.
+    #[inline]
     pub fn as_drive_protection_unit(
         &self,
     ) -> crate::builders::DriveProtectionUnitCollection {
@@ -52,6 +58,7 @@ impl ProtectionUnitBaseCollection {
         )
     }
     /// `…/microsoft.graph.mailboxProtectionUnit`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_protection_unit(
         &self,
     ) -> crate::builders::MailboxProtectionUnitCollection {
@@ -60,6 +67,7 @@ impl ProtectionUnitBaseCollection {
         )
     }
     /// `…/microsoft.graph.siteProtectionUnit`: cast to the derived type.
+    #[inline]
     pub fn as_site_protection_unit(
         &self,
     ) -> crate::builders::SiteProtectionUnitCollection {

@@ -5,6 +5,7 @@
 );
 impl ProtectionUnitsBulkJobBaseItem {
     /// `…/microsoft.graph.driveProtectionUnitsBulkAdditionJob`: cast to the derived type.
+    #[inline]
     pub fn as_drive_protection_units_bulk_addition_job(
         &self,
     ) -> crate::builders::DriveProtectionUnitsBulkAdditionJobItem {
@@ -13,6 +14,7 @@ impl ProtectionUnitsBulkJobBaseItem {
         )
     }
     /// `…/microsoft.graph.mailboxProtectionUnitsBulkAdditionJob`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_protection_units_bulk_addition_job(
         &self,
     ) -> crate::builders::MailboxProtectionUnitsBulkAdditionJobItem {
@@ -21,6 +23,7 @@ impl ProtectionUnitsBulkJobBaseItem {
         )
     }
     /// `…/microsoft.graph.siteProtectionUnitsBulkAdditionJob`: cast to the derived type.
+    #[inline]
     pub fn as_site_protection_units_bulk_addition_job(
         &self,
     ) -> crate::builders::SiteProtectionUnitsBulkAdditionJobItem {
@@ -36,6 +39,7 @@ impl ProtectionUnitsBulkJobBaseItem {
 );
 impl ProtectionUnitsBulkJobBaseCollection {
     /// `…/microsoft.graph.driveProtectionUnitsBulkAdditionJob`: cast to the derived type.
+    #[inline]
     pub fn as_drive_protection_units_bulk_addition_job(
         &self,
     ) -> crate::builders::DriveProtectionUnitsBulkAdditionJobCollection {
@@ -44,6 +48,7 @@ impl ProtectionUnitsBulkJobBaseCollection {
         )
     }
     /// `…/microsoft.graph.mailboxProtectionUnitsBulkAdditionJob`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_protection_units_bulk_addition_job(
         &self,
     ) -> crate::builders::MailboxProtectionUnitsBulkAdditionJobCollection {
@@ -52,6 +57,7 @@ impl ProtectionUnitsBulkJobBaseCollection {
         )
     }
     /// `…/microsoft.graph.siteProtectionUnitsBulkAdditionJob`: cast to the derived type.
+    #[inline]
     pub fn as_site_protection_units_bulk_addition_job(
         &self,
     ) -> crate::builders::SiteProtectionUnitsBulkAdditionJobCollection {

@@ -5,6 +5,7 @@
 );
 impl PublicKeyInfrastructureRootItem {
     /// `…/certificateBasedAuthConfigurations`: navigation to `Collection(microsoft.graph.certificateBasedAuthPki)`, contained collection.
+    #[inline]
     pub fn certificate_based_auth_configurations(
         &self,
     ) -> crate::builders::CertificateBasedAuthPkiCollection {

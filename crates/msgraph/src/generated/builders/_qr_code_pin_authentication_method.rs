@@ -6,18 +6,22 @@
 );
 impl QrCodePinAuthenticationMethodItem {
     /// `…/pin`: navigation to `microsoft.graph.qrPin`, contained entity.
+    #[inline]
     pub fn pin(&self) -> crate::builders::QrPinItem {
         crate::builders::QrPinItem(self.0.child("pin"))
     }
     /// `…/standardQRCode`: navigation to `microsoft.graph.qrCode`, contained entity.
+    #[inline]
     pub fn standard_qr_code(&self) -> crate::builders::QrCodeItem {
         crate::builders::QrCodeItem(self.0.child("standardQRCode"))
     }
     /// `…/temporaryQRCode`: navigation to `microsoft.graph.qrCode`, contained entity.
+    #[inline]
     pub fn temporary_qr_code(&self) -> crate::builders::QrCodeItem {
         crate::builders::QrCodeItem(self.0.child("temporaryQRCode"))
     }
     /// `POST …/resetPassword` (action `microsoft.graph.resetPassword`).
+    #[inline]
     pub fn reset_password(
         &self,
         new_password: &str,

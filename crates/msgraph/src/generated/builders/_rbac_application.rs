@@ -5,6 +5,7 @@
 );
 impl RbacApplicationItem {
     /// `…/resourceNamespaces`: navigation to `Collection(microsoft.graph.unifiedRbacResourceNamespace)`, contained collection.
+    #[inline]
     pub fn resource_namespaces(
         &self,
     ) -> crate::builders::UnifiedRbacResourceNamespaceCollection {
@@ -13,10 +14,12 @@ impl RbacApplicationItem {
         )
     }
     /// `…/roleAssignments`: navigation to `Collection(microsoft.graph.unifiedRoleAssignment)`, contained collection.
+    #[inline]
     pub fn role_assignments(&self) -> crate::builders::UnifiedRoleAssignmentCollection {
         crate::builders::UnifiedRoleAssignmentCollection(self.0.child("roleAssignments"))
     }
     /// `…/roleAssignmentScheduleInstances`: navigation to `Collection(microsoft.graph.unifiedRoleAssignmentScheduleInstance)`, contained collection.
+    #[inline]
     pub fn role_assignment_schedule_instances(
         &self,
     ) -> crate::builders::UnifiedRoleAssignmentScheduleInstanceCollection {
@@ -25,6 +28,7 @@ impl RbacApplicationItem {
         )
     }
     /// `…/roleAssignmentScheduleRequests`: navigation to `Collection(microsoft.graph.unifiedRoleAssignmentScheduleRequest)`, contained collection.
+    #[inline]
     pub fn role_assignment_schedule_requests(
         &self,
     ) -> crate::builders::UnifiedRoleAssignmentScheduleRequestCollection {
@@ -33,6 +37,7 @@ impl RbacApplicationItem {
         )
     }
     /// `…/roleAssignmentSchedules`: navigation to `Collection(microsoft.graph.unifiedRoleAssignmentSchedule)`, contained collection.
+    #[inline]
     pub fn role_assignment_schedules(
         &self,
     ) -> crate::builders::UnifiedRoleAssignmentScheduleCollection {
@@ -41,10 +46,12 @@ impl RbacApplicationItem {
         )
     }
     /// `…/roleDefinitions`: navigation to `Collection(microsoft.graph.unifiedRoleDefinition)`, contained collection.
+    #[inline]
     pub fn role_definitions(&self) -> crate::builders::UnifiedRoleDefinitionCollection {
         crate::builders::UnifiedRoleDefinitionCollection(self.0.child("roleDefinitions"))
     }
     /// `…/roleEligibilityScheduleInstances`: navigation to `Collection(microsoft.graph.unifiedRoleEligibilityScheduleInstance)`, contained collection.
+    #[inline]
     pub fn role_eligibility_schedule_instances(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleInstanceCollection {
@@ -53,6 +60,7 @@ impl RbacApplicationItem {
         )
     }
     /// `…/roleEligibilityScheduleRequests`: navigation to `Collection(microsoft.graph.unifiedRoleEligibilityScheduleRequest)`, contained collection.
+    #[inline]
     pub fn role_eligibility_schedule_requests(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleRequestCollection {
@@ -61,6 +69,7 @@ impl RbacApplicationItem {
         )
     }
     /// `…/roleEligibilitySchedules`: navigation to `Collection(microsoft.graph.unifiedRoleEligibilitySchedule)`, contained collection.
+    #[inline]
     pub fn role_eligibility_schedules(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleCollection {

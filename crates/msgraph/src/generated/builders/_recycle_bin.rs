@@ -5,14 +5,17 @@
 );
 impl RecycleBinItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/items`: navigation to `Collection(microsoft.graph.recycleBinItem)`, contained collection.
+    #[inline]
     pub fn items(&self) -> crate::builders::RecycleBinItemCollection {
         crate::builders::RecycleBinItemCollection(self.0.child("items"))
     }

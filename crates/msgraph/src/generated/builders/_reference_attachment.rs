@@ -11,6 +11,7 @@ impl ReferenceAttachmentItem {}
 );
 impl ReferenceAttachmentCollection {
     /// `POST …/createUploadSession` (action `microsoft.graph.createUploadSession`).
+    #[inline]
     pub fn create_upload_session(
         &self,
         attachment_item: crate::models::AttachmentItem,

@@ -7,12 +7,14 @@ impl RemoteAssistancePartnerItem {
     /// A request to start onboarding.  Must be coupled with the appropriate TeamViewer account information
     ///
     /// `POST …/beginOnboarding` (action `microsoft.graph.beginOnboarding`).
+    #[inline]
     pub fn begin_onboarding(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("beginOnboarding", &[])
     }
     /// A request to remove the active TeamViewer connector
     ///
     /// `POST …/disconnect` (action `microsoft.graph.disconnect`).
+    #[inline]
     pub fn disconnect(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("disconnect", &[])
     }

@@ -7,10 +7,12 @@
 );
 impl RemoteDesktopSecurityConfigurationItem {
     /// `…/approvedClientApps`: navigation to `Collection(microsoft.graph.approvedClientApp)`, contained collection.
+    #[inline]
     pub fn approved_client_apps(&self) -> crate::builders::ApprovedClientAppCollection {
         crate::builders::ApprovedClientAppCollection(self.0.child("approvedClientApps"))
     }
     /// `…/targetDeviceGroups`: navigation to `Collection(microsoft.graph.targetDeviceGroup)`, contained collection.
+    #[inline]
     pub fn target_device_groups(&self) -> crate::builders::TargetDeviceGroupCollection {
         crate::builders::TargetDeviceGroupCollection(self.0.child("targetDeviceGroups"))
     }

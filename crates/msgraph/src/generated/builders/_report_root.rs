@@ -5,6 +5,7 @@
 );
 impl ReportRootItem {
     /// `…/authenticationMethods`: navigation to `microsoft.graph.authenticationMethodsRoot`, contained entity.
+    #[inline]
     pub fn authentication_methods(
         &self,
     ) -> crate::builders::AuthenticationMethodsRootItem {
@@ -13,6 +14,7 @@ impl ReportRootItem {
         )
     }
     /// `…/dailyPrintUsageByPrinter`: navigation to `Collection(microsoft.graph.printUsageByPrinter)`, contained collection.
+    #[inline]
     pub fn daily_print_usage_by_printer(
         &self,
     ) -> crate::builders::PrintUsageByPrinterCollection {
@@ -21,6 +23,7 @@ impl ReportRootItem {
         )
     }
     /// `…/dailyPrintUsageByUser`: navigation to `Collection(microsoft.graph.printUsageByUser)`, contained collection.
+    #[inline]
     pub fn daily_print_usage_by_user(
         &self,
     ) -> crate::builders::PrintUsageByUserCollection {
@@ -29,6 +32,7 @@ impl ReportRootItem {
         )
     }
     /// `…/monthlyPrintUsageByPrinter`: navigation to `Collection(microsoft.graph.printUsageByPrinter)`, contained collection.
+    #[inline]
     pub fn monthly_print_usage_by_printer(
         &self,
     ) -> crate::builders::PrintUsageByPrinterCollection {
@@ -37,6 +41,7 @@ impl ReportRootItem {
         )
     }
     /// `…/monthlyPrintUsageByUser`: navigation to `Collection(microsoft.graph.printUsageByUser)`, contained collection.
+    #[inline]
     pub fn monthly_print_usage_by_user(
         &self,
     ) -> crate::builders::PrintUsageByUserCollection {
@@ -45,16 +50,19 @@ impl ReportRootItem {
         )
     }
     /// `…/partners`: navigation to `microsoft.graph.partners`, contained entity.
+    #[inline]
     pub fn partners(&self) -> crate::builders::PartnersItem {
         crate::builders::PartnersItem(self.0.child("partners"))
     }
     /// `…/security`: navigation to `microsoft.graph.securityReportsRoot`, contained entity.
+    #[inline]
     pub fn security(&self) -> crate::builders::SecurityReportsRootItem {
         crate::builders::SecurityReportsRootItem(self.0.child("security"))
     }
     /// Metadata for the device configuration device activity report
     ///
     /// `GET …/deviceConfigurationDeviceActivity` (function `microsoft.graph.deviceConfigurationDeviceActivity`).
+    #[inline]
     pub fn device_configuration_device_activity(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::Report> {
@@ -63,12 +71,14 @@ impl ReportRootItem {
     /// Metadata for the device configuration user activity report
     ///
     /// `GET …/deviceConfigurationUserActivity` (function `microsoft.graph.deviceConfigurationUserActivity`).
+    #[inline]
     pub fn device_configuration_user_activity(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::Report> {
         self.0.function("deviceConfigurationUserActivity", &[])
     }
     /// `GET …/getEmailActivityCounts` (function `microsoft.graph.getEmailActivityCounts`).
+    #[inline]
     pub fn get_email_activity_counts(
         &self,
         period: &str,
@@ -83,6 +93,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getEmailActivityUserCounts` (function `microsoft.graph.getEmailActivityUserCounts`).
+    #[inline]
     pub fn get_email_activity_user_counts(
         &self,
         period: &str,
@@ -97,6 +108,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getEmailActivityUserDetail` (function `microsoft.graph.getEmailActivityUserDetail`).
+    #[inline]
     pub fn get_email_activity_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -108,6 +120,7 @@ impl ReportRootItem {
             .function("getEmailActivityUserDetail", &[P::new("date", "Edm.Date", &date)])
     }
     /// `GET …/getEmailActivityUserDetail` (function `microsoft.graph.getEmailActivityUserDetail`).
+    #[inline]
     pub fn get_email_activity_user_detail_2(
         &self,
         period: &str,
@@ -122,6 +135,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getEmailAppUsageAppsUserCounts` (function `microsoft.graph.getEmailAppUsageAppsUserCounts`).
+    #[inline]
     pub fn get_email_app_usage_apps_user_counts(
         &self,
         period: &str,
@@ -136,6 +150,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getEmailAppUsageUserCounts` (function `microsoft.graph.getEmailAppUsageUserCounts`).
+    #[inline]
     pub fn get_email_app_usage_user_counts(
         &self,
         period: &str,
@@ -150,6 +165,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getEmailAppUsageUserDetail` (function `microsoft.graph.getEmailAppUsageUserDetail`).
+    #[inline]
     pub fn get_email_app_usage_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -161,6 +177,7 @@ impl ReportRootItem {
             .function("getEmailAppUsageUserDetail", &[P::new("date", "Edm.Date", &date)])
     }
     /// `GET …/getEmailAppUsageUserDetail` (function `microsoft.graph.getEmailAppUsageUserDetail`).
+    #[inline]
     pub fn get_email_app_usage_user_detail_2(
         &self,
         period: &str,
@@ -175,6 +192,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getEmailAppUsageVersionsUserCounts` (function `microsoft.graph.getEmailAppUsageVersionsUserCounts`).
+    #[inline]
     pub fn get_email_app_usage_versions_user_counts(
         &self,
         period: &str,
@@ -189,6 +207,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getGroupArchivedPrintJobs` (function `microsoft.graph.getGroupArchivedPrintJobs`).
+    #[inline]
     pub fn get_group_archived_print_jobs(
         &self,
         group_id: &str,
@@ -209,6 +228,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getM365AppPlatformUserCounts` (function `microsoft.graph.getM365AppPlatformUserCounts`).
+    #[inline]
     pub fn get_m365_app_platform_user_counts(
         &self,
         period: &str,
@@ -223,6 +243,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getM365AppUserCounts` (function `microsoft.graph.getM365AppUserCounts`).
+    #[inline]
     pub fn get_m365_app_user_counts(
         &self,
         period: &str,
@@ -234,6 +255,7 @@ impl ReportRootItem {
             .function("getM365AppUserCounts", &[P::new("period", "Edm.String", &period)])
     }
     /// `GET …/getM365AppUserDetail` (function `microsoft.graph.getM365AppUserDetail`).
+    #[inline]
     pub fn get_m365_app_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -244,6 +266,7 @@ impl ReportRootItem {
         self.0.function("getM365AppUserDetail", &[P::new("date", "Edm.Date", &date)])
     }
     /// `GET …/getM365AppUserDetail` (function `microsoft.graph.getM365AppUserDetail`).
+    #[inline]
     pub fn get_m365_app_user_detail_2(
         &self,
         period: &str,
@@ -255,6 +278,7 @@ impl ReportRootItem {
             .function("getM365AppUserDetail", &[P::new("period", "Edm.String", &period)])
     }
     /// `GET …/getMailboxUsageDetail` (function `microsoft.graph.getMailboxUsageDetail`).
+    #[inline]
     pub fn get_mailbox_usage_detail(
         &self,
         period: &str,
@@ -269,6 +293,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getMailboxUsageMailboxCounts` (function `microsoft.graph.getMailboxUsageMailboxCounts`).
+    #[inline]
     pub fn get_mailbox_usage_mailbox_counts(
         &self,
         period: &str,
@@ -283,6 +308,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getMailboxUsageQuotaStatusMailboxCounts` (function `microsoft.graph.getMailboxUsageQuotaStatusMailboxCounts`).
+    #[inline]
     pub fn get_mailbox_usage_quota_status_mailbox_counts(
         &self,
         period: &str,
@@ -297,6 +323,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getMailboxUsageStorage` (function `microsoft.graph.getMailboxUsageStorage`).
+    #[inline]
     pub fn get_mailbox_usage_storage(
         &self,
         period: &str,
@@ -311,24 +338,28 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365ActivationCounts` (function `microsoft.graph.getOffice365ActivationCounts`).
+    #[inline]
     pub fn get_office365_activation_counts(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::Report> {
         self.0.function("getOffice365ActivationCounts", &[])
     }
     /// `GET …/getOffice365ActivationsUserCounts` (function `microsoft.graph.getOffice365ActivationsUserCounts`).
+    #[inline]
     pub fn get_office365_activations_user_counts(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::Report> {
         self.0.function("getOffice365ActivationsUserCounts", &[])
     }
     /// `GET …/getOffice365ActivationsUserDetail` (function `microsoft.graph.getOffice365ActivationsUserDetail`).
+    #[inline]
     pub fn get_office365_activations_user_detail(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::Report> {
         self.0.function("getOffice365ActivationsUserDetail", &[])
     }
     /// `GET …/getOffice365ActiveUserCounts` (function `microsoft.graph.getOffice365ActiveUserCounts`).
+    #[inline]
     pub fn get_office365_active_user_counts(
         &self,
         period: &str,
@@ -341,6 +372,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365ActiveUserDetail` (function `microsoft.graph.getOffice365ActiveUserDetail`).
+    #[inline]
     pub fn get_office365_active_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -353,6 +385,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365ActiveUserDetail` (function `microsoft.graph.getOffice365ActiveUserDetail`).
+    #[inline]
     pub fn get_office365_active_user_detail_2(
         &self,
         period: &str,
@@ -365,6 +398,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365GroupsActivityCounts` (function `microsoft.graph.getOffice365GroupsActivityCounts`).
+    #[inline]
     pub fn get_office365_groups_activity_counts(
         &self,
         period: &str,
@@ -377,6 +411,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365GroupsActivityDetail` (function `microsoft.graph.getOffice365GroupsActivityDetail`).
+    #[inline]
     pub fn get_office365_groups_activity_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -389,6 +424,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365GroupsActivityDetail` (function `microsoft.graph.getOffice365GroupsActivityDetail`).
+    #[inline]
     pub fn get_office365_groups_activity_detail_2(
         &self,
         period: &str,
@@ -401,6 +437,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365GroupsActivityFileCounts` (function `microsoft.graph.getOffice365GroupsActivityFileCounts`).
+    #[inline]
     pub fn get_office365_groups_activity_file_counts(
         &self,
         period: &str,
@@ -413,6 +450,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365GroupsActivityGroupCounts` (function `microsoft.graph.getOffice365GroupsActivityGroupCounts`).
+    #[inline]
     pub fn get_office365_groups_activity_group_counts(
         &self,
         period: &str,
@@ -425,6 +463,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365GroupsActivityStorage` (function `microsoft.graph.getOffice365GroupsActivityStorage`).
+    #[inline]
     pub fn get_office365_groups_activity_storage(
         &self,
         period: &str,
@@ -437,6 +476,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOffice365ServicesUserCounts` (function `microsoft.graph.getOffice365ServicesUserCounts`).
+    #[inline]
     pub fn get_office365_services_user_counts(
         &self,
         period: &str,
@@ -449,6 +489,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOneDriveActivityFileCounts` (function `microsoft.graph.getOneDriveActivityFileCounts`).
+    #[inline]
     pub fn get_one_drive_activity_file_counts(
         &self,
         period: &str,
@@ -461,6 +502,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOneDriveActivityUserCounts` (function `microsoft.graph.getOneDriveActivityUserCounts`).
+    #[inline]
     pub fn get_one_drive_activity_user_counts(
         &self,
         period: &str,
@@ -473,6 +515,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOneDriveActivityUserDetail` (function `microsoft.graph.getOneDriveActivityUserDetail`).
+    #[inline]
     pub fn get_one_drive_activity_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -485,6 +528,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOneDriveActivityUserDetail` (function `microsoft.graph.getOneDriveActivityUserDetail`).
+    #[inline]
     pub fn get_one_drive_activity_user_detail_2(
         &self,
         period: &str,
@@ -497,6 +541,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOneDriveUsageAccountCounts` (function `microsoft.graph.getOneDriveUsageAccountCounts`).
+    #[inline]
     pub fn get_one_drive_usage_account_counts(
         &self,
         period: &str,
@@ -509,6 +554,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOneDriveUsageAccountDetail` (function `microsoft.graph.getOneDriveUsageAccountDetail`).
+    #[inline]
     pub fn get_one_drive_usage_account_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -521,6 +567,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOneDriveUsageAccountDetail` (function `microsoft.graph.getOneDriveUsageAccountDetail`).
+    #[inline]
     pub fn get_one_drive_usage_account_detail_2(
         &self,
         period: &str,
@@ -533,6 +580,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOneDriveUsageFileCounts` (function `microsoft.graph.getOneDriveUsageFileCounts`).
+    #[inline]
     pub fn get_one_drive_usage_file_counts(
         &self,
         period: &str,
@@ -545,6 +593,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getOneDriveUsageStorage` (function `microsoft.graph.getOneDriveUsageStorage`).
+    #[inline]
     pub fn get_one_drive_usage_storage(
         &self,
         period: &str,
@@ -557,6 +606,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getPrinterArchivedPrintJobs` (function `microsoft.graph.getPrinterArchivedPrintJobs`).
+    #[inline]
     pub fn get_printer_archived_print_jobs(
         &self,
         printer_id: &str,
@@ -577,6 +627,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getRelyingPartyDetailedSummary` (function `microsoft.graph.getRelyingPartyDetailedSummary`).
+    #[inline]
     pub fn get_relying_party_detailed_summary(
         &self,
         period: &str,
@@ -591,6 +642,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointActivityFileCounts` (function `microsoft.graph.getSharePointActivityFileCounts`).
+    #[inline]
     pub fn get_share_point_activity_file_counts(
         &self,
         period: &str,
@@ -603,6 +655,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointActivityPages` (function `microsoft.graph.getSharePointActivityPages`).
+    #[inline]
     pub fn get_share_point_activity_pages(
         &self,
         period: &str,
@@ -615,6 +668,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointActivityUserCounts` (function `microsoft.graph.getSharePointActivityUserCounts`).
+    #[inline]
     pub fn get_share_point_activity_user_counts(
         &self,
         period: &str,
@@ -627,6 +681,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointActivityUserDetail` (function `microsoft.graph.getSharePointActivityUserDetail`).
+    #[inline]
     pub fn get_share_point_activity_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -639,6 +694,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointActivityUserDetail` (function `microsoft.graph.getSharePointActivityUserDetail`).
+    #[inline]
     pub fn get_share_point_activity_user_detail_2(
         &self,
         period: &str,
@@ -651,6 +707,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointSiteUsageDetail` (function `microsoft.graph.getSharePointSiteUsageDetail`).
+    #[inline]
     pub fn get_share_point_site_usage_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -663,6 +720,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointSiteUsageDetail` (function `microsoft.graph.getSharePointSiteUsageDetail`).
+    #[inline]
     pub fn get_share_point_site_usage_detail_2(
         &self,
         period: &str,
@@ -675,6 +733,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointSiteUsageFileCounts` (function `microsoft.graph.getSharePointSiteUsageFileCounts`).
+    #[inline]
     pub fn get_share_point_site_usage_file_counts(
         &self,
         period: &str,
@@ -687,6 +746,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointSiteUsagePages` (function `microsoft.graph.getSharePointSiteUsagePages`).
+    #[inline]
     pub fn get_share_point_site_usage_pages(
         &self,
         period: &str,
@@ -699,6 +759,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointSiteUsageSiteCounts` (function `microsoft.graph.getSharePointSiteUsageSiteCounts`).
+    #[inline]
     pub fn get_share_point_site_usage_site_counts(
         &self,
         period: &str,
@@ -711,6 +772,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSharePointSiteUsageStorage` (function `microsoft.graph.getSharePointSiteUsageStorage`).
+    #[inline]
     pub fn get_share_point_site_usage_storage(
         &self,
         period: &str,
@@ -723,6 +785,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessActivityCounts` (function `microsoft.graph.getSkypeForBusinessActivityCounts`).
+    #[inline]
     pub fn get_skype_for_business_activity_counts(
         &self,
         period: &str,
@@ -735,6 +798,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessActivityUserCounts` (function `microsoft.graph.getSkypeForBusinessActivityUserCounts`).
+    #[inline]
     pub fn get_skype_for_business_activity_user_counts(
         &self,
         period: &str,
@@ -747,6 +811,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessActivityUserDetail` (function `microsoft.graph.getSkypeForBusinessActivityUserDetail`).
+    #[inline]
     pub fn get_skype_for_business_activity_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -759,6 +824,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessActivityUserDetail` (function `microsoft.graph.getSkypeForBusinessActivityUserDetail`).
+    #[inline]
     pub fn get_skype_for_business_activity_user_detail_2(
         &self,
         period: &str,
@@ -771,6 +837,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessDeviceUsageDistributionUserCounts` (function `microsoft.graph.getSkypeForBusinessDeviceUsageDistributionUserCounts`).
+    #[inline]
     pub fn get_skype_for_business_device_usage_distribution_user_counts(
         &self,
         period: &str,
@@ -783,6 +850,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessDeviceUsageUserCounts` (function `microsoft.graph.getSkypeForBusinessDeviceUsageUserCounts`).
+    #[inline]
     pub fn get_skype_for_business_device_usage_user_counts(
         &self,
         period: &str,
@@ -795,6 +863,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessDeviceUsageUserDetail` (function `microsoft.graph.getSkypeForBusinessDeviceUsageUserDetail`).
+    #[inline]
     pub fn get_skype_for_business_device_usage_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -807,6 +876,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessDeviceUsageUserDetail` (function `microsoft.graph.getSkypeForBusinessDeviceUsageUserDetail`).
+    #[inline]
     pub fn get_skype_for_business_device_usage_user_detail_2(
         &self,
         period: &str,
@@ -819,6 +889,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessOrganizerActivityCounts` (function `microsoft.graph.getSkypeForBusinessOrganizerActivityCounts`).
+    #[inline]
     pub fn get_skype_for_business_organizer_activity_counts(
         &self,
         period: &str,
@@ -831,6 +902,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessOrganizerActivityMinuteCounts` (function `microsoft.graph.getSkypeForBusinessOrganizerActivityMinuteCounts`).
+    #[inline]
     pub fn get_skype_for_business_organizer_activity_minute_counts(
         &self,
         period: &str,
@@ -843,6 +915,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessOrganizerActivityUserCounts` (function `microsoft.graph.getSkypeForBusinessOrganizerActivityUserCounts`).
+    #[inline]
     pub fn get_skype_for_business_organizer_activity_user_counts(
         &self,
         period: &str,
@@ -855,6 +928,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessParticipantActivityCounts` (function `microsoft.graph.getSkypeForBusinessParticipantActivityCounts`).
+    #[inline]
     pub fn get_skype_for_business_participant_activity_counts(
         &self,
         period: &str,
@@ -867,6 +941,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessParticipantActivityMinuteCounts` (function `microsoft.graph.getSkypeForBusinessParticipantActivityMinuteCounts`).
+    #[inline]
     pub fn get_skype_for_business_participant_activity_minute_counts(
         &self,
         period: &str,
@@ -879,6 +954,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessParticipantActivityUserCounts` (function `microsoft.graph.getSkypeForBusinessParticipantActivityUserCounts`).
+    #[inline]
     pub fn get_skype_for_business_participant_activity_user_counts(
         &self,
         period: &str,
@@ -891,6 +967,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessPeerToPeerActivityCounts` (function `microsoft.graph.getSkypeForBusinessPeerToPeerActivityCounts`).
+    #[inline]
     pub fn get_skype_for_business_peer_to_peer_activity_counts(
         &self,
         period: &str,
@@ -903,6 +980,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessPeerToPeerActivityMinuteCounts` (function `microsoft.graph.getSkypeForBusinessPeerToPeerActivityMinuteCounts`).
+    #[inline]
     pub fn get_skype_for_business_peer_to_peer_activity_minute_counts(
         &self,
         period: &str,
@@ -915,6 +993,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getSkypeForBusinessPeerToPeerActivityUserCounts` (function `microsoft.graph.getSkypeForBusinessPeerToPeerActivityUserCounts`).
+    #[inline]
     pub fn get_skype_for_business_peer_to_peer_activity_user_counts(
         &self,
         period: &str,
@@ -927,6 +1006,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsDeviceUsageDistributionUserCounts` (function `microsoft.graph.getTeamsDeviceUsageDistributionUserCounts`).
+    #[inline]
     pub fn get_teams_device_usage_distribution_user_counts(
         &self,
         period: &str,
@@ -941,6 +1021,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsDeviceUsageUserCounts` (function `microsoft.graph.getTeamsDeviceUsageUserCounts`).
+    #[inline]
     pub fn get_teams_device_usage_user_counts(
         &self,
         period: &str,
@@ -955,6 +1036,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsDeviceUsageUserDetail` (function `microsoft.graph.getTeamsDeviceUsageUserDetail`).
+    #[inline]
     pub fn get_teams_device_usage_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -969,6 +1051,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsDeviceUsageUserDetail` (function `microsoft.graph.getTeamsDeviceUsageUserDetail`).
+    #[inline]
     pub fn get_teams_device_usage_user_detail_2(
         &self,
         period: &str,
@@ -983,6 +1066,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsTeamActivityCounts` (function `microsoft.graph.getTeamsTeamActivityCounts`).
+    #[inline]
     pub fn get_teams_team_activity_counts(
         &self,
         period: &str,
@@ -997,6 +1081,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsTeamActivityDetail` (function `microsoft.graph.getTeamsTeamActivityDetail`).
+    #[inline]
     pub fn get_teams_team_activity_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -1008,6 +1093,7 @@ impl ReportRootItem {
             .function("getTeamsTeamActivityDetail", &[P::new("date", "Edm.Date", &date)])
     }
     /// `GET …/getTeamsTeamActivityDetail` (function `microsoft.graph.getTeamsTeamActivityDetail`).
+    #[inline]
     pub fn get_teams_team_activity_detail_2(
         &self,
         period: &str,
@@ -1022,6 +1108,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsTeamActivityDistributionCounts` (function `microsoft.graph.getTeamsTeamActivityDistributionCounts`).
+    #[inline]
     pub fn get_teams_team_activity_distribution_counts(
         &self,
         period: &str,
@@ -1036,6 +1123,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsTeamCounts` (function `microsoft.graph.getTeamsTeamCounts`).
+    #[inline]
     pub fn get_teams_team_counts(
         &self,
         period: &str,
@@ -1046,6 +1134,7 @@ impl ReportRootItem {
         self.0.function("getTeamsTeamCounts", &[P::new("period", "Edm.String", &period)])
     }
     /// `GET …/getTeamsUserActivityCounts` (function `microsoft.graph.getTeamsUserActivityCounts`).
+    #[inline]
     pub fn get_teams_user_activity_counts(
         &self,
         period: &str,
@@ -1060,6 +1149,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsUserActivityUserCounts` (function `microsoft.graph.getTeamsUserActivityUserCounts`).
+    #[inline]
     pub fn get_teams_user_activity_user_counts(
         &self,
         period: &str,
@@ -1074,6 +1164,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsUserActivityUserDetail` (function `microsoft.graph.getTeamsUserActivityUserDetail`).
+    #[inline]
     pub fn get_teams_user_activity_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -1088,6 +1179,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getTeamsUserActivityUserDetail` (function `microsoft.graph.getTeamsUserActivityUserDetail`).
+    #[inline]
     pub fn get_teams_user_activity_user_detail_2(
         &self,
         period: &str,
@@ -1102,6 +1194,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getUserArchivedPrintJobs` (function `microsoft.graph.getUserArchivedPrintJobs`).
+    #[inline]
     pub fn get_user_archived_print_jobs(
         &self,
         user_id: &str,
@@ -1122,6 +1215,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerActivityCounts` (function `microsoft.graph.getYammerActivityCounts`).
+    #[inline]
     pub fn get_yammer_activity_counts(
         &self,
         period: &str,
@@ -1134,6 +1228,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerActivityUserCounts` (function `microsoft.graph.getYammerActivityUserCounts`).
+    #[inline]
     pub fn get_yammer_activity_user_counts(
         &self,
         period: &str,
@@ -1146,6 +1241,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerActivityUserDetail` (function `microsoft.graph.getYammerActivityUserDetail`).
+    #[inline]
     pub fn get_yammer_activity_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -1158,6 +1254,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerActivityUserDetail` (function `microsoft.graph.getYammerActivityUserDetail`).
+    #[inline]
     pub fn get_yammer_activity_user_detail_2(
         &self,
         period: &str,
@@ -1170,6 +1267,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerDeviceUsageDistributionUserCounts` (function `microsoft.graph.getYammerDeviceUsageDistributionUserCounts`).
+    #[inline]
     pub fn get_yammer_device_usage_distribution_user_counts(
         &self,
         period: &str,
@@ -1182,6 +1280,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerDeviceUsageUserCounts` (function `microsoft.graph.getYammerDeviceUsageUserCounts`).
+    #[inline]
     pub fn get_yammer_device_usage_user_counts(
         &self,
         period: &str,
@@ -1194,6 +1293,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerDeviceUsageUserDetail` (function `microsoft.graph.getYammerDeviceUsageUserDetail`).
+    #[inline]
     pub fn get_yammer_device_usage_user_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -1206,6 +1306,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerDeviceUsageUserDetail` (function `microsoft.graph.getYammerDeviceUsageUserDetail`).
+    #[inline]
     pub fn get_yammer_device_usage_user_detail_2(
         &self,
         period: &str,
@@ -1218,6 +1319,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerGroupsActivityCounts` (function `microsoft.graph.getYammerGroupsActivityCounts`).
+    #[inline]
     pub fn get_yammer_groups_activity_counts(
         &self,
         period: &str,
@@ -1230,6 +1332,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerGroupsActivityDetail` (function `microsoft.graph.getYammerGroupsActivityDetail`).
+    #[inline]
     pub fn get_yammer_groups_activity_detail(
         &self,
         date: ::msgraph_core::edm::Date,
@@ -1242,6 +1345,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerGroupsActivityDetail` (function `microsoft.graph.getYammerGroupsActivityDetail`).
+    #[inline]
     pub fn get_yammer_groups_activity_detail_2(
         &self,
         period: &str,
@@ -1254,6 +1358,7 @@ impl ReportRootItem {
             )
     }
     /// `GET …/getYammerGroupsActivityGroupCounts` (function `microsoft.graph.getYammerGroupsActivityGroupCounts`).
+    #[inline]
     pub fn get_yammer_groups_activity_group_counts(
         &self,
         period: &str,
@@ -1266,12 +1371,14 @@ impl ReportRootItem {
             )
     }
     /// `GET …/managedDeviceEnrollmentFailureDetails` (function `microsoft.graph.managedDeviceEnrollmentFailureDetails`).
+    #[inline]
     pub fn managed_device_enrollment_failure_details(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::Report> {
         self.0.function("managedDeviceEnrollmentFailureDetails", &[])
     }
     /// `GET …/managedDeviceEnrollmentFailureDetails` (function `microsoft.graph.managedDeviceEnrollmentFailureDetails`).
+    #[inline]
     pub fn managed_device_enrollment_failure_details_2(
         &self,
         skip: i32,
@@ -1292,12 +1399,14 @@ impl ReportRootItem {
             )
     }
     /// `GET …/managedDeviceEnrollmentTopFailures` (function `microsoft.graph.managedDeviceEnrollmentTopFailures`).
+    #[inline]
     pub fn managed_device_enrollment_top_failures(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::Report> {
         self.0.function("managedDeviceEnrollmentTopFailures", &[])
     }
     /// `GET …/managedDeviceEnrollmentTopFailures` (function `microsoft.graph.managedDeviceEnrollmentTopFailures`).
+    #[inline]
     pub fn managed_device_enrollment_top_failures_2(
         &self,
         period: &str,

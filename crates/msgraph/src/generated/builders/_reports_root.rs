@@ -5,6 +5,7 @@
 );
 impl ReportsRootItem {
     /// `…/readingAssignmentSubmissions`: navigation to `Collection(microsoft.graph.readingAssignmentSubmission)`, contained collection.
+    #[inline]
     pub fn reading_assignment_submissions(
         &self,
     ) -> crate::builders::ReadingAssignmentSubmissionCollection {
@@ -13,6 +14,7 @@ impl ReportsRootItem {
         )
     }
     /// `…/readingCoachPassages`: navigation to `Collection(microsoft.graph.readingCoachPassage)`, contained collection.
+    #[inline]
     pub fn reading_coach_passages(
         &self,
     ) -> crate::builders::ReadingCoachPassageCollection {
@@ -21,6 +23,7 @@ impl ReportsRootItem {
         )
     }
     /// `…/reflectCheckInResponses`: navigation to `Collection(microsoft.graph.reflectCheckInResponse)`, contained collection.
+    #[inline]
     pub fn reflect_check_in_responses(
         &self,
     ) -> crate::builders::ReflectCheckInResponseCollection {
@@ -29,6 +32,7 @@ impl ReportsRootItem {
         )
     }
     /// `…/speakerAssignmentSubmissions`: navigation to `Collection(microsoft.graph.speakerAssignmentSubmission)`, contained collection.
+    #[inline]
     pub fn speaker_assignment_submissions(
         &self,
     ) -> crate::builders::SpeakerAssignmentSubmissionCollection {

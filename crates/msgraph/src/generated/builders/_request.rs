@@ -5,6 +5,7 @@
 );
 impl RequestItem {
     /// `…/microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_assignment_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleRequestItem {
@@ -15,6 +16,7 @@ impl RequestItem {
         )
     }
     /// `…/microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_eligibility_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleRequestItem {
@@ -25,6 +27,7 @@ impl RequestItem {
         )
     }
     /// `…/microsoft.graph.privilegedAccessScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessScheduleRequestItem {
@@ -33,6 +36,7 @@ impl RequestItem {
         )
     }
     /// `…/microsoft.graph.unifiedRoleAssignmentScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_assignment_schedule_request(
         &self,
     ) -> crate::builders::UnifiedRoleAssignmentScheduleRequestItem {
@@ -41,6 +45,7 @@ impl RequestItem {
         )
     }
     /// `…/microsoft.graph.unifiedRoleEligibilityScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_eligibility_schedule_request(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleRequestItem {
@@ -49,6 +54,7 @@ impl RequestItem {
         )
     }
     /// `…/microsoft.graph.userConsentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_user_consent_request(&self) -> crate::builders::UserConsentRequestItem {
         crate::builders::UserConsentRequestItem(
             self.0.child("microsoft.graph.userConsentRequest"),
@@ -61,6 +67,7 @@ impl RequestItem {
 );
 impl RequestCollection {
     /// `…/microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_assignment_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupAssignmentScheduleRequestCollection {
@@ -71,6 +78,7 @@ impl RequestCollection {
         )
     }
     /// `…/microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_group_eligibility_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessGroupEligibilityScheduleRequestCollection {
@@ -81,6 +89,7 @@ impl RequestCollection {
         )
     }
     /// `…/microsoft.graph.privilegedAccessScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_privileged_access_schedule_request(
         &self,
     ) -> crate::builders::PrivilegedAccessScheduleRequestCollection {
@@ -89,6 +98,7 @@ impl RequestCollection {
         )
     }
     /// `…/microsoft.graph.unifiedRoleAssignmentScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_assignment_schedule_request(
         &self,
     ) -> crate::builders::UnifiedRoleAssignmentScheduleRequestCollection {
@@ -97,6 +107,7 @@ impl RequestCollection {
         )
     }
     /// `…/microsoft.graph.unifiedRoleEligibilityScheduleRequest`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_eligibility_schedule_request(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleRequestCollection {
@@ -105,6 +116,7 @@ impl RequestCollection {
         )
     }
     /// `…/microsoft.graph.userConsentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_user_consent_request(
         &self,
     ) -> crate::builders::UserConsentRequestCollection {

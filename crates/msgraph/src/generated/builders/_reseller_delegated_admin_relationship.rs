@@ -7,6 +7,7 @@
 );
 impl ResellerDelegatedAdminRelationshipItem {
     /// `…/accessAssignments`: navigation to `Collection(microsoft.graph.delegatedAdminAccessAssignment)`, contained collection.
+    #[inline]
     pub fn access_assignments(
         &self,
     ) -> crate::builders::DelegatedAdminAccessAssignmentCollection {
@@ -15,6 +16,7 @@ impl ResellerDelegatedAdminRelationshipItem {
         )
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.delegatedAdminRelationshipOperation)`, contained collection.
+    #[inline]
     pub fn operations(
         &self,
     ) -> crate::builders::DelegatedAdminRelationshipOperationCollection {
@@ -23,6 +25,7 @@ impl ResellerDelegatedAdminRelationshipItem {
         )
     }
     /// `…/requests`: navigation to `Collection(microsoft.graph.delegatedAdminRelationshipRequest)`, contained collection.
+    #[inline]
     pub fn requests(
         &self,
     ) -> crate::builders::DelegatedAdminRelationshipRequestCollection {

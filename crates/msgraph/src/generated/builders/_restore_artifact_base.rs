@@ -5,10 +5,12 @@
 );
 impl RestoreArtifactBaseItem {
     /// `…/restorePoint`: navigation to `microsoft.graph.restorePoint`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn restore_point(&self) -> crate::builders::RestorePointItem {
         crate::builders::RestorePointItem(self.0.child("restorePoint"))
     }
     /// `…/microsoft.graph.driveRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_drive_restore_artifact(
         &self,
     ) -> crate::builders::DriveRestoreArtifactItem {
@@ -17,6 +19,7 @@ impl RestoreArtifactBaseItem {
         )
     }
     /// `…/microsoft.graph.granularMailboxRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_granular_mailbox_restore_artifact(
         &self,
     ) -> crate::builders::GranularMailboxRestoreArtifactItem {
@@ -25,6 +28,7 @@ impl RestoreArtifactBaseItem {
         )
     }
     /// `…/microsoft.graph.mailboxRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_restore_artifact(
         &self,
     ) -> crate::builders::MailboxRestoreArtifactItem {
@@ -33,6 +37,7 @@ impl RestoreArtifactBaseItem {
         )
     }
     /// `…/microsoft.graph.siteRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_site_restore_artifact(&self) -> crate::builders::SiteRestoreArtifactItem {
         crate::builders::SiteRestoreArtifactItem(
             self.0.child("microsoft.graph.siteRestoreArtifact"),
@@ -46,6 +51,7 @@ impl RestoreArtifactBaseItem {
 );
 impl RestoreArtifactBaseCollection {
     /// `…/microsoft.graph.driveRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_drive_restore_artifact(
         &self,
     ) -> crate::builders::DriveRestoreArtifactCollection {
@@ -54,6 +60,7 @@ impl RestoreArtifactBaseCollection {
         )
     }
     /// `…/microsoft.graph.granularMailboxRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_granular_mailbox_restore_artifact(
         &self,
     ) -> crate::builders::GranularMailboxRestoreArtifactCollection {
@@ -62,6 +69,7 @@ impl RestoreArtifactBaseCollection {
         )
     }
     /// `…/microsoft.graph.mailboxRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_restore_artifact(
         &self,
     ) -> crate::builders::MailboxRestoreArtifactCollection {
@@ -70,6 +78,7 @@ impl RestoreArtifactBaseCollection {
         )
     }
     /// `…/microsoft.graph.siteRestoreArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_site_restore_artifact(
         &self,
     ) -> crate::builders::SiteRestoreArtifactCollection {

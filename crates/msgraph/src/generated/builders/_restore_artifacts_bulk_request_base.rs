@@ -7,6 +7,7 @@
 );
 impl RestoreArtifactsBulkRequestBaseItem {
     /// `…/microsoft.graph.driveRestoreArtifactsBulkAdditionRequest`: cast to the derived type.
+    #[inline]
     pub fn as_drive_restore_artifacts_bulk_addition_request(
         &self,
     ) -> crate::builders::DriveRestoreArtifactsBulkAdditionRequestItem {
@@ -15,6 +16,7 @@ impl RestoreArtifactsBulkRequestBaseItem {
         )
     }
     /// `…/microsoft.graph.mailboxRestoreArtifactsBulkAdditionRequest`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_restore_artifacts_bulk_addition_request(
         &self,
     ) -> crate::builders::MailboxRestoreArtifactsBulkAdditionRequestItem {
@@ -23,6 +25,7 @@ impl RestoreArtifactsBulkRequestBaseItem {
         )
     }
     /// `…/microsoft.graph.siteRestoreArtifactsBulkAdditionRequest`: cast to the derived type.
+    #[inline]
     pub fn as_site_restore_artifacts_bulk_addition_request(
         &self,
     ) -> crate::builders::SiteRestoreArtifactsBulkAdditionRequestItem {
@@ -39,6 +42,7 @@ impl RestoreArtifactsBulkRequestBaseItem {
 );
 impl RestoreArtifactsBulkRequestBaseCollection {
     /// `…/microsoft.graph.driveRestoreArtifactsBulkAdditionRequest`: cast to the derived type.
+    #[inline]
     pub fn as_drive_restore_artifacts_bulk_addition_request(
         &self,
     ) -> crate::builders::DriveRestoreArtifactsBulkAdditionRequestCollection {
@@ -47,6 +51,7 @@ impl RestoreArtifactsBulkRequestBaseCollection {
         )
     }
     /// `…/microsoft.graph.mailboxRestoreArtifactsBulkAdditionRequest`: cast to the derived type.
+    #[inline]
     pub fn as_mailbox_restore_artifacts_bulk_addition_request(
         &self,
     ) -> crate::builders::MailboxRestoreArtifactsBulkAdditionRequestCollection {
@@ -55,6 +60,7 @@ impl RestoreArtifactsBulkRequestBaseCollection {
         )
     }
     /// `…/microsoft.graph.siteRestoreArtifactsBulkAdditionRequest`: cast to the derived type.
+    #[inline]
     pub fn as_site_restore_artifacts_bulk_addition_request(
         &self,
     ) -> crate::builders::SiteRestoreArtifactsBulkAdditionRequestCollection {

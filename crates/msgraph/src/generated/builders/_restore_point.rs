@@ -5,6 +5,7 @@
 );
 impl RestorePointItem {
     /// `…/protectionUnit`: navigation to `microsoft.graph.protectionUnitBase`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn protection_unit(&self) -> crate::builders::ProtectionUnitBaseItem {
         crate::builders::ProtectionUnitBaseItem(self.0.child("protectionUnit"))
     }
@@ -15,6 +16,7 @@ impl RestorePointItem {
 );
 impl RestorePointCollection {
     /// `POST …/search` (action `microsoft.graph.search`).
+    #[inline]
     pub fn search(
         &self,
         params: &crate::builders::SearchParams,

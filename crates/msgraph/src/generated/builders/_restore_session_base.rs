@@ -5,12 +5,14 @@
 );
 impl RestoreSessionBaseItem {
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::RestoreSessionBaseKind> {
         self.0.action("activate", &[])
     }
     /// `…/microsoft.graph.exchangeRestoreSession`: cast to the derived type.
+    #[inline]
     pub fn as_exchange_restore_session(
         &self,
     ) -> crate::builders::ExchangeRestoreSessionItem {
@@ -19,6 +21,7 @@ impl RestoreSessionBaseItem {
         )
     }
     /// `…/microsoft.graph.oneDriveForBusinessRestoreSession`: cast to the derived type.
+    #[inline]
     pub fn as_one_drive_for_business_restore_session(
         &self,
     ) -> crate::builders::OneDriveForBusinessRestoreSessionItem {
@@ -27,6 +30,7 @@ impl RestoreSessionBaseItem {
         )
     }
     /// `…/microsoft.graph.sharePointRestoreSession`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_restore_session(
         &self,
     ) -> crate::builders::SharePointRestoreSessionItem {
@@ -42,6 +46,7 @@ impl RestoreSessionBaseItem {
 );
 impl RestoreSessionBaseCollection {
     /// `…/microsoft.graph.exchangeRestoreSession`: cast to the derived type.
+    #[inline]
     pub fn as_exchange_restore_session(
         &self,
     ) -> crate::builders::ExchangeRestoreSessionCollection {
@@ -50,6 +55,7 @@ impl RestoreSessionBaseCollection {
         )
     }
     /// `…/microsoft.graph.oneDriveForBusinessRestoreSession`: cast to the derived type.
+    #[inline]
     pub fn as_one_drive_for_business_restore_session(
         &self,
     ) -> crate::builders::OneDriveForBusinessRestoreSessionCollection {
@@ -58,6 +64,7 @@ impl RestoreSessionBaseCollection {
         )
     }
     /// `…/microsoft.graph.sharePointRestoreSession`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_restore_session(
         &self,
     ) -> crate::builders::SharePointRestoreSessionCollection {

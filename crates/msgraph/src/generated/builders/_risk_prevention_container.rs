@@ -5,6 +5,7 @@
 );
 impl RiskPreventionContainerItem {
     /// `…/fraudProtectionProviders`: navigation to `Collection(microsoft.graph.fraudProtectionProvider)`, contained collection.
+    #[inline]
     pub fn fraud_protection_providers(
         &self,
     ) -> crate::builders::FraudProtectionProviderCollection {
@@ -13,6 +14,7 @@ impl RiskPreventionContainerItem {
         )
     }
     /// `…/webApplicationFirewallProviders`: navigation to `Collection(microsoft.graph.webApplicationFirewallProvider)`, contained collection.
+    #[inline]
     pub fn web_application_firewall_providers(
         &self,
     ) -> crate::builders::WebApplicationFirewallProviderCollection {
@@ -21,6 +23,7 @@ impl RiskPreventionContainerItem {
         )
     }
     /// `…/webApplicationFirewallVerifications`: navigation to `Collection(microsoft.graph.webApplicationFirewallVerificationModel)`, contained collection.
+    #[inline]
     pub fn web_application_firewall_verifications(
         &self,
     ) -> crate::builders::WebApplicationFirewallVerificationModelCollection {

@@ -5,6 +5,7 @@
 );
 impl RiskyServicePrincipalItem {
     /// `…/history`: navigation to `Collection(microsoft.graph.riskyServicePrincipalHistoryItem)`, contained collection.
+    #[inline]
     pub fn history(
         &self,
     ) -> crate::builders::RiskyServicePrincipalHistoryItemCollection {
@@ -13,6 +14,7 @@ impl RiskyServicePrincipalItem {
         )
     }
     /// `…/microsoft.graph.riskyServicePrincipalHistoryItem`: cast to the derived type.
+    #[inline]
     pub fn as_risky_service_principal_history_item(
         &self,
     ) -> crate::builders::RiskyServicePrincipalHistoryItemItem {
@@ -28,6 +30,7 @@ impl RiskyServicePrincipalItem {
 );
 impl RiskyServicePrincipalCollection {
     /// `POST …/confirmCompromised` (action `microsoft.graph.confirmCompromised`).
+    #[inline]
     pub fn confirm_compromised(
         &self,
         service_principal_ids: ::std::vec::Vec<::std::string::String>,
@@ -40,6 +43,7 @@ impl RiskyServicePrincipalCollection {
             )
     }
     /// `POST …/dismiss` (action `microsoft.graph.dismiss`).
+    #[inline]
     pub fn dismiss(
         &self,
         service_principal_ids: ::std::vec::Vec<::std::string::String>,
@@ -49,6 +53,7 @@ impl RiskyServicePrincipalCollection {
             .action("dismiss", &[P::new("servicePrincipalIds", &service_principal_ids)])
     }
     /// `…/microsoft.graph.riskyServicePrincipalHistoryItem`: cast to the derived type.
+    #[inline]
     pub fn as_risky_service_principal_history_item(
         &self,
     ) -> crate::builders::RiskyServicePrincipalHistoryItemCollection {

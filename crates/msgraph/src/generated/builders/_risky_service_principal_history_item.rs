@@ -7,6 +7,7 @@
 );
 impl RiskyServicePrincipalHistoryItemItem {
     /// `…/history`: navigation to `Collection(microsoft.graph.riskyServicePrincipalHistoryItem)`, contained collection.
+    #[inline]
     pub fn history(
         &self,
     ) -> crate::builders::RiskyServicePrincipalHistoryItemCollection {
@@ -23,6 +24,7 @@ impl RiskyServicePrincipalHistoryItemItem {
 );
 impl RiskyServicePrincipalHistoryItemCollection {
     /// `POST …/confirmCompromised` (action `microsoft.graph.confirmCompromised`).
+    #[inline]
     pub fn confirm_compromised(
         &self,
         service_principal_ids: ::std::vec::Vec<::std::string::String>,
@@ -35,6 +37,7 @@ impl RiskyServicePrincipalHistoryItemCollection {
             )
     }
     /// `POST …/dismiss` (action `microsoft.graph.dismiss`).
+    #[inline]
     pub fn dismiss(
         &self,
         service_principal_ids: ::std::vec::Vec<::std::string::String>,

@@ -5,10 +5,12 @@
 );
 impl RiskyUserItem {
     /// `…/history`: navigation to `Collection(microsoft.graph.riskyUserHistoryItem)`, contained collection.
+    #[inline]
     pub fn history(&self) -> crate::builders::RiskyUserHistoryItemCollection {
         crate::builders::RiskyUserHistoryItemCollection(self.0.child("history"))
     }
     /// `…/microsoft.graph.riskyUserHistoryItem`: cast to the derived type.
+    #[inline]
     pub fn as_risky_user_history_item(
         &self,
     ) -> crate::builders::RiskyUserHistoryItemItem {
@@ -23,6 +25,7 @@ impl RiskyUserItem {
 );
 impl RiskyUserCollection {
     /// `POST …/confirmCompromised` (action `microsoft.graph.confirmCompromised`).
+    #[inline]
     pub fn confirm_compromised(
         &self,
         user_ids: ::std::vec::Vec<::std::string::String>,
@@ -31,6 +34,7 @@ impl RiskyUserCollection {
         self.0.action("confirmCompromised", &[P::new("userIds", &user_ids)])
     }
     /// `POST …/confirmSafe` (action `microsoft.graph.confirmSafe`).
+    #[inline]
     pub fn confirm_safe(
         &self,
         user_ids: ::std::vec::Vec<::std::string::String>,
@@ -39,6 +43,7 @@ impl RiskyUserCollection {
         self.0.action("confirmSafe", &[P::new("userIds", &user_ids)])
     }
     /// `POST …/dismiss` (action `microsoft.graph.dismiss`).
+    #[inline]
     pub fn dismiss(
         &self,
         user_ids: ::std::vec::Vec<::std::string::String>,
@@ -47,6 +52,7 @@ impl RiskyUserCollection {
         self.0.action("dismiss", &[P::new("userIds", &user_ids)])
     }
     /// `…/microsoft.graph.riskyUserHistoryItem`: cast to the derived type.
+    #[inline]
     pub fn as_risky_user_history_item(
         &self,
     ) -> crate::builders::RiskyUserHistoryItemCollection {

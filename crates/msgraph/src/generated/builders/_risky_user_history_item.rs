@@ -5,6 +5,7 @@
 );
 impl RiskyUserHistoryItemItem {
     /// `…/history`: navigation to `Collection(microsoft.graph.riskyUserHistoryItem)`, contained collection.
+    #[inline]
     pub fn history(&self) -> crate::builders::RiskyUserHistoryItemCollection {
         crate::builders::RiskyUserHistoryItemCollection(self.0.child("history"))
     }
@@ -16,6 +17,7 @@ impl RiskyUserHistoryItemItem {
 );
 impl RiskyUserHistoryItemCollection {
     /// `POST …/confirmCompromised` (action `microsoft.graph.confirmCompromised`).
+    #[inline]
     pub fn confirm_compromised(
         &self,
         user_ids: ::std::vec::Vec<::std::string::String>,
@@ -24,6 +26,7 @@ impl RiskyUserHistoryItemCollection {
         self.0.action("confirmCompromised", &[P::new("userIds", &user_ids)])
     }
     /// `POST …/confirmSafe` (action `microsoft.graph.confirmSafe`).
+    #[inline]
     pub fn confirm_safe(
         &self,
         user_ids: ::std::vec::Vec<::std::string::String>,
@@ -32,6 +35,7 @@ impl RiskyUserHistoryItemCollection {
         self.0.action("confirmSafe", &[P::new("userIds", &user_ids)])
     }
     /// `POST …/dismiss` (action `microsoft.graph.dismiss`).
+    #[inline]
     pub fn dismiss(
         &self,
         user_ids: ::std::vec::Vec<::std::string::String>,

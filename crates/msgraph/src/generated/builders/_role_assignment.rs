@@ -5,10 +5,12 @@
 );
 impl RoleAssignmentItem {
     /// `…/roleDefinition`: navigation to `microsoft.graph.roleDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn role_definition(&self) -> crate::builders::RoleDefinitionItem {
         crate::builders::RoleDefinitionItem(self.0.child("roleDefinition"))
     }
     /// `…/microsoft.graph.deviceAndAppManagementRoleAssignment`: cast to the derived type.
+    #[inline]
     pub fn as_device_and_app_management_role_assignment(
         &self,
     ) -> crate::builders::DeviceAndAppManagementRoleAssignmentItem {
@@ -23,6 +25,7 @@ impl RoleAssignmentItem {
 );
 impl RoleAssignmentCollection {
     /// `…/microsoft.graph.deviceAndAppManagementRoleAssignment`: cast to the derived type.
+    #[inline]
     pub fn as_device_and_app_management_role_assignment(
         &self,
     ) -> crate::builders::DeviceAndAppManagementRoleAssignmentCollection {

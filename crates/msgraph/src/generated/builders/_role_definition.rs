@@ -5,10 +5,12 @@
 );
 impl RoleDefinitionItem {
     /// `…/roleAssignments`: navigation to `Collection(microsoft.graph.roleAssignment)`, contained collection.
+    #[inline]
     pub fn role_assignments(&self) -> crate::builders::RoleAssignmentCollection {
         crate::builders::RoleAssignmentCollection(self.0.child("roleAssignments"))
     }
     /// `…/microsoft.graph.deviceAndAppManagementRoleDefinition`: cast to the derived type.
+    #[inline]
     pub fn as_device_and_app_management_role_definition(
         &self,
     ) -> crate::builders::DeviceAndAppManagementRoleDefinitionItem {
@@ -23,6 +25,7 @@ impl RoleDefinitionItem {
 );
 impl RoleDefinitionCollection {
     /// `…/microsoft.graph.deviceAndAppManagementRoleDefinition`: cast to the derived type.
+    #[inline]
     pub fn as_device_and_app_management_role_definition(
         &self,
     ) -> crate::builders::DeviceAndAppManagementRoleDefinitionCollection {

@@ -5,10 +5,12 @@
 );
 impl RoleManagementItem {
     /// `…/directory`: navigation to `microsoft.graph.rbacApplication`, contained entity.
+    #[inline]
     pub fn directory(&self) -> crate::builders::RbacApplicationItem {
         crate::builders::RbacApplicationItem(self.0.child("directory"))
     }
     /// `…/entitlementManagement`: navigation to `microsoft.graph.rbacApplication`, contained entity.
+    #[inline]
     pub fn entitlement_management(&self) -> crate::builders::RbacApplicationItem {
         crate::builders::RbacApplicationItem(self.0.child("entitlementManagement"))
     }

@@ -4,10 +4,12 @@
 );
 impl RoomItem {
     /// `…/checkIns`: navigation to `Collection(microsoft.graph.checkInClaim)`, contained collection.
+    #[inline]
     pub fn check_ins(&self) -> crate::builders::CheckInClaimCollection {
         crate::builders::CheckInClaimCollection(self.0.child("checkIns"))
     }
     /// `GET …/descendants` (function `microsoft.graph.descendants`).
+    #[inline]
     pub fn descendants(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,18 +5,22 @@
 );
 impl RoomListItem {
     /// `…/checkIns`: navigation to `Collection(microsoft.graph.checkInClaim)`, contained collection.
+    #[inline]
     pub fn check_ins(&self) -> crate::builders::CheckInClaimCollection {
         crate::builders::CheckInClaimCollection(self.0.child("checkIns"))
     }
     /// `…/rooms`: navigation to `Collection(microsoft.graph.room)`, contained collection.
+    #[inline]
     pub fn rooms(&self) -> crate::builders::RoomCollection {
         crate::builders::RoomCollection(self.0.child("rooms"))
     }
     /// `…/workspaces`: navigation to `Collection(microsoft.graph.workspace)`, contained collection.
+    #[inline]
     pub fn workspaces(&self) -> crate::builders::WorkspaceCollection {
         crate::builders::WorkspaceCollection(self.0.child("workspaces"))
     }
     /// `GET …/descendants` (function `microsoft.graph.descendants`).
+    #[inline]
     pub fn descendants(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -7,6 +7,7 @@
 );
 impl SamlOrWsFedExternalDomainFederationItem {
     /// `…/domains`: navigation to `Collection(microsoft.graph.externalDomainName)`, contained collection.
+    #[inline]
     pub fn domains(&self) -> crate::builders::ExternalDomainNameCollection {
         crate::builders::ExternalDomainNameCollection(self.0.child("domains"))
     }
@@ -20,6 +21,7 @@ impl SamlOrWsFedExternalDomainFederationItem {
 );
 impl SamlOrWsFedExternalDomainFederationCollection {
     /// `GET …/availableProviderTypes` (function `microsoft.graph.availableProviderTypes`).
+    #[inline]
     pub fn available_provider_types(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,6 +5,7 @@
 );
 impl SamlOrWsFedProviderItem {
     /// `…/microsoft.graph.internalDomainFederation`: cast to the derived type.
+    #[inline]
     pub fn as_internal_domain_federation(
         &self,
     ) -> crate::builders::InternalDomainFederationItem {
@@ -13,6 +14,7 @@ impl SamlOrWsFedProviderItem {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedExternalDomainFederation`: cast to the derived type.
+    #[inline]
     pub fn as_saml_or_ws_fed_external_domain_federation(
         &self,
     ) -> crate::builders::SamlOrWsFedExternalDomainFederationItem {
@@ -28,6 +30,7 @@ impl SamlOrWsFedProviderItem {
 );
 impl SamlOrWsFedProviderCollection {
     /// `GET …/availableProviderTypes` (function `microsoft.graph.availableProviderTypes`).
+    #[inline]
     pub fn available_provider_types(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -36,6 +39,7 @@ impl SamlOrWsFedProviderCollection {
         self.0.function("availableProviderTypes", &[])
     }
     /// `…/microsoft.graph.internalDomainFederation`: cast to the derived type.
+    #[inline]
     pub fn as_internal_domain_federation(
         &self,
     ) -> crate::builders::InternalDomainFederationCollection {
@@ -44,6 +48,7 @@ impl SamlOrWsFedProviderCollection {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedExternalDomainFederation`: cast to the derived type.
+    #[inline]
     pub fn as_saml_or_ws_fed_external_domain_federation(
         &self,
     ) -> crate::builders::SamlOrWsFedExternalDomainFederationCollection {

@@ -5,14 +5,17 @@
 );
 impl ScheduleItem {
     /// `…/dayNotes`: navigation to `Collection(microsoft.graph.dayNote)`, contained collection.
+    #[inline]
     pub fn day_notes(&self) -> crate::builders::DayNoteCollection {
         crate::builders::DayNoteCollection(self.0.child("dayNotes"))
     }
     /// `…/offerShiftRequests`: navigation to `Collection(microsoft.graph.offerShiftRequest)`, contained collection.
+    #[inline]
     pub fn offer_shift_requests(&self) -> crate::builders::OfferShiftRequestCollection {
         crate::builders::OfferShiftRequestCollection(self.0.child("offerShiftRequests"))
     }
     /// `…/openShiftChangeRequests`: navigation to `Collection(microsoft.graph.openShiftChangeRequest)`, contained collection.
+    #[inline]
     pub fn open_shift_change_requests(
         &self,
     ) -> crate::builders::OpenShiftChangeRequestCollection {
@@ -21,18 +24,22 @@ impl ScheduleItem {
         )
     }
     /// `…/openShifts`: navigation to `Collection(microsoft.graph.openShift)`, contained collection.
+    #[inline]
     pub fn open_shifts(&self) -> crate::builders::OpenShiftCollection {
         crate::builders::OpenShiftCollection(self.0.child("openShifts"))
     }
     /// `…/schedulingGroups`: navigation to `Collection(microsoft.graph.schedulingGroup)`, contained collection.
+    #[inline]
     pub fn scheduling_groups(&self) -> crate::builders::SchedulingGroupCollection {
         crate::builders::SchedulingGroupCollection(self.0.child("schedulingGroups"))
     }
     /// `…/shifts`: navigation to `Collection(microsoft.graph.shift)`, contained collection.
+    #[inline]
     pub fn shifts(&self) -> crate::builders::ShiftCollection {
         crate::builders::ShiftCollection(self.0.child("shifts"))
     }
     /// `…/swapShiftsChangeRequests`: navigation to `Collection(microsoft.graph.swapShiftsChangeRequest)`, contained collection.
+    #[inline]
     pub fn swap_shifts_change_requests(
         &self,
     ) -> crate::builders::SwapShiftsChangeRequestCollection {
@@ -41,22 +48,27 @@ impl ScheduleItem {
         )
     }
     /// `…/timeCards`: navigation to `Collection(microsoft.graph.timeCard)`, contained collection.
+    #[inline]
     pub fn time_cards(&self) -> crate::builders::TimeCardCollection {
         crate::builders::TimeCardCollection(self.0.child("timeCards"))
     }
     /// `…/timeOffReasons`: navigation to `Collection(microsoft.graph.timeOffReason)`, contained collection.
+    #[inline]
     pub fn time_off_reasons(&self) -> crate::builders::TimeOffReasonCollection {
         crate::builders::TimeOffReasonCollection(self.0.child("timeOffReasons"))
     }
     /// `…/timeOffRequests`: navigation to `Collection(microsoft.graph.timeOffRequest)`, contained collection.
+    #[inline]
     pub fn time_off_requests(&self) -> crate::builders::TimeOffRequestCollection {
         crate::builders::TimeOffRequestCollection(self.0.child("timeOffRequests"))
     }
     /// `…/timesOff`: navigation to `Collection(microsoft.graph.timeOff)`, contained collection.
+    #[inline]
     pub fn times_off(&self) -> crate::builders::TimeOffCollection {
         crate::builders::TimeOffCollection(self.0.child("timesOff"))
     }
     /// `POST …/share` (action `microsoft.graph.share`).
+    #[inline]
     pub fn share(
         &self,
         params: &crate::builders::ShareParams,

@@ -5,26 +5,31 @@
 );
 impl ScheduleChangeRequestItem {
     /// `POST …/approve` (action `microsoft.graph.approve`).
+    #[inline]
     pub fn approve(&self, message: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("approve", &[P::new("message", &message)])
     }
     /// `POST …/decline` (action `microsoft.graph.decline`).
+    #[inline]
     pub fn decline(&self, message: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("decline", &[P::new("message", &message)])
     }
     /// `POST …/stageForDeletion` (action `microsoft.graph.stageForDeletion`).
+    #[inline]
     pub fn stage_for_deletion(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("stageForDeletion", &[])
     }
     /// `…/microsoft.graph.offerShiftRequest`: cast to the derived type.
+    #[inline]
     pub fn as_offer_shift_request(&self) -> crate::builders::OfferShiftRequestItem {
         crate::builders::OfferShiftRequestItem(
             self.0.child("microsoft.graph.offerShiftRequest"),
         )
     }
     /// `…/microsoft.graph.openShiftChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_open_shift_change_request(
         &self,
     ) -> crate::builders::OpenShiftChangeRequestItem {
@@ -33,6 +38,7 @@ impl ScheduleChangeRequestItem {
         )
     }
     /// `…/microsoft.graph.swapShiftsChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_swap_shifts_change_request(
         &self,
     ) -> crate::builders::SwapShiftsChangeRequestItem {
@@ -41,6 +47,7 @@ impl ScheduleChangeRequestItem {
         )
     }
     /// `…/microsoft.graph.timeOffRequest`: cast to the derived type.
+    #[inline]
     pub fn as_time_off_request(&self) -> crate::builders::TimeOffRequestItem {
         crate::builders::TimeOffRequestItem(
             self.0.child("microsoft.graph.timeOffRequest"),
@@ -54,6 +61,7 @@ impl ScheduleChangeRequestItem {
 );
 impl ScheduleChangeRequestCollection {
     /// `…/microsoft.graph.offerShiftRequest`: cast to the derived type.
+    #[inline]
     pub fn as_offer_shift_request(
         &self,
     ) -> crate::builders::OfferShiftRequestCollection {
@@ -62,6 +70,7 @@ impl ScheduleChangeRequestCollection {
         )
     }
     /// `…/microsoft.graph.openShiftChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_open_shift_change_request(
         &self,
     ) -> crate::builders::OpenShiftChangeRequestCollection {
@@ -70,6 +79,7 @@ impl ScheduleChangeRequestCollection {
         )
     }
     /// `…/microsoft.graph.swapShiftsChangeRequest`: cast to the derived type.
+    #[inline]
     pub fn as_swap_shifts_change_request(
         &self,
     ) -> crate::builders::SwapShiftsChangeRequestCollection {
@@ -78,6 +88,7 @@ impl ScheduleChangeRequestCollection {
         )
     }
     /// `…/microsoft.graph.timeOffRequest`: cast to the derived type.
+    #[inline]
     pub fn as_time_off_request(&self) -> crate::builders::TimeOffRequestCollection {
         crate::builders::TimeOffRequestCollection(
             self.0.child("microsoft.graph.timeOffRequest"),

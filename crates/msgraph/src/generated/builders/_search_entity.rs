@@ -5,18 +5,22 @@
 );
 impl SearchEntityItem {
     /// `…/acronyms`: navigation to `Collection(microsoft.graph.search.acronym)`, contained collection.
+    #[inline]
     pub fn acronyms(&self) -> crate::builders::search::AcronymCollection {
         crate::builders::search::AcronymCollection(self.0.child("acronyms"))
     }
     /// `…/bookmarks`: navigation to `Collection(microsoft.graph.search.bookmark)`, contained collection.
+    #[inline]
     pub fn bookmarks(&self) -> crate::builders::search::BookmarkCollection {
         crate::builders::search::BookmarkCollection(self.0.child("bookmarks"))
     }
     /// `…/qnas`: navigation to `Collection(microsoft.graph.search.qna)`, contained collection.
+    #[inline]
     pub fn qnas(&self) -> crate::builders::search::QnaCollection {
         crate::builders::search::QnaCollection(self.0.child("qnas"))
     }
     /// `POST …/query` (action `microsoft.graph.query`).
+    #[inline]
     pub fn query(
         &self,
         requests: ::std::vec::Vec<crate::models::SearchRequest>,

@@ -5,18 +5,22 @@
 );
 impl SectionGroupItem {
     /// `…/parentNotebook`: navigation to `microsoft.graph.notebook`, contained entity.
+    #[inline]
     pub fn parent_notebook(&self) -> crate::builders::NotebookItem {
         crate::builders::NotebookItem(self.0.child("parentNotebook"))
     }
     /// `…/parentSectionGroup`: navigation to `microsoft.graph.sectionGroup`, contained entity.
+    #[inline]
     pub fn parent_section_group(&self) -> crate::builders::SectionGroupItem {
         crate::builders::SectionGroupItem(self.0.child("parentSectionGroup"))
     }
     /// `…/sectionGroups`: navigation to `Collection(microsoft.graph.sectionGroup)`, contained collection.
+    #[inline]
     pub fn section_groups(&self) -> crate::builders::SectionGroupCollection {
         crate::builders::SectionGroupCollection(self.0.child("sectionGroups"))
     }
     /// `…/sections`: navigation to `Collection(microsoft.graph.onenoteSection)`, contained collection.
+    #[inline]
     pub fn sections(&self) -> crate::builders::OnenoteSectionCollection {
         crate::builders::OnenoteSectionCollection(self.0.child("sections"))
     }

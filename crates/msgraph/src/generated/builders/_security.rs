@@ -5,30 +5,37 @@
 );
 impl SecurityItem {
     /// `…/alerts`: navigation to `Collection(microsoft.graph.alert)`, contained collection.
+    #[inline]
     pub fn alerts(&self) -> crate::builders::AlertCollection {
         crate::builders::AlertCollection(self.0.child("alerts"))
     }
     /// `…/alerts_v2`: navigation to `Collection(microsoft.graph.security.alert)`, contained collection.
+    #[inline]
     pub fn alerts_v2(&self) -> crate::builders::security::AlertCollection {
         crate::builders::security::AlertCollection(self.0.child("alerts_v2"))
     }
     /// `…/attackSimulation`: navigation to `microsoft.graph.attackSimulationRoot`, contained entity.
+    #[inline]
     pub fn attack_simulation(&self) -> crate::builders::AttackSimulationRootItem {
         crate::builders::AttackSimulationRootItem(self.0.child("attackSimulation"))
     }
     /// `…/auditLog`: navigation to `microsoft.graph.security.auditCoreRoot`, contained entity.
+    #[inline]
     pub fn audit_log(&self) -> crate::builders::security::AuditCoreRootItem {
         crate::builders::security::AuditCoreRootItem(self.0.child("auditLog"))
     }
     /// `…/cases`: navigation to `microsoft.graph.security.casesRoot`, contained entity.
+    #[inline]
     pub fn cases(&self) -> crate::builders::security::CasesRootItem {
         crate::builders::security::CasesRootItem(self.0.child("cases"))
     }
     /// `…/collaboration`: navigation to `microsoft.graph.security.collaborationRoot`, contained entity.
+    #[inline]
     pub fn collaboration(&self) -> crate::builders::security::CollaborationRootItem {
         crate::builders::security::CollaborationRootItem(self.0.child("collaboration"))
     }
     /// `…/dataSecurityAndGovernance`: navigation to `microsoft.graph.tenantDataSecurityAndGovernance`, contained entity.
+    #[inline]
     pub fn data_security_and_governance(
         &self,
     ) -> crate::builders::TenantDataSecurityAndGovernanceItem {
@@ -37,18 +44,22 @@ impl SecurityItem {
         )
     }
     /// `…/identities`: navigation to `microsoft.graph.security.identityContainer`, contained entity.
+    #[inline]
     pub fn identities(&self) -> crate::builders::security::IdentityContainerItem {
         crate::builders::security::IdentityContainerItem(self.0.child("identities"))
     }
     /// `…/incidents`: navigation to `Collection(microsoft.graph.security.incident)`, contained collection.
+    #[inline]
     pub fn incidents(&self) -> crate::builders::security::IncidentCollection {
         crate::builders::security::IncidentCollection(self.0.child("incidents"))
     }
     /// `…/labels`: navigation to `microsoft.graph.security.labelsRoot`, contained entity.
+    #[inline]
     pub fn labels(&self) -> crate::builders::security::LabelsRootItem {
         crate::builders::security::LabelsRootItem(self.0.child("labels"))
     }
     /// `…/secureScoreControlProfiles`: navigation to `Collection(microsoft.graph.secureScoreControlProfile)`, contained collection.
+    #[inline]
     pub fn secure_score_control_profiles(
         &self,
     ) -> crate::builders::SecureScoreControlProfileCollection {
@@ -57,10 +68,12 @@ impl SecurityItem {
         )
     }
     /// `…/secureScores`: navigation to `Collection(microsoft.graph.secureScore)`, contained collection.
+    #[inline]
     pub fn secure_scores(&self) -> crate::builders::SecureScoreCollection {
         crate::builders::SecureScoreCollection(self.0.child("secureScores"))
     }
     /// `…/subjectRightsRequests`: navigation to `Collection(microsoft.graph.subjectRightsRequest)`, contained collection.
+    #[inline]
     pub fn subject_rights_requests(
         &self,
     ) -> crate::builders::SubjectRightsRequestCollection {
@@ -69,6 +82,7 @@ impl SecurityItem {
         )
     }
     /// `…/threatIntelligence`: navigation to `microsoft.graph.security.threatIntelligence`, contained entity.
+    #[inline]
     pub fn threat_intelligence(
         &self,
     ) -> crate::builders::security::ThreatIntelligenceItem {
@@ -77,14 +91,17 @@ impl SecurityItem {
         )
     }
     /// `…/triggers`: navigation to `microsoft.graph.security.triggersRoot`, contained entity.
+    #[inline]
     pub fn triggers(&self) -> crate::builders::security::TriggersRootItem {
         crate::builders::security::TriggersRootItem(self.0.child("triggers"))
     }
     /// `…/triggerTypes`: navigation to `microsoft.graph.security.triggerTypesRoot`, contained entity.
+    #[inline]
     pub fn trigger_types(&self) -> crate::builders::security::TriggerTypesRootItem {
         crate::builders::security::TriggerTypesRootItem(self.0.child("triggerTypes"))
     }
     /// `POST …/microsoft.graph.security.runHuntingQuery` (action `microsoft.graph.security.runHuntingQuery`).
+    #[inline]
     pub fn run_hunting_query(
         &self,
         query: &str,

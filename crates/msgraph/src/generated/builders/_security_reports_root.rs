@@ -5,6 +5,7 @@
 );
 impl SecurityReportsRootItem {
     /// `GET …/getAttackSimulationRepeatOffenders` (function `microsoft.graph.getAttackSimulationRepeatOffenders`).
+    #[inline]
     pub fn get_attack_simulation_repeat_offenders(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -13,6 +14,7 @@ impl SecurityReportsRootItem {
         self.0.function("getAttackSimulationRepeatOffenders", &[])
     }
     /// `GET …/getAttackSimulationSimulationUserCoverage` (function `microsoft.graph.getAttackSimulationSimulationUserCoverage`).
+    #[inline]
     pub fn get_attack_simulation_simulation_user_coverage(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -23,6 +25,7 @@ impl SecurityReportsRootItem {
         self.0.function("getAttackSimulationSimulationUserCoverage", &[])
     }
     /// `GET …/getAttackSimulationTrainingUserCoverage` (function `microsoft.graph.getAttackSimulationTrainingUserCoverage`).
+    #[inline]
     pub fn get_attack_simulation_training_user_coverage(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,10 +5,12 @@
 );
 impl SensitivityLabelItem {
     /// `…/rights`: navigation to `microsoft.graph.usageRightsIncluded`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn rights(&self) -> crate::builders::UsageRightsIncludedItem {
         crate::builders::UsageRightsIncludedItem(self.0.child("rights"))
     }
     /// `…/sublabels`: navigation to `Collection(microsoft.graph.sensitivityLabel)`, contained collection.
+    #[inline]
     pub fn sublabels(&self) -> crate::builders::SensitivityLabelCollection {
         crate::builders::SensitivityLabelCollection(self.0.child("sublabels"))
     }
@@ -19,6 +21,7 @@ impl SensitivityLabelItem {
 );
 impl SensitivityLabelCollection {
     /// `GET …/computeInheritance` (function `microsoft.graph.computeInheritance`).
+    #[inline]
     pub fn compute_inheritance(
         &self,
         label_ids: ::std::vec::Vec<::std::string::String>,
@@ -37,6 +40,7 @@ impl SensitivityLabelCollection {
             )
     }
     /// `POST …/computeRightsAndInheritance` (action `microsoft.graph.computeRightsAndInheritance`).
+    #[inline]
     pub fn compute_rights_and_inheritance(
         &self,
         params: &crate::builders::ComputeRightsAndInheritanceParams,

@@ -5,14 +5,17 @@
 );
 impl ServiceAnnouncementItem {
     /// `…/healthOverviews`: navigation to `Collection(microsoft.graph.serviceHealth)`, contained collection.
+    #[inline]
     pub fn health_overviews(&self) -> crate::builders::ServiceHealthCollection {
         crate::builders::ServiceHealthCollection(self.0.child("healthOverviews"))
     }
     /// `…/issues`: navigation to `Collection(microsoft.graph.serviceHealthIssue)`, contained collection.
+    #[inline]
     pub fn issues(&self) -> crate::builders::ServiceHealthIssueCollection {
         crate::builders::ServiceHealthIssueCollection(self.0.child("issues"))
     }
     /// `…/messages`: navigation to `Collection(microsoft.graph.serviceUpdateMessage)`, contained collection.
+    #[inline]
     pub fn messages(&self) -> crate::builders::ServiceUpdateMessageCollection {
         crate::builders::ServiceUpdateMessageCollection(self.0.child("messages"))
     }

@@ -5,12 +5,14 @@
 );
 impl ServiceAnnouncementBaseItem {
     /// `…/microsoft.graph.serviceHealthIssue`: cast to the derived type.
+    #[inline]
     pub fn as_service_health_issue(&self) -> crate::builders::ServiceHealthIssueItem {
         crate::builders::ServiceHealthIssueItem(
             self.0.child("microsoft.graph.serviceHealthIssue"),
         )
     }
     /// `…/microsoft.graph.serviceUpdateMessage`: cast to the derived type.
+    #[inline]
     pub fn as_service_update_message(
         &self,
     ) -> crate::builders::ServiceUpdateMessageItem {
@@ -26,6 +28,7 @@ impl ServiceAnnouncementBaseItem {
 );
 impl ServiceAnnouncementBaseCollection {
     /// `…/microsoft.graph.serviceHealthIssue`: cast to the derived type.
+    #[inline]
     pub fn as_service_health_issue(
         &self,
     ) -> crate::builders::ServiceHealthIssueCollection {
@@ -34,6 +37,7 @@ impl ServiceAnnouncementBaseCollection {
         )
     }
     /// `…/microsoft.graph.serviceUpdateMessage`: cast to the derived type.
+    #[inline]
     pub fn as_service_update_message(
         &self,
     ) -> crate::builders::ServiceUpdateMessageCollection {

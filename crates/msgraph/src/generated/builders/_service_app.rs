@@ -5,6 +5,7 @@
 );
 impl ServiceAppItem {
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
         effective_date_time: ::msgraph_core::edm::DateTimeOffset,
@@ -13,6 +14,7 @@ impl ServiceAppItem {
         self.0.action("activate", &[P::new("effectiveDateTime", &effective_date_time)])
     }
     /// `POST …/deactivate` (action `microsoft.graph.deactivate`).
+    #[inline]
     pub fn deactivate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ServiceApp> {

@@ -5,6 +5,7 @@
 );
 impl ServiceHealthItem {
     /// `…/issues`: navigation to `Collection(microsoft.graph.serviceHealthIssue)`, contained collection.
+    #[inline]
     pub fn issues(&self) -> crate::builders::ServiceHealthIssueCollection {
         crate::builders::ServiceHealthIssueCollection(self.0.child("issues"))
     }

@@ -5,6 +5,7 @@
 );
 impl ServiceHealthIssueItem {
     /// `GET …/incidentReport` (function `microsoft.graph.incidentReport`).
+    #[inline]
     pub fn incident_report(
         &self,
     ) -> ::msgraph_core::request::Request<

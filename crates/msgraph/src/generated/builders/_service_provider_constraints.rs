@@ -5,6 +5,7 @@
 );
 impl ServiceProviderConstraintsItem {
     /// `…/microsoft.graph.delegatedAdminServiceProviderConstraints`: cast to the derived type.
+    #[inline]
     pub fn as_delegated_admin_service_provider_constraints(
         &self,
     ) -> crate::builders::DelegatedAdminServiceProviderConstraintsItem {
@@ -20,6 +21,7 @@ impl ServiceProviderConstraintsItem {
 );
 impl ServiceProviderConstraintsCollection {
     /// `…/microsoft.graph.delegatedAdminServiceProviderConstraints`: cast to the derived type.
+    #[inline]
     pub fn as_delegated_admin_service_provider_constraints(
         &self,
     ) -> crate::builders::DelegatedAdminServiceProviderConstraintsCollection {

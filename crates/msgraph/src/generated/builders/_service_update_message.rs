@@ -5,6 +5,7 @@
 );
 impl ServiceUpdateMessageItem {
     /// `…/attachments`: navigation to `Collection(microsoft.graph.serviceAnnouncementAttachment)`, contained collection.
+    #[inline]
     pub fn attachments(
         &self,
     ) -> crate::builders::ServiceAnnouncementAttachmentCollection {
@@ -20,6 +21,7 @@ impl ServiceUpdateMessageItem {
 );
 impl ServiceUpdateMessageCollection {
     /// `POST …/archive` (action `microsoft.graph.archive`).
+    #[inline]
     pub fn archive(
         &self,
         message_ids: ::std::vec::Vec<::std::string::String>,
@@ -28,6 +30,7 @@ impl ServiceUpdateMessageCollection {
         self.0.action("archive", &[P::new("messageIds", &message_ids)])
     }
     /// `POST …/favorite` (action `microsoft.graph.favorite`).
+    #[inline]
     pub fn favorite(
         &self,
         message_ids: ::std::vec::Vec<::std::string::String>,
@@ -36,6 +39,7 @@ impl ServiceUpdateMessageCollection {
         self.0.action("favorite", &[P::new("messageIds", &message_ids)])
     }
     /// `POST …/markRead` (action `microsoft.graph.markRead`).
+    #[inline]
     pub fn mark_read(
         &self,
         message_ids: ::std::vec::Vec<::std::string::String>,
@@ -44,6 +48,7 @@ impl ServiceUpdateMessageCollection {
         self.0.action("markRead", &[P::new("messageIds", &message_ids)])
     }
     /// `POST …/markUnread` (action `microsoft.graph.markUnread`).
+    #[inline]
     pub fn mark_unread(
         &self,
         message_ids: ::std::vec::Vec<::std::string::String>,
@@ -52,6 +57,7 @@ impl ServiceUpdateMessageCollection {
         self.0.action("markUnread", &[P::new("messageIds", &message_ids)])
     }
     /// `POST …/unarchive` (action `microsoft.graph.unarchive`).
+    #[inline]
     pub fn unarchive(
         &self,
         message_ids: ::std::vec::Vec<::std::string::String>,
@@ -60,6 +66,7 @@ impl ServiceUpdateMessageCollection {
         self.0.action("unarchive", &[P::new("messageIds", &message_ids)])
     }
     /// `POST …/unfavorite` (action `microsoft.graph.unfavorite`).
+    #[inline]
     pub fn unfavorite(
         &self,
         message_ids: ::std::vec::Vec<::std::string::String>,

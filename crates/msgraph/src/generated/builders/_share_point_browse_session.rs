@@ -5,6 +5,7 @@
 );
 impl SharePointBrowseSessionItem {
     /// `POST …/browse` (action `microsoft.graph.browse`).
+    #[inline]
     pub fn browse(
         &self,
         params: &crate::builders::BrowseParams,
@@ -14,6 +15,7 @@ impl SharePointBrowseSessionItem {
         self.0.action_with_body("browse", params)
     }
     /// `GET …/browse` (function `microsoft.graph.browse`).
+    #[inline]
     pub fn browse_2(
         &self,
         next_fetch_token: &str,

@@ -5,6 +5,7 @@
 );
 impl SharePointGroupItem {
     /// `…/members`: navigation to `Collection(microsoft.graph.sharePointGroupMember)`, contained collection.
+    #[inline]
     pub fn members(&self) -> crate::builders::SharePointGroupMemberCollection {
         crate::builders::SharePointGroupMemberCollection(self.0.child("members"))
     }

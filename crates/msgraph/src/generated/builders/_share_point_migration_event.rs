@@ -5,6 +5,7 @@
 );
 impl SharePointMigrationEventItem {
     /// `…/microsoft.graph.sharePointMigrationFinishManifestFileUploadEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_finish_manifest_file_upload_event(
         &self,
     ) -> crate::builders::SharePointMigrationFinishManifestFileUploadEventItem {
@@ -17,6 +18,7 @@ impl SharePointMigrationEventItem {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobCancelledEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_cancelled_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobCancelledEventItem {
@@ -25,6 +27,7 @@ impl SharePointMigrationEventItem {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobDeletedEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_deleted_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobDeletedEventItem {
@@ -33,6 +36,7 @@ impl SharePointMigrationEventItem {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobErrorEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_error_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobErrorEventItem {
@@ -41,6 +45,7 @@ impl SharePointMigrationEventItem {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobPostponedEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_postponed_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobPostponedEventItem {
@@ -49,6 +54,7 @@ impl SharePointMigrationEventItem {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobProgressEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_progress_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobProgressEventItem {
@@ -57,6 +63,7 @@ impl SharePointMigrationEventItem {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobQueuedEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_queued_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobQueuedEventItem {
@@ -65,6 +72,7 @@ impl SharePointMigrationEventItem {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobStartEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_start_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobStartEventItem {
@@ -80,6 +88,7 @@ impl SharePointMigrationEventItem {
 );
 impl SharePointMigrationEventCollection {
     /// `…/microsoft.graph.sharePointMigrationFinishManifestFileUploadEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_finish_manifest_file_upload_event(
         &self,
     ) -> crate::builders::SharePointMigrationFinishManifestFileUploadEventCollection {
@@ -92,6 +101,7 @@ impl SharePointMigrationEventCollection {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobCancelledEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_cancelled_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobCancelledEventCollection {
@@ -100,6 +110,7 @@ impl SharePointMigrationEventCollection {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobDeletedEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_deleted_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobDeletedEventCollection {
@@ -108,6 +119,7 @@ impl SharePointMigrationEventCollection {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobErrorEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_error_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobErrorEventCollection {
@@ -116,6 +128,7 @@ impl SharePointMigrationEventCollection {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobPostponedEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_postponed_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobPostponedEventCollection {
@@ -124,6 +137,7 @@ impl SharePointMigrationEventCollection {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobProgressEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_progress_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobProgressEventCollection {
@@ -132,6 +146,7 @@ impl SharePointMigrationEventCollection {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobQueuedEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_queued_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobQueuedEventCollection {
@@ -140,6 +155,7 @@ impl SharePointMigrationEventCollection {
         )
     }
     /// `…/microsoft.graph.sharePointMigrationJobStartEvent`: cast to the derived type.
+    #[inline]
     pub fn as_share_point_migration_job_start_event(
         &self,
     ) -> crate::builders::SharePointMigrationJobStartEventCollection {

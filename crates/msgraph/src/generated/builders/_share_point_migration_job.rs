@@ -5,6 +5,7 @@
 );
 impl SharePointMigrationJobItem {
     /// `…/progressEvents`: navigation to `Collection(microsoft.graph.sharePointMigrationEvent)`, contained collection.
+    #[inline]
     pub fn progress_events(
         &self,
     ) -> crate::builders::SharePointMigrationEventCollection {

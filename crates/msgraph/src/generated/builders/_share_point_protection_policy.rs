@@ -5,10 +5,12 @@
 );
 impl SharePointProtectionPolicyItem {
     /// `…/siteInclusionRules`: navigation to `Collection(microsoft.graph.siteProtectionRule)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn site_inclusion_rules(&self) -> crate::builders::SiteProtectionRuleCollection {
         crate::builders::SiteProtectionRuleCollection(self.0.child("siteInclusionRules"))
     }
     /// `…/siteProtectionUnits`: navigation to `Collection(microsoft.graph.siteProtectionUnit)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn site_protection_units(
         &self,
     ) -> crate::builders::SiteProtectionUnitCollection {
@@ -17,6 +19,7 @@ impl SharePointProtectionPolicyItem {
         )
     }
     /// `…/siteProtectionUnitsBulkAdditionJobs`: navigation to `Collection(microsoft.graph.siteProtectionUnitsBulkAdditionJob)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn site_protection_units_bulk_addition_jobs(
         &self,
     ) -> crate::builders::SiteProtectionUnitsBulkAdditionJobCollection {
@@ -25,12 +28,14 @@ impl SharePointProtectionPolicyItem {
         )
     }
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionPolicyBaseKind> {
         self.0.action("activate", &[])
     }
     /// `POST …/deactivate` (action `microsoft.graph.deactivate`).
+    #[inline]
     pub fn deactivate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::ProtectionPolicyBaseKind> {

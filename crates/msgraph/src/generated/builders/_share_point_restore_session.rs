@@ -5,6 +5,7 @@
 );
 impl SharePointRestoreSessionItem {
     /// `…/granularSiteRestoreArtifacts`: navigation to `Collection(microsoft.graph.granularSiteRestoreArtifact)`, contained collection.
+    #[inline]
     pub fn granular_site_restore_artifacts(
         &self,
     ) -> crate::builders::GranularSiteRestoreArtifactCollection {
@@ -13,6 +14,7 @@ impl SharePointRestoreSessionItem {
         )
     }
     /// `…/siteRestoreArtifacts`: navigation to `Collection(microsoft.graph.siteRestoreArtifact)`, contained collection.
+    #[inline]
     pub fn site_restore_artifacts(
         &self,
     ) -> crate::builders::SiteRestoreArtifactCollection {
@@ -21,6 +23,7 @@ impl SharePointRestoreSessionItem {
         )
     }
     /// `…/siteRestoreArtifactsBulkAdditionRequests`: navigation to `Collection(microsoft.graph.siteRestoreArtifactsBulkAdditionRequest)`, contained collection.
+    #[inline]
     pub fn site_restore_artifacts_bulk_addition_requests(
         &self,
     ) -> crate::builders::SiteRestoreArtifactsBulkAdditionRequestCollection {
@@ -29,6 +32,7 @@ impl SharePointRestoreSessionItem {
         )
     }
     /// `POST …/activate` (action `microsoft.graph.activate`).
+    #[inline]
     pub fn activate(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::RestoreSessionBaseKind> {

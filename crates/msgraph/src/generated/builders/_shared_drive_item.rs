@@ -5,38 +5,47 @@
 );
 impl SharedDriveItemItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/driveItem`: navigation to `microsoft.graph.driveItem`, contained entity.
+    #[inline]
     pub fn drive_item(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("driveItem"))
     }
     /// `…/items`: navigation to `Collection(microsoft.graph.driveItem)`, contained collection.
+    #[inline]
     pub fn items(&self) -> crate::builders::DriveItemCollection {
         crate::builders::DriveItemCollection(self.0.child("items"))
     }
     /// `…/list`: navigation to `microsoft.graph.list`, contained entity.
+    #[inline]
     pub fn list(&self) -> crate::builders::ListItem {
         crate::builders::ListItem(self.0.child("list"))
     }
     /// `…/listItem`: navigation to `microsoft.graph.listItem`, contained entity.
+    #[inline]
     pub fn list_item(&self) -> crate::builders::ListItemItem {
         crate::builders::ListItemItem(self.0.child("listItem"))
     }
     /// `…/permission`: navigation to `microsoft.graph.permission`, contained entity.
+    #[inline]
     pub fn permission(&self) -> crate::builders::PermissionItem {
         crate::builders::PermissionItem(self.0.child("permission"))
     }
     /// `…/root`: navigation to `microsoft.graph.driveItem`, contained entity.
+    #[inline]
     pub fn root(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("root"))
     }
     /// `…/site`: navigation to `microsoft.graph.site`, contained entity.
+    #[inline]
     pub fn site(&self) -> crate::builders::SiteItem {
         crate::builders::SiteItem(self.0.child("site"))
     }

@@ -5,10 +5,12 @@
 );
 impl SharedInsightItem {
     /// `…/lastSharedMethod`: navigation to `microsoft.graph.entity`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_shared_method(&self) -> crate::builders::EntityItem {
         crate::builders::EntityItem(self.0.child("lastSharedMethod"))
     }
     /// `…/resource`: navigation to `microsoft.graph.entity`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn resource(&self) -> crate::builders::EntityItem {
         crate::builders::EntityItem(self.0.child("resource"))
     }

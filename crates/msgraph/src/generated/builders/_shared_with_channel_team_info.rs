@@ -5,10 +5,12 @@
 );
 impl SharedWithChannelTeamInfoItem {
     /// `…/team`: navigation to `microsoft.graph.team`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn team(&self) -> crate::builders::TeamItem {
         crate::builders::TeamItem(self.0.child("team"))
     }
     /// `…/allowedMembers`: navigation to `Collection(microsoft.graph.conversationMember)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn allowed_members(&self) -> crate::builders::ConversationMemberCollection {
         crate::builders::ConversationMemberCollection(self.0.child("allowedMembers"))
     }

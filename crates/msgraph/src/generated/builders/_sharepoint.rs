@@ -5,6 +5,7 @@
 );
 impl SharepointItem {
     /// `…/settings`: navigation to `microsoft.graph.sharepointSettings`, contained entity.
+    #[inline]
     pub fn settings(&self) -> crate::builders::SharepointSettingsItem {
         crate::builders::SharepointSettingsItem(self.0.child("settings"))
     }

@@ -9,6 +9,7 @@ impl SignInItem {}
 );
 impl SignInCollection {
     /// `POST …/confirmCompromised` (action `microsoft.graph.confirmCompromised`).
+    #[inline]
     pub fn confirm_compromised(
         &self,
         request_ids: ::std::vec::Vec<::std::string::String>,
@@ -17,6 +18,7 @@ impl SignInCollection {
         self.0.action("confirmCompromised", &[P::new("requestIds", &request_ids)])
     }
     /// `POST …/confirmSafe` (action `microsoft.graph.confirmSafe`).
+    #[inline]
     pub fn confirm_safe(
         &self,
         request_ids: ::std::vec::Vec<::std::string::String>,
@@ -25,6 +27,7 @@ impl SignInCollection {
         self.0.action("confirmSafe", &[P::new("requestIds", &request_ids)])
     }
     /// `POST …/dismiss` (action `microsoft.graph.dismiss`).
+    #[inline]
     pub fn dismiss(
         &self,
         request_ids: ::std::vec::Vec<::std::string::String>,

@@ -5,14 +5,17 @@
 );
 impl SimulationItem {
     /// `…/landingPage`: navigation to `microsoft.graph.landingPage`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn landing_page(&self) -> crate::builders::LandingPageItem {
         crate::builders::LandingPageItem(self.0.child("landingPage"))
     }
     /// `…/loginPage`: navigation to `microsoft.graph.loginPage`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn login_page(&self) -> crate::builders::LoginPageItem {
         crate::builders::LoginPageItem(self.0.child("loginPage"))
     }
     /// `…/payload`: navigation to `microsoft.graph.payload`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn payload(&self) -> crate::builders::PayloadItem {
         crate::builders::PayloadItem(self.0.child("payload"))
     }

@@ -5,6 +5,7 @@
 );
 impl SimulationAutomationItem {
     /// `…/runs`: navigation to `Collection(microsoft.graph.simulationAutomationRun)`, contained collection.
+    #[inline]
     pub fn runs(&self) -> crate::builders::SimulationAutomationRunCollection {
         crate::builders::SimulationAutomationRunCollection(self.0.child("runs"))
     }

@@ -4,74 +4,92 @@
 );
 impl SiteItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/analytics`: navigation to `microsoft.graph.itemAnalytics`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn analytics(&self) -> crate::builders::ItemAnalyticsItem {
         crate::builders::ItemAnalyticsItem(self.0.child("analytics"))
     }
     /// `…/columns`: navigation to `Collection(microsoft.graph.columnDefinition)`, contained collection.
+    #[inline]
     pub fn columns(&self) -> crate::builders::ColumnDefinitionCollection {
         crate::builders::ColumnDefinitionCollection(self.0.child("columns"))
     }
     /// `…/contentTypes`: navigation to `Collection(microsoft.graph.contentType)`, contained collection.
+    #[inline]
     pub fn content_types(&self) -> crate::builders::ContentTypeCollection {
         crate::builders::ContentTypeCollection(self.0.child("contentTypes"))
     }
     /// `…/drive`: navigation to `microsoft.graph.drive`, contained entity.
+    #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("drive"))
     }
     /// `…/drives`: navigation to `Collection(microsoft.graph.drive)`, contained collection.
+    #[inline]
     pub fn drives(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(self.0.child("drives"))
     }
     /// `…/externalColumns`: navigation to `Collection(microsoft.graph.columnDefinition)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn external_columns(&self) -> crate::builders::ColumnDefinitionCollection {
         crate::builders::ColumnDefinitionCollection(self.0.child("externalColumns"))
     }
     /// `…/items`: navigation to `Collection(microsoft.graph.baseItem)`, contained collection.
+    #[inline]
     pub fn items(&self) -> crate::builders::BaseItemCollection {
         crate::builders::BaseItemCollection(self.0.child("items"))
     }
     /// `…/lists`: navigation to `Collection(microsoft.graph.list)`, contained collection.
+    #[inline]
     pub fn lists(&self) -> crate::builders::ListCollection {
         crate::builders::ListCollection(self.0.child("lists"))
     }
     /// `…/onenote`: navigation to `microsoft.graph.onenote`, contained entity.
+    #[inline]
     pub fn onenote(&self) -> crate::builders::OnenoteItem {
         crate::builders::OnenoteItem(self.0.child("onenote"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.richLongRunningOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::RichLongRunningOperationCollection {
         crate::builders::RichLongRunningOperationCollection(self.0.child("operations"))
     }
     /// `…/pages`: navigation to `Collection(microsoft.graph.baseSitePage)`, contained collection.
+    #[inline]
     pub fn pages(&self) -> crate::builders::BaseSitePageCollection {
         crate::builders::BaseSitePageCollection(self.0.child("pages"))
     }
     /// `…/permissions`: navigation to `Collection(microsoft.graph.permission)`, contained collection.
+    #[inline]
     pub fn permissions(&self) -> crate::builders::PermissionCollection {
         crate::builders::PermissionCollection(self.0.child("permissions"))
     }
     /// `…/sites`: navigation to `Collection(microsoft.graph.site)`, contained collection.
+    #[inline]
     pub fn sites(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(self.0.child("sites"))
     }
     /// `…/termStore`: navigation to `microsoft.graph.termStore.store`, contained entity.
+    #[inline]
     pub fn term_store(&self) -> crate::builders::term_store::StoreItem {
         crate::builders::term_store::StoreItem(self.0.child("termStore"))
     }
     /// `…/termStores`: navigation to `Collection(microsoft.graph.termStore.store)`, contained collection.
+    #[inline]
     pub fn term_stores(&self) -> crate::builders::term_store::StoreCollection {
         crate::builders::term_store::StoreCollection(self.0.child("termStores"))
     }
     /// `GET …/getActivitiesByInterval` (function `microsoft.graph.getActivitiesByInterval`).
+    #[inline]
     pub fn get_activities_by_interval(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -80,6 +98,7 @@ impl SiteItem {
         self.0.function("getActivitiesByInterval", &[])
     }
     /// `GET …/getActivitiesByInterval` (function `microsoft.graph.getActivitiesByInterval`).
+    #[inline]
     pub fn get_activities_by_interval_2(
         &self,
         start_date_time: &str,
@@ -100,6 +119,7 @@ impl SiteItem {
             )
     }
     /// `GET …/getApplicableContentTypesForList` (function `microsoft.graph.getApplicableContentTypesForList`).
+    #[inline]
     pub fn get_applicable_content_types_for_list(
         &self,
         list_id: &str,
@@ -114,6 +134,7 @@ impl SiteItem {
             )
     }
     /// `GET …/getByPath` (function `microsoft.graph.getByPath`).
+    #[inline]
     pub fn get_by_path(
         &self,
         path: &str,
@@ -128,6 +149,7 @@ impl SiteItem {
 );
 impl SiteCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         value: ::std::vec::Vec<crate::models::Site>,
@@ -138,6 +160,7 @@ impl SiteCollection {
         self.0.action("add", &[P::new("value", &value)])
     }
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -146,6 +169,7 @@ impl SiteCollection {
         self.0.function("delta", &[])
     }
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta_2(
         &self,
         token: &str,
@@ -156,6 +180,7 @@ impl SiteCollection {
         self.0.function("delta", &[P::new("token", "Edm.String", &token)])
     }
     /// `GET …/getAllSites` (function `microsoft.graph.getAllSites`).
+    #[inline]
     pub fn get_all_sites(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -164,6 +189,7 @@ impl SiteCollection {
         self.0.function("getAllSites", &[])
     }
     /// `POST …/remove` (action `microsoft.graph.remove`).
+    #[inline]
     pub fn remove(
         &self,
         value: ::std::vec::Vec<crate::models::Site>,

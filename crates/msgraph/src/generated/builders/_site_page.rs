@@ -5,22 +5,27 @@
 );
 impl SitePageItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/canvasLayout`: navigation to `microsoft.graph.canvasLayout`, contained entity.
+    #[inline]
     pub fn canvas_layout(&self) -> crate::builders::CanvasLayoutItem {
         crate::builders::CanvasLayoutItem(self.0.child("canvasLayout"))
     }
     /// `…/webParts`: navigation to `Collection(microsoft.graph.webPart)`, contained collection.
+    #[inline]
     pub fn web_parts(&self) -> crate::builders::WebPartCollection {
         crate::builders::WebPartCollection(self.0.child("webParts"))
     }
     /// `POST …/getWebPartsByPosition` (action `microsoft.graph.getWebPartsByPosition`).
+    #[inline]
     pub fn get_web_parts_by_position(
         &self,
         params: &crate::builders::GetWebPartsByPositionParams,
@@ -30,6 +35,7 @@ impl SitePageItem {
         self.0.action_with_body("getWebPartsByPosition", params)
     }
     /// `POST …/publish` (action `microsoft.graph.publish`).
+    #[inline]
     pub fn publish(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("publish", &[])
     }

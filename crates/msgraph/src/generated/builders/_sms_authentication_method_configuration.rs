@@ -7,6 +7,7 @@
 );
 impl SmsAuthenticationMethodConfigurationItem {
     /// `…/includeTargets`: navigation to `Collection(microsoft.graph.smsAuthenticationMethodTarget)`, contained collection.
+    #[inline]
     pub fn include_targets(
         &self,
     ) -> crate::builders::SmsAuthenticationMethodTargetCollection {

@@ -5,18 +5,22 @@
 );
 impl SolutionsRootItem {
     /// `…/backupRestore`: navigation to `microsoft.graph.backupRestoreRoot`, contained entity.
+    #[inline]
     pub fn backup_restore(&self) -> crate::builders::BackupRestoreRootItem {
         crate::builders::BackupRestoreRootItem(self.0.child("backupRestore"))
     }
     /// `…/bookingBusinesses`: navigation to `Collection(microsoft.graph.bookingBusiness)`, contained collection.
+    #[inline]
     pub fn booking_businesses(&self) -> crate::builders::BookingBusinessCollection {
         crate::builders::BookingBusinessCollection(self.0.child("bookingBusinesses"))
     }
     /// `…/bookingCurrencies`: navigation to `Collection(microsoft.graph.bookingCurrency)`, contained collection.
+    #[inline]
     pub fn booking_currencies(&self) -> crate::builders::BookingCurrencyCollection {
         crate::builders::BookingCurrencyCollection(self.0.child("bookingCurrencies"))
     }
     /// `…/virtualEvents`: navigation to `microsoft.graph.virtualEventsRoot`, contained entity.
+    #[inline]
     pub fn virtual_events(&self) -> crate::builders::VirtualEventsRootItem {
         crate::builders::VirtualEventsRootItem(self.0.child("virtualEvents"))
     }

@@ -5,10 +5,12 @@
 );
 impl StorageItem {
     /// `…/fileStorage`: navigation to `microsoft.graph.fileStorage`, contained entity.
+    #[inline]
     pub fn file_storage(&self) -> crate::builders::FileStorageItem {
         crate::builders::FileStorageItem(self.0.child("fileStorage"))
     }
     /// `…/settings`: navigation to `microsoft.graph.storageSettings`, contained entity.
+    #[inline]
     pub fn settings(&self) -> crate::builders::StorageSettingsItem {
         crate::builders::StorageSettingsItem(self.0.child("settings"))
     }

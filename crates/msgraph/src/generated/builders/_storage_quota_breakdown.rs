@@ -5,6 +5,7 @@
 );
 impl StorageQuotaBreakdownItem {
     /// `…/microsoft.graph.serviceStorageQuotaBreakdown`: cast to the derived type.
+    #[inline]
     pub fn as_service_storage_quota_breakdown(
         &self,
     ) -> crate::builders::ServiceStorageQuotaBreakdownItem {
@@ -20,6 +21,7 @@ impl StorageQuotaBreakdownItem {
 );
 impl StorageQuotaBreakdownCollection {
     /// `…/microsoft.graph.serviceStorageQuotaBreakdown`: cast to the derived type.
+    #[inline]
     pub fn as_service_storage_quota_breakdown(
         &self,
     ) -> crate::builders::ServiceStorageQuotaBreakdownCollection {

@@ -5,6 +5,7 @@
 );
 impl StorageSettingsItem {
     /// `…/quota`: navigation to `microsoft.graph.unifiedStorageQuota`, contained entity.
+    #[inline]
     pub fn quota(&self) -> crate::builders::UnifiedStorageQuotaItem {
         crate::builders::UnifiedStorageQuotaItem(self.0.child("quota"))
     }

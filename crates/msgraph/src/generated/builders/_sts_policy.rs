@@ -5,10 +5,12 @@
 );
 impl StsPolicyItem {
     /// `…/appliesTo`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn applies_to(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("appliesTo"))
     }
     /// `POST …/checkMemberGroups` (action `microsoft.graph.checkMemberGroups`).
+    #[inline]
     pub fn check_member_groups(
         &self,
         group_ids: ::std::vec::Vec<::std::string::String>,
@@ -19,6 +21,7 @@ impl StsPolicyItem {
         self.0.action("checkMemberGroups", &[P::new("groupIds", &group_ids)])
     }
     /// `POST …/checkMemberObjects` (action `microsoft.graph.checkMemberObjects`).
+    #[inline]
     pub fn check_member_objects(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -29,6 +32,7 @@ impl StsPolicyItem {
         self.0.action("checkMemberObjects", &[P::new("ids", &ids)])
     }
     /// `POST …/getMemberGroups` (action `microsoft.graph.getMemberGroups`).
+    #[inline]
     pub fn get_member_groups(
         &self,
         security_enabled_only: bool,
@@ -43,6 +47,7 @@ impl StsPolicyItem {
             )
     }
     /// `POST …/getMemberObjects` (action `microsoft.graph.getMemberObjects`).
+    #[inline]
     pub fn get_member_objects(
         &self,
         security_enabled_only: bool,
@@ -57,6 +62,7 @@ impl StsPolicyItem {
             )
     }
     /// `POST …/restore` (action `microsoft.graph.restore`).
+    #[inline]
     pub fn restore(
         &self,
         auto_reconcile_proxy_conflict: ::core::option::Option<bool>,
@@ -76,6 +82,7 @@ impl StsPolicyItem {
             )
     }
     /// `…/microsoft.graph.activityBasedTimeoutPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_activity_based_timeout_policy(
         &self,
     ) -> crate::builders::ActivityBasedTimeoutPolicyItem {
@@ -84,12 +91,14 @@ impl StsPolicyItem {
         )
     }
     /// `…/microsoft.graph.claimsMappingPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_claims_mapping_policy(&self) -> crate::builders::ClaimsMappingPolicyItem {
         crate::builders::ClaimsMappingPolicyItem(
             self.0.child("microsoft.graph.claimsMappingPolicy"),
         )
     }
     /// `…/microsoft.graph.homeRealmDiscoveryPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_home_realm_discovery_policy(
         &self,
     ) -> crate::builders::HomeRealmDiscoveryPolicyItem {
@@ -98,12 +107,14 @@ impl StsPolicyItem {
         )
     }
     /// `…/microsoft.graph.tokenIssuancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_issuance_policy(&self) -> crate::builders::TokenIssuancePolicyItem {
         crate::builders::TokenIssuancePolicyItem(
             self.0.child("microsoft.graph.tokenIssuancePolicy"),
         )
     }
     /// `…/microsoft.graph.tokenLifetimePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_lifetime_policy(&self) -> crate::builders::TokenLifetimePolicyItem {
         crate::builders::TokenLifetimePolicyItem(
             self.0.child("microsoft.graph.tokenLifetimePolicy"),
@@ -116,6 +127,7 @@ impl StsPolicyItem {
 );
 impl StsPolicyCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -124,6 +136,7 @@ impl StsPolicyCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
+    #[inline]
     pub fn get_available_extension_properties(
         &self,
         is_synced_from_on_premises: bool,
@@ -138,6 +151,7 @@ impl StsPolicyCollection {
             )
     }
     /// `POST …/getByIds` (action `microsoft.graph.getByIds`).
+    #[inline]
     pub fn get_by_ids(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -149,6 +163,7 @@ impl StsPolicyCollection {
         self.0.action("getByIds", &[P::new("ids", &ids), P::new("types", &types)])
     }
     /// `POST …/validateProperties` (action `microsoft.graph.validateProperties`).
+    #[inline]
     pub fn validate_properties(
         &self,
         params: &crate::builders::ValidatePropertiesParams,
@@ -156,6 +171,7 @@ impl StsPolicyCollection {
         self.0.action_with_body("validateProperties", params)
     }
     /// `…/microsoft.graph.activityBasedTimeoutPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_activity_based_timeout_policy(
         &self,
     ) -> crate::builders::ActivityBasedTimeoutPolicyCollection {
@@ -164,6 +180,7 @@ impl StsPolicyCollection {
         )
     }
     /// `…/microsoft.graph.claimsMappingPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_claims_mapping_policy(
         &self,
     ) -> crate::builders::ClaimsMappingPolicyCollection {
@@ -172,6 +189,7 @@ impl StsPolicyCollection {
         )
     }
     /// `…/microsoft.graph.homeRealmDiscoveryPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_home_realm_discovery_policy(
         &self,
     ) -> crate::builders::HomeRealmDiscoveryPolicyCollection {
@@ -180,6 +198,7 @@ impl StsPolicyCollection {
         )
     }
     /// `…/microsoft.graph.tokenIssuancePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_issuance_policy(
         &self,
     ) -> crate::builders::TokenIssuancePolicyCollection {
@@ -188,6 +207,7 @@ impl StsPolicyCollection {
         )
     }
     /// `…/microsoft.graph.tokenLifetimePolicy`: cast to the derived type.
+    #[inline]
     pub fn as_token_lifetime_policy(
         &self,
     ) -> crate::builders::TokenLifetimePolicyCollection {

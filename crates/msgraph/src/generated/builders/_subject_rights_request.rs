@@ -5,22 +5,27 @@
 );
 impl SubjectRightsRequestItem {
     /// `…/approvers`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn approvers(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("approvers"))
     }
     /// `…/collaborators`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn collaborators(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("collaborators"))
     }
     /// `…/notes`: navigation to `Collection(microsoft.graph.authoredNote)`, contained collection.
+    #[inline]
     pub fn notes(&self) -> crate::builders::AuthoredNoteCollection {
         crate::builders::AuthoredNoteCollection(self.0.child("notes"))
     }
     /// `…/team`: navigation to `microsoft.graph.team`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn team(&self) -> crate::builders::TeamItem {
         crate::builders::TeamItem(self.0.child("team"))
     }
     /// `GET …/getFinalAttachment` (function `microsoft.graph.getFinalAttachment`).
+    #[inline]
     pub fn get_final_attachment(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -29,6 +34,7 @@ impl SubjectRightsRequestItem {
         self.0.function("getFinalAttachment", &[])
     }
     /// `GET …/getFinalReport` (function `microsoft.graph.getFinalReport`).
+    #[inline]
     pub fn get_final_report(
         &self,
     ) -> ::msgraph_core::request::Request<

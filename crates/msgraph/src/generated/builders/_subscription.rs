@@ -5,6 +5,7 @@
 );
 impl SubscriptionItem {
     /// `POST …/reauthorize` (action `microsoft.graph.reauthorize`).
+    #[inline]
     pub fn reauthorize(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("reauthorize", &[])
     }

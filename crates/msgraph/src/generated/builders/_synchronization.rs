@@ -5,14 +5,17 @@
 );
 impl SynchronizationItem {
     /// `…/jobs`: navigation to `Collection(microsoft.graph.synchronizationJob)`, contained collection.
+    #[inline]
     pub fn jobs(&self) -> crate::builders::SynchronizationJobCollection {
         crate::builders::SynchronizationJobCollection(self.0.child("jobs"))
     }
     /// `…/templates`: navigation to `Collection(microsoft.graph.synchronizationTemplate)`, contained collection.
+    #[inline]
     pub fn templates(&self) -> crate::builders::SynchronizationTemplateCollection {
         crate::builders::SynchronizationTemplateCollection(self.0.child("templates"))
     }
     /// `POST …/acquireAccessToken` (action `microsoft.graph.acquireAccessToken`).
+    #[inline]
     pub fn acquire_access_token(
         &self,
         credentials: ::std::vec::Vec<

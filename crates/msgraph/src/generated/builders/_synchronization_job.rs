@@ -5,18 +5,22 @@
 );
 impl SynchronizationJobItem {
     /// `…/bulkUpload`: navigation to `microsoft.graph.bulkUpload`, contained entity.
+    #[inline]
     pub fn bulk_upload(&self) -> crate::builders::BulkUploadItem {
         crate::builders::BulkUploadItem(self.0.child("bulkUpload"))
     }
     /// `…/schema`: navigation to `microsoft.graph.synchronizationSchema`, contained entity.
+    #[inline]
     pub fn schema(&self) -> crate::builders::SynchronizationSchemaItem {
         crate::builders::SynchronizationSchemaItem(self.0.child("schema"))
     }
     /// `POST …/pause` (action `microsoft.graph.pause`).
+    #[inline]
     pub fn pause(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("pause", &[])
     }
     /// `POST …/provisionOnDemand` (action `microsoft.graph.provisionOnDemand`).
+    #[inline]
     pub fn provision_on_demand(
         &self,
         parameters: ::std::vec::Vec<
@@ -27,6 +31,7 @@ impl SynchronizationJobItem {
         self.0.action("provisionOnDemand", &[P::new("parameters", &parameters)])
     }
     /// `POST …/restart` (action `microsoft.graph.restart`).
+    #[inline]
     pub fn restart(
         &self,
         criteria: crate::models::SynchronizationJobRestartCriteria,
@@ -35,10 +40,12 @@ impl SynchronizationJobItem {
         self.0.action("restart", &[P::new("criteria", &criteria)])
     }
     /// `POST …/start` (action `microsoft.graph.start`).
+    #[inline]
     pub fn start(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("start", &[])
     }
     /// `POST …/validateCredentials` (action `microsoft.graph.validateCredentials`).
+    #[inline]
     pub fn validate_credentials(
         &self,
         params: &crate::builders::ValidateCredentialsParams2,
@@ -53,6 +60,7 @@ impl SynchronizationJobItem {
 );
 impl SynchronizationJobCollection {
     /// `POST …/validateCredentials` (action `microsoft.graph.validateCredentials`).
+    #[inline]
     pub fn validate_credentials(
         &self,
         params: &crate::builders::ValidateCredentialsParams,

@@ -5,10 +5,12 @@
 );
 impl SynchronizationSchemaItem {
     /// `…/directories`: navigation to `Collection(microsoft.graph.directoryDefinition)`, contained collection.
+    #[inline]
     pub fn directories(&self) -> crate::builders::DirectoryDefinitionCollection {
         crate::builders::DirectoryDefinitionCollection(self.0.child("directories"))
     }
     /// `GET …/filterOperators` (function `microsoft.graph.filterOperators`).
+    #[inline]
     pub fn filter_operators(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -17,6 +19,7 @@ impl SynchronizationSchemaItem {
         self.0.function("filterOperators", &[])
     }
     /// `GET …/functions` (function `microsoft.graph.functions`).
+    #[inline]
     pub fn functions(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -25,6 +28,7 @@ impl SynchronizationSchemaItem {
         self.0.function("functions", &[])
     }
     /// `POST …/parseExpression` (action `microsoft.graph.parseExpression`).
+    #[inline]
     pub fn parse_expression(
         &self,
         params: &crate::builders::ParseExpressionParams,

@@ -5,6 +5,7 @@
 );
 impl SynchronizationTemplateItem {
     /// `…/schema`: navigation to `microsoft.graph.synchronizationSchema`, contained entity.
+    #[inline]
     pub fn schema(&self) -> crate::builders::SynchronizationSchemaItem {
         crate::builders::SynchronizationSchemaItem(self.0.child("schema"))
     }

@@ -5,6 +5,7 @@
 );
 impl TargetedChatMessageItem {
     /// `…/hostedContents`: navigation to `Collection(microsoft.graph.chatMessageHostedContent)`, contained collection.
+    #[inline]
     pub fn hosted_contents(
         &self,
     ) -> crate::builders::ChatMessageHostedContentCollection {
@@ -13,10 +14,12 @@ impl TargetedChatMessageItem {
         )
     }
     /// `…/replies`: navigation to `Collection(microsoft.graph.chatMessage)`, contained collection.
+    #[inline]
     pub fn replies(&self) -> crate::builders::ChatMessageCollection {
         crate::builders::ChatMessageCollection(self.0.child("replies"))
     }
     /// `POST …/setReaction` (action `microsoft.graph.setReaction`).
+    #[inline]
     pub fn set_reaction(
         &self,
         reaction_type: &str,
@@ -25,14 +28,17 @@ impl TargetedChatMessageItem {
         self.0.action("setReaction", &[P::new("reactionType", &reaction_type)])
     }
     /// `POST …/softDelete` (action `microsoft.graph.softDelete`).
+    #[inline]
     pub fn soft_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("softDelete", &[])
     }
     /// `POST …/undoSoftDelete` (action `microsoft.graph.undoSoftDelete`).
+    #[inline]
     pub fn undo_soft_delete(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("undoSoftDelete", &[])
     }
     /// `POST …/unsetReaction` (action `microsoft.graph.unsetReaction`).
+    #[inline]
     pub fn unset_reaction(
         &self,
         reaction_type: &str,
@@ -48,6 +54,7 @@ impl TargetedChatMessageItem {
 );
 impl TargetedChatMessageCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -56,6 +63,7 @@ impl TargetedChatMessageCollection {
         self.0.function("delta", &[])
     }
     /// `POST …/replyWithQuote` (action `microsoft.graph.replyWithQuote`).
+    #[inline]
     pub fn reply_with_quote(
         &self,
         message_ids: ::std::vec::Vec<::std::string::String>,

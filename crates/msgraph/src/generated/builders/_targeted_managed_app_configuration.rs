@@ -7,10 +7,12 @@
 );
 impl TargetedManagedAppConfigurationItem {
     /// `…/apps`: navigation to `Collection(microsoft.graph.managedMobileApp)`, contained collection.
+    #[inline]
     pub fn apps(&self) -> crate::builders::ManagedMobileAppCollection {
         crate::builders::ManagedMobileAppCollection(self.0.child("apps"))
     }
     /// `…/assignments`: navigation to `Collection(microsoft.graph.targetedManagedAppPolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::TargetedManagedAppPolicyAssignmentCollection {
@@ -19,6 +21,7 @@ impl TargetedManagedAppConfigurationItem {
         )
     }
     /// `…/deploymentSummary`: navigation to `microsoft.graph.managedAppPolicyDeploymentSummary`, contained entity.
+    #[inline]
     pub fn deployment_summary(
         &self,
     ) -> crate::builders::ManagedAppPolicyDeploymentSummaryItem {
@@ -27,6 +30,7 @@ impl TargetedManagedAppConfigurationItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::TargetedManagedAppPolicyAssignment>,
@@ -35,6 +39,7 @@ impl TargetedManagedAppConfigurationItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,
@@ -48,6 +53,7 @@ impl TargetedManagedAppConfigurationItem {
             )
     }
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps_2(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,

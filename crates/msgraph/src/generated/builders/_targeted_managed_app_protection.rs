@@ -6,6 +6,7 @@
 );
 impl TargetedManagedAppProtectionItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.targetedManagedAppPolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::TargetedManagedAppPolicyAssignmentCollection {
@@ -14,6 +15,7 @@ impl TargetedManagedAppProtectionItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::TargetedManagedAppPolicyAssignment>,
@@ -22,6 +24,7 @@ impl TargetedManagedAppProtectionItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,
@@ -35,6 +38,7 @@ impl TargetedManagedAppProtectionItem {
             )
     }
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps_2(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,
@@ -43,6 +47,7 @@ impl TargetedManagedAppProtectionItem {
         self.0.action("targetApps", &[P::new("apps", &apps)])
     }
     /// `…/microsoft.graph.androidManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_android_managed_app_protection(
         &self,
     ) -> crate::builders::AndroidManagedAppProtectionItem {
@@ -51,6 +56,7 @@ impl TargetedManagedAppProtectionItem {
         )
     }
     /// `…/microsoft.graph.iosManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_ios_managed_app_protection(
         &self,
     ) -> crate::builders::IosManagedAppProtectionItem {
@@ -66,6 +72,7 @@ impl TargetedManagedAppProtectionItem {
 );
 impl TargetedManagedAppProtectionCollection {
     /// `…/microsoft.graph.androidManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_android_managed_app_protection(
         &self,
     ) -> crate::builders::AndroidManagedAppProtectionCollection {
@@ -74,6 +81,7 @@ impl TargetedManagedAppProtectionCollection {
         )
     }
     /// `…/microsoft.graph.iosManagedAppProtection`: cast to the derived type.
+    #[inline]
     pub fn as_ios_managed_app_protection(
         &self,
     ) -> crate::builders::IosManagedAppProtectionCollection {

@@ -5,12 +5,14 @@
 );
 impl TaskFileAttachmentItem {
     /// `GET …/$value`: the media content.
+    #[inline]
     pub fn content(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
         self.0.value()
     }
     /// `PUT …/$value`: replaces the media content.
+    #[inline]
     pub fn set_content(
         &self,
         bytes: ::std::vec::Vec<u8>,
@@ -26,6 +28,7 @@ impl TaskFileAttachmentItem {
 );
 impl TaskFileAttachmentCollection {
     /// `POST …/createUploadSession` (action `microsoft.graph.createUploadSession`).
+    #[inline]
     pub fn create_upload_session(
         &self,
         attachment_info: crate::models::AttachmentInfo,

@@ -4,34 +4,42 @@
 );
 impl TeamItem {
     /// `…/allChannels`: navigation to `Collection(microsoft.graph.channel)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn all_channels(&self) -> crate::builders::ChannelCollection {
         crate::builders::ChannelCollection(self.0.child("allChannels"))
     }
     /// `…/channels`: navigation to `Collection(microsoft.graph.channel)`, contained collection.
+    #[inline]
     pub fn channels(&self) -> crate::builders::ChannelCollection {
         crate::builders::ChannelCollection(self.0.child("channels"))
     }
     /// `…/group`: navigation to `microsoft.graph.group`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("group"))
     }
     /// `…/incomingChannels`: navigation to `Collection(microsoft.graph.channel)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn incoming_channels(&self) -> crate::builders::ChannelCollection {
         crate::builders::ChannelCollection(self.0.child("incomingChannels"))
     }
     /// `…/installedApps`: navigation to `Collection(microsoft.graph.teamsAppInstallation)`, contained collection.
+    #[inline]
     pub fn installed_apps(&self) -> crate::builders::TeamsAppInstallationCollection {
         crate::builders::TeamsAppInstallationCollection(self.0.child("installedApps"))
     }
     /// `…/members`: navigation to `Collection(microsoft.graph.conversationMember)`, contained collection.
+    #[inline]
     pub fn members(&self) -> crate::builders::ConversationMemberCollection {
         crate::builders::ConversationMemberCollection(self.0.child("members"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.teamsAsyncOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::TeamsAsyncOperationCollection {
         crate::builders::TeamsAsyncOperationCollection(self.0.child("operations"))
     }
     /// `…/permissionGrants`: navigation to `Collection(microsoft.graph.resourceSpecificPermissionGrant)`, contained collection.
+    #[inline]
     pub fn permission_grants(
         &self,
     ) -> crate::builders::ResourceSpecificPermissionGrantCollection {
@@ -40,26 +48,32 @@ impl TeamItem {
         )
     }
     /// `…/photo`: navigation to `microsoft.graph.profilePhoto`, contained entity.
+    #[inline]
     pub fn photo(&self) -> crate::builders::ProfilePhotoItem {
         crate::builders::ProfilePhotoItem(self.0.child("photo"))
     }
     /// `…/primaryChannel`: navigation to `microsoft.graph.channel`, contained entity.
+    #[inline]
     pub fn primary_channel(&self) -> crate::builders::ChannelItem {
         crate::builders::ChannelItem(self.0.child("primaryChannel"))
     }
     /// `…/schedule`: navigation to `microsoft.graph.schedule`, contained entity.
+    #[inline]
     pub fn schedule(&self) -> crate::builders::ScheduleItem {
         crate::builders::ScheduleItem(self.0.child("schedule"))
     }
     /// `…/tags`: navigation to `Collection(microsoft.graph.teamworkTag)`, contained collection.
+    #[inline]
     pub fn tags(&self) -> crate::builders::TeamworkTagCollection {
         crate::builders::TeamworkTagCollection(self.0.child("tags"))
     }
     /// `…/template`: navigation to `microsoft.graph.teamsTemplate`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn template(&self) -> crate::builders::TeamsTemplateItem {
         crate::builders::TeamsTemplateItem(self.0.child("template"))
     }
     /// `POST …/archive` (action `microsoft.graph.archive`).
+    #[inline]
     pub fn archive(
         &self,
         should_set_spo_site_read_only_for_members: bool,
@@ -77,6 +91,7 @@ impl TeamItem {
             )
     }
     /// `POST …/clone` (action `microsoft.graph.clone`).
+    #[inline]
     pub fn clone(
         &self,
         params: &crate::builders::CloneParams,
@@ -84,10 +99,12 @@ impl TeamItem {
         self.0.action_with_body("clone", params)
     }
     /// `POST …/completeMigration` (action `microsoft.graph.completeMigration`).
+    #[inline]
     pub fn complete_migration(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("completeMigration", &[])
     }
     /// `POST …/sendActivityNotification` (action `microsoft.graph.sendActivityNotification`).
+    #[inline]
     pub fn send_activity_notification(
         &self,
         params: &crate::builders::SendActivityNotificationParams2,
@@ -95,6 +112,7 @@ impl TeamItem {
         self.0.action_with_body("sendActivityNotification", params)
     }
     /// `POST …/unarchive` (action `microsoft.graph.unarchive`).
+    #[inline]
     pub fn unarchive(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unarchive", &[])
     }
@@ -105,6 +123,7 @@ impl TeamItem {
 );
 impl TeamCollection {
     /// `GET …/getAllMessages` (function `microsoft.graph.getAllMessages`).
+    #[inline]
     pub fn get_all_messages(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,16 +5,19 @@
 );
 impl TeamInfoItem {
     /// `…/team`: navigation to `microsoft.graph.team`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn team(&self) -> crate::builders::TeamItem {
         crate::builders::TeamItem(self.0.child("team"))
     }
     /// `…/microsoft.graph.associatedTeamInfo`: cast to the derived type.
+    #[inline]
     pub fn as_associated_team_info(&self) -> crate::builders::AssociatedTeamInfoItem {
         crate::builders::AssociatedTeamInfoItem(
             self.0.child("microsoft.graph.associatedTeamInfo"),
         )
     }
     /// `…/microsoft.graph.sharedWithChannelTeamInfo`: cast to the derived type.
+    #[inline]
     pub fn as_shared_with_channel_team_info(
         &self,
     ) -> crate::builders::SharedWithChannelTeamInfoItem {
@@ -29,6 +32,7 @@ impl TeamInfoItem {
 );
 impl TeamInfoCollection {
     /// `…/microsoft.graph.associatedTeamInfo`: cast to the derived type.
+    #[inline]
     pub fn as_associated_team_info(
         &self,
     ) -> crate::builders::AssociatedTeamInfoCollection {
@@ -37,6 +41,7 @@ impl TeamInfoCollection {
         )
     }
     /// `…/microsoft.graph.sharedWithChannelTeamInfo`: cast to the derived type.
+    #[inline]
     pub fn as_shared_with_channel_team_info(
         &self,
     ) -> crate::builders::SharedWithChannelTeamInfoCollection {

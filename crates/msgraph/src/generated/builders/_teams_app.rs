@@ -5,6 +5,7 @@
 );
 impl TeamsAppItem {
     /// `…/appDefinitions`: navigation to `Collection(microsoft.graph.teamsAppDefinition)`, contained collection.
+    #[inline]
     pub fn app_definitions(&self) -> crate::builders::TeamsAppDefinitionCollection {
         crate::builders::TeamsAppDefinitionCollection(self.0.child("appDefinitions"))
     }

@@ -5,6 +5,7 @@
 );
 impl TeamsAppDefinitionItem {
     /// `…/bot`: navigation to `microsoft.graph.teamworkBot`, contained entity.
+    #[inline]
     pub fn bot(&self) -> crate::builders::TeamworkBotItem {
         crate::builders::TeamworkBotItem(self.0.child("bot"))
     }

@@ -5,14 +5,17 @@
 );
 impl TeamsAppInstallationItem {
     /// `…/teamsApp`: navigation to `microsoft.graph.teamsApp`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn teams_app(&self) -> crate::builders::TeamsAppItem {
         crate::builders::TeamsAppItem(self.0.child("teamsApp"))
     }
     /// `…/teamsAppDefinition`: navigation to `microsoft.graph.teamsAppDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn teams_app_definition(&self) -> crate::builders::TeamsAppDefinitionItem {
         crate::builders::TeamsAppDefinitionItem(self.0.child("teamsAppDefinition"))
     }
     /// `POST …/upgrade` (action `microsoft.graph.upgrade`).
+    #[inline]
     pub fn upgrade(
         &self,
         consented_permission_set: crate::models::TeamsAppPermissionSet,
@@ -25,6 +28,7 @@ impl TeamsAppInstallationItem {
             )
     }
     /// `…/microsoft.graph.userScopeTeamsAppInstallation`: cast to the derived type.
+    #[inline]
     pub fn as_user_scope_teams_app_installation(
         &self,
     ) -> crate::builders::UserScopeTeamsAppInstallationItem {
@@ -40,6 +44,7 @@ impl TeamsAppInstallationItem {
 );
 impl TeamsAppInstallationCollection {
     /// `…/microsoft.graph.userScopeTeamsAppInstallation`: cast to the derived type.
+    #[inline]
     pub fn as_user_scope_teams_app_installation(
         &self,
     ) -> crate::builders::UserScopeTeamsAppInstallationCollection {

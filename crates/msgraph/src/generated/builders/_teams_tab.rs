@@ -5,6 +5,7 @@
 );
 impl TeamsTabItem {
     /// `…/teamsApp`: navigation to `microsoft.graph.teamsApp`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn teams_app(&self) -> crate::builders::TeamsAppItem {
         crate::builders::TeamsAppItem(self.0.child("teamsApp"))
     }

@@ -5,18 +5,22 @@
 );
 impl TeamworkItem {
     /// `…/deletedChats`: navigation to `Collection(microsoft.graph.deletedChat)`, contained collection.
+    #[inline]
     pub fn deleted_chats(&self) -> crate::builders::DeletedChatCollection {
         crate::builders::DeletedChatCollection(self.0.child("deletedChats"))
     }
     /// `…/deletedTeams`: navigation to `Collection(microsoft.graph.deletedTeam)`, contained collection.
+    #[inline]
     pub fn deleted_teams(&self) -> crate::builders::DeletedTeamCollection {
         crate::builders::DeletedTeamCollection(self.0.child("deletedTeams"))
     }
     /// `…/teamsAppSettings`: navigation to `microsoft.graph.teamsAppSettings`, contained entity.
+    #[inline]
     pub fn teams_app_settings(&self) -> crate::builders::TeamsAppSettingsItem {
         crate::builders::TeamsAppSettingsItem(self.0.child("teamsAppSettings"))
     }
     /// `…/workforceIntegrations`: navigation to `Collection(microsoft.graph.workforceIntegration)`, contained collection.
+    #[inline]
     pub fn workforce_integrations(
         &self,
     ) -> crate::builders::WorkforceIntegrationCollection {
@@ -25,6 +29,7 @@ impl TeamworkItem {
         )
     }
     /// `POST …/sendActivityNotificationToRecipients` (action `microsoft.graph.sendActivityNotificationToRecipients`).
+    #[inline]
     pub fn send_activity_notification_to_recipients(
         &self,
         params: &crate::builders::SendActivityNotificationToRecipientsParams,

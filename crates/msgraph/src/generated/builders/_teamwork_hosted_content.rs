@@ -5,12 +5,14 @@
 );
 impl TeamworkHostedContentItem {
     /// `GET …/$value`: the media content.
+    #[inline]
     pub fn content(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
         self.0.value()
     }
     /// `PUT …/$value`: replaces the media content.
+    #[inline]
     pub fn set_content(
         &self,
         bytes: ::std::vec::Vec<u8>,
@@ -19,6 +21,7 @@ impl TeamworkHostedContentItem {
         self.0.put_value(bytes, content_type)
     }
     /// `…/microsoft.graph.chatMessageHostedContent`: cast to the derived type.
+    #[inline]
     pub fn as_chat_message_hosted_content(
         &self,
     ) -> crate::builders::ChatMessageHostedContentItem {
@@ -34,6 +37,7 @@ impl TeamworkHostedContentItem {
 );
 impl TeamworkHostedContentCollection {
     /// `…/microsoft.graph.chatMessageHostedContent`: cast to the derived type.
+    #[inline]
     pub fn as_chat_message_hosted_content(
         &self,
     ) -> crate::builders::ChatMessageHostedContentCollection {

@@ -5,6 +5,7 @@
 );
 impl TeamworkTagItem {
     /// `…/members`: navigation to `Collection(microsoft.graph.teamworkTagMember)`, contained collection.
+    #[inline]
     pub fn members(&self) -> crate::builders::TeamworkTagMemberCollection {
         crate::builders::TeamworkTagMemberCollection(self.0.child("members"))
     }

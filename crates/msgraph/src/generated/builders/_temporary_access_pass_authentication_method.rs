@@ -7,6 +7,7 @@
 );
 impl TemporaryAccessPassAuthenticationMethodItem {
     /// `POST …/resetPassword` (action `microsoft.graph.resetPassword`).
+    #[inline]
     pub fn reset_password(
         &self,
         new_password: &str,

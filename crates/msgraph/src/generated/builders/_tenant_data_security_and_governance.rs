@@ -7,10 +7,12 @@
 );
 impl TenantDataSecurityAndGovernanceItem {
     /// `…/sensitivityLabels`: navigation to `Collection(microsoft.graph.sensitivityLabel)`, contained collection.
+    #[inline]
     pub fn sensitivity_labels(&self) -> crate::builders::SensitivityLabelCollection {
         crate::builders::SensitivityLabelCollection(self.0.child("sensitivityLabels"))
     }
     /// `…/protectionScopes`: navigation to `microsoft.graph.tenantProtectionScopeContainer`, contained entity.
+    #[inline]
     pub fn protection_scopes(
         &self,
     ) -> crate::builders::TenantProtectionScopeContainerItem {
@@ -19,6 +21,7 @@ impl TenantDataSecurityAndGovernanceItem {
         )
     }
     /// `POST …/processContentAsync` (action `microsoft.graph.processContentAsync`).
+    #[inline]
     pub fn process_content_async(
         &self,
         process_content_requests: ::std::vec::Vec<

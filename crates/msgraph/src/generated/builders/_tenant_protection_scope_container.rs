@@ -6,6 +6,7 @@
 );
 impl TenantProtectionScopeContainerItem {
     /// `POST …/compute` (action `microsoft.graph.compute`).
+    #[inline]
     pub fn compute(
         &self,
         params: &crate::builders::ComputeParams,

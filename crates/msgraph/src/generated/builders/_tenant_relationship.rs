@@ -5,6 +5,7 @@
 );
 impl TenantRelationshipItem {
     /// `…/delegatedAdminCustomers`: navigation to `Collection(microsoft.graph.delegatedAdminCustomer)`, contained collection.
+    #[inline]
     pub fn delegated_admin_customers(
         &self,
     ) -> crate::builders::DelegatedAdminCustomerCollection {
@@ -13,6 +14,7 @@ impl TenantRelationshipItem {
         )
     }
     /// `…/delegatedAdminRelationships`: navigation to `Collection(microsoft.graph.delegatedAdminRelationship)`, contained collection.
+    #[inline]
     pub fn delegated_admin_relationships(
         &self,
     ) -> crate::builders::DelegatedAdminRelationshipCollection {
@@ -21,6 +23,7 @@ impl TenantRelationshipItem {
         )
     }
     /// `…/multiTenantOrganization`: navigation to `microsoft.graph.multiTenantOrganization`, contained entity.
+    #[inline]
     pub fn multi_tenant_organization(
         &self,
     ) -> crate::builders::MultiTenantOrganizationItem {
@@ -29,6 +32,7 @@ impl TenantRelationshipItem {
         )
     }
     /// `GET …/findTenantInformationByDomainName` (function `microsoft.graph.findTenantInformationByDomainName`).
+    #[inline]
     pub fn find_tenant_information_by_domain_name(
         &self,
         domain_name: &str,
@@ -41,6 +45,7 @@ impl TenantRelationshipItem {
             )
     }
     /// `GET …/findTenantInformationByTenantId` (function `microsoft.graph.findTenantInformationByTenantId`).
+    #[inline]
     pub fn find_tenant_information_by_tenant_id(
         &self,
         tenant_id: &str,

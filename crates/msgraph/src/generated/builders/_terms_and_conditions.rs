@@ -5,6 +5,7 @@
 );
 impl TermsAndConditionsItem {
     /// `…/acceptanceStatuses`: navigation to `Collection(microsoft.graph.termsAndConditionsAcceptanceStatus)`, contained collection.
+    #[inline]
     pub fn acceptance_statuses(
         &self,
     ) -> crate::builders::TermsAndConditionsAcceptanceStatusCollection {
@@ -13,6 +14,7 @@ impl TermsAndConditionsItem {
         )
     }
     /// `…/assignments`: navigation to `Collection(microsoft.graph.termsAndConditionsAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::TermsAndConditionsAssignmentCollection {

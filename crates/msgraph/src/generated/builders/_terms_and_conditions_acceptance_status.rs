@@ -7,6 +7,7 @@
 );
 impl TermsAndConditionsAcceptanceStatusItem {
     /// `…/termsAndConditions`: navigation to `microsoft.graph.termsAndConditions`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn terms_and_conditions(&self) -> crate::builders::TermsAndConditionsItem {
         crate::builders::TermsAndConditionsItem(self.0.child("termsAndConditions"))
     }

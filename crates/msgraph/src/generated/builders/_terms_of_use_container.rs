@@ -5,6 +5,7 @@
 );
 impl TermsOfUseContainerItem {
     /// `…/agreementAcceptances`: navigation to `Collection(microsoft.graph.agreementAcceptance)`, contained collection.
+    #[inline]
     pub fn agreement_acceptances(
         &self,
     ) -> crate::builders::AgreementAcceptanceCollection {
@@ -13,6 +14,7 @@ impl TermsOfUseContainerItem {
         )
     }
     /// `…/agreements`: navigation to `Collection(microsoft.graph.agreement)`, contained collection.
+    #[inline]
     pub fn agreements(&self) -> crate::builders::AgreementCollection {
         crate::builders::AgreementCollection(self.0.child("agreements"))
     }

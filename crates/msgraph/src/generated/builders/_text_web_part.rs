@@ -5,6 +5,7 @@
 );
 impl TextWebPartItem {
     /// `POST …/getPositionOfWebPart` (action `microsoft.graph.getPositionOfWebPart`).
+    #[inline]
     pub fn get_position_of_web_part(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WebPartPosition> {

@@ -5,10 +5,12 @@
 );
 impl ThreatAssessmentRequestItem {
     /// `…/results`: navigation to `Collection(microsoft.graph.threatAssessmentResult)`, contained collection.
+    #[inline]
     pub fn results(&self) -> crate::builders::ThreatAssessmentResultCollection {
         crate::builders::ThreatAssessmentResultCollection(self.0.child("results"))
     }
     /// `…/microsoft.graph.emailFileAssessmentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_email_file_assessment_request(
         &self,
     ) -> crate::builders::EmailFileAssessmentRequestItem {
@@ -17,6 +19,7 @@ impl ThreatAssessmentRequestItem {
         )
     }
     /// `…/microsoft.graph.fileAssessmentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_file_assessment_request(
         &self,
     ) -> crate::builders::FileAssessmentRequestItem {
@@ -25,6 +28,7 @@ impl ThreatAssessmentRequestItem {
         )
     }
     /// `…/microsoft.graph.mailAssessmentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_mail_assessment_request(
         &self,
     ) -> crate::builders::MailAssessmentRequestItem {
@@ -33,6 +37,7 @@ impl ThreatAssessmentRequestItem {
         )
     }
     /// `…/microsoft.graph.urlAssessmentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_url_assessment_request(
         &self,
     ) -> crate::builders::UrlAssessmentRequestItem {
@@ -48,6 +53,7 @@ impl ThreatAssessmentRequestItem {
 );
 impl ThreatAssessmentRequestCollection {
     /// `…/microsoft.graph.emailFileAssessmentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_email_file_assessment_request(
         &self,
     ) -> crate::builders::EmailFileAssessmentRequestCollection {
@@ -56,6 +62,7 @@ impl ThreatAssessmentRequestCollection {
         )
     }
     /// `…/microsoft.graph.fileAssessmentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_file_assessment_request(
         &self,
     ) -> crate::builders::FileAssessmentRequestCollection {
@@ -64,6 +71,7 @@ impl ThreatAssessmentRequestCollection {
         )
     }
     /// `…/microsoft.graph.mailAssessmentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_mail_assessment_request(
         &self,
     ) -> crate::builders::MailAssessmentRequestCollection {
@@ -72,6 +80,7 @@ impl ThreatAssessmentRequestCollection {
         )
     }
     /// `…/microsoft.graph.urlAssessmentRequest`: cast to the derived type.
+    #[inline]
     pub fn as_url_assessment_request(
         &self,
     ) -> crate::builders::UrlAssessmentRequestCollection {

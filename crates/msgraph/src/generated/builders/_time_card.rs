@@ -5,6 +5,7 @@
 );
 impl TimeCardItem {
     /// `POST …/clockOut` (action `microsoft.graph.clockOut`).
+    #[inline]
     pub fn clock_out(
         &self,
         is_at_approved_location: bool,
@@ -21,10 +22,12 @@ impl TimeCardItem {
             )
     }
     /// `POST …/confirm` (action `microsoft.graph.confirm`).
+    #[inline]
     pub fn confirm(&self) -> ::msgraph_core::request::Request<crate::models::TimeCard> {
         self.0.action("confirm", &[])
     }
     /// `POST …/endBreak` (action `microsoft.graph.endBreak`).
+    #[inline]
     pub fn end_break(
         &self,
         is_at_approved_location: bool,
@@ -41,6 +44,7 @@ impl TimeCardItem {
             )
     }
     /// `POST …/startBreak` (action `microsoft.graph.startBreak`).
+    #[inline]
     pub fn start_break(
         &self,
         is_at_approved_location: bool,
@@ -57,6 +61,7 @@ impl TimeCardItem {
             )
     }
     /// `POST …/stageForDeletion` (action `microsoft.graph.stageForDeletion`).
+    #[inline]
     pub fn stage_for_deletion(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("stageForDeletion", &[])
     }
@@ -67,6 +72,7 @@ impl TimeCardItem {
 );
 impl TimeCardCollection {
     /// `POST …/clockIn` (action `microsoft.graph.clockIn`).
+    #[inline]
     pub fn clock_in(
         &self,
         params: &crate::builders::ClockInParams,

@@ -5,6 +5,7 @@
 );
 impl TimeOffReasonItem {
     /// `POST …/stageForDeletion` (action `microsoft.graph.stageForDeletion`).
+    #[inline]
     pub fn stage_for_deletion(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("stageForDeletion", &[])
     }

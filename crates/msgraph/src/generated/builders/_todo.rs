@@ -4,6 +4,7 @@
 );
 impl TodoItem {
     /// `…/lists`: navigation to `Collection(microsoft.graph.todoTaskList)`, contained collection.
+    #[inline]
     pub fn lists(&self) -> crate::builders::TodoTaskListCollection {
         crate::builders::TodoTaskListCollection(self.0.child("lists"))
     }

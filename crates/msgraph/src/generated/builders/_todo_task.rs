@@ -5,22 +5,27 @@
 );
 impl TodoTaskItem {
     /// `…/attachments`: navigation to `Collection(microsoft.graph.attachmentBase)`, contained collection.
+    #[inline]
     pub fn attachments(&self) -> crate::builders::AttachmentBaseCollection {
         crate::builders::AttachmentBaseCollection(self.0.child("attachments"))
     }
     /// `…/attachmentSessions`: navigation to `Collection(microsoft.graph.attachmentSession)`, contained collection.
+    #[inline]
     pub fn attachment_sessions(&self) -> crate::builders::AttachmentSessionCollection {
         crate::builders::AttachmentSessionCollection(self.0.child("attachmentSessions"))
     }
     /// `…/checklistItems`: navigation to `Collection(microsoft.graph.checklistItem)`, contained collection.
+    #[inline]
     pub fn checklist_items(&self) -> crate::builders::ChecklistItemCollection {
         crate::builders::ChecklistItemCollection(self.0.child("checklistItems"))
     }
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/linkedResources`: navigation to `Collection(microsoft.graph.linkedResource)`, contained collection.
+    #[inline]
     pub fn linked_resources(&self) -> crate::builders::LinkedResourceCollection {
         crate::builders::LinkedResourceCollection(self.0.child("linkedResources"))
     }
@@ -31,6 +36,7 @@ impl TodoTaskItem {
 );
 impl TodoTaskCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

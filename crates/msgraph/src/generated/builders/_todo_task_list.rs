@@ -5,10 +5,12 @@
 );
 impl TodoTaskListItem {
     /// `…/extensions`: navigation to `Collection(microsoft.graph.extension)`, contained collection.
+    #[inline]
     pub fn extensions(&self) -> crate::builders::ExtensionCollection {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/tasks`: navigation to `Collection(microsoft.graph.todoTask)`, contained collection.
+    #[inline]
     pub fn tasks(&self) -> crate::builders::TodoTaskCollection {
         crate::builders::TodoTaskCollection(self.0.child("tasks"))
     }
@@ -19,6 +21,7 @@ impl TodoTaskListItem {
 );
 impl TodoTaskListCollection {
     /// `GET …/delta` (function `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,6 +5,7 @@
 );
 impl TrainingItem {
     /// `…/languageDetails`: navigation to `Collection(microsoft.graph.trainingLanguageDetail)`, contained collection.
+    #[inline]
     pub fn language_details(&self) -> crate::builders::TrainingLanguageDetailCollection {
         crate::builders::TrainingLanguageDetailCollection(
             self.0.child("languageDetails"),

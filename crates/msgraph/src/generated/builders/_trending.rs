@@ -5,6 +5,7 @@
 );
 impl TrendingItem {
     /// `…/resource`: navigation to `microsoft.graph.entity`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn resource(&self) -> crate::builders::EntityItem {
         crate::builders::EntityItem(self.0.child("resource"))
     }

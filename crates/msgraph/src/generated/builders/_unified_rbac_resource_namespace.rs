@@ -6,6 +6,7 @@
 );
 impl UnifiedRbacResourceNamespaceItem {
     /// `…/resourceActions`: navigation to `Collection(microsoft.graph.unifiedRbacResourceAction)`, contained collection.
+    #[inline]
     pub fn resource_actions(
         &self,
     ) -> crate::builders::UnifiedRbacResourceActionCollection {

@@ -7,22 +7,27 @@
 );
 impl UnifiedRoleAssignmentScheduleInstanceItem {
     /// `…/appScope`: navigation to `microsoft.graph.appScope`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn app_scope(&self) -> crate::builders::AppScopeItem {
         crate::builders::AppScopeItem(self.0.child("appScope"))
     }
     /// `…/directoryScope`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn directory_scope(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("directoryScope"))
     }
     /// `…/principal`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn principal(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("principal"))
     }
     /// `…/roleDefinition`: navigation to `microsoft.graph.unifiedRoleDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn role_definition(&self) -> crate::builders::UnifiedRoleDefinitionItem {
         crate::builders::UnifiedRoleDefinitionItem(self.0.child("roleDefinition"))
     }
     /// `…/activatedUsing`: navigation to `microsoft.graph.unifiedRoleEligibilityScheduleInstance`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn activated_using(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleInstanceItem {
@@ -40,6 +45,7 @@ impl UnifiedRoleAssignmentScheduleInstanceItem {
 );
 impl UnifiedRoleAssignmentScheduleInstanceCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::RoleAssignmentScheduleInstanceFilterByCurrentUserOptions,

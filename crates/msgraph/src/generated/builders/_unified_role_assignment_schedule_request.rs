@@ -7,6 +7,7 @@
 );
 impl UnifiedRoleAssignmentScheduleRequestItem {
     /// `…/activatedUsing`: navigation to `microsoft.graph.unifiedRoleEligibilitySchedule`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn activated_using(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleItem {
@@ -15,28 +16,34 @@ impl UnifiedRoleAssignmentScheduleRequestItem {
         )
     }
     /// `…/appScope`: navigation to `microsoft.graph.appScope`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn app_scope(&self) -> crate::builders::AppScopeItem {
         crate::builders::AppScopeItem(self.0.child("appScope"))
     }
     /// `…/directoryScope`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn directory_scope(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("directoryScope"))
     }
     /// `…/principal`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn principal(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("principal"))
     }
     /// `…/roleDefinition`: navigation to `microsoft.graph.unifiedRoleDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn role_definition(&self) -> crate::builders::UnifiedRoleDefinitionItem {
         crate::builders::UnifiedRoleDefinitionItem(self.0.child("roleDefinition"))
     }
     /// `…/targetSchedule`: navigation to `microsoft.graph.unifiedRoleAssignmentSchedule`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn target_schedule(&self) -> crate::builders::UnifiedRoleAssignmentScheduleItem {
         crate::builders::UnifiedRoleAssignmentScheduleItem(
             self.0.child("targetSchedule"),
         )
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("cancel", &[])
     }
@@ -50,6 +57,7 @@ impl UnifiedRoleAssignmentScheduleRequestItem {
 );
 impl UnifiedRoleAssignmentScheduleRequestCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::RoleAssignmentScheduleRequestFilterByCurrentUserOptions,

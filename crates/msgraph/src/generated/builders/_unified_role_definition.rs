@@ -5,6 +5,7 @@
 );
 impl UnifiedRoleDefinitionItem {
     /// `…/inheritsPermissionsFrom`: navigation to `Collection(microsoft.graph.unifiedRoleDefinition)`, contained collection.
+    #[inline]
     pub fn inherits_permissions_from(
         &self,
     ) -> crate::builders::UnifiedRoleDefinitionCollection {

@@ -7,22 +7,27 @@
 );
 impl UnifiedRoleEligibilityScheduleRequestItem {
     /// `…/appScope`: navigation to `microsoft.graph.appScope`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn app_scope(&self) -> crate::builders::AppScopeItem {
         crate::builders::AppScopeItem(self.0.child("appScope"))
     }
     /// `…/directoryScope`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn directory_scope(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("directoryScope"))
     }
     /// `…/principal`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn principal(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("principal"))
     }
     /// `…/roleDefinition`: navigation to `microsoft.graph.unifiedRoleDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn role_definition(&self) -> crate::builders::UnifiedRoleDefinitionItem {
         crate::builders::UnifiedRoleDefinitionItem(self.0.child("roleDefinition"))
     }
     /// `…/targetSchedule`: navigation to `microsoft.graph.unifiedRoleEligibilitySchedule`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn target_schedule(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleItem {
@@ -31,6 +36,7 @@ impl UnifiedRoleEligibilityScheduleRequestItem {
         )
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("cancel", &[])
     }
@@ -44,6 +50,7 @@ impl UnifiedRoleEligibilityScheduleRequestItem {
 );
 impl UnifiedRoleEligibilityScheduleRequestCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::RoleEligibilityScheduleRequestFilterByCurrentUserOptions,

@@ -5,6 +5,7 @@
 );
 impl UnifiedRoleManagementPolicyItem {
     /// `…/effectiveRules`: navigation to `Collection(microsoft.graph.unifiedRoleManagementPolicyRule)`, contained collection.
+    #[inline]
     pub fn effective_rules(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyRuleCollection {
@@ -13,6 +14,7 @@ impl UnifiedRoleManagementPolicyItem {
         )
     }
     /// `…/rules`: navigation to `Collection(microsoft.graph.unifiedRoleManagementPolicyRule)`, contained collection.
+    #[inline]
     pub fn rules(&self) -> crate::builders::UnifiedRoleManagementPolicyRuleCollection {
         crate::builders::UnifiedRoleManagementPolicyRuleCollection(self.0.child("rules"))
     }

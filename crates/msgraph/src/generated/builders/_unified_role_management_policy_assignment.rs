@@ -7,6 +7,7 @@
 );
 impl UnifiedRoleManagementPolicyAssignmentItem {
     /// `…/policy`: navigation to `microsoft.graph.unifiedRoleManagementPolicy`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn policy(&self) -> crate::builders::UnifiedRoleManagementPolicyItem {
         crate::builders::UnifiedRoleManagementPolicyItem(self.0.child("policy"))
     }

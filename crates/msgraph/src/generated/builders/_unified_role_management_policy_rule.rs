@@ -7,6 +7,7 @@
 );
 impl UnifiedRoleManagementPolicyRuleItem {
     /// `…/microsoft.graph.unifiedRoleManagementPolicyApprovalRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_approval_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyApprovalRuleItem {
@@ -15,6 +16,7 @@ impl UnifiedRoleManagementPolicyRuleItem {
         )
     }
     /// `…/microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_authentication_context_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyAuthenticationContextRuleItem {
@@ -27,6 +29,7 @@ impl UnifiedRoleManagementPolicyRuleItem {
         )
     }
     /// `…/microsoft.graph.unifiedRoleManagementPolicyEnablementRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_enablement_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyEnablementRuleItem {
@@ -35,6 +38,7 @@ impl UnifiedRoleManagementPolicyRuleItem {
         )
     }
     /// `…/microsoft.graph.unifiedRoleManagementPolicyExpirationRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_expiration_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyExpirationRuleItem {
@@ -43,6 +47,7 @@ impl UnifiedRoleManagementPolicyRuleItem {
         )
     }
     /// `…/microsoft.graph.unifiedRoleManagementPolicyNotificationRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_notification_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyNotificationRuleItem {
@@ -59,6 +64,7 @@ impl UnifiedRoleManagementPolicyRuleItem {
 );
 impl UnifiedRoleManagementPolicyRuleCollection {
     /// `…/microsoft.graph.unifiedRoleManagementPolicyApprovalRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_approval_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyApprovalRuleCollection {
@@ -67,6 +73,7 @@ impl UnifiedRoleManagementPolicyRuleCollection {
         )
     }
     /// `…/microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_authentication_context_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyAuthenticationContextRuleCollection {
@@ -79,6 +86,7 @@ impl UnifiedRoleManagementPolicyRuleCollection {
         )
     }
     /// `…/microsoft.graph.unifiedRoleManagementPolicyEnablementRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_enablement_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyEnablementRuleCollection {
@@ -87,6 +95,7 @@ impl UnifiedRoleManagementPolicyRuleCollection {
         )
     }
     /// `…/microsoft.graph.unifiedRoleManagementPolicyExpirationRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_expiration_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyExpirationRuleCollection {
@@ -95,6 +104,7 @@ impl UnifiedRoleManagementPolicyRuleCollection {
         )
     }
     /// `…/microsoft.graph.unifiedRoleManagementPolicyNotificationRule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_management_policy_notification_rule(
         &self,
     ) -> crate::builders::UnifiedRoleManagementPolicyNotificationRuleCollection {

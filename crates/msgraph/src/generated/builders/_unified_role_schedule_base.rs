@@ -5,22 +5,27 @@
 );
 impl UnifiedRoleScheduleBaseItem {
     /// `…/appScope`: navigation to `microsoft.graph.appScope`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn app_scope(&self) -> crate::builders::AppScopeItem {
         crate::builders::AppScopeItem(self.0.child("appScope"))
     }
     /// `…/directoryScope`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn directory_scope(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("directoryScope"))
     }
     /// `…/principal`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn principal(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("principal"))
     }
     /// `…/roleDefinition`: navigation to `microsoft.graph.unifiedRoleDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn role_definition(&self) -> crate::builders::UnifiedRoleDefinitionItem {
         crate::builders::UnifiedRoleDefinitionItem(self.0.child("roleDefinition"))
     }
     /// `…/microsoft.graph.unifiedRoleAssignmentSchedule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_assignment_schedule(
         &self,
     ) -> crate::builders::UnifiedRoleAssignmentScheduleItem {
@@ -29,6 +34,7 @@ impl UnifiedRoleScheduleBaseItem {
         )
     }
     /// `…/microsoft.graph.unifiedRoleEligibilitySchedule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_eligibility_schedule(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleItem {
@@ -44,6 +50,7 @@ impl UnifiedRoleScheduleBaseItem {
 );
 impl UnifiedRoleScheduleBaseCollection {
     /// `…/microsoft.graph.unifiedRoleAssignmentSchedule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_assignment_schedule(
         &self,
     ) -> crate::builders::UnifiedRoleAssignmentScheduleCollection {
@@ -52,6 +59,7 @@ impl UnifiedRoleScheduleBaseCollection {
         )
     }
     /// `…/microsoft.graph.unifiedRoleEligibilitySchedule`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_eligibility_schedule(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleCollection {

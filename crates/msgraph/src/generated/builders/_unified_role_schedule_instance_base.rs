@@ -7,22 +7,27 @@
 );
 impl UnifiedRoleScheduleInstanceBaseItem {
     /// `…/appScope`: navigation to `microsoft.graph.appScope`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn app_scope(&self) -> crate::builders::AppScopeItem {
         crate::builders::AppScopeItem(self.0.child("appScope"))
     }
     /// `…/directoryScope`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn directory_scope(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("directoryScope"))
     }
     /// `…/principal`: navigation to `microsoft.graph.directoryObject`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn principal(&self) -> crate::builders::DirectoryObjectItem {
         crate::builders::DirectoryObjectItem(self.0.child("principal"))
     }
     /// `…/roleDefinition`: navigation to `microsoft.graph.unifiedRoleDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn role_definition(&self) -> crate::builders::UnifiedRoleDefinitionItem {
         crate::builders::UnifiedRoleDefinitionItem(self.0.child("roleDefinition"))
     }
     /// `…/microsoft.graph.unifiedRoleAssignmentScheduleInstance`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_assignment_schedule_instance(
         &self,
     ) -> crate::builders::UnifiedRoleAssignmentScheduleInstanceItem {
@@ -31,6 +36,7 @@ impl UnifiedRoleScheduleInstanceBaseItem {
         )
     }
     /// `…/microsoft.graph.unifiedRoleEligibilityScheduleInstance`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_eligibility_schedule_instance(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleInstanceItem {
@@ -47,6 +53,7 @@ impl UnifiedRoleScheduleInstanceBaseItem {
 );
 impl UnifiedRoleScheduleInstanceBaseCollection {
     /// `…/microsoft.graph.unifiedRoleAssignmentScheduleInstance`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_assignment_schedule_instance(
         &self,
     ) -> crate::builders::UnifiedRoleAssignmentScheduleInstanceCollection {
@@ -55,6 +62,7 @@ impl UnifiedRoleScheduleInstanceBaseCollection {
         )
     }
     /// `…/microsoft.graph.unifiedRoleEligibilityScheduleInstance`: cast to the derived type.
+    #[inline]
     pub fn as_unified_role_eligibility_schedule_instance(
         &self,
     ) -> crate::builders::UnifiedRoleEligibilityScheduleInstanceCollection {

@@ -5,6 +5,7 @@
 );
 impl UnifiedStorageQuotaItem {
     /// `…/services`: navigation to `Collection(microsoft.graph.serviceStorageQuotaBreakdown)`, contained collection.
+    #[inline]
     pub fn services(&self) -> crate::builders::ServiceStorageQuotaBreakdownCollection {
         crate::builders::ServiceStorageQuotaBreakdownCollection(self.0.child("services"))
     }

@@ -5,6 +5,7 @@
 );
 impl UrlAssessmentRequestItem {
     /// `…/results`: navigation to `Collection(microsoft.graph.threatAssessmentResult)`, contained collection.
+    #[inline]
     pub fn results(&self) -> crate::builders::ThreatAssessmentResultCollection {
         crate::builders::ThreatAssessmentResultCollection(self.0.child("results"))
     }

@@ -5,6 +5,7 @@
 );
 impl UserActivityItem {
     /// `…/historyItems`: navigation to `Collection(microsoft.graph.activityHistoryItem)`, contained collection.
+    #[inline]
     pub fn history_items(&self) -> crate::builders::ActivityHistoryItemCollection {
         crate::builders::ActivityHistoryItemCollection(self.0.child("historyItems"))
     }
@@ -15,6 +16,7 @@ impl UserActivityItem {
 );
 impl UserActivityCollection {
     /// `GET …/recent` (function `microsoft.graph.recent`).
+    #[inline]
     pub fn recent(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,6 +5,7 @@
 );
 impl UserConsentRequestItem {
     /// `…/approval`: navigation to `microsoft.graph.approval`, contained entity.
+    #[inline]
     pub fn approval(&self) -> crate::builders::ApprovalItem {
         crate::builders::ApprovalItem(self.0.child("approval"))
     }
@@ -16,6 +17,7 @@ impl UserConsentRequestItem {
 );
 impl UserConsentRequestCollection {
     /// `GET …/filterByCurrentUser` (function `microsoft.graph.filterByCurrentUser`).
+    #[inline]
     pub fn filter_by_current_user(
         &self,
         on: crate::models::ConsentRequestFilterByCurrentUserOptions,

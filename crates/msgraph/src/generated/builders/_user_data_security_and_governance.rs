@@ -6,14 +6,17 @@
 );
 impl UserDataSecurityAndGovernanceItem {
     /// `…/sensitivityLabels`: navigation to `Collection(microsoft.graph.sensitivityLabel)`, contained collection.
+    #[inline]
     pub fn sensitivity_labels(&self) -> crate::builders::SensitivityLabelCollection {
         crate::builders::SensitivityLabelCollection(self.0.child("sensitivityLabels"))
     }
     /// `…/activities`: navigation to `microsoft.graph.activitiesContainer`, contained entity.
+    #[inline]
     pub fn activities(&self) -> crate::builders::ActivitiesContainerItem {
         crate::builders::ActivitiesContainerItem(self.0.child("activities"))
     }
     /// `…/protectionScopes`: navigation to `microsoft.graph.userProtectionScopeContainer`, contained entity.
+    #[inline]
     pub fn protection_scopes(
         &self,
     ) -> crate::builders::UserProtectionScopeContainerItem {
@@ -22,6 +25,7 @@ impl UserDataSecurityAndGovernanceItem {
         )
     }
     /// `POST …/processContent` (action `microsoft.graph.processContent`).
+    #[inline]
     pub fn process_content(
         &self,
         content_to_process: crate::models::ProcessContentRequest,

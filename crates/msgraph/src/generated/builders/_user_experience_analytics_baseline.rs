@@ -7,6 +7,7 @@
 );
 impl UserExperienceAnalyticsBaselineItem {
     /// `…/appHealthMetrics`: navigation to `microsoft.graph.userExperienceAnalyticsCategory`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn app_health_metrics(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsCategoryItem {
@@ -15,6 +16,7 @@ impl UserExperienceAnalyticsBaselineItem {
         )
     }
     /// `…/batteryHealthMetrics`: navigation to `microsoft.graph.userExperienceAnalyticsCategory`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn battery_health_metrics(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsCategoryItem {
@@ -23,6 +25,7 @@ impl UserExperienceAnalyticsBaselineItem {
         )
     }
     /// `…/bestPracticesMetrics`: navigation to `microsoft.graph.userExperienceAnalyticsCategory`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn best_practices_metrics(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsCategoryItem {
@@ -31,6 +34,7 @@ impl UserExperienceAnalyticsBaselineItem {
         )
     }
     /// `…/deviceBootPerformanceMetrics`: navigation to `microsoft.graph.userExperienceAnalyticsCategory`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn device_boot_performance_metrics(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsCategoryItem {
@@ -39,6 +43,7 @@ impl UserExperienceAnalyticsBaselineItem {
         )
     }
     /// `…/rebootAnalyticsMetrics`: navigation to `microsoft.graph.userExperienceAnalyticsCategory`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn reboot_analytics_metrics(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsCategoryItem {
@@ -47,6 +52,7 @@ impl UserExperienceAnalyticsBaselineItem {
         )
     }
     /// `…/resourcePerformanceMetrics`: navigation to `microsoft.graph.userExperienceAnalyticsCategory`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn resource_performance_metrics(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsCategoryItem {
@@ -55,6 +61,7 @@ impl UserExperienceAnalyticsBaselineItem {
         )
     }
     /// `…/workFromAnywhereMetrics`: navigation to `microsoft.graph.userExperienceAnalyticsCategory`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn work_from_anywhere_metrics(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsCategoryItem {

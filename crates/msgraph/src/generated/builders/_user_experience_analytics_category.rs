@@ -7,6 +7,7 @@
 );
 impl UserExperienceAnalyticsCategoryItem {
     /// `…/metricValues`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsMetric)`, contained collection.
+    #[inline]
     pub fn metric_values(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsMetricCollection {

@@ -15,6 +15,7 @@ impl UserExperienceAnalyticsDevicePerformanceItem {}
 );
 impl UserExperienceAnalyticsDevicePerformanceCollection {
     /// `GET …/summarizeDevicePerformanceDevices` (function `microsoft.graph.summarizeDevicePerformanceDevices`).
+    #[inline]
     pub fn summarize_device_performance_devices(
         &self,
         summarize_by: crate::models::UserExperienceAnalyticsSummarizedBy,

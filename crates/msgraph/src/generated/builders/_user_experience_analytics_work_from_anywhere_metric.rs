@@ -7,6 +7,7 @@
 );
 impl UserExperienceAnalyticsWorkFromAnywhereMetricItem {
     /// `…/metricDevices`: navigation to `Collection(microsoft.graph.userExperienceAnalyticsWorkFromAnywhereDevice)`, contained collection.
+    #[inline]
     pub fn metric_devices(
         &self,
     ) -> crate::builders::UserExperienceAnalyticsWorkFromAnywhereDeviceCollection {

@@ -6,10 +6,12 @@
 );
 impl UserFlowLanguageConfigurationItem {
     /// `…/defaultPages`: navigation to `Collection(microsoft.graph.userFlowLanguagePage)`, contained collection.
+    #[inline]
     pub fn default_pages(&self) -> crate::builders::UserFlowLanguagePageCollection {
         crate::builders::UserFlowLanguagePageCollection(self.0.child("defaultPages"))
     }
     /// `…/overridesPages`: navigation to `Collection(microsoft.graph.userFlowLanguagePage)`, contained collection.
+    #[inline]
     pub fn overrides_pages(&self) -> crate::builders::UserFlowLanguagePageCollection {
         crate::builders::UserFlowLanguagePageCollection(self.0.child("overridesPages"))
     }

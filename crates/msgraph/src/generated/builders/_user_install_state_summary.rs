@@ -5,6 +5,7 @@
 );
 impl UserInstallStateSummaryItem {
     /// `…/deviceStates`: navigation to `Collection(microsoft.graph.deviceInstallState)`, contained collection.
+    #[inline]
     pub fn device_states(&self) -> crate::builders::DeviceInstallStateCollection {
         crate::builders::DeviceInstallStateCollection(self.0.child("deviceStates"))
     }

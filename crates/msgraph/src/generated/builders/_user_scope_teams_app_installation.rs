@@ -6,18 +6,22 @@
 );
 impl UserScopeTeamsAppInstallationItem {
     /// `…/teamsApp`: navigation to `microsoft.graph.teamsApp`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn teams_app(&self) -> crate::builders::TeamsAppItem {
         crate::builders::TeamsAppItem(self.0.child("teamsApp"))
     }
     /// `…/teamsAppDefinition`: navigation to `microsoft.graph.teamsAppDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn teams_app_definition(&self) -> crate::builders::TeamsAppDefinitionItem {
         crate::builders::TeamsAppDefinitionItem(self.0.child("teamsAppDefinition"))
     }
     /// `…/chat`: navigation to `microsoft.graph.chat`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn chat(&self) -> crate::builders::ChatItem {
         crate::builders::ChatItem(self.0.child("chat"))
     }
     /// `POST …/upgrade` (action `microsoft.graph.upgrade`).
+    #[inline]
     pub fn upgrade(
         &self,
         consented_permission_set: crate::models::TeamsAppPermissionSet,

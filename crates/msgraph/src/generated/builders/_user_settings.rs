@@ -5,26 +5,32 @@
 );
 impl UserSettingsItem {
     /// `…/exchange`: navigation to `microsoft.graph.exchangeSettings`, contained entity.
+    #[inline]
     pub fn exchange(&self) -> crate::builders::ExchangeSettingsItem {
         crate::builders::ExchangeSettingsItem(self.0.child("exchange"))
     }
     /// `…/itemInsights`: navigation to `microsoft.graph.userInsightsSettings`, contained entity.
+    #[inline]
     pub fn item_insights(&self) -> crate::builders::UserInsightsSettingsItem {
         crate::builders::UserInsightsSettingsItem(self.0.child("itemInsights"))
     }
     /// `…/shiftPreferences`: navigation to `microsoft.graph.shiftPreferences`, contained entity.
+    #[inline]
     pub fn shift_preferences(&self) -> crate::builders::ShiftPreferencesItem {
         crate::builders::ShiftPreferencesItem(self.0.child("shiftPreferences"))
     }
     /// `…/storage`: navigation to `microsoft.graph.userStorage`, contained entity.
+    #[inline]
     pub fn storage(&self) -> crate::builders::UserStorageItem {
         crate::builders::UserStorageItem(self.0.child("storage"))
     }
     /// `…/windows`: navigation to `Collection(microsoft.graph.windowsSetting)`, contained collection.
+    #[inline]
     pub fn windows(&self) -> crate::builders::WindowsSettingCollection {
         crate::builders::WindowsSettingCollection(self.0.child("windows"))
     }
     /// `…/workHoursAndLocations`: navigation to `microsoft.graph.workHoursAndLocationsSetting`, contained entity.
+    #[inline]
     pub fn work_hours_and_locations(
         &self,
     ) -> crate::builders::WorkHoursAndLocationsSettingItem {

@@ -5,6 +5,7 @@
 );
 impl UserSolutionRootItem {
     /// `…/workingTimeSchedule`: navigation to `microsoft.graph.workingTimeSchedule`, contained entity.
+    #[inline]
     pub fn working_time_schedule(&self) -> crate::builders::WorkingTimeScheduleItem {
         crate::builders::WorkingTimeScheduleItem(self.0.child("workingTimeSchedule"))
     }

@@ -5,10 +5,12 @@
 );
 impl UserTeamworkItem {
     /// `…/associatedTeams`: navigation to `Collection(microsoft.graph.associatedTeamInfo)`, contained collection.
+    #[inline]
     pub fn associated_teams(&self) -> crate::builders::AssociatedTeamInfoCollection {
         crate::builders::AssociatedTeamInfoCollection(self.0.child("associatedTeams"))
     }
     /// `…/installedApps`: navigation to `Collection(microsoft.graph.userScopeTeamsAppInstallation)`, contained collection.
+    #[inline]
     pub fn installed_apps(
         &self,
     ) -> crate::builders::UserScopeTeamsAppInstallationCollection {
@@ -17,6 +19,7 @@ impl UserTeamworkItem {
         )
     }
     /// `POST …/deleteTargetedMessage` (action `microsoft.graph.deleteTargetedMessage`).
+    #[inline]
     pub fn delete_targeted_message(
         &self,
         params: &crate::builders::DeleteTargetedMessageParams,
@@ -24,6 +27,7 @@ impl UserTeamworkItem {
         self.0.action_with_body("deleteTargetedMessage", params)
     }
     /// `GET …/getAllRetainedTargetedMessages` (function `microsoft.graph.getAllRetainedTargetedMessages`).
+    #[inline]
     pub fn get_all_retained_targeted_messages(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -32,6 +36,7 @@ impl UserTeamworkItem {
         self.0.function("getAllRetainedTargetedMessages", &[])
     }
     /// `GET …/getAllTargetedMessages` (function `microsoft.graph.getAllTargetedMessages`).
+    #[inline]
     pub fn get_all_targeted_messages(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -40,6 +45,7 @@ impl UserTeamworkItem {
         self.0.function("getAllTargetedMessages", &[])
     }
     /// `POST …/sendActivityNotification` (action `microsoft.graph.sendActivityNotification`).
+    #[inline]
     pub fn send_activity_notification(
         &self,
         params: &crate::builders::SendActivityNotificationParams3,

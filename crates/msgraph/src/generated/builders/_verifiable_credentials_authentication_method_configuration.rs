@@ -7,6 +7,7 @@
 );
 impl VerifiableCredentialsAuthenticationMethodConfigurationItem {
     /// `…/includeTargets`: navigation to `Collection(microsoft.graph.verifiableCredentialAuthenticationMethodTarget)`, contained collection.
+    #[inline]
     pub fn include_targets(
         &self,
     ) -> crate::builders::VerifiableCredentialAuthenticationMethodTargetCollection {

@@ -5,22 +5,27 @@
 );
 impl VirtualEndpointItem {
     /// `…/auditEvents`: navigation to `Collection(microsoft.graph.cloudPcAuditEvent)`, contained collection.
+    #[inline]
     pub fn audit_events(&self) -> crate::builders::CloudPcAuditEventCollection {
         crate::builders::CloudPcAuditEventCollection(self.0.child("auditEvents"))
     }
     /// `…/cloudPCs`: navigation to `Collection(microsoft.graph.cloudPC)`, contained collection.
+    #[inline]
     pub fn cloud_p_cs(&self) -> crate::builders::CloudPcCollection {
         crate::builders::CloudPcCollection(self.0.child("cloudPCs"))
     }
     /// `…/deviceImages`: navigation to `Collection(microsoft.graph.cloudPcDeviceImage)`, contained collection.
+    #[inline]
     pub fn device_images(&self) -> crate::builders::CloudPcDeviceImageCollection {
         crate::builders::CloudPcDeviceImageCollection(self.0.child("deviceImages"))
     }
     /// `…/galleryImages`: navigation to `Collection(microsoft.graph.cloudPcGalleryImage)`, contained collection.
+    #[inline]
     pub fn gallery_images(&self) -> crate::builders::CloudPcGalleryImageCollection {
         crate::builders::CloudPcGalleryImageCollection(self.0.child("galleryImages"))
     }
     /// `…/onPremisesConnections`: navigation to `Collection(microsoft.graph.cloudPcOnPremisesConnection)`, contained collection.
+    #[inline]
     pub fn on_premises_connections(
         &self,
     ) -> crate::builders::CloudPcOnPremisesConnectionCollection {
@@ -29,6 +34,7 @@ impl VirtualEndpointItem {
         )
     }
     /// `…/provisioningPolicies`: navigation to `Collection(microsoft.graph.cloudPcProvisioningPolicy)`, contained collection.
+    #[inline]
     pub fn provisioning_policies(
         &self,
     ) -> crate::builders::CloudPcProvisioningPolicyCollection {
@@ -37,14 +43,17 @@ impl VirtualEndpointItem {
         )
     }
     /// `…/report`: navigation to `microsoft.graph.cloudPcReport`, contained entity.
+    #[inline]
     pub fn report(&self) -> crate::builders::CloudPcReportItem {
         crate::builders::CloudPcReportItem(self.0.child("report"))
     }
     /// `…/servicePlans`: navigation to `Collection(microsoft.graph.cloudPcServicePlan)`, contained collection.
+    #[inline]
     pub fn service_plans(&self) -> crate::builders::CloudPcServicePlanCollection {
         crate::builders::CloudPcServicePlanCollection(self.0.child("servicePlans"))
     }
     /// `…/userSettings`: navigation to `Collection(microsoft.graph.cloudPcUserSetting)`, contained collection.
+    #[inline]
     pub fn user_settings(&self) -> crate::builders::CloudPcUserSettingCollection {
         crate::builders::CloudPcUserSettingCollection(self.0.child("userSettings"))
     }

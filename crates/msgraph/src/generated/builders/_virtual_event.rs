@@ -5,22 +5,27 @@
 );
 impl VirtualEventItem {
     /// `…/presenters`: navigation to `Collection(microsoft.graph.virtualEventPresenter)`, contained collection.
+    #[inline]
     pub fn presenters(&self) -> crate::builders::VirtualEventPresenterCollection {
         crate::builders::VirtualEventPresenterCollection(self.0.child("presenters"))
     }
     /// `…/sessions`: navigation to `Collection(microsoft.graph.virtualEventSession)`, contained collection.
+    #[inline]
     pub fn sessions(&self) -> crate::builders::VirtualEventSessionCollection {
         crate::builders::VirtualEventSessionCollection(self.0.child("sessions"))
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("cancel", &[])
     }
     /// `POST …/publish` (action `microsoft.graph.publish`).
+    #[inline]
     pub fn publish(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("publish", &[])
     }
     /// `POST …/setExternalEventInformation` (action `microsoft.graph.setExternalEventInformation`).
+    #[inline]
     pub fn set_external_event_information(
         &self,
         external_event_id: &str,
@@ -33,6 +38,7 @@ impl VirtualEventItem {
             )
     }
     /// `…/microsoft.graph.virtualEventTownhall`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_townhall(
         &self,
     ) -> crate::builders::VirtualEventTownhallItem {
@@ -41,6 +47,7 @@ impl VirtualEventItem {
         )
     }
     /// `…/microsoft.graph.virtualEventWebinar`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_webinar(&self) -> crate::builders::VirtualEventWebinarItem {
         crate::builders::VirtualEventWebinarItem(
             self.0.child("microsoft.graph.virtualEventWebinar"),
@@ -53,6 +60,7 @@ impl VirtualEventItem {
 );
 impl VirtualEventCollection {
     /// `…/microsoft.graph.virtualEventTownhall`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_townhall(
         &self,
     ) -> crate::builders::VirtualEventTownhallCollection {
@@ -61,6 +69,7 @@ impl VirtualEventCollection {
         )
     }
     /// `…/microsoft.graph.virtualEventWebinar`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_webinar(
         &self,
     ) -> crate::builders::VirtualEventWebinarCollection {

@@ -5,10 +5,12 @@
 );
 impl VirtualEventRegistrationItem {
     /// `…/sessions`: navigation to `Collection(microsoft.graph.virtualEventSession)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn sessions(&self) -> crate::builders::VirtualEventSessionCollection {
         crate::builders::VirtualEventSessionCollection(self.0.child("sessions"))
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("cancel", &[])
     }

@@ -7,6 +7,7 @@
 );
 impl VirtualEventRegistrationConfigurationItem {
     /// `…/questions`: navigation to `Collection(microsoft.graph.virtualEventRegistrationQuestionBase)`, contained collection.
+    #[inline]
     pub fn questions(
         &self,
     ) -> crate::builders::VirtualEventRegistrationQuestionBaseCollection {
@@ -15,6 +16,7 @@ impl VirtualEventRegistrationConfigurationItem {
         )
     }
     /// `…/microsoft.graph.virtualEventTownhallRegistrationConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_townhall_registration_configuration(
         &self,
     ) -> crate::builders::VirtualEventTownhallRegistrationConfigurationItem {
@@ -23,6 +25,7 @@ impl VirtualEventRegistrationConfigurationItem {
         )
     }
     /// `…/microsoft.graph.virtualEventWebinarRegistrationConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_webinar_registration_configuration(
         &self,
     ) -> crate::builders::VirtualEventWebinarRegistrationConfigurationItem {
@@ -40,6 +43,7 @@ impl VirtualEventRegistrationConfigurationItem {
 );
 impl VirtualEventRegistrationConfigurationCollection {
     /// `…/microsoft.graph.virtualEventTownhallRegistrationConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_townhall_registration_configuration(
         &self,
     ) -> crate::builders::VirtualEventTownhallRegistrationConfigurationCollection {
@@ -48,6 +52,7 @@ impl VirtualEventRegistrationConfigurationCollection {
         )
     }
     /// `…/microsoft.graph.virtualEventWebinarRegistrationConfiguration`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_webinar_registration_configuration(
         &self,
     ) -> crate::builders::VirtualEventWebinarRegistrationConfigurationCollection {

@@ -7,6 +7,7 @@
 );
 impl VirtualEventRegistrationQuestionBaseItem {
     /// `…/microsoft.graph.virtualEventRegistrationCustomQuestion`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_registration_custom_question(
         &self,
     ) -> crate::builders::VirtualEventRegistrationCustomQuestionItem {
@@ -15,6 +16,7 @@ impl VirtualEventRegistrationQuestionBaseItem {
         )
     }
     /// `…/microsoft.graph.virtualEventRegistrationPredefinedQuestion`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_registration_predefined_question(
         &self,
     ) -> crate::builders::VirtualEventRegistrationPredefinedQuestionItem {
@@ -32,6 +34,7 @@ impl VirtualEventRegistrationQuestionBaseItem {
 );
 impl VirtualEventRegistrationQuestionBaseCollection {
     /// `…/microsoft.graph.virtualEventRegistrationCustomQuestion`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_registration_custom_question(
         &self,
     ) -> crate::builders::VirtualEventRegistrationCustomQuestionCollection {
@@ -40,6 +43,7 @@ impl VirtualEventRegistrationQuestionBaseCollection {
         )
     }
     /// `…/microsoft.graph.virtualEventRegistrationPredefinedQuestion`: cast to the derived type.
+    #[inline]
     pub fn as_virtual_event_registration_predefined_question(
         &self,
     ) -> crate::builders::VirtualEventRegistrationPredefinedQuestionCollection {

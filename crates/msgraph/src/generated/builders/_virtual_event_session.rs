@@ -5,6 +5,7 @@
 );
 impl VirtualEventSessionItem {
     /// `…/attendanceReports`: navigation to `Collection(microsoft.graph.meetingAttendanceReport)`, contained collection.
+    #[inline]
     pub fn attendance_reports(
         &self,
     ) -> crate::builders::MeetingAttendanceReportCollection {

@@ -7,6 +7,7 @@
 );
 impl VirtualEventTownhallRegistrationConfigurationItem {
     /// `…/questions`: navigation to `Collection(microsoft.graph.virtualEventRegistrationQuestionBase)`, contained collection.
+    #[inline]
     pub fn questions(
         &self,
     ) -> crate::builders::VirtualEventRegistrationQuestionBaseCollection {

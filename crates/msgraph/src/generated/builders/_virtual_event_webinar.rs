@@ -5,14 +5,17 @@
 );
 impl VirtualEventWebinarItem {
     /// `…/presenters`: navigation to `Collection(microsoft.graph.virtualEventPresenter)`, contained collection.
+    #[inline]
     pub fn presenters(&self) -> crate::builders::VirtualEventPresenterCollection {
         crate::builders::VirtualEventPresenterCollection(self.0.child("presenters"))
     }
     /// `…/sessions`: navigation to `Collection(microsoft.graph.virtualEventSession)`, contained collection.
+    #[inline]
     pub fn sessions(&self) -> crate::builders::VirtualEventSessionCollection {
         crate::builders::VirtualEventSessionCollection(self.0.child("sessions"))
     }
     /// `…/registrationConfiguration`: navigation to `microsoft.graph.virtualEventWebinarRegistrationConfiguration`, contained entity.
+    #[inline]
     pub fn registration_configuration(
         &self,
     ) -> crate::builders::VirtualEventWebinarRegistrationConfigurationItem {
@@ -21,20 +24,24 @@ impl VirtualEventWebinarItem {
         )
     }
     /// `…/registrations`: navigation to `Collection(microsoft.graph.virtualEventRegistration)`, contained collection.
+    #[inline]
     pub fn registrations(&self) -> crate::builders::VirtualEventRegistrationCollection {
         crate::builders::VirtualEventRegistrationCollection(
             self.0.child("registrations"),
         )
     }
     /// `POST …/cancel` (action `microsoft.graph.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("cancel", &[])
     }
     /// `POST …/publish` (action `microsoft.graph.publish`).
+    #[inline]
     pub fn publish(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("publish", &[])
     }
     /// `POST …/setExternalEventInformation` (action `microsoft.graph.setExternalEventInformation`).
+    #[inline]
     pub fn set_external_event_information(
         &self,
         external_event_id: &str,
@@ -54,6 +61,7 @@ impl VirtualEventWebinarItem {
 );
 impl VirtualEventWebinarCollection {
     /// `GET …/getByUserIdAndRole` (function `microsoft.graph.getByUserIdAndRole`).
+    #[inline]
     pub fn get_by_user_id_and_role(
         &self,
         user_id: &str,
@@ -72,6 +80,7 @@ impl VirtualEventWebinarCollection {
             )
     }
     /// `GET …/getByUserRole` (function `microsoft.graph.getByUserRole`).
+    #[inline]
     pub fn get_by_user_role(
         &self,
         role: &str,

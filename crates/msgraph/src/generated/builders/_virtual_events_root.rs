@@ -5,14 +5,17 @@
 );
 impl VirtualEventsRootItem {
     /// `…/events`: navigation to `Collection(microsoft.graph.virtualEvent)`, contained collection.
+    #[inline]
     pub fn events(&self) -> crate::builders::VirtualEventCollection {
         crate::builders::VirtualEventCollection(self.0.child("events"))
     }
     /// `…/townhalls`: navigation to `Collection(microsoft.graph.virtualEventTownhall)`, contained collection.
+    #[inline]
     pub fn townhalls(&self) -> crate::builders::VirtualEventTownhallCollection {
         crate::builders::VirtualEventTownhallCollection(self.0.child("townhalls"))
     }
     /// `…/webinars`: navigation to `Collection(microsoft.graph.virtualEventWebinar)`, contained collection.
+    #[inline]
     pub fn webinars(&self) -> crate::builders::VirtualEventWebinarCollection {
         crate::builders::VirtualEventWebinarCollection(self.0.child("webinars"))
     }

@@ -7,6 +7,7 @@
 );
 impl VoiceAuthenticationMethodConfigurationItem {
     /// `…/includeTargets`: navigation to `Collection(microsoft.graph.authenticationMethodTarget)`, contained collection.
+    #[inline]
     pub fn include_targets(
         &self,
     ) -> crate::builders::AuthenticationMethodTargetCollection {

@@ -7,6 +7,7 @@ impl VppTokenItem {
     /// Syncs licenses associated with a specific appleVolumePurchaseProgramToken
     ///
     /// `POST …/syncLicenses` (action `microsoft.graph.syncLicenses`).
+    #[inline]
     pub fn sync_licenses(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::VppToken> {

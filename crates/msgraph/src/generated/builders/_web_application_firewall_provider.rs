@@ -6,6 +6,7 @@
 );
 impl WebApplicationFirewallProviderItem {
     /// `POST …/verify` (action `microsoft.graph.verify`).
+    #[inline]
     pub fn verify(
         &self,
         host_name: &str,
@@ -16,6 +17,7 @@ impl WebApplicationFirewallProviderItem {
         self.0.action("verify", &[P::new("hostName", &host_name)])
     }
     /// `…/microsoft.graph.akamaiWebApplicationFirewallProvider`: cast to the derived type.
+    #[inline]
     pub fn as_akamai_web_application_firewall_provider(
         &self,
     ) -> crate::builders::AkamaiWebApplicationFirewallProviderItem {
@@ -24,6 +26,7 @@ impl WebApplicationFirewallProviderItem {
         )
     }
     /// `…/microsoft.graph.cloudFlareWebApplicationFirewallProvider`: cast to the derived type.
+    #[inline]
     pub fn as_cloud_flare_web_application_firewall_provider(
         &self,
     ) -> crate::builders::CloudFlareWebApplicationFirewallProviderItem {
@@ -40,6 +43,7 @@ impl WebApplicationFirewallProviderItem {
 );
 impl WebApplicationFirewallProviderCollection {
     /// `…/microsoft.graph.akamaiWebApplicationFirewallProvider`: cast to the derived type.
+    #[inline]
     pub fn as_akamai_web_application_firewall_provider(
         &self,
     ) -> crate::builders::AkamaiWebApplicationFirewallProviderCollection {
@@ -48,6 +52,7 @@ impl WebApplicationFirewallProviderCollection {
         )
     }
     /// `…/microsoft.graph.cloudFlareWebApplicationFirewallProvider`: cast to the derived type.
+    #[inline]
     pub fn as_cloud_flare_web_application_firewall_provider(
         &self,
     ) -> crate::builders::CloudFlareWebApplicationFirewallProviderCollection {

@@ -7,6 +7,7 @@
 );
 impl WebApplicationFirewallVerificationModelItem {
     /// `…/provider`: navigation to `microsoft.graph.webApplicationFirewallProvider`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn provider(&self) -> crate::builders::WebApplicationFirewallProviderItem {
         crate::builders::WebApplicationFirewallProviderItem(self.0.child("provider"))
     }

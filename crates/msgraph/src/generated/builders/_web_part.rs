@@ -5,18 +5,21 @@
 );
 impl WebPartItem {
     /// `POST …/getPositionOfWebPart` (action `microsoft.graph.getPositionOfWebPart`).
+    #[inline]
     pub fn get_position_of_web_part(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WebPartPosition> {
         self.0.action("getPositionOfWebPart", &[])
     }
     /// `…/microsoft.graph.standardWebPart`: cast to the derived type.
+    #[inline]
     pub fn as_standard_web_part(&self) -> crate::builders::StandardWebPartItem {
         crate::builders::StandardWebPartItem(
             self.0.child("microsoft.graph.standardWebPart"),
         )
     }
     /// `…/microsoft.graph.textWebPart`: cast to the derived type.
+    #[inline]
     pub fn as_text_web_part(&self) -> crate::builders::TextWebPartItem {
         crate::builders::TextWebPartItem(self.0.child("microsoft.graph.textWebPart"))
     }
@@ -27,12 +30,14 @@ impl WebPartItem {
 );
 impl WebPartCollection {
     /// `…/microsoft.graph.standardWebPart`: cast to the derived type.
+    #[inline]
     pub fn as_standard_web_part(&self) -> crate::builders::StandardWebPartCollection {
         crate::builders::StandardWebPartCollection(
             self.0.child("microsoft.graph.standardWebPart"),
         )
     }
     /// `…/microsoft.graph.textWebPart`: cast to the derived type.
+    #[inline]
     pub fn as_text_web_part(&self) -> crate::builders::TextWebPartCollection {
         crate::builders::TextWebPartCollection(
             self.0.child("microsoft.graph.textWebPart"),

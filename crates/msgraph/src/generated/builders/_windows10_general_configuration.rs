@@ -6,6 +6,7 @@
 );
 impl Windows10GeneralConfigurationItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.deviceConfigurationAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::DeviceConfigurationAssignmentCollection {
@@ -14,6 +15,7 @@ impl Windows10GeneralConfigurationItem {
         )
     }
     /// `…/deviceSettingStateSummaries`: navigation to `Collection(microsoft.graph.settingStateDeviceSummary)`, contained collection.
+    #[inline]
     pub fn device_setting_state_summaries(
         &self,
     ) -> crate::builders::SettingStateDeviceSummaryCollection {
@@ -22,6 +24,7 @@ impl Windows10GeneralConfigurationItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceStatusCollection {
@@ -30,6 +33,7 @@ impl Windows10GeneralConfigurationItem {
         )
     }
     /// `…/deviceStatusOverview`: navigation to `microsoft.graph.deviceConfigurationDeviceOverview`, contained entity.
+    #[inline]
     pub fn device_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationDeviceOverviewItem {
@@ -38,6 +42,7 @@ impl Windows10GeneralConfigurationItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.deviceConfigurationUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::DeviceConfigurationUserStatusCollection {
@@ -46,6 +51,7 @@ impl Windows10GeneralConfigurationItem {
         )
     }
     /// `…/userStatusOverview`: navigation to `microsoft.graph.deviceConfigurationUserOverview`, contained entity.
+    #[inline]
     pub fn user_status_overview(
         &self,
     ) -> crate::builders::DeviceConfigurationUserOverviewItem {
@@ -54,6 +60,7 @@ impl Windows10GeneralConfigurationItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::DeviceConfigurationAssignment>,
@@ -64,6 +71,7 @@ impl Windows10GeneralConfigurationItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `GET …/getOmaSettingPlainTextValue` (function `microsoft.graph.getOmaSettingPlainTextValue`).
+    #[inline]
     pub fn get_oma_setting_plain_text_value(
         &self,
         secret_reference_value_id: &str,

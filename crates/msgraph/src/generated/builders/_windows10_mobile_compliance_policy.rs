@@ -7,6 +7,7 @@
 );
 impl Windows10MobileCompliancePolicyItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.deviceCompliancePolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::DeviceCompliancePolicyAssignmentCollection {
@@ -15,6 +16,7 @@ impl Windows10MobileCompliancePolicyItem {
         )
     }
     /// `…/deviceSettingStateSummaries`: navigation to `Collection(microsoft.graph.settingStateDeviceSummary)`, contained collection.
+    #[inline]
     pub fn device_setting_state_summaries(
         &self,
     ) -> crate::builders::SettingStateDeviceSummaryCollection {
@@ -23,6 +25,7 @@ impl Windows10MobileCompliancePolicyItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.deviceComplianceDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::DeviceComplianceDeviceStatusCollection {
@@ -31,6 +34,7 @@ impl Windows10MobileCompliancePolicyItem {
         )
     }
     /// `…/deviceStatusOverview`: navigation to `microsoft.graph.deviceComplianceDeviceOverview`, contained entity.
+    #[inline]
     pub fn device_status_overview(
         &self,
     ) -> crate::builders::DeviceComplianceDeviceOverviewItem {
@@ -39,6 +43,7 @@ impl Windows10MobileCompliancePolicyItem {
         )
     }
     /// `…/scheduledActionsForRule`: navigation to `Collection(microsoft.graph.deviceComplianceScheduledActionForRule)`, contained collection.
+    #[inline]
     pub fn scheduled_actions_for_rule(
         &self,
     ) -> crate::builders::DeviceComplianceScheduledActionForRuleCollection {
@@ -47,6 +52,7 @@ impl Windows10MobileCompliancePolicyItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.deviceComplianceUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::DeviceComplianceUserStatusCollection {
@@ -55,6 +61,7 @@ impl Windows10MobileCompliancePolicyItem {
         )
     }
     /// `…/userStatusOverview`: navigation to `microsoft.graph.deviceComplianceUserOverview`, contained entity.
+    #[inline]
     pub fn user_status_overview(
         &self,
     ) -> crate::builders::DeviceComplianceUserOverviewItem {
@@ -63,6 +70,7 @@ impl Windows10MobileCompliancePolicyItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::DeviceCompliancePolicyAssignment>,
@@ -73,6 +81,7 @@ impl Windows10MobileCompliancePolicyItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `POST …/scheduleActionsForRules` (action `microsoft.graph.scheduleActionsForRules`).
+    #[inline]
     pub fn schedule_actions_for_rules(
         &self,
         device_compliance_scheduled_action_for_rules: ::std::vec::Vec<

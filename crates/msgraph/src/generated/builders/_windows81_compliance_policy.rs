@@ -5,6 +5,7 @@
 );
 impl Windows81CompliancePolicyItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.deviceCompliancePolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::DeviceCompliancePolicyAssignmentCollection {
@@ -13,6 +14,7 @@ impl Windows81CompliancePolicyItem {
         )
     }
     /// `…/deviceSettingStateSummaries`: navigation to `Collection(microsoft.graph.settingStateDeviceSummary)`, contained collection.
+    #[inline]
     pub fn device_setting_state_summaries(
         &self,
     ) -> crate::builders::SettingStateDeviceSummaryCollection {
@@ -21,6 +23,7 @@ impl Windows81CompliancePolicyItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.deviceComplianceDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::DeviceComplianceDeviceStatusCollection {
@@ -29,6 +32,7 @@ impl Windows81CompliancePolicyItem {
         )
     }
     /// `…/deviceStatusOverview`: navigation to `microsoft.graph.deviceComplianceDeviceOverview`, contained entity.
+    #[inline]
     pub fn device_status_overview(
         &self,
     ) -> crate::builders::DeviceComplianceDeviceOverviewItem {
@@ -37,6 +41,7 @@ impl Windows81CompliancePolicyItem {
         )
     }
     /// `…/scheduledActionsForRule`: navigation to `Collection(microsoft.graph.deviceComplianceScheduledActionForRule)`, contained collection.
+    #[inline]
     pub fn scheduled_actions_for_rule(
         &self,
     ) -> crate::builders::DeviceComplianceScheduledActionForRuleCollection {
@@ -45,6 +50,7 @@ impl Windows81CompliancePolicyItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.deviceComplianceUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::DeviceComplianceUserStatusCollection {
@@ -53,6 +59,7 @@ impl Windows81CompliancePolicyItem {
         )
     }
     /// `…/userStatusOverview`: navigation to `microsoft.graph.deviceComplianceUserOverview`, contained entity.
+    #[inline]
     pub fn user_status_overview(
         &self,
     ) -> crate::builders::DeviceComplianceUserOverviewItem {
@@ -61,6 +68,7 @@ impl Windows81CompliancePolicyItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::DeviceCompliancePolicyAssignment>,
@@ -71,6 +79,7 @@ impl Windows81CompliancePolicyItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `POST …/scheduleActionsForRules` (action `microsoft.graph.scheduleActionsForRules`).
+    #[inline]
     pub fn schedule_actions_for_rules(
         &self,
         device_compliance_scheduled_action_for_rules: ::std::vec::Vec<

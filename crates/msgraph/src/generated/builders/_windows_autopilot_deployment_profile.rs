@@ -7,6 +7,7 @@
 );
 impl WindowsAutopilotDeploymentProfileItem {
     /// `…/assignedDevices`: navigation to `Collection(microsoft.graph.windowsAutopilotDeviceIdentity)`, contained collection.
+    #[inline]
     pub fn assigned_devices(
         &self,
     ) -> crate::builders::WindowsAutopilotDeviceIdentityCollection {

@@ -8,6 +8,7 @@ impl WindowsAutopilotDeviceIdentityItem {
     /// Assigns user to Autopilot devices.
     ///
     /// `POST …/assignUserToDevice` (action `microsoft.graph.assignUserToDevice`).
+    #[inline]
     pub fn assign_user_to_device(
         &self,
         user_principal_name: &str,
@@ -26,12 +27,14 @@ impl WindowsAutopilotDeviceIdentityItem {
     /// Unassigns the user from an Autopilot device.
     ///
     /// `POST …/unassignUserFromDevice` (action `microsoft.graph.unassignUserFromDevice`).
+    #[inline]
     pub fn unassign_user_from_device(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unassignUserFromDevice", &[])
     }
     /// Updates properties on Autopilot devices.
     ///
     /// `POST …/updateDeviceProperties` (action `microsoft.graph.updateDeviceProperties`).
+    #[inline]
     pub fn update_device_properties(
         &self,
         params: &crate::builders::UpdateDevicePropertiesParams,

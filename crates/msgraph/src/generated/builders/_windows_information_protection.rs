@@ -6,6 +6,7 @@
 );
 impl WindowsInformationProtectionItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.targetedManagedAppPolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::TargetedManagedAppPolicyAssignmentCollection {
@@ -14,6 +15,7 @@ impl WindowsInformationProtectionItem {
         )
     }
     /// `…/exemptAppLockerFiles`: navigation to `Collection(microsoft.graph.windowsInformationProtectionAppLockerFile)`, contained collection.
+    #[inline]
     pub fn exempt_app_locker_files(
         &self,
     ) -> crate::builders::WindowsInformationProtectionAppLockerFileCollection {
@@ -22,6 +24,7 @@ impl WindowsInformationProtectionItem {
         )
     }
     /// `…/protectedAppLockerFiles`: navigation to `Collection(microsoft.graph.windowsInformationProtectionAppLockerFile)`, contained collection.
+    #[inline]
     pub fn protected_app_locker_files(
         &self,
     ) -> crate::builders::WindowsInformationProtectionAppLockerFileCollection {
@@ -30,6 +33,7 @@ impl WindowsInformationProtectionItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::TargetedManagedAppPolicyAssignment>,
@@ -38,6 +42,7 @@ impl WindowsInformationProtectionItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `POST …/targetApps` (action `microsoft.graph.targetApps`).
+    #[inline]
     pub fn target_apps(
         &self,
         apps: ::std::vec::Vec<crate::models::ManagedMobileApp>,
@@ -46,6 +51,7 @@ impl WindowsInformationProtectionItem {
         self.0.action("targetApps", &[P::new("apps", &apps)])
     }
     /// `…/microsoft.graph.mdmWindowsInformationProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_mdm_windows_information_protection_policy(
         &self,
     ) -> crate::builders::MdmWindowsInformationProtectionPolicyItem {
@@ -54,6 +60,7 @@ impl WindowsInformationProtectionItem {
         )
     }
     /// `…/microsoft.graph.windowsInformationProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows_information_protection_policy(
         &self,
     ) -> crate::builders::WindowsInformationProtectionPolicyItem {
@@ -69,6 +76,7 @@ impl WindowsInformationProtectionItem {
 );
 impl WindowsInformationProtectionCollection {
     /// `…/microsoft.graph.mdmWindowsInformationProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_mdm_windows_information_protection_policy(
         &self,
     ) -> crate::builders::MdmWindowsInformationProtectionPolicyCollection {
@@ -77,6 +85,7 @@ impl WindowsInformationProtectionCollection {
         )
     }
     /// `…/microsoft.graph.windowsInformationProtectionPolicy`: cast to the derived type.
+    #[inline]
     pub fn as_windows_information_protection_policy(
         &self,
     ) -> crate::builders::WindowsInformationProtectionPolicyCollection {

@@ -6,6 +6,7 @@
 );
 impl WindowsPhone81CompliancePolicyItem {
     /// `…/assignments`: navigation to `Collection(microsoft.graph.deviceCompliancePolicyAssignment)`, contained collection.
+    #[inline]
     pub fn assignments(
         &self,
     ) -> crate::builders::DeviceCompliancePolicyAssignmentCollection {
@@ -14,6 +15,7 @@ impl WindowsPhone81CompliancePolicyItem {
         )
     }
     /// `…/deviceSettingStateSummaries`: navigation to `Collection(microsoft.graph.settingStateDeviceSummary)`, contained collection.
+    #[inline]
     pub fn device_setting_state_summaries(
         &self,
     ) -> crate::builders::SettingStateDeviceSummaryCollection {
@@ -22,6 +24,7 @@ impl WindowsPhone81CompliancePolicyItem {
         )
     }
     /// `…/deviceStatuses`: navigation to `Collection(microsoft.graph.deviceComplianceDeviceStatus)`, contained collection.
+    #[inline]
     pub fn device_statuses(
         &self,
     ) -> crate::builders::DeviceComplianceDeviceStatusCollection {
@@ -30,6 +33,7 @@ impl WindowsPhone81CompliancePolicyItem {
         )
     }
     /// `…/deviceStatusOverview`: navigation to `microsoft.graph.deviceComplianceDeviceOverview`, contained entity.
+    #[inline]
     pub fn device_status_overview(
         &self,
     ) -> crate::builders::DeviceComplianceDeviceOverviewItem {
@@ -38,6 +42,7 @@ impl WindowsPhone81CompliancePolicyItem {
         )
     }
     /// `…/scheduledActionsForRule`: navigation to `Collection(microsoft.graph.deviceComplianceScheduledActionForRule)`, contained collection.
+    #[inline]
     pub fn scheduled_actions_for_rule(
         &self,
     ) -> crate::builders::DeviceComplianceScheduledActionForRuleCollection {
@@ -46,6 +51,7 @@ impl WindowsPhone81CompliancePolicyItem {
         )
     }
     /// `…/userStatuses`: navigation to `Collection(microsoft.graph.deviceComplianceUserStatus)`, contained collection.
+    #[inline]
     pub fn user_statuses(
         &self,
     ) -> crate::builders::DeviceComplianceUserStatusCollection {
@@ -54,6 +60,7 @@ impl WindowsPhone81CompliancePolicyItem {
         )
     }
     /// `…/userStatusOverview`: navigation to `microsoft.graph.deviceComplianceUserOverview`, contained entity.
+    #[inline]
     pub fn user_status_overview(
         &self,
     ) -> crate::builders::DeviceComplianceUserOverviewItem {
@@ -62,6 +69,7 @@ impl WindowsPhone81CompliancePolicyItem {
         )
     }
     /// `POST …/assign` (action `microsoft.graph.assign`).
+    #[inline]
     pub fn assign(
         &self,
         assignments: ::std::vec::Vec<crate::models::DeviceCompliancePolicyAssignment>,
@@ -72,6 +80,7 @@ impl WindowsPhone81CompliancePolicyItem {
         self.0.action("assign", &[P::new("assignments", &assignments)])
     }
     /// `POST …/scheduleActionsForRules` (action `microsoft.graph.scheduleActionsForRules`).
+    #[inline]
     pub fn schedule_actions_for_rules(
         &self,
         device_compliance_scheduled_action_for_rules: ::std::vec::Vec<

@@ -5,6 +5,7 @@
 );
 impl WindowsProtectionStateItem {
     /// `…/detectedMalwareState`: navigation to `Collection(microsoft.graph.windowsDeviceMalwareState)`, contained collection.
+    #[inline]
     pub fn detected_malware_state(
         &self,
     ) -> crate::builders::WindowsDeviceMalwareStateCollection {

@@ -5,6 +5,7 @@
 );
 impl WindowsSettingItem {
     /// `…/instances`: navigation to `Collection(microsoft.graph.windowsSettingInstance)`, contained collection.
+    #[inline]
     pub fn instances(&self) -> crate::builders::WindowsSettingInstanceCollection {
         crate::builders::WindowsSettingInstanceCollection(self.0.child("instances"))
     }

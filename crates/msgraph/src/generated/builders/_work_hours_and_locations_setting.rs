@@ -6,14 +6,17 @@
 );
 impl WorkHoursAndLocationsSettingItem {
     /// `…/occurrences`: navigation to `Collection(microsoft.graph.workPlanOccurrence)`, contained collection.
+    #[inline]
     pub fn occurrences(&self) -> crate::builders::WorkPlanOccurrenceCollection {
         crate::builders::WorkPlanOccurrenceCollection(self.0.child("occurrences"))
     }
     /// `…/recurrences`: navigation to `Collection(microsoft.graph.workPlanRecurrence)`, contained collection.
+    #[inline]
     pub fn recurrences(&self) -> crate::builders::WorkPlanRecurrenceCollection {
         crate::builders::WorkPlanRecurrenceCollection(self.0.child("recurrences"))
     }
     /// `GET …/occurrencesView` (function `microsoft.graph.occurrencesView`).
+    #[inline]
     pub fn occurrences_view(
         &self,
         start_date_time: &str,

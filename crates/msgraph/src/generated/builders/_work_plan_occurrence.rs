@@ -11,6 +11,7 @@ impl WorkPlanOccurrenceItem {}
 );
 impl WorkPlanOccurrenceCollection {
     /// `POST …/setCurrentLocation` (action `microsoft.graph.setCurrentLocation`).
+    #[inline]
     pub fn set_current_location(
         &self,
         params: &crate::builders::SetCurrentLocationParams,

@@ -5,38 +5,47 @@
 );
 impl WorkbookItem {
     /// `…/application`: navigation to `microsoft.graph.workbookApplication`, contained entity.
+    #[inline]
     pub fn application(&self) -> crate::builders::WorkbookApplicationItem {
         crate::builders::WorkbookApplicationItem(self.0.child("application"))
     }
     /// `…/comments`: navigation to `Collection(microsoft.graph.workbookComment)`, contained collection.
+    #[inline]
     pub fn comments(&self) -> crate::builders::WorkbookCommentCollection {
         crate::builders::WorkbookCommentCollection(self.0.child("comments"))
     }
     /// `…/functions`: navigation to `microsoft.graph.workbookFunctions`, contained entity.
+    #[inline]
     pub fn functions(&self) -> crate::builders::WorkbookFunctionsItem {
         crate::builders::WorkbookFunctionsItem(self.0.child("functions"))
     }
     /// `…/names`: navigation to `Collection(microsoft.graph.workbookNamedItem)`, contained collection.
+    #[inline]
     pub fn names(&self) -> crate::builders::WorkbookNamedItemCollection {
         crate::builders::WorkbookNamedItemCollection(self.0.child("names"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.workbookOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::WorkbookOperationCollection {
         crate::builders::WorkbookOperationCollection(self.0.child("operations"))
     }
     /// `…/tables`: navigation to `Collection(microsoft.graph.workbookTable)`, contained collection.
+    #[inline]
     pub fn tables(&self) -> crate::builders::WorkbookTableCollection {
         crate::builders::WorkbookTableCollection(self.0.child("tables"))
     }
     /// `…/worksheets`: navigation to `Collection(microsoft.graph.workbookWorksheet)`, contained collection.
+    #[inline]
     pub fn worksheets(&self) -> crate::builders::WorkbookWorksheetCollection {
         crate::builders::WorkbookWorksheetCollection(self.0.child("worksheets"))
     }
     /// `POST …/closeSession` (action `microsoft.graph.closeSession`).
+    #[inline]
     pub fn close_session(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("closeSession", &[])
     }
     /// `POST …/createSession` (action `microsoft.graph.createSession`).
+    #[inline]
     pub fn create_session(
         &self,
         persist_changes: bool,
@@ -45,10 +54,12 @@ impl WorkbookItem {
         self.0.action("createSession", &[P::new("persistChanges", &persist_changes)])
     }
     /// `POST …/refreshSession` (action `microsoft.graph.refreshSession`).
+    #[inline]
     pub fn refresh_session(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("refreshSession", &[])
     }
     /// `GET …/sessionInfoResource` (function `microsoft.graph.sessionInfoResource`).
+    #[inline]
     pub fn session_info_resource(
         &self,
         key: &str,
@@ -57,6 +68,7 @@ impl WorkbookItem {
         self.0.function("sessionInfoResource", &[P::new("key", "Edm.String", &key)])
     }
     /// `GET …/tableRowOperationResult` (function `microsoft.graph.tableRowOperationResult`).
+    #[inline]
     pub fn table_row_operation_result(
         &self,
         key: &str,

@@ -5,6 +5,7 @@
 );
 impl WorkbookApplicationItem {
     /// `POST …/calculate` (action `microsoft.graph.calculate`).
+    #[inline]
     pub fn calculate(
         &self,
         calculation_type: &str,

@@ -5,34 +5,42 @@
 );
 impl WorkbookChartItem {
     /// `…/axes`: navigation to `microsoft.graph.workbookChartAxes`, contained entity.
+    #[inline]
     pub fn axes(&self) -> crate::builders::WorkbookChartAxesItem {
         crate::builders::WorkbookChartAxesItem(self.0.child("axes"))
     }
     /// `…/dataLabels`: navigation to `microsoft.graph.workbookChartDataLabels`, contained entity.
+    #[inline]
     pub fn data_labels(&self) -> crate::builders::WorkbookChartDataLabelsItem {
         crate::builders::WorkbookChartDataLabelsItem(self.0.child("dataLabels"))
     }
     /// `…/format`: navigation to `microsoft.graph.workbookChartAreaFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookChartAreaFormatItem {
         crate::builders::WorkbookChartAreaFormatItem(self.0.child("format"))
     }
     /// `…/legend`: navigation to `microsoft.graph.workbookChartLegend`, contained entity.
+    #[inline]
     pub fn legend(&self) -> crate::builders::WorkbookChartLegendItem {
         crate::builders::WorkbookChartLegendItem(self.0.child("legend"))
     }
     /// `…/series`: navigation to `Collection(microsoft.graph.workbookChartSeries)`, contained collection.
+    #[inline]
     pub fn series(&self) -> crate::builders::WorkbookChartSeriesCollection {
         crate::builders::WorkbookChartSeriesCollection(self.0.child("series"))
     }
     /// `…/title`: navigation to `microsoft.graph.workbookChartTitle`, contained entity.
+    #[inline]
     pub fn title(&self) -> crate::builders::WorkbookChartTitleItem {
         crate::builders::WorkbookChartTitleItem(self.0.child("title"))
     }
     /// `…/worksheet`: navigation to `microsoft.graph.workbookWorksheet`, contained entity.
+    #[inline]
     pub fn worksheet(&self) -> crate::builders::WorkbookWorksheetItem {
         crate::builders::WorkbookWorksheetItem(self.0.child("worksheet"))
     }
     /// `GET …/image` (function `microsoft.graph.image`).
+    #[inline]
     pub fn image(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -41,6 +49,7 @@ impl WorkbookChartItem {
         self.0.function("image", &[])
     }
     /// `GET …/image` (function `microsoft.graph.image`).
+    #[inline]
     pub fn image_2(
         &self,
         width: i32,
@@ -51,6 +60,7 @@ impl WorkbookChartItem {
         self.0.function("image", &[P::new("width", "Edm.Int32", &width)])
     }
     /// `GET …/image` (function `microsoft.graph.image`).
+    #[inline]
     pub fn image_3(
         &self,
         width: i32,
@@ -69,6 +79,7 @@ impl WorkbookChartItem {
             )
     }
     /// `GET …/image` (function `microsoft.graph.image`).
+    #[inline]
     pub fn image_4(
         &self,
         width: i32,
@@ -89,6 +100,7 @@ impl WorkbookChartItem {
             )
     }
     /// `POST …/setData` (action `microsoft.graph.setData`).
+    #[inline]
     pub fn set_data(
         &self,
         source_data: ::serde_json::Value,
@@ -102,6 +114,7 @@ impl WorkbookChartItem {
             )
     }
     /// `POST …/setPosition` (action `microsoft.graph.setPosition`).
+    #[inline]
     pub fn set_position(
         &self,
         start_cell: ::serde_json::Value,
@@ -121,6 +134,7 @@ impl WorkbookChartItem {
 );
 impl WorkbookChartCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         params: &crate::builders::AddParams,
@@ -128,12 +142,14 @@ impl WorkbookChartCollection {
         self.0.action_with_body("add", params)
     }
     /// `GET …/count` (function `microsoft.graph.count`).
+    #[inline]
     pub fn count_2(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<i32>> {
         self.0.function("count", &[])
     }
     /// `GET …/item` (function `microsoft.graph.item`).
+    #[inline]
     pub fn item(
         &self,
         name: &str,
@@ -142,6 +158,7 @@ impl WorkbookChartCollection {
         self.0.function("item", &[P::new("name", "Edm.String", &name)])
     }
     /// `GET …/itemAt` (function `microsoft.graph.itemAt`).
+    #[inline]
     pub fn item_at(
         &self,
         index: i32,

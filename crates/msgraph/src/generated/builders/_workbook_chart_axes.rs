@@ -5,14 +5,17 @@
 );
 impl WorkbookChartAxesItem {
     /// `…/categoryAxis`: navigation to `microsoft.graph.workbookChartAxis`, contained entity.
+    #[inline]
     pub fn category_axis(&self) -> crate::builders::WorkbookChartAxisItem {
         crate::builders::WorkbookChartAxisItem(self.0.child("categoryAxis"))
     }
     /// `…/seriesAxis`: navigation to `microsoft.graph.workbookChartAxis`, contained entity.
+    #[inline]
     pub fn series_axis(&self) -> crate::builders::WorkbookChartAxisItem {
         crate::builders::WorkbookChartAxisItem(self.0.child("seriesAxis"))
     }
     /// `…/valueAxis`: navigation to `microsoft.graph.workbookChartAxis`, contained entity.
+    #[inline]
     pub fn value_axis(&self) -> crate::builders::WorkbookChartAxisItem {
         crate::builders::WorkbookChartAxisItem(self.0.child("valueAxis"))
     }

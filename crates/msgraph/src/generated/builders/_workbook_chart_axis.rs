@@ -5,18 +5,22 @@
 );
 impl WorkbookChartAxisItem {
     /// `…/format`: navigation to `microsoft.graph.workbookChartAxisFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookChartAxisFormatItem {
         crate::builders::WorkbookChartAxisFormatItem(self.0.child("format"))
     }
     /// `…/majorGridlines`: navigation to `microsoft.graph.workbookChartGridlines`, contained entity.
+    #[inline]
     pub fn major_gridlines(&self) -> crate::builders::WorkbookChartGridlinesItem {
         crate::builders::WorkbookChartGridlinesItem(self.0.child("majorGridlines"))
     }
     /// `…/minorGridlines`: navigation to `microsoft.graph.workbookChartGridlines`, contained entity.
+    #[inline]
     pub fn minor_gridlines(&self) -> crate::builders::WorkbookChartGridlinesItem {
         crate::builders::WorkbookChartGridlinesItem(self.0.child("minorGridlines"))
     }
     /// `…/title`: navigation to `microsoft.graph.workbookChartAxisTitle`, contained entity.
+    #[inline]
     pub fn title(&self) -> crate::builders::WorkbookChartAxisTitleItem {
         crate::builders::WorkbookChartAxisTitleItem(self.0.child("title"))
     }

@@ -5,10 +5,12 @@
 );
 impl WorkbookChartAxisFormatItem {
     /// `…/font`: navigation to `microsoft.graph.workbookChartFont`, contained entity.
+    #[inline]
     pub fn font(&self) -> crate::builders::WorkbookChartFontItem {
         crate::builders::WorkbookChartFontItem(self.0.child("font"))
     }
     /// `…/line`: navigation to `microsoft.graph.workbookChartLineFormat`, contained entity.
+    #[inline]
     pub fn line(&self) -> crate::builders::WorkbookChartLineFormatItem {
         crate::builders::WorkbookChartLineFormatItem(self.0.child("line"))
     }

@@ -5,6 +5,7 @@
 );
 impl WorkbookChartAxisTitleItem {
     /// `…/format`: navigation to `microsoft.graph.workbookChartAxisTitleFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookChartAxisTitleFormatItem {
         crate::builders::WorkbookChartAxisTitleFormatItem(self.0.child("format"))
     }

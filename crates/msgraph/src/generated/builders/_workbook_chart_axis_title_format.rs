@@ -6,6 +6,7 @@
 );
 impl WorkbookChartAxisTitleFormatItem {
     /// `…/font`: navigation to `microsoft.graph.workbookChartFont`, contained entity.
+    #[inline]
     pub fn font(&self) -> crate::builders::WorkbookChartFontItem {
         crate::builders::WorkbookChartFontItem(self.0.child("font"))
     }

@@ -5,6 +5,7 @@
 );
 impl WorkbookChartDataLabelsItem {
     /// `…/format`: navigation to `microsoft.graph.workbookChartDataLabelFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookChartDataLabelFormatItem {
         crate::builders::WorkbookChartDataLabelFormatItem(self.0.child("format"))
     }

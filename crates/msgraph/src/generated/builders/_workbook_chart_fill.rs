@@ -5,10 +5,12 @@
 );
 impl WorkbookChartFillItem {
     /// `POST …/clear` (action `microsoft.graph.clear`).
+    #[inline]
     pub fn clear(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("clear", &[])
     }
     /// `POST …/setSolidColor` (action `microsoft.graph.setSolidColor`).
+    #[inline]
     pub fn set_solid_color(&self, color: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("setSolidColor", &[P::new("color", &color)])

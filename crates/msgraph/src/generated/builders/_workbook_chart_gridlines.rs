@@ -5,6 +5,7 @@
 );
 impl WorkbookChartGridlinesItem {
     /// `…/format`: navigation to `microsoft.graph.workbookChartGridlinesFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookChartGridlinesFormatItem {
         crate::builders::WorkbookChartGridlinesFormatItem(self.0.child("format"))
     }

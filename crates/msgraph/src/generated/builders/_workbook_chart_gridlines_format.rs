@@ -6,6 +6,7 @@
 );
 impl WorkbookChartGridlinesFormatItem {
     /// `…/line`: navigation to `microsoft.graph.workbookChartLineFormat`, contained entity.
+    #[inline]
     pub fn line(&self) -> crate::builders::WorkbookChartLineFormatItem {
         crate::builders::WorkbookChartLineFormatItem(self.0.child("line"))
     }

@@ -5,6 +5,7 @@
 );
 impl WorkbookChartLegendItem {
     /// `…/format`: navigation to `microsoft.graph.workbookChartLegendFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookChartLegendFormatItem {
         crate::builders::WorkbookChartLegendFormatItem(self.0.child("format"))
     }

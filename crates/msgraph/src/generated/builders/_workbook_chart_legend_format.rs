@@ -5,10 +5,12 @@
 );
 impl WorkbookChartLegendFormatItem {
     /// `…/fill`: navigation to `microsoft.graph.workbookChartFill`, contained entity.
+    #[inline]
     pub fn fill(&self) -> crate::builders::WorkbookChartFillItem {
         crate::builders::WorkbookChartFillItem(self.0.child("fill"))
     }
     /// `…/font`: navigation to `microsoft.graph.workbookChartFont`, contained entity.
+    #[inline]
     pub fn font(&self) -> crate::builders::WorkbookChartFontItem {
         crate::builders::WorkbookChartFontItem(self.0.child("font"))
     }

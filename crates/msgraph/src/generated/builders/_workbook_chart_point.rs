@@ -5,6 +5,7 @@
 );
 impl WorkbookChartPointItem {
     /// `…/format`: navigation to `microsoft.graph.workbookChartPointFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookChartPointFormatItem {
         crate::builders::WorkbookChartPointFormatItem(self.0.child("format"))
     }
@@ -16,12 +17,14 @@ impl WorkbookChartPointItem {
 );
 impl WorkbookChartPointCollection {
     /// `GET …/count` (function `microsoft.graph.count`).
+    #[inline]
     pub fn count_2(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<i32>> {
         self.0.function("count", &[])
     }
     /// `GET …/itemAt` (function `microsoft.graph.itemAt`).
+    #[inline]
     pub fn item_at(
         &self,
         index: i32,

@@ -5,6 +5,7 @@
 );
 impl WorkbookChartPointFormatItem {
     /// `…/fill`: navigation to `microsoft.graph.workbookChartFill`, contained entity.
+    #[inline]
     pub fn fill(&self) -> crate::builders::WorkbookChartFillItem {
         crate::builders::WorkbookChartFillItem(self.0.child("fill"))
     }

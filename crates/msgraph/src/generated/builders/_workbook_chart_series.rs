@@ -5,10 +5,12 @@
 );
 impl WorkbookChartSeriesItem {
     /// `…/format`: navigation to `microsoft.graph.workbookChartSeriesFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookChartSeriesFormatItem {
         crate::builders::WorkbookChartSeriesFormatItem(self.0.child("format"))
     }
     /// `…/points`: navigation to `Collection(microsoft.graph.workbookChartPoint)`, contained collection.
+    #[inline]
     pub fn points(&self) -> crate::builders::WorkbookChartPointCollection {
         crate::builders::WorkbookChartPointCollection(self.0.child("points"))
     }
@@ -20,12 +22,14 @@ impl WorkbookChartSeriesItem {
 );
 impl WorkbookChartSeriesCollection {
     /// `GET …/count` (function `microsoft.graph.count`).
+    #[inline]
     pub fn count_2(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<i32>> {
         self.0.function("count", &[])
     }
     /// `GET …/itemAt` (function `microsoft.graph.itemAt`).
+    #[inline]
     pub fn item_at(
         &self,
         index: i32,

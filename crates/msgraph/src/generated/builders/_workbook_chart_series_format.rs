@@ -5,10 +5,12 @@
 );
 impl WorkbookChartSeriesFormatItem {
     /// `…/fill`: navigation to `microsoft.graph.workbookChartFill`, contained entity.
+    #[inline]
     pub fn fill(&self) -> crate::builders::WorkbookChartFillItem {
         crate::builders::WorkbookChartFillItem(self.0.child("fill"))
     }
     /// `…/line`: navigation to `microsoft.graph.workbookChartLineFormat`, contained entity.
+    #[inline]
     pub fn line(&self) -> crate::builders::WorkbookChartLineFormatItem {
         crate::builders::WorkbookChartLineFormatItem(self.0.child("line"))
     }

@@ -5,6 +5,7 @@
 );
 impl WorkbookChartTitleItem {
     /// `…/format`: navigation to `microsoft.graph.workbookChartTitleFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookChartTitleFormatItem {
         crate::builders::WorkbookChartTitleFormatItem(self.0.child("format"))
     }

@@ -5,6 +5,7 @@
 );
 impl WorkbookCommentItem {
     /// `…/replies`: navigation to `Collection(microsoft.graph.workbookCommentReply)`, contained collection.
+    #[inline]
     pub fn replies(&self) -> crate::builders::WorkbookCommentReplyCollection {
         crate::builders::WorkbookCommentReplyCollection(self.0.child("replies"))
     }

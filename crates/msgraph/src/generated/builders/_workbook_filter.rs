@@ -5,6 +5,7 @@
 );
 impl WorkbookFilterItem {
     /// `POST …/apply` (action `microsoft.graph.apply`).
+    #[inline]
     pub fn apply(
         &self,
         criteria: crate::models::WorkbookFilterCriteria,
@@ -13,6 +14,7 @@ impl WorkbookFilterItem {
         self.0.action("apply", &[P::new("criteria", &criteria)])
     }
     /// `POST …/applyBottomItemsFilter` (action `microsoft.graph.applyBottomItemsFilter`).
+    #[inline]
     pub fn apply_bottom_items_filter(
         &self,
         count: i32,
@@ -21,6 +23,7 @@ impl WorkbookFilterItem {
         self.0.action("applyBottomItemsFilter", &[P::new("count", &count)])
     }
     /// `POST …/applyBottomPercentFilter` (action `microsoft.graph.applyBottomPercentFilter`).
+    #[inline]
     pub fn apply_bottom_percent_filter(
         &self,
         percent: i32,
@@ -29,6 +32,7 @@ impl WorkbookFilterItem {
         self.0.action("applyBottomPercentFilter", &[P::new("percent", &percent)])
     }
     /// `POST …/applyCellColorFilter` (action `microsoft.graph.applyCellColorFilter`).
+    #[inline]
     pub fn apply_cell_color_filter(
         &self,
         color: &str,
@@ -37,6 +41,7 @@ impl WorkbookFilterItem {
         self.0.action("applyCellColorFilter", &[P::new("color", &color)])
     }
     /// `POST …/applyCustomFilter` (action `microsoft.graph.applyCustomFilter`).
+    #[inline]
     pub fn apply_custom_filter(
         &self,
         params: &crate::builders::ApplyCustomFilterParams,
@@ -44,6 +49,7 @@ impl WorkbookFilterItem {
         self.0.action_with_body("applyCustomFilter", params)
     }
     /// `POST …/applyDynamicFilter` (action `microsoft.graph.applyDynamicFilter`).
+    #[inline]
     pub fn apply_dynamic_filter(
         &self,
         criteria: &str,
@@ -52,6 +58,7 @@ impl WorkbookFilterItem {
         self.0.action("applyDynamicFilter", &[P::new("criteria", &criteria)])
     }
     /// `POST …/applyFontColorFilter` (action `microsoft.graph.applyFontColorFilter`).
+    #[inline]
     pub fn apply_font_color_filter(
         &self,
         color: &str,
@@ -60,6 +67,7 @@ impl WorkbookFilterItem {
         self.0.action("applyFontColorFilter", &[P::new("color", &color)])
     }
     /// `POST …/applyIconFilter` (action `microsoft.graph.applyIconFilter`).
+    #[inline]
     pub fn apply_icon_filter(
         &self,
         icon: crate::models::WorkbookIcon,
@@ -68,6 +76,7 @@ impl WorkbookFilterItem {
         self.0.action("applyIconFilter", &[P::new("icon", &icon)])
     }
     /// `POST …/applyTopItemsFilter` (action `microsoft.graph.applyTopItemsFilter`).
+    #[inline]
     pub fn apply_top_items_filter(
         &self,
         count: i32,
@@ -76,6 +85,7 @@ impl WorkbookFilterItem {
         self.0.action("applyTopItemsFilter", &[P::new("count", &count)])
     }
     /// `POST …/applyTopPercentFilter` (action `microsoft.graph.applyTopPercentFilter`).
+    #[inline]
     pub fn apply_top_percent_filter(
         &self,
         percent: i32,
@@ -84,6 +94,7 @@ impl WorkbookFilterItem {
         self.0.action("applyTopPercentFilter", &[P::new("percent", &percent)])
     }
     /// `POST …/applyValuesFilter` (action `microsoft.graph.applyValuesFilter`).
+    #[inline]
     pub fn apply_values_filter(
         &self,
         values: ::serde_json::Value,
@@ -92,6 +103,7 @@ impl WorkbookFilterItem {
         self.0.action("applyValuesFilter", &[P::new("values", &values)])
     }
     /// `POST …/clear` (action `microsoft.graph.clear`).
+    #[inline]
     pub fn clear(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("clear", &[])
     }

@@ -5,6 +5,7 @@
 );
 impl WorkbookFunctionsItem {
     /// `POST …/abs` (action `microsoft.graph.abs`).
+    #[inline]
     pub fn abs(
         &self,
         number: ::serde_json::Value,
@@ -13,6 +14,7 @@ impl WorkbookFunctionsItem {
         self.0.action("abs", &[P::new("number", &number)])
     }
     /// `POST …/accrInt` (action `microsoft.graph.accrInt`).
+    #[inline]
     pub fn accr_int(
         &self,
         params: &crate::builders::AccrIntParams,
@@ -20,6 +22,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("accrInt", params)
     }
     /// `POST …/accrIntM` (action `microsoft.graph.accrIntM`).
+    #[inline]
     pub fn accr_int_m(
         &self,
         params: &crate::builders::AccrIntMParams,
@@ -27,6 +30,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("accrIntM", params)
     }
     /// `POST …/acos` (action `microsoft.graph.acos`).
+    #[inline]
     pub fn acos(
         &self,
         number: ::serde_json::Value,
@@ -35,6 +39,7 @@ impl WorkbookFunctionsItem {
         self.0.action("acos", &[P::new("number", &number)])
     }
     /// `POST …/acosh` (action `microsoft.graph.acosh`).
+    #[inline]
     pub fn acosh(
         &self,
         number: ::serde_json::Value,
@@ -43,6 +48,7 @@ impl WorkbookFunctionsItem {
         self.0.action("acosh", &[P::new("number", &number)])
     }
     /// `POST …/acot` (action `microsoft.graph.acot`).
+    #[inline]
     pub fn acot(
         &self,
         number: ::serde_json::Value,
@@ -51,6 +57,7 @@ impl WorkbookFunctionsItem {
         self.0.action("acot", &[P::new("number", &number)])
     }
     /// `POST …/acoth` (action `microsoft.graph.acoth`).
+    #[inline]
     pub fn acoth(
         &self,
         number: ::serde_json::Value,
@@ -59,6 +66,7 @@ impl WorkbookFunctionsItem {
         self.0.action("acoth", &[P::new("number", &number)])
     }
     /// `POST …/amorDegrc` (action `microsoft.graph.amorDegrc`).
+    #[inline]
     pub fn amor_degrc(
         &self,
         params: &crate::builders::AmorDegrcParams,
@@ -66,6 +74,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("amorDegrc", params)
     }
     /// `POST …/amorLinc` (action `microsoft.graph.amorLinc`).
+    #[inline]
     pub fn amor_linc(
         &self,
         params: &crate::builders::AmorLincParams,
@@ -73,6 +82,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("amorLinc", params)
     }
     /// `POST …/and` (action `microsoft.graph.and`).
+    #[inline]
     pub fn and(
         &self,
         values: ::serde_json::Value,
@@ -81,6 +91,7 @@ impl WorkbookFunctionsItem {
         self.0.action("and", &[P::new("values", &values)])
     }
     /// `POST …/arabic` (action `microsoft.graph.arabic`).
+    #[inline]
     pub fn arabic(
         &self,
         text: ::serde_json::Value,
@@ -89,6 +100,7 @@ impl WorkbookFunctionsItem {
         self.0.action("arabic", &[P::new("text", &text)])
     }
     /// `POST …/areas` (action `microsoft.graph.areas`).
+    #[inline]
     pub fn areas(
         &self,
         reference: ::serde_json::Value,
@@ -97,6 +109,7 @@ impl WorkbookFunctionsItem {
         self.0.action("areas", &[P::new("reference", &reference)])
     }
     /// `POST …/asc` (action `microsoft.graph.asc`).
+    #[inline]
     pub fn asc(
         &self,
         text: ::serde_json::Value,
@@ -105,6 +118,7 @@ impl WorkbookFunctionsItem {
         self.0.action("asc", &[P::new("text", &text)])
     }
     /// `POST …/asin` (action `microsoft.graph.asin`).
+    #[inline]
     pub fn asin(
         &self,
         number: ::serde_json::Value,
@@ -113,6 +127,7 @@ impl WorkbookFunctionsItem {
         self.0.action("asin", &[P::new("number", &number)])
     }
     /// `POST …/asinh` (action `microsoft.graph.asinh`).
+    #[inline]
     pub fn asinh(
         &self,
         number: ::serde_json::Value,
@@ -121,6 +136,7 @@ impl WorkbookFunctionsItem {
         self.0.action("asinh", &[P::new("number", &number)])
     }
     /// `POST …/atan` (action `microsoft.graph.atan`).
+    #[inline]
     pub fn atan(
         &self,
         number: ::serde_json::Value,
@@ -129,6 +145,7 @@ impl WorkbookFunctionsItem {
         self.0.action("atan", &[P::new("number", &number)])
     }
     /// `POST …/atan2` (action `microsoft.graph.atan2`).
+    #[inline]
     pub fn atan2(
         &self,
         x_num: ::serde_json::Value,
@@ -138,6 +155,7 @@ impl WorkbookFunctionsItem {
         self.0.action("atan2", &[P::new("xNum", &x_num), P::new("yNum", &y_num)])
     }
     /// `POST …/atanh` (action `microsoft.graph.atanh`).
+    #[inline]
     pub fn atanh(
         &self,
         number: ::serde_json::Value,
@@ -146,6 +164,7 @@ impl WorkbookFunctionsItem {
         self.0.action("atanh", &[P::new("number", &number)])
     }
     /// `POST …/aveDev` (action `microsoft.graph.aveDev`).
+    #[inline]
     pub fn ave_dev(
         &self,
         values: ::serde_json::Value,
@@ -154,6 +173,7 @@ impl WorkbookFunctionsItem {
         self.0.action("aveDev", &[P::new("values", &values)])
     }
     /// `POST …/average` (action `microsoft.graph.average`).
+    #[inline]
     pub fn average(
         &self,
         values: ::serde_json::Value,
@@ -162,6 +182,7 @@ impl WorkbookFunctionsItem {
         self.0.action("average", &[P::new("values", &values)])
     }
     /// `POST …/averageA` (action `microsoft.graph.averageA`).
+    #[inline]
     pub fn average_a(
         &self,
         values: ::serde_json::Value,
@@ -170,6 +191,7 @@ impl WorkbookFunctionsItem {
         self.0.action("averageA", &[P::new("values", &values)])
     }
     /// `POST …/averageIf` (action `microsoft.graph.averageIf`).
+    #[inline]
     pub fn average_if(
         &self,
         params: &crate::builders::AverageIfParams,
@@ -177,6 +199,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("averageIf", params)
     }
     /// `POST …/averageIfs` (action `microsoft.graph.averageIfs`).
+    #[inline]
     pub fn average_ifs(
         &self,
         average_range: ::serde_json::Value,
@@ -190,6 +213,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/bahtText` (action `microsoft.graph.bahtText`).
+    #[inline]
     pub fn baht_text(
         &self,
         number: ::serde_json::Value,
@@ -198,6 +222,7 @@ impl WorkbookFunctionsItem {
         self.0.action("bahtText", &[P::new("number", &number)])
     }
     /// `POST …/base` (action `microsoft.graph.base`).
+    #[inline]
     pub fn base(
         &self,
         params: &crate::builders::BaseParams,
@@ -205,6 +230,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("base", params)
     }
     /// `POST …/besselI` (action `microsoft.graph.besselI`).
+    #[inline]
     pub fn bessel_i(
         &self,
         x: ::serde_json::Value,
@@ -214,6 +240,7 @@ impl WorkbookFunctionsItem {
         self.0.action("besselI", &[P::new("x", &x), P::new("n", &n)])
     }
     /// `POST …/besselJ` (action `microsoft.graph.besselJ`).
+    #[inline]
     pub fn bessel_j(
         &self,
         x: ::serde_json::Value,
@@ -223,6 +250,7 @@ impl WorkbookFunctionsItem {
         self.0.action("besselJ", &[P::new("x", &x), P::new("n", &n)])
     }
     /// `POST …/besselK` (action `microsoft.graph.besselK`).
+    #[inline]
     pub fn bessel_k(
         &self,
         x: ::serde_json::Value,
@@ -232,6 +260,7 @@ impl WorkbookFunctionsItem {
         self.0.action("besselK", &[P::new("x", &x), P::new("n", &n)])
     }
     /// `POST …/besselY` (action `microsoft.graph.besselY`).
+    #[inline]
     pub fn bessel_y(
         &self,
         x: ::serde_json::Value,
@@ -241,6 +270,7 @@ impl WorkbookFunctionsItem {
         self.0.action("besselY", &[P::new("x", &x), P::new("n", &n)])
     }
     /// `POST …/beta_Dist` (action `microsoft.graph.beta_Dist`).
+    #[inline]
     pub fn beta_dist(
         &self,
         params: &crate::builders::BetaDistParams,
@@ -248,6 +278,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("beta_Dist", params)
     }
     /// `POST …/beta_Inv` (action `microsoft.graph.beta_Inv`).
+    #[inline]
     pub fn beta_inv(
         &self,
         params: &crate::builders::BetaInvParams,
@@ -255,6 +286,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("beta_Inv", params)
     }
     /// `POST …/bin2Dec` (action `microsoft.graph.bin2Dec`).
+    #[inline]
     pub fn bin2_dec(
         &self,
         number: ::serde_json::Value,
@@ -263,6 +295,7 @@ impl WorkbookFunctionsItem {
         self.0.action("bin2Dec", &[P::new("number", &number)])
     }
     /// `POST …/bin2Hex` (action `microsoft.graph.bin2Hex`).
+    #[inline]
     pub fn bin2_hex(
         &self,
         number: ::serde_json::Value,
@@ -272,6 +305,7 @@ impl WorkbookFunctionsItem {
         self.0.action("bin2Hex", &[P::new("number", &number), P::new("places", &places)])
     }
     /// `POST …/bin2Oct` (action `microsoft.graph.bin2Oct`).
+    #[inline]
     pub fn bin2_oct(
         &self,
         number: ::serde_json::Value,
@@ -281,6 +315,7 @@ impl WorkbookFunctionsItem {
         self.0.action("bin2Oct", &[P::new("number", &number), P::new("places", &places)])
     }
     /// `POST …/binom_Dist` (action `microsoft.graph.binom_Dist`).
+    #[inline]
     pub fn binom_dist(
         &self,
         params: &crate::builders::BinomDistParams,
@@ -288,6 +323,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("binom_Dist", params)
     }
     /// `POST …/binom_Dist_Range` (action `microsoft.graph.binom_Dist_Range`).
+    #[inline]
     pub fn binom_dist_range(
         &self,
         params: &crate::builders::BinomDistRangeParams,
@@ -295,6 +331,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("binom_Dist_Range", params)
     }
     /// `POST …/binom_Inv` (action `microsoft.graph.binom_Inv`).
+    #[inline]
     pub fn binom_inv(
         &self,
         params: &crate::builders::BinomInvParams,
@@ -302,6 +339,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("binom_Inv", params)
     }
     /// `POST …/bitand` (action `microsoft.graph.bitand`).
+    #[inline]
     pub fn bitand(
         &self,
         number1: ::serde_json::Value,
@@ -315,6 +353,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/bitlshift` (action `microsoft.graph.bitlshift`).
+    #[inline]
     pub fn bitlshift(
         &self,
         number: ::serde_json::Value,
@@ -328,6 +367,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/bitor` (action `microsoft.graph.bitor`).
+    #[inline]
     pub fn bitor(
         &self,
         number1: ::serde_json::Value,
@@ -338,6 +378,7 @@ impl WorkbookFunctionsItem {
             .action("bitor", &[P::new("number1", &number1), P::new("number2", &number2)])
     }
     /// `POST …/bitrshift` (action `microsoft.graph.bitrshift`).
+    #[inline]
     pub fn bitrshift(
         &self,
         number: ::serde_json::Value,
@@ -351,6 +392,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/bitxor` (action `microsoft.graph.bitxor`).
+    #[inline]
     pub fn bitxor(
         &self,
         number1: ::serde_json::Value,
@@ -364,6 +406,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/ceiling_Math` (action `microsoft.graph.ceiling_Math`).
+    #[inline]
     pub fn ceiling_math(
         &self,
         params: &crate::builders::CeilingMathParams,
@@ -371,6 +414,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("ceiling_Math", params)
     }
     /// `POST …/ceiling_Precise` (action `microsoft.graph.ceiling_Precise`).
+    #[inline]
     pub fn ceiling_precise(
         &self,
         number: ::serde_json::Value,
@@ -384,6 +428,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/char` (action `microsoft.graph.char`).
+    #[inline]
     pub fn char(
         &self,
         number: ::serde_json::Value,
@@ -392,6 +437,7 @@ impl WorkbookFunctionsItem {
         self.0.action("char", &[P::new("number", &number)])
     }
     /// `POST …/chiSq_Dist` (action `microsoft.graph.chiSq_Dist`).
+    #[inline]
     pub fn chi_sq_dist(
         &self,
         params: &crate::builders::ChiSqDistParams,
@@ -399,6 +445,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("chiSq_Dist", params)
     }
     /// `POST …/chiSq_Dist_RT` (action `microsoft.graph.chiSq_Dist_RT`).
+    #[inline]
     pub fn chi_sq_dist_rt(
         &self,
         x: ::serde_json::Value,
@@ -412,6 +459,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/chiSq_Inv` (action `microsoft.graph.chiSq_Inv`).
+    #[inline]
     pub fn chi_sq_inv(
         &self,
         probability: ::serde_json::Value,
@@ -428,6 +476,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/chiSq_Inv_RT` (action `microsoft.graph.chiSq_Inv_RT`).
+    #[inline]
     pub fn chi_sq_inv_rt(
         &self,
         probability: ::serde_json::Value,
@@ -444,6 +493,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/choose` (action `microsoft.graph.choose`).
+    #[inline]
     pub fn choose(
         &self,
         index_num: ::serde_json::Value,
@@ -457,6 +507,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/clean` (action `microsoft.graph.clean`).
+    #[inline]
     pub fn clean(
         &self,
         text: ::serde_json::Value,
@@ -465,6 +516,7 @@ impl WorkbookFunctionsItem {
         self.0.action("clean", &[P::new("text", &text)])
     }
     /// `POST …/code` (action `microsoft.graph.code`).
+    #[inline]
     pub fn code(
         &self,
         text: ::serde_json::Value,
@@ -473,6 +525,7 @@ impl WorkbookFunctionsItem {
         self.0.action("code", &[P::new("text", &text)])
     }
     /// `POST …/columns` (action `microsoft.graph.columns`).
+    #[inline]
     pub fn columns(
         &self,
         array: ::serde_json::Value,
@@ -481,6 +534,7 @@ impl WorkbookFunctionsItem {
         self.0.action("columns", &[P::new("array", &array)])
     }
     /// `POST …/combin` (action `microsoft.graph.combin`).
+    #[inline]
     pub fn combin(
         &self,
         number: ::serde_json::Value,
@@ -494,6 +548,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/combina` (action `microsoft.graph.combina`).
+    #[inline]
     pub fn combina(
         &self,
         number: ::serde_json::Value,
@@ -507,6 +562,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/complex` (action `microsoft.graph.complex`).
+    #[inline]
     pub fn complex(
         &self,
         params: &crate::builders::ComplexParams,
@@ -514,6 +570,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("complex", params)
     }
     /// `POST …/concatenate` (action `microsoft.graph.concatenate`).
+    #[inline]
     pub fn concatenate(
         &self,
         values: ::serde_json::Value,
@@ -522,6 +579,7 @@ impl WorkbookFunctionsItem {
         self.0.action("concatenate", &[P::new("values", &values)])
     }
     /// `POST …/confidence_Norm` (action `microsoft.graph.confidence_Norm`).
+    #[inline]
     pub fn confidence_norm(
         &self,
         params: &crate::builders::ConfidenceNormParams,
@@ -529,6 +587,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("confidence_Norm", params)
     }
     /// `POST …/confidence_T` (action `microsoft.graph.confidence_T`).
+    #[inline]
     pub fn confidence_t(
         &self,
         params: &crate::builders::ConfidenceTParams,
@@ -536,6 +595,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("confidence_T", params)
     }
     /// `POST …/convert` (action `microsoft.graph.convert`).
+    #[inline]
     pub fn convert(
         &self,
         params: &crate::builders::ConvertParams,
@@ -543,6 +603,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("convert", params)
     }
     /// `POST …/cos` (action `microsoft.graph.cos`).
+    #[inline]
     pub fn cos(
         &self,
         number: ::serde_json::Value,
@@ -551,6 +612,7 @@ impl WorkbookFunctionsItem {
         self.0.action("cos", &[P::new("number", &number)])
     }
     /// `POST …/cosh` (action `microsoft.graph.cosh`).
+    #[inline]
     pub fn cosh(
         &self,
         number: ::serde_json::Value,
@@ -559,6 +621,7 @@ impl WorkbookFunctionsItem {
         self.0.action("cosh", &[P::new("number", &number)])
     }
     /// `POST …/cot` (action `microsoft.graph.cot`).
+    #[inline]
     pub fn cot(
         &self,
         number: ::serde_json::Value,
@@ -567,6 +630,7 @@ impl WorkbookFunctionsItem {
         self.0.action("cot", &[P::new("number", &number)])
     }
     /// `POST …/coth` (action `microsoft.graph.coth`).
+    #[inline]
     pub fn coth(
         &self,
         number: ::serde_json::Value,
@@ -575,6 +639,7 @@ impl WorkbookFunctionsItem {
         self.0.action("coth", &[P::new("number", &number)])
     }
     /// `POST …/count` (action `microsoft.graph.count`).
+    #[inline]
     pub fn count(
         &self,
         values: ::serde_json::Value,
@@ -583,6 +648,7 @@ impl WorkbookFunctionsItem {
         self.0.action("count", &[P::new("values", &values)])
     }
     /// `POST …/countA` (action `microsoft.graph.countA`).
+    #[inline]
     pub fn count_a(
         &self,
         values: ::serde_json::Value,
@@ -591,6 +657,7 @@ impl WorkbookFunctionsItem {
         self.0.action("countA", &[P::new("values", &values)])
     }
     /// `POST …/countBlank` (action `microsoft.graph.countBlank`).
+    #[inline]
     pub fn count_blank(
         &self,
         range: ::serde_json::Value,
@@ -599,6 +666,7 @@ impl WorkbookFunctionsItem {
         self.0.action("countBlank", &[P::new("range", &range)])
     }
     /// `POST …/countIf` (action `microsoft.graph.countIf`).
+    #[inline]
     pub fn count_if(
         &self,
         range: ::serde_json::Value,
@@ -609,6 +677,7 @@ impl WorkbookFunctionsItem {
             .action("countIf", &[P::new("range", &range), P::new("criteria", &criteria)])
     }
     /// `POST …/countIfs` (action `microsoft.graph.countIfs`).
+    #[inline]
     pub fn count_ifs(
         &self,
         values: ::serde_json::Value,
@@ -617,6 +686,7 @@ impl WorkbookFunctionsItem {
         self.0.action("countIfs", &[P::new("values", &values)])
     }
     /// `POST …/coupDayBs` (action `microsoft.graph.coupDayBs`).
+    #[inline]
     pub fn coup_day_bs(
         &self,
         params: &crate::builders::CoupDayBsParams,
@@ -624,6 +694,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("coupDayBs", params)
     }
     /// `POST …/coupDays` (action `microsoft.graph.coupDays`).
+    #[inline]
     pub fn coup_days(
         &self,
         params: &crate::builders::CoupDaysParams,
@@ -631,6 +702,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("coupDays", params)
     }
     /// `POST …/coupDaysNc` (action `microsoft.graph.coupDaysNc`).
+    #[inline]
     pub fn coup_days_nc(
         &self,
         params: &crate::builders::CoupDaysNcParams,
@@ -638,6 +710,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("coupDaysNc", params)
     }
     /// `POST …/coupNcd` (action `microsoft.graph.coupNcd`).
+    #[inline]
     pub fn coup_ncd(
         &self,
         params: &crate::builders::CoupNcdParams,
@@ -645,6 +718,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("coupNcd", params)
     }
     /// `POST …/coupNum` (action `microsoft.graph.coupNum`).
+    #[inline]
     pub fn coup_num(
         &self,
         params: &crate::builders::CoupNumParams,
@@ -652,6 +726,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("coupNum", params)
     }
     /// `POST …/coupPcd` (action `microsoft.graph.coupPcd`).
+    #[inline]
     pub fn coup_pcd(
         &self,
         params: &crate::builders::CoupPcdParams,
@@ -659,6 +734,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("coupPcd", params)
     }
     /// `POST …/csc` (action `microsoft.graph.csc`).
+    #[inline]
     pub fn csc(
         &self,
         number: ::serde_json::Value,
@@ -667,6 +743,7 @@ impl WorkbookFunctionsItem {
         self.0.action("csc", &[P::new("number", &number)])
     }
     /// `POST …/csch` (action `microsoft.graph.csch`).
+    #[inline]
     pub fn csch(
         &self,
         number: ::serde_json::Value,
@@ -675,6 +752,7 @@ impl WorkbookFunctionsItem {
         self.0.action("csch", &[P::new("number", &number)])
     }
     /// `POST …/cumIPmt` (action `microsoft.graph.cumIPmt`).
+    #[inline]
     pub fn cum_i_pmt(
         &self,
         params: &crate::builders::CumIPmtParams,
@@ -682,6 +760,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("cumIPmt", params)
     }
     /// `POST …/cumPrinc` (action `microsoft.graph.cumPrinc`).
+    #[inline]
     pub fn cum_princ(
         &self,
         params: &crate::builders::CumPrincParams,
@@ -689,6 +768,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("cumPrinc", params)
     }
     /// `POST …/date` (action `microsoft.graph.date`).
+    #[inline]
     pub fn date(
         &self,
         params: &crate::builders::DateParams,
@@ -696,6 +776,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("date", params)
     }
     /// `POST …/datevalue` (action `microsoft.graph.datevalue`).
+    #[inline]
     pub fn datevalue(
         &self,
         date_text: ::serde_json::Value,
@@ -704,6 +785,7 @@ impl WorkbookFunctionsItem {
         self.0.action("datevalue", &[P::new("dateText", &date_text)])
     }
     /// `POST …/daverage` (action `microsoft.graph.daverage`).
+    #[inline]
     pub fn daverage(
         &self,
         params: &crate::builders::DaverageParams,
@@ -711,6 +793,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("daverage", params)
     }
     /// `POST …/day` (action `microsoft.graph.day`).
+    #[inline]
     pub fn day(
         &self,
         serial_number: ::serde_json::Value,
@@ -719,6 +802,7 @@ impl WorkbookFunctionsItem {
         self.0.action("day", &[P::new("serialNumber", &serial_number)])
     }
     /// `POST …/days` (action `microsoft.graph.days`).
+    #[inline]
     pub fn days(
         &self,
         end_date: ::serde_json::Value,
@@ -732,6 +816,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/days360` (action `microsoft.graph.days360`).
+    #[inline]
     pub fn days360(
         &self,
         params: &crate::builders::Days360Params,
@@ -739,6 +824,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("days360", params)
     }
     /// `POST …/db` (action `microsoft.graph.db`).
+    #[inline]
     pub fn db(
         &self,
         params: &crate::builders::DbParams,
@@ -746,6 +832,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("db", params)
     }
     /// `POST …/dbcs` (action `microsoft.graph.dbcs`).
+    #[inline]
     pub fn dbcs(
         &self,
         text: ::serde_json::Value,
@@ -754,6 +841,7 @@ impl WorkbookFunctionsItem {
         self.0.action("dbcs", &[P::new("text", &text)])
     }
     /// `POST …/dcount` (action `microsoft.graph.dcount`).
+    #[inline]
     pub fn dcount(
         &self,
         params: &crate::builders::DcountParams,
@@ -761,6 +849,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dcount", params)
     }
     /// `POST …/dcountA` (action `microsoft.graph.dcountA`).
+    #[inline]
     pub fn dcount_a(
         &self,
         params: &crate::builders::DcountAParams,
@@ -768,6 +857,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dcountA", params)
     }
     /// `POST …/ddb` (action `microsoft.graph.ddb`).
+    #[inline]
     pub fn ddb(
         &self,
         params: &crate::builders::DdbParams,
@@ -775,6 +865,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("ddb", params)
     }
     /// `POST …/dec2Bin` (action `microsoft.graph.dec2Bin`).
+    #[inline]
     pub fn dec2_bin(
         &self,
         number: ::serde_json::Value,
@@ -784,6 +875,7 @@ impl WorkbookFunctionsItem {
         self.0.action("dec2Bin", &[P::new("number", &number), P::new("places", &places)])
     }
     /// `POST …/dec2Hex` (action `microsoft.graph.dec2Hex`).
+    #[inline]
     pub fn dec2_hex(
         &self,
         number: ::serde_json::Value,
@@ -793,6 +885,7 @@ impl WorkbookFunctionsItem {
         self.0.action("dec2Hex", &[P::new("number", &number), P::new("places", &places)])
     }
     /// `POST …/dec2Oct` (action `microsoft.graph.dec2Oct`).
+    #[inline]
     pub fn dec2_oct(
         &self,
         number: ::serde_json::Value,
@@ -802,6 +895,7 @@ impl WorkbookFunctionsItem {
         self.0.action("dec2Oct", &[P::new("number", &number), P::new("places", &places)])
     }
     /// `POST …/decimal` (action `microsoft.graph.decimal`).
+    #[inline]
     pub fn decimal(
         &self,
         number: ::serde_json::Value,
@@ -811,6 +905,7 @@ impl WorkbookFunctionsItem {
         self.0.action("decimal", &[P::new("number", &number), P::new("radix", &radix)])
     }
     /// `POST …/degrees` (action `microsoft.graph.degrees`).
+    #[inline]
     pub fn degrees(
         &self,
         angle: ::serde_json::Value,
@@ -819,6 +914,7 @@ impl WorkbookFunctionsItem {
         self.0.action("degrees", &[P::new("angle", &angle)])
     }
     /// `POST …/delta` (action `microsoft.graph.delta`).
+    #[inline]
     pub fn delta(
         &self,
         number1: ::serde_json::Value,
@@ -829,6 +925,7 @@ impl WorkbookFunctionsItem {
             .action("delta", &[P::new("number1", &number1), P::new("number2", &number2)])
     }
     /// `POST …/devSq` (action `microsoft.graph.devSq`).
+    #[inline]
     pub fn dev_sq(
         &self,
         values: ::serde_json::Value,
@@ -837,6 +934,7 @@ impl WorkbookFunctionsItem {
         self.0.action("devSq", &[P::new("values", &values)])
     }
     /// `POST …/dget` (action `microsoft.graph.dget`).
+    #[inline]
     pub fn dget(
         &self,
         params: &crate::builders::DgetParams,
@@ -844,6 +942,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dget", params)
     }
     /// `POST …/disc` (action `microsoft.graph.disc`).
+    #[inline]
     pub fn disc(
         &self,
         params: &crate::builders::DiscParams,
@@ -851,6 +950,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("disc", params)
     }
     /// `POST …/dmax` (action `microsoft.graph.dmax`).
+    #[inline]
     pub fn dmax(
         &self,
         params: &crate::builders::DmaxParams,
@@ -858,6 +958,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dmax", params)
     }
     /// `POST …/dmin` (action `microsoft.graph.dmin`).
+    #[inline]
     pub fn dmin(
         &self,
         params: &crate::builders::DminParams,
@@ -865,6 +966,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dmin", params)
     }
     /// `POST …/dollar` (action `microsoft.graph.dollar`).
+    #[inline]
     pub fn dollar(
         &self,
         number: ::serde_json::Value,
@@ -878,6 +980,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/dollarDe` (action `microsoft.graph.dollarDe`).
+    #[inline]
     pub fn dollar_de(
         &self,
         fractional_dollar: ::serde_json::Value,
@@ -894,6 +997,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/dollarFr` (action `microsoft.graph.dollarFr`).
+    #[inline]
     pub fn dollar_fr(
         &self,
         decimal_dollar: ::serde_json::Value,
@@ -910,6 +1014,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/dproduct` (action `microsoft.graph.dproduct`).
+    #[inline]
     pub fn dproduct(
         &self,
         params: &crate::builders::DproductParams,
@@ -917,6 +1022,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dproduct", params)
     }
     /// `POST …/dstDev` (action `microsoft.graph.dstDev`).
+    #[inline]
     pub fn dst_dev(
         &self,
         params: &crate::builders::DstDevParams,
@@ -924,6 +1030,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dstDev", params)
     }
     /// `POST …/dstDevP` (action `microsoft.graph.dstDevP`).
+    #[inline]
     pub fn dst_dev_p(
         &self,
         params: &crate::builders::DstDevPParams,
@@ -931,6 +1038,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dstDevP", params)
     }
     /// `POST …/dsum` (action `microsoft.graph.dsum`).
+    #[inline]
     pub fn dsum(
         &self,
         params: &crate::builders::DsumParams,
@@ -938,6 +1046,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dsum", params)
     }
     /// `POST …/duration` (action `microsoft.graph.duration`).
+    #[inline]
     pub fn duration(
         &self,
         params: &crate::builders::DurationParams,
@@ -945,6 +1054,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("duration", params)
     }
     /// `POST …/dvar` (action `microsoft.graph.dvar`).
+    #[inline]
     pub fn dvar(
         &self,
         params: &crate::builders::DvarParams,
@@ -952,6 +1062,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dvar", params)
     }
     /// `POST …/dvarP` (action `microsoft.graph.dvarP`).
+    #[inline]
     pub fn dvar_p(
         &self,
         params: &crate::builders::DvarPParams,
@@ -959,6 +1070,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("dvarP", params)
     }
     /// `POST …/ecma_Ceiling` (action `microsoft.graph.ecma_Ceiling`).
+    #[inline]
     pub fn ecma_ceiling(
         &self,
         number: ::serde_json::Value,
@@ -972,6 +1084,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/edate` (action `microsoft.graph.edate`).
+    #[inline]
     pub fn edate(
         &self,
         start_date: ::serde_json::Value,
@@ -985,6 +1098,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/effect` (action `microsoft.graph.effect`).
+    #[inline]
     pub fn effect(
         &self,
         nominal_rate: ::serde_json::Value,
@@ -998,6 +1112,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/eoMonth` (action `microsoft.graph.eoMonth`).
+    #[inline]
     pub fn eo_month(
         &self,
         start_date: ::serde_json::Value,
@@ -1011,6 +1126,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/erf` (action `microsoft.graph.erf`).
+    #[inline]
     pub fn erf(
         &self,
         lower_limit: ::serde_json::Value,
@@ -1024,6 +1140,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/erfC` (action `microsoft.graph.erfC`).
+    #[inline]
     pub fn erf_c(
         &self,
         x: ::serde_json::Value,
@@ -1032,6 +1149,7 @@ impl WorkbookFunctionsItem {
         self.0.action("erfC", &[P::new("x", &x)])
     }
     /// `POST …/erfC_Precise` (action `microsoft.graph.erfC_Precise`).
+    #[inline]
     pub fn erf_c_precise(
         &self,
         x: ::serde_json::Value,
@@ -1040,6 +1158,7 @@ impl WorkbookFunctionsItem {
         self.0.action("erfC_Precise", &[P::new("X", &x)])
     }
     /// `POST …/erf_Precise` (action `microsoft.graph.erf_Precise`).
+    #[inline]
     pub fn erf_precise(
         &self,
         x: ::serde_json::Value,
@@ -1048,6 +1167,7 @@ impl WorkbookFunctionsItem {
         self.0.action("erf_Precise", &[P::new("X", &x)])
     }
     /// `POST …/error_Type` (action `microsoft.graph.error_Type`).
+    #[inline]
     pub fn error_type(
         &self,
         error_val: ::serde_json::Value,
@@ -1056,6 +1176,7 @@ impl WorkbookFunctionsItem {
         self.0.action("error_Type", &[P::new("errorVal", &error_val)])
     }
     /// `POST …/even` (action `microsoft.graph.even`).
+    #[inline]
     pub fn even(
         &self,
         number: ::serde_json::Value,
@@ -1064,6 +1185,7 @@ impl WorkbookFunctionsItem {
         self.0.action("even", &[P::new("number", &number)])
     }
     /// `POST …/exact` (action `microsoft.graph.exact`).
+    #[inline]
     pub fn exact(
         &self,
         text1: ::serde_json::Value,
@@ -1073,6 +1195,7 @@ impl WorkbookFunctionsItem {
         self.0.action("exact", &[P::new("text1", &text1), P::new("text2", &text2)])
     }
     /// `POST …/exp` (action `microsoft.graph.exp`).
+    #[inline]
     pub fn exp(
         &self,
         number: ::serde_json::Value,
@@ -1081,6 +1204,7 @@ impl WorkbookFunctionsItem {
         self.0.action("exp", &[P::new("number", &number)])
     }
     /// `POST …/expon_Dist` (action `microsoft.graph.expon_Dist`).
+    #[inline]
     pub fn expon_dist(
         &self,
         params: &crate::builders::ExponDistParams,
@@ -1088,6 +1212,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("expon_Dist", params)
     }
     /// `POST …/f_Dist` (action `microsoft.graph.f_Dist`).
+    #[inline]
     pub fn f_dist(
         &self,
         params: &crate::builders::FDistParams,
@@ -1095,6 +1220,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("f_Dist", params)
     }
     /// `POST …/f_Dist_RT` (action `microsoft.graph.f_Dist_RT`).
+    #[inline]
     pub fn f_dist_rt(
         &self,
         params: &crate::builders::FDistRtParams,
@@ -1102,6 +1228,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("f_Dist_RT", params)
     }
     /// `POST …/f_Inv` (action `microsoft.graph.f_Inv`).
+    #[inline]
     pub fn f_inv(
         &self,
         params: &crate::builders::FInvParams,
@@ -1109,6 +1236,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("f_Inv", params)
     }
     /// `POST …/f_Inv_RT` (action `microsoft.graph.f_Inv_RT`).
+    #[inline]
     pub fn f_inv_rt(
         &self,
         params: &crate::builders::FInvRtParams,
@@ -1116,6 +1244,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("f_Inv_RT", params)
     }
     /// `POST …/fact` (action `microsoft.graph.fact`).
+    #[inline]
     pub fn fact(
         &self,
         number: ::serde_json::Value,
@@ -1124,6 +1253,7 @@ impl WorkbookFunctionsItem {
         self.0.action("fact", &[P::new("number", &number)])
     }
     /// `POST …/factDouble` (action `microsoft.graph.factDouble`).
+    #[inline]
     pub fn fact_double(
         &self,
         number: ::serde_json::Value,
@@ -1132,12 +1262,14 @@ impl WorkbookFunctionsItem {
         self.0.action("factDouble", &[P::new("number", &number)])
     }
     /// `POST …/false` (action `microsoft.graph.false`).
+    #[inline]
     pub fn r#false(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookFunctionResult> {
         self.0.action("false", &[])
     }
     /// `POST …/find` (action `microsoft.graph.find`).
+    #[inline]
     pub fn find(
         &self,
         params: &crate::builders::FindParams,
@@ -1145,6 +1277,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("find", params)
     }
     /// `POST …/findB` (action `microsoft.graph.findB`).
+    #[inline]
     pub fn find_b(
         &self,
         params: &crate::builders::FindBParams,
@@ -1152,6 +1285,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("findB", params)
     }
     /// `POST …/fisher` (action `microsoft.graph.fisher`).
+    #[inline]
     pub fn fisher(
         &self,
         x: ::serde_json::Value,
@@ -1160,6 +1294,7 @@ impl WorkbookFunctionsItem {
         self.0.action("fisher", &[P::new("x", &x)])
     }
     /// `POST …/fisherInv` (action `microsoft.graph.fisherInv`).
+    #[inline]
     pub fn fisher_inv(
         &self,
         y: ::serde_json::Value,
@@ -1168,6 +1303,7 @@ impl WorkbookFunctionsItem {
         self.0.action("fisherInv", &[P::new("y", &y)])
     }
     /// `POST …/fixed` (action `microsoft.graph.fixed`).
+    #[inline]
     pub fn fixed(
         &self,
         params: &crate::builders::FixedParams,
@@ -1175,6 +1311,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("fixed", params)
     }
     /// `POST …/floor_Math` (action `microsoft.graph.floor_Math`).
+    #[inline]
     pub fn floor_math(
         &self,
         params: &crate::builders::FloorMathParams,
@@ -1182,6 +1319,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("floor_Math", params)
     }
     /// `POST …/floor_Precise` (action `microsoft.graph.floor_Precise`).
+    #[inline]
     pub fn floor_precise(
         &self,
         number: ::serde_json::Value,
@@ -1195,6 +1333,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/fv` (action `microsoft.graph.fv`).
+    #[inline]
     pub fn fv(
         &self,
         params: &crate::builders::FvParams,
@@ -1202,6 +1341,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("fv", params)
     }
     /// `POST …/fvschedule` (action `microsoft.graph.fvschedule`).
+    #[inline]
     pub fn fvschedule(
         &self,
         principal: ::serde_json::Value,
@@ -1215,6 +1355,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/gamma` (action `microsoft.graph.gamma`).
+    #[inline]
     pub fn gamma(
         &self,
         x: ::serde_json::Value,
@@ -1223,6 +1364,7 @@ impl WorkbookFunctionsItem {
         self.0.action("gamma", &[P::new("x", &x)])
     }
     /// `POST …/gammaLn` (action `microsoft.graph.gammaLn`).
+    #[inline]
     pub fn gamma_ln(
         &self,
         x: ::serde_json::Value,
@@ -1231,6 +1373,7 @@ impl WorkbookFunctionsItem {
         self.0.action("gammaLn", &[P::new("x", &x)])
     }
     /// `POST …/gammaLn_Precise` (action `microsoft.graph.gammaLn_Precise`).
+    #[inline]
     pub fn gamma_ln_precise(
         &self,
         x: ::serde_json::Value,
@@ -1239,6 +1382,7 @@ impl WorkbookFunctionsItem {
         self.0.action("gammaLn_Precise", &[P::new("x", &x)])
     }
     /// `POST …/gamma_Dist` (action `microsoft.graph.gamma_Dist`).
+    #[inline]
     pub fn gamma_dist(
         &self,
         params: &crate::builders::GammaDistParams,
@@ -1246,6 +1390,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("gamma_Dist", params)
     }
     /// `POST …/gamma_Inv` (action `microsoft.graph.gamma_Inv`).
+    #[inline]
     pub fn gamma_inv(
         &self,
         params: &crate::builders::GammaInvParams,
@@ -1253,6 +1398,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("gamma_Inv", params)
     }
     /// `POST …/gauss` (action `microsoft.graph.gauss`).
+    #[inline]
     pub fn gauss(
         &self,
         x: ::serde_json::Value,
@@ -1261,6 +1407,7 @@ impl WorkbookFunctionsItem {
         self.0.action("gauss", &[P::new("x", &x)])
     }
     /// `POST …/gcd` (action `microsoft.graph.gcd`).
+    #[inline]
     pub fn gcd(
         &self,
         values: ::serde_json::Value,
@@ -1269,6 +1416,7 @@ impl WorkbookFunctionsItem {
         self.0.action("gcd", &[P::new("values", &values)])
     }
     /// `POST …/geStep` (action `microsoft.graph.geStep`).
+    #[inline]
     pub fn ge_step(
         &self,
         number: ::serde_json::Value,
@@ -1278,6 +1426,7 @@ impl WorkbookFunctionsItem {
         self.0.action("geStep", &[P::new("number", &number), P::new("step", &step)])
     }
     /// `POST …/geoMean` (action `microsoft.graph.geoMean`).
+    #[inline]
     pub fn geo_mean(
         &self,
         values: ::serde_json::Value,
@@ -1286,6 +1435,7 @@ impl WorkbookFunctionsItem {
         self.0.action("geoMean", &[P::new("values", &values)])
     }
     /// `POST …/harMean` (action `microsoft.graph.harMean`).
+    #[inline]
     pub fn har_mean(
         &self,
         values: ::serde_json::Value,
@@ -1294,6 +1444,7 @@ impl WorkbookFunctionsItem {
         self.0.action("harMean", &[P::new("values", &values)])
     }
     /// `POST …/hex2Bin` (action `microsoft.graph.hex2Bin`).
+    #[inline]
     pub fn hex2_bin(
         &self,
         number: ::serde_json::Value,
@@ -1303,6 +1454,7 @@ impl WorkbookFunctionsItem {
         self.0.action("hex2Bin", &[P::new("number", &number), P::new("places", &places)])
     }
     /// `POST …/hex2Dec` (action `microsoft.graph.hex2Dec`).
+    #[inline]
     pub fn hex2_dec(
         &self,
         number: ::serde_json::Value,
@@ -1311,6 +1463,7 @@ impl WorkbookFunctionsItem {
         self.0.action("hex2Dec", &[P::new("number", &number)])
     }
     /// `POST …/hex2Oct` (action `microsoft.graph.hex2Oct`).
+    #[inline]
     pub fn hex2_oct(
         &self,
         number: ::serde_json::Value,
@@ -1320,6 +1473,7 @@ impl WorkbookFunctionsItem {
         self.0.action("hex2Oct", &[P::new("number", &number), P::new("places", &places)])
     }
     /// `POST …/hlookup` (action `microsoft.graph.hlookup`).
+    #[inline]
     pub fn hlookup(
         &self,
         params: &crate::builders::HlookupParams,
@@ -1327,6 +1481,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("hlookup", params)
     }
     /// `POST …/hour` (action `microsoft.graph.hour`).
+    #[inline]
     pub fn hour(
         &self,
         serial_number: ::serde_json::Value,
@@ -1335,6 +1490,7 @@ impl WorkbookFunctionsItem {
         self.0.action("hour", &[P::new("serialNumber", &serial_number)])
     }
     /// `POST …/hypGeom_Dist` (action `microsoft.graph.hypGeom_Dist`).
+    #[inline]
     pub fn hyp_geom_dist(
         &self,
         params: &crate::builders::HypGeomDistParams,
@@ -1342,6 +1498,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("hypGeom_Dist", params)
     }
     /// `POST …/hyperlink` (action `microsoft.graph.hyperlink`).
+    #[inline]
     pub fn hyperlink(
         &self,
         link_location: ::serde_json::Value,
@@ -1358,6 +1515,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/if` (action `microsoft.graph.if`).
+    #[inline]
     pub fn r#if(
         &self,
         params: &crate::builders::IfParams,
@@ -1365,6 +1523,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("if", params)
     }
     /// `POST …/imAbs` (action `microsoft.graph.imAbs`).
+    #[inline]
     pub fn im_abs(
         &self,
         inumber: ::serde_json::Value,
@@ -1373,6 +1532,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imAbs", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imArgument` (action `microsoft.graph.imArgument`).
+    #[inline]
     pub fn im_argument(
         &self,
         inumber: ::serde_json::Value,
@@ -1381,6 +1541,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imArgument", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imConjugate` (action `microsoft.graph.imConjugate`).
+    #[inline]
     pub fn im_conjugate(
         &self,
         inumber: ::serde_json::Value,
@@ -1389,6 +1550,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imConjugate", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imCos` (action `microsoft.graph.imCos`).
+    #[inline]
     pub fn im_cos(
         &self,
         inumber: ::serde_json::Value,
@@ -1397,6 +1559,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imCos", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imCosh` (action `microsoft.graph.imCosh`).
+    #[inline]
     pub fn im_cosh(
         &self,
         inumber: ::serde_json::Value,
@@ -1405,6 +1568,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imCosh", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imCot` (action `microsoft.graph.imCot`).
+    #[inline]
     pub fn im_cot(
         &self,
         inumber: ::serde_json::Value,
@@ -1413,6 +1577,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imCot", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imCsc` (action `microsoft.graph.imCsc`).
+    #[inline]
     pub fn im_csc(
         &self,
         inumber: ::serde_json::Value,
@@ -1421,6 +1586,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imCsc", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imCsch` (action `microsoft.graph.imCsch`).
+    #[inline]
     pub fn im_csch(
         &self,
         inumber: ::serde_json::Value,
@@ -1429,6 +1595,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imCsch", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imDiv` (action `microsoft.graph.imDiv`).
+    #[inline]
     pub fn im_div(
         &self,
         inumber1: ::serde_json::Value,
@@ -1442,6 +1609,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/imExp` (action `microsoft.graph.imExp`).
+    #[inline]
     pub fn im_exp(
         &self,
         inumber: ::serde_json::Value,
@@ -1450,6 +1618,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imExp", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imLn` (action `microsoft.graph.imLn`).
+    #[inline]
     pub fn im_ln(
         &self,
         inumber: ::serde_json::Value,
@@ -1458,6 +1627,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imLn", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imLog10` (action `microsoft.graph.imLog10`).
+    #[inline]
     pub fn im_log10(
         &self,
         inumber: ::serde_json::Value,
@@ -1466,6 +1636,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imLog10", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imLog2` (action `microsoft.graph.imLog2`).
+    #[inline]
     pub fn im_log2(
         &self,
         inumber: ::serde_json::Value,
@@ -1474,6 +1645,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imLog2", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imPower` (action `microsoft.graph.imPower`).
+    #[inline]
     pub fn im_power(
         &self,
         inumber: ::serde_json::Value,
@@ -1484,6 +1656,7 @@ impl WorkbookFunctionsItem {
             .action("imPower", &[P::new("inumber", &inumber), P::new("number", &number)])
     }
     /// `POST …/imProduct` (action `microsoft.graph.imProduct`).
+    #[inline]
     pub fn im_product(
         &self,
         values: ::serde_json::Value,
@@ -1492,6 +1665,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imProduct", &[P::new("values", &values)])
     }
     /// `POST …/imReal` (action `microsoft.graph.imReal`).
+    #[inline]
     pub fn im_real(
         &self,
         inumber: ::serde_json::Value,
@@ -1500,6 +1674,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imReal", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imSec` (action `microsoft.graph.imSec`).
+    #[inline]
     pub fn im_sec(
         &self,
         inumber: ::serde_json::Value,
@@ -1508,6 +1683,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imSec", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imSech` (action `microsoft.graph.imSech`).
+    #[inline]
     pub fn im_sech(
         &self,
         inumber: ::serde_json::Value,
@@ -1516,6 +1692,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imSech", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imSin` (action `microsoft.graph.imSin`).
+    #[inline]
     pub fn im_sin(
         &self,
         inumber: ::serde_json::Value,
@@ -1524,6 +1701,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imSin", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imSinh` (action `microsoft.graph.imSinh`).
+    #[inline]
     pub fn im_sinh(
         &self,
         inumber: ::serde_json::Value,
@@ -1532,6 +1710,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imSinh", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imSqrt` (action `microsoft.graph.imSqrt`).
+    #[inline]
     pub fn im_sqrt(
         &self,
         inumber: ::serde_json::Value,
@@ -1540,6 +1719,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imSqrt", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imSub` (action `microsoft.graph.imSub`).
+    #[inline]
     pub fn im_sub(
         &self,
         inumber1: ::serde_json::Value,
@@ -1553,6 +1733,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/imSum` (action `microsoft.graph.imSum`).
+    #[inline]
     pub fn im_sum(
         &self,
         values: ::serde_json::Value,
@@ -1561,6 +1742,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imSum", &[P::new("values", &values)])
     }
     /// `POST …/imTan` (action `microsoft.graph.imTan`).
+    #[inline]
     pub fn im_tan(
         &self,
         inumber: ::serde_json::Value,
@@ -1569,6 +1751,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imTan", &[P::new("inumber", &inumber)])
     }
     /// `POST …/imaginary` (action `microsoft.graph.imaginary`).
+    #[inline]
     pub fn imaginary(
         &self,
         inumber: ::serde_json::Value,
@@ -1577,6 +1760,7 @@ impl WorkbookFunctionsItem {
         self.0.action("imaginary", &[P::new("inumber", &inumber)])
     }
     /// `POST …/int` (action `microsoft.graph.int`).
+    #[inline]
     pub fn int(
         &self,
         number: ::serde_json::Value,
@@ -1585,6 +1769,7 @@ impl WorkbookFunctionsItem {
         self.0.action("int", &[P::new("number", &number)])
     }
     /// `POST …/intRate` (action `microsoft.graph.intRate`).
+    #[inline]
     pub fn int_rate(
         &self,
         params: &crate::builders::IntRateParams,
@@ -1592,6 +1777,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("intRate", params)
     }
     /// `POST …/ipmt` (action `microsoft.graph.ipmt`).
+    #[inline]
     pub fn ipmt(
         &self,
         params: &crate::builders::IpmtParams,
@@ -1599,6 +1785,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("ipmt", params)
     }
     /// `POST …/irr` (action `microsoft.graph.irr`).
+    #[inline]
     pub fn irr(
         &self,
         values: ::serde_json::Value,
@@ -1608,6 +1795,7 @@ impl WorkbookFunctionsItem {
         self.0.action("irr", &[P::new("values", &values), P::new("guess", &guess)])
     }
     /// `POST …/isErr` (action `microsoft.graph.isErr`).
+    #[inline]
     pub fn is_err(
         &self,
         value: ::serde_json::Value,
@@ -1616,6 +1804,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isErr", &[P::new("value", &value)])
     }
     /// `POST …/isError` (action `microsoft.graph.isError`).
+    #[inline]
     pub fn is_error(
         &self,
         value: ::serde_json::Value,
@@ -1624,6 +1813,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isError", &[P::new("value", &value)])
     }
     /// `POST …/isEven` (action `microsoft.graph.isEven`).
+    #[inline]
     pub fn is_even(
         &self,
         number: ::serde_json::Value,
@@ -1632,6 +1822,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isEven", &[P::new("number", &number)])
     }
     /// `POST …/isFormula` (action `microsoft.graph.isFormula`).
+    #[inline]
     pub fn is_formula(
         &self,
         reference: ::serde_json::Value,
@@ -1640,6 +1831,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isFormula", &[P::new("reference", &reference)])
     }
     /// `POST …/isLogical` (action `microsoft.graph.isLogical`).
+    #[inline]
     pub fn is_logical(
         &self,
         value: ::serde_json::Value,
@@ -1648,6 +1840,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isLogical", &[P::new("value", &value)])
     }
     /// `POST …/isNA` (action `microsoft.graph.isNA`).
+    #[inline]
     pub fn is_na(
         &self,
         value: ::serde_json::Value,
@@ -1656,6 +1849,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isNA", &[P::new("value", &value)])
     }
     /// `POST …/isNonText` (action `microsoft.graph.isNonText`).
+    #[inline]
     pub fn is_non_text(
         &self,
         value: ::serde_json::Value,
@@ -1664,6 +1858,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isNonText", &[P::new("value", &value)])
     }
     /// `POST …/isNumber` (action `microsoft.graph.isNumber`).
+    #[inline]
     pub fn is_number(
         &self,
         value: ::serde_json::Value,
@@ -1672,6 +1867,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isNumber", &[P::new("value", &value)])
     }
     /// `POST …/isOdd` (action `microsoft.graph.isOdd`).
+    #[inline]
     pub fn is_odd(
         &self,
         number: ::serde_json::Value,
@@ -1680,6 +1876,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isOdd", &[P::new("number", &number)])
     }
     /// `POST …/isText` (action `microsoft.graph.isText`).
+    #[inline]
     pub fn is_text(
         &self,
         value: ::serde_json::Value,
@@ -1688,6 +1885,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isText", &[P::new("value", &value)])
     }
     /// `POST …/isoWeekNum` (action `microsoft.graph.isoWeekNum`).
+    #[inline]
     pub fn iso_week_num(
         &self,
         date: ::serde_json::Value,
@@ -1696,6 +1894,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isoWeekNum", &[P::new("date", &date)])
     }
     /// `POST …/iso_Ceiling` (action `microsoft.graph.iso_Ceiling`).
+    #[inline]
     pub fn iso_ceiling(
         &self,
         number: ::serde_json::Value,
@@ -1709,6 +1908,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/ispmt` (action `microsoft.graph.ispmt`).
+    #[inline]
     pub fn ispmt(
         &self,
         params: &crate::builders::IspmtParams,
@@ -1716,6 +1916,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("ispmt", params)
     }
     /// `POST …/isref` (action `microsoft.graph.isref`).
+    #[inline]
     pub fn isref(
         &self,
         value: ::serde_json::Value,
@@ -1724,6 +1925,7 @@ impl WorkbookFunctionsItem {
         self.0.action("isref", &[P::new("value", &value)])
     }
     /// `POST …/kurt` (action `microsoft.graph.kurt`).
+    #[inline]
     pub fn kurt(
         &self,
         values: ::serde_json::Value,
@@ -1732,6 +1934,7 @@ impl WorkbookFunctionsItem {
         self.0.action("kurt", &[P::new("values", &values)])
     }
     /// `POST …/large` (action `microsoft.graph.large`).
+    #[inline]
     pub fn large(
         &self,
         array: ::serde_json::Value,
@@ -1741,6 +1944,7 @@ impl WorkbookFunctionsItem {
         self.0.action("large", &[P::new("array", &array), P::new("k", &k)])
     }
     /// `POST …/lcm` (action `microsoft.graph.lcm`).
+    #[inline]
     pub fn lcm(
         &self,
         values: ::serde_json::Value,
@@ -1749,6 +1953,7 @@ impl WorkbookFunctionsItem {
         self.0.action("lcm", &[P::new("values", &values)])
     }
     /// `POST …/left` (action `microsoft.graph.left`).
+    #[inline]
     pub fn left(
         &self,
         text: ::serde_json::Value,
@@ -1758,6 +1963,7 @@ impl WorkbookFunctionsItem {
         self.0.action("left", &[P::new("text", &text), P::new("numChars", &num_chars)])
     }
     /// `POST …/leftb` (action `microsoft.graph.leftb`).
+    #[inline]
     pub fn leftb(
         &self,
         text: ::serde_json::Value,
@@ -1767,6 +1973,7 @@ impl WorkbookFunctionsItem {
         self.0.action("leftb", &[P::new("text", &text), P::new("numBytes", &num_bytes)])
     }
     /// `POST …/len` (action `microsoft.graph.len`).
+    #[inline]
     pub fn len(
         &self,
         text: ::serde_json::Value,
@@ -1775,6 +1982,7 @@ impl WorkbookFunctionsItem {
         self.0.action("len", &[P::new("text", &text)])
     }
     /// `POST …/lenb` (action `microsoft.graph.lenb`).
+    #[inline]
     pub fn lenb(
         &self,
         text: ::serde_json::Value,
@@ -1783,6 +1991,7 @@ impl WorkbookFunctionsItem {
         self.0.action("lenb", &[P::new("text", &text)])
     }
     /// `POST …/ln` (action `microsoft.graph.ln`).
+    #[inline]
     pub fn ln(
         &self,
         number: ::serde_json::Value,
@@ -1791,6 +2000,7 @@ impl WorkbookFunctionsItem {
         self.0.action("ln", &[P::new("number", &number)])
     }
     /// `POST …/log` (action `microsoft.graph.log`).
+    #[inline]
     pub fn log(
         &self,
         number: ::serde_json::Value,
@@ -1800,6 +2010,7 @@ impl WorkbookFunctionsItem {
         self.0.action("log", &[P::new("number", &number), P::new("base", &base)])
     }
     /// `POST …/log10` (action `microsoft.graph.log10`).
+    #[inline]
     pub fn log10(
         &self,
         number: ::serde_json::Value,
@@ -1808,6 +2019,7 @@ impl WorkbookFunctionsItem {
         self.0.action("log10", &[P::new("number", &number)])
     }
     /// `POST …/logNorm_Dist` (action `microsoft.graph.logNorm_Dist`).
+    #[inline]
     pub fn log_norm_dist(
         &self,
         params: &crate::builders::LogNormDistParams,
@@ -1815,6 +2027,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("logNorm_Dist", params)
     }
     /// `POST …/logNorm_Inv` (action `microsoft.graph.logNorm_Inv`).
+    #[inline]
     pub fn log_norm_inv(
         &self,
         params: &crate::builders::LogNormInvParams,
@@ -1822,6 +2035,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("logNorm_Inv", params)
     }
     /// `POST …/lookup` (action `microsoft.graph.lookup`).
+    #[inline]
     pub fn lookup(
         &self,
         params: &crate::builders::LookupParams,
@@ -1829,6 +2043,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("lookup", params)
     }
     /// `POST …/lower` (action `microsoft.graph.lower`).
+    #[inline]
     pub fn lower(
         &self,
         text: ::serde_json::Value,
@@ -1837,6 +2052,7 @@ impl WorkbookFunctionsItem {
         self.0.action("lower", &[P::new("text", &text)])
     }
     /// `POST …/match` (action `microsoft.graph.match`).
+    #[inline]
     pub fn r#match(
         &self,
         params: &crate::builders::MatchParams,
@@ -1844,6 +2060,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("match", params)
     }
     /// `POST …/max` (action `microsoft.graph.max`).
+    #[inline]
     pub fn max(
         &self,
         values: ::serde_json::Value,
@@ -1852,6 +2069,7 @@ impl WorkbookFunctionsItem {
         self.0.action("max", &[P::new("values", &values)])
     }
     /// `POST …/maxA` (action `microsoft.graph.maxA`).
+    #[inline]
     pub fn max_a(
         &self,
         values: ::serde_json::Value,
@@ -1860,6 +2078,7 @@ impl WorkbookFunctionsItem {
         self.0.action("maxA", &[P::new("values", &values)])
     }
     /// `POST …/mduration` (action `microsoft.graph.mduration`).
+    #[inline]
     pub fn mduration(
         &self,
         params: &crate::builders::MdurationParams,
@@ -1867,6 +2086,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("mduration", params)
     }
     /// `POST …/median` (action `microsoft.graph.median`).
+    #[inline]
     pub fn median(
         &self,
         values: ::serde_json::Value,
@@ -1875,6 +2095,7 @@ impl WorkbookFunctionsItem {
         self.0.action("median", &[P::new("values", &values)])
     }
     /// `POST …/mid` (action `microsoft.graph.mid`).
+    #[inline]
     pub fn mid(
         &self,
         params: &crate::builders::MidParams,
@@ -1882,6 +2103,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("mid", params)
     }
     /// `POST …/midb` (action `microsoft.graph.midb`).
+    #[inline]
     pub fn midb(
         &self,
         params: &crate::builders::MidbParams,
@@ -1889,6 +2111,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("midb", params)
     }
     /// `POST …/min` (action `microsoft.graph.min`).
+    #[inline]
     pub fn min(
         &self,
         values: ::serde_json::Value,
@@ -1897,6 +2120,7 @@ impl WorkbookFunctionsItem {
         self.0.action("min", &[P::new("values", &values)])
     }
     /// `POST …/minA` (action `microsoft.graph.minA`).
+    #[inline]
     pub fn min_a(
         &self,
         values: ::serde_json::Value,
@@ -1905,6 +2129,7 @@ impl WorkbookFunctionsItem {
         self.0.action("minA", &[P::new("values", &values)])
     }
     /// `POST …/minute` (action `microsoft.graph.minute`).
+    #[inline]
     pub fn minute(
         &self,
         serial_number: ::serde_json::Value,
@@ -1913,6 +2138,7 @@ impl WorkbookFunctionsItem {
         self.0.action("minute", &[P::new("serialNumber", &serial_number)])
     }
     /// `POST …/mirr` (action `microsoft.graph.mirr`).
+    #[inline]
     pub fn mirr(
         &self,
         params: &crate::builders::MirrParams,
@@ -1920,6 +2146,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("mirr", params)
     }
     /// `POST …/mod` (action `microsoft.graph.mod`).
+    #[inline]
     pub fn r#mod(
         &self,
         number: ::serde_json::Value,
@@ -1929,6 +2156,7 @@ impl WorkbookFunctionsItem {
         self.0.action("mod", &[P::new("number", &number), P::new("divisor", &divisor)])
     }
     /// `POST …/month` (action `microsoft.graph.month`).
+    #[inline]
     pub fn month(
         &self,
         serial_number: ::serde_json::Value,
@@ -1937,6 +2165,7 @@ impl WorkbookFunctionsItem {
         self.0.action("month", &[P::new("serialNumber", &serial_number)])
     }
     /// `POST …/mround` (action `microsoft.graph.mround`).
+    #[inline]
     pub fn mround(
         &self,
         number: ::serde_json::Value,
@@ -1950,6 +2179,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/multiNomial` (action `microsoft.graph.multiNomial`).
+    #[inline]
     pub fn multi_nomial(
         &self,
         values: ::serde_json::Value,
@@ -1958,6 +2188,7 @@ impl WorkbookFunctionsItem {
         self.0.action("multiNomial", &[P::new("values", &values)])
     }
     /// `POST …/n` (action `microsoft.graph.n`).
+    #[inline]
     pub fn n(
         &self,
         value: ::serde_json::Value,
@@ -1966,12 +2197,14 @@ impl WorkbookFunctionsItem {
         self.0.action("n", &[P::new("value", &value)])
     }
     /// `POST …/na` (action `microsoft.graph.na`).
+    #[inline]
     pub fn na(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookFunctionResult> {
         self.0.action("na", &[])
     }
     /// `POST …/negBinom_Dist` (action `microsoft.graph.negBinom_Dist`).
+    #[inline]
     pub fn neg_binom_dist(
         &self,
         params: &crate::builders::NegBinomDistParams,
@@ -1979,6 +2212,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("negBinom_Dist", params)
     }
     /// `POST …/networkDays` (action `microsoft.graph.networkDays`).
+    #[inline]
     pub fn network_days(
         &self,
         params: &crate::builders::NetworkDaysParams,
@@ -1986,6 +2220,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("networkDays", params)
     }
     /// `POST …/networkDays_Intl` (action `microsoft.graph.networkDays_Intl`).
+    #[inline]
     pub fn network_days_intl(
         &self,
         params: &crate::builders::NetworkDaysIntlParams,
@@ -1993,6 +2228,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("networkDays_Intl", params)
     }
     /// `POST …/nominal` (action `microsoft.graph.nominal`).
+    #[inline]
     pub fn nominal(
         &self,
         effect_rate: ::serde_json::Value,
@@ -2006,6 +2242,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/norm_Dist` (action `microsoft.graph.norm_Dist`).
+    #[inline]
     pub fn norm_dist(
         &self,
         params: &crate::builders::NormDistParams,
@@ -2013,6 +2250,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("norm_Dist", params)
     }
     /// `POST …/norm_Inv` (action `microsoft.graph.norm_Inv`).
+    #[inline]
     pub fn norm_inv(
         &self,
         params: &crate::builders::NormInvParams,
@@ -2020,6 +2258,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("norm_Inv", params)
     }
     /// `POST …/norm_S_Dist` (action `microsoft.graph.norm_S_Dist`).
+    #[inline]
     pub fn norm_s_dist(
         &self,
         z: ::serde_json::Value,
@@ -2030,6 +2269,7 @@ impl WorkbookFunctionsItem {
             .action("norm_S_Dist", &[P::new("z", &z), P::new("cumulative", &cumulative)])
     }
     /// `POST …/norm_S_Inv` (action `microsoft.graph.norm_S_Inv`).
+    #[inline]
     pub fn norm_s_inv(
         &self,
         probability: ::serde_json::Value,
@@ -2038,6 +2278,7 @@ impl WorkbookFunctionsItem {
         self.0.action("norm_S_Inv", &[P::new("probability", &probability)])
     }
     /// `POST …/not` (action `microsoft.graph.not`).
+    #[inline]
     pub fn not(
         &self,
         logical: ::serde_json::Value,
@@ -2046,12 +2287,14 @@ impl WorkbookFunctionsItem {
         self.0.action("not", &[P::new("logical", &logical)])
     }
     /// `POST …/now` (action `microsoft.graph.now`).
+    #[inline]
     pub fn now(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookFunctionResult> {
         self.0.action("now", &[])
     }
     /// `POST …/nper` (action `microsoft.graph.nper`).
+    #[inline]
     pub fn nper(
         &self,
         params: &crate::builders::NperParams,
@@ -2059,6 +2302,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("nper", params)
     }
     /// `POST …/npv` (action `microsoft.graph.npv`).
+    #[inline]
     pub fn npv(
         &self,
         rate: ::serde_json::Value,
@@ -2068,6 +2312,7 @@ impl WorkbookFunctionsItem {
         self.0.action("npv", &[P::new("rate", &rate), P::new("values", &values)])
     }
     /// `POST …/numberValue` (action `microsoft.graph.numberValue`).
+    #[inline]
     pub fn number_value(
         &self,
         params: &crate::builders::NumberValueParams,
@@ -2075,6 +2320,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("numberValue", params)
     }
     /// `POST …/oct2Bin` (action `microsoft.graph.oct2Bin`).
+    #[inline]
     pub fn oct2_bin(
         &self,
         number: ::serde_json::Value,
@@ -2084,6 +2330,7 @@ impl WorkbookFunctionsItem {
         self.0.action("oct2Bin", &[P::new("number", &number), P::new("places", &places)])
     }
     /// `POST …/oct2Dec` (action `microsoft.graph.oct2Dec`).
+    #[inline]
     pub fn oct2_dec(
         &self,
         number: ::serde_json::Value,
@@ -2092,6 +2339,7 @@ impl WorkbookFunctionsItem {
         self.0.action("oct2Dec", &[P::new("number", &number)])
     }
     /// `POST …/oct2Hex` (action `microsoft.graph.oct2Hex`).
+    #[inline]
     pub fn oct2_hex(
         &self,
         number: ::serde_json::Value,
@@ -2101,6 +2349,7 @@ impl WorkbookFunctionsItem {
         self.0.action("oct2Hex", &[P::new("number", &number), P::new("places", &places)])
     }
     /// `POST …/odd` (action `microsoft.graph.odd`).
+    #[inline]
     pub fn odd(
         &self,
         number: ::serde_json::Value,
@@ -2109,6 +2358,7 @@ impl WorkbookFunctionsItem {
         self.0.action("odd", &[P::new("number", &number)])
     }
     /// `POST …/oddFPrice` (action `microsoft.graph.oddFPrice`).
+    #[inline]
     pub fn odd_f_price(
         &self,
         params: &crate::builders::OddFPriceParams,
@@ -2116,6 +2366,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("oddFPrice", params)
     }
     /// `POST …/oddFYield` (action `microsoft.graph.oddFYield`).
+    #[inline]
     pub fn odd_f_yield(
         &self,
         params: &crate::builders::OddFYieldParams,
@@ -2123,6 +2374,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("oddFYield", params)
     }
     /// `POST …/oddLPrice` (action `microsoft.graph.oddLPrice`).
+    #[inline]
     pub fn odd_l_price(
         &self,
         params: &crate::builders::OddLPriceParams,
@@ -2130,6 +2382,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("oddLPrice", params)
     }
     /// `POST …/oddLYield` (action `microsoft.graph.oddLYield`).
+    #[inline]
     pub fn odd_l_yield(
         &self,
         params: &crate::builders::OddLYieldParams,
@@ -2137,6 +2390,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("oddLYield", params)
     }
     /// `POST …/or` (action `microsoft.graph.or`).
+    #[inline]
     pub fn or(
         &self,
         values: ::serde_json::Value,
@@ -2145,6 +2399,7 @@ impl WorkbookFunctionsItem {
         self.0.action("or", &[P::new("values", &values)])
     }
     /// `POST …/pduration` (action `microsoft.graph.pduration`).
+    #[inline]
     pub fn pduration(
         &self,
         params: &crate::builders::PdurationParams,
@@ -2152,6 +2407,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("pduration", params)
     }
     /// `POST …/percentRank_Exc` (action `microsoft.graph.percentRank_Exc`).
+    #[inline]
     pub fn percent_rank_exc(
         &self,
         params: &crate::builders::PercentRankExcParams,
@@ -2159,6 +2415,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("percentRank_Exc", params)
     }
     /// `POST …/percentRank_Inc` (action `microsoft.graph.percentRank_Inc`).
+    #[inline]
     pub fn percent_rank_inc(
         &self,
         params: &crate::builders::PercentRankIncParams,
@@ -2166,6 +2423,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("percentRank_Inc", params)
     }
     /// `POST …/percentile_Exc` (action `microsoft.graph.percentile_Exc`).
+    #[inline]
     pub fn percentile_exc(
         &self,
         array: ::serde_json::Value,
@@ -2175,6 +2433,7 @@ impl WorkbookFunctionsItem {
         self.0.action("percentile_Exc", &[P::new("array", &array), P::new("k", &k)])
     }
     /// `POST …/percentile_Inc` (action `microsoft.graph.percentile_Inc`).
+    #[inline]
     pub fn percentile_inc(
         &self,
         array: ::serde_json::Value,
@@ -2184,6 +2443,7 @@ impl WorkbookFunctionsItem {
         self.0.action("percentile_Inc", &[P::new("array", &array), P::new("k", &k)])
     }
     /// `POST …/permut` (action `microsoft.graph.permut`).
+    #[inline]
     pub fn permut(
         &self,
         number: ::serde_json::Value,
@@ -2197,6 +2457,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/permutationa` (action `microsoft.graph.permutationa`).
+    #[inline]
     pub fn permutationa(
         &self,
         number: ::serde_json::Value,
@@ -2210,6 +2471,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/phi` (action `microsoft.graph.phi`).
+    #[inline]
     pub fn phi(
         &self,
         x: ::serde_json::Value,
@@ -2218,12 +2480,14 @@ impl WorkbookFunctionsItem {
         self.0.action("phi", &[P::new("x", &x)])
     }
     /// `POST …/pi` (action `microsoft.graph.pi`).
+    #[inline]
     pub fn pi(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookFunctionResult> {
         self.0.action("pi", &[])
     }
     /// `POST …/pmt` (action `microsoft.graph.pmt`).
+    #[inline]
     pub fn pmt(
         &self,
         params: &crate::builders::PmtParams,
@@ -2231,6 +2495,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("pmt", params)
     }
     /// `POST …/poisson_Dist` (action `microsoft.graph.poisson_Dist`).
+    #[inline]
     pub fn poisson_dist(
         &self,
         params: &crate::builders::PoissonDistParams,
@@ -2238,6 +2503,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("poisson_Dist", params)
     }
     /// `POST …/power` (action `microsoft.graph.power`).
+    #[inline]
     pub fn power(
         &self,
         number: ::serde_json::Value,
@@ -2247,6 +2513,7 @@ impl WorkbookFunctionsItem {
         self.0.action("power", &[P::new("number", &number), P::new("power", &power)])
     }
     /// `POST …/ppmt` (action `microsoft.graph.ppmt`).
+    #[inline]
     pub fn ppmt(
         &self,
         params: &crate::builders::PpmtParams,
@@ -2254,6 +2521,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("ppmt", params)
     }
     /// `POST …/price` (action `microsoft.graph.price`).
+    #[inline]
     pub fn price(
         &self,
         params: &crate::builders::PriceParams,
@@ -2261,6 +2529,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("price", params)
     }
     /// `POST …/priceDisc` (action `microsoft.graph.priceDisc`).
+    #[inline]
     pub fn price_disc(
         &self,
         params: &crate::builders::PriceDiscParams,
@@ -2268,6 +2537,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("priceDisc", params)
     }
     /// `POST …/priceMat` (action `microsoft.graph.priceMat`).
+    #[inline]
     pub fn price_mat(
         &self,
         params: &crate::builders::PriceMatParams,
@@ -2275,6 +2545,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("priceMat", params)
     }
     /// `POST …/product` (action `microsoft.graph.product`).
+    #[inline]
     pub fn product(
         &self,
         values: ::serde_json::Value,
@@ -2283,6 +2554,7 @@ impl WorkbookFunctionsItem {
         self.0.action("product", &[P::new("values", &values)])
     }
     /// `POST …/proper` (action `microsoft.graph.proper`).
+    #[inline]
     pub fn proper(
         &self,
         text: ::serde_json::Value,
@@ -2291,6 +2563,7 @@ impl WorkbookFunctionsItem {
         self.0.action("proper", &[P::new("text", &text)])
     }
     /// `POST …/pv` (action `microsoft.graph.pv`).
+    #[inline]
     pub fn pv(
         &self,
         params: &crate::builders::PvParams,
@@ -2298,6 +2571,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("pv", params)
     }
     /// `POST …/quartile_Exc` (action `microsoft.graph.quartile_Exc`).
+    #[inline]
     pub fn quartile_exc(
         &self,
         array: ::serde_json::Value,
@@ -2308,6 +2582,7 @@ impl WorkbookFunctionsItem {
             .action("quartile_Exc", &[P::new("array", &array), P::new("quart", &quart)])
     }
     /// `POST …/quartile_Inc` (action `microsoft.graph.quartile_Inc`).
+    #[inline]
     pub fn quartile_inc(
         &self,
         array: ::serde_json::Value,
@@ -2318,6 +2593,7 @@ impl WorkbookFunctionsItem {
             .action("quartile_Inc", &[P::new("array", &array), P::new("quart", &quart)])
     }
     /// `POST …/quotient` (action `microsoft.graph.quotient`).
+    #[inline]
     pub fn quotient(
         &self,
         numerator: ::serde_json::Value,
@@ -2331,6 +2607,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/radians` (action `microsoft.graph.radians`).
+    #[inline]
     pub fn radians(
         &self,
         angle: ::serde_json::Value,
@@ -2339,12 +2616,14 @@ impl WorkbookFunctionsItem {
         self.0.action("radians", &[P::new("angle", &angle)])
     }
     /// `POST …/rand` (action `microsoft.graph.rand`).
+    #[inline]
     pub fn rand(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookFunctionResult> {
         self.0.action("rand", &[])
     }
     /// `POST …/randBetween` (action `microsoft.graph.randBetween`).
+    #[inline]
     pub fn rand_between(
         &self,
         bottom: ::serde_json::Value,
@@ -2354,6 +2633,7 @@ impl WorkbookFunctionsItem {
         self.0.action("randBetween", &[P::new("bottom", &bottom), P::new("top", &top)])
     }
     /// `POST …/rank_Avg` (action `microsoft.graph.rank_Avg`).
+    #[inline]
     pub fn rank_avg(
         &self,
         params: &crate::builders::RankAvgParams,
@@ -2361,6 +2641,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("rank_Avg", params)
     }
     /// `POST …/rank_Eq` (action `microsoft.graph.rank_Eq`).
+    #[inline]
     pub fn rank_eq(
         &self,
         params: &crate::builders::RankEqParams,
@@ -2368,6 +2649,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("rank_Eq", params)
     }
     /// `POST …/rate` (action `microsoft.graph.rate`).
+    #[inline]
     pub fn rate(
         &self,
         params: &crate::builders::RateParams,
@@ -2375,6 +2657,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("rate", params)
     }
     /// `POST …/received` (action `microsoft.graph.received`).
+    #[inline]
     pub fn received(
         &self,
         params: &crate::builders::ReceivedParams,
@@ -2382,6 +2665,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("received", params)
     }
     /// `POST …/replace` (action `microsoft.graph.replace`).
+    #[inline]
     pub fn replace(
         &self,
         params: &crate::builders::ReplaceParams,
@@ -2389,6 +2673,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("replace", params)
     }
     /// `POST …/replaceB` (action `microsoft.graph.replaceB`).
+    #[inline]
     pub fn replace_b(
         &self,
         params: &crate::builders::ReplaceBParams,
@@ -2396,6 +2681,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("replaceB", params)
     }
     /// `POST …/rept` (action `microsoft.graph.rept`).
+    #[inline]
     pub fn rept(
         &self,
         text: ::serde_json::Value,
@@ -2409,6 +2695,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/right` (action `microsoft.graph.right`).
+    #[inline]
     pub fn right(
         &self,
         text: ::serde_json::Value,
@@ -2418,6 +2705,7 @@ impl WorkbookFunctionsItem {
         self.0.action("right", &[P::new("text", &text), P::new("numChars", &num_chars)])
     }
     /// `POST …/rightb` (action `microsoft.graph.rightb`).
+    #[inline]
     pub fn rightb(
         &self,
         text: ::serde_json::Value,
@@ -2427,6 +2715,7 @@ impl WorkbookFunctionsItem {
         self.0.action("rightb", &[P::new("text", &text), P::new("numBytes", &num_bytes)])
     }
     /// `POST …/roman` (action `microsoft.graph.roman`).
+    #[inline]
     pub fn roman(
         &self,
         number: ::serde_json::Value,
@@ -2436,6 +2725,7 @@ impl WorkbookFunctionsItem {
         self.0.action("roman", &[P::new("number", &number), P::new("form", &form)])
     }
     /// `POST …/round` (action `microsoft.graph.round`).
+    #[inline]
     pub fn round(
         &self,
         number: ::serde_json::Value,
@@ -2449,6 +2739,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/roundDown` (action `microsoft.graph.roundDown`).
+    #[inline]
     pub fn round_down(
         &self,
         number: ::serde_json::Value,
@@ -2462,6 +2753,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/roundUp` (action `microsoft.graph.roundUp`).
+    #[inline]
     pub fn round_up(
         &self,
         number: ::serde_json::Value,
@@ -2475,6 +2767,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/rows` (action `microsoft.graph.rows`).
+    #[inline]
     pub fn rows(
         &self,
         array: ::serde_json::Value,
@@ -2483,6 +2776,7 @@ impl WorkbookFunctionsItem {
         self.0.action("rows", &[P::new("array", &array)])
     }
     /// `POST …/rri` (action `microsoft.graph.rri`).
+    #[inline]
     pub fn rri(
         &self,
         params: &crate::builders::RriParams,
@@ -2490,6 +2784,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("rri", params)
     }
     /// `POST …/sec` (action `microsoft.graph.sec`).
+    #[inline]
     pub fn sec(
         &self,
         number: ::serde_json::Value,
@@ -2498,6 +2793,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sec", &[P::new("number", &number)])
     }
     /// `POST …/sech` (action `microsoft.graph.sech`).
+    #[inline]
     pub fn sech(
         &self,
         number: ::serde_json::Value,
@@ -2506,6 +2802,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sech", &[P::new("number", &number)])
     }
     /// `POST …/second` (action `microsoft.graph.second`).
+    #[inline]
     pub fn second(
         &self,
         serial_number: ::serde_json::Value,
@@ -2514,6 +2811,7 @@ impl WorkbookFunctionsItem {
         self.0.action("second", &[P::new("serialNumber", &serial_number)])
     }
     /// `POST …/seriesSum` (action `microsoft.graph.seriesSum`).
+    #[inline]
     pub fn series_sum(
         &self,
         params: &crate::builders::SeriesSumParams,
@@ -2521,6 +2819,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("seriesSum", params)
     }
     /// `POST …/sheet` (action `microsoft.graph.sheet`).
+    #[inline]
     pub fn sheet(
         &self,
         value: ::serde_json::Value,
@@ -2529,6 +2828,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sheet", &[P::new("value", &value)])
     }
     /// `POST …/sheets` (action `microsoft.graph.sheets`).
+    #[inline]
     pub fn sheets(
         &self,
         reference: ::serde_json::Value,
@@ -2537,6 +2837,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sheets", &[P::new("reference", &reference)])
     }
     /// `POST …/sign` (action `microsoft.graph.sign`).
+    #[inline]
     pub fn sign(
         &self,
         number: ::serde_json::Value,
@@ -2545,6 +2846,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sign", &[P::new("number", &number)])
     }
     /// `POST …/sin` (action `microsoft.graph.sin`).
+    #[inline]
     pub fn sin(
         &self,
         number: ::serde_json::Value,
@@ -2553,6 +2855,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sin", &[P::new("number", &number)])
     }
     /// `POST …/sinh` (action `microsoft.graph.sinh`).
+    #[inline]
     pub fn sinh(
         &self,
         number: ::serde_json::Value,
@@ -2561,6 +2864,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sinh", &[P::new("number", &number)])
     }
     /// `POST …/skew` (action `microsoft.graph.skew`).
+    #[inline]
     pub fn skew(
         &self,
         values: ::serde_json::Value,
@@ -2569,6 +2873,7 @@ impl WorkbookFunctionsItem {
         self.0.action("skew", &[P::new("values", &values)])
     }
     /// `POST …/skew_p` (action `microsoft.graph.skew_p`).
+    #[inline]
     pub fn skew_p(
         &self,
         values: ::serde_json::Value,
@@ -2577,6 +2882,7 @@ impl WorkbookFunctionsItem {
         self.0.action("skew_p", &[P::new("values", &values)])
     }
     /// `POST …/sln` (action `microsoft.graph.sln`).
+    #[inline]
     pub fn sln(
         &self,
         params: &crate::builders::SlnParams,
@@ -2584,6 +2890,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("sln", params)
     }
     /// `POST …/small` (action `microsoft.graph.small`).
+    #[inline]
     pub fn small(
         &self,
         array: ::serde_json::Value,
@@ -2593,6 +2900,7 @@ impl WorkbookFunctionsItem {
         self.0.action("small", &[P::new("array", &array), P::new("k", &k)])
     }
     /// `POST …/sqrt` (action `microsoft.graph.sqrt`).
+    #[inline]
     pub fn sqrt(
         &self,
         number: ::serde_json::Value,
@@ -2601,6 +2909,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sqrt", &[P::new("number", &number)])
     }
     /// `POST …/sqrtPi` (action `microsoft.graph.sqrtPi`).
+    #[inline]
     pub fn sqrt_pi(
         &self,
         number: ::serde_json::Value,
@@ -2609,6 +2918,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sqrtPi", &[P::new("number", &number)])
     }
     /// `POST …/stDevA` (action `microsoft.graph.stDevA`).
+    #[inline]
     pub fn st_dev_a(
         &self,
         values: ::serde_json::Value,
@@ -2617,6 +2927,7 @@ impl WorkbookFunctionsItem {
         self.0.action("stDevA", &[P::new("values", &values)])
     }
     /// `POST …/stDevPA` (action `microsoft.graph.stDevPA`).
+    #[inline]
     pub fn st_dev_pa(
         &self,
         values: ::serde_json::Value,
@@ -2625,6 +2936,7 @@ impl WorkbookFunctionsItem {
         self.0.action("stDevPA", &[P::new("values", &values)])
     }
     /// `POST …/stDev_P` (action `microsoft.graph.stDev_P`).
+    #[inline]
     pub fn st_dev_p(
         &self,
         values: ::serde_json::Value,
@@ -2633,6 +2945,7 @@ impl WorkbookFunctionsItem {
         self.0.action("stDev_P", &[P::new("values", &values)])
     }
     /// `POST …/stDev_S` (action `microsoft.graph.stDev_S`).
+    #[inline]
     pub fn st_dev_s(
         &self,
         values: ::serde_json::Value,
@@ -2641,6 +2954,7 @@ impl WorkbookFunctionsItem {
         self.0.action("stDev_S", &[P::new("values", &values)])
     }
     /// `POST …/standardize` (action `microsoft.graph.standardize`).
+    #[inline]
     pub fn standardize(
         &self,
         params: &crate::builders::StandardizeParams,
@@ -2648,6 +2962,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("standardize", params)
     }
     /// `POST …/substitute` (action `microsoft.graph.substitute`).
+    #[inline]
     pub fn substitute(
         &self,
         params: &crate::builders::SubstituteParams,
@@ -2655,6 +2970,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("substitute", params)
     }
     /// `POST …/subtotal` (action `microsoft.graph.subtotal`).
+    #[inline]
     pub fn subtotal(
         &self,
         function_num: ::serde_json::Value,
@@ -2668,6 +2984,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/sum` (action `microsoft.graph.sum`).
+    #[inline]
     pub fn sum(
         &self,
         values: ::serde_json::Value,
@@ -2676,6 +2993,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sum", &[P::new("values", &values)])
     }
     /// `POST …/sumIf` (action `microsoft.graph.sumIf`).
+    #[inline]
     pub fn sum_if(
         &self,
         params: &crate::builders::SumIfParams,
@@ -2683,6 +3001,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("sumIf", params)
     }
     /// `POST …/sumIfs` (action `microsoft.graph.sumIfs`).
+    #[inline]
     pub fn sum_ifs(
         &self,
         sum_range: ::serde_json::Value,
@@ -2696,6 +3015,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/sumSq` (action `microsoft.graph.sumSq`).
+    #[inline]
     pub fn sum_sq(
         &self,
         values: ::serde_json::Value,
@@ -2704,6 +3024,7 @@ impl WorkbookFunctionsItem {
         self.0.action("sumSq", &[P::new("values", &values)])
     }
     /// `POST …/syd` (action `microsoft.graph.syd`).
+    #[inline]
     pub fn syd(
         &self,
         params: &crate::builders::SydParams,
@@ -2711,6 +3032,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("syd", params)
     }
     /// `POST …/t` (action `microsoft.graph.t`).
+    #[inline]
     pub fn t(
         &self,
         value: ::serde_json::Value,
@@ -2719,6 +3041,7 @@ impl WorkbookFunctionsItem {
         self.0.action("t", &[P::new("value", &value)])
     }
     /// `POST …/t_Dist` (action `microsoft.graph.t_Dist`).
+    #[inline]
     pub fn t_dist(
         &self,
         params: &crate::builders::TDistParams,
@@ -2726,6 +3049,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("t_Dist", params)
     }
     /// `POST …/t_Dist_2T` (action `microsoft.graph.t_Dist_2T`).
+    #[inline]
     pub fn t_dist_2t(
         &self,
         x: ::serde_json::Value,
@@ -2736,6 +3060,7 @@ impl WorkbookFunctionsItem {
             .action("t_Dist_2T", &[P::new("x", &x), P::new("degFreedom", &deg_freedom)])
     }
     /// `POST …/t_Dist_RT` (action `microsoft.graph.t_Dist_RT`).
+    #[inline]
     pub fn t_dist_rt(
         &self,
         x: ::serde_json::Value,
@@ -2746,6 +3071,7 @@ impl WorkbookFunctionsItem {
             .action("t_Dist_RT", &[P::new("x", &x), P::new("degFreedom", &deg_freedom)])
     }
     /// `POST …/t_Inv` (action `microsoft.graph.t_Inv`).
+    #[inline]
     pub fn t_inv(
         &self,
         probability: ::serde_json::Value,
@@ -2762,6 +3088,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/t_Inv_2T` (action `microsoft.graph.t_Inv_2T`).
+    #[inline]
     pub fn t_inv_2t(
         &self,
         probability: ::serde_json::Value,
@@ -2778,6 +3105,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/tan` (action `microsoft.graph.tan`).
+    #[inline]
     pub fn tan(
         &self,
         number: ::serde_json::Value,
@@ -2786,6 +3114,7 @@ impl WorkbookFunctionsItem {
         self.0.action("tan", &[P::new("number", &number)])
     }
     /// `POST …/tanh` (action `microsoft.graph.tanh`).
+    #[inline]
     pub fn tanh(
         &self,
         number: ::serde_json::Value,
@@ -2794,6 +3123,7 @@ impl WorkbookFunctionsItem {
         self.0.action("tanh", &[P::new("number", &number)])
     }
     /// `POST …/tbillEq` (action `microsoft.graph.tbillEq`).
+    #[inline]
     pub fn tbill_eq(
         &self,
         params: &crate::builders::TbillEqParams,
@@ -2801,6 +3131,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("tbillEq", params)
     }
     /// `POST …/tbillPrice` (action `microsoft.graph.tbillPrice`).
+    #[inline]
     pub fn tbill_price(
         &self,
         params: &crate::builders::TbillPriceParams,
@@ -2808,6 +3139,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("tbillPrice", params)
     }
     /// `POST …/tbillYield` (action `microsoft.graph.tbillYield`).
+    #[inline]
     pub fn tbill_yield(
         &self,
         params: &crate::builders::TbillYieldParams,
@@ -2815,6 +3147,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("tbillYield", params)
     }
     /// `POST …/text` (action `microsoft.graph.text`).
+    #[inline]
     pub fn text(
         &self,
         value: ::serde_json::Value,
@@ -2828,6 +3161,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/time` (action `microsoft.graph.time`).
+    #[inline]
     pub fn time(
         &self,
         params: &crate::builders::TimeParams,
@@ -2835,6 +3169,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("time", params)
     }
     /// `POST …/timevalue` (action `microsoft.graph.timevalue`).
+    #[inline]
     pub fn timevalue(
         &self,
         time_text: ::serde_json::Value,
@@ -2843,12 +3178,14 @@ impl WorkbookFunctionsItem {
         self.0.action("timevalue", &[P::new("timeText", &time_text)])
     }
     /// `POST …/today` (action `microsoft.graph.today`).
+    #[inline]
     pub fn today(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookFunctionResult> {
         self.0.action("today", &[])
     }
     /// `POST …/trim` (action `microsoft.graph.trim`).
+    #[inline]
     pub fn trim(
         &self,
         text: ::serde_json::Value,
@@ -2857,6 +3194,7 @@ impl WorkbookFunctionsItem {
         self.0.action("trim", &[P::new("text", &text)])
     }
     /// `POST …/trimMean` (action `microsoft.graph.trimMean`).
+    #[inline]
     pub fn trim_mean(
         &self,
         array: ::serde_json::Value,
@@ -2867,12 +3205,14 @@ impl WorkbookFunctionsItem {
             .action("trimMean", &[P::new("array", &array), P::new("percent", &percent)])
     }
     /// `POST …/true` (action `microsoft.graph.true`).
+    #[inline]
     pub fn r#true(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookFunctionResult> {
         self.0.action("true", &[])
     }
     /// `POST …/trunc` (action `microsoft.graph.trunc`).
+    #[inline]
     pub fn trunc(
         &self,
         number: ::serde_json::Value,
@@ -2886,6 +3226,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/type` (action `microsoft.graph.type`).
+    #[inline]
     pub fn r#type(
         &self,
         value: ::serde_json::Value,
@@ -2894,6 +3235,7 @@ impl WorkbookFunctionsItem {
         self.0.action("type", &[P::new("value", &value)])
     }
     /// `POST …/unichar` (action `microsoft.graph.unichar`).
+    #[inline]
     pub fn unichar(
         &self,
         number: ::serde_json::Value,
@@ -2902,6 +3244,7 @@ impl WorkbookFunctionsItem {
         self.0.action("unichar", &[P::new("number", &number)])
     }
     /// `POST …/unicode` (action `microsoft.graph.unicode`).
+    #[inline]
     pub fn unicode(
         &self,
         text: ::serde_json::Value,
@@ -2910,6 +3253,7 @@ impl WorkbookFunctionsItem {
         self.0.action("unicode", &[P::new("text", &text)])
     }
     /// `POST …/upper` (action `microsoft.graph.upper`).
+    #[inline]
     pub fn upper(
         &self,
         text: ::serde_json::Value,
@@ -2918,6 +3262,7 @@ impl WorkbookFunctionsItem {
         self.0.action("upper", &[P::new("text", &text)])
     }
     /// `POST …/usdollar` (action `microsoft.graph.usdollar`).
+    #[inline]
     pub fn usdollar(
         &self,
         number: ::serde_json::Value,
@@ -2931,6 +3276,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/value` (action `microsoft.graph.value`).
+    #[inline]
     pub fn value(
         &self,
         text: ::serde_json::Value,
@@ -2939,6 +3285,7 @@ impl WorkbookFunctionsItem {
         self.0.action("value", &[P::new("text", &text)])
     }
     /// `POST …/varA` (action `microsoft.graph.varA`).
+    #[inline]
     pub fn var_a(
         &self,
         values: ::serde_json::Value,
@@ -2947,6 +3294,7 @@ impl WorkbookFunctionsItem {
         self.0.action("varA", &[P::new("values", &values)])
     }
     /// `POST …/varPA` (action `microsoft.graph.varPA`).
+    #[inline]
     pub fn var_pa(
         &self,
         values: ::serde_json::Value,
@@ -2955,6 +3303,7 @@ impl WorkbookFunctionsItem {
         self.0.action("varPA", &[P::new("values", &values)])
     }
     /// `POST …/var_P` (action `microsoft.graph.var_P`).
+    #[inline]
     pub fn var_p(
         &self,
         values: ::serde_json::Value,
@@ -2963,6 +3312,7 @@ impl WorkbookFunctionsItem {
         self.0.action("var_P", &[P::new("values", &values)])
     }
     /// `POST …/var_S` (action `microsoft.graph.var_S`).
+    #[inline]
     pub fn var_s(
         &self,
         values: ::serde_json::Value,
@@ -2971,6 +3321,7 @@ impl WorkbookFunctionsItem {
         self.0.action("var_S", &[P::new("values", &values)])
     }
     /// `POST …/vdb` (action `microsoft.graph.vdb`).
+    #[inline]
     pub fn vdb(
         &self,
         params: &crate::builders::VdbParams,
@@ -2978,6 +3329,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("vdb", params)
     }
     /// `POST …/vlookup` (action `microsoft.graph.vlookup`).
+    #[inline]
     pub fn vlookup(
         &self,
         params: &crate::builders::VlookupParams,
@@ -2985,6 +3337,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("vlookup", params)
     }
     /// `POST …/weekNum` (action `microsoft.graph.weekNum`).
+    #[inline]
     pub fn week_num(
         &self,
         serial_number: ::serde_json::Value,
@@ -3001,6 +3354,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/weekday` (action `microsoft.graph.weekday`).
+    #[inline]
     pub fn weekday(
         &self,
         serial_number: ::serde_json::Value,
@@ -3017,6 +3371,7 @@ impl WorkbookFunctionsItem {
             )
     }
     /// `POST …/weibull_Dist` (action `microsoft.graph.weibull_Dist`).
+    #[inline]
     pub fn weibull_dist(
         &self,
         params: &crate::builders::WeibullDistParams,
@@ -3024,6 +3379,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("weibull_Dist", params)
     }
     /// `POST …/workDay` (action `microsoft.graph.workDay`).
+    #[inline]
     pub fn work_day(
         &self,
         params: &crate::builders::WorkDayParams,
@@ -3031,6 +3387,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("workDay", params)
     }
     /// `POST …/workDay_Intl` (action `microsoft.graph.workDay_Intl`).
+    #[inline]
     pub fn work_day_intl(
         &self,
         params: &crate::builders::WorkDayIntlParams,
@@ -3038,6 +3395,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("workDay_Intl", params)
     }
     /// `POST …/xirr` (action `microsoft.graph.xirr`).
+    #[inline]
     pub fn xirr(
         &self,
         params: &crate::builders::XirrParams,
@@ -3045,6 +3403,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("xirr", params)
     }
     /// `POST …/xnpv` (action `microsoft.graph.xnpv`).
+    #[inline]
     pub fn xnpv(
         &self,
         params: &crate::builders::XnpvParams,
@@ -3052,6 +3411,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("xnpv", params)
     }
     /// `POST …/xor` (action `microsoft.graph.xor`).
+    #[inline]
     pub fn xor(
         &self,
         values: ::serde_json::Value,
@@ -3060,6 +3420,7 @@ impl WorkbookFunctionsItem {
         self.0.action("xor", &[P::new("values", &values)])
     }
     /// `POST …/year` (action `microsoft.graph.year`).
+    #[inline]
     pub fn year(
         &self,
         serial_number: ::serde_json::Value,
@@ -3068,6 +3429,7 @@ impl WorkbookFunctionsItem {
         self.0.action("year", &[P::new("serialNumber", &serial_number)])
     }
     /// `POST …/yearFrac` (action `microsoft.graph.yearFrac`).
+    #[inline]
     pub fn year_frac(
         &self,
         params: &crate::builders::YearFracParams,
@@ -3075,6 +3437,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("yearFrac", params)
     }
     /// `POST …/yield` (action `microsoft.graph.yield`).
+    #[inline]
     pub fn r#yield(
         &self,
         params: &crate::builders::YieldParams,
@@ -3082,6 +3445,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("yield", params)
     }
     /// `POST …/yieldDisc` (action `microsoft.graph.yieldDisc`).
+    #[inline]
     pub fn yield_disc(
         &self,
         params: &crate::builders::YieldDiscParams,
@@ -3089,6 +3453,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("yieldDisc", params)
     }
     /// `POST …/yieldMat` (action `microsoft.graph.yieldMat`).
+    #[inline]
     pub fn yield_mat(
         &self,
         params: &crate::builders::YieldMatParams,
@@ -3096,6 +3461,7 @@ impl WorkbookFunctionsItem {
         self.0.action_with_body("yieldMat", params)
     }
     /// `POST …/z_Test` (action `microsoft.graph.z_Test`).
+    #[inline]
     pub fn z_test(
         &self,
         params: &crate::builders::ZTestParams,

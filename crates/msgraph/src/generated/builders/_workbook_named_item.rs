@@ -5,10 +5,12 @@
 );
 impl WorkbookNamedItemItem {
     /// `…/worksheet`: navigation to `microsoft.graph.workbookWorksheet`, contained entity.
+    #[inline]
     pub fn worksheet(&self) -> crate::builders::WorkbookWorksheetItem {
         crate::builders::WorkbookWorksheetItem(self.0.child("worksheet"))
     }
     /// `GET …/range` (function `microsoft.graph.range`).
+    #[inline]
     pub fn range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
@@ -22,6 +24,7 @@ impl WorkbookNamedItemItem {
 );
 impl WorkbookNamedItemCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         params: &crate::builders::AddParams2,
@@ -29,6 +32,7 @@ impl WorkbookNamedItemCollection {
         self.0.action_with_body("add", params)
     }
     /// `POST …/addFormulaLocal` (action `microsoft.graph.addFormulaLocal`).
+    #[inline]
     pub fn add_formula_local(
         &self,
         params: &crate::builders::AddFormulaLocalParams,

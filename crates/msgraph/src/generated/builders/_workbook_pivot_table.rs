@@ -5,10 +5,12 @@
 );
 impl WorkbookPivotTableItem {
     /// `…/worksheet`: navigation to `microsoft.graph.workbookWorksheet`, contained entity.
+    #[inline]
     pub fn worksheet(&self) -> crate::builders::WorkbookWorksheetItem {
         crate::builders::WorkbookWorksheetItem(self.0.child("worksheet"))
     }
     /// `POST …/refresh` (action `microsoft.graph.refresh`).
+    #[inline]
     pub fn refresh(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("refresh", &[])
     }
@@ -20,6 +22,7 @@ impl WorkbookPivotTableItem {
 );
 impl WorkbookPivotTableCollection {
     /// `POST …/refreshAll` (action `microsoft.graph.refreshAll`).
+    #[inline]
     pub fn refresh_all(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("refreshAll", &[])
     }

@@ -5,18 +5,22 @@
 );
 impl WorkbookRangeItem {
     /// `…/format`: navigation to `microsoft.graph.workbookRangeFormat`, contained entity.
+    #[inline]
     pub fn format(&self) -> crate::builders::WorkbookRangeFormatItem {
         crate::builders::WorkbookRangeFormatItem(self.0.child("format"))
     }
     /// `…/sort`: navigation to `microsoft.graph.workbookRangeSort`, contained entity.
+    #[inline]
     pub fn sort(&self) -> crate::builders::WorkbookRangeSortItem {
         crate::builders::WorkbookRangeSortItem(self.0.child("sort"))
     }
     /// `…/worksheet`: navigation to `microsoft.graph.workbookWorksheet`, contained entity.
+    #[inline]
     pub fn worksheet(&self) -> crate::builders::WorkbookWorksheetItem {
         crate::builders::WorkbookWorksheetItem(self.0.child("worksheet"))
     }
     /// `GET …/boundingRect` (function `microsoft.graph.boundingRect`).
+    #[inline]
     pub fn bounding_rect(
         &self,
         another_range: &str,
@@ -29,6 +33,7 @@ impl WorkbookRangeItem {
             )
     }
     /// `GET …/cell` (function `microsoft.graph.cell`).
+    #[inline]
     pub fn cell(
         &self,
         row: i32,
@@ -45,11 +50,13 @@ impl WorkbookRangeItem {
             )
     }
     /// `POST …/clear` (action `microsoft.graph.clear`).
+    #[inline]
     pub fn clear(&self, apply_to: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("clear", &[P::new("applyTo", &apply_to)])
     }
     /// `GET …/column` (function `microsoft.graph.column`).
+    #[inline]
     pub fn column(
         &self,
         column: i32,
@@ -58,12 +65,14 @@ impl WorkbookRangeItem {
         self.0.function("column", &[P::new("column", "Edm.Int32", &column)])
     }
     /// `GET …/columnsAfter` (function `microsoft.graph.columnsAfter`).
+    #[inline]
     pub fn columns_after(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("columnsAfter", &[])
     }
     /// `GET …/columnsAfter` (function `microsoft.graph.columnsAfter`).
+    #[inline]
     pub fn columns_after_2(
         &self,
         count: i32,
@@ -72,12 +81,14 @@ impl WorkbookRangeItem {
         self.0.function("columnsAfter", &[P::new("count", "Edm.Int32", &count)])
     }
     /// `GET …/columnsBefore` (function `microsoft.graph.columnsBefore`).
+    #[inline]
     pub fn columns_before(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("columnsBefore", &[])
     }
     /// `GET …/columnsBefore` (function `microsoft.graph.columnsBefore`).
+    #[inline]
     pub fn columns_before_2(
         &self,
         count: i32,
@@ -86,23 +97,27 @@ impl WorkbookRangeItem {
         self.0.function("columnsBefore", &[P::new("count", "Edm.Int32", &count)])
     }
     /// `POST …/delete` (action `microsoft.graph.delete`).
+    #[inline]
     pub fn delete_2(&self, shift: &str) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("delete", &[P::new("shift", &shift)])
     }
     /// `GET …/entireColumn` (function `microsoft.graph.entireColumn`).
+    #[inline]
     pub fn entire_column(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("entireColumn", &[])
     }
     /// `GET …/entireRow` (function `microsoft.graph.entireRow`).
+    #[inline]
     pub fn entire_row(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("entireRow", &[])
     }
     /// `POST …/insert` (action `microsoft.graph.insert`).
+    #[inline]
     pub fn insert(
         &self,
         shift: &str,
@@ -111,6 +126,7 @@ impl WorkbookRangeItem {
         self.0.action("insert", &[P::new("shift", &shift)])
     }
     /// `GET …/intersection` (function `microsoft.graph.intersection`).
+    #[inline]
     pub fn intersection(
         &self,
         another_range: &str,
@@ -123,29 +139,34 @@ impl WorkbookRangeItem {
             )
     }
     /// `GET …/lastCell` (function `microsoft.graph.lastCell`).
+    #[inline]
     pub fn last_cell(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("lastCell", &[])
     }
     /// `GET …/lastColumn` (function `microsoft.graph.lastColumn`).
+    #[inline]
     pub fn last_column(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("lastColumn", &[])
     }
     /// `GET …/lastRow` (function `microsoft.graph.lastRow`).
+    #[inline]
     pub fn last_row(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("lastRow", &[])
     }
     /// `POST …/merge` (action `microsoft.graph.merge`).
+    #[inline]
     pub fn merge(&self, across: bool) -> ::msgraph_core::request::Request<()> {
         use ::msgraph_core::builder::ActionParam as P;
         self.0.action("merge", &[P::new("across", &across)])
     }
     /// `GET …/offsetRange` (function `microsoft.graph.offsetRange`).
+    #[inline]
     pub fn offset_range(
         &self,
         row_offset: i32,
@@ -162,6 +183,7 @@ impl WorkbookRangeItem {
             )
     }
     /// `GET …/resizedRange` (function `microsoft.graph.resizedRange`).
+    #[inline]
     pub fn resized_range(
         &self,
         delta_rows: i32,
@@ -178,6 +200,7 @@ impl WorkbookRangeItem {
             )
     }
     /// `GET …/row` (function `microsoft.graph.row`).
+    #[inline]
     pub fn row(
         &self,
         row: i32,
@@ -186,12 +209,14 @@ impl WorkbookRangeItem {
         self.0.function("row", &[P::new("row", "Edm.Int32", &row)])
     }
     /// `GET …/rowsAbove` (function `microsoft.graph.rowsAbove`).
+    #[inline]
     pub fn rows_above(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("rowsAbove", &[])
     }
     /// `GET …/rowsAbove` (function `microsoft.graph.rowsAbove`).
+    #[inline]
     pub fn rows_above_2(
         &self,
         count: i32,
@@ -200,12 +225,14 @@ impl WorkbookRangeItem {
         self.0.function("rowsAbove", &[P::new("count", "Edm.Int32", &count)])
     }
     /// `GET …/rowsBelow` (function `microsoft.graph.rowsBelow`).
+    #[inline]
     pub fn rows_below(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("rowsBelow", &[])
     }
     /// `GET …/rowsBelow` (function `microsoft.graph.rowsBelow`).
+    #[inline]
     pub fn rows_below_2(
         &self,
         count: i32,
@@ -214,16 +241,19 @@ impl WorkbookRangeItem {
         self.0.function("rowsBelow", &[P::new("count", "Edm.Int32", &count)])
     }
     /// `POST …/unmerge` (action `microsoft.graph.unmerge`).
+    #[inline]
     pub fn unmerge(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unmerge", &[])
     }
     /// `GET …/usedRange` (function `microsoft.graph.usedRange`).
+    #[inline]
     pub fn used_range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("usedRange", &[])
     }
     /// `GET …/usedRange` (function `microsoft.graph.usedRange`).
+    #[inline]
     pub fn used_range_2(
         &self,
         values_only: bool,
@@ -233,6 +263,7 @@ impl WorkbookRangeItem {
             .function("usedRange", &[P::new("valuesOnly", "Edm.Boolean", &values_only)])
     }
     /// `GET …/visibleView` (function `microsoft.graph.visibleView`).
+    #[inline]
     pub fn visible_view(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRangeView> {

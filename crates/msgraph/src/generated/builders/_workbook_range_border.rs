@@ -11,12 +11,14 @@ impl WorkbookRangeBorderItem {}
 );
 impl WorkbookRangeBorderCollection {
     /// `GET …/count` (function `microsoft.graph.count`).
+    #[inline]
     pub fn count_2(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<i32>> {
         self.0.function("count", &[])
     }
     /// `GET …/itemAt` (function `microsoft.graph.itemAt`).
+    #[inline]
     pub fn item_at(
         &self,
         index: i32,

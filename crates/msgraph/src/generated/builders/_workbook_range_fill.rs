@@ -5,6 +5,7 @@
 );
 impl WorkbookRangeFillItem {
     /// `POST …/clear` (action `microsoft.graph.clear`).
+    #[inline]
     pub fn clear(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("clear", &[])
     }

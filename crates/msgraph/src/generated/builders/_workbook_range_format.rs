@@ -5,26 +5,32 @@
 );
 impl WorkbookRangeFormatItem {
     /// `…/borders`: navigation to `Collection(microsoft.graph.workbookRangeBorder)`, contained collection.
+    #[inline]
     pub fn borders(&self) -> crate::builders::WorkbookRangeBorderCollection {
         crate::builders::WorkbookRangeBorderCollection(self.0.child("borders"))
     }
     /// `…/fill`: navigation to `microsoft.graph.workbookRangeFill`, contained entity.
+    #[inline]
     pub fn fill(&self) -> crate::builders::WorkbookRangeFillItem {
         crate::builders::WorkbookRangeFillItem(self.0.child("fill"))
     }
     /// `…/font`: navigation to `microsoft.graph.workbookRangeFont`, contained entity.
+    #[inline]
     pub fn font(&self) -> crate::builders::WorkbookRangeFontItem {
         crate::builders::WorkbookRangeFontItem(self.0.child("font"))
     }
     /// `…/protection`: navigation to `microsoft.graph.workbookFormatProtection`, contained entity.
+    #[inline]
     pub fn protection(&self) -> crate::builders::WorkbookFormatProtectionItem {
         crate::builders::WorkbookFormatProtectionItem(self.0.child("protection"))
     }
     /// `POST …/autofitColumns` (action `microsoft.graph.autofitColumns`).
+    #[inline]
     pub fn autofit_columns(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("autofitColumns", &[])
     }
     /// `POST …/autofitRows` (action `microsoft.graph.autofitRows`).
+    #[inline]
     pub fn autofit_rows(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("autofitRows", &[])
     }

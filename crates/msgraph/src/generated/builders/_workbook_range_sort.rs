@@ -5,6 +5,7 @@
 );
 impl WorkbookRangeSortItem {
     /// `POST …/apply` (action `microsoft.graph.apply`).
+    #[inline]
     pub fn apply(
         &self,
         params: &crate::builders::ApplyParams,

@@ -5,10 +5,12 @@
 );
 impl WorkbookRangeViewItem {
     /// `…/rows`: navigation to `Collection(microsoft.graph.workbookRangeView)`, contained collection.
+    #[inline]
     pub fn rows(&self) -> crate::builders::WorkbookRangeViewCollection {
         crate::builders::WorkbookRangeViewCollection(self.0.child("rows"))
     }
     /// `GET …/range` (function `microsoft.graph.range`).
+    #[inline]
     pub fn range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
@@ -22,6 +24,7 @@ impl WorkbookRangeViewItem {
 );
 impl WorkbookRangeViewCollection {
     /// `GET …/itemAt` (function `microsoft.graph.itemAt`).
+    #[inline]
     pub fn item_at(
         &self,
         index: i32,

@@ -5,54 +5,65 @@
 );
 impl WorkbookTableItem {
     /// `…/columns`: navigation to `Collection(microsoft.graph.workbookTableColumn)`, contained collection.
+    #[inline]
     pub fn columns(&self) -> crate::builders::WorkbookTableColumnCollection {
         crate::builders::WorkbookTableColumnCollection(self.0.child("columns"))
     }
     /// `…/rows`: navigation to `Collection(microsoft.graph.workbookTableRow)`, contained collection.
+    #[inline]
     pub fn rows(&self) -> crate::builders::WorkbookTableRowCollection {
         crate::builders::WorkbookTableRowCollection(self.0.child("rows"))
     }
     /// `…/sort`: navigation to `microsoft.graph.workbookTableSort`, contained entity.
+    #[inline]
     pub fn sort(&self) -> crate::builders::WorkbookTableSortItem {
         crate::builders::WorkbookTableSortItem(self.0.child("sort"))
     }
     /// `…/worksheet`: navigation to `microsoft.graph.workbookWorksheet`, contained entity.
+    #[inline]
     pub fn worksheet(&self) -> crate::builders::WorkbookWorksheetItem {
         crate::builders::WorkbookWorksheetItem(self.0.child("worksheet"))
     }
     /// `POST …/clearFilters` (action `microsoft.graph.clearFilters`).
+    #[inline]
     pub fn clear_filters(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("clearFilters", &[])
     }
     /// `POST …/convertToRange` (action `microsoft.graph.convertToRange`).
+    #[inline]
     pub fn convert_to_range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.action("convertToRange", &[])
     }
     /// `GET …/dataBodyRange` (function `microsoft.graph.dataBodyRange`).
+    #[inline]
     pub fn data_body_range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("dataBodyRange", &[])
     }
     /// `GET …/headerRowRange` (function `microsoft.graph.headerRowRange`).
+    #[inline]
     pub fn header_row_range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("headerRowRange", &[])
     }
     /// `GET …/range` (function `microsoft.graph.range`).
+    #[inline]
     pub fn range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("range", &[])
     }
     /// `POST …/reapplyFilters` (action `microsoft.graph.reapplyFilters`).
+    #[inline]
     pub fn reapply_filters(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("reapplyFilters", &[])
     }
     /// `GET …/totalRowRange` (function `microsoft.graph.totalRowRange`).
+    #[inline]
     pub fn total_row_range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
@@ -65,6 +76,7 @@ impl WorkbookTableItem {
 );
 impl WorkbookTableCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         address: &str,
@@ -78,12 +90,14 @@ impl WorkbookTableCollection {
             )
     }
     /// `GET …/count` (function `microsoft.graph.count`).
+    #[inline]
     pub fn count_2(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<i32>> {
         self.0.function("count", &[])
     }
     /// `GET …/itemAt` (function `microsoft.graph.itemAt`).
+    #[inline]
     pub fn item_at(
         &self,
         index: i32,

@@ -5,28 +5,33 @@
 );
 impl WorkbookTableColumnItem {
     /// `…/filter`: navigation to `microsoft.graph.workbookFilter`, contained entity.
+    #[inline]
     pub fn filter(&self) -> crate::builders::WorkbookFilterItem {
         crate::builders::WorkbookFilterItem(self.0.child("filter"))
     }
     /// `GET …/dataBodyRange` (function `microsoft.graph.dataBodyRange`).
+    #[inline]
     pub fn data_body_range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("dataBodyRange", &[])
     }
     /// `GET …/headerRowRange` (function `microsoft.graph.headerRowRange`).
+    #[inline]
     pub fn header_row_range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("headerRowRange", &[])
     }
     /// `GET …/range` (function `microsoft.graph.range`).
+    #[inline]
     pub fn range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("range", &[])
     }
     /// `GET …/totalRowRange` (function `microsoft.graph.totalRowRange`).
+    #[inline]
     pub fn total_row_range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
@@ -40,6 +45,7 @@ impl WorkbookTableColumnItem {
 );
 impl WorkbookTableColumnCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         params: &crate::builders::AddParams3,
@@ -47,12 +53,14 @@ impl WorkbookTableColumnCollection {
         self.0.action_with_body("add", params)
     }
     /// `GET …/count` (function `microsoft.graph.count`).
+    #[inline]
     pub fn count_2(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<i32>> {
         self.0.function("count", &[])
     }
     /// `GET …/itemAt` (function `microsoft.graph.itemAt`).
+    #[inline]
     pub fn item_at(
         &self,
         index: i32,

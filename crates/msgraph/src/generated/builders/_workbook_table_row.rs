@@ -5,6 +5,7 @@
 );
 impl WorkbookTableRowItem {
     /// `GET …/range` (function `microsoft.graph.range`).
+    #[inline]
     pub fn range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
@@ -17,6 +18,7 @@ impl WorkbookTableRowItem {
 );
 impl WorkbookTableRowCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         index: i32,
@@ -26,12 +28,14 @@ impl WorkbookTableRowCollection {
         self.0.action("add", &[P::new("index", &index), P::new("values", &values)])
     }
     /// `GET …/count` (function `microsoft.graph.count`).
+    #[inline]
     pub fn count_2(
         &self,
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<i32>> {
         self.0.function("count", &[])
     }
     /// `GET …/itemAt` (function `microsoft.graph.itemAt`).
+    #[inline]
     pub fn item_at(
         &self,
         index: i32,

@@ -5,6 +5,7 @@
 );
 impl WorkbookTableSortItem {
     /// `POST …/apply` (action `microsoft.graph.apply`).
+    #[inline]
     pub fn apply(
         &self,
         params: &crate::builders::ApplyParams2,
@@ -12,10 +13,12 @@ impl WorkbookTableSortItem {
         self.0.action_with_body("apply", params)
     }
     /// `POST …/clear` (action `microsoft.graph.clear`).
+    #[inline]
     pub fn clear(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("clear", &[])
     }
     /// `POST …/reapply` (action `microsoft.graph.reapply`).
+    #[inline]
     pub fn reapply(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("reapply", &[])
     }

@@ -5,26 +5,32 @@
 );
 impl WorkbookWorksheetItem {
     /// `…/charts`: navigation to `Collection(microsoft.graph.workbookChart)`, contained collection.
+    #[inline]
     pub fn charts(&self) -> crate::builders::WorkbookChartCollection {
         crate::builders::WorkbookChartCollection(self.0.child("charts"))
     }
     /// `…/names`: navigation to `Collection(microsoft.graph.workbookNamedItem)`, contained collection.
+    #[inline]
     pub fn names(&self) -> crate::builders::WorkbookNamedItemCollection {
         crate::builders::WorkbookNamedItemCollection(self.0.child("names"))
     }
     /// `…/pivotTables`: navigation to `Collection(microsoft.graph.workbookPivotTable)`, contained collection.
+    #[inline]
     pub fn pivot_tables(&self) -> crate::builders::WorkbookPivotTableCollection {
         crate::builders::WorkbookPivotTableCollection(self.0.child("pivotTables"))
     }
     /// `…/protection`: navigation to `microsoft.graph.workbookWorksheetProtection`, contained entity.
+    #[inline]
     pub fn protection(&self) -> crate::builders::WorkbookWorksheetProtectionItem {
         crate::builders::WorkbookWorksheetProtectionItem(self.0.child("protection"))
     }
     /// `…/tables`: navigation to `Collection(microsoft.graph.workbookTable)`, contained collection.
+    #[inline]
     pub fn tables(&self) -> crate::builders::WorkbookTableCollection {
         crate::builders::WorkbookTableCollection(self.0.child("tables"))
     }
     /// `GET …/cell` (function `microsoft.graph.cell`).
+    #[inline]
     pub fn cell(
         &self,
         row: i32,
@@ -41,12 +47,14 @@ impl WorkbookWorksheetItem {
             )
     }
     /// `GET …/range` (function `microsoft.graph.range`).
+    #[inline]
     pub fn range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("range", &[])
     }
     /// `GET …/range` (function `microsoft.graph.range`).
+    #[inline]
     pub fn range_2(
         &self,
         address: &str,
@@ -55,12 +63,14 @@ impl WorkbookWorksheetItem {
         self.0.function("range", &[P::new("address", "Edm.String", &address)])
     }
     /// `GET …/usedRange` (function `microsoft.graph.usedRange`).
+    #[inline]
     pub fn used_range(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::WorkbookRange> {
         self.0.function("usedRange", &[])
     }
     /// `GET …/usedRange` (function `microsoft.graph.usedRange`).
+    #[inline]
     pub fn used_range_2(
         &self,
         values_only: bool,
@@ -77,6 +87,7 @@ impl WorkbookWorksheetItem {
 );
 impl WorkbookWorksheetCollection {
     /// `POST …/add` (action `microsoft.graph.add`).
+    #[inline]
     pub fn add(
         &self,
         name: &str,

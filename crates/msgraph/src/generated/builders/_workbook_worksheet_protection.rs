@@ -5,6 +5,7 @@
 );
 impl WorkbookWorksheetProtectionItem {
     /// `POST …/protect` (action `microsoft.graph.protect`).
+    #[inline]
     pub fn protect(
         &self,
         options: crate::models::WorkbookWorksheetProtectionOptions,
@@ -13,6 +14,7 @@ impl WorkbookWorksheetProtectionItem {
         self.0.action("protect", &[P::new("options", &options)])
     }
     /// `POST …/unprotect` (action `microsoft.graph.unprotect`).
+    #[inline]
     pub fn unprotect(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("unprotect", &[])
     }

@@ -7,12 +7,14 @@ impl WorkingTimeScheduleItem {
     /// Triggers the policies associated with the end of working hours for user.
     ///
     /// `POST …/endWorkingTime` (action `microsoft.graph.endWorkingTime`).
+    #[inline]
     pub fn end_working_time(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("endWorkingTime", &[])
     }
     /// Triggers the policies associated with the start of working hours for user.
     ///
     /// `POST …/startWorkingTime` (action `microsoft.graph.startWorkingTime`).
+    #[inline]
     pub fn start_working_time(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("startWorkingTime", &[])
     }

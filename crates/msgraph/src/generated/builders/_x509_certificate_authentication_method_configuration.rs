@@ -7,6 +7,7 @@
 );
 impl X509CertificateAuthenticationMethodConfigurationItem {
     /// `…/includeTargets`: navigation to `Collection(microsoft.graph.authenticationMethodTarget)`, contained collection.
+    #[inline]
     pub fn include_targets(
         &self,
     ) -> crate::builders::AuthenticationMethodTargetCollection {

@@ -5,10 +5,12 @@
 );
 impl CallRecordItem {
     /// `…/organizer_v2`: navigation to `microsoft.graph.callRecords.organizer`, contained entity.
+    #[inline]
     pub fn organizer_v2(&self) -> crate::builders::call_records::OrganizerItem {
         crate::builders::call_records::OrganizerItem(self.0.child("organizer_v2"))
     }
     /// `…/participants_v2`: navigation to `Collection(microsoft.graph.callRecords.participant)`, contained collection.
+    #[inline]
     pub fn participants_v2(
         &self,
     ) -> crate::builders::call_records::ParticipantCollection {
@@ -17,6 +19,7 @@ impl CallRecordItem {
         )
     }
     /// `…/sessions`: navigation to `Collection(microsoft.graph.callRecords.session)`, contained collection.
+    #[inline]
     pub fn sessions(&self) -> crate::builders::call_records::SessionCollection {
         crate::builders::call_records::SessionCollection(self.0.child("sessions"))
     }
@@ -27,6 +30,7 @@ impl CallRecordItem {
 );
 impl CallRecordCollection {
     /// `GET …/microsoft.graph.callRecords.getDirectRoutingCalls` (function `microsoft.graph.callRecords.getDirectRoutingCalls`).
+    #[inline]
     pub fn get_direct_routing_calls(
         &self,
         from_date_time: ::msgraph_core::edm::DateTimeOffset,
@@ -45,6 +49,7 @@ impl CallRecordCollection {
             )
     }
     /// `GET …/microsoft.graph.callRecords.getPstnCalls` (function `microsoft.graph.callRecords.getPstnCalls`).
+    #[inline]
     pub fn get_pstn_calls(
         &self,
         from_date_time: ::msgraph_core::edm::DateTimeOffset,

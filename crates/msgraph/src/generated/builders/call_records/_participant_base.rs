@@ -6,12 +6,14 @@
 );
 impl ParticipantBaseItem {
     /// `…/microsoft.graph.callRecords.organizer`: cast to the derived type.
+    #[inline]
     pub fn as_organizer(&self) -> crate::builders::call_records::OrganizerItem {
         crate::builders::call_records::OrganizerItem(
             self.0.child("microsoft.graph.callRecords.organizer"),
         )
     }
     /// `…/microsoft.graph.callRecords.participant`: cast to the derived type.
+    #[inline]
     pub fn as_participant(&self) -> crate::builders::call_records::ParticipantItem {
         crate::builders::call_records::ParticipantItem(
             self.0.child("microsoft.graph.callRecords.participant"),
@@ -26,12 +28,14 @@ impl ParticipantBaseItem {
 );
 impl ParticipantBaseCollection {
     /// `…/microsoft.graph.callRecords.organizer`: cast to the derived type.
+    #[inline]
     pub fn as_organizer(&self) -> crate::builders::call_records::OrganizerCollection {
         crate::builders::call_records::OrganizerCollection(
             self.0.child("microsoft.graph.callRecords.organizer"),
         )
     }
     /// `…/microsoft.graph.callRecords.participant`: cast to the derived type.
+    #[inline]
     pub fn as_participant(
         &self,
     ) -> crate::builders::call_records::ParticipantCollection {

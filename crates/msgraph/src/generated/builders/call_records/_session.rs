@@ -5,6 +5,7 @@
 );
 impl SessionItem {
     /// `…/segments`: navigation to `Collection(microsoft.graph.callRecords.segment)`, contained collection.
+    #[inline]
     pub fn segments(&self) -> crate::builders::call_records::SegmentCollection {
         crate::builders::call_records::SegmentCollection(self.0.child("segments"))
     }

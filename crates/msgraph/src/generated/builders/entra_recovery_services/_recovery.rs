@@ -6,6 +6,7 @@
 );
 impl RecoveryItem {
     /// `…/jobs`: navigation to `Collection(microsoft.graph.entraRecoveryServices.recoveryJobBase)`, contained collection.
+    #[inline]
     pub fn jobs(
         &self,
     ) -> crate::builders::entra_recovery_services::RecoveryJobBaseCollection {
@@ -14,6 +15,7 @@ impl RecoveryItem {
         )
     }
     /// `…/snapshots`: navigation to `Collection(microsoft.graph.entraRecoveryServices.snapshot)`, contained collection.
+    #[inline]
     pub fn snapshots(
         &self,
     ) -> crate::builders::entra_recovery_services::SnapshotCollection {

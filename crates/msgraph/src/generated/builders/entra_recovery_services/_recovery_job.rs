@@ -6,6 +6,7 @@
 );
 impl RecoveryJobItem {
     /// `GET …/microsoft.graph.entraRecoveryServices.getFailedChanges` (function `microsoft.graph.entraRecoveryServices.getFailedChanges`).
+    #[inline]
     pub fn get_failed_changes(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -16,6 +17,7 @@ impl RecoveryJobItem {
         self.0.function("microsoft.graph.entraRecoveryServices.getFailedChanges", &[])
     }
     /// `POST …/microsoft.graph.entraRecoveryServices.cancel` (action `microsoft.graph.entraRecoveryServices.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.entraRecoveryServices.cancel", &[])
     }

@@ -6,10 +6,12 @@
 );
 impl RecoveryJobBaseItem {
     /// `POST …/microsoft.graph.entraRecoveryServices.cancel` (action `microsoft.graph.entraRecoveryServices.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.entraRecoveryServices.cancel", &[])
     }
     /// `…/microsoft.graph.entraRecoveryServices.recoveryJob`: cast to the derived type.
+    #[inline]
     pub fn as_recovery_job(
         &self,
     ) -> crate::builders::entra_recovery_services::RecoveryJobItem {
@@ -18,6 +20,7 @@ impl RecoveryJobBaseItem {
         )
     }
     /// `…/microsoft.graph.entraRecoveryServices.recoveryPreviewJob`: cast to the derived type.
+    #[inline]
     pub fn as_recovery_preview_job(
         &self,
     ) -> crate::builders::entra_recovery_services::RecoveryPreviewJobItem {
@@ -34,6 +37,7 @@ impl RecoveryJobBaseItem {
 );
 impl RecoveryJobBaseCollection {
     /// `…/microsoft.graph.entraRecoveryServices.recoveryJob`: cast to the derived type.
+    #[inline]
     pub fn as_recovery_job(
         &self,
     ) -> crate::builders::entra_recovery_services::RecoveryJobCollection {
@@ -42,6 +46,7 @@ impl RecoveryJobBaseCollection {
         )
     }
     /// `…/microsoft.graph.entraRecoveryServices.recoveryPreviewJob`: cast to the derived type.
+    #[inline]
     pub fn as_recovery_preview_job(
         &self,
     ) -> crate::builders::entra_recovery_services::RecoveryPreviewJobCollection {

@@ -6,6 +6,7 @@
 );
 impl RecoveryPreviewJobItem {
     /// `GET …/microsoft.graph.entraRecoveryServices.getChanges` (function `microsoft.graph.entraRecoveryServices.getChanges`).
+    #[inline]
     pub fn get_changes(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -16,6 +17,7 @@ impl RecoveryPreviewJobItem {
         self.0.function("microsoft.graph.entraRecoveryServices.getChanges", &[])
     }
     /// `POST …/microsoft.graph.entraRecoveryServices.cancel` (action `microsoft.graph.entraRecoveryServices.cancel`).
+    #[inline]
     pub fn cancel(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.entraRecoveryServices.cancel", &[])
     }

@@ -6,6 +6,7 @@
 );
 impl SnapshotItem {
     /// `…/recoveryJobs`: navigation to `Collection(microsoft.graph.entraRecoveryServices.recoveryJob)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn recovery_jobs(
         &self,
     ) -> crate::builders::entra_recovery_services::RecoveryJobCollection {
@@ -14,6 +15,7 @@ impl SnapshotItem {
         )
     }
     /// `…/recoveryPreviewJobs`: navigation to `Collection(microsoft.graph.entraRecoveryServices.recoveryPreviewJob)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn recovery_preview_jobs(
         &self,
     ) -> crate::builders::entra_recovery_services::RecoveryPreviewJobCollection {

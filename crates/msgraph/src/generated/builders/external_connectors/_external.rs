@@ -6,6 +6,7 @@
 );
 impl ExternalItem {
     /// `…/connections`: navigation to `Collection(microsoft.graph.externalConnectors.externalConnection)`, contained collection.
+    #[inline]
     pub fn connections(
         &self,
     ) -> crate::builders::external_connectors::ExternalConnectionCollection {

@@ -6,10 +6,12 @@
 );
 impl ExternalActivityItem {
     /// `…/performedBy`: navigation to `microsoft.graph.externalConnectors.identity`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn performed_by(&self) -> crate::builders::external_connectors::IdentityItem {
         crate::builders::external_connectors::IdentityItem(self.0.child("performedBy"))
     }
     /// `…/microsoft.graph.externalConnectors.externalActivityResult`: cast to the derived type.
+    #[inline]
     pub fn as_external_activity_result(
         &self,
     ) -> crate::builders::external_connectors::ExternalActivityResultItem {
@@ -26,6 +28,7 @@ impl ExternalActivityItem {
 );
 impl ExternalActivityCollection {
     /// `…/microsoft.graph.externalConnectors.externalActivityResult`: cast to the derived type.
+    #[inline]
     pub fn as_external_activity_result(
         &self,
     ) -> crate::builders::external_connectors::ExternalActivityResultCollection {

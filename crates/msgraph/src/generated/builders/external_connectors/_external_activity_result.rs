@@ -7,6 +7,7 @@
 );
 impl ExternalActivityResultItem {
     /// `…/performedBy`: navigation to `microsoft.graph.externalConnectors.identity`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn performed_by(&self) -> crate::builders::external_connectors::IdentityItem {
         crate::builders::external_connectors::IdentityItem(self.0.child("performedBy"))
     }

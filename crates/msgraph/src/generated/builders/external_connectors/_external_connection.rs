@@ -6,6 +6,7 @@
 );
 impl ExternalConnectionItem {
     /// `…/groups`: navigation to `Collection(microsoft.graph.externalConnectors.externalGroup)`, contained collection.
+    #[inline]
     pub fn groups(
         &self,
     ) -> crate::builders::external_connectors::ExternalGroupCollection {
@@ -14,12 +15,14 @@ impl ExternalConnectionItem {
         )
     }
     /// `…/items`: navigation to `Collection(microsoft.graph.externalConnectors.externalItem)`, contained collection.
+    #[inline]
     pub fn items(&self) -> crate::builders::external_connectors::ExternalItemCollection {
         crate::builders::external_connectors::ExternalItemCollection(
             self.0.child("items"),
         )
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.externalConnectors.connectionOperation)`, contained collection.
+    #[inline]
     pub fn operations(
         &self,
     ) -> crate::builders::external_connectors::ConnectionOperationCollection {
@@ -28,6 +31,7 @@ impl ExternalConnectionItem {
         )
     }
     /// `…/schema`: navigation to `microsoft.graph.externalConnectors.schema`, contained entity.
+    #[inline]
     pub fn schema(&self) -> crate::builders::external_connectors::SchemaItem {
         crate::builders::external_connectors::SchemaItem(self.0.child("schema"))
     }

@@ -6,6 +6,7 @@
 );
 impl ExternalGroupItem {
     /// `…/members`: navigation to `Collection(microsoft.graph.externalConnectors.identity)`, contained collection.
+    #[inline]
     pub fn members(&self) -> crate::builders::external_connectors::IdentityCollection {
         crate::builders::external_connectors::IdentityCollection(self.0.child("members"))
     }

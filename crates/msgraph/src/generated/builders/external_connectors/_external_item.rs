@@ -6,6 +6,7 @@
 );
 impl ExternalItemItem {
     /// `…/activities`: navigation to `Collection(microsoft.graph.externalConnectors.externalActivity)`, contained collection.
+    #[inline]
     pub fn activities(
         &self,
     ) -> crate::builders::external_connectors::ExternalActivityCollection {
@@ -14,6 +15,7 @@ impl ExternalItemItem {
         )
     }
     /// `POST …/microsoft.graph.externalConnectors.addActivities` (action `microsoft.graph.externalConnectors.addActivities`).
+    #[inline]
     pub fn add_activities(
         &self,
         activities: ::std::vec::Vec<

@@ -6,6 +6,7 @@
 );
 impl InsightsItem {
     /// `GET …/microsoft.graph.identityGovernance.topTasksProcessedSummary` (function `microsoft.graph.identityGovernance.topTasksProcessedSummary`).
+    #[inline]
     pub fn top_tasks_processed_summary(
         &self,
         start_date_time: ::msgraph_core::edm::DateTimeOffset,
@@ -26,6 +27,7 @@ impl InsightsItem {
             )
     }
     /// `GET …/microsoft.graph.identityGovernance.topWorkflowsProcessedSummary` (function `microsoft.graph.identityGovernance.topWorkflowsProcessedSummary`).
+    #[inline]
     pub fn top_workflows_processed_summary(
         &self,
         start_date_time: ::msgraph_core::edm::DateTimeOffset,
@@ -46,6 +48,7 @@ impl InsightsItem {
             )
     }
     /// `GET …/microsoft.graph.identityGovernance.workflowsProcessedByCategory` (function `microsoft.graph.identityGovernance.workflowsProcessedByCategory`).
+    #[inline]
     pub fn workflows_processed_by_category(
         &self,
         start_date_time: ::msgraph_core::edm::DateTimeOffset,
@@ -64,6 +67,7 @@ impl InsightsItem {
             )
     }
     /// `GET …/microsoft.graph.identityGovernance.workflowsProcessedSummary` (function `microsoft.graph.identityGovernance.workflowsProcessedSummary`).
+    #[inline]
     pub fn workflows_processed_summary(
         &self,
         start_date_time: ::msgraph_core::edm::DateTimeOffset,

@@ -7,6 +7,7 @@
 );
 impl LifecycleWorkflowsContainerItem {
     /// `…/customTaskExtensions`: navigation to `Collection(microsoft.graph.identityGovernance.customTaskExtension)`, contained collection.
+    #[inline]
     pub fn custom_task_extensions(
         &self,
     ) -> crate::builders::identity_governance::CustomTaskExtensionCollection {
@@ -15,14 +16,17 @@ impl LifecycleWorkflowsContainerItem {
         )
     }
     /// `…/deletedItems`: navigation to `microsoft.graph.deletedItemContainer`, contained entity.
+    #[inline]
     pub fn deleted_items(&self) -> crate::builders::DeletedItemContainerItem {
         crate::builders::DeletedItemContainerItem(self.0.child("deletedItems"))
     }
     /// `…/insights`: navigation to `microsoft.graph.identityGovernance.insights`, contained entity.
+    #[inline]
     pub fn insights(&self) -> crate::builders::identity_governance::InsightsItem {
         crate::builders::identity_governance::InsightsItem(self.0.child("insights"))
     }
     /// `…/settings`: navigation to `microsoft.graph.identityGovernance.lifecycleManagementSettings`, contained entity.
+    #[inline]
     pub fn settings(
         &self,
     ) -> crate::builders::identity_governance::LifecycleManagementSettingsItem {
@@ -31,6 +35,7 @@ impl LifecycleWorkflowsContainerItem {
         )
     }
     /// `…/taskDefinitions`: navigation to `Collection(microsoft.graph.identityGovernance.taskDefinition)`, contained collection.
+    #[inline]
     pub fn task_definitions(
         &self,
     ) -> crate::builders::identity_governance::TaskDefinitionCollection {
@@ -39,12 +44,14 @@ impl LifecycleWorkflowsContainerItem {
         )
     }
     /// `…/workflows`: navigation to `Collection(microsoft.graph.identityGovernance.workflow)`, contained collection.
+    #[inline]
     pub fn workflows(&self) -> crate::builders::identity_governance::WorkflowCollection {
         crate::builders::identity_governance::WorkflowCollection(
             self.0.child("workflows"),
         )
     }
     /// `…/workflowTemplates`: navigation to `Collection(microsoft.graph.identityGovernance.workflowTemplate)`, contained collection.
+    #[inline]
     pub fn workflow_templates(
         &self,
     ) -> crate::builders::identity_governance::WorkflowTemplateCollection {

@@ -5,6 +5,7 @@
 );
 impl RunItem {
     /// `…/reprocessedRuns`: navigation to `Collection(microsoft.graph.identityGovernance.run)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn reprocessed_runs(
         &self,
     ) -> crate::builders::identity_governance::RunCollection {
@@ -13,6 +14,7 @@ impl RunItem {
         )
     }
     /// `…/taskProcessingResults`: navigation to `Collection(microsoft.graph.identityGovernance.taskProcessingResult)`, contained collection.
+    #[inline]
     pub fn task_processing_results(
         &self,
     ) -> crate::builders::identity_governance::TaskProcessingResultCollection {
@@ -21,6 +23,7 @@ impl RunItem {
         )
     }
     /// `…/userProcessingResults`: navigation to `Collection(microsoft.graph.identityGovernance.userProcessingResult)`, contained collection.
+    #[inline]
     pub fn user_processing_results(
         &self,
     ) -> crate::builders::identity_governance::UserProcessingResultCollection {
@@ -35,6 +38,7 @@ impl RunItem {
 );
 impl RunCollection {
     /// `GET …/microsoft.graph.identityGovernance.summary` (function `microsoft.graph.identityGovernance.summary`).
+    #[inline]
     pub fn summary(
         &self,
         start_date_time: ::msgraph_core::edm::DateTimeOffset,

@@ -5,6 +5,7 @@
 );
 impl TaskItem {
     /// `…/taskProcessingResults`: navigation to `Collection(microsoft.graph.identityGovernance.taskProcessingResult)`, contained collection.
+    #[inline]
     pub fn task_processing_results(
         &self,
     ) -> crate::builders::identity_governance::TaskProcessingResultCollection {

@@ -6,14 +6,17 @@
 );
 impl TaskProcessingResultItem {
     /// `…/subject`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn subject(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("subject"))
     }
     /// `…/task`: navigation to `microsoft.graph.identityGovernance.task`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn task(&self) -> crate::builders::identity_governance::TaskItem {
         crate::builders::identity_governance::TaskItem(self.0.child("task"))
     }
     /// `POST …/microsoft.graph.identityGovernance.resume` (action `microsoft.graph.identityGovernance.resume`).
+    #[inline]
     pub fn resume(
         &self,
         params: &crate::builders::identity_governance::ResumeParams,

@@ -6,10 +6,12 @@
 );
 impl TaskReportItem {
     /// `…/task`: navigation to `microsoft.graph.identityGovernance.task`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn task(&self) -> crate::builders::identity_governance::TaskItem {
         crate::builders::identity_governance::TaskItem(self.0.child("task"))
     }
     /// `…/taskDefinition`: navigation to `microsoft.graph.identityGovernance.taskDefinition`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn task_definition(
         &self,
     ) -> crate::builders::identity_governance::TaskDefinitionItem {
@@ -18,6 +20,7 @@ impl TaskReportItem {
         )
     }
     /// `…/taskProcessingResults`: navigation to `Collection(microsoft.graph.identityGovernance.taskProcessingResult)`, contained collection.
+    #[inline]
     pub fn task_processing_results(
         &self,
     ) -> crate::builders::identity_governance::TaskProcessingResultCollection {
@@ -34,6 +37,7 @@ impl TaskReportItem {
 );
 impl TaskReportCollection {
     /// `GET …/microsoft.graph.identityGovernance.summary` (function `microsoft.graph.identityGovernance.summary`).
+    #[inline]
     pub fn summary(
         &self,
         start_date_time: ::msgraph_core::edm::DateTimeOffset,

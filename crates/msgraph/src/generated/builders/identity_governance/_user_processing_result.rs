@@ -6,6 +6,7 @@
 );
 impl UserProcessingResultItem {
     /// `…/reprocessedRuns`: navigation to `Collection(microsoft.graph.identityGovernance.run)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn reprocessed_runs(
         &self,
     ) -> crate::builders::identity_governance::RunCollection {
@@ -14,10 +15,12 @@ impl UserProcessingResultItem {
         )
     }
     /// `…/subject`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn subject(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("subject"))
     }
     /// `…/taskProcessingResults`: navigation to `Collection(microsoft.graph.identityGovernance.taskProcessingResult)`, contained collection.
+    #[inline]
     pub fn task_processing_results(
         &self,
     ) -> crate::builders::identity_governance::TaskProcessingResultCollection {
@@ -34,6 +37,7 @@ impl UserProcessingResultItem {
 );
 impl UserProcessingResultCollection {
     /// `GET …/microsoft.graph.identityGovernance.summary` (function `microsoft.graph.identityGovernance.summary`).
+    #[inline]
     pub fn summary(
         &self,
         start_date_time: ::msgraph_core::edm::DateTimeOffset,

@@ -6,6 +6,7 @@
 );
 impl WorkflowItem {
     /// `…/administrationScopeTargets`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn administration_scope_targets(
         &self,
     ) -> crate::builders::DirectoryObjectCollection {
@@ -14,18 +15,22 @@ impl WorkflowItem {
         )
     }
     /// `…/createdBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdBy"))
     }
     /// `…/lastModifiedBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedBy"))
     }
     /// `…/tasks`: navigation to `Collection(microsoft.graph.identityGovernance.task)`, contained collection.
+    #[inline]
     pub fn tasks(&self) -> crate::builders::identity_governance::TaskCollection {
         crate::builders::identity_governance::TaskCollection(self.0.child("tasks"))
     }
     /// `…/executionScope`: navigation to `Collection(microsoft.graph.identityGovernance.userProcessingResult)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn execution_scope(
         &self,
     ) -> crate::builders::identity_governance::UserProcessingResultCollection {
@@ -34,14 +39,17 @@ impl WorkflowItem {
         )
     }
     /// `…/previewScope`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn preview_scope(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(self.0.child("previewScope"))
     }
     /// `…/runs`: navigation to `Collection(microsoft.graph.identityGovernance.run)`, contained collection.
+    #[inline]
     pub fn runs(&self) -> crate::builders::identity_governance::RunCollection {
         crate::builders::identity_governance::RunCollection(self.0.child("runs"))
     }
     /// `…/taskReports`: navigation to `Collection(microsoft.graph.identityGovernance.taskReport)`, contained collection.
+    #[inline]
     pub fn task_reports(
         &self,
     ) -> crate::builders::identity_governance::TaskReportCollection {
@@ -50,6 +58,7 @@ impl WorkflowItem {
         )
     }
     /// `…/userProcessingResults`: navigation to `Collection(microsoft.graph.identityGovernance.userProcessingResult)`, contained collection.
+    #[inline]
     pub fn user_processing_results(
         &self,
     ) -> crate::builders::identity_governance::UserProcessingResultCollection {
@@ -58,6 +67,7 @@ impl WorkflowItem {
         )
     }
     /// `…/versions`: navigation to `Collection(microsoft.graph.identityGovernance.workflowVersion)`, contained collection.
+    #[inline]
     pub fn versions(
         &self,
     ) -> crate::builders::identity_governance::WorkflowVersionCollection {
@@ -66,6 +76,7 @@ impl WorkflowItem {
         )
     }
     /// `POST …/microsoft.graph.identityGovernance.activate` (action `microsoft.graph.identityGovernance.activate`).
+    #[inline]
     pub fn activate(
         &self,
         subjects: ::std::vec::Vec<crate::models::UserKind>,
@@ -78,6 +89,7 @@ impl WorkflowItem {
             )
     }
     /// `POST …/microsoft.graph.identityGovernance.activateWithScope` (action `microsoft.graph.identityGovernance.activateWithScope`).
+    #[inline]
     pub fn activate_with_scope(
         &self,
         scope: crate::models::identity_governance::ActivationScopeKind,
@@ -90,6 +102,7 @@ impl WorkflowItem {
             )
     }
     /// `POST …/microsoft.graph.identityGovernance.cancelProcessing` (action `microsoft.graph.identityGovernance.cancelProcessing`).
+    #[inline]
     pub fn cancel_processing(
         &self,
         scope: crate::models::identity_governance::CancelScopeKind,
@@ -102,12 +115,14 @@ impl WorkflowItem {
             )
     }
     /// `POST …/microsoft.graph.identityGovernance.clearQuarantine` (action `microsoft.graph.identityGovernance.clearQuarantine`).
+    #[inline]
     pub fn clear_quarantine(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::identity_governance::Workflow> {
         self.0.action("microsoft.graph.identityGovernance.clearQuarantine", &[])
     }
     /// `POST …/microsoft.graph.identityGovernance.createNewVersion` (action `microsoft.graph.identityGovernance.createNewVersion`).
+    #[inline]
     pub fn create_new_version(
         &self,
         workflow: crate::models::identity_governance::Workflow,
@@ -120,6 +135,7 @@ impl WorkflowItem {
             )
     }
     /// `POST …/microsoft.graph.identityGovernance.previewTaskFailures` (action `microsoft.graph.identityGovernance.previewTaskFailures`).
+    #[inline]
     pub fn preview_task_failures(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -130,6 +146,7 @@ impl WorkflowItem {
         self.0.action("microsoft.graph.identityGovernance.previewTaskFailures", &[])
     }
     /// `POST …/microsoft.graph.identityGovernance.previewWorkflow` (action `microsoft.graph.identityGovernance.previewWorkflow`).
+    #[inline]
     pub fn preview_workflow(
         &self,
         subjects: ::std::vec::Vec<crate::models::DirectoryObjectKind>,
@@ -142,6 +159,7 @@ impl WorkflowItem {
             )
     }
     /// `POST …/microsoft.graph.identityGovernance.restore` (action `microsoft.graph.identityGovernance.restore`).
+    #[inline]
     pub fn restore(
         &self,
     ) -> ::msgraph_core::request::Request<crate::models::identity_governance::Workflow> {

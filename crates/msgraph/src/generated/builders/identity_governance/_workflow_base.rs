@@ -6,6 +6,7 @@
 );
 impl WorkflowBaseItem {
     /// `…/administrationScopeTargets`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn administration_scope_targets(
         &self,
     ) -> crate::builders::DirectoryObjectCollection {
@@ -14,24 +15,29 @@ impl WorkflowBaseItem {
         )
     }
     /// `…/createdBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdBy"))
     }
     /// `…/lastModifiedBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedBy"))
     }
     /// `…/tasks`: navigation to `Collection(microsoft.graph.identityGovernance.task)`, contained collection.
+    #[inline]
     pub fn tasks(&self) -> crate::builders::identity_governance::TaskCollection {
         crate::builders::identity_governance::TaskCollection(self.0.child("tasks"))
     }
     /// `…/microsoft.graph.identityGovernance.workflow`: cast to the derived type.
+    #[inline]
     pub fn as_workflow(&self) -> crate::builders::identity_governance::WorkflowItem {
         crate::builders::identity_governance::WorkflowItem(
             self.0.child("microsoft.graph.identityGovernance.workflow"),
         )
     }
     /// `…/microsoft.graph.identityGovernance.workflowVersion`: cast to the derived type.
+    #[inline]
     pub fn as_workflow_version(
         &self,
     ) -> crate::builders::identity_governance::WorkflowVersionItem {
@@ -48,6 +54,7 @@ impl WorkflowBaseItem {
 );
 impl WorkflowBaseCollection {
     /// `…/microsoft.graph.identityGovernance.workflow`: cast to the derived type.
+    #[inline]
     pub fn as_workflow(
         &self,
     ) -> crate::builders::identity_governance::WorkflowCollection {
@@ -56,6 +63,7 @@ impl WorkflowBaseCollection {
         )
     }
     /// `…/microsoft.graph.identityGovernance.workflowVersion`: cast to the derived type.
+    #[inline]
     pub fn as_workflow_version(
         &self,
     ) -> crate::builders::identity_governance::WorkflowVersionCollection {

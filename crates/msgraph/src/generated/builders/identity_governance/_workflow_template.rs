@@ -6,6 +6,7 @@
 );
 impl WorkflowTemplateItem {
     /// `…/tasks`: navigation to `Collection(microsoft.graph.identityGovernance.task)`, contained collection.
+    #[inline]
     pub fn tasks(&self) -> crate::builders::identity_governance::TaskCollection {
         crate::builders::identity_governance::TaskCollection(self.0.child("tasks"))
     }

@@ -6,6 +6,7 @@
 );
 impl WorkflowVersionItem {
     /// `…/administrationScopeTargets`: navigation to `Collection(microsoft.graph.directoryObject)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn administration_scope_targets(
         &self,
     ) -> crate::builders::DirectoryObjectCollection {
@@ -14,14 +15,17 @@ impl WorkflowVersionItem {
         )
     }
     /// `…/createdBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn created_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdBy"))
     }
     /// `…/lastModifiedBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_modified_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedBy"))
     }
     /// `…/tasks`: navigation to `Collection(microsoft.graph.identityGovernance.task)`, contained collection.
+    #[inline]
     pub fn tasks(&self) -> crate::builders::identity_governance::TaskCollection {
         crate::builders::identity_governance::TaskCollection(self.0.child("tasks"))
     }

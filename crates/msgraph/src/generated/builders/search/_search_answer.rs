@@ -5,18 +5,21 @@
 );
 impl SearchAnswerItem {
     /// `…/microsoft.graph.search.acronym`: cast to the derived type.
+    #[inline]
     pub fn as_acronym(&self) -> crate::builders::search::AcronymItem {
         crate::builders::search::AcronymItem(
             self.0.child("microsoft.graph.search.acronym"),
         )
     }
     /// `…/microsoft.graph.search.bookmark`: cast to the derived type.
+    #[inline]
     pub fn as_bookmark(&self) -> crate::builders::search::BookmarkItem {
         crate::builders::search::BookmarkItem(
             self.0.child("microsoft.graph.search.bookmark"),
         )
     }
     /// `…/microsoft.graph.search.qna`: cast to the derived type.
+    #[inline]
     pub fn as_qna(&self) -> crate::builders::search::QnaItem {
         crate::builders::search::QnaItem(self.0.child("microsoft.graph.search.qna"))
     }
@@ -27,18 +30,21 @@ impl SearchAnswerItem {
 );
 impl SearchAnswerCollection {
     /// `…/microsoft.graph.search.acronym`: cast to the derived type.
+    #[inline]
     pub fn as_acronym(&self) -> crate::builders::search::AcronymCollection {
         crate::builders::search::AcronymCollection(
             self.0.child("microsoft.graph.search.acronym"),
         )
     }
     /// `…/microsoft.graph.search.bookmark`: cast to the derived type.
+    #[inline]
     pub fn as_bookmark(&self) -> crate::builders::search::BookmarkCollection {
         crate::builders::search::BookmarkCollection(
             self.0.child("microsoft.graph.search.bookmark"),
         )
     }
     /// `…/microsoft.graph.search.qna`: cast to the derived type.
+    #[inline]
     pub fn as_qna(&self) -> crate::builders::search::QnaCollection {
         crate::builders::search::QnaCollection(
             self.0.child("microsoft.graph.search.qna"),

@@ -10,6 +10,7 @@ impl AlertItem {}
 );
 impl AlertCollection {
     /// `POST …/microsoft.graph.security.moveAlerts` (action `microsoft.graph.security.moveAlerts`).
+    #[inline]
     pub fn move_alerts(
         &self,
         params: &crate::builders::security::MoveAlertsParams,

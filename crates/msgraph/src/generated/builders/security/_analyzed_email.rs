@@ -10,6 +10,7 @@ impl AnalyzedEmailItem {}
 );
 impl AnalyzedEmailCollection {
     /// `POST …/microsoft.graph.security.remediate` (action `microsoft.graph.security.remediate`).
+    #[inline]
     pub fn remediate(
         &self,
         params: &crate::builders::security::RemediateParams,

@@ -5,6 +5,7 @@
 );
 impl ArticleItem {
     /// `…/indicators`: navigation to `Collection(microsoft.graph.security.articleIndicator)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn indicators(&self) -> crate::builders::security::ArticleIndicatorCollection {
         crate::builders::security::ArticleIndicatorCollection(self.0.child("indicators"))
     }

@@ -5,6 +5,7 @@
 );
 impl ArticleIndicatorItem {
     /// `…/artifact`: navigation to `microsoft.graph.security.artifact`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn artifact(&self) -> crate::builders::security::ArtifactItem {
         crate::builders::security::ArtifactItem(self.0.child("artifact"))
     }

@@ -5,24 +5,28 @@
 );
 impl ArtifactItem {
     /// `…/microsoft.graph.security.host`: cast to the derived type.
+    #[inline]
     pub fn as_host(&self) -> crate::builders::security::HostItem {
         crate::builders::security::HostItem(
             self.0.child("microsoft.graph.security.host"),
         )
     }
     /// `…/microsoft.graph.security.hostComponent`: cast to the derived type.
+    #[inline]
     pub fn as_host_component(&self) -> crate::builders::security::HostComponentItem {
         crate::builders::security::HostComponentItem(
             self.0.child("microsoft.graph.security.hostComponent"),
         )
     }
     /// `…/microsoft.graph.security.hostCookie`: cast to the derived type.
+    #[inline]
     pub fn as_host_cookie(&self) -> crate::builders::security::HostCookieItem {
         crate::builders::security::HostCookieItem(
             self.0.child("microsoft.graph.security.hostCookie"),
         )
     }
     /// `…/microsoft.graph.security.hostSslCertificate`: cast to the derived type.
+    #[inline]
     pub fn as_host_ssl_certificate(
         &self,
     ) -> crate::builders::security::HostSslCertificateItem {
@@ -31,24 +35,28 @@ impl ArtifactItem {
         )
     }
     /// `…/microsoft.graph.security.hostTracker`: cast to the derived type.
+    #[inline]
     pub fn as_host_tracker(&self) -> crate::builders::security::HostTrackerItem {
         crate::builders::security::HostTrackerItem(
             self.0.child("microsoft.graph.security.hostTracker"),
         )
     }
     /// `…/microsoft.graph.security.hostname`: cast to the derived type.
+    #[inline]
     pub fn as_hostname(&self) -> crate::builders::security::HostnameItem {
         crate::builders::security::HostnameItem(
             self.0.child("microsoft.graph.security.hostname"),
         )
     }
     /// `…/microsoft.graph.security.ipAddress`: cast to the derived type.
+    #[inline]
     pub fn as_ip_address(&self) -> crate::builders::security::IpAddressItem {
         crate::builders::security::IpAddressItem(
             self.0.child("microsoft.graph.security.ipAddress"),
         )
     }
     /// `…/microsoft.graph.security.passiveDnsRecord`: cast to the derived type.
+    #[inline]
     pub fn as_passive_dns_record(
         &self,
     ) -> crate::builders::security::PassiveDnsRecordItem {
@@ -57,12 +65,14 @@ impl ArtifactItem {
         )
     }
     /// `…/microsoft.graph.security.sslCertificate`: cast to the derived type.
+    #[inline]
     pub fn as_ssl_certificate(&self) -> crate::builders::security::SslCertificateItem {
         crate::builders::security::SslCertificateItem(
             self.0.child("microsoft.graph.security.sslCertificate"),
         )
     }
     /// `…/microsoft.graph.security.unclassifiedArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_unclassified_artifact(
         &self,
     ) -> crate::builders::security::UnclassifiedArtifactItem {
@@ -77,12 +87,14 @@ impl ArtifactItem {
 );
 impl ArtifactCollection {
     /// `…/microsoft.graph.security.host`: cast to the derived type.
+    #[inline]
     pub fn as_host(&self) -> crate::builders::security::HostCollection {
         crate::builders::security::HostCollection(
             self.0.child("microsoft.graph.security.host"),
         )
     }
     /// `…/microsoft.graph.security.hostComponent`: cast to the derived type.
+    #[inline]
     pub fn as_host_component(
         &self,
     ) -> crate::builders::security::HostComponentCollection {
@@ -91,12 +103,14 @@ impl ArtifactCollection {
         )
     }
     /// `…/microsoft.graph.security.hostCookie`: cast to the derived type.
+    #[inline]
     pub fn as_host_cookie(&self) -> crate::builders::security::HostCookieCollection {
         crate::builders::security::HostCookieCollection(
             self.0.child("microsoft.graph.security.hostCookie"),
         )
     }
     /// `…/microsoft.graph.security.hostSslCertificate`: cast to the derived type.
+    #[inline]
     pub fn as_host_ssl_certificate(
         &self,
     ) -> crate::builders::security::HostSslCertificateCollection {
@@ -105,24 +119,28 @@ impl ArtifactCollection {
         )
     }
     /// `…/microsoft.graph.security.hostTracker`: cast to the derived type.
+    #[inline]
     pub fn as_host_tracker(&self) -> crate::builders::security::HostTrackerCollection {
         crate::builders::security::HostTrackerCollection(
             self.0.child("microsoft.graph.security.hostTracker"),
         )
     }
     /// `…/microsoft.graph.security.hostname`: cast to the derived type.
+    #[inline]
     pub fn as_hostname(&self) -> crate::builders::security::HostnameCollection {
         crate::builders::security::HostnameCollection(
             self.0.child("microsoft.graph.security.hostname"),
         )
     }
     /// `…/microsoft.graph.security.ipAddress`: cast to the derived type.
+    #[inline]
     pub fn as_ip_address(&self) -> crate::builders::security::IpAddressCollection {
         crate::builders::security::IpAddressCollection(
             self.0.child("microsoft.graph.security.ipAddress"),
         )
     }
     /// `…/microsoft.graph.security.passiveDnsRecord`: cast to the derived type.
+    #[inline]
     pub fn as_passive_dns_record(
         &self,
     ) -> crate::builders::security::PassiveDnsRecordCollection {
@@ -131,6 +149,7 @@ impl ArtifactCollection {
         )
     }
     /// `…/microsoft.graph.security.sslCertificate`: cast to the derived type.
+    #[inline]
     pub fn as_ssl_certificate(
         &self,
     ) -> crate::builders::security::SslCertificateCollection {
@@ -139,6 +158,7 @@ impl ArtifactCollection {
         )
     }
     /// `…/microsoft.graph.security.unclassifiedArtifact`: cast to the derived type.
+    #[inline]
     pub fn as_unclassified_artifact(
         &self,
     ) -> crate::builders::security::UnclassifiedArtifactCollection {

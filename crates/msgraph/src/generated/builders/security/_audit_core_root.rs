@@ -5,6 +5,7 @@
 );
 impl AuditCoreRootItem {
     /// `…/queries`: navigation to `Collection(microsoft.graph.security.auditLogQuery)`, contained collection.
+    #[inline]
     pub fn queries(&self) -> crate::builders::security::AuditLogQueryCollection {
         crate::builders::security::AuditLogQueryCollection(self.0.child("queries"))
     }

@@ -5,6 +5,7 @@
 );
 impl AuditLogQueryItem {
     /// `…/records`: navigation to `Collection(microsoft.graph.security.auditLogRecord)`, contained collection.
+    #[inline]
     pub fn records(&self) -> crate::builders::security::AuditLogRecordCollection {
         crate::builders::security::AuditLogRecordCollection(self.0.child("records"))
     }

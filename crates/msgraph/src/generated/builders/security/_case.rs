@@ -5,6 +5,7 @@
 );
 impl CaseItem {
     /// `…/microsoft.graph.security.ediscoveryCase`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_case(&self) -> crate::builders::security::EdiscoveryCaseItem {
         crate::builders::security::EdiscoveryCaseItem(
             self.0.child("microsoft.graph.security.ediscoveryCase"),
@@ -17,6 +18,7 @@ impl CaseItem {
 );
 impl CaseCollection {
     /// `…/microsoft.graph.security.ediscoveryCase`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_case(
         &self,
     ) -> crate::builders::security::EdiscoveryCaseCollection {

@@ -5,6 +5,7 @@
 );
 impl CaseOperationItem {
     /// `…/microsoft.graph.security.ediscoveryAddToReviewSetOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_add_to_review_set_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryAddToReviewSetOperationItem {
@@ -13,6 +14,7 @@ impl CaseOperationItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryEstimateOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_estimate_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryEstimateOperationItem {
@@ -21,6 +23,7 @@ impl CaseOperationItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryExportOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_export_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryExportOperationItem {
@@ -29,6 +32,7 @@ impl CaseOperationItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryHoldOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_hold_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryHoldOperationItem {
@@ -37,6 +41,7 @@ impl CaseOperationItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryHoldPolicySyncOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_hold_policy_sync_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryHoldPolicySyncOperationItem {
@@ -45,6 +50,7 @@ impl CaseOperationItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryIndexOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_index_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryIndexOperationItem {
@@ -53,6 +59,7 @@ impl CaseOperationItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryPurgeDataOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_purge_data_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryPurgeDataOperationItem {
@@ -61,6 +68,7 @@ impl CaseOperationItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoverySearchExportOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_search_export_operation(
         &self,
     ) -> crate::builders::security::EdiscoverySearchExportOperationItem {
@@ -69,6 +77,7 @@ impl CaseOperationItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryTagOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_tag_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryTagOperationItem {
@@ -83,6 +92,7 @@ impl CaseOperationItem {
 );
 impl CaseOperationCollection {
     /// `…/microsoft.graph.security.ediscoveryAddToReviewSetOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_add_to_review_set_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryAddToReviewSetOperationCollection {
@@ -91,6 +101,7 @@ impl CaseOperationCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryEstimateOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_estimate_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryEstimateOperationCollection {
@@ -99,6 +110,7 @@ impl CaseOperationCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryExportOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_export_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryExportOperationCollection {
@@ -107,6 +119,7 @@ impl CaseOperationCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryHoldOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_hold_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryHoldOperationCollection {
@@ -115,6 +128,7 @@ impl CaseOperationCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryHoldPolicySyncOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_hold_policy_sync_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryHoldPolicySyncOperationCollection {
@@ -123,6 +137,7 @@ impl CaseOperationCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryIndexOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_index_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryIndexOperationCollection {
@@ -131,6 +146,7 @@ impl CaseOperationCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryPurgeDataOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_purge_data_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryPurgeDataOperationCollection {
@@ -139,6 +155,7 @@ impl CaseOperationCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoverySearchExportOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_search_export_operation(
         &self,
     ) -> crate::builders::security::EdiscoverySearchExportOperationCollection {
@@ -147,6 +164,7 @@ impl CaseOperationCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryTagOperation`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_tag_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryTagOperationCollection {

@@ -5,6 +5,7 @@
 );
 impl CasesRootItem {
     /// `…/ediscoveryCases`: navigation to `Collection(microsoft.graph.security.ediscoveryCase)`, contained collection.
+    #[inline]
     pub fn ediscovery_cases(
         &self,
     ) -> crate::builders::security::EdiscoveryCaseCollection {

@@ -5,6 +5,7 @@
 );
 impl CategoryTemplateItem {
     /// `…/subcategories`: navigation to `Collection(microsoft.graph.security.subcategoryTemplate)`, contained collection.
+    #[inline]
     pub fn subcategories(
         &self,
     ) -> crate::builders::security::SubcategoryTemplateCollection {

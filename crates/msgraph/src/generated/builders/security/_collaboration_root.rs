@@ -5,6 +5,7 @@
 );
 impl CollaborationRootItem {
     /// `…/analyzedEmails`: navigation to `Collection(microsoft.graph.security.analyzedEmail)`, contained collection.
+    #[inline]
     pub fn analyzed_emails(&self) -> crate::builders::security::AnalyzedEmailCollection {
         crate::builders::security::AnalyzedEmailCollection(
             self.0.child("analyzedEmails"),

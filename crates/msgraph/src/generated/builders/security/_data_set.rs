@@ -5,6 +5,7 @@
 );
 impl DataSetItem {
     /// `…/microsoft.graph.security.ediscoveryReviewSet`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_review_set(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewSetItem {
@@ -19,6 +20,7 @@ impl DataSetItem {
 );
 impl DataSetCollection {
     /// `…/microsoft.graph.security.ediscoveryReviewSet`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_review_set(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewSetCollection {

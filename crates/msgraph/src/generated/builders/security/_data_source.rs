@@ -5,12 +5,14 @@
 );
 impl DataSourceItem {
     /// `…/microsoft.graph.security.siteSource`: cast to the derived type.
+    #[inline]
     pub fn as_site_source(&self) -> crate::builders::security::SiteSourceItem {
         crate::builders::security::SiteSourceItem(
             self.0.child("microsoft.graph.security.siteSource"),
         )
     }
     /// `…/microsoft.graph.security.unifiedGroupSource`: cast to the derived type.
+    #[inline]
     pub fn as_unified_group_source(
         &self,
     ) -> crate::builders::security::UnifiedGroupSourceItem {
@@ -19,6 +21,7 @@ impl DataSourceItem {
         )
     }
     /// `…/microsoft.graph.security.userSource`: cast to the derived type.
+    #[inline]
     pub fn as_user_source(&self) -> crate::builders::security::UserSourceItem {
         crate::builders::security::UserSourceItem(
             self.0.child("microsoft.graph.security.userSource"),
@@ -31,12 +34,14 @@ impl DataSourceItem {
 );
 impl DataSourceCollection {
     /// `…/microsoft.graph.security.siteSource`: cast to the derived type.
+    #[inline]
     pub fn as_site_source(&self) -> crate::builders::security::SiteSourceCollection {
         crate::builders::security::SiteSourceCollection(
             self.0.child("microsoft.graph.security.siteSource"),
         )
     }
     /// `…/microsoft.graph.security.unifiedGroupSource`: cast to the derived type.
+    #[inline]
     pub fn as_unified_group_source(
         &self,
     ) -> crate::builders::security::UnifiedGroupSourceCollection {
@@ -45,6 +50,7 @@ impl DataSourceCollection {
         )
     }
     /// `…/microsoft.graph.security.userSource`: cast to the derived type.
+    #[inline]
     pub fn as_user_source(&self) -> crate::builders::security::UserSourceCollection {
         crate::builders::security::UserSourceCollection(
             self.0.child("microsoft.graph.security.userSource"),

@@ -6,6 +6,7 @@
 );
 impl DataSourceContainerItem {
     /// `…/microsoft.graph.security.ediscoveryCustodian`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_custodian(
         &self,
     ) -> crate::builders::security::EdiscoveryCustodianItem {
@@ -14,6 +15,7 @@ impl DataSourceContainerItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryNoncustodialDataSource`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_noncustodial_data_source(
         &self,
     ) -> crate::builders::security::EdiscoveryNoncustodialDataSourceItem {
@@ -30,6 +32,7 @@ impl DataSourceContainerItem {
 );
 impl DataSourceContainerCollection {
     /// `…/microsoft.graph.security.ediscoveryCustodian`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_custodian(
         &self,
     ) -> crate::builders::security::EdiscoveryCustodianCollection {
@@ -38,6 +41,7 @@ impl DataSourceContainerCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoveryNoncustodialDataSource`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_noncustodial_data_source(
         &self,
     ) -> crate::builders::security::EdiscoveryNoncustodialDataSourceCollection {

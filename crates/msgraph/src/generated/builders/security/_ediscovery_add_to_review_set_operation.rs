@@ -7,10 +7,12 @@
 );
 impl EdiscoveryAddToReviewSetOperationItem {
     /// `…/reviewSet`: navigation to `microsoft.graph.security.ediscoveryReviewSet`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn review_set(&self) -> crate::builders::security::EdiscoveryReviewSetItem {
         crate::builders::security::EdiscoveryReviewSetItem(self.0.child("reviewSet"))
     }
     /// `…/search`: navigation to `microsoft.graph.security.ediscoverySearch`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn search(&self) -> crate::builders::security::EdiscoverySearchItem {
         crate::builders::security::EdiscoverySearchItem(self.0.child("search"))
     }

@@ -5,6 +5,7 @@
 );
 impl EdiscoveryCaseItem {
     /// `…/caseMembers`: navigation to `Collection(microsoft.graph.security.ediscoveryCaseMember)`, contained collection.
+    #[inline]
     pub fn case_members(
         &self,
     ) -> crate::builders::security::EdiscoveryCaseMemberCollection {
@@ -13,6 +14,7 @@ impl EdiscoveryCaseItem {
         )
     }
     /// `…/custodians`: navigation to `Collection(microsoft.graph.security.ediscoveryCustodian)`, contained collection.
+    #[inline]
     pub fn custodians(
         &self,
     ) -> crate::builders::security::EdiscoveryCustodianCollection {
@@ -21,6 +23,7 @@ impl EdiscoveryCaseItem {
         )
     }
     /// `…/noncustodialDataSources`: navigation to `Collection(microsoft.graph.security.ediscoveryNoncustodialDataSource)`, contained collection.
+    #[inline]
     pub fn noncustodial_data_sources(
         &self,
     ) -> crate::builders::security::EdiscoveryNoncustodialDataSourceCollection {
@@ -29,10 +32,12 @@ impl EdiscoveryCaseItem {
         )
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.security.caseOperation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::security::CaseOperationCollection {
         crate::builders::security::CaseOperationCollection(self.0.child("operations"))
     }
     /// `…/reviewSets`: navigation to `Collection(microsoft.graph.security.ediscoveryReviewSet)`, contained collection.
+    #[inline]
     pub fn review_sets(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewSetCollection {
@@ -41,22 +46,27 @@ impl EdiscoveryCaseItem {
         )
     }
     /// `…/searches`: navigation to `Collection(microsoft.graph.security.ediscoverySearch)`, contained collection.
+    #[inline]
     pub fn searches(&self) -> crate::builders::security::EdiscoverySearchCollection {
         crate::builders::security::EdiscoverySearchCollection(self.0.child("searches"))
     }
     /// `…/settings`: navigation to `microsoft.graph.security.ediscoveryCaseSettings`, contained entity.
+    #[inline]
     pub fn settings(&self) -> crate::builders::security::EdiscoveryCaseSettingsItem {
         crate::builders::security::EdiscoveryCaseSettingsItem(self.0.child("settings"))
     }
     /// `…/tags`: navigation to `Collection(microsoft.graph.security.ediscoveryReviewTag)`, contained collection.
+    #[inline]
     pub fn tags(&self) -> crate::builders::security::EdiscoveryReviewTagCollection {
         crate::builders::security::EdiscoveryReviewTagCollection(self.0.child("tags"))
     }
     /// `POST …/microsoft.graph.security.close` (action `microsoft.graph.security.close`).
+    #[inline]
     pub fn close(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.close", &[])
     }
     /// `POST …/microsoft.graph.security.reopen` (action `microsoft.graph.security.reopen`).
+    #[inline]
     pub fn reopen(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.reopen", &[])
     }

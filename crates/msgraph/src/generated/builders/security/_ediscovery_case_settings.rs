@@ -6,6 +6,7 @@
 );
 impl EdiscoveryCaseSettingsItem {
     /// `POST …/microsoft.graph.security.resetToDefault` (action `microsoft.graph.security.resetToDefault`).
+    #[inline]
     pub fn reset_to_default(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.resetToDefault", &[])
     }

@@ -6,6 +6,7 @@
 );
 impl EdiscoveryCustodianItem {
     /// `…/lastIndexOperation`: navigation to `microsoft.graph.security.ediscoveryIndexOperation`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_index_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryIndexOperationItem {
@@ -14,10 +15,12 @@ impl EdiscoveryCustodianItem {
         )
     }
     /// `…/siteSources`: navigation to `Collection(microsoft.graph.security.siteSource)`, contained collection.
+    #[inline]
     pub fn site_sources(&self) -> crate::builders::security::SiteSourceCollection {
         crate::builders::security::SiteSourceCollection(self.0.child("siteSources"))
     }
     /// `…/unifiedGroupSources`: navigation to `Collection(microsoft.graph.security.unifiedGroupSource)`, contained collection.
+    #[inline]
     pub fn unified_group_sources(
         &self,
     ) -> crate::builders::security::UnifiedGroupSourceCollection {
@@ -26,26 +29,32 @@ impl EdiscoveryCustodianItem {
         )
     }
     /// `…/userSources`: navigation to `Collection(microsoft.graph.security.userSource)`, contained collection.
+    #[inline]
     pub fn user_sources(&self) -> crate::builders::security::UserSourceCollection {
         crate::builders::security::UserSourceCollection(self.0.child("userSources"))
     }
     /// `POST …/microsoft.graph.security.activate` (action `microsoft.graph.security.activate`).
+    #[inline]
     pub fn activate(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.activate", &[])
     }
     /// `POST …/microsoft.graph.security.applyHold` (action `microsoft.graph.security.applyHold`).
+    #[inline]
     pub fn apply_hold(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.applyHold", &[])
     }
     /// `POST …/microsoft.graph.security.release` (action `microsoft.graph.security.release`).
+    #[inline]
     pub fn release(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.release", &[])
     }
     /// `POST …/microsoft.graph.security.removeHold` (action `microsoft.graph.security.removeHold`).
+    #[inline]
     pub fn remove_hold(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.removeHold", &[])
     }
     /// `POST …/microsoft.graph.security.updateIndex` (action `microsoft.graph.security.updateIndex`).
+    #[inline]
     pub fn update_index(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.updateIndex", &[])
     }
@@ -58,6 +67,7 @@ impl EdiscoveryCustodianItem {
 );
 impl EdiscoveryCustodianCollection {
     /// `POST …/microsoft.graph.security.applyHold` (action `microsoft.graph.security.applyHold`).
+    #[inline]
     pub fn apply_hold(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -66,6 +76,7 @@ impl EdiscoveryCustodianCollection {
         self.0.action("microsoft.graph.security.applyHold", &[P::new("ids", &ids)])
     }
     /// `POST …/microsoft.graph.security.removeHold` (action `microsoft.graph.security.removeHold`).
+    #[inline]
     pub fn remove_hold(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,

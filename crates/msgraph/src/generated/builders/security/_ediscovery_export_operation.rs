@@ -6,10 +6,12 @@
 );
 impl EdiscoveryExportOperationItem {
     /// `…/reviewSet`: navigation to `microsoft.graph.security.ediscoveryReviewSet`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn review_set(&self) -> crate::builders::security::EdiscoveryReviewSetItem {
         crate::builders::security::EdiscoveryReviewSetItem(self.0.child("reviewSet"))
     }
     /// `…/reviewSetQuery`: navigation to `microsoft.graph.security.ediscoveryReviewSetQuery`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn review_set_query(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewSetQueryItem {

@@ -7,10 +7,12 @@
 );
 impl EdiscoveryNoncustodialDataSourceItem {
     /// `…/dataSource`: navigation to `microsoft.graph.security.dataSource`, contained entity.
+    #[inline]
     pub fn data_source(&self) -> crate::builders::security::DataSourceItem {
         crate::builders::security::DataSourceItem(self.0.child("dataSource"))
     }
     /// `…/lastIndexOperation`: navigation to `microsoft.graph.security.ediscoveryIndexOperation`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_index_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryIndexOperationItem {
@@ -19,18 +21,22 @@ impl EdiscoveryNoncustodialDataSourceItem {
         )
     }
     /// `POST …/microsoft.graph.security.applyHold` (action `microsoft.graph.security.applyHold`).
+    #[inline]
     pub fn apply_hold(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.applyHold", &[])
     }
     /// `POST …/microsoft.graph.security.release` (action `microsoft.graph.security.release`).
+    #[inline]
     pub fn release(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.release", &[])
     }
     /// `POST …/microsoft.graph.security.removeHold` (action `microsoft.graph.security.removeHold`).
+    #[inline]
     pub fn remove_hold(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.removeHold", &[])
     }
     /// `POST …/microsoft.graph.security.updateIndex` (action `microsoft.graph.security.updateIndex`).
+    #[inline]
     pub fn update_index(&self) -> ::msgraph_core::request::Request<()> {
         self.0.action("microsoft.graph.security.updateIndex", &[])
     }
@@ -43,6 +49,7 @@ impl EdiscoveryNoncustodialDataSourceItem {
 );
 impl EdiscoveryNoncustodialDataSourceCollection {
     /// `POST …/microsoft.graph.security.applyHold` (action `microsoft.graph.security.applyHold`).
+    #[inline]
     pub fn apply_hold(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,
@@ -51,6 +58,7 @@ impl EdiscoveryNoncustodialDataSourceCollection {
         self.0.action("microsoft.graph.security.applyHold", &[P::new("ids", &ids)])
     }
     /// `POST …/microsoft.graph.security.removeHold` (action `microsoft.graph.security.removeHold`).
+    #[inline]
     pub fn remove_hold(
         &self,
         ids: ::std::vec::Vec<::std::string::String>,

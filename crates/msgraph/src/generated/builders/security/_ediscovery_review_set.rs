@@ -6,6 +6,7 @@
 );
 impl EdiscoveryReviewSetItem {
     /// `…/queries`: navigation to `Collection(microsoft.graph.security.ediscoveryReviewSetQuery)`, contained collection.
+    #[inline]
     pub fn queries(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewSetQueryCollection {
@@ -14,6 +15,7 @@ impl EdiscoveryReviewSetItem {
         )
     }
     /// `POST …/microsoft.graph.security.addToReviewSet` (action `microsoft.graph.security.addToReviewSet`).
+    #[inline]
     pub fn add_to_review_set(
         &self,
         params: &crate::builders::security::AddToReviewSetParams,
@@ -21,6 +23,7 @@ impl EdiscoveryReviewSetItem {
         self.0.action_with_body("microsoft.graph.security.addToReviewSet", params)
     }
     /// `POST …/microsoft.graph.security.export` (action `microsoft.graph.security.export`).
+    #[inline]
     pub fn export(
         &self,
         params: &crate::builders::security::ExportParams,

@@ -6,6 +6,7 @@
 );
 impl EdiscoveryReviewSetQueryItem {
     /// `POST …/microsoft.graph.security.applyTags` (action `microsoft.graph.security.applyTags`).
+    #[inline]
     pub fn apply_tags(
         &self,
         tags_to_add: ::std::vec::Vec<crate::models::security::EdiscoveryReviewTag>,
@@ -22,6 +23,7 @@ impl EdiscoveryReviewSetQueryItem {
             )
     }
     /// `POST …/microsoft.graph.security.export` (action `microsoft.graph.security.export`).
+    #[inline]
     pub fn export(
         &self,
         params: &crate::builders::security::ExportParams2,

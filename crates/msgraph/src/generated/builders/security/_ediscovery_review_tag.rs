@@ -6,6 +6,7 @@
 );
 impl EdiscoveryReviewTagItem {
     /// `…/childTags`: navigation to `Collection(microsoft.graph.security.ediscoveryReviewTag)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn child_tags(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewTagCollection {
@@ -14,6 +15,7 @@ impl EdiscoveryReviewTagItem {
         )
     }
     /// `…/parent`: navigation to `microsoft.graph.security.ediscoveryReviewTag`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn parent(&self) -> crate::builders::security::EdiscoveryReviewTagItem {
         crate::builders::security::EdiscoveryReviewTagItem(self.0.child("parent"))
     }
@@ -26,6 +28,7 @@ impl EdiscoveryReviewTagItem {
 );
 impl EdiscoveryReviewTagCollection {
     /// `GET …/microsoft.graph.security.asHierarchy` (function `microsoft.graph.security.asHierarchy`).
+    #[inline]
     pub fn as_hierarchy(
         &self,
     ) -> ::msgraph_core::request::Request<

@@ -5,12 +5,14 @@
 );
 impl EdiscoverySearchItem {
     /// `…/additionalSources`: navigation to `Collection(microsoft.graph.security.dataSource)`, contained collection.
+    #[inline]
     pub fn additional_sources(&self) -> crate::builders::security::DataSourceCollection {
         crate::builders::security::DataSourceCollection(
             self.0.child("additionalSources"),
         )
     }
     /// `…/addToReviewSetOperation`: navigation to `microsoft.graph.security.ediscoveryAddToReviewSetOperation`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn add_to_review_set_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryAddToReviewSetOperationItem {
@@ -19,10 +21,12 @@ impl EdiscoverySearchItem {
         )
     }
     /// `…/custodianSources`: navigation to `Collection(microsoft.graph.security.dataSource)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn custodian_sources(&self) -> crate::builders::security::DataSourceCollection {
         crate::builders::security::DataSourceCollection(self.0.child("custodianSources"))
     }
     /// `…/lastEstimateStatisticsOperation`: navigation to `microsoft.graph.security.ediscoveryEstimateOperation`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn last_estimate_statistics_operation(
         &self,
     ) -> crate::builders::security::EdiscoveryEstimateOperationItem {
@@ -31,6 +35,7 @@ impl EdiscoverySearchItem {
         )
     }
     /// `…/noncustodialSources`: navigation to `Collection(microsoft.graph.security.ediscoveryNoncustodialDataSource)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn noncustodial_sources(
         &self,
     ) -> crate::builders::security::EdiscoveryNoncustodialDataSourceCollection {
@@ -39,6 +44,7 @@ impl EdiscoverySearchItem {
         )
     }
     /// `POST …/microsoft.graph.security.estimateStatistics` (action `microsoft.graph.security.estimateStatistics`).
+    #[inline]
     pub fn estimate_statistics(
         &self,
         statistics_options: ::msgraph_core::model::Flags<
@@ -53,6 +59,7 @@ impl EdiscoverySearchItem {
             )
     }
     /// `POST …/microsoft.graph.security.exportReport` (action `microsoft.graph.security.exportReport`).
+    #[inline]
     pub fn export_report(
         &self,
         params: &crate::builders::security::ExportReportParams,
@@ -60,6 +67,7 @@ impl EdiscoverySearchItem {
         self.0.action_with_body("microsoft.graph.security.exportReport", params)
     }
     /// `POST …/microsoft.graph.security.exportResult` (action `microsoft.graph.security.exportResult`).
+    #[inline]
     pub fn export_result(
         &self,
         params: &crate::builders::security::ExportResultParams,
@@ -67,6 +75,7 @@ impl EdiscoverySearchItem {
         self.0.action_with_body("microsoft.graph.security.exportResult", params)
     }
     /// `POST …/microsoft.graph.security.purgeData` (action `microsoft.graph.security.purgeData`).
+    #[inline]
     pub fn purge_data(
         &self,
         purge_type: ::core::option::Option<crate::models::security::PurgeType>,

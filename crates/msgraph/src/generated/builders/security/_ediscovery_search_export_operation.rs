@@ -7,6 +7,7 @@
 );
 impl EdiscoverySearchExportOperationItem {
     /// `…/search`: navigation to `microsoft.graph.security.ediscoverySearch`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn search(&self) -> crate::builders::security::EdiscoverySearchItem {
         crate::builders::security::EdiscoverySearchItem(self.0.child("search"))
     }

@@ -5,6 +5,7 @@
 );
 impl FilePlanDescriptorItem {
     /// `…/authorityTemplate`: navigation to `microsoft.graph.security.authorityTemplate`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn authority_template(
         &self,
     ) -> crate::builders::security::AuthorityTemplateItem {
@@ -13,14 +14,17 @@ impl FilePlanDescriptorItem {
         )
     }
     /// `…/categoryTemplate`: navigation to `microsoft.graph.security.categoryTemplate`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn category_template(&self) -> crate::builders::security::CategoryTemplateItem {
         crate::builders::security::CategoryTemplateItem(self.0.child("categoryTemplate"))
     }
     /// `…/citationTemplate`: navigation to `microsoft.graph.security.citationTemplate`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn citation_template(&self) -> crate::builders::security::CitationTemplateItem {
         crate::builders::security::CitationTemplateItem(self.0.child("citationTemplate"))
     }
     /// `…/departmentTemplate`: navigation to `microsoft.graph.security.departmentTemplate`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn department_template(
         &self,
     ) -> crate::builders::security::DepartmentTemplateItem {
@@ -29,6 +33,7 @@ impl FilePlanDescriptorItem {
         )
     }
     /// `…/filePlanReferenceTemplate`: navigation to `microsoft.graph.security.filePlanReferenceTemplate`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn file_plan_reference_template(
         &self,
     ) -> crate::builders::security::FilePlanReferenceTemplateItem {

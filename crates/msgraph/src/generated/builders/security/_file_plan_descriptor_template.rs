@@ -7,6 +7,7 @@
 );
 impl FilePlanDescriptorTemplateItem {
     /// `…/microsoft.graph.security.authorityTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_authority_template(
         &self,
     ) -> crate::builders::security::AuthorityTemplateItem {
@@ -15,6 +16,7 @@ impl FilePlanDescriptorTemplateItem {
         )
     }
     /// `…/microsoft.graph.security.categoryTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_category_template(
         &self,
     ) -> crate::builders::security::CategoryTemplateItem {
@@ -23,6 +25,7 @@ impl FilePlanDescriptorTemplateItem {
         )
     }
     /// `…/microsoft.graph.security.citationTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_citation_template(
         &self,
     ) -> crate::builders::security::CitationTemplateItem {
@@ -31,6 +34,7 @@ impl FilePlanDescriptorTemplateItem {
         )
     }
     /// `…/microsoft.graph.security.departmentTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_department_template(
         &self,
     ) -> crate::builders::security::DepartmentTemplateItem {
@@ -39,6 +43,7 @@ impl FilePlanDescriptorTemplateItem {
         )
     }
     /// `…/microsoft.graph.security.filePlanReferenceTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_file_plan_reference_template(
         &self,
     ) -> crate::builders::security::FilePlanReferenceTemplateItem {
@@ -47,6 +52,7 @@ impl FilePlanDescriptorTemplateItem {
         )
     }
     /// `…/microsoft.graph.security.subcategoryTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_subcategory_template(
         &self,
     ) -> crate::builders::security::SubcategoryTemplateItem {
@@ -63,6 +69,7 @@ impl FilePlanDescriptorTemplateItem {
 );
 impl FilePlanDescriptorTemplateCollection {
     /// `…/microsoft.graph.security.authorityTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_authority_template(
         &self,
     ) -> crate::builders::security::AuthorityTemplateCollection {
@@ -71,6 +78,7 @@ impl FilePlanDescriptorTemplateCollection {
         )
     }
     /// `…/microsoft.graph.security.categoryTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_category_template(
         &self,
     ) -> crate::builders::security::CategoryTemplateCollection {
@@ -79,6 +87,7 @@ impl FilePlanDescriptorTemplateCollection {
         )
     }
     /// `…/microsoft.graph.security.citationTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_citation_template(
         &self,
     ) -> crate::builders::security::CitationTemplateCollection {
@@ -87,6 +96,7 @@ impl FilePlanDescriptorTemplateCollection {
         )
     }
     /// `…/microsoft.graph.security.departmentTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_department_template(
         &self,
     ) -> crate::builders::security::DepartmentTemplateCollection {
@@ -95,6 +105,7 @@ impl FilePlanDescriptorTemplateCollection {
         )
     }
     /// `…/microsoft.graph.security.filePlanReferenceTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_file_plan_reference_template(
         &self,
     ) -> crate::builders::security::FilePlanReferenceTemplateCollection {
@@ -103,6 +114,7 @@ impl FilePlanDescriptorTemplateCollection {
         )
     }
     /// `…/microsoft.graph.security.subcategoryTemplate`: cast to the derived type.
+    #[inline]
     pub fn as_subcategory_template(
         &self,
     ) -> crate::builders::security::SubcategoryTemplateCollection {

@@ -5,10 +5,12 @@
 );
 impl HostPairItem {
     /// `…/childHost`: navigation to `microsoft.graph.security.host`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn child_host(&self) -> crate::builders::security::HostItem {
         crate::builders::security::HostItem(self.0.child("childHost"))
     }
     /// `…/parentHost`: navigation to `microsoft.graph.security.host`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn parent_host(&self) -> crate::builders::security::HostItem {
         crate::builders::security::HostItem(self.0.child("parentHost"))
     }

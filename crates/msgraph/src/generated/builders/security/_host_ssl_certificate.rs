@@ -5,10 +5,12 @@
 );
 impl HostSslCertificateItem {
     /// `…/host`: navigation to `microsoft.graph.security.host`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn host(&self) -> crate::builders::security::HostItem {
         crate::builders::security::HostItem(self.0.child("host"))
     }
     /// `…/sslCertificate`: navigation to `microsoft.graph.security.sslCertificate`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn ssl_certificate(&self) -> crate::builders::security::SslCertificateItem {
         crate::builders::security::SslCertificateItem(self.0.child("sslCertificate"))
     }

@@ -5,6 +5,7 @@
 );
 impl HostTrackerItem {
     /// `…/host`: navigation to `microsoft.graph.security.host`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn host(&self) -> crate::builders::security::HostItem {
         crate::builders::security::HostItem(self.0.child("host"))
     }

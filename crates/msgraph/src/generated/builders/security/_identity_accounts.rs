@@ -5,6 +5,7 @@
 );
 impl IdentityAccountsItem {
     /// `POST …/microsoft.graph.security.invokeAction` (action `microsoft.graph.security.invokeAction`).
+    #[inline]
     pub fn invoke_action(
         &self,
         params: &crate::builders::security::InvokeActionParams,
@@ -12,6 +13,7 @@ impl IdentityAccountsItem {
         self.0.action_with_body("microsoft.graph.security.invokeAction", params)
     }
     /// `…/microsoft.graph.security.user`: cast to the derived type.
+    #[inline]
     pub fn as_user(&self) -> crate::builders::security::UserItem {
         crate::builders::security::UserItem(
             self.0.child("microsoft.graph.security.user"),
@@ -25,6 +27,7 @@ impl IdentityAccountsItem {
 );
 impl IdentityAccountsCollection {
     /// `…/microsoft.graph.security.user`: cast to the derived type.
+    #[inline]
     pub fn as_user(&self) -> crate::builders::security::UserCollection {
         crate::builders::security::UserCollection(
             self.0.child("microsoft.graph.security.user"),

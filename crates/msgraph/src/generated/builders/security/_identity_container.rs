@@ -5,10 +5,12 @@
 );
 impl IdentityContainerItem {
     /// `…/healthIssues`: navigation to `Collection(microsoft.graph.security.healthIssue)`, contained collection.
+    #[inline]
     pub fn health_issues(&self) -> crate::builders::security::HealthIssueCollection {
         crate::builders::security::HealthIssueCollection(self.0.child("healthIssues"))
     }
     /// `…/identityAccounts`: navigation to `Collection(microsoft.graph.security.identityAccounts)`, contained collection.
+    #[inline]
     pub fn identity_accounts(
         &self,
     ) -> crate::builders::security::IdentityAccountsCollection {
@@ -17,6 +19,7 @@ impl IdentityContainerItem {
         )
     }
     /// `…/sensorCandidateActivationConfiguration`: navigation to `microsoft.graph.security.sensorCandidateActivationConfiguration`, contained entity.
+    #[inline]
     pub fn sensor_candidate_activation_configuration(
         &self,
     ) -> crate::builders::security::SensorCandidateActivationConfigurationItem {
@@ -25,6 +28,7 @@ impl IdentityContainerItem {
         )
     }
     /// `…/sensorCandidates`: navigation to `Collection(microsoft.graph.security.sensorCandidate)`, contained collection.
+    #[inline]
     pub fn sensor_candidates(
         &self,
     ) -> crate::builders::security::SensorCandidateCollection {
@@ -33,10 +37,12 @@ impl IdentityContainerItem {
         )
     }
     /// `…/sensors`: navigation to `Collection(microsoft.graph.security.sensor)`, contained collection.
+    #[inline]
     pub fn sensors(&self) -> crate::builders::security::SensorCollection {
         crate::builders::security::SensorCollection(self.0.child("sensors"))
     }
     /// `…/settings`: navigation to `microsoft.graph.security.settingsContainer`, contained entity.
+    #[inline]
     pub fn settings(&self) -> crate::builders::security::SettingsContainerItem {
         crate::builders::security::SettingsContainerItem(self.0.child("settings"))
     }

@@ -5,6 +5,7 @@
 );
 impl IncidentItem {
     /// `…/alerts`: navigation to `Collection(microsoft.graph.security.alert)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn alerts(&self) -> crate::builders::security::AlertCollection {
         crate::builders::security::AlertCollection(self.0.child("alerts"))
     }
@@ -15,6 +16,7 @@ impl IncidentItem {
 );
 impl IncidentCollection {
     /// `POST …/microsoft.graph.security.mergeIncidents` (action `microsoft.graph.security.mergeIncidents`).
+    #[inline]
     pub fn merge_incidents(
         &self,
         params: &crate::builders::security::MergeIncidentsParams,

@@ -5,10 +5,12 @@
 );
 impl IndicatorItem {
     /// `…/artifact`: navigation to `microsoft.graph.security.artifact`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn artifact(&self) -> crate::builders::security::ArtifactItem {
         crate::builders::security::ArtifactItem(self.0.child("artifact"))
     }
     /// `…/microsoft.graph.security.articleIndicator`: cast to the derived type.
+    #[inline]
     pub fn as_article_indicator(
         &self,
     ) -> crate::builders::security::ArticleIndicatorItem {
@@ -17,6 +19,7 @@ impl IndicatorItem {
         )
     }
     /// `…/microsoft.graph.security.intelligenceProfileIndicator`: cast to the derived type.
+    #[inline]
     pub fn as_intelligence_profile_indicator(
         &self,
     ) -> crate::builders::security::IntelligenceProfileIndicatorItem {
@@ -31,6 +34,7 @@ impl IndicatorItem {
 );
 impl IndicatorCollection {
     /// `…/microsoft.graph.security.articleIndicator`: cast to the derived type.
+    #[inline]
     pub fn as_article_indicator(
         &self,
     ) -> crate::builders::security::ArticleIndicatorCollection {
@@ -39,6 +43,7 @@ impl IndicatorCollection {
         )
     }
     /// `…/microsoft.graph.security.intelligenceProfileIndicator`: cast to the derived type.
+    #[inline]
     pub fn as_intelligence_profile_indicator(
         &self,
     ) -> crate::builders::security::IntelligenceProfileIndicatorCollection {

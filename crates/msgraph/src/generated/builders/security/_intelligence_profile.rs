@@ -6,6 +6,7 @@
 );
 impl IntelligenceProfileItem {
     /// `…/indicators`: navigation to `Collection(microsoft.graph.security.intelligenceProfileIndicator)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn indicators(
         &self,
     ) -> crate::builders::security::IntelligenceProfileIndicatorCollection {

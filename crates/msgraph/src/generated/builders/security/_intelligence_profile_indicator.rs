@@ -7,6 +7,7 @@
 );
 impl IntelligenceProfileIndicatorItem {
     /// `…/artifact`: navigation to `microsoft.graph.security.artifact`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn artifact(&self) -> crate::builders::security::ArtifactItem {
         crate::builders::security::ArtifactItem(self.0.child("artifact"))
     }

@@ -5,30 +5,37 @@
 );
 impl IpAddressItem {
     /// `…/childHostPairs`: navigation to `Collection(microsoft.graph.security.hostPair)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn child_host_pairs(&self) -> crate::builders::security::HostPairCollection {
         crate::builders::security::HostPairCollection(self.0.child("childHostPairs"))
     }
     /// `…/components`: navigation to `Collection(microsoft.graph.security.hostComponent)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn components(&self) -> crate::builders::security::HostComponentCollection {
         crate::builders::security::HostComponentCollection(self.0.child("components"))
     }
     /// `…/cookies`: navigation to `Collection(microsoft.graph.security.hostCookie)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn cookies(&self) -> crate::builders::security::HostCookieCollection {
         crate::builders::security::HostCookieCollection(self.0.child("cookies"))
     }
     /// `…/hostPairs`: navigation to `Collection(microsoft.graph.security.hostPair)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn host_pairs(&self) -> crate::builders::security::HostPairCollection {
         crate::builders::security::HostPairCollection(self.0.child("hostPairs"))
     }
     /// `…/parentHostPairs`: navigation to `Collection(microsoft.graph.security.hostPair)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn parent_host_pairs(&self) -> crate::builders::security::HostPairCollection {
         crate::builders::security::HostPairCollection(self.0.child("parentHostPairs"))
     }
     /// `…/passiveDns`: navigation to `Collection(microsoft.graph.security.passiveDnsRecord)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn passive_dns(&self) -> crate::builders::security::PassiveDnsRecordCollection {
         crate::builders::security::PassiveDnsRecordCollection(self.0.child("passiveDns"))
     }
     /// `…/passiveDnsReverse`: navigation to `Collection(microsoft.graph.security.passiveDnsRecord)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn passive_dns_reverse(
         &self,
     ) -> crate::builders::security::PassiveDnsRecordCollection {
@@ -37,14 +44,17 @@ impl IpAddressItem {
         )
     }
     /// `…/ports`: navigation to `Collection(microsoft.graph.security.hostPort)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn ports(&self) -> crate::builders::security::HostPortCollection {
         crate::builders::security::HostPortCollection(self.0.child("ports"))
     }
     /// `…/reputation`: navigation to `microsoft.graph.security.hostReputation`, contained entity.
+    #[inline]
     pub fn reputation(&self) -> crate::builders::security::HostReputationItem {
         crate::builders::security::HostReputationItem(self.0.child("reputation"))
     }
     /// `…/sslCertificates`: navigation to `Collection(microsoft.graph.security.hostSslCertificate)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn ssl_certificates(
         &self,
     ) -> crate::builders::security::HostSslCertificateCollection {
@@ -53,14 +63,17 @@ impl IpAddressItem {
         )
     }
     /// `…/subdomains`: navigation to `Collection(microsoft.graph.security.subdomain)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn subdomains(&self) -> crate::builders::security::SubdomainCollection {
         crate::builders::security::SubdomainCollection(self.0.child("subdomains"))
     }
     /// `…/trackers`: navigation to `Collection(microsoft.graph.security.hostTracker)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn trackers(&self) -> crate::builders::security::HostTrackerCollection {
         crate::builders::security::HostTrackerCollection(self.0.child("trackers"))
     }
     /// `…/whois`: navigation to `microsoft.graph.security.whoisRecord`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn whois(&self) -> crate::builders::security::WhoisRecordItem {
         crate::builders::security::WhoisRecordItem(self.0.child("whois"))
     }

@@ -5,20 +5,24 @@
 );
 impl LabelsRootItem {
     /// `…/authorities`: navigation to `Collection(microsoft.graph.security.authorityTemplate)`, contained collection.
+    #[inline]
     pub fn authorities(&self) -> crate::builders::security::AuthorityTemplateCollection {
         crate::builders::security::AuthorityTemplateCollection(
             self.0.child("authorities"),
         )
     }
     /// `…/categories`: navigation to `Collection(microsoft.graph.security.categoryTemplate)`, contained collection.
+    #[inline]
     pub fn categories(&self) -> crate::builders::security::CategoryTemplateCollection {
         crate::builders::security::CategoryTemplateCollection(self.0.child("categories"))
     }
     /// `…/citations`: navigation to `Collection(microsoft.graph.security.citationTemplate)`, contained collection.
+    #[inline]
     pub fn citations(&self) -> crate::builders::security::CitationTemplateCollection {
         crate::builders::security::CitationTemplateCollection(self.0.child("citations"))
     }
     /// `…/departments`: navigation to `Collection(microsoft.graph.security.departmentTemplate)`, contained collection.
+    #[inline]
     pub fn departments(
         &self,
     ) -> crate::builders::security::DepartmentTemplateCollection {
@@ -27,6 +31,7 @@ impl LabelsRootItem {
         )
     }
     /// `…/filePlanReferences`: navigation to `Collection(microsoft.graph.security.filePlanReferenceTemplate)`, contained collection.
+    #[inline]
     pub fn file_plan_references(
         &self,
     ) -> crate::builders::security::FilePlanReferenceTemplateCollection {
@@ -35,6 +40,7 @@ impl LabelsRootItem {
         )
     }
     /// `…/retentionLabels`: navigation to `Collection(microsoft.graph.security.retentionLabel)`, contained collection.
+    #[inline]
     pub fn retention_labels(
         &self,
     ) -> crate::builders::security::RetentionLabelCollection {

@@ -5,10 +5,12 @@
 );
 impl PassiveDnsRecordItem {
     /// `…/artifact`: navigation to `microsoft.graph.security.artifact`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn artifact(&self) -> crate::builders::security::ArtifactItem {
         crate::builders::security::ArtifactItem(self.0.child("artifact"))
     }
     /// `…/parentHost`: navigation to `microsoft.graph.security.host`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn parent_host(&self) -> crate::builders::security::HostItem {
         crate::builders::security::HostItem(self.0.child("parentHost"))
     }

@@ -5,6 +5,7 @@
 );
 impl RetentionEventItem {
     /// `…/retentionEventType`: navigation to `microsoft.graph.security.retentionEventType`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn retention_event_type(
         &self,
     ) -> crate::builders::security::RetentionEventTypeItem {

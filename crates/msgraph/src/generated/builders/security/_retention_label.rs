@@ -5,10 +5,12 @@
 );
 impl RetentionLabelItem {
     /// `…/descriptors`: navigation to `microsoft.graph.security.filePlanDescriptor`, contained entity.
+    #[inline]
     pub fn descriptors(&self) -> crate::builders::security::FilePlanDescriptorItem {
         crate::builders::security::FilePlanDescriptorItem(self.0.child("descriptors"))
     }
     /// `…/dispositionReviewStages`: navigation to `Collection(microsoft.graph.security.dispositionReviewStage)`, contained collection.
+    #[inline]
     pub fn disposition_review_stages(
         &self,
     ) -> crate::builders::security::DispositionReviewStageCollection {
@@ -17,6 +19,7 @@ impl RetentionLabelItem {
         )
     }
     /// `…/retentionEventType`: navigation to `microsoft.graph.security.retentionEventType`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn retention_event_type(
         &self,
     ) -> crate::builders::security::RetentionEventTypeItem {

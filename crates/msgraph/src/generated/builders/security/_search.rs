@@ -5,6 +5,7 @@
 );
 impl SearchItem {
     /// `…/microsoft.graph.security.ediscoveryReviewSetQuery`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_review_set_query(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewSetQueryItem {
@@ -13,6 +14,7 @@ impl SearchItem {
         )
     }
     /// `…/microsoft.graph.security.ediscoverySearch`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_search(
         &self,
     ) -> crate::builders::security::EdiscoverySearchItem {
@@ -27,6 +29,7 @@ impl SearchItem {
 );
 impl SearchCollection {
     /// `…/microsoft.graph.security.ediscoveryReviewSetQuery`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_review_set_query(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewSetQueryCollection {
@@ -35,6 +38,7 @@ impl SearchCollection {
         )
     }
     /// `…/microsoft.graph.security.ediscoverySearch`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_search(
         &self,
     ) -> crate::builders::security::EdiscoverySearchCollection {

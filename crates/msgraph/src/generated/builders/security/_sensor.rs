@@ -5,6 +5,7 @@
 );
 impl SensorItem {
     /// `…/healthIssues`: navigation to `Collection(microsoft.graph.security.healthIssue)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn health_issues(&self) -> crate::builders::security::HealthIssueCollection {
         crate::builders::security::HealthIssueCollection(self.0.child("healthIssues"))
     }
@@ -15,6 +16,7 @@ impl SensorItem {
 );
 impl SensorCollection {
     /// `GET …/microsoft.graph.security.getDeploymentAccessKey` (function `microsoft.graph.security.getDeploymentAccessKey`).
+    #[inline]
     pub fn get_deployment_access_key(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -23,6 +25,7 @@ impl SensorCollection {
         self.0.function("microsoft.graph.security.getDeploymentAccessKey", &[])
     }
     /// `GET …/microsoft.graph.security.getDeploymentPackageUri` (function `microsoft.graph.security.getDeploymentPackageUri`).
+    #[inline]
     pub fn get_deployment_package_uri(
         &self,
     ) -> ::msgraph_core::request::Request<
@@ -31,6 +34,7 @@ impl SensorCollection {
         self.0.function("microsoft.graph.security.getDeploymentPackageUri", &[])
     }
     /// `POST …/microsoft.graph.security.regenerateDeploymentAccessKey` (action `microsoft.graph.security.regenerateDeploymentAccessKey`).
+    #[inline]
     pub fn regenerate_deployment_access_key(
         &self,
     ) -> ::msgraph_core::request::Request<

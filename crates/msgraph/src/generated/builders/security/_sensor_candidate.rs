@@ -11,6 +11,7 @@ impl SensorCandidateItem {}
 );
 impl SensorCandidateCollection {
     /// `POST …/microsoft.graph.security.activate` (action `microsoft.graph.security.activate`).
+    #[inline]
     pub fn activate(
         &self,
         server_ids: ::std::vec::Vec<::std::string::String>,

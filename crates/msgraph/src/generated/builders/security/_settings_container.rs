@@ -5,6 +5,7 @@
 );
 impl SettingsContainerItem {
     /// `…/autoAuditingConfiguration`: navigation to `microsoft.graph.security.autoAuditingConfiguration`, contained entity.
+    #[inline]
     pub fn auto_auditing_configuration(
         &self,
     ) -> crate::builders::security::AutoAuditingConfigurationItem {

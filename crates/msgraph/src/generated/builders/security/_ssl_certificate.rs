@@ -5,6 +5,7 @@
 );
 impl SslCertificateItem {
     /// `…/relatedHosts`: navigation to `Collection(microsoft.graph.security.host)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn related_hosts(&self) -> crate::builders::security::HostCollection {
         crate::builders::security::HostCollection(self.0.child("relatedHosts"))
     }

@@ -5,6 +5,7 @@
 );
 impl TagItem {
     /// `…/microsoft.graph.security.ediscoveryReviewTag`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_review_tag(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewTagItem {
@@ -19,6 +20,7 @@ impl TagItem {
 );
 impl TagCollection {
     /// `…/microsoft.graph.security.ediscoveryReviewTag`: cast to the derived type.
+    #[inline]
     pub fn as_ediscovery_review_tag(
         &self,
     ) -> crate::builders::security::EdiscoveryReviewTagCollection {

@@ -5,6 +5,7 @@
 );
 impl ThreatIntelligenceItem {
     /// `…/articleIndicators`: navigation to `Collection(microsoft.graph.security.articleIndicator)`, contained collection.
+    #[inline]
     pub fn article_indicators(
         &self,
     ) -> crate::builders::security::ArticleIndicatorCollection {
@@ -13,32 +14,39 @@ impl ThreatIntelligenceItem {
         )
     }
     /// `…/articles`: navigation to `Collection(microsoft.graph.security.article)`, contained collection.
+    #[inline]
     pub fn articles(&self) -> crate::builders::security::ArticleCollection {
         crate::builders::security::ArticleCollection(self.0.child("articles"))
     }
     /// `…/hostComponents`: navigation to `Collection(microsoft.graph.security.hostComponent)`, contained collection.
+    #[inline]
     pub fn host_components(&self) -> crate::builders::security::HostComponentCollection {
         crate::builders::security::HostComponentCollection(
             self.0.child("hostComponents"),
         )
     }
     /// `…/hostCookies`: navigation to `Collection(microsoft.graph.security.hostCookie)`, contained collection.
+    #[inline]
     pub fn host_cookies(&self) -> crate::builders::security::HostCookieCollection {
         crate::builders::security::HostCookieCollection(self.0.child("hostCookies"))
     }
     /// `…/hostPairs`: navigation to `Collection(microsoft.graph.security.hostPair)`, contained collection.
+    #[inline]
     pub fn host_pairs(&self) -> crate::builders::security::HostPairCollection {
         crate::builders::security::HostPairCollection(self.0.child("hostPairs"))
     }
     /// `…/hostPorts`: navigation to `Collection(microsoft.graph.security.hostPort)`, contained collection.
+    #[inline]
     pub fn host_ports(&self) -> crate::builders::security::HostPortCollection {
         crate::builders::security::HostPortCollection(self.0.child("hostPorts"))
     }
     /// `…/hosts`: navigation to `Collection(microsoft.graph.security.host)`, contained collection.
+    #[inline]
     pub fn hosts(&self) -> crate::builders::security::HostCollection {
         crate::builders::security::HostCollection(self.0.child("hosts"))
     }
     /// `…/hostSslCertificates`: navigation to `Collection(microsoft.graph.security.hostSslCertificate)`, contained collection.
+    #[inline]
     pub fn host_ssl_certificates(
         &self,
     ) -> crate::builders::security::HostSslCertificateCollection {
@@ -47,10 +55,12 @@ impl ThreatIntelligenceItem {
         )
     }
     /// `…/hostTrackers`: navigation to `Collection(microsoft.graph.security.hostTracker)`, contained collection.
+    #[inline]
     pub fn host_trackers(&self) -> crate::builders::security::HostTrackerCollection {
         crate::builders::security::HostTrackerCollection(self.0.child("hostTrackers"))
     }
     /// `…/intelligenceProfileIndicators`: navigation to `Collection(microsoft.graph.security.intelligenceProfileIndicator)`, contained collection.
+    #[inline]
     pub fn intelligence_profile_indicators(
         &self,
     ) -> crate::builders::security::IntelligenceProfileIndicatorCollection {
@@ -59,6 +69,7 @@ impl ThreatIntelligenceItem {
         )
     }
     /// `…/intelProfiles`: navigation to `Collection(microsoft.graph.security.intelligenceProfile)`, contained collection.
+    #[inline]
     pub fn intel_profiles(
         &self,
     ) -> crate::builders::security::IntelligenceProfileCollection {
@@ -67,6 +78,7 @@ impl ThreatIntelligenceItem {
         )
     }
     /// `…/passiveDnsRecords`: navigation to `Collection(microsoft.graph.security.passiveDnsRecord)`, contained collection.
+    #[inline]
     pub fn passive_dns_records(
         &self,
     ) -> crate::builders::security::PassiveDnsRecordCollection {
@@ -75,6 +87,7 @@ impl ThreatIntelligenceItem {
         )
     }
     /// `…/sslCertificates`: navigation to `Collection(microsoft.graph.security.sslCertificate)`, contained collection.
+    #[inline]
     pub fn ssl_certificates(
         &self,
     ) -> crate::builders::security::SslCertificateCollection {
@@ -83,16 +96,19 @@ impl ThreatIntelligenceItem {
         )
     }
     /// `…/subdomains`: navigation to `Collection(microsoft.graph.security.subdomain)`, contained collection.
+    #[inline]
     pub fn subdomains(&self) -> crate::builders::security::SubdomainCollection {
         crate::builders::security::SubdomainCollection(self.0.child("subdomains"))
     }
     /// `…/vulnerabilities`: navigation to `Collection(microsoft.graph.security.vulnerability)`, contained collection.
+    #[inline]
     pub fn vulnerabilities(&self) -> crate::builders::security::VulnerabilityCollection {
         crate::builders::security::VulnerabilityCollection(
             self.0.child("vulnerabilities"),
         )
     }
     /// `…/whoisHistoryRecords`: navigation to `Collection(microsoft.graph.security.whoisHistoryRecord)`, contained collection.
+    #[inline]
     pub fn whois_history_records(
         &self,
     ) -> crate::builders::security::WhoisHistoryRecordCollection {
@@ -101,6 +117,7 @@ impl ThreatIntelligenceItem {
         )
     }
     /// `…/whoisRecords`: navigation to `Collection(microsoft.graph.security.whoisRecord)`, contained collection.
+    #[inline]
     pub fn whois_records(&self) -> crate::builders::security::WhoisRecordCollection {
         crate::builders::security::WhoisRecordCollection(self.0.child("whoisRecords"))
     }

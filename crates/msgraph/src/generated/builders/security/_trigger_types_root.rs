@@ -5,6 +5,7 @@
 );
 impl TriggerTypesRootItem {
     /// `…/retentionEventTypes`: navigation to `Collection(microsoft.graph.security.retentionEventType)`, contained collection.
+    #[inline]
     pub fn retention_event_types(
         &self,
     ) -> crate::builders::security::RetentionEventTypeCollection {

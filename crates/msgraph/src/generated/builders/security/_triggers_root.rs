@@ -5,6 +5,7 @@
 );
 impl TriggersRootItem {
     /// `…/retentionEvents`: navigation to `Collection(microsoft.graph.security.retentionEvent)`, contained collection.
+    #[inline]
     pub fn retention_events(
         &self,
     ) -> crate::builders::security::RetentionEventCollection {

@@ -5,6 +5,7 @@
 );
 impl UserItem {
     /// `POST …/microsoft.graph.security.invokeAction` (action `microsoft.graph.security.invokeAction`).
+    #[inline]
     pub fn invoke_action(
         &self,
         params: &crate::builders::security::InvokeActionParams,

@@ -5,10 +5,12 @@
 );
 impl WhoisBaseRecordItem {
     /// `…/host`: navigation to `microsoft.graph.security.host`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn host(&self) -> crate::builders::security::HostItem {
         crate::builders::security::HostItem(self.0.child("host"))
     }
     /// `…/microsoft.graph.security.whoisHistoryRecord`: cast to the derived type.
+    #[inline]
     pub fn as_whois_history_record(
         &self,
     ) -> crate::builders::security::WhoisHistoryRecordItem {
@@ -17,6 +19,7 @@ impl WhoisBaseRecordItem {
         )
     }
     /// `…/microsoft.graph.security.whoisRecord`: cast to the derived type.
+    #[inline]
     pub fn as_whois_record(&self) -> crate::builders::security::WhoisRecordItem {
         crate::builders::security::WhoisRecordItem(
             self.0.child("microsoft.graph.security.whoisRecord"),
@@ -30,6 +33,7 @@ impl WhoisBaseRecordItem {
 );
 impl WhoisBaseRecordCollection {
     /// `…/microsoft.graph.security.whoisHistoryRecord`: cast to the derived type.
+    #[inline]
     pub fn as_whois_history_record(
         &self,
     ) -> crate::builders::security::WhoisHistoryRecordCollection {
@@ -38,6 +42,7 @@ impl WhoisBaseRecordCollection {
         )
     }
     /// `…/microsoft.graph.security.whoisRecord`: cast to the derived type.
+    #[inline]
     pub fn as_whois_record(&self) -> crate::builders::security::WhoisRecordCollection {
         crate::builders::security::WhoisRecordCollection(
             self.0.child("microsoft.graph.security.whoisRecord"),

@@ -5,10 +5,12 @@
 );
 impl WhoisRecordItem {
     /// `…/host`: navigation to `microsoft.graph.security.host`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn host(&self) -> crate::builders::security::HostItem {
         crate::builders::security::HostItem(self.0.child("host"))
     }
     /// `…/history`: navigation to `Collection(microsoft.graph.security.whoisHistoryRecord)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[inline]
     pub fn history(&self) -> crate::builders::security::WhoisHistoryRecordCollection {
         crate::builders::security::WhoisHistoryRecordCollection(self.0.child("history"))
     }

@@ -13,6 +13,7 @@ impl NumberAssignmentItem {}
 );
 impl NumberAssignmentCollection {
     /// `POST …/microsoft.graph.teamsAdministration.assignNumber` (action `microsoft.graph.teamsAdministration.assignNumber`).
+    #[inline]
     pub fn assign_number(
         &self,
         params: &crate::builders::teams_administration::AssignNumberParams,
@@ -21,6 +22,7 @@ impl NumberAssignmentCollection {
             .action_with_body("microsoft.graph.teamsAdministration.assignNumber", params)
     }
     /// `POST …/microsoft.graph.teamsAdministration.unassignNumber` (action `microsoft.graph.teamsAdministration.unassignNumber`).
+    #[inline]
     pub fn unassign_number(
         &self,
         telephone_number: &str,
@@ -37,6 +39,7 @@ impl NumberAssignmentCollection {
             )
     }
     /// `POST …/microsoft.graph.teamsAdministration.updateNumber` (action `microsoft.graph.teamsAdministration.updateNumber`).
+    #[inline]
     pub fn update_number(
         &self,
         params: &crate::builders::teams_administration::UpdateNumberParams,

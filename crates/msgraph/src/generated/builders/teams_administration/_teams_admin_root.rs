@@ -6,6 +6,7 @@
 );
 impl TeamsAdminRootItem {
     /// `…/policy`: navigation to `microsoft.graph.teamsAdministration.teamsPolicyAssignment`, contained entity.
+    #[inline]
     pub fn policy(
         &self,
     ) -> crate::builders::teams_administration::TeamsPolicyAssignmentItem {
@@ -14,6 +15,7 @@ impl TeamsAdminRootItem {
         )
     }
     /// `…/telephoneNumberManagement`: navigation to `microsoft.graph.teamsAdministration.telephoneNumberManagementRoot`, contained entity.
+    #[inline]
     pub fn telephone_number_management(
         &self,
     ) -> crate::builders::teams_administration::TelephoneNumberManagementRootItem {
@@ -22,6 +24,7 @@ impl TeamsAdminRootItem {
         )
     }
     /// `…/userConfigurations`: navigation to `Collection(microsoft.graph.teamsAdministration.teamsUserConfiguration)`, contained collection.
+    #[inline]
     pub fn user_configurations(
         &self,
     ) -> crate::builders::teams_administration::TeamsUserConfigurationCollection {

@@ -7,6 +7,7 @@
 );
 impl TeamsPolicyAssignmentItem {
     /// `…/userAssignments`: navigation to `Collection(microsoft.graph.teamsAdministration.teamsPolicyUserAssignment)`, contained collection.
+    #[inline]
     pub fn user_assignments(
         &self,
     ) -> crate::builders::teams_administration::TeamsPolicyUserAssignmentCollection {
@@ -15,6 +16,7 @@ impl TeamsPolicyAssignmentItem {
         )
     }
     /// `GET …/microsoft.graph.teamsAdministration.getPolicyId` (function `microsoft.graph.teamsAdministration.getPolicyId`).
+    #[inline]
     pub fn get_policy_id(
         &self,
         r#type: &str,

@@ -14,6 +14,7 @@ impl TeamsPolicyUserAssignmentItem {}
 );
 impl TeamsPolicyUserAssignmentCollection {
     /// `POST …/microsoft.graph.teamsAdministration.assign` (action `microsoft.graph.teamsAdministration.assign`).
+    #[inline]
     pub fn assign(
         &self,
         value: ::std::vec::Vec<
@@ -28,6 +29,7 @@ impl TeamsPolicyUserAssignmentCollection {
             )
     }
     /// `POST …/microsoft.graph.teamsAdministration.unassign` (action `microsoft.graph.teamsAdministration.unassign`).
+    #[inline]
     pub fn unassign(
         &self,
         value: ::std::vec::Vec<

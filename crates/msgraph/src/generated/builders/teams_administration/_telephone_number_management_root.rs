@@ -7,6 +7,7 @@
 );
 impl TelephoneNumberManagementRootItem {
     /// `…/numberAssignments`: navigation to `Collection(microsoft.graph.teamsAdministration.numberAssignment)`, contained collection.
+    #[inline]
     pub fn number_assignments(
         &self,
     ) -> crate::builders::teams_administration::NumberAssignmentCollection {
@@ -15,6 +16,7 @@ impl TelephoneNumberManagementRootItem {
         )
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.teamsAdministration.telephoneNumberLongRunningOperation)`, contained collection.
+    #[inline]
     pub fn operations(
         &self,
     ) -> crate::builders::teams_administration::TelephoneNumberLongRunningOperationCollection {

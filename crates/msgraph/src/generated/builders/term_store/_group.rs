@@ -5,6 +5,7 @@
 );
 impl GroupItem {
     /// `…/sets`: navigation to `Collection(microsoft.graph.termStore.set)`, contained collection.
+    #[inline]
     pub fn sets(&self) -> crate::builders::term_store::SetCollection {
         crate::builders::term_store::SetCollection(self.0.child("sets"))
     }

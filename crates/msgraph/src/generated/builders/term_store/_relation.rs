@@ -5,14 +5,17 @@
 );
 impl RelationItem {
     /// `…/fromTerm`: navigation to `microsoft.graph.termStore.term`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn from_term(&self) -> crate::builders::term_store::TermItem {
         crate::builders::term_store::TermItem(self.0.child("fromTerm"))
     }
     /// `…/set`: navigation to `microsoft.graph.termStore.set`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn set(&self) -> crate::builders::term_store::SetItem {
         crate::builders::term_store::SetItem(self.0.child("set"))
     }
     /// `…/toTerm`: navigation to `microsoft.graph.termStore.term`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn to_term(&self) -> crate::builders::term_store::TermItem {
         crate::builders::term_store::TermItem(self.0.child("toTerm"))
     }

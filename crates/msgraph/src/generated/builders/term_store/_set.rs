@@ -5,18 +5,22 @@
 );
 impl SetItem {
     /// `…/children`: navigation to `Collection(microsoft.graph.termStore.term)`, contained collection.
+    #[inline]
     pub fn children(&self) -> crate::builders::term_store::TermCollection {
         crate::builders::term_store::TermCollection(self.0.child("children"))
     }
     /// `…/parentGroup`: navigation to `microsoft.graph.termStore.group`, contained entity.
+    #[inline]
     pub fn parent_group(&self) -> crate::builders::term_store::GroupItem {
         crate::builders::term_store::GroupItem(self.0.child("parentGroup"))
     }
     /// `…/relations`: navigation to `Collection(microsoft.graph.termStore.relation)`, contained collection.
+    #[inline]
     pub fn relations(&self) -> crate::builders::term_store::RelationCollection {
         crate::builders::term_store::RelationCollection(self.0.child("relations"))
     }
     /// `…/terms`: navigation to `Collection(microsoft.graph.termStore.term)`, contained collection.
+    #[inline]
     pub fn terms(&self) -> crate::builders::term_store::TermCollection {
         crate::builders::term_store::TermCollection(self.0.child("terms"))
     }

@@ -5,10 +5,12 @@
 );
 impl StoreItem {
     /// `…/groups`: navigation to `Collection(microsoft.graph.termStore.group)`, contained collection.
+    #[inline]
     pub fn groups(&self) -> crate::builders::term_store::GroupCollection {
         crate::builders::term_store::GroupCollection(self.0.child("groups"))
     }
     /// `…/sets`: navigation to `Collection(microsoft.graph.termStore.set)`, contained collection.
+    #[inline]
     pub fn sets(&self) -> crate::builders::term_store::SetCollection {
         crate::builders::term_store::SetCollection(self.0.child("sets"))
     }

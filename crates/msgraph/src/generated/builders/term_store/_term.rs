@@ -5,14 +5,17 @@
 );
 impl TermItem {
     /// `…/children`: navigation to `Collection(microsoft.graph.termStore.term)`, contained collection.
+    #[inline]
     pub fn children(&self) -> crate::builders::term_store::TermCollection {
         crate::builders::term_store::TermCollection(self.0.child("children"))
     }
     /// `…/relations`: navigation to `Collection(microsoft.graph.termStore.relation)`, contained collection.
+    #[inline]
     pub fn relations(&self) -> crate::builders::term_store::RelationCollection {
         crate::builders::term_store::RelationCollection(self.0.child("relations"))
     }
     /// `…/set`: navigation to `microsoft.graph.termStore.set`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn set(&self) -> crate::builders::term_store::SetItem {
         crate::builders::term_store::SetItem(self.0.child("set"))
     }

@@ -6,10 +6,12 @@
 );
 impl AzureUsageItem {
     /// `…/billed`: navigation to `microsoft.graph.partners.billing.billedUsage`, contained entity.
+    #[inline]
     pub fn billed(&self) -> crate::builders::partners::billing::BilledUsageItem {
         crate::builders::partners::billing::BilledUsageItem(self.0.child("billed"))
     }
     /// `…/unbilled`: navigation to `microsoft.graph.partners.billing.unbilledUsage`, contained entity.
+    #[inline]
     pub fn unbilled(&self) -> crate::builders::partners::billing::UnbilledUsageItem {
         crate::builders::partners::billing::UnbilledUsageItem(self.0.child("unbilled"))
     }

@@ -6,6 +6,7 @@
 );
 impl BilledReconciliationItem {
     /// `POST …/microsoft.graph.partners.billing.export` (action `microsoft.graph.partners.billing.export`).
+    #[inline]
     pub fn export(
         &self,
         invoice_id: &str,

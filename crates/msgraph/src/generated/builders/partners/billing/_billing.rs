@@ -5,16 +5,19 @@
 );
 impl BillingItem {
     /// `…/manifests`: navigation to `Collection(microsoft.graph.partners.billing.manifest)`, contained collection.
+    #[inline]
     pub fn manifests(&self) -> crate::builders::partners::billing::ManifestCollection {
         crate::builders::partners::billing::ManifestCollection(self.0.child("manifests"))
     }
     /// `…/operations`: navigation to `Collection(microsoft.graph.partners.billing.operation)`, contained collection.
+    #[inline]
     pub fn operations(&self) -> crate::builders::partners::billing::OperationCollection {
         crate::builders::partners::billing::OperationCollection(
             self.0.child("operations"),
         )
     }
     /// `…/reconciliation`: navigation to `microsoft.graph.partners.billing.billingReconciliation`, contained entity.
+    #[inline]
     pub fn reconciliation(
         &self,
     ) -> crate::builders::partners::billing::BillingReconciliationItem {
@@ -23,6 +26,7 @@ impl BillingItem {
         )
     }
     /// `…/usage`: navigation to `microsoft.graph.partners.billing.azureUsage`, contained entity.
+    #[inline]
     pub fn usage(&self) -> crate::builders::partners::billing::AzureUsageItem {
         crate::builders::partners::billing::AzureUsageItem(self.0.child("usage"))
     }

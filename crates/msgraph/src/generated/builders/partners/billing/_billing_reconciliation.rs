@@ -6,6 +6,7 @@
 );
 impl BillingReconciliationItem {
     /// `…/billed`: navigation to `microsoft.graph.partners.billing.billedReconciliation`, contained entity.
+    #[inline]
     pub fn billed(
         &self,
     ) -> crate::builders::partners::billing::BilledReconciliationItem {
@@ -14,6 +15,7 @@ impl BillingReconciliationItem {
         )
     }
     /// `…/unbilled`: navigation to `microsoft.graph.partners.billing.unbilledReconciliation`, contained entity.
+    #[inline]
     pub fn unbilled(
         &self,
     ) -> crate::builders::partners::billing::UnbilledReconciliationItem {

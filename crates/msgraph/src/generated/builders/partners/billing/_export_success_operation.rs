@@ -7,6 +7,7 @@
 );
 impl ExportSuccessOperationItem {
     /// `…/resourceLocation`: navigation to `microsoft.graph.partners.billing.manifest`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[inline]
     pub fn resource_location(&self) -> crate::builders::partners::billing::ManifestItem {
         crate::builders::partners::billing::ManifestItem(
             self.0.child("resourceLocation"),

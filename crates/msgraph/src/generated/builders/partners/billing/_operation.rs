@@ -6,6 +6,7 @@
 );
 impl OperationItem {
     /// `…/microsoft.graph.partners.billing.exportSuccessOperation`: cast to the derived type.
+    #[inline]
     pub fn as_export_success_operation(
         &self,
     ) -> crate::builders::partners::billing::ExportSuccessOperationItem {
@@ -14,6 +15,7 @@ impl OperationItem {
         )
     }
     /// `…/microsoft.graph.partners.billing.failedOperation`: cast to the derived type.
+    #[inline]
     pub fn as_failed_operation(
         &self,
     ) -> crate::builders::partners::billing::FailedOperationItem {
@@ -22,6 +24,7 @@ impl OperationItem {
         )
     }
     /// `…/microsoft.graph.partners.billing.runningOperation`: cast to the derived type.
+    #[inline]
     pub fn as_running_operation(
         &self,
     ) -> crate::builders::partners::billing::RunningOperationItem {
@@ -37,6 +40,7 @@ impl OperationItem {
 );
 impl OperationCollection {
     /// `…/microsoft.graph.partners.billing.exportSuccessOperation`: cast to the derived type.
+    #[inline]
     pub fn as_export_success_operation(
         &self,
     ) -> crate::builders::partners::billing::ExportSuccessOperationCollection {
@@ -45,6 +49,7 @@ impl OperationCollection {
         )
     }
     /// `…/microsoft.graph.partners.billing.failedOperation`: cast to the derived type.
+    #[inline]
     pub fn as_failed_operation(
         &self,
     ) -> crate::builders::partners::billing::FailedOperationCollection {
@@ -53,6 +58,7 @@ impl OperationCollection {
         )
     }
     /// `…/microsoft.graph.partners.billing.runningOperation`: cast to the derived type.
+    #[inline]
     pub fn as_running_operation(
         &self,
     ) -> crate::builders::partners::billing::RunningOperationCollection {

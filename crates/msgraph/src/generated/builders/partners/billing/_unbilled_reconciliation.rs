@@ -7,6 +7,7 @@
 );
 impl UnbilledReconciliationItem {
     /// `POST …/microsoft.graph.partners.billing.export` (action `microsoft.graph.partners.billing.export`).
+    #[inline]
     pub fn export(
         &self,
         params: &crate::builders::partners::billing::ExportParams,

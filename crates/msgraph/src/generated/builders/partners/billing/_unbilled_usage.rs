@@ -6,6 +6,7 @@
 );
 impl UnbilledUsageItem {
     /// `POST …/microsoft.graph.partners.billing.export` (action `microsoft.graph.partners.billing.export`).
+    #[inline]
     pub fn export(
         &self,
         params: &crate::builders::partners::billing::ExportParams2,
