@@ -347,36 +347,6 @@ impl<T: Codec> Codec for Value<T> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn function_literals() {
-        let lit = |t: &str, v: &dyn Param| function_literal(t, param_json(v));
-        let s = String::from("O'Neil");
-        assert!(matches!(lit("Edm.String", &s), Literal::Inline(t) if t == "'O''Neil'"));
-        assert!(matches!(lit("Edm.Int32", &5i32), Literal::Inline(t) if t == "5"));
-        assert!(matches!(lit("Edm.Boolean", &true), Literal::Inline(t) if t == "true"));
-        let g = crate::edm::Guid::nil();
-        assert!(matches!(lit("Edm.Guid", &g), Literal::Inline(t) if t == "00000000-0000-0000-0000-000000000000"));
-        let v = vec![String::from("a")];
-        assert!(matches!(lit("Collection(Edm.String)", &v), Literal::Alias(t) if t == "[\"a\"]"));
-        let d: crate::edm::Duration = "PT1H".parse().expect("duration");
-        assert!(matches!(lit("Edm.Duration", &d), Literal::Inline(t) if t == "duration'PT1H'"));
-        let none: Option<String> = None;
-        assert_eq!(param_json(&none), "null");
-    }
-
-    #[test]
-    fn value_wrapper_decodes() {
-        let v: Value<bool> = crate::json::from_str(r#"{"@odata.context":"x","value":true}"#).unwrap();
-        assert!(v.0);
-        let e = crate::json::from_str::<Value<bool>>(r#"{"x":1}"#).unwrap_err();
-        assert!(e.message().contains("value"));
-    }
-}
-
 impl Param for &str {
     fn write_param(&self, w: &mut Writer) {
         w.string(self);
@@ -530,4 +500,35 @@ macro_rules! __collection_builder {
             }
         }
     };
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_literals() {
+        let lit = |t: &str, v: &dyn Param| function_literal(t, param_json(v));
+        let s = String::from("O'Neil");
+        assert!(matches!(lit("Edm.String", &s), Literal::Inline(t) if t == "'O''Neil'"));
+        assert!(matches!(lit("Edm.Int32", &5i32), Literal::Inline(t) if t == "5"));
+        assert!(matches!(lit("Edm.Boolean", &true), Literal::Inline(t) if t == "true"));
+        let g = crate::edm::Guid::nil();
+        assert!(matches!(lit("Edm.Guid", &g), Literal::Inline(t) if t == "00000000-0000-0000-0000-000000000000"));
+        let v = vec![String::from("a")];
+        assert!(matches!(lit("Collection(Edm.String)", &v), Literal::Alias(t) if t == "[\"a\"]"));
+        let d: crate::edm::Duration = "PT1H".parse().expect("duration");
+        assert!(matches!(lit("Edm.Duration", &d), Literal::Inline(t) if t == "duration'PT1H'"));
+        let none: Option<String> = None;
+        assert_eq!(param_json(&none), "null");
+    }
+
+    #[test]
+    fn value_wrapper_decodes() {
+        let v: Value<bool> = crate::json::from_str(r#"{"@odata.context":"x","value":true}"#).unwrap();
+        assert!(v.0);
+        let e = crate::json::from_str::<Value<bool>>(r#"{"x":1}"#).unwrap_err();
+        assert!(e.message().contains("value"));
+    }
 }

@@ -698,13 +698,14 @@ pub fn from_str<T: Codec>(text: &str) -> Result<T, DecodeError> {
 }
 
 /// Encodes a model or value type as compact JSON.
-pub fn to_string<T: Codec + ?Sized>(value: &T) -> String {
+pub fn to_string<T: Codec>(value: &T) -> String {
     let mut w = Writer::with_capacity(256);
     value.encode(&mut w);
     w.into_string()
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -1,4 +1,5 @@
 //! Generated request builders: URLs, methods and bodies, checked without a network.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use msgraph::builders::{DirectoryObjectItem, UserItem};
 use msgraph::models::{AuthenticationPhoneType, PhoneAuthenticationMethod};
 use msgraph::{GraphClient, Method};
