@@ -1,0 +1,210 @@
+//! The protocol guard: records client misbehaviour so SDK tests can assert there was none.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::fmt;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::state::lock;
+
+/// Most violations kept (later ones are counted, not stored).
+const MAX_VIOLATIONS: usize = 10_000;
+/// Most next links remembered.
+const MAX_LINKS: usize = 100_000;
+/// Most pending `Retry-After` deadlines remembered.
+const MAX_DEADLINES: usize = 100_000;
+/// Tolerance for clock granularity when checking `Retry-After`.
+const GRACE: Duration = Duration::from_millis(20);
+
+/// A protocol violation by the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Violation {
+    /// The same request (same app, method and URL) came back before the `Retry-After` the
+    /// emulator gave it had elapsed.
+    RetryAfterNotHonoured {
+        /// The app (client id) that sent it.
+        client_id: String,
+        /// HTTP method.
+        method: String,
+        /// `/v1.0/...` path and query.
+        url: String,
+        /// The `Retry-After` that was given.
+        retry_after: Duration,
+        /// How long the client actually waited.
+        waited: Duration,
+    },
+    /// A request carried a `$skiptoken` but its URL is not one the emulator issued as
+    /// `@odata.nextLink` (the client built or re-encoded a paging URL).
+    UnissuedNextLink {
+        /// `/v1.0/...` path and query as received.
+        url: String,
+    },
+    /// A `$batch` request broke one of Graph's batching rules (the emulator answered 400).
+    BatchRuleBroken {
+        /// Which rule, in words.
+        reason: String,
+    },
+    /// An access token was used after it expired.
+    ExpiredTokenUsed {
+        /// `/v1.0/...` path and query.
+        url: String,
+        /// How long ago the token had expired.
+        expired_for: Duration,
+    },
+    /// The device-code token endpoint was polled faster than the `interval` it was given.
+    DeviceCodePolledTooFast {
+        /// The app (client id).
+        client_id: String,
+        /// The interval in force.
+        interval: Duration,
+        /// Time since the previous poll.
+        waited: Duration,
+    },
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Violation::RetryAfterNotHonoured { client_id, method, url, retry_after, waited } => write!(
+                f,
+                "{method} {url} (app {client_id}) was retried after {waited:?}, before its Retry-After of {retry_after:?}"
+            ),
+            Violation::UnissuedNextLink { url } => {
+                write!(f, "{url} carries a $skiptoken but was never issued as an @odata.nextLink")
+            }
+            Violation::BatchRuleBroken { reason } => write!(f, "$batch broke Graph's rules: {reason}"),
+            Violation::ExpiredTokenUsed { url, expired_for } => {
+                write!(f, "{url} was called with a token that had expired {expired_for:?} earlier")
+            }
+            Violation::DeviceCodePolledTooFast { client_id, interval, waited } => write!(
+                f,
+                "device code polled after {waited:?} by app {client_id}, faster than the interval of {interval:?}"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    violations: Vec<Violation>,
+    dropped: usize,
+    links: HashSet<String>,
+    link_order: VecDeque<String>,
+    /// (client, method, url) → (issued at, retry after)
+    deadlines: HashMap<(String, String, String), (Instant, Duration)>,
+}
+
+/// The guard's state.
+#[derive(Debug, Default)]
+pub(crate) struct Guard {
+    inner: Mutex<Inner>,
+}
+
+impl Guard {
+    pub(crate) fn record(&self, v: Violation) {
+        let mut g = lock(&self.inner);
+        if g.violations.len() < MAX_VIOLATIONS {
+            g.violations.push(v);
+        } else {
+            g.dropped += 1;
+        }
+    }
+
+    pub(crate) fn violations(&self) -> Vec<Violation> {
+        lock(&self.inner).violations.clone()
+    }
+
+    pub(crate) fn clear(&self) {
+        let mut g = lock(&self.inner);
+        g.violations.clear();
+        g.dropped = 0;
+    }
+
+    /// Remembers an issued next link (`/v1.0/...?...`).
+    pub(crate) fn issued_link(&self, target: String) {
+        let mut g = lock(&self.inner);
+        if g.links.insert(target.clone()) {
+            g.link_order.push_back(target);
+            while g.link_order.len() > MAX_LINKS {
+                if let Some(old) = g.link_order.pop_front() {
+                    g.links.remove(&old);
+                }
+            }
+        }
+    }
+
+    /// Checks a request that carries a `$skiptoken`.
+    pub(crate) fn check_link(&self, target: &str) {
+        let known = lock(&self.inner).links.contains(target);
+        if !known {
+            self.record(Violation::UnissuedNextLink { url: target.to_string() });
+        }
+    }
+
+    /// Remembers that `(client, method, url)` was told to wait `retry_after`.
+    pub(crate) fn told_to_wait(&self, client: &str, method: &str, url: &str, retry_after: Duration) {
+        let mut g = lock(&self.inner);
+        if g.deadlines.len() >= MAX_DEADLINES {
+            let now = Instant::now();
+            g.deadlines.retain(|_, (at, wait)| now.duration_since(*at) < *wait);
+        }
+        g.deadlines.insert((client.into(), method.into(), url.into()), (Instant::now(), retry_after));
+    }
+
+    /// Checks (and forgets) a pending `Retry-After` for the same request.
+    pub(crate) fn check_retry(&self, client: &str, method: &str, url: &str) {
+        let pending = {
+            let mut g = lock(&self.inner);
+            if g.deadlines.is_empty() {
+                return;
+            }
+            g.deadlines.remove(&(client.to_string(), method.to_string(), url.to_string()))
+        };
+        if let Some((at, retry_after)) = pending {
+            let waited = at.elapsed();
+            if waited + GRACE < retry_after {
+                self.record(Violation::RetryAfterNotHonoured {
+                    client_id: client.into(),
+                    method: method.into(),
+                    url: url.into(),
+                    retry_after,
+                    waited,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_and_links() {
+        let g = Guard::default();
+        g.told_to_wait("app", "GET", "/v1.0/me", Duration::from_secs(5));
+        g.check_retry("app", "GET", "/v1.0/other"); // different request: fine
+        g.check_retry("other-app", "GET", "/v1.0/me"); // different app: fine
+        assert!(g.violations().is_empty());
+        g.check_retry("app", "GET", "/v1.0/me");
+        assert!(
+            matches!(&g.violations()[0], Violation::RetryAfterNotHonoured { retry_after, .. } if *retry_after == Duration::from_secs(5))
+        );
+        g.check_retry("app", "GET", "/v1.0/me"); // forgotten after the first check
+        assert_eq!(g.violations().len(), 1);
+        g.told_to_wait("app", "GET", "/v1.0/x", Duration::ZERO);
+        g.check_retry("app", "GET", "/v1.0/x");
+        assert_eq!(g.violations().len(), 1);
+
+        g.issued_link("/v1.0/users?$skiptoken=a".into());
+        g.check_link("/v1.0/users?$skiptoken=a");
+        assert_eq!(g.violations().len(), 1);
+        g.check_link("/v1.0/users?%24skiptoken=a");
+        assert_eq!(g.violations().len(), 2);
+        assert!(g.violations()[1].to_string().contains("never issued"));
+        g.clear();
+        assert!(g.violations().is_empty());
+    }
+}

@@ -1,0 +1,559 @@
+//! The HTTP server (hyper 1 on tokio, HTTP/1.1, loopback only): reading bodies with limits,
+//! dispatching to the Graph pipeline, the OAuth endpoints and a small device-login page, and
+//! applying transport faults to the response.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderValue, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{HeaderMap, Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::auth::{self, Endpoint};
+use crate::errors::{AadError, Body, GraphError, RequestMeta, Response};
+use crate::faults::{fault_error, FaultAction, Site};
+use crate::handler::{self, Ctx};
+use crate::log::{logged_headers, RequestRecord};
+use crate::state::{Caller, GraphRequest, Shared};
+
+type RespBody = BoxBody<Bytes, std::io::Error>;
+
+/// The error that makes hyper drop the connection (the "dropped connection" fault).
+#[derive(Debug)]
+pub(crate) struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// New per-request identifiers.
+pub(crate) fn new_meta(shared: &Shared, headers: &HeaderMap) -> RequestMeta {
+    let request_id = shared.new_uuid();
+    let client_request_id = headers
+        .get("client-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty() && s.len() <= 200)
+        .map_or_else(|| request_id.clone(), String::from);
+    let date = crate::state::rfc3339(shared.clock.now_ms()).trim_end_matches('Z').to_string();
+    RequestMeta { request_id, client_request_id, date }
+}
+
+fn stamp(resp: &mut Response, meta: &RequestMeta) {
+    if matches!(resp.body, Body::Json(_)) && !resp.headers.contains_key("odata-version") {
+        resp.headers.insert("odata-version", HeaderValue::from_static("4.0"));
+    }
+    if let Ok(v) = HeaderValue::from_str(&meta.request_id) {
+        resp.headers.insert("request-id", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&meta.client_request_id) {
+        resp.headers.insert("client-request-id", v);
+    }
+}
+
+/// The outcome of running one Graph request through the pipeline.
+pub(crate) struct Exec {
+    pub(crate) response: Response,
+    /// A transport fault for the server layer to apply (top-level requests only).
+    pub(crate) transport: Option<FaultAction>,
+}
+
+/// Logs a `$batch` item or a request.
+pub(crate) fn log_item(
+    shared: &Shared,
+    req: &GraphRequest,
+    resp: &Response,
+    authorized: bool,
+    client: Option<&str>,
+    fault: Option<String>,
+) {
+    shared.log.push(RequestRecord {
+        method: req.method.to_string(),
+        target: req.target(),
+        status: resp.status.as_u16(),
+        authorization: authorized,
+        headers: logged_headers(&req.headers),
+        batch_item: req.batch_item.clone(),
+        client_id: client.map(String::from),
+        fault,
+        at: SystemTime::now(),
+    });
+}
+
+/// Auth, guard, rate limit, faults, then the handler (or `$batch`). Logs batch items itself;
+/// top-level requests are logged by the caller once the transport outcome is known.
+pub(crate) async fn execute_graph(
+    shared: &Arc<Shared>,
+    req: GraphRequest,
+    authorization: Option<&str>,
+    site: Site,
+) -> Exec {
+    let meta = new_meta(shared, &req.headers);
+    let target = req.target();
+    let (mut response, client, fault, transport) = pipeline(shared, &req, authorization, site, &meta, &target).await;
+    stamp(&mut response, &meta);
+    if site == Site::BatchItem {
+        log_item(shared, &req, &response, authorization.is_some(), client.as_deref(), fault);
+        return Exec { response, transport: None };
+    }
+    if !matches!(transport, Some(FaultAction::DropConnection)) {
+        log_item(shared, &req, &response, authorization.is_some(), client.as_deref(), fault);
+    }
+    Exec { response, transport }
+}
+
+async fn pipeline(
+    shared: &Arc<Shared>,
+    req: &GraphRequest,
+    authorization: Option<&str>,
+    site: Site,
+    meta: &RequestMeta,
+    target: &str,
+) -> (Response, Option<String>, Option<String>, Option<FaultAction>) {
+    let caller: Caller = match auth::authenticate(shared, authorization, target) {
+        Ok(c) => c,
+        Err(e) => return (e.into_response(meta), None, None, None),
+    };
+    let client = Some(caller.app_id.clone());
+    let method = req.method.as_str();
+    shared.guard.check_retry(&caller.app_id, method, target);
+
+    let rate = shared.faults.rate(&caller.app_id);
+    let rate_headers = |resp: &mut Response| {
+        if let Some(r) = rate {
+            let reset = r.reset.as_millis().div_ceil(1000).to_string();
+            for (name, value) in [
+                ("ratelimit-limit", r.limit.to_string()),
+                ("ratelimit-remaining", r.remaining.to_string()),
+                ("ratelimit-reset", reset),
+            ] {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    resp.headers.insert(name, v);
+                }
+            }
+        }
+    };
+    if let Some(r) = rate.filter(|r| r.exceeded) {
+        let secs = r.reset.as_millis().div_ceil(1000).max(1);
+        let wait = Duration::from_secs(u64::try_from(secs).unwrap_or(1));
+        shared.guard.told_to_wait(&caller.app_id, method, target, wait);
+        let mut resp = GraphError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "The application exceeded its request budget for the current window. Retry after the time given in the Retry-After header.",
+        )
+        .with_inner("rateLimitExceeded")
+        .with_header(hyper::header::RETRY_AFTER, secs.to_string())
+        .into_response(meta);
+        rate_headers(&mut resp);
+        return (resp, client, Some("rate-limit".into()), None);
+    }
+
+    let path = format!("/v1.0{}", req.path);
+    let decision = shared.faults.decide(site, method, &path);
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    let mut transport = None;
+    let mut fault = None;
+    if let Some(action) = decision.action {
+        fault = Some(action.label());
+        if let Some((err, wait)) = fault_error(&action) {
+            if let Some(w) = wait {
+                shared.guard.told_to_wait(&caller.app_id, method, target, w);
+            }
+            let mut resp = err.into_response(meta);
+            rate_headers(&mut resp);
+            return (resp, client, fault, None);
+        }
+        if action == FaultAction::DropConnection {
+            return (Response::empty(StatusCode::OK), client, fault, Some(action));
+        }
+        transport = Some(action);
+    } else if !decision.latency.is_zero() {
+        fault = Some("latency".into());
+    }
+
+    let mut resp = if req.path.trim_end_matches('/') == "/$batch" {
+        crate::batch::run(shared, req, authorization, meta).await
+    } else {
+        let ctx = Ctx { shared, caller: &caller, req };
+        handler::handle(&ctx).unwrap_or_else(|e| e.into_response(meta))
+    };
+    rate_headers(&mut resp);
+    (resp, client, fault, transport)
+}
+
+/// Reads a request body with the size limit and timeout.
+async fn read_body(shared: &Shared, body: Incoming, headers: &HeaderMap) -> Result<Bytes, GraphError> {
+    let max = shared.config.max_body_bytes;
+    let too_large = || {
+        GraphError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge",
+            format!("The request body is larger than the emulator's limit of {max} bytes."),
+        )
+    };
+    if let Some(len) = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok()) {
+        if len > max as u64 {
+            return Err(too_large());
+        }
+    }
+    let collect = Limited::new(body, max).collect();
+    match tokio::time::timeout(shared.config.body_timeout, collect).await {
+        Err(_) => Err(GraphError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "RequestTimeout",
+            "The request body did not arrive in time.",
+        )),
+        Ok(Err(e)) => {
+            if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+                Err(too_large())
+            } else {
+                Err(GraphError::bad_request("The request body could not be read."))
+            }
+        }
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+    }
+}
+
+fn full(b: Bytes) -> RespBody {
+    Full::new(b).map_err(|never: Infallible| match never {}).boxed()
+}
+
+/// Turns a response into hyper's, applying a transport fault.
+fn to_hyper(resp: Response, transport: Option<FaultAction>) -> hyper::Response<RespBody> {
+    let bytes = resp.body.bytes();
+    let mut headers = resp.headers;
+    let body: RespBody = match transport {
+        Some(FaultAction::TruncateBody) if !bytes.is_empty() => {
+            // Promise the full length, send half, then fail the stream: hyper closes the
+            // connection and the client sees a short body.
+            if let Ok(v) = HeaderValue::from_str(&bytes.len().to_string()) {
+                headers.insert(CONTENT_LENGTH, v);
+            }
+            let half = bytes.slice(..bytes.len() / 2);
+            // The pause lets hyper flush the headers and the first half before the error.
+            let stream = futures_util::stream::iter([Some(half), None]).then(|part| async move {
+                match part {
+                    Some(data) => Ok(Frame::data(data)),
+                    None => {
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                        Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection"))
+                    }
+                }
+            });
+            BodyExt::boxed(StreamBody::new(stream))
+        }
+        Some(FaultAction::MalformedJson) if !bytes.is_empty() => {
+            let half = bytes.slice(..bytes.len() / 2);
+            full(half)
+        }
+        Some(FaultAction::SlowBody { chunk, delay }) if !bytes.is_empty() => {
+            if let Ok(v) = HeaderValue::from_str(&bytes.len().to_string()) {
+                headers.insert(CONTENT_LENGTH, v);
+            }
+            let chunks: Vec<Bytes> = bytes.chunks(chunk.max(1)).map(Bytes::copy_from_slice).collect();
+            let stream = futures_util::stream::iter(chunks.into_iter().enumerate()).then(move |(i, c)| async move {
+                if i > 0 {
+                    tokio::time::sleep(delay).await;
+                }
+                Ok::<_, std::io::Error>(Frame::data(c))
+            });
+            BodyExt::boxed(StreamBody::new(stream))
+        }
+        _ => full(bytes),
+    };
+    let mut out = hyper::Response::new(body);
+    *out.status_mut() = resp.status;
+    *out.headers_mut() = headers;
+    out
+}
+
+/// Handles one HTTP request.
+pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Result<hyper::Response<RespBody>, Dropped> {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let lower = path.to_ascii_lowercase();
+
+    if lower == "/v1.0" || lower.starts_with("/v1.0/") {
+        let graph_path = path[5..].to_string();
+        let body = match read_body(&shared, body, &parts.headers).await {
+            Ok(b) => b,
+            Err(e) => {
+                let meta = new_meta(&shared, &parts.headers);
+                let mut r = e.into_response(&meta);
+                stamp(&mut r, &meta);
+                let req = GraphRequest {
+                    method: parts.method.clone(),
+                    path: graph_path,
+                    query,
+                    headers: parts.headers.clone(),
+                    body: Bytes::new(),
+                    batch_item: None,
+                };
+                let authorized = req.headers.contains_key(hyper::header::AUTHORIZATION);
+                log_item(&shared, &req, &r, authorized, None, None);
+                let mut h = to_hyper(r, None);
+                h.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+                return Ok(h);
+            }
+        };
+        let authorization =
+            parts.headers.get(hyper::header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(String::from);
+        let req = GraphRequest {
+            method: parts.method.clone(),
+            path: graph_path,
+            query,
+            headers: parts.headers.clone(),
+            body,
+            batch_item: None,
+        };
+        let exec = execute_graph(&shared, req.clone(), authorization.as_deref(), Site::Request).await;
+        if matches!(exec.transport, Some(FaultAction::DropConnection)) {
+            shared.log.push(RequestRecord {
+                method: req.method.to_string(),
+                target: req.target(),
+                status: 0,
+                authorization: authorization.is_some(),
+                headers: logged_headers(&req.headers),
+                batch_item: None,
+                client_id: None,
+                fault: Some("drop".into()),
+                at: SystemTime::now(),
+            });
+            return Err(Dropped);
+        }
+        return Ok(to_hyper(exec.response, exec.transport));
+    }
+
+    let meta = new_meta(&shared, &parts.headers);
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let resp = match (segments.as_slice(), &parts.method) {
+        ([tenant, "oauth2", "v2.0", ep @ ("token" | "devicecode")], method) => {
+            let endpoint = if *ep == "token" { Endpoint::Token } else { Endpoint::DeviceCode };
+            oauth(&shared, endpoint, tenant, method, &parts.headers, body, &meta, &path).await
+        }
+        ([tenant, "v2.0", ".well-known", "openid-configuration"], &Method::GET) => {
+            openid_configuration(&shared, tenant)
+        }
+        (["devicelogin"], _) => {
+            let body = read_body(&shared, body, &parts.headers).await.unwrap_or_default();
+            device_login(&shared, &parts.method, &body)
+        }
+        ([""], &Method::GET) => index(&shared),
+        (["beta", ..], _) => {
+            GraphError::bad_request("The emulator serves Microsoft Graph v1.0 only (/v1.0/...).").into_response(&meta)
+        }
+        _ => GraphError::new(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            "The emulator has no resource at this path: Graph is under /v1.0.",
+        )
+        .into_response(&meta),
+    };
+    let mut resp = resp;
+    stamp(&mut resp, &meta);
+    Ok(to_hyper(resp, None))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn oauth(
+    shared: &Arc<Shared>,
+    endpoint: Endpoint,
+    tenant: &str,
+    method: &Method,
+    headers: &HeaderMap,
+    body: Incoming,
+    meta: &RequestMeta,
+    path: &str,
+) -> Response {
+    let record = |resp: &Response, client: Option<&str>, fault: Option<String>| {
+        shared.log.push(RequestRecord {
+            method: method.to_string(),
+            target: path.to_string(),
+            status: resp.status.as_u16(),
+            authorization: headers.contains_key(hyper::header::AUTHORIZATION),
+            headers: logged_headers(headers),
+            batch_item: None,
+            client_id: client.map(String::from),
+            fault,
+            at: SystemTime::now(),
+        });
+    };
+    if method != Method::POST {
+        let r = AadError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+            900561,
+            "The endpoint only accepts POST requests.",
+        )
+        .into_response(meta);
+        record(&r, None, None);
+        return r;
+    }
+    let bytes = match read_body(shared, body, headers).await {
+        Ok(b) => b,
+        Err(e) => return e.into_response(meta),
+    };
+    let decision = shared.faults.decide(Site::Token, "POST", path);
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    if let Some(action) = &decision.action {
+        if let Some((err, _)) = fault_error(action) {
+            // The identity platform's own error shape.
+            let (error, code) = if err.status == StatusCode::TOO_MANY_REQUESTS {
+                ("temporarily_unavailable", 50196)
+            } else {
+                ("server_error", 50000)
+            };
+            let mut r =
+                AadError::new(err.status, error, code, format!("Injected fault: {}", err.message)).into_response(meta);
+            for (name, value) in err.headers {
+                if let Ok(v) = HeaderValue::from_str(&value) {
+                    r.headers.insert(name, v);
+                }
+            }
+            record(&r, None, Some(action.label()));
+            return r;
+        }
+    }
+    let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let (resp, client) = auth::oauth(shared, endpoint, tenant, ct, &bytes, meta);
+    record(&resp, client.as_deref(), None);
+    resp
+}
+
+fn openid_configuration(shared: &Shared, tenant: &str) -> Response {
+    let base = format!("{}/{tenant}", shared.urls.origin);
+    Response::json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "issuer": format!("https://login.microsoftonline.com/{}/v2.0", shared.tenant_id),
+            "token_endpoint": format!("{base}/oauth2/v2.0/token"),
+            "device_authorization_endpoint": format!("{base}/oauth2/v2.0/devicecode"),
+            "authorization_endpoint": format!("{base}/oauth2/v2.0/authorize"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
+            "grant_types_supported": ["client_credentials", "urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+            "tenant_region_scope": "NA",
+            "msgraph_host": shared.urls.origin,
+        }),
+    )
+}
+
+fn index(shared: &Shared) -> Response {
+    Response::json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "service": "msgraph-emulator",
+            "baseUrl": shared.urls.base,
+            "tokenUrl": format!("{}/oauth2/v2.0/token", shared.authority()),
+            "deviceCodeUrl": format!("{}/oauth2/v2.0/devicecode", shared.authority()),
+            "tenantId": shared.tenant_id,
+        }),
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// A minimal device-login page: lists pending codes; a form approves or declines one as a user.
+fn device_login(shared: &Shared, method: &Method, body: &[u8]) -> Response {
+    let mut note = String::new();
+    if method == Method::POST {
+        let form: std::collections::HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
+        let code = form.get("user_code").map(String::as_str).unwrap_or("");
+        let decision = if form.get("action").map(String::as_str) == Some("decline") {
+            shared.auth.decide_device_code(code, None)
+        } else {
+            let who = form.get("user").cloned().unwrap_or_else(|| shared.seed.signed_in_upn.clone());
+            match crate::resolve_user(shared, &who) {
+                Some(id) => shared.auth.decide_device_code(code, Some(id)),
+                None => Err(format!("no user '{who}'")),
+            }
+        };
+        note = match decision {
+            Ok(()) => "<p>Done. You can close this page.</p>".into(),
+            Err(e) => format!("<p>Error: {}</p>", html_escape(&e)),
+        };
+    }
+    let pending = shared.auth.pending_user_codes(shared.clock.now_ms());
+    let list: String = pending.iter().map(|c| format!("<li><code>{}</code></li>", html_escape(c))).collect();
+    let html = format!(
+        "<!doctype html><html><head><title>msgraph-emulator device login</title></head><body>\
+         <h1>Device login (emulated)</h1>{note}<p>Pending codes:</p><ul>{list}</ul>\
+         <form method=\"post\"><label>Code <input name=\"user_code\"></label> \
+         <label>User <input name=\"user\" value=\"{}\"></label> \
+         <button name=\"action\" value=\"approve\">Approve</button> \
+         <button name=\"action\" value=\"decline\">Decline</button></form></body></html>",
+        html_escape(&shared.seed.signed_in_upn)
+    );
+    let mut r =
+        Response { status: StatusCode::OK, headers: HeaderMap::new(), body: Body::Raw(html.into_bytes().into()) };
+    r.headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    r
+}
+
+/// Accepts connections until `shutdown` flips, then closes them gracefully (bounded wait).
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _peer)) = accepted else {
+                    // Transient accept errors (e.g. too many open files): back off briefly.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let shared = shared.clone();
+                let mut shutdown = shutdown.clone();
+                conns.spawn(async move {
+                    let service = hyper::service::service_fn(move |req| handle(shared.clone(), req));
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .keep_alive(true)
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(Duration::from_secs(30))
+                        .serve_connection(TokioIo::new(stream), service);
+                    tokio::pin!(conn);
+                    tokio::select! {
+                        _ = conn.as_mut() => {}
+                        _ = shutdown.changed() => {
+                            conn.as_mut().graceful_shutdown();
+                            let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+                        }
+                    }
+                });
+                // Reap finished connections so the set does not grow.
+                while conns.try_join_next().is_some() {}
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(3), async { while conns.join_next().await.is_some() {} }).await;
+    conns.abort_all();
+}
+
+/// Binds a loopback listener.
+pub(crate) async fn bind(port: u16) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    let addr = listener.local_addr()?;
+    Ok((listener, addr))
+}

@@ -1,0 +1,14 @@
+//! Integration tests: a real HTTP client (reqwest) against a running emulator.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, unreachable_pub)]
+
+mod common;
+
+mod auth;
+mod bad_input;
+mod batch;
+mod crud;
+mod faults;
+mod guard;
+mod phone;
+mod routing;
+mod seed;
