@@ -373,6 +373,29 @@ pub(super) fn builder_tokens(
             pub fn #m(&self) -> #tp { #tp(self.0.child(#wire)) }
         });
     }
+    // Stream properties (`Edm.Stream`): raw download and upload.
+    for p in s.properties.iter().filter(|p| {
+        !p.navigation && !p.r#type.collection && p.r#type.target == TypeTarget::Primitive(Primitive::Stream)
+    }) {
+        let snake = naming::field_name(&p.name);
+        let base = snake.trim_start_matches("r#").trim_end_matches('_');
+        let (get_name, _) = scope.claim(&format!("{base}_stream"), true);
+        let (set_name, _) = scope.claim(&format!("set_{base}_stream"), true);
+        let (g, st) = (ident(&get_name), ident(&set_name));
+        let wire = &p.name;
+        let gdoc = format!(" `GET …/{wire}`: the content of the stream property `{wire}`.");
+        let sdoc = format!(" `PUT …/{wire}`: replaces the content of the stream property `{wire}`.");
+        item_methods.push(quote! {
+            #[doc = #gdoc]
+            #[inline]
+            pub fn #g(&self) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> { self.0.stream(#wire) }
+            #[doc = #sdoc]
+            #[inline]
+            pub fn #st(&self, bytes: ::std::vec::Vec<u8>, content_type: &str) -> ::msgraph_core::request::Request<()> {
+                self.0.put_stream(#wire, bytes, content_type)
+            }
+        });
+    }
     for op in operations_for(model, s, false) {
         let (mname, _) = scope.claim(&naming::field_name(&op.name), true);
         item_methods.push(op_method(model, op, &mname, params));

@@ -110,6 +110,16 @@ impl Node {
         self.request_at(Method::Put, "$value").body_bytes(bytes, content_type)
     }
 
+    /// `GET …/{property}`: the content of a stream property (e.g. a drive item's `content`).
+    pub fn stream(&self, property: &str) -> Request<HttpResponse> {
+        self.request_at(Method::Get, property)
+    }
+
+    /// `PUT …/{property}`: replaces the content of a stream property.
+    pub fn put_stream(&self, property: &str, bytes: Vec<u8>, content_type: &str) -> Request<()> {
+        self.request_at(Method::Put, property).body_bytes(bytes, content_type)
+    }
+
     /// `POST …/$ref` with `{"@odata.id": url}`: adds a reference to a collection-valued
     /// navigation property (or sets a single-valued one with `PUT`).
     pub fn add_ref(&self, odata_id: &str) -> Request<()> {

@@ -69,6 +69,22 @@ impl ApplicationItem {
             self.0.child("tokenLifetimePolicies"),
         )
     }
+    /// `GET …/logo`: the content of the stream property `logo`.
+    #[inline]
+    pub fn logo_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("logo")
+    }
+    /// `PUT …/logo`: replaces the content of the stream property `logo`.
+    #[inline]
+    pub fn set_logo_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("logo", bytes, content_type)
+    }
     /// `POST …/addKey` (action `microsoft.graph.addKey`).
     #[inline]
     pub fn add_key(

@@ -3,7 +3,24 @@
     CallRecordingItem, "microsoft.graph.callRecording", crate ::models::CallRecording,
     crate ::models::CallRecording
 );
-impl CallRecordingItem {}
+impl CallRecordingItem {
+    /// `GET …/content`: the content of the stream property `content`.
+    #[inline]
+    pub fn content_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("content")
+    }
+    /// `PUT …/content`: replaces the content of the stream property `content`.
+    #[inline]
+    pub fn set_content_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("content", bytes, content_type)
+    }
+}
 ::msgraph_core::__collection_builder!(
     CallRecordingCollection, CallRecordingItem, "microsoft.graph.callRecording", crate
     ::models::CallRecording, crate ::models::CallRecording

@@ -3,7 +3,40 @@
     CallTranscriptItem, "microsoft.graph.callTranscript", crate ::models::CallTranscript,
     crate ::models::CallTranscript
 );
-impl CallTranscriptItem {}
+impl CallTranscriptItem {
+    /// `GET …/content`: the content of the stream property `content`.
+    #[inline]
+    pub fn content_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("content")
+    }
+    /// `PUT …/content`: replaces the content of the stream property `content`.
+    #[inline]
+    pub fn set_content_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("content", bytes, content_type)
+    }
+    /// `GET …/metadataContent`: the content of the stream property `metadataContent`.
+    #[inline]
+    pub fn metadata_content_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("metadataContent")
+    }
+    /// `PUT …/metadataContent`: replaces the content of the stream property `metadataContent`.
+    #[inline]
+    pub fn set_metadata_content_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("metadataContent", bytes, content_type)
+    }
+}
 ::msgraph_core::__collection_builder!(
     CallTranscriptCollection, CallTranscriptItem, "microsoft.graph.callTranscript", crate
     ::models::CallTranscript, crate ::models::CallTranscript

@@ -4,6 +4,22 @@
     crate ::models::CopilotPackage
 );
 impl CopilotPackageItem {
+    /// `GET …/zipFile`: the content of the stream property `zipFile`.
+    #[inline]
+    pub fn zip_file_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("zipFile")
+    }
+    /// `PUT …/zipFile`: replaces the content of the stream property `zipFile`.
+    #[inline]
+    pub fn set_zip_file_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("zipFile", bytes, content_type)
+    }
     /// `…/microsoft.graph.copilotPackageDetail`: cast to the derived type.
     #[inline]
     pub fn as_copilot_package_detail(

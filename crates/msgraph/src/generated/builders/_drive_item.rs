@@ -59,6 +59,22 @@ impl DriveItemItem {
     pub fn workbook(&self) -> crate::builders::WorkbookItem {
         crate::builders::WorkbookItem(self.0.child("workbook"))
     }
+    /// `GET …/content`: the content of the stream property `content`.
+    #[inline]
+    pub fn content_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("content")
+    }
+    /// `PUT …/content`: replaces the content of the stream property `content`.
+    #[inline]
+    pub fn set_content_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("content", bytes, content_type)
+    }
     /// `POST …/assignSensitivityLabel` (action `microsoft.graph.assignSensitivityLabel`).
     #[inline]
     pub fn assign_sensitivity_label(

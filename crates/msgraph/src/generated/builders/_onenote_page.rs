@@ -30,6 +30,22 @@ impl OnenotePageItem {
     pub fn parent_section(&self) -> crate::builders::OnenoteSectionItem {
         crate::builders::OnenoteSectionItem(self.0.child("parentSection"))
     }
+    /// `GET …/content`: the content of the stream property `content`.
+    #[inline]
+    pub fn content_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("content")
+    }
+    /// `PUT …/content`: replaces the content of the stream property `content`.
+    #[inline]
+    pub fn set_content_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("content", bytes, content_type)
+    }
     /// `POST …/copyToSection` (action `microsoft.graph.copyToSection`).
     #[inline]
     pub fn copy_to_section(

@@ -23,6 +23,22 @@ impl OnlineMeetingItem {
     pub fn transcripts(&self) -> crate::builders::CallTranscriptCollection {
         crate::builders::CallTranscriptCollection(self.0.child("transcripts"))
     }
+    /// `GET …/attendeeReport`: the content of the stream property `attendeeReport`.
+    #[inline]
+    pub fn attendee_report_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("attendeeReport")
+    }
+    /// `PUT …/attendeeReport`: replaces the content of the stream property `attendeeReport`.
+    #[inline]
+    pub fn set_attendee_report_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("attendeeReport", bytes, content_type)
+    }
     /// `GET …/getVirtualAppointmentJoinWebUrl` (function `microsoft.graph.getVirtualAppointmentJoinWebUrl`).
     #[inline]
     pub fn get_virtual_appointment_join_web_url(

@@ -13,6 +13,118 @@ impl OrganizationalBrandingItem {
             self.0.child("localizations"),
         )
     }
+    /// `GET …/backgroundImage`: the content of the stream property `backgroundImage`.
+    #[inline]
+    pub fn background_image_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("backgroundImage")
+    }
+    /// `PUT …/backgroundImage`: replaces the content of the stream property `backgroundImage`.
+    #[inline]
+    pub fn set_background_image_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("backgroundImage", bytes, content_type)
+    }
+    /// `GET …/bannerLogo`: the content of the stream property `bannerLogo`.
+    #[inline]
+    pub fn banner_logo_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("bannerLogo")
+    }
+    /// `PUT …/bannerLogo`: replaces the content of the stream property `bannerLogo`.
+    #[inline]
+    pub fn set_banner_logo_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("bannerLogo", bytes, content_type)
+    }
+    /// `GET …/customCSS`: the content of the stream property `customCSS`.
+    #[inline]
+    pub fn custom_css_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("customCSS")
+    }
+    /// `PUT …/customCSS`: replaces the content of the stream property `customCSS`.
+    #[inline]
+    pub fn set_custom_css_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("customCSS", bytes, content_type)
+    }
+    /// `GET …/favicon`: the content of the stream property `favicon`.
+    #[inline]
+    pub fn favicon_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("favicon")
+    }
+    /// `PUT …/favicon`: replaces the content of the stream property `favicon`.
+    #[inline]
+    pub fn set_favicon_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("favicon", bytes, content_type)
+    }
+    /// `GET …/headerLogo`: the content of the stream property `headerLogo`.
+    #[inline]
+    pub fn header_logo_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("headerLogo")
+    }
+    /// `PUT …/headerLogo`: replaces the content of the stream property `headerLogo`.
+    #[inline]
+    pub fn set_header_logo_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("headerLogo", bytes, content_type)
+    }
+    /// `GET …/squareLogo`: the content of the stream property `squareLogo`.
+    #[inline]
+    pub fn square_logo_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("squareLogo")
+    }
+    /// `PUT …/squareLogo`: replaces the content of the stream property `squareLogo`.
+    #[inline]
+    pub fn set_square_logo_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("squareLogo", bytes, content_type)
+    }
+    /// `GET …/squareLogoDark`: the content of the stream property `squareLogoDark`.
+    #[inline]
+    pub fn square_logo_dark_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("squareLogoDark")
+    }
+    /// `PUT …/squareLogoDark`: replaces the content of the stream property `squareLogoDark`.
+    #[inline]
+    pub fn set_square_logo_dark_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("squareLogoDark", bytes, content_type)
+    }
 }
 ::msgraph_core::__collection_builder!(
     OrganizationalBrandingCollection, OrganizationalBrandingItem,

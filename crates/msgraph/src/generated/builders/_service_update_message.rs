@@ -13,6 +13,22 @@ impl ServiceUpdateMessageItem {
             self.0.child("attachments"),
         )
     }
+    /// `GET …/attachmentsArchive`: the content of the stream property `attachmentsArchive`.
+    #[inline]
+    pub fn attachments_archive_stream(
+        &self,
+    ) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> {
+        self.0.stream("attachmentsArchive")
+    }
+    /// `PUT …/attachmentsArchive`: replaces the content of the stream property `attachmentsArchive`.
+    #[inline]
+    pub fn set_attachments_archive_stream(
+        &self,
+        bytes: ::std::vec::Vec<u8>,
+        content_type: &str,
+    ) -> ::msgraph_core::request::Request<()> {
+        self.0.put_stream("attachmentsArchive", bytes, content_type)
+    }
 }
 ::msgraph_core::__collection_builder!(
     ServiceUpdateMessageCollection, ServiceUpdateMessageItem,
