@@ -125,3 +125,19 @@ fn casts_functions_and_counts() {
     let node = user.node();
     assert_eq!(node.segments(), ["directoryObjects", "42", "microsoft.graph.user"]);
 }
+
+#[test]
+fn media_entities_and_stream_properties() {
+    let c = client();
+    let item = c.drives().by_id("d1").items().by_id("i1");
+    let download = item.content_stream();
+    assert_eq!(download.method(), Method::Get);
+    assert_eq!(download.url(), format!("{ROOT}/drives/d1/items/i1/content"));
+    let upload = item.set_content_stream(b"hello".to_vec(), "text/plain");
+    assert_eq!(upload.method(), Method::Put);
+    assert_eq!(upload.parts().body().as_bytes(), Some(&b"hello"[..]));
+    // profilePhoto is a media entity (HasStream): its bytes are at $value.
+    let photo = c.me().photo().content();
+    assert_eq!(photo.url(), format!("{ROOT}/me/photo/$value"));
+    assert_eq!(c.me().photo().set_content(vec![1, 2], "image/png").method(), Method::Put);
+}
