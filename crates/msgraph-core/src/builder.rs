@@ -123,22 +123,12 @@ impl Node {
     /// `POST …/$ref` with `{"@odata.id": url}`: adds a reference to a collection-valued
     /// navigation property (or sets a single-valued one with `PUT`).
     pub fn add_ref(&self, odata_id: &str) -> Request<()> {
-        let mut w = Writer::new();
-        w.begin_object();
-        w.key("@odata.id");
-        w.string(odata_id);
-        w.end_object();
-        self.request_at(Method::Post, "$ref").body_json_text(w.into_string())
+        self.request_at(Method::Post, "$ref").body_json_text(ref_body(odata_id))
     }
 
     /// `PUT …/$ref`: sets a single-valued navigation property.
     pub fn set_ref(&self, odata_id: &str) -> Request<()> {
-        let mut w = Writer::new();
-        w.begin_object();
-        w.key("@odata.id");
-        w.string(odata_id);
-        w.end_object();
-        self.request_at(Method::Put, "$ref").body_json_text(w.into_string())
+        self.request_at(Method::Put, "$ref").body_json_text(ref_body(odata_id))
     }
 
     /// `DELETE …/$ref`: removes a reference (for a collection, call it on the item:
@@ -213,6 +203,16 @@ impl Node {
         }
         req
     }
+}
+
+/// `{"@odata.id": url}`: the body of a `$ref` request.
+fn ref_body(odata_id: &str) -> String {
+    let mut w = Writer::new();
+    w.begin_object();
+    w.key("@odata.id");
+    w.string(odata_id);
+    w.end_object();
+    w.into_string()
 }
 
 /// One parameter of an action call.
@@ -409,15 +409,12 @@ pub trait Builder: Sized {
     }
 }
 
-/// Declares an item builder: the struct and the requests every entity has.
-///
-/// `__item_builder!(UserItem, "microsoft.graph.user", crate::models::User, crate::models::User)`
-/// (model type, then response type — a `…Kind` wrapper for polymorphic types).
+/// The builder struct (a `Node` newtype) and its [`Builder`] impl.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __item_builder {
-    ($name:ident, $odata:literal, $model:ty, $response:ty) => {
-        #[doc = concat!(" Requests for one `", $odata, "`.")]
+macro_rules! __builder_struct {
+    ($name:ident, $odata:literal, $doc:expr) => {
+        #[doc = $doc]
         #[derive(Clone, Debug)]
         pub struct $name(pub(crate) $crate::builder::Node);
         impl $crate::builder::Builder for $name {
@@ -431,6 +428,18 @@ macro_rules! __item_builder {
                 &self.0
             }
         }
+    };
+}
+
+/// Declares an item builder: the struct and the requests every entity has.
+///
+/// `__item_builder!(UserItem, "microsoft.graph.user", crate::models::User, crate::models::User)`
+/// (model type, then response type — a `…Kind` wrapper for polymorphic types).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __item_builder {
+    ($name:ident, $odata:literal, $model:ty, $response:ty) => {
+        $crate::__builder_struct!($name, $odata, concat!(" Requests for one `", $odata, "`."));
         impl $name {
             /// `GET`.
             #[inline]
@@ -468,20 +477,7 @@ macro_rules! __item_builder {
 #[macro_export]
 macro_rules! __collection_builder {
     ($name:ident, $item:ident, $odata:literal, $model:ty, $response:ty) => {
-        #[doc = concat!(" Requests for a collection of `", $odata, "`.")]
-        #[derive(Clone, Debug)]
-        pub struct $name(pub(crate) $crate::builder::Node);
-        impl $crate::builder::Builder for $name {
-            const ODATA_TYPE: &'static str = $odata;
-            #[inline]
-            fn from_node(node: $crate::builder::Node) -> Self {
-                Self(node)
-            }
-            #[inline]
-            fn node(&self) -> &$crate::builder::Node {
-                &self.0
-            }
-        }
+        $crate::__builder_struct!($name, $odata, concat!(" Requests for a collection of `", $odata, "`."));
         impl $name {
             /// `GET`: the first page; `.pages()` / `.items()` on the request follow `@odata.nextLink`.
             #[inline]
