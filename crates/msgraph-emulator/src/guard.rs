@@ -40,6 +40,12 @@ pub enum Violation {
         /// `/v1.0/...` path and query as received.
         url: String,
     },
+    /// A request carried a `$deltatoken` but its URL is not one the emulator issued as
+    /// `@odata.deltaLink` (the client built or re-encoded a delta URL).
+    UnissuedDeltaLink {
+        /// `/v1.0/...` path and query as received.
+        url: String,
+    },
     /// A `$batch` request broke one of Graph's batching rules (the emulator answered 400).
     BatchRuleBroken {
         /// Which rule, in words.
@@ -72,6 +78,9 @@ impl fmt::Display for Violation {
             ),
             Violation::UnissuedNextLink { url } => {
                 write!(f, "{url} carries a $skiptoken but was never issued as an @odata.nextLink")
+            }
+            Violation::UnissuedDeltaLink { url } => {
+                write!(f, "{url} carries a $deltatoken but was never issued as an @odata.deltaLink")
             }
             Violation::BatchRuleBroken { reason } => write!(f, "$batch broke Graph's rules: {reason}"),
             Violation::ExpiredTokenUsed { url, expired_for } => {
@@ -142,6 +151,14 @@ impl Guard {
         }
     }
 
+    /// Checks a request that carries a `$deltatoken`.
+    pub(crate) fn check_delta_link(&self, target: &str) {
+        let known = lock(&self.inner).links.contains(target);
+        if !known {
+            self.record(Violation::UnissuedDeltaLink { url: target.to_string() });
+        }
+    }
+
     /// Remembers that `(client, method, url)` was told to wait `retry_after`.
     pub(crate) fn told_to_wait(&self, client: &str, method: &str, url: &str, retry_after: Duration) {
         let mut g = lock(&self.inner);
@@ -204,6 +221,12 @@ mod tests {
         g.check_link("/v1.0/users?%24skiptoken=a");
         assert_eq!(g.violations().len(), 2);
         assert!(g.violations()[1].to_string().contains("never issued"));
+        g.issued_link("/v1.0/users/delta()?$deltatoken=d".into());
+        g.check_delta_link("/v1.0/users/delta()?$deltatoken=d");
+        assert_eq!(g.violations().len(), 2);
+        g.check_delta_link("/v1.0/users/delta()?$deltatoken=e");
+        assert!(matches!(&g.violations()[2], Violation::UnissuedDeltaLink { url } if url.ends_with("=e")));
+        assert!(g.violations()[2].to_string().contains("@odata.deltaLink"));
         g.clear();
         assert!(g.violations().is_empty());
     }

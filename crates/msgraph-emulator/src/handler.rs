@@ -8,6 +8,7 @@ use msgraph::schema::SCHEMA;
 use msgraph_core::schema::{Operation, OperationKind, TypeIndex};
 use serde_json::{Map, Value};
 
+use crate::delta;
 use crate::entity::{self, type_name};
 use crate::errors::{truncate, GraphError, HandlerResult, Response};
 use crate::odata::{self, filter, QueryOptions};
@@ -29,7 +30,7 @@ impl Ctx<'_> {
         self.req.header("consistencylevel").is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"))
     }
 
-    fn context(&self, fragment: &str) -> Value {
+    pub(crate) fn context(&self, fragment: &str) -> Value {
         Value::String(format!("{}/$metadata#{fragment}", self.shared.urls.base))
     }
 }
@@ -410,11 +411,17 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> HandlerResult {
     if q.skiptoken.is_some() {
         ctx.shared.guard.check_link(&ctx.req.target());
     }
+    if q.deltatoken.as_deref().is_some_and(|t| !t.eq_ignore_ascii_case("latest")) {
+        ctx.shared.guard.check_delta_link(&ctx.req.target());
+    }
     let method = ctx.req.method.clone();
     if method == Method::GET {
         let store = ctx.shared.read();
         let target = resolve(ctx, &store, &path)?;
         check_options(&target, &q)?;
+        if let (Target::Operation { binding: Binding::Coll(c), .. }, true) = (&target, delta::is_delta(&target)) {
+            return delta::respond(ctx, &store, c, &q, &segments);
+        }
         read(ctx, &store, target, &q, &segments)
     } else if matches!(method, Method::POST | Method::PATCH | Method::PUT | Method::DELETE) {
         let body = if matches!(method, Method::DELETE) { None } else { parse_body(ctx.req)? };
@@ -428,6 +435,9 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> HandlerResult {
 }
 
 fn check_options(target: &Target, q: &QueryOptions) -> Result<(), GraphError> {
+    if q.deltatoken.is_some() && !delta::is_delta(target) {
+        return Err(GraphError::bad_request("The query option $deltatoken is only valid on delta functions."));
+    }
     let collection =
         matches!(target, Target::Coll(_) | Target::Count(_) | Target::RefColl(_) | Target::Operation { .. });
     if q.has_collection_options && !collection {
@@ -591,7 +601,7 @@ fn entity_url(ctx: &Ctx<'_>, loc: &Loc) -> String {
 /// Percent-encodes only what may not appear in a URL (spaces, quotes, non-ASCII, ...), leaving
 /// valid text — existing `%XX` escapes included — exactly as it was. Requests that came over
 /// HTTP are unchanged by it; raw `$batch` item URLs become valid next links.
-fn encode_loose(s: &str) -> String {
+pub(crate) fn encode_loose(s: &str) -> String {
     const INVALID: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
         .add(b' ')
         .add(b'"')
@@ -755,7 +765,7 @@ fn query_rows(ctx: &Ctx<'_>, store: &Store, c: &CollNode, q: &QueryOptions) -> R
     Ok(rows)
 }
 
-fn select(m: Map<String, Value>, sel: &[String], ty: TypeIndex) -> Result<Map<String, Value>, GraphError> {
+pub(crate) fn select(m: Map<String, Value>, sel: &[String], ty: TypeIndex) -> Result<Map<String, Value>, GraphError> {
     if sel.iter().any(|s| s == "*") {
         return Ok(m);
     }
@@ -853,7 +863,7 @@ fn list(
 }
 
 /// `Prefer: odata.maxpagesize=N` (1..=999), as Graph honours it for paged collections.
-fn prefer_max_page_size(req: &GraphRequest) -> Option<usize> {
+pub(crate) fn prefer_max_page_size(req: &GraphRequest) -> Option<usize> {
     req.headers.get_all("prefer").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).find_map(|p| {
         let (k, v) = p.split_once('=')?;
         if !k.trim().eq_ignore_ascii_case("odata.maxpagesize") {
@@ -1098,6 +1108,7 @@ fn create(ctx: &Ctx<'_>, store: &mut Store, c: &CollNode, body: Option<Map<Strin
                 return Err(conflict_key(&id));
             }
             store.sets.entry(storage).or_default().items.insert(id.clone(), entity);
+            store.changes.record(storage, &id, ty, false);
             (Loc { root: Root::Set(storage, id.clone()), steps: vec![] }, format!("{}/$entity", c.path))
         }
         CollKind::Contained { owner, nav, .. } => {
@@ -1176,6 +1187,9 @@ fn update(ctx: &Ctx<'_>, store: &mut Store, e: &EntNode, body: Option<Map<String
             add_ref(store, &e.loc, nav.name, addr, true)?;
         }
     }
+    if let Some(addr) = e.loc.as_addr() {
+        store.changes.record(addr.set, &addr.id, current_ty, false);
+    }
     Ok(Response::empty(StatusCode::NO_CONTENT))
 }
 
@@ -1192,6 +1206,9 @@ fn delete(ctx: &Ctx<'_>, store: &mut Store, e: &EntNode) -> HandlerResult {
         store.entity(&e.loc).cloned().ok_or_else(|| GraphError::not_found(not_found_code(e.declared), e.loc_key()))?;
     rules::before_delete(ctx.shared, store, &e.loc, &snapshot)?;
     store.remove(&e.loc);
+    if let Some(addr) = e.loc.as_addr() {
+        store.changes.record(addr.set, &addr.id, snapshot.ty, true);
+    }
     Ok(Response::empty(StatusCode::NO_CONTENT))
 }
 

@@ -3,7 +3,7 @@
 //! A local, in-memory Microsoft Graph v1.0 service on `127.0.0.1`, for testing Graph clients
 //! (msgraph-rs first) without a tenant: schema-aware routing over the SDK's compiled schema
 //! (`msgraph::schema::SCHEMA`), a generic JSON store for every entity set and containment path
-//! with OData query options and server-driven paging, the OAuth2 token endpoint (client secret,
+//! with OData query options, server-driven paging and `delta`, the OAuth2 token endpoint (client secret,
 //! certificate assertion, device code), phone authentication methods with Graph's rules, JSON
 //! `$batch`, deterministic fault injection and a protocol guard that records client misbehaviour.
 //!
@@ -31,6 +31,7 @@
 
 mod auth;
 mod batch;
+mod delta;
 mod entity;
 mod errors;
 mod faults;
@@ -396,6 +397,7 @@ impl EmulatorBuilder {
             rng: Mutex::new(rng),
             clock: Clock::default(),
             secret,
+            delta_epoch: std::sync::atomic::AtomicU64::new(0),
         };
         Ok(Arc::new(shared))
     }
@@ -709,12 +711,24 @@ impl Emulator {
         }
     }
 
-    /// Restores the seed data (requests, violations and faults are kept).
+    /// Restores the seed data (requests, violations and faults are kept). Delta tokens issued
+    /// before are expired (`410 Gone`, `resyncRequired`): the change history is gone.
     pub fn reset(&self) -> Result<(), Error> {
         let mut rng = StdRng::seed_from_u64(lock(&self.shared.rng).next_u64());
         let store = self.shared.seed.load(&mut || new_uuid(&mut rng))?;
-        *self.shared.write() = store;
+        let mut guard = self.shared.write();
+        *guard = store;
+        self.shared.expire_delta_tokens();
+        drop(guard);
         Ok(())
+    }
+
+    /// Expires every `@odata.deltaLink` (and every nextLink of a delta round) issued so far:
+    /// following one answers `410 Gone` with the error code `resyncRequired` and a `Location`
+    /// header with a fresh delta URL, as Graph does when its delta state is lost. Links issued
+    /// afterwards work.
+    pub fn expire_delta_tokens(&self) {
+        self.shared.expire_delta_tokens();
     }
 
     /// Stops the server and waits until it has stopped.

@@ -1,6 +1,6 @@
 //! State shared by every connection: configuration, the store, auth, faults, guard, log.
 
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -126,6 +126,9 @@ pub(crate) struct Shared {
     pub(crate) clock: Clock,
     /// Key for tokens and `$skiptoken`s.
     pub(crate) secret: [u8; 32],
+    /// Delta tokens carry the epoch they were issued in; bumping it (`expire_delta_tokens`,
+    /// `reset`) makes every older token answer `410 Gone`.
+    pub(crate) delta_epoch: AtomicU64,
 }
 
 /// Locks a mutex, recovering from poisoning (a panicking test thread must not wedge the server).
@@ -153,6 +156,16 @@ impl Shared {
     pub(crate) fn random_string(&self, alphabet: &[u8], len: usize) -> String {
         let mut rng = lock(&self.rng);
         (0..len).map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())])).collect()
+    }
+
+    /// The current delta epoch.
+    pub(crate) fn delta_epoch(&self) -> u64 {
+        self.delta_epoch.load(Ordering::SeqCst)
+    }
+
+    /// Expires every delta and delta-round token issued so far.
+    pub(crate) fn expire_delta_tokens(&self) {
+        self.delta_epoch.fetch_add(1, Ordering::SeqCst);
     }
 
     pub(crate) fn authority(&self) -> String {

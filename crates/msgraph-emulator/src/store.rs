@@ -17,7 +17,7 @@
 //!   ...) are filtered views of the one `methods` collection, so `/methods` lists everything
 //!   polymorphically.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
 use msgraph::schema::SCHEMA;
@@ -117,6 +117,55 @@ impl Loc {
 pub(crate) struct Store {
     pub(crate) sets: BTreeMap<&'static str, Collection>,
     pub(crate) singletons: BTreeMap<&'static str, Entity>,
+    /// Change tracking of top-level entities, for `delta`.
+    pub(crate) changes: Changes,
+}
+
+/// The last change of one top-level entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Change {
+    /// Position in the store's change sequence.
+    pub(crate) seq: u64,
+    /// The entity's concrete type (kept for deleted entities).
+    pub(crate) ty: TypeIndex,
+    /// Deleted (a tombstone).
+    pub(crate) deleted: bool,
+}
+
+/// Per entity set, the last change of every top-level entity that was created, updated or
+/// deleted after the seed was loaded (seeded entities that never changed have no entry: they
+/// are at sequence 0). Sequence numbers increase monotonically over the whole store, so one
+/// number orders changes across the sets a `delta` reads (`directoryObjects` → users, groups,
+/// ...).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Changes {
+    seq: u64,
+    sets: BTreeMap<&'static str, HashMap<String, Change>>,
+}
+
+impl Changes {
+    /// The sequence number of the latest change (0: none since the seed).
+    pub(crate) fn current(&self) -> u64 {
+        self.seq
+    }
+
+    /// Records that the entity `id` of the storage set `set` was created or updated (`deleted`
+    /// false) or deleted.
+    pub(crate) fn record(&mut self, set: &'static str, id: &str, ty: TypeIndex, deleted: bool) {
+        self.seq += 1;
+        let change = Change { seq: self.seq, ty, deleted };
+        self.sets.entry(set).or_default().insert(id.to_string(), change);
+    }
+
+    /// The last change of an entity, if it changed since the seed.
+    pub(crate) fn get(&self, set: &str, id: &str) -> Option<Change> {
+        self.sets.get(set).and_then(|m| m.get(id)).copied()
+    }
+
+    /// Every recorded change of a storage set: `(id, change)`.
+    pub(crate) fn of_set(&self, set: &str) -> impl Iterator<Item = (&str, Change)> {
+        self.sets.get(set).into_iter().flat_map(|m| m.iter().map(|(id, c)| (id.as_str(), *c)))
+    }
 }
 
 /// Storage for a contained navigation: `(storage nav, view filter type)`. On
@@ -340,5 +389,21 @@ mod tests {
         // Deleting the user deletes what it contains.
         assert!(s.remove(&u).is_some());
         assert!(s.entity(&auth).is_none());
+    }
+
+    #[test]
+    fn change_tracking() {
+        let user = ty("microsoft.graph.user");
+        let mut c = Changes::default();
+        assert_eq!(c.current(), 0);
+        assert!(c.get("users", "u1").is_none());
+        c.record("users", "u1", user, false);
+        c.record("groups", "g1", ty("microsoft.graph.group"), false);
+        c.record("users", "u1", user, true);
+        assert_eq!(c.current(), 3);
+        assert_eq!(c.get("users", "u1"), Some(Change { seq: 3, ty: user, deleted: true }));
+        assert_eq!(c.of_set("users").count(), 1);
+        assert_eq!(c.of_set("groups").next().map(|(id, ch)| (id, ch.seq)), Some(("g1", 2)));
+        assert_eq!(c.of_set("applications").count(), 0);
     }
 }

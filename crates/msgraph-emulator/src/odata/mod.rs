@@ -69,10 +69,14 @@ pub(crate) struct QueryOptions {
     pub(crate) search: Option<Search>,
     pub(crate) expand: Option<String>,
     pub(crate) skiptoken: Option<String>,
-    /// The raw `name=value` pieces of the query string other than `$skiptoken`, in order, exactly
-    /// as received (next links are built from them without re-encoding).
+    /// `$deltatoken` (only valid on `delta`).
+    pub(crate) deltatoken: Option<String>,
+    /// The raw `name=value` pieces of the query string other than `$skiptoken` and
+    /// `$deltatoken`, in order, exactly as received (next and delta links are built from them
+    /// without re-encoding).
     pub(crate) raw_without_skiptoken: Vec<String>,
-    /// Decoded `(name, value)` pairs other than `$skiptoken` (for the paging fingerprint).
+    /// Decoded `(name, value)` pairs other than `$skiptoken` and `$deltatoken` (for the paging
+    /// fingerprint).
     pub(crate) decoded_without_skiptoken: Vec<(String, String)>,
     /// Whether any system query option that only makes sense on a collection was given.
     pub(crate) has_collection_options: bool,
@@ -93,7 +97,7 @@ pub(crate) fn parse_query(raw: &str) -> Result<QueryOptions, GraphError> {
         let name = decode_component(raw_name);
         let value = decode_component(raw_value);
         let lname = name.to_ascii_lowercase();
-        if lname != "$skiptoken" {
+        if lname != "$skiptoken" && lname != "$deltatoken" {
             q.raw_without_skiptoken.push(piece.to_string());
             q.decoded_without_skiptoken.push((name.clone(), value.clone()));
         }
@@ -179,6 +183,7 @@ pub(crate) fn parse_query(raw: &str) -> Result<QueryOptions, GraphError> {
             }
             "$expand" => q.expand = Some(value),
             "$skiptoken" => q.skiptoken = Some(value),
+            "$deltatoken" => q.deltatoken = Some(value),
             "$format" => {
                 if !value.eq_ignore_ascii_case("json") && !value.starts_with("application/json") {
                     return Err(GraphError::bad_request(format!(
@@ -187,7 +192,7 @@ pub(crate) fn parse_query(raw: &str) -> Result<QueryOptions, GraphError> {
                     )));
                 }
             }
-            "$apply" | "$compute" | "$levels" | "$index" | "$schemaversion" | "$deltatoken" | "$id" => {
+            "$apply" | "$compute" | "$levels" | "$index" | "$schemaversion" | "$id" => {
                 return Err(GraphError::not_implemented(format!(
                     "The query option '{name}' is valid OData but is not supported by the emulator."
                 )));

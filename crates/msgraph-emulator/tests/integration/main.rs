@@ -7,6 +7,7 @@ mod auth;
 mod bad_input;
 mod batch;
 mod crud;
+mod delta;
 mod faults;
 mod guard;
 mod phone;

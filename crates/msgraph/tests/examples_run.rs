@@ -1,0 +1,189 @@
+//! Runs every example as its own process (each starts the embedded emulator) and checks that it
+//! exits with success and prints what it should.
+//!
+//! The examples are built once, by `cargo build -p msgraph --examples` with the same profile and
+//! target directory as this test (cargo holds its build lock only while building the tests, so
+//! calling cargo from a running test is fine), then the binaries are run directly and in
+//! parallel.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// `target/<profile>`: this test binary lives in `target/<profile>/deps`.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable");
+    exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps").to_path_buf()
+}
+
+/// Variables (prefixes) cargo sets for the crates it compiles and runs, not for itself.
+const CARGO_SET: &[&str] = &[
+    "CARGO_MANIFEST_",
+    "CARGO_PKG_",
+    "CARGO_CRATE_NAME",
+    "CARGO_BIN_",
+    "CARGO_PRIMARY_PACKAGE",
+    "CARGO_TARGET_TMPDIR",
+    "CARGO_RUSTC_CURRENT_DIR",
+];
+
+/// Builds every example once (the first test to get here builds; the others wait).
+fn build_examples() -> &'static Result<(), String> {
+    static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let dir = profile_dir();
+        let profile = match dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev".to_string(),
+            Some(other) => other.to_string(),
+        };
+        let target_dir = dir.parent().expect("target dir").to_path_buf();
+        let mut cargo = Command::new(env!("CARGO"));
+        cargo
+            .args(["build", "-q", "-p", "msgraph", "--examples", "--profile", &profile])
+            .env("CARGO_TARGET_DIR", &target_dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // Cargo gives this test `CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...: build scripts that watch
+        // such variables (ring's does) would see a change and rebuild half the tree. Run the
+        // inner cargo with the environment the outer one had.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy().into_owned();
+            if key == "OUT_DIR" || CARGO_SET.iter().any(|p| key.starts_with(p)) {
+                cargo.env_remove(&key);
+            }
+        }
+        let out = cargo.output().map_err(|e| format!("running cargo: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("cargo build --examples failed:\n{}", String::from_utf8_lossy(&out.stderr)))
+        }
+    })
+}
+
+/// Runs an example to completion (at most `limit`) and returns its stdout.
+fn run(name: &str, limit: Duration) -> String {
+    if let Err(e) = build_examples() {
+        panic!("{e}");
+    }
+    let exe = profile_dir().join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let mut child = Command::new(&exe)
+        // Always the emulator: never the real Graph, whatever the environment says.
+        .env_remove("MSGRAPH_TENANT_ID")
+        .env_remove("MSGRAPH_CLIENT_ID")
+        .env_remove("MSGRAPH_CLIENT_SECRET")
+        .env_remove("MSGRAPH_USER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {}: {e}", exe.display()));
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!("{name} did not finish within {limit:?}:\n{}", String::from_utf8_lossy(&out.stdout));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{name} failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status);
+    stdout
+}
+
+fn assert_lines(name: &str, out: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(out.contains(e), "{name}: expected {e:?} in the output:\n{out}");
+    }
+}
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+#[test]
+fn quickstart() {
+    let out = run("quickstart", LIMIT);
+    assert_lines(
+        "quickstart",
+        &out,
+        &["started the local Graph emulator at http://127.0.0.1:", "phone methods before: 2", "SMS sign-in enabled"],
+    );
+}
+
+#[test]
+fn paging_users() {
+    let out = run("paging_users", LIMIT);
+    assert_lines(
+        "paging_users",
+        &out,
+        &[
+            "ConsistencyLevel: Some(\"eventual\")",
+            "page 1: [\"Aaron K\", \"Adele Vance\"] (more: true)",
+            "page 3: [\"Ana P\"] (more: false)",
+            "@odata.count: Some(5), pages fetched: 3",
+            "all users, 3 per page: 8 users",
+            "no protocol violations",
+        ],
+    );
+}
+
+#[test]
+fn batch_mixed() {
+    let out = run("batch_mixed", LIMIT);
+    assert_lines(
+        "batch_mixed",
+        &out,
+        &[
+            "queued 6 queries",
+            "execute_query: 6 queries, 5 succeeded, 1 failed, 2 round trip(s) (2 $batch, 0 direct)",
+            "read Alex      -> Some(\"Alex Wilber\")",
+            "rename Lee     -> ok",
+            "list groups    -> [\"Sales and Marketing\"",
+            "enable SMS     -> ok",
+            "HTTP Some(400) Some(\"badRequest\") (innerError code smsSignInNotSupported: true)",
+            "Nestor's mobile now: sms sign-in Some(Ready)",
+        ],
+    );
+}
+
+#[test]
+fn delta_sync() {
+    let out = run("delta_sync", LIMIT);
+    assert_lines(
+        "delta_sync",
+        &out,
+        &[
+            "first round: 5 users in 3 pages",
+            "$deltatoken=",
+            "changes since the deltaLink: 3",
+            "created: Some(\"Kim Akers\")",
+            "updated: Some(\"Alex Wilber\") (jobTitle Some(\"Head of Retail\"))",
+            "removed (Deleted)",
+            "replica now has 5 users",
+            "polling again: 0 changes",
+            "expired deltaLink: Some(410) Some(\"resyncRequired\")",
+            "new first round: 5 users",
+        ],
+    );
+}
+
+#[test]
+fn error_handling() {
+    let out = run("error_handling", LIMIT);
+    assert_lines(
+        "error_handling",
+        &out,
+        &[
+            "1. missing user: kind Http, status Some(404), code Some(\"Request_ResourceNotFound\")",
+            "innerError.code Some(\"smsSignInNotSupported\")",
+            "has_code(\"smsSignInNotSupported\"): true",
+            "(requests sent: 0)",
+            "statuses [429, 200]",
+            "is_throttled true, is_transient true, retry_after Some(1s)",
+            "then the request succeeded",
+            "no protocol violations",
+        ],
+    );
+}
