@@ -2,26 +2,15 @@
 //! has its method in the generated request builders (counted against the CSDL, plus samples).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use heck::ToSnakeCase;
 use msgraph_codegen::ir::{OperationKind, StructKind, TypeTarget};
 use msgraph_codegen::{build_ir, generate, Input};
 
-fn metadata_file() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = match std::env::var_os("MSGRAPH_METADATA_DIR") {
-        Some(d) if !d.is_empty() => root.join(d),
-        _ => root.join("..").join("shared").join("metadata"),
-    };
-    dir.join("graph-v1.0-2026-08-03.csdl")
-}
-
 #[test]
 fn every_set_singleton_navigation_and_operation_has_a_method() {
-    let path = metadata_file();
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}; set MSGRAPH_METADATA_DIR", path.display()));
+    let text = common::real_text("graph-v1.0-2026-08-03.csdl");
     let input = Input { csdl: &text, source_name: "v1.0", sha256: "0" };
     let model = build_ir(&input).expect("ir");
     let out = generate(&input).expect("generate");

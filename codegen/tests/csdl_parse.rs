@@ -2,41 +2,15 @@
 //! hand-written fixtures in `metadata/fixtures/`, and error reporting.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod common;
+use common::{real_text as real_file, workspace_root};
 use msgraph_codegen::csdl::{
     self, Annotation, AnnotationValue, Document, EntityType, Operation, ParseError, Schema, TypeRef,
 };
 
 // ----- helpers -----
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// `$MSGRAPH_METADATA_DIR`, else `<workspace>/../shared/metadata`.
-fn metadata_dir() -> PathBuf {
-    match std::env::var_os("MSGRAPH_METADATA_DIR") {
-        // Relative to the workspace root, like the xtask (cargo runs tests in the package dir).
-        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
-        _ => workspace_root().join("..").join("shared").join("metadata"),
-    }
-}
-
-/// Reads a real Graph CSDL file. Fails (never skips) when it is missing.
-fn real_file(name: &str) -> String {
-    let path = metadata_dir().join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) => panic!(
-            "cannot read the Graph metadata file {}: {err}\n\
-             Set MSGRAPH_METADATA_DIR to the directory holding {name} \
-             (see /work/shared/metadata/README.md for where the files come from).",
-            path.display()
-        ),
-    }
-}
 
 fn fixture(name: &str) -> String {
     let path = workspace_root().join("metadata").join("fixtures").join(name);

@@ -8,9 +8,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod common;
+use common::{real_text, workspace_root};
 use msgraph_codegen::diff::render::{self, insert_changelog_entry, CHANGELOG_HEADER};
 use msgraph_codegen::diff::{self, Change, ChangeKind, ChangelogInfo, Diff, Level, Side};
 use msgraph_codegen::ir::Model;
@@ -20,27 +21,6 @@ const OLD_REAL: &str = "graph-v1.0-2026-05-05.csdl";
 const NEW_REAL: &str = "graph-v1.0-2026-08-03.csdl";
 
 // ----- helpers -----
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn metadata_dir() -> PathBuf {
-    match std::env::var_os("MSGRAPH_METADATA_DIR") {
-        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
-        _ => workspace_root().join("..").join("shared").join("metadata"),
-    }
-}
-
-fn real_text(name: &str) -> String {
-    let path = metadata_dir().join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the Graph metadata file {}: {e}\nSet MSGRAPH_METADATA_DIR to the directory holding {name}.",
-            path.display()
-        )
-    })
-}
 
 fn fixture_text(name: &str) -> String {
     let path = workspace_root().join("metadata").join("fixtures").join("diff").join(name);

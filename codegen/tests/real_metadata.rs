@@ -6,9 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
+
+mod common;
 
 use msgraph_codegen::ir::{FieldRepr, Model, OperationKind, StructKind};
 use msgraph_codegen::{build_ir, generate, pin, tree, Generated, Input};
@@ -20,34 +22,11 @@ const MAX_FILE_BYTES: usize = 1024 * 1024;
 
 // ----- helpers -----
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// `$MSGRAPH_METADATA_DIR`, else `<workspace>/../shared/metadata`. A relative
-/// `$MSGRAPH_METADATA_DIR` is taken relative to the workspace root, where the README runs
-/// `MSGRAPH_METADATA_DIR=../shared/metadata cargo test --workspace` (cargo runs each test binary
-/// in its package's directory, so the process's own working directory would be wrong).
-fn metadata_dir() -> PathBuf {
-    match std::env::var_os("MSGRAPH_METADATA_DIR") {
-        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
-        _ => workspace_root().join("..").join("shared").join("metadata"),
-    }
-}
-
-/// The text and sha256 of a real Graph CSDL file. Fails (never skips) when it is missing.
+/// The text and sha256 of a real Graph CSDL file.
 fn real_file(name: &str) -> (String, String) {
-    let path = metadata_dir().join(name);
-    let bytes = std::fs::read(&path).unwrap_or_else(|err| {
-        panic!(
-            "cannot read the Graph metadata file {}: {err}\n\
-             Set MSGRAPH_METADATA_DIR to the directory holding {name} \
-             (see /work/shared/metadata/README.md for where the files come from).",
-            path.display()
-        )
-    });
+    let bytes = common::real_bytes(name);
     let sha = pin::sha256_hex(&bytes);
-    let text = String::from_utf8(bytes).unwrap_or_else(|e| panic!("{} is not UTF-8: {e}", path.display()));
+    let text = String::from_utf8(bytes).unwrap_or_else(|e| panic!("{name} is not UTF-8: {e}"));
     (text, sha)
 }
 
