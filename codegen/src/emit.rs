@@ -69,7 +69,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
     }
     // Request builders: one file per entity type, parameter structs, and the client entry points.
     let names = builders::builder_names(model);
-    let params = builders::param_structs(model);
+    let params = builders::param_structs(model, &names);
     let mut bmodules: BTreeMap<Vec<String>, ModuleContents> = BTreeMap::new();
     for (path, contents) in &modules {
         bmodules.insert(

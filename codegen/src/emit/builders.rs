@@ -10,7 +10,7 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{doc_attrs, doc_lines, ident, type_path};
+use super::{doc_attrs, doc_lines, ident, primitive_tokens, type_path, Paths};
 use crate::ir::{Model, Operation, OperationKind, Primitive, StructKind, StructType, TypeRef, TypeTarget};
 use crate::naming::{self, Scope};
 
@@ -49,7 +49,7 @@ fn builder_path(model: &Model, namespace: &str, name: &str) -> TokenStream {
 /// The Rust type of a value of `t` as returned in a response (models, Kind wrappers).
 fn value_type(model: &Model, t: &TypeTarget) -> TokenStream {
     match t {
-        TypeTarget::Primitive(p) => primitive(*p),
+        TypeTarget::Primitive(p) => primitive_tokens(*p, Paths { absolute: true }),
         TypeTarget::Json => quote! { ::serde_json::Value },
         TypeTarget::Enum(q) => match model.enums.get(q) {
             Some(e) if e.is_flags => {
@@ -73,28 +73,6 @@ fn struct_value_type(model: &Model, q: &str) -> TokenStream {
     match model.structs.get(q) {
         Some(s) => type_path(model, &s.namespace, &s.rust_name),
         None => quote! { ::serde_json::Value },
-    }
-}
-
-fn primitive(p: Primitive) -> TokenStream {
-    match p {
-        Primitive::String => quote! { ::std::string::String },
-        Primitive::Boolean => quote! { bool },
-        Primitive::Byte => quote! { u8 },
-        Primitive::SByte => quote! { i8 },
-        Primitive::Int16 => quote! { i16 },
-        Primitive::Int32 => quote! { i32 },
-        Primitive::Int64 => quote! { i64 },
-        Primitive::Single => quote! { f32 },
-        Primitive::Double => quote! { f64 },
-        Primitive::Decimal => quote! { ::msgraph_core::edm::Decimal },
-        Primitive::DateTimeOffset => quote! { ::msgraph_core::edm::DateTimeOffset },
-        Primitive::Date => quote! { ::msgraph_core::edm::Date },
-        Primitive::TimeOfDay => quote! { ::msgraph_core::edm::TimeOfDay },
-        Primitive::Duration => quote! { ::msgraph_core::edm::Duration },
-        Primitive::Guid => quote! { ::msgraph_core::edm::Guid },
-        Primitive::Binary | Primitive::Stream => quote! { ::msgraph_core::edm::Binary },
-        Primitive::Untyped => quote! { ::serde_json::Value },
     }
 }
 
@@ -189,9 +167,8 @@ impl ParamStructs {
     }
 }
 
-pub(super) fn param_structs(model: &Model) -> ParamStructs {
+pub(super) fn param_structs(model: &Model, names: &BTreeMap<String, BuilderNames>) -> ParamStructs {
     let mut scopes: BTreeMap<String, Scope> = BTreeMap::new();
-    let names = builder_names(model);
     for n in names.values() {
         let scope = scopes.entry(n.namespace.clone()).or_default();
         scope.claim(&n.item, false);

@@ -157,11 +157,6 @@ impl Node {
         req.body_json_text(w.into_string())
     }
 
-    /// `POST …/{name}` with a generated parameter struct as the body.
-    pub fn action_with(&self, name: &str, params: &dyn Model) -> Request<HttpResponse> {
-        self.request_at(Method::Post, name).body_json(params)
-    }
-
     /// `POST …/{name}` with a generated parameter struct as the body, typed response.
     pub fn action_with_body<T>(&self, name: &str, params: &dyn Model) -> Request<T> {
         self.request_at(Method::Post, name).body_json(params)
