@@ -353,9 +353,8 @@ fn struct_doc(s: &StructType) -> Vec<String> {
     lines
 }
 
-fn field_doc(s: &StructType, p: &crate::ir::Property) -> Vec<String> {
+fn field_doc(p: &crate::ir::Property) -> Vec<String> {
     let mut lines = doc_lines(&p.docs);
-    let _ = s;
     let mut facts: Vec<String> = Vec::new();
     if p.navigation {
         facts.push(if p.contains_target { "Contained navigation".into() } else { "Navigation".into() });
@@ -388,7 +387,7 @@ fn struct_tokens(model: &Model, s: &StructType) -> TokenStream {
     for (i, p) in s.properties.iter().enumerate() {
         let fname = ident(&p.rust_name);
         let ty = field_type(model, p, paths);
-        let fdocs = doc_attrs(&field_doc(s, p));
+        let fdocs = doc_attrs(&field_doc(p));
         let fdep = deprecated_attr(&p.docs);
         fields.push(quote! { #fdocs #fdep pub #fname: #ty, });
         let wire = &p.name;

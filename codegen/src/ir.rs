@@ -473,8 +473,7 @@ impl<'d> Builder<'d> {
             if schema.namespace.is_empty() || !schema.namespace.split('.').all(naming::is_valid_csdl_identifier) {
                 self.error(&schema.location, format!("invalid namespace name {:?}", schema.namespace));
             }
-            if let Some(prev) = model.namespaces.get(&schema.namespace) {
-                let _ = prev;
+            if model.namespaces.contains_key(&schema.namespace) {
                 self.error(&schema.location, format!("namespace {} is declared twice", schema.namespace));
                 continue;
             }
@@ -660,11 +659,11 @@ impl<'d> Builder<'d> {
                 }
                 let (rust_name, renamed) = scope.claim(&naming::variant_name(&m.name), false);
                 let value = m.value.unwrap_or(if t.is_flags { 1i64 << mi.min(62) } else { mi as i64 });
-                let docs = self.docs(&format!("{q}/{}", m.name), &m.annotations);
+                let docs = self.docs(&format!("{q}/{}", m.name));
                 members.push(EnumMember { name: m.name.clone(), rust_name, renamed, value, docs });
             }
             let (rust_name, renamed) = type_names.get(q).cloned().unwrap_or_default();
-            let docs = self.docs(q, &t.annotations);
+            let docs = self.docs(q);
             model.enums.insert(
                 q.clone(),
                 EnumType {
@@ -690,7 +689,7 @@ impl<'d> Builder<'d> {
                 _ => continue,
             };
             let schema = &doc.schemas[schema_index];
-            let (kind, name, is_abstract, open_type, has_stream, key, props, navs, annotations, location) = match d {
+            let (kind, name, is_abstract, open_type, has_stream, key, props, navs, location) = match d {
                 Declared::Entity(_, i) => {
                     let t = &schema.entity_types[i];
                     (
@@ -702,7 +701,6 @@ impl<'d> Builder<'d> {
                         t.key.clone(),
                         &t.properties,
                         &t.navigation_properties,
-                        &t.annotations,
                         &t.location,
                     )
                 }
@@ -717,7 +715,6 @@ impl<'d> Builder<'d> {
                         Vec::new(),
                         &t.properties,
                         &t.navigation_properties,
-                        &t.annotations,
                         &t.location,
                     )
                 }
@@ -729,13 +726,10 @@ impl<'d> Builder<'d> {
             let key = if key.is_empty() { base_type.map(|b| b.key.clone()).unwrap_or_default() } else { key };
             let has_stream = has_stream || base_type.is_some_and(|b| b.has_stream);
             let mut wire_names: BTreeSet<String> = properties.iter().map(|p| p.name.clone()).collect();
-            let own = props
-                .iter()
-                .map(|p| (p.name.as_str(), &p.r#type, p.nullable, false, false, &p.annotations, &p.location))
-                .chain(navs.iter().map(|n| {
-                    (n.name.as_str(), &n.r#type, n.nullable, true, n.contains_target, &n.annotations, &n.location)
-                }));
-            for (pname, ptype, nullable, navigation, contains_target, pann, ploc) in own {
+            let own = props.iter().map(|p| (p.name.as_str(), &p.r#type, p.nullable, false, false, &p.location)).chain(
+                navs.iter().map(|n| (n.name.as_str(), &n.r#type, n.nullable, true, n.contains_target, &n.location)),
+            );
+            for (pname, ptype, nullable, navigation, contains_target, ploc) in own {
                 if !naming::is_valid_csdl_identifier(pname) {
                     self.error(ploc, format!("invalid property name {pname:?} in {q}: not a valid identifier"));
                     continue;
@@ -759,8 +753,8 @@ impl<'d> Builder<'d> {
                     continue;
                 }
                 let target = format!("{q}/{pname}");
-                let docs = self.docs(&target, pann);
-                let computed = self.bool_annotation(&target, pann, "Org.OData.Core.V1.Computed");
+                let docs = self.docs(&target);
+                let computed = self.bool_annotation(&target, "Org.OData.Core.V1.Computed");
                 properties.push(Property {
                     name: pname.to_string(),
                     rust_name: String::new(),
@@ -783,7 +777,7 @@ impl<'d> Builder<'d> {
                 }
             }
             let (rust_name, renamed) = type_names.get(q).cloned().unwrap_or_default();
-            let docs = self.docs(q, annotations);
+            let docs = self.docs(q);
             model.structs.insert(
                 q.clone(),
                 StructType {
@@ -984,15 +978,15 @@ impl<'d> Builder<'d> {
         }
     }
 
-    fn annotations_for<'a>(&'a self, target: &str, inline: &'a [Annotation]) -> impl Iterator<Item = &'a Annotation> {
-        // Inline annotations were merged into the map as well; the map is the single source.
-        let _ = inline;
+    /// Annotations of a normalised target. Inline annotations were merged into the same map, so
+    /// it is the single source.
+    fn annotations_for<'a>(&'a self, target: &str) -> impl Iterator<Item = &'a Annotation> {
         self.annotations.get(target).into_iter().flatten()
     }
 
-    fn docs(&self, target: &str, inline: &[Annotation]) -> Docs {
+    fn docs(&self, target: &str) -> Docs {
         let mut docs = Docs::default();
-        for a in self.annotations_for(target, inline) {
+        for a in self.annotations_for(target) {
             match (a.term.as_str(), &a.value) {
                 ("Org.OData.Core.V1.Description", AnnotationValue::String(s)) if docs.description.is_none() => {
                     docs.description = Some(s.clone());
@@ -1030,8 +1024,8 @@ impl<'d> Builder<'d> {
         docs
     }
 
-    fn bool_annotation(&self, target: &str, inline: &[Annotation], term: &str) -> bool {
-        self.annotations_for(target, inline)
+    fn bool_annotation(&self, target: &str, term: &str) -> bool {
+        self.annotations_for(target)
             .any(|a| a.term == term && matches!(a.value, AnnotationValue::Bool(true) | AnnotationValue::Empty))
     }
 
@@ -1096,7 +1090,7 @@ impl<'d> Builder<'d> {
         targets.push(plain);
         let mut docs = Docs::default();
         for target in &targets {
-            let d = self.docs(target, &op.annotations);
+            let d = self.docs(target);
             docs.description = docs.description.or(d.description);
             docs.long_description = docs.long_description.or(d.long_description);
             docs.deprecation = docs.deprecation.or(d.deprecation);
