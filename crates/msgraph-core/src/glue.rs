@@ -6,9 +6,14 @@
 //! macros, one short invocation per type. That keeps the generated source small (and quick to
 //! parse) without hiding anything a user reads or navigates to.
 //!
-//! Every function here is `#[inline]`: rustc then compiles it only in crates that actually call
-//! it, so the generated crate does not pay machine-code generation for thousands of impls a
-//! program never uses.
+//! None of these functions is `#[inline]`: decoding one type reaches, through field and variant
+//! vtables, nearly every other type, so inline glue made each consumer binary re-generate machine
+//! code for the whole model (measured: 38.6 s for a one-line `main`). Compiled once in the
+//! generated crate, a consumer only links it.
+//!
+//! Fields and variants may carry `#[cfg(...)]` attributes (the cargo features by API area):
+//! the macros pass them through to the match arms, so a field compiled out is simply absent
+//! (its JSON lands in `additional_data`).
 
 /// Implements `Model`, `Debug` (set fields only), `PartialEq`, `Codec`, `Serialize` and
 /// `Deserialize` for a generated struct.
@@ -17,53 +22,44 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __impl_model {
-    ($ty:ident, $info:ident, [$($idx:literal => $field:ident),* $(,)?]) => {
+    ($ty:ident, $info:ident, [$($(#[$m:meta])* $idx:literal => $field:ident),* $(,)?]) => {
         impl $crate::model::Model for $ty {
-            #[inline]
             fn model_info(&self) -> &'static $crate::model::ModelInfo {
                 &$info
             }
-            #[inline]
             fn field(&self, index: usize) -> ::core::option::Option<&dyn $crate::model::Field> {
                 match index {
-                    $($idx => ::core::option::Option::Some(&self.$field),)*
+                    $($(#[$m])* $idx => ::core::option::Option::Some(&self.$field),)*
                     _ => ::core::option::Option::None,
                 }
             }
-            #[inline]
             fn field_mut(&mut self, index: usize) -> ::core::option::Option<&mut dyn $crate::model::Field> {
                 match index {
-                    $($idx => ::core::option::Option::Some(&mut self.$field),)*
+                    $($(#[$m])* $idx => ::core::option::Option::Some(&mut self.$field),)*
                     _ => ::core::option::Option::None,
                 }
             }
-            #[inline]
             fn additional_data(&self) -> &$crate::model::AdditionalData {
                 &self.additional_data
             }
-            #[inline]
             fn additional_data_mut(&mut self) -> &mut $crate::model::AdditionalData {
                 &mut self.additional_data
             }
         }
         impl ::core::fmt::Debug for $ty {
-            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 $crate::model::debug_model(self, f)
             }
         }
         impl ::core::cmp::PartialEq for $ty {
-            #[inline]
             fn eq(&self, other: &Self) -> bool {
                 $crate::model::model_eq(self, other)
             }
         }
         impl $crate::model::Codec for $ty {
-            #[inline]
             fn decode(r: &mut $crate::json::Reader<'_>) -> ::core::result::Result<Self, $crate::json::DecodeError> {
                 $crate::model::decode_new(r)
             }
-            #[inline]
             fn encode(&self, w: &mut $crate::json::Writer) {
                 $crate::model::encode_model(self, w, $crate::model::EncodeMode::Full, false)
             }
@@ -78,7 +74,6 @@ macro_rules! __impl_model {
 macro_rules! __impl_serde {
     ($ty:ident) => {
         impl $crate::__private::serde::Serialize for $ty {
-            #[inline]
             fn serialize<S: $crate::__private::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -87,7 +82,6 @@ macro_rules! __impl_serde {
             }
         }
         impl<'de> $crate::__private::serde::Deserialize<'de> for $ty {
-            #[inline]
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::core::result::Result<Self, D::Error> {
@@ -107,7 +101,6 @@ macro_rules! __impl_enum {
     ($ty:ident, $unknown:ident, [$($idx:literal => $variant:ident = $wire:literal),* $(,)?]) => {
         impl $ty {
             /// The wire name of this member.
-            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     $(Self::$variant => $wire,)*
@@ -117,47 +110,39 @@ macro_rules! __impl_enum {
         }
         impl $crate::model::EnumValue for $ty {
             const MEMBERS: &'static [&'static str] = &[$($wire),*];
-            #[inline]
             fn from_index(index: usize) -> ::core::option::Option<Self> {
                 match index {
                     $($idx => ::core::option::Option::Some(Self::$variant),)*
                     _ => ::core::option::Option::None,
                 }
             }
-            #[inline]
             fn unknown(value: ::std::string::String) -> Self {
                 Self::$unknown(value)
             }
-            #[inline]
             fn wire_name(&self) -> &str {
                 self.as_str()
             }
         }
         impl ::core::str::FromStr for $ty {
             type Err = ::core::convert::Infallible;
-            #[inline]
             fn from_str(s: &str) -> ::core::result::Result<Self, Self::Err> {
                 ::core::result::Result::Ok($crate::model::enum_from_wire(s))
             }
         }
         impl ::core::fmt::Display for $ty {
-            #[inline]
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
         impl $crate::model::Codec for $ty {
-            #[inline]
             fn decode(r: &mut $crate::json::Reader<'_>) -> ::core::result::Result<Self, $crate::json::DecodeError> {
                 $crate::model::decode_enum(r)
             }
-            #[inline]
             fn encode(&self, w: &mut $crate::json::Writer) {
                 w.string(self.as_str())
             }
         }
         impl $crate::__private::serde::Serialize for $ty {
-            #[inline]
             fn serialize<S: $crate::__private::serde::Serializer>(
                 &self,
                 serializer: S,
@@ -166,7 +151,6 @@ macro_rules! __impl_enum {
             }
         }
         impl<'de> $crate::__private::serde::Deserialize<'de> for $ty {
-            #[inline]
             fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::core::result::Result<Self, D::Error> {
@@ -182,45 +166,39 @@ macro_rules! __impl_enum {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __impl_kind {
-    ($ty:ident, $base:ident = $base_wire:literal, [$($variant:ident = $wire:literal),* $(,)?]) => {
+    ($ty:ident, $base:ident = $base_wire:literal, [$($(#[$m:meta])* $variant:ident = $wire:literal),* $(,)?]) => {
         impl $ty {
             /// The value as a model (for the table-driven codec and generic inspection).
-            #[inline]
             pub fn as_model(&self) -> &dyn $crate::model::Model {
                 match self {
                     Self::$base(v) => &**v,
-                    $(Self::$variant(v) => &**v,)*
+                    $($(#[$m])* Self::$variant(v) => &**v,)*
                 }
             }
             /// The value as a mutable model.
-            #[inline]
             pub fn as_model_mut(&mut self) -> &mut dyn $crate::model::Model {
                 match self {
                     Self::$base(v) => &mut **v,
-                    $(Self::$variant(v) => &mut **v,)*
+                    $($(#[$m])* Self::$variant(v) => &mut **v,)*
                 }
             }
             /// The qualified OData type name of the variant held.
-            #[inline]
             pub fn odata_type(&self) -> &'static str {
                 $crate::model::Model::model_info(self.as_model()).odata_type
             }
         }
         impl ::core::default::Default for $ty {
-            #[inline]
             fn default() -> Self {
                 Self::$base(::core::default::Default::default())
             }
         }
         impl $crate::model::Codec for $ty {
-            #[inline]
             fn decode(r: &mut $crate::json::Reader<'_>) -> ::core::result::Result<Self, $crate::json::DecodeError> {
                 ::core::result::Result::Ok(match $crate::model::peek_odata_type(r)?.as_deref() {
-                    $(::core::option::Option::Some($wire) => Self::$variant($crate::model::Codec::decode(r)?),)*
+                    $($(#[$m])* ::core::option::Option::Some($wire) => Self::$variant($crate::model::Codec::decode(r)?),)*
                     _ => Self::$base($crate::model::Codec::decode(r)?),
                 })
             }
-            #[inline]
             fn encode(&self, w: &mut $crate::json::Writer) {
                 let derived = !matches!(self, Self::$base(_));
                 $crate::model::encode_model(self.as_model(), w, $crate::model::EncodeMode::Full, derived)

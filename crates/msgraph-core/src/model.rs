@@ -218,6 +218,10 @@ pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), Dec
                     model.additional_data_mut().set_null(key.into_owned());
                 } else if let Some(f) = model.field_mut(index) {
                     f.decode_into(r).map_err(|e| e.in_key(&key))?;
+                } else {
+                    // A property whose field is compiled out (its API area's feature is off).
+                    let value = r.read_json_value().map_err(|e| e.in_key(&key))?;
+                    model.additional_data_mut().insert(key.into_owned(), value);
                 }
             }
             None => {
