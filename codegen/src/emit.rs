@@ -8,6 +8,7 @@ use quote::quote;
 
 mod builders;
 
+use crate::features::{self, Cond, Gates};
 use crate::ir::{Docs, EnumType, FieldRepr, KindEnum, Model, Primitive, StructType};
 use crate::naming;
 use crate::Generated;
@@ -16,6 +17,7 @@ use crate::Generated;
 pub fn emit(model: &Model, sha256: &str) -> Generated {
     let mut files = BTreeMap::new();
     let header = header(sha256);
+    let gates = features::compute(model);
     let put = |files: &mut BTreeMap<String, String>, path: String, tokens: TokenStream| {
         files.insert(path, render(&header, tokens));
     };
@@ -39,9 +41,10 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
     for s in model.structs.values() {
         let path = model.module_path(&s.namespace);
         let stem = naming::type_file_stem(&s.rust_name);
-        let tokens = if s.qname == crate::ir::JSON { json_alias(s) } else { struct_tokens(model, s) };
+        let tokens = if s.qname == crate::ir::JSON { json_alias(s) } else { struct_tokens(model, &gates, s) };
         put(&mut files, file_path(&path, &stem), tokens);
         if let Some(m) = modules.get_mut(&path) {
+            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&s.qname)).attr().to_string());
             m.types.push((stem, s.rust_name.clone()));
         }
     }
@@ -50,14 +53,16 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         let stem = naming::type_file_stem(&e.rust_name);
         put(&mut files, file_path(&path, &stem), enum_tokens(e));
         if let Some(m) = modules.get_mut(&path) {
+            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&e.qname)).attr().to_string());
             m.types.push((stem, e.rust_name.clone()));
         }
     }
     for k in model.kinds.values() {
         let path = model.module_path(&k.namespace);
         let stem = naming::type_file_stem(&k.rust_name);
-        put(&mut files, file_path(&path, &stem), kind_tokens(model, k));
+        put(&mut files, file_path(&path, &stem), kind_tokens(model, &gates, k));
         if let Some(m) = modules.get_mut(&path) {
+            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&k.base)).attr().to_string());
             m.types.push((stem, k.rust_name.clone()));
         }
     }
@@ -78,6 +83,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
                 namespaces: contents.namespaces.clone(),
                 children: contents.children.clone(),
                 types: Vec::new(),
+                cfgs: BTreeMap::new(),
             },
         );
     }
@@ -85,9 +91,10 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         let Some(n) = names.get(&s.qname) else { continue };
         let path = model.module_path(&s.namespace);
         let stem = naming::type_file_stem(&s.rust_name);
-        let tokens = builders::builder_tokens(model, s, &names, &params);
+        let tokens = builders::builder_tokens(model, &gates, s, &names, &params);
         put(&mut files, builder_file_path(&path, &stem), tokens);
         if let Some(m) = bmodules.get_mut(&path) {
+            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&s.qname)).attr().to_string());
             m.types.push((stem.clone(), n.item.clone()));
             m.types.push((stem, n.collection.clone()));
         }
@@ -98,6 +105,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         let stem = naming::type_file_stem(name);
         put(&mut files, builder_file_path(&path, &stem), builders::param_struct_tokens(model, op, name));
         if let Some(m) = bmodules.get_mut(&path) {
+            m.cfgs.insert(stem.clone(), builders::param_cond(&gates, op).attr().to_string());
             m.types.push((stem, name.to_string()));
         }
     }
@@ -106,7 +114,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
             if path.is_empty() { "builders/mod.rs".to_string() } else { format!("builders/{}/mod.rs", path.join("/")) };
         put(&mut files, rel, module_tokens(path, contents));
     }
-    put(&mut files, "client.rs".to_string(), builders::entry_points(model, &names));
+    put(&mut files, "client.rs".to_string(), builders::entry_points(model, &gates, &names));
 
     for (path, tokens) in schema_files(model) {
         put(&mut files, path, tokens);
@@ -131,6 +139,8 @@ struct ModuleContents {
     children: BTreeSet<String>,
     /// (file stem, type name)
     types: Vec<(String, String)>,
+    /// The `#[cfg]` of each file stem (rendered; empty when always compiled).
+    cfgs: BTreeMap<String, String>,
 }
 
 fn header(sha256: &str) -> String {
@@ -374,7 +384,8 @@ fn field_doc(p: &crate::ir::Property) -> Vec<String> {
     lines
 }
 
-fn struct_tokens(model: &Model, s: &StructType) -> TokenStream {
+fn struct_tokens(model: &Model, gates: &Gates, s: &StructType) -> TokenStream {
+    let own_gate = gates.of(&s.qname);
     let paths = Paths::for_type(&s.rust_name);
     let name = ident(&s.rust_name);
     let docs = doc_attrs(&struct_doc(s));
@@ -389,7 +400,8 @@ fn struct_tokens(model: &Model, s: &StructType) -> TokenStream {
         let ty = field_type(model, p, paths);
         let fdocs = doc_attrs(&field_doc(p));
         let fdep = deprecated_attr(&p.docs);
-        fields.push(quote! { #fdocs #fdep pub #fname: #ty, });
+        let cfg = Cond::of(gates.of_repr(&p.repr)).under(own_gate).attr();
+        fields.push(quote! { #fdocs #fdep #cfg pub #fname: #ty, });
         let wire = &p.name;
         let mut flags = 0u8;
         if p.navigation {
@@ -404,7 +416,7 @@ fn struct_tokens(model: &Model, s: &StructType) -> TokenStream {
         let flags = proc_macro2::Literal::u8_unsuffixed(flags);
         infos.push(quote! { (#wire, #flags), });
         let idx = proc_macro2::Literal::usize_unsuffixed(i);
-        field_arms.push(quote! { #idx => #fname, });
+        field_arms.push(quote! { #cfg #idx => #fname, });
     }
     let mut lookup: Vec<(&str, usize)> = s.properties.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
     lookup.sort();
@@ -517,7 +529,8 @@ fn enum_tokens(e: &EnumType) -> TokenStream {
     }
 }
 
-fn kind_tokens(model: &Model, k: &KindEnum) -> TokenStream {
+fn kind_tokens(model: &Model, gates: &Gates, k: &KindEnum) -> TokenStream {
+    let own_gate = gates.of(&k.base);
     let paths = Paths::for_type(&k.rust_name);
     let boxed = paths.boxed();
     let name = ident(&k.rust_name);
@@ -542,12 +555,13 @@ fn kind_tokens(model: &Model, k: &KindEnum) -> TokenStream {
         let vname = ident(&v.rust_name);
         let tpath = type_path(model, &t.namespace, &t.rust_name);
         let vdoc = format!(" `{}`", v.qname);
-        variants.push(quote! { #[doc = #vdoc] #vname(#boxed<#tpath>), });
+        let cfg = Cond::of(gates.of(&v.qname)).under(own_gate).attr();
+        variants.push(quote! { #[doc = #vdoc] #cfg #vname(#boxed<#tpath>), });
         let q = &v.qname;
         if i == 0 {
             base = Some(quote! { #vname = #q });
         } else {
-            derived.push(quote! { #vname = #q, });
+            derived.push(quote! { #cfg #vname = #q, });
         }
     }
     let Some(base) = base else {
@@ -584,8 +598,11 @@ fn module_tokens(path: &[String], contents: &ModuleContents) -> TokenStream {
     let type_items = by_stem.iter().map(|(stem, names)| {
         let m = ident(stem);
         let n = names.iter().map(|n| ident(n));
+        let cfg: TokenStream = contents.cfgs.get(*stem).and_then(|c| c.parse().ok()).unwrap_or_default();
         quote! {
+            #cfg
             mod #m;
+            #cfg
             pub use self::#m::{#(#n),*};
         }
     });

@@ -9,6 +9,7 @@
 pub mod csdl;
 pub mod diff;
 pub mod emit;
+pub mod features;
 pub mod ir;
 pub mod naming;
 pub mod pin;

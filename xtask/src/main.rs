@@ -509,7 +509,17 @@ fn codegen(opts: &CodegenOpts) -> Result<(), Failure> {
     };
     let size = Size::of(&generated);
 
+    // The `[features]` of the SDK crate follow the API areas the generator knows.
+    let manifest_path = root.join(msgraph_codegen::features::MANIFEST_PATH);
+    let manifest = fs::read_to_string(&manifest_path)
+        .map_err(|e| failed(format!("cannot read {}: {e}", manifest_path.display())))?;
+    let synced = msgraph_codegen::features::sync_manifest(&manifest).map_err(failed)?;
+    let manifest_stale = synced != manifest;
+
     if opts.check {
+        if manifest_stale {
+            eprintln!("{}: the generated [features] block is stale", manifest_path.display());
+        }
         let started = Instant::now();
         let diff =
             tree::diff(&out, &generated).map_err(|e| failed(format!("cannot compare with {}: {e}", out.display())))?;
@@ -525,7 +535,7 @@ fn codegen(opts: &CodegenOpts) -> Result<(), Failure> {
             ms(generate_time),
             ms(compare_time),
         );
-        if diff.is_clean() {
+        if diff.is_clean() && !manifest_stale {
             println!("generated code is up to date");
             return Ok(());
         }
@@ -545,6 +555,11 @@ fn codegen(opts: &CodegenOpts) -> Result<(), Failure> {
     let stats = tree::write_atomically(&out, &generated)
         .map_err(|e| failed(format!("cannot write the generated tree to {}: {e}", out.display())))?;
     let write_time = started.elapsed();
+    if manifest_stale {
+        fs::write(&manifest_path, synced)
+            .map_err(|e| failed(format!("cannot write {}: {e}", manifest_path.display())))?;
+        println!("updated the [features] block of {}", manifest_path.display());
+    }
     println!(
         "codegen: {size} generated into {}; {} written, {} unchanged, {} removed; \
          load {} ms, parse+generate {} ms, write {} ms",

@@ -11,6 +11,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use super::{doc_attrs, doc_lines, ident, primitive_tokens, type_path, Paths};
+use crate::features::{Cond, Gates};
 use crate::ir::{Model, Operation, OperationKind, Primitive, StructKind, StructType, TypeRef, TypeTarget};
 use crate::naming::{self, Scope};
 
@@ -151,6 +152,24 @@ fn op_key(op: &Operation) -> String {
         op.binding.as_ref().map(TypeRef::display).unwrap_or_default(),
         op.parameters.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(",")
     )
+}
+
+/// What an operation's parameter struct needs: the types of its parameters.
+pub(super) fn param_cond(gates: &Gates, op: &Operation) -> Cond {
+    let mut c = Cond::default();
+    for p in &op.parameters {
+        c.require(gates.of_target(&p.r#type.target));
+    }
+    c
+}
+
+/// What an operation method needs: its parameter and return types.
+fn op_cond(gates: &Gates, op: &Operation) -> Cond {
+    let mut c = param_cond(gates, op);
+    if let Some(r) = &op.return_type {
+        c.require(gates.of_target(&r.r#type.target));
+    }
+    c
 }
 
 fn needs_param_struct(op: &Operation) -> bool {
@@ -313,11 +332,13 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
 /// The builders of one entity type.
 pub(super) fn builder_tokens(
     model: &Model,
+    gates: &Gates,
     s: &StructType,
     names: &BTreeMap<String, BuilderNames>,
     params: &ParamStructs,
 ) -> TokenStream {
     let Some(own) = names.get(&s.qname) else { return quote! {} };
+    let own_gate = gates.of(&s.qname);
     let item = ident(&own.item);
     let coll = ident(&own.collection);
     let response = struct_value_type(model, &s.qname);
@@ -344,8 +365,10 @@ pub(super) fn builder_tokens(
             (false, false) => "reference (`set_ref`/`delete_ref` on it manage it)",
         };
         let doc = format!(" `…/{wire}`: navigation to `{}`, {kind}.", p.r#type.display());
+        let cfg = Cond::of(gates.of(t)).under(own_gate).attr();
         item_methods.push(quote! {
             #[doc = #doc]
+            #cfg
             #[inline]
             pub fn #m(&self) -> #tp { #tp(self.0.child(#wire)) }
         });
@@ -375,7 +398,9 @@ pub(super) fn builder_tokens(
     }
     for op in operations_for(model, s, false) {
         let (mname, _) = scope.claim(&naming::field_name(&op.name), true);
-        item_methods.push(op_method(model, op, &mname, params));
+        let cfg = op_cond(gates, op).under(own_gate).attr();
+        let method = op_method(model, op, &mname, params);
+        item_methods.push(quote! { #cfg #method });
     }
     // Typed cast methods for hierarchies up to MAX_TYPED_CASTS types; every builder also has the
     // generic `Builder::cast::<B>()`.
@@ -395,8 +420,9 @@ pub(super) fn builder_tokens(
         let ip = builder_path(model, &dn.namespace, &dn.item);
         let cp = builder_path(model, &dn.namespace, &dn.collection);
         let doc = format!(" `…/{d}`: cast to the derived type.");
-        casts_item.push(quote! { #[doc = #doc] #[inline] pub fn #mi(&self) -> #ip { #ip(self.0.child(#d)) } });
-        casts_coll.push(quote! { #[doc = #doc] #[inline] pub fn #mc(&self) -> #cp { #cp(self.0.child(#d)) } });
+        let cfg = Cond::of(gates.of(d)).under(own_gate).attr();
+        casts_item.push(quote! { #[doc = #doc] #cfg #[inline] pub fn #mi(&self) -> #ip { #ip(self.0.child(#d)) } });
+        casts_coll.push(quote! { #[doc = #doc] #cfg #[inline] pub fn #mc(&self) -> #cp { #cp(self.0.child(#d)) } });
     }
     let media = if s.has_stream {
         quote! {
@@ -415,7 +441,9 @@ pub(super) fn builder_tokens(
     let mut coll_methods = Vec::new();
     for op in operations_for(model, s, true) {
         let (mname, _) = cscope.claim(&naming::field_name(&op.name), true);
-        coll_methods.push(op_method(model, op, &mname, params));
+        let cfg = op_cond(gates, op).under(own_gate).attr();
+        let method = op_method(model, op, &mname, params);
+        coll_methods.push(quote! { #cfg #method });
     }
     let qname = &s.qname;
     quote! {
@@ -434,7 +462,7 @@ pub(super) fn builder_tokens(
 }
 
 /// Entry points on `crate::GraphClient`: one method per entity set and singleton.
-pub(super) fn entry_points(model: &Model, names: &BTreeMap<String, BuilderNames>) -> TokenStream {
+pub(super) fn entry_points(model: &Model, gates: &Gates, names: &BTreeMap<String, BuilderNames>) -> TokenStream {
     let Some(c) = &model.container else { return quote! {} };
     let mut scope = Scope::with_reserved(&["builder", "core", "from_core", "into_core", "new"]);
     let mut methods = Vec::new();
@@ -447,8 +475,10 @@ pub(super) fn entry_points(model: &Model, names: &BTreeMap<String, BuilderNames>
         let tp = builder_path(model, &n.namespace, target);
         let doc =
             format!(" `/{wire}`: the {} of `{}`.", if is_set { "entity set" } else { "singleton" }, set.entity_type);
+        let cfg = Cond::of(gates.of(&set.entity_type)).attr();
         methods.push(quote! {
             #[doc = #doc]
+            #cfg
             #[inline]
             pub fn #m(&self) -> #tp { #tp(::msgraph_core::builder::Node::root(self.core(), #wire)) }
         });

@@ -2,57 +2,21 @@
 //! exits with success and prints what it should.
 //!
 //! The examples are built once, by `cargo build -p msgraph --examples` with the same profile and
-//! target directory as this test (cargo holds its build lock only while building the tests, so
-//! calling cargo from a running test is fine), then the binaries are run directly and in
-//! parallel.
+//! target directory as this test (see `common::cargo`), then the binaries are run directly and
+//! in parallel.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::PathBuf;
+mod common;
+
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-/// `target/<profile>`: this test binary lives in `target/<profile>/deps`.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    exe.parent().and_then(|deps| deps.parent()).expect("target/<profile>/deps").to_path_buf()
-}
-
-/// Variables (prefixes) cargo sets for the crates it compiles and runs, not for itself.
-const CARGO_SET: &[&str] = &[
-    "CARGO_MANIFEST_",
-    "CARGO_PKG_",
-    "CARGO_CRATE_NAME",
-    "CARGO_BIN_",
-    "CARGO_PRIMARY_PACKAGE",
-    "CARGO_TARGET_TMPDIR",
-    "CARGO_RUSTC_CURRENT_DIR",
-];
 
 /// Builds every example once (the first test to get here builds; the others wait).
 fn build_examples() -> &'static Result<(), String> {
     static BUILT: OnceLock<Result<(), String>> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let dir = profile_dir();
-        let profile = match dir.file_name().and_then(|n| n.to_str()) {
-            Some("debug") | None => "dev".to_string(),
-            Some(other) => other.to_string(),
-        };
-        let target_dir = dir.parent().expect("target dir").to_path_buf();
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .args(["build", "-q", "-p", "msgraph", "--examples", "--profile", &profile])
-            .env("CARGO_TARGET_DIR", &target_dir)
-            .current_dir(env!("CARGO_MANIFEST_DIR"));
-        // Cargo gives this test `CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...: build scripts that watch
-        // such variables (ring's does) would see a change and rebuild half the tree. Run the
-        // inner cargo with the environment the outer one had.
-        for (key, _) in std::env::vars_os() {
-            let key = key.to_string_lossy().into_owned();
-            if key == "OUT_DIR" || CARGO_SET.iter().any(|p| key.starts_with(p)) {
-                cargo.env_remove(&key);
-            }
-        }
+        let mut cargo = common::cargo(&["build", "-q", "-p", "msgraph", "--examples"]);
         let out = cargo.output().map_err(|e| format!("running cargo: {e}"))?;
         if out.status.success() {
             Ok(())
@@ -67,7 +31,7 @@ fn run(name: &str, limit: Duration) -> String {
     if let Err(e) = build_examples() {
         panic!("{e}");
     }
-    let exe = profile_dir().join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    let exe = common::profile_dir().join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     let mut child = Command::new(&exe)
         // Always the emulator: never the real Graph, whatever the environment says.
         .env_remove("MSGRAPH_TENANT_ID")

@@ -2,6 +2,7 @@
 //! Entry points: a method on `GraphClient` for every entity set and singleton.
 impl crate::GraphClient {
     /// `/agreementAcceptances`: the entity set of `microsoft.graph.agreementAcceptance`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn agreement_acceptances(
         &self,
@@ -11,6 +12,7 @@ impl crate::GraphClient {
         )
     }
     /// `/agreements`: the entity set of `microsoft.graph.agreement`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn agreements(&self) -> crate::builders::AgreementCollection {
         crate::builders::AgreementCollection(
@@ -18,6 +20,7 @@ impl crate::GraphClient {
         )
     }
     /// `/appRoleAssignments`: the entity set of `microsoft.graph.appRoleAssignment`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn app_role_assignments(&self) -> crate::builders::AppRoleAssignmentCollection {
         crate::builders::AppRoleAssignmentCollection(
@@ -25,6 +28,7 @@ impl crate::GraphClient {
         )
     }
     /// `/applicationTemplates`: the entity set of `microsoft.graph.applicationTemplate`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn application_templates(
         &self,
@@ -34,6 +38,7 @@ impl crate::GraphClient {
         )
     }
     /// `/applications`: the entity set of `microsoft.graph.application`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn applications(&self) -> crate::builders::ApplicationCollection {
         crate::builders::ApplicationCollection(
@@ -41,6 +46,7 @@ impl crate::GraphClient {
         )
     }
     /// `/authenticationMethodConfigurations`: the entity set of `microsoft.graph.authenticationMethodConfiguration`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn authentication_method_configurations(
         &self,
@@ -53,6 +59,7 @@ impl crate::GraphClient {
         )
     }
     /// `/certificateBasedAuthConfiguration`: the entity set of `microsoft.graph.certificateBasedAuthConfiguration`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn certificate_based_auth_configuration(
         &self,
@@ -65,6 +72,7 @@ impl crate::GraphClient {
         )
     }
     /// `/chats`: the entity set of `microsoft.graph.chat`.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn chats(&self) -> crate::builders::ChatCollection {
         crate::builders::ChatCollection(
@@ -72,6 +80,7 @@ impl crate::GraphClient {
         )
     }
     /// `/connections`: the entity set of `microsoft.graph.externalConnectors.externalConnection`.
+    #[cfg(feature = "external")]
     #[inline]
     pub fn connections(
         &self,
@@ -81,6 +90,7 @@ impl crate::GraphClient {
         )
     }
     /// `/contacts`: the entity set of `microsoft.graph.orgContact`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn contacts(&self) -> crate::builders::OrgContactCollection {
         crate::builders::OrgContactCollection(
@@ -88,6 +98,7 @@ impl crate::GraphClient {
         )
     }
     /// `/contracts`: the entity set of `microsoft.graph.contract`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn contracts(&self) -> crate::builders::ContractCollection {
         crate::builders::ContractCollection(
@@ -95,6 +106,7 @@ impl crate::GraphClient {
         )
     }
     /// `/dataPolicyOperations`: the entity set of `microsoft.graph.dataPolicyOperation`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn data_policy_operations(
         &self,
@@ -104,6 +116,7 @@ impl crate::GraphClient {
         )
     }
     /// `/devices`: the entity set of `microsoft.graph.device`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn devices(&self) -> crate::builders::DeviceCollection {
         crate::builders::DeviceCollection(
@@ -111,6 +124,15 @@ impl crate::GraphClient {
         )
     }
     /// `/directoryObjects`: the entity set of `microsoft.graph.directoryObject`.
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity",
+            feature = "users"
+        )
+    )]
     #[inline]
     pub fn directory_objects(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(
@@ -118,6 +140,7 @@ impl crate::GraphClient {
         )
     }
     /// `/directoryRoleTemplates`: the entity set of `microsoft.graph.directoryRoleTemplate`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn directory_role_templates(
         &self,
@@ -127,6 +150,7 @@ impl crate::GraphClient {
         )
     }
     /// `/directoryRoles`: the entity set of `microsoft.graph.directoryRole`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn directory_roles(&self) -> crate::builders::DirectoryRoleCollection {
         crate::builders::DirectoryRoleCollection(
@@ -134,6 +158,7 @@ impl crate::GraphClient {
         )
     }
     /// `/domainDnsRecords`: the entity set of `microsoft.graph.domainDnsRecord`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn domain_dns_records(&self) -> crate::builders::DomainDnsRecordCollection {
         crate::builders::DomainDnsRecordCollection(
@@ -141,6 +166,7 @@ impl crate::GraphClient {
         )
     }
     /// `/domains`: the entity set of `microsoft.graph.domain`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn domains(&self) -> crate::builders::DomainCollection {
         crate::builders::DomainCollection(
@@ -148,6 +174,7 @@ impl crate::GraphClient {
         )
     }
     /// `/drives`: the entity set of `microsoft.graph.drive`.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drives(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(
@@ -155,6 +182,7 @@ impl crate::GraphClient {
         )
     }
     /// `/filterOperators`: the entity set of `microsoft.graph.filterOperatorSchema`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn filter_operators(&self) -> crate::builders::FilterOperatorSchemaCollection {
         crate::builders::FilterOperatorSchemaCollection(
@@ -162,6 +190,7 @@ impl crate::GraphClient {
         )
     }
     /// `/functions`: the entity set of `microsoft.graph.attributeMappingFunctionSchema`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn functions(
         &self,
@@ -171,6 +200,7 @@ impl crate::GraphClient {
         )
     }
     /// `/groupLifecyclePolicies`: the entity set of `microsoft.graph.groupLifecyclePolicy`.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn group_lifecycle_policies(
         &self,
@@ -180,6 +210,7 @@ impl crate::GraphClient {
         )
     }
     /// `/groupSettingTemplates`: the entity set of `microsoft.graph.groupSettingTemplate`.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn group_setting_templates(
         &self,
@@ -189,6 +220,7 @@ impl crate::GraphClient {
         )
     }
     /// `/groupSettings`: the entity set of `microsoft.graph.groupSetting`.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn group_settings(&self) -> crate::builders::GroupSettingCollection {
         crate::builders::GroupSettingCollection(
@@ -196,6 +228,7 @@ impl crate::GraphClient {
         )
     }
     /// `/groups`: the entity set of `microsoft.graph.group`.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn groups(&self) -> crate::builders::GroupCollection {
         crate::builders::GroupCollection(
@@ -203,6 +236,7 @@ impl crate::GraphClient {
         )
     }
     /// `/identityProviders`: the entity set of `microsoft.graph.identityProvider`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn identity_providers(&self) -> crate::builders::IdentityProviderCollection {
         crate::builders::IdentityProviderCollection(
@@ -210,6 +244,7 @@ impl crate::GraphClient {
         )
     }
     /// `/invitations`: the entity set of `microsoft.graph.invitation`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn invitations(&self) -> crate::builders::InvitationCollection {
         crate::builders::InvitationCollection(
@@ -217,6 +252,7 @@ impl crate::GraphClient {
         )
     }
     /// `/oauth2PermissionGrants`: the entity set of `microsoft.graph.oAuth2PermissionGrant`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn oauth2_permission_grants(
         &self,
@@ -226,6 +262,7 @@ impl crate::GraphClient {
         )
     }
     /// `/organization`: the entity set of `microsoft.graph.organization`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn organization(&self) -> crate::builders::OrganizationCollection {
         crate::builders::OrganizationCollection(
@@ -233,6 +270,7 @@ impl crate::GraphClient {
         )
     }
     /// `/permissionGrants`: the entity set of `microsoft.graph.resourceSpecificPermissionGrant`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn permission_grants(
         &self,
@@ -242,6 +280,7 @@ impl crate::GraphClient {
         )
     }
     /// `/places`: the entity set of `microsoft.graph.place`.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn places(&self) -> crate::builders::PlaceCollection {
         crate::builders::PlaceCollection(
@@ -249,6 +288,7 @@ impl crate::GraphClient {
         )
     }
     /// `/schemaExtensions`: the entity set of `microsoft.graph.schemaExtension`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn schema_extensions(&self) -> crate::builders::SchemaExtensionCollection {
         crate::builders::SchemaExtensionCollection(
@@ -256,6 +296,7 @@ impl crate::GraphClient {
         )
     }
     /// `/scopedRoleMemberships`: the entity set of `microsoft.graph.scopedRoleMembership`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn scoped_role_memberships(
         &self,
@@ -265,6 +306,7 @@ impl crate::GraphClient {
         )
     }
     /// `/servicePrincipals`: the entity set of `microsoft.graph.servicePrincipal`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn service_principals(&self) -> crate::builders::ServicePrincipalCollection {
         crate::builders::ServicePrincipalCollection(
@@ -272,6 +314,7 @@ impl crate::GraphClient {
         )
     }
     /// `/shares`: the entity set of `microsoft.graph.sharedDriveItem`.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn shares(&self) -> crate::builders::SharedDriveItemCollection {
         crate::builders::SharedDriveItemCollection(
@@ -279,6 +322,7 @@ impl crate::GraphClient {
         )
     }
     /// `/sites`: the entity set of `microsoft.graph.site`.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn sites(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(
@@ -286,6 +330,7 @@ impl crate::GraphClient {
         )
     }
     /// `/subscribedSkus`: the entity set of `microsoft.graph.subscribedSku`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn subscribed_skus(&self) -> crate::builders::SubscribedSkuCollection {
         crate::builders::SubscribedSkuCollection(
@@ -293,6 +338,7 @@ impl crate::GraphClient {
         )
     }
     /// `/subscriptions`: the entity set of `microsoft.graph.subscription`.
+    #[cfg(feature = "admin")]
     #[inline]
     pub fn subscriptions(&self) -> crate::builders::SubscriptionCollection {
         crate::builders::SubscriptionCollection(
@@ -300,6 +346,7 @@ impl crate::GraphClient {
         )
     }
     /// `/teams`: the entity set of `microsoft.graph.team`.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn teams(&self) -> crate::builders::TeamCollection {
         crate::builders::TeamCollection(
@@ -307,6 +354,7 @@ impl crate::GraphClient {
         )
     }
     /// `/teamsTemplates`: the entity set of `microsoft.graph.teamsTemplate`.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn teams_templates(&self) -> crate::builders::TeamsTemplateCollection {
         crate::builders::TeamsTemplateCollection(
@@ -314,6 +362,7 @@ impl crate::GraphClient {
         )
     }
     /// `/users`: the entity set of `microsoft.graph.user`.
+    #[cfg(feature = "users")]
     #[inline]
     pub fn users(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(
@@ -321,6 +370,7 @@ impl crate::GraphClient {
         )
     }
     /// `/admin`: the singleton of `microsoft.graph.admin`.
+    #[cfg(feature = "admin")]
     #[inline]
     pub fn admin(&self) -> crate::builders::AdminItem {
         crate::builders::AdminItem(
@@ -328,6 +378,7 @@ impl crate::GraphClient {
         )
     }
     /// `/appCatalogs`: the singleton of `microsoft.graph.appCatalogs`.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn app_catalogs(&self) -> crate::builders::AppCatalogsItem {
         crate::builders::AppCatalogsItem(
@@ -335,6 +386,7 @@ impl crate::GraphClient {
         )
     }
     /// `/auditLogs`: the singleton of `microsoft.graph.auditLogRoot`.
+    #[cfg(feature = "security")]
     #[inline]
     pub fn audit_logs(&self) -> crate::builders::AuditLogRootItem {
         crate::builders::AuditLogRootItem(
@@ -342,6 +394,7 @@ impl crate::GraphClient {
         )
     }
     /// `/authenticationMethodsPolicy`: the singleton of `microsoft.graph.authenticationMethodsPolicy`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn authentication_methods_policy(
         &self,
@@ -354,6 +407,7 @@ impl crate::GraphClient {
         )
     }
     /// `/communications`: the singleton of `microsoft.graph.cloudCommunications`.
+    #[cfg(feature = "communications")]
     #[inline]
     pub fn communications(&self) -> crate::builders::CloudCommunicationsItem {
         crate::builders::CloudCommunicationsItem(
@@ -361,6 +415,7 @@ impl crate::GraphClient {
         )
     }
     /// `/compliance`: the singleton of `microsoft.graph.compliance`.
+    #[cfg(feature = "security")]
     #[inline]
     pub fn compliance(&self) -> crate::builders::ComplianceItem {
         crate::builders::ComplianceItem(
@@ -368,6 +423,7 @@ impl crate::GraphClient {
         )
     }
     /// `/copilot`: the singleton of `microsoft.graph.copilotRoot`.
+    #[cfg(feature = "admin")]
     #[inline]
     pub fn copilot(&self) -> crate::builders::CopilotRootItem {
         crate::builders::CopilotRootItem(
@@ -375,6 +431,7 @@ impl crate::GraphClient {
         )
     }
     /// `/deviceAppManagement`: the singleton of `microsoft.graph.deviceAppManagement`.
+    #[cfg(feature = "device-management")]
     #[inline]
     pub fn device_app_management(&self) -> crate::builders::DeviceAppManagementItem {
         crate::builders::DeviceAppManagementItem(
@@ -382,6 +439,7 @@ impl crate::GraphClient {
         )
     }
     /// `/deviceManagement`: the singleton of `microsoft.graph.deviceManagement`.
+    #[cfg(feature = "device-management")]
     #[inline]
     pub fn device_management(&self) -> crate::builders::DeviceManagementItem {
         crate::builders::DeviceManagementItem(
@@ -389,6 +447,7 @@ impl crate::GraphClient {
         )
     }
     /// `/directory`: the singleton of `microsoft.graph.directory`.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn directory(&self) -> crate::builders::DirectoryItem {
         crate::builders::DirectoryItem(
@@ -396,6 +455,7 @@ impl crate::GraphClient {
         )
     }
     /// `/drive`: the singleton of `microsoft.graph.drive`.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(
@@ -403,6 +463,7 @@ impl crate::GraphClient {
         )
     }
     /// `/education`: the singleton of `microsoft.graph.educationRoot`.
+    #[cfg(feature = "education")]
     #[inline]
     pub fn education(&self) -> crate::builders::EducationRootItem {
         crate::builders::EducationRootItem(
@@ -410,6 +471,7 @@ impl crate::GraphClient {
         )
     }
     /// `/employeeExperience`: the singleton of `microsoft.graph.employeeExperience`.
+    #[cfg(feature = "solutions")]
     #[inline]
     pub fn employee_experience(&self) -> crate::builders::EmployeeExperienceItem {
         crate::builders::EmployeeExperienceItem(
@@ -417,6 +479,7 @@ impl crate::GraphClient {
         )
     }
     /// `/external`: the singleton of `microsoft.graph.externalConnectors.external`.
+    #[cfg(feature = "external")]
     #[inline]
     pub fn external(&self) -> crate::builders::external_connectors::ExternalItem {
         crate::builders::external_connectors::ExternalItem(
@@ -424,6 +487,7 @@ impl crate::GraphClient {
         )
     }
     /// `/identity`: the singleton of `microsoft.graph.identityContainer`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn identity(&self) -> crate::builders::IdentityContainerItem {
         crate::builders::IdentityContainerItem(
@@ -431,6 +495,7 @@ impl crate::GraphClient {
         )
     }
     /// `/identityGovernance`: the singleton of `microsoft.graph.identityGovernance`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn identity_governance(&self) -> crate::builders::IdentityGovernanceItem {
         crate::builders::IdentityGovernanceItem(
@@ -438,6 +503,7 @@ impl crate::GraphClient {
         )
     }
     /// `/identityProtection`: the singleton of `microsoft.graph.identityProtectionRoot`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn identity_protection(&self) -> crate::builders::IdentityProtectionRootItem {
         crate::builders::IdentityProtectionRootItem(
@@ -445,6 +511,7 @@ impl crate::GraphClient {
         )
     }
     /// `/informationProtection`: the singleton of `microsoft.graph.informationProtection`.
+    #[cfg(feature = "security")]
     #[inline]
     pub fn information_protection(&self) -> crate::builders::InformationProtectionItem {
         crate::builders::InformationProtectionItem(
@@ -452,11 +519,13 @@ impl crate::GraphClient {
         )
     }
     /// `/me`: the singleton of `microsoft.graph.user`.
+    #[cfg(feature = "users")]
     #[inline]
     pub fn me(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(::msgraph_core::builder::Node::root(self.core(), "me"))
     }
     /// `/planner`: the singleton of `microsoft.graph.planner`.
+    #[cfg(feature = "planner")]
     #[inline]
     pub fn planner(&self) -> crate::builders::PlannerItem {
         crate::builders::PlannerItem(
@@ -464,6 +533,7 @@ impl crate::GraphClient {
         )
     }
     /// `/policies`: the singleton of `microsoft.graph.policyRoot`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn policies(&self) -> crate::builders::PolicyRootItem {
         crate::builders::PolicyRootItem(
@@ -471,6 +541,7 @@ impl crate::GraphClient {
         )
     }
     /// `/print`: the singleton of `microsoft.graph.print`.
+    #[cfg(feature = "print")]
     #[inline]
     pub fn print(&self) -> crate::builders::PrintItem {
         crate::builders::PrintItem(
@@ -478,6 +549,7 @@ impl crate::GraphClient {
         )
     }
     /// `/privacy`: the singleton of `microsoft.graph.privacy`.
+    #[cfg(feature = "admin")]
     #[inline]
     pub fn privacy(&self) -> crate::builders::PrivacyItem {
         crate::builders::PrivacyItem(
@@ -485,6 +557,7 @@ impl crate::GraphClient {
         )
     }
     /// `/reports`: the singleton of `microsoft.graph.reportRoot`.
+    #[cfg(feature = "reports")]
     #[inline]
     pub fn reports(&self) -> crate::builders::ReportRootItem {
         crate::builders::ReportRootItem(
@@ -492,6 +565,7 @@ impl crate::GraphClient {
         )
     }
     /// `/roleManagement`: the singleton of `microsoft.graph.roleManagement`.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn role_management(&self) -> crate::builders::RoleManagementItem {
         crate::builders::RoleManagementItem(
@@ -499,6 +573,7 @@ impl crate::GraphClient {
         )
     }
     /// `/search`: the singleton of `microsoft.graph.searchEntity`.
+    #[cfg(feature = "search")]
     #[inline]
     pub fn search(&self) -> crate::builders::SearchEntityItem {
         crate::builders::SearchEntityItem(
@@ -506,6 +581,7 @@ impl crate::GraphClient {
         )
     }
     /// `/security`: the singleton of `microsoft.graph.security`.
+    #[cfg(feature = "security")]
     #[inline]
     pub fn security(&self) -> crate::builders::SecurityItem {
         crate::builders::SecurityItem(
@@ -513,6 +589,7 @@ impl crate::GraphClient {
         )
     }
     /// `/solutions`: the singleton of `microsoft.graph.solutionsRoot`.
+    #[cfg(feature = "solutions")]
     #[inline]
     pub fn solutions(&self) -> crate::builders::SolutionsRootItem {
         crate::builders::SolutionsRootItem(
@@ -520,6 +597,7 @@ impl crate::GraphClient {
         )
     }
     /// `/storage`: the singleton of `microsoft.graph.storage`.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn storage(&self) -> crate::builders::StorageItem {
         crate::builders::StorageItem(
@@ -527,6 +605,7 @@ impl crate::GraphClient {
         )
     }
     /// `/teamwork`: the singleton of `microsoft.graph.teamwork`.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn teamwork(&self) -> crate::builders::TeamworkItem {
         crate::builders::TeamworkItem(
@@ -534,6 +613,7 @@ impl crate::GraphClient {
         )
     }
     /// `/tenantRelationships`: the singleton of `microsoft.graph.tenantRelationship`.
+    #[cfg(feature = "admin")]
     #[inline]
     pub fn tenant_relationships(&self) -> crate::builders::TenantRelationshipItem {
         crate::builders::TenantRelationshipItem(

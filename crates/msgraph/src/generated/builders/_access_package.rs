@@ -37,6 +37,7 @@ impl AccessPackageItem {
         )
     }
     /// `…/incompatibleGroups`: navigation to `Collection(microsoft.graph.group)`, contained collection.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn incompatible_groups(&self) -> crate::builders::GroupCollection {
         crate::builders::GroupCollection(self.0.child("incompatibleGroups"))

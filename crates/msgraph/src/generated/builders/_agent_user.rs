@@ -5,16 +5,19 @@
 );
 impl AgentUserItem {
     /// `…/activities`: navigation to `Collection(microsoft.graph.userActivity)`, contained collection.
+    #[cfg(feature = "insights")]
     #[inline]
     pub fn activities(&self) -> crate::builders::UserActivityCollection {
         crate::builders::UserActivityCollection(self.0.child("activities"))
     }
     /// `…/adhocCalls`: navigation to `Collection(microsoft.graph.adhocCall)`, contained collection.
+    #[cfg(feature = "communications")]
     #[inline]
     pub fn adhoc_calls(&self) -> crate::builders::AdhocCallCollection {
         crate::builders::AdhocCallCollection(self.0.child("adhocCalls"))
     }
     /// `…/agreementAcceptances`: navigation to `Collection(microsoft.graph.agreementAcceptance)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn agreement_acceptances(
         &self,
@@ -24,6 +27,7 @@ impl AgentUserItem {
         )
     }
     /// `…/appRoleAssignments`: navigation to `Collection(microsoft.graph.appRoleAssignment)`, contained collection.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn app_role_assignments(&self) -> crate::builders::AppRoleAssignmentCollection {
         crate::builders::AppRoleAssignmentCollection(self.0.child("appRoleAssignments"))
@@ -34,46 +38,55 @@ impl AgentUserItem {
         crate::builders::AuthenticationItem(self.0.child("authentication"))
     }
     /// `…/calendar`: navigation to `microsoft.graph.calendar`, contained entity.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn calendar(&self) -> crate::builders::CalendarItem {
         crate::builders::CalendarItem(self.0.child("calendar"))
     }
     /// `…/calendarGroups`: navigation to `Collection(microsoft.graph.calendarGroup)`, contained collection.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn calendar_groups(&self) -> crate::builders::CalendarGroupCollection {
         crate::builders::CalendarGroupCollection(self.0.child("calendarGroups"))
     }
     /// `…/calendars`: navigation to `Collection(microsoft.graph.calendar)`, contained collection.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn calendars(&self) -> crate::builders::CalendarCollection {
         crate::builders::CalendarCollection(self.0.child("calendars"))
     }
     /// `…/calendarView`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn calendar_view(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("calendarView"))
     }
     /// `…/chats`: navigation to `Collection(microsoft.graph.chat)`, contained collection.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn chats(&self) -> crate::builders::ChatCollection {
         crate::builders::ChatCollection(self.0.child("chats"))
     }
     /// `…/cloudClipboard`: navigation to `microsoft.graph.cloudClipboardRoot`, contained entity.
+    #[cfg(feature = "admin")]
     #[inline]
     pub fn cloud_clipboard(&self) -> crate::builders::CloudClipboardRootItem {
         crate::builders::CloudClipboardRootItem(self.0.child("cloudClipboard"))
     }
     /// `…/cloudPCs`: navigation to `Collection(microsoft.graph.cloudPC)`, contained collection.
+    #[cfg(feature = "cloud-pc")]
     #[inline]
     pub fn cloud_p_cs(&self) -> crate::builders::CloudPcCollection {
         crate::builders::CloudPcCollection(self.0.child("cloudPCs"))
     }
     /// `…/contactFolders`: navigation to `Collection(microsoft.graph.contactFolder)`, contained collection.
+    #[cfg(feature = "contacts")]
     #[inline]
     pub fn contact_folders(&self) -> crate::builders::ContactFolderCollection {
         crate::builders::ContactFolderCollection(self.0.child("contactFolders"))
     }
     /// `…/contacts`: navigation to `Collection(microsoft.graph.contact)`, contained collection.
+    #[cfg(feature = "contacts")]
     #[inline]
     pub fn contacts(&self) -> crate::builders::ContactCollection {
         crate::builders::ContactCollection(self.0.child("contacts"))
@@ -93,6 +106,7 @@ impl AgentUserItem {
         )
     }
     /// `…/deviceManagementTroubleshootingEvents`: navigation to `Collection(microsoft.graph.deviceManagementTroubleshootingEvent)`, contained collection.
+    #[cfg(feature = "device-management")]
     #[inline]
     pub fn device_management_troubleshooting_events(
         &self,
@@ -107,21 +121,25 @@ impl AgentUserItem {
         crate::builders::DirectoryObjectCollection(self.0.child("directReports"))
     }
     /// `…/drive`: navigation to `microsoft.graph.drive`, contained entity.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("drive"))
     }
     /// `…/drives`: navigation to `Collection(microsoft.graph.drive)`, contained collection.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drives(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(self.0.child("drives"))
     }
     /// `…/employeeExperience`: navigation to `microsoft.graph.employeeExperienceUser`, contained entity.
+    #[cfg(feature = "solutions")]
     #[inline]
     pub fn employee_experience(&self) -> crate::builders::EmployeeExperienceUserItem {
         crate::builders::EmployeeExperienceUserItem(self.0.child("employeeExperience"))
     }
     /// `…/events`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn events(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("events"))
@@ -132,11 +150,13 @@ impl AgentUserItem {
         crate::builders::ExtensionCollection(self.0.child("extensions"))
     }
     /// `…/followedSites`: navigation to `Collection(microsoft.graph.site)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn followed_sites(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(self.0.child("followedSites"))
     }
     /// `…/inferenceClassification`: navigation to `microsoft.graph.inferenceClassification`, contained entity.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn inference_classification(
         &self,
@@ -146,26 +166,31 @@ impl AgentUserItem {
         )
     }
     /// `…/insights`: navigation to `microsoft.graph.itemInsights`, contained entity.
+    #[cfg(feature = "insights")]
     #[inline]
     pub fn insights(&self) -> crate::builders::ItemInsightsItem {
         crate::builders::ItemInsightsItem(self.0.child("insights"))
     }
     /// `…/joinedTeams`: navigation to `Collection(microsoft.graph.team)`, contained collection.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn joined_teams(&self) -> crate::builders::TeamCollection {
         crate::builders::TeamCollection(self.0.child("joinedTeams"))
     }
     /// `…/licenseDetails`: navigation to `Collection(microsoft.graph.licenseDetails)`, contained collection.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn license_details(&self) -> crate::builders::LicenseDetailsCollection {
         crate::builders::LicenseDetailsCollection(self.0.child("licenseDetails"))
     }
     /// `…/mailFolders`: navigation to `Collection(microsoft.graph.mailFolder)`, contained collection.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn mail_folders(&self) -> crate::builders::MailFolderCollection {
         crate::builders::MailFolderCollection(self.0.child("mailFolders"))
     }
     /// `…/managedAppRegistrations`: navigation to `Collection(microsoft.graph.managedAppRegistration)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "device-management")]
     #[inline]
     pub fn managed_app_registrations(
         &self,
@@ -175,6 +200,7 @@ impl AgentUserItem {
         )
     }
     /// `…/managedDevices`: navigation to `Collection(microsoft.graph.managedDevice)`, contained collection.
+    #[cfg(feature = "device-management")]
     #[inline]
     pub fn managed_devices(&self) -> crate::builders::ManagedDeviceCollection {
         crate::builders::ManagedDeviceCollection(self.0.child("managedDevices"))
@@ -190,11 +216,13 @@ impl AgentUserItem {
         crate::builders::DirectoryObjectCollection(self.0.child("memberOf"))
     }
     /// `…/messages`: navigation to `Collection(microsoft.graph.message)`, contained collection.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn messages(&self) -> crate::builders::MessageCollection {
         crate::builders::MessageCollection(self.0.child("messages"))
     }
     /// `…/oauth2PermissionGrants`: navigation to `Collection(microsoft.graph.oAuth2PermissionGrant)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn oauth2_permission_grants(
         &self,
@@ -204,11 +232,13 @@ impl AgentUserItem {
         )
     }
     /// `…/onenote`: navigation to `microsoft.graph.onenote`, contained entity.
+    #[cfg(feature = "onenote")]
     #[inline]
     pub fn onenote(&self) -> crate::builders::OnenoteItem {
         crate::builders::OnenoteItem(self.0.child("onenote"))
     }
     /// `…/onlineMeetings`: navigation to `Collection(microsoft.graph.onlineMeeting)`, contained collection.
+    #[cfg(feature = "communications")]
     #[inline]
     pub fn online_meetings(&self) -> crate::builders::OnlineMeetingCollection {
         crate::builders::OnlineMeetingCollection(self.0.child("onlineMeetings"))
@@ -223,6 +253,7 @@ impl AgentUserItem {
         )
     }
     /// `…/outlook`: navigation to `microsoft.graph.outlookUser`, contained entity.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn outlook(&self) -> crate::builders::OutlookUserItem {
         crate::builders::OutlookUserItem(self.0.child("outlook"))
@@ -238,11 +269,13 @@ impl AgentUserItem {
         crate::builders::DirectoryObjectCollection(self.0.child("ownedObjects"))
     }
     /// `…/people`: navigation to `Collection(microsoft.graph.person)`, contained collection.
+    #[cfg(feature = "contacts")]
     #[inline]
     pub fn people(&self) -> crate::builders::PersonCollection {
         crate::builders::PersonCollection(self.0.child("people"))
     }
     /// `…/permissionGrants`: navigation to `Collection(microsoft.graph.resourceSpecificPermissionGrant)`, contained collection.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn permission_grants(
         &self,
@@ -262,11 +295,13 @@ impl AgentUserItem {
         crate::builders::ProfilePhotoCollection(self.0.child("photos"))
     }
     /// `…/planner`: navigation to `microsoft.graph.plannerUser`, contained entity.
+    #[cfg(feature = "planner")]
     #[inline]
     pub fn planner(&self) -> crate::builders::PlannerUserItem {
         crate::builders::PlannerUserItem(self.0.child("planner"))
     }
     /// `…/presence`: navigation to `microsoft.graph.presence`, contained entity.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn presence(&self) -> crate::builders::PresenceItem {
         crate::builders::PresenceItem(self.0.child("presence"))
@@ -277,6 +312,7 @@ impl AgentUserItem {
         crate::builders::DirectoryObjectCollection(self.0.child("registeredDevices"))
     }
     /// `…/scopedRoleMemberOf`: navigation to `Collection(microsoft.graph.scopedRoleMembership)`, contained collection.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn scoped_role_member_of(
         &self,
@@ -306,11 +342,13 @@ impl AgentUserItem {
         crate::builders::DirectoryObjectCollection(self.0.child("sponsors"))
     }
     /// `…/teamwork`: navigation to `microsoft.graph.userTeamwork`, contained entity.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn teamwork(&self) -> crate::builders::UserTeamworkItem {
         crate::builders::UserTeamworkItem(self.0.child("teamwork"))
     }
     /// `…/todo`: navigation to `microsoft.graph.todo`, contained entity.
+    #[cfg(feature = "todo")]
     #[inline]
     pub fn todo(&self) -> crate::builders::TodoItem {
         crate::builders::TodoItem(self.0.child("todo"))
@@ -426,6 +464,7 @@ impl AgentUserItem {
     > {
         self.0.function("getManagedAppDiagnosticStatuses", &[])
     }
+    #[cfg(feature = "device-management")]
     /// Gets app restrictions for a given user.
     ///
     /// `GET …/getManagedAppPolicies` (function `microsoft.graph.getManagedAppPolicies`).
@@ -495,6 +534,7 @@ impl AgentUserItem {
     ) -> ::msgraph_core::request::Request<::msgraph_core::builder::Value<bool>> {
         self.0.action("revokeSignInSessions", &[])
     }
+    #[cfg(feature = "mail")]
     /// `POST …/sendMail` (action `microsoft.graph.sendMail`).
     #[inline]
     pub fn send_mail(
@@ -624,6 +664,7 @@ impl AgentUserCollection {
     > {
         self.0.function("delta", &[])
     }
+    #[cfg(feature = "directory")]
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
     #[inline]
     pub fn get_available_extension_properties(

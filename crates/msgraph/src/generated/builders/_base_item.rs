@@ -5,36 +5,43 @@
 );
 impl BaseItemItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
     }
     /// `…/microsoft.graph.baseSitePage`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_base_site_page(&self) -> crate::builders::BaseSitePageItem {
         crate::builders::BaseSitePageItem(self.0.child("microsoft.graph.baseSitePage"))
     }
     /// `…/microsoft.graph.drive`: cast to the derived type.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn as_drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("microsoft.graph.drive"))
     }
     /// `…/microsoft.graph.driveItem`: cast to the derived type.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn as_drive_item(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("microsoft.graph.driveItem"))
     }
     /// `…/microsoft.graph.list`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_list(&self) -> crate::builders::ListItem {
         crate::builders::ListItem(self.0.child("microsoft.graph.list"))
     }
     /// `…/microsoft.graph.listItem`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_list_item(&self) -> crate::builders::ListItemItem {
         crate::builders::ListItemItem(self.0.child("microsoft.graph.listItem"))
@@ -52,6 +59,7 @@ impl BaseItemItem {
         )
     }
     /// `…/microsoft.graph.sharedDriveItem`: cast to the derived type.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn as_shared_drive_item(&self) -> crate::builders::SharedDriveItemItem {
         crate::builders::SharedDriveItemItem(
@@ -59,11 +67,13 @@ impl BaseItemItem {
         )
     }
     /// `…/microsoft.graph.site`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_site(&self) -> crate::builders::SiteItem {
         crate::builders::SiteItem(self.0.child("microsoft.graph.site"))
     }
     /// `…/microsoft.graph.sitePage`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_site_page(&self) -> crate::builders::SitePageItem {
         crate::builders::SitePageItem(self.0.child("microsoft.graph.sitePage"))
@@ -75,6 +85,7 @@ impl BaseItemItem {
 );
 impl BaseItemCollection {
     /// `…/microsoft.graph.baseSitePage`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_base_site_page(&self) -> crate::builders::BaseSitePageCollection {
         crate::builders::BaseSitePageCollection(
@@ -82,21 +93,25 @@ impl BaseItemCollection {
         )
     }
     /// `…/microsoft.graph.drive`: cast to the derived type.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn as_drive(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(self.0.child("microsoft.graph.drive"))
     }
     /// `…/microsoft.graph.driveItem`: cast to the derived type.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn as_drive_item(&self) -> crate::builders::DriveItemCollection {
         crate::builders::DriveItemCollection(self.0.child("microsoft.graph.driveItem"))
     }
     /// `…/microsoft.graph.list`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_list(&self) -> crate::builders::ListCollection {
         crate::builders::ListCollection(self.0.child("microsoft.graph.list"))
     }
     /// `…/microsoft.graph.listItem`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_list_item(&self) -> crate::builders::ListItemCollection {
         crate::builders::ListItemCollection(self.0.child("microsoft.graph.listItem"))
@@ -114,6 +129,7 @@ impl BaseItemCollection {
         )
     }
     /// `…/microsoft.graph.sharedDriveItem`: cast to the derived type.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn as_shared_drive_item(&self) -> crate::builders::SharedDriveItemCollection {
         crate::builders::SharedDriveItemCollection(
@@ -121,11 +137,13 @@ impl BaseItemCollection {
         )
     }
     /// `…/microsoft.graph.site`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_site(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(self.0.child("microsoft.graph.site"))
     }
     /// `…/microsoft.graph.sitePage`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_site_page(&self) -> crate::builders::SitePageCollection {
         crate::builders::SitePageCollection(self.0.child("microsoft.graph.sitePage"))

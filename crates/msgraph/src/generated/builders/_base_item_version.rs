@@ -5,6 +5,7 @@
 );
 impl BaseItemVersionItem {
     /// `…/microsoft.graph.documentSetVersion`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_document_set_version(&self) -> crate::builders::DocumentSetVersionItem {
         crate::builders::DocumentSetVersionItem(
@@ -12,6 +13,7 @@ impl BaseItemVersionItem {
         )
     }
     /// `…/microsoft.graph.driveItemVersion`: cast to the derived type.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn as_drive_item_version(&self) -> crate::builders::DriveItemVersionItem {
         crate::builders::DriveItemVersionItem(
@@ -19,6 +21,7 @@ impl BaseItemVersionItem {
         )
     }
     /// `…/microsoft.graph.listItemVersion`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_list_item_version(&self) -> crate::builders::ListItemVersionItem {
         crate::builders::ListItemVersionItem(
@@ -32,6 +35,7 @@ impl BaseItemVersionItem {
 );
 impl BaseItemVersionCollection {
     /// `…/microsoft.graph.documentSetVersion`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_document_set_version(
         &self,
@@ -41,6 +45,7 @@ impl BaseItemVersionCollection {
         )
     }
     /// `…/microsoft.graph.driveItemVersion`: cast to the derived type.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn as_drive_item_version(&self) -> crate::builders::DriveItemVersionCollection {
         crate::builders::DriveItemVersionCollection(
@@ -48,6 +53,7 @@ impl BaseItemVersionCollection {
         )
     }
     /// `…/microsoft.graph.listItemVersion`: cast to the derived type.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn as_list_item_version(&self) -> crate::builders::ListItemVersionCollection {
         crate::builders::ListItemVersionCollection(

@@ -5,11 +5,13 @@
 );
 impl BaseSitePageItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))

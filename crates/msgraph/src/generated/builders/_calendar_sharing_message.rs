@@ -32,6 +32,7 @@ impl CalendarSharingMessageItem {
             self.0.child("singleValueExtendedProperties"),
         )
     }
+    #[cfg(feature = "calendar")]
     /// `POST …/accept` (action `microsoft.graph.accept`).
     #[inline]
     pub fn accept(&self) -> ::msgraph_core::request::Request<crate::models::Calendar> {

@@ -10,11 +10,13 @@ impl ChangeTrackedEntityItem {
         self.0.action("stageForDeletion", &[])
     }
     /// `…/microsoft.graph.dayNote`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_day_note(&self) -> crate::builders::DayNoteItem {
         crate::builders::DayNoteItem(self.0.child("microsoft.graph.dayNote"))
     }
     /// `…/microsoft.graph.offerShiftRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_offer_shift_request(&self) -> crate::builders::OfferShiftRequestItem {
         crate::builders::OfferShiftRequestItem(
@@ -22,11 +24,13 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.openShift`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_open_shift(&self) -> crate::builders::OpenShiftItem {
         crate::builders::OpenShiftItem(self.0.child("microsoft.graph.openShift"))
     }
     /// `…/microsoft.graph.openShiftChangeRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_open_shift_change_request(
         &self,
@@ -36,6 +40,7 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.scheduleChangeRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_schedule_change_request(
         &self,
@@ -45,6 +50,7 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.schedulingGroup`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_scheduling_group(&self) -> crate::builders::SchedulingGroupItem {
         crate::builders::SchedulingGroupItem(
@@ -52,11 +58,13 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.shift`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_shift(&self) -> crate::builders::ShiftItem {
         crate::builders::ShiftItem(self.0.child("microsoft.graph.shift"))
     }
     /// `…/microsoft.graph.shiftPreferences`: cast to the derived type.
+    #[cfg(feature = "users")]
     #[inline]
     pub fn as_shift_preferences(&self) -> crate::builders::ShiftPreferencesItem {
         crate::builders::ShiftPreferencesItem(
@@ -64,6 +72,7 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.swapShiftsChangeRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_swap_shifts_change_request(
         &self,
@@ -73,21 +82,25 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.timeCard`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_time_card(&self) -> crate::builders::TimeCardItem {
         crate::builders::TimeCardItem(self.0.child("microsoft.graph.timeCard"))
     }
     /// `…/microsoft.graph.timeOff`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_time_off(&self) -> crate::builders::TimeOffItem {
         crate::builders::TimeOffItem(self.0.child("microsoft.graph.timeOff"))
     }
     /// `…/microsoft.graph.timeOffReason`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_time_off_reason(&self) -> crate::builders::TimeOffReasonItem {
         crate::builders::TimeOffReasonItem(self.0.child("microsoft.graph.timeOffReason"))
     }
     /// `…/microsoft.graph.timeOffRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_time_off_request(&self) -> crate::builders::TimeOffRequestItem {
         crate::builders::TimeOffRequestItem(
@@ -95,6 +108,7 @@ impl ChangeTrackedEntityItem {
         )
     }
     /// `…/microsoft.graph.workforceIntegration`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_workforce_integration(&self) -> crate::builders::WorkforceIntegrationItem {
         crate::builders::WorkforceIntegrationItem(
@@ -109,11 +123,13 @@ impl ChangeTrackedEntityItem {
 );
 impl ChangeTrackedEntityCollection {
     /// `…/microsoft.graph.dayNote`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_day_note(&self) -> crate::builders::DayNoteCollection {
         crate::builders::DayNoteCollection(self.0.child("microsoft.graph.dayNote"))
     }
     /// `…/microsoft.graph.offerShiftRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_offer_shift_request(
         &self,
@@ -123,11 +139,13 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.openShift`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_open_shift(&self) -> crate::builders::OpenShiftCollection {
         crate::builders::OpenShiftCollection(self.0.child("microsoft.graph.openShift"))
     }
     /// `…/microsoft.graph.openShiftChangeRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_open_shift_change_request(
         &self,
@@ -137,6 +155,7 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.scheduleChangeRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_schedule_change_request(
         &self,
@@ -146,6 +165,7 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.schedulingGroup`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_scheduling_group(&self) -> crate::builders::SchedulingGroupCollection {
         crate::builders::SchedulingGroupCollection(
@@ -153,11 +173,13 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.shift`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_shift(&self) -> crate::builders::ShiftCollection {
         crate::builders::ShiftCollection(self.0.child("microsoft.graph.shift"))
     }
     /// `…/microsoft.graph.shiftPreferences`: cast to the derived type.
+    #[cfg(feature = "users")]
     #[inline]
     pub fn as_shift_preferences(&self) -> crate::builders::ShiftPreferencesCollection {
         crate::builders::ShiftPreferencesCollection(
@@ -165,6 +187,7 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.swapShiftsChangeRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_swap_shifts_change_request(
         &self,
@@ -174,16 +197,19 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.timeCard`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_time_card(&self) -> crate::builders::TimeCardCollection {
         crate::builders::TimeCardCollection(self.0.child("microsoft.graph.timeCard"))
     }
     /// `…/microsoft.graph.timeOff`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_time_off(&self) -> crate::builders::TimeOffCollection {
         crate::builders::TimeOffCollection(self.0.child("microsoft.graph.timeOff"))
     }
     /// `…/microsoft.graph.timeOffReason`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_time_off_reason(&self) -> crate::builders::TimeOffReasonCollection {
         crate::builders::TimeOffReasonCollection(
@@ -191,6 +217,7 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.timeOffRequest`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_time_off_request(&self) -> crate::builders::TimeOffRequestCollection {
         crate::builders::TimeOffRequestCollection(
@@ -198,6 +225,7 @@ impl ChangeTrackedEntityCollection {
         )
     }
     /// `…/microsoft.graph.workforceIntegration`: cast to the derived type.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn as_workforce_integration(
         &self,

@@ -15,6 +15,7 @@ impl ChannelItem {
         crate::builders::TeamsAppCollection(self.0.child("enabledApps"))
     }
     /// `…/filesFolder`: navigation to `microsoft.graph.driveItem`, contained entity.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn files_folder(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("filesFolder"))

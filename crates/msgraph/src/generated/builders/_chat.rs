@@ -24,6 +24,7 @@ impl ChatItem {
         crate::builders::ChatMessageCollection(self.0.child("messages"))
     }
     /// `…/permissionGrants`: navigation to `Collection(microsoft.graph.resourceSpecificPermissionGrant)`, contained collection.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn permission_grants(
         &self,

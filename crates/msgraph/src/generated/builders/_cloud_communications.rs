@@ -34,6 +34,7 @@ impl CloudCommunicationsItem {
         crate::builders::OnlineMeetingCollection(self.0.child("onlineMeetings"))
     }
     /// `…/presences`: navigation to `Collection(microsoft.graph.presence)`, contained collection.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn presences(&self) -> crate::builders::PresenceCollection {
         crate::builders::PresenceCollection(self.0.child("presences"))
@@ -49,6 +50,7 @@ impl CloudCommunicationsItem {
     > {
         self.0.function("getAllOnlineMeetingMessages", &[])
     }
+    #[cfg(feature = "teams")]
     /// `POST …/getPresencesByUserId` (action `microsoft.graph.getPresencesByUserId`).
     #[inline]
     pub fn get_presences_by_user_id(

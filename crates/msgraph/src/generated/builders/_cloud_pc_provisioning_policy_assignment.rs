@@ -7,6 +7,7 @@
 );
 impl CloudPcProvisioningPolicyAssignmentItem {
     /// `…/assignedUsers`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn assigned_users(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("assignedUsers"))

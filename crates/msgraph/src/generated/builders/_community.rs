@@ -5,11 +5,13 @@
 );
 impl CommunityItem {
     /// `…/group`: navigation to `microsoft.graph.group`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("group"))
     }
     /// `…/owners`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn owners(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("owners"))

@@ -5,6 +5,7 @@
 );
 impl CustomExtensionStageSettingItem {
     /// `…/customExtension`: navigation to `microsoft.graph.customCalloutExtension`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn custom_extension(&self) -> crate::builders::CustomCalloutExtensionItem {
         crate::builders::CustomCalloutExtensionItem(self.0.child("customExtension"))

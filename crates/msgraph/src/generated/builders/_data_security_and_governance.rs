@@ -5,11 +5,13 @@
 );
 impl DataSecurityAndGovernanceItem {
     /// `…/sensitivityLabels`: navigation to `Collection(microsoft.graph.sensitivityLabel)`, contained collection.
+    #[cfg(feature = "security")]
     #[inline]
     pub fn sensitivity_labels(&self) -> crate::builders::SensitivityLabelCollection {
         crate::builders::SensitivityLabelCollection(self.0.child("sensitivityLabels"))
     }
     /// `…/microsoft.graph.tenantDataSecurityAndGovernance`: cast to the derived type.
+    #[cfg(feature = "security")]
     #[inline]
     pub fn as_tenant_data_security_and_governance(
         &self,
@@ -35,6 +37,7 @@ impl DataSecurityAndGovernanceItem {
 );
 impl DataSecurityAndGovernanceCollection {
     /// `…/microsoft.graph.tenantDataSecurityAndGovernance`: cast to the derived type.
+    #[cfg(feature = "security")]
     #[inline]
     pub fn as_tenant_data_security_and_governance(
         &self,

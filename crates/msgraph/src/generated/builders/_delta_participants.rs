@@ -5,6 +5,7 @@
 );
 impl DeltaParticipantsItem {
     /// `…/participants`: navigation to `Collection(microsoft.graph.participant)`, contained collection.
+    #[cfg(feature = "communications")]
     #[inline]
     pub fn participants(&self) -> crate::builders::ParticipantCollection {
         crate::builders::ParticipantCollection(self.0.child("participants"))

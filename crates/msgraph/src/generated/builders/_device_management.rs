@@ -451,6 +451,7 @@ impl DeviceManagementItem {
         )
     }
     /// `…/virtualEndpoint`: navigation to `microsoft.graph.virtualEndpoint`, contained entity.
+    #[cfg(feature = "cloud-pc")]
     #[inline]
     pub fn virtual_endpoint(&self) -> crate::builders::VirtualEndpointItem {
         crate::builders::VirtualEndpointItem(self.0.child("virtualEndpoint"))

@@ -77,6 +77,7 @@ impl DirectoryObjectItem {
             )
     }
     /// `…/microsoft.graph.activityBasedTimeoutPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_activity_based_timeout_policy(
         &self,
@@ -86,6 +87,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.administrativeUnit`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_administrative_unit(&self) -> crate::builders::AdministrativeUnitItem {
         crate::builders::AdministrativeUnitItem(
@@ -93,11 +95,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.agentIdentity`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_agent_identity(&self) -> crate::builders::AgentIdentityItem {
         crate::builders::AgentIdentityItem(self.0.child("microsoft.graph.agentIdentity"))
     }
     /// `…/microsoft.graph.agentIdentityBlueprint`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_agent_identity_blueprint(
         &self,
@@ -107,6 +111,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.agentIdentityBlueprintPrincipal`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_agent_identity_blueprint_principal(
         &self,
@@ -116,11 +121,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.agentUser`: cast to the derived type.
+    #[cfg(feature = "users")]
     #[inline]
     pub fn as_agent_user(&self) -> crate::builders::AgentUserItem {
         crate::builders::AgentUserItem(self.0.child("microsoft.graph.agentUser"))
     }
     /// `…/microsoft.graph.appManagementPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_app_management_policy(&self) -> crate::builders::AppManagementPolicyItem {
         crate::builders::AppManagementPolicyItem(
@@ -128,6 +135,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.appRoleAssignment`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_app_role_assignment(&self) -> crate::builders::AppRoleAssignmentItem {
         crate::builders::AppRoleAssignmentItem(
@@ -135,11 +143,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.application`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_application(&self) -> crate::builders::ApplicationItem {
         crate::builders::ApplicationItem(self.0.child("microsoft.graph.application"))
     }
     /// `…/microsoft.graph.authorizationPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_authorization_policy(&self) -> crate::builders::AuthorizationPolicyItem {
         crate::builders::AuthorizationPolicyItem(
@@ -147,6 +157,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.certificateAuthorityDetail`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_certificate_authority_detail(
         &self,
@@ -156,6 +167,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.certificateBasedAuthPki`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_certificate_based_auth_pki(
         &self,
@@ -165,6 +177,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.claimsMappingPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_claims_mapping_policy(&self) -> crate::builders::ClaimsMappingPolicyItem {
         crate::builders::ClaimsMappingPolicyItem(
@@ -172,11 +185,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.contract`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_contract(&self) -> crate::builders::ContractItem {
         crate::builders::ContractItem(self.0.child("microsoft.graph.contract"))
     }
     /// `…/microsoft.graph.crossTenantAccessPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_cross_tenant_access_policy(
         &self,
@@ -186,11 +201,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.device`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_device(&self) -> crate::builders::DeviceItem {
         crate::builders::DeviceItem(self.0.child("microsoft.graph.device"))
     }
     /// `…/microsoft.graph.directoryObjectPartnerReference`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_directory_object_partner_reference(
         &self,
@@ -200,11 +217,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.directoryRole`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_directory_role(&self) -> crate::builders::DirectoryRoleItem {
         crate::builders::DirectoryRoleItem(self.0.child("microsoft.graph.directoryRole"))
     }
     /// `…/microsoft.graph.directoryRoleTemplate`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_directory_role_template(
         &self,
@@ -214,11 +233,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.endpoint`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_endpoint(&self) -> crate::builders::EndpointItem {
         crate::builders::EndpointItem(self.0.child("microsoft.graph.endpoint"))
     }
     /// `…/microsoft.graph.extensionProperty`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_extension_property(&self) -> crate::builders::ExtensionPropertyItem {
         crate::builders::ExtensionPropertyItem(
@@ -226,6 +247,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.federatedTokenValidationPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_federated_token_validation_policy(
         &self,
@@ -235,11 +257,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.group`: cast to the derived type.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn as_group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("microsoft.graph.group"))
     }
     /// `…/microsoft.graph.groupSettingTemplate`: cast to the derived type.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn as_group_setting_template(
         &self,
@@ -249,6 +273,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.homeRealmDiscoveryPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_home_realm_discovery_policy(
         &self,
@@ -258,6 +283,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.identitySecurityDefaultsEnforcementPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_identity_security_defaults_enforcement_policy(
         &self,
@@ -267,11 +293,27 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.mailbox`: cast to the derived type.
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity"
+        )
+    )]
     #[inline]
     pub fn as_mailbox(&self) -> crate::builders::MailboxItem {
         crate::builders::MailboxItem(self.0.child("microsoft.graph.mailbox"))
     }
     /// `…/microsoft.graph.multiTenantOrganizationMember`: cast to the derived type.
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity"
+        )
+    )]
     #[inline]
     pub fn as_multi_tenant_organization_member(
         &self,
@@ -281,16 +323,19 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.orgContact`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_org_contact(&self) -> crate::builders::OrgContactItem {
         crate::builders::OrgContactItem(self.0.child("microsoft.graph.orgContact"))
     }
     /// `…/microsoft.graph.organization`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_organization(&self) -> crate::builders::OrganizationItem {
         crate::builders::OrganizationItem(self.0.child("microsoft.graph.organization"))
     }
     /// `…/microsoft.graph.permissionGrantPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_permission_grant_policy(
         &self,
@@ -300,11 +345,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.policyBase`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_policy_base(&self) -> crate::builders::PolicyBaseItem {
         crate::builders::PolicyBaseItem(self.0.child("microsoft.graph.policyBase"))
     }
     /// `…/microsoft.graph.remoteTenantGroup`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_remote_tenant_group(&self) -> crate::builders::RemoteTenantGroupItem {
         crate::builders::RemoteTenantGroupItem(
@@ -312,6 +359,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.resourceSpecificPermissionGrant`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_resource_specific_permission_grant(
         &self,
@@ -321,6 +369,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.servicePrincipal`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_service_principal(&self) -> crate::builders::ServicePrincipalItem {
         crate::builders::ServicePrincipalItem(
@@ -328,11 +377,13 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.stsPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_sts_policy(&self) -> crate::builders::StsPolicyItem {
         crate::builders::StsPolicyItem(self.0.child("microsoft.graph.stsPolicy"))
     }
     /// `…/microsoft.graph.tenantAppManagementPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_tenant_app_management_policy(
         &self,
@@ -342,6 +393,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.tokenIssuancePolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_token_issuance_policy(&self) -> crate::builders::TokenIssuancePolicyItem {
         crate::builders::TokenIssuancePolicyItem(
@@ -349,6 +401,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.tokenLifetimePolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_token_lifetime_policy(&self) -> crate::builders::TokenLifetimePolicyItem {
         crate::builders::TokenLifetimePolicyItem(
@@ -356,6 +409,7 @@ impl DirectoryObjectItem {
         )
     }
     /// `…/microsoft.graph.user`: cast to the derived type.
+    #[cfg(feature = "users")]
     #[inline]
     pub fn as_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("microsoft.graph.user"))
@@ -375,6 +429,7 @@ impl DirectoryObjectCollection {
     > {
         self.0.function("delta", &[])
     }
+    #[cfg(feature = "directory")]
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
     #[inline]
     pub fn get_available_extension_properties(
@@ -411,6 +466,7 @@ impl DirectoryObjectCollection {
         self.0.action_with_body("validateProperties", params)
     }
     /// `…/microsoft.graph.activityBasedTimeoutPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_activity_based_timeout_policy(
         &self,
@@ -420,6 +476,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.administrativeUnit`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_administrative_unit(
         &self,
@@ -429,6 +486,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.agentIdentity`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_agent_identity(&self) -> crate::builders::AgentIdentityCollection {
         crate::builders::AgentIdentityCollection(
@@ -436,6 +494,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.agentIdentityBlueprint`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_agent_identity_blueprint(
         &self,
@@ -445,6 +504,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.agentIdentityBlueprintPrincipal`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_agent_identity_blueprint_principal(
         &self,
@@ -454,11 +514,13 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.agentUser`: cast to the derived type.
+    #[cfg(feature = "users")]
     #[inline]
     pub fn as_agent_user(&self) -> crate::builders::AgentUserCollection {
         crate::builders::AgentUserCollection(self.0.child("microsoft.graph.agentUser"))
     }
     /// `…/microsoft.graph.appManagementPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_app_management_policy(
         &self,
@@ -468,6 +530,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.appRoleAssignment`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_app_role_assignment(
         &self,
@@ -477,6 +540,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.application`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_application(&self) -> crate::builders::ApplicationCollection {
         crate::builders::ApplicationCollection(
@@ -484,6 +548,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.authorizationPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_authorization_policy(
         &self,
@@ -493,6 +558,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.certificateAuthorityDetail`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_certificate_authority_detail(
         &self,
@@ -502,6 +568,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.certificateBasedAuthPki`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_certificate_based_auth_pki(
         &self,
@@ -511,6 +578,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.claimsMappingPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_claims_mapping_policy(
         &self,
@@ -520,11 +588,13 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.contract`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_contract(&self) -> crate::builders::ContractCollection {
         crate::builders::ContractCollection(self.0.child("microsoft.graph.contract"))
     }
     /// `…/microsoft.graph.crossTenantAccessPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_cross_tenant_access_policy(
         &self,
@@ -534,11 +604,13 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.device`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_device(&self) -> crate::builders::DeviceCollection {
         crate::builders::DeviceCollection(self.0.child("microsoft.graph.device"))
     }
     /// `…/microsoft.graph.directoryObjectPartnerReference`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_directory_object_partner_reference(
         &self,
@@ -548,6 +620,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.directoryRole`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_directory_role(&self) -> crate::builders::DirectoryRoleCollection {
         crate::builders::DirectoryRoleCollection(
@@ -555,6 +628,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.directoryRoleTemplate`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_directory_role_template(
         &self,
@@ -564,11 +638,13 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.endpoint`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_endpoint(&self) -> crate::builders::EndpointCollection {
         crate::builders::EndpointCollection(self.0.child("microsoft.graph.endpoint"))
     }
     /// `…/microsoft.graph.extensionProperty`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_extension_property(&self) -> crate::builders::ExtensionPropertyCollection {
         crate::builders::ExtensionPropertyCollection(
@@ -576,6 +652,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.federatedTokenValidationPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_federated_token_validation_policy(
         &self,
@@ -585,11 +662,13 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.group`: cast to the derived type.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn as_group(&self) -> crate::builders::GroupCollection {
         crate::builders::GroupCollection(self.0.child("microsoft.graph.group"))
     }
     /// `…/microsoft.graph.groupSettingTemplate`: cast to the derived type.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn as_group_setting_template(
         &self,
@@ -599,6 +678,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.homeRealmDiscoveryPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_home_realm_discovery_policy(
         &self,
@@ -608,6 +688,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.identitySecurityDefaultsEnforcementPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_identity_security_defaults_enforcement_policy(
         &self,
@@ -617,11 +698,27 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.mailbox`: cast to the derived type.
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity"
+        )
+    )]
     #[inline]
     pub fn as_mailbox(&self) -> crate::builders::MailboxCollection {
         crate::builders::MailboxCollection(self.0.child("microsoft.graph.mailbox"))
     }
     /// `…/microsoft.graph.multiTenantOrganizationMember`: cast to the derived type.
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity"
+        )
+    )]
     #[inline]
     pub fn as_multi_tenant_organization_member(
         &self,
@@ -631,11 +728,13 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.orgContact`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_org_contact(&self) -> crate::builders::OrgContactCollection {
         crate::builders::OrgContactCollection(self.0.child("microsoft.graph.orgContact"))
     }
     /// `…/microsoft.graph.organization`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_organization(&self) -> crate::builders::OrganizationCollection {
         crate::builders::OrganizationCollection(
@@ -643,6 +742,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.permissionGrantPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_permission_grant_policy(
         &self,
@@ -652,11 +752,13 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.policyBase`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_policy_base(&self) -> crate::builders::PolicyBaseCollection {
         crate::builders::PolicyBaseCollection(self.0.child("microsoft.graph.policyBase"))
     }
     /// `…/microsoft.graph.remoteTenantGroup`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_remote_tenant_group(
         &self,
@@ -666,6 +768,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.resourceSpecificPermissionGrant`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_resource_specific_permission_grant(
         &self,
@@ -675,6 +778,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.servicePrincipal`: cast to the derived type.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn as_service_principal(&self) -> crate::builders::ServicePrincipalCollection {
         crate::builders::ServicePrincipalCollection(
@@ -682,11 +786,13 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.stsPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_sts_policy(&self) -> crate::builders::StsPolicyCollection {
         crate::builders::StsPolicyCollection(self.0.child("microsoft.graph.stsPolicy"))
     }
     /// `…/microsoft.graph.tenantAppManagementPolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_tenant_app_management_policy(
         &self,
@@ -696,6 +802,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.tokenIssuancePolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_token_issuance_policy(
         &self,
@@ -705,6 +812,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.tokenLifetimePolicy`: cast to the derived type.
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     #[inline]
     pub fn as_token_lifetime_policy(
         &self,
@@ -714,6 +822,7 @@ impl DirectoryObjectCollection {
         )
     }
     /// `…/microsoft.graph.user`: cast to the derived type.
+    #[cfg(feature = "users")]
     #[inline]
     pub fn as_user(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("microsoft.graph.user"))

@@ -4,11 +4,13 @@
 );
 impl DriveItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
@@ -29,6 +31,7 @@ impl DriveItem {
         crate::builders::DriveItemCollection(self.0.child("items"))
     }
     /// `…/list`: navigation to `microsoft.graph.list`, contained entity.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn list(&self) -> crate::builders::ListItem {
         crate::builders::ListItem(self.0.child("list"))

@@ -5,11 +5,13 @@
 );
 impl DriveItemItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
@@ -25,6 +27,7 @@ impl DriveItemItem {
         crate::builders::DriveItemCollection(self.0.child("children"))
     }
     /// `…/listItem`: navigation to `microsoft.graph.listItem`, contained entity.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn list_item(&self) -> crate::builders::ListItemItem {
         crate::builders::ListItemItem(self.0.child("listItem"))
@@ -35,11 +38,13 @@ impl DriveItemItem {
         crate::builders::PermissionCollection(self.0.child("permissions"))
     }
     /// `…/retentionLabel`: navigation to `microsoft.graph.itemRetentionLabel`, contained entity.
+    #[cfg(feature = "security")]
     #[inline]
     pub fn retention_label(&self) -> crate::builders::ItemRetentionLabelItem {
         crate::builders::ItemRetentionLabelItem(self.0.child("retentionLabel"))
     }
     /// `…/subscriptions`: navigation to `Collection(microsoft.graph.subscription)`, contained collection.
+    #[cfg(feature = "admin")]
     #[inline]
     pub fn subscriptions(&self) -> crate::builders::SubscriptionCollection {
         crate::builders::SubscriptionCollection(self.0.child("subscriptions"))

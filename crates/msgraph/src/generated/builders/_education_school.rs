@@ -5,6 +5,7 @@
 );
 impl EducationSchoolItem {
     /// `…/administrativeUnit`: navigation to `microsoft.graph.administrativeUnit`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn administrative_unit(&self) -> crate::builders::AdministrativeUnitItem {
         crate::builders::AdministrativeUnitItem(self.0.child("administrativeUnit"))

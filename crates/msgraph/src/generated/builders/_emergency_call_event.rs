@@ -5,6 +5,7 @@
 );
 impl EmergencyCallEventItem {
     /// `…/participants`: navigation to `Collection(microsoft.graph.participant)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "communications")]
     #[inline]
     pub fn participants(&self) -> crate::builders::ParticipantCollection {
         crate::builders::ParticipantCollection(self.0.child("participants"))

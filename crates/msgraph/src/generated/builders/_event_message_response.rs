@@ -33,6 +33,7 @@ impl EventMessageResponseItem {
         )
     }
     /// `…/event`: navigation to `microsoft.graph.event`, contained entity.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn event(&self) -> crate::builders::EventItem {
         crate::builders::EventItem(self.0.child("event"))

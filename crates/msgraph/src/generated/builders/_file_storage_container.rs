@@ -5,6 +5,7 @@
 );
 impl FileStorageContainerItem {
     /// `…/columns`: navigation to `Collection(microsoft.graph.columnDefinition)`, contained collection.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn columns(&self) -> crate::builders::ColumnDefinitionCollection {
         crate::builders::ColumnDefinitionCollection(self.0.child("columns"))

@@ -9,16 +9,19 @@ impl GroupItem {
         crate::builders::DirectoryObjectCollection(self.0.child("acceptedSenders"))
     }
     /// `…/appRoleAssignments`: navigation to `Collection(microsoft.graph.appRoleAssignment)`, contained collection.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn app_role_assignments(&self) -> crate::builders::AppRoleAssignmentCollection {
         crate::builders::AppRoleAssignmentCollection(self.0.child("appRoleAssignments"))
     }
     /// `…/calendar`: navigation to `microsoft.graph.calendar`, contained entity.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn calendar(&self) -> crate::builders::CalendarItem {
         crate::builders::CalendarItem(self.0.child("calendar"))
     }
     /// `…/calendarView`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn calendar_view(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("calendarView"))
@@ -34,16 +37,19 @@ impl GroupItem {
         crate::builders::DirectoryObjectItem(self.0.child("createdOnBehalfOf"))
     }
     /// `…/drive`: navigation to `microsoft.graph.drive`, contained entity.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("drive"))
     }
     /// `…/drives`: navigation to `Collection(microsoft.graph.drive)`, contained collection.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drives(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(self.0.child("drives"))
     }
     /// `…/events`: navigation to `Collection(microsoft.graph.event)`, contained collection.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn events(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("events"))
@@ -82,6 +88,7 @@ impl GroupItem {
         )
     }
     /// `…/onenote`: navigation to `microsoft.graph.onenote`, contained entity.
+    #[cfg(feature = "onenote")]
     #[inline]
     pub fn onenote(&self) -> crate::builders::OnenoteItem {
         crate::builders::OnenoteItem(self.0.child("onenote"))
@@ -101,6 +108,7 @@ impl GroupItem {
         crate::builders::DirectoryObjectCollection(self.0.child("owners"))
     }
     /// `…/permissionGrants`: navigation to `Collection(microsoft.graph.resourceSpecificPermissionGrant)`, contained collection.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn permission_grants(
         &self,
@@ -120,6 +128,7 @@ impl GroupItem {
         crate::builders::ProfilePhotoCollection(self.0.child("photos"))
     }
     /// `…/planner`: navigation to `microsoft.graph.plannerGroup`, contained entity.
+    #[cfg(feature = "planner")]
     #[inline]
     pub fn planner(&self) -> crate::builders::PlannerGroupItem {
         crate::builders::PlannerGroupItem(self.0.child("planner"))
@@ -135,11 +144,13 @@ impl GroupItem {
         crate::builders::GroupSettingCollection(self.0.child("settings"))
     }
     /// `…/sites`: navigation to `Collection(microsoft.graph.site)`, contained collection.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn sites(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(self.0.child("sites"))
     }
     /// `…/team`: navigation to `microsoft.graph.team`, contained entity.
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn team(&self) -> crate::builders::TeamItem {
         crate::builders::TeamItem(self.0.child("team"))
@@ -181,6 +192,7 @@ impl GroupItem {
                 ],
             )
     }
+    #[cfg(feature = "directory")]
     /// `POST …/checkGrantedPermissionsForApp` (action `microsoft.graph.checkGrantedPermissionsForApp`).
     #[inline]
     pub fn check_granted_permissions_for_app(
@@ -315,6 +327,7 @@ impl GroupCollection {
     > {
         self.0.function("delta", &[])
     }
+    #[cfg(feature = "directory")]
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
     #[inline]
     pub fn get_available_extension_properties(

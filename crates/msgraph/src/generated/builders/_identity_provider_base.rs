@@ -5,6 +5,7 @@
 );
 impl IdentityProviderBaseItem {
     /// `…/microsoft.graph.appleManagedIdentityProvider`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_apple_managed_identity_provider(
         &self,
@@ -14,6 +15,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.builtInIdentityProvider`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_built_in_identity_provider(
         &self,
@@ -32,6 +34,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.oidcIdentityProvider`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_oidc_identity_provider(
         &self,
@@ -41,6 +44,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedExternalDomainFederation`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_saml_or_ws_fed_external_domain_federation(
         &self,
@@ -59,6 +63,7 @@ impl IdentityProviderBaseItem {
         )
     }
     /// `…/microsoft.graph.socialIdentityProvider`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_social_identity_provider(
         &self,
@@ -84,6 +89,7 @@ impl IdentityProviderBaseCollection {
         self.0.function("availableProviderTypes", &[])
     }
     /// `…/microsoft.graph.appleManagedIdentityProvider`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_apple_managed_identity_provider(
         &self,
@@ -93,6 +99,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.builtInIdentityProvider`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_built_in_identity_provider(
         &self,
@@ -111,6 +118,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.oidcIdentityProvider`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_oidc_identity_provider(
         &self,
@@ -120,6 +128,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedExternalDomainFederation`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_saml_or_ws_fed_external_domain_federation(
         &self,
@@ -138,6 +147,7 @@ impl IdentityProviderBaseCollection {
         )
     }
     /// `…/microsoft.graph.socialIdentityProvider`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_social_identity_provider(
         &self,

@@ -7,6 +7,7 @@
 );
 impl ImportedWindowsAutopilotDeviceIdentityUploadItem {
     /// `…/deviceIdentities`: navigation to `Collection(microsoft.graph.importedWindowsAutopilotDeviceIdentity)`, contained collection.
+    #[cfg(feature = "device-management")]
     #[inline]
     pub fn device_identities(
         &self,

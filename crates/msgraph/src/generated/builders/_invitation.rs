@@ -5,6 +5,7 @@
 );
 impl InvitationItem {
     /// `…/invitedUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn invited_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("invitedUser"))

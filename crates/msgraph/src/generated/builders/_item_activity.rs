@@ -5,6 +5,7 @@
 );
 impl ItemActivityItem {
     /// `…/driveItem`: navigation to `microsoft.graph.driveItem`, contained entity.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drive_item(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("driveItem"))

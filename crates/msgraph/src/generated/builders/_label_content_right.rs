@@ -5,6 +5,7 @@
 );
 impl LabelContentRightItem {
     /// `…/label`: navigation to `microsoft.graph.sensitivityLabel`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "security")]
     #[inline]
     pub fn label(&self) -> crate::builders::SensitivityLabelItem {
         crate::builders::SensitivityLabelItem(self.0.child("label"))

@@ -4,11 +4,13 @@
 );
 impl ListItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
@@ -24,6 +26,7 @@ impl ListItem {
         crate::builders::ContentTypeCollection(self.0.child("contentTypes"))
     }
     /// `…/drive`: navigation to `microsoft.graph.drive`, contained entity.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("drive"))
@@ -39,11 +42,13 @@ impl ListItem {
         crate::builders::RichLongRunningOperationCollection(self.0.child("operations"))
     }
     /// `…/permissions`: navigation to `Collection(microsoft.graph.permission)`, contained collection.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn permissions(&self) -> crate::builders::PermissionCollection {
         crate::builders::PermissionCollection(self.0.child("permissions"))
     }
     /// `…/subscriptions`: navigation to `Collection(microsoft.graph.subscription)`, contained collection.
+    #[cfg(feature = "admin")]
     #[inline]
     pub fn subscriptions(&self) -> crate::builders::SubscriptionCollection {
         crate::builders::SubscriptionCollection(self.0.child("subscriptions"))

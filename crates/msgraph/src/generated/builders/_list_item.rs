@@ -5,11 +5,13 @@
 );
 impl ListItemItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
@@ -29,6 +31,7 @@ impl ListItemItem {
         )
     }
     /// `…/driveItem`: navigation to `microsoft.graph.driveItem`, contained entity.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drive_item(&self) -> crate::builders::DriveItemItem {
         crate::builders::DriveItemItem(self.0.child("driveItem"))
@@ -39,6 +42,7 @@ impl ListItemItem {
         crate::builders::FieldValueSetItem(self.0.child("fields"))
     }
     /// `…/permissions`: navigation to `Collection(microsoft.graph.permission)`, contained collection.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn permissions(&self) -> crate::builders::PermissionCollection {
         crate::builders::PermissionCollection(self.0.child("permissions"))
@@ -48,6 +52,7 @@ impl ListItemItem {
     pub fn versions(&self) -> crate::builders::ListItemVersionCollection {
         crate::builders::ListItemVersionCollection(self.0.child("versions"))
     }
+    #[cfg(feature = "files")]
     /// `POST …/createLink` (action `microsoft.graph.createLink`).
     #[inline]
     pub fn create_link(

@@ -5,6 +5,7 @@
 );
 impl LongRunningOperationItem {
     /// `…/microsoft.graph.attackSimulationOperation`: cast to the derived type.
+    #[cfg(any(feature = "security", feature = "users"))]
     #[inline]
     pub fn as_attack_simulation_operation(
         &self,
@@ -14,6 +15,7 @@ impl LongRunningOperationItem {
         )
     }
     /// `…/microsoft.graph.engagementAsyncOperation`: cast to the derived type.
+    #[cfg(any(feature = "solutions", feature = "users"))]
     #[inline]
     pub fn as_engagement_async_operation(
         &self,
@@ -23,6 +25,7 @@ impl LongRunningOperationItem {
         )
     }
     /// `…/microsoft.graph.richLongRunningOperation`: cast to the derived type.
+    #[cfg(any(feature = "sites", feature = "users"))]
     #[inline]
     pub fn as_rich_long_running_operation(
         &self,
@@ -39,6 +42,7 @@ impl LongRunningOperationItem {
 );
 impl LongRunningOperationCollection {
     /// `…/microsoft.graph.attackSimulationOperation`: cast to the derived type.
+    #[cfg(any(feature = "security", feature = "users"))]
     #[inline]
     pub fn as_attack_simulation_operation(
         &self,
@@ -48,6 +52,7 @@ impl LongRunningOperationCollection {
         )
     }
     /// `…/microsoft.graph.engagementAsyncOperation`: cast to the derived type.
+    #[cfg(any(feature = "solutions", feature = "users"))]
     #[inline]
     pub fn as_engagement_async_operation(
         &self,
@@ -57,6 +62,7 @@ impl LongRunningOperationCollection {
         )
     }
     /// `…/microsoft.graph.richLongRunningOperation`: cast to the derived type.
+    #[cfg(any(feature = "sites", feature = "users"))]
     #[inline]
     pub fn as_rich_long_running_operation(
         &self,

@@ -37,6 +37,7 @@ impl ManagedDeviceItem {
         )
     }
     /// `…/users`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn users(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("users"))

@@ -10,6 +10,7 @@ impl MembershipOutlierInsightItem {
         crate::builders::DirectoryObjectItem(self.0.child("container"))
     }
     /// `…/lastModifiedBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedBy"))

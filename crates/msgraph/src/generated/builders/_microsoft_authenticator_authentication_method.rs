@@ -7,6 +7,7 @@
 );
 impl MicrosoftAuthenticatorAuthenticationMethodItem {
     /// `…/device`: navigation to `microsoft.graph.device`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn device(&self) -> crate::builders::DeviceItem {
         crate::builders::DeviceItem(self.0.child("device"))

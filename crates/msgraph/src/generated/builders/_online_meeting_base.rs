@@ -14,6 +14,7 @@ impl OnlineMeetingBaseItem {
         )
     }
     /// `…/microsoft.graph.onlineMeeting`: cast to the derived type.
+    #[cfg(feature = "communications")]
     #[inline]
     pub fn as_online_meeting(&self) -> crate::builders::OnlineMeetingItem {
         crate::builders::OnlineMeetingItem(self.0.child("microsoft.graph.onlineMeeting"))
@@ -33,6 +34,7 @@ impl OnlineMeetingBaseItem {
 );
 impl OnlineMeetingBaseCollection {
     /// `…/microsoft.graph.onlineMeeting`: cast to the derived type.
+    #[cfg(feature = "communications")]
     #[inline]
     pub fn as_online_meeting(&self) -> crate::builders::OnlineMeetingCollection {
         crate::builders::OnlineMeetingCollection(

@@ -5,6 +5,7 @@
 );
 impl OutlookItemItem {
     /// `…/microsoft.graph.calendarSharingMessage`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_calendar_sharing_message(
         &self,
@@ -14,21 +15,25 @@ impl OutlookItemItem {
         )
     }
     /// `…/microsoft.graph.contact`: cast to the derived type.
+    #[cfg(feature = "contacts")]
     #[inline]
     pub fn as_contact(&self) -> crate::builders::ContactItem {
         crate::builders::ContactItem(self.0.child("microsoft.graph.contact"))
     }
     /// `…/microsoft.graph.event`: cast to the derived type.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn as_event(&self) -> crate::builders::EventItem {
         crate::builders::EventItem(self.0.child("microsoft.graph.event"))
     }
     /// `…/microsoft.graph.eventMessage`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_event_message(&self) -> crate::builders::EventMessageItem {
         crate::builders::EventMessageItem(self.0.child("microsoft.graph.eventMessage"))
     }
     /// `…/microsoft.graph.eventMessageRequest`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_event_message_request(&self) -> crate::builders::EventMessageRequestItem {
         crate::builders::EventMessageRequestItem(
@@ -36,6 +41,7 @@ impl OutlookItemItem {
         )
     }
     /// `…/microsoft.graph.eventMessageResponse`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_event_message_response(
         &self,
@@ -45,16 +51,28 @@ impl OutlookItemItem {
         )
     }
     /// `…/microsoft.graph.mailboxItem`: cast to the derived type.
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail"
+        )
+    )]
     #[inline]
     pub fn as_mailbox_item(&self) -> crate::builders::MailboxItemItem {
         crate::builders::MailboxItemItem(self.0.child("microsoft.graph.mailboxItem"))
     }
     /// `…/microsoft.graph.message`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_message(&self) -> crate::builders::MessageItem {
         crate::builders::MessageItem(self.0.child("microsoft.graph.message"))
     }
     /// `…/microsoft.graph.post`: cast to the derived type.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn as_post(&self) -> crate::builders::PostItem {
         crate::builders::PostItem(self.0.child("microsoft.graph.post"))
@@ -66,6 +84,7 @@ impl OutlookItemItem {
 );
 impl OutlookItemCollection {
     /// `…/microsoft.graph.calendarSharingMessage`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_calendar_sharing_message(
         &self,
@@ -75,16 +94,19 @@ impl OutlookItemCollection {
         )
     }
     /// `…/microsoft.graph.contact`: cast to the derived type.
+    #[cfg(feature = "contacts")]
     #[inline]
     pub fn as_contact(&self) -> crate::builders::ContactCollection {
         crate::builders::ContactCollection(self.0.child("microsoft.graph.contact"))
     }
     /// `…/microsoft.graph.event`: cast to the derived type.
+    #[cfg(feature = "calendar")]
     #[inline]
     pub fn as_event(&self) -> crate::builders::EventCollection {
         crate::builders::EventCollection(self.0.child("microsoft.graph.event"))
     }
     /// `…/microsoft.graph.eventMessage`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_event_message(&self) -> crate::builders::EventMessageCollection {
         crate::builders::EventMessageCollection(
@@ -92,6 +114,7 @@ impl OutlookItemCollection {
         )
     }
     /// `…/microsoft.graph.eventMessageRequest`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_event_message_request(
         &self,
@@ -101,6 +124,7 @@ impl OutlookItemCollection {
         )
     }
     /// `…/microsoft.graph.eventMessageResponse`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_event_message_response(
         &self,
@@ -110,6 +134,16 @@ impl OutlookItemCollection {
         )
     }
     /// `…/microsoft.graph.mailboxItem`: cast to the derived type.
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail"
+        )
+    )]
     #[inline]
     pub fn as_mailbox_item(&self) -> crate::builders::MailboxItemCollection {
         crate::builders::MailboxItemCollection(
@@ -117,11 +151,13 @@ impl OutlookItemCollection {
         )
     }
     /// `…/microsoft.graph.message`: cast to the derived type.
+    #[cfg(feature = "mail")]
     #[inline]
     pub fn as_message(&self) -> crate::builders::MessageCollection {
         crate::builders::MessageCollection(self.0.child("microsoft.graph.message"))
     }
     /// `…/microsoft.graph.post`: cast to the derived type.
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn as_post(&self) -> crate::builders::PostCollection {
         crate::builders::PostCollection(self.0.child("microsoft.graph.post"))

@@ -5,6 +5,7 @@
 );
 impl ParticipantLeftNotificationItem {
     /// `…/call`: navigation to `microsoft.graph.call`, contained entity.
+    #[cfg(feature = "communications")]
     #[inline]
     pub fn call(&self) -> crate::builders::CallItem {
         crate::builders::CallItem(self.0.child("call"))

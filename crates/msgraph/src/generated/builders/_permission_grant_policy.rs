@@ -102,6 +102,7 @@ impl PermissionGrantPolicyCollection {
     > {
         self.0.function("delta", &[])
     }
+    #[cfg(feature = "directory")]
     /// `POST …/getAvailableExtensionProperties` (action `microsoft.graph.getAvailableExtensionProperties`).
     #[inline]
     pub fn get_available_extension_properties(

@@ -10,11 +10,13 @@ impl PrinterShareItem {
         crate::builders::PrintJobCollection(self.0.child("jobs"))
     }
     /// `…/allowedGroups`: navigation to `Collection(microsoft.graph.group)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn allowed_groups(&self) -> crate::builders::GroupCollection {
         crate::builders::GroupCollection(self.0.child("allowedGroups"))
     }
     /// `…/allowedUsers`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn allowed_users(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("allowedUsers"))

@@ -7,6 +7,7 @@
 );
 impl PrivilegedAccessGroupEligibilityScheduleInstanceItem {
     /// `…/group`: navigation to `microsoft.graph.group`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("group"))

@@ -14,6 +14,7 @@ impl SamlOrWsFedProviderItem {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedExternalDomainFederation`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_saml_or_ws_fed_external_domain_federation(
         &self,
@@ -48,6 +49,7 @@ impl SamlOrWsFedProviderCollection {
         )
     }
     /// `…/microsoft.graph.samlOrWsFedExternalDomainFederation`: cast to the derived type.
+    #[cfg(feature = "identity")]
     #[inline]
     pub fn as_saml_or_ws_fed_external_domain_federation(
         &self,

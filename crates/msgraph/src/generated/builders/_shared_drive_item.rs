@@ -5,11 +5,13 @@
 );
 impl SharedDriveItemItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
@@ -25,11 +27,13 @@ impl SharedDriveItemItem {
         crate::builders::DriveItemCollection(self.0.child("items"))
     }
     /// `…/list`: navigation to `microsoft.graph.list`, contained entity.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn list(&self) -> crate::builders::ListItem {
         crate::builders::ListItem(self.0.child("list"))
     }
     /// `…/listItem`: navigation to `microsoft.graph.listItem`, contained entity.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn list_item(&self) -> crate::builders::ListItemItem {
         crate::builders::ListItemItem(self.0.child("listItem"))
@@ -45,6 +49,7 @@ impl SharedDriveItemItem {
         crate::builders::DriveItemItem(self.0.child("root"))
     }
     /// `…/site`: navigation to `microsoft.graph.site`, contained entity.
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn site(&self) -> crate::builders::SiteItem {
         crate::builders::SiteItem(self.0.child("site"))

@@ -4,11 +4,13 @@
 );
 impl SiteItem {
     /// `…/createdByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn created_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdByUser"))
     }
     /// `…/lastModifiedByUser`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by_user(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedByUser"))
@@ -29,11 +31,13 @@ impl SiteItem {
         crate::builders::ContentTypeCollection(self.0.child("contentTypes"))
     }
     /// `…/drive`: navigation to `microsoft.graph.drive`, contained entity.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(self.0.child("drive"))
     }
     /// `…/drives`: navigation to `Collection(microsoft.graph.drive)`, contained collection.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn drives(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(self.0.child("drives"))
@@ -54,6 +58,7 @@ impl SiteItem {
         crate::builders::ListCollection(self.0.child("lists"))
     }
     /// `…/onenote`: navigation to `microsoft.graph.onenote`, contained entity.
+    #[cfg(feature = "onenote")]
     #[inline]
     pub fn onenote(&self) -> crate::builders::OnenoteItem {
         crate::builders::OnenoteItem(self.0.child("onenote"))
@@ -69,6 +74,7 @@ impl SiteItem {
         crate::builders::BaseSitePageCollection(self.0.child("pages"))
     }
     /// `…/permissions`: navigation to `Collection(microsoft.graph.permission)`, contained collection.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn permissions(&self) -> crate::builders::PermissionCollection {
         crate::builders::PermissionCollection(self.0.child("permissions"))

@@ -5,11 +5,13 @@
 );
 impl SubjectRightsRequestItem {
     /// `…/approvers`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn approvers(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("approvers"))
     }
     /// `…/collaborators`: navigation to `Collection(microsoft.graph.user)`, collection of references (`add_ref`/`by_id(..).delete_ref()` manage them).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn collaborators(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(self.0.child("collaborators"))
@@ -20,6 +22,7 @@ impl SubjectRightsRequestItem {
         crate::builders::AuthoredNoteCollection(self.0.child("notes"))
     }
     /// `…/team`: navigation to `microsoft.graph.team`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "teams")]
     #[inline]
     pub fn team(&self) -> crate::builders::TeamItem {
         crate::builders::TeamItem(self.0.child("team"))

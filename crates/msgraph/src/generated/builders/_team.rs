@@ -14,6 +14,7 @@ impl TeamItem {
         crate::builders::ChannelCollection(self.0.child("channels"))
     }
     /// `…/group`: navigation to `microsoft.graph.group`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "groups")]
     #[inline]
     pub fn group(&self) -> crate::builders::GroupItem {
         crate::builders::GroupItem(self.0.child("group"))
@@ -39,6 +40,7 @@ impl TeamItem {
         crate::builders::TeamsAsyncOperationCollection(self.0.child("operations"))
     }
     /// `…/permissionGrants`: navigation to `Collection(microsoft.graph.resourceSpecificPermissionGrant)`, contained collection.
+    #[cfg(feature = "directory")]
     #[inline]
     pub fn permission_grants(
         &self,

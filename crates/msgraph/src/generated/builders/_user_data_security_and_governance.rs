@@ -6,6 +6,7 @@
 );
 impl UserDataSecurityAndGovernanceItem {
     /// `…/sensitivityLabels`: navigation to `Collection(microsoft.graph.sensitivityLabel)`, contained collection.
+    #[cfg(feature = "security")]
     #[inline]
     pub fn sensitivity_labels(&self) -> crate::builders::SensitivityLabelCollection {
         crate::builders::SensitivityLabelCollection(self.0.child("sensitivityLabels"))

@@ -10,6 +10,7 @@ impl UserSettingsItem {
         crate::builders::ExchangeSettingsItem(self.0.child("exchange"))
     }
     /// `…/itemInsights`: navigation to `microsoft.graph.userInsightsSettings`, contained entity.
+    #[cfg(feature = "insights")]
     #[inline]
     pub fn item_insights(&self) -> crate::builders::UserInsightsSettingsItem {
         crate::builders::UserInsightsSettingsItem(self.0.child("itemInsights"))

@@ -7,6 +7,7 @@
 );
 impl WindowsAutopilotDeploymentProfileItem {
     /// `…/assignedDevices`: navigation to `Collection(microsoft.graph.windowsAutopilotDeviceIdentity)`, contained collection.
+    #[cfg(feature = "device-management")]
     #[inline]
     pub fn assigned_devices(
         &self,

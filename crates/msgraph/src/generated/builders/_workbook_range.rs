@@ -15,6 +15,7 @@ impl WorkbookRangeItem {
         crate::builders::WorkbookRangeSortItem(self.0.child("sort"))
     }
     /// `…/worksheet`: navigation to `microsoft.graph.workbookWorksheet`, contained entity.
+    #[cfg(feature = "files")]
     #[inline]
     pub fn worksheet(&self) -> crate::builders::WorkbookWorksheetItem {
         crate::builders::WorkbookWorksheetItem(self.0.child("worksheet"))

@@ -4,6 +4,7 @@
     ::models::WorkbookRangeSort, crate ::models::WorkbookRangeSort
 );
 impl WorkbookRangeSortItem {
+    #[cfg(feature = "files")]
     /// `POST …/apply` (action `microsoft.graph.apply`).
     #[inline]
     pub fn apply(

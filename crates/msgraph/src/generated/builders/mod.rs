@@ -10,134 +10,200 @@ pub mod search;
 pub mod security;
 pub mod teams_administration;
 pub mod term_store;
+#[cfg(feature = "teams")]
 mod _aad_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_aad_user_conversation_member::{
     AadUserConversationMemberCollection, AadUserConversationMemberItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package;
+#[cfg(feature = "identity")]
 pub use self::_access_package::{AccessPackageCollection, AccessPackageItem};
+#[cfg(feature = "identity")]
 mod _access_package_assignment;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment::{
     AccessPackageAssignmentCollection, AccessPackageAssignmentItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_assignment_policy;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_policy::{
     AccessPackageAssignmentPolicyCollection, AccessPackageAssignmentPolicyItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_assignment_request;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_request::{
     AccessPackageAssignmentRequestCollection, AccessPackageAssignmentRequestItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_assignment_request_workflow_extension;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_request_workflow_extension::{
     AccessPackageAssignmentRequestWorkflowExtensionCollection,
     AccessPackageAssignmentRequestWorkflowExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_assignment_workflow_extension;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_workflow_extension::{
     AccessPackageAssignmentWorkflowExtensionCollection,
     AccessPackageAssignmentWorkflowExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_catalog;
+#[cfg(feature = "identity")]
 pub use self::_access_package_catalog::{
     AccessPackageCatalogCollection, AccessPackageCatalogItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_multiple_choice_question;
+#[cfg(feature = "identity")]
 pub use self::_access_package_multiple_choice_question::{
     AccessPackageMultipleChoiceQuestionCollection,
     AccessPackageMultipleChoiceQuestionItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_question;
+#[cfg(feature = "identity")]
 pub use self::_access_package_question::{
     AccessPackageQuestionCollection, AccessPackageQuestionItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_resource;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource::{
     AccessPackageResourceCollection, AccessPackageResourceItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_resource_environment;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_environment::{
     AccessPackageResourceEnvironmentCollection, AccessPackageResourceEnvironmentItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_resource_request;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_request::{
     AccessPackageResourceRequestCollection, AccessPackageResourceRequestItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_resource_role;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_role::{
     AccessPackageResourceRoleCollection, AccessPackageResourceRoleItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_resource_role_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_role_scope::{
     AccessPackageResourceRoleScopeCollection, AccessPackageResourceRoleScopeItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_resource_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_scope::{
     AccessPackageResourceScopeCollection, AccessPackageResourceScopeItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_subject;
+#[cfg(feature = "identity")]
 pub use self::_access_package_subject::{
     AccessPackageSubjectCollection, AccessPackageSubjectItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_suggestion;
+#[cfg(feature = "identity")]
 pub use self::_access_package_suggestion::{
     AccessPackageSuggestionCollection, AccessPackageSuggestionItem,
 };
+#[cfg(feature = "identity")]
 mod _access_package_text_input_question;
+#[cfg(feature = "identity")]
 pub use self::_access_package_text_input_question::{
     AccessPackageTextInputQuestionCollection, AccessPackageTextInputQuestionItem,
 };
+#[cfg(feature = "identity")]
 mod _access_review_history_definition;
+#[cfg(feature = "identity")]
 pub use self::_access_review_history_definition::{
     AccessReviewHistoryDefinitionCollection, AccessReviewHistoryDefinitionItem,
 };
+#[cfg(feature = "identity")]
 mod _access_review_history_instance;
+#[cfg(feature = "identity")]
 pub use self::_access_review_history_instance::{
     AccessReviewHistoryInstanceCollection, AccessReviewHistoryInstanceItem,
 };
+#[cfg(feature = "identity")]
 mod _access_review_instance;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance::{
     AccessReviewInstanceCollection, AccessReviewInstanceItem,
 };
+#[cfg(feature = "identity")]
 mod _access_review_instance_decision_item;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance_decision_item::{
     AccessReviewInstanceDecisionItemCollection, AccessReviewInstanceDecisionItemItem,
 };
+#[cfg(feature = "identity")]
 mod _access_review_reviewer;
+#[cfg(feature = "identity")]
 pub use self::_access_review_reviewer::{
     AccessReviewReviewerCollection, AccessReviewReviewerItem,
 };
+#[cfg(feature = "identity")]
 mod _access_review_schedule_definition;
+#[cfg(feature = "identity")]
 pub use self::_access_review_schedule_definition::{
     AccessReviewScheduleDefinitionCollection, AccessReviewScheduleDefinitionItem,
 };
+#[cfg(feature = "identity")]
 mod _access_review_set;
+#[cfg(feature = "identity")]
 pub use self::_access_review_set::{AccessReviewSetCollection, AccessReviewSetItem};
+#[cfg(feature = "identity")]
 mod _access_review_stage;
+#[cfg(feature = "identity")]
 pub use self::_access_review_stage::{AccessReviewStageCollection, AccessReviewStageItem};
 mod _accr_int_m_params;
 pub use self::_accr_int_m_params::AccrIntMParams;
 mod _accr_int_params;
 pub use self::_accr_int_params::AccrIntParams;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _activities_container;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_activities_container::{
     ActivitiesContainerCollection, ActivitiesContainerItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _activity_based_timeout_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_activity_based_timeout_policy::{
     ActivityBasedTimeoutPolicyCollection, ActivityBasedTimeoutPolicyItem,
 };
+#[cfg(feature = "insights")]
 mod _activity_history_item;
+#[cfg(feature = "insights")]
 pub use self::_activity_history_item::{
     ActivityHistoryItemCollection, ActivityHistoryItemItem,
 };
 mod _add_formula_local_params;
 pub use self::_add_formula_local_params::AddFormulaLocalParams;
+#[cfg(feature = "directory")]
 mod _add_key_params;
+#[cfg(feature = "directory")]
 pub use self::_add_key_params::AddKeyParams;
+#[cfg(feature = "directory")]
 mod _add_key_params2;
+#[cfg(feature = "directory")]
 pub use self::_add_key_params2::AddKeyParams2;
+#[cfg(feature = "communications")]
 mod _add_large_gallery_view_operation;
+#[cfg(feature = "communications")]
 pub use self::_add_large_gallery_view_operation::{
     AddLargeGalleryViewOperationCollection, AddLargeGalleryViewOperationItem,
 };
@@ -147,217 +213,351 @@ mod _add_params2;
 pub use self::_add_params2::AddParams2;
 mod _add_params3;
 pub use self::_add_params3::AddParams3;
+#[cfg(feature = "communications")]
 mod _adhoc_call;
+#[cfg(feature = "communications")]
 pub use self::_adhoc_call::{AdhocCallCollection, AdhocCallItem};
+#[cfg(feature = "admin")]
 mod _admin;
+#[cfg(feature = "admin")]
 pub use self::_admin::{AdminCollection, AdminItem};
+#[cfg(feature = "identity")]
 mod _admin_consent_request_policy;
+#[cfg(feature = "identity")]
 pub use self::_admin_consent_request_policy::{
     AdminConsentRequestPolicyCollection, AdminConsentRequestPolicyItem,
 };
+#[cfg(feature = "admin")]
 mod _admin_microsoft365_apps;
+#[cfg(feature = "admin")]
 pub use self::_admin_microsoft365_apps::{
     AdminMicrosoft365AppsCollection, AdminMicrosoft365AppsItem,
 };
+#[cfg(feature = "admin")]
 mod _admin_report_settings;
+#[cfg(feature = "admin")]
 pub use self::_admin_report_settings::{
     AdminReportSettingsCollection, AdminReportSettingsItem,
 };
+#[cfg(feature = "directory")]
 mod _administrative_unit;
+#[cfg(feature = "directory")]
 pub use self::_administrative_unit::{
     AdministrativeUnitCollection, AdministrativeUnitItem,
 };
+#[cfg(feature = "directory")]
 mod _agent_identity;
+#[cfg(feature = "directory")]
 pub use self::_agent_identity::{AgentIdentityCollection, AgentIdentityItem};
+#[cfg(feature = "directory")]
 mod _agent_identity_blueprint;
+#[cfg(feature = "directory")]
 pub use self::_agent_identity_blueprint::{
     AgentIdentityBlueprintCollection, AgentIdentityBlueprintItem,
 };
+#[cfg(feature = "directory")]
 mod _agent_identity_blueprint_principal;
+#[cfg(feature = "directory")]
 pub use self::_agent_identity_blueprint_principal::{
     AgentIdentityBlueprintPrincipalCollection, AgentIdentityBlueprintPrincipalItem,
 };
+#[cfg(feature = "users")]
 mod _agent_user;
+#[cfg(feature = "users")]
 pub use self::_agent_user::{AgentUserCollection, AgentUserItem};
+#[cfg(feature = "identity")]
 mod _agreement;
+#[cfg(feature = "identity")]
 pub use self::_agreement::{AgreementCollection, AgreementItem};
+#[cfg(feature = "identity")]
 mod _agreement_acceptance;
+#[cfg(feature = "identity")]
 pub use self::_agreement_acceptance::{
     AgreementAcceptanceCollection, AgreementAcceptanceItem,
 };
+#[cfg(feature = "identity")]
 mod _agreement_file;
+#[cfg(feature = "identity")]
 pub use self::_agreement_file::{AgreementFileCollection, AgreementFileItem};
+#[cfg(feature = "identity")]
 mod _agreement_file_localization;
+#[cfg(feature = "identity")]
 pub use self::_agreement_file_localization::{
     AgreementFileLocalizationCollection, AgreementFileLocalizationItem,
 };
+#[cfg(feature = "identity")]
 mod _agreement_file_properties;
+#[cfg(feature = "identity")]
 pub use self::_agreement_file_properties::{
     AgreementFilePropertiesCollection, AgreementFilePropertiesItem,
 };
+#[cfg(feature = "identity")]
 mod _agreement_file_version;
+#[cfg(feature = "identity")]
 pub use self::_agreement_file_version::{
     AgreementFileVersionCollection, AgreementFileVersionItem,
 };
 mod _ai_interaction;
 pub use self::_ai_interaction::{AiInteractionCollection, AiInteractionItem};
+#[cfg(feature = "admin")]
 mod _ai_interaction_history;
+#[cfg(feature = "admin")]
 pub use self::_ai_interaction_history::{
     AiInteractionHistoryCollection, AiInteractionHistoryItem,
 };
+#[cfg(feature = "admin")]
 mod _ai_online_meeting;
+#[cfg(feature = "admin")]
 pub use self::_ai_online_meeting::{AiOnlineMeetingCollection, AiOnlineMeetingItem};
+#[cfg(feature = "admin")]
 mod _ai_user;
+#[cfg(feature = "admin")]
 pub use self::_ai_user::{AiUserCollection, AiUserItem};
+#[cfg(feature = "identity")]
 mod _akamai_web_application_firewall_provider;
+#[cfg(feature = "identity")]
 pub use self::_akamai_web_application_firewall_provider::{
     AkamaiWebApplicationFirewallProviderCollection,
     AkamaiWebApplicationFirewallProviderItem,
 };
+#[cfg(feature = "security")]
 mod _alert;
+#[cfg(feature = "security")]
 pub use self::_alert::{AlertCollection, AlertItem};
+#[cfg(feature = "directory")]
 mod _allowed_value;
+#[cfg(feature = "directory")]
 pub use self::_allowed_value::{AllowedValueCollection, AllowedValueItem};
 mod _amor_degrc_params;
 pub use self::_amor_degrc_params::AmorDegrcParams;
 mod _amor_linc_params;
 pub use self::_amor_linc_params::AmorLincParams;
+#[cfg(feature = "device-management")]
 mod _android_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_android_compliance_policy::{
     AndroidCompliancePolicyCollection, AndroidCompliancePolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _android_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_android_custom_configuration::{
     AndroidCustomConfigurationCollection, AndroidCustomConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _android_general_device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_android_general_device_configuration::{
     AndroidGeneralDeviceConfigurationCollection, AndroidGeneralDeviceConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _android_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_android_lob_app::{AndroidLobAppCollection, AndroidLobAppItem};
+#[cfg(feature = "device-management")]
 mod _android_managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_android_managed_app_protection::{
     AndroidManagedAppProtectionCollection, AndroidManagedAppProtectionItem,
 };
+#[cfg(feature = "device-management")]
 mod _android_managed_app_registration;
+#[cfg(feature = "device-management")]
 pub use self::_android_managed_app_registration::{
     AndroidManagedAppRegistrationCollection, AndroidManagedAppRegistrationItem,
 };
+#[cfg(feature = "device-management")]
 mod _android_store_app;
+#[cfg(feature = "device-management")]
 pub use self::_android_store_app::{AndroidStoreAppCollection, AndroidStoreAppItem};
+#[cfg(feature = "device-management")]
 mod _android_work_profile_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_android_work_profile_compliance_policy::{
     AndroidWorkProfileCompliancePolicyCollection, AndroidWorkProfileCompliancePolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _android_work_profile_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_android_work_profile_custom_configuration::{
     AndroidWorkProfileCustomConfigurationCollection,
     AndroidWorkProfileCustomConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _android_work_profile_general_device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_android_work_profile_general_device_configuration::{
     AndroidWorkProfileGeneralDeviceConfigurationCollection,
     AndroidWorkProfileGeneralDeviceConfigurationItem,
 };
+#[cfg(feature = "teams")]
 mod _anonymous_guest_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_anonymous_guest_conversation_member::{
     AnonymousGuestConversationMemberCollection, AnonymousGuestConversationMemberItem,
 };
+#[cfg(feature = "communications")]
 mod _answer_params;
+#[cfg(feature = "communications")]
 pub use self::_answer_params::AnswerParams;
+#[cfg(feature = "teams")]
 mod _app_catalogs;
+#[cfg(feature = "teams")]
 pub use self::_app_catalogs::{AppCatalogsCollection, AppCatalogsItem};
+#[cfg(feature = "identity")]
 mod _app_consent_approval_route;
+#[cfg(feature = "identity")]
 pub use self::_app_consent_approval_route::{
     AppConsentApprovalRouteCollection, AppConsentApprovalRouteItem,
 };
+#[cfg(feature = "identity")]
 mod _app_consent_request;
+#[cfg(feature = "identity")]
 pub use self::_app_consent_request::{AppConsentRequestCollection, AppConsentRequestItem};
+#[cfg(feature = "device-management")]
 mod _app_log_collection_request;
+#[cfg(feature = "device-management")]
 pub use self::_app_log_collection_request::{
     AppLogCollectionRequestCollection, AppLogCollectionRequestItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _app_management_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_app_management_policy::{
     AppManagementPolicyCollection, AppManagementPolicyItem,
 };
+#[cfg(feature = "directory")]
 mod _app_role_assignment;
+#[cfg(feature = "directory")]
 pub use self::_app_role_assignment::{AppRoleAssignmentCollection, AppRoleAssignmentItem};
+#[cfg(feature = "identity")]
 mod _app_scope;
+#[cfg(feature = "identity")]
 pub use self::_app_scope::{AppScopeCollection, AppScopeItem};
+#[cfg(feature = "device-management")]
 mod _apple_device_features_configuration_base;
+#[cfg(feature = "device-management")]
 pub use self::_apple_device_features_configuration_base::{
     AppleDeviceFeaturesConfigurationBaseCollection,
     AppleDeviceFeaturesConfigurationBaseItem,
 };
+#[cfg(feature = "identity")]
 mod _apple_managed_identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_apple_managed_identity_provider::{
     AppleManagedIdentityProviderCollection, AppleManagedIdentityProviderItem,
 };
+#[cfg(feature = "device-management")]
 mod _apple_push_notification_certificate;
+#[cfg(feature = "device-management")]
 pub use self::_apple_push_notification_certificate::{
     ApplePushNotificationCertificateCollection, ApplePushNotificationCertificateItem,
 };
+#[cfg(feature = "directory")]
 mod _application;
+#[cfg(feature = "directory")]
 pub use self::_application::{ApplicationCollection, ApplicationItem};
+#[cfg(feature = "directory")]
 mod _application_template;
+#[cfg(feature = "directory")]
 pub use self::_application_template::{
     ApplicationTemplateCollection, ApplicationTemplateItem,
 };
 mod _apply_custom_filter_params;
 pub use self::_apply_custom_filter_params::ApplyCustomFilterParams;
+#[cfg(feature = "files")]
 mod _apply_params;
+#[cfg(feature = "files")]
 pub use self::_apply_params::ApplyParams;
+#[cfg(feature = "files")]
 mod _apply_params2;
+#[cfg(feature = "files")]
 pub use self::_apply_params2::ApplyParams2;
+#[cfg(feature = "identity")]
 mod _approval;
+#[cfg(feature = "identity")]
 pub use self::_approval::{ApprovalCollection, ApprovalItem};
+#[cfg(feature = "identity")]
 mod _approval_stage;
+#[cfg(feature = "identity")]
 pub use self::_approval_stage::{ApprovalStageCollection, ApprovalStageItem};
+#[cfg(feature = "directory")]
 mod _approved_client_app;
+#[cfg(feature = "directory")]
 pub use self::_approved_client_app::{ApprovedClientAppCollection, ApprovedClientAppItem};
+#[cfg(feature = "identity")]
 mod _arkose_fraud_protection_provider;
+#[cfg(feature = "identity")]
 pub use self::_arkose_fraud_protection_provider::{
     ArkoseFraudProtectionProviderCollection, ArkoseFraudProtectionProviderItem,
 };
+#[cfg(feature = "files")]
 mod _assign_sensitivity_label_params;
+#[cfg(feature = "files")]
 pub use self::_assign_sensitivity_label_params::AssignSensitivityLabelParams;
+#[cfg(feature = "teams")]
 mod _associated_team_info;
+#[cfg(feature = "teams")]
 pub use self::_associated_team_info::{
     AssociatedTeamInfoCollection, AssociatedTeamInfoItem,
 };
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _attachment;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_attachment::{AttachmentCollection, AttachmentItem};
+#[cfg(feature = "todo")]
 mod _attachment_base;
+#[cfg(feature = "todo")]
 pub use self::_attachment_base::{AttachmentBaseCollection, AttachmentBaseItem};
+#[cfg(feature = "todo")]
 mod _attachment_session;
+#[cfg(feature = "todo")]
 pub use self::_attachment_session::{AttachmentSessionCollection, AttachmentSessionItem};
+#[cfg(any(feature = "security", feature = "users"))]
 mod _attack_simulation_operation;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_attack_simulation_operation::{
     AttackSimulationOperationCollection, AttackSimulationOperationItem,
 };
+#[cfg(feature = "security")]
 mod _attack_simulation_root;
+#[cfg(feature = "security")]
 pub use self::_attack_simulation_root::{
     AttackSimulationRootCollection, AttackSimulationRootItem,
 };
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _attendance_record;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_attendance_record::{AttendanceRecordCollection, AttendanceRecordItem};
+#[cfg(feature = "directory")]
 mod _attribute_mapping_function_schema;
+#[cfg(feature = "directory")]
 pub use self::_attribute_mapping_function_schema::{
     AttributeMappingFunctionSchemaCollection, AttributeMappingFunctionSchemaItem,
 };
+#[cfg(feature = "directory")]
 mod _attribute_set;
+#[cfg(feature = "directory")]
 pub use self::_attribute_set::{AttributeSetCollection, AttributeSetItem};
+#[cfg(feature = "communications")]
 mod _audio_routing_group;
+#[cfg(feature = "communications")]
 pub use self::_audio_routing_group::{AudioRoutingGroupCollection, AudioRoutingGroupItem};
+#[cfg(feature = "device-management")]
 mod _audit_event;
+#[cfg(feature = "device-management")]
 pub use self::_audit_event::{AuditEventCollection, AuditEventItem};
+#[cfg(feature = "security")]
 mod _audit_log_root;
+#[cfg(feature = "security")]
 pub use self::_audit_log_root::{AuditLogRootCollection, AuditLogRootItem};
+#[cfg(feature = "users")]
 mod _authentication;
+#[cfg(feature = "users")]
 pub use self::_authentication::{AuthenticationCollection, AuthenticationItem};
+#[cfg(feature = "identity")]
 mod _authentication_combination_configuration;
+#[cfg(feature = "identity")]
 pub use self::_authentication_combination_configuration::{
     AuthenticationCombinationConfigurationCollection,
     AuthenticationCombinationConfigurationItem,
@@ -366,87 +566,131 @@ mod _authentication_condition_application;
 pub use self::_authentication_condition_application::{
     AuthenticationConditionApplicationCollection, AuthenticationConditionApplicationItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_context_class_reference;
+#[cfg(feature = "identity")]
 pub use self::_authentication_context_class_reference::{
     AuthenticationContextClassReferenceCollection,
     AuthenticationContextClassReferenceItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_event_listener;
+#[cfg(feature = "identity")]
 pub use self::_authentication_event_listener::{
     AuthenticationEventListenerCollection, AuthenticationEventListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_events_flow;
+#[cfg(feature = "identity")]
 pub use self::_authentication_events_flow::{
     AuthenticationEventsFlowCollection, AuthenticationEventsFlowItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_flows_policy;
+#[cfg(feature = "identity")]
 pub use self::_authentication_flows_policy::{
     AuthenticationFlowsPolicyCollection, AuthenticationFlowsPolicyItem,
 };
+#[cfg(feature = "users")]
 mod _authentication_method;
+#[cfg(feature = "users")]
 pub use self::_authentication_method::{
     AuthenticationMethodCollection, AuthenticationMethodItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_configuration::{
     AuthenticationMethodConfigurationCollection, AuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_method_mode_detail;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_mode_detail::{
     AuthenticationMethodModeDetailCollection, AuthenticationMethodModeDetailItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_target::{
     AuthenticationMethodTargetCollection, AuthenticationMethodTargetItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_methods_policy;
+#[cfg(feature = "identity")]
 pub use self::_authentication_methods_policy::{
     AuthenticationMethodsPolicyCollection, AuthenticationMethodsPolicyItem,
 };
+#[cfg(feature = "reports")]
 mod _authentication_methods_root;
+#[cfg(feature = "reports")]
 pub use self::_authentication_methods_root::{
     AuthenticationMethodsRootCollection, AuthenticationMethodsRootItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_strength_policy;
+#[cfg(feature = "identity")]
 pub use self::_authentication_strength_policy::{
     AuthenticationStrengthPolicyCollection, AuthenticationStrengthPolicyItem,
 };
+#[cfg(feature = "identity")]
 mod _authentication_strength_root;
+#[cfg(feature = "identity")]
 pub use self::_authentication_strength_root::{
     AuthenticationStrengthRootCollection, AuthenticationStrengthRootItem,
 };
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _authored_note;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_authored_note::{AuthoredNoteCollection, AuthoredNoteItem};
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _authorization_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_authorization_policy::{
     AuthorizationPolicyCollection, AuthorizationPolicyItem,
 };
+#[cfg(feature = "identity")]
 mod _available_access_package;
+#[cfg(feature = "identity")]
 pub use self::_available_access_package::{
     AvailableAccessPackageCollection, AvailableAccessPackageItem,
 };
 mod _average_if_params;
 pub use self::_average_if_params::AverageIfParams;
+#[cfg(feature = "teams")]
 mod _azure_communication_services_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_azure_communication_services_user_conversation_member::{
     AzureCommunicationServicesUserConversationMemberCollection,
     AzureCommunicationServicesUserConversationMemberItem,
 };
+#[cfg(feature = "identity")]
 mod _b2x_identity_user_flow;
+#[cfg(feature = "identity")]
 pub use self::_b2x_identity_user_flow::{
     B2xIdentityUserFlowCollection, B2xIdentityUserFlowItem,
 };
+#[cfg(feature = "solutions")]
 mod _backup_restore_root;
+#[cfg(feature = "solutions")]
 pub use self::_backup_restore_root::{BackupRestoreRootCollection, BackupRestoreRootItem};
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _base_item;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_base_item::{BaseItemCollection, BaseItemItem};
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _base_item_version;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_base_item_version::{BaseItemVersionCollection, BaseItemVersionItem};
+#[cfg(feature = "calendar")]
 mod _base_map_feature;
+#[cfg(feature = "calendar")]
 pub use self::_base_map_feature::{BaseMapFeatureCollection, BaseMapFeatureItem};
 mod _base_params;
 pub use self::_base_params::BaseParams;
+#[cfg(feature = "sites")]
 mod _base_site_page;
+#[cfg(feature = "sites")]
 pub use self::_base_site_page::{BaseSitePageCollection, BaseSitePageItem};
 mod _batch_record_decisions_params;
 pub use self::_batch_record_decisions_params::BatchRecordDecisionsParams;
@@ -460,231 +704,401 @@ mod _binom_dist_range_params;
 pub use self::_binom_dist_range_params::BinomDistRangeParams;
 mod _binom_inv_params;
 pub use self::_binom_inv_params::BinomInvParams;
+#[cfg(feature = "security")]
 mod _bitlocker;
+#[cfg(feature = "security")]
 pub use self::_bitlocker::{BitlockerCollection, BitlockerItem};
+#[cfg(feature = "security")]
 mod _bitlocker_recovery_key;
+#[cfg(feature = "security")]
 pub use self::_bitlocker_recovery_key::{
     BitlockerRecoveryKeyCollection, BitlockerRecoveryKeyItem,
 };
+#[cfg(feature = "solutions")]
 mod _booking_appointment;
+#[cfg(feature = "solutions")]
 pub use self::_booking_appointment::{
     BookingAppointmentCollection, BookingAppointmentItem,
 };
+#[cfg(feature = "solutions")]
 mod _booking_business;
+#[cfg(feature = "solutions")]
 pub use self::_booking_business::{BookingBusinessCollection, BookingBusinessItem};
+#[cfg(feature = "solutions")]
 mod _booking_currency;
+#[cfg(feature = "solutions")]
 pub use self::_booking_currency::{BookingCurrencyCollection, BookingCurrencyItem};
+#[cfg(feature = "solutions")]
 mod _booking_custom_question;
+#[cfg(feature = "solutions")]
 pub use self::_booking_custom_question::{
     BookingCustomQuestionCollection, BookingCustomQuestionItem,
 };
+#[cfg(feature = "solutions")]
 mod _booking_customer;
+#[cfg(feature = "solutions")]
 pub use self::_booking_customer::{BookingCustomerCollection, BookingCustomerItem};
+#[cfg(feature = "solutions")]
 mod _booking_customer_base;
+#[cfg(feature = "solutions")]
 pub use self::_booking_customer_base::{
     BookingCustomerBaseCollection, BookingCustomerBaseItem,
 };
+#[cfg(feature = "solutions")]
 mod _booking_service;
+#[cfg(feature = "solutions")]
 pub use self::_booking_service::{BookingServiceCollection, BookingServiceItem};
+#[cfg(feature = "solutions")]
 mod _booking_staff_member;
+#[cfg(feature = "solutions")]
 pub use self::_booking_staff_member::{
     BookingStaffMemberCollection, BookingStaffMemberItem,
 };
+#[cfg(feature = "solutions")]
 mod _booking_staff_member_base;
+#[cfg(feature = "solutions")]
 pub use self::_booking_staff_member_base::{
     BookingStaffMemberBaseCollection, BookingStaffMemberBaseItem,
 };
+#[cfg(feature = "solutions")]
 mod _browse_params;
+#[cfg(feature = "solutions")]
 pub use self::_browse_params::BrowseParams;
+#[cfg(feature = "solutions")]
 mod _browse_session_base;
+#[cfg(feature = "solutions")]
 pub use self::_browse_session_base::{BrowseSessionBaseCollection, BrowseSessionBaseItem};
+#[cfg(feature = "admin")]
 mod _browser_shared_cookie;
+#[cfg(feature = "admin")]
 pub use self::_browser_shared_cookie::{
     BrowserSharedCookieCollection, BrowserSharedCookieItem,
 };
+#[cfg(feature = "admin")]
 mod _browser_site;
+#[cfg(feature = "admin")]
 pub use self::_browser_site::{BrowserSiteCollection, BrowserSiteItem};
+#[cfg(feature = "admin")]
 mod _browser_site_list;
+#[cfg(feature = "admin")]
 pub use self::_browser_site_list::{BrowserSiteListCollection, BrowserSiteListItem};
+#[cfg(feature = "calendar")]
 mod _building;
+#[cfg(feature = "calendar")]
 pub use self::_building::{BuildingCollection, BuildingItem};
+#[cfg(feature = "calendar")]
 mod _building_map;
+#[cfg(feature = "calendar")]
 pub use self::_building_map::{BuildingMapCollection, BuildingMapItem};
+#[cfg(feature = "identity")]
 mod _built_in_identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_built_in_identity_provider::{
     BuiltInIdentityProviderCollection, BuiltInIdentityProviderItem,
 };
+#[cfg(feature = "directory")]
 mod _bulk_upload;
+#[cfg(feature = "directory")]
 pub use self::_bulk_upload::{BulkUploadCollection, BulkUploadItem};
+#[cfg(feature = "identity")]
 mod _ca_policies_deletable_root;
+#[cfg(feature = "identity")]
 pub use self::_ca_policies_deletable_root::{
     CaPoliciesDeletableRootCollection, CaPoliciesDeletableRootItem,
 };
+#[cfg(feature = "calendar")]
 mod _calendar;
+#[cfg(feature = "calendar")]
 pub use self::_calendar::{CalendarCollection, CalendarItem};
+#[cfg(feature = "calendar")]
 mod _calendar_group;
+#[cfg(feature = "calendar")]
 pub use self::_calendar_group::{CalendarGroupCollection, CalendarGroupItem};
+#[cfg(feature = "calendar")]
 mod _calendar_permission;
+#[cfg(feature = "calendar")]
 pub use self::_calendar_permission::{
     CalendarPermissionCollection, CalendarPermissionItem,
 };
+#[cfg(feature = "mail")]
 mod _calendar_sharing_message;
+#[cfg(feature = "mail")]
 pub use self::_calendar_sharing_message::{
     CalendarSharingMessageCollection, CalendarSharingMessageItem,
 };
+#[cfg(feature = "communications")]
 mod _call;
+#[cfg(feature = "communications")]
 pub use self::_call::{CallCollection, CallItem};
+#[cfg(feature = "admin")]
 mod _call_ai_insight;
+#[cfg(feature = "admin")]
 pub use self::_call_ai_insight::{CallAiInsightCollection, CallAiInsightItem};
 mod _call_event;
 pub use self::_call_event::{CallEventCollection, CallEventItem};
+#[cfg(feature = "communications")]
 mod _call_recording;
+#[cfg(feature = "communications")]
 pub use self::_call_recording::{CallRecordingCollection, CallRecordingItem};
+#[cfg(feature = "communications")]
 mod _call_transcript;
+#[cfg(feature = "communications")]
 pub use self::_call_transcript::{CallTranscriptCollection, CallTranscriptItem};
+#[cfg(feature = "communications")]
 mod _cancel_media_processing_operation;
+#[cfg(feature = "communications")]
 pub use self::_cancel_media_processing_operation::{
     CancelMediaProcessingOperationCollection, CancelMediaProcessingOperationItem,
 };
+#[cfg(feature = "sites")]
 mod _canvas_layout;
+#[cfg(feature = "sites")]
 pub use self::_canvas_layout::{CanvasLayoutCollection, CanvasLayoutItem};
 mod _ceiling_math_params;
 pub use self::_ceiling_math_params::CeilingMathParams;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _certificate_authority_detail;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_certificate_authority_detail::{
     CertificateAuthorityDetailCollection, CertificateAuthorityDetailItem,
 };
+#[cfg(feature = "directory")]
 mod _certificate_based_auth_configuration;
+#[cfg(feature = "directory")]
 pub use self::_certificate_based_auth_configuration::{
     CertificateBasedAuthConfigurationCollection, CertificateBasedAuthConfigurationItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _certificate_based_auth_pki;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_certificate_based_auth_pki::{
     CertificateBasedAuthPkiCollection, CertificateBasedAuthPkiItem,
 };
+#[cfg(any(feature = "teams", feature = "users"))]
 mod _change_tracked_entity;
+#[cfg(any(feature = "teams", feature = "users"))]
 pub use self::_change_tracked_entity::{
     ChangeTrackedEntityCollection, ChangeTrackedEntityItem,
 };
+#[cfg(feature = "teams")]
 mod _channel;
+#[cfg(feature = "teams")]
 pub use self::_channel::{ChannelCollection, ChannelItem};
+#[cfg(feature = "teams")]
 mod _chat;
+#[cfg(feature = "teams")]
 pub use self::_chat::{ChatCollection, ChatItem};
+#[cfg(feature = "teams")]
 mod _chat_message;
+#[cfg(feature = "teams")]
 pub use self::_chat_message::{ChatMessageCollection, ChatMessageItem};
+#[cfg(feature = "teams")]
 mod _chat_message_hosted_content;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_hosted_content::{
     ChatMessageHostedContentCollection, ChatMessageHostedContentItem,
 };
+#[cfg(feature = "teams")]
 mod _chat_message_info;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_info::{ChatMessageInfoCollection, ChatMessageInfoItem};
+#[cfg(feature = "calendar")]
 mod _check_in_claim;
+#[cfg(feature = "calendar")]
 pub use self::_check_in_claim::{CheckInClaimCollection, CheckInClaimItem};
+#[cfg(feature = "todo")]
 mod _checklist_item;
+#[cfg(feature = "todo")]
 pub use self::_checklist_item::{ChecklistItemCollection, ChecklistItemItem};
 mod _chi_sq_dist_params;
 pub use self::_chi_sq_dist_params::ChiSqDistParams;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _claims_mapping_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_claims_mapping_policy::{
     ClaimsMappingPolicyCollection, ClaimsMappingPolicyItem,
 };
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "mail",
+        feature = "security",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo"
+    )
+)]
 mod _clock_in_params;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "mail",
+        feature = "security",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo"
+    )
+)]
 pub use self::_clock_in_params::ClockInParams;
+#[cfg(feature = "teams")]
 mod _clone_params;
+#[cfg(feature = "teams")]
 pub use self::_clone_params::CloneParams;
+#[cfg(feature = "admin")]
 mod _cloud_clipboard_item;
+#[cfg(feature = "admin")]
 pub use self::_cloud_clipboard_item::{
     CloudClipboardItemCollection, CloudClipboardItemItem,
 };
+#[cfg(feature = "admin")]
 mod _cloud_clipboard_root;
+#[cfg(feature = "admin")]
 pub use self::_cloud_clipboard_root::{
     CloudClipboardRootCollection, CloudClipboardRootItem,
 };
+#[cfg(feature = "communications")]
 mod _cloud_communications;
+#[cfg(feature = "communications")]
 pub use self::_cloud_communications::{
     CloudCommunicationsCollection, CloudCommunicationsItem,
 };
+#[cfg(feature = "identity")]
 mod _cloud_flare_web_application_firewall_provider;
+#[cfg(feature = "identity")]
 pub use self::_cloud_flare_web_application_firewall_provider::{
     CloudFlareWebApplicationFirewallProviderCollection,
     CloudFlareWebApplicationFirewallProviderItem,
 };
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc::{CloudPcCollection, CloudPcItem};
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_audit_event;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_audit_event::{
     CloudPcAuditEventCollection, CloudPcAuditEventItem,
 };
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_device_image;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_device_image::{
     CloudPcDeviceImageCollection, CloudPcDeviceImageItem,
 };
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_gallery_image;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_gallery_image::{
     CloudPcGalleryImageCollection, CloudPcGalleryImageItem,
 };
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_on_premises_connection;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_on_premises_connection::{
     CloudPcOnPremisesConnectionCollection, CloudPcOnPremisesConnectionItem,
 };
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_provisioning_policy;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_provisioning_policy::{
     CloudPcProvisioningPolicyCollection, CloudPcProvisioningPolicyItem,
 };
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_provisioning_policy_assignment;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_provisioning_policy_assignment::{
     CloudPcProvisioningPolicyAssignmentCollection,
     CloudPcProvisioningPolicyAssignmentItem,
 };
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_report;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_report::{CloudPcReportCollection, CloudPcReportItem};
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_service_plan;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_service_plan::{
     CloudPcServicePlanCollection, CloudPcServicePlanItem,
 };
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_user_setting;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_user_setting::{
     CloudPcUserSettingCollection, CloudPcUserSettingItem,
 };
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_user_setting_assignment;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_user_setting_assignment::{
     CloudPcUserSettingAssignmentCollection, CloudPcUserSettingAssignmentItem,
 };
+#[cfg(feature = "sites")]
 mod _column_definition;
+#[cfg(feature = "sites")]
 pub use self::_column_definition::{ColumnDefinitionCollection, ColumnDefinitionItem};
+#[cfg(feature = "sites")]
 mod _column_link;
+#[cfg(feature = "sites")]
 pub use self::_column_link::{ColumnLinkCollection, ColumnLinkItem};
+#[cfg(feature = "communications")]
 mod _comms_operation;
+#[cfg(feature = "communications")]
 pub use self::_comms_operation::{CommsOperationCollection, CommsOperationItem};
+#[cfg(feature = "solutions")]
 mod _community;
+#[cfg(feature = "solutions")]
 pub use self::_community::{CommunityCollection, CommunityItem};
+#[cfg(feature = "directory")]
 mod _company_subscription;
+#[cfg(feature = "directory")]
 pub use self::_company_subscription::{
     CompanySubscriptionCollection, CompanySubscriptionItem,
 };
 mod _complex_params;
 pub use self::_complex_params::ComplexParams;
+#[cfg(feature = "security")]
 mod _compliance;
+#[cfg(feature = "security")]
 pub use self::_compliance::{ComplianceCollection, ComplianceItem};
+#[cfg(feature = "device-management")]
 mod _compliance_management_partner;
+#[cfg(feature = "device-management")]
 pub use self::_compliance_management_partner::{
     ComplianceManagementPartnerCollection, ComplianceManagementPartnerItem,
 };
+#[cfg(any(feature = "security", feature = "users"))]
 mod _compute_params;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_compute_params::ComputeParams;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _compute_params2;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_compute_params2::ComputeParams2;
+#[cfg(feature = "security")]
 mod _compute_rights_and_inheritance_params;
+#[cfg(feature = "security")]
 pub use self::_compute_rights_and_inheritance_params::ComputeRightsAndInheritanceParams;
+#[cfg(feature = "identity")]
 mod _conditional_access_policy;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_policy::{
     ConditionalAccessPolicyCollection, ConditionalAccessPolicyItem,
 };
+#[cfg(feature = "identity")]
 mod _conditional_access_root;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_root::{
     ConditionalAccessRootCollection, ConditionalAccessRootItem,
 };
+#[cfg(feature = "identity")]
 mod _conditional_access_template;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_template::{
     ConditionalAccessTemplateCollection, ConditionalAccessTemplateItem,
 };
@@ -692,91 +1106,143 @@ mod _confidence_norm_params;
 pub use self::_confidence_norm_params::ConfidenceNormParams;
 mod _confidence_t_params;
 pub use self::_confidence_t_params::ConfidenceTParams;
+#[cfg(feature = "admin")]
 mod _configuration_baseline;
+#[cfg(feature = "admin")]
 pub use self::_configuration_baseline::{
     ConfigurationBaselineCollection, ConfigurationBaselineItem,
 };
+#[cfg(feature = "admin")]
 mod _configuration_drift;
+#[cfg(feature = "admin")]
 pub use self::_configuration_drift::{
     ConfigurationDriftCollection, ConfigurationDriftItem,
 };
+#[cfg(feature = "admin")]
 mod _configuration_management;
+#[cfg(feature = "admin")]
 pub use self::_configuration_management::{
     ConfigurationManagementCollection, ConfigurationManagementItem,
 };
+#[cfg(feature = "admin")]
 mod _configuration_monitor;
+#[cfg(feature = "admin")]
 pub use self::_configuration_monitor::{
     ConfigurationMonitorCollection, ConfigurationMonitorItem,
 };
+#[cfg(feature = "admin")]
 mod _configuration_monitoring_result;
+#[cfg(feature = "admin")]
 pub use self::_configuration_monitoring_result::{
     ConfigurationMonitoringResultCollection, ConfigurationMonitoringResultItem,
 };
+#[cfg(feature = "admin")]
 mod _configuration_snapshot_job;
+#[cfg(feature = "admin")]
 pub use self::_configuration_snapshot_job::{
     ConfigurationSnapshotJobCollection, ConfigurationSnapshotJobItem,
 };
+#[cfg(feature = "identity")]
 mod _connected_organization;
+#[cfg(feature = "identity")]
 pub use self::_connected_organization::{
     ConnectedOrganizationCollection, ConnectedOrganizationItem,
 };
+#[cfg(feature = "contacts")]
 mod _contact;
+#[cfg(feature = "contacts")]
 pub use self::_contact::{ContactCollection, ContactItem};
+#[cfg(feature = "contacts")]
 mod _contact_folder;
+#[cfg(feature = "contacts")]
 pub use self::_contact_folder::{ContactFolderCollection, ContactFolderItem};
+#[cfg(any(feature = "security", feature = "users"))]
 mod _content_activity;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_content_activity::{ContentActivityCollection, ContentActivityItem};
+#[cfg(feature = "communications")]
 mod _content_sharing_session;
+#[cfg(feature = "communications")]
 pub use self::_content_sharing_session::{
     ContentSharingSessionCollection, ContentSharingSessionItem,
 };
+#[cfg(feature = "sites")]
 mod _content_type;
+#[cfg(feature = "sites")]
 pub use self::_content_type::{ContentTypeCollection, ContentTypeItem};
+#[cfg(feature = "directory")]
 mod _contract;
+#[cfg(feature = "directory")]
 pub use self::_contract::{ContractCollection, ContractItem};
+#[cfg(feature = "identity")]
 mod _control_configuration;
+#[cfg(feature = "identity")]
 pub use self::_control_configuration::{
     ControlConfigurationCollection, ControlConfigurationItem,
 };
+#[cfg(feature = "groups")]
 mod _conversation;
+#[cfg(feature = "groups")]
 pub use self::_conversation::{ConversationCollection, ConversationItem};
+#[cfg(feature = "teams")]
 mod _conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_conversation_member::{
     ConversationMemberCollection, ConversationMemberItem,
 };
+#[cfg(feature = "groups")]
 mod _conversation_thread;
+#[cfg(feature = "groups")]
 pub use self::_conversation_thread::{
     ConversationThreadCollection, ConversationThreadItem,
 };
 mod _convert_params;
 pub use self::_convert_params::ConvertParams;
+#[cfg(feature = "admin")]
 mod _copilot_admin;
+#[cfg(feature = "admin")]
 pub use self::_copilot_admin::{CopilotAdminCollection, CopilotAdminItem};
+#[cfg(feature = "admin")]
 mod _copilot_admin_catalog;
+#[cfg(feature = "admin")]
 pub use self::_copilot_admin_catalog::{
     CopilotAdminCatalogCollection, CopilotAdminCatalogItem,
 };
+#[cfg(feature = "admin")]
 mod _copilot_admin_limited_mode;
+#[cfg(feature = "admin")]
 pub use self::_copilot_admin_limited_mode::{
     CopilotAdminLimitedModeCollection, CopilotAdminLimitedModeItem,
 };
+#[cfg(feature = "admin")]
 mod _copilot_admin_setting;
+#[cfg(feature = "admin")]
 pub use self::_copilot_admin_setting::{
     CopilotAdminSettingCollection, CopilotAdminSettingItem,
 };
+#[cfg(feature = "admin")]
 mod _copilot_package;
+#[cfg(feature = "admin")]
 pub use self::_copilot_package::{CopilotPackageCollection, CopilotPackageItem};
+#[cfg(feature = "admin")]
 mod _copilot_package_detail;
+#[cfg(feature = "admin")]
 pub use self::_copilot_package_detail::{
     CopilotPackageDetailCollection, CopilotPackageDetailItem,
 };
+#[cfg(feature = "admin")]
 mod _copilot_report_root;
+#[cfg(feature = "admin")]
 pub use self::_copilot_report_root::{CopilotReportRootCollection, CopilotReportRootItem};
+#[cfg(feature = "admin")]
 mod _copilot_root;
+#[cfg(feature = "admin")]
 pub use self::_copilot_root::{CopilotRootCollection, CopilotRootItem};
 mod _copy_notebook_params;
 pub use self::_copy_notebook_params::CopyNotebookParams;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _copy_params;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_copy_params::CopyParams;
 mod _copy_to_notebook_params;
 pub use self::_copy_to_notebook_params::CopyToNotebookParams;
@@ -784,7 +1250,9 @@ mod _copy_to_section_group_params;
 pub use self::_copy_to_section_group_params::CopyToSectionGroupParams;
 mod _copy_to_section_params;
 pub use self::_copy_to_section_params::CopyToSectionParams;
+#[cfg(feature = "identity")]
 mod _country_named_location;
+#[cfg(feature = "identity")]
 pub use self::_country_named_location::{
     CountryNamedLocationCollection, CountryNamedLocationItem,
 };
@@ -800,33 +1268,83 @@ mod _coup_num_params;
 pub use self::_coup_num_params::CoupNumParams;
 mod _coup_pcd_params;
 pub use self::_coup_pcd_params::CoupPcdParams;
+#[cfg(
+    all(
+        any(
+            feature = "calendar",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail",
+            feature = "users"
+        ),
+        feature = "mail"
+    )
+)]
 mod _create_forward_params;
+#[cfg(
+    all(
+        any(
+            feature = "calendar",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail",
+            feature = "users"
+        ),
+        feature = "mail"
+    )
+)]
 pub use self::_create_forward_params::CreateForwardParams;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _create_link_params;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_create_link_params::CreateLinkParams;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _create_link_params2;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_create_link_params2::CreateLinkParams2;
+#[cfg(
+    all(
+        feature = "communications",
+        any(feature = "communications", feature = "solutions")
+    )
+)]
 mod _create_or_get_params;
+#[cfg(
+    all(
+        feature = "communications",
+        any(feature = "communications", feature = "solutions")
+    )
+)]
 pub use self::_create_or_get_params::CreateOrGetParams;
+#[cfg(feature = "print")]
 mod _create_params;
+#[cfg(feature = "print")]
 pub use self::_create_params::CreateParams;
 mod _create_snapshot_params;
 pub use self::_create_snapshot_params::CreateSnapshotParams;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy::{
     CrossTenantAccessPolicyCollection, CrossTenantAccessPolicyItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_configuration_default;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_configuration_default::{
     CrossTenantAccessPolicyConfigurationDefaultCollection,
     CrossTenantAccessPolicyConfigurationDefaultItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_configuration_partner;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_configuration_partner::{
     CrossTenantAccessPolicyConfigurationPartnerCollection,
     CrossTenantAccessPolicyConfigurationPartnerItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_identity_sync_policy_partner;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_identity_sync_policy_partner::{
     CrossTenantIdentitySyncPolicyPartnerCollection,
     CrossTenantIdentitySyncPolicyPartnerItem,
@@ -835,19 +1353,27 @@ mod _cum_i_pmt_params;
 pub use self::_cum_i_pmt_params::CumIPmtParams;
 mod _cum_princ_params;
 pub use self::_cum_princ_params::CumPrincParams;
+#[cfg(feature = "identity")]
 mod _custom_authentication_extension;
+#[cfg(feature = "identity")]
 pub use self::_custom_authentication_extension::{
     CustomAuthenticationExtensionCollection, CustomAuthenticationExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _custom_callout_extension;
+#[cfg(feature = "identity")]
 pub use self::_custom_callout_extension::{
     CustomCalloutExtensionCollection, CustomCalloutExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _custom_data_provided_resource;
+#[cfg(feature = "identity")]
 pub use self::_custom_data_provided_resource::{
     CustomDataProvidedResourceCollection, CustomDataProvidedResourceItem,
 };
+#[cfg(feature = "identity")]
 mod _custom_data_provided_resource_access_review_upload_session;
+#[cfg(feature = "identity")]
 pub use self::_custom_data_provided_resource_access_review_upload_session::{
     CustomDataProvidedResourceAccessReviewUploadSessionCollection,
     CustomDataProvidedResourceAccessReviewUploadSessionItem,
@@ -856,7 +1382,9 @@ mod _custom_data_provided_resource_file;
 pub use self::_custom_data_provided_resource_file::{
     CustomDataProvidedResourceFileCollection, CustomDataProvidedResourceFileItem,
 };
+#[cfg(feature = "identity")]
 mod _custom_data_provided_resource_upload_session;
+#[cfg(feature = "identity")]
 pub use self::_custom_data_provided_resource_upload_session::{
     CustomDataProvidedResourceUploadSessionCollection,
     CustomDataProvidedResourceUploadSessionItem,
@@ -865,15 +1393,21 @@ mod _custom_extension_stage_setting;
 pub use self::_custom_extension_stage_setting::{
     CustomExtensionStageSettingCollection, CustomExtensionStageSettingItem,
 };
+#[cfg(feature = "directory")]
 mod _custom_security_attribute_definition;
+#[cfg(feature = "directory")]
 pub use self::_custom_security_attribute_definition::{
     CustomSecurityAttributeDefinitionCollection, CustomSecurityAttributeDefinitionItem,
 };
+#[cfg(feature = "directory")]
 mod _data_policy_operation;
+#[cfg(feature = "directory")]
 pub use self::_data_policy_operation::{
     DataPolicyOperationCollection, DataPolicyOperationItem,
 };
+#[cfg(any(feature = "security", feature = "users"))]
 mod _data_security_and_governance;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_data_security_and_governance::{
     DataSecurityAndGovernanceCollection, DataSecurityAndGovernanceItem,
 };
@@ -881,7 +1415,9 @@ mod _date_params;
 pub use self::_date_params::DateParams;
 mod _daverage_params;
 pub use self::_daverage_params::DaverageParams;
+#[cfg(feature = "teams")]
 mod _day_note;
+#[cfg(feature = "teams")]
 pub use self::_day_note::{DayNoteCollection, DayNoteItem};
 mod _days360_params;
 pub use self::_days360_params::Days360Params;
@@ -893,246 +1429,400 @@ mod _dcount_params;
 pub use self::_dcount_params::DcountParams;
 mod _ddb_params;
 pub use self::_ddb_params::DdbParams;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _decline_params;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_decline_params::DeclineParams;
+#[cfg(feature = "device-management")]
 mod _default_managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_default_managed_app_protection::{
     DefaultManagedAppProtectionCollection, DefaultManagedAppProtectionItem,
 };
+#[cfg(feature = "admin")]
 mod _delegated_admin_access_assignment;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_access_assignment::{
     DelegatedAdminAccessAssignmentCollection, DelegatedAdminAccessAssignmentItem,
 };
+#[cfg(feature = "admin")]
 mod _delegated_admin_customer;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_customer::{
     DelegatedAdminCustomerCollection, DelegatedAdminCustomerItem,
 };
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship::{
     DelegatedAdminRelationshipCollection, DelegatedAdminRelationshipItem,
 };
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_operation;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_operation::{
     DelegatedAdminRelationshipOperationCollection,
     DelegatedAdminRelationshipOperationItem,
 };
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_request;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_request::{
     DelegatedAdminRelationshipRequestCollection, DelegatedAdminRelationshipRequestItem,
 };
+#[cfg(feature = "admin")]
 mod _delegated_admin_service_management_detail;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_service_management_detail::{
     DelegatedAdminServiceManagementDetailCollection,
     DelegatedAdminServiceManagementDetailItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _delegated_admin_service_provider_constraints;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_delegated_admin_service_provider_constraints::{
     DelegatedAdminServiceProviderConstraintsCollection,
     DelegatedAdminServiceProviderConstraintsItem,
 };
+#[cfg(feature = "directory")]
 mod _delegated_permission_classification;
+#[cfg(feature = "directory")]
 pub use self::_delegated_permission_classification::{
     DelegatedPermissionClassificationCollection, DelegatedPermissionClassificationItem,
 };
 mod _delete_targeted_message_params;
 pub use self::_delete_targeted_message_params::DeleteTargetedMessageParams;
+#[cfg(feature = "teams")]
 mod _deleted_chat;
+#[cfg(feature = "teams")]
 pub use self::_deleted_chat::{DeletedChatCollection, DeletedChatItem};
+#[cfg(feature = "identity")]
 mod _deleted_item_container;
+#[cfg(feature = "identity")]
 pub use self::_deleted_item_container::{
     DeletedItemContainerCollection, DeletedItemContainerItem,
 };
+#[cfg(feature = "teams")]
 mod _deleted_team;
+#[cfg(feature = "teams")]
 pub use self::_deleted_team::{DeletedTeamCollection, DeletedTeamItem};
 mod _delta_participants;
 pub use self::_delta_participants::{DeltaParticipantsCollection, DeltaParticipantsItem};
+#[cfg(feature = "calendar")]
 mod _desk;
+#[cfg(feature = "calendar")]
 pub use self::_desk::{DeskCollection, DeskItem};
+#[cfg(feature = "device-management")]
 mod _detected_app;
+#[cfg(feature = "device-management")]
 pub use self::_detected_app::{DetectedAppCollection, DetectedAppItem};
+#[cfg(feature = "directory")]
 mod _device;
+#[cfg(feature = "directory")]
 pub use self::_device::{DeviceCollection, DeviceItem};
+#[cfg(feature = "device-management")]
 mod _device_and_app_management_role_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_device_and_app_management_role_assignment::{
     DeviceAndAppManagementRoleAssignmentCollection,
     DeviceAndAppManagementRoleAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_and_app_management_role_definition;
+#[cfg(feature = "device-management")]
 pub use self::_device_and_app_management_role_definition::{
     DeviceAndAppManagementRoleDefinitionCollection,
     DeviceAndAppManagementRoleDefinitionItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_app_management;
+#[cfg(feature = "device-management")]
 pub use self::_device_app_management::{
     DeviceAppManagementCollection, DeviceAppManagementItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_category;
+#[cfg(feature = "device-management")]
 pub use self::_device_category::{DeviceCategoryCollection, DeviceCategoryItem};
+#[cfg(feature = "device-management")]
 mod _device_compliance_action_item;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_action_item::{
     DeviceComplianceActionItemCollection, DeviceComplianceActionItemItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_device_overview;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_device_overview::{
     DeviceComplianceDeviceOverviewCollection, DeviceComplianceDeviceOverviewItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_device_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_device_status::{
     DeviceComplianceDeviceStatusCollection, DeviceComplianceDeviceStatusItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy::{
     DeviceCompliancePolicyCollection, DeviceCompliancePolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_assignment::{
     DeviceCompliancePolicyAssignmentCollection, DeviceCompliancePolicyAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_device_state_summary;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_device_state_summary::{
     DeviceCompliancePolicyDeviceStateSummaryCollection,
     DeviceCompliancePolicyDeviceStateSummaryItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_setting_state_summary;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_setting_state_summary::{
     DeviceCompliancePolicySettingStateSummaryCollection,
     DeviceCompliancePolicySettingStateSummaryItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_state::{
     DeviceCompliancePolicyStateCollection, DeviceCompliancePolicyStateItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_scheduled_action_for_rule;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_scheduled_action_for_rule::{
     DeviceComplianceScheduledActionForRuleCollection,
     DeviceComplianceScheduledActionForRuleItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_setting_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_setting_state::{
     DeviceComplianceSettingStateCollection, DeviceComplianceSettingStateItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_user_overview;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_user_overview::{
     DeviceComplianceUserOverviewCollection, DeviceComplianceUserOverviewItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_compliance_user_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_user_status::{
     DeviceComplianceUserStatusCollection, DeviceComplianceUserStatusItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration::{
     DeviceConfigurationCollection, DeviceConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_configuration_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_assignment::{
     DeviceConfigurationAssignmentCollection, DeviceConfigurationAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_configuration_device_overview;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_device_overview::{
     DeviceConfigurationDeviceOverviewCollection, DeviceConfigurationDeviceOverviewItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_configuration_device_state_summary;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_device_state_summary::{
     DeviceConfigurationDeviceStateSummaryCollection,
     DeviceConfigurationDeviceStateSummaryItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_configuration_device_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_device_status::{
     DeviceConfigurationDeviceStatusCollection, DeviceConfigurationDeviceStatusItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_configuration_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_state::{
     DeviceConfigurationStateCollection, DeviceConfigurationStateItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_configuration_user_overview;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_user_overview::{
     DeviceConfigurationUserOverviewCollection, DeviceConfigurationUserOverviewItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_configuration_user_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_user_status::{
     DeviceConfigurationUserStatusCollection, DeviceConfigurationUserStatusItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_enrollment_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_configuration::{
     DeviceEnrollmentConfigurationCollection, DeviceEnrollmentConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_enrollment_limit_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_limit_configuration::{
     DeviceEnrollmentLimitConfigurationCollection, DeviceEnrollmentLimitConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_enrollment_platform_restrictions_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_platform_restrictions_configuration::{
     DeviceEnrollmentPlatformRestrictionsConfigurationCollection,
     DeviceEnrollmentPlatformRestrictionsConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_enrollment_windows_hello_for_business_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_windows_hello_for_business_configuration::{
     DeviceEnrollmentWindowsHelloForBusinessConfigurationCollection,
     DeviceEnrollmentWindowsHelloForBusinessConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_install_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_install_state::{
     DeviceInstallStateCollection, DeviceInstallStateItem,
 };
+#[cfg(feature = "directory")]
 mod _device_local_credential_info;
+#[cfg(feature = "directory")]
 pub use self::_device_local_credential_info::{
     DeviceLocalCredentialInfoCollection, DeviceLocalCredentialInfoItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_log_collection_response;
+#[cfg(feature = "device-management")]
 pub use self::_device_log_collection_response::{
     DeviceLogCollectionResponseCollection, DeviceLogCollectionResponseItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_management;
+#[cfg(feature = "device-management")]
 pub use self::_device_management::{DeviceManagementCollection, DeviceManagementItem};
 mod _device_management_cached_report_configuration;
 pub use self::_device_management_cached_report_configuration::{
     DeviceManagementCachedReportConfigurationCollection,
     DeviceManagementCachedReportConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_management_exchange_connector;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_exchange_connector::{
     DeviceManagementExchangeConnectorCollection, DeviceManagementExchangeConnectorItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_management_export_job;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_export_job::{
     DeviceManagementExportJobCollection, DeviceManagementExportJobItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_management_partner;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_partner::{
     DeviceManagementPartnerCollection, DeviceManagementPartnerItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_management_reports;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_reports::{
     DeviceManagementReportsCollection, DeviceManagementReportsItem,
 };
+#[cfg(feature = "device-management")]
 mod _device_management_troubleshooting_event;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_troubleshooting_event::{
     DeviceManagementTroubleshootingEventCollection,
     DeviceManagementTroubleshootingEventItem,
 };
+#[cfg(feature = "identity")]
 mod _device_registration_policy;
+#[cfg(feature = "identity")]
 pub use self::_device_registration_policy::{
     DeviceRegistrationPolicyCollection, DeviceRegistrationPolicyItem,
 };
 mod _dget_params;
 pub use self::_dget_params::DgetParams;
+#[cfg(feature = "directory")]
 mod _directory;
+#[cfg(feature = "directory")]
 pub use self::_directory::{DirectoryCollection, DirectoryItem};
+#[cfg(feature = "security")]
 mod _directory_audit;
+#[cfg(feature = "security")]
 pub use self::_directory_audit::{DirectoryAuditCollection, DirectoryAuditItem};
+#[cfg(feature = "directory")]
 mod _directory_definition;
+#[cfg(feature = "directory")]
 pub use self::_directory_definition::{
     DirectoryDefinitionCollection, DirectoryDefinitionItem,
 };
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "users"
+    )
+)]
 mod _directory_object;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "users"
+    )
+)]
 pub use self::_directory_object::{DirectoryObjectCollection, DirectoryObjectItem};
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _directory_object_partner_reference;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_directory_object_partner_reference::{
     DirectoryObjectPartnerReferenceCollection, DirectoryObjectPartnerReferenceItem,
 };
+#[cfg(feature = "directory")]
 mod _directory_role;
+#[cfg(feature = "directory")]
 pub use self::_directory_role::{DirectoryRoleCollection, DirectoryRoleItem};
+#[cfg(feature = "directory")]
 mod _directory_role_template;
+#[cfg(feature = "directory")]
 pub use self::_directory_role_template::{
     DirectoryRoleTemplateCollection, DirectoryRoleTemplateItem,
 };
@@ -1142,60 +1832,92 @@ mod _dmax_params;
 pub use self::_dmax_params::DmaxParams;
 mod _dmin_params;
 pub use self::_dmin_params::DminParams;
+#[cfg(feature = "sites")]
 mod _document_set_version;
+#[cfg(feature = "sites")]
 pub use self::_document_set_version::{
     DocumentSetVersionCollection, DocumentSetVersionItem,
 };
+#[cfg(feature = "directory")]
 mod _domain;
+#[cfg(feature = "directory")]
 pub use self::_domain::{DomainCollection, DomainItem};
+#[cfg(feature = "directory")]
 mod _domain_dns_cname_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_cname_record::{
     DomainDnsCnameRecordCollection, DomainDnsCnameRecordItem,
 };
+#[cfg(feature = "directory")]
 mod _domain_dns_mx_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_mx_record::{
     DomainDnsMxRecordCollection, DomainDnsMxRecordItem,
 };
+#[cfg(feature = "directory")]
 mod _domain_dns_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_record::{DomainDnsRecordCollection, DomainDnsRecordItem};
+#[cfg(feature = "directory")]
 mod _domain_dns_srv_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_srv_record::{
     DomainDnsSrvRecordCollection, DomainDnsSrvRecordItem,
 };
+#[cfg(feature = "directory")]
 mod _domain_dns_txt_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_txt_record::{
     DomainDnsTxtRecordCollection, DomainDnsTxtRecordItem,
 };
+#[cfg(feature = "directory")]
 mod _domain_dns_unavailable_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_unavailable_record::{
     DomainDnsUnavailableRecordCollection, DomainDnsUnavailableRecordItem,
 };
 mod _dproduct_params;
 pub use self::_dproduct_params::DproductParams;
+#[cfg(feature = "files")]
 mod _drive;
+#[cfg(feature = "files")]
 pub use self::_drive::{DriveCollection, DriveItem};
+#[cfg(feature = "files")]
 mod _drive_item;
+#[cfg(feature = "files")]
 pub use self::_drive_item::{DriveItemCollection, DriveItemItem};
+#[cfg(feature = "files")]
 mod _drive_item_version;
+#[cfg(feature = "files")]
 pub use self::_drive_item_version::{DriveItemVersionCollection, DriveItemVersionItem};
+#[cfg(feature = "solutions")]
 mod _drive_protection_rule;
+#[cfg(feature = "solutions")]
 pub use self::_drive_protection_rule::{
     DriveProtectionRuleCollection, DriveProtectionRuleItem,
 };
+#[cfg(feature = "solutions")]
 mod _drive_protection_unit;
+#[cfg(feature = "solutions")]
 pub use self::_drive_protection_unit::{
     DriveProtectionUnitCollection, DriveProtectionUnitItem,
 };
+#[cfg(feature = "solutions")]
 mod _drive_protection_units_bulk_addition_job;
+#[cfg(feature = "solutions")]
 pub use self::_drive_protection_units_bulk_addition_job::{
     DriveProtectionUnitsBulkAdditionJobCollection,
     DriveProtectionUnitsBulkAdditionJobItem,
 };
+#[cfg(feature = "solutions")]
 mod _drive_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_drive_restore_artifact::{
     DriveRestoreArtifactCollection, DriveRestoreArtifactItem,
 };
+#[cfg(feature = "solutions")]
 mod _drive_restore_artifacts_bulk_addition_request;
+#[cfg(feature = "solutions")]
 pub use self::_drive_restore_artifacts_bulk_addition_request::{
     DriveRestoreArtifactsBulkAdditionRequestCollection,
     DriveRestoreArtifactsBulkAdditionRequestItem,
@@ -1212,102 +1934,160 @@ mod _dvar_p_params;
 pub use self::_dvar_p_params::DvarPParams;
 mod _dvar_params;
 pub use self::_dvar_params::DvarParams;
+#[cfg(feature = "device-management")]
 mod _e_book_install_summary;
+#[cfg(feature = "device-management")]
 pub use self::_e_book_install_summary::{
     EBookInstallSummaryCollection, EBookInstallSummaryItem,
 };
+#[cfg(feature = "admin")]
 mod _edge;
+#[cfg(feature = "admin")]
 pub use self::_edge::{EdgeCollection, EdgeItem};
+#[cfg(feature = "device-management")]
 mod _edition_upgrade_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_edition_upgrade_configuration::{
     EditionUpgradeConfigurationCollection, EditionUpgradeConfigurationItem,
 };
+#[cfg(feature = "education")]
 mod _education_assignment;
+#[cfg(feature = "education")]
 pub use self::_education_assignment::{
     EducationAssignmentCollection, EducationAssignmentItem,
 };
+#[cfg(feature = "education")]
 mod _education_assignment_defaults;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_defaults::{
     EducationAssignmentDefaultsCollection, EducationAssignmentDefaultsItem,
 };
+#[cfg(feature = "education")]
 mod _education_assignment_resource;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_resource::{
     EducationAssignmentResourceCollection, EducationAssignmentResourceItem,
 };
+#[cfg(feature = "education")]
 mod _education_assignment_settings;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_settings::{
     EducationAssignmentSettingsCollection, EducationAssignmentSettingsItem,
 };
+#[cfg(feature = "education")]
 mod _education_category;
+#[cfg(feature = "education")]
 pub use self::_education_category::{EducationCategoryCollection, EducationCategoryItem};
+#[cfg(feature = "education")]
 mod _education_class;
+#[cfg(feature = "education")]
 pub use self::_education_class::{EducationClassCollection, EducationClassItem};
+#[cfg(feature = "education")]
 mod _education_feedback_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_feedback_outcome::{
     EducationFeedbackOutcomeCollection, EducationFeedbackOutcomeItem,
 };
+#[cfg(feature = "education")]
 mod _education_feedback_resource_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_feedback_resource_outcome::{
     EducationFeedbackResourceOutcomeCollection, EducationFeedbackResourceOutcomeItem,
 };
+#[cfg(feature = "education")]
 mod _education_grading_category;
+#[cfg(feature = "education")]
 pub use self::_education_grading_category::{
     EducationGradingCategoryCollection, EducationGradingCategoryItem,
 };
+#[cfg(feature = "education")]
 mod _education_grading_scheme;
+#[cfg(feature = "education")]
 pub use self::_education_grading_scheme::{
     EducationGradingSchemeCollection, EducationGradingSchemeItem,
 };
+#[cfg(feature = "education")]
 mod _education_module;
+#[cfg(feature = "education")]
 pub use self::_education_module::{EducationModuleCollection, EducationModuleItem};
+#[cfg(feature = "education")]
 mod _education_module_resource;
+#[cfg(feature = "education")]
 pub use self::_education_module_resource::{
     EducationModuleResourceCollection, EducationModuleResourceItem,
 };
+#[cfg(feature = "education")]
 mod _education_organization;
+#[cfg(feature = "education")]
 pub use self::_education_organization::{
     EducationOrganizationCollection, EducationOrganizationItem,
 };
+#[cfg(feature = "education")]
 mod _education_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_outcome::{EducationOutcomeCollection, EducationOutcomeItem};
+#[cfg(feature = "education")]
 mod _education_points_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_points_outcome::{
     EducationPointsOutcomeCollection, EducationPointsOutcomeItem,
 };
+#[cfg(feature = "education")]
 mod _education_root;
+#[cfg(feature = "education")]
 pub use self::_education_root::{EducationRootCollection, EducationRootItem};
+#[cfg(feature = "education")]
 mod _education_rubric;
+#[cfg(feature = "education")]
 pub use self::_education_rubric::{EducationRubricCollection, EducationRubricItem};
+#[cfg(feature = "education")]
 mod _education_rubric_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_rubric_outcome::{
     EducationRubricOutcomeCollection, EducationRubricOutcomeItem,
 };
+#[cfg(feature = "education")]
 mod _education_school;
+#[cfg(feature = "education")]
 pub use self::_education_school::{EducationSchoolCollection, EducationSchoolItem};
+#[cfg(feature = "education")]
 mod _education_submission;
+#[cfg(feature = "education")]
 pub use self::_education_submission::{
     EducationSubmissionCollection, EducationSubmissionItem,
 };
+#[cfg(feature = "education")]
 mod _education_submission_resource;
+#[cfg(feature = "education")]
 pub use self::_education_submission_resource::{
     EducationSubmissionResourceCollection, EducationSubmissionResourceItem,
 };
+#[cfg(feature = "education")]
 mod _education_user;
+#[cfg(feature = "education")]
 pub use self::_education_user::{EducationUserCollection, EducationUserItem};
+#[cfg(feature = "users")]
 mod _email_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_email_authentication_method::{
     EmailAuthenticationMethodCollection, EmailAuthenticationMethodItem,
 };
+#[cfg(feature = "identity")]
 mod _email_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_email_authentication_method_configuration::{
     EmailAuthenticationMethodConfigurationCollection,
     EmailAuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "security")]
 mod _email_file_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_email_file_assessment_request::{
     EmailFileAssessmentRequestCollection, EmailFileAssessmentRequestItem,
 };
+#[cfg(feature = "solutions")]
 mod _email_notifications_setting;
+#[cfg(feature = "solutions")]
 pub use self::_email_notifications_setting::{
     EmailNotificationsSettingCollection, EmailNotificationsSettingItem,
 };
@@ -1315,69 +2095,103 @@ mod _emergency_call_event;
 pub use self::_emergency_call_event::{
     EmergencyCallEventCollection, EmergencyCallEventItem,
 };
+#[cfg(feature = "solutions")]
 mod _employee_experience;
+#[cfg(feature = "solutions")]
 pub use self::_employee_experience::{
     EmployeeExperienceCollection, EmployeeExperienceItem,
 };
+#[cfg(feature = "solutions")]
 mod _employee_experience_user;
+#[cfg(feature = "solutions")]
 pub use self::_employee_experience_user::{
     EmployeeExperienceUserCollection, EmployeeExperienceUserItem,
 };
+#[cfg(feature = "security")]
 mod _end_user_notification;
+#[cfg(feature = "security")]
 pub use self::_end_user_notification::{
     EndUserNotificationCollection, EndUserNotificationItem,
 };
+#[cfg(feature = "security")]
 mod _end_user_notification_detail;
+#[cfg(feature = "security")]
 pub use self::_end_user_notification_detail::{
     EndUserNotificationDetailCollection, EndUserNotificationDetailItem,
 };
+#[cfg(feature = "identity")]
 mod _end_user_settings;
+#[cfg(feature = "identity")]
 pub use self::_end_user_settings::{EndUserSettingsCollection, EndUserSettingsItem};
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _endpoint;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_endpoint::{EndpointCollection, EndpointItem};
+#[cfg(any(feature = "solutions", feature = "users"))]
 mod _engagement_async_operation;
+#[cfg(any(feature = "solutions", feature = "users"))]
 pub use self::_engagement_async_operation::{
     EngagementAsyncOperationCollection, EngagementAsyncOperationItem,
 };
+#[cfg(feature = "communications")]
 mod _engagement_conversation;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation::{
     EngagementConversationCollection, EngagementConversationItem,
 };
+#[cfg(feature = "communications")]
 mod _engagement_conversation_discussion_message;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_discussion_message::{
     EngagementConversationDiscussionMessageCollection,
     EngagementConversationDiscussionMessageItem,
 };
+#[cfg(feature = "communications")]
 mod _engagement_conversation_message;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_message::{
     EngagementConversationMessageCollection, EngagementConversationMessageItem,
 };
+#[cfg(feature = "communications")]
 mod _engagement_conversation_message_reaction;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_message_reaction::{
     EngagementConversationMessageReactionCollection,
     EngagementConversationMessageReactionItem,
 };
+#[cfg(feature = "communications")]
 mod _engagement_conversation_question_message;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_question_message::{
     EngagementConversationQuestionMessageCollection,
     EngagementConversationQuestionMessageItem,
 };
+#[cfg(feature = "communications")]
 mod _engagement_conversation_system_message;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_system_message::{
     EngagementConversationSystemMessageCollection,
     EngagementConversationSystemMessageItem,
 };
+#[cfg(feature = "solutions")]
 mod _engagement_role;
+#[cfg(feature = "solutions")]
 pub use self::_engagement_role::{EngagementRoleCollection, EngagementRoleItem};
+#[cfg(feature = "solutions")]
 mod _engagement_role_member;
+#[cfg(feature = "solutions")]
 pub use self::_engagement_role_member::{
     EngagementRoleMemberCollection, EngagementRoleMemberItem,
 };
+#[cfg(feature = "device-management")]
 mod _enrollment_configuration_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_enrollment_configuration_assignment::{
     EnrollmentConfigurationAssignmentCollection, EnrollmentConfigurationAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _enrollment_troubleshooting_event;
+#[cfg(feature = "device-management")]
 pub use self::_enrollment_troubleshooting_event::{
     EnrollmentTroubleshootingEventCollection, EnrollmentTroubleshootingEventItem,
 };
@@ -1385,33 +2199,109 @@ mod _enterprise_code_signing_certificate;
 pub use self::_enterprise_code_signing_certificate::{
     EnterpriseCodeSigningCertificateCollection, EnterpriseCodeSigningCertificateItem,
 };
+#[cfg(feature = "identity")]
 mod _entitlement_management;
+#[cfg(feature = "identity")]
 pub use self::_entitlement_management::{
     EntitlementManagementCollection, EntitlementManagementItem,
 };
+#[cfg(feature = "identity")]
 mod _entitlement_management_settings;
+#[cfg(feature = "identity")]
 pub use self::_entitlement_management_settings::{
     EntitlementManagementSettingsCollection, EntitlementManagementSettingsItem,
 };
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "cloud-pc",
+        feature = "communications",
+        feature = "contacts",
+        feature = "device-management",
+        feature = "directory",
+        feature = "education",
+        feature = "external",
+        feature = "files",
+        feature = "groups",
+        feature = "identity",
+        feature = "insights",
+        feature = "mail",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "search",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _entity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "cloud-pc",
+        feature = "communications",
+        feature = "contacts",
+        feature = "device-management",
+        feature = "directory",
+        feature = "education",
+        feature = "external",
+        feature = "files",
+        feature = "groups",
+        feature = "identity",
+        feature = "insights",
+        feature = "mail",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "search",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_entity::{EntityCollection, EntityItem};
+#[cfg(feature = "identity")]
 mod _evaluate_params;
+#[cfg(feature = "identity")]
 pub use self::_evaluate_params::EvaluateParams;
+#[cfg(feature = "calendar")]
 mod _event;
+#[cfg(feature = "calendar")]
 pub use self::_event::{EventCollection, EventItem};
+#[cfg(feature = "mail")]
 mod _event_message;
+#[cfg(feature = "mail")]
 pub use self::_event_message::{EventMessageCollection, EventMessageItem};
+#[cfg(feature = "mail")]
 mod _event_message_request;
+#[cfg(feature = "mail")]
 pub use self::_event_message_request::{
     EventMessageRequestCollection, EventMessageRequestItem,
 };
+#[cfg(feature = "mail")]
 mod _event_message_response;
+#[cfg(feature = "mail")]
 pub use self::_event_message_response::{
     EventMessageResponseCollection, EventMessageResponseItem,
 };
+#[cfg(feature = "admin")]
 mod _exchange_admin;
+#[cfg(feature = "admin")]
 pub use self::_exchange_admin::{ExchangeAdminCollection, ExchangeAdminItem};
+#[cfg(feature = "admin")]
 mod _exchange_message_trace;
+#[cfg(feature = "admin")]
 pub use self::_exchange_message_trace::{
     ExchangeMessageTraceCollection, ExchangeMessageTraceItem,
 };
@@ -1419,36 +2309,74 @@ mod _exchange_message_trace_detail;
 pub use self::_exchange_message_trace_detail::{
     ExchangeMessageTraceDetailCollection, ExchangeMessageTraceDetailItem,
 };
+#[cfg(feature = "solutions")]
 mod _exchange_protection_policy;
+#[cfg(feature = "solutions")]
 pub use self::_exchange_protection_policy::{
     ExchangeProtectionPolicyCollection, ExchangeProtectionPolicyItem,
 };
+#[cfg(feature = "solutions")]
 mod _exchange_restore_session;
+#[cfg(feature = "solutions")]
 pub use self::_exchange_restore_session::{
     ExchangeRestoreSessionCollection, ExchangeRestoreSessionItem,
 };
+#[cfg(feature = "users")]
 mod _exchange_settings;
+#[cfg(feature = "users")]
 pub use self::_exchange_settings::{ExchangeSettingsCollection, ExchangeSettingsItem};
 mod _expon_dist_params;
 pub use self::_expon_dist_params::ExponDistParams;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _extension;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_extension::{ExtensionCollection, ExtensionItem};
+#[cfg(feature = "directory")]
 mod _extension_property;
+#[cfg(feature = "directory")]
 pub use self::_extension_property::{ExtensionPropertyCollection, ExtensionPropertyItem};
+#[cfg(feature = "users")]
 mod _external_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_external_authentication_method::{
     ExternalAuthenticationMethodCollection, ExternalAuthenticationMethodItem,
 };
+#[cfg(feature = "identity")]
 mod _external_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_external_authentication_method_configuration::{
     ExternalAuthenticationMethodConfigurationCollection,
     ExternalAuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "identity")]
 mod _external_domain_name;
+#[cfg(feature = "identity")]
 pub use self::_external_domain_name::{
     ExternalDomainNameCollection, ExternalDomainNameItem,
 };
+#[cfg(feature = "identity")]
 mod _external_users_self_service_sign_up_events_flow;
+#[cfg(feature = "identity")]
 pub use self::_external_users_self_service_sign_up_events_flow::{
     ExternalUsersSelfServiceSignUpEventsFlowCollection,
     ExternalUsersSelfServiceSignUpEventsFlowItem,
@@ -1461,82 +2389,168 @@ mod _f_inv_params;
 pub use self::_f_inv_params::FInvParams;
 mod _f_inv_rt_params;
 pub use self::_f_inv_rt_params::FInvRtParams;
+#[cfg(feature = "identity")]
 mod _feature_rollout_policy;
+#[cfg(feature = "identity")]
 pub use self::_feature_rollout_policy::{
     FeatureRolloutPolicyCollection, FeatureRolloutPolicyItem,
 };
+#[cfg(feature = "directory")]
 mod _federated_identity_credential;
+#[cfg(feature = "directory")]
 pub use self::_federated_identity_credential::{
     FederatedIdentityCredentialCollection, FederatedIdentityCredentialItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _federated_token_validation_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_federated_token_validation_policy::{
     FederatedTokenValidationPolicyCollection, FederatedTokenValidationPolicyItem,
 };
+#[cfg(feature = "users")]
 mod _fido2_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_fido2_authentication_method::{
     Fido2AuthenticationMethodCollection, Fido2AuthenticationMethodItem,
 };
+#[cfg(feature = "identity")]
 mod _fido2_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_fido2_authentication_method_configuration::{
     Fido2AuthenticationMethodConfigurationCollection,
     Fido2AuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "identity")]
 mod _fido2_combination_configuration;
+#[cfg(feature = "identity")]
 pub use self::_fido2_combination_configuration::{
     Fido2CombinationConfigurationCollection, Fido2CombinationConfigurationItem,
 };
+#[cfg(feature = "sites")]
 mod _field_value_set;
+#[cfg(feature = "sites")]
 pub use self::_field_value_set::{FieldValueSetCollection, FieldValueSetItem};
+#[cfg(feature = "security")]
 mod _file_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_file_assessment_request::{
     FileAssessmentRequestCollection, FileAssessmentRequestItem,
 };
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _file_attachment;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_file_attachment::{FileAttachmentCollection, FileAttachmentItem};
+#[cfg(feature = "files")]
 mod _file_storage;
+#[cfg(feature = "files")]
 pub use self::_file_storage::{FileStorageCollection, FileStorageItem};
+#[cfg(feature = "files")]
 mod _file_storage_container;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container::{
     FileStorageContainerCollection, FileStorageContainerItem,
 };
+#[cfg(feature = "files")]
 mod _file_storage_container_type;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type::{
     FileStorageContainerTypeCollection, FileStorageContainerTypeItem,
 };
+#[cfg(feature = "files")]
 mod _file_storage_container_type_app_permission_grant;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type_app_permission_grant::{
     FileStorageContainerTypeAppPermissionGrantCollection,
     FileStorageContainerTypeAppPermissionGrantItem,
 };
+#[cfg(feature = "files")]
 mod _file_storage_container_type_registration;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type_registration::{
     FileStorageContainerTypeRegistrationCollection,
     FileStorageContainerTypeRegistrationItem,
 };
+#[cfg(feature = "directory")]
 mod _filter_operator_schema;
+#[cfg(feature = "directory")]
 pub use self::_filter_operator_schema::{
     FilterOperatorSchemaCollection, FilterOperatorSchemaItem,
 };
 mod _find_b_params;
 pub use self::_find_b_params::FindBParams;
+#[cfg(
+    all(
+        any(
+            feature = "calendar",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail",
+            feature = "users"
+        ),
+        feature = "users"
+    )
+)]
 mod _find_meeting_times_params;
+#[cfg(
+    all(
+        any(
+            feature = "calendar",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail",
+            feature = "users"
+        ),
+        feature = "users"
+    )
+)]
 pub use self::_find_meeting_times_params::FindMeetingTimesParams;
 mod _find_params;
 pub use self::_find_params::FindParams;
 mod _fixed_params;
 pub use self::_fixed_params::FixedParams;
+#[cfg(feature = "calendar")]
 mod _fixture_map;
+#[cfg(feature = "calendar")]
 pub use self::_fixture_map::{FixtureMapCollection, FixtureMapItem};
+#[cfg(feature = "calendar")]
 mod _floor;
+#[cfg(feature = "calendar")]
 pub use self::_floor::{FloorCollection, FloorItem};
 mod _floor_math_params;
 pub use self::_floor_math_params::FloorMathParams;
+#[cfg(feature = "calendar")]
 mod _footprint_map;
+#[cfg(feature = "calendar")]
 pub use self::_footprint_map::{FootprintMapCollection, FootprintMapItem};
+#[cfg(
+    all(
+        any(
+            feature = "calendar",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail",
+            feature = "users"
+        ),
+        feature = "mail"
+    )
+)]
 mod _forward_params;
+#[cfg(
+    all(
+        any(
+            feature = "calendar",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail",
+            feature = "users"
+        ),
+        feature = "mail"
+    )
+)]
 pub use self::_forward_params::ForwardParams;
+#[cfg(feature = "identity")]
 mod _fraud_protection_provider;
+#[cfg(feature = "identity")]
 pub use self::_fraud_protection_provider::{
     FraudProtectionProviderCollection, FraudProtectionProviderItem,
 };
@@ -1580,114 +2594,220 @@ mod _get_policy_non_compliance_summary_report_params;
 pub use self::_get_policy_non_compliance_summary_report_params::GetPolicyNonComplianceSummaryReportParams;
 mod _get_report_filters_params;
 pub use self::_get_report_filters_params::GetReportFiltersParams;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _get_schedule_params;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_get_schedule_params::GetScheduleParams;
 mod _get_setting_non_compliance_report_params;
 pub use self::_get_setting_non_compliance_report_params::GetSettingNonComplianceReportParams;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _get_staff_availability_params;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_get_staff_availability_params::GetStaffAvailabilityParams;
 mod _get_web_parts_by_position_params;
 pub use self::_get_web_parts_by_position_params::GetWebPartsByPositionParams;
+#[cfg(feature = "identity")]
 mod _governance_insight;
+#[cfg(feature = "identity")]
 pub use self::_governance_insight::{GovernanceInsightCollection, GovernanceInsightItem};
+#[cfg(feature = "solutions")]
 mod _granular_drive_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_granular_drive_restore_artifact::{
     GranularDriveRestoreArtifactCollection, GranularDriveRestoreArtifactItem,
 };
+#[cfg(feature = "solutions")]
 mod _granular_mailbox_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_granular_mailbox_restore_artifact::{
     GranularMailboxRestoreArtifactCollection, GranularMailboxRestoreArtifactItem,
 };
+#[cfg(feature = "solutions")]
 mod _granular_restore_artifact_base;
+#[cfg(feature = "solutions")]
 pub use self::_granular_restore_artifact_base::{
     GranularRestoreArtifactBaseCollection, GranularRestoreArtifactBaseItem,
 };
+#[cfg(feature = "solutions")]
 mod _granular_site_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_granular_site_restore_artifact::{
     GranularSiteRestoreArtifactCollection, GranularSiteRestoreArtifactItem,
 };
+#[cfg(feature = "groups")]
 mod _group;
+#[cfg(feature = "groups")]
 pub use self::_group::{GroupCollection, GroupItem};
+#[cfg(feature = "groups")]
 mod _group_lifecycle_policy;
+#[cfg(feature = "groups")]
 pub use self::_group_lifecycle_policy::{
     GroupLifecyclePolicyCollection, GroupLifecyclePolicyItem,
 };
+#[cfg(feature = "groups")]
 mod _group_setting;
+#[cfg(feature = "groups")]
 pub use self::_group_setting::{GroupSettingCollection, GroupSettingItem};
+#[cfg(feature = "groups")]
 mod _group_setting_template;
+#[cfg(feature = "groups")]
 pub use self::_group_setting_template::{
     GroupSettingTemplateCollection, GroupSettingTemplateItem,
 };
 mod _hlookup_params;
 pub use self::_hlookup_params::HlookupParams;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _home_realm_discovery_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_home_realm_discovery_policy::{
     HomeRealmDiscoveryPolicyCollection, HomeRealmDiscoveryPolicyItem,
 };
+#[cfg(feature = "sites")]
 mod _horizontal_section;
+#[cfg(feature = "sites")]
 pub use self::_horizontal_section::{HorizontalSectionCollection, HorizontalSectionItem};
+#[cfg(feature = "sites")]
 mod _horizontal_section_column;
+#[cfg(feature = "sites")]
 pub use self::_horizontal_section_column::{
     HorizontalSectionColumnCollection, HorizontalSectionColumnItem,
 };
+#[cfg(feature = "identity")]
 mod _human_security_fraud_protection_provider;
+#[cfg(feature = "identity")]
 pub use self::_human_security_fraud_protection_provider::{
     HumanSecurityFraudProtectionProviderCollection,
     HumanSecurityFraudProtectionProviderItem,
 };
 mod _hyp_geom_dist_params;
 pub use self::_hyp_geom_dist_params::HypGeomDistParams;
+#[cfg(feature = "identity")]
 mod _identity_api_connector;
+#[cfg(feature = "identity")]
 pub use self::_identity_api_connector::{
     IdentityApiConnectorCollection, IdentityApiConnectorItem,
 };
+#[cfg(feature = "identity")]
 mod _identity_built_in_user_flow_attribute;
+#[cfg(feature = "identity")]
 pub use self::_identity_built_in_user_flow_attribute::{
     IdentityBuiltInUserFlowAttributeCollection, IdentityBuiltInUserFlowAttributeItem,
 };
+#[cfg(feature = "identity")]
 mod _identity_container;
+#[cfg(feature = "identity")]
 pub use self::_identity_container::{IdentityContainerCollection, IdentityContainerItem};
+#[cfg(feature = "identity")]
 mod _identity_custom_user_flow_attribute;
+#[cfg(feature = "identity")]
 pub use self::_identity_custom_user_flow_attribute::{
     IdentityCustomUserFlowAttributeCollection, IdentityCustomUserFlowAttributeItem,
 };
+#[cfg(feature = "identity")]
 mod _identity_governance;
+#[cfg(feature = "identity")]
 pub use self::_identity_governance::{
     IdentityGovernanceCollection, IdentityGovernanceItem,
 };
+#[cfg(feature = "identity")]
 mod _identity_protection_root;
+#[cfg(feature = "identity")]
 pub use self::_identity_protection_root::{
     IdentityProtectionRootCollection, IdentityProtectionRootItem,
 };
+#[cfg(feature = "identity")]
 mod _identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_identity_provider::{IdentityProviderCollection, IdentityProviderItem};
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _identity_provider_base;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_identity_provider_base::{
     IdentityProviderBaseCollection, IdentityProviderBaseItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _identity_security_defaults_enforcement_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_identity_security_defaults_enforcement_policy::{
     IdentitySecurityDefaultsEnforcementPolicyCollection,
     IdentitySecurityDefaultsEnforcementPolicyItem,
 };
+#[cfg(feature = "identity")]
 mod _identity_user_flow;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow::{IdentityUserFlowCollection, IdentityUserFlowItem};
+#[cfg(feature = "identity")]
 mod _identity_user_flow_attribute;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow_attribute::{
     IdentityUserFlowAttributeCollection, IdentityUserFlowAttributeItem,
 };
+#[cfg(feature = "identity")]
 mod _identity_user_flow_attribute_assignment;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow_attribute_assignment::{
     IdentityUserFlowAttributeAssignmentCollection,
     IdentityUserFlowAttributeAssignmentItem,
 };
+#[cfg(feature = "identity")]
 mod _identity_verified_id_root;
+#[cfg(feature = "identity")]
 pub use self::_identity_verified_id_root::{
     IdentityVerifiedIdRootCollection, IdentityVerifiedIdRootItem,
 };
 mod _if_params;
 pub use self::_if_params::IfParams;
+#[cfg(feature = "device-management")]
 mod _imported_windows_autopilot_device_identity;
+#[cfg(feature = "device-management")]
 pub use self::_imported_windows_autopilot_device_identity::{
     ImportedWindowsAutopilotDeviceIdentityCollection,
     ImportedWindowsAutopilotDeviceIdentityItem,
@@ -1697,102 +2817,156 @@ pub use self::_imported_windows_autopilot_device_identity_upload::{
     ImportedWindowsAutopilotDeviceIdentityUploadCollection,
     ImportedWindowsAutopilotDeviceIdentityUploadItem,
 };
+#[cfg(feature = "mail")]
 mod _inference_classification;
+#[cfg(feature = "mail")]
 pub use self::_inference_classification::{
     InferenceClassificationCollection, InferenceClassificationItem,
 };
+#[cfg(feature = "mail")]
 mod _inference_classification_override;
+#[cfg(feature = "mail")]
 pub use self::_inference_classification_override::{
     InferenceClassificationOverrideCollection, InferenceClassificationOverrideItem,
 };
+#[cfg(feature = "security")]
 mod _information_protection;
+#[cfg(feature = "security")]
 pub use self::_information_protection::{
     InformationProtectionCollection, InformationProtectionItem,
 };
+#[cfg(feature = "directory")]
 mod _inheritable_permission;
+#[cfg(feature = "directory")]
 pub use self::_inheritable_permission::{
     InheritablePermissionCollection, InheritablePermissionItem,
 };
+#[cfg(feature = "admin")]
 mod _insights_settings;
+#[cfg(feature = "admin")]
 pub use self::_insights_settings::{InsightsSettingsCollection, InsightsSettingsItem};
 mod _int_rate_params;
 pub use self::_int_rate_params::IntRateParams;
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _internal_domain_federation;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_internal_domain_federation::{
     InternalDomainFederationCollection, InternalDomainFederationItem,
 };
+#[cfg(feature = "admin")]
 mod _internet_explorer_mode;
+#[cfg(feature = "admin")]
 pub use self::_internet_explorer_mode::{
     InternetExplorerModeCollection, InternetExplorerModeItem,
 };
+#[cfg(feature = "identity")]
 mod _invitation;
+#[cfg(feature = "identity")]
 pub use self::_invitation::{InvitationCollection, InvitationItem};
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _invite_params;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_invite_params::InviteParams;
+#[cfg(feature = "communications")]
 mod _invite_participants_operation;
+#[cfg(feature = "communications")]
 pub use self::_invite_participants_operation::{
     InviteParticipantsOperationCollection, InviteParticipantsOperationItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_certificate_profile;
+#[cfg(feature = "device-management")]
 pub use self::_ios_certificate_profile::{
     IosCertificateProfileCollection, IosCertificateProfileItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_ios_compliance_policy::{
     IosCompliancePolicyCollection, IosCompliancePolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_custom_configuration::{
     IosCustomConfigurationCollection, IosCustomConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_device_features_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_device_features_configuration::{
     IosDeviceFeaturesConfigurationCollection, IosDeviceFeaturesConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_general_device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_general_device_configuration::{
     IosGeneralDeviceConfigurationCollection, IosGeneralDeviceConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_ios_lob_app::{IosLobAppCollection, IosLobAppItem};
 mod _ios_lob_app_provisioning_configuration_assignment;
 pub use self::_ios_lob_app_provisioning_configuration_assignment::{
     IosLobAppProvisioningConfigurationAssignmentCollection,
     IosLobAppProvisioningConfigurationAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_ios_managed_app_protection::{
     IosManagedAppProtectionCollection, IosManagedAppProtectionItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_managed_app_registration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_managed_app_registration::{
     IosManagedAppRegistrationCollection, IosManagedAppRegistrationItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_mobile_app_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_mobile_app_configuration::{
     IosMobileAppConfigurationCollection, IosMobileAppConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_store_app;
+#[cfg(feature = "device-management")]
 pub use self::_ios_store_app::{IosStoreAppCollection, IosStoreAppItem};
+#[cfg(feature = "device-management")]
 mod _ios_update_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_update_configuration::{
     IosUpdateConfigurationCollection, IosUpdateConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_update_device_status;
+#[cfg(feature = "device-management")]
 pub use self::_ios_update_device_status::{
     IosUpdateDeviceStatusCollection, IosUpdateDeviceStatusItem,
 };
+#[cfg(feature = "device-management")]
 mod _ios_vpp_app;
+#[cfg(feature = "device-management")]
 pub use self::_ios_vpp_app::{IosVppAppCollection, IosVppAppItem};
+#[cfg(feature = "device-management")]
 mod _ios_vpp_e_book;
+#[cfg(feature = "device-management")]
 pub use self::_ios_vpp_e_book::{IosVppEBookCollection, IosVppEBookItem};
+#[cfg(feature = "device-management")]
 mod _ios_vpp_e_book_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_ios_vpp_e_book_assignment::{
     IosVppEBookAssignmentCollection, IosVppEBookAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _iosi_pad_os_web_clip;
+#[cfg(feature = "device-management")]
 pub use self::_iosi_pad_os_web_clip::{IosiPadOsWebClipCollection, IosiPadOsWebClipItem};
+#[cfg(feature = "identity")]
 mod _ip_named_location;
+#[cfg(feature = "identity")]
 pub use self::_ip_named_location::{IpNamedLocationCollection, IpNamedLocationItem};
 mod _ipmt_params;
 pub use self::_ipmt_params::IpmtParams;
@@ -1804,49 +2978,83 @@ mod _item_activity_stat;
 pub use self::_item_activity_stat::{ItemActivityStatCollection, ItemActivityStatItem};
 mod _item_analytics;
 pub use self::_item_analytics::{ItemAnalyticsCollection, ItemAnalyticsItem};
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _item_attachment;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_item_attachment::{ItemAttachmentCollection, ItemAttachmentItem};
+#[cfg(feature = "insights")]
 mod _item_insights;
+#[cfg(feature = "insights")]
 pub use self::_item_insights::{ItemInsightsCollection, ItemInsightsItem};
+#[cfg(feature = "security")]
 mod _item_retention_label;
+#[cfg(feature = "security")]
 pub use self::_item_retention_label::{
     ItemRetentionLabelCollection, ItemRetentionLabelItem,
 };
 mod _label_content_right;
 pub use self::_label_content_right::{LabelContentRightCollection, LabelContentRightItem};
+#[cfg(feature = "security")]
 mod _landing_page;
+#[cfg(feature = "security")]
 pub use self::_landing_page::{LandingPageCollection, LandingPageItem};
+#[cfg(feature = "security")]
 mod _landing_page_detail;
+#[cfg(feature = "security")]
 pub use self::_landing_page_detail::{LandingPageDetailCollection, LandingPageDetailItem};
+#[cfg(feature = "solutions")]
 mod _learning_assignment;
+#[cfg(feature = "solutions")]
 pub use self::_learning_assignment::{
     LearningAssignmentCollection, LearningAssignmentItem,
 };
+#[cfg(feature = "solutions")]
 mod _learning_content;
+#[cfg(feature = "solutions")]
 pub use self::_learning_content::{LearningContentCollection, LearningContentItem};
+#[cfg(feature = "solutions")]
 mod _learning_course_activity;
+#[cfg(feature = "solutions")]
 pub use self::_learning_course_activity::{
     LearningCourseActivityCollection, LearningCourseActivityItem,
 };
+#[cfg(feature = "solutions")]
 mod _learning_provider;
+#[cfg(feature = "solutions")]
 pub use self::_learning_provider::{LearningProviderCollection, LearningProviderItem};
+#[cfg(feature = "solutions")]
 mod _learning_self_initiated_course;
+#[cfg(feature = "solutions")]
 pub use self::_learning_self_initiated_course::{
     LearningSelfInitiatedCourseCollection, LearningSelfInitiatedCourseItem,
 };
+#[cfg(feature = "calendar")]
 mod _level_map;
+#[cfg(feature = "calendar")]
 pub use self::_level_map::{LevelMapCollection, LevelMapItem};
+#[cfg(feature = "directory")]
 mod _license_details;
+#[cfg(feature = "directory")]
 pub use self::_license_details::{LicenseDetailsCollection, LicenseDetailsItem};
+#[cfg(feature = "todo")]
 mod _linked_resource;
+#[cfg(feature = "todo")]
 pub use self::_linked_resource::{LinkedResourceCollection, LinkedResourceItem};
+#[cfg(feature = "sites")]
 mod _list;
+#[cfg(feature = "sites")]
 pub use self::_list::{ListCollection, ListItem};
+#[cfg(feature = "sites")]
 mod _list_item;
+#[cfg(feature = "sites")]
 pub use self::_list_item::{ListItemCollection, ListItemItem};
+#[cfg(feature = "sites")]
 mod _list_item_version;
+#[cfg(feature = "sites")]
 pub use self::_list_item_version::{ListItemVersionCollection, ListItemVersionItem};
+#[cfg(feature = "device-management")]
 mod _localized_notification_message;
+#[cfg(feature = "device-management")]
 pub use self::_localized_notification_message::{
     LocalizedNotificationMessageCollection, LocalizedNotificationMessageItem,
 };
@@ -1854,156 +3062,300 @@ mod _log_norm_dist_params;
 pub use self::_log_norm_dist_params::LogNormDistParams;
 mod _log_norm_inv_params;
 pub use self::_log_norm_inv_params::LogNormInvParams;
+#[cfg(feature = "security")]
 mod _login_page;
+#[cfg(feature = "security")]
 pub use self::_login_page::{LoginPageCollection, LoginPageItem};
+#[cfg(
+    any(
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _long_running_operation;
+#[cfg(
+    any(
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_long_running_operation::{
     LongRunningOperationCollection, LongRunningOperationItem,
 };
 mod _lookup_params;
 pub use self::_lookup_params::LookupParams;
+#[cfg(feature = "admin")]
 mod _m365_apps_installation_options;
+#[cfg(feature = "admin")]
 pub use self::_m365_apps_installation_options::{
     M365AppsInstallationOptionsCollection, M365AppsInstallationOptionsItem,
 };
+#[cfg(feature = "device-management")]
 mod _mac_os_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_compliance_policy::{
     MacOsCompliancePolicyCollection, MacOsCompliancePolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _mac_os_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_custom_configuration::{
     MacOsCustomConfigurationCollection, MacOsCustomConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _mac_os_device_features_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_device_features_configuration::{
     MacOsDeviceFeaturesConfigurationCollection, MacOsDeviceFeaturesConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _mac_os_dmg_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_dmg_app::{MacOsDmgAppCollection, MacOsDmgAppItem};
+#[cfg(feature = "device-management")]
 mod _mac_os_general_device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_general_device_configuration::{
     MacOsGeneralDeviceConfigurationCollection, MacOsGeneralDeviceConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _mac_os_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_lob_app::{MacOsLobAppCollection, MacOsLobAppItem};
+#[cfg(feature = "device-management")]
 mod _mac_os_microsoft_defender_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_microsoft_defender_app::{
     MacOsMicrosoftDefenderAppCollection, MacOsMicrosoftDefenderAppItem,
 };
+#[cfg(feature = "device-management")]
 mod _mac_os_microsoft_edge_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_microsoft_edge_app::{
     MacOsMicrosoftEdgeAppCollection, MacOsMicrosoftEdgeAppItem,
 };
+#[cfg(feature = "device-management")]
 mod _mac_os_office_suite_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_office_suite_app::{
     MacOsOfficeSuiteAppCollection, MacOsOfficeSuiteAppItem,
 };
+#[cfg(feature = "security")]
 mod _mail_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_mail_assessment_request::{
     MailAssessmentRequestCollection, MailAssessmentRequestItem,
 };
+#[cfg(feature = "mail")]
 mod _mail_folder;
+#[cfg(feature = "mail")]
 pub use self::_mail_folder::{MailFolderCollection, MailFolderItem};
+#[cfg(feature = "mail")]
 mod _mail_search_folder;
+#[cfg(feature = "mail")]
 pub use self::_mail_search_folder::{MailSearchFolderCollection, MailSearchFolderItem};
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _mailbox;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_mailbox::{MailboxCollection, MailboxItem};
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _mailbox_folder;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_mailbox_folder::{MailboxFolderCollection, MailboxFolderItem};
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 mod _mailbox_item;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 pub use self::_mailbox_item::{MailboxItemCollection, MailboxItemItem};
+#[cfg(feature = "solutions")]
 mod _mailbox_protection_rule;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_protection_rule::{
     MailboxProtectionRuleCollection, MailboxProtectionRuleItem,
 };
+#[cfg(feature = "solutions")]
 mod _mailbox_protection_unit;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_protection_unit::{
     MailboxProtectionUnitCollection, MailboxProtectionUnitItem,
 };
+#[cfg(feature = "solutions")]
 mod _mailbox_protection_units_bulk_addition_job;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_protection_units_bulk_addition_job::{
     MailboxProtectionUnitsBulkAdditionJobCollection,
     MailboxProtectionUnitsBulkAdditionJobItem,
 };
+#[cfg(feature = "solutions")]
 mod _mailbox_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_restore_artifact::{
     MailboxRestoreArtifactCollection, MailboxRestoreArtifactItem,
 };
+#[cfg(feature = "solutions")]
 mod _mailbox_restore_artifacts_bulk_addition_request;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_restore_artifacts_bulk_addition_request::{
     MailboxRestoreArtifactsBulkAdditionRequestCollection,
     MailboxRestoreArtifactsBulkAdditionRequestItem,
 };
+#[cfg(feature = "device-management")]
 mod _malware_state_for_windows_device;
+#[cfg(feature = "device-management")]
 pub use self::_malware_state_for_windows_device::{
     MalwareStateForWindowsDeviceCollection, MalwareStateForWindowsDeviceItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_android_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_android_lob_app::{
     ManagedAndroidLobAppCollection, ManagedAndroidLobAppItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_android_store_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_android_store_app::{
     ManagedAndroidStoreAppCollection, ManagedAndroidStoreAppItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app::{ManagedAppCollection, ManagedAppItem};
+#[cfg(feature = "device-management")]
 mod _managed_app_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_configuration::{
     ManagedAppConfigurationCollection, ManagedAppConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_app_operation;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_operation::{
     ManagedAppOperationCollection, ManagedAppOperationItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_app_policy;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_policy::{ManagedAppPolicyCollection, ManagedAppPolicyItem};
+#[cfg(feature = "device-management")]
 mod _managed_app_policy_deployment_summary;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_policy_deployment_summary::{
     ManagedAppPolicyDeploymentSummaryCollection, ManagedAppPolicyDeploymentSummaryItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_protection::{
     ManagedAppProtectionCollection, ManagedAppProtectionItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_app_registration;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_registration::{
     ManagedAppRegistrationCollection, ManagedAppRegistrationItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_app_status;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_status::{ManagedAppStatusCollection, ManagedAppStatusItem};
+#[cfg(feature = "device-management")]
 mod _managed_app_status_raw;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_status_raw::{
     ManagedAppStatusRawCollection, ManagedAppStatusRawItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_device;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device::{ManagedDeviceCollection, ManagedDeviceItem};
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration::{
     ManagedDeviceMobileAppConfigurationCollection,
     ManagedDeviceMobileAppConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_assignment::{
     ManagedDeviceMobileAppConfigurationAssignmentCollection,
     ManagedDeviceMobileAppConfigurationAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_device_status;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_device_status::{
     ManagedDeviceMobileAppConfigurationDeviceStatusCollection,
     ManagedDeviceMobileAppConfigurationDeviceStatusItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_device_summary;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_device_summary::{
     ManagedDeviceMobileAppConfigurationDeviceSummaryCollection,
     ManagedDeviceMobileAppConfigurationDeviceSummaryItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_user_status;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_user_status::{
     ManagedDeviceMobileAppConfigurationUserStatusCollection,
     ManagedDeviceMobileAppConfigurationUserStatusItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_user_summary;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_user_summary::{
     ManagedDeviceMobileAppConfigurationUserSummaryCollection,
     ManagedDeviceMobileAppConfigurationUserSummaryItem,
@@ -2012,70 +3364,104 @@ mod _managed_device_overview;
 pub use self::_managed_device_overview::{
     ManagedDeviceOverviewCollection, ManagedDeviceOverviewItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_e_book;
+#[cfg(feature = "device-management")]
 pub use self::_managed_e_book::{ManagedEBookCollection, ManagedEBookItem};
+#[cfg(feature = "device-management")]
 mod _managed_e_book_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_managed_e_book_assignment::{
     ManagedEBookAssignmentCollection, ManagedEBookAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_ios_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_ios_lob_app::{ManagedIosLobAppCollection, ManagedIosLobAppItem};
+#[cfg(feature = "device-management")]
 mod _managed_ios_store_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_ios_store_app::{
     ManagedIosStoreAppCollection, ManagedIosStoreAppItem,
 };
+#[cfg(feature = "device-management")]
 mod _managed_mobile_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_mobile_app::{ManagedMobileAppCollection, ManagedMobileAppItem};
+#[cfg(feature = "device-management")]
 mod _managed_mobile_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_mobile_lob_app::{
     ManagedMobileLobAppCollection, ManagedMobileLobAppItem,
 };
 mod _match_params;
 pub use self::_match_params::MatchParams;
+#[cfg(feature = "device-management")]
 mod _mdm_windows_information_protection_policy;
+#[cfg(feature = "device-management")]
 pub use self::_mdm_windows_information_protection_policy::{
     MdmWindowsInformationProtectionPolicyCollection,
     MdmWindowsInformationProtectionPolicyItem,
 };
 mod _mduration_params;
 pub use self::_mduration_params::MdurationParams;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _meeting_attendance_report;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_meeting_attendance_report::{
     MeetingAttendanceReportCollection, MeetingAttendanceReportItem,
 };
+#[cfg(feature = "identity")]
 mod _membership_outlier_insight;
+#[cfg(feature = "identity")]
 pub use self::_membership_outlier_insight::{
     MembershipOutlierInsightCollection, MembershipOutlierInsightItem,
 };
+#[cfg(feature = "mail")]
 mod _message;
+#[cfg(feature = "mail")]
 pub use self::_message::{MessageCollection, MessageItem};
+#[cfg(feature = "mail")]
 mod _message_rule;
+#[cfg(feature = "mail")]
 pub use self::_message_rule::{MessageRuleCollection, MessageRuleItem};
+#[cfg(feature = "admin")]
 mod _message_tracing_root;
+#[cfg(feature = "admin")]
 pub use self::_message_tracing_root::{
     MessageTracingRootCollection, MessageTracingRootItem,
 };
+#[cfg(feature = "teams")]
 mod _microsoft_account_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_microsoft_account_user_conversation_member::{
     MicrosoftAccountUserConversationMemberCollection,
     MicrosoftAccountUserConversationMemberItem,
 };
+#[cfg(feature = "users")]
 mod _microsoft_authenticator_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_microsoft_authenticator_authentication_method::{
     MicrosoftAuthenticatorAuthenticationMethodCollection,
     MicrosoftAuthenticatorAuthenticationMethodItem,
 };
+#[cfg(feature = "identity")]
 mod _microsoft_authenticator_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_microsoft_authenticator_authentication_method_configuration::{
     MicrosoftAuthenticatorAuthenticationMethodConfigurationCollection,
     MicrosoftAuthenticatorAuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "identity")]
 mod _microsoft_authenticator_authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_microsoft_authenticator_authentication_method_target::{
     MicrosoftAuthenticatorAuthenticationMethodTargetCollection,
     MicrosoftAuthenticatorAuthenticationMethodTargetItem,
 };
+#[cfg(feature = "device-management")]
 mod _microsoft_store_for_business_app;
+#[cfg(feature = "device-management")]
 pub use self::_microsoft_store_for_business_app::{
     MicrosoftStoreForBusinessAppCollection, MicrosoftStoreForBusinessAppItem,
 };
@@ -2085,70 +3471,140 @@ mod _midb_params;
 pub use self::_midb_params::MidbParams;
 mod _mirr_params;
 pub use self::_mirr_params::MirrParams;
+#[cfg(feature = "device-management")]
 mod _mobile_app;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app::{MobileAppCollection, MobileAppItem};
+#[cfg(feature = "device-management")]
 mod _mobile_app_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_assignment::{
     MobileAppAssignmentCollection, MobileAppAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _mobile_app_category;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_category::{MobileAppCategoryCollection, MobileAppCategoryItem};
+#[cfg(feature = "device-management")]
 mod _mobile_app_content;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_content::{MobileAppContentCollection, MobileAppContentItem};
+#[cfg(feature = "device-management")]
 mod _mobile_app_content_file;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_content_file::{
     MobileAppContentFileCollection, MobileAppContentFileItem,
 };
+#[cfg(feature = "device-management")]
 mod _mobile_app_relationship;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_relationship::{
     MobileAppRelationshipCollection, MobileAppRelationshipItem,
 };
+#[cfg(feature = "device-management")]
 mod _mobile_app_troubleshooting_event;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_troubleshooting_event::{
     MobileAppTroubleshootingEventCollection, MobileAppTroubleshootingEventItem,
 };
+#[cfg(feature = "device-management")]
 mod _mobile_contained_app;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_contained_app::{
     MobileContainedAppCollection, MobileContainedAppItem,
 };
+#[cfg(feature = "device-management")]
 mod _mobile_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_lob_app::{MobileLobAppCollection, MobileLobAppItem};
+#[cfg(feature = "device-management")]
 mod _mobile_threat_defense_connector;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_threat_defense_connector::{
     MobileThreatDefenseConnectorCollection, MobileThreatDefenseConnectorItem,
 };
+#[cfg(feature = "admin")]
 mod _multi_tenant_organization;
+#[cfg(feature = "admin")]
 pub use self::_multi_tenant_organization::{
     MultiTenantOrganizationCollection, MultiTenantOrganizationItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _multi_tenant_organization_identity_sync_policy_template;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_multi_tenant_organization_identity_sync_policy_template::{
     MultiTenantOrganizationIdentitySyncPolicyTemplateCollection,
     MultiTenantOrganizationIdentitySyncPolicyTemplateItem,
 };
+#[cfg(feature = "admin")]
 mod _multi_tenant_organization_join_request_record;
+#[cfg(feature = "admin")]
 pub use self::_multi_tenant_organization_join_request_record::{
     MultiTenantOrganizationJoinRequestRecordCollection,
     MultiTenantOrganizationJoinRequestRecordItem,
 };
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _multi_tenant_organization_member;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_multi_tenant_organization_member::{
     MultiTenantOrganizationMemberCollection, MultiTenantOrganizationMemberItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _multi_tenant_organization_partner_configuration_template;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_multi_tenant_organization_partner_configuration_template::{
     MultiTenantOrganizationPartnerConfigurationTemplateCollection,
     MultiTenantOrganizationPartnerConfigurationTemplateItem,
 };
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 mod _multi_value_legacy_extended_property;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 pub use self::_multi_value_legacy_extended_property::{
     MultiValueLegacyExtendedPropertyCollection, MultiValueLegacyExtendedPropertyItem,
 };
+#[cfg(feature = "communications")]
 mod _mute_participant_operation;
+#[cfg(feature = "communications")]
 pub use self::_mute_participant_operation::{
     MuteParticipantOperationCollection, MuteParticipantOperationItem,
 };
+#[cfg(feature = "identity")]
 mod _named_location;
+#[cfg(feature = "identity")]
 pub use self::_named_location::{NamedLocationCollection, NamedLocationItem};
 mod _neg_binom_dist_params;
 pub use self::_neg_binom_dist_params::NegBinomDistParams;
@@ -2160,9 +3616,13 @@ mod _norm_dist_params;
 pub use self::_norm_dist_params::NormDistParams;
 mod _norm_inv_params;
 pub use self::_norm_inv_params::NormInvParams;
+#[cfg(feature = "onenote")]
 mod _notebook;
+#[cfg(feature = "onenote")]
 pub use self::_notebook::{NotebookCollection, NotebookItem};
+#[cfg(feature = "device-management")]
 mod _notification_message_template;
+#[cfg(feature = "device-management")]
 pub use self::_notification_message_template::{
     NotificationMessageTemplateCollection, NotificationMessageTemplateItem,
 };
@@ -2170,7 +3630,9 @@ mod _nper_params;
 pub use self::_nper_params::NperParams;
 mod _number_value_params;
 pub use self::_number_value_params::NumberValueParams;
+#[cfg(feature = "directory")]
 mod _o_auth2_permission_grant;
+#[cfg(feature = "directory")]
 pub use self::_o_auth2_permission_grant::{
     OAuth2PermissionGrantCollection, OAuth2PermissionGrantItem,
 };
@@ -2182,187 +3644,331 @@ mod _odd_l_price_params;
 pub use self::_odd_l_price_params::OddLPriceParams;
 mod _odd_l_yield_params;
 pub use self::_odd_l_yield_params::OddLYieldParams;
+#[cfg(feature = "teams")]
 mod _offer_shift_request;
+#[cfg(feature = "teams")]
 pub use self::_offer_shift_request::{OfferShiftRequestCollection, OfferShiftRequestItem};
+#[cfg(feature = "insights")]
 mod _office_graph_insights;
+#[cfg(feature = "insights")]
 pub use self::_office_graph_insights::{
     OfficeGraphInsightsCollection, OfficeGraphInsightsItem,
 };
+#[cfg(feature = "identity")]
 mod _oidc_identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_oidc_identity_provider::{
     OidcIdentityProviderCollection, OidcIdentityProviderItem,
 };
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_listener::{
     OnAttributeCollectionListenerCollection, OnAttributeCollectionListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_start_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_start_custom_extension::{
     OnAttributeCollectionStartCustomExtensionCollection,
     OnAttributeCollectionStartCustomExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_start_listener::{
     OnAttributeCollectionStartListenerCollection, OnAttributeCollectionStartListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_submit_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_submit_custom_extension::{
     OnAttributeCollectionSubmitCustomExtensionCollection,
     OnAttributeCollectionSubmitCustomExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_submit_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_submit_listener::{
     OnAttributeCollectionSubmitListenerCollection,
     OnAttributeCollectionSubmitListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _on_authentication_method_load_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_authentication_method_load_start_listener::{
     OnAuthenticationMethodLoadStartListenerCollection,
     OnAuthenticationMethodLoadStartListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _on_email_otp_send_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_email_otp_send_listener::{
     OnEmailOtpSendListenerCollection, OnEmailOtpSendListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _on_fraud_protection_load_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_fraud_protection_load_start_listener::{
     OnFraudProtectionLoadStartListenerCollection, OnFraudProtectionLoadStartListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _on_interactive_auth_flow_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_interactive_auth_flow_start_listener::{
     OnInteractiveAuthFlowStartListenerCollection, OnInteractiveAuthFlowStartListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _on_otp_send_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_otp_send_custom_extension::{
     OnOtpSendCustomExtensionCollection, OnOtpSendCustomExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _on_password_submit_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_password_submit_custom_extension::{
     OnPasswordSubmitCustomExtensionCollection, OnPasswordSubmitCustomExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _on_password_submit_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_password_submit_listener::{
     OnPasswordSubmitListenerCollection, OnPasswordSubmitListenerItem,
 };
+#[cfg(feature = "device-management")]
 mod _on_premises_conditional_access_settings;
+#[cfg(feature = "device-management")]
 pub use self::_on_premises_conditional_access_settings::{
     OnPremisesConditionalAccessSettingsCollection,
     OnPremisesConditionalAccessSettingsItem,
 };
+#[cfg(feature = "directory")]
 mod _on_premises_directory_synchronization;
+#[cfg(feature = "directory")]
 pub use self::_on_premises_directory_synchronization::{
     OnPremisesDirectorySynchronizationCollection, OnPremisesDirectorySynchronizationItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 mod _on_premises_sync_behavior;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 pub use self::_on_premises_sync_behavior::{
     OnPremisesSyncBehaviorCollection, OnPremisesSyncBehaviorItem,
 };
+#[cfg(feature = "identity")]
 mod _on_token_issuance_start_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_token_issuance_start_custom_extension::{
     OnTokenIssuanceStartCustomExtensionCollection,
     OnTokenIssuanceStartCustomExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _on_token_issuance_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_token_issuance_start_listener::{
     OnTokenIssuanceStartListenerCollection, OnTokenIssuanceStartListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _on_user_create_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_user_create_start_listener::{
     OnUserCreateStartListenerCollection, OnUserCreateStartListenerItem,
 };
+#[cfg(feature = "identity")]
 mod _on_verified_id_claim_validation_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_verified_id_claim_validation_custom_extension::{
     OnVerifiedIdClaimValidationCustomExtensionCollection,
     OnVerifiedIdClaimValidationCustomExtensionItem,
 };
+#[cfg(feature = "identity")]
 mod _on_verified_id_claim_validation_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_verified_id_claim_validation_listener::{
     OnVerifiedIdClaimValidationListenerCollection,
     OnVerifiedIdClaimValidationListenerItem,
 };
+#[cfg(feature = "solutions")]
 mod _one_drive_for_business_browse_session;
+#[cfg(feature = "solutions")]
 pub use self::_one_drive_for_business_browse_session::{
     OneDriveForBusinessBrowseSessionCollection, OneDriveForBusinessBrowseSessionItem,
 };
+#[cfg(feature = "solutions")]
 mod _one_drive_for_business_protection_policy;
+#[cfg(feature = "solutions")]
 pub use self::_one_drive_for_business_protection_policy::{
     OneDriveForBusinessProtectionPolicyCollection,
     OneDriveForBusinessProtectionPolicyItem,
 };
+#[cfg(feature = "solutions")]
 mod _one_drive_for_business_restore_session;
+#[cfg(feature = "solutions")]
 pub use self::_one_drive_for_business_restore_session::{
     OneDriveForBusinessRestoreSessionCollection, OneDriveForBusinessRestoreSessionItem,
 };
+#[cfg(feature = "onenote")]
 mod _onenote;
+#[cfg(feature = "onenote")]
 pub use self::_onenote::{OnenoteCollection, OnenoteItem};
+#[cfg(feature = "onenote")]
 mod _onenote_entity_base_model;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_entity_base_model::{
     OnenoteEntityBaseModelCollection, OnenoteEntityBaseModelItem,
 };
+#[cfg(feature = "onenote")]
 mod _onenote_entity_hierarchy_model;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_entity_hierarchy_model::{
     OnenoteEntityHierarchyModelCollection, OnenoteEntityHierarchyModelItem,
 };
+#[cfg(feature = "onenote")]
 mod _onenote_entity_schema_object_model;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_entity_schema_object_model::{
     OnenoteEntitySchemaObjectModelCollection, OnenoteEntitySchemaObjectModelItem,
 };
+#[cfg(feature = "onenote")]
 mod _onenote_operation;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_operation::{OnenoteOperationCollection, OnenoteOperationItem};
+#[cfg(feature = "onenote")]
 mod _onenote_page;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_page::{OnenotePageCollection, OnenotePageItem};
+#[cfg(feature = "onenote")]
 mod _onenote_resource;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_resource::{OnenoteResourceCollection, OnenoteResourceItem};
+#[cfg(feature = "onenote")]
 mod _onenote_section;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_section::{OnenoteSectionCollection, OnenoteSectionItem};
+#[cfg(feature = "communications")]
 mod _online_meeting;
+#[cfg(feature = "communications")]
 pub use self::_online_meeting::{OnlineMeetingCollection, OnlineMeetingItem};
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _online_meeting_base;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_online_meeting_base::{OnlineMeetingBaseCollection, OnlineMeetingBaseItem};
+#[cfg(feature = "communications")]
 mod _online_meeting_engagement_conversation;
+#[cfg(feature = "communications")]
 pub use self::_online_meeting_engagement_conversation::{
     OnlineMeetingEngagementConversationCollection,
     OnlineMeetingEngagementConversationItem,
 };
+#[cfg(feature = "teams")]
 mod _open_shift;
+#[cfg(feature = "teams")]
 pub use self::_open_shift::{OpenShiftCollection, OpenShiftItem};
+#[cfg(feature = "teams")]
 mod _open_shift_change_request;
+#[cfg(feature = "teams")]
 pub use self::_open_shift_change_request::{
     OpenShiftChangeRequestCollection, OpenShiftChangeRequestItem,
 };
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _open_type_extension;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_open_type_extension::{OpenTypeExtensionCollection, OpenTypeExtensionItem};
+#[cfg(feature = "onenote")]
 mod _operation;
+#[cfg(feature = "onenote")]
 pub use self::_operation::{OperationCollection, OperationItem};
+#[cfg(feature = "directory")]
 mod _org_contact;
+#[cfg(feature = "directory")]
 pub use self::_org_contact::{OrgContactCollection, OrgContactItem};
+#[cfg(feature = "directory")]
 mod _organization;
+#[cfg(feature = "directory")]
 pub use self::_organization::{OrganizationCollection, OrganizationItem};
+#[cfg(feature = "directory")]
 mod _organizational_branding;
+#[cfg(feature = "directory")]
 pub use self::_organizational_branding::{
     OrganizationalBrandingCollection, OrganizationalBrandingItem,
 };
+#[cfg(feature = "directory")]
 mod _organizational_branding_localization;
+#[cfg(feature = "directory")]
 pub use self::_organizational_branding_localization::{
     OrganizationalBrandingLocalizationCollection, OrganizationalBrandingLocalizationItem,
 };
+#[cfg(feature = "directory")]
 mod _organizational_branding_properties;
+#[cfg(feature = "directory")]
 pub use self::_organizational_branding_properties::{
     OrganizationalBrandingPropertiesCollection, OrganizationalBrandingPropertiesItem,
 };
+#[cfg(feature = "mail")]
 mod _outlook_category;
+#[cfg(feature = "mail")]
 pub use self::_outlook_category::{OutlookCategoryCollection, OutlookCategoryItem};
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 mod _outlook_item;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 pub use self::_outlook_item::{OutlookItemCollection, OutlookItemItem};
+#[cfg(feature = "mail")]
 mod _outlook_user;
+#[cfg(feature = "mail")]
 pub use self::_outlook_user::{OutlookUserCollection, OutlookUserItem};
+#[cfg(feature = "identity")]
 mod _ownerless_group_policy;
+#[cfg(feature = "identity")]
 pub use self::_ownerless_group_policy::{
     OwnerlessGroupPolicyCollection, OwnerlessGroupPolicyItem,
 };
+#[cfg(feature = "directory")]
 mod _parse_expression_params;
+#[cfg(feature = "directory")]
 pub use self::_parse_expression_params::ParseExpressionParams;
+#[cfg(feature = "communications")]
 mod _participant;
+#[cfg(feature = "communications")]
 pub use self::_participant::{ParticipantCollection, ParticipantItem};
 mod _participant_joining_notification;
 pub use self::_participant_joining_notification::{
@@ -2372,23 +3978,33 @@ mod _participant_left_notification;
 pub use self::_participant_left_notification::{
     ParticipantLeftNotificationCollection, ParticipantLeftNotificationItem,
 };
+#[cfg(feature = "reports")]
 mod _partners;
+#[cfg(feature = "reports")]
 pub use self::_partners::{PartnersCollection, PartnersItem};
+#[cfg(feature = "identity")]
 mod _passkey_authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_passkey_authentication_method_target::{
     PasskeyAuthenticationMethodTargetCollection, PasskeyAuthenticationMethodTargetItem,
 };
 mod _passkey_profile;
 pub use self::_passkey_profile::{PasskeyProfileCollection, PasskeyProfileItem};
+#[cfg(feature = "users")]
 mod _password_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_password_authentication_method::{
     PasswordAuthenticationMethodCollection, PasswordAuthenticationMethodItem,
 };
+#[cfg(feature = "security")]
 mod _payload;
+#[cfg(feature = "security")]
 pub use self::_payload::{PayloadCollection, PayloadItem};
 mod _pduration_params;
 pub use self::_pduration_params::PdurationParams;
+#[cfg(feature = "admin")]
 mod _people_admin_settings;
+#[cfg(feature = "admin")]
 pub use self::_people_admin_settings::{
     PeopleAdminSettingsCollection, PeopleAdminSettingsItem,
 };
@@ -2396,71 +4012,113 @@ mod _percent_rank_exc_params;
 pub use self::_percent_rank_exc_params::PercentRankExcParams;
 mod _percent_rank_inc_params;
 pub use self::_percent_rank_inc_params::PercentRankIncParams;
+#[cfg(feature = "files")]
 mod _permission;
+#[cfg(feature = "files")]
 pub use self::_permission::{PermissionCollection, PermissionItem};
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _permission_grant_condition_set;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_permission_grant_condition_set::{
     PermissionGrantConditionSetCollection, PermissionGrantConditionSetItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _permission_grant_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_permission_grant_policy::{
     PermissionGrantPolicyCollection, PermissionGrantPolicyItem,
 };
+#[cfg(feature = "contacts")]
 mod _person;
+#[cfg(feature = "contacts")]
 pub use self::_person::{PersonCollection, PersonItem};
+#[cfg(feature = "users")]
 mod _phone_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_phone_authentication_method::{
     PhoneAuthenticationMethodCollection, PhoneAuthenticationMethodItem,
 };
+#[cfg(feature = "teams")]
 mod _phone_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_phone_user_conversation_member::{
     PhoneUserConversationMemberCollection, PhoneUserConversationMemberItem,
 };
+#[cfg(feature = "teams")]
 mod _pinned_chat_message_info;
+#[cfg(feature = "teams")]
 pub use self::_pinned_chat_message_info::{
     PinnedChatMessageInfoCollection, PinnedChatMessageInfoItem,
 };
+#[cfg(feature = "calendar")]
 mod _place;
+#[cfg(feature = "calendar")]
 pub use self::_place::{PlaceCollection, PlaceItem};
+#[cfg(feature = "planner")]
 mod _planner;
+#[cfg(feature = "planner")]
 pub use self::_planner::{PlannerCollection, PlannerItem};
+#[cfg(feature = "planner")]
 mod _planner_assigned_to_task_board_task_format;
+#[cfg(feature = "planner")]
 pub use self::_planner_assigned_to_task_board_task_format::{
     PlannerAssignedToTaskBoardTaskFormatCollection,
     PlannerAssignedToTaskBoardTaskFormatItem,
 };
+#[cfg(feature = "planner")]
 mod _planner_bucket;
+#[cfg(feature = "planner")]
 pub use self::_planner_bucket::{PlannerBucketCollection, PlannerBucketItem};
+#[cfg(feature = "planner")]
 mod _planner_bucket_task_board_task_format;
+#[cfg(feature = "planner")]
 pub use self::_planner_bucket_task_board_task_format::{
     PlannerBucketTaskBoardTaskFormatCollection, PlannerBucketTaskBoardTaskFormatItem,
 };
+#[cfg(feature = "planner")]
 mod _planner_group;
+#[cfg(feature = "planner")]
 pub use self::_planner_group::{PlannerGroupCollection, PlannerGroupItem};
+#[cfg(feature = "planner")]
 mod _planner_plan;
+#[cfg(feature = "planner")]
 pub use self::_planner_plan::{PlannerPlanCollection, PlannerPlanItem};
+#[cfg(feature = "planner")]
 mod _planner_plan_details;
+#[cfg(feature = "planner")]
 pub use self::_planner_plan_details::{
     PlannerPlanDetailsCollection, PlannerPlanDetailsItem,
 };
+#[cfg(feature = "planner")]
 mod _planner_progress_task_board_task_format;
+#[cfg(feature = "planner")]
 pub use self::_planner_progress_task_board_task_format::{
     PlannerProgressTaskBoardTaskFormatCollection, PlannerProgressTaskBoardTaskFormatItem,
 };
+#[cfg(feature = "planner")]
 mod _planner_task;
+#[cfg(feature = "planner")]
 pub use self::_planner_task::{PlannerTaskCollection, PlannerTaskItem};
+#[cfg(feature = "planner")]
 mod _planner_task_details;
+#[cfg(feature = "planner")]
 pub use self::_planner_task_details::{
     PlannerTaskDetailsCollection, PlannerTaskDetailsItem,
 };
+#[cfg(feature = "planner")]
 mod _planner_user;
+#[cfg(feature = "planner")]
 pub use self::_planner_user::{PlannerUserCollection, PlannerUserItem};
+#[cfg(feature = "users")]
 mod _platform_credential_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_platform_credential_authentication_method::{
     PlatformCredentialAuthenticationMethodCollection,
     PlatformCredentialAuthenticationMethodItem,
 };
+#[cfg(feature = "communications")]
 mod _play_prompt_operation;
+#[cfg(feature = "communications")]
 pub use self::_play_prompt_operation::{
     PlayPromptOperationCollection, PlayPromptOperationItem,
 };
@@ -2468,21 +4126,33 @@ mod _pmt_params;
 pub use self::_pmt_params::PmtParams;
 mod _poisson_dist_params;
 pub use self::_poisson_dist_params::PoissonDistParams;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _policy_base;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_policy_base::{PolicyBaseCollection, PolicyBaseItem};
+#[cfg(feature = "identity")]
 mod _policy_deletable_item;
+#[cfg(feature = "identity")]
 pub use self::_policy_deletable_item::{
     PolicyDeletableItemCollection, PolicyDeletableItemItem,
 };
+#[cfg(feature = "identity")]
 mod _policy_root;
+#[cfg(feature = "identity")]
 pub use self::_policy_root::{PolicyRootCollection, PolicyRootItem};
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _policy_template;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_policy_template::{PolicyTemplateCollection, PolicyTemplateItem};
+#[cfg(feature = "groups")]
 mod _post;
+#[cfg(feature = "groups")]
 pub use self::_post::{PostCollection, PostItem};
 mod _ppmt_params;
 pub use self::_ppmt_params::PpmtParams;
+#[cfg(feature = "teams")]
 mod _presence;
+#[cfg(feature = "teams")]
 pub use self::_presence::{PresenceCollection, PresenceItem};
 mod _price_disc_params;
 pub use self::_price_disc_params::PriceDiscParams;
@@ -2490,154 +4160,248 @@ mod _price_mat_params;
 pub use self::_price_mat_params::PriceMatParams;
 mod _price_params;
 pub use self::_price_params::PriceParams;
+#[cfg(feature = "print")]
 mod _print;
+#[cfg(feature = "print")]
 pub use self::_print::{PrintCollection, PrintItem};
+#[cfg(feature = "print")]
 mod _print_connector;
+#[cfg(feature = "print")]
 pub use self::_print_connector::{PrintConnectorCollection, PrintConnectorItem};
+#[cfg(feature = "print")]
 mod _print_document;
+#[cfg(feature = "print")]
 pub use self::_print_document::{PrintDocumentCollection, PrintDocumentItem};
+#[cfg(feature = "print")]
 mod _print_job;
+#[cfg(feature = "print")]
 pub use self::_print_job::{PrintJobCollection, PrintJobItem};
+#[cfg(feature = "print")]
 mod _print_operation;
+#[cfg(feature = "print")]
 pub use self::_print_operation::{PrintOperationCollection, PrintOperationItem};
+#[cfg(feature = "print")]
 mod _print_service;
+#[cfg(feature = "print")]
 pub use self::_print_service::{PrintServiceCollection, PrintServiceItem};
+#[cfg(feature = "print")]
 mod _print_service_endpoint;
+#[cfg(feature = "print")]
 pub use self::_print_service_endpoint::{
     PrintServiceEndpointCollection, PrintServiceEndpointItem,
 };
+#[cfg(feature = "print")]
 mod _print_task;
+#[cfg(feature = "print")]
 pub use self::_print_task::{PrintTaskCollection, PrintTaskItem};
+#[cfg(feature = "print")]
 mod _print_task_definition;
+#[cfg(feature = "print")]
 pub use self::_print_task_definition::{
     PrintTaskDefinitionCollection, PrintTaskDefinitionItem,
 };
+#[cfg(feature = "print")]
 mod _print_task_trigger;
+#[cfg(feature = "print")]
 pub use self::_print_task_trigger::{PrintTaskTriggerCollection, PrintTaskTriggerItem};
+#[cfg(feature = "reports")]
 mod _print_usage;
+#[cfg(feature = "reports")]
 pub use self::_print_usage::{PrintUsageCollection, PrintUsageItem};
+#[cfg(feature = "reports")]
 mod _print_usage_by_printer;
+#[cfg(feature = "reports")]
 pub use self::_print_usage_by_printer::{
     PrintUsageByPrinterCollection, PrintUsageByPrinterItem,
 };
+#[cfg(feature = "reports")]
 mod _print_usage_by_user;
+#[cfg(feature = "reports")]
 pub use self::_print_usage_by_user::{PrintUsageByUserCollection, PrintUsageByUserItem};
+#[cfg(feature = "print")]
 mod _printer;
+#[cfg(feature = "print")]
 pub use self::_printer::{PrinterCollection, PrinterItem};
+#[cfg(feature = "print")]
 mod _printer_base;
+#[cfg(feature = "print")]
 pub use self::_printer_base::{PrinterBaseCollection, PrinterBaseItem};
+#[cfg(feature = "print")]
 mod _printer_create_operation;
+#[cfg(feature = "print")]
 pub use self::_printer_create_operation::{
     PrinterCreateOperationCollection, PrinterCreateOperationItem,
 };
+#[cfg(feature = "print")]
 mod _printer_share;
+#[cfg(feature = "print")]
 pub use self::_printer_share::{PrinterShareCollection, PrinterShareItem};
+#[cfg(feature = "admin")]
 mod _privacy;
+#[cfg(feature = "admin")]
 pub use self::_privacy::{PrivacyCollection, PrivacyItem};
+#[cfg(feature = "identity")]
 mod _privileged_access_group;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group::{
     PrivilegedAccessGroupCollection, PrivilegedAccessGroupItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_group_assignment_schedule;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_assignment_schedule::{
     PrivilegedAccessGroupAssignmentScheduleCollection,
     PrivilegedAccessGroupAssignmentScheduleItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_group_assignment_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_assignment_schedule_instance::{
     PrivilegedAccessGroupAssignmentScheduleInstanceCollection,
     PrivilegedAccessGroupAssignmentScheduleInstanceItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_group_assignment_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_assignment_schedule_request::{
     PrivilegedAccessGroupAssignmentScheduleRequestCollection,
     PrivilegedAccessGroupAssignmentScheduleRequestItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_group_eligibility_schedule;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_eligibility_schedule::{
     PrivilegedAccessGroupEligibilityScheduleCollection,
     PrivilegedAccessGroupEligibilityScheduleItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_group_eligibility_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_eligibility_schedule_instance::{
     PrivilegedAccessGroupEligibilityScheduleInstanceCollection,
     PrivilegedAccessGroupEligibilityScheduleInstanceItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_group_eligibility_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_eligibility_schedule_request::{
     PrivilegedAccessGroupEligibilityScheduleRequestCollection,
     PrivilegedAccessGroupEligibilityScheduleRequestItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_root;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_root::{
     PrivilegedAccessRootCollection, PrivilegedAccessRootItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_schedule;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_schedule::{
     PrivilegedAccessScheduleCollection, PrivilegedAccessScheduleItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_schedule_instance::{
     PrivilegedAccessScheduleInstanceCollection, PrivilegedAccessScheduleInstanceItem,
 };
+#[cfg(feature = "identity")]
 mod _privileged_access_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_schedule_request::{
     PrivilegedAccessScheduleRequestCollection, PrivilegedAccessScheduleRequestItem,
 };
+#[cfg(feature = "admin")]
 mod _profile_card_property;
+#[cfg(feature = "admin")]
 pub use self::_profile_card_property::{
     ProfileCardPropertyCollection, ProfileCardPropertyItem,
 };
+#[cfg(
+    any(feature = "contacts", feature = "groups", feature = "teams", feature = "users")
+)]
 mod _profile_photo;
+#[cfg(
+    any(feature = "contacts", feature = "groups", feature = "teams", feature = "users")
+)]
 pub use self::_profile_photo::{ProfilePhotoCollection, ProfilePhotoItem};
+#[cfg(feature = "admin")]
 mod _profile_property_setting;
+#[cfg(feature = "admin")]
 pub use self::_profile_property_setting::{
     ProfilePropertySettingCollection, ProfilePropertySettingItem,
 };
+#[cfg(feature = "admin")]
 mod _profile_source;
+#[cfg(feature = "admin")]
 pub use self::_profile_source::{ProfileSourceCollection, ProfileSourceItem};
+#[cfg(feature = "admin")]
 mod _pronouns_settings;
+#[cfg(feature = "admin")]
 pub use self::_pronouns_settings::{PronounsSettingsCollection, PronounsSettingsItem};
+#[cfg(feature = "solutions")]
 mod _protection_policy_base;
+#[cfg(feature = "solutions")]
 pub use self::_protection_policy_base::{
     ProtectionPolicyBaseCollection, ProtectionPolicyBaseItem,
 };
+#[cfg(feature = "solutions")]
 mod _protection_rule_base;
+#[cfg(feature = "solutions")]
 pub use self::_protection_rule_base::{
     ProtectionRuleBaseCollection, ProtectionRuleBaseItem,
 };
+#[cfg(feature = "solutions")]
 mod _protection_unit_base;
+#[cfg(feature = "solutions")]
 pub use self::_protection_unit_base::{
     ProtectionUnitBaseCollection, ProtectionUnitBaseItem,
 };
+#[cfg(feature = "solutions")]
 mod _protection_units_bulk_job_base;
+#[cfg(feature = "solutions")]
 pub use self::_protection_units_bulk_job_base::{
     ProtectionUnitsBulkJobBaseCollection, ProtectionUnitsBulkJobBaseItem,
 };
+#[cfg(feature = "security")]
 mod _provisioning_object_summary;
+#[cfg(feature = "security")]
 pub use self::_provisioning_object_summary::{
     ProvisioningObjectSummaryCollection, ProvisioningObjectSummaryItem,
 };
+#[cfg(feature = "directory")]
 mod _public_key_infrastructure_root;
+#[cfg(feature = "directory")]
 pub use self::_public_key_infrastructure_root::{
     PublicKeyInfrastructureRootCollection, PublicKeyInfrastructureRootItem,
 };
+#[cfg(feature = "admin")]
 mod _publish_params;
+#[cfg(feature = "admin")]
 pub use self::_publish_params::PublishParams;
 mod _pv_params;
 pub use self::_pv_params::PvParams;
+#[cfg(feature = "users")]
 mod _qr_code;
+#[cfg(feature = "users")]
 pub use self::_qr_code::{QrCodeCollection, QrCodeItem};
+#[cfg(feature = "users")]
 mod _qr_code_pin_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_qr_code_pin_authentication_method::{
     QrCodePinAuthenticationMethodCollection, QrCodePinAuthenticationMethodItem,
 };
+#[cfg(feature = "identity")]
 mod _qr_code_pin_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_qr_code_pin_authentication_method_configuration::{
     QrCodePinAuthenticationMethodConfigurationCollection,
     QrCodePinAuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "users")]
 mod _qr_pin;
+#[cfg(feature = "users")]
 pub use self::_qr_pin::{QrPinCollection, QrPinItem};
 mod _rank_avg_params;
 pub use self::_rank_avg_params::RankAvgParams;
@@ -2645,33 +4409,53 @@ mod _rank_eq_params;
 pub use self::_rank_eq_params::RankEqParams;
 mod _rate_params;
 pub use self::_rate_params::RateParams;
+#[cfg(feature = "identity")]
 mod _rbac_application;
+#[cfg(feature = "identity")]
 pub use self::_rbac_application::{RbacApplicationCollection, RbacApplicationItem};
+#[cfg(feature = "education")]
 mod _reading_assignment_submission;
+#[cfg(feature = "education")]
 pub use self::_reading_assignment_submission::{
     ReadingAssignmentSubmissionCollection, ReadingAssignmentSubmissionItem,
 };
+#[cfg(feature = "education")]
 mod _reading_coach_passage;
+#[cfg(feature = "education")]
 pub use self::_reading_coach_passage::{
     ReadingCoachPassageCollection, ReadingCoachPassageItem,
 };
 mod _received_params;
 pub use self::_received_params::ReceivedParams;
+#[cfg(feature = "communications")]
 mod _record_operation;
+#[cfg(feature = "communications")]
 pub use self::_record_operation::{RecordOperationCollection, RecordOperationItem};
+#[cfg(feature = "communications")]
 mod _record_response_params;
+#[cfg(feature = "communications")]
 pub use self::_record_response_params::RecordResponseParams;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _recycle_bin;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_recycle_bin::{RecycleBinCollection, RecycleBinItem};
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _recycle_bin_item;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_recycle_bin_item::{RecycleBinItemCollection, RecycleBinItemItem};
+#[cfg(feature = "communications")]
 mod _redirect_params;
+#[cfg(feature = "communications")]
 pub use self::_redirect_params::RedirectParams;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _reference_attachment;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_reference_attachment::{
     ReferenceAttachmentCollection, ReferenceAttachmentItem,
 };
+#[cfg(feature = "education")]
 mod _reflect_check_in_response;
+#[cfg(feature = "education")]
 pub use self::_reflect_check_in_response::{
     ReflectCheckInResponseCollection, ReflectCheckInResponseItem,
 };
@@ -2679,361 +4463,777 @@ mod _relying_party_detailed_summary;
 pub use self::_relying_party_detailed_summary::{
     RelyingPartyDetailedSummaryCollection, RelyingPartyDetailedSummaryItem,
 };
+#[cfg(feature = "device-management")]
 mod _remote_assistance_partner;
+#[cfg(feature = "device-management")]
 pub use self::_remote_assistance_partner::{
     RemoteAssistancePartnerCollection, RemoteAssistancePartnerItem,
 };
+#[cfg(feature = "directory")]
 mod _remote_desktop_security_configuration;
+#[cfg(feature = "directory")]
 pub use self::_remote_desktop_security_configuration::{
     RemoteDesktopSecurityConfigurationCollection, RemoteDesktopSecurityConfigurationItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _remote_tenant_group;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_remote_tenant_group::{RemoteTenantGroupCollection, RemoteTenantGroupItem};
 mod _replace_b_params;
 pub use self::_replace_b_params::ReplaceBParams;
 mod _replace_params;
 pub use self::_replace_params::ReplaceParams;
+#[cfg(feature = "reports")]
 mod _report_root;
+#[cfg(feature = "reports")]
 pub use self::_report_root::{ReportRootCollection, ReportRootItem};
+#[cfg(feature = "education")]
 mod _reports_root;
+#[cfg(feature = "education")]
 pub use self::_reports_root::{ReportsRootCollection, ReportsRootItem};
+#[cfg(feature = "identity")]
 mod _request;
+#[cfg(feature = "identity")]
 pub use self::_request::{RequestCollection, RequestItem};
+#[cfg(feature = "admin")]
 mod _reseller_delegated_admin_relationship;
+#[cfg(feature = "admin")]
 pub use self::_reseller_delegated_admin_relationship::{
     ResellerDelegatedAdminRelationshipCollection, ResellerDelegatedAdminRelationshipItem,
 };
+#[cfg(feature = "device-management")]
 mod _resource_operation;
+#[cfg(feature = "device-management")]
 pub use self::_resource_operation::{ResourceOperationCollection, ResourceOperationItem};
+#[cfg(feature = "directory")]
 mod _resource_specific_permission_grant;
+#[cfg(feature = "directory")]
 pub use self::_resource_specific_permission_grant::{
     ResourceSpecificPermissionGrantCollection, ResourceSpecificPermissionGrantItem,
 };
+#[cfg(feature = "solutions")]
 mod _restore_artifact_base;
+#[cfg(feature = "solutions")]
 pub use self::_restore_artifact_base::{
     RestoreArtifactBaseCollection, RestoreArtifactBaseItem,
 };
+#[cfg(feature = "solutions")]
 mod _restore_artifacts_bulk_request_base;
+#[cfg(feature = "solutions")]
 pub use self::_restore_artifacts_bulk_request_base::{
     RestoreArtifactsBulkRequestBaseCollection, RestoreArtifactsBulkRequestBaseItem,
 };
+#[cfg(feature = "solutions")]
 mod _restore_point;
+#[cfg(feature = "solutions")]
 pub use self::_restore_point::{RestorePointCollection, RestorePointItem};
+#[cfg(feature = "solutions")]
 mod _restore_session_base;
+#[cfg(feature = "solutions")]
 pub use self::_restore_session_base::{
     RestoreSessionBaseCollection, RestoreSessionBaseItem,
 };
+#[cfg(feature = "identity")]
 mod _resume_params;
+#[cfg(feature = "identity")]
 pub use self::_resume_params::ResumeParams;
+#[cfg(feature = "admin")]
 mod _retrieval_params;
+#[cfg(feature = "admin")]
 pub use self::_retrieval_params::RetrievalParams;
+#[cfg(feature = "cloud-pc")]
 mod _retrieve_cloud_pc_recommendation_reports_params;
+#[cfg(feature = "cloud-pc")]
 pub use self::_retrieve_cloud_pc_recommendation_reports_params::RetrieveCloudPcRecommendationReportsParams;
 mod _retrieve_device_app_installation_status_report_params;
 pub use self::_retrieve_device_app_installation_status_report_params::RetrieveDeviceAppInstallationStatusReportParams;
+#[cfg(any(feature = "sites", feature = "users"))]
 mod _rich_long_running_operation;
+#[cfg(any(feature = "sites", feature = "users"))]
 pub use self::_rich_long_running_operation::{
     RichLongRunningOperationCollection, RichLongRunningOperationItem,
 };
+#[cfg(feature = "identity")]
 mod _risk_detection;
+#[cfg(feature = "identity")]
 pub use self::_risk_detection::{RiskDetectionCollection, RiskDetectionItem};
+#[cfg(feature = "identity")]
 mod _risk_prevention_container;
+#[cfg(feature = "identity")]
 pub use self::_risk_prevention_container::{
     RiskPreventionContainerCollection, RiskPreventionContainerItem,
 };
+#[cfg(feature = "identity")]
 mod _risky_service_principal;
+#[cfg(feature = "identity")]
 pub use self::_risky_service_principal::{
     RiskyServicePrincipalCollection, RiskyServicePrincipalItem,
 };
+#[cfg(feature = "identity")]
 mod _risky_service_principal_history_item;
+#[cfg(feature = "identity")]
 pub use self::_risky_service_principal_history_item::{
     RiskyServicePrincipalHistoryItemCollection, RiskyServicePrincipalHistoryItemItem,
 };
+#[cfg(feature = "identity")]
 mod _risky_user;
+#[cfg(feature = "identity")]
 pub use self::_risky_user::{RiskyUserCollection, RiskyUserItem};
+#[cfg(feature = "identity")]
 mod _risky_user_history_item;
+#[cfg(feature = "identity")]
 pub use self::_risky_user_history_item::{
     RiskyUserHistoryItemCollection, RiskyUserHistoryItemItem,
 };
+#[cfg(feature = "device-management")]
 mod _role_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_role_assignment::{RoleAssignmentCollection, RoleAssignmentItem};
+#[cfg(feature = "device-management")]
 mod _role_definition;
+#[cfg(feature = "device-management")]
 pub use self::_role_definition::{RoleDefinitionCollection, RoleDefinitionItem};
+#[cfg(feature = "identity")]
 mod _role_management;
+#[cfg(feature = "identity")]
 pub use self::_role_management::{RoleManagementCollection, RoleManagementItem};
+#[cfg(feature = "calendar")]
 mod _room;
+#[cfg(feature = "calendar")]
 pub use self::_room::{RoomCollection, RoomItem};
+#[cfg(feature = "calendar")]
 mod _room_list;
+#[cfg(feature = "calendar")]
 pub use self::_room_list::{RoomListCollection, RoomListItem};
 mod _rri_params;
 pub use self::_rri_params::RriParams;
+#[cfg(feature = "identity")]
 mod _saml_or_ws_fed_external_domain_federation;
+#[cfg(feature = "identity")]
 pub use self::_saml_or_ws_fed_external_domain_federation::{
     SamlOrWsFedExternalDomainFederationCollection,
     SamlOrWsFedExternalDomainFederationItem,
 };
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _saml_or_ws_fed_provider;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_saml_or_ws_fed_provider::{
     SamlOrWsFedProviderCollection, SamlOrWsFedProviderItem,
 };
+#[cfg(feature = "teams")]
 mod _schedule;
+#[cfg(feature = "teams")]
 pub use self::_schedule::{ScheduleCollection, ScheduleItem};
+#[cfg(feature = "teams")]
 mod _schedule_change_request;
+#[cfg(feature = "teams")]
 pub use self::_schedule_change_request::{
     ScheduleChangeRequestCollection, ScheduleChangeRequestItem,
 };
+#[cfg(feature = "teams")]
 mod _scheduling_group;
+#[cfg(feature = "teams")]
 pub use self::_scheduling_group::{SchedulingGroupCollection, SchedulingGroupItem};
+#[cfg(feature = "directory")]
 mod _schema_extension;
+#[cfg(feature = "directory")]
 pub use self::_schema_extension::{SchemaExtensionCollection, SchemaExtensionItem};
+#[cfg(feature = "directory")]
 mod _scoped_role_membership;
+#[cfg(feature = "directory")]
 pub use self::_scoped_role_membership::{
     ScopedRoleMembershipCollection, ScopedRoleMembershipItem,
 };
+#[cfg(feature = "search")]
 mod _search_entity;
+#[cfg(feature = "search")]
 pub use self::_search_entity::{SearchEntityCollection, SearchEntityItem};
+#[cfg(feature = "solutions")]
 mod _search_params;
+#[cfg(feature = "solutions")]
 pub use self::_search_params::SearchParams;
+#[cfg(feature = "calendar")]
 mod _section;
+#[cfg(feature = "calendar")]
 pub use self::_section::{SectionCollection, SectionItem};
+#[cfg(feature = "onenote")]
 mod _section_group;
+#[cfg(feature = "onenote")]
 pub use self::_section_group::{SectionGroupCollection, SectionGroupItem};
+#[cfg(feature = "calendar")]
 mod _section_map;
+#[cfg(feature = "calendar")]
 pub use self::_section_map::{SectionMapCollection, SectionMapItem};
+#[cfg(feature = "security")]
 mod _secure_score;
+#[cfg(feature = "security")]
 pub use self::_secure_score::{SecureScoreCollection, SecureScoreItem};
+#[cfg(feature = "security")]
 mod _secure_score_control_profile;
+#[cfg(feature = "security")]
 pub use self::_secure_score_control_profile::{
     SecureScoreControlProfileCollection, SecureScoreControlProfileItem,
 };
+#[cfg(feature = "security")]
 mod _security;
+#[cfg(feature = "security")]
 pub use self::_security::{SecurityCollection, SecurityItem};
+#[cfg(feature = "reports")]
 mod _security_reports_root;
+#[cfg(feature = "reports")]
 pub use self::_security_reports_root::{
     SecurityReportsRootCollection, SecurityReportsRootItem,
 };
+#[cfg(
+    all(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "communications",
+            feature = "groups",
+            feature = "mail",
+            feature = "security",
+            feature = "solutions",
+            feature = "teams",
+            feature = "todo"
+        ),
+        any(
+            feature = "admin",
+            feature = "device-management",
+            feature = "directory",
+            feature = "identity",
+            feature = "security",
+            feature = "teams"
+        ),
+        feature = "teams"
+    )
+)]
 mod _send_activity_notification_params;
+#[cfg(
+    all(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "communications",
+            feature = "groups",
+            feature = "mail",
+            feature = "security",
+            feature = "solutions",
+            feature = "teams",
+            feature = "todo"
+        ),
+        any(
+            feature = "admin",
+            feature = "device-management",
+            feature = "directory",
+            feature = "identity",
+            feature = "security",
+            feature = "teams"
+        ),
+        feature = "teams"
+    )
+)]
 pub use self::_send_activity_notification_params::SendActivityNotificationParams;
+#[cfg(
+    all(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "communications",
+            feature = "groups",
+            feature = "mail",
+            feature = "security",
+            feature = "solutions",
+            feature = "teams",
+            feature = "todo"
+        ),
+        any(
+            feature = "admin",
+            feature = "device-management",
+            feature = "directory",
+            feature = "identity",
+            feature = "security",
+            feature = "teams"
+        ),
+        feature = "teams"
+    )
+)]
 mod _send_activity_notification_params2;
+#[cfg(
+    all(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "communications",
+            feature = "groups",
+            feature = "mail",
+            feature = "security",
+            feature = "solutions",
+            feature = "teams",
+            feature = "todo"
+        ),
+        any(
+            feature = "admin",
+            feature = "device-management",
+            feature = "directory",
+            feature = "identity",
+            feature = "security",
+            feature = "teams"
+        ),
+        feature = "teams"
+    )
+)]
 pub use self::_send_activity_notification_params2::SendActivityNotificationParams2;
+#[cfg(
+    all(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "communications",
+            feature = "groups",
+            feature = "mail",
+            feature = "security",
+            feature = "solutions",
+            feature = "teams",
+            feature = "todo"
+        ),
+        any(
+            feature = "admin",
+            feature = "device-management",
+            feature = "directory",
+            feature = "identity",
+            feature = "security",
+            feature = "teams"
+        ),
+        feature = "teams"
+    )
+)]
 mod _send_activity_notification_params3;
+#[cfg(
+    all(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "communications",
+            feature = "groups",
+            feature = "mail",
+            feature = "security",
+            feature = "solutions",
+            feature = "teams",
+            feature = "todo"
+        ),
+        any(
+            feature = "admin",
+            feature = "device-management",
+            feature = "directory",
+            feature = "identity",
+            feature = "security",
+            feature = "teams"
+        ),
+        feature = "teams"
+    )
+)]
 pub use self::_send_activity_notification_params3::SendActivityNotificationParams3;
+#[cfg(
+    all(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "communications",
+            feature = "groups",
+            feature = "mail",
+            feature = "security",
+            feature = "solutions",
+            feature = "teams",
+            feature = "todo"
+        ),
+        any(
+            feature = "admin",
+            feature = "device-management",
+            feature = "directory",
+            feature = "identity",
+            feature = "security",
+            feature = "teams"
+        ),
+        feature = "teams"
+    )
+)]
 mod _send_activity_notification_to_recipients_params;
+#[cfg(
+    all(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "communications",
+            feature = "groups",
+            feature = "mail",
+            feature = "security",
+            feature = "solutions",
+            feature = "teams",
+            feature = "todo"
+        ),
+        any(
+            feature = "admin",
+            feature = "device-management",
+            feature = "directory",
+            feature = "identity",
+            feature = "security",
+            feature = "teams"
+        ),
+        feature = "teams"
+    )
+)]
 pub use self::_send_activity_notification_to_recipients_params::SendActivityNotificationToRecipientsParams;
+#[cfg(feature = "communications")]
 mod _send_dtmf_tones_operation;
+#[cfg(feature = "communications")]
 pub use self::_send_dtmf_tones_operation::{
     SendDtmfTonesOperationCollection, SendDtmfTonesOperationItem,
 };
+#[cfg(feature = "communications")]
 mod _send_dtmf_tones_params;
+#[cfg(feature = "communications")]
 pub use self::_send_dtmf_tones_params::SendDtmfTonesParams;
+#[cfg(feature = "security")]
 mod _sensitivity_label;
+#[cfg(feature = "security")]
 pub use self::_sensitivity_label::{SensitivityLabelCollection, SensitivityLabelItem};
 mod _series_sum_params;
 pub use self::_series_sum_params::SeriesSumParams;
+#[cfg(feature = "admin")]
 mod _service_announcement;
+#[cfg(feature = "admin")]
 pub use self::_service_announcement::{
     ServiceAnnouncementCollection, ServiceAnnouncementItem,
 };
+#[cfg(feature = "admin")]
 mod _service_announcement_attachment;
+#[cfg(feature = "admin")]
 pub use self::_service_announcement_attachment::{
     ServiceAnnouncementAttachmentCollection, ServiceAnnouncementAttachmentItem,
 };
+#[cfg(feature = "admin")]
 mod _service_announcement_base;
+#[cfg(feature = "admin")]
 pub use self::_service_announcement_base::{
     ServiceAnnouncementBaseCollection, ServiceAnnouncementBaseItem,
 };
+#[cfg(feature = "solutions")]
 mod _service_app;
+#[cfg(feature = "solutions")]
 pub use self::_service_app::{ServiceAppCollection, ServiceAppItem};
+#[cfg(feature = "admin")]
 mod _service_health;
+#[cfg(feature = "admin")]
 pub use self::_service_health::{ServiceHealthCollection, ServiceHealthItem};
+#[cfg(feature = "admin")]
 mod _service_health_issue;
+#[cfg(feature = "admin")]
 pub use self::_service_health_issue::{
     ServiceHealthIssueCollection, ServiceHealthIssueItem,
 };
+#[cfg(feature = "directory")]
 mod _service_principal;
+#[cfg(feature = "directory")]
 pub use self::_service_principal::{ServicePrincipalCollection, ServicePrincipalItem};
+#[cfg(feature = "identity")]
 mod _service_principal_risk_detection;
+#[cfg(feature = "identity")]
 pub use self::_service_principal_risk_detection::{
     ServicePrincipalRiskDetectionCollection, ServicePrincipalRiskDetectionItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _service_provider_constraints;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_service_provider_constraints::{
     ServiceProviderConstraintsCollection, ServiceProviderConstraintsItem,
 };
+#[cfg(any(feature = "files", feature = "users"))]
 mod _service_storage_quota_breakdown;
+#[cfg(any(feature = "files", feature = "users"))]
 pub use self::_service_storage_quota_breakdown::{
     ServiceStorageQuotaBreakdownCollection, ServiceStorageQuotaBreakdownItem,
 };
+#[cfg(feature = "admin")]
 mod _service_update_message;
+#[cfg(feature = "admin")]
 pub use self::_service_update_message::{
     ServiceUpdateMessageCollection, ServiceUpdateMessageItem,
 };
+#[cfg(all(any(feature = "teams", feature = "users"), feature = "users"))]
 mod _set_current_location_params;
+#[cfg(all(any(feature = "teams", feature = "users"), feature = "users"))]
 pub use self::_set_current_location_params::SetCurrentLocationParams;
 mod _set_presence_params;
 pub use self::_set_presence_params::SetPresenceParams;
 mod _set_user_preferred_presence_params;
 pub use self::_set_user_preferred_presence_params::SetUserPreferredPresenceParams;
+#[cfg(feature = "device-management")]
 mod _setting_state_device_summary;
+#[cfg(feature = "device-management")]
 pub use self::_setting_state_device_summary::{
     SettingStateDeviceSummaryCollection, SettingStateDeviceSummaryItem,
 };
 mod _share_params;
 pub use self::_share_params::ShareParams;
+#[cfg(feature = "solutions")]
 mod _share_point_browse_session;
+#[cfg(feature = "solutions")]
 pub use self::_share_point_browse_session::{
     SharePointBrowseSessionCollection, SharePointBrowseSessionItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_group;
+#[cfg(feature = "files")]
 pub use self::_share_point_group::{SharePointGroupCollection, SharePointGroupItem};
+#[cfg(feature = "files")]
 mod _share_point_group_member;
+#[cfg(feature = "files")]
 pub use self::_share_point_group_member::{
     SharePointGroupMemberCollection, SharePointGroupMemberItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_event::{
     SharePointMigrationEventCollection, SharePointMigrationEventItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_finish_manifest_file_upload_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_finish_manifest_file_upload_event::{
     SharePointMigrationFinishManifestFileUploadEventCollection,
     SharePointMigrationFinishManifestFileUploadEventItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_job;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job::{
     SharePointMigrationJobCollection, SharePointMigrationJobItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_job_cancelled_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_cancelled_event::{
     SharePointMigrationJobCancelledEventCollection,
     SharePointMigrationJobCancelledEventItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_job_deleted_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_deleted_event::{
     SharePointMigrationJobDeletedEventCollection, SharePointMigrationJobDeletedEventItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_job_error_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_error_event::{
     SharePointMigrationJobErrorEventCollection, SharePointMigrationJobErrorEventItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_job_postponed_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_postponed_event::{
     SharePointMigrationJobPostponedEventCollection,
     SharePointMigrationJobPostponedEventItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_job_progress_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_progress_event::{
     SharePointMigrationJobProgressEventCollection,
     SharePointMigrationJobProgressEventItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_job_queued_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_queued_event::{
     SharePointMigrationJobQueuedEventCollection, SharePointMigrationJobQueuedEventItem,
 };
+#[cfg(feature = "files")]
 mod _share_point_migration_job_start_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_start_event::{
     SharePointMigrationJobStartEventCollection, SharePointMigrationJobStartEventItem,
 };
+#[cfg(feature = "solutions")]
 mod _share_point_protection_policy;
+#[cfg(feature = "solutions")]
 pub use self::_share_point_protection_policy::{
     SharePointProtectionPolicyCollection, SharePointProtectionPolicyItem,
 };
+#[cfg(feature = "solutions")]
 mod _share_point_restore_session;
+#[cfg(feature = "solutions")]
 pub use self::_share_point_restore_session::{
     SharePointRestoreSessionCollection, SharePointRestoreSessionItem,
 };
+#[cfg(feature = "files")]
 mod _shared_drive_item;
+#[cfg(feature = "files")]
 pub use self::_shared_drive_item::{SharedDriveItemCollection, SharedDriveItemItem};
+#[cfg(feature = "insights")]
 mod _shared_insight;
+#[cfg(feature = "insights")]
 pub use self::_shared_insight::{SharedInsightCollection, SharedInsightItem};
+#[cfg(feature = "device-management")]
 mod _shared_pc_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_shared_pc_configuration::{
     SharedPcConfigurationCollection, SharedPcConfigurationItem,
 };
+#[cfg(feature = "teams")]
 mod _shared_with_channel_team_info;
+#[cfg(feature = "teams")]
 pub use self::_shared_with_channel_team_info::{
     SharedWithChannelTeamInfoCollection, SharedWithChannelTeamInfoItem,
 };
+#[cfg(feature = "admin")]
 mod _sharepoint;
+#[cfg(feature = "admin")]
 pub use self::_sharepoint::{SharepointCollection, SharepointItem};
+#[cfg(feature = "admin")]
 mod _sharepoint_settings;
+#[cfg(feature = "admin")]
 pub use self::_sharepoint_settings::{
     SharepointSettingsCollection, SharepointSettingsItem,
 };
+#[cfg(feature = "teams")]
 mod _shift;
+#[cfg(feature = "teams")]
 pub use self::_shift::{ShiftCollection, ShiftItem};
+#[cfg(feature = "users")]
 mod _shift_preferences;
+#[cfg(feature = "users")]
 pub use self::_shift_preferences::{ShiftPreferencesCollection, ShiftPreferencesItem};
+#[cfg(feature = "security")]
 mod _sign_in;
+#[cfg(feature = "security")]
 pub use self::_sign_in::{SignInCollection, SignInItem};
+#[cfg(feature = "security")]
 mod _simulation;
+#[cfg(feature = "security")]
 pub use self::_simulation::{SimulationCollection, SimulationItem};
+#[cfg(feature = "security")]
 mod _simulation_automation;
+#[cfg(feature = "security")]
 pub use self::_simulation_automation::{
     SimulationAutomationCollection, SimulationAutomationItem,
 };
+#[cfg(feature = "security")]
 mod _simulation_automation_run;
+#[cfg(feature = "security")]
 pub use self::_simulation_automation_run::{
     SimulationAutomationRunCollection, SimulationAutomationRunItem,
 };
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 mod _single_value_legacy_extended_property;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 pub use self::_single_value_legacy_extended_property::{
     SingleValueLegacyExtendedPropertyCollection, SingleValueLegacyExtendedPropertyItem,
 };
+#[cfg(feature = "sites")]
 mod _site;
+#[cfg(feature = "sites")]
 pub use self::_site::{SiteCollection, SiteItem};
+#[cfg(feature = "sites")]
 mod _site_page;
+#[cfg(feature = "sites")]
 pub use self::_site_page::{SitePageCollection, SitePageItem};
+#[cfg(feature = "solutions")]
 mod _site_protection_rule;
+#[cfg(feature = "solutions")]
 pub use self::_site_protection_rule::{
     SiteProtectionRuleCollection, SiteProtectionRuleItem,
 };
+#[cfg(feature = "solutions")]
 mod _site_protection_unit;
+#[cfg(feature = "solutions")]
 pub use self::_site_protection_unit::{
     SiteProtectionUnitCollection, SiteProtectionUnitItem,
 };
+#[cfg(feature = "solutions")]
 mod _site_protection_units_bulk_addition_job;
+#[cfg(feature = "solutions")]
 pub use self::_site_protection_units_bulk_addition_job::{
     SiteProtectionUnitsBulkAdditionJobCollection, SiteProtectionUnitsBulkAdditionJobItem,
 };
+#[cfg(feature = "solutions")]
 mod _site_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_site_restore_artifact::{
     SiteRestoreArtifactCollection, SiteRestoreArtifactItem,
 };
+#[cfg(feature = "solutions")]
 mod _site_restore_artifacts_bulk_addition_request;
+#[cfg(feature = "solutions")]
 pub use self::_site_restore_artifacts_bulk_addition_request::{
     SiteRestoreArtifactsBulkAdditionRequestCollection,
     SiteRestoreArtifactsBulkAdditionRequestItem,
 };
+#[cfg(feature = "teams")]
 mod _skype_for_business_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_skype_for_business_user_conversation_member::{
     SkypeForBusinessUserConversationMemberCollection,
     SkypeForBusinessUserConversationMemberItem,
 };
+#[cfg(feature = "teams")]
 mod _skype_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_skype_user_conversation_member::{
     SkypeUserConversationMemberCollection, SkypeUserConversationMemberItem,
 };
 mod _sln_params;
 pub use self::_sln_params::SlnParams;
+#[cfg(feature = "identity")]
 mod _sms_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_sms_authentication_method_configuration::{
     SmsAuthenticationMethodConfigurationCollection,
     SmsAuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "identity")]
 mod _sms_authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_sms_authentication_method_target::{
     SmsAuthenticationMethodTargetCollection, SmsAuthenticationMethodTargetItem,
 };
+#[cfg(feature = "identity")]
 mod _social_identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_social_identity_provider::{
     SocialIdentityProviderCollection, SocialIdentityProviderItem,
 };
+#[cfg(feature = "users")]
 mod _software_oath_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_software_oath_authentication_method::{
     SoftwareOathAuthenticationMethodCollection, SoftwareOathAuthenticationMethodItem,
 };
+#[cfg(feature = "identity")]
 mod _software_oath_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_software_oath_authentication_method_configuration::{
     SoftwareOathAuthenticationMethodConfigurationCollection,
     SoftwareOathAuthenticationMethodConfigurationItem,
@@ -3042,91 +5242,139 @@ mod _software_update_status_summary;
 pub use self::_software_update_status_summary::{
     SoftwareUpdateStatusSummaryCollection, SoftwareUpdateStatusSummaryItem,
 };
+#[cfg(feature = "solutions")]
 mod _solutions_root;
+#[cfg(feature = "solutions")]
 pub use self::_solutions_root::{SolutionsRootCollection, SolutionsRootItem};
+#[cfg(feature = "education")]
 mod _speaker_assignment_submission;
+#[cfg(feature = "education")]
 pub use self::_speaker_assignment_submission::{
     SpeakerAssignmentSubmissionCollection, SpeakerAssignmentSubmissionItem,
 };
+#[cfg(feature = "sites")]
 mod _standard_web_part;
+#[cfg(feature = "sites")]
 pub use self::_standard_web_part::{StandardWebPartCollection, StandardWebPartItem};
 mod _standardize_params;
 pub use self::_standardize_params::StandardizeParams;
+#[cfg(feature = "communications")]
 mod _start_hold_music_operation;
+#[cfg(feature = "communications")]
 pub use self::_start_hold_music_operation::{
     StartHoldMusicOperationCollection, StartHoldMusicOperationItem,
 };
+#[cfg(feature = "communications")]
 mod _stop_hold_music_operation;
+#[cfg(feature = "communications")]
 pub use self::_stop_hold_music_operation::{
     StopHoldMusicOperationCollection, StopHoldMusicOperationItem,
 };
+#[cfg(feature = "files")]
 mod _storage;
+#[cfg(feature = "files")]
 pub use self::_storage::{StorageCollection, StorageItem};
+#[cfg(any(feature = "files", feature = "users"))]
 mod _storage_quota_breakdown;
+#[cfg(any(feature = "files", feature = "users"))]
 pub use self::_storage_quota_breakdown::{
     StorageQuotaBreakdownCollection, StorageQuotaBreakdownItem,
 };
+#[cfg(feature = "files")]
 mod _storage_settings;
+#[cfg(feature = "files")]
 pub use self::_storage_settings::{StorageSettingsCollection, StorageSettingsItem};
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _sts_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_sts_policy::{StsPolicyCollection, StsPolicyItem};
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request::{
     SubjectRightsRequestCollection, SubjectRightsRequestItem,
 };
+#[cfg(feature = "communications")]
 mod _subscribe_to_tone_operation;
+#[cfg(feature = "communications")]
 pub use self::_subscribe_to_tone_operation::{
     SubscribeToToneOperationCollection, SubscribeToToneOperationItem,
 };
+#[cfg(feature = "directory")]
 mod _subscribed_sku;
+#[cfg(feature = "directory")]
 pub use self::_subscribed_sku::{SubscribedSkuCollection, SubscribedSkuItem};
+#[cfg(feature = "admin")]
 mod _subscription;
+#[cfg(feature = "admin")]
 pub use self::_subscription::{SubscriptionCollection, SubscriptionItem};
 mod _substitute_params;
 pub use self::_substitute_params::SubstituteParams;
 mod _sum_if_params;
 pub use self::_sum_if_params::SumIfParams;
+#[cfg(feature = "teams")]
 mod _swap_shifts_change_request;
+#[cfg(feature = "teams")]
 pub use self::_swap_shifts_change_request::{
     SwapShiftsChangeRequestCollection, SwapShiftsChangeRequestItem,
 };
 mod _syd_params;
 pub use self::_syd_params::SydParams;
+#[cfg(feature = "directory")]
 mod _synchronization;
+#[cfg(feature = "directory")]
 pub use self::_synchronization::{SynchronizationCollection, SynchronizationItem};
+#[cfg(feature = "directory")]
 mod _synchronization_job;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_job::{
     SynchronizationJobCollection, SynchronizationJobItem,
 };
+#[cfg(feature = "directory")]
 mod _synchronization_schema;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_schema::{
     SynchronizationSchemaCollection, SynchronizationSchemaItem,
 };
+#[cfg(feature = "directory")]
 mod _synchronization_template;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_template::{
     SynchronizationTemplateCollection, SynchronizationTemplateItem,
 };
 mod _t_dist_params;
 pub use self::_t_dist_params::TDistParams;
+#[cfg(feature = "directory")]
 mod _target_device_group;
+#[cfg(feature = "directory")]
 pub use self::_target_device_group::{TargetDeviceGroupCollection, TargetDeviceGroupItem};
+#[cfg(feature = "teams")]
 mod _targeted_chat_message;
+#[cfg(feature = "teams")]
 pub use self::_targeted_chat_message::{
     TargetedChatMessageCollection, TargetedChatMessageItem,
 };
+#[cfg(feature = "device-management")]
 mod _targeted_managed_app_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_targeted_managed_app_configuration::{
     TargetedManagedAppConfigurationCollection, TargetedManagedAppConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _targeted_managed_app_policy_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_targeted_managed_app_policy_assignment::{
     TargetedManagedAppPolicyAssignmentCollection, TargetedManagedAppPolicyAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _targeted_managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_targeted_managed_app_protection::{
     TargetedManagedAppProtectionCollection, TargetedManagedAppProtectionItem,
 };
+#[cfg(feature = "todo")]
 mod _task_file_attachment;
+#[cfg(feature = "todo")]
 pub use self::_task_file_attachment::{
     TaskFileAttachmentCollection, TaskFileAttachmentItem,
 };
@@ -3136,239 +5384,389 @@ mod _tbill_price_params;
 pub use self::_tbill_price_params::TbillPriceParams;
 mod _tbill_yield_params;
 pub use self::_tbill_yield_params::TbillYieldParams;
+#[cfg(feature = "teams")]
 mod _team;
+#[cfg(feature = "teams")]
 pub use self::_team::{TeamCollection, TeamItem};
+#[cfg(feature = "teams")]
 mod _team_info;
+#[cfg(feature = "teams")]
 pub use self::_team_info::{TeamInfoCollection, TeamInfoItem};
+#[cfg(feature = "teams")]
 mod _teams_app;
+#[cfg(feature = "teams")]
 pub use self::_teams_app::{TeamsAppCollection, TeamsAppItem};
+#[cfg(feature = "teams")]
 mod _teams_app_definition;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_definition::{
     TeamsAppDefinitionCollection, TeamsAppDefinitionItem,
 };
+#[cfg(feature = "teams")]
 mod _teams_app_installation;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_installation::{
     TeamsAppInstallationCollection, TeamsAppInstallationItem,
 };
+#[cfg(feature = "teams")]
 mod _teams_app_settings;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_settings::{TeamsAppSettingsCollection, TeamsAppSettingsItem};
+#[cfg(feature = "teams")]
 mod _teams_async_operation;
+#[cfg(feature = "teams")]
 pub use self::_teams_async_operation::{
     TeamsAsyncOperationCollection, TeamsAsyncOperationItem,
 };
+#[cfg(feature = "teams")]
 mod _teams_tab;
+#[cfg(feature = "teams")]
 pub use self::_teams_tab::{TeamsTabCollection, TeamsTabItem};
+#[cfg(feature = "teams")]
 mod _teams_template;
+#[cfg(feature = "teams")]
 pub use self::_teams_template::{TeamsTemplateCollection, TeamsTemplateItem};
+#[cfg(feature = "teams")]
 mod _teamwork;
+#[cfg(feature = "teams")]
 pub use self::_teamwork::{TeamworkCollection, TeamworkItem};
+#[cfg(feature = "teams")]
 mod _teamwork_bot;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_bot::{TeamworkBotCollection, TeamworkBotItem};
+#[cfg(feature = "teams")]
 mod _teamwork_hosted_content;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_hosted_content::{
     TeamworkHostedContentCollection, TeamworkHostedContentItem,
 };
+#[cfg(feature = "teams")]
 mod _teamwork_tag;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_tag::{TeamworkTagCollection, TeamworkTagItem};
+#[cfg(feature = "teams")]
 mod _teamwork_tag_member;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_tag_member::{TeamworkTagMemberCollection, TeamworkTagMemberItem};
+#[cfg(feature = "users")]
 mod _temporary_access_pass_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_temporary_access_pass_authentication_method::{
     TemporaryAccessPassAuthenticationMethodCollection,
     TemporaryAccessPassAuthenticationMethodItem,
 };
+#[cfg(feature = "identity")]
 mod _temporary_access_pass_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_temporary_access_pass_authentication_method_configuration::{
     TemporaryAccessPassAuthenticationMethodConfigurationCollection,
     TemporaryAccessPassAuthenticationMethodConfigurationItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _tenant_app_management_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_tenant_app_management_policy::{
     TenantAppManagementPolicyCollection, TenantAppManagementPolicyItem,
 };
+#[cfg(feature = "security")]
 mod _tenant_data_security_and_governance;
+#[cfg(feature = "security")]
 pub use self::_tenant_data_security_and_governance::{
     TenantDataSecurityAndGovernanceCollection, TenantDataSecurityAndGovernanceItem,
 };
+#[cfg(feature = "security")]
 mod _tenant_protection_scope_container;
+#[cfg(feature = "security")]
 pub use self::_tenant_protection_scope_container::{
     TenantProtectionScopeContainerCollection, TenantProtectionScopeContainerItem,
 };
+#[cfg(feature = "admin")]
 mod _tenant_relationship;
+#[cfg(feature = "admin")]
 pub use self::_tenant_relationship::{
     TenantRelationshipCollection, TenantRelationshipItem,
 };
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _tentatively_accept_params;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_tentatively_accept_params::TentativelyAcceptParams;
+#[cfg(feature = "device-management")]
 mod _terms_and_conditions;
+#[cfg(feature = "device-management")]
 pub use self::_terms_and_conditions::{
     TermsAndConditionsCollection, TermsAndConditionsItem,
 };
+#[cfg(feature = "device-management")]
 mod _terms_and_conditions_acceptance_status;
+#[cfg(feature = "device-management")]
 pub use self::_terms_and_conditions_acceptance_status::{
     TermsAndConditionsAcceptanceStatusCollection, TermsAndConditionsAcceptanceStatusItem,
 };
+#[cfg(feature = "device-management")]
 mod _terms_and_conditions_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_terms_and_conditions_assignment::{
     TermsAndConditionsAssignmentCollection, TermsAndConditionsAssignmentItem,
 };
+#[cfg(feature = "identity")]
 mod _terms_of_use_container;
+#[cfg(feature = "identity")]
 pub use self::_terms_of_use_container::{
     TermsOfUseContainerCollection, TermsOfUseContainerItem,
 };
+#[cfg(feature = "sites")]
 mod _text_web_part;
+#[cfg(feature = "sites")]
 pub use self::_text_web_part::{TextWebPartCollection, TextWebPartItem};
+#[cfg(feature = "security")]
 mod _threat_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_threat_assessment_request::{
     ThreatAssessmentRequestCollection, ThreatAssessmentRequestItem,
 };
+#[cfg(feature = "security")]
 mod _threat_assessment_result;
+#[cfg(feature = "security")]
 pub use self::_threat_assessment_result::{
     ThreatAssessmentResultCollection, ThreatAssessmentResultItem,
 };
+#[cfg(feature = "files")]
 mod _thumbnail_set;
+#[cfg(feature = "files")]
 pub use self::_thumbnail_set::{ThumbnailSetCollection, ThumbnailSetItem};
+#[cfg(feature = "teams")]
 mod _time_card;
+#[cfg(feature = "teams")]
 pub use self::_time_card::{TimeCardCollection, TimeCardItem};
+#[cfg(feature = "teams")]
 mod _time_off;
+#[cfg(feature = "teams")]
 pub use self::_time_off::{TimeOffCollection, TimeOffItem};
+#[cfg(feature = "teams")]
 mod _time_off_reason;
+#[cfg(feature = "teams")]
 pub use self::_time_off_reason::{TimeOffReasonCollection, TimeOffReasonItem};
+#[cfg(feature = "teams")]
 mod _time_off_request;
+#[cfg(feature = "teams")]
 pub use self::_time_off_request::{TimeOffRequestCollection, TimeOffRequestItem};
 mod _time_params;
 pub use self::_time_params::TimeParams;
+#[cfg(feature = "todo")]
 mod _todo;
+#[cfg(feature = "todo")]
 pub use self::_todo::{TodoCollection, TodoItem};
+#[cfg(feature = "todo")]
 mod _todo_task;
+#[cfg(feature = "todo")]
 pub use self::_todo_task::{TodoTaskCollection, TodoTaskItem};
+#[cfg(feature = "todo")]
 mod _todo_task_list;
+#[cfg(feature = "todo")]
 pub use self::_todo_task_list::{TodoTaskListCollection, TodoTaskListItem};
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _token_issuance_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_token_issuance_policy::{
     TokenIssuancePolicyCollection, TokenIssuancePolicyItem,
 };
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _token_lifetime_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_token_lifetime_policy::{
     TokenLifetimePolicyCollection, TokenLifetimePolicyItem,
 };
+#[cfg(feature = "security")]
 mod _training;
+#[cfg(feature = "security")]
 pub use self::_training::{TrainingCollection, TrainingItem};
+#[cfg(feature = "security")]
 mod _training_language_detail;
+#[cfg(feature = "security")]
 pub use self::_training_language_detail::{
     TrainingLanguageDetailCollection, TrainingLanguageDetailItem,
 };
+#[cfg(feature = "users")]
 mod _translate_exchange_ids_params;
+#[cfg(feature = "users")]
 pub use self::_translate_exchange_ids_params::TranslateExchangeIdsParams;
+#[cfg(feature = "insights")]
 mod _trending;
+#[cfg(feature = "insights")]
 pub use self::_trending::{TrendingCollection, TrendingItem};
+#[cfg(feature = "identity")]
 mod _unified_rbac_resource_action;
+#[cfg(feature = "identity")]
 pub use self::_unified_rbac_resource_action::{
     UnifiedRbacResourceActionCollection, UnifiedRbacResourceActionItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_rbac_resource_namespace;
+#[cfg(feature = "identity")]
 pub use self::_unified_rbac_resource_namespace::{
     UnifiedRbacResourceNamespaceCollection, UnifiedRbacResourceNamespaceItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_assignment;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_assignment::{
     UnifiedRoleAssignmentCollection, UnifiedRoleAssignmentItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_assignment_schedule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_assignment_schedule::{
     UnifiedRoleAssignmentScheduleCollection, UnifiedRoleAssignmentScheduleItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_assignment_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_assignment_schedule_instance::{
     UnifiedRoleAssignmentScheduleInstanceCollection,
     UnifiedRoleAssignmentScheduleInstanceItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_assignment_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_assignment_schedule_request::{
     UnifiedRoleAssignmentScheduleRequestCollection,
     UnifiedRoleAssignmentScheduleRequestItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_definition;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_definition::{
     UnifiedRoleDefinitionCollection, UnifiedRoleDefinitionItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_eligibility_schedule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_eligibility_schedule::{
     UnifiedRoleEligibilityScheduleCollection, UnifiedRoleEligibilityScheduleItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_eligibility_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_eligibility_schedule_instance::{
     UnifiedRoleEligibilityScheduleInstanceCollection,
     UnifiedRoleEligibilityScheduleInstanceItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_eligibility_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_eligibility_schedule_request::{
     UnifiedRoleEligibilityScheduleRequestCollection,
     UnifiedRoleEligibilityScheduleRequestItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy::{
     UnifiedRoleManagementPolicyCollection, UnifiedRoleManagementPolicyItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_approval_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_approval_rule::{
     UnifiedRoleManagementPolicyApprovalRuleCollection,
     UnifiedRoleManagementPolicyApprovalRuleItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_assignment;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_assignment::{
     UnifiedRoleManagementPolicyAssignmentCollection,
     UnifiedRoleManagementPolicyAssignmentItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_authentication_context_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_authentication_context_rule::{
     UnifiedRoleManagementPolicyAuthenticationContextRuleCollection,
     UnifiedRoleManagementPolicyAuthenticationContextRuleItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_enablement_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_enablement_rule::{
     UnifiedRoleManagementPolicyEnablementRuleCollection,
     UnifiedRoleManagementPolicyEnablementRuleItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_expiration_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_expiration_rule::{
     UnifiedRoleManagementPolicyExpirationRuleCollection,
     UnifiedRoleManagementPolicyExpirationRuleItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_notification_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_notification_rule::{
     UnifiedRoleManagementPolicyNotificationRuleCollection,
     UnifiedRoleManagementPolicyNotificationRuleItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_rule::{
     UnifiedRoleManagementPolicyRuleCollection, UnifiedRoleManagementPolicyRuleItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_schedule_base;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_schedule_base::{
     UnifiedRoleScheduleBaseCollection, UnifiedRoleScheduleBaseItem,
 };
+#[cfg(feature = "identity")]
 mod _unified_role_schedule_instance_base;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_schedule_instance_base::{
     UnifiedRoleScheduleInstanceBaseCollection, UnifiedRoleScheduleInstanceBaseItem,
 };
+#[cfg(any(feature = "files", feature = "users"))]
 mod _unified_storage_quota;
+#[cfg(any(feature = "files", feature = "users"))]
 pub use self::_unified_storage_quota::{
     UnifiedStorageQuotaCollection, UnifiedStorageQuotaItem,
 };
+#[cfg(feature = "calendar")]
 mod _unit_map;
+#[cfg(feature = "calendar")]
 pub use self::_unit_map::{UnitMapCollection, UnitMapItem};
+#[cfg(feature = "communications")]
 mod _unmute_participant_operation;
+#[cfg(feature = "communications")]
 pub use self::_unmute_participant_operation::{
     UnmuteParticipantOperationCollection, UnmuteParticipantOperationItem,
 };
 mod _update_device_properties_params;
 pub use self::_update_device_properties_params::UpdateDevicePropertiesParams;
+#[cfg(feature = "communications")]
 mod _update_recording_status_operation;
+#[cfg(feature = "communications")]
 pub use self::_update_recording_status_operation::{
     UpdateRecordingStatusOperationCollection, UpdateRecordingStatusOperationItem,
 };
+#[cfg(feature = "security")]
 mod _url_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_url_assessment_request::{
     UrlAssessmentRequestCollection, UrlAssessmentRequestItem,
 };
@@ -3376,178 +5774,264 @@ mod _usage_rights_included;
 pub use self::_usage_rights_included::{
     UsageRightsIncludedCollection, UsageRightsIncludedItem,
 };
+#[cfg(feature = "insights")]
 mod _used_insight;
+#[cfg(feature = "insights")]
 pub use self::_used_insight::{UsedInsightCollection, UsedInsightItem};
+#[cfg(feature = "users")]
 mod _user;
+#[cfg(feature = "users")]
 pub use self::_user::{UserCollection, UserItem};
+#[cfg(feature = "insights")]
 mod _user_activity;
+#[cfg(feature = "insights")]
 pub use self::_user_activity::{UserActivityCollection, UserActivityItem};
+#[cfg(feature = "identity")]
 mod _user_consent_request;
+#[cfg(feature = "identity")]
 pub use self::_user_consent_request::{
     UserConsentRequestCollection, UserConsentRequestItem,
 };
+#[cfg(any(feature = "security", feature = "users"))]
 mod _user_data_security_and_governance;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_user_data_security_and_governance::{
     UserDataSecurityAndGovernanceCollection, UserDataSecurityAndGovernanceItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_app_performance_by_app_version_details;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_app_performance_by_app_version_details::{
     UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetailsCollection,
     UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetailsItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_app_performance_by_app_version_device_id;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_app_performance_by_app_version_device_id::{
     UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceIdCollection,
     UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceIdItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_app_performance_by_os_version;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_app_performance_by_os_version::{
     UserExperienceAnalyticsAppHealthAppPerformanceByOsVersionCollection,
     UserExperienceAnalyticsAppHealthAppPerformanceByOsVersionItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_application_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_application_performance::{
     UserExperienceAnalyticsAppHealthApplicationPerformanceCollection,
     UserExperienceAnalyticsAppHealthApplicationPerformanceItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_device_model_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_device_model_performance::{
     UserExperienceAnalyticsAppHealthDeviceModelPerformanceCollection,
     UserExperienceAnalyticsAppHealthDeviceModelPerformanceItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_device_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_device_performance::{
     UserExperienceAnalyticsAppHealthDevicePerformanceCollection,
     UserExperienceAnalyticsAppHealthDevicePerformanceItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_device_performance_details;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_device_performance_details::{
     UserExperienceAnalyticsAppHealthDevicePerformanceDetailsCollection,
     UserExperienceAnalyticsAppHealthDevicePerformanceDetailsItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_os_version_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_os_version_performance::{
     UserExperienceAnalyticsAppHealthOsVersionPerformanceCollection,
     UserExperienceAnalyticsAppHealthOsVersionPerformanceItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_baseline;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_baseline::{
     UserExperienceAnalyticsBaselineCollection, UserExperienceAnalyticsBaselineItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_category;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_category::{
     UserExperienceAnalyticsCategoryCollection, UserExperienceAnalyticsCategoryItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_performance::{
     UserExperienceAnalyticsDevicePerformanceCollection,
     UserExperienceAnalyticsDevicePerformanceItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_scores;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_scores::{
     UserExperienceAnalyticsDeviceScoresCollection,
     UserExperienceAnalyticsDeviceScoresItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_startup_history;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_startup_history::{
     UserExperienceAnalyticsDeviceStartupHistoryCollection,
     UserExperienceAnalyticsDeviceStartupHistoryItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_startup_process;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_startup_process::{
     UserExperienceAnalyticsDeviceStartupProcessCollection,
     UserExperienceAnalyticsDeviceStartupProcessItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_startup_process_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_startup_process_performance::{
     UserExperienceAnalyticsDeviceStartupProcessPerformanceCollection,
     UserExperienceAnalyticsDeviceStartupProcessPerformanceItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_metric;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_metric::{
     UserExperienceAnalyticsMetricCollection, UserExperienceAnalyticsMetricItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_metric_history;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_metric_history::{
     UserExperienceAnalyticsMetricHistoryCollection,
     UserExperienceAnalyticsMetricHistoryItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_model_scores;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_model_scores::{
     UserExperienceAnalyticsModelScoresCollection, UserExperienceAnalyticsModelScoresItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_overview;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_overview::{
     UserExperienceAnalyticsOverviewCollection, UserExperienceAnalyticsOverviewItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_score_history;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_score_history::{
     UserExperienceAnalyticsScoreHistoryCollection,
     UserExperienceAnalyticsScoreHistoryItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_work_from_anywhere_device;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_work_from_anywhere_device::{
     UserExperienceAnalyticsWorkFromAnywhereDeviceCollection,
     UserExperienceAnalyticsWorkFromAnywhereDeviceItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_work_from_anywhere_hardware_readiness_metric;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_work_from_anywhere_hardware_readiness_metric::{
     UserExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetricCollection,
     UserExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetricItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_work_from_anywhere_metric;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_work_from_anywhere_metric::{
     UserExperienceAnalyticsWorkFromAnywhereMetricCollection,
     UserExperienceAnalyticsWorkFromAnywhereMetricItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_work_from_anywhere_model_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_work_from_anywhere_model_performance::{
     UserExperienceAnalyticsWorkFromAnywhereModelPerformanceCollection,
     UserExperienceAnalyticsWorkFromAnywhereModelPerformanceItem,
 };
+#[cfg(feature = "identity")]
 mod _user_flow_language_configuration;
+#[cfg(feature = "identity")]
 pub use self::_user_flow_language_configuration::{
     UserFlowLanguageConfigurationCollection, UserFlowLanguageConfigurationItem,
 };
+#[cfg(feature = "identity")]
 mod _user_flow_language_page;
+#[cfg(feature = "identity")]
 pub use self::_user_flow_language_page::{
     UserFlowLanguagePageCollection, UserFlowLanguagePageItem,
 };
+#[cfg(feature = "insights")]
 mod _user_insights_settings;
+#[cfg(feature = "insights")]
 pub use self::_user_insights_settings::{
     UserInsightsSettingsCollection, UserInsightsSettingsItem,
 };
+#[cfg(feature = "device-management")]
 mod _user_install_state_summary;
+#[cfg(feature = "device-management")]
 pub use self::_user_install_state_summary::{
     UserInstallStateSummaryCollection, UserInstallStateSummaryItem,
 };
+#[cfg(any(feature = "security", feature = "users"))]
 mod _user_protection_scope_container;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_user_protection_scope_container::{
     UserProtectionScopeContainerCollection, UserProtectionScopeContainerItem,
 };
+#[cfg(feature = "reports")]
 mod _user_registration_details;
+#[cfg(feature = "reports")]
 pub use self::_user_registration_details::{
     UserRegistrationDetailsCollection, UserRegistrationDetailsItem,
 };
+#[cfg(feature = "teams")]
 mod _user_scope_teams_app_installation;
+#[cfg(feature = "teams")]
 pub use self::_user_scope_teams_app_installation::{
     UserScopeTeamsAppInstallationCollection, UserScopeTeamsAppInstallationItem,
 };
+#[cfg(feature = "users")]
 mod _user_settings;
+#[cfg(feature = "users")]
 pub use self::_user_settings::{UserSettingsCollection, UserSettingsItem};
+#[cfg(feature = "identity")]
 mod _user_sign_in_insight;
+#[cfg(feature = "identity")]
 pub use self::_user_sign_in_insight::{
     UserSignInInsightCollection, UserSignInInsightItem,
 };
+#[cfg(feature = "users")]
 mod _user_solution_root;
+#[cfg(feature = "users")]
 pub use self::_user_solution_root::{UserSolutionRootCollection, UserSolutionRootItem};
+#[cfg(feature = "users")]
 mod _user_storage;
+#[cfg(feature = "users")]
 pub use self::_user_storage::{UserStorageCollection, UserStorageItem};
+#[cfg(feature = "teams")]
 mod _user_teamwork;
+#[cfg(feature = "teams")]
 pub use self::_user_teamwork::{UserTeamworkCollection, UserTeamworkItem};
+#[cfg(feature = "directory")]
 mod _validate_credentials_params;
+#[cfg(feature = "directory")]
 pub use self::_validate_credentials_params::ValidateCredentialsParams;
+#[cfg(feature = "directory")]
 mod _validate_credentials_params2;
+#[cfg(feature = "directory")]
 pub use self::_validate_credentials_params2::ValidateCredentialsParams2;
 mod _validate_properties_params;
 pub use self::_validate_properties_params::ValidatePropertiesParams;
@@ -3555,155 +6039,231 @@ mod _validate_properties_params2;
 pub use self::_validate_properties_params2::ValidatePropertiesParams2;
 mod _vdb_params;
 pub use self::_vdb_params::VdbParams;
+#[cfg(feature = "identity")]
 mod _verifiable_credential_authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_verifiable_credential_authentication_method_target::{
     VerifiableCredentialAuthenticationMethodTargetCollection,
     VerifiableCredentialAuthenticationMethodTargetItem,
 };
+#[cfg(feature = "identity")]
 mod _verifiable_credentials_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_verifiable_credentials_authentication_method_configuration::{
     VerifiableCredentialsAuthenticationMethodConfigurationCollection,
     VerifiableCredentialsAuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "identity")]
 mod _verified_id_profile;
+#[cfg(feature = "identity")]
 pub use self::_verified_id_profile::{VerifiedIdProfileCollection, VerifiedIdProfileItem};
+#[cfg(feature = "sites")]
 mod _vertical_section;
+#[cfg(feature = "sites")]
 pub use self::_vertical_section::{VerticalSectionCollection, VerticalSectionItem};
+#[cfg(feature = "cloud-pc")]
 mod _virtual_endpoint;
+#[cfg(feature = "cloud-pc")]
 pub use self::_virtual_endpoint::{VirtualEndpointCollection, VirtualEndpointItem};
+#[cfg(feature = "solutions")]
 mod _virtual_event;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event::{VirtualEventCollection, VirtualEventItem};
+#[cfg(feature = "solutions")]
 mod _virtual_event_presenter;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_presenter::{
     VirtualEventPresenterCollection, VirtualEventPresenterItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration::{
     VirtualEventRegistrationCollection, VirtualEventRegistrationItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_configuration;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_configuration::{
     VirtualEventRegistrationConfigurationCollection,
     VirtualEventRegistrationConfigurationItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_custom_question;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_custom_question::{
     VirtualEventRegistrationCustomQuestionCollection,
     VirtualEventRegistrationCustomQuestionItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_predefined_question;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_predefined_question::{
     VirtualEventRegistrationPredefinedQuestionCollection,
     VirtualEventRegistrationPredefinedQuestionItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_question_base;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_question_base::{
     VirtualEventRegistrationQuestionBaseCollection,
     VirtualEventRegistrationQuestionBaseItem,
 };
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _virtual_event_session;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_virtual_event_session::{
     VirtualEventSessionCollection, VirtualEventSessionItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_event_townhall;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_townhall::{
     VirtualEventTownhallCollection, VirtualEventTownhallItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_event_townhall_registration_configuration;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_townhall_registration_configuration::{
     VirtualEventTownhallRegistrationConfigurationCollection,
     VirtualEventTownhallRegistrationConfigurationItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_event_webinar;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_webinar::{
     VirtualEventWebinarCollection, VirtualEventWebinarItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_event_webinar_registration_configuration;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_webinar_registration_configuration::{
     VirtualEventWebinarRegistrationConfigurationCollection,
     VirtualEventWebinarRegistrationConfigurationItem,
 };
+#[cfg(feature = "solutions")]
 mod _virtual_events_root;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_events_root::{VirtualEventsRootCollection, VirtualEventsRootItem};
 mod _vlookup_params;
 pub use self::_vlookup_params::VlookupParams;
+#[cfg(feature = "identity")]
 mod _voice_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_voice_authentication_method_configuration::{
     VoiceAuthenticationMethodConfigurationCollection,
     VoiceAuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _vpp_token;
+#[cfg(feature = "device-management")]
 pub use self::_vpp_token::{VppTokenCollection, VppTokenItem};
+#[cfg(feature = "device-management")]
 mod _web_app;
+#[cfg(feature = "device-management")]
 pub use self::_web_app::{WebAppCollection, WebAppItem};
+#[cfg(feature = "identity")]
 mod _web_application_firewall_provider;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_provider::{
     WebApplicationFirewallProviderCollection, WebApplicationFirewallProviderItem,
 };
+#[cfg(feature = "identity")]
 mod _web_application_firewall_verification_model;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_verification_model::{
     WebApplicationFirewallVerificationModelCollection,
     WebApplicationFirewallVerificationModelItem,
 };
+#[cfg(feature = "sites")]
 mod _web_part;
+#[cfg(feature = "sites")]
 pub use self::_web_part::{WebPartCollection, WebPartItem};
 mod _weibull_dist_params;
 pub use self::_weibull_dist_params::WeibullDistParams;
+#[cfg(feature = "identity")]
 mod _what_if_analysis_result;
+#[cfg(feature = "identity")]
 pub use self::_what_if_analysis_result::{
     WhatIfAnalysisResultCollection, WhatIfAnalysisResultItem,
 };
+#[cfg(feature = "device-management")]
 mod _win32_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app::{Win32LobAppCollection, Win32LobAppItem};
+#[cfg(feature = "device-management")]
 mod _windows10_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_compliance_policy::{
     Windows10CompliancePolicyCollection, Windows10CompliancePolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows10_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_custom_configuration::{
     Windows10CustomConfigurationCollection, Windows10CustomConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows10_endpoint_protection_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_endpoint_protection_configuration::{
     Windows10EndpointProtectionConfigurationCollection,
     Windows10EndpointProtectionConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows10_enrollment_completion_page_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_enrollment_completion_page_configuration::{
     Windows10EnrollmentCompletionPageConfigurationCollection,
     Windows10EnrollmentCompletionPageConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows10_enterprise_modern_app_management_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_enterprise_modern_app_management_configuration::{
     Windows10EnterpriseModernAppManagementConfigurationCollection,
     Windows10EnterpriseModernAppManagementConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows10_general_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_general_configuration::{
     Windows10GeneralConfigurationCollection, Windows10GeneralConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows10_mobile_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_mobile_compliance_policy::{
     Windows10MobileCompliancePolicyCollection, Windows10MobileCompliancePolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows10_secure_assessment_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_secure_assessment_configuration::{
     Windows10SecureAssessmentConfigurationCollection,
     Windows10SecureAssessmentConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows10_team_general_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_team_general_configuration::{
     Windows10TeamGeneralConfigurationCollection, Windows10TeamGeneralConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows81_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows81_compliance_policy::{
     Windows81CompliancePolicyCollection, Windows81CompliancePolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows81_general_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows81_general_configuration::{
     Windows81GeneralConfigurationCollection, Windows81GeneralConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_app_x;
+#[cfg(feature = "device-management")]
 pub use self::_windows_app_x::{WindowsAppXCollection, WindowsAppXItem};
 mod _windows_autopilot_deployment_profile;
 pub use self::_windows_autopilot_deployment_profile::{
@@ -3714,93 +6274,137 @@ pub use self::_windows_autopilot_deployment_profile_assignment::{
     WindowsAutopilotDeploymentProfileAssignmentCollection,
     WindowsAutopilotDeploymentProfileAssignmentItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_autopilot_device_identity;
+#[cfg(feature = "device-management")]
 pub use self::_windows_autopilot_device_identity::{
     WindowsAutopilotDeviceIdentityCollection, WindowsAutopilotDeviceIdentityItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_defender_advanced_threat_protection_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows_defender_advanced_threat_protection_configuration::{
     WindowsDefenderAdvancedThreatProtectionConfigurationCollection,
     WindowsDefenderAdvancedThreatProtectionConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_device_malware_state;
+#[cfg(feature = "device-management")]
 pub use self::_windows_device_malware_state::{
     WindowsDeviceMalwareStateCollection, WindowsDeviceMalwareStateItem,
 };
+#[cfg(feature = "users")]
 mod _windows_hello_for_business_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_windows_hello_for_business_authentication_method::{
     WindowsHelloForBusinessAuthenticationMethodCollection,
     WindowsHelloForBusinessAuthenticationMethodItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_information_protection;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection::{
     WindowsInformationProtectionCollection, WindowsInformationProtectionItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_app_learning_summary;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_app_learning_summary::{
     WindowsInformationProtectionAppLearningSummaryCollection,
     WindowsInformationProtectionAppLearningSummaryItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_app_locker_file;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_app_locker_file::{
     WindowsInformationProtectionAppLockerFileCollection,
     WindowsInformationProtectionAppLockerFileItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_network_learning_summary;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_network_learning_summary::{
     WindowsInformationProtectionNetworkLearningSummaryCollection,
     WindowsInformationProtectionNetworkLearningSummaryItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_policy::{
     WindowsInformationProtectionPolicyCollection, WindowsInformationProtectionPolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_malware_information;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_information::{
     WindowsMalwareInformationCollection, WindowsMalwareInformationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_microsoft_edge_app;
+#[cfg(feature = "device-management")]
 pub use self::_windows_microsoft_edge_app::{
     WindowsMicrosoftEdgeAppCollection, WindowsMicrosoftEdgeAppItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_mobile_msi;
+#[cfg(feature = "device-management")]
 pub use self::_windows_mobile_msi::{WindowsMobileMsiCollection, WindowsMobileMsiItem};
+#[cfg(feature = "device-management")]
 mod _windows_phone81_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows_phone81_compliance_policy::{
     WindowsPhone81CompliancePolicyCollection, WindowsPhone81CompliancePolicyItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_phone81_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows_phone81_custom_configuration::{
     WindowsPhone81CustomConfigurationCollection, WindowsPhone81CustomConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_phone81_general_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows_phone81_general_configuration::{
     WindowsPhone81GeneralConfigurationCollection, WindowsPhone81GeneralConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_protection_state;
+#[cfg(feature = "device-management")]
 pub use self::_windows_protection_state::{
     WindowsProtectionStateCollection, WindowsProtectionStateItem,
 };
+#[cfg(feature = "users")]
 mod _windows_setting;
+#[cfg(feature = "users")]
 pub use self::_windows_setting::{WindowsSettingCollection, WindowsSettingItem};
+#[cfg(feature = "users")]
 mod _windows_setting_instance;
+#[cfg(feature = "users")]
 pub use self::_windows_setting_instance::{
     WindowsSettingInstanceCollection, WindowsSettingInstanceItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_universal_app_x;
+#[cfg(feature = "device-management")]
 pub use self::_windows_universal_app_x::{
     WindowsUniversalAppXCollection, WindowsUniversalAppXItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_universal_app_x_contained_app;
+#[cfg(feature = "device-management")]
 pub use self::_windows_universal_app_x_contained_app::{
     WindowsUniversalAppXContainedAppCollection, WindowsUniversalAppXContainedAppItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_update_for_business_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows_update_for_business_configuration::{
     WindowsUpdateForBusinessConfigurationCollection,
     WindowsUpdateForBusinessConfigurationItem,
 };
+#[cfg(feature = "device-management")]
 mod _windows_web_app;
+#[cfg(feature = "device-management")]
 pub use self::_windows_web_app::{WindowsWebAppCollection, WindowsWebAppItem};
 mod _wipe_params;
 pub use self::_wipe_params::WipeParams;
@@ -3808,109 +6412,169 @@ mod _work_day_intl_params;
 pub use self::_work_day_intl_params::WorkDayIntlParams;
 mod _work_day_params;
 pub use self::_work_day_params::WorkDayParams;
+#[cfg(feature = "users")]
 mod _work_hours_and_locations_setting;
+#[cfg(feature = "users")]
 pub use self::_work_hours_and_locations_setting::{
     WorkHoursAndLocationsSettingCollection, WorkHoursAndLocationsSettingItem,
 };
+#[cfg(feature = "users")]
 mod _work_plan_occurrence;
+#[cfg(feature = "users")]
 pub use self::_work_plan_occurrence::{
     WorkPlanOccurrenceCollection, WorkPlanOccurrenceItem,
 };
+#[cfg(feature = "users")]
 mod _work_plan_recurrence;
+#[cfg(feature = "users")]
 pub use self::_work_plan_recurrence::{
     WorkPlanRecurrenceCollection, WorkPlanRecurrenceItem,
 };
+#[cfg(feature = "files")]
 mod _workbook;
+#[cfg(feature = "files")]
 pub use self::_workbook::{WorkbookCollection, WorkbookItem};
+#[cfg(feature = "files")]
 mod _workbook_application;
+#[cfg(feature = "files")]
 pub use self::_workbook_application::{
     WorkbookApplicationCollection, WorkbookApplicationItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart::{WorkbookChartCollection, WorkbookChartItem};
+#[cfg(feature = "files")]
 mod _workbook_chart_area_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_area_format::{
     WorkbookChartAreaFormatCollection, WorkbookChartAreaFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_axes;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axes::{WorkbookChartAxesCollection, WorkbookChartAxesItem};
+#[cfg(feature = "files")]
 mod _workbook_chart_axis;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axis::{WorkbookChartAxisCollection, WorkbookChartAxisItem};
+#[cfg(feature = "files")]
 mod _workbook_chart_axis_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axis_format::{
     WorkbookChartAxisFormatCollection, WorkbookChartAxisFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_axis_title;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axis_title::{
     WorkbookChartAxisTitleCollection, WorkbookChartAxisTitleItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_axis_title_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axis_title_format::{
     WorkbookChartAxisTitleFormatCollection, WorkbookChartAxisTitleFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_data_label_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_data_label_format::{
     WorkbookChartDataLabelFormatCollection, WorkbookChartDataLabelFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_data_labels;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_data_labels::{
     WorkbookChartDataLabelsCollection, WorkbookChartDataLabelsItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_fill;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_fill::{WorkbookChartFillCollection, WorkbookChartFillItem};
+#[cfg(feature = "files")]
 mod _workbook_chart_font;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_font::{WorkbookChartFontCollection, WorkbookChartFontItem};
+#[cfg(feature = "files")]
 mod _workbook_chart_gridlines;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_gridlines::{
     WorkbookChartGridlinesCollection, WorkbookChartGridlinesItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_gridlines_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_gridlines_format::{
     WorkbookChartGridlinesFormatCollection, WorkbookChartGridlinesFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_legend;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_legend::{
     WorkbookChartLegendCollection, WorkbookChartLegendItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_legend_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_legend_format::{
     WorkbookChartLegendFormatCollection, WorkbookChartLegendFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_line_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_line_format::{
     WorkbookChartLineFormatCollection, WorkbookChartLineFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_point;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_point::{
     WorkbookChartPointCollection, WorkbookChartPointItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_point_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_point_format::{
     WorkbookChartPointFormatCollection, WorkbookChartPointFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_series;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_series::{
     WorkbookChartSeriesCollection, WorkbookChartSeriesItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_series_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_series_format::{
     WorkbookChartSeriesFormatCollection, WorkbookChartSeriesFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_title;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_title::{
     WorkbookChartTitleCollection, WorkbookChartTitleItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_chart_title_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_title_format::{
     WorkbookChartTitleFormatCollection, WorkbookChartTitleFormatItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_comment;
+#[cfg(feature = "files")]
 pub use self::_workbook_comment::{WorkbookCommentCollection, WorkbookCommentItem};
+#[cfg(feature = "files")]
 mod _workbook_comment_reply;
+#[cfg(feature = "files")]
 pub use self::_workbook_comment_reply::{
     WorkbookCommentReplyCollection, WorkbookCommentReplyItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_filter;
+#[cfg(feature = "files")]
 pub use self::_workbook_filter::{WorkbookFilterCollection, WorkbookFilterItem};
 mod _workbook_format_protection;
 pub use self::_workbook_format_protection::{
@@ -3920,13 +6584,21 @@ mod _workbook_function_result;
 pub use self::_workbook_function_result::{
     WorkbookFunctionResultCollection, WorkbookFunctionResultItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_functions;
+#[cfg(feature = "files")]
 pub use self::_workbook_functions::{WorkbookFunctionsCollection, WorkbookFunctionsItem};
+#[cfg(feature = "files")]
 mod _workbook_named_item;
+#[cfg(feature = "files")]
 pub use self::_workbook_named_item::{WorkbookNamedItemCollection, WorkbookNamedItemItem};
+#[cfg(feature = "files")]
 mod _workbook_operation;
+#[cfg(feature = "files")]
 pub use self::_workbook_operation::{WorkbookOperationCollection, WorkbookOperationItem};
+#[cfg(feature = "files")]
 mod _workbook_pivot_table;
+#[cfg(feature = "files")]
 pub use self::_workbook_pivot_table::{
     WorkbookPivotTableCollection, WorkbookPivotTableItem,
 };
@@ -3948,38 +6620,60 @@ mod _workbook_range_sort;
 pub use self::_workbook_range_sort::{WorkbookRangeSortCollection, WorkbookRangeSortItem};
 mod _workbook_range_view;
 pub use self::_workbook_range_view::{WorkbookRangeViewCollection, WorkbookRangeViewItem};
+#[cfg(feature = "files")]
 mod _workbook_table;
+#[cfg(feature = "files")]
 pub use self::_workbook_table::{WorkbookTableCollection, WorkbookTableItem};
+#[cfg(feature = "files")]
 mod _workbook_table_column;
+#[cfg(feature = "files")]
 pub use self::_workbook_table_column::{
     WorkbookTableColumnCollection, WorkbookTableColumnItem,
 };
+#[cfg(feature = "files")]
 mod _workbook_table_row;
+#[cfg(feature = "files")]
 pub use self::_workbook_table_row::{WorkbookTableRowCollection, WorkbookTableRowItem};
+#[cfg(feature = "files")]
 mod _workbook_table_sort;
+#[cfg(feature = "files")]
 pub use self::_workbook_table_sort::{WorkbookTableSortCollection, WorkbookTableSortItem};
+#[cfg(feature = "files")]
 mod _workbook_worksheet;
+#[cfg(feature = "files")]
 pub use self::_workbook_worksheet::{WorkbookWorksheetCollection, WorkbookWorksheetItem};
+#[cfg(feature = "files")]
 mod _workbook_worksheet_protection;
+#[cfg(feature = "files")]
 pub use self::_workbook_worksheet_protection::{
     WorkbookWorksheetProtectionCollection, WorkbookWorksheetProtectionItem,
 };
+#[cfg(feature = "teams")]
 mod _workforce_integration;
+#[cfg(feature = "teams")]
 pub use self::_workforce_integration::{
     WorkforceIntegrationCollection, WorkforceIntegrationItem,
 };
+#[cfg(feature = "users")]
 mod _working_time_schedule;
+#[cfg(feature = "users")]
 pub use self::_working_time_schedule::{
     WorkingTimeScheduleCollection, WorkingTimeScheduleItem,
 };
+#[cfg(feature = "calendar")]
 mod _workspace;
+#[cfg(feature = "calendar")]
 pub use self::_workspace::{WorkspaceCollection, WorkspaceItem};
+#[cfg(feature = "identity")]
 mod _x509_certificate_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_authentication_method_configuration::{
     X509CertificateAuthenticationMethodConfigurationCollection,
     X509CertificateAuthenticationMethodConfigurationItem,
 };
+#[cfg(feature = "identity")]
 mod _x509_certificate_combination_configuration;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_combination_configuration::{
     X509CertificateCombinationConfigurationCollection,
     X509CertificateCombinationConfigurationItem,

@@ -10,6 +10,7 @@ pub struct AadUserConversationMember {
     pub tenant_id: Option<String>,
     pub user_id: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub user: Option<crate::models::UserKind>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -36,6 +37,6 @@ impl AadUserConversationMember {
 }
 ::msgraph_core::__impl_model!(
     AadUserConversationMember, INFO, [0 => id, 1 => display_name, 2 => roles, 3 =>
-    visible_history_start_date_time, 4 => email, 5 => tenant_id, 6 => user_id, 7 =>
-    user,]
+    visible_history_start_date_time, 4 => email, 5 => tenant_id, 6 => user_id,
+    #[cfg(feature = "users")] 7 => user,]
 );

@@ -17,6 +17,7 @@ pub struct AccessPackage {
     /// Navigation.
     pub incompatible_access_packages: Option<Vec<crate::models::AccessPackage>>,
     /// Contained navigation.
+    #[cfg(feature = "groups")]
     pub incompatible_groups: Option<Vec<crate::models::Group>>,
     /// Contained navigation.
     pub resource_role_scopes: Option<Vec<crate::models::AccessPackageResourceRoleScope>>,
@@ -51,5 +52,6 @@ impl AccessPackage {
     AccessPackage, INFO, [0 => id, 1 => created_date_time, 2 => description, 3 =>
     display_name, 4 => is_hidden, 5 => modified_date_time, 6 =>
     access_packages_incompatible_with, 7 => assignment_policies, 8 => catalog, 9 =>
-    incompatible_access_packages, 10 => incompatible_groups, 11 => resource_role_scopes,]
+    incompatible_access_packages, #[cfg(feature = "groups")] 10 => incompatible_groups,
+    11 => resource_role_scopes,]
 );

@@ -95,32 +95,45 @@ pub struct AgentUser {
     pub user_principal_name: Option<String>,
     pub user_type: Option<String>,
     /// Contained navigation.
+    #[cfg(feature = "insights")]
     pub activities: Option<Vec<crate::models::UserActivity>>,
     /// Contained navigation.
+    #[cfg(feature = "communications")]
     pub adhoc_calls: Option<Vec<crate::models::AdhocCall>>,
     /// Navigation.
+    #[cfg(feature = "identity")]
     pub agreement_acceptances: Option<Vec<crate::models::AgreementAcceptance>>,
     /// Contained navigation.
+    #[cfg(feature = "directory")]
     pub app_role_assignments: Option<Vec<crate::models::AppRoleAssignment>>,
     /// Contained navigation.
     pub authentication: Option<Box<crate::models::Authentication>>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub calendar: Option<Box<crate::models::Calendar>>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub calendar_groups: Option<Vec<crate::models::CalendarGroup>>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub calendars: Option<Vec<crate::models::Calendar>>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub calendar_view: Option<Vec<crate::models::Event>>,
     /// Contained navigation.
+    #[cfg(feature = "teams")]
     pub chats: Option<Vec<crate::models::Chat>>,
     /// Contained navigation.
+    #[cfg(feature = "admin")]
     pub cloud_clipboard: Option<Box<crate::models::CloudClipboardRoot>>,
     /// Contained navigation.
+    #[cfg(feature = "cloud-pc")]
     pub cloud_p_cs: Option<Vec<crate::models::CloudPc>>,
     /// Contained navigation.
+    #[cfg(feature = "contacts")]
     pub contact_folders: Option<Vec<crate::models::ContactFolder>>,
     /// Contained navigation.
+    #[cfg(feature = "contacts")]
     pub contacts: Option<Vec<crate::models::Contact>>,
     /// Navigation.
     pub created_objects: Option<Vec<crate::models::DirectoryObjectKind>>,
@@ -131,78 +144,101 @@ pub struct AgentUser {
     /// The list of troubleshooting events for this user.
     ///
     /// Contained navigation.
+    #[cfg(feature = "device-management")]
     pub device_management_troubleshooting_events: Option<
         Vec<crate::models::DeviceManagementTroubleshootingEventKind>,
     >,
     /// Navigation.
     pub direct_reports: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub drive: Option<Box<crate::models::Drive>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub drives: Option<Vec<crate::models::Drive>>,
     /// Contained navigation.
+    #[cfg(feature = "solutions")]
     pub employee_experience: Option<Box<crate::models::EmployeeExperienceUser>>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub events: Option<Vec<crate::models::Event>>,
     /// Contained navigation.
     pub extensions: Option<Vec<crate::models::ExtensionKind>>,
     /// Navigation.
+    #[cfg(feature = "sites")]
     pub followed_sites: Option<Vec<crate::models::Site>>,
     /// Contained navigation.
+    #[cfg(feature = "mail")]
     pub inference_classification: Option<Box<crate::models::InferenceClassification>>,
     /// Contained navigation.
+    #[cfg(feature = "insights")]
     pub insights: Option<Box<crate::models::ItemInsights>>,
     /// Contained navigation.
+    #[cfg(feature = "teams")]
     pub joined_teams: Option<Vec<crate::models::Team>>,
     /// Contained navigation.
+    #[cfg(feature = "directory")]
     pub license_details: Option<Vec<crate::models::LicenseDetails>>,
     /// Contained navigation.
+    #[cfg(feature = "mail")]
     pub mail_folders: Option<Vec<crate::models::MailFolderKind>>,
     /// Zero or more managed app registrations that belong to the user.
     ///
     /// Navigation.
+    #[cfg(feature = "device-management")]
     pub managed_app_registrations: Option<
         Vec<crate::models::ManagedAppRegistrationKind>,
     >,
     /// The managed devices associated with the user.
     ///
     /// Contained navigation.
+    #[cfg(feature = "device-management")]
     pub managed_devices: Option<Vec<crate::models::ManagedDevice>>,
     /// Navigation.
     pub manager: Option<crate::models::DirectoryObjectKind>,
     /// Navigation.
     pub member_of: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Contained navigation.
+    #[cfg(feature = "mail")]
     pub messages: Option<Vec<crate::models::MessageKind>>,
     /// Navigation.
+    #[cfg(feature = "directory")]
     pub oauth2_permission_grants: Option<Vec<crate::models::OAuth2PermissionGrant>>,
     /// Contained navigation.
+    #[cfg(feature = "onenote")]
     pub onenote: Option<Box<crate::models::Onenote>>,
     /// Contained navigation.
+    #[cfg(feature = "communications")]
     pub online_meetings: Option<Vec<crate::models::OnlineMeeting>>,
     /// Contained navigation.
     pub on_premises_sync_behavior: Option<Box<crate::models::OnPremisesSyncBehavior>>,
     /// Contained navigation.
+    #[cfg(feature = "mail")]
     pub outlook: Option<Box<crate::models::OutlookUser>>,
     /// Navigation.
     pub owned_devices: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Navigation.
     pub owned_objects: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Contained navigation.
+    #[cfg(feature = "contacts")]
     pub people: Option<Vec<crate::models::Person>>,
     /// Contained navigation.
+    #[cfg(feature = "directory")]
     pub permission_grants: Option<Vec<crate::models::ResourceSpecificPermissionGrant>>,
     /// Contained navigation.
     pub photo: Option<Box<crate::models::ProfilePhoto>>,
     /// Contained navigation.
     pub photos: Option<Vec<crate::models::ProfilePhoto>>,
     /// Contained navigation.
+    #[cfg(feature = "planner")]
     pub planner: Option<Box<crate::models::PlannerUser>>,
     /// Contained navigation.
+    #[cfg(feature = "teams")]
     pub presence: Option<Box<crate::models::Presence>>,
     /// Navigation.
     pub registered_devices: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Contained navigation.
+    #[cfg(feature = "directory")]
     pub scoped_role_member_of: Option<Vec<crate::models::ScopedRoleMembership>>,
     /// Contained navigation.
     pub settings: Option<Box<crate::models::UserSettings>>,
@@ -213,8 +249,10 @@ pub struct AgentUser {
     /// Navigation.
     pub sponsors: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Contained navigation.
+    #[cfg(feature = "teams")]
     pub teamwork: Option<Box<crate::models::UserTeamwork>>,
     /// Contained navigation.
+    #[cfg(feature = "todo")]
     pub todo: Option<Box<crate::models::Todo>>,
     /// Navigation.
     pub transitive_member_of: Option<Vec<crate::models::DirectoryObjectKind>>,
@@ -406,19 +444,33 @@ impl AgentUser {
     service_provisioning_errors, 71 => show_in_address_list, 72 => sign_in_activity, 73
     => sign_in_sessions_valid_from_date_time, 74 => skills, 75 => state, 76 =>
     street_address, 77 => surname, 78 => usage_location, 79 => user_principal_name, 80 =>
-    user_type, 81 => activities, 82 => adhoc_calls, 83 => agreement_acceptances, 84 =>
-    app_role_assignments, 85 => authentication, 86 => calendar, 87 => calendar_groups, 88
-    => calendars, 89 => calendar_view, 90 => chats, 91 => cloud_clipboard, 92 =>
-    cloud_p_cs, 93 => contact_folders, 94 => contacts, 95 => created_objects, 96 =>
-    data_security_and_governance, 97 => device_management_troubleshooting_events, 98 =>
-    direct_reports, 99 => drive, 100 => drives, 101 => employee_experience, 102 =>
-    events, 103 => extensions, 104 => followed_sites, 105 => inference_classification,
-    106 => insights, 107 => joined_teams, 108 => license_details, 109 => mail_folders,
-    110 => managed_app_registrations, 111 => managed_devices, 112 => manager, 113 =>
-    member_of, 114 => messages, 115 => oauth2_permission_grants, 116 => onenote, 117 =>
-    online_meetings, 118 => on_premises_sync_behavior, 119 => outlook, 120 =>
-    owned_devices, 121 => owned_objects, 122 => people, 123 => permission_grants, 124 =>
-    photo, 125 => photos, 126 => planner, 127 => presence, 128 => registered_devices, 129
-    => scoped_role_member_of, 130 => settings, 131 => solutions, 132 => sponsor_of, 133
-    => sponsors, 134 => teamwork, 135 => todo, 136 => transitive_member_of,]
+    user_type, #[cfg(feature = "insights")] 81 => activities, #[cfg(feature =
+    "communications")] 82 => adhoc_calls, #[cfg(feature = "identity")] 83 =>
+    agreement_acceptances, #[cfg(feature = "directory")] 84 => app_role_assignments, 85
+    => authentication, #[cfg(feature = "calendar")] 86 => calendar, #[cfg(feature =
+    "calendar")] 87 => calendar_groups, #[cfg(feature = "calendar")] 88 => calendars,
+    #[cfg(feature = "calendar")] 89 => calendar_view, #[cfg(feature = "teams")] 90 =>
+    chats, #[cfg(feature = "admin")] 91 => cloud_clipboard, #[cfg(feature = "cloud-pc")]
+    92 => cloud_p_cs, #[cfg(feature = "contacts")] 93 => contact_folders, #[cfg(feature =
+    "contacts")] 94 => contacts, 95 => created_objects, 96 =>
+    data_security_and_governance, #[cfg(feature = "device-management")] 97 =>
+    device_management_troubleshooting_events, 98 => direct_reports, #[cfg(feature =
+    "files")] 99 => drive, #[cfg(feature = "files")] 100 => drives, #[cfg(feature =
+    "solutions")] 101 => employee_experience, #[cfg(feature = "calendar")] 102 => events,
+    103 => extensions, #[cfg(feature = "sites")] 104 => followed_sites, #[cfg(feature =
+    "mail")] 105 => inference_classification, #[cfg(feature = "insights")] 106 =>
+    insights, #[cfg(feature = "teams")] 107 => joined_teams, #[cfg(feature =
+    "directory")] 108 => license_details, #[cfg(feature = "mail")] 109 => mail_folders,
+    #[cfg(feature = "device-management")] 110 => managed_app_registrations, #[cfg(feature
+    = "device-management")] 111 => managed_devices, 112 => manager, 113 => member_of,
+    #[cfg(feature = "mail")] 114 => messages, #[cfg(feature = "directory")] 115 =>
+    oauth2_permission_grants, #[cfg(feature = "onenote")] 116 => onenote, #[cfg(feature =
+    "communications")] 117 => online_meetings, 118 => on_premises_sync_behavior,
+    #[cfg(feature = "mail")] 119 => outlook, 120 => owned_devices, 121 => owned_objects,
+    #[cfg(feature = "contacts")] 122 => people, #[cfg(feature = "directory")] 123 =>
+    permission_grants, 124 => photo, 125 => photos, #[cfg(feature = "planner")] 126 =>
+    planner, #[cfg(feature = "teams")] 127 => presence, 128 => registered_devices,
+    #[cfg(feature = "directory")] 129 => scoped_role_member_of, 130 => settings, 131 =>
+    solutions, 132 => sponsor_of, 133 => sponsors, #[cfg(feature = "teams")] 134 =>
+    teamwork, #[cfg(feature = "todo")] 135 => todo, 136 => transitive_member_of,]
 );

@@ -5,11 +5,40 @@ pub struct AiInteraction {
     pub id: Option<String>,
     pub app_class: Option<String>,
     pub attachments: Option<Vec<crate::models::AiInteractionAttachment>>,
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "communications",
+            feature = "groups",
+            feature = "mail",
+            feature = "security",
+            feature = "solutions",
+            feature = "teams",
+            feature = "todo"
+        )
+    )]
     pub body: Option<crate::models::ItemBody>,
     pub contexts: Option<Vec<crate::models::AiInteractionContext>>,
     pub conversation_type: Option<String>,
     pub created_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     pub etag: Option<String>,
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub from: Option<crate::models::IdentitySetKind>,
     pub interaction_type: Option<crate::models::AiInteractionType>,
     pub links: Option<Vec<crate::models::AiInteractionLink>>,
@@ -48,8 +77,14 @@ impl AiInteraction {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.aiInteraction";
 }
 ::msgraph_core::__impl_model!(
-    AiInteraction, INFO, [0 => id, 1 => app_class, 2 => attachments, 3 => body, 4 =>
-    contexts, 5 => conversation_type, 6 => created_date_time, 7 => etag, 8 => from, 9 =>
+    AiInteraction, INFO, [0 => id, 1 => app_class, 2 => attachments, #[cfg(any(feature =
+    "admin", feature = "calendar", feature = "communications", feature = "groups",
+    feature = "mail", feature = "security", feature = "solutions", feature = "teams",
+    feature = "todo"))] 3 => body, 4 => contexts, 5 => conversation_type, 6 =>
+    created_date_time, 7 => etag, #[cfg(any(feature = "admin", feature =
+    "communications", feature = "education", feature = "files", feature = "identity",
+    feature = "onenote", feature = "planner", feature = "security", feature = "sites",
+    feature = "solutions", feature = "teams", feature = "users"))] 8 => from, 9 =>
     interaction_type, 10 => links, 11 => locale, 12 => mentions, 13 => request_id, 14 =>
     session_id,]
 );

@@ -2,6 +2,22 @@
 /// OData complex type `microsoft.graph.aiInteractionMention`.
 #[derive(Clone, Default)]
 pub struct AiInteractionMention {
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub mentioned: Option<crate::models::AiInteractionMentionedIdentitySet>,
     pub mention_id: Option<i32>,
     pub mention_text: Option<String>,
@@ -20,5 +36,9 @@ impl AiInteractionMention {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.aiInteractionMention";
 }
 ::msgraph_core::__impl_model!(
-    AiInteractionMention, INFO, [0 => mentioned, 1 => mention_id, 2 => mention_text,]
+    AiInteractionMention, INFO, [#[cfg(any(feature = "admin", feature = "communications",
+    feature = "education", feature = "files", feature = "identity", feature = "onenote",
+    feature = "planner", feature = "security", feature = "sites", feature = "solutions",
+    feature = "teams", feature = "users"))] 0 => mentioned, 1 => mention_id, 2 =>
+    mention_text,]
 );

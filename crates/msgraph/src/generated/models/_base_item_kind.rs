@@ -8,32 +8,42 @@ pub enum BaseItemKind {
     /// `microsoft.graph.baseItem`
     BaseItem(Box<crate::models::BaseItem>),
     /// `microsoft.graph.baseSitePage`
+    #[cfg(feature = "sites")]
     BaseSitePage(Box<crate::models::BaseSitePage>),
     /// `microsoft.graph.drive`
+    #[cfg(feature = "files")]
     Drive(Box<crate::models::Drive>),
     /// `microsoft.graph.driveItem`
+    #[cfg(feature = "files")]
     DriveItem(Box<crate::models::DriveItem>),
     /// `microsoft.graph.list`
+    #[cfg(feature = "sites")]
     List(Box<crate::models::List>),
     /// `microsoft.graph.listItem`
+    #[cfg(feature = "sites")]
     ListItem(Box<crate::models::ListItem>),
     /// `microsoft.graph.recycleBin`
     RecycleBin(Box<crate::models::RecycleBin>),
     /// `microsoft.graph.recycleBinItem`
     RecycleBinItem(Box<crate::models::RecycleBinItem>),
     /// `microsoft.graph.sharedDriveItem`
+    #[cfg(feature = "files")]
     SharedDriveItem(Box<crate::models::SharedDriveItem>),
     /// `microsoft.graph.site`
+    #[cfg(feature = "sites")]
     Site(Box<crate::models::Site>),
     /// `microsoft.graph.sitePage`
+    #[cfg(feature = "sites")]
     SitePage(Box<crate::models::SitePage>),
 }
 ::msgraph_core::__impl_kind!(
-    BaseItemKind, BaseItem = "microsoft.graph.baseItem", [BaseSitePage =
-    "microsoft.graph.baseSitePage", Drive = "microsoft.graph.drive", DriveItem =
-    "microsoft.graph.driveItem", List = "microsoft.graph.list", ListItem =
-    "microsoft.graph.listItem", RecycleBin = "microsoft.graph.recycleBin", RecycleBinItem
-    = "microsoft.graph.recycleBinItem", SharedDriveItem =
-    "microsoft.graph.sharedDriveItem", Site = "microsoft.graph.site", SitePage =
-    "microsoft.graph.sitePage",]
+    BaseItemKind, BaseItem = "microsoft.graph.baseItem", [#[cfg(feature = "sites")]
+    BaseSitePage = "microsoft.graph.baseSitePage", #[cfg(feature = "files")] Drive =
+    "microsoft.graph.drive", #[cfg(feature = "files")] DriveItem =
+    "microsoft.graph.driveItem", #[cfg(feature = "sites")] List = "microsoft.graph.list",
+    #[cfg(feature = "sites")] ListItem = "microsoft.graph.listItem", RecycleBin =
+    "microsoft.graph.recycleBin", RecycleBinItem = "microsoft.graph.recycleBinItem",
+    #[cfg(feature = "files")] SharedDriveItem = "microsoft.graph.sharedDriveItem",
+    #[cfg(feature = "sites")] Site = "microsoft.graph.site", #[cfg(feature = "sites")]
+    SitePage = "microsoft.graph.sitePage",]
 );

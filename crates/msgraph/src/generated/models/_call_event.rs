@@ -6,6 +6,7 @@ pub struct CallEvent {
     pub call_event_type: Option<crate::models::CallEventType>,
     pub event_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     /// Navigation.
+    #[cfg(feature = "communications")]
     pub participants: Option<Vec<crate::models::Participant>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -27,6 +28,6 @@ impl CallEvent {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.callEvent";
 }
 ::msgraph_core::__impl_model!(
-    CallEvent, INFO, [0 => id, 1 => call_event_type, 2 => event_date_time, 3 =>
-    participants,]
+    CallEvent, INFO, [0 => id, 1 => call_event_type, 2 => event_date_time, #[cfg(feature
+    = "communications")] 3 => participants,]
 );

@@ -21,6 +21,7 @@ pub struct Channel {
     /// Navigation.
     pub enabled_apps: Option<Vec<crate::models::TeamsApp>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub files_folder: Option<Box<crate::models::DriveItem>>,
     /// Contained navigation.
     pub members: Option<Vec<crate::models::ConversationMemberKind>>,
@@ -70,6 +71,7 @@ impl Channel {
     Channel, INFO, [0 => id, 1 => created_date_time, 2 => description, 3 => display_name,
     4 => email, 5 => is_archived, 6 => is_favorite_by_default, 7 => layout_type, 8 =>
     membership_type, 9 => migration_mode, 10 => original_created_date_time, 11 =>
-    summary, 12 => tenant_id, 13 => web_url, 14 => all_members, 15 => enabled_apps, 16 =>
-    files_folder, 17 => members, 18 => messages, 19 => shared_with_teams, 20 => tabs,]
+    summary, 12 => tenant_id, 13 => web_url, 14 => all_members, 15 => enabled_apps,
+    #[cfg(feature = "files")] 16 => files_folder, 17 => members, 18 => messages, 19 =>
+    shared_with_teams, 20 => tabs,]
 );

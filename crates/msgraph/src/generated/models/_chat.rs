@@ -23,6 +23,7 @@ pub struct Chat {
     /// Contained navigation.
     pub messages: Option<Vec<crate::models::ChatMessageKind>>,
     /// Contained navigation.
+    #[cfg(feature = "directory")]
     pub permission_grants: Option<Vec<crate::models::ResourceSpecificPermissionGrant>>,
     /// Contained navigation.
     pub pinned_messages: Option<Vec<crate::models::PinnedChatMessageInfo>>,
@@ -70,6 +71,6 @@ impl Chat {
     is_hidden_for_all_members, 4 => last_updated_date_time, 5 => migration_mode, 6 =>
     online_meeting_info, 7 => original_created_date_time, 8 => tenant_id, 9 => topic, 10
     => viewpoint, 11 => web_url, 12 => installed_apps, 13 => last_message_preview, 14 =>
-    members, 15 => messages, 16 => permission_grants, 17 => pinned_messages, 18 => tabs,
-    19 => targeted_messages,]
+    members, 15 => messages, #[cfg(feature = "directory")] 16 => permission_grants, 17 =>
+    pinned_messages, 18 => tabs, 19 => targeted_messages,]
 );

@@ -19,6 +19,7 @@ pub struct CloudCommunications {
     /// Contained navigation.
     pub online_meetings: Option<Vec<crate::models::OnlineMeeting>>,
     /// Contained navigation.
+    #[cfg(feature = "teams")]
     pub presences: Option<Vec<crate::models::Presence>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -43,5 +44,6 @@ impl CloudCommunications {
 }
 ::msgraph_core::__impl_model!(
     CloudCommunications, INFO, [0 => adhoc_calls, 1 => call_records, 2 => calls, 3 =>
-    online_meeting_conversations, 4 => online_meetings, 5 => presences,]
+    online_meeting_conversations, 4 => online_meetings, #[cfg(feature = "teams")] 5 =>
+    presences,]
 );

@@ -5,6 +5,7 @@ pub struct CloudPcProvisioningPolicyAssignment {
     pub id: Option<String>,
     pub target: Option<crate::models::CloudPcManagementAssignmentTargetKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub assigned_users: Option<Vec<crate::models::UserKind>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -21,6 +22,6 @@ impl CloudPcProvisioningPolicyAssignment {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.cloudPcProvisioningPolicyAssignment";
 }
 ::msgraph_core::__impl_model!(
-    CloudPcProvisioningPolicyAssignment, INFO, [0 => id, 1 => target, 2 =>
-    assigned_users,]
+    CloudPcProvisioningPolicyAssignment, INFO, [0 => id, 1 => target, #[cfg(feature =
+    "users")] 2 => assigned_users,]
 );

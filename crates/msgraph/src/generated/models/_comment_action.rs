@@ -3,7 +3,39 @@
 #[derive(Clone, Default)]
 pub struct CommentAction {
     pub is_reply: Option<bool>,
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub parent_author: Option<crate::models::IdentitySetKind>,
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub participants: Option<Vec<crate::models::IdentitySetKind>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -20,5 +52,12 @@ impl CommentAction {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.commentAction";
 }
 ::msgraph_core::__impl_model!(
-    CommentAction, INFO, [0 => is_reply, 1 => parent_author, 2 => participants,]
+    CommentAction, INFO, [0 => is_reply, #[cfg(any(feature = "admin", feature =
+    "communications", feature = "education", feature = "files", feature = "identity",
+    feature = "onenote", feature = "planner", feature = "security", feature = "sites",
+    feature = "solutions", feature = "teams", feature = "users"))] 1 => parent_author,
+    #[cfg(any(feature = "admin", feature = "communications", feature = "education",
+    feature = "files", feature = "identity", feature = "onenote", feature = "planner",
+    feature = "security", feature = "sites", feature = "solutions", feature = "teams",
+    feature = "users"))] 2 => participants,]
 );

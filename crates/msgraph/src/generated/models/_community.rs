@@ -17,10 +17,12 @@ pub struct Community {
     /// The Microsoft 365 group that manages the membership of this community.
     ///
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// The admins of the community. Limited to 100 users.
     ///
     /// Navigation.
+    #[cfg(feature = "users")]
     pub owners: Option<Vec<crate::models::UserKind>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -46,5 +48,6 @@ impl Community {
 }
 ::msgraph_core::__impl_model!(
     Community, INFO, [0 => id, 1 => description, 2 => display_name, 3 => group_id, 4 =>
-    privacy, 5 => group, 6 => owners,]
+    privacy, #[cfg(feature = "groups")] 5 => group, #[cfg(feature = "users")] 6 =>
+    owners,]
 );

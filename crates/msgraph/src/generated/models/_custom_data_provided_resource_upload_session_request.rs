@@ -2,6 +2,7 @@
 /// OData complex type `microsoft.graph.customDataProvidedResourceUploadSessionRequest`.
 #[derive(Clone, Default)]
 pub struct CustomDataProvidedResourceUploadSessionRequest {
+    #[cfg(feature = "identity")]
     pub data: Option<crate::models::custom_data_provided_resource_payloads::DataKind>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -18,5 +19,6 @@ impl CustomDataProvidedResourceUploadSessionRequest {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.customDataProvidedResourceUploadSessionRequest";
 }
 ::msgraph_core::__impl_model!(
-    CustomDataProvidedResourceUploadSessionRequest, INFO, [0 => data,]
+    CustomDataProvidedResourceUploadSessionRequest, INFO, [#[cfg(feature = "identity")] 0
+    => data,]
 );

@@ -2,6 +2,7 @@
 /// OData complex type `microsoft.graph.customExtensionCalloutRequest`.
 #[derive(Clone, Default)]
 pub struct CustomExtensionCalloutRequest {
+    #[cfg(feature = "identity")]
     pub data: Option<crate::models::CustomExtensionDataKind>,
     pub source: Option<String>,
     pub r#type: Option<String>,
@@ -20,5 +21,6 @@ impl CustomExtensionCalloutRequest {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.customExtensionCalloutRequest";
 }
 ::msgraph_core::__impl_model!(
-    CustomExtensionCalloutRequest, INFO, [0 => data, 1 => source, 2 => r#type,]
+    CustomExtensionCalloutRequest, INFO, [#[cfg(feature = "identity")] 0 => data, 1 =>
+    source, 2 => r#type,]
 );

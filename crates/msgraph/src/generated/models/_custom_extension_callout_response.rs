@@ -2,6 +2,7 @@
 /// OData complex type `microsoft.graph.customExtensionCalloutResponse`.
 #[derive(Clone, Default)]
 pub struct CustomExtensionCalloutResponse {
+    #[cfg(feature = "identity")]
     pub data: Option<crate::models::CustomExtensionDataKind>,
     pub source: Option<String>,
     pub r#type: Option<String>,
@@ -20,5 +21,6 @@ impl CustomExtensionCalloutResponse {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.customExtensionCalloutResponse";
 }
 ::msgraph_core::__impl_model!(
-    CustomExtensionCalloutResponse, INFO, [0 => data, 1 => source, 2 => r#type,]
+    CustomExtensionCalloutResponse, INFO, [#[cfg(feature = "identity")] 0 => data, 1 =>
+    source, 2 => r#type,]
 );

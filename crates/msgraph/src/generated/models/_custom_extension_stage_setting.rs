@@ -3,8 +3,10 @@
 #[derive(Clone, Default)]
 pub struct CustomExtensionStageSetting {
     pub id: Option<String>,
+    #[cfg(feature = "identity")]
     pub stage: Option<crate::models::AccessPackageCustomExtensionStage>,
     /// Navigation.
+    #[cfg(feature = "identity")]
     pub custom_extension: Option<crate::models::CustomCalloutExtensionKind>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -21,5 +23,6 @@ impl CustomExtensionStageSetting {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.customExtensionStageSetting";
 }
 ::msgraph_core::__impl_model!(
-    CustomExtensionStageSetting, INFO, [0 => id, 1 => stage, 2 => custom_extension,]
+    CustomExtensionStageSetting, INFO, [0 => id, #[cfg(feature = "identity")] 1 => stage,
+    #[cfg(feature = "identity")] 2 => custom_extension,]
 );

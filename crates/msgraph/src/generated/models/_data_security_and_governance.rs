@@ -4,6 +4,7 @@
 pub struct DataSecurityAndGovernance {
     pub id: Option<String>,
     /// Contained navigation.
+    #[cfg(feature = "security")]
     pub sensitivity_labels: Option<Vec<crate::models::SensitivityLabel>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -20,5 +21,6 @@ impl DataSecurityAndGovernance {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.dataSecurityAndGovernance";
 }
 ::msgraph_core::__impl_model!(
-    DataSecurityAndGovernance, INFO, [0 => id, 1 => sensitivity_labels,]
+    DataSecurityAndGovernance, INFO, [0 => id, #[cfg(feature = "security")] 1 =>
+    sensitivity_labels,]
 );

@@ -5,6 +5,7 @@ pub struct DeltaParticipants {
     pub id: Option<String>,
     pub sequence_number: Option<i64>,
     /// Contained navigation.
+    #[cfg(feature = "communications")]
     pub participants: Option<Vec<crate::models::Participant>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -21,5 +22,6 @@ impl DeltaParticipants {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.deltaParticipants";
 }
 ::msgraph_core::__impl_model!(
-    DeltaParticipants, INFO, [0 => id, 1 => sequence_number, 2 => participants,]
+    DeltaParticipants, INFO, [0 => id, 1 => sequence_number, #[cfg(feature =
+    "communications")] 2 => participants,]
 );

@@ -310,6 +310,7 @@ pub struct DeviceManagement {
         Vec<crate::models::UserExperienceAnalyticsWorkFromAnywhereModelPerformance>,
     >,
     /// Contained navigation.
+    #[cfg(feature = "cloud-pc")]
     pub virtual_endpoint: Option<Box<crate::models::VirtualEndpoint>>,
     /// The Windows autopilot device identities contained collection.
     ///
@@ -462,8 +463,8 @@ impl DeviceManagement {
     => user_experience_analytics_score_history, 57 =>
     user_experience_analytics_work_from_anywhere_hardware_readiness_metric, 58 =>
     user_experience_analytics_work_from_anywhere_metrics, 59 =>
-    user_experience_analytics_work_from_anywhere_model_performance, 60 =>
-    virtual_endpoint, 61 => windows_autopilot_device_identities, 62 =>
+    user_experience_analytics_work_from_anywhere_model_performance, #[cfg(feature =
+    "cloud-pc")] 60 => virtual_endpoint, 61 => windows_autopilot_device_identities, 62 =>
     windows_information_protection_app_learning_summaries, 63 =>
     windows_information_protection_network_learning_summaries, 64 =>
     windows_malware_information,]

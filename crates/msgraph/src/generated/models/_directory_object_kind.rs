@@ -8,122 +8,204 @@ pub enum DirectoryObjectKind {
     /// `microsoft.graph.directoryObject`
     DirectoryObject(Box<crate::models::DirectoryObject>),
     /// `microsoft.graph.activityBasedTimeoutPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     ActivityBasedTimeoutPolicy(Box<crate::models::ActivityBasedTimeoutPolicy>),
     /// `microsoft.graph.administrativeUnit`
+    #[cfg(feature = "directory")]
     AdministrativeUnit(Box<crate::models::AdministrativeUnit>),
     /// `microsoft.graph.agentIdentity`
+    #[cfg(feature = "directory")]
     AgentIdentity(Box<crate::models::AgentIdentity>),
     /// `microsoft.graph.agentIdentityBlueprint`
+    #[cfg(feature = "directory")]
     AgentIdentityBlueprint(Box<crate::models::AgentIdentityBlueprint>),
     /// `microsoft.graph.agentIdentityBlueprintPrincipal`
+    #[cfg(feature = "directory")]
     AgentIdentityBlueprintPrincipal(Box<crate::models::AgentIdentityBlueprintPrincipal>),
     /// `microsoft.graph.agentUser`
+    #[cfg(feature = "users")]
     AgentUser(Box<crate::models::AgentUser>),
     /// `microsoft.graph.appManagementPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     AppManagementPolicy(Box<crate::models::AppManagementPolicy>),
     /// `microsoft.graph.appRoleAssignment`
+    #[cfg(feature = "directory")]
     AppRoleAssignment(Box<crate::models::AppRoleAssignment>),
     /// `microsoft.graph.application`
+    #[cfg(feature = "directory")]
     Application(Box<crate::models::Application>),
     /// `microsoft.graph.authorizationPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     AuthorizationPolicy(Box<crate::models::AuthorizationPolicy>),
     /// `microsoft.graph.certificateAuthorityDetail`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     CertificateAuthorityDetail(Box<crate::models::CertificateAuthorityDetail>),
     /// `microsoft.graph.certificateBasedAuthPki`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     CertificateBasedAuthPki(Box<crate::models::CertificateBasedAuthPki>),
     /// `microsoft.graph.claimsMappingPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     ClaimsMappingPolicy(Box<crate::models::ClaimsMappingPolicy>),
     /// `microsoft.graph.contract`
+    #[cfg(feature = "directory")]
     Contract(Box<crate::models::Contract>),
     /// `microsoft.graph.crossTenantAccessPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     CrossTenantAccessPolicy(Box<crate::models::CrossTenantAccessPolicy>),
     /// `microsoft.graph.device`
+    #[cfg(feature = "directory")]
     Device(Box<crate::models::Device>),
     /// `microsoft.graph.directoryObjectPartnerReference`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     DirectoryObjectPartnerReference(Box<crate::models::DirectoryObjectPartnerReference>),
     /// `microsoft.graph.directoryRole`
+    #[cfg(feature = "directory")]
     DirectoryRole(Box<crate::models::DirectoryRole>),
     /// `microsoft.graph.directoryRoleTemplate`
+    #[cfg(feature = "directory")]
     DirectoryRoleTemplate(Box<crate::models::DirectoryRoleTemplate>),
     /// `microsoft.graph.endpoint`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     Endpoint(Box<crate::models::Endpoint>),
     /// `microsoft.graph.extensionProperty`
+    #[cfg(feature = "directory")]
     ExtensionProperty(Box<crate::models::ExtensionProperty>),
     /// `microsoft.graph.federatedTokenValidationPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     FederatedTokenValidationPolicy(Box<crate::models::FederatedTokenValidationPolicy>),
     /// `microsoft.graph.group`
+    #[cfg(feature = "groups")]
     Group(Box<crate::models::Group>),
     /// `microsoft.graph.groupSettingTemplate`
+    #[cfg(feature = "groups")]
     GroupSettingTemplate(Box<crate::models::GroupSettingTemplate>),
     /// `microsoft.graph.homeRealmDiscoveryPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     HomeRealmDiscoveryPolicy(Box<crate::models::HomeRealmDiscoveryPolicy>),
     /// `microsoft.graph.identitySecurityDefaultsEnforcementPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     IdentitySecurityDefaultsEnforcementPolicy(
         Box<crate::models::IdentitySecurityDefaultsEnforcementPolicy>,
     ),
     /// `microsoft.graph.mailbox`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity"
+        )
+    )]
     Mailbox(Box<crate::models::Mailbox>),
     /// `microsoft.graph.multiTenantOrganizationMember`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity"
+        )
+    )]
     MultiTenantOrganizationMember(Box<crate::models::MultiTenantOrganizationMember>),
     /// `microsoft.graph.orgContact`
+    #[cfg(feature = "directory")]
     OrgContact(Box<crate::models::OrgContact>),
     /// `microsoft.graph.organization`
+    #[cfg(feature = "directory")]
     Organization(Box<crate::models::Organization>),
     /// `microsoft.graph.permissionGrantPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     PermissionGrantPolicy(Box<crate::models::PermissionGrantPolicy>),
     /// `microsoft.graph.policyBase`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     PolicyBase(Box<crate::models::PolicyBase>),
     /// `microsoft.graph.remoteTenantGroup`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     RemoteTenantGroup(Box<crate::models::RemoteTenantGroup>),
     /// `microsoft.graph.resourceSpecificPermissionGrant`
+    #[cfg(feature = "directory")]
     ResourceSpecificPermissionGrant(Box<crate::models::ResourceSpecificPermissionGrant>),
     /// `microsoft.graph.servicePrincipal`
+    #[cfg(feature = "directory")]
     ServicePrincipal(Box<crate::models::ServicePrincipal>),
     /// `microsoft.graph.stsPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     StsPolicy(Box<crate::models::StsPolicy>),
     /// `microsoft.graph.tenantAppManagementPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     TenantAppManagementPolicy(Box<crate::models::TenantAppManagementPolicy>),
     /// `microsoft.graph.tokenIssuancePolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     TokenIssuancePolicy(Box<crate::models::TokenIssuancePolicy>),
     /// `microsoft.graph.tokenLifetimePolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     TokenLifetimePolicy(Box<crate::models::TokenLifetimePolicy>),
     /// `microsoft.graph.user`
+    #[cfg(feature = "users")]
     User(Box<crate::models::User>),
 }
 ::msgraph_core::__impl_kind!(
     DirectoryObjectKind, DirectoryObject = "microsoft.graph.directoryObject",
-    [ActivityBasedTimeoutPolicy = "microsoft.graph.activityBasedTimeoutPolicy",
-    AdministrativeUnit = "microsoft.graph.administrativeUnit", AgentIdentity =
-    "microsoft.graph.agentIdentity", AgentIdentityBlueprint =
-    "microsoft.graph.agentIdentityBlueprint", AgentIdentityBlueprintPrincipal =
-    "microsoft.graph.agentIdentityBlueprintPrincipal", AgentUser =
-    "microsoft.graph.agentUser", AppManagementPolicy =
-    "microsoft.graph.appManagementPolicy", AppRoleAssignment =
-    "microsoft.graph.appRoleAssignment", Application = "microsoft.graph.application",
-    AuthorizationPolicy = "microsoft.graph.authorizationPolicy",
-    CertificateAuthorityDetail = "microsoft.graph.certificateAuthorityDetail",
-    CertificateBasedAuthPki = "microsoft.graph.certificateBasedAuthPki",
-    ClaimsMappingPolicy = "microsoft.graph.claimsMappingPolicy", Contract =
-    "microsoft.graph.contract", CrossTenantAccessPolicy =
-    "microsoft.graph.crossTenantAccessPolicy", Device = "microsoft.graph.device",
-    DirectoryObjectPartnerReference = "microsoft.graph.directoryObjectPartnerReference",
-    DirectoryRole = "microsoft.graph.directoryRole", DirectoryRoleTemplate =
-    "microsoft.graph.directoryRoleTemplate", Endpoint = "microsoft.graph.endpoint",
-    ExtensionProperty = "microsoft.graph.extensionProperty",
-    FederatedTokenValidationPolicy = "microsoft.graph.federatedTokenValidationPolicy",
-    Group = "microsoft.graph.group", GroupSettingTemplate =
-    "microsoft.graph.groupSettingTemplate", HomeRealmDiscoveryPolicy =
-    "microsoft.graph.homeRealmDiscoveryPolicy", IdentitySecurityDefaultsEnforcementPolicy
-    = "microsoft.graph.identitySecurityDefaultsEnforcementPolicy", Mailbox =
-    "microsoft.graph.mailbox", MultiTenantOrganizationMember =
-    "microsoft.graph.multiTenantOrganizationMember", OrgContact =
-    "microsoft.graph.orgContact", Organization = "microsoft.graph.organization",
-    PermissionGrantPolicy = "microsoft.graph.permissionGrantPolicy", PolicyBase =
-    "microsoft.graph.policyBase", RemoteTenantGroup =
-    "microsoft.graph.remoteTenantGroup", ResourceSpecificPermissionGrant =
-    "microsoft.graph.resourceSpecificPermissionGrant", ServicePrincipal =
-    "microsoft.graph.servicePrincipal", StsPolicy = "microsoft.graph.stsPolicy",
-    TenantAppManagementPolicy = "microsoft.graph.tenantAppManagementPolicy",
-    TokenIssuancePolicy = "microsoft.graph.tokenIssuancePolicy", TokenLifetimePolicy =
-    "microsoft.graph.tokenLifetimePolicy", User = "microsoft.graph.user",]
+    [#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
+    ActivityBasedTimeoutPolicy = "microsoft.graph.activityBasedTimeoutPolicy",
+    #[cfg(feature = "directory")] AdministrativeUnit =
+    "microsoft.graph.administrativeUnit", #[cfg(feature = "directory")] AgentIdentity =
+    "microsoft.graph.agentIdentity", #[cfg(feature = "directory")] AgentIdentityBlueprint
+    = "microsoft.graph.agentIdentityBlueprint", #[cfg(feature = "directory")]
+    AgentIdentityBlueprintPrincipal = "microsoft.graph.agentIdentityBlueprintPrincipal",
+    #[cfg(feature = "users")] AgentUser = "microsoft.graph.agentUser", #[cfg(any(feature
+    = "directory", feature = "groups", feature = "identity"))] AppManagementPolicy =
+    "microsoft.graph.appManagementPolicy", #[cfg(feature = "directory")]
+    AppRoleAssignment = "microsoft.graph.appRoleAssignment", #[cfg(feature =
+    "directory")] Application = "microsoft.graph.application", #[cfg(any(feature =
+    "directory", feature = "groups", feature = "identity"))] AuthorizationPolicy =
+    "microsoft.graph.authorizationPolicy", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] CertificateAuthorityDetail =
+    "microsoft.graph.certificateAuthorityDetail", #[cfg(any(feature = "directory",
+    feature = "groups", feature = "identity"))] CertificateBasedAuthPki =
+    "microsoft.graph.certificateBasedAuthPki", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] ClaimsMappingPolicy =
+    "microsoft.graph.claimsMappingPolicy", #[cfg(feature = "directory")] Contract =
+    "microsoft.graph.contract", #[cfg(any(feature = "directory", feature = "groups",
+    feature = "identity"))] CrossTenantAccessPolicy =
+    "microsoft.graph.crossTenantAccessPolicy", #[cfg(feature = "directory")] Device =
+    "microsoft.graph.device", #[cfg(any(feature = "directory", feature = "groups",
+    feature = "identity"))] DirectoryObjectPartnerReference =
+    "microsoft.graph.directoryObjectPartnerReference", #[cfg(feature = "directory")]
+    DirectoryRole = "microsoft.graph.directoryRole", #[cfg(feature = "directory")]
+    DirectoryRoleTemplate = "microsoft.graph.directoryRoleTemplate", #[cfg(any(feature =
+    "directory", feature = "groups", feature = "identity"))] Endpoint =
+    "microsoft.graph.endpoint", #[cfg(feature = "directory")] ExtensionProperty =
+    "microsoft.graph.extensionProperty", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] FederatedTokenValidationPolicy =
+    "microsoft.graph.federatedTokenValidationPolicy", #[cfg(feature = "groups")] Group =
+    "microsoft.graph.group", #[cfg(feature = "groups")] GroupSettingTemplate =
+    "microsoft.graph.groupSettingTemplate", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] HomeRealmDiscoveryPolicy =
+    "microsoft.graph.homeRealmDiscoveryPolicy", #[cfg(any(feature = "directory", feature
+    = "groups", feature = "identity"))] IdentitySecurityDefaultsEnforcementPolicy =
+    "microsoft.graph.identitySecurityDefaultsEnforcementPolicy", #[cfg(any(feature =
+    "admin", feature = "directory", feature = "groups", feature = "identity"))] Mailbox =
+    "microsoft.graph.mailbox", #[cfg(any(feature = "admin", feature = "directory",
+    feature = "groups", feature = "identity"))] MultiTenantOrganizationMember =
+    "microsoft.graph.multiTenantOrganizationMember", #[cfg(feature = "directory")]
+    OrgContact = "microsoft.graph.orgContact", #[cfg(feature = "directory")] Organization
+    = "microsoft.graph.organization", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] PermissionGrantPolicy =
+    "microsoft.graph.permissionGrantPolicy", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] PolicyBase = "microsoft.graph.policyBase",
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
+    RemoteTenantGroup = "microsoft.graph.remoteTenantGroup", #[cfg(feature =
+    "directory")] ResourceSpecificPermissionGrant =
+    "microsoft.graph.resourceSpecificPermissionGrant", #[cfg(feature = "directory")]
+    ServicePrincipal = "microsoft.graph.servicePrincipal", #[cfg(any(feature =
+    "directory", feature = "groups", feature = "identity"))] StsPolicy =
+    "microsoft.graph.stsPolicy", #[cfg(any(feature = "directory", feature = "groups",
+    feature = "identity"))] TenantAppManagementPolicy =
+    "microsoft.graph.tenantAppManagementPolicy", #[cfg(any(feature = "directory", feature
+    = "groups", feature = "identity"))] TokenIssuancePolicy =
+    "microsoft.graph.tokenIssuancePolicy", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] TokenLifetimePolicy =
+    "microsoft.graph.tokenLifetimePolicy", #[cfg(feature = "users")] User =
+    "microsoft.graph.user",]
 );

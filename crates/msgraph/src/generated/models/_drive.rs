@@ -13,8 +13,10 @@ pub struct Drive {
     pub parent_reference: Option<crate::models::ItemReference>,
     pub web_url: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by_user: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by_user: Option<crate::models::UserKind>,
     pub drive_type: Option<String>,
     pub owner: Option<crate::models::IdentitySetKind>,
@@ -28,6 +30,7 @@ pub struct Drive {
     /// Contained navigation.
     pub items: Option<Vec<crate::models::DriveItem>>,
     /// Contained navigation.
+    #[cfg(feature = "sites")]
     pub list: Option<Box<crate::models::List>>,
     /// Contained navigation.
     pub root: Option<Box<crate::models::DriveItem>>,
@@ -76,7 +79,8 @@ impl Drive {
 ::msgraph_core::__impl_model!(
     Drive, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 => description, 4
     => e_tag, 5 => last_modified_by, 6 => last_modified_date_time, 7 => name, 8 =>
-    parent_reference, 9 => web_url, 10 => created_by_user, 11 => last_modified_by_user,
-    12 => drive_type, 13 => owner, 14 => quota, 15 => share_point_ids, 16 => system, 17
-    => bundles, 18 => following, 19 => items, 20 => list, 21 => root, 22 => special,]
+    parent_reference, 9 => web_url, #[cfg(feature = "users")] 10 => created_by_user,
+    #[cfg(feature = "users")] 11 => last_modified_by_user, 12 => drive_type, 13 => owner,
+    14 => quota, 15 => share_point_ids, 16 => system, 17 => bundles, 18 => following, 19
+    => items, #[cfg(feature = "sites")] 20 => list, 21 => root, 22 => special,]
 );

@@ -13,8 +13,10 @@ pub struct DriveItem {
     pub parent_reference: Option<crate::models::ItemReference>,
     pub web_url: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by_user: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by_user: Option<crate::models::UserKind>,
     pub audio: Option<crate::models::Audio>,
     pub bundle: Option<crate::models::Bundle>,
@@ -45,12 +47,15 @@ pub struct DriveItem {
     /// Contained navigation.
     pub children: Option<Vec<crate::models::DriveItem>>,
     /// Contained navigation.
+    #[cfg(feature = "sites")]
     pub list_item: Option<Box<crate::models::ListItem>>,
     /// Contained navigation.
     pub permissions: Option<Vec<crate::models::Permission>>,
     /// Contained navigation.
+    #[cfg(feature = "security")]
     pub retention_label: Option<Box<crate::models::ItemRetentionLabel>>,
     /// Contained navigation.
+    #[cfg(feature = "admin")]
     pub subscriptions: Option<Vec<crate::models::Subscription>>,
     /// Contained navigation.
     pub thumbnails: Option<Vec<crate::models::ThumbnailSet>>,
@@ -125,12 +130,14 @@ impl DriveItem {
 ::msgraph_core::__impl_model!(
     DriveItem, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 => description,
     4 => e_tag, 5 => last_modified_by, 6 => last_modified_date_time, 7 => name, 8 =>
-    parent_reference, 9 => web_url, 10 => created_by_user, 11 => last_modified_by_user,
-    12 => audio, 13 => bundle, 14 => content, 15 => c_tag, 16 => deleted, 17 => file, 18
-    => file_system_info, 19 => folder, 20 => image, 21 => location, 22 => malware, 23 =>
-    package, 24 => pending_operations, 25 => photo, 26 => publication, 27 => remote_item,
-    28 => root, 29 => search_result, 30 => shared, 31 => sharepoint_ids, 32 => size, 33
-    => special_folder, 34 => video, 35 => web_dav_url, 36 => analytics, 37 => children,
-    38 => list_item, 39 => permissions, 40 => retention_label, 41 => subscriptions, 42 =>
-    thumbnails, 43 => versions, 44 => workbook,]
+    parent_reference, 9 => web_url, #[cfg(feature = "users")] 10 => created_by_user,
+    #[cfg(feature = "users")] 11 => last_modified_by_user, 12 => audio, 13 => bundle, 14
+    => content, 15 => c_tag, 16 => deleted, 17 => file, 18 => file_system_info, 19 =>
+    folder, 20 => image, 21 => location, 22 => malware, 23 => package, 24 =>
+    pending_operations, 25 => photo, 26 => publication, 27 => remote_item, 28 => root, 29
+    => search_result, 30 => shared, 31 => sharepoint_ids, 32 => size, 33 =>
+    special_folder, 34 => video, 35 => web_dav_url, 36 => analytics, 37 => children,
+    #[cfg(feature = "sites")] 38 => list_item, 39 => permissions, #[cfg(feature =
+    "security")] 40 => retention_label, #[cfg(feature = "admin")] 41 => subscriptions, 42
+    => thumbnails, 43 => versions, 44 => workbook,]
 );

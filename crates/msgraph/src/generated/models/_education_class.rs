@@ -24,6 +24,7 @@ pub struct EducationClass {
     /// Contained navigation.
     pub assignment_settings: Option<Box<crate::models::EducationAssignmentSettings>>,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Navigation.
     pub members: Option<Vec<crate::models::EducationUser>>,
@@ -77,6 +78,6 @@ impl EducationClass {
     description, 5 => display_name, 6 => external_id, 7 => external_name, 8 =>
     external_source, 9 => external_source_detail, 10 => grade, 11 => mail_nickname, 12 =>
     term, 13 => assignment_categories, 14 => assignment_defaults, 15 => assignments, 16
-    => assignment_settings, 17 => group, 18 => members, 19 => modules, 20 => schools, 21
-    => teachers,]
+    => assignment_settings, #[cfg(feature = "groups")] 17 => group, 18 => members, 19 =>
+    modules, 20 => schools, 21 => teachers,]
 );

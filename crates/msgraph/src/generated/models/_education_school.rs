@@ -19,6 +19,7 @@ pub struct EducationSchool {
     pub principal_name: Option<String>,
     pub school_number: Option<String>,
     /// Navigation.
+    #[cfg(feature = "directory")]
     pub administrative_unit: Option<Box<crate::models::AdministrativeUnit>>,
     /// Navigation.
     pub classes: Option<Vec<crate::models::EducationClass>>,
@@ -63,5 +64,6 @@ impl EducationSchool {
     external_source, 4 => external_source_detail, 5 => address, 6 => created_by, 7 =>
     external_id, 8 => external_principal_id, 9 => fax, 10 => highest_grade, 11 =>
     lowest_grade, 12 => phone, 13 => principal_email, 14 => principal_name, 15 =>
-    school_number, 16 => administrative_unit, 17 => classes, 18 => users,]
+    school_number, #[cfg(feature = "directory")] 16 => administrative_unit, 17 =>
+    classes, 18 => users,]
 );

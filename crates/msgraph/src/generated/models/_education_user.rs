@@ -46,6 +46,7 @@ pub struct EducationUser {
     /// Navigation.
     pub taught_classes: Option<Vec<crate::models::EducationClass>>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub user: Option<crate::models::UserKind>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -114,6 +115,6 @@ impl EducationUser {
     provisioned_plans, 23 => refresh_tokens_valid_from_date_time, 24 => related_contacts,
     25 => residence_address, 26 => show_in_address_list, 27 => student, 28 => surname, 29
     => teacher, 30 => usage_location, 31 => user_principal_name, 32 => user_type, 33 =>
-    assignments, 34 => classes, 35 => rubrics, 36 => schools, 37 => taught_classes, 38 =>
-    user,]
+    assignments, 34 => classes, 35 => rubrics, 36 => schools, 37 => taught_classes,
+    #[cfg(feature = "users")] 38 => user,]
 );

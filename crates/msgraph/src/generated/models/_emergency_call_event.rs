@@ -6,6 +6,7 @@ pub struct EmergencyCallEvent {
     pub call_event_type: Option<crate::models::CallEventType>,
     pub event_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     /// Navigation.
+    #[cfg(feature = "communications")]
     pub participants: Option<Vec<crate::models::Participant>>,
     pub caller_info: Option<crate::models::EmergencyCallerInfo>,
     pub emergency_number_dialed: Option<String>,
@@ -33,6 +34,7 @@ impl EmergencyCallEvent {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.emergencyCallEvent";
 }
 ::msgraph_core::__impl_model!(
-    EmergencyCallEvent, INFO, [0 => id, 1 => call_event_type, 2 => event_date_time, 3 =>
-    participants, 4 => caller_info, 5 => emergency_number_dialed, 6 => policy_name,]
+    EmergencyCallEvent, INFO, [0 => id, 1 => call_event_type, 2 => event_date_time,
+    #[cfg(feature = "communications")] 3 => participants, 4 => caller_info, 5 =>
+    emergency_number_dialed, 6 => policy_name,]
 );

@@ -3,6 +3,15 @@
 #[derive(Clone, Default)]
 pub struct EmergencyCallerInfo {
     pub display_name: Option<String>,
+    #[cfg(
+        any(
+            feature = "calendar",
+            feature = "contacts",
+            feature = "mail",
+            feature = "solutions",
+            feature = "users"
+        )
+    )]
     pub location: Option<crate::models::LocationKind>,
     pub phone_number: Option<String>,
     pub tenant_id: Option<String>,
@@ -28,6 +37,7 @@ impl EmergencyCallerInfo {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.emergencyCallerInfo";
 }
 ::msgraph_core::__impl_model!(
-    EmergencyCallerInfo, INFO, [0 => display_name, 1 => location, 2 => phone_number, 3 =>
-    tenant_id, 4 => upn,]
+    EmergencyCallerInfo, INFO, [0 => display_name, #[cfg(any(feature = "calendar",
+    feature = "contacts", feature = "mail", feature = "solutions", feature = "users"))] 1
+    => location, 2 => phone_number, 3 => tenant_id, 4 => upn,]
 );

@@ -16,6 +16,7 @@ pub struct EngagementRoleMember {
     /// User entity of the member who has been assigned the role.
     ///
     /// Navigation.
+    #[cfg(feature = "users")]
     pub user: Option<crate::models::UserKind>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -32,6 +33,6 @@ impl EngagementRoleMember {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.engagementRoleMember";
 }
 ::msgraph_core::__impl_model!(
-    EngagementRoleMember, INFO, [0 => id, 1 => created_date_time, 2 => user_id, 3 =>
-    user,]
+    EngagementRoleMember, INFO, [0 => id, 1 => created_date_time, 2 => user_id,
+    #[cfg(feature = "users")] 3 => user,]
 );

@@ -8,1024 +8,1464 @@ pub enum EntityKind {
     /// `microsoft.graph.entity`
     Entity(Box<crate::models::Entity>),
     /// `microsoft.graph.aadUserConversationMember`
+    #[cfg(feature = "teams")]
     AadUserConversationMember(Box<crate::models::AadUserConversationMember>),
     /// `microsoft.graph.accessPackage`
+    #[cfg(feature = "identity")]
     AccessPackage(Box<crate::models::AccessPackage>),
     /// `microsoft.graph.accessPackageAssignment`
+    #[cfg(feature = "identity")]
     AccessPackageAssignment(Box<crate::models::AccessPackageAssignment>),
     /// `microsoft.graph.accessPackageAssignmentPolicy`
+    #[cfg(feature = "identity")]
     AccessPackageAssignmentPolicy(Box<crate::models::AccessPackageAssignmentPolicy>),
     /// `microsoft.graph.accessPackageAssignmentRequest`
+    #[cfg(feature = "identity")]
     AccessPackageAssignmentRequest(Box<crate::models::AccessPackageAssignmentRequest>),
     /// `microsoft.graph.accessPackageAssignmentRequestWorkflowExtension`
+    #[cfg(feature = "identity")]
     AccessPackageAssignmentRequestWorkflowExtension(
         Box<crate::models::AccessPackageAssignmentRequestWorkflowExtension>,
     ),
     /// `microsoft.graph.accessPackageAssignmentWorkflowExtension`
+    #[cfg(feature = "identity")]
     AccessPackageAssignmentWorkflowExtension(
         Box<crate::models::AccessPackageAssignmentWorkflowExtension>,
     ),
     /// `microsoft.graph.accessPackageCatalog`
+    #[cfg(feature = "identity")]
     AccessPackageCatalog(Box<crate::models::AccessPackageCatalog>),
     /// `microsoft.graph.accessPackageMultipleChoiceQuestion`
+    #[cfg(feature = "identity")]
     AccessPackageMultipleChoiceQuestion(
         Box<crate::models::AccessPackageMultipleChoiceQuestion>,
     ),
     /// `microsoft.graph.accessPackageQuestion`
+    #[cfg(feature = "identity")]
     AccessPackageQuestion(Box<crate::models::AccessPackageQuestion>),
     /// `microsoft.graph.accessPackageResource`
+    #[cfg(feature = "identity")]
     AccessPackageResource(Box<crate::models::AccessPackageResource>),
     /// `microsoft.graph.accessPackageResourceEnvironment`
+    #[cfg(feature = "identity")]
     AccessPackageResourceEnvironment(
         Box<crate::models::AccessPackageResourceEnvironment>,
     ),
     /// `microsoft.graph.accessPackageResourceRequest`
+    #[cfg(feature = "identity")]
     AccessPackageResourceRequest(Box<crate::models::AccessPackageResourceRequest>),
     /// `microsoft.graph.accessPackageResourceRole`
+    #[cfg(feature = "identity")]
     AccessPackageResourceRole(Box<crate::models::AccessPackageResourceRole>),
     /// `microsoft.graph.accessPackageResourceRoleScope`
+    #[cfg(feature = "identity")]
     AccessPackageResourceRoleScope(Box<crate::models::AccessPackageResourceRoleScope>),
     /// `microsoft.graph.accessPackageResourceScope`
+    #[cfg(feature = "identity")]
     AccessPackageResourceScope(Box<crate::models::AccessPackageResourceScope>),
     /// `microsoft.graph.accessPackageSubject`
+    #[cfg(feature = "identity")]
     AccessPackageSubject(Box<crate::models::AccessPackageSubject>),
     /// `microsoft.graph.accessPackageSuggestion`
+    #[cfg(feature = "identity")]
     AccessPackageSuggestion(Box<crate::models::AccessPackageSuggestion>),
     /// `microsoft.graph.accessPackageTextInputQuestion`
+    #[cfg(feature = "identity")]
     AccessPackageTextInputQuestion(Box<crate::models::AccessPackageTextInputQuestion>),
     /// `microsoft.graph.accessReviewHistoryDefinition`
+    #[cfg(feature = "identity")]
     AccessReviewHistoryDefinition(Box<crate::models::AccessReviewHistoryDefinition>),
     /// `microsoft.graph.accessReviewHistoryInstance`
+    #[cfg(feature = "identity")]
     AccessReviewHistoryInstance(Box<crate::models::AccessReviewHistoryInstance>),
     /// `microsoft.graph.accessReviewInstance`
+    #[cfg(feature = "identity")]
     AccessReviewInstance(Box<crate::models::AccessReviewInstance>),
     /// `microsoft.graph.accessReviewInstanceDecisionItem`
+    #[cfg(feature = "identity")]
     AccessReviewInstanceDecisionItem(
         Box<crate::models::AccessReviewInstanceDecisionItem>,
     ),
     /// `microsoft.graph.accessReviewReviewer`
+    #[cfg(feature = "identity")]
     AccessReviewReviewer(Box<crate::models::AccessReviewReviewer>),
     /// `microsoft.graph.accessReviewScheduleDefinition`
+    #[cfg(feature = "identity")]
     AccessReviewScheduleDefinition(Box<crate::models::AccessReviewScheduleDefinition>),
     /// `microsoft.graph.accessReviewSet`
+    #[cfg(feature = "identity")]
     AccessReviewSet(Box<crate::models::AccessReviewSet>),
     /// `microsoft.graph.accessReviewStage`
+    #[cfg(feature = "identity")]
     AccessReviewStage(Box<crate::models::AccessReviewStage>),
     /// `microsoft.graph.activitiesContainer`
+    #[cfg(any(feature = "security", feature = "users"))]
     ActivitiesContainer(Box<crate::models::ActivitiesContainer>),
     /// `microsoft.graph.activityBasedTimeoutPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     ActivityBasedTimeoutPolicy(Box<crate::models::ActivityBasedTimeoutPolicy>),
     /// `microsoft.graph.activityHistoryItem`
+    #[cfg(feature = "insights")]
     ActivityHistoryItem(Box<crate::models::ActivityHistoryItem>),
     /// `microsoft.graph.addLargeGalleryViewOperation`
+    #[cfg(feature = "communications")]
     AddLargeGalleryViewOperation(Box<crate::models::AddLargeGalleryViewOperation>),
     /// `microsoft.graph.adhocCall`
+    #[cfg(feature = "communications")]
     AdhocCall(Box<crate::models::AdhocCall>),
     /// `microsoft.graph.adminConsentRequestPolicy`
+    #[cfg(feature = "identity")]
     AdminConsentRequestPolicy(Box<crate::models::AdminConsentRequestPolicy>),
     /// `microsoft.graph.adminMicrosoft365Apps`
+    #[cfg(feature = "admin")]
     AdminMicrosoft365Apps(Box<crate::models::AdminMicrosoft365Apps>),
     /// `microsoft.graph.adminReportSettings`
+    #[cfg(feature = "admin")]
     AdminReportSettings(Box<crate::models::AdminReportSettings>),
     /// `microsoft.graph.administrativeUnit`
+    #[cfg(feature = "directory")]
     AdministrativeUnit(Box<crate::models::AdministrativeUnit>),
     /// `microsoft.graph.agentIdentity`
+    #[cfg(feature = "directory")]
     AgentIdentity(Box<crate::models::AgentIdentity>),
     /// `microsoft.graph.agentIdentityBlueprint`
+    #[cfg(feature = "directory")]
     AgentIdentityBlueprint(Box<crate::models::AgentIdentityBlueprint>),
     /// `microsoft.graph.agentIdentityBlueprintPrincipal`
+    #[cfg(feature = "directory")]
     AgentIdentityBlueprintPrincipal(Box<crate::models::AgentIdentityBlueprintPrincipal>),
     /// `microsoft.graph.agentUser`
+    #[cfg(feature = "users")]
     AgentUser(Box<crate::models::AgentUser>),
     /// `microsoft.graph.agreement`
+    #[cfg(feature = "identity")]
     Agreement(Box<crate::models::Agreement>),
     /// `microsoft.graph.agreementAcceptance`
+    #[cfg(feature = "identity")]
     AgreementAcceptance(Box<crate::models::AgreementAcceptance>),
     /// `microsoft.graph.agreementFile`
+    #[cfg(feature = "identity")]
     AgreementFile(Box<crate::models::AgreementFile>),
     /// `microsoft.graph.agreementFileLocalization`
+    #[cfg(feature = "identity")]
     AgreementFileLocalization(Box<crate::models::AgreementFileLocalization>),
     /// `microsoft.graph.agreementFileProperties`
+    #[cfg(feature = "identity")]
     AgreementFileProperties(Box<crate::models::AgreementFileProperties>),
     /// `microsoft.graph.agreementFileVersion`
+    #[cfg(feature = "identity")]
     AgreementFileVersion(Box<crate::models::AgreementFileVersion>),
     /// `microsoft.graph.aiInteraction`
     AiInteraction(Box<crate::models::AiInteraction>),
     /// `microsoft.graph.aiInteractionHistory`
+    #[cfg(feature = "admin")]
     AiInteractionHistory(Box<crate::models::AiInteractionHistory>),
     /// `microsoft.graph.aiOnlineMeeting`
+    #[cfg(feature = "admin")]
     AiOnlineMeeting(Box<crate::models::AiOnlineMeeting>),
     /// `microsoft.graph.aiUser`
+    #[cfg(feature = "admin")]
     AiUser(Box<crate::models::AiUser>),
     /// `microsoft.graph.akamaiWebApplicationFirewallProvider`
+    #[cfg(feature = "identity")]
     AkamaiWebApplicationFirewallProvider(
         Box<crate::models::AkamaiWebApplicationFirewallProvider>,
     ),
     /// `microsoft.graph.alert`
+    #[cfg(feature = "security")]
     Alert(Box<crate::models::Alert>),
     /// `microsoft.graph.allowedValue`
+    #[cfg(feature = "directory")]
     AllowedValue(Box<crate::models::AllowedValue>),
     /// `microsoft.graph.androidCompliancePolicy`
+    #[cfg(feature = "device-management")]
     AndroidCompliancePolicy(Box<crate::models::AndroidCompliancePolicy>),
     /// `microsoft.graph.androidCustomConfiguration`
+    #[cfg(feature = "device-management")]
     AndroidCustomConfiguration(Box<crate::models::AndroidCustomConfiguration>),
     /// `microsoft.graph.androidGeneralDeviceConfiguration`
+    #[cfg(feature = "device-management")]
     AndroidGeneralDeviceConfiguration(
         Box<crate::models::AndroidGeneralDeviceConfiguration>,
     ),
     /// `microsoft.graph.androidLobApp`
+    #[cfg(feature = "device-management")]
     AndroidLobApp(Box<crate::models::AndroidLobApp>),
     /// `microsoft.graph.androidManagedAppProtection`
+    #[cfg(feature = "device-management")]
     AndroidManagedAppProtection(Box<crate::models::AndroidManagedAppProtection>),
     /// `microsoft.graph.androidManagedAppRegistration`
+    #[cfg(feature = "device-management")]
     AndroidManagedAppRegistration(Box<crate::models::AndroidManagedAppRegistration>),
     /// `microsoft.graph.androidStoreApp`
+    #[cfg(feature = "device-management")]
     AndroidStoreApp(Box<crate::models::AndroidStoreApp>),
     /// `microsoft.graph.androidWorkProfileCompliancePolicy`
+    #[cfg(feature = "device-management")]
     AndroidWorkProfileCompliancePolicy(
         Box<crate::models::AndroidWorkProfileCompliancePolicy>,
     ),
     /// `microsoft.graph.androidWorkProfileCustomConfiguration`
+    #[cfg(feature = "device-management")]
     AndroidWorkProfileCustomConfiguration(
         Box<crate::models::AndroidWorkProfileCustomConfiguration>,
     ),
     /// `microsoft.graph.androidWorkProfileGeneralDeviceConfiguration`
+    #[cfg(feature = "device-management")]
     AndroidWorkProfileGeneralDeviceConfiguration(
         Box<crate::models::AndroidWorkProfileGeneralDeviceConfiguration>,
     ),
     /// `microsoft.graph.anonymousGuestConversationMember`
+    #[cfg(feature = "teams")]
     AnonymousGuestConversationMember(
         Box<crate::models::AnonymousGuestConversationMember>,
     ),
     /// `microsoft.graph.appCatalogs`
+    #[cfg(feature = "teams")]
     AppCatalogs(Box<crate::models::AppCatalogs>),
     /// `microsoft.graph.appConsentApprovalRoute`
+    #[cfg(feature = "identity")]
     AppConsentApprovalRoute(Box<crate::models::AppConsentApprovalRoute>),
     /// `microsoft.graph.appConsentRequest`
+    #[cfg(feature = "identity")]
     AppConsentRequest(Box<crate::models::AppConsentRequest>),
     /// `microsoft.graph.appLogCollectionRequest`
+    #[cfg(feature = "device-management")]
     AppLogCollectionRequest(Box<crate::models::AppLogCollectionRequest>),
     /// `microsoft.graph.appManagementPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     AppManagementPolicy(Box<crate::models::AppManagementPolicy>),
     /// `microsoft.graph.appRoleAssignment`
+    #[cfg(feature = "directory")]
     AppRoleAssignment(Box<crate::models::AppRoleAssignment>),
     /// `microsoft.graph.appScope`
+    #[cfg(feature = "identity")]
     AppScope(Box<crate::models::AppScope>),
     /// `microsoft.graph.appleDeviceFeaturesConfigurationBase`
+    #[cfg(feature = "device-management")]
     AppleDeviceFeaturesConfigurationBase(
         Box<crate::models::AppleDeviceFeaturesConfigurationBase>,
     ),
     /// `microsoft.graph.appleManagedIdentityProvider`
+    #[cfg(feature = "identity")]
     AppleManagedIdentityProvider(Box<crate::models::AppleManagedIdentityProvider>),
     /// `microsoft.graph.applePushNotificationCertificate`
+    #[cfg(feature = "device-management")]
     ApplePushNotificationCertificate(
         Box<crate::models::ApplePushNotificationCertificate>,
     ),
     /// `microsoft.graph.application`
+    #[cfg(feature = "directory")]
     Application(Box<crate::models::Application>),
     /// `microsoft.graph.applicationTemplate`
+    #[cfg(feature = "directory")]
     ApplicationTemplate(Box<crate::models::ApplicationTemplate>),
     /// `microsoft.graph.approval`
+    #[cfg(feature = "identity")]
     Approval(Box<crate::models::Approval>),
     /// `microsoft.graph.approvalStage`
+    #[cfg(feature = "identity")]
     ApprovalStage(Box<crate::models::ApprovalStage>),
     /// `microsoft.graph.approvedClientApp`
+    #[cfg(feature = "directory")]
     ApprovedClientApp(Box<crate::models::ApprovedClientApp>),
     /// `microsoft.graph.arkoseFraudProtectionProvider`
+    #[cfg(feature = "identity")]
     ArkoseFraudProtectionProvider(Box<crate::models::ArkoseFraudProtectionProvider>),
     /// `microsoft.graph.associatedTeamInfo`
+    #[cfg(feature = "teams")]
     AssociatedTeamInfo(Box<crate::models::AssociatedTeamInfo>),
     /// `microsoft.graph.attachment`
+    #[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
     Attachment(Box<crate::models::Attachment>),
     /// `microsoft.graph.attachmentBase`
+    #[cfg(feature = "todo")]
     AttachmentBase(Box<crate::models::AttachmentBase>),
     /// `microsoft.graph.attachmentSession`
+    #[cfg(feature = "todo")]
     AttachmentSession(Box<crate::models::AttachmentSession>),
     /// `microsoft.graph.attackSimulationOperation`
+    #[cfg(any(feature = "security", feature = "users"))]
     AttackSimulationOperation(Box<crate::models::AttackSimulationOperation>),
     /// `microsoft.graph.attackSimulationRoot`
+    #[cfg(feature = "security")]
     AttackSimulationRoot(Box<crate::models::AttackSimulationRoot>),
     /// `microsoft.graph.attendanceRecord`
+    #[cfg(any(feature = "communications", feature = "solutions"))]
     AttendanceRecord(Box<crate::models::AttendanceRecord>),
     /// `microsoft.graph.attributeMappingFunctionSchema`
+    #[cfg(feature = "directory")]
     AttributeMappingFunctionSchema(Box<crate::models::AttributeMappingFunctionSchema>),
     /// `microsoft.graph.attributeSet`
+    #[cfg(feature = "directory")]
     AttributeSet(Box<crate::models::AttributeSet>),
     /// `microsoft.graph.audioRoutingGroup`
+    #[cfg(feature = "communications")]
     AudioRoutingGroup(Box<crate::models::AudioRoutingGroup>),
     /// `microsoft.graph.auditEvent`
+    #[cfg(feature = "device-management")]
     AuditEvent(Box<crate::models::AuditEvent>),
     /// `microsoft.graph.authentication`
+    #[cfg(feature = "users")]
     Authentication(Box<crate::models::Authentication>),
     /// `microsoft.graph.authenticationCombinationConfiguration`
+    #[cfg(feature = "identity")]
     AuthenticationCombinationConfiguration(
         Box<crate::models::AuthenticationCombinationConfiguration>,
     ),
     /// `microsoft.graph.authenticationContextClassReference`
+    #[cfg(feature = "identity")]
     AuthenticationContextClassReference(
         Box<crate::models::AuthenticationContextClassReference>,
     ),
     /// `microsoft.graph.authenticationEventListener`
+    #[cfg(feature = "identity")]
     AuthenticationEventListener(Box<crate::models::AuthenticationEventListener>),
     /// `microsoft.graph.authenticationEventsFlow`
+    #[cfg(feature = "identity")]
     AuthenticationEventsFlow(Box<crate::models::AuthenticationEventsFlow>),
     /// `microsoft.graph.authenticationFlowsPolicy`
+    #[cfg(feature = "identity")]
     AuthenticationFlowsPolicy(Box<crate::models::AuthenticationFlowsPolicy>),
     /// `microsoft.graph.authenticationMethod`
+    #[cfg(feature = "users")]
     AuthenticationMethod(Box<crate::models::AuthenticationMethod>),
     /// `microsoft.graph.authenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     AuthenticationMethodConfiguration(
         Box<crate::models::AuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.authenticationMethodModeDetail`
+    #[cfg(feature = "identity")]
     AuthenticationMethodModeDetail(Box<crate::models::AuthenticationMethodModeDetail>),
     /// `microsoft.graph.authenticationMethodTarget`
+    #[cfg(feature = "identity")]
     AuthenticationMethodTarget(Box<crate::models::AuthenticationMethodTarget>),
     /// `microsoft.graph.authenticationMethodsPolicy`
+    #[cfg(feature = "identity")]
     AuthenticationMethodsPolicy(Box<crate::models::AuthenticationMethodsPolicy>),
     /// `microsoft.graph.authenticationMethodsRoot`
+    #[cfg(feature = "reports")]
     AuthenticationMethodsRoot(Box<crate::models::AuthenticationMethodsRoot>),
     /// `microsoft.graph.authenticationStrengthPolicy`
+    #[cfg(feature = "identity")]
     AuthenticationStrengthPolicy(Box<crate::models::AuthenticationStrengthPolicy>),
     /// `microsoft.graph.authenticationStrengthRoot`
+    #[cfg(feature = "identity")]
     AuthenticationStrengthRoot(Box<crate::models::AuthenticationStrengthRoot>),
     /// `microsoft.graph.authoredNote`
+    #[cfg(any(feature = "admin", feature = "security"))]
     AuthoredNote(Box<crate::models::AuthoredNote>),
     /// `microsoft.graph.authorizationPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     AuthorizationPolicy(Box<crate::models::AuthorizationPolicy>),
     /// `microsoft.graph.availableAccessPackage`
+    #[cfg(feature = "identity")]
     AvailableAccessPackage(Box<crate::models::AvailableAccessPackage>),
     /// `microsoft.graph.azureCommunicationServicesUserConversationMember`
+    #[cfg(feature = "teams")]
     AzureCommunicationServicesUserConversationMember(
         Box<crate::models::AzureCommunicationServicesUserConversationMember>,
     ),
     /// `microsoft.graph.b2xIdentityUserFlow`
+    #[cfg(feature = "identity")]
     B2xIdentityUserFlow(Box<crate::models::B2xIdentityUserFlow>),
     /// `microsoft.graph.backupRestoreRoot`
+    #[cfg(feature = "solutions")]
     BackupRestoreRoot(Box<crate::models::BackupRestoreRoot>),
     /// `microsoft.graph.baseItem`
+    #[cfg(any(feature = "files", feature = "sites"))]
     BaseItem(Box<crate::models::BaseItem>),
     /// `microsoft.graph.baseItemVersion`
+    #[cfg(any(feature = "files", feature = "sites"))]
     BaseItemVersion(Box<crate::models::BaseItemVersion>),
     /// `microsoft.graph.baseMapFeature`
+    #[cfg(feature = "calendar")]
     BaseMapFeature(Box<crate::models::BaseMapFeature>),
     /// `microsoft.graph.baseSitePage`
+    #[cfg(feature = "sites")]
     BaseSitePage(Box<crate::models::BaseSitePage>),
     /// `microsoft.graph.bitlocker`
+    #[cfg(feature = "security")]
     Bitlocker(Box<crate::models::Bitlocker>),
     /// `microsoft.graph.bitlockerRecoveryKey`
+    #[cfg(feature = "security")]
     BitlockerRecoveryKey(Box<crate::models::BitlockerRecoveryKey>),
     /// `microsoft.graph.bookingAppointment`
+    #[cfg(feature = "solutions")]
     BookingAppointment(Box<crate::models::BookingAppointment>),
     /// `microsoft.graph.bookingBusiness`
+    #[cfg(feature = "solutions")]
     BookingBusiness(Box<crate::models::BookingBusiness>),
     /// `microsoft.graph.bookingCurrency`
+    #[cfg(feature = "solutions")]
     BookingCurrency(Box<crate::models::BookingCurrency>),
     /// `microsoft.graph.bookingCustomQuestion`
+    #[cfg(feature = "solutions")]
     BookingCustomQuestion(Box<crate::models::BookingCustomQuestion>),
     /// `microsoft.graph.bookingCustomer`
+    #[cfg(feature = "solutions")]
     BookingCustomer(Box<crate::models::BookingCustomer>),
     /// `microsoft.graph.bookingCustomerBase`
+    #[cfg(feature = "solutions")]
     BookingCustomerBase(Box<crate::models::BookingCustomerBase>),
     /// `microsoft.graph.bookingService`
+    #[cfg(feature = "solutions")]
     BookingService(Box<crate::models::BookingService>),
     /// `microsoft.graph.bookingStaffMember`
+    #[cfg(feature = "solutions")]
     BookingStaffMember(Box<crate::models::BookingStaffMember>),
     /// `microsoft.graph.bookingStaffMemberBase`
+    #[cfg(feature = "solutions")]
     BookingStaffMemberBase(Box<crate::models::BookingStaffMemberBase>),
     /// `microsoft.graph.browseSessionBase`
+    #[cfg(feature = "solutions")]
     BrowseSessionBase(Box<crate::models::BrowseSessionBase>),
     /// `microsoft.graph.browserSharedCookie`
+    #[cfg(feature = "admin")]
     BrowserSharedCookie(Box<crate::models::BrowserSharedCookie>),
     /// `microsoft.graph.browserSite`
+    #[cfg(feature = "admin")]
     BrowserSite(Box<crate::models::BrowserSite>),
     /// `microsoft.graph.browserSiteList`
+    #[cfg(feature = "admin")]
     BrowserSiteList(Box<crate::models::BrowserSiteList>),
     /// `microsoft.graph.building`
+    #[cfg(feature = "calendar")]
     Building(Box<crate::models::Building>),
     /// `microsoft.graph.buildingMap`
+    #[cfg(feature = "calendar")]
     BuildingMap(Box<crate::models::BuildingMap>),
     /// `microsoft.graph.builtInIdentityProvider`
+    #[cfg(feature = "identity")]
     BuiltInIdentityProvider(Box<crate::models::BuiltInIdentityProvider>),
     /// `microsoft.graph.bulkUpload`
+    #[cfg(feature = "directory")]
     BulkUpload(Box<crate::models::BulkUpload>),
     /// `microsoft.graph.caPoliciesDeletableRoot`
+    #[cfg(feature = "identity")]
     CaPoliciesDeletableRoot(Box<crate::models::CaPoliciesDeletableRoot>),
     /// `microsoft.graph.calendar`
+    #[cfg(feature = "calendar")]
     Calendar(Box<crate::models::Calendar>),
     /// `microsoft.graph.calendarGroup`
+    #[cfg(feature = "calendar")]
     CalendarGroup(Box<crate::models::CalendarGroup>),
     /// `microsoft.graph.calendarPermission`
+    #[cfg(feature = "calendar")]
     CalendarPermission(Box<crate::models::CalendarPermission>),
     /// `microsoft.graph.calendarSharingMessage`
+    #[cfg(feature = "mail")]
     CalendarSharingMessage(Box<crate::models::CalendarSharingMessage>),
     /// `microsoft.graph.call`
+    #[cfg(feature = "communications")]
     Call(Box<crate::models::Call>),
     /// `microsoft.graph.callAiInsight`
+    #[cfg(feature = "admin")]
     CallAiInsight(Box<crate::models::CallAiInsight>),
     /// `microsoft.graph.callEvent`
     CallEvent(Box<crate::models::CallEvent>),
     /// `microsoft.graph.callRecording`
+    #[cfg(feature = "communications")]
     CallRecording(Box<crate::models::CallRecording>),
     /// `microsoft.graph.callRecords.callRecord`
+    #[cfg(feature = "communications")]
     CallRecordsCallRecord(Box<crate::models::call_records::CallRecord>),
     /// `microsoft.graph.callRecords.organizer`
+    #[cfg(feature = "communications")]
     CallRecordsOrganizer(Box<crate::models::call_records::Organizer>),
     /// `microsoft.graph.callRecords.participant`
+    #[cfg(feature = "communications")]
     CallRecordsParticipant(Box<crate::models::call_records::Participant>),
     /// `microsoft.graph.callRecords.participantBase`
+    #[cfg(feature = "communications")]
     CallRecordsParticipantBase(Box<crate::models::call_records::ParticipantBase>),
     /// `microsoft.graph.callRecords.segment`
+    #[cfg(feature = "communications")]
     CallRecordsSegment(Box<crate::models::call_records::Segment>),
     /// `microsoft.graph.callRecords.session`
+    #[cfg(feature = "communications")]
     CallRecordsSession(Box<crate::models::call_records::Session>),
     /// `microsoft.graph.callTranscript`
+    #[cfg(feature = "communications")]
     CallTranscript(Box<crate::models::CallTranscript>),
     /// `microsoft.graph.cancelMediaProcessingOperation`
+    #[cfg(feature = "communications")]
     CancelMediaProcessingOperation(Box<crate::models::CancelMediaProcessingOperation>),
     /// `microsoft.graph.canvasLayout`
+    #[cfg(feature = "sites")]
     CanvasLayout(Box<crate::models::CanvasLayout>),
     /// `microsoft.graph.certificateAuthorityDetail`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     CertificateAuthorityDetail(Box<crate::models::CertificateAuthorityDetail>),
     /// `microsoft.graph.certificateBasedAuthConfiguration`
+    #[cfg(feature = "directory")]
     CertificateBasedAuthConfiguration(
         Box<crate::models::CertificateBasedAuthConfiguration>,
     ),
     /// `microsoft.graph.certificateBasedAuthPki`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     CertificateBasedAuthPki(Box<crate::models::CertificateBasedAuthPki>),
     /// `microsoft.graph.changeTrackedEntity`
+    #[cfg(any(feature = "teams", feature = "users"))]
     ChangeTrackedEntity(Box<crate::models::ChangeTrackedEntity>),
     /// `microsoft.graph.channel`
+    #[cfg(feature = "teams")]
     Channel(Box<crate::models::Channel>),
     /// `microsoft.graph.chat`
+    #[cfg(feature = "teams")]
     Chat(Box<crate::models::Chat>),
     /// `microsoft.graph.chatMessage`
+    #[cfg(feature = "teams")]
     ChatMessage(Box<crate::models::ChatMessage>),
     /// `microsoft.graph.chatMessageHostedContent`
+    #[cfg(feature = "teams")]
     ChatMessageHostedContent(Box<crate::models::ChatMessageHostedContent>),
     /// `microsoft.graph.chatMessageInfo`
+    #[cfg(feature = "teams")]
     ChatMessageInfo(Box<crate::models::ChatMessageInfo>),
     /// `microsoft.graph.checklistItem`
+    #[cfg(feature = "todo")]
     ChecklistItem(Box<crate::models::ChecklistItem>),
     /// `microsoft.graph.claimsMappingPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     ClaimsMappingPolicy(Box<crate::models::ClaimsMappingPolicy>),
     /// `microsoft.graph.cloudClipboardItem`
+    #[cfg(feature = "admin")]
     CloudClipboardItem(Box<crate::models::CloudClipboardItem>),
     /// `microsoft.graph.cloudClipboardRoot`
+    #[cfg(feature = "admin")]
     CloudClipboardRoot(Box<crate::models::CloudClipboardRoot>),
     /// `microsoft.graph.cloudFlareWebApplicationFirewallProvider`
+    #[cfg(feature = "identity")]
     CloudFlareWebApplicationFirewallProvider(
         Box<crate::models::CloudFlareWebApplicationFirewallProvider>,
     ),
     /// `microsoft.graph.cloudPC`
+    #[cfg(feature = "cloud-pc")]
     CloudPc(Box<crate::models::CloudPc>),
     /// `microsoft.graph.cloudPcAuditEvent`
+    #[cfg(feature = "cloud-pc")]
     CloudPcAuditEvent(Box<crate::models::CloudPcAuditEvent>),
     /// `microsoft.graph.cloudPcDeviceImage`
+    #[cfg(feature = "cloud-pc")]
     CloudPcDeviceImage(Box<crate::models::CloudPcDeviceImage>),
     /// `microsoft.graph.cloudPcGalleryImage`
+    #[cfg(feature = "cloud-pc")]
     CloudPcGalleryImage(Box<crate::models::CloudPcGalleryImage>),
     /// `microsoft.graph.cloudPcOnPremisesConnection`
+    #[cfg(feature = "cloud-pc")]
     CloudPcOnPremisesConnection(Box<crate::models::CloudPcOnPremisesConnection>),
     /// `microsoft.graph.cloudPcProvisioningPolicy`
+    #[cfg(feature = "cloud-pc")]
     CloudPcProvisioningPolicy(Box<crate::models::CloudPcProvisioningPolicy>),
     /// `microsoft.graph.cloudPcProvisioningPolicyAssignment`
+    #[cfg(feature = "cloud-pc")]
     CloudPcProvisioningPolicyAssignment(
         Box<crate::models::CloudPcProvisioningPolicyAssignment>,
     ),
     /// `microsoft.graph.cloudPcReport`
+    #[cfg(feature = "cloud-pc")]
     CloudPcReport(Box<crate::models::CloudPcReport>),
     /// `microsoft.graph.cloudPcServicePlan`
+    #[cfg(feature = "cloud-pc")]
     CloudPcServicePlan(Box<crate::models::CloudPcServicePlan>),
     /// `microsoft.graph.cloudPcUserSetting`
+    #[cfg(feature = "cloud-pc")]
     CloudPcUserSetting(Box<crate::models::CloudPcUserSetting>),
     /// `microsoft.graph.cloudPcUserSettingAssignment`
+    #[cfg(feature = "cloud-pc")]
     CloudPcUserSettingAssignment(Box<crate::models::CloudPcUserSettingAssignment>),
     /// `microsoft.graph.columnDefinition`
+    #[cfg(feature = "sites")]
     ColumnDefinition(Box<crate::models::ColumnDefinition>),
     /// `microsoft.graph.columnLink`
+    #[cfg(feature = "sites")]
     ColumnLink(Box<crate::models::ColumnLink>),
     /// `microsoft.graph.commsOperation`
+    #[cfg(feature = "communications")]
     CommsOperation(Box<crate::models::CommsOperation>),
     /// `microsoft.graph.community`
+    #[cfg(feature = "solutions")]
     Community(Box<crate::models::Community>),
     /// `microsoft.graph.companySubscription`
+    #[cfg(feature = "directory")]
     CompanySubscription(Box<crate::models::CompanySubscription>),
     /// `microsoft.graph.complianceManagementPartner`
+    #[cfg(feature = "device-management")]
     ComplianceManagementPartner(Box<crate::models::ComplianceManagementPartner>),
     /// `microsoft.graph.conditionalAccessRoot`
+    #[cfg(feature = "identity")]
     ConditionalAccessRoot(Box<crate::models::ConditionalAccessRoot>),
     /// `microsoft.graph.conditionalAccessTemplate`
+    #[cfg(feature = "identity")]
     ConditionalAccessTemplate(Box<crate::models::ConditionalAccessTemplate>),
     /// `microsoft.graph.configurationBaseline`
+    #[cfg(feature = "admin")]
     ConfigurationBaseline(Box<crate::models::ConfigurationBaseline>),
     /// `microsoft.graph.configurationDrift`
+    #[cfg(feature = "admin")]
     ConfigurationDrift(Box<crate::models::ConfigurationDrift>),
     /// `microsoft.graph.configurationManagement`
+    #[cfg(feature = "admin")]
     ConfigurationManagement(Box<crate::models::ConfigurationManagement>),
     /// `microsoft.graph.configurationMonitor`
+    #[cfg(feature = "admin")]
     ConfigurationMonitor(Box<crate::models::ConfigurationMonitor>),
     /// `microsoft.graph.configurationMonitoringResult`
+    #[cfg(feature = "admin")]
     ConfigurationMonitoringResult(Box<crate::models::ConfigurationMonitoringResult>),
     /// `microsoft.graph.configurationSnapshotJob`
+    #[cfg(feature = "admin")]
     ConfigurationSnapshotJob(Box<crate::models::ConfigurationSnapshotJob>),
     /// `microsoft.graph.connectedOrganization`
+    #[cfg(feature = "identity")]
     ConnectedOrganization(Box<crate::models::ConnectedOrganization>),
     /// `microsoft.graph.contact`
+    #[cfg(feature = "contacts")]
     Contact(Box<crate::models::Contact>),
     /// `microsoft.graph.contactFolder`
+    #[cfg(feature = "contacts")]
     ContactFolder(Box<crate::models::ContactFolder>),
     /// `microsoft.graph.contentActivity`
+    #[cfg(any(feature = "security", feature = "users"))]
     ContentActivity(Box<crate::models::ContentActivity>),
     /// `microsoft.graph.contentSharingSession`
+    #[cfg(feature = "communications")]
     ContentSharingSession(Box<crate::models::ContentSharingSession>),
     /// `microsoft.graph.contentType`
+    #[cfg(feature = "sites")]
     ContentType(Box<crate::models::ContentType>),
     /// `microsoft.graph.contract`
+    #[cfg(feature = "directory")]
     Contract(Box<crate::models::Contract>),
     /// `microsoft.graph.controlConfiguration`
+    #[cfg(feature = "identity")]
     ControlConfiguration(Box<crate::models::ControlConfiguration>),
     /// `microsoft.graph.conversation`
+    #[cfg(feature = "groups")]
     Conversation(Box<crate::models::Conversation>),
     /// `microsoft.graph.conversationMember`
+    #[cfg(feature = "teams")]
     ConversationMember(Box<crate::models::ConversationMember>),
     /// `microsoft.graph.conversationThread`
+    #[cfg(feature = "groups")]
     ConversationThread(Box<crate::models::ConversationThread>),
     /// `microsoft.graph.copilotAdmin`
+    #[cfg(feature = "admin")]
     CopilotAdmin(Box<crate::models::CopilotAdmin>),
     /// `microsoft.graph.copilotAdminCatalog`
+    #[cfg(feature = "admin")]
     CopilotAdminCatalog(Box<crate::models::CopilotAdminCatalog>),
     /// `microsoft.graph.copilotAdminLimitedMode`
+    #[cfg(feature = "admin")]
     CopilotAdminLimitedMode(Box<crate::models::CopilotAdminLimitedMode>),
     /// `microsoft.graph.copilotAdminSetting`
+    #[cfg(feature = "admin")]
     CopilotAdminSetting(Box<crate::models::CopilotAdminSetting>),
     /// `microsoft.graph.copilotPackage`
+    #[cfg(feature = "admin")]
     CopilotPackage(Box<crate::models::CopilotPackage>),
     /// `microsoft.graph.copilotPackageDetail`
+    #[cfg(feature = "admin")]
     CopilotPackageDetail(Box<crate::models::CopilotPackageDetail>),
     /// `microsoft.graph.copilotReportRoot`
+    #[cfg(feature = "admin")]
     CopilotReportRoot(Box<crate::models::CopilotReportRoot>),
     /// `microsoft.graph.crossTenantAccessPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     CrossTenantAccessPolicy(Box<crate::models::CrossTenantAccessPolicy>),
     /// `microsoft.graph.crossTenantAccessPolicyConfigurationDefault`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     CrossTenantAccessPolicyConfigurationDefault(
         Box<crate::models::CrossTenantAccessPolicyConfigurationDefault>,
     ),
     /// `microsoft.graph.customAuthenticationExtension`
+    #[cfg(feature = "identity")]
     CustomAuthenticationExtension(Box<crate::models::CustomAuthenticationExtension>),
     /// `microsoft.graph.customCalloutExtension`
+    #[cfg(feature = "identity")]
     CustomCalloutExtension(Box<crate::models::CustomCalloutExtension>),
     /// `microsoft.graph.customDataProvidedResource`
+    #[cfg(feature = "identity")]
     CustomDataProvidedResource(Box<crate::models::CustomDataProvidedResource>),
     /// `microsoft.graph.customDataProvidedResourceAccessReviewUploadSession`
+    #[cfg(feature = "identity")]
     CustomDataProvidedResourceAccessReviewUploadSession(
         Box<crate::models::CustomDataProvidedResourceAccessReviewUploadSession>,
     ),
     /// `microsoft.graph.customDataProvidedResourceFile`
     CustomDataProvidedResourceFile(Box<crate::models::CustomDataProvidedResourceFile>),
     /// `microsoft.graph.customDataProvidedResourceUploadSession`
+    #[cfg(feature = "identity")]
     CustomDataProvidedResourceUploadSession(
         Box<crate::models::CustomDataProvidedResourceUploadSession>,
     ),
     /// `microsoft.graph.customExtensionStageSetting`
     CustomExtensionStageSetting(Box<crate::models::CustomExtensionStageSetting>),
     /// `microsoft.graph.customSecurityAttributeDefinition`
+    #[cfg(feature = "directory")]
     CustomSecurityAttributeDefinition(
         Box<crate::models::CustomSecurityAttributeDefinition>,
     ),
     /// `microsoft.graph.dataPolicyOperation`
+    #[cfg(feature = "directory")]
     DataPolicyOperation(Box<crate::models::DataPolicyOperation>),
     /// `microsoft.graph.dataSecurityAndGovernance`
+    #[cfg(any(feature = "security", feature = "users"))]
     DataSecurityAndGovernance(Box<crate::models::DataSecurityAndGovernance>),
     /// `microsoft.graph.dayNote`
+    #[cfg(feature = "teams")]
     DayNote(Box<crate::models::DayNote>),
     /// `microsoft.graph.defaultManagedAppProtection`
+    #[cfg(feature = "device-management")]
     DefaultManagedAppProtection(Box<crate::models::DefaultManagedAppProtection>),
     /// `microsoft.graph.delegatedAdminAccessAssignment`
+    #[cfg(feature = "admin")]
     DelegatedAdminAccessAssignment(Box<crate::models::DelegatedAdminAccessAssignment>),
     /// `microsoft.graph.delegatedAdminCustomer`
+    #[cfg(feature = "admin")]
     DelegatedAdminCustomer(Box<crate::models::DelegatedAdminCustomer>),
     /// `microsoft.graph.delegatedAdminRelationship`
+    #[cfg(feature = "admin")]
     DelegatedAdminRelationship(Box<crate::models::DelegatedAdminRelationship>),
     /// `microsoft.graph.delegatedAdminRelationshipOperation`
+    #[cfg(feature = "admin")]
     DelegatedAdminRelationshipOperation(
         Box<crate::models::DelegatedAdminRelationshipOperation>,
     ),
     /// `microsoft.graph.delegatedAdminRelationshipRequest`
+    #[cfg(feature = "admin")]
     DelegatedAdminRelationshipRequest(
         Box<crate::models::DelegatedAdminRelationshipRequest>,
     ),
     /// `microsoft.graph.delegatedAdminServiceManagementDetail`
+    #[cfg(feature = "admin")]
     DelegatedAdminServiceManagementDetail(
         Box<crate::models::DelegatedAdminServiceManagementDetail>,
     ),
     /// `microsoft.graph.delegatedAdminServiceProviderConstraints`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     DelegatedAdminServiceProviderConstraints(
         Box<crate::models::DelegatedAdminServiceProviderConstraints>,
     ),
     /// `microsoft.graph.delegatedPermissionClassification`
+    #[cfg(feature = "directory")]
     DelegatedPermissionClassification(
         Box<crate::models::DelegatedPermissionClassification>,
     ),
     /// `microsoft.graph.deletedChat`
+    #[cfg(feature = "teams")]
     DeletedChat(Box<crate::models::DeletedChat>),
     /// `microsoft.graph.deletedItemContainer`
+    #[cfg(feature = "identity")]
     DeletedItemContainer(Box<crate::models::DeletedItemContainer>),
     /// `microsoft.graph.deletedTeam`
+    #[cfg(feature = "teams")]
     DeletedTeam(Box<crate::models::DeletedTeam>),
     /// `microsoft.graph.deltaParticipants`
     DeltaParticipants(Box<crate::models::DeltaParticipants>),
     /// `microsoft.graph.desk`
+    #[cfg(feature = "calendar")]
     Desk(Box<crate::models::Desk>),
     /// `microsoft.graph.detectedApp`
+    #[cfg(feature = "device-management")]
     DetectedApp(Box<crate::models::DetectedApp>),
     /// `microsoft.graph.device`
+    #[cfg(feature = "directory")]
     Device(Box<crate::models::Device>),
     /// `microsoft.graph.deviceAndAppManagementRoleAssignment`
+    #[cfg(feature = "device-management")]
     DeviceAndAppManagementRoleAssignment(
         Box<crate::models::DeviceAndAppManagementRoleAssignment>,
     ),
     /// `microsoft.graph.deviceAndAppManagementRoleDefinition`
+    #[cfg(feature = "device-management")]
     DeviceAndAppManagementRoleDefinition(
         Box<crate::models::DeviceAndAppManagementRoleDefinition>,
     ),
     /// `microsoft.graph.deviceAppManagement`
+    #[cfg(feature = "device-management")]
     DeviceAppManagement(Box<crate::models::DeviceAppManagement>),
     /// `microsoft.graph.deviceCategory`
+    #[cfg(feature = "device-management")]
     DeviceCategory(Box<crate::models::DeviceCategory>),
     /// `microsoft.graph.deviceComplianceActionItem`
+    #[cfg(feature = "device-management")]
     DeviceComplianceActionItem(Box<crate::models::DeviceComplianceActionItem>),
     /// `microsoft.graph.deviceComplianceDeviceOverview`
+    #[cfg(feature = "device-management")]
     DeviceComplianceDeviceOverview(Box<crate::models::DeviceComplianceDeviceOverview>),
     /// `microsoft.graph.deviceComplianceDeviceStatus`
+    #[cfg(feature = "device-management")]
     DeviceComplianceDeviceStatus(Box<crate::models::DeviceComplianceDeviceStatus>),
     /// `microsoft.graph.deviceCompliancePolicy`
+    #[cfg(feature = "device-management")]
     DeviceCompliancePolicy(Box<crate::models::DeviceCompliancePolicy>),
     /// `microsoft.graph.deviceCompliancePolicyAssignment`
+    #[cfg(feature = "device-management")]
     DeviceCompliancePolicyAssignment(
         Box<crate::models::DeviceCompliancePolicyAssignment>,
     ),
     /// `microsoft.graph.deviceCompliancePolicyDeviceStateSummary`
+    #[cfg(feature = "device-management")]
     DeviceCompliancePolicyDeviceStateSummary(
         Box<crate::models::DeviceCompliancePolicyDeviceStateSummary>,
     ),
     /// `microsoft.graph.deviceCompliancePolicySettingStateSummary`
+    #[cfg(feature = "device-management")]
     DeviceCompliancePolicySettingStateSummary(
         Box<crate::models::DeviceCompliancePolicySettingStateSummary>,
     ),
     /// `microsoft.graph.deviceCompliancePolicyState`
+    #[cfg(feature = "device-management")]
     DeviceCompliancePolicyState(Box<crate::models::DeviceCompliancePolicyState>),
     /// `microsoft.graph.deviceComplianceScheduledActionForRule`
+    #[cfg(feature = "device-management")]
     DeviceComplianceScheduledActionForRule(
         Box<crate::models::DeviceComplianceScheduledActionForRule>,
     ),
     /// `microsoft.graph.deviceComplianceSettingState`
+    #[cfg(feature = "device-management")]
     DeviceComplianceSettingState(Box<crate::models::DeviceComplianceSettingState>),
     /// `microsoft.graph.deviceComplianceUserOverview`
+    #[cfg(feature = "device-management")]
     DeviceComplianceUserOverview(Box<crate::models::DeviceComplianceUserOverview>),
     /// `microsoft.graph.deviceComplianceUserStatus`
+    #[cfg(feature = "device-management")]
     DeviceComplianceUserStatus(Box<crate::models::DeviceComplianceUserStatus>),
     /// `microsoft.graph.deviceConfiguration`
+    #[cfg(feature = "device-management")]
     DeviceConfiguration(Box<crate::models::DeviceConfiguration>),
     /// `microsoft.graph.deviceConfigurationAssignment`
+    #[cfg(feature = "device-management")]
     DeviceConfigurationAssignment(Box<crate::models::DeviceConfigurationAssignment>),
     /// `microsoft.graph.deviceConfigurationDeviceOverview`
+    #[cfg(feature = "device-management")]
     DeviceConfigurationDeviceOverview(
         Box<crate::models::DeviceConfigurationDeviceOverview>,
     ),
     /// `microsoft.graph.deviceConfigurationDeviceStateSummary`
+    #[cfg(feature = "device-management")]
     DeviceConfigurationDeviceStateSummary(
         Box<crate::models::DeviceConfigurationDeviceStateSummary>,
     ),
     /// `microsoft.graph.deviceConfigurationDeviceStatus`
+    #[cfg(feature = "device-management")]
     DeviceConfigurationDeviceStatus(Box<crate::models::DeviceConfigurationDeviceStatus>),
     /// `microsoft.graph.deviceConfigurationState`
+    #[cfg(feature = "device-management")]
     DeviceConfigurationState(Box<crate::models::DeviceConfigurationState>),
     /// `microsoft.graph.deviceConfigurationUserOverview`
+    #[cfg(feature = "device-management")]
     DeviceConfigurationUserOverview(Box<crate::models::DeviceConfigurationUserOverview>),
     /// `microsoft.graph.deviceConfigurationUserStatus`
+    #[cfg(feature = "device-management")]
     DeviceConfigurationUserStatus(Box<crate::models::DeviceConfigurationUserStatus>),
     /// `microsoft.graph.deviceEnrollmentConfiguration`
+    #[cfg(feature = "device-management")]
     DeviceEnrollmentConfiguration(Box<crate::models::DeviceEnrollmentConfiguration>),
     /// `microsoft.graph.deviceEnrollmentLimitConfiguration`
+    #[cfg(feature = "device-management")]
     DeviceEnrollmentLimitConfiguration(
         Box<crate::models::DeviceEnrollmentLimitConfiguration>,
     ),
     /// `microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration`
+    #[cfg(feature = "device-management")]
     DeviceEnrollmentPlatformRestrictionsConfiguration(
         Box<crate::models::DeviceEnrollmentPlatformRestrictionsConfiguration>,
     ),
     /// `microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration`
+    #[cfg(feature = "device-management")]
     DeviceEnrollmentWindowsHelloForBusinessConfiguration(
         Box<crate::models::DeviceEnrollmentWindowsHelloForBusinessConfiguration>,
     ),
     /// `microsoft.graph.deviceInstallState`
+    #[cfg(feature = "device-management")]
     DeviceInstallState(Box<crate::models::DeviceInstallState>),
     /// `microsoft.graph.deviceLocalCredentialInfo`
+    #[cfg(feature = "directory")]
     DeviceLocalCredentialInfo(Box<crate::models::DeviceLocalCredentialInfo>),
     /// `microsoft.graph.deviceLogCollectionResponse`
+    #[cfg(feature = "device-management")]
     DeviceLogCollectionResponse(Box<crate::models::DeviceLogCollectionResponse>),
     /// `microsoft.graph.deviceManagement`
+    #[cfg(feature = "device-management")]
     DeviceManagement(Box<crate::models::DeviceManagement>),
     /// `microsoft.graph.deviceManagementCachedReportConfiguration`
     DeviceManagementCachedReportConfiguration(
         Box<crate::models::DeviceManagementCachedReportConfiguration>,
     ),
     /// `microsoft.graph.deviceManagementExchangeConnector`
+    #[cfg(feature = "device-management")]
     DeviceManagementExchangeConnector(
         Box<crate::models::DeviceManagementExchangeConnector>,
     ),
     /// `microsoft.graph.deviceManagementExportJob`
+    #[cfg(feature = "device-management")]
     DeviceManagementExportJob(Box<crate::models::DeviceManagementExportJob>),
     /// `microsoft.graph.deviceManagementPartner`
+    #[cfg(feature = "device-management")]
     DeviceManagementPartner(Box<crate::models::DeviceManagementPartner>),
     /// `microsoft.graph.deviceManagementReports`
+    #[cfg(feature = "device-management")]
     DeviceManagementReports(Box<crate::models::DeviceManagementReports>),
     /// `microsoft.graph.deviceManagementTroubleshootingEvent`
+    #[cfg(feature = "device-management")]
     DeviceManagementTroubleshootingEvent(
         Box<crate::models::DeviceManagementTroubleshootingEvent>,
     ),
     /// `microsoft.graph.deviceRegistrationPolicy`
+    #[cfg(feature = "identity")]
     DeviceRegistrationPolicy(Box<crate::models::DeviceRegistrationPolicy>),
     /// `microsoft.graph.directory`
+    #[cfg(feature = "directory")]
     Directory(Box<crate::models::Directory>),
     /// `microsoft.graph.directoryAudit`
+    #[cfg(feature = "security")]
     DirectoryAudit(Box<crate::models::DirectoryAudit>),
     /// `microsoft.graph.directoryDefinition`
+    #[cfg(feature = "directory")]
     DirectoryDefinition(Box<crate::models::DirectoryDefinition>),
     /// `microsoft.graph.directoryObject`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity",
+            feature = "users"
+        )
+    )]
     DirectoryObject(Box<crate::models::DirectoryObject>),
     /// `microsoft.graph.directoryObjectPartnerReference`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     DirectoryObjectPartnerReference(Box<crate::models::DirectoryObjectPartnerReference>),
     /// `microsoft.graph.directoryRole`
+    #[cfg(feature = "directory")]
     DirectoryRole(Box<crate::models::DirectoryRole>),
     /// `microsoft.graph.directoryRoleTemplate`
+    #[cfg(feature = "directory")]
     DirectoryRoleTemplate(Box<crate::models::DirectoryRoleTemplate>),
     /// `microsoft.graph.documentSetVersion`
+    #[cfg(feature = "sites")]
     DocumentSetVersion(Box<crate::models::DocumentSetVersion>),
     /// `microsoft.graph.domain`
+    #[cfg(feature = "directory")]
     Domain(Box<crate::models::Domain>),
     /// `microsoft.graph.domainDnsCnameRecord`
+    #[cfg(feature = "directory")]
     DomainDnsCnameRecord(Box<crate::models::DomainDnsCnameRecord>),
     /// `microsoft.graph.domainDnsMxRecord`
+    #[cfg(feature = "directory")]
     DomainDnsMxRecord(Box<crate::models::DomainDnsMxRecord>),
     /// `microsoft.graph.domainDnsRecord`
+    #[cfg(feature = "directory")]
     DomainDnsRecord(Box<crate::models::DomainDnsRecord>),
     /// `microsoft.graph.domainDnsSrvRecord`
+    #[cfg(feature = "directory")]
     DomainDnsSrvRecord(Box<crate::models::DomainDnsSrvRecord>),
     /// `microsoft.graph.domainDnsTxtRecord`
+    #[cfg(feature = "directory")]
     DomainDnsTxtRecord(Box<crate::models::DomainDnsTxtRecord>),
     /// `microsoft.graph.domainDnsUnavailableRecord`
+    #[cfg(feature = "directory")]
     DomainDnsUnavailableRecord(Box<crate::models::DomainDnsUnavailableRecord>),
     /// `microsoft.graph.drive`
+    #[cfg(feature = "files")]
     Drive(Box<crate::models::Drive>),
     /// `microsoft.graph.driveItem`
+    #[cfg(feature = "files")]
     DriveItem(Box<crate::models::DriveItem>),
     /// `microsoft.graph.driveItemVersion`
+    #[cfg(feature = "files")]
     DriveItemVersion(Box<crate::models::DriveItemVersion>),
     /// `microsoft.graph.driveProtectionRule`
+    #[cfg(feature = "solutions")]
     DriveProtectionRule(Box<crate::models::DriveProtectionRule>),
     /// `microsoft.graph.driveProtectionUnit`
+    #[cfg(feature = "solutions")]
     DriveProtectionUnit(Box<crate::models::DriveProtectionUnit>),
     /// `microsoft.graph.driveProtectionUnitsBulkAdditionJob`
+    #[cfg(feature = "solutions")]
     DriveProtectionUnitsBulkAdditionJob(
         Box<crate::models::DriveProtectionUnitsBulkAdditionJob>,
     ),
     /// `microsoft.graph.driveRestoreArtifact`
+    #[cfg(feature = "solutions")]
     DriveRestoreArtifact(Box<crate::models::DriveRestoreArtifact>),
     /// `microsoft.graph.driveRestoreArtifactsBulkAdditionRequest`
+    #[cfg(feature = "solutions")]
     DriveRestoreArtifactsBulkAdditionRequest(
         Box<crate::models::DriveRestoreArtifactsBulkAdditionRequest>,
     ),
     /// `microsoft.graph.eBookInstallSummary`
+    #[cfg(feature = "device-management")]
     EBookInstallSummary(Box<crate::models::EBookInstallSummary>),
     /// `microsoft.graph.edge`
+    #[cfg(feature = "admin")]
     Edge(Box<crate::models::Edge>),
     /// `microsoft.graph.editionUpgradeConfiguration`
+    #[cfg(feature = "device-management")]
     EditionUpgradeConfiguration(Box<crate::models::EditionUpgradeConfiguration>),
     /// `microsoft.graph.educationAssignment`
+    #[cfg(feature = "education")]
     EducationAssignment(Box<crate::models::EducationAssignment>),
     /// `microsoft.graph.educationAssignmentDefaults`
+    #[cfg(feature = "education")]
     EducationAssignmentDefaults(Box<crate::models::EducationAssignmentDefaults>),
     /// `microsoft.graph.educationAssignmentResource`
+    #[cfg(feature = "education")]
     EducationAssignmentResource(Box<crate::models::EducationAssignmentResource>),
     /// `microsoft.graph.educationAssignmentSettings`
+    #[cfg(feature = "education")]
     EducationAssignmentSettings(Box<crate::models::EducationAssignmentSettings>),
     /// `microsoft.graph.educationCategory`
+    #[cfg(feature = "education")]
     EducationCategory(Box<crate::models::EducationCategory>),
     /// `microsoft.graph.educationClass`
+    #[cfg(feature = "education")]
     EducationClass(Box<crate::models::EducationClass>),
     /// `microsoft.graph.educationFeedbackOutcome`
+    #[cfg(feature = "education")]
     EducationFeedbackOutcome(Box<crate::models::EducationFeedbackOutcome>),
     /// `microsoft.graph.educationFeedbackResourceOutcome`
+    #[cfg(feature = "education")]
     EducationFeedbackResourceOutcome(
         Box<crate::models::EducationFeedbackResourceOutcome>,
     ),
     /// `microsoft.graph.educationGradingCategory`
+    #[cfg(feature = "education")]
     EducationGradingCategory(Box<crate::models::EducationGradingCategory>),
     /// `microsoft.graph.educationGradingScheme`
+    #[cfg(feature = "education")]
     EducationGradingScheme(Box<crate::models::EducationGradingScheme>),
     /// `microsoft.graph.educationModule`
+    #[cfg(feature = "education")]
     EducationModule(Box<crate::models::EducationModule>),
     /// `microsoft.graph.educationModuleResource`
+    #[cfg(feature = "education")]
     EducationModuleResource(Box<crate::models::EducationModuleResource>),
     /// `microsoft.graph.educationOrganization`
+    #[cfg(feature = "education")]
     EducationOrganization(Box<crate::models::EducationOrganization>),
     /// `microsoft.graph.educationOutcome`
+    #[cfg(feature = "education")]
     EducationOutcome(Box<crate::models::EducationOutcome>),
     /// `microsoft.graph.educationPointsOutcome`
+    #[cfg(feature = "education")]
     EducationPointsOutcome(Box<crate::models::EducationPointsOutcome>),
     /// `microsoft.graph.educationRubric`
+    #[cfg(feature = "education")]
     EducationRubric(Box<crate::models::EducationRubric>),
     /// `microsoft.graph.educationRubricOutcome`
+    #[cfg(feature = "education")]
     EducationRubricOutcome(Box<crate::models::EducationRubricOutcome>),
     /// `microsoft.graph.educationSchool`
+    #[cfg(feature = "education")]
     EducationSchool(Box<crate::models::EducationSchool>),
     /// `microsoft.graph.educationSubmission`
+    #[cfg(feature = "education")]
     EducationSubmission(Box<crate::models::EducationSubmission>),
     /// `microsoft.graph.educationSubmissionResource`
+    #[cfg(feature = "education")]
     EducationSubmissionResource(Box<crate::models::EducationSubmissionResource>),
     /// `microsoft.graph.educationUser`
+    #[cfg(feature = "education")]
     EducationUser(Box<crate::models::EducationUser>),
     /// `microsoft.graph.emailAuthenticationMethod`
+    #[cfg(feature = "users")]
     EmailAuthenticationMethod(Box<crate::models::EmailAuthenticationMethod>),
     /// `microsoft.graph.emailAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     EmailAuthenticationMethodConfiguration(
         Box<crate::models::EmailAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.emailFileAssessmentRequest`
+    #[cfg(feature = "security")]
     EmailFileAssessmentRequest(Box<crate::models::EmailFileAssessmentRequest>),
     /// `microsoft.graph.emailNotificationsSetting`
+    #[cfg(feature = "solutions")]
     EmailNotificationsSetting(Box<crate::models::EmailNotificationsSetting>),
     /// `microsoft.graph.emergencyCallEvent`
     EmergencyCallEvent(Box<crate::models::EmergencyCallEvent>),
     /// `microsoft.graph.employeeExperienceUser`
+    #[cfg(feature = "solutions")]
     EmployeeExperienceUser(Box<crate::models::EmployeeExperienceUser>),
     /// `microsoft.graph.endUserNotification`
+    #[cfg(feature = "security")]
     EndUserNotification(Box<crate::models::EndUserNotification>),
     /// `microsoft.graph.endUserNotificationDetail`
+    #[cfg(feature = "security")]
     EndUserNotificationDetail(Box<crate::models::EndUserNotificationDetail>),
     /// `microsoft.graph.endUserSettings`
+    #[cfg(feature = "identity")]
     EndUserSettings(Box<crate::models::EndUserSettings>),
     /// `microsoft.graph.endpoint`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     Endpoint(Box<crate::models::Endpoint>),
     /// `microsoft.graph.engagementAsyncOperation`
+    #[cfg(any(feature = "solutions", feature = "users"))]
     EngagementAsyncOperation(Box<crate::models::EngagementAsyncOperation>),
     /// `microsoft.graph.engagementConversation`
+    #[cfg(feature = "communications")]
     EngagementConversation(Box<crate::models::EngagementConversation>),
     /// `microsoft.graph.engagementConversationDiscussionMessage`
+    #[cfg(feature = "communications")]
     EngagementConversationDiscussionMessage(
         Box<crate::models::EngagementConversationDiscussionMessage>,
     ),
     /// `microsoft.graph.engagementConversationMessage`
+    #[cfg(feature = "communications")]
     EngagementConversationMessage(Box<crate::models::EngagementConversationMessage>),
     /// `microsoft.graph.engagementConversationMessageReaction`
+    #[cfg(feature = "communications")]
     EngagementConversationMessageReaction(
         Box<crate::models::EngagementConversationMessageReaction>,
     ),
     /// `microsoft.graph.engagementConversationQuestionMessage`
+    #[cfg(feature = "communications")]
     EngagementConversationQuestionMessage(
         Box<crate::models::EngagementConversationQuestionMessage>,
     ),
     /// `microsoft.graph.engagementConversationSystemMessage`
+    #[cfg(feature = "communications")]
     EngagementConversationSystemMessage(
         Box<crate::models::EngagementConversationSystemMessage>,
     ),
     /// `microsoft.graph.engagementRole`
+    #[cfg(feature = "solutions")]
     EngagementRole(Box<crate::models::EngagementRole>),
     /// `microsoft.graph.engagementRoleMember`
+    #[cfg(feature = "solutions")]
     EngagementRoleMember(Box<crate::models::EngagementRoleMember>),
     /// `microsoft.graph.enrollmentConfigurationAssignment`
+    #[cfg(feature = "device-management")]
     EnrollmentConfigurationAssignment(
         Box<crate::models::EnrollmentConfigurationAssignment>,
     ),
     /// `microsoft.graph.enrollmentTroubleshootingEvent`
+    #[cfg(feature = "device-management")]
     EnrollmentTroubleshootingEvent(Box<crate::models::EnrollmentTroubleshootingEvent>),
     /// `microsoft.graph.enterpriseCodeSigningCertificate`
     EnterpriseCodeSigningCertificate(
         Box<crate::models::EnterpriseCodeSigningCertificate>,
     ),
     /// `microsoft.graph.entitlementManagement`
+    #[cfg(feature = "identity")]
     EntitlementManagement(Box<crate::models::EntitlementManagement>),
     /// `microsoft.graph.entitlementManagementSettings`
+    #[cfg(feature = "identity")]
     EntitlementManagementSettings(Box<crate::models::EntitlementManagementSettings>),
     /// `microsoft.graph.entraRecoveryServices.recovery`
+    #[cfg(feature = "directory")]
     EntraRecoveryServicesRecovery(Box<crate::models::entra_recovery_services::Recovery>),
     /// `microsoft.graph.entraRecoveryServices.recoveryChangeObjectBase`
     EntraRecoveryServicesRecoveryChangeObjectBase(
         Box<crate::models::entra_recovery_services::RecoveryChangeObjectBase>,
     ),
     /// `microsoft.graph.entraRecoveryServices.recoveryJob`
+    #[cfg(feature = "directory")]
     EntraRecoveryServicesRecoveryJob(
         Box<crate::models::entra_recovery_services::RecoveryJob>,
     ),
     /// `microsoft.graph.entraRecoveryServices.recoveryJobBase`
+    #[cfg(feature = "directory")]
     EntraRecoveryServicesRecoveryJobBase(
         Box<crate::models::entra_recovery_services::RecoveryJobBase>,
     ),
     /// `microsoft.graph.entraRecoveryServices.recoveryPreviewJob`
+    #[cfg(feature = "directory")]
     EntraRecoveryServicesRecoveryPreviewJob(
         Box<crate::models::entra_recovery_services::RecoveryPreviewJob>,
     ),
     /// `microsoft.graph.entraRecoveryServices.snapshot`
+    #[cfg(feature = "directory")]
     EntraRecoveryServicesSnapshot(Box<crate::models::entra_recovery_services::Snapshot>),
     /// `microsoft.graph.event`
+    #[cfg(feature = "calendar")]
     Event(Box<crate::models::Event>),
     /// `microsoft.graph.eventMessage`
+    #[cfg(feature = "mail")]
     EventMessage(Box<crate::models::EventMessage>),
     /// `microsoft.graph.eventMessageRequest`
+    #[cfg(feature = "mail")]
     EventMessageRequest(Box<crate::models::EventMessageRequest>),
     /// `microsoft.graph.eventMessageResponse`
+    #[cfg(feature = "mail")]
     EventMessageResponse(Box<crate::models::EventMessageResponse>),
     /// `microsoft.graph.exchangeAdmin`
+    #[cfg(feature = "admin")]
     ExchangeAdmin(Box<crate::models::ExchangeAdmin>),
     /// `microsoft.graph.exchangeMessageTrace`
+    #[cfg(feature = "admin")]
     ExchangeMessageTrace(Box<crate::models::ExchangeMessageTrace>),
     /// `microsoft.graph.exchangeMessageTraceDetail`
     ExchangeMessageTraceDetail(Box<crate::models::ExchangeMessageTraceDetail>),
     /// `microsoft.graph.exchangeProtectionPolicy`
+    #[cfg(feature = "solutions")]
     ExchangeProtectionPolicy(Box<crate::models::ExchangeProtectionPolicy>),
     /// `microsoft.graph.exchangeRestoreSession`
+    #[cfg(feature = "solutions")]
     ExchangeRestoreSession(Box<crate::models::ExchangeRestoreSession>),
     /// `microsoft.graph.exchangeSettings`
+    #[cfg(feature = "users")]
     ExchangeSettings(Box<crate::models::ExchangeSettings>),
     /// `microsoft.graph.extension`
+    #[cfg(
+        any(
+            feature = "calendar",
+            feature = "contacts",
+            feature = "directory",
+            feature = "groups",
+            feature = "mail",
+            feature = "todo",
+            feature = "users"
+        )
+    )]
     Extension(Box<crate::models::Extension>),
     /// `microsoft.graph.extensionProperty`
+    #[cfg(feature = "directory")]
     ExtensionProperty(Box<crate::models::ExtensionProperty>),
     /// `microsoft.graph.externalAuthenticationMethod`
+    #[cfg(feature = "users")]
     ExternalAuthenticationMethod(Box<crate::models::ExternalAuthenticationMethod>),
     /// `microsoft.graph.externalAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     ExternalAuthenticationMethodConfiguration(
         Box<crate::models::ExternalAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.externalConnectors.connectionOperation`
+    #[cfg(feature = "external")]
     ExternalConnectorsConnectionOperation(
         Box<crate::models::external_connectors::ConnectionOperation>,
     ),
     /// `microsoft.graph.externalConnectors.externalActivity`
+    #[cfg(feature = "external")]
     ExternalConnectorsExternalActivity(
         Box<crate::models::external_connectors::ExternalActivity>,
     ),
     /// `microsoft.graph.externalConnectors.externalActivityResult`
+    #[cfg(feature = "external")]
     ExternalConnectorsExternalActivityResult(
         Box<crate::models::external_connectors::ExternalActivityResult>,
     ),
     /// `microsoft.graph.externalConnectors.externalConnection`
+    #[cfg(feature = "external")]
     ExternalConnectorsExternalConnection(
         Box<crate::models::external_connectors::ExternalConnection>,
     ),
     /// `microsoft.graph.externalConnectors.externalGroup`
+    #[cfg(feature = "external")]
     ExternalConnectorsExternalGroup(
         Box<crate::models::external_connectors::ExternalGroup>,
     ),
     /// `microsoft.graph.externalConnectors.externalItem`
+    #[cfg(feature = "external")]
     ExternalConnectorsExternalItem(
         Box<crate::models::external_connectors::ExternalItem>,
     ),
     /// `microsoft.graph.externalConnectors.identity`
+    #[cfg(feature = "external")]
     ExternalConnectorsIdentity(Box<crate::models::external_connectors::Identity>),
     /// `microsoft.graph.externalConnectors.schema`
+    #[cfg(feature = "external")]
     ExternalConnectorsSchema(Box<crate::models::external_connectors::Schema>),
     /// `microsoft.graph.externalDomainName`
+    #[cfg(feature = "identity")]
     ExternalDomainName(Box<crate::models::ExternalDomainName>),
     /// `microsoft.graph.externalUsersSelfServiceSignUpEventsFlow`
+    #[cfg(feature = "identity")]
     ExternalUsersSelfServiceSignUpEventsFlow(
         Box<crate::models::ExternalUsersSelfServiceSignUpEventsFlow>,
     ),
     /// `microsoft.graph.featureRolloutPolicy`
+    #[cfg(feature = "identity")]
     FeatureRolloutPolicy(Box<crate::models::FeatureRolloutPolicy>),
     /// `microsoft.graph.federatedIdentityCredential`
+    #[cfg(feature = "directory")]
     FederatedIdentityCredential(Box<crate::models::FederatedIdentityCredential>),
     /// `microsoft.graph.federatedTokenValidationPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     FederatedTokenValidationPolicy(Box<crate::models::FederatedTokenValidationPolicy>),
     /// `microsoft.graph.fido2AuthenticationMethod`
+    #[cfg(feature = "users")]
     Fido2AuthenticationMethod(Box<crate::models::Fido2AuthenticationMethod>),
     /// `microsoft.graph.fido2AuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     Fido2AuthenticationMethodConfiguration(
         Box<crate::models::Fido2AuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.fido2CombinationConfiguration`
+    #[cfg(feature = "identity")]
     Fido2CombinationConfiguration(Box<crate::models::Fido2CombinationConfiguration>),
     /// `microsoft.graph.fieldValueSet`
+    #[cfg(feature = "sites")]
     FieldValueSet(Box<crate::models::FieldValueSet>),
     /// `microsoft.graph.fileAssessmentRequest`
+    #[cfg(feature = "security")]
     FileAssessmentRequest(Box<crate::models::FileAssessmentRequest>),
     /// `microsoft.graph.fileAttachment`
+    #[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
     FileAttachment(Box<crate::models::FileAttachment>),
     /// `microsoft.graph.fileStorage`
+    #[cfg(feature = "files")]
     FileStorage(Box<crate::models::FileStorage>),
     /// `microsoft.graph.fileStorageContainer`
+    #[cfg(feature = "files")]
     FileStorageContainer(Box<crate::models::FileStorageContainer>),
     /// `microsoft.graph.fileStorageContainerType`
+    #[cfg(feature = "files")]
     FileStorageContainerType(Box<crate::models::FileStorageContainerType>),
     /// `microsoft.graph.fileStorageContainerTypeRegistration`
+    #[cfg(feature = "files")]
     FileStorageContainerTypeRegistration(
         Box<crate::models::FileStorageContainerTypeRegistration>,
     ),
     /// `microsoft.graph.filterOperatorSchema`
+    #[cfg(feature = "directory")]
     FilterOperatorSchema(Box<crate::models::FilterOperatorSchema>),
     /// `microsoft.graph.fixtureMap`
+    #[cfg(feature = "calendar")]
     FixtureMap(Box<crate::models::FixtureMap>),
     /// `microsoft.graph.floor`
+    #[cfg(feature = "calendar")]
     Floor(Box<crate::models::Floor>),
     /// `microsoft.graph.footprintMap`
+    #[cfg(feature = "calendar")]
     FootprintMap(Box<crate::models::FootprintMap>),
     /// `microsoft.graph.fraudProtectionProvider`
+    #[cfg(feature = "identity")]
     FraudProtectionProvider(Box<crate::models::FraudProtectionProvider>),
     /// `microsoft.graph.governanceInsight`
+    #[cfg(feature = "identity")]
     GovernanceInsight(Box<crate::models::GovernanceInsight>),
     /// `microsoft.graph.granularDriveRestoreArtifact`
+    #[cfg(feature = "solutions")]
     GranularDriveRestoreArtifact(Box<crate::models::GranularDriveRestoreArtifact>),
     /// `microsoft.graph.granularMailboxRestoreArtifact`
+    #[cfg(feature = "solutions")]
     GranularMailboxRestoreArtifact(Box<crate::models::GranularMailboxRestoreArtifact>),
     /// `microsoft.graph.granularRestoreArtifactBase`
+    #[cfg(feature = "solutions")]
     GranularRestoreArtifactBase(Box<crate::models::GranularRestoreArtifactBase>),
     /// `microsoft.graph.granularSiteRestoreArtifact`
+    #[cfg(feature = "solutions")]
     GranularSiteRestoreArtifact(Box<crate::models::GranularSiteRestoreArtifact>),
     /// `microsoft.graph.group`
+    #[cfg(feature = "groups")]
     Group(Box<crate::models::Group>),
     /// `microsoft.graph.groupLifecyclePolicy`
+    #[cfg(feature = "groups")]
     GroupLifecyclePolicy(Box<crate::models::GroupLifecyclePolicy>),
     /// `microsoft.graph.groupSetting`
+    #[cfg(feature = "groups")]
     GroupSetting(Box<crate::models::GroupSetting>),
     /// `microsoft.graph.groupSettingTemplate`
+    #[cfg(feature = "groups")]
     GroupSettingTemplate(Box<crate::models::GroupSettingTemplate>),
     /// `microsoft.graph.homeRealmDiscoveryPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     HomeRealmDiscoveryPolicy(Box<crate::models::HomeRealmDiscoveryPolicy>),
     /// `microsoft.graph.horizontalSection`
+    #[cfg(feature = "sites")]
     HorizontalSection(Box<crate::models::HorizontalSection>),
     /// `microsoft.graph.horizontalSectionColumn`
+    #[cfg(feature = "sites")]
     HorizontalSectionColumn(Box<crate::models::HorizontalSectionColumn>),
     /// `microsoft.graph.humanSecurityFraudProtectionProvider`
+    #[cfg(feature = "identity")]
     HumanSecurityFraudProtectionProvider(
         Box<crate::models::HumanSecurityFraudProtectionProvider>,
     ),
     /// `microsoft.graph.identityApiConnector`
+    #[cfg(feature = "identity")]
     IdentityApiConnector(Box<crate::models::IdentityApiConnector>),
     /// `microsoft.graph.identityBuiltInUserFlowAttribute`
+    #[cfg(feature = "identity")]
     IdentityBuiltInUserFlowAttribute(
         Box<crate::models::IdentityBuiltInUserFlowAttribute>,
     ),
     /// `microsoft.graph.identityContainer`
+    #[cfg(feature = "identity")]
     IdentityContainer(Box<crate::models::IdentityContainer>),
     /// `microsoft.graph.identityCustomUserFlowAttribute`
+    #[cfg(feature = "identity")]
     IdentityCustomUserFlowAttribute(Box<crate::models::IdentityCustomUserFlowAttribute>),
     /// `microsoft.graph.identityGovernance.customTaskExtension`
+    #[cfg(feature = "identity")]
     IdentityGovernanceCustomTaskExtension(
         Box<crate::models::identity_governance::CustomTaskExtension>,
     ),
     /// `microsoft.graph.identityGovernance.insights`
+    #[cfg(feature = "identity")]
     IdentityGovernanceInsights(Box<crate::models::identity_governance::Insights>),
     /// `microsoft.graph.identityGovernance.lifecycleManagementSettings`
+    #[cfg(feature = "identity")]
     IdentityGovernanceLifecycleManagementSettings(
         Box<crate::models::identity_governance::LifecycleManagementSettings>,
     ),
     /// `microsoft.graph.identityGovernance.lifecycleWorkflowsContainer`
+    #[cfg(feature = "identity")]
     IdentityGovernanceLifecycleWorkflowsContainer(
         Box<crate::models::identity_governance::LifecycleWorkflowsContainer>,
     ),
     /// `microsoft.graph.identityGovernance.run`
+    #[cfg(feature = "identity")]
     IdentityGovernanceRun(Box<crate::models::identity_governance::Run>),
     /// `microsoft.graph.identityGovernance.task`
+    #[cfg(feature = "identity")]
     IdentityGovernanceTask(Box<crate::models::identity_governance::Task>),
     /// `microsoft.graph.identityGovernance.taskDefinition`
+    #[cfg(feature = "identity")]
     IdentityGovernanceTaskDefinition(
         Box<crate::models::identity_governance::TaskDefinition>,
     ),
     /// `microsoft.graph.identityGovernance.taskProcessingResult`
+    #[cfg(feature = "identity")]
     IdentityGovernanceTaskProcessingResult(
         Box<crate::models::identity_governance::TaskProcessingResult>,
     ),
     /// `microsoft.graph.identityGovernance.taskReport`
+    #[cfg(feature = "identity")]
     IdentityGovernanceTaskReport(Box<crate::models::identity_governance::TaskReport>),
     /// `microsoft.graph.identityGovernance.userProcessingResult`
+    #[cfg(feature = "identity")]
     IdentityGovernanceUserProcessingResult(
         Box<crate::models::identity_governance::UserProcessingResult>,
     ),
     /// `microsoft.graph.identityGovernance.workflowTemplate`
+    #[cfg(feature = "identity")]
     IdentityGovernanceWorkflowTemplate(
         Box<crate::models::identity_governance::WorkflowTemplate>,
     ),
     /// `microsoft.graph.identityProvider`
+    #[cfg(feature = "identity")]
     IdentityProvider(Box<crate::models::IdentityProvider>),
     /// `microsoft.graph.identityProviderBase`
+    #[cfg(any(feature = "directory", feature = "identity"))]
     IdentityProviderBase(Box<crate::models::IdentityProviderBase>),
     /// `microsoft.graph.identitySecurityDefaultsEnforcementPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     IdentitySecurityDefaultsEnforcementPolicy(
         Box<crate::models::IdentitySecurityDefaultsEnforcementPolicy>,
     ),
     /// `microsoft.graph.identityUserFlow`
+    #[cfg(feature = "identity")]
     IdentityUserFlow(Box<crate::models::IdentityUserFlow>),
     /// `microsoft.graph.identityUserFlowAttribute`
+    #[cfg(feature = "identity")]
     IdentityUserFlowAttribute(Box<crate::models::IdentityUserFlowAttribute>),
     /// `microsoft.graph.identityUserFlowAttributeAssignment`
+    #[cfg(feature = "identity")]
     IdentityUserFlowAttributeAssignment(
         Box<crate::models::IdentityUserFlowAttributeAssignment>,
     ),
     /// `microsoft.graph.identityVerifiedIdRoot`
+    #[cfg(feature = "identity")]
     IdentityVerifiedIdRoot(Box<crate::models::IdentityVerifiedIdRoot>),
     /// `microsoft.graph.importedWindowsAutopilotDeviceIdentity`
+    #[cfg(feature = "device-management")]
     ImportedWindowsAutopilotDeviceIdentity(
         Box<crate::models::ImportedWindowsAutopilotDeviceIdentity>,
     ),
@@ -1034,54 +1474,77 @@ pub enum EntityKind {
         Box<crate::models::ImportedWindowsAutopilotDeviceIdentityUpload>,
     ),
     /// `microsoft.graph.inferenceClassification`
+    #[cfg(feature = "mail")]
     InferenceClassification(Box<crate::models::InferenceClassification>),
     /// `microsoft.graph.inferenceClassificationOverride`
+    #[cfg(feature = "mail")]
     InferenceClassificationOverride(Box<crate::models::InferenceClassificationOverride>),
     /// `microsoft.graph.insightsSettings`
+    #[cfg(feature = "admin")]
     InsightsSettings(Box<crate::models::InsightsSettings>),
     /// `microsoft.graph.internalDomainFederation`
+    #[cfg(any(feature = "directory", feature = "identity"))]
     InternalDomainFederation(Box<crate::models::InternalDomainFederation>),
     /// `microsoft.graph.internetExplorerMode`
+    #[cfg(feature = "admin")]
     InternetExplorerMode(Box<crate::models::InternetExplorerMode>),
     /// `microsoft.graph.invitation`
+    #[cfg(feature = "identity")]
     Invitation(Box<crate::models::Invitation>),
     /// `microsoft.graph.inviteParticipantsOperation`
+    #[cfg(feature = "communications")]
     InviteParticipantsOperation(Box<crate::models::InviteParticipantsOperation>),
     /// `microsoft.graph.iosCertificateProfile`
+    #[cfg(feature = "device-management")]
     IosCertificateProfile(Box<crate::models::IosCertificateProfile>),
     /// `microsoft.graph.iosCompliancePolicy`
+    #[cfg(feature = "device-management")]
     IosCompliancePolicy(Box<crate::models::IosCompliancePolicy>),
     /// `microsoft.graph.iosCustomConfiguration`
+    #[cfg(feature = "device-management")]
     IosCustomConfiguration(Box<crate::models::IosCustomConfiguration>),
     /// `microsoft.graph.iosDeviceFeaturesConfiguration`
+    #[cfg(feature = "device-management")]
     IosDeviceFeaturesConfiguration(Box<crate::models::IosDeviceFeaturesConfiguration>),
     /// `microsoft.graph.iosGeneralDeviceConfiguration`
+    #[cfg(feature = "device-management")]
     IosGeneralDeviceConfiguration(Box<crate::models::IosGeneralDeviceConfiguration>),
     /// `microsoft.graph.iosLobApp`
+    #[cfg(feature = "device-management")]
     IosLobApp(Box<crate::models::IosLobApp>),
     /// `microsoft.graph.iosLobAppProvisioningConfigurationAssignment`
     IosLobAppProvisioningConfigurationAssignment(
         Box<crate::models::IosLobAppProvisioningConfigurationAssignment>,
     ),
     /// `microsoft.graph.iosManagedAppProtection`
+    #[cfg(feature = "device-management")]
     IosManagedAppProtection(Box<crate::models::IosManagedAppProtection>),
     /// `microsoft.graph.iosManagedAppRegistration`
+    #[cfg(feature = "device-management")]
     IosManagedAppRegistration(Box<crate::models::IosManagedAppRegistration>),
     /// `microsoft.graph.iosMobileAppConfiguration`
+    #[cfg(feature = "device-management")]
     IosMobileAppConfiguration(Box<crate::models::IosMobileAppConfiguration>),
     /// `microsoft.graph.iosStoreApp`
+    #[cfg(feature = "device-management")]
     IosStoreApp(Box<crate::models::IosStoreApp>),
     /// `microsoft.graph.iosUpdateConfiguration`
+    #[cfg(feature = "device-management")]
     IosUpdateConfiguration(Box<crate::models::IosUpdateConfiguration>),
     /// `microsoft.graph.iosUpdateDeviceStatus`
+    #[cfg(feature = "device-management")]
     IosUpdateDeviceStatus(Box<crate::models::IosUpdateDeviceStatus>),
     /// `microsoft.graph.iosVppApp`
+    #[cfg(feature = "device-management")]
     IosVppApp(Box<crate::models::IosVppApp>),
     /// `microsoft.graph.iosVppEBook`
+    #[cfg(feature = "device-management")]
     IosVppEBook(Box<crate::models::IosVppEBook>),
     /// `microsoft.graph.iosVppEBookAssignment`
+    #[cfg(feature = "device-management")]
     IosVppEBookAssignment(Box<crate::models::IosVppEBookAssignment>),
     /// `microsoft.graph.iosiPadOSWebClip`
+    #[cfg(feature = "device-management")]
     IosiPadOsWebClip(Box<crate::models::IosiPadOsWebClip>),
     /// `microsoft.graph.itemActivity`
     ItemActivity(Box<crate::models::ItemActivity>),
@@ -1090,1094 +1553,1623 @@ pub enum EntityKind {
     /// `microsoft.graph.itemAnalytics`
     ItemAnalytics(Box<crate::models::ItemAnalytics>),
     /// `microsoft.graph.itemAttachment`
+    #[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
     ItemAttachment(Box<crate::models::ItemAttachment>),
     /// `microsoft.graph.itemInsights`
+    #[cfg(feature = "insights")]
     ItemInsights(Box<crate::models::ItemInsights>),
     /// `microsoft.graph.itemRetentionLabel`
+    #[cfg(feature = "security")]
     ItemRetentionLabel(Box<crate::models::ItemRetentionLabel>),
     /// `microsoft.graph.labelContentRight`
     LabelContentRight(Box<crate::models::LabelContentRight>),
     /// `microsoft.graph.landingPage`
+    #[cfg(feature = "security")]
     LandingPage(Box<crate::models::LandingPage>),
     /// `microsoft.graph.landingPageDetail`
+    #[cfg(feature = "security")]
     LandingPageDetail(Box<crate::models::LandingPageDetail>),
     /// `microsoft.graph.learningAssignment`
+    #[cfg(feature = "solutions")]
     LearningAssignment(Box<crate::models::LearningAssignment>),
     /// `microsoft.graph.learningContent`
+    #[cfg(feature = "solutions")]
     LearningContent(Box<crate::models::LearningContent>),
     /// `microsoft.graph.learningCourseActivity`
+    #[cfg(feature = "solutions")]
     LearningCourseActivity(Box<crate::models::LearningCourseActivity>),
     /// `microsoft.graph.learningProvider`
+    #[cfg(feature = "solutions")]
     LearningProvider(Box<crate::models::LearningProvider>),
     /// `microsoft.graph.learningSelfInitiatedCourse`
+    #[cfg(feature = "solutions")]
     LearningSelfInitiatedCourse(Box<crate::models::LearningSelfInitiatedCourse>),
     /// `microsoft.graph.levelMap`
+    #[cfg(feature = "calendar")]
     LevelMap(Box<crate::models::LevelMap>),
     /// `microsoft.graph.licenseDetails`
+    #[cfg(feature = "directory")]
     LicenseDetails(Box<crate::models::LicenseDetails>),
     /// `microsoft.graph.linkedResource`
+    #[cfg(feature = "todo")]
     LinkedResource(Box<crate::models::LinkedResource>),
     /// `microsoft.graph.list`
+    #[cfg(feature = "sites")]
     List(Box<crate::models::List>),
     /// `microsoft.graph.listItem`
+    #[cfg(feature = "sites")]
     ListItem(Box<crate::models::ListItem>),
     /// `microsoft.graph.listItemVersion`
+    #[cfg(feature = "sites")]
     ListItemVersion(Box<crate::models::ListItemVersion>),
     /// `microsoft.graph.localizedNotificationMessage`
+    #[cfg(feature = "device-management")]
     LocalizedNotificationMessage(Box<crate::models::LocalizedNotificationMessage>),
     /// `microsoft.graph.loginPage`
+    #[cfg(feature = "security")]
     LoginPage(Box<crate::models::LoginPage>),
     /// `microsoft.graph.longRunningOperation`
+    #[cfg(
+        any(
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "users"
+        )
+    )]
     LongRunningOperation(Box<crate::models::LongRunningOperation>),
     /// `microsoft.graph.m365AppsInstallationOptions`
+    #[cfg(feature = "admin")]
     M365AppsInstallationOptions(Box<crate::models::M365AppsInstallationOptions>),
     /// `microsoft.graph.macOSCompliancePolicy`
+    #[cfg(feature = "device-management")]
     MacOsCompliancePolicy(Box<crate::models::MacOsCompliancePolicy>),
     /// `microsoft.graph.macOSCustomConfiguration`
+    #[cfg(feature = "device-management")]
     MacOsCustomConfiguration(Box<crate::models::MacOsCustomConfiguration>),
     /// `microsoft.graph.macOSDeviceFeaturesConfiguration`
+    #[cfg(feature = "device-management")]
     MacOsDeviceFeaturesConfiguration(
         Box<crate::models::MacOsDeviceFeaturesConfiguration>,
     ),
     /// `microsoft.graph.macOSDmgApp`
+    #[cfg(feature = "device-management")]
     MacOsDmgApp(Box<crate::models::MacOsDmgApp>),
     /// `microsoft.graph.macOSGeneralDeviceConfiguration`
+    #[cfg(feature = "device-management")]
     MacOsGeneralDeviceConfiguration(Box<crate::models::MacOsGeneralDeviceConfiguration>),
     /// `microsoft.graph.macOSLobApp`
+    #[cfg(feature = "device-management")]
     MacOsLobApp(Box<crate::models::MacOsLobApp>),
     /// `microsoft.graph.macOSMicrosoftDefenderApp`
+    #[cfg(feature = "device-management")]
     MacOsMicrosoftDefenderApp(Box<crate::models::MacOsMicrosoftDefenderApp>),
     /// `microsoft.graph.macOSMicrosoftEdgeApp`
+    #[cfg(feature = "device-management")]
     MacOsMicrosoftEdgeApp(Box<crate::models::MacOsMicrosoftEdgeApp>),
     /// `microsoft.graph.macOSOfficeSuiteApp`
+    #[cfg(feature = "device-management")]
     MacOsOfficeSuiteApp(Box<crate::models::MacOsOfficeSuiteApp>),
     /// `microsoft.graph.mailAssessmentRequest`
+    #[cfg(feature = "security")]
     MailAssessmentRequest(Box<crate::models::MailAssessmentRequest>),
     /// `microsoft.graph.mailFolder`
+    #[cfg(feature = "mail")]
     MailFolder(Box<crate::models::MailFolder>),
     /// `microsoft.graph.mailSearchFolder`
+    #[cfg(feature = "mail")]
     MailSearchFolder(Box<crate::models::MailSearchFolder>),
     /// `microsoft.graph.mailbox`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity"
+        )
+    )]
     Mailbox(Box<crate::models::Mailbox>),
     /// `microsoft.graph.mailboxFolder`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity"
+        )
+    )]
     MailboxFolder(Box<crate::models::MailboxFolder>),
     /// `microsoft.graph.mailboxItem`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail"
+        )
+    )]
     MailboxItem(Box<crate::models::MailboxItem>),
     /// `microsoft.graph.mailboxProtectionRule`
+    #[cfg(feature = "solutions")]
     MailboxProtectionRule(Box<crate::models::MailboxProtectionRule>),
     /// `microsoft.graph.mailboxProtectionUnit`
+    #[cfg(feature = "solutions")]
     MailboxProtectionUnit(Box<crate::models::MailboxProtectionUnit>),
     /// `microsoft.graph.mailboxProtectionUnitsBulkAdditionJob`
+    #[cfg(feature = "solutions")]
     MailboxProtectionUnitsBulkAdditionJob(
         Box<crate::models::MailboxProtectionUnitsBulkAdditionJob>,
     ),
     /// `microsoft.graph.mailboxRestoreArtifact`
+    #[cfg(feature = "solutions")]
     MailboxRestoreArtifact(Box<crate::models::MailboxRestoreArtifact>),
     /// `microsoft.graph.mailboxRestoreArtifactsBulkAdditionRequest`
+    #[cfg(feature = "solutions")]
     MailboxRestoreArtifactsBulkAdditionRequest(
         Box<crate::models::MailboxRestoreArtifactsBulkAdditionRequest>,
     ),
     /// `microsoft.graph.malwareStateForWindowsDevice`
+    #[cfg(feature = "device-management")]
     MalwareStateForWindowsDevice(Box<crate::models::MalwareStateForWindowsDevice>),
     /// `microsoft.graph.managedAndroidLobApp`
+    #[cfg(feature = "device-management")]
     ManagedAndroidLobApp(Box<crate::models::ManagedAndroidLobApp>),
     /// `microsoft.graph.managedAndroidStoreApp`
+    #[cfg(feature = "device-management")]
     ManagedAndroidStoreApp(Box<crate::models::ManagedAndroidStoreApp>),
     /// `microsoft.graph.managedApp`
+    #[cfg(feature = "device-management")]
     ManagedApp(Box<crate::models::ManagedApp>),
     /// `microsoft.graph.managedAppConfiguration`
+    #[cfg(feature = "device-management")]
     ManagedAppConfiguration(Box<crate::models::ManagedAppConfiguration>),
     /// `microsoft.graph.managedAppOperation`
+    #[cfg(feature = "device-management")]
     ManagedAppOperation(Box<crate::models::ManagedAppOperation>),
     /// `microsoft.graph.managedAppPolicy`
+    #[cfg(feature = "device-management")]
     ManagedAppPolicy(Box<crate::models::ManagedAppPolicy>),
     /// `microsoft.graph.managedAppPolicyDeploymentSummary`
+    #[cfg(feature = "device-management")]
     ManagedAppPolicyDeploymentSummary(
         Box<crate::models::ManagedAppPolicyDeploymentSummary>,
     ),
     /// `microsoft.graph.managedAppProtection`
+    #[cfg(feature = "device-management")]
     ManagedAppProtection(Box<crate::models::ManagedAppProtection>),
     /// `microsoft.graph.managedAppRegistration`
+    #[cfg(feature = "device-management")]
     ManagedAppRegistration(Box<crate::models::ManagedAppRegistration>),
     /// `microsoft.graph.managedAppStatus`
+    #[cfg(feature = "device-management")]
     ManagedAppStatus(Box<crate::models::ManagedAppStatus>),
     /// `microsoft.graph.managedAppStatusRaw`
+    #[cfg(feature = "device-management")]
     ManagedAppStatusRaw(Box<crate::models::ManagedAppStatusRaw>),
     /// `microsoft.graph.managedDevice`
+    #[cfg(feature = "device-management")]
     ManagedDevice(Box<crate::models::ManagedDevice>),
     /// `microsoft.graph.managedDeviceMobileAppConfiguration`
+    #[cfg(feature = "device-management")]
     ManagedDeviceMobileAppConfiguration(
         Box<crate::models::ManagedDeviceMobileAppConfiguration>,
     ),
     /// `microsoft.graph.managedDeviceMobileAppConfigurationAssignment`
+    #[cfg(feature = "device-management")]
     ManagedDeviceMobileAppConfigurationAssignment(
         Box<crate::models::ManagedDeviceMobileAppConfigurationAssignment>,
     ),
     /// `microsoft.graph.managedDeviceMobileAppConfigurationDeviceStatus`
+    #[cfg(feature = "device-management")]
     ManagedDeviceMobileAppConfigurationDeviceStatus(
         Box<crate::models::ManagedDeviceMobileAppConfigurationDeviceStatus>,
     ),
     /// `microsoft.graph.managedDeviceMobileAppConfigurationDeviceSummary`
+    #[cfg(feature = "device-management")]
     ManagedDeviceMobileAppConfigurationDeviceSummary(
         Box<crate::models::ManagedDeviceMobileAppConfigurationDeviceSummary>,
     ),
     /// `microsoft.graph.managedDeviceMobileAppConfigurationUserStatus`
+    #[cfg(feature = "device-management")]
     ManagedDeviceMobileAppConfigurationUserStatus(
         Box<crate::models::ManagedDeviceMobileAppConfigurationUserStatus>,
     ),
     /// `microsoft.graph.managedDeviceMobileAppConfigurationUserSummary`
+    #[cfg(feature = "device-management")]
     ManagedDeviceMobileAppConfigurationUserSummary(
         Box<crate::models::ManagedDeviceMobileAppConfigurationUserSummary>,
     ),
     /// `microsoft.graph.managedDeviceOverview`
     ManagedDeviceOverview(Box<crate::models::ManagedDeviceOverview>),
     /// `microsoft.graph.managedEBook`
+    #[cfg(feature = "device-management")]
     ManagedEBook(Box<crate::models::ManagedEBook>),
     /// `microsoft.graph.managedEBookAssignment`
+    #[cfg(feature = "device-management")]
     ManagedEBookAssignment(Box<crate::models::ManagedEBookAssignment>),
     /// `microsoft.graph.managedIOSLobApp`
+    #[cfg(feature = "device-management")]
     ManagedIosLobApp(Box<crate::models::ManagedIosLobApp>),
     /// `microsoft.graph.managedIOSStoreApp`
+    #[cfg(feature = "device-management")]
     ManagedIosStoreApp(Box<crate::models::ManagedIosStoreApp>),
     /// `microsoft.graph.managedMobileApp`
+    #[cfg(feature = "device-management")]
     ManagedMobileApp(Box<crate::models::ManagedMobileApp>),
     /// `microsoft.graph.managedMobileLobApp`
+    #[cfg(feature = "device-management")]
     ManagedMobileLobApp(Box<crate::models::ManagedMobileLobApp>),
     /// `microsoft.graph.mdmWindowsInformationProtectionPolicy`
+    #[cfg(feature = "device-management")]
     MdmWindowsInformationProtectionPolicy(
         Box<crate::models::MdmWindowsInformationProtectionPolicy>,
     ),
     /// `microsoft.graph.meetingAttendanceReport`
+    #[cfg(any(feature = "communications", feature = "solutions"))]
     MeetingAttendanceReport(Box<crate::models::MeetingAttendanceReport>),
     /// `microsoft.graph.membershipOutlierInsight`
+    #[cfg(feature = "identity")]
     MembershipOutlierInsight(Box<crate::models::MembershipOutlierInsight>),
     /// `microsoft.graph.message`
+    #[cfg(feature = "mail")]
     Message(Box<crate::models::Message>),
     /// `microsoft.graph.messageRule`
+    #[cfg(feature = "mail")]
     MessageRule(Box<crate::models::MessageRule>),
     /// `microsoft.graph.messageTracingRoot`
+    #[cfg(feature = "admin")]
     MessageTracingRoot(Box<crate::models::MessageTracingRoot>),
     /// `microsoft.graph.microsoftAccountUserConversationMember`
+    #[cfg(feature = "teams")]
     MicrosoftAccountUserConversationMember(
         Box<crate::models::MicrosoftAccountUserConversationMember>,
     ),
     /// `microsoft.graph.microsoftAuthenticatorAuthenticationMethod`
+    #[cfg(feature = "users")]
     MicrosoftAuthenticatorAuthenticationMethod(
         Box<crate::models::MicrosoftAuthenticatorAuthenticationMethod>,
     ),
     /// `microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     MicrosoftAuthenticatorAuthenticationMethodConfiguration(
         Box<crate::models::MicrosoftAuthenticatorAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.microsoftAuthenticatorAuthenticationMethodTarget`
+    #[cfg(feature = "identity")]
     MicrosoftAuthenticatorAuthenticationMethodTarget(
         Box<crate::models::MicrosoftAuthenticatorAuthenticationMethodTarget>,
     ),
     /// `microsoft.graph.microsoftStoreForBusinessApp`
+    #[cfg(feature = "device-management")]
     MicrosoftStoreForBusinessApp(Box<crate::models::MicrosoftStoreForBusinessApp>),
     /// `microsoft.graph.mobileApp`
+    #[cfg(feature = "device-management")]
     MobileApp(Box<crate::models::MobileApp>),
     /// `microsoft.graph.mobileAppAssignment`
+    #[cfg(feature = "device-management")]
     MobileAppAssignment(Box<crate::models::MobileAppAssignment>),
     /// `microsoft.graph.mobileAppCategory`
+    #[cfg(feature = "device-management")]
     MobileAppCategory(Box<crate::models::MobileAppCategory>),
     /// `microsoft.graph.mobileAppContent`
+    #[cfg(feature = "device-management")]
     MobileAppContent(Box<crate::models::MobileAppContent>),
     /// `microsoft.graph.mobileAppContentFile`
+    #[cfg(feature = "device-management")]
     MobileAppContentFile(Box<crate::models::MobileAppContentFile>),
     /// `microsoft.graph.mobileAppRelationship`
+    #[cfg(feature = "device-management")]
     MobileAppRelationship(Box<crate::models::MobileAppRelationship>),
     /// `microsoft.graph.mobileAppTroubleshootingEvent`
+    #[cfg(feature = "device-management")]
     MobileAppTroubleshootingEvent(Box<crate::models::MobileAppTroubleshootingEvent>),
     /// `microsoft.graph.mobileContainedApp`
+    #[cfg(feature = "device-management")]
     MobileContainedApp(Box<crate::models::MobileContainedApp>),
     /// `microsoft.graph.mobileLobApp`
+    #[cfg(feature = "device-management")]
     MobileLobApp(Box<crate::models::MobileLobApp>),
     /// `microsoft.graph.mobileThreatDefenseConnector`
+    #[cfg(feature = "device-management")]
     MobileThreatDefenseConnector(Box<crate::models::MobileThreatDefenseConnector>),
     /// `microsoft.graph.multiTenantOrganization`
+    #[cfg(feature = "admin")]
     MultiTenantOrganization(Box<crate::models::MultiTenantOrganization>),
     /// `microsoft.graph.multiTenantOrganizationIdentitySyncPolicyTemplate`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     MultiTenantOrganizationIdentitySyncPolicyTemplate(
         Box<crate::models::MultiTenantOrganizationIdentitySyncPolicyTemplate>,
     ),
     /// `microsoft.graph.multiTenantOrganizationJoinRequestRecord`
+    #[cfg(feature = "admin")]
     MultiTenantOrganizationJoinRequestRecord(
         Box<crate::models::MultiTenantOrganizationJoinRequestRecord>,
     ),
     /// `microsoft.graph.multiTenantOrganizationMember`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity"
+        )
+    )]
     MultiTenantOrganizationMember(Box<crate::models::MultiTenantOrganizationMember>),
     /// `microsoft.graph.multiTenantOrganizationPartnerConfigurationTemplate`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     MultiTenantOrganizationPartnerConfigurationTemplate(
         Box<crate::models::MultiTenantOrganizationPartnerConfigurationTemplate>,
     ),
     /// `microsoft.graph.multiValueLegacyExtendedProperty`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "contacts",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail"
+        )
+    )]
     MultiValueLegacyExtendedProperty(
         Box<crate::models::MultiValueLegacyExtendedProperty>,
     ),
     /// `microsoft.graph.muteParticipantOperation`
+    #[cfg(feature = "communications")]
     MuteParticipantOperation(Box<crate::models::MuteParticipantOperation>),
     /// `microsoft.graph.notebook`
+    #[cfg(feature = "onenote")]
     Notebook(Box<crate::models::Notebook>),
     /// `microsoft.graph.notificationMessageTemplate`
+    #[cfg(feature = "device-management")]
     NotificationMessageTemplate(Box<crate::models::NotificationMessageTemplate>),
     /// `microsoft.graph.oAuth2PermissionGrant`
+    #[cfg(feature = "directory")]
     OAuth2PermissionGrant(Box<crate::models::OAuth2PermissionGrant>),
     /// `microsoft.graph.offerShiftRequest`
+    #[cfg(feature = "teams")]
     OfferShiftRequest(Box<crate::models::OfferShiftRequest>),
     /// `microsoft.graph.officeGraphInsights`
+    #[cfg(feature = "insights")]
     OfficeGraphInsights(Box<crate::models::OfficeGraphInsights>),
     /// `microsoft.graph.oidcIdentityProvider`
+    #[cfg(feature = "identity")]
     OidcIdentityProvider(Box<crate::models::OidcIdentityProvider>),
     /// `microsoft.graph.onAttributeCollectionListener`
+    #[cfg(feature = "identity")]
     OnAttributeCollectionListener(Box<crate::models::OnAttributeCollectionListener>),
     /// `microsoft.graph.onAttributeCollectionStartCustomExtension`
+    #[cfg(feature = "identity")]
     OnAttributeCollectionStartCustomExtension(
         Box<crate::models::OnAttributeCollectionStartCustomExtension>,
     ),
     /// `microsoft.graph.onAttributeCollectionStartListener`
+    #[cfg(feature = "identity")]
     OnAttributeCollectionStartListener(
         Box<crate::models::OnAttributeCollectionStartListener>,
     ),
     /// `microsoft.graph.onAttributeCollectionSubmitCustomExtension`
+    #[cfg(feature = "identity")]
     OnAttributeCollectionSubmitCustomExtension(
         Box<crate::models::OnAttributeCollectionSubmitCustomExtension>,
     ),
     /// `microsoft.graph.onAttributeCollectionSubmitListener`
+    #[cfg(feature = "identity")]
     OnAttributeCollectionSubmitListener(
         Box<crate::models::OnAttributeCollectionSubmitListener>,
     ),
     /// `microsoft.graph.onAuthenticationMethodLoadStartListener`
+    #[cfg(feature = "identity")]
     OnAuthenticationMethodLoadStartListener(
         Box<crate::models::OnAuthenticationMethodLoadStartListener>,
     ),
     /// `microsoft.graph.onEmailOtpSendListener`
+    #[cfg(feature = "identity")]
     OnEmailOtpSendListener(Box<crate::models::OnEmailOtpSendListener>),
     /// `microsoft.graph.onFraudProtectionLoadStartListener`
+    #[cfg(feature = "identity")]
     OnFraudProtectionLoadStartListener(
         Box<crate::models::OnFraudProtectionLoadStartListener>,
     ),
     /// `microsoft.graph.onInteractiveAuthFlowStartListener`
+    #[cfg(feature = "identity")]
     OnInteractiveAuthFlowStartListener(
         Box<crate::models::OnInteractiveAuthFlowStartListener>,
     ),
     /// `microsoft.graph.onOtpSendCustomExtension`
+    #[cfg(feature = "identity")]
     OnOtpSendCustomExtension(Box<crate::models::OnOtpSendCustomExtension>),
     /// `microsoft.graph.onPasswordSubmitCustomExtension`
+    #[cfg(feature = "identity")]
     OnPasswordSubmitCustomExtension(Box<crate::models::OnPasswordSubmitCustomExtension>),
     /// `microsoft.graph.onPasswordSubmitListener`
+    #[cfg(feature = "identity")]
     OnPasswordSubmitListener(Box<crate::models::OnPasswordSubmitListener>),
     /// `microsoft.graph.onPremisesConditionalAccessSettings`
+    #[cfg(feature = "device-management")]
     OnPremisesConditionalAccessSettings(
         Box<crate::models::OnPremisesConditionalAccessSettings>,
     ),
     /// `microsoft.graph.onPremisesDirectorySynchronization`
+    #[cfg(feature = "directory")]
     OnPremisesDirectorySynchronization(
         Box<crate::models::OnPremisesDirectorySynchronization>,
     ),
     /// `microsoft.graph.onPremisesSyncBehavior`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
     OnPremisesSyncBehavior(Box<crate::models::OnPremisesSyncBehavior>),
     /// `microsoft.graph.onTokenIssuanceStartCustomExtension`
+    #[cfg(feature = "identity")]
     OnTokenIssuanceStartCustomExtension(
         Box<crate::models::OnTokenIssuanceStartCustomExtension>,
     ),
     /// `microsoft.graph.onTokenIssuanceStartListener`
+    #[cfg(feature = "identity")]
     OnTokenIssuanceStartListener(Box<crate::models::OnTokenIssuanceStartListener>),
     /// `microsoft.graph.onUserCreateStartListener`
+    #[cfg(feature = "identity")]
     OnUserCreateStartListener(Box<crate::models::OnUserCreateStartListener>),
     /// `microsoft.graph.onVerifiedIdClaimValidationCustomExtension`
+    #[cfg(feature = "identity")]
     OnVerifiedIdClaimValidationCustomExtension(
         Box<crate::models::OnVerifiedIdClaimValidationCustomExtension>,
     ),
     /// `microsoft.graph.onVerifiedIdClaimValidationListener`
+    #[cfg(feature = "identity")]
     OnVerifiedIdClaimValidationListener(
         Box<crate::models::OnVerifiedIdClaimValidationListener>,
     ),
     /// `microsoft.graph.oneDriveForBusinessBrowseSession`
+    #[cfg(feature = "solutions")]
     OneDriveForBusinessBrowseSession(
         Box<crate::models::OneDriveForBusinessBrowseSession>,
     ),
     /// `microsoft.graph.oneDriveForBusinessProtectionPolicy`
+    #[cfg(feature = "solutions")]
     OneDriveForBusinessProtectionPolicy(
         Box<crate::models::OneDriveForBusinessProtectionPolicy>,
     ),
     /// `microsoft.graph.oneDriveForBusinessRestoreSession`
+    #[cfg(feature = "solutions")]
     OneDriveForBusinessRestoreSession(
         Box<crate::models::OneDriveForBusinessRestoreSession>,
     ),
     /// `microsoft.graph.onenote`
+    #[cfg(feature = "onenote")]
     Onenote(Box<crate::models::Onenote>),
     /// `microsoft.graph.onenoteEntityBaseModel`
+    #[cfg(feature = "onenote")]
     OnenoteEntityBaseModel(Box<crate::models::OnenoteEntityBaseModel>),
     /// `microsoft.graph.onenoteEntityHierarchyModel`
+    #[cfg(feature = "onenote")]
     OnenoteEntityHierarchyModel(Box<crate::models::OnenoteEntityHierarchyModel>),
     /// `microsoft.graph.onenoteEntitySchemaObjectModel`
+    #[cfg(feature = "onenote")]
     OnenoteEntitySchemaObjectModel(Box<crate::models::OnenoteEntitySchemaObjectModel>),
     /// `microsoft.graph.onenoteOperation`
+    #[cfg(feature = "onenote")]
     OnenoteOperation(Box<crate::models::OnenoteOperation>),
     /// `microsoft.graph.onenotePage`
+    #[cfg(feature = "onenote")]
     OnenotePage(Box<crate::models::OnenotePage>),
     /// `microsoft.graph.onenoteResource`
+    #[cfg(feature = "onenote")]
     OnenoteResource(Box<crate::models::OnenoteResource>),
     /// `microsoft.graph.onenoteSection`
+    #[cfg(feature = "onenote")]
     OnenoteSection(Box<crate::models::OnenoteSection>),
     /// `microsoft.graph.onlineMeeting`
+    #[cfg(feature = "communications")]
     OnlineMeeting(Box<crate::models::OnlineMeeting>),
     /// `microsoft.graph.onlineMeetingBase`
+    #[cfg(any(feature = "communications", feature = "solutions"))]
     OnlineMeetingBase(Box<crate::models::OnlineMeetingBase>),
     /// `microsoft.graph.onlineMeetingEngagementConversation`
+    #[cfg(feature = "communications")]
     OnlineMeetingEngagementConversation(
         Box<crate::models::OnlineMeetingEngagementConversation>,
     ),
     /// `microsoft.graph.openShift`
+    #[cfg(feature = "teams")]
     OpenShift(Box<crate::models::OpenShift>),
     /// `microsoft.graph.openShiftChangeRequest`
+    #[cfg(feature = "teams")]
     OpenShiftChangeRequest(Box<crate::models::OpenShiftChangeRequest>),
     /// `microsoft.graph.openTypeExtension`
+    #[cfg(
+        any(
+            feature = "calendar",
+            feature = "contacts",
+            feature = "directory",
+            feature = "groups",
+            feature = "mail",
+            feature = "todo",
+            feature = "users"
+        )
+    )]
     OpenTypeExtension(Box<crate::models::OpenTypeExtension>),
     /// `microsoft.graph.operation`
+    #[cfg(feature = "onenote")]
     Operation(Box<crate::models::Operation>),
     /// `microsoft.graph.orgContact`
+    #[cfg(feature = "directory")]
     OrgContact(Box<crate::models::OrgContact>),
     /// `microsoft.graph.organization`
+    #[cfg(feature = "directory")]
     Organization(Box<crate::models::Organization>),
     /// `microsoft.graph.organizationalBranding`
+    #[cfg(feature = "directory")]
     OrganizationalBranding(Box<crate::models::OrganizationalBranding>),
     /// `microsoft.graph.organizationalBrandingLocalization`
+    #[cfg(feature = "directory")]
     OrganizationalBrandingLocalization(
         Box<crate::models::OrganizationalBrandingLocalization>,
     ),
     /// `microsoft.graph.organizationalBrandingProperties`
+    #[cfg(feature = "directory")]
     OrganizationalBrandingProperties(
         Box<crate::models::OrganizationalBrandingProperties>,
     ),
     /// `microsoft.graph.outlookCategory`
+    #[cfg(feature = "mail")]
     OutlookCategory(Box<crate::models::OutlookCategory>),
     /// `microsoft.graph.outlookItem`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "contacts",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail"
+        )
+    )]
     OutlookItem(Box<crate::models::OutlookItem>),
     /// `microsoft.graph.outlookUser`
+    #[cfg(feature = "mail")]
     OutlookUser(Box<crate::models::OutlookUser>),
     /// `microsoft.graph.ownerlessGroupPolicy`
+    #[cfg(feature = "identity")]
     OwnerlessGroupPolicy(Box<crate::models::OwnerlessGroupPolicy>),
     /// `microsoft.graph.participant`
+    #[cfg(feature = "communications")]
     Participant(Box<crate::models::Participant>),
     /// `microsoft.graph.participantJoiningNotification`
     ParticipantJoiningNotification(Box<crate::models::ParticipantJoiningNotification>),
     /// `microsoft.graph.participantLeftNotification`
     ParticipantLeftNotification(Box<crate::models::ParticipantLeftNotification>),
     /// `microsoft.graph.partners`
+    #[cfg(feature = "reports")]
     Partners(Box<crate::models::Partners>),
     /// `microsoft.graph.partners.billing.azureUsage`
+    #[cfg(feature = "reports")]
     PartnersBillingAzureUsage(Box<crate::models::partners::billing::AzureUsage>),
     /// `microsoft.graph.partners.billing.billedReconciliation`
+    #[cfg(feature = "reports")]
     PartnersBillingBilledReconciliation(
         Box<crate::models::partners::billing::BilledReconciliation>,
     ),
     /// `microsoft.graph.partners.billing.billedUsage`
+    #[cfg(feature = "reports")]
     PartnersBillingBilledUsage(Box<crate::models::partners::billing::BilledUsage>),
     /// `microsoft.graph.partners.billing.billing`
+    #[cfg(feature = "reports")]
     PartnersBillingBilling(Box<crate::models::partners::billing::Billing>),
     /// `microsoft.graph.partners.billing.billingReconciliation`
+    #[cfg(feature = "reports")]
     PartnersBillingBillingReconciliation(
         Box<crate::models::partners::billing::BillingReconciliation>,
     ),
     /// `microsoft.graph.partners.billing.exportSuccessOperation`
+    #[cfg(feature = "reports")]
     PartnersBillingExportSuccessOperation(
         Box<crate::models::partners::billing::ExportSuccessOperation>,
     ),
     /// `microsoft.graph.partners.billing.failedOperation`
+    #[cfg(feature = "reports")]
     PartnersBillingFailedOperation(
         Box<crate::models::partners::billing::FailedOperation>,
     ),
     /// `microsoft.graph.partners.billing.manifest`
+    #[cfg(feature = "reports")]
     PartnersBillingManifest(Box<crate::models::partners::billing::Manifest>),
     /// `microsoft.graph.partners.billing.operation`
+    #[cfg(feature = "reports")]
     PartnersBillingOperation(Box<crate::models::partners::billing::Operation>),
     /// `microsoft.graph.partners.billing.runningOperation`
+    #[cfg(feature = "reports")]
     PartnersBillingRunningOperation(
         Box<crate::models::partners::billing::RunningOperation>,
     ),
     /// `microsoft.graph.partners.billing.unbilledReconciliation`
+    #[cfg(feature = "reports")]
     PartnersBillingUnbilledReconciliation(
         Box<crate::models::partners::billing::UnbilledReconciliation>,
     ),
     /// `microsoft.graph.partners.billing.unbilledUsage`
+    #[cfg(feature = "reports")]
     PartnersBillingUnbilledUsage(Box<crate::models::partners::billing::UnbilledUsage>),
     /// `microsoft.graph.passkeyAuthenticationMethodTarget`
+    #[cfg(feature = "identity")]
     PasskeyAuthenticationMethodTarget(
         Box<crate::models::PasskeyAuthenticationMethodTarget>,
     ),
     /// `microsoft.graph.passkeyProfile`
     PasskeyProfile(Box<crate::models::PasskeyProfile>),
     /// `microsoft.graph.passwordAuthenticationMethod`
+    #[cfg(feature = "users")]
     PasswordAuthenticationMethod(Box<crate::models::PasswordAuthenticationMethod>),
     /// `microsoft.graph.payload`
+    #[cfg(feature = "security")]
     Payload(Box<crate::models::Payload>),
     /// `microsoft.graph.peopleAdminSettings`
+    #[cfg(feature = "admin")]
     PeopleAdminSettings(Box<crate::models::PeopleAdminSettings>),
     /// `microsoft.graph.permission`
+    #[cfg(feature = "files")]
     Permission(Box<crate::models::Permission>),
     /// `microsoft.graph.permissionGrantConditionSet`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     PermissionGrantConditionSet(Box<crate::models::PermissionGrantConditionSet>),
     /// `microsoft.graph.permissionGrantPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     PermissionGrantPolicy(Box<crate::models::PermissionGrantPolicy>),
     /// `microsoft.graph.person`
+    #[cfg(feature = "contacts")]
     Person(Box<crate::models::Person>),
     /// `microsoft.graph.phoneAuthenticationMethod`
+    #[cfg(feature = "users")]
     PhoneAuthenticationMethod(Box<crate::models::PhoneAuthenticationMethod>),
     /// `microsoft.graph.phoneUserConversationMember`
+    #[cfg(feature = "teams")]
     PhoneUserConversationMember(Box<crate::models::PhoneUserConversationMember>),
     /// `microsoft.graph.pinnedChatMessageInfo`
+    #[cfg(feature = "teams")]
     PinnedChatMessageInfo(Box<crate::models::PinnedChatMessageInfo>),
     /// `microsoft.graph.place`
+    #[cfg(feature = "calendar")]
     Place(Box<crate::models::Place>),
     /// `microsoft.graph.planner`
+    #[cfg(feature = "planner")]
     Planner(Box<crate::models::Planner>),
     /// `microsoft.graph.plannerAssignedToTaskBoardTaskFormat`
+    #[cfg(feature = "planner")]
     PlannerAssignedToTaskBoardTaskFormat(
         Box<crate::models::PlannerAssignedToTaskBoardTaskFormat>,
     ),
     /// `microsoft.graph.plannerBucket`
+    #[cfg(feature = "planner")]
     PlannerBucket(Box<crate::models::PlannerBucket>),
     /// `microsoft.graph.plannerBucketTaskBoardTaskFormat`
+    #[cfg(feature = "planner")]
     PlannerBucketTaskBoardTaskFormat(
         Box<crate::models::PlannerBucketTaskBoardTaskFormat>,
     ),
     /// `microsoft.graph.plannerGroup`
+    #[cfg(feature = "planner")]
     PlannerGroup(Box<crate::models::PlannerGroup>),
     /// `microsoft.graph.plannerPlan`
+    #[cfg(feature = "planner")]
     PlannerPlan(Box<crate::models::PlannerPlan>),
     /// `microsoft.graph.plannerPlanDetails`
+    #[cfg(feature = "planner")]
     PlannerPlanDetails(Box<crate::models::PlannerPlanDetails>),
     /// `microsoft.graph.plannerProgressTaskBoardTaskFormat`
+    #[cfg(feature = "planner")]
     PlannerProgressTaskBoardTaskFormat(
         Box<crate::models::PlannerProgressTaskBoardTaskFormat>,
     ),
     /// `microsoft.graph.plannerTask`
+    #[cfg(feature = "planner")]
     PlannerTask(Box<crate::models::PlannerTask>),
     /// `microsoft.graph.plannerTaskDetails`
+    #[cfg(feature = "planner")]
     PlannerTaskDetails(Box<crate::models::PlannerTaskDetails>),
     /// `microsoft.graph.plannerUser`
+    #[cfg(feature = "planner")]
     PlannerUser(Box<crate::models::PlannerUser>),
     /// `microsoft.graph.platformCredentialAuthenticationMethod`
+    #[cfg(feature = "users")]
     PlatformCredentialAuthenticationMethod(
         Box<crate::models::PlatformCredentialAuthenticationMethod>,
     ),
     /// `microsoft.graph.playPromptOperation`
+    #[cfg(feature = "communications")]
     PlayPromptOperation(Box<crate::models::PlayPromptOperation>),
     /// `microsoft.graph.policyBase`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     PolicyBase(Box<crate::models::PolicyBase>),
     /// `microsoft.graph.policyRoot`
+    #[cfg(feature = "identity")]
     PolicyRoot(Box<crate::models::PolicyRoot>),
     /// `microsoft.graph.policyTemplate`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     PolicyTemplate(Box<crate::models::PolicyTemplate>),
     /// `microsoft.graph.post`
+    #[cfg(feature = "groups")]
     Post(Box<crate::models::Post>),
     /// `microsoft.graph.presence`
+    #[cfg(feature = "teams")]
     Presence(Box<crate::models::Presence>),
     /// `microsoft.graph.printConnector`
+    #[cfg(feature = "print")]
     PrintConnector(Box<crate::models::PrintConnector>),
     /// `microsoft.graph.printDocument`
+    #[cfg(feature = "print")]
     PrintDocument(Box<crate::models::PrintDocument>),
     /// `microsoft.graph.printJob`
+    #[cfg(feature = "print")]
     PrintJob(Box<crate::models::PrintJob>),
     /// `microsoft.graph.printOperation`
+    #[cfg(feature = "print")]
     PrintOperation(Box<crate::models::PrintOperation>),
     /// `microsoft.graph.printService`
+    #[cfg(feature = "print")]
     PrintService(Box<crate::models::PrintService>),
     /// `microsoft.graph.printServiceEndpoint`
+    #[cfg(feature = "print")]
     PrintServiceEndpoint(Box<crate::models::PrintServiceEndpoint>),
     /// `microsoft.graph.printTask`
+    #[cfg(feature = "print")]
     PrintTask(Box<crate::models::PrintTask>),
     /// `microsoft.graph.printTaskDefinition`
+    #[cfg(feature = "print")]
     PrintTaskDefinition(Box<crate::models::PrintTaskDefinition>),
     /// `microsoft.graph.printTaskTrigger`
+    #[cfg(feature = "print")]
     PrintTaskTrigger(Box<crate::models::PrintTaskTrigger>),
     /// `microsoft.graph.printUsage`
+    #[cfg(feature = "reports")]
     PrintUsage(Box<crate::models::PrintUsage>),
     /// `microsoft.graph.printUsageByPrinter`
+    #[cfg(feature = "reports")]
     PrintUsageByPrinter(Box<crate::models::PrintUsageByPrinter>),
     /// `microsoft.graph.printUsageByUser`
+    #[cfg(feature = "reports")]
     PrintUsageByUser(Box<crate::models::PrintUsageByUser>),
     /// `microsoft.graph.printer`
+    #[cfg(feature = "print")]
     Printer(Box<crate::models::Printer>),
     /// `microsoft.graph.printerBase`
+    #[cfg(feature = "print")]
     PrinterBase(Box<crate::models::PrinterBase>),
     /// `microsoft.graph.printerCreateOperation`
+    #[cfg(feature = "print")]
     PrinterCreateOperation(Box<crate::models::PrinterCreateOperation>),
     /// `microsoft.graph.printerShare`
+    #[cfg(feature = "print")]
     PrinterShare(Box<crate::models::PrinterShare>),
     /// `microsoft.graph.privilegedAccessGroup`
+    #[cfg(feature = "identity")]
     PrivilegedAccessGroup(Box<crate::models::PrivilegedAccessGroup>),
     /// `microsoft.graph.privilegedAccessGroupAssignmentSchedule`
+    #[cfg(feature = "identity")]
     PrivilegedAccessGroupAssignmentSchedule(
         Box<crate::models::PrivilegedAccessGroupAssignmentSchedule>,
     ),
     /// `microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance`
+    #[cfg(feature = "identity")]
     PrivilegedAccessGroupAssignmentScheduleInstance(
         Box<crate::models::PrivilegedAccessGroupAssignmentScheduleInstance>,
     ),
     /// `microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest`
+    #[cfg(feature = "identity")]
     PrivilegedAccessGroupAssignmentScheduleRequest(
         Box<crate::models::PrivilegedAccessGroupAssignmentScheduleRequest>,
     ),
     /// `microsoft.graph.privilegedAccessGroupEligibilitySchedule`
+    #[cfg(feature = "identity")]
     PrivilegedAccessGroupEligibilitySchedule(
         Box<crate::models::PrivilegedAccessGroupEligibilitySchedule>,
     ),
     /// `microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance`
+    #[cfg(feature = "identity")]
     PrivilegedAccessGroupEligibilityScheduleInstance(
         Box<crate::models::PrivilegedAccessGroupEligibilityScheduleInstance>,
     ),
     /// `microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest`
+    #[cfg(feature = "identity")]
     PrivilegedAccessGroupEligibilityScheduleRequest(
         Box<crate::models::PrivilegedAccessGroupEligibilityScheduleRequest>,
     ),
     /// `microsoft.graph.privilegedAccessRoot`
+    #[cfg(feature = "identity")]
     PrivilegedAccessRoot(Box<crate::models::PrivilegedAccessRoot>),
     /// `microsoft.graph.privilegedAccessSchedule`
+    #[cfg(feature = "identity")]
     PrivilegedAccessSchedule(Box<crate::models::PrivilegedAccessSchedule>),
     /// `microsoft.graph.privilegedAccessScheduleInstance`
+    #[cfg(feature = "identity")]
     PrivilegedAccessScheduleInstance(
         Box<crate::models::PrivilegedAccessScheduleInstance>,
     ),
     /// `microsoft.graph.privilegedAccessScheduleRequest`
+    #[cfg(feature = "identity")]
     PrivilegedAccessScheduleRequest(Box<crate::models::PrivilegedAccessScheduleRequest>),
     /// `microsoft.graph.profileCardProperty`
+    #[cfg(feature = "admin")]
     ProfileCardProperty(Box<crate::models::ProfileCardProperty>),
     /// `microsoft.graph.profilePhoto`
+    #[cfg(
+        any(
+            feature = "contacts",
+            feature = "groups",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     ProfilePhoto(Box<crate::models::ProfilePhoto>),
     /// `microsoft.graph.profilePropertySetting`
+    #[cfg(feature = "admin")]
     ProfilePropertySetting(Box<crate::models::ProfilePropertySetting>),
     /// `microsoft.graph.profileSource`
+    #[cfg(feature = "admin")]
     ProfileSource(Box<crate::models::ProfileSource>),
     /// `microsoft.graph.pronounsSettings`
+    #[cfg(feature = "admin")]
     PronounsSettings(Box<crate::models::PronounsSettings>),
     /// `microsoft.graph.protectionPolicyBase`
+    #[cfg(feature = "solutions")]
     ProtectionPolicyBase(Box<crate::models::ProtectionPolicyBase>),
     /// `microsoft.graph.protectionRuleBase`
+    #[cfg(feature = "solutions")]
     ProtectionRuleBase(Box<crate::models::ProtectionRuleBase>),
     /// `microsoft.graph.protectionUnitBase`
+    #[cfg(feature = "solutions")]
     ProtectionUnitBase(Box<crate::models::ProtectionUnitBase>),
     /// `microsoft.graph.protectionUnitsBulkJobBase`
+    #[cfg(feature = "solutions")]
     ProtectionUnitsBulkJobBase(Box<crate::models::ProtectionUnitsBulkJobBase>),
     /// `microsoft.graph.provisioningObjectSummary`
+    #[cfg(feature = "security")]
     ProvisioningObjectSummary(Box<crate::models::ProvisioningObjectSummary>),
     /// `microsoft.graph.publicKeyInfrastructureRoot`
+    #[cfg(feature = "directory")]
     PublicKeyInfrastructureRoot(Box<crate::models::PublicKeyInfrastructureRoot>),
     /// `microsoft.graph.qrCode`
+    #[cfg(feature = "users")]
     QrCode(Box<crate::models::QrCode>),
     /// `microsoft.graph.qrCodePinAuthenticationMethod`
+    #[cfg(feature = "users")]
     QrCodePinAuthenticationMethod(Box<crate::models::QrCodePinAuthenticationMethod>),
     /// `microsoft.graph.qrCodePinAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     QrCodePinAuthenticationMethodConfiguration(
         Box<crate::models::QrCodePinAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.qrPin`
+    #[cfg(feature = "users")]
     QrPin(Box<crate::models::QrPin>),
     /// `microsoft.graph.rbacApplication`
+    #[cfg(feature = "identity")]
     RbacApplication(Box<crate::models::RbacApplication>),
     /// `microsoft.graph.readingAssignmentSubmission`
+    #[cfg(feature = "education")]
     ReadingAssignmentSubmission(Box<crate::models::ReadingAssignmentSubmission>),
     /// `microsoft.graph.readingCoachPassage`
+    #[cfg(feature = "education")]
     ReadingCoachPassage(Box<crate::models::ReadingCoachPassage>),
     /// `microsoft.graph.recordOperation`
+    #[cfg(feature = "communications")]
     RecordOperation(Box<crate::models::RecordOperation>),
     /// `microsoft.graph.recycleBin`
+    #[cfg(any(feature = "files", feature = "sites"))]
     RecycleBin(Box<crate::models::RecycleBin>),
     /// `microsoft.graph.recycleBinItem`
+    #[cfg(any(feature = "files", feature = "sites"))]
     RecycleBinItem(Box<crate::models::RecycleBinItem>),
     /// `microsoft.graph.referenceAttachment`
+    #[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
     ReferenceAttachment(Box<crate::models::ReferenceAttachment>),
     /// `microsoft.graph.reflectCheckInResponse`
+    #[cfg(feature = "education")]
     ReflectCheckInResponse(Box<crate::models::ReflectCheckInResponse>),
     /// `microsoft.graph.relyingPartyDetailedSummary`
     RelyingPartyDetailedSummary(Box<crate::models::RelyingPartyDetailedSummary>),
     /// `microsoft.graph.remoteAssistancePartner`
+    #[cfg(feature = "device-management")]
     RemoteAssistancePartner(Box<crate::models::RemoteAssistancePartner>),
     /// `microsoft.graph.remoteDesktopSecurityConfiguration`
+    #[cfg(feature = "directory")]
     RemoteDesktopSecurityConfiguration(
         Box<crate::models::RemoteDesktopSecurityConfiguration>,
     ),
     /// `microsoft.graph.remoteTenantGroup`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     RemoteTenantGroup(Box<crate::models::RemoteTenantGroup>),
     /// `microsoft.graph.reportsRoot`
+    #[cfg(feature = "education")]
     ReportsRoot(Box<crate::models::ReportsRoot>),
     /// `microsoft.graph.request`
+    #[cfg(feature = "identity")]
     Request(Box<crate::models::Request>),
     /// `microsoft.graph.resellerDelegatedAdminRelationship`
+    #[cfg(feature = "admin")]
     ResellerDelegatedAdminRelationship(
         Box<crate::models::ResellerDelegatedAdminRelationship>,
     ),
     /// `microsoft.graph.resourceOperation`
+    #[cfg(feature = "device-management")]
     ResourceOperation(Box<crate::models::ResourceOperation>),
     /// `microsoft.graph.resourceSpecificPermissionGrant`
+    #[cfg(feature = "directory")]
     ResourceSpecificPermissionGrant(Box<crate::models::ResourceSpecificPermissionGrant>),
     /// `microsoft.graph.restoreArtifactBase`
+    #[cfg(feature = "solutions")]
     RestoreArtifactBase(Box<crate::models::RestoreArtifactBase>),
     /// `microsoft.graph.restoreArtifactsBulkRequestBase`
+    #[cfg(feature = "solutions")]
     RestoreArtifactsBulkRequestBase(Box<crate::models::RestoreArtifactsBulkRequestBase>),
     /// `microsoft.graph.restorePoint`
+    #[cfg(feature = "solutions")]
     RestorePoint(Box<crate::models::RestorePoint>),
     /// `microsoft.graph.restoreSessionBase`
+    #[cfg(feature = "solutions")]
     RestoreSessionBase(Box<crate::models::RestoreSessionBase>),
     /// `microsoft.graph.richLongRunningOperation`
+    #[cfg(any(feature = "sites", feature = "users"))]
     RichLongRunningOperation(Box<crate::models::RichLongRunningOperation>),
     /// `microsoft.graph.riskDetection`
+    #[cfg(feature = "identity")]
     RiskDetection(Box<crate::models::RiskDetection>),
     /// `microsoft.graph.riskyServicePrincipal`
+    #[cfg(feature = "identity")]
     RiskyServicePrincipal(Box<crate::models::RiskyServicePrincipal>),
     /// `microsoft.graph.riskyServicePrincipalHistoryItem`
+    #[cfg(feature = "identity")]
     RiskyServicePrincipalHistoryItem(
         Box<crate::models::RiskyServicePrincipalHistoryItem>,
     ),
     /// `microsoft.graph.riskyUser`
+    #[cfg(feature = "identity")]
     RiskyUser(Box<crate::models::RiskyUser>),
     /// `microsoft.graph.riskyUserHistoryItem`
+    #[cfg(feature = "identity")]
     RiskyUserHistoryItem(Box<crate::models::RiskyUserHistoryItem>),
     /// `microsoft.graph.roleAssignment`
+    #[cfg(feature = "device-management")]
     RoleAssignment(Box<crate::models::RoleAssignment>),
     /// `microsoft.graph.roleDefinition`
+    #[cfg(feature = "device-management")]
     RoleDefinition(Box<crate::models::RoleDefinition>),
     /// `microsoft.graph.room`
+    #[cfg(feature = "calendar")]
     Room(Box<crate::models::Room>),
     /// `microsoft.graph.roomList`
+    #[cfg(feature = "calendar")]
     RoomList(Box<crate::models::RoomList>),
     /// `microsoft.graph.samlOrWsFedExternalDomainFederation`
+    #[cfg(feature = "identity")]
     SamlOrWsFedExternalDomainFederation(
         Box<crate::models::SamlOrWsFedExternalDomainFederation>,
     ),
     /// `microsoft.graph.samlOrWsFedProvider`
+    #[cfg(any(feature = "directory", feature = "identity"))]
     SamlOrWsFedProvider(Box<crate::models::SamlOrWsFedProvider>),
     /// `microsoft.graph.schedule`
+    #[cfg(feature = "teams")]
     Schedule(Box<crate::models::Schedule>),
     /// `microsoft.graph.scheduleChangeRequest`
+    #[cfg(feature = "teams")]
     ScheduleChangeRequest(Box<crate::models::ScheduleChangeRequest>),
     /// `microsoft.graph.schedulingGroup`
+    #[cfg(feature = "teams")]
     SchedulingGroup(Box<crate::models::SchedulingGroup>),
     /// `microsoft.graph.schemaExtension`
+    #[cfg(feature = "directory")]
     SchemaExtension(Box<crate::models::SchemaExtension>),
     /// `microsoft.graph.scopedRoleMembership`
+    #[cfg(feature = "directory")]
     ScopedRoleMembership(Box<crate::models::ScopedRoleMembership>),
     /// `microsoft.graph.search.acronym`
+    #[cfg(feature = "search")]
     SearchAcronym(Box<crate::models::search::Acronym>),
     /// `microsoft.graph.search.bookmark`
+    #[cfg(feature = "search")]
     SearchBookmark(Box<crate::models::search::Bookmark>),
     /// `microsoft.graph.search.qna`
+    #[cfg(feature = "search")]
     SearchQna(Box<crate::models::search::Qna>),
     /// `microsoft.graph.search.searchAnswer`
+    #[cfg(feature = "search")]
     SearchSearchAnswer(Box<crate::models::search::SearchAnswer>),
     /// `microsoft.graph.searchEntity`
+    #[cfg(feature = "search")]
     SearchEntity(Box<crate::models::SearchEntity>),
     /// `microsoft.graph.section`
+    #[cfg(feature = "calendar")]
     Section(Box<crate::models::Section>),
     /// `microsoft.graph.sectionGroup`
+    #[cfg(feature = "onenote")]
     SectionGroup(Box<crate::models::SectionGroup>),
     /// `microsoft.graph.sectionMap`
+    #[cfg(feature = "calendar")]
     SectionMap(Box<crate::models::SectionMap>),
     /// `microsoft.graph.secureScore`
+    #[cfg(feature = "security")]
     SecureScore(Box<crate::models::SecureScore>),
     /// `microsoft.graph.secureScoreControlProfile`
+    #[cfg(feature = "security")]
     SecureScoreControlProfile(Box<crate::models::SecureScoreControlProfile>),
     /// `microsoft.graph.security.alert`
+    #[cfg(feature = "security")]
     SecurityAlert(Box<crate::models::security::Alert>),
     /// `microsoft.graph.security.analyzedEmail`
+    #[cfg(feature = "security")]
     SecurityAnalyzedEmail(Box<crate::models::security::AnalyzedEmail>),
     /// `microsoft.graph.security.article`
+    #[cfg(feature = "security")]
     SecurityArticle(Box<crate::models::security::Article>),
     /// `microsoft.graph.security.articleIndicator`
+    #[cfg(feature = "security")]
     SecurityArticleIndicator(Box<crate::models::security::ArticleIndicator>),
     /// `microsoft.graph.security.artifact`
+    #[cfg(feature = "security")]
     SecurityArtifact(Box<crate::models::security::Artifact>),
     /// `microsoft.graph.security.auditCoreRoot`
+    #[cfg(feature = "security")]
     SecurityAuditCoreRoot(Box<crate::models::security::AuditCoreRoot>),
     /// `microsoft.graph.security.auditLogQuery`
+    #[cfg(feature = "security")]
     SecurityAuditLogQuery(Box<crate::models::security::AuditLogQuery>),
     /// `microsoft.graph.security.auditLogRecord`
+    #[cfg(feature = "security")]
     SecurityAuditLogRecord(Box<crate::models::security::AuditLogRecord>),
     /// `microsoft.graph.security.authorityTemplate`
+    #[cfg(feature = "security")]
     SecurityAuthorityTemplate(Box<crate::models::security::AuthorityTemplate>),
     /// `microsoft.graph.security.autoAuditingConfiguration`
+    #[cfg(feature = "security")]
     SecurityAutoAuditingConfiguration(
         Box<crate::models::security::AutoAuditingConfiguration>,
     ),
     /// `microsoft.graph.security.case`
+    #[cfg(feature = "security")]
     SecurityCase(Box<crate::models::security::Case>),
     /// `microsoft.graph.security.caseOperation`
+    #[cfg(feature = "security")]
     SecurityCaseOperation(Box<crate::models::security::CaseOperation>),
     /// `microsoft.graph.security.casesRoot`
+    #[cfg(feature = "security")]
     SecurityCasesRoot(Box<crate::models::security::CasesRoot>),
     /// `microsoft.graph.security.categoryTemplate`
+    #[cfg(feature = "security")]
     SecurityCategoryTemplate(Box<crate::models::security::CategoryTemplate>),
     /// `microsoft.graph.security.citationTemplate`
+    #[cfg(feature = "security")]
     SecurityCitationTemplate(Box<crate::models::security::CitationTemplate>),
     /// `microsoft.graph.security.collaborationRoot`
+    #[cfg(feature = "security")]
     SecurityCollaborationRoot(Box<crate::models::security::CollaborationRoot>),
     /// `microsoft.graph.security.dataSet`
+    #[cfg(feature = "security")]
     SecurityDataSet(Box<crate::models::security::DataSet>),
     /// `microsoft.graph.security.dataSource`
+    #[cfg(feature = "security")]
     SecurityDataSource(Box<crate::models::security::DataSource>),
     /// `microsoft.graph.security.dataSourceContainer`
+    #[cfg(feature = "security")]
     SecurityDataSourceContainer(Box<crate::models::security::DataSourceContainer>),
     /// `microsoft.graph.security.departmentTemplate`
+    #[cfg(feature = "security")]
     SecurityDepartmentTemplate(Box<crate::models::security::DepartmentTemplate>),
     /// `microsoft.graph.security.ediscoveryAddToReviewSetOperation`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryAddToReviewSetOperation(
         Box<crate::models::security::EdiscoveryAddToReviewSetOperation>,
     ),
     /// `microsoft.graph.security.ediscoveryCase`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryCase(Box<crate::models::security::EdiscoveryCase>),
     /// `microsoft.graph.security.ediscoveryCaseMember`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryCaseMember(Box<crate::models::security::EdiscoveryCaseMember>),
     /// `microsoft.graph.security.ediscoveryCaseSettings`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryCaseSettings(Box<crate::models::security::EdiscoveryCaseSettings>),
     /// `microsoft.graph.security.ediscoveryCustodian`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryCustodian(Box<crate::models::security::EdiscoveryCustodian>),
     /// `microsoft.graph.security.ediscoveryEstimateOperation`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryEstimateOperation(
         Box<crate::models::security::EdiscoveryEstimateOperation>,
     ),
     /// `microsoft.graph.security.ediscoveryExportOperation`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryExportOperation(
         Box<crate::models::security::EdiscoveryExportOperation>,
     ),
     /// `microsoft.graph.security.ediscoveryHoldOperation`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryHoldOperation(
         Box<crate::models::security::EdiscoveryHoldOperation>,
     ),
     /// `microsoft.graph.security.ediscoveryHoldPolicySyncOperation`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryHoldPolicySyncOperation(
         Box<crate::models::security::EdiscoveryHoldPolicySyncOperation>,
     ),
     /// `microsoft.graph.security.ediscoveryIndexOperation`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryIndexOperation(
         Box<crate::models::security::EdiscoveryIndexOperation>,
     ),
     /// `microsoft.graph.security.ediscoveryNoncustodialDataSource`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryNoncustodialDataSource(
         Box<crate::models::security::EdiscoveryNoncustodialDataSource>,
     ),
     /// `microsoft.graph.security.ediscoveryPurgeDataOperation`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryPurgeDataOperation(
         Box<crate::models::security::EdiscoveryPurgeDataOperation>,
     ),
     /// `microsoft.graph.security.ediscoveryReviewSet`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryReviewSet(Box<crate::models::security::EdiscoveryReviewSet>),
     /// `microsoft.graph.security.ediscoveryReviewSetQuery`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryReviewSetQuery(
         Box<crate::models::security::EdiscoveryReviewSetQuery>,
     ),
     /// `microsoft.graph.security.ediscoveryReviewTag`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryReviewTag(Box<crate::models::security::EdiscoveryReviewTag>),
     /// `microsoft.graph.security.ediscoverySearch`
+    #[cfg(feature = "security")]
     SecurityEdiscoverySearch(Box<crate::models::security::EdiscoverySearch>),
     /// `microsoft.graph.security.ediscoverySearchExportOperation`
+    #[cfg(feature = "security")]
     SecurityEdiscoverySearchExportOperation(
         Box<crate::models::security::EdiscoverySearchExportOperation>,
     ),
     /// `microsoft.graph.security.ediscoveryTagOperation`
+    #[cfg(feature = "security")]
     SecurityEdiscoveryTagOperation(Box<crate::models::security::EdiscoveryTagOperation>),
     /// `microsoft.graph.security.filePlanDescriptor`
+    #[cfg(feature = "security")]
     SecurityFilePlanDescriptor(Box<crate::models::security::FilePlanDescriptor>),
     /// `microsoft.graph.security.filePlanDescriptorTemplate`
+    #[cfg(feature = "security")]
     SecurityFilePlanDescriptorTemplate(
         Box<crate::models::security::FilePlanDescriptorTemplate>,
     ),
     /// `microsoft.graph.security.filePlanReferenceTemplate`
+    #[cfg(feature = "security")]
     SecurityFilePlanReferenceTemplate(
         Box<crate::models::security::FilePlanReferenceTemplate>,
     ),
     /// `microsoft.graph.security.healthIssue`
+    #[cfg(feature = "security")]
     SecurityHealthIssue(Box<crate::models::security::HealthIssue>),
     /// `microsoft.graph.security.host`
+    #[cfg(feature = "security")]
     SecurityHost(Box<crate::models::security::Host>),
     /// `microsoft.graph.security.hostComponent`
+    #[cfg(feature = "security")]
     SecurityHostComponent(Box<crate::models::security::HostComponent>),
     /// `microsoft.graph.security.hostCookie`
+    #[cfg(feature = "security")]
     SecurityHostCookie(Box<crate::models::security::HostCookie>),
     /// `microsoft.graph.security.hostPair`
+    #[cfg(feature = "security")]
     SecurityHostPair(Box<crate::models::security::HostPair>),
     /// `microsoft.graph.security.hostPort`
+    #[cfg(feature = "security")]
     SecurityHostPort(Box<crate::models::security::HostPort>),
     /// `microsoft.graph.security.hostReputation`
+    #[cfg(feature = "security")]
     SecurityHostReputation(Box<crate::models::security::HostReputation>),
     /// `microsoft.graph.security.hostSslCertificate`
+    #[cfg(feature = "security")]
     SecurityHostSslCertificate(Box<crate::models::security::HostSslCertificate>),
     /// `microsoft.graph.security.hostTracker`
+    #[cfg(feature = "security")]
     SecurityHostTracker(Box<crate::models::security::HostTracker>),
     /// `microsoft.graph.security.hostname`
+    #[cfg(feature = "security")]
     SecurityHostname(Box<crate::models::security::Hostname>),
     /// `microsoft.graph.security.identityAccounts`
+    #[cfg(feature = "security")]
     SecurityIdentityAccounts(Box<crate::models::security::IdentityAccounts>),
     /// `microsoft.graph.security.identityContainer`
+    #[cfg(feature = "security")]
     SecurityIdentityContainer(Box<crate::models::security::IdentityContainer>),
     /// `microsoft.graph.security.incident`
+    #[cfg(feature = "security")]
     SecurityIncident(Box<crate::models::security::Incident>),
     /// `microsoft.graph.security.indicator`
+    #[cfg(feature = "security")]
     SecurityIndicator(Box<crate::models::security::Indicator>),
     /// `microsoft.graph.security.intelligenceProfile`
+    #[cfg(feature = "security")]
     SecurityIntelligenceProfile(Box<crate::models::security::IntelligenceProfile>),
     /// `microsoft.graph.security.intelligenceProfileIndicator`
+    #[cfg(feature = "security")]
     SecurityIntelligenceProfileIndicator(
         Box<crate::models::security::IntelligenceProfileIndicator>,
     ),
     /// `microsoft.graph.security.ipAddress`
+    #[cfg(feature = "security")]
     SecurityIpAddress(Box<crate::models::security::IpAddress>),
     /// `microsoft.graph.security.labelsRoot`
+    #[cfg(feature = "security")]
     SecurityLabelsRoot(Box<crate::models::security::LabelsRoot>),
     /// `microsoft.graph.security.networkAdapter`
     SecurityNetworkAdapter(Box<crate::models::security::NetworkAdapter>),
     /// `microsoft.graph.security.passiveDnsRecord`
+    #[cfg(feature = "security")]
     SecurityPassiveDnsRecord(Box<crate::models::security::PassiveDnsRecord>),
     /// `microsoft.graph.security.retentionEvent`
+    #[cfg(feature = "security")]
     SecurityRetentionEvent(Box<crate::models::security::RetentionEvent>),
     /// `microsoft.graph.security.retentionEventType`
+    #[cfg(feature = "security")]
     SecurityRetentionEventType(Box<crate::models::security::RetentionEventType>),
     /// `microsoft.graph.security.retentionLabel`
+    #[cfg(feature = "security")]
     SecurityRetentionLabel(Box<crate::models::security::RetentionLabel>),
     /// `microsoft.graph.security.search`
+    #[cfg(feature = "security")]
     SecuritySearch(Box<crate::models::security::Search>),
     /// `microsoft.graph.security.sensor`
+    #[cfg(feature = "security")]
     SecuritySensor(Box<crate::models::security::Sensor>),
     /// `microsoft.graph.security.sensorCandidate`
+    #[cfg(feature = "security")]
     SecuritySensorCandidate(Box<crate::models::security::SensorCandidate>),
     /// `microsoft.graph.security.sensorCandidateActivationConfiguration`
+    #[cfg(feature = "security")]
     SecuritySensorCandidateActivationConfiguration(
         Box<crate::models::security::SensorCandidateActivationConfiguration>,
     ),
     /// `microsoft.graph.security.settingsContainer`
+    #[cfg(feature = "security")]
     SecuritySettingsContainer(Box<crate::models::security::SettingsContainer>),
     /// `microsoft.graph.security.siteSource`
+    #[cfg(feature = "security")]
     SecuritySiteSource(Box<crate::models::security::SiteSource>),
     /// `microsoft.graph.security.sslCertificate`
+    #[cfg(feature = "security")]
     SecuritySslCertificate(Box<crate::models::security::SslCertificate>),
     /// `microsoft.graph.security.subcategoryTemplate`
+    #[cfg(feature = "security")]
     SecuritySubcategoryTemplate(Box<crate::models::security::SubcategoryTemplate>),
     /// `microsoft.graph.security.subdomain`
+    #[cfg(feature = "security")]
     SecuritySubdomain(Box<crate::models::security::Subdomain>),
     /// `microsoft.graph.security.tag`
+    #[cfg(feature = "security")]
     SecurityTag(Box<crate::models::security::Tag>),
     /// `microsoft.graph.security.threatIntelligence`
+    #[cfg(feature = "security")]
     SecurityThreatIntelligence(Box<crate::models::security::ThreatIntelligence>),
     /// `microsoft.graph.security.triggerTypesRoot`
+    #[cfg(feature = "security")]
     SecurityTriggerTypesRoot(Box<crate::models::security::TriggerTypesRoot>),
     /// `microsoft.graph.security.triggersRoot`
+    #[cfg(feature = "security")]
     SecurityTriggersRoot(Box<crate::models::security::TriggersRoot>),
     /// `microsoft.graph.security.unclassifiedArtifact`
     SecurityUnclassifiedArtifact(Box<crate::models::security::UnclassifiedArtifact>),
     /// `microsoft.graph.security.unifiedGroupSource`
+    #[cfg(feature = "security")]
     SecurityUnifiedGroupSource(Box<crate::models::security::UnifiedGroupSource>),
     /// `microsoft.graph.security.user`
+    #[cfg(feature = "security")]
     SecurityUser(Box<crate::models::security::User>),
     /// `microsoft.graph.security.userSource`
+    #[cfg(feature = "security")]
     SecurityUserSource(Box<crate::models::security::UserSource>),
     /// `microsoft.graph.security.vulnerability`
+    #[cfg(feature = "security")]
     SecurityVulnerability(Box<crate::models::security::Vulnerability>),
     /// `microsoft.graph.security.vulnerabilityComponent`
+    #[cfg(feature = "security")]
     SecurityVulnerabilityComponent(Box<crate::models::security::VulnerabilityComponent>),
     /// `microsoft.graph.security.whoisBaseRecord`
+    #[cfg(feature = "security")]
     SecurityWhoisBaseRecord(Box<crate::models::security::WhoisBaseRecord>),
     /// `microsoft.graph.security.whoisHistoryRecord`
+    #[cfg(feature = "security")]
     SecurityWhoisHistoryRecord(Box<crate::models::security::WhoisHistoryRecord>),
     /// `microsoft.graph.security.whoisRecord`
+    #[cfg(feature = "security")]
     SecurityWhoisRecord(Box<crate::models::security::WhoisRecord>),
     /// `microsoft.graph.securityReportsRoot`
+    #[cfg(feature = "reports")]
     SecurityReportsRoot(Box<crate::models::SecurityReportsRoot>),
     /// `microsoft.graph.sendDtmfTonesOperation`
+    #[cfg(feature = "communications")]
     SendDtmfTonesOperation(Box<crate::models::SendDtmfTonesOperation>),
     /// `microsoft.graph.sensitivityLabel`
+    #[cfg(feature = "security")]
     SensitivityLabel(Box<crate::models::SensitivityLabel>),
     /// `microsoft.graph.serviceAnnouncement`
+    #[cfg(feature = "admin")]
     ServiceAnnouncement(Box<crate::models::ServiceAnnouncement>),
     /// `microsoft.graph.serviceAnnouncementAttachment`
+    #[cfg(feature = "admin")]
     ServiceAnnouncementAttachment(Box<crate::models::ServiceAnnouncementAttachment>),
     /// `microsoft.graph.serviceAnnouncementBase`
+    #[cfg(feature = "admin")]
     ServiceAnnouncementBase(Box<crate::models::ServiceAnnouncementBase>),
     /// `microsoft.graph.serviceApp`
+    #[cfg(feature = "solutions")]
     ServiceApp(Box<crate::models::ServiceApp>),
     /// `microsoft.graph.serviceHealth`
+    #[cfg(feature = "admin")]
     ServiceHealth(Box<crate::models::ServiceHealth>),
     /// `microsoft.graph.serviceHealthIssue`
+    #[cfg(feature = "admin")]
     ServiceHealthIssue(Box<crate::models::ServiceHealthIssue>),
     /// `microsoft.graph.servicePrincipal`
+    #[cfg(feature = "directory")]
     ServicePrincipal(Box<crate::models::ServicePrincipal>),
     /// `microsoft.graph.servicePrincipalRiskDetection`
+    #[cfg(feature = "identity")]
     ServicePrincipalRiskDetection(Box<crate::models::ServicePrincipalRiskDetection>),
     /// `microsoft.graph.serviceProviderConstraints`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     ServiceProviderConstraints(Box<crate::models::ServiceProviderConstraints>),
     /// `microsoft.graph.serviceStorageQuotaBreakdown`
+    #[cfg(any(feature = "files", feature = "users"))]
     ServiceStorageQuotaBreakdown(Box<crate::models::ServiceStorageQuotaBreakdown>),
     /// `microsoft.graph.serviceUpdateMessage`
+    #[cfg(feature = "admin")]
     ServiceUpdateMessage(Box<crate::models::ServiceUpdateMessage>),
     /// `microsoft.graph.settingStateDeviceSummary`
+    #[cfg(feature = "device-management")]
     SettingStateDeviceSummary(Box<crate::models::SettingStateDeviceSummary>),
     /// `microsoft.graph.sharePointBrowseSession`
+    #[cfg(feature = "solutions")]
     SharePointBrowseSession(Box<crate::models::SharePointBrowseSession>),
     /// `microsoft.graph.sharePointGroup`
+    #[cfg(feature = "files")]
     SharePointGroup(Box<crate::models::SharePointGroup>),
     /// `microsoft.graph.sharePointGroupMember`
+    #[cfg(feature = "files")]
     SharePointGroupMember(Box<crate::models::SharePointGroupMember>),
     /// `microsoft.graph.sharePointMigrationEvent`
+    #[cfg(feature = "files")]
     SharePointMigrationEvent(Box<crate::models::SharePointMigrationEvent>),
     /// `microsoft.graph.sharePointMigrationFinishManifestFileUploadEvent`
+    #[cfg(feature = "files")]
     SharePointMigrationFinishManifestFileUploadEvent(
         Box<crate::models::SharePointMigrationFinishManifestFileUploadEvent>,
     ),
     /// `microsoft.graph.sharePointMigrationJob`
+    #[cfg(feature = "files")]
     SharePointMigrationJob(Box<crate::models::SharePointMigrationJob>),
     /// `microsoft.graph.sharePointMigrationJobCancelledEvent`
+    #[cfg(feature = "files")]
     SharePointMigrationJobCancelledEvent(
         Box<crate::models::SharePointMigrationJobCancelledEvent>,
     ),
     /// `microsoft.graph.sharePointMigrationJobDeletedEvent`
+    #[cfg(feature = "files")]
     SharePointMigrationJobDeletedEvent(
         Box<crate::models::SharePointMigrationJobDeletedEvent>,
     ),
     /// `microsoft.graph.sharePointMigrationJobErrorEvent`
+    #[cfg(feature = "files")]
     SharePointMigrationJobErrorEvent(
         Box<crate::models::SharePointMigrationJobErrorEvent>,
     ),
     /// `microsoft.graph.sharePointMigrationJobPostponedEvent`
+    #[cfg(feature = "files")]
     SharePointMigrationJobPostponedEvent(
         Box<crate::models::SharePointMigrationJobPostponedEvent>,
     ),
     /// `microsoft.graph.sharePointMigrationJobProgressEvent`
+    #[cfg(feature = "files")]
     SharePointMigrationJobProgressEvent(
         Box<crate::models::SharePointMigrationJobProgressEvent>,
     ),
     /// `microsoft.graph.sharePointMigrationJobQueuedEvent`
+    #[cfg(feature = "files")]
     SharePointMigrationJobQueuedEvent(
         Box<crate::models::SharePointMigrationJobQueuedEvent>,
     ),
     /// `microsoft.graph.sharePointMigrationJobStartEvent`
+    #[cfg(feature = "files")]
     SharePointMigrationJobStartEvent(
         Box<crate::models::SharePointMigrationJobStartEvent>,
     ),
     /// `microsoft.graph.sharePointProtectionPolicy`
+    #[cfg(feature = "solutions")]
     SharePointProtectionPolicy(Box<crate::models::SharePointProtectionPolicy>),
     /// `microsoft.graph.sharePointRestoreSession`
+    #[cfg(feature = "solutions")]
     SharePointRestoreSession(Box<crate::models::SharePointRestoreSession>),
     /// `microsoft.graph.sharedDriveItem`
+    #[cfg(feature = "files")]
     SharedDriveItem(Box<crate::models::SharedDriveItem>),
     /// `microsoft.graph.sharedInsight`
+    #[cfg(feature = "insights")]
     SharedInsight(Box<crate::models::SharedInsight>),
     /// `microsoft.graph.sharedPCConfiguration`
+    #[cfg(feature = "device-management")]
     SharedPcConfiguration(Box<crate::models::SharedPcConfiguration>),
     /// `microsoft.graph.sharedWithChannelTeamInfo`
+    #[cfg(feature = "teams")]
     SharedWithChannelTeamInfo(Box<crate::models::SharedWithChannelTeamInfo>),
     /// `microsoft.graph.sharepoint`
+    #[cfg(feature = "admin")]
     Sharepoint(Box<crate::models::Sharepoint>),
     /// `microsoft.graph.sharepointSettings`
+    #[cfg(feature = "admin")]
     SharepointSettings(Box<crate::models::SharepointSettings>),
     /// `microsoft.graph.shift`
+    #[cfg(feature = "teams")]
     Shift(Box<crate::models::Shift>),
     /// `microsoft.graph.shiftPreferences`
+    #[cfg(feature = "users")]
     ShiftPreferences(Box<crate::models::ShiftPreferences>),
     /// `microsoft.graph.signIn`
+    #[cfg(feature = "security")]
     SignIn(Box<crate::models::SignIn>),
     /// `microsoft.graph.simulation`
+    #[cfg(feature = "security")]
     Simulation(Box<crate::models::Simulation>),
     /// `microsoft.graph.simulationAutomation`
+    #[cfg(feature = "security")]
     SimulationAutomation(Box<crate::models::SimulationAutomation>),
     /// `microsoft.graph.simulationAutomationRun`
+    #[cfg(feature = "security")]
     SimulationAutomationRun(Box<crate::models::SimulationAutomationRun>),
     /// `microsoft.graph.singleValueLegacyExtendedProperty`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "contacts",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail"
+        )
+    )]
     SingleValueLegacyExtendedProperty(
         Box<crate::models::SingleValueLegacyExtendedProperty>,
     ),
     /// `microsoft.graph.site`
+    #[cfg(feature = "sites")]
     Site(Box<crate::models::Site>),
     /// `microsoft.graph.sitePage`
+    #[cfg(feature = "sites")]
     SitePage(Box<crate::models::SitePage>),
     /// `microsoft.graph.siteProtectionRule`
+    #[cfg(feature = "solutions")]
     SiteProtectionRule(Box<crate::models::SiteProtectionRule>),
     /// `microsoft.graph.siteProtectionUnit`
+    #[cfg(feature = "solutions")]
     SiteProtectionUnit(Box<crate::models::SiteProtectionUnit>),
     /// `microsoft.graph.siteProtectionUnitsBulkAdditionJob`
+    #[cfg(feature = "solutions")]
     SiteProtectionUnitsBulkAdditionJob(
         Box<crate::models::SiteProtectionUnitsBulkAdditionJob>,
     ),
     /// `microsoft.graph.siteRestoreArtifact`
+    #[cfg(feature = "solutions")]
     SiteRestoreArtifact(Box<crate::models::SiteRestoreArtifact>),
     /// `microsoft.graph.siteRestoreArtifactsBulkAdditionRequest`
+    #[cfg(feature = "solutions")]
     SiteRestoreArtifactsBulkAdditionRequest(
         Box<crate::models::SiteRestoreArtifactsBulkAdditionRequest>,
     ),
     /// `microsoft.graph.skypeForBusinessUserConversationMember`
+    #[cfg(feature = "teams")]
     SkypeForBusinessUserConversationMember(
         Box<crate::models::SkypeForBusinessUserConversationMember>,
     ),
     /// `microsoft.graph.skypeUserConversationMember`
+    #[cfg(feature = "teams")]
     SkypeUserConversationMember(Box<crate::models::SkypeUserConversationMember>),
     /// `microsoft.graph.smsAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     SmsAuthenticationMethodConfiguration(
         Box<crate::models::SmsAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.smsAuthenticationMethodTarget`
+    #[cfg(feature = "identity")]
     SmsAuthenticationMethodTarget(Box<crate::models::SmsAuthenticationMethodTarget>),
     /// `microsoft.graph.socialIdentityProvider`
+    #[cfg(feature = "identity")]
     SocialIdentityProvider(Box<crate::models::SocialIdentityProvider>),
     /// `microsoft.graph.softwareOathAuthenticationMethod`
+    #[cfg(feature = "users")]
     SoftwareOathAuthenticationMethod(
         Box<crate::models::SoftwareOathAuthenticationMethod>,
     ),
     /// `microsoft.graph.softwareOathAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     SoftwareOathAuthenticationMethodConfiguration(
         Box<crate::models::SoftwareOathAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.softwareUpdateStatusSummary`
     SoftwareUpdateStatusSummary(Box<crate::models::SoftwareUpdateStatusSummary>),
     /// `microsoft.graph.speakerAssignmentSubmission`
+    #[cfg(feature = "education")]
     SpeakerAssignmentSubmission(Box<crate::models::SpeakerAssignmentSubmission>),
     /// `microsoft.graph.standardWebPart`
+    #[cfg(feature = "sites")]
     StandardWebPart(Box<crate::models::StandardWebPart>),
     /// `microsoft.graph.startHoldMusicOperation`
+    #[cfg(feature = "communications")]
     StartHoldMusicOperation(Box<crate::models::StartHoldMusicOperation>),
     /// `microsoft.graph.stopHoldMusicOperation`
+    #[cfg(feature = "communications")]
     StopHoldMusicOperation(Box<crate::models::StopHoldMusicOperation>),
     /// `microsoft.graph.storageQuotaBreakdown`
+    #[cfg(any(feature = "files", feature = "users"))]
     StorageQuotaBreakdown(Box<crate::models::StorageQuotaBreakdown>),
     /// `microsoft.graph.storageSettings`
+    #[cfg(feature = "files")]
     StorageSettings(Box<crate::models::StorageSettings>),
     /// `microsoft.graph.stsPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     StsPolicy(Box<crate::models::StsPolicy>),
     /// `microsoft.graph.subjectRightsRequest`
+    #[cfg(any(feature = "admin", feature = "security"))]
     SubjectRightsRequest(Box<crate::models::SubjectRightsRequest>),
     /// `microsoft.graph.subscribeToToneOperation`
+    #[cfg(feature = "communications")]
     SubscribeToToneOperation(Box<crate::models::SubscribeToToneOperation>),
     /// `microsoft.graph.subscribedSku`
+    #[cfg(feature = "directory")]
     SubscribedSku(Box<crate::models::SubscribedSku>),
     /// `microsoft.graph.subscription`
+    #[cfg(feature = "admin")]
     Subscription(Box<crate::models::Subscription>),
     /// `microsoft.graph.swapShiftsChangeRequest`
+    #[cfg(feature = "teams")]
     SwapShiftsChangeRequest(Box<crate::models::SwapShiftsChangeRequest>),
     /// `microsoft.graph.synchronization`
+    #[cfg(feature = "directory")]
     Synchronization(Box<crate::models::Synchronization>),
     /// `microsoft.graph.synchronizationJob`
+    #[cfg(feature = "directory")]
     SynchronizationJob(Box<crate::models::SynchronizationJob>),
     /// `microsoft.graph.synchronizationSchema`
+    #[cfg(feature = "directory")]
     SynchronizationSchema(Box<crate::models::SynchronizationSchema>),
     /// `microsoft.graph.synchronizationTemplate`
+    #[cfg(feature = "directory")]
     SynchronizationTemplate(Box<crate::models::SynchronizationTemplate>),
     /// `microsoft.graph.targetDeviceGroup`
+    #[cfg(feature = "directory")]
     TargetDeviceGroup(Box<crate::models::TargetDeviceGroup>),
     /// `microsoft.graph.targetedChatMessage`
+    #[cfg(feature = "teams")]
     TargetedChatMessage(Box<crate::models::TargetedChatMessage>),
     /// `microsoft.graph.targetedManagedAppConfiguration`
+    #[cfg(feature = "device-management")]
     TargetedManagedAppConfiguration(Box<crate::models::TargetedManagedAppConfiguration>),
     /// `microsoft.graph.targetedManagedAppPolicyAssignment`
+    #[cfg(feature = "device-management")]
     TargetedManagedAppPolicyAssignment(
         Box<crate::models::TargetedManagedAppPolicyAssignment>,
     ),
     /// `microsoft.graph.targetedManagedAppProtection`
+    #[cfg(feature = "device-management")]
     TargetedManagedAppProtection(Box<crate::models::TargetedManagedAppProtection>),
     /// `microsoft.graph.taskFileAttachment`
+    #[cfg(feature = "todo")]
     TaskFileAttachment(Box<crate::models::TaskFileAttachment>),
     /// `microsoft.graph.team`
+    #[cfg(feature = "teams")]
     Team(Box<crate::models::Team>),
     /// `microsoft.graph.teamInfo`
+    #[cfg(feature = "teams")]
     TeamInfo(Box<crate::models::TeamInfo>),
     /// `microsoft.graph.teamsAdministration.numberAssignment`
+    #[cfg(feature = "admin")]
     TeamsAdministrationNumberAssignment(
         Box<crate::models::teams_administration::NumberAssignment>,
     ),
@@ -2186,422 +3178,573 @@ pub enum EntityKind {
         Box<crate::models::teams_administration::PolicyIdentifierDetail>,
     ),
     /// `microsoft.graph.teamsAdministration.teamsAdminRoot`
+    #[cfg(feature = "admin")]
     TeamsAdministrationTeamsAdminRoot(
         Box<crate::models::teams_administration::TeamsAdminRoot>,
     ),
     /// `microsoft.graph.teamsAdministration.teamsPolicyAssignment`
+    #[cfg(feature = "admin")]
     TeamsAdministrationTeamsPolicyAssignment(
         Box<crate::models::teams_administration::TeamsPolicyAssignment>,
     ),
     /// `microsoft.graph.teamsAdministration.teamsPolicyUserAssignment`
+    #[cfg(feature = "admin")]
     TeamsAdministrationTeamsPolicyUserAssignment(
         Box<crate::models::teams_administration::TeamsPolicyUserAssignment>,
     ),
     /// `microsoft.graph.teamsAdministration.teamsUserConfiguration`
+    #[cfg(feature = "admin")]
     TeamsAdministrationTeamsUserConfiguration(
         Box<crate::models::teams_administration::TeamsUserConfiguration>,
     ),
     /// `microsoft.graph.teamsAdministration.telephoneNumberLongRunningOperation`
+    #[cfg(feature = "admin")]
     TeamsAdministrationTelephoneNumberLongRunningOperation(
         Box<crate::models::teams_administration::TelephoneNumberLongRunningOperation>,
     ),
     /// `microsoft.graph.teamsAdministration.telephoneNumberManagementRoot`
+    #[cfg(feature = "admin")]
     TeamsAdministrationTelephoneNumberManagementRoot(
         Box<crate::models::teams_administration::TelephoneNumberManagementRoot>,
     ),
     /// `microsoft.graph.teamsApp`
+    #[cfg(feature = "teams")]
     TeamsApp(Box<crate::models::TeamsApp>),
     /// `microsoft.graph.teamsAppDefinition`
+    #[cfg(feature = "teams")]
     TeamsAppDefinition(Box<crate::models::TeamsAppDefinition>),
     /// `microsoft.graph.teamsAppInstallation`
+    #[cfg(feature = "teams")]
     TeamsAppInstallation(Box<crate::models::TeamsAppInstallation>),
     /// `microsoft.graph.teamsAppSettings`
+    #[cfg(feature = "teams")]
     TeamsAppSettings(Box<crate::models::TeamsAppSettings>),
     /// `microsoft.graph.teamsAsyncOperation`
+    #[cfg(feature = "teams")]
     TeamsAsyncOperation(Box<crate::models::TeamsAsyncOperation>),
     /// `microsoft.graph.teamsTab`
+    #[cfg(feature = "teams")]
     TeamsTab(Box<crate::models::TeamsTab>),
     /// `microsoft.graph.teamsTemplate`
+    #[cfg(feature = "teams")]
     TeamsTemplate(Box<crate::models::TeamsTemplate>),
     /// `microsoft.graph.teamwork`
+    #[cfg(feature = "teams")]
     Teamwork(Box<crate::models::Teamwork>),
     /// `microsoft.graph.teamworkBot`
+    #[cfg(feature = "teams")]
     TeamworkBot(Box<crate::models::TeamworkBot>),
     /// `microsoft.graph.teamworkHostedContent`
+    #[cfg(feature = "teams")]
     TeamworkHostedContent(Box<crate::models::TeamworkHostedContent>),
     /// `microsoft.graph.teamworkTag`
+    #[cfg(feature = "teams")]
     TeamworkTag(Box<crate::models::TeamworkTag>),
     /// `microsoft.graph.teamworkTagMember`
+    #[cfg(feature = "teams")]
     TeamworkTagMember(Box<crate::models::TeamworkTagMember>),
     /// `microsoft.graph.temporaryAccessPassAuthenticationMethod`
+    #[cfg(feature = "users")]
     TemporaryAccessPassAuthenticationMethod(
         Box<crate::models::TemporaryAccessPassAuthenticationMethod>,
     ),
     /// `microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     TemporaryAccessPassAuthenticationMethodConfiguration(
         Box<crate::models::TemporaryAccessPassAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.tenantAppManagementPolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     TenantAppManagementPolicy(Box<crate::models::TenantAppManagementPolicy>),
     /// `microsoft.graph.tenantDataSecurityAndGovernance`
+    #[cfg(feature = "security")]
     TenantDataSecurityAndGovernance(Box<crate::models::TenantDataSecurityAndGovernance>),
     /// `microsoft.graph.tenantProtectionScopeContainer`
+    #[cfg(feature = "security")]
     TenantProtectionScopeContainer(Box<crate::models::TenantProtectionScopeContainer>),
     /// `microsoft.graph.termStore.group`
+    #[cfg(feature = "sites")]
     TermStoreGroup(Box<crate::models::term_store::Group>),
     /// `microsoft.graph.termStore.relation`
+    #[cfg(feature = "sites")]
     TermStoreRelation(Box<crate::models::term_store::Relation>),
     /// `microsoft.graph.termStore.set`
+    #[cfg(feature = "sites")]
     TermStoreSet(Box<crate::models::term_store::Set>),
     /// `microsoft.graph.termStore.store`
+    #[cfg(feature = "sites")]
     TermStoreStore(Box<crate::models::term_store::Store>),
     /// `microsoft.graph.termStore.term`
+    #[cfg(feature = "sites")]
     TermStoreTerm(Box<crate::models::term_store::Term>),
     /// `microsoft.graph.termsAndConditions`
+    #[cfg(feature = "device-management")]
     TermsAndConditions(Box<crate::models::TermsAndConditions>),
     /// `microsoft.graph.termsAndConditionsAcceptanceStatus`
+    #[cfg(feature = "device-management")]
     TermsAndConditionsAcceptanceStatus(
         Box<crate::models::TermsAndConditionsAcceptanceStatus>,
     ),
     /// `microsoft.graph.termsAndConditionsAssignment`
+    #[cfg(feature = "device-management")]
     TermsAndConditionsAssignment(Box<crate::models::TermsAndConditionsAssignment>),
     /// `microsoft.graph.termsOfUseContainer`
+    #[cfg(feature = "identity")]
     TermsOfUseContainer(Box<crate::models::TermsOfUseContainer>),
     /// `microsoft.graph.textWebPart`
+    #[cfg(feature = "sites")]
     TextWebPart(Box<crate::models::TextWebPart>),
     /// `microsoft.graph.threatAssessmentRequest`
+    #[cfg(feature = "security")]
     ThreatAssessmentRequest(Box<crate::models::ThreatAssessmentRequest>),
     /// `microsoft.graph.threatAssessmentResult`
+    #[cfg(feature = "security")]
     ThreatAssessmentResult(Box<crate::models::ThreatAssessmentResult>),
     /// `microsoft.graph.thumbnailSet`
+    #[cfg(feature = "files")]
     ThumbnailSet(Box<crate::models::ThumbnailSet>),
     /// `microsoft.graph.timeCard`
+    #[cfg(feature = "teams")]
     TimeCard(Box<crate::models::TimeCard>),
     /// `microsoft.graph.timeOff`
+    #[cfg(feature = "teams")]
     TimeOff(Box<crate::models::TimeOff>),
     /// `microsoft.graph.timeOffReason`
+    #[cfg(feature = "teams")]
     TimeOffReason(Box<crate::models::TimeOffReason>),
     /// `microsoft.graph.timeOffRequest`
+    #[cfg(feature = "teams")]
     TimeOffRequest(Box<crate::models::TimeOffRequest>),
     /// `microsoft.graph.todo`
+    #[cfg(feature = "todo")]
     Todo(Box<crate::models::Todo>),
     /// `microsoft.graph.todoTask`
+    #[cfg(feature = "todo")]
     TodoTask(Box<crate::models::TodoTask>),
     /// `microsoft.graph.todoTaskList`
+    #[cfg(feature = "todo")]
     TodoTaskList(Box<crate::models::TodoTaskList>),
     /// `microsoft.graph.tokenIssuancePolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     TokenIssuancePolicy(Box<crate::models::TokenIssuancePolicy>),
     /// `microsoft.graph.tokenLifetimePolicy`
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     TokenLifetimePolicy(Box<crate::models::TokenLifetimePolicy>),
     /// `microsoft.graph.training`
+    #[cfg(feature = "security")]
     Training(Box<crate::models::Training>),
     /// `microsoft.graph.trainingLanguageDetail`
+    #[cfg(feature = "security")]
     TrainingLanguageDetail(Box<crate::models::TrainingLanguageDetail>),
     /// `microsoft.graph.trending`
+    #[cfg(feature = "insights")]
     Trending(Box<crate::models::Trending>),
     /// `microsoft.graph.unifiedRbacResourceAction`
+    #[cfg(feature = "identity")]
     UnifiedRbacResourceAction(Box<crate::models::UnifiedRbacResourceAction>),
     /// `microsoft.graph.unifiedRbacResourceNamespace`
+    #[cfg(feature = "identity")]
     UnifiedRbacResourceNamespace(Box<crate::models::UnifiedRbacResourceNamespace>),
     /// `microsoft.graph.unifiedRoleAssignment`
+    #[cfg(feature = "identity")]
     UnifiedRoleAssignment(Box<crate::models::UnifiedRoleAssignment>),
     /// `microsoft.graph.unifiedRoleAssignmentSchedule`
+    #[cfg(feature = "identity")]
     UnifiedRoleAssignmentSchedule(Box<crate::models::UnifiedRoleAssignmentSchedule>),
     /// `microsoft.graph.unifiedRoleAssignmentScheduleInstance`
+    #[cfg(feature = "identity")]
     UnifiedRoleAssignmentScheduleInstance(
         Box<crate::models::UnifiedRoleAssignmentScheduleInstance>,
     ),
     /// `microsoft.graph.unifiedRoleAssignmentScheduleRequest`
+    #[cfg(feature = "identity")]
     UnifiedRoleAssignmentScheduleRequest(
         Box<crate::models::UnifiedRoleAssignmentScheduleRequest>,
     ),
     /// `microsoft.graph.unifiedRoleDefinition`
+    #[cfg(feature = "identity")]
     UnifiedRoleDefinition(Box<crate::models::UnifiedRoleDefinition>),
     /// `microsoft.graph.unifiedRoleEligibilitySchedule`
+    #[cfg(feature = "identity")]
     UnifiedRoleEligibilitySchedule(Box<crate::models::UnifiedRoleEligibilitySchedule>),
     /// `microsoft.graph.unifiedRoleEligibilityScheduleInstance`
+    #[cfg(feature = "identity")]
     UnifiedRoleEligibilityScheduleInstance(
         Box<crate::models::UnifiedRoleEligibilityScheduleInstance>,
     ),
     /// `microsoft.graph.unifiedRoleEligibilityScheduleRequest`
+    #[cfg(feature = "identity")]
     UnifiedRoleEligibilityScheduleRequest(
         Box<crate::models::UnifiedRoleEligibilityScheduleRequest>,
     ),
     /// `microsoft.graph.unifiedRoleManagementPolicy`
+    #[cfg(feature = "identity")]
     UnifiedRoleManagementPolicy(Box<crate::models::UnifiedRoleManagementPolicy>),
     /// `microsoft.graph.unifiedRoleManagementPolicyApprovalRule`
+    #[cfg(feature = "identity")]
     UnifiedRoleManagementPolicyApprovalRule(
         Box<crate::models::UnifiedRoleManagementPolicyApprovalRule>,
     ),
     /// `microsoft.graph.unifiedRoleManagementPolicyAssignment`
+    #[cfg(feature = "identity")]
     UnifiedRoleManagementPolicyAssignment(
         Box<crate::models::UnifiedRoleManagementPolicyAssignment>,
     ),
     /// `microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule`
+    #[cfg(feature = "identity")]
     UnifiedRoleManagementPolicyAuthenticationContextRule(
         Box<crate::models::UnifiedRoleManagementPolicyAuthenticationContextRule>,
     ),
     /// `microsoft.graph.unifiedRoleManagementPolicyEnablementRule`
+    #[cfg(feature = "identity")]
     UnifiedRoleManagementPolicyEnablementRule(
         Box<crate::models::UnifiedRoleManagementPolicyEnablementRule>,
     ),
     /// `microsoft.graph.unifiedRoleManagementPolicyExpirationRule`
+    #[cfg(feature = "identity")]
     UnifiedRoleManagementPolicyExpirationRule(
         Box<crate::models::UnifiedRoleManagementPolicyExpirationRule>,
     ),
     /// `microsoft.graph.unifiedRoleManagementPolicyNotificationRule`
+    #[cfg(feature = "identity")]
     UnifiedRoleManagementPolicyNotificationRule(
         Box<crate::models::UnifiedRoleManagementPolicyNotificationRule>,
     ),
     /// `microsoft.graph.unifiedRoleManagementPolicyRule`
+    #[cfg(feature = "identity")]
     UnifiedRoleManagementPolicyRule(Box<crate::models::UnifiedRoleManagementPolicyRule>),
     /// `microsoft.graph.unifiedRoleScheduleBase`
+    #[cfg(feature = "identity")]
     UnifiedRoleScheduleBase(Box<crate::models::UnifiedRoleScheduleBase>),
     /// `microsoft.graph.unifiedRoleScheduleInstanceBase`
+    #[cfg(feature = "identity")]
     UnifiedRoleScheduleInstanceBase(Box<crate::models::UnifiedRoleScheduleInstanceBase>),
     /// `microsoft.graph.unifiedStorageQuota`
+    #[cfg(any(feature = "files", feature = "users"))]
     UnifiedStorageQuota(Box<crate::models::UnifiedStorageQuota>),
     /// `microsoft.graph.unitMap`
+    #[cfg(feature = "calendar")]
     UnitMap(Box<crate::models::UnitMap>),
     /// `microsoft.graph.unmuteParticipantOperation`
+    #[cfg(feature = "communications")]
     UnmuteParticipantOperation(Box<crate::models::UnmuteParticipantOperation>),
     /// `microsoft.graph.updateRecordingStatusOperation`
+    #[cfg(feature = "communications")]
     UpdateRecordingStatusOperation(Box<crate::models::UpdateRecordingStatusOperation>),
     /// `microsoft.graph.urlAssessmentRequest`
+    #[cfg(feature = "security")]
     UrlAssessmentRequest(Box<crate::models::UrlAssessmentRequest>),
     /// `microsoft.graph.usageRightsIncluded`
     UsageRightsIncluded(Box<crate::models::UsageRightsIncluded>),
     /// `microsoft.graph.usedInsight`
+    #[cfg(feature = "insights")]
     UsedInsight(Box<crate::models::UsedInsight>),
     /// `microsoft.graph.user`
+    #[cfg(feature = "users")]
     User(Box<crate::models::User>),
     /// `microsoft.graph.userActivity`
+    #[cfg(feature = "insights")]
     UserActivity(Box<crate::models::UserActivity>),
     /// `microsoft.graph.userConsentRequest`
+    #[cfg(feature = "identity")]
     UserConsentRequest(Box<crate::models::UserConsentRequest>),
     /// `microsoft.graph.userDataSecurityAndGovernance`
+    #[cfg(any(feature = "security", feature = "users"))]
     UserDataSecurityAndGovernance(Box<crate::models::UserDataSecurityAndGovernance>),
     /// `microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetails`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetails(
         Box<
             crate::models::UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetails,
         >,
     ),
     /// `microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId(
         Box<
             crate::models::UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId,
         >,
     ),
     /// `microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByOSVersion`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthAppPerformanceByOsVersion(
         Box<crate::models::UserExperienceAnalyticsAppHealthAppPerformanceByOsVersion>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsAppHealthApplicationPerformance`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthApplicationPerformance(
         Box<crate::models::UserExperienceAnalyticsAppHealthApplicationPerformance>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsAppHealthDeviceModelPerformance`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthDeviceModelPerformance(
         Box<crate::models::UserExperienceAnalyticsAppHealthDeviceModelPerformance>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsAppHealthDevicePerformance`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthDevicePerformance(
         Box<crate::models::UserExperienceAnalyticsAppHealthDevicePerformance>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsAppHealthDevicePerformanceDetails`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthDevicePerformanceDetails(
         Box<crate::models::UserExperienceAnalyticsAppHealthDevicePerformanceDetails>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsAppHealthOSVersionPerformance`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthOsVersionPerformance(
         Box<crate::models::UserExperienceAnalyticsAppHealthOsVersionPerformance>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsBaseline`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsBaseline(Box<crate::models::UserExperienceAnalyticsBaseline>),
     /// `microsoft.graph.userExperienceAnalyticsCategory`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsCategory(Box<crate::models::UserExperienceAnalyticsCategory>),
     /// `microsoft.graph.userExperienceAnalyticsDevicePerformance`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsDevicePerformance(
         Box<crate::models::UserExperienceAnalyticsDevicePerformance>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsDeviceScores`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsDeviceScores(
         Box<crate::models::UserExperienceAnalyticsDeviceScores>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsDeviceStartupHistory`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsDeviceStartupHistory(
         Box<crate::models::UserExperienceAnalyticsDeviceStartupHistory>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsDeviceStartupProcess`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsDeviceStartupProcess(
         Box<crate::models::UserExperienceAnalyticsDeviceStartupProcess>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsDeviceStartupProcessPerformance`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsDeviceStartupProcessPerformance(
         Box<crate::models::UserExperienceAnalyticsDeviceStartupProcessPerformance>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsMetric`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsMetric(Box<crate::models::UserExperienceAnalyticsMetric>),
     /// `microsoft.graph.userExperienceAnalyticsMetricHistory`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsMetricHistory(
         Box<crate::models::UserExperienceAnalyticsMetricHistory>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsModelScores`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsModelScores(
         Box<crate::models::UserExperienceAnalyticsModelScores>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsOverview`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsOverview(Box<crate::models::UserExperienceAnalyticsOverview>),
     /// `microsoft.graph.userExperienceAnalyticsScoreHistory`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsScoreHistory(
         Box<crate::models::UserExperienceAnalyticsScoreHistory>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereDevice`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsWorkFromAnywhereDevice(
         Box<crate::models::UserExperienceAnalyticsWorkFromAnywhereDevice>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric(
         Box<
             crate::models::UserExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric,
         >,
     ),
     /// `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereMetric`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsWorkFromAnywhereMetric(
         Box<crate::models::UserExperienceAnalyticsWorkFromAnywhereMetric>,
     ),
     /// `microsoft.graph.userExperienceAnalyticsWorkFromAnywhereModelPerformance`
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsWorkFromAnywhereModelPerformance(
         Box<crate::models::UserExperienceAnalyticsWorkFromAnywhereModelPerformance>,
     ),
     /// `microsoft.graph.userFlowLanguageConfiguration`
+    #[cfg(feature = "identity")]
     UserFlowLanguageConfiguration(Box<crate::models::UserFlowLanguageConfiguration>),
     /// `microsoft.graph.userFlowLanguagePage`
+    #[cfg(feature = "identity")]
     UserFlowLanguagePage(Box<crate::models::UserFlowLanguagePage>),
     /// `microsoft.graph.userInsightsSettings`
+    #[cfg(feature = "insights")]
     UserInsightsSettings(Box<crate::models::UserInsightsSettings>),
     /// `microsoft.graph.userInstallStateSummary`
+    #[cfg(feature = "device-management")]
     UserInstallStateSummary(Box<crate::models::UserInstallStateSummary>),
     /// `microsoft.graph.userProtectionScopeContainer`
+    #[cfg(any(feature = "security", feature = "users"))]
     UserProtectionScopeContainer(Box<crate::models::UserProtectionScopeContainer>),
     /// `microsoft.graph.userRegistrationDetails`
+    #[cfg(feature = "reports")]
     UserRegistrationDetails(Box<crate::models::UserRegistrationDetails>),
     /// `microsoft.graph.userScopeTeamsAppInstallation`
+    #[cfg(feature = "teams")]
     UserScopeTeamsAppInstallation(Box<crate::models::UserScopeTeamsAppInstallation>),
     /// `microsoft.graph.userSettings`
+    #[cfg(feature = "users")]
     UserSettings(Box<crate::models::UserSettings>),
     /// `microsoft.graph.userSignInInsight`
+    #[cfg(feature = "identity")]
     UserSignInInsight(Box<crate::models::UserSignInInsight>),
     /// `microsoft.graph.userSolutionRoot`
+    #[cfg(feature = "users")]
     UserSolutionRoot(Box<crate::models::UserSolutionRoot>),
     /// `microsoft.graph.userStorage`
+    #[cfg(feature = "users")]
     UserStorage(Box<crate::models::UserStorage>),
     /// `microsoft.graph.userTeamwork`
+    #[cfg(feature = "teams")]
     UserTeamwork(Box<crate::models::UserTeamwork>),
     /// `microsoft.graph.verifiableCredentialAuthenticationMethodTarget`
+    #[cfg(feature = "identity")]
     VerifiableCredentialAuthenticationMethodTarget(
         Box<crate::models::VerifiableCredentialAuthenticationMethodTarget>,
     ),
     /// `microsoft.graph.verifiableCredentialsAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     VerifiableCredentialsAuthenticationMethodConfiguration(
         Box<crate::models::VerifiableCredentialsAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.verifiedIdProfile`
+    #[cfg(feature = "identity")]
     VerifiedIdProfile(Box<crate::models::VerifiedIdProfile>),
     /// `microsoft.graph.verticalSection`
+    #[cfg(feature = "sites")]
     VerticalSection(Box<crate::models::VerticalSection>),
     /// `microsoft.graph.virtualEndpoint`
+    #[cfg(feature = "cloud-pc")]
     VirtualEndpoint(Box<crate::models::VirtualEndpoint>),
     /// `microsoft.graph.virtualEvent`
+    #[cfg(feature = "solutions")]
     VirtualEvent(Box<crate::models::VirtualEvent>),
     /// `microsoft.graph.virtualEventPresenter`
+    #[cfg(feature = "solutions")]
     VirtualEventPresenter(Box<crate::models::VirtualEventPresenter>),
     /// `microsoft.graph.virtualEventRegistration`
+    #[cfg(feature = "solutions")]
     VirtualEventRegistration(Box<crate::models::VirtualEventRegistration>),
     /// `microsoft.graph.virtualEventRegistrationConfiguration`
+    #[cfg(feature = "solutions")]
     VirtualEventRegistrationConfiguration(
         Box<crate::models::VirtualEventRegistrationConfiguration>,
     ),
     /// `microsoft.graph.virtualEventRegistrationCustomQuestion`
+    #[cfg(feature = "solutions")]
     VirtualEventRegistrationCustomQuestion(
         Box<crate::models::VirtualEventRegistrationCustomQuestion>,
     ),
     /// `microsoft.graph.virtualEventRegistrationPredefinedQuestion`
+    #[cfg(feature = "solutions")]
     VirtualEventRegistrationPredefinedQuestion(
         Box<crate::models::VirtualEventRegistrationPredefinedQuestion>,
     ),
     /// `microsoft.graph.virtualEventRegistrationQuestionBase`
+    #[cfg(feature = "solutions")]
     VirtualEventRegistrationQuestionBase(
         Box<crate::models::VirtualEventRegistrationQuestionBase>,
     ),
     /// `microsoft.graph.virtualEventSession`
+    #[cfg(any(feature = "communications", feature = "solutions"))]
     VirtualEventSession(Box<crate::models::VirtualEventSession>),
     /// `microsoft.graph.virtualEventTownhall`
+    #[cfg(feature = "solutions")]
     VirtualEventTownhall(Box<crate::models::VirtualEventTownhall>),
     /// `microsoft.graph.virtualEventTownhallRegistrationConfiguration`
+    #[cfg(feature = "solutions")]
     VirtualEventTownhallRegistrationConfiguration(
         Box<crate::models::VirtualEventTownhallRegistrationConfiguration>,
     ),
     /// `microsoft.graph.virtualEventWebinar`
+    #[cfg(feature = "solutions")]
     VirtualEventWebinar(Box<crate::models::VirtualEventWebinar>),
     /// `microsoft.graph.virtualEventWebinarRegistrationConfiguration`
+    #[cfg(feature = "solutions")]
     VirtualEventWebinarRegistrationConfiguration(
         Box<crate::models::VirtualEventWebinarRegistrationConfiguration>,
     ),
     /// `microsoft.graph.virtualEventsRoot`
+    #[cfg(feature = "solutions")]
     VirtualEventsRoot(Box<crate::models::VirtualEventsRoot>),
     /// `microsoft.graph.voiceAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     VoiceAuthenticationMethodConfiguration(
         Box<crate::models::VoiceAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.vppToken`
+    #[cfg(feature = "device-management")]
     VppToken(Box<crate::models::VppToken>),
     /// `microsoft.graph.webApp`
+    #[cfg(feature = "device-management")]
     WebApp(Box<crate::models::WebApp>),
     /// `microsoft.graph.webApplicationFirewallProvider`
+    #[cfg(feature = "identity")]
     WebApplicationFirewallProvider(Box<crate::models::WebApplicationFirewallProvider>),
     /// `microsoft.graph.webApplicationFirewallVerificationModel`
+    #[cfg(feature = "identity")]
     WebApplicationFirewallVerificationModel(
         Box<crate::models::WebApplicationFirewallVerificationModel>,
     ),
     /// `microsoft.graph.webPart`
+    #[cfg(feature = "sites")]
     WebPart(Box<crate::models::WebPart>),
     /// `microsoft.graph.win32LobApp`
+    #[cfg(feature = "device-management")]
     Win32LobApp(Box<crate::models::Win32LobApp>),
     /// `microsoft.graph.windows10CompliancePolicy`
+    #[cfg(feature = "device-management")]
     Windows10CompliancePolicy(Box<crate::models::Windows10CompliancePolicy>),
     /// `microsoft.graph.windows10CustomConfiguration`
+    #[cfg(feature = "device-management")]
     Windows10CustomConfiguration(Box<crate::models::Windows10CustomConfiguration>),
     /// `microsoft.graph.windows10EndpointProtectionConfiguration`
+    #[cfg(feature = "device-management")]
     Windows10EndpointProtectionConfiguration(
         Box<crate::models::Windows10EndpointProtectionConfiguration>,
     ),
     /// `microsoft.graph.windows10EnrollmentCompletionPageConfiguration`
+    #[cfg(feature = "device-management")]
     Windows10EnrollmentCompletionPageConfiguration(
         Box<crate::models::Windows10EnrollmentCompletionPageConfiguration>,
     ),
     /// `microsoft.graph.windows10EnterpriseModernAppManagementConfiguration`
+    #[cfg(feature = "device-management")]
     Windows10EnterpriseModernAppManagementConfiguration(
         Box<crate::models::Windows10EnterpriseModernAppManagementConfiguration>,
     ),
     /// `microsoft.graph.windows10GeneralConfiguration`
+    #[cfg(feature = "device-management")]
     Windows10GeneralConfiguration(Box<crate::models::Windows10GeneralConfiguration>),
     /// `microsoft.graph.windows10MobileCompliancePolicy`
+    #[cfg(feature = "device-management")]
     Windows10MobileCompliancePolicy(Box<crate::models::Windows10MobileCompliancePolicy>),
     /// `microsoft.graph.windows10SecureAssessmentConfiguration`
+    #[cfg(feature = "device-management")]
     Windows10SecureAssessmentConfiguration(
         Box<crate::models::Windows10SecureAssessmentConfiguration>,
     ),
     /// `microsoft.graph.windows10TeamGeneralConfiguration`
+    #[cfg(feature = "device-management")]
     Windows10TeamGeneralConfiguration(
         Box<crate::models::Windows10TeamGeneralConfiguration>,
     ),
     /// `microsoft.graph.windows81CompliancePolicy`
+    #[cfg(feature = "device-management")]
     Windows81CompliancePolicy(Box<crate::models::Windows81CompliancePolicy>),
     /// `microsoft.graph.windows81GeneralConfiguration`
+    #[cfg(feature = "device-management")]
     Windows81GeneralConfiguration(Box<crate::models::Windows81GeneralConfiguration>),
     /// `microsoft.graph.windowsAppX`
+    #[cfg(feature = "device-management")]
     WindowsAppX(Box<crate::models::WindowsAppX>),
     /// `microsoft.graph.windowsAutopilotDeploymentProfile`
     WindowsAutopilotDeploymentProfile(
@@ -2612,140 +3755,196 @@ pub enum EntityKind {
         Box<crate::models::WindowsAutopilotDeploymentProfileAssignment>,
     ),
     /// `microsoft.graph.windowsAutopilotDeviceIdentity`
+    #[cfg(feature = "device-management")]
     WindowsAutopilotDeviceIdentity(Box<crate::models::WindowsAutopilotDeviceIdentity>),
     /// `microsoft.graph.windowsDefenderAdvancedThreatProtectionConfiguration`
+    #[cfg(feature = "device-management")]
     WindowsDefenderAdvancedThreatProtectionConfiguration(
         Box<crate::models::WindowsDefenderAdvancedThreatProtectionConfiguration>,
     ),
     /// `microsoft.graph.windowsDeviceMalwareState`
+    #[cfg(feature = "device-management")]
     WindowsDeviceMalwareState(Box<crate::models::WindowsDeviceMalwareState>),
     /// `microsoft.graph.windowsHelloForBusinessAuthenticationMethod`
+    #[cfg(feature = "users")]
     WindowsHelloForBusinessAuthenticationMethod(
         Box<crate::models::WindowsHelloForBusinessAuthenticationMethod>,
     ),
     /// `microsoft.graph.windowsInformationProtection`
+    #[cfg(feature = "device-management")]
     WindowsInformationProtection(Box<crate::models::WindowsInformationProtection>),
     /// `microsoft.graph.windowsInformationProtectionAppLearningSummary`
+    #[cfg(feature = "device-management")]
     WindowsInformationProtectionAppLearningSummary(
         Box<crate::models::WindowsInformationProtectionAppLearningSummary>,
     ),
     /// `microsoft.graph.windowsInformationProtectionAppLockerFile`
+    #[cfg(feature = "device-management")]
     WindowsInformationProtectionAppLockerFile(
         Box<crate::models::WindowsInformationProtectionAppLockerFile>,
     ),
     /// `microsoft.graph.windowsInformationProtectionNetworkLearningSummary`
+    #[cfg(feature = "device-management")]
     WindowsInformationProtectionNetworkLearningSummary(
         Box<crate::models::WindowsInformationProtectionNetworkLearningSummary>,
     ),
     /// `microsoft.graph.windowsInformationProtectionPolicy`
+    #[cfg(feature = "device-management")]
     WindowsInformationProtectionPolicy(
         Box<crate::models::WindowsInformationProtectionPolicy>,
     ),
     /// `microsoft.graph.windowsMalwareInformation`
+    #[cfg(feature = "device-management")]
     WindowsMalwareInformation(Box<crate::models::WindowsMalwareInformation>),
     /// `microsoft.graph.windowsMicrosoftEdgeApp`
+    #[cfg(feature = "device-management")]
     WindowsMicrosoftEdgeApp(Box<crate::models::WindowsMicrosoftEdgeApp>),
     /// `microsoft.graph.windowsMobileMSI`
+    #[cfg(feature = "device-management")]
     WindowsMobileMsi(Box<crate::models::WindowsMobileMsi>),
     /// `microsoft.graph.windowsPhone81CompliancePolicy`
+    #[cfg(feature = "device-management")]
     WindowsPhone81CompliancePolicy(Box<crate::models::WindowsPhone81CompliancePolicy>),
     /// `microsoft.graph.windowsPhone81CustomConfiguration`
+    #[cfg(feature = "device-management")]
     WindowsPhone81CustomConfiguration(
         Box<crate::models::WindowsPhone81CustomConfiguration>,
     ),
     /// `microsoft.graph.windowsPhone81GeneralConfiguration`
+    #[cfg(feature = "device-management")]
     WindowsPhone81GeneralConfiguration(
         Box<crate::models::WindowsPhone81GeneralConfiguration>,
     ),
     /// `microsoft.graph.windowsProtectionState`
+    #[cfg(feature = "device-management")]
     WindowsProtectionState(Box<crate::models::WindowsProtectionState>),
     /// `microsoft.graph.windowsSetting`
+    #[cfg(feature = "users")]
     WindowsSetting(Box<crate::models::WindowsSetting>),
     /// `microsoft.graph.windowsSettingInstance`
+    #[cfg(feature = "users")]
     WindowsSettingInstance(Box<crate::models::WindowsSettingInstance>),
     /// `microsoft.graph.windowsUniversalAppX`
+    #[cfg(feature = "device-management")]
     WindowsUniversalAppX(Box<crate::models::WindowsUniversalAppX>),
     /// `microsoft.graph.windowsUniversalAppXContainedApp`
+    #[cfg(feature = "device-management")]
     WindowsUniversalAppXContainedApp(
         Box<crate::models::WindowsUniversalAppXContainedApp>,
     ),
     /// `microsoft.graph.windowsUpdateForBusinessConfiguration`
+    #[cfg(feature = "device-management")]
     WindowsUpdateForBusinessConfiguration(
         Box<crate::models::WindowsUpdateForBusinessConfiguration>,
     ),
     /// `microsoft.graph.windowsWebApp`
+    #[cfg(feature = "device-management")]
     WindowsWebApp(Box<crate::models::WindowsWebApp>),
     /// `microsoft.graph.workHoursAndLocationsSetting`
+    #[cfg(feature = "users")]
     WorkHoursAndLocationsSetting(Box<crate::models::WorkHoursAndLocationsSetting>),
     /// `microsoft.graph.workPlanOccurrence`
+    #[cfg(feature = "users")]
     WorkPlanOccurrence(Box<crate::models::WorkPlanOccurrence>),
     /// `microsoft.graph.workPlanRecurrence`
+    #[cfg(feature = "users")]
     WorkPlanRecurrence(Box<crate::models::WorkPlanRecurrence>),
     /// `microsoft.graph.workbook`
+    #[cfg(feature = "files")]
     Workbook(Box<crate::models::Workbook>),
     /// `microsoft.graph.workbookApplication`
+    #[cfg(feature = "files")]
     WorkbookApplication(Box<crate::models::WorkbookApplication>),
     /// `microsoft.graph.workbookChart`
+    #[cfg(feature = "files")]
     WorkbookChart(Box<crate::models::WorkbookChart>),
     /// `microsoft.graph.workbookChartAreaFormat`
+    #[cfg(feature = "files")]
     WorkbookChartAreaFormat(Box<crate::models::WorkbookChartAreaFormat>),
     /// `microsoft.graph.workbookChartAxes`
+    #[cfg(feature = "files")]
     WorkbookChartAxes(Box<crate::models::WorkbookChartAxes>),
     /// `microsoft.graph.workbookChartAxis`
+    #[cfg(feature = "files")]
     WorkbookChartAxis(Box<crate::models::WorkbookChartAxis>),
     /// `microsoft.graph.workbookChartAxisFormat`
+    #[cfg(feature = "files")]
     WorkbookChartAxisFormat(Box<crate::models::WorkbookChartAxisFormat>),
     /// `microsoft.graph.workbookChartAxisTitle`
+    #[cfg(feature = "files")]
     WorkbookChartAxisTitle(Box<crate::models::WorkbookChartAxisTitle>),
     /// `microsoft.graph.workbookChartAxisTitleFormat`
+    #[cfg(feature = "files")]
     WorkbookChartAxisTitleFormat(Box<crate::models::WorkbookChartAxisTitleFormat>),
     /// `microsoft.graph.workbookChartDataLabelFormat`
+    #[cfg(feature = "files")]
     WorkbookChartDataLabelFormat(Box<crate::models::WorkbookChartDataLabelFormat>),
     /// `microsoft.graph.workbookChartDataLabels`
+    #[cfg(feature = "files")]
     WorkbookChartDataLabels(Box<crate::models::WorkbookChartDataLabels>),
     /// `microsoft.graph.workbookChartFill`
+    #[cfg(feature = "files")]
     WorkbookChartFill(Box<crate::models::WorkbookChartFill>),
     /// `microsoft.graph.workbookChartFont`
+    #[cfg(feature = "files")]
     WorkbookChartFont(Box<crate::models::WorkbookChartFont>),
     /// `microsoft.graph.workbookChartGridlines`
+    #[cfg(feature = "files")]
     WorkbookChartGridlines(Box<crate::models::WorkbookChartGridlines>),
     /// `microsoft.graph.workbookChartGridlinesFormat`
+    #[cfg(feature = "files")]
     WorkbookChartGridlinesFormat(Box<crate::models::WorkbookChartGridlinesFormat>),
     /// `microsoft.graph.workbookChartLegend`
+    #[cfg(feature = "files")]
     WorkbookChartLegend(Box<crate::models::WorkbookChartLegend>),
     /// `microsoft.graph.workbookChartLegendFormat`
+    #[cfg(feature = "files")]
     WorkbookChartLegendFormat(Box<crate::models::WorkbookChartLegendFormat>),
     /// `microsoft.graph.workbookChartLineFormat`
+    #[cfg(feature = "files")]
     WorkbookChartLineFormat(Box<crate::models::WorkbookChartLineFormat>),
     /// `microsoft.graph.workbookChartPoint`
+    #[cfg(feature = "files")]
     WorkbookChartPoint(Box<crate::models::WorkbookChartPoint>),
     /// `microsoft.graph.workbookChartPointFormat`
+    #[cfg(feature = "files")]
     WorkbookChartPointFormat(Box<crate::models::WorkbookChartPointFormat>),
     /// `microsoft.graph.workbookChartSeries`
+    #[cfg(feature = "files")]
     WorkbookChartSeries(Box<crate::models::WorkbookChartSeries>),
     /// `microsoft.graph.workbookChartSeriesFormat`
+    #[cfg(feature = "files")]
     WorkbookChartSeriesFormat(Box<crate::models::WorkbookChartSeriesFormat>),
     /// `microsoft.graph.workbookChartTitle`
+    #[cfg(feature = "files")]
     WorkbookChartTitle(Box<crate::models::WorkbookChartTitle>),
     /// `microsoft.graph.workbookChartTitleFormat`
+    #[cfg(feature = "files")]
     WorkbookChartTitleFormat(Box<crate::models::WorkbookChartTitleFormat>),
     /// `microsoft.graph.workbookComment`
+    #[cfg(feature = "files")]
     WorkbookComment(Box<crate::models::WorkbookComment>),
     /// `microsoft.graph.workbookCommentReply`
+    #[cfg(feature = "files")]
     WorkbookCommentReply(Box<crate::models::WorkbookCommentReply>),
     /// `microsoft.graph.workbookFilter`
+    #[cfg(feature = "files")]
     WorkbookFilter(Box<crate::models::WorkbookFilter>),
     /// `microsoft.graph.workbookFormatProtection`
     WorkbookFormatProtection(Box<crate::models::WorkbookFormatProtection>),
     /// `microsoft.graph.workbookFunctionResult`
     WorkbookFunctionResult(Box<crate::models::WorkbookFunctionResult>),
     /// `microsoft.graph.workbookFunctions`
+    #[cfg(feature = "files")]
     WorkbookFunctions(Box<crate::models::WorkbookFunctions>),
     /// `microsoft.graph.workbookNamedItem`
+    #[cfg(feature = "files")]
     WorkbookNamedItem(Box<crate::models::WorkbookNamedItem>),
     /// `microsoft.graph.workbookOperation`
+    #[cfg(feature = "files")]
     WorkbookOperation(Box<crate::models::WorkbookOperation>),
     /// `microsoft.graph.workbookPivotTable`
+    #[cfg(feature = "files")]
     WorkbookPivotTable(Box<crate::models::WorkbookPivotTable>),
     /// `microsoft.graph.workbookRange`
     WorkbookRange(Box<crate::models::WorkbookRange>),
@@ -2762,1250 +3961,1677 @@ pub enum EntityKind {
     /// `microsoft.graph.workbookRangeView`
     WorkbookRangeView(Box<crate::models::WorkbookRangeView>),
     /// `microsoft.graph.workbookTable`
+    #[cfg(feature = "files")]
     WorkbookTable(Box<crate::models::WorkbookTable>),
     /// `microsoft.graph.workbookTableColumn`
+    #[cfg(feature = "files")]
     WorkbookTableColumn(Box<crate::models::WorkbookTableColumn>),
     /// `microsoft.graph.workbookTableRow`
+    #[cfg(feature = "files")]
     WorkbookTableRow(Box<crate::models::WorkbookTableRow>),
     /// `microsoft.graph.workbookTableSort`
+    #[cfg(feature = "files")]
     WorkbookTableSort(Box<crate::models::WorkbookTableSort>),
     /// `microsoft.graph.workbookWorksheet`
+    #[cfg(feature = "files")]
     WorkbookWorksheet(Box<crate::models::WorkbookWorksheet>),
     /// `microsoft.graph.workbookWorksheetProtection`
+    #[cfg(feature = "files")]
     WorkbookWorksheetProtection(Box<crate::models::WorkbookWorksheetProtection>),
     /// `microsoft.graph.workforceIntegration`
+    #[cfg(feature = "teams")]
     WorkforceIntegration(Box<crate::models::WorkforceIntegration>),
     /// `microsoft.graph.workingTimeSchedule`
+    #[cfg(feature = "users")]
     WorkingTimeSchedule(Box<crate::models::WorkingTimeSchedule>),
     /// `microsoft.graph.workspace`
+    #[cfg(feature = "calendar")]
     Workspace(Box<crate::models::Workspace>),
     /// `microsoft.graph.x509CertificateAuthenticationMethodConfiguration`
+    #[cfg(feature = "identity")]
     X509CertificateAuthenticationMethodConfiguration(
         Box<crate::models::X509CertificateAuthenticationMethodConfiguration>,
     ),
     /// `microsoft.graph.x509CertificateCombinationConfiguration`
+    #[cfg(feature = "identity")]
     X509CertificateCombinationConfiguration(
         Box<crate::models::X509CertificateCombinationConfiguration>,
     ),
 }
 ::msgraph_core::__impl_kind!(
-    EntityKind, Entity = "microsoft.graph.entity", [AadUserConversationMember =
-    "microsoft.graph.aadUserConversationMember", AccessPackage =
-    "microsoft.graph.accessPackage", AccessPackageAssignment =
-    "microsoft.graph.accessPackageAssignment", AccessPackageAssignmentPolicy =
-    "microsoft.graph.accessPackageAssignmentPolicy", AccessPackageAssignmentRequest =
-    "microsoft.graph.accessPackageAssignmentRequest",
+    EntityKind, Entity = "microsoft.graph.entity", [#[cfg(feature = "teams")]
+    AadUserConversationMember = "microsoft.graph.aadUserConversationMember",
+    #[cfg(feature = "identity")] AccessPackage = "microsoft.graph.accessPackage",
+    #[cfg(feature = "identity")] AccessPackageAssignment =
+    "microsoft.graph.accessPackageAssignment", #[cfg(feature = "identity")]
+    AccessPackageAssignmentPolicy = "microsoft.graph.accessPackageAssignmentPolicy",
+    #[cfg(feature = "identity")] AccessPackageAssignmentRequest =
+    "microsoft.graph.accessPackageAssignmentRequest", #[cfg(feature = "identity")]
     AccessPackageAssignmentRequestWorkflowExtension =
-    "microsoft.graph.accessPackageAssignmentRequestWorkflowExtension",
-    AccessPackageAssignmentWorkflowExtension =
-    "microsoft.graph.accessPackageAssignmentWorkflowExtension", AccessPackageCatalog =
-    "microsoft.graph.accessPackageCatalog", AccessPackageMultipleChoiceQuestion =
-    "microsoft.graph.accessPackageMultipleChoiceQuestion", AccessPackageQuestion =
-    "microsoft.graph.accessPackageQuestion", AccessPackageResource =
-    "microsoft.graph.accessPackageResource", AccessPackageResourceEnvironment =
-    "microsoft.graph.accessPackageResourceEnvironment", AccessPackageResourceRequest =
-    "microsoft.graph.accessPackageResourceRequest", AccessPackageResourceRole =
-    "microsoft.graph.accessPackageResourceRole", AccessPackageResourceRoleScope =
-    "microsoft.graph.accessPackageResourceRoleScope", AccessPackageResourceScope =
-    "microsoft.graph.accessPackageResourceScope", AccessPackageSubject =
-    "microsoft.graph.accessPackageSubject", AccessPackageSuggestion =
-    "microsoft.graph.accessPackageSuggestion", AccessPackageTextInputQuestion =
-    "microsoft.graph.accessPackageTextInputQuestion", AccessReviewHistoryDefinition =
-    "microsoft.graph.accessReviewHistoryDefinition", AccessReviewHistoryInstance =
-    "microsoft.graph.accessReviewHistoryInstance", AccessReviewInstance =
-    "microsoft.graph.accessReviewInstance", AccessReviewInstanceDecisionItem =
-    "microsoft.graph.accessReviewInstanceDecisionItem", AccessReviewReviewer =
-    "microsoft.graph.accessReviewReviewer", AccessReviewScheduleDefinition =
-    "microsoft.graph.accessReviewScheduleDefinition", AccessReviewSet =
-    "microsoft.graph.accessReviewSet", AccessReviewStage =
-    "microsoft.graph.accessReviewStage", ActivitiesContainer =
-    "microsoft.graph.activitiesContainer", ActivityBasedTimeoutPolicy =
-    "microsoft.graph.activityBasedTimeoutPolicy", ActivityHistoryItem =
-    "microsoft.graph.activityHistoryItem", AddLargeGalleryViewOperation =
-    "microsoft.graph.addLargeGalleryViewOperation", AdhocCall =
-    "microsoft.graph.adhocCall", AdminConsentRequestPolicy =
-    "microsoft.graph.adminConsentRequestPolicy", AdminMicrosoft365Apps =
-    "microsoft.graph.adminMicrosoft365Apps", AdminReportSettings =
-    "microsoft.graph.adminReportSettings", AdministrativeUnit =
-    "microsoft.graph.administrativeUnit", AgentIdentity =
-    "microsoft.graph.agentIdentity", AgentIdentityBlueprint =
-    "microsoft.graph.agentIdentityBlueprint", AgentIdentityBlueprintPrincipal =
-    "microsoft.graph.agentIdentityBlueprintPrincipal", AgentUser =
-    "microsoft.graph.agentUser", Agreement = "microsoft.graph.agreement",
-    AgreementAcceptance = "microsoft.graph.agreementAcceptance", AgreementFile =
-    "microsoft.graph.agreementFile", AgreementFileLocalization =
-    "microsoft.graph.agreementFileLocalization", AgreementFileProperties =
-    "microsoft.graph.agreementFileProperties", AgreementFileVersion =
-    "microsoft.graph.agreementFileVersion", AiInteraction =
-    "microsoft.graph.aiInteraction", AiInteractionHistory =
-    "microsoft.graph.aiInteractionHistory", AiOnlineMeeting =
-    "microsoft.graph.aiOnlineMeeting", AiUser = "microsoft.graph.aiUser",
+    "microsoft.graph.accessPackageAssignmentRequestWorkflowExtension", #[cfg(feature =
+    "identity")] AccessPackageAssignmentWorkflowExtension =
+    "microsoft.graph.accessPackageAssignmentWorkflowExtension", #[cfg(feature =
+    "identity")] AccessPackageCatalog = "microsoft.graph.accessPackageCatalog",
+    #[cfg(feature = "identity")] AccessPackageMultipleChoiceQuestion =
+    "microsoft.graph.accessPackageMultipleChoiceQuestion", #[cfg(feature = "identity")]
+    AccessPackageQuestion = "microsoft.graph.accessPackageQuestion", #[cfg(feature =
+    "identity")] AccessPackageResource = "microsoft.graph.accessPackageResource",
+    #[cfg(feature = "identity")] AccessPackageResourceEnvironment =
+    "microsoft.graph.accessPackageResourceEnvironment", #[cfg(feature = "identity")]
+    AccessPackageResourceRequest = "microsoft.graph.accessPackageResourceRequest",
+    #[cfg(feature = "identity")] AccessPackageResourceRole =
+    "microsoft.graph.accessPackageResourceRole", #[cfg(feature = "identity")]
+    AccessPackageResourceRoleScope = "microsoft.graph.accessPackageResourceRoleScope",
+    #[cfg(feature = "identity")] AccessPackageResourceScope =
+    "microsoft.graph.accessPackageResourceScope", #[cfg(feature = "identity")]
+    AccessPackageSubject = "microsoft.graph.accessPackageSubject", #[cfg(feature =
+    "identity")] AccessPackageSuggestion = "microsoft.graph.accessPackageSuggestion",
+    #[cfg(feature = "identity")] AccessPackageTextInputQuestion =
+    "microsoft.graph.accessPackageTextInputQuestion", #[cfg(feature = "identity")]
+    AccessReviewHistoryDefinition = "microsoft.graph.accessReviewHistoryDefinition",
+    #[cfg(feature = "identity")] AccessReviewHistoryInstance =
+    "microsoft.graph.accessReviewHistoryInstance", #[cfg(feature = "identity")]
+    AccessReviewInstance = "microsoft.graph.accessReviewInstance", #[cfg(feature =
+    "identity")] AccessReviewInstanceDecisionItem =
+    "microsoft.graph.accessReviewInstanceDecisionItem", #[cfg(feature = "identity")]
+    AccessReviewReviewer = "microsoft.graph.accessReviewReviewer", #[cfg(feature =
+    "identity")] AccessReviewScheduleDefinition =
+    "microsoft.graph.accessReviewScheduleDefinition", #[cfg(feature = "identity")]
+    AccessReviewSet = "microsoft.graph.accessReviewSet", #[cfg(feature = "identity")]
+    AccessReviewStage = "microsoft.graph.accessReviewStage", #[cfg(any(feature =
+    "security", feature = "users"))] ActivitiesContainer =
+    "microsoft.graph.activitiesContainer", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] ActivityBasedTimeoutPolicy =
+    "microsoft.graph.activityBasedTimeoutPolicy", #[cfg(feature = "insights")]
+    ActivityHistoryItem = "microsoft.graph.activityHistoryItem", #[cfg(feature =
+    "communications")] AddLargeGalleryViewOperation =
+    "microsoft.graph.addLargeGalleryViewOperation", #[cfg(feature = "communications")]
+    AdhocCall = "microsoft.graph.adhocCall", #[cfg(feature = "identity")]
+    AdminConsentRequestPolicy = "microsoft.graph.adminConsentRequestPolicy",
+    #[cfg(feature = "admin")] AdminMicrosoft365Apps =
+    "microsoft.graph.adminMicrosoft365Apps", #[cfg(feature = "admin")]
+    AdminReportSettings = "microsoft.graph.adminReportSettings", #[cfg(feature =
+    "directory")] AdministrativeUnit = "microsoft.graph.administrativeUnit",
+    #[cfg(feature = "directory")] AgentIdentity = "microsoft.graph.agentIdentity",
+    #[cfg(feature = "directory")] AgentIdentityBlueprint =
+    "microsoft.graph.agentIdentityBlueprint", #[cfg(feature = "directory")]
+    AgentIdentityBlueprintPrincipal = "microsoft.graph.agentIdentityBlueprintPrincipal",
+    #[cfg(feature = "users")] AgentUser = "microsoft.graph.agentUser", #[cfg(feature =
+    "identity")] Agreement = "microsoft.graph.agreement", #[cfg(feature = "identity")]
+    AgreementAcceptance = "microsoft.graph.agreementAcceptance", #[cfg(feature =
+    "identity")] AgreementFile = "microsoft.graph.agreementFile", #[cfg(feature =
+    "identity")] AgreementFileLocalization = "microsoft.graph.agreementFileLocalization",
+    #[cfg(feature = "identity")] AgreementFileProperties =
+    "microsoft.graph.agreementFileProperties", #[cfg(feature = "identity")]
+    AgreementFileVersion = "microsoft.graph.agreementFileVersion", AiInteraction =
+    "microsoft.graph.aiInteraction", #[cfg(feature = "admin")] AiInteractionHistory =
+    "microsoft.graph.aiInteractionHistory", #[cfg(feature = "admin")] AiOnlineMeeting =
+    "microsoft.graph.aiOnlineMeeting", #[cfg(feature = "admin")] AiUser =
+    "microsoft.graph.aiUser", #[cfg(feature = "identity")]
     AkamaiWebApplicationFirewallProvider =
-    "microsoft.graph.akamaiWebApplicationFirewallProvider", Alert =
-    "microsoft.graph.alert", AllowedValue = "microsoft.graph.allowedValue",
-    AndroidCompliancePolicy = "microsoft.graph.androidCompliancePolicy",
-    AndroidCustomConfiguration = "microsoft.graph.androidCustomConfiguration",
+    "microsoft.graph.akamaiWebApplicationFirewallProvider", #[cfg(feature = "security")]
+    Alert = "microsoft.graph.alert", #[cfg(feature = "directory")] AllowedValue =
+    "microsoft.graph.allowedValue", #[cfg(feature = "device-management")]
+    AndroidCompliancePolicy = "microsoft.graph.androidCompliancePolicy", #[cfg(feature =
+    "device-management")] AndroidCustomConfiguration =
+    "microsoft.graph.androidCustomConfiguration", #[cfg(feature = "device-management")]
     AndroidGeneralDeviceConfiguration =
-    "microsoft.graph.androidGeneralDeviceConfiguration", AndroidLobApp =
-    "microsoft.graph.androidLobApp", AndroidManagedAppProtection =
-    "microsoft.graph.androidManagedAppProtection", AndroidManagedAppRegistration =
-    "microsoft.graph.androidManagedAppRegistration", AndroidStoreApp =
-    "microsoft.graph.androidStoreApp", AndroidWorkProfileCompliancePolicy =
-    "microsoft.graph.androidWorkProfileCompliancePolicy",
-    AndroidWorkProfileCustomConfiguration =
-    "microsoft.graph.androidWorkProfileCustomConfiguration",
-    AndroidWorkProfileGeneralDeviceConfiguration =
-    "microsoft.graph.androidWorkProfileGeneralDeviceConfiguration",
-    AnonymousGuestConversationMember =
-    "microsoft.graph.anonymousGuestConversationMember", AppCatalogs =
-    "microsoft.graph.appCatalogs", AppConsentApprovalRoute =
-    "microsoft.graph.appConsentApprovalRoute", AppConsentRequest =
-    "microsoft.graph.appConsentRequest", AppLogCollectionRequest =
-    "microsoft.graph.appLogCollectionRequest", AppManagementPolicy =
-    "microsoft.graph.appManagementPolicy", AppRoleAssignment =
-    "microsoft.graph.appRoleAssignment", AppScope = "microsoft.graph.appScope",
+    "microsoft.graph.androidGeneralDeviceConfiguration", #[cfg(feature =
+    "device-management")] AndroidLobApp = "microsoft.graph.androidLobApp", #[cfg(feature
+    = "device-management")] AndroidManagedAppProtection =
+    "microsoft.graph.androidManagedAppProtection", #[cfg(feature = "device-management")]
+    AndroidManagedAppRegistration = "microsoft.graph.androidManagedAppRegistration",
+    #[cfg(feature = "device-management")] AndroidStoreApp =
+    "microsoft.graph.androidStoreApp", #[cfg(feature = "device-management")]
+    AndroidWorkProfileCompliancePolicy =
+    "microsoft.graph.androidWorkProfileCompliancePolicy", #[cfg(feature =
+    "device-management")] AndroidWorkProfileCustomConfiguration =
+    "microsoft.graph.androidWorkProfileCustomConfiguration", #[cfg(feature =
+    "device-management")] AndroidWorkProfileGeneralDeviceConfiguration =
+    "microsoft.graph.androidWorkProfileGeneralDeviceConfiguration", #[cfg(feature =
+    "teams")] AnonymousGuestConversationMember =
+    "microsoft.graph.anonymousGuestConversationMember", #[cfg(feature = "teams")]
+    AppCatalogs = "microsoft.graph.appCatalogs", #[cfg(feature = "identity")]
+    AppConsentApprovalRoute = "microsoft.graph.appConsentApprovalRoute", #[cfg(feature =
+    "identity")] AppConsentRequest = "microsoft.graph.appConsentRequest", #[cfg(feature =
+    "device-management")] AppLogCollectionRequest =
+    "microsoft.graph.appLogCollectionRequest", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] AppManagementPolicy =
+    "microsoft.graph.appManagementPolicy", #[cfg(feature = "directory")]
+    AppRoleAssignment = "microsoft.graph.appRoleAssignment", #[cfg(feature = "identity")]
+    AppScope = "microsoft.graph.appScope", #[cfg(feature = "device-management")]
     AppleDeviceFeaturesConfigurationBase =
-    "microsoft.graph.appleDeviceFeaturesConfigurationBase", AppleManagedIdentityProvider
-    = "microsoft.graph.appleManagedIdentityProvider", ApplePushNotificationCertificate =
-    "microsoft.graph.applePushNotificationCertificate", Application =
-    "microsoft.graph.application", ApplicationTemplate =
-    "microsoft.graph.applicationTemplate", Approval = "microsoft.graph.approval",
-    ApprovalStage = "microsoft.graph.approvalStage", ApprovedClientApp =
-    "microsoft.graph.approvedClientApp", ArkoseFraudProtectionProvider =
-    "microsoft.graph.arkoseFraudProtectionProvider", AssociatedTeamInfo =
-    "microsoft.graph.associatedTeamInfo", Attachment = "microsoft.graph.attachment",
-    AttachmentBase = "microsoft.graph.attachmentBase", AttachmentSession =
-    "microsoft.graph.attachmentSession", AttackSimulationOperation =
-    "microsoft.graph.attackSimulationOperation", AttackSimulationRoot =
-    "microsoft.graph.attackSimulationRoot", AttendanceRecord =
-    "microsoft.graph.attendanceRecord", AttributeMappingFunctionSchema =
-    "microsoft.graph.attributeMappingFunctionSchema", AttributeSet =
-    "microsoft.graph.attributeSet", AudioRoutingGroup =
-    "microsoft.graph.audioRoutingGroup", AuditEvent = "microsoft.graph.auditEvent",
-    Authentication = "microsoft.graph.authentication",
-    AuthenticationCombinationConfiguration =
-    "microsoft.graph.authenticationCombinationConfiguration",
-    AuthenticationContextClassReference =
-    "microsoft.graph.authenticationContextClassReference", AuthenticationEventListener =
-    "microsoft.graph.authenticationEventListener", AuthenticationEventsFlow =
-    "microsoft.graph.authenticationEventsFlow", AuthenticationFlowsPolicy =
-    "microsoft.graph.authenticationFlowsPolicy", AuthenticationMethod =
-    "microsoft.graph.authenticationMethod", AuthenticationMethodConfiguration =
-    "microsoft.graph.authenticationMethodConfiguration", AuthenticationMethodModeDetail =
-    "microsoft.graph.authenticationMethodModeDetail", AuthenticationMethodTarget =
-    "microsoft.graph.authenticationMethodTarget", AuthenticationMethodsPolicy =
-    "microsoft.graph.authenticationMethodsPolicy", AuthenticationMethodsRoot =
-    "microsoft.graph.authenticationMethodsRoot", AuthenticationStrengthPolicy =
-    "microsoft.graph.authenticationStrengthPolicy", AuthenticationStrengthRoot =
-    "microsoft.graph.authenticationStrengthRoot", AuthoredNote =
-    "microsoft.graph.authoredNote", AuthorizationPolicy =
-    "microsoft.graph.authorizationPolicy", AvailableAccessPackage =
-    "microsoft.graph.availableAccessPackage",
-    AzureCommunicationServicesUserConversationMember =
-    "microsoft.graph.azureCommunicationServicesUserConversationMember",
-    B2xIdentityUserFlow = "microsoft.graph.b2xIdentityUserFlow", BackupRestoreRoot =
-    "microsoft.graph.backupRestoreRoot", BaseItem = "microsoft.graph.baseItem",
-    BaseItemVersion = "microsoft.graph.baseItemVersion", BaseMapFeature =
-    "microsoft.graph.baseMapFeature", BaseSitePage = "microsoft.graph.baseSitePage",
-    Bitlocker = "microsoft.graph.bitlocker", BitlockerRecoveryKey =
-    "microsoft.graph.bitlockerRecoveryKey", BookingAppointment =
-    "microsoft.graph.bookingAppointment", BookingBusiness =
-    "microsoft.graph.bookingBusiness", BookingCurrency =
-    "microsoft.graph.bookingCurrency", BookingCustomQuestion =
-    "microsoft.graph.bookingCustomQuestion", BookingCustomer =
-    "microsoft.graph.bookingCustomer", BookingCustomerBase =
-    "microsoft.graph.bookingCustomerBase", BookingService =
-    "microsoft.graph.bookingService", BookingStaffMember =
-    "microsoft.graph.bookingStaffMember", BookingStaffMemberBase =
-    "microsoft.graph.bookingStaffMemberBase", BrowseSessionBase =
-    "microsoft.graph.browseSessionBase", BrowserSharedCookie =
-    "microsoft.graph.browserSharedCookie", BrowserSite = "microsoft.graph.browserSite",
-    BrowserSiteList = "microsoft.graph.browserSiteList", Building =
-    "microsoft.graph.building", BuildingMap = "microsoft.graph.buildingMap",
-    BuiltInIdentityProvider = "microsoft.graph.builtInIdentityProvider", BulkUpload =
-    "microsoft.graph.bulkUpload", CaPoliciesDeletableRoot =
-    "microsoft.graph.caPoliciesDeletableRoot", Calendar = "microsoft.graph.calendar",
-    CalendarGroup = "microsoft.graph.calendarGroup", CalendarPermission =
-    "microsoft.graph.calendarPermission", CalendarSharingMessage =
-    "microsoft.graph.calendarSharingMessage", Call = "microsoft.graph.call",
+    "microsoft.graph.appleDeviceFeaturesConfigurationBase", #[cfg(feature = "identity")]
+    AppleManagedIdentityProvider = "microsoft.graph.appleManagedIdentityProvider",
+    #[cfg(feature = "device-management")] ApplePushNotificationCertificate =
+    "microsoft.graph.applePushNotificationCertificate", #[cfg(feature = "directory")]
+    Application = "microsoft.graph.application", #[cfg(feature = "directory")]
+    ApplicationTemplate = "microsoft.graph.applicationTemplate", #[cfg(feature =
+    "identity")] Approval = "microsoft.graph.approval", #[cfg(feature = "identity")]
+    ApprovalStage = "microsoft.graph.approvalStage", #[cfg(feature = "directory")]
+    ApprovedClientApp = "microsoft.graph.approvedClientApp", #[cfg(feature = "identity")]
+    ArkoseFraudProtectionProvider = "microsoft.graph.arkoseFraudProtectionProvider",
+    #[cfg(feature = "teams")] AssociatedTeamInfo = "microsoft.graph.associatedTeamInfo",
+    #[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))] Attachment =
+    "microsoft.graph.attachment", #[cfg(feature = "todo")] AttachmentBase =
+    "microsoft.graph.attachmentBase", #[cfg(feature = "todo")] AttachmentSession =
+    "microsoft.graph.attachmentSession", #[cfg(any(feature = "security", feature =
+    "users"))] AttackSimulationOperation = "microsoft.graph.attackSimulationOperation",
+    #[cfg(feature = "security")] AttackSimulationRoot =
+    "microsoft.graph.attackSimulationRoot", #[cfg(any(feature = "communications", feature
+    = "solutions"))] AttendanceRecord = "microsoft.graph.attendanceRecord", #[cfg(feature
+    = "directory")] AttributeMappingFunctionSchema =
+    "microsoft.graph.attributeMappingFunctionSchema", #[cfg(feature = "directory")]
+    AttributeSet = "microsoft.graph.attributeSet", #[cfg(feature = "communications")]
+    AudioRoutingGroup = "microsoft.graph.audioRoutingGroup", #[cfg(feature =
+    "device-management")] AuditEvent = "microsoft.graph.auditEvent", #[cfg(feature =
+    "users")] Authentication = "microsoft.graph.authentication", #[cfg(feature =
+    "identity")] AuthenticationCombinationConfiguration =
+    "microsoft.graph.authenticationCombinationConfiguration", #[cfg(feature =
+    "identity")] AuthenticationContextClassReference =
+    "microsoft.graph.authenticationContextClassReference", #[cfg(feature = "identity")]
+    AuthenticationEventListener = "microsoft.graph.authenticationEventListener",
+    #[cfg(feature = "identity")] AuthenticationEventsFlow =
+    "microsoft.graph.authenticationEventsFlow", #[cfg(feature = "identity")]
+    AuthenticationFlowsPolicy = "microsoft.graph.authenticationFlowsPolicy",
+    #[cfg(feature = "users")] AuthenticationMethod =
+    "microsoft.graph.authenticationMethod", #[cfg(feature = "identity")]
+    AuthenticationMethodConfiguration =
+    "microsoft.graph.authenticationMethodConfiguration", #[cfg(feature = "identity")]
+    AuthenticationMethodModeDetail = "microsoft.graph.authenticationMethodModeDetail",
+    #[cfg(feature = "identity")] AuthenticationMethodTarget =
+    "microsoft.graph.authenticationMethodTarget", #[cfg(feature = "identity")]
+    AuthenticationMethodsPolicy = "microsoft.graph.authenticationMethodsPolicy",
+    #[cfg(feature = "reports")] AuthenticationMethodsRoot =
+    "microsoft.graph.authenticationMethodsRoot", #[cfg(feature = "identity")]
+    AuthenticationStrengthPolicy = "microsoft.graph.authenticationStrengthPolicy",
+    #[cfg(feature = "identity")] AuthenticationStrengthRoot =
+    "microsoft.graph.authenticationStrengthRoot", #[cfg(any(feature = "admin", feature =
+    "security"))] AuthoredNote = "microsoft.graph.authoredNote", #[cfg(any(feature =
+    "directory", feature = "groups", feature = "identity"))] AuthorizationPolicy =
+    "microsoft.graph.authorizationPolicy", #[cfg(feature = "identity")]
+    AvailableAccessPackage = "microsoft.graph.availableAccessPackage", #[cfg(feature =
+    "teams")] AzureCommunicationServicesUserConversationMember =
+    "microsoft.graph.azureCommunicationServicesUserConversationMember", #[cfg(feature =
+    "identity")] B2xIdentityUserFlow = "microsoft.graph.b2xIdentityUserFlow",
+    #[cfg(feature = "solutions")] BackupRestoreRoot =
+    "microsoft.graph.backupRestoreRoot", #[cfg(any(feature = "files", feature =
+    "sites"))] BaseItem = "microsoft.graph.baseItem", #[cfg(any(feature = "files",
+    feature = "sites"))] BaseItemVersion = "microsoft.graph.baseItemVersion",
+    #[cfg(feature = "calendar")] BaseMapFeature = "microsoft.graph.baseMapFeature",
+    #[cfg(feature = "sites")] BaseSitePage = "microsoft.graph.baseSitePage",
+    #[cfg(feature = "security")] Bitlocker = "microsoft.graph.bitlocker", #[cfg(feature =
+    "security")] BitlockerRecoveryKey = "microsoft.graph.bitlockerRecoveryKey",
+    #[cfg(feature = "solutions")] BookingAppointment =
+    "microsoft.graph.bookingAppointment", #[cfg(feature = "solutions")] BookingBusiness =
+    "microsoft.graph.bookingBusiness", #[cfg(feature = "solutions")] BookingCurrency =
+    "microsoft.graph.bookingCurrency", #[cfg(feature = "solutions")]
+    BookingCustomQuestion = "microsoft.graph.bookingCustomQuestion", #[cfg(feature =
+    "solutions")] BookingCustomer = "microsoft.graph.bookingCustomer", #[cfg(feature =
+    "solutions")] BookingCustomerBase = "microsoft.graph.bookingCustomerBase",
+    #[cfg(feature = "solutions")] BookingService = "microsoft.graph.bookingService",
+    #[cfg(feature = "solutions")] BookingStaffMember =
+    "microsoft.graph.bookingStaffMember", #[cfg(feature = "solutions")]
+    BookingStaffMemberBase = "microsoft.graph.bookingStaffMemberBase", #[cfg(feature =
+    "solutions")] BrowseSessionBase = "microsoft.graph.browseSessionBase", #[cfg(feature
+    = "admin")] BrowserSharedCookie = "microsoft.graph.browserSharedCookie",
+    #[cfg(feature = "admin")] BrowserSite = "microsoft.graph.browserSite", #[cfg(feature
+    = "admin")] BrowserSiteList = "microsoft.graph.browserSiteList", #[cfg(feature =
+    "calendar")] Building = "microsoft.graph.building", #[cfg(feature = "calendar")]
+    BuildingMap = "microsoft.graph.buildingMap", #[cfg(feature = "identity")]
+    BuiltInIdentityProvider = "microsoft.graph.builtInIdentityProvider", #[cfg(feature =
+    "directory")] BulkUpload = "microsoft.graph.bulkUpload", #[cfg(feature = "identity")]
+    CaPoliciesDeletableRoot = "microsoft.graph.caPoliciesDeletableRoot", #[cfg(feature =
+    "calendar")] Calendar = "microsoft.graph.calendar", #[cfg(feature = "calendar")]
+    CalendarGroup = "microsoft.graph.calendarGroup", #[cfg(feature = "calendar")]
+    CalendarPermission = "microsoft.graph.calendarPermission", #[cfg(feature = "mail")]
+    CalendarSharingMessage = "microsoft.graph.calendarSharingMessage", #[cfg(feature =
+    "communications")] Call = "microsoft.graph.call", #[cfg(feature = "admin")]
     CallAiInsight = "microsoft.graph.callAiInsight", CallEvent =
-    "microsoft.graph.callEvent", CallRecording = "microsoft.graph.callRecording",
-    CallRecordsCallRecord = "microsoft.graph.callRecords.callRecord",
-    CallRecordsOrganizer = "microsoft.graph.callRecords.organizer",
-    CallRecordsParticipant = "microsoft.graph.callRecords.participant",
+    "microsoft.graph.callEvent", #[cfg(feature = "communications")] CallRecording =
+    "microsoft.graph.callRecording", #[cfg(feature = "communications")]
+    CallRecordsCallRecord = "microsoft.graph.callRecords.callRecord", #[cfg(feature =
+    "communications")] CallRecordsOrganizer = "microsoft.graph.callRecords.organizer",
+    #[cfg(feature = "communications")] CallRecordsParticipant =
+    "microsoft.graph.callRecords.participant", #[cfg(feature = "communications")]
     CallRecordsParticipantBase = "microsoft.graph.callRecords.participantBase",
-    CallRecordsSegment = "microsoft.graph.callRecords.segment", CallRecordsSession =
-    "microsoft.graph.callRecords.session", CallTranscript =
-    "microsoft.graph.callTranscript", CancelMediaProcessingOperation =
-    "microsoft.graph.cancelMediaProcessingOperation", CanvasLayout =
-    "microsoft.graph.canvasLayout", CertificateAuthorityDetail =
-    "microsoft.graph.certificateAuthorityDetail", CertificateBasedAuthConfiguration =
-    "microsoft.graph.certificateBasedAuthConfiguration", CertificateBasedAuthPki =
-    "microsoft.graph.certificateBasedAuthPki", ChangeTrackedEntity =
-    "microsoft.graph.changeTrackedEntity", Channel = "microsoft.graph.channel", Chat =
-    "microsoft.graph.chat", ChatMessage = "microsoft.graph.chatMessage",
-    ChatMessageHostedContent = "microsoft.graph.chatMessageHostedContent",
-    ChatMessageInfo = "microsoft.graph.chatMessageInfo", ChecklistItem =
-    "microsoft.graph.checklistItem", ClaimsMappingPolicy =
-    "microsoft.graph.claimsMappingPolicy", CloudClipboardItem =
-    "microsoft.graph.cloudClipboardItem", CloudClipboardRoot =
-    "microsoft.graph.cloudClipboardRoot", CloudFlareWebApplicationFirewallProvider =
-    "microsoft.graph.cloudFlareWebApplicationFirewallProvider", CloudPc =
-    "microsoft.graph.cloudPC", CloudPcAuditEvent = "microsoft.graph.cloudPcAuditEvent",
-    CloudPcDeviceImage = "microsoft.graph.cloudPcDeviceImage", CloudPcGalleryImage =
-    "microsoft.graph.cloudPcGalleryImage", CloudPcOnPremisesConnection =
-    "microsoft.graph.cloudPcOnPremisesConnection", CloudPcProvisioningPolicy =
-    "microsoft.graph.cloudPcProvisioningPolicy", CloudPcProvisioningPolicyAssignment =
-    "microsoft.graph.cloudPcProvisioningPolicyAssignment", CloudPcReport =
-    "microsoft.graph.cloudPcReport", CloudPcServicePlan =
-    "microsoft.graph.cloudPcServicePlan", CloudPcUserSetting =
-    "microsoft.graph.cloudPcUserSetting", CloudPcUserSettingAssignment =
-    "microsoft.graph.cloudPcUserSettingAssignment", ColumnDefinition =
-    "microsoft.graph.columnDefinition", ColumnLink = "microsoft.graph.columnLink",
-    CommsOperation = "microsoft.graph.commsOperation", Community =
-    "microsoft.graph.community", CompanySubscription =
-    "microsoft.graph.companySubscription", ComplianceManagementPartner =
-    "microsoft.graph.complianceManagementPartner", ConditionalAccessRoot =
-    "microsoft.graph.conditionalAccessRoot", ConditionalAccessTemplate =
-    "microsoft.graph.conditionalAccessTemplate", ConfigurationBaseline =
-    "microsoft.graph.configurationBaseline", ConfigurationDrift =
-    "microsoft.graph.configurationDrift", ConfigurationManagement =
-    "microsoft.graph.configurationManagement", ConfigurationMonitor =
-    "microsoft.graph.configurationMonitor", ConfigurationMonitoringResult =
-    "microsoft.graph.configurationMonitoringResult", ConfigurationSnapshotJob =
-    "microsoft.graph.configurationSnapshotJob", ConnectedOrganization =
-    "microsoft.graph.connectedOrganization", Contact = "microsoft.graph.contact",
-    ContactFolder = "microsoft.graph.contactFolder", ContentActivity =
-    "microsoft.graph.contentActivity", ContentSharingSession =
-    "microsoft.graph.contentSharingSession", ContentType = "microsoft.graph.contentType",
-    Contract = "microsoft.graph.contract", ControlConfiguration =
-    "microsoft.graph.controlConfiguration", Conversation =
-    "microsoft.graph.conversation", ConversationMember =
-    "microsoft.graph.conversationMember", ConversationThread =
-    "microsoft.graph.conversationThread", CopilotAdmin = "microsoft.graph.copilotAdmin",
-    CopilotAdminCatalog = "microsoft.graph.copilotAdminCatalog", CopilotAdminLimitedMode
-    = "microsoft.graph.copilotAdminLimitedMode", CopilotAdminSetting =
-    "microsoft.graph.copilotAdminSetting", CopilotPackage =
-    "microsoft.graph.copilotPackage", CopilotPackageDetail =
-    "microsoft.graph.copilotPackageDetail", CopilotReportRoot =
-    "microsoft.graph.copilotReportRoot", CrossTenantAccessPolicy =
-    "microsoft.graph.crossTenantAccessPolicy",
+    #[cfg(feature = "communications")] CallRecordsSegment =
+    "microsoft.graph.callRecords.segment", #[cfg(feature = "communications")]
+    CallRecordsSession = "microsoft.graph.callRecords.session", #[cfg(feature =
+    "communications")] CallTranscript = "microsoft.graph.callTranscript", #[cfg(feature =
+    "communications")] CancelMediaProcessingOperation =
+    "microsoft.graph.cancelMediaProcessingOperation", #[cfg(feature = "sites")]
+    CanvasLayout = "microsoft.graph.canvasLayout", #[cfg(any(feature = "directory",
+    feature = "groups", feature = "identity"))] CertificateAuthorityDetail =
+    "microsoft.graph.certificateAuthorityDetail", #[cfg(feature = "directory")]
+    CertificateBasedAuthConfiguration =
+    "microsoft.graph.certificateBasedAuthConfiguration", #[cfg(any(feature = "directory",
+    feature = "groups", feature = "identity"))] CertificateBasedAuthPki =
+    "microsoft.graph.certificateBasedAuthPki", #[cfg(any(feature = "teams", feature =
+    "users"))] ChangeTrackedEntity = "microsoft.graph.changeTrackedEntity", #[cfg(feature
+    = "teams")] Channel = "microsoft.graph.channel", #[cfg(feature = "teams")] Chat =
+    "microsoft.graph.chat", #[cfg(feature = "teams")] ChatMessage =
+    "microsoft.graph.chatMessage", #[cfg(feature = "teams")] ChatMessageHostedContent =
+    "microsoft.graph.chatMessageHostedContent", #[cfg(feature = "teams")] ChatMessageInfo
+    = "microsoft.graph.chatMessageInfo", #[cfg(feature = "todo")] ChecklistItem =
+    "microsoft.graph.checklistItem", #[cfg(any(feature = "directory", feature = "groups",
+    feature = "identity"))] ClaimsMappingPolicy = "microsoft.graph.claimsMappingPolicy",
+    #[cfg(feature = "admin")] CloudClipboardItem = "microsoft.graph.cloudClipboardItem",
+    #[cfg(feature = "admin")] CloudClipboardRoot = "microsoft.graph.cloudClipboardRoot",
+    #[cfg(feature = "identity")] CloudFlareWebApplicationFirewallProvider =
+    "microsoft.graph.cloudFlareWebApplicationFirewallProvider", #[cfg(feature =
+    "cloud-pc")] CloudPc = "microsoft.graph.cloudPC", #[cfg(feature = "cloud-pc")]
+    CloudPcAuditEvent = "microsoft.graph.cloudPcAuditEvent", #[cfg(feature = "cloud-pc")]
+    CloudPcDeviceImage = "microsoft.graph.cloudPcDeviceImage", #[cfg(feature =
+    "cloud-pc")] CloudPcGalleryImage = "microsoft.graph.cloudPcGalleryImage",
+    #[cfg(feature = "cloud-pc")] CloudPcOnPremisesConnection =
+    "microsoft.graph.cloudPcOnPremisesConnection", #[cfg(feature = "cloud-pc")]
+    CloudPcProvisioningPolicy = "microsoft.graph.cloudPcProvisioningPolicy",
+    #[cfg(feature = "cloud-pc")] CloudPcProvisioningPolicyAssignment =
+    "microsoft.graph.cloudPcProvisioningPolicyAssignment", #[cfg(feature = "cloud-pc")]
+    CloudPcReport = "microsoft.graph.cloudPcReport", #[cfg(feature = "cloud-pc")]
+    CloudPcServicePlan = "microsoft.graph.cloudPcServicePlan", #[cfg(feature =
+    "cloud-pc")] CloudPcUserSetting = "microsoft.graph.cloudPcUserSetting", #[cfg(feature
+    = "cloud-pc")] CloudPcUserSettingAssignment =
+    "microsoft.graph.cloudPcUserSettingAssignment", #[cfg(feature = "sites")]
+    ColumnDefinition = "microsoft.graph.columnDefinition", #[cfg(feature = "sites")]
+    ColumnLink = "microsoft.graph.columnLink", #[cfg(feature = "communications")]
+    CommsOperation = "microsoft.graph.commsOperation", #[cfg(feature = "solutions")]
+    Community = "microsoft.graph.community", #[cfg(feature = "directory")]
+    CompanySubscription = "microsoft.graph.companySubscription", #[cfg(feature =
+    "device-management")] ComplianceManagementPartner =
+    "microsoft.graph.complianceManagementPartner", #[cfg(feature = "identity")]
+    ConditionalAccessRoot = "microsoft.graph.conditionalAccessRoot", #[cfg(feature =
+    "identity")] ConditionalAccessTemplate = "microsoft.graph.conditionalAccessTemplate",
+    #[cfg(feature = "admin")] ConfigurationBaseline =
+    "microsoft.graph.configurationBaseline", #[cfg(feature = "admin")] ConfigurationDrift
+    = "microsoft.graph.configurationDrift", #[cfg(feature = "admin")]
+    ConfigurationManagement = "microsoft.graph.configurationManagement", #[cfg(feature =
+    "admin")] ConfigurationMonitor = "microsoft.graph.configurationMonitor",
+    #[cfg(feature = "admin")] ConfigurationMonitoringResult =
+    "microsoft.graph.configurationMonitoringResult", #[cfg(feature = "admin")]
+    ConfigurationSnapshotJob = "microsoft.graph.configurationSnapshotJob", #[cfg(feature
+    = "identity")] ConnectedOrganization = "microsoft.graph.connectedOrganization",
+    #[cfg(feature = "contacts")] Contact = "microsoft.graph.contact", #[cfg(feature =
+    "contacts")] ContactFolder = "microsoft.graph.contactFolder", #[cfg(any(feature =
+    "security", feature = "users"))] ContentActivity = "microsoft.graph.contentActivity",
+    #[cfg(feature = "communications")] ContentSharingSession =
+    "microsoft.graph.contentSharingSession", #[cfg(feature = "sites")] ContentType =
+    "microsoft.graph.contentType", #[cfg(feature = "directory")] Contract =
+    "microsoft.graph.contract", #[cfg(feature = "identity")] ControlConfiguration =
+    "microsoft.graph.controlConfiguration", #[cfg(feature = "groups")] Conversation =
+    "microsoft.graph.conversation", #[cfg(feature = "teams")] ConversationMember =
+    "microsoft.graph.conversationMember", #[cfg(feature = "groups")] ConversationThread =
+    "microsoft.graph.conversationThread", #[cfg(feature = "admin")] CopilotAdmin =
+    "microsoft.graph.copilotAdmin", #[cfg(feature = "admin")] CopilotAdminCatalog =
+    "microsoft.graph.copilotAdminCatalog", #[cfg(feature = "admin")]
+    CopilotAdminLimitedMode = "microsoft.graph.copilotAdminLimitedMode", #[cfg(feature =
+    "admin")] CopilotAdminSetting = "microsoft.graph.copilotAdminSetting", #[cfg(feature
+    = "admin")] CopilotPackage = "microsoft.graph.copilotPackage", #[cfg(feature =
+    "admin")] CopilotPackageDetail = "microsoft.graph.copilotPackageDetail",
+    #[cfg(feature = "admin")] CopilotReportRoot = "microsoft.graph.copilotReportRoot",
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
+    CrossTenantAccessPolicy = "microsoft.graph.crossTenantAccessPolicy",
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     CrossTenantAccessPolicyConfigurationDefault =
-    "microsoft.graph.crossTenantAccessPolicyConfigurationDefault",
-    CustomAuthenticationExtension = "microsoft.graph.customAuthenticationExtension",
-    CustomCalloutExtension = "microsoft.graph.customCalloutExtension",
-    CustomDataProvidedResource = "microsoft.graph.customDataProvidedResource",
+    "microsoft.graph.crossTenantAccessPolicyConfigurationDefault", #[cfg(feature =
+    "identity")] CustomAuthenticationExtension =
+    "microsoft.graph.customAuthenticationExtension", #[cfg(feature = "identity")]
+    CustomCalloutExtension = "microsoft.graph.customCalloutExtension", #[cfg(feature =
+    "identity")] CustomDataProvidedResource =
+    "microsoft.graph.customDataProvidedResource", #[cfg(feature = "identity")]
     CustomDataProvidedResourceAccessReviewUploadSession =
     "microsoft.graph.customDataProvidedResourceAccessReviewUploadSession",
     CustomDataProvidedResourceFile = "microsoft.graph.customDataProvidedResourceFile",
-    CustomDataProvidedResourceUploadSession =
+    #[cfg(feature = "identity")] CustomDataProvidedResourceUploadSession =
     "microsoft.graph.customDataProvidedResourceUploadSession",
     CustomExtensionStageSetting = "microsoft.graph.customExtensionStageSetting",
-    CustomSecurityAttributeDefinition =
-    "microsoft.graph.customSecurityAttributeDefinition", DataPolicyOperation =
-    "microsoft.graph.dataPolicyOperation", DataSecurityAndGovernance =
-    "microsoft.graph.dataSecurityAndGovernance", DayNote = "microsoft.graph.dayNote",
+    #[cfg(feature = "directory")] CustomSecurityAttributeDefinition =
+    "microsoft.graph.customSecurityAttributeDefinition", #[cfg(feature = "directory")]
+    DataPolicyOperation = "microsoft.graph.dataPolicyOperation", #[cfg(any(feature =
+    "security", feature = "users"))] DataSecurityAndGovernance =
+    "microsoft.graph.dataSecurityAndGovernance", #[cfg(feature = "teams")] DayNote =
+    "microsoft.graph.dayNote", #[cfg(feature = "device-management")]
     DefaultManagedAppProtection = "microsoft.graph.defaultManagedAppProtection",
-    DelegatedAdminAccessAssignment = "microsoft.graph.delegatedAdminAccessAssignment",
-    DelegatedAdminCustomer = "microsoft.graph.delegatedAdminCustomer",
-    DelegatedAdminRelationship = "microsoft.graph.delegatedAdminRelationship",
-    DelegatedAdminRelationshipOperation =
-    "microsoft.graph.delegatedAdminRelationshipOperation",
+    #[cfg(feature = "admin")] DelegatedAdminAccessAssignment =
+    "microsoft.graph.delegatedAdminAccessAssignment", #[cfg(feature = "admin")]
+    DelegatedAdminCustomer = "microsoft.graph.delegatedAdminCustomer", #[cfg(feature =
+    "admin")] DelegatedAdminRelationship = "microsoft.graph.delegatedAdminRelationship",
+    #[cfg(feature = "admin")] DelegatedAdminRelationshipOperation =
+    "microsoft.graph.delegatedAdminRelationshipOperation", #[cfg(feature = "admin")]
     DelegatedAdminRelationshipRequest =
-    "microsoft.graph.delegatedAdminRelationshipRequest",
+    "microsoft.graph.delegatedAdminRelationshipRequest", #[cfg(feature = "admin")]
     DelegatedAdminServiceManagementDetail =
-    "microsoft.graph.delegatedAdminServiceManagementDetail",
+    "microsoft.graph.delegatedAdminServiceManagementDetail", #[cfg(any(feature =
+    "directory", feature = "groups", feature = "identity"))]
     DelegatedAdminServiceProviderConstraints =
-    "microsoft.graph.delegatedAdminServiceProviderConstraints",
-    DelegatedPermissionClassification =
-    "microsoft.graph.delegatedPermissionClassification", DeletedChat =
-    "microsoft.graph.deletedChat", DeletedItemContainer =
-    "microsoft.graph.deletedItemContainer", DeletedTeam = "microsoft.graph.deletedTeam",
-    DeltaParticipants = "microsoft.graph.deltaParticipants", Desk =
-    "microsoft.graph.desk", DetectedApp = "microsoft.graph.detectedApp", Device =
-    "microsoft.graph.device", DeviceAndAppManagementRoleAssignment =
-    "microsoft.graph.deviceAndAppManagementRoleAssignment",
-    DeviceAndAppManagementRoleDefinition =
-    "microsoft.graph.deviceAndAppManagementRoleDefinition", DeviceAppManagement =
-    "microsoft.graph.deviceAppManagement", DeviceCategory =
-    "microsoft.graph.deviceCategory", DeviceComplianceActionItem =
-    "microsoft.graph.deviceComplianceActionItem", DeviceComplianceDeviceOverview =
-    "microsoft.graph.deviceComplianceDeviceOverview", DeviceComplianceDeviceStatus =
-    "microsoft.graph.deviceComplianceDeviceStatus", DeviceCompliancePolicy =
-    "microsoft.graph.deviceCompliancePolicy", DeviceCompliancePolicyAssignment =
-    "microsoft.graph.deviceCompliancePolicyAssignment",
-    DeviceCompliancePolicyDeviceStateSummary =
-    "microsoft.graph.deviceCompliancePolicyDeviceStateSummary",
-    DeviceCompliancePolicySettingStateSummary =
-    "microsoft.graph.deviceCompliancePolicySettingStateSummary",
-    DeviceCompliancePolicyState = "microsoft.graph.deviceCompliancePolicyState",
+    "microsoft.graph.delegatedAdminServiceProviderConstraints", #[cfg(feature =
+    "directory")] DelegatedPermissionClassification =
+    "microsoft.graph.delegatedPermissionClassification", #[cfg(feature = "teams")]
+    DeletedChat = "microsoft.graph.deletedChat", #[cfg(feature = "identity")]
+    DeletedItemContainer = "microsoft.graph.deletedItemContainer", #[cfg(feature =
+    "teams")] DeletedTeam = "microsoft.graph.deletedTeam", DeltaParticipants =
+    "microsoft.graph.deltaParticipants", #[cfg(feature = "calendar")] Desk =
+    "microsoft.graph.desk", #[cfg(feature = "device-management")] DetectedApp =
+    "microsoft.graph.detectedApp", #[cfg(feature = "directory")] Device =
+    "microsoft.graph.device", #[cfg(feature = "device-management")]
+    DeviceAndAppManagementRoleAssignment =
+    "microsoft.graph.deviceAndAppManagementRoleAssignment", #[cfg(feature =
+    "device-management")] DeviceAndAppManagementRoleDefinition =
+    "microsoft.graph.deviceAndAppManagementRoleDefinition", #[cfg(feature =
+    "device-management")] DeviceAppManagement = "microsoft.graph.deviceAppManagement",
+    #[cfg(feature = "device-management")] DeviceCategory =
+    "microsoft.graph.deviceCategory", #[cfg(feature = "device-management")]
+    DeviceComplianceActionItem = "microsoft.graph.deviceComplianceActionItem",
+    #[cfg(feature = "device-management")] DeviceComplianceDeviceOverview =
+    "microsoft.graph.deviceComplianceDeviceOverview", #[cfg(feature =
+    "device-management")] DeviceComplianceDeviceStatus =
+    "microsoft.graph.deviceComplianceDeviceStatus", #[cfg(feature = "device-management")]
+    DeviceCompliancePolicy = "microsoft.graph.deviceCompliancePolicy", #[cfg(feature =
+    "device-management")] DeviceCompliancePolicyAssignment =
+    "microsoft.graph.deviceCompliancePolicyAssignment", #[cfg(feature =
+    "device-management")] DeviceCompliancePolicyDeviceStateSummary =
+    "microsoft.graph.deviceCompliancePolicyDeviceStateSummary", #[cfg(feature =
+    "device-management")] DeviceCompliancePolicySettingStateSummary =
+    "microsoft.graph.deviceCompliancePolicySettingStateSummary", #[cfg(feature =
+    "device-management")] DeviceCompliancePolicyState =
+    "microsoft.graph.deviceCompliancePolicyState", #[cfg(feature = "device-management")]
     DeviceComplianceScheduledActionForRule =
-    "microsoft.graph.deviceComplianceScheduledActionForRule",
-    DeviceComplianceSettingState = "microsoft.graph.deviceComplianceSettingState",
+    "microsoft.graph.deviceComplianceScheduledActionForRule", #[cfg(feature =
+    "device-management")] DeviceComplianceSettingState =
+    "microsoft.graph.deviceComplianceSettingState", #[cfg(feature = "device-management")]
     DeviceComplianceUserOverview = "microsoft.graph.deviceComplianceUserOverview",
-    DeviceComplianceUserStatus = "microsoft.graph.deviceComplianceUserStatus",
-    DeviceConfiguration = "microsoft.graph.deviceConfiguration",
-    DeviceConfigurationAssignment = "microsoft.graph.deviceConfigurationAssignment",
-    DeviceConfigurationDeviceOverview =
-    "microsoft.graph.deviceConfigurationDeviceOverview",
-    DeviceConfigurationDeviceStateSummary =
-    "microsoft.graph.deviceConfigurationDeviceStateSummary",
-    DeviceConfigurationDeviceStatus = "microsoft.graph.deviceConfigurationDeviceStatus",
-    DeviceConfigurationState = "microsoft.graph.deviceConfigurationState",
+    #[cfg(feature = "device-management")] DeviceComplianceUserStatus =
+    "microsoft.graph.deviceComplianceUserStatus", #[cfg(feature = "device-management")]
+    DeviceConfiguration = "microsoft.graph.deviceConfiguration", #[cfg(feature =
+    "device-management")] DeviceConfigurationAssignment =
+    "microsoft.graph.deviceConfigurationAssignment", #[cfg(feature =
+    "device-management")] DeviceConfigurationDeviceOverview =
+    "microsoft.graph.deviceConfigurationDeviceOverview", #[cfg(feature =
+    "device-management")] DeviceConfigurationDeviceStateSummary =
+    "microsoft.graph.deviceConfigurationDeviceStateSummary", #[cfg(feature =
+    "device-management")] DeviceConfigurationDeviceStatus =
+    "microsoft.graph.deviceConfigurationDeviceStatus", #[cfg(feature =
+    "device-management")] DeviceConfigurationState =
+    "microsoft.graph.deviceConfigurationState", #[cfg(feature = "device-management")]
     DeviceConfigurationUserOverview = "microsoft.graph.deviceConfigurationUserOverview",
-    DeviceConfigurationUserStatus = "microsoft.graph.deviceConfigurationUserStatus",
-    DeviceEnrollmentConfiguration = "microsoft.graph.deviceEnrollmentConfiguration",
-    DeviceEnrollmentLimitConfiguration =
-    "microsoft.graph.deviceEnrollmentLimitConfiguration",
-    DeviceEnrollmentPlatformRestrictionsConfiguration =
-    "microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration",
-    DeviceEnrollmentWindowsHelloForBusinessConfiguration =
-    "microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration",
-    DeviceInstallState = "microsoft.graph.deviceInstallState", DeviceLocalCredentialInfo
-    = "microsoft.graph.deviceLocalCredentialInfo", DeviceLogCollectionResponse =
-    "microsoft.graph.deviceLogCollectionResponse", DeviceManagement =
+    #[cfg(feature = "device-management")] DeviceConfigurationUserStatus =
+    "microsoft.graph.deviceConfigurationUserStatus", #[cfg(feature =
+    "device-management")] DeviceEnrollmentConfiguration =
+    "microsoft.graph.deviceEnrollmentConfiguration", #[cfg(feature =
+    "device-management")] DeviceEnrollmentLimitConfiguration =
+    "microsoft.graph.deviceEnrollmentLimitConfiguration", #[cfg(feature =
+    "device-management")] DeviceEnrollmentPlatformRestrictionsConfiguration =
+    "microsoft.graph.deviceEnrollmentPlatformRestrictionsConfiguration", #[cfg(feature =
+    "device-management")] DeviceEnrollmentWindowsHelloForBusinessConfiguration =
+    "microsoft.graph.deviceEnrollmentWindowsHelloForBusinessConfiguration", #[cfg(feature
+    = "device-management")] DeviceInstallState = "microsoft.graph.deviceInstallState",
+    #[cfg(feature = "directory")] DeviceLocalCredentialInfo =
+    "microsoft.graph.deviceLocalCredentialInfo", #[cfg(feature = "device-management")]
+    DeviceLogCollectionResponse = "microsoft.graph.deviceLogCollectionResponse",
+    #[cfg(feature = "device-management")] DeviceManagement =
     "microsoft.graph.deviceManagement", DeviceManagementCachedReportConfiguration =
-    "microsoft.graph.deviceManagementCachedReportConfiguration",
-    DeviceManagementExchangeConnector =
-    "microsoft.graph.deviceManagementExchangeConnector", DeviceManagementExportJob =
-    "microsoft.graph.deviceManagementExportJob", DeviceManagementPartner =
-    "microsoft.graph.deviceManagementPartner", DeviceManagementReports =
-    "microsoft.graph.deviceManagementReports", DeviceManagementTroubleshootingEvent =
-    "microsoft.graph.deviceManagementTroubleshootingEvent", DeviceRegistrationPolicy =
-    "microsoft.graph.deviceRegistrationPolicy", Directory = "microsoft.graph.directory",
-    DirectoryAudit = "microsoft.graph.directoryAudit", DirectoryDefinition =
-    "microsoft.graph.directoryDefinition", DirectoryObject =
-    "microsoft.graph.directoryObject", DirectoryObjectPartnerReference =
-    "microsoft.graph.directoryObjectPartnerReference", DirectoryRole =
-    "microsoft.graph.directoryRole", DirectoryRoleTemplate =
-    "microsoft.graph.directoryRoleTemplate", DocumentSetVersion =
-    "microsoft.graph.documentSetVersion", Domain = "microsoft.graph.domain",
-    DomainDnsCnameRecord = "microsoft.graph.domainDnsCnameRecord", DomainDnsMxRecord =
-    "microsoft.graph.domainDnsMxRecord", DomainDnsRecord =
-    "microsoft.graph.domainDnsRecord", DomainDnsSrvRecord =
-    "microsoft.graph.domainDnsSrvRecord", DomainDnsTxtRecord =
-    "microsoft.graph.domainDnsTxtRecord", DomainDnsUnavailableRecord =
-    "microsoft.graph.domainDnsUnavailableRecord", Drive = "microsoft.graph.drive",
-    DriveItem = "microsoft.graph.driveItem", DriveItemVersion =
-    "microsoft.graph.driveItemVersion", DriveProtectionRule =
-    "microsoft.graph.driveProtectionRule", DriveProtectionUnit =
-    "microsoft.graph.driveProtectionUnit", DriveProtectionUnitsBulkAdditionJob =
-    "microsoft.graph.driveProtectionUnitsBulkAdditionJob", DriveRestoreArtifact =
-    "microsoft.graph.driveRestoreArtifact", DriveRestoreArtifactsBulkAdditionRequest =
-    "microsoft.graph.driveRestoreArtifactsBulkAdditionRequest", EBookInstallSummary =
-    "microsoft.graph.eBookInstallSummary", Edge = "microsoft.graph.edge",
-    EditionUpgradeConfiguration = "microsoft.graph.editionUpgradeConfiguration",
-    EducationAssignment = "microsoft.graph.educationAssignment",
-    EducationAssignmentDefaults = "microsoft.graph.educationAssignmentDefaults",
+    "microsoft.graph.deviceManagementCachedReportConfiguration", #[cfg(feature =
+    "device-management")] DeviceManagementExchangeConnector =
+    "microsoft.graph.deviceManagementExchangeConnector", #[cfg(feature =
+    "device-management")] DeviceManagementExportJob =
+    "microsoft.graph.deviceManagementExportJob", #[cfg(feature = "device-management")]
+    DeviceManagementPartner = "microsoft.graph.deviceManagementPartner", #[cfg(feature =
+    "device-management")] DeviceManagementReports =
+    "microsoft.graph.deviceManagementReports", #[cfg(feature = "device-management")]
+    DeviceManagementTroubleshootingEvent =
+    "microsoft.graph.deviceManagementTroubleshootingEvent", #[cfg(feature = "identity")]
+    DeviceRegistrationPolicy = "microsoft.graph.deviceRegistrationPolicy", #[cfg(feature
+    = "directory")] Directory = "microsoft.graph.directory", #[cfg(feature = "security")]
+    DirectoryAudit = "microsoft.graph.directoryAudit", #[cfg(feature = "directory")]
+    DirectoryDefinition = "microsoft.graph.directoryDefinition", #[cfg(any(feature =
+    "admin", feature = "directory", feature = "groups", feature = "identity", feature =
+    "users"))] DirectoryObject = "microsoft.graph.directoryObject", #[cfg(any(feature =
+    "directory", feature = "groups", feature = "identity"))]
+    DirectoryObjectPartnerReference = "microsoft.graph.directoryObjectPartnerReference",
+    #[cfg(feature = "directory")] DirectoryRole = "microsoft.graph.directoryRole",
+    #[cfg(feature = "directory")] DirectoryRoleTemplate =
+    "microsoft.graph.directoryRoleTemplate", #[cfg(feature = "sites")] DocumentSetVersion
+    = "microsoft.graph.documentSetVersion", #[cfg(feature = "directory")] Domain =
+    "microsoft.graph.domain", #[cfg(feature = "directory")] DomainDnsCnameRecord =
+    "microsoft.graph.domainDnsCnameRecord", #[cfg(feature = "directory")]
+    DomainDnsMxRecord = "microsoft.graph.domainDnsMxRecord", #[cfg(feature =
+    "directory")] DomainDnsRecord = "microsoft.graph.domainDnsRecord", #[cfg(feature =
+    "directory")] DomainDnsSrvRecord = "microsoft.graph.domainDnsSrvRecord",
+    #[cfg(feature = "directory")] DomainDnsTxtRecord =
+    "microsoft.graph.domainDnsTxtRecord", #[cfg(feature = "directory")]
+    DomainDnsUnavailableRecord = "microsoft.graph.domainDnsUnavailableRecord",
+    #[cfg(feature = "files")] Drive = "microsoft.graph.drive", #[cfg(feature = "files")]
+    DriveItem = "microsoft.graph.driveItem", #[cfg(feature = "files")] DriveItemVersion =
+    "microsoft.graph.driveItemVersion", #[cfg(feature = "solutions")] DriveProtectionRule
+    = "microsoft.graph.driveProtectionRule", #[cfg(feature = "solutions")]
+    DriveProtectionUnit = "microsoft.graph.driveProtectionUnit", #[cfg(feature =
+    "solutions")] DriveProtectionUnitsBulkAdditionJob =
+    "microsoft.graph.driveProtectionUnitsBulkAdditionJob", #[cfg(feature = "solutions")]
+    DriveRestoreArtifact = "microsoft.graph.driveRestoreArtifact", #[cfg(feature =
+    "solutions")] DriveRestoreArtifactsBulkAdditionRequest =
+    "microsoft.graph.driveRestoreArtifactsBulkAdditionRequest", #[cfg(feature =
+    "device-management")] EBookInstallSummary = "microsoft.graph.eBookInstallSummary",
+    #[cfg(feature = "admin")] Edge = "microsoft.graph.edge", #[cfg(feature =
+    "device-management")] EditionUpgradeConfiguration =
+    "microsoft.graph.editionUpgradeConfiguration", #[cfg(feature = "education")]
+    EducationAssignment = "microsoft.graph.educationAssignment", #[cfg(feature =
+    "education")] EducationAssignmentDefaults =
+    "microsoft.graph.educationAssignmentDefaults", #[cfg(feature = "education")]
     EducationAssignmentResource = "microsoft.graph.educationAssignmentResource",
-    EducationAssignmentSettings = "microsoft.graph.educationAssignmentSettings",
-    EducationCategory = "microsoft.graph.educationCategory", EducationClass =
-    "microsoft.graph.educationClass", EducationFeedbackOutcome =
-    "microsoft.graph.educationFeedbackOutcome", EducationFeedbackResourceOutcome =
-    "microsoft.graph.educationFeedbackResourceOutcome", EducationGradingCategory =
-    "microsoft.graph.educationGradingCategory", EducationGradingScheme =
-    "microsoft.graph.educationGradingScheme", EducationModule =
-    "microsoft.graph.educationModule", EducationModuleResource =
-    "microsoft.graph.educationModuleResource", EducationOrganization =
-    "microsoft.graph.educationOrganization", EducationOutcome =
-    "microsoft.graph.educationOutcome", EducationPointsOutcome =
-    "microsoft.graph.educationPointsOutcome", EducationRubric =
-    "microsoft.graph.educationRubric", EducationRubricOutcome =
-    "microsoft.graph.educationRubricOutcome", EducationSchool =
-    "microsoft.graph.educationSchool", EducationSubmission =
-    "microsoft.graph.educationSubmission", EducationSubmissionResource =
-    "microsoft.graph.educationSubmissionResource", EducationUser =
-    "microsoft.graph.educationUser", EmailAuthenticationMethod =
-    "microsoft.graph.emailAuthenticationMethod", EmailAuthenticationMethodConfiguration =
-    "microsoft.graph.emailAuthenticationMethodConfiguration", EmailFileAssessmentRequest
-    = "microsoft.graph.emailFileAssessmentRequest", EmailNotificationsSetting =
-    "microsoft.graph.emailNotificationsSetting", EmergencyCallEvent =
-    "microsoft.graph.emergencyCallEvent", EmployeeExperienceUser =
-    "microsoft.graph.employeeExperienceUser", EndUserNotification =
-    "microsoft.graph.endUserNotification", EndUserNotificationDetail =
-    "microsoft.graph.endUserNotificationDetail", EndUserSettings =
-    "microsoft.graph.endUserSettings", Endpoint = "microsoft.graph.endpoint",
-    EngagementAsyncOperation = "microsoft.graph.engagementAsyncOperation",
-    EngagementConversation = "microsoft.graph.engagementConversation",
+    #[cfg(feature = "education")] EducationAssignmentSettings =
+    "microsoft.graph.educationAssignmentSettings", #[cfg(feature = "education")]
+    EducationCategory = "microsoft.graph.educationCategory", #[cfg(feature =
+    "education")] EducationClass = "microsoft.graph.educationClass", #[cfg(feature =
+    "education")] EducationFeedbackOutcome = "microsoft.graph.educationFeedbackOutcome",
+    #[cfg(feature = "education")] EducationFeedbackResourceOutcome =
+    "microsoft.graph.educationFeedbackResourceOutcome", #[cfg(feature = "education")]
+    EducationGradingCategory = "microsoft.graph.educationGradingCategory", #[cfg(feature
+    = "education")] EducationGradingScheme = "microsoft.graph.educationGradingScheme",
+    #[cfg(feature = "education")] EducationModule = "microsoft.graph.educationModule",
+    #[cfg(feature = "education")] EducationModuleResource =
+    "microsoft.graph.educationModuleResource", #[cfg(feature = "education")]
+    EducationOrganization = "microsoft.graph.educationOrganization", #[cfg(feature =
+    "education")] EducationOutcome = "microsoft.graph.educationOutcome", #[cfg(feature =
+    "education")] EducationPointsOutcome = "microsoft.graph.educationPointsOutcome",
+    #[cfg(feature = "education")] EducationRubric = "microsoft.graph.educationRubric",
+    #[cfg(feature = "education")] EducationRubricOutcome =
+    "microsoft.graph.educationRubricOutcome", #[cfg(feature = "education")]
+    EducationSchool = "microsoft.graph.educationSchool", #[cfg(feature = "education")]
+    EducationSubmission = "microsoft.graph.educationSubmission", #[cfg(feature =
+    "education")] EducationSubmissionResource =
+    "microsoft.graph.educationSubmissionResource", #[cfg(feature = "education")]
+    EducationUser = "microsoft.graph.educationUser", #[cfg(feature = "users")]
+    EmailAuthenticationMethod = "microsoft.graph.emailAuthenticationMethod",
+    #[cfg(feature = "identity")] EmailAuthenticationMethodConfiguration =
+    "microsoft.graph.emailAuthenticationMethodConfiguration", #[cfg(feature =
+    "security")] EmailFileAssessmentRequest =
+    "microsoft.graph.emailFileAssessmentRequest", #[cfg(feature = "solutions")]
+    EmailNotificationsSetting = "microsoft.graph.emailNotificationsSetting",
+    EmergencyCallEvent = "microsoft.graph.emergencyCallEvent", #[cfg(feature =
+    "solutions")] EmployeeExperienceUser = "microsoft.graph.employeeExperienceUser",
+    #[cfg(feature = "security")] EndUserNotification =
+    "microsoft.graph.endUserNotification", #[cfg(feature = "security")]
+    EndUserNotificationDetail = "microsoft.graph.endUserNotificationDetail",
+    #[cfg(feature = "identity")] EndUserSettings = "microsoft.graph.endUserSettings",
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))] Endpoint
+    = "microsoft.graph.endpoint", #[cfg(any(feature = "solutions", feature = "users"))]
+    EngagementAsyncOperation = "microsoft.graph.engagementAsyncOperation", #[cfg(feature
+    = "communications")] EngagementConversation =
+    "microsoft.graph.engagementConversation", #[cfg(feature = "communications")]
     EngagementConversationDiscussionMessage =
-    "microsoft.graph.engagementConversationDiscussionMessage",
-    EngagementConversationMessage = "microsoft.graph.engagementConversationMessage",
+    "microsoft.graph.engagementConversationDiscussionMessage", #[cfg(feature =
+    "communications")] EngagementConversationMessage =
+    "microsoft.graph.engagementConversationMessage", #[cfg(feature = "communications")]
     EngagementConversationMessageReaction =
-    "microsoft.graph.engagementConversationMessageReaction",
-    EngagementConversationQuestionMessage =
-    "microsoft.graph.engagementConversationQuestionMessage",
-    EngagementConversationSystemMessage =
-    "microsoft.graph.engagementConversationSystemMessage", EngagementRole =
-    "microsoft.graph.engagementRole", EngagementRoleMember =
-    "microsoft.graph.engagementRoleMember", EnrollmentConfigurationAssignment =
-    "microsoft.graph.enrollmentConfigurationAssignment", EnrollmentTroubleshootingEvent =
+    "microsoft.graph.engagementConversationMessageReaction", #[cfg(feature =
+    "communications")] EngagementConversationQuestionMessage =
+    "microsoft.graph.engagementConversationQuestionMessage", #[cfg(feature =
+    "communications")] EngagementConversationSystemMessage =
+    "microsoft.graph.engagementConversationSystemMessage", #[cfg(feature = "solutions")]
+    EngagementRole = "microsoft.graph.engagementRole", #[cfg(feature = "solutions")]
+    EngagementRoleMember = "microsoft.graph.engagementRoleMember", #[cfg(feature =
+    "device-management")] EnrollmentConfigurationAssignment =
+    "microsoft.graph.enrollmentConfigurationAssignment", #[cfg(feature =
+    "device-management")] EnrollmentTroubleshootingEvent =
     "microsoft.graph.enrollmentTroubleshootingEvent", EnterpriseCodeSigningCertificate =
-    "microsoft.graph.enterpriseCodeSigningCertificate", EntitlementManagement =
-    "microsoft.graph.entitlementManagement", EntitlementManagementSettings =
-    "microsoft.graph.entitlementManagementSettings", EntraRecoveryServicesRecovery =
-    "microsoft.graph.entraRecoveryServices.recovery",
+    "microsoft.graph.enterpriseCodeSigningCertificate", #[cfg(feature = "identity")]
+    EntitlementManagement = "microsoft.graph.entitlementManagement", #[cfg(feature =
+    "identity")] EntitlementManagementSettings =
+    "microsoft.graph.entitlementManagementSettings", #[cfg(feature = "directory")]
+    EntraRecoveryServicesRecovery = "microsoft.graph.entraRecoveryServices.recovery",
     EntraRecoveryServicesRecoveryChangeObjectBase =
-    "microsoft.graph.entraRecoveryServices.recoveryChangeObjectBase",
-    EntraRecoveryServicesRecoveryJob =
-    "microsoft.graph.entraRecoveryServices.recoveryJob",
+    "microsoft.graph.entraRecoveryServices.recoveryChangeObjectBase", #[cfg(feature =
+    "directory")] EntraRecoveryServicesRecoveryJob =
+    "microsoft.graph.entraRecoveryServices.recoveryJob", #[cfg(feature = "directory")]
     EntraRecoveryServicesRecoveryJobBase =
-    "microsoft.graph.entraRecoveryServices.recoveryJobBase",
-    EntraRecoveryServicesRecoveryPreviewJob =
-    "microsoft.graph.entraRecoveryServices.recoveryPreviewJob",
-    EntraRecoveryServicesSnapshot = "microsoft.graph.entraRecoveryServices.snapshot",
-    Event = "microsoft.graph.event", EventMessage = "microsoft.graph.eventMessage",
-    EventMessageRequest = "microsoft.graph.eventMessageRequest", EventMessageResponse =
-    "microsoft.graph.eventMessageResponse", ExchangeAdmin =
-    "microsoft.graph.exchangeAdmin", ExchangeMessageTrace =
+    "microsoft.graph.entraRecoveryServices.recoveryJobBase", #[cfg(feature =
+    "directory")] EntraRecoveryServicesRecoveryPreviewJob =
+    "microsoft.graph.entraRecoveryServices.recoveryPreviewJob", #[cfg(feature =
+    "directory")] EntraRecoveryServicesSnapshot =
+    "microsoft.graph.entraRecoveryServices.snapshot", #[cfg(feature = "calendar")] Event
+    = "microsoft.graph.event", #[cfg(feature = "mail")] EventMessage =
+    "microsoft.graph.eventMessage", #[cfg(feature = "mail")] EventMessageRequest =
+    "microsoft.graph.eventMessageRequest", #[cfg(feature = "mail")] EventMessageResponse
+    = "microsoft.graph.eventMessageResponse", #[cfg(feature = "admin")] ExchangeAdmin =
+    "microsoft.graph.exchangeAdmin", #[cfg(feature = "admin")] ExchangeMessageTrace =
     "microsoft.graph.exchangeMessageTrace", ExchangeMessageTraceDetail =
-    "microsoft.graph.exchangeMessageTraceDetail", ExchangeProtectionPolicy =
-    "microsoft.graph.exchangeProtectionPolicy", ExchangeRestoreSession =
-    "microsoft.graph.exchangeRestoreSession", ExchangeSettings =
-    "microsoft.graph.exchangeSettings", Extension = "microsoft.graph.extension",
-    ExtensionProperty = "microsoft.graph.extensionProperty", ExternalAuthenticationMethod
-    = "microsoft.graph.externalAuthenticationMethod",
-    ExternalAuthenticationMethodConfiguration =
-    "microsoft.graph.externalAuthenticationMethodConfiguration",
-    ExternalConnectorsConnectionOperation =
-    "microsoft.graph.externalConnectors.connectionOperation",
-    ExternalConnectorsExternalActivity =
-    "microsoft.graph.externalConnectors.externalActivity",
+    "microsoft.graph.exchangeMessageTraceDetail", #[cfg(feature = "solutions")]
+    ExchangeProtectionPolicy = "microsoft.graph.exchangeProtectionPolicy", #[cfg(feature
+    = "solutions")] ExchangeRestoreSession = "microsoft.graph.exchangeRestoreSession",
+    #[cfg(feature = "users")] ExchangeSettings = "microsoft.graph.exchangeSettings",
+    #[cfg(any(feature = "calendar", feature = "contacts", feature = "directory", feature
+    = "groups", feature = "mail", feature = "todo", feature = "users"))] Extension =
+    "microsoft.graph.extension", #[cfg(feature = "directory")] ExtensionProperty =
+    "microsoft.graph.extensionProperty", #[cfg(feature = "users")]
+    ExternalAuthenticationMethod = "microsoft.graph.externalAuthenticationMethod",
+    #[cfg(feature = "identity")] ExternalAuthenticationMethodConfiguration =
+    "microsoft.graph.externalAuthenticationMethodConfiguration", #[cfg(feature =
+    "external")] ExternalConnectorsConnectionOperation =
+    "microsoft.graph.externalConnectors.connectionOperation", #[cfg(feature =
+    "external")] ExternalConnectorsExternalActivity =
+    "microsoft.graph.externalConnectors.externalActivity", #[cfg(feature = "external")]
     ExternalConnectorsExternalActivityResult =
-    "microsoft.graph.externalConnectors.externalActivityResult",
-    ExternalConnectorsExternalConnection =
-    "microsoft.graph.externalConnectors.externalConnection",
+    "microsoft.graph.externalConnectors.externalActivityResult", #[cfg(feature =
+    "external")] ExternalConnectorsExternalConnection =
+    "microsoft.graph.externalConnectors.externalConnection", #[cfg(feature = "external")]
     ExternalConnectorsExternalGroup = "microsoft.graph.externalConnectors.externalGroup",
-    ExternalConnectorsExternalItem = "microsoft.graph.externalConnectors.externalItem",
+    #[cfg(feature = "external")] ExternalConnectorsExternalItem =
+    "microsoft.graph.externalConnectors.externalItem", #[cfg(feature = "external")]
     ExternalConnectorsIdentity = "microsoft.graph.externalConnectors.identity",
-    ExternalConnectorsSchema = "microsoft.graph.externalConnectors.schema",
-    ExternalDomainName = "microsoft.graph.externalDomainName",
-    ExternalUsersSelfServiceSignUpEventsFlow =
-    "microsoft.graph.externalUsersSelfServiceSignUpEventsFlow", FeatureRolloutPolicy =
-    "microsoft.graph.featureRolloutPolicy", FederatedIdentityCredential =
-    "microsoft.graph.federatedIdentityCredential", FederatedTokenValidationPolicy =
-    "microsoft.graph.federatedTokenValidationPolicy", Fido2AuthenticationMethod =
-    "microsoft.graph.fido2AuthenticationMethod", Fido2AuthenticationMethodConfiguration =
-    "microsoft.graph.fido2AuthenticationMethodConfiguration",
-    Fido2CombinationConfiguration = "microsoft.graph.fido2CombinationConfiguration",
-    FieldValueSet = "microsoft.graph.fieldValueSet", FileAssessmentRequest =
-    "microsoft.graph.fileAssessmentRequest", FileAttachment =
-    "microsoft.graph.fileAttachment", FileStorage = "microsoft.graph.fileStorage",
-    FileStorageContainer = "microsoft.graph.fileStorageContainer",
-    FileStorageContainerType = "microsoft.graph.fileStorageContainerType",
-    FileStorageContainerTypeRegistration =
-    "microsoft.graph.fileStorageContainerTypeRegistration", FilterOperatorSchema =
-    "microsoft.graph.filterOperatorSchema", FixtureMap = "microsoft.graph.fixtureMap",
-    Floor = "microsoft.graph.floor", FootprintMap = "microsoft.graph.footprintMap",
-    FraudProtectionProvider = "microsoft.graph.fraudProtectionProvider",
-    GovernanceInsight = "microsoft.graph.governanceInsight", GranularDriveRestoreArtifact
-    = "microsoft.graph.granularDriveRestoreArtifact", GranularMailboxRestoreArtifact =
-    "microsoft.graph.granularMailboxRestoreArtifact", GranularRestoreArtifactBase =
-    "microsoft.graph.granularRestoreArtifactBase", GranularSiteRestoreArtifact =
-    "microsoft.graph.granularSiteRestoreArtifact", Group = "microsoft.graph.group",
-    GroupLifecyclePolicy = "microsoft.graph.groupLifecyclePolicy", GroupSetting =
-    "microsoft.graph.groupSetting", GroupSettingTemplate =
-    "microsoft.graph.groupSettingTemplate", HomeRealmDiscoveryPolicy =
-    "microsoft.graph.homeRealmDiscoveryPolicy", HorizontalSection =
-    "microsoft.graph.horizontalSection", HorizontalSectionColumn =
-    "microsoft.graph.horizontalSectionColumn", HumanSecurityFraudProtectionProvider =
-    "microsoft.graph.humanSecurityFraudProtectionProvider", IdentityApiConnector =
-    "microsoft.graph.identityApiConnector", IdentityBuiltInUserFlowAttribute =
-    "microsoft.graph.identityBuiltInUserFlowAttribute", IdentityContainer =
-    "microsoft.graph.identityContainer", IdentityCustomUserFlowAttribute =
-    "microsoft.graph.identityCustomUserFlowAttribute",
-    IdentityGovernanceCustomTaskExtension =
-    "microsoft.graph.identityGovernance.customTaskExtension", IdentityGovernanceInsights
-    = "microsoft.graph.identityGovernance.insights",
+    #[cfg(feature = "external")] ExternalConnectorsSchema =
+    "microsoft.graph.externalConnectors.schema", #[cfg(feature = "identity")]
+    ExternalDomainName = "microsoft.graph.externalDomainName", #[cfg(feature =
+    "identity")] ExternalUsersSelfServiceSignUpEventsFlow =
+    "microsoft.graph.externalUsersSelfServiceSignUpEventsFlow", #[cfg(feature =
+    "identity")] FeatureRolloutPolicy = "microsoft.graph.featureRolloutPolicy",
+    #[cfg(feature = "directory")] FederatedIdentityCredential =
+    "microsoft.graph.federatedIdentityCredential", #[cfg(any(feature = "directory",
+    feature = "groups", feature = "identity"))] FederatedTokenValidationPolicy =
+    "microsoft.graph.federatedTokenValidationPolicy", #[cfg(feature = "users")]
+    Fido2AuthenticationMethod = "microsoft.graph.fido2AuthenticationMethod",
+    #[cfg(feature = "identity")] Fido2AuthenticationMethodConfiguration =
+    "microsoft.graph.fido2AuthenticationMethodConfiguration", #[cfg(feature =
+    "identity")] Fido2CombinationConfiguration =
+    "microsoft.graph.fido2CombinationConfiguration", #[cfg(feature = "sites")]
+    FieldValueSet = "microsoft.graph.fieldValueSet", #[cfg(feature = "security")]
+    FileAssessmentRequest = "microsoft.graph.fileAssessmentRequest", #[cfg(any(feature =
+    "calendar", feature = "groups", feature = "mail"))] FileAttachment =
+    "microsoft.graph.fileAttachment", #[cfg(feature = "files")] FileStorage =
+    "microsoft.graph.fileStorage", #[cfg(feature = "files")] FileStorageContainer =
+    "microsoft.graph.fileStorageContainer", #[cfg(feature = "files")]
+    FileStorageContainerType = "microsoft.graph.fileStorageContainerType", #[cfg(feature
+    = "files")] FileStorageContainerTypeRegistration =
+    "microsoft.graph.fileStorageContainerTypeRegistration", #[cfg(feature = "directory")]
+    FilterOperatorSchema = "microsoft.graph.filterOperatorSchema", #[cfg(feature =
+    "calendar")] FixtureMap = "microsoft.graph.fixtureMap", #[cfg(feature = "calendar")]
+    Floor = "microsoft.graph.floor", #[cfg(feature = "calendar")] FootprintMap =
+    "microsoft.graph.footprintMap", #[cfg(feature = "identity")] FraudProtectionProvider
+    = "microsoft.graph.fraudProtectionProvider", #[cfg(feature = "identity")]
+    GovernanceInsight = "microsoft.graph.governanceInsight", #[cfg(feature =
+    "solutions")] GranularDriveRestoreArtifact =
+    "microsoft.graph.granularDriveRestoreArtifact", #[cfg(feature = "solutions")]
+    GranularMailboxRestoreArtifact = "microsoft.graph.granularMailboxRestoreArtifact",
+    #[cfg(feature = "solutions")] GranularRestoreArtifactBase =
+    "microsoft.graph.granularRestoreArtifactBase", #[cfg(feature = "solutions")]
+    GranularSiteRestoreArtifact = "microsoft.graph.granularSiteRestoreArtifact",
+    #[cfg(feature = "groups")] Group = "microsoft.graph.group", #[cfg(feature =
+    "groups")] GroupLifecyclePolicy = "microsoft.graph.groupLifecyclePolicy",
+    #[cfg(feature = "groups")] GroupSetting = "microsoft.graph.groupSetting",
+    #[cfg(feature = "groups")] GroupSettingTemplate =
+    "microsoft.graph.groupSettingTemplate", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] HomeRealmDiscoveryPolicy =
+    "microsoft.graph.homeRealmDiscoveryPolicy", #[cfg(feature = "sites")]
+    HorizontalSection = "microsoft.graph.horizontalSection", #[cfg(feature = "sites")]
+    HorizontalSectionColumn = "microsoft.graph.horizontalSectionColumn", #[cfg(feature =
+    "identity")] HumanSecurityFraudProtectionProvider =
+    "microsoft.graph.humanSecurityFraudProtectionProvider", #[cfg(feature = "identity")]
+    IdentityApiConnector = "microsoft.graph.identityApiConnector", #[cfg(feature =
+    "identity")] IdentityBuiltInUserFlowAttribute =
+    "microsoft.graph.identityBuiltInUserFlowAttribute", #[cfg(feature = "identity")]
+    IdentityContainer = "microsoft.graph.identityContainer", #[cfg(feature = "identity")]
+    IdentityCustomUserFlowAttribute = "microsoft.graph.identityCustomUserFlowAttribute",
+    #[cfg(feature = "identity")] IdentityGovernanceCustomTaskExtension =
+    "microsoft.graph.identityGovernance.customTaskExtension", #[cfg(feature =
+    "identity")] IdentityGovernanceInsights =
+    "microsoft.graph.identityGovernance.insights", #[cfg(feature = "identity")]
     IdentityGovernanceLifecycleManagementSettings =
-    "microsoft.graph.identityGovernance.lifecycleManagementSettings",
-    IdentityGovernanceLifecycleWorkflowsContainer =
-    "microsoft.graph.identityGovernance.lifecycleWorkflowsContainer",
-    IdentityGovernanceRun = "microsoft.graph.identityGovernance.run",
-    IdentityGovernanceTask = "microsoft.graph.identityGovernance.task",
+    "microsoft.graph.identityGovernance.lifecycleManagementSettings", #[cfg(feature =
+    "identity")] IdentityGovernanceLifecycleWorkflowsContainer =
+    "microsoft.graph.identityGovernance.lifecycleWorkflowsContainer", #[cfg(feature =
+    "identity")] IdentityGovernanceRun = "microsoft.graph.identityGovernance.run",
+    #[cfg(feature = "identity")] IdentityGovernanceTask =
+    "microsoft.graph.identityGovernance.task", #[cfg(feature = "identity")]
     IdentityGovernanceTaskDefinition =
-    "microsoft.graph.identityGovernance.taskDefinition",
+    "microsoft.graph.identityGovernance.taskDefinition", #[cfg(feature = "identity")]
     IdentityGovernanceTaskProcessingResult =
-    "microsoft.graph.identityGovernance.taskProcessingResult",
-    IdentityGovernanceTaskReport = "microsoft.graph.identityGovernance.taskReport",
+    "microsoft.graph.identityGovernance.taskProcessingResult", #[cfg(feature =
+    "identity")] IdentityGovernanceTaskReport =
+    "microsoft.graph.identityGovernance.taskReport", #[cfg(feature = "identity")]
     IdentityGovernanceUserProcessingResult =
-    "microsoft.graph.identityGovernance.userProcessingResult",
-    IdentityGovernanceWorkflowTemplate =
-    "microsoft.graph.identityGovernance.workflowTemplate", IdentityProvider =
-    "microsoft.graph.identityProvider", IdentityProviderBase =
-    "microsoft.graph.identityProviderBase", IdentitySecurityDefaultsEnforcementPolicy =
-    "microsoft.graph.identitySecurityDefaultsEnforcementPolicy", IdentityUserFlow =
-    "microsoft.graph.identityUserFlow", IdentityUserFlowAttribute =
-    "microsoft.graph.identityUserFlowAttribute", IdentityUserFlowAttributeAssignment =
-    "microsoft.graph.identityUserFlowAttributeAssignment", IdentityVerifiedIdRoot =
-    "microsoft.graph.identityVerifiedIdRoot", ImportedWindowsAutopilotDeviceIdentity =
+    "microsoft.graph.identityGovernance.userProcessingResult", #[cfg(feature =
+    "identity")] IdentityGovernanceWorkflowTemplate =
+    "microsoft.graph.identityGovernance.workflowTemplate", #[cfg(feature = "identity")]
+    IdentityProvider = "microsoft.graph.identityProvider", #[cfg(any(feature =
+    "directory", feature = "identity"))] IdentityProviderBase =
+    "microsoft.graph.identityProviderBase", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] IdentitySecurityDefaultsEnforcementPolicy =
+    "microsoft.graph.identitySecurityDefaultsEnforcementPolicy", #[cfg(feature =
+    "identity")] IdentityUserFlow = "microsoft.graph.identityUserFlow", #[cfg(feature =
+    "identity")] IdentityUserFlowAttribute = "microsoft.graph.identityUserFlowAttribute",
+    #[cfg(feature = "identity")] IdentityUserFlowAttributeAssignment =
+    "microsoft.graph.identityUserFlowAttributeAssignment", #[cfg(feature = "identity")]
+    IdentityVerifiedIdRoot = "microsoft.graph.identityVerifiedIdRoot", #[cfg(feature =
+    "device-management")] ImportedWindowsAutopilotDeviceIdentity =
     "microsoft.graph.importedWindowsAutopilotDeviceIdentity",
     ImportedWindowsAutopilotDeviceIdentityUpload =
-    "microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload",
-    InferenceClassification = "microsoft.graph.inferenceClassification",
-    InferenceClassificationOverride = "microsoft.graph.inferenceClassificationOverride",
-    InsightsSettings = "microsoft.graph.insightsSettings", InternalDomainFederation =
-    "microsoft.graph.internalDomainFederation", InternetExplorerMode =
-    "microsoft.graph.internetExplorerMode", Invitation = "microsoft.graph.invitation",
-    InviteParticipantsOperation = "microsoft.graph.inviteParticipantsOperation",
-    IosCertificateProfile = "microsoft.graph.iosCertificateProfile", IosCompliancePolicy
-    = "microsoft.graph.iosCompliancePolicy", IosCustomConfiguration =
-    "microsoft.graph.iosCustomConfiguration", IosDeviceFeaturesConfiguration =
-    "microsoft.graph.iosDeviceFeaturesConfiguration", IosGeneralDeviceConfiguration =
-    "microsoft.graph.iosGeneralDeviceConfiguration", IosLobApp =
-    "microsoft.graph.iosLobApp", IosLobAppProvisioningConfigurationAssignment =
-    "microsoft.graph.iosLobAppProvisioningConfigurationAssignment",
-    IosManagedAppProtection = "microsoft.graph.iosManagedAppProtection",
+    "microsoft.graph.importedWindowsAutopilotDeviceIdentityUpload", #[cfg(feature =
+    "mail")] InferenceClassification = "microsoft.graph.inferenceClassification",
+    #[cfg(feature = "mail")] InferenceClassificationOverride =
+    "microsoft.graph.inferenceClassificationOverride", #[cfg(feature = "admin")]
+    InsightsSettings = "microsoft.graph.insightsSettings", #[cfg(any(feature =
+    "directory", feature = "identity"))] InternalDomainFederation =
+    "microsoft.graph.internalDomainFederation", #[cfg(feature = "admin")]
+    InternetExplorerMode = "microsoft.graph.internetExplorerMode", #[cfg(feature =
+    "identity")] Invitation = "microsoft.graph.invitation", #[cfg(feature =
+    "communications")] InviteParticipantsOperation =
+    "microsoft.graph.inviteParticipantsOperation", #[cfg(feature = "device-management")]
+    IosCertificateProfile = "microsoft.graph.iosCertificateProfile", #[cfg(feature =
+    "device-management")] IosCompliancePolicy = "microsoft.graph.iosCompliancePolicy",
+    #[cfg(feature = "device-management")] IosCustomConfiguration =
+    "microsoft.graph.iosCustomConfiguration", #[cfg(feature = "device-management")]
+    IosDeviceFeaturesConfiguration = "microsoft.graph.iosDeviceFeaturesConfiguration",
+    #[cfg(feature = "device-management")] IosGeneralDeviceConfiguration =
+    "microsoft.graph.iosGeneralDeviceConfiguration", #[cfg(feature =
+    "device-management")] IosLobApp = "microsoft.graph.iosLobApp",
+    IosLobAppProvisioningConfigurationAssignment =
+    "microsoft.graph.iosLobAppProvisioningConfigurationAssignment", #[cfg(feature =
+    "device-management")] IosManagedAppProtection =
+    "microsoft.graph.iosManagedAppProtection", #[cfg(feature = "device-management")]
     IosManagedAppRegistration = "microsoft.graph.iosManagedAppRegistration",
-    IosMobileAppConfiguration = "microsoft.graph.iosMobileAppConfiguration", IosStoreApp
-    = "microsoft.graph.iosStoreApp", IosUpdateConfiguration =
-    "microsoft.graph.iosUpdateConfiguration", IosUpdateDeviceStatus =
-    "microsoft.graph.iosUpdateDeviceStatus", IosVppApp = "microsoft.graph.iosVppApp",
-    IosVppEBook = "microsoft.graph.iosVppEBook", IosVppEBookAssignment =
-    "microsoft.graph.iosVppEBookAssignment", IosiPadOsWebClip =
-    "microsoft.graph.iosiPadOSWebClip", ItemActivity = "microsoft.graph.itemActivity",
-    ItemActivityStat = "microsoft.graph.itemActivityStat", ItemAnalytics =
-    "microsoft.graph.itemAnalytics", ItemAttachment = "microsoft.graph.itemAttachment",
-    ItemInsights = "microsoft.graph.itemInsights", ItemRetentionLabel =
-    "microsoft.graph.itemRetentionLabel", LabelContentRight =
-    "microsoft.graph.labelContentRight", LandingPage = "microsoft.graph.landingPage",
-    LandingPageDetail = "microsoft.graph.landingPageDetail", LearningAssignment =
-    "microsoft.graph.learningAssignment", LearningContent =
-    "microsoft.graph.learningContent", LearningCourseActivity =
-    "microsoft.graph.learningCourseActivity", LearningProvider =
-    "microsoft.graph.learningProvider", LearningSelfInitiatedCourse =
-    "microsoft.graph.learningSelfInitiatedCourse", LevelMap = "microsoft.graph.levelMap",
-    LicenseDetails = "microsoft.graph.licenseDetails", LinkedResource =
-    "microsoft.graph.linkedResource", List = "microsoft.graph.list", ListItem =
-    "microsoft.graph.listItem", ListItemVersion = "microsoft.graph.listItemVersion",
+    #[cfg(feature = "device-management")] IosMobileAppConfiguration =
+    "microsoft.graph.iosMobileAppConfiguration", #[cfg(feature = "device-management")]
+    IosStoreApp = "microsoft.graph.iosStoreApp", #[cfg(feature = "device-management")]
+    IosUpdateConfiguration = "microsoft.graph.iosUpdateConfiguration", #[cfg(feature =
+    "device-management")] IosUpdateDeviceStatus =
+    "microsoft.graph.iosUpdateDeviceStatus", #[cfg(feature = "device-management")]
+    IosVppApp = "microsoft.graph.iosVppApp", #[cfg(feature = "device-management")]
+    IosVppEBook = "microsoft.graph.iosVppEBook", #[cfg(feature = "device-management")]
+    IosVppEBookAssignment = "microsoft.graph.iosVppEBookAssignment", #[cfg(feature =
+    "device-management")] IosiPadOsWebClip = "microsoft.graph.iosiPadOSWebClip",
+    ItemActivity = "microsoft.graph.itemActivity", ItemActivityStat =
+    "microsoft.graph.itemActivityStat", ItemAnalytics = "microsoft.graph.itemAnalytics",
+    #[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
+    ItemAttachment = "microsoft.graph.itemAttachment", #[cfg(feature = "insights")]
+    ItemInsights = "microsoft.graph.itemInsights", #[cfg(feature = "security")]
+    ItemRetentionLabel = "microsoft.graph.itemRetentionLabel", LabelContentRight =
+    "microsoft.graph.labelContentRight", #[cfg(feature = "security")] LandingPage =
+    "microsoft.graph.landingPage", #[cfg(feature = "security")] LandingPageDetail =
+    "microsoft.graph.landingPageDetail", #[cfg(feature = "solutions")] LearningAssignment
+    = "microsoft.graph.learningAssignment", #[cfg(feature = "solutions")] LearningContent
+    = "microsoft.graph.learningContent", #[cfg(feature = "solutions")]
+    LearningCourseActivity = "microsoft.graph.learningCourseActivity", #[cfg(feature =
+    "solutions")] LearningProvider = "microsoft.graph.learningProvider", #[cfg(feature =
+    "solutions")] LearningSelfInitiatedCourse =
+    "microsoft.graph.learningSelfInitiatedCourse", #[cfg(feature = "calendar")] LevelMap
+    = "microsoft.graph.levelMap", #[cfg(feature = "directory")] LicenseDetails =
+    "microsoft.graph.licenseDetails", #[cfg(feature = "todo")] LinkedResource =
+    "microsoft.graph.linkedResource", #[cfg(feature = "sites")] List =
+    "microsoft.graph.list", #[cfg(feature = "sites")] ListItem =
+    "microsoft.graph.listItem", #[cfg(feature = "sites")] ListItemVersion =
+    "microsoft.graph.listItemVersion", #[cfg(feature = "device-management")]
     LocalizedNotificationMessage = "microsoft.graph.localizedNotificationMessage",
-    LoginPage = "microsoft.graph.loginPage", LongRunningOperation =
-    "microsoft.graph.longRunningOperation", M365AppsInstallationOptions =
-    "microsoft.graph.m365AppsInstallationOptions", MacOsCompliancePolicy =
-    "microsoft.graph.macOSCompliancePolicy", MacOsCustomConfiguration =
-    "microsoft.graph.macOSCustomConfiguration", MacOsDeviceFeaturesConfiguration =
-    "microsoft.graph.macOSDeviceFeaturesConfiguration", MacOsDmgApp =
-    "microsoft.graph.macOSDmgApp", MacOsGeneralDeviceConfiguration =
-    "microsoft.graph.macOSGeneralDeviceConfiguration", MacOsLobApp =
-    "microsoft.graph.macOSLobApp", MacOsMicrosoftDefenderApp =
-    "microsoft.graph.macOSMicrosoftDefenderApp", MacOsMicrosoftEdgeApp =
-    "microsoft.graph.macOSMicrosoftEdgeApp", MacOsOfficeSuiteApp =
-    "microsoft.graph.macOSOfficeSuiteApp", MailAssessmentRequest =
-    "microsoft.graph.mailAssessmentRequest", MailFolder = "microsoft.graph.mailFolder",
-    MailSearchFolder = "microsoft.graph.mailSearchFolder", Mailbox =
-    "microsoft.graph.mailbox", MailboxFolder = "microsoft.graph.mailboxFolder",
-    MailboxItem = "microsoft.graph.mailboxItem", MailboxProtectionRule =
-    "microsoft.graph.mailboxProtectionRule", MailboxProtectionUnit =
-    "microsoft.graph.mailboxProtectionUnit", MailboxProtectionUnitsBulkAdditionJob =
-    "microsoft.graph.mailboxProtectionUnitsBulkAdditionJob", MailboxRestoreArtifact =
-    "microsoft.graph.mailboxRestoreArtifact", MailboxRestoreArtifactsBulkAdditionRequest
-    = "microsoft.graph.mailboxRestoreArtifactsBulkAdditionRequest",
-    MalwareStateForWindowsDevice = "microsoft.graph.malwareStateForWindowsDevice",
-    ManagedAndroidLobApp = "microsoft.graph.managedAndroidLobApp", ManagedAndroidStoreApp
-    = "microsoft.graph.managedAndroidStoreApp", ManagedApp =
-    "microsoft.graph.managedApp", ManagedAppConfiguration =
-    "microsoft.graph.managedAppConfiguration", ManagedAppOperation =
-    "microsoft.graph.managedAppOperation", ManagedAppPolicy =
-    "microsoft.graph.managedAppPolicy", ManagedAppPolicyDeploymentSummary =
-    "microsoft.graph.managedAppPolicyDeploymentSummary", ManagedAppProtection =
-    "microsoft.graph.managedAppProtection", ManagedAppRegistration =
-    "microsoft.graph.managedAppRegistration", ManagedAppStatus =
-    "microsoft.graph.managedAppStatus", ManagedAppStatusRaw =
-    "microsoft.graph.managedAppStatusRaw", ManagedDevice =
-    "microsoft.graph.managedDevice", ManagedDeviceMobileAppConfiguration =
-    "microsoft.graph.managedDeviceMobileAppConfiguration",
-    ManagedDeviceMobileAppConfigurationAssignment =
-    "microsoft.graph.managedDeviceMobileAppConfigurationAssignment",
-    ManagedDeviceMobileAppConfigurationDeviceStatus =
-    "microsoft.graph.managedDeviceMobileAppConfigurationDeviceStatus",
-    ManagedDeviceMobileAppConfigurationDeviceSummary =
-    "microsoft.graph.managedDeviceMobileAppConfigurationDeviceSummary",
-    ManagedDeviceMobileAppConfigurationUserStatus =
-    "microsoft.graph.managedDeviceMobileAppConfigurationUserStatus",
-    ManagedDeviceMobileAppConfigurationUserSummary =
+    #[cfg(feature = "security")] LoginPage = "microsoft.graph.loginPage",
+    #[cfg(any(feature = "security", feature = "sites", feature = "solutions", feature =
+    "users"))] LongRunningOperation = "microsoft.graph.longRunningOperation",
+    #[cfg(feature = "admin")] M365AppsInstallationOptions =
+    "microsoft.graph.m365AppsInstallationOptions", #[cfg(feature = "device-management")]
+    MacOsCompliancePolicy = "microsoft.graph.macOSCompliancePolicy", #[cfg(feature =
+    "device-management")] MacOsCustomConfiguration =
+    "microsoft.graph.macOSCustomConfiguration", #[cfg(feature = "device-management")]
+    MacOsDeviceFeaturesConfiguration =
+    "microsoft.graph.macOSDeviceFeaturesConfiguration", #[cfg(feature =
+    "device-management")] MacOsDmgApp = "microsoft.graph.macOSDmgApp", #[cfg(feature =
+    "device-management")] MacOsGeneralDeviceConfiguration =
+    "microsoft.graph.macOSGeneralDeviceConfiguration", #[cfg(feature =
+    "device-management")] MacOsLobApp = "microsoft.graph.macOSLobApp", #[cfg(feature =
+    "device-management")] MacOsMicrosoftDefenderApp =
+    "microsoft.graph.macOSMicrosoftDefenderApp", #[cfg(feature = "device-management")]
+    MacOsMicrosoftEdgeApp = "microsoft.graph.macOSMicrosoftEdgeApp", #[cfg(feature =
+    "device-management")] MacOsOfficeSuiteApp = "microsoft.graph.macOSOfficeSuiteApp",
+    #[cfg(feature = "security")] MailAssessmentRequest =
+    "microsoft.graph.mailAssessmentRequest", #[cfg(feature = "mail")] MailFolder =
+    "microsoft.graph.mailFolder", #[cfg(feature = "mail")] MailSearchFolder =
+    "microsoft.graph.mailSearchFolder", #[cfg(any(feature = "admin", feature =
+    "directory", feature = "groups", feature = "identity"))] Mailbox =
+    "microsoft.graph.mailbox", #[cfg(any(feature = "admin", feature = "directory",
+    feature = "groups", feature = "identity"))] MailboxFolder =
+    "microsoft.graph.mailboxFolder", #[cfg(any(feature = "admin", feature = "calendar",
+    feature = "directory", feature = "groups", feature = "identity", feature = "mail"))]
+    MailboxItem = "microsoft.graph.mailboxItem", #[cfg(feature = "solutions")]
+    MailboxProtectionRule = "microsoft.graph.mailboxProtectionRule", #[cfg(feature =
+    "solutions")] MailboxProtectionUnit = "microsoft.graph.mailboxProtectionUnit",
+    #[cfg(feature = "solutions")] MailboxProtectionUnitsBulkAdditionJob =
+    "microsoft.graph.mailboxProtectionUnitsBulkAdditionJob", #[cfg(feature =
+    "solutions")] MailboxRestoreArtifact = "microsoft.graph.mailboxRestoreArtifact",
+    #[cfg(feature = "solutions")] MailboxRestoreArtifactsBulkAdditionRequest =
+    "microsoft.graph.mailboxRestoreArtifactsBulkAdditionRequest", #[cfg(feature =
+    "device-management")] MalwareStateForWindowsDevice =
+    "microsoft.graph.malwareStateForWindowsDevice", #[cfg(feature = "device-management")]
+    ManagedAndroidLobApp = "microsoft.graph.managedAndroidLobApp", #[cfg(feature =
+    "device-management")] ManagedAndroidStoreApp =
+    "microsoft.graph.managedAndroidStoreApp", #[cfg(feature = "device-management")]
+    ManagedApp = "microsoft.graph.managedApp", #[cfg(feature = "device-management")]
+    ManagedAppConfiguration = "microsoft.graph.managedAppConfiguration", #[cfg(feature =
+    "device-management")] ManagedAppOperation = "microsoft.graph.managedAppOperation",
+    #[cfg(feature = "device-management")] ManagedAppPolicy =
+    "microsoft.graph.managedAppPolicy", #[cfg(feature = "device-management")]
+    ManagedAppPolicyDeploymentSummary =
+    "microsoft.graph.managedAppPolicyDeploymentSummary", #[cfg(feature =
+    "device-management")] ManagedAppProtection = "microsoft.graph.managedAppProtection",
+    #[cfg(feature = "device-management")] ManagedAppRegistration =
+    "microsoft.graph.managedAppRegistration", #[cfg(feature = "device-management")]
+    ManagedAppStatus = "microsoft.graph.managedAppStatus", #[cfg(feature =
+    "device-management")] ManagedAppStatusRaw = "microsoft.graph.managedAppStatusRaw",
+    #[cfg(feature = "device-management")] ManagedDevice =
+    "microsoft.graph.managedDevice", #[cfg(feature = "device-management")]
+    ManagedDeviceMobileAppConfiguration =
+    "microsoft.graph.managedDeviceMobileAppConfiguration", #[cfg(feature =
+    "device-management")] ManagedDeviceMobileAppConfigurationAssignment =
+    "microsoft.graph.managedDeviceMobileAppConfigurationAssignment", #[cfg(feature =
+    "device-management")] ManagedDeviceMobileAppConfigurationDeviceStatus =
+    "microsoft.graph.managedDeviceMobileAppConfigurationDeviceStatus", #[cfg(feature =
+    "device-management")] ManagedDeviceMobileAppConfigurationDeviceSummary =
+    "microsoft.graph.managedDeviceMobileAppConfigurationDeviceSummary", #[cfg(feature =
+    "device-management")] ManagedDeviceMobileAppConfigurationUserStatus =
+    "microsoft.graph.managedDeviceMobileAppConfigurationUserStatus", #[cfg(feature =
+    "device-management")] ManagedDeviceMobileAppConfigurationUserSummary =
     "microsoft.graph.managedDeviceMobileAppConfigurationUserSummary",
-    ManagedDeviceOverview = "microsoft.graph.managedDeviceOverview", ManagedEBook =
-    "microsoft.graph.managedEBook", ManagedEBookAssignment =
-    "microsoft.graph.managedEBookAssignment", ManagedIosLobApp =
-    "microsoft.graph.managedIOSLobApp", ManagedIosStoreApp =
-    "microsoft.graph.managedIOSStoreApp", ManagedMobileApp =
-    "microsoft.graph.managedMobileApp", ManagedMobileLobApp =
-    "microsoft.graph.managedMobileLobApp", MdmWindowsInformationProtectionPolicy =
-    "microsoft.graph.mdmWindowsInformationProtectionPolicy", MeetingAttendanceReport =
-    "microsoft.graph.meetingAttendanceReport", MembershipOutlierInsight =
-    "microsoft.graph.membershipOutlierInsight", Message = "microsoft.graph.message",
-    MessageRule = "microsoft.graph.messageRule", MessageTracingRoot =
-    "microsoft.graph.messageTracingRoot", MicrosoftAccountUserConversationMember =
-    "microsoft.graph.microsoftAccountUserConversationMember",
+    ManagedDeviceOverview = "microsoft.graph.managedDeviceOverview", #[cfg(feature =
+    "device-management")] ManagedEBook = "microsoft.graph.managedEBook", #[cfg(feature =
+    "device-management")] ManagedEBookAssignment =
+    "microsoft.graph.managedEBookAssignment", #[cfg(feature = "device-management")]
+    ManagedIosLobApp = "microsoft.graph.managedIOSLobApp", #[cfg(feature =
+    "device-management")] ManagedIosStoreApp = "microsoft.graph.managedIOSStoreApp",
+    #[cfg(feature = "device-management")] ManagedMobileApp =
+    "microsoft.graph.managedMobileApp", #[cfg(feature = "device-management")]
+    ManagedMobileLobApp = "microsoft.graph.managedMobileLobApp", #[cfg(feature =
+    "device-management")] MdmWindowsInformationProtectionPolicy =
+    "microsoft.graph.mdmWindowsInformationProtectionPolicy", #[cfg(any(feature =
+    "communications", feature = "solutions"))] MeetingAttendanceReport =
+    "microsoft.graph.meetingAttendanceReport", #[cfg(feature = "identity")]
+    MembershipOutlierInsight = "microsoft.graph.membershipOutlierInsight", #[cfg(feature
+    = "mail")] Message = "microsoft.graph.message", #[cfg(feature = "mail")] MessageRule
+    = "microsoft.graph.messageRule", #[cfg(feature = "admin")] MessageTracingRoot =
+    "microsoft.graph.messageTracingRoot", #[cfg(feature = "teams")]
+    MicrosoftAccountUserConversationMember =
+    "microsoft.graph.microsoftAccountUserConversationMember", #[cfg(feature = "users")]
     MicrosoftAuthenticatorAuthenticationMethod =
-    "microsoft.graph.microsoftAuthenticatorAuthenticationMethod",
-    MicrosoftAuthenticatorAuthenticationMethodConfiguration =
+    "microsoft.graph.microsoftAuthenticatorAuthenticationMethod", #[cfg(feature =
+    "identity")] MicrosoftAuthenticatorAuthenticationMethodConfiguration =
     "microsoft.graph.microsoftAuthenticatorAuthenticationMethodConfiguration",
-    MicrosoftAuthenticatorAuthenticationMethodTarget =
-    "microsoft.graph.microsoftAuthenticatorAuthenticationMethodTarget",
-    MicrosoftStoreForBusinessApp = "microsoft.graph.microsoftStoreForBusinessApp",
-    MobileApp = "microsoft.graph.mobileApp", MobileAppAssignment =
-    "microsoft.graph.mobileAppAssignment", MobileAppCategory =
-    "microsoft.graph.mobileAppCategory", MobileAppContent =
-    "microsoft.graph.mobileAppContent", MobileAppContentFile =
-    "microsoft.graph.mobileAppContentFile", MobileAppRelationship =
-    "microsoft.graph.mobileAppRelationship", MobileAppTroubleshootingEvent =
-    "microsoft.graph.mobileAppTroubleshootingEvent", MobileContainedApp =
-    "microsoft.graph.mobileContainedApp", MobileLobApp = "microsoft.graph.mobileLobApp",
+    #[cfg(feature = "identity")] MicrosoftAuthenticatorAuthenticationMethodTarget =
+    "microsoft.graph.microsoftAuthenticatorAuthenticationMethodTarget", #[cfg(feature =
+    "device-management")] MicrosoftStoreForBusinessApp =
+    "microsoft.graph.microsoftStoreForBusinessApp", #[cfg(feature = "device-management")]
+    MobileApp = "microsoft.graph.mobileApp", #[cfg(feature = "device-management")]
+    MobileAppAssignment = "microsoft.graph.mobileAppAssignment", #[cfg(feature =
+    "device-management")] MobileAppCategory = "microsoft.graph.mobileAppCategory",
+    #[cfg(feature = "device-management")] MobileAppContent =
+    "microsoft.graph.mobileAppContent", #[cfg(feature = "device-management")]
+    MobileAppContentFile = "microsoft.graph.mobileAppContentFile", #[cfg(feature =
+    "device-management")] MobileAppRelationship =
+    "microsoft.graph.mobileAppRelationship", #[cfg(feature = "device-management")]
+    MobileAppTroubleshootingEvent = "microsoft.graph.mobileAppTroubleshootingEvent",
+    #[cfg(feature = "device-management")] MobileContainedApp =
+    "microsoft.graph.mobileContainedApp", #[cfg(feature = "device-management")]
+    MobileLobApp = "microsoft.graph.mobileLobApp", #[cfg(feature = "device-management")]
     MobileThreatDefenseConnector = "microsoft.graph.mobileThreatDefenseConnector",
-    MultiTenantOrganization = "microsoft.graph.multiTenantOrganization",
-    MultiTenantOrganizationIdentitySyncPolicyTemplate =
-    "microsoft.graph.multiTenantOrganizationIdentitySyncPolicyTemplate",
-    MultiTenantOrganizationJoinRequestRecord =
-    "microsoft.graph.multiTenantOrganizationJoinRequestRecord",
+    #[cfg(feature = "admin")] MultiTenantOrganization =
+    "microsoft.graph.multiTenantOrganization", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] MultiTenantOrganizationIdentitySyncPolicyTemplate =
+    "microsoft.graph.multiTenantOrganizationIdentitySyncPolicyTemplate", #[cfg(feature =
+    "admin")] MultiTenantOrganizationJoinRequestRecord =
+    "microsoft.graph.multiTenantOrganizationJoinRequestRecord", #[cfg(any(feature =
+    "admin", feature = "directory", feature = "groups", feature = "identity"))]
     MultiTenantOrganizationMember = "microsoft.graph.multiTenantOrganizationMember",
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     MultiTenantOrganizationPartnerConfigurationTemplate =
     "microsoft.graph.multiTenantOrganizationPartnerConfigurationTemplate",
+    #[cfg(any(feature = "admin", feature = "calendar", feature = "contacts", feature =
+    "directory", feature = "groups", feature = "identity", feature = "mail"))]
     MultiValueLegacyExtendedProperty =
-    "microsoft.graph.multiValueLegacyExtendedProperty", MuteParticipantOperation =
-    "microsoft.graph.muteParticipantOperation", Notebook = "microsoft.graph.notebook",
+    "microsoft.graph.multiValueLegacyExtendedProperty", #[cfg(feature =
+    "communications")] MuteParticipantOperation =
+    "microsoft.graph.muteParticipantOperation", #[cfg(feature = "onenote")] Notebook =
+    "microsoft.graph.notebook", #[cfg(feature = "device-management")]
     NotificationMessageTemplate = "microsoft.graph.notificationMessageTemplate",
-    OAuth2PermissionGrant = "microsoft.graph.oAuth2PermissionGrant", OfferShiftRequest =
-    "microsoft.graph.offerShiftRequest", OfficeGraphInsights =
-    "microsoft.graph.officeGraphInsights", OidcIdentityProvider =
-    "microsoft.graph.oidcIdentityProvider", OnAttributeCollectionListener =
-    "microsoft.graph.onAttributeCollectionListener",
+    #[cfg(feature = "directory")] OAuth2PermissionGrant =
+    "microsoft.graph.oAuth2PermissionGrant", #[cfg(feature = "teams")] OfferShiftRequest
+    = "microsoft.graph.offerShiftRequest", #[cfg(feature = "insights")]
+    OfficeGraphInsights = "microsoft.graph.officeGraphInsights", #[cfg(feature =
+    "identity")] OidcIdentityProvider = "microsoft.graph.oidcIdentityProvider",
+    #[cfg(feature = "identity")] OnAttributeCollectionListener =
+    "microsoft.graph.onAttributeCollectionListener", #[cfg(feature = "identity")]
     OnAttributeCollectionStartCustomExtension =
-    "microsoft.graph.onAttributeCollectionStartCustomExtension",
-    OnAttributeCollectionStartListener =
-    "microsoft.graph.onAttributeCollectionStartListener",
+    "microsoft.graph.onAttributeCollectionStartCustomExtension", #[cfg(feature =
+    "identity")] OnAttributeCollectionStartListener =
+    "microsoft.graph.onAttributeCollectionStartListener", #[cfg(feature = "identity")]
     OnAttributeCollectionSubmitCustomExtension =
-    "microsoft.graph.onAttributeCollectionSubmitCustomExtension",
-    OnAttributeCollectionSubmitListener =
-    "microsoft.graph.onAttributeCollectionSubmitListener",
+    "microsoft.graph.onAttributeCollectionSubmitCustomExtension", #[cfg(feature =
+    "identity")] OnAttributeCollectionSubmitListener =
+    "microsoft.graph.onAttributeCollectionSubmitListener", #[cfg(feature = "identity")]
     OnAuthenticationMethodLoadStartListener =
-    "microsoft.graph.onAuthenticationMethodLoadStartListener", OnEmailOtpSendListener =
-    "microsoft.graph.onEmailOtpSendListener", OnFraudProtectionLoadStartListener =
-    "microsoft.graph.onFraudProtectionLoadStartListener",
+    "microsoft.graph.onAuthenticationMethodLoadStartListener", #[cfg(feature =
+    "identity")] OnEmailOtpSendListener = "microsoft.graph.onEmailOtpSendListener",
+    #[cfg(feature = "identity")] OnFraudProtectionLoadStartListener =
+    "microsoft.graph.onFraudProtectionLoadStartListener", #[cfg(feature = "identity")]
     OnInteractiveAuthFlowStartListener =
-    "microsoft.graph.onInteractiveAuthFlowStartListener", OnOtpSendCustomExtension =
-    "microsoft.graph.onOtpSendCustomExtension", OnPasswordSubmitCustomExtension =
-    "microsoft.graph.onPasswordSubmitCustomExtension", OnPasswordSubmitListener =
-    "microsoft.graph.onPasswordSubmitListener", OnPremisesConditionalAccessSettings =
-    "microsoft.graph.onPremisesConditionalAccessSettings",
+    "microsoft.graph.onInteractiveAuthFlowStartListener", #[cfg(feature = "identity")]
+    OnOtpSendCustomExtension = "microsoft.graph.onOtpSendCustomExtension", #[cfg(feature
+    = "identity")] OnPasswordSubmitCustomExtension =
+    "microsoft.graph.onPasswordSubmitCustomExtension", #[cfg(feature = "identity")]
+    OnPasswordSubmitListener = "microsoft.graph.onPasswordSubmitListener", #[cfg(feature
+    = "device-management")] OnPremisesConditionalAccessSettings =
+    "microsoft.graph.onPremisesConditionalAccessSettings", #[cfg(feature = "directory")]
     OnPremisesDirectorySynchronization =
-    "microsoft.graph.onPremisesDirectorySynchronization", OnPremisesSyncBehavior =
-    "microsoft.graph.onPremisesSyncBehavior", OnTokenIssuanceStartCustomExtension =
-    "microsoft.graph.onTokenIssuanceStartCustomExtension", OnTokenIssuanceStartListener =
-    "microsoft.graph.onTokenIssuanceStartListener", OnUserCreateStartListener =
-    "microsoft.graph.onUserCreateStartListener",
+    "microsoft.graph.onPremisesDirectorySynchronization", #[cfg(any(feature =
+    "directory", feature = "groups", feature = "users"))] OnPremisesSyncBehavior =
+    "microsoft.graph.onPremisesSyncBehavior", #[cfg(feature = "identity")]
+    OnTokenIssuanceStartCustomExtension =
+    "microsoft.graph.onTokenIssuanceStartCustomExtension", #[cfg(feature = "identity")]
+    OnTokenIssuanceStartListener = "microsoft.graph.onTokenIssuanceStartListener",
+    #[cfg(feature = "identity")] OnUserCreateStartListener =
+    "microsoft.graph.onUserCreateStartListener", #[cfg(feature = "identity")]
     OnVerifiedIdClaimValidationCustomExtension =
-    "microsoft.graph.onVerifiedIdClaimValidationCustomExtension",
-    OnVerifiedIdClaimValidationListener =
-    "microsoft.graph.onVerifiedIdClaimValidationListener",
+    "microsoft.graph.onVerifiedIdClaimValidationCustomExtension", #[cfg(feature =
+    "identity")] OnVerifiedIdClaimValidationListener =
+    "microsoft.graph.onVerifiedIdClaimValidationListener", #[cfg(feature = "solutions")]
     OneDriveForBusinessBrowseSession =
-    "microsoft.graph.oneDriveForBusinessBrowseSession",
+    "microsoft.graph.oneDriveForBusinessBrowseSession", #[cfg(feature = "solutions")]
     OneDriveForBusinessProtectionPolicy =
-    "microsoft.graph.oneDriveForBusinessProtectionPolicy",
+    "microsoft.graph.oneDriveForBusinessProtectionPolicy", #[cfg(feature = "solutions")]
     OneDriveForBusinessRestoreSession =
-    "microsoft.graph.oneDriveForBusinessRestoreSession", Onenote =
-    "microsoft.graph.onenote", OnenoteEntityBaseModel =
-    "microsoft.graph.onenoteEntityBaseModel", OnenoteEntityHierarchyModel =
-    "microsoft.graph.onenoteEntityHierarchyModel", OnenoteEntitySchemaObjectModel =
-    "microsoft.graph.onenoteEntitySchemaObjectModel", OnenoteOperation =
-    "microsoft.graph.onenoteOperation", OnenotePage = "microsoft.graph.onenotePage",
-    OnenoteResource = "microsoft.graph.onenoteResource", OnenoteSection =
-    "microsoft.graph.onenoteSection", OnlineMeeting = "microsoft.graph.onlineMeeting",
-    OnlineMeetingBase = "microsoft.graph.onlineMeetingBase",
+    "microsoft.graph.oneDriveForBusinessRestoreSession", #[cfg(feature = "onenote")]
+    Onenote = "microsoft.graph.onenote", #[cfg(feature = "onenote")]
+    OnenoteEntityBaseModel = "microsoft.graph.onenoteEntityBaseModel", #[cfg(feature =
+    "onenote")] OnenoteEntityHierarchyModel =
+    "microsoft.graph.onenoteEntityHierarchyModel", #[cfg(feature = "onenote")]
+    OnenoteEntitySchemaObjectModel = "microsoft.graph.onenoteEntitySchemaObjectModel",
+    #[cfg(feature = "onenote")] OnenoteOperation = "microsoft.graph.onenoteOperation",
+    #[cfg(feature = "onenote")] OnenotePage = "microsoft.graph.onenotePage",
+    #[cfg(feature = "onenote")] OnenoteResource = "microsoft.graph.onenoteResource",
+    #[cfg(feature = "onenote")] OnenoteSection = "microsoft.graph.onenoteSection",
+    #[cfg(feature = "communications")] OnlineMeeting = "microsoft.graph.onlineMeeting",
+    #[cfg(any(feature = "communications", feature = "solutions"))] OnlineMeetingBase =
+    "microsoft.graph.onlineMeetingBase", #[cfg(feature = "communications")]
     OnlineMeetingEngagementConversation =
-    "microsoft.graph.onlineMeetingEngagementConversation", OpenShift =
-    "microsoft.graph.openShift", OpenShiftChangeRequest =
-    "microsoft.graph.openShiftChangeRequest", OpenTypeExtension =
-    "microsoft.graph.openTypeExtension", Operation = "microsoft.graph.operation",
-    OrgContact = "microsoft.graph.orgContact", Organization =
-    "microsoft.graph.organization", OrganizationalBranding =
-    "microsoft.graph.organizationalBranding", OrganizationalBrandingLocalization =
-    "microsoft.graph.organizationalBrandingLocalization",
+    "microsoft.graph.onlineMeetingEngagementConversation", #[cfg(feature = "teams")]
+    OpenShift = "microsoft.graph.openShift", #[cfg(feature = "teams")]
+    OpenShiftChangeRequest = "microsoft.graph.openShiftChangeRequest", #[cfg(any(feature
+    = "calendar", feature = "contacts", feature = "directory", feature = "groups",
+    feature = "mail", feature = "todo", feature = "users"))] OpenTypeExtension =
+    "microsoft.graph.openTypeExtension", #[cfg(feature = "onenote")] Operation =
+    "microsoft.graph.operation", #[cfg(feature = "directory")] OrgContact =
+    "microsoft.graph.orgContact", #[cfg(feature = "directory")] Organization =
+    "microsoft.graph.organization", #[cfg(feature = "directory")] OrganizationalBranding
+    = "microsoft.graph.organizationalBranding", #[cfg(feature = "directory")]
+    OrganizationalBrandingLocalization =
+    "microsoft.graph.organizationalBrandingLocalization", #[cfg(feature = "directory")]
     OrganizationalBrandingProperties =
-    "microsoft.graph.organizationalBrandingProperties", OutlookCategory =
-    "microsoft.graph.outlookCategory", OutlookItem = "microsoft.graph.outlookItem",
-    OutlookUser = "microsoft.graph.outlookUser", OwnerlessGroupPolicy =
-    "microsoft.graph.ownerlessGroupPolicy", Participant = "microsoft.graph.participant",
-    ParticipantJoiningNotification = "microsoft.graph.participantJoiningNotification",
-    ParticipantLeftNotification = "microsoft.graph.participantLeftNotification", Partners
-    = "microsoft.graph.partners", PartnersBillingAzureUsage =
-    "microsoft.graph.partners.billing.azureUsage", PartnersBillingBilledReconciliation =
-    "microsoft.graph.partners.billing.billedReconciliation", PartnersBillingBilledUsage =
-    "microsoft.graph.partners.billing.billedUsage", PartnersBillingBilling =
-    "microsoft.graph.partners.billing.billing", PartnersBillingBillingReconciliation =
-    "microsoft.graph.partners.billing.billingReconciliation",
+    "microsoft.graph.organizationalBrandingProperties", #[cfg(feature = "mail")]
+    OutlookCategory = "microsoft.graph.outlookCategory", #[cfg(any(feature = "admin",
+    feature = "calendar", feature = "contacts", feature = "directory", feature =
+    "groups", feature = "identity", feature = "mail"))] OutlookItem =
+    "microsoft.graph.outlookItem", #[cfg(feature = "mail")] OutlookUser =
+    "microsoft.graph.outlookUser", #[cfg(feature = "identity")] OwnerlessGroupPolicy =
+    "microsoft.graph.ownerlessGroupPolicy", #[cfg(feature = "communications")]
+    Participant = "microsoft.graph.participant", ParticipantJoiningNotification =
+    "microsoft.graph.participantJoiningNotification", ParticipantLeftNotification =
+    "microsoft.graph.participantLeftNotification", #[cfg(feature = "reports")] Partners =
+    "microsoft.graph.partners", #[cfg(feature = "reports")] PartnersBillingAzureUsage =
+    "microsoft.graph.partners.billing.azureUsage", #[cfg(feature = "reports")]
+    PartnersBillingBilledReconciliation =
+    "microsoft.graph.partners.billing.billedReconciliation", #[cfg(feature = "reports")]
+    PartnersBillingBilledUsage = "microsoft.graph.partners.billing.billedUsage",
+    #[cfg(feature = "reports")] PartnersBillingBilling =
+    "microsoft.graph.partners.billing.billing", #[cfg(feature = "reports")]
+    PartnersBillingBillingReconciliation =
+    "microsoft.graph.partners.billing.billingReconciliation", #[cfg(feature = "reports")]
     PartnersBillingExportSuccessOperation =
-    "microsoft.graph.partners.billing.exportSuccessOperation",
-    PartnersBillingFailedOperation = "microsoft.graph.partners.billing.failedOperation",
-    PartnersBillingManifest = "microsoft.graph.partners.billing.manifest",
-    PartnersBillingOperation = "microsoft.graph.partners.billing.operation",
+    "microsoft.graph.partners.billing.exportSuccessOperation", #[cfg(feature =
+    "reports")] PartnersBillingFailedOperation =
+    "microsoft.graph.partners.billing.failedOperation", #[cfg(feature = "reports")]
+    PartnersBillingManifest = "microsoft.graph.partners.billing.manifest", #[cfg(feature
+    = "reports")] PartnersBillingOperation =
+    "microsoft.graph.partners.billing.operation", #[cfg(feature = "reports")]
     PartnersBillingRunningOperation =
-    "microsoft.graph.partners.billing.runningOperation",
+    "microsoft.graph.partners.billing.runningOperation", #[cfg(feature = "reports")]
     PartnersBillingUnbilledReconciliation =
-    "microsoft.graph.partners.billing.unbilledReconciliation",
-    PartnersBillingUnbilledUsage = "microsoft.graph.partners.billing.unbilledUsage",
+    "microsoft.graph.partners.billing.unbilledReconciliation", #[cfg(feature =
+    "reports")] PartnersBillingUnbilledUsage =
+    "microsoft.graph.partners.billing.unbilledUsage", #[cfg(feature = "identity")]
     PasskeyAuthenticationMethodTarget =
     "microsoft.graph.passkeyAuthenticationMethodTarget", PasskeyProfile =
-    "microsoft.graph.passkeyProfile", PasswordAuthenticationMethod =
-    "microsoft.graph.passwordAuthenticationMethod", Payload = "microsoft.graph.payload",
-    PeopleAdminSettings = "microsoft.graph.peopleAdminSettings", Permission =
-    "microsoft.graph.permission", PermissionGrantConditionSet =
-    "microsoft.graph.permissionGrantConditionSet", PermissionGrantPolicy =
-    "microsoft.graph.permissionGrantPolicy", Person = "microsoft.graph.person",
-    PhoneAuthenticationMethod = "microsoft.graph.phoneAuthenticationMethod",
+    "microsoft.graph.passkeyProfile", #[cfg(feature = "users")]
+    PasswordAuthenticationMethod = "microsoft.graph.passwordAuthenticationMethod",
+    #[cfg(feature = "security")] Payload = "microsoft.graph.payload", #[cfg(feature =
+    "admin")] PeopleAdminSettings = "microsoft.graph.peopleAdminSettings", #[cfg(feature
+    = "files")] Permission = "microsoft.graph.permission", #[cfg(any(feature =
+    "directory", feature = "groups", feature = "identity"))] PermissionGrantConditionSet
+    = "microsoft.graph.permissionGrantConditionSet", #[cfg(any(feature = "directory",
+    feature = "groups", feature = "identity"))] PermissionGrantPolicy =
+    "microsoft.graph.permissionGrantPolicy", #[cfg(feature = "contacts")] Person =
+    "microsoft.graph.person", #[cfg(feature = "users")] PhoneAuthenticationMethod =
+    "microsoft.graph.phoneAuthenticationMethod", #[cfg(feature = "teams")]
     PhoneUserConversationMember = "microsoft.graph.phoneUserConversationMember",
-    PinnedChatMessageInfo = "microsoft.graph.pinnedChatMessageInfo", Place =
-    "microsoft.graph.place", Planner = "microsoft.graph.planner",
+    #[cfg(feature = "teams")] PinnedChatMessageInfo =
+    "microsoft.graph.pinnedChatMessageInfo", #[cfg(feature = "calendar")] Place =
+    "microsoft.graph.place", #[cfg(feature = "planner")] Planner =
+    "microsoft.graph.planner", #[cfg(feature = "planner")]
     PlannerAssignedToTaskBoardTaskFormat =
-    "microsoft.graph.plannerAssignedToTaskBoardTaskFormat", PlannerBucket =
-    "microsoft.graph.plannerBucket", PlannerBucketTaskBoardTaskFormat =
-    "microsoft.graph.plannerBucketTaskBoardTaskFormat", PlannerGroup =
-    "microsoft.graph.plannerGroup", PlannerPlan = "microsoft.graph.plannerPlan",
-    PlannerPlanDetails = "microsoft.graph.plannerPlanDetails",
-    PlannerProgressTaskBoardTaskFormat =
-    "microsoft.graph.plannerProgressTaskBoardTaskFormat", PlannerTask =
-    "microsoft.graph.plannerTask", PlannerTaskDetails =
-    "microsoft.graph.plannerTaskDetails", PlannerUser = "microsoft.graph.plannerUser",
+    "microsoft.graph.plannerAssignedToTaskBoardTaskFormat", #[cfg(feature = "planner")]
+    PlannerBucket = "microsoft.graph.plannerBucket", #[cfg(feature = "planner")]
+    PlannerBucketTaskBoardTaskFormat =
+    "microsoft.graph.plannerBucketTaskBoardTaskFormat", #[cfg(feature = "planner")]
+    PlannerGroup = "microsoft.graph.plannerGroup", #[cfg(feature = "planner")]
+    PlannerPlan = "microsoft.graph.plannerPlan", #[cfg(feature = "planner")]
+    PlannerPlanDetails = "microsoft.graph.plannerPlanDetails", #[cfg(feature =
+    "planner")] PlannerProgressTaskBoardTaskFormat =
+    "microsoft.graph.plannerProgressTaskBoardTaskFormat", #[cfg(feature = "planner")]
+    PlannerTask = "microsoft.graph.plannerTask", #[cfg(feature = "planner")]
+    PlannerTaskDetails = "microsoft.graph.plannerTaskDetails", #[cfg(feature =
+    "planner")] PlannerUser = "microsoft.graph.plannerUser", #[cfg(feature = "users")]
     PlatformCredentialAuthenticationMethod =
-    "microsoft.graph.platformCredentialAuthenticationMethod", PlayPromptOperation =
-    "microsoft.graph.playPromptOperation", PolicyBase = "microsoft.graph.policyBase",
-    PolicyRoot = "microsoft.graph.policyRoot", PolicyTemplate =
-    "microsoft.graph.policyTemplate", Post = "microsoft.graph.post", Presence =
-    "microsoft.graph.presence", PrintConnector = "microsoft.graph.printConnector",
-    PrintDocument = "microsoft.graph.printDocument", PrintJob =
-    "microsoft.graph.printJob", PrintOperation = "microsoft.graph.printOperation",
-    PrintService = "microsoft.graph.printService", PrintServiceEndpoint =
-    "microsoft.graph.printServiceEndpoint", PrintTask = "microsoft.graph.printTask",
-    PrintTaskDefinition = "microsoft.graph.printTaskDefinition", PrintTaskTrigger =
-    "microsoft.graph.printTaskTrigger", PrintUsage = "microsoft.graph.printUsage",
-    PrintUsageByPrinter = "microsoft.graph.printUsageByPrinter", PrintUsageByUser =
-    "microsoft.graph.printUsageByUser", Printer = "microsoft.graph.printer", PrinterBase
-    = "microsoft.graph.printerBase", PrinterCreateOperation =
-    "microsoft.graph.printerCreateOperation", PrinterShare =
-    "microsoft.graph.printerShare", PrivilegedAccessGroup =
-    "microsoft.graph.privilegedAccessGroup", PrivilegedAccessGroupAssignmentSchedule =
-    "microsoft.graph.privilegedAccessGroupAssignmentSchedule",
-    PrivilegedAccessGroupAssignmentScheduleInstance =
-    "microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance",
-    PrivilegedAccessGroupAssignmentScheduleRequest =
-    "microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest",
-    PrivilegedAccessGroupEligibilitySchedule =
-    "microsoft.graph.privilegedAccessGroupEligibilitySchedule",
-    PrivilegedAccessGroupEligibilityScheduleInstance =
-    "microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance",
-    PrivilegedAccessGroupEligibilityScheduleRequest =
-    "microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest",
-    PrivilegedAccessRoot = "microsoft.graph.privilegedAccessRoot",
-    PrivilegedAccessSchedule = "microsoft.graph.privilegedAccessSchedule",
+    "microsoft.graph.platformCredentialAuthenticationMethod", #[cfg(feature =
+    "communications")] PlayPromptOperation = "microsoft.graph.playPromptOperation",
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
+    PolicyBase = "microsoft.graph.policyBase", #[cfg(feature = "identity")] PolicyRoot =
+    "microsoft.graph.policyRoot", #[cfg(any(feature = "directory", feature = "groups",
+    feature = "identity"))] PolicyTemplate = "microsoft.graph.policyTemplate",
+    #[cfg(feature = "groups")] Post = "microsoft.graph.post", #[cfg(feature = "teams")]
+    Presence = "microsoft.graph.presence", #[cfg(feature = "print")] PrintConnector =
+    "microsoft.graph.printConnector", #[cfg(feature = "print")] PrintDocument =
+    "microsoft.graph.printDocument", #[cfg(feature = "print")] PrintJob =
+    "microsoft.graph.printJob", #[cfg(feature = "print")] PrintOperation =
+    "microsoft.graph.printOperation", #[cfg(feature = "print")] PrintService =
+    "microsoft.graph.printService", #[cfg(feature = "print")] PrintServiceEndpoint =
+    "microsoft.graph.printServiceEndpoint", #[cfg(feature = "print")] PrintTask =
+    "microsoft.graph.printTask", #[cfg(feature = "print")] PrintTaskDefinition =
+    "microsoft.graph.printTaskDefinition", #[cfg(feature = "print")] PrintTaskTrigger =
+    "microsoft.graph.printTaskTrigger", #[cfg(feature = "reports")] PrintUsage =
+    "microsoft.graph.printUsage", #[cfg(feature = "reports")] PrintUsageByPrinter =
+    "microsoft.graph.printUsageByPrinter", #[cfg(feature = "reports")] PrintUsageByUser =
+    "microsoft.graph.printUsageByUser", #[cfg(feature = "print")] Printer =
+    "microsoft.graph.printer", #[cfg(feature = "print")] PrinterBase =
+    "microsoft.graph.printerBase", #[cfg(feature = "print")] PrinterCreateOperation =
+    "microsoft.graph.printerCreateOperation", #[cfg(feature = "print")] PrinterShare =
+    "microsoft.graph.printerShare", #[cfg(feature = "identity")] PrivilegedAccessGroup =
+    "microsoft.graph.privilegedAccessGroup", #[cfg(feature = "identity")]
+    PrivilegedAccessGroupAssignmentSchedule =
+    "microsoft.graph.privilegedAccessGroupAssignmentSchedule", #[cfg(feature =
+    "identity")] PrivilegedAccessGroupAssignmentScheduleInstance =
+    "microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance", #[cfg(feature =
+    "identity")] PrivilegedAccessGroupAssignmentScheduleRequest =
+    "microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest", #[cfg(feature =
+    "identity")] PrivilegedAccessGroupEligibilitySchedule =
+    "microsoft.graph.privilegedAccessGroupEligibilitySchedule", #[cfg(feature =
+    "identity")] PrivilegedAccessGroupEligibilityScheduleInstance =
+    "microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance", #[cfg(feature =
+    "identity")] PrivilegedAccessGroupEligibilityScheduleRequest =
+    "microsoft.graph.privilegedAccessGroupEligibilityScheduleRequest", #[cfg(feature =
+    "identity")] PrivilegedAccessRoot = "microsoft.graph.privilegedAccessRoot",
+    #[cfg(feature = "identity")] PrivilegedAccessSchedule =
+    "microsoft.graph.privilegedAccessSchedule", #[cfg(feature = "identity")]
     PrivilegedAccessScheduleInstance =
-    "microsoft.graph.privilegedAccessScheduleInstance", PrivilegedAccessScheduleRequest =
-    "microsoft.graph.privilegedAccessScheduleRequest", ProfileCardProperty =
-    "microsoft.graph.profileCardProperty", ProfilePhoto = "microsoft.graph.profilePhoto",
-    ProfilePropertySetting = "microsoft.graph.profilePropertySetting", ProfileSource =
-    "microsoft.graph.profileSource", PronounsSettings =
-    "microsoft.graph.pronounsSettings", ProtectionPolicyBase =
-    "microsoft.graph.protectionPolicyBase", ProtectionRuleBase =
-    "microsoft.graph.protectionRuleBase", ProtectionUnitBase =
-    "microsoft.graph.protectionUnitBase", ProtectionUnitsBulkJobBase =
-    "microsoft.graph.protectionUnitsBulkJobBase", ProvisioningObjectSummary =
-    "microsoft.graph.provisioningObjectSummary", PublicKeyInfrastructureRoot =
-    "microsoft.graph.publicKeyInfrastructureRoot", QrCode = "microsoft.graph.qrCode",
-    QrCodePinAuthenticationMethod = "microsoft.graph.qrCodePinAuthenticationMethod",
+    "microsoft.graph.privilegedAccessScheduleInstance", #[cfg(feature = "identity")]
+    PrivilegedAccessScheduleRequest = "microsoft.graph.privilegedAccessScheduleRequest",
+    #[cfg(feature = "admin")] ProfileCardProperty =
+    "microsoft.graph.profileCardProperty", #[cfg(any(feature = "contacts", feature =
+    "groups", feature = "teams", feature = "users"))] ProfilePhoto =
+    "microsoft.graph.profilePhoto", #[cfg(feature = "admin")] ProfilePropertySetting =
+    "microsoft.graph.profilePropertySetting", #[cfg(feature = "admin")] ProfileSource =
+    "microsoft.graph.profileSource", #[cfg(feature = "admin")] PronounsSettings =
+    "microsoft.graph.pronounsSettings", #[cfg(feature = "solutions")]
+    ProtectionPolicyBase = "microsoft.graph.protectionPolicyBase", #[cfg(feature =
+    "solutions")] ProtectionRuleBase = "microsoft.graph.protectionRuleBase",
+    #[cfg(feature = "solutions")] ProtectionUnitBase =
+    "microsoft.graph.protectionUnitBase", #[cfg(feature = "solutions")]
+    ProtectionUnitsBulkJobBase = "microsoft.graph.protectionUnitsBulkJobBase",
+    #[cfg(feature = "security")] ProvisioningObjectSummary =
+    "microsoft.graph.provisioningObjectSummary", #[cfg(feature = "directory")]
+    PublicKeyInfrastructureRoot = "microsoft.graph.publicKeyInfrastructureRoot",
+    #[cfg(feature = "users")] QrCode = "microsoft.graph.qrCode", #[cfg(feature =
+    "users")] QrCodePinAuthenticationMethod =
+    "microsoft.graph.qrCodePinAuthenticationMethod", #[cfg(feature = "identity")]
     QrCodePinAuthenticationMethodConfiguration =
-    "microsoft.graph.qrCodePinAuthenticationMethodConfiguration", QrPin =
-    "microsoft.graph.qrPin", RbacApplication = "microsoft.graph.rbacApplication",
+    "microsoft.graph.qrCodePinAuthenticationMethodConfiguration", #[cfg(feature =
+    "users")] QrPin = "microsoft.graph.qrPin", #[cfg(feature = "identity")]
+    RbacApplication = "microsoft.graph.rbacApplication", #[cfg(feature = "education")]
     ReadingAssignmentSubmission = "microsoft.graph.readingAssignmentSubmission",
-    ReadingCoachPassage = "microsoft.graph.readingCoachPassage", RecordOperation =
-    "microsoft.graph.recordOperation", RecycleBin = "microsoft.graph.recycleBin",
-    RecycleBinItem = "microsoft.graph.recycleBinItem", ReferenceAttachment =
-    "microsoft.graph.referenceAttachment", ReflectCheckInResponse =
-    "microsoft.graph.reflectCheckInResponse", RelyingPartyDetailedSummary =
-    "microsoft.graph.relyingPartyDetailedSummary", RemoteAssistancePartner =
-    "microsoft.graph.remoteAssistancePartner", RemoteDesktopSecurityConfiguration =
-    "microsoft.graph.remoteDesktopSecurityConfiguration", RemoteTenantGroup =
-    "microsoft.graph.remoteTenantGroup", ReportsRoot = "microsoft.graph.reportsRoot",
-    Request = "microsoft.graph.request", ResellerDelegatedAdminRelationship =
-    "microsoft.graph.resellerDelegatedAdminRelationship", ResourceOperation =
-    "microsoft.graph.resourceOperation", ResourceSpecificPermissionGrant =
-    "microsoft.graph.resourceSpecificPermissionGrant", RestoreArtifactBase =
-    "microsoft.graph.restoreArtifactBase", RestoreArtifactsBulkRequestBase =
-    "microsoft.graph.restoreArtifactsBulkRequestBase", RestorePoint =
-    "microsoft.graph.restorePoint", RestoreSessionBase =
-    "microsoft.graph.restoreSessionBase", RichLongRunningOperation =
-    "microsoft.graph.richLongRunningOperation", RiskDetection =
-    "microsoft.graph.riskDetection", RiskyServicePrincipal =
-    "microsoft.graph.riskyServicePrincipal", RiskyServicePrincipalHistoryItem =
-    "microsoft.graph.riskyServicePrincipalHistoryItem", RiskyUser =
-    "microsoft.graph.riskyUser", RiskyUserHistoryItem =
-    "microsoft.graph.riskyUserHistoryItem", RoleAssignment =
-    "microsoft.graph.roleAssignment", RoleDefinition = "microsoft.graph.roleDefinition",
-    Room = "microsoft.graph.room", RoomList = "microsoft.graph.roomList",
+    #[cfg(feature = "education")] ReadingCoachPassage =
+    "microsoft.graph.readingCoachPassage", #[cfg(feature = "communications")]
+    RecordOperation = "microsoft.graph.recordOperation", #[cfg(any(feature = "files",
+    feature = "sites"))] RecycleBin = "microsoft.graph.recycleBin", #[cfg(any(feature =
+    "files", feature = "sites"))] RecycleBinItem = "microsoft.graph.recycleBinItem",
+    #[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
+    ReferenceAttachment = "microsoft.graph.referenceAttachment", #[cfg(feature =
+    "education")] ReflectCheckInResponse = "microsoft.graph.reflectCheckInResponse",
+    RelyingPartyDetailedSummary = "microsoft.graph.relyingPartyDetailedSummary",
+    #[cfg(feature = "device-management")] RemoteAssistancePartner =
+    "microsoft.graph.remoteAssistancePartner", #[cfg(feature = "directory")]
+    RemoteDesktopSecurityConfiguration =
+    "microsoft.graph.remoteDesktopSecurityConfiguration", #[cfg(any(feature =
+    "directory", feature = "groups", feature = "identity"))] RemoteTenantGroup =
+    "microsoft.graph.remoteTenantGroup", #[cfg(feature = "education")] ReportsRoot =
+    "microsoft.graph.reportsRoot", #[cfg(feature = "identity")] Request =
+    "microsoft.graph.request", #[cfg(feature = "admin")]
+    ResellerDelegatedAdminRelationship =
+    "microsoft.graph.resellerDelegatedAdminRelationship", #[cfg(feature =
+    "device-management")] ResourceOperation = "microsoft.graph.resourceOperation",
+    #[cfg(feature = "directory")] ResourceSpecificPermissionGrant =
+    "microsoft.graph.resourceSpecificPermissionGrant", #[cfg(feature = "solutions")]
+    RestoreArtifactBase = "microsoft.graph.restoreArtifactBase", #[cfg(feature =
+    "solutions")] RestoreArtifactsBulkRequestBase =
+    "microsoft.graph.restoreArtifactsBulkRequestBase", #[cfg(feature = "solutions")]
+    RestorePoint = "microsoft.graph.restorePoint", #[cfg(feature = "solutions")]
+    RestoreSessionBase = "microsoft.graph.restoreSessionBase", #[cfg(any(feature =
+    "sites", feature = "users"))] RichLongRunningOperation =
+    "microsoft.graph.richLongRunningOperation", #[cfg(feature = "identity")]
+    RiskDetection = "microsoft.graph.riskDetection", #[cfg(feature = "identity")]
+    RiskyServicePrincipal = "microsoft.graph.riskyServicePrincipal", #[cfg(feature =
+    "identity")] RiskyServicePrincipalHistoryItem =
+    "microsoft.graph.riskyServicePrincipalHistoryItem", #[cfg(feature = "identity")]
+    RiskyUser = "microsoft.graph.riskyUser", #[cfg(feature = "identity")]
+    RiskyUserHistoryItem = "microsoft.graph.riskyUserHistoryItem", #[cfg(feature =
+    "device-management")] RoleAssignment = "microsoft.graph.roleAssignment",
+    #[cfg(feature = "device-management")] RoleDefinition =
+    "microsoft.graph.roleDefinition", #[cfg(feature = "calendar")] Room =
+    "microsoft.graph.room", #[cfg(feature = "calendar")] RoomList =
+    "microsoft.graph.roomList", #[cfg(feature = "identity")]
     SamlOrWsFedExternalDomainFederation =
-    "microsoft.graph.samlOrWsFedExternalDomainFederation", SamlOrWsFedProvider =
-    "microsoft.graph.samlOrWsFedProvider", Schedule = "microsoft.graph.schedule",
-    ScheduleChangeRequest = "microsoft.graph.scheduleChangeRequest", SchedulingGroup =
-    "microsoft.graph.schedulingGroup", SchemaExtension =
-    "microsoft.graph.schemaExtension", ScopedRoleMembership =
-    "microsoft.graph.scopedRoleMembership", SearchAcronym =
-    "microsoft.graph.search.acronym", SearchBookmark = "microsoft.graph.search.bookmark",
-    SearchQna = "microsoft.graph.search.qna", SearchSearchAnswer =
-    "microsoft.graph.search.searchAnswer", SearchEntity = "microsoft.graph.searchEntity",
-    Section = "microsoft.graph.section", SectionGroup = "microsoft.graph.sectionGroup",
-    SectionMap = "microsoft.graph.sectionMap", SecureScore =
-    "microsoft.graph.secureScore", SecureScoreControlProfile =
-    "microsoft.graph.secureScoreControlProfile", SecurityAlert =
-    "microsoft.graph.security.alert", SecurityAnalyzedEmail =
-    "microsoft.graph.security.analyzedEmail", SecurityArticle =
-    "microsoft.graph.security.article", SecurityArticleIndicator =
-    "microsoft.graph.security.articleIndicator", SecurityArtifact =
-    "microsoft.graph.security.artifact", SecurityAuditCoreRoot =
-    "microsoft.graph.security.auditCoreRoot", SecurityAuditLogQuery =
-    "microsoft.graph.security.auditLogQuery", SecurityAuditLogRecord =
-    "microsoft.graph.security.auditLogRecord", SecurityAuthorityTemplate =
-    "microsoft.graph.security.authorityTemplate", SecurityAutoAuditingConfiguration =
-    "microsoft.graph.security.autoAuditingConfiguration", SecurityCase =
-    "microsoft.graph.security.case", SecurityCaseOperation =
-    "microsoft.graph.security.caseOperation", SecurityCasesRoot =
-    "microsoft.graph.security.casesRoot", SecurityCategoryTemplate =
-    "microsoft.graph.security.categoryTemplate", SecurityCitationTemplate =
-    "microsoft.graph.security.citationTemplate", SecurityCollaborationRoot =
-    "microsoft.graph.security.collaborationRoot", SecurityDataSet =
-    "microsoft.graph.security.dataSet", SecurityDataSource =
-    "microsoft.graph.security.dataSource", SecurityDataSourceContainer =
-    "microsoft.graph.security.dataSourceContainer", SecurityDepartmentTemplate =
-    "microsoft.graph.security.departmentTemplate",
-    SecurityEdiscoveryAddToReviewSetOperation =
-    "microsoft.graph.security.ediscoveryAddToReviewSetOperation", SecurityEdiscoveryCase
-    = "microsoft.graph.security.ediscoveryCase", SecurityEdiscoveryCaseMember =
-    "microsoft.graph.security.ediscoveryCaseMember", SecurityEdiscoveryCaseSettings =
-    "microsoft.graph.security.ediscoveryCaseSettings", SecurityEdiscoveryCustodian =
-    "microsoft.graph.security.ediscoveryCustodian", SecurityEdiscoveryEstimateOperation =
-    "microsoft.graph.security.ediscoveryEstimateOperation",
+    "microsoft.graph.samlOrWsFedExternalDomainFederation", #[cfg(any(feature =
+    "directory", feature = "identity"))] SamlOrWsFedProvider =
+    "microsoft.graph.samlOrWsFedProvider", #[cfg(feature = "teams")] Schedule =
+    "microsoft.graph.schedule", #[cfg(feature = "teams")] ScheduleChangeRequest =
+    "microsoft.graph.scheduleChangeRequest", #[cfg(feature = "teams")] SchedulingGroup =
+    "microsoft.graph.schedulingGroup", #[cfg(feature = "directory")] SchemaExtension =
+    "microsoft.graph.schemaExtension", #[cfg(feature = "directory")] ScopedRoleMembership
+    = "microsoft.graph.scopedRoleMembership", #[cfg(feature = "search")] SearchAcronym =
+    "microsoft.graph.search.acronym", #[cfg(feature = "search")] SearchBookmark =
+    "microsoft.graph.search.bookmark", #[cfg(feature = "search")] SearchQna =
+    "microsoft.graph.search.qna", #[cfg(feature = "search")] SearchSearchAnswer =
+    "microsoft.graph.search.searchAnswer", #[cfg(feature = "search")] SearchEntity =
+    "microsoft.graph.searchEntity", #[cfg(feature = "calendar")] Section =
+    "microsoft.graph.section", #[cfg(feature = "onenote")] SectionGroup =
+    "microsoft.graph.sectionGroup", #[cfg(feature = "calendar")] SectionMap =
+    "microsoft.graph.sectionMap", #[cfg(feature = "security")] SecureScore =
+    "microsoft.graph.secureScore", #[cfg(feature = "security")] SecureScoreControlProfile
+    = "microsoft.graph.secureScoreControlProfile", #[cfg(feature = "security")]
+    SecurityAlert = "microsoft.graph.security.alert", #[cfg(feature = "security")]
+    SecurityAnalyzedEmail = "microsoft.graph.security.analyzedEmail", #[cfg(feature =
+    "security")] SecurityArticle = "microsoft.graph.security.article", #[cfg(feature =
+    "security")] SecurityArticleIndicator = "microsoft.graph.security.articleIndicator",
+    #[cfg(feature = "security")] SecurityArtifact = "microsoft.graph.security.artifact",
+    #[cfg(feature = "security")] SecurityAuditCoreRoot =
+    "microsoft.graph.security.auditCoreRoot", #[cfg(feature = "security")]
+    SecurityAuditLogQuery = "microsoft.graph.security.auditLogQuery", #[cfg(feature =
+    "security")] SecurityAuditLogRecord = "microsoft.graph.security.auditLogRecord",
+    #[cfg(feature = "security")] SecurityAuthorityTemplate =
+    "microsoft.graph.security.authorityTemplate", #[cfg(feature = "security")]
+    SecurityAutoAuditingConfiguration =
+    "microsoft.graph.security.autoAuditingConfiguration", #[cfg(feature = "security")]
+    SecurityCase = "microsoft.graph.security.case", #[cfg(feature = "security")]
+    SecurityCaseOperation = "microsoft.graph.security.caseOperation", #[cfg(feature =
+    "security")] SecurityCasesRoot = "microsoft.graph.security.casesRoot", #[cfg(feature
+    = "security")] SecurityCategoryTemplate =
+    "microsoft.graph.security.categoryTemplate", #[cfg(feature = "security")]
+    SecurityCitationTemplate = "microsoft.graph.security.citationTemplate", #[cfg(feature
+    = "security")] SecurityCollaborationRoot =
+    "microsoft.graph.security.collaborationRoot", #[cfg(feature = "security")]
+    SecurityDataSet = "microsoft.graph.security.dataSet", #[cfg(feature = "security")]
+    SecurityDataSource = "microsoft.graph.security.dataSource", #[cfg(feature =
+    "security")] SecurityDataSourceContainer =
+    "microsoft.graph.security.dataSourceContainer", #[cfg(feature = "security")]
+    SecurityDepartmentTemplate = "microsoft.graph.security.departmentTemplate",
+    #[cfg(feature = "security")] SecurityEdiscoveryAddToReviewSetOperation =
+    "microsoft.graph.security.ediscoveryAddToReviewSetOperation", #[cfg(feature =
+    "security")] SecurityEdiscoveryCase = "microsoft.graph.security.ediscoveryCase",
+    #[cfg(feature = "security")] SecurityEdiscoveryCaseMember =
+    "microsoft.graph.security.ediscoveryCaseMember", #[cfg(feature = "security")]
+    SecurityEdiscoveryCaseSettings = "microsoft.graph.security.ediscoveryCaseSettings",
+    #[cfg(feature = "security")] SecurityEdiscoveryCustodian =
+    "microsoft.graph.security.ediscoveryCustodian", #[cfg(feature = "security")]
+    SecurityEdiscoveryEstimateOperation =
+    "microsoft.graph.security.ediscoveryEstimateOperation", #[cfg(feature = "security")]
     SecurityEdiscoveryExportOperation =
-    "microsoft.graph.security.ediscoveryExportOperation", SecurityEdiscoveryHoldOperation
-    = "microsoft.graph.security.ediscoveryHoldOperation",
-    SecurityEdiscoveryHoldPolicySyncOperation =
-    "microsoft.graph.security.ediscoveryHoldPolicySyncOperation",
-    SecurityEdiscoveryIndexOperation =
-    "microsoft.graph.security.ediscoveryIndexOperation",
+    "microsoft.graph.security.ediscoveryExportOperation", #[cfg(feature = "security")]
+    SecurityEdiscoveryHoldOperation = "microsoft.graph.security.ediscoveryHoldOperation",
+    #[cfg(feature = "security")] SecurityEdiscoveryHoldPolicySyncOperation =
+    "microsoft.graph.security.ediscoveryHoldPolicySyncOperation", #[cfg(feature =
+    "security")] SecurityEdiscoveryIndexOperation =
+    "microsoft.graph.security.ediscoveryIndexOperation", #[cfg(feature = "security")]
     SecurityEdiscoveryNoncustodialDataSource =
-    "microsoft.graph.security.ediscoveryNoncustodialDataSource",
-    SecurityEdiscoveryPurgeDataOperation =
-    "microsoft.graph.security.ediscoveryPurgeDataOperation", SecurityEdiscoveryReviewSet
-    = "microsoft.graph.security.ediscoveryReviewSet", SecurityEdiscoveryReviewSetQuery =
-    "microsoft.graph.security.ediscoveryReviewSetQuery", SecurityEdiscoveryReviewTag =
-    "microsoft.graph.security.ediscoveryReviewTag", SecurityEdiscoverySearch =
-    "microsoft.graph.security.ediscoverySearch", SecurityEdiscoverySearchExportOperation
-    = "microsoft.graph.security.ediscoverySearchExportOperation",
-    SecurityEdiscoveryTagOperation = "microsoft.graph.security.ediscoveryTagOperation",
+    "microsoft.graph.security.ediscoveryNoncustodialDataSource", #[cfg(feature =
+    "security")] SecurityEdiscoveryPurgeDataOperation =
+    "microsoft.graph.security.ediscoveryPurgeDataOperation", #[cfg(feature = "security")]
+    SecurityEdiscoveryReviewSet = "microsoft.graph.security.ediscoveryReviewSet",
+    #[cfg(feature = "security")] SecurityEdiscoveryReviewSetQuery =
+    "microsoft.graph.security.ediscoveryReviewSetQuery", #[cfg(feature = "security")]
+    SecurityEdiscoveryReviewTag = "microsoft.graph.security.ediscoveryReviewTag",
+    #[cfg(feature = "security")] SecurityEdiscoverySearch =
+    "microsoft.graph.security.ediscoverySearch", #[cfg(feature = "security")]
+    SecurityEdiscoverySearchExportOperation =
+    "microsoft.graph.security.ediscoverySearchExportOperation", #[cfg(feature =
+    "security")] SecurityEdiscoveryTagOperation =
+    "microsoft.graph.security.ediscoveryTagOperation", #[cfg(feature = "security")]
     SecurityFilePlanDescriptor = "microsoft.graph.security.filePlanDescriptor",
-    SecurityFilePlanDescriptorTemplate =
-    "microsoft.graph.security.filePlanDescriptorTemplate",
+    #[cfg(feature = "security")] SecurityFilePlanDescriptorTemplate =
+    "microsoft.graph.security.filePlanDescriptorTemplate", #[cfg(feature = "security")]
     SecurityFilePlanReferenceTemplate =
-    "microsoft.graph.security.filePlanReferenceTemplate", SecurityHealthIssue =
-    "microsoft.graph.security.healthIssue", SecurityHost =
-    "microsoft.graph.security.host", SecurityHostComponent =
-    "microsoft.graph.security.hostComponent", SecurityHostCookie =
-    "microsoft.graph.security.hostCookie", SecurityHostPair =
-    "microsoft.graph.security.hostPair", SecurityHostPort =
-    "microsoft.graph.security.hostPort", SecurityHostReputation =
-    "microsoft.graph.security.hostReputation", SecurityHostSslCertificate =
-    "microsoft.graph.security.hostSslCertificate", SecurityHostTracker =
-    "microsoft.graph.security.hostTracker", SecurityHostname =
-    "microsoft.graph.security.hostname", SecurityIdentityAccounts =
-    "microsoft.graph.security.identityAccounts", SecurityIdentityContainer =
-    "microsoft.graph.security.identityContainer", SecurityIncident =
-    "microsoft.graph.security.incident", SecurityIndicator =
-    "microsoft.graph.security.indicator", SecurityIntelligenceProfile =
-    "microsoft.graph.security.intelligenceProfile", SecurityIntelligenceProfileIndicator
-    = "microsoft.graph.security.intelligenceProfileIndicator", SecurityIpAddress =
-    "microsoft.graph.security.ipAddress", SecurityLabelsRoot =
-    "microsoft.graph.security.labelsRoot", SecurityNetworkAdapter =
-    "microsoft.graph.security.networkAdapter", SecurityPassiveDnsRecord =
-    "microsoft.graph.security.passiveDnsRecord", SecurityRetentionEvent =
-    "microsoft.graph.security.retentionEvent", SecurityRetentionEventType =
-    "microsoft.graph.security.retentionEventType", SecurityRetentionLabel =
-    "microsoft.graph.security.retentionLabel", SecuritySearch =
-    "microsoft.graph.security.search", SecuritySensor =
-    "microsoft.graph.security.sensor", SecuritySensorCandidate =
-    "microsoft.graph.security.sensorCandidate",
-    SecuritySensorCandidateActivationConfiguration =
-    "microsoft.graph.security.sensorCandidateActivationConfiguration",
-    SecuritySettingsContainer = "microsoft.graph.security.settingsContainer",
-    SecuritySiteSource = "microsoft.graph.security.siteSource", SecuritySslCertificate =
-    "microsoft.graph.security.sslCertificate", SecuritySubcategoryTemplate =
-    "microsoft.graph.security.subcategoryTemplate", SecuritySubdomain =
-    "microsoft.graph.security.subdomain", SecurityTag = "microsoft.graph.security.tag",
-    SecurityThreatIntelligence = "microsoft.graph.security.threatIntelligence",
-    SecurityTriggerTypesRoot = "microsoft.graph.security.triggerTypesRoot",
-    SecurityTriggersRoot = "microsoft.graph.security.triggersRoot",
+    "microsoft.graph.security.filePlanReferenceTemplate", #[cfg(feature = "security")]
+    SecurityHealthIssue = "microsoft.graph.security.healthIssue", #[cfg(feature =
+    "security")] SecurityHost = "microsoft.graph.security.host", #[cfg(feature =
+    "security")] SecurityHostComponent = "microsoft.graph.security.hostComponent",
+    #[cfg(feature = "security")] SecurityHostCookie =
+    "microsoft.graph.security.hostCookie", #[cfg(feature = "security")] SecurityHostPair
+    = "microsoft.graph.security.hostPair", #[cfg(feature = "security")] SecurityHostPort
+    = "microsoft.graph.security.hostPort", #[cfg(feature = "security")]
+    SecurityHostReputation = "microsoft.graph.security.hostReputation", #[cfg(feature =
+    "security")] SecurityHostSslCertificate =
+    "microsoft.graph.security.hostSslCertificate", #[cfg(feature = "security")]
+    SecurityHostTracker = "microsoft.graph.security.hostTracker", #[cfg(feature =
+    "security")] SecurityHostname = "microsoft.graph.security.hostname", #[cfg(feature =
+    "security")] SecurityIdentityAccounts = "microsoft.graph.security.identityAccounts",
+    #[cfg(feature = "security")] SecurityIdentityContainer =
+    "microsoft.graph.security.identityContainer", #[cfg(feature = "security")]
+    SecurityIncident = "microsoft.graph.security.incident", #[cfg(feature = "security")]
+    SecurityIndicator = "microsoft.graph.security.indicator", #[cfg(feature =
+    "security")] SecurityIntelligenceProfile =
+    "microsoft.graph.security.intelligenceProfile", #[cfg(feature = "security")]
+    SecurityIntelligenceProfileIndicator =
+    "microsoft.graph.security.intelligenceProfileIndicator", #[cfg(feature = "security")]
+    SecurityIpAddress = "microsoft.graph.security.ipAddress", #[cfg(feature =
+    "security")] SecurityLabelsRoot = "microsoft.graph.security.labelsRoot",
+    SecurityNetworkAdapter = "microsoft.graph.security.networkAdapter", #[cfg(feature =
+    "security")] SecurityPassiveDnsRecord = "microsoft.graph.security.passiveDnsRecord",
+    #[cfg(feature = "security")] SecurityRetentionEvent =
+    "microsoft.graph.security.retentionEvent", #[cfg(feature = "security")]
+    SecurityRetentionEventType = "microsoft.graph.security.retentionEventType",
+    #[cfg(feature = "security")] SecurityRetentionLabel =
+    "microsoft.graph.security.retentionLabel", #[cfg(feature = "security")]
+    SecuritySearch = "microsoft.graph.security.search", #[cfg(feature = "security")]
+    SecuritySensor = "microsoft.graph.security.sensor", #[cfg(feature = "security")]
+    SecuritySensorCandidate = "microsoft.graph.security.sensorCandidate", #[cfg(feature =
+    "security")] SecuritySensorCandidateActivationConfiguration =
+    "microsoft.graph.security.sensorCandidateActivationConfiguration", #[cfg(feature =
+    "security")] SecuritySettingsContainer =
+    "microsoft.graph.security.settingsContainer", #[cfg(feature = "security")]
+    SecuritySiteSource = "microsoft.graph.security.siteSource", #[cfg(feature =
+    "security")] SecuritySslCertificate = "microsoft.graph.security.sslCertificate",
+    #[cfg(feature = "security")] SecuritySubcategoryTemplate =
+    "microsoft.graph.security.subcategoryTemplate", #[cfg(feature = "security")]
+    SecuritySubdomain = "microsoft.graph.security.subdomain", #[cfg(feature =
+    "security")] SecurityTag = "microsoft.graph.security.tag", #[cfg(feature =
+    "security")] SecurityThreatIntelligence =
+    "microsoft.graph.security.threatIntelligence", #[cfg(feature = "security")]
+    SecurityTriggerTypesRoot = "microsoft.graph.security.triggerTypesRoot", #[cfg(feature
+    = "security")] SecurityTriggersRoot = "microsoft.graph.security.triggersRoot",
     SecurityUnclassifiedArtifact = "microsoft.graph.security.unclassifiedArtifact",
-    SecurityUnifiedGroupSource = "microsoft.graph.security.unifiedGroupSource",
-    SecurityUser = "microsoft.graph.security.user", SecurityUserSource =
-    "microsoft.graph.security.userSource", SecurityVulnerability =
-    "microsoft.graph.security.vulnerability", SecurityVulnerabilityComponent =
-    "microsoft.graph.security.vulnerabilityComponent", SecurityWhoisBaseRecord =
-    "microsoft.graph.security.whoisBaseRecord", SecurityWhoisHistoryRecord =
-    "microsoft.graph.security.whoisHistoryRecord", SecurityWhoisRecord =
-    "microsoft.graph.security.whoisRecord", SecurityReportsRoot =
-    "microsoft.graph.securityReportsRoot", SendDtmfTonesOperation =
-    "microsoft.graph.sendDtmfTonesOperation", SensitivityLabel =
-    "microsoft.graph.sensitivityLabel", ServiceAnnouncement =
-    "microsoft.graph.serviceAnnouncement", ServiceAnnouncementAttachment =
-    "microsoft.graph.serviceAnnouncementAttachment", ServiceAnnouncementBase =
-    "microsoft.graph.serviceAnnouncementBase", ServiceApp = "microsoft.graph.serviceApp",
-    ServiceHealth = "microsoft.graph.serviceHealth", ServiceHealthIssue =
-    "microsoft.graph.serviceHealthIssue", ServicePrincipal =
-    "microsoft.graph.servicePrincipal", ServicePrincipalRiskDetection =
-    "microsoft.graph.servicePrincipalRiskDetection", ServiceProviderConstraints =
-    "microsoft.graph.serviceProviderConstraints", ServiceStorageQuotaBreakdown =
-    "microsoft.graph.serviceStorageQuotaBreakdown", ServiceUpdateMessage =
-    "microsoft.graph.serviceUpdateMessage", SettingStateDeviceSummary =
-    "microsoft.graph.settingStateDeviceSummary", SharePointBrowseSession =
-    "microsoft.graph.sharePointBrowseSession", SharePointGroup =
-    "microsoft.graph.sharePointGroup", SharePointGroupMember =
-    "microsoft.graph.sharePointGroupMember", SharePointMigrationEvent =
-    "microsoft.graph.sharePointMigrationEvent",
+    #[cfg(feature = "security")] SecurityUnifiedGroupSource =
+    "microsoft.graph.security.unifiedGroupSource", #[cfg(feature = "security")]
+    SecurityUser = "microsoft.graph.security.user", #[cfg(feature = "security")]
+    SecurityUserSource = "microsoft.graph.security.userSource", #[cfg(feature =
+    "security")] SecurityVulnerability = "microsoft.graph.security.vulnerability",
+    #[cfg(feature = "security")] SecurityVulnerabilityComponent =
+    "microsoft.graph.security.vulnerabilityComponent", #[cfg(feature = "security")]
+    SecurityWhoisBaseRecord = "microsoft.graph.security.whoisBaseRecord", #[cfg(feature =
+    "security")] SecurityWhoisHistoryRecord =
+    "microsoft.graph.security.whoisHistoryRecord", #[cfg(feature = "security")]
+    SecurityWhoisRecord = "microsoft.graph.security.whoisRecord", #[cfg(feature =
+    "reports")] SecurityReportsRoot = "microsoft.graph.securityReportsRoot",
+    #[cfg(feature = "communications")] SendDtmfTonesOperation =
+    "microsoft.graph.sendDtmfTonesOperation", #[cfg(feature = "security")]
+    SensitivityLabel = "microsoft.graph.sensitivityLabel", #[cfg(feature = "admin")]
+    ServiceAnnouncement = "microsoft.graph.serviceAnnouncement", #[cfg(feature =
+    "admin")] ServiceAnnouncementAttachment =
+    "microsoft.graph.serviceAnnouncementAttachment", #[cfg(feature = "admin")]
+    ServiceAnnouncementBase = "microsoft.graph.serviceAnnouncementBase", #[cfg(feature =
+    "solutions")] ServiceApp = "microsoft.graph.serviceApp", #[cfg(feature = "admin")]
+    ServiceHealth = "microsoft.graph.serviceHealth", #[cfg(feature = "admin")]
+    ServiceHealthIssue = "microsoft.graph.serviceHealthIssue", #[cfg(feature =
+    "directory")] ServicePrincipal = "microsoft.graph.servicePrincipal", #[cfg(feature =
+    "identity")] ServicePrincipalRiskDetection =
+    "microsoft.graph.servicePrincipalRiskDetection", #[cfg(any(feature = "directory",
+    feature = "groups", feature = "identity"))] ServiceProviderConstraints =
+    "microsoft.graph.serviceProviderConstraints", #[cfg(any(feature = "files", feature =
+    "users"))] ServiceStorageQuotaBreakdown =
+    "microsoft.graph.serviceStorageQuotaBreakdown", #[cfg(feature = "admin")]
+    ServiceUpdateMessage = "microsoft.graph.serviceUpdateMessage", #[cfg(feature =
+    "device-management")] SettingStateDeviceSummary =
+    "microsoft.graph.settingStateDeviceSummary", #[cfg(feature = "solutions")]
+    SharePointBrowseSession = "microsoft.graph.sharePointBrowseSession", #[cfg(feature =
+    "files")] SharePointGroup = "microsoft.graph.sharePointGroup", #[cfg(feature =
+    "files")] SharePointGroupMember = "microsoft.graph.sharePointGroupMember",
+    #[cfg(feature = "files")] SharePointMigrationEvent =
+    "microsoft.graph.sharePointMigrationEvent", #[cfg(feature = "files")]
     SharePointMigrationFinishManifestFileUploadEvent =
-    "microsoft.graph.sharePointMigrationFinishManifestFileUploadEvent",
-    SharePointMigrationJob = "microsoft.graph.sharePointMigrationJob",
-    SharePointMigrationJobCancelledEvent =
-    "microsoft.graph.sharePointMigrationJobCancelledEvent",
+    "microsoft.graph.sharePointMigrationFinishManifestFileUploadEvent", #[cfg(feature =
+    "files")] SharePointMigrationJob = "microsoft.graph.sharePointMigrationJob",
+    #[cfg(feature = "files")] SharePointMigrationJobCancelledEvent =
+    "microsoft.graph.sharePointMigrationJobCancelledEvent", #[cfg(feature = "files")]
     SharePointMigrationJobDeletedEvent =
-    "microsoft.graph.sharePointMigrationJobDeletedEvent",
+    "microsoft.graph.sharePointMigrationJobDeletedEvent", #[cfg(feature = "files")]
     SharePointMigrationJobErrorEvent =
-    "microsoft.graph.sharePointMigrationJobErrorEvent",
+    "microsoft.graph.sharePointMigrationJobErrorEvent", #[cfg(feature = "files")]
     SharePointMigrationJobPostponedEvent =
-    "microsoft.graph.sharePointMigrationJobPostponedEvent",
+    "microsoft.graph.sharePointMigrationJobPostponedEvent", #[cfg(feature = "files")]
     SharePointMigrationJobProgressEvent =
-    "microsoft.graph.sharePointMigrationJobProgressEvent",
+    "microsoft.graph.sharePointMigrationJobProgressEvent", #[cfg(feature = "files")]
     SharePointMigrationJobQueuedEvent =
-    "microsoft.graph.sharePointMigrationJobQueuedEvent", SharePointMigrationJobStartEvent
-    = "microsoft.graph.sharePointMigrationJobStartEvent", SharePointProtectionPolicy =
-    "microsoft.graph.sharePointProtectionPolicy", SharePointRestoreSession =
-    "microsoft.graph.sharePointRestoreSession", SharedDriveItem =
-    "microsoft.graph.sharedDriveItem", SharedInsight = "microsoft.graph.sharedInsight",
-    SharedPcConfiguration = "microsoft.graph.sharedPCConfiguration",
-    SharedWithChannelTeamInfo = "microsoft.graph.sharedWithChannelTeamInfo", Sharepoint =
-    "microsoft.graph.sharepoint", SharepointSettings =
-    "microsoft.graph.sharepointSettings", Shift = "microsoft.graph.shift",
-    ShiftPreferences = "microsoft.graph.shiftPreferences", SignIn =
-    "microsoft.graph.signIn", Simulation = "microsoft.graph.simulation",
-    SimulationAutomation = "microsoft.graph.simulationAutomation",
+    "microsoft.graph.sharePointMigrationJobQueuedEvent", #[cfg(feature = "files")]
+    SharePointMigrationJobStartEvent =
+    "microsoft.graph.sharePointMigrationJobStartEvent", #[cfg(feature = "solutions")]
+    SharePointProtectionPolicy = "microsoft.graph.sharePointProtectionPolicy",
+    #[cfg(feature = "solutions")] SharePointRestoreSession =
+    "microsoft.graph.sharePointRestoreSession", #[cfg(feature = "files")] SharedDriveItem
+    = "microsoft.graph.sharedDriveItem", #[cfg(feature = "insights")] SharedInsight =
+    "microsoft.graph.sharedInsight", #[cfg(feature = "device-management")]
+    SharedPcConfiguration = "microsoft.graph.sharedPCConfiguration", #[cfg(feature =
+    "teams")] SharedWithChannelTeamInfo = "microsoft.graph.sharedWithChannelTeamInfo",
+    #[cfg(feature = "admin")] Sharepoint = "microsoft.graph.sharepoint", #[cfg(feature =
+    "admin")] SharepointSettings = "microsoft.graph.sharepointSettings", #[cfg(feature =
+    "teams")] Shift = "microsoft.graph.shift", #[cfg(feature = "users")] ShiftPreferences
+    = "microsoft.graph.shiftPreferences", #[cfg(feature = "security")] SignIn =
+    "microsoft.graph.signIn", #[cfg(feature = "security")] Simulation =
+    "microsoft.graph.simulation", #[cfg(feature = "security")] SimulationAutomation =
+    "microsoft.graph.simulationAutomation", #[cfg(feature = "security")]
     SimulationAutomationRun = "microsoft.graph.simulationAutomationRun",
+    #[cfg(any(feature = "admin", feature = "calendar", feature = "contacts", feature =
+    "directory", feature = "groups", feature = "identity", feature = "mail"))]
     SingleValueLegacyExtendedProperty =
-    "microsoft.graph.singleValueLegacyExtendedProperty", Site = "microsoft.graph.site",
-    SitePage = "microsoft.graph.sitePage", SiteProtectionRule =
-    "microsoft.graph.siteProtectionRule", SiteProtectionUnit =
-    "microsoft.graph.siteProtectionUnit", SiteProtectionUnitsBulkAdditionJob =
-    "microsoft.graph.siteProtectionUnitsBulkAdditionJob", SiteRestoreArtifact =
-    "microsoft.graph.siteRestoreArtifact", SiteRestoreArtifactsBulkAdditionRequest =
-    "microsoft.graph.siteRestoreArtifactsBulkAdditionRequest",
+    "microsoft.graph.singleValueLegacyExtendedProperty", #[cfg(feature = "sites")] Site =
+    "microsoft.graph.site", #[cfg(feature = "sites")] SitePage =
+    "microsoft.graph.sitePage", #[cfg(feature = "solutions")] SiteProtectionRule =
+    "microsoft.graph.siteProtectionRule", #[cfg(feature = "solutions")]
+    SiteProtectionUnit = "microsoft.graph.siteProtectionUnit", #[cfg(feature =
+    "solutions")] SiteProtectionUnitsBulkAdditionJob =
+    "microsoft.graph.siteProtectionUnitsBulkAdditionJob", #[cfg(feature = "solutions")]
+    SiteRestoreArtifact = "microsoft.graph.siteRestoreArtifact", #[cfg(feature =
+    "solutions")] SiteRestoreArtifactsBulkAdditionRequest =
+    "microsoft.graph.siteRestoreArtifactsBulkAdditionRequest", #[cfg(feature = "teams")]
     SkypeForBusinessUserConversationMember =
-    "microsoft.graph.skypeForBusinessUserConversationMember", SkypeUserConversationMember
-    = "microsoft.graph.skypeUserConversationMember", SmsAuthenticationMethodConfiguration
-    = "microsoft.graph.smsAuthenticationMethodConfiguration",
+    "microsoft.graph.skypeForBusinessUserConversationMember", #[cfg(feature = "teams")]
+    SkypeUserConversationMember = "microsoft.graph.skypeUserConversationMember",
+    #[cfg(feature = "identity")] SmsAuthenticationMethodConfiguration =
+    "microsoft.graph.smsAuthenticationMethodConfiguration", #[cfg(feature = "identity")]
     SmsAuthenticationMethodTarget = "microsoft.graph.smsAuthenticationMethodTarget",
-    SocialIdentityProvider = "microsoft.graph.socialIdentityProvider",
+    #[cfg(feature = "identity")] SocialIdentityProvider =
+    "microsoft.graph.socialIdentityProvider", #[cfg(feature = "users")]
     SoftwareOathAuthenticationMethod =
-    "microsoft.graph.softwareOathAuthenticationMethod",
+    "microsoft.graph.softwareOathAuthenticationMethod", #[cfg(feature = "identity")]
     SoftwareOathAuthenticationMethodConfiguration =
     "microsoft.graph.softwareOathAuthenticationMethodConfiguration",
     SoftwareUpdateStatusSummary = "microsoft.graph.softwareUpdateStatusSummary",
-    SpeakerAssignmentSubmission = "microsoft.graph.speakerAssignmentSubmission",
-    StandardWebPart = "microsoft.graph.standardWebPart", StartHoldMusicOperation =
-    "microsoft.graph.startHoldMusicOperation", StopHoldMusicOperation =
-    "microsoft.graph.stopHoldMusicOperation", StorageQuotaBreakdown =
-    "microsoft.graph.storageQuotaBreakdown", StorageSettings =
-    "microsoft.graph.storageSettings", StsPolicy = "microsoft.graph.stsPolicy",
-    SubjectRightsRequest = "microsoft.graph.subjectRightsRequest",
-    SubscribeToToneOperation = "microsoft.graph.subscribeToToneOperation", SubscribedSku
-    = "microsoft.graph.subscribedSku", Subscription = "microsoft.graph.subscription",
-    SwapShiftsChangeRequest = "microsoft.graph.swapShiftsChangeRequest", Synchronization
-    = "microsoft.graph.synchronization", SynchronizationJob =
-    "microsoft.graph.synchronizationJob", SynchronizationSchema =
-    "microsoft.graph.synchronizationSchema", SynchronizationTemplate =
-    "microsoft.graph.synchronizationTemplate", TargetDeviceGroup =
-    "microsoft.graph.targetDeviceGroup", TargetedChatMessage =
-    "microsoft.graph.targetedChatMessage", TargetedManagedAppConfiguration =
-    "microsoft.graph.targetedManagedAppConfiguration", TargetedManagedAppPolicyAssignment
-    = "microsoft.graph.targetedManagedAppPolicyAssignment", TargetedManagedAppProtection
-    = "microsoft.graph.targetedManagedAppProtection", TaskFileAttachment =
-    "microsoft.graph.taskFileAttachment", Team = "microsoft.graph.team", TeamInfo =
-    "microsoft.graph.teamInfo", TeamsAdministrationNumberAssignment =
+    #[cfg(feature = "education")] SpeakerAssignmentSubmission =
+    "microsoft.graph.speakerAssignmentSubmission", #[cfg(feature = "sites")]
+    StandardWebPart = "microsoft.graph.standardWebPart", #[cfg(feature =
+    "communications")] StartHoldMusicOperation =
+    "microsoft.graph.startHoldMusicOperation", #[cfg(feature = "communications")]
+    StopHoldMusicOperation = "microsoft.graph.stopHoldMusicOperation", #[cfg(any(feature
+    = "files", feature = "users"))] StorageQuotaBreakdown =
+    "microsoft.graph.storageQuotaBreakdown", #[cfg(feature = "files")] StorageSettings =
+    "microsoft.graph.storageSettings", #[cfg(any(feature = "directory", feature =
+    "groups", feature = "identity"))] StsPolicy = "microsoft.graph.stsPolicy",
+    #[cfg(any(feature = "admin", feature = "security"))] SubjectRightsRequest =
+    "microsoft.graph.subjectRightsRequest", #[cfg(feature = "communications")]
+    SubscribeToToneOperation = "microsoft.graph.subscribeToToneOperation", #[cfg(feature
+    = "directory")] SubscribedSku = "microsoft.graph.subscribedSku", #[cfg(feature =
+    "admin")] Subscription = "microsoft.graph.subscription", #[cfg(feature = "teams")]
+    SwapShiftsChangeRequest = "microsoft.graph.swapShiftsChangeRequest", #[cfg(feature =
+    "directory")] Synchronization = "microsoft.graph.synchronization", #[cfg(feature =
+    "directory")] SynchronizationJob = "microsoft.graph.synchronizationJob",
+    #[cfg(feature = "directory")] SynchronizationSchema =
+    "microsoft.graph.synchronizationSchema", #[cfg(feature = "directory")]
+    SynchronizationTemplate = "microsoft.graph.synchronizationTemplate", #[cfg(feature =
+    "directory")] TargetDeviceGroup = "microsoft.graph.targetDeviceGroup", #[cfg(feature
+    = "teams")] TargetedChatMessage = "microsoft.graph.targetedChatMessage",
+    #[cfg(feature = "device-management")] TargetedManagedAppConfiguration =
+    "microsoft.graph.targetedManagedAppConfiguration", #[cfg(feature =
+    "device-management")] TargetedManagedAppPolicyAssignment =
+    "microsoft.graph.targetedManagedAppPolicyAssignment", #[cfg(feature =
+    "device-management")] TargetedManagedAppProtection =
+    "microsoft.graph.targetedManagedAppProtection", #[cfg(feature = "todo")]
+    TaskFileAttachment = "microsoft.graph.taskFileAttachment", #[cfg(feature = "teams")]
+    Team = "microsoft.graph.team", #[cfg(feature = "teams")] TeamInfo =
+    "microsoft.graph.teamInfo", #[cfg(feature = "admin")]
+    TeamsAdministrationNumberAssignment =
     "microsoft.graph.teamsAdministration.numberAssignment",
     TeamsAdministrationPolicyIdentifierDetail =
-    "microsoft.graph.teamsAdministration.policyIdentifierDetail",
-    TeamsAdministrationTeamsAdminRoot =
-    "microsoft.graph.teamsAdministration.teamsAdminRoot",
+    "microsoft.graph.teamsAdministration.policyIdentifierDetail", #[cfg(feature =
+    "admin")] TeamsAdministrationTeamsAdminRoot =
+    "microsoft.graph.teamsAdministration.teamsAdminRoot", #[cfg(feature = "admin")]
     TeamsAdministrationTeamsPolicyAssignment =
-    "microsoft.graph.teamsAdministration.teamsPolicyAssignment",
-    TeamsAdministrationTeamsPolicyUserAssignment =
-    "microsoft.graph.teamsAdministration.teamsPolicyUserAssignment",
-    TeamsAdministrationTeamsUserConfiguration =
-    "microsoft.graph.teamsAdministration.teamsUserConfiguration",
-    TeamsAdministrationTelephoneNumberLongRunningOperation =
+    "microsoft.graph.teamsAdministration.teamsPolicyAssignment", #[cfg(feature =
+    "admin")] TeamsAdministrationTeamsPolicyUserAssignment =
+    "microsoft.graph.teamsAdministration.teamsPolicyUserAssignment", #[cfg(feature =
+    "admin")] TeamsAdministrationTeamsUserConfiguration =
+    "microsoft.graph.teamsAdministration.teamsUserConfiguration", #[cfg(feature =
+    "admin")] TeamsAdministrationTelephoneNumberLongRunningOperation =
     "microsoft.graph.teamsAdministration.telephoneNumberLongRunningOperation",
-    TeamsAdministrationTelephoneNumberManagementRoot =
-    "microsoft.graph.teamsAdministration.telephoneNumberManagementRoot", TeamsApp =
-    "microsoft.graph.teamsApp", TeamsAppDefinition =
-    "microsoft.graph.teamsAppDefinition", TeamsAppInstallation =
-    "microsoft.graph.teamsAppInstallation", TeamsAppSettings =
-    "microsoft.graph.teamsAppSettings", TeamsAsyncOperation =
-    "microsoft.graph.teamsAsyncOperation", TeamsTab = "microsoft.graph.teamsTab",
-    TeamsTemplate = "microsoft.graph.teamsTemplate", Teamwork =
-    "microsoft.graph.teamwork", TeamworkBot = "microsoft.graph.teamworkBot",
-    TeamworkHostedContent = "microsoft.graph.teamworkHostedContent", TeamworkTag =
-    "microsoft.graph.teamworkTag", TeamworkTagMember =
-    "microsoft.graph.teamworkTagMember", TemporaryAccessPassAuthenticationMethod =
-    "microsoft.graph.temporaryAccessPassAuthenticationMethod",
-    TemporaryAccessPassAuthenticationMethodConfiguration =
+    #[cfg(feature = "admin")] TeamsAdministrationTelephoneNumberManagementRoot =
+    "microsoft.graph.teamsAdministration.telephoneNumberManagementRoot", #[cfg(feature =
+    "teams")] TeamsApp = "microsoft.graph.teamsApp", #[cfg(feature = "teams")]
+    TeamsAppDefinition = "microsoft.graph.teamsAppDefinition", #[cfg(feature = "teams")]
+    TeamsAppInstallation = "microsoft.graph.teamsAppInstallation", #[cfg(feature =
+    "teams")] TeamsAppSettings = "microsoft.graph.teamsAppSettings", #[cfg(feature =
+    "teams")] TeamsAsyncOperation = "microsoft.graph.teamsAsyncOperation", #[cfg(feature
+    = "teams")] TeamsTab = "microsoft.graph.teamsTab", #[cfg(feature = "teams")]
+    TeamsTemplate = "microsoft.graph.teamsTemplate", #[cfg(feature = "teams")] Teamwork =
+    "microsoft.graph.teamwork", #[cfg(feature = "teams")] TeamworkBot =
+    "microsoft.graph.teamworkBot", #[cfg(feature = "teams")] TeamworkHostedContent =
+    "microsoft.graph.teamworkHostedContent", #[cfg(feature = "teams")] TeamworkTag =
+    "microsoft.graph.teamworkTag", #[cfg(feature = "teams")] TeamworkTagMember =
+    "microsoft.graph.teamworkTagMember", #[cfg(feature = "users")]
+    TemporaryAccessPassAuthenticationMethod =
+    "microsoft.graph.temporaryAccessPassAuthenticationMethod", #[cfg(feature =
+    "identity")] TemporaryAccessPassAuthenticationMethodConfiguration =
     "microsoft.graph.temporaryAccessPassAuthenticationMethodConfiguration",
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
     TenantAppManagementPolicy = "microsoft.graph.tenantAppManagementPolicy",
-    TenantDataSecurityAndGovernance = "microsoft.graph.tenantDataSecurityAndGovernance",
+    #[cfg(feature = "security")] TenantDataSecurityAndGovernance =
+    "microsoft.graph.tenantDataSecurityAndGovernance", #[cfg(feature = "security")]
     TenantProtectionScopeContainer = "microsoft.graph.tenantProtectionScopeContainer",
-    TermStoreGroup = "microsoft.graph.termStore.group", TermStoreRelation =
-    "microsoft.graph.termStore.relation", TermStoreSet = "microsoft.graph.termStore.set",
-    TermStoreStore = "microsoft.graph.termStore.store", TermStoreTerm =
-    "microsoft.graph.termStore.term", TermsAndConditions =
-    "microsoft.graph.termsAndConditions", TermsAndConditionsAcceptanceStatus =
-    "microsoft.graph.termsAndConditionsAcceptanceStatus", TermsAndConditionsAssignment =
-    "microsoft.graph.termsAndConditionsAssignment", TermsOfUseContainer =
-    "microsoft.graph.termsOfUseContainer", TextWebPart = "microsoft.graph.textWebPart",
-    ThreatAssessmentRequest = "microsoft.graph.threatAssessmentRequest",
-    ThreatAssessmentResult = "microsoft.graph.threatAssessmentResult", ThumbnailSet =
-    "microsoft.graph.thumbnailSet", TimeCard = "microsoft.graph.timeCard", TimeOff =
-    "microsoft.graph.timeOff", TimeOffReason = "microsoft.graph.timeOffReason",
-    TimeOffRequest = "microsoft.graph.timeOffRequest", Todo = "microsoft.graph.todo",
-    TodoTask = "microsoft.graph.todoTask", TodoTaskList = "microsoft.graph.todoTaskList",
-    TokenIssuancePolicy = "microsoft.graph.tokenIssuancePolicy", TokenLifetimePolicy =
-    "microsoft.graph.tokenLifetimePolicy", Training = "microsoft.graph.training",
-    TrainingLanguageDetail = "microsoft.graph.trainingLanguageDetail", Trending =
-    "microsoft.graph.trending", UnifiedRbacResourceAction =
-    "microsoft.graph.unifiedRbacResourceAction", UnifiedRbacResourceNamespace =
-    "microsoft.graph.unifiedRbacResourceNamespace", UnifiedRoleAssignment =
-    "microsoft.graph.unifiedRoleAssignment", UnifiedRoleAssignmentSchedule =
-    "microsoft.graph.unifiedRoleAssignmentSchedule",
+    #[cfg(feature = "sites")] TermStoreGroup = "microsoft.graph.termStore.group",
+    #[cfg(feature = "sites")] TermStoreRelation = "microsoft.graph.termStore.relation",
+    #[cfg(feature = "sites")] TermStoreSet = "microsoft.graph.termStore.set",
+    #[cfg(feature = "sites")] TermStoreStore = "microsoft.graph.termStore.store",
+    #[cfg(feature = "sites")] TermStoreTerm = "microsoft.graph.termStore.term",
+    #[cfg(feature = "device-management")] TermsAndConditions =
+    "microsoft.graph.termsAndConditions", #[cfg(feature = "device-management")]
+    TermsAndConditionsAcceptanceStatus =
+    "microsoft.graph.termsAndConditionsAcceptanceStatus", #[cfg(feature =
+    "device-management")] TermsAndConditionsAssignment =
+    "microsoft.graph.termsAndConditionsAssignment", #[cfg(feature = "identity")]
+    TermsOfUseContainer = "microsoft.graph.termsOfUseContainer", #[cfg(feature =
+    "sites")] TextWebPart = "microsoft.graph.textWebPart", #[cfg(feature = "security")]
+    ThreatAssessmentRequest = "microsoft.graph.threatAssessmentRequest", #[cfg(feature =
+    "security")] ThreatAssessmentResult = "microsoft.graph.threatAssessmentResult",
+    #[cfg(feature = "files")] ThumbnailSet = "microsoft.graph.thumbnailSet",
+    #[cfg(feature = "teams")] TimeCard = "microsoft.graph.timeCard", #[cfg(feature =
+    "teams")] TimeOff = "microsoft.graph.timeOff", #[cfg(feature = "teams")]
+    TimeOffReason = "microsoft.graph.timeOffReason", #[cfg(feature = "teams")]
+    TimeOffRequest = "microsoft.graph.timeOffRequest", #[cfg(feature = "todo")] Todo =
+    "microsoft.graph.todo", #[cfg(feature = "todo")] TodoTask =
+    "microsoft.graph.todoTask", #[cfg(feature = "todo")] TodoTaskList =
+    "microsoft.graph.todoTaskList", #[cfg(any(feature = "directory", feature = "groups",
+    feature = "identity"))] TokenIssuancePolicy = "microsoft.graph.tokenIssuancePolicy",
+    #[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
+    TokenLifetimePolicy = "microsoft.graph.tokenLifetimePolicy", #[cfg(feature =
+    "security")] Training = "microsoft.graph.training", #[cfg(feature = "security")]
+    TrainingLanguageDetail = "microsoft.graph.trainingLanguageDetail", #[cfg(feature =
+    "insights")] Trending = "microsoft.graph.trending", #[cfg(feature = "identity")]
+    UnifiedRbacResourceAction = "microsoft.graph.unifiedRbacResourceAction",
+    #[cfg(feature = "identity")] UnifiedRbacResourceNamespace =
+    "microsoft.graph.unifiedRbacResourceNamespace", #[cfg(feature = "identity")]
+    UnifiedRoleAssignment = "microsoft.graph.unifiedRoleAssignment", #[cfg(feature =
+    "identity")] UnifiedRoleAssignmentSchedule =
+    "microsoft.graph.unifiedRoleAssignmentSchedule", #[cfg(feature = "identity")]
     UnifiedRoleAssignmentScheduleInstance =
-    "microsoft.graph.unifiedRoleAssignmentScheduleInstance",
+    "microsoft.graph.unifiedRoleAssignmentScheduleInstance", #[cfg(feature = "identity")]
     UnifiedRoleAssignmentScheduleRequest =
-    "microsoft.graph.unifiedRoleAssignmentScheduleRequest", UnifiedRoleDefinition =
-    "microsoft.graph.unifiedRoleDefinition", UnifiedRoleEligibilitySchedule =
-    "microsoft.graph.unifiedRoleEligibilitySchedule",
+    "microsoft.graph.unifiedRoleAssignmentScheduleRequest", #[cfg(feature = "identity")]
+    UnifiedRoleDefinition = "microsoft.graph.unifiedRoleDefinition", #[cfg(feature =
+    "identity")] UnifiedRoleEligibilitySchedule =
+    "microsoft.graph.unifiedRoleEligibilitySchedule", #[cfg(feature = "identity")]
     UnifiedRoleEligibilityScheduleInstance =
-    "microsoft.graph.unifiedRoleEligibilityScheduleInstance",
-    UnifiedRoleEligibilityScheduleRequest =
-    "microsoft.graph.unifiedRoleEligibilityScheduleRequest", UnifiedRoleManagementPolicy
-    = "microsoft.graph.unifiedRoleManagementPolicy",
-    UnifiedRoleManagementPolicyApprovalRule =
-    "microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
-    UnifiedRoleManagementPolicyAssignment =
-    "microsoft.graph.unifiedRoleManagementPolicyAssignment",
+    "microsoft.graph.unifiedRoleEligibilityScheduleInstance", #[cfg(feature =
+    "identity")] UnifiedRoleEligibilityScheduleRequest =
+    "microsoft.graph.unifiedRoleEligibilityScheduleRequest", #[cfg(feature = "identity")]
+    UnifiedRoleManagementPolicy = "microsoft.graph.unifiedRoleManagementPolicy",
+    #[cfg(feature = "identity")] UnifiedRoleManagementPolicyApprovalRule =
+    "microsoft.graph.unifiedRoleManagementPolicyApprovalRule", #[cfg(feature =
+    "identity")] UnifiedRoleManagementPolicyAssignment =
+    "microsoft.graph.unifiedRoleManagementPolicyAssignment", #[cfg(feature = "identity")]
     UnifiedRoleManagementPolicyAuthenticationContextRule =
-    "microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule",
-    UnifiedRoleManagementPolicyEnablementRule =
-    "microsoft.graph.unifiedRoleManagementPolicyEnablementRule",
-    UnifiedRoleManagementPolicyExpirationRule =
-    "microsoft.graph.unifiedRoleManagementPolicyExpirationRule",
-    UnifiedRoleManagementPolicyNotificationRule =
-    "microsoft.graph.unifiedRoleManagementPolicyNotificationRule",
-    UnifiedRoleManagementPolicyRule = "microsoft.graph.unifiedRoleManagementPolicyRule",
-    UnifiedRoleScheduleBase = "microsoft.graph.unifiedRoleScheduleBase",
-    UnifiedRoleScheduleInstanceBase = "microsoft.graph.unifiedRoleScheduleInstanceBase",
-    UnifiedStorageQuota = "microsoft.graph.unifiedStorageQuota", UnitMap =
-    "microsoft.graph.unitMap", UnmuteParticipantOperation =
-    "microsoft.graph.unmuteParticipantOperation", UpdateRecordingStatusOperation =
-    "microsoft.graph.updateRecordingStatusOperation", UrlAssessmentRequest =
+    "microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule", #[cfg(feature
+    = "identity")] UnifiedRoleManagementPolicyEnablementRule =
+    "microsoft.graph.unifiedRoleManagementPolicyEnablementRule", #[cfg(feature =
+    "identity")] UnifiedRoleManagementPolicyExpirationRule =
+    "microsoft.graph.unifiedRoleManagementPolicyExpirationRule", #[cfg(feature =
+    "identity")] UnifiedRoleManagementPolicyNotificationRule =
+    "microsoft.graph.unifiedRoleManagementPolicyNotificationRule", #[cfg(feature =
+    "identity")] UnifiedRoleManagementPolicyRule =
+    "microsoft.graph.unifiedRoleManagementPolicyRule", #[cfg(feature = "identity")]
+    UnifiedRoleScheduleBase = "microsoft.graph.unifiedRoleScheduleBase", #[cfg(feature =
+    "identity")] UnifiedRoleScheduleInstanceBase =
+    "microsoft.graph.unifiedRoleScheduleInstanceBase", #[cfg(any(feature = "files",
+    feature = "users"))] UnifiedStorageQuota = "microsoft.graph.unifiedStorageQuota",
+    #[cfg(feature = "calendar")] UnitMap = "microsoft.graph.unitMap", #[cfg(feature =
+    "communications")] UnmuteParticipantOperation =
+    "microsoft.graph.unmuteParticipantOperation", #[cfg(feature = "communications")]
+    UpdateRecordingStatusOperation = "microsoft.graph.updateRecordingStatusOperation",
+    #[cfg(feature = "security")] UrlAssessmentRequest =
     "microsoft.graph.urlAssessmentRequest", UsageRightsIncluded =
-    "microsoft.graph.usageRightsIncluded", UsedInsight = "microsoft.graph.usedInsight",
-    User = "microsoft.graph.user", UserActivity = "microsoft.graph.userActivity",
-    UserConsentRequest = "microsoft.graph.userConsentRequest",
-    UserDataSecurityAndGovernance = "microsoft.graph.userDataSecurityAndGovernance",
+    "microsoft.graph.usageRightsIncluded", #[cfg(feature = "insights")] UsedInsight =
+    "microsoft.graph.usedInsight", #[cfg(feature = "users")] User =
+    "microsoft.graph.user", #[cfg(feature = "insights")] UserActivity =
+    "microsoft.graph.userActivity", #[cfg(feature = "identity")] UserConsentRequest =
+    "microsoft.graph.userConsentRequest", #[cfg(any(feature = "security", feature =
+    "users"))] UserDataSecurityAndGovernance =
+    "microsoft.graph.userDataSecurityAndGovernance", #[cfg(feature =
+    "device-management")]
     UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetails =
     "microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetails",
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId =
     "microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId",
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthAppPerformanceByOsVersion =
     "microsoft.graph.userExperienceAnalyticsAppHealthAppPerformanceByOSVersion",
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthApplicationPerformance =
     "microsoft.graph.userExperienceAnalyticsAppHealthApplicationPerformance",
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthDeviceModelPerformance =
     "microsoft.graph.userExperienceAnalyticsAppHealthDeviceModelPerformance",
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthDevicePerformance =
-    "microsoft.graph.userExperienceAnalyticsAppHealthDevicePerformance",
-    UserExperienceAnalyticsAppHealthDevicePerformanceDetails =
+    "microsoft.graph.userExperienceAnalyticsAppHealthDevicePerformance", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsAppHealthDevicePerformanceDetails =
     "microsoft.graph.userExperienceAnalyticsAppHealthDevicePerformanceDetails",
+    #[cfg(feature = "device-management")]
     UserExperienceAnalyticsAppHealthOsVersionPerformance =
-    "microsoft.graph.userExperienceAnalyticsAppHealthOSVersionPerformance",
-    UserExperienceAnalyticsBaseline = "microsoft.graph.userExperienceAnalyticsBaseline",
-    UserExperienceAnalyticsCategory = "microsoft.graph.userExperienceAnalyticsCategory",
-    UserExperienceAnalyticsDevicePerformance =
-    "microsoft.graph.userExperienceAnalyticsDevicePerformance",
-    UserExperienceAnalyticsDeviceScores =
-    "microsoft.graph.userExperienceAnalyticsDeviceScores",
-    UserExperienceAnalyticsDeviceStartupHistory =
-    "microsoft.graph.userExperienceAnalyticsDeviceStartupHistory",
-    UserExperienceAnalyticsDeviceStartupProcess =
-    "microsoft.graph.userExperienceAnalyticsDeviceStartupProcess",
-    UserExperienceAnalyticsDeviceStartupProcessPerformance =
+    "microsoft.graph.userExperienceAnalyticsAppHealthOSVersionPerformance", #[cfg(feature
+    = "device-management")] UserExperienceAnalyticsBaseline =
+    "microsoft.graph.userExperienceAnalyticsBaseline", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsCategory =
+    "microsoft.graph.userExperienceAnalyticsCategory", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsDevicePerformance =
+    "microsoft.graph.userExperienceAnalyticsDevicePerformance", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsDeviceScores =
+    "microsoft.graph.userExperienceAnalyticsDeviceScores", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsDeviceStartupHistory =
+    "microsoft.graph.userExperienceAnalyticsDeviceStartupHistory", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsDeviceStartupProcess =
+    "microsoft.graph.userExperienceAnalyticsDeviceStartupProcess", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsDeviceStartupProcessPerformance =
     "microsoft.graph.userExperienceAnalyticsDeviceStartupProcessPerformance",
-    UserExperienceAnalyticsMetric = "microsoft.graph.userExperienceAnalyticsMetric",
-    UserExperienceAnalyticsMetricHistory =
-    "microsoft.graph.userExperienceAnalyticsMetricHistory",
-    UserExperienceAnalyticsModelScores =
-    "microsoft.graph.userExperienceAnalyticsModelScores", UserExperienceAnalyticsOverview
-    = "microsoft.graph.userExperienceAnalyticsOverview",
-    UserExperienceAnalyticsScoreHistory =
-    "microsoft.graph.userExperienceAnalyticsScoreHistory",
-    UserExperienceAnalyticsWorkFromAnywhereDevice =
-    "microsoft.graph.userExperienceAnalyticsWorkFromAnywhereDevice",
-    UserExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric =
-    "microsoft.graph.userExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric",
-    UserExperienceAnalyticsWorkFromAnywhereMetric =
-    "microsoft.graph.userExperienceAnalyticsWorkFromAnywhereMetric",
-    UserExperienceAnalyticsWorkFromAnywhereModelPerformance =
+    #[cfg(feature = "device-management")] UserExperienceAnalyticsMetric =
+    "microsoft.graph.userExperienceAnalyticsMetric", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsMetricHistory =
+    "microsoft.graph.userExperienceAnalyticsMetricHistory", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsModelScores =
+    "microsoft.graph.userExperienceAnalyticsModelScores", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsOverview =
+    "microsoft.graph.userExperienceAnalyticsOverview", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsScoreHistory =
+    "microsoft.graph.userExperienceAnalyticsScoreHistory", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsWorkFromAnywhereDevice =
+    "microsoft.graph.userExperienceAnalyticsWorkFromAnywhereDevice", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric
+    = "microsoft.graph.userExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric",
+    #[cfg(feature = "device-management")] UserExperienceAnalyticsWorkFromAnywhereMetric =
+    "microsoft.graph.userExperienceAnalyticsWorkFromAnywhereMetric", #[cfg(feature =
+    "device-management")] UserExperienceAnalyticsWorkFromAnywhereModelPerformance =
     "microsoft.graph.userExperienceAnalyticsWorkFromAnywhereModelPerformance",
-    UserFlowLanguageConfiguration = "microsoft.graph.userFlowLanguageConfiguration",
-    UserFlowLanguagePage = "microsoft.graph.userFlowLanguagePage", UserInsightsSettings =
-    "microsoft.graph.userInsightsSettings", UserInstallStateSummary =
-    "microsoft.graph.userInstallStateSummary", UserProtectionScopeContainer =
-    "microsoft.graph.userProtectionScopeContainer", UserRegistrationDetails =
-    "microsoft.graph.userRegistrationDetails", UserScopeTeamsAppInstallation =
-    "microsoft.graph.userScopeTeamsAppInstallation", UserSettings =
-    "microsoft.graph.userSettings", UserSignInInsight =
-    "microsoft.graph.userSignInInsight", UserSolutionRoot =
-    "microsoft.graph.userSolutionRoot", UserStorage = "microsoft.graph.userStorage",
-    UserTeamwork = "microsoft.graph.userTeamwork",
+    #[cfg(feature = "identity")] UserFlowLanguageConfiguration =
+    "microsoft.graph.userFlowLanguageConfiguration", #[cfg(feature = "identity")]
+    UserFlowLanguagePage = "microsoft.graph.userFlowLanguagePage", #[cfg(feature =
+    "insights")] UserInsightsSettings = "microsoft.graph.userInsightsSettings",
+    #[cfg(feature = "device-management")] UserInstallStateSummary =
+    "microsoft.graph.userInstallStateSummary", #[cfg(any(feature = "security", feature =
+    "users"))] UserProtectionScopeContainer =
+    "microsoft.graph.userProtectionScopeContainer", #[cfg(feature = "reports")]
+    UserRegistrationDetails = "microsoft.graph.userRegistrationDetails", #[cfg(feature =
+    "teams")] UserScopeTeamsAppInstallation =
+    "microsoft.graph.userScopeTeamsAppInstallation", #[cfg(feature = "users")]
+    UserSettings = "microsoft.graph.userSettings", #[cfg(feature = "identity")]
+    UserSignInInsight = "microsoft.graph.userSignInInsight", #[cfg(feature = "users")]
+    UserSolutionRoot = "microsoft.graph.userSolutionRoot", #[cfg(feature = "users")]
+    UserStorage = "microsoft.graph.userStorage", #[cfg(feature = "teams")] UserTeamwork =
+    "microsoft.graph.userTeamwork", #[cfg(feature = "identity")]
     VerifiableCredentialAuthenticationMethodTarget =
-    "microsoft.graph.verifiableCredentialAuthenticationMethodTarget",
-    VerifiableCredentialsAuthenticationMethodConfiguration =
+    "microsoft.graph.verifiableCredentialAuthenticationMethodTarget", #[cfg(feature =
+    "identity")] VerifiableCredentialsAuthenticationMethodConfiguration =
     "microsoft.graph.verifiableCredentialsAuthenticationMethodConfiguration",
-    VerifiedIdProfile = "microsoft.graph.verifiedIdProfile", VerticalSection =
-    "microsoft.graph.verticalSection", VirtualEndpoint =
-    "microsoft.graph.virtualEndpoint", VirtualEvent = "microsoft.graph.virtualEvent",
-    VirtualEventPresenter = "microsoft.graph.virtualEventPresenter",
-    VirtualEventRegistration = "microsoft.graph.virtualEventRegistration",
-    VirtualEventRegistrationConfiguration =
-    "microsoft.graph.virtualEventRegistrationConfiguration",
-    VirtualEventRegistrationCustomQuestion =
-    "microsoft.graph.virtualEventRegistrationCustomQuestion",
-    VirtualEventRegistrationPredefinedQuestion =
-    "microsoft.graph.virtualEventRegistrationPredefinedQuestion",
-    VirtualEventRegistrationQuestionBase =
-    "microsoft.graph.virtualEventRegistrationQuestionBase", VirtualEventSession =
-    "microsoft.graph.virtualEventSession", VirtualEventTownhall =
-    "microsoft.graph.virtualEventTownhall", VirtualEventTownhallRegistrationConfiguration
-    = "microsoft.graph.virtualEventTownhallRegistrationConfiguration",
-    VirtualEventWebinar = "microsoft.graph.virtualEventWebinar",
-    VirtualEventWebinarRegistrationConfiguration =
-    "microsoft.graph.virtualEventWebinarRegistrationConfiguration", VirtualEventsRoot =
-    "microsoft.graph.virtualEventsRoot", VoiceAuthenticationMethodConfiguration =
-    "microsoft.graph.voiceAuthenticationMethodConfiguration", VppToken =
-    "microsoft.graph.vppToken", WebApp = "microsoft.graph.webApp",
+    #[cfg(feature = "identity")] VerifiedIdProfile = "microsoft.graph.verifiedIdProfile",
+    #[cfg(feature = "sites")] VerticalSection = "microsoft.graph.verticalSection",
+    #[cfg(feature = "cloud-pc")] VirtualEndpoint = "microsoft.graph.virtualEndpoint",
+    #[cfg(feature = "solutions")] VirtualEvent = "microsoft.graph.virtualEvent",
+    #[cfg(feature = "solutions")] VirtualEventPresenter =
+    "microsoft.graph.virtualEventPresenter", #[cfg(feature = "solutions")]
+    VirtualEventRegistration = "microsoft.graph.virtualEventRegistration", #[cfg(feature
+    = "solutions")] VirtualEventRegistrationConfiguration =
+    "microsoft.graph.virtualEventRegistrationConfiguration", #[cfg(feature =
+    "solutions")] VirtualEventRegistrationCustomQuestion =
+    "microsoft.graph.virtualEventRegistrationCustomQuestion", #[cfg(feature =
+    "solutions")] VirtualEventRegistrationPredefinedQuestion =
+    "microsoft.graph.virtualEventRegistrationPredefinedQuestion", #[cfg(feature =
+    "solutions")] VirtualEventRegistrationQuestionBase =
+    "microsoft.graph.virtualEventRegistrationQuestionBase", #[cfg(any(feature =
+    "communications", feature = "solutions"))] VirtualEventSession =
+    "microsoft.graph.virtualEventSession", #[cfg(feature = "solutions")]
+    VirtualEventTownhall = "microsoft.graph.virtualEventTownhall", #[cfg(feature =
+    "solutions")] VirtualEventTownhallRegistrationConfiguration =
+    "microsoft.graph.virtualEventTownhallRegistrationConfiguration", #[cfg(feature =
+    "solutions")] VirtualEventWebinar = "microsoft.graph.virtualEventWebinar",
+    #[cfg(feature = "solutions")] VirtualEventWebinarRegistrationConfiguration =
+    "microsoft.graph.virtualEventWebinarRegistrationConfiguration", #[cfg(feature =
+    "solutions")] VirtualEventsRoot = "microsoft.graph.virtualEventsRoot", #[cfg(feature
+    = "identity")] VoiceAuthenticationMethodConfiguration =
+    "microsoft.graph.voiceAuthenticationMethodConfiguration", #[cfg(feature =
+    "device-management")] VppToken = "microsoft.graph.vppToken", #[cfg(feature =
+    "device-management")] WebApp = "microsoft.graph.webApp", #[cfg(feature = "identity")]
     WebApplicationFirewallProvider = "microsoft.graph.webApplicationFirewallProvider",
-    WebApplicationFirewallVerificationModel =
-    "microsoft.graph.webApplicationFirewallVerificationModel", WebPart =
-    "microsoft.graph.webPart", Win32LobApp = "microsoft.graph.win32LobApp",
+    #[cfg(feature = "identity")] WebApplicationFirewallVerificationModel =
+    "microsoft.graph.webApplicationFirewallVerificationModel", #[cfg(feature = "sites")]
+    WebPart = "microsoft.graph.webPart", #[cfg(feature = "device-management")]
+    Win32LobApp = "microsoft.graph.win32LobApp", #[cfg(feature = "device-management")]
     Windows10CompliancePolicy = "microsoft.graph.windows10CompliancePolicy",
-    Windows10CustomConfiguration = "microsoft.graph.windows10CustomConfiguration",
+    #[cfg(feature = "device-management")] Windows10CustomConfiguration =
+    "microsoft.graph.windows10CustomConfiguration", #[cfg(feature = "device-management")]
     Windows10EndpointProtectionConfiguration =
-    "microsoft.graph.windows10EndpointProtectionConfiguration",
-    Windows10EnrollmentCompletionPageConfiguration =
-    "microsoft.graph.windows10EnrollmentCompletionPageConfiguration",
-    Windows10EnterpriseModernAppManagementConfiguration =
-    "microsoft.graph.windows10EnterpriseModernAppManagementConfiguration",
-    Windows10GeneralConfiguration = "microsoft.graph.windows10GeneralConfiguration",
-    Windows10MobileCompliancePolicy = "microsoft.graph.windows10MobileCompliancePolicy",
-    Windows10SecureAssessmentConfiguration =
-    "microsoft.graph.windows10SecureAssessmentConfiguration",
-    Windows10TeamGeneralConfiguration =
-    "microsoft.graph.windows10TeamGeneralConfiguration", Windows81CompliancePolicy =
-    "microsoft.graph.windows81CompliancePolicy", Windows81GeneralConfiguration =
-    "microsoft.graph.windows81GeneralConfiguration", WindowsAppX =
-    "microsoft.graph.windowsAppX", WindowsAutopilotDeploymentProfile =
+    "microsoft.graph.windows10EndpointProtectionConfiguration", #[cfg(feature =
+    "device-management")] Windows10EnrollmentCompletionPageConfiguration =
+    "microsoft.graph.windows10EnrollmentCompletionPageConfiguration", #[cfg(feature =
+    "device-management")] Windows10EnterpriseModernAppManagementConfiguration =
+    "microsoft.graph.windows10EnterpriseModernAppManagementConfiguration", #[cfg(feature
+    = "device-management")] Windows10GeneralConfiguration =
+    "microsoft.graph.windows10GeneralConfiguration", #[cfg(feature =
+    "device-management")] Windows10MobileCompliancePolicy =
+    "microsoft.graph.windows10MobileCompliancePolicy", #[cfg(feature =
+    "device-management")] Windows10SecureAssessmentConfiguration =
+    "microsoft.graph.windows10SecureAssessmentConfiguration", #[cfg(feature =
+    "device-management")] Windows10TeamGeneralConfiguration =
+    "microsoft.graph.windows10TeamGeneralConfiguration", #[cfg(feature =
+    "device-management")] Windows81CompliancePolicy =
+    "microsoft.graph.windows81CompliancePolicy", #[cfg(feature = "device-management")]
+    Windows81GeneralConfiguration = "microsoft.graph.windows81GeneralConfiguration",
+    #[cfg(feature = "device-management")] WindowsAppX = "microsoft.graph.windowsAppX",
+    WindowsAutopilotDeploymentProfile =
     "microsoft.graph.windowsAutopilotDeploymentProfile",
     WindowsAutopilotDeploymentProfileAssignment =
-    "microsoft.graph.windowsAutopilotDeploymentProfileAssignment",
-    WindowsAutopilotDeviceIdentity = "microsoft.graph.windowsAutopilotDeviceIdentity",
-    WindowsDefenderAdvancedThreatProtectionConfiguration =
-    "microsoft.graph.windowsDefenderAdvancedThreatProtectionConfiguration",
-    WindowsDeviceMalwareState = "microsoft.graph.windowsDeviceMalwareState",
+    "microsoft.graph.windowsAutopilotDeploymentProfileAssignment", #[cfg(feature =
+    "device-management")] WindowsAutopilotDeviceIdentity =
+    "microsoft.graph.windowsAutopilotDeviceIdentity", #[cfg(feature =
+    "device-management")] WindowsDefenderAdvancedThreatProtectionConfiguration =
+    "microsoft.graph.windowsDefenderAdvancedThreatProtectionConfiguration", #[cfg(feature
+    = "device-management")] WindowsDeviceMalwareState =
+    "microsoft.graph.windowsDeviceMalwareState", #[cfg(feature = "users")]
     WindowsHelloForBusinessAuthenticationMethod =
-    "microsoft.graph.windowsHelloForBusinessAuthenticationMethod",
-    WindowsInformationProtection = "microsoft.graph.windowsInformationProtection",
+    "microsoft.graph.windowsHelloForBusinessAuthenticationMethod", #[cfg(feature =
+    "device-management")] WindowsInformationProtection =
+    "microsoft.graph.windowsInformationProtection", #[cfg(feature = "device-management")]
     WindowsInformationProtectionAppLearningSummary =
-    "microsoft.graph.windowsInformationProtectionAppLearningSummary",
-    WindowsInformationProtectionAppLockerFile =
-    "microsoft.graph.windowsInformationProtectionAppLockerFile",
-    WindowsInformationProtectionNetworkLearningSummary =
-    "microsoft.graph.windowsInformationProtectionNetworkLearningSummary",
-    WindowsInformationProtectionPolicy =
-    "microsoft.graph.windowsInformationProtectionPolicy", WindowsMalwareInformation =
-    "microsoft.graph.windowsMalwareInformation", WindowsMicrosoftEdgeApp =
-    "microsoft.graph.windowsMicrosoftEdgeApp", WindowsMobileMsi =
-    "microsoft.graph.windowsMobileMSI", WindowsPhone81CompliancePolicy =
-    "microsoft.graph.windowsPhone81CompliancePolicy", WindowsPhone81CustomConfiguration =
-    "microsoft.graph.windowsPhone81CustomConfiguration",
-    WindowsPhone81GeneralConfiguration =
-    "microsoft.graph.windowsPhone81GeneralConfiguration", WindowsProtectionState =
-    "microsoft.graph.windowsProtectionState", WindowsSetting =
-    "microsoft.graph.windowsSetting", WindowsSettingInstance =
-    "microsoft.graph.windowsSettingInstance", WindowsUniversalAppX =
-    "microsoft.graph.windowsUniversalAppX", WindowsUniversalAppXContainedApp =
-    "microsoft.graph.windowsUniversalAppXContainedApp",
-    WindowsUpdateForBusinessConfiguration =
-    "microsoft.graph.windowsUpdateForBusinessConfiguration", WindowsWebApp =
-    "microsoft.graph.windowsWebApp", WorkHoursAndLocationsSetting =
-    "microsoft.graph.workHoursAndLocationsSetting", WorkPlanOccurrence =
-    "microsoft.graph.workPlanOccurrence", WorkPlanRecurrence =
-    "microsoft.graph.workPlanRecurrence", Workbook = "microsoft.graph.workbook",
-    WorkbookApplication = "microsoft.graph.workbookApplication", WorkbookChart =
-    "microsoft.graph.workbookChart", WorkbookChartAreaFormat =
-    "microsoft.graph.workbookChartAreaFormat", WorkbookChartAxes =
-    "microsoft.graph.workbookChartAxes", WorkbookChartAxis =
-    "microsoft.graph.workbookChartAxis", WorkbookChartAxisFormat =
-    "microsoft.graph.workbookChartAxisFormat", WorkbookChartAxisTitle =
-    "microsoft.graph.workbookChartAxisTitle", WorkbookChartAxisTitleFormat =
-    "microsoft.graph.workbookChartAxisTitleFormat", WorkbookChartDataLabelFormat =
-    "microsoft.graph.workbookChartDataLabelFormat", WorkbookChartDataLabels =
-    "microsoft.graph.workbookChartDataLabels", WorkbookChartFill =
-    "microsoft.graph.workbookChartFill", WorkbookChartFont =
-    "microsoft.graph.workbookChartFont", WorkbookChartGridlines =
-    "microsoft.graph.workbookChartGridlines", WorkbookChartGridlinesFormat =
-    "microsoft.graph.workbookChartGridlinesFormat", WorkbookChartLegend =
-    "microsoft.graph.workbookChartLegend", WorkbookChartLegendFormat =
-    "microsoft.graph.workbookChartLegendFormat", WorkbookChartLineFormat =
-    "microsoft.graph.workbookChartLineFormat", WorkbookChartPoint =
-    "microsoft.graph.workbookChartPoint", WorkbookChartPointFormat =
-    "microsoft.graph.workbookChartPointFormat", WorkbookChartSeries =
-    "microsoft.graph.workbookChartSeries", WorkbookChartSeriesFormat =
-    "microsoft.graph.workbookChartSeriesFormat", WorkbookChartTitle =
-    "microsoft.graph.workbookChartTitle", WorkbookChartTitleFormat =
-    "microsoft.graph.workbookChartTitleFormat", WorkbookComment =
-    "microsoft.graph.workbookComment", WorkbookCommentReply =
-    "microsoft.graph.workbookCommentReply", WorkbookFilter =
-    "microsoft.graph.workbookFilter", WorkbookFormatProtection =
-    "microsoft.graph.workbookFormatProtection", WorkbookFunctionResult =
-    "microsoft.graph.workbookFunctionResult", WorkbookFunctions =
-    "microsoft.graph.workbookFunctions", WorkbookNamedItem =
-    "microsoft.graph.workbookNamedItem", WorkbookOperation =
-    "microsoft.graph.workbookOperation", WorkbookPivotTable =
-    "microsoft.graph.workbookPivotTable", WorkbookRange =
+    "microsoft.graph.windowsInformationProtectionAppLearningSummary", #[cfg(feature =
+    "device-management")] WindowsInformationProtectionAppLockerFile =
+    "microsoft.graph.windowsInformationProtectionAppLockerFile", #[cfg(feature =
+    "device-management")] WindowsInformationProtectionNetworkLearningSummary =
+    "microsoft.graph.windowsInformationProtectionNetworkLearningSummary", #[cfg(feature =
+    "device-management")] WindowsInformationProtectionPolicy =
+    "microsoft.graph.windowsInformationProtectionPolicy", #[cfg(feature =
+    "device-management")] WindowsMalwareInformation =
+    "microsoft.graph.windowsMalwareInformation", #[cfg(feature = "device-management")]
+    WindowsMicrosoftEdgeApp = "microsoft.graph.windowsMicrosoftEdgeApp", #[cfg(feature =
+    "device-management")] WindowsMobileMsi = "microsoft.graph.windowsMobileMSI",
+    #[cfg(feature = "device-management")] WindowsPhone81CompliancePolicy =
+    "microsoft.graph.windowsPhone81CompliancePolicy", #[cfg(feature =
+    "device-management")] WindowsPhone81CustomConfiguration =
+    "microsoft.graph.windowsPhone81CustomConfiguration", #[cfg(feature =
+    "device-management")] WindowsPhone81GeneralConfiguration =
+    "microsoft.graph.windowsPhone81GeneralConfiguration", #[cfg(feature =
+    "device-management")] WindowsProtectionState =
+    "microsoft.graph.windowsProtectionState", #[cfg(feature = "users")] WindowsSetting =
+    "microsoft.graph.windowsSetting", #[cfg(feature = "users")] WindowsSettingInstance =
+    "microsoft.graph.windowsSettingInstance", #[cfg(feature = "device-management")]
+    WindowsUniversalAppX = "microsoft.graph.windowsUniversalAppX", #[cfg(feature =
+    "device-management")] WindowsUniversalAppXContainedApp =
+    "microsoft.graph.windowsUniversalAppXContainedApp", #[cfg(feature =
+    "device-management")] WindowsUpdateForBusinessConfiguration =
+    "microsoft.graph.windowsUpdateForBusinessConfiguration", #[cfg(feature =
+    "device-management")] WindowsWebApp = "microsoft.graph.windowsWebApp", #[cfg(feature
+    = "users")] WorkHoursAndLocationsSetting =
+    "microsoft.graph.workHoursAndLocationsSetting", #[cfg(feature = "users")]
+    WorkPlanOccurrence = "microsoft.graph.workPlanOccurrence", #[cfg(feature = "users")]
+    WorkPlanRecurrence = "microsoft.graph.workPlanRecurrence", #[cfg(feature = "files")]
+    Workbook = "microsoft.graph.workbook", #[cfg(feature = "files")] WorkbookApplication
+    = "microsoft.graph.workbookApplication", #[cfg(feature = "files")] WorkbookChart =
+    "microsoft.graph.workbookChart", #[cfg(feature = "files")] WorkbookChartAreaFormat =
+    "microsoft.graph.workbookChartAreaFormat", #[cfg(feature = "files")]
+    WorkbookChartAxes = "microsoft.graph.workbookChartAxes", #[cfg(feature = "files")]
+    WorkbookChartAxis = "microsoft.graph.workbookChartAxis", #[cfg(feature = "files")]
+    WorkbookChartAxisFormat = "microsoft.graph.workbookChartAxisFormat", #[cfg(feature =
+    "files")] WorkbookChartAxisTitle = "microsoft.graph.workbookChartAxisTitle",
+    #[cfg(feature = "files")] WorkbookChartAxisTitleFormat =
+    "microsoft.graph.workbookChartAxisTitleFormat", #[cfg(feature = "files")]
+    WorkbookChartDataLabelFormat = "microsoft.graph.workbookChartDataLabelFormat",
+    #[cfg(feature = "files")] WorkbookChartDataLabels =
+    "microsoft.graph.workbookChartDataLabels", #[cfg(feature = "files")]
+    WorkbookChartFill = "microsoft.graph.workbookChartFill", #[cfg(feature = "files")]
+    WorkbookChartFont = "microsoft.graph.workbookChartFont", #[cfg(feature = "files")]
+    WorkbookChartGridlines = "microsoft.graph.workbookChartGridlines", #[cfg(feature =
+    "files")] WorkbookChartGridlinesFormat =
+    "microsoft.graph.workbookChartGridlinesFormat", #[cfg(feature = "files")]
+    WorkbookChartLegend = "microsoft.graph.workbookChartLegend", #[cfg(feature =
+    "files")] WorkbookChartLegendFormat = "microsoft.graph.workbookChartLegendFormat",
+    #[cfg(feature = "files")] WorkbookChartLineFormat =
+    "microsoft.graph.workbookChartLineFormat", #[cfg(feature = "files")]
+    WorkbookChartPoint = "microsoft.graph.workbookChartPoint", #[cfg(feature = "files")]
+    WorkbookChartPointFormat = "microsoft.graph.workbookChartPointFormat", #[cfg(feature
+    = "files")] WorkbookChartSeries = "microsoft.graph.workbookChartSeries",
+    #[cfg(feature = "files")] WorkbookChartSeriesFormat =
+    "microsoft.graph.workbookChartSeriesFormat", #[cfg(feature = "files")]
+    WorkbookChartTitle = "microsoft.graph.workbookChartTitle", #[cfg(feature = "files")]
+    WorkbookChartTitleFormat = "microsoft.graph.workbookChartTitleFormat", #[cfg(feature
+    = "files")] WorkbookComment = "microsoft.graph.workbookComment", #[cfg(feature =
+    "files")] WorkbookCommentReply = "microsoft.graph.workbookCommentReply",
+    #[cfg(feature = "files")] WorkbookFilter = "microsoft.graph.workbookFilter",
+    WorkbookFormatProtection = "microsoft.graph.workbookFormatProtection",
+    WorkbookFunctionResult = "microsoft.graph.workbookFunctionResult", #[cfg(feature =
+    "files")] WorkbookFunctions = "microsoft.graph.workbookFunctions", #[cfg(feature =
+    "files")] WorkbookNamedItem = "microsoft.graph.workbookNamedItem", #[cfg(feature =
+    "files")] WorkbookOperation = "microsoft.graph.workbookOperation", #[cfg(feature =
+    "files")] WorkbookPivotTable = "microsoft.graph.workbookPivotTable", WorkbookRange =
     "microsoft.graph.workbookRange", WorkbookRangeBorder =
     "microsoft.graph.workbookRangeBorder", WorkbookRangeFill =
     "microsoft.graph.workbookRangeFill", WorkbookRangeFont =
     "microsoft.graph.workbookRangeFont", WorkbookRangeFormat =
     "microsoft.graph.workbookRangeFormat", WorkbookRangeSort =
     "microsoft.graph.workbookRangeSort", WorkbookRangeView =
-    "microsoft.graph.workbookRangeView", WorkbookTable = "microsoft.graph.workbookTable",
-    WorkbookTableColumn = "microsoft.graph.workbookTableColumn", WorkbookTableRow =
-    "microsoft.graph.workbookTableRow", WorkbookTableSort =
-    "microsoft.graph.workbookTableSort", WorkbookWorksheet =
-    "microsoft.graph.workbookWorksheet", WorkbookWorksheetProtection =
-    "microsoft.graph.workbookWorksheetProtection", WorkforceIntegration =
-    "microsoft.graph.workforceIntegration", WorkingTimeSchedule =
-    "microsoft.graph.workingTimeSchedule", Workspace = "microsoft.graph.workspace",
+    "microsoft.graph.workbookRangeView", #[cfg(feature = "files")] WorkbookTable =
+    "microsoft.graph.workbookTable", #[cfg(feature = "files")] WorkbookTableColumn =
+    "microsoft.graph.workbookTableColumn", #[cfg(feature = "files")] WorkbookTableRow =
+    "microsoft.graph.workbookTableRow", #[cfg(feature = "files")] WorkbookTableSort =
+    "microsoft.graph.workbookTableSort", #[cfg(feature = "files")] WorkbookWorksheet =
+    "microsoft.graph.workbookWorksheet", #[cfg(feature = "files")]
+    WorkbookWorksheetProtection = "microsoft.graph.workbookWorksheetProtection",
+    #[cfg(feature = "teams")] WorkforceIntegration =
+    "microsoft.graph.workforceIntegration", #[cfg(feature = "users")] WorkingTimeSchedule
+    = "microsoft.graph.workingTimeSchedule", #[cfg(feature = "calendar")] Workspace =
+    "microsoft.graph.workspace", #[cfg(feature = "identity")]
     X509CertificateAuthenticationMethodConfiguration =
-    "microsoft.graph.x509CertificateAuthenticationMethodConfiguration",
-    X509CertificateCombinationConfiguration =
+    "microsoft.graph.x509CertificateAuthenticationMethodConfiguration", #[cfg(feature =
+    "identity")] X509CertificateCombinationConfiguration =
     "microsoft.graph.x509CertificateCombinationConfiguration",]
 );

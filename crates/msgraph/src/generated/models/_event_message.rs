@@ -55,6 +55,7 @@ pub struct EventMessage {
     pub start_date_time: Option<crate::models::DateTimeTimeZone>,
     pub r#type: Option<crate::models::EventType>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub event: Option<Box<crate::models::Event>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -133,5 +134,5 @@ impl EventMessage {
     multi_value_extended_properties, 34 => single_value_extended_properties, 35 =>
     end_date_time, 36 => is_all_day, 37 => is_delegated, 38 => is_out_of_date, 39 =>
     location, 40 => meeting_message_type, 41 => recurrence, 42 => start_date_time, 43 =>
-    r#type, 44 => event,]
+    r#type, #[cfg(feature = "calendar")] 44 => event,]
 );

@@ -55,6 +55,7 @@ pub struct EventMessageRequest {
     pub start_date_time: Option<crate::models::DateTimeTimeZone>,
     pub r#type: Option<crate::models::EventType>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub event: Option<Box<crate::models::Event>>,
     pub allow_new_time_proposals: Option<bool>,
     pub meeting_request_type: Option<crate::models::MeetingRequestType>,
@@ -145,7 +146,7 @@ impl EventMessageRequest {
     multi_value_extended_properties, 34 => single_value_extended_properties, 35 =>
     end_date_time, 36 => is_all_day, 37 => is_delegated, 38 => is_out_of_date, 39 =>
     location, 40 => meeting_message_type, 41 => recurrence, 42 => start_date_time, 43 =>
-    r#type, 44 => event, 45 => allow_new_time_proposals, 46 => meeting_request_type, 47
-    => previous_end_date_time, 48 => previous_location, 49 => previous_start_date_time,
-    50 => response_requested,]
+    r#type, #[cfg(feature = "calendar")] 44 => event, 45 => allow_new_time_proposals, 46
+    => meeting_request_type, 47 => previous_end_date_time, 48 => previous_location, 49 =>
+    previous_start_date_time, 50 => response_requested,]
 );

@@ -16,6 +16,7 @@ pub struct FileStorageContainer {
     pub status: Option<crate::models::FileStorageContainerStatus>,
     pub viewpoint: Option<crate::models::FileStorageContainerViewpoint>,
     /// Contained navigation.
+    #[cfg(feature = "sites")]
     pub columns: Option<Vec<crate::models::ColumnDefinition>>,
     /// Contained navigation.
     pub drive: Option<Box<crate::models::Drive>>,
@@ -62,7 +63,7 @@ impl FileStorageContainer {
 ::msgraph_core::__impl_model!(
     FileStorageContainer, INFO, [0 => id, 1 => assigned_sensitivity_label, 2 =>
     container_type_id, 3 => created_date_time, 4 => custom_properties, 5 => description,
-    6 => display_name, 7 => lock_state, 8 => settings, 9 => status, 10 => viewpoint, 11
-    => columns, 12 => drive, 13 => migration_jobs, 14 => permissions, 15 => recycle_bin,
-    16 => share_point_groups,]
+    6 => display_name, 7 => lock_state, 8 => settings, 9 => status, 10 => viewpoint,
+    #[cfg(feature = "sites")] 11 => columns, 12 => drive, 13 => migration_jobs, 14 =>
+    permissions, 15 => recycle_bin, 16 => share_point_groups,]
 );

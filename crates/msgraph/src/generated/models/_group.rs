@@ -64,20 +64,26 @@ pub struct Group {
     /// Contained navigation.
     pub accepted_senders: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Contained navigation.
+    #[cfg(feature = "directory")]
     pub app_role_assignments: Option<Vec<crate::models::AppRoleAssignment>>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub calendar: Option<Box<crate::models::Calendar>>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub calendar_view: Option<Vec<crate::models::Event>>,
     /// Contained navigation.
     pub conversations: Option<Vec<crate::models::Conversation>>,
     /// Navigation.
     pub created_on_behalf_of: Option<crate::models::DirectoryObjectKind>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub drive: Option<Box<crate::models::Drive>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub drives: Option<Vec<crate::models::Drive>>,
     /// Contained navigation.
+    #[cfg(feature = "calendar")]
     pub events: Option<Vec<crate::models::Event>>,
     /// Contained navigation.
     pub extensions: Option<Vec<crate::models::ExtensionKind>>,
@@ -90,26 +96,31 @@ pub struct Group {
     /// Navigation.
     pub members_with_license_errors: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Contained navigation.
+    #[cfg(feature = "onenote")]
     pub onenote: Option<Box<crate::models::Onenote>>,
     /// Contained navigation.
     pub on_premises_sync_behavior: Option<Box<crate::models::OnPremisesSyncBehavior>>,
     /// Navigation.
     pub owners: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Contained navigation.
+    #[cfg(feature = "directory")]
     pub permission_grants: Option<Vec<crate::models::ResourceSpecificPermissionGrant>>,
     /// Contained navigation.
     pub photo: Option<Box<crate::models::ProfilePhoto>>,
     /// Contained navigation.
     pub photos: Option<Vec<crate::models::ProfilePhoto>>,
     /// Contained navigation.
+    #[cfg(feature = "planner")]
     pub planner: Option<Box<crate::models::PlannerGroup>>,
     /// Contained navigation.
     pub rejected_senders: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Contained navigation.
     pub settings: Option<Vec<crate::models::GroupSetting>>,
     /// Contained navigation.
+    #[cfg(feature = "sites")]
     pub sites: Option<Vec<crate::models::Site>>,
     /// Contained navigation.
+    #[cfg(feature = "teams")]
     pub team: Option<Box<crate::models::Team>>,
     /// Contained navigation.
     pub threads: Option<Vec<crate::models::ConversationThread>>,
@@ -238,11 +249,15 @@ impl Group {
     security_enabled, 44 => security_identifier, 45 => service_provisioning_errors, 46 =>
     theme, 47 => unique_name, 48 => unseen_conversations_count, 49 => unseen_count, 50 =>
     unseen_messages_count, 51 => visibility, 52 => welcome_message_enabled, 53 =>
-    accepted_senders, 54 => app_role_assignments, 55 => calendar, 56 => calendar_view, 57
-    => conversations, 58 => created_on_behalf_of, 59 => drive, 60 => drives, 61 =>
-    events, 62 => extensions, 63 => group_lifecycle_policies, 64 => member_of, 65 =>
-    members, 66 => members_with_license_errors, 67 => onenote, 68 =>
-    on_premises_sync_behavior, 69 => owners, 70 => permission_grants, 71 => photo, 72 =>
-    photos, 73 => planner, 74 => rejected_senders, 75 => settings, 76 => sites, 77 =>
-    team, 78 => threads, 79 => transitive_member_of, 80 => transitive_members,]
+    accepted_senders, #[cfg(feature = "directory")] 54 => app_role_assignments,
+    #[cfg(feature = "calendar")] 55 => calendar, #[cfg(feature = "calendar")] 56 =>
+    calendar_view, 57 => conversations, 58 => created_on_behalf_of, #[cfg(feature =
+    "files")] 59 => drive, #[cfg(feature = "files")] 60 => drives, #[cfg(feature =
+    "calendar")] 61 => events, 62 => extensions, 63 => group_lifecycle_policies, 64 =>
+    member_of, 65 => members, 66 => members_with_license_errors, #[cfg(feature =
+    "onenote")] 67 => onenote, 68 => on_premises_sync_behavior, 69 => owners,
+    #[cfg(feature = "directory")] 70 => permission_grants, 71 => photo, 72 => photos,
+    #[cfg(feature = "planner")] 73 => planner, 74 => rejected_senders, 75 => settings,
+    #[cfg(feature = "sites")] 76 => sites, #[cfg(feature = "teams")] 77 => team, 78 =>
+    threads, 79 => transitive_member_of, 80 => transitive_members,]
 );

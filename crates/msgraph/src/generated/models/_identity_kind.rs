@@ -8,77 +8,486 @@ pub enum IdentityKind {
     /// `microsoft.graph.identity`
     Identity(Box<crate::models::Identity>),
     /// `microsoft.graph.azureCommunicationServicesUserIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     AzureCommunicationServicesUserIdentity(
         Box<crate::models::AzureCommunicationServicesUserIdentity>,
     ),
     /// `microsoft.graph.callRecords.userIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     CallRecordsUserIdentity(Box<crate::models::call_records::UserIdentity>),
     /// `microsoft.graph.communicationsApplicationIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     CommunicationsApplicationIdentity(
         Box<crate::models::CommunicationsApplicationIdentity>,
     ),
     /// `microsoft.graph.communicationsApplicationInstanceIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     CommunicationsApplicationInstanceIdentity(
         Box<crate::models::CommunicationsApplicationInstanceIdentity>,
     ),
     /// `microsoft.graph.communicationsEncryptedIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     CommunicationsEncryptedIdentity(Box<crate::models::CommunicationsEncryptedIdentity>),
     /// `microsoft.graph.communicationsGuestIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     CommunicationsGuestIdentity(Box<crate::models::CommunicationsGuestIdentity>),
     /// `microsoft.graph.communicationsPhoneIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     CommunicationsPhoneIdentity(Box<crate::models::CommunicationsPhoneIdentity>),
     /// `microsoft.graph.communicationsUserIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     CommunicationsUserIdentity(Box<crate::models::CommunicationsUserIdentity>),
     /// `microsoft.graph.emailIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     EmailIdentity(Box<crate::models::EmailIdentity>),
     /// `microsoft.graph.initiator`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     Initiator(Box<crate::models::Initiator>),
     /// `microsoft.graph.provisionedIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     ProvisionedIdentity(Box<crate::models::ProvisionedIdentity>),
     /// `microsoft.graph.provisioningServicePrincipal`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     ProvisioningServicePrincipal(Box<crate::models::ProvisioningServicePrincipal>),
     /// `microsoft.graph.provisioningSystem`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     ProvisioningSystem(Box<crate::models::ProvisioningSystem>),
     /// `microsoft.graph.servicePrincipalIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     ServicePrincipalIdentity(Box<crate::models::ServicePrincipalIdentity>),
     /// `microsoft.graph.sharePointGroupIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     SharePointGroupIdentity(Box<crate::models::SharePointGroupIdentity>),
     /// `microsoft.graph.sharePointIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     SharePointIdentity(Box<crate::models::SharePointIdentity>),
     /// `microsoft.graph.teamworkApplicationIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     TeamworkApplicationIdentity(Box<crate::models::TeamworkApplicationIdentity>),
     /// `microsoft.graph.teamworkConversationIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     TeamworkConversationIdentity(Box<crate::models::TeamworkConversationIdentity>),
     /// `microsoft.graph.teamworkTagIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     TeamworkTagIdentity(Box<crate::models::TeamworkTagIdentity>),
     /// `microsoft.graph.teamworkUserIdentity`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "directory",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     TeamworkUserIdentity(Box<crate::models::TeamworkUserIdentity>),
     /// `microsoft.graph.userIdentity`
     UserIdentity(Box<crate::models::UserIdentity>),
 }
 ::msgraph_core::__impl_kind!(
-    IdentityKind, Identity = "microsoft.graph.identity",
-    [AzureCommunicationServicesUserIdentity =
-    "microsoft.graph.azureCommunicationServicesUserIdentity", CallRecordsUserIdentity =
-    "microsoft.graph.callRecords.userIdentity", CommunicationsApplicationIdentity =
-    "microsoft.graph.communicationsApplicationIdentity",
-    CommunicationsApplicationInstanceIdentity =
-    "microsoft.graph.communicationsApplicationInstanceIdentity",
-    CommunicationsEncryptedIdentity = "microsoft.graph.communicationsEncryptedIdentity",
-    CommunicationsGuestIdentity = "microsoft.graph.communicationsGuestIdentity",
+    IdentityKind, Identity = "microsoft.graph.identity", [#[cfg(any(feature = "admin",
+    feature = "communications", feature = "directory", feature = "education", feature =
+    "files", feature = "identity", feature = "onenote", feature = "planner", feature =
+    "security", feature = "sites", feature = "solutions", feature = "teams", feature =
+    "users"))] AzureCommunicationServicesUserIdentity =
+    "microsoft.graph.azureCommunicationServicesUserIdentity", #[cfg(any(feature =
+    "admin", feature = "communications", feature = "directory", feature = "education",
+    feature = "files", feature = "identity", feature = "onenote", feature = "planner",
+    feature = "security", feature = "sites", feature = "solutions", feature = "teams",
+    feature = "users"))] CallRecordsUserIdentity =
+    "microsoft.graph.callRecords.userIdentity", #[cfg(any(feature = "admin", feature =
+    "communications", feature = "directory", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))]
+    CommunicationsApplicationIdentity =
+    "microsoft.graph.communicationsApplicationIdentity", #[cfg(any(feature = "admin",
+    feature = "communications", feature = "directory", feature = "education", feature =
+    "files", feature = "identity", feature = "onenote", feature = "planner", feature =
+    "security", feature = "sites", feature = "solutions", feature = "teams", feature =
+    "users"))] CommunicationsApplicationInstanceIdentity =
+    "microsoft.graph.communicationsApplicationInstanceIdentity", #[cfg(any(feature =
+    "admin", feature = "communications", feature = "directory", feature = "education",
+    feature = "files", feature = "identity", feature = "onenote", feature = "planner",
+    feature = "security", feature = "sites", feature = "solutions", feature = "teams",
+    feature = "users"))] CommunicationsEncryptedIdentity =
+    "microsoft.graph.communicationsEncryptedIdentity", #[cfg(any(feature = "admin",
+    feature = "communications", feature = "directory", feature = "education", feature =
+    "files", feature = "identity", feature = "onenote", feature = "planner", feature =
+    "security", feature = "sites", feature = "solutions", feature = "teams", feature =
+    "users"))] CommunicationsGuestIdentity =
+    "microsoft.graph.communicationsGuestIdentity", #[cfg(any(feature = "admin", feature =
+    "communications", feature = "directory", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))]
     CommunicationsPhoneIdentity = "microsoft.graph.communicationsPhoneIdentity",
-    CommunicationsUserIdentity = "microsoft.graph.communicationsUserIdentity",
-    EmailIdentity = "microsoft.graph.emailIdentity", Initiator =
-    "microsoft.graph.initiator", ProvisionedIdentity =
-    "microsoft.graph.provisionedIdentity", ProvisioningServicePrincipal =
-    "microsoft.graph.provisioningServicePrincipal", ProvisioningSystem =
-    "microsoft.graph.provisioningSystem", ServicePrincipalIdentity =
-    "microsoft.graph.servicePrincipalIdentity", SharePointGroupIdentity =
-    "microsoft.graph.sharePointGroupIdentity", SharePointIdentity =
-    "microsoft.graph.sharePointIdentity", TeamworkApplicationIdentity =
-    "microsoft.graph.teamworkApplicationIdentity", TeamworkConversationIdentity =
-    "microsoft.graph.teamworkConversationIdentity", TeamworkTagIdentity =
-    "microsoft.graph.teamworkTagIdentity", TeamworkUserIdentity =
-    "microsoft.graph.teamworkUserIdentity", UserIdentity =
-    "microsoft.graph.userIdentity",]
+    #[cfg(any(feature = "admin", feature = "communications", feature = "directory",
+    feature = "education", feature = "files", feature = "identity", feature = "onenote",
+    feature = "planner", feature = "security", feature = "sites", feature = "solutions",
+    feature = "teams", feature = "users"))] CommunicationsUserIdentity =
+    "microsoft.graph.communicationsUserIdentity", #[cfg(any(feature = "admin", feature =
+    "communications", feature = "directory", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))]
+    EmailIdentity = "microsoft.graph.emailIdentity", #[cfg(any(feature = "admin", feature
+    = "communications", feature = "directory", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))]
+    Initiator = "microsoft.graph.initiator", #[cfg(any(feature = "admin", feature =
+    "communications", feature = "directory", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))]
+    ProvisionedIdentity = "microsoft.graph.provisionedIdentity", #[cfg(any(feature =
+    "admin", feature = "communications", feature = "directory", feature = "education",
+    feature = "files", feature = "identity", feature = "onenote", feature = "planner",
+    feature = "security", feature = "sites", feature = "solutions", feature = "teams",
+    feature = "users"))] ProvisioningServicePrincipal =
+    "microsoft.graph.provisioningServicePrincipal", #[cfg(any(feature = "admin", feature
+    = "communications", feature = "directory", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))]
+    ProvisioningSystem = "microsoft.graph.provisioningSystem", #[cfg(any(feature =
+    "admin", feature = "communications", feature = "directory", feature = "education",
+    feature = "files", feature = "identity", feature = "onenote", feature = "planner",
+    feature = "security", feature = "sites", feature = "solutions", feature = "teams",
+    feature = "users"))] ServicePrincipalIdentity =
+    "microsoft.graph.servicePrincipalIdentity", #[cfg(any(feature = "admin", feature =
+    "communications", feature = "directory", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))]
+    SharePointGroupIdentity = "microsoft.graph.sharePointGroupIdentity",
+    #[cfg(any(feature = "admin", feature = "communications", feature = "directory",
+    feature = "education", feature = "files", feature = "identity", feature = "onenote",
+    feature = "planner", feature = "security", feature = "sites", feature = "solutions",
+    feature = "teams", feature = "users"))] SharePointIdentity =
+    "microsoft.graph.sharePointIdentity", #[cfg(any(feature = "admin", feature =
+    "communications", feature = "directory", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))]
+    TeamworkApplicationIdentity = "microsoft.graph.teamworkApplicationIdentity",
+    #[cfg(any(feature = "admin", feature = "communications", feature = "directory",
+    feature = "education", feature = "files", feature = "identity", feature = "onenote",
+    feature = "planner", feature = "security", feature = "sites", feature = "solutions",
+    feature = "teams", feature = "users"))] TeamworkConversationIdentity =
+    "microsoft.graph.teamworkConversationIdentity", #[cfg(any(feature = "admin", feature
+    = "communications", feature = "directory", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))]
+    TeamworkTagIdentity = "microsoft.graph.teamworkTagIdentity", #[cfg(any(feature =
+    "admin", feature = "communications", feature = "directory", feature = "education",
+    feature = "files", feature = "identity", feature = "onenote", feature = "planner",
+    feature = "security", feature = "sites", feature = "solutions", feature = "teams",
+    feature = "users"))] TeamworkUserIdentity = "microsoft.graph.teamworkUserIdentity",
+    UserIdentity = "microsoft.graph.userIdentity",]
 );

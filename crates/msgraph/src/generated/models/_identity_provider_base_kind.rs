@@ -8,30 +8,37 @@ pub enum IdentityProviderBaseKind {
     /// `microsoft.graph.identityProviderBase`
     IdentityProviderBase(Box<crate::models::IdentityProviderBase>),
     /// `microsoft.graph.appleManagedIdentityProvider`
+    #[cfg(feature = "identity")]
     AppleManagedIdentityProvider(Box<crate::models::AppleManagedIdentityProvider>),
     /// `microsoft.graph.builtInIdentityProvider`
+    #[cfg(feature = "identity")]
     BuiltInIdentityProvider(Box<crate::models::BuiltInIdentityProvider>),
     /// `microsoft.graph.internalDomainFederation`
     InternalDomainFederation(Box<crate::models::InternalDomainFederation>),
     /// `microsoft.graph.oidcIdentityProvider`
+    #[cfg(feature = "identity")]
     OidcIdentityProvider(Box<crate::models::OidcIdentityProvider>),
     /// `microsoft.graph.samlOrWsFedExternalDomainFederation`
+    #[cfg(feature = "identity")]
     SamlOrWsFedExternalDomainFederation(
         Box<crate::models::SamlOrWsFedExternalDomainFederation>,
     ),
     /// `microsoft.graph.samlOrWsFedProvider`
     SamlOrWsFedProvider(Box<crate::models::SamlOrWsFedProvider>),
     /// `microsoft.graph.socialIdentityProvider`
+    #[cfg(feature = "identity")]
     SocialIdentityProvider(Box<crate::models::SocialIdentityProvider>),
 }
 ::msgraph_core::__impl_kind!(
     IdentityProviderBaseKind, IdentityProviderBase =
-    "microsoft.graph.identityProviderBase", [AppleManagedIdentityProvider =
-    "microsoft.graph.appleManagedIdentityProvider", BuiltInIdentityProvider =
+    "microsoft.graph.identityProviderBase", [#[cfg(feature = "identity")]
+    AppleManagedIdentityProvider = "microsoft.graph.appleManagedIdentityProvider",
+    #[cfg(feature = "identity")] BuiltInIdentityProvider =
     "microsoft.graph.builtInIdentityProvider", InternalDomainFederation =
-    "microsoft.graph.internalDomainFederation", OidcIdentityProvider =
-    "microsoft.graph.oidcIdentityProvider", SamlOrWsFedExternalDomainFederation =
+    "microsoft.graph.internalDomainFederation", #[cfg(feature = "identity")]
+    OidcIdentityProvider = "microsoft.graph.oidcIdentityProvider", #[cfg(feature =
+    "identity")] SamlOrWsFedExternalDomainFederation =
     "microsoft.graph.samlOrWsFedExternalDomainFederation", SamlOrWsFedProvider =
-    "microsoft.graph.samlOrWsFedProvider", SocialIdentityProvider =
-    "microsoft.graph.socialIdentityProvider",]
+    "microsoft.graph.samlOrWsFedProvider", #[cfg(feature = "identity")]
+    SocialIdentityProvider = "microsoft.graph.socialIdentityProvider",]
 );

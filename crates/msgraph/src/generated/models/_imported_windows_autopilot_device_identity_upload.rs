@@ -14,6 +14,7 @@ pub struct ImportedWindowsAutopilotDeviceIdentityUpload {
     /// Collection of all Autopilot devices as a part of this upload.
     ///
     /// Contained navigation.
+    #[cfg(feature = "device-management")]
     pub device_identities: Option<
         Vec<crate::models::ImportedWindowsAutopilotDeviceIdentity>,
     >,
@@ -38,5 +39,6 @@ impl ImportedWindowsAutopilotDeviceIdentityUpload {
 }
 ::msgraph_core::__impl_model!(
     ImportedWindowsAutopilotDeviceIdentityUpload, INFO, [0 => id, 1 =>
-    created_date_time_utc, 2 => status, 3 => device_identities,]
+    created_date_time_utc, 2 => status, #[cfg(feature = "device-management")] 3 =>
+    device_identities,]
 );

@@ -13,6 +13,7 @@ pub struct Invitation {
     pub send_invitation_message: Option<bool>,
     pub status: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub invited_user: Option<crate::models::UserKind>,
     /// Navigation.
     pub invited_user_sponsors: Option<Vec<crate::models::DirectoryObjectKind>>,
@@ -47,6 +48,6 @@ impl Invitation {
     Invitation, INFO, [0 => id, 1 => invited_user_display_name, 2 =>
     invited_user_email_address, 3 => invited_user_message_info, 4 => invited_user_type, 5
     => invite_redeem_url, 6 => invite_redirect_url, 7 => reset_redemption, 8 =>
-    send_invitation_message, 9 => status, 10 => invited_user, 11 =>
-    invited_user_sponsors,]
+    send_invitation_message, 9 => status, #[cfg(feature = "users")] 10 => invited_user,
+    11 => invited_user_sponsors,]
 );

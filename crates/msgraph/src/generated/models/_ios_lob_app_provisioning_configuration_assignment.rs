@@ -6,6 +6,7 @@
 pub struct IosLobAppProvisioningConfigurationAssignment {
     pub id: Option<String>,
     /// The target group assignment defined by the admin.
+    #[cfg(feature = "device-management")]
     pub target: Option<crate::models::DeviceAndAppManagementAssignmentTargetKind>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -22,5 +23,6 @@ impl IosLobAppProvisioningConfigurationAssignment {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.iosLobAppProvisioningConfigurationAssignment";
 }
 ::msgraph_core::__impl_model!(
-    IosLobAppProvisioningConfigurationAssignment, INFO, [0 => id, 1 => target,]
+    IosLobAppProvisioningConfigurationAssignment, INFO, [0 => id, #[cfg(feature =
+    "device-management")] 1 => target,]
 );

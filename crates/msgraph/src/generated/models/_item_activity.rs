@@ -5,8 +5,25 @@ pub struct ItemActivity {
     pub id: Option<String>,
     pub access: Option<crate::models::AccessAction>,
     pub activity_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub actor: Option<crate::models::IdentitySetKind>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub drive_item: Option<Box<crate::models::DriveItem>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -29,6 +46,9 @@ impl ItemActivity {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.itemActivity";
 }
 ::msgraph_core::__impl_model!(
-    ItemActivity, INFO, [0 => id, 1 => access, 2 => activity_date_time, 3 => actor, 4 =>
-    drive_item,]
+    ItemActivity, INFO, [0 => id, 1 => access, 2 => activity_date_time, #[cfg(any(feature
+    = "admin", feature = "communications", feature = "education", feature = "files",
+    feature = "identity", feature = "onenote", feature = "planner", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))] 3
+    => actor, #[cfg(feature = "files")] 4 => drive_item,]
 );

@@ -7,6 +7,7 @@ pub struct LabelContentRight {
     pub format: Option<String>,
     pub rights: Option<::msgraph_core::model::Flags<crate::models::UsageRights>>,
     /// Navigation.
+    #[cfg(feature = "security")]
     pub label: Option<Box<crate::models::SensitivityLabel>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -23,5 +24,6 @@ impl LabelContentRight {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.labelContentRight";
 }
 ::msgraph_core::__impl_model!(
-    LabelContentRight, INFO, [0 => id, 1 => cid, 2 => format, 3 => rights, 4 => label,]
+    LabelContentRight, INFO, [0 => id, 1 => cid, 2 => format, 3 => rights, #[cfg(feature
+    = "security")] 4 => label,]
 );

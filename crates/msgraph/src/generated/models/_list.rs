@@ -13,8 +13,10 @@ pub struct List {
     pub parent_reference: Option<crate::models::ItemReference>,
     pub web_url: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by_user: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by_user: Option<crate::models::UserKind>,
     pub display_name: Option<String>,
     pub list: Option<crate::models::ListInfo>,
@@ -25,14 +27,17 @@ pub struct List {
     /// Contained navigation.
     pub content_types: Option<Vec<crate::models::ContentType>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub drive: Option<Box<crate::models::Drive>>,
     /// Contained navigation.
     pub items: Option<Vec<crate::models::ListItem>>,
     /// Contained navigation.
     pub operations: Option<Vec<crate::models::RichLongRunningOperation>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub permissions: Option<Vec<crate::models::Permission>>,
     /// Contained navigation.
+    #[cfg(feature = "admin")]
     pub subscriptions: Option<Vec<crate::models::Subscription>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -77,8 +82,9 @@ impl List {
 ::msgraph_core::__impl_model!(
     List, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 => description, 4 =>
     e_tag, 5 => last_modified_by, 6 => last_modified_date_time, 7 => name, 8 =>
-    parent_reference, 9 => web_url, 10 => created_by_user, 11 => last_modified_by_user,
-    12 => display_name, 13 => list, 14 => sharepoint_ids, 15 => system, 16 => columns, 17
-    => content_types, 18 => drive, 19 => items, 20 => operations, 21 => permissions, 22
-    => subscriptions,]
+    parent_reference, 9 => web_url, #[cfg(feature = "users")] 10 => created_by_user,
+    #[cfg(feature = "users")] 11 => last_modified_by_user, 12 => display_name, 13 =>
+    list, 14 => sharepoint_ids, 15 => system, 16 => columns, 17 => content_types,
+    #[cfg(feature = "files")] 18 => drive, 19 => items, 20 => operations, #[cfg(feature =
+    "files")] 21 => permissions, #[cfg(feature = "admin")] 22 => subscriptions,]
 );

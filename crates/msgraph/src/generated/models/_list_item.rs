@@ -13,8 +13,10 @@ pub struct ListItem {
     pub parent_reference: Option<crate::models::ItemReference>,
     pub web_url: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by_user: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by_user: Option<crate::models::UserKind>,
     pub content_type: Option<crate::models::ContentTypeInfo>,
     pub deleted: Option<crate::models::Deleted>,
@@ -24,10 +26,12 @@ pub struct ListItem {
     /// Contained navigation.
     pub document_set_versions: Option<Vec<crate::models::DocumentSetVersion>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub drive_item: Option<Box<crate::models::DriveItem>>,
     /// Contained navigation.
     pub fields: Option<Box<crate::models::FieldValueSet>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub permissions: Option<Vec<crate::models::Permission>>,
     /// Contained navigation.
     pub versions: Option<Vec<crate::models::ListItemVersionKind>>,
@@ -70,8 +74,9 @@ impl ListItem {
 ::msgraph_core::__impl_model!(
     ListItem, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 => description,
     4 => e_tag, 5 => last_modified_by, 6 => last_modified_date_time, 7 => name, 8 =>
-    parent_reference, 9 => web_url, 10 => created_by_user, 11 => last_modified_by_user,
-    12 => content_type, 13 => deleted, 14 => sharepoint_ids, 15 => analytics, 16 =>
-    document_set_versions, 17 => drive_item, 18 => fields, 19 => permissions, 20 =>
-    versions,]
+    parent_reference, 9 => web_url, #[cfg(feature = "users")] 10 => created_by_user,
+    #[cfg(feature = "users")] 11 => last_modified_by_user, 12 => content_type, 13 =>
+    deleted, 14 => sharepoint_ids, 15 => analytics, 16 => document_set_versions,
+    #[cfg(feature = "files")] 17 => drive_item, 18 => fields, #[cfg(feature = "files")]
+    19 => permissions, 20 => versions,]
 );

@@ -8,16 +8,20 @@ pub enum LongRunningOperationKind {
     /// `microsoft.graph.longRunningOperation`
     LongRunningOperation(Box<crate::models::LongRunningOperation>),
     /// `microsoft.graph.attackSimulationOperation`
+    #[cfg(any(feature = "security", feature = "users"))]
     AttackSimulationOperation(Box<crate::models::AttackSimulationOperation>),
     /// `microsoft.graph.engagementAsyncOperation`
+    #[cfg(any(feature = "solutions", feature = "users"))]
     EngagementAsyncOperation(Box<crate::models::EngagementAsyncOperation>),
     /// `microsoft.graph.richLongRunningOperation`
+    #[cfg(any(feature = "sites", feature = "users"))]
     RichLongRunningOperation(Box<crate::models::RichLongRunningOperation>),
 }
 ::msgraph_core::__impl_kind!(
     LongRunningOperationKind, LongRunningOperation =
-    "microsoft.graph.longRunningOperation", [AttackSimulationOperation =
-    "microsoft.graph.attackSimulationOperation", EngagementAsyncOperation =
-    "microsoft.graph.engagementAsyncOperation", RichLongRunningOperation =
-    "microsoft.graph.richLongRunningOperation",]
+    "microsoft.graph.longRunningOperation", [#[cfg(any(feature = "security", feature =
+    "users"))] AttackSimulationOperation = "microsoft.graph.attackSimulationOperation",
+    #[cfg(any(feature = "solutions", feature = "users"))] EngagementAsyncOperation =
+    "microsoft.graph.engagementAsyncOperation", #[cfg(any(feature = "sites", feature =
+    "users"))] RichLongRunningOperation = "microsoft.graph.richLongRunningOperation",]
 );

@@ -258,6 +258,7 @@ pub struct ManagedDevice {
     /// The primary users associated with the managed device.
     ///
     /// Navigation.
+    #[cfg(feature = "users")]
     pub users: Option<Vec<crate::models::UserKind>>,
     /// The device protection status. This property is read-only.
     ///
@@ -366,5 +367,6 @@ impl ManagedDevice {
     50 => total_storage_space_in_bytes, 51 => udid, 52 => user_display_name, 53 =>
     user_id, 54 => user_principal_name, 55 => wi_fi_mac_address, 56 => device_category,
     57 => device_compliance_policy_states, 58 => device_configuration_states, 59 =>
-    log_collection_requests, 60 => users, 61 => windows_protection_state,]
+    log_collection_requests, #[cfg(feature = "users")] 60 => users, 61 =>
+    windows_protection_state,]
 );

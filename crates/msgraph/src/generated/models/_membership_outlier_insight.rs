@@ -11,6 +11,7 @@ pub struct MembershipOutlierInsight {
     /// Navigation.
     pub container: Option<crate::models::DirectoryObjectKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by: Option<crate::models::UserKind>,
     /// Navigation.
     pub member: Option<crate::models::DirectoryObjectKind>,
@@ -41,5 +42,5 @@ impl MembershipOutlierInsight {
 ::msgraph_core::__impl_model!(
     MembershipOutlierInsight, INFO, [0 => id, 1 => insight_created_date_time, 2 =>
     container_id, 3 => member_id, 4 => outlier_container_type, 5 => outlier_member_type,
-    6 => container, 7 => last_modified_by, 8 => member,]
+    6 => container, #[cfg(feature = "users")] 7 => last_modified_by, 8 => member,]
 );

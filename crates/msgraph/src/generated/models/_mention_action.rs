@@ -2,6 +2,22 @@
 /// OData complex type `microsoft.graph.mentionAction`.
 #[derive(Clone, Default)]
 pub struct MentionAction {
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub mentionees: Option<Vec<crate::models::IdentitySetKind>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -17,4 +33,9 @@ impl MentionAction {
     /// The qualified OData type name.
     pub const ODATA_TYPE: &'static str = "microsoft.graph.mentionAction";
 }
-::msgraph_core::__impl_model!(MentionAction, INFO, [0 => mentionees,]);
+::msgraph_core::__impl_model!(
+    MentionAction, INFO, [#[cfg(any(feature = "admin", feature = "communications",
+    feature = "education", feature = "files", feature = "identity", feature = "onenote",
+    feature = "planner", feature = "security", feature = "sites", feature = "solutions",
+    feature = "teams", feature = "users"))] 0 => mentionees,]
+);

@@ -8,6 +8,7 @@ pub struct MicrosoftAuthenticatorAuthenticationMethod {
     pub display_name: Option<String>,
     pub phone_app_version: Option<String>,
     /// Navigation.
+    #[cfg(feature = "directory")]
     pub device: Option<Box<crate::models::Device>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -32,5 +33,6 @@ impl MicrosoftAuthenticatorAuthenticationMethod {
 }
 ::msgraph_core::__impl_model!(
     MicrosoftAuthenticatorAuthenticationMethod, INFO, [0 => id, 1 => created_date_time, 2
-    => device_tag, 3 => display_name, 4 => phone_app_version, 5 => device,]
+    => device_tag, 3 => display_name, 4 => phone_app_version, #[cfg(feature =
+    "directory")] 5 => device,]
 );

@@ -8,29 +8,52 @@ pub enum OutlookItemKind {
     /// `microsoft.graph.outlookItem`
     OutlookItem(Box<crate::models::OutlookItem>),
     /// `microsoft.graph.calendarSharingMessage`
+    #[cfg(feature = "mail")]
     CalendarSharingMessage(Box<crate::models::CalendarSharingMessage>),
     /// `microsoft.graph.contact`
+    #[cfg(feature = "contacts")]
     Contact(Box<crate::models::Contact>),
     /// `microsoft.graph.event`
+    #[cfg(feature = "calendar")]
     Event(Box<crate::models::Event>),
     /// `microsoft.graph.eventMessage`
+    #[cfg(feature = "mail")]
     EventMessage(Box<crate::models::EventMessage>),
     /// `microsoft.graph.eventMessageRequest`
+    #[cfg(feature = "mail")]
     EventMessageRequest(Box<crate::models::EventMessageRequest>),
     /// `microsoft.graph.eventMessageResponse`
+    #[cfg(feature = "mail")]
     EventMessageResponse(Box<crate::models::EventMessageResponse>),
     /// `microsoft.graph.mailboxItem`
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "calendar",
+            feature = "directory",
+            feature = "groups",
+            feature = "identity",
+            feature = "mail"
+        )
+    )]
     MailboxItem(Box<crate::models::MailboxItem>),
     /// `microsoft.graph.message`
+    #[cfg(feature = "mail")]
     Message(Box<crate::models::Message>),
     /// `microsoft.graph.post`
+    #[cfg(feature = "groups")]
     Post(Box<crate::models::Post>),
 }
 ::msgraph_core::__impl_kind!(
-    OutlookItemKind, OutlookItem = "microsoft.graph.outlookItem", [CalendarSharingMessage
-    = "microsoft.graph.calendarSharingMessage", Contact = "microsoft.graph.contact",
-    Event = "microsoft.graph.event", EventMessage = "microsoft.graph.eventMessage",
-    EventMessageRequest = "microsoft.graph.eventMessageRequest", EventMessageResponse =
-    "microsoft.graph.eventMessageResponse", MailboxItem = "microsoft.graph.mailboxItem",
-    Message = "microsoft.graph.message", Post = "microsoft.graph.post",]
+    OutlookItemKind, OutlookItem = "microsoft.graph.outlookItem", [#[cfg(feature =
+    "mail")] CalendarSharingMessage = "microsoft.graph.calendarSharingMessage",
+    #[cfg(feature = "contacts")] Contact = "microsoft.graph.contact", #[cfg(feature =
+    "calendar")] Event = "microsoft.graph.event", #[cfg(feature = "mail")] EventMessage =
+    "microsoft.graph.eventMessage", #[cfg(feature = "mail")] EventMessageRequest =
+    "microsoft.graph.eventMessageRequest", #[cfg(feature = "mail")] EventMessageResponse
+    = "microsoft.graph.eventMessageResponse", #[cfg(any(feature = "admin", feature =
+    "calendar", feature = "directory", feature = "groups", feature = "identity", feature
+    = "mail"))] MailboxItem = "microsoft.graph.mailboxItem", #[cfg(feature = "mail")]
+    Message = "microsoft.graph.message", #[cfg(feature = "groups")] Post =
+    "microsoft.graph.post",]
 );

@@ -4,6 +4,7 @@
 pub struct ParticipantJoiningNotification {
     pub id: Option<String>,
     /// Contained navigation.
+    #[cfg(feature = "communications")]
     pub call: Option<Box<crate::models::Call>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -20,5 +21,6 @@ impl ParticipantJoiningNotification {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.participantJoiningNotification";
 }
 ::msgraph_core::__impl_model!(
-    ParticipantJoiningNotification, INFO, [0 => id, 1 => call,]
+    ParticipantJoiningNotification, INFO, [0 => id, #[cfg(feature = "communications")] 1
+    => call,]
 );

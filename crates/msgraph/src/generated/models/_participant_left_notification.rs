@@ -5,6 +5,7 @@ pub struct ParticipantLeftNotification {
     pub id: Option<String>,
     pub participant_id: Option<String>,
     /// Contained navigation.
+    #[cfg(feature = "communications")]
     pub call: Option<Box<crate::models::Call>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -21,5 +22,6 @@ impl ParticipantLeftNotification {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.participantLeftNotification";
 }
 ::msgraph_core::__impl_model!(
-    ParticipantLeftNotification, INFO, [0 => id, 1 => participant_id, 2 => call,]
+    ParticipantLeftNotification, INFO, [0 => id, 1 => participant_id, #[cfg(feature =
+    "communications")] 2 => call,]
 );

@@ -4,6 +4,7 @@
 pub struct PasskeyProfile {
     pub id: Option<String>,
     pub attestation_enforcement: Option<crate::models::AttestationEnforcement>,
+    #[cfg(feature = "identity")]
     pub key_restrictions: Option<crate::models::Fido2KeyRestrictions>,
     pub name: Option<String>,
     pub passkey_types: Option<::msgraph_core::model::Flags<crate::models::PasskeyTypes>>,
@@ -28,6 +29,6 @@ impl PasskeyProfile {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.passkeyProfile";
 }
 ::msgraph_core::__impl_model!(
-    PasskeyProfile, INFO, [0 => id, 1 => attestation_enforcement, 2 => key_restrictions,
-    3 => name, 4 => passkey_types,]
+    PasskeyProfile, INFO, [0 => id, 1 => attestation_enforcement, #[cfg(feature =
+    "identity")] 2 => key_restrictions, 3 => name, 4 => passkey_types,]
 );

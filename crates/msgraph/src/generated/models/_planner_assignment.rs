@@ -2,6 +2,22 @@
 /// OData complex type `microsoft.graph.plannerAssignment`.
 #[derive(Clone, Default)]
 pub struct PlannerAssignment {
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub assigned_by: Option<crate::models::IdentitySetKind>,
     pub assigned_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     pub order_hint: Option<String>,
@@ -20,6 +36,9 @@ impl PlannerAssignment {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.plannerAssignment";
 }
 ::msgraph_core::__impl_model!(
-    PlannerAssignment, INFO, [0 => assigned_by, 1 => assigned_date_time, 2 =>
-    order_hint,]
+    PlannerAssignment, INFO, [#[cfg(any(feature = "admin", feature = "communications",
+    feature = "education", feature = "files", feature = "identity", feature = "onenote",
+    feature = "planner", feature = "security", feature = "sites", feature = "solutions",
+    feature = "teams", feature = "users"))] 0 => assigned_by, 1 => assigned_date_time, 2
+    => order_hint,]
 );

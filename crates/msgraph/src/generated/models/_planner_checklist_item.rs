@@ -3,6 +3,22 @@
 #[derive(Clone, Default)]
 pub struct PlannerChecklistItem {
     pub is_checked: Option<bool>,
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub last_modified_by: Option<crate::models::IdentitySetKind>,
     pub last_modified_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     pub order_hint: Option<String>,
@@ -28,6 +44,9 @@ impl PlannerChecklistItem {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.plannerChecklistItem";
 }
 ::msgraph_core::__impl_model!(
-    PlannerChecklistItem, INFO, [0 => is_checked, 1 => last_modified_by, 2 =>
-    last_modified_date_time, 3 => order_hint, 4 => title,]
+    PlannerChecklistItem, INFO, [0 => is_checked, #[cfg(any(feature = "admin", feature =
+    "communications", feature = "education", feature = "files", feature = "identity",
+    feature = "onenote", feature = "planner", feature = "security", feature = "sites",
+    feature = "solutions", feature = "teams", feature = "users"))] 1 => last_modified_by,
+    2 => last_modified_date_time, 3 => order_hint, 4 => title,]
 );

@@ -3,6 +3,22 @@
 #[derive(Clone, Default)]
 pub struct PlannerExternalReference {
     pub alias: Option<String>,
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub last_modified_by: Option<crate::models::IdentitySetKind>,
     pub last_modified_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     pub preview_priority: Option<String>,
@@ -28,6 +44,9 @@ impl PlannerExternalReference {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.plannerExternalReference";
 }
 ::msgraph_core::__impl_model!(
-    PlannerExternalReference, INFO, [0 => alias, 1 => last_modified_by, 2 =>
-    last_modified_date_time, 3 => preview_priority, 4 => r#type,]
+    PlannerExternalReference, INFO, [0 => alias, #[cfg(any(feature = "admin", feature =
+    "communications", feature = "education", feature = "files", feature = "identity",
+    feature = "onenote", feature = "planner", feature = "security", feature = "sites",
+    feature = "solutions", feature = "teams", feature = "users"))] 1 => last_modified_by,
+    2 => last_modified_date_time, 3 => preview_priority, 4 => r#type,]
 );

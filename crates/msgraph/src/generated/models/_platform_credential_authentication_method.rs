@@ -8,6 +8,7 @@ pub struct PlatformCredentialAuthenticationMethod {
     pub key_strength: Option<crate::models::AuthenticationMethodKeyStrength>,
     pub platform: Option<crate::models::AuthenticationMethodPlatform>,
     /// Navigation.
+    #[cfg(feature = "directory")]
     pub device: Option<Box<crate::models::Device>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -32,5 +33,6 @@ impl PlatformCredentialAuthenticationMethod {
 }
 ::msgraph_core::__impl_model!(
     PlatformCredentialAuthenticationMethod, INFO, [0 => id, 1 => created_date_time, 2 =>
-    display_name, 3 => key_strength, 4 => platform, 5 => device,]
+    display_name, 3 => key_strength, 4 => platform, #[cfg(feature = "directory")] 5 =>
+    device,]
 );

@@ -17,8 +17,10 @@ pub struct PrinterShare {
     pub created_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     pub view_point: Option<crate::models::PrinterShareViewpoint>,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub allowed_groups: Option<Vec<crate::models::Group>>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub allowed_users: Option<Vec<crate::models::UserKind>>,
     /// Navigation.
     pub printer: Option<Box<crate::models::Printer>>,
@@ -56,6 +58,7 @@ impl PrinterShare {
 ::msgraph_core::__impl_model!(
     PrinterShare, INFO, [0 => id, 1 => capabilities, 2 => defaults, 3 => display_name, 4
     => is_accepting_jobs, 5 => location, 6 => manufacturer, 7 => model, 8 => status, 9 =>
-    jobs, 10 => allow_all_users, 11 => created_date_time, 12 => view_point, 13 =>
-    allowed_groups, 14 => allowed_users, 15 => printer,]
+    jobs, 10 => allow_all_users, 11 => created_date_time, 12 => view_point, #[cfg(feature
+    = "groups")] 13 => allowed_groups, #[cfg(feature = "users")] 14 => allowed_users, 15
+    => printer,]
 );

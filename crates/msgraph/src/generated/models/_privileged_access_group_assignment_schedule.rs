@@ -18,6 +18,7 @@ pub struct PrivilegedAccessGroupAssignmentSchedule {
         Box<crate::models::PrivilegedAccessGroupEligibilitySchedule>,
     >,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Navigation.
     pub principal: Option<crate::models::DirectoryObjectKind>,
@@ -54,5 +55,5 @@ impl PrivilegedAccessGroupAssignmentSchedule {
     PrivilegedAccessGroupAssignmentSchedule, INFO, [0 => id, 1 => created_date_time, 2 =>
     created_using, 3 => modified_date_time, 4 => schedule_info, 5 => status, 6 =>
     access_id, 7 => assignment_type, 8 => group_id, 9 => member_type, 10 => principal_id,
-    11 => activated_using, 12 => group, 13 => principal,]
+    11 => activated_using, #[cfg(feature = "groups")] 12 => group, 13 => principal,]
 );

@@ -16,6 +16,7 @@ pub struct PrivilegedAccessGroupAssignmentScheduleInstance {
         Box<crate::models::PrivilegedAccessGroupEligibilityScheduleInstance>,
     >,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Navigation.
     pub principal: Option<crate::models::DirectoryObjectKind>,
@@ -50,5 +51,5 @@ impl PrivilegedAccessGroupAssignmentScheduleInstance {
     PrivilegedAccessGroupAssignmentScheduleInstance, INFO, [0 => id, 1 => end_date_time,
     2 => start_date_time, 3 => access_id, 4 => assignment_schedule_id, 5 =>
     assignment_type, 6 => group_id, 7 => member_type, 8 => principal_id, 9 =>
-    activated_using, 10 => group, 11 => principal,]
+    activated_using, #[cfg(feature = "groups")] 10 => group, 11 => principal,]
 );

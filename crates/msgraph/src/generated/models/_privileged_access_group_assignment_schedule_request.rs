@@ -23,6 +23,7 @@ pub struct PrivilegedAccessGroupAssignmentScheduleRequest {
         Box<crate::models::PrivilegedAccessGroupEligibilitySchedule>,
     >,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Navigation.
     pub principal: Option<crate::models::DirectoryObjectKind>,
@@ -70,6 +71,6 @@ impl PrivilegedAccessGroupAssignmentScheduleRequest {
     => completed_date_time, 3 => created_by, 4 => created_date_time, 5 => custom_data, 6
     => status, 7 => action, 8 => is_validation_only, 9 => justification, 10 =>
     schedule_info, 11 => ticket_info, 12 => access_id, 13 => group_id, 14 =>
-    principal_id, 15 => target_schedule_id, 16 => activated_using, 17 => group, 18 =>
-    principal, 19 => target_schedule,]
+    principal_id, 15 => target_schedule_id, 16 => activated_using, #[cfg(feature =
+    "groups")] 17 => group, 18 => principal, 19 => target_schedule,]
 );

@@ -13,6 +13,7 @@ pub struct PrivilegedAccessGroupEligibilitySchedule {
     pub member_type: Option<crate::models::PrivilegedAccessGroupMemberType>,
     pub principal_id: Option<String>,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Navigation.
     pub principal: Option<crate::models::DirectoryObjectKind>,
@@ -46,6 +47,6 @@ impl PrivilegedAccessGroupEligibilitySchedule {
 ::msgraph_core::__impl_model!(
     PrivilegedAccessGroupEligibilitySchedule, INFO, [0 => id, 1 => created_date_time, 2
     => created_using, 3 => modified_date_time, 4 => schedule_info, 5 => status, 6 =>
-    access_id, 7 => group_id, 8 => member_type, 9 => principal_id, 10 => group, 11 =>
-    principal,]
+    access_id, 7 => group_id, 8 => member_type, 9 => principal_id, #[cfg(feature =
+    "groups")] 10 => group, 11 => principal,]
 );

@@ -11,6 +11,7 @@ pub struct PrivilegedAccessGroupEligibilityScheduleInstance {
     pub member_type: Option<crate::models::PrivilegedAccessGroupMemberType>,
     pub principal_id: Option<String>,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Navigation.
     pub principal: Option<crate::models::DirectoryObjectKind>,
@@ -42,5 +43,6 @@ impl PrivilegedAccessGroupEligibilityScheduleInstance {
 ::msgraph_core::__impl_model!(
     PrivilegedAccessGroupEligibilityScheduleInstance, INFO, [0 => id, 1 => end_date_time,
     2 => start_date_time, 3 => access_id, 4 => eligibility_schedule_id, 5 => group_id, 6
-    => member_type, 7 => principal_id, 8 => group, 9 => principal,]
+    => member_type, 7 => principal_id, #[cfg(feature = "groups")] 8 => group, 9 =>
+    principal,]
 );

@@ -19,6 +19,7 @@ pub struct PrivilegedAccessGroupEligibilityScheduleRequest {
     pub principal_id: Option<String>,
     pub target_schedule_id: Option<String>,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Navigation.
     pub principal: Option<crate::models::DirectoryObjectKind>,
@@ -65,6 +66,6 @@ impl PrivilegedAccessGroupEligibilityScheduleRequest {
     => completed_date_time, 3 => created_by, 4 => created_date_time, 5 => custom_data, 6
     => status, 7 => action, 8 => is_validation_only, 9 => justification, 10 =>
     schedule_info, 11 => ticket_info, 12 => access_id, 13 => group_id, 14 =>
-    principal_id, 15 => target_schedule_id, 16 => group, 17 => principal, 18 =>
-    target_schedule,]
+    principal_id, 15 => target_schedule_id, #[cfg(feature = "groups")] 16 => group, 17 =>
+    principal, 18 => target_schedule,]
 );

@@ -2,6 +2,20 @@
 /// OData complex type `microsoft.graph.publicErrorResponse`.
 #[derive(Clone, Default)]
 pub struct PublicErrorResponse {
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "directory",
+            feature = "external",
+            feature = "files",
+            feature = "reports",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub error: Option<crate::models::PublicError>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -17,4 +31,9 @@ impl PublicErrorResponse {
     /// The qualified OData type name.
     pub const ODATA_TYPE: &'static str = "microsoft.graph.publicErrorResponse";
 }
-::msgraph_core::__impl_model!(PublicErrorResponse, INFO, [0 => error,]);
+::msgraph_core::__impl_model!(
+    PublicErrorResponse, INFO, [#[cfg(any(feature = "admin", feature = "directory",
+    feature = "external", feature = "files", feature = "reports", feature = "security",
+    feature = "sites", feature = "solutions", feature = "teams", feature = "users"))] 0
+    => error,]
+);

@@ -13,8 +13,10 @@ pub struct RecycleBin {
     pub parent_reference: Option<crate::models::ItemReference>,
     pub web_url: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by_user: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by_user: Option<crate::models::UserKind>,
     pub settings: Option<crate::models::RecycleBinSettings>,
     /// Contained navigation.
@@ -51,6 +53,7 @@ impl RecycleBin {
 ::msgraph_core::__impl_model!(
     RecycleBin, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 =>
     description, 4 => e_tag, 5 => last_modified_by, 6 => last_modified_date_time, 7 =>
-    name, 8 => parent_reference, 9 => web_url, 10 => created_by_user, 11 =>
-    last_modified_by_user, 12 => settings, 13 => items,]
+    name, 8 => parent_reference, 9 => web_url, #[cfg(feature = "users")] 10 =>
+    created_by_user, #[cfg(feature = "users")] 11 => last_modified_by_user, 12 =>
+    settings, 13 => items,]
 );

@@ -2,6 +2,7 @@
 /// OData complex type `microsoft.graph.rejectJoinResponse`, derived from `microsoft.graph.participantJoiningResponse`.
 #[derive(Clone, Default)]
 pub struct RejectJoinResponse {
+    #[cfg(feature = "communications")]
     pub reason: Option<crate::models::RejectReason>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -17,4 +18,6 @@ impl RejectJoinResponse {
     /// The qualified OData type name.
     pub const ODATA_TYPE: &'static str = "microsoft.graph.rejectJoinResponse";
 }
-::msgraph_core::__impl_model!(RejectJoinResponse, INFO, [0 => reason,]);
+::msgraph_core::__impl_model!(
+    RejectJoinResponse, INFO, [#[cfg(feature = "communications")] 0 => reason,]
+);

@@ -5,6 +5,16 @@ pub struct RelyingPartyDetailedSummary {
     pub id: Option<String>,
     pub failed_sign_in_count: Option<i64>,
     pub migration_status: Option<crate::models::MigrationStatus>,
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "device-management",
+            feature = "directory",
+            feature = "identity",
+            feature = "security",
+            feature = "teams"
+        )
+    )]
     pub migration_validation_details: Option<Vec<crate::models::KeyValuePair>>,
     pub relying_party_id: Option<String>,
     pub relying_party_name: Option<String>,
@@ -43,7 +53,9 @@ impl RelyingPartyDetailedSummary {
 }
 ::msgraph_core::__impl_model!(
     RelyingPartyDetailedSummary, INFO, [0 => id, 1 => failed_sign_in_count, 2 =>
-    migration_status, 3 => migration_validation_details, 4 => relying_party_id, 5 =>
-    relying_party_name, 6 => reply_urls, 7 => service_id, 8 => sign_in_success_rate, 9 =>
+    migration_status, #[cfg(any(feature = "admin", feature = "device-management", feature
+    = "directory", feature = "identity", feature = "security", feature = "teams"))] 3 =>
+    migration_validation_details, 4 => relying_party_id, 5 => relying_party_name, 6 =>
+    reply_urls, 7 => service_id, 8 => sign_in_success_rate, 9 =>
     successful_sign_in_count, 10 => total_sign_in_count, 11 => unique_user_count,]
 );

@@ -2,6 +2,22 @@
 /// OData complex type `microsoft.graph.shareAction`.
 #[derive(Clone, Default)]
 pub struct ShareAction {
+    #[cfg(
+        any(
+            feature = "admin",
+            feature = "communications",
+            feature = "education",
+            feature = "files",
+            feature = "identity",
+            feature = "onenote",
+            feature = "planner",
+            feature = "security",
+            feature = "sites",
+            feature = "solutions",
+            feature = "teams",
+            feature = "users"
+        )
+    )]
     pub recipients: Option<Vec<crate::models::IdentitySetKind>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -17,4 +33,9 @@ impl ShareAction {
     /// The qualified OData type name.
     pub const ODATA_TYPE: &'static str = "microsoft.graph.shareAction";
 }
-::msgraph_core::__impl_model!(ShareAction, INFO, [0 => recipients,]);
+::msgraph_core::__impl_model!(
+    ShareAction, INFO, [#[cfg(any(feature = "admin", feature = "communications", feature
+    = "education", feature = "files", feature = "identity", feature = "onenote", feature
+    = "planner", feature = "security", feature = "sites", feature = "solutions", feature
+    = "teams", feature = "users"))] 0 => recipients,]
+);

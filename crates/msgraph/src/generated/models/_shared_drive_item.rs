@@ -13,8 +13,10 @@ pub struct SharedDriveItem {
     pub parent_reference: Option<crate::models::ItemReference>,
     pub web_url: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by_user: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by_user: Option<crate::models::UserKind>,
     pub owner: Option<crate::models::IdentitySetKind>,
     /// Contained navigation.
@@ -22,14 +24,17 @@ pub struct SharedDriveItem {
     /// Contained navigation.
     pub items: Option<Vec<crate::models::DriveItem>>,
     /// Contained navigation.
+    #[cfg(feature = "sites")]
     pub list: Option<Box<crate::models::List>>,
     /// Contained navigation.
+    #[cfg(feature = "sites")]
     pub list_item: Option<Box<crate::models::ListItem>>,
     /// Contained navigation.
     pub permission: Option<Box<crate::models::Permission>>,
     /// Contained navigation.
     pub root: Option<Box<crate::models::DriveItem>>,
     /// Contained navigation.
+    #[cfg(feature = "sites")]
     pub site: Option<Box<crate::models::Site>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -69,7 +74,9 @@ impl SharedDriveItem {
 ::msgraph_core::__impl_model!(
     SharedDriveItem, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 =>
     description, 4 => e_tag, 5 => last_modified_by, 6 => last_modified_date_time, 7 =>
-    name, 8 => parent_reference, 9 => web_url, 10 => created_by_user, 11 =>
-    last_modified_by_user, 12 => owner, 13 => drive_item, 14 => items, 15 => list, 16 =>
-    list_item, 17 => permission, 18 => root, 19 => site,]
+    name, 8 => parent_reference, 9 => web_url, #[cfg(feature = "users")] 10 =>
+    created_by_user, #[cfg(feature = "users")] 11 => last_modified_by_user, 12 => owner,
+    13 => drive_item, 14 => items, #[cfg(feature = "sites")] 15 => list, #[cfg(feature =
+    "sites")] 16 => list_item, 17 => permission, 18 => root, #[cfg(feature = "sites")] 19
+    => site,]
 );

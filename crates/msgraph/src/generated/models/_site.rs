@@ -13,8 +13,10 @@ pub struct Site {
     pub parent_reference: Option<crate::models::ItemReference>,
     pub web_url: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by_user: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by_user: Option<crate::models::UserKind>,
     pub display_name: Option<String>,
     pub error: Option<crate::models::PublicError>,
@@ -29,8 +31,10 @@ pub struct Site {
     /// Contained navigation.
     pub content_types: Option<Vec<crate::models::ContentType>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub drive: Option<Box<crate::models::Drive>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub drives: Option<Vec<crate::models::Drive>>,
     /// Navigation.
     pub external_columns: Option<Vec<crate::models::ColumnDefinition>>,
@@ -39,12 +43,14 @@ pub struct Site {
     /// Contained navigation.
     pub lists: Option<Vec<crate::models::List>>,
     /// Contained navigation.
+    #[cfg(feature = "onenote")]
     pub onenote: Option<Box<crate::models::Onenote>>,
     /// Contained navigation.
     pub operations: Option<Vec<crate::models::RichLongRunningOperation>>,
     /// Contained navigation.
     pub pages: Option<Vec<crate::models::BaseSitePageKind>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub permissions: Option<Vec<crate::models::Permission>>,
     /// Contained navigation.
     pub sites: Option<Vec<crate::models::Site>>,
@@ -106,10 +112,12 @@ impl Site {
 ::msgraph_core::__impl_model!(
     Site, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 => description, 4 =>
     e_tag, 5 => last_modified_by, 6 => last_modified_date_time, 7 => name, 8 =>
-    parent_reference, 9 => web_url, 10 => created_by_user, 11 => last_modified_by_user,
-    12 => display_name, 13 => error, 14 => is_personal_site, 15 => root, 16 =>
-    sharepoint_ids, 17 => site_collection, 18 => analytics, 19 => columns, 20 =>
-    content_types, 21 => drive, 22 => drives, 23 => external_columns, 24 => items, 25 =>
-    lists, 26 => onenote, 27 => operations, 28 => pages, 29 => permissions, 30 => sites,
-    31 => term_store, 32 => term_stores,]
+    parent_reference, 9 => web_url, #[cfg(feature = "users")] 10 => created_by_user,
+    #[cfg(feature = "users")] 11 => last_modified_by_user, 12 => display_name, 13 =>
+    error, 14 => is_personal_site, 15 => root, 16 => sharepoint_ids, 17 =>
+    site_collection, 18 => analytics, 19 => columns, 20 => content_types, #[cfg(feature =
+    "files")] 21 => drive, #[cfg(feature = "files")] 22 => drives, 23 =>
+    external_columns, 24 => items, 25 => lists, #[cfg(feature = "onenote")] 26 =>
+    onenote, 27 => operations, 28 => pages, #[cfg(feature = "files")] 29 => permissions,
+    30 => sites, 31 => term_store, 32 => term_stores,]
 );

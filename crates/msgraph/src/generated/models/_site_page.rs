@@ -13,8 +13,10 @@ pub struct SitePage {
     pub parent_reference: Option<crate::models::ItemReference>,
     pub web_url: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by_user: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by_user: Option<crate::models::UserKind>,
     pub page_layout: Option<crate::models::PageLayoutType>,
     pub publishing_state: Option<crate::models::PublicationFacet>,
@@ -72,8 +74,9 @@ impl SitePage {
 ::msgraph_core::__impl_model!(
     SitePage, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 => description,
     4 => e_tag, 5 => last_modified_by, 6 => last_modified_date_time, 7 => name, 8 =>
-    parent_reference, 9 => web_url, 10 => created_by_user, 11 => last_modified_by_user,
-    12 => page_layout, 13 => publishing_state, 14 => title, 15 => promotion_kind, 16 =>
-    reactions, 17 => show_comments, 18 => show_recommended_pages, 19 =>
-    thumbnail_web_url, 20 => title_area, 21 => canvas_layout, 22 => web_parts,]
+    parent_reference, 9 => web_url, #[cfg(feature = "users")] 10 => created_by_user,
+    #[cfg(feature = "users")] 11 => last_modified_by_user, 12 => page_layout, 13 =>
+    publishing_state, 14 => title, 15 => promotion_kind, 16 => reactions, 17 =>
+    show_comments, 18 => show_recommended_pages, 19 => thumbnail_web_url, 20 =>
+    title_area, 21 => canvas_layout, 22 => web_parts,]
 );

@@ -30,12 +30,15 @@ pub struct SubjectRightsRequest {
     pub status: Option<crate::models::SubjectRightsRequestStatus>,
     pub r#type: Option<crate::models::SubjectRightsRequestType>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub approvers: Option<Vec<crate::models::UserKind>>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub collaborators: Option<Vec<crate::models::UserKind>>,
     /// Contained navigation.
     pub notes: Option<Vec<crate::models::AuthoredNote>>,
     /// Navigation.
+    #[cfg(feature = "teams")]
     pub team: Option<Box<crate::models::Team>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -91,6 +94,7 @@ impl SubjectRightsRequest {
     history, 12 => include_all_versions, 13 => include_authored_content, 14 => insight,
     15 => internal_due_date_time, 16 => last_modified_by, 17 => last_modified_date_time,
     18 => mailbox_locations, 19 => pause_after_estimate, 20 => regulations, 21 =>
-    site_locations, 22 => stages, 23 => status, 24 => r#type, 25 => approvers, 26 =>
-    collaborators, 27 => notes, 28 => team,]
+    site_locations, 22 => stages, 23 => status, 24 => r#type, #[cfg(feature = "users")]
+    25 => approvers, #[cfg(feature = "users")] 26 => collaborators, 27 => notes,
+    #[cfg(feature = "teams")] 28 => team,]
 );

@@ -24,6 +24,7 @@ pub struct Team {
     /// Contained navigation.
     pub channels: Option<Vec<crate::models::Channel>>,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Navigation.
     pub incoming_channels: Option<Vec<crate::models::Channel>>,
@@ -34,6 +35,7 @@ pub struct Team {
     /// Contained navigation.
     pub operations: Option<Vec<crate::models::TeamsAsyncOperation>>,
     /// Contained navigation.
+    #[cfg(feature = "directory")]
     pub permission_grants: Option<Vec<crate::models::ResourceSpecificPermissionGrant>>,
     /// Contained navigation.
     pub photo: Option<Box<crate::models::ProfilePhoto>>,
@@ -98,7 +100,8 @@ impl Team {
     4 => display_name, 5 => first_channel_name, 6 => fun_settings, 7 => guest_settings, 8
     => internal_id, 9 => is_archived, 10 => member_settings, 11 => messaging_settings, 12
     => specialization, 13 => summary, 14 => tenant_id, 15 => visibility, 16 => web_url,
-    17 => all_channels, 18 => channels, 19 => group, 20 => incoming_channels, 21 =>
-    installed_apps, 22 => members, 23 => operations, 24 => permission_grants, 25 =>
-    photo, 26 => primary_channel, 27 => schedule, 28 => tags, 29 => template,]
+    17 => all_channels, 18 => channels, #[cfg(feature = "groups")] 19 => group, 20 =>
+    incoming_channels, 21 => installed_apps, 22 => members, 23 => operations,
+    #[cfg(feature = "directory")] 24 => permission_grants, 25 => photo, 26 =>
+    primary_channel, 27 => schedule, 28 => tags, 29 => template,]
 );

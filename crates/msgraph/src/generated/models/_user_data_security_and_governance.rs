@@ -4,6 +4,7 @@
 pub struct UserDataSecurityAndGovernance {
     pub id: Option<String>,
     /// Contained navigation.
+    #[cfg(feature = "security")]
     pub sensitivity_labels: Option<Vec<crate::models::SensitivityLabel>>,
     /// Contained navigation.
     pub activities: Option<Box<crate::models::ActivitiesContainer>>,
@@ -29,6 +30,6 @@ impl UserDataSecurityAndGovernance {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.userDataSecurityAndGovernance";
 }
 ::msgraph_core::__impl_model!(
-    UserDataSecurityAndGovernance, INFO, [0 => id, 1 => sensitivity_labels, 2 =>
-    activities, 3 => protection_scopes,]
+    UserDataSecurityAndGovernance, INFO, [0 => id, #[cfg(feature = "security")] 1 =>
+    sensitivity_labels, 2 => activities, 3 => protection_scopes,]
 );

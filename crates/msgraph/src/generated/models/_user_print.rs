@@ -3,6 +3,7 @@
 #[derive(Clone, Default)]
 pub struct UserPrint {
     /// Contained navigation.
+    #[cfg(feature = "print")]
     pub recent_printer_shares: Option<Vec<crate::models::PrinterShare>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -18,4 +19,6 @@ impl UserPrint {
     /// The qualified OData type name.
     pub const ODATA_TYPE: &'static str = "microsoft.graph.userPrint";
 }
-::msgraph_core::__impl_model!(UserPrint, INFO, [0 => recent_printer_shares,]);
+::msgraph_core::__impl_model!(
+    UserPrint, INFO, [#[cfg(feature = "print")] 0 => recent_printer_shares,]
+);

@@ -8,6 +8,7 @@ pub struct UserSettings {
     /// Contained navigation.
     pub exchange: Option<Box<crate::models::ExchangeSettings>>,
     /// Contained navigation.
+    #[cfg(feature = "insights")]
     pub item_insights: Option<Box<crate::models::UserInsightsSettings>>,
     /// Contained navigation.
     pub shift_preferences: Option<Box<crate::models::ShiftPreferences>>,
@@ -46,6 +47,7 @@ impl UserSettings {
 ::msgraph_core::__impl_model!(
     UserSettings, INFO, [0 => id, 1 =>
     contribution_to_content_discovery_as_organization_disabled, 2 =>
-    contribution_to_content_discovery_disabled, 3 => exchange, 4 => item_insights, 5 =>
-    shift_preferences, 6 => storage, 7 => windows, 8 => work_hours_and_locations,]
+    contribution_to_content_discovery_disabled, 3 => exchange, #[cfg(feature =
+    "insights")] 4 => item_insights, 5 => shift_preferences, 6 => storage, 7 => windows,
+    8 => work_hours_and_locations,]
 );

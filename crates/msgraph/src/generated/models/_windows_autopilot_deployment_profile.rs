@@ -32,6 +32,7 @@ pub struct WindowsAutopilotDeploymentProfile {
     /// The list of assigned devices for the profile.
     ///
     /// Contained navigation.
+    #[cfg(feature = "device-management")]
     pub assigned_devices: Option<Vec<crate::models::WindowsAutopilotDeviceIdentity>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -67,5 +68,6 @@ impl WindowsAutopilotDeploymentProfile {
     description, 3 => device_name_template, 4 => device_type, 5 => display_name, 6 =>
     hardware_hash_extraction_enabled, 7 => last_modified_date_time, 8 => locale, 9 =>
     management_service_app_id, 10 => out_of_box_experience_setting, 11 =>
-    preprovisioning_allowed, 12 => role_scope_tag_ids, 13 => assigned_devices,]
+    preprovisioning_allowed, 12 => role_scope_tag_ids, #[cfg(feature =
+    "device-management")] 13 => assigned_devices,]
 );

@@ -7,6 +7,7 @@ pub struct WindowsHelloForBusinessAuthenticationMethod {
     pub display_name: Option<String>,
     pub key_strength: Option<crate::models::AuthenticationMethodKeyStrength>,
     /// Navigation.
+    #[cfg(feature = "directory")]
     pub device: Option<Box<crate::models::Device>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -30,5 +31,5 @@ impl WindowsHelloForBusinessAuthenticationMethod {
 }
 ::msgraph_core::__impl_model!(
     WindowsHelloForBusinessAuthenticationMethod, INFO, [0 => id, 1 => created_date_time,
-    2 => display_name, 3 => key_strength, 4 => device,]
+    2 => display_name, 3 => key_strength, #[cfg(feature = "directory")] 4 => device,]
 );

@@ -25,6 +25,7 @@ pub struct WorkbookRange {
     /// Contained navigation.
     pub sort: Option<Box<crate::models::WorkbookRangeSort>>,
     /// Contained navigation.
+    #[cfg(feature = "files")]
     pub worksheet: Option<Box<crate::models::WorkbookWorksheet>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -67,5 +68,5 @@ impl WorkbookRange {
     => column_count, 5 => column_hidden, 6 => column_index, 7 => formulas, 8 =>
     formulas_local, 9 => formulas_r1c1, 10 => hidden, 11 => number_format, 12 =>
     row_count, 13 => row_hidden, 14 => row_index, 15 => text, 16 => values, 17 =>
-    value_types, 18 => format, 19 => sort, 20 => worksheet,]
+    value_types, 18 => format, 19 => sort, #[cfg(feature = "files")] 20 => worksheet,]
 );

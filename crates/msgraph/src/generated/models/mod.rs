@@ -10,285 +10,561 @@ pub mod search;
 pub mod security;
 pub mod teams_administration;
 pub mod term_store;
+#[cfg(feature = "teams")]
 mod _aad_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_aad_user_conversation_member::AadUserConversationMember;
+#[cfg(feature = "teams")]
 mod _aad_user_conversation_member_result;
+#[cfg(feature = "teams")]
 pub use self::_aad_user_conversation_member_result::AadUserConversationMemberResult;
+#[cfg(feature = "teams")]
 mod _aad_user_notification_recipient;
+#[cfg(feature = "teams")]
 pub use self::_aad_user_notification_recipient::AadUserNotificationRecipient;
 mod _accept_join_response;
 pub use self::_accept_join_response::AcceptJoinResponse;
 mod _access_action;
 pub use self::_access_action::AccessAction;
+#[cfg(feature = "admin")]
 mod _access_entity_type;
+#[cfg(feature = "admin")]
 pub use self::_access_entity_type::AccessEntityType;
+#[cfg(feature = "identity")]
 mod _access_package;
+#[cfg(feature = "identity")]
 pub use self::_access_package::AccessPackage;
+#[cfg(feature = "identity")]
 mod _access_package_answer;
+#[cfg(feature = "identity")]
 pub use self::_access_package_answer::AccessPackageAnswer;
+#[cfg(feature = "identity")]
 mod _access_package_answer_choice;
+#[cfg(feature = "identity")]
 pub use self::_access_package_answer_choice::AccessPackageAnswerChoice;
+#[cfg(feature = "identity")]
 mod _access_package_answer_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_package_answer_kind::AccessPackageAnswerKind;
+#[cfg(feature = "identity")]
 mod _access_package_answer_string;
+#[cfg(feature = "identity")]
 pub use self::_access_package_answer_string::AccessPackageAnswerString;
+#[cfg(feature = "identity")]
 mod _access_package_approval_stage;
+#[cfg(feature = "identity")]
 pub use self::_access_package_approval_stage::AccessPackageApprovalStage;
+#[cfg(feature = "identity")]
 mod _access_package_approval_stage_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_package_approval_stage_kind::AccessPackageApprovalStageKind;
+#[cfg(feature = "identity")]
 mod _access_package_assignment;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment::AccessPackageAssignment;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_approval_settings;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_approval_settings::AccessPackageAssignmentApprovalSettings;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_filter_by_current_user_options::AccessPackageAssignmentFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_policy;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_policy::AccessPackageAssignmentPolicy;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_request;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_request::AccessPackageAssignmentRequest;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_request_callback_data;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_request_callback_data::AccessPackageAssignmentRequestCallbackData;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_request_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_request_filter_by_current_user_options::AccessPackageAssignmentRequestFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_request_requirements;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_request_requirements::AccessPackageAssignmentRequestRequirements;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_request_workflow_extension;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_request_workflow_extension::AccessPackageAssignmentRequestWorkflowExtension;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_requestor_settings;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_requestor_settings::AccessPackageAssignmentRequestorSettings;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_review_settings;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_review_settings::AccessPackageAssignmentReviewSettings;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_state;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_state::AccessPackageAssignmentState;
+#[cfg(feature = "identity")]
 mod _access_package_assignment_workflow_extension;
+#[cfg(feature = "identity")]
 pub use self::_access_package_assignment_workflow_extension::AccessPackageAssignmentWorkflowExtension;
+#[cfg(feature = "identity")]
 mod _access_package_automatic_request_settings;
+#[cfg(feature = "identity")]
 pub use self::_access_package_automatic_request_settings::AccessPackageAutomaticRequestSettings;
+#[cfg(feature = "identity")]
 mod _access_package_catalog;
+#[cfg(feature = "identity")]
 pub use self::_access_package_catalog::AccessPackageCatalog;
+#[cfg(feature = "identity")]
 mod _access_package_catalog_state;
+#[cfg(feature = "identity")]
 pub use self::_access_package_catalog_state::AccessPackageCatalogState;
+#[cfg(feature = "identity")]
 mod _access_package_catalog_type;
+#[cfg(feature = "identity")]
 pub use self::_access_package_catalog_type::AccessPackageCatalogType;
+#[cfg(feature = "identity")]
 mod _access_package_custom_extension_stage;
+#[cfg(feature = "identity")]
 pub use self::_access_package_custom_extension_stage::AccessPackageCustomExtensionStage;
+#[cfg(feature = "identity")]
 mod _access_package_dynamic_approval_stage;
+#[cfg(feature = "identity")]
 pub use self::_access_package_dynamic_approval_stage::AccessPackageDynamicApprovalStage;
+#[cfg(feature = "identity")]
 mod _access_package_external_user_lifecycle_action;
+#[cfg(feature = "identity")]
 pub use self::_access_package_external_user_lifecycle_action::AccessPackageExternalUserLifecycleAction;
+#[cfg(feature = "identity")]
 mod _access_package_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_access_package_filter_by_current_user_options::AccessPackageFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _access_package_localized_text;
+#[cfg(feature = "identity")]
 pub use self::_access_package_localized_text::AccessPackageLocalizedText;
+#[cfg(feature = "identity")]
 mod _access_package_multiple_choice_question;
+#[cfg(feature = "identity")]
 pub use self::_access_package_multiple_choice_question::AccessPackageMultipleChoiceQuestion;
+#[cfg(feature = "identity")]
 mod _access_package_notification_settings;
+#[cfg(feature = "identity")]
 pub use self::_access_package_notification_settings::AccessPackageNotificationSettings;
+#[cfg(feature = "identity")]
 mod _access_package_question;
+#[cfg(feature = "identity")]
 pub use self::_access_package_question::AccessPackageQuestion;
+#[cfg(feature = "identity")]
 mod _access_package_question_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_package_question_kind::AccessPackageQuestionKind;
+#[cfg(feature = "identity")]
 mod _access_package_request_approval_stage_callback_configuration;
+#[cfg(feature = "identity")]
 pub use self::_access_package_request_approval_stage_callback_configuration::AccessPackageRequestApprovalStageCallbackConfiguration;
+#[cfg(feature = "identity")]
 mod _access_package_request_state;
+#[cfg(feature = "identity")]
 pub use self::_access_package_request_state::AccessPackageRequestState;
+#[cfg(feature = "identity")]
 mod _access_package_request_type;
+#[cfg(feature = "identity")]
 pub use self::_access_package_request_type::AccessPackageRequestType;
+#[cfg(feature = "identity")]
 mod _access_package_resource;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource::AccessPackageResource;
+#[cfg(feature = "identity")]
 mod _access_package_resource_attribute;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_attribute::AccessPackageResourceAttribute;
+#[cfg(feature = "identity")]
 mod _access_package_resource_attribute_destination;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_attribute_destination::AccessPackageResourceAttributeDestination;
+#[cfg(feature = "identity")]
 mod _access_package_resource_attribute_destination_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_attribute_destination_kind::AccessPackageResourceAttributeDestinationKind;
+#[cfg(feature = "identity")]
 mod _access_package_resource_attribute_question;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_attribute_question::AccessPackageResourceAttributeQuestion;
+#[cfg(feature = "identity")]
 mod _access_package_resource_attribute_source;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_attribute_source::AccessPackageResourceAttributeSource;
+#[cfg(feature = "identity")]
 mod _access_package_resource_attribute_source_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_attribute_source_kind::AccessPackageResourceAttributeSourceKind;
+#[cfg(feature = "identity")]
 mod _access_package_resource_environment;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_environment::AccessPackageResourceEnvironment;
+#[cfg(feature = "identity")]
 mod _access_package_resource_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_kind::AccessPackageResourceKind;
+#[cfg(feature = "identity")]
 mod _access_package_resource_request;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_request::AccessPackageResourceRequest;
+#[cfg(feature = "identity")]
 mod _access_package_resource_role;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_role::AccessPackageResourceRole;
+#[cfg(feature = "identity")]
 mod _access_package_resource_role_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_role_scope::AccessPackageResourceRoleScope;
+#[cfg(feature = "identity")]
 mod _access_package_resource_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_package_resource_scope::AccessPackageResourceScope;
+#[cfg(feature = "identity")]
 mod _access_package_subject;
+#[cfg(feature = "identity")]
 pub use self::_access_package_subject::AccessPackageSubject;
+#[cfg(feature = "identity")]
 mod _access_package_subject_lifecycle;
+#[cfg(feature = "identity")]
 pub use self::_access_package_subject_lifecycle::AccessPackageSubjectLifecycle;
+#[cfg(feature = "identity")]
 mod _access_package_subject_type;
+#[cfg(feature = "identity")]
 pub use self::_access_package_subject_type::AccessPackageSubjectType;
+#[cfg(feature = "identity")]
 mod _access_package_suggestion;
+#[cfg(feature = "identity")]
 pub use self::_access_package_suggestion::AccessPackageSuggestion;
+#[cfg(feature = "identity")]
 mod _access_package_suggestion_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_access_package_suggestion_filter_by_current_user_options::AccessPackageSuggestionFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _access_package_suggestion_reason;
+#[cfg(feature = "identity")]
 pub use self::_access_package_suggestion_reason::AccessPackageSuggestionReason;
+#[cfg(feature = "identity")]
 mod _access_package_suggestion_reason_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_package_suggestion_reason_kind::AccessPackageSuggestionReasonKind;
+#[cfg(feature = "identity")]
 mod _access_package_suggestion_related_people_based;
+#[cfg(feature = "identity")]
 pub use self::_access_package_suggestion_related_people_based::AccessPackageSuggestionRelatedPeopleBased;
+#[cfg(feature = "identity")]
 mod _access_package_suggestion_related_people_insight_level;
+#[cfg(feature = "identity")]
 pub use self::_access_package_suggestion_related_people_insight_level::AccessPackageSuggestionRelatedPeopleInsightLevel;
+#[cfg(feature = "identity")]
 mod _access_package_suggestion_self_assignment_history_based;
+#[cfg(feature = "identity")]
 pub use self::_access_package_suggestion_self_assignment_history_based::AccessPackageSuggestionSelfAssignmentHistoryBased;
+#[cfg(feature = "identity")]
 mod _access_package_text_input_question;
+#[cfg(feature = "identity")]
 pub use self::_access_package_text_input_question::AccessPackageTextInputQuestion;
+#[cfg(feature = "identity")]
 mod _access_package_user_directory_attribute_store;
+#[cfg(feature = "identity")]
 pub use self::_access_package_user_directory_attribute_store::AccessPackageUserDirectoryAttributeStore;
+#[cfg(feature = "identity")]
 mod _access_review_apply_action;
+#[cfg(feature = "identity")]
 pub use self::_access_review_apply_action::AccessReviewApplyAction;
+#[cfg(feature = "identity")]
 mod _access_review_apply_action_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_review_apply_action_kind::AccessReviewApplyActionKind;
+#[cfg(feature = "identity")]
 mod _access_review_expiration_behavior;
+#[cfg(feature = "identity")]
 pub use self::_access_review_expiration_behavior::AccessReviewExpirationBehavior;
+#[cfg(feature = "identity")]
 mod _access_review_history_decision_filter;
+#[cfg(feature = "identity")]
 pub use self::_access_review_history_decision_filter::AccessReviewHistoryDecisionFilter;
+#[cfg(feature = "identity")]
 mod _access_review_history_definition;
+#[cfg(feature = "identity")]
 pub use self::_access_review_history_definition::AccessReviewHistoryDefinition;
+#[cfg(feature = "identity")]
 mod _access_review_history_instance;
+#[cfg(feature = "identity")]
 pub use self::_access_review_history_instance::AccessReviewHistoryInstance;
+#[cfg(feature = "identity")]
 mod _access_review_history_schedule_settings;
+#[cfg(feature = "identity")]
 pub use self::_access_review_history_schedule_settings::AccessReviewHistoryScheduleSettings;
+#[cfg(feature = "identity")]
 mod _access_review_history_status;
+#[cfg(feature = "identity")]
 pub use self::_access_review_history_status::AccessReviewHistoryStatus;
+#[cfg(feature = "identity")]
 mod _access_review_inactive_users_query_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_review_inactive_users_query_scope::AccessReviewInactiveUsersQueryScope;
+#[cfg(feature = "identity")]
 mod _access_review_instance;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance::AccessReviewInstance;
+#[cfg(feature = "identity")]
 mod _access_review_instance_decision_item;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance_decision_item::AccessReviewInstanceDecisionItem;
+#[cfg(feature = "identity")]
 mod _access_review_instance_decision_item_access_package_assignment_policy_resource;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance_decision_item_access_package_assignment_policy_resource::AccessReviewInstanceDecisionItemAccessPackageAssignmentPolicyResource;
+#[cfg(feature = "identity")]
 mod _access_review_instance_decision_item_azure_role_resource;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance_decision_item_azure_role_resource::AccessReviewInstanceDecisionItemAzureRoleResource;
+#[cfg(feature = "identity")]
 mod _access_review_instance_decision_item_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance_decision_item_filter_by_current_user_options::AccessReviewInstanceDecisionItemFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _access_review_instance_decision_item_resource;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance_decision_item_resource::AccessReviewInstanceDecisionItemResource;
+#[cfg(feature = "identity")]
 mod _access_review_instance_decision_item_resource_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance_decision_item_resource_kind::AccessReviewInstanceDecisionItemResourceKind;
+#[cfg(feature = "identity")]
 mod _access_review_instance_decision_item_service_principal_resource;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance_decision_item_service_principal_resource::AccessReviewInstanceDecisionItemServicePrincipalResource;
+#[cfg(feature = "identity")]
 mod _access_review_instance_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_access_review_instance_filter_by_current_user_options::AccessReviewInstanceFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _access_review_notification_recipient_item;
+#[cfg(feature = "identity")]
 pub use self::_access_review_notification_recipient_item::AccessReviewNotificationRecipientItem;
+#[cfg(feature = "identity")]
 mod _access_review_notification_recipient_query_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_review_notification_recipient_query_scope::AccessReviewNotificationRecipientQueryScope;
+#[cfg(feature = "identity")]
 mod _access_review_notification_recipient_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_review_notification_recipient_scope::AccessReviewNotificationRecipientScope;
+#[cfg(feature = "identity")]
 mod _access_review_notification_recipient_scope_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_review_notification_recipient_scope_kind::AccessReviewNotificationRecipientScopeKind;
+#[cfg(feature = "identity")]
 mod _access_review_query_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_review_query_scope::AccessReviewQueryScope;
+#[cfg(feature = "identity")]
 mod _access_review_recommendation_insight_setting;
+#[cfg(feature = "identity")]
 pub use self::_access_review_recommendation_insight_setting::AccessReviewRecommendationInsightSetting;
+#[cfg(feature = "identity")]
 mod _access_review_recommendation_insight_setting_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_review_recommendation_insight_setting_kind::AccessReviewRecommendationInsightSettingKind;
+#[cfg(feature = "identity")]
 mod _access_review_reviewer;
+#[cfg(feature = "identity")]
 pub use self::_access_review_reviewer::AccessReviewReviewer;
+#[cfg(feature = "identity")]
 mod _access_review_reviewer_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_review_reviewer_scope::AccessReviewReviewerScope;
+#[cfg(feature = "identity")]
 mod _access_review_schedule_definition;
+#[cfg(feature = "identity")]
 pub use self::_access_review_schedule_definition::AccessReviewScheduleDefinition;
+#[cfg(feature = "identity")]
 mod _access_review_schedule_definition_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_access_review_schedule_definition_filter_by_current_user_options::AccessReviewScheduleDefinitionFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _access_review_schedule_settings;
+#[cfg(feature = "identity")]
 pub use self::_access_review_schedule_settings::AccessReviewScheduleSettings;
+#[cfg(feature = "identity")]
 mod _access_review_scope;
+#[cfg(feature = "identity")]
 pub use self::_access_review_scope::AccessReviewScope;
+#[cfg(feature = "identity")]
 mod _access_review_scope_kind;
+#[cfg(feature = "identity")]
 pub use self::_access_review_scope_kind::AccessReviewScopeKind;
+#[cfg(feature = "identity")]
 mod _access_review_set;
+#[cfg(feature = "identity")]
 pub use self::_access_review_set::AccessReviewSet;
+#[cfg(feature = "identity")]
 mod _access_review_stage;
+#[cfg(feature = "identity")]
 pub use self::_access_review_stage::AccessReviewStage;
+#[cfg(feature = "identity")]
 mod _access_review_stage_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_access_review_stage_filter_by_current_user_options::AccessReviewStageFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _access_review_stage_settings;
+#[cfg(feature = "identity")]
 pub use self::_access_review_stage_settings::AccessReviewStageSettings;
+#[cfg(feature = "security")]
 mod _account_target_content;
+#[cfg(feature = "security")]
 pub use self::_account_target_content::AccountTargetContent;
+#[cfg(feature = "security")]
 mod _account_target_content_kind;
+#[cfg(feature = "security")]
 pub use self::_account_target_content_kind::AccountTargetContentKind;
+#[cfg(feature = "security")]
 mod _account_target_content_type;
+#[cfg(feature = "security")]
 pub use self::_account_target_content_type::AccountTargetContentType;
+#[cfg(feature = "admin")]
 mod _action_item;
+#[cfg(feature = "admin")]
 pub use self::_action_item::ActionItem;
+#[cfg(feature = "teams")]
 mod _action_result_part;
+#[cfg(feature = "teams")]
 pub use self::_action_result_part::ActionResultPart;
+#[cfg(feature = "teams")]
 mod _action_result_part_kind;
+#[cfg(feature = "teams")]
 pub use self::_action_result_part_kind::ActionResultPartKind;
+#[cfg(feature = "device-management")]
 mod _action_state;
+#[cfg(feature = "device-management")]
 pub use self::_action_state::ActionState;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _activities_container;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_activities_container::ActivitiesContainer;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _activity_based_timeout_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_activity_based_timeout_policy::ActivityBasedTimeoutPolicy;
+#[cfg(feature = "users")]
 mod _activity_domain;
+#[cfg(feature = "users")]
 pub use self::_activity_domain::ActivityDomain;
+#[cfg(feature = "insights")]
 mod _activity_history_item;
+#[cfg(feature = "insights")]
 pub use self::_activity_history_item::ActivityHistoryItem;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _activity_metadata;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_activity_metadata::ActivityMetadata;
+#[cfg(feature = "identity")]
 mod _activity_type;
+#[cfg(feature = "identity")]
 pub use self::_activity_type::ActivityType;
+#[cfg(feature = "directory")]
 mod _add_in;
+#[cfg(feature = "directory")]
 pub use self::_add_in::AddIn;
+#[cfg(feature = "communications")]
 mod _add_large_gallery_view_operation;
+#[cfg(feature = "communications")]
 pub use self::_add_large_gallery_view_operation::AddLargeGalleryViewOperation;
+#[cfg(feature = "security")]
 mod _address_book_account_target_content;
+#[cfg(feature = "security")]
 pub use self::_address_book_account_target_content::AddressBookAccountTargetContent;
+#[cfg(feature = "communications")]
 mod _adhoc_call;
+#[cfg(feature = "communications")]
 pub use self::_adhoc_call::AdhocCall;
+#[cfg(feature = "admin")]
 mod _admin;
+#[cfg(feature = "admin")]
 pub use self::_admin::Admin;
+#[cfg(feature = "identity")]
 mod _admin_consent_request_policy;
+#[cfg(feature = "identity")]
 pub use self::_admin_consent_request_policy::AdminConsentRequestPolicy;
+#[cfg(feature = "admin")]
 mod _admin_microsoft365_apps;
+#[cfg(feature = "admin")]
 pub use self::_admin_microsoft365_apps::AdminMicrosoft365Apps;
+#[cfg(feature = "admin")]
 mod _admin_report_settings;
+#[cfg(feature = "admin")]
 pub use self::_admin_report_settings::AdminReportSettings;
+#[cfg(feature = "directory")]
 mod _administrative_unit;
+#[cfg(feature = "directory")]
 pub use self::_administrative_unit::AdministrativeUnit;
+#[cfg(feature = "identity")]
 mod _advanced_config_state;
+#[cfg(feature = "identity")]
 pub use self::_advanced_config_state::AdvancedConfigState;
+#[cfg(feature = "directory")]
 mod _agent_identity;
+#[cfg(feature = "directory")]
 pub use self::_agent_identity::AgentIdentity;
+#[cfg(feature = "directory")]
 mod _agent_identity_blueprint;
+#[cfg(feature = "directory")]
 pub use self::_agent_identity_blueprint::AgentIdentityBlueprint;
+#[cfg(feature = "directory")]
 mod _agent_identity_blueprint_principal;
+#[cfg(feature = "directory")]
 pub use self::_agent_identity_blueprint_principal::AgentIdentityBlueprintPrincipal;
+#[cfg(feature = "users")]
 mod _agent_user;
+#[cfg(feature = "users")]
 pub use self::_agent_user::AgentUser;
+#[cfg(feature = "search")]
 mod _aggregation_option;
+#[cfg(feature = "search")]
 pub use self::_aggregation_option::AggregationOption;
+#[cfg(feature = "identity")]
 mod _agreement;
+#[cfg(feature = "identity")]
 pub use self::_agreement::Agreement;
+#[cfg(feature = "identity")]
 mod _agreement_acceptance;
+#[cfg(feature = "identity")]
 pub use self::_agreement_acceptance::AgreementAcceptance;
+#[cfg(feature = "identity")]
 mod _agreement_acceptance_state;
+#[cfg(feature = "identity")]
 pub use self::_agreement_acceptance_state::AgreementAcceptanceState;
+#[cfg(feature = "identity")]
 mod _agreement_file;
+#[cfg(feature = "identity")]
 pub use self::_agreement_file::AgreementFile;
+#[cfg(feature = "identity")]
 mod _agreement_file_data;
+#[cfg(feature = "identity")]
 pub use self::_agreement_file_data::AgreementFileData;
+#[cfg(feature = "identity")]
 mod _agreement_file_localization;
+#[cfg(feature = "identity")]
 pub use self::_agreement_file_localization::AgreementFileLocalization;
+#[cfg(feature = "identity")]
 mod _agreement_file_properties;
+#[cfg(feature = "identity")]
 pub use self::_agreement_file_properties::AgreementFileProperties;
+#[cfg(feature = "identity")]
 mod _agreement_file_version;
+#[cfg(feature = "identity")]
 pub use self::_agreement_file_version::AgreementFileVersion;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _ai_agent_info;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_ai_agent_info::AiAgentInfo;
 mod _ai_interaction;
 pub use self::_ai_interaction::AiInteraction;
@@ -296,763 +572,1653 @@ mod _ai_interaction_attachment;
 pub use self::_ai_interaction_attachment::AiInteractionAttachment;
 mod _ai_interaction_context;
 pub use self::_ai_interaction_context::AiInteractionContext;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _ai_interaction_entity;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_ai_interaction_entity::AiInteractionEntity;
+#[cfg(feature = "admin")]
 mod _ai_interaction_history;
+#[cfg(feature = "admin")]
 pub use self::_ai_interaction_history::AiInteractionHistory;
 mod _ai_interaction_link;
 pub use self::_ai_interaction_link::AiInteractionLink;
 mod _ai_interaction_mention;
 pub use self::_ai_interaction_mention::AiInteractionMention;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _ai_interaction_mentioned_identity_set;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_ai_interaction_mentioned_identity_set::AiInteractionMentionedIdentitySet;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _ai_interaction_plugin;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_ai_interaction_plugin::AiInteractionPlugin;
 mod _ai_interaction_type;
 pub use self::_ai_interaction_type::AiInteractionType;
+#[cfg(feature = "admin")]
 mod _ai_online_meeting;
+#[cfg(feature = "admin")]
 pub use self::_ai_online_meeting::AiOnlineMeeting;
+#[cfg(feature = "admin")]
 mod _ai_user;
+#[cfg(feature = "admin")]
 pub use self::_ai_user::AiUser;
+#[cfg(feature = "print")]
 mod _air_print_settings;
+#[cfg(feature = "print")]
 pub use self::_air_print_settings::AirPrintSettings;
+#[cfg(feature = "identity")]
 mod _akamai_attack_group_action_model;
+#[cfg(feature = "identity")]
 pub use self::_akamai_attack_group_action_model::AkamaiAttackGroupActionModel;
+#[cfg(feature = "identity")]
 mod _akamai_custom_rule_model;
+#[cfg(feature = "identity")]
 pub use self::_akamai_custom_rule_model::AkamaiCustomRuleModel;
+#[cfg(feature = "identity")]
 mod _akamai_rapid_rules_model;
+#[cfg(feature = "identity")]
 pub use self::_akamai_rapid_rules_model::AkamaiRapidRulesModel;
+#[cfg(feature = "identity")]
 mod _akamai_verified_details_model;
+#[cfg(feature = "identity")]
 pub use self::_akamai_verified_details_model::AkamaiVerifiedDetailsModel;
+#[cfg(feature = "identity")]
 mod _akamai_web_application_firewall_provider;
+#[cfg(feature = "identity")]
 pub use self::_akamai_web_application_firewall_provider::AkamaiWebApplicationFirewallProvider;
+#[cfg(feature = "files")]
 mod _album;
+#[cfg(feature = "files")]
 pub use self::_album::Album;
+#[cfg(feature = "security")]
 mod _alert;
+#[cfg(feature = "security")]
 pub use self::_alert::Alert;
+#[cfg(feature = "security")]
 mod _alert_detection;
+#[cfg(feature = "security")]
 pub use self::_alert_detection::AlertDetection;
+#[cfg(feature = "security")]
 mod _alert_feedback;
+#[cfg(feature = "security")]
 pub use self::_alert_feedback::AlertFeedback;
+#[cfg(feature = "security")]
 mod _alert_history_state;
+#[cfg(feature = "security")]
 pub use self::_alert_history_state::AlertHistoryState;
+#[cfg(feature = "security")]
 mod _alert_severity;
+#[cfg(feature = "security")]
 pub use self::_alert_severity::AlertSeverity;
+#[cfg(feature = "security")]
 mod _alert_status;
+#[cfg(feature = "security")]
 pub use self::_alert_status::AlertStatus;
+#[cfg(feature = "security")]
 mod _alert_trigger;
+#[cfg(feature = "security")]
 pub use self::_alert_trigger::AlertTrigger;
+#[cfg(feature = "directory")]
 mod _all_allowed_scopes;
+#[cfg(feature = "directory")]
 pub use self::_all_allowed_scopes::AllAllowedScopes;
+#[cfg(feature = "identity")]
 mod _all_device_registration_membership;
+#[cfg(feature = "identity")]
 pub use self::_all_device_registration_membership::AllDeviceRegistrationMembership;
+#[cfg(feature = "device-management")]
 mod _all_devices_assignment_target;
+#[cfg(feature = "device-management")]
 pub use self::_all_devices_assignment_target::AllDevicesAssignmentTarget;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _all_domains;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_all_domains::AllDomains;
+#[cfg(feature = "device-management")]
 mod _all_licensed_users_assignment_target;
+#[cfg(feature = "device-management")]
 pub use self::_all_licensed_users_assignment_target::AllLicensedUsersAssignmentTarget;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _allow_invites_from;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_allow_invites_from::AllowInvitesFrom;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _allowed_lobby_admitter_roles;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_allowed_lobby_admitter_roles::AllowedLobbyAdmitterRoles;
+#[cfg(feature = "identity")]
 mod _allowed_target_scope;
+#[cfg(feature = "identity")]
 pub use self::_allowed_target_scope::AllowedTargetScope;
+#[cfg(feature = "directory")]
 mod _allowed_value;
+#[cfg(feature = "directory")]
 pub use self::_allowed_value::AllowedValue;
+#[cfg(feature = "search")]
 mod _alteration_response;
+#[cfg(feature = "search")]
 pub use self::_alteration_response::AlterationResponse;
+#[cfg(feature = "search")]
 mod _altered_query_token;
+#[cfg(feature = "search")]
 pub use self::_altered_query_token::AlteredQueryToken;
+#[cfg(feature = "directory")]
 mod _alternative_security_id;
+#[cfg(feature = "directory")]
 pub use self::_alternative_security_id::AlternativeSecurityId;
+#[cfg(feature = "device-management")]
 mod _android_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_android_compliance_policy::AndroidCompliancePolicy;
+#[cfg(feature = "device-management")]
 mod _android_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_android_custom_configuration::AndroidCustomConfiguration;
+#[cfg(feature = "device-management")]
 mod _android_general_device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_android_general_device_configuration::AndroidGeneralDeviceConfiguration;
+#[cfg(feature = "device-management")]
 mod _android_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_android_lob_app::AndroidLobApp;
+#[cfg(feature = "device-management")]
 mod _android_managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_android_managed_app_protection::AndroidManagedAppProtection;
+#[cfg(feature = "device-management")]
 mod _android_managed_app_registration;
+#[cfg(feature = "device-management")]
 pub use self::_android_managed_app_registration::AndroidManagedAppRegistration;
+#[cfg(feature = "device-management")]
 mod _android_minimum_operating_system;
+#[cfg(feature = "device-management")]
 pub use self::_android_minimum_operating_system::AndroidMinimumOperatingSystem;
+#[cfg(feature = "device-management")]
 mod _android_mobile_app_identifier;
+#[cfg(feature = "device-management")]
 pub use self::_android_mobile_app_identifier::AndroidMobileAppIdentifier;
+#[cfg(feature = "device-management")]
 mod _android_required_password_type;
+#[cfg(feature = "device-management")]
 pub use self::_android_required_password_type::AndroidRequiredPasswordType;
+#[cfg(feature = "device-management")]
 mod _android_store_app;
+#[cfg(feature = "device-management")]
 pub use self::_android_store_app::AndroidStoreApp;
+#[cfg(feature = "device-management")]
 mod _android_work_profile_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_android_work_profile_compliance_policy::AndroidWorkProfileCompliancePolicy;
+#[cfg(feature = "device-management")]
 mod _android_work_profile_cross_profile_data_sharing_type;
+#[cfg(feature = "device-management")]
 pub use self::_android_work_profile_cross_profile_data_sharing_type::AndroidWorkProfileCrossProfileDataSharingType;
+#[cfg(feature = "device-management")]
 mod _android_work_profile_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_android_work_profile_custom_configuration::AndroidWorkProfileCustomConfiguration;
+#[cfg(feature = "device-management")]
 mod _android_work_profile_default_app_permission_policy_type;
+#[cfg(feature = "device-management")]
 pub use self::_android_work_profile_default_app_permission_policy_type::AndroidWorkProfileDefaultAppPermissionPolicyType;
+#[cfg(feature = "device-management")]
 mod _android_work_profile_general_device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_android_work_profile_general_device_configuration::AndroidWorkProfileGeneralDeviceConfiguration;
+#[cfg(feature = "device-management")]
 mod _android_work_profile_required_password_type;
+#[cfg(feature = "device-management")]
 pub use self::_android_work_profile_required_password_type::AndroidWorkProfileRequiredPasswordType;
+#[cfg(feature = "teams")]
 mod _anonymous_guest_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_anonymous_guest_conversation_member::AnonymousGuestConversationMember;
+#[cfg(feature = "solutions")]
 mod _answer_input_type;
+#[cfg(feature = "solutions")]
 pub use self::_answer_input_type::AnswerInputType;
+#[cfg(feature = "directory")]
 mod _api_application;
+#[cfg(feature = "directory")]
 pub use self::_api_application::ApiApplication;
+#[cfg(feature = "identity")]
 mod _api_authentication_configuration_base;
+#[cfg(feature = "identity")]
 pub use self::_api_authentication_configuration_base::ApiAuthenticationConfigurationBase;
+#[cfg(feature = "identity")]
 mod _api_authentication_configuration_base_kind;
+#[cfg(feature = "identity")]
 pub use self::_api_authentication_configuration_base_kind::ApiAuthenticationConfigurationBaseKind;
+#[cfg(feature = "teams")]
 mod _app_catalogs;
+#[cfg(feature = "teams")]
 pub use self::_app_catalogs::AppCatalogs;
+#[cfg(feature = "device-management")]
 mod _app_configuration_setting_item;
+#[cfg(feature = "device-management")]
 pub use self::_app_configuration_setting_item::AppConfigurationSettingItem;
+#[cfg(feature = "identity")]
 mod _app_consent_approval_route;
+#[cfg(feature = "identity")]
 pub use self::_app_consent_approval_route::AppConsentApprovalRoute;
+#[cfg(feature = "identity")]
 mod _app_consent_request;
+#[cfg(feature = "identity")]
 pub use self::_app_consent_request::AppConsentRequest;
+#[cfg(feature = "identity")]
 mod _app_consent_request_scope;
+#[cfg(feature = "identity")]
 pub use self::_app_consent_request_scope::AppConsentRequestScope;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _app_credential_restriction_type;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_app_credential_restriction_type::AppCredentialRestrictionType;
+#[cfg(feature = "communications")]
 mod _app_hosted_media_config;
+#[cfg(feature = "communications")]
 pub use self::_app_hosted_media_config::AppHostedMediaConfig;
+#[cfg(any(feature = "print", feature = "security"))]
 mod _app_identity;
+#[cfg(any(feature = "print", feature = "security"))]
 pub use self::_app_identity::AppIdentity;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _app_key_credential_restriction_type;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_app_key_credential_restriction_type::AppKeyCredentialRestrictionType;
+#[cfg(feature = "device-management")]
 mod _app_list_item;
+#[cfg(feature = "device-management")]
 pub use self::_app_list_item::AppListItem;
+#[cfg(feature = "device-management")]
 mod _app_list_type;
+#[cfg(feature = "device-management")]
 pub use self::_app_list_type::AppListType;
+#[cfg(feature = "device-management")]
 mod _app_locker_application_control_type;
+#[cfg(feature = "device-management")]
 pub use self::_app_locker_application_control_type::AppLockerApplicationControlType;
+#[cfg(feature = "device-management")]
 mod _app_log_collection_download_details;
+#[cfg(feature = "device-management")]
 pub use self::_app_log_collection_download_details::AppLogCollectionDownloadDetails;
+#[cfg(feature = "device-management")]
 mod _app_log_collection_request;
+#[cfg(feature = "device-management")]
 pub use self::_app_log_collection_request::AppLogCollectionRequest;
+#[cfg(feature = "device-management")]
 mod _app_log_decryption_algorithm;
+#[cfg(feature = "device-management")]
 pub use self::_app_log_decryption_algorithm::AppLogDecryptionAlgorithm;
+#[cfg(feature = "device-management")]
 mod _app_log_upload_state;
+#[cfg(feature = "device-management")]
 pub use self::_app_log_upload_state::AppLogUploadState;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _app_management_application_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_app_management_application_configuration::AppManagementApplicationConfiguration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _app_management_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_app_management_configuration::AppManagementConfiguration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _app_management_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_app_management_policy::AppManagementPolicy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _app_management_policy_actor_exemptions;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_app_management_policy_actor_exemptions::AppManagementPolicyActorExemptions;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _app_management_restriction_state;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_app_management_restriction_state::AppManagementRestrictionState;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _app_management_service_principal_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_app_management_service_principal_configuration::AppManagementServicePrincipalConfiguration;
+#[cfg(feature = "directory")]
 mod _app_role;
+#[cfg(feature = "directory")]
 pub use self::_app_role::AppRole;
+#[cfg(feature = "directory")]
 mod _app_role_assignment;
+#[cfg(feature = "directory")]
 pub use self::_app_role_assignment::AppRoleAssignment;
+#[cfg(feature = "identity")]
 mod _app_scope;
+#[cfg(feature = "identity")]
 pub use self::_app_scope::AppScope;
+#[cfg(feature = "device-management")]
 mod _apple_device_features_configuration_base;
+#[cfg(feature = "device-management")]
 pub use self::_apple_device_features_configuration_base::AppleDeviceFeaturesConfigurationBase;
+#[cfg(feature = "identity")]
 mod _apple_managed_identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_apple_managed_identity_provider::AppleManagedIdentityProvider;
+#[cfg(feature = "device-management")]
 mod _apple_push_notification_certificate;
+#[cfg(feature = "device-management")]
 pub use self::_apple_push_notification_certificate::ApplePushNotificationCertificate;
+#[cfg(feature = "directory")]
 mod _application;
+#[cfg(feature = "directory")]
 pub use self::_application::Application;
+#[cfg(feature = "identity")]
 mod _application_context;
+#[cfg(feature = "identity")]
 pub use self::_application_context::ApplicationContext;
+#[cfg(feature = "directory")]
 mod _application_data_type;
+#[cfg(feature = "directory")]
 pub use self::_application_data_type::ApplicationDataType;
+#[cfg(feature = "identity")]
 mod _application_enforced_restrictions_session_control;
+#[cfg(feature = "identity")]
 pub use self::_application_enforced_restrictions_session_control::ApplicationEnforcedRestrictionsSessionControl;
+#[cfg(feature = "device-management")]
 mod _application_guard_block_clipboard_sharing_type;
+#[cfg(feature = "device-management")]
 pub use self::_application_guard_block_clipboard_sharing_type::ApplicationGuardBlockClipboardSharingType;
+#[cfg(feature = "device-management")]
 mod _application_guard_block_file_transfer_type;
+#[cfg(feature = "device-management")]
 pub use self::_application_guard_block_file_transfer_type::ApplicationGuardBlockFileTransferType;
+#[cfg(feature = "directory")]
 mod _application_kind;
+#[cfg(feature = "directory")]
 pub use self::_application_kind::ApplicationKind;
+#[cfg(feature = "directory")]
 mod _application_location;
+#[cfg(feature = "directory")]
 pub use self::_application_location::ApplicationLocation;
+#[cfg(feature = "directory")]
 mod _application_risk_factor_certificate_info;
+#[cfg(feature = "directory")]
 pub use self::_application_risk_factor_certificate_info::ApplicationRiskFactorCertificateInfo;
+#[cfg(feature = "directory")]
 mod _application_risk_factor_general_info;
+#[cfg(feature = "directory")]
 pub use self::_application_risk_factor_general_info::ApplicationRiskFactorGeneralInfo;
+#[cfg(feature = "directory")]
 mod _application_risk_factor_legal_info;
+#[cfg(feature = "directory")]
 pub use self::_application_risk_factor_legal_info::ApplicationRiskFactorLegalInfo;
+#[cfg(feature = "directory")]
 mod _application_risk_factor_legal_info_gdpr;
+#[cfg(feature = "directory")]
 pub use self::_application_risk_factor_legal_info_gdpr::ApplicationRiskFactorLegalInfoGdpr;
+#[cfg(feature = "directory")]
 mod _application_risk_factor_security_info;
+#[cfg(feature = "directory")]
 pub use self::_application_risk_factor_security_info::ApplicationRiskFactorSecurityInfo;
+#[cfg(feature = "directory")]
 mod _application_risk_factors;
+#[cfg(feature = "directory")]
 pub use self::_application_risk_factors::ApplicationRiskFactors;
+#[cfg(feature = "directory")]
 mod _application_risk_score;
+#[cfg(feature = "directory")]
 pub use self::_application_risk_score::ApplicationRiskScore;
+#[cfg(feature = "directory")]
 mod _application_security_compliance;
+#[cfg(feature = "directory")]
 pub use self::_application_security_compliance::ApplicationSecurityCompliance;
+#[cfg(feature = "directory")]
 mod _application_service_principal;
+#[cfg(feature = "directory")]
 pub use self::_application_service_principal::ApplicationServicePrincipal;
+#[cfg(feature = "directory")]
 mod _application_template;
+#[cfg(feature = "directory")]
 pub use self::_application_template::ApplicationTemplate;
+#[cfg(feature = "device-management")]
 mod _application_type;
+#[cfg(feature = "device-management")]
 pub use self::_application_type::ApplicationType;
+#[cfg(feature = "security")]
 mod _applied_conditional_access_policy;
+#[cfg(feature = "security")]
 pub use self::_applied_conditional_access_policy::AppliedConditionalAccessPolicy;
+#[cfg(feature = "security")]
 mod _applied_conditional_access_policy_result;
+#[cfg(feature = "security")]
 pub use self::_applied_conditional_access_policy_result::AppliedConditionalAccessPolicyResult;
+#[cfg(feature = "identity")]
 mod _approval;
+#[cfg(feature = "identity")]
 pub use self::_approval::Approval;
+#[cfg(feature = "identity")]
 mod _approval_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_approval_filter_by_current_user_options::ApprovalFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _approval_settings;
+#[cfg(feature = "identity")]
 pub use self::_approval_settings::ApprovalSettings;
+#[cfg(feature = "identity")]
 mod _approval_stage;
+#[cfg(feature = "identity")]
 pub use self::_approval_stage::ApprovalStage;
+#[cfg(feature = "directory")]
 mod _approved_client_app;
+#[cfg(feature = "directory")]
 pub use self::_approved_client_app::ApprovedClientApp;
+#[cfg(feature = "identity")]
 mod _approver_information_visibility;
+#[cfg(feature = "identity")]
 pub use self::_approver_information_visibility::ApproverInformationVisibility;
+#[cfg(feature = "admin")]
 mod _apps_installation_options_for_mac;
+#[cfg(feature = "admin")]
 pub use self::_apps_installation_options_for_mac::AppsInstallationOptionsForMac;
+#[cfg(feature = "admin")]
 mod _apps_installation_options_for_windows;
+#[cfg(feature = "admin")]
 pub use self::_apps_installation_options_for_windows::AppsInstallationOptionsForWindows;
+#[cfg(feature = "admin")]
 mod _apps_update_channel_type;
+#[cfg(feature = "admin")]
 pub use self::_apps_update_channel_type::AppsUpdateChannelType;
+#[cfg(feature = "reports")]
 mod _archived_print_job;
+#[cfg(feature = "reports")]
 pub use self::_archived_print_job::ArchivedPrintJob;
+#[cfg(feature = "identity")]
 mod _arkose_fraud_protection_provider;
+#[cfg(feature = "identity")]
 pub use self::_arkose_fraud_protection_provider::ArkoseFraudProtectionProvider;
+#[cfg(feature = "solutions")]
 mod _artifact_query;
+#[cfg(feature = "solutions")]
 pub use self::_artifact_query::ArtifactQuery;
+#[cfg(feature = "solutions")]
 mod _artifact_restore_status;
+#[cfg(feature = "solutions")]
 pub use self::_artifact_restore_status::ArtifactRestoreStatus;
+#[cfg(any(feature = "files", feature = "groups"))]
 mod _assigned_label;
+#[cfg(any(feature = "files", feature = "groups"))]
 pub use self::_assigned_label::AssignedLabel;
+#[cfg(any(feature = "education", feature = "groups", feature = "users"))]
 mod _assigned_license;
+#[cfg(any(feature = "education", feature = "groups", feature = "users"))]
 pub use self::_assigned_license::AssignedLicense;
+#[cfg(feature = "calendar")]
 mod _assigned_place_mode;
+#[cfg(feature = "calendar")]
 pub use self::_assigned_place_mode::AssignedPlaceMode;
+#[cfg(any(feature = "directory", feature = "education", feature = "users"))]
 mod _assigned_plan;
+#[cfg(any(feature = "directory", feature = "education", feature = "users"))]
 pub use self::_assigned_plan::AssignedPlan;
+#[cfg(feature = "security")]
 mod _assigned_training_info;
+#[cfg(feature = "security")]
 pub use self::_assigned_training_info::AssignedTrainingInfo;
+#[cfg(feature = "identity")]
 mod _assignment_order;
+#[cfg(feature = "identity")]
 pub use self::_assignment_order::AssignmentOrder;
+#[cfg(feature = "identity")]
 mod _assignment_request_approval_stage_callback_data;
+#[cfg(feature = "identity")]
 pub use self::_assignment_request_approval_stage_callback_data::AssignmentRequestApprovalStageCallbackData;
+#[cfg(feature = "identity")]
 mod _assignment_schedule_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_assignment_schedule_filter_by_current_user_options::AssignmentScheduleFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _assignment_schedule_instance_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_assignment_schedule_instance_filter_by_current_user_options::AssignmentScheduleInstanceFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _assignment_schedule_request_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_assignment_schedule_request_filter_by_current_user_options::AssignmentScheduleRequestFilterByCurrentUserOptions;
+#[cfg(feature = "solutions")]
 mod _assignment_type;
+#[cfg(feature = "solutions")]
 pub use self::_assignment_type::AssignmentType;
+#[cfg(feature = "teams")]
 mod _associated_team_info;
+#[cfg(feature = "teams")]
 pub use self::_associated_team_info::AssociatedTeamInfo;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _attachment;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_attachment::Attachment;
+#[cfg(feature = "todo")]
 mod _attachment_base;
+#[cfg(feature = "todo")]
 pub use self::_attachment_base::AttachmentBase;
+#[cfg(feature = "todo")]
 mod _attachment_base_kind;
+#[cfg(feature = "todo")]
 pub use self::_attachment_base_kind::AttachmentBaseKind;
+#[cfg(feature = "todo")]
 mod _attachment_info;
+#[cfg(feature = "todo")]
 pub use self::_attachment_info::AttachmentInfo;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _attachment_item;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_attachment_item::AttachmentItem;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _attachment_kind;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_attachment_kind::AttachmentKind;
+#[cfg(feature = "todo")]
 mod _attachment_session;
+#[cfg(feature = "todo")]
 pub use self::_attachment_session::AttachmentSession;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail", feature = "todo"))]
 mod _attachment_type;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail", feature = "todo"))]
 pub use self::_attachment_type::AttachmentType;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _attack_simulation_operation;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_attack_simulation_operation::AttackSimulationOperation;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _attack_simulation_operation_type;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_attack_simulation_operation_type::AttackSimulationOperationType;
+#[cfg(feature = "reports")]
 mod _attack_simulation_repeat_offender;
+#[cfg(feature = "reports")]
 pub use self::_attack_simulation_repeat_offender::AttackSimulationRepeatOffender;
+#[cfg(feature = "security")]
 mod _attack_simulation_root;
+#[cfg(feature = "security")]
 pub use self::_attack_simulation_root::AttackSimulationRoot;
+#[cfg(feature = "reports")]
 mod _attack_simulation_simulation_user_coverage;
+#[cfg(feature = "reports")]
 pub use self::_attack_simulation_simulation_user_coverage::AttackSimulationSimulationUserCoverage;
+#[cfg(feature = "reports")]
 mod _attack_simulation_training_user_coverage;
+#[cfg(feature = "reports")]
 pub use self::_attack_simulation_training_user_coverage::AttackSimulationTrainingUserCoverage;
+#[cfg(any(feature = "reports", feature = "security"))]
 mod _attack_simulation_user;
+#[cfg(any(feature = "reports", feature = "security"))]
 pub use self::_attack_simulation_user::AttackSimulationUser;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _attendance_interval;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_attendance_interval::AttendanceInterval;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _attendance_record;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_attendance_record::AttendanceRecord;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _attendee;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_attendee::Attendee;
+#[cfg(feature = "users")]
 mod _attendee_availability;
+#[cfg(feature = "users")]
 pub use self::_attendee_availability::AttendeeAvailability;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _attendee_base;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_attendee_base::AttendeeBase;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _attendee_base_kind;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_attendee_base_kind::AttendeeBaseKind;
+#[cfg(feature = "communications")]
 mod _attendee_notification_info;
+#[cfg(feature = "communications")]
 pub use self::_attendee_notification_info::AttendeeNotificationInfo;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _attendee_type;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_attendee_type::AttendeeType;
 mod _attestation_enforcement;
 pub use self::_attestation_enforcement::AttestationEnforcement;
+#[cfg(feature = "users")]
 mod _attestation_level;
+#[cfg(feature = "users")]
 pub use self::_attestation_level::AttestationLevel;
+#[cfg(feature = "directory")]
 mod _attribute_definition;
+#[cfg(feature = "directory")]
 pub use self::_attribute_definition::AttributeDefinition;
+#[cfg(feature = "directory")]
 mod _attribute_definition_metadata;
+#[cfg(feature = "directory")]
 pub use self::_attribute_definition_metadata::AttributeDefinitionMetadata;
+#[cfg(feature = "directory")]
 mod _attribute_definition_metadata_entry;
+#[cfg(feature = "directory")]
 pub use self::_attribute_definition_metadata_entry::AttributeDefinitionMetadataEntry;
+#[cfg(feature = "directory")]
 mod _attribute_flow_behavior;
+#[cfg(feature = "directory")]
 pub use self::_attribute_flow_behavior::AttributeFlowBehavior;
+#[cfg(feature = "directory")]
 mod _attribute_flow_type;
+#[cfg(feature = "directory")]
 pub use self::_attribute_flow_type::AttributeFlowType;
+#[cfg(feature = "directory")]
 mod _attribute_mapping;
+#[cfg(feature = "directory")]
 pub use self::_attribute_mapping::AttributeMapping;
+#[cfg(feature = "directory")]
 mod _attribute_mapping_function_schema;
+#[cfg(feature = "directory")]
 pub use self::_attribute_mapping_function_schema::AttributeMappingFunctionSchema;
+#[cfg(feature = "directory")]
 mod _attribute_mapping_parameter_schema;
+#[cfg(feature = "directory")]
 pub use self::_attribute_mapping_parameter_schema::AttributeMappingParameterSchema;
+#[cfg(feature = "directory")]
 mod _attribute_mapping_source;
+#[cfg(feature = "directory")]
 pub use self::_attribute_mapping_source::AttributeMappingSource;
+#[cfg(feature = "directory")]
 mod _attribute_mapping_source_type;
+#[cfg(feature = "directory")]
 pub use self::_attribute_mapping_source_type::AttributeMappingSourceType;
+#[cfg(feature = "identity")]
 mod _attribute_rule_members;
+#[cfg(feature = "identity")]
 pub use self::_attribute_rule_members::AttributeRuleMembers;
+#[cfg(feature = "directory")]
 mod _attribute_set;
+#[cfg(feature = "directory")]
 pub use self::_attribute_set::AttributeSet;
+#[cfg(feature = "directory")]
 mod _attribute_type;
+#[cfg(feature = "directory")]
 pub use self::_attribute_type::AttributeType;
+#[cfg(feature = "files")]
 mod _audio;
+#[cfg(feature = "files")]
 pub use self::_audio::Audio;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _audio_conferencing;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_audio_conferencing::AudioConferencing;
+#[cfg(feature = "communications")]
 mod _audio_routing_group;
+#[cfg(feature = "communications")]
 pub use self::_audio_routing_group::AudioRoutingGroup;
+#[cfg(feature = "security")]
 mod _audit_activity_initiator;
+#[cfg(feature = "security")]
 pub use self::_audit_activity_initiator::AuditActivityInitiator;
+#[cfg(feature = "device-management")]
 mod _audit_actor;
+#[cfg(feature = "device-management")]
 pub use self::_audit_actor::AuditActor;
+#[cfg(feature = "device-management")]
 mod _audit_event;
+#[cfg(feature = "device-management")]
 pub use self::_audit_event::AuditEvent;
 mod _audit_log_record_type;
 pub use self::_audit_log_record_type::AuditLogRecordType;
+#[cfg(feature = "security")]
 mod _audit_log_root;
+#[cfg(feature = "security")]
 pub use self::_audit_log_root::AuditLogRoot;
 mod _audit_log_user_type;
 pub use self::_audit_log_user_type::AuditLogUserType;
+#[cfg(feature = "device-management")]
 mod _audit_property;
+#[cfg(feature = "device-management")]
 pub use self::_audit_property::AuditProperty;
+#[cfg(feature = "device-management")]
 mod _audit_resource;
+#[cfg(feature = "device-management")]
 pub use self::_audit_resource::AuditResource;
+#[cfg(feature = "identity")]
 mod _auth_context;
+#[cfg(feature = "identity")]
 pub use self::_auth_context::AuthContext;
+#[cfg(feature = "users")]
 mod _authentication;
+#[cfg(feature = "users")]
 pub use self::_authentication::Authentication;
+#[cfg(feature = "security")]
 mod _authentication_app_device_details;
+#[cfg(feature = "security")]
 pub use self::_authentication_app_device_details::AuthenticationAppDeviceDetails;
+#[cfg(feature = "identity")]
 mod _authentication_attribute_collection_input_configuration;
+#[cfg(feature = "identity")]
 pub use self::_authentication_attribute_collection_input_configuration::AuthenticationAttributeCollectionInputConfiguration;
+#[cfg(feature = "identity")]
 mod _authentication_attribute_collection_input_type;
+#[cfg(feature = "identity")]
 pub use self::_authentication_attribute_collection_input_type::AuthenticationAttributeCollectionInputType;
+#[cfg(feature = "identity")]
 mod _authentication_attribute_collection_option_configuration;
+#[cfg(feature = "identity")]
 pub use self::_authentication_attribute_collection_option_configuration::AuthenticationAttributeCollectionOptionConfiguration;
+#[cfg(feature = "identity")]
 mod _authentication_attribute_collection_page;
+#[cfg(feature = "identity")]
 pub use self::_authentication_attribute_collection_page::AuthenticationAttributeCollectionPage;
+#[cfg(feature = "identity")]
 mod _authentication_attribute_collection_page_view_configuration;
+#[cfg(feature = "identity")]
 pub use self::_authentication_attribute_collection_page_view_configuration::AuthenticationAttributeCollectionPageViewConfiguration;
+#[cfg(feature = "directory")]
 mod _authentication_behaviors;
+#[cfg(feature = "directory")]
 pub use self::_authentication_behaviors::AuthenticationBehaviors;
+#[cfg(feature = "identity")]
 mod _authentication_combination_configuration;
+#[cfg(feature = "identity")]
 pub use self::_authentication_combination_configuration::AuthenticationCombinationConfiguration;
+#[cfg(feature = "identity")]
 mod _authentication_combination_configuration_kind;
+#[cfg(feature = "identity")]
 pub use self::_authentication_combination_configuration_kind::AuthenticationCombinationConfigurationKind;
 mod _authentication_condition_application;
 pub use self::_authentication_condition_application::AuthenticationConditionApplication;
+#[cfg(feature = "identity")]
 mod _authentication_conditions;
+#[cfg(feature = "identity")]
 pub use self::_authentication_conditions::AuthenticationConditions;
+#[cfg(feature = "identity")]
 mod _authentication_conditions_applications;
+#[cfg(feature = "identity")]
 pub use self::_authentication_conditions_applications::AuthenticationConditionsApplications;
+#[cfg(feature = "identity")]
 mod _authentication_configuration_validation;
+#[cfg(feature = "identity")]
 pub use self::_authentication_configuration_validation::AuthenticationConfigurationValidation;
+#[cfg(feature = "identity")]
 mod _authentication_context_class_reference;
+#[cfg(feature = "identity")]
 pub use self::_authentication_context_class_reference::AuthenticationContextClassReference;
+#[cfg(feature = "identity")]
 mod _authentication_event_listener;
+#[cfg(feature = "identity")]
 pub use self::_authentication_event_listener::AuthenticationEventListener;
+#[cfg(feature = "identity")]
 mod _authentication_event_listener_kind;
+#[cfg(feature = "identity")]
 pub use self::_authentication_event_listener_kind::AuthenticationEventListenerKind;
+#[cfg(feature = "identity")]
 mod _authentication_events_flow;
+#[cfg(feature = "identity")]
 pub use self::_authentication_events_flow::AuthenticationEventsFlow;
+#[cfg(feature = "identity")]
 mod _authentication_events_flow_kind;
+#[cfg(feature = "identity")]
 pub use self::_authentication_events_flow_kind::AuthenticationEventsFlowKind;
+#[cfg(feature = "identity")]
 mod _authentication_flow;
+#[cfg(feature = "identity")]
 pub use self::_authentication_flow::AuthenticationFlow;
+#[cfg(feature = "identity")]
 mod _authentication_flows_policy;
+#[cfg(feature = "identity")]
 pub use self::_authentication_flows_policy::AuthenticationFlowsPolicy;
+#[cfg(feature = "users")]
 mod _authentication_method;
+#[cfg(feature = "users")]
 pub use self::_authentication_method::AuthenticationMethod;
+#[cfg(feature = "identity")]
 mod _authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_configuration::AuthenticationMethodConfiguration;
+#[cfg(feature = "identity")]
 mod _authentication_method_configuration_kind;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_configuration_kind::AuthenticationMethodConfigurationKind;
+#[cfg(feature = "reports")]
 mod _authentication_method_feature;
+#[cfg(feature = "reports")]
 pub use self::_authentication_method_feature::AuthenticationMethodFeature;
+#[cfg(feature = "identity")]
 mod _authentication_method_feature_configuration;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_feature_configuration::AuthenticationMethodFeatureConfiguration;
+#[cfg(feature = "users")]
 mod _authentication_method_key_strength;
+#[cfg(feature = "users")]
 pub use self::_authentication_method_key_strength::AuthenticationMethodKeyStrength;
+#[cfg(feature = "users")]
 mod _authentication_method_kind;
+#[cfg(feature = "users")]
 pub use self::_authentication_method_kind::AuthenticationMethodKind;
+#[cfg(feature = "identity")]
 mod _authentication_method_mode_detail;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_mode_detail::AuthenticationMethodModeDetail;
+#[cfg(feature = "identity")]
 mod _authentication_method_modes;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_modes::AuthenticationMethodModes;
+#[cfg(feature = "users")]
 mod _authentication_method_platform;
+#[cfg(feature = "users")]
 pub use self::_authentication_method_platform::AuthenticationMethodPlatform;
+#[cfg(feature = "users")]
 mod _authentication_method_sign_in_state;
+#[cfg(feature = "users")]
 pub use self::_authentication_method_sign_in_state::AuthenticationMethodSignInState;
+#[cfg(feature = "identity")]
 mod _authentication_method_state;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_state::AuthenticationMethodState;
+#[cfg(feature = "identity")]
 mod _authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_target::AuthenticationMethodTarget;
+#[cfg(feature = "identity")]
 mod _authentication_method_target_kind;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_target_kind::AuthenticationMethodTargetKind;
+#[cfg(feature = "identity")]
 mod _authentication_method_target_type;
+#[cfg(feature = "identity")]
 pub use self::_authentication_method_target_type::AuthenticationMethodTargetType;
+#[cfg(feature = "identity")]
 mod _authentication_methods_policy;
+#[cfg(feature = "identity")]
 pub use self::_authentication_methods_policy::AuthenticationMethodsPolicy;
+#[cfg(feature = "identity")]
 mod _authentication_methods_policy_migration_state;
+#[cfg(feature = "identity")]
 pub use self::_authentication_methods_policy_migration_state::AuthenticationMethodsPolicyMigrationState;
+#[cfg(feature = "identity")]
 mod _authentication_methods_registration_campaign;
+#[cfg(feature = "identity")]
 pub use self::_authentication_methods_registration_campaign::AuthenticationMethodsRegistrationCampaign;
+#[cfg(feature = "identity")]
 mod _authentication_methods_registration_campaign_include_target;
+#[cfg(feature = "identity")]
 pub use self::_authentication_methods_registration_campaign_include_target::AuthenticationMethodsRegistrationCampaignIncludeTarget;
+#[cfg(feature = "reports")]
 mod _authentication_methods_root;
+#[cfg(feature = "reports")]
 pub use self::_authentication_methods_root::AuthenticationMethodsRoot;
+#[cfg(feature = "users")]
 mod _authentication_phone_type;
+#[cfg(feature = "users")]
 pub use self::_authentication_phone_type::AuthenticationPhoneType;
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _authentication_protocol;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_authentication_protocol::AuthenticationProtocol;
+#[cfg(feature = "identity")]
 mod _authentication_strength_policy;
+#[cfg(feature = "identity")]
 pub use self::_authentication_strength_policy::AuthenticationStrengthPolicy;
+#[cfg(feature = "identity")]
 mod _authentication_strength_policy_type;
+#[cfg(feature = "identity")]
 pub use self::_authentication_strength_policy_type::AuthenticationStrengthPolicyType;
+#[cfg(feature = "identity")]
 mod _authentication_strength_requirements;
+#[cfg(feature = "identity")]
 pub use self::_authentication_strength_requirements::AuthenticationStrengthRequirements;
+#[cfg(feature = "identity")]
 mod _authentication_strength_root;
+#[cfg(feature = "identity")]
 pub use self::_authentication_strength_root::AuthenticationStrengthRoot;
+#[cfg(feature = "identity")]
 mod _authentication_strength_usage;
+#[cfg(feature = "identity")]
 pub use self::_authentication_strength_usage::AuthenticationStrengthUsage;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _authored_note;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_authored_note::AuthoredNote;
+#[cfg(feature = "users")]
 mod _authorization_info;
+#[cfg(feature = "users")]
 pub use self::_authorization_info::AuthorizationInfo;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _authorization_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_authorization_policy::AuthorizationPolicy;
+#[cfg(feature = "device-management")]
 mod _auto_restart_notification_dismissal_method;
+#[cfg(feature = "device-management")]
 pub use self::_auto_restart_notification_dismissal_method::AutoRestartNotificationDismissalMethod;
+#[cfg(feature = "users")]
 mod _automatic_replies_mail_tips;
+#[cfg(feature = "users")]
 pub use self::_automatic_replies_mail_tips::AutomaticRepliesMailTips;
+#[cfg(feature = "users")]
 mod _automatic_replies_setting;
+#[cfg(feature = "users")]
 pub use self::_automatic_replies_setting::AutomaticRepliesSetting;
+#[cfg(feature = "users")]
 mod _automatic_replies_status;
+#[cfg(feature = "users")]
 pub use self::_automatic_replies_status::AutomaticRepliesStatus;
+#[cfg(feature = "device-management")]
 mod _automatic_update_mode;
+#[cfg(feature = "device-management")]
 pub use self::_automatic_update_mode::AutomaticUpdateMode;
+#[cfg(feature = "solutions")]
 mod _availability_item;
+#[cfg(feature = "solutions")]
 pub use self::_availability_item::AvailabilityItem;
+#[cfg(feature = "identity")]
 mod _available_access_package;
+#[cfg(feature = "identity")]
 pub use self::_available_access_package::AvailableAccessPackage;
+#[cfg(feature = "security")]
 mod _average_comparative_score;
+#[cfg(feature = "security")]
 pub use self::_average_comparative_score::AverageComparativeScore;
+#[cfg(feature = "identity")]
 mod _azure_active_directory_tenant;
+#[cfg(feature = "identity")]
 pub use self::_azure_active_directory_tenant::AzureActiveDirectoryTenant;
+#[cfg(feature = "identity")]
 mod _azure_ad_join_policy;
+#[cfg(feature = "identity")]
 pub use self::_azure_ad_join_policy::AzureAdJoinPolicy;
+#[cfg(feature = "identity")]
 mod _azure_ad_pop_token_authentication;
+#[cfg(feature = "identity")]
 pub use self::_azure_ad_pop_token_authentication::AzureAdPopTokenAuthentication;
+#[cfg(feature = "identity")]
 mod _azure_ad_registration_policy;
+#[cfg(feature = "identity")]
 pub use self::_azure_ad_registration_policy::AzureAdRegistrationPolicy;
+#[cfg(feature = "identity")]
 mod _azure_ad_token_authentication;
+#[cfg(feature = "identity")]
 pub use self::_azure_ad_token_authentication::AzureAdTokenAuthentication;
+#[cfg(feature = "teams")]
 mod _azure_communication_services_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_azure_communication_services_user_conversation_member::AzureCommunicationServicesUserConversationMember;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _azure_communication_services_user_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_azure_communication_services_user_identity::AzureCommunicationServicesUserIdentity;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _b2b_identity_providers_type;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_b2b_identity_providers_type::B2bIdentityProvidersType;
+#[cfg(feature = "identity")]
 mod _b2x_identity_user_flow;
+#[cfg(feature = "identity")]
 pub use self::_b2x_identity_user_flow::B2xIdentityUserFlow;
+#[cfg(feature = "solutions")]
 mod _backup_restore_root;
+#[cfg(feature = "solutions")]
 pub use self::_backup_restore_root::BackupRestoreRoot;
+#[cfg(feature = "solutions")]
 mod _backup_service_consumer;
+#[cfg(feature = "solutions")]
 pub use self::_backup_service_consumer::BackupServiceConsumer;
+#[cfg(feature = "solutions")]
 mod _backup_service_status;
+#[cfg(feature = "solutions")]
 pub use self::_backup_service_status::BackupServiceStatus;
+#[cfg(feature = "identity")]
 mod _base_authentication_method;
+#[cfg(feature = "identity")]
 pub use self::_base_authentication_method::BaseAuthenticationMethod;
+#[cfg(feature = "security")]
 mod _base_end_user_notification;
+#[cfg(feature = "security")]
 pub use self::_base_end_user_notification::BaseEndUserNotification;
+#[cfg(feature = "security")]
 mod _base_end_user_notification_kind;
+#[cfg(feature = "security")]
 pub use self::_base_end_user_notification_kind::BaseEndUserNotificationKind;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _base_item;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_base_item::BaseItem;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _base_item_kind;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_base_item_kind::BaseItemKind;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _base_item_version;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_base_item_version::BaseItemVersion;
+#[cfg(feature = "calendar")]
 mod _base_map_feature;
+#[cfg(feature = "calendar")]
 pub use self::_base_map_feature::BaseMapFeature;
+#[cfg(feature = "sites")]
 mod _base_site_page;
+#[cfg(feature = "sites")]
 pub use self::_base_site_page::BaseSitePage;
+#[cfg(feature = "sites")]
 mod _base_site_page_kind;
+#[cfg(feature = "sites")]
 pub use self::_base_site_page_kind::BaseSitePageKind;
+#[cfg(feature = "admin")]
 mod _baseline_parameter;
+#[cfg(feature = "admin")]
 pub use self::_baseline_parameter::BaselineParameter;
+#[cfg(feature = "admin")]
 mod _baseline_parameter_type;
+#[cfg(feature = "admin")]
 pub use self::_baseline_parameter_type::BaselineParameterType;
+#[cfg(feature = "admin")]
 mod _baseline_resource;
+#[cfg(feature = "admin")]
 pub use self::_baseline_resource::BaselineResource;
+#[cfg(feature = "identity")]
 mod _basic_authentication;
+#[cfg(feature = "identity")]
 pub use self::_basic_authentication::BasicAuthentication;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _binary_content;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_binary_content::BinaryContent;
+#[cfg(feature = "external")]
 mod _binary_operator;
+#[cfg(feature = "external")]
 pub use self::_binary_operator::BinaryOperator;
+#[cfg(feature = "device-management")]
 mod _bit_locker_encryption_method;
+#[cfg(feature = "device-management")]
 pub use self::_bit_locker_encryption_method::BitLockerEncryptionMethod;
+#[cfg(feature = "device-management")]
 mod _bit_locker_removable_drive_policy;
+#[cfg(feature = "device-management")]
 pub use self::_bit_locker_removable_drive_policy::BitLockerRemovableDrivePolicy;
+#[cfg(feature = "security")]
 mod _bitlocker;
+#[cfg(feature = "security")]
 pub use self::_bitlocker::Bitlocker;
+#[cfg(feature = "security")]
 mod _bitlocker_recovery_key;
+#[cfg(feature = "security")]
 pub use self::_bitlocker_recovery_key::BitlockerRecoveryKey;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "communications",
+        feature = "education",
+        feature = "groups",
+        feature = "mail",
+        feature = "security",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo"
+    )
+)]
 mod _body_type;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "communications",
+        feature = "education",
+        feature = "groups",
+        feature = "mail",
+        feature = "security",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo"
+    )
+)]
 pub use self::_body_type::BodyType;
+#[cfg(feature = "solutions")]
 mod _booking_appointment;
+#[cfg(feature = "solutions")]
 pub use self::_booking_appointment::BookingAppointment;
+#[cfg(feature = "solutions")]
 mod _booking_business;
+#[cfg(feature = "solutions")]
 pub use self::_booking_business::BookingBusiness;
+#[cfg(feature = "solutions")]
 mod _booking_currency;
+#[cfg(feature = "solutions")]
 pub use self::_booking_currency::BookingCurrency;
+#[cfg(feature = "solutions")]
 mod _booking_custom_question;
+#[cfg(feature = "solutions")]
 pub use self::_booking_custom_question::BookingCustomQuestion;
+#[cfg(feature = "solutions")]
 mod _booking_customer;
+#[cfg(feature = "solutions")]
 pub use self::_booking_customer::BookingCustomer;
+#[cfg(feature = "solutions")]
 mod _booking_customer_base;
+#[cfg(feature = "solutions")]
 pub use self::_booking_customer_base::BookingCustomerBase;
+#[cfg(feature = "solutions")]
 mod _booking_customer_base_kind;
+#[cfg(feature = "solutions")]
 pub use self::_booking_customer_base_kind::BookingCustomerBaseKind;
+#[cfg(feature = "solutions")]
 mod _booking_customer_information;
+#[cfg(feature = "solutions")]
 pub use self::_booking_customer_information::BookingCustomerInformation;
+#[cfg(feature = "solutions")]
 mod _booking_customer_information_base;
+#[cfg(feature = "solutions")]
 pub use self::_booking_customer_information_base::BookingCustomerInformationBase;
+#[cfg(feature = "solutions")]
 mod _booking_customer_information_base_kind;
+#[cfg(feature = "solutions")]
 pub use self::_booking_customer_information_base_kind::BookingCustomerInformationBaseKind;
+#[cfg(feature = "solutions")]
 mod _booking_page_access_control;
+#[cfg(feature = "solutions")]
 pub use self::_booking_page_access_control::BookingPageAccessControl;
+#[cfg(feature = "solutions")]
 mod _booking_page_settings;
+#[cfg(feature = "solutions")]
 pub use self::_booking_page_settings::BookingPageSettings;
+#[cfg(feature = "solutions")]
 mod _booking_price_type;
+#[cfg(feature = "solutions")]
 pub use self::_booking_price_type::BookingPriceType;
+#[cfg(feature = "solutions")]
 mod _booking_question_answer;
+#[cfg(feature = "solutions")]
 pub use self::_booking_question_answer::BookingQuestionAnswer;
+#[cfg(feature = "solutions")]
 mod _booking_question_assignment;
+#[cfg(feature = "solutions")]
 pub use self::_booking_question_assignment::BookingQuestionAssignment;
+#[cfg(feature = "solutions")]
 mod _booking_reminder;
+#[cfg(feature = "solutions")]
 pub use self::_booking_reminder::BookingReminder;
+#[cfg(feature = "solutions")]
 mod _booking_reminder_recipients;
+#[cfg(feature = "solutions")]
 pub use self::_booking_reminder_recipients::BookingReminderRecipients;
+#[cfg(feature = "solutions")]
 mod _booking_scheduling_policy;
+#[cfg(feature = "solutions")]
 pub use self::_booking_scheduling_policy::BookingSchedulingPolicy;
+#[cfg(feature = "solutions")]
 mod _booking_service;
+#[cfg(feature = "solutions")]
 pub use self::_booking_service::BookingService;
+#[cfg(feature = "solutions")]
 mod _booking_staff_member;
+#[cfg(feature = "solutions")]
 pub use self::_booking_staff_member::BookingStaffMember;
+#[cfg(feature = "solutions")]
 mod _booking_staff_member_base;
+#[cfg(feature = "solutions")]
 pub use self::_booking_staff_member_base::BookingStaffMemberBase;
+#[cfg(feature = "solutions")]
 mod _booking_staff_member_base_kind;
+#[cfg(feature = "solutions")]
 pub use self::_booking_staff_member_base_kind::BookingStaffMemberBaseKind;
+#[cfg(feature = "solutions")]
 mod _booking_staff_membership_status;
+#[cfg(feature = "solutions")]
 pub use self::_booking_staff_membership_status::BookingStaffMembershipStatus;
+#[cfg(feature = "solutions")]
 mod _booking_staff_role;
+#[cfg(feature = "solutions")]
 pub use self::_booking_staff_role::BookingStaffRole;
+#[cfg(feature = "calendar")]
 mod _booking_type;
+#[cfg(feature = "calendar")]
 pub use self::_booking_type::BookingType;
+#[cfg(feature = "solutions")]
 mod _booking_work_hours;
+#[cfg(feature = "solutions")]
 pub use self::_booking_work_hours::BookingWorkHours;
+#[cfg(feature = "solutions")]
 mod _booking_work_time_slot;
+#[cfg(feature = "solutions")]
 pub use self::_booking_work_time_slot::BookingWorkTimeSlot;
+#[cfg(feature = "solutions")]
 mod _bookings_availability;
+#[cfg(feature = "solutions")]
 pub use self::_bookings_availability::BookingsAvailability;
+#[cfg(feature = "solutions")]
 mod _bookings_availability_kind;
+#[cfg(feature = "solutions")]
 pub use self::_bookings_availability_kind::BookingsAvailabilityKind;
+#[cfg(feature = "solutions")]
 mod _bookings_availability_status;
+#[cfg(feature = "solutions")]
 pub use self::_bookings_availability_status::BookingsAvailabilityStatus;
+#[cfg(feature = "solutions")]
 mod _bookings_availability_window;
+#[cfg(feature = "solutions")]
 pub use self::_bookings_availability_window::BookingsAvailabilityWindow;
+#[cfg(feature = "solutions")]
 mod _bookings_service_availability_type;
+#[cfg(feature = "solutions")]
 pub use self::_bookings_service_availability_type::BookingsServiceAvailabilityType;
+#[cfg(feature = "sites")]
 mod _boolean_column;
+#[cfg(feature = "sites")]
 pub use self::_boolean_column::BooleanColumn;
+#[cfg(feature = "communications")]
 mod _broadcast_meeting_audience;
+#[cfg(feature = "communications")]
 pub use self::_broadcast_meeting_audience::BroadcastMeetingAudience;
+#[cfg(feature = "communications")]
 mod _broadcast_meeting_caption_settings;
+#[cfg(feature = "communications")]
 pub use self::_broadcast_meeting_caption_settings::BroadcastMeetingCaptionSettings;
+#[cfg(feature = "communications")]
 mod _broadcast_meeting_settings;
+#[cfg(feature = "communications")]
 pub use self::_broadcast_meeting_settings::BroadcastMeetingSettings;
+#[cfg(feature = "solutions")]
 mod _browsable_resource_type;
+#[cfg(feature = "solutions")]
 pub use self::_browsable_resource_type::BrowsableResourceType;
+#[cfg(feature = "solutions")]
 mod _browse_query_order;
+#[cfg(feature = "solutions")]
 pub use self::_browse_query_order::BrowseQueryOrder;
+#[cfg(feature = "solutions")]
 mod _browse_query_response_item;
+#[cfg(feature = "solutions")]
 pub use self::_browse_query_response_item::BrowseQueryResponseItem;
+#[cfg(feature = "solutions")]
 mod _browse_query_response_item_type;
+#[cfg(feature = "solutions")]
 pub use self::_browse_query_response_item_type::BrowseQueryResponseItemType;
+#[cfg(feature = "solutions")]
 mod _browse_session_base;
+#[cfg(feature = "solutions")]
 pub use self::_browse_session_base::BrowseSessionBase;
+#[cfg(feature = "solutions")]
 mod _browse_session_base_kind;
+#[cfg(feature = "solutions")]
 pub use self::_browse_session_base_kind::BrowseSessionBaseKind;
+#[cfg(feature = "solutions")]
 mod _browse_session_status;
+#[cfg(feature = "solutions")]
 pub use self::_browse_session_status::BrowseSessionStatus;
+#[cfg(feature = "admin")]
 mod _browser_shared_cookie;
+#[cfg(feature = "admin")]
 pub use self::_browser_shared_cookie::BrowserSharedCookie;
+#[cfg(feature = "admin")]
 mod _browser_shared_cookie_history;
+#[cfg(feature = "admin")]
 pub use self::_browser_shared_cookie_history::BrowserSharedCookieHistory;
+#[cfg(feature = "admin")]
 mod _browser_shared_cookie_source_environment;
+#[cfg(feature = "admin")]
 pub use self::_browser_shared_cookie_source_environment::BrowserSharedCookieSourceEnvironment;
+#[cfg(feature = "admin")]
 mod _browser_shared_cookie_status;
+#[cfg(feature = "admin")]
 pub use self::_browser_shared_cookie_status::BrowserSharedCookieStatus;
+#[cfg(feature = "admin")]
 mod _browser_site;
+#[cfg(feature = "admin")]
 pub use self::_browser_site::BrowserSite;
+#[cfg(feature = "admin")]
 mod _browser_site_compatibility_mode;
+#[cfg(feature = "admin")]
 pub use self::_browser_site_compatibility_mode::BrowserSiteCompatibilityMode;
+#[cfg(feature = "admin")]
 mod _browser_site_history;
+#[cfg(feature = "admin")]
 pub use self::_browser_site_history::BrowserSiteHistory;
+#[cfg(feature = "admin")]
 mod _browser_site_list;
+#[cfg(feature = "admin")]
 pub use self::_browser_site_list::BrowserSiteList;
+#[cfg(feature = "admin")]
 mod _browser_site_list_status;
+#[cfg(feature = "admin")]
 pub use self::_browser_site_list_status::BrowserSiteListStatus;
+#[cfg(feature = "admin")]
 mod _browser_site_merge_type;
+#[cfg(feature = "admin")]
 pub use self::_browser_site_merge_type::BrowserSiteMergeType;
+#[cfg(feature = "admin")]
 mod _browser_site_status;
+#[cfg(feature = "admin")]
 pub use self::_browser_site_status::BrowserSiteStatus;
+#[cfg(feature = "admin")]
 mod _browser_site_target_environment;
+#[cfg(feature = "admin")]
 pub use self::_browser_site_target_environment::BrowserSiteTargetEnvironment;
+#[cfg(feature = "search")]
 mod _bucket_aggregation_definition;
+#[cfg(feature = "search")]
 pub use self::_bucket_aggregation_definition::BucketAggregationDefinition;
+#[cfg(feature = "search")]
 mod _bucket_aggregation_range;
+#[cfg(feature = "search")]
 pub use self::_bucket_aggregation_range::BucketAggregationRange;
+#[cfg(feature = "search")]
 mod _bucket_aggregation_sort_property;
+#[cfg(feature = "search")]
 pub use self::_bucket_aggregation_sort_property::BucketAggregationSortProperty;
+#[cfg(feature = "calendar")]
 mod _building;
+#[cfg(feature = "calendar")]
 pub use self::_building::Building;
+#[cfg(feature = "calendar")]
 mod _building_map;
+#[cfg(feature = "calendar")]
 pub use self::_building_map::BuildingMap;
+#[cfg(feature = "identity")]
 mod _built_in_identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_built_in_identity_provider::BuiltInIdentityProvider;
+#[cfg(feature = "directory")]
 mod _bulk_upload;
+#[cfg(feature = "directory")]
 pub use self::_bulk_upload::BulkUpload;
+#[cfg(feature = "files")]
 mod _bundle;
+#[cfg(feature = "files")]
 pub use self::_bundle::Bundle;
+#[cfg(feature = "identity")]
 mod _ca_policies_deletable_root;
+#[cfg(feature = "identity")]
 pub use self::_ca_policies_deletable_root::CaPoliciesDeletableRoot;
+#[cfg(feature = "sites")]
 mod _calculated_column;
+#[cfg(feature = "sites")]
 pub use self::_calculated_column::CalculatedColumn;
+#[cfg(feature = "calendar")]
 mod _calendar;
+#[cfg(feature = "calendar")]
 pub use self::_calendar::Calendar;
+#[cfg(feature = "calendar")]
 mod _calendar_color;
+#[cfg(feature = "calendar")]
 pub use self::_calendar_color::CalendarColor;
+#[cfg(feature = "calendar")]
 mod _calendar_group;
+#[cfg(feature = "calendar")]
 pub use self::_calendar_group::CalendarGroup;
+#[cfg(feature = "calendar")]
 mod _calendar_permission;
+#[cfg(feature = "calendar")]
 pub use self::_calendar_permission::CalendarPermission;
+#[cfg(feature = "calendar")]
 mod _calendar_role_type;
+#[cfg(feature = "calendar")]
 pub use self::_calendar_role_type::CalendarRoleType;
+#[cfg(feature = "mail")]
 mod _calendar_sharing_action;
+#[cfg(feature = "mail")]
 pub use self::_calendar_sharing_action::CalendarSharingAction;
+#[cfg(feature = "mail")]
 mod _calendar_sharing_action_importance;
+#[cfg(feature = "mail")]
 pub use self::_calendar_sharing_action_importance::CalendarSharingActionImportance;
+#[cfg(feature = "mail")]
 mod _calendar_sharing_action_type;
+#[cfg(feature = "mail")]
 pub use self::_calendar_sharing_action_type::CalendarSharingActionType;
+#[cfg(feature = "mail")]
 mod _calendar_sharing_message;
+#[cfg(feature = "mail")]
 pub use self::_calendar_sharing_message::CalendarSharingMessage;
+#[cfg(feature = "mail")]
 mod _calendar_sharing_message_action;
+#[cfg(feature = "mail")]
 pub use self::_calendar_sharing_message_action::CalendarSharingMessageAction;
+#[cfg(feature = "communications")]
 mod _call;
+#[cfg(feature = "communications")]
 pub use self::_call::Call;
+#[cfg(feature = "admin")]
 mod _call_ai_insight;
+#[cfg(feature = "admin")]
 pub use self::_call_ai_insight::CallAiInsight;
+#[cfg(feature = "admin")]
 mod _call_ai_insight_view_point;
+#[cfg(feature = "admin")]
 pub use self::_call_ai_insight_view_point::CallAiInsightViewPoint;
+#[cfg(feature = "communications")]
 mod _call_direction;
+#[cfg(feature = "communications")]
 pub use self::_call_direction::CallDirection;
+#[cfg(feature = "teams")]
 mod _call_ended_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_call_ended_event_message_detail::CallEndedEventMessageDetail;
 mod _call_event;
 pub use self::_call_event::CallEvent;
 mod _call_event_type;
 pub use self::_call_event_type::CallEventType;
+#[cfg(feature = "communications")]
 mod _call_media_state;
+#[cfg(feature = "communications")]
 pub use self::_call_media_state::CallMediaState;
+#[cfg(feature = "communications")]
 mod _call_options;
+#[cfg(feature = "communications")]
 pub use self::_call_options::CallOptions;
+#[cfg(feature = "communications")]
 mod _call_options_kind;
+#[cfg(feature = "communications")]
 pub use self::_call_options_kind::CallOptionsKind;
+#[cfg(feature = "teams")]
 mod _call_participant_info;
+#[cfg(feature = "teams")]
 pub use self::_call_participant_info::CallParticipantInfo;
+#[cfg(feature = "communications")]
 mod _call_recording;
+#[cfg(feature = "communications")]
 pub use self::_call_recording::CallRecording;
+#[cfg(feature = "teams")]
 mod _call_recording_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_call_recording_event_message_detail::CallRecordingEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _call_recording_status;
+#[cfg(feature = "teams")]
 pub use self::_call_recording_status::CallRecordingStatus;
+#[cfg(feature = "communications")]
 mod _call_route;
+#[cfg(feature = "communications")]
 pub use self::_call_route::CallRoute;
+#[cfg(feature = "teams")]
 mod _call_started_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_call_started_event_message_detail::CallStartedEventMessageDetail;
+#[cfg(feature = "communications")]
 mod _call_state;
+#[cfg(feature = "communications")]
 pub use self::_call_state::CallState;
+#[cfg(feature = "communications")]
 mod _call_transcript;
+#[cfg(feature = "communications")]
 pub use self::_call_transcript::CallTranscript;
+#[cfg(feature = "teams")]
 mod _call_transcript_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_call_transcript_event_message_detail::CallTranscriptEventMessageDetail;
+#[cfg(feature = "communications")]
 mod _call_transcription_info;
+#[cfg(feature = "communications")]
 pub use self::_call_transcription_info::CallTranscriptionInfo;
+#[cfg(feature = "communications")]
 mod _call_transcription_state;
+#[cfg(feature = "communications")]
 pub use self::_call_transcription_state::CallTranscriptionState;
+#[cfg(feature = "communications")]
 mod _cancel_media_processing_operation;
+#[cfg(feature = "communications")]
 pub use self::_cancel_media_processing_operation::CancelMediaProcessingOperation;
+#[cfg(feature = "sites")]
 mod _canvas_layout;
+#[cfg(feature = "sites")]
 pub use self::_canvas_layout::CanvasLayout;
+#[cfg(feature = "mail")]
 mod _category_color;
+#[cfg(feature = "mail")]
 pub use self::_category_color::CategoryColor;
+#[cfg(feature = "directory")]
 mod _certificate_authority;
+#[cfg(feature = "directory")]
 pub use self::_certificate_authority::CertificateAuthority;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _certificate_authority_detail;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_certificate_authority_detail::CertificateAuthorityDetail;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _certificate_authority_type;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_certificate_authority_type::CertificateAuthorityType;
+#[cfg(feature = "directory")]
 mod _certificate_based_auth_configuration;
+#[cfg(feature = "directory")]
 pub use self::_certificate_based_auth_configuration::CertificateBasedAuthConfiguration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _certificate_based_auth_pki;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_certificate_based_auth_pki::CertificateBasedAuthPki;
 mod _certificate_status;
 pub use self::_certificate_status::CertificateStatus;
+#[cfg(feature = "directory")]
 mod _certification;
+#[cfg(feature = "directory")]
 pub use self::_certification::Certification;
+#[cfg(feature = "security")]
 mod _certification_control;
+#[cfg(feature = "security")]
 pub use self::_certification_control::CertificationControl;
+#[cfg(feature = "education")]
 mod _challenging_word;
+#[cfg(feature = "education")]
 pub use self::_challenging_word::ChallengingWord;
 mod _change_notification;
 pub use self::_change_notification::ChangeNotification;
@@ -1060,241 +2226,565 @@ mod _change_notification_collection;
 pub use self::_change_notification_collection::ChangeNotificationCollection;
 mod _change_notification_encrypted_content;
 pub use self::_change_notification_encrypted_content::ChangeNotificationEncryptedContent;
+#[cfg(any(feature = "teams", feature = "users"))]
 mod _change_tracked_entity;
+#[cfg(any(feature = "teams", feature = "users"))]
 pub use self::_change_tracked_entity::ChangeTrackedEntity;
 mod _change_type;
 pub use self::_change_type::ChangeType;
+#[cfg(feature = "teams")]
 mod _channel;
+#[cfg(feature = "teams")]
 pub use self::_channel::Channel;
+#[cfg(feature = "teams")]
 mod _channel_added_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_channel_added_event_message_detail::ChannelAddedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _channel_deleted_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_channel_deleted_event_message_detail::ChannelDeletedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _channel_description_updated_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_channel_description_updated_event_message_detail::ChannelDescriptionUpdatedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _channel_identity;
+#[cfg(feature = "teams")]
 pub use self::_channel_identity::ChannelIdentity;
+#[cfg(feature = "teams")]
 mod _channel_layout_type;
+#[cfg(feature = "teams")]
 pub use self::_channel_layout_type::ChannelLayoutType;
+#[cfg(feature = "teams")]
 mod _channel_members_notification_recipient;
+#[cfg(feature = "teams")]
 pub use self::_channel_members_notification_recipient::ChannelMembersNotificationRecipient;
+#[cfg(feature = "teams")]
 mod _channel_membership_type;
+#[cfg(feature = "teams")]
 pub use self::_channel_membership_type::ChannelMembershipType;
+#[cfg(feature = "teams")]
 mod _channel_renamed_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_channel_renamed_event_message_detail::ChannelRenamedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _channel_set_as_favorite_by_default_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_channel_set_as_favorite_by_default_event_message_detail::ChannelSetAsFavoriteByDefaultEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _channel_summary;
+#[cfg(feature = "teams")]
 pub use self::_channel_summary::ChannelSummary;
+#[cfg(feature = "teams")]
 mod _channel_unset_as_favorite_by_default_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_channel_unset_as_favorite_by_default_event_message_detail::ChannelUnsetAsFavoriteByDefaultEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _chat;
+#[cfg(feature = "teams")]
 pub use self::_chat::Chat;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _chat_info;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_chat_info::ChatInfo;
+#[cfg(feature = "teams")]
 mod _chat_members_notification_recipient;
+#[cfg(feature = "teams")]
 pub use self::_chat_members_notification_recipient::ChatMembersNotificationRecipient;
+#[cfg(feature = "teams")]
 mod _chat_message;
+#[cfg(feature = "teams")]
 pub use self::_chat_message::ChatMessage;
+#[cfg(feature = "teams")]
 mod _chat_message_actions;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_actions::ChatMessageActions;
+#[cfg(feature = "teams")]
 mod _chat_message_attachment;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_attachment::ChatMessageAttachment;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _chat_message_from_identity_set;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_chat_message_from_identity_set::ChatMessageFromIdentitySet;
+#[cfg(feature = "teams")]
 mod _chat_message_history_item;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_history_item::ChatMessageHistoryItem;
+#[cfg(feature = "teams")]
 mod _chat_message_hosted_content;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_hosted_content::ChatMessageHostedContent;
+#[cfg(feature = "teams")]
 mod _chat_message_importance;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_importance::ChatMessageImportance;
+#[cfg(feature = "teams")]
 mod _chat_message_info;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_info::ChatMessageInfo;
+#[cfg(feature = "teams")]
 mod _chat_message_kind;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_kind::ChatMessageKind;
+#[cfg(feature = "teams")]
 mod _chat_message_mention;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_mention::ChatMessageMention;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _chat_message_mentioned_identity_set;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_chat_message_mentioned_identity_set::ChatMessageMentionedIdentitySet;
+#[cfg(feature = "teams")]
 mod _chat_message_policy_violation;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_policy_violation::ChatMessagePolicyViolation;
+#[cfg(feature = "teams")]
 mod _chat_message_policy_violation_dlp_action_types;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_policy_violation_dlp_action_types::ChatMessagePolicyViolationDlpActionTypes;
+#[cfg(feature = "teams")]
 mod _chat_message_policy_violation_policy_tip;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_policy_violation_policy_tip::ChatMessagePolicyViolationPolicyTip;
+#[cfg(feature = "teams")]
 mod _chat_message_policy_violation_user_action_types;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_policy_violation_user_action_types::ChatMessagePolicyViolationUserActionTypes;
+#[cfg(feature = "teams")]
 mod _chat_message_policy_violation_verdict_details_types;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_policy_violation_verdict_details_types::ChatMessagePolicyViolationVerdictDetailsTypes;
+#[cfg(feature = "teams")]
 mod _chat_message_reaction;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_reaction::ChatMessageReaction;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _chat_message_reaction_identity_set;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_chat_message_reaction_identity_set::ChatMessageReactionIdentitySet;
+#[cfg(feature = "teams")]
 mod _chat_message_type;
+#[cfg(feature = "teams")]
 pub use self::_chat_message_type::ChatMessageType;
+#[cfg(feature = "teams")]
 mod _chat_renamed_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_chat_renamed_event_message_detail::ChatRenamedEventMessageDetail;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _chat_restrictions;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_chat_restrictions::ChatRestrictions;
+#[cfg(feature = "teams")]
 mod _chat_type;
+#[cfg(feature = "teams")]
 pub use self::_chat_type::ChatType;
+#[cfg(feature = "teams")]
 mod _chat_viewpoint;
+#[cfg(feature = "teams")]
 pub use self::_chat_viewpoint::ChatViewpoint;
+#[cfg(feature = "calendar")]
 mod _check_in_claim;
+#[cfg(feature = "calendar")]
 pub use self::_check_in_claim::CheckInClaim;
+#[cfg(feature = "calendar")]
 mod _check_in_method;
+#[cfg(feature = "calendar")]
 pub use self::_check_in_method::CheckInMethod;
+#[cfg(feature = "todo")]
 mod _checklist_item;
+#[cfg(feature = "todo")]
 pub use self::_checklist_item::ChecklistItem;
+#[cfg(feature = "sites")]
 mod _choice_column;
+#[cfg(feature = "sites")]
 pub use self::_choice_column::ChoiceColumn;
+#[cfg(feature = "identity")]
 mod _claim_binding;
+#[cfg(feature = "identity")]
 pub use self::_claim_binding::ClaimBinding;
+#[cfg(feature = "identity")]
 mod _claim_binding_source;
+#[cfg(feature = "identity")]
 pub use self::_claim_binding_source::ClaimBindingSource;
+#[cfg(feature = "identity")]
 mod _claim_validation;
+#[cfg(feature = "identity")]
 pub use self::_claim_validation::ClaimValidation;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _claims_mapping_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_claims_mapping_policy::ClaimsMappingPolicy;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _classifcation_error_base;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_classifcation_error_base::ClassifcationErrorBase;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _classifcation_error_base_kind;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_classifcation_error_base_kind::ClassifcationErrorBaseKind;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _classification_error;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_classification_error::ClassificationError;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _classification_inner_error;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_classification_inner_error::ClassificationInnerError;
+#[cfg(feature = "security")]
 mod _click_source;
+#[cfg(feature = "security")]
 pub use self::_click_source::ClickSource;
+#[cfg(feature = "identity")]
 mod _client_certificate_authentication;
+#[cfg(feature = "identity")]
 pub use self::_client_certificate_authentication::ClientCertificateAuthentication;
+#[cfg(feature = "teams")]
 mod _clonable_team_parts;
+#[cfg(feature = "teams")]
 pub use self::_clonable_team_parts::ClonableTeamParts;
+#[cfg(feature = "identity")]
 mod _cloud_app_security_session_control;
+#[cfg(feature = "identity")]
 pub use self::_cloud_app_security_session_control::CloudAppSecuritySessionControl;
+#[cfg(feature = "identity")]
 mod _cloud_app_security_session_control_type;
+#[cfg(feature = "identity")]
 pub use self::_cloud_app_security_session_control_type::CloudAppSecuritySessionControlType;
+#[cfg(feature = "security")]
 mod _cloud_app_security_state;
+#[cfg(feature = "security")]
 pub use self::_cloud_app_security_state::CloudAppSecurityState;
+#[cfg(feature = "admin")]
 mod _cloud_clipboard_item;
+#[cfg(feature = "admin")]
 pub use self::_cloud_clipboard_item::CloudClipboardItem;
+#[cfg(feature = "admin")]
 mod _cloud_clipboard_item_payload;
+#[cfg(feature = "admin")]
 pub use self::_cloud_clipboard_item_payload::CloudClipboardItemPayload;
+#[cfg(feature = "admin")]
 mod _cloud_clipboard_root;
+#[cfg(feature = "admin")]
 pub use self::_cloud_clipboard_root::CloudClipboardRoot;
+#[cfg(feature = "communications")]
 mod _cloud_communications;
+#[cfg(feature = "communications")]
 pub use self::_cloud_communications::CloudCommunications;
+#[cfg(feature = "identity")]
 mod _cloud_flare_rule_model;
+#[cfg(feature = "identity")]
 pub use self::_cloud_flare_rule_model::CloudFlareRuleModel;
+#[cfg(feature = "identity")]
 mod _cloud_flare_ruleset_model;
+#[cfg(feature = "identity")]
 pub use self::_cloud_flare_ruleset_model::CloudFlareRulesetModel;
+#[cfg(feature = "identity")]
 mod _cloud_flare_verified_details_model;
+#[cfg(feature = "identity")]
 pub use self::_cloud_flare_verified_details_model::CloudFlareVerifiedDetailsModel;
+#[cfg(feature = "identity")]
 mod _cloud_flare_web_application_firewall_provider;
+#[cfg(feature = "identity")]
 pub use self::_cloud_flare_web_application_firewall_provider::CloudFlareWebApplicationFirewallProvider;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc::CloudPc;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_audit_activity_operation_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_audit_activity_operation_type::CloudPcAuditActivityOperationType;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_audit_activity_result;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_audit_activity_result::CloudPcAuditActivityResult;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_audit_actor;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_audit_actor::CloudPcAuditActor;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_audit_category;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_audit_category::CloudPcAuditCategory;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_audit_event;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_audit_event::CloudPcAuditEvent;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_audit_property;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_audit_property::CloudPcAuditProperty;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_audit_resource;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_audit_resource::CloudPcAuditResource;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_device_image;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_device_image::CloudPcDeviceImage;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_device_image_error_code;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_device_image_error_code::CloudPcDeviceImageErrorCode;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_device_image_os_status;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_device_image_os_status::CloudPcDeviceImageOsStatus;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_device_image_status;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_device_image_status::CloudPcDeviceImageStatus;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_domain_join_configuration;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_domain_join_configuration::CloudPcDomainJoinConfiguration;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_domain_join_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_domain_join_type::CloudPcDomainJoinType;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_gallery_image;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_gallery_image::CloudPcGalleryImage;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_gallery_image_status;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_gallery_image_status::CloudPcGalleryImageStatus;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_launch_detail;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_launch_detail::CloudPcLaunchDetail;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_management_assignment_target;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_management_assignment_target::CloudPcManagementAssignmentTarget;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_management_assignment_target_kind;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_management_assignment_target_kind::CloudPcManagementAssignmentTargetKind;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_management_group_assignment_target;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_management_group_assignment_target::CloudPcManagementGroupAssignmentTarget;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_on_premises_connection;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_on_premises_connection::CloudPcOnPremisesConnection;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_on_premises_connection_health_check;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_on_premises_connection_health_check::CloudPcOnPremisesConnectionHealthCheck;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_on_premises_connection_health_check_error_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_on_premises_connection_health_check_error_type::CloudPcOnPremisesConnectionHealthCheckErrorType;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_on_premises_connection_status;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_on_premises_connection_status::CloudPcOnPremisesConnectionStatus;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_on_premises_connection_status_detail;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_on_premises_connection_status_detail::CloudPcOnPremisesConnectionStatusDetail;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_on_premises_connection_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_on_premises_connection_type::CloudPcOnPremisesConnectionType;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_operating_system;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_operating_system::CloudPcOperatingSystem;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_provisioning_policy;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_provisioning_policy::CloudPcProvisioningPolicy;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_provisioning_policy_assignment;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_provisioning_policy_assignment::CloudPcProvisioningPolicyAssignment;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_provisioning_policy_autopatch;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_provisioning_policy_autopatch::CloudPcProvisioningPolicyAutopatch;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_provisioning_policy_image_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_provisioning_policy_image_type::CloudPcProvisioningPolicyImageType;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_provisioning_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_provisioning_type::CloudPcProvisioningType;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_recommendation_report_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_recommendation_report_type::CloudPcRecommendationReportType;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_region_group;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_region_group::CloudPcRegionGroup;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_report;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_report::CloudPcReport;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_restore_point_frequency_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_restore_point_frequency_type::CloudPcRestorePointFrequencyType;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_restore_point_setting;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_restore_point_setting::CloudPcRestorePointSetting;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_service_plan;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_service_plan::CloudPcServicePlan;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_source_device_image;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_source_device_image::CloudPcSourceDeviceImage;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_user_account_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_user_account_type::CloudPcUserAccountType;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_user_role_scope_tag_info;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_user_role_scope_tag_info::CloudPcUserRoleScopeTagInfo;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_user_setting;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_user_setting::CloudPcUserSetting;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_user_setting_assignment;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_user_setting_assignment::CloudPcUserSettingAssignment;
+#[cfg(feature = "cloud-pc")]
 mod _cloud_pc_windows_setting;
+#[cfg(feature = "cloud-pc")]
 pub use self::_cloud_pc_windows_setting::CloudPcWindowsSetting;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _cloud_video_interop_info;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_cloud_video_interop_info::CloudVideoInteropInfo;
+#[cfg(feature = "security")]
 mod _coachmark_location;
+#[cfg(feature = "security")]
 pub use self::_coachmark_location::CoachmarkLocation;
+#[cfg(feature = "security")]
 mod _coachmark_location_type;
+#[cfg(feature = "security")]
 pub use self::_coachmark_location_type::CoachmarkLocationType;
+#[cfg(feature = "search")]
 mod _collapse_property;
+#[cfg(feature = "search")]
 pub use self::_collapse_property::CollapseProperty;
+#[cfg(feature = "sites")]
 mod _column_definition;
+#[cfg(feature = "sites")]
 pub use self::_column_definition::ColumnDefinition;
+#[cfg(feature = "sites")]
 mod _column_link;
+#[cfg(feature = "sites")]
 pub use self::_column_link::ColumnLink;
+#[cfg(feature = "sites")]
 mod _column_types;
+#[cfg(feature = "sites")]
 pub use self::_column_types::ColumnTypes;
+#[cfg(feature = "sites")]
 mod _column_validation;
+#[cfg(feature = "sites")]
 pub use self::_column_validation::ColumnValidation;
 mod _comment_action;
 pub use self::_comment_action::CommentAction;
@@ -1302,1515 +2792,3789 @@ mod _comms_notification;
 pub use self::_comms_notification::CommsNotification;
 mod _comms_notifications;
 pub use self::_comms_notifications::CommsNotifications;
+#[cfg(feature = "communications")]
 mod _comms_operation;
+#[cfg(feature = "communications")]
 pub use self::_comms_operation::CommsOperation;
+#[cfg(feature = "communications")]
 mod _comms_operation_kind;
+#[cfg(feature = "communications")]
 pub use self::_comms_operation_kind::CommsOperationKind;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _communications_application_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_communications_application_identity::CommunicationsApplicationIdentity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _communications_application_instance_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_communications_application_instance_identity::CommunicationsApplicationInstanceIdentity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _communications_encrypted_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_communications_encrypted_identity::CommunicationsEncryptedIdentity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _communications_guest_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_communications_guest_identity::CommunicationsGuestIdentity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _communications_identity_set;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_communications_identity_set::CommunicationsIdentitySet;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _communications_phone_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_communications_phone_identity::CommunicationsPhoneIdentity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _communications_user_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_communications_user_identity::CommunicationsUserIdentity;
+#[cfg(feature = "solutions")]
 mod _community;
+#[cfg(feature = "solutions")]
 pub use self::_community::Community;
+#[cfg(feature = "solutions")]
 mod _community_privacy;
+#[cfg(feature = "solutions")]
 pub use self::_community_privacy::CommunityPrivacy;
+#[cfg(feature = "directory")]
 mod _company_subscription;
+#[cfg(feature = "directory")]
 pub use self::_company_subscription::CompanySubscription;
 mod _complex_extension_value;
 pub use self::_complex_extension_value::ComplexExtensionValue;
+#[cfg(feature = "security")]
 mod _compliance;
+#[cfg(feature = "security")]
 pub use self::_compliance::Compliance;
+#[cfg(feature = "security")]
 mod _compliance_information;
+#[cfg(feature = "security")]
 pub use self::_compliance_information::ComplianceInformation;
+#[cfg(feature = "device-management")]
 mod _compliance_management_partner;
+#[cfg(feature = "device-management")]
 pub use self::_compliance_management_partner::ComplianceManagementPartner;
+#[cfg(feature = "device-management")]
 mod _compliance_management_partner_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_compliance_management_partner_assignment::ComplianceManagementPartnerAssignment;
+#[cfg(feature = "device-management")]
 mod _compliance_state;
+#[cfg(feature = "device-management")]
 pub use self::_compliance_state::ComplianceState;
+#[cfg(feature = "device-management")]
 mod _compliance_status;
+#[cfg(feature = "device-management")]
 pub use self::_compliance_status::ComplianceStatus;
+#[cfg(feature = "security")]
 mod _compute_rights_and_inheritance_result;
+#[cfg(feature = "security")]
 pub use self::_compute_rights_and_inheritance_result::ComputeRightsAndInheritanceResult;
+#[cfg(feature = "identity")]
 mod _conditional_access_all_external_tenants;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_all_external_tenants::ConditionalAccessAllExternalTenants;
+#[cfg(feature = "identity")]
 mod _conditional_access_applications;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_applications::ConditionalAccessApplications;
+#[cfg(feature = "identity")]
 mod _conditional_access_authentication_flows;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_authentication_flows::ConditionalAccessAuthenticationFlows;
+#[cfg(feature = "identity")]
 mod _conditional_access_client_app;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_client_app::ConditionalAccessClientApp;
+#[cfg(feature = "identity")]
 mod _conditional_access_client_applications;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_client_applications::ConditionalAccessClientApplications;
+#[cfg(feature = "identity")]
 mod _conditional_access_condition_set;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_condition_set::ConditionalAccessConditionSet;
+#[cfg(feature = "identity")]
 mod _conditional_access_device_platform;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_device_platform::ConditionalAccessDevicePlatform;
+#[cfg(feature = "identity")]
 mod _conditional_access_devices;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_devices::ConditionalAccessDevices;
+#[cfg(feature = "identity")]
 mod _conditional_access_enumerated_external_tenants;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_enumerated_external_tenants::ConditionalAccessEnumeratedExternalTenants;
+#[cfg(feature = "identity")]
 mod _conditional_access_external_tenants;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_external_tenants::ConditionalAccessExternalTenants;
+#[cfg(feature = "identity")]
 mod _conditional_access_external_tenants_kind;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_external_tenants_kind::ConditionalAccessExternalTenantsKind;
+#[cfg(feature = "identity")]
 mod _conditional_access_external_tenants_membership_kind;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_external_tenants_membership_kind::ConditionalAccessExternalTenantsMembershipKind;
+#[cfg(feature = "identity")]
 mod _conditional_access_filter;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_filter::ConditionalAccessFilter;
+#[cfg(feature = "identity")]
 mod _conditional_access_grant_control;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_grant_control::ConditionalAccessGrantControl;
+#[cfg(feature = "identity")]
 mod _conditional_access_grant_controls;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_grant_controls::ConditionalAccessGrantControls;
+#[cfg(feature = "identity")]
 mod _conditional_access_guest_or_external_user_types;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_guest_or_external_user_types::ConditionalAccessGuestOrExternalUserTypes;
+#[cfg(feature = "identity")]
 mod _conditional_access_guests_or_external_users;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_guests_or_external_users::ConditionalAccessGuestsOrExternalUsers;
+#[cfg(feature = "identity")]
 mod _conditional_access_insider_risk_levels;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_insider_risk_levels::ConditionalAccessInsiderRiskLevels;
+#[cfg(feature = "identity")]
 mod _conditional_access_locations;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_locations::ConditionalAccessLocations;
+#[cfg(feature = "identity")]
 mod _conditional_access_platforms;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_platforms::ConditionalAccessPlatforms;
+#[cfg(feature = "identity")]
 mod _conditional_access_policy;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_policy::ConditionalAccessPolicy;
+#[cfg(feature = "identity")]
 mod _conditional_access_policy_detail;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_policy_detail::ConditionalAccessPolicyDetail;
+#[cfg(feature = "identity")]
 mod _conditional_access_policy_kind;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_policy_kind::ConditionalAccessPolicyKind;
+#[cfg(feature = "identity")]
 mod _conditional_access_policy_state;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_policy_state::ConditionalAccessPolicyState;
+#[cfg(feature = "identity")]
 mod _conditional_access_root;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_root::ConditionalAccessRoot;
+#[cfg(feature = "identity")]
 mod _conditional_access_session_control;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_session_control::ConditionalAccessSessionControl;
+#[cfg(feature = "identity")]
 mod _conditional_access_session_controls;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_session_controls::ConditionalAccessSessionControls;
+#[cfg(feature = "security")]
 mod _conditional_access_status;
+#[cfg(feature = "security")]
 pub use self::_conditional_access_status::ConditionalAccessStatus;
+#[cfg(feature = "identity")]
 mod _conditional_access_template;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_template::ConditionalAccessTemplate;
+#[cfg(feature = "identity")]
 mod _conditional_access_transfer_methods;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_transfer_methods::ConditionalAccessTransferMethods;
+#[cfg(feature = "identity")]
 mod _conditional_access_users;
+#[cfg(feature = "identity")]
 pub use self::_conditional_access_users::ConditionalAccessUsers;
+#[cfg(feature = "admin")]
 mod _configuration_baseline;
+#[cfg(feature = "admin")]
 pub use self::_configuration_baseline::ConfigurationBaseline;
+#[cfg(feature = "admin")]
 mod _configuration_drift;
+#[cfg(feature = "admin")]
 pub use self::_configuration_drift::ConfigurationDrift;
+#[cfg(feature = "admin")]
 mod _configuration_management;
+#[cfg(feature = "admin")]
 pub use self::_configuration_management::ConfigurationManagement;
+#[cfg(feature = "device-management")]
 mod _configuration_manager_client_enabled_features;
+#[cfg(feature = "device-management")]
 pub use self::_configuration_manager_client_enabled_features::ConfigurationManagerClientEnabledFeatures;
+#[cfg(feature = "device-management")]
 mod _configuration_manager_collection_assignment_target;
+#[cfg(feature = "device-management")]
 pub use self::_configuration_manager_collection_assignment_target::ConfigurationManagerCollectionAssignmentTarget;
+#[cfg(feature = "admin")]
 mod _configuration_monitor;
+#[cfg(feature = "admin")]
 pub use self::_configuration_monitor::ConfigurationMonitor;
+#[cfg(feature = "admin")]
 mod _configuration_monitoring_result;
+#[cfg(feature = "admin")]
 pub use self::_configuration_monitoring_result::ConfigurationMonitoringResult;
+#[cfg(feature = "admin")]
 mod _configuration_snapshot_job;
+#[cfg(feature = "admin")]
 pub use self::_configuration_snapshot_job::ConfigurationSnapshotJob;
+#[cfg(feature = "teams")]
 mod _confirmed_by;
+#[cfg(feature = "teams")]
 pub use self::_confirmed_by::ConfirmedBy;
+#[cfg(feature = "identity")]
 mod _connected_organization;
+#[cfg(feature = "identity")]
 pub use self::_connected_organization::ConnectedOrganization;
+#[cfg(feature = "identity")]
 mod _connected_organization_members;
+#[cfg(feature = "identity")]
 pub use self::_connected_organization_members::ConnectedOrganizationMembers;
+#[cfg(feature = "identity")]
 mod _connected_organization_state;
+#[cfg(feature = "identity")]
 pub use self::_connected_organization_state::ConnectedOrganizationState;
+#[cfg(feature = "security")]
 mod _connection_direction;
+#[cfg(feature = "security")]
 pub use self::_connection_direction::ConnectionDirection;
+#[cfg(feature = "identity")]
 mod _connection_info;
+#[cfg(feature = "identity")]
 pub use self::_connection_info::ConnectionInfo;
+#[cfg(feature = "admin")]
 mod _connection_item;
+#[cfg(feature = "admin")]
 pub use self::_connection_item::ConnectionItem;
+#[cfg(feature = "security")]
 mod _connection_status;
+#[cfg(feature = "security")]
 pub use self::_connection_status::ConnectionStatus;
+#[cfg(feature = "identity")]
 mod _consent_request_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_consent_request_filter_by_current_user_options::ConsentRequestFilterByCurrentUserOptions;
+#[cfg(feature = "contacts")]
 mod _contact;
+#[cfg(feature = "contacts")]
 pub use self::_contact::Contact;
+#[cfg(feature = "contacts")]
 mod _contact_folder;
+#[cfg(feature = "contacts")]
 pub use self::_contact_folder::ContactFolder;
+#[cfg(feature = "education")]
 mod _contact_relationship;
+#[cfg(feature = "education")]
 pub use self::_contact_relationship::ContactRelationship;
+#[cfg(feature = "directory")]
 mod _container_filter;
+#[cfg(feature = "directory")]
 pub use self::_container_filter::ContainerFilter;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _content_activity;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_content_activity::ContentActivity;
+#[cfg(feature = "sites")]
 mod _content_approval_status_column;
+#[cfg(feature = "sites")]
 pub use self::_content_approval_status_column::ContentApprovalStatusColumn;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _content_base;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_content_base::ContentBase;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _content_base_kind;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_content_base_kind::ContentBaseKind;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _content_category;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_content_category::ContentCategory;
+#[cfg(feature = "directory")]
 mod _content_customization;
+#[cfg(feature = "directory")]
 pub use self::_content_customization::ContentCustomization;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _content_processing_error_type;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_content_processing_error_type::ContentProcessingErrorType;
+#[cfg(feature = "communications")]
 mod _content_sharing_session;
+#[cfg(feature = "communications")]
 pub use self::_content_sharing_session::ContentSharingSession;
+#[cfg(feature = "sites")]
 mod _content_type;
+#[cfg(feature = "sites")]
 pub use self::_content_type::ContentType;
+#[cfg(feature = "sites")]
 mod _content_type_info;
+#[cfg(feature = "sites")]
 pub use self::_content_type_info::ContentTypeInfo;
+#[cfg(feature = "sites")]
 mod _content_type_order;
+#[cfg(feature = "sites")]
 pub use self::_content_type_order::ContentTypeOrder;
+#[cfg(feature = "directory")]
 mod _contract;
+#[cfg(feature = "directory")]
 pub use self::_contract::Contract;
+#[cfg(feature = "identity")]
 mod _control_configuration;
+#[cfg(feature = "identity")]
 pub use self::_control_configuration::ControlConfiguration;
+#[cfg(feature = "identity")]
 mod _control_configuration_kind;
+#[cfg(feature = "identity")]
 pub use self::_control_configuration_kind::ControlConfigurationKind;
+#[cfg(feature = "security")]
 mod _control_score;
+#[cfg(feature = "security")]
 pub use self::_control_score::ControlScore;
+#[cfg(feature = "groups")]
 mod _conversation;
+#[cfg(feature = "groups")]
 pub use self::_conversation::Conversation;
+#[cfg(feature = "teams")]
 mod _conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_conversation_member::ConversationMember;
+#[cfg(feature = "teams")]
 mod _conversation_member_kind;
+#[cfg(feature = "teams")]
 pub use self::_conversation_member_kind::ConversationMemberKind;
+#[cfg(feature = "teams")]
 mod _conversation_member_role_updated_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_conversation_member_role_updated_event_message_detail::ConversationMemberRoleUpdatedEventMessageDetail;
+#[cfg(feature = "groups")]
 mod _conversation_thread;
+#[cfg(feature = "groups")]
 pub use self::_conversation_thread::ConversationThread;
+#[cfg(feature = "users")]
 mod _convert_id_result;
+#[cfg(feature = "users")]
 pub use self::_convert_id_result::ConvertIdResult;
+#[cfg(feature = "admin")]
 mod _copilot_admin;
+#[cfg(feature = "admin")]
 pub use self::_copilot_admin::CopilotAdmin;
+#[cfg(feature = "admin")]
 mod _copilot_admin_catalog;
+#[cfg(feature = "admin")]
 pub use self::_copilot_admin_catalog::CopilotAdminCatalog;
+#[cfg(feature = "admin")]
 mod _copilot_admin_limited_mode;
+#[cfg(feature = "admin")]
 pub use self::_copilot_admin_limited_mode::CopilotAdminLimitedMode;
+#[cfg(feature = "admin")]
 mod _copilot_admin_setting;
+#[cfg(feature = "admin")]
 pub use self::_copilot_admin_setting::CopilotAdminSetting;
+#[cfg(feature = "admin")]
 mod _copilot_package;
+#[cfg(feature = "admin")]
 pub use self::_copilot_package::CopilotPackage;
+#[cfg(feature = "admin")]
 mod _copilot_package_detail;
+#[cfg(feature = "admin")]
 pub use self::_copilot_package_detail::CopilotPackageDetail;
+#[cfg(feature = "admin")]
 mod _copilot_report_root;
+#[cfg(feature = "admin")]
 pub use self::_copilot_report_root::CopilotReportRoot;
+#[cfg(feature = "admin")]
 mod _copilot_root;
+#[cfg(feature = "admin")]
 pub use self::_copilot_root::CopilotRoot;
+#[cfg(feature = "onenote")]
 mod _copy_notebook_model;
+#[cfg(feature = "onenote")]
 pub use self::_copy_notebook_model::CopyNotebookModel;
+#[cfg(feature = "identity")]
 mod _country_lookup_method_type;
+#[cfg(feature = "identity")]
 pub use self::_country_lookup_method_type::CountryLookupMethodType;
+#[cfg(feature = "identity")]
 mod _country_named_location;
+#[cfg(feature = "identity")]
 pub use self::_country_named_location::CountryNamedLocation;
+#[cfg(feature = "solutions")]
 mod _course_status;
+#[cfg(feature = "solutions")]
 pub use self::_course_status::CourseStatus;
 mod _create_action;
 pub use self::_create_action::CreateAction;
+#[cfg(feature = "identity")]
 mod _cross_cloud_azure_active_directory_tenant;
+#[cfg(feature = "identity")]
 pub use self::_cross_cloud_azure_active_directory_tenant::CrossCloudAzureActiveDirectoryTenant;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy::CrossTenantAccessPolicy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_app_service_connect_setting;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_app_service_connect_setting::CrossTenantAccessPolicyAppServiceConnectSetting;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_b2b_setting;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_b2b_setting::CrossTenantAccessPolicyB2bSetting;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_b2b_setting_kind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_b2b_setting_kind::CrossTenantAccessPolicyB2bSettingKind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_configuration_default;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_configuration_default::CrossTenantAccessPolicyConfigurationDefault;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_configuration_partner;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_configuration_partner::CrossTenantAccessPolicyConfigurationPartner;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_inbound_trust;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_inbound_trust::CrossTenantAccessPolicyInboundTrust;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_m365_collaboration_inbound_setting;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_m365_collaboration_inbound_setting::CrossTenantAccessPolicyM365CollaborationInboundSetting;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_m365_collaboration_outbound_setting;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_m365_collaboration_outbound_setting::CrossTenantAccessPolicyM365CollaborationOutboundSetting;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_target;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_target::CrossTenantAccessPolicyTarget;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_target_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_target_configuration::CrossTenantAccessPolicyTargetConfiguration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_target_configuration_access_type;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_target_configuration_access_type::CrossTenantAccessPolicyTargetConfigurationAccessType;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_target_type;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_target_type::CrossTenantAccessPolicyTargetType;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_access_policy_tenant_restrictions;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_access_policy_tenant_restrictions::CrossTenantAccessPolicyTenantRestrictions;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_identity_sync_policy_partner;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_identity_sync_policy_partner::CrossTenantIdentitySyncPolicyPartner;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _cross_tenant_user_sync_inbound;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_cross_tenant_user_sync_inbound::CrossTenantUserSyncInbound;
+#[cfg(feature = "directory")]
 mod _csa_star_level;
+#[cfg(feature = "directory")]
 pub use self::_csa_star_level::CsaStarLevel;
+#[cfg(feature = "sites")]
 mod _currency_column;
+#[cfg(feature = "sites")]
 pub use self::_currency_column::CurrencyColumn;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _custom_app_management_application_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_custom_app_management_application_configuration::CustomAppManagementApplicationConfiguration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _custom_app_management_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_custom_app_management_configuration::CustomAppManagementConfiguration;
+#[cfg(feature = "identity")]
 mod _custom_authentication_extension;
+#[cfg(feature = "identity")]
 pub use self::_custom_authentication_extension::CustomAuthenticationExtension;
+#[cfg(feature = "identity")]
 mod _custom_authentication_extension_kind;
+#[cfg(feature = "identity")]
 pub use self::_custom_authentication_extension_kind::CustomAuthenticationExtensionKind;
+#[cfg(feature = "identity")]
 mod _custom_callout_extension;
+#[cfg(feature = "identity")]
 pub use self::_custom_callout_extension::CustomCalloutExtension;
+#[cfg(feature = "identity")]
 mod _custom_callout_extension_kind;
+#[cfg(feature = "identity")]
 pub use self::_custom_callout_extension_kind::CustomCalloutExtensionKind;
+#[cfg(feature = "identity")]
 mod _custom_data_provided_resource;
+#[cfg(feature = "identity")]
 pub use self::_custom_data_provided_resource::CustomDataProvidedResource;
+#[cfg(feature = "identity")]
 mod _custom_data_provided_resource_access_review_upload_session;
+#[cfg(feature = "identity")]
 pub use self::_custom_data_provided_resource_access_review_upload_session::CustomDataProvidedResourceAccessReviewUploadSession;
 mod _custom_data_provided_resource_file;
 pub use self::_custom_data_provided_resource_file::CustomDataProvidedResourceFile;
+#[cfg(feature = "identity")]
 mod _custom_data_provided_resource_upload_session;
+#[cfg(feature = "identity")]
 pub use self::_custom_data_provided_resource_upload_session::CustomDataProvidedResourceUploadSession;
+#[cfg(feature = "identity")]
 mod _custom_data_provided_resource_upload_session_kind;
+#[cfg(feature = "identity")]
 pub use self::_custom_data_provided_resource_upload_session_kind::CustomDataProvidedResourceUploadSessionKind;
 mod _custom_data_provided_resource_upload_session_request;
 pub use self::_custom_data_provided_resource_upload_session_request::CustomDataProvidedResourceUploadSessionRequest;
+#[cfg(feature = "identity")]
 mod _custom_data_provided_resource_upload_stats;
+#[cfg(feature = "identity")]
 pub use self::_custom_data_provided_resource_upload_stats::CustomDataProvidedResourceUploadStats;
+#[cfg(feature = "identity")]
 mod _custom_data_provided_resource_upload_status;
+#[cfg(feature = "identity")]
 pub use self::_custom_data_provided_resource_upload_status::CustomDataProvidedResourceUploadStatus;
+#[cfg(feature = "identity")]
 mod _custom_extension_authentication_configuration;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_authentication_configuration::CustomExtensionAuthenticationConfiguration;
+#[cfg(feature = "identity")]
 mod _custom_extension_authentication_configuration_kind;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_authentication_configuration_kind::CustomExtensionAuthenticationConfigurationKind;
+#[cfg(feature = "identity")]
 mod _custom_extension_behavior_on_error;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_behavior_on_error::CustomExtensionBehaviorOnError;
+#[cfg(feature = "identity")]
 mod _custom_extension_behavior_on_error_kind;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_behavior_on_error_kind::CustomExtensionBehaviorOnErrorKind;
+#[cfg(feature = "identity")]
 mod _custom_extension_callback_configuration;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_callback_configuration::CustomExtensionCallbackConfiguration;
+#[cfg(feature = "identity")]
 mod _custom_extension_callback_configuration_kind;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_callback_configuration_kind::CustomExtensionCallbackConfigurationKind;
+#[cfg(feature = "identity")]
 mod _custom_extension_callout_instance;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_callout_instance::CustomExtensionCalloutInstance;
+#[cfg(feature = "identity")]
 mod _custom_extension_callout_instance_status;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_callout_instance_status::CustomExtensionCalloutInstanceStatus;
 mod _custom_extension_callout_request;
 pub use self::_custom_extension_callout_request::CustomExtensionCalloutRequest;
 mod _custom_extension_callout_response;
 pub use self::_custom_extension_callout_response::CustomExtensionCalloutResponse;
+#[cfg(feature = "identity")]
 mod _custom_extension_client_configuration;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_client_configuration::CustomExtensionClientConfiguration;
+#[cfg(feature = "identity")]
 mod _custom_extension_data;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_data::CustomExtensionData;
+#[cfg(feature = "identity")]
 mod _custom_extension_data_kind;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_data_kind::CustomExtensionDataKind;
+#[cfg(feature = "identity")]
 mod _custom_extension_endpoint_configuration;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_endpoint_configuration::CustomExtensionEndpointConfiguration;
+#[cfg(feature = "identity")]
 mod _custom_extension_endpoint_configuration_kind;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_endpoint_configuration_kind::CustomExtensionEndpointConfigurationKind;
+#[cfg(feature = "identity")]
 mod _custom_extension_overwrite_configuration;
+#[cfg(feature = "identity")]
 pub use self::_custom_extension_overwrite_configuration::CustomExtensionOverwriteConfiguration;
 mod _custom_extension_stage_setting;
 pub use self::_custom_extension_stage_setting::CustomExtensionStageSetting;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _custom_metadata_dictionary;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_custom_metadata_dictionary::CustomMetadataDictionary;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _custom_security_attribute_comparison_operator;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_custom_security_attribute_comparison_operator::CustomSecurityAttributeComparisonOperator;
+#[cfg(feature = "directory")]
 mod _custom_security_attribute_definition;
+#[cfg(feature = "directory")]
 pub use self::_custom_security_attribute_definition::CustomSecurityAttributeDefinition;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _custom_security_attribute_exemption;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_custom_security_attribute_exemption::CustomSecurityAttributeExemption;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _custom_security_attribute_exemption_kind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_custom_security_attribute_exemption_kind::CustomSecurityAttributeExemptionKind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _custom_security_attribute_string_value_exemption;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_custom_security_attribute_string_value_exemption::CustomSecurityAttributeStringValueExemption;
+#[cfg(any(feature = "directory", feature = "users"))]
 mod _custom_security_attribute_value;
+#[cfg(any(feature = "directory", feature = "users"))]
 pub use self::_custom_security_attribute_value::CustomSecurityAttributeValue;
+#[cfg(any(feature = "calendar", feature = "users"))]
 mod _custom_time_zone;
+#[cfg(any(feature = "calendar", feature = "users"))]
 pub use self::_custom_time_zone::CustomTimeZone;
+#[cfg(feature = "security")]
 mod _custom_training_setting;
+#[cfg(feature = "security")]
 pub use self::_custom_training_setting::CustomTrainingSetting;
+#[cfg(feature = "directory")]
 mod _data_policy_operation;
+#[cfg(feature = "directory")]
 pub use self::_data_policy_operation::DataPolicyOperation;
+#[cfg(feature = "directory")]
 mod _data_policy_operation_status;
+#[cfg(feature = "directory")]
 pub use self::_data_policy_operation_status::DataPolicyOperationStatus;
+#[cfg(feature = "directory")]
 mod _data_protection;
+#[cfg(feature = "directory")]
 pub use self::_data_protection::DataProtection;
+#[cfg(feature = "directory")]
 mod _data_retention_level;
+#[cfg(feature = "directory")]
 pub use self::_data_retention_level::DataRetentionLevel;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _data_security_and_governance;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_data_security_and_governance::DataSecurityAndGovernance;
+#[cfg(feature = "admin")]
 mod _data_source_configuration;
+#[cfg(feature = "admin")]
 pub use self::_data_source_configuration::DataSourceConfiguration;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _data_subject;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_data_subject::DataSubject;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _data_subject_type;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_data_subject_type::DataSubjectType;
+#[cfg(feature = "sites")]
 mod _date_time_column;
+#[cfg(feature = "sites")]
 pub use self::_date_time_column::DateTimeColumn;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _date_time_time_zone;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_date_time_time_zone::DateTimeTimeZone;
+#[cfg(feature = "teams")]
 mod _day_note;
+#[cfg(feature = "teams")]
 pub use self::_day_note::DayNote;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "device-management",
+        feature = "identity",
+        feature = "mail",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _day_of_week;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "device-management",
+        feature = "identity",
+        feature = "mail",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_day_of_week::DayOfWeek;
+#[cfg(any(feature = "calendar", feature = "users"))]
 mod _daylight_time_zone_offset;
+#[cfg(any(feature = "calendar", feature = "users"))]
 pub use self::_daylight_time_zone_offset::DaylightTimeZoneOffset;
+#[cfg(feature = "sites")]
 mod _default_column_value;
+#[cfg(feature = "sites")]
 pub use self::_default_column_value::DefaultColumnValue;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _default_invitation_redemption_identity_provider_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_default_invitation_redemption_identity_provider_configuration::DefaultInvitationRedemptionIdentityProviderConfiguration;
+#[cfg(feature = "device-management")]
 mod _default_managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_default_managed_app_protection::DefaultManagedAppProtection;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _default_user_role_permissions;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_default_user_role_permissions::DefaultUserRolePermissions;
+#[cfg(feature = "device-management")]
 mod _defender_cloud_block_level_type;
+#[cfg(feature = "device-management")]
 pub use self::_defender_cloud_block_level_type::DefenderCloudBlockLevelType;
+#[cfg(feature = "device-management")]
 mod _defender_detected_malware_actions;
+#[cfg(feature = "device-management")]
 pub use self::_defender_detected_malware_actions::DefenderDetectedMalwareActions;
+#[cfg(feature = "device-management")]
 mod _defender_monitor_file_activity;
+#[cfg(feature = "device-management")]
 pub use self::_defender_monitor_file_activity::DefenderMonitorFileActivity;
+#[cfg(feature = "device-management")]
 mod _defender_prompt_for_sample_submission;
+#[cfg(feature = "device-management")]
 pub use self::_defender_prompt_for_sample_submission::DefenderPromptForSampleSubmission;
+#[cfg(feature = "device-management")]
 mod _defender_scan_type;
+#[cfg(feature = "device-management")]
 pub use self::_defender_scan_type::DefenderScanType;
+#[cfg(feature = "device-management")]
 mod _defender_threat_action;
+#[cfg(feature = "device-management")]
 pub use self::_defender_threat_action::DefenderThreatAction;
+#[cfg(feature = "users")]
 mod _delegate_meeting_message_delivery_options;
+#[cfg(feature = "users")]
 pub use self::_delegate_meeting_message_delivery_options::DelegateMeetingMessageDeliveryOptions;
+#[cfg(feature = "admin")]
 mod _delegated_admin_access_assignment;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_access_assignment::DelegatedAdminAccessAssignment;
+#[cfg(feature = "admin")]
 mod _delegated_admin_access_assignment_status;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_access_assignment_status::DelegatedAdminAccessAssignmentStatus;
+#[cfg(feature = "admin")]
 mod _delegated_admin_access_container;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_access_container::DelegatedAdminAccessContainer;
+#[cfg(feature = "admin")]
 mod _delegated_admin_access_container_type;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_access_container_type::DelegatedAdminAccessContainerType;
+#[cfg(feature = "admin")]
 mod _delegated_admin_access_details;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_access_details::DelegatedAdminAccessDetails;
+#[cfg(feature = "admin")]
 mod _delegated_admin_customer;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_customer::DelegatedAdminCustomer;
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship::DelegatedAdminRelationship;
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_customer_participant;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_customer_participant::DelegatedAdminRelationshipCustomerParticipant;
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_kind;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_kind::DelegatedAdminRelationshipKind;
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_operation;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_operation::DelegatedAdminRelationshipOperation;
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_operation_type;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_operation_type::DelegatedAdminRelationshipOperationType;
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_request;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_request::DelegatedAdminRelationshipRequest;
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_request_action;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_request_action::DelegatedAdminRelationshipRequestAction;
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_request_status;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_request_status::DelegatedAdminRelationshipRequestStatus;
+#[cfg(feature = "admin")]
 mod _delegated_admin_relationship_status;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_relationship_status::DelegatedAdminRelationshipStatus;
+#[cfg(feature = "admin")]
 mod _delegated_admin_service_management_detail;
+#[cfg(feature = "admin")]
 pub use self::_delegated_admin_service_management_detail::DelegatedAdminServiceManagementDetail;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _delegated_admin_service_provider_constraints;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_delegated_admin_service_provider_constraints::DelegatedAdminServiceProviderConstraints;
+#[cfg(feature = "directory")]
 mod _delegated_permission_classification;
+#[cfg(feature = "directory")]
 pub use self::_delegated_permission_classification::DelegatedPermissionClassification;
 mod _delete_action;
 pub use self::_delete_action::DeleteAction;
+#[cfg(feature = "device-management")]
 mod _delete_user_from_shared_apple_device_action_result;
+#[cfg(feature = "device-management")]
 pub use self::_delete_user_from_shared_apple_device_action_result::DeleteUserFromSharedAppleDeviceActionResult;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _deleted;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_deleted::Deleted;
+#[cfg(feature = "teams")]
 mod _deleted_chat;
+#[cfg(feature = "teams")]
 pub use self::_deleted_chat::DeletedChat;
+#[cfg(feature = "identity")]
 mod _deleted_item_container;
+#[cfg(feature = "identity")]
 pub use self::_deleted_item_container::DeletedItemContainer;
+#[cfg(feature = "teams")]
 mod _deleted_team;
+#[cfg(feature = "teams")]
 pub use self::_deleted_team::DeletedTeam;
 mod _delta_participants;
 pub use self::_delta_participants::DeltaParticipants;
+#[cfg(feature = "calendar")]
 mod _desk;
+#[cfg(feature = "calendar")]
 pub use self::_desk::Desk;
+#[cfg(feature = "solutions")]
 mod _destination_type;
+#[cfg(feature = "solutions")]
 pub use self::_destination_type::DestinationType;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _details_info;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_details_info::DetailsInfo;
+#[cfg(feature = "device-management")]
 mod _detected_app;
+#[cfg(feature = "device-management")]
 pub use self::_detected_app::DetectedApp;
+#[cfg(feature = "device-management")]
 mod _detected_app_platform_type;
+#[cfg(feature = "device-management")]
 pub use self::_detected_app_platform_type::DetectedAppPlatformType;
+#[cfg(feature = "directory")]
 mod _device;
+#[cfg(feature = "directory")]
 pub use self::_device::Device;
+#[cfg(feature = "device-management")]
 mod _device_action_result;
+#[cfg(feature = "device-management")]
 pub use self::_device_action_result::DeviceActionResult;
+#[cfg(feature = "device-management")]
 mod _device_action_result_kind;
+#[cfg(feature = "device-management")]
 pub use self::_device_action_result_kind::DeviceActionResultKind;
+#[cfg(feature = "device-management")]
 mod _device_and_app_management_assignment_target;
+#[cfg(feature = "device-management")]
 pub use self::_device_and_app_management_assignment_target::DeviceAndAppManagementAssignmentTarget;
+#[cfg(feature = "device-management")]
 mod _device_and_app_management_assignment_target_kind;
+#[cfg(feature = "device-management")]
 pub use self::_device_and_app_management_assignment_target_kind::DeviceAndAppManagementAssignmentTargetKind;
+#[cfg(feature = "users")]
 mod _device_and_app_management_data;
+#[cfg(feature = "users")]
 pub use self::_device_and_app_management_data::DeviceAndAppManagementData;
+#[cfg(feature = "device-management")]
 mod _device_and_app_management_role_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_device_and_app_management_role_assignment::DeviceAndAppManagementRoleAssignment;
+#[cfg(feature = "device-management")]
 mod _device_and_app_management_role_definition;
+#[cfg(feature = "device-management")]
 pub use self::_device_and_app_management_role_definition::DeviceAndAppManagementRoleDefinition;
+#[cfg(feature = "device-management")]
 mod _device_app_management;
+#[cfg(feature = "device-management")]
 pub use self::_device_app_management::DeviceAppManagement;
+#[cfg(feature = "device-management")]
 mod _device_category;
+#[cfg(feature = "device-management")]
 pub use self::_device_category::DeviceCategory;
+#[cfg(feature = "device-management")]
 mod _device_compliance_action_item;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_action_item::DeviceComplianceActionItem;
+#[cfg(feature = "device-management")]
 mod _device_compliance_action_type;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_action_type::DeviceComplianceActionType;
+#[cfg(feature = "device-management")]
 mod _device_compliance_device_overview;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_device_overview::DeviceComplianceDeviceOverview;
+#[cfg(feature = "device-management")]
 mod _device_compliance_device_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_device_status::DeviceComplianceDeviceStatus;
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy::DeviceCompliancePolicy;
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_assignment::DeviceCompliancePolicyAssignment;
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_device_state_summary;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_device_state_summary::DeviceCompliancePolicyDeviceStateSummary;
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_kind;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_kind::DeviceCompliancePolicyKind;
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_setting_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_setting_state::DeviceCompliancePolicySettingState;
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_setting_state_summary;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_setting_state_summary::DeviceCompliancePolicySettingStateSummary;
+#[cfg(feature = "device-management")]
 mod _device_compliance_policy_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_policy_state::DeviceCompliancePolicyState;
+#[cfg(feature = "device-management")]
 mod _device_compliance_scheduled_action_for_rule;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_scheduled_action_for_rule::DeviceComplianceScheduledActionForRule;
+#[cfg(feature = "device-management")]
 mod _device_compliance_setting_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_setting_state::DeviceComplianceSettingState;
+#[cfg(feature = "device-management")]
 mod _device_compliance_user_overview;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_user_overview::DeviceComplianceUserOverview;
+#[cfg(feature = "device-management")]
 mod _device_compliance_user_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_compliance_user_status::DeviceComplianceUserStatus;
+#[cfg(feature = "device-management")]
 mod _device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration::DeviceConfiguration;
+#[cfg(feature = "device-management")]
 mod _device_configuration_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_assignment::DeviceConfigurationAssignment;
+#[cfg(feature = "device-management")]
 mod _device_configuration_device_overview;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_device_overview::DeviceConfigurationDeviceOverview;
+#[cfg(feature = "device-management")]
 mod _device_configuration_device_state_summary;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_device_state_summary::DeviceConfigurationDeviceStateSummary;
+#[cfg(feature = "device-management")]
 mod _device_configuration_device_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_device_status::DeviceConfigurationDeviceStatus;
+#[cfg(feature = "device-management")]
 mod _device_configuration_kind;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_kind::DeviceConfigurationKind;
+#[cfg(feature = "device-management")]
 mod _device_configuration_setting_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_setting_state::DeviceConfigurationSettingState;
+#[cfg(feature = "device-management")]
 mod _device_configuration_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_state::DeviceConfigurationState;
+#[cfg(feature = "device-management")]
 mod _device_configuration_user_overview;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_user_overview::DeviceConfigurationUserOverview;
+#[cfg(feature = "device-management")]
 mod _device_configuration_user_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_configuration_user_status::DeviceConfigurationUserStatus;
+#[cfg(feature = "security")]
 mod _device_detail;
+#[cfg(feature = "security")]
 pub use self::_device_detail::DeviceDetail;
+#[cfg(feature = "device-management")]
 mod _device_enrollment_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_configuration::DeviceEnrollmentConfiguration;
+#[cfg(feature = "device-management")]
 mod _device_enrollment_configuration_kind;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_configuration_kind::DeviceEnrollmentConfigurationKind;
+#[cfg(feature = "device-management")]
 mod _device_enrollment_failure_reason;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_failure_reason::DeviceEnrollmentFailureReason;
+#[cfg(feature = "device-management")]
 mod _device_enrollment_limit_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_limit_configuration::DeviceEnrollmentLimitConfiguration;
+#[cfg(feature = "device-management")]
 mod _device_enrollment_platform_restriction;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_platform_restriction::DeviceEnrollmentPlatformRestriction;
+#[cfg(feature = "device-management")]
 mod _device_enrollment_platform_restrictions_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_platform_restrictions_configuration::DeviceEnrollmentPlatformRestrictionsConfiguration;
+#[cfg(feature = "device-management")]
 mod _device_enrollment_type;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_type::DeviceEnrollmentType;
+#[cfg(feature = "device-management")]
 mod _device_enrollment_windows_hello_for_business_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_device_enrollment_windows_hello_for_business_configuration::DeviceEnrollmentWindowsHelloForBusinessConfiguration;
 mod _device_exchange_access_state_summary;
 pub use self::_device_exchange_access_state_summary::DeviceExchangeAccessStateSummary;
+#[cfg(feature = "device-management")]
 mod _device_geo_location;
+#[cfg(feature = "device-management")]
 pub use self::_device_geo_location::DeviceGeoLocation;
+#[cfg(feature = "device-management")]
 mod _device_health_attestation_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_health_attestation_state::DeviceHealthAttestationState;
+#[cfg(feature = "identity")]
 mod _device_info;
+#[cfg(feature = "identity")]
 pub use self::_device_info::DeviceInfo;
+#[cfg(feature = "device-management")]
 mod _device_install_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_install_state::DeviceInstallState;
+#[cfg(feature = "directory")]
 mod _device_local_credential;
+#[cfg(feature = "directory")]
 pub use self::_device_local_credential::DeviceLocalCredential;
+#[cfg(feature = "directory")]
 mod _device_local_credential_info;
+#[cfg(feature = "directory")]
 pub use self::_device_local_credential_info::DeviceLocalCredentialInfo;
+#[cfg(feature = "device-management")]
 mod _device_log_collection_response;
+#[cfg(feature = "device-management")]
 pub use self::_device_log_collection_response::DeviceLogCollectionResponse;
 mod _device_log_collection_template_type;
 pub use self::_device_log_collection_template_type::DeviceLogCollectionTemplateType;
+#[cfg(feature = "device-management")]
 mod _device_management;
+#[cfg(feature = "device-management")]
 pub use self::_device_management::DeviceManagement;
 mod _device_management_cached_report_configuration;
 pub use self::_device_management_cached_report_configuration::DeviceManagementCachedReportConfiguration;
+#[cfg(feature = "device-management")]
 mod _device_management_exchange_access_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_exchange_access_state::DeviceManagementExchangeAccessState;
+#[cfg(feature = "device-management")]
 mod _device_management_exchange_access_state_reason;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_exchange_access_state_reason::DeviceManagementExchangeAccessStateReason;
+#[cfg(feature = "device-management")]
 mod _device_management_exchange_connector;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_exchange_connector::DeviceManagementExchangeConnector;
+#[cfg(feature = "device-management")]
 mod _device_management_exchange_connector_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_exchange_connector_status::DeviceManagementExchangeConnectorStatus;
+#[cfg(feature = "device-management")]
 mod _device_management_exchange_connector_sync_type;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_exchange_connector_sync_type::DeviceManagementExchangeConnectorSyncType;
+#[cfg(feature = "device-management")]
 mod _device_management_exchange_connector_type;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_exchange_connector_type::DeviceManagementExchangeConnectorType;
+#[cfg(feature = "device-management")]
 mod _device_management_export_job;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_export_job::DeviceManagementExportJob;
+#[cfg(feature = "device-management")]
 mod _device_management_export_job_localization_type;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_export_job_localization_type::DeviceManagementExportJobLocalizationType;
+#[cfg(feature = "device-management")]
 mod _device_management_partner;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_partner::DeviceManagementPartner;
+#[cfg(feature = "device-management")]
 mod _device_management_partner_app_type;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_partner_app_type::DeviceManagementPartnerAppType;
+#[cfg(feature = "device-management")]
 mod _device_management_partner_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_partner_assignment::DeviceManagementPartnerAssignment;
+#[cfg(feature = "device-management")]
 mod _device_management_partner_tenant_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_partner_tenant_state::DeviceManagementPartnerTenantState;
+#[cfg(feature = "device-management")]
 mod _device_management_report_file_format;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_report_file_format::DeviceManagementReportFileFormat;
+#[cfg(feature = "device-management")]
 mod _device_management_report_status;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_report_status::DeviceManagementReportStatus;
+#[cfg(feature = "device-management")]
 mod _device_management_reports;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_reports::DeviceManagementReports;
+#[cfg(feature = "device-management")]
 mod _device_management_settings;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_settings::DeviceManagementSettings;
+#[cfg(feature = "device-management")]
 mod _device_management_subscription_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_subscription_state::DeviceManagementSubscriptionState;
+#[cfg(feature = "device-management")]
 mod _device_management_troubleshooting_event;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_troubleshooting_event::DeviceManagementTroubleshootingEvent;
+#[cfg(feature = "device-management")]
 mod _device_management_troubleshooting_event_kind;
+#[cfg(feature = "device-management")]
 pub use self::_device_management_troubleshooting_event_kind::DeviceManagementTroubleshootingEventKind;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _device_metadata;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_device_metadata::DeviceMetadata;
 mod _device_operating_system_summary;
 pub use self::_device_operating_system_summary::DeviceOperatingSystemSummary;
+#[cfg(feature = "search")]
 mod _device_platform_type;
+#[cfg(feature = "search")]
 pub use self::_device_platform_type::DevicePlatformType;
+#[cfg(feature = "device-management")]
 mod _device_protection_overview;
+#[cfg(feature = "device-management")]
 pub use self::_device_protection_overview::DeviceProtectionOverview;
+#[cfg(feature = "identity")]
 mod _device_registration_membership;
+#[cfg(feature = "identity")]
 pub use self::_device_registration_membership::DeviceRegistrationMembership;
+#[cfg(feature = "identity")]
 mod _device_registration_membership_kind;
+#[cfg(feature = "identity")]
 pub use self::_device_registration_membership_kind::DeviceRegistrationMembershipKind;
+#[cfg(feature = "identity")]
 mod _device_registration_policy;
+#[cfg(feature = "identity")]
 pub use self::_device_registration_policy::DeviceRegistrationPolicy;
+#[cfg(feature = "device-management")]
 mod _device_registration_state;
+#[cfg(feature = "device-management")]
 pub use self::_device_registration_state::DeviceRegistrationState;
+#[cfg(feature = "device-management")]
 mod _device_threat_protection_level;
+#[cfg(feature = "device-management")]
 pub use self::_device_threat_protection_level::DeviceThreatProtectionLevel;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _devices_filter;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_devices_filter::DevicesFilter;
 mod _diagnostic;
 pub use self::_diagnostic::Diagnostic;
+#[cfg(feature = "device-management")]
 mod _diagnostic_data_submission_mode;
+#[cfg(feature = "device-management")]
 pub use self::_diagnostic_data_submission_mode::DiagnosticDataSubmissionMode;
+#[cfg(feature = "admin")]
 mod _dictionaries;
+#[cfg(feature = "admin")]
 pub use self::_dictionaries::Dictionaries;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "files",
+        feature = "search",
+        feature = "security",
+        feature = "users"
+    )
+)]
 mod _dictionary;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "files",
+        feature = "search",
+        feature = "security",
+        feature = "users"
+    )
+)]
 pub use self::_dictionary::Dictionary;
+#[cfg(feature = "directory")]
 mod _directory;
+#[cfg(feature = "directory")]
 pub use self::_directory::Directory;
+#[cfg(feature = "security")]
 mod _directory_audit;
+#[cfg(feature = "security")]
 pub use self::_directory_audit::DirectoryAudit;
+#[cfg(feature = "directory")]
 mod _directory_definition;
+#[cfg(feature = "directory")]
 pub use self::_directory_definition::DirectoryDefinition;
+#[cfg(feature = "directory")]
 mod _directory_definition_discoverabilities;
+#[cfg(feature = "directory")]
 pub use self::_directory_definition_discoverabilities::DirectoryDefinitionDiscoverabilities;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "users"
+    )
+)]
 mod _directory_object;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "users"
+    )
+)]
 pub use self::_directory_object::DirectoryObject;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "users"
+    )
+)]
 mod _directory_object_kind;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "users"
+    )
+)]
 pub use self::_directory_object_kind::DirectoryObjectKind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _directory_object_partner_reference;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_directory_object_partner_reference::DirectoryObjectPartnerReference;
+#[cfg(feature = "directory")]
 mod _directory_role;
+#[cfg(feature = "directory")]
 pub use self::_directory_role::DirectoryRole;
+#[cfg(feature = "directory")]
 mod _directory_role_template;
+#[cfg(feature = "directory")]
 pub use self::_directory_role_template::DirectoryRoleTemplate;
+#[cfg(feature = "identity")]
 mod _disable_and_delete_user_apply_action;
+#[cfg(feature = "identity")]
 pub use self::_disable_and_delete_user_apply_action::DisableAndDeleteUserApplyAction;
+#[cfg(feature = "solutions")]
 mod _disable_reason;
+#[cfg(feature = "solutions")]
 pub use self::_disable_reason::DisableReason;
+#[cfg(feature = "device-management")]
 mod _disk_type;
+#[cfg(feature = "device-management")]
 pub use self::_disk_type::DiskType;
+#[cfg(any(feature = "admin", feature = "sites"))]
 mod _display_name_localization;
+#[cfg(any(feature = "admin", feature = "sites"))]
 pub use self::_display_name_localization::DisplayNameLocalization;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _dlp_action;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_dlp_action::DlpAction;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _dlp_action_info;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_dlp_action_info::DlpActionInfo;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _dlp_action_info_kind;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_dlp_action_info_kind::DlpActionInfoKind;
+#[cfg(feature = "sites")]
 mod _document_set;
+#[cfg(feature = "sites")]
 pub use self::_document_set::DocumentSet;
+#[cfg(feature = "sites")]
 mod _document_set_content;
+#[cfg(feature = "sites")]
 pub use self::_document_set_content::DocumentSetContent;
+#[cfg(feature = "sites")]
 mod _document_set_version;
+#[cfg(feature = "sites")]
 pub use self::_document_set_version::DocumentSetVersion;
+#[cfg(feature = "sites")]
 mod _document_set_version_item;
+#[cfg(feature = "sites")]
 pub use self::_document_set_version_item::DocumentSetVersionItem;
+#[cfg(feature = "directory")]
 mod _domain;
+#[cfg(feature = "directory")]
 pub use self::_domain::Domain;
+#[cfg(feature = "directory")]
 mod _domain_dns_cname_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_cname_record::DomainDnsCnameRecord;
+#[cfg(feature = "directory")]
 mod _domain_dns_mx_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_mx_record::DomainDnsMxRecord;
+#[cfg(feature = "directory")]
 mod _domain_dns_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_record::DomainDnsRecord;
+#[cfg(feature = "directory")]
 mod _domain_dns_record_kind;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_record_kind::DomainDnsRecordKind;
+#[cfg(feature = "directory")]
 mod _domain_dns_srv_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_srv_record::DomainDnsSrvRecord;
+#[cfg(feature = "directory")]
 mod _domain_dns_txt_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_txt_record::DomainDnsTxtRecord;
+#[cfg(feature = "directory")]
 mod _domain_dns_unavailable_record;
+#[cfg(feature = "directory")]
 pub use self::_domain_dns_unavailable_record::DomainDnsUnavailableRecord;
+#[cfg(feature = "identity")]
 mod _domain_identity_source;
+#[cfg(feature = "identity")]
 pub use self::_domain_identity_source::DomainIdentitySource;
+#[cfg(feature = "directory")]
 mod _domain_state;
+#[cfg(feature = "directory")]
 pub use self::_domain_state::DomainState;
+#[cfg(feature = "admin")]
 mod _drift_status;
+#[cfg(feature = "admin")]
 pub use self::_drift_status::DriftStatus;
+#[cfg(feature = "admin")]
 mod _drifted_property;
+#[cfg(feature = "admin")]
 pub use self::_drifted_property::DriftedProperty;
+#[cfg(feature = "files")]
 mod _drive;
+#[cfg(feature = "files")]
 pub use self::_drive::Drive;
+#[cfg(feature = "files")]
 mod _drive_item;
+#[cfg(feature = "files")]
 pub use self::_drive_item::DriveItem;
+#[cfg(feature = "files")]
 mod _drive_item_source;
+#[cfg(feature = "files")]
 pub use self::_drive_item_source::DriveItemSource;
+#[cfg(feature = "files")]
 mod _drive_item_source_application;
+#[cfg(feature = "files")]
 pub use self::_drive_item_source_application::DriveItemSourceApplication;
+#[cfg(feature = "files")]
 mod _drive_item_uploadable_properties;
+#[cfg(feature = "files")]
 pub use self::_drive_item_uploadable_properties::DriveItemUploadableProperties;
+#[cfg(feature = "files")]
 mod _drive_item_version;
+#[cfg(feature = "files")]
 pub use self::_drive_item_version::DriveItemVersion;
+#[cfg(feature = "solutions")]
 mod _drive_protection_rule;
+#[cfg(feature = "solutions")]
 pub use self::_drive_protection_rule::DriveProtectionRule;
+#[cfg(feature = "solutions")]
 mod _drive_protection_unit;
+#[cfg(feature = "solutions")]
 pub use self::_drive_protection_unit::DriveProtectionUnit;
+#[cfg(feature = "solutions")]
 mod _drive_protection_units_bulk_addition_job;
+#[cfg(feature = "solutions")]
 pub use self::_drive_protection_units_bulk_addition_job::DriveProtectionUnitsBulkAdditionJob;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _drive_recipient;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_drive_recipient::DriveRecipient;
+#[cfg(feature = "solutions")]
 mod _drive_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_drive_restore_artifact::DriveRestoreArtifact;
+#[cfg(feature = "solutions")]
 mod _drive_restore_artifacts_bulk_addition_request;
+#[cfg(feature = "solutions")]
 pub use self::_drive_restore_artifacts_bulk_addition_request::DriveRestoreArtifactsBulkAdditionRequest;
+#[cfg(feature = "calendar")]
 mod _drop_in_place_mode;
+#[cfg(feature = "calendar")]
 pub use self::_drop_in_place_mode::DropInPlaceMode;
+#[cfg(feature = "device-management")]
 mod _e_book_install_summary;
+#[cfg(feature = "device-management")]
 pub use self::_e_book_install_summary::EBookInstallSummary;
+#[cfg(feature = "admin")]
 mod _edge;
+#[cfg(feature = "admin")]
 pub use self::_edge::Edge;
+#[cfg(feature = "device-management")]
 mod _edge_cookie_policy;
+#[cfg(feature = "device-management")]
 pub use self::_edge_cookie_policy::EdgeCookiePolicy;
+#[cfg(feature = "device-management")]
 mod _edge_search_engine;
+#[cfg(feature = "device-management")]
 pub use self::_edge_search_engine::EdgeSearchEngine;
+#[cfg(feature = "device-management")]
 mod _edge_search_engine_base;
+#[cfg(feature = "device-management")]
 pub use self::_edge_search_engine_base::EdgeSearchEngineBase;
+#[cfg(feature = "device-management")]
 mod _edge_search_engine_base_kind;
+#[cfg(feature = "device-management")]
 pub use self::_edge_search_engine_base_kind::EdgeSearchEngineBaseKind;
+#[cfg(feature = "device-management")]
 mod _edge_search_engine_custom;
+#[cfg(feature = "device-management")]
 pub use self::_edge_search_engine_custom::EdgeSearchEngineCustom;
+#[cfg(feature = "device-management")]
 mod _edge_search_engine_type;
+#[cfg(feature = "device-management")]
 pub use self::_edge_search_engine_type::EdgeSearchEngineType;
 mod _edit_action;
 pub use self::_edit_action::EditAction;
+#[cfg(feature = "device-management")]
 mod _edition_upgrade_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_edition_upgrade_configuration::EditionUpgradeConfiguration;
+#[cfg(feature = "device-management")]
 mod _edition_upgrade_license_type;
+#[cfg(feature = "device-management")]
 pub use self::_edition_upgrade_license_type::EditionUpgradeLicenseType;
+#[cfg(feature = "education")]
 mod _education_add_to_calendar_options;
+#[cfg(feature = "education")]
 pub use self::_education_add_to_calendar_options::EducationAddToCalendarOptions;
+#[cfg(feature = "education")]
 mod _education_added_student_action;
+#[cfg(feature = "education")]
 pub use self::_education_added_student_action::EducationAddedStudentAction;
+#[cfg(feature = "education")]
 mod _education_ai_feedback_audience_engagement_settings;
+#[cfg(feature = "education")]
 pub use self::_education_ai_feedback_audience_engagement_settings::EducationAiFeedbackAudienceEngagementSettings;
+#[cfg(feature = "education")]
 mod _education_ai_feedback_content_settings;
+#[cfg(feature = "education")]
 pub use self::_education_ai_feedback_content_settings::EducationAiFeedbackContentSettings;
+#[cfg(feature = "education")]
 mod _education_ai_feedback_criteria;
+#[cfg(feature = "education")]
 pub use self::_education_ai_feedback_criteria::EducationAiFeedbackCriteria;
+#[cfg(feature = "education")]
 mod _education_ai_feedback_delivery_settings;
+#[cfg(feature = "education")]
 pub use self::_education_ai_feedback_delivery_settings::EducationAiFeedbackDeliverySettings;
+#[cfg(feature = "education")]
 mod _education_ai_feedback_settings;
+#[cfg(feature = "education")]
 pub use self::_education_ai_feedback_settings::EducationAiFeedbackSettings;
+#[cfg(feature = "education")]
 mod _education_assignment;
+#[cfg(feature = "education")]
 pub use self::_education_assignment::EducationAssignment;
+#[cfg(feature = "education")]
 mod _education_assignment_class_recipient;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_class_recipient::EducationAssignmentClassRecipient;
+#[cfg(feature = "education")]
 mod _education_assignment_defaults;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_defaults::EducationAssignmentDefaults;
+#[cfg(feature = "education")]
 mod _education_assignment_grade;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_grade::EducationAssignmentGrade;
+#[cfg(feature = "education")]
 mod _education_assignment_grade_type;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_grade_type::EducationAssignmentGradeType;
+#[cfg(feature = "education")]
 mod _education_assignment_grade_type_kind;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_grade_type_kind::EducationAssignmentGradeTypeKind;
+#[cfg(feature = "education")]
 mod _education_assignment_group_recipient;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_group_recipient::EducationAssignmentGroupRecipient;
+#[cfg(feature = "education")]
 mod _education_assignment_individual_recipient;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_individual_recipient::EducationAssignmentIndividualRecipient;
+#[cfg(feature = "education")]
 mod _education_assignment_points_grade;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_points_grade::EducationAssignmentPointsGrade;
+#[cfg(feature = "education")]
 mod _education_assignment_points_grade_type;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_points_grade_type::EducationAssignmentPointsGradeType;
+#[cfg(feature = "education")]
 mod _education_assignment_recipient;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_recipient::EducationAssignmentRecipient;
+#[cfg(feature = "education")]
 mod _education_assignment_recipient_kind;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_recipient_kind::EducationAssignmentRecipientKind;
+#[cfg(feature = "education")]
 mod _education_assignment_resource;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_resource::EducationAssignmentResource;
+#[cfg(feature = "education")]
 mod _education_assignment_settings;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_settings::EducationAssignmentSettings;
+#[cfg(feature = "education")]
 mod _education_assignment_status;
+#[cfg(feature = "education")]
 pub use self::_education_assignment_status::EducationAssignmentStatus;
+#[cfg(feature = "education")]
 mod _education_category;
+#[cfg(feature = "education")]
 pub use self::_education_category::EducationCategory;
+#[cfg(feature = "education")]
 mod _education_channel_resource;
+#[cfg(feature = "education")]
 pub use self::_education_channel_resource::EducationChannelResource;
+#[cfg(feature = "education")]
 mod _education_class;
+#[cfg(feature = "education")]
 pub use self::_education_class::EducationClass;
+#[cfg(feature = "education")]
 mod _education_course;
+#[cfg(feature = "education")]
 pub use self::_education_course::EducationCourse;
+#[cfg(feature = "education")]
 mod _education_excel_resource;
+#[cfg(feature = "education")]
 pub use self::_education_excel_resource::EducationExcelResource;
+#[cfg(feature = "education")]
 mod _education_external_resource;
+#[cfg(feature = "education")]
 pub use self::_education_external_resource::EducationExternalResource;
+#[cfg(feature = "education")]
 mod _education_external_source;
+#[cfg(feature = "education")]
 pub use self::_education_external_source::EducationExternalSource;
+#[cfg(feature = "education")]
 mod _education_feedback;
+#[cfg(feature = "education")]
 pub use self::_education_feedback::EducationFeedback;
+#[cfg(feature = "education")]
 mod _education_feedback_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_feedback_outcome::EducationFeedbackOutcome;
+#[cfg(feature = "education")]
 mod _education_feedback_resource_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_feedback_resource_outcome::EducationFeedbackResourceOutcome;
+#[cfg(feature = "education")]
 mod _education_feedback_resource_outcome_status;
+#[cfg(feature = "education")]
 pub use self::_education_feedback_resource_outcome_status::EducationFeedbackResourceOutcomeStatus;
+#[cfg(feature = "education")]
 mod _education_file_resource;
+#[cfg(feature = "education")]
 pub use self::_education_file_resource::EducationFileResource;
+#[cfg(feature = "education")]
 mod _education_gender;
+#[cfg(feature = "education")]
 pub use self::_education_gender::EducationGender;
+#[cfg(feature = "education")]
 mod _education_grading_category;
+#[cfg(feature = "education")]
 pub use self::_education_grading_category::EducationGradingCategory;
+#[cfg(feature = "education")]
 mod _education_grading_scheme;
+#[cfg(feature = "education")]
 pub use self::_education_grading_scheme::EducationGradingScheme;
+#[cfg(feature = "education")]
 mod _education_grading_scheme_grade;
+#[cfg(feature = "education")]
 pub use self::_education_grading_scheme_grade::EducationGradingSchemeGrade;
+#[cfg(feature = "education")]
 mod _education_item_body;
+#[cfg(feature = "education")]
 pub use self::_education_item_body::EducationItemBody;
+#[cfg(feature = "education")]
 mod _education_link_resource;
+#[cfg(feature = "education")]
 pub use self::_education_link_resource::EducationLinkResource;
+#[cfg(feature = "education")]
 mod _education_linked_assignment_resource;
+#[cfg(feature = "education")]
 pub use self::_education_linked_assignment_resource::EducationLinkedAssignmentResource;
+#[cfg(feature = "education")]
 mod _education_media_resource;
+#[cfg(feature = "education")]
 pub use self::_education_media_resource::EducationMediaResource;
+#[cfg(feature = "education")]
 mod _education_module;
+#[cfg(feature = "education")]
 pub use self::_education_module::EducationModule;
+#[cfg(feature = "education")]
 mod _education_module_resource;
+#[cfg(feature = "education")]
 pub use self::_education_module_resource::EducationModuleResource;
+#[cfg(feature = "education")]
 mod _education_module_status;
+#[cfg(feature = "education")]
 pub use self::_education_module_status::EducationModuleStatus;
+#[cfg(feature = "education")]
 mod _education_on_premises_info;
+#[cfg(feature = "education")]
 pub use self::_education_on_premises_info::EducationOnPremisesInfo;
+#[cfg(feature = "education")]
 mod _education_organization;
+#[cfg(feature = "education")]
 pub use self::_education_organization::EducationOrganization;
+#[cfg(feature = "education")]
 mod _education_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_outcome::EducationOutcome;
+#[cfg(feature = "education")]
 mod _education_outcome_kind;
+#[cfg(feature = "education")]
 pub use self::_education_outcome_kind::EducationOutcomeKind;
+#[cfg(feature = "education")]
 mod _education_points_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_points_outcome::EducationPointsOutcome;
+#[cfg(feature = "education")]
 mod _education_power_point_resource;
+#[cfg(feature = "education")]
 pub use self::_education_power_point_resource::EducationPowerPointResource;
+#[cfg(feature = "education")]
 mod _education_resource;
+#[cfg(feature = "education")]
 pub use self::_education_resource::EducationResource;
+#[cfg(feature = "education")]
 mod _education_resource_kind;
+#[cfg(feature = "education")]
 pub use self::_education_resource_kind::EducationResourceKind;
+#[cfg(feature = "education")]
 mod _education_root;
+#[cfg(feature = "education")]
 pub use self::_education_root::EducationRoot;
+#[cfg(feature = "education")]
 mod _education_rubric;
+#[cfg(feature = "education")]
 pub use self::_education_rubric::EducationRubric;
+#[cfg(feature = "education")]
 mod _education_rubric_outcome;
+#[cfg(feature = "education")]
 pub use self::_education_rubric_outcome::EducationRubricOutcome;
+#[cfg(feature = "education")]
 mod _education_school;
+#[cfg(feature = "education")]
 pub use self::_education_school::EducationSchool;
+#[cfg(feature = "education")]
 mod _education_speaker_coach_audience_engagement_settings;
+#[cfg(feature = "education")]
 pub use self::_education_speaker_coach_audience_engagement_settings::EducationSpeakerCoachAudienceEngagementSettings;
+#[cfg(feature = "education")]
 mod _education_speaker_coach_content_settings;
+#[cfg(feature = "education")]
 pub use self::_education_speaker_coach_content_settings::EducationSpeakerCoachContentSettings;
+#[cfg(feature = "education")]
 mod _education_speaker_coach_delivery_settings;
+#[cfg(feature = "education")]
 pub use self::_education_speaker_coach_delivery_settings::EducationSpeakerCoachDeliverySettings;
+#[cfg(feature = "education")]
 mod _education_speaker_coach_settings;
+#[cfg(feature = "education")]
 pub use self::_education_speaker_coach_settings::EducationSpeakerCoachSettings;
+#[cfg(feature = "education")]
 mod _education_speaker_progress_resource;
+#[cfg(feature = "education")]
 pub use self::_education_speaker_progress_resource::EducationSpeakerProgressResource;
+#[cfg(feature = "education")]
 mod _education_speech_type;
+#[cfg(feature = "education")]
 pub use self::_education_speech_type::EducationSpeechType;
+#[cfg(feature = "education")]
 mod _education_student;
+#[cfg(feature = "education")]
 pub use self::_education_student::EducationStudent;
+#[cfg(feature = "education")]
 mod _education_submission;
+#[cfg(feature = "education")]
 pub use self::_education_submission::EducationSubmission;
+#[cfg(feature = "education")]
 mod _education_submission_individual_recipient;
+#[cfg(feature = "education")]
 pub use self::_education_submission_individual_recipient::EducationSubmissionIndividualRecipient;
+#[cfg(feature = "education")]
 mod _education_submission_recipient;
+#[cfg(feature = "education")]
 pub use self::_education_submission_recipient::EducationSubmissionRecipient;
+#[cfg(feature = "education")]
 mod _education_submission_recipient_kind;
+#[cfg(feature = "education")]
 pub use self::_education_submission_recipient_kind::EducationSubmissionRecipientKind;
+#[cfg(feature = "education")]
 mod _education_submission_resource;
+#[cfg(feature = "education")]
 pub use self::_education_submission_resource::EducationSubmissionResource;
+#[cfg(feature = "education")]
 mod _education_submission_status;
+#[cfg(feature = "education")]
 pub use self::_education_submission_status::EducationSubmissionStatus;
+#[cfg(feature = "education")]
 mod _education_teacher;
+#[cfg(feature = "education")]
 pub use self::_education_teacher::EducationTeacher;
+#[cfg(feature = "education")]
 mod _education_teams_app_resource;
+#[cfg(feature = "education")]
 pub use self::_education_teams_app_resource::EducationTeamsAppResource;
+#[cfg(feature = "education")]
 mod _education_term;
+#[cfg(feature = "education")]
 pub use self::_education_term::EducationTerm;
+#[cfg(feature = "education")]
 mod _education_user;
+#[cfg(feature = "education")]
 pub use self::_education_user::EducationUser;
+#[cfg(feature = "education")]
 mod _education_user_role;
+#[cfg(feature = "education")]
 pub use self::_education_user_role::EducationUserRole;
+#[cfg(feature = "education")]
 mod _education_word_resource;
+#[cfg(feature = "education")]
 pub use self::_education_word_resource::EducationWordResource;
+#[cfg(feature = "teams")]
 mod _eligibility_filtering_enabled_entities;
+#[cfg(feature = "teams")]
 pub use self::_eligibility_filtering_enabled_entities::EligibilityFilteringEnabledEntities;
+#[cfg(feature = "identity")]
 mod _eligibility_schedule_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_eligibility_schedule_filter_by_current_user_options::EligibilityScheduleFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _eligibility_schedule_instance_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_eligibility_schedule_instance_filter_by_current_user_options::EligibilityScheduleInstanceFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _eligibility_schedule_request_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_eligibility_schedule_request_filter_by_current_user_options::EligibilityScheduleRequestFilterByCurrentUserOptions;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _email_address;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_email_address::EmailAddress;
+#[cfg(feature = "users")]
 mod _email_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_email_authentication_method::EmailAuthenticationMethod;
+#[cfg(feature = "identity")]
 mod _email_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_email_authentication_method_configuration::EmailAuthenticationMethodConfiguration;
+#[cfg(feature = "identity")]
 mod _email_details;
+#[cfg(feature = "identity")]
 pub use self::_email_details::EmailDetails;
+#[cfg(feature = "security")]
 mod _email_file_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_email_file_assessment_request::EmailFileAssessmentRequest;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _email_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_email_identity::EmailIdentity;
+#[cfg(feature = "solutions")]
 mod _email_notifications_setting;
+#[cfg(feature = "solutions")]
 pub use self::_email_notifications_setting::EmailNotificationsSetting;
+#[cfg(feature = "security")]
 mod _email_payload_detail;
+#[cfg(feature = "security")]
 pub use self::_email_payload_detail::EmailPayloadDetail;
+#[cfg(feature = "security")]
 mod _email_role;
+#[cfg(feature = "security")]
 pub use self::_email_role::EmailRole;
+#[cfg(feature = "identity")]
 mod _email_settings;
+#[cfg(feature = "identity")]
 pub use self::_email_settings::EmailSettings;
 mod _emergency_call_event;
 pub use self::_emergency_call_event::EmergencyCallEvent;
 mod _emergency_caller_info;
 pub use self::_emergency_caller_info::EmergencyCallerInfo;
+#[cfg(feature = "solutions")]
 mod _employee_experience;
+#[cfg(feature = "solutions")]
 pub use self::_employee_experience::EmployeeExperience;
+#[cfg(feature = "solutions")]
 mod _employee_experience_user;
+#[cfg(feature = "solutions")]
 pub use self::_employee_experience_user::EmployeeExperienceUser;
+#[cfg(feature = "users")]
 mod _employee_org_data;
+#[cfg(feature = "users")]
 pub use self::_employee_org_data::EmployeeOrgData;
+#[cfg(feature = "device-management")]
 mod _enablement;
+#[cfg(feature = "device-management")]
 pub use self::_enablement::Enablement;
+#[cfg(feature = "security")]
 mod _end_user_notification;
+#[cfg(feature = "security")]
 pub use self::_end_user_notification::EndUserNotification;
+#[cfg(feature = "security")]
 mod _end_user_notification_detail;
+#[cfg(feature = "security")]
 pub use self::_end_user_notification_detail::EndUserNotificationDetail;
+#[cfg(feature = "security")]
 mod _end_user_notification_preference;
+#[cfg(feature = "security")]
 pub use self::_end_user_notification_preference::EndUserNotificationPreference;
+#[cfg(feature = "security")]
 mod _end_user_notification_setting;
+#[cfg(feature = "security")]
 pub use self::_end_user_notification_setting::EndUserNotificationSetting;
+#[cfg(feature = "security")]
 mod _end_user_notification_setting_kind;
+#[cfg(feature = "security")]
 pub use self::_end_user_notification_setting_kind::EndUserNotificationSettingKind;
+#[cfg(feature = "security")]
 mod _end_user_notification_setting_type;
+#[cfg(feature = "security")]
 pub use self::_end_user_notification_setting_type::EndUserNotificationSettingType;
+#[cfg(feature = "security")]
 mod _end_user_notification_type;
+#[cfg(feature = "security")]
 pub use self::_end_user_notification_type::EndUserNotificationType;
+#[cfg(feature = "identity")]
 mod _end_user_settings;
+#[cfg(feature = "identity")]
 pub use self::_end_user_settings::EndUserSettings;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _endpoint;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_endpoint::Endpoint;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _endpoint_type;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_endpoint_type::EndpointType;
+#[cfg(any(feature = "solutions", feature = "users"))]
 mod _engagement_async_operation;
+#[cfg(any(feature = "solutions", feature = "users"))]
 pub use self::_engagement_async_operation::EngagementAsyncOperation;
+#[cfg(any(feature = "solutions", feature = "users"))]
 mod _engagement_async_operation_type;
+#[cfg(any(feature = "solutions", feature = "users"))]
 pub use self::_engagement_async_operation_type::EngagementAsyncOperationType;
+#[cfg(feature = "communications")]
 mod _engagement_conversation;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation::EngagementConversation;
+#[cfg(feature = "communications")]
 mod _engagement_conversation_discussion_message;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_discussion_message::EngagementConversationDiscussionMessage;
+#[cfg(feature = "communications")]
 mod _engagement_conversation_kind;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_kind::EngagementConversationKind;
+#[cfg(feature = "communications")]
 mod _engagement_conversation_message;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_message::EngagementConversationMessage;
+#[cfg(feature = "communications")]
 mod _engagement_conversation_message_kind;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_message_kind::EngagementConversationMessageKind;
+#[cfg(feature = "communications")]
 mod _engagement_conversation_message_reaction;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_message_reaction::EngagementConversationMessageReaction;
+#[cfg(feature = "communications")]
 mod _engagement_conversation_message_reaction_type;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_message_reaction_type::EngagementConversationMessageReactionType;
+#[cfg(feature = "communications")]
 mod _engagement_conversation_moderation_state;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_moderation_state::EngagementConversationModerationState;
+#[cfg(feature = "communications")]
 mod _engagement_conversation_question_message;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_question_message::EngagementConversationQuestionMessage;
+#[cfg(feature = "communications")]
 mod _engagement_conversation_system_message;
+#[cfg(feature = "communications")]
 pub use self::_engagement_conversation_system_message::EngagementConversationSystemMessage;
+#[cfg(feature = "communications")]
 mod _engagement_creation_mode;
+#[cfg(feature = "communications")]
 pub use self::_engagement_creation_mode::EngagementCreationMode;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _engagement_identity_set;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_engagement_identity_set::EngagementIdentitySet;
+#[cfg(feature = "solutions")]
 mod _engagement_role;
+#[cfg(feature = "solutions")]
 pub use self::_engagement_role::EngagementRole;
+#[cfg(feature = "solutions")]
 mod _engagement_role_member;
+#[cfg(feature = "solutions")]
 pub use self::_engagement_role_member::EngagementRoleMember;
+#[cfg(feature = "device-management")]
 mod _enrollment_configuration_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_enrollment_configuration_assignment::EnrollmentConfigurationAssignment;
+#[cfg(feature = "device-management")]
 mod _enrollment_state;
+#[cfg(feature = "device-management")]
 pub use self::_enrollment_state::EnrollmentState;
+#[cfg(feature = "device-management")]
 mod _enrollment_troubleshooting_event;
+#[cfg(feature = "device-management")]
 pub use self::_enrollment_troubleshooting_event::EnrollmentTroubleshootingEvent;
 mod _enterprise_code_signing_certificate;
 pub use self::_enterprise_code_signing_certificate::EnterpriseCodeSigningCertificate;
+#[cfg(feature = "identity")]
 mod _entitlement_management;
+#[cfg(feature = "identity")]
 pub use self::_entitlement_management::EntitlementManagement;
+#[cfg(feature = "identity")]
 mod _entitlement_management_schedule;
+#[cfg(feature = "identity")]
 pub use self::_entitlement_management_schedule::EntitlementManagementSchedule;
+#[cfg(feature = "identity")]
 mod _entitlement_management_settings;
+#[cfg(feature = "identity")]
 pub use self::_entitlement_management_settings::EntitlementManagementSettings;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "cloud-pc",
+        feature = "communications",
+        feature = "contacts",
+        feature = "device-management",
+        feature = "directory",
+        feature = "education",
+        feature = "external",
+        feature = "files",
+        feature = "groups",
+        feature = "identity",
+        feature = "insights",
+        feature = "mail",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "search",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _entity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "cloud-pc",
+        feature = "communications",
+        feature = "contacts",
+        feature = "device-management",
+        feature = "directory",
+        feature = "education",
+        feature = "external",
+        feature = "files",
+        feature = "groups",
+        feature = "identity",
+        feature = "insights",
+        feature = "mail",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "search",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_entity::Entity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "cloud-pc",
+        feature = "communications",
+        feature = "contacts",
+        feature = "device-management",
+        feature = "directory",
+        feature = "education",
+        feature = "external",
+        feature = "files",
+        feature = "groups",
+        feature = "identity",
+        feature = "insights",
+        feature = "mail",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "search",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _entity_kind;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "cloud-pc",
+        feature = "communications",
+        feature = "contacts",
+        feature = "device-management",
+        feature = "directory",
+        feature = "education",
+        feature = "external",
+        feature = "files",
+        feature = "groups",
+        feature = "identity",
+        feature = "insights",
+        feature = "mail",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "search",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_entity_kind::EntityKind;
+#[cfg(feature = "search")]
 mod _entity_type;
+#[cfg(feature = "search")]
 pub use self::_entity_type::EntityType;
 mod _entry_export_status;
 pub use self::_entry_export_status::EntryExportStatus;
 mod _entry_sync_operation;
 pub use self::_entry_sync_operation::EntrySyncOperation;
+#[cfg(feature = "identity")]
 mod _enumerated_device_registration_membership;
+#[cfg(feature = "identity")]
 pub use self::_enumerated_device_registration_membership::EnumeratedDeviceRegistrationMembership;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _enumerated_domains;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_enumerated_domains::EnumeratedDomains;
+#[cfg(feature = "directory")]
 mod _enumerated_scopes;
+#[cfg(feature = "directory")]
 pub use self::_enumerated_scopes::EnumeratedScopes;
+#[cfg(feature = "users")]
 mod _error_correction_level;
+#[cfg(feature = "users")]
 pub use self::_error_correction_level::ErrorCorrectionLevel;
+#[cfg(feature = "admin")]
 mod _error_detail;
+#[cfg(feature = "admin")]
 pub use self::_error_detail::ErrorDetail;
 mod _escrow_behavior;
 pub use self::_escrow_behavior::EscrowBehavior;
+#[cfg(feature = "calendar")]
 mod _event;
+#[cfg(feature = "calendar")]
 pub use self::_event::Event;
+#[cfg(feature = "mail")]
 mod _event_message;
+#[cfg(feature = "mail")]
 pub use self::_event_message::EventMessage;
+#[cfg(feature = "teams")]
 mod _event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_event_message_detail::EventMessageDetail;
+#[cfg(feature = "teams")]
 mod _event_message_detail_kind;
+#[cfg(feature = "teams")]
 pub use self::_event_message_detail_kind::EventMessageDetailKind;
+#[cfg(feature = "mail")]
 mod _event_message_request;
+#[cfg(feature = "mail")]
 pub use self::_event_message_request::EventMessageRequest;
+#[cfg(feature = "mail")]
 mod _event_message_response;
+#[cfg(feature = "mail")]
 pub use self::_event_message_response::EventMessageResponse;
+#[cfg(any(feature = "calendar", feature = "mail"))]
 mod _event_type;
+#[cfg(any(feature = "calendar", feature = "mail"))]
 pub use self::_event_type::EventType;
+#[cfg(feature = "admin")]
 mod _exchange_admin;
+#[cfg(feature = "admin")]
 pub use self::_exchange_admin::ExchangeAdmin;
+#[cfg(feature = "users")]
 mod _exchange_id_format;
+#[cfg(feature = "users")]
 pub use self::_exchange_id_format::ExchangeIdFormat;
+#[cfg(feature = "admin")]
 mod _exchange_message_trace;
+#[cfg(feature = "admin")]
 pub use self::_exchange_message_trace::ExchangeMessageTrace;
 mod _exchange_message_trace_detail;
 pub use self::_exchange_message_trace_detail::ExchangeMessageTraceDetail;
+#[cfg(feature = "admin")]
 mod _exchange_message_trace_status;
+#[cfg(feature = "admin")]
 pub use self::_exchange_message_trace_status::ExchangeMessageTraceStatus;
+#[cfg(feature = "solutions")]
 mod _exchange_protection_policy;
+#[cfg(feature = "solutions")]
 pub use self::_exchange_protection_policy::ExchangeProtectionPolicy;
+#[cfg(feature = "solutions")]
 mod _exchange_restore_session;
+#[cfg(feature = "solutions")]
 pub use self::_exchange_restore_session::ExchangeRestoreSession;
+#[cfg(feature = "users")]
 mod _exchange_settings;
+#[cfg(feature = "users")]
 pub use self::_exchange_settings::ExchangeSettings;
+#[cfg(feature = "identity")]
 mod _exclude_target;
+#[cfg(feature = "identity")]
 pub use self::_exclude_target::ExcludeTarget;
+#[cfg(feature = "device-management")]
 mod _exclusion_group_assignment_target;
+#[cfg(feature = "device-management")]
 pub use self::_exclusion_group_assignment_target::ExclusionGroupAssignmentTarget;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _execution_mode;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_execution_mode::ExecutionMode;
+#[cfg(feature = "identity")]
 mod _expiration_pattern;
+#[cfg(feature = "identity")]
 pub use self::_expiration_pattern::ExpirationPattern;
+#[cfg(feature = "identity")]
 mod _expiration_pattern_type;
+#[cfg(feature = "identity")]
 pub use self::_expiration_pattern_type::ExpirationPatternType;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _export_item_response;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_export_item_response::ExportItemResponse;
+#[cfg(feature = "directory")]
 mod _expression_input_object;
+#[cfg(feature = "directory")]
 pub use self::_expression_input_object::ExpressionInputObject;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _extension;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_extension::Extension;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _extension_kind;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_extension_kind::ExtensionKind;
+#[cfg(feature = "directory")]
 mod _extension_property;
+#[cfg(feature = "directory")]
 pub use self::_extension_property::ExtensionProperty;
+#[cfg(feature = "directory")]
 mod _extension_schema_property;
+#[cfg(feature = "directory")]
 pub use self::_extension_schema_property::ExtensionSchemaProperty;
+#[cfg(feature = "users")]
 mod _external_audience_scope;
+#[cfg(feature = "users")]
 pub use self::_external_audience_scope::ExternalAudienceScope;
+#[cfg(feature = "users")]
 mod _external_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_external_authentication_method::ExternalAuthenticationMethod;
+#[cfg(feature = "identity")]
 mod _external_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_external_authentication_method_configuration::ExternalAuthenticationMethodConfiguration;
+#[cfg(feature = "identity")]
 mod _external_domain_federation;
+#[cfg(feature = "identity")]
 pub use self::_external_domain_federation::ExternalDomainFederation;
+#[cfg(feature = "identity")]
 mod _external_domain_name;
+#[cfg(feature = "identity")]
 pub use self::_external_domain_name::ExternalDomainName;
+#[cfg(feature = "identity")]
 mod _external_email_otp_state;
+#[cfg(feature = "identity")]
 pub use self::_external_email_otp_state::ExternalEmailOtpState;
+#[cfg(feature = "admin")]
 mod _external_item_configuration;
+#[cfg(feature = "admin")]
 pub use self::_external_item_configuration::ExternalItemConfiguration;
+#[cfg(feature = "onenote")]
 mod _external_link;
+#[cfg(feature = "onenote")]
 pub use self::_external_link::ExternalLink;
+#[cfg(feature = "identity")]
 mod _external_sponsors;
+#[cfg(feature = "identity")]
 pub use self::_external_sponsors::ExternalSponsors;
+#[cfg(feature = "identity")]
 mod _external_users_self_service_sign_up_events_flow;
+#[cfg(feature = "identity")]
 pub use self::_external_users_self_service_sign_up_events_flow::ExternalUsersSelfServiceSignUpEventsFlow;
+#[cfg(feature = "files")]
 mod _extract_sensitivity_labels_result;
+#[cfg(feature = "files")]
 pub use self::_extract_sensitivity_labels_result::ExtractSensitivityLabelsResult;
+#[cfg(feature = "identity")]
 mod _face_check_configuration;
+#[cfg(feature = "identity")]
 pub use self::_face_check_configuration::FaceCheckConfiguration;
+#[cfg(feature = "identity")]
 mod _fallback_to_microsoft_provider_on_error;
+#[cfg(feature = "identity")]
 pub use self::_fallback_to_microsoft_provider_on_error::FallbackToMicrosoftProviderOnError;
+#[cfg(feature = "identity")]
 mod _feature_rollout_policy;
+#[cfg(feature = "identity")]
 pub use self::_feature_rollout_policy::FeatureRolloutPolicy;
+#[cfg(feature = "identity")]
 mod _feature_target;
+#[cfg(feature = "identity")]
 pub use self::_feature_target::FeatureTarget;
+#[cfg(feature = "identity")]
 mod _feature_target_type;
+#[cfg(feature = "identity")]
 pub use self::_feature_target_type::FeatureTargetType;
 mod _feature_type;
 pub use self::_feature_type::FeatureType;
+#[cfg(feature = "directory")]
 mod _fed_ramp_level;
+#[cfg(feature = "directory")]
 pub use self::_fed_ramp_level::FedRampLevel;
+#[cfg(feature = "directory")]
 mod _federated_identity_credential;
+#[cfg(feature = "directory")]
 pub use self::_federated_identity_credential::FederatedIdentityCredential;
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _federated_idp_mfa_behavior;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_federated_idp_mfa_behavior::FederatedIdpMfaBehavior;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _federated_token_validation_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_federated_token_validation_policy::FederatedTokenValidationPolicy;
+#[cfg(feature = "users")]
 mod _fido2_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_fido2_authentication_method::Fido2AuthenticationMethod;
+#[cfg(feature = "identity")]
 mod _fido2_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_fido2_authentication_method_configuration::Fido2AuthenticationMethodConfiguration;
+#[cfg(feature = "identity")]
 mod _fido2_combination_configuration;
+#[cfg(feature = "identity")]
 pub use self::_fido2_combination_configuration::Fido2CombinationConfiguration;
+#[cfg(feature = "identity")]
 mod _fido2_key_restrictions;
+#[cfg(feature = "identity")]
 pub use self::_fido2_key_restrictions::Fido2KeyRestrictions;
+#[cfg(feature = "identity")]
 mod _fido2_restriction_enforcement_type;
+#[cfg(feature = "identity")]
 pub use self::_fido2_restriction_enforcement_type::Fido2RestrictionEnforcementType;
+#[cfg(feature = "sites")]
 mod _field_value_set;
+#[cfg(feature = "sites")]
 pub use self::_field_value_set::FieldValueSet;
+#[cfg(feature = "files")]
 mod _file;
+#[cfg(feature = "files")]
 pub use self::_file::File;
+#[cfg(feature = "security")]
 mod _file_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_file_assessment_request::FileAssessmentRequest;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _file_attachment;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_file_attachment::FileAttachment;
+#[cfg(feature = "device-management")]
 mod _file_encryption_info;
+#[cfg(feature = "device-management")]
 pub use self::_file_encryption_info::FileEncryptionInfo;
+#[cfg(feature = "security")]
 mod _file_hash;
+#[cfg(feature = "security")]
 pub use self::_file_hash::FileHash;
+#[cfg(feature = "security")]
 mod _file_hash_type;
+#[cfg(feature = "security")]
 pub use self::_file_hash_type::FileHashType;
+#[cfg(feature = "security")]
 mod _file_security_state;
+#[cfg(feature = "security")]
 pub use self::_file_security_state::FileSecurityState;
+#[cfg(feature = "files")]
 mod _file_storage;
+#[cfg(feature = "files")]
 pub use self::_file_storage::FileStorage;
+#[cfg(feature = "files")]
 mod _file_storage_container;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container::FileStorageContainer;
+#[cfg(feature = "files")]
 mod _file_storage_container_billing_classification;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_billing_classification::FileStorageContainerBillingClassification;
+#[cfg(feature = "files")]
 mod _file_storage_container_billing_status;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_billing_status::FileStorageContainerBillingStatus;
+#[cfg(feature = "files")]
 mod _file_storage_container_custom_property_dictionary;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_custom_property_dictionary::FileStorageContainerCustomPropertyDictionary;
 mod _file_storage_container_custom_property_value;
 pub use self::_file_storage_container_custom_property_value::FileStorageContainerCustomPropertyValue;
+#[cfg(feature = "files")]
 mod _file_storage_container_settings;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_settings::FileStorageContainerSettings;
+#[cfg(feature = "files")]
 mod _file_storage_container_status;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_status::FileStorageContainerStatus;
+#[cfg(feature = "files")]
 mod _file_storage_container_type;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type::FileStorageContainerType;
+#[cfg(feature = "files")]
 mod _file_storage_container_type_app_permission;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type_app_permission::FileStorageContainerTypeAppPermission;
+#[cfg(feature = "files")]
 mod _file_storage_container_type_app_permission_grant;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type_app_permission_grant::FileStorageContainerTypeAppPermissionGrant;
+#[cfg(feature = "files")]
 mod _file_storage_container_type_registration;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type_registration::FileStorageContainerTypeRegistration;
+#[cfg(feature = "files")]
 mod _file_storage_container_type_registration_settings;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type_registration_settings::FileStorageContainerTypeRegistrationSettings;
+#[cfg(feature = "files")]
 mod _file_storage_container_type_settings;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type_settings::FileStorageContainerTypeSettings;
+#[cfg(feature = "files")]
 mod _file_storage_container_type_settings_override;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_type_settings_override::FileStorageContainerTypeSettingsOverride;
+#[cfg(feature = "files")]
 mod _file_storage_container_viewpoint;
+#[cfg(feature = "files")]
 pub use self::_file_storage_container_viewpoint::FileStorageContainerViewpoint;
+#[cfg(feature = "files")]
 mod _file_system_info;
+#[cfg(feature = "files")]
 pub use self::_file_system_info::FileSystemInfo;
+#[cfg(feature = "directory")]
 mod _filter;
+#[cfg(feature = "directory")]
 pub use self::_filter::Filter;
+#[cfg(feature = "directory")]
 mod _filter_clause;
+#[cfg(feature = "directory")]
 pub use self::_filter_clause::FilterClause;
+#[cfg(feature = "directory")]
 mod _filter_group;
+#[cfg(feature = "directory")]
 pub use self::_filter_group::FilterGroup;
+#[cfg(feature = "identity")]
 mod _filter_mode;
+#[cfg(feature = "identity")]
 pub use self::_filter_mode::FilterMode;
+#[cfg(feature = "directory")]
 mod _filter_operand;
+#[cfg(feature = "directory")]
 pub use self::_filter_operand::FilterOperand;
+#[cfg(feature = "directory")]
 mod _filter_operator_schema;
+#[cfg(feature = "directory")]
 pub use self::_filter_operator_schema::FilterOperatorSchema;
+#[cfg(feature = "device-management")]
 mod _firewall_certificate_revocation_list_check_method_type;
+#[cfg(feature = "device-management")]
 pub use self::_firewall_certificate_revocation_list_check_method_type::FirewallCertificateRevocationListCheckMethodType;
+#[cfg(feature = "device-management")]
 mod _firewall_packet_queueing_method_type;
+#[cfg(feature = "device-management")]
 pub use self::_firewall_packet_queueing_method_type::FirewallPacketQueueingMethodType;
+#[cfg(feature = "device-management")]
 mod _firewall_pre_shared_key_encoding_method_type;
+#[cfg(feature = "device-management")]
 pub use self::_firewall_pre_shared_key_encoding_method_type::FirewallPreSharedKeyEncodingMethodType;
+#[cfg(feature = "calendar")]
 mod _fixture_map;
+#[cfg(feature = "calendar")]
 pub use self::_fixture_map::FixtureMap;
+#[cfg(feature = "calendar")]
 mod _floor;
+#[cfg(feature = "calendar")]
 pub use self::_floor::Floor;
+#[cfg(feature = "files")]
 mod _folder;
+#[cfg(feature = "files")]
 pub use self::_folder::Folder;
+#[cfg(feature = "files")]
 mod _folder_view;
+#[cfg(feature = "files")]
 pub use self::_folder_view::FolderView;
+#[cfg(feature = "mail")]
 mod _followup_flag;
+#[cfg(feature = "mail")]
 pub use self::_followup_flag::FollowupFlag;
+#[cfg(feature = "mail")]
 mod _followup_flag_status;
+#[cfg(feature = "mail")]
 pub use self::_followup_flag_status::FollowupFlagStatus;
+#[cfg(feature = "calendar")]
 mod _footprint_map;
+#[cfg(feature = "calendar")]
 pub use self::_footprint_map::FootprintMap;
+#[cfg(feature = "identity")]
 mod _fraud_protection_configuration;
+#[cfg(feature = "identity")]
 pub use self::_fraud_protection_configuration::FraudProtectionConfiguration;
+#[cfg(feature = "identity")]
 mod _fraud_protection_configuration_kind;
+#[cfg(feature = "identity")]
 pub use self::_fraud_protection_configuration_kind::FraudProtectionConfigurationKind;
+#[cfg(feature = "identity")]
 mod _fraud_protection_provider;
+#[cfg(feature = "identity")]
 pub use self::_fraud_protection_provider::FraudProtectionProvider;
+#[cfg(feature = "identity")]
 mod _fraud_protection_provider_configuration;
+#[cfg(feature = "identity")]
 pub use self::_fraud_protection_provider_configuration::FraudProtectionProviderConfiguration;
+#[cfg(feature = "identity")]
 mod _fraud_protection_provider_kind;
+#[cfg(feature = "identity")]
 pub use self::_fraud_protection_provider_kind::FraudProtectionProviderKind;
+#[cfg(feature = "calendar")]
 mod _free_busy_error;
+#[cfg(feature = "calendar")]
 pub use self::_free_busy_error::FreeBusyError;
+#[cfg(any(feature = "calendar", feature = "users"))]
 mod _free_busy_status;
+#[cfg(any(feature = "calendar", feature = "users"))]
 pub use self::_free_busy_status::FreeBusyStatus;
+#[cfg(any(feature = "identity", feature = "users"))]
 mod _generic_error;
+#[cfg(any(feature = "identity", feature = "users"))]
 pub use self::_generic_error::GenericError;
+#[cfg(
+    any(feature = "files", feature = "identity", feature = "security", feature = "teams")
+)]
 mod _geo_coordinates;
+#[cfg(
+    any(feature = "files", feature = "identity", feature = "security", feature = "teams")
+)]
 pub use self::_geo_coordinates::GeoCoordinates;
+#[cfg(feature = "sites")]
 mod _geolocation_column;
+#[cfg(feature = "sites")]
 pub use self::_geolocation_column::GeolocationColumn;
+#[cfg(feature = "teams")]
 mod _giphy_rating_type;
+#[cfg(feature = "teams")]
 pub use self::_giphy_rating_type::GiphyRatingType;
+#[cfg(feature = "identity")]
 mod _governance_insight;
+#[cfg(feature = "identity")]
 pub use self::_governance_insight::GovernanceInsight;
+#[cfg(feature = "identity")]
 mod _governance_insight_kind;
+#[cfg(feature = "identity")]
 pub use self::_governance_insight_kind::GovernanceInsightKind;
+#[cfg(feature = "solutions")]
 mod _granular_drive_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_granular_drive_restore_artifact::GranularDriveRestoreArtifact;
+#[cfg(feature = "solutions")]
 mod _granular_mailbox_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_granular_mailbox_restore_artifact::GranularMailboxRestoreArtifact;
+#[cfg(feature = "solutions")]
 mod _granular_restore_artifact_base;
+#[cfg(feature = "solutions")]
 pub use self::_granular_restore_artifact_base::GranularRestoreArtifactBase;
+#[cfg(feature = "solutions")]
 mod _granular_site_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_granular_site_restore_artifact::GranularSiteRestoreArtifact;
+#[cfg(feature = "groups")]
 mod _group;
+#[cfg(feature = "groups")]
 pub use self::_group::Group;
+#[cfg(feature = "groups")]
 mod _group_access_type;
+#[cfg(feature = "groups")]
 pub use self::_group_access_type::GroupAccessType;
+#[cfg(feature = "device-management")]
 mod _group_assignment_target;
+#[cfg(feature = "device-management")]
 pub use self::_group_assignment_target::GroupAssignmentTarget;
+#[cfg(feature = "directory")]
 mod _group_filter;
+#[cfg(feature = "directory")]
 pub use self::_group_filter::GroupFilter;
+#[cfg(feature = "groups")]
 mod _group_lifecycle_policy;
+#[cfg(feature = "groups")]
 pub use self::_group_lifecycle_policy::GroupLifecyclePolicy;
+#[cfg(feature = "identity")]
 mod _group_members;
+#[cfg(feature = "identity")]
 pub use self::_group_members::GroupMembers;
+#[cfg(feature = "identity")]
 mod _group_peer_outlier_recommendation_insight_settings;
+#[cfg(feature = "identity")]
 pub use self::_group_peer_outlier_recommendation_insight_settings::GroupPeerOutlierRecommendationInsightSettings;
+#[cfg(feature = "security")]
 mod _group_scope;
+#[cfg(feature = "security")]
 pub use self::_group_scope::GroupScope;
+#[cfg(feature = "groups")]
 mod _group_setting;
+#[cfg(feature = "groups")]
 pub use self::_group_setting::GroupSetting;
+#[cfg(feature = "groups")]
 mod _group_setting_template;
+#[cfg(feature = "groups")]
 pub use self::_group_setting_template::GroupSettingTemplate;
+#[cfg(feature = "security")]
 mod _group_type;
+#[cfg(feature = "security")]
 pub use self::_group_type::GroupType;
+#[cfg(feature = "files")]
 mod _hashes;
+#[cfg(feature = "files")]
 pub use self::_hashes::Hashes;
+#[cfg(feature = "directory")]
 mod _hold_type;
+#[cfg(feature = "directory")]
 pub use self::_hold_type::HoldType;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _home_realm_discovery_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_home_realm_discovery_policy::HomeRealmDiscoveryPolicy;
+#[cfg(feature = "sites")]
 mod _horizontal_section;
+#[cfg(feature = "sites")]
 pub use self::_horizontal_section::HorizontalSection;
+#[cfg(feature = "sites")]
 mod _horizontal_section_column;
+#[cfg(feature = "sites")]
 pub use self::_horizontal_section_column::HorizontalSectionColumn;
+#[cfg(feature = "sites")]
 mod _horizontal_section_layout_type;
+#[cfg(feature = "sites")]
 pub use self::_horizontal_section_layout_type::HorizontalSectionLayoutType;
+#[cfg(feature = "security")]
 mod _host_security_state;
+#[cfg(feature = "security")]
 pub use self::_host_security_state::HostSecurityState;
+#[cfg(feature = "identity")]
 mod _http_request_endpoint;
+#[cfg(feature = "identity")]
 pub use self::_http_request_endpoint::HttpRequestEndpoint;
+#[cfg(feature = "identity")]
 mod _human_security_fraud_protection_provider;
+#[cfg(feature = "identity")]
 pub use self::_human_security_fraud_protection_provider::HumanSecurityFraudProtectionProvider;
+#[cfg(feature = "sites")]
 mod _hyperlink_or_picture_column;
+#[cfg(feature = "sites")]
 pub use self::_hyperlink_or_picture_column::HyperlinkOrPictureColumn;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 mod _i_pv4_cidr_range;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 pub use self::_i_pv4_cidr_range::IPv4CidrRange;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 mod _i_pv4_range;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 pub use self::_i_pv4_range::IPv4Range;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 mod _i_pv6_cidr_range;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 pub use self::_i_pv6_cidr_range::IPv6CidrRange;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 mod _i_pv6_range;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 pub use self::_i_pv6_range::IPv6Range;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _identifier_uri_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_identifier_uri_configuration::IdentifierUriConfiguration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _identifier_uri_restriction;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_identifier_uri_restriction::IdentifierUriRestriction;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_identity::Identity;
+#[cfg(feature = "identity")]
 mod _identity_api_connector;
+#[cfg(feature = "identity")]
 pub use self::_identity_api_connector::IdentityApiConnector;
+#[cfg(feature = "identity")]
 mod _identity_built_in_user_flow_attribute;
+#[cfg(feature = "identity")]
 pub use self::_identity_built_in_user_flow_attribute::IdentityBuiltInUserFlowAttribute;
+#[cfg(feature = "identity")]
 mod _identity_container;
+#[cfg(feature = "identity")]
 pub use self::_identity_container::IdentityContainer;
+#[cfg(feature = "identity")]
 mod _identity_custom_user_flow_attribute;
+#[cfg(feature = "identity")]
 pub use self::_identity_custom_user_flow_attribute::IdentityCustomUserFlowAttribute;
+#[cfg(feature = "identity")]
 mod _identity_governance;
+#[cfg(feature = "identity")]
 pub use self::_identity_governance::IdentityGovernance;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _identity_kind;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_identity_kind::IdentityKind;
+#[cfg(feature = "identity")]
 mod _identity_protection_root;
+#[cfg(feature = "identity")]
 pub use self::_identity_protection_root::IdentityProtectionRoot;
+#[cfg(feature = "identity")]
 mod _identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_identity_provider::IdentityProvider;
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _identity_provider_base;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_identity_provider_base::IdentityProviderBase;
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _identity_provider_base_kind;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_identity_provider_base_kind::IdentityProviderBaseKind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _identity_security_defaults_enforcement_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_identity_security_defaults_enforcement_policy::IdentitySecurityDefaultsEnforcementPolicy;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _identity_set;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_identity_set::IdentitySet;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _identity_set_kind;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_identity_set_kind::IdentitySetKind;
+#[cfg(feature = "identity")]
 mod _identity_source;
+#[cfg(feature = "identity")]
 pub use self::_identity_source::IdentitySource;
+#[cfg(feature = "identity")]
 mod _identity_source_kind;
+#[cfg(feature = "identity")]
 pub use self::_identity_source_kind::IdentitySourceKind;
+#[cfg(feature = "identity")]
 mod _identity_user_flow;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow::IdentityUserFlow;
+#[cfg(feature = "identity")]
 mod _identity_user_flow_attribute;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow_attribute::IdentityUserFlowAttribute;
+#[cfg(feature = "identity")]
 mod _identity_user_flow_attribute_assignment;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow_attribute_assignment::IdentityUserFlowAttributeAssignment;
+#[cfg(feature = "identity")]
 mod _identity_user_flow_attribute_data_type;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow_attribute_data_type::IdentityUserFlowAttributeDataType;
+#[cfg(feature = "identity")]
 mod _identity_user_flow_attribute_input_type;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow_attribute_input_type::IdentityUserFlowAttributeInputType;
+#[cfg(feature = "identity")]
 mod _identity_user_flow_attribute_kind;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow_attribute_kind::IdentityUserFlowAttributeKind;
+#[cfg(feature = "identity")]
 mod _identity_user_flow_attribute_type;
+#[cfg(feature = "identity")]
 pub use self::_identity_user_flow_attribute_type::IdentityUserFlowAttributeType;
+#[cfg(feature = "identity")]
 mod _identity_verified_id_root;
+#[cfg(feature = "identity")]
 pub use self::_identity_verified_id_root::IdentityVerifiedIdRoot;
+#[cfg(feature = "admin")]
 mod _idle_session_sign_out;
+#[cfg(feature = "admin")]
 pub use self::_idle_session_sign_out::IdleSessionSignOut;
+#[cfg(feature = "files")]
 mod _image;
+#[cfg(feature = "files")]
 pub use self::_image::Image;
+#[cfg(feature = "insights")]
 mod _image_info;
+#[cfg(feature = "insights")]
 pub use self::_image_info::ImageInfo;
+#[cfg(feature = "admin")]
 mod _image_tagging_choice;
+#[cfg(feature = "admin")]
 pub use self::_image_tagging_choice::ImageTaggingChoice;
+#[cfg(feature = "directory")]
 mod _implicit_grant_settings;
+#[cfg(feature = "directory")]
 pub use self::_implicit_grant_settings::ImplicitGrantSettings;
+#[cfg(feature = "calendar")]
 mod _import_building_map_setting;
+#[cfg(feature = "calendar")]
 pub use self::_import_building_map_setting::ImportBuildingMapSetting;
+#[cfg(any(feature = "calendar", feature = "mail", feature = "todo"))]
 mod _importance;
+#[cfg(any(feature = "calendar", feature = "mail", feature = "todo"))]
 pub use self::_importance::Importance;
+#[cfg(feature = "device-management")]
 mod _imported_windows_autopilot_device_identity;
+#[cfg(feature = "device-management")]
 pub use self::_imported_windows_autopilot_device_identity::ImportedWindowsAutopilotDeviceIdentity;
+#[cfg(feature = "device-management")]
 mod _imported_windows_autopilot_device_identity_import_status;
+#[cfg(feature = "device-management")]
 pub use self::_imported_windows_autopilot_device_identity_import_status::ImportedWindowsAutopilotDeviceIdentityImportStatus;
+#[cfg(feature = "device-management")]
 mod _imported_windows_autopilot_device_identity_state;
+#[cfg(feature = "device-management")]
 pub use self::_imported_windows_autopilot_device_identity_state::ImportedWindowsAutopilotDeviceIdentityState;
 mod _imported_windows_autopilot_device_identity_upload;
 pub use self::_imported_windows_autopilot_device_identity_upload::ImportedWindowsAutopilotDeviceIdentityUpload;
 mod _imported_windows_autopilot_device_identity_upload_status;
 pub use self::_imported_windows_autopilot_device_identity_upload_status::ImportedWindowsAutopilotDeviceIdentityUploadStatus;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _inbound_outbound_policy_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_inbound_outbound_policy_configuration::InboundOutboundPolicyConfiguration;
+#[cfg(feature = "security")]
 mod _include_all_account_target_content;
+#[cfg(feature = "security")]
 pub use self::_include_all_account_target_content::IncludeAllAccountTargetContent;
+#[cfg(feature = "identity")]
 mod _include_target;
+#[cfg(feature = "identity")]
 pub use self::_include_target::IncludeTarget;
+#[cfg(feature = "reports")]
 mod _included_user_roles;
+#[cfg(feature = "reports")]
 pub use self::_included_user_roles::IncludedUserRoles;
+#[cfg(feature = "reports")]
 mod _included_user_types;
+#[cfg(feature = "reports")]
 pub use self::_included_user_types::IncludedUserTypes;
+#[cfg(feature = "communications")]
 mod _incoming_call_options;
+#[cfg(feature = "communications")]
 pub use self::_incoming_call_options::IncomingCallOptions;
+#[cfg(feature = "communications")]
 mod _incoming_context;
+#[cfg(feature = "communications")]
 pub use self::_incoming_context::IncomingContext;
+#[cfg(feature = "print")]
 mod _incompatible_printer_settings;
+#[cfg(feature = "print")]
 pub use self::_incompatible_printer_settings::IncompatiblePrinterSettings;
 mod _incomplete_data;
 pub use self::_incomplete_data::IncompleteData;
+#[cfg(feature = "mail")]
 mod _inference_classification;
+#[cfg(feature = "mail")]
 pub use self::_inference_classification::InferenceClassification;
+#[cfg(feature = "mail")]
 mod _inference_classification_override;
+#[cfg(feature = "mail")]
 pub use self::_inference_classification_override::InferenceClassificationOverride;
+#[cfg(feature = "mail")]
 mod _inference_classification_type;
+#[cfg(feature = "mail")]
 pub use self::_inference_classification_type::InferenceClassificationType;
+#[cfg(feature = "security")]
 mod _information_protection;
+#[cfg(feature = "security")]
 pub use self::_information_protection::InformationProtection;
+#[cfg(feature = "directory")]
 mod _informational_url;
+#[cfg(feature = "directory")]
 pub use self::_informational_url::InformationalUrl;
+#[cfg(feature = "directory")]
 mod _inheritable_permission;
+#[cfg(feature = "directory")]
 pub use self::_inheritable_permission::InheritablePermission;
+#[cfg(feature = "directory")]
 mod _inheritable_scopes;
+#[cfg(feature = "directory")]
 pub use self::_inheritable_scopes::InheritableScopes;
+#[cfg(feature = "directory")]
 mod _inheritable_scopes_kind;
+#[cfg(feature = "directory")]
 pub use self::_inheritable_scopes_kind::InheritableScopesKind;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _initiator;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_initiator::Initiator;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _initiator_type;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_initiator_type::InitiatorType;
+#[cfg(feature = "identity")]
 mod _insider_risk_level;
+#[cfg(feature = "identity")]
 pub use self::_insider_risk_level::InsiderRiskLevel;
+#[cfg(feature = "insights")]
 mod _insight_identity;
+#[cfg(feature = "insights")]
 pub use self::_insight_identity::InsightIdentity;
+#[cfg(feature = "device-management")]
 mod _insight_value_double;
+#[cfg(feature = "device-management")]
 pub use self::_insight_value_double::InsightValueDouble;
+#[cfg(feature = "device-management")]
 mod _insight_value_int;
+#[cfg(feature = "device-management")]
 pub use self::_insight_value_int::InsightValueInt;
+#[cfg(feature = "admin")]
 mod _insights_settings;
+#[cfg(feature = "admin")]
 pub use self::_insights_settings::InsightsSettings;
+#[cfg(feature = "device-management")]
 mod _install_intent;
+#[cfg(feature = "device-management")]
 pub use self::_install_intent::InstallIntent;
+#[cfg(feature = "device-management")]
 mod _install_state;
+#[cfg(feature = "device-management")]
 pub use self::_install_state::InstallState;
 mod _instance_resource_access;
 pub use self::_instance_resource_access::InstanceResourceAccess;
+#[cfg(feature = "print")]
 mod _integer_range;
+#[cfg(feature = "print")]
 pub use self::_integer_range::IntegerRange;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _integrated_application_metadata;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_integrated_application_metadata::IntegratedApplicationMetadata;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _integrated_application_metadata_kind;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_integrated_application_metadata_kind::IntegratedApplicationMetadataKind;
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _internal_domain_federation;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_internal_domain_federation::InternalDomainFederation;
+#[cfg(feature = "identity")]
 mod _internal_sponsors;
+#[cfg(feature = "identity")]
 pub use self::_internal_sponsors::InternalSponsors;
+#[cfg(feature = "admin")]
 mod _internet_explorer_mode;
+#[cfg(feature = "admin")]
 pub use self::_internet_explorer_mode::InternetExplorerMode;
+#[cfg(feature = "mail")]
 mod _internet_message_header;
+#[cfg(feature = "mail")]
 pub use self::_internet_message_header::InternetMessageHeader;
+#[cfg(feature = "device-management")]
 mod _internet_site_security_level;
+#[cfg(feature = "device-management")]
 pub use self::_internet_site_security_level::InternetSiteSecurityLevel;
+#[cfg(feature = "device-management")]
 mod _intune_brand;
+#[cfg(feature = "device-management")]
 pub use self::_intune_brand::IntuneBrand;
+#[cfg(feature = "security")]
 mod _investigation_security_state;
+#[cfg(feature = "security")]
 pub use self::_investigation_security_state::InvestigationSecurityState;
+#[cfg(feature = "identity")]
 mod _invitation;
+#[cfg(feature = "identity")]
 pub use self::_invitation::Invitation;
+#[cfg(feature = "communications")]
 mod _invitation_participant_info;
+#[cfg(feature = "communications")]
 pub use self::_invitation_participant_info::InvitationParticipantInfo;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _invitation_redemption_identity_provider_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_invitation_redemption_identity_provider_configuration::InvitationRedemptionIdentityProviderConfiguration;
 mod _invite_new_bot_response;
 pub use self::_invite_new_bot_response::InviteNewBotResponse;
+#[cfg(feature = "communications")]
 mod _invite_participants_operation;
+#[cfg(feature = "communications")]
 pub use self::_invite_participants_operation::InviteParticipantsOperation;
+#[cfg(feature = "identity")]
 mod _invited_user_message_info;
+#[cfg(feature = "identity")]
 pub use self::_invited_user_message_info::InvitedUserMessageInfo;
+#[cfg(feature = "device-management")]
 mod _ios_certificate_profile;
+#[cfg(feature = "device-management")]
 pub use self::_ios_certificate_profile::IosCertificateProfile;
+#[cfg(feature = "device-management")]
 mod _ios_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_ios_compliance_policy::IosCompliancePolicy;
+#[cfg(feature = "device-management")]
 mod _ios_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_custom_configuration::IosCustomConfiguration;
+#[cfg(feature = "device-management")]
 mod _ios_device_features_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_device_features_configuration::IosDeviceFeaturesConfiguration;
+#[cfg(feature = "device-management")]
 mod _ios_device_type;
+#[cfg(feature = "device-management")]
 pub use self::_ios_device_type::IosDeviceType;
+#[cfg(feature = "device-management")]
 mod _ios_general_device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_general_device_configuration::IosGeneralDeviceConfiguration;
+#[cfg(feature = "device-management")]
 mod _ios_home_screen_app;
+#[cfg(feature = "device-management")]
 pub use self::_ios_home_screen_app::IosHomeScreenApp;
+#[cfg(feature = "device-management")]
 mod _ios_home_screen_folder;
+#[cfg(feature = "device-management")]
 pub use self::_ios_home_screen_folder::IosHomeScreenFolder;
+#[cfg(feature = "device-management")]
 mod _ios_home_screen_folder_page;
+#[cfg(feature = "device-management")]
 pub use self::_ios_home_screen_folder_page::IosHomeScreenFolderPage;
+#[cfg(feature = "device-management")]
 mod _ios_home_screen_item;
+#[cfg(feature = "device-management")]
 pub use self::_ios_home_screen_item::IosHomeScreenItem;
+#[cfg(feature = "device-management")]
 mod _ios_home_screen_item_kind;
+#[cfg(feature = "device-management")]
 pub use self::_ios_home_screen_item_kind::IosHomeScreenItemKind;
+#[cfg(feature = "device-management")]
 mod _ios_home_screen_page;
+#[cfg(feature = "device-management")]
 pub use self::_ios_home_screen_page::IosHomeScreenPage;
+#[cfg(feature = "device-management")]
 mod _ios_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_ios_lob_app::IosLobApp;
+#[cfg(feature = "device-management")]
 mod _ios_lob_app_assignment_settings;
+#[cfg(feature = "device-management")]
 pub use self::_ios_lob_app_assignment_settings::IosLobAppAssignmentSettings;
 mod _ios_lob_app_provisioning_configuration_assignment;
 pub use self::_ios_lob_app_provisioning_configuration_assignment::IosLobAppProvisioningConfigurationAssignment;
+#[cfg(feature = "device-management")]
 mod _ios_managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_ios_managed_app_protection::IosManagedAppProtection;
+#[cfg(feature = "device-management")]
 mod _ios_managed_app_registration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_managed_app_registration::IosManagedAppRegistration;
+#[cfg(feature = "device-management")]
 mod _ios_minimum_operating_system;
+#[cfg(feature = "device-management")]
 pub use self::_ios_minimum_operating_system::IosMinimumOperatingSystem;
+#[cfg(feature = "device-management")]
 mod _ios_mobile_app_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_mobile_app_configuration::IosMobileAppConfiguration;
+#[cfg(feature = "device-management")]
 mod _ios_mobile_app_identifier;
+#[cfg(feature = "device-management")]
 pub use self::_ios_mobile_app_identifier::IosMobileAppIdentifier;
+#[cfg(feature = "device-management")]
 mod _ios_network_usage_rule;
+#[cfg(feature = "device-management")]
 pub use self::_ios_network_usage_rule::IosNetworkUsageRule;
+#[cfg(feature = "device-management")]
 mod _ios_notification_alert_type;
+#[cfg(feature = "device-management")]
 pub use self::_ios_notification_alert_type::IosNotificationAlertType;
+#[cfg(feature = "device-management")]
 mod _ios_notification_settings;
+#[cfg(feature = "device-management")]
 pub use self::_ios_notification_settings::IosNotificationSettings;
+#[cfg(feature = "device-management")]
 mod _ios_store_app;
+#[cfg(feature = "device-management")]
 pub use self::_ios_store_app::IosStoreApp;
+#[cfg(feature = "device-management")]
 mod _ios_store_app_assignment_settings;
+#[cfg(feature = "device-management")]
 pub use self::_ios_store_app_assignment_settings::IosStoreAppAssignmentSettings;
+#[cfg(feature = "device-management")]
 mod _ios_update_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_ios_update_configuration::IosUpdateConfiguration;
+#[cfg(feature = "device-management")]
 mod _ios_update_device_status;
+#[cfg(feature = "device-management")]
 pub use self::_ios_update_device_status::IosUpdateDeviceStatus;
+#[cfg(feature = "device-management")]
 mod _ios_updates_install_status;
+#[cfg(feature = "device-management")]
 pub use self::_ios_updates_install_status::IosUpdatesInstallStatus;
+#[cfg(feature = "device-management")]
 mod _ios_vpp_app;
+#[cfg(feature = "device-management")]
 pub use self::_ios_vpp_app::IosVppApp;
+#[cfg(feature = "device-management")]
 mod _ios_vpp_app_assignment_settings;
+#[cfg(feature = "device-management")]
 pub use self::_ios_vpp_app_assignment_settings::IosVppAppAssignmentSettings;
+#[cfg(feature = "device-management")]
 mod _ios_vpp_e_book;
+#[cfg(feature = "device-management")]
 pub use self::_ios_vpp_e_book::IosVppEBook;
+#[cfg(feature = "device-management")]
 mod _ios_vpp_e_book_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_ios_vpp_e_book_assignment::IosVppEBookAssignment;
+#[cfg(feature = "device-management")]
 mod _iosi_pad_os_web_clip;
+#[cfg(feature = "device-management")]
 pub use self::_iosi_pad_os_web_clip::IosiPadOsWebClip;
+#[cfg(feature = "identity")]
 mod _ip_named_location;
+#[cfg(feature = "identity")]
 pub use self::_ip_named_location::IpNamedLocation;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 mod _ip_range;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 pub use self::_ip_range::IpRange;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 mod _ip_range_kind;
+#[cfg(any(feature = "device-management", feature = "identity"))]
 pub use self::_ip_range_kind::IpRangeKind;
 mod _item_action_stat;
 pub use self::_item_action_stat::ItemActionStat;
@@ -2820,899 +6584,2183 @@ mod _item_activity_stat;
 pub use self::_item_activity_stat::ItemActivityStat;
 mod _item_analytics;
 pub use self::_item_analytics::ItemAnalytics;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _item_attachment;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_item_attachment::ItemAttachment;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "mail",
+        feature = "security",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo"
+    )
+)]
 mod _item_body;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "communications",
+        feature = "groups",
+        feature = "mail",
+        feature = "security",
+        feature = "solutions",
+        feature = "teams",
+        feature = "todo"
+    )
+)]
 pub use self::_item_body::ItemBody;
+#[cfg(feature = "insights")]
 mod _item_insights;
+#[cfg(feature = "insights")]
 pub use self::_item_insights::ItemInsights;
+#[cfg(feature = "files")]
 mod _item_preview_info;
+#[cfg(feature = "files")]
 pub use self::_item_preview_info::ItemPreviewInfo;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _item_reference;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_item_reference::ItemReference;
+#[cfg(feature = "security")]
 mod _item_retention_label;
+#[cfg(feature = "security")]
 pub use self::_item_retention_label::ItemRetentionLabel;
+#[cfg(feature = "communications")]
 mod _join_meeting_id_meeting_info;
+#[cfg(feature = "communications")]
 pub use self::_join_meeting_id_meeting_info::JoinMeetingIdMeetingInfo;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _join_meeting_id_settings;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_join_meeting_id_settings::JoinMeetingIdSettings;
 mod _json;
 pub use self::_json::Json;
+#[cfg(feature = "directory")]
 mod _key_credential;
+#[cfg(feature = "directory")]
 pub use self::_key_credential::KeyCredential;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _key_credential_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_key_credential_configuration::KeyCredentialConfiguration;
+#[cfg(any(feature = "directory", feature = "security", feature = "sites"))]
 mod _key_value;
+#[cfg(any(feature = "directory", feature = "security", feature = "sites"))]
 pub use self::_key_value::KeyValue;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "device-management",
+        feature = "directory",
+        feature = "identity",
+        feature = "security",
+        feature = "teams"
+    )
+)]
 mod _key_value_pair;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "device-management",
+        feature = "directory",
+        feature = "identity",
+        feature = "security",
+        feature = "teams"
+    )
+)]
 pub use self::_key_value_pair::KeyValuePair;
+#[cfg(feature = "security")]
 mod _label_action_source;
+#[cfg(feature = "security")]
 pub use self::_label_action_source::LabelActionSource;
 mod _label_content_right;
 pub use self::_label_content_right::LabelContentRight;
+#[cfg(feature = "security")]
 mod _landing_page;
+#[cfg(feature = "security")]
 pub use self::_landing_page::LandingPage;
+#[cfg(feature = "security")]
 mod _landing_page_detail;
+#[cfg(feature = "security")]
 pub use self::_landing_page_detail::LandingPageDetail;
+#[cfg(feature = "directory")]
 mod _layout_template_type;
+#[cfg(feature = "directory")]
 pub use self::_layout_template_type::LayoutTemplateType;
+#[cfg(feature = "solutions")]
 mod _learning_assignment;
+#[cfg(feature = "solutions")]
 pub use self::_learning_assignment::LearningAssignment;
+#[cfg(feature = "solutions")]
 mod _learning_content;
+#[cfg(feature = "solutions")]
 pub use self::_learning_content::LearningContent;
+#[cfg(feature = "solutions")]
 mod _learning_course_activity;
+#[cfg(feature = "solutions")]
 pub use self::_learning_course_activity::LearningCourseActivity;
+#[cfg(feature = "solutions")]
 mod _learning_course_activity_kind;
+#[cfg(feature = "solutions")]
 pub use self::_learning_course_activity_kind::LearningCourseActivityKind;
+#[cfg(feature = "solutions")]
 mod _learning_provider;
+#[cfg(feature = "solutions")]
 pub use self::_learning_provider::LearningProvider;
+#[cfg(feature = "solutions")]
 mod _learning_self_initiated_course;
+#[cfg(feature = "solutions")]
 pub use self::_learning_self_initiated_course::LearningSelfInitiatedCourse;
+#[cfg(feature = "solutions")]
 mod _level;
+#[cfg(feature = "solutions")]
 pub use self::_level::Level;
+#[cfg(feature = "calendar")]
 mod _level_map;
+#[cfg(feature = "calendar")]
 pub use self::_level_map::LevelMap;
+#[cfg(feature = "users")]
 mod _license_assignment_state;
+#[cfg(feature = "users")]
 pub use self::_license_assignment_state::LicenseAssignmentState;
+#[cfg(feature = "directory")]
 mod _license_details;
+#[cfg(feature = "directory")]
 pub use self::_license_details::LicenseDetails;
+#[cfg(feature = "groups")]
 mod _license_processing_state;
+#[cfg(feature = "groups")]
 pub use self::_license_processing_state::LicenseProcessingState;
+#[cfg(feature = "directory")]
 mod _license_units_detail;
+#[cfg(feature = "directory")]
 pub use self::_license_units_detail::LicenseUnitsDetail;
 mod _lifecycle_event_type;
 pub use self::_lifecycle_event_type::LifecycleEventType;
+#[cfg(feature = "todo")]
 mod _linked_resource;
+#[cfg(feature = "todo")]
 pub use self::_linked_resource::LinkedResource;
+#[cfg(feature = "sites")]
 mod _list;
+#[cfg(feature = "sites")]
 pub use self::_list::List;
+#[cfg(feature = "sites")]
 mod _list_info;
+#[cfg(feature = "sites")]
 pub use self::_list_info::ListInfo;
+#[cfg(feature = "sites")]
 mod _list_item;
+#[cfg(feature = "sites")]
 pub use self::_list_item::ListItem;
+#[cfg(feature = "sites")]
 mod _list_item_version;
+#[cfg(feature = "sites")]
 pub use self::_list_item_version::ListItemVersion;
+#[cfg(feature = "sites")]
 mod _list_item_version_kind;
+#[cfg(feature = "sites")]
 pub use self::_list_item_version_kind::ListItemVersionKind;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _lobby_bypass_scope;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_lobby_bypass_scope::LobbyBypassScope;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _lobby_bypass_settings;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_lobby_bypass_settings::LobbyBypassSettings;
+#[cfg(feature = "identity")]
 mod _local_admin_password_settings;
+#[cfg(feature = "identity")]
 pub use self::_local_admin_password_settings::LocalAdminPasswordSettings;
+#[cfg(feature = "identity")]
 mod _local_admin_settings;
+#[cfg(feature = "identity")]
 pub use self::_local_admin_settings::LocalAdminSettings;
+#[cfg(any(feature = "mail", feature = "users"))]
 mod _locale_info;
+#[cfg(any(feature = "mail", feature = "users"))]
 pub use self::_locale_info::LocaleInfo;
+#[cfg(feature = "device-management")]
 mod _localized_notification_message;
+#[cfg(feature = "device-management")]
 pub use self::_localized_notification_message::LocalizedNotificationMessage;
+#[cfg(feature = "device-management")]
 mod _locate_device_action_result;
+#[cfg(feature = "device-management")]
 pub use self::_locate_device_action_result::LocateDeviceActionResult;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _location;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_location::Location;
+#[cfg(feature = "users")]
 mod _location_constraint;
+#[cfg(feature = "users")]
 pub use self::_location_constraint::LocationConstraint;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _location_constraint_item;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_location_constraint_item::LocationConstraintItem;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _location_kind;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_location_kind::LocationKind;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _location_type;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_location_type::LocationType;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _location_unique_id_type;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_location_unique_id_type::LocationUniqueIdType;
+#[cfg(feature = "identity")]
 mod _logic_app_trigger_endpoint_configuration;
+#[cfg(feature = "identity")]
 pub use self::_logic_app_trigger_endpoint_configuration::LogicAppTriggerEndpointConfiguration;
+#[cfg(feature = "security")]
 mod _login_page;
+#[cfg(feature = "security")]
 pub use self::_login_page::LoginPage;
+#[cfg(feature = "directory")]
 mod _login_page_layout_configuration;
+#[cfg(feature = "directory")]
 pub use self::_login_page_layout_configuration::LoginPageLayoutConfiguration;
+#[cfg(feature = "directory")]
 mod _login_page_text_visibility_settings;
+#[cfg(feature = "directory")]
 pub use self::_login_page_text_visibility_settings::LoginPageTextVisibilitySettings;
+#[cfg(feature = "security")]
 mod _logon_type;
+#[cfg(feature = "security")]
 pub use self::_logon_type::LogonType;
+#[cfg(
+    any(
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _long_running_operation;
+#[cfg(
+    any(
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_long_running_operation::LongRunningOperation;
+#[cfg(
+    any(
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _long_running_operation_kind;
+#[cfg(
+    any(
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_long_running_operation_kind::LongRunningOperationKind;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _long_running_operation_status;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_long_running_operation_status::LongRunningOperationStatus;
+#[cfg(feature = "sites")]
 mod _lookup_column;
+#[cfg(feature = "sites")]
 pub use self::_lookup_column::LookupColumn;
+#[cfg(feature = "admin")]
 mod _m365_apps_installation_options;
+#[cfg(feature = "admin")]
 pub use self::_m365_apps_installation_options::M365AppsInstallationOptions;
+#[cfg(feature = "device-management")]
 mod _mac_os_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_compliance_policy::MacOsCompliancePolicy;
+#[cfg(feature = "device-management")]
 mod _mac_os_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_custom_configuration::MacOsCustomConfiguration;
+#[cfg(feature = "device-management")]
 mod _mac_os_device_features_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_device_features_configuration::MacOsDeviceFeaturesConfiguration;
+#[cfg(feature = "device-management")]
 mod _mac_os_dmg_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_dmg_app::MacOsDmgApp;
+#[cfg(feature = "device-management")]
 mod _mac_os_general_device_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_general_device_configuration::MacOsGeneralDeviceConfiguration;
+#[cfg(feature = "device-management")]
 mod _mac_os_included_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_included_app::MacOsIncludedApp;
+#[cfg(feature = "device-management")]
 mod _mac_os_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_lob_app::MacOsLobApp;
+#[cfg(feature = "device-management")]
 mod _mac_os_lob_app_assignment_settings;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_lob_app_assignment_settings::MacOsLobAppAssignmentSettings;
+#[cfg(feature = "device-management")]
 mod _mac_os_lob_child_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_lob_child_app::MacOsLobChildApp;
+#[cfg(feature = "device-management")]
 mod _mac_os_microsoft_defender_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_microsoft_defender_app::MacOsMicrosoftDefenderApp;
+#[cfg(feature = "device-management")]
 mod _mac_os_microsoft_edge_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_microsoft_edge_app::MacOsMicrosoftEdgeApp;
+#[cfg(feature = "device-management")]
 mod _mac_os_minimum_operating_system;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_minimum_operating_system::MacOsMinimumOperatingSystem;
+#[cfg(feature = "device-management")]
 mod _mac_os_office_suite_app;
+#[cfg(feature = "device-management")]
 pub use self::_mac_os_office_suite_app::MacOsOfficeSuiteApp;
+#[cfg(feature = "security")]
 mod _mail_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_mail_assessment_request::MailAssessmentRequest;
+#[cfg(feature = "security")]
 mod _mail_destination_routing_reason;
+#[cfg(feature = "security")]
 pub use self::_mail_destination_routing_reason::MailDestinationRoutingReason;
+#[cfg(feature = "mail")]
 mod _mail_folder;
+#[cfg(feature = "mail")]
 pub use self::_mail_folder::MailFolder;
+#[cfg(feature = "mail")]
 mod _mail_folder_kind;
+#[cfg(feature = "mail")]
 pub use self::_mail_folder_kind::MailFolderKind;
+#[cfg(feature = "mail")]
 mod _mail_search_folder;
+#[cfg(feature = "mail")]
 pub use self::_mail_search_folder::MailSearchFolder;
+#[cfg(feature = "users")]
 mod _mail_tips;
+#[cfg(feature = "users")]
 pub use self::_mail_tips::MailTips;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "users"
+    )
+)]
 mod _mail_tips_error;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "users"
+    )
+)]
 pub use self::_mail_tips_error::MailTipsError;
+#[cfg(feature = "users")]
 mod _mail_tips_type;
+#[cfg(feature = "users")]
 pub use self::_mail_tips_type::MailTipsType;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _mailbox;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_mailbox::Mailbox;
+#[cfg(feature = "calendar")]
 mod _mailbox_details;
+#[cfg(feature = "calendar")]
 pub use self::_mailbox_details::MailboxDetails;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _mailbox_folder;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_mailbox_folder::MailboxFolder;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 mod _mailbox_item;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 pub use self::_mailbox_item::MailboxItem;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _mailbox_item_import_session;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_mailbox_item_import_session::MailboxItemImportSession;
+#[cfg(feature = "solutions")]
 mod _mailbox_protection_rule;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_protection_rule::MailboxProtectionRule;
+#[cfg(feature = "solutions")]
 mod _mailbox_protection_unit;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_protection_unit::MailboxProtectionUnit;
+#[cfg(feature = "solutions")]
 mod _mailbox_protection_units_bulk_addition_job;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_protection_units_bulk_addition_job::MailboxProtectionUnitsBulkAdditionJob;
+#[cfg(feature = "solutions")]
 mod _mailbox_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_restore_artifact::MailboxRestoreArtifact;
+#[cfg(feature = "solutions")]
 mod _mailbox_restore_artifact_kind;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_restore_artifact_kind::MailboxRestoreArtifactKind;
+#[cfg(feature = "solutions")]
 mod _mailbox_restore_artifacts_bulk_addition_request;
+#[cfg(feature = "solutions")]
 pub use self::_mailbox_restore_artifacts_bulk_addition_request::MailboxRestoreArtifactsBulkAdditionRequest;
+#[cfg(feature = "users")]
 mod _mailbox_settings;
+#[cfg(feature = "users")]
 pub use self::_mailbox_settings::MailboxSettings;
+#[cfg(feature = "files")]
 mod _malware;
+#[cfg(feature = "files")]
 pub use self::_malware::Malware;
+#[cfg(feature = "security")]
 mod _malware_state;
+#[cfg(feature = "security")]
 pub use self::_malware_state::MalwareState;
+#[cfg(feature = "device-management")]
 mod _malware_state_for_windows_device;
+#[cfg(feature = "device-management")]
 pub use self::_malware_state_for_windows_device::MalwareStateForWindowsDevice;
+#[cfg(feature = "device-management")]
 mod _managed_android_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_android_lob_app::ManagedAndroidLobApp;
+#[cfg(feature = "device-management")]
 mod _managed_android_store_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_android_store_app::ManagedAndroidStoreApp;
+#[cfg(feature = "device-management")]
 mod _managed_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app::ManagedApp;
+#[cfg(feature = "device-management")]
 mod _managed_app_availability;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_availability::ManagedAppAvailability;
+#[cfg(feature = "device-management")]
 mod _managed_app_clipboard_sharing_level;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_clipboard_sharing_level::ManagedAppClipboardSharingLevel;
+#[cfg(feature = "device-management")]
 mod _managed_app_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_configuration::ManagedAppConfiguration;
+#[cfg(feature = "device-management")]
 mod _managed_app_data_encryption_type;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_data_encryption_type::ManagedAppDataEncryptionType;
+#[cfg(feature = "device-management")]
 mod _managed_app_data_storage_location;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_data_storage_location::ManagedAppDataStorageLocation;
+#[cfg(feature = "device-management")]
 mod _managed_app_data_transfer_level;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_data_transfer_level::ManagedAppDataTransferLevel;
+#[cfg(feature = "users")]
 mod _managed_app_diagnostic_status;
+#[cfg(feature = "users")]
 pub use self::_managed_app_diagnostic_status::ManagedAppDiagnosticStatus;
+#[cfg(feature = "device-management")]
 mod _managed_app_flagged_reason;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_flagged_reason::ManagedAppFlaggedReason;
+#[cfg(feature = "device-management")]
 mod _managed_app_operation;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_operation::ManagedAppOperation;
+#[cfg(feature = "device-management")]
 mod _managed_app_pin_character_set;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_pin_character_set::ManagedAppPinCharacterSet;
+#[cfg(feature = "device-management")]
 mod _managed_app_policy;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_policy::ManagedAppPolicy;
+#[cfg(feature = "device-management")]
 mod _managed_app_policy_deployment_summary;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_policy_deployment_summary::ManagedAppPolicyDeploymentSummary;
+#[cfg(feature = "device-management")]
 mod _managed_app_policy_deployment_summary_per_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_policy_deployment_summary_per_app::ManagedAppPolicyDeploymentSummaryPerApp;
+#[cfg(feature = "device-management")]
 mod _managed_app_policy_kind;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_policy_kind::ManagedAppPolicyKind;
+#[cfg(feature = "device-management")]
 mod _managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_protection::ManagedAppProtection;
+#[cfg(feature = "device-management")]
 mod _managed_app_registration;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_registration::ManagedAppRegistration;
+#[cfg(feature = "device-management")]
 mod _managed_app_registration_kind;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_registration_kind::ManagedAppRegistrationKind;
+#[cfg(feature = "device-management")]
 mod _managed_app_status;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_status::ManagedAppStatus;
+#[cfg(feature = "device-management")]
 mod _managed_app_status_kind;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_status_kind::ManagedAppStatusKind;
+#[cfg(feature = "device-management")]
 mod _managed_app_status_raw;
+#[cfg(feature = "device-management")]
 pub use self::_managed_app_status_raw::ManagedAppStatusRaw;
+#[cfg(feature = "device-management")]
 mod _managed_browser_type;
+#[cfg(feature = "device-management")]
 pub use self::_managed_browser_type::ManagedBrowserType;
+#[cfg(feature = "device-management")]
 mod _managed_device;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device::ManagedDevice;
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration::ManagedDeviceMobileAppConfiguration;
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_assignment::ManagedDeviceMobileAppConfigurationAssignment;
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_device_status;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_device_status::ManagedDeviceMobileAppConfigurationDeviceStatus;
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_device_summary;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_device_summary::ManagedDeviceMobileAppConfigurationDeviceSummary;
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_kind;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_kind::ManagedDeviceMobileAppConfigurationKind;
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_user_status;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_user_status::ManagedDeviceMobileAppConfigurationUserStatus;
+#[cfg(feature = "device-management")]
 mod _managed_device_mobile_app_configuration_user_summary;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_mobile_app_configuration_user_summary::ManagedDeviceMobileAppConfigurationUserSummary;
 mod _managed_device_overview;
 pub use self::_managed_device_overview::ManagedDeviceOverview;
+#[cfg(feature = "device-management")]
 mod _managed_device_owner_type;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_owner_type::ManagedDeviceOwnerType;
+#[cfg(feature = "device-management")]
 mod _managed_device_partner_reported_health_state;
+#[cfg(feature = "device-management")]
 pub use self::_managed_device_partner_reported_health_state::ManagedDevicePartnerReportedHealthState;
+#[cfg(feature = "device-management")]
 mod _managed_e_book;
+#[cfg(feature = "device-management")]
 pub use self::_managed_e_book::ManagedEBook;
+#[cfg(feature = "device-management")]
 mod _managed_e_book_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_managed_e_book_assignment::ManagedEBookAssignment;
+#[cfg(feature = "device-management")]
 mod _managed_e_book_assignment_kind;
+#[cfg(feature = "device-management")]
 pub use self::_managed_e_book_assignment_kind::ManagedEBookAssignmentKind;
+#[cfg(feature = "device-management")]
 mod _managed_e_book_kind;
+#[cfg(feature = "device-management")]
 pub use self::_managed_e_book_kind::ManagedEBookKind;
+#[cfg(feature = "device-management")]
 mod _managed_ios_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_ios_lob_app::ManagedIosLobApp;
+#[cfg(feature = "device-management")]
 mod _managed_ios_store_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_ios_store_app::ManagedIosStoreApp;
+#[cfg(feature = "device-management")]
 mod _managed_mobile_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_mobile_app::ManagedMobileApp;
+#[cfg(feature = "device-management")]
 mod _managed_mobile_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_managed_mobile_lob_app::ManagedMobileLobApp;
+#[cfg(feature = "device-management")]
 mod _management_agent_type;
+#[cfg(feature = "device-management")]
 pub use self::_management_agent_type::ManagementAgentType;
+#[cfg(feature = "device-management")]
 mod _management_state;
+#[cfg(feature = "device-management")]
 pub use self::_management_state::ManagementState;
+#[cfg(feature = "identity")]
 mod _match_confidence_level;
+#[cfg(feature = "identity")]
 pub use self::_match_confidence_level::MatchConfidenceLevel;
+#[cfg(feature = "users")]
 mod _max_work_location_details;
+#[cfg(feature = "users")]
 pub use self::_max_work_location_details::MaxWorkLocationDetails;
+#[cfg(feature = "device-management")]
 mod _mdm_app_config_key_type;
+#[cfg(feature = "device-management")]
 pub use self::_mdm_app_config_key_type::MdmAppConfigKeyType;
+#[cfg(feature = "directory")]
 mod _mdm_authority;
+#[cfg(feature = "directory")]
 pub use self::_mdm_authority::MdmAuthority;
+#[cfg(feature = "device-management")]
 mod _mdm_windows_information_protection_policy;
+#[cfg(feature = "device-management")]
 pub use self::_mdm_windows_information_protection_policy::MdmWindowsInformationProtectionPolicy;
+#[cfg(feature = "communications")]
 mod _media_config;
+#[cfg(feature = "communications")]
 pub use self::_media_config::MediaConfig;
+#[cfg(feature = "communications")]
 mod _media_config_kind;
+#[cfg(feature = "communications")]
 pub use self::_media_config_kind::MediaConfigKind;
+#[cfg(feature = "device-management")]
 mod _media_content_rating_australia;
+#[cfg(feature = "device-management")]
 pub use self::_media_content_rating_australia::MediaContentRatingAustralia;
+#[cfg(feature = "device-management")]
 mod _media_content_rating_canada;
+#[cfg(feature = "device-management")]
 pub use self::_media_content_rating_canada::MediaContentRatingCanada;
+#[cfg(feature = "device-management")]
 mod _media_content_rating_france;
+#[cfg(feature = "device-management")]
 pub use self::_media_content_rating_france::MediaContentRatingFrance;
+#[cfg(feature = "device-management")]
 mod _media_content_rating_germany;
+#[cfg(feature = "device-management")]
 pub use self::_media_content_rating_germany::MediaContentRatingGermany;
+#[cfg(feature = "device-management")]
 mod _media_content_rating_ireland;
+#[cfg(feature = "device-management")]
 pub use self::_media_content_rating_ireland::MediaContentRatingIreland;
+#[cfg(feature = "device-management")]
 mod _media_content_rating_japan;
+#[cfg(feature = "device-management")]
 pub use self::_media_content_rating_japan::MediaContentRatingJapan;
+#[cfg(feature = "device-management")]
 mod _media_content_rating_new_zealand;
+#[cfg(feature = "device-management")]
 pub use self::_media_content_rating_new_zealand::MediaContentRatingNewZealand;
+#[cfg(feature = "device-management")]
 mod _media_content_rating_united_kingdom;
+#[cfg(feature = "device-management")]
 pub use self::_media_content_rating_united_kingdom::MediaContentRatingUnitedKingdom;
+#[cfg(feature = "device-management")]
 mod _media_content_rating_united_states;
+#[cfg(feature = "device-management")]
 pub use self::_media_content_rating_united_states::MediaContentRatingUnitedStates;
+#[cfg(feature = "communications")]
 mod _media_direction;
+#[cfg(feature = "communications")]
 pub use self::_media_direction::MediaDirection;
+#[cfg(feature = "communications")]
 mod _media_info;
+#[cfg(feature = "communications")]
 pub use self::_media_info::MediaInfo;
+#[cfg(feature = "communications")]
 mod _media_prompt;
+#[cfg(feature = "communications")]
 pub use self::_media_prompt::MediaPrompt;
+#[cfg(feature = "files")]
 mod _media_source;
+#[cfg(feature = "files")]
 pub use self::_media_source::MediaSource;
+#[cfg(feature = "files")]
 mod _media_source_content_category;
+#[cfg(feature = "files")]
 pub use self::_media_source_content_category::MediaSourceContentCategory;
+#[cfg(feature = "communications")]
 mod _media_state;
+#[cfg(feature = "communications")]
 pub use self::_media_state::MediaState;
+#[cfg(feature = "communications")]
 mod _media_stream;
+#[cfg(feature = "communications")]
 pub use self::_media_stream::MediaStream;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _meeting_attendance_report;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_meeting_attendance_report::MeetingAttendanceReport;
+#[cfg(feature = "solutions")]
 mod _meeting_audience;
+#[cfg(feature = "solutions")]
 pub use self::_meeting_audience::MeetingAudience;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _meeting_chat_history_default_mode;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_meeting_chat_history_default_mode::MeetingChatHistoryDefaultMode;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _meeting_chat_mode;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_meeting_chat_mode::MeetingChatMode;
+#[cfg(feature = "communications")]
 mod _meeting_info;
+#[cfg(feature = "communications")]
 pub use self::_meeting_info::MeetingInfo;
+#[cfg(feature = "communications")]
 mod _meeting_info_kind;
+#[cfg(feature = "communications")]
 pub use self::_meeting_info_kind::MeetingInfoKind;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _meeting_live_share_options;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_meeting_live_share_options::MeetingLiveShareOptions;
+#[cfg(feature = "mail")]
 mod _meeting_message_type;
+#[cfg(feature = "mail")]
 pub use self::_meeting_message_type::MeetingMessageType;
+#[cfg(feature = "admin")]
 mod _meeting_note;
+#[cfg(feature = "admin")]
 pub use self::_meeting_note::MeetingNote;
+#[cfg(feature = "admin")]
 mod _meeting_note_subpoint;
+#[cfg(feature = "admin")]
 pub use self::_meeting_note_subpoint::MeetingNoteSubpoint;
+#[cfg(feature = "communications")]
 mod _meeting_participant_info;
+#[cfg(feature = "communications")]
 pub use self::_meeting_participant_info::MeetingParticipantInfo;
+#[cfg(feature = "communications")]
 mod _meeting_participant_info_kind;
+#[cfg(feature = "communications")]
 pub use self::_meeting_participant_info_kind::MeetingParticipantInfoKind;
+#[cfg(feature = "communications")]
 mod _meeting_participants;
+#[cfg(feature = "communications")]
 pub use self::_meeting_participants::MeetingParticipants;
+#[cfg(feature = "teams")]
 mod _meeting_policy_updated_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_meeting_policy_updated_event_message_detail::MeetingPolicyUpdatedEventMessageDetail;
+#[cfg(feature = "mail")]
 mod _meeting_request_type;
+#[cfg(feature = "mail")]
 pub use self::_meeting_request_type::MeetingRequestType;
+#[cfg(feature = "users")]
 mod _meeting_time_suggestion;
+#[cfg(feature = "users")]
 pub use self::_meeting_time_suggestion::MeetingTimeSuggestion;
+#[cfg(feature = "users")]
 mod _meeting_time_suggestions_result;
+#[cfg(feature = "users")]
 pub use self::_meeting_time_suggestions_result::MeetingTimeSuggestionsResult;
+#[cfg(feature = "teams")]
 mod _members_added_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_members_added_event_message_detail::MembersAddedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _members_deleted_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_members_deleted_event_message_detail::MembersDeletedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _members_joined_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_members_joined_event_message_detail::MembersJoinedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _members_left_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_members_left_event_message_detail::MembersLeftEventMessageDetail;
+#[cfg(feature = "identity")]
 mod _membership_outlier_insight;
+#[cfg(feature = "identity")]
 pub use self::_membership_outlier_insight::MembershipOutlierInsight;
 mod _mention_action;
 pub use self::_mention_action::MentionAction;
+#[cfg(feature = "admin")]
 mod _mention_event;
+#[cfg(feature = "admin")]
 pub use self::_mention_event::MentionEvent;
+#[cfg(feature = "mail")]
 mod _message;
+#[cfg(feature = "mail")]
 pub use self::_message::Message;
+#[cfg(feature = "mail")]
 mod _message_action_flag;
+#[cfg(feature = "mail")]
 pub use self::_message_action_flag::MessageActionFlag;
+#[cfg(feature = "mail")]
 mod _message_kind;
+#[cfg(feature = "mail")]
 pub use self::_message_kind::MessageKind;
+#[cfg(feature = "teams")]
 mod _message_pinned_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_message_pinned_event_message_detail::MessagePinnedEventMessageDetail;
+#[cfg(feature = "mail")]
 mod _message_rule;
+#[cfg(feature = "mail")]
 pub use self::_message_rule::MessageRule;
+#[cfg(feature = "mail")]
 mod _message_rule_actions;
+#[cfg(feature = "mail")]
 pub use self::_message_rule_actions::MessageRuleActions;
+#[cfg(feature = "mail")]
 mod _message_rule_predicates;
+#[cfg(feature = "mail")]
 pub use self::_message_rule_predicates::MessageRulePredicates;
+#[cfg(feature = "security")]
 mod _message_security_state;
+#[cfg(feature = "security")]
 pub use self::_message_security_state::MessageSecurityState;
+#[cfg(feature = "admin")]
 mod _message_tracing_root;
+#[cfg(feature = "admin")]
 pub use self::_message_tracing_root::MessageTracingRoot;
+#[cfg(feature = "teams")]
 mod _message_unpinned_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_message_unpinned_event_message_detail::MessageUnpinnedEventMessageDetail;
+#[cfg(feature = "sites")]
 mod _meta_data_key_string_pair;
+#[cfg(feature = "sites")]
 pub use self::_meta_data_key_string_pair::MetaDataKeyStringPair;
 mod _meta_data_key_value_pair;
 pub use self::_meta_data_key_value_pair::MetaDataKeyValuePair;
+#[cfg(feature = "teams")]
 mod _microsoft_account_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_microsoft_account_user_conversation_member::MicrosoftAccountUserConversationMember;
+#[cfg(feature = "users")]
 mod _microsoft_authenticator_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_microsoft_authenticator_authentication_method::MicrosoftAuthenticatorAuthenticationMethod;
+#[cfg(feature = "identity")]
 mod _microsoft_authenticator_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_microsoft_authenticator_authentication_method_configuration::MicrosoftAuthenticatorAuthenticationMethodConfiguration;
+#[cfg(feature = "identity")]
 mod _microsoft_authenticator_authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_microsoft_authenticator_authentication_method_target::MicrosoftAuthenticatorAuthenticationMethodTarget;
+#[cfg(feature = "identity")]
 mod _microsoft_authenticator_authentication_mode;
+#[cfg(feature = "identity")]
 pub use self::_microsoft_authenticator_authentication_mode::MicrosoftAuthenticatorAuthenticationMode;
+#[cfg(feature = "identity")]
 mod _microsoft_authenticator_feature_settings;
+#[cfg(feature = "identity")]
 pub use self::_microsoft_authenticator_feature_settings::MicrosoftAuthenticatorFeatureSettings;
+#[cfg(feature = "security")]
 mod _microsoft_custom_training_setting;
+#[cfg(feature = "security")]
 pub use self::_microsoft_custom_training_setting::MicrosoftCustomTrainingSetting;
+#[cfg(feature = "device-management")]
 mod _microsoft_edge_channel;
+#[cfg(feature = "device-management")]
 pub use self::_microsoft_edge_channel::MicrosoftEdgeChannel;
+#[cfg(feature = "cloud-pc")]
 mod _microsoft_managed_desktop;
+#[cfg(feature = "cloud-pc")]
 pub use self::_microsoft_managed_desktop::MicrosoftManagedDesktop;
+#[cfg(feature = "cloud-pc")]
 mod _microsoft_managed_desktop_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_microsoft_managed_desktop_type::MicrosoftManagedDesktopType;
+#[cfg(feature = "security")]
 mod _microsoft_managed_training_setting;
+#[cfg(feature = "security")]
 pub use self::_microsoft_managed_training_setting::MicrosoftManagedTrainingSetting;
+#[cfg(feature = "device-management")]
 mod _microsoft_store_for_business_app;
+#[cfg(feature = "device-management")]
 pub use self::_microsoft_store_for_business_app::MicrosoftStoreForBusinessApp;
+#[cfg(feature = "device-management")]
 mod _microsoft_store_for_business_app_assignment_settings;
+#[cfg(feature = "device-management")]
 pub use self::_microsoft_store_for_business_app_assignment_settings::MicrosoftStoreForBusinessAppAssignmentSettings;
+#[cfg(feature = "device-management")]
 mod _microsoft_store_for_business_license_type;
+#[cfg(feature = "device-management")]
 pub use self::_microsoft_store_for_business_license_type::MicrosoftStoreForBusinessLicenseType;
+#[cfg(feature = "security")]
 mod _microsoft_training_assignment_mapping;
+#[cfg(feature = "security")]
 pub use self::_microsoft_training_assignment_mapping::MicrosoftTrainingAssignmentMapping;
+#[cfg(feature = "teams")]
 mod _migration_mode;
+#[cfg(feature = "teams")]
 pub use self::_migration_mode::MigrationMode;
 mod _migration_status;
 pub use self::_migration_status::MigrationStatus;
+#[cfg(feature = "device-management")]
 mod _mime_content;
+#[cfg(feature = "device-management")]
 pub use self::_mime_content::MimeContent;
+#[cfg(feature = "device-management")]
 mod _miracast_channel;
+#[cfg(feature = "device-management")]
 pub use self::_miracast_channel::MiracastChannel;
+#[cfg(feature = "device-management")]
 mod _mobile_app;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app::MobileApp;
+#[cfg(feature = "device-management")]
 mod _mobile_app_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_assignment::MobileAppAssignment;
+#[cfg(feature = "device-management")]
 mod _mobile_app_assignment_settings;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_assignment_settings::MobileAppAssignmentSettings;
+#[cfg(feature = "device-management")]
 mod _mobile_app_assignment_settings_kind;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_assignment_settings_kind::MobileAppAssignmentSettingsKind;
+#[cfg(feature = "device-management")]
 mod _mobile_app_category;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_category::MobileAppCategory;
+#[cfg(feature = "device-management")]
 mod _mobile_app_content;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_content::MobileAppContent;
+#[cfg(feature = "device-management")]
 mod _mobile_app_content_file;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_content_file::MobileAppContentFile;
+#[cfg(feature = "device-management")]
 mod _mobile_app_content_file_upload_state;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_content_file_upload_state::MobileAppContentFileUploadState;
+#[cfg(feature = "device-management")]
 mod _mobile_app_identifier;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_identifier::MobileAppIdentifier;
+#[cfg(feature = "device-management")]
 mod _mobile_app_identifier_kind;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_identifier_kind::MobileAppIdentifierKind;
+#[cfg(feature = "device-management")]
 mod _mobile_app_install_time_settings;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_install_time_settings::MobileAppInstallTimeSettings;
+#[cfg(feature = "device-management")]
 mod _mobile_app_kind;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_kind::MobileAppKind;
+#[cfg(feature = "device-management")]
 mod _mobile_app_publishing_state;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_publishing_state::MobileAppPublishingState;
+#[cfg(feature = "device-management")]
 mod _mobile_app_relationship;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_relationship::MobileAppRelationship;
+#[cfg(feature = "device-management")]
 mod _mobile_app_troubleshooting_event;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_app_troubleshooting_event::MobileAppTroubleshootingEvent;
+#[cfg(feature = "device-management")]
 mod _mobile_contained_app;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_contained_app::MobileContainedApp;
+#[cfg(feature = "device-management")]
 mod _mobile_contained_app_kind;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_contained_app_kind::MobileContainedAppKind;
+#[cfg(feature = "device-management")]
 mod _mobile_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_lob_app::MobileLobApp;
+#[cfg(feature = "device-management")]
 mod _mobile_threat_defense_connector;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_threat_defense_connector::MobileThreatDefenseConnector;
+#[cfg(feature = "device-management")]
 mod _mobile_threat_partner_tenant_state;
+#[cfg(feature = "device-management")]
 pub use self::_mobile_threat_partner_tenant_state::MobileThreatPartnerTenantState;
+#[cfg(feature = "communications")]
 mod _modality;
+#[cfg(feature = "communications")]
 pub use self::_modality::Modality;
+#[cfg(feature = "security")]
 mod _modified_property;
+#[cfg(feature = "security")]
 pub use self::_modified_property::ModifiedProperty;
+#[cfg(feature = "admin")]
 mod _monitor_mode;
+#[cfg(feature = "admin")]
 pub use self::_monitor_mode::MonitorMode;
+#[cfg(feature = "admin")]
 mod _monitor_run_status;
+#[cfg(feature = "admin")]
 pub use self::_monitor_run_status::MonitorRunStatus;
+#[cfg(feature = "admin")]
 mod _monitor_status;
+#[cfg(feature = "admin")]
 pub use self::_monitor_status::MonitorStatus;
 mod _move_action;
 pub use self::_move_action::MoveAction;
+#[cfg(feature = "identity")]
 mod _multi_factor_auth_configuration;
+#[cfg(feature = "identity")]
 pub use self::_multi_factor_auth_configuration::MultiFactorAuthConfiguration;
+#[cfg(feature = "admin")]
 mod _multi_tenant_organization;
+#[cfg(feature = "admin")]
 pub use self::_multi_tenant_organization::MultiTenantOrganization;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _multi_tenant_organization_identity_sync_policy_template;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_multi_tenant_organization_identity_sync_policy_template::MultiTenantOrganizationIdentitySyncPolicyTemplate;
+#[cfg(feature = "admin")]
 mod _multi_tenant_organization_join_request_record;
+#[cfg(feature = "admin")]
 pub use self::_multi_tenant_organization_join_request_record::MultiTenantOrganizationJoinRequestRecord;
+#[cfg(feature = "admin")]
 mod _multi_tenant_organization_join_request_transition_details;
+#[cfg(feature = "admin")]
 pub use self::_multi_tenant_organization_join_request_transition_details::MultiTenantOrganizationJoinRequestTransitionDetails;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _multi_tenant_organization_member;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_multi_tenant_organization_member::MultiTenantOrganizationMember;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _multi_tenant_organization_member_processing_status;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_multi_tenant_organization_member_processing_status::MultiTenantOrganizationMemberProcessingStatus;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _multi_tenant_organization_member_role;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_multi_tenant_organization_member_role::MultiTenantOrganizationMemberRole;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _multi_tenant_organization_member_state;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_multi_tenant_organization_member_state::MultiTenantOrganizationMemberState;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 mod _multi_tenant_organization_member_transition_details;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity"
+    )
+)]
 pub use self::_multi_tenant_organization_member_transition_details::MultiTenantOrganizationMemberTransitionDetails;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _multi_tenant_organization_partner_configuration_template;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_multi_tenant_organization_partner_configuration_template::MultiTenantOrganizationPartnerConfigurationTemplate;
+#[cfg(feature = "admin")]
 mod _multi_tenant_organization_state;
+#[cfg(feature = "admin")]
 pub use self::_multi_tenant_organization_state::MultiTenantOrganizationState;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 mod _multi_value_legacy_extended_property;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 pub use self::_multi_value_legacy_extended_property::MultiValueLegacyExtendedProperty;
+#[cfg(feature = "directory")]
 mod _mutability;
+#[cfg(feature = "directory")]
 pub use self::_mutability::Mutability;
+#[cfg(feature = "communications")]
 mod _mute_participant_operation;
+#[cfg(feature = "communications")]
 pub use self::_mute_participant_operation::MuteParticipantOperation;
+#[cfg(feature = "identity")]
 mod _named_location;
+#[cfg(feature = "identity")]
 pub use self::_named_location::NamedLocation;
+#[cfg(feature = "identity")]
 mod _named_location_kind;
+#[cfg(feature = "identity")]
 pub use self::_named_location_kind::NamedLocationKind;
+#[cfg(feature = "directory")]
 mod _native_authentication_apis_enabled;
+#[cfg(feature = "directory")]
 pub use self::_native_authentication_apis_enabled::NativeAuthenticationApisEnabled;
+#[cfg(feature = "security")]
 mod _network_connection;
+#[cfg(feature = "security")]
 pub use self::_network_connection::NetworkConnection;
+#[cfg(feature = "identity")]
 mod _no_device_registration_membership;
+#[cfg(feature = "identity")]
 pub use self::_no_device_registration_membership::NoDeviceRegistrationMembership;
+#[cfg(feature = "directory")]
 mod _no_scopes;
+#[cfg(feature = "directory")]
 pub use self::_no_scopes::NoScopes;
+#[cfg(feature = "security")]
 mod _no_training_notification_setting;
+#[cfg(feature = "security")]
 pub use self::_no_training_notification_setting::NoTrainingNotificationSetting;
+#[cfg(feature = "security")]
 mod _no_training_setting;
+#[cfg(feature = "security")]
 pub use self::_no_training_setting::NoTrainingSetting;
+#[cfg(feature = "onenote")]
 mod _notebook;
+#[cfg(feature = "onenote")]
 pub use self::_notebook::Notebook;
+#[cfg(feature = "onenote")]
 mod _notebook_links;
+#[cfg(feature = "onenote")]
 pub use self::_notebook_links::NotebookLinks;
+#[cfg(feature = "security")]
 mod _notification_delivery_frequency;
+#[cfg(feature = "security")]
 pub use self::_notification_delivery_frequency::NotificationDeliveryFrequency;
+#[cfg(feature = "security")]
 mod _notification_delivery_preference;
+#[cfg(feature = "security")]
 pub use self::_notification_delivery_preference::NotificationDeliveryPreference;
+#[cfg(feature = "solutions")]
 mod _notification_events_type;
+#[cfg(feature = "solutions")]
 pub use self::_notification_events_type::NotificationEventsType;
+#[cfg(feature = "device-management")]
 mod _notification_message_template;
+#[cfg(feature = "device-management")]
 pub use self::_notification_message_template::NotificationMessageTemplate;
+#[cfg(feature = "solutions")]
 mod _notification_recipients;
+#[cfg(feature = "solutions")]
 pub use self::_notification_recipients::NotificationRecipients;
+#[cfg(feature = "solutions")]
 mod _notification_recipients_type;
+#[cfg(feature = "solutions")]
 pub use self::_notification_recipients_type::NotificationRecipientsType;
+#[cfg(feature = "device-management")]
 mod _notification_template_branding_options;
+#[cfg(feature = "device-management")]
 pub use self::_notification_template_branding_options::NotificationTemplateBrandingOptions;
+#[cfg(feature = "identity")]
 mod _notify_members;
+#[cfg(feature = "identity")]
 pub use self::_notify_members::NotifyMembers;
+#[cfg(feature = "sites")]
 mod _number_column;
+#[cfg(feature = "sites")]
 pub use self::_number_column::NumberColumn;
+#[cfg(feature = "directory")]
 mod _o_auth2_permission_grant;
+#[cfg(feature = "directory")]
 pub use self::_o_auth2_permission_grant::OAuth2PermissionGrant;
+#[cfg(feature = "security")]
 mod _o_auth_app_scope;
+#[cfg(feature = "security")]
 pub use self::_o_auth_app_scope::OAuthAppScope;
+#[cfg(feature = "security")]
 mod _o_auth_consent_app_detail;
+#[cfg(feature = "security")]
 pub use self::_o_auth_consent_app_detail::OAuthConsentAppDetail;
+#[cfg(feature = "directory")]
 mod _object_definition;
+#[cfg(feature = "directory")]
 pub use self::_object_definition::ObjectDefinition;
+#[cfg(feature = "directory")]
 mod _object_definition_metadata;
+#[cfg(feature = "directory")]
 pub use self::_object_definition_metadata::ObjectDefinitionMetadata;
+#[cfg(feature = "directory")]
 mod _object_definition_metadata_entry;
+#[cfg(feature = "directory")]
 pub use self::_object_definition_metadata_entry::ObjectDefinitionMetadataEntry;
+#[cfg(feature = "directory")]
 mod _object_flow_types;
+#[cfg(feature = "directory")]
 pub use self::_object_flow_types::ObjectFlowTypes;
+#[cfg(feature = "users")]
 mod _object_identity;
+#[cfg(feature = "users")]
 pub use self::_object_identity::ObjectIdentity;
+#[cfg(feature = "directory")]
 mod _object_mapping;
+#[cfg(feature = "directory")]
 pub use self::_object_mapping::ObjectMapping;
+#[cfg(feature = "directory")]
 mod _object_mapping_metadata;
+#[cfg(feature = "directory")]
 pub use self::_object_mapping_metadata::ObjectMappingMetadata;
+#[cfg(feature = "directory")]
 mod _object_mapping_metadata_entry;
+#[cfg(feature = "directory")]
 pub use self::_object_mapping_metadata_entry::ObjectMappingMetadataEntry;
 mod _obliteration_behavior;
 pub use self::_obliteration_behavior::ObliterationBehavior;
+#[cfg(feature = "teams")]
 mod _offer_shift_request;
+#[cfg(feature = "teams")]
 pub use self::_offer_shift_request::OfferShiftRequest;
+#[cfg(feature = "teams")]
 mod _offer_shift_request_kind;
+#[cfg(feature = "teams")]
 pub use self::_offer_shift_request_kind::OfferShiftRequestKind;
+#[cfg(feature = "insights")]
 mod _office_graph_insights;
+#[cfg(feature = "insights")]
 pub use self::_office_graph_insights::OfficeGraphInsights;
+#[cfg(feature = "identity")]
 mod _oidc_address_inbound_claims;
+#[cfg(feature = "identity")]
 pub use self::_oidc_address_inbound_claims::OidcAddressInboundClaims;
+#[cfg(feature = "identity")]
 mod _oidc_client_authentication;
+#[cfg(feature = "identity")]
 pub use self::_oidc_client_authentication::OidcClientAuthentication;
+#[cfg(feature = "identity")]
 mod _oidc_client_authentication_kind;
+#[cfg(feature = "identity")]
 pub use self::_oidc_client_authentication_kind::OidcClientAuthenticationKind;
+#[cfg(feature = "identity")]
 mod _oidc_client_secret_authentication;
+#[cfg(feature = "identity")]
 pub use self::_oidc_client_secret_authentication::OidcClientSecretAuthentication;
+#[cfg(feature = "identity")]
 mod _oidc_identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_oidc_identity_provider::OidcIdentityProvider;
+#[cfg(feature = "identity")]
 mod _oidc_inbound_claim_mapping_override;
+#[cfg(feature = "identity")]
 pub use self::_oidc_inbound_claim_mapping_override::OidcInboundClaimMappingOverride;
+#[cfg(feature = "identity")]
 mod _oidc_private_jwt_key_client_authentication;
+#[cfg(feature = "identity")]
 pub use self::_oidc_private_jwt_key_client_authentication::OidcPrivateJwtKeyClientAuthentication;
+#[cfg(feature = "identity")]
 mod _oidc_response_type;
+#[cfg(feature = "identity")]
 pub use self::_oidc_response_type::OidcResponseType;
+#[cfg(feature = "device-management")]
 mod _oma_setting;
+#[cfg(feature = "device-management")]
 pub use self::_oma_setting::OmaSetting;
+#[cfg(feature = "device-management")]
 mod _oma_setting_base64;
+#[cfg(feature = "device-management")]
 pub use self::_oma_setting_base64::OmaSettingBase64;
+#[cfg(feature = "device-management")]
 mod _oma_setting_boolean;
+#[cfg(feature = "device-management")]
 pub use self::_oma_setting_boolean::OmaSettingBoolean;
+#[cfg(feature = "device-management")]
 mod _oma_setting_date_time;
+#[cfg(feature = "device-management")]
 pub use self::_oma_setting_date_time::OmaSettingDateTime;
+#[cfg(feature = "device-management")]
 mod _oma_setting_floating_point;
+#[cfg(feature = "device-management")]
 pub use self::_oma_setting_floating_point::OmaSettingFloatingPoint;
+#[cfg(feature = "device-management")]
 mod _oma_setting_integer;
+#[cfg(feature = "device-management")]
 pub use self::_oma_setting_integer::OmaSettingInteger;
+#[cfg(feature = "device-management")]
 mod _oma_setting_kind;
+#[cfg(feature = "device-management")]
 pub use self::_oma_setting_kind::OmaSettingKind;
+#[cfg(feature = "device-management")]
 mod _oma_setting_string;
+#[cfg(feature = "device-management")]
 pub use self::_oma_setting_string::OmaSettingString;
+#[cfg(feature = "device-management")]
 mod _oma_setting_string_xml;
+#[cfg(feature = "device-management")]
 pub use self::_oma_setting_string_xml::OmaSettingStringXml;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_external_users_self_service_sign_up;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_external_users_self_service_sign_up::OnAttributeCollectionExternalUsersSelfServiceSignUp;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_handler::OnAttributeCollectionHandler;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_handler_kind::OnAttributeCollectionHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_listener::OnAttributeCollectionListener;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_start_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_start_custom_extension::OnAttributeCollectionStartCustomExtension;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_start_custom_extension_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_start_custom_extension_handler::OnAttributeCollectionStartCustomExtensionHandler;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_start_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_start_handler::OnAttributeCollectionStartHandler;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_start_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_start_handler_kind::OnAttributeCollectionStartHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_start_listener::OnAttributeCollectionStartListener;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_submit_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_submit_custom_extension::OnAttributeCollectionSubmitCustomExtension;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_submit_custom_extension_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_submit_custom_extension_handler::OnAttributeCollectionSubmitCustomExtensionHandler;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_submit_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_submit_handler::OnAttributeCollectionSubmitHandler;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_submit_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_submit_handler_kind::OnAttributeCollectionSubmitHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_attribute_collection_submit_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_attribute_collection_submit_listener::OnAttributeCollectionSubmitListener;
+#[cfg(feature = "identity")]
 mod _on_authentication_method_load_start_external_users_self_service_sign_up;
+#[cfg(feature = "identity")]
 pub use self::_on_authentication_method_load_start_external_users_self_service_sign_up::OnAuthenticationMethodLoadStartExternalUsersSelfServiceSignUp;
+#[cfg(feature = "identity")]
 mod _on_authentication_method_load_start_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_authentication_method_load_start_handler::OnAuthenticationMethodLoadStartHandler;
+#[cfg(feature = "identity")]
 mod _on_authentication_method_load_start_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_authentication_method_load_start_handler_kind::OnAuthenticationMethodLoadStartHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_authentication_method_load_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_authentication_method_load_start_listener::OnAuthenticationMethodLoadStartListener;
+#[cfg(feature = "identity")]
 mod _on_email_otp_send_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_email_otp_send_listener::OnEmailOtpSendListener;
+#[cfg(feature = "identity")]
 mod _on_fraud_protection_load_start_external_users_auth_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_fraud_protection_load_start_external_users_auth_handler::OnFraudProtectionLoadStartExternalUsersAuthHandler;
+#[cfg(feature = "identity")]
 mod _on_fraud_protection_load_start_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_fraud_protection_load_start_handler::OnFraudProtectionLoadStartHandler;
+#[cfg(feature = "identity")]
 mod _on_fraud_protection_load_start_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_fraud_protection_load_start_handler_kind::OnFraudProtectionLoadStartHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_fraud_protection_load_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_fraud_protection_load_start_listener::OnFraudProtectionLoadStartListener;
+#[cfg(feature = "identity")]
 mod _on_interactive_auth_flow_start_external_users_self_service_sign_up;
+#[cfg(feature = "identity")]
 pub use self::_on_interactive_auth_flow_start_external_users_self_service_sign_up::OnInteractiveAuthFlowStartExternalUsersSelfServiceSignUp;
+#[cfg(feature = "identity")]
 mod _on_interactive_auth_flow_start_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_interactive_auth_flow_start_handler::OnInteractiveAuthFlowStartHandler;
+#[cfg(feature = "identity")]
 mod _on_interactive_auth_flow_start_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_interactive_auth_flow_start_handler_kind::OnInteractiveAuthFlowStartHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_interactive_auth_flow_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_interactive_auth_flow_start_listener::OnInteractiveAuthFlowStartListener;
+#[cfg(feature = "identity")]
 mod _on_otp_send_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_otp_send_custom_extension::OnOtpSendCustomExtension;
+#[cfg(feature = "identity")]
 mod _on_otp_send_custom_extension_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_otp_send_custom_extension_handler::OnOtpSendCustomExtensionHandler;
+#[cfg(feature = "identity")]
 mod _on_otp_send_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_otp_send_handler::OnOtpSendHandler;
+#[cfg(feature = "identity")]
 mod _on_otp_send_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_otp_send_handler_kind::OnOtpSendHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_password_migration_custom_extension_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_password_migration_custom_extension_handler::OnPasswordMigrationCustomExtensionHandler;
+#[cfg(feature = "identity")]
 mod _on_password_submit_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_password_submit_custom_extension::OnPasswordSubmitCustomExtension;
+#[cfg(feature = "identity")]
 mod _on_password_submit_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_password_submit_handler::OnPasswordSubmitHandler;
+#[cfg(feature = "identity")]
 mod _on_password_submit_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_password_submit_handler_kind::OnPasswordSubmitHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_password_submit_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_password_submit_listener::OnPasswordSubmitListener;
+#[cfg(feature = "directory")]
 mod _on_premises_accidental_deletion_prevention;
+#[cfg(feature = "directory")]
 pub use self::_on_premises_accidental_deletion_prevention::OnPremisesAccidentalDeletionPrevention;
+#[cfg(feature = "device-management")]
 mod _on_premises_conditional_access_settings;
+#[cfg(feature = "device-management")]
 pub use self::_on_premises_conditional_access_settings::OnPremisesConditionalAccessSettings;
+#[cfg(feature = "directory")]
 mod _on_premises_directory_synchronization;
+#[cfg(feature = "directory")]
 pub use self::_on_premises_directory_synchronization::OnPremisesDirectorySynchronization;
+#[cfg(feature = "directory")]
 mod _on_premises_directory_synchronization_configuration;
+#[cfg(feature = "directory")]
 pub use self::_on_premises_directory_synchronization_configuration::OnPremisesDirectorySynchronizationConfiguration;
+#[cfg(feature = "directory")]
 mod _on_premises_directory_synchronization_deletion_prevention_type;
+#[cfg(feature = "directory")]
 pub use self::_on_premises_directory_synchronization_deletion_prevention_type::OnPremisesDirectorySynchronizationDeletionPreventionType;
+#[cfg(feature = "directory")]
 mod _on_premises_directory_synchronization_feature;
+#[cfg(feature = "directory")]
 pub use self::_on_premises_directory_synchronization_feature::OnPremisesDirectorySynchronizationFeature;
+#[cfg(any(feature = "groups", feature = "users"))]
 mod _on_premises_extension_attributes;
+#[cfg(any(feature = "groups", feature = "users"))]
 pub use self::_on_premises_extension_attributes::OnPremisesExtensionAttributes;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 mod _on_premises_provisioning_error;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 pub use self::_on_premises_provisioning_error::OnPremisesProvisioningError;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 mod _on_premises_sync_behavior;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 pub use self::_on_premises_sync_behavior::OnPremisesSyncBehavior;
+#[cfg(feature = "identity")]
 mod _on_token_issuance_start_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_token_issuance_start_custom_extension::OnTokenIssuanceStartCustomExtension;
+#[cfg(feature = "identity")]
 mod _on_token_issuance_start_custom_extension_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_token_issuance_start_custom_extension_handler::OnTokenIssuanceStartCustomExtensionHandler;
+#[cfg(feature = "identity")]
 mod _on_token_issuance_start_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_token_issuance_start_handler::OnTokenIssuanceStartHandler;
+#[cfg(feature = "identity")]
 mod _on_token_issuance_start_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_token_issuance_start_handler_kind::OnTokenIssuanceStartHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_token_issuance_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_token_issuance_start_listener::OnTokenIssuanceStartListener;
+#[cfg(feature = "identity")]
 mod _on_token_issuance_start_return_claim;
+#[cfg(feature = "identity")]
 pub use self::_on_token_issuance_start_return_claim::OnTokenIssuanceStartReturnClaim;
+#[cfg(feature = "identity")]
 mod _on_user_create_start_external_users_self_service_sign_up;
+#[cfg(feature = "identity")]
 pub use self::_on_user_create_start_external_users_self_service_sign_up::OnUserCreateStartExternalUsersSelfServiceSignUp;
+#[cfg(feature = "identity")]
 mod _on_user_create_start_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_user_create_start_handler::OnUserCreateStartHandler;
+#[cfg(feature = "identity")]
 mod _on_user_create_start_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_user_create_start_handler_kind::OnUserCreateStartHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_user_create_start_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_user_create_start_listener::OnUserCreateStartListener;
+#[cfg(feature = "identity")]
 mod _on_verified_id_claim_validation_custom_extension;
+#[cfg(feature = "identity")]
 pub use self::_on_verified_id_claim_validation_custom_extension::OnVerifiedIdClaimValidationCustomExtension;
+#[cfg(feature = "identity")]
 mod _on_verified_id_claim_validation_custom_extension_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_verified_id_claim_validation_custom_extension_handler::OnVerifiedIdClaimValidationCustomExtensionHandler;
+#[cfg(feature = "identity")]
 mod _on_verified_id_claim_validation_handler;
+#[cfg(feature = "identity")]
 pub use self::_on_verified_id_claim_validation_handler::OnVerifiedIdClaimValidationHandler;
+#[cfg(feature = "identity")]
 mod _on_verified_id_claim_validation_handler_kind;
+#[cfg(feature = "identity")]
 pub use self::_on_verified_id_claim_validation_handler_kind::OnVerifiedIdClaimValidationHandlerKind;
+#[cfg(feature = "identity")]
 mod _on_verified_id_claim_validation_listener;
+#[cfg(feature = "identity")]
 pub use self::_on_verified_id_claim_validation_listener::OnVerifiedIdClaimValidationListener;
+#[cfg(feature = "solutions")]
 mod _one_drive_for_business_browse_session;
+#[cfg(feature = "solutions")]
 pub use self::_one_drive_for_business_browse_session::OneDriveForBusinessBrowseSession;
+#[cfg(feature = "solutions")]
 mod _one_drive_for_business_protection_policy;
+#[cfg(feature = "solutions")]
 pub use self::_one_drive_for_business_protection_policy::OneDriveForBusinessProtectionPolicy;
+#[cfg(feature = "solutions")]
 mod _one_drive_for_business_restore_session;
+#[cfg(feature = "solutions")]
 pub use self::_one_drive_for_business_restore_session::OneDriveForBusinessRestoreSession;
+#[cfg(feature = "onenote")]
 mod _onenote;
+#[cfg(feature = "onenote")]
 pub use self::_onenote::Onenote;
+#[cfg(feature = "onenote")]
 mod _onenote_entity_base_model;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_entity_base_model::OnenoteEntityBaseModel;
+#[cfg(feature = "onenote")]
 mod _onenote_entity_hierarchy_model;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_entity_hierarchy_model::OnenoteEntityHierarchyModel;
+#[cfg(feature = "onenote")]
 mod _onenote_entity_schema_object_model;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_entity_schema_object_model::OnenoteEntitySchemaObjectModel;
+#[cfg(feature = "onenote")]
 mod _onenote_operation;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_operation::OnenoteOperation;
+#[cfg(feature = "onenote")]
 mod _onenote_operation_error;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_operation_error::OnenoteOperationError;
+#[cfg(feature = "onenote")]
 mod _onenote_page;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_page::OnenotePage;
+#[cfg(feature = "onenote")]
 mod _onenote_page_preview;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_page_preview::OnenotePagePreview;
+#[cfg(feature = "onenote")]
 mod _onenote_page_preview_links;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_page_preview_links::OnenotePagePreviewLinks;
+#[cfg(feature = "onenote")]
 mod _onenote_patch_action_type;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_patch_action_type::OnenotePatchActionType;
+#[cfg(feature = "onenote")]
 mod _onenote_patch_content_command;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_patch_content_command::OnenotePatchContentCommand;
+#[cfg(feature = "onenote")]
 mod _onenote_patch_insert_position;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_patch_insert_position::OnenotePatchInsertPosition;
+#[cfg(feature = "onenote")]
 mod _onenote_resource;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_resource::OnenoteResource;
+#[cfg(feature = "onenote")]
 mod _onenote_section;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_section::OnenoteSection;
+#[cfg(feature = "onenote")]
 mod _onenote_source_service;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_source_service::OnenoteSourceService;
+#[cfg(feature = "onenote")]
 mod _onenote_user_role;
+#[cfg(feature = "onenote")]
 pub use self::_onenote_user_role::OnenoteUserRole;
+#[cfg(feature = "communications")]
 mod _online_meeting;
+#[cfg(feature = "communications")]
 pub use self::_online_meeting::OnlineMeeting;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _online_meeting_base;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_online_meeting_base::OnlineMeetingBase;
+#[cfg(feature = "communications")]
 mod _online_meeting_content_sharing_disabled_reason;
+#[cfg(feature = "communications")]
 pub use self::_online_meeting_content_sharing_disabled_reason::OnlineMeetingContentSharingDisabledReason;
+#[cfg(feature = "communications")]
 mod _online_meeting_engagement_conversation;
+#[cfg(feature = "communications")]
 pub use self::_online_meeting_engagement_conversation::OnlineMeetingEngagementConversation;
+#[cfg(feature = "calendar")]
 mod _online_meeting_info;
+#[cfg(feature = "calendar")]
 pub use self::_online_meeting_info::OnlineMeetingInfo;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _online_meeting_presenters;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_online_meeting_presenters::OnlineMeetingPresenters;
+#[cfg(feature = "calendar")]
 mod _online_meeting_provider_type;
+#[cfg(feature = "calendar")]
 pub use self::_online_meeting_provider_type::OnlineMeetingProviderType;
+#[cfg(feature = "communications")]
 mod _online_meeting_restricted;
+#[cfg(feature = "communications")]
 pub use self::_online_meeting_restricted::OnlineMeetingRestricted;
+#[cfg(feature = "communications")]
 mod _online_meeting_role;
+#[cfg(feature = "communications")]
 pub use self::_online_meeting_role::OnlineMeetingRole;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _online_meeting_sensitivity_label_assignment;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_online_meeting_sensitivity_label_assignment::OnlineMeetingSensitivityLabelAssignment;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _online_meeting_type;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_online_meeting_type::OnlineMeetingType;
+#[cfg(feature = "communications")]
 mod _online_meeting_video_disabled_reason;
+#[cfg(feature = "communications")]
 pub use self::_online_meeting_video_disabled_reason::OnlineMeetingVideoDisabledReason;
+#[cfg(feature = "admin")]
 mod _open_complex_dictionary_type;
+#[cfg(feature = "admin")]
 pub use self::_open_complex_dictionary_type::OpenComplexDictionaryType;
+#[cfg(feature = "identity")]
 mod _open_id_connect_setting;
+#[cfg(feature = "identity")]
 pub use self::_open_id_connect_setting::OpenIdConnectSetting;
+#[cfg(feature = "teams")]
 mod _open_shift;
+#[cfg(feature = "teams")]
 pub use self::_open_shift::OpenShift;
+#[cfg(feature = "teams")]
 mod _open_shift_change_request;
+#[cfg(feature = "teams")]
 pub use self::_open_shift_change_request::OpenShiftChangeRequest;
+#[cfg(feature = "teams")]
 mod _open_shift_item;
+#[cfg(feature = "teams")]
 pub use self::_open_shift_item::OpenShiftItem;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _open_type_extension;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_open_type_extension::OpenTypeExtension;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _operating_system_specifications;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_operating_system_specifications::OperatingSystemSpecifications;
+#[cfg(feature = "device-management")]
 mod _operating_system_upgrade_eligibility;
+#[cfg(feature = "device-management")]
 pub use self::_operating_system_upgrade_eligibility::OperatingSystemUpgradeEligibility;
+#[cfg(feature = "onenote")]
 mod _operation;
+#[cfg(feature = "onenote")]
 pub use self::_operation::Operation;
+#[cfg(feature = "teams")]
 mod _operation_error;
+#[cfg(feature = "teams")]
 pub use self::_operation_error::OperationError;
+#[cfg(feature = "security")]
 mod _operation_result;
+#[cfg(feature = "security")]
 pub use self::_operation_result::OperationResult;
+#[cfg(any(feature = "communications", feature = "onenote", feature = "teams"))]
 mod _operation_status;
+#[cfg(any(feature = "communications", feature = "onenote", feature = "teams"))]
 pub use self::_operation_status::OperationStatus;
+#[cfg(feature = "directory")]
 mod _optional_claim;
+#[cfg(feature = "directory")]
 pub use self::_optional_claim::OptionalClaim;
+#[cfg(feature = "directory")]
 mod _optional_claims;
+#[cfg(feature = "directory")]
 pub use self::_optional_claims::OptionalClaims;
+#[cfg(feature = "directory")]
 mod _org_contact;
+#[cfg(feature = "directory")]
 pub use self::_org_contact::OrgContact;
+#[cfg(feature = "directory")]
 mod _organization;
+#[cfg(feature = "directory")]
 pub use self::_organization::Organization;
+#[cfg(feature = "directory")]
 mod _organizational_branding;
+#[cfg(feature = "directory")]
 pub use self::_organizational_branding::OrganizationalBranding;
+#[cfg(feature = "directory")]
 mod _organizational_branding_localization;
+#[cfg(feature = "directory")]
 pub use self::_organizational_branding_localization::OrganizationalBrandingLocalization;
+#[cfg(feature = "directory")]
 mod _organizational_branding_properties;
+#[cfg(feature = "directory")]
 pub use self::_organizational_branding_properties::OrganizationalBrandingProperties;
+#[cfg(feature = "communications")]
 mod _organizer_meeting_info;
+#[cfg(feature = "communications")]
 pub use self::_organizer_meeting_info::OrganizerMeetingInfo;
+#[cfg(feature = "device-management")]
 mod _os_version_count;
+#[cfg(feature = "device-management")]
 pub use self::_os_version_count::OsVersionCount;
 mod _out_of_box_experience_setting;
 pub use self::_out_of_box_experience_setting::OutOfBoxExperienceSetting;
+#[cfg(feature = "teams")]
 mod _out_of_office_settings;
+#[cfg(feature = "teams")]
 pub use self::_out_of_office_settings::OutOfOfficeSettings;
+#[cfg(feature = "communications")]
 mod _outgoing_call_options;
+#[cfg(feature = "communications")]
 pub use self::_outgoing_call_options::OutgoingCallOptions;
+#[cfg(feature = "identity")]
 mod _outlier_container_type;
+#[cfg(feature = "identity")]
 pub use self::_outlier_container_type::OutlierContainerType;
+#[cfg(feature = "identity")]
 mod _outlier_member_type;
+#[cfg(feature = "identity")]
 pub use self::_outlier_member_type::OutlierMemberType;
+#[cfg(feature = "mail")]
 mod _outlook_category;
+#[cfg(feature = "mail")]
 pub use self::_outlook_category::OutlookCategory;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _outlook_geo_coordinates;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "mail",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_outlook_geo_coordinates::OutlookGeoCoordinates;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 mod _outlook_item;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 pub use self::_outlook_item::OutlookItem;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 mod _outlook_item_kind;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 pub use self::_outlook_item_kind::OutlookItemKind;
+#[cfg(feature = "mail")]
 mod _outlook_user;
+#[cfg(feature = "mail")]
 pub use self::_outlook_user::OutlookUser;
+#[cfg(feature = "identity")]
 mod _ownerless_group_policy;
+#[cfg(feature = "identity")]
 pub use self::_ownerless_group_policy::OwnerlessGroupPolicy;
+#[cfg(feature = "files")]
 mod _package;
+#[cfg(feature = "files")]
 pub use self::_package::Package;
+#[cfg(feature = "admin")]
 mod _package_access_entity;
+#[cfg(feature = "admin")]
 pub use self::_package_access_entity::PackageAccessEntity;
+#[cfg(feature = "admin")]
 mod _package_element;
+#[cfg(feature = "admin")]
 pub use self::_package_element::PackageElement;
+#[cfg(feature = "admin")]
 mod _package_element_detail;
+#[cfg(feature = "admin")]
 pub use self::_package_element_detail::PackageElementDetail;
+#[cfg(feature = "admin")]
 mod _package_status;
+#[cfg(feature = "admin")]
 pub use self::_package_status::PackageStatus;
+#[cfg(feature = "admin")]
 mod _package_type;
+#[cfg(feature = "admin")]
 pub use self::_package_type::PackageType;
+#[cfg(feature = "sites")]
 mod _page_layout_type;
+#[cfg(feature = "sites")]
 pub use self::_page_layout_type::PageLayoutType;
+#[cfg(feature = "onenote")]
 mod _page_links;
+#[cfg(feature = "onenote")]
 pub use self::_page_links::PageLinks;
+#[cfg(feature = "sites")]
 mod _page_promotion_type;
+#[cfg(feature = "sites")]
 pub use self::_page_promotion_type::PagePromotionType;
+#[cfg(feature = "directory")]
 mod _parental_control_settings;
+#[cfg(feature = "directory")]
 pub use self::_parental_control_settings::ParentalControlSettings;
+#[cfg(feature = "directory")]
 mod _parse_expression_response;
+#[cfg(feature = "directory")]
 pub use self::_parse_expression_response::ParseExpressionResponse;
+#[cfg(feature = "communications")]
 mod _participant;
+#[cfg(feature = "communications")]
 pub use self::_participant::Participant;
+#[cfg(feature = "communications")]
 mod _participant_info;
+#[cfg(feature = "communications")]
 pub use self::_participant_info::ParticipantInfo;
 mod _participant_joining_notification;
 pub use self::_participant_joining_notification::ParticipantJoiningNotification;
@@ -3720,2385 +8768,5537 @@ mod _participant_joining_response;
 pub use self::_participant_joining_response::ParticipantJoiningResponse;
 mod _participant_left_notification;
 pub use self::_participant_left_notification::ParticipantLeftNotification;
+#[cfg(feature = "directory")]
 mod _partner_tenant_type;
+#[cfg(feature = "directory")]
 pub use self::_partner_tenant_type::PartnerTenantType;
+#[cfg(feature = "reports")]
 mod _partners;
+#[cfg(feature = "reports")]
 pub use self::_partners::Partners;
+#[cfg(feature = "identity")]
 mod _passkey_authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_passkey_authentication_method_target::PasskeyAuthenticationMethodTarget;
 mod _passkey_profile;
 pub use self::_passkey_profile::PasskeyProfile;
+#[cfg(feature = "users")]
 mod _passkey_type;
+#[cfg(feature = "users")]
 pub use self::_passkey_type::PasskeyType;
 mod _passkey_types;
 pub use self::_passkey_types::PasskeyTypes;
+#[cfg(feature = "users")]
 mod _password_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_password_authentication_method::PasswordAuthenticationMethod;
+#[cfg(feature = "directory")]
 mod _password_credential;
+#[cfg(feature = "directory")]
 pub use self::_password_credential::PasswordCredential;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _password_credential_configuration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_password_credential_configuration::PasswordCredentialConfiguration;
+#[cfg(feature = "directory")]
 mod _password_policy;
+#[cfg(feature = "directory")]
 pub use self::_password_policy::PasswordPolicy;
+#[cfg(any(feature = "education", feature = "users"))]
 mod _password_profile;
+#[cfg(any(feature = "education", feature = "users"))]
 pub use self::_password_profile::PasswordProfile;
+#[cfg(feature = "users")]
 mod _password_reset_response;
+#[cfg(feature = "users")]
 pub use self::_password_reset_response::PasswordResetResponse;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _patterned_recurrence;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_patterned_recurrence::PatternedRecurrence;
+#[cfg(feature = "security")]
 mod _payload;
+#[cfg(feature = "security")]
 pub use self::_payload::Payload;
+#[cfg(feature = "security")]
 mod _payload_brand;
+#[cfg(feature = "security")]
 pub use self::_payload_brand::PayloadBrand;
+#[cfg(feature = "security")]
 mod _payload_coachmark;
+#[cfg(feature = "security")]
 pub use self::_payload_coachmark::PayloadCoachmark;
+#[cfg(feature = "security")]
 mod _payload_complexity;
+#[cfg(feature = "security")]
 pub use self::_payload_complexity::PayloadComplexity;
+#[cfg(feature = "security")]
 mod _payload_delivery_platform;
+#[cfg(feature = "security")]
 pub use self::_payload_delivery_platform::PayloadDeliveryPlatform;
+#[cfg(feature = "security")]
 mod _payload_detail;
+#[cfg(feature = "security")]
 pub use self::_payload_detail::PayloadDetail;
+#[cfg(feature = "security")]
 mod _payload_detail_kind;
+#[cfg(feature = "security")]
 pub use self::_payload_detail_kind::PayloadDetailKind;
+#[cfg(feature = "security")]
 mod _payload_industry;
+#[cfg(feature = "security")]
 pub use self::_payload_industry::PayloadIndustry;
+#[cfg(feature = "security")]
 mod _payload_theme;
+#[cfg(feature = "security")]
 pub use self::_payload_theme::PayloadTheme;
+#[cfg(feature = "directory")]
 mod _pci_version;
+#[cfg(feature = "directory")]
 pub use self::_pci_version::PciVersion;
+#[cfg(feature = "files")]
 mod _pending_content_update;
+#[cfg(feature = "files")]
 pub use self::_pending_content_update::PendingContentUpdate;
+#[cfg(feature = "files")]
 mod _pending_operations;
+#[cfg(feature = "files")]
 pub use self::_pending_operations::PendingOperations;
+#[cfg(feature = "admin")]
 mod _people_admin_settings;
+#[cfg(feature = "admin")]
 pub use self::_people_admin_settings::PeopleAdminSettings;
+#[cfg(feature = "files")]
 mod _permission;
+#[cfg(feature = "files")]
 pub use self::_permission::Permission;
+#[cfg(feature = "directory")]
 mod _permission_classification_type;
+#[cfg(feature = "directory")]
 pub use self::_permission_classification_type::PermissionClassificationType;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _permission_grant_condition_set;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_permission_grant_condition_set::PermissionGrantConditionSet;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _permission_grant_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_permission_grant_policy::PermissionGrantPolicy;
+#[cfg(feature = "directory")]
 mod _permission_scope;
+#[cfg(feature = "directory")]
 pub use self::_permission_scope::PermissionScope;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _permission_type;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_permission_type::PermissionType;
+#[cfg(feature = "identity")]
 mod _persistent_browser_session_control;
+#[cfg(feature = "identity")]
 pub use self::_persistent_browser_session_control::PersistentBrowserSessionControl;
+#[cfg(feature = "identity")]
 mod _persistent_browser_session_mode;
+#[cfg(feature = "identity")]
 pub use self::_persistent_browser_session_mode::PersistentBrowserSessionMode;
+#[cfg(feature = "contacts")]
 mod _person;
+#[cfg(feature = "contacts")]
 pub use self::_person::Person;
+#[cfg(feature = "sites")]
 mod _person_or_group_column;
+#[cfg(feature = "sites")]
 pub use self::_person_or_group_column::PersonOrGroupColumn;
+#[cfg(feature = "contacts")]
 mod _person_type;
+#[cfg(feature = "contacts")]
 pub use self::_person_type::PersonType;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "solutions"
+    )
+)]
 mod _phone;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "solutions"
+    )
+)]
 pub use self::_phone::Phone;
+#[cfg(feature = "users")]
 mod _phone_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_phone_authentication_method::PhoneAuthenticationMethod;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "solutions"
+    )
+)]
 mod _phone_type;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "solutions"
+    )
+)]
 pub use self::_phone_type::PhoneType;
+#[cfg(feature = "teams")]
 mod _phone_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_phone_user_conversation_member::PhoneUserConversationMember;
+#[cfg(feature = "files")]
 mod _photo;
+#[cfg(feature = "files")]
 pub use self::_photo::Photo;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "education",
+        feature = "mail",
+        feature = "security",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 mod _physical_address;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "contacts",
+        feature = "education",
+        feature = "mail",
+        feature = "security",
+        feature = "solutions",
+        feature = "users"
+    )
+)]
 pub use self::_physical_address::PhysicalAddress;
 mod _physical_address_type;
 pub use self::_physical_address_type::PhysicalAddressType;
+#[cfg(feature = "directory")]
 mod _physical_office_address;
+#[cfg(feature = "directory")]
 pub use self::_physical_office_address::PhysicalOfficeAddress;
+#[cfg(feature = "teams")]
 mod _pinned_chat_message_info;
+#[cfg(feature = "teams")]
 pub use self::_pinned_chat_message_info::PinnedChatMessageInfo;
+#[cfg(feature = "identity")]
 mod _pkcs12_certificate;
+#[cfg(feature = "identity")]
 pub use self::_pkcs12_certificate::Pkcs12Certificate;
+#[cfg(feature = "identity")]
 mod _pkcs12_certificate_information;
+#[cfg(feature = "identity")]
 pub use self::_pkcs12_certificate_information::Pkcs12CertificateInformation;
+#[cfg(feature = "calendar")]
 mod _place;
+#[cfg(feature = "calendar")]
 pub use self::_place::Place;
+#[cfg(feature = "calendar")]
 mod _place_feature_enablement;
+#[cfg(feature = "calendar")]
 pub use self::_place_feature_enablement::PlaceFeatureEnablement;
+#[cfg(feature = "calendar")]
 mod _place_kind;
+#[cfg(feature = "calendar")]
 pub use self::_place_kind::PlaceKind;
+#[cfg(feature = "calendar")]
 mod _place_mode;
+#[cfg(feature = "calendar")]
 pub use self::_place_mode::PlaceMode;
+#[cfg(feature = "calendar")]
 mod _place_mode_kind;
+#[cfg(feature = "calendar")]
 pub use self::_place_mode_kind::PlaceModeKind;
+#[cfg(feature = "calendar")]
 mod _place_service_plan_info;
+#[cfg(feature = "calendar")]
 pub use self::_place_service_plan_info::PlaceServicePlanInfo;
+#[cfg(feature = "planner")]
 mod _planner;
+#[cfg(feature = "planner")]
 pub use self::_planner::Planner;
+#[cfg(feature = "planner")]
 mod _planner_applied_categories;
+#[cfg(feature = "planner")]
 pub use self::_planner_applied_categories::PlannerAppliedCategories;
+#[cfg(feature = "planner")]
 mod _planner_assigned_to_task_board_task_format;
+#[cfg(feature = "planner")]
 pub use self::_planner_assigned_to_task_board_task_format::PlannerAssignedToTaskBoardTaskFormat;
 mod _planner_assignment;
 pub use self::_planner_assignment::PlannerAssignment;
+#[cfg(feature = "planner")]
 mod _planner_assignments;
+#[cfg(feature = "planner")]
 pub use self::_planner_assignments::PlannerAssignments;
+#[cfg(feature = "planner")]
 mod _planner_bucket;
+#[cfg(feature = "planner")]
 pub use self::_planner_bucket::PlannerBucket;
+#[cfg(feature = "planner")]
 mod _planner_bucket_task_board_task_format;
+#[cfg(feature = "planner")]
 pub use self::_planner_bucket_task_board_task_format::PlannerBucketTaskBoardTaskFormat;
+#[cfg(feature = "planner")]
 mod _planner_category_descriptions;
+#[cfg(feature = "planner")]
 pub use self::_planner_category_descriptions::PlannerCategoryDescriptions;
 mod _planner_checklist_item;
 pub use self::_planner_checklist_item::PlannerChecklistItem;
+#[cfg(feature = "planner")]
 mod _planner_checklist_items;
+#[cfg(feature = "planner")]
 pub use self::_planner_checklist_items::PlannerChecklistItems;
+#[cfg(feature = "planner")]
 mod _planner_container_type;
+#[cfg(feature = "planner")]
 pub use self::_planner_container_type::PlannerContainerType;
 mod _planner_external_reference;
 pub use self::_planner_external_reference::PlannerExternalReference;
+#[cfg(feature = "planner")]
 mod _planner_external_references;
+#[cfg(feature = "planner")]
 pub use self::_planner_external_references::PlannerExternalReferences;
+#[cfg(feature = "planner")]
 mod _planner_group;
+#[cfg(feature = "planner")]
 pub use self::_planner_group::PlannerGroup;
+#[cfg(feature = "planner")]
 mod _planner_order_hints_by_assignee;
+#[cfg(feature = "planner")]
 pub use self::_planner_order_hints_by_assignee::PlannerOrderHintsByAssignee;
+#[cfg(feature = "planner")]
 mod _planner_plan;
+#[cfg(feature = "planner")]
 pub use self::_planner_plan::PlannerPlan;
+#[cfg(feature = "planner")]
 mod _planner_plan_container;
+#[cfg(feature = "planner")]
 pub use self::_planner_plan_container::PlannerPlanContainer;
+#[cfg(feature = "planner")]
 mod _planner_plan_details;
+#[cfg(feature = "planner")]
 pub use self::_planner_plan_details::PlannerPlanDetails;
+#[cfg(feature = "planner")]
 mod _planner_preview_type;
+#[cfg(feature = "planner")]
 pub use self::_planner_preview_type::PlannerPreviewType;
+#[cfg(feature = "planner")]
 mod _planner_progress_task_board_task_format;
+#[cfg(feature = "planner")]
 pub use self::_planner_progress_task_board_task_format::PlannerProgressTaskBoardTaskFormat;
+#[cfg(feature = "planner")]
 mod _planner_task;
+#[cfg(feature = "planner")]
 pub use self::_planner_task::PlannerTask;
+#[cfg(feature = "planner")]
 mod _planner_task_details;
+#[cfg(feature = "planner")]
 pub use self::_planner_task_details::PlannerTaskDetails;
+#[cfg(feature = "planner")]
 mod _planner_user;
+#[cfg(feature = "planner")]
 pub use self::_planner_user::PlannerUser;
+#[cfg(feature = "planner")]
 mod _planner_user_ids;
+#[cfg(feature = "planner")]
 pub use self::_planner_user_ids::PlannerUserIds;
+#[cfg(feature = "users")]
 mod _platform_credential_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_platform_credential_authentication_method::PlatformCredentialAuthenticationMethod;
+#[cfg(feature = "communications")]
 mod _play_prompt_operation;
+#[cfg(feature = "communications")]
 pub use self::_play_prompt_operation::PlayPromptOperation;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _policy_base;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_policy_base::PolicyBase;
+#[cfg(feature = "security")]
 mod _policy_binding;
+#[cfg(feature = "security")]
 pub use self::_policy_binding::PolicyBinding;
+#[cfg(feature = "identity")]
 mod _policy_deletable_item;
+#[cfg(feature = "identity")]
 pub use self::_policy_deletable_item::PolicyDeletableItem;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _policy_location;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_policy_location::PolicyLocation;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _policy_location_application;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_policy_location_application::PolicyLocationApplication;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _policy_location_domain;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_policy_location_domain::PolicyLocationDomain;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _policy_location_kind;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_policy_location_kind::PolicyLocationKind;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _policy_location_url;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_policy_location_url::PolicyLocationUrl;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _policy_pivot_property;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_policy_pivot_property::PolicyPivotProperty;
+#[cfg(feature = "device-management")]
 mod _policy_platform_type;
+#[cfg(feature = "device-management")]
 pub use self::_policy_platform_type::PolicyPlatformType;
+#[cfg(feature = "identity")]
 mod _policy_root;
+#[cfg(feature = "identity")]
 pub use self::_policy_root::PolicyRoot;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _policy_scope_base;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_policy_scope_base::PolicyScopeBase;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _policy_template;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_policy_template::PolicyTemplate;
+#[cfg(feature = "security")]
 mod _policy_tenant_scope;
+#[cfg(feature = "security")]
 pub use self::_policy_tenant_scope::PolicyTenantScope;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _policy_user_scope;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_policy_user_scope::PolicyUserScope;
+#[cfg(feature = "security")]
 mod _positive_reinforcement_notification;
+#[cfg(feature = "security")]
 pub use self::_positive_reinforcement_notification::PositiveReinforcementNotification;
+#[cfg(feature = "groups")]
 mod _post;
+#[cfg(feature = "groups")]
 pub use self::_post::Post;
+#[cfg(feature = "admin")]
 mod _post_type;
+#[cfg(feature = "admin")]
 pub use self::_post_type::PostType;
+#[cfg(feature = "directory")]
 mod _pre_authorized_application;
+#[cfg(feature = "directory")]
 pub use self::_pre_authorized_application::PreAuthorizedApplication;
+#[cfg(feature = "device-management")]
 mod _prerelease_features;
+#[cfg(feature = "device-management")]
 pub use self::_prerelease_features::PrereleaseFeatures;
+#[cfg(feature = "teams")]
 mod _presence;
+#[cfg(feature = "teams")]
 pub use self::_presence::Presence;
+#[cfg(feature = "teams")]
 mod _presence_status_message;
+#[cfg(feature = "teams")]
 pub use self::_presence_status_message::PresenceStatusMessage;
+#[cfg(feature = "identity")]
 mod _principal_resource_memberships_scope;
+#[cfg(feature = "identity")]
 pub use self::_principal_resource_memberships_scope::PrincipalResourceMembershipsScope;
+#[cfg(feature = "print")]
 mod _print;
+#[cfg(feature = "print")]
 pub use self::_print::Print;
+#[cfg(feature = "print")]
 mod _print_certificate_signing_request;
+#[cfg(feature = "print")]
 pub use self::_print_certificate_signing_request::PrintCertificateSigningRequest;
+#[cfg(feature = "print")]
 mod _print_color_mode;
+#[cfg(feature = "print")]
 pub use self::_print_color_mode::PrintColorMode;
+#[cfg(feature = "print")]
 mod _print_connector;
+#[cfg(feature = "print")]
 pub use self::_print_connector::PrintConnector;
+#[cfg(feature = "print")]
 mod _print_document;
+#[cfg(feature = "print")]
 pub use self::_print_document::PrintDocument;
+#[cfg(feature = "print")]
 mod _print_document_upload_properties;
+#[cfg(feature = "print")]
 pub use self::_print_document_upload_properties::PrintDocumentUploadProperties;
+#[cfg(feature = "print")]
 mod _print_duplex_mode;
+#[cfg(feature = "print")]
 pub use self::_print_duplex_mode::PrintDuplexMode;
+#[cfg(feature = "print")]
 mod _print_event;
+#[cfg(feature = "print")]
 pub use self::_print_event::PrintEvent;
+#[cfg(feature = "print")]
 mod _print_finishing;
+#[cfg(feature = "print")]
 pub use self::_print_finishing::PrintFinishing;
+#[cfg(feature = "print")]
 mod _print_job;
+#[cfg(feature = "print")]
 pub use self::_print_job::PrintJob;
+#[cfg(feature = "print")]
 mod _print_job_configuration;
+#[cfg(feature = "print")]
 pub use self::_print_job_configuration::PrintJobConfiguration;
+#[cfg(any(feature = "print", feature = "reports"))]
 mod _print_job_processing_state;
+#[cfg(any(feature = "print", feature = "reports"))]
 pub use self::_print_job_processing_state::PrintJobProcessingState;
+#[cfg(feature = "print")]
 mod _print_job_state_detail;
+#[cfg(feature = "print")]
 pub use self::_print_job_state_detail::PrintJobStateDetail;
+#[cfg(feature = "print")]
 mod _print_job_status;
+#[cfg(feature = "print")]
 pub use self::_print_job_status::PrintJobStatus;
+#[cfg(feature = "print")]
 mod _print_margin;
+#[cfg(feature = "print")]
 pub use self::_print_margin::PrintMargin;
+#[cfg(feature = "print")]
 mod _print_multipage_layout;
+#[cfg(feature = "print")]
 pub use self::_print_multipage_layout::PrintMultipageLayout;
+#[cfg(feature = "print")]
 mod _print_operation;
+#[cfg(feature = "print")]
 pub use self::_print_operation::PrintOperation;
+#[cfg(feature = "print")]
 mod _print_operation_kind;
+#[cfg(feature = "print")]
 pub use self::_print_operation_kind::PrintOperationKind;
+#[cfg(feature = "print")]
 mod _print_operation_processing_state;
+#[cfg(feature = "print")]
 pub use self::_print_operation_processing_state::PrintOperationProcessingState;
+#[cfg(feature = "print")]
 mod _print_operation_status;
+#[cfg(feature = "print")]
 pub use self::_print_operation_status::PrintOperationStatus;
+#[cfg(feature = "print")]
 mod _print_orientation;
+#[cfg(feature = "print")]
 pub use self::_print_orientation::PrintOrientation;
+#[cfg(feature = "print")]
 mod _print_quality;
+#[cfg(feature = "print")]
 pub use self::_print_quality::PrintQuality;
+#[cfg(feature = "print")]
 mod _print_scaling;
+#[cfg(feature = "print")]
 pub use self::_print_scaling::PrintScaling;
+#[cfg(feature = "print")]
 mod _print_service;
+#[cfg(feature = "print")]
 pub use self::_print_service::PrintService;
+#[cfg(feature = "print")]
 mod _print_service_endpoint;
+#[cfg(feature = "print")]
 pub use self::_print_service_endpoint::PrintServiceEndpoint;
+#[cfg(feature = "print")]
 mod _print_settings;
+#[cfg(feature = "print")]
 pub use self::_print_settings::PrintSettings;
+#[cfg(feature = "print")]
 mod _print_task;
+#[cfg(feature = "print")]
 pub use self::_print_task::PrintTask;
+#[cfg(feature = "print")]
 mod _print_task_definition;
+#[cfg(feature = "print")]
 pub use self::_print_task_definition::PrintTaskDefinition;
+#[cfg(feature = "print")]
 mod _print_task_processing_state;
+#[cfg(feature = "print")]
 pub use self::_print_task_processing_state::PrintTaskProcessingState;
+#[cfg(feature = "print")]
 mod _print_task_status;
+#[cfg(feature = "print")]
 pub use self::_print_task_status::PrintTaskStatus;
+#[cfg(feature = "print")]
 mod _print_task_trigger;
+#[cfg(feature = "print")]
 pub use self::_print_task_trigger::PrintTaskTrigger;
+#[cfg(feature = "reports")]
 mod _print_usage;
+#[cfg(feature = "reports")]
 pub use self::_print_usage::PrintUsage;
+#[cfg(feature = "reports")]
 mod _print_usage_by_printer;
+#[cfg(feature = "reports")]
 pub use self::_print_usage_by_printer::PrintUsageByPrinter;
+#[cfg(feature = "reports")]
 mod _print_usage_by_user;
+#[cfg(feature = "reports")]
 pub use self::_print_usage_by_user::PrintUsageByUser;
+#[cfg(feature = "print")]
 mod _printer;
+#[cfg(feature = "print")]
 pub use self::_printer::Printer;
+#[cfg(feature = "print")]
 mod _printer_base;
+#[cfg(feature = "print")]
 pub use self::_printer_base::PrinterBase;
+#[cfg(feature = "print")]
 mod _printer_capabilities;
+#[cfg(feature = "print")]
 pub use self::_printer_capabilities::PrinterCapabilities;
+#[cfg(feature = "print")]
 mod _printer_create_operation;
+#[cfg(feature = "print")]
 pub use self::_printer_create_operation::PrinterCreateOperation;
+#[cfg(feature = "print")]
 mod _printer_defaults;
+#[cfg(feature = "print")]
 pub use self::_printer_defaults::PrinterDefaults;
+#[cfg(feature = "print")]
 mod _printer_discovery_settings;
+#[cfg(feature = "print")]
 pub use self::_printer_discovery_settings::PrinterDiscoverySettings;
+#[cfg(feature = "print")]
 mod _printer_feed_orientation;
+#[cfg(feature = "print")]
 pub use self::_printer_feed_orientation::PrinterFeedOrientation;
+#[cfg(feature = "print")]
 mod _printer_location;
+#[cfg(feature = "print")]
 pub use self::_printer_location::PrinterLocation;
+#[cfg(feature = "print")]
 mod _printer_processing_state;
+#[cfg(feature = "print")]
 pub use self::_printer_processing_state::PrinterProcessingState;
+#[cfg(feature = "print")]
 mod _printer_processing_state_detail;
+#[cfg(feature = "print")]
 pub use self::_printer_processing_state_detail::PrinterProcessingStateDetail;
+#[cfg(feature = "print")]
 mod _printer_share;
+#[cfg(feature = "print")]
 pub use self::_printer_share::PrinterShare;
+#[cfg(feature = "print")]
 mod _printer_share_viewpoint;
+#[cfg(feature = "print")]
 pub use self::_printer_share_viewpoint::PrinterShareViewpoint;
+#[cfg(feature = "print")]
 mod _printer_status;
+#[cfg(feature = "print")]
 pub use self::_printer_status::PrinterStatus;
+#[cfg(feature = "admin")]
 mod _privacy;
+#[cfg(feature = "admin")]
 pub use self::_privacy::Privacy;
+#[cfg(feature = "directory")]
 mod _privacy_profile;
+#[cfg(feature = "directory")]
 pub use self::_privacy_profile::PrivacyProfile;
+#[cfg(feature = "identity")]
 mod _privileged_access_group;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group::PrivilegedAccessGroup;
+#[cfg(feature = "identity")]
 mod _privileged_access_group_assignment_schedule;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_assignment_schedule::PrivilegedAccessGroupAssignmentSchedule;
+#[cfg(feature = "identity")]
 mod _privileged_access_group_assignment_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_assignment_schedule_instance::PrivilegedAccessGroupAssignmentScheduleInstance;
+#[cfg(feature = "identity")]
 mod _privileged_access_group_assignment_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_assignment_schedule_request::PrivilegedAccessGroupAssignmentScheduleRequest;
+#[cfg(feature = "identity")]
 mod _privileged_access_group_assignment_type;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_assignment_type::PrivilegedAccessGroupAssignmentType;
+#[cfg(feature = "identity")]
 mod _privileged_access_group_eligibility_schedule;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_eligibility_schedule::PrivilegedAccessGroupEligibilitySchedule;
+#[cfg(feature = "identity")]
 mod _privileged_access_group_eligibility_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_eligibility_schedule_instance::PrivilegedAccessGroupEligibilityScheduleInstance;
+#[cfg(feature = "identity")]
 mod _privileged_access_group_eligibility_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_eligibility_schedule_request::PrivilegedAccessGroupEligibilityScheduleRequest;
+#[cfg(feature = "identity")]
 mod _privileged_access_group_member_type;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_member_type::PrivilegedAccessGroupMemberType;
+#[cfg(feature = "identity")]
 mod _privileged_access_group_relationships;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_group_relationships::PrivilegedAccessGroupRelationships;
+#[cfg(feature = "identity")]
 mod _privileged_access_root;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_root::PrivilegedAccessRoot;
+#[cfg(feature = "identity")]
 mod _privileged_access_schedule;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_schedule::PrivilegedAccessSchedule;
+#[cfg(feature = "identity")]
 mod _privileged_access_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_schedule_instance::PrivilegedAccessScheduleInstance;
+#[cfg(feature = "identity")]
 mod _privileged_access_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_privileged_access_schedule_request::PrivilegedAccessScheduleRequest;
+#[cfg(feature = "security")]
 mod _process;
+#[cfg(feature = "security")]
 pub use self::_process::Process;
+#[cfg(feature = "security")]
 mod _process_content_batch_request;
+#[cfg(feature = "security")]
 pub use self::_process_content_batch_request::ProcessContentBatchRequest;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _process_content_metadata_base;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_process_content_metadata_base::ProcessContentMetadataBase;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _process_content_metadata_base_kind;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_process_content_metadata_base_kind::ProcessContentMetadataBaseKind;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _process_content_request;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_process_content_request::ProcessContentRequest;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _process_content_response;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_process_content_response::ProcessContentResponse;
+#[cfg(feature = "security")]
 mod _process_content_responses;
+#[cfg(feature = "security")]
 pub use self::_process_content_responses::ProcessContentResponses;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _process_conversation_metadata;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_process_conversation_metadata::ProcessConversationMetadata;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _process_file_metadata;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_process_file_metadata::ProcessFileMetadata;
+#[cfg(feature = "security")]
 mod _process_integrity_level;
+#[cfg(feature = "security")]
 pub use self::_process_integrity_level::ProcessIntegrityLevel;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _processing_error;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_processing_error::ProcessingError;
+#[cfg(feature = "admin")]
 mod _profile_card_annotation;
+#[cfg(feature = "admin")]
 pub use self::_profile_card_annotation::ProfileCardAnnotation;
+#[cfg(feature = "admin")]
 mod _profile_card_property;
+#[cfg(feature = "admin")]
 pub use self::_profile_card_property::ProfileCardProperty;
+#[cfg(
+    any(feature = "contacts", feature = "groups", feature = "teams", feature = "users")
+)]
 mod _profile_photo;
+#[cfg(
+    any(feature = "contacts", feature = "groups", feature = "teams", feature = "users")
+)]
 pub use self::_profile_photo::ProfilePhoto;
+#[cfg(feature = "admin")]
 mod _profile_property_setting;
+#[cfg(feature = "admin")]
 pub use self::_profile_property_setting::ProfilePropertySetting;
+#[cfg(feature = "admin")]
 mod _profile_source;
+#[cfg(feature = "admin")]
 pub use self::_profile_source::ProfileSource;
+#[cfg(feature = "admin")]
 mod _profile_source_localization;
+#[cfg(feature = "admin")]
 pub use self::_profile_source_localization::ProfileSourceLocalization;
+#[cfg(feature = "communications")]
 mod _prompt;
+#[cfg(feature = "communications")]
 pub use self::_prompt::Prompt;
+#[cfg(feature = "communications")]
 mod _prompt_kind;
+#[cfg(feature = "communications")]
 pub use self::_prompt_kind::PromptKind;
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _prompt_login_behavior;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_prompt_login_behavior::PromptLoginBehavior;
+#[cfg(feature = "admin")]
 mod _pronouns_settings;
+#[cfg(feature = "admin")]
 pub use self::_pronouns_settings::PronounsSettings;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _protected_application_metadata;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_protected_application_metadata::ProtectedApplicationMetadata;
+#[cfg(feature = "security")]
 mod _protected_content;
+#[cfg(feature = "security")]
 pub use self::_protected_content::ProtectedContent;
+#[cfg(feature = "solutions")]
 mod _protection_policy_artifact_count;
+#[cfg(feature = "solutions")]
 pub use self::_protection_policy_artifact_count::ProtectionPolicyArtifactCount;
+#[cfg(feature = "solutions")]
 mod _protection_policy_base;
+#[cfg(feature = "solutions")]
 pub use self::_protection_policy_base::ProtectionPolicyBase;
+#[cfg(feature = "solutions")]
 mod _protection_policy_base_kind;
+#[cfg(feature = "solutions")]
 pub use self::_protection_policy_base_kind::ProtectionPolicyBaseKind;
+#[cfg(feature = "solutions")]
 mod _protection_policy_status;
+#[cfg(feature = "solutions")]
 pub use self::_protection_policy_status::ProtectionPolicyStatus;
+#[cfg(feature = "solutions")]
 mod _protection_rule_base;
+#[cfg(feature = "solutions")]
 pub use self::_protection_rule_base::ProtectionRuleBase;
+#[cfg(feature = "solutions")]
 mod _protection_rule_base_kind;
+#[cfg(feature = "solutions")]
 pub use self::_protection_rule_base_kind::ProtectionRuleBaseKind;
+#[cfg(feature = "solutions")]
 mod _protection_rule_status;
+#[cfg(feature = "solutions")]
 pub use self::_protection_rule_status::ProtectionRuleStatus;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _protection_scope_state;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_protection_scope_state::ProtectionScopeState;
+#[cfg(feature = "solutions")]
 mod _protection_source;
+#[cfg(feature = "solutions")]
 pub use self::_protection_source::ProtectionSource;
+#[cfg(feature = "solutions")]
 mod _protection_unit_base;
+#[cfg(feature = "solutions")]
 pub use self::_protection_unit_base::ProtectionUnitBase;
+#[cfg(feature = "solutions")]
 mod _protection_unit_base_kind;
+#[cfg(feature = "solutions")]
 pub use self::_protection_unit_base_kind::ProtectionUnitBaseKind;
+#[cfg(feature = "solutions")]
 mod _protection_unit_status;
+#[cfg(feature = "solutions")]
 pub use self::_protection_unit_status::ProtectionUnitStatus;
+#[cfg(feature = "solutions")]
 mod _protection_units_bulk_job_base;
+#[cfg(feature = "solutions")]
 pub use self::_protection_units_bulk_job_base::ProtectionUnitsBulkJobBase;
+#[cfg(feature = "solutions")]
 mod _protection_units_bulk_job_status;
+#[cfg(feature = "solutions")]
 pub use self::_protection_units_bulk_job_status::ProtectionUnitsBulkJobStatus;
+#[cfg(feature = "teams")]
 mod _provision_channel_email_result;
+#[cfg(feature = "teams")]
 pub use self::_provision_channel_email_result::ProvisionChannelEmailResult;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _provisioned_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_provisioned_identity::ProvisionedIdentity;
+#[cfg(any(feature = "directory", feature = "education", feature = "users"))]
 mod _provisioned_plan;
+#[cfg(any(feature = "directory", feature = "education", feature = "users"))]
 pub use self::_provisioned_plan::ProvisionedPlan;
+#[cfg(feature = "security")]
 mod _provisioning_action;
+#[cfg(feature = "security")]
 pub use self::_provisioning_action::ProvisioningAction;
+#[cfg(feature = "security")]
 mod _provisioning_error_info;
+#[cfg(feature = "security")]
 pub use self::_provisioning_error_info::ProvisioningErrorInfo;
+#[cfg(feature = "security")]
 mod _provisioning_object_summary;
+#[cfg(feature = "security")]
 pub use self::_provisioning_object_summary::ProvisioningObjectSummary;
+#[cfg(feature = "security")]
 mod _provisioning_result;
+#[cfg(feature = "security")]
 pub use self::_provisioning_result::ProvisioningResult;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _provisioning_service_principal;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_provisioning_service_principal::ProvisioningServicePrincipal;
+#[cfg(feature = "security")]
 mod _provisioning_status_error_category;
+#[cfg(feature = "security")]
 pub use self::_provisioning_status_error_category::ProvisioningStatusErrorCategory;
+#[cfg(feature = "security")]
 mod _provisioning_status_info;
+#[cfg(feature = "security")]
 pub use self::_provisioning_status_info::ProvisioningStatusInfo;
+#[cfg(feature = "security")]
 mod _provisioning_step;
+#[cfg(feature = "security")]
 pub use self::_provisioning_step::ProvisioningStep;
+#[cfg(feature = "security")]
 mod _provisioning_step_type;
+#[cfg(feature = "security")]
 pub use self::_provisioning_step_type::ProvisioningStepType;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _provisioning_system;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_provisioning_system::ProvisioningSystem;
+#[cfg(feature = "device-management")]
 mod _proxied_domain;
+#[cfg(feature = "device-management")]
 pub use self::_proxied_domain::ProxiedDomain;
+#[cfg(feature = "directory")]
 mod _public_client_application;
+#[cfg(feature = "directory")]
 pub use self::_public_client_application::PublicClientApplication;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "external",
+        feature = "files",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _public_error;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "external",
+        feature = "files",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_public_error::PublicError;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "external",
+        feature = "files",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _public_error_detail;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "external",
+        feature = "files",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_public_error_detail::PublicErrorDetail;
 mod _public_error_response;
 pub use self::_public_error_response::PublicErrorResponse;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "external",
+        feature = "files",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _public_inner_error;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "directory",
+        feature = "external",
+        feature = "files",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_public_inner_error::PublicInnerError;
+#[cfg(feature = "directory")]
 mod _public_key_infrastructure_root;
+#[cfg(feature = "directory")]
 pub use self::_public_key_infrastructure_root::PublicKeyInfrastructureRoot;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _publication_facet;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_publication_facet::PublicationFacet;
+#[cfg(feature = "users")]
 mod _qr_code;
+#[cfg(feature = "users")]
 pub use self::_qr_code::QrCode;
+#[cfg(feature = "users")]
 mod _qr_code_image_details;
+#[cfg(feature = "users")]
 pub use self::_qr_code_image_details::QrCodeImageDetails;
+#[cfg(feature = "users")]
 mod _qr_code_pin_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_qr_code_pin_authentication_method::QrCodePinAuthenticationMethod;
+#[cfg(feature = "identity")]
 mod _qr_code_pin_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_qr_code_pin_authentication_method_configuration::QrCodePinAuthenticationMethodConfiguration;
+#[cfg(feature = "users")]
 mod _qr_pin;
+#[cfg(feature = "users")]
 pub use self::_qr_pin::QrPin;
+#[cfg(feature = "directory")]
 mod _quarantine_reason;
+#[cfg(feature = "directory")]
 pub use self::_quarantine_reason::QuarantineReason;
+#[cfg(feature = "files")]
 mod _quota;
+#[cfg(feature = "files")]
 pub use self::_quota::Quota;
+#[cfg(feature = "device-management")]
 mod _rating_apps_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_apps_type::RatingAppsType;
+#[cfg(feature = "device-management")]
 mod _rating_australia_movies_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_australia_movies_type::RatingAustraliaMoviesType;
+#[cfg(feature = "device-management")]
 mod _rating_australia_television_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_australia_television_type::RatingAustraliaTelevisionType;
+#[cfg(feature = "device-management")]
 mod _rating_canada_movies_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_canada_movies_type::RatingCanadaMoviesType;
+#[cfg(feature = "device-management")]
 mod _rating_canada_television_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_canada_television_type::RatingCanadaTelevisionType;
+#[cfg(feature = "device-management")]
 mod _rating_france_movies_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_france_movies_type::RatingFranceMoviesType;
+#[cfg(feature = "device-management")]
 mod _rating_france_television_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_france_television_type::RatingFranceTelevisionType;
+#[cfg(feature = "device-management")]
 mod _rating_germany_movies_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_germany_movies_type::RatingGermanyMoviesType;
+#[cfg(feature = "device-management")]
 mod _rating_germany_television_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_germany_television_type::RatingGermanyTelevisionType;
+#[cfg(feature = "device-management")]
 mod _rating_ireland_movies_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_ireland_movies_type::RatingIrelandMoviesType;
+#[cfg(feature = "device-management")]
 mod _rating_ireland_television_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_ireland_television_type::RatingIrelandTelevisionType;
+#[cfg(feature = "device-management")]
 mod _rating_japan_movies_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_japan_movies_type::RatingJapanMoviesType;
+#[cfg(feature = "device-management")]
 mod _rating_japan_television_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_japan_television_type::RatingJapanTelevisionType;
+#[cfg(feature = "device-management")]
 mod _rating_new_zealand_movies_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_new_zealand_movies_type::RatingNewZealandMoviesType;
+#[cfg(feature = "device-management")]
 mod _rating_new_zealand_television_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_new_zealand_television_type::RatingNewZealandTelevisionType;
+#[cfg(feature = "device-management")]
 mod _rating_united_kingdom_movies_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_united_kingdom_movies_type::RatingUnitedKingdomMoviesType;
+#[cfg(feature = "device-management")]
 mod _rating_united_kingdom_television_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_united_kingdom_television_type::RatingUnitedKingdomTelevisionType;
+#[cfg(feature = "device-management")]
 mod _rating_united_states_movies_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_united_states_movies_type::RatingUnitedStatesMoviesType;
+#[cfg(feature = "device-management")]
 mod _rating_united_states_television_type;
+#[cfg(feature = "device-management")]
 pub use self::_rating_united_states_television_type::RatingUnitedStatesTelevisionType;
+#[cfg(feature = "identity")]
 mod _rbac_application;
+#[cfg(feature = "identity")]
 pub use self::_rbac_application::RbacApplication;
+#[cfg(feature = "sites")]
 mod _reactions_facet;
+#[cfg(feature = "sites")]
 pub use self::_reactions_facet::ReactionsFacet;
+#[cfg(feature = "education")]
 mod _reading_assignment_submission;
+#[cfg(feature = "education")]
 pub use self::_reading_assignment_submission::ReadingAssignmentSubmission;
+#[cfg(feature = "education")]
 mod _reading_coach_passage;
+#[cfg(feature = "education")]
 pub use self::_reading_coach_passage::ReadingCoachPassage;
+#[cfg(feature = "education")]
 mod _reading_coach_story_type;
+#[cfg(feature = "education")]
 pub use self::_reading_coach_story_type::ReadingCoachStoryType;
+#[cfg(feature = "onenote")]
 mod _recent_notebook;
+#[cfg(feature = "onenote")]
 pub use self::_recent_notebook::RecentNotebook;
+#[cfg(feature = "onenote")]
 mod _recent_notebook_links;
+#[cfg(feature = "onenote")]
 pub use self::_recent_notebook_links::RecentNotebookLinks;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _recipient;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_recipient::Recipient;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _recipient_kind;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_recipient_kind::RecipientKind;
+#[cfg(feature = "users")]
 mod _recipient_scope_type;
+#[cfg(feature = "users")]
 pub use self::_recipient_scope_type::RecipientScopeType;
+#[cfg(feature = "security")]
 mod _recommended_action;
+#[cfg(feature = "security")]
 pub use self::_recommended_action::RecommendedAction;
+#[cfg(feature = "communications")]
 mod _record_operation;
+#[cfg(feature = "communications")]
 pub use self::_record_operation::RecordOperation;
+#[cfg(feature = "communications")]
 mod _recording_info;
+#[cfg(feature = "communications")]
 pub use self::_recording_info::RecordingInfo;
+#[cfg(feature = "communications")]
 mod _recording_status;
+#[cfg(feature = "communications")]
 pub use self::_recording_status::RecordingStatus;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _recurrence_pattern;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_recurrence_pattern::RecurrencePattern;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _recurrence_pattern_type;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_recurrence_pattern_type::RecurrencePatternType;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _recurrence_range;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_recurrence_range::RecurrenceRange;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _recurrence_range_type;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_recurrence_range_type::RecurrenceRangeType;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _recycle_bin;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_recycle_bin::RecycleBin;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _recycle_bin_item;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_recycle_bin_item::RecycleBinItem;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _recycle_bin_settings;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_recycle_bin_settings::RecycleBinSettings;
+#[cfg(feature = "directory")]
 mod _redirect_uri_settings;
+#[cfg(feature = "directory")]
 pub use self::_redirect_uri_settings::RedirectUriSettings;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 mod _reference_attachment;
+#[cfg(any(feature = "calendar", feature = "groups", feature = "mail"))]
 pub use self::_reference_attachment::ReferenceAttachment;
+#[cfg(feature = "directory")]
 mod _referenced_object;
+#[cfg(feature = "directory")]
 pub use self::_referenced_object::ReferencedObject;
+#[cfg(feature = "education")]
 mod _reflect_check_in_response;
+#[cfg(feature = "education")]
 pub use self::_reflect_check_in_response::ReflectCheckInResponse;
+#[cfg(feature = "identity")]
 mod _registration_enforcement;
+#[cfg(feature = "identity")]
 pub use self::_registration_enforcement::RegistrationEnforcement;
+#[cfg(feature = "security")]
 mod _registry_hive;
+#[cfg(feature = "security")]
 pub use self::_registry_hive::RegistryHive;
+#[cfg(feature = "security")]
 mod _registry_key_state;
+#[cfg(feature = "security")]
 pub use self::_registry_key_state::RegistryKeyState;
+#[cfg(feature = "security")]
 mod _registry_operation;
+#[cfg(feature = "security")]
 pub use self::_registry_operation::RegistryOperation;
+#[cfg(feature = "security")]
 mod _registry_value_type;
+#[cfg(feature = "security")]
 pub use self::_registry_value_type::RegistryValueType;
 mod _reject_join_response;
 pub use self::_reject_join_response::RejectJoinResponse;
+#[cfg(feature = "communications")]
 mod _reject_reason;
+#[cfg(feature = "communications")]
 pub use self::_reject_reason::RejectReason;
+#[cfg(feature = "education")]
 mod _related_contact;
+#[cfg(feature = "education")]
 pub use self::_related_contact::RelatedContact;
 mod _relying_party_detailed_summary;
 pub use self::_relying_party_detailed_summary::RelyingPartyDetailedSummary;
+#[cfg(feature = "communications")]
 mod _remind_before_time_in_minutes_type;
+#[cfg(feature = "communications")]
 pub use self::_remind_before_time_in_minutes_type::RemindBeforeTimeInMinutesType;
+#[cfg(feature = "users")]
 mod _reminder;
+#[cfg(feature = "users")]
 pub use self::_reminder::Reminder;
+#[cfg(feature = "device-management")]
 mod _remote_assistance_onboarding_status;
+#[cfg(feature = "device-management")]
 pub use self::_remote_assistance_onboarding_status::RemoteAssistanceOnboardingStatus;
+#[cfg(feature = "device-management")]
 mod _remote_assistance_partner;
+#[cfg(feature = "device-management")]
 pub use self::_remote_assistance_partner::RemoteAssistancePartner;
+#[cfg(feature = "directory")]
 mod _remote_desktop_security_configuration;
+#[cfg(feature = "directory")]
 pub use self::_remote_desktop_security_configuration::RemoteDesktopSecurityConfiguration;
+#[cfg(feature = "files")]
 mod _remote_item;
+#[cfg(feature = "files")]
 pub use self::_remote_item::RemoteItem;
+#[cfg(feature = "device-management")]
 mod _remote_lock_action_result;
+#[cfg(feature = "device-management")]
 pub use self::_remote_lock_action_result::RemoteLockActionResult;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _remote_tenant_group;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_remote_tenant_group::RemoteTenantGroup;
+#[cfg(feature = "identity")]
 mod _remove_access_apply_action;
+#[cfg(feature = "identity")]
 pub use self::_remove_access_apply_action::RemoveAccessApplyAction;
+#[cfg(feature = "communications")]
 mod _removed_state;
+#[cfg(feature = "communications")]
 pub use self::_removed_state::RemovedState;
 mod _rename_action;
 pub use self::_rename_action::RenameAction;
+#[cfg(feature = "reports")]
 mod _report;
+#[cfg(feature = "reports")]
 pub use self::_report::Report;
+#[cfg(feature = "reports")]
 mod _report_root;
+#[cfg(feature = "reports")]
 pub use self::_report_root::ReportRoot;
+#[cfg(feature = "education")]
 mod _reports_root;
+#[cfg(feature = "education")]
 pub use self::_reports_root::ReportsRoot;
+#[cfg(feature = "identity")]
 mod _request;
+#[cfg(feature = "identity")]
 pub use self::_request::Request;
+#[cfg(feature = "identity")]
 mod _request_schedule;
+#[cfg(feature = "identity")]
 pub use self::_request_schedule::RequestSchedule;
+#[cfg(feature = "directory")]
 mod _request_signature_verification;
+#[cfg(feature = "directory")]
 pub use self::_request_signature_verification::RequestSignatureVerification;
+#[cfg(feature = "identity")]
 mod _requestor_manager;
+#[cfg(feature = "identity")]
 pub use self::_requestor_manager::RequestorManager;
+#[cfg(feature = "device-management")]
 mod _required_password_type;
+#[cfg(feature = "device-management")]
 pub use self::_required_password_type::RequiredPasswordType;
+#[cfg(feature = "directory")]
 mod _required_resource_access;
+#[cfg(feature = "directory")]
 pub use self::_required_resource_access::RequiredResourceAccess;
+#[cfg(feature = "admin")]
 mod _reseller_delegated_admin_relationship;
+#[cfg(feature = "admin")]
 pub use self::_reseller_delegated_admin_relationship::ResellerDelegatedAdminRelationship;
+#[cfg(feature = "calendar")]
 mod _reservable_place_mode;
+#[cfg(feature = "calendar")]
 pub use self::_reservable_place_mode::ReservablePlaceMode;
+#[cfg(feature = "device-management")]
 mod _reset_passcode_action_result;
+#[cfg(feature = "device-management")]
 pub use self::_reset_passcode_action_result::ResetPasscodeActionResult;
+#[cfg(feature = "directory")]
 mod _resource_access;
+#[cfg(feature = "directory")]
 pub use self::_resource_access::ResourceAccess;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _resource_access_detail;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_resource_access_detail::ResourceAccessDetail;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _resource_access_status;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_resource_access_status::ResourceAccessStatus;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _resource_access_type;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_resource_access_type::ResourceAccessType;
+#[cfg(feature = "device-management")]
 mod _resource_action;
+#[cfg(feature = "device-management")]
 pub use self::_resource_action::ResourceAction;
 mod _resource_data;
 pub use self::_resource_data::ResourceData;
+#[cfg(feature = "calendar")]
 mod _resource_link;
+#[cfg(feature = "calendar")]
 pub use self::_resource_link::ResourceLink;
+#[cfg(feature = "calendar")]
 mod _resource_link_type;
+#[cfg(feature = "calendar")]
 pub use self::_resource_link_type::ResourceLinkType;
+#[cfg(feature = "device-management")]
 mod _resource_operation;
+#[cfg(feature = "device-management")]
 pub use self::_resource_operation::ResourceOperation;
 mod _resource_permission;
 pub use self::_resource_permission::ResourcePermission;
+#[cfg(feature = "insights")]
 mod _resource_reference;
+#[cfg(feature = "insights")]
 pub use self::_resource_reference::ResourceReference;
+#[cfg(feature = "directory")]
 mod _resource_specific_permission;
+#[cfg(feature = "directory")]
 pub use self::_resource_specific_permission::ResourceSpecificPermission;
+#[cfg(feature = "directory")]
 mod _resource_specific_permission_grant;
+#[cfg(feature = "directory")]
 pub use self::_resource_specific_permission_grant::ResourceSpecificPermissionGrant;
+#[cfg(feature = "insights")]
 mod _resource_visualization;
+#[cfg(feature = "insights")]
 pub use self::_resource_visualization::ResourceVisualization;
+#[cfg(feature = "education")]
 mod _response_emotion_type;
+#[cfg(feature = "education")]
 pub use self::_response_emotion_type::ResponseEmotionType;
+#[cfg(feature = "education")]
 mod _response_feedback_type;
+#[cfg(feature = "education")]
 pub use self::_response_feedback_type::ResponseFeedbackType;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _response_status;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_response_status::ResponseStatus;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _response_type;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_response_type::ResponseType;
+#[cfg(feature = "directory")]
 mod _rest_encryption_type;
+#[cfg(feature = "directory")]
 pub use self::_rest_encryption_type::RestEncryptionType;
+#[cfg(feature = "solutions")]
 mod _restorable_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_restorable_artifact::RestorableArtifact;
 mod _restore_action;
 pub use self::_restore_action::RestoreAction;
+#[cfg(feature = "solutions")]
 mod _restore_artifact_base;
+#[cfg(feature = "solutions")]
 pub use self::_restore_artifact_base::RestoreArtifactBase;
+#[cfg(feature = "solutions")]
 mod _restore_artifacts_bulk_request_base;
+#[cfg(feature = "solutions")]
 pub use self::_restore_artifacts_bulk_request_base::RestoreArtifactsBulkRequestBase;
+#[cfg(feature = "solutions")]
 mod _restore_artifacts_bulk_request_status;
+#[cfg(feature = "solutions")]
 pub use self::_restore_artifacts_bulk_request_status::RestoreArtifactsBulkRequestStatus;
+#[cfg(feature = "solutions")]
 mod _restore_job_type;
+#[cfg(feature = "solutions")]
 pub use self::_restore_job_type::RestoreJobType;
+#[cfg(feature = "solutions")]
 mod _restore_point;
+#[cfg(feature = "solutions")]
 pub use self::_restore_point::RestorePoint;
+#[cfg(feature = "solutions")]
 mod _restore_point_preference;
+#[cfg(feature = "solutions")]
 pub use self::_restore_point_preference::RestorePointPreference;
+#[cfg(feature = "solutions")]
 mod _restore_point_search_response;
+#[cfg(feature = "solutions")]
 pub use self::_restore_point_search_response::RestorePointSearchResponse;
+#[cfg(feature = "solutions")]
 mod _restore_point_search_result;
+#[cfg(feature = "solutions")]
 pub use self::_restore_point_search_result::RestorePointSearchResult;
+#[cfg(feature = "solutions")]
 mod _restore_point_tags;
+#[cfg(feature = "solutions")]
 pub use self::_restore_point_tags::RestorePointTags;
+#[cfg(feature = "solutions")]
 mod _restore_session_artifact_count;
+#[cfg(feature = "solutions")]
 pub use self::_restore_session_artifact_count::RestoreSessionArtifactCount;
+#[cfg(feature = "solutions")]
 mod _restore_session_base;
+#[cfg(feature = "solutions")]
 pub use self::_restore_session_base::RestoreSessionBase;
+#[cfg(feature = "solutions")]
 mod _restore_session_base_kind;
+#[cfg(feature = "solutions")]
 pub use self::_restore_session_base_kind::RestoreSessionBaseKind;
+#[cfg(feature = "solutions")]
 mod _restore_session_status;
+#[cfg(feature = "solutions")]
 pub use self::_restore_session_status::RestoreSessionStatus;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _restrict_access_action;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_restrict_access_action::RestrictAccessAction;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _restrict_access_action_base;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_restrict_access_action_base::RestrictAccessActionBase;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _restriction_action;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_restriction_action::RestrictionAction;
+#[cfg(any(feature = "communications", feature = "security"))]
 mod _result_info;
+#[cfg(any(feature = "communications", feature = "security"))]
 pub use self::_result_info::ResultInfo;
 mod _result_template;
 pub use self::_result_template::ResultTemplate;
+#[cfg(feature = "search")]
 mod _result_template_dictionary;
+#[cfg(feature = "search")]
 pub use self::_result_template_dictionary::ResultTemplateDictionary;
+#[cfg(feature = "search")]
 mod _result_template_option;
+#[cfg(feature = "search")]
 pub use self::_result_template_option::ResultTemplateOption;
+#[cfg(feature = "security")]
 mod _retention_label_settings;
+#[cfg(feature = "security")]
 pub use self::_retention_label_settings::RetentionLabelSettings;
+#[cfg(feature = "solutions")]
 mod _retention_setting;
+#[cfg(feature = "solutions")]
 pub use self::_retention_setting::RetentionSetting;
+#[cfg(feature = "admin")]
 mod _retrieval_data_source;
+#[cfg(feature = "admin")]
 pub use self::_retrieval_data_source::RetrievalDataSource;
+#[cfg(feature = "admin")]
 mod _retrieval_entity_type;
+#[cfg(feature = "admin")]
 pub use self::_retrieval_entity_type::RetrievalEntityType;
+#[cfg(feature = "admin")]
 mod _retrieval_extract;
+#[cfg(feature = "admin")]
 pub use self::_retrieval_extract::RetrievalExtract;
+#[cfg(feature = "admin")]
 mod _retrieval_hit;
+#[cfg(feature = "admin")]
 pub use self::_retrieval_hit::RetrievalHit;
+#[cfg(feature = "admin")]
 mod _retrieval_response;
+#[cfg(feature = "admin")]
 pub use self::_retrieval_response::RetrievalResponse;
+#[cfg(feature = "device-management")]
 mod _rgb_color;
+#[cfg(feature = "device-management")]
 pub use self::_rgb_color::RgbColor;
+#[cfg(any(feature = "sites", feature = "users"))]
 mod _rich_long_running_operation;
+#[cfg(any(feature = "sites", feature = "users"))]
 pub use self::_rich_long_running_operation::RichLongRunningOperation;
+#[cfg(any(feature = "identity", feature = "security"))]
 mod _risk_detail;
+#[cfg(any(feature = "identity", feature = "security"))]
 pub use self::_risk_detail::RiskDetail;
+#[cfg(feature = "identity")]
 mod _risk_detection;
+#[cfg(feature = "identity")]
 pub use self::_risk_detection::RiskDetection;
+#[cfg(feature = "identity")]
 mod _risk_detection_timing_type;
+#[cfg(feature = "identity")]
 pub use self::_risk_detection_timing_type::RiskDetectionTimingType;
+#[cfg(feature = "security")]
 mod _risk_event_type;
+#[cfg(feature = "security")]
 pub use self::_risk_event_type::RiskEventType;
+#[cfg(any(feature = "identity", feature = "security"))]
 mod _risk_level;
+#[cfg(any(feature = "identity", feature = "security"))]
 pub use self::_risk_level::RiskLevel;
+#[cfg(feature = "identity")]
 mod _risk_prevention_container;
+#[cfg(feature = "identity")]
 pub use self::_risk_prevention_container::RiskPreventionContainer;
+#[cfg(feature = "identity")]
 mod _risk_service_principal_activity;
+#[cfg(feature = "identity")]
 pub use self::_risk_service_principal_activity::RiskServicePrincipalActivity;
+#[cfg(any(feature = "identity", feature = "security"))]
 mod _risk_state;
+#[cfg(any(feature = "identity", feature = "security"))]
 pub use self::_risk_state::RiskState;
+#[cfg(feature = "identity")]
 mod _risk_user_activity;
+#[cfg(feature = "identity")]
 pub use self::_risk_user_activity::RiskUserActivity;
+#[cfg(feature = "identity")]
 mod _risky_service_principal;
+#[cfg(feature = "identity")]
 pub use self::_risky_service_principal::RiskyServicePrincipal;
+#[cfg(feature = "identity")]
 mod _risky_service_principal_history_item;
+#[cfg(feature = "identity")]
 pub use self::_risky_service_principal_history_item::RiskyServicePrincipalHistoryItem;
+#[cfg(feature = "identity")]
 mod _risky_service_principal_kind;
+#[cfg(feature = "identity")]
 pub use self::_risky_service_principal_kind::RiskyServicePrincipalKind;
+#[cfg(feature = "identity")]
 mod _risky_user;
+#[cfg(feature = "identity")]
 pub use self::_risky_user::RiskyUser;
+#[cfg(feature = "identity")]
 mod _risky_user_history_item;
+#[cfg(feature = "identity")]
 pub use self::_risky_user_history_item::RiskyUserHistoryItem;
+#[cfg(feature = "identity")]
 mod _risky_user_kind;
+#[cfg(feature = "identity")]
 pub use self::_risky_user_kind::RiskyUserKind;
+#[cfg(feature = "device-management")]
 mod _role_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_role_assignment::RoleAssignment;
+#[cfg(feature = "device-management")]
 mod _role_assignment_kind;
+#[cfg(feature = "device-management")]
 pub use self::_role_assignment_kind::RoleAssignmentKind;
+#[cfg(feature = "identity")]
 mod _role_assignment_schedule_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_role_assignment_schedule_filter_by_current_user_options::RoleAssignmentScheduleFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _role_assignment_schedule_instance_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_role_assignment_schedule_instance_filter_by_current_user_options::RoleAssignmentScheduleInstanceFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _role_assignment_schedule_request_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_role_assignment_schedule_request_filter_by_current_user_options::RoleAssignmentScheduleRequestFilterByCurrentUserOptions;
+#[cfg(feature = "device-management")]
 mod _role_definition;
+#[cfg(feature = "device-management")]
 pub use self::_role_definition::RoleDefinition;
+#[cfg(feature = "device-management")]
 mod _role_definition_kind;
+#[cfg(feature = "device-management")]
 pub use self::_role_definition_kind::RoleDefinitionKind;
+#[cfg(feature = "identity")]
 mod _role_eligibility_schedule_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_role_eligibility_schedule_filter_by_current_user_options::RoleEligibilityScheduleFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _role_eligibility_schedule_instance_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_role_eligibility_schedule_instance_filter_by_current_user_options::RoleEligibilityScheduleInstanceFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _role_eligibility_schedule_request_filter_by_current_user_options;
+#[cfg(feature = "identity")]
 pub use self::_role_eligibility_schedule_request_filter_by_current_user_options::RoleEligibilityScheduleRequestFilterByCurrentUserOptions;
+#[cfg(feature = "identity")]
 mod _role_management;
+#[cfg(feature = "identity")]
 pub use self::_role_management::RoleManagement;
+#[cfg(feature = "device-management")]
 mod _role_permission;
+#[cfg(feature = "device-management")]
 pub use self::_role_permission::RolePermission;
+#[cfg(feature = "identity")]
 mod _role_type;
+#[cfg(feature = "identity")]
 pub use self::_role_type::RoleType;
+#[cfg(feature = "calendar")]
 mod _room;
+#[cfg(feature = "calendar")]
 pub use self::_room::Room;
+#[cfg(feature = "calendar")]
 mod _room_list;
+#[cfg(feature = "calendar")]
 pub use self::_room_list::RoomList;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _root;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_root::Root;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _root_domains;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_root_domains::RootDomains;
+#[cfg(feature = "device-management")]
 mod _rotate_bit_locker_keys_device_action_result;
+#[cfg(feature = "device-management")]
 pub use self::_rotate_bit_locker_keys_device_action_result::RotateBitLockerKeysDeviceActionResult;
+#[cfg(feature = "communications")]
 mod _routing_mode;
+#[cfg(feature = "communications")]
 pub use self::_routing_mode::RoutingMode;
+#[cfg(feature = "communications")]
 mod _routing_type;
+#[cfg(feature = "communications")]
 pub use self::_routing_type::RoutingType;
+#[cfg(feature = "education")]
 mod _rubric_criterion;
+#[cfg(feature = "education")]
 pub use self::_rubric_criterion::RubricCriterion;
+#[cfg(feature = "education")]
 mod _rubric_level;
+#[cfg(feature = "education")]
 pub use self::_rubric_level::RubricLevel;
+#[cfg(feature = "education")]
 mod _rubric_quality;
+#[cfg(feature = "education")]
 pub use self::_rubric_quality::RubricQuality;
+#[cfg(feature = "education")]
 mod _rubric_quality_feedback_model;
+#[cfg(feature = "education")]
 pub use self::_rubric_quality_feedback_model::RubricQualityFeedbackModel;
+#[cfg(feature = "education")]
 mod _rubric_quality_selected_column_model;
+#[cfg(feature = "education")]
 pub use self::_rubric_quality_selected_column_model::RubricQualitySelectedColumnModel;
+#[cfg(feature = "device-management")]
 mod _run_as_account_type;
+#[cfg(feature = "device-management")]
 pub use self::_run_as_account_type::RunAsAccountType;
+#[cfg(feature = "device-management")]
 mod _safe_search_filter_type;
+#[cfg(feature = "device-management")]
 pub use self::_safe_search_filter_type::SafeSearchFilterType;
+#[cfg(feature = "identity")]
 mod _saml_or_ws_fed_external_domain_federation;
+#[cfg(feature = "identity")]
 pub use self::_saml_or_ws_fed_external_domain_federation::SamlOrWsFedExternalDomainFederation;
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _saml_or_ws_fed_provider;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_saml_or_ws_fed_provider::SamlOrWsFedProvider;
+#[cfg(feature = "directory")]
 mod _saml_single_sign_on_settings;
+#[cfg(feature = "directory")]
 pub use self::_saml_single_sign_on_settings::SamlSingleSignOnSettings;
+#[cfg(feature = "teams")]
 mod _schedule;
+#[cfg(feature = "teams")]
 pub use self::_schedule::Schedule;
+#[cfg(feature = "teams")]
 mod _schedule_change_request;
+#[cfg(feature = "teams")]
 pub use self::_schedule_change_request::ScheduleChangeRequest;
+#[cfg(feature = "teams")]
 mod _schedule_change_request_actor;
+#[cfg(feature = "teams")]
 pub use self::_schedule_change_request_actor::ScheduleChangeRequestActor;
+#[cfg(feature = "teams")]
 mod _schedule_change_state;
+#[cfg(feature = "teams")]
 pub use self::_schedule_change_state::ScheduleChangeState;
+#[cfg(feature = "teams")]
 mod _schedule_entity;
+#[cfg(feature = "teams")]
 pub use self::_schedule_entity::ScheduleEntity;
+#[cfg(feature = "teams")]
 mod _schedule_entity_theme;
+#[cfg(feature = "teams")]
 pub use self::_schedule_entity_theme::ScheduleEntityTheme;
+#[cfg(feature = "calendar")]
 mod _schedule_information;
+#[cfg(feature = "calendar")]
 pub use self::_schedule_information::ScheduleInformation;
+#[cfg(feature = "calendar")]
 mod _schedule_item;
+#[cfg(feature = "calendar")]
 pub use self::_schedule_item::ScheduleItem;
+#[cfg(feature = "identity")]
 mod _schedule_request_actions;
+#[cfg(feature = "identity")]
 pub use self::_schedule_request_actions::ScheduleRequestActions;
+#[cfg(feature = "teams")]
 mod _scheduling_group;
+#[cfg(feature = "teams")]
 pub use self::_scheduling_group::SchedulingGroup;
+#[cfg(feature = "directory")]
 mod _schema_extension;
+#[cfg(feature = "directory")]
 pub use self::_schema_extension::SchemaExtension;
+#[cfg(feature = "security")]
 mod _scope_base;
+#[cfg(feature = "security")]
 pub use self::_scope_base::ScopeBase;
+#[cfg(feature = "security")]
 mod _scope_base_kind;
+#[cfg(feature = "security")]
 pub use self::_scope_base_kind::ScopeBaseKind;
+#[cfg(feature = "directory")]
 mod _scope_collection_kind;
+#[cfg(feature = "directory")]
 pub use self::_scope_collection_kind::ScopeCollectionKind;
+#[cfg(feature = "directory")]
 mod _scope_operator_multi_valued_comparison_type;
+#[cfg(feature = "directory")]
 pub use self::_scope_operator_multi_valued_comparison_type::ScopeOperatorMultiValuedComparisonType;
+#[cfg(feature = "directory")]
 mod _scope_operator_type;
+#[cfg(feature = "directory")]
 pub use self::_scope_operator_type::ScopeOperatorType;
+#[cfg(feature = "directory")]
 mod _scoped_role_membership;
+#[cfg(feature = "directory")]
 pub use self::_scoped_role_membership::ScopedRoleMembership;
+#[cfg(feature = "contacts")]
 mod _scored_email_address;
+#[cfg(feature = "contacts")]
 pub use self::_scored_email_address::ScoredEmailAddress;
+#[cfg(feature = "communications")]
 mod _screen_sharing_role;
+#[cfg(feature = "communications")]
 pub use self::_screen_sharing_role::ScreenSharingRole;
+#[cfg(feature = "search")]
 mod _search_aggregation;
+#[cfg(feature = "search")]
 pub use self::_search_aggregation::SearchAggregation;
+#[cfg(feature = "search")]
 mod _search_alteration;
+#[cfg(feature = "search")]
 pub use self::_search_alteration::SearchAlteration;
+#[cfg(feature = "search")]
 mod _search_alteration_options;
+#[cfg(feature = "search")]
 pub use self::_search_alteration_options::SearchAlterationOptions;
+#[cfg(feature = "search")]
 mod _search_alteration_type;
+#[cfg(feature = "search")]
 pub use self::_search_alteration_type::SearchAlterationType;
+#[cfg(feature = "search")]
 mod _search_bucket;
+#[cfg(feature = "search")]
 pub use self::_search_bucket::SearchBucket;
+#[cfg(feature = "search")]
 mod _search_content;
+#[cfg(feature = "search")]
 pub use self::_search_content::SearchContent;
+#[cfg(feature = "search")]
 mod _search_entity;
+#[cfg(feature = "search")]
 pub use self::_search_entity::SearchEntity;
+#[cfg(feature = "search")]
 mod _search_hit;
+#[cfg(feature = "search")]
 pub use self::_search_hit::SearchHit;
+#[cfg(feature = "search")]
 mod _search_hits_container;
+#[cfg(feature = "search")]
 pub use self::_search_hits_container::SearchHitsContainer;
+#[cfg(feature = "search")]
 mod _search_query;
+#[cfg(feature = "search")]
 pub use self::_search_query::SearchQuery;
+#[cfg(feature = "search")]
 mod _search_request;
+#[cfg(feature = "search")]
 pub use self::_search_request::SearchRequest;
+#[cfg(feature = "admin")]
 mod _search_resource_metadata_dictionary;
+#[cfg(feature = "admin")]
 pub use self::_search_resource_metadata_dictionary::SearchResourceMetadataDictionary;
+#[cfg(feature = "search")]
 mod _search_response;
+#[cfg(feature = "search")]
 pub use self::_search_response::SearchResponse;
+#[cfg(feature = "files")]
 mod _search_result;
+#[cfg(feature = "files")]
 pub use self::_search_result::SearchResult;
+#[cfg(feature = "calendar")]
 mod _section;
+#[cfg(feature = "calendar")]
 pub use self::_section::Section;
+#[cfg(feature = "sites")]
 mod _section_emphasis_type;
+#[cfg(feature = "sites")]
 pub use self::_section_emphasis_type::SectionEmphasisType;
+#[cfg(feature = "onenote")]
 mod _section_group;
+#[cfg(feature = "onenote")]
 pub use self::_section_group::SectionGroup;
+#[cfg(feature = "onenote")]
 mod _section_links;
+#[cfg(feature = "onenote")]
 pub use self::_section_links::SectionLinks;
+#[cfg(feature = "calendar")]
 mod _section_map;
+#[cfg(feature = "calendar")]
 pub use self::_section_map::SectionMap;
+#[cfg(feature = "security")]
 mod _secure_score;
+#[cfg(feature = "security")]
 pub use self::_secure_score::SecureScore;
+#[cfg(feature = "security")]
 mod _secure_score_control_profile;
+#[cfg(feature = "security")]
 pub use self::_secure_score_control_profile::SecureScoreControlProfile;
+#[cfg(feature = "security")]
 mod _secure_score_control_state_update;
+#[cfg(feature = "security")]
 pub use self::_secure_score_control_state_update::SecureScoreControlStateUpdate;
+#[cfg(feature = "identity")]
 mod _secure_sign_in_session_control;
+#[cfg(feature = "identity")]
 pub use self::_secure_sign_in_session_control::SecureSignInSessionControl;
+#[cfg(feature = "security")]
 mod _security;
+#[cfg(feature = "security")]
 pub use self::_security::Security;
+#[cfg(feature = "security")]
 mod _security_network_protocol;
+#[cfg(feature = "security")]
 pub use self::_security_network_protocol::SecurityNetworkProtocol;
+#[cfg(feature = "reports")]
 mod _security_reports_root;
+#[cfg(feature = "reports")]
 pub use self::_security_reports_root::SecurityReportsRoot;
+#[cfg(feature = "security")]
 mod _security_resource;
+#[cfg(feature = "security")]
 pub use self::_security_resource::SecurityResource;
+#[cfg(feature = "security")]
 mod _security_resource_type;
+#[cfg(feature = "security")]
 pub use self::_security_resource_type::SecurityResourceType;
+#[cfg(feature = "security")]
 mod _security_vendor_information;
+#[cfg(feature = "security")]
 pub use self::_security_vendor_information::SecurityVendorInformation;
+#[cfg(feature = "contacts")]
 mod _selection_likelihood_info;
+#[cfg(feature = "contacts")]
 pub use self::_selection_likelihood_info::SelectionLikelihoodInfo;
+#[cfg(feature = "identity")]
 mod _self_service_sign_up_authentication_flow_configuration;
+#[cfg(feature = "identity")]
 pub use self::_self_service_sign_up_authentication_flow_configuration::SelfServiceSignUpAuthenticationFlowConfiguration;
+#[cfg(feature = "directory")]
 mod _self_signed_certificate;
+#[cfg(feature = "directory")]
 pub use self::_self_signed_certificate::SelfSignedCertificate;
+#[cfg(feature = "communications")]
 mod _send_dtmf_completion_reason;
+#[cfg(feature = "communications")]
 pub use self::_send_dtmf_completion_reason::SendDtmfCompletionReason;
+#[cfg(feature = "communications")]
 mod _send_dtmf_tones_operation;
+#[cfg(feature = "communications")]
 pub use self::_send_dtmf_tones_operation::SendDtmfTonesOperation;
+#[cfg(any(feature = "calendar", feature = "mail"))]
 mod _sensitivity;
+#[cfg(any(feature = "calendar", feature = "mail"))]
 pub use self::_sensitivity::Sensitivity;
+#[cfg(feature = "security")]
 mod _sensitivity_label;
+#[cfg(feature = "security")]
 pub use self::_sensitivity_label::SensitivityLabel;
+#[cfg(feature = "files")]
 mod _sensitivity_label_assignment;
+#[cfg(feature = "files")]
 pub use self::_sensitivity_label_assignment::SensitivityLabelAssignment;
+#[cfg(feature = "files")]
 mod _sensitivity_label_assignment_method;
+#[cfg(feature = "files")]
 pub use self::_sensitivity_label_assignment_method::SensitivityLabelAssignmentMethod;
+#[cfg(feature = "admin")]
 mod _sensitivity_label_info;
+#[cfg(feature = "admin")]
 pub use self::_sensitivity_label_info::SensitivityLabelInfo;
+#[cfg(feature = "sites")]
 mod _server_processed_content;
+#[cfg(feature = "sites")]
 pub use self::_server_processed_content::ServerProcessedContent;
+#[cfg(feature = "admin")]
 mod _service_announcement;
+#[cfg(feature = "admin")]
 pub use self::_service_announcement::ServiceAnnouncement;
+#[cfg(feature = "admin")]
 mod _service_announcement_attachment;
+#[cfg(feature = "admin")]
 pub use self::_service_announcement_attachment::ServiceAnnouncementAttachment;
+#[cfg(feature = "admin")]
 mod _service_announcement_base;
+#[cfg(feature = "admin")]
 pub use self::_service_announcement_base::ServiceAnnouncementBase;
+#[cfg(feature = "solutions")]
 mod _service_app;
+#[cfg(feature = "solutions")]
 pub use self::_service_app::ServiceApp;
+#[cfg(feature = "solutions")]
 mod _service_app_status;
+#[cfg(feature = "solutions")]
 pub use self::_service_app_status::ServiceAppStatus;
+#[cfg(feature = "admin")]
 mod _service_health;
+#[cfg(feature = "admin")]
 pub use self::_service_health::ServiceHealth;
+#[cfg(feature = "admin")]
 mod _service_health_classification_type;
+#[cfg(feature = "admin")]
 pub use self::_service_health_classification_type::ServiceHealthClassificationType;
+#[cfg(feature = "admin")]
 mod _service_health_issue;
+#[cfg(feature = "admin")]
 pub use self::_service_health_issue::ServiceHealthIssue;
+#[cfg(feature = "admin")]
 mod _service_health_issue_post;
+#[cfg(feature = "admin")]
 pub use self::_service_health_issue_post::ServiceHealthIssuePost;
+#[cfg(feature = "admin")]
 mod _service_health_origin;
+#[cfg(feature = "admin")]
 pub use self::_service_health_origin::ServiceHealthOrigin;
+#[cfg(feature = "admin")]
 mod _service_health_status;
+#[cfg(feature = "admin")]
 pub use self::_service_health_status::ServiceHealthStatus;
+#[cfg(feature = "communications")]
 mod _service_hosted_media_config;
+#[cfg(feature = "communications")]
 pub use self::_service_hosted_media_config::ServiceHostedMediaConfig;
+#[cfg(feature = "directory")]
 mod _service_plan_info;
+#[cfg(feature = "directory")]
 pub use self::_service_plan_info::ServicePlanInfo;
+#[cfg(feature = "directory")]
 mod _service_principal;
+#[cfg(feature = "directory")]
 pub use self::_service_principal::ServicePrincipal;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _service_principal_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_service_principal_identity::ServicePrincipalIdentity;
+#[cfg(feature = "directory")]
 mod _service_principal_kind;
+#[cfg(feature = "directory")]
 pub use self::_service_principal_kind::ServicePrincipalKind;
+#[cfg(feature = "directory")]
 mod _service_principal_lock_configuration;
+#[cfg(feature = "directory")]
 pub use self::_service_principal_lock_configuration::ServicePrincipalLockConfiguration;
+#[cfg(feature = "identity")]
 mod _service_principal_risk_detection;
+#[cfg(feature = "identity")]
 pub use self::_service_principal_risk_detection::ServicePrincipalRiskDetection;
+#[cfg(feature = "identity")]
 mod _service_principal_sign_in;
+#[cfg(feature = "identity")]
 pub use self::_service_principal_sign_in::ServicePrincipalSignIn;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _service_provider_constraints;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_service_provider_constraints::ServiceProviderConstraints;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _service_provider_constraints_kind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_service_provider_constraints_kind::ServiceProviderConstraintsKind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 mod _service_provisioning_error;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 pub use self::_service_provisioning_error::ServiceProvisioningError;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 mod _service_provisioning_error_kind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 pub use self::_service_provisioning_error_kind::ServiceProvisioningErrorKind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 mod _service_provisioning_xml_error;
+#[cfg(any(feature = "directory", feature = "groups", feature = "users"))]
 pub use self::_service_provisioning_xml_error::ServiceProvisioningXmlError;
+#[cfg(feature = "solutions")]
 mod _service_status;
+#[cfg(feature = "solutions")]
 pub use self::_service_status::ServiceStatus;
+#[cfg(any(feature = "files", feature = "users"))]
 mod _service_storage_quota_breakdown;
+#[cfg(any(feature = "files", feature = "users"))]
 pub use self::_service_storage_quota_breakdown::ServiceStorageQuotaBreakdown;
+#[cfg(feature = "admin")]
 mod _service_update_category;
+#[cfg(feature = "admin")]
 pub use self::_service_update_category::ServiceUpdateCategory;
+#[cfg(feature = "admin")]
 mod _service_update_message;
+#[cfg(feature = "admin")]
 pub use self::_service_update_message::ServiceUpdateMessage;
+#[cfg(feature = "admin")]
 mod _service_update_message_viewpoint;
+#[cfg(feature = "admin")]
 pub use self::_service_update_message_viewpoint::ServiceUpdateMessageViewpoint;
+#[cfg(feature = "admin")]
 mod _service_update_severity;
+#[cfg(feature = "admin")]
 pub use self::_service_update_severity::ServiceUpdateSeverity;
+#[cfg(feature = "device-management")]
 mod _setting_source;
+#[cfg(feature = "device-management")]
 pub use self::_setting_source::SettingSource;
+#[cfg(feature = "device-management")]
 mod _setting_source_type;
+#[cfg(feature = "device-management")]
 pub use self::_setting_source_type::SettingSourceType;
+#[cfg(feature = "device-management")]
 mod _setting_state_device_summary;
+#[cfg(feature = "device-management")]
 pub use self::_setting_state_device_summary::SettingStateDeviceSummary;
+#[cfg(feature = "groups")]
 mod _setting_template_value;
+#[cfg(feature = "groups")]
 pub use self::_setting_template_value::SettingTemplateValue;
+#[cfg(feature = "groups")]
 mod _setting_value;
+#[cfg(feature = "groups")]
 pub use self::_setting_value::SettingValue;
 mod _share_action;
 pub use self::_share_action::ShareAction;
+#[cfg(feature = "solutions")]
 mod _share_point_browse_session;
+#[cfg(feature = "solutions")]
 pub use self::_share_point_browse_session::SharePointBrowseSession;
+#[cfg(feature = "files")]
 mod _share_point_group;
+#[cfg(feature = "files")]
 pub use self::_share_point_group::SharePointGroup;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _share_point_group_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_share_point_group_identity::SharePointGroupIdentity;
+#[cfg(feature = "files")]
 mod _share_point_group_member;
+#[cfg(feature = "files")]
 pub use self::_share_point_group_member::SharePointGroupMember;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _share_point_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_share_point_identity::SharePointIdentity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _share_point_identity_set;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_share_point_identity_set::SharePointIdentitySet;
+#[cfg(feature = "files")]
 mod _share_point_migration_container_info;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_container_info::SharePointMigrationContainerInfo;
+#[cfg(feature = "files")]
 mod _share_point_migration_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_event::SharePointMigrationEvent;
+#[cfg(feature = "files")]
 mod _share_point_migration_event_kind;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_event_kind::SharePointMigrationEventKind;
+#[cfg(feature = "files")]
 mod _share_point_migration_finish_manifest_file_upload_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_finish_manifest_file_upload_event::SharePointMigrationFinishManifestFileUploadEvent;
+#[cfg(feature = "files")]
 mod _share_point_migration_job;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job::SharePointMigrationJob;
+#[cfg(feature = "files")]
 mod _share_point_migration_job_cancelled_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_cancelled_event::SharePointMigrationJobCancelledEvent;
+#[cfg(feature = "files")]
 mod _share_point_migration_job_deleted_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_deleted_event::SharePointMigrationJobDeletedEvent;
+#[cfg(feature = "files")]
 mod _share_point_migration_job_error_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_error_event::SharePointMigrationJobErrorEvent;
+#[cfg(feature = "files")]
 mod _share_point_migration_job_error_level;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_error_level::SharePointMigrationJobErrorLevel;
+#[cfg(feature = "files")]
 mod _share_point_migration_job_postponed_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_postponed_event::SharePointMigrationJobPostponedEvent;
+#[cfg(feature = "files")]
 mod _share_point_migration_job_progress_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_progress_event::SharePointMigrationJobProgressEvent;
+#[cfg(feature = "files")]
 mod _share_point_migration_job_queued_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_queued_event::SharePointMigrationJobQueuedEvent;
+#[cfg(feature = "files")]
 mod _share_point_migration_job_start_event;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_job_start_event::SharePointMigrationJobStartEvent;
+#[cfg(feature = "files")]
 mod _share_point_migration_object_type;
+#[cfg(feature = "files")]
 pub use self::_share_point_migration_object_type::SharePointMigrationObjectType;
+#[cfg(feature = "search")]
 mod _share_point_one_drive_options;
+#[cfg(feature = "search")]
 pub use self::_share_point_one_drive_options::SharePointOneDriveOptions;
+#[cfg(feature = "solutions")]
 mod _share_point_protection_policy;
+#[cfg(feature = "solutions")]
 pub use self::_share_point_protection_policy::SharePointProtectionPolicy;
+#[cfg(feature = "solutions")]
 mod _share_point_restore_session;
+#[cfg(feature = "solutions")]
 pub use self::_share_point_restore_session::SharePointRestoreSession;
+#[cfg(feature = "files")]
 mod _shared;
+#[cfg(feature = "files")]
 pub use self::_shared::Shared;
+#[cfg(feature = "files")]
 mod _shared_drive_item;
+#[cfg(feature = "files")]
 pub use self::_shared_drive_item::SharedDriveItem;
+#[cfg(feature = "insights")]
 mod _shared_insight;
+#[cfg(feature = "insights")]
 pub use self::_shared_insight::SharedInsight;
+#[cfg(feature = "device-management")]
 mod _shared_pc_account_deletion_policy_type;
+#[cfg(feature = "device-management")]
 pub use self::_shared_pc_account_deletion_policy_type::SharedPcAccountDeletionPolicyType;
+#[cfg(feature = "device-management")]
 mod _shared_pc_account_manager_policy;
+#[cfg(feature = "device-management")]
 pub use self::_shared_pc_account_manager_policy::SharedPcAccountManagerPolicy;
+#[cfg(feature = "device-management")]
 mod _shared_pc_allowed_account_type;
+#[cfg(feature = "device-management")]
 pub use self::_shared_pc_allowed_account_type::SharedPcAllowedAccountType;
+#[cfg(feature = "device-management")]
 mod _shared_pc_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_shared_pc_configuration::SharedPcConfiguration;
+#[cfg(feature = "teams")]
 mod _shared_with_channel_team_info;
+#[cfg(feature = "teams")]
 pub use self::_shared_with_channel_team_info::SharedWithChannelTeamInfo;
+#[cfg(feature = "admin")]
 mod _sharepoint;
+#[cfg(feature = "admin")]
 pub use self::_sharepoint::Sharepoint;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _sharepoint_ids;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_sharepoint_ids::SharepointIds;
+#[cfg(feature = "admin")]
 mod _sharepoint_settings;
+#[cfg(feature = "admin")]
 pub use self::_sharepoint_settings::SharepointSettings;
+#[cfg(any(feature = "admin", feature = "files"))]
 mod _sharing_capabilities;
+#[cfg(any(feature = "admin", feature = "files"))]
 pub use self::_sharing_capabilities::SharingCapabilities;
+#[cfg(feature = "insights")]
 mod _sharing_detail;
+#[cfg(feature = "insights")]
 pub use self::_sharing_detail::SharingDetail;
+#[cfg(feature = "admin")]
 mod _sharing_domain_restriction_mode;
+#[cfg(feature = "admin")]
 pub use self::_sharing_domain_restriction_mode::SharingDomainRestrictionMode;
+#[cfg(feature = "files")]
 mod _sharing_invitation;
+#[cfg(feature = "files")]
 pub use self::_sharing_invitation::SharingInvitation;
+#[cfg(feature = "files")]
 mod _sharing_link;
+#[cfg(feature = "files")]
 pub use self::_sharing_link::SharingLink;
+#[cfg(feature = "teams")]
 mod _shift;
+#[cfg(feature = "teams")]
 pub use self::_shift::Shift;
+#[cfg(feature = "teams")]
 mod _shift_activity;
+#[cfg(feature = "teams")]
 pub use self::_shift_activity::ShiftActivity;
+#[cfg(feature = "users")]
 mod _shift_availability;
+#[cfg(feature = "users")]
 pub use self::_shift_availability::ShiftAvailability;
+#[cfg(feature = "teams")]
 mod _shift_item;
+#[cfg(feature = "teams")]
 pub use self::_shift_item::ShiftItem;
+#[cfg(feature = "teams")]
 mod _shift_item_kind;
+#[cfg(feature = "teams")]
 pub use self::_shift_item_kind::ShiftItemKind;
+#[cfg(feature = "users")]
 mod _shift_preferences;
+#[cfg(feature = "users")]
 pub use self::_shift_preferences::ShiftPreferences;
+#[cfg(feature = "security")]
 mod _sign_in;
+#[cfg(feature = "security")]
 pub use self::_sign_in::SignIn;
+#[cfg(feature = "users")]
 mod _sign_in_activity;
+#[cfg(feature = "users")]
 pub use self::_sign_in_activity::SignInActivity;
+#[cfg(feature = "identity")]
 mod _sign_in_conditions;
+#[cfg(feature = "identity")]
 pub use self::_sign_in_conditions::SignInConditions;
+#[cfg(feature = "identity")]
 mod _sign_in_context;
+#[cfg(feature = "identity")]
 pub use self::_sign_in_context::SignInContext;
+#[cfg(feature = "identity")]
 mod _sign_in_context_kind;
+#[cfg(feature = "identity")]
 pub use self::_sign_in_context_kind::SignInContextKind;
+#[cfg(feature = "identity")]
 mod _sign_in_frequency_authentication_type;
+#[cfg(feature = "identity")]
 pub use self::_sign_in_frequency_authentication_type::SignInFrequencyAuthenticationType;
+#[cfg(feature = "identity")]
 mod _sign_in_frequency_interval;
+#[cfg(feature = "identity")]
 pub use self::_sign_in_frequency_interval::SignInFrequencyInterval;
+#[cfg(feature = "identity")]
 mod _sign_in_frequency_session_control;
+#[cfg(feature = "identity")]
 pub use self::_sign_in_frequency_session_control::SignInFrequencySessionControl;
+#[cfg(feature = "identity")]
 mod _sign_in_identity;
+#[cfg(feature = "identity")]
 pub use self::_sign_in_identity::SignInIdentity;
+#[cfg(feature = "identity")]
 mod _sign_in_identity_kind;
+#[cfg(feature = "identity")]
 pub use self::_sign_in_identity_kind::SignInIdentityKind;
+#[cfg(any(feature = "identity", feature = "security"))]
 mod _sign_in_location;
+#[cfg(any(feature = "identity", feature = "security"))]
 pub use self::_sign_in_location::SignInLocation;
+#[cfg(feature = "security")]
 mod _sign_in_status;
+#[cfg(feature = "security")]
 pub use self::_sign_in_status::SignInStatus;
+#[cfg(feature = "reports")]
 mod _sign_in_user_type;
+#[cfg(feature = "reports")]
 pub use self::_sign_in_user_type::SignInUserType;
+#[cfg(feature = "identity")]
 mod _signin_frequency_type;
+#[cfg(feature = "identity")]
 pub use self::_signin_frequency_type::SigninFrequencyType;
+#[cfg(any(feature = "directory", feature = "identity"))]
 mod _signing_certificate_update_status;
+#[cfg(any(feature = "directory", feature = "identity"))]
 pub use self::_signing_certificate_update_status::SigningCertificateUpdateStatus;
+#[cfg(feature = "security")]
 mod _simulation;
+#[cfg(feature = "security")]
 pub use self::_simulation::Simulation;
+#[cfg(feature = "security")]
 mod _simulation_attack_technique;
+#[cfg(feature = "security")]
 pub use self::_simulation_attack_technique::SimulationAttackTechnique;
+#[cfg(feature = "security")]
 mod _simulation_attack_type;
+#[cfg(feature = "security")]
 pub use self::_simulation_attack_type::SimulationAttackType;
+#[cfg(feature = "security")]
 mod _simulation_automation;
+#[cfg(feature = "security")]
 pub use self::_simulation_automation::SimulationAutomation;
+#[cfg(feature = "security")]
 mod _simulation_automation_run;
+#[cfg(feature = "security")]
 pub use self::_simulation_automation_run::SimulationAutomationRun;
+#[cfg(feature = "security")]
 mod _simulation_automation_run_status;
+#[cfg(feature = "security")]
 pub use self::_simulation_automation_run_status::SimulationAutomationRunStatus;
+#[cfg(feature = "security")]
 mod _simulation_automation_status;
+#[cfg(feature = "security")]
 pub use self::_simulation_automation_status::SimulationAutomationStatus;
+#[cfg(feature = "security")]
 mod _simulation_content_source;
+#[cfg(feature = "security")]
 pub use self::_simulation_content_source::SimulationContentSource;
+#[cfg(feature = "security")]
 mod _simulation_content_status;
+#[cfg(feature = "security")]
 pub use self::_simulation_content_status::SimulationContentStatus;
+#[cfg(feature = "security")]
 mod _simulation_event;
+#[cfg(feature = "security")]
 pub use self::_simulation_event::SimulationEvent;
+#[cfg(feature = "security")]
 mod _simulation_events_content;
+#[cfg(feature = "security")]
 pub use self::_simulation_events_content::SimulationEventsContent;
+#[cfg(feature = "security")]
 mod _simulation_notification;
+#[cfg(feature = "security")]
 pub use self::_simulation_notification::SimulationNotification;
+#[cfg(feature = "security")]
 mod _simulation_report;
+#[cfg(feature = "security")]
 pub use self::_simulation_report::SimulationReport;
+#[cfg(feature = "security")]
 mod _simulation_report_overview;
+#[cfg(feature = "security")]
 pub use self::_simulation_report_overview::SimulationReportOverview;
+#[cfg(feature = "security")]
 mod _simulation_status;
+#[cfg(feature = "security")]
 pub use self::_simulation_status::SimulationStatus;
+#[cfg(feature = "identity")]
 mod _single_service_principal;
+#[cfg(feature = "identity")]
 pub use self::_single_service_principal::SingleServicePrincipal;
+#[cfg(feature = "identity")]
 mod _single_user;
+#[cfg(feature = "identity")]
 pub use self::_single_user::SingleUser;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 mod _single_value_legacy_extended_property;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "calendar",
+        feature = "contacts",
+        feature = "directory",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail"
+    )
+)]
 pub use self::_single_value_legacy_extended_property::SingleValueLegacyExtendedProperty;
+#[cfg(feature = "sites")]
 mod _site;
+#[cfg(feature = "sites")]
 pub use self::_site::Site;
+#[cfg(feature = "sites")]
 mod _site_archival_details;
+#[cfg(feature = "sites")]
 pub use self::_site_archival_details::SiteArchivalDetails;
+#[cfg(feature = "sites")]
 mod _site_archive_status;
+#[cfg(feature = "sites")]
 pub use self::_site_archive_status::SiteArchiveStatus;
+#[cfg(feature = "sites")]
 mod _site_collection;
+#[cfg(feature = "sites")]
 pub use self::_site_collection::SiteCollection;
+#[cfg(feature = "files")]
 mod _site_lock_state;
+#[cfg(feature = "files")]
 pub use self::_site_lock_state::SiteLockState;
+#[cfg(feature = "sites")]
 mod _site_page;
+#[cfg(feature = "sites")]
 pub use self::_site_page::SitePage;
+#[cfg(feature = "solutions")]
 mod _site_protection_rule;
+#[cfg(feature = "solutions")]
 pub use self::_site_protection_rule::SiteProtectionRule;
+#[cfg(feature = "solutions")]
 mod _site_protection_unit;
+#[cfg(feature = "solutions")]
 pub use self::_site_protection_unit::SiteProtectionUnit;
+#[cfg(feature = "solutions")]
 mod _site_protection_units_bulk_addition_job;
+#[cfg(feature = "solutions")]
 pub use self::_site_protection_units_bulk_addition_job::SiteProtectionUnitsBulkAdditionJob;
+#[cfg(feature = "solutions")]
 mod _site_restore_artifact;
+#[cfg(feature = "solutions")]
 pub use self::_site_restore_artifact::SiteRestoreArtifact;
+#[cfg(feature = "solutions")]
 mod _site_restore_artifacts_bulk_addition_request;
+#[cfg(feature = "solutions")]
 pub use self::_site_restore_artifacts_bulk_addition_request::SiteRestoreArtifactsBulkAdditionRequest;
+#[cfg(feature = "device-management")]
 mod _site_security_level;
+#[cfg(feature = "device-management")]
 pub use self::_site_security_level::SiteSecurityLevel;
+#[cfg(feature = "mail")]
 mod _size_range;
+#[cfg(feature = "mail")]
 pub use self::_size_range::SizeRange;
+#[cfg(feature = "teams")]
 mod _skype_for_business_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_skype_for_business_user_conversation_member::SkypeForBusinessUserConversationMember;
+#[cfg(feature = "teams")]
 mod _skype_user_conversation_member;
+#[cfg(feature = "teams")]
 pub use self::_skype_user_conversation_member::SkypeUserConversationMember;
+#[cfg(feature = "identity")]
 mod _sms_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_sms_authentication_method_configuration::SmsAuthenticationMethodConfiguration;
+#[cfg(feature = "identity")]
 mod _sms_authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_sms_authentication_method_target::SmsAuthenticationMethodTarget;
+#[cfg(feature = "admin")]
 mod _snapshot_job_status;
+#[cfg(feature = "admin")]
 pub use self::_snapshot_job_status::SnapshotJobStatus;
+#[cfg(feature = "identity")]
 mod _social_identity_provider;
+#[cfg(feature = "identity")]
 pub use self::_social_identity_provider::SocialIdentityProvider;
+#[cfg(feature = "identity")]
 mod _social_identity_source;
+#[cfg(feature = "identity")]
 pub use self::_social_identity_source::SocialIdentitySource;
+#[cfg(feature = "identity")]
 mod _social_identity_source_type;
+#[cfg(feature = "identity")]
 pub use self::_social_identity_source_type::SocialIdentitySourceType;
+#[cfg(feature = "users")]
 mod _software_oath_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_software_oath_authentication_method::SoftwareOathAuthenticationMethod;
+#[cfg(feature = "identity")]
 mod _software_oath_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_software_oath_authentication_method_configuration::SoftwareOathAuthenticationMethodConfiguration;
 mod _software_update_status_summary;
 pub use self::_software_update_status_summary::SoftwareUpdateStatusSummary;
+#[cfg(feature = "solutions")]
 mod _solutions_root;
+#[cfg(feature = "solutions")]
 pub use self::_solutions_root::SolutionsRoot;
+#[cfg(feature = "search")]
 mod _sort_property;
+#[cfg(feature = "search")]
 pub use self::_sort_property::SortProperty;
+#[cfg(feature = "directory")]
 mod _spa_application;
+#[cfg(feature = "directory")]
 pub use self::_spa_application::SpaApplication;
+#[cfg(feature = "education")]
 mod _speaker_assignment_submission;
+#[cfg(feature = "education")]
 pub use self::_speaker_assignment_submission::SpeakerAssignmentSubmission;
+#[cfg(feature = "files")]
 mod _special_folder;
+#[cfg(feature = "files")]
 pub use self::_special_folder::SpecialFolder;
+#[cfg(feature = "directory")]
 mod _ssl_version;
+#[cfg(feature = "directory")]
 pub use self::_ssl_version::SslVersion;
+#[cfg(feature = "solutions")]
 mod _staff_availability_item;
+#[cfg(feature = "solutions")]
 pub use self::_staff_availability_item::StaffAvailabilityItem;
+#[cfg(feature = "identity")]
 mod _staged_feature_name;
+#[cfg(feature = "identity")]
 pub use self::_staged_feature_name::StagedFeatureName;
+#[cfg(any(feature = "calendar", feature = "users"))]
 mod _standard_time_zone_offset;
+#[cfg(any(feature = "calendar", feature = "users"))]
 pub use self::_standard_time_zone_offset::StandardTimeZoneOffset;
+#[cfg(any(feature = "calendar", feature = "users"))]
 mod _standard_time_zone_offset_kind;
+#[cfg(any(feature = "calendar", feature = "users"))]
 pub use self::_standard_time_zone_offset_kind::StandardTimeZoneOffsetKind;
+#[cfg(feature = "sites")]
 mod _standard_web_part;
+#[cfg(feature = "sites")]
 pub use self::_standard_web_part::StandardWebPart;
+#[cfg(feature = "communications")]
 mod _start_hold_music_operation;
+#[cfg(feature = "communications")]
 pub use self::_start_hold_music_operation::StartHoldMusicOperation;
+#[cfg(feature = "device-management")]
 mod _state_management_setting;
+#[cfg(feature = "device-management")]
 pub use self::_state_management_setting::StateManagementSetting;
+#[cfg(feature = "insights")]
 mod _status;
+#[cfg(feature = "insights")]
 pub use self::_status::Status;
+#[cfg(feature = "communications")]
 mod _stop_hold_music_operation;
+#[cfg(feature = "communications")]
 pub use self::_stop_hold_music_operation::StopHoldMusicOperation;
+#[cfg(feature = "files")]
 mod _storage;
+#[cfg(feature = "files")]
 pub use self::_storage::Storage;
+#[cfg(feature = "files")]
 mod _storage_plan_information;
+#[cfg(feature = "files")]
 pub use self::_storage_plan_information::StoragePlanInformation;
+#[cfg(any(feature = "files", feature = "users"))]
 mod _storage_quota_breakdown;
+#[cfg(any(feature = "files", feature = "users"))]
 pub use self::_storage_quota_breakdown::StorageQuotaBreakdown;
+#[cfg(feature = "files")]
 mod _storage_settings;
+#[cfg(feature = "files")]
 pub use self::_storage_settings::StorageSettings;
+#[cfg(feature = "directory")]
 mod _string_key_attribute_mapping_source_value_pair;
+#[cfg(feature = "directory")]
 pub use self::_string_key_attribute_mapping_source_value_pair::StringKeyAttributeMappingSourceValuePair;
+#[cfg(feature = "directory")]
 mod _string_key_long_value_pair;
+#[cfg(feature = "directory")]
 pub use self::_string_key_long_value_pair::StringKeyLongValuePair;
+#[cfg(feature = "directory")]
 mod _string_key_object_value_pair;
+#[cfg(feature = "directory")]
 pub use self::_string_key_object_value_pair::StringKeyObjectValuePair;
+#[cfg(feature = "directory")]
 mod _string_key_string_value_pair;
+#[cfg(feature = "directory")]
 pub use self::_string_key_string_value_pair::StringKeyStringValuePair;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _sts_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_sts_policy::StsPolicy;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request::SubjectRightsRequest;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_all_mailbox_location;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_all_mailbox_location::SubjectRightsRequestAllMailboxLocation;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_all_site_location;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_all_site_location::SubjectRightsRequestAllSiteLocation;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_detail;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_detail::SubjectRightsRequestDetail;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_enumerated_mailbox_location;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_enumerated_mailbox_location::SubjectRightsRequestEnumeratedMailboxLocation;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_enumerated_site_location;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_enumerated_site_location::SubjectRightsRequestEnumeratedSiteLocation;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_history;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_history::SubjectRightsRequestHistory;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_mailbox_location;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_mailbox_location::SubjectRightsRequestMailboxLocation;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_mailbox_location_kind;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_mailbox_location_kind::SubjectRightsRequestMailboxLocationKind;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_site_location;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_site_location::SubjectRightsRequestSiteLocation;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_site_location_kind;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_site_location_kind::SubjectRightsRequestSiteLocationKind;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_stage;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_stage::SubjectRightsRequestStage;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_stage_detail;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_stage_detail::SubjectRightsRequestStageDetail;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_stage_status;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_stage_status::SubjectRightsRequestStageStatus;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_status;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_status::SubjectRightsRequestStatus;
+#[cfg(any(feature = "admin", feature = "security"))]
 mod _subject_rights_request_type;
+#[cfg(any(feature = "admin", feature = "security"))]
 pub use self::_subject_rights_request_type::SubjectRightsRequestType;
+#[cfg(feature = "identity")]
 mod _subject_set;
+#[cfg(feature = "identity")]
 pub use self::_subject_set::SubjectSet;
+#[cfg(feature = "identity")]
 mod _subject_set_kind;
+#[cfg(feature = "identity")]
 pub use self::_subject_set_kind::SubjectSetKind;
+#[cfg(feature = "communications")]
 mod _subscribe_to_tone_operation;
+#[cfg(feature = "communications")]
 pub use self::_subscribe_to_tone_operation::SubscribeToToneOperation;
+#[cfg(feature = "directory")]
 mod _subscribed_sku;
+#[cfg(feature = "directory")]
 pub use self::_subscribed_sku::SubscribedSku;
+#[cfg(feature = "admin")]
 mod _subscription;
+#[cfg(feature = "admin")]
 pub use self::_subscription::Subscription;
+#[cfg(feature = "teams")]
 mod _swap_shifts_change_request;
+#[cfg(feature = "teams")]
 pub use self::_swap_shifts_change_request::SwapShiftsChangeRequest;
+#[cfg(feature = "directory")]
 mod _synchronization;
+#[cfg(feature = "directory")]
 pub use self::_synchronization::Synchronization;
 mod _synchronization_disposition;
 pub use self::_synchronization_disposition::SynchronizationDisposition;
+#[cfg(feature = "directory")]
 mod _synchronization_error;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_error::SynchronizationError;
+#[cfg(feature = "directory")]
 mod _synchronization_job;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_job::SynchronizationJob;
+#[cfg(feature = "directory")]
 mod _synchronization_job_application_parameters;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_job_application_parameters::SynchronizationJobApplicationParameters;
+#[cfg(feature = "directory")]
 mod _synchronization_job_restart_criteria;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_job_restart_criteria::SynchronizationJobRestartCriteria;
+#[cfg(feature = "directory")]
 mod _synchronization_job_restart_scope;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_job_restart_scope::SynchronizationJobRestartScope;
+#[cfg(feature = "directory")]
 mod _synchronization_job_subject;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_job_subject::SynchronizationJobSubject;
+#[cfg(feature = "directory")]
 mod _synchronization_linked_objects;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_linked_objects::SynchronizationLinkedObjects;
+#[cfg(feature = "directory")]
 mod _synchronization_metadata;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_metadata::SynchronizationMetadata;
+#[cfg(feature = "directory")]
 mod _synchronization_metadata_entry;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_metadata_entry::SynchronizationMetadataEntry;
+#[cfg(feature = "directory")]
 mod _synchronization_progress;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_progress::SynchronizationProgress;
+#[cfg(feature = "directory")]
 mod _synchronization_quarantine;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_quarantine::SynchronizationQuarantine;
+#[cfg(feature = "directory")]
 mod _synchronization_rule;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_rule::SynchronizationRule;
+#[cfg(feature = "directory")]
 mod _synchronization_schedule;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_schedule::SynchronizationSchedule;
+#[cfg(feature = "directory")]
 mod _synchronization_schedule_state;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_schedule_state::SynchronizationScheduleState;
+#[cfg(feature = "directory")]
 mod _synchronization_schema;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_schema::SynchronizationSchema;
+#[cfg(feature = "directory")]
 mod _synchronization_secret;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_secret::SynchronizationSecret;
+#[cfg(feature = "directory")]
 mod _synchronization_secret_key_string_value_pair;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_secret_key_string_value_pair::SynchronizationSecretKeyStringValuePair;
+#[cfg(feature = "directory")]
 mod _synchronization_status;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_status::SynchronizationStatus;
+#[cfg(feature = "directory")]
 mod _synchronization_status_code;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_status_code::SynchronizationStatusCode;
+#[cfg(feature = "directory")]
 mod _synchronization_task_execution;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_task_execution::SynchronizationTaskExecution;
+#[cfg(feature = "directory")]
 mod _synchronization_task_execution_result;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_task_execution_result::SynchronizationTaskExecutionResult;
+#[cfg(feature = "directory")]
 mod _synchronization_template;
+#[cfg(feature = "directory")]
 pub use self::_synchronization_template::SynchronizationTemplate;
+#[cfg(any(feature = "files", feature = "sites"))]
 mod _system_facet;
+#[cfg(any(feature = "files", feature = "sites"))]
 pub use self::_system_facet::SystemFacet;
+#[cfg(feature = "teams")]
 mod _tab_updated_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_tab_updated_event_message_detail::TabUpdatedEventMessageDetail;
+#[cfg(feature = "identity")]
 mod _target_agent_identity_sponsors_or_owners;
+#[cfg(feature = "identity")]
 pub use self::_target_agent_identity_sponsors_or_owners::TargetAgentIdentitySponsorsOrOwners;
+#[cfg(feature = "identity")]
 mod _target_application_owners;
+#[cfg(feature = "identity")]
 pub use self::_target_application_owners::TargetApplicationOwners;
+#[cfg(feature = "directory")]
 mod _target_device_group;
+#[cfg(feature = "directory")]
 pub use self::_target_device_group::TargetDeviceGroup;
+#[cfg(feature = "identity")]
 mod _target_manager;
+#[cfg(feature = "identity")]
 pub use self::_target_manager::TargetManager;
+#[cfg(feature = "identity")]
 mod _target_owners;
+#[cfg(feature = "identity")]
 pub use self::_target_owners::TargetOwners;
+#[cfg(feature = "security")]
 mod _target_resource;
+#[cfg(feature = "security")]
 pub use self::_target_resource::TargetResource;
+#[cfg(feature = "identity")]
 mod _target_user_sponsors;
+#[cfg(feature = "identity")]
 pub use self::_target_user_sponsors::TargetUserSponsors;
+#[cfg(feature = "teams")]
 mod _targeted_chat_message;
+#[cfg(feature = "teams")]
 pub use self::_targeted_chat_message::TargetedChatMessage;
+#[cfg(feature = "device-management")]
 mod _targeted_managed_app_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_targeted_managed_app_configuration::TargetedManagedAppConfiguration;
+#[cfg(feature = "device-management")]
 mod _targeted_managed_app_group_type;
+#[cfg(feature = "device-management")]
 pub use self::_targeted_managed_app_group_type::TargetedManagedAppGroupType;
+#[cfg(feature = "device-management")]
 mod _targeted_managed_app_policy_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_targeted_managed_app_policy_assignment::TargetedManagedAppPolicyAssignment;
+#[cfg(feature = "device-management")]
 mod _targeted_managed_app_protection;
+#[cfg(feature = "device-management")]
 pub use self::_targeted_managed_app_protection::TargetedManagedAppProtection;
+#[cfg(feature = "security")]
 mod _targetted_user_type;
+#[cfg(feature = "security")]
 pub use self::_targetted_user_type::TargettedUserType;
+#[cfg(feature = "todo")]
 mod _task_file_attachment;
+#[cfg(feature = "todo")]
 pub use self::_task_file_attachment::TaskFileAttachment;
+#[cfg(feature = "todo")]
 mod _task_status;
+#[cfg(feature = "todo")]
 pub use self::_task_status::TaskStatus;
+#[cfg(feature = "teams")]
 mod _team;
+#[cfg(feature = "teams")]
 pub use self::_team::Team;
+#[cfg(feature = "teams")]
 mod _team_archived_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_team_archived_event_message_detail::TeamArchivedEventMessageDetail;
 mod _team_class_settings;
 pub use self::_team_class_settings::TeamClassSettings;
+#[cfg(feature = "teams")]
 mod _team_created_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_team_created_event_message_detail::TeamCreatedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _team_description_updated_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_team_description_updated_event_message_detail::TeamDescriptionUpdatedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _team_fun_settings;
+#[cfg(feature = "teams")]
 pub use self::_team_fun_settings::TeamFunSettings;
+#[cfg(feature = "teams")]
 mod _team_guest_settings;
+#[cfg(feature = "teams")]
 pub use self::_team_guest_settings::TeamGuestSettings;
+#[cfg(feature = "teams")]
 mod _team_info;
+#[cfg(feature = "teams")]
 pub use self::_team_info::TeamInfo;
+#[cfg(feature = "teams")]
 mod _team_joining_disabled_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_team_joining_disabled_event_message_detail::TeamJoiningDisabledEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _team_joining_enabled_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_team_joining_enabled_event_message_detail::TeamJoiningEnabledEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _team_member_settings;
+#[cfg(feature = "teams")]
 pub use self::_team_member_settings::TeamMemberSettings;
+#[cfg(feature = "teams")]
 mod _team_members_notification_recipient;
+#[cfg(feature = "teams")]
 pub use self::_team_members_notification_recipient::TeamMembersNotificationRecipient;
+#[cfg(feature = "teams")]
 mod _team_messaging_settings;
+#[cfg(feature = "teams")]
 pub use self::_team_messaging_settings::TeamMessagingSettings;
+#[cfg(feature = "teams")]
 mod _team_renamed_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_team_renamed_event_message_detail::TeamRenamedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _team_specialization;
+#[cfg(feature = "teams")]
 pub use self::_team_specialization::TeamSpecialization;
+#[cfg(feature = "teams")]
 mod _team_summary;
+#[cfg(feature = "teams")]
 pub use self::_team_summary::TeamSummary;
+#[cfg(feature = "teams")]
 mod _team_unarchived_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_team_unarchived_event_message_detail::TeamUnarchivedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _team_visibility_type;
+#[cfg(feature = "teams")]
 pub use self::_team_visibility_type::TeamVisibilityType;
+#[cfg(feature = "teams")]
 mod _teams_app;
+#[cfg(feature = "teams")]
 pub use self::_teams_app::TeamsApp;
+#[cfg(feature = "teams")]
 mod _teams_app_authorization;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_authorization::TeamsAppAuthorization;
+#[cfg(feature = "teams")]
 mod _teams_app_definition;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_definition::TeamsAppDefinition;
+#[cfg(feature = "teams")]
 mod _teams_app_distribution_method;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_distribution_method::TeamsAppDistributionMethod;
+#[cfg(feature = "teams")]
 mod _teams_app_installation;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_installation::TeamsAppInstallation;
+#[cfg(feature = "teams")]
 mod _teams_app_installation_kind;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_installation_kind::TeamsAppInstallationKind;
+#[cfg(feature = "teams")]
 mod _teams_app_installed_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_installed_event_message_detail::TeamsAppInstalledEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _teams_app_permission_set;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_permission_set::TeamsAppPermissionSet;
+#[cfg(feature = "teams")]
 mod _teams_app_publishing_state;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_publishing_state::TeamsAppPublishingState;
+#[cfg(feature = "teams")]
 mod _teams_app_removed_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_removed_event_message_detail::TeamsAppRemovedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _teams_app_resource_specific_permission;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_resource_specific_permission::TeamsAppResourceSpecificPermission;
+#[cfg(feature = "teams")]
 mod _teams_app_resource_specific_permission_type;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_resource_specific_permission_type::TeamsAppResourceSpecificPermissionType;
+#[cfg(feature = "teams")]
 mod _teams_app_settings;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_settings::TeamsAppSettings;
+#[cfg(feature = "teams")]
 mod _teams_app_upgraded_event_message_detail;
+#[cfg(feature = "teams")]
 pub use self::_teams_app_upgraded_event_message_detail::TeamsAppUpgradedEventMessageDetail;
+#[cfg(feature = "teams")]
 mod _teams_async_operation;
+#[cfg(feature = "teams")]
 pub use self::_teams_async_operation::TeamsAsyncOperation;
+#[cfg(feature = "teams")]
 mod _teams_async_operation_status;
+#[cfg(feature = "teams")]
 pub use self::_teams_async_operation_status::TeamsAsyncOperationStatus;
+#[cfg(feature = "teams")]
 mod _teams_async_operation_type;
+#[cfg(feature = "teams")]
 pub use self::_teams_async_operation_type::TeamsAsyncOperationType;
+#[cfg(feature = "directory")]
 mod _teams_licensing_details;
+#[cfg(feature = "directory")]
 pub use self::_teams_licensing_details::TeamsLicensingDetails;
+#[cfg(feature = "teams")]
 mod _teams_tab;
+#[cfg(feature = "teams")]
 pub use self::_teams_tab::TeamsTab;
+#[cfg(feature = "teams")]
 mod _teams_tab_configuration;
+#[cfg(feature = "teams")]
 pub use self::_teams_tab_configuration::TeamsTabConfiguration;
+#[cfg(feature = "teams")]
 mod _teams_template;
+#[cfg(feature = "teams")]
 pub use self::_teams_template::TeamsTemplate;
+#[cfg(feature = "teams")]
 mod _teamwork;
+#[cfg(feature = "teams")]
 pub use self::_teamwork::Teamwork;
+#[cfg(feature = "teams")]
 mod _teamwork_activity_topic;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_activity_topic::TeamworkActivityTopic;
+#[cfg(feature = "teams")]
 mod _teamwork_activity_topic_source;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_activity_topic_source::TeamworkActivityTopicSource;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _teamwork_application_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_teamwork_application_identity::TeamworkApplicationIdentity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _teamwork_application_identity_type;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_teamwork_application_identity_type::TeamworkApplicationIdentityType;
+#[cfg(feature = "teams")]
 mod _teamwork_bot;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_bot::TeamworkBot;
+#[cfg(feature = "teams")]
 mod _teamwork_call_event_type;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_call_event_type::TeamworkCallEventType;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _teamwork_conversation_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_teamwork_conversation_identity::TeamworkConversationIdentity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _teamwork_conversation_identity_type;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_teamwork_conversation_identity_type::TeamworkConversationIdentityType;
+#[cfg(feature = "teams")]
 mod _teamwork_hosted_content;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_hosted_content::TeamworkHostedContent;
+#[cfg(feature = "teams")]
 mod _teamwork_notification_recipient;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_notification_recipient::TeamworkNotificationRecipient;
+#[cfg(feature = "teams")]
 mod _teamwork_notification_recipient_kind;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_notification_recipient_kind::TeamworkNotificationRecipientKind;
+#[cfg(feature = "teams")]
 mod _teamwork_online_meeting_info;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_online_meeting_info::TeamworkOnlineMeetingInfo;
+#[cfg(feature = "teams")]
 mod _teamwork_tag;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_tag::TeamworkTag;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _teamwork_tag_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_teamwork_tag_identity::TeamworkTagIdentity;
+#[cfg(feature = "teams")]
 mod _teamwork_tag_member;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_tag_member::TeamworkTagMember;
+#[cfg(feature = "teams")]
 mod _teamwork_tag_type;
+#[cfg(feature = "teams")]
 pub use self::_teamwork_tag_type::TeamworkTagType;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _teamwork_user_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_teamwork_user_identity::TeamworkUserIdentity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _teamwork_user_identity_type;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_teamwork_user_identity_type::TeamworkUserIdentityType;
+#[cfg(feature = "communications")]
 mod _teleconference_device_audio_quality;
+#[cfg(feature = "communications")]
 pub use self::_teleconference_device_audio_quality::TeleconferenceDeviceAudioQuality;
+#[cfg(feature = "communications")]
 mod _teleconference_device_media_quality;
+#[cfg(feature = "communications")]
 pub use self::_teleconference_device_media_quality::TeleconferenceDeviceMediaQuality;
+#[cfg(feature = "communications")]
 mod _teleconference_device_media_quality_kind;
+#[cfg(feature = "communications")]
 pub use self::_teleconference_device_media_quality_kind::TeleconferenceDeviceMediaQualityKind;
+#[cfg(feature = "communications")]
 mod _teleconference_device_quality;
+#[cfg(feature = "communications")]
 pub use self::_teleconference_device_quality::TeleconferenceDeviceQuality;
+#[cfg(feature = "communications")]
 mod _teleconference_device_screen_sharing_quality;
+#[cfg(feature = "communications")]
 pub use self::_teleconference_device_screen_sharing_quality::TeleconferenceDeviceScreenSharingQuality;
+#[cfg(feature = "communications")]
 mod _teleconference_device_video_quality;
+#[cfg(feature = "communications")]
 pub use self::_teleconference_device_video_quality::TeleconferenceDeviceVideoQuality;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _template_application_level;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_template_application_level::TemplateApplicationLevel;
+#[cfg(feature = "identity")]
 mod _template_scenarios;
+#[cfg(feature = "identity")]
 pub use self::_template_scenarios::TemplateScenarios;
+#[cfg(feature = "users")]
 mod _temporary_access_pass_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_temporary_access_pass_authentication_method::TemporaryAccessPassAuthenticationMethod;
+#[cfg(feature = "identity")]
 mod _temporary_access_pass_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_temporary_access_pass_authentication_method_configuration::TemporaryAccessPassAuthenticationMethodConfiguration;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _tenant_app_management_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_tenant_app_management_policy::TenantAppManagementPolicy;
+#[cfg(feature = "security")]
 mod _tenant_data_security_and_governance;
+#[cfg(feature = "security")]
 pub use self::_tenant_data_security_and_governance::TenantDataSecurityAndGovernance;
+#[cfg(feature = "admin")]
 mod _tenant_information;
+#[cfg(feature = "admin")]
 pub use self::_tenant_information::TenantInformation;
+#[cfg(feature = "security")]
 mod _tenant_protection_scope_container;
+#[cfg(feature = "security")]
 pub use self::_tenant_protection_scope_container::TenantProtectionScopeContainer;
+#[cfg(feature = "admin")]
 mod _tenant_relationship;
+#[cfg(feature = "admin")]
 pub use self::_tenant_relationship::TenantRelationship;
+#[cfg(feature = "security")]
 mod _tenant_scope;
+#[cfg(feature = "security")]
 pub use self::_tenant_scope::TenantScope;
+#[cfg(feature = "sites")]
 mod _term_column;
+#[cfg(feature = "sites")]
 pub use self::_term_column::TermColumn;
+#[cfg(feature = "device-management")]
 mod _terms_and_conditions;
+#[cfg(feature = "device-management")]
 pub use self::_terms_and_conditions::TermsAndConditions;
+#[cfg(feature = "device-management")]
 mod _terms_and_conditions_acceptance_status;
+#[cfg(feature = "device-management")]
 pub use self::_terms_and_conditions_acceptance_status::TermsAndConditionsAcceptanceStatus;
+#[cfg(feature = "device-management")]
 mod _terms_and_conditions_assignment;
+#[cfg(feature = "device-management")]
 pub use self::_terms_and_conditions_assignment::TermsAndConditionsAssignment;
+#[cfg(feature = "identity")]
 mod _terms_expiration;
+#[cfg(feature = "identity")]
 pub use self::_terms_expiration::TermsExpiration;
+#[cfg(feature = "identity")]
 mod _terms_of_use_container;
+#[cfg(feature = "identity")]
 pub use self::_terms_of_use_container::TermsOfUseContainer;
+#[cfg(feature = "sites")]
 mod _text_column;
+#[cfg(feature = "sites")]
 pub use self::_text_column::TextColumn;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _text_content;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_text_content::TextContent;
+#[cfg(feature = "sites")]
 mod _text_web_part;
+#[cfg(feature = "sites")]
 pub use self::_text_web_part::TextWebPart;
+#[cfg(feature = "security")]
 mod _threat_assessment_content_type;
+#[cfg(feature = "security")]
 pub use self::_threat_assessment_content_type::ThreatAssessmentContentType;
+#[cfg(feature = "security")]
 mod _threat_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_threat_assessment_request::ThreatAssessmentRequest;
+#[cfg(feature = "security")]
 mod _threat_assessment_request_kind;
+#[cfg(feature = "security")]
 pub use self::_threat_assessment_request_kind::ThreatAssessmentRequestKind;
+#[cfg(feature = "security")]
 mod _threat_assessment_request_source;
+#[cfg(feature = "security")]
 pub use self::_threat_assessment_request_source::ThreatAssessmentRequestSource;
+#[cfg(feature = "security")]
 mod _threat_assessment_result;
+#[cfg(feature = "security")]
 pub use self::_threat_assessment_result::ThreatAssessmentResult;
+#[cfg(feature = "security")]
 mod _threat_assessment_result_type;
+#[cfg(feature = "security")]
 pub use self::_threat_assessment_result_type::ThreatAssessmentResultType;
+#[cfg(feature = "security")]
 mod _threat_assessment_status;
+#[cfg(feature = "security")]
 pub use self::_threat_assessment_status::ThreatAssessmentStatus;
+#[cfg(feature = "security")]
 mod _threat_category;
+#[cfg(feature = "security")]
 pub use self::_threat_category::ThreatCategory;
+#[cfg(feature = "security")]
 mod _threat_expected_assessment;
+#[cfg(feature = "security")]
 pub use self::_threat_expected_assessment::ThreatExpectedAssessment;
+#[cfg(feature = "files")]
 mod _thumbnail;
+#[cfg(feature = "files")]
 pub use self::_thumbnail::Thumbnail;
+#[cfg(feature = "sites")]
 mod _thumbnail_column;
+#[cfg(feature = "sites")]
 pub use self::_thumbnail_column::ThumbnailColumn;
+#[cfg(feature = "files")]
 mod _thumbnail_set;
+#[cfg(feature = "files")]
 pub use self::_thumbnail_set::ThumbnailSet;
+#[cfg(feature = "identity")]
 mod _ticket_info;
+#[cfg(feature = "identity")]
 pub use self::_ticket_info::TicketInfo;
+#[cfg(feature = "teams")]
 mod _time_card;
+#[cfg(feature = "teams")]
 pub use self::_time_card::TimeCard;
+#[cfg(feature = "teams")]
 mod _time_card_break;
+#[cfg(feature = "teams")]
 pub use self::_time_card_break::TimeCardBreak;
+#[cfg(feature = "teams")]
 mod _time_card_entry;
+#[cfg(feature = "teams")]
 pub use self::_time_card_entry::TimeCardEntry;
+#[cfg(feature = "teams")]
 mod _time_card_event;
+#[cfg(feature = "teams")]
 pub use self::_time_card_event::TimeCardEvent;
+#[cfg(feature = "teams")]
 mod _time_card_state;
+#[cfg(feature = "teams")]
 pub use self::_time_card_state::TimeCardState;
+#[cfg(feature = "teams")]
 mod _time_clock_settings;
+#[cfg(feature = "teams")]
 pub use self::_time_clock_settings::TimeClockSettings;
+#[cfg(feature = "users")]
 mod _time_constraint;
+#[cfg(feature = "users")]
 pub use self::_time_constraint::TimeConstraint;
+#[cfg(feature = "teams")]
 mod _time_off;
+#[cfg(feature = "teams")]
 pub use self::_time_off::TimeOff;
+#[cfg(feature = "users")]
 mod _time_off_details;
+#[cfg(feature = "users")]
 pub use self::_time_off_details::TimeOffDetails;
+#[cfg(feature = "teams")]
 mod _time_off_item;
+#[cfg(feature = "teams")]
 pub use self::_time_off_item::TimeOffItem;
+#[cfg(feature = "teams")]
 mod _time_off_reason;
+#[cfg(feature = "teams")]
 pub use self::_time_off_reason::TimeOffReason;
+#[cfg(feature = "teams")]
 mod _time_off_reason_icon_type;
+#[cfg(feature = "teams")]
 pub use self::_time_off_reason_icon_type::TimeOffReasonIconType;
+#[cfg(feature = "teams")]
 mod _time_off_request;
+#[cfg(feature = "teams")]
 pub use self::_time_off_request::TimeOffRequest;
+#[cfg(feature = "solutions")]
 mod _time_period;
+#[cfg(feature = "solutions")]
 pub use self::_time_period::TimePeriod;
+#[cfg(feature = "users")]
 mod _time_range;
+#[cfg(feature = "users")]
 pub use self::_time_range::TimeRange;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 mod _time_slot;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "groups",
+        feature = "identity",
+        feature = "mail",
+        feature = "users"
+    )
+)]
 pub use self::_time_slot::TimeSlot;
+#[cfg(any(feature = "calendar", feature = "users"))]
 mod _time_zone_base;
+#[cfg(any(feature = "calendar", feature = "users"))]
 pub use self::_time_zone_base::TimeZoneBase;
+#[cfg(any(feature = "calendar", feature = "users"))]
 mod _time_zone_base_kind;
+#[cfg(any(feature = "calendar", feature = "users"))]
 pub use self::_time_zone_base_kind::TimeZoneBaseKind;
+#[cfg(feature = "mail")]
 mod _time_zone_information;
+#[cfg(feature = "mail")]
 pub use self::_time_zone_information::TimeZoneInformation;
+#[cfg(feature = "mail")]
 mod _time_zone_standard;
+#[cfg(feature = "mail")]
 pub use self::_time_zone_standard::TimeZoneStandard;
+#[cfg(feature = "sites")]
 mod _title_area;
+#[cfg(feature = "sites")]
 pub use self::_title_area::TitleArea;
+#[cfg(feature = "sites")]
 mod _title_area_layout_type;
+#[cfg(feature = "sites")]
 pub use self::_title_area_layout_type::TitleAreaLayoutType;
+#[cfg(feature = "sites")]
 mod _title_area_text_alignment_type;
+#[cfg(feature = "sites")]
 pub use self::_title_area_text_alignment_type::TitleAreaTextAlignmentType;
+#[cfg(feature = "todo")]
 mod _todo;
+#[cfg(feature = "todo")]
 pub use self::_todo::Todo;
+#[cfg(feature = "todo")]
 mod _todo_task;
+#[cfg(feature = "todo")]
 pub use self::_todo_task::TodoTask;
+#[cfg(feature = "todo")]
 mod _todo_task_list;
+#[cfg(feature = "todo")]
 pub use self::_todo_task_list::TodoTaskList;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _token_issuance_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_token_issuance_policy::TokenIssuancePolicy;
+#[cfg(feature = "identity")]
 mod _token_issuer_type;
+#[cfg(feature = "identity")]
 pub use self::_token_issuer_type::TokenIssuerType;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _token_lifetime_policy;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_token_lifetime_policy::TokenLifetimePolicy;
+#[cfg(feature = "communications")]
 mod _token_meeting_info;
+#[cfg(feature = "communications")]
 pub use self::_token_meeting_info::TokenMeetingInfo;
+#[cfg(feature = "communications")]
 mod _tone;
+#[cfg(feature = "communications")]
 pub use self::_tone::Tone;
+#[cfg(feature = "communications")]
 mod _tone_info;
+#[cfg(feature = "communications")]
 pub use self::_tone_info::ToneInfo;
+#[cfg(feature = "security")]
 mod _training;
+#[cfg(feature = "security")]
 pub use self::_training::Training;
+#[cfg(feature = "security")]
 mod _training_assigned_to;
+#[cfg(feature = "security")]
 pub use self::_training_assigned_to::TrainingAssignedTo;
+#[cfg(feature = "security")]
 mod _training_availability_status;
+#[cfg(feature = "security")]
 pub use self::_training_availability_status::TrainingAvailabilityStatus;
+#[cfg(feature = "security")]
 mod _training_completion_duration;
+#[cfg(feature = "security")]
 pub use self::_training_completion_duration::TrainingCompletionDuration;
+#[cfg(feature = "security")]
 mod _training_events_content;
+#[cfg(feature = "security")]
 pub use self::_training_events_content::TrainingEventsContent;
+#[cfg(feature = "security")]
 mod _training_language_detail;
+#[cfg(feature = "security")]
 pub use self::_training_language_detail::TrainingLanguageDetail;
+#[cfg(feature = "security")]
 mod _training_notification_setting;
+#[cfg(feature = "security")]
 pub use self::_training_notification_setting::TrainingNotificationSetting;
+#[cfg(feature = "security")]
 mod _training_reminder_notification;
+#[cfg(feature = "security")]
 pub use self::_training_reminder_notification::TrainingReminderNotification;
+#[cfg(feature = "security")]
 mod _training_setting;
+#[cfg(feature = "security")]
 pub use self::_training_setting::TrainingSetting;
+#[cfg(feature = "security")]
 mod _training_setting_kind;
+#[cfg(feature = "security")]
 pub use self::_training_setting_kind::TrainingSettingKind;
+#[cfg(feature = "security")]
 mod _training_setting_type;
+#[cfg(feature = "security")]
 pub use self::_training_setting_type::TrainingSettingType;
+#[cfg(any(feature = "reports", feature = "security"))]
 mod _training_status;
+#[cfg(any(feature = "reports", feature = "security"))]
 pub use self::_training_status::TrainingStatus;
+#[cfg(feature = "security")]
 mod _training_type;
+#[cfg(feature = "security")]
 pub use self::_training_type::TrainingType;
+#[cfg(feature = "insights")]
 mod _trending;
+#[cfg(feature = "insights")]
 pub use self::_trending::Trending;
+#[cfg(feature = "calendar")]
 mod _unavailable_place_mode;
+#[cfg(feature = "calendar")]
 pub use self::_unavailable_place_mode::UnavailablePlaceMode;
+#[cfg(feature = "identity")]
 mod _unified_approval_stage;
+#[cfg(feature = "identity")]
 pub use self::_unified_approval_stage::UnifiedApprovalStage;
+#[cfg(feature = "identity")]
 mod _unified_rbac_resource_action;
+#[cfg(feature = "identity")]
 pub use self::_unified_rbac_resource_action::UnifiedRbacResourceAction;
+#[cfg(feature = "identity")]
 mod _unified_rbac_resource_namespace;
+#[cfg(feature = "identity")]
 pub use self::_unified_rbac_resource_namespace::UnifiedRbacResourceNamespace;
+#[cfg(feature = "admin")]
 mod _unified_role;
+#[cfg(feature = "admin")]
 pub use self::_unified_role::UnifiedRole;
+#[cfg(feature = "identity")]
 mod _unified_role_assignment;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_assignment::UnifiedRoleAssignment;
+#[cfg(feature = "identity")]
 mod _unified_role_assignment_schedule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_assignment_schedule::UnifiedRoleAssignmentSchedule;
+#[cfg(feature = "identity")]
 mod _unified_role_assignment_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_assignment_schedule_instance::UnifiedRoleAssignmentScheduleInstance;
+#[cfg(feature = "identity")]
 mod _unified_role_assignment_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_assignment_schedule_request::UnifiedRoleAssignmentScheduleRequest;
+#[cfg(feature = "identity")]
 mod _unified_role_definition;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_definition::UnifiedRoleDefinition;
+#[cfg(feature = "identity")]
 mod _unified_role_eligibility_schedule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_eligibility_schedule::UnifiedRoleEligibilitySchedule;
+#[cfg(feature = "identity")]
 mod _unified_role_eligibility_schedule_instance;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_eligibility_schedule_instance::UnifiedRoleEligibilityScheduleInstance;
+#[cfg(feature = "identity")]
 mod _unified_role_eligibility_schedule_request;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_eligibility_schedule_request::UnifiedRoleEligibilityScheduleRequest;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy::UnifiedRoleManagementPolicy;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_approval_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_approval_rule::UnifiedRoleManagementPolicyApprovalRule;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_assignment;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_assignment::UnifiedRoleManagementPolicyAssignment;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_authentication_context_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_authentication_context_rule::UnifiedRoleManagementPolicyAuthenticationContextRule;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_enablement_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_enablement_rule::UnifiedRoleManagementPolicyEnablementRule;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_expiration_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_expiration_rule::UnifiedRoleManagementPolicyExpirationRule;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_notification_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_notification_rule::UnifiedRoleManagementPolicyNotificationRule;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_rule;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_rule::UnifiedRoleManagementPolicyRule;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_rule_kind;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_rule_kind::UnifiedRoleManagementPolicyRuleKind;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_rule_target;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_rule_target::UnifiedRoleManagementPolicyRuleTarget;
+#[cfg(feature = "identity")]
 mod _unified_role_management_policy_rule_target_operations;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_management_policy_rule_target_operations::UnifiedRoleManagementPolicyRuleTargetOperations;
+#[cfg(feature = "identity")]
 mod _unified_role_permission;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_permission::UnifiedRolePermission;
+#[cfg(feature = "identity")]
 mod _unified_role_schedule_base;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_schedule_base::UnifiedRoleScheduleBase;
+#[cfg(feature = "identity")]
 mod _unified_role_schedule_instance_base;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_schedule_instance_base::UnifiedRoleScheduleInstanceBase;
+#[cfg(feature = "identity")]
 mod _unified_role_schedule_request_actions;
+#[cfg(feature = "identity")]
 pub use self::_unified_role_schedule_request_actions::UnifiedRoleScheduleRequestActions;
+#[cfg(any(feature = "files", feature = "users"))]
 mod _unified_storage_quota;
+#[cfg(any(feature = "files", feature = "users"))]
 pub use self::_unified_storage_quota::UnifiedStorageQuota;
+#[cfg(feature = "calendar")]
 mod _unit_map;
+#[cfg(feature = "calendar")]
 pub use self::_unit_map::UnitMap;
+#[cfg(feature = "communications")]
 mod _unmute_participant_operation;
+#[cfg(feature = "communications")]
 pub use self::_unmute_participant_operation::UnmuteParticipantOperation;
+#[cfg(feature = "identity")]
 mod _update_allowed_combinations_result;
+#[cfg(feature = "identity")]
 pub use self::_update_allowed_combinations_result::UpdateAllowedCombinationsResult;
+#[cfg(feature = "communications")]
 mod _update_recording_status_operation;
+#[cfg(feature = "communications")]
 pub use self::_update_recording_status_operation::UpdateRecordingStatusOperation;
+#[cfg(feature = "device-management")]
 mod _update_windows_device_account_action_parameter;
+#[cfg(feature = "device-management")]
 pub use self::_update_windows_device_account_action_parameter::UpdateWindowsDeviceAccountActionParameter;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "files",
+        feature = "groups",
+        feature = "mail",
+        feature = "print",
+        feature = "todo"
+    )
+)]
 mod _upload_session;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "files",
+        feature = "groups",
+        feature = "mail",
+        feature = "print",
+        feature = "todo"
+    )
+)]
 pub use self::_upload_session::UploadSession;
+#[cfg(feature = "security")]
 mod _uri_click_security_state;
+#[cfg(feature = "security")]
 pub use self::_uri_click_security_state::UriClickSecurityState;
+#[cfg(feature = "security")]
 mod _url_assessment_request;
+#[cfg(feature = "security")]
 pub use self::_url_assessment_request::UrlAssessmentRequest;
+#[cfg(feature = "insights")]
 mod _usage_details;
+#[cfg(feature = "insights")]
 pub use self::_usage_details::UsageDetails;
 mod _usage_rights;
 pub use self::_usage_rights::UsageRights;
 mod _usage_rights_included;
 pub use self::_usage_rights_included::UsageRightsIncluded;
+#[cfg(feature = "insights")]
 mod _used_insight;
+#[cfg(feature = "insights")]
 pub use self::_used_insight::UsedInsight;
+#[cfg(feature = "users")]
 mod _user;
+#[cfg(feature = "users")]
 pub use self::_user::User;
+#[cfg(feature = "security")]
 mod _user_account_security_type;
+#[cfg(feature = "security")]
 pub use self::_user_account_security_type::UserAccountSecurityType;
+#[cfg(feature = "identity")]
 mod _user_action;
+#[cfg(feature = "identity")]
 pub use self::_user_action::UserAction;
+#[cfg(feature = "identity")]
 mod _user_action_context;
+#[cfg(feature = "identity")]
 pub use self::_user_action_context::UserActionContext;
+#[cfg(feature = "insights")]
 mod _user_activity;
+#[cfg(feature = "insights")]
 pub use self::_user_activity::UserActivity;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _user_activity_type;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_user_activity_type::UserActivityType;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _user_activity_types;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_user_activity_types::UserActivityTypes;
+#[cfg(feature = "identity")]
 mod _user_attribute_values_item;
+#[cfg(feature = "identity")]
 pub use self::_user_attribute_values_item::UserAttributeValuesItem;
+#[cfg(feature = "identity")]
 mod _user_consent_request;
+#[cfg(feature = "identity")]
 pub use self::_user_consent_request::UserConsentRequest;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _user_data_security_and_governance;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_user_data_security_and_governance::UserDataSecurityAndGovernance;
+#[cfg(feature = "reports")]
 mod _user_default_authentication_method;
+#[cfg(feature = "reports")]
 pub use self::_user_default_authentication_method::UserDefaultAuthenticationMethod;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_app_performance_by_app_version_details;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_app_performance_by_app_version_details::UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDetails;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_app_performance_by_app_version_device_id;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_app_performance_by_app_version_device_id::UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_app_performance_by_os_version;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_app_performance_by_os_version::UserExperienceAnalyticsAppHealthAppPerformanceByOsVersion;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_application_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_application_performance::UserExperienceAnalyticsAppHealthApplicationPerformance;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_device_model_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_device_model_performance::UserExperienceAnalyticsAppHealthDeviceModelPerformance;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_device_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_device_performance::UserExperienceAnalyticsAppHealthDevicePerformance;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_device_performance_details;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_device_performance_details::UserExperienceAnalyticsAppHealthDevicePerformanceDetails;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_app_health_os_version_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_app_health_os_version_performance::UserExperienceAnalyticsAppHealthOsVersionPerformance;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_autopilot_devices_summary;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_autopilot_devices_summary::UserExperienceAnalyticsAutopilotDevicesSummary;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_baseline;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_baseline::UserExperienceAnalyticsBaseline;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_category;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_category::UserExperienceAnalyticsCategory;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_cloud_identity_devices_summary;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_cloud_identity_devices_summary::UserExperienceAnalyticsCloudIdentityDevicesSummary;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_cloud_management_devices_summary;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_cloud_management_devices_summary::UserExperienceAnalyticsCloudManagementDevicesSummary;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_performance::UserExperienceAnalyticsDevicePerformance;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_scores;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_scores::UserExperienceAnalyticsDeviceScores;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_startup_history;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_startup_history::UserExperienceAnalyticsDeviceStartupHistory;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_startup_process;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_startup_process::UserExperienceAnalyticsDeviceStartupProcess;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_device_startup_process_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_device_startup_process_performance::UserExperienceAnalyticsDeviceStartupProcessPerformance;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_health_state;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_health_state::UserExperienceAnalyticsHealthState;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_insight;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_insight::UserExperienceAnalyticsInsight;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_insight_severity;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_insight_severity::UserExperienceAnalyticsInsightSeverity;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_insight_value;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_insight_value::UserExperienceAnalyticsInsightValue;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_insight_value_kind;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_insight_value_kind::UserExperienceAnalyticsInsightValueKind;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_metric;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_metric::UserExperienceAnalyticsMetric;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_metric_history;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_metric_history::UserExperienceAnalyticsMetricHistory;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_model_scores;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_model_scores::UserExperienceAnalyticsModelScores;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_operating_system_restart_category;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_operating_system_restart_category::UserExperienceAnalyticsOperatingSystemRestartCategory;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_overview;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_overview::UserExperienceAnalyticsOverview;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_score_history;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_score_history::UserExperienceAnalyticsScoreHistory;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_settings;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_settings::UserExperienceAnalyticsSettings;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_summarized_by;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_summarized_by::UserExperienceAnalyticsSummarizedBy;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_windows10_devices_summary;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_windows10_devices_summary::UserExperienceAnalyticsWindows10DevicesSummary;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_work_from_anywhere_device;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_work_from_anywhere_device::UserExperienceAnalyticsWorkFromAnywhereDevice;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_work_from_anywhere_devices_summary;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_work_from_anywhere_devices_summary::UserExperienceAnalyticsWorkFromAnywhereDevicesSummary;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_work_from_anywhere_hardware_readiness_metric;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_work_from_anywhere_hardware_readiness_metric::UserExperienceAnalyticsWorkFromAnywhereHardwareReadinessMetric;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_work_from_anywhere_metric;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_work_from_anywhere_metric::UserExperienceAnalyticsWorkFromAnywhereMetric;
+#[cfg(feature = "device-management")]
 mod _user_experience_analytics_work_from_anywhere_model_performance;
+#[cfg(feature = "device-management")]
 pub use self::_user_experience_analytics_work_from_anywhere_model_performance::UserExperienceAnalyticsWorkFromAnywhereModelPerformance;
+#[cfg(feature = "identity")]
 mod _user_flow_api_connector_configuration;
+#[cfg(feature = "identity")]
 pub use self::_user_flow_api_connector_configuration::UserFlowApiConnectorConfiguration;
+#[cfg(feature = "identity")]
 mod _user_flow_language_configuration;
+#[cfg(feature = "identity")]
 pub use self::_user_flow_language_configuration::UserFlowLanguageConfiguration;
+#[cfg(feature = "identity")]
 mod _user_flow_language_page;
+#[cfg(feature = "identity")]
 pub use self::_user_flow_language_page::UserFlowLanguagePage;
+#[cfg(feature = "identity")]
 mod _user_flow_type;
+#[cfg(feature = "identity")]
 pub use self::_user_flow_type::UserFlowType;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 mod _user_identity;
+#[cfg(
+    any(
+        feature = "admin",
+        feature = "communications",
+        feature = "directory",
+        feature = "education",
+        feature = "files",
+        feature = "identity",
+        feature = "onenote",
+        feature = "planner",
+        feature = "print",
+        feature = "reports",
+        feature = "security",
+        feature = "sites",
+        feature = "solutions",
+        feature = "teams",
+        feature = "users"
+    )
+)]
 pub use self::_user_identity::UserIdentity;
+#[cfg(feature = "insights")]
 mod _user_insights_settings;
+#[cfg(feature = "insights")]
 pub use self::_user_insights_settings::UserInsightsSettings;
+#[cfg(feature = "device-management")]
 mod _user_install_state_summary;
+#[cfg(feature = "device-management")]
 pub use self::_user_install_state_summary::UserInstallStateSummary;
+#[cfg(feature = "users")]
 mod _user_kind;
+#[cfg(feature = "users")]
 pub use self::_user_kind::UserKind;
+#[cfg(feature = "identity")]
 mod _user_last_sign_in_recommendation_insight_setting;
+#[cfg(feature = "identity")]
 pub use self::_user_last_sign_in_recommendation_insight_setting::UserLastSignInRecommendationInsightSetting;
+#[cfg(feature = "directory")]
 mod _user_ownership;
+#[cfg(feature = "directory")]
 pub use self::_user_ownership::UserOwnership;
+#[cfg(feature = "users")]
 mod _user_print;
+#[cfg(feature = "users")]
 pub use self::_user_print::UserPrint;
+#[cfg(any(feature = "security", feature = "users"))]
 mod _user_protection_scope_container;
+#[cfg(any(feature = "security", feature = "users"))]
 pub use self::_user_protection_scope_container::UserProtectionScopeContainer;
+#[cfg(feature = "users")]
 mod _user_purpose;
+#[cfg(feature = "users")]
 pub use self::_user_purpose::UserPurpose;
+#[cfg(feature = "reports")]
 mod _user_registration_details;
+#[cfg(feature = "reports")]
 pub use self::_user_registration_details::UserRegistrationDetails;
+#[cfg(feature = "reports")]
 mod _user_registration_feature_count;
+#[cfg(feature = "reports")]
 pub use self::_user_registration_feature_count::UserRegistrationFeatureCount;
+#[cfg(feature = "reports")]
 mod _user_registration_feature_summary;
+#[cfg(feature = "reports")]
 pub use self::_user_registration_feature_summary::UserRegistrationFeatureSummary;
+#[cfg(feature = "reports")]
 mod _user_registration_method_count;
+#[cfg(feature = "reports")]
 pub use self::_user_registration_method_count::UserRegistrationMethodCount;
+#[cfg(feature = "reports")]
 mod _user_registration_method_summary;
+#[cfg(feature = "reports")]
 pub use self::_user_registration_method_summary::UserRegistrationMethodSummary;
+#[cfg(feature = "security")]
 mod _user_scope;
+#[cfg(feature = "security")]
 pub use self::_user_scope::UserScope;
+#[cfg(feature = "teams")]
 mod _user_scope_teams_app_installation;
+#[cfg(feature = "teams")]
 pub use self::_user_scope_teams_app_installation::UserScopeTeamsAppInstallation;
 mod _user_scope_type;
 pub use self::_user_scope_type::UserScopeType;
+#[cfg(feature = "security")]
 mod _user_security_state;
+#[cfg(feature = "security")]
 pub use self::_user_security_state::UserSecurityState;
+#[cfg(feature = "users")]
 mod _user_settings;
+#[cfg(feature = "users")]
 pub use self::_user_settings::UserSettings;
+#[cfg(feature = "identity")]
 mod _user_sign_in;
+#[cfg(feature = "identity")]
 pub use self::_user_sign_in::UserSignIn;
+#[cfg(feature = "identity")]
 mod _user_sign_in_insight;
+#[cfg(feature = "identity")]
 pub use self::_user_sign_in_insight::UserSignInInsight;
+#[cfg(feature = "identity")]
 mod _user_sign_in_recommendation_scope;
+#[cfg(feature = "identity")]
 pub use self::_user_sign_in_recommendation_scope::UserSignInRecommendationScope;
+#[cfg(feature = "security")]
 mod _user_simulation_details;
+#[cfg(feature = "security")]
 pub use self::_user_simulation_details::UserSimulationDetails;
+#[cfg(feature = "security")]
 mod _user_simulation_event_info;
+#[cfg(feature = "security")]
 pub use self::_user_simulation_event_info::UserSimulationEventInfo;
+#[cfg(feature = "users")]
 mod _user_solution_root;
+#[cfg(feature = "users")]
 pub use self::_user_solution_root::UserSolutionRoot;
+#[cfg(feature = "users")]
 mod _user_storage;
+#[cfg(feature = "users")]
 pub use self::_user_storage::UserStorage;
+#[cfg(feature = "teams")]
 mod _user_teamwork;
+#[cfg(feature = "teams")]
 pub use self::_user_teamwork::UserTeamwork;
+#[cfg(feature = "security")]
 mod _user_training_content_event_info;
+#[cfg(feature = "security")]
 pub use self::_user_training_content_event_info::UserTrainingContentEventInfo;
+#[cfg(feature = "security")]
 mod _user_training_event_info;
+#[cfg(feature = "security")]
 pub use self::_user_training_event_info::UserTrainingEventInfo;
+#[cfg(feature = "reports")]
 mod _user_training_status_info;
+#[cfg(feature = "reports")]
 pub use self::_user_training_status_info::UserTrainingStatusInfo;
+#[cfg(feature = "identity")]
 mod _user_type;
+#[cfg(feature = "identity")]
 pub use self::_user_type::UserType;
+#[cfg(feature = "teams")]
 mod _user_work_location;
+#[cfg(feature = "teams")]
 pub use self::_user_work_location::UserWorkLocation;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _validating_domains;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_validating_domains::ValidatingDomains;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 mod _validating_domains_kind;
+#[cfg(any(feature = "directory", feature = "groups", feature = "identity"))]
 pub use self::_validating_domains_kind::ValidatingDomainsKind;
+#[cfg(feature = "identity")]
 mod _verifiable_credential_authentication_method_target;
+#[cfg(feature = "identity")]
 pub use self::_verifiable_credential_authentication_method_target::VerifiableCredentialAuthenticationMethodTarget;
+#[cfg(feature = "identity")]
 mod _verifiable_credentials_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_verifiable_credentials_authentication_method_configuration::VerifiableCredentialsAuthenticationMethodConfiguration;
+#[cfg(feature = "directory")]
 mod _verified_domain;
+#[cfg(feature = "directory")]
 pub use self::_verified_domain::VerifiedDomain;
+#[cfg(feature = "identity")]
 mod _verified_id_profile;
+#[cfg(feature = "identity")]
 pub use self::_verified_id_profile::VerifiedIdProfile;
+#[cfg(feature = "identity")]
 mod _verified_id_profile_configuration;
+#[cfg(feature = "identity")]
 pub use self::_verified_id_profile_configuration::VerifiedIdProfileConfiguration;
+#[cfg(feature = "identity")]
 mod _verified_id_profile_state;
+#[cfg(feature = "identity")]
 pub use self::_verified_id_profile_state::VerifiedIdProfileState;
+#[cfg(feature = "identity")]
 mod _verified_id_usage_configuration;
+#[cfg(feature = "identity")]
 pub use self::_verified_id_usage_configuration::VerifiedIdUsageConfiguration;
+#[cfg(feature = "identity")]
 mod _verified_id_usage_configuration_purpose;
+#[cfg(feature = "identity")]
 pub use self::_verified_id_usage_configuration_purpose::VerifiedIdUsageConfigurationPurpose;
+#[cfg(feature = "directory")]
 mod _verified_publisher;
+#[cfg(feature = "directory")]
 pub use self::_verified_publisher::VerifiedPublisher;
 mod _version_action;
 pub use self::_version_action::VersionAction;
+#[cfg(feature = "sites")]
 mod _vertical_section;
+#[cfg(feature = "sites")]
 pub use self::_vertical_section::VerticalSection;
+#[cfg(feature = "files")]
 mod _video;
+#[cfg(feature = "files")]
 pub use self::_video::Video;
+#[cfg(feature = "communications")]
 mod _virtual_appointment_message_type;
+#[cfg(feature = "communications")]
 pub use self::_virtual_appointment_message_type::VirtualAppointmentMessageType;
+#[cfg(feature = "cloud-pc")]
 mod _virtual_endpoint;
+#[cfg(feature = "cloud-pc")]
 pub use self::_virtual_endpoint::VirtualEndpoint;
+#[cfg(feature = "solutions")]
 mod _virtual_event;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event::VirtualEvent;
+#[cfg(feature = "solutions")]
 mod _virtual_event_attendee_registration_status;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_attendee_registration_status::VirtualEventAttendeeRegistrationStatus;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _virtual_event_external_information;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_virtual_event_external_information::VirtualEventExternalInformation;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _virtual_event_external_registration_information;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_virtual_event_external_registration_information::VirtualEventExternalRegistrationInformation;
+#[cfg(feature = "solutions")]
 mod _virtual_event_kind;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_kind::VirtualEventKind;
+#[cfg(feature = "solutions")]
 mod _virtual_event_presenter;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_presenter::VirtualEventPresenter;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _virtual_event_presenter_details;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_virtual_event_presenter_details::VirtualEventPresenterDetails;
+#[cfg(feature = "communications")]
 mod _virtual_event_presenter_info;
+#[cfg(feature = "communications")]
 pub use self::_virtual_event_presenter_info::VirtualEventPresenterInfo;
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration::VirtualEventRegistration;
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_configuration;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_configuration::VirtualEventRegistrationConfiguration;
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_custom_question;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_custom_question::VirtualEventRegistrationCustomQuestion;
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_predefined_question;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_predefined_question::VirtualEventRegistrationPredefinedQuestion;
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_predefined_question_label;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_predefined_question_label::VirtualEventRegistrationPredefinedQuestionLabel;
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_question_answer;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_question_answer::VirtualEventRegistrationQuestionAnswer;
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_question_answer_input_type;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_question_answer_input_type::VirtualEventRegistrationQuestionAnswerInputType;
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_question_base;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_question_base::VirtualEventRegistrationQuestionBase;
+#[cfg(feature = "solutions")]
 mod _virtual_event_registration_question_base_kind;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_registration_question_base_kind::VirtualEventRegistrationQuestionBaseKind;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _virtual_event_session;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_virtual_event_session::VirtualEventSession;
+#[cfg(feature = "solutions")]
 mod _virtual_event_settings;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_settings::VirtualEventSettings;
+#[cfg(feature = "solutions")]
 mod _virtual_event_status;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_status::VirtualEventStatus;
+#[cfg(feature = "solutions")]
 mod _virtual_event_townhall;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_townhall::VirtualEventTownhall;
+#[cfg(feature = "solutions")]
 mod _virtual_event_townhall_registration_configuration;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_townhall_registration_configuration::VirtualEventTownhallRegistrationConfiguration;
+#[cfg(feature = "solutions")]
 mod _virtual_event_webinar;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_webinar::VirtualEventWebinar;
+#[cfg(feature = "solutions")]
 mod _virtual_event_webinar_registration_configuration;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_event_webinar_registration_configuration::VirtualEventWebinarRegistrationConfiguration;
+#[cfg(feature = "solutions")]
 mod _virtual_events_root;
+#[cfg(feature = "solutions")]
 pub use self::_virtual_events_root::VirtualEventsRoot;
+#[cfg(feature = "device-management")]
 mod _visibility_setting;
+#[cfg(feature = "device-management")]
 pub use self::_visibility_setting::VisibilitySetting;
+#[cfg(feature = "insights")]
 mod _visual_info;
+#[cfg(feature = "insights")]
 pub use self::_visual_info::VisualInfo;
+#[cfg(feature = "identity")]
 mod _voice_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_voice_authentication_method_configuration::VoiceAuthenticationMethodConfiguration;
+#[cfg(feature = "security")]
 mod _volume_type;
+#[cfg(feature = "security")]
 pub use self::_volume_type::VolumeType;
+#[cfg(feature = "device-management")]
 mod _vpp_licensing_type;
+#[cfg(feature = "device-management")]
 pub use self::_vpp_licensing_type::VppLicensingType;
+#[cfg(feature = "device-management")]
 mod _vpp_token;
+#[cfg(feature = "device-management")]
 pub use self::_vpp_token::VppToken;
+#[cfg(feature = "device-management")]
 mod _vpp_token_account_type;
+#[cfg(feature = "device-management")]
 pub use self::_vpp_token_account_type::VppTokenAccountType;
+#[cfg(feature = "device-management")]
 mod _vpp_token_state;
+#[cfg(feature = "device-management")]
 pub use self::_vpp_token_state::VppTokenState;
+#[cfg(feature = "device-management")]
 mod _vpp_token_sync_status;
+#[cfg(feature = "device-management")]
 pub use self::_vpp_token_sync_status::VppTokenSyncStatus;
+#[cfg(feature = "security")]
 mod _vulnerability_state;
+#[cfg(feature = "security")]
 pub use self::_vulnerability_state::VulnerabilityState;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 mod _watermark_protection_values;
+#[cfg(any(feature = "communications", feature = "solutions"))]
 pub use self::_watermark_protection_values::WatermarkProtectionValues;
+#[cfg(feature = "directory")]
 mod _weak_algorithms;
+#[cfg(feature = "directory")]
 pub use self::_weak_algorithms::WeakAlgorithms;
+#[cfg(feature = "device-management")]
 mod _web_app;
+#[cfg(feature = "device-management")]
 pub use self::_web_app::WebApp;
+#[cfg(feature = "directory")]
 mod _web_application;
+#[cfg(feature = "directory")]
 pub use self::_web_application::WebApplication;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_dns_configuration;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_dns_configuration::WebApplicationFirewallDnsConfiguration;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_dns_record_type;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_dns_record_type::WebApplicationFirewallDnsRecordType;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_provider;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_provider::WebApplicationFirewallProvider;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_provider_kind;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_provider_kind::WebApplicationFirewallProviderKind;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_provider_type;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_provider_type::WebApplicationFirewallProviderType;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_verification_model;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_verification_model::WebApplicationFirewallVerificationModel;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_verification_result;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_verification_result::WebApplicationFirewallVerificationResult;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_verification_status;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_verification_status::WebApplicationFirewallVerificationStatus;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_verified_details;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_verified_details::WebApplicationFirewallVerifiedDetails;
+#[cfg(feature = "identity")]
 mod _web_application_firewall_verified_details_kind;
+#[cfg(feature = "identity")]
 pub use self::_web_application_firewall_verified_details_kind::WebApplicationFirewallVerifiedDetailsKind;
+#[cfg(feature = "device-management")]
 mod _web_browser_cookie_settings;
+#[cfg(feature = "device-management")]
 pub use self::_web_browser_cookie_settings::WebBrowserCookieSettings;
+#[cfg(feature = "sites")]
 mod _web_part;
+#[cfg(feature = "sites")]
 pub use self::_web_part::WebPart;
+#[cfg(feature = "sites")]
 mod _web_part_data;
+#[cfg(feature = "sites")]
 pub use self::_web_part_data::WebPartData;
+#[cfg(feature = "sites")]
 mod _web_part_kind;
+#[cfg(feature = "sites")]
 pub use self::_web_part_kind::WebPartKind;
+#[cfg(feature = "sites")]
 mod _web_part_position;
+#[cfg(feature = "sites")]
 pub use self::_web_part_position::WebPartPosition;
+#[cfg(feature = "users")]
 mod _webauthn_authentication_extensions_client_inputs;
+#[cfg(feature = "users")]
 pub use self::_webauthn_authentication_extensions_client_inputs::WebauthnAuthenticationExtensionsClientInputs;
+#[cfg(feature = "users")]
 mod _webauthn_authentication_extensions_client_outputs;
+#[cfg(feature = "users")]
 pub use self::_webauthn_authentication_extensions_client_outputs::WebauthnAuthenticationExtensionsClientOutputs;
+#[cfg(feature = "users")]
 mod _webauthn_authenticator_attestation_response;
+#[cfg(feature = "users")]
 pub use self::_webauthn_authenticator_attestation_response::WebauthnAuthenticatorAttestationResponse;
+#[cfg(feature = "users")]
 mod _webauthn_authenticator_selection_criteria;
+#[cfg(feature = "users")]
 pub use self::_webauthn_authenticator_selection_criteria::WebauthnAuthenticatorSelectionCriteria;
+#[cfg(feature = "users")]
 mod _webauthn_credential_creation_options;
+#[cfg(feature = "users")]
 pub use self::_webauthn_credential_creation_options::WebauthnCredentialCreationOptions;
+#[cfg(feature = "users")]
 mod _webauthn_public_key_credential;
+#[cfg(feature = "users")]
 pub use self::_webauthn_public_key_credential::WebauthnPublicKeyCredential;
+#[cfg(feature = "users")]
 mod _webauthn_public_key_credential_creation_options;
+#[cfg(feature = "users")]
 pub use self::_webauthn_public_key_credential_creation_options::WebauthnPublicKeyCredentialCreationOptions;
+#[cfg(feature = "users")]
 mod _webauthn_public_key_credential_descriptor;
+#[cfg(feature = "users")]
 pub use self::_webauthn_public_key_credential_descriptor::WebauthnPublicKeyCredentialDescriptor;
+#[cfg(feature = "users")]
 mod _webauthn_public_key_credential_parameters;
+#[cfg(feature = "users")]
 pub use self::_webauthn_public_key_credential_parameters::WebauthnPublicKeyCredentialParameters;
+#[cfg(feature = "users")]
 mod _webauthn_public_key_credential_rp_entity;
+#[cfg(feature = "users")]
 pub use self::_webauthn_public_key_credential_rp_entity::WebauthnPublicKeyCredentialRpEntity;
+#[cfg(feature = "users")]
 mod _webauthn_public_key_credential_user_entity;
+#[cfg(feature = "users")]
 pub use self::_webauthn_public_key_credential_user_entity::WebauthnPublicKeyCredentialUserEntity;
+#[cfg(feature = "contacts")]
 mod _website;
+#[cfg(feature = "contacts")]
 pub use self::_website::Website;
+#[cfg(feature = "contacts")]
 mod _website_type;
+#[cfg(feature = "contacts")]
 pub use self::_website_type::WebsiteType;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 mod _week_index;
+#[cfg(
+    any(
+        feature = "calendar",
+        feature = "identity",
+        feature = "mail",
+        feature = "todo",
+        feature = "users"
+    )
+)]
 pub use self::_week_index::WeekIndex;
+#[cfg(feature = "device-management")]
 mod _weekly_schedule;
+#[cfg(feature = "device-management")]
 pub use self::_weekly_schedule::WeeklySchedule;
+#[cfg(feature = "device-management")]
 mod _welcome_screen_meeting_information;
+#[cfg(feature = "device-management")]
 pub use self::_welcome_screen_meeting_information::WelcomeScreenMeetingInformation;
+#[cfg(feature = "todo")]
 mod _wellknown_list_name;
+#[cfg(feature = "todo")]
 pub use self::_wellknown_list_name::WellknownListName;
+#[cfg(feature = "identity")]
 mod _what_if_analysis_reasons;
+#[cfg(feature = "identity")]
 pub use self::_what_if_analysis_reasons::WhatIfAnalysisReasons;
+#[cfg(feature = "identity")]
 mod _what_if_analysis_result;
+#[cfg(feature = "identity")]
 pub use self::_what_if_analysis_result::WhatIfAnalysisResult;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app::Win32LobApp;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_assignment_settings;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_assignment_settings::Win32LobAppAssignmentSettings;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_auto_update_settings;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_auto_update_settings::Win32LobAppAutoUpdateSettings;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_delivery_optimization_priority;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_delivery_optimization_priority::Win32LobAppDeliveryOptimizationPriority;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_file_system_operation_type;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_file_system_operation_type::Win32LobAppFileSystemOperationType;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_file_system_rule;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_file_system_rule::Win32LobAppFileSystemRule;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_install_experience;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_install_experience::Win32LobAppInstallExperience;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_msi_information;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_msi_information::Win32LobAppMsiInformation;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_msi_package_type;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_msi_package_type::Win32LobAppMsiPackageType;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_notification;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_notification::Win32LobAppNotification;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_power_shell_script_rule;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_power_shell_script_rule::Win32LobAppPowerShellScriptRule;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_power_shell_script_rule_operation_type;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_power_shell_script_rule_operation_type::Win32LobAppPowerShellScriptRuleOperationType;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_product_code_rule;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_product_code_rule::Win32LobAppProductCodeRule;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_registry_rule;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_registry_rule::Win32LobAppRegistryRule;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_registry_rule_operation_type;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_registry_rule_operation_type::Win32LobAppRegistryRuleOperationType;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_restart_behavior;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_restart_behavior::Win32LobAppRestartBehavior;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_restart_settings;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_restart_settings::Win32LobAppRestartSettings;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_return_code;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_return_code::Win32LobAppReturnCode;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_return_code_type;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_return_code_type::Win32LobAppReturnCodeType;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_rule;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_rule::Win32LobAppRule;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_rule_kind;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_rule_kind::Win32LobAppRuleKind;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_rule_operator;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_rule_operator::Win32LobAppRuleOperator;
+#[cfg(feature = "device-management")]
 mod _win32_lob_app_rule_type;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_app_rule_type::Win32LobAppRuleType;
+#[cfg(feature = "device-management")]
 mod _win32_lob_auto_update_superseded_apps_state;
+#[cfg(feature = "device-management")]
 pub use self::_win32_lob_auto_update_superseded_apps_state::Win32LobAutoUpdateSupersededAppsState;
+#[cfg(feature = "device-management")]
 mod _windows10_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_compliance_policy::Windows10CompliancePolicy;
+#[cfg(feature = "device-management")]
 mod _windows10_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_custom_configuration::Windows10CustomConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows10_edition_type;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_edition_type::Windows10EditionType;
+#[cfg(feature = "device-management")]
 mod _windows10_endpoint_protection_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_endpoint_protection_configuration::Windows10EndpointProtectionConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows10_enrollment_completion_page_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_enrollment_completion_page_configuration::Windows10EnrollmentCompletionPageConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows10_enterprise_modern_app_management_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_enterprise_modern_app_management_configuration::Windows10EnterpriseModernAppManagementConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows10_general_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_general_configuration::Windows10GeneralConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows10_mobile_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_mobile_compliance_policy::Windows10MobileCompliancePolicy;
+#[cfg(feature = "device-management")]
 mod _windows10_network_proxy_server;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_network_proxy_server::Windows10NetworkProxyServer;
+#[cfg(feature = "device-management")]
 mod _windows10_secure_assessment_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_secure_assessment_configuration::Windows10SecureAssessmentConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows10_team_general_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows10_team_general_configuration::Windows10TeamGeneralConfiguration;
+#[cfg(feature = "cloud-pc")]
 mod _windows365_switch_compatibility_failure_reason_type;
+#[cfg(feature = "cloud-pc")]
 pub use self::_windows365_switch_compatibility_failure_reason_type::Windows365SwitchCompatibilityFailureReasonType;
+#[cfg(feature = "device-management")]
 mod _windows81_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows81_compliance_policy::Windows81CompliancePolicy;
+#[cfg(feature = "device-management")]
 mod _windows81_general_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows81_general_configuration::Windows81GeneralConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows_app_x;
+#[cfg(feature = "device-management")]
 pub use self::_windows_app_x::WindowsAppX;
+#[cfg(feature = "device-management")]
 mod _windows_app_x_app_assignment_settings;
+#[cfg(feature = "device-management")]
 pub use self::_windows_app_x_app_assignment_settings::WindowsAppXAppAssignmentSettings;
+#[cfg(feature = "device-management")]
 mod _windows_architecture;
+#[cfg(feature = "device-management")]
 pub use self::_windows_architecture::WindowsArchitecture;
 mod _windows_autopilot_deployment_profile;
 pub use self::_windows_autopilot_deployment_profile::WindowsAutopilotDeploymentProfile;
 mod _windows_autopilot_deployment_profile_assignment;
 pub use self::_windows_autopilot_deployment_profile_assignment::WindowsAutopilotDeploymentProfileAssignment;
+#[cfg(feature = "device-management")]
 mod _windows_autopilot_device_identity;
+#[cfg(feature = "device-management")]
 pub use self::_windows_autopilot_device_identity::WindowsAutopilotDeviceIdentity;
 mod _windows_autopilot_device_type;
 pub use self::_windows_autopilot_device_type::WindowsAutopilotDeviceType;
+#[cfg(feature = "device-management")]
 mod _windows_defender_advanced_threat_protection_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows_defender_advanced_threat_protection_configuration::WindowsDefenderAdvancedThreatProtectionConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows_defender_product_status;
+#[cfg(feature = "device-management")]
 pub use self::_windows_defender_product_status::WindowsDefenderProductStatus;
+#[cfg(feature = "device-management")]
 mod _windows_defender_scan_action_result;
+#[cfg(feature = "device-management")]
 pub use self::_windows_defender_scan_action_result::WindowsDefenderScanActionResult;
+#[cfg(feature = "device-management")]
 mod _windows_delivery_optimization_mode;
+#[cfg(feature = "device-management")]
 pub use self::_windows_delivery_optimization_mode::WindowsDeliveryOptimizationMode;
+#[cfg(feature = "device-management")]
 mod _windows_device_account;
+#[cfg(feature = "device-management")]
 pub use self::_windows_device_account::WindowsDeviceAccount;
+#[cfg(feature = "device-management")]
 mod _windows_device_account_kind;
+#[cfg(feature = "device-management")]
 pub use self::_windows_device_account_kind::WindowsDeviceAccountKind;
+#[cfg(feature = "device-management")]
 mod _windows_device_ad_account;
+#[cfg(feature = "device-management")]
 pub use self::_windows_device_ad_account::WindowsDeviceAdAccount;
+#[cfg(feature = "device-management")]
 mod _windows_device_azure_ad_account;
+#[cfg(feature = "device-management")]
 pub use self::_windows_device_azure_ad_account::WindowsDeviceAzureAdAccount;
+#[cfg(feature = "device-management")]
 mod _windows_device_health_state;
+#[cfg(feature = "device-management")]
 pub use self::_windows_device_health_state::WindowsDeviceHealthState;
+#[cfg(feature = "device-management")]
 mod _windows_device_malware_state;
+#[cfg(feature = "device-management")]
 pub use self::_windows_device_malware_state::WindowsDeviceMalwareState;
+#[cfg(feature = "device-management")]
 mod _windows_device_type;
+#[cfg(feature = "device-management")]
 pub use self::_windows_device_type::WindowsDeviceType;
 mod _windows_device_usage_type;
 pub use self::_windows_device_usage_type::WindowsDeviceUsageType;
+#[cfg(feature = "device-management")]
 mod _windows_firewall_network_profile;
+#[cfg(feature = "device-management")]
 pub use self::_windows_firewall_network_profile::WindowsFirewallNetworkProfile;
+#[cfg(feature = "users")]
 mod _windows_hello_for_business_authentication_method;
+#[cfg(feature = "users")]
 pub use self::_windows_hello_for_business_authentication_method::WindowsHelloForBusinessAuthenticationMethod;
+#[cfg(feature = "device-management")]
 mod _windows_hello_for_business_pin_usage;
+#[cfg(feature = "device-management")]
 pub use self::_windows_hello_for_business_pin_usage::WindowsHelloForBusinessPinUsage;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection::WindowsInformationProtection;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_app;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_app::WindowsInformationProtectionApp;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_app_kind;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_app_kind::WindowsInformationProtectionAppKind;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_app_learning_summary;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_app_learning_summary::WindowsInformationProtectionAppLearningSummary;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_app_locker_file;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_app_locker_file::WindowsInformationProtectionAppLockerFile;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_data_recovery_certificate;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_data_recovery_certificate::WindowsInformationProtectionDataRecoveryCertificate;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_desktop_app;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_desktop_app::WindowsInformationProtectionDesktopApp;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_enforcement_level;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_enforcement_level::WindowsInformationProtectionEnforcementLevel;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_ip_range_collection;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_ip_range_collection::WindowsInformationProtectionIpRangeCollection;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_network_learning_summary;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_network_learning_summary::WindowsInformationProtectionNetworkLearningSummary;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_pin_character_requirements;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_pin_character_requirements::WindowsInformationProtectionPinCharacterRequirements;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_policy::WindowsInformationProtectionPolicy;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_proxied_domain_collection;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_proxied_domain_collection::WindowsInformationProtectionProxiedDomainCollection;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_resource_collection;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_resource_collection::WindowsInformationProtectionResourceCollection;
+#[cfg(feature = "device-management")]
 mod _windows_information_protection_store_app;
+#[cfg(feature = "device-management")]
 pub use self::_windows_information_protection_store_app::WindowsInformationProtectionStoreApp;
+#[cfg(feature = "device-management")]
 mod _windows_malware_category;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_category::WindowsMalwareCategory;
+#[cfg(feature = "device-management")]
 mod _windows_malware_category_count;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_category_count::WindowsMalwareCategoryCount;
+#[cfg(feature = "device-management")]
 mod _windows_malware_execution_state;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_execution_state::WindowsMalwareExecutionState;
+#[cfg(feature = "device-management")]
 mod _windows_malware_execution_state_count;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_execution_state_count::WindowsMalwareExecutionStateCount;
+#[cfg(feature = "device-management")]
 mod _windows_malware_information;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_information::WindowsMalwareInformation;
+#[cfg(feature = "device-management")]
 mod _windows_malware_name_count;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_name_count::WindowsMalwareNameCount;
+#[cfg(feature = "device-management")]
 mod _windows_malware_overview;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_overview::WindowsMalwareOverview;
+#[cfg(feature = "device-management")]
 mod _windows_malware_severity;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_severity::WindowsMalwareSeverity;
+#[cfg(feature = "device-management")]
 mod _windows_malware_severity_count;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_severity_count::WindowsMalwareSeverityCount;
+#[cfg(feature = "device-management")]
 mod _windows_malware_state;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_state::WindowsMalwareState;
+#[cfg(feature = "device-management")]
 mod _windows_malware_state_count;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_state_count::WindowsMalwareStateCount;
+#[cfg(feature = "device-management")]
 mod _windows_malware_threat_state;
+#[cfg(feature = "device-management")]
 pub use self::_windows_malware_threat_state::WindowsMalwareThreatState;
+#[cfg(feature = "device-management")]
 mod _windows_microsoft_edge_app;
+#[cfg(feature = "device-management")]
 pub use self::_windows_microsoft_edge_app::WindowsMicrosoftEdgeApp;
+#[cfg(feature = "device-management")]
 mod _windows_minimum_operating_system;
+#[cfg(feature = "device-management")]
 pub use self::_windows_minimum_operating_system::WindowsMinimumOperatingSystem;
+#[cfg(feature = "device-management")]
 mod _windows_mobile_msi;
+#[cfg(feature = "device-management")]
 pub use self::_windows_mobile_msi::WindowsMobileMsi;
+#[cfg(feature = "device-management")]
 mod _windows_phone81_compliance_policy;
+#[cfg(feature = "device-management")]
 pub use self::_windows_phone81_compliance_policy::WindowsPhone81CompliancePolicy;
+#[cfg(feature = "device-management")]
 mod _windows_phone81_custom_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows_phone81_custom_configuration::WindowsPhone81CustomConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows_phone81_general_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows_phone81_general_configuration::WindowsPhone81GeneralConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows_protection_state;
+#[cfg(feature = "device-management")]
 pub use self::_windows_protection_state::WindowsProtectionState;
+#[cfg(feature = "users")]
 mod _windows_setting;
+#[cfg(feature = "users")]
 pub use self::_windows_setting::WindowsSetting;
+#[cfg(feature = "users")]
 mod _windows_setting_instance;
+#[cfg(feature = "users")]
 pub use self::_windows_setting_instance::WindowsSettingInstance;
+#[cfg(feature = "users")]
 mod _windows_setting_type;
+#[cfg(feature = "users")]
 pub use self::_windows_setting_type::WindowsSettingType;
+#[cfg(feature = "device-management")]
 mod _windows_spotlight_enablement_settings;
+#[cfg(feature = "device-management")]
 pub use self::_windows_spotlight_enablement_settings::WindowsSpotlightEnablementSettings;
+#[cfg(feature = "device-management")]
 mod _windows_start_menu_app_list_visibility_type;
+#[cfg(feature = "device-management")]
 pub use self::_windows_start_menu_app_list_visibility_type::WindowsStartMenuAppListVisibilityType;
+#[cfg(feature = "device-management")]
 mod _windows_start_menu_mode_type;
+#[cfg(feature = "device-management")]
 pub use self::_windows_start_menu_mode_type::WindowsStartMenuModeType;
+#[cfg(feature = "device-management")]
 mod _windows_universal_app_x;
+#[cfg(feature = "device-management")]
 pub use self::_windows_universal_app_x::WindowsUniversalAppX;
+#[cfg(feature = "device-management")]
 mod _windows_universal_app_x_app_assignment_settings;
+#[cfg(feature = "device-management")]
 pub use self::_windows_universal_app_x_app_assignment_settings::WindowsUniversalAppXAppAssignmentSettings;
+#[cfg(feature = "device-management")]
 mod _windows_universal_app_x_contained_app;
+#[cfg(feature = "device-management")]
 pub use self::_windows_universal_app_x_contained_app::WindowsUniversalAppXContainedApp;
+#[cfg(feature = "device-management")]
 mod _windows_update_active_hours_install;
+#[cfg(feature = "device-management")]
 pub use self::_windows_update_active_hours_install::WindowsUpdateActiveHoursInstall;
+#[cfg(feature = "device-management")]
 mod _windows_update_for_business_configuration;
+#[cfg(feature = "device-management")]
 pub use self::_windows_update_for_business_configuration::WindowsUpdateForBusinessConfiguration;
+#[cfg(feature = "device-management")]
 mod _windows_update_for_business_update_weeks;
+#[cfg(feature = "device-management")]
 pub use self::_windows_update_for_business_update_weeks::WindowsUpdateForBusinessUpdateWeeks;
+#[cfg(feature = "device-management")]
 mod _windows_update_install_schedule_type;
+#[cfg(feature = "device-management")]
 pub use self::_windows_update_install_schedule_type::WindowsUpdateInstallScheduleType;
+#[cfg(feature = "device-management")]
 mod _windows_update_install_schedule_type_kind;
+#[cfg(feature = "device-management")]
 pub use self::_windows_update_install_schedule_type_kind::WindowsUpdateInstallScheduleTypeKind;
+#[cfg(feature = "device-management")]
 mod _windows_update_notification_display_option;
+#[cfg(feature = "device-management")]
 pub use self::_windows_update_notification_display_option::WindowsUpdateNotificationDisplayOption;
+#[cfg(feature = "device-management")]
 mod _windows_update_scheduled_install;
+#[cfg(feature = "device-management")]
 pub use self::_windows_update_scheduled_install::WindowsUpdateScheduledInstall;
+#[cfg(feature = "device-management")]
 mod _windows_update_type;
+#[cfg(feature = "device-management")]
 pub use self::_windows_update_type::WindowsUpdateType;
+#[cfg(feature = "device-management")]
 mod _windows_user_account_control_settings;
+#[cfg(feature = "device-management")]
 pub use self::_windows_user_account_control_settings::WindowsUserAccountControlSettings;
 mod _windows_user_type;
 pub use self::_windows_user_type::WindowsUserType;
+#[cfg(feature = "device-management")]
 mod _windows_web_app;
+#[cfg(feature = "device-management")]
 pub use self::_windows_web_app::WindowsWebApp;
+#[cfg(feature = "users")]
 mod _work_hours_and_locations_setting;
+#[cfg(feature = "users")]
 pub use self::_work_hours_and_locations_setting::WorkHoursAndLocationsSetting;
+#[cfg(feature = "teams")]
 mod _work_location_source;
+#[cfg(feature = "teams")]
 pub use self::_work_location_source::WorkLocationSource;
+#[cfg(any(feature = "teams", feature = "users"))]
 mod _work_location_type;
+#[cfg(any(feature = "teams", feature = "users"))]
 pub use self::_work_location_type::WorkLocationType;
+#[cfg(feature = "users")]
 mod _work_location_update_scope;
+#[cfg(feature = "users")]
 pub use self::_work_location_update_scope::WorkLocationUpdateScope;
+#[cfg(feature = "users")]
 mod _work_plan_occurrence;
+#[cfg(feature = "users")]
 pub use self::_work_plan_occurrence::WorkPlanOccurrence;
+#[cfg(feature = "users")]
 mod _work_plan_recurrence;
+#[cfg(feature = "users")]
 pub use self::_work_plan_recurrence::WorkPlanRecurrence;
+#[cfg(feature = "files")]
 mod _workbook;
+#[cfg(feature = "files")]
 pub use self::_workbook::Workbook;
+#[cfg(feature = "files")]
 mod _workbook_application;
+#[cfg(feature = "files")]
 pub use self::_workbook_application::WorkbookApplication;
+#[cfg(feature = "files")]
 mod _workbook_chart;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart::WorkbookChart;
+#[cfg(feature = "files")]
 mod _workbook_chart_area_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_area_format::WorkbookChartAreaFormat;
+#[cfg(feature = "files")]
 mod _workbook_chart_axes;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axes::WorkbookChartAxes;
+#[cfg(feature = "files")]
 mod _workbook_chart_axis;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axis::WorkbookChartAxis;
+#[cfg(feature = "files")]
 mod _workbook_chart_axis_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axis_format::WorkbookChartAxisFormat;
+#[cfg(feature = "files")]
 mod _workbook_chart_axis_title;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axis_title::WorkbookChartAxisTitle;
+#[cfg(feature = "files")]
 mod _workbook_chart_axis_title_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_axis_title_format::WorkbookChartAxisTitleFormat;
+#[cfg(feature = "files")]
 mod _workbook_chart_data_label_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_data_label_format::WorkbookChartDataLabelFormat;
+#[cfg(feature = "files")]
 mod _workbook_chart_data_labels;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_data_labels::WorkbookChartDataLabels;
+#[cfg(feature = "files")]
 mod _workbook_chart_fill;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_fill::WorkbookChartFill;
+#[cfg(feature = "files")]
 mod _workbook_chart_font;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_font::WorkbookChartFont;
+#[cfg(feature = "files")]
 mod _workbook_chart_gridlines;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_gridlines::WorkbookChartGridlines;
+#[cfg(feature = "files")]
 mod _workbook_chart_gridlines_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_gridlines_format::WorkbookChartGridlinesFormat;
+#[cfg(feature = "files")]
 mod _workbook_chart_legend;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_legend::WorkbookChartLegend;
+#[cfg(feature = "files")]
 mod _workbook_chart_legend_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_legend_format::WorkbookChartLegendFormat;
+#[cfg(feature = "files")]
 mod _workbook_chart_line_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_line_format::WorkbookChartLineFormat;
+#[cfg(feature = "files")]
 mod _workbook_chart_point;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_point::WorkbookChartPoint;
+#[cfg(feature = "files")]
 mod _workbook_chart_point_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_point_format::WorkbookChartPointFormat;
+#[cfg(feature = "files")]
 mod _workbook_chart_series;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_series::WorkbookChartSeries;
+#[cfg(feature = "files")]
 mod _workbook_chart_series_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_series_format::WorkbookChartSeriesFormat;
+#[cfg(feature = "files")]
 mod _workbook_chart_title;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_title::WorkbookChartTitle;
+#[cfg(feature = "files")]
 mod _workbook_chart_title_format;
+#[cfg(feature = "files")]
 pub use self::_workbook_chart_title_format::WorkbookChartTitleFormat;
+#[cfg(feature = "files")]
 mod _workbook_comment;
+#[cfg(feature = "files")]
 pub use self::_workbook_comment::WorkbookComment;
+#[cfg(feature = "files")]
 mod _workbook_comment_reply;
+#[cfg(feature = "files")]
 pub use self::_workbook_comment_reply::WorkbookCommentReply;
+#[cfg(feature = "files")]
 mod _workbook_filter;
+#[cfg(feature = "files")]
 pub use self::_workbook_filter::WorkbookFilter;
+#[cfg(feature = "files")]
 mod _workbook_filter_criteria;
+#[cfg(feature = "files")]
 pub use self::_workbook_filter_criteria::WorkbookFilterCriteria;
 mod _workbook_filter_datetime;
 pub use self::_workbook_filter_datetime::WorkbookFilterDatetime;
@@ -6106,19 +14306,33 @@ mod _workbook_format_protection;
 pub use self::_workbook_format_protection::WorkbookFormatProtection;
 mod _workbook_function_result;
 pub use self::_workbook_function_result::WorkbookFunctionResult;
+#[cfg(feature = "files")]
 mod _workbook_functions;
+#[cfg(feature = "files")]
 pub use self::_workbook_functions::WorkbookFunctions;
+#[cfg(feature = "files")]
 mod _workbook_icon;
+#[cfg(feature = "files")]
 pub use self::_workbook_icon::WorkbookIcon;
+#[cfg(feature = "files")]
 mod _workbook_named_item;
+#[cfg(feature = "files")]
 pub use self::_workbook_named_item::WorkbookNamedItem;
+#[cfg(feature = "files")]
 mod _workbook_operation;
+#[cfg(feature = "files")]
 pub use self::_workbook_operation::WorkbookOperation;
+#[cfg(feature = "files")]
 mod _workbook_operation_error;
+#[cfg(feature = "files")]
 pub use self::_workbook_operation_error::WorkbookOperationError;
+#[cfg(feature = "files")]
 mod _workbook_operation_status;
+#[cfg(feature = "files")]
 pub use self::_workbook_operation_status::WorkbookOperationStatus;
+#[cfg(feature = "files")]
 mod _workbook_pivot_table;
+#[cfg(feature = "files")]
 pub use self::_workbook_pivot_table::WorkbookPivotTable;
 mod _workbook_range;
 pub use self::_workbook_range::WorkbookRange;
@@ -6136,61 +14350,119 @@ mod _workbook_range_sort;
 pub use self::_workbook_range_sort::WorkbookRangeSort;
 mod _workbook_range_view;
 pub use self::_workbook_range_view::WorkbookRangeView;
+#[cfg(feature = "files")]
 mod _workbook_session_info;
+#[cfg(feature = "files")]
 pub use self::_workbook_session_info::WorkbookSessionInfo;
+#[cfg(feature = "files")]
 mod _workbook_sort_field;
+#[cfg(feature = "files")]
 pub use self::_workbook_sort_field::WorkbookSortField;
+#[cfg(feature = "files")]
 mod _workbook_table;
+#[cfg(feature = "files")]
 pub use self::_workbook_table::WorkbookTable;
+#[cfg(feature = "files")]
 mod _workbook_table_column;
+#[cfg(feature = "files")]
 pub use self::_workbook_table_column::WorkbookTableColumn;
+#[cfg(feature = "files")]
 mod _workbook_table_row;
+#[cfg(feature = "files")]
 pub use self::_workbook_table_row::WorkbookTableRow;
+#[cfg(feature = "files")]
 mod _workbook_table_sort;
+#[cfg(feature = "files")]
 pub use self::_workbook_table_sort::WorkbookTableSort;
+#[cfg(feature = "files")]
 mod _workbook_worksheet;
+#[cfg(feature = "files")]
 pub use self::_workbook_worksheet::WorkbookWorksheet;
+#[cfg(feature = "files")]
 mod _workbook_worksheet_protection;
+#[cfg(feature = "files")]
 pub use self::_workbook_worksheet_protection::WorkbookWorksheetProtection;
+#[cfg(feature = "files")]
 mod _workbook_worksheet_protection_options;
+#[cfg(feature = "files")]
 pub use self::_workbook_worksheet_protection_options::WorkbookWorksheetProtectionOptions;
+#[cfg(feature = "teams")]
 mod _workforce_integration;
+#[cfg(feature = "teams")]
 pub use self::_workforce_integration::WorkforceIntegration;
+#[cfg(feature = "teams")]
 mod _workforce_integration_encryption;
+#[cfg(feature = "teams")]
 pub use self::_workforce_integration_encryption::WorkforceIntegrationEncryption;
+#[cfg(feature = "teams")]
 mod _workforce_integration_encryption_protocol;
+#[cfg(feature = "teams")]
 pub use self::_workforce_integration_encryption_protocol::WorkforceIntegrationEncryptionProtocol;
+#[cfg(feature = "teams")]
 mod _workforce_integration_supported_entities;
+#[cfg(feature = "teams")]
 pub use self::_workforce_integration_supported_entities::WorkforceIntegrationSupportedEntities;
+#[cfg(any(feature = "calendar", feature = "users"))]
 mod _working_hours;
+#[cfg(any(feature = "calendar", feature = "users"))]
 pub use self::_working_hours::WorkingHours;
+#[cfg(feature = "users")]
 mod _working_time_schedule;
+#[cfg(feature = "users")]
 pub use self::_working_time_schedule::WorkingTimeSchedule;
+#[cfg(feature = "calendar")]
 mod _workspace;
+#[cfg(feature = "calendar")]
 pub use self::_workspace::Workspace;
+#[cfg(feature = "identity")]
 mod _x509_certificate_affinity_level;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_affinity_level::X509CertificateAffinityLevel;
+#[cfg(feature = "identity")]
 mod _x509_certificate_authentication_method_configuration;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_authentication_method_configuration::X509CertificateAuthenticationMethodConfiguration;
+#[cfg(feature = "identity")]
 mod _x509_certificate_authentication_mode;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_authentication_mode::X509CertificateAuthenticationMode;
+#[cfg(feature = "identity")]
 mod _x509_certificate_authentication_mode_configuration;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_authentication_mode_configuration::X509CertificateAuthenticationModeConfiguration;
+#[cfg(feature = "identity")]
 mod _x509_certificate_authority_scope;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_authority_scope::X509CertificateAuthorityScope;
+#[cfg(feature = "identity")]
 mod _x509_certificate_combination_configuration;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_combination_configuration::X509CertificateCombinationConfiguration;
+#[cfg(feature = "identity")]
 mod _x509_certificate_crl_validation_configuration;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_crl_validation_configuration::X509CertificateCrlValidationConfiguration;
+#[cfg(feature = "identity")]
 mod _x509_certificate_crl_validation_configuration_state;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_crl_validation_configuration_state::X509CertificateCrlValidationConfigurationState;
+#[cfg(feature = "identity")]
 mod _x509_certificate_issuer_hints_configuration;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_issuer_hints_configuration::X509CertificateIssuerHintsConfiguration;
+#[cfg(feature = "identity")]
 mod _x509_certificate_issuer_hints_state;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_issuer_hints_state::X509CertificateIssuerHintsState;
+#[cfg(feature = "identity")]
 mod _x509_certificate_rule;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_rule::X509CertificateRule;
+#[cfg(feature = "identity")]
 mod _x509_certificate_rule_type;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_rule_type::X509CertificateRuleType;
+#[cfg(feature = "identity")]
 mod _x509_certificate_user_binding;
+#[cfg(feature = "identity")]
 pub use self::_x509_certificate_user_binding::X509CertificateUserBinding;

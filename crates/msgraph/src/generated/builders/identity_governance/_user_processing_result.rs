@@ -15,6 +15,7 @@ impl UserProcessingResultItem {
         )
     }
     /// `…/subject`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn subject(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("subject"))

@@ -15,11 +15,13 @@ impl WorkflowItem {
         )
     }
     /// `…/createdBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn created_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("createdBy"))
     }
     /// `…/lastModifiedBy`: navigation to `microsoft.graph.user`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "users")]
     #[inline]
     pub fn last_modified_by(&self) -> crate::builders::UserItem {
         crate::builders::UserItem(self.0.child("lastModifiedBy"))
@@ -75,6 +77,7 @@ impl WorkflowItem {
             self.0.child("versions"),
         )
     }
+    #[cfg(feature = "users")]
     /// `POST …/microsoft.graph.identityGovernance.activate` (action `microsoft.graph.identityGovernance.activate`).
     #[inline]
     pub fn activate(

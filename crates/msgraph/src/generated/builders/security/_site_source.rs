@@ -5,6 +5,7 @@
 );
 impl SiteSourceItem {
     /// `…/site`: navigation to `microsoft.graph.site`, reference (`set_ref`/`delete_ref` on it manage it).
+    #[cfg(feature = "sites")]
     #[inline]
     pub fn site(&self) -> crate::builders::SiteItem {
         crate::builders::SiteItem(self.0.child("site"))

@@ -4,6 +4,7 @@
 pub struct RecoveryChangeObjectBase {
     pub id: Option<String>,
     pub display_name: Option<String>,
+    #[cfg(feature = "directory")]
     pub entity_type_name: Option<
         crate::models::entra_recovery_services::ResourceTypeName,
     >,
@@ -30,6 +31,6 @@ impl RecoveryChangeObjectBase {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.entraRecoveryServices.recoveryChangeObjectBase";
 }
 ::msgraph_core::__impl_model!(
-    RecoveryChangeObjectBase, INFO, [0 => id, 1 => display_name, 2 => entity_type_name, 3
-    => failure_message, 4 => recovery_action,]
+    RecoveryChangeObjectBase, INFO, [0 => id, 1 => display_name, #[cfg(feature =
+    "directory")] 2 => entity_type_name, 3 => failure_message, 4 => recovery_action,]
 );

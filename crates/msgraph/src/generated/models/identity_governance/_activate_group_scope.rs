@@ -3,6 +3,7 @@
 #[derive(Clone, Default)]
 pub struct ActivateGroupScope {
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -18,4 +19,6 @@ impl ActivateGroupScope {
     /// The qualified OData type name.
     pub const ODATA_TYPE: &'static str = "microsoft.graph.identityGovernance.activateGroupScope";
 }
-::msgraph_core::__impl_model!(ActivateGroupScope, INFO, [0 => group,]);
+::msgraph_core::__impl_model!(
+    ActivateGroupScope, INFO, [#[cfg(feature = "groups")] 0 => group,]
+);

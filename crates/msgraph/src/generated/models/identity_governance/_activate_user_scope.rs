@@ -3,6 +3,7 @@
 #[derive(Clone, Default)]
 pub struct ActivateUserScope {
     /// Navigation.
+    #[cfg(feature = "users")]
     pub users: Option<Vec<crate::models::UserKind>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -18,4 +19,6 @@ impl ActivateUserScope {
     /// The qualified OData type name.
     pub const ODATA_TYPE: &'static str = "microsoft.graph.identityGovernance.activateUserScope";
 }
-::msgraph_core::__impl_model!(ActivateUserScope, INFO, [0 => users,]);
+::msgraph_core::__impl_model!(
+    ActivateUserScope, INFO, [#[cfg(feature = "users")] 0 => users,]
+);

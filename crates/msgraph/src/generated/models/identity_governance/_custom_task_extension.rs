@@ -18,8 +18,10 @@ pub struct CustomTaskExtension {
     pub created_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     pub last_modified_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by: Option<crate::models::UserKind>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -51,5 +53,6 @@ impl CustomTaskExtension {
     CustomTaskExtension, INFO, [0 => id, 1 => authentication_configuration, 2 =>
     client_configuration, 3 => description, 4 => display_name, 5 =>
     endpoint_configuration, 6 => callback_configuration, 7 => created_date_time, 8 =>
-    last_modified_date_time, 9 => created_by, 10 => last_modified_by,]
+    last_modified_date_time, #[cfg(feature = "users")] 9 => created_by, #[cfg(feature =
+    "users")] 10 => last_modified_by,]
 );

@@ -4,6 +4,7 @@
 pub struct CustomTaskExtensionCallbackConfiguration {
     pub timeout_duration: Option<::msgraph_core::edm::Duration>,
     /// Navigation.
+    #[cfg(feature = "directory")]
     pub authorized_apps: Option<Vec<crate::models::ApplicationKind>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -20,6 +21,6 @@ impl CustomTaskExtensionCallbackConfiguration {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration";
 }
 ::msgraph_core::__impl_model!(
-    CustomTaskExtensionCallbackConfiguration, INFO, [0 => timeout_duration, 1 =>
-    authorized_apps,]
+    CustomTaskExtensionCallbackConfiguration, INFO, [0 => timeout_duration, #[cfg(feature
+    = "directory")] 1 => authorized_apps,]
 );

@@ -3,6 +3,7 @@
 #[derive(Clone, Default)]
 pub struct CustomTaskExtensionCalloutData {
     /// Navigation.
+    #[cfg(feature = "users")]
     pub subject: Option<crate::models::UserKind>,
     /// Navigation.
     pub task: Option<Box<crate::models::identity_governance::Task>>,
@@ -27,6 +28,6 @@ impl CustomTaskExtensionCalloutData {
     pub const ODATA_TYPE: &'static str = "microsoft.graph.identityGovernance.customTaskExtensionCalloutData";
 }
 ::msgraph_core::__impl_model!(
-    CustomTaskExtensionCalloutData, INFO, [0 => subject, 1 => task, 2 =>
-    task_processingresult, 3 => workflow,]
+    CustomTaskExtensionCalloutData, INFO, [#[cfg(feature = "users")] 0 => subject, 1 =>
+    task, 2 => task_processingresult, 3 => workflow,]
 );

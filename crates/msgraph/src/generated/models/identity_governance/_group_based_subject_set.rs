@@ -3,6 +3,7 @@
 #[derive(Clone, Default)]
 pub struct GroupBasedSubjectSet {
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub groups: Option<Vec<crate::models::Group>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -18,4 +19,6 @@ impl GroupBasedSubjectSet {
     /// The qualified OData type name.
     pub const ODATA_TYPE: &'static str = "microsoft.graph.identityGovernance.groupBasedSubjectSet";
 }
-::msgraph_core::__impl_model!(GroupBasedSubjectSet, INFO, [0 => groups,]);
+::msgraph_core::__impl_model!(
+    GroupBasedSubjectSet, INFO, [#[cfg(feature = "groups")] 0 => groups,]
+);

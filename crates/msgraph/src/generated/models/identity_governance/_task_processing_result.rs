@@ -12,6 +12,7 @@ pub struct TaskProcessingResult {
     >,
     pub started_date_time: Option<::msgraph_core::edm::DateTimeOffset>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub subject: Option<crate::models::UserKind>,
     /// Navigation.
     pub task: Option<Box<crate::models::identity_governance::Task>>,
@@ -42,5 +43,5 @@ impl TaskProcessingResult {
 ::msgraph_core::__impl_model!(
     TaskProcessingResult, INFO, [0 => id, 1 => completed_date_time, 2 =>
     created_date_time, 3 => failure_reason, 4 => processing_info, 5 => processing_status,
-    6 => started_date_time, 7 => subject, 8 => task,]
+    6 => started_date_time, #[cfg(feature = "users")] 7 => subject, 8 => task,]
 );

@@ -19,6 +19,7 @@ pub struct UserProcessingResult {
     /// Navigation.
     pub reprocessed_runs: Option<Vec<crate::models::identity_governance::Run>>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub subject: Option<crate::models::UserKind>,
     /// Contained navigation.
     pub task_processing_results: Option<
@@ -56,6 +57,6 @@ impl UserProcessingResult {
     UserProcessingResult, INFO, [0 => id, 1 => completed_date_time, 2 =>
     failed_tasks_count, 3 => processing_status, 4 => scheduled_date_time, 5 =>
     started_date_time, 6 => total_tasks_count, 7 => total_unprocessed_tasks_count, 8 =>
-    workflow_execution_type, 9 => workflow_version, 10 => reprocessed_runs, 11 =>
-    subject, 12 => task_processing_results,]
+    workflow_execution_type, 9 => workflow_version, 10 => reprocessed_runs, #[cfg(feature
+    = "users")] 11 => subject, 12 => task_processing_results,]
 );

@@ -15,8 +15,10 @@ pub struct Workflow {
     /// Navigation.
     pub administration_scope_targets: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by: Option<crate::models::UserKind>,
     /// Contained navigation.
     pub tasks: Option<Vec<crate::models::identity_governance::Task>>,
@@ -89,9 +91,10 @@ impl Workflow {
 ::msgraph_core::__impl_model!(
     Workflow, INFO, [0 => category, 1 => created_date_time, 2 => description, 3 =>
     display_name, 4 => execution_conditions, 5 => is_enabled, 6 => is_scheduling_enabled,
-    7 => last_modified_date_time, 8 => administration_scope_targets, 9 => created_by, 10
-    => last_modified_by, 11 => tasks, 12 => deleted_date_time, 13 => id, 14 =>
-    next_schedule_run_date_time, 15 => quarantine_details, 16 => settings, 17 => version,
-    18 => execution_scope, 19 => preview_scope, 20 => runs, 21 => task_reports, 22 =>
-    user_processing_results, 23 => versions,]
+    7 => last_modified_date_time, 8 => administration_scope_targets, #[cfg(feature =
+    "users")] 9 => created_by, #[cfg(feature = "users")] 10 => last_modified_by, 11 =>
+    tasks, 12 => deleted_date_time, 13 => id, 14 => next_schedule_run_date_time, 15 =>
+    quarantine_details, 16 => settings, 17 => version, 18 => execution_scope, 19 =>
+    preview_scope, 20 => runs, 21 => task_reports, 22 => user_processing_results, 23 =>
+    versions,]
 );

@@ -15,8 +15,10 @@ pub struct WorkflowBase {
     /// Navigation.
     pub administration_scope_targets: Option<Vec<crate::models::DirectoryObjectKind>>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub created_by: Option<crate::models::UserKind>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub last_modified_by: Option<crate::models::UserKind>,
     /// Contained navigation.
     pub tasks: Option<Vec<crate::models::identity_governance::Task>>,
@@ -50,6 +52,7 @@ impl WorkflowBase {
 ::msgraph_core::__impl_model!(
     WorkflowBase, INFO, [0 => category, 1 => created_date_time, 2 => description, 3 =>
     display_name, 4 => execution_conditions, 5 => is_enabled, 6 => is_scheduling_enabled,
-    7 => last_modified_date_time, 8 => administration_scope_targets, 9 => created_by, 10
-    => last_modified_by, 11 => tasks,]
+    7 => last_modified_date_time, 8 => administration_scope_targets, #[cfg(feature =
+    "users")] 9 => created_by, #[cfg(feature = "users")] 10 => last_modified_by, 11 =>
+    tasks,]
 );

@@ -8,6 +8,7 @@ pub struct SiteSource {
     pub display_name: Option<String>,
     pub hold_status: Option<crate::models::security::DataSourceHoldStatus>,
     /// Navigation.
+    #[cfg(feature = "sites")]
     pub site: Option<Box<crate::models::Site>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -32,5 +33,5 @@ impl SiteSource {
 }
 ::msgraph_core::__impl_model!(
     SiteSource, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 =>
-    display_name, 4 => hold_status, 5 => site,]
+    display_name, 4 => hold_status, #[cfg(feature = "sites")] 5 => site,]
 );

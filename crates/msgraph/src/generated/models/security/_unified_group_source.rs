@@ -11,6 +11,7 @@ pub struct UnifiedGroupSource {
         ::msgraph_core::model::Flags<crate::models::security::SourceType>,
     >,
     /// Navigation.
+    #[cfg(feature = "groups")]
     pub group: Option<Box<crate::models::Group>>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -36,5 +37,6 @@ impl UnifiedGroupSource {
 }
 ::msgraph_core::__impl_model!(
     UnifiedGroupSource, INFO, [0 => id, 1 => created_by, 2 => created_date_time, 3 =>
-    display_name, 4 => hold_status, 5 => included_sources, 6 => group,]
+    display_name, 4 => hold_status, 5 => included_sources, #[cfg(feature = "groups")] 6
+    => group,]
 );

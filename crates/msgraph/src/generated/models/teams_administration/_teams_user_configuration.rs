@@ -17,6 +17,7 @@ pub struct TeamsUserConfiguration {
     pub tenant_id: Option<String>,
     pub user_principal_name: Option<String>,
     /// Navigation.
+    #[cfg(feature = "users")]
     pub user: Option<crate::models::UserKind>,
     /// Properties this version of the SDK does not know, instance annotations
     /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
@@ -48,5 +49,5 @@ impl TeamsUserConfiguration {
     TeamsUserConfiguration, INFO, [0 => id, 1 => account_type, 2 => created_date_time, 3
     => effective_policy_assignments, 4 => feature_types, 5 =>
     is_enterprise_voice_enabled, 6 => modified_date_time, 7 => telephone_numbers, 8 =>
-    tenant_id, 9 => user_principal_name, 10 => user,]
+    tenant_id, 9 => user_principal_name, #[cfg(feature = "users")] 10 => user,]
 );
