@@ -9,6 +9,10 @@ pub mod phone;
 pub mod __private {
     pub use serde;
 }
+/// Entry points for the fuzz targets in `fuzz/`; not public API.
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 pub mod auth;
 pub mod batch;
 pub mod builder;

@@ -207,8 +207,18 @@ impl AdditionalData {
 /// Decodes a JSON object into `model`, overwriting fields that are present.
 pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), DecodeError> {
     let info = model.model_info();
+    let mut seen_odata_type = false;
     r.begin_object()?;
     while let Some(key) = r.next_key()? {
+        // `@odata.type` picks the variant of a polymorphic value (from its first occurrence)
+        // and is kept for encoding (the last one would win): a second one makes the type
+        // ambiguous and the value would change type in a round trip.
+        if key == "@odata.type" {
+            if seen_odata_type {
+                return Err(r.error("duplicate `@odata.type` annotation: the object's type is ambiguous").in_key(&key));
+            }
+            seen_odata_type = true;
+        }
         match info.index_of(&key) {
             Some(index) => {
                 if r.read_null()? {
@@ -244,9 +254,9 @@ pub enum EncodeMode {
 
 /// Encodes `model` as a JSON object.
 ///
-/// Order: `@odata.type` (when the model has none and its table asks for one, or
-/// `force_odata_type`), annotations (`@…` keys), the known properties in table order (set ones,
-/// and explicit nulls), then unknown properties.
+/// Order: `@odata.type` (as kept from decoding, else when the table asks for one or
+/// `force_odata_type`), the other annotations (`@…` keys), the known properties in table order
+/// (set ones, and explicit nulls), then unknown properties.
 ///
 /// `EncodeMode::Request` applies to nested models too: while it is in effect the writer is in
 /// request-body mode ([`Writer::is_request_body`]), which nested `Codec::encode` calls (always
@@ -258,7 +268,13 @@ pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_o
     let info = model.model_info();
     let extra = model.additional_data();
     w.begin_object();
-    if (info.writes_odata_type || force_odata_type) && extra.get("@odata.type").is_none() {
+    // `@odata.type` always comes first, whether kept from the decoded value or written from the
+    // table, so that a value encodes the same before and after a round trip (kept annotations
+    // are otherwise written in name order, which would put `@odata.context` before it).
+    if let Some(kept) = extra.get("@odata.type") {
+        w.key("@odata.type");
+        w.json_value(kept);
+    } else if info.writes_odata_type || force_odata_type {
         w.key("@odata.type");
         let mut t = String::with_capacity(info.odata_type.len() + 1);
         t.push('#');
@@ -266,7 +282,7 @@ pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_o
         w.string(&t);
     }
     let keep = |k: &str| !request || sendable_in_request(k);
-    for (k, v) in extra.values.iter().filter(|(k, _)| k.starts_with('@') && keep(k)) {
+    for (k, v) in extra.values.iter().filter(|(k, _)| k.starts_with('@') && k.as_str() != "@odata.type" && keep(k)) {
         w.key(k);
         w.json_value(v);
     }

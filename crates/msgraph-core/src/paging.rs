@@ -421,23 +421,10 @@ impl Cursor {
             self.done = true;
             return;
         };
-        if !self.client.is_own_origin(link) {
-            self.pending_error = Some(Error::validation(format!(
-                "refusing to follow an @odata.nextLink to another origin ({}): the token would leak",
-                url::Url::parse(link)
-                    .map_or_else(|_| "an invalid URL".to_string(), |u| u.origin().ascii_serialization())
-            )));
-            return;
+        match next_page_request(&self.client, &self.requested, &self.headers, link) {
+            Ok(parts) => self.next = Some(parts),
+            Err(e) => self.pending_error = Some(e),
         }
-        if self.requested.contains(link) {
-            self.pending_error = Some(Error::validation("@odata.nextLink points to a page already fetched (a loop)"));
-            return;
-        }
-        let mut parts = RequestParts::from_url(Method::Get, link);
-        for (k, v) in self.headers.iter() {
-            parts.set_header(k, v);
-        }
-        self.next = Some(parts);
     }
 
     fn fail(&mut self, e: Error) -> Error {
@@ -445,6 +432,31 @@ impl Cursor {
         self.next = None;
         e
     }
+}
+
+/// The request for the page an `@odata.nextLink` points to, or why it must not be followed:
+/// only to the client's own origin (the token would leak elsewhere), never to a page already
+/// fetched (a loop), verbatim (never re-encoded), with the first request's headers.
+pub(crate) fn next_page_request(
+    client: &GraphClient,
+    requested: &HashSet<String>,
+    headers: &Headers,
+    link: &str,
+) -> Result<RequestParts> {
+    if !client.is_own_origin(link) {
+        return Err(Error::validation(format!(
+            "refusing to follow an @odata.nextLink to another origin ({}): the token would leak",
+            url::Url::parse(link).map_or_else(|_| "an invalid URL".to_string(), |u| u.origin().ascii_serialization())
+        )));
+    }
+    if requested.contains(link) {
+        return Err(Error::validation("@odata.nextLink points to a page already fetched (a loop)"));
+    }
+    let mut parts = RequestParts::from_url(Method::Get, link);
+    for (k, v) in headers.iter() {
+        parts.set_header(k, v);
+    }
+    Ok(parts)
 }
 
 /// Pages of a collection (or of a delta round), following `@odata.nextLink`.
