@@ -12,6 +12,8 @@ use msgraph_codegen::diff::{self, Diff, Side};
 use msgraph_codegen::ir::Model;
 use msgraph_codegen::{emit, pin, tree, Generated, Input};
 
+mod bench_report;
+
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
@@ -49,6 +51,16 @@ commands:
                          that touched it (GitHub API), with curl
         --out DIR        generated tree to rewrite (default crates/msgraph/src/generated)
         --changelog PATH changelog to add the entry to (default CHANGELOG.md)
+  bench-report [--quick] [--skip-build-measure] [--skip-bench] [--out DIR] [--build-dir DIR]
+      Run the benchmarks in benches/ (cargo bench --manifest-path benches/Cargo.toml: criterion plus
+      custom measurements), measure clean debug builds of an SDK consumer and of the
+      reqwest+tokio+serde_json floor (fresh target dirs, one after the other), then write
+      docs/benchmarks.md and docs/benchmarks.svg and print the table.
+        --quick               short criterion measurements (development only)
+        --skip-build-measure  do not run the two clean builds
+        --skip-bench          do not run the benchmarks; report the figures of the last run
+        --out DIR             write the report into DIR instead of docs/
+        --build-dir DIR       work directory for the clean builds (default: a new temp dir)
   help
       Print this text.
 
@@ -114,6 +126,13 @@ fn run(args: Vec<OsString>) -> Result<(), Failure> {
                 return Ok(());
             };
             codegen(&opts)
+        }
+        "bench-report" => {
+            let Some(opts) = bench_report::BenchOpts::parse(args)? else {
+                print!("{USAGE}");
+                return Ok(());
+            };
+            bench_report::run(&opts)
         }
         "metadata" => {
             let Some(sub) = args.next() else {
