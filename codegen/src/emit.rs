@@ -418,9 +418,6 @@ fn struct_tokens(model: &Model, gates: &Gates, s: &StructType) -> TokenStream {
         let idx = proc_macro2::Literal::usize_unsuffixed(i);
         field_arms.push(quote! { #cfg #idx => #fname, });
     }
-    let mut lookup: Vec<(&str, usize)> = s.properties.iter().enumerate().map(|(i, p)| (p.name.as_str(), i)).collect();
-    lookup.sort();
-    let lookup = lookup.iter().map(|(_, i)| proc_macro2::Literal::usize_unsuffixed(*i));
     let writes = s.writes_odata_type;
     let additional = ident(naming::ADDITIONAL_DATA_FIELD);
     quote! {
@@ -437,7 +434,7 @@ fn struct_tokens(model: &Model, gates: &Gates, s: &StructType) -> TokenStream {
         static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
             odata_type: #odata_type,
             fields: &[#(#infos)*],
-            lookup: &[#(#lookup),*],
+            index: ::msgraph_core::model::FieldIndex::new(),
             writes_odata_type: #writes,
         };
 

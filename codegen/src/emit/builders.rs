@@ -209,7 +209,6 @@ pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> 
     let mut fields = Vec::new();
     let mut infos = Vec::new();
     let mut arms = Vec::new();
-    let mut lookup: Vec<(&str, usize)> = Vec::new();
     for (i, p) in op.parameters.iter().enumerate() {
         let (fname, _) = scope.claim(&naming::field_name(&p.name), true);
         let f = ident(&fname);
@@ -221,10 +220,7 @@ pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> 
         infos.push(quote! { (#wire, #flags), });
         let idx = Literal::usize_unsuffixed(i);
         arms.push(quote! { #idx => #f, });
-        lookup.push((p.name.as_str(), i));
     }
-    lookup.sort();
-    let lookup = lookup.iter().map(|(_, i)| Literal::usize_unsuffixed(*i));
     let qualified = format!("{}.{}", op.namespace, op.name);
     let doc = format!(" Parameters of the action `{qualified}` (sent as its JSON body).");
     quote! {
@@ -239,7 +235,7 @@ pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> 
             static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
                 odata_type: #qualified,
                 fields: &[#(#infos)*],
-                lookup: &[#(#lookup),*],
+                index: ::msgraph_core::model::FieldIndex::new(),
                 writes_odata_type: false,
             };
             ::msgraph_core::__impl_model!(#name_ident, INFO, [#(#arms)*]);

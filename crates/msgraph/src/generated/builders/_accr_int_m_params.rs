@@ -25,7 +25,7 @@ const _: () = {
             ("par", 0),
             ("basis", 0),
         ],
-        lookup: &[4, 0, 3, 2, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

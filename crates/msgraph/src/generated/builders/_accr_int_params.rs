@@ -34,7 +34,7 @@ const _: () = {
             ("basis", 0),
             ("calcMethod", 0),
         ],
-        lookup: &[6, 7, 1, 5, 0, 4, 3, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -31,7 +31,7 @@ const _: () = {
             ("rate", 0),
             ("basis", 0),
         ],
-        lookup: &[6, 0, 1, 2, 4, 5, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -27,7 +27,7 @@ const _: () = {
             ("participantCapacity", 0),
             ("callOptions", 0),
         ],
-        lookup: &[2, 4, 0, 1, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -27,7 +27,7 @@ const _: () = {
             ("orientation", 0),
             ("method", 0),
         ],
-        lookup: &[0, 2, 1, 4, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

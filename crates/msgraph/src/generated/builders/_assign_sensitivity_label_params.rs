@@ -21,7 +21,7 @@ const _: () = {
             ("assignmentMethod", 0),
             ("justificationText", 0),
         ],
-        lookup: &[1, 2, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -22,7 +22,7 @@ const _: () = {
             ("principalId", 0),
             ("resourceId", 0),
         ],
-        lookup: &[0, 1, 2, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -28,7 +28,7 @@ const _: () = {
             ("A", 0),
             ("B", 0),
         ],
-        lookup: &[4, 5, 1, 2, 3, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

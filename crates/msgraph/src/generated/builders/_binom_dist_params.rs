@@ -17,7 +17,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.binom_Dist",
         fields: &[("numberS", 0), ("trials", 0), ("probabilityS", 0), ("cumulative", 0)],
-        lookup: &[3, 0, 2, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -17,7 +17,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.binom_Dist_Range",
         fields: &[("trials", 0), ("probabilityS", 0), ("numberS", 0), ("numberS2", 0)],
-        lookup: &[2, 3, 1, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

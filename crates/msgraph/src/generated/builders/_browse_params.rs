@@ -24,7 +24,7 @@ const _: () = {
             ("filter", 0),
             ("orderBy", 0),
         ],
-        lookup: &[0, 1, 2, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -15,7 +15,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.clockIn",
         fields: &[("isAtApprovedLocation", 0), ("onBehalfOfUserId", 0), ("notes", 0)],
-        lookup: &[0, 2, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

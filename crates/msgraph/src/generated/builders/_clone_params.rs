@@ -30,7 +30,7 @@ const _: () = {
             ("visibility", 0),
             ("partsToClone", 0),
         ],
-        lookup: &[3, 1, 0, 2, 5, 4],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

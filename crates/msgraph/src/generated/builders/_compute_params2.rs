@@ -31,7 +31,7 @@ const _: () = {
             ("deviceMetadata", 0),
             ("integratedAppMetadata", 0),
         ],
-        lookup: &[0, 3, 4, 1, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -26,7 +26,7 @@ const _: () = {
             ("protectedContents", 4),
             ("supportedContentFormats", 4),
         ],
-        lookup: &[0, 1, 2, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

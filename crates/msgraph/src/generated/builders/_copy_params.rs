@@ -22,7 +22,7 @@ const _: () = {
             ("childrenOnly", 0),
             ("includeAllVersionHistory", 0),
         ],
-        lookup: &[2, 3, 0, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

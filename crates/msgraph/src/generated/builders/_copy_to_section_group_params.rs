@@ -25,7 +25,7 @@ const _: () = {
             ("siteCollectionId", 0),
             ("siteId", 0),
         ],
-        lookup: &[1, 0, 2, 3, 4],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -17,7 +17,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.copyToSection",
         fields: &[("id", 0), ("groupId", 0), ("siteCollectionId", 0), ("siteId", 0)],
-        lookup: &[1, 0, 2, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -38,7 +38,7 @@ const _: () = {
             ("retainInheritedPermissions", 0),
             ("sendNotification", 0),
         ],
-        lookup: &[2, 4, 3, 5, 6, 1, 7, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

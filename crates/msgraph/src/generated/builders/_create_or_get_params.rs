@@ -28,7 +28,7 @@ const _: () = {
             ("startDateTime", 0),
             ("subject", 0),
         ],
-        lookup: &[0, 1, 2, 3, 4, 5],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -33,7 +33,7 @@ const _: () = {
             ("certificateSigningRequest", 0),
             ("connectorId", 0),
         ],
-        lookup: &[5, 6, 0, 4, 1, 2, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -28,7 +28,7 @@ const _: () = {
             ("endPeriod", 0),
             ("type", 0),
         ],
-        lookup: &[4, 1, 2, 0, 3, 5],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -15,7 +15,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.date",
         fields: &[("year", 0), ("month", 0), ("day", 0)],
-        lookup: &[2, 1, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(DateParams, INFO, [0 => year, 1 => month, 2 => day,]);

@@ -25,7 +25,7 @@ const _: () = {
             ("period", 0),
             ("factor", 0),
         ],
-        lookup: &[0, 4, 2, 3, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

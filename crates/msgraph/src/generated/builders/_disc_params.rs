@@ -25,7 +25,7 @@ const _: () = {
             ("redemption", 0),
             ("basis", 0),
         ],
-        lookup: &[4, 1, 2, 3, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

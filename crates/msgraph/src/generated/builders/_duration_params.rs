@@ -28,7 +28,7 @@ const _: () = {
             ("frequency", 0),
             ("basis", 0),
         ],
-        lookup: &[5, 2, 4, 1, 0, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -22,7 +22,7 @@ const _: () = {
             ("signInConditions", 0),
             ("appliedPoliciesOnly", 0),
         ],
-        lookup: &[3, 2, 1, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -36,7 +36,7 @@ const _: () = {
             ("returnSuggestionReasons", 0),
             ("minimumAttendeePercentage", 0),
         ],
-        lookup: &[0, 5, 1, 4, 3, 7, 6, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

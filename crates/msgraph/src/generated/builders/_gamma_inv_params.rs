@@ -15,7 +15,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.gamma_Inv",
         fields: &[("probability", 0), ("alpha", 0), ("beta", 0)],
-        lookup: &[1, 2, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -31,7 +31,7 @@ const _: () = {
             ("skip", 0),
             ("top", 0),
         ],
-        lookup: &[2, 0, 3, 4, 1, 5, 6],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

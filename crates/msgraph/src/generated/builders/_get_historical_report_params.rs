@@ -34,7 +34,7 @@ const _: () = {
             ("top", 0),
             ("filter", 0),
         ],
-        lookup: &[7, 2, 0, 3, 4, 1, 5, 6],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -37,7 +37,7 @@ const _: () = {
             ("sessionId", 0),
             ("filter", 0),
         ],
-        lookup: &[8, 2, 0, 3, 4, 1, 7, 5, 6],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

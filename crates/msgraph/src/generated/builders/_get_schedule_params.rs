@@ -22,7 +22,7 @@ const _: () = {
             ("StartTime", 0),
             ("AvailabilityViewInterval", 0),
         ],
-        lookup: &[3, 1, 0, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -15,7 +15,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.getStaffAvailability",
         fields: &[("staffIds", 4), ("startDateTime", 0), ("endDateTime", 0)],
-        lookup: &[2, 0, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

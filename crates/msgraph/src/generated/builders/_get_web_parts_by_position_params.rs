@@ -22,7 +22,7 @@ const _: () = {
             ("isInVerticalSection", 0),
             ("columnId", 0),
         ],
-        lookup: &[3, 1, 2, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

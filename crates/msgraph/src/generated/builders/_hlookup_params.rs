@@ -22,7 +22,7 @@ const _: () = {
             ("rowIndexNum", 0),
             ("rangeLookup", 0),
         ],
-        lookup: &[0, 3, 2, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -25,7 +25,7 @@ const _: () = {
             ("numberPop", 0),
             ("cumulative", 0),
         ],
-        lookup: &[4, 3, 1, 2, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

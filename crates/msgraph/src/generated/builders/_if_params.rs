@@ -15,7 +15,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.if",
         fields: &[("logicalTest", 0), ("valueIfTrue", 0), ("valueIfFalse", 0)],
-        lookup: &[0, 2, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

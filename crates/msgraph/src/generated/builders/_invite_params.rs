@@ -36,7 +36,7 @@ const _: () = {
             ("expirationDateTime", 0),
             ("password", 0),
         ],
-        lookup: &[6, 3, 7, 4, 0, 5, 1, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

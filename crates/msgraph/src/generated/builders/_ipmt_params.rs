@@ -28,7 +28,7 @@ const _: () = {
             ("fv", 0),
             ("type", 0),
         ],
-        lookup: &[4, 2, 1, 3, 0, 5],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

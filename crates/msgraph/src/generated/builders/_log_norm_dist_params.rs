@@ -17,7 +17,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.logNorm_Dist",
         fields: &[("x", 0), ("mean", 0), ("standardDev", 0), ("cumulative", 0)],
-        lookup: &[3, 1, 2, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -22,7 +22,7 @@ const _: () = {
             ("probabilityS", 0),
             ("cumulative", 0),
         ],
-        lookup: &[3, 0, 1, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -37,7 +37,7 @@ const _: () = {
             ("frequency", 0),
             ("basis", 0),
         ],
-        lookup: &[8, 3, 7, 2, 1, 5, 4, 6, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

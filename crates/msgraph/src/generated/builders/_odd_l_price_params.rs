@@ -34,7 +34,7 @@ const _: () = {
             ("frequency", 0),
             ("basis", 0),
         ],
-        lookup: &[7, 6, 2, 1, 3, 5, 0, 4],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

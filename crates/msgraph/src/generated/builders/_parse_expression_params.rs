@@ -21,7 +21,7 @@ const _: () = {
             ("testInputObject", 0),
             ("targetAttributeDefinition", 0),
         ],
-        lookup: &[0, 2, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -19,7 +19,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.pmt",
         fields: &[("rate", 0), ("nper", 0), ("pv", 0), ("fv", 0), ("type", 0)],
-        lookup: &[3, 1, 2, 0, 4],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

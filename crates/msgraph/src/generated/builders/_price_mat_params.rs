@@ -28,7 +28,7 @@ const _: () = {
             ("yld", 0),
             ("basis", 0),
         ],
-        lookup: &[5, 2, 1, 3, 0, 4],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

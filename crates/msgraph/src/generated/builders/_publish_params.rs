@@ -17,7 +17,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.publish",
         fields: &[("revision", 0), ("sites", 4), ("sharedCookies", 4)],
-        lookup: &[0, 2, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -28,7 +28,7 @@ const _: () = {
             ("type", 0),
             ("guess", 0),
         ],
-        lookup: &[3, 5, 0, 1, 2, 4],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -34,7 +34,7 @@ const _: () = {
             ("stopTones", 4),
             ("clientContext", 0),
         ],
-        lookup: &[1, 7, 2, 4, 3, 5, 0, 6],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -17,7 +17,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.redirect",
         fields: &[("targets", 4), ("timeout", 0), ("callbackUri", 0)],
-        lookup: &[2, 0, 1],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -32,7 +32,7 @@ const _: () = {
             ("maximumNumberOfResults", 0),
             ("dataSourceConfiguration", 0),
         ],
-        lookup: &[1, 5, 2, 4, 0, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

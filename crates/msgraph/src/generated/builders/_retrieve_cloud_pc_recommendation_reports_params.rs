@@ -36,7 +36,7 @@ const _: () = {
             ("skip", 0),
             ("top", 0),
         ],
-        lookup: &[1, 4, 5, 0, 3, 2, 6, 7],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -31,7 +31,7 @@ const _: () = {
             ("tags", 0),
             ("artifactQuery", 0),
         ],
-        lookup: &[4, 1, 0, 2, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

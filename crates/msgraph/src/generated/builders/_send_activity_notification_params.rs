@@ -38,7 +38,7 @@ const _: () = {
             ("recipient", 0),
             ("iconId", 0),
         ],
-        lookup: &[1, 2, 7, 3, 6, 4, 5, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -33,7 +33,7 @@ const _: () = {
             ("templateParameters", 4),
             ("iconId", 0),
         ],
-        lookup: &[1, 2, 6, 3, 4, 5, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -22,7 +22,7 @@ const _: () = {
             ("activity", 0),
             ("expirationDuration", 0),
         ],
-        lookup: &[2, 1, 3, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

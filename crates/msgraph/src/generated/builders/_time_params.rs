@@ -15,7 +15,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.time",
         fields: &[("hour", 0), ("minute", 0), ("second", 0)],
-        lookup: &[0, 1, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

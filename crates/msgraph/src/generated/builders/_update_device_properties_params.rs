@@ -22,7 +22,7 @@ const _: () = {
             ("groupTag", 0),
             ("displayName", 0),
         ],
-        lookup: &[1, 3, 2, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

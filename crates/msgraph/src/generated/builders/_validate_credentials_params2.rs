@@ -24,7 +24,7 @@ const _: () = {
             ("useSavedCredentials", 0),
             ("credentials", 4),
         ],
-        lookup: &[0, 3, 1, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -22,7 +22,7 @@ const _: () = {
             ("mailNickname", 0),
             ("onBehalfOfUserId", 0),
         ],
-        lookup: &[1, 0, 2, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

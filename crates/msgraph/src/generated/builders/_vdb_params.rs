@@ -31,7 +31,7 @@ const _: () = {
             ("factor", 0),
             ("noSwitch", 0),
         ],
-        lookup: &[0, 4, 5, 2, 6, 1, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

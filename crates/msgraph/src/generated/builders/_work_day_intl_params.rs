@@ -17,7 +17,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.workDay_Intl",
         fields: &[("startDate", 0), ("days", 0), ("weekend", 0), ("holidays", 0)],
-        lookup: &[1, 3, 0, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -28,7 +28,7 @@ const _: () = {
             ("pr", 0),
             ("basis", 0),
         ],
-        lookup: &[5, 2, 1, 4, 3, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

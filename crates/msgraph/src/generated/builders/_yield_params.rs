@@ -31,7 +31,7 @@ const _: () = {
             ("frequency", 0),
             ("basis", 0),
         ],
-        lookup: &[6, 5, 1, 3, 2, 4, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userId", 0),
         ("user", 1),
     ],
-    lookup: &[1, 4, 0, 2, 5, 7, 6, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AadUserConversationMember {

@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("incompatibleGroups", 5),
         ("resourceRoleScopes", 5),
     ],
-    lookup: &[6, 7, 8, 1, 2, 3, 0, 9, 10, 4, 5, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackage {

@@ -12,7 +12,7 @@ pub struct AccessPackageAnswerChoice {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessPackageAnswerChoice",
     fields: &[("actualValue", 0), ("localizations", 4), ("text", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageAnswerChoice {

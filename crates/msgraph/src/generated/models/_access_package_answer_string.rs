@@ -13,7 +13,7 @@ pub struct AccessPackageAnswerString {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessPackageAnswerString",
     fields: &[("displayValue", 0), ("answeredQuestion", 1), ("value", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessPackageAnswerString {

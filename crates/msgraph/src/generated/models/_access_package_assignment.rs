@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("assignmentPolicy", 1),
         ("target", 1),
     ],
-    lookup: &[6, 7, 1, 2, 0, 3, 4, 5, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageAssignment {

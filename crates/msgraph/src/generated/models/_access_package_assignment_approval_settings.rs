@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isRequestorJustificationRequired", 0),
         ("stages", 4),
     ],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageAssignmentApprovalSettings {

@@ -56,7 +56,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("customExtensionStageSettings", 5),
         ("questions", 5),
     ],
-    lookup: &[13, 1, 2, 14, 3, 15, 4, 5, 6, 0, 7, 8, 16, 9, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageAssignmentPolicy {

@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("assignment", 1),
         ("requestor", 1),
     ],
-    lookup: &[10, 1, 11, 2, 3, 4, 0, 5, 6, 12, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageAssignmentRequest {

@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("lastModifiedBy", 0),
         ("lastModifiedDateTime", 0),
     ],
-    lookup: &[1, 6, 2, 7, 8, 3, 4, 5, 0, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessPackageAssignmentWorkflowExtension {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resources", 5),
         ("resourceScopes", 5),
     ],
-    lookup: &[8, 1, 2, 9, 3, 4, 0, 5, 6, 10, 12, 11, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageCatalog {

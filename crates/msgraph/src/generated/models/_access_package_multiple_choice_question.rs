@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("choices", 4),
         ("isMultipleSelectionAllowed", 0),
     ],
-    lookup: &[6, 0, 1, 7, 2, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessPackageMultipleChoiceQuestion {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("scopes", 5),
         ("uploadSessions", 5),
     ],
-    lookup: &[1, 2, 3, 4, 8, 0, 5, 6, 7, 9, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageResource {

@@ -11,7 +11,7 @@ pub struct AccessPackageResourceAttributeQuestion {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessPackageResourceAttributeQuestion",
     fields: &[("question", 1)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessPackageResourceAttributeQuestion {

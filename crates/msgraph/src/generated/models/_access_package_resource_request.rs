@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("catalog", 1),
         ("resource", 1),
     ],
-    lookup: &[4, 1, 0, 2, 5, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageResourceRequest {

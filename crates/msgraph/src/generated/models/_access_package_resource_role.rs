@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("type", 0),
         ("resource", 1),
     ],
-    lookup: &[1, 2, 0, 3, 4, 6, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageResourceRole {

@@ -15,7 +15,7 @@ pub struct AccessPackageResourceRoleScope {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessPackageResourceRoleScope",
     fields: &[("id", 0), ("createdDateTime", 0), ("role", 1), ("scope", 1)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageResourceRoleScope {

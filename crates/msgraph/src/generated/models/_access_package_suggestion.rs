@@ -13,7 +13,7 @@ pub struct AccessPackageSuggestion {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessPackageSuggestion",
     fields: &[("id", 0), ("reasons", 4), ("accessPackage", 1)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessPackageSuggestion {

@@ -11,7 +11,7 @@ pub struct AccessPackageSuggestionSelfAssignmentHistoryBased {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessPackageSuggestionSelfAssignmentHistoryBased",
     fields: &[("lastAssignmentDateTime", 0), ("pastAssignmentCount", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessPackageSuggestionSelfAssignmentHistoryBased {

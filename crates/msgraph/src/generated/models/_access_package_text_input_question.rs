@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isSingleLineQuestion", 0),
         ("regexPattern", 0),
     ],
-    lookup: &[0, 1, 2, 6, 3, 7, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessPackageTextInputQuestion {

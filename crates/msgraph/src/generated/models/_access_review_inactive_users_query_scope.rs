@@ -13,7 +13,7 @@ pub struct AccessReviewInactiveUsersQueryScope {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessReviewInactiveUsersQueryScope",
     fields: &[("query", 0), ("queryRoot", 0), ("queryType", 0), ("inactiveDuration", 0)],
-    lookup: &[3, 0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessReviewInactiveUsersQueryScope {

@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("decisions", 5),
         ("stages", 5),
     ],
-    lookup: &[7, 8, 1, 2, 0, 3, 4, 9, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessReviewInstance {

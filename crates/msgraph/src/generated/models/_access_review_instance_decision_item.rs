@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("reviewedDateTime", 0),
         ("insights", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 14, 6, 7, 8, 9, 10, 11, 12, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessReviewInstanceDecisionItem {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("accessPackageDisplayName", 0),
         ("accessPackageId", 0),
     ],
-    lookup: &[3, 4, 0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessReviewInstanceDecisionItemAccessPackageAssignmentPolicyResource {

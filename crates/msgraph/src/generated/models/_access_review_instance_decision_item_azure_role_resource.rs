@@ -13,7 +13,7 @@ pub struct AccessReviewInstanceDecisionItemAzureRoleResource {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessReviewInstanceDecisionItemAzureRoleResource",
     fields: &[("displayName", 0), ("id", 0), ("type", 0), ("scope", 0)],
-    lookup: &[0, 1, 3, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessReviewInstanceDecisionItemAzureRoleResource {

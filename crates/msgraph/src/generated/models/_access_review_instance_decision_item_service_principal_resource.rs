@@ -13,7 +13,7 @@ pub struct AccessReviewInstanceDecisionItemServicePrincipalResource {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessReviewInstanceDecisionItemServicePrincipalResource",
     fields: &[("displayName", 0), ("id", 0), ("type", 0), ("appId", 0)],
-    lookup: &[3, 0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessReviewInstanceDecisionItemServicePrincipalResource {

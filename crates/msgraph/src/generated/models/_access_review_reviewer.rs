@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("displayName", 0),
         ("userPrincipalName", 0),
     ],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessReviewReviewer {

@@ -12,7 +12,7 @@ pub struct AccessReviewReviewerScope {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessReviewReviewerScope",
     fields: &[("query", 0), ("queryRoot", 0), ("queryType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessReviewReviewerScope {

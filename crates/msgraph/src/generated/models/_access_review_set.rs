@@ -14,7 +14,7 @@ pub struct AccessReviewSet {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.accessReviewSet",
     fields: &[("id", 0), ("definitions", 5), ("historyDefinitions", 5)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AccessReviewSet {

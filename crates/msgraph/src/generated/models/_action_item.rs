@@ -12,7 +12,7 @@ pub struct ActionItem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.actionItem",
     fields: &[("ownerDisplayName", 0), ("text", 0), ("title", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ActionItem {

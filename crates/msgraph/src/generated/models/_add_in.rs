@@ -12,7 +12,7 @@ pub struct AddIn {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.addIn",
     fields: &[("id", 0), ("properties", 4), ("type", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AddIn {

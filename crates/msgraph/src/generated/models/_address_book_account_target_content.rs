@@ -11,7 +11,7 @@ pub struct AddressBookAccountTargetContent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.addressBookAccountTargetContent",
     fields: &[("type", 0), ("accountTargetEmails", 4)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AddressBookAccountTargetContent {

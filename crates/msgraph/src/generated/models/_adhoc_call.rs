@@ -14,7 +14,7 @@ pub struct AdhocCall {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.adhocCall",
     fields: &[("id", 0), ("recordings", 5), ("transcripts", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AdhocCall {

@@ -12,7 +12,7 @@ pub struct AdminMicrosoft365Apps {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.adminMicrosoft365Apps",
     fields: &[("id", 0), ("installationOptions", 1)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AdminMicrosoft365Apps {

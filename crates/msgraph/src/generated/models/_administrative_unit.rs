@@ -37,7 +37,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("members", 5),
         ("scopedRoleMembers", 5),
     ],
-    lookup: &[1, 2, 3, 9, 0, 4, 10, 5, 6, 7, 11, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AdministrativeUnit {

@@ -141,11 +141,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("inheritablePermissions", 5),
         ("sponsors", 5),
     ],
-    lookup: &[
-        2, 3, 4, 44, 6, 5, 7, 8, 9, 10, 45, 11, 1, 12, 13, 14, 46, 47, 15, 48, 0, 16, 17,
-        53, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 49, 28, 29, 30, 31, 32, 33, 34, 35,
-        36, 37, 38, 54, 50, 39, 40, 51, 52, 41, 42, 43,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AgentIdentityBlueprint {

@@ -12,7 +12,7 @@ pub struct AggregationOption {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.aggregationOption",
     fields: &[("bucketDefinition", 0), ("field", 0), ("size", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AggregationOption {

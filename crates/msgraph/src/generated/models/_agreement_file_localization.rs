@@ -29,7 +29,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("language", 0),
         ("versions", 5),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AgreementFileLocalization {

@@ -13,7 +13,7 @@ pub struct AiAgentInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.aiAgentInfo",
     fields: &[("identifier", 0), ("name", 0), ("version", 0), ("blueprintId", 0)],
-    lookup: &[3, 0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AiAgentInfo {

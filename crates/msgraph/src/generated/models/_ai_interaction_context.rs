@@ -12,7 +12,7 @@ pub struct AiInteractionContext {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.aiInteractionContext",
     fields: &[("contextReference", 0), ("contextType", 0), ("displayName", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AiInteractionContext {

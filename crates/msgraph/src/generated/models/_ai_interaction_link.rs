@@ -12,7 +12,7 @@ pub struct AiInteractionLink {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.aiInteractionLink",
     fields: &[("displayName", 0), ("linkType", 0), ("linkUrl", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AiInteractionLink {

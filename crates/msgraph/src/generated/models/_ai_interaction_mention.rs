@@ -28,7 +28,7 @@ pub struct AiInteractionMention {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.aiInteractionMention",
     fields: &[("mentioned", 0), ("mentionId", 0), ("mentionText", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AiInteractionMention {

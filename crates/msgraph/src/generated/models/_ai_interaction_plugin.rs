@@ -12,7 +12,7 @@ pub struct AiInteractionPlugin {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.aiInteractionPlugin",
     fields: &[("identifier", 0), ("name", 0), ("version", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AiInteractionPlugin {

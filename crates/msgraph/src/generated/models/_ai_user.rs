@@ -14,7 +14,7 @@ pub struct AiUser {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.aiUser",
     fields: &[("id", 0), ("interactionHistory", 1), ("onlineMeetings", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AiUser {

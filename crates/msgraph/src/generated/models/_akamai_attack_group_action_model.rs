@@ -11,7 +11,7 @@ pub struct AkamaiAttackGroupActionModel {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.akamaiAttackGroupActionModel",
     fields: &[("action", 0), ("group", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AkamaiAttackGroupActionModel {

@@ -12,7 +12,7 @@ pub struct AkamaiCustomRuleModel {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.akamaiCustomRuleModel",
     fields: &[("action", 0), ("name", 0), ("ruleId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AkamaiCustomRuleModel {

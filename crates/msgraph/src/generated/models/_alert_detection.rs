@@ -15,7 +15,7 @@ pub struct AlertDetection {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.alertDetection",
     fields: &[("detectionType", 0), ("method", 0), ("name", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AlertDetection {

@@ -15,7 +15,7 @@ pub struct AlertTrigger {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.alertTrigger",
     fields: &[("name", 0), ("type", 0), ("value", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AlertTrigger {

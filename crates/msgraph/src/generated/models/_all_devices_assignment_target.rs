@@ -11,7 +11,7 @@ pub struct AllDevicesAssignmentTarget {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.allDevicesAssignmentTarget",
     fields: &[],
-    lookup: &[],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AllDevicesAssignmentTarget {

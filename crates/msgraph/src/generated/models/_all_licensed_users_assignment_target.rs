@@ -11,7 +11,7 @@ pub struct AllLicensedUsersAssignmentTarget {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.allLicensedUsersAssignmentTarget",
     fields: &[],
-    lookup: &[],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AllLicensedUsersAssignmentTarget {

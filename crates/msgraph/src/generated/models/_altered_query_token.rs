@@ -12,7 +12,7 @@ pub struct AlteredQueryToken {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.alteredQueryToken",
     fields: &[("length", 0), ("offset", 0), ("suggestion", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AlteredQueryToken {

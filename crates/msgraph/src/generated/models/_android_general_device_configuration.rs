@@ -209,11 +209,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("webBrowserCookieSettings", 0),
         ("wiFiBlocked", 0),
     ],
-    lookup: &[
-        12, 13, 14, 15, 16, 17, 6, 18, 19, 20, 21, 22, 23, 24, 25, 1, 2, 7, 26, 9, 8, 27,
-        3, 28, 29, 30, 0, 31, 32, 33, 4, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45,
-        46, 47, 48, 49, 50, 51, 11, 10, 5, 52, 53, 54, 56, 57, 55, 58, 59,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AndroidGeneralDeviceConfiguration {

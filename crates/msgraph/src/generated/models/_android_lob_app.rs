@@ -99,10 +99,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("versionCode", 0),
         ("versionName", 0),
     ],
-    lookup: &[
-        14, 15, 16, 19, 1, 2, 3, 4, 17, 0, 5, 6, 7, 8, 20, 9, 10, 21, 11, 12, 13, 18, 22,
-        23,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AndroidLobApp {

@@ -164,11 +164,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("apps", 5),
         ("deploymentSummary", 1),
     ],
-    lookup: &[
-        6, 7, 8, 9, 43, 34, 10, 1, 35, 36, 11, 37, 44, 2, 12, 38, 13, 3, 39, 14, 0, 33,
-        4, 15, 16, 17, 18, 19, 20, 40, 21, 22, 41, 23, 24, 25, 26, 27, 28, 29, 30, 31,
-        42, 32, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AndroidManagedAppProtection {

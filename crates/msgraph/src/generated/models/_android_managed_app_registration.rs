@@ -67,7 +67,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("intendedPolicies", 5),
         ("operations", 5),
     ],
-    lookup: &[1, 2, 13, 3, 4, 5, 6, 7, 0, 14, 8, 9, 15, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AndroidManagedAppRegistration {

@@ -82,7 +82,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("minimumSupportedOperatingSystem", 0),
         ("packageId", 2),
     ],
-    lookup: &[16, 14, 15, 1, 2, 3, 4, 0, 5, 6, 7, 8, 17, 9, 10, 18, 11, 12, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AndroidStoreApp {

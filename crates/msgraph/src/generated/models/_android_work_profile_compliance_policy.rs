@@ -135,10 +135,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("securityRequireVerifyApps", 0),
         ("storageRequireEncryption", 0),
     ],
-    lookup: &[
-        6, 1, 2, 7, 9, 8, 13, 14, 3, 0, 4, 15, 16, 17, 18, 19, 20, 21, 22, 23, 10, 24,
-        25, 26, 27, 28, 29, 30, 31, 32, 33, 12, 11, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AndroidWorkProfileCompliancePolicy {

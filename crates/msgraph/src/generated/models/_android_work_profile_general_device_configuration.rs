@@ -175,11 +175,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("workProfilePasswordSignInFailureCountBeforeFactoryReset", 0),
         ("workProfileRequirePassword", 0),
     ],
-    lookup: &[
-        6, 1, 2, 7, 9, 8, 3, 0, 4, 12, 13, 14, 15, 16, 17, 18, 19, 20, 11, 10, 5, 21, 22,
-        23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 35, 36, 37, 38, 39, 40, 34, 41, 42,
-        43, 44, 45,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AndroidWorkProfileGeneralDeviceConfiguration {

@@ -17,7 +17,7 @@ pub struct AppConfigurationSettingItem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.appConfigurationSettingItem",
     fields: &[("appConfigKey", 0), ("appConfigKeyType", 0), ("appConfigKeyValue", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AppConfigurationSettingItem {

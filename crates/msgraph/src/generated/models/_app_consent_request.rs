@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("pendingScopes", 4),
         ("userConsentRequests", 5),
     ],
-    lookup: &[1, 2, 0, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AppConsentRequest {

@@ -19,7 +19,7 @@ pub struct AppListItem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.appListItem",
     fields: &[("appId", 0), ("appStoreUrl", 0), ("name", 0), ("publisher", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AppListItem {

@@ -14,7 +14,7 @@ pub struct AppManagementApplicationConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.appManagementApplicationConfiguration",
     fields: &[("keyCredentials", 4), ("passwordCredentials", 4), ("identifierUris", 0)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AppManagementApplicationConfiguration {

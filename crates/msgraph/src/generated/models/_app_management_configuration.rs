@@ -13,7 +13,7 @@ pub struct AppManagementConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.appManagementConfiguration",
     fields: &[("keyCredentials", 4), ("passwordCredentials", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AppManagementConfiguration {

@@ -12,7 +12,7 @@ pub struct AppManagementPolicyActorExemptions {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.appManagementPolicyActorExemptions",
     fields: &[("customSecurityAttributes", 4)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AppManagementPolicyActorExemptions {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resourceDisplayName", 0),
         ("resourceId", 0),
     ],
-    lookup: &[2, 3, 1, 0, 4, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AppRoleAssignment {

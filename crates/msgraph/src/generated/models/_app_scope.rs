@@ -12,7 +12,7 @@ pub struct AppScope {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.appScope",
     fields: &[("id", 0), ("displayName", 0), ("type", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AppScope {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("keyId", 0),
         ("serviceId", 0),
     ],
-    lookup: &[2, 3, 1, 0, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AppleManagedIdentityProvider {

@@ -10,7 +10,7 @@ pub struct ApplicationContext {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.applicationContext",
     fields: &[("includeApplications", 4)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ApplicationContext {

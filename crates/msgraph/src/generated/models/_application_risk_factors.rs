@@ -13,7 +13,7 @@ pub struct ApplicationRiskFactors {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.applicationRiskFactors",
     fields: &[("compliance", 0), ("general", 0), ("legal", 0), ("security", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ApplicationRiskFactors {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("reviewResult", 0),
         ("status", 0),
     ],
-    lookup: &[1, 2, 0, 3, 6, 4, 5, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ApprovalStage {

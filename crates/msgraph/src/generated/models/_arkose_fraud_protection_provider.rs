@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("publicKey", 0),
         ("verifySubDomain", 0),
     ],
-    lookup: &[2, 1, 0, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ArkoseFraudProtectionProvider {

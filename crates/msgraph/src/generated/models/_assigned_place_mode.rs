@@ -11,7 +11,7 @@ pub struct AssignedPlaceMode {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.assignedPlaceMode",
     fields: &[("assignedUserEmailAddress", 0), ("assignedUserId", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AssignedPlaceMode {

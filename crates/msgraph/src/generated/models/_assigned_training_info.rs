@@ -12,7 +12,7 @@ pub struct AssignedTrainingInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.assignedTrainingInfo",
     fields: &[("assignedUserCount", 0), ("completedUserCount", 0), ("displayName", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AssignedTrainingInfo {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("state", 0),
         ("approvalStage", 0),
     ],
-    lookup: &[4, 0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AssignmentRequestApprovalStageCallbackData {

@@ -14,7 +14,7 @@ pub struct AssociatedTeamInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.associatedTeamInfo",
     fields: &[("id", 0), ("displayName", 0), ("tenantId", 0), ("team", 1)],
-    lookup: &[1, 0, 3, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AssociatedTeamInfo {

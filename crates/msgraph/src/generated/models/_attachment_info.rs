@@ -13,7 +13,7 @@ pub struct AttachmentInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.attachmentInfo",
     fields: &[("attachmentType", 0), ("contentType", 0), ("name", 0), ("size", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AttachmentInfo {

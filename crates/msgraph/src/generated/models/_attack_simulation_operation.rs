@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("tenantId", 0),
         ("type", 0),
     ],
-    lookup: &[1, 0, 2, 6, 3, 4, 5, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AttackSimulationOperation {

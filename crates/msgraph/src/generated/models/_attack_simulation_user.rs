@@ -12,7 +12,7 @@ pub struct AttackSimulationUser {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.attackSimulationUser",
     fields: &[("displayName", 0), ("email", 0), ("userId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AttackSimulationUser {

@@ -12,7 +12,7 @@ pub struct AttendanceInterval {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.attendanceInterval",
     fields: &[("durationInSeconds", 0), ("joinDateTime", 0), ("leaveDateTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AttendanceInterval {

@@ -13,7 +13,7 @@ pub struct Attendee {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.attendee",
     fields: &[("emailAddress", 0), ("type", 0), ("proposedNewTime", 0), ("status", 0)],
-    lookup: &[0, 2, 3, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Attendee {

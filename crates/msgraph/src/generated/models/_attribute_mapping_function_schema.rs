@@ -11,7 +11,7 @@ pub struct AttributeMappingFunctionSchema {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.attributeMappingFunctionSchema",
     fields: &[("id", 0), ("parameters", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AttributeMappingFunctionSchema {

@@ -13,7 +13,7 @@ pub struct AttributeMappingSource {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.attributeMappingSource",
     fields: &[("expression", 0), ("name", 0), ("parameters", 4), ("type", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AttributeMappingSource {

@@ -12,7 +12,7 @@ pub struct AttributeSet {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.attributeSet",
     fields: &[("id", 0), ("description", 0), ("maxAttributesPerSet", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AttributeSet {

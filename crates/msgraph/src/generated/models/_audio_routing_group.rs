@@ -13,7 +13,7 @@ pub struct AudioRoutingGroup {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.audioRoutingGroup",
     fields: &[("id", 0), ("receivers", 4), ("routingMode", 0), ("sources", 4)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AudioRoutingGroup {

@@ -47,7 +47,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("displayName", 0),
         ("resources", 4),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuditEvent {

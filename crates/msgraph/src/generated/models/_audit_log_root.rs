@@ -15,7 +15,7 @@ pub struct AuditLogRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.auditLogRoot",
     fields: &[("directoryAudits", 5), ("provisioning", 5), ("signIns", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuditLogRoot {

@@ -60,7 +60,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("temporaryAccessPassMethods", 5),
         ("windowsHelloForBusinessMethods", 5),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Authentication {

@@ -12,7 +12,7 @@ pub struct AuthenticationAttributeCollectionPage {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationAttributeCollectionPage",
     fields: &[("views", 4)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationAttributeCollectionPage {

@@ -14,7 +14,7 @@ pub struct AuthenticationAttributeCollectionPageViewConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationAttributeCollectionPageViewConfiguration",
     fields: &[("description", 0), ("inputs", 4), ("title", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationAttributeCollectionPageViewConfiguration {

@@ -13,7 +13,7 @@ pub struct AuthenticationCombinationConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationCombinationConfiguration",
     fields: &[("id", 0), ("appliesToCombinations", 4)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationCombinationConfiguration {

@@ -13,7 +13,7 @@ pub struct AuthenticationContextClassReference {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationContextClassReference",
     fields: &[("id", 0), ("description", 0), ("displayName", 0), ("isAvailable", 0)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationContextClassReference {

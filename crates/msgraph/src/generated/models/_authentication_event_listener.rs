@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("conditions", 0),
         ("displayName", 0),
     ],
-    lookup: &[1, 2, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationEventListener {

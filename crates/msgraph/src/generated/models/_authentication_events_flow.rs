@@ -13,7 +13,7 @@ pub struct AuthenticationEventsFlow {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationEventsFlow",
     fields: &[("id", 0), ("conditions", 0), ("description", 0), ("displayName", 0)],
-    lookup: &[1, 2, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationEventsFlow {

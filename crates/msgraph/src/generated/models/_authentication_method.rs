@@ -11,7 +11,7 @@ pub struct AuthenticationMethod {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationMethod",
     fields: &[("id", 0), ("createdDateTime", 0)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationMethod {

@@ -12,7 +12,7 @@ pub struct AuthenticationMethodConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationMethodConfiguration",
     fields: &[("id", 0), ("excludeTargets", 4), ("state", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationMethodConfiguration {

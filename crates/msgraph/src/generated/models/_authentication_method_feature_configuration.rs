@@ -12,7 +12,7 @@ pub struct AuthenticationMethodFeatureConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationMethodFeatureConfiguration",
     fields: &[("excludeTarget", 0), ("includeTarget", 0), ("state", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationMethodFeatureConfiguration {

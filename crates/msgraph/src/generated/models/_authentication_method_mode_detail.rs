@@ -12,7 +12,7 @@ pub struct AuthenticationMethodModeDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationMethodModeDetail",
     fields: &[("id", 0), ("authenticationMethod", 0), ("displayName", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationMethodModeDetail {

@@ -12,7 +12,7 @@ pub struct AuthenticationMethodTarget {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationMethodTarget",
     fields: &[("id", 0), ("isRegistrationRequired", 0), ("targetType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationMethodTarget {

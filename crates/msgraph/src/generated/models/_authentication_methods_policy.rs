@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("registrationEnforcement", 0),
         ("authenticationMethodConfigurations", 5),
     ],
-    lookup: &[8, 1, 2, 0, 3, 4, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationMethodsPolicy {

@@ -12,7 +12,7 @@ pub struct AuthenticationMethodsRegistrationCampaignIncludeTarget {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationMethodsRegistrationCampaignIncludeTarget",
     fields: &[("id", 0), ("targetedAuthenticationMethod", 0), ("targetType", 0)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationMethodsRegistrationCampaignIncludeTarget {

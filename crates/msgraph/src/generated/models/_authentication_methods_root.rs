@@ -12,7 +12,7 @@ pub struct AuthenticationMethodsRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationMethodsRoot",
     fields: &[("id", 0), ("userRegistrationDetails", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationMethodsRoot {

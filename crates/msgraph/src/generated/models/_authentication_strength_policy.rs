@@ -35,7 +35,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("requirementsSatisfied", 0),
         ("combinationConfigurations", 5),
     ],
-    lookup: &[1, 8, 2, 3, 4, 0, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationStrengthPolicy {

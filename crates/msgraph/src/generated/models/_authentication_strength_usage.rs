@@ -13,7 +13,7 @@ pub struct AuthenticationStrengthUsage {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.authenticationStrengthUsage",
     fields: &[("mfa", 5), ("none", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuthenticationStrengthUsage {

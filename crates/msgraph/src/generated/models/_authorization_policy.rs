@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("defaultUserRolePermissions", 0),
         ("guestUserRoleId", 0),
     ],
-    lookup: &[6, 7, 8, 4, 5, 9, 10, 1, 2, 3, 11, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AuthorizationPolicy {

@@ -13,7 +13,7 @@ pub struct AvailabilityItem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.availabilityItem",
     fields: &[("endDateTime", 0), ("serviceId", 0), ("startDateTime", 0), ("status", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AvailabilityItem {

@@ -12,7 +12,7 @@ pub struct AzureAdJoinPolicy {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.azureADJoinPolicy",
     fields: &[("allowedToJoin", 0), ("isAdminConfigurable", 0), ("localAdmins", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AzureAdJoinPolicy {

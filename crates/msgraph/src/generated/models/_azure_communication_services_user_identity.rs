@@ -16,7 +16,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("id", 0),
         ("azureCommunicationServicesResourceId", 0),
     ],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AzureCommunicationServicesUserIdentity {

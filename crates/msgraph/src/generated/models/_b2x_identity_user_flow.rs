@@ -39,7 +39,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userAttributeAssignments", 5),
         ("userFlowIdentityProviders", 5),
     ],
-    lookup: &[3, 0, 4, 5, 6, 7, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl B2xIdentityUserFlow {

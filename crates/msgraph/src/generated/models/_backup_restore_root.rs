@@ -106,10 +106,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("siteProtectionUnits", 5),
         ("siteProtectionUnitsBulkAdditionJobs", 5),
     ],
-    lookup: &[
-        2, 3, 4, 5, 6, 7, 8, 0, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 1, 20, 21, 22,
-        23, 24, 25,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BackupRestoreRoot {

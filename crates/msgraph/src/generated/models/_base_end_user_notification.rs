@@ -12,7 +12,7 @@ pub struct BaseEndUserNotification {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.baseEndUserNotification",
     fields: &[("defaultLanguage", 0), ("endUserNotification", 1)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BaseEndUserNotification {

@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("createdByUser", 1),
         ("lastModifiedByUser", 1),
     ],
-    lookup: &[1, 10, 2, 3, 4, 0, 5, 11, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BaseItem {

@@ -12,7 +12,7 @@ pub struct BaselineParameter {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.baselineParameter",
     fields: &[("description", 0), ("displayName", 0), ("parameterType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BaselineParameter {

@@ -12,7 +12,7 @@ pub struct BaselineResource {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.baselineResource",
     fields: &[("displayName", 0), ("properties", 0), ("resourceType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BaselineResource {

@@ -12,7 +12,7 @@ pub struct Bitlocker {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.bitlocker",
     fields: &[("id", 0), ("recoveryKeys", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Bitlocker {

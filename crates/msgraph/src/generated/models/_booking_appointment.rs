@@ -90,10 +90,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("staffMemberIds", 4),
         ("startDateTime", 0),
     ],
-    lookup: &[
-        1, 2, 3, 4, 5, 6, 7, 8, 10, 9, 11, 12, 13, 0, 14, 15, 16, 17, 18, 19, 20, 21, 22,
-        23, 24, 25, 26, 27, 28, 29, 30, 31, 32,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BookingAppointment {

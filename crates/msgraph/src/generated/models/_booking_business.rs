@@ -84,9 +84,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("services", 5),
         ("staffMembers", 5),
     ],
-    lookup: &[
-        1, 16, 2, 3, 4, 17, 5, 19, 18, 6, 7, 8, 0, 9, 10, 11, 12, 13, 14, 20, 21, 15,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BookingBusiness {

@@ -17,7 +17,7 @@ pub struct BookingReminder {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.bookingReminder",
     fields: &[("message", 0), ("offset", 0), ("recipients", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BookingReminder {

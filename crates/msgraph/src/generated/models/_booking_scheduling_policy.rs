@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sendConfirmationsToOwner", 0),
         ("timeSlotInterval", 0),
     ],
-    lookup: &[0, 1, 2, 3, 4, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BookingSchedulingPolicy {

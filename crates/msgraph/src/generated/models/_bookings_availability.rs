@@ -13,7 +13,7 @@ pub struct BookingsAvailability {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.bookingsAvailability",
     fields: &[("availabilityType", 0), ("businessHours", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BookingsAvailability {

@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("publishedDateTime", 0),
         ("sourceEnvironment", 0),
     ],
-    lookup: &[0, 1, 2, 3, 4, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BrowserSharedCookieHistory {

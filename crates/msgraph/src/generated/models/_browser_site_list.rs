@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sharedCookies", 5),
         ("sites", 5),
     ],
-    lookup: &[1, 2, 0, 3, 4, 5, 6, 7, 9, 10, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BrowserSiteList {

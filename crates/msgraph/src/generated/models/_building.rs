@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("wifiState", 0),
         ("map", 1),
     ],
-    lookup: &[1, 10, 2, 3, 0, 4, 5, 13, 6, 7, 8, 11, 9, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Building {

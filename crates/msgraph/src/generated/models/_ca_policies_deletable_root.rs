@@ -14,7 +14,7 @@ pub struct CaPoliciesDeletableRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.caPoliciesDeletableRoot",
     fields: &[("id", 0), ("namedLocations", 5), ("policies", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CaPoliciesDeletableRoot {

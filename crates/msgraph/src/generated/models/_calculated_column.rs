@@ -12,7 +12,7 @@ pub struct CalculatedColumn {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.calculatedColumn",
     fields: &[("format", 0), ("formula", 0), ("outputType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CalculatedColumn {

@@ -61,7 +61,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("multiValueExtendedProperties", 5),
         ("singleValueExtendedProperties", 5),
     ],
-    lookup: &[1, 14, 15, 2, 3, 4, 5, 6, 7, 16, 8, 0, 9, 10, 11, 17, 12, 13, 18],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Calendar {

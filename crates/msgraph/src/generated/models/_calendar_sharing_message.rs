@@ -98,10 +98,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sharingMessageActions", 4),
         ("suggestedCalendarName", 0),
     ],
-    lookup: &[
-        31, 5, 6, 7, 35, 1, 8, 2, 9, 10, 3, 32, 11, 12, 13, 0, 14, 15, 16, 17, 18, 19,
-        20, 21, 4, 33, 22, 23, 24, 25, 26, 36, 37, 34, 27, 38, 28, 29, 30,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CalendarSharingMessage {

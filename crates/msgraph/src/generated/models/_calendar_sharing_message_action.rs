@@ -12,7 +12,7 @@ pub struct CalendarSharingMessageAction {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.calendarSharingMessageAction",
     fields: &[("action", 0), ("actionType", 0), ("importance", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CalendarSharingMessageAction {

@@ -64,10 +64,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("operations", 5),
         ("participants", 5),
     ],
-    lookup: &[
-        21, 2, 3, 4, 1, 5, 22, 6, 0, 7, 8, 9, 10, 11, 23, 24, 12, 13, 14, 15, 16, 17, 18,
-        19, 20,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Call {

@@ -12,7 +12,7 @@ pub struct CallRoute {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.callRoute",
     fields: &[("final", 0), ("original", 0), ("routingType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CallRoute {

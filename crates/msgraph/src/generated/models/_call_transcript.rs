@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("metadataContent", 0),
         ("transcriptContentUrl", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CallTranscript {

@@ -12,7 +12,7 @@ pub struct CallTranscriptEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.callTranscriptEventMessageDetail",
     fields: &[("callId", 0), ("callTranscriptICalUid", 0), ("meetingOrganizer", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CallTranscriptEventMessageDetail {

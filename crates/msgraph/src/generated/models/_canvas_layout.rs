@@ -14,7 +14,7 @@ pub struct CanvasLayout {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.canvasLayout",
     fields: &[("id", 0), ("horizontalSections", 5), ("verticalSection", 1)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CanvasLayout {

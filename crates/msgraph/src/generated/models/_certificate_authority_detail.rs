@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("issuerSubjectKeyIdentifier", 0),
         ("thumbprint", 0),
     ],
-    lookup: &[2, 3, 4, 5, 1, 6, 7, 8, 0, 9, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CertificateAuthorityDetail {

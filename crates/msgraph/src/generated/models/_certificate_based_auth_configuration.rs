@@ -11,7 +11,7 @@ pub struct CertificateBasedAuthConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.certificateBasedAuthConfiguration",
     fields: &[("id", 0), ("certificateAuthorities", 4)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CertificateBasedAuthConfiguration {

@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("statusDetails", 0),
         ("certificateAuthorities", 5),
     ],
-    lookup: &[6, 1, 2, 0, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CertificateBasedAuthPki {

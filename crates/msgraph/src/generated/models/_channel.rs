@@ -60,7 +60,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sharedWithTeams", 5),
         ("tabs", 5),
     ],
-    lookup: &[14, 1, 2, 3, 4, 15, 16, 0, 5, 6, 7, 17, 8, 18, 9, 10, 19, 11, 20, 12, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Channel {

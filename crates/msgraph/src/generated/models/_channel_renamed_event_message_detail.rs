@@ -12,7 +12,7 @@ pub struct ChannelRenamedEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.channelRenamedEventMessageDetail",
     fields: &[("channelDisplayName", 0), ("channelId", 0), ("initiator", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ChannelRenamedEventMessageDetail {

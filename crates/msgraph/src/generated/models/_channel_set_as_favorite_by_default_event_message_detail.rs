@@ -11,7 +11,7 @@ pub struct ChannelSetAsFavoriteByDefaultEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.channelSetAsFavoriteByDefaultEventMessageDetail",
     fields: &[("channelId", 0), ("initiator", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ChannelSetAsFavoriteByDefaultEventMessageDetail {

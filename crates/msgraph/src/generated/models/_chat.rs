@@ -59,7 +59,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("tabs", 5),
         ("targetedMessages", 5),
     ],
-    lookup: &[1, 2, 0, 12, 3, 13, 4, 14, 15, 5, 6, 7, 16, 17, 18, 19, 8, 9, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Chat {

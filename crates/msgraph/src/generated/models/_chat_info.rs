@@ -12,7 +12,7 @@ pub struct ChatInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.chatInfo",
     fields: &[("messageId", 0), ("replyChainMessageId", 0), ("threadId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ChatInfo {

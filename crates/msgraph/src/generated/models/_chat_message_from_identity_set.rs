@@ -12,7 +12,7 @@ pub struct ChatMessageFromIdentitySet {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.chatMessageFromIdentitySet",
     fields: &[("application", 0), ("device", 0), ("user", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ChatMessageFromIdentitySet {

@@ -12,7 +12,7 @@ pub struct ChatMessageHistoryItem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.chatMessageHistoryItem",
     fields: &[("actions", 0), ("modifiedDateTime", 0), ("reaction", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ChatMessageHistoryItem {

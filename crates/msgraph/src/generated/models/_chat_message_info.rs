@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isDeleted", 0),
         ("messageType", 0),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ChatMessageInfo {

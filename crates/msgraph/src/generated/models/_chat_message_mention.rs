@@ -12,7 +12,7 @@ pub struct ChatMessageMention {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.chatMessageMention",
     fields: &[("id", 0), ("mentioned", 0), ("mentionText", 0)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ChatMessageMention {

@@ -13,7 +13,7 @@ pub struct ChatMessageMentionedIdentitySet {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.chatMessageMentionedIdentitySet",
     fields: &[("application", 0), ("device", 0), ("user", 0), ("conversation", 0)],
-    lookup: &[0, 3, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ChatMessageMentionedIdentitySet {

@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isOrganizationDefault", 0),
         ("appliesTo", 5),
     ],
-    lookup: &[6, 4, 1, 2, 3, 0, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ClaimsMappingPolicy {

@@ -13,7 +13,7 @@ pub struct ClassifcationErrorBase {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.classifcationErrorBase",
     fields: &[("code", 0), ("innerError", 0), ("message", 0), ("target", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ClassifcationErrorBase {

@@ -10,7 +10,7 @@ pub struct ClientCertificateAuthentication {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.clientCertificateAuthentication",
     fields: &[("certificateList", 4)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ClientCertificateAuthentication {

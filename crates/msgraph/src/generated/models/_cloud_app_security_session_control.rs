@@ -13,7 +13,7 @@ pub struct CloudAppSecuritySessionControl {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.cloudAppSecuritySessionControl",
     fields: &[("isEnabled", 0), ("cloudAppSecurityType", 0)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CloudAppSecuritySessionControl {

@@ -12,7 +12,7 @@ pub struct CloudFlareRulesetModel {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.cloudFlareRulesetModel",
     fields: &[("name", 0), ("phaseName", 0), ("rulesetId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CloudFlareRulesetModel {

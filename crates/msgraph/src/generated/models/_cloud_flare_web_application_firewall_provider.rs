@@ -13,7 +13,7 @@ pub struct CloudFlareWebApplicationFirewallProvider {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.cloudFlareWebApplicationFirewallProvider",
     fields: &[("id", 0), ("displayName", 0), ("apiToken", 0), ("zoneId", 0)],
-    lookup: &[2, 1, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CloudFlareWebApplicationFirewallProvider {

@@ -12,7 +12,7 @@ pub struct CloudPcAuditResource {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.cloudPcAuditResource",
     fields: &[("displayName", 0), ("modifiedProperties", 4), ("resourceId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CloudPcAuditResource {

@@ -14,7 +14,7 @@ pub struct CloudPcOnPremisesConnectionStatusDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.cloudPcOnPremisesConnectionStatusDetail",
     fields: &[("endDateTime", 0), ("healthChecks", 4), ("startDateTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CloudPcOnPremisesConnectionStatusDetail {

@@ -49,7 +49,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("windowsSetting", 0),
         ("assignments", 5),
     ],
-    lookup: &[1, 17, 2, 3, 4, 5, 6, 7, 8, 9, 0, 10, 11, 12, 13, 14, 15, 16],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CloudPcProvisioningPolicy {

@@ -14,7 +14,7 @@ pub struct CloudPcProvisioningPolicyAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.cloudPcProvisioningPolicyAssignment",
     fields: &[("id", 0), ("target", 0), ("assignedUsers", 5)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CloudPcProvisioningPolicyAssignment {

@@ -12,7 +12,7 @@ pub struct CloudPcUserSettingAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.cloudPcUserSettingAssignment",
     fields: &[("id", 0), ("createdDateTime", 0), ("target", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CloudPcUserSettingAssignment {

@@ -12,7 +12,7 @@ pub struct CloudVideoInteropInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.cloudVideoInteropInfo",
     fields: &[("moreInfoWebUrl", 0), ("tenantKey", 0), ("videoTeleconferenceId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CloudVideoInteropInfo {

@@ -77,10 +77,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("validation", 0),
         ("sourceColumn", 1),
     ],
-    lookup: &[
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0, 15, 16, 17, 18, 19, 20, 21, 22,
-        23, 24, 25, 32, 26, 27, 28, 29, 30, 31,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ColumnDefinition {

@@ -12,7 +12,7 @@ pub struct ColumnValidation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.columnValidation",
     fields: &[("defaultLanguage", 0), ("descriptions", 4), ("formula", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ColumnValidation {

@@ -44,7 +44,7 @@ pub struct CommentAction {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.commentAction",
     fields: &[("isReply", 0), ("parentAuthor", 0), ("participants", 4)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CommentAction {

@@ -13,7 +13,7 @@ pub struct CommunicationsApplicationIdentity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.communicationsApplicationIdentity",
     fields: &[("displayName", 0), ("id", 0), ("applicationType", 0), ("hidden", 0)],
-    lookup: &[2, 0, 3, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CommunicationsApplicationIdentity {

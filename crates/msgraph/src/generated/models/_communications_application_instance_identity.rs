@@ -13,7 +13,7 @@ pub struct CommunicationsApplicationInstanceIdentity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.communicationsApplicationInstanceIdentity",
     fields: &[("displayName", 0), ("id", 0), ("hidden", 0), ("tenantId", 0)],
-    lookup: &[0, 2, 1, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CommunicationsApplicationInstanceIdentity {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("onPremises", 0),
         ("phone", 0),
     ],
-    lookup: &[0, 3, 4, 5, 1, 6, 7, 8, 9, 10, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CommunicationsIdentitySet {

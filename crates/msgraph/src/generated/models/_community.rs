@@ -39,7 +39,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("group", 1),
         ("owners", 5),
     ],
-    lookup: &[1, 2, 5, 3, 0, 6, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Community {

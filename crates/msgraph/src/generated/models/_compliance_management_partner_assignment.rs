@@ -13,7 +13,7 @@ pub struct ComplianceManagementPartnerAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.complianceManagementPartnerAssignment",
     fields: &[("target", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ComplianceManagementPartnerAssignment {

@@ -15,7 +15,7 @@ pub struct ComputeRightsAndInheritanceResult {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.computeRightsAndInheritanceResult",
     fields: &[("contentRights", 5), ("inheritedLabel", 1), ("sensitivityLabels", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ComputeRightsAndInheritanceResult {

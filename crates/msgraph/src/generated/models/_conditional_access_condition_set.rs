@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userRiskLevels", 4),
         ("users", 0),
     ],
-    lookup: &[0, 1, 3, 2, 4, 5, 6, 7, 8, 9, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConditionalAccessConditionSet {

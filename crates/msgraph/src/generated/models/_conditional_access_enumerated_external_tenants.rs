@@ -13,7 +13,7 @@ pub struct ConditionalAccessEnumeratedExternalTenants {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.conditionalAccessEnumeratedExternalTenants",
     fields: &[("membershipKind", 0), ("members", 4)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ConditionalAccessEnumeratedExternalTenants {

@@ -11,7 +11,7 @@ pub struct ConditionalAccessLocations {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.conditionalAccessLocations",
     fields: &[("excludeLocations", 4), ("includeLocations", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConditionalAccessLocations {

@@ -11,7 +11,7 @@ pub struct ConditionalAccessPlatforms {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.conditionalAccessPlatforms",
     fields: &[("excludePlatforms", 4), ("includePlatforms", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConditionalAccessPlatforms {

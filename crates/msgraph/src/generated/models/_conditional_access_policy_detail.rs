@@ -12,7 +12,7 @@ pub struct ConditionalAccessPolicyDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.conditionalAccessPolicyDetail",
     fields: &[("conditions", 0), ("grantControls", 0), ("sessionControls", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConditionalAccessPolicyDetail {

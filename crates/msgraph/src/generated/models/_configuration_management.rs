@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("configurationSnapshotJobs", 5),
         ("configurationSnapshots", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConfigurationManagement {

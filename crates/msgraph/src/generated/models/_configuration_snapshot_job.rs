@@ -39,7 +39,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("status", 2),
         ("tenantId", 2),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 0, 7, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConfigurationSnapshotJob {

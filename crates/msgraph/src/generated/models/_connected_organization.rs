@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("externalSponsors", 5),
         ("internalSponsors", 5),
     ],
-    lookup: &[1, 2, 3, 7, 0, 4, 8, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConnectedOrganization {

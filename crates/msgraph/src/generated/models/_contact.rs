@@ -108,11 +108,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("photo", 1),
         ("singleValueExtendedProperties", 5),
     ],
-    lookup: &[
-        5, 6, 7, 8, 9, 1, 2, 10, 11, 3, 12, 13, 14, 41, 15, 16, 17, 18, 19, 0, 20, 21,
-        22, 4, 23, 24, 25, 42, 26, 27, 28, 29, 30, 43, 31, 32, 33, 44, 34, 35, 36, 37,
-        38, 39, 40,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Contact {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("multiValueExtendedProperties", 5),
         ("singleValueExtendedProperties", 5),
     ],
-    lookup: &[3, 4, 1, 0, 5, 2, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ContactFolder {

@@ -13,7 +13,7 @@ pub struct ContentActivity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.contentActivity",
     fields: &[("id", 0), ("contentMetadata", 0), ("scopeIdentifier", 0), ("userId", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ContentActivity {

@@ -55,7 +55,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("columnPositions", 5),
         ("columns", 5),
     ],
-    lookup: &[1, 15, 16, 17, 18, 19, 2, 3, 4, 5, 6, 0, 7, 8, 9, 10, 11, 12, 13, 14],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ContentType {

@@ -11,7 +11,7 @@ pub struct ContentTypeOrder {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.contentTypeOrder",
     fields: &[("default", 0), ("position", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ContentTypeOrder {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("defaultDomainName", 0),
         ("displayName", 0),
     ],
-    lookup: &[2, 3, 4, 1, 5, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Contract {

@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("uniqueSenders", 4),
         ("posts", 5),
     ],
-    lookup: &[1, 2, 0, 3, 4, 9, 5, 7, 6, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConversationThread {

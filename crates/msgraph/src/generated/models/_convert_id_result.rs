@@ -12,7 +12,7 @@ pub struct ConvertIdResult {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.convertIdResult",
     fields: &[("errorDetails", 0), ("sourceId", 0), ("targetId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConvertIdResult {

@@ -14,7 +14,7 @@ pub struct CopilotAdmin {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.copilotAdmin",
     fields: &[("id", 0), ("catalog", 1), ("settings", 1)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CopilotAdmin {

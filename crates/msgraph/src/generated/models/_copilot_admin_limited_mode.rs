@@ -12,7 +12,7 @@ pub struct CopilotAdminLimitedMode {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.copilotAdminLimitedMode",
     fields: &[("id", 0), ("groupId", 0), ("isEnabledForGroup", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CopilotAdminLimitedMode {

@@ -64,10 +64,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sensitivity", 0),
         ("sharedWithUsersAndGroups", 4),
     ],
-    lookup: &[
-        20, 21, 1, 2, 3, 22, 4, 5, 6, 23, 7, 0, 8, 9, 24, 10, 11, 12, 13, 14, 25, 26, 15,
-        16, 17, 18, 19,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CopilotPackageDetail {

@@ -17,7 +17,7 @@ pub struct CopilotRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.copilotRoot",
     fields: &[("admin", 1), ("interactionHistory", 1), ("reports", 1), ("users", 5)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CopilotRoot {

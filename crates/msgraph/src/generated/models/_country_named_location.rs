@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("countryLookupMethod", 0),
         ("includeUnknownCountriesAndRegions", 0),
     ],
-    lookup: &[5, 6, 1, 0, 2, 3, 7, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CountryNamedLocation {

@@ -12,7 +12,7 @@ pub struct CrossCloudAzureActiveDirectoryTenant {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.crossCloudAzureActiveDirectoryTenant",
     fields: &[("cloudInstance", 0), ("displayName", 0), ("tenantId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CrossCloudAzureActiveDirectoryTenant {

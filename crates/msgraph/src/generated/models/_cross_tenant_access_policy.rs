@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("partners", 5),
         ("templates", 1),
     ],
-    lookup: &[4, 5, 1, 2, 3, 0, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CrossTenantAccessPolicy {

@@ -13,7 +13,7 @@ pub struct CrossTenantAccessPolicyB2bSetting {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.crossTenantAccessPolicyB2BSetting",
     fields: &[("applications", 0), ("usersAndGroups", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CrossTenantAccessPolicyB2bSetting {

@@ -64,7 +64,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("identitySynchronization", 1),
         ("serviceProviderConstraints", 1),
     ],
-    lookup: &[0, 1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 10, 14, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CrossTenantAccessPolicyConfigurationPartner {

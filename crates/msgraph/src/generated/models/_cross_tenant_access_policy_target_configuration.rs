@@ -13,7 +13,7 @@ pub struct CrossTenantAccessPolicyTargetConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.crossTenantAccessPolicyTargetConfiguration",
     fields: &[("accessType", 0), ("targets", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CrossTenantAccessPolicyTargetConfiguration {

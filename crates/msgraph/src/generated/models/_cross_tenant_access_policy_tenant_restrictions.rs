@@ -14,7 +14,7 @@ pub struct CrossTenantAccessPolicyTenantRestrictions {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.crossTenantAccessPolicyTenantRestrictions",
     fields: &[("applications", 0), ("usersAndGroups", 0), ("devices", 0)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CrossTenantAccessPolicyTenantRestrictions {

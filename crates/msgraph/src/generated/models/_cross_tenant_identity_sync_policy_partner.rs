@@ -12,7 +12,7 @@ pub struct CrossTenantIdentitySyncPolicyPartner {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.crossTenantIdentitySyncPolicyPartner",
     fields: &[("displayName", 0), ("tenantId", 0), ("userSyncInbound", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CrossTenantIdentitySyncPolicyPartner {

@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("uploadSessions", 5),
         ("notificationEndpointConfiguration", 0),
     ],
-    lookup: &[1, 2, 3, 4, 8, 0, 5, 12, 6, 7, 9, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CustomDataProvidedResource {

@@ -27,7 +27,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("status", 0),
         ("files", 5),
     ],
-    lookup: &[1, 2, 7, 0, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CustomDataProvidedResourceAccessReviewUploadSession {

@@ -11,7 +11,7 @@ pub struct CustomDataProvidedResourceUploadSessionRequest {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.customDataProvidedResourceUploadSessionRequest",
     fields: &[("data", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CustomDataProvidedResourceUploadSessionRequest {

@@ -13,7 +13,7 @@ pub struct CustomExtensionCalloutRequest {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.customExtensionCalloutRequest",
     fields: &[("data", 0), ("source", 0), ("type", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CustomExtensionCalloutRequest {

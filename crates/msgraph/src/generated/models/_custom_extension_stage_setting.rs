@@ -15,7 +15,7 @@ pub struct CustomExtensionStageSetting {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.customExtensionStageSetting",
     fields: &[("id", 0), ("stage", 0), ("customExtension", 1)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CustomExtensionStageSetting {

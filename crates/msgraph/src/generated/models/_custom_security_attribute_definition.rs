@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("usePreDefinedValuesOnly", 0),
         ("allowedValues", 5),
     ],
-    lookup: &[9, 1, 2, 0, 3, 4, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CustomSecurityAttributeDefinition {

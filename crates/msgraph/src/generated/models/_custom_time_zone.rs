@@ -13,7 +13,7 @@ pub struct CustomTimeZone {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.customTimeZone",
     fields: &[("name", 0), ("bias", 0), ("daylightOffset", 0), ("standardOffset", 0)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CustomTimeZone {

@@ -13,7 +13,7 @@ pub struct DataSecurityAndGovernance {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.dataSecurityAndGovernance",
     fields: &[("id", 0), ("sensitivityLabels", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DataSecurityAndGovernance {

@@ -13,7 +13,7 @@ pub struct DataSubject {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.dataSubject",
     fields: &[("email", 0), ("firstName", 0), ("lastName", 0), ("residency", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DataSubject {

@@ -29,7 +29,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("draftDayNote", 0),
         ("sharedDayNote", 0),
     ],
-    lookup: &[1, 2, 5, 6, 0, 3, 4, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DayNote {

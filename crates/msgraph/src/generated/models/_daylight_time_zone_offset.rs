@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("year", 0),
         ("daylightBias", 0),
     ],
-    lookup: &[0, 1, 5, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DaylightTimeZoneOffset {

@@ -162,11 +162,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("apps", 5),
         ("deploymentSummary", 1),
     ],
-    lookup: &[
-        6, 7, 8, 9, 33, 43, 10, 1, 34, 11, 35, 44, 2, 12, 36, 13, 3, 37, 38, 14, 0, 4,
-        15, 16, 17, 18, 19, 20, 39, 40, 21, 22, 41, 23, 24, 25, 26, 27, 28, 29, 30, 31,
-        42, 32, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DefaultManagedAppProtection {

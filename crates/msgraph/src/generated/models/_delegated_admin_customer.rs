@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("tenantId", 0),
         ("serviceManagementDetails", 5),
     ],
-    lookup: &[1, 0, 3, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DelegatedAdminCustomer {

@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("operations", 5),
         ("requests", 5),
     ],
-    lookup: &[11, 1, 2, 3, 4, 5, 6, 7, 8, 0, 9, 12, 13, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DelegatedAdminRelationship {

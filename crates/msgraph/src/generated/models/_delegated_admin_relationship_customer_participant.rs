@@ -11,7 +11,7 @@ pub struct DelegatedAdminRelationshipCustomerParticipant {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.delegatedAdminRelationshipCustomerParticipant",
     fields: &[("displayName", 0), ("tenantId", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DelegatedAdminRelationshipCustomerParticipant {

@@ -12,7 +12,7 @@ pub struct DelegatedAdminServiceManagementDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.delegatedAdminServiceManagementDetail",
     fields: &[("id", 0), ("serviceManagementUrl", 0), ("serviceName", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DelegatedAdminServiceManagementDetail {

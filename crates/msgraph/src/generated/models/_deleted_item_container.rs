@@ -12,7 +12,7 @@ pub struct DeletedItemContainer {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.deletedItemContainer",
     fields: &[("id", 0), ("workflows", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeletedItemContainer {

@@ -14,7 +14,7 @@ pub struct DeltaParticipants {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.deltaParticipants",
     fields: &[("id", 0), ("sequenceNumber", 0), ("participants", 5)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeltaParticipants {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("mode", 0),
         ("servicePlans", 4),
     ],
-    lookup: &[1, 10, 11, 2, 3, 12, 0, 4, 5, 13, 14, 6, 7, 8, 15, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Desk {

@@ -89,10 +89,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("registeredUsers", 5),
         ("transitiveMemberOf", 5),
     ],
-    lookup: &[
-        2, 3, 4, 5, 1, 6, 7, 8, 9, 10, 11, 12, 13, 32, 0, 14, 15, 16, 17, 18, 19, 20, 33,
-        21, 22, 23, 24, 25, 26, 27, 28, 34, 35, 29, 30, 36, 31,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Device {

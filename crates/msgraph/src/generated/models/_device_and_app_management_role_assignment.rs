@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("roleDefinition", 1),
         ("members", 4),
     ],
-    lookup: &[1, 2, 0, 5, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DeviceAndAppManagementRoleAssignment {

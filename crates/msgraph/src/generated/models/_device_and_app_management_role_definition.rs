@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("rolePermissions", 4),
         ("roleAssignments", 5),
     ],
-    lookup: &[1, 2, 0, 3, 5, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DeviceAndAppManagementRoleDefinition {

@@ -119,7 +119,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("vppTokens", 5),
         ("windowsInformationProtectionPolicies", 5),
     ],
-    lookup: &[5, 6, 0, 7, 1, 8, 9, 10, 11, 12, 2, 3, 4, 13, 14, 15, 16, 17, 18, 19],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceAppManagement {

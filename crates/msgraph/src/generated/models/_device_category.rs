@@ -16,7 +16,7 @@ pub struct DeviceCategory {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.deviceCategory",
     fields: &[("id", 0), ("description", 0), ("displayName", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceCategory {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("notificationMessageCCList", 4),
         ("notificationTemplateId", 0),
     ],
-    lookup: &[1, 2, 0, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceComplianceActionItem {

@@ -49,7 +49,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("unknownDeviceCount", 0),
         ("deviceComplianceSettingStates", 5),
     ],
-    lookup: &[1, 2, 11, 3, 0, 4, 5, 6, 7, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceCompliancePolicySettingStateSummary {

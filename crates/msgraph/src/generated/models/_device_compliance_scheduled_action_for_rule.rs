@@ -20,7 +20,7 @@ pub struct DeviceComplianceScheduledActionForRule {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.deviceComplianceScheduledActionForRule",
     fields: &[("id", 0), ("ruleName", 0), ("scheduledActionConfigurations", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceComplianceScheduledActionForRule {

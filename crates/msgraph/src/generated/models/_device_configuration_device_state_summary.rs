@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("remediatedDeviceCount", 0),
         ("unknownDeviceCount", 0),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceConfigurationDeviceStateSummary {

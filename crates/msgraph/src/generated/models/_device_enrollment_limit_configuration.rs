@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("assignments", 5),
         ("limit", 0),
     ],
-    lookup: &[7, 1, 2, 3, 0, 4, 8, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DeviceEnrollmentLimitConfiguration {

@@ -54,7 +54,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("windowsMobileRestriction", 0),
         ("windowsRestriction", 0),
     ],
-    lookup: &[8, 7, 1, 2, 3, 0, 9, 4, 10, 5, 6, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DeviceEnrollmentPlatformRestrictionsConfiguration {

@@ -79,7 +79,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("state", 0),
         ("unlockWithBiometricsEnabled", 0),
     ],
-    lookup: &[7, 1, 2, 3, 8, 0, 4, 9, 10, 11, 12, 13, 14, 15, 5, 16, 17, 18, 19, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DeviceEnrollmentWindowsHelloForBusinessConfiguration {

@@ -27,7 +27,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("unavailableDeviceCount", 0),
         ("unknownDeviceCount", 0),
     ],
-    lookup: &[0, 1, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceExchangeAccessStateSummary {

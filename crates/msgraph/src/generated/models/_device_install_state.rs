@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("osVersion", 0),
         ("userName", 0),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceInstallState {

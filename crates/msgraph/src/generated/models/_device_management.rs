@@ -412,12 +412,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("windowsInformationProtectionNetworkLearningSummaries", 5),
         ("windowsMalwareInformation", 5),
     ],
-    lookup: &[
-        8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 1, 21, 0, 22, 2, 3, 23, 24, 25,
-        26, 27, 28, 29, 30, 31, 32, 33, 4, 34, 5, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44,
-        45, 46, 47, 48, 49, 50, 52, 51, 53, 54, 55, 56, 6, 57, 58, 59, 60, 61, 62, 63,
-        64, 7,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceManagement {

@@ -16,7 +16,7 @@ pub struct DeviceManagementTroubleshootingEvent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.deviceManagementTroubleshootingEvent",
     fields: &[("id", 0), ("correlationId", 0), ("eventDateTime", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceManagementTroubleshootingEvent {

@@ -14,7 +14,7 @@ pub struct DeviceMetadata {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.deviceMetadata",
     fields: &[("deviceType", 0), ("ipAddress", 0), ("operatingSystemSpecifications", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DeviceMetadata {

@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resultReason", 0),
         ("targetResources", 4),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DirectoryAudit {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("externalPartnerTenantId", 0),
         ("objectType", 0),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DirectoryObjectPartnerReference {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("members", 5),
         ("scopedMembers", 5),
     ],
-    lookup: &[1, 2, 3, 0, 5, 4, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DirectoryRole {

@@ -13,7 +13,7 @@ pub struct DirectoryRoleTemplate {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.directoryRoleTemplate",
     fields: &[("id", 0), ("deletedDateTime", 0), ("description", 0), ("displayName", 0)],
-    lookup: &[1, 2, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DirectoryRoleTemplate {

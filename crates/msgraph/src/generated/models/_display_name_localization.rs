@@ -11,7 +11,7 @@ pub struct DisplayNameLocalization {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.displayNameLocalization",
     fields: &[("displayName", 0), ("languageTag", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DisplayNameLocalization {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sharedColumns", 5),
         ("welcomePageColumns", 5),
     ],
-    lookup: &[0, 1, 2, 5, 3, 6, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DocumentSet {

@@ -12,7 +12,7 @@ pub struct DocumentSetContent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.documentSetContent",
     fields: &[("contentType", 0), ("fileName", 0), ("folderName", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DocumentSetContent {

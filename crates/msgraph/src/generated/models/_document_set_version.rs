@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("items", 4),
         ("shouldCaptureMinorVersion", 0),
     ],
-    lookup: &[5, 6, 7, 4, 0, 8, 1, 2, 3, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DocumentSetVersion {

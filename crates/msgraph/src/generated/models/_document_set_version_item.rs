@@ -12,7 +12,7 @@ pub struct DocumentSetVersionItem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.documentSetVersionItem",
     fields: &[("itemId", 0), ("title", 0), ("versionId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DocumentSetVersionItem {

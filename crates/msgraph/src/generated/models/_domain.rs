@@ -53,7 +53,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("serviceConfigurationRecords", 5),
         ("verificationDnsRecords", 5),
     ],
-    lookup: &[1, 2, 14, 15, 0, 3, 4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 12, 13, 18],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Domain {

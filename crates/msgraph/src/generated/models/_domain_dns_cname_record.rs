@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("ttl", 0),
         ("canonicalName", 0),
     ],
-    lookup: &[6, 0, 1, 2, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DomainDnsCnameRecord {

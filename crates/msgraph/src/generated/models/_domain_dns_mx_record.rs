@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("mailExchange", 0),
         ("preference", 0),
     ],
-    lookup: &[0, 1, 2, 6, 7, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DomainDnsMxRecord {

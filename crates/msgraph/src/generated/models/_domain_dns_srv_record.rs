@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("service", 0),
         ("weight", 0),
     ],
-    lookup: &[0, 1, 2, 6, 7, 8, 9, 3, 10, 4, 5, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DomainDnsSrvRecord {

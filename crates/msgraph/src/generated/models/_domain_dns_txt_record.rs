@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("ttl", 0),
         ("text", 0),
     ],
-    lookup: &[0, 1, 2, 3, 4, 6, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DomainDnsTxtRecord {

@@ -12,7 +12,7 @@ pub struct DomainState {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.domainState",
     fields: &[("lastActionDateTime", 0), ("operation", 0), ("status", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DomainState {

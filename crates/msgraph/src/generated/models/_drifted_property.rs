@@ -15,7 +15,7 @@ pub struct DriftedProperty {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.driftedProperty",
     fields: &[("currentValue", 2), ("desiredValue", 2), ("propertyName", 2)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DriftedProperty {

@@ -67,9 +67,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("root", 1),
         ("special", 5),
     ],
-    lookup: &[
-        17, 1, 10, 2, 3, 12, 4, 18, 0, 19, 5, 11, 6, 20, 7, 13, 8, 14, 21, 15, 22, 16, 9,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Drive {

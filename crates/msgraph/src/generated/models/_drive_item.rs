@@ -116,11 +116,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("versions", 5),
         ("workbook", 1),
     ],
-    lookup: &[
-        36, 12, 13, 15, 37, 14, 1, 10, 2, 16, 3, 4, 17, 18, 19, 0, 20, 5, 11, 6, 38, 21,
-        22, 7, 23, 8, 24, 39, 25, 26, 27, 40, 28, 29, 30, 31, 32, 33, 41, 42, 43, 34, 35,
-        9, 44,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DriveItem {

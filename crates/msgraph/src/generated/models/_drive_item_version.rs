@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("content", 0),
         ("size", 0),
     ],
-    lookup: &[4, 0, 1, 2, 3, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DriveItemVersion {

@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("directoryObjectIds", 4),
         ("drives", 4),
     ],
-    lookup: &[1, 2, 8, 3, 9, 4, 0, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DriveProtectionUnitsBulkAdditionJob {

@@ -12,7 +12,7 @@ pub struct DriveRecipient {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.driveRecipient",
     fields: &[("alias", 0), ("email", 0), ("objectId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DriveRecipient {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("notInstalledDeviceCount", 0),
         ("notInstalledUserCount", 0),
     ],
-    lookup: &[1, 2, 0, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EBookInstallSummary {

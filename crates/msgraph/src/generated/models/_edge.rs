@@ -12,7 +12,7 @@ pub struct Edge {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.edge",
     fields: &[("id", 0), ("internetExplorerMode", 1)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Edge {

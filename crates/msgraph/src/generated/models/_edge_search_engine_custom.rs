@@ -13,7 +13,7 @@ pub struct EdgeSearchEngineCustom {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.edgeSearchEngineCustom",
     fields: &[("edgeSearchEngineOpenSearchXmlUrl", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EdgeSearchEngineCustom {

@@ -16,7 +16,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isCallToActionEnabled", 0),
         ("isEmotionalAndIntellectualAppealEnabled", 0),
     ],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationAiFeedbackAudienceEngagementSettings {

@@ -88,10 +88,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("rubric", 1),
         ("submissions", 5),
     ],
-    lookup: &[
-        2, 1, 3, 4, 5, 7, 6, 25, 8, 9, 10, 11, 12, 13, 14, 15, 26, 27, 0, 16, 17, 18, 19,
-        20, 21, 28, 22, 29, 23, 30, 24,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationAssignment {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("dueTime", 0),
         ("notificationChannelUrl", 0),
     ],
-    lookup: &[2, 1, 3, 0, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationAssignmentDefaults {

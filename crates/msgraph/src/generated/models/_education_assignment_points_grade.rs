@@ -12,7 +12,7 @@ pub struct EducationAssignmentPointsGrade {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.educationAssignmentPointsGrade",
     fields: &[("gradedBy", 0), ("gradedDateTime", 0), ("points", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationAssignmentPointsGrade {

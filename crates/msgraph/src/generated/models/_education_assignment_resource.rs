@@ -19,7 +19,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resource", 0),
         ("dependentResources", 5),
     ],
-    lookup: &[3, 1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationAssignmentResource {

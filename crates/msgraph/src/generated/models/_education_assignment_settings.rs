@@ -23,7 +23,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("gradingCategories", 5),
         ("gradingSchemes", 5),
     ],
-    lookup: &[2, 3, 4, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationAssignmentSettings {

@@ -64,9 +64,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("schools", 5),
         ("teachers", 5),
     ],
-    lookup: &[
-        13, 14, 16, 15, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 0, 11, 18, 19, 20, 21, 12,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationClass {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("feedbackResource", 0),
         ("resourceStatus", 0),
     ],
-    lookup: &[3, 0, 1, 2, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EducationFeedbackResourceOutcome {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("lastModifiedDateTime", 2),
         ("fileUrl", 0),
     ],
-    lookup: &[0, 1, 2, 5, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EducationFileResource {

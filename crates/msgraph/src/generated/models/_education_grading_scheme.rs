@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("grades", 4),
         ("hidePointsDuringGrading", 0),
     ],
-    lookup: &[1, 2, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationGradingScheme {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("externalSource", 0),
         ("externalSourceDetail", 0),
     ],
-    lookup: &[1, 2, 3, 4, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationOrganization {

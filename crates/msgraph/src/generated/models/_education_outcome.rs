@@ -12,7 +12,7 @@ pub struct EducationOutcome {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.educationOutcome",
     fields: &[("id", 0), ("lastModifiedBy", 0), ("lastModifiedDateTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationOutcome {

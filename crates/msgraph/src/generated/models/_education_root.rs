@@ -19,7 +19,7 @@ pub struct EducationRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.educationRoot",
     fields: &[("classes", 5), ("me", 1), ("reports", 1), ("schools", 5), ("users", 5)],
-    lookup: &[0, 1, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationRoot {

@@ -52,7 +52,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("classes", 5),
         ("users", 5),
     ],
-    lookup: &[5, 16, 17, 6, 1, 2, 7, 8, 3, 4, 9, 10, 0, 11, 12, 13, 14, 15, 18],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationSchool {

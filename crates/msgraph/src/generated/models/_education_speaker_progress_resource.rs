@@ -42,7 +42,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("speakerCoachSettings", 0),
         ("spokenLanguageLocale", 0),
     ],
-    lookup: &[5, 0, 1, 2, 6, 7, 3, 4, 8, 9, 10, 11, 12, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EducationSpeakerProgressResource {

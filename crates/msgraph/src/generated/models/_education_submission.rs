@@ -71,7 +71,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resources", 5),
         ("submittedResources", 5),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 18, 6, 7, 8, 19, 9, 10, 11, 12, 13, 14, 20, 15, 16, 17],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationSubmission {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("teamsEmbeddedContentUrl", 0),
         ("webUrl", 0),
     ],
-    lookup: &[5, 6, 0, 1, 2, 3, 4, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EducationTeamsAppResource {

@@ -13,7 +13,7 @@ pub struct EducationTerm {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.educationTerm",
     fields: &[("displayName", 0), ("endDate", 0), ("externalId", 0), ("startDate", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationTerm {

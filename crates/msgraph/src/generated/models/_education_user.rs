@@ -95,10 +95,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("taughtClasses", 5),
         ("user", 1),
     ],
-    lookup: &[
-        1, 2, 3, 33, 4, 34, 5, 6, 7, 8, 9, 10, 0, 11, 13, 12, 14, 15, 16, 17, 18, 19, 20,
-        21, 22, 23, 24, 25, 35, 36, 26, 27, 28, 37, 29, 30, 38, 31, 32,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EducationUser {

@@ -12,7 +12,7 @@ pub struct EmailAuthenticationMethod {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.emailAuthenticationMethod",
     fields: &[("id", 0), ("createdDateTime", 0), ("emailAddress", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EmailAuthenticationMethod {

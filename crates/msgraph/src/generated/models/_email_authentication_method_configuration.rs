@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("allowExternalIdToUseEmailOtp", 0),
         ("includeTargets", 5),
     ],
-    lookup: &[3, 1, 0, 4, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EmailAuthenticationMethodConfiguration {

@@ -12,7 +12,7 @@ pub struct EmailDetails {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.emailDetails",
     fields: &[("body", 0), ("senderEmailAddress", 0), ("subject", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EmailDetails {

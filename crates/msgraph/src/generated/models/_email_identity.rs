@@ -12,7 +12,7 @@ pub struct EmailIdentity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.emailIdentity",
     fields: &[("displayName", 0), ("id", 0), ("email", 0)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EmailIdentity {

@@ -15,7 +15,7 @@ pub struct EmailNotificationsSetting {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.emailNotificationsSetting",
     fields: &[("id", 0), ("additionalEvents", 0), ("isEnabled", 0), ("recipients", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EmailNotificationsSetting {

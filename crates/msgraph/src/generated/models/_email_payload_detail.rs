@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isExternalSender", 0),
         ("subject", 0),
     ],
-    lookup: &[0, 1, 3, 4, 5, 2, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EmailPayloadDetail {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("emergencyNumberDialed", 0),
         ("policyName", 0),
     ],
-    lookup: &[1, 4, 5, 2, 0, 3, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EmergencyCallEvent {

@@ -18,7 +18,7 @@ pub struct EmployeeExperienceUser {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.employeeExperienceUser",
     fields: &[("id", 0), ("assignedRoles", 5), ("learningCourseActivities", 5)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EmployeeExperienceUser {

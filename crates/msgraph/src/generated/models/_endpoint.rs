@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("providerResourceId", 0),
         ("uri", 0),
     ],
-    lookup: &[2, 1, 0, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Endpoint {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("operationType", 0),
         ("resourceId", 0),
     ],
-    lookup: &[1, 0, 2, 6, 7, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EngagementAsyncOperation {

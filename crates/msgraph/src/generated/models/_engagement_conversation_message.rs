@@ -56,7 +56,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("replies", 5),
         ("replyTo", 1),
     ],
-    lookup: &[1, 7, 2, 3, 4, 0, 5, 8, 9, 10, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EngagementConversationMessage {

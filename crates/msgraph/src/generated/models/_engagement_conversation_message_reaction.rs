@@ -24,7 +24,7 @@ pub struct EngagementConversationMessageReaction {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.engagementConversationMessageReaction",
     fields: &[("id", 0), ("createdDateTime", 2), ("reactionBy", 2), ("reactionType", 2)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EngagementConversationMessageReaction {

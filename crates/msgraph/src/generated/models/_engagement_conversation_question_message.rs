@@ -59,7 +59,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("replyTo", 1),
         ("title", 0),
     ],
-    lookup: &[1, 7, 2, 3, 4, 0, 5, 8, 9, 10, 6, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EngagementConversationQuestionMessage {

@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("audience", 0),
         ("group", 0),
     ],
-    lookup: &[0, 3, 1, 4, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EngagementIdentitySet {

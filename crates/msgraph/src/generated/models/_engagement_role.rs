@@ -18,7 +18,7 @@ pub struct EngagementRole {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.engagementRole",
     fields: &[("id", 0), ("displayName", 0), ("members", 5)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EngagementRole {

@@ -25,7 +25,7 @@ pub struct EngagementRoleMember {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.engagementRoleMember",
     fields: &[("id", 0), ("createdDateTime", 2), ("userId", 2), ("user", 1)],
-    lookup: &[1, 0, 3, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EngagementRoleMember {

@@ -14,7 +14,7 @@ pub struct EnrollmentConfigurationAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.enrollmentConfigurationAssignment",
     fields: &[("id", 0), ("target", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EnrollmentConfigurationAssignment {

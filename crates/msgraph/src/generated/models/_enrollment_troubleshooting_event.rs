@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("osVersion", 0),
         ("userId", 0),
     ],
-    lookup: &[1, 3, 4, 2, 5, 6, 0, 7, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EnrollmentTroubleshootingEvent {

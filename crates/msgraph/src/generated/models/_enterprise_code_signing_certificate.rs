@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("subjectName", 0),
         ("uploadDateTime", 0),
     ],
-    lookup: &[1, 2, 0, 3, 4, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EnterpriseCodeSigningCertificate {

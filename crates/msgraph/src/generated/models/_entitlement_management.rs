@@ -62,7 +62,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("settings", 1),
         ("subjects", 5),
     ],
-    lookup: &[1, 3, 2, 4, 5, 6, 7, 8, 9, 10, 0, 11, 12, 13, 14, 15, 16],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EntitlementManagement {

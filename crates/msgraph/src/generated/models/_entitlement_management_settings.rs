@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("durationUntilExternalUserDeletedAfterBlocked", 0),
         ("externalUserLifecycleAction", 0),
     ],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EntitlementManagementSettings {

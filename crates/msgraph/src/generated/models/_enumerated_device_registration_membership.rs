@@ -11,7 +11,7 @@ pub struct EnumeratedDeviceRegistrationMembership {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.enumeratedDeviceRegistrationMembership",
     fields: &[("groups", 4), ("users", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EnumeratedDeviceRegistrationMembership {

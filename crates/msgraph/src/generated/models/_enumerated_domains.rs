@@ -11,7 +11,7 @@ pub struct EnumeratedDomains {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.enumeratedDomains",
     fields: &[("rootDomains", 0), ("domainNames", 4)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EnumeratedDomains {

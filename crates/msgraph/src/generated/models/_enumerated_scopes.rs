@@ -11,7 +11,7 @@ pub struct EnumeratedScopes {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.enumeratedScopes",
     fields: &[("kind", 0), ("scopes", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EnumeratedScopes {

@@ -15,7 +15,7 @@ pub struct ErrorDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.errorDetail",
     fields: &[("errorMessage", 2), ("resourceInstanceName", 2), ("resourceType", 2)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ErrorDetail {

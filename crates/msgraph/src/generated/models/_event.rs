@@ -119,11 +119,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("multiValueExtendedProperties", 5),
         ("singleValueExtendedProperties", 5),
     ],
-    lookup: &[
-        5, 42, 6, 7, 8, 43, 9, 1, 2, 3, 10, 44, 45, 11, 12, 13, 0, 14, 46, 15, 16, 17,
-        18, 19, 20, 4, 21, 22, 47, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
-        36, 48, 37, 38, 39, 40, 41,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Event {

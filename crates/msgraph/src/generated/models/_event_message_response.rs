@@ -114,11 +114,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("proposedNewTime", 0),
         ("responseType", 0),
     ],
-    lookup: &[
-        31, 5, 6, 7, 1, 8, 2, 9, 10, 3, 35, 44, 32, 11, 12, 13, 0, 14, 15, 16, 17, 36,
-        37, 18, 19, 38, 20, 21, 4, 39, 40, 33, 22, 45, 23, 41, 24, 46, 25, 26, 34, 42,
-        27, 28, 43, 29, 30,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EventMessageResponse {

@@ -14,7 +14,7 @@ pub struct ExchangeAdmin {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.exchangeAdmin",
     fields: &[("id", 0), ("mailboxes", 5), ("tracing", 1)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ExchangeAdmin {

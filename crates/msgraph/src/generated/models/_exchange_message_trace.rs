@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("subject", 0),
         ("toIP", 0),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ExchangeMessageTrace {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("mailboxProtectionUnits", 5),
         ("mailboxProtectionUnitsBulkAdditionJobs", 5),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 6, 10, 11, 12, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ExchangeProtectionPolicy {

@@ -47,7 +47,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("mailboxRestoreArtifacts", 5),
         ("mailboxRestoreArtifactsBulkAdditionRequests", 5),
     ],
-    lookup: &[1, 2, 3, 4, 10, 0, 5, 6, 11, 12, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ExchangeRestoreSession {

@@ -13,7 +13,7 @@ pub struct ExportItemResponse {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.exportItemResponse",
     fields: &[("changeKey", 0), ("data", 0), ("error", 0), ("itemId", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ExportItemResponse {

@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("configurationId", 0),
         ("displayName", 0),
     ],
-    lookup: &[2, 1, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ExternalAuthenticationMethod {

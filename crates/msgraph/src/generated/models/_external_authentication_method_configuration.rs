@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("openIdConnectSetting", 0),
         ("includeTargets", 5),
     ],
-    lookup: &[3, 4, 1, 0, 6, 5, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ExternalAuthenticationMethodConfiguration {

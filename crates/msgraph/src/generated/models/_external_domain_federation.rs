@@ -12,7 +12,7 @@ pub struct ExternalDomainFederation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalDomainFederation",
     fields: &[("displayName", 0), ("domainName", 0), ("issuerUri", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ExternalDomainFederation {

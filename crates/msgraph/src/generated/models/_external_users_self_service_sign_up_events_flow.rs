@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("onInteractiveAuthFlowStart", 0),
         ("onUserCreateStart", 0),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ExternalUsersSelfServiceSignUpEventsFlow {

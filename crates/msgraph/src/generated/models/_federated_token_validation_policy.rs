@@ -12,7 +12,7 @@ pub struct FederatedTokenValidationPolicy {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.federatedTokenValidationPolicy",
     fields: &[("id", 0), ("deletedDateTime", 0), ("validatingDomains", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl FederatedTokenValidationPolicy {

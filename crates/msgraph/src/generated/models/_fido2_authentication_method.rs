@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("passkeyType", 0),
         ("publicKeyCredential", 0),
     ],
-    lookup: &[2, 3, 4, 1, 5, 0, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Fido2AuthenticationMethod {

@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("includeTargets", 5),
         ("passkeyProfiles", 5),
     ],
-    lookup: &[3, 1, 0, 7, 4, 5, 6, 8, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Fido2AuthenticationMethodConfiguration {

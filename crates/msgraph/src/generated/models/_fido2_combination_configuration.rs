@@ -14,7 +14,7 @@ pub struct Fido2CombinationConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.fido2CombinationConfiguration",
     fields: &[("id", 0), ("appliesToCombinations", 4), ("allowedAAGUIDs", 4)],
-    lookup: &[2, 1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Fido2CombinationConfiguration {

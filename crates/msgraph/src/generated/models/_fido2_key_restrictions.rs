@@ -12,7 +12,7 @@ pub struct Fido2KeyRestrictions {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.fido2KeyRestrictions",
     fields: &[("aaGuids", 4), ("enforcementType", 0), ("isEnforced", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Fido2KeyRestrictions {

@@ -10,7 +10,7 @@ pub struct FieldValueSet {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.fieldValueSet",
     fields: &[("id", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FieldValueSet {

@@ -12,7 +12,7 @@ pub struct File {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.file",
     fields: &[("hashes", 0), ("mimeType", 0), ("processingMetadata", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl File {

@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("contentData", 0),
         ("fileName", 0),
     ],
-    lookup: &[1, 9, 2, 3, 4, 5, 10, 0, 6, 8, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl FileAssessmentRequest {

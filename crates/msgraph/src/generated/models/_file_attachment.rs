@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("contentId", 0),
         ("contentLocation", 0),
     ],
-    lookup: &[6, 7, 8, 1, 0, 2, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl FileAttachment {

@@ -14,7 +14,7 @@ pub struct FileHash {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.fileHash",
     fields: &[("hashType", 0), ("hashValue", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FileHash {

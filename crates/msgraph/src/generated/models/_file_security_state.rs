@@ -16,7 +16,7 @@ pub struct FileSecurityState {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.fileSecurityState",
     fields: &[("fileHash", 0), ("name", 0), ("path", 0), ("riskScore", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FileSecurityState {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("containerTypes", 5),
         ("deletedContainers", 5),
     ],
-    lookup: &[2, 3, 1, 4, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FileStorage {

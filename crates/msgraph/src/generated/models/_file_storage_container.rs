@@ -53,7 +53,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("recycleBin", 1),
         ("sharePointGroups", 5),
     ],
-    lookup: &[1, 11, 2, 3, 4, 5, 6, 12, 0, 7, 13, 14, 15, 8, 16, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FileStorageContainer {

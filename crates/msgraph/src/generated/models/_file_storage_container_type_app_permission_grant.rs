@@ -16,7 +16,7 @@ pub struct FileStorageContainerTypeAppPermissionGrant {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.fileStorageContainerTypeAppPermissionGrant",
     fields: &[("appId", 0), ("applicationPermissions", 4), ("delegatedPermissions", 4)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FileStorageContainerTypeAppPermissionGrant {

@@ -35,7 +35,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("settings", 0),
         ("applicationPermissionGrants", 5),
     ],
-    lookup: &[9, 1, 2, 3, 4, 0, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FileStorageContainerTypeRegistration {

@@ -12,7 +12,7 @@ pub struct Filter {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.filter",
     fields: &[("categoryFilterGroups", 4), ("groups", 4), ("inputFilterGroups", 4)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Filter {

@@ -12,7 +12,7 @@ pub struct FilterClause {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.filterClause",
     fields: &[("operatorName", 0), ("sourceOperandName", 0), ("targetOperand", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FilterClause {

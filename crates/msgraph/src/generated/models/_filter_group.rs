@@ -11,7 +11,7 @@ pub struct FilterGroup {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.filterGroup",
     fields: &[("clauses", 4), ("name", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FilterGroup {

@@ -35,7 +35,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("checkIns", 5),
         ("sortOrder", 0),
     ],
-    lookup: &[1, 10, 2, 3, 0, 4, 5, 6, 7, 8, 11, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Floor {

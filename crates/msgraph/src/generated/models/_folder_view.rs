@@ -12,7 +12,7 @@ pub struct FolderView {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.folderView",
     fields: &[("sortBy", 0), ("sortOrder", 0), ("viewType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FolderView {

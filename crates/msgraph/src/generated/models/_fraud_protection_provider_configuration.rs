@@ -11,7 +11,7 @@ pub struct FraudProtectionProviderConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.fraudProtectionProviderConfiguration",
     fields: &[("fraudProtectionProvider", 1)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl FraudProtectionProviderConfiguration {

@@ -12,7 +12,7 @@ pub struct GeoCoordinates {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.geoCoordinates",
     fields: &[("altitude", 0), ("latitude", 0), ("longitude", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl GeoCoordinates {

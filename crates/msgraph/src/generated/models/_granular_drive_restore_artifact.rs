@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("webUrl", 0),
         ("directoryObjectId", 0),
     ],
-    lookup: &[1, 2, 10, 0, 6, 3, 4, 5, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl GranularDriveRestoreArtifact {

@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("artifactCount", 0),
         ("searchResponseId", 0),
     ],
-    lookup: &[10, 1, 2, 3, 0, 6, 7, 8, 9, 11, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl GranularMailboxRestoreArtifact {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("webUrl", 0),
         ("siteId", 0),
     ],
-    lookup: &[1, 2, 0, 6, 3, 4, 5, 10, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl GranularSiteRestoreArtifact {

@@ -217,12 +217,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("transitiveMemberOf", 5),
         ("transitiveMembers", 5),
     ],
-    lookup: &[
-        53, 2, 3, 54, 4, 5, 6, 55, 56, 7, 57, 8, 58, 1, 9, 10, 59, 60, 61, 11, 62, 63,
-        12, 13, 14, 15, 0, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 64, 65, 66, 26, 27,
-        28, 29, 30, 31, 32, 33, 34, 68, 35, 67, 36, 69, 70, 71, 72, 73, 37, 38, 39, 74,
-        40, 41, 42, 43, 44, 45, 75, 76, 77, 46, 78, 79, 80, 47, 48, 49, 50, 51, 52,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Group {

@@ -13,7 +13,7 @@ pub struct GroupSetting {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.groupSetting",
     fields: &[("id", 0), ("displayName", 0), ("templateId", 0), ("values", 4)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl GroupSetting {

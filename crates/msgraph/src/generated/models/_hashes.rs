@@ -13,7 +13,7 @@ pub struct Hashes {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.hashes",
     fields: &[("crc32Hash", 0), ("quickXorHash", 0), ("sha1Hash", 0), ("sha256Hash", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Hashes {

@@ -14,7 +14,7 @@ pub struct HorizontalSection {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.horizontalSection",
     fields: &[("id", 0), ("emphasis", 0), ("layout", 0), ("columns", 5)],
-    lookup: &[3, 1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl HorizontalSection {

@@ -13,7 +13,7 @@ pub struct HorizontalSectionColumn {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.horizontalSectionColumn",
     fields: &[("id", 0), ("width", 0), ("webparts", 5)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl HorizontalSectionColumn {

@@ -13,7 +13,7 @@ pub struct HumanSecurityFraudProtectionProvider {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.humanSecurityFraudProtectionProvider",
     fields: &[("id", 0), ("displayName", 0), ("appId", 0), ("serverToken", 0)],
-    lookup: &[2, 1, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl HumanSecurityFraudProtectionProvider {

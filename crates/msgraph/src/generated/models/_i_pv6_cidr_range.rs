@@ -10,7 +10,7 @@ pub struct IPv6CidrRange {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iPv6CidrRange",
     fields: &[("cidrAddress", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IPv6CidrRange {

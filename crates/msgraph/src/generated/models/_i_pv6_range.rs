@@ -15,7 +15,7 @@ pub struct IPv6Range {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iPv6Range",
     fields: &[("lowerAddress", 0), ("upperAddress", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IPv6Range {

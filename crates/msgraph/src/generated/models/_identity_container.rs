@@ -48,7 +48,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userFlowAttributes", 5),
         ("verifiedId", 1),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 0, 7, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IdentityContainer {

@@ -17,7 +17,7 @@ pub struct IdentityProvider {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityProvider",
     fields: &[("id", 0), ("clientId", 0), ("clientSecret", 0), ("name", 0), ("type", 0)],
-    lookup: &[1, 2, 0, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IdentityProvider {

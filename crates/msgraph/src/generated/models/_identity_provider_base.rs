@@ -11,7 +11,7 @@ pub struct IdentityProviderBase {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityProviderBase",
     fields: &[("id", 0), ("displayName", 0)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IdentityProviderBase {

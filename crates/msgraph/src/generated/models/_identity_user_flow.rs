@@ -12,7 +12,7 @@ pub struct IdentityUserFlow {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityUserFlow",
     fields: &[("id", 0), ("userFlowType", 0), ("userFlowTypeVersion", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IdentityUserFlow {

@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userInputType", 0),
         ("userAttribute", 1),
     ],
-    lookup: &[1, 0, 2, 3, 6, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IdentityUserFlowAttributeAssignment {

@@ -12,7 +12,7 @@ pub struct IdleSessionSignOut {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.idleSessionSignOut",
     fields: &[("isEnabled", 0), ("signOutAfterInSeconds", 0), ("warnAfterInSeconds", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IdleSessionSignOut {

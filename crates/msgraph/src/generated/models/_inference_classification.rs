@@ -12,7 +12,7 @@ pub struct InferenceClassification {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.inferenceClassification",
     fields: &[("id", 0), ("overrides", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl InferenceClassification {

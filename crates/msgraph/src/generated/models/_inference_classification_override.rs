@@ -12,7 +12,7 @@ pub struct InferenceClassificationOverride {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.inferenceClassificationOverride",
     fields: &[("id", 0), ("classifyAs", 0), ("senderEmailAddress", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl InferenceClassificationOverride {

@@ -15,7 +15,7 @@ pub struct InformationProtection {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.informationProtection",
     fields: &[("bitlocker", 1), ("threatAssessmentRequests", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl InformationProtection {

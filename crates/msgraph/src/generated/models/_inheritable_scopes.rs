@@ -10,7 +10,7 @@ pub struct InheritableScopes {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.inheritableScopes",
     fields: &[("kind", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl InheritableScopes {

@@ -12,7 +12,7 @@ pub struct Initiator {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.initiator",
     fields: &[("displayName", 0), ("id", 0), ("initiatorType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Initiator {

@@ -12,7 +12,7 @@ pub struct InsightIdentity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.insightIdentity",
     fields: &[("address", 0), ("displayName", 0), ("id", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl InsightIdentity {

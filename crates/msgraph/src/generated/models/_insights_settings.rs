@@ -12,7 +12,7 @@ pub struct InsightsSettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.insightsSettings",
     fields: &[("id", 0), ("disabledForGroup", 0), ("isEnabledInOrganization", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl InsightsSettings {

@@ -42,7 +42,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("signingCertificateUpdateStatus", 0),
         ("signOutUri", 0),
     ],
-    lookup: &[7, 1, 8, 0, 9, 2, 3, 10, 4, 11, 5, 12, 14, 6, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl InternalDomainFederation {

@@ -37,7 +37,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("invitedUser", 1),
         ("invitedUserSponsors", 5),
     ],
-    lookup: &[0, 5, 6, 10, 1, 2, 3, 11, 4, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Invitation {

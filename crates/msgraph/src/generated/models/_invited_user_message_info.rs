@@ -12,7 +12,7 @@ pub struct InvitedUserMessageInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.invitedUserMessageInfo",
     fields: &[("ccRecipients", 4), ("customizedMessageBody", 0), ("messageLanguage", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl InvitedUserMessageInfo {

@@ -65,7 +65,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userStatuses", 5),
         ("userStatusOverview", 1),
     ],
-    lookup: &[6, 1, 2, 7, 9, 8, 3, 0, 4, 11, 10, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosCertificateProfile {

@@ -80,7 +80,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("lockScreenFootnote", 0),
         ("notificationSettings", 4),
     ],
-    lookup: &[12, 6, 1, 2, 7, 9, 8, 3, 13, 14, 0, 4, 15, 16, 11, 10, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosDeviceFeaturesConfiguration {

@@ -15,7 +15,7 @@ pub struct IosDeviceType {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iosDeviceType",
     fields: &[("iPad", 0), ("iPhoneAndIPod", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IosDeviceType {

@@ -15,7 +15,7 @@ pub struct IosHomeScreenApp {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iosHomeScreenApp",
     fields: &[("displayName", 0), ("bundleID", 0)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosHomeScreenApp {

@@ -15,7 +15,7 @@ pub struct IosHomeScreenFolder {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iosHomeScreenFolder",
     fields: &[("displayName", 0), ("pages", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosHomeScreenFolder {

@@ -15,7 +15,7 @@ pub struct IosHomeScreenFolderPage {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iosHomeScreenFolderPage",
     fields: &[("apps", 4), ("displayName", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IosHomeScreenFolderPage {

@@ -13,7 +13,7 @@ pub struct IosHomeScreenItem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iosHomeScreenItem",
     fields: &[("displayName", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IosHomeScreenItem {

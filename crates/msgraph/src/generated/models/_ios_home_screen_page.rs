@@ -15,7 +15,7 @@ pub struct IosHomeScreenPage {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iosHomeScreenPage",
     fields: &[("displayName", 0), ("icons", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IosHomeScreenPage {

@@ -105,10 +105,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("minimumSupportedOperatingSystem", 0),
         ("versionNumber", 0),
     ],
-    lookup: &[
-        20, 14, 21, 22, 15, 16, 19, 1, 2, 3, 4, 23, 17, 0, 5, 6, 7, 8, 24, 9, 10, 11, 12,
-        13, 18, 25,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosLobApp {

@@ -155,10 +155,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("apps", 5),
         ("deploymentSummary", 1),
     ],
-    lookup: &[
-        6, 7, 8, 9, 35, 40, 34, 10, 1, 36, 11, 37, 41, 2, 12, 13, 3, 38, 14, 0, 33, 4,
-        15, 16, 17, 18, 19, 20, 39, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosManagedAppProtection {

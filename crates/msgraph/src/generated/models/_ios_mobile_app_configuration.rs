@@ -73,7 +73,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("encodedSettingXml", 0),
         ("settings", 4),
     ],
-    lookup: &[7, 1, 2, 9, 8, 3, 12, 0, 4, 13, 5, 11, 10, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosMobileAppConfiguration {

@@ -13,7 +13,7 @@ pub struct IosMobileAppIdentifier {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iosMobileAppIdentifier",
     fields: &[("bundleId", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosMobileAppIdentifier {

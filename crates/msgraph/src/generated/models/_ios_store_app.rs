@@ -83,7 +83,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("bundleId", 0),
         ("minimumSupportedOperatingSystem", 0),
     ],
-    lookup: &[17, 16, 14, 18, 15, 1, 2, 3, 4, 0, 5, 6, 7, 8, 19, 9, 10, 11, 12, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosStoreApp {

@@ -77,7 +77,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("scheduledInstallDays", 4),
         ("utcTimeOffsetInMinutes", 0),
     ],
-    lookup: &[12, 13, 6, 1, 2, 7, 9, 8, 3, 0, 4, 14, 11, 10, 15, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosUpdateConfiguration {

@@ -47,7 +47,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userName", 0),
         ("userPrincipalName", 0),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 6, 7, 8, 9, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IosUpdateDeviceStatus {

@@ -99,10 +99,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("vppTokenAppleId", 0),
         ("vppTokenOrganizationName", 0),
     ],
-    lookup: &[
-        17, 16, 14, 18, 15, 1, 2, 3, 4, 0, 5, 6, 7, 8, 19, 9, 10, 11, 12, 13, 20, 21, 22,
-        23, 24, 25,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosVppApp {

@@ -15,7 +15,7 @@ pub struct IosVppAppAssignmentSettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iosVppAppAssignmentSettings",
     fields: &[("useDeviceLicensing", 0), ("vpnConfigurationId", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosVppAppAssignmentSettings {

@@ -85,9 +85,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("vppOrganizationName", 0),
         ("vppTokenId", 0),
     ],
-    lookup: &[
-        14, 10, 1, 2, 11, 3, 15, 0, 4, 12, 16, 5, 6, 7, 8, 9, 17, 18, 19, 13, 20, 21,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosVppEBook {

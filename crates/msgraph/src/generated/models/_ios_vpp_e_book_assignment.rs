@@ -16,7 +16,7 @@ pub struct IosVppEBookAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.iosVppEBookAssignment",
     fields: &[("id", 0), ("installIntent", 0), ("target", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IosVppEBookAssignment {

@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("ipRanges", 4),
         ("isTrusted", 0),
     ],
-    lookup: &[1, 0, 2, 3, 5, 6, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IpNamedLocation {

@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("actor", 0),
         ("driveItem", 1),
     ],
-    lookup: &[1, 2, 3, 4, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ItemActivity {

@@ -16,7 +16,7 @@ pub struct ItemAnalytics {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.itemAnalytics",
     fields: &[("id", 0), ("allTime", 1), ("itemActivityStats", 5), ("lastSevenDays", 1)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ItemAnalytics {

@@ -16,7 +16,7 @@ pub struct ItemInsights {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.itemInsights",
     fields: &[("id", 0), ("shared", 5), ("trending", 5), ("used", 5)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ItemInsights {

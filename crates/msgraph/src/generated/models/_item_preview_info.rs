@@ -12,7 +12,7 @@ pub struct ItemPreviewInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.itemPreviewInfo",
     fields: &[("getUrl", 0), ("postParameters", 0), ("postUrl", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ItemPreviewInfo {

@@ -12,7 +12,7 @@ pub struct JoinMeetingIdSettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.joinMeetingIdSettings",
     fields: &[("isPasscodeRequired", 0), ("joinMeetingId", 0), ("passcode", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl JoinMeetingIdSettings {

@@ -16,7 +16,7 @@ pub struct LabelContentRight {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.labelContentRight",
     fields: &[("id", 0), ("cid", 0), ("format", 0), ("rights", 0), ("label", 1)],
-    lookup: &[1, 2, 0, 4, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LabelContentRight {

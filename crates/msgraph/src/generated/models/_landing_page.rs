@@ -35,7 +35,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("supportedLocales", 4),
         ("details", 5),
     ],
-    lookup: &[1, 2, 3, 11, 4, 0, 5, 6, 7, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LandingPage {

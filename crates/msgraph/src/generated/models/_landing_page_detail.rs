@@ -13,7 +13,7 @@ pub struct LandingPageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.landingPageDetail",
     fields: &[("id", 0), ("content", 0), ("isDefaultLangauge", 0), ("language", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LandingPageDetail {

@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("dueDateTime", 0),
         ("notes", 0),
     ],
-    lookup: &[8, 9, 10, 1, 2, 11, 3, 0, 4, 5, 6, 12, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl LearningAssignment {

@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("learningContents", 5),
         ("learningCourseActivities", 5),
     ],
-    lookup: &[1, 0, 2, 8, 9, 3, 4, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LearningProvider {

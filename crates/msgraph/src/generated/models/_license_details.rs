@@ -13,7 +13,7 @@ pub struct LicenseDetails {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.licenseDetails",
     fields: &[("id", 0), ("servicePlans", 4), ("skuId", 0), ("skuPartNumber", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LicenseDetails {

@@ -13,7 +13,7 @@ pub struct LicenseUnitsDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.licenseUnitsDetail",
     fields: &[("enabled", 0), ("lockedOut", 0), ("suspended", 0), ("warning", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LicenseUnitsDetail {

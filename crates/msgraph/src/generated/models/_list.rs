@@ -70,9 +70,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("permissions", 5),
         ("subscriptions", 5),
     ],
-    lookup: &[
-        16, 17, 1, 10, 2, 3, 12, 18, 4, 0, 19, 5, 11, 6, 13, 7, 20, 8, 21, 14, 22, 15, 9,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl List {

@@ -12,7 +12,7 @@ pub struct ListInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.listInfo",
     fields: &[("contentTypesEnabled", 0), ("hidden", 0), ("template", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ListInfo {

@@ -64,7 +64,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("permissions", 5),
         ("versions", 5),
     ],
-    lookup: &[15, 12, 1, 10, 2, 13, 3, 16, 17, 4, 18, 0, 5, 11, 6, 7, 8, 19, 14, 20, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ListItem {

@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("publication", 0),
         ("fields", 1),
     ],
-    lookup: &[4, 0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ListItemVersion {

@@ -12,7 +12,7 @@ pub struct LocationConstraint {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.locationConstraint",
     fields: &[("isRequired", 0), ("locations", 4), ("suggestLocation", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LocationConstraint {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("uniqueIdType", 0),
         ("resolveAvailability", 0),
     ],
-    lookup: &[0, 1, 2, 3, 4, 5, 8, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl LocationConstraintItem {

@@ -12,7 +12,7 @@ pub struct LoginPageLayoutConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.loginPageLayoutConfiguration",
     fields: &[("isFooterShown", 0), ("isHeaderShown", 0), ("layoutTemplateType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LoginPageLayoutConfiguration {

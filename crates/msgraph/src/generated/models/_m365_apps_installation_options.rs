@@ -13,7 +13,7 @@ pub struct M365AppsInstallationOptions {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.m365AppsInstallationOptions",
     fields: &[("id", 0), ("appsForMac", 0), ("appsForWindows", 0), ("updateChannel", 0)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl M365AppsInstallationOptions {

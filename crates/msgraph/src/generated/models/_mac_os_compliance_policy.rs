@@ -123,10 +123,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("storageRequireEncryption", 0),
         ("systemIntegrityProtectionEnabled", 0),
     ],
-    lookup: &[
-        6, 1, 2, 7, 9, 8, 13, 14, 3, 15, 17, 16, 0, 4, 18, 19, 20, 21, 22, 23, 24, 25,
-        26, 27, 10, 28, 29, 12, 11, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MacOsCompliancePolicy {

@@ -102,10 +102,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("primaryBundleId", 0),
         ("primaryBundleVersion", 0),
     ],
-    lookup: &[
-        14, 15, 16, 19, 1, 2, 3, 4, 17, 0, 20, 21, 5, 6, 7, 8, 22, 9, 10, 23, 24, 11, 12,
-        13, 18,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MacOsDmgApp {

@@ -101,10 +101,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("passwordRequired", 0),
         ("passwordRequiredType", 0),
     ],
-    lookup: &[
-        6, 12, 13, 1, 2, 7, 9, 8, 3, 14, 0, 4, 15, 16, 17, 18, 19, 20, 21, 22, 23, 11,
-        10, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MacOsGeneralDeviceConfiguration {

@@ -15,7 +15,7 @@ pub struct MacOsIncludedApp {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.macOSIncludedApp",
     fields: &[("bundleId", 0), ("bundleVersion", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MacOsIncludedApp {

@@ -114,10 +114,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("minimumSupportedOperatingSystem", 0),
         ("versionNumber", 0),
     ],
-    lookup: &[
-        14, 20, 21, 15, 22, 16, 19, 1, 2, 3, 4, 17, 0, 23, 5, 24, 6, 7, 8, 25, 26, 27, 9,
-        10, 11, 12, 13, 18, 28,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MacOsLobApp {

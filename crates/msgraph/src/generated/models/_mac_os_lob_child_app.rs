@@ -17,7 +17,7 @@ pub struct MacOsLobChildApp {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.macOSLobChildApp",
     fields: &[("buildNumber", 0), ("bundleId", 0), ("versionNumber", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MacOsLobChildApp {

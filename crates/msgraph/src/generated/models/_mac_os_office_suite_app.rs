@@ -69,7 +69,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("assignments", 5),
         ("categories", 5),
     ],
-    lookup: &[14, 15, 1, 2, 3, 4, 0, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MacOsOfficeSuiteApp {

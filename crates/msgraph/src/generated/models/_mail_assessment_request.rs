@@ -35,7 +35,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("messageUri", 0),
         ("recipientEmail", 0),
     ],
-    lookup: &[1, 2, 3, 4, 9, 5, 0, 10, 11, 6, 8, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MailAssessmentRequest {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("multiValueExtendedProperties", 5),
         ("singleValueExtendedProperties", 5),
     ],
-    lookup: &[1, 7, 2, 0, 3, 8, 9, 10, 4, 11, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MailFolder {

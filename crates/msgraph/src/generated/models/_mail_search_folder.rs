@@ -51,7 +51,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isSupported", 0),
         ("sourceFolderIds", 4),
     ],
-    lookup: &[1, 7, 2, 12, 0, 13, 3, 14, 8, 9, 10, 4, 11, 15, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MailSearchFolder {

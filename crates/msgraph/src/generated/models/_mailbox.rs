@@ -13,7 +13,7 @@ pub struct Mailbox {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.mailbox",
     fields: &[("id", 0), ("deletedDateTime", 0), ("folders", 5)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Mailbox {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("displayName", 2),
         ("email", 2),
     ],
-    lookup: &[1, 2, 10, 11, 12, 3, 0, 4, 5, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MailboxProtectionUnit {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("directoryObjectIds", 4),
         ("mailboxes", 4),
     ],
-    lookup: &[1, 2, 3, 13, 4, 5, 0, 6, 7, 14, 8, 9, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MailboxRestoreArtifactsBulkAdditionRequest {

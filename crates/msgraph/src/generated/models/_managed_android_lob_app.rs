@@ -107,10 +107,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("versionCode", 0),
         ("versionName", 0),
     ],
-    lookup: &[
-        16, 14, 15, 18, 21, 1, 2, 3, 4, 19, 0, 5, 6, 7, 8, 22, 9, 10, 23, 11, 12, 13, 20,
-        17, 24, 25,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ManagedAndroidLobApp {

@@ -88,7 +88,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("minimumSupportedOperatingSystem", 0),
         ("packageId", 0),
     ],
-    lookup: &[16, 18, 14, 15, 1, 2, 3, 4, 0, 5, 6, 7, 8, 19, 9, 10, 20, 11, 12, 13, 17],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ManagedAndroidStoreApp {

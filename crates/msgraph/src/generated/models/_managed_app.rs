@@ -77,7 +77,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("appAvailability", 2),
         ("version", 0),
     ],
-    lookup: &[16, 14, 15, 1, 2, 3, 4, 0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 17],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ManagedApp {

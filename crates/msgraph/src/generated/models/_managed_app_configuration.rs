@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("version", 0),
         ("customSettings", 4),
     ],
-    lookup: &[1, 6, 2, 3, 0, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ManagedAppConfiguration {

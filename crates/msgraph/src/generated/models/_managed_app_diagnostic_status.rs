@@ -17,7 +17,7 @@ pub struct ManagedAppDiagnosticStatus {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.managedAppDiagnosticStatus",
     fields: &[("mitigationInstruction", 0), ("state", 0), ("validationName", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ManagedAppDiagnosticStatus {

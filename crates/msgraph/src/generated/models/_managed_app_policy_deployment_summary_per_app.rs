@@ -15,7 +15,7 @@ pub struct ManagedAppPolicyDeploymentSummaryPerApp {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.managedAppPolicyDeploymentSummaryPerApp",
     fields: &[("configurationAppliedUserCount", 0), ("mobileAppIdentifier", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ManagedAppPolicyDeploymentSummaryPerApp {

@@ -120,10 +120,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("saveAsBlocked", 0),
         ("simplePinBlocked", 0),
     ],
-    lookup: &[
-        6, 7, 8, 9, 10, 1, 11, 2, 12, 13, 3, 14, 0, 4, 15, 16, 17, 18, 19, 20, 21, 22,
-        23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ManagedAppProtection {

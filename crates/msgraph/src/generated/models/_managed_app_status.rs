@@ -16,7 +16,7 @@ pub struct ManagedAppStatus {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.managedAppStatus",
     fields: &[("id", 0), ("displayName", 0), ("version", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ManagedAppStatus {

@@ -18,7 +18,7 @@ pub struct ManagedAppStatusRaw {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.managedAppStatusRaw",
     fields: &[("id", 0), ("displayName", 0), ("version", 0), ("content", 0)],
-    lookup: &[3, 1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ManagedAppStatusRaw {

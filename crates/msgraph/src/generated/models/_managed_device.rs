@@ -334,11 +334,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("users", 5),
         ("windowsProtectionState", 3),
     ],
-    lookup: &[
-        1, 2, 3, 4, 5, 6, 7, 8, 56, 9, 57, 58, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-        20, 21, 22, 23, 24, 25, 0, 26, 27, 28, 29, 30, 59, 31, 32, 33, 34, 35, 36, 37,
-        38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 60, 55, 61,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ManagedDevice {

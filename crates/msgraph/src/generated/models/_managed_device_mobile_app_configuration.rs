@@ -67,7 +67,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userStatuses", 5),
         ("userStatusSummary", 1),
     ],
-    lookup: &[7, 1, 2, 9, 8, 3, 0, 4, 5, 11, 10, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ManagedDeviceMobileAppConfiguration {

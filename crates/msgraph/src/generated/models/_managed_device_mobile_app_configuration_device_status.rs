@@ -37,7 +37,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userName", 0),
         ("userPrincipalName", 0),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ManagedDeviceMobileAppConfigurationDeviceStatus {

@@ -61,7 +61,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("installSummary", 1),
         ("userStateSummary", 5),
     ],
-    lookup: &[10, 1, 2, 11, 3, 0, 4, 12, 5, 6, 7, 8, 9, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ManagedEBook {

@@ -113,10 +113,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("minimumSupportedOperatingSystem", 0),
         ("versionNumber", 0),
     ],
-    lookup: &[
-        16, 22, 14, 23, 24, 15, 18, 21, 1, 2, 3, 4, 25, 19, 0, 5, 6, 7, 8, 26, 9, 10, 11,
-        12, 13, 20, 17, 27,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ManagedIosLobApp {

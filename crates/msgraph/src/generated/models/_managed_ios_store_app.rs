@@ -91,9 +91,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("bundleId", 0),
         ("minimumSupportedOperatingSystem", 0),
     ],
-    lookup: &[
-        16, 19, 18, 14, 20, 15, 1, 2, 3, 4, 0, 5, 6, 7, 8, 21, 9, 10, 11, 12, 13, 17,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ManagedIosStoreApp {

@@ -16,7 +16,7 @@ pub struct ManagedMobileApp {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.managedMobileApp",
     fields: &[("id", 0), ("mobileAppIdentifier", 0), ("version", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ManagedMobileApp {

@@ -93,9 +93,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("size", 2),
         ("contentVersions", 7),
     ],
-    lookup: &[
-        16, 14, 15, 18, 21, 1, 2, 3, 4, 19, 0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 20, 17,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ManagedMobileLobApp {

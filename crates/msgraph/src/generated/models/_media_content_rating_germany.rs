@@ -13,7 +13,7 @@ pub struct MediaContentRatingGermany {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.mediaContentRatingGermany",
     fields: &[("movieRating", 0), ("tvRating", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MediaContentRatingGermany {

@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("totalParticipantCount", 0),
         ("attendanceRecords", 5),
     ],
-    lookup: &[5, 1, 0, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MeetingAttendanceReport {

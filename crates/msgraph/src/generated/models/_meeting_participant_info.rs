@@ -12,7 +12,7 @@ pub struct MeetingParticipantInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.meetingParticipantInfo",
     fields: &[("identity", 0), ("role", 0), ("upn", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MeetingParticipantInfo {

@@ -12,7 +12,7 @@ pub struct MeetingPolicyUpdatedEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.meetingPolicyUpdatedEventMessageDetail",
     fields: &[("initiator", 0), ("meetingChatEnabled", 0), ("meetingChatId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MeetingPolicyUpdatedEventMessageDetail {

@@ -11,7 +11,7 @@ pub struct MeetingTimeSuggestionsResult {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.meetingTimeSuggestionsResult",
     fields: &[("emptySuggestionsReason", 0), ("meetingTimeSuggestions", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MeetingTimeSuggestionsResult {

@@ -12,7 +12,7 @@ pub struct MembersAddedEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.membersAddedEventMessageDetail",
     fields: &[("initiator", 0), ("members", 4), ("visibleHistoryStartDateTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MembersAddedEventMessageDetail {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("lastModifiedBy", 1),
         ("member", 1),
     ],
-    lookup: &[6, 2, 0, 1, 7, 8, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MembershipOutlierInsight {

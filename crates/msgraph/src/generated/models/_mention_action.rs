@@ -26,7 +26,7 @@ pub struct MentionAction {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.mentionAction",
     fields: &[("mentionees", 4)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MentionAction {

@@ -12,7 +12,7 @@ pub struct MentionEvent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.mentionEvent",
     fields: &[("eventDateTime", 0), ("speaker", 0), ("transcriptUtterance", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MentionEvent {

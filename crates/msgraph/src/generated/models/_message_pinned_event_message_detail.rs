@@ -11,7 +11,7 @@ pub struct MessagePinnedEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.messagePinnedEventMessageDetail",
     fields: &[("eventDateTime", 0), ("initiator", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MessagePinnedEventMessageDetail {

@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("phoneAppVersion", 0),
         ("device", 1),
     ],
-    lookup: &[1, 5, 2, 3, 0, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MicrosoftAuthenticatorAuthenticationMethod {

@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isSoftwareOathEnabled", 0),
         ("includeTargets", 5),
     ],
-    lookup: &[1, 3, 0, 5, 4, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MicrosoftAuthenticatorAuthenticationMethodConfiguration {

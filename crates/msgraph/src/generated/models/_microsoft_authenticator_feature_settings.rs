@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("displayAppInformationRequiredState", 0),
         ("displayLocationInformationRequiredState", 0),
     ],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MicrosoftAuthenticatorFeatureSettings {

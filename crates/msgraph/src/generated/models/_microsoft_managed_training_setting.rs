@@ -16,7 +16,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("completionDateTime", 0),
         ("trainingCompletionDuration", 0),
     ],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MicrosoftManagedTrainingSetting {

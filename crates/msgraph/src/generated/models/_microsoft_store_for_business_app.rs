@@ -84,7 +84,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("totalLicenseCount", 0),
         ("usedLicenseCount", 0),
     ],
-    lookup: &[14, 15, 1, 2, 3, 4, 0, 5, 6, 7, 8, 16, 9, 10, 17, 11, 18, 12, 13, 19, 20],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MicrosoftStoreForBusinessApp {

@@ -13,7 +13,7 @@ pub struct MicrosoftStoreForBusinessAppAssignmentSettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.microsoftStoreForBusinessAppAssignmentSettings",
     fields: &[("useDeviceContext", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MicrosoftStoreForBusinessAppAssignmentSettings {

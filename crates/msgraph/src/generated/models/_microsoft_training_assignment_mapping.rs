@@ -13,7 +13,7 @@ pub struct MicrosoftTrainingAssignmentMapping {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.microsoftTrainingAssignmentMapping",
     fields: &[("settingType", 0), ("assignedTo", 4), ("training", 1)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MicrosoftTrainingAssignmentMapping {

@@ -18,7 +18,7 @@ pub struct MobileAppAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.mobileAppAssignment",
     fields: &[("id", 0), ("intent", 0), ("settings", 0), ("target", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MobileAppAssignment {

@@ -18,7 +18,7 @@ pub struct MobileAppCategory {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.mobileAppCategory",
     fields: &[("id", 0), ("displayName", 0), ("lastModifiedDateTime", 2)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MobileAppCategory {

@@ -20,7 +20,7 @@ pub struct MobileAppContent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.mobileAppContent",
     fields: &[("id", 0), ("containedApps", 5), ("files", 5)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MobileAppContent {

@@ -56,7 +56,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sizeEncrypted", 0),
         ("uploadState", 2),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 6, 7, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MobileAppContentFile {

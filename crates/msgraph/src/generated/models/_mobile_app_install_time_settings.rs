@@ -17,7 +17,7 @@ pub struct MobileAppInstallTimeSettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.mobileAppInstallTimeSettings",
     fields: &[("deadlineDateTime", 0), ("startDateTime", 0), ("useLocalTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MobileAppInstallTimeSettings {

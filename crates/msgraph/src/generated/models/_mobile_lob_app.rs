@@ -85,7 +85,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("size", 2),
         ("contentVersions", 7),
     ],
-    lookup: &[14, 15, 16, 19, 1, 2, 3, 4, 17, 0, 5, 6, 7, 8, 9, 10, 11, 12, 13, 18],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MobileLobApp {

@@ -12,7 +12,7 @@ pub struct ModifiedProperty {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.modifiedProperty",
     fields: &[("displayName", 0), ("newValue", 0), ("oldValue", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ModifiedProperty {

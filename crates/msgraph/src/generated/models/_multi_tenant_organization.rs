@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("joinRequest", 1),
         ("tenants", 5),
     ],
-    lookup: &[1, 2, 3, 0, 5, 4, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MultiTenantOrganization {

@@ -14,7 +14,7 @@ pub struct MultiTenantOrganizationIdentitySyncPolicyTemplate {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.multiTenantOrganizationIdentitySyncPolicyTemplate",
     fields: &[("id", 0), ("templateApplicationLevel", 0), ("userSyncInbound", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MultiTenantOrganizationIdentitySyncPolicyTemplate {

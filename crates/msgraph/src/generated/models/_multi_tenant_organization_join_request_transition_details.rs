@@ -12,7 +12,7 @@ pub struct MultiTenantOrganizationJoinRequestTransitionDetails {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.multiTenantOrganizationJoinRequestTransitionDetails",
     fields: &[("desiredMemberState", 0), ("details", 0), ("status", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MultiTenantOrganizationJoinRequestTransitionDetails {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("tenantId", 0),
         ("transitionDetails", 0),
     ],
-    lookup: &[2, 3, 1, 4, 0, 5, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MultiTenantOrganizationMember {

@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("inboundTrust", 0),
         ("templateApplicationLevel", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl MultiTenantOrganizationPartnerConfigurationTemplate {

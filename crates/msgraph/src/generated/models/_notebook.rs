@@ -42,7 +42,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sectionGroups", 5),
         ("sections", 5),
     ],
-    lookup: &[3, 2, 4, 0, 7, 8, 5, 6, 9, 13, 10, 14, 11, 1, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Notebook {

@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("roleScopeTagIds", 4),
         ("localizedNotificationMessages", 5),
     ],
-    lookup: &[1, 2, 3, 0, 4, 6, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl NotificationMessageTemplate {

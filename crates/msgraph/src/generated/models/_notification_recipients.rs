@@ -13,7 +13,7 @@ pub struct NotificationRecipients {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.notificationRecipients",
     fields: &[("customRecipients", 4), ("role", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl NotificationRecipients {

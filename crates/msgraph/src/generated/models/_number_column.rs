@@ -13,7 +13,7 @@ pub struct NumberColumn {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.numberColumn",
     fields: &[("decimalPlaces", 0), ("displayAs", 0), ("maximum", 0), ("minimum", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl NumberColumn {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resourceId", 0),
         ("scope", 0),
     ],
-    lookup: &[1, 2, 0, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OAuth2PermissionGrant {

@@ -13,7 +13,7 @@ pub struct ObjectDefinition {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.objectDefinition",
     fields: &[("attributes", 4), ("metadata", 4), ("name", 0), ("supportedApis", 4)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ObjectDefinition {

@@ -12,7 +12,7 @@ pub struct ObjectIdentity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.objectIdentity",
     fields: &[("issuer", 0), ("issuerAssignedId", 0), ("signInType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ObjectIdentity {

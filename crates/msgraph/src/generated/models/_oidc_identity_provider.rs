@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("scope", 0),
         ("wellKnownEndpoint", 0),
     ],
-    lookup: &[2, 3, 1, 0, 4, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OidcIdentityProvider {

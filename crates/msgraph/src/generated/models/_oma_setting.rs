@@ -17,7 +17,7 @@ pub struct OmaSetting {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.omaSetting",
     fields: &[("description", 0), ("displayName", 0), ("omaUri", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OmaSetting {

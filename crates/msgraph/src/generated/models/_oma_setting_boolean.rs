@@ -19,7 +19,7 @@ pub struct OmaSettingBoolean {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.omaSettingBoolean",
     fields: &[("description", 0), ("displayName", 0), ("omaUri", 0), ("value", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OmaSettingBoolean {

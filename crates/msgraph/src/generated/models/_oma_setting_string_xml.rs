@@ -27,7 +27,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("fileName", 0),
         ("value", 0),
     ],
-    lookup: &[0, 1, 3, 2, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OmaSettingStringXml {

@@ -14,7 +14,7 @@ pub struct OnAttributeCollectionExternalUsersSelfServiceSignUp {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onAttributeCollectionExternalUsersSelfServiceSignUp",
     fields: &[("attributeCollectionPage", 0), ("attributes", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OnAttributeCollectionExternalUsersSelfServiceSignUp {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("endpointConfiguration", 0),
         ("behaviorOnError", 0),
     ],
-    lookup: &[1, 6, 2, 3, 4, 5, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OnAttributeCollectionSubmitCustomExtension {

@@ -14,7 +14,7 @@ pub struct OnAttributeCollectionSubmitCustomExtensionHandler {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onAttributeCollectionSubmitCustomExtensionHandler",
     fields: &[("configuration", 0), ("customExtension", 1)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OnAttributeCollectionSubmitCustomExtensionHandler {

@@ -13,7 +13,7 @@ pub struct OnPasswordMigrationCustomExtensionHandler {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onPasswordMigrationCustomExtensionHandler",
     fields: &[("configuration", 0), ("migrationPropertyId", 0), ("customExtension", 1)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OnPasswordMigrationCustomExtensionHandler {

@@ -13,7 +13,7 @@ pub struct OnPremisesAccidentalDeletionPrevention {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onPremisesAccidentalDeletionPrevention",
     fields: &[("alertThreshold", 0), ("synchronizationPreventionType", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnPremisesAccidentalDeletionPrevention {

@@ -14,7 +14,7 @@ pub struct OnPremisesDirectorySynchronization {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onPremisesDirectorySynchronization",
     fields: &[("id", 0), ("configuration", 0), ("features", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnPremisesDirectorySynchronization {

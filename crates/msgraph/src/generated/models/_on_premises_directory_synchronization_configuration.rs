@@ -12,7 +12,7 @@ pub struct OnPremisesDirectorySynchronizationConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onPremisesDirectorySynchronizationConfiguration",
     fields: &[("accidentalDeletionPrevention", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnPremisesDirectorySynchronizationConfiguration {

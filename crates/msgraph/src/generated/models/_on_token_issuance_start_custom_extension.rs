@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("behaviorOnError", 0),
         ("claimsForTokenConfiguration", 4),
     ],
-    lookup: &[1, 6, 7, 2, 3, 4, 5, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OnTokenIssuanceStartCustomExtension {

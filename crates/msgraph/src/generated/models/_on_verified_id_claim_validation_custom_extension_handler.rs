@@ -14,7 +14,7 @@ pub struct OnVerifiedIdClaimValidationCustomExtensionHandler {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onVerifiedIdClaimValidationCustomExtensionHandler",
     fields: &[("configuration", 0), ("customExtension", 1)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OnVerifiedIdClaimValidationCustomExtensionHandler {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("driveProtectionUnits", 5),
         ("driveProtectionUnitsBulkAdditionJobs", 5),
     ],
-    lookup: &[1, 2, 3, 10, 11, 12, 0, 4, 5, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OneDriveForBusinessProtectionPolicy {

@@ -45,7 +45,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("driveRestoreArtifactsBulkAdditionRequests", 5),
         ("granularDriveRestoreArtifacts", 5),
     ],
-    lookup: &[1, 2, 3, 10, 11, 4, 12, 0, 5, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OneDriveForBusinessRestoreSession {

@@ -12,7 +12,7 @@ pub struct OnenoteEntitySchemaObjectModel {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onenoteEntitySchemaObjectModel",
     fields: &[("id", 0), ("self", 0), ("createdDateTime", 0)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnenoteEntitySchemaObjectModel {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resourceId", 0),
         ("resourceLocation", 0),
     ],
-    lookup: &[1, 4, 0, 2, 5, 6, 7, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnenoteOperation {

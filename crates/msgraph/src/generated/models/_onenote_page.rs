@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("parentNotebook", 1),
         ("parentSection", 1),
     ],
-    lookup: &[3, 4, 5, 2, 0, 6, 7, 8, 9, 12, 13, 1, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnenotePage {

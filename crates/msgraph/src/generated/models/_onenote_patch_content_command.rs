@@ -13,7 +13,7 @@ pub struct OnenotePatchContentCommand {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onenotePatchContentCommand",
     fields: &[("action", 0), ("content", 0), ("position", 0), ("target", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnenotePatchContentCommand {

@@ -13,7 +13,7 @@ pub struct OnenoteResource {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onenoteResource",
     fields: &[("id", 0), ("self", 0), ("content", 0), ("contentUrl", 0)],
-    lookup: &[2, 3, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnenoteResource {

@@ -39,7 +39,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("parentNotebook", 1),
         ("parentSectionGroup", 1),
     ],
-    lookup: &[3, 2, 4, 0, 7, 5, 6, 8, 10, 9, 11, 12, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnenoteSection {

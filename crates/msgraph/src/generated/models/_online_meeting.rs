@@ -111,11 +111,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("recordings", 5),
         ("transcripts", 5),
     ],
-    lookup: &[
-        1, 2, 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 5, 6, 35, 36, 15, 37, 16, 17, 18, 38,
-        39, 19, 40, 0, 41, 20, 21, 22, 23, 24, 25, 26, 27, 42, 28, 43, 29, 45, 30, 31,
-        44, 32, 46, 33, 34,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnlineMeeting {

@@ -51,7 +51,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("upvoteCount", 2),
         ("onlineMeeting", 1),
     ],
-    lookup: &[1, 0, 3, 5, 9, 6, 7, 4, 2, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OnlineMeetingEngagementConversation {

@@ -17,7 +17,7 @@ pub struct OnlineMeetingRestricted {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.onlineMeetingRestricted",
     fields: &[("contentSharingDisabled", 0), ("videoDisabled", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OnlineMeetingRestricted {

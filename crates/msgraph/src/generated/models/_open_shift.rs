@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("schedulingGroupId", 0),
         ("sharedOpenShift", 0),
     ],
-    lookup: &[1, 2, 5, 0, 6, 3, 4, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OpenShift {

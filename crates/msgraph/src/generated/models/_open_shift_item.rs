@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("notes", 0),
         ("openSlotCount", 0),
     ],
-    lookup: &[3, 4, 0, 5, 6, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OpenShiftItem {

@@ -11,7 +11,7 @@ pub struct OpenTypeExtension {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.openTypeExtension",
     fields: &[("id", 0), ("extensionName", 0)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OpenTypeExtension {

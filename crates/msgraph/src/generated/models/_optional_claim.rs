@@ -13,7 +13,7 @@ pub struct OptionalClaim {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.optionalClaim",
     fields: &[("additionalProperties", 4), ("essential", 0), ("name", 0), ("source", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OptionalClaim {

@@ -12,7 +12,7 @@ pub struct OptionalClaims {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.optionalClaims",
     fields: &[("accessToken", 4), ("idToken", 4), ("saml2Token", 4)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OptionalClaims {

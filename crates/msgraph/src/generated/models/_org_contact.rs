@@ -63,9 +63,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("onPremisesSyncBehavior", 1),
         ("transitiveMemberOf", 5),
     ],
-    lookup: &[
-        2, 3, 1, 4, 17, 5, 6, 0, 7, 8, 9, 18, 19, 10, 11, 20, 12, 13, 14, 15, 16, 21,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl OrgContact {

@@ -74,10 +74,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("certificateBasedAuthConfiguration", 5),
         ("extensions", 5),
     ],
-    lookup: &[
-        2, 26, 3, 27, 4, 5, 6, 7, 8, 1, 9, 28, 0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19,
-        20, 21, 22, 23, 24, 25,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Organization {

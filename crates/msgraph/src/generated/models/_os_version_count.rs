@@ -17,7 +17,7 @@ pub struct OsVersionCount {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.osVersionCount",
     fields: &[("deviceCount", 0), ("lastUpdateDateTime", 0), ("osVersion", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OsVersionCount {

@@ -12,7 +12,7 @@ pub struct OutlookCategory {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.outlookCategory",
     fields: &[("id", 0), ("color", 0), ("displayName", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OutlookCategory {

@@ -13,7 +13,7 @@ pub struct ParticipantJoiningNotification {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.participantJoiningNotification",
     fields: &[("id", 0), ("call", 1)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ParticipantJoiningNotification {

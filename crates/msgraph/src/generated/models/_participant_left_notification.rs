@@ -14,7 +14,7 @@ pub struct ParticipantLeftNotification {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.participantLeftNotification",
     fields: &[("id", 0), ("participantId", 0), ("call", 1)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ParticipantLeftNotification {

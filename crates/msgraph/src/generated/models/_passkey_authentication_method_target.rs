@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("targetType", 0),
         ("allowedPasskeyProfiles", 4),
     ],
-    lookup: &[3, 0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl PasskeyAuthenticationMethodTarget {

@@ -12,7 +12,7 @@ pub struct PasswordAuthenticationMethod {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.passwordAuthenticationMethod",
     fields: &[("id", 0), ("createdDateTime", 0), ("password", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl PasswordAuthenticationMethod {

@@ -12,7 +12,7 @@ pub struct PayloadDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.payloadDetail",
     fields: &[("coachmarks", 4), ("content", 0), ("phishingUrl", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PayloadDetail {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("permissionType", 0),
         ("resourceApplication", 0),
     ],
-    lookup: &[1, 2, 4, 3, 0, 5, 7, 6, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PermissionGrantConditionSet {

@@ -12,7 +12,7 @@ pub struct PersonOrGroupColumn {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.personOrGroupColumn",
     fields: &[("allowMultipleSelection", 0), ("chooseFromType", 0), ("displayAs", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PersonOrGroupColumn {

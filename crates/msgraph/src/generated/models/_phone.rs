@@ -13,7 +13,7 @@ pub struct Phone {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.phone",
     fields: &[("language", 0), ("number", 0), ("region", 0), ("type", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Phone {

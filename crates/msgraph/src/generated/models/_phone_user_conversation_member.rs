@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("visibleHistoryStartDateTime", 0),
         ("phoneNumber", 0),
     ],
-    lookup: &[1, 0, 4, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl PhoneUserConversationMember {

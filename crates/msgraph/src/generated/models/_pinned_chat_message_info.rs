@@ -12,7 +12,7 @@ pub struct PinnedChatMessageInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.pinnedChatMessageInfo",
     fields: &[("id", 0), ("message", 1)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PinnedChatMessageInfo {

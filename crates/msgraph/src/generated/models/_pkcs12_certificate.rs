@@ -11,7 +11,7 @@ pub struct Pkcs12Certificate {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.pkcs12Certificate",
     fields: &[("password", 0), ("pkcs12Value", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Pkcs12Certificate {

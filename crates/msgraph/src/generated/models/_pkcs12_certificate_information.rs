@@ -13,7 +13,7 @@ pub struct Pkcs12CertificateInformation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.pkcs12CertificateInformation",
     fields: &[("isActive", 0), ("notAfter", 0), ("notBefore", 0), ("thumbprint", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Pkcs12CertificateInformation {

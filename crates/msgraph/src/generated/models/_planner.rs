@@ -16,7 +16,7 @@ pub struct Planner {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.planner",
     fields: &[("id", 0), ("buckets", 5), ("plans", 5), ("tasks", 5)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Planner {

@@ -12,7 +12,7 @@ pub struct PlannerAssignedToTaskBoardTaskFormat {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.plannerAssignedToTaskBoardTaskFormat",
     fields: &[("id", 0), ("orderHintsByAssignee", 0), ("unassignedOrderHint", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PlannerAssignedToTaskBoardTaskFormat {

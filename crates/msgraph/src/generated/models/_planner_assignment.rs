@@ -28,7 +28,7 @@ pub struct PlannerAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.plannerAssignment",
     fields: &[("assignedBy", 0), ("assignedDateTime", 0), ("orderHint", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PlannerAssignment {

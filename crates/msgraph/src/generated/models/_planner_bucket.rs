@@ -15,7 +15,7 @@ pub struct PlannerBucket {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.plannerBucket",
     fields: &[("id", 0), ("name", 0), ("orderHint", 0), ("planId", 0), ("tasks", 5)],
-    lookup: &[0, 1, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PlannerBucket {

@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("details", 1),
         ("tasks", 5),
     ],
-    lookup: &[6, 1, 2, 3, 7, 0, 4, 8, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PlannerPlan {

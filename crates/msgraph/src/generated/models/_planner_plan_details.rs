@@ -12,7 +12,7 @@ pub struct PlannerPlanDetails {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.plannerPlanDetails",
     fields: &[("id", 0), ("categoryDescriptions", 0), ("sharedWith", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PlannerPlanDetails {

@@ -72,10 +72,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("details", 1),
         ("progressTaskBoardFormat", 1),
     ],
-    lookup: &[
-        1, 2, 22, 3, 4, 5, 23, 6, 7, 8, 9, 10, 11, 24, 12, 13, 0, 14, 15, 16, 17, 18, 25,
-        19, 20, 21,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PlannerTask {

@@ -14,7 +14,7 @@ pub struct PlannerUser {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.plannerUser",
     fields: &[("id", 0), ("plans", 5), ("tasks", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PlannerUser {

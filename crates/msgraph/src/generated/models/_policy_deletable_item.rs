@@ -10,7 +10,7 @@ pub struct PolicyDeletableItem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.policyDeletableItem",
     fields: &[("deletedDateTime", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PolicyDeletableItem {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("multiTenantOrganizationIdentitySynchronization", 1),
         ("multiTenantOrganizationPartnerConfiguration", 1),
     ],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PolicyTemplate {

@@ -55,7 +55,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("multiValueExtendedProperties", 5),
         ("singleValueExtendedProperties", 5),
     ],
-    lookup: &[13, 5, 1, 2, 6, 7, 3, 14, 8, 9, 0, 15, 4, 16, 10, 11, 12, 17],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Post {

@@ -12,7 +12,7 @@ pub struct PresenceStatusMessage {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.presenceStatusMessage",
     fields: &[("expiryDateTime", 0), ("message", 0), ("publishedDateTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PresenceStatusMessage {

@@ -11,7 +11,7 @@ pub struct PrincipalResourceMembershipsScope {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.principalResourceMembershipsScope",
     fields: &[("principalScopes", 4), ("resourceScopes", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl PrincipalResourceMembershipsScope {

@@ -12,7 +12,7 @@ pub struct PrintDocumentUploadProperties {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.printDocumentUploadProperties",
     fields: &[("contentType", 0), ("documentName", 0), ("size", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrintDocumentUploadProperties {

@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("documents", 5),
         ("tasks", 5),
     ],
-    lookup: &[1, 2, 3, 4, 10, 5, 0, 6, 7, 8, 9, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrintJob {

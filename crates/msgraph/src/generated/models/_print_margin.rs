@@ -13,7 +13,7 @@ pub struct PrintMargin {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.printMargin",
     fields: &[("bottom", 0), ("left", 0), ("right", 0), ("top", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrintMargin {

@@ -12,7 +12,7 @@ pub struct PrintOperation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.printOperation",
     fields: &[("id", 0), ("createdDateTime", 0), ("status", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrintOperation {

@@ -11,7 +11,7 @@ pub struct PrintSettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.printSettings",
     fields: &[("documentConversionEnabled", 0), ("printerDiscoverySettings", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrintSettings {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("definition", 1),
         ("trigger", 1),
     ],
-    lookup: &[3, 0, 1, 2, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrintTask {

@@ -14,7 +14,7 @@ pub struct PrintTaskDefinition {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.printTaskDefinition",
     fields: &[("id", 0), ("createdBy", 0), ("displayName", 0), ("tasks", 5)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrintTaskDefinition {

@@ -13,7 +13,7 @@ pub struct PrintTaskTrigger {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.printTaskTrigger",
     fields: &[("id", 0), ("event", 0), ("definition", 1)],
-    lookup: &[2, 1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrintTaskTrigger {

@@ -48,7 +48,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("shares", 5),
         ("taskTriggers", 5),
     ],
-    lookup: &[1, 14, 2, 3, 10, 0, 4, 11, 9, 12, 5, 6, 7, 13, 15, 8, 16],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Printer {

@@ -48,7 +48,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("allowedUsers", 5),
         ("printer", 1),
     ],
-    lookup: &[10, 13, 14, 1, 11, 2, 3, 0, 4, 9, 5, 6, 7, 15, 8, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrinterShare {

@@ -14,7 +14,7 @@ pub struct Privacy {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.privacy",
     fields: &[("subjectRightsRequests", 5)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Privacy {

@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("group", 1),
         ("principal", 1),
     ],
-    lookup: &[6, 11, 7, 1, 2, 12, 8, 0, 9, 3, 13, 10, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrivilegedAccessGroupAssignmentSchedule {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("group", 1),
         ("principal", 1),
     ],
-    lookup: &[3, 9, 4, 5, 1, 10, 6, 0, 7, 11, 8, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrivilegedAccessGroupAssignmentScheduleInstance {

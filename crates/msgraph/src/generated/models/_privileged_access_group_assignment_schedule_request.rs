@@ -59,7 +59,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("principal", 1),
         ("targetSchedule", 1),
     ],
-    lookup: &[12, 7, 16, 1, 2, 3, 4, 5, 17, 13, 0, 8, 9, 18, 14, 10, 6, 19, 15, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrivilegedAccessGroupAssignmentScheduleRequest {

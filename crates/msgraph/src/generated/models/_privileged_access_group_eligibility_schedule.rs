@@ -37,7 +37,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("group", 1),
         ("principal", 1),
     ],
-    lookup: &[6, 1, 2, 10, 7, 0, 8, 3, 11, 9, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrivilegedAccessGroupEligibilitySchedule {

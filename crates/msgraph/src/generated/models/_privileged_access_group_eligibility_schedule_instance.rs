@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("group", 1),
         ("principal", 1),
     ],
-    lookup: &[3, 4, 1, 8, 5, 0, 6, 9, 7, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrivilegedAccessGroupEligibilityScheduleInstance {

@@ -12,7 +12,7 @@ pub struct PrivilegedAccessRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.privilegedAccessRoot",
     fields: &[("id", 0), ("group", 1)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrivilegedAccessRoot {

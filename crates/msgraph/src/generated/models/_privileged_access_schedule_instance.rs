@@ -12,7 +12,7 @@ pub struct PrivilegedAccessScheduleInstance {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.privilegedAccessScheduleInstance",
     fields: &[("id", 0), ("endDateTime", 0), ("startDateTime", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrivilegedAccessScheduleInstance {

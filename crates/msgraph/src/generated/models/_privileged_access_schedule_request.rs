@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("scheduleInfo", 0),
         ("ticketInfo", 0),
     ],
-    lookup: &[7, 1, 2, 3, 4, 5, 0, 8, 9, 10, 6, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PrivilegedAccessScheduleRequest {

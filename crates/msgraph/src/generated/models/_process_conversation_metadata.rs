@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("parentMessageId", 0),
         ("plugins", 4),
     ],
-    lookup: &[10, 11, 12, 0, 1, 2, 3, 4, 5, 6, 7, 8, 13, 14, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ProcessConversationMetadata {

@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("customProperties", 0),
         ("ownerId", 0),
     ],
-    lookup: &[0, 1, 2, 3, 10, 4, 5, 6, 7, 8, 11, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ProcessFileMetadata {

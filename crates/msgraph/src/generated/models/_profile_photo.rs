@@ -12,7 +12,7 @@ pub struct ProfilePhoto {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.profilePhoto",
     fields: &[("id", 0), ("height", 0), ("width", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ProfilePhoto {

@@ -12,7 +12,7 @@ pub struct ProfileSourceLocalization {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.profileSourceLocalization",
     fields: &[("displayName", 0), ("languageTag", 0), ("webUrl", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ProfileSourceLocalization {

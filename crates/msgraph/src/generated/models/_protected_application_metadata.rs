@@ -12,7 +12,7 @@ pub struct ProtectedApplicationMetadata {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.protectedApplicationMetadata",
     fields: &[("name", 0), ("version", 0), ("applicationLocation", 0)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ProtectedApplicationMetadata {

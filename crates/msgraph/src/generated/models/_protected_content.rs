@@ -12,7 +12,7 @@ pub struct ProtectedContent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.protectedContent",
     fields: &[("cid", 0), ("format", 0), ("labelId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ProtectedContent {

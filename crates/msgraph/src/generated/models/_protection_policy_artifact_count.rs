@@ -13,7 +13,7 @@ pub struct ProtectionPolicyArtifactCount {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.protectionPolicyArtifactCount",
     fields: &[("completed", 0), ("failed", 0), ("inProgress", 0), ("total", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ProtectionPolicyArtifactCount {

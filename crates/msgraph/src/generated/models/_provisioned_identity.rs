@@ -13,7 +13,7 @@ pub struct ProvisionedIdentity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.provisionedIdentity",
     fields: &[("displayName", 0), ("id", 0), ("details", 0), ("identityType", 0)],
-    lookup: &[2, 0, 1, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ProvisionedIdentity {

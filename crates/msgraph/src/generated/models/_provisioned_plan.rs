@@ -12,7 +12,7 @@ pub struct ProvisionedPlan {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.provisionedPlan",
     fields: &[("capabilityStatus", 0), ("provisioningStatus", 0), ("service", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ProvisionedPlan {

@@ -12,7 +12,7 @@ pub struct ProvisioningSystem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.provisioningSystem",
     fields: &[("displayName", 0), ("id", 0), ("details", 0)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ProvisioningSystem {

@@ -15,7 +15,7 @@ pub struct ProxiedDomain {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.proxiedDomain",
     fields: &[("ipAddressOrFQDN", 0), ("proxy", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ProxiedDomain {

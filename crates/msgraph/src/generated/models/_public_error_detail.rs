@@ -12,7 +12,7 @@ pub struct PublicErrorDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.publicErrorDetail",
     fields: &[("code", 0), ("message", 0), ("target", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PublicErrorDetail {

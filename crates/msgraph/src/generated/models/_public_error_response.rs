@@ -24,7 +24,7 @@ pub struct PublicErrorResponse {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.publicErrorResponse",
     fields: &[("error", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PublicErrorResponse {

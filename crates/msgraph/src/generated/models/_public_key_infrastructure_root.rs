@@ -14,7 +14,7 @@ pub struct PublicKeyInfrastructureRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.publicKeyInfrastructureRoot",
     fields: &[("id", 0), ("certificateBasedAuthConfigurations", 5)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PublicKeyInfrastructureRoot {

@@ -12,7 +12,7 @@ pub struct PublicationFacet {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.publicationFacet",
     fields: &[("checkedOutBy", 0), ("level", 0), ("versionId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PublicationFacet {

@@ -23,7 +23,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("standardQRCode", 1),
         ("temporaryQRCode", 1),
     ],
-    lookup: &[1, 0, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl QrCodePinAuthenticationMethod {

@@ -23,7 +23,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("standardQRCodeLifetimeInDays", 0),
         ("includeTargets", 5),
     ],
-    lookup: &[1, 0, 5, 3, 4, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl QrCodePinAuthenticationMethodConfiguration {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("forceChangePinNextSignIn", 0),
         ("updatedDateTime", 0),
     ],
-    lookup: &[1, 2, 3, 0, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl QrPin {

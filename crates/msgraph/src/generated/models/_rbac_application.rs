@@ -51,7 +51,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("roleEligibilityScheduleRequests", 5),
         ("roleEligibilitySchedules", 5),
     ],
-    lookup: &[0, 1, 3, 4, 5, 2, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RbacApplication {

@@ -12,7 +12,7 @@ pub struct ReactionsFacet {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.reactionsFacet",
     fields: &[("commentCount", 0), ("likeCount", 0), ("shareCount", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ReactionsFacet {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("recordingAccessToken", 0),
         ("recordingLocation", 0),
     ],
-    lookup: &[1, 0, 4, 5, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RecordOperation {

@@ -11,7 +11,7 @@ pub struct RecordingInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.recordingInfo",
     fields: &[("initiator", 0), ("recordingStatus", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RecordingInfo {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("settings", 0),
         ("items", 5),
     ],
-    lookup: &[1, 10, 2, 3, 4, 0, 13, 5, 11, 6, 7, 8, 12, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RecycleBin {

@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("deletedFromLocation", 0),
         ("size", 0),
     ],
-    lookup: &[1, 10, 2, 12, 13, 3, 4, 0, 5, 11, 6, 7, 8, 14, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RecycleBinItem {

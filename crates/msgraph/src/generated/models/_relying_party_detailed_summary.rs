@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("totalSignInCount", 0),
         ("uniqueUserCount", 0),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RelyingPartyDetailedSummary {

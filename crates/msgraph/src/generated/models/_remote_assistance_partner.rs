@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("onboardingStatus", 0),
         ("onboardingUrl", 0),
     ],
-    lookup: &[1, 0, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RemoteAssistancePartner {

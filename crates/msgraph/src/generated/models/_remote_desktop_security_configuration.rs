@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("approvedClientApps", 5),
         ("targetDeviceGroups", 5),
     ],
-    lookup: &[2, 0, 1, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RemoteDesktopSecurityConfiguration {

@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("remoteTenantId", 0),
         ("remoteTenantPrimaryDomain", 0),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RemoteTenantGroup {

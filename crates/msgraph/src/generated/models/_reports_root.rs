@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("reflectCheckInResponses", 5),
         ("speakerAssignmentSubmissions", 5),
     ],
-    lookup: &[0, 1, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ReportsRoot {

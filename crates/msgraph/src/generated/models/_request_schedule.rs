@@ -12,7 +12,7 @@ pub struct RequestSchedule {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.requestSchedule",
     fields: &[("expiration", 0), ("recurrence", 0), ("startDateTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RequestSchedule {

@@ -13,7 +13,7 @@ pub struct RequestSignatureVerification {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.requestSignatureVerification",
     fields: &[("allowedWeakAlgorithms", 0), ("isSignedRequestRequired", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RequestSignatureVerification {

@@ -45,7 +45,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("indirectProviderTenantId", 0),
         ("isPartnerConsentPending", 0),
     ],
-    lookup: &[11, 1, 2, 3, 4, 5, 6, 7, 8, 0, 14, 15, 9, 12, 13, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ResellerDelegatedAdminRelationship {

@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("errorCode", 0),
         ("passcode", 0),
     ],
-    lookup: &[0, 1, 4, 2, 5, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ResetPasscodeActionResult {

@@ -15,7 +15,7 @@ pub struct ResourceAction {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.resourceAction",
     fields: &[("allowedResourceActions", 4), ("notAllowedResourceActions", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ResourceAction {

@@ -18,7 +18,7 @@ pub struct ResourceOperation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.resourceOperation",
     fields: &[("id", 0), ("actionName", 0), ("description", 0), ("resourceName", 0)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ResourceOperation {

@@ -12,7 +12,7 @@ pub struct ResourceReference {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.resourceReference",
     fields: &[("id", 0), ("type", 0), ("webUrl", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ResourceReference {

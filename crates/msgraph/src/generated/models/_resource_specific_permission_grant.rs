@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("permissionType", 0),
         ("resourceAppId", 0),
     ],
-    lookup: &[2, 3, 1, 0, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ResourceSpecificPermissionGrant {

@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("status", 0),
         ("restorePoint", 1),
     ],
-    lookup: &[1, 2, 3, 0, 6, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RestoreArtifactBase {

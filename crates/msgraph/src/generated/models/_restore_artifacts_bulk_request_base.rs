@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("status", 0),
         ("tags", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RestoreArtifactsBulkRequestBase {

@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("tags", 0),
         ("protectionUnit", 1),
     ],
-    lookup: &[1, 0, 2, 4, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RestorePoint {

@@ -9,7 +9,7 @@ pub struct ResultTemplateDictionary {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.resultTemplateDictionary",
     fields: &[],
-    lookup: &[],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ResultTemplateDictionary {

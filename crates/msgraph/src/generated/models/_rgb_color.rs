@@ -17,7 +17,7 @@ pub struct RgbColor {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.rgbColor",
     fields: &[("b", 0), ("g", 0), ("r", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RgbColor {

@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resourceId", 0),
         ("type", 0),
     ],
-    lookup: &[1, 6, 0, 2, 7, 8, 3, 4, 5, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RichLongRunningOperation {

@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("servicePrincipalType", 0),
         ("history", 5),
     ],
-    lookup: &[1, 2, 10, 0, 3, 4, 5, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RiskyServicePrincipal {

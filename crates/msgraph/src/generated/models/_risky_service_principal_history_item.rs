@@ -37,7 +37,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("activity", 0),
         ("initiatedBy", 0),
     ],
-    lookup: &[11, 1, 2, 10, 0, 12, 3, 4, 5, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RiskyServicePrincipalHistoryItem {

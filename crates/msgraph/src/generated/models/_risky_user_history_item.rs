@@ -37,7 +37,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("initiatedBy", 0),
         ("userId", 0),
     ],
-    lookup: &[10, 9, 0, 11, 1, 2, 3, 4, 5, 6, 7, 12, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RiskyUserHistoryItem {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resourceScopes", 4),
         ("roleDefinition", 1),
     ],
-    lookup: &[1, 2, 0, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RoleAssignment {

@@ -15,7 +15,7 @@ pub struct RoleManagement {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.roleManagement",
     fields: &[("directory", 1), ("entitlementManagement", 1)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RoleManagement {

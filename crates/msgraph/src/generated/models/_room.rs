@@ -55,9 +55,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("teamsEnabledState", 0),
         ("videoDeviceName", 0),
     ],
-    lookup: &[
-        1, 11, 12, 13, 14, 10, 15, 2, 16, 17, 18, 3, 0, 4, 5, 19, 6, 7, 8, 9, 20, 21,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Room {

@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("rooms", 5),
         ("workspaces", 5),
     ],
-    lookup: &[1, 10, 2, 11, 3, 0, 4, 5, 6, 7, 8, 12, 9, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RoomList {

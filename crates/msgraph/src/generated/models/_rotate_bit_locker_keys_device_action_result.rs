@@ -27,7 +27,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("startDateTime", 0),
         ("errorCode", 0),
     ],
-    lookup: &[0, 1, 4, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RotateBitLockerKeysDeviceActionResult {

@@ -13,7 +13,7 @@ pub struct RubricLevel {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.rubricLevel",
     fields: &[("description", 0), ("displayName", 0), ("grading", 0), ("levelId", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RubricLevel {

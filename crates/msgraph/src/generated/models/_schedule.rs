@@ -73,10 +73,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("timeOffRequests", 5),
         ("timesOff", 5),
     ],
-    lookup: &[
-        14, 1, 0, 2, 15, 3, 16, 17, 4, 5, 6, 18, 19, 7, 20, 8, 21, 9, 10, 22, 23, 11, 12,
-        24, 13,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Schedule {

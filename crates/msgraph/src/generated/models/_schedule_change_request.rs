@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("senderUserId", 2),
         ("state", 0),
     ],
-    lookup: &[5, 1, 2, 0, 3, 4, 6, 7, 8, 9, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ScheduleChangeRequest {

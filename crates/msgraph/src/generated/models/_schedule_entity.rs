@@ -12,7 +12,7 @@ pub struct ScheduleEntity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.scheduleEntity",
     fields: &[("endDateTime", 0), ("startDateTime", 0), ("theme", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ScheduleEntity {

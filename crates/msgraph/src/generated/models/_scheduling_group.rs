@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isActive", 2),
         ("userIds", 4),
     ],
-    lookup: &[5, 1, 2, 6, 0, 7, 3, 4, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SchedulingGroup {

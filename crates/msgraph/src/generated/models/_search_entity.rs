@@ -16,7 +16,7 @@ pub struct SearchEntity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.searchEntity",
     fields: &[("id", 0), ("acronyms", 5), ("bookmarks", 5), ("qnas", 5)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SearchEntity {

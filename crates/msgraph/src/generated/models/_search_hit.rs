@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("summary", 0),
         ("resource", 1),
     ],
-    lookup: &[0, 1, 2, 3, 6, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SearchHit {

@@ -9,7 +9,7 @@ pub struct SearchResourceMetadataDictionary {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.searchResourceMetadataDictionary",
     fields: &[],
-    lookup: &[],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SearchResourceMetadataDictionary {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sectionGroups", 5),
         ("sections", 5),
     ],
-    lookup: &[3, 2, 4, 0, 5, 6, 9, 10, 11, 7, 12, 8, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SectionGroup {

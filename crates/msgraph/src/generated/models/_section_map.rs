@@ -12,7 +12,7 @@ pub struct SectionMap {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.sectionMap",
     fields: &[("id", 0), ("properties", 0), ("placeId", 0)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SectionMap {

@@ -14,7 +14,7 @@ pub struct SecurityResource {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.securityResource",
     fields: &[("resource", 0), ("resourceType", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SecurityResource {

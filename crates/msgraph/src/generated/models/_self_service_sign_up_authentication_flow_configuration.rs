@@ -10,7 +10,7 @@ pub struct SelfServiceSignUpAuthenticationFlowConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.selfServiceSignUpAuthenticationFlowConfiguration",
     fields: &[("isEnabled", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SelfServiceSignUpAuthenticationFlowConfiguration {

@@ -42,7 +42,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("rights", 1),
         ("sublabels", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 10, 11, 13, 14, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SensitivityLabel {

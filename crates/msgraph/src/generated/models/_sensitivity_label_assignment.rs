@@ -12,7 +12,7 @@ pub struct SensitivityLabelAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.sensitivityLabelAssignment",
     fields: &[("assignmentMethod", 0), ("sensitivityLabelId", 0), ("tenantId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SensitivityLabelAssignment {

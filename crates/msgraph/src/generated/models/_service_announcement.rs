@@ -16,7 +16,7 @@ pub struct ServiceAnnouncement {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.serviceAnnouncement",
     fields: &[("id", 0), ("healthOverviews", 5), ("issues", 5), ("messages", 5)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ServiceAnnouncement {

@@ -14,7 +14,7 @@ pub struct ServiceHealth {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.serviceHealth",
     fields: &[("id", 0), ("service", 0), ("status", 0), ("issues", 5)],
-    lookup: &[0, 3, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ServiceHealth {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("service", 0),
         ("status", 0),
     ],
-    lookup: &[6, 1, 2, 7, 8, 0, 9, 10, 3, 11, 12, 13, 4, 14, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ServiceHealthIssue {

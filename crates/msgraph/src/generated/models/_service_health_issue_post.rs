@@ -12,7 +12,7 @@ pub struct ServiceHealthIssuePost {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.serviceHealthIssuePost",
     fields: &[("createdDateTime", 0), ("description", 0), ("postType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ServiceHealthIssuePost {

@@ -150,11 +150,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("tokenLifetimePolicies", 5),
         ("transitiveMemberOf", 5),
     ],
-    lookup: &[
-        2, 3, 4, 5, 6, 7, 38, 9, 39, 10, 40, 11, 8, 41, 12, 42, 13, 43, 1, 14, 15, 16,
-        44, 45, 46, 17, 0, 18, 19, 20, 21, 22, 47, 23, 24, 48, 25, 49, 50, 26, 27, 28,
-        51, 29, 30, 31, 32, 33, 34, 52, 35, 36, 53, 54, 55, 37,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ServicePrincipal {

@@ -10,7 +10,7 @@ pub struct ServicePrincipalSignIn {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.servicePrincipalSignIn",
     fields: &[("servicePrincipalId", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ServicePrincipalSignIn {

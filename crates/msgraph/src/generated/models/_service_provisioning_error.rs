@@ -12,7 +12,7 @@ pub struct ServiceProvisioningError {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.serviceProvisioningError",
     fields: &[("createdDateTime", 0), ("isResolved", 0), ("serviceInstance", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ServiceProvisioningError {

@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("serviceInstance", 0),
         ("errorDetail", 0),
     ],
-    lookup: &[0, 3, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ServiceProvisioningXmlError {

@@ -45,7 +45,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("viewPoint", 0),
         ("attachments", 5),
     ],
-    lookup: &[6, 16, 7, 8, 9, 1, 2, 10, 0, 11, 3, 12, 13, 4, 14, 5, 15],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ServiceUpdateMessage {

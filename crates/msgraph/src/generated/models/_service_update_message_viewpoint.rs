@@ -12,7 +12,7 @@ pub struct ServiceUpdateMessageViewpoint {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.serviceUpdateMessageViewpoint",
     fields: &[("isArchived", 0), ("isFavorited", 0), ("isRead", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ServiceUpdateMessageViewpoint {

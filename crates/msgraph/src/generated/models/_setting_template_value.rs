@@ -13,7 +13,7 @@ pub struct SettingTemplateValue {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.settingTemplateValue",
     fields: &[("defaultValue", 0), ("description", 0), ("name", 0), ("type", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SettingTemplateValue {

@@ -26,7 +26,7 @@ pub struct ShareAction {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.shareAction",
     fields: &[("recipients", 4)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ShareAction {

@@ -13,7 +13,7 @@ pub struct SharePointGroupIdentity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.sharePointGroupIdentity",
     fields: &[("displayName", 0), ("id", 0), ("principalId", 0), ("title", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharePointGroupIdentity {

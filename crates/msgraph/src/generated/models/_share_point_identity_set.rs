@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("siteGroup", 0),
         ("siteUser", 0),
     ],
-    lookup: &[0, 1, 3, 4, 5, 6, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharePointIdentitySet {

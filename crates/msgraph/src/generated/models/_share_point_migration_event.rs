@@ -13,7 +13,7 @@ pub struct SharePointMigrationEvent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.sharePointMigrationEvent",
     fields: &[("id", 0), ("correlationId", 0), ("eventDateTime", 0), ("jobId", 0)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SharePointMigrationEvent {

@@ -13,7 +13,7 @@ pub struct SharePointMigrationJob {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.sharePointMigrationJob",
     fields: &[("id", 0), ("containerInfo", 0), ("progressEvents", 5)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SharePointMigrationJob {

@@ -13,7 +13,7 @@ pub struct SharePointMigrationJobDeletedEvent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.sharePointMigrationJobDeletedEvent",
     fields: &[("id", 0), ("correlationId", 0), ("eventDateTime", 0), ("jobId", 0)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharePointMigrationJobDeletedEvent {

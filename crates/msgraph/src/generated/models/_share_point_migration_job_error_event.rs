@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("objectUrl", 0),
         ("totalRetryCount", 0),
     ],
-    lookup: &[1, 4, 5, 2, 0, 3, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharePointMigrationJobErrorEvent {

@@ -52,7 +52,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("totalWarnings", 0),
         ("waitTimeOnSqlThrottlingMs", 0),
     ],
-    lookup: &[4, 5, 1, 6, 2, 7, 8, 0, 9, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharePointMigrationJobProgressEvent {

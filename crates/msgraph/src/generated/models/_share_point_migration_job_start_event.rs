@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isRestarted", 0),
         ("totalRetryCount", 0),
     ],
-    lookup: &[1, 2, 0, 4, 3, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharePointMigrationJobStartEvent {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("siteProtectionUnits", 5),
         ("siteProtectionUnitsBulkAdditionJobs", 5),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 6, 7, 8, 10, 11, 12, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharePointProtectionPolicy {

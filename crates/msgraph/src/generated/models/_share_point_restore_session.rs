@@ -45,7 +45,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("siteRestoreArtifacts", 5),
         ("siteRestoreArtifactsBulkAdditionRequests", 5),
     ],
-    lookup: &[1, 2, 3, 4, 10, 0, 5, 6, 7, 8, 11, 12, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharePointRestoreSession {

@@ -13,7 +13,7 @@ pub struct Shared {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.shared",
     fields: &[("owner", 0), ("scope", 0), ("sharedBy", 0), ("sharedDateTime", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Shared {

@@ -64,7 +64,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("root", 1),
         ("site", 1),
     ],
-    lookup: &[1, 10, 2, 3, 13, 4, 0, 14, 5, 11, 6, 15, 16, 7, 12, 8, 17, 18, 19, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharedDriveItem {

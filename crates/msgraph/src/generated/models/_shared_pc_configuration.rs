@@ -103,10 +103,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("kioskAppUserModelId", 0),
         ("maintenanceStartTime", 0),
     ],
-    lookup: &[
-        12, 14, 13, 6, 1, 2, 7, 9, 8, 15, 16, 17, 18, 3, 19, 0, 20, 21, 22, 4, 23, 11,
-        10, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SharedPcConfiguration {

@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isHostTeam", 0),
         ("allowedMembers", 5),
     ],
-    lookup: &[5, 1, 0, 4, 3, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SharedWithChannelTeamInfo {

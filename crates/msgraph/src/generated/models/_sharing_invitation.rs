@@ -13,7 +13,7 @@ pub struct SharingInvitation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.sharingInvitation",
     fields: &[("email", 0), ("invitedBy", 0), ("redeemedBy", 0), ("signInRequired", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SharingInvitation {

@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sharedShift", 0),
         ("userId", 0),
     ],
-    lookup: &[1, 2, 5, 0, 6, 3, 4, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Shift {

@@ -12,7 +12,7 @@ pub struct ShiftAvailability {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.shiftAvailability",
     fields: &[("recurrence", 0), ("timeSlots", 4), ("timeZone", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ShiftAvailability {

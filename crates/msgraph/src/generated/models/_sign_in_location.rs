@@ -13,7 +13,7 @@ pub struct SignInLocation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.signInLocation",
     fields: &[("city", 0), ("countryOrRegion", 0), ("geoCoordinates", 0), ("state", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SignInLocation {

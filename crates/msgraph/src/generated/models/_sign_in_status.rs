@@ -12,7 +12,7 @@ pub struct SignInStatus {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.signInStatus",
     fields: &[("additionalDetails", 0), ("errorCode", 0), ("failureReason", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SignInStatus {

@@ -65,10 +65,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("loginPage", 1),
         ("payload", 1),
     ],
-    lookup: &[
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 12, 13, 22, 14, 15, 16, 23, 17, 24, 18, 19,
-        20, 21,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Simulation {

@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("simulationEventsContent", 0),
         ("trainingEventsContent", 0),
     ],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SimulationReportOverview {

@@ -11,7 +11,7 @@ pub struct SingleUser {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.singleUser",
     fields: &[("description", 0), ("userId", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SingleUser {

@@ -99,10 +99,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("termStore", 1),
         ("termStores", 5),
     ],
-    lookup: &[
-        18, 19, 20, 1, 10, 2, 3, 12, 21, 22, 4, 13, 23, 0, 14, 24, 5, 11, 6, 25, 7, 26,
-        27, 28, 8, 29, 15, 16, 17, 30, 31, 32, 9,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Site {

@@ -62,9 +62,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("canvasLayout", 1),
         ("webParts", 5),
     ],
-    lookup: &[
-        21, 1, 10, 2, 3, 4, 0, 5, 11, 6, 7, 12, 8, 15, 13, 16, 17, 18, 19, 14, 20, 22, 9,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SitePage {

@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("siteIds", 4),
         ("siteWebUrls", 4),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 6, 8, 9, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SiteProtectionUnitsBulkAdditionJob {

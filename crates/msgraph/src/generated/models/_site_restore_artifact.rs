@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("restoredSiteName", 2),
         ("restoredSiteWebUrl", 2),
     ],
-    lookup: &[1, 2, 3, 0, 6, 7, 8, 9, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SiteRestoreArtifact {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("siteIds", 4),
         ("siteWebUrls", 4),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 7, 8, 9, 10, 13, 14, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SiteRestoreArtifactsBulkAdditionRequest {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("tenantId", 0),
         ("userId", 0),
     ],
-    lookup: &[1, 0, 2, 4, 5, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SkypeForBusinessUserConversationMember {

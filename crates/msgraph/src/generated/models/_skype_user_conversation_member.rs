@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("visibleHistoryStartDateTime", 0),
         ("skypeId", 0),
     ],
-    lookup: &[1, 0, 2, 4, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SkypeUserConversationMember {

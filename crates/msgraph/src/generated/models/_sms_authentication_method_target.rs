@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("targetType", 0),
         ("isUsableForSignIn", 0),
     ],
-    lookup: &[0, 1, 3, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SmsAuthenticationMethodTarget {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("clientSecret", 0),
         ("identityProviderType", 0),
     ],
-    lookup: &[2, 3, 1, 0, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SocialIdentityProvider {

@@ -11,7 +11,7 @@ pub struct SocialIdentitySource {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.socialIdentitySource",
     fields: &[("displayName", 0), ("socialIdentitySourceType", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SocialIdentitySource {

@@ -12,7 +12,7 @@ pub struct SoftwareOathAuthenticationMethod {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.softwareOathAuthenticationMethod",
     fields: &[("id", 0), ("createdDateTime", 0), ("secretKey", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SoftwareOathAuthenticationMethod {

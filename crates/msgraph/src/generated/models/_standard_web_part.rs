@@ -13,7 +13,7 @@ pub struct StandardWebPart {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.standardWebPart",
     fields: &[("id", 0), ("containerTextWebPartId", 0), ("data", 0), ("webPartType", 0)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl StandardWebPart {

@@ -77,10 +77,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("notes", 5),
         ("team", 1),
     ],
-    lookup: &[
-        25, 1, 2, 26, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 12, 13, 14, 15, 16, 17, 18, 27, 19,
-        20, 21, 22, 23, 28, 24,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SubjectRightsRequest {

@@ -12,7 +12,7 @@ pub struct SubjectRightsRequestStageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.subjectRightsRequestStageDetail",
     fields: &[("error", 0), ("stage", 0), ("status", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SubjectRightsRequestStageDetail {

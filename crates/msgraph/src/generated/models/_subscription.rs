@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("notificationUrlAppId", 0),
         ("resource", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 7, 0, 8, 9, 10, 11, 12, 13, 14],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Subscription {

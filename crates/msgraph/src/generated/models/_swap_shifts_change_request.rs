@@ -54,7 +54,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("senderShiftId", 0),
         ("recipientShiftId", 0),
     ],
-    lookup: &[5, 1, 2, 0, 3, 4, 6, 7, 8, 13, 14, 17, 15, 9, 10, 16, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SwapShiftsChangeRequest {

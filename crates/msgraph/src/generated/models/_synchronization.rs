@@ -15,7 +15,7 @@ pub struct Synchronization {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.synchronization",
     fields: &[("id", 0), ("secrets", 4), ("jobs", 5), ("templates", 5)],
-    lookup: &[0, 2, 1, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Synchronization {

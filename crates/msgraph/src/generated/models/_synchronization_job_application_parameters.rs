@@ -11,7 +11,7 @@ pub struct SynchronizationJobApplicationParameters {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.synchronizationJobApplicationParameters",
     fields: &[("ruleId", 0), ("subjects", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SynchronizationJobApplicationParameters {

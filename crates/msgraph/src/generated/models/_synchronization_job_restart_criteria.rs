@@ -12,7 +12,7 @@ pub struct SynchronizationJobRestartCriteria {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.synchronizationJobRestartCriteria",
     fields: &[("resetScope", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SynchronizationJobRestartCriteria {

@@ -12,7 +12,7 @@ pub struct SynchronizationJobSubject {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.synchronizationJobSubject",
     fields: &[("links", 0), ("objectId", 0), ("objectTypeName", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SynchronizationJobSubject {

@@ -12,7 +12,7 @@ pub struct SynchronizationLinkedObjects {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.synchronizationLinkedObjects",
     fields: &[("manager", 0), ("members", 4), ("owners", 4)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SynchronizationLinkedObjects {

@@ -12,7 +12,7 @@ pub struct SynchronizationSchedule {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.synchronizationSchedule",
     fields: &[("expiration", 0), ("interval", 0), ("state", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SynchronizationSchedule {

@@ -27,7 +27,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("metadata", 4),
         ("schema", 1),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SynchronizationTemplate {

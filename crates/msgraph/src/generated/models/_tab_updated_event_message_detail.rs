@@ -11,7 +11,7 @@ pub struct TabUpdatedEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.tabUpdatedEventMessageDetail",
     fields: &[("initiator", 0), ("tabId", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TabUpdatedEventMessageDetail {

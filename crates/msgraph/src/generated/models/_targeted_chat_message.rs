@@ -64,10 +64,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("replies", 5),
         ("recipient", 0),
     ],
-    lookup: &[
-        1, 2, 3, 4, 5, 6, 7, 8, 9, 23, 0, 10, 11, 12, 13, 14, 15, 16, 17, 18, 25, 24, 19,
-        20, 21, 22,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TargetedChatMessage {

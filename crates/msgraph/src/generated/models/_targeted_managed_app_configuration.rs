@@ -55,7 +55,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("assignments", 5),
         ("deploymentSummary", 1),
     ],
-    lookup: &[9, 10, 1, 6, 7, 11, 2, 3, 0, 8, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TargetedManagedAppConfiguration {

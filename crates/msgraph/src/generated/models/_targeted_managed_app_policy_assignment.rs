@@ -14,7 +14,7 @@ pub struct TargetedManagedAppPolicyAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.targetedManagedAppPolicyAssignment",
     fields: &[("id", 0), ("target", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TargetedManagedAppPolicyAssignment {

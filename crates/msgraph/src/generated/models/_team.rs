@@ -85,10 +85,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("tags", 5),
         ("template", 1),
     ],
-    lookup: &[
-        17, 18, 1, 2, 3, 4, 5, 6, 19, 7, 0, 20, 21, 8, 9, 10, 22, 11, 23, 24, 25, 26, 27,
-        12, 13, 28, 29, 14, 15, 16,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Team {

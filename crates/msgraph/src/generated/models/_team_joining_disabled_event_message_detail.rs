@@ -11,7 +11,7 @@ pub struct TeamJoiningDisabledEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamJoiningDisabledEventMessageDetail",
     fields: &[("initiator", 0), ("teamId", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TeamJoiningDisabledEventMessageDetail {

@@ -12,7 +12,7 @@ pub struct TeamRenamedEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamRenamedEventMessageDetail",
     fields: &[("initiator", 0), ("teamDisplayName", 0), ("teamId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TeamRenamedEventMessageDetail {

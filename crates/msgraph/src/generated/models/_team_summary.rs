@@ -12,7 +12,7 @@ pub struct TeamSummary {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamSummary",
     fields: &[("guestsCount", 0), ("membersCount", 0), ("ownersCount", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamSummary {

@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("externalId", 0),
         ("appDefinitions", 5),
     ],
-    lookup: &[4, 1, 2, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamsApp {

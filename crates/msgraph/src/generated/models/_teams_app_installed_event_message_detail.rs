@@ -12,7 +12,7 @@ pub struct TeamsAppInstalledEventMessageDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamsAppInstalledEventMessageDetail",
     fields: &[("initiator", 0), ("teamsAppDisplayName", 0), ("teamsAppId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TeamsAppInstalledEventMessageDetail {

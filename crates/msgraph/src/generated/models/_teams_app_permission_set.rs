@@ -12,7 +12,7 @@ pub struct TeamsAppPermissionSet {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamsAppPermissionSet",
     fields: &[("resourceSpecificPermissions", 4)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamsAppPermissionSet {

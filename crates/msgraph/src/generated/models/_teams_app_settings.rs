@@ -16,7 +16,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("allowUserRequestsForAppAccess", 0),
         ("isUserPersonalScopeResourceSpecificConsentEnabled", 0),
     ],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamsAppSettings {

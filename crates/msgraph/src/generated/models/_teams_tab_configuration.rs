@@ -13,7 +13,7 @@ pub struct TeamsTabConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamsTabConfiguration",
     fields: &[("contentUrl", 0), ("entityId", 0), ("removeUrl", 0), ("websiteUrl", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamsTabConfiguration {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("teamsAppSettings", 1),
         ("workforceIntegrations", 5),
     ],
-    lookup: &[3, 4, 0, 1, 2, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Teamwork {

@@ -12,7 +12,7 @@ pub struct TeamworkActivityTopic {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamworkActivityTopic",
     fields: &[("source", 0), ("value", 0), ("webUrl", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamworkActivityTopic {

@@ -14,7 +14,7 @@ pub struct TeamworkApplicationIdentity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamworkApplicationIdentity",
     fields: &[("displayName", 0), ("id", 0), ("applicationIdentityType", 0)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TeamworkApplicationIdentity {

@@ -12,7 +12,7 @@ pub struct TeamworkHostedContent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamworkHostedContent",
     fields: &[("id", 0), ("contentBytes", 0), ("contentType", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamworkHostedContent {

@@ -12,7 +12,7 @@ pub struct TeamworkOnlineMeetingInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamworkOnlineMeetingInfo",
     fields: &[("calendarEventId", 0), ("joinWebUrl", 0), ("organizer", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamworkOnlineMeetingInfo {

@@ -13,7 +13,7 @@ pub struct TeamworkTagMember {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamworkTagMember",
     fields: &[("id", 0), ("displayName", 0), ("tenantId", 0), ("userId", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamworkTagMember {

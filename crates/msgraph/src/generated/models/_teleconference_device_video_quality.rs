@@ -60,10 +60,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("averageOutboundBitRate", 0),
         ("averageOutboundFrameRate", 0),
     ],
-    lookup: &[
-        21, 22, 0, 1, 2, 23, 24, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18,
-        19, 20,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TeleconferenceDeviceVideoQuality {

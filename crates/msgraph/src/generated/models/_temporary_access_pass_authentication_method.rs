@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("startDateTime", 0),
         ("temporaryAccessPass", 0),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TemporaryAccessPassAuthenticationMethod {

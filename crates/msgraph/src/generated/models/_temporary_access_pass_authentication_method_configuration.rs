@@ -29,7 +29,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("minimumLifetimeInMinutes", 0),
         ("includeTargets", 5),
     ],
-    lookup: &[3, 4, 1, 0, 8, 5, 6, 7, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TemporaryAccessPassAuthenticationMethodConfiguration {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isEnabled", 0),
         ("servicePrincipalRestrictions", 0),
     ],
-    lookup: &[4, 1, 2, 3, 0, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TenantAppManagementPolicy {

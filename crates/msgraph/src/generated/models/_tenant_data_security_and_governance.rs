@@ -14,7 +14,7 @@ pub struct TenantDataSecurityAndGovernance {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.tenantDataSecurityAndGovernance",
     fields: &[("id", 0), ("sensitivityLabels", 5), ("protectionScopes", 1)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TenantDataSecurityAndGovernance {

@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("delegatedAdminRelationships", 5),
         ("multiTenantOrganization", 1),
     ],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TenantRelationship {

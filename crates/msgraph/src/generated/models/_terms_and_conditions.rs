@@ -50,7 +50,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("acceptanceStatuses", 5),
         ("assignments", 5),
     ],
-    lookup: &[1, 9, 10, 2, 3, 4, 5, 0, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TermsAndConditions {

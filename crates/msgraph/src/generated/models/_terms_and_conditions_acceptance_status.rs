@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userPrincipalName", 0),
         ("termsAndConditions", 1),
     ],
-    lookup: &[1, 2, 0, 5, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TermsAndConditionsAcceptanceStatus {

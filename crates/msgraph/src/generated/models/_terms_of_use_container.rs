@@ -14,7 +14,7 @@ pub struct TermsOfUseContainer {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.termsOfUseContainer",
     fields: &[("id", 0), ("agreementAcceptances", 5), ("agreements", 5)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TermsOfUseContainer {

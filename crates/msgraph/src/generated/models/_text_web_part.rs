@@ -11,7 +11,7 @@ pub struct TextWebPart {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.textWebPart",
     fields: &[("id", 0), ("innerHtml", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TextWebPart {

@@ -29,7 +29,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("status", 0),
         ("results", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 8, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ThreatAssessmentRequest {

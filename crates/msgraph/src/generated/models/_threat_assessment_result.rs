@@ -13,7 +13,7 @@ pub struct ThreatAssessmentResult {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.threatAssessmentResult",
     fields: &[("id", 0), ("createdDateTime", 0), ("message", 0), ("resultType", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ThreatAssessmentResult {

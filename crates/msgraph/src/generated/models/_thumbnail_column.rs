@@ -9,7 +9,7 @@ pub struct ThumbnailColumn {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.thumbnailColumn",
     fields: &[],
-    lookup: &[],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ThumbnailColumn {

@@ -14,7 +14,7 @@ pub struct ThumbnailSet {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.thumbnailSet",
     fields: &[("id", 0), ("large", 0), ("medium", 0), ("small", 0), ("source", 0)],
-    lookup: &[0, 1, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ThumbnailSet {

@@ -39,7 +39,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("state", 0),
         ("userId", 0),
     ],
-    lookup: &[5, 6, 7, 8, 1, 2, 0, 3, 4, 9, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TimeCard {

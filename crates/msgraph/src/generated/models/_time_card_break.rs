@@ -13,7 +13,7 @@ pub struct TimeCardBreak {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.timeCardBreak",
     fields: &[("breakId", 0), ("end", 0), ("notes", 0), ("start", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TimeCardBreak {

@@ -12,7 +12,7 @@ pub struct TimeCardEntry {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.timeCardEntry",
     fields: &[("breaks", 4), ("clockInEvent", 0), ("clockOutEvent", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TimeCardEntry {

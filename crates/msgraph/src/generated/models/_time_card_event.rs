@@ -12,7 +12,7 @@ pub struct TimeCardEvent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.timeCardEvent",
     fields: &[("dateTime", 0), ("isAtApprovedLocation", 0), ("notes", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TimeCardEvent {

@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("iconType", 0),
         ("isActive", 0),
     ],
-    lookup: &[5, 1, 2, 6, 7, 0, 8, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TimeOffReason {

@@ -49,7 +49,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("startDateTime", 0),
         ("timeOffReasonId", 0),
     ],
-    lookup: &[5, 1, 2, 13, 0, 3, 4, 6, 7, 8, 9, 10, 11, 14, 12, 15],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TimeOffRequest {

@@ -57,7 +57,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("extensions", 5),
         ("linkedResources", 5),
     ],
-    lookup: &[17, 16, 1, 2, 3, 18, 4, 5, 6, 19, 7, 0, 8, 9, 10, 20, 11, 12, 13, 14, 15],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TodoTask {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("extensions", 5),
         ("tasks", 5),
     ],
-    lookup: &[1, 5, 0, 2, 3, 6, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TodoTaskList {

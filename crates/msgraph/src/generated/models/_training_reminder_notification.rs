@@ -17,7 +17,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("endUserNotification", 1),
         ("deliveryFrequency", 0),
     ],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TrainingReminderNotification {

@@ -10,7 +10,7 @@ pub struct UnavailablePlaceMode {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.unavailablePlaceMode",
     fields: &[("reason", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UnavailablePlaceMode {

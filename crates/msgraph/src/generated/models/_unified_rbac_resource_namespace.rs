@@ -13,7 +13,7 @@ pub struct UnifiedRbacResourceNamespace {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.unifiedRbacResourceNamespace",
     fields: &[("id", 0), ("name", 0), ("resourceActions", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRbacResourceNamespace {

@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("principal", 1),
         ("roleDefinition", 1),
     ],
-    lookup: &[7, 1, 2, 8, 3, 0, 9, 4, 5, 10, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleAssignment {

@@ -49,7 +49,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("scheduleInfo", 0),
         ("activatedUsing", 1),
     ],
-    lookup: &[16, 9, 1, 13, 2, 3, 10, 4, 0, 14, 5, 11, 6, 12, 7, 15, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleAssignmentSchedule {

@@ -49,7 +49,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("startDateTime", 0),
         ("activatedUsing", 1),
     ],
-    lookup: &[15, 5, 1, 9, 6, 2, 10, 0, 11, 7, 3, 12, 13, 8, 4, 14],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleAssignmentScheduleInstance {

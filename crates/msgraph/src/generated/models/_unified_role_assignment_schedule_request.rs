@@ -62,9 +62,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("roleDefinition", 1),
         ("targetSchedule", 1),
     ],
-    lookup: &[
-        7, 17, 18, 8, 1, 2, 3, 4, 5, 19, 9, 0, 10, 11, 20, 12, 21, 13, 14, 6, 22, 15, 16,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleAssignmentScheduleRequest {

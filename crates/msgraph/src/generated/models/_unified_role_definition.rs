@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("version", 0),
         ("inheritsPermissionsFrom", 5),
     ],
-    lookup: &[1, 2, 0, 9, 3, 4, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleDefinition {

@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("memberType", 0),
         ("scheduleInfo", 0),
     ],
-    lookup: &[9, 1, 2, 3, 10, 4, 0, 13, 5, 11, 6, 12, 7, 14, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleEligibilitySchedule {

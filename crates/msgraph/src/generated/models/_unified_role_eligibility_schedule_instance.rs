@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("roleEligibilityScheduleId", 0),
         ("startDateTime", 0),
     ],
-    lookup: &[5, 1, 6, 2, 9, 0, 10, 7, 3, 8, 4, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleEligibilityScheduleInstance {

@@ -59,9 +59,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("roleDefinition", 1),
         ("targetSchedule", 1),
     ],
-    lookup: &[
-        7, 17, 8, 1, 2, 3, 4, 5, 18, 9, 0, 10, 11, 19, 12, 20, 13, 14, 6, 21, 15, 16,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleEligibilityScheduleRequest {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("effectiveRules", 5),
         ("rules", 5),
     ],
-    lookup: &[1, 2, 8, 0, 3, 4, 5, 9, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleManagementPolicy {

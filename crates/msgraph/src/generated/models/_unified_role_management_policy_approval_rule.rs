@@ -12,7 +12,7 @@ pub struct UnifiedRoleManagementPolicyApprovalRule {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.unifiedRoleManagementPolicyApprovalRule",
     fields: &[("id", 0), ("target", 0), ("setting", 0)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UnifiedRoleManagementPolicyApprovalRule {

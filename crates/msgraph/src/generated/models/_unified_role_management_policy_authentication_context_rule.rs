@@ -13,7 +13,7 @@ pub struct UnifiedRoleManagementPolicyAuthenticationContextRule {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule",
     fields: &[("id", 0), ("target", 0), ("claimValue", 0), ("isEnabled", 0)],
-    lookup: &[2, 0, 3, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UnifiedRoleManagementPolicyAuthenticationContextRule {

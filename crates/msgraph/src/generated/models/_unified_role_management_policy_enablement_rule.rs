@@ -12,7 +12,7 @@ pub struct UnifiedRoleManagementPolicyEnablementRule {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.unifiedRoleManagementPolicyEnablementRule",
     fields: &[("id", 0), ("target", 0), ("enabledRules", 4)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UnifiedRoleManagementPolicyEnablementRule {

@@ -18,7 +18,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isExpirationRequired", 0),
         ("maximumDuration", 0),
     ],
-    lookup: &[0, 2, 3, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UnifiedRoleManagementPolicyExpirationRule {

@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("notificationType", 0),
         ("recipientType", 0),
     ],
-    lookup: &[0, 2, 3, 4, 5, 6, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UnifiedRoleManagementPolicyNotificationRule {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("principal", 1),
         ("roleDefinition", 1),
     ],
-    lookup: &[9, 1, 2, 3, 10, 4, 0, 5, 11, 6, 12, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleScheduleBase {

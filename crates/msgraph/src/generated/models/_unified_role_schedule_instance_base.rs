@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("principal", 1),
         ("roleDefinition", 1),
     ],
-    lookup: &[5, 1, 6, 2, 0, 7, 3, 8, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UnifiedRoleScheduleInstanceBase {

@@ -13,7 +13,7 @@ pub struct UpdateRecordingStatusOperation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.updateRecordingStatusOperation",
     fields: &[("id", 0), ("clientContext", 0), ("resultInfo", 0), ("status", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UpdateRecordingStatusOperation {

@@ -12,7 +12,7 @@ pub struct UploadSession {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.uploadSession",
     fields: &[("expirationDateTime", 0), ("nextExpectedRanges", 4), ("uploadUrl", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UploadSession {

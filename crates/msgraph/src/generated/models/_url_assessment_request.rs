@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("results", 5),
         ("url", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 8, 7, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UrlAssessmentRequest {

@@ -13,7 +13,7 @@ pub struct UsageRightsIncluded {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.usageRightsIncluded",
     fields: &[("id", 0), ("ownerEmail", 0), ("userEmail", 0), ("value", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UsageRightsIncluded {

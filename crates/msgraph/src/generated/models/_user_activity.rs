@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("visualElements", 0),
         ("historyItems", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 7, 8, 9, 14, 0, 10, 11, 12, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserActivity {

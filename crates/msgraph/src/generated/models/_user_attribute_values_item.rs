@@ -12,7 +12,7 @@ pub struct UserAttributeValuesItem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userAttributeValuesItem",
     fields: &[("isDefault", 0), ("name", 0), ("value", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserAttributeValuesItem {

@@ -29,7 +29,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("reason", 0),
         ("approval", 1),
     ],
-    lookup: &[8, 1, 2, 3, 4, 5, 0, 7, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserConsentRequest {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("activities", 1),
         ("protectionScopes", 1),
     ],
-    lookup: &[2, 0, 3, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserDataSecurityAndGovernance {

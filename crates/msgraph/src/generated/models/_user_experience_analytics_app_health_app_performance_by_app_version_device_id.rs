@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("deviceId", 0),
         ("processedDateTime", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 7, 0, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsAppHealthAppPerformanceByAppVersionDeviceId {

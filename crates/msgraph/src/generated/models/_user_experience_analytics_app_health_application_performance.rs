@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("appUsageDuration", 0),
         ("meanTimeToFailureInMinutes", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 7, 8, 0, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsAppHealthApplicationPerformance {

@@ -35,7 +35,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("eventDateTime", 0),
         ("eventType", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 7, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsAppHealthDevicePerformanceDetails {

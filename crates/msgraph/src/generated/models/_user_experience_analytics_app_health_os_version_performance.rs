@@ -29,7 +29,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("osVersion", 0),
         ("osVersionAppHealthScore", 0),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsAppHealthOsVersionPerformance {

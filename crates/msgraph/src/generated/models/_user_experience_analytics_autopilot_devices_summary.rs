@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("devicesWithoutAutopilotProfileAssigned", 0),
         ("totalWindows10DevicesWithoutTenantAttached", 0),
     ],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsAutopilotDevicesSummary {

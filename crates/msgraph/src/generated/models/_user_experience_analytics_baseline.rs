@@ -70,7 +70,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resourcePerformanceMetrics", 1),
         ("workFromAnywhereMetrics", 1),
     ],
-    lookup: &[4, 5, 6, 1, 7, 2, 0, 3, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsBaseline {

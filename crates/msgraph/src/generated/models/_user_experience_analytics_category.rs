@@ -18,7 +18,7 @@ pub struct UserExperienceAnalyticsCategory {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userExperienceAnalyticsCategory",
     fields: &[("id", 0), ("insights", 4), ("metricValues", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsCategory {

@@ -13,7 +13,7 @@ pub struct UserExperienceAnalyticsCloudIdentityDevicesSummary {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userExperienceAnalyticsCloudIdentityDevicesSummary",
     fields: &[("deviceWithoutCloudIdentityCount", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsCloudIdentityDevicesSummary {

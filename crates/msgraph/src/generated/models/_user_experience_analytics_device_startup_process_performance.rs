@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("publisher", 0),
         ("totalImpactInMs", 0),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsDeviceStartupProcessPerformance {

@@ -16,7 +16,7 @@ pub struct UserExperienceAnalyticsMetric {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userExperienceAnalyticsMetric",
     fields: &[("id", 0), ("unit", 0), ("value", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsMetric {

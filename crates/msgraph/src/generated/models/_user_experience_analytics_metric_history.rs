@@ -18,7 +18,7 @@ pub struct UserExperienceAnalyticsMetricHistory {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userExperienceAnalyticsMetricHistory",
     fields: &[("id", 0), ("deviceId", 0), ("metricDateTime", 0), ("metricType", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsMetricHistory {

@@ -14,7 +14,7 @@ pub struct UserExperienceAnalyticsOverview {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userExperienceAnalyticsOverview",
     fields: &[("id", 0), ("insights", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsOverview {

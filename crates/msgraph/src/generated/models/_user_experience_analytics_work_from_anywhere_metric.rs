@@ -18,7 +18,7 @@ pub struct UserExperienceAnalyticsWorkFromAnywhereMetric {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userExperienceAnalyticsWorkFromAnywhereMetric",
     fields: &[("id", 0), ("metricDevices", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserExperienceAnalyticsWorkFromAnywhereMetric {

@@ -13,7 +13,7 @@ pub struct UserFlowApiConnectorConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userFlowApiConnectorConfiguration",
     fields: &[("postAttributeCollection", 1), ("postFederationSignup", 1)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserFlowApiConnectorConfiguration {

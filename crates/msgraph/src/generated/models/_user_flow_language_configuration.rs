@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("defaultPages", 5),
         ("overridesPages", 5),
     ],
-    lookup: &[3, 1, 0, 2, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserFlowLanguageConfiguration {

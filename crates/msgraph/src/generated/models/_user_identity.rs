@@ -13,7 +13,7 @@ pub struct UserIdentity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userIdentity",
     fields: &[("displayName", 0), ("id", 0), ("ipAddress", 0), ("userPrincipalName", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UserIdentity {

@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userName", 0),
         ("deviceStates", 5),
     ],
-    lookup: &[5, 1, 0, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserInstallStateSummary {

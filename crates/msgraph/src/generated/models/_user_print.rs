@@ -12,7 +12,7 @@ pub struct UserPrint {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userPrint",
     fields: &[("recentPrinterShares", 5)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserPrint {

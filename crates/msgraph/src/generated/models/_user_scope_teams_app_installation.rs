@@ -23,7 +23,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("teamsAppDefinition", 1),
         ("chat", 1),
     ],
-    lookup: &[4, 1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UserScopeTeamsAppInstallation {

@@ -16,7 +16,7 @@ pub struct UserSignIn {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userSignIn",
     fields: &[("externalTenantId", 0), ("externalUserType", 0), ("userId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UserSignIn {

@@ -12,7 +12,7 @@ pub struct UserSignInInsight {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userSignInInsight",
     fields: &[("id", 0), ("insightCreatedDateTime", 0), ("lastSignInDateTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UserSignInInsight {

@@ -12,7 +12,7 @@ pub struct UserWorkLocation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.userWorkLocation",
     fields: &[("placeId", 0), ("source", 0), ("workLocationType", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserWorkLocation {

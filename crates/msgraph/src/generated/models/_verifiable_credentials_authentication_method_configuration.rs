@@ -16,7 +16,7 @@ pub struct VerifiableCredentialsAuthenticationMethodConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.verifiableCredentialsAuthenticationMethodConfiguration",
     fields: &[("id", 0), ("excludeTargets", 4), ("state", 0), ("includeTargets", 5)],
-    lookup: &[1, 0, 3, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl VerifiableCredentialsAuthenticationMethodConfiguration {

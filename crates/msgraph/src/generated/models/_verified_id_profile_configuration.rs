@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("claimValidation", 0),
         ("type", 0),
     ],
-    lookup: &[0, 2, 1, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VerifiedIdProfileConfiguration {

@@ -12,7 +12,7 @@ pub struct VerifiedPublisher {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.verifiedPublisher",
     fields: &[("addedDateTime", 0), ("displayName", 0), ("verifiedPublisherId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VerifiedPublisher {

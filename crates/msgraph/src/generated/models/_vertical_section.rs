@@ -13,7 +13,7 @@ pub struct VerticalSection {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.verticalSection",
     fields: &[("id", 0), ("emphasis", 0), ("webparts", 5)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VerticalSection {

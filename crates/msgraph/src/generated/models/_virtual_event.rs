@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("presenters", 5),
         ("sessions", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 10, 11, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VirtualEvent {

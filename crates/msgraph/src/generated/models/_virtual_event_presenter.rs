@@ -13,7 +13,7 @@ pub struct VirtualEventPresenter {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.virtualEventPresenter",
     fields: &[("id", 0), ("email", 0), ("identity", 0), ("presenterDetails", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VirtualEventPresenter {

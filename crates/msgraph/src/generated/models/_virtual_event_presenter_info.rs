@@ -13,7 +13,7 @@ pub struct VirtualEventPresenterInfo {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.virtualEventPresenterInfo",
     fields: &[("identity", 0), ("role", 0), ("upn", 0), ("presenterDetails", 0)],
-    lookup: &[0, 3, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl VirtualEventPresenterInfo {

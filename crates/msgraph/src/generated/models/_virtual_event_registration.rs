@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userId", 0),
         ("sessions", 5),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 6, 7, 8, 9, 12, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VirtualEventRegistration {

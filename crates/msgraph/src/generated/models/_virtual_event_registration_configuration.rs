@@ -23,7 +23,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("registrationWebUrl", 0),
         ("questions", 5),
     ],
-    lookup: &[1, 0, 2, 3, 5, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VirtualEventRegistrationConfiguration {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("answerChoices", 4),
         ("answerInputType", 0),
     ],
-    lookup: &[3, 4, 1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl VirtualEventRegistrationCustomQuestion {

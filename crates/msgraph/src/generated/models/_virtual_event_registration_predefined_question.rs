@@ -13,7 +13,7 @@ pub struct VirtualEventRegistrationPredefinedQuestion {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.virtualEventRegistrationPredefinedQuestion",
     fields: &[("id", 0), ("displayName", 0), ("isRequired", 0), ("label", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl VirtualEventRegistrationPredefinedQuestion {

@@ -12,7 +12,7 @@ pub struct VirtualEventRegistrationQuestionBase {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.virtualEventRegistrationQuestionBase",
     fields: &[("id", 0), ("displayName", 0), ("isRequired", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VirtualEventRegistrationQuestionBase {

@@ -95,10 +95,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("startDateTime", 0),
         ("videoOnDemandWebUrl", 0),
     ],
-    lookup: &[
-        1, 2, 3, 4, 7, 8, 9, 10, 11, 12, 13, 14, 5, 6, 35, 15, 36, 16, 17, 18, 37, 19, 0,
-        20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 38, 32, 39, 33, 34,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VirtualEventSession {

@@ -56,7 +56,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("registrationConfiguration", 1),
         ("registrations", 5),
     ],
-    lookup: &[12, 13, 14, 1, 2, 3, 4, 5, 0, 15, 16, 6, 10, 17, 18, 11, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl VirtualEventTownhall {

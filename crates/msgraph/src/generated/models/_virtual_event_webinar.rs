@@ -50,7 +50,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("registrationConfiguration", 1),
         ("registrations", 5),
     ],
-    lookup: &[12, 13, 1, 2, 3, 4, 5, 0, 6, 10, 14, 15, 11, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl VirtualEventWebinar {

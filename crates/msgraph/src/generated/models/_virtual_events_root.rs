@@ -16,7 +16,7 @@ pub struct VirtualEventsRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.virtualEventsRoot",
     fields: &[("id", 0), ("events", 5), ("townhalls", 5), ("webinars", 5)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl VirtualEventsRoot {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("redirectUris", 4),
         ("redirectUriSettings", 4),
     ],
-    lookup: &[0, 1, 2, 4, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WebApplication {

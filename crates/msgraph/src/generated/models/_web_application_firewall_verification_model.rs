@@ -27,7 +27,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("verifiedHost", 0),
         ("provider", 1),
     ],
-    lookup: &[0, 5, 1, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WebApplicationFirewallVerificationModel {

@@ -13,7 +13,7 @@ pub struct WebApplicationFirewallVerificationResult {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.webApplicationFirewallVerificationResult",
     fields: &[("errors", 4), ("status", 0), ("verifiedOnDateTime", 0), ("warnings", 4)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WebApplicationFirewallVerificationResult {

@@ -11,7 +11,7 @@ pub struct WebauthnCredentialCreationOptions {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.webauthnCredentialCreationOptions",
     fields: &[("challengeTimeoutDateTime", 0), ("publicKey", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WebauthnCredentialCreationOptions {

@@ -14,7 +14,7 @@ pub struct WebauthnPublicKeyCredential {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.webauthnPublicKeyCredential",
     fields: &[("clientExtensionResults", 0), ("id", 0), ("response", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WebauthnPublicKeyCredential {

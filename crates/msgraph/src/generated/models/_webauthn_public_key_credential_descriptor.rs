@@ -12,7 +12,7 @@ pub struct WebauthnPublicKeyCredentialDescriptor {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.webauthnPublicKeyCredentialDescriptor",
     fields: &[("id", 0), ("transports", 4), ("type", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WebauthnPublicKeyCredentialDescriptor {

@@ -11,7 +11,7 @@ pub struct WebauthnPublicKeyCredentialParameters {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.webauthnPublicKeyCredentialParameters",
     fields: &[("alg", 0), ("type", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WebauthnPublicKeyCredentialParameters {

@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("analysisReasons", 0),
         ("policyApplies", 0),
     ],
-    lookup: &[11, 1, 2, 0, 3, 4, 5, 6, 7, 12, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WhatIfAnalysisResult {

@@ -131,10 +131,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("setupFilePath", 0),
         ("uninstallCommandLine", 0),
     ],
-    lookup: &[
-        20, 21, 14, 15, 16, 19, 1, 2, 3, 4, 17, 0, 5, 22, 23, 6, 7, 8, 24, 25, 26, 27,
-        28, 29, 9, 10, 11, 12, 13, 30, 31, 32, 18, 33,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Win32LobApp {

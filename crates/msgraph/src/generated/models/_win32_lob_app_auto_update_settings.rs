@@ -15,7 +15,7 @@ pub struct Win32LobAppAutoUpdateSettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.win32LobAppAutoUpdateSettings",
     fields: &[("autoUpdateSupersededAppsState", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Win32LobAppAutoUpdateSettings {

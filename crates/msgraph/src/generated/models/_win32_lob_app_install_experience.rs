@@ -15,7 +15,7 @@ pub struct Win32LobAppInstallExperience {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.win32LobAppInstallExperience",
     fields: &[("deviceRestartBehavior", 0), ("runAsAccount", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Win32LobAppInstallExperience {

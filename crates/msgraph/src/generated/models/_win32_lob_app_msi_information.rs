@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("requiresReboot", 0),
         ("upgradeCode", 0),
     ],
-    lookup: &[0, 1, 2, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Win32LobAppMsiInformation {

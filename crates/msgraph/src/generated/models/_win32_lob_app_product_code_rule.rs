@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("productVersion", 0),
         ("productVersionOperator", 0),
     ],
-    lookup: &[1, 2, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Win32LobAppProductCodeRule {

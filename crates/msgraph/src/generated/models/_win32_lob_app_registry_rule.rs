@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("operator", 0),
         ("valueName", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Win32LobAppRegistryRule {

@@ -15,7 +15,7 @@ pub struct Win32LobAppReturnCode {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.win32LobAppReturnCode",
     fields: &[("returnCode", 0), ("type", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Win32LobAppReturnCode {

@@ -13,7 +13,7 @@ pub struct Win32LobAppRule {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.win32LobAppRule",
     fields: &[("ruleType", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Win32LobAppRule {

@@ -127,10 +127,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("secureBootEnabled", 0),
         ("storageRequireEncryption", 0),
     ],
-    lookup: &[
-        6, 13, 14, 1, 2, 7, 9, 8, 3, 15, 0, 4, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
-        26, 27, 28, 29, 10, 30, 31, 12, 11, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Windows10CompliancePolicy {

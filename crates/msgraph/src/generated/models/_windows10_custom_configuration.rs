@@ -68,7 +68,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userStatusOverview", 1),
         ("omaSettings", 4),
     ],
-    lookup: &[6, 1, 2, 7, 9, 8, 3, 0, 4, 12, 11, 10, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Windows10CustomConfiguration {

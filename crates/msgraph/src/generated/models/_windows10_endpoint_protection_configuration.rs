@@ -187,11 +187,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("smartScreenBlockOverrideForFiles", 0),
         ("smartScreenEnableInShell", 0),
     ],
-    lookup: &[
-        22, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 6, 23, 24, 25, 26, 1, 27, 28, 29, 30,
-        31, 32, 2, 7, 9, 8, 3, 33, 34, 36, 37, 38, 39, 35, 40, 41, 42, 43, 44, 45, 0, 4,
-        46, 47, 11, 10, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Windows10EndpointProtectionConfiguration {

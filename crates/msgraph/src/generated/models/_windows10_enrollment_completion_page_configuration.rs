@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("assignments", 5),
         ("allowNonBlockingAppInstallation", 0),
     ],
-    lookup: &[8, 7, 1, 2, 3, 0, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Windows10EnrollmentCompletionPageConfiguration {

@@ -17,7 +17,7 @@ pub struct Windows10NetworkProxyServer {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.windows10NetworkProxyServer",
     fields: &[("address", 0), ("exceptions", 4), ("useForLocalAddresses", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Windows10NetworkProxyServer {

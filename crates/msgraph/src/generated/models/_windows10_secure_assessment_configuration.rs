@@ -80,7 +80,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("configurationAccount", 0),
         ("launchUri", 0),
     ],
-    lookup: &[12, 13, 14, 6, 15, 1, 2, 7, 9, 8, 3, 0, 4, 16, 11, 10, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Windows10SecureAssessmentConfiguration {

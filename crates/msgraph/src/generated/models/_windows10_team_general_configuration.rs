@@ -127,10 +127,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("welcomeScreenBlockAutomaticWakeUp", 0),
         ("welcomeScreenMeetingInformation", 0),
     ],
-    lookup: &[
-        6, 12, 13, 14, 15, 1, 2, 7, 9, 8, 3, 0, 4, 16, 17, 18, 19, 20, 21, 22, 23, 24,
-        25, 26, 27, 28, 11, 10, 5, 29, 30, 31,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Windows10TeamGeneralConfiguration {

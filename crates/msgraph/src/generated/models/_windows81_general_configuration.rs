@@ -170,11 +170,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userAccountControlSettings", 0),
         ("workFoldersUrl", 0),
     ],
-    lookup: &[
-        12, 13, 6, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-        31, 1, 2, 7, 9, 8, 32, 3, 0, 4, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 11,
-        10, 5, 44,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Windows81GeneralConfiguration {

@@ -110,10 +110,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isBundle", 0),
         ("minimumSupportedOperatingSystem", 0),
     ],
-    lookup: &[
-        20, 14, 15, 16, 19, 1, 2, 3, 4, 17, 0, 21, 22, 23, 24, 5, 25, 6, 7, 8, 26, 9, 10,
-        11, 12, 13, 18,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsAppX {

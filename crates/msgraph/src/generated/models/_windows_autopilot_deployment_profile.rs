@@ -56,7 +56,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("roleScopeTagIds", 4),
         ("assignedDevices", 5),
     ],
-    lookup: &[13, 1, 2, 3, 4, 5, 6, 0, 7, 8, 9, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WindowsAutopilotDeploymentProfile {

@@ -71,7 +71,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("allowSampleSharing", 0),
         ("enableExpeditedTelemetryReporting", 0),
     ],
-    lookup: &[12, 6, 1, 2, 7, 9, 8, 3, 13, 0, 4, 11, 10, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsDefenderAdvancedThreatProtectionConfiguration {

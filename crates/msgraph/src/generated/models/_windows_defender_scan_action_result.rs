@@ -27,7 +27,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("startDateTime", 0),
         ("scanType", 0),
     ],
-    lookup: &[0, 1, 2, 4, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsDefenderScanActionResult {

@@ -12,7 +12,7 @@ pub struct WindowsDeviceAdAccount {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.windowsDeviceADAccount",
     fields: &[("password", 0), ("domainName", 0), ("userName", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsDeviceAdAccount {

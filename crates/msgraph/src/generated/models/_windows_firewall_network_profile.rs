@@ -48,7 +48,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("stealthModeBlocked", 0),
         ("unicastResponsesToMulticastBroadcastsBlocked", 0),
     ],
-    lookup: &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WindowsFirewallNetworkProfile {

@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("keyStrength", 0),
         ("device", 1),
     ],
-    lookup: &[1, 4, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsHelloForBusinessAuthenticationMethod {

@@ -134,10 +134,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("exemptAppLockerFiles", 5),
         ("protectedAppLockerFiles", 5),
     ],
-    lookup: &[
-        28, 6, 1, 7, 2, 3, 8, 9, 11, 12, 10, 13, 14, 15, 16, 17, 29, 18, 19, 0, 20, 21,
-        4, 22, 30, 23, 24, 25, 26, 27, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsInformationProtection {

@@ -23,7 +23,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("applicationType", 0),
         ("deviceCount", 0),
     ],
-    lookup: &[1, 2, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WindowsInformationProtectionAppLearningSummary {

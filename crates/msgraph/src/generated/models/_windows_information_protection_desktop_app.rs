@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("binaryVersionHigh", 0),
         ("binaryVersionLow", 0),
     ],
-    lookup: &[5, 6, 7, 0, 1, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsInformationProtectionDesktopApp {

@@ -15,7 +15,7 @@ pub struct WindowsInformationProtectionIpRangeCollection {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.windowsInformationProtectionIPRangeCollection",
     fields: &[("displayName", 0), ("ranges", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WindowsInformationProtectionIpRangeCollection {

@@ -16,7 +16,7 @@ pub struct WindowsInformationProtectionNetworkLearningSummary {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.windowsInformationProtectionNetworkLearningSummary",
     fields: &[("id", 0), ("deviceCount", 0), ("url", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WindowsInformationProtectionNetworkLearningSummary {

@@ -176,10 +176,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("revokeOnMdmHandoffDisabled", 0),
         ("windowsHelloForBusinessBlocked", 0),
     ],
-    lookup: &[
-        28, 6, 1, 7, 31, 2, 3, 8, 9, 11, 12, 10, 13, 14, 15, 16, 17, 29, 18, 19, 0, 20,
-        21, 4, 32, 33, 22, 34, 35, 36, 37, 38, 39, 40, 30, 23, 24, 41, 25, 26, 27, 5, 42,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsInformationProtectionPolicy {

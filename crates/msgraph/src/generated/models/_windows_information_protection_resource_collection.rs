@@ -15,7 +15,7 @@ pub struct WindowsInformationProtectionResourceCollection {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.windowsInformationProtectionResourceCollection",
     fields: &[("displayName", 0), ("resources", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WindowsInformationProtectionResourceCollection {

@@ -75,7 +75,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("channel", 0),
         ("displayLanguageLocale", 0),
     ],
-    lookup: &[14, 15, 16, 1, 2, 3, 17, 4, 0, 5, 6, 7, 8, 9, 10, 11, 12, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsMicrosoftEdgeApp {

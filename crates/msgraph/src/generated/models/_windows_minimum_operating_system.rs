@@ -17,7 +17,7 @@ pub struct WindowsMinimumOperatingSystem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.windowsMinimumOperatingSystem",
     fields: &[("v10_0", 0), ("v8_0", 0), ("v8_1", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WindowsMinimumOperatingSystem {

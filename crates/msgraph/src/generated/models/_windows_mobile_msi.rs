@@ -97,10 +97,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("productCode", 0),
         ("productVersion", 0),
     ],
-    lookup: &[
-        14, 15, 20, 16, 19, 1, 2, 3, 4, 17, 0, 21, 5, 6, 7, 8, 9, 10, 11, 22, 23, 12, 13,
-        18,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsMobileMsi {

@@ -103,10 +103,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("passwordRequiredType", 0),
         ("storageRequireEncryption", 0),
     ],
-    lookup: &[
-        6, 1, 2, 7, 9, 8, 3, 0, 4, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 10, 23, 12,
-        11, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsPhone81CompliancePolicy {

@@ -154,10 +154,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("wifiBlockHotspotReporting", 0),
         ("windowsStoreBlocked", 0),
     ],
-    lookup: &[
-        12, 13, 6, 14, 15, 16, 17, 18, 1, 2, 7, 9, 8, 19, 3, 20, 0, 4, 21, 22, 23, 24,
-        25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 11, 10, 5, 36, 37, 39, 38, 40,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsPhone81GeneralConfiguration {

@@ -120,10 +120,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("minimumSupportedOperatingSystem", 0),
         ("committedContainedApps", 7),
     ],
-    lookup: &[
-        20, 21, 14, 15, 28, 16, 19, 1, 2, 3, 4, 17, 0, 22, 23, 24, 25, 5, 26, 6, 7, 8,
-        27, 9, 10, 11, 12, 13, 18,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsUniversalAppX {

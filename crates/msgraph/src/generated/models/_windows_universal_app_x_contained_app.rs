@@ -14,7 +14,7 @@ pub struct WindowsUniversalAppXContainedApp {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.windowsUniversalAppXContainedApp",
     fields: &[("id", 0), ("appUserModelId", 0)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsUniversalAppXContainedApp {

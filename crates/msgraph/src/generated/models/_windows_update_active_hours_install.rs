@@ -13,7 +13,7 @@ pub struct WindowsUpdateActiveHoursInstall {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.windowsUpdateActiveHoursInstall",
     fields: &[("activeHoursEnd", 0), ("activeHoursStart", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsUpdateActiveHoursInstall {

@@ -195,11 +195,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userPauseAccess", 0),
         ("userWindowsUpdateScanAccess", 0),
     ],
-    lookup: &[
-        12, 6, 14, 13, 15, 1, 16, 17, 18, 19, 2, 7, 9, 8, 3, 20, 21, 22, 23, 24, 26, 27,
-        25, 28, 29, 30, 0, 31, 4, 32, 33, 34, 35, 37, 38, 36, 39, 40, 41, 42, 43, 44, 45,
-        46, 11, 10, 47, 5,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl WindowsUpdateForBusinessConfiguration {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("title", 1),
         ("worksheet", 1),
     ],
-    lookup: &[6, 7, 8, 1, 0, 2, 9, 3, 10, 11, 4, 5, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChart {

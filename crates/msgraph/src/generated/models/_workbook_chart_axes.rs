@@ -16,7 +16,7 @@ pub struct WorkbookChartAxes {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookChartAxes",
     fields: &[("id", 0), ("categoryAxis", 1), ("seriesAxis", 1), ("valueAxis", 1)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartAxes {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("minorGridlines", 1),
         ("title", 1),
     ],
-    lookup: &[5, 0, 6, 1, 2, 3, 7, 4, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartAxis {

@@ -14,7 +14,7 @@ pub struct WorkbookChartAxisTitle {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookChartAxisTitle",
     fields: &[("id", 0), ("text", 0), ("visible", 0), ("format", 1)],
-    lookup: &[3, 0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartAxisTitle {

@@ -12,7 +12,7 @@ pub struct WorkbookChartAxisTitleFormat {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookChartAxisTitleFormat",
     fields: &[("id", 0), ("font", 1)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartAxisTitleFormat {

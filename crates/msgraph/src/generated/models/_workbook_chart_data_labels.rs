@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("showValue", 0),
         ("format", 1),
     ],
-    lookup: &[9, 0, 1, 2, 3, 4, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartDataLabels {

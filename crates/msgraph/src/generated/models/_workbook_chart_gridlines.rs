@@ -13,7 +13,7 @@ pub struct WorkbookChartGridlines {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookChartGridlines",
     fields: &[("id", 0), ("visible", 0), ("format", 1)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartGridlines {

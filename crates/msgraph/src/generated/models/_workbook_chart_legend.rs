@@ -15,7 +15,7 @@ pub struct WorkbookChartLegend {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookChartLegend",
     fields: &[("id", 0), ("overlay", 0), ("position", 0), ("visible", 0), ("format", 1)],
-    lookup: &[4, 0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartLegend {

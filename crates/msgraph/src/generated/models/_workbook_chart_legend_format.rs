@@ -14,7 +14,7 @@ pub struct WorkbookChartLegendFormat {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookChartLegendFormat",
     fields: &[("id", 0), ("fill", 1), ("font", 1)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartLegendFormat {

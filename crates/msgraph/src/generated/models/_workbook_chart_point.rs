@@ -13,7 +13,7 @@ pub struct WorkbookChartPoint {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookChartPoint",
     fields: &[("id", 0), ("value", 0), ("format", 1)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartPoint {

@@ -15,7 +15,7 @@ pub struct WorkbookChartSeries {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookChartSeries",
     fields: &[("id", 0), ("name", 0), ("format", 1), ("points", 5)],
-    lookup: &[2, 0, 1, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartSeries {

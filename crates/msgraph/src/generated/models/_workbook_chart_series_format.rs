@@ -14,7 +14,7 @@ pub struct WorkbookChartSeriesFormat {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookChartSeriesFormat",
     fields: &[("id", 0), ("fill", 1), ("line", 1)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookChartSeriesFormat {

@@ -14,7 +14,7 @@ pub struct WorkbookComment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookComment",
     fields: &[("id", 0), ("content", 0), ("contentType", 0), ("replies", 5)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookComment {

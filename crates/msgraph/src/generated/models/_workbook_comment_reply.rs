@@ -12,7 +12,7 @@ pub struct WorkbookCommentReply {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookCommentReply",
     fields: &[("id", 0), ("content", 0), ("contentType", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookCommentReply {

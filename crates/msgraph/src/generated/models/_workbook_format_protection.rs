@@ -12,7 +12,7 @@ pub struct WorkbookFormatProtection {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookFormatProtection",
     fields: &[("id", 0), ("formulaHidden", 0), ("locked", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookFormatProtection {

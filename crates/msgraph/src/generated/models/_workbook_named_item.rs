@@ -27,7 +27,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("visible", 0),
         ("worksheet", 1),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookNamedItem {

@@ -13,7 +13,7 @@ pub struct WorkbookOperation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookOperation",
     fields: &[("id", 0), ("error", 0), ("resourceLocation", 0), ("status", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookOperation {

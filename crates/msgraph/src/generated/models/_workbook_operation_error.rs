@@ -12,7 +12,7 @@ pub struct WorkbookOperationError {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookOperationError",
     fields: &[("code", 0), ("innerError", 0), ("message", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookOperationError {

@@ -13,7 +13,7 @@ pub struct WorkbookPivotTable {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookPivotTable",
     fields: &[("id", 0), ("name", 0), ("worksheet", 1)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookPivotTable {

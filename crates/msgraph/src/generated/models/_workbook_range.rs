@@ -56,7 +56,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sort", 1),
         ("worksheet", 1),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 18, 7, 8, 9, 10, 0, 11, 12, 13, 14, 19, 15, 17, 16, 20],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookRange {

@@ -14,7 +14,7 @@ pub struct WorkbookRangeBorder {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookRangeBorder",
     fields: &[("id", 0), ("color", 0), ("sideIndex", 0), ("style", 0), ("weight", 0)],
-    lookup: &[1, 0, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookRangeBorder {

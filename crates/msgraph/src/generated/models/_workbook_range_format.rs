@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("font", 1),
         ("protection", 1),
     ],
-    lookup: &[6, 1, 7, 8, 2, 0, 9, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookRangeFormat {

@@ -37,7 +37,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("valueTypes", 0),
         ("rows", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6, 7, 8, 12, 9, 11, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookRangeView {

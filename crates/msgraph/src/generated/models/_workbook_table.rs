@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sort", 1),
         ("worksheet", 1),
     ],
-    lookup: &[11, 1, 2, 0, 3, 4, 12, 5, 6, 7, 8, 9, 13, 10, 14],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookTable {

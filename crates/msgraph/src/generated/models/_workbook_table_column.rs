@@ -15,7 +15,7 @@ pub struct WorkbookTableColumn {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookTableColumn",
     fields: &[("id", 0), ("index", 0), ("name", 0), ("values", 0), ("filter", 1)],
-    lookup: &[4, 0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookTableColumn {

@@ -12,7 +12,7 @@ pub struct WorkbookTableRow {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookTableRow",
     fields: &[("id", 0), ("index", 0), ("values", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookTableRow {

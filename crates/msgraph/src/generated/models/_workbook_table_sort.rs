@@ -13,7 +13,7 @@ pub struct WorkbookTableSort {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookTableSort",
     fields: &[("id", 0), ("fields", 4), ("matchCase", 0), ("method", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookTableSort {

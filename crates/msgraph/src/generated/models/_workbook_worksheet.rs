@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("protection", 1),
         ("tables", 5),
     ],
-    lookup: &[4, 0, 1, 5, 6, 2, 7, 8, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookWorksheet {

@@ -12,7 +12,7 @@ pub struct WorkbookWorksheetProtection {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workbookWorksheetProtection",
     fields: &[("id", 0), ("options", 0), ("protected", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkbookWorksheetProtection {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("supportedEntities", 0),
         ("url", 0),
     ],
-    lookup: &[5, 1, 2, 6, 7, 8, 0, 9, 3, 4, 10, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkforceIntegration {

@@ -13,7 +13,7 @@ pub struct WorkingHours {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.workingHours",
     fields: &[("daysOfWeek", 4), ("endTime", 0), ("startTime", 0), ("timeZone", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkingHours {

@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("mode", 0),
         ("nickname", 0),
     ],
-    lookup: &[1, 11, 10, 12, 2, 13, 3, 0, 4, 5, 14, 15, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Workspace {

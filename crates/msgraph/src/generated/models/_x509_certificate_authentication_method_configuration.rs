@@ -39,7 +39,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("issuerHintsConfiguration", 0),
         ("includeTargets", 5),
     ],
-    lookup: &[3, 4, 5, 6, 1, 0, 8, 7, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl X509CertificateAuthenticationMethodConfiguration {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("x509CertificateAuthenticationDefaultMode", 0),
         ("x509CertificateDefaultRequiredAffinityLevel", 0),
     ],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl X509CertificateAuthenticationModeConfiguration {

@@ -20,7 +20,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("allowedIssuerSkis", 4),
         ("allowedPolicyOIDs", 4),
     ],
-    lookup: &[2, 3, 1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl X509CertificateCombinationConfiguration {

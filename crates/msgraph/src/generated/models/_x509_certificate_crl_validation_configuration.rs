@@ -11,7 +11,7 @@ pub struct X509CertificateCrlValidationConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.x509CertificateCRLValidationConfiguration",
     fields: &[("exemptedCertificateAuthoritiesSubjectKeyIdentifiers", 4), ("state", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl X509CertificateCrlValidationConfiguration {

@@ -33,7 +33,7 @@ const _: () = {
             ("cloudAttachmentVersion", 0),
             ("documentVersion", 0),
         ],
-        lookup: &[1, 3, 4, 2, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

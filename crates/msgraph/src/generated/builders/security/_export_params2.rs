@@ -26,7 +26,7 @@ const _: () = {
             ("exportOptions", 0),
             ("exportStructure", 0),
         ],
-        lookup: &[1, 2, 3, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

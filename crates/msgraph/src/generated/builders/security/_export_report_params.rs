@@ -41,7 +41,7 @@ const _: () = {
             ("cloudAttachmentVersion", 0),
             ("documentVersion", 0),
         ],
-        lookup: &[4, 5, 1, 0, 6, 2, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

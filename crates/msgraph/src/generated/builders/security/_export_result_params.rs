@@ -47,7 +47,7 @@ const _: () = {
             ("cloudAttachmentVersion", 0),
             ("documentVersion", 0),
         ],
-        lookup: &[4, 7, 1, 0, 8, 2, 5, 3, 6],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -17,7 +17,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.security.mergeIncidents",
         fields: &[("incidentIds", 4), ("incidentComment", 0), ("mergeReasons", 0)],
-        lookup: &[1, 0, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

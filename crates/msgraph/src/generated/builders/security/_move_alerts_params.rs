@@ -24,7 +24,7 @@ const _: () = {
             ("alertComment", 0),
             ("newCorrelationReasons", 0),
         ],
-        lookup: &[2, 0, 1, 3],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -30,7 +30,7 @@ const _: () = {
             ("remediateSendersCopy", 0),
             ("analyzedEmails", 4),
         ],
-        lookup: &[3, 5, 1, 0, 4, 2],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -29,7 +29,7 @@ const _: () = {
             ("assignmentCategory", 0),
             ("locationId", 0),
         ],
-        lookup: &[3, 1, 4, 2, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

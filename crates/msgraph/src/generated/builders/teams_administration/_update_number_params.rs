@@ -24,7 +24,7 @@ const _: () = {
             ("networkSiteId", 0),
             ("reverseNumberLookupOptions", 4),
         ],
-        lookup: &[1, 2, 3, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

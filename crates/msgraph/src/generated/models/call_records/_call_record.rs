@@ -45,7 +45,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("participants_v2", 5),
         ("sessions", 5),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5, 10, 6, 11, 12, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CallRecord {

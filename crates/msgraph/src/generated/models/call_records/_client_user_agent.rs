@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("platform", 0),
         ("productFamily", 0),
     ],
-    lookup: &[0, 2, 3, 1, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ClientUserAgent {

@@ -14,7 +14,7 @@ pub struct Organizer {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.callRecords.organizer",
     fields: &[("id", 0), ("administrativeUnitInfos", 4), ("identity", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Organizer {

@@ -29,7 +29,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("identity", 0),
         ("name", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 7, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ParticipantEndpoint {

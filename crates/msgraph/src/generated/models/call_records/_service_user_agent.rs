@@ -12,7 +12,7 @@ pub struct ServiceUserAgent {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.callRecords.serviceUserAgent",
     fields: &[("applicationVersion", 0), ("headerValue", 0), ("role", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ServiceUserAgent {

@@ -12,7 +12,7 @@ pub struct TraceRouteHop {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.callRecords.traceRouteHop",
     fields: &[("hopCount", 0), ("ipAddress", 0), ("roundTripTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TraceRouteHop {

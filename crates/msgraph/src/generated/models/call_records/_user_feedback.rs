@@ -12,7 +12,7 @@ pub struct UserFeedback {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.callRecords.userFeedback",
     fields: &[("rating", 0), ("text", 0), ("tokens", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserFeedback {

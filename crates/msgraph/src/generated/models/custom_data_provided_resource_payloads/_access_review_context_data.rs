@@ -11,7 +11,7 @@ pub struct AccessReviewContextData {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.customDataProvidedResourcePayloads.accessReviewContextData",
     fields: &[("reviewDefinitionId", 0), ("reviewInstanceId", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AccessReviewContextData {

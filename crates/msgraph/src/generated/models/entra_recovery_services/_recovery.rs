@@ -14,7 +14,7 @@ pub struct Recovery {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.entraRecoveryServices.recovery",
     fields: &[("id", 0), ("jobs", 5), ("snapshots", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Recovery {

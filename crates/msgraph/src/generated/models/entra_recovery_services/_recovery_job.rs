@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("totalLinksModified", 0),
         ("totalObjectsModified", 0),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RecoveryJob {

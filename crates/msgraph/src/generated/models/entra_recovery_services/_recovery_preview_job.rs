@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("totalChangedLinksCalculated", 0),
         ("totalChangedObjectsCalculated", 0),
     ],
-    lookup: &[1, 0, 2, 3, 4, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RecoveryPreviewJob {

@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("recoveryJobs", 5),
         ("recoveryPreviewJobs", 5),
     ],
-    lookup: &[1, 0, 3, 4, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Snapshot {

@@ -12,7 +12,7 @@ pub struct ActivitySettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.activitySettings",
     fields: &[("urlToItemResolvers", 4)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ActivitySettings {

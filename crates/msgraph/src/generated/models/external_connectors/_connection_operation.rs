@@ -12,7 +12,7 @@ pub struct ConnectionOperation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.connectionOperation",
     fields: &[("id", 0), ("error", 0), ("status", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ConnectionOperation {

@@ -13,7 +13,7 @@ pub struct DisplayTemplate {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.displayTemplate",
     fields: &[("id", 0), ("layout", 0), ("priority", 0), ("rules", 4)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DisplayTemplate {

@@ -11,7 +11,7 @@ pub struct External {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.external",
     fields: &[("connections", 5)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl External {

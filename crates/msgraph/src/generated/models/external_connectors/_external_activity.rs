@@ -14,7 +14,7 @@ pub struct ExternalActivity {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.externalActivity",
     fields: &[("id", 0), ("startDateTime", 0), ("type", 0), ("performedBy", 1)],
-    lookup: &[0, 3, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ExternalActivity {

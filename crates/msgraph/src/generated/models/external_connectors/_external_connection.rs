@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("operations", 5),
         ("schema", 1),
     ],
-    lookup: &[1, 2, 3, 4, 5, 9, 0, 10, 6, 11, 12, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ExternalConnection {

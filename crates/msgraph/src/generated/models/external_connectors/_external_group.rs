@@ -14,7 +14,7 @@ pub struct ExternalGroup {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.externalGroup",
     fields: &[("id", 0), ("description", 0), ("displayName", 0), ("members", 5)],
-    lookup: &[1, 2, 0, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ExternalGroup {

@@ -12,7 +12,7 @@ pub struct ItemIdResolver {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.itemIdResolver",
     fields: &[("priority", 0), ("itemId", 0), ("urlMatchInfo", 0)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ItemIdResolver {

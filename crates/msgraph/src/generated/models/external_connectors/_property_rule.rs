@@ -13,7 +13,7 @@ pub struct PropertyRule {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.propertyRule",
     fields: &[("operation", 0), ("property", 0), ("values", 4), ("valuesJoinedBy", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PropertyRule {

@@ -12,7 +12,7 @@ pub struct Schema {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.schema",
     fields: &[("id", 0), ("baseType", 0), ("properties", 4)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Schema {

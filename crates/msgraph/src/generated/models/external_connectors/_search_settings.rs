@@ -12,7 +12,7 @@ pub struct SearchSettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.externalConnectors.searchSettings",
     fields: &[("searchResultTemplates", 4)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SearchSettings {

@@ -14,7 +14,7 @@ pub struct ActivateProcessingResultScope {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityGovernance.activateProcessingResultScope",
     fields: &[("taskScope", 0), ("processingResults", 5)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ActivateProcessingResultScope {

@@ -13,7 +13,7 @@ pub struct ActivateRunScope {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityGovernance.activateRunScope",
     fields: &[("taskScope", 0), ("userScope", 0), ("run", 1)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ActivateRunScope {

@@ -11,7 +11,7 @@ pub struct CancelRunsScope {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityGovernance.cancelRunsScope",
     fields: &[("runs", 5)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CancelRunsScope {

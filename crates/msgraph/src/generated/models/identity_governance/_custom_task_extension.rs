@@ -42,7 +42,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("createdBy", 1),
         ("lastModifiedBy", 1),
     ],
-    lookup: &[1, 6, 2, 9, 7, 3, 4, 5, 0, 10, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CustomTaskExtension {

@@ -13,7 +13,7 @@ pub struct CustomTaskExtensionCallbackConfiguration {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityGovernance.customTaskExtensionCallbackConfiguration",
     fields: &[("timeoutDuration", 0), ("authorizedApps", 5)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CustomTaskExtensionCallbackConfiguration {

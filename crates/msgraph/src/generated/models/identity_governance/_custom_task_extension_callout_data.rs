@@ -20,7 +20,7 @@ pub struct CustomTaskExtensionCalloutData {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityGovernance.customTaskExtensionCalloutData",
     fields: &[("subject", 1), ("task", 1), ("taskProcessingresult", 1), ("workflow", 1)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CustomTaskExtensionCalloutData {

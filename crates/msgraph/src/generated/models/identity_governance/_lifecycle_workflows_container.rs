@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("workflows", 5),
         ("workflowTemplates", 5),
     ],
-    lookup: &[1, 2, 0, 3, 4, 5, 7, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LifecycleWorkflowsContainer {

@@ -12,7 +12,7 @@ pub struct Parameter {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityGovernance.parameter",
     fields: &[("name", 0), ("values", 4), ("valueType", 0)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Parameter {

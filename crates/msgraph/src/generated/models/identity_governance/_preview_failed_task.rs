@@ -13,7 +13,7 @@ pub struct PreviewFailedTask {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityGovernance.previewFailedTask",
     fields: &[("definitionId", 0), ("failureReason", 0), ("name", 0), ("taskId", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PreviewFailedTask {

@@ -16,7 +16,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("quarantineReason", 0),
         ("quarantineType", 0),
     ],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl QuarantineDetails {

@@ -57,7 +57,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("taskProcessingResults", 5),
         ("userProcessingResults", 5),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 6, 14, 7, 8, 9, 15, 10, 11, 12, 16, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Run {

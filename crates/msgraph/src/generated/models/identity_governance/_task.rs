@@ -37,7 +37,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("taskDefinitionId", 0),
         ("taskProcessingResults", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 0, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Task {

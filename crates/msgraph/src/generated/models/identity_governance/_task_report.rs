@@ -43,7 +43,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("taskDefinition", 1),
         ("taskProcessingResults", 5),
     ],
-    lookup: &[1, 2, 0, 3, 4, 5, 6, 7, 10, 11, 12, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TaskReport {

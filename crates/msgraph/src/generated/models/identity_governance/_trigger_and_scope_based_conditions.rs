@@ -13,7 +13,7 @@ pub struct TriggerAndScopeBasedConditions {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.identityGovernance.triggerAndScopeBasedConditions",
     fields: &[("scope", 0), ("trigger", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TriggerAndScopeBasedConditions {

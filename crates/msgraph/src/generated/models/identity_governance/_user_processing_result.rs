@@ -46,7 +46,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("subject", 1),
         ("taskProcessingResults", 5),
     ],
-    lookup: &[1, 2, 0, 3, 10, 4, 5, 11, 12, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl UserProcessingResult {

@@ -78,10 +78,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userProcessingResults", 5),
         ("versions", 5),
     ],
-    lookup: &[
-        8, 0, 9, 1, 12, 2, 3, 4, 18, 13, 5, 6, 10, 7, 14, 19, 15, 20, 16, 21, 11, 22, 17,
-        23,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Workflow {

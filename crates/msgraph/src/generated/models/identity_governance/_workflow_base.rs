@@ -42,7 +42,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("lastModifiedBy", 1),
         ("tasks", 5),
     ],
-    lookup: &[8, 0, 9, 1, 2, 3, 4, 5, 6, 10, 7, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkflowBase {

@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("executionConditions", 0),
         ("tasks", 5),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkflowTemplate {

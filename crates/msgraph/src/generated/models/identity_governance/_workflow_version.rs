@@ -46,7 +46,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("settings", 0),
         ("versionNumber", 0),
     ],
-    lookup: &[8, 0, 9, 1, 2, 3, 4, 5, 6, 10, 7, 12, 11, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WorkflowVersion {

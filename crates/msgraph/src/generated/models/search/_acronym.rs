@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("standsFor", 0),
         ("state", 0),
     ],
-    lookup: &[1, 2, 0, 3, 4, 6, 7, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Acronym {

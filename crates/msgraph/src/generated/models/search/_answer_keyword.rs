@@ -12,7 +12,7 @@ pub struct AnswerKeyword {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.search.answerKeyword",
     fields: &[("keywords", 4), ("matchSimilarKeywords", 0), ("reservedKeywords", 4)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AnswerKeyword {

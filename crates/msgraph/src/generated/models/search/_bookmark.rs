@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("state", 0),
         ("targetedVariations", 4),
     ],
-    lookup: &[6, 7, 8, 1, 2, 9, 0, 10, 11, 12, 3, 4, 13, 14, 15, 16, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Bookmark {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("state", 0),
         ("targetedVariations", 4),
     ],
-    lookup: &[6, 7, 1, 2, 8, 0, 9, 10, 11, 3, 4, 12, 13, 14, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Qna {

@@ -12,7 +12,7 @@ pub struct Account {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.account",
     fields: &[("actions", 4), ("identifier", 0), ("identityProvider", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Account {

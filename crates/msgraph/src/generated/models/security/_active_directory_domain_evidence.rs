@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("activeDirectoryDomainName", 0),
         ("trustedDomains", 4),
     ],
-    lookup: &[7, 0, 1, 2, 3, 4, 5, 8, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ActiveDirectoryDomainEvidence {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("hostingPlatformType", 0),
         ("instructions", 0),
     ],
-    lookup: &[7, 8, 0, 1, 9, 10, 2, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AiAgentEvidence {

@@ -12,7 +12,7 @@ pub struct AlertComment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.alertComment",
     fields: &[("comment", 0), ("createdByDisplayName", 0), ("createdDateTime", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AlertComment {

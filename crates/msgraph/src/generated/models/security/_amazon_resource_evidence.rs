@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resourceName", 0),
         ("resourceType", 0),
     ],
-    lookup: &[7, 8, 0, 1, 2, 3, 9, 10, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AmazonResourceEvidence {

@@ -60,10 +60,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("urls", 4),
         ("urn", 0),
     ],
-    lookup: &[
-        7, 8, 0, 9, 10, 1, 11, 12, 13, 14, 15, 16, 17, 2, 3, 4, 18, 19, 5, 20, 21, 22,
-        23, 24, 6,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AnalyzedMessageEvidence {

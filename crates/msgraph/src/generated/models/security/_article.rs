@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("title", 0),
         ("indicators", 5),
     ],
-    lookup: &[1, 2, 0, 3, 9, 4, 5, 6, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Article {

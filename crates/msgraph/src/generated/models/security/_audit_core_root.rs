@@ -14,7 +14,7 @@ pub struct AuditCoreRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.auditCoreRoot",
     fields: &[("id", 0), ("queries", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuditCoreRoot {

@@ -41,7 +41,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userPrincipalNameFilters", 4),
         ("records", 5),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 6, 7, 8, 9, 13, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AuditLogQuery {

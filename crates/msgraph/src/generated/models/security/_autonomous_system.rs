@@ -13,7 +13,7 @@ pub struct AutonomousSystem {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.autonomousSystem",
     fields: &[("name", 0), ("number", 0), ("organization", 0), ("value", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AutonomousSystem {

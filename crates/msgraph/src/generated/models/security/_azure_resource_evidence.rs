@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resourceName", 0),
         ("resourceType", 0),
     ],
-    lookup: &[0, 1, 2, 3, 7, 8, 9, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl AzureResourceEvidence {

@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("storageResource", 0),
         ("url", 0),
     ],
-    lookup: &[0, 1, 7, 2, 3, 4, 8, 5, 9, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl BlobContainerEvidence {

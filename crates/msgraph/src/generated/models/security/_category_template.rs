@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("displayName", 0),
         ("subcategories", 5),
     ],
-    lookup: &[1, 2, 3, 0, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CategoryTemplate {

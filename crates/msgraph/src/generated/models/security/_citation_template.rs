@@ -22,7 +22,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("citationJurisdiction", 0),
         ("citationUrl", 0),
     ],
-    lookup: &[4, 5, 1, 2, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CitationTemplate {

@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("saasAppId", 0),
         ("stream", 0),
     ],
-    lookup: &[7, 0, 1, 8, 9, 10, 2, 3, 4, 11, 12, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CloudApplicationEvidence {

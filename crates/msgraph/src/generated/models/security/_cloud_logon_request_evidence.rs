@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("verdict", 0),
         ("requestId", 0),
     ],
-    lookup: &[0, 1, 2, 3, 7, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CloudLogonRequestEvidence {

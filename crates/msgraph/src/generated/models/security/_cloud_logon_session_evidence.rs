@@ -42,7 +42,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("startUtcDateTime", 0),
         ("userAgent", 0),
     ],
-    lookup: &[7, 8, 0, 1, 9, 10, 11, 12, 2, 3, 4, 13, 14, 5, 15, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl CloudLogonSessionEvidence {

@@ -12,7 +12,7 @@ pub struct CollaborationRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.collaborationRoot",
     fields: &[("id", 0), ("analyzedEmails", 5)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CollaborationRoot {

@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("name", 0),
         ("pod", 0),
     ],
-    lookup: &[7, 8, 9, 0, 1, 10, 11, 12, 13, 2, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ContainerEvidence {

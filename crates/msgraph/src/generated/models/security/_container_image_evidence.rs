@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("imageId", 0),
         ("registry", 0),
     ],
-    lookup: &[0, 1, 7, 8, 9, 2, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ContainerImageEvidence {

@@ -12,7 +12,7 @@ pub struct CvssSummary {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.cvssSummary",
     fields: &[("score", 0), ("severity", 0), ("vectorString", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl CvssSummary {

@@ -12,7 +12,7 @@ pub struct DetonationObservables {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.detonationObservables",
     fields: &[("contactedIps", 4), ("contactedUrls", 4), ("droppedfiles", 4)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DetonationObservables {

@@ -12,7 +12,7 @@ pub struct DispositionReviewStage {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.dispositionReviewStage",
     fields: &[("name", 0), ("reviewersEmailAddresses", 4), ("stageNumber", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl DispositionReviewStage {

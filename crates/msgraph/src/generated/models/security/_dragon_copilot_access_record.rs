@@ -12,7 +12,7 @@ pub struct DragonCopilotAccessRecord {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.dragonCopilotAccessRecord",
     fields: &[("dynamicProperties", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DragonCopilotAccessRecord {

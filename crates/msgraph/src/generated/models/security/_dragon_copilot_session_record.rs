@@ -12,7 +12,7 @@ pub struct DragonCopilotSessionRecord {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.dragonCopilotSessionRecord",
     fields: &[("dynamicProperties", 0)],
-    lookup: &[0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl DragonCopilotSessionRecord {

@@ -48,7 +48,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("reviewSet", 1),
         ("search", 1),
     ],
-    lookup: &[1, 8, 9, 2, 3, 4, 10, 0, 11, 5, 12, 6, 13, 14, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EdiscoveryAddToReviewSetOperation {

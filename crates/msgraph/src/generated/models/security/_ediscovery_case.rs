@@ -56,7 +56,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("settings", 1),
         ("tags", 5),
     ],
-    lookup: &[10, 7, 8, 1, 11, 2, 3, 9, 0, 4, 5, 12, 13, 14, 15, 16, 6, 17],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EdiscoveryCase {

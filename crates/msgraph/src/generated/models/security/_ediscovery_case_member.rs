@@ -15,7 +15,7 @@ pub struct EdiscoveryCaseMember {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.ediscoveryCaseMember",
     fields: &[("id", 0), ("displayName", 0), ("recipientType", 0), ("smtpAddress", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EdiscoveryCaseMember {

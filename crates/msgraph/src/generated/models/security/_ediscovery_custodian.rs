@@ -42,7 +42,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("unifiedGroupSources", 5),
         ("userSources", 5),
     ],
-    lookup: &[7, 1, 2, 8, 3, 0, 9, 4, 5, 10, 6, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EdiscoveryCustodian {

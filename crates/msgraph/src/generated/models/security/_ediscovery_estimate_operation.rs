@@ -47,7 +47,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("unindexedItemsSize", 0),
         ("search", 1),
     ],
-    lookup: &[1, 2, 3, 4, 0, 8, 9, 10, 5, 11, 6, 16, 12, 13, 7, 14, 15],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EdiscoveryEstimateOperation {

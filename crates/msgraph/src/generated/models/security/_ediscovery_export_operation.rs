@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("reviewSet", 1),
         ("reviewSetQuery", 1),
     ],
-    lookup: &[1, 2, 3, 4, 8, 9, 10, 11, 0, 12, 5, 6, 13, 14, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EdiscoveryExportOperation {

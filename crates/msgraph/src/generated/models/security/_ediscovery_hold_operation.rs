@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("resultInfo", 0),
         ("status", 0),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EdiscoveryHoldOperation {

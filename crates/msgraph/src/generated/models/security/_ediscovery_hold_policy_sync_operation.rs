@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("status", 0),
         ("reportFileMetadata", 4),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 8, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EdiscoveryHoldPolicySyncOperation {

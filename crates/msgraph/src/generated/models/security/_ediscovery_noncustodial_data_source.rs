@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("dataSource", 1),
         ("lastIndexOperation", 1),
     ],
-    lookup: &[1, 7, 2, 3, 0, 8, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EdiscoveryNoncustodialDataSource {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("childTags", 5),
         ("parent", 1),
     ],
-    lookup: &[5, 6, 1, 2, 3, 0, 4, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EdiscoveryReviewTag {

@@ -51,7 +51,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("lastEstimateStatisticsOperation", 1),
         ("noncustodialSources", 5),
     ],
-    lookup: &[10, 9, 1, 2, 3, 11, 8, 4, 5, 0, 12, 6, 7, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EdiscoverySearch {

@@ -57,7 +57,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("exportSingleItems", 0),
         ("search", 1),
     ],
-    lookup: &[1, 8, 9, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 17, 0, 5, 6, 18, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl EdiscoverySearchExportOperation {

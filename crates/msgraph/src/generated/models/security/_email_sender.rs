@@ -12,7 +12,7 @@ pub struct EmailSender {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.emailSender",
     fields: &[("displayName", 0), ("domainName", 0), ("emailAddress", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl EmailSender {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("algorithm", 0),
         ("value", 0),
     ],
-    lookup: &[7, 0, 1, 2, 3, 4, 5, 8, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl FileHashEvidence {

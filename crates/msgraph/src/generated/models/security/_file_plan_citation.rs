@@ -12,7 +12,7 @@ pub struct FilePlanCitation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.filePlanCitation",
     fields: &[("displayName", 0), ("citationJurisdiction", 0), ("citationUrl", 0)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FilePlanCitation {

@@ -39,7 +39,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("departmentTemplate", 1),
         ("filePlanReferenceTemplate", 1),
     ],
-    lookup: &[1, 6, 2, 7, 3, 8, 4, 9, 5, 10, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FilePlanDescriptor {

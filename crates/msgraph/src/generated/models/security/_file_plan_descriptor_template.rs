@@ -13,7 +13,7 @@ pub struct FilePlanDescriptorTemplate {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.filePlanDescriptorTemplate",
     fields: &[("id", 0), ("createdBy", 0), ("createdDateTime", 0), ("displayName", 0)],
-    lookup: &[1, 2, 3, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl FilePlanDescriptorTemplate {

@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("orgId", 0),
         ("webUrl", 0),
     ],
-    lookup: &[7, 0, 1, 8, 9, 10, 11, 2, 3, 4, 5, 6, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl GitHubOrganizationEvidence {

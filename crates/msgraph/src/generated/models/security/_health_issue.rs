@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("severity", 0),
         ("status", 0),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 0, 7, 8, 9, 10, 11, 12, 13],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl HealthIssue {

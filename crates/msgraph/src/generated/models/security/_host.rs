@@ -55,7 +55,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("trackers", 5),
         ("whois", 1),
     ],
-    lookup: &[3, 4, 5, 1, 6, 0, 2, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Host {

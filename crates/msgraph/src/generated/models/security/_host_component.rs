@@ -25,7 +25,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("version", 0),
         ("host", 1),
     ],
-    lookup: &[1, 2, 6, 0, 3, 4, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl HostComponent {

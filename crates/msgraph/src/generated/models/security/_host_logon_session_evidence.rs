@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sessionId", 0),
         ("startUtcDateTime", 0),
     ],
-    lookup: &[7, 0, 1, 8, 9, 2, 3, 4, 10, 11, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl HostLogonSessionEvidence {

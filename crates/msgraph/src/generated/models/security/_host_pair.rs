@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("childHost", 1),
         ("parentHost", 1),
     ],
-    lookup: &[4, 1, 0, 2, 3, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl HostPair {

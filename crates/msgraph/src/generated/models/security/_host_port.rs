@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("host", 1),
         ("mostRecentSslCertificate", 1),
     ],
-    lookup: &[1, 2, 10, 0, 3, 4, 11, 5, 6, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl HostPort {

@@ -13,7 +13,7 @@ pub struct HostReputation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.hostReputation",
     fields: &[("id", 0), ("classification", 0), ("rules", 4), ("score", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl HostReputation {

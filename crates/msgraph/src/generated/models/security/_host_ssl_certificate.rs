@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("host", 1),
         ("sslCertificate", 1),
     ],
-    lookup: &[1, 4, 0, 2, 3, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl HostSslCertificate {

@@ -12,7 +12,7 @@ pub struct HostSslCertificatePort {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.hostSslCertificatePort",
     fields: &[("firstSeenDateTime", 0), ("lastSeenDateTime", 0), ("port", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl HostSslCertificatePort {

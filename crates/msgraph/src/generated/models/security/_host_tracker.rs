@@ -23,7 +23,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("value", 0),
         ("host", 1),
     ],
-    lookup: &[1, 5, 0, 2, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl HostTracker {

@@ -59,7 +59,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("registrant", 0),
         ("registrar", 0),
     ],
-    lookup: &[3, 4, 5, 1, 6, 0, 2, 7, 8, 9, 10, 16, 17, 11, 12, 13, 14, 15],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl Hostname {

@@ -11,7 +11,7 @@ pub struct HuntingQueryResults {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.huntingQueryResults",
     fields: &[("results", 4), ("schema", 4)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl HuntingQueryResults {

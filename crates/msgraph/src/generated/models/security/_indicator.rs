@@ -13,7 +13,7 @@ pub struct Indicator {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.indicator",
     fields: &[("id", 0), ("source", 0), ("artifact", 1)],
-    lookup: &[2, 0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Indicator {

@@ -11,7 +11,7 @@ pub struct IntelligenceProfileCountryOrRegionOfOrigin {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.intelligenceProfileCountryOrRegionOfOrigin",
     fields: &[("code", 0), ("label", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IntelligenceProfileCountryOrRegionOfOrigin {

@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("firstSeenDateTime", 0),
         ("lastSeenDateTime", 0),
     ],
-    lookup: &[2, 3, 0, 4, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl IntelligenceProfileIndicator {

@@ -76,10 +76,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sourceRef", 0),
         ("zone", 0),
     ],
-    lookup: &[
-        0, 1, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
-        26, 2, 3, 4, 27, 28, 29, 30, 31, 5, 6, 32,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IoTDeviceEvidence {

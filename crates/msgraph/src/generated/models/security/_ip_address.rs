@@ -63,7 +63,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("hostingProvider", 0),
         ("netblock", 0),
     ],
-    lookup: &[16, 3, 4, 5, 17, 1, 6, 18, 0, 2, 19, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl IpAddress {

@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("platform", 0),
         ("version", 0),
     ],
-    lookup: &[7, 0, 1, 8, 9, 10, 2, 3, 4, 5, 6, 11],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl KubernetesClusterEvidence {

@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("labels", 0),
         ("name", 0),
     ],
-    lookup: &[7, 0, 1, 8, 9, 2, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl KubernetesNamespaceEvidence {

@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("podIp", 0),
         ("serviceAccount", 0),
     ],
-    lookup: &[7, 8, 0, 1, 9, 10, 11, 12, 13, 14, 2, 3, 4, 15, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl KubernetesPodEvidence {

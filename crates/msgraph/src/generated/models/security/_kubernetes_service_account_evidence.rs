@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("name", 0),
         ("namespace", 0),
     ],
-    lookup: &[0, 1, 7, 8, 2, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl KubernetesServiceAccountEvidence {

@@ -40,7 +40,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("servicePorts", 4),
         ("serviceType", 0),
     ],
-    lookup: &[7, 0, 1, 8, 9, 10, 11, 2, 3, 4, 12, 13, 14, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl KubernetesServiceEvidence {

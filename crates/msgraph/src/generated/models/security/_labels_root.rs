@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("filePlanReferences", 5),
         ("retentionLabels", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 0, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LabelsRoot {

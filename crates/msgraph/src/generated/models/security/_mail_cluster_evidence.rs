@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("query", 0),
         ("urn", 0),
     ],
-    lookup: &[7, 8, 0, 1, 9, 10, 11, 2, 3, 4, 5, 12, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MailClusterEvidence {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("upn", 0),
         ("userAccount", 0),
     ],
-    lookup: &[0, 1, 7, 8, 2, 3, 4, 5, 9, 10, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl MailboxEvidence {

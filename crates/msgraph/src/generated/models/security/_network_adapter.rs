@@ -12,7 +12,7 @@ pub struct NetworkAdapter {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.networkAdapter",
     fields: &[("id", 0), ("isEnabled", 0), ("name", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl NetworkAdapter {

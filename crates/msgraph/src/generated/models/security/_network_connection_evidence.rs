@@ -34,7 +34,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("sourceAddress", 0),
         ("sourcePort", 0),
     ],
-    lookup: &[0, 7, 8, 1, 9, 2, 3, 4, 10, 11, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl NetworkConnectionEvidence {

@@ -30,7 +30,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("macAddress", 0),
         ("vlans", 4),
     ],
-    lookup: &[0, 1, 7, 8, 2, 3, 4, 5, 6, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl NicEvidence {

@@ -12,7 +12,7 @@ pub struct OcrSettings {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.ocrSettings",
     fields: &[("isEnabled", 0), ("maxImageSize", 0), ("timeout", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl OcrSettings {

@@ -26,7 +26,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("artifact", 1),
         ("parentHost", 1),
     ],
-    lookup: &[5, 1, 2, 0, 3, 6, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl PassiveDnsRecord {

@@ -36,7 +36,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("registryValueName", 0),
         ("registryValueType", 0),
     ],
-    lookup: &[0, 1, 7, 8, 9, 10, 11, 12, 2, 3, 4, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RegistryValueEvidence {

@@ -9,7 +9,7 @@ pub struct RetentionDurationForever {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.retentionDurationForever",
     fields: &[],
-    lookup: &[],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl RetentionDurationForever {

@@ -39,7 +39,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("lastStatusUpdateDateTime", 0),
         ("retentionEventType", 1),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 7, 8, 0, 9, 10, 11, 12],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RetentionEvent {

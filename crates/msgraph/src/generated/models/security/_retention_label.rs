@@ -55,7 +55,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("dispositionReviewStages", 5),
         ("retentionEventType", 1),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 7, 15, 8, 16, 0, 9, 10, 11, 12, 13, 17, 14],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl RetentionLabel {

@@ -44,7 +44,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("startDateTime", 0),
         ("storageResource", 0),
     ],
-    lookup: &[7, 8, 9, 0, 1, 10, 11, 12, 2, 3, 4, 13, 14, 15, 16, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SasTokenEvidence {

@@ -35,7 +35,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("version", 0),
         ("healthIssues", 5),
     ],
-    lookup: &[1, 2, 3, 4, 11, 5, 0, 6, 7, 8, 9, 10],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Sensor {

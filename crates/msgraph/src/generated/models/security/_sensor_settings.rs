@@ -19,7 +19,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("isDelayedDeploymentEnabled", 0),
         ("networkAdapters", 5),
     ],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SensorSettings {

@@ -14,7 +14,7 @@ pub struct SettingsContainer {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.settingsContainer",
     fields: &[("id", 0), ("autoAuditingConfiguration", 1)],
-    lookup: &[1, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl SettingsContainer {

@@ -24,7 +24,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("holdStatus", 0),
         ("site", 1),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SiteSource {

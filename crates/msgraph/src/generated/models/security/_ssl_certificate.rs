@@ -33,7 +33,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("subject", 0),
         ("relatedHosts", 5),
     ],
-    lookup: &[1, 2, 3, 0, 4, 5, 6, 10, 7, 8, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SslCertificate {

@@ -13,7 +13,7 @@ pub struct Subdomain {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.subdomain",
     fields: &[("id", 0), ("firstSeenDateTime", 0), ("host", 1)],
-    lookup: &[1, 2, 0],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Subdomain {

@@ -42,7 +42,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("submissionId", 0),
         ("submitter", 0),
     ],
-    lookup: &[0, 1, 7, 8, 2, 3, 9, 4, 10, 11, 12, 13, 14, 15, 5, 6],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl SubmissionMailEvidence {

@@ -72,10 +72,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("threadType", 0),
         ("urls", 4),
     ],
-    lookup: &[
-        7, 8, 0, 9, 10, 1, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 2, 3, 4, 22, 23,
-        24, 25, 26, 27, 5, 28, 29, 30, 6,
-    ],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl TeamsMessageEvidence {

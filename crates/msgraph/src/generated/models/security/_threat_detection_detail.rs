@@ -12,7 +12,7 @@ pub struct ThreatDetectionDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.threatDetectionDetail",
     fields: &[("confidenceLevel", 0), ("priorityAccountProtection", 0), ("threats", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ThreatDetectionDetail {

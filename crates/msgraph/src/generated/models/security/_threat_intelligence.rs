@@ -65,7 +65,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("whoisHistoryRecords", 5),
         ("whoisRecords", 5),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 8, 9, 7, 0, 11, 10, 12, 13, 14, 15, 16, 17],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl ThreatIntelligence {

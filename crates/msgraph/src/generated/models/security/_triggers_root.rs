@@ -12,7 +12,7 @@ pub struct TriggersRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.triggersRoot",
     fields: &[("id", 0), ("retentionEvents", 5)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TriggersRoot {

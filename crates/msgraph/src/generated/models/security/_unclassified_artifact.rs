@@ -12,7 +12,7 @@ pub struct UnclassifiedArtifact {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.unclassifiedArtifact",
     fields: &[("id", 0), ("kind", 0), ("value", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UnclassifiedArtifact {

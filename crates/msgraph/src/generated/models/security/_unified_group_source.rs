@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("includedSources", 0),
         ("group", 1),
     ],
-    lookup: &[1, 2, 3, 6, 4, 0, 5],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UnifiedGroupSource {

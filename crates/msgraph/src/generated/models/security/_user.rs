@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("emailAddress", 0),
         ("userPrincipalName", 0),
     ],
-    lookup: &[1, 2, 3, 4, 7, 0, 5, 6, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl User {

@@ -28,7 +28,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("includedSources", 0),
         ("siteWebUrl", 0),
     ],
-    lookup: &[1, 2, 3, 5, 4, 0, 6, 7],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl UserSource {

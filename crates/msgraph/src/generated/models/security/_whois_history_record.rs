@@ -49,7 +49,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("zone", 0),
         ("host", 1),
     ],
-    lookup: &[1, 2, 3, 4, 5, 6, 18, 0, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WhoisHistoryRecord {

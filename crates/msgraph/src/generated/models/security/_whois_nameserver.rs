@@ -13,7 +13,7 @@ pub struct WhoisNameserver {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.security.whoisNameserver",
     fields: &[("firstSeenDateTime", 0), ("lastSeenDateTime", 0), ("host", 1)],
-    lookup: &[0, 2, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl WhoisNameserver {

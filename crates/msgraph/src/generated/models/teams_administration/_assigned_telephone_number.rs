@@ -13,7 +13,7 @@ pub struct AssignedTelephoneNumber {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamsAdministration.assignedTelephoneNumber",
     fields: &[("assignmentCategory", 0), ("telephoneNumber", 0)],
-    lookup: &[0, 1],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AssignedTelephoneNumber {

@@ -12,7 +12,7 @@ pub struct PolicyIdentifierDetail {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamsAdministration.policyIdentifierDetail",
     fields: &[("id", 0), ("name", 0), ("policyId", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl PolicyIdentifierDetail {

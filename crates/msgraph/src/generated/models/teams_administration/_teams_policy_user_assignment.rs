@@ -13,7 +13,7 @@ pub struct TeamsPolicyUserAssignment {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamsAdministration.teamsPolicyUserAssignment",
     fields: &[("id", 0), ("policyId", 0), ("policyType", 0), ("userId", 0)],
-    lookup: &[0, 1, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamsPolicyUserAssignment {

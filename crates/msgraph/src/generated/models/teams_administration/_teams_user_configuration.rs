@@ -38,7 +38,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("userPrincipalName", 0),
         ("user", 1),
     ],
-    lookup: &[1, 2, 3, 4, 0, 5, 6, 7, 8, 10, 9],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TeamsUserConfiguration {

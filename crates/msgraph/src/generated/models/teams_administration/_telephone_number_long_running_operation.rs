@@ -17,7 +17,7 @@ pub struct TelephoneNumberLongRunningOperation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamsAdministration.telephoneNumberLongRunningOperation",
     fields: &[("id", 0), ("createdDateTime", 0), ("numbers", 4), ("status", 0)],
-    lookup: &[1, 0, 2, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TelephoneNumberLongRunningOperation {

@@ -18,7 +18,7 @@ pub struct TelephoneNumberManagementRoot {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.teamsAdministration.telephoneNumberManagementRoot",
     fields: &[("id", 0), ("numberAssignments", 5), ("operations", 5)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl TelephoneNumberManagementRoot {

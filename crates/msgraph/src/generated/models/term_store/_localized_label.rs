@@ -12,7 +12,7 @@ pub struct LocalizedLabel {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.termStore.localizedLabel",
     fields: &[("isDefault", 0), ("languageTag", 0), ("name", 0)],
-    lookup: &[0, 1, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl LocalizedLabel {

@@ -23,7 +23,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("set", 1),
         ("toTerm", 1),
     ],
-    lookup: &[2, 0, 1, 3, 4],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Relation {

@@ -32,7 +32,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("relations", 5),
         ("terms", 5),
     ],
-    lookup: &[5, 1, 2, 0, 3, 6, 4, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Set {

@@ -31,7 +31,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("relations", 5),
         ("set", 1),
     ],
-    lookup: &[6, 1, 2, 0, 3, 4, 5, 7, 8],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl Term {

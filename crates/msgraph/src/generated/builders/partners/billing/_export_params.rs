@@ -19,7 +19,7 @@ const _: () = {
     static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
         odata_type: "microsoft.graph.partners.billing.export",
         fields: &[("currencyCode", 0), ("billingPeriod", 0), ("attributeSet", 0)],
-        lookup: &[2, 1, 0],
+        index: ::msgraph_core::model::FieldIndex::new(),
         writes_odata_type: false,
     };
     ::msgraph_core::__impl_model!(

@@ -14,7 +14,7 @@ pub struct AzureUsage {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.partners.billing.azureUsage",
     fields: &[("id", 0), ("billed", 1), ("unbilled", 1)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl AzureUsage {

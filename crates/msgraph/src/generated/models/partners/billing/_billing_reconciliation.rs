@@ -14,7 +14,7 @@ pub struct BillingReconciliation {
 static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
     odata_type: "microsoft.graph.partners.billing.billingReconciliation",
     fields: &[("id", 0), ("billed", 1), ("unbilled", 1)],
-    lookup: &[1, 0, 2],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: false,
 };
 impl BillingReconciliation {

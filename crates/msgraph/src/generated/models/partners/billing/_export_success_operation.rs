@@ -21,7 +21,7 @@ static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo
         ("status", 0),
         ("resourceLocation", 1),
     ],
-    lookup: &[1, 0, 2, 4, 3],
+    index: ::msgraph_core::model::FieldIndex::new(),
     writes_odata_type: true,
 };
 impl ExportSuccessOperation {
