@@ -44,7 +44,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         let tokens = if s.qname == crate::ir::JSON { json_alias(s) } else { struct_tokens(model, &gates, s) };
         put(&mut files, file_path(&path, &stem), tokens);
         if let Some(m) = modules.get_mut(&path) {
-            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&s.qname)).attr().to_string());
+            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&s.qname)));
             m.types.push((stem, s.rust_name.clone()));
         }
     }
@@ -53,7 +53,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         let stem = naming::type_file_stem(&e.rust_name);
         put(&mut files, file_path(&path, &stem), enum_tokens(e));
         if let Some(m) = modules.get_mut(&path) {
-            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&e.qname)).attr().to_string());
+            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&e.qname)));
             m.types.push((stem, e.rust_name.clone()));
         }
     }
@@ -62,7 +62,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         let stem = naming::type_file_stem(&k.rust_name);
         put(&mut files, file_path(&path, &stem), kind_tokens(model, &gates, k));
         if let Some(m) = modules.get_mut(&path) {
-            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&k.base)).attr().to_string());
+            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&k.base)));
             m.types.push((stem, k.rust_name.clone()));
         }
     }
@@ -94,7 +94,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         let tokens = builders::builder_tokens(model, &gates, s, &names, &params);
         put(&mut files, builder_file_path(&path, &stem), tokens);
         if let Some(m) = bmodules.get_mut(&path) {
-            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&s.qname)).attr().to_string());
+            m.cfgs.insert(stem.clone(), Cond::of(gates.of(&s.qname)));
             m.types.push((stem.clone(), n.item.clone()));
             m.types.push((stem, n.collection.clone()));
         }
@@ -105,7 +105,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         let stem = naming::type_file_stem(name);
         put(&mut files, builder_file_path(&path, &stem), builders::param_struct_tokens(model, op, name));
         if let Some(m) = bmodules.get_mut(&path) {
-            m.cfgs.insert(stem.clone(), builders::param_cond(&gates, op).attr().to_string());
+            m.cfgs.insert(stem.clone(), builders::param_cond(&gates, op));
             m.types.push((stem, name.to_string()));
         }
     }
@@ -139,8 +139,8 @@ struct ModuleContents {
     children: BTreeSet<String>,
     /// (file stem, type name)
     types: Vec<(String, String)>,
-    /// The `#[cfg]` of each file stem (rendered; empty when always compiled).
-    cfgs: BTreeMap<String, String>,
+    /// When each file stem compiles (no entry: always).
+    cfgs: BTreeMap<String, Cond>,
 }
 
 fn header(sha256: &str) -> String {
@@ -595,7 +595,7 @@ fn module_tokens(path: &[String], contents: &ModuleContents) -> TokenStream {
     let type_items = by_stem.iter().map(|(stem, names)| {
         let m = ident(stem);
         let n = names.iter().map(|n| ident(n));
-        let cfg: TokenStream = contents.cfgs.get(*stem).and_then(|c| c.parse().ok()).unwrap_or_default();
+        let cfg = contents.cfgs.get(*stem).map(Cond::attr).unwrap_or_default();
         quote! {
             #cfg
             mod #m;

@@ -444,10 +444,17 @@ pub fn compute(model: &Model) -> Gates {
     let roots: Vec<Vec<&str>> =
         AREAS.iter().map(|a| a.roots.iter().copied().filter(|r| model.structs.contains_key(*r)).collect()).collect();
     let all_roots: BTreeSet<&str> = roots.iter().flatten().copied().collect();
+    // Operations by the entity or complex type they are bound to (once, for every area).
+    let mut bound: BTreeMap<&str, Vec<&crate::ir::Operation>> = BTreeMap::new();
+    for op in &model.operations {
+        if let Some(TypeTarget::Struct(q)) = op.binding.as_ref().map(|b| &b.target) {
+            bound.entry(q.as_str()).or_default().push(op);
+        }
+    }
     let mut membership: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
     for (i, area_roots) in roots.iter().enumerate() {
         let barriers: BTreeSet<&str> = all_roots.iter().copied().filter(|r| !area_roots.contains(r)).collect();
-        for q in closure(model, area_roots, &barriers) {
+        for q in closure(model, &bound, area_roots, &barriers) {
             membership.entry(q).or_default().insert(i);
         }
     }
@@ -467,17 +474,16 @@ pub fn compute(model: &Model) -> Gates {
 const ENTITY: &str = "microsoft.graph.entity";
 
 /// The types one area needs (see the module docs).
-fn closure(model: &Model, roots: &[&str], barriers: &BTreeSet<&str>) -> BTreeSet<String> {
+fn closure(
+    model: &Model,
+    bound: &BTreeMap<&str, Vec<&crate::ir::Operation>>,
+    roots: &[&str],
+    barriers: &BTreeSet<&str>,
+) -> BTreeSet<String> {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut seen_poly: BTreeSet<String> = BTreeSet::new();
     // (type, read polymorphically: its derived types come along)
     let mut stack: Vec<(String, bool)> = roots.iter().map(|r| (r.to_string(), true)).collect();
-    let mut bound: BTreeMap<&str, Vec<&crate::ir::Operation>> = BTreeMap::new();
-    for op in &model.operations {
-        if let Some(TypeTarget::Struct(q)) = op.binding.as_ref().map(|b| &b.target) {
-            bound.entry(q.as_str()).or_default().push(op);
-        }
-    }
     while let Some((q, poly)) = stack.pop() {
         if model.enums.contains_key(&q) {
             seen.insert(q);

@@ -53,11 +53,11 @@ commands:
         --changelog PATH changelog to add the entry to (default CHANGELOG.md)
   bench-report [--quick] [--skip-build-measure] [--skip-bench] [--out DIR] [--build-dir DIR]
       Run the benchmarks in benches/ (cargo bench --manifest-path benches/Cargo.toml: criterion plus
-      custom measurements), measure clean debug builds of an SDK consumer and of the
-      reqwest+tokio+serde_json floor (fresh target dirs, one after the other), then write
+      custom measurements), measure clean debug builds of the reqwest+tokio+serde_json floor, a
+      users-only consumer and a whole-SDK consumer (fresh target dirs, one after the other), then write
       docs/benchmarks.md and docs/benchmarks.svg and print the table.
         --quick               short criterion measurements (development only)
-        --skip-build-measure  do not run the two clean builds
+        --skip-build-measure  do not run the clean builds
         --skip-bench          do not run the benchmarks; report the figures of the last run
         --out DIR             write the report into DIR instead of docs/
         --build-dir DIR       work directory for the clean builds (default: a new temp dir)
