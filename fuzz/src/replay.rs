@@ -51,7 +51,14 @@ pub fn replay<O: Debug>(manifest_dir: &str, target: &str, check: impl Fn(&[u8]) 
     };
     let expected_path = dir.join("EXPECTED");
     let bless = std::env::var_os("MSGRAPH_FUZZ_BLESS").is_some_and(|v| v == "1");
-    let expected = if bless { BTreeMap::new() } else { read_expected(&expected_path).unwrap_or_default() };
+    let expected = if bless {
+        BTreeMap::new()
+    } else {
+        match read_expected(&expected_path) {
+            Ok(m) => m,
+            Err(e) => return vec![e],
+        }
+    };
     let mut files: Vec<PathBuf> = match fs::read_dir(&dir) {
         Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect(),
         Err(e) => return vec![format!("{}: {e}", dir.display())],

@@ -27,11 +27,9 @@ pub enum BatchOutcome {
     Rejected(String),
 }
 
+/// A missing `Content-Type` counts as JSON, as in the `$batch` decoder.
 fn is_json(ct: Option<&str>) -> bool {
-    ct.is_none_or(|ct| {
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        essence == "application/json" || essence.ends_with("+json") || essence == "text/json"
-    })
+    ct.is_none_or(msgraph_core::__fuzz::is_json_content_type)
 }
 
 /// Writes items back as a `$batch` answer: JSON bodies inline, anything else base64.

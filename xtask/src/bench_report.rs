@@ -78,6 +78,8 @@ pub(super) fn run(opts: &BenchOpts) -> Result<(), Failure> {
             .arg(root.join("benches").join("Cargo.toml"))
             .arg("--no-fail-fast")
             .env("CARGO_TARGET_DIR", &target)
+            // The benches write their own measurements here (one definition of the path).
+            .env("MSGRAPH_BENCH_OUT", &results_dir)
             .current_dir(&root);
         if opts.quick {
             cmd.env("MSGRAPH_BENCH_QUICK", "1");
@@ -236,7 +238,7 @@ fn utc_now() -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Build measurement (the logic of scripts/measure-build.sh)
+// Build measurement
 // ---------------------------------------------------------------------------------------------
 
 struct BuildTimes {
@@ -279,19 +281,27 @@ const CONSUMER_MAIN: &str = r###"fn main() {
 /// then a consumer of the whole SDK. All start from the workspace's Cargo.lock, so they build the
 /// same dependency versions.
 fn measure_build(root: &Path, cargo: &OsString, dir: Option<&Path>) -> Result<BuildTimes, Failure> {
-    let work = match dir {
-        Some(d) => d.to_path_buf(),
-        None => std::env::temp_dir().join(format!("msgraph-build-measure-{}", std::process::id())),
+    let Some(dir) = dir else {
+        // Three fresh target dirs are a few GB: remove the temporary work directory whether the
+        // builds succeeded or not.
+        let work = std::env::temp_dir().join(format!("msgraph-build-measure-{}", std::process::id()));
+        let result = build_all(root, cargo, &work);
+        let _ = fs::remove_dir_all(&work);
+        return result;
     };
+    build_all(root, cargo, dir)
+}
+
+fn build_all(root: &Path, cargo: &OsString, work: &Path) -> Result<BuildTimes, Failure> {
     let msgraph = root.join("crates").join("msgraph");
-    let consumer_toml = format!(
-        "[package]\nname = \"consumer\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[dependencies]\nmsgraph = {{ path = {:?} }}\n[workspace]\n",
-        msgraph.display().to_string()
-    );
-    let users_toml = format!(
-        "[package]\nname = \"users\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[dependencies]\nmsgraph = {{ path = {:?}, default-features = false, features = [\"users\"] }}\n[workspace]\n",
-        msgraph.display().to_string()
-    );
+    let consumer = |name: &str, extra: &str| {
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2021\"\n[dependencies]\nmsgraph = {{ path = {:?}{extra} }}\n[workspace]\n",
+            msgraph.display().to_string()
+        )
+    };
+    let users_toml = consumer("users", ", default-features = false, features = [\"users\"]");
+    let consumer_toml = consumer("consumer", "");
     let crates = [
         ("floor", FLOOR_TOML.to_string(), FLOOR_MAIN),
         ("users", users_toml, CONSUMER_MAIN),
@@ -323,11 +333,7 @@ fn measure_build(root: &Path, cargo: &OsString, dir: Option<&Path>) -> Result<Bu
         [f, u, c] => (f, u, c),
         _ => return Err(failed("build measurement: expected three builds")),
     };
-    if dir.is_none() {
-        // Two fresh target dirs are a few GB: remove the temporary work directory.
-        remove_dir_if_present(&work)?;
-    }
-    Ok(BuildTimes { floor, users, consumer, dir: work })
+    Ok(BuildTimes { floor, users, consumer, dir: work.to_path_buf() })
 }
 
 fn cargo_in(cargo: &OsString, dir: &Path, args: &[&str]) -> Result<(), Failure> {
@@ -826,7 +832,7 @@ fn markdown(
     );
     let _ = writeln!(
         s,
-        "* **Build** (the logic of `scripts/measure-build.sh`): `cargo build` of three throw-away crates, each with a \
+        "* **Build**: `cargo build` of three throw-away crates, each with a \
          fresh target dir and `CARGO_INCREMENTAL=0`, one after the other in this run: the floor (reqwest 0.12 with \
          rustls + tokio + serde_json, a trivial `main`), a consumer of `msgraph` with only the `users` API area \
          (`default-features = false, features = [\"users\"]`) and a consumer of the whole typed v1.0 surface (default \
@@ -854,7 +860,7 @@ fn markdown(
     let _ = writeln!(s, "cargo bench --manifest-path benches/Cargo.toml                    # the benchmarks alone");
     let _ = writeln!(s, "cargo bench --manifest-path benches/Cargo.toml --bench codec      # one of codec, memory, queue, pipeline, codegen");
     let _ =
-        writeln!(s, "scripts/measure-build.sh                                          # the build measurement alone");
+        writeln!(s, "cargo xtask bench-report --skip-bench --out DIR                   # the build measurement alone");
     let _ = writeln!(s, "```\n");
     let _ = writeln!(
         s,

@@ -24,9 +24,6 @@ pub fn criterion() -> criterion::Criterion {
 
 /// The workspace's target directory (`<target>/release/deps/<bench binary>` → `<target>`).
 pub fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(dir);
-    }
     let exe = std::env::current_exe().expect("current exe");
     exe.ancestors().nth(3).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"))
 }

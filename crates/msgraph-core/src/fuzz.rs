@@ -12,6 +12,11 @@ use crate::error::Result;
 use crate::http::{Headers, HttpResponse};
 use crate::json::DecodeError;
 
+/// Whether a `Content-Type` is JSON, as the `$batch` decoder decides it.
+pub fn is_json_content_type(ct: &str) -> bool {
+    crate::error::is_json_content_type(ct)
+}
+
 /// Decodes a `$batch` answer body as the query queue does: `(id, response)` per item.
 pub fn batch_decode_response(body: &[u8]) -> std::result::Result<Vec<(String, HttpResponse)>, DecodeError> {
     crate::batch::decode_response(body).map(|items| items.into_iter().map(|i| (i.id, i.response)).collect())

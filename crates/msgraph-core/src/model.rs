@@ -283,35 +283,31 @@ pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), Dec
     let mut seen_odata_type = false;
     r.begin_object()?;
     while let Some(key) = r.next_key()? {
-        // `@odata.type` picks the variant of a polymorphic value (from its first occurrence)
-        // and is kept for encoding (the last one would win): a second one makes the type
-        // ambiguous and the value would change type in a round trip.
-        if key == "@odata.type" {
+        if let Some(index) = info.index_of(&key) {
+            if r.read_null()? {
+                if let Some(f) = model.field_mut(index) {
+                    f.clear();
+                }
+                model.additional_data_mut().set_null(key.into_owned());
+                continue;
+            }
+            if let Some(f) = model.field_mut(index) {
+                f.decode_into(r).map_err(|e| e.in_key(&key))?;
+                continue;
+            }
+            // A property whose field is compiled out (its API area's feature is off) is kept
+            // like an unknown one.
+        } else if key == "@odata.type" {
+            // `@odata.type` picks the variant of a polymorphic value (from its first occurrence)
+            // and is kept for encoding (the last one would win): a second one makes the type
+            // ambiguous and the value would change type in a round trip.
             if seen_odata_type {
                 return Err(r.error("duplicate `@odata.type` annotation: the object's type is ambiguous").in_key(&key));
             }
             seen_odata_type = true;
         }
-        match info.index_of(&key) {
-            Some(index) => {
-                if r.read_null()? {
-                    if let Some(f) = model.field_mut(index) {
-                        f.clear();
-                    }
-                    model.additional_data_mut().set_null(key.into_owned());
-                } else if let Some(f) = model.field_mut(index) {
-                    f.decode_into(r).map_err(|e| e.in_key(&key))?;
-                } else {
-                    // A property whose field is compiled out (its API area's feature is off).
-                    let value = r.read_json_value().map_err(|e| e.in_key(&key))?;
-                    model.additional_data_mut().insert(key.into_owned(), value);
-                }
-            }
-            None => {
-                let value = r.read_json_value().map_err(|e| e.in_key(&key))?;
-                model.additional_data_mut().insert(key.into_owned(), value);
-            }
-        }
+        let value = r.read_json_value().map_err(|e| e.in_key(&key))?;
+        model.additional_data_mut().insert(key.into_owned(), value);
     }
     Ok(())
 }
