@@ -61,6 +61,7 @@ fn codec(c: &mut Criterion) {
             ("users_items", "999".into()),
             ("users_bytes", users.len().to_string()),
             ("users_props_per_item", format!("{:.1}", set_props as f64 / 999.0)),
+            ("user_struct_bytes", std::mem::size_of::<User>().to_string()),
             ("users_typed_out_bytes", typed_users_out.len().to_string()),
             ("users_value_out_bytes", value_users_out.len().to_string()),
             ("methods_items", "500".into()),

@@ -181,18 +181,26 @@ impl<'a> Cursor<'a> {
     }
 
     /// Consumes exactly two ASCII digits.
+    #[inline]
     fn two_digits(&mut self, what: &str) -> Result<u8, Reason> {
-        let mut value = 0u8;
-        for _ in 0..2 {
-            match self.peek() {
-                Some(b) if b.is_ascii_digit() => {
-                    value = value * 10 + (b - b'0');
-                    self.pos += 1;
-                }
-                _ => return Err(self.expected(&format!("{what} as 2 digits"))),
+        let bytes = self.text.as_bytes();
+        match (bytes.get(self.pos), bytes.get(self.pos + 1)) {
+            (Some(&a @ b'0'..=b'9'), Some(&b @ b'0'..=b'9')) => {
+                self.pos += 2;
+                Ok((a - b'0') * 10 + (b - b'0'))
             }
+            _ => Err(self.two_digits_error(what)),
         }
-        Ok(value)
+    }
+
+    /// The error of [`Cursor::two_digits`], at the first byte that is not a digit (kept out of
+    /// line: dates are parsed by the thousand when decoding a page).
+    #[cold]
+    fn two_digits_error(&mut self, what: &str) -> Reason {
+        if self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        self.expected(&format!("{what} as 2 digits"))
     }
 
     fn finish(&self) -> Result<(), Reason> {
@@ -241,12 +249,80 @@ fn parse_fraction(c: &mut Cursor<'_>) -> Result<(u32, u8), Reason> {
 }
 
 fn write_fraction(f: &mut fmt::Formatter<'_>, nanos: u32, digits: u8) -> fmt::Result {
-    let digits = digits.min(9);
-    if digits == 0 {
-        return Ok(());
+    let mut text = Ascii::new();
+    text.fraction(nanos, digits);
+    f.write_str(text.as_str())
+}
+
+/// Date and time text assembled on the stack and written with one `write_str` (encoding a
+/// page writes thousands of timestamps; `write!` with padding was most of that).
+struct Ascii {
+    bytes: [u8; 48],
+    len: usize,
+}
+
+impl Ascii {
+    fn new() -> Ascii {
+        Ascii { bytes: [0; 48], len: 0 }
     }
-    let value = nanos / 10u32.pow(9 - u32::from(digits));
-    write!(f, ".{value:0width$}", width = usize::from(digits))
+
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+
+    /// `value` in decimal, zero-padded to at least `width` digits.
+    fn digits(&mut self, mut value: u32, width: usize) {
+        const MAX: usize = 10;
+        let mut tmp = [b'0'; MAX];
+        let mut used = 0;
+        while (value > 0 || used < width.max(1)) && used < MAX {
+            used += 1;
+            if let Some(slot) = tmp.get_mut(MAX - used) {
+                *slot = b'0' + (value % 10) as u8;
+            }
+            value /= 10;
+        }
+        for &b in tmp.get(MAX - used..).unwrap_or_default() {
+            self.push(b);
+        }
+    }
+
+    /// `.` and the first `digits` (at most 9) fractional digits of `nanos`; nothing for 0.
+    fn fraction(&mut self, nanos: u32, digits: u8) {
+        let digits = digits.min(9);
+        if digits > 0 {
+            self.push(b'.');
+            self.digits(nanos / 10u32.pow(9 - u32::from(digits)), usize::from(digits));
+        }
+    }
+
+    fn date(&mut self, date: time::Date) {
+        let year = date.year();
+        if year < 0 {
+            self.push(b'-');
+        }
+        self.digits(year.unsigned_abs(), 4);
+        self.push(b'-');
+        self.digits(u32::from(u8::from(date.month())), 2);
+        self.push(b'-');
+        self.digits(u32::from(date.day()), 2);
+    }
+
+    fn time(&mut self, time: Time, digits: u8) {
+        self.digits(u32::from(time.hour()), 2);
+        self.push(b':');
+        self.digits(u32::from(time.minute()), 2);
+        self.push(b':');
+        self.digits(u32::from(time.second()), 2);
+        self.fraction(time.nanosecond(), digits);
+    }
+
+    fn as_str(&self) -> &str {
+        self.bytes.get(..self.len).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or_default()
+    }
 }
 
 /// The fewest fractional digits that represent `nanos` exactly.
@@ -360,22 +436,16 @@ fn parse_offset(c: &mut Cursor<'_>) -> Result<UtcOffset, Reason> {
     UtcOffset::from_hms(sign * hours as i8, sign * minutes as i8, 0).map_err(|e| e.to_string().into())
 }
 
-fn write_year(f: &mut fmt::Formatter<'_>, year: i32) -> fmt::Result {
-    if year < 0 {
-        write!(f, "-{:04}", year.unsigned_abs())
-    } else {
-        write!(f, "{year:04}")
-    }
-}
-
 fn write_date(f: &mut fmt::Formatter<'_>, date: time::Date) -> fmt::Result {
-    write_year(f, date.year())?;
-    write!(f, "-{:02}-{:02}", u8::from(date.month()), date.day())
+    let mut text = Ascii::new();
+    text.date(date);
+    f.write_str(text.as_str())
 }
 
 fn write_time(f: &mut fmt::Formatter<'_>, time: Time, digits: u8) -> fmt::Result {
-    write!(f, "{:02}:{:02}:{:02}", time.hour(), time.minute(), time.second())?;
-    write_fraction(f, time.nanosecond(), digits)
+    let mut text = Ascii::new();
+    text.time(time, digits);
+    f.write_str(text.as_str())
 }
 
 /// Whether RFC 3339 can write this offset (`±hh:mm` with hh ≤ 23).
@@ -581,21 +651,20 @@ impl FromStr for DateTimeOffset {
 
 impl fmt::Display for DateTimeOffset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_date(f, self.value.date())?;
-        f.write_str("T")?;
-        write_time(f, self.value.time(), self.digits)?;
+        let mut text = Ascii::new();
+        text.date(self.value.date());
+        text.push(b'T');
+        text.time(self.value.time(), self.digits);
         let offset = self.value.offset();
         if offset.is_utc() {
-            f.write_str("Z")
+            text.push(b'Z');
         } else {
-            let sign = if offset.is_negative() { '-' } else { '+' };
-            write!(
-                f,
-                "{sign}{:02}:{:02}",
-                offset.whole_hours().unsigned_abs(),
-                offset.minutes_past_hour().unsigned_abs()
-            )
+            text.push(if offset.is_negative() { b'-' } else { b'+' });
+            text.digits(u32::from(offset.whole_hours().unsigned_abs()), 2);
+            text.push(b':');
+            text.digits(u32::from(offset.minutes_past_hour().unsigned_abs()), 2);
         }
+        f.write_str(text.as_str())
     }
 }
 

@@ -113,9 +113,17 @@ pub enum Token {
 }
 
 /// A pull reader over a complete JSON document in memory.
+///
+/// UTF-8 is checked once for the whole input ([`Reader::new`]) or not at all (a `&str`,
+/// [`Reader::from_text`]); string values are then sliced out of `text` without re-validating.
+/// An input with invalid UTF-8 keeps its valid prefix as `text`: a string (or raw value) that
+/// reaches past it fails with "invalid UTF-8" at the first bad byte, with its JSON path, and any
+/// other byte there is a syntax error anyway.
 #[derive(Debug)]
 pub struct Reader<'a> {
     bytes: &'a [u8],
+    /// The longest valid UTF-8 prefix of `bytes` (all of it for valid input).
+    text: &'a str,
     pos: usize,
     depth: usize,
     /// `true` right after `{` / `[`: the next member needs no comma.
@@ -125,8 +133,26 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// A reader over `bytes` (a UTF-8 BOM is skipped).
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => bytes.get(..e.valid_up_to()).and_then(|valid| std::str::from_utf8(valid).ok()).unwrap_or(""),
+        };
         let pos = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
-        Reader { bytes, pos, depth: 0, first: false }
+        Reader { bytes, text, pos, depth: 0, first: false }
+    }
+
+    /// A reader over text that is already UTF-8 (nothing to validate; a BOM is skipped).
+    pub fn from_text(text: &'a str) -> Reader<'a> {
+        let pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        Reader { bytes: text.as_bytes(), text, pos, depth: 0, first: false }
+    }
+
+    /// The input between two byte offsets as text: a `str::get`, O(1) (both ends sit next to
+    /// ASCII delimiters); fails where the range reaches past the valid UTF-8 prefix.
+    fn text_between(&self, start: usize, end: usize, what: &str) -> Result<&'a str, DecodeError> {
+        self.text
+            .get(start..end)
+            .ok_or_else(|| DecodeError::new(self.text.len().max(start), format!("invalid UTF-8 in {what}")))
     }
 
     /// Current byte offset.
@@ -260,8 +286,8 @@ impl<'a> Reader<'a> {
             }
         }
         self.pos = i;
-        // The slice is ASCII by construction.
-        std::str::from_utf8(&b[start..i]).map_err(|_| DecodeError::new(start, "invalid number"))
+        // ASCII by construction.
+        self.text_between(start, i, "number")
     }
 
     /// Reads a string, borrowing from the input when it has no escapes.
@@ -272,13 +298,21 @@ impl<'a> Reader<'a> {
         self.pos += 1;
         let start = self.pos;
         let b = self.bytes;
-        // Fast path: scan to the closing quote.
+        // Fast path: 8 bytes at a time to the first `"`, `\\` or control character (the lowest
+        // flagged byte of a word is exact), then byte by byte for a tail shorter than a word.
         let mut i = start;
+        while let Some(word) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+            let flagged = attention_mask(u64::from_le_bytes(*word));
+            if flagged != 0 {
+                i += (flagged.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
         loop {
             match b.get(i) {
                 Some(b'"') => {
-                    let s = std::str::from_utf8(&b[start..i])
-                        .map_err(|e| DecodeError::new(start + e.valid_up_to(), "invalid UTF-8 in string"))?;
+                    let s = self.text_between(start, i, "string")?;
                     self.pos = i + 1;
                     return Ok(Cow::Borrowed(s));
                 }
@@ -478,15 +512,47 @@ impl<'a> Reader<'a> {
         self.skip_ws();
         let start = self.pos;
         self.skip_value()?;
-        std::str::from_utf8(&self.bytes[start..self.pos])
-            .map_err(|e| DecodeError::new(start + e.valid_up_to(), "invalid UTF-8"))
+        self.text_between(start, self.pos, "value")
     }
 
-    /// Reads one value of any kind into a `serde_json::Value`.
+    /// Reads one value of any kind into a `serde_json::Value`, built directly (no second parse);
+    /// numbers become what `serde_json` makes of the same text. Nesting counts against
+    /// [`MAX_DEPTH`] like everything else.
     pub fn read_json_value(&mut self) -> Result<serde_json::Value, DecodeError> {
-        let start = self.pos;
-        let raw = self.read_raw()?;
-        serde_json::from_str(raw).map_err(|e| DecodeError::new(start, e.to_string()))
+        use serde_json::Value;
+        match self.peek()? {
+            Token::Null => self.read_null().map(|_| Value::Null),
+            Token::Bool => self.read_bool().map(Value::Bool),
+            Token::String => self.read_str().map(|s| Value::String(s.into_owned())),
+            Token::Number => {
+                let start = self.pos;
+                let text = self.read_number_text()?;
+                // The text follows the JSON grammar, so the only failure is a float beyond f64.
+                text.parse::<serde_json::Number>().map(Value::Number).map_err(|_| {
+                    let shown: String = text.chars().take(40).collect();
+                    let more = if shown.len() < text.len() { "…" } else { "" };
+                    DecodeError::new(start, format!("number {shown}{more} is out of range"))
+                })
+            }
+            Token::Array => {
+                self.begin_array()?;
+                let mut items = Vec::new();
+                while self.next_element()? {
+                    let i = items.len();
+                    items.push(self.read_json_value().map_err(|e| e.in_index(i))?);
+                }
+                Ok(Value::Array(items))
+            }
+            Token::Object => {
+                self.begin_object()?;
+                let mut map = serde_json::Map::new();
+                while let Some(key) = self.next_key()? {
+                    let value = self.read_json_value().map_err(|e| e.in_key(&key))?;
+                    map.insert(key.into_owned(), value);
+                }
+                Ok(Value::Object(map))
+            }
+        }
     }
 
     /// Looks ahead in the object that starts here for a top-level string member named `key`
@@ -508,6 +574,22 @@ impl<'a> Reader<'a> {
         self.first = first;
         result
     }
+}
+
+/// Flags the bytes of `word` that are `"`, `\\` or below 0x20 (SWAR: a byte `x` is flagged
+/// when `x - k` borrows, for `x ^ '"'` and `x ^ '\\'` with k = 1 and for `x` itself with
+/// k = 0x20): the result is the high bit of each flagged byte (little-endian: byte 0 is bit 7).
+/// Whether any byte is flagged is exact, and so is the lowest flagged byte; a borrow can also
+/// flag bytes above a real match, which the scanners never look at.
+fn attention_mask(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let zero_quote = quote.wrapping_sub(ONES) & !quote;
+    let zero_backslash = backslash.wrapping_sub(ONES) & !backslash;
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    (zero_quote | zero_backslash | control) & HIGH
 }
 
 /// Appends JSON text. Commas are placed automatically.
@@ -619,8 +701,20 @@ impl Writer {
     /// Writes an integer.
     pub fn i64(&mut self, value: i64) {
         self.sep();
+        if value < 0 {
+            self.out.push('-');
+        }
+        push_decimal(&mut self.out, value.unsigned_abs());
+    }
+
+    /// Writes a string the caller knows needs no escaping (the text of dates, times, GUIDs,
+    /// base64: ASCII without `"`, `\\` or control characters), straight from its `Display`.
+    pub(crate) fn plain_string(&mut self, value: &dyn fmt::Display) {
+        self.sep();
+        self.out.push('"');
         use fmt::Write;
         let _ = write!(self.out, "{value}");
+        self.out.push('"');
     }
 
     /// Writes a float; NaN and infinities are written as the OData strings `"NaN"`, `"INF"`,
@@ -644,57 +738,129 @@ impl Writer {
         self.out.push_str(json);
     }
 
-    /// Writes a `serde_json::Value`.
+    /// Writes a `serde_json::Value` (the same text `serde_json::to_string` gives).
     pub fn json_value(&mut self, value: &serde_json::Value) {
-        self.sep();
-        // Writing into a String cannot fail for a Value.
-        if let Ok(s) = serde_json::to_string(value) {
-            self.out.push_str(&s);
-        } else {
-            self.out.push_str("null");
+        use serde_json::Value;
+        match value {
+            Value::Null => self.null(),
+            Value::Bool(b) => self.bool(*b),
+            Value::Number(n) => {
+                if let Some(u) = n.as_u64() {
+                    self.sep();
+                    push_decimal(&mut self.out, u);
+                } else if let Some(i) = n.as_i64() {
+                    self.i64(i);
+                } else {
+                    // Floats as serde_json writes them (shortest round-trip text).
+                    self.sep();
+                    match serde_json::to_string(n) {
+                        Ok(text) => self.out.push_str(&text),
+                        Err(_) => self.out.push_str("null"),
+                    }
+                }
+            }
+            Value::String(s) => self.string(s),
+            Value::Array(items) => {
+                self.begin_array();
+                for item in items {
+                    self.json_value(item);
+                }
+                self.end_array();
+            }
+            Value::Object(map) => {
+                self.begin_object();
+                for (k, v) in map {
+                    self.key(k);
+                    self.json_value(v);
+                }
+                self.end_object();
+            }
         }
     }
 }
 
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            *slot = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    if let Some(Ok(digits)) = buf.get(i..).map(std::str::from_utf8) {
+        out.push_str(digits);
+    }
+}
+
+/// Appends `s` as a JSON string literal, escaping what JSON requires (as serde_json does:
+/// `\"`, `\\`, `\b \f \n \r \t`, other control characters as `\u00XX`). Runs of
+/// plain text are found 8 bytes at a time and copied whole.
 fn escape_into(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
+    let mut i = 0;
+    loop {
+        // To the next byte that needs escaping: a word at a time, then the short tail.
+        loop {
+            if let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+                let flagged = attention_mask(u64::from_le_bytes(*word));
+                if flagged != 0 {
+                    i += (flagged.trailing_zeros() / 8) as usize;
+                    break;
+                }
+                i += 8;
+            } else {
+                while bytes.get(i).is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20) {
+                    i += 1;
+                }
+                break;
+            }
+        }
+        let Some(&b) = bytes.get(i) else { break };
+        // `i` is at an ASCII byte, so both ends are char boundaries.
+        out.push_str(s.get(start..i).unwrap_or_default());
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
                 use fmt::Write;
                 let _ = write!(out, "\\u{b:04x}");
             }
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
-    out.push_str(&s[start..]);
+    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 
 /// Decodes a complete JSON document into a model or value type.
 pub fn from_slice<T: Codec>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let mut r = Reader::new(bytes);
-    let v = T::decode(&mut r)?;
-    r.finish()?;
-    Ok(v)
+    decode_all(Reader::new(bytes))
 }
 
 /// Decodes a complete JSON document into a model or value type.
 pub fn from_str<T: Codec>(text: &str) -> Result<T, DecodeError> {
-    from_slice(text.as_bytes())
+    decode_all(Reader::from_text(text))
+}
+
+fn decode_all<T: Codec>(mut r: Reader<'_>) -> Result<T, DecodeError> {
+    let v = T::decode(&mut r)?;
+    r.finish()?;
+    Ok(v)
 }
 
 /// Encodes a model or value type as compact JSON.
@@ -792,5 +958,90 @@ mod tests {
         assert_eq!(e.path(), "$.value[3].phoneType");
         let e = DecodeError::new(0, "bad").in_key("a b");
         assert_eq!(e.path(), "$[\"a b\"]");
+    }
+
+    /// Strings of every length 0..40 with one special byte at every position: the 8-byte scan
+    /// and the escaper agree with a byte-by-byte reading and with serde_json.
+    #[test]
+    fn word_scans_match_byte_by_byte() {
+        let specials = ["\"", "\\", "\n", "\u{1}", "\u{1f}", "\u{8}", "\u{c}", "é", "😀", "\u{7f}", " "];
+        for len in 0..40 {
+            for pos in 0..=len {
+                for special in specials {
+                    let text: String =
+                        (0..len).map(|i| if i == pos { special } else { "a" }).collect::<Vec<_>>().concat();
+                    let literal = serde_json::to_string(&text).unwrap();
+                    let mut w = Writer::new();
+                    w.string(&text);
+                    assert_eq!(w.as_str(), literal, "{text:?}");
+                    let mut r = Reader::new(literal.as_bytes());
+                    assert_eq!(r.read_str().unwrap(), text, "{literal}");
+                    r.finish().unwrap();
+                }
+            }
+        }
+        for word in 0..=u16::MAX {
+            let [a, b] = word.to_le_bytes();
+            let bytes = [b'x', a, b'y', b'z', b, b'q', b'r', b's'];
+            let first = bytes.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+            let mask = attention_mask(u64::from_le_bytes(bytes));
+            assert_eq!((mask != 0).then(|| (mask.trailing_zeros() / 8) as usize), first, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn raw_control_characters_in_long_strings_are_rejected() {
+        let doc = format!("\"{}\u{1}{}\"", "a".repeat(17), "b".repeat(9));
+        let err = Reader::new(doc.as_bytes()).read_str().unwrap_err();
+        assert_eq!((err.offset(), err.message()), (18, "control character in string"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_at_the_first_bad_byte_with_its_path() {
+        let mut doc = br#"{"ok":"fine","bad":"abcdefghij"#.to_vec();
+        let bad_at = doc.len();
+        doc.extend_from_slice(b"\xff\xfe\"}");
+        let mut r = Reader::new(&doc);
+        r.begin_object().unwrap();
+        assert_eq!(r.next_key().unwrap().unwrap(), "ok");
+        assert_eq!(r.read_str().unwrap(), "fine");
+        assert_eq!(r.next_key().unwrap().unwrap(), "bad");
+        let err = r.read_str().unwrap_err();
+        assert_eq!((err.offset(), err.message()), (bad_at, "invalid UTF-8 in string"));
+        let err = Reader::new(&doc).read_raw().unwrap_err();
+        assert_eq!((err.offset(), err.message()), (bad_at, "invalid UTF-8 in string"));
+        // A BOM is skipped both ways.
+        assert_eq!(from_slice::<String>("\u{feff}\"x\"".as_bytes()).unwrap(), "x");
+        assert_eq!(from_str::<String>("\u{feff}\"x\"").unwrap(), "x");
+    }
+
+    /// `read_json_value` builds the same `Value` as serde_json, and `json_value` writes the same
+    /// text as serde_json.
+    #[test]
+    fn values_match_serde_json_both_ways() {
+        let doc = r#"{"n":null,"t":true,"f":false,"i":-42,"u":18446744073709551615,"big":123456789012345678901234567890,
+            "neg0":-0,"x":1.5e300,"y":0.1,"z":-2.5E-7,"s":"a\"b\\c\u0001\b\f\n\r\t/é😀","e":[],"o":{},
+            "deep":[[{"k":[1,{"dup":1,"dup":2}]}]]}"#;
+        let ours = Reader::new(doc.as_bytes()).read_json_value().unwrap();
+        let theirs: serde_json::Value = serde_json::from_str(doc).unwrap();
+        assert_eq!(ours, theirs);
+        let mut w = Writer::new();
+        w.json_value(&theirs);
+        assert_eq!(w.as_str(), serde_json::to_string(&theirs).unwrap());
+        let err = Reader::new(br#"{"a":[1,2e999]}"#).read_json_value().unwrap_err();
+        assert_eq!(err.path(), "$.a[1]");
+        assert_eq!(err.message(), "number 2e999 is out of range");
+        let long = format!("[1{}e999]", "0".repeat(100));
+        let err = Reader::new(long.as_bytes()).read_json_value().unwrap_err();
+        assert_eq!(err.message(), format!("number 1{}… is out of range", "0".repeat(39)));
+    }
+
+    #[test]
+    fn integers_are_written_exactly() {
+        for v in [0, 1, -1, 9, 10, -10, 1234567890, i64::MAX, i64::MIN] {
+            let mut w = Writer::new();
+            w.i64(v);
+            assert_eq!(w.as_str(), v.to_string());
+        }
     }
 }

@@ -862,16 +862,18 @@ fn invalid_utf8_is_an_error() {
 fn deep_nesting_is_rejected_without_overflow() {
     let depth = 200;
     let deep = format!(r#"{{"id":"1","extension_deep":{}{}}}"#, "[".repeat(depth), "]".repeat(depth));
+    // The path names the innermost array that was one level too deep.
+    let inner = "[0]".repeat(127);
     let e = decode_err::<User>(&deep);
-    assert_eq!(e.path(), "$.extension_deep");
+    assert_eq!(e.path(), format!("$.extension_deep{inner}"));
     assert!(e.message().contains("nesting deeper than"), "{e}");
     // Also through a Kind (the `@odata.type` look-ahead scans the object first) and in a page.
     let e = decode_err::<DirectoryObjectKind>(&deep);
     assert!(e.message().contains("nesting deeper than"), "{e}");
-    assert_eq!(e.path(), "$.extension_deep");
+    assert_eq!(e.path(), format!("$.extension_deep{inner}"));
     let page = format!(r#"{{"value":[{deep}]}}"#);
     let e = decode_page::<DirectoryObjectKind>(page.as_bytes()).unwrap_err();
-    assert_eq!(e.path(), "$.value[0].extension_deep");
+    assert_eq!(e.path(), format!("$.value[0].extension_deep{}", "[0]".repeat(125)));
 
     // Very deep objects too, and a huge depth does not overflow the stack.
     let deep_objects = format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000));
