@@ -15,8 +15,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "common/timing.rs"]
+mod timing;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use msgraph::auth::StaticTokenProvider;
@@ -110,16 +112,8 @@ fn pipeline(c: &mut Criterion) {
     let (mut best_raw, mut best_core) = (Duration::MAX, Duration::MAX);
     rt.block_on(async {
         for _ in 0..rounds {
-            let t = Instant::now();
-            for _ in 0..n {
-                clients.raw_once().await;
-            }
-            best_raw = best_raw.min(t.elapsed());
-            let t = Instant::now();
-            for _ in 0..n {
-                clients.core_once().await;
-            }
-            best_core = best_core.min(t.elapsed());
+            best_raw = best_raw.min(timing::time_n(n, &mut async || clients.raw_once().await).await);
+            best_core = best_core.min(timing::time_n(n, &mut async || clients.core_once().await).await);
         }
     });
     let per = |d: Duration| d.as_secs_f64() * 1e9 / n as f64;
@@ -135,39 +129,9 @@ fn pipeline(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("pipeline");
     let clients = &clients;
-    g.bench_function("reqwest", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let t = Instant::now();
-                for _ in 0..iters {
-                    clients.raw_once().await;
-                }
-                t.elapsed()
-            })
-        })
-    });
-    g.bench_function("msgraph_core", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let t = Instant::now();
-                for _ in 0..iters {
-                    clients.core_once().await;
-                }
-                t.elapsed()
-            })
-        })
-    });
-    g.bench_function("msgraph_typed", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let t = Instant::now();
-                for _ in 0..iters {
-                    clients.typed_once().await;
-                }
-                t.elapsed()
-            })
-        })
-    });
+    g.bench_function("reqwest", |b| timing::iter_async(b, &rt, async || clients.raw_once().await));
+    g.bench_function("msgraph_core", |b| timing::iter_async(b, &rt, async || clients.core_once().await));
+    g.bench_function("msgraph_typed", |b| timing::iter_async(b, &rt, async || clients.typed_once().await));
     g.finish();
 }
 

@@ -16,6 +16,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+#[path = "common/timing.rs"]
+mod timing;
 
 use std::time::{Duration, Instant};
 
@@ -141,37 +143,10 @@ fn queue(c: &mut Criterion) {
     // Seconds per iteration: ten samples of one iteration each.
     g.sample_size(10).sampling_mode(SamplingMode::Flat).warm_up_time(Duration::from_millis(500));
     g.measurement_time(if common::quick() { Duration::from_secs(5) } else { Duration::from_secs(25) });
-    g.bench_function("sequential_100", |b| {
-        b.iter_custom(|iters| {
-            let s = &mut per_request;
-            let start = Instant::now();
-            for _ in 0..iters {
-                rt.block_on(s.sequential());
-            }
-            start.elapsed()
-        })
-    });
+    g.bench_function("sequential_100", |b| timing::iter_async(b, &rt, async || per_request.sequential().await));
     g.measurement_time(if common::quick() { Duration::from_secs(1) } else { Duration::from_secs(4) });
-    g.bench_function("queued_100", |b| {
-        b.iter_custom(|iters| {
-            let s = &mut per_request;
-            let start = Instant::now();
-            for _ in 0..iters {
-                rt.block_on(s.queued());
-            }
-            start.elapsed()
-        })
-    });
-    g.bench_function("queued_100_item_latency", |b| {
-        b.iter_custom(|iters| {
-            let s = &mut per_item;
-            let start = Instant::now();
-            for _ in 0..iters {
-                rt.block_on(s.queued());
-            }
-            start.elapsed()
-        })
-    });
+    g.bench_function("queued_100", |b| timing::iter_async(b, &rt, async || per_request.queued().await));
+    g.bench_function("queued_100_item_latency", |b| timing::iter_async(b, &rt, async || per_item.queued().await));
     g.finish();
     per_request.emu.assert_no_violations();
     per_item.emu.assert_no_violations();

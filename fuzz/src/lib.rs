@@ -4,8 +4,10 @@
 //!
 //! The same modules are included with `#[path]` by the regression tests of the normal test
 //! suite (`codegen/tests/fuzz_regressions.rs`, `crates/msgraph/tests/fuzz_regressions.rs`,
-//! `crates/msgraph-core/tests/fuzz_regressions.rs`), which replay `fuzz/regressions/`.
+//! `crates/msgraph-core/tests/fuzz_regressions.rs`), which replay `fuzz/regressions/` with
+//! `replay.rs`.
 
 pub mod csdl;
 pub mod models;
+pub mod round_trip;
 pub mod runtime;

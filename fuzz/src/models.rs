@@ -1,10 +1,12 @@
 //! Checks for the `decode_user` and `decode_auth_methods` targets: JSON → generated models.
 //!
 //! Shared by the fuzz targets and by `crates/msgraph/tests/fuzz_regressions.rs` (included there
-//! with `#[path]`).
+//! with `#[path]`, with `round_trip.rs`).
 
 use msgraph::models::{AuthenticationMethodKind, User};
 use msgraph::{DeltaPage, Page};
+
+use crate::round_trip::round_trip;
 
 /// What a well-behaved decode gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,25 +15,6 @@ pub enum Outcome {
     Decoded(String),
     /// Rejected with this decode error (`at $.path (byte n): message`).
     Rejected(String),
-}
-
-/// Encodes `value`, decodes the encoding again and checks that nothing changed: the encoding
-/// is stable, and two decodes of the same canonical encoding are equal (`PartialEq`).
-fn round_trip<T: msgraph::model::Codec + PartialEq>(value: &T, what: &str) -> Result<(String, T), String> {
-    let once = msgraph::json::to_string(value);
-    let again: T = msgraph::json::from_str(&once)
-        .map_err(|e| format!("a decoded {what} encodes to JSON that does not decode ({e}): {once}"))?;
-    let twice = msgraph::json::to_string(&again);
-    if once != twice {
-        return Err(format!("the encoding of a {what} changed in a round trip:\n  {once}\n  {twice}"));
-    }
-    let third: T = msgraph::json::from_str(&twice)
-        .map_err(|e| format!("a canonical {what} encoding does not decode ({e}): {twice}"))?;
-    // NaN is never equal to itself.
-    if third != again && !twice.contains("\"NaN\"") {
-        return Err(format!("two decodes of the same {what} encoding are not equal: {twice}"));
-    }
-    Ok((once, again))
 }
 
 /// Bytes → `User`, with the round trip and the request-body form checked.

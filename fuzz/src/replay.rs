@@ -43,6 +43,13 @@ fn read_expected(path: &Path) -> Result<BTreeMap<String, String>, String> {
     Ok(out)
 }
 
+/// Replays `fuzz/regressions/<target>/` through `check` (see [`replay`]) and fails, listing one
+/// line per problem, each naming its input file, when any outcome is not as `EXPECTED` says.
+pub fn assert_replays<O: Debug>(manifest_dir: &str, target: &str, check: impl Fn(&[u8]) -> Result<O, String>) {
+    let problems = replay(manifest_dir, target, check);
+    assert!(problems.is_empty(), "fuzz/regressions/{target}: {} problem(s):\n{}", problems.len(), problems.join("\n"));
+}
+
 /// Runs every regression input of `target` through `check`; returns one line per problem.
 pub fn replay<O: Debug>(manifest_dir: &str, target: &str, check: impl Fn(&[u8]) -> Result<O, String>) -> Vec<String> {
     let dir = match regressions_dir(manifest_dir, target) {

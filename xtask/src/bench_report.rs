@@ -15,9 +15,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::{failed, next_arg, path_value, repo_root, switch, usage, Arg, Failure};
 
-/// The criterion groups the benches define (removed before a run so no stale figure is read).
-const GROUPS: [&str; 6] = ["decode_users", "encode_users", "decode_methods", "encode_methods", "queue", "pipeline"];
-
 pub(super) struct BenchOpts {
     quick: bool,
     skip_build_measure: bool,
@@ -68,7 +65,8 @@ pub(super) fn run(opts: &BenchOpts) -> Result<(), Failure> {
 
     let mut bench_time = None;
     if !opts.skip_bench {
-        for group in GROUPS {
+        // Removed before a run, so no stale figure is read.
+        for group in criterion_groups() {
             remove_dir_if_present(&target.join("criterion").join(group))?;
         }
         remove_dir_if_present(&results_dir)?;
@@ -365,7 +363,7 @@ struct Data {
 impl Data {
     fn load(target: &Path, results: &Path) -> Data {
         let mut criterion = BTreeMap::new();
-        for group in GROUPS {
+        for group in criterion_groups() {
             let Ok(entries) = fs::read_dir(target.join("criterion").join(group)) else { continue };
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -431,15 +429,380 @@ enum Goal {
     AtMost(f64),
 }
 
+/// How a row's ratio is computed from its two numbers, and how it is written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum RatioKind {
+    /// No ratio: the figure is reported, not compared (`—`).
+    None,
+    /// Measured ÷ baseline, a multiple of the baseline (`0.99×`).
+    Multiple,
+    /// Measured speed ÷ baseline speed (`1.90× the speed`).
+    Speed,
+    /// Baseline time ÷ measured time (`47.93× faster`).
+    Faster,
+    /// The measured count itself (`5 round trips`).
+    RoundTrips,
+}
+
+impl RatioKind {
+    fn of(self, value: Option<f64>, baseline: Option<f64>) -> Option<f64> {
+        match self {
+            RatioKind::None => None,
+            RatioKind::Multiple | RatioKind::Speed => ratio_of(value, baseline),
+            RatioKind::Faster => ratio_of(baseline, value),
+            RatioKind::RoundTrips => value,
+        }
+    }
+
+    fn text(self, ratio: Option<f64>) -> String {
+        match (self, ratio) {
+            (RatioKind::None, _) => "—".into(),
+            (_, None) => NOT_MEASURED.into(),
+            (RatioKind::Multiple, Some(v)) => format!("{v:.2}×"),
+            (RatioKind::Speed, Some(v)) => format!("{v:.2}× the speed"),
+            (RatioKind::Faster, Some(v)) => format!("{v:.2}× faster"),
+            (RatioKind::RoundTrips, Some(v)) => format!("{v:.0} round trips"),
+        }
+    }
+}
+
+/// Where a number of the report comes from.
+#[derive(Clone, Copy, Debug)]
+enum Source {
+    /// A criterion median in ns per iteration: group, function.
+    Median(&'static str, &'static str),
+    /// A number of a `key value` results file (`<results>/<file>.txt`): file, key.
+    Figure(&'static str, &'static str),
+    /// MB/s: the `codec` results figure `bytes` over the criterion median of `group/function`.
+    MbPerS { group: &'static str, function: &'static str, bytes: &'static str },
+}
+
+impl Source {
+    fn get(self, data: &Data) -> Option<f64> {
+        match self {
+            Source::Median(group, function) => data.ns(&format!("{group}/{function}")),
+            Source::Figure(file, key) => data.num(file, key),
+            Source::MbPerS { group, function, bytes } => {
+                data.ns(&format!("{group}/{function}")).zip(data.num("codec", bytes)).map(|(ns, b)| mb_s(b, ns))
+            }
+        }
+    }
+
+    /// The criterion group the number is read from, if it is a criterion figure.
+    fn group(self) -> Option<&'static str> {
+        match self {
+            Source::Median(group, _) | Source::MbPerS { group, .. } => Some(group),
+            Source::Figure(..) => None,
+        }
+    }
+}
+
+const NOT_MEASURED: &str = "not measured";
+const NONE_SET: &str = "none set";
+
+/// One side of a comparison: the number and how it is written.
+struct Side {
+    source: Source,
+    /// Writes the number (`data`: for the figures written next to it).
+    text: fn(f64, &Data) -> String,
+    /// Written when the number was not measured.
+    missing: &'static str,
+}
+
+const fn side(source: Source, text: fn(f64, &Data) -> String) -> Side {
+    Side { source, text, missing: NOT_MEASURED }
+}
+
+impl Side {
+    fn render(&self, value: Option<f64>, data: &Data) -> String {
+        value.map_or_else(|| self.missing.into(), |v| (self.text)(v, data))
+    }
+}
+
+/// A row of the report as data: where its numbers come from and how they are written.
+struct Figure {
+    /// The figure's name; each `{}` is one of `figure_args` (`{:.0}`), written as the default
+    /// given with it when not measured.
+    figure: &'static str,
+    figure_args: &'static [(Source, f64)],
+    value: Side,
+    baseline: Side,
+    ratio: RatioKind,
+    goal: Goal,
+    goal_text: &'static str,
+    /// Drawn in the chart.
+    chart: bool,
+}
+
+/// A codec throughput row: `group/typed` against `group/value`, each over its byte count.
+const fn throughput(
+    figure: &'static str,
+    group: &'static str,
+    (typed_bytes, value_bytes): (&'static str, &'static str),
+    goal: Goal,
+    goal_text: &'static str,
+) -> Figure {
+    Figure {
+        figure,
+        figure_args: &[],
+        value: side(Source::MbPerS { group, function: "typed", bytes: typed_bytes }, |v, _| {
+            format!("{v:.0} MB/s typed")
+        }),
+        baseline: side(Source::MbPerS { group, function: "value", bytes: value_bytes }, |v, _| {
+            format!("{v:.0} MB/s `Value`")
+        }),
+        ratio: RatioKind::Speed,
+        goal,
+        goal_text,
+        chart: true,
+    }
+}
+
+/// `kib_text` of a `memory` results figure, `?` when missing.
+fn kept(data: &Data, key: &str) -> String {
+    data.num("memory", key).map_or("?".into(), kib_text)
+}
+
+const LATENCY_MS: &[(Source, f64)] = &[(Source::Figure("queue", "latency_ms"), 20.0)];
+const PIPELINE_RAW: Source = Source::Median("pipeline", "reqwest");
+const FLOOR: Source = Source::Figure("build", "floor_s");
+
+/// Every row of the report, in order. The criterion groups a bench run must produce (and that
+/// are cleared before it) are the ones named here: [`criterion_groups`].
+static FIGURES: &[Figure] = &[
+    throughput(
+        "Decode a 999-user page into `Page<User>`",
+        "decode_users",
+        ("users_bytes", "users_bytes"),
+        Goal::AtLeast(1.5),
+        "≥ 1.5× `Value`",
+    ),
+    throughput(
+        "Encode the 999-user page",
+        "encode_users",
+        ("users_typed_out_bytes", "users_value_out_bytes"),
+        Goal::None,
+        NONE_SET,
+    ),
+    Figure {
+        figure: "Peak heap decoding the 999-user page",
+        figure_args: &[],
+        value: side(Source::Figure("memory", "users_typed_peak"), |v, d| {
+            format!("{} typed (result keeps {})", kib_text(v), kept(d, "users_typed_retained"))
+        }),
+        baseline: side(Source::Figure("memory", "users_value_peak"), |v, d| {
+            format!("{} `Value` (keeps {})", kib_text(v), kept(d, "users_value_retained"))
+        }),
+        ratio: RatioKind::Multiple,
+        goal: Goal::None,
+        goal_text: NONE_SET,
+        chart: true,
+    },
+    throughput(
+        "Decode a 500-item `/me/authentication/methods` page into `Page<AuthenticationMethodKind>`",
+        "decode_methods",
+        ("methods_bytes", "methods_bytes"),
+        Goal::None,
+        NONE_SET,
+    ),
+    throughput(
+        "Encode the 500-method page",
+        "encode_methods",
+        ("methods_typed_out_bytes", "methods_value_out_bytes"),
+        Goal::None,
+        NONE_SET,
+    ),
+    Figure {
+        figure: "Peak heap decoding the 500-method page",
+        figure_args: &[],
+        value: side(Source::Figure("memory", "methods_typed_peak"), |v, d| {
+            format!("{} typed (result keeps {})", kib_text(v), kept(d, "methods_typed_retained"))
+        }),
+        baseline: side(Source::Figure("memory", "methods_value_peak"), |v, d| {
+            format!("{} `Value` (keeps {})", kib_text(v), kept(d, "methods_value_retained"))
+        }),
+        ratio: RatioKind::Multiple,
+        goal: Goal::None,
+        goal_text: NONE_SET,
+        chart: true,
+    },
+    Figure {
+        figure: "`cargo xtask codegen` on the full v1.0 CSDL (release)",
+        figure_args: &[],
+        value: side(Source::Figure("codegen", "best_s"), |best, d| {
+            let cg = |k: &str| d.num("codegen", k);
+            match (cg("median_s"), cg("peak_rss_kib")) {
+                (Some(median), Some(rss)) => format!(
+                    "{best:.2} s best, {median:.2} s median of {}; peak RSS {:.0} MiB",
+                    cg("runs").unwrap_or(1.0),
+                    rss / 1024.0
+                ),
+                _ => NOT_MEASURED.into(),
+            }
+        }),
+        baseline: Side {
+            source: Source::Figure("codegen", "files"),
+            text: |files, d| {
+                format!(
+                    "({files:.0} files, {:.1} MB generated)",
+                    d.num("codegen", "generated_bytes").unwrap_or(0.0) / 1e6
+                )
+            },
+            missing: "—",
+        },
+        ratio: RatioKind::None,
+        goal: Goal::None,
+        goal_text: NONE_SET,
+        chart: false,
+    },
+    Figure {
+        figure: "100 SMS sign-in toggles, {} ms latency per HTTP request: queued vs sequential",
+        figure_args: LATENCY_MS,
+        value: side(Source::Median("queue", "queued_100"), |v, _| format!("{} queued (`execute_query`)", ms_text(v))),
+        baseline: side(Source::Median("queue", "sequential_100"), |v, _| format!("{} sequential (`send`)", ms_text(v))),
+        ratio: RatioKind::Faster,
+        goal: Goal::AtLeast(10.0),
+        goal_text: "≥ 10×",
+        chart: true,
+    },
+    Figure {
+        figure: "The same, {} ms also per `$batch` item (items of a batch run in parallel)",
+        figure_args: LATENCY_MS,
+        value: side(Source::Median("queue", "queued_100_item_latency"), |v, _| format!("{} queued", ms_text(v))),
+        baseline: side(Source::Median("queue", "sequential_100"), |v, _| format!("{} sequential", ms_text(v))),
+        ratio: RatioKind::Faster,
+        goal: Goal::AtLeast(10.0),
+        goal_text: "≥ 10×",
+        chart: true,
+    },
+    Figure {
+        figure: "HTTP round trips for the 100 toggles (emulator's request log)",
+        figure_args: &[],
+        value: side(Source::Figure("queue", "request_latency_queued_round_trips"), |v, _| format!("{v:.0} queued")),
+        baseline: side(Source::Figure("queue", "request_latency_sequential_round_trips"), |v, _| {
+            format!("{v:.0} sequential")
+        }),
+        ratio: RatioKind::RoundTrips,
+        goal: Goal::AtMost(5.0),
+        goal_text: "≤ 5 round trips",
+        chart: false,
+    },
+    Figure {
+        figure: "Per-request time through the msgraph-core pipeline vs plain reqwest (criterion)",
+        figure_args: &[],
+        value: side(Source::Median("pipeline", "msgraph_core"), |v, _| format!("{} msgraph-core", ms_text(v))),
+        baseline: side(PIPELINE_RAW, |v, _| format!("{} reqwest", ms_text(v))),
+        ratio: RatioKind::Multiple,
+        goal: Goal::AtMost(1.10),
+        goal_text: "≤ 1.10×",
+        chart: true,
+    },
+    Figure {
+        figure: "The same, interleaved (best of {} alternating rounds of {} requests)",
+        figure_args: &[
+            (Source::Figure("pipeline", "interleaved_rounds"), 0.0),
+            (Source::Figure("pipeline", "interleaved_requests_per_round"), 0.0),
+        ],
+        value: side(Source::Figure("pipeline", "interleaved_msgraph_core_ns"), |v, _| {
+            format!("{} msgraph-core", ms_text(v))
+        }),
+        baseline: side(Source::Figure("pipeline", "interleaved_reqwest_ns"), |v, _| format!("{} reqwest", ms_text(v))),
+        ratio: RatioKind::Multiple,
+        goal: Goal::AtMost(1.10),
+        goal_text: "≤ 1.10×",
+        chart: true,
+    },
+    Figure {
+        figure: "Per-request time, typed builder (`users().by_id(..).get()`, decodes a `UserKind`)",
+        figure_args: &[],
+        value: side(Source::Median("pipeline", "msgraph_typed"), |v, _| format!("{} typed", ms_text(v))),
+        baseline: side(PIPELINE_RAW, |v, _| format!("{} reqwest", ms_text(v))),
+        ratio: RatioKind::Multiple,
+        goal: Goal::None,
+        goal_text: NONE_SET,
+        chart: false,
+    },
+    Figure {
+        figure: "Clean debug build of a consumer with only the `users` API area (phone methods) vs the reqwest + \
+                 tokio + serde_json floor",
+        figure_args: &[],
+        value: side(Source::Figure("build", "users_s"), |v, _| format!("{v:.1} s users-only consumer")),
+        baseline: side(FLOOR, |v, _| format!("{v:.1} s floor")),
+        ratio: RatioKind::Multiple,
+        goal: Goal::AtMost(1.5),
+        goal_text: "≤ 1.5×",
+        chart: true,
+    },
+    Figure {
+        figure: "Clean debug build of a consumer of the whole SDK (default features) vs the same floor",
+        figure_args: &[],
+        value: side(Source::Figure("build", "consumer_s"), |v, _| format!("{v:.1} s consumer")),
+        baseline: side(FLOOR, |v, _| format!("{v:.1} s floor")),
+        ratio: RatioKind::Multiple,
+        goal: Goal::AtMost(1.5),
+        goal_text: "≤ 1.5× (issue #5); ≤ 2.3× for the whole typed surface (compile-time.md)",
+        chart: true,
+    },
+];
+
+/// The criterion groups [`FIGURES`] read, in order of first use.
+fn criterion_groups() -> Vec<&'static str> {
+    let mut groups = Vec::new();
+    for f in FIGURES {
+        let sources = f.figure_args.iter().map(|(s, _)| *s).chain([f.value.source, f.baseline.source]);
+        for group in sources.filter_map(Source::group) {
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
+        }
+    }
+    groups
+}
+
+impl Figure {
+    fn row(&self, data: &Data) -> Row {
+        let (value, baseline) = (self.value.source.get(data), self.baseline.source.get(data));
+        Row {
+            figure: self.name(data),
+            value: self.value.render(value, data),
+            baseline: self.baseline.render(baseline, data),
+            ratio: self.ratio.of(value, baseline),
+            ratio_kind: self.ratio,
+            goal: self.goal,
+            goal_text: self.goal_text,
+            chart: self.chart,
+        }
+    }
+
+    /// `figure` with its `{}`s filled in.
+    fn name(&self, data: &Data) -> String {
+        let mut args = self.figure_args.iter();
+        let mut name = String::new();
+        for (i, part) in self.figure.split("{}").enumerate() {
+            if i > 0 {
+                match args.next() {
+                    Some((source, default)) => {
+                        let _ = write!(name, "{:.0}", source.get(data).unwrap_or(*default));
+                    }
+                    None => name.push('?'),
+                }
+            }
+            name.push_str(part);
+        }
+        name
+    }
+}
+
+/// A row as written.
 struct Row {
     figure: String,
     value: String,
     baseline: String,
-    /// Value ÷ baseline in the unit stated by `ratio_label`.
+    /// The ratio of value and baseline as `ratio_kind` defines it.
     ratio: Option<f64>,
-    ratio_label: &'static str,
+    ratio_kind: RatioKind,
     goal: Goal,
-    goal_text: String,
+    goal_text: &'static str,
     /// Drawn in the chart.
     chart: bool,
 }
@@ -448,7 +811,7 @@ impl Row {
     fn met(&self) -> &'static str {
         match (self.goal, self.ratio) {
             (Goal::None, _) => "—",
-            (_, None) => "not measured",
+            (_, None) => NOT_MEASURED,
             (Goal::AtLeast(g), Some(r)) if r >= g => "met",
             (Goal::AtMost(g), Some(r)) if r <= g => "met",
             _ => "**not met**",
@@ -462,14 +825,14 @@ impl Row {
             _ => None,
         }
     }
+
+    fn ratio_text(&self) -> String {
+        self.ratio_kind.text(self.ratio)
+    }
 }
 
 fn mb_s(bytes: f64, ns: f64) -> f64 {
     bytes / ns * 1e3
-}
-
-fn fmt_opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
-    v.map_or_else(|| "not measured".into(), f)
 }
 
 fn kib_text(bytes: f64) -> String {
@@ -497,217 +860,13 @@ fn ratio_of(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     }
 }
 
-fn throughput_row(data: &Data, figure: &str, group: &str, bytes_key: (&str, &str), goal: Goal, goal_text: &str) -> Row {
-    let (typed_bytes, value_bytes) = (data.num("codec", bytes_key.0), data.num("codec", bytes_key.1));
-    let typed = data.ns(&format!("{group}/typed")).zip(typed_bytes).map(|(ns, b)| mb_s(b, ns));
-    let value = data.ns(&format!("{group}/value")).zip(value_bytes).map(|(ns, b)| mb_s(b, ns));
-    Row {
-        figure: figure.into(),
-        value: fmt_opt(typed, |v| format!("{v:.0} MB/s typed")),
-        baseline: fmt_opt(value, |v| format!("{v:.0} MB/s `Value`")),
-        ratio: ratio_of(typed, value),
-        ratio_label: "speed",
-        goal,
-        goal_text: goal_text.into(),
-        chart: true,
-    }
-}
-
-fn memory_row(data: &Data, figure: &str, prefix: &str) -> Row {
-    let typed = data.num("memory", &format!("{prefix}_typed_peak"));
-    let value = data.num("memory", &format!("{prefix}_value_peak"));
-    let kept = |k: &str| data.num("memory", &format!("{prefix}_{k}_retained"));
-    Row {
-        figure: figure.into(),
-        value: fmt_opt(typed, |v| {
-            format!("{} typed (result keeps {})", kib_text(v), kept("typed").map_or("?".into(), kib_text))
-        }),
-        baseline: fmt_opt(value, |v| {
-            format!("{} `Value` (keeps {})", kib_text(v), kept("value").map_or("?".into(), kib_text))
-        }),
-        ratio: ratio_of(typed, value),
-        ratio_label: "× of baseline",
-        goal: Goal::None,
-        goal_text: "none set".into(),
-        chart: true,
-    }
-}
-
 fn rows(data: &Data) -> Vec<Row> {
-    let mut rows = vec![
-        throughput_row(
-            data,
-            "Decode a 999-user page into `Page<User>`",
-            "decode_users",
-            ("users_bytes", "users_bytes"),
-            Goal::AtLeast(1.5),
-            "≥ 1.5× `Value`",
-        ),
-        throughput_row(
-            data,
-            "Encode the 999-user page",
-            "encode_users",
-            ("users_typed_out_bytes", "users_value_out_bytes"),
-            Goal::None,
-            "none set",
-        ),
-        memory_row(data, "Peak heap decoding the 999-user page", "users"),
-        throughput_row(
-            data,
-            "Decode a 500-item `/me/authentication/methods` page into `Page<AuthenticationMethodKind>`",
-            "decode_methods",
-            ("methods_bytes", "methods_bytes"),
-            Goal::None,
-            "none set",
-        ),
-        throughput_row(
-            data,
-            "Encode the 500-method page",
-            "encode_methods",
-            ("methods_typed_out_bytes", "methods_value_out_bytes"),
-            Goal::None,
-            "none set",
-        ),
-        memory_row(data, "Peak heap decoding the 500-method page", "methods"),
-    ];
-
-    let cg = |k: &str| data.num("codegen", k);
-    rows.push(Row {
-        figure: "`cargo xtask codegen` on the full v1.0 CSDL (release)".into(),
-        value: match (cg("best_s"), cg("median_s"), cg("peak_rss_kib")) {
-            (Some(b), Some(m), Some(rss)) => format!(
-                "{b:.2} s best, {m:.2} s median of {}; peak RSS {:.0} MiB",
-                cg("runs").unwrap_or(1.0),
-                rss / 1024.0
-            ),
-            _ => "not measured".into(),
-        },
-        baseline: cg("files").map_or("—".into(), |f| {
-            format!("({f:.0} files, {:.1} MB generated)", cg("generated_bytes").unwrap_or(0.0) / 1e6)
-        }),
-        ratio: None,
-        ratio_label: "",
-        goal: Goal::None,
-        goal_text: "none set".into(),
-        chart: false,
-    });
-
-    let seq = data.ns("queue/sequential_100");
-    let queued = data.ns("queue/queued_100");
-    let queued_items = data.ns("queue/queued_100_item_latency");
-    let latency = data.num("queue", "latency_ms").unwrap_or(20.0);
-    rows.push(Row {
-        figure: format!("100 SMS sign-in toggles, {latency:.0} ms latency per HTTP request: queued vs sequential"),
-        value: fmt_opt(queued, |v| format!("{} queued (`execute_query`)", ms_text(v))),
-        baseline: fmt_opt(seq, |v| format!("{} sequential (`send`)", ms_text(v))),
-        ratio: ratio_of(seq, queued),
-        ratio_label: "× faster",
-        goal: Goal::AtLeast(10.0),
-        goal_text: "≥ 10×".into(),
-        chart: true,
-    });
-    rows.push(Row {
-        figure: format!("The same, {latency:.0} ms also per `$batch` item (items of a batch run in parallel)"),
-        value: fmt_opt(queued_items, |v| format!("{} queued", ms_text(v))),
-        baseline: fmt_opt(seq, |v| format!("{} sequential", ms_text(v))),
-        ratio: ratio_of(seq, queued_items),
-        ratio_label: "× faster",
-        goal: Goal::AtLeast(10.0),
-        goal_text: "≥ 10×".into(),
-        chart: true,
-    });
-    let trips = data.num("queue", "request_latency_queued_round_trips");
-    let seq_trips = data.num("queue", "request_latency_sequential_round_trips");
-    rows.push(Row {
-        figure: "HTTP round trips for the 100 toggles (emulator's request log)".into(),
-        value: fmt_opt(trips, |v| format!("{v:.0} queued")),
-        baseline: fmt_opt(seq_trips, |v| format!("{v:.0} sequential")),
-        ratio: trips,
-        ratio_label: "round trips",
-        goal: Goal::AtMost(5.0),
-        goal_text: "≤ 5 round trips".into(),
-        chart: false,
-    });
-
-    let raw = data.ns("pipeline/reqwest");
-    let core = data.ns("pipeline/msgraph_core");
-    rows.push(Row {
-        figure: "Per-request time through the msgraph-core pipeline vs plain reqwest (criterion)".into(),
-        value: fmt_opt(core, |v| format!("{} msgraph-core", ms_text(v))),
-        baseline: fmt_opt(raw, |v| format!("{} reqwest", ms_text(v))),
-        ratio: ratio_of(core, raw),
-        ratio_label: "× of baseline",
-        goal: Goal::AtMost(1.10),
-        goal_text: "≤ 1.10×".into(),
-        chart: true,
-    });
-    let (iraw, icore) =
-        (data.num("pipeline", "interleaved_reqwest_ns"), data.num("pipeline", "interleaved_msgraph_core_ns"));
-    rows.push(Row {
-        figure: format!(
-            "The same, interleaved (best of {} alternating rounds of {} requests)",
-            data.num("pipeline", "interleaved_rounds").unwrap_or(0.0),
-            data.num("pipeline", "interleaved_requests_per_round").unwrap_or(0.0)
-        ),
-        value: fmt_opt(icore, |v| format!("{} msgraph-core", ms_text(v))),
-        baseline: fmt_opt(iraw, |v| format!("{} reqwest", ms_text(v))),
-        ratio: ratio_of(icore, iraw),
-        ratio_label: "× of baseline",
-        goal: Goal::AtMost(1.10),
-        goal_text: "≤ 1.10×".into(),
-        chart: true,
-    });
-    let typed = data.ns("pipeline/msgraph_typed");
-    rows.push(Row {
-        figure: "Per-request time, typed builder (`users().by_id(..).get()`, decodes a `UserKind`)".into(),
-        value: fmt_opt(typed, |v| format!("{} typed", ms_text(v))),
-        baseline: fmt_opt(raw, |v| format!("{} reqwest", ms_text(v))),
-        ratio: ratio_of(typed, raw),
-        ratio_label: "× of baseline",
-        goal: Goal::None,
-        goal_text: "none set".into(),
-        chart: false,
-    });
-
-    let (floor, users, consumer) =
-        (data.num("build", "floor_s"), data.num("build", "users_s"), data.num("build", "consumer_s"));
-    rows.push(Row {
-        figure: "Clean debug build of a consumer with only the `users` API area (phone methods) vs the reqwest + tokio + serde_json floor".into(),
-        value: fmt_opt(users, |v| format!("{v:.1} s users-only consumer")),
-        baseline: fmt_opt(floor, |v| format!("{v:.1} s floor")),
-        ratio: ratio_of(users, floor),
-        ratio_label: "× of baseline",
-        goal: Goal::AtMost(1.5),
-        goal_text: "≤ 1.5×".into(),
-        chart: true,
-    });
-    rows.push(Row {
-        figure: "Clean debug build of a consumer of the whole SDK (default features) vs the same floor".into(),
-        value: fmt_opt(consumer, |v| format!("{v:.1} s consumer")),
-        baseline: fmt_opt(floor, |v| format!("{v:.1} s floor")),
-        ratio: ratio_of(consumer, floor),
-        ratio_label: "× of baseline",
-        goal: Goal::AtMost(1.5),
-        goal_text: "≤ 1.5× (issue #5); ≤ 2.3× for the whole typed surface (compile-time.md)".into(),
-        chart: true,
-    });
-    rows
+    FIGURES.iter().map(|f| f.row(data)).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // Output
 // ---------------------------------------------------------------------------------------------
-
-fn ratio_text(r: &Row) -> String {
-    match r.ratio {
-        None if r.ratio_label.is_empty() => "—".into(),
-        None => "not measured".into(),
-        Some(v) if r.ratio_label == "round trips" => format!("{v:.0} round trips"),
-        Some(v) if r.ratio_label == "× faster" => format!("{v:.2}× faster"),
-        Some(v) if r.ratio_label == "speed" => format!("{v:.2}× the speed"),
-        Some(v) => format!("{v:.2}×"),
-    }
-}
 
 fn table(rows: &[Row]) -> String {
     let mut s = String::from("| figure | measured | baseline | ratio | goal | met |\n|---|---|---|---|---|---|\n");
@@ -718,7 +877,7 @@ fn table(rows: &[Row]) -> String {
             r.figure,
             r.value,
             r.baseline,
-            ratio_text(r),
+            r.ratio_text(),
             r.goal_text,
             r.met()
         );
@@ -948,7 +1107,7 @@ fn svg(rows: &[Row], facts: &Facts) -> String {
             r##"<text x="{:.1}" y="{:.1}">{}</text>"##,
             x1 + 4.0,
             y + row_h / 2.0 + 4.0,
-            esc(&ratio_text(r))
+            esc(&r.ratio_text())
         );
         let goal = match r.goal {
             Goal::AtLeast(g) | Goal::AtMost(g) => Some(g),
@@ -985,18 +1144,22 @@ mod tests {
         assert_eq!(point_estimate(json, "slope"), None);
     }
 
-    #[test]
-    fn goals_and_dates() {
-        let row = |ratio, goal| Row {
+    fn row(ratio: Option<f64>, ratio_kind: RatioKind, goal: Goal) -> Row {
+        Row {
             figure: "f".into(),
             value: String::new(),
             baseline: String::new(),
             ratio,
-            ratio_label: "×",
+            ratio_kind,
             goal,
-            goal_text: String::new(),
+            goal_text: "",
             chart: true,
-        };
+        }
+    }
+
+    #[test]
+    fn goals_and_dates() {
+        let row = |ratio, goal| row(ratio, RatioKind::Multiple, goal);
         assert_eq!(row(Some(1.6), Goal::AtLeast(1.5)).met(), "met");
         assert_eq!(row(Some(1.4), Goal::AtLeast(1.5)).met(), "**not met**");
         assert_eq!(row(Some(1.05), Goal::AtMost(1.1)).met(), "met");
@@ -1005,5 +1168,53 @@ mod tests {
         let d = utc_now();
         assert!(d.len() == "2026-01-01 00:00 UTC".len() && d.starts_with("20"), "{d}");
         assert_eq!(parse_pairs("a 1\nb two words\n")["b"], "two words");
+    }
+
+    #[test]
+    fn ratio_text_per_kind() {
+        let text = |ratio, kind| row(ratio, kind, Goal::None).ratio_text();
+        assert_eq!(text(Some(0.987), RatioKind::Multiple), "0.99×");
+        assert_eq!(text(Some(1.9), RatioKind::Speed), "1.90× the speed");
+        assert_eq!(text(Some(47.934), RatioKind::Faster), "47.93× faster");
+        assert_eq!(text(Some(5.0), RatioKind::RoundTrips), "5 round trips");
+        assert_eq!(text(None, RatioKind::None), "—");
+        for kind in [RatioKind::Multiple, RatioKind::Speed, RatioKind::Faster, RatioKind::RoundTrips] {
+            assert_eq!(text(None, kind), "not measured", "{kind:?}");
+        }
+        // How each kind computes its ratio from the measured value and the baseline.
+        assert_eq!(RatioKind::Multiple.of(Some(3.0), Some(2.0)), Some(1.5));
+        assert_eq!(RatioKind::Speed.of(Some(3.0), Some(2.0)), Some(1.5));
+        assert_eq!(RatioKind::Faster.of(Some(2.0), Some(3.0)), Some(1.5));
+        assert_eq!(RatioKind::RoundTrips.of(Some(4.0), Some(100.0)), Some(4.0));
+        assert_eq!(RatioKind::None.of(Some(4.0), Some(100.0)), None);
+        assert_eq!(RatioKind::Multiple.of(Some(4.0), Some(0.0)), None);
+    }
+
+    #[test]
+    fn figures_table() {
+        // The groups are derived from the table: these are the ones the benches define.
+        assert_eq!(
+            criterion_groups(),
+            ["decode_users", "encode_users", "decode_methods", "encode_methods", "queue", "pipeline"]
+        );
+        for f in FIGURES {
+            assert_eq!(f.figure.matches("{}").count(), f.figure_args.len(), "{}", f.figure);
+        }
+        // Nothing measured: every row still renders, with the defaults of the figure names.
+        let empty = Data { criterion: BTreeMap::new(), custom: BTreeMap::new() };
+        let rows = rows(&empty);
+        assert_eq!(rows.len(), FIGURES.len());
+        assert!(rows.iter().all(|r| r.ratio.is_none() && r.value == "not measured"));
+        assert!(rows.iter().any(|r| r.figure.starts_with("100 SMS sign-in toggles, 20 ms latency per HTTP request")));
+        assert!(rows.iter().any(|r| r.figure.starts_with("The same, interleaved (best of 0 alternating rounds of 0")));
+        // A criterion median and a results file both feed a row.
+        let mut data = Data { criterion: BTreeMap::new(), custom: BTreeMap::new() };
+        data.criterion.insert("decode_users/typed".into(), 1000.0);
+        data.criterion.insert("decode_users/value".into(), 2000.0);
+        data.custom.insert("codec".into(), parse_pairs("users_bytes 500000\n"));
+        let r = FIGURES[0].row(&data);
+        assert_eq!((r.value.as_str(), r.baseline.as_str()), ("500000 MB/s typed", "250000 MB/s `Value`"));
+        assert_eq!(r.ratio_text(), "2.00× the speed");
+        assert_eq!(r.met(), "met");
     }
 }

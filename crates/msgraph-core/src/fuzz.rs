@@ -32,9 +32,6 @@ pub fn next_page_url(
     link: &str,
 ) -> Result<(String, Headers)> {
     let parts = crate::paging::next_page_request(client, requested, headers, link)?;
-    if let Some(e) = parts.error() {
-        return Err(e.clone());
-    }
     Ok((parts.url(client.api_root()), parts.effective_headers()))
 }
 
@@ -44,7 +41,13 @@ pub fn retry_delay(options: &crate::pipeline::RetryOptions, retry: u32, retry_af
     options.delay_for(retry, retry_after)
 }
 
-/// Adds a header as received from the network (no validation, as the transport does).
-pub fn push_received_header(headers: &mut Headers, name: &str, value: &str) {
+/// Adds a header as received from the network, as the transport does; like the HTTP stack, it
+/// never delivers a value with CR, LF or NUL in it (returns `false` and adds nothing), so this
+/// entry point cannot build a header the real client could not receive.
+pub fn push_received_header(headers: &mut Headers, name: &str, value: &str) -> bool {
+    if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        return false;
+    }
     headers.push_received(name, value.to_string());
+    true
 }

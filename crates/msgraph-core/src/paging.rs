@@ -436,24 +436,32 @@ impl Cursor {
 }
 
 /// The request for the page an `@odata.nextLink` points to, or why it must not be followed:
-/// only to the client's own origin (the token would leak elsewhere), never to a page already
-/// fetched (a loop), verbatim (never re-encoded), with the first request's headers.
+/// only a valid request URL (nothing is sent otherwise), only to the client's own origin (the
+/// token would leak elsewhere), never to a page already fetched (a loop), verbatim (never
+/// re-encoded), with the first request's headers.
 pub(crate) fn next_page_request(
     client: &GraphClient,
     requested: &HashSet<String>,
     headers: &Headers,
     link: &str,
 ) -> Result<RequestParts> {
-    if !client.is_own_origin(link) {
+    let url = url::Url::parse(link).map_err(|e| {
+        Error::validation(format!("refusing to follow an @odata.nextLink that is not a valid URL ({e})"))
+    })?;
+    if url.origin() != client.inner.origin {
         return Err(Error::validation(format!(
             "refusing to follow an @odata.nextLink to another origin ({}): the token would leak",
-            url::Url::parse(link).map_or_else(|_| "an invalid URL".to_string(), |u| u.origin().ascii_serialization())
+            url.origin().ascii_serialization()
         )));
     }
     if requested.contains(link) {
         return Err(Error::validation("@odata.nextLink points to a page already fetched (a loop)"));
     }
     let mut parts = RequestParts::from_url(Method::Get, link);
+    // A URL on the client's origin that is still not a request URL (credentials in it, say).
+    if let Some(e) = parts.error() {
+        return Err(e.clone());
+    }
     for (k, v) in headers.iter() {
         parts.set_header(k, v);
     }

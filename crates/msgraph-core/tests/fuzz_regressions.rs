@@ -8,17 +8,18 @@
 #[path = "../../../fuzz/src/replay.rs"]
 mod replay;
 #[allow(unreachable_pub, dead_code)]
+#[path = "../../../fuzz/src/round_trip.rs"]
+mod round_trip;
+#[allow(unreachable_pub, dead_code)]
 #[path = "../../../fuzz/src/runtime.rs"]
 mod runtime;
 
 #[test]
 fn batch_response_regressions() {
-    let problems = replay::replay(env!("CARGO_MANIFEST_DIR"), "batch_response", runtime::check_batch);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    replay::assert_replays(env!("CARGO_MANIFEST_DIR"), "batch_response", runtime::check_batch);
 }
 
 #[test]
 fn response_handling_regressions() {
-    let problems = replay::replay(env!("CARGO_MANIFEST_DIR"), "response_handling", runtime::check_response);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    replay::assert_replays(env!("CARGO_MANIFEST_DIR"), "response_handling", runtime::check_response);
 }

@@ -106,6 +106,39 @@ async fn refuses_next_links_to_other_hosts_and_loops() {
 }
 
 #[tokio::test]
+async fn refuses_unparseable_next_links_without_sending() {
+    let server = MockServer::start(|r, base| {
+        let link = match r.path() {
+            "/v1.0/ipv6" => "https://[::1".to_string(),
+            "/v1.0/space" => "http://exa mple.com/x".to_string(),
+            "/v1.0/relative" => "/v1.0/relative?$skiptoken=1".to_string(),
+            // Parses, on the client's own origin, but is still no request URL.
+            _ => base.replacen("http://", "http://user:secret@", 1) + "/v1.0/credentials?$skiptoken=1",
+        };
+        Reply::json(200, json!({"value": [1], "@odata.nextLink": link})).into()
+    })
+    .await;
+    let client = server.client();
+    let invalid = "refusing to follow an @odata.nextLink that is not a valid URL";
+    for (path, message) in [
+        ("ipv6", format!("{invalid} (invalid IPv6 address)")),
+        ("space", format!("{invalid} (invalid international domain name)")),
+        ("relative", format!("{invalid} (relative URL without a base)")),
+        ("credentials", "URLs with credentials (user:password@host) are not allowed".to_string()),
+    ] {
+        let before = server.count();
+        let mut pages = client.get::<Page<i64>>(&[path]).pages();
+        assert_eq!(pages.next_page().await.unwrap().unwrap().value, [1], "{path}");
+        let e = pages.next_page().await.unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Validation, "{path}: {e}");
+        assert!(e.to_string().contains(&message), "{path}: {e}");
+        assert!(pages.next_page().await.is_none(), "{path}");
+        assert_eq!(pages.pages_fetched(), 1, "{path}");
+        assert_eq!(server.count(), before + 1, "{path}: only the first page was requested");
+    }
+}
+
+#[tokio::test]
 async fn delta_rounds_removed_items_and_resync() {
     let server = MockServer::start(|r, base| {
         let q = r.query().unwrap_or("");

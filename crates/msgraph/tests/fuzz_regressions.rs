@@ -9,15 +9,16 @@ mod models;
 #[allow(unreachable_pub, dead_code)]
 #[path = "../../../fuzz/src/replay.rs"]
 mod replay;
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../../fuzz/src/round_trip.rs"]
+mod round_trip;
 
 #[test]
 fn decode_user_regressions() {
-    let problems = replay::replay(env!("CARGO_MANIFEST_DIR"), "decode_user", models::check_user);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    replay::assert_replays(env!("CARGO_MANIFEST_DIR"), "decode_user", models::check_user);
 }
 
 #[test]
 fn decode_auth_methods_regressions() {
-    let problems = replay::replay(env!("CARGO_MANIFEST_DIR"), "decode_auth_methods", models::check_auth_methods);
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    replay::assert_replays(env!("CARGO_MANIFEST_DIR"), "decode_auth_methods", models::check_auth_methods);
 }
