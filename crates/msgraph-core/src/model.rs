@@ -447,12 +447,27 @@ pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_o
     }
     // Explicit nulls by field index, in table order: one check per field instead of a name
     // search for every unset field.
-    let mut null_fields: Vec<usize> = Vec::new();
-    if !extra.nulls.is_empty() {
+    // A handful at most, usually: on the stack, no allocation per encoded model.
+    let mut few = [0usize; 8];
+    let mut many = Vec::new();
+    let null_fields: &mut [usize] = if extra.nulls.is_empty() {
+        &mut []
+    } else {
         let lookup = info.index.lookup(info.fields);
-        null_fields.extend(extra.nulls.iter().filter_map(|n| lookup.find(n)));
-        null_fields.sort_unstable();
-    }
+        let found = extra.nulls.iter().filter_map(|n| lookup.find(n));
+        if extra.nulls.len() <= few.len() {
+            let mut n = 0;
+            for (slot, index) in few.iter_mut().zip(found) {
+                *slot = index;
+                n += 1;
+            }
+            few.get_mut(..n).unwrap_or_default()
+        } else {
+            many.extend(found);
+            &mut many
+        }
+    };
+    null_fields.sort_unstable();
     let mut nulls = null_fields.iter().copied().peekable();
     for (index, &(wire, flags)) in info.fields.iter().enumerate() {
         let null = nulls.next_if_eq(&index).is_some();
