@@ -60,12 +60,6 @@ macro_rules! __impl_model {
             fn decode(r: &mut $crate::json::Reader<'_>) -> ::core::result::Result<Self, $crate::json::DecodeError> {
                 $crate::model::decode_new(r)
             }
-            fn decode_push(
-                out: &mut ::std::vec::Vec<Self>,
-                r: &mut $crate::json::Reader<'_>,
-            ) -> ::core::result::Result<(), $crate::json::DecodeError> {
-                $crate::model::decode_push(out, r)
-            }
             fn encode(&self, w: &mut $crate::json::Writer) {
                 $crate::model::encode_model(self, w, $crate::model::EncodeMode::Full, false)
             }

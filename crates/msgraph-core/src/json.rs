@@ -847,17 +847,20 @@ fn escape_into(out: &mut String, s: &str) {
     out.push('"');
 }
 
+// `from_slice` and `from_str` are instantiated for every response type of every builder: each
+// is kept to one small function (no shared generic helper, which would double the instances).
+
 /// Decodes a complete JSON document into a model or value type.
 pub fn from_slice<T: Codec>(bytes: &[u8]) -> Result<T, DecodeError> {
-    decode_all(Reader::new(bytes))
+    let mut r = Reader::new(bytes);
+    let v = T::decode(&mut r)?;
+    r.finish()?;
+    Ok(v)
 }
 
 /// Decodes a complete JSON document into a model or value type.
 pub fn from_str<T: Codec>(text: &str) -> Result<T, DecodeError> {
-    decode_all(Reader::from_text(text))
-}
-
-fn decode_all<T: Codec>(mut r: Reader<'_>) -> Result<T, DecodeError> {
+    let mut r = Reader::from_text(text);
     let v = T::decode(&mut r)?;
     r.finish()?;
     Ok(v)

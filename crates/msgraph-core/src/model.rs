@@ -25,13 +25,6 @@ use crate::json::{DecodeError, Reader, Token, Writer};
 pub trait Codec: Sized {
     /// Reads one value.
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
-    /// Reads one value onto the end of `out` (collections and pages). Models override this to
-    /// decode straight into the new element: a `User` is 4 KB, and moving it out of `decode`
-    /// and into the vector cost two copies per item.
-    fn decode_push(out: &mut Vec<Self>, r: &mut Reader<'_>) -> Result<(), DecodeError> {
-        out.push(Self::decode(r)?);
-        Ok(())
-    }
     /// Writes one value.
     fn encode(&self, w: &mut Writer);
 }
@@ -214,9 +207,7 @@ pub trait Field: fmt::Debug + Any {
     fn decode_into(&mut self, r: &mut Reader<'_>) -> Result<(), DecodeError>;
     /// Encodes the value; only called when [`Field::is_set`].
     fn encode_value(&self, w: &mut Writer);
-    /// Writes `key` and the value when the field holds one; returns whether it did (one call
-    /// per field for the encoder instead of two).
-    fn encode_member(&self, w: &mut Writer, key: &str) -> bool;
+
     /// Whether the field holds a value.
     fn is_set(&self) -> bool;
     /// Clears the field.
@@ -236,16 +227,6 @@ impl<T: Codec + fmt::Debug + PartialEq + 'static> Field for Option<T> {
         match self {
             Some(v) => v.encode(w),
             None => w.null(),
-        }
-    }
-    fn encode_member(&self, w: &mut Writer, key: &str) -> bool {
-        match self {
-            Some(v) => {
-                w.key(key);
-                v.encode(w);
-                true
-            }
-            None => false,
         }
     }
     fn is_set(&self) -> bool {
@@ -475,7 +456,10 @@ pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_o
             continue;
         }
         let Some(f) = model.field(index) else { continue };
-        if !f.encode_member(w, wire) && null {
+        if f.is_set() {
+            w.key(wire);
+            f.encode_value(w);
+        } else if null {
             w.key(wire);
             w.null();
         }
@@ -800,7 +784,7 @@ impl<T: Codec> Codec for Vec<T> {
         let mut out = Vec::new();
         while r.next_element()? {
             let i = out.len();
-            T::decode_push(&mut out, r).map_err(|e| e.in_index(i))?;
+            out.push(T::decode(r).map_err(|e| e.in_index(i))?);
         }
         Ok(out)
     }
@@ -860,20 +844,6 @@ pub fn serde_deserialize<'de, T: Codec, D: serde::Deserializer<'de>>(deserialize
     let v = serde_json::Value::deserialize(deserializer)?;
     let text = serde_json::to_string(&v).map_err(D::Error::custom)?;
     crate::json::from_str(&text).map_err(D::Error::custom)
-}
-
-/// Decodes a new model of type `T` onto the end of `out`, in place (generated
-/// `Codec::decode_push` impls call this). On error the half-decoded element is removed again.
-pub fn decode_push<T: Model + Default>(out: &mut Vec<T>, r: &mut Reader<'_>) -> Result<(), DecodeError> {
-    out.push(T::default());
-    let result = match out.last_mut() {
-        Some(m) => decode_model(m, r),
-        None => Ok(()),
-    };
-    if result.is_err() {
-        out.pop();
-    }
-    result
 }
 
 /// Decodes a new model of type `T` (generated `Codec::decode` impls call this).

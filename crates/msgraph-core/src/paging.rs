@@ -140,7 +140,7 @@ impl<T> Page<T> {
 
 fn decode_page<T>(
     r: &mut Reader<'_>,
-    mut item: impl FnMut(&mut Vec<T>, &mut Reader<'_>) -> std::result::Result<(), DecodeError>,
+    mut item: impl FnMut(&mut Reader<'_>) -> std::result::Result<T, DecodeError>,
 ) -> std::result::Result<(Vec<T>, Links), DecodeError> {
     let mut links = Links::default();
     let mut value = None;
@@ -155,7 +155,7 @@ fn decode_page<T>(
             let mut items = Vec::new();
             while r.next_element().map_err(|e| e.in_key("value"))? {
                 let i = items.len();
-                item(&mut items, r).map_err(|e| e.in_index(i).in_key("value"))?;
+                items.push(item(r).map_err(|e| e.in_index(i).in_key("value"))?);
             }
             value = Some(items);
         } else if !links.read(&key, r)? {
@@ -168,7 +168,7 @@ fn decode_page<T>(
 
 impl<T: Codec> Codec for Page<T> {
     fn decode(r: &mut Reader<'_>) -> std::result::Result<Self, DecodeError> {
-        let (value, links) = decode_page(r, T::decode_push)?;
+        let (value, links) = decode_page(r, T::decode)?;
         Ok(Page { value, links })
     }
 
@@ -302,14 +302,13 @@ fn removed_info(raw: &str) -> std::result::Result<Option<(Option<String>, Remove
 
 impl<T: Codec> Codec for DeltaPage<T> {
     fn decode(r: &mut Reader<'_>) -> std::result::Result<Self, DecodeError> {
-        let (value, links) = decode_page(r, |out, r| {
+        let (value, links) = decode_page(r, |r| {
             let raw = r.read_raw()?;
             let item = crate::json::from_str::<T>(raw)?;
-            out.push(match removed_info(raw)? {
+            Ok(match removed_info(raw)? {
                 Some((id, reason)) => DeltaItem::Removed(Removed { id, reason, item }),
                 None => DeltaItem::Changed(item),
-            });
-            Ok(())
+            })
         })?;
         Ok(DeltaPage { value, links })
     }
