@@ -1016,7 +1016,10 @@ fn markdown(
         s,
         "cargo xtask bench-report --skip-bench --skip-build-measure        # rewrite the report from the last run's files"
     );
-    let _ = writeln!(s, "(cd benches && cargo bench)                                       # the benchmarks alone (main target dir)");
+    let _ = writeln!(
+        s,
+        "(cd benches && cargo bench)                                       # the benchmarks alone (main target dir)"
+    );
     let _ = writeln!(s, "(cd benches && cargo bench --bench codec)                         # one of codec, memory, queue, pipeline, codegen");
     let _ =
         writeln!(s, "cargo xtask bench-report --skip-bench --out DIR                   # the build measurement alone");

@@ -51,7 +51,18 @@ impl FieldFlags {
 /// hit.
 #[derive(Debug)]
 pub struct FieldIndex {
-    table: std::sync::OnceLock<Box<[u16]>>,
+    table: std::sync::OnceLock<Built>,
+}
+
+/// A built [`FieldIndex`]: the hash slots, and per field the field that followed it in the last
+/// object decoded (`next[0]`: the first field; entries are `index + 1`, 0 = none). Objects of a
+/// page share one key order, so after the first one a key is usually found by one comparison
+/// with that guess, without hashing. A guess is only a hint (any thread may overwrite it) and is
+/// always checked.
+#[derive(Debug)]
+struct Built {
+    slots: Box<[u16]>,
+    next: Box<[std::sync::atomic::AtomicU16]>,
 }
 
 impl FieldIndex {
@@ -80,7 +91,12 @@ impl FieldIndex {
         (mixed >> 32) as usize
     }
 
-    fn build(fields: &[(&'static str, u8)]) -> Box<[u16]> {
+    fn build(fields: &[(&'static str, u8)]) -> Built {
+        let next = (0..=fields.len()).map(|_| std::sync::atomic::AtomicU16::new(0)).collect();
+        Built { slots: Self::build_slots(fields), next }
+    }
+
+    fn build_slots(fields: &[(&'static str, u8)]) -> Box<[u16]> {
         let size = (fields.len() * 2).max(4).next_power_of_two();
         let mut table = vec![0u16; size].into_boxed_slice();
         let mask = size - 1;
@@ -111,7 +127,8 @@ impl FieldIndex {
 
     /// The built table, for many lookups in a row (one object's keys).
     fn lookup(&self, fields: &'static [(&'static str, u8)]) -> FieldLookup<'_> {
-        FieldLookup { table: self.table.get_or_init(|| Self::build(fields)), fields }
+        let built = self.table.get_or_init(|| Self::build(fields));
+        FieldLookup { table: &built.slots, next: &built.next, fields }
     }
 }
 
@@ -119,10 +136,27 @@ impl FieldIndex {
 #[derive(Debug, Clone, Copy)]
 struct FieldLookup<'a> {
     table: &'a [u16],
+    next: &'a [std::sync::atomic::AtomicU16],
     fields: &'static [(&'static str, u8)],
 }
 
 impl FieldLookup<'_> {
+    /// [`FieldLookup::find`], trying first the field that followed `after` last time (`after`:
+    /// 0 at the start of an object, else the previous known field's `index + 1`).
+    fn find_after(self, after: usize, wire: &str) -> Option<usize> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let slot = self.next.get(after)?;
+        let guess = usize::from(slot.load(Relaxed));
+        if guess != 0 && self.fields.get(guess - 1).is_some_and(|f| same_name(f.0, wire)) {
+            return Some(guess - 1);
+        }
+        let found = self.find(wire)?;
+        if let Ok(value) = u16::try_from(found + 1) {
+            slot.store(value, Relaxed);
+        }
+        Some(found)
+    }
+
     fn find(self, wire: &str) -> Option<usize> {
         let mask = self.table.len().checked_sub(1)?;
         let mut slot = FieldIndex::hash(wire) & mask;
@@ -351,9 +385,11 @@ pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), Dec
     let info = model.model_info();
     let fields = info.index.lookup(info.fields);
     let mut seen_odata_type = false;
+    let mut after = 0;
     r.begin_object()?;
     while let Some(key) = r.next_key()? {
-        if let Some(index) = fields.find(&key) {
+        if let Some(index) = fields.find_after(after, &key) {
+            after = index + 1;
             if r.read_null()? {
                 if let Some(f) = model.field_mut(index) {
                     f.clear();
@@ -943,6 +979,22 @@ mod field_index_tests {
         for missing in ["", "property", "property300", "Property1", "property1 "] {
             assert_eq!(index.find(fields, missing), None, "{missing:?}");
         }
+    }
+
+    #[test]
+    fn guesses_from_the_last_order_are_checked() {
+        static FIELDS: &[(&str, u8)] = &[("id", 0), ("displayName", 0), ("mail", 0), ("surname", 0)];
+        let index = FieldIndex::new();
+        let lookup = index.lookup(FIELDS);
+        // First object: mail, id; the second in another order: every answer is still right.
+        assert_eq!(lookup.find_after(0, "mail"), Some(2));
+        assert_eq!(lookup.find_after(3, "id"), Some(0));
+        assert_eq!(lookup.find_after(0, "mail"), Some(2)); // the guess
+        assert_eq!(lookup.find_after(0, "surname"), Some(3)); // a wrong guess, then the hash
+        assert_eq!(lookup.find_after(3, "displayName"), Some(1));
+        assert_eq!(lookup.find_after(3, "mai"), None);
+        assert_eq!(lookup.find_after(3, "displayName"), Some(1));
+        assert_eq!(lookup.find_after(99, "id"), None); // out of range: no panic
     }
 
     #[test]

@@ -938,8 +938,17 @@ fn many_explicit_nulls_come_back_in_table_order() {
     // More nulls than the encoder keeps on the stack (8), in an order unlike the table's, plus a
     // name the table does not know (kept as a mark, never written).
     let names = [
-        "surname", "city", "mobilePhone", "companyName", "state", "jobTitle", "country", "department",
-        "givenName", "postalCode", "officeLocation",
+        "surname",
+        "city",
+        "mobilePhone",
+        "companyName",
+        "state",
+        "jobTitle",
+        "country",
+        "department",
+        "givenName",
+        "postalCode",
+        "officeLocation",
     ];
     let text = format!("{{{}}}", names.iter().map(|n| format!(r#""{n}":null"#)).collect::<Vec<_>>().join(","));
     let mut user: User = json::from_str(&text).unwrap();
