@@ -156,7 +156,12 @@ impl GraphClient {
 
     /// Whether `url` has the client's own scheme, host and port.
     pub fn is_own_origin(&self, url: &str) -> bool {
-        Url::parse(url).is_ok_and(|u| u.origin() == self.inner.origin)
+        Url::parse(url).is_ok_and(|u| self.owns(&u))
+    }
+
+    /// [`GraphClient::is_own_origin`] for a URL already parsed.
+    pub(crate) fn owns(&self, url: &Url) -> bool {
+        url.origin() == self.inner.origin
     }
 
     /// A typed request to `segments` under the API root (each segment percent-encoded).

@@ -298,17 +298,9 @@ impl<'a> Reader<'a> {
         self.pos += 1;
         let start = self.pos;
         let b = self.bytes;
-        // Fast path: 8 bytes at a time to the first `"`, `\\` or control character (the lowest
-        // flagged byte of a word is exact), then byte by byte for a tail shorter than a word.
-        let mut i = start;
-        while let Some(word) = b.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-            let flagged = attention_mask(u64::from_le_bytes(*word));
-            if flagged != 0 {
-                i += (flagged.trailing_zeros() / 8) as usize;
-                break;
-            }
-            i += 8;
-        }
+        // Fast path: word by word to the closing quote, then byte by byte for a tail shorter
+        // than a word.
+        let mut i = skip_plain_words(b, start);
         loop {
             match b.get(i) {
                 Some(b'"') => {
@@ -576,6 +568,19 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// From `i`, skips whole 8-byte words with no `"`, `\\` or control byte: returns the position of
+/// the first such byte, or where fewer than 8 bytes are left (the caller finishes byte by byte).
+fn skip_plain_words(bytes: &[u8], mut i: usize) -> usize {
+    while let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let flagged = attention_mask(u64::from_le_bytes(*word));
+        if flagged != 0 {
+            return i + (flagged.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i
+}
+
 /// Flags the bytes of `word` that are `"`, `\\` or below 0x20 (SWAR: a byte `x` is flagged
 /// when `x - k` borrows, for `x ^ '"'` and `x ^ '\\'` with k = 1 and for `x` itself with
 /// k = 0x20): the result is the high bit of each flagged byte (little-endian: byte 0 is bit 7).
@@ -809,20 +814,9 @@ fn escape_into(out: &mut String, s: &str) {
     let mut i = 0;
     loop {
         // To the next byte that needs escaping: a word at a time, then the short tail.
-        loop {
-            if let Some(word) = bytes.get(i..).and_then(<[u8]>::first_chunk::<8>) {
-                let flagged = attention_mask(u64::from_le_bytes(*word));
-                if flagged != 0 {
-                    i += (flagged.trailing_zeros() / 8) as usize;
-                    break;
-                }
-                i += 8;
-            } else {
-                while bytes.get(i).is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20) {
-                    i += 1;
-                }
-                break;
-            }
+        i = skip_plain_words(bytes, i);
+        while bytes.get(i).is_some_and(|&b| b != b'"' && b != b'\\' && b >= 0x20) {
+            i += 1;
         }
         let Some(&b) = bytes.get(i) else { break };
         // `i` is at an ASCII byte, so both ends are char boundaries.

@@ -46,12 +46,12 @@ impl FieldFlags {
 /// A hash table from wire name to field index, built once per type on first decode.
 ///
 /// Decoding looks up every JSON key; a binary search over a type's sorted names (`User` has
-/// 130+) was 40% of decode time. The table is open addressing with linear probing over FNV-1a
-/// hashes, at most half full, holding `index + 1` (0 = empty); one string comparison confirms a
-/// hit.
+/// 130+) was 40% of decode time. The table is open addressing with linear probing over
+/// [`FieldIndex::hash`], at most half full, holding `index + 1` (0 = empty); one string
+/// comparison confirms a hit.
 #[derive(Debug)]
 pub struct FieldIndex {
-    table: std::sync::OnceLock<Built>,
+    built: std::sync::OnceLock<Built>,
 }
 
 /// A built [`FieldIndex`]: the hash slots, and per field the field that followed it in the last
@@ -68,7 +68,7 @@ struct Built {
 impl FieldIndex {
     /// An empty index (a `const` for the generated `static` tables).
     pub const fn new() -> FieldIndex {
-        FieldIndex { table: std::sync::OnceLock::new() }
+        FieldIndex { built: std::sync::OnceLock::new() }
     }
 
     /// A hash of a wire name that reads at most three 8-byte words (start, middle, end) instead
@@ -127,7 +127,7 @@ impl FieldIndex {
 
     /// The built table, for many lookups in a row (one object's keys).
     fn lookup(&self, fields: &'static [(&'static str, u8)]) -> FieldLookup<'_> {
-        let built = self.table.get_or_init(|| Self::build(fields));
+        let built = self.built.get_or_init(|| Self::build(fields));
         FieldLookup { table: &built.slots, next: &built.next, fields }
     }
 }
@@ -463,28 +463,13 @@ pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_o
         w.json_value(v);
     }
     // Explicit nulls by field index, in table order: one check per field instead of a name
-    // search for every unset field.
-    // A handful at most, usually: on the stack, no allocation per encoded model.
-    let mut few = [0usize; 8];
-    let mut many = Vec::new();
-    let null_fields: &mut [usize] = if extra.nulls.is_empty() {
-        &mut []
-    } else {
+    // search for every unset field (no allocation when there are none).
+    let mut null_fields: Vec<usize> = Vec::new();
+    if !extra.nulls.is_empty() {
         let lookup = info.index.lookup(info.fields);
-        let found = extra.nulls.iter().filter_map(|n| lookup.find(n));
-        if extra.nulls.len() <= few.len() {
-            let mut n = 0;
-            for (slot, index) in few.iter_mut().zip(found) {
-                *slot = index;
-                n += 1;
-            }
-            few.get_mut(..n).unwrap_or_default()
-        } else {
-            many.extend(found);
-            &mut many
-        }
-    };
-    null_fields.sort_unstable();
+        null_fields.extend(extra.nulls.iter().filter_map(|n| lookup.find(n)));
+        null_fields.sort_unstable();
+    }
     let mut nulls = null_fields.iter().copied().peekable();
     for (index, &(wire, flags)) in info.fields.iter().enumerate() {
         let null = nulls.next_if_eq(&index).is_some();

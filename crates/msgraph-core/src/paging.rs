@@ -447,7 +447,7 @@ pub(crate) fn next_page_request(
     let url = url::Url::parse(link).map_err(|e| {
         Error::validation(format!("refusing to follow an @odata.nextLink that is not a valid URL ({e})"))
     })?;
-    if url.origin() != client.inner.origin {
+    if !client.owns(&url) {
         return Err(Error::validation(format!(
             "refusing to follow an @odata.nextLink to another origin ({}): the token would leak",
             url.origin().ascii_serialization()
