@@ -274,18 +274,8 @@ impl Ascii {
     }
 
     /// `value` in decimal, zero-padded to at least `width` digits.
-    fn digits(&mut self, mut value: u32, width: usize) {
-        const MAX: usize = 10;
-        let mut tmp = [b'0'; MAX];
-        let mut used = 0;
-        while (value > 0 || used < width.max(1)) && used < MAX {
-            used += 1;
-            if let Some(slot) = tmp.get_mut(MAX - used) {
-                *slot = b'0' + (value % 10) as u8;
-            }
-            value /= 10;
-        }
-        for &b in tmp.get(MAX - used..).unwrap_or_default() {
+    fn digits(&mut self, value: u32, width: usize) {
+        for b in crate::json::decimal(&mut [0; 20], u64::from(value), width).bytes() {
             self.push(b);
         }
     }

@@ -785,22 +785,22 @@ impl Writer {
 }
 
 /// Appends `n` in decimal.
-fn push_decimal(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        if let Some(slot) = buf.get_mut(i) {
-            *slot = b'0' + (n % 10) as u8;
+fn push_decimal(out: &mut String, n: u64) {
+    out.push_str(decimal(&mut [0; 20], n, 1));
+}
+
+/// `value` in decimal, zero-padded to at least `min_width` digits (at most 20), written into the
+/// end of `buf`; shared by the JSON writer and the date/time formatting in [`crate::edm`].
+pub(crate) fn decimal(buf: &mut [u8; 20], mut value: u64, min_width: usize) -> &str {
+    let mut used = 0;
+    while (value > 0 || used < min_width.max(1)) && used < buf.len() {
+        used += 1;
+        if let Some(slot) = buf.get_mut(20 - used) {
+            *slot = b'0' + (value % 10) as u8;
         }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
+        value /= 10;
     }
-    if let Some(Ok(digits)) = buf.get(i..).map(std::str::from_utf8) {
-        out.push_str(digits);
-    }
+    buf.get(20 - used..).and_then(|digits| std::str::from_utf8(digits).ok()).unwrap_or_default()
 }
 
 /// Appends `s` as a JSON string literal, escaping what JSON requires (as serde_json does:
