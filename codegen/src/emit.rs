@@ -11,6 +11,7 @@ mod builders;
 use crate::features::{self, Cond, Gates};
 use crate::ir::{Docs, EnumType, FieldRepr, KindEnum, Model, Primitive, StructType};
 use crate::naming;
+use crate::tree::{MODELS_ROOT, SDK_ROOT};
 use crate::Generated;
 
 /// Emits the whole generated tree.
@@ -68,9 +69,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
     }
 
     for (path, contents) in &modules {
-        let rel =
-            if path.is_empty() { "models/mod.rs".to_string() } else { format!("models/{}/mod.rs", path.join("/")) };
-        put(&mut files, rel, module_tokens(path, contents));
+        put(&mut files, in_module(MODELS_ROOT, "models", path, "mod.rs"), module_tokens(path, contents));
     }
     // Request builders: one file per entity type, parameter structs, and the client entry points.
     let names = builders::builder_names(model);
@@ -110,24 +109,29 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         }
     }
     for (path, contents) in &bmodules {
-        let rel =
-            if path.is_empty() { "builders/mod.rs".to_string() } else { format!("builders/{}/mod.rs", path.join("/")) };
-        put(&mut files, rel, module_tokens(path, contents));
+        put(&mut files, in_module(SDK_ROOT, "builders", path, "mod.rs"), module_tokens(path, contents));
     }
-    put(&mut files, "client.rs".to_string(), builders::entry_points(model, &gates, &names));
+    put(&mut files, format!("{SDK_ROOT}/client.rs"), builders::entry_points(model, &gates, &names));
 
     for (path, tokens) in schema_files(model) {
         put(&mut files, path, tokens);
     }
     put(
         &mut files,
-        "mod.rs".to_string(),
+        format!("{MODELS_ROOT}/mod.rs"),
         quote! {
-            #![doc = " Code generated from the Microsoft Graph CSDL metadata."]
-            pub mod builders;
-            mod client;
+            #![doc = " Models and routing schema generated from the Microsoft Graph CSDL metadata."]
             pub mod models;
             pub mod schema;
+        },
+    );
+    put(
+        &mut files,
+        format!("{SDK_ROOT}/mod.rs"),
+        quote! {
+            #![doc = " Request builders and client entry points generated from the Microsoft Graph CSDL metadata."]
+            pub mod builders;
+            mod client;
         },
     );
     Generated { files }
@@ -160,19 +164,21 @@ fn render(header: &str, tokens: TokenStream) -> String {
     out
 }
 
+/// `msgraph/src/generated/builders/…/{stem}.rs`
 fn builder_file_path(module: &[String], stem: &str) -> String {
-    if module.is_empty() {
-        format!("builders/{stem}.rs")
-    } else {
-        format!("builders/{}/{stem}.rs", module.join("/"))
-    }
+    in_module(SDK_ROOT, "builders", module, &format!("{stem}.rs"))
 }
 
+/// `msgraph-models/src/generated/models/…/{stem}.rs`
 fn file_path(module: &[String], stem: &str) -> String {
+    in_module(MODELS_ROOT, "models", module, &format!("{stem}.rs"))
+}
+
+fn in_module(root: &str, top: &str, module: &[String], file: &str) -> String {
     if module.is_empty() {
-        format!("models/{stem}.rs")
+        format!("{root}/{top}/{file}")
     } else {
-        format!("models/{}/{stem}.rs", module.join("/"))
+        format!("{root}/{top}/{}/{file}", module.join("/"))
     }
 }
 
@@ -281,13 +287,13 @@ fn primitive_tokens(p: Primitive, paths: Paths) -> TokenStream {
         Primitive::Int64 => quote! { i64 },
         Primitive::Single => quote! { f32 },
         Primitive::Double => quote! { f64 },
-        Primitive::Decimal => quote! { ::msgraph_core::edm::Decimal },
-        Primitive::DateTimeOffset => quote! { ::msgraph_core::edm::DateTimeOffset },
-        Primitive::Date => quote! { ::msgraph_core::edm::Date },
-        Primitive::TimeOfDay => quote! { ::msgraph_core::edm::TimeOfDay },
-        Primitive::Duration => quote! { ::msgraph_core::edm::Duration },
-        Primitive::Guid => quote! { ::msgraph_core::edm::Guid },
-        Primitive::Binary | Primitive::Stream => quote! { ::msgraph_core::edm::Binary },
+        Primitive::Decimal => quote! { ::msgraph_codec::edm::Decimal },
+        Primitive::DateTimeOffset => quote! { ::msgraph_codec::edm::DateTimeOffset },
+        Primitive::Date => quote! { ::msgraph_codec::edm::Date },
+        Primitive::TimeOfDay => quote! { ::msgraph_codec::edm::TimeOfDay },
+        Primitive::Duration => quote! { ::msgraph_codec::edm::Duration },
+        Primitive::Guid => quote! { ::msgraph_codec::edm::Guid },
+        Primitive::Binary | Primitive::Stream => quote! { ::msgraph_codec::edm::Binary },
         Primitive::Untyped => quote! { ::serde_json::Value },
     }
 }
@@ -299,7 +305,7 @@ fn field_type(model: &Model, p: &crate::ir::Property, paths: Paths) -> TokenStre
         FieldRepr::Enum(q) => enum_path(model, q),
         FieldRepr::Flags(q) => {
             let e = enum_path(model, q);
-            quote! { ::msgraph_core::model::Flags<#e> }
+            quote! { ::msgraph_codec::model::Flags<#e> }
         }
         FieldRepr::Struct(q) => match model.structs.get(q) {
             Some(s) if s.qname == crate::ir::JSON => quote! { ::serde_json::Value },
@@ -403,22 +409,12 @@ fn struct_tokens(model: &Model, gates: &Gates, s: &StructType) -> TokenStream {
         let cfg = Cond::of(gates.of_repr(&p.repr)).under(own_gate).attr();
         fields.push(quote! { #fdocs #fdep #cfg pub #fname: #ty, });
         let wire = &p.name;
-        let mut flags = 0u8;
-        if p.navigation {
-            flags |= 1;
-        }
-        if p.computed {
-            flags |= 2;
-        }
-        if p.r#type.collection {
-            flags |= 4;
-        }
-        let flags = proc_macro2::Literal::u8_unsuffixed(flags);
+        let flags = field_flags(p.navigation, p.computed, p.r#type.collection);
         infos.push(quote! { (#wire, #flags), });
         let idx = proc_macro2::Literal::usize_unsuffixed(i);
         field_arms.push(quote! { #cfg #idx => #fname, });
     }
-    let writes = s.writes_odata_type;
+    let info = model_info(odata_type, &infos, s.writes_odata_type);
     let additional = ident(naming::ADDITIONAL_DATA_FIELD);
     quote! {
         #docs
@@ -428,22 +424,47 @@ fn struct_tokens(model: &Model, gates: &Gates, s: &StructType) -> TokenStream {
             #(#fields)*
             /// Properties this version of the SDK does not know, instance annotations
             /// (`@odata.type`, `@odata.etag`, …) and explicit `null`s; kept on round trips.
-            pub #additional: ::msgraph_core::model::AdditionalData,
+            pub #additional: ::msgraph_codec::model::AdditionalData,
         }
 
-        static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-            odata_type: #odata_type,
-            fields: &[#(#infos)*],
-            index: ::msgraph_core::model::FieldIndex::new(),
-            writes_odata_type: #writes,
-        };
+        static INFO: ::msgraph_codec::__private::ModelInfo = #info;
 
         impl #name {
             /// The qualified OData type name.
             pub const ODATA_TYPE: &'static str = #odata_type;
         }
 
-        ::msgraph_core::__impl_model!(#name, INFO, [#(#field_arms)*]);
+        ::msgraph_codec::__private::impl_model!(#name, INFO, [#(#field_arms)*]);
+    }
+}
+
+/// The codec's `FieldFlags` of a property, written by name (`F` is [`model_info`]'s alias of
+/// `FieldFlags`): `F::NONE`, `F::COLLECTION`, `F::NAVIGATION.and(F::COLLECTION)`, …
+pub(crate) fn field_flags(navigation: bool, computed: bool, collection: bool) -> TokenStream {
+    let names: Vec<Ident> = [(navigation, "NAVIGATION"), (computed, "COMPUTED"), (collection, "COLLECTION")]
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, name)| Ident::new(name, Span::call_site()))
+        .collect();
+    match names.split_first() {
+        None => quote! { F::NONE },
+        Some((first, rest)) => quote! { F::#first #(.and(F::#rest))* },
+    }
+}
+
+/// The `ModelInfo` table of a generated struct: its OData type and `(wire name, flags)` per field.
+pub(crate) fn model_info(odata_type: &str, fields: &[TokenStream], writes_odata_type: bool) -> TokenStream {
+    let alias = (!fields.is_empty()).then(|| quote! { use ::msgraph_codec::__private::FieldFlags as F; });
+    quote! {
+        {
+            #alias
+            ::msgraph_codec::__private::ModelInfo {
+                odata_type: #odata_type,
+                fields: &[#(#fields)*],
+                index: ::msgraph_codec::__private::FieldIndex::new(),
+                writes_odata_type: #writes_odata_type,
+            }
+        }
     }
 }
 
@@ -522,7 +543,7 @@ fn enum_tokens(e: &EnumType) -> TokenStream {
             pub const ODATA_TYPE: &'static str = #odata_type;
         }
 
-        ::msgraph_core::__impl_enum!(#name, #unknown, [#(#members)*]);
+        ::msgraph_codec::__private::impl_enum!(#name, #unknown, [#(#members)*]);
     }
 }
 
@@ -572,7 +593,7 @@ fn kind_tokens(model: &Model, gates: &Gates, k: &KindEnum) -> TokenStream {
             #(#variants)*
         }
 
-        ::msgraph_core::__impl_kind!(#name, #base, [#(#derived)*]);
+        ::msgraph_codec::__private::impl_kind!(#name, #base, [#(#derived)*]);
     }
 }
 
@@ -693,12 +714,12 @@ fn schema_files(model: &Model) -> Vec<(String, TokenStream)> {
     let ops: Vec<TokenStream> = ops.collect();
     vec![
         (
-            "schema/mod.rs".to_string(),
+            format!("{MODELS_ROOT}/schema/mod.rs"),
             quote! {
                 #![doc = " The routing schema: entity types, entity sets, singletons and bound operations."]
                 mod entity_types;
                 mod operations;
-                use ::msgraph_core::schema as S;
+                use ::msgraph_codec::schema as S;
                 /// The schema of the Graph service this crate was generated from.
                 pub static SCHEMA: S::Schema = S::Schema {
                     entity_types: entity_types::ENTITY_TYPES,
@@ -709,16 +730,16 @@ fn schema_files(model: &Model) -> Vec<(String, TokenStream)> {
             },
         ),
         (
-            "schema/entity_types.rs".to_string(),
+            format!("{MODELS_ROOT}/schema/entity_types.rs"),
             quote! {
-                use ::msgraph_core::schema as S;
+                use ::msgraph_codec::schema as S;
                 pub(super) static ENTITY_TYPES: &[S::EntityType] = &[#(#types),*];
             },
         ),
         (
-            "schema/operations.rs".to_string(),
+            format!("{MODELS_ROOT}/schema/operations.rs"),
             quote! {
-                use ::msgraph_core::schema as S;
+                use ::msgraph_codec::schema as S;
                 pub(super) static OPERATIONS: &[S::Operation] = &[#(#ops),*];
             },
         ),

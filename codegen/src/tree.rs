@@ -9,8 +9,17 @@ use std::path::{Path, PathBuf};
 
 use crate::Generated;
 
-/// The generated root inside the repository.
-pub const GENERATED_DIR: &str = "crates/msgraph/src/generated";
+/// The directory of the crates, relative to the workspace root. Generated file paths are
+/// relative to it and start with one of [`GENERATED_ROOTS`].
+pub const GENERATED_DIR: &str = "crates";
+
+/// The generated models and routing schema (the `msgraph-models` crate).
+pub const MODELS_ROOT: &str = "msgraph-models/src/generated";
+/// The generated request builders and client entry points (the `msgraph` crate).
+pub const SDK_ROOT: &str = "msgraph/src/generated";
+/// Every directory the generator owns, relative to [`GENERATED_DIR`]: each holds exactly the
+/// generated files under it, nothing hand-written.
+pub const GENERATED_ROOTS: [&str; 2] = [MODELS_ROOT, SDK_ROOT];
 
 /// How the tree on disk differs from the generated one. All lists hold sorted relative paths
 /// with `/` separators.
@@ -75,7 +84,10 @@ pub struct WriteStats {
 /// Compares the tree under `root` with `generated`. A missing `root` counts as empty.
 pub fn diff(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
     validate_paths(generated)?;
-    let on_disk = list_files(root)?;
+    let mut on_disk = BTreeSet::new();
+    for sub in GENERATED_ROOTS {
+        on_disk.extend(list_files(&join(root, sub))?.into_iter().map(|rel| format!("{sub}/{rel}")));
+    }
     let mut out = TreeDiff::default();
     for (rel, content) in &generated.files {
         if on_disk.contains(rel) {
@@ -100,7 +112,47 @@ pub fn diff(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
 /// `root` is left untouched. When the tree on disk already matches, nothing is written at all
 /// (so file modification times, and cargo's fingerprints, stay as they are).
 pub fn write_atomically(root: &Path, generated: &Generated) -> io::Result<WriteStats> {
-    let before = diff(root, generated)?;
+    validate_paths(generated)?;
+    let mut total = WriteStats::default();
+    for sub in GENERATED_ROOTS {
+        let prefix = format!("{sub}/");
+        let part = Generated {
+            files: generated
+                .files
+                .iter()
+                .filter_map(|(rel, content)| Some((rel.strip_prefix(&prefix)?.to_string(), content.clone())))
+                .collect(),
+        };
+        let stats = write_one_root(&join(root, sub), &part)?;
+        total.written += stats.written;
+        total.unchanged += stats.unchanged;
+        total.removed += stats.removed;
+    }
+    Ok(total)
+}
+
+/// [`diff`] for one generated root: `generated` holds paths relative to `root`.
+fn diff_one_root(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
+    let on_disk = list_files(root)?;
+    let mut out = TreeDiff::default();
+    for (rel, content) in &generated.files {
+        if on_disk.contains(rel) {
+            let path = join(root, rel);
+            let bytes = fs::read(&path).map_err(|e| with_path(e, "cannot read", &path))?;
+            if bytes != content.as_bytes() {
+                out.stale.push(rel.clone());
+            }
+        } else {
+            out.missing.push(rel.clone());
+        }
+    }
+    out.extra = on_disk.into_iter().filter(|p| !generated.files.contains_key(p)).collect();
+    Ok(out)
+}
+
+/// Replaces the tree under one generated `root` with exactly `generated` (paths relative to it).
+fn write_one_root(root: &Path, generated: &Generated) -> io::Result<WriteStats> {
+    let before = diff_one_root(root, generated)?;
     let written = before.stale.len() + before.missing.len();
     let stats = WriteStats { written, unchanged: generated.files.len() - written, removed: before.extra.len() };
     let root_exists = fs::metadata(root).is_ok();
@@ -227,6 +279,11 @@ fn validate_paths(generated: &Generated) -> io::Result<()> {
         if bad_component {
             return Err(invalid(format!(
                 "invalid generated path `{rel}`: expected a relative path with `/` separators"
+            )));
+        }
+        if !GENERATED_ROOTS.iter().any(|r| rel.strip_prefix(r).is_some_and(|rest| rest.starts_with('/'))) {
+            return Err(invalid(format!(
+                "invalid generated path `{rel}`: not under one of the generated roots {GENERATED_ROOTS:?}"
             )));
         }
         let mut prefix = rel.as_str();

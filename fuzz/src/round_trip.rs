@@ -4,8 +4,8 @@
 //! that uses it (`crates/msgraph/tests/fuzz_regressions.rs`,
 //! `crates/msgraph-core/tests/fuzz_regressions.rs`).
 
-use msgraph_core::json;
-use msgraph_core::model::Codec;
+use msgraph_codec::json;
+use msgraph_codec::model::Codec;
 
 /// Encodes `value`, decodes the encoding again and checks that nothing changed: the encoding
 /// is stable, and two decodes of the same canonical encoding are equal (`PartialEq`). Returns

@@ -12,10 +12,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use msgraph_core::__fuzz::{batch_decode_response, next_page_url, push_received_header, retry_delay};
-use msgraph_core::client::GraphClient;
+use msgraph_core::client::Client;
 use msgraph_core::error::{Error, ErrorKind};
 use msgraph_core::http::{Headers, HttpResponse};
-use msgraph_core::json::{Reader, Writer};
+use msgraph_codec::json::{Reader, Writer};
 use msgraph_core::paging::{DeltaPage, Page};
 use msgraph_core::pipeline::{parse_retry_after, RetryOptions};
 
@@ -154,9 +154,9 @@ pub struct ResponseOutcome {
     pub next: Option<Option<Result<String, String>>>,
 }
 
-fn client() -> Result<&'static GraphClient, String> {
-    static CLIENT: OnceLock<Result<GraphClient, String>> = OnceLock::new();
-    CLIENT.get_or_init(|| GraphClient::builder().build().map_err(|e| e.to_string())).as_ref().map_err(Clone::clone)
+fn client() -> Result<&'static Client, String> {
+    static CLIENT: OnceLock<Result<Client, String>> = OnceLock::new();
+    CLIENT.get_or_init(|| Client::builder().build().map_err(|e| e.to_string())).as_ref().map_err(Clone::clone)
 }
 
 fn api_origin() -> Option<url::Origin> {
@@ -218,8 +218,8 @@ pub fn check_response(data: &[u8]) -> Result<ResponseOutcome, String> {
         }
     };
 
-    let _ = msgraph_core::json::from_slice::<DeltaPage<serde_json::Value>>(body);
-    let next = match msgraph_core::json::from_slice::<Page<serde_json::Value>>(body) {
+    let _ = msgraph_codec::json::from_slice::<DeltaPage<serde_json::Value>>(body);
+    let next = match msgraph_codec::json::from_slice::<Page<serde_json::Value>>(body) {
         Err(_) => None,
         Ok(page) => Some(check_next_link(&page)?),
     };

@@ -528,16 +528,22 @@ fn codegen(opts: &CodegenOpts) -> Result<(), Failure> {
     };
     let size = Size::of(&generated);
 
-    // The `[features]` of the SDK crate follow the API areas the generator knows.
-    let manifest_path = root.join(msgraph_codegen::features::MANIFEST_PATH);
-    let manifest = fs::read_to_string(&manifest_path)
-        .map_err(|e| failed(format!("cannot read {}: {e}", manifest_path.display())))?;
-    let synced = msgraph_codegen::features::sync_manifest(&manifest).map_err(failed)?;
-    let manifest_stale = synced != manifest;
+    // The `[features]` of the SDK and models crates follow the API areas the generator knows.
+    let mut manifests = Vec::new();
+    for rel in msgraph_codegen::features::MANIFEST_PATHS {
+        let path = root.join(rel);
+        let text =
+            fs::read_to_string(&path).map_err(|e| failed(format!("cannot read {}: {e}", path.display())))?;
+        let synced = msgraph_codegen::features::sync_manifest_at(rel, &text).map_err(failed)?;
+        if synced != text {
+            manifests.push((path, synced));
+        }
+    }
+    let manifest_stale = !manifests.is_empty();
 
     if opts.check {
-        if manifest_stale {
-            eprintln!("{}: the generated [features] block is stale", manifest_path.display());
+        for (path, _) in &manifests {
+            eprintln!("{}: the generated [features] block is stale", path.display());
         }
         let started = Instant::now();
         let diff =
@@ -574,10 +580,9 @@ fn codegen(opts: &CodegenOpts) -> Result<(), Failure> {
     let stats = tree::write_atomically(&out, &generated)
         .map_err(|e| failed(format!("cannot write the generated tree to {}: {e}", out.display())))?;
     let write_time = started.elapsed();
-    if manifest_stale {
-        fs::write(&manifest_path, synced)
-            .map_err(|e| failed(format!("cannot write {}: {e}", manifest_path.display())))?;
-        println!("updated the [features] block of {}", manifest_path.display());
+    for (path, synced) in &manifests {
+        fs::write(path, synced).map_err(|e| failed(format!("cannot write {}: {e}", path.display())))?;
+        println!("updated the [features] block of {}", path.display());
     }
     println!(
         "codegen: {size} generated into {}; {} written, {} unchanged, {} removed; \

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use crate::error::{is_json_content_type, Error, Result};
 use crate::http::{Headers, HttpResponse, Method};
-use crate::json::{DecodeError, Reader, Token, Writer};
+use msgraph_codec::json::{DecodeError, Reader, Token, Writer};
 
 /// Most requests Graph accepts in one `$batch`.
 pub const MAX_BATCH_SIZE: usize = 20;

@@ -9,19 +9,20 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::client::GraphClient;
+use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{HttpResponse, Method};
-use crate::json::{Reader, Writer};
-use crate::model::{Codec, Model};
-use crate::odata::literal;
+use msgraph_codec::json::{Reader, Writer};
+use msgraph_codec::model::{Codec, Model, Param};
+use msgraph_codec::odata::literal;
 use crate::paging::Page;
 use crate::request::{Request, ResponseBody};
 
+#[doc(hidden)]
 /// A position in Graph's URL tree.
 #[derive(Clone)]
 pub struct Node {
-    client: GraphClient,
+    client: Client,
     segments: Arc<Vec<String>>,
 }
 
@@ -33,7 +34,7 @@ impl fmt::Debug for Node {
 
 impl Node {
     /// A root node (an entity set or singleton).
-    pub fn root(client: &GraphClient, segment: &str) -> Node {
+    pub fn root(client: &Client, segment: &str) -> Node {
         Node { client: client.clone(), segments: Arc::new(vec![segment.to_string()]) }
     }
 
@@ -48,7 +49,7 @@ impl Node {
     }
 
     /// The client.
-    pub fn client(&self) -> &GraphClient {
+    pub fn client(&self) -> &Client {
         &self.client
     }
 
@@ -210,6 +211,7 @@ fn ref_body(odata_id: &str) -> String {
     w.into_string()
 }
 
+#[doc(hidden)]
 /// One parameter of an action call.
 #[derive(Clone, Copy)]
 pub struct ActionParam<'a> {
@@ -227,6 +229,7 @@ impl fmt::Debug for ActionParam<'_> {
     }
 }
 
+#[doc(hidden)]
 /// One parameter of a function call.
 #[derive(Clone, Copy)]
 pub struct FunctionParam<'a> {
@@ -247,19 +250,6 @@ impl fmt::Debug for FunctionParam<'_> {
             .field("name", &self.name)
             .field("edm_type", &self.edm_type)
             .finish_non_exhaustive()
-    }
-}
-
-/// A value usable as an operation parameter: anything the model codec can encode (an
-/// `Option<T>` that is `None` is written as `null`, or left out when the parameter is optional).
-pub trait Param {
-    /// Writes the JSON value.
-    fn write_param(&self, w: &mut Writer);
-}
-
-impl<T: Codec> Param for T {
-    fn write_param(&self, w: &mut Writer) {
-        self.encode(w);
     }
 }
 
@@ -332,7 +322,7 @@ impl<T> Value<T> {
 }
 
 impl<T: Codec> Codec for Value<T> {
-    fn decode(r: &mut Reader<'_>) -> std::result::Result<Self, crate::json::DecodeError> {
+    fn decode(r: &mut Reader<'_>) -> std::result::Result<Self, msgraph_codec::json::DecodeError> {
         r.begin_object()?;
         let mut found = None;
         while let Some(key) = r.next_key()? {
@@ -349,21 +339,6 @@ impl<T: Codec> Codec for Value<T> {
         w.key("value");
         self.0.encode(w);
         w.end_object();
-    }
-}
-
-impl Param for &str {
-    fn write_param(&self, w: &mut Writer) {
-        w.string(self);
-    }
-}
-
-impl Param for Option<&str> {
-    fn write_param(&self, w: &mut Writer) {
-        match self {
-            Some(s) => w.string(s),
-            None => w.null(),
-        }
     }
 }
 
@@ -515,11 +490,11 @@ mod tests {
         assert!(matches!(lit("Edm.String", &s), Literal::Inline(t) if t == "'O''Neil'"));
         assert!(matches!(lit("Edm.Int32", &5i32), Literal::Inline(t) if t == "5"));
         assert!(matches!(lit("Edm.Boolean", &true), Literal::Inline(t) if t == "true"));
-        let g = crate::edm::Guid::nil();
+        let g = msgraph_codec::edm::Guid::nil();
         assert!(matches!(lit("Edm.Guid", &g), Literal::Inline(t) if t == "00000000-0000-0000-0000-000000000000"));
         let v = vec![String::from("a")];
         assert!(matches!(lit("Collection(Edm.String)", &v), Literal::Alias(t) if t == "[\"a\"]"));
-        let d: crate::edm::Duration = "PT1H".parse().expect("duration");
+        let d: msgraph_codec::edm::Duration = "PT1H".parse().expect("duration");
         assert!(matches!(lit("Edm.Duration", &d), Literal::Inline(t) if t == "duration'PT1H'"));
         let none: Option<String> = None;
         assert_eq!(param_json(&none), "null");
@@ -527,9 +502,9 @@ mod tests {
 
     #[test]
     fn value_wrapper_decodes() {
-        let v: Value<bool> = crate::json::from_str(r#"{"@odata.context":"x","value":true}"#).unwrap();
+        let v: Value<bool> = msgraph_codec::json::from_str(r#"{"@odata.context":"x","value":true}"#).unwrap();
         assert!(v.0);
-        let e = crate::json::from_str::<Value<bool>>(r#"{"x":1}"#).unwrap_err();
+        let e = msgraph_codec::json::from_str::<Value<bool>>(r#"{"x":1}"#).unwrap_err();
         assert!(e.message().contains("value"));
     }
 }

@@ -1,13 +1,13 @@
-//! [`GraphClient`]: where requests go (national cloud or a custom base URL such as the local
+//! [`Client`]: where requests go (national cloud or a custom base URL such as the local
 //! emulator), with which API version, token provider, timeouts, retry and redirect settings and
 //! HTTP transport. Cheap to clone (one `Arc`), `Send + Sync`, one connection pool.
 //!
 //! ```no_run
 //! # async fn demo() -> msgraph_core::error::Result<()> {
 //! use msgraph_core::auth::ClientSecretCredential;
-//! use msgraph_core::client::{GraphClient, NationalCloud};
+//! use msgraph_core::client::{Client, NationalCloud};
 //!
-//! let client = GraphClient::builder()
+//! let client = Client::builder()
 //!     .cloud(NationalCloud::Global)
 //!     .credential(ClientSecretCredential::new("tenant-id", "client-id", "secret"))
 //!     .build()?;
@@ -17,66 +17,24 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::{Origin, Url};
 
+pub use crate::cloud::NationalCloud;
+
 use crate::auth::{TokenCache, TokenProvider, DEFAULT_REFRESH_SKEW};
 use crate::error::{Error, Result};
-use crate::http::{HttpRequest, HttpResponse, HttpTransport, Method};
+use crate::http::{HttpRequest, HttpResponse, HttpTransport};
 use crate::pipeline::{
     BearerTokenPolicy, ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RedirectOptions,
     RedirectPolicy, RetryOptions, RetryPolicy, TimeoutPolicy, TracingPolicy, UserAgentPolicy,
     DEFAULT_MAX_RESPONSE_BYTES,
 };
-use crate::queue::QueueState;
-use crate::request::{Request, RequestParts};
 use crate::transport::TransportOptions;
-
-/// Microsoft Graph national clouds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum NationalCloud {
-    /// `https://graph.microsoft.com`, login `https://login.microsoftonline.com`.
-    #[default]
-    Global,
-    /// US Government L4 (GCC High): `https://graph.microsoft.us`, login
-    /// `https://login.microsoftonline.us`.
-    UsGovL4,
-    /// US Government L5 (DoD): `https://dod-graph.microsoft.us`, login
-    /// `https://login.microsoftonline.us`.
-    UsGovL5Dod,
-    /// China (operated by 21Vianet): `https://microsoftgraph.chinacloudapi.cn`, login
-    /// `https://login.chinacloudapi.cn`.
-    China,
-}
-
-impl NationalCloud {
-    /// The Graph endpoint (no trailing slash, no version).
-    pub fn graph_endpoint(&self) -> &'static str {
-        match self {
-            NationalCloud::Global => "https://graph.microsoft.com",
-            NationalCloud::UsGovL4 => "https://graph.microsoft.us",
-            NationalCloud::UsGovL5Dod => "https://dod-graph.microsoft.us",
-            NationalCloud::China => "https://microsoftgraph.chinacloudapi.cn",
-        }
-    }
-
-    /// The Microsoft identity platform host.
-    pub fn login_endpoint(&self) -> &'static str {
-        match self {
-            NationalCloud::Global => "https://login.microsoftonline.com",
-            NationalCloud::UsGovL4 | NationalCloud::UsGovL5Dod => "https://login.microsoftonline.us",
-            NationalCloud::China => "https://login.chinacloudapi.cn",
-        }
-    }
-
-    /// `{graph endpoint}/.default`.
-    pub fn default_scope(&self) -> String {
-        format!("{}/.default", self.graph_endpoint())
-    }
-}
 
 /// Whether a URL's host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
 pub(crate) fn is_loopback(url: &Url) -> bool {
@@ -101,32 +59,32 @@ pub(crate) struct ClientInner {
     pub(crate) batch_concurrency: usize,
     pub(crate) user_agent: String,
     pub(crate) has_auth: bool,
-    pub(crate) queue: Mutex<QueueState>,
+    /// Ids of queued queries, unique across every queue of this client.
+    pub(crate) next_query_id: AtomicU64,
 }
 
 /// The Microsoft Graph client.
 #[derive(Clone)]
-pub struct GraphClient {
+pub struct Client {
     pub(crate) inner: Arc<ClientInner>,
 }
 
-impl fmt::Debug for GraphClient {
+impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphClient")
+        f.debug_struct("Client")
             .field("api_root", &self.inner.api_root)
             .field("authenticated", &self.inner.has_auth)
             .field("retry", &self.inner.retry)
             .field("user_agent", &self.inner.user_agent)
-            .field("queued", &self.queued_count())
             .finish()
     }
 }
 
-impl GraphClient {
+impl Client {
     /// A builder with defaults: Global cloud, `v1.0`, 100 s timeout per try, 3 retries, 5
     /// redirects, reqwest transport, no token provider.
-    pub fn builder() -> GraphClientBuilder {
-        GraphClientBuilder::default()
+    pub fn builder() -> ClientBuilder<Client> {
+        ClientBuilder::default()
     }
 
     /// `{base}/{version}`, e.g. `https://graph.microsoft.com/v1.0` (no trailing slash).
@@ -159,19 +117,9 @@ impl GraphClient {
         Url::parse(url).is_ok_and(|u| self.owns(&u))
     }
 
-    /// [`GraphClient::is_own_origin`] for a URL already parsed.
+    /// [`Client::is_own_origin`] for a URL already parsed.
     pub(crate) fn owns(&self, url: &Url) -> bool {
         url.origin() == self.inner.origin
-    }
-
-    /// A typed request to `segments` under the API root (each segment percent-encoded).
-    pub fn request<T>(&self, method: Method, segments: &[&str]) -> Request<T> {
-        Request::new(self, method, segments)
-    }
-
-    /// A typed `GET` request.
-    pub fn get<T>(&self, segments: &[&str]) -> Request<T> {
-        Request::new(self, Method::Get, segments)
     }
 
     /// A context with the client's defaults.
@@ -184,20 +132,12 @@ impl GraphClient {
         self.inner.pipeline.send(ctx, &mut request).await
     }
 
-    /// Builds the HTTP request of `parts`.
-    pub(crate) fn build_http(&self, parts: RequestParts) -> Result<(HttpRequest, Context)> {
-        parts.into_http(self)
-    }
+}
 
-    /// Sends `parts`; non-success statuses become errors. The one non-generic path every typed
-    /// request goes through.
-    pub(crate) fn execute(&self, parts: RequestParts) -> crate::http::BoxFuture<'static, Result<HttpResponse>> {
-        let client = self.clone();
-        Box::pin(async move {
-            let (mut request, ctx) = client.build_http(parts)?;
-            let response = client.inner.pipeline.send(&ctx, &mut request).await?;
-            check_status(response, &request)
-        })
+impl Client {
+    /// A new query id, unique among the queries of every queue of this client.
+    pub(crate) fn next_query_id(&self) -> u64 {
+        self.inner.next_query_id.fetch_add(1, Ordering::Relaxed) + 1
     }
 }
 
@@ -210,8 +150,9 @@ pub(crate) fn check_status(response: HttpResponse, request: &HttpRequest) -> Res
     }
 }
 
-/// Builds a [`GraphClient`].
-pub struct GraphClientBuilder {
+/// Builds a [`Client`], or any client type made from one (`C`: `msgraph::GraphClient` uses
+/// this builder as `msgraph::GraphClientBuilder`).
+pub struct ClientBuilder<C = Client> {
     cloud: NationalCloud,
     base_url: Option<String>,
     api_version: String,
@@ -230,11 +171,12 @@ pub struct GraphClientBuilder {
     refresh_skew: Duration,
     per_call: Vec<Arc<dyn Policy>>,
     per_try: Vec<Arc<dyn Policy>>,
+    output: PhantomData<fn() -> C>,
 }
 
-impl Default for GraphClientBuilder {
-    fn default() -> GraphClientBuilder {
-        GraphClientBuilder {
+impl<C> Default for ClientBuilder<C> {
+    fn default() -> ClientBuilder<C> {
+        ClientBuilder {
             cloud: NationalCloud::Global,
             base_url: None,
             api_version: "v1.0".to_string(),
@@ -253,13 +195,14 @@ impl Default for GraphClientBuilder {
             refresh_skew: DEFAULT_REFRESH_SKEW,
             per_call: Vec::new(),
             per_try: Vec::new(),
+            output: PhantomData,
         }
     }
 }
 
-impl fmt::Debug for GraphClientBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphClientBuilder")
+        f.debug_struct("ClientBuilder")
             .field("cloud", &self.cloud)
             .field("base_url", &self.base_url)
             .field("api_version", &self.api_version)
@@ -270,8 +213,13 @@ impl fmt::Debug for GraphClientBuilder {
     }
 }
 
-impl GraphClientBuilder {
-    /// A national cloud (ignored when [`GraphClientBuilder::base_url`] is set).
+impl<C> ClientBuilder<C> {
+    /// A builder with defaults (the same as [`Client::builder`]).
+    pub fn new() -> ClientBuilder<C> {
+        ClientBuilder::default()
+    }
+
+    /// A national cloud (ignored when [`ClientBuilder::base_url`] is set).
     pub fn cloud(mut self, cloud: NationalCloud) -> Self {
         self.cloud = cloud;
         self
@@ -279,7 +227,7 @@ impl GraphClientBuilder {
 
     /// A custom base URL instead of a cloud, e.g. the local emulator `http://127.0.0.1:8080`.
     /// Plain `http` is accepted only for loopback hosts unless
-    /// [`GraphClientBuilder::allow_insecure_http`].
+    /// [`ClientBuilder::allow_insecure_http`].
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
@@ -396,7 +344,14 @@ impl GraphClientBuilder {
     }
 
     /// Validates everything and builds the client.
-    pub fn build(self) -> Result<GraphClient> {
+    pub fn build(self) -> Result<C>
+    where
+        C: From<Client>,
+    {
+        self.build_client().map(C::from)
+    }
+
+    fn build_client(self) -> Result<Client> {
         let raw = self.base_url.clone().unwrap_or_else(|| self.cloud.graph_endpoint().to_string());
         let base = crate::http::parse_http_url(raw.trim()).map_err(|e| e.context("invalid base URL"))?;
         if base.query().is_some() || base.fragment().is_some() {
@@ -459,7 +414,7 @@ impl GraphClientBuilder {
         policies.extend(self.per_try);
         policies.push(Arc::new(DecompressionPolicy));
         policies.push(Arc::new(TimeoutPolicy::new(self.timeout)));
-        Ok(GraphClient {
+        Ok(Client {
             inner: Arc::new(ClientInner {
                 base,
                 api_root,
@@ -470,7 +425,7 @@ impl GraphClientBuilder {
                 batch_concurrency: self.batch_concurrency,
                 user_agent: ua_value,
                 has_auth,
-                queue: Mutex::new(QueueState::default()),
+                next_query_id: AtomicU64::new(0),
             }),
         })
     }
@@ -501,14 +456,14 @@ mod tests {
 
     #[test]
     fn client_is_send_sync_clone() {
-        assert_send_sync::<GraphClient>();
+        assert_send_sync::<Client>();
     }
 
     #[test]
     fn clouds() {
-        let c = GraphClient::builder().cloud(NationalCloud::UsGovL5Dod).build().unwrap();
+        let c = Client::builder().cloud(NationalCloud::UsGovL5Dod).build().unwrap();
         assert_eq!(c.api_root(), "https://dod-graph.microsoft.us/v1.0");
-        let c = GraphClient::builder().cloud(NationalCloud::China).api_version("beta").build().unwrap();
+        let c = Client::builder().cloud(NationalCloud::China).api_version("beta").build().unwrap();
         assert_eq!(c.api_root(), "https://microsoftgraph.chinacloudapi.cn/beta");
         assert_eq!(NationalCloud::UsGovL4.login_endpoint(), "https://login.microsoftonline.us");
         assert_eq!(NationalCloud::default().default_scope(), "https://graph.microsoft.com/.default");
@@ -527,22 +482,22 @@ mod tests {
             "https://",
             "http://[::1",
         ] {
-            let e = GraphClient::builder().base_url(bad).build().unwrap_err();
+            let e = Client::builder().base_url(bad).build().unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Validation, "{bad}");
         }
         for bad in ["", "v1.0/../x", "v 1", "v1.0?x"] {
-            assert!(GraphClient::builder().api_version(bad).build().is_err(), "{bad}");
+            assert!(Client::builder().api_version(bad).build().is_err(), "{bad}");
         }
-        let c = GraphClient::builder().base_url("http://127.0.0.1:8080/").build().unwrap();
+        let c = Client::builder().base_url("http://127.0.0.1:8080/").build().unwrap();
         assert_eq!(c.api_root(), "http://127.0.0.1:8080/v1.0");
-        let c = GraphClient::builder().base_url("http://127.0.0.1:8080/v1.0/").build().unwrap();
+        let c = Client::builder().base_url("http://127.0.0.1:8080/v1.0/").build().unwrap();
         assert_eq!(c.api_root(), "http://127.0.0.1:8080/v1.0");
-        let c = GraphClient::builder().base_url("http://localhost:1/prefix").build().unwrap();
+        let c = Client::builder().base_url("http://localhost:1/prefix").build().unwrap();
         assert_eq!(c.api_root(), "http://localhost:1/prefix/v1.0");
         assert!(c.is_own_origin("http://localhost:1/other"));
         assert!(!c.is_own_origin("http://localhost:2/other"));
-        let c = GraphClient::builder().base_url("http://graph.example.com").allow_insecure_http(true).build();
+        let c = Client::builder().base_url("http://graph.example.com").allow_insecure_http(true).build();
         assert!(c.is_ok());
-        assert!(GraphClient::builder().allowed_hosts(&["bad host"]).build().is_err());
+        assert!(Client::builder().allowed_hosts(&["bad host"]).build().is_err());
     }
 }

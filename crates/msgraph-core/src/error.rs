@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::http::Headers;
-use crate::json::{DecodeError, Reader, Token};
+use msgraph_codec::json::{DecodeError, Reader, Token};
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -7,10 +7,10 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use crate::client::GraphClient;
+use crate::client::Client;
 use crate::error::Result;
 use crate::http::{Headers, HttpResponse};
-use crate::json::DecodeError;
+use msgraph_codec::json::DecodeError;
 
 /// Whether a `Content-Type` is JSON, as the `$batch` decoder decides it.
 pub fn is_json_content_type(ct: &str) -> bool {
@@ -26,7 +26,7 @@ pub fn batch_decode_response(body: &[u8]) -> std::result::Result<Vec<(String, Ht
 /// of the next request (with the first request's `headers` added), or why the link is refused.
 /// `requested` holds the URLs already fetched in this round.
 pub fn next_page_url(
-    client: &GraphClient,
+    client: &Client,
     requested: &HashSet<String>,
     headers: &Headers,
     link: &str,

@@ -10,7 +10,7 @@
 //! * [`ItemStream`]: the items of every page, one by one.
 //! * Delta: [`DeltaPage<T>`] items are [`DeltaItem::Changed`] or [`DeltaItem::Removed`]
 //!   (`@removed` with its reason); [`Request::delta_round`] follows nextLinks to the
-//!   `@odata.deltaLink` and returns it for the next poll ([`GraphClient::delta_from_link`]).
+//!   `@odata.deltaLink` and returns it for the next poll ([`Client::delta_from_link`]).
 //!   `410 Gone` / `resyncRequired` is [`ErrorKind::ResyncRequired`].
 
 use std::collections::{HashSet, VecDeque};
@@ -19,11 +19,11 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
-use crate::client::GraphClient;
+use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{BoxFuture, Headers, HttpResponse, Method};
-use crate::json::{DecodeError, Reader, Token, Writer};
-use crate::model::Codec;
+use msgraph_codec::json::{DecodeError, Reader, Token, Writer};
+use msgraph_codec::model::Codec;
 use crate::request::{Request, RequestParts, ResponseBody};
 
 /// The collection annotations of a page.
@@ -304,7 +304,7 @@ impl<T: Codec> Codec for DeltaPage<T> {
     fn decode(r: &mut Reader<'_>) -> std::result::Result<Self, DecodeError> {
         let (value, links) = decode_page(r, |r| {
             let raw = r.read_raw()?;
-            let item = crate::json::from_str::<T>(raw)?;
+            let item = msgraph_codec::json::from_str::<T>(raw)?;
             Ok(match removed_info(raw)? {
                 Some((id, reason)) => DeltaItem::Removed(Removed { id, reason, item }),
                 None => DeltaItem::Changed(item),
@@ -340,7 +340,7 @@ impl<T: Codec + Send + 'static> PageLike for DeltaPage<T> {
 
 /// The non-generic part of [`Pages`]: which request comes next and its future.
 struct Cursor {
-    client: GraphClient,
+    client: Client,
     next: Option<RequestParts>,
     /// Headers of the first request, resent on every page.
     headers: Headers,
@@ -354,7 +354,7 @@ struct Cursor {
 }
 
 impl Cursor {
-    fn new(client: GraphClient, first: RequestParts) -> Cursor {
+    fn new(client: Client, first: RequestParts) -> Cursor {
         let headers = first.effective_headers();
         let mut pending_error = None;
         let url = first.url(client.api_root());
@@ -439,7 +439,7 @@ impl Cursor {
 /// token would leak elsewhere), never to a page already fetched (a loop), verbatim (never
 /// re-encoded), with the first request's headers.
 pub(crate) fn next_page_request(
-    client: &GraphClient,
+    client: &Client,
     requested: &HashSet<String>,
     headers: &Headers,
     link: &str,
@@ -485,7 +485,7 @@ impl<P> fmt::Debug for Pages<P> {
 
 impl<P: PageLike> Pages<P> {
     /// Pages starting with `first`.
-    pub fn new(client: &GraphClient, first: RequestParts) -> Pages<P> {
+    pub fn new(client: &Client, first: RequestParts) -> Pages<P> {
         Pages { cursor: Cursor::new(client.clone(), first), _page: PhantomData }
     }
 
@@ -635,7 +635,7 @@ impl<T: Codec + Send + 'static> Request<DeltaPage<T>> {
     }
 }
 
-impl GraphClient {
+impl Client {
     /// The next delta round from a stored `@odata.deltaLink` (must be on the client's origin).
     pub fn delta_from_link<T>(&self, delta_link: &str) -> Request<DeltaPage<T>> {
         Request::from_url(self, Method::Get, delta_link)
@@ -654,7 +654,7 @@ mod tests {
 
     #[test]
     fn pages_decode() {
-        let p: Page<String> = crate::json::from_str(
+        let p: Page<String> = msgraph_codec::json::from_str(
             r#"{"@odata.context":"c","@odata.count":"2","value":["a","b"],"@odata.nextLink":"https://g/v1.0/x?$skiptoken=1","extra":{}}"#,
         )
         .unwrap();
@@ -662,19 +662,19 @@ mod tests {
         assert_eq!(p.count(), Some(2));
         assert_eq!(p.next_link(), Some("https://g/v1.0/x?$skiptoken=1"));
         assert_eq!(p.context(), Some("c"));
-        let back = crate::json::to_string(&p);
-        let again: Page<String> = crate::json::from_str(&back).unwrap();
+        let back = msgraph_codec::json::to_string(&p);
+        let again: Page<String> = msgraph_codec::json::from_str(&back).unwrap();
         assert_eq!(again, p);
-        let e = crate::json::from_str::<Page<i32>>(r#"{"value":[1,"x"]}"#).unwrap_err();
+        let e = msgraph_codec::json::from_str::<Page<i32>>(r#"{"value":[1,"x"]}"#).unwrap_err();
         assert_eq!(e.path(), "$.value[1]");
-        assert!(crate::json::from_str::<Page<i32>>(r#"{"values":[]}"#).is_err());
-        let p: Page<i32> = crate::json::from_str(r#"{"value":null,"@odata.nextLink":null}"#).unwrap();
+        assert!(msgraph_codec::json::from_str::<Page<i32>>(r#"{"values":[]}"#).is_err());
+        let p: Page<i32> = msgraph_codec::json::from_str(r#"{"value":null,"@odata.nextLink":null}"#).unwrap();
         assert!(p.value.is_empty() && p.next_link().is_none());
     }
 
     #[test]
     fn delta_pages_decode_removed_items() {
-        let p: DeltaPage<serde_json::Value> = crate::json::from_str(
+        let p: DeltaPage<serde_json::Value> = msgraph_codec::json::from_str(
             r#"{"value":[{"id":"1","displayName":"a"},{"id":"2","@removed":{"reason":"deleted"}},
                 {"@removed":{"reason":"changed"},"id":"3"},{"id":"4","@removed":{"reason":"gone"}}],
                 "@odata.deltaLink":"https://g/v1.0/users/delta?$deltatoken=x"}"#,
@@ -694,7 +694,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(p.delta_link(), Some("https://g/v1.0/users/delta?$deltatoken=x"));
-        let e = crate::json::from_str::<DeltaPage<i64>>(r#"{"value":[1,{"id":"x"}]}"#).unwrap_err();
+        let e = msgraph_codec::json::from_str::<DeltaPage<i64>>(r#"{"value":[1,{"id":"x"}]}"#).unwrap_err();
         assert_eq!(e.path(), "$.value[1]");
     }
 }

@@ -1,11 +1,12 @@
-//! The query queue: [`GraphClient::add_query`] queues a typed request and returns a
-//! [`Pending`] handle; [`GraphClient::execute_query`] sends everything queued — one query
-//! directly, more as JSON `$batch` requests — and resolves every handle to its own result.
+//! The query queue: [`Queue::add`] queues a typed request and returns a [`Pending`] handle;
+//! [`Queue::execute`] sends everything queued on that queue — one query directly, more as JSON
+//! `$batch` requests — and resolves every handle to its own result. (`msgraph::GraphClient`'s
+//! `add_query` / `execute_query` use the client's default queue, shared by its clones.)
 //!
 //! Guarantees:
 //!
 //! * at most 20 requests per batch, in insertion order, URLs relative to the version root;
-//! * queries with dependencies ([`GraphClient::add_query_after`], [`Pending::depends_on`],
+//! * queries with dependencies ([`Queue::add_after`], [`Pending::depends_on`],
 //!   [`Pending::then`]) travel with them in one fully sequential batch (each item `dependsOn`
 //!   the previous one; Graph rejects batches that mix sequential and parallel items), other
 //!   queries in fully parallel batches;
@@ -33,7 +34,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::batch::{check_item_body, decode_response, encode_request, BatchItem, MAX_BATCH_SIZE};
-use crate::client::{check_status, GraphClient};
+use crate::client::{check_status, Client};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, BoxFuture, HttpRequest, HttpResponse, Method};
 use crate::pipeline::ABSOLUTE_MAX_RETRIES;
@@ -164,19 +165,39 @@ struct Entry {
     slot: Arc<Slot>,
 }
 
-/// The client's queue.
+/// What a queue holds between `add` and `execute`.
 #[derive(Default)]
-pub(crate) struct QueueState {
+struct QueueState {
     entries: Vec<Entry>,
-    next_id: u64,
+    /// Held for the whole of one `execute`, so runs of one queue do not overlap.
     run: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A query queue: [`Queue::add`] queues a typed request and returns a [`Pending`] handle;
+/// [`Queue::execute`] sends exactly what was added to this queue — one query directly, more as
+/// JSON `$batch` requests — and resolves every handle to its own result.
+///
+/// Cheap to clone; clones share the queue. Two queues of one client never see each other's
+/// queries, so tasks that each make their own queue (`client.queue()`) can run concurrently on
+/// one shared client. A query may depend on a query of another queue only once that one has
+/// been executed (otherwise it fails with [`ErrorKind::DependencyFailed`]).
+#[derive(Clone)]
+pub struct Queue {
+    client: Client,
+    state: Arc<Mutex<QueueState>>,
+}
+
+impl fmt::Debug for Queue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Queue").field("queued", &self.len()).finish_non_exhaustive()
+    }
 }
 
 /// A handle to a queued query's typed outcome.
 pub struct Pending<T> {
     id: u64,
     slot: Arc<Slot>,
-    client: GraphClient,
+    queue: Queue,
     _response: PhantomData<fn() -> T>,
 }
 
@@ -244,7 +265,7 @@ impl<T> Pending<T> {
         if other_id >= self.id {
             return Err(Error::validation("a query can only depend on a query queued before it"));
         }
-        let mut q = self.client.lock_queue();
+        let mut q = self.queue.lock();
         let Some(entry) = q.entries.iter_mut().find(|e| e.id == self.id) else {
             return Err(Error::validation(format!("query {} is no longer queued", self.id)));
         };
@@ -254,9 +275,9 @@ impl<T> Pending<T> {
         Ok(())
     }
 
-    /// Queues `request` to run after this query succeeded.
+    /// Queues `request` on the same queue, to run after this query succeeded.
     pub fn then<U: ResponseBody>(&self, request: Request<U>) -> Pending<U> {
-        self.client.add_query_after(request, &[self])
+        self.queue.add_after(request, &[self])
     }
 }
 
@@ -316,38 +337,45 @@ pub struct ExecuteSummary {
     pub left_queued: usize,
 }
 
-impl GraphClient {
-    pub(crate) fn lock_queue(&self) -> std::sync::MutexGuard<'_, QueueState> {
-        match self.inner.queue.lock() {
+impl Queue {
+    /// An empty queue sending through `client`.
+    pub fn new(client: &Client) -> Queue {
+        Queue { client: client.clone(), state: Arc::new(Mutex::new(QueueState::default())) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
+        match self.state.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         }
     }
 
-    /// Number of queries waiting for `execute_query`.
-    pub fn queued_count(&self) -> usize {
-        self.lock_queue().entries.len()
+    /// Number of queries waiting for [`Queue::execute`].
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Whether no query is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn enqueue(&self, parts: RequestParts, deps: Vec<Dep>) -> (u64, Arc<Slot>) {
         let slot = Slot::new();
-        let mut q = self.lock_queue();
-        q.next_id += 1;
-        let id = q.next_id;
-        q.entries.push(Entry { id, parts, deps, slot: slot.clone() });
+        let id = self.client.next_query_id();
+        self.lock().entries.push(Entry { id, parts, deps, slot: slot.clone() });
         (id, slot)
     }
 
-    /// Queues a request; its outcome arrives in the returned handle after
-    /// [`GraphClient::execute_query`].
-    pub fn add_query<T: ResponseBody>(&self, request: Request<T>) -> Pending<T> {
-        self.add_query_after(request, &[])
+    /// Queues a request; its outcome arrives in the returned handle after [`Queue::execute`].
+    pub fn add<T: ResponseBody>(&self, request: Request<T>) -> Pending<T> {
+        self.add_after(request, &[])
     }
 
     /// Queues a request that runs only after every one of `deps` succeeded (in the same
     /// sequential batch when possible); otherwise it fails with
     /// [`ErrorKind::DependencyFailed`].
-    pub fn add_query_after<T: ResponseBody>(&self, request: Request<T>, deps: &[&dyn Dependency]) -> Pending<T> {
+    pub fn add_after<T: ResponseBody>(&self, request: Request<T>, deps: &[&dyn Dependency]) -> Pending<T> {
         let deps = deps
             .iter()
             .map(|d| {
@@ -356,22 +384,23 @@ impl GraphClient {
             })
             .collect();
         let (id, slot) = self.enqueue(request.into_parts(), deps);
-        Pending { id, slot, client: self.clone(), _response: PhantomData }
+        Pending { id, slot, queue: self.clone(), _response: PhantomData }
     }
 
-    /// Sends every queued query (see the [module docs](crate::queue)).
-    pub async fn execute_query(&self) -> Result<ExecuteSummary> {
-        self.execute_query_with(ExecuteOptions::default()).await
+    /// Sends every query of this queue (see the [module docs](crate::queue)).
+    pub async fn execute(&self) -> Result<ExecuteSummary> {
+        self.execute_with(ExecuteOptions::default()).await
     }
 
-    /// [`GraphClient::execute_query`] with options. `Err` only for what is not a query's own
-    /// outcome: [`ErrorKind::Interrupted`] when the time limit left queries queued.
-    pub async fn execute_query_with(&self, options: ExecuteOptions) -> Result<ExecuteSummary> {
-        let run_lock = self.lock_queue().run.clone();
+    /// [`Queue::execute`] with options. `Err` only for what is not a query's own outcome:
+    /// [`ErrorKind::Interrupted`] when the time limit left queries queued.
+    pub async fn execute_with(&self, options: ExecuteOptions) -> Result<ExecuteSummary> {
+        let run_lock = self.lock().run.clone();
         let _serial = run_lock.lock().await;
-        let entries = std::mem::take(&mut self.lock_queue().entries);
+        let entries = std::mem::take(&mut self.lock().entries);
         let mut run = Run {
-            client: self.clone(),
+            client: self.client.clone(),
+            queue: self.clone(),
             works: entries
                 .into_iter()
                 .map(|e| Work {
@@ -422,7 +451,8 @@ enum UnitOutcome {
 }
 
 struct Run {
-    client: GraphClient,
+    client: Client,
+    queue: Queue,
     works: Vec<Work>,
     summary: ExecuteSummary,
     started: Instant,
@@ -450,7 +480,7 @@ impl Drop for Run {
             }
         }
         if !back.is_empty() {
-            let mut q = self.client.lock_queue();
+            let mut q = self.queue.lock();
             back.append(&mut q.entries);
             q.entries = back;
         }
@@ -650,7 +680,7 @@ impl Run {
                 Some(Entry { id: w.id, parts: w.parts?, deps: w.deps, slot: w.slot })
             })
             .collect();
-        let mut q = self.client.lock_queue();
+        let mut q = self.queue.lock();
         back.append(&mut q.entries);
         q.entries = back;
         Error::new(ErrorKind::Interrupted, format!("execute_query stopped ({why}): {n} queries left queued"))
@@ -940,14 +970,14 @@ enum Decision {
     Requeue { error: Error },
 }
 
-async fn send_direct(client: &GraphClient, parts: RequestParts, budget: u32) -> Result<HttpResponse> {
+async fn send_direct(client: &Client, parts: RequestParts, budget: u32) -> Result<HttpResponse> {
     let (mut request, ctx) = client.build_http(parts)?;
     let ctx = ctx.with_max_retries(Some(budget));
     let response = client.inner.pipeline.send(&ctx, &mut request).await?;
     check_status(response, &request)
 }
 
-async fn send_batch(client: &GraphClient, url: &str, body: String) -> Result<HttpResponse> {
+async fn send_batch(client: &Client, url: &str, body: String) -> Result<HttpResponse> {
     let parsed = Url::parse(url).map_err(|e| Error::with_source(ErrorKind::Validation, "invalid $batch URL", e))?;
     let mut request = HttpRequest::from_url(Method::Post, parsed);
     request.headers_mut().set_static("content-type", "application/json");

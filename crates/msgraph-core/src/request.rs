@@ -7,9 +7,9 @@
 //! [`ResponseBody::from_response`] is compiled per `T`.
 //!
 //! ```no_run
-//! # async fn demo(client: msgraph_core::client::GraphClient) -> msgraph_core::error::Result<()> {
+//! # async fn demo(client: msgraph_core::client::Client) -> msgraph_core::error::Result<()> {
 //! use msgraph_core::http::Method;
-//! use msgraph_core::odata::literal;
+//! use msgraph_codec::odata::literal;
 //! use msgraph_core::request::Request;
 //!
 //! let page: msgraph_core::paging::Page<serde_json::Value> = Request::new(&client, Method::Get, &["users"])
@@ -25,12 +25,14 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use crate::client::GraphClient;
+use crate::client::{check_status, Client};
 use crate::error::{Error, Result};
 use crate::http::{Body, Headers, HttpRequest, HttpResponse, Method};
-use crate::json::Reader;
-use crate::model::{Codec, Model};
-use crate::odata::{join_url, push_segment, QueryOptions};
+use msgraph_codec::json::Reader;
+use msgraph_codec::model::{Codec, Model};
+use msgraph_codec::odata::push_segment;
+
+use crate::query::{join_url, QueryOptions};
 use crate::pipeline::Context;
 
 /// Where a request goes.
@@ -104,7 +106,7 @@ impl RequestParts {
     }
 
     /// A request to `segments` under the API root; each segment is percent-encoded
-    /// ([`crate::odata::percent_encode_segment`]).
+    /// ([`msgraph_codec::odata::percent_encode_segment`]).
     pub fn new(method: Method, segments: &[&str]) -> RequestParts {
         let mut path = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
         let mut parts = RequestParts::with_target(method, Target::Path(String::new()));
@@ -284,7 +286,7 @@ impl RequestParts {
         self.error.take()
     }
 
-    pub(crate) fn context(&self, client: &GraphClient) -> Context {
+    pub(crate) fn context(&self, client: &Client) -> Context {
         let mut ctx = client.context().with_timeout(self.timeout).with_skip_auth(self.skip_auth);
         if let Some(limit) = self.max_response_bytes {
             ctx = ctx.with_max_response_bytes(limit);
@@ -293,7 +295,7 @@ impl RequestParts {
     }
 
     /// The HTTP request and context.
-    pub(crate) fn into_http(mut self, client: &GraphClient) -> Result<(HttpRequest, Context)> {
+    pub(crate) fn into_http(mut self, client: &Client) -> Result<(HttpRequest, Context)> {
         if let Some(e) = self.take_error() {
             return Err(e);
         }
@@ -310,6 +312,34 @@ impl RequestParts {
     }
 }
 
+impl Client {
+    /// A typed request to `segments` under the API root (each segment percent-encoded).
+    pub fn request<T>(&self, method: Method, segments: &[&str]) -> Request<T> {
+        Request::new(self, method, segments)
+    }
+
+    /// A typed `GET` request.
+    pub fn get<T>(&self, segments: &[&str]) -> Request<T> {
+        Request::new(self, Method::Get, segments)
+    }
+
+    /// Builds the HTTP request of `parts`.
+    pub(crate) fn build_http(&self, parts: RequestParts) -> Result<(HttpRequest, Context)> {
+        parts.into_http(self)
+    }
+
+    /// Sends `parts`; non-success statuses become errors. The one non-generic path every typed
+    /// request goes through.
+    pub(crate) fn execute(&self, parts: RequestParts) -> crate::http::BoxFuture<'static, Result<HttpResponse>> {
+        let client = self.clone();
+        Box::pin(async move {
+            let (mut request, ctx) = client.build_http(parts)?;
+            let response = client.inner.pipeline.send(&ctx, &mut request).await?;
+            check_status(response, &request)
+        })
+    }
+}
+
 /// A response body type: how a successful (2xx) answer becomes `Self`.
 ///
 /// Implemented for every [`Codec`] type (models, `serde_json::Value`, `String`, collections,
@@ -323,13 +353,12 @@ pub trait ResponseBody: Sized + Send + 'static {
 impl<T: Codec + Send + 'static> ResponseBody for T {
     #[inline]
     fn from_response(response: HttpResponse) -> Result<T> {
+        if std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>() {
+            // `()`: any 2xx, whatever the body (JSON or not) is ignored.
+            return msgraph_codec::json::from_slice::<T>(b"null")
+                .map_err(|e| decode_error(e, std::any::type_name::<T>(), &response));
+        }
         decode_json(&response)
-    }
-}
-
-impl ResponseBody for () {
-    fn from_response(_response: HttpResponse) -> Result<()> {
-        Ok(())
     }
 }
 
@@ -344,10 +373,10 @@ impl ResponseBody for HttpResponse {
 pub fn decode_json<T: Codec>(response: &HttpResponse) -> Result<T> {
     let body = response.body();
     if body.iter().all(u8::is_ascii_whitespace) {
-        return crate::json::from_slice::<T>(b"null")
+        return msgraph_codec::json::from_slice::<T>(b"null")
             .map_err(|_| empty_body_error(std::any::type_name::<T>(), response));
     }
-    crate::json::from_slice::<T>(body).map_err(|e| decode_error(e, std::any::type_name::<T>(), response))
+    msgraph_codec::json::from_slice::<T>(body).map_err(|e| decode_error(e, std::any::type_name::<T>(), response))
 }
 
 fn short_type_name(name: &str) -> &str {
@@ -358,7 +387,7 @@ fn short_type_name(name: &str) -> &str {
 
 fn empty_body_error(type_name: &str, response: &HttpResponse) -> Error {
     let mut e = Error::decode(
-        crate::json::DecodeError::new(0, "the response body is empty"),
+        msgraph_codec::json::DecodeError::new(0, "the response body is empty"),
         short_type_name(type_name),
         response.status(),
         response.headers(),
@@ -370,13 +399,13 @@ fn empty_body_error(type_name: &str, response: &HttpResponse) -> Error {
     e
 }
 
-fn decode_error(err: crate::json::DecodeError, type_name: &str, response: &HttpResponse) -> Error {
+fn decode_error(err: msgraph_codec::json::DecodeError, type_name: &str, response: &HttpResponse) -> Error {
     Error::decode(err, short_type_name(type_name), response.status(), response.headers(), response.body())
 }
 
 /// A request whose successful response decodes as `T`.
 pub struct Request<T> {
-    client: GraphClient,
+    client: Client,
     parts: RequestParts,
     _response: PhantomData<fn() -> T>,
 }
@@ -393,17 +422,17 @@ impl<T> fmt::Debug for Request<T> {
 
 impl<T> Request<T> {
     /// A request to `segments` under the client's API root (each segment percent-encoded).
-    pub fn new(client: &GraphClient, method: Method, segments: &[&str]) -> Request<T> {
+    pub fn new(client: &Client, method: Method, segments: &[&str]) -> Request<T> {
         Request::from_parts(client, RequestParts::new(method, segments))
     }
 
     /// A request to an absolute URL used verbatim.
-    pub fn from_url(client: &GraphClient, method: Method, url: &str) -> Request<T> {
+    pub fn from_url(client: &Client, method: Method, url: &str) -> Request<T> {
         Request::from_parts(client, RequestParts::from_url(method, url))
     }
 
     /// A request from parts.
-    pub fn from_parts(client: &GraphClient, parts: RequestParts) -> Request<T> {
+    pub fn from_parts(client: &Client, parts: RequestParts) -> Request<T> {
         Request { client: client.clone(), parts, _response: PhantomData }
     }
 
@@ -423,7 +452,7 @@ impl<T> Request<T> {
     }
 
     /// The client.
-    pub fn client(&self) -> &GraphClient {
+    pub fn client(&self) -> &Client {
         &self.client
     }
 
@@ -460,7 +489,7 @@ impl<T> Request<T> {
         self
     }
 
-    /// Sets `$filter` (build literals with [`crate::odata::literal`]).
+    /// Sets `$filter` (build literals with [`msgraph_codec::odata::literal`]).
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.parts.query.set_filter(filter);
         self
@@ -518,13 +547,13 @@ impl<T> Request<T> {
 
     /// A JSON body from a model: read-only (computed) properties are left out.
     pub fn body_json(mut self, model: &dyn Model) -> Self {
-        self.parts.set_json_body(crate::model::to_request_body(model));
+        self.parts.set_json_body(msgraph_codec::model::to_request_body(model));
         self
     }
 
     /// A JSON body from any codec type (everything it holds is sent).
     pub fn body_value<B: Codec>(mut self, value: &B) -> Self {
-        self.parts.set_json_body(crate::json::to_string(value));
+        self.parts.set_json_body(msgraph_codec::json::to_string(value));
         self
     }
 
@@ -567,8 +596,8 @@ mod tests {
     use super::*;
     use crate::error::ErrorKind;
 
-    fn client() -> GraphClient {
-        GraphClient::builder().build().unwrap()
+    fn client() -> Client {
+        Client::builder().build().unwrap()
     }
 
     #[test]

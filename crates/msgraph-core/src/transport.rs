@@ -18,7 +18,7 @@ pub fn default_transport() -> Result<Arc<dyn HttpTransport>> {
     #[cfg(not(feature = "reqwest"))]
     {
         Err(crate::error::Error::validation(
-            "no HTTP transport: enable the `reqwest` feature or pass one with GraphClientBuilder::transport",
+            "no HTTP transport: enable the `reqwest` feature or pass one with ClientBuilder::transport",
         ))
     }
 }

@@ -14,11 +14,11 @@ use std::fmt;
 
 use url::Url;
 
-use crate::client::{is_loopback, GraphClient};
+use crate::client::{is_loopback, Client};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, BoxFuture, HttpRequest, HttpResponse, Method};
-use crate::json::{DecodeError, Reader, Writer};
-use crate::model::Codec;
+use msgraph_codec::json::{DecodeError, Reader, Writer};
+use msgraph_codec::model::Codec;
 use crate::request::{Request, ResponseBody};
 
 /// Chunk sizes must be multiples of this (320 KiB).
@@ -142,7 +142,7 @@ type ProgressFn = Box<dyn Fn(UploadProgress) + Send + Sync>;
 
 /// Uploads a file through an upload session.
 pub struct LargeFileUpload {
-    client: GraphClient,
+    client: Client,
     session: UploadSession,
     source: Box<dyn UploadSource>,
     chunk_size: usize,
@@ -164,7 +164,7 @@ impl fmt::Debug for LargeFileUpload {
 
 impl LargeFileUpload {
     /// An upload of `source` into an existing session (e.g. one stored to resume later).
-    pub fn new(client: &GraphClient, session: UploadSession, source: impl UploadSource + 'static) -> LargeFileUpload {
+    pub fn new(client: &Client, session: UploadSession, source: impl UploadSource + 'static) -> LargeFileUpload {
         LargeFileUpload {
             client: client.clone(),
             session,
@@ -382,12 +382,12 @@ mod tests {
         assert_eq!(first_missing(&["900-".into(), "100-199".into()]).unwrap(), Some((100, Some(199))));
         assert!(first_missing(&["x".into()]).is_err());
         assert_eq!(first_missing(&[]).unwrap(), None);
-        let s: UploadSession = crate::json::from_str(
+        let s: UploadSession = msgraph_codec::json::from_str(
             r#"{"uploadUrl":"https://x/up?tempauth=1","expirationDateTime":"2030-01-01T00:00:00Z","nextExpectedRanges":["0-"],"@odata.context":"c"}"#,
         )
         .unwrap();
         assert_eq!(s.next_expected_ranges, ["0-"]);
-        assert_eq!(crate::json::from_str::<UploadSession>(&crate::json::to_string(&s)).unwrap(), s);
+        assert_eq!(msgraph_codec::json::from_str::<UploadSession>(&msgraph_codec::json::to_string(&s)).unwrap(), s);
     }
 
     #[test]

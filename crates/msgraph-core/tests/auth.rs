@@ -19,7 +19,7 @@ use msgraph_core::auth::{
     ClientCertificateCredential, ClientSecretCredential, DeviceCodeCredential, StaticTokenProvider, TokenProvider,
     TokenRequest,
 };
-use msgraph_core::client::GraphClient;
+use msgraph_core::client::Client;
 use msgraph_core::error::{ErrorKind, Result};
 use msgraph_core::http::{BoxFuture, Headers, HttpRequest, HttpResponse, HttpTransport, Method};
 use msgraph_core::pipeline::Context;
@@ -54,7 +54,7 @@ async fn client_secret_flow_and_cache() {
     let calls = Arc::new(AtomicUsize::new(0));
     let server = login_and_graph(Duration::ZERO, calls.clone()).await;
     let cred = ClientSecretCredential::new("tenant-1", "client-1", "s3cret-value").with_authority_host(&server.url());
-    let client = GraphClient::builder().base_url(server.url()).credential(cred).build().unwrap();
+    let client = Client::builder().base_url(server.url()).credential(cred).build().unwrap();
     for _ in 0..3 {
         let v: Value = client.get(&["me"]).send().await.unwrap();
         assert_eq!(v["auth"], "Bearer access-1");
@@ -79,7 +79,7 @@ async fn token_errors_are_auth_errors_and_nothing_is_sent() {
     let calls = Arc::new(AtomicUsize::new(0));
     let server = login_and_graph(Duration::ZERO, calls).await;
     let cred = ClientSecretCredential::new("tenant-1", "client-1", "wrong").with_authority_host(&server.url());
-    let client = GraphClient::builder().base_url(server.url()).credential(cred).build().unwrap();
+    let client = Client::builder().base_url(server.url()).credential(cred).build().unwrap();
     let e = client.get::<Value>(&["me"]).send().await.unwrap_err();
     assert_eq!((e.kind(), e.code(), e.status()), (ErrorKind::Auth, Some("invalid_client"), Some(401)));
     assert!(e.message().starts_with("AADSTS7000215"));
@@ -87,10 +87,10 @@ async fn token_errors_are_auth_errors_and_nothing_is_sent() {
     assert_eq!(server.requests().iter().filter(|r| r.path().starts_with("/v1.0")).count(), 0);
     // Bad tenants and authorities are validation errors, not requests.
     let cred = ClientSecretCredential::new("../evil", "c", "s").with_authority_host(&server.url());
-    let client = GraphClient::builder().base_url(server.url()).credential(cred).build().unwrap();
+    let client = Client::builder().base_url(server.url()).credential(cred).build().unwrap();
     assert_eq!(client.get::<Value>(&["me"]).send().await.unwrap_err().kind(), ErrorKind::Validation);
     let cred = ClientSecretCredential::new("t", "c", "s").with_authority_host("http://login.example.com");
-    let client = GraphClient::builder().base_url(server.url()).credential(cred).build().unwrap();
+    let client = Client::builder().base_url(server.url()).credential(cred).build().unwrap();
     assert_eq!(client.get::<Value>(&["me"]).send().await.unwrap_err().kind(), ErrorKind::Validation);
 }
 
@@ -99,7 +99,7 @@ async fn single_flight_refresh_under_50_concurrent_requests() {
     let calls = Arc::new(AtomicUsize::new(0));
     let server = login_and_graph(Duration::from_millis(300), calls.clone()).await;
     let cred = ClientSecretCredential::new("tenant-1", "client-1", "s").with_authority_host(&server.url());
-    let client = GraphClient::builder().base_url(server.url()).credential(cred).build().unwrap();
+    let client = Client::builder().base_url(server.url()).credential(cred).build().unwrap();
     let mut tasks = Vec::new();
     for i in 0..50 {
         let c = client.clone();
@@ -116,7 +116,7 @@ async fn tokens_go_to_allowed_hosts_only() {
     let graph = MockServer::start(|r, _| Reply::json(200, json!({"auth": r.header("authorization")})).into()).await;
     let extra = MockServer::start(|r, _| Reply::json(200, json!({"auth": r.header("authorization")})).into()).await;
     let stranger = MockServer::start(|r, _| Reply::json(200, json!({"auth": r.header("authorization")})).into()).await;
-    let client = GraphClient::builder()
+    let client = Client::builder()
         .base_url(graph.url())
         .credential(StaticTokenProvider::new("tok"))
         .allowed_hosts(&[&extra.url()])
@@ -146,7 +146,7 @@ async fn certificate_credential_sends_a_signed_assertion() {
         assert_eq!(cred.thumbprint_s256(), fixture("test-client-cert.x5t-s256").trim());
         let dbg = format!("{cred:?}");
         assert!(!dbg.contains("PRIVATE") && dbg.contains("<redacted>"));
-        let client = GraphClient::builder().base_url(server.url()).credential(cred).build().unwrap();
+        let client = Client::builder().base_url(server.url()).credential(cred).build().unwrap();
         let _: Value = client.get(&["me"]).send().await.unwrap();
     }
     let token_url = format!("{}/tenant-1/oauth2/v2.0/token", server.url());

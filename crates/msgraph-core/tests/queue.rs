@@ -1,4 +1,4 @@
-//! The query queue: `add_query` / `execute_query` flushed as JSON `$batch`.
+//! The query queue: `Queue::add` / `Queue::execute` flushed as JSON `$batch`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use msgraph_core::error::ErrorKind;
 use msgraph_core::http::{HttpResponse, Method};
-use msgraph_core::queue::{ExecuteOptions, Pending, PendingStatus};
+use msgraph_core::queue::{ExecuteOptions, Pending, PendingStatus, Queue};
 use msgraph_core::request::Request;
 use serde_json::{json, Value};
 use support::{echo, Action, MockServer, Recorded, Reply};
@@ -121,15 +121,16 @@ fn batches(server: &MockServer) -> Vec<Value> {
 async fn a_single_query_is_sent_directly() {
     let server = batch_server(echo_item).await;
     let client = server.client();
-    let h = client.add_query(client.get::<Value>(&["me"]).select(&["id"]));
+    let queue = Queue::new(&client);
+    let h = queue.add(client.get::<Value>(&["me"]).select(&["id"]));
     assert_eq!(h.status(), PendingStatus::Queued);
     assert_eq!(h.take().unwrap_err().kind(), ErrorKind::NotExecuted);
-    let s = client.execute_query().await.unwrap();
+    let s = queue.execute().await.unwrap();
     assert_eq!((s.queries, s.round_trips, s.batches, s.direct, s.succeeded), (1, 1, 0, 1, 1));
     assert_eq!(h.take().unwrap()["url"], "/me?$select=id");
     assert_eq!(h.take().unwrap_err().kind(), ErrorKind::NotExecuted, "a value is taken once");
     // Nothing queued: nothing sent.
-    let s = client.execute_query().await.unwrap();
+    let s = queue.execute().await.unwrap();
     assert_eq!((s.queries, s.round_trips), (0, 0));
     assert_eq!(server.count(), 1);
 }
@@ -138,23 +139,24 @@ async fn a_single_query_is_sent_directly() {
 async fn batch_items_are_encoded_and_correlated_whatever_the_order() {
     let server = batch_server(echo_item).await;
     let client = server.client();
-    let get = client.add_query(client.get::<Value>(&["users", "O'Neil@contoso.com"]).select(&["id"]).count(true));
-    let post = client.add_query(
+    let queue = Queue::new(&client);
+    let get = queue.add(client.get::<Value>(&["users", "O'Neil@contoso.com"]).select(&["id"]).count(true));
+    let post = queue.add(
         client
             .request::<Value>(Method::Post, &["users", "u1", "authentication", "phoneMethods"])
             .body_json_text(r#"{"phoneNumber":"+1 2065555555","phoneType":"mobile"}"#),
     );
     let png = vec![0x89, b'P', b'N', b'G', 0, 255];
-    let put = client.add_query(
+    let put = queue.add(
         client.request::<Value>(Method::Put, &["me", "photo", "$value"]).body_bytes(png.clone(), "image/png"),
     );
-    let del = client
-        .add_query(client.request::<()>(Method::Delete, &["users", "u1", "authentication", "phoneMethods", "m1"]));
+    let del = queue
+        .add(client.request::<()>(Method::Delete, &["users", "u1", "authentication", "phoneMethods", "m1"]));
     let mut gets = Vec::new();
     for i in 0..10 {
-        gets.push(client.add_query(client.get::<Value>(&["users", &format!("user{i}")])));
+        gets.push(queue.add(client.get::<Value>(&["users", &format!("user{i}")])));
     }
-    let s = client.execute_query().await.unwrap();
+    let s = queue.execute().await.unwrap();
     assert_eq!((s.queries, s.round_trips, s.batches, s.succeeded, s.failed), (14, 1, 1, 14, 0));
     let b = &batches(&server)[0]["requests"];
     // Insertion order, relative URLs, headers, bodies.
@@ -202,9 +204,10 @@ async fn non_json_item_answers_are_base64_decoded() {
     })
     .await;
     let client = server.client();
-    let photo = client.add_query(client.get::<HttpResponse>(&["me", "photo", "$value"]));
-    let me = client.add_query(client.get::<Value>(&["me"]));
-    client.execute_query().await.unwrap();
+    let queue = Queue::new(&client);
+    let photo = queue.add(client.get::<HttpResponse>(&["me", "photo", "$value"]));
+    let me = queue.add(client.get::<Value>(&["me"]));
+    queue.execute().await.unwrap();
     let p = photo.take().unwrap();
     assert_eq!((p.body(), p.headers().get("content-type")), (&[1u8, 2, 3][..], Some("image/jpeg")));
     assert_eq!(me.take().unwrap()["url"], "/me");
@@ -214,9 +217,10 @@ async fn non_json_item_answers_are_base64_decoded() {
 async fn more_than_twenty_queries_split_in_order() {
     let server = batch_server(echo_item).await;
     let client = server.client();
+    let queue = Queue::new(&client);
     let handles: Vec<Pending<Value>> =
-        (0..45).map(|i| client.add_query(client.get::<Value>(&["items", &i.to_string()]))).collect();
-    let s = client.execute_query().await.unwrap();
+        (0..45).map(|i| queue.add(client.get::<Value>(&["items", &i.to_string()]))).collect();
+    let s = queue.execute().await.unwrap();
     assert_eq!((s.batches, s.round_trips, s.succeeded), (3, 3, 45));
     let mut sizes: Vec<usize> = batches(&server).iter().map(|b| b["requests"].as_array().unwrap().len()).collect();
     sizes.sort_unstable();
@@ -245,19 +249,20 @@ async fn more_than_twenty_queries_split_in_order() {
 async fn dependencies_stay_in_one_sequential_batch() {
     let server = batch_server(echo_item).await;
     let client = server.client();
-    let create = client.add_query(
+    let queue = Queue::new(&client);
+    let create = queue.add(
         client
             .request::<Value>(Method::Post, &["me", "authentication", "phoneMethods"])
             .body_json_text(r#"{"phoneType":"mobile"}"#),
     );
     let independent: Vec<_> =
-        (0..5).map(|i| client.add_query(client.get::<Value>(&["users", &i.to_string()]))).collect();
+        (0..5).map(|i| queue.add(client.get::<Value>(&["users", &i.to_string()]))).collect();
     let enable = create
         .then(client.request::<()>(Method::Post, &["me", "authentication", "phoneMethods", "m", "enableSmsSignIn"]));
-    let read = client.add_query(client.get::<Value>(&["me", "authentication", "phoneMethods"]));
+    let read = queue.add(client.get::<Value>(&["me", "authentication", "phoneMethods"]));
     read.depends_on(&enable).unwrap();
     assert!(create.depends_on(&read).is_err(), "only on earlier queries");
-    let s = client.execute_query().await.unwrap();
+    let s = queue.execute().await.unwrap();
     assert_eq!((s.batches, s.succeeded), (2, 8));
     let bs = batches(&server);
     let chain =
@@ -289,11 +294,12 @@ async fn failed_dependency_is_reported_as_such() {
     })
     .await;
     let client = server.client();
-    let first = client.add_query(client.get::<Value>(&["users", "missing"]));
+    let queue = Queue::new(&client);
+    let first = queue.add(client.get::<Value>(&["users", "missing"]));
     let second = first.then(client.request::<Value>(Method::Patch, &["users", "missing"]).body_json_text("{}"));
     let third = second.then(client.get::<Value>(&["users", "x"]));
-    let other = client.add_query(client.get::<Value>(&["users", "ok"]));
-    let s = client.execute_query().await.unwrap();
+    let other = queue.add(client.get::<Value>(&["users", "ok"]));
+    let s = queue.execute().await.unwrap();
     assert_eq!((s.succeeded, s.failed), (1, 3));
     let e1 = first.take().unwrap_err();
     assert_eq!((e1.kind(), e1.code()), (ErrorKind::Http, Some("Request_ResourceNotFound")));
@@ -306,9 +312,9 @@ async fn failed_dependency_is_reported_as_such() {
     assert_eq!(e3.dependency_id(), Some(second.id().to_string().as_str()));
     other.take().unwrap();
     // A dependency that failed in an earlier run: the dependent is not even sent.
-    let late = client.add_query_after(client.get::<Value>(&["never"]), &[&first]);
+    let late = queue.add_after(client.get::<Value>(&["never"]), &[&first]);
     let before = server.count();
-    client.execute_query().await.unwrap();
+    queue.execute().await.unwrap();
     assert_eq!(late.take().unwrap_err().kind(), ErrorKind::DependencyFailed);
     assert_eq!(server.count(), before);
 }
@@ -325,10 +331,11 @@ async fn a_chain_artefact_424_is_sent_again() {
     })
     .await;
     let client = server.client();
-    let a = client.add_query(client.get::<Value>(&["a"]));
+    let queue = Queue::new(&client);
+    let a = queue.add(client.get::<Value>(&["a"]));
     let b = a.then(client.get::<Value>(&["b"]));
     let c = a.then(client.get::<Value>(&["c"]));
-    let s = client.execute_query().await.unwrap();
+    let s = queue.execute().await.unwrap();
     a.take().unwrap();
     assert_eq!(b.take().unwrap_err().code(), Some("bad"));
     assert_eq!(c.take().unwrap()["url"], "/c", "c ran on its own once its real dependency had succeeded");
@@ -360,12 +367,13 @@ async fn throttled_items_are_retried_after_their_own_retry_after() {
     })
     .await;
     let client = server.client();
-    let slow = client.add_query(client.get::<Value>(&["slow"]));
-    let busy = client.add_query(client.get::<Value>(&["busy"]));
-    let always = client.add_query(client.get::<Value>(&["always"]));
-    let fine = client.add_query(client.get::<Value>(&["fine"]));
+    let queue = Queue::new(&client);
+    let slow = queue.add(client.get::<Value>(&["slow"]));
+    let busy = queue.add(client.get::<Value>(&["busy"]));
+    let always = queue.add(client.get::<Value>(&["always"]));
+    let fine = queue.add(client.get::<Value>(&["fine"]));
     let started = std::time::Instant::now();
-    let s = client.execute_query().await.unwrap();
+    let s = queue.execute().await.unwrap();
     assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After: 1 honoured");
     assert_eq!(slow.take().unwrap()["url"], "/slow");
     assert_eq!(busy.take().unwrap()["url"], "/busy");
@@ -397,13 +405,14 @@ async fn whole_batch_failures_reach_every_query() {
     })
     .await;
     let client = server.client();
+    let queue = Queue::new(&client);
     let add_mixed = || -> Vec<Pending<Value>> {
-        let mut v = vec![client.add_query(client.request::<Value>(Method::Post, &["a"]).body_json_text("{}"))];
-        v.extend((0..4).map(|i| client.add_query(client.get::<Value>(&["g", &i.to_string()]))));
+        let mut v = vec![queue.add(client.request::<Value>(Method::Post, &["a"]).body_json_text("{}"))];
+        v.extend((0..4).map(|i| queue.add(client.get::<Value>(&["g", &i.to_string()]))));
         v
     };
     let hs = add_mixed();
-    client.execute_query().await.unwrap();
+    queue.execute().await.unwrap();
     for h in &hs {
         let e = h.take().unwrap_err();
         assert_eq!((e.kind(), e.status()), (ErrorKind::Http, Some(500)));
@@ -411,13 +420,13 @@ async fn whole_batch_failures_reach_every_query() {
     }
     *mode.lock().unwrap() = "drop";
     let hs = add_mixed();
-    client.execute_query().await.unwrap();
+    queue.execute().await.unwrap();
     for h in &hs {
         assert_eq!(h.take().unwrap_err().kind(), ErrorKind::Transport);
     }
     *mode.lock().unwrap() = "html";
     let hs = add_mixed();
-    client.execute_query().await.unwrap();
+    queue.execute().await.unwrap();
     for h in &hs {
         let e = h.take().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Decode);
@@ -425,13 +434,13 @@ async fn whole_batch_failures_reach_every_query() {
     }
     // A batch of safe GETs whose connection drops is sent again.
     *mode.lock().unwrap() = "drop-once";
-    let hs: Vec<_> = (0..4).map(|i| client.add_query(client.get::<Value>(&["g", &i.to_string()]))).collect();
-    let s = client.execute_query().await.unwrap();
+    let hs: Vec<_> = (0..4).map(|i| queue.add(client.get::<Value>(&["g", &i.to_string()]))).collect();
+    let s = queue.execute().await.unwrap();
     for (i, h) in hs.iter().enumerate() {
         assert_eq!(h.take().unwrap()["url"], format!("/g/{i}"));
     }
     assert_eq!((s.succeeded, s.requeued), (4, 4));
-    assert_eq!(client.queued_count(), 0);
+    assert_eq!(queue.len(), 0);
 }
 
 #[tokio::test]
@@ -452,10 +461,11 @@ async fn missing_duplicated_and_unknown_item_answers() {
     })
     .await;
     let client = server.client();
-    let a = client.add_query(client.get::<Value>(&["a"]));
-    let b = client.add_query(client.get::<Value>(&["b"]));
-    let c = client.add_query(client.get::<Value>(&["c"]));
-    client.execute_query().await.unwrap();
+    let queue = Queue::new(&client);
+    let a = queue.add(client.get::<Value>(&["a"]));
+    let b = queue.add(client.get::<Value>(&["b"]));
+    let c = queue.add(client.get::<Value>(&["c"]));
+    queue.execute().await.unwrap();
     assert_eq!(a.take().unwrap()["n"], 1);
     let e = b.take().unwrap_err();
     assert_eq!((e.kind(), e.batch_item_id()), (ErrorKind::BatchItem, Some(b.id().to_string().as_str())));
@@ -466,14 +476,15 @@ async fn missing_duplicated_and_unknown_item_answers() {
 async fn invalid_queries_fail_alone() {
     let server = batch_server(echo_item).await;
     let client = server.client();
-    let bad_header = client.add_query(client.get::<Value>(&["a"]).header("x", "\n"));
-    let bad_json = client
-        .add_query(client.request::<Value>(Method::Post, &["b"]).body_bytes(b"{oops".to_vec(), "application/json"));
-    let good1 = client.add_query(client.get::<Value>(&["c"]));
-    let good2 = client.add_query(client.get::<Value>(&["d"]));
+    let queue = Queue::new(&client);
+    let bad_header = queue.add(client.get::<Value>(&["a"]).header("x", "\n"));
+    let bad_json = queue
+        .add(client.request::<Value>(Method::Post, &["b"]).body_bytes(b"{oops".to_vec(), "application/json"));
+    let good1 = queue.add(client.get::<Value>(&["c"]));
+    let good2 = queue.add(client.get::<Value>(&["d"]));
     let foreign =
-        client.add_query(Request::<Value>::from_url(&client, Method::Get, &format!("{}/elsewhere", server.url())));
-    client.execute_query().await.unwrap();
+        queue.add(Request::<Value>::from_url(&client, Method::Get, &format!("{}/elsewhere", server.url())));
+    queue.execute().await.unwrap();
     assert_eq!(bad_header.take().unwrap_err().kind(), ErrorKind::Validation);
     assert_eq!(bad_json.take().unwrap_err().kind(), ErrorKind::Decode);
     good1.take().unwrap();
@@ -495,17 +506,18 @@ async fn a_time_limit_leaves_queries_queued_and_reports_them() {
     })
     .await;
     let client = server.client();
-    let slow = client.add_query(client.get::<Value>(&["slow"]));
-    let fast = client.add_query(client.get::<Value>(&["fast"]));
-    let e = client
-        .execute_query_with(ExecuteOptions::new().time_limit(Some(Duration::from_millis(500))))
+    let queue = Queue::new(&client);
+    let slow = queue.add(client.get::<Value>(&["slow"]));
+    let fast = queue.add(client.get::<Value>(&["fast"]));
+    let e = queue
+        .execute_with(ExecuteOptions::new().time_limit(Some(Duration::from_millis(500))))
         .await
         .unwrap_err();
     assert_eq!((e.kind(), e.left_queued()), (ErrorKind::Interrupted, Some(1)));
     fast.take().unwrap();
     assert_eq!(slow.status(), PendingStatus::Queued);
-    assert_eq!(client.queued_count(), 1);
-    let s = client.execute_query().await.unwrap();
+    assert_eq!(queue.len(), 1);
+    let s = queue.execute().await.unwrap();
     assert_eq!(s.succeeded, 1);
     assert_eq!(slow.take().unwrap()["url"], "/slow");
 }
@@ -521,9 +533,10 @@ async fn cancelling_execute_query_never_leaves_a_handle_hanging() {
     })
     .await;
     let client = server.client();
-    let hs: Vec<_> = (0..3).map(|i| client.add_query(client.get::<Value>(&["x", &i.to_string()]))).collect();
-    let c2 = client.clone();
-    let task = tokio::spawn(async move { c2.execute_query().await });
+    let queue = Queue::new(&client);
+    let hs: Vec<_> = (0..3).map(|i| queue.add(client.get::<Value>(&["x", &i.to_string()]))).collect();
+    let q2 = queue.clone();
+    let task = tokio::spawn(async move { q2.execute().await });
     while server.count() == 0 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -578,26 +591,27 @@ async fn storm_of_500_queries() {
     })
     .await;
     let client = server.client();
+    let queue = Queue::new(&client);
     let mut handles = Vec::new();
     for i in 0..500 {
         let h = match i % 4 {
-            0 => client
-                .add_query(client.request::<Value>(Method::Post, &["items"]).body_json_text(format!("{{\"n\":{i}}}"))),
-            1 => client.add_query(
+            0 => queue
+                .add(client.request::<Value>(Method::Post, &["items"]).body_json_text(format!("{{\"n\":{i}}}"))),
+            1 => queue.add(
                 client
                     .request::<Value>(Method::Patch, &["items", &i.to_string()])
                     .body_json_text(format!("{{\"n\":{i}}}")),
             ),
-            _ => client.add_query(client.get::<Value>(&["items", &i.to_string()]).select(&["id"])),
+            _ => queue.add(client.get::<Value>(&["items", &i.to_string()]).select(&["id"])),
         };
         handles.push((i, h));
     }
     let started = std::time::Instant::now();
-    let s = client.execute_query().await.unwrap();
+    let s = queue.execute().await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(60));
     assert_eq!(s.queries, 500);
     assert_eq!(s.succeeded + s.failed, 500);
-    assert_eq!(client.queued_count(), 0);
+    assert_eq!(queue.len(), 0);
     let (mut ok, mut failed) = (0, 0);
     let mut kinds: HashMap<String, usize> = HashMap::new();
     for (i, h) in &handles {

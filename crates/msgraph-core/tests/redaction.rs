@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use msgraph_core::auth::{ClientSecretCredential, Secret, StaticTokenProvider};
-use msgraph_core::client::GraphClient;
+use msgraph_core::client::Client;
 use msgraph_core::http::{HttpRequest, Method};
 use msgraph_core::request::Request;
 use serde_json::{json, Value};
@@ -69,7 +69,7 @@ async fn secrets_never_reach_debug_display_or_tracing() {
     .await;
     let cred =
         ClientSecretCredential::new("tenant-1", "client-1", "SUPER-SECRET-VALUE").with_authority_host(&server.url());
-    let client = GraphClient::builder().base_url(server.url()).credential(cred).build().unwrap();
+    let client = Client::builder().base_url(server.url()).credential(cred).build().unwrap();
     let _: Value = client.get(&["me"]).send().await.unwrap();
     // An upload URL with a pre-authenticated token in its query.
     let _ = Request::<Value>::from_url(&client, Method::Get, &format!("{}/upload?tempauth=UPLOAD-TOKEN", server.url()))

@@ -27,8 +27,8 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use hyper::header::LOCATION;
 use hyper::StatusCode;
-use msgraph::schema::SCHEMA;
-use msgraph_core::schema::Operation;
+use msgraph_models::schema::SCHEMA;
+use msgraph_codec::schema::Operation;
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
@@ -195,7 +195,7 @@ struct Row<'a> {
     /// `None` for a deleted entity.
     entity: Option<&'a Entity>,
     /// The concrete type.
-    ty: msgraph_core::schema::TypeIndex,
+    ty: msgraph_codec::schema::TypeIndex,
 }
 
 /// `/v1.0{path}?{options}[&{param}={token}]`, the original options kept exactly as received.

@@ -5,9 +5,9 @@
 //! Unknown properties are rejected with 400 (as Graph does for its non-open entity types);
 //! `@`-annotations are accepted and ignored, except `nav@odata.bind`.
 
-use msgraph::schema::SCHEMA;
-use msgraph_core::edm::DateTimeOffset;
-use msgraph_core::schema::{Navigation, TypeIndex};
+use msgraph_models::schema::SCHEMA;
+use msgraph_codec::edm::DateTimeOffset;
+use msgraph_codec::schema::{Navigation, TypeIndex};
 use serde_json::{Map, Value};
 
 use crate::errors::{truncate, GraphError};

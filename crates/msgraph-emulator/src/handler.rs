@@ -4,8 +4,8 @@
 
 use hyper::header::LOCATION;
 use hyper::{Method, StatusCode};
-use msgraph::schema::SCHEMA;
-use msgraph_core::schema::{Operation, OperationKind, TypeIndex};
+use msgraph_models::schema::SCHEMA;
+use msgraph_codec::schema::{Operation, OperationKind, TypeIndex};
 use serde_json::{Map, Value};
 
 use crate::delta;

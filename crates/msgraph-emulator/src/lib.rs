@@ -2,7 +2,7 @@
 //!
 //! A local, in-memory Microsoft Graph v1.0 service on `127.0.0.1`, for testing Graph clients
 //! (msgraph-rs first) without a tenant: schema-aware routing over the SDK's compiled schema
-//! (`msgraph::schema::SCHEMA`), a generic JSON store for every entity set and containment path
+//! (`msgraph_models::schema::SCHEMA`), a generic JSON store for every entity set and containment path
 //! with OData query options, server-driven paging and `delta`, the OAuth2 token endpoint (client secret,
 //! certificate assertion, device code), phone authentication methods with Graph's rules, JSON
 //! `$batch`, deterministic fault injection and a protocol guard that records client misbehaviour.
@@ -671,9 +671,9 @@ impl Emulator {
     pub fn set_sms_sign_in_allowed(&self, allowed: bool) {
         let mut store = self.shared.write();
         let Some(policy) = store.singletons.get_mut("authenticationMethodsPolicy") else { return };
-        let Some((config_ty, target_ty)) = msgraph::schema::SCHEMA
+        let Some((config_ty, target_ty)) = msgraph_models::schema::SCHEMA
             .entity_type("microsoft.graph.smsAuthenticationMethodConfiguration")
-            .zip(msgraph::schema::SCHEMA.entity_type("microsoft.graph.smsAuthenticationMethodTarget"))
+            .zip(msgraph_models::schema::SCHEMA.entity_type("microsoft.graph.smsAuthenticationMethodTarget"))
             .map(|((a, _), (b, _))| (a, b))
         else {
             return;

@@ -25,7 +25,7 @@
 //! the user is a direct member of) has `isUsableForSignIn: true`.
 
 use hyper::StatusCode;
-use msgraph_core::phone::PhoneNumber;
+use msgraph_codec::phone::PhoneNumber;
 use serde_json::{Map, Value};
 
 use crate::errors::{GraphError, HandlerResult, Response};

@@ -21,9 +21,9 @@
 use std::path::Path;
 
 use base64::Engine;
-use msgraph::schema::SCHEMA;
-use msgraph_core::phone::PhoneNumber;
-use msgraph_core::schema::{Navigation, TypeIndex};
+use msgraph_models::schema::SCHEMA;
+use msgraph_codec::phone::PhoneNumber;
+use msgraph_codec::schema::{Navigation, TypeIndex};
 use serde_json::{Map, Value};
 
 use crate::entity::{self, type_name};

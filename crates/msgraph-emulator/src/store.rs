@@ -20,8 +20,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
-use msgraph::schema::SCHEMA;
-use msgraph_core::schema::TypeIndex;
+use msgraph_models::schema::SCHEMA;
+use msgraph_codec::schema::TypeIndex;
 use serde_json::{Map, Value};
 
 /// A reference to a top-level entity.

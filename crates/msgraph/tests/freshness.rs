@@ -40,7 +40,7 @@ fn generate(pinned: &Pinned) -> Generated {
 #[test]
 fn generated_code_is_fresh() {
     let generated = generate(&load_pinned());
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join("generated");
+    let dir = workspace_root().join(tree::GENERATED_DIR);
     let diff = tree::diff(&dir, &generated).unwrap_or_else(|e| panic!("cannot compare with {}: {e}", dir.display()));
     assert!(diff.is_clean(), "the generated code in {} is stale:\n{diff}\nrun `cargo xtask codegen`", dir.display());
 }

@@ -565,7 +565,7 @@ fn model_tables_are_consistent() {
 
     let info = User::default().model_info();
     // Inherited properties come first.
-    assert_eq!(&info.fields[..2], &[("id", 0), ("deletedDateTime", 0)]);
+    assert_eq!(&info.fields[..2], &[("id", model::FieldFlags::NONE), ("deletedDateTime", model::FieldFlags::NONE)]);
     assert!(info.has_flag(info.index_of("memberOf").unwrap(), model::FieldFlags::NAVIGATION));
     assert!(info.has_flag(info.index_of("memberOf").unwrap(), model::FieldFlags::COLLECTION));
     assert!(!info.has_flag(info.index_of("displayName").unwrap(), model::FieldFlags::COLLECTION));

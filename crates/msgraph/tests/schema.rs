@@ -1,7 +1,7 @@
 //! The generated routing schema agrees with the CSDL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 use msgraph::schema::SCHEMA;
-use msgraph_core::schema::OperationKind;
+use msgraph_codec::schema::OperationKind;
 
 #[test]
 fn counts_match_the_pinned_csdl() {

@@ -13,10 +13,10 @@ use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 
 use super::oauth::OAuthClient;
 use super::{AccessToken, TokenProvider, TokenRequest};
-use crate::client::NationalCloud;
+use crate::cloud::NationalCloud;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{BoxFuture, HttpTransport};
-use crate::json::Writer;
+use msgraph_codec::json::Writer;
 
 /// Lifetime of a client assertion.
 const ASSERTION_LIFETIME: Duration = Duration::from_secs(10 * 60);

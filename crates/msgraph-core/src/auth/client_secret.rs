@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::oauth::OAuthClient;
 use super::{AccessToken, Secret, TokenProvider, TokenRequest};
-use crate::client::NationalCloud;
+use crate::cloud::NationalCloud;
 use crate::error::Result;
 use crate::http::{BoxFuture, HttpTransport};
 

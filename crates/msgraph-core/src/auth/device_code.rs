@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use super::oauth::{auth_error, parse_token_response, read_string, read_u64, OAuthClient};
 use super::{AccessToken, Secret, TokenProvider, TokenRequest};
-use crate::client::NationalCloud;
+use crate::cloud::NationalCloud;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{BoxFuture, HttpTransport};
-use crate::json::Reader;
+use msgraph_codec::json::Reader;
 
 /// What the user must do, as given by the `devicecode` endpoint.
 #[derive(Clone)]

@@ -9,10 +9,10 @@ use std::time::Duration;
 use url::Url;
 
 use super::Secret;
-use crate::client::NationalCloud;
+use crate::cloud::NationalCloud;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, HttpRequest, HttpResponse, HttpTransport, Method};
-use crate::json::{Reader, Token};
+use msgraph_codec::json::{Reader, Token};
 use crate::pipeline::{
     ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RetryOptions, RetryPolicy, TimeoutPolicy,
     TracingPolicy, UserAgentPolicy,

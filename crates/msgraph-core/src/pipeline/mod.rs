@@ -6,12 +6,12 @@
 //! 1. [`ClientRequestIdPolicy`]: a `client-request-id` per logical request (kept across retries);
 //! 2. [`UserAgentPolicy`]: our own product token (`msgraph-rs/x.y.z`); no `SdkVersion` header;
 //! 3. [`TracingPolicy`]: one `tracing` span per request (method, redacted URL, status, time);
-//! 4. custom per-call policies ([`crate::client::GraphClientBuilder::per_call_policy`]);
+//! 4. custom per-call policies ([`crate::client::ClientBuilder::per_call_policy`]);
 //! 5. [`RetryPolicy`]: 429/503/504 (and transport errors of safe methods), `Retry-After`,
 //!    exponential backoff with jitter, `Retry-Attempt`;
 //! 6. [`RedirectPolicy`]: 301/302/303/307/308, credentials dropped across origins;
 //! 7. [`BearerTokenPolicy`]: `Authorization: Bearer` for allowed hosts only;
-//! 8. custom per-try policies ([`crate::client::GraphClientBuilder::per_try_policy`]);
+//! 8. custom per-try policies ([`crate::client::ClientBuilder::per_try_policy`]);
 //! 9. [`DecompressionPolicy`]: `Accept-Encoding: gzip` and decompression (size-limited);
 //! 10. [`TimeoutPolicy`]: a timeout per try;
 //!

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use msgraph_core::auth::StaticTokenProvider;
-use msgraph_core::client::GraphClient;
+use msgraph_core::client::Client;
 use msgraph_core::pipeline::RetryOptions;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -143,12 +143,12 @@ impl MockServer {
     }
 
     /// A client for this server: static token `test-token`, fast retries.
-    pub fn client(&self) -> GraphClient {
+    pub fn client(&self) -> Client {
         self.client_builder().build().unwrap()
     }
 
-    pub fn client_builder(&self) -> msgraph_core::client::GraphClientBuilder {
-        GraphClient::builder()
+    pub fn client_builder(&self) -> msgraph_core::client::ClientBuilder {
+        Client::builder()
             .base_url(self.url())
             .credential(StaticTokenProvider::new("test-token"))
             .retry(RetryOptions::new().base_delay(Duration::from_millis(5)).max_delay(Duration::from_secs(5)))

@@ -25,7 +25,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use msgraph_core::edm::DateTimeOffset;
+use msgraph_codec::edm::DateTimeOffset;
 use serde_json::Value;
 use time::OffsetDateTime;
 

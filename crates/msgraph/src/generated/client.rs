@@ -8,7 +8,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::AgreementAcceptanceCollection {
         crate::builders::AgreementAcceptanceCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "agreementAcceptances"),
+            ::msgraph_core::__private::Node::root(self.core(), "agreementAcceptances"),
         )
     }
     /// `/agreements`: the entity set of `microsoft.graph.agreement`.
@@ -16,7 +16,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn agreements(&self) -> crate::builders::AgreementCollection {
         crate::builders::AgreementCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "agreements"),
+            ::msgraph_core::__private::Node::root(self.core(), "agreements"),
         )
     }
     /// `/appRoleAssignments`: the entity set of `microsoft.graph.appRoleAssignment`.
@@ -24,7 +24,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn app_role_assignments(&self) -> crate::builders::AppRoleAssignmentCollection {
         crate::builders::AppRoleAssignmentCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "appRoleAssignments"),
+            ::msgraph_core::__private::Node::root(self.core(), "appRoleAssignments"),
         )
     }
     /// `/applicationTemplates`: the entity set of `microsoft.graph.applicationTemplate`.
@@ -34,7 +34,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::ApplicationTemplateCollection {
         crate::builders::ApplicationTemplateCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "applicationTemplates"),
+            ::msgraph_core::__private::Node::root(self.core(), "applicationTemplates"),
         )
     }
     /// `/applications`: the entity set of `microsoft.graph.application`.
@@ -42,7 +42,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn applications(&self) -> crate::builders::ApplicationCollection {
         crate::builders::ApplicationCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "applications"),
+            ::msgraph_core::__private::Node::root(self.core(), "applications"),
         )
     }
     /// `/authenticationMethodConfigurations`: the entity set of `microsoft.graph.authenticationMethodConfiguration`.
@@ -52,7 +52,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::AuthenticationMethodConfigurationCollection {
         crate::builders::AuthenticationMethodConfigurationCollection(
-            ::msgraph_core::builder::Node::root(
+            ::msgraph_core::__private::Node::root(
                 self.core(),
                 "authenticationMethodConfigurations",
             ),
@@ -65,7 +65,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::CertificateBasedAuthConfigurationCollection {
         crate::builders::CertificateBasedAuthConfigurationCollection(
-            ::msgraph_core::builder::Node::root(
+            ::msgraph_core::__private::Node::root(
                 self.core(),
                 "certificateBasedAuthConfiguration",
             ),
@@ -76,7 +76,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn chats(&self) -> crate::builders::ChatCollection {
         crate::builders::ChatCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "chats"),
+            ::msgraph_core::__private::Node::root(self.core(), "chats"),
         )
     }
     /// `/connections`: the entity set of `microsoft.graph.externalConnectors.externalConnection`.
@@ -86,7 +86,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::external_connectors::ExternalConnectionCollection {
         crate::builders::external_connectors::ExternalConnectionCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "connections"),
+            ::msgraph_core::__private::Node::root(self.core(), "connections"),
         )
     }
     /// `/contacts`: the entity set of `microsoft.graph.orgContact`.
@@ -94,7 +94,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn contacts(&self) -> crate::builders::OrgContactCollection {
         crate::builders::OrgContactCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "contacts"),
+            ::msgraph_core::__private::Node::root(self.core(), "contacts"),
         )
     }
     /// `/contracts`: the entity set of `microsoft.graph.contract`.
@@ -102,7 +102,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn contracts(&self) -> crate::builders::ContractCollection {
         crate::builders::ContractCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "contracts"),
+            ::msgraph_core::__private::Node::root(self.core(), "contracts"),
         )
     }
     /// `/dataPolicyOperations`: the entity set of `microsoft.graph.dataPolicyOperation`.
@@ -112,7 +112,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::DataPolicyOperationCollection {
         crate::builders::DataPolicyOperationCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "dataPolicyOperations"),
+            ::msgraph_core::__private::Node::root(self.core(), "dataPolicyOperations"),
         )
     }
     /// `/devices`: the entity set of `microsoft.graph.device`.
@@ -120,7 +120,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn devices(&self) -> crate::builders::DeviceCollection {
         crate::builders::DeviceCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "devices"),
+            ::msgraph_core::__private::Node::root(self.core(), "devices"),
         )
     }
     /// `/directoryObjects`: the entity set of `microsoft.graph.directoryObject`.
@@ -136,7 +136,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn directory_objects(&self) -> crate::builders::DirectoryObjectCollection {
         crate::builders::DirectoryObjectCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "directoryObjects"),
+            ::msgraph_core::__private::Node::root(self.core(), "directoryObjects"),
         )
     }
     /// `/directoryRoleTemplates`: the entity set of `microsoft.graph.directoryRoleTemplate`.
@@ -146,7 +146,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::DirectoryRoleTemplateCollection {
         crate::builders::DirectoryRoleTemplateCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "directoryRoleTemplates"),
+            ::msgraph_core::__private::Node::root(self.core(), "directoryRoleTemplates"),
         )
     }
     /// `/directoryRoles`: the entity set of `microsoft.graph.directoryRole`.
@@ -154,7 +154,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn directory_roles(&self) -> crate::builders::DirectoryRoleCollection {
         crate::builders::DirectoryRoleCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "directoryRoles"),
+            ::msgraph_core::__private::Node::root(self.core(), "directoryRoles"),
         )
     }
     /// `/domainDnsRecords`: the entity set of `microsoft.graph.domainDnsRecord`.
@@ -162,7 +162,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn domain_dns_records(&self) -> crate::builders::DomainDnsRecordCollection {
         crate::builders::DomainDnsRecordCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "domainDnsRecords"),
+            ::msgraph_core::__private::Node::root(self.core(), "domainDnsRecords"),
         )
     }
     /// `/domains`: the entity set of `microsoft.graph.domain`.
@@ -170,7 +170,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn domains(&self) -> crate::builders::DomainCollection {
         crate::builders::DomainCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "domains"),
+            ::msgraph_core::__private::Node::root(self.core(), "domains"),
         )
     }
     /// `/drives`: the entity set of `microsoft.graph.drive`.
@@ -178,7 +178,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn drives(&self) -> crate::builders::DriveCollection {
         crate::builders::DriveCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "drives"),
+            ::msgraph_core::__private::Node::root(self.core(), "drives"),
         )
     }
     /// `/filterOperators`: the entity set of `microsoft.graph.filterOperatorSchema`.
@@ -186,7 +186,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn filter_operators(&self) -> crate::builders::FilterOperatorSchemaCollection {
         crate::builders::FilterOperatorSchemaCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "filterOperators"),
+            ::msgraph_core::__private::Node::root(self.core(), "filterOperators"),
         )
     }
     /// `/functions`: the entity set of `microsoft.graph.attributeMappingFunctionSchema`.
@@ -196,7 +196,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::AttributeMappingFunctionSchemaCollection {
         crate::builders::AttributeMappingFunctionSchemaCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "functions"),
+            ::msgraph_core::__private::Node::root(self.core(), "functions"),
         )
     }
     /// `/groupLifecyclePolicies`: the entity set of `microsoft.graph.groupLifecyclePolicy`.
@@ -206,7 +206,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::GroupLifecyclePolicyCollection {
         crate::builders::GroupLifecyclePolicyCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "groupLifecyclePolicies"),
+            ::msgraph_core::__private::Node::root(self.core(), "groupLifecyclePolicies"),
         )
     }
     /// `/groupSettingTemplates`: the entity set of `microsoft.graph.groupSettingTemplate`.
@@ -216,7 +216,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::GroupSettingTemplateCollection {
         crate::builders::GroupSettingTemplateCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "groupSettingTemplates"),
+            ::msgraph_core::__private::Node::root(self.core(), "groupSettingTemplates"),
         )
     }
     /// `/groupSettings`: the entity set of `microsoft.graph.groupSetting`.
@@ -224,7 +224,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn group_settings(&self) -> crate::builders::GroupSettingCollection {
         crate::builders::GroupSettingCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "groupSettings"),
+            ::msgraph_core::__private::Node::root(self.core(), "groupSettings"),
         )
     }
     /// `/groups`: the entity set of `microsoft.graph.group`.
@@ -232,7 +232,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn groups(&self) -> crate::builders::GroupCollection {
         crate::builders::GroupCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "groups"),
+            ::msgraph_core::__private::Node::root(self.core(), "groups"),
         )
     }
     /// `/identityProviders`: the entity set of `microsoft.graph.identityProvider`.
@@ -240,7 +240,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn identity_providers(&self) -> crate::builders::IdentityProviderCollection {
         crate::builders::IdentityProviderCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "identityProviders"),
+            ::msgraph_core::__private::Node::root(self.core(), "identityProviders"),
         )
     }
     /// `/invitations`: the entity set of `microsoft.graph.invitation`.
@@ -248,7 +248,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn invitations(&self) -> crate::builders::InvitationCollection {
         crate::builders::InvitationCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "invitations"),
+            ::msgraph_core::__private::Node::root(self.core(), "invitations"),
         )
     }
     /// `/oauth2PermissionGrants`: the entity set of `microsoft.graph.oAuth2PermissionGrant`.
@@ -258,7 +258,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::OAuth2PermissionGrantCollection {
         crate::builders::OAuth2PermissionGrantCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "oauth2PermissionGrants"),
+            ::msgraph_core::__private::Node::root(self.core(), "oauth2PermissionGrants"),
         )
     }
     /// `/organization`: the entity set of `microsoft.graph.organization`.
@@ -266,7 +266,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn organization(&self) -> crate::builders::OrganizationCollection {
         crate::builders::OrganizationCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "organization"),
+            ::msgraph_core::__private::Node::root(self.core(), "organization"),
         )
     }
     /// `/permissionGrants`: the entity set of `microsoft.graph.resourceSpecificPermissionGrant`.
@@ -276,7 +276,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::ResourceSpecificPermissionGrantCollection {
         crate::builders::ResourceSpecificPermissionGrantCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "permissionGrants"),
+            ::msgraph_core::__private::Node::root(self.core(), "permissionGrants"),
         )
     }
     /// `/places`: the entity set of `microsoft.graph.place`.
@@ -284,7 +284,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn places(&self) -> crate::builders::PlaceCollection {
         crate::builders::PlaceCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "places"),
+            ::msgraph_core::__private::Node::root(self.core(), "places"),
         )
     }
     /// `/schemaExtensions`: the entity set of `microsoft.graph.schemaExtension`.
@@ -292,7 +292,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn schema_extensions(&self) -> crate::builders::SchemaExtensionCollection {
         crate::builders::SchemaExtensionCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "schemaExtensions"),
+            ::msgraph_core::__private::Node::root(self.core(), "schemaExtensions"),
         )
     }
     /// `/scopedRoleMemberships`: the entity set of `microsoft.graph.scopedRoleMembership`.
@@ -302,7 +302,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::ScopedRoleMembershipCollection {
         crate::builders::ScopedRoleMembershipCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "scopedRoleMemberships"),
+            ::msgraph_core::__private::Node::root(self.core(), "scopedRoleMemberships"),
         )
     }
     /// `/servicePrincipals`: the entity set of `microsoft.graph.servicePrincipal`.
@@ -310,7 +310,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn service_principals(&self) -> crate::builders::ServicePrincipalCollection {
         crate::builders::ServicePrincipalCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "servicePrincipals"),
+            ::msgraph_core::__private::Node::root(self.core(), "servicePrincipals"),
         )
     }
     /// `/shares`: the entity set of `microsoft.graph.sharedDriveItem`.
@@ -318,7 +318,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn shares(&self) -> crate::builders::SharedDriveItemCollection {
         crate::builders::SharedDriveItemCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "shares"),
+            ::msgraph_core::__private::Node::root(self.core(), "shares"),
         )
     }
     /// `/sites`: the entity set of `microsoft.graph.site`.
@@ -326,7 +326,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn sites(&self) -> crate::builders::SiteCollection {
         crate::builders::SiteCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "sites"),
+            ::msgraph_core::__private::Node::root(self.core(), "sites"),
         )
     }
     /// `/subscribedSkus`: the entity set of `microsoft.graph.subscribedSku`.
@@ -334,7 +334,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn subscribed_skus(&self) -> crate::builders::SubscribedSkuCollection {
         crate::builders::SubscribedSkuCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "subscribedSkus"),
+            ::msgraph_core::__private::Node::root(self.core(), "subscribedSkus"),
         )
     }
     /// `/subscriptions`: the entity set of `microsoft.graph.subscription`.
@@ -342,7 +342,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn subscriptions(&self) -> crate::builders::SubscriptionCollection {
         crate::builders::SubscriptionCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "subscriptions"),
+            ::msgraph_core::__private::Node::root(self.core(), "subscriptions"),
         )
     }
     /// `/teams`: the entity set of `microsoft.graph.team`.
@@ -350,7 +350,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn teams(&self) -> crate::builders::TeamCollection {
         crate::builders::TeamCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "teams"),
+            ::msgraph_core::__private::Node::root(self.core(), "teams"),
         )
     }
     /// `/teamsTemplates`: the entity set of `microsoft.graph.teamsTemplate`.
@@ -358,7 +358,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn teams_templates(&self) -> crate::builders::TeamsTemplateCollection {
         crate::builders::TeamsTemplateCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "teamsTemplates"),
+            ::msgraph_core::__private::Node::root(self.core(), "teamsTemplates"),
         )
     }
     /// `/users`: the entity set of `microsoft.graph.user`.
@@ -366,7 +366,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn users(&self) -> crate::builders::UserCollection {
         crate::builders::UserCollection(
-            ::msgraph_core::builder::Node::root(self.core(), "users"),
+            ::msgraph_core::__private::Node::root(self.core(), "users"),
         )
     }
     /// `/admin`: the singleton of `microsoft.graph.admin`.
@@ -374,7 +374,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn admin(&self) -> crate::builders::AdminItem {
         crate::builders::AdminItem(
-            ::msgraph_core::builder::Node::root(self.core(), "admin"),
+            ::msgraph_core::__private::Node::root(self.core(), "admin"),
         )
     }
     /// `/appCatalogs`: the singleton of `microsoft.graph.appCatalogs`.
@@ -382,7 +382,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn app_catalogs(&self) -> crate::builders::AppCatalogsItem {
         crate::builders::AppCatalogsItem(
-            ::msgraph_core::builder::Node::root(self.core(), "appCatalogs"),
+            ::msgraph_core::__private::Node::root(self.core(), "appCatalogs"),
         )
     }
     /// `/auditLogs`: the singleton of `microsoft.graph.auditLogRoot`.
@@ -390,7 +390,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn audit_logs(&self) -> crate::builders::AuditLogRootItem {
         crate::builders::AuditLogRootItem(
-            ::msgraph_core::builder::Node::root(self.core(), "auditLogs"),
+            ::msgraph_core::__private::Node::root(self.core(), "auditLogs"),
         )
     }
     /// `/authenticationMethodsPolicy`: the singleton of `microsoft.graph.authenticationMethodsPolicy`.
@@ -400,7 +400,7 @@ impl crate::GraphClient {
         &self,
     ) -> crate::builders::AuthenticationMethodsPolicyItem {
         crate::builders::AuthenticationMethodsPolicyItem(
-            ::msgraph_core::builder::Node::root(
+            ::msgraph_core::__private::Node::root(
                 self.core(),
                 "authenticationMethodsPolicy",
             ),
@@ -411,7 +411,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn communications(&self) -> crate::builders::CloudCommunicationsItem {
         crate::builders::CloudCommunicationsItem(
-            ::msgraph_core::builder::Node::root(self.core(), "communications"),
+            ::msgraph_core::__private::Node::root(self.core(), "communications"),
         )
     }
     /// `/compliance`: the singleton of `microsoft.graph.compliance`.
@@ -419,7 +419,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn compliance(&self) -> crate::builders::ComplianceItem {
         crate::builders::ComplianceItem(
-            ::msgraph_core::builder::Node::root(self.core(), "compliance"),
+            ::msgraph_core::__private::Node::root(self.core(), "compliance"),
         )
     }
     /// `/copilot`: the singleton of `microsoft.graph.copilotRoot`.
@@ -427,7 +427,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn copilot(&self) -> crate::builders::CopilotRootItem {
         crate::builders::CopilotRootItem(
-            ::msgraph_core::builder::Node::root(self.core(), "copilot"),
+            ::msgraph_core::__private::Node::root(self.core(), "copilot"),
         )
     }
     /// `/deviceAppManagement`: the singleton of `microsoft.graph.deviceAppManagement`.
@@ -435,7 +435,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn device_app_management(&self) -> crate::builders::DeviceAppManagementItem {
         crate::builders::DeviceAppManagementItem(
-            ::msgraph_core::builder::Node::root(self.core(), "deviceAppManagement"),
+            ::msgraph_core::__private::Node::root(self.core(), "deviceAppManagement"),
         )
     }
     /// `/deviceManagement`: the singleton of `microsoft.graph.deviceManagement`.
@@ -443,7 +443,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn device_management(&self) -> crate::builders::DeviceManagementItem {
         crate::builders::DeviceManagementItem(
-            ::msgraph_core::builder::Node::root(self.core(), "deviceManagement"),
+            ::msgraph_core::__private::Node::root(self.core(), "deviceManagement"),
         )
     }
     /// `/directory`: the singleton of `microsoft.graph.directory`.
@@ -451,7 +451,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn directory(&self) -> crate::builders::DirectoryItem {
         crate::builders::DirectoryItem(
-            ::msgraph_core::builder::Node::root(self.core(), "directory"),
+            ::msgraph_core::__private::Node::root(self.core(), "directory"),
         )
     }
     /// `/drive`: the singleton of `microsoft.graph.drive`.
@@ -459,7 +459,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn drive(&self) -> crate::builders::DriveItem {
         crate::builders::DriveItem(
-            ::msgraph_core::builder::Node::root(self.core(), "drive"),
+            ::msgraph_core::__private::Node::root(self.core(), "drive"),
         )
     }
     /// `/education`: the singleton of `microsoft.graph.educationRoot`.
@@ -467,7 +467,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn education(&self) -> crate::builders::EducationRootItem {
         crate::builders::EducationRootItem(
-            ::msgraph_core::builder::Node::root(self.core(), "education"),
+            ::msgraph_core::__private::Node::root(self.core(), "education"),
         )
     }
     /// `/employeeExperience`: the singleton of `microsoft.graph.employeeExperience`.
@@ -475,7 +475,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn employee_experience(&self) -> crate::builders::EmployeeExperienceItem {
         crate::builders::EmployeeExperienceItem(
-            ::msgraph_core::builder::Node::root(self.core(), "employeeExperience"),
+            ::msgraph_core::__private::Node::root(self.core(), "employeeExperience"),
         )
     }
     /// `/external`: the singleton of `microsoft.graph.externalConnectors.external`.
@@ -483,7 +483,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn external(&self) -> crate::builders::external_connectors::ExternalItem {
         crate::builders::external_connectors::ExternalItem(
-            ::msgraph_core::builder::Node::root(self.core(), "external"),
+            ::msgraph_core::__private::Node::root(self.core(), "external"),
         )
     }
     /// `/identity`: the singleton of `microsoft.graph.identityContainer`.
@@ -491,7 +491,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn identity(&self) -> crate::builders::IdentityContainerItem {
         crate::builders::IdentityContainerItem(
-            ::msgraph_core::builder::Node::root(self.core(), "identity"),
+            ::msgraph_core::__private::Node::root(self.core(), "identity"),
         )
     }
     /// `/identityGovernance`: the singleton of `microsoft.graph.identityGovernance`.
@@ -499,7 +499,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn identity_governance(&self) -> crate::builders::IdentityGovernanceItem {
         crate::builders::IdentityGovernanceItem(
-            ::msgraph_core::builder::Node::root(self.core(), "identityGovernance"),
+            ::msgraph_core::__private::Node::root(self.core(), "identityGovernance"),
         )
     }
     /// `/identityProtection`: the singleton of `microsoft.graph.identityProtectionRoot`.
@@ -507,7 +507,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn identity_protection(&self) -> crate::builders::IdentityProtectionRootItem {
         crate::builders::IdentityProtectionRootItem(
-            ::msgraph_core::builder::Node::root(self.core(), "identityProtection"),
+            ::msgraph_core::__private::Node::root(self.core(), "identityProtection"),
         )
     }
     /// `/informationProtection`: the singleton of `microsoft.graph.informationProtection`.
@@ -515,21 +515,23 @@ impl crate::GraphClient {
     #[inline]
     pub fn information_protection(&self) -> crate::builders::InformationProtectionItem {
         crate::builders::InformationProtectionItem(
-            ::msgraph_core::builder::Node::root(self.core(), "informationProtection"),
+            ::msgraph_core::__private::Node::root(self.core(), "informationProtection"),
         )
     }
     /// `/me`: the singleton of `microsoft.graph.user`.
     #[cfg(feature = "users")]
     #[inline]
     pub fn me(&self) -> crate::builders::UserItem {
-        crate::builders::UserItem(::msgraph_core::builder::Node::root(self.core(), "me"))
+        crate::builders::UserItem(
+            ::msgraph_core::__private::Node::root(self.core(), "me"),
+        )
     }
     /// `/planner`: the singleton of `microsoft.graph.planner`.
     #[cfg(feature = "planner")]
     #[inline]
     pub fn planner(&self) -> crate::builders::PlannerItem {
         crate::builders::PlannerItem(
-            ::msgraph_core::builder::Node::root(self.core(), "planner"),
+            ::msgraph_core::__private::Node::root(self.core(), "planner"),
         )
     }
     /// `/policies`: the singleton of `microsoft.graph.policyRoot`.
@@ -537,7 +539,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn policies(&self) -> crate::builders::PolicyRootItem {
         crate::builders::PolicyRootItem(
-            ::msgraph_core::builder::Node::root(self.core(), "policies"),
+            ::msgraph_core::__private::Node::root(self.core(), "policies"),
         )
     }
     /// `/print`: the singleton of `microsoft.graph.print`.
@@ -545,7 +547,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn print(&self) -> crate::builders::PrintItem {
         crate::builders::PrintItem(
-            ::msgraph_core::builder::Node::root(self.core(), "print"),
+            ::msgraph_core::__private::Node::root(self.core(), "print"),
         )
     }
     /// `/privacy`: the singleton of `microsoft.graph.privacy`.
@@ -553,7 +555,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn privacy(&self) -> crate::builders::PrivacyItem {
         crate::builders::PrivacyItem(
-            ::msgraph_core::builder::Node::root(self.core(), "privacy"),
+            ::msgraph_core::__private::Node::root(self.core(), "privacy"),
         )
     }
     /// `/reports`: the singleton of `microsoft.graph.reportRoot`.
@@ -561,7 +563,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn reports(&self) -> crate::builders::ReportRootItem {
         crate::builders::ReportRootItem(
-            ::msgraph_core::builder::Node::root(self.core(), "reports"),
+            ::msgraph_core::__private::Node::root(self.core(), "reports"),
         )
     }
     /// `/roleManagement`: the singleton of `microsoft.graph.roleManagement`.
@@ -569,7 +571,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn role_management(&self) -> crate::builders::RoleManagementItem {
         crate::builders::RoleManagementItem(
-            ::msgraph_core::builder::Node::root(self.core(), "roleManagement"),
+            ::msgraph_core::__private::Node::root(self.core(), "roleManagement"),
         )
     }
     /// `/search`: the singleton of `microsoft.graph.searchEntity`.
@@ -577,7 +579,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn search(&self) -> crate::builders::SearchEntityItem {
         crate::builders::SearchEntityItem(
-            ::msgraph_core::builder::Node::root(self.core(), "search"),
+            ::msgraph_core::__private::Node::root(self.core(), "search"),
         )
     }
     /// `/security`: the singleton of `microsoft.graph.security`.
@@ -585,7 +587,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn security(&self) -> crate::builders::SecurityItem {
         crate::builders::SecurityItem(
-            ::msgraph_core::builder::Node::root(self.core(), "security"),
+            ::msgraph_core::__private::Node::root(self.core(), "security"),
         )
     }
     /// `/solutions`: the singleton of `microsoft.graph.solutionsRoot`.
@@ -593,7 +595,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn solutions(&self) -> crate::builders::SolutionsRootItem {
         crate::builders::SolutionsRootItem(
-            ::msgraph_core::builder::Node::root(self.core(), "solutions"),
+            ::msgraph_core::__private::Node::root(self.core(), "solutions"),
         )
     }
     /// `/storage`: the singleton of `microsoft.graph.storage`.
@@ -601,7 +603,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn storage(&self) -> crate::builders::StorageItem {
         crate::builders::StorageItem(
-            ::msgraph_core::builder::Node::root(self.core(), "storage"),
+            ::msgraph_core::__private::Node::root(self.core(), "storage"),
         )
     }
     /// `/teamwork`: the singleton of `microsoft.graph.teamwork`.
@@ -609,7 +611,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn teamwork(&self) -> crate::builders::TeamworkItem {
         crate::builders::TeamworkItem(
-            ::msgraph_core::builder::Node::root(self.core(), "teamwork"),
+            ::msgraph_core::__private::Node::root(self.core(), "teamwork"),
         )
     }
     /// `/tenantRelationships`: the singleton of `microsoft.graph.tenantRelationship`.
@@ -617,7 +619,7 @@ impl crate::GraphClient {
     #[inline]
     pub fn tenant_relationships(&self) -> crate::builders::TenantRelationshipItem {
         crate::builders::TenantRelationshipItem(
-            ::msgraph_core::builder::Node::root(self.core(), "tenantRelationships"),
+            ::msgraph_core::__private::Node::root(self.core(), "tenantRelationships"),
         )
     }
 }

@@ -13,22 +13,25 @@ pub struct AccrIntMParams {
     /// `basis`: `microsoft.graph.Json`.
     pub basis: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.accrIntM",
-        fields: &[
-            ("issue", 0),
-            ("settlement", 0),
-            ("rate", 0),
-            ("par", 0),
-            ("basis", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.accrIntM",
+            fields: &[
+                ("issue", F::NONE),
+                ("settlement", F::NONE),
+                ("rate", F::NONE),
+                ("par", F::NONE),
+                ("basis", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         AccrIntMParams, INFO, [0 => issue, 1 => settlement, 2 => rate, 3 => par, 4 =>
         basis,]
     );

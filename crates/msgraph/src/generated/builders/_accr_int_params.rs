@@ -19,25 +19,28 @@ pub struct AccrIntParams {
     /// `calcMethod`: `microsoft.graph.Json`.
     pub calc_method: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.accrInt",
-        fields: &[
-            ("issue", 0),
-            ("firstInterest", 0),
-            ("settlement", 0),
-            ("rate", 0),
-            ("par", 0),
-            ("frequency", 0),
-            ("basis", 0),
-            ("calcMethod", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.accrInt",
+            fields: &[
+                ("issue", F::NONE),
+                ("firstInterest", F::NONE),
+                ("settlement", F::NONE),
+                ("rate", F::NONE),
+                ("par", F::NONE),
+                ("frequency", F::NONE),
+                ("basis", F::NONE),
+                ("calcMethod", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         AccrIntParams, INFO, [0 => issue, 1 => first_interest, 2 => settlement, 3 =>
         rate, 4 => par, 5 => frequency, 6 => basis, 7 => calc_method,]
     );

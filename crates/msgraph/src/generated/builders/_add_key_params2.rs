@@ -9,16 +9,23 @@ pub struct AddKeyParams2 {
     /// `proof`: `Edm.String`.
     pub proof: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.addKey",
-        fields: &[("keyCredential", 0), ("passwordCredential", 0), ("proof", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.addKey",
+            fields: &[
+                ("keyCredential", F::NONE),
+                ("passwordCredential", F::NONE),
+                ("proof", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         AddKeyParams2, INFO, [0 => key_credential, 1 => password_credential, 2 => proof,]
     );
 };

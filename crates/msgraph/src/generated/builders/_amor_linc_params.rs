@@ -17,24 +17,27 @@ pub struct AmorLincParams {
     /// `basis`: `microsoft.graph.Json`.
     pub basis: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.amorLinc",
-        fields: &[
-            ("cost", 0),
-            ("datePurchased", 0),
-            ("firstPeriod", 0),
-            ("salvage", 0),
-            ("period", 0),
-            ("rate", 0),
-            ("basis", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.amorLinc",
+            fields: &[
+                ("cost", F::NONE),
+                ("datePurchased", F::NONE),
+                ("firstPeriod", F::NONE),
+                ("salvage", F::NONE),
+                ("period", F::NONE),
+                ("rate", F::NONE),
+                ("basis", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         AmorLincParams, INFO, [0 => cost, 1 => date_purchased, 2 => first_period, 3 =>
         salvage, 4 => period, 5 => rate, 6 => basis,]
     );

@@ -15,22 +15,25 @@ pub struct AnswerParams {
     /// `callOptions`: `microsoft.graph.incomingCallOptions` (optional).
     pub call_options: ::core::option::Option<crate::models::IncomingCallOptions>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.answer",
-        fields: &[
-            ("callbackUri", 0),
-            ("mediaConfig", 0),
-            ("acceptedModalities", 4),
-            ("participantCapacity", 0),
-            ("callOptions", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.answer",
+            fields: &[
+                ("callbackUri", F::NONE),
+                ("mediaConfig", F::NONE),
+                ("acceptedModalities", F::COLLECTION),
+                ("participantCapacity", F::NONE),
+                ("callOptions", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         AnswerParams, INFO, [0 => callback_uri, 1 => media_config, 2 =>
         accepted_modalities, 3 => participant_capacity, 4 => call_options,]
     );

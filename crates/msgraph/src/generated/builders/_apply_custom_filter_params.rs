@@ -9,16 +9,19 @@ pub struct ApplyCustomFilterParams {
     /// `oper`: `Edm.String`.
     pub oper: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.applyCustomFilter",
-        fields: &[("criteria1", 0), ("criteria2", 0), ("oper", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.applyCustomFilter",
+            fields: &[("criteria1", F::NONE), ("criteria2", F::NONE), ("oper", F::NONE)],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ApplyCustomFilterParams, INFO, [0 => criteria1, 1 => criteria2, 2 => oper,]
     );
 };

@@ -11,20 +11,23 @@ pub struct AssignSensitivityLabelParams {
     /// `justificationText`: `Edm.String`.
     pub justification_text: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.assignSensitivityLabel",
-        fields: &[
-            ("sensitivityLabelId", 0),
-            ("assignmentMethod", 0),
-            ("justificationText", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.assignSensitivityLabel",
+            fields: &[
+                ("sensitivityLabelId", F::NONE),
+                ("assignmentMethod", F::NONE),
+                ("justificationText", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         AssignSensitivityLabelParams, INFO, [0 => sensitivity_label_id, 1 =>
         assignment_method, 2 => justification_text,]
     );

@@ -9,16 +9,23 @@ pub struct AverageIfParams {
     /// `averageRange`: `microsoft.graph.Json`.
     pub average_range: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.averageIf",
-        fields: &[("range", 0), ("criteria", 0), ("averageRange", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.averageIf",
+            fields: &[
+                ("range", F::NONE),
+                ("criteria", F::NONE),
+                ("averageRange", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         AverageIfParams, INFO, [0 => range, 1 => criteria, 2 => average_range,]
     );
 };

@@ -11,21 +11,24 @@ pub struct BatchRecordDecisionsParams {
     /// `resourceId`: `Edm.String`.
     pub resource_id: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.batchRecordDecisions",
-        fields: &[
-            ("decision", 0),
-            ("justification", 0),
-            ("principalId", 0),
-            ("resourceId", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.batchRecordDecisions",
+            fields: &[
+                ("decision", F::NONE),
+                ("justification", F::NONE),
+                ("principalId", F::NONE),
+                ("resourceId", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         BatchRecordDecisionsParams, INFO, [0 => decision, 1 => justification, 2 =>
         principal_id, 3 => resource_id,]
     );

@@ -15,23 +15,26 @@ pub struct BetaDistParams {
     /// `B`: `microsoft.graph.Json`.
     pub b: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.beta_Dist",
-        fields: &[
-            ("x", 0),
-            ("alpha", 0),
-            ("beta", 0),
-            ("cumulative", 0),
-            ("A", 0),
-            ("B", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.beta_Dist",
+            fields: &[
+                ("x", F::NONE),
+                ("alpha", F::NONE),
+                ("beta", F::NONE),
+                ("cumulative", F::NONE),
+                ("A", F::NONE),
+                ("B", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         BetaDistParams, INFO, [0 => x, 1 => alpha, 2 => beta, 3 => cumulative, 4 => a, 5
         => b,]
     );

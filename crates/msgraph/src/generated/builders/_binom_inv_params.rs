@@ -9,16 +9,23 @@ pub struct BinomInvParams {
     /// `alpha`: `microsoft.graph.Json`.
     pub alpha: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.binom_Inv",
-        fields: &[("trials", 0), ("probabilityS", 0), ("alpha", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.binom_Inv",
+            fields: &[
+                ("trials", F::NONE),
+                ("probabilityS", F::NONE),
+                ("alpha", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         BinomInvParams, INFO, [0 => trials, 1 => probability_s, 2 => alpha,]
     );
 };

@@ -13,21 +13,24 @@ pub struct BrowseParams {
     /// `orderBy`: `microsoft.graph.browseQueryOrder`.
     pub order_by: ::core::option::Option<crate::models::BrowseQueryOrder>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.browse",
-        fields: &[
-            ("browseLocationItemKey", 0),
-            ("browseResourceType", 0),
-            ("filter", 0),
-            ("orderBy", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.browse",
+            fields: &[
+                ("browseLocationItemKey", F::NONE),
+                ("browseResourceType", F::NONE),
+                ("filter", F::NONE),
+                ("orderBy", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         BrowseParams, INFO, [0 => browse_location_item_key, 1 => browse_resource_type, 2
         => filter, 3 => order_by,]
     );

@@ -9,16 +9,23 @@ pub struct ClockInParams {
     /// `notes`: `microsoft.graph.itemBody`.
     pub notes: ::core::option::Option<crate::models::ItemBody>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.clockIn",
-        fields: &[("isAtApprovedLocation", 0), ("onBehalfOfUserId", 0), ("notes", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.clockIn",
+            fields: &[
+                ("isAtApprovedLocation", F::NONE),
+                ("onBehalfOfUserId", F::NONE),
+                ("notes", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ClockInParams, INFO, [0 => is_at_approved_location, 1 => on_behalf_of_user_id, 2
         => notes,]
     );

@@ -14,26 +14,29 @@ pub struct CloneParams {
     pub visibility: ::core::option::Option<crate::models::TeamVisibilityType>,
     /// `partsToClone`: `microsoft.graph.clonableTeamParts`.
     pub parts_to_clone: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::ClonableTeamParts>,
+        ::msgraph_codec::model::Flags<crate::models::ClonableTeamParts>,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.clone",
-        fields: &[
-            ("displayName", 0),
-            ("description", 0),
-            ("mailNickname", 0),
-            ("classification", 0),
-            ("visibility", 0),
-            ("partsToClone", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.clone",
+            fields: &[
+                ("displayName", F::NONE),
+                ("description", F::NONE),
+                ("mailNickname", F::NONE),
+                ("classification", F::NONE),
+                ("visibility", F::NONE),
+                ("partsToClone", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         CloneParams, INFO, [0 => display_name, 1 => description, 2 => mail_nickname, 3 =>
         classification, 4 => visibility, 5 => parts_to_clone,]
     );

@@ -4,7 +4,7 @@
 pub struct ComputeParams2 {
     /// `activities`: `microsoft.graph.userActivityTypes`.
     pub activities: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::UserActivityTypes>,
+        ::msgraph_codec::model::Flags<crate::models::UserActivityTypes>,
     >,
     /// `locations`: `Collection(microsoft.graph.policyLocation)`.
     pub locations: ::core::option::Option<
@@ -19,22 +19,25 @@ pub struct ComputeParams2 {
         crate::models::IntegratedApplicationMetadataKind,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.compute",
-        fields: &[
-            ("activities", 0),
-            ("locations", 4),
-            ("pivotOn", 0),
-            ("deviceMetadata", 0),
-            ("integratedAppMetadata", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.compute",
+            fields: &[
+                ("activities", F::NONE),
+                ("locations", F::COLLECTION),
+                ("pivotOn", F::NONE),
+                ("deviceMetadata", F::NONE),
+                ("integratedAppMetadata", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ComputeParams2, INFO, [0 => activities, 1 => locations, 2 => pivot_on, 3 =>
         device_metadata, 4 => integrated_app_metadata,]
     );

@@ -15,21 +15,24 @@ pub struct ComputeRightsAndInheritanceParams {
         ::std::vec::Vec<::std::string::String>,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.computeRightsAndInheritance",
-        fields: &[
-            ("delegatedUserEmail", 0),
-            ("locale", 0),
-            ("protectedContents", 4),
-            ("supportedContentFormats", 4),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.computeRightsAndInheritance",
+            fields: &[
+                ("delegatedUserEmail", F::NONE),
+                ("locale", F::NONE),
+                ("protectedContents", F::COLLECTION),
+                ("supportedContentFormats", F::COLLECTION),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ComputeRightsAndInheritanceParams, INFO, [0 => delegated_user_email, 1 => locale,
         2 => protected_contents, 3 => supported_content_formats,]
     );

@@ -9,16 +9,19 @@ pub struct ConfidenceTParams {
     /// `size`: `microsoft.graph.Json`.
     pub size: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.confidence_T",
-        fields: &[("alpha", 0), ("standardDev", 0), ("size", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.confidence_T",
+            fields: &[("alpha", F::NONE), ("standardDev", F::NONE), ("size", F::NONE)],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ConfidenceTParams, INFO, [0 => alpha, 1 => standard_dev, 2 => size,]
     );
 };

@@ -9,16 +9,19 @@ pub struct ConvertParams {
     /// `toUnit`: `microsoft.graph.Json`.
     pub to_unit: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.convert",
-        fields: &[("number", 0), ("fromUnit", 0), ("toUnit", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.convert",
+            fields: &[("number", F::NONE), ("fromUnit", F::NONE), ("toUnit", F::NONE)],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ConvertParams, INFO, [0 => number, 1 => from_unit, 2 => to_unit,]
     );
 };

@@ -11,21 +11,24 @@ pub struct CopyParams {
     /// `includeAllVersionHistory`: `Edm.Boolean` (optional).
     pub include_all_version_history: ::core::option::Option<bool>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.copy",
-        fields: &[
-            ("name", 0),
-            ("parentReference", 0),
-            ("childrenOnly", 0),
-            ("includeAllVersionHistory", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.copy",
+            fields: &[
+                ("name", F::NONE),
+                ("parentReference", F::NONE),
+                ("childrenOnly", F::NONE),
+                ("includeAllVersionHistory", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         CopyParams, INFO, [0 => name, 1 => parent_reference, 2 => children_only, 3 =>
         include_all_version_history,]
     );

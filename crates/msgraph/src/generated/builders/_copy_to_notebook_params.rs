@@ -13,22 +13,25 @@ pub struct CopyToNotebookParams {
     /// `siteId`: `Edm.String`.
     pub site_id: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.copyToNotebook",
-        fields: &[
-            ("id", 0),
-            ("groupId", 0),
-            ("renameAs", 0),
-            ("siteCollectionId", 0),
-            ("siteId", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.copyToNotebook",
+            fields: &[
+                ("id", F::NONE),
+                ("groupId", F::NONE),
+                ("renameAs", F::NONE),
+                ("siteCollectionId", F::NONE),
+                ("siteId", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         CopyToNotebookParams, INFO, [0 => id, 1 => group_id, 2 => rename_as, 3 =>
         site_collection_id, 4 => site_id,]
     );

@@ -11,16 +11,24 @@ pub struct CoupNcdParams {
     /// `basis`: `microsoft.graph.Json`.
     pub basis: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.coupNcd",
-        fields: &[("settlement", 0), ("maturity", 0), ("frequency", 0), ("basis", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.coupNcd",
+            fields: &[
+                ("settlement", F::NONE),
+                ("maturity", F::NONE),
+                ("frequency", F::NONE),
+                ("basis", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         CoupNcdParams, INFO, [0 => settlement, 1 => maturity, 2 => frequency, 3 =>
         basis,]
     );

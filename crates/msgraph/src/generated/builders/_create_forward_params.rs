@@ -11,16 +11,23 @@ pub struct CreateForwardParams {
     /// `Comment`: `Edm.String`.
     pub comment: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.createForward",
-        fields: &[("ToRecipients", 4), ("Message", 0), ("Comment", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.createForward",
+            fields: &[
+                ("ToRecipients", F::COLLECTION),
+                ("Message", F::NONE),
+                ("Comment", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         CreateForwardParams, INFO, [0 => to_recipients, 1 => message, 2 => comment,]
     );
 };

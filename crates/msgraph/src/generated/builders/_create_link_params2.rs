@@ -8,7 +8,7 @@ pub struct CreateLinkParams2 {
     pub scope: ::core::option::Option<::std::string::String>,
     /// `expirationDateTime`: `Edm.DateTimeOffset`.
     pub expiration_date_time: ::core::option::Option<
-        ::msgraph_core::edm::DateTimeOffset,
+        ::msgraph_codec::edm::DateTimeOffset,
     >,
     /// `password`: `Edm.String`.
     pub password: ::core::option::Option<::std::string::String>,
@@ -23,25 +23,28 @@ pub struct CreateLinkParams2 {
     /// `sendNotification`: `Edm.Boolean` (optional).
     pub send_notification: ::core::option::Option<bool>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.createLink",
-        fields: &[
-            ("type", 0),
-            ("scope", 0),
-            ("expirationDateTime", 0),
-            ("password", 0),
-            ("message", 0),
-            ("recipients", 4),
-            ("retainInheritedPermissions", 0),
-            ("sendNotification", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.createLink",
+            fields: &[
+                ("type", F::NONE),
+                ("scope", F::NONE),
+                ("expirationDateTime", F::NONE),
+                ("password", F::NONE),
+                ("message", F::NONE),
+                ("recipients", F::COLLECTION),
+                ("retainInheritedPermissions", F::NONE),
+                ("sendNotification", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         CreateLinkParams2, INFO, [0 => r#type, 1 => scope, 2 => expiration_date_time, 3
         => password, 4 => message, 5 => recipients, 6 => retain_inherited_permissions, 7
         => send_notification,]

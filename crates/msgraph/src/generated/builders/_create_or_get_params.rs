@@ -5,33 +5,36 @@ pub struct CreateOrGetParams {
     /// `chatInfo`: `microsoft.graph.chatInfo`.
     pub chat_info: ::core::option::Option<crate::models::ChatInfo>,
     /// `endDateTime`: `Edm.DateTimeOffset`.
-    pub end_date_time: ::core::option::Option<::msgraph_core::edm::DateTimeOffset>,
+    pub end_date_time: ::core::option::Option<::msgraph_codec::edm::DateTimeOffset>,
     /// `externalId`: `Edm.String`.
     pub external_id: ::core::option::Option<::std::string::String>,
     /// `participants`: `microsoft.graph.meetingParticipants`.
     pub participants: ::core::option::Option<crate::models::MeetingParticipants>,
     /// `startDateTime`: `Edm.DateTimeOffset`.
-    pub start_date_time: ::core::option::Option<::msgraph_core::edm::DateTimeOffset>,
+    pub start_date_time: ::core::option::Option<::msgraph_codec::edm::DateTimeOffset>,
     /// `subject`: `Edm.String`.
     pub subject: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.createOrGet",
-        fields: &[
-            ("chatInfo", 0),
-            ("endDateTime", 0),
-            ("externalId", 0),
-            ("participants", 0),
-            ("startDateTime", 0),
-            ("subject", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.createOrGet",
+            fields: &[
+                ("chatInfo", F::NONE),
+                ("endDateTime", F::NONE),
+                ("externalId", F::NONE),
+                ("participants", F::NONE),
+                ("startDateTime", F::NONE),
+                ("subject", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         CreateOrGetParams, INFO, [0 => chat_info, 1 => end_date_time, 2 => external_id, 3
         => participants, 4 => start_date_time, 5 => subject,]
     );

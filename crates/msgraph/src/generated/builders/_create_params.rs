@@ -19,24 +19,27 @@ pub struct CreateParams {
     /// `connectorId`: `Edm.String`.
     pub connector_id: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.create",
-        fields: &[
-            ("displayName", 0),
-            ("manufacturer", 0),
-            ("model", 0),
-            ("physicalDeviceId", 0),
-            ("hasPhysicalDevice", 0),
-            ("certificateSigningRequest", 0),
-            ("connectorId", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.create",
+            fields: &[
+                ("displayName", F::NONE),
+                ("manufacturer", F::NONE),
+                ("model", F::NONE),
+                ("physicalDeviceId", F::NONE),
+                ("hasPhysicalDevice", F::NONE),
+                ("certificateSigningRequest", F::NONE),
+                ("connectorId", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         CreateParams, INFO, [0 => display_name, 1 => manufacturer, 2 => model, 3 =>
         physical_device_id, 4 => has_physical_device, 5 => certificate_signing_request, 6
         => connector_id,]

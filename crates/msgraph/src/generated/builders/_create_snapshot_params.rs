@@ -9,16 +9,23 @@ pub struct CreateSnapshotParams {
     /// `resources`: `Collection(Edm.String)`.
     pub resources: ::core::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.createSnapshot",
-        fields: &[("displayName", 0), ("description", 0), ("resources", 4)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.createSnapshot",
+            fields: &[
+                ("displayName", F::NONE),
+                ("description", F::NONE),
+                ("resources", F::COLLECTION),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         CreateSnapshotParams, INFO, [0 => display_name, 1 => description, 2 =>
         resources,]
     );

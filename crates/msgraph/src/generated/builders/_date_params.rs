@@ -9,14 +9,19 @@ pub struct DateParams {
     /// `day`: `microsoft.graph.Json`.
     pub day: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.date",
-        fields: &[("year", 0), ("month", 0), ("day", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.date",
+            fields: &[("year", F::NONE), ("month", F::NONE), ("day", F::NONE)],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(DateParams, INFO, [0 => year, 1 => month, 2 => day,]);
+    ::msgraph_codec::__private::impl_model!(
+        DateParams, INFO, [0 => year, 1 => month, 2 => day,]
+    );
 };

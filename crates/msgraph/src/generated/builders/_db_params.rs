@@ -13,16 +13,25 @@ pub struct DbParams {
     /// `month`: `microsoft.graph.Json`.
     pub month: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.db",
-        fields: &[("cost", 0), ("salvage", 0), ("life", 0), ("period", 0), ("month", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.db",
+            fields: &[
+                ("cost", F::NONE),
+                ("salvage", F::NONE),
+                ("life", F::NONE),
+                ("period", F::NONE),
+                ("month", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         DbParams, INFO, [0 => cost, 1 => salvage, 2 => life, 3 => period, 4 => month,]
     );
 };

@@ -9,16 +9,23 @@ pub struct DeleteTargetedMessageParams {
     /// `messageId`: `Edm.String`.
     pub message_id: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.deleteTargetedMessage",
-        fields: &[("teamId", 0), ("channelId", 0), ("messageId", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.deleteTargetedMessage",
+            fields: &[
+                ("teamId", F::NONE),
+                ("channelId", F::NONE),
+                ("messageId", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         DeleteTargetedMessageParams, INFO, [0 => team_id, 1 => channel_id, 2 =>
         message_id,]
     );

@@ -11,21 +11,24 @@ pub struct EvaluateParams {
     /// `appliedPoliciesOnly`: `Edm.Boolean`.
     pub applied_policies_only: ::core::option::Option<bool>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.evaluate",
-        fields: &[
-            ("signInIdentity", 0),
-            ("signInContext", 0),
-            ("signInConditions", 0),
-            ("appliedPoliciesOnly", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.evaluate",
+            fields: &[
+                ("signInIdentity", F::NONE),
+                ("signInContext", F::NONE),
+                ("signInConditions", F::NONE),
+                ("appliedPoliciesOnly", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         EvaluateParams, INFO, [0 => sign_in_identity, 1 => sign_in_context, 2 =>
         sign_in_conditions, 3 => applied_policies_only,]
     );

@@ -11,16 +11,24 @@ pub struct FDistParams {
     /// `cumulative`: `microsoft.graph.Json`.
     pub cumulative: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.f_Dist",
-        fields: &[("x", 0), ("degFreedom1", 0), ("degFreedom2", 0), ("cumulative", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.f_Dist",
+            fields: &[
+                ("x", F::NONE),
+                ("degFreedom1", F::NONE),
+                ("degFreedom2", F::NONE),
+                ("cumulative", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         FDistParams, INFO, [0 => x, 1 => deg_freedom1, 2 => deg_freedom2, 3 =>
         cumulative,]
     );

@@ -9,16 +9,23 @@ pub struct FInvParams {
     /// `degFreedom2`: `microsoft.graph.Json`.
     pub deg_freedom2: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.f_Inv",
-        fields: &[("probability", 0), ("degFreedom1", 0), ("degFreedom2", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.f_Inv",
+            fields: &[
+                ("probability", F::NONE),
+                ("degFreedom1", F::NONE),
+                ("degFreedom2", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         FInvParams, INFO, [0 => probability, 1 => deg_freedom1, 2 => deg_freedom2,]
     );
 };

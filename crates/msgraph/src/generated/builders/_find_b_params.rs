@@ -9,16 +9,23 @@ pub struct FindBParams {
     /// `startNum`: `microsoft.graph.Json`.
     pub start_num: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.findB",
-        fields: &[("findText", 0), ("withinText", 0), ("startNum", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.findB",
+            fields: &[
+                ("findText", F::NONE),
+                ("withinText", F::NONE),
+                ("startNum", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         FindBParams, INFO, [0 => find_text, 1 => within_text, 2 => start_num,]
     );
 };

@@ -11,7 +11,7 @@ pub struct FindMeetingTimesParams {
     /// `timeConstraint`: `microsoft.graph.timeConstraint`.
     pub time_constraint: ::core::option::Option<crate::models::TimeConstraint>,
     /// `meetingDuration`: `Edm.Duration`.
-    pub meeting_duration: ::core::option::Option<::msgraph_core::edm::Duration>,
+    pub meeting_duration: ::core::option::Option<::msgraph_codec::edm::Duration>,
     /// `maxCandidates`: `Edm.Int32`.
     pub max_candidates: ::core::option::Option<i32>,
     /// `isOrganizerOptional`: `Edm.Boolean`.
@@ -21,25 +21,28 @@ pub struct FindMeetingTimesParams {
     /// `minimumAttendeePercentage`: `Edm.Double`.
     pub minimum_attendee_percentage: ::core::option::Option<f64>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.findMeetingTimes",
-        fields: &[
-            ("attendees", 4),
-            ("locationConstraint", 0),
-            ("timeConstraint", 0),
-            ("meetingDuration", 0),
-            ("maxCandidates", 0),
-            ("isOrganizerOptional", 0),
-            ("returnSuggestionReasons", 0),
-            ("minimumAttendeePercentage", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.findMeetingTimes",
+            fields: &[
+                ("attendees", F::COLLECTION),
+                ("locationConstraint", F::NONE),
+                ("timeConstraint", F::NONE),
+                ("meetingDuration", F::NONE),
+                ("maxCandidates", F::NONE),
+                ("isOrganizerOptional", F::NONE),
+                ("returnSuggestionReasons", F::NONE),
+                ("minimumAttendeePercentage", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         FindMeetingTimesParams, INFO, [0 => attendees, 1 => location_constraint, 2 =>
         time_constraint, 3 => meeting_duration, 4 => max_candidates, 5 =>
         is_organizer_optional, 6 => return_suggestion_reasons, 7 =>

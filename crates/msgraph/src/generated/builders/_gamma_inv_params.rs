@@ -9,16 +9,19 @@ pub struct GammaInvParams {
     /// `beta`: `microsoft.graph.Json`.
     pub beta: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.gamma_Inv",
-        fields: &[("probability", 0), ("alpha", 0), ("beta", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.gamma_Inv",
+            fields: &[("probability", F::NONE), ("alpha", F::NONE), ("beta", F::NONE)],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         GammaInvParams, INFO, [0 => probability, 1 => alpha, 2 => beta,]
     );
 };

@@ -21,26 +21,29 @@ pub struct GetReportFiltersParams {
     /// `filter`: `Edm.String` (optional).
     pub filter: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.getReportFilters",
-        fields: &[
-            ("name", 0),
-            ("select", 4),
-            ("groupBy", 4),
-            ("orderBy", 4),
-            ("search", 0),
-            ("skip", 0),
-            ("top", 0),
-            ("sessionId", 0),
-            ("filter", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.getReportFilters",
+            fields: &[
+                ("name", F::NONE),
+                ("select", F::COLLECTION),
+                ("groupBy", F::COLLECTION),
+                ("orderBy", F::COLLECTION),
+                ("search", F::NONE),
+                ("skip", F::NONE),
+                ("top", F::NONE),
+                ("sessionId", F::NONE),
+                ("filter", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         GetReportFiltersParams, INFO, [0 => name, 1 => select, 2 => group_by, 3 =>
         order_by, 4 => search, 5 => skip, 6 => top, 7 => session_id, 8 => filter,]
     );

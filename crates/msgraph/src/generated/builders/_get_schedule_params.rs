@@ -11,21 +11,24 @@ pub struct GetScheduleParams {
     /// `AvailabilityViewInterval`: `Edm.Int32`.
     pub availability_view_interval: ::core::option::Option<i32>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.getSchedule",
-        fields: &[
-            ("Schedules", 4),
-            ("EndTime", 0),
-            ("StartTime", 0),
-            ("AvailabilityViewInterval", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.getSchedule",
+            fields: &[
+                ("Schedules", F::COLLECTION),
+                ("EndTime", F::NONE),
+                ("StartTime", F::NONE),
+                ("AvailabilityViewInterval", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         GetScheduleParams, INFO, [0 => schedules, 1 => end_time, 2 => start_time, 3 =>
         availability_view_interval,]
     );

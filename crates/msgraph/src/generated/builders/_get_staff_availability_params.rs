@@ -9,16 +9,23 @@ pub struct GetStaffAvailabilityParams {
     /// `endDateTime`: `microsoft.graph.dateTimeTimeZone`.
     pub end_date_time: ::core::option::Option<crate::models::DateTimeTimeZone>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.getStaffAvailability",
-        fields: &[("staffIds", 4), ("startDateTime", 0), ("endDateTime", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.getStaffAvailability",
+            fields: &[
+                ("staffIds", F::COLLECTION),
+                ("startDateTime", F::NONE),
+                ("endDateTime", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         GetStaffAvailabilityParams, INFO, [0 => staff_ids, 1 => start_date_time, 2 =>
         end_date_time,]
     );

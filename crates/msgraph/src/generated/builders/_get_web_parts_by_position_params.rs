@@ -11,21 +11,24 @@ pub struct GetWebPartsByPositionParams {
     /// `columnId`: `Edm.Double`.
     pub column_id: ::core::option::Option<f64>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.getWebPartsByPosition",
-        fields: &[
-            ("webPartIndex", 0),
-            ("horizontalSectionId", 0),
-            ("isInVerticalSection", 0),
-            ("columnId", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.getWebPartsByPosition",
+            fields: &[
+                ("webPartIndex", F::NONE),
+                ("horizontalSectionId", F::NONE),
+                ("isInVerticalSection", F::NONE),
+                ("columnId", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         GetWebPartsByPositionParams, INFO, [0 => web_part_index, 1 =>
         horizontal_section_id, 2 => is_in_vertical_section, 3 => column_id,]
     );

@@ -13,22 +13,25 @@ pub struct HypGeomDistParams {
     /// `cumulative`: `microsoft.graph.Json`.
     pub cumulative: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.hypGeom_Dist",
-        fields: &[
-            ("sampleS", 0),
-            ("numberSample", 0),
-            ("populationS", 0),
-            ("numberPop", 0),
-            ("cumulative", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.hypGeom_Dist",
+            fields: &[
+                ("sampleS", F::NONE),
+                ("numberSample", F::NONE),
+                ("populationS", F::NONE),
+                ("numberPop", F::NONE),
+                ("cumulative", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         HypGeomDistParams, INFO, [0 => sample_s, 1 => number_sample, 2 => population_s, 3
         => number_pop, 4 => cumulative,]
     );

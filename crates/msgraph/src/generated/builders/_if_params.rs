@@ -9,16 +9,23 @@ pub struct IfParams {
     /// `valueIfFalse`: `microsoft.graph.Json`.
     pub value_if_false: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.if",
-        fields: &[("logicalTest", 0), ("valueIfTrue", 0), ("valueIfFalse", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.if",
+            fields: &[
+                ("logicalTest", F::NONE),
+                ("valueIfTrue", F::NONE),
+                ("valueIfFalse", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         IfParams, INFO, [0 => logical_test, 1 => value_if_true, 2 => value_if_false,]
     );
 };

@@ -21,25 +21,28 @@ pub struct InviteParams {
     /// `password`: `Edm.String`.
     pub password: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.invite",
-        fields: &[
-            ("requireSignIn", 0),
-            ("roles", 4),
-            ("sendInvitation", 0),
-            ("message", 0),
-            ("recipients", 4),
-            ("retainInheritedPermissions", 0),
-            ("expirationDateTime", 0),
-            ("password", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.invite",
+            fields: &[
+                ("requireSignIn", F::NONE),
+                ("roles", F::COLLECTION),
+                ("sendInvitation", F::NONE),
+                ("message", F::NONE),
+                ("recipients", F::COLLECTION),
+                ("retainInheritedPermissions", F::NONE),
+                ("expirationDateTime", F::NONE),
+                ("password", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         InviteParams, INFO, [0 => require_sign_in, 1 => roles, 2 => send_invitation, 3 =>
         message, 4 => recipients, 5 => retain_inherited_permissions, 6 =>
         expiration_date_time, 7 => password,]

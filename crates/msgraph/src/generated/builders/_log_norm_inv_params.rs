@@ -9,16 +9,23 @@ pub struct LogNormInvParams {
     /// `standardDev`: `microsoft.graph.Json`.
     pub standard_dev: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.logNorm_Inv",
-        fields: &[("probability", 0), ("mean", 0), ("standardDev", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.logNorm_Inv",
+            fields: &[
+                ("probability", F::NONE),
+                ("mean", F::NONE),
+                ("standardDev", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         LogNormInvParams, INFO, [0 => probability, 1 => mean, 2 => standard_dev,]
     );
 };

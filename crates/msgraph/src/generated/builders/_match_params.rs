@@ -9,16 +9,23 @@ pub struct MatchParams {
     /// `matchType`: `microsoft.graph.Json`.
     pub match_type: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.match",
-        fields: &[("lookupValue", 0), ("lookupArray", 0), ("matchType", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.match",
+            fields: &[
+                ("lookupValue", F::NONE),
+                ("lookupArray", F::NONE),
+                ("matchType", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         MatchParams, INFO, [0 => lookup_value, 1 => lookup_array, 2 => match_type,]
     );
 };

@@ -9,16 +9,23 @@ pub struct MirrParams {
     /// `reinvestRate`: `microsoft.graph.Json`.
     pub reinvest_rate: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.mirr",
-        fields: &[("values", 0), ("financeRate", 0), ("reinvestRate", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.mirr",
+            fields: &[
+                ("values", F::NONE),
+                ("financeRate", F::NONE),
+                ("reinvestRate", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         MirrParams, INFO, [0 => values, 1 => finance_rate, 2 => reinvest_rate,]
     );
 };

@@ -13,16 +13,25 @@ pub struct NperParams {
     /// `type`: `microsoft.graph.Json`.
     pub r#type: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.nper",
-        fields: &[("rate", 0), ("pmt", 0), ("pv", 0), ("fv", 0), ("type", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.nper",
+            fields: &[
+                ("rate", F::NONE),
+                ("pmt", F::NONE),
+                ("pv", F::NONE),
+                ("fv", F::NONE),
+                ("type", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         NperParams, INFO, [0 => rate, 1 => pmt, 2 => pv, 3 => fv, 4 => r#type,]
     );
 };

@@ -9,16 +9,23 @@ pub struct NumberValueParams {
     /// `groupSeparator`: `microsoft.graph.Json`.
     pub group_separator: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.numberValue",
-        fields: &[("text", 0), ("decimalSeparator", 0), ("groupSeparator", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.numberValue",
+            fields: &[
+                ("text", F::NONE),
+                ("decimalSeparator", F::NONE),
+                ("groupSeparator", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         NumberValueParams, INFO, [0 => text, 1 => decimal_separator, 2 =>
         group_separator,]
     );

@@ -11,20 +11,23 @@ pub struct ParseExpressionParams {
         crate::models::AttributeDefinition,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.parseExpression",
-        fields: &[
-            ("expression", 0),
-            ("testInputObject", 0),
-            ("targetAttributeDefinition", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.parseExpression",
+            fields: &[
+                ("expression", F::NONE),
+                ("testInputObject", F::NONE),
+                ("targetAttributeDefinition", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ParseExpressionParams, INFO, [0 => expression, 1 => test_input_object, 2 =>
         target_attribute_definition,]
     );

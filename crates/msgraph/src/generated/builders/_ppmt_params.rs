@@ -15,23 +15,26 @@ pub struct PpmtParams {
     /// `type`: `microsoft.graph.Json`.
     pub r#type: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.ppmt",
-        fields: &[
-            ("rate", 0),
-            ("per", 0),
-            ("nper", 0),
-            ("pv", 0),
-            ("fv", 0),
-            ("type", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.ppmt",
+            fields: &[
+                ("rate", F::NONE),
+                ("per", F::NONE),
+                ("nper", F::NONE),
+                ("pv", F::NONE),
+                ("fv", F::NONE),
+                ("type", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         PpmtParams, INFO, [0 => rate, 1 => per, 2 => nper, 3 => pv, 4 => fv, 5 =>
         r#type,]
     );

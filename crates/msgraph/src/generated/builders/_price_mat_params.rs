@@ -15,23 +15,26 @@ pub struct PriceMatParams {
     /// `basis`: `microsoft.graph.Json`.
     pub basis: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.priceMat",
-        fields: &[
-            ("settlement", 0),
-            ("maturity", 0),
-            ("issue", 0),
-            ("rate", 0),
-            ("yld", 0),
-            ("basis", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.priceMat",
+            fields: &[
+                ("settlement", F::NONE),
+                ("maturity", F::NONE),
+                ("issue", F::NONE),
+                ("rate", F::NONE),
+                ("yld", F::NONE),
+                ("basis", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         PriceMatParams, INFO, [0 => settlement, 1 => maturity, 2 => issue, 3 => rate, 4
         => yld, 5 => basis,]
     );

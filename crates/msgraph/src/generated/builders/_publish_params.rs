@@ -11,16 +11,23 @@ pub struct PublishParams {
         ::std::vec::Vec<crate::models::BrowserSharedCookie>,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.publish",
-        fields: &[("revision", 0), ("sites", 4), ("sharedCookies", 4)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.publish",
+            fields: &[
+                ("revision", F::NONE),
+                ("sites", F::COLLECTION),
+                ("sharedCookies", F::COLLECTION),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         PublishParams, INFO, [0 => revision, 1 => sites, 2 => shared_cookies,]
     );
 };

@@ -19,25 +19,28 @@ pub struct RecordResponseParams {
     /// `clientContext`: `Edm.String`.
     pub client_context: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.recordResponse",
-        fields: &[
-            ("prompts", 4),
-            ("bargeInAllowed", 0),
-            ("initialSilenceTimeoutInSeconds", 0),
-            ("maxSilenceTimeoutInSeconds", 0),
-            ("maxRecordDurationInSeconds", 0),
-            ("playBeep", 0),
-            ("stopTones", 4),
-            ("clientContext", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.recordResponse",
+            fields: &[
+                ("prompts", F::COLLECTION),
+                ("bargeInAllowed", F::NONE),
+                ("initialSilenceTimeoutInSeconds", F::NONE),
+                ("maxSilenceTimeoutInSeconds", F::NONE),
+                ("maxRecordDurationInSeconds", F::NONE),
+                ("playBeep", F::NONE),
+                ("stopTones", F::COLLECTION),
+                ("clientContext", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         RecordResponseParams, INFO, [0 => prompts, 1 => barge_in_allowed, 2 =>
         initial_silence_timeout_in_seconds, 3 => max_silence_timeout_in_seconds, 4 =>
         max_record_duration_in_seconds, 5 => play_beep, 6 => stop_tones, 7 =>

@@ -11,16 +11,23 @@ pub struct RedirectParams {
     /// `callbackUri`: `Edm.String`.
     pub callback_uri: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.redirect",
-        fields: &[("targets", 4), ("timeout", 0), ("callbackUri", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.redirect",
+            fields: &[
+                ("targets", F::COLLECTION),
+                ("timeout", F::NONE),
+                ("callbackUri", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         RedirectParams, INFO, [0 => targets, 1 => timeout, 2 => callback_uri,]
     );
 };

@@ -11,16 +11,24 @@ pub struct ReplaceParams {
     /// `newText`: `microsoft.graph.Json`.
     pub new_text: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.replace",
-        fields: &[("oldText", 0), ("startNum", 0), ("numChars", 0), ("newText", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.replace",
+            fields: &[
+                ("oldText", F::NONE),
+                ("startNum", F::NONE),
+                ("numChars", F::NONE),
+                ("newText", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ReplaceParams, INFO, [0 => old_text, 1 => start_num, 2 => num_chars, 3 =>
         new_text,]
     );

@@ -9,16 +9,19 @@ pub struct ResumeParams {
     /// `data`: `microsoft.graph.customExtensionData`.
     pub data: ::core::option::Option<crate::models::CustomExtensionDataKind>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.resume",
-        fields: &[("source", 0), ("type", 0), ("data", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.resume",
+            fields: &[("source", F::NONE), ("type", F::NONE), ("data", F::NONE)],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ResumeParams, INFO, [0 => source, 1 => r#type, 2 => data,]
     );
 };

@@ -19,23 +19,26 @@ pub struct RetrievalParams {
         crate::models::DataSourceConfiguration,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.retrieval",
-        fields: &[
-            ("queryString", 0),
-            ("dataSource", 0),
-            ("filterExpression", 0),
-            ("resourceMetadata", 4),
-            ("maximumNumberOfResults", 0),
-            ("dataSourceConfiguration", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.retrieval",
+            fields: &[
+                ("queryString", F::NONE),
+                ("dataSource", F::NONE),
+                ("filterExpression", F::NONE),
+                ("resourceMetadata", F::COLLECTION),
+                ("maximumNumberOfResults", F::NONE),
+                ("dataSourceConfiguration", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         RetrievalParams, INFO, [0 => query_string, 1 => data_source, 2 =>
         filter_expression, 3 => resource_metadata, 4 => maximum_number_of_results, 5 =>
         data_source_configuration,]

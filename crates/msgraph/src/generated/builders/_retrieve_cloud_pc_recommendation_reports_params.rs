@@ -21,25 +21,28 @@ pub struct RetrieveCloudPcRecommendationReportsParams {
     /// `top`: `Edm.Int32`.
     pub top: ::core::option::Option<i32>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.retrieveCloudPcRecommendationReports",
-        fields: &[
-            ("reportType", 0),
-            ("filter", 0),
-            ("select", 4),
-            ("search", 0),
-            ("groupBy", 4),
-            ("orderBy", 4),
-            ("skip", 0),
-            ("top", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.retrieveCloudPcRecommendationReports",
+            fields: &[
+                ("reportType", F::NONE),
+                ("filter", F::NONE),
+                ("select", F::COLLECTION),
+                ("search", F::NONE),
+                ("groupBy", F::COLLECTION),
+                ("orderBy", F::COLLECTION),
+                ("skip", F::NONE),
+                ("top", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         RetrieveCloudPcRecommendationReportsParams, INFO, [0 => report_type, 1 => filter,
         2 => select, 3 => search, 4 => group_by, 5 => order_by, 6 => skip, 7 => top,]
     );

@@ -9,14 +9,19 @@ pub struct RriParams {
     /// `fv`: `microsoft.graph.Json`.
     pub fv: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.rri",
-        fields: &[("nper", 0), ("pv", 0), ("fv", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.rri",
+            fields: &[("nper", F::NONE), ("pv", F::NONE), ("fv", F::NONE)],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(RriParams, INFO, [0 => nper, 1 => pv, 2 => fv,]);
+    ::msgraph_codec::__private::impl_model!(
+        RriParams, INFO, [0 => nper, 1 => pv, 2 => fv,]
+    );
 };

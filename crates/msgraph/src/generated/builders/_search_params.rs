@@ -14,27 +14,30 @@ pub struct SearchParams {
     >,
     /// `tags`: `microsoft.graph.restorePointTags`.
     pub tags: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::RestorePointTags>,
+        ::msgraph_codec::model::Flags<crate::models::RestorePointTags>,
     >,
     /// `artifactQuery`: `microsoft.graph.artifactQuery` (optional).
     pub artifact_query: ::core::option::Option<crate::models::ArtifactQuery>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.search",
-        fields: &[
-            ("protectionUnitIds", 4),
-            ("protectionTimePeriod", 0),
-            ("restorePointPreference", 0),
-            ("tags", 0),
-            ("artifactQuery", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.search",
+            fields: &[
+                ("protectionUnitIds", F::COLLECTION),
+                ("protectionTimePeriod", F::NONE),
+                ("restorePointPreference", F::NONE),
+                ("tags", F::NONE),
+                ("artifactQuery", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         SearchParams, INFO, [0 => protection_unit_ids, 1 => protection_time_period, 2 =>
         restore_point_preference, 3 => tags, 4 => artifact_query,]
     );

@@ -19,24 +19,27 @@ pub struct SendActivityNotificationParams3 {
     /// `iconId`: `Edm.String`.
     pub icon_id: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.sendActivityNotification",
-        fields: &[
-            ("topic", 0),
-            ("activityType", 0),
-            ("chainId", 0),
-            ("previewText", 0),
-            ("teamsAppId", 0),
-            ("templateParameters", 4),
-            ("iconId", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.sendActivityNotification",
+            fields: &[
+                ("topic", F::NONE),
+                ("activityType", F::NONE),
+                ("chainId", F::NONE),
+                ("previewText", F::NONE),
+                ("teamsAppId", F::NONE),
+                ("templateParameters", F::COLLECTION),
+                ("iconId", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         SendActivityNotificationParams3, INFO, [0 => topic, 1 => activity_type, 2 =>
         chain_id, 3 => preview_text, 4 => teams_app_id, 5 => template_parameters, 6 =>
         icon_id,]

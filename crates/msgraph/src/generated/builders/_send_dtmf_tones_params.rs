@@ -9,16 +9,23 @@ pub struct SendDtmfTonesParams {
     /// `clientContext`: `Edm.String`.
     pub client_context: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.sendDtmfTones",
-        fields: &[("tones", 4), ("delayBetweenTonesMs", 0), ("clientContext", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.sendDtmfTones",
+            fields: &[
+                ("tones", F::COLLECTION),
+                ("delayBetweenTonesMs", F::NONE),
+                ("clientContext", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         SendDtmfTonesParams, INFO, [0 => tones, 1 => delay_between_tones_ms, 2 =>
         client_context,]
     );

@@ -11,16 +11,24 @@ pub struct SeriesSumParams {
     /// `coefficients`: `microsoft.graph.Json`.
     pub coefficients: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.seriesSum",
-        fields: &[("x", 0), ("n", 0), ("m", 0), ("coefficients", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.seriesSum",
+            fields: &[
+                ("x", F::NONE),
+                ("n", F::NONE),
+                ("m", F::NONE),
+                ("coefficients", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         SeriesSumParams, INFO, [0 => x, 1 => n, 2 => m, 3 => coefficients,]
     );
 };

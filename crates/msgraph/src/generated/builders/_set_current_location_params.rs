@@ -9,16 +9,23 @@ pub struct SetCurrentLocationParams {
     /// `placeId`: `Edm.String`.
     pub place_id: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.setCurrentLocation",
-        fields: &[("updateScope", 0), ("workLocationType", 0), ("placeId", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.setCurrentLocation",
+            fields: &[
+                ("updateScope", F::NONE),
+                ("workLocationType", F::NONE),
+                ("placeId", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         SetCurrentLocationParams, INFO, [0 => update_scope, 1 => work_location_type, 2 =>
         place_id,]
     );

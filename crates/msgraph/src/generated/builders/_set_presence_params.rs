@@ -9,23 +9,26 @@ pub struct SetPresenceParams {
     /// `activity`: `Edm.String`.
     pub activity: ::core::option::Option<::std::string::String>,
     /// `expirationDuration`: `Edm.Duration`.
-    pub expiration_duration: ::core::option::Option<::msgraph_core::edm::Duration>,
+    pub expiration_duration: ::core::option::Option<::msgraph_codec::edm::Duration>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.setPresence",
-        fields: &[
-            ("sessionId", 0),
-            ("availability", 0),
-            ("activity", 0),
-            ("expirationDuration", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.setPresence",
+            fields: &[
+                ("sessionId", F::NONE),
+                ("availability", F::NONE),
+                ("activity", F::NONE),
+                ("expirationDuration", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         SetPresenceParams, INFO, [0 => session_id, 1 => availability, 2 => activity, 3 =>
         expiration_duration,]
     );

@@ -5,20 +5,27 @@ pub struct ShareParams {
     /// `notifyTeam`: `Edm.Boolean`.
     pub notify_team: ::core::option::Option<bool>,
     /// `startDateTime`: `Edm.DateTimeOffset`.
-    pub start_date_time: ::core::option::Option<::msgraph_core::edm::DateTimeOffset>,
+    pub start_date_time: ::core::option::Option<::msgraph_codec::edm::DateTimeOffset>,
     /// `endDateTime`: `Edm.DateTimeOffset`.
-    pub end_date_time: ::core::option::Option<::msgraph_core::edm::DateTimeOffset>,
+    pub end_date_time: ::core::option::Option<::msgraph_codec::edm::DateTimeOffset>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.share",
-        fields: &[("notifyTeam", 0), ("startDateTime", 0), ("endDateTime", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.share",
+            fields: &[
+                ("notifyTeam", F::NONE),
+                ("startDateTime", F::NONE),
+                ("endDateTime", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ShareParams, INFO, [0 => notify_team, 1 => start_date_time, 2 => end_date_time,]
     );
 };

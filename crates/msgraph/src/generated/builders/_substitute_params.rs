@@ -11,16 +11,24 @@ pub struct SubstituteParams {
     /// `instanceNum`: `microsoft.graph.Json`.
     pub instance_num: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.substitute",
-        fields: &[("text", 0), ("oldText", 0), ("newText", 0), ("instanceNum", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.substitute",
+            fields: &[
+                ("text", F::NONE),
+                ("oldText", F::NONE),
+                ("newText", F::NONE),
+                ("instanceNum", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         SubstituteParams, INFO, [0 => text, 1 => old_text, 2 => new_text, 3 =>
         instance_num,]
     );

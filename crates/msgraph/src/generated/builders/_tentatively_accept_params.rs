@@ -9,16 +9,23 @@ pub struct TentativelyAcceptParams {
     /// `Comment`: `Edm.String`.
     pub comment: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.tentativelyAccept",
-        fields: &[("ProposedNewTime", 0), ("SendResponse", 0), ("Comment", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.tentativelyAccept",
+            fields: &[
+                ("ProposedNewTime", F::NONE),
+                ("SendResponse", F::NONE),
+                ("Comment", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         TentativelyAcceptParams, INFO, [0 => proposed_new_time, 1 => send_response, 2 =>
         comment,]
     );

@@ -9,16 +9,23 @@ pub struct TranslateExchangeIdsParams {
     /// `SourceIdType`: `microsoft.graph.exchangeIdFormat`.
     pub source_id_type: ::core::option::Option<crate::models::ExchangeIdFormat>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.translateExchangeIds",
-        fields: &[("InputIds", 4), ("TargetIdType", 0), ("SourceIdType", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.translateExchangeIds",
+            fields: &[
+                ("InputIds", F::COLLECTION),
+                ("TargetIdType", F::NONE),
+                ("SourceIdType", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         TranslateExchangeIdsParams, INFO, [0 => input_ids, 1 => target_id_type, 2 =>
         source_id_type,]
     );

@@ -11,21 +11,24 @@ pub struct UpdateDevicePropertiesParams {
     /// `displayName`: `Edm.String`.
     pub display_name: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.updateDeviceProperties",
-        fields: &[
-            ("userPrincipalName", 0),
-            ("addressableUserName", 0),
-            ("groupTag", 0),
-            ("displayName", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.updateDeviceProperties",
+            fields: &[
+                ("userPrincipalName", F::NONE),
+                ("addressableUserName", F::NONE),
+                ("groupTag", F::NONE),
+                ("displayName", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         UpdateDevicePropertiesParams, INFO, [0 => user_principal_name, 1 =>
         addressable_user_name, 2 => group_tag, 3 => display_name,]
     );

@@ -13,21 +13,24 @@ pub struct ValidateCredentialsParams {
         ::std::vec::Vec<crate::models::SynchronizationSecretKeyStringValuePair>,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.validateCredentials",
-        fields: &[
-            ("applicationIdentifier", 0),
-            ("templateId", 0),
-            ("useSavedCredentials", 0),
-            ("credentials", 4),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.validateCredentials",
+            fields: &[
+                ("applicationIdentifier", F::NONE),
+                ("templateId", F::NONE),
+                ("useSavedCredentials", F::NONE),
+                ("credentials", F::COLLECTION),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ValidateCredentialsParams, INFO, [0 => application_identifier, 1 => template_id,
         2 => use_saved_credentials, 3 => credentials,]
     );

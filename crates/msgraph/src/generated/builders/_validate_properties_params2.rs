@@ -7,18 +7,25 @@ pub struct ValidatePropertiesParams2 {
     /// `mailNickname`: `Edm.String`.
     pub mail_nickname: ::core::option::Option<::std::string::String>,
     /// `onBehalfOfUserId`: `Edm.Guid`.
-    pub on_behalf_of_user_id: ::core::option::Option<::msgraph_core::edm::Guid>,
+    pub on_behalf_of_user_id: ::core::option::Option<::msgraph_codec::edm::Guid>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.validateProperties",
-        fields: &[("displayName", 0), ("mailNickname", 0), ("onBehalfOfUserId", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.validateProperties",
+            fields: &[
+                ("displayName", F::NONE),
+                ("mailNickname", F::NONE),
+                ("onBehalfOfUserId", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ValidatePropertiesParams2, INFO, [0 => display_name, 1 => mail_nickname, 2 =>
         on_behalf_of_user_id,]
     );

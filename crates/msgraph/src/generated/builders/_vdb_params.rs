@@ -17,24 +17,27 @@ pub struct VdbParams {
     /// `noSwitch`: `microsoft.graph.Json`.
     pub no_switch: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.vdb",
-        fields: &[
-            ("cost", 0),
-            ("salvage", 0),
-            ("life", 0),
-            ("startPeriod", 0),
-            ("endPeriod", 0),
-            ("factor", 0),
-            ("noSwitch", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.vdb",
+            fields: &[
+                ("cost", F::NONE),
+                ("salvage", F::NONE),
+                ("life", F::NONE),
+                ("startPeriod", F::NONE),
+                ("endPeriod", F::NONE),
+                ("factor", F::NONE),
+                ("noSwitch", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         VdbParams, INFO, [0 => cost, 1 => salvage, 2 => life, 3 => start_period, 4 =>
         end_period, 5 => factor, 6 => no_switch,]
     );

@@ -11,21 +11,24 @@ pub struct VlookupParams {
     /// `rangeLookup`: `microsoft.graph.Json`.
     pub range_lookup: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.vlookup",
-        fields: &[
-            ("lookupValue", 0),
-            ("tableArray", 0),
-            ("colIndexNum", 0),
-            ("rangeLookup", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.vlookup",
+            fields: &[
+                ("lookupValue", F::NONE),
+                ("tableArray", F::NONE),
+                ("colIndexNum", F::NONE),
+                ("rangeLookup", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         VlookupParams, INFO, [0 => lookup_value, 1 => table_array, 2 => col_index_num, 3
         => range_lookup,]
     );

@@ -11,21 +11,24 @@ pub struct WipeParams {
     /// `persistEsimDataPlan`: `Edm.Boolean`.
     pub persist_esim_data_plan: ::core::option::Option<bool>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.wipe",
-        fields: &[
-            ("keepEnrollmentData", 0),
-            ("keepUserData", 0),
-            ("macOsUnlockCode", 0),
-            ("persistEsimDataPlan", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.wipe",
+            fields: &[
+                ("keepEnrollmentData", F::NONE),
+                ("keepUserData", F::NONE),
+                ("macOsUnlockCode", F::NONE),
+                ("persistEsimDataPlan", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         WipeParams, INFO, [0 => keep_enrollment_data, 1 => keep_user_data, 2 =>
         mac_os_unlock_code, 3 => persist_esim_data_plan,]
     );

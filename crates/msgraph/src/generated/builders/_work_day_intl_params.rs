@@ -11,16 +11,24 @@ pub struct WorkDayIntlParams {
     /// `holidays`: `microsoft.graph.Json`.
     pub holidays: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.workDay_Intl",
-        fields: &[("startDate", 0), ("days", 0), ("weekend", 0), ("holidays", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.workDay_Intl",
+            fields: &[
+                ("startDate", F::NONE),
+                ("days", F::NONE),
+                ("weekend", F::NONE),
+                ("holidays", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         WorkDayIntlParams, INFO, [0 => start_date, 1 => days, 2 => weekend, 3 =>
         holidays,]
     );

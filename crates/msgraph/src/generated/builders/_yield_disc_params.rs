@@ -13,22 +13,25 @@ pub struct YieldDiscParams {
     /// `basis`: `microsoft.graph.Json`.
     pub basis: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.yieldDisc",
-        fields: &[
-            ("settlement", 0),
-            ("maturity", 0),
-            ("pr", 0),
-            ("redemption", 0),
-            ("basis", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.yieldDisc",
+            fields: &[
+                ("settlement", F::NONE),
+                ("maturity", F::NONE),
+                ("pr", F::NONE),
+                ("redemption", F::NONE),
+                ("basis", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         YieldDiscParams, INFO, [0 => settlement, 1 => maturity, 2 => pr, 3 => redemption,
         4 => basis,]
     );

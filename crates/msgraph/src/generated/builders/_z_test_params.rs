@@ -9,14 +9,19 @@ pub struct ZTestParams {
     /// `sigma`: `microsoft.graph.Json`.
     pub sigma: ::core::option::Option<::serde_json::Value>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.z_Test",
-        fields: &[("array", 0), ("x", 0), ("sigma", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.z_Test",
+            fields: &[("array", F::NONE), ("x", F::NONE), ("sigma", F::NONE)],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(ZTestParams, INFO, [0 => array, 1 => x, 2 => sigma,]);
+    ::msgraph_codec::__private::impl_model!(
+        ZTestParams, INFO, [0 => array, 1 => x, 2 => sigma,]
+    );
 };

@@ -6,11 +6,11 @@ pub struct AddToReviewSetParams {
     pub search: ::core::option::Option<crate::models::security::EdiscoverySearch>,
     /// `additionalDataOptions`: `microsoft.graph.security.additionalDataOptions`.
     pub additional_data_options: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::security::AdditionalDataOptions>,
+        ::msgraph_codec::model::Flags<crate::models::security::AdditionalDataOptions>,
     >,
     /// `itemsToInclude`: `microsoft.graph.security.itemsToInclude`.
     pub items_to_include: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::security::ItemsToInclude>,
+        ::msgraph_codec::model::Flags<crate::models::security::ItemsToInclude>,
     >,
     /// `cloudAttachmentVersion`: `microsoft.graph.security.cloudAttachmentVersion`.
     pub cloud_attachment_version: ::core::option::Option<
@@ -21,22 +21,25 @@ pub struct AddToReviewSetParams {
         crate::models::security::DocumentVersion,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.security.addToReviewSet",
-        fields: &[
-            ("search", 0),
-            ("additionalDataOptions", 0),
-            ("itemsToInclude", 0),
-            ("cloudAttachmentVersion", 0),
-            ("documentVersion", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.security.addToReviewSet",
+            fields: &[
+                ("search", F::NONE),
+                ("additionalDataOptions", F::NONE),
+                ("itemsToInclude", F::NONE),
+                ("cloudAttachmentVersion", F::NONE),
+                ("documentVersion", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         AddToReviewSetParams, INFO, [0 => search, 1 => additional_data_options, 2 =>
         items_to_include, 3 => cloud_attachment_version, 4 => document_version,]
     );

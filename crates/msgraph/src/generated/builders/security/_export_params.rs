@@ -8,28 +8,31 @@ pub struct ExportParams {
     pub description: ::core::option::Option<::std::string::String>,
     /// `exportOptions`: `microsoft.graph.security.exportOptions`.
     pub export_options: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::security::ExportOptions>,
+        ::msgraph_codec::model::Flags<crate::models::security::ExportOptions>,
     >,
     /// `exportStructure`: `microsoft.graph.security.exportFileStructure`.
     pub export_structure: ::core::option::Option<
         crate::models::security::ExportFileStructure,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.security.export",
-        fields: &[
-            ("outputName", 0),
-            ("description", 0),
-            ("exportOptions", 0),
-            ("exportStructure", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.security.export",
+            fields: &[
+                ("outputName", F::NONE),
+                ("description", F::NONE),
+                ("exportOptions", F::NONE),
+                ("exportStructure", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ExportParams, INFO, [0 => output_name, 1 => description, 2 => export_options, 3
         => export_structure,]
     );

@@ -8,15 +8,15 @@ pub struct ExportResultParams {
     pub description: ::core::option::Option<::std::string::String>,
     /// `exportCriteria`: `microsoft.graph.security.exportCriteria`.
     pub export_criteria: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::security::ExportCriteria>,
+        ::msgraph_codec::model::Flags<crate::models::security::ExportCriteria>,
     >,
     /// `exportLocation`: `microsoft.graph.security.exportLocation`.
     pub export_location: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::security::ExportLocation>,
+        ::msgraph_codec::model::Flags<crate::models::security::ExportLocation>,
     >,
     /// `additionalOptions`: `microsoft.graph.security.additionalOptions`.
     pub additional_options: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::security::AdditionalOptions>,
+        ::msgraph_codec::model::Flags<crate::models::security::AdditionalOptions>,
     >,
     /// `exportFormat`: `microsoft.graph.security.exportFormat`.
     pub export_format: ::core::option::Option<crate::models::security::ExportFormat>,
@@ -31,26 +31,29 @@ pub struct ExportResultParams {
         crate::models::security::DocumentVersion,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.security.exportResult",
-        fields: &[
-            ("displayName", 0),
-            ("description", 0),
-            ("exportCriteria", 0),
-            ("exportLocation", 0),
-            ("additionalOptions", 0),
-            ("exportFormat", 0),
-            ("exportSingleItems", 0),
-            ("cloudAttachmentVersion", 0),
-            ("documentVersion", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.security.exportResult",
+            fields: &[
+                ("displayName", F::NONE),
+                ("description", F::NONE),
+                ("exportCriteria", F::NONE),
+                ("exportLocation", F::NONE),
+                ("additionalOptions", F::NONE),
+                ("exportFormat", F::NONE),
+                ("exportSingleItems", F::NONE),
+                ("cloudAttachmentVersion", F::NONE),
+                ("documentVersion", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ExportResultParams, INFO, [0 => display_name, 1 => description, 2 =>
         export_criteria, 3 => export_location, 4 => additional_options, 5 =>
         export_format, 6 => export_single_items, 7 => cloud_attachment_version, 8 =>

@@ -11,16 +11,23 @@ pub struct InvokeActionParams {
         crate::models::security::IdentityProvider,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.security.invokeAction",
-        fields: &[("accountId", 0), ("action", 0), ("identityProvider", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.security.invokeAction",
+            fields: &[
+                ("accountId", F::NONE),
+                ("action", F::NONE),
+                ("identityProvider", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         InvokeActionParams, INFO, [0 => account_id, 1 => action, 2 => identity_provider,]
     );
 };

@@ -8,19 +8,26 @@ pub struct MergeIncidentsParams {
     pub incident_comment: ::core::option::Option<::std::string::String>,
     /// `mergeReasons`: `microsoft.graph.security.correlationReason` (optional).
     pub merge_reasons: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::security::CorrelationReason>,
+        ::msgraph_codec::model::Flags<crate::models::security::CorrelationReason>,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.security.mergeIncidents",
-        fields: &[("incidentIds", 4), ("incidentComment", 0), ("mergeReasons", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.security.mergeIncidents",
+            fields: &[
+                ("incidentIds", F::COLLECTION),
+                ("incidentComment", F::NONE),
+                ("mergeReasons", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         MergeIncidentsParams, INFO, [0 => incident_ids, 1 => incident_comment, 2 =>
         merge_reasons,]
     );

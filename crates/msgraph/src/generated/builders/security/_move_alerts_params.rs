@@ -10,24 +10,27 @@ pub struct MoveAlertsParams {
     pub alert_comment: ::core::option::Option<::std::string::String>,
     /// `newCorrelationReasons`: `microsoft.graph.security.correlationReason` (optional).
     pub new_correlation_reasons: ::core::option::Option<
-        ::msgraph_core::model::Flags<crate::models::security::CorrelationReason>,
+        ::msgraph_codec::model::Flags<crate::models::security::CorrelationReason>,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.security.moveAlerts",
-        fields: &[
-            ("alertIds", 4),
-            ("incidentId", 0),
-            ("alertComment", 0),
-            ("newCorrelationReasons", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.security.moveAlerts",
+            fields: &[
+                ("alertIds", F::COLLECTION),
+                ("incidentId", F::NONE),
+                ("alertComment", F::NONE),
+                ("newCorrelationReasons", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         MoveAlertsParams, INFO, [0 => alert_ids, 1 => incident_id, 2 => alert_comment, 3
         => new_correlation_reasons,]
     );

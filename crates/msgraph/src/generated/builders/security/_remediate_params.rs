@@ -17,23 +17,26 @@ pub struct RemediateParams {
         ::std::vec::Vec<crate::models::security::AnalyzedEmail>,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.security.remediate",
-        fields: &[
-            ("displayName", 0),
-            ("description", 0),
-            ("severity", 0),
-            ("action", 0),
-            ("remediateSendersCopy", 0),
-            ("analyzedEmails", 4),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.security.remediate",
+            fields: &[
+                ("displayName", F::NONE),
+                ("description", F::NONE),
+                ("severity", F::NONE),
+                ("action", F::NONE),
+                ("remediateSendersCopy", F::NONE),
+                ("analyzedEmails", F::COLLECTION),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         RemediateParams, INFO, [0 => display_name, 1 => description, 2 => severity, 3 =>
         action, 4 => remediate_senders_copy, 5 => analyzed_emails,]
     );

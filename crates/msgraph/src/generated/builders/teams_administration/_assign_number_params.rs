@@ -17,22 +17,25 @@ pub struct AssignNumberParams {
     /// `locationId`: `Edm.String`.
     pub location_id: ::core::option::Option<::std::string::String>,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.teamsAdministration.assignNumber",
-        fields: &[
-            ("telephoneNumber", 0),
-            ("assignmentTargetId", 0),
-            ("numberType", 0),
-            ("assignmentCategory", 0),
-            ("locationId", 0),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.teamsAdministration.assignNumber",
+            fields: &[
+                ("telephoneNumber", F::NONE),
+                ("assignmentTargetId", F::NONE),
+                ("numberType", F::NONE),
+                ("assignmentCategory", F::NONE),
+                ("locationId", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         AssignNumberParams, INFO, [0 => telephone_number, 1 => assignment_target_id, 2 =>
         number_type, 3 => assignment_category, 4 => location_id,]
     );

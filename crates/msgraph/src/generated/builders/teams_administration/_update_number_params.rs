@@ -13,21 +13,24 @@ pub struct UpdateNumberParams {
         ::std::vec::Vec<::std::string::String>,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.teamsAdministration.updateNumber",
-        fields: &[
-            ("telephoneNumber", 0),
-            ("locationId", 0),
-            ("networkSiteId", 0),
-            ("reverseNumberLookupOptions", 4),
-        ],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.teamsAdministration.updateNumber",
+            fields: &[
+                ("telephoneNumber", F::NONE),
+                ("locationId", F::NONE),
+                ("networkSiteId", F::NONE),
+                ("reverseNumberLookupOptions", F::COLLECTION),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         UpdateNumberParams, INFO, [0 => telephone_number, 1 => location_id, 2 =>
         network_site_id, 3 => reverse_number_lookup_options,]
     );

@@ -13,16 +13,23 @@ pub struct ExportParams2 {
         crate::models::partners::billing::AttributeSet,
     >,
     /// Extra parameters to send as they are.
-    pub additional_data: ::msgraph_core::model::AdditionalData,
+    pub additional_data: ::msgraph_codec::model::AdditionalData,
 }
 const _: () = {
-    static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-        odata_type: "microsoft.graph.partners.billing.export",
-        fields: &[("currencyCode", 0), ("billingPeriod", 0), ("attributeSet", 0)],
-        index: ::msgraph_core::model::FieldIndex::new(),
-        writes_odata_type: false,
+    static INFO: ::msgraph_codec::__private::ModelInfo = {
+        use ::msgraph_codec::__private::FieldFlags as F;
+        ::msgraph_codec::__private::ModelInfo {
+            odata_type: "microsoft.graph.partners.billing.export",
+            fields: &[
+                ("currencyCode", F::NONE),
+                ("billingPeriod", F::NONE),
+                ("attributeSet", F::NONE),
+            ],
+            index: ::msgraph_codec::__private::FieldIndex::new(),
+            writes_odata_type: false,
+        }
     };
-    ::msgraph_core::__impl_model!(
+    ::msgraph_codec::__private::impl_model!(
         ExportParams2, INFO, [0 => currency_code, 1 => billing_period, 2 =>
         attribute_set,]
     );
