@@ -135,6 +135,69 @@ async fn a_single_query_is_sent_directly() {
     assert_eq!(server.count(), 1);
 }
 
+/// Two tasks share one client, each with its own queue, adding and executing interleaved: each
+/// run sends exactly its own queue's queries and resolves exactly its own handles.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queues_of_one_client_never_mix() {
+    let server = batch_server(echo_item).await;
+    let client = server.client();
+    let barrier = Arc::new(tokio::sync::Barrier::new(2));
+    let task = |name: &'static str, count: usize| {
+        let client = client.clone();
+        let barrier = barrier.clone();
+        tokio::spawn(async move {
+            let queue = Queue::new(&client);
+            let mut handles = Vec::new();
+            for i in 0..count {
+                handles.push((i, queue.add(client.get::<Value>(&[name, &i.to_string()]))));
+                if i == count / 2 {
+                    // Both tasks are half-way through adding when the first executions start.
+                    barrier.wait().await;
+                }
+            }
+            let first = queue.execute().await.unwrap();
+            assert_eq!(first.queries, count, "{name}: only its own queries");
+            assert!(queue.is_empty());
+            for (i, h) in &handles {
+                assert_eq!(h.take().unwrap()["url"], format!("/{name}/{i}"), "{name}: its own answer");
+            }
+            // A second round on the same queue sends nothing new.
+            assert_eq!(queue.execute().await.unwrap().queries, 0);
+            handles.len()
+        })
+    };
+    let (a, b) = (task("alpha", 7), task("beta", 25));
+    assert_eq!((a.await.unwrap(), b.await.unwrap()), (7, 25));
+    // Every item of every batch belongs to one queue: no batch mixes the two tasks.
+    for batch in batches(&server) {
+        let urls: Vec<String> =
+            batch["requests"].as_array().unwrap().iter().map(|r| r["url"].as_str().unwrap().to_string()).collect();
+        let alpha = urls.iter().filter(|u| u.starts_with("/alpha/")).count();
+        assert!(alpha == 0 || alpha == urls.len(), "a batch mixes the queues: {urls:?}");
+    }
+}
+
+/// A clone of a queue is the same queue; a new queue is a different one.
+#[tokio::test]
+async fn cloned_queues_share_new_queues_do_not() {
+    let server = batch_server(echo_item).await;
+    let client = server.client();
+    let queue = Queue::new(&client);
+    let same = queue.clone();
+    let other = Queue::new(&client);
+    let a = queue.add(client.get::<Value>(&["a"]));
+    let b = same.add(client.get::<Value>(&["b"]));
+    let c = other.add(client.get::<Value>(&["c"]));
+    assert_eq!((queue.len(), same.len(), other.len()), (2, 2, 1));
+    assert_ne!(a.id(), c.id(), "ids are unique across the queues of one client");
+    let s = same.execute().await.unwrap();
+    assert_eq!((s.queries, s.batches), (2, 1));
+    assert_eq!((a.take().unwrap()["url"].clone(), b.take().unwrap()["url"].clone()), (json!("/a"), json!("/b")));
+    assert_eq!(c.status(), PendingStatus::Queued);
+    other.execute().await.unwrap();
+    assert_eq!(c.take().unwrap()["url"], "/c");
+}
+
 #[tokio::test]
 async fn batch_items_are_encoded_and_correlated_whatever_the_order() {
     let server = batch_server(echo_item).await;

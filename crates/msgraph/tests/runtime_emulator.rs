@@ -24,6 +24,30 @@ const USERS: [&str; 5] = [
     "9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a",
 ];
 
+/// The default queue (`add_query` / `execute_query`) is shared by every clone of a client, as
+/// documented; an explicit `client.queue()` is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_queue_is_shared_by_clones_explicit_queues_are_not() {
+    let emu = Emulator::start().await.expect("emulator");
+    let client = client_for(&emu).await;
+    let clone = client.clone();
+    let mine = client.queue();
+    let get = |c: &GraphClient, i: usize| c.get::<serde_json::Value>(&["users", USERS[i]]).select(&["id"]);
+    let a = client.add_query(get(&client, 0));
+    let b = clone.add_query(get(&clone, 1));
+    let c = mine.add(get(&client, 2));
+    assert_eq!((client.queued_count(), clone.queued_count(), mine.len()), (2, 2, 1));
+    // The clone's execute_query sends (and resolves) the original's query too: one queue.
+    let s = clone.execute_query().await.expect("default queue");
+    assert_eq!((s.queries, s.succeeded), (2, 2));
+    assert_eq!(a.take().expect("a")["id"], USERS[0]);
+    assert_eq!(b.take().expect("b")["id"], USERS[1]);
+    assert_eq!(c.take().expect_err("not executed yet").kind(), ErrorKind::NotExecuted);
+    assert_eq!(mine.execute().await.expect("own queue").queries, 1);
+    assert_eq!(c.take().expect("c")["id"], USERS[2]);
+    emu.assert_no_violations();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storm_of_500_queued_queries_nothing_lost_or_mismapped() {
     let emu = Emulator::builder()
