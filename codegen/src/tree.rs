@@ -84,24 +84,27 @@ pub struct WriteStats {
 /// Compares the tree under `root` with `generated`. A missing `root` counts as empty.
 pub fn diff(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
     validate_paths(generated)?;
-    let mut on_disk = BTreeSet::new();
-    for sub in GENERATED_ROOTS {
-        on_disk.extend(list_files(&join(root, sub))?.into_iter().map(|rel| format!("{sub}/{rel}")));
-    }
     let mut out = TreeDiff::default();
-    for (rel, content) in &generated.files {
-        if on_disk.contains(rel) {
-            let path = join(root, rel);
-            let bytes = fs::read(&path).map_err(|e| with_path(e, "cannot read", &path))?;
-            if bytes != content.as_bytes() {
-                out.stale.push(rel.clone());
-            }
-        } else {
-            out.missing.push(rel.clone());
-        }
+    for sub in GENERATED_ROOTS {
+        let d = diff_root(&join(root, sub), &part(generated, sub))?;
+        let prefixed = |v: Vec<String>| v.into_iter().map(|rel| format!("{sub}/{rel}"));
+        out.stale.extend(prefixed(d.stale));
+        out.missing.extend(prefixed(d.missing));
+        out.extra.extend(prefixed(d.extra));
     }
-    out.extra = on_disk.into_iter().filter(|p| !generated.files.contains_key(p)).collect();
     Ok(out)
+}
+
+/// The files of `generated` under the generated root `sub`, relative to it.
+fn part(generated: &Generated, sub: &str) -> Generated {
+    let prefix = format!("{sub}/");
+    Generated {
+        files: generated
+            .files
+            .iter()
+            .filter_map(|(rel, content)| Some((rel.strip_prefix(&prefix)?.to_string(), content.clone())))
+            .collect(),
+    }
 }
 
 /// Replaces the tree under `root` with exactly `generated`.
@@ -115,15 +118,7 @@ pub fn write_atomically(root: &Path, generated: &Generated) -> io::Result<WriteS
     validate_paths(generated)?;
     let mut total = WriteStats::default();
     for sub in GENERATED_ROOTS {
-        let prefix = format!("{sub}/");
-        let part = Generated {
-            files: generated
-                .files
-                .iter()
-                .filter_map(|(rel, content)| Some((rel.strip_prefix(&prefix)?.to_string(), content.clone())))
-                .collect(),
-        };
-        let stats = write_one_root(&join(root, sub), &part)?;
+        let stats = write_root(&join(root, sub), &part(generated, sub))?;
         total.written += stats.written;
         total.unchanged += stats.unchanged;
         total.removed += stats.removed;
@@ -132,7 +127,8 @@ pub fn write_atomically(root: &Path, generated: &Generated) -> io::Result<WriteS
 }
 
 /// [`diff`] for one generated root: `generated` holds paths relative to `root`.
-fn diff_one_root(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
+pub fn diff_root(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
+    validate_relative_paths(generated)?;
     let on_disk = list_files(root)?;
     let mut out = TreeDiff::default();
     for (rel, content) in &generated.files {
@@ -151,8 +147,9 @@ fn diff_one_root(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
 }
 
 /// Replaces the tree under one generated `root` with exactly `generated` (paths relative to it).
-fn write_one_root(root: &Path, generated: &Generated) -> io::Result<WriteStats> {
-    let before = diff_one_root(root, generated)?;
+pub fn write_root(root: &Path, generated: &Generated) -> io::Result<WriteStats> {
+    validate_relative_paths(generated)?;
+    let before = diff_root(root, generated)?;
     let written = before.stale.len() + before.missing.len();
     let stats = WriteStats { written, unchanged: generated.files.len() - written, removed: before.extra.len() };
     let root_exists = fs::metadata(root).is_ok();
@@ -270,7 +267,23 @@ fn walk(dir: &Path, prefix: &str, out: &mut BTreeSet<String>) -> io::Result<()> 
 
 /// Rejects paths that are not plain relative `/` paths, paths that would need a file and a
 /// directory of the same name, and paths that collide on case-insensitive file systems.
+/// [`validate_relative_paths`], and every path is under one of the [`GENERATED_ROOTS`].
 fn validate_paths(generated: &Generated) -> io::Result<()> {
+    validate_relative_paths(generated)?;
+    for rel in generated.files.keys() {
+        if !GENERATED_ROOTS.iter().any(|r| rel.strip_prefix(r).is_some_and(|rest| rest.starts_with('/'))) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("invalid generated path `{rel}`: not under one of the generated roots {GENERATED_ROOTS:?}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Relative `/` paths without `.`/`..`, no file that is also a directory, no two paths that
+/// differ only in case.
+fn validate_relative_paths(generated: &Generated) -> io::Result<()> {
     let invalid = |msg: String| io::Error::new(io::ErrorKind::InvalidInput, msg);
     let mut folded: BTreeMap<String, &str> = BTreeMap::new();
     for rel in generated.files.keys() {
@@ -279,11 +292,6 @@ fn validate_paths(generated: &Generated) -> io::Result<()> {
         if bad_component {
             return Err(invalid(format!(
                 "invalid generated path `{rel}`: expected a relative path with `/` separators"
-            )));
-        }
-        if !GENERATED_ROOTS.iter().any(|r| rel.strip_prefix(r).is_some_and(|rest| rest.starts_with('/'))) {
-            return Err(invalid(format!(
-                "invalid generated path `{rel}`: not under one of the generated roots {GENERATED_ROOTS:?}"
             )));
         }
         let mut prefix = rel.as_str();
@@ -383,11 +391,11 @@ mod tests {
     fn missing_root_means_everything_is_missing() {
         let t = TempDir::new("missing");
         let g = gen(&[("mod.rs", "x"), ("a/b.rs", "y")]);
-        let d = diff(&t.0.join("generated"), &g).unwrap();
+        let d = diff_root(&t.0.join("generated"), &g).unwrap();
         assert_eq!(d.missing, ["a/b.rs", "mod.rs"]);
         assert!(d.stale.is_empty() && d.extra.is_empty());
         assert!(!d.is_clean());
-        assert!(diff(&t.0.join("generated"), &Generated::default()).unwrap().is_clean());
+        assert!(diff_root(&t.0.join("generated"), &Generated::default()).unwrap().is_clean());
     }
 
     #[test]
@@ -406,7 +414,7 @@ mod tests {
             ("models/group.rs", "new\n"),
             ("requests/mod.rs", "new\n"),
         ]);
-        let d = diff(&root, &g).unwrap();
+        let d = diff_root(&root, &g).unwrap();
         assert_eq!(d.stale, ["models/user.rs", "models/z.rs"]);
         assert_eq!(d.missing, ["models/group.rs", "requests/mod.rs"]);
         assert_eq!(d.extra, ["a/deep/extra.txt", "models/extra.rs"]);
@@ -420,7 +428,7 @@ mod tests {
     fn newline_differences_are_stale() {
         let t = TempDir::new("crlf");
         put(&t.0, "mod.rs", "a\r\nb\r\n");
-        let d = diff(&t.0, &gen(&[("mod.rs", "a\nb\n")])).unwrap();
+        let d = diff_root(&t.0, &gen(&[("mod.rs", "a\nb\n")])).unwrap();
         assert_eq!(d.stale, ["mod.rs"]);
     }
 
@@ -439,9 +447,9 @@ mod tests {
     fn root_that_is_a_file_is_an_error() {
         let t = TempDir::new("file-root");
         put(&t.0, "generated", "not a dir");
-        let e = diff(&t.0.join("generated"), &gen(&[("a.rs", "")])).unwrap_err();
+        let e = diff_root(&t.0.join("generated"), &gen(&[("a.rs", "")])).unwrap_err();
         assert!(e.to_string().contains("is not a directory"), "{e}");
-        assert!(write_atomically(&t.0.join("generated"), &gen(&[("a.rs", "")])).is_err());
+        assert!(write_root(&t.0.join("generated"), &gen(&[("a.rs", "")])).is_err());
         assert_eq!(fs::read_to_string(t.0.join("generated")).unwrap(), "not a dir");
     }
 
@@ -450,13 +458,13 @@ mod tests {
         let t = TempDir::new("write");
         let root = t.0.join("out").join("generated");
         let g = gen(&[("mod.rs", "pub mod a;\n"), ("a/mod.rs", "x\ny\n"), ("a/b/c.rs", "\n")]);
-        let s = write_atomically(&root, &g).unwrap();
+        let s = write_root(&root, &g).unwrap();
         assert_eq!(s, WriteStats { written: 3, unchanged: 0, removed: 0 });
         assert_eq!(snapshot(&root), g.files);
-        assert!(diff(&root, &g).unwrap().is_clean());
+        assert!(diff_root(&root, &g).unwrap().is_clean());
 
         let before = fs::metadata(root.join("mod.rs")).unwrap().modified().unwrap();
-        let s = write_atomically(&root, &g).unwrap();
+        let s = write_root(&root, &g).unwrap();
         assert_eq!(s, WriteStats { written: 0, unchanged: 3, removed: 0 });
         assert_eq!(fs::metadata(root.join("mod.rs")).unwrap().modified().unwrap(), before);
         // No temporary or old trees are left next to the root.
@@ -473,7 +481,7 @@ mod tests {
         put(&root, "stray/file.txt", "gone\n");
         let g =
             gen(&[("mod.rs", "same\n"), ("models/user.rs", "new\n"), ("models/group.rs", "new\r\nkept as given\n")]);
-        let s = write_atomically(&root, &g).unwrap();
+        let s = write_root(&root, &g).unwrap();
         assert_eq!(s, WriteStats { written: 2, unchanged: 1, removed: 2 });
         assert_eq!(snapshot(&root), g.files);
         assert_eq!(fs::read(root.join("models/group.rs")).unwrap(), b"new\r\nkept as given\n");
@@ -486,7 +494,7 @@ mod tests {
         let t = TempDir::new("empty");
         let root = t.0.join("generated");
         put(&root, "old.rs", "x");
-        let s = write_atomically(&root, &Generated::default()).unwrap();
+        let s = write_root(&root, &Generated::default()).unwrap();
         assert_eq!(s, WriteStats { written: 0, unchanged: 0, removed: 1 });
         assert!(root.is_dir());
         assert!(entries(&root).is_empty());
@@ -501,7 +509,7 @@ mod tests {
         // A file name longer than any file system allows: fails while writing the temp tree.
         let long = format!("{}.rs", "x".repeat(300));
         let g = gen(&[("mod.rs", "new\n"), ("a.rs", "a"), (&long, "never")]);
-        let e = write_atomically(&root, &g).unwrap_err();
+        let e = write_root(&root, &g).unwrap_err();
         assert!(e.to_string().contains("cannot write"), "{e}");
         assert_eq!(snapshot(&root), gen(&[("mod.rs", "old\n")]).files);
         assert_eq!(entries(&t.0), ["generated"]);
@@ -522,11 +530,28 @@ mod tests {
             (vec!["models/User.rs", "models/user.rs"], "differ only in case"),
         ] {
             let g = Generated { files: files.iter().map(|p| (p.to_string(), String::new())).collect() };
-            let e = write_atomically(&root, &g).unwrap_err();
+            let e = write_root(&root, &g).unwrap_err();
             assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
             assert!(e.to_string().contains(want), "{files:?}: {e}");
-            assert!(diff(&root, &g).is_err());
+            assert!(diff_root(&root, &g).is_err());
         }
         assert!(entries(&t.0).is_empty());
+    }
+
+    #[test]
+    fn the_workspace_tree_spans_the_generated_roots_only() {
+        let t = TempDir::new("roots");
+        put(&t.0, "msgraph/src/lib.rs", "hand-written\n");
+        put(&t.0, &format!("{SDK_ROOT}/stale.rs"), "old\n");
+        let g = gen(&[(&format!("{MODELS_ROOT}/mod.rs"), "m\n"), (&format!("{SDK_ROOT}/mod.rs"), "s\n")]);
+        let d = diff(&t.0, &g).unwrap();
+        assert_eq!(d.missing, [format!("{MODELS_ROOT}/mod.rs"), format!("{SDK_ROOT}/mod.rs")]);
+        assert_eq!(d.extra, [format!("{SDK_ROOT}/stale.rs")], "hand-written files are not extra");
+        let s = write_atomically(&t.0, &g).unwrap();
+        assert_eq!(s, WriteStats { written: 2, unchanged: 0, removed: 1 });
+        assert!(diff(&t.0, &g).unwrap().is_clean());
+        assert_eq!(fs::read_to_string(t.0.join("msgraph/src/lib.rs")).unwrap(), "hand-written\n");
+        let outside = gen(&[("msgraph/src/lib.rs", "")]);
+        assert!(write_atomically(&t.0, &outside).unwrap_err().to_string().contains("not under one of the generated roots"));
     }
 }

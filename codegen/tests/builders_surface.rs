@@ -32,7 +32,7 @@ fn every_set_singleton_navigation_and_operation_has_a_method() {
     assert_eq!(count("<NavigationProperty "), 1432);
 
     // Entry points.
-    let client = file("client.rs");
+    let client = file("msgraph/src/generated/client.rs");
     let c = model.container.as_ref().expect("container");
     let mut entry = 0;
     for set in c.entity_sets.iter().chain(&c.singletons) {
@@ -50,7 +50,7 @@ fn every_set_singleton_navigation_and_operation_has_a_method() {
         let s = model.structs.get(qname).expect("type");
         let mut path = model.module_path(&s.namespace);
         let stem = format!("_{}", s.rust_name.to_snake_case());
-        path.insert(0, "builders".into());
+        path.insert(0, "msgraph/src/generated/builders".into());
         file(&format!("{}/{stem}.rs", path.join("/")))
     };
     let mut navs = 0;

@@ -200,19 +200,20 @@ fn namespaces_map_to_module_paths() {
     // The emitted tree follows the module paths.
     let g = generate(&input(&fixture("basic.xml"), "basic.xml")).unwrap();
     for path in [
-        "mod.rs",
-        "models/mod.rs",
-        "models/security/mod.rs",
-        "models/call_records/mod.rs",
-        "models/security/_alert.rs",
-        "models/call_records/_call_record.rs",
-        "models/_phone_authentication_method.rs",
+        "msgraph-models/src/generated/mod.rs",
+        "msgraph/src/generated/mod.rs",
+        "msgraph-models/src/generated/models/mod.rs",
+        "msgraph-models/src/generated/models/security/mod.rs",
+        "msgraph-models/src/generated/models/call_records/mod.rs",
+        "msgraph-models/src/generated/models/security/_alert.rs",
+        "msgraph-models/src/generated/models/call_records/_call_record.rs",
+        "msgraph-models/src/generated/models/_phone_authentication_method.rs",
     ] {
         assert!(g.files.contains_key(path), "missing {path}; have {:?}", g.files.keys().collect::<Vec<_>>());
     }
-    let root = &g.files["models/mod.rs"];
+    let root = &g.files["msgraph-models/src/generated/models/mod.rs"];
     assert!(root.contains("pub mod security;") && root.contains("pub mod call_records;"), "{root}");
-    assert!(g.files["models/security/mod.rs"].contains("pub use self::_alert::Alert;"));
+    assert!(g.files["msgraph-models/src/generated/models/security/mod.rs"].contains("pub use self::_alert::Alert;"));
 }
 
 // ----- inheritance -----
@@ -365,8 +366,8 @@ fn same_type_name_in_two_namespaces_keeps_its_name() {
     assert!(m.enums.values().all(|e| !e.renamed));
 
     let g = generate(&input(&fixture("basic.xml"), "basic.xml")).unwrap();
-    assert!(g.files["models/_dictionary.rs"].contains("pub struct Dictionary {"));
-    assert!(g.files["models/security/_dictionary.rs"].contains("pub struct Dictionary {"));
+    assert!(g.files["msgraph-models/src/generated/models/_dictionary.rs"].contains("pub struct Dictionary {"));
+    assert!(g.files["msgraph-models/src/generated/models/security/_dictionary.rs"].contains("pub struct Dictionary {"));
 }
 
 #[test]
@@ -403,13 +404,13 @@ fn names_reserved_by_the_generator_and_case_collisions() {
 
     // The wire names are kept, and the generated code compiles as far as syn can tell.
     let g = generate(&input(&text, "reserved.xml")).unwrap();
-    let enum_file = &g.files["models/_state.rs"];
+    let enum_file = &g.files["msgraph-models/src/generated/models/_state.rs"];
     assert!(enum_file.contains("Unrecognized2 = \"unrecognized\""), "{enum_file}");
     assert!(enum_file.contains("Unrecognized(String)"), "{enum_file}");
-    let widget_file = &g.files["models/_widget.rs"];
-    assert!(widget_file.contains("(\"additionalData\", 0)"), "{widget_file}");
+    let widget_file = &g.files["msgraph-models/src/generated/models/_widget.rs"];
+    assert!(widget_file.contains("(\"additionalData\", F::NONE)"), "{widget_file}");
     assert!(widget_file.contains("pub additional_data_2: Option<String>"), "{widget_file}");
-    assert!(g.files.contains_key("models/_widget2.rs"));
+    assert!(g.files.contains_key("msgraph-models/src/generated/models/_widget2.rs"));
     for (path, content) in &g.files {
         assert!(syn::parse_file(content).is_ok(), "{path} does not parse:\n{content}");
     }
@@ -549,7 +550,7 @@ fn complex_type_cycles_are_boxed_and_nothing_else() {
     assert!(!boxed("tree", "children"), "a Vec already breaks the recursion");
 
     let g = generate(&input(&text, "cycle.xml")).unwrap();
-    let a = &g.files["models/_a.rs"];
+    let a = &g.files["msgraph-models/src/generated/models/_a.rs"];
     assert!(a.contains("pub b: Option<Box<crate::models::B>>"), "{a}");
     assert!(a.contains("pub c: Option<crate::models::C>"), "{a}");
 }
@@ -616,7 +617,7 @@ fn revisions_become_deprecations() {
     assert_eq!(deprecated, ["microsoft.graph.passwordAuthenticationMethod"]);
 
     let g = generate(&input(&fixture("basic.xml"), "basic.xml")).unwrap();
-    let file = &g.files["models/_password_authentication_method.rs"];
+    let file = &g.files["msgraph-models/src/generated/models/_password_authentication_method.rs"];
     assert!(file.contains("#[deprecated(") && file.contains("Planned removal: 2026-04-10."), "{file}");
 }
 

@@ -1,6 +1,6 @@
 //! A consumer that enables only the `users` API area of `msgraph`. Built and run on its own by
-//! `crates/msgraph/tests/features.rs` (inside `cargo test --workspace` the features of all
-//! members are unified, so this is the place where the reduced build is exercised). Exits
+//! `.ci/run` (`cargo run -p msgraph-users-only`: inside `cargo test --workspace` the features of
+//! all members are unified, so a separate invocation is where the reduced build is exercised). Exits
 //! non-zero, naming the check, when something is wrong.
 
 use msgraph::models::{AuthenticationMethodKind, PhoneAuthenticationMethod, User};
