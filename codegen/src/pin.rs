@@ -364,7 +364,6 @@ pub fn load_verified(pin: &Pin, path: &Path) -> Result<(String, String), Error> 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};

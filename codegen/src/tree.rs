@@ -332,7 +332,6 @@ fn with_path(e: io::Error, what: &str, path: &Path) -> io::Error {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1202,7 +1202,6 @@ fn fetch_upstream(pin: &pin::Pin, commit: Option<&str>, date: Option<&str>) -> R
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

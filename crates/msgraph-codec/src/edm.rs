@@ -1462,7 +1462,6 @@ serde_as_string!(Binary, "Edm.Binary");
 // ---------------------------------------------------------------------------
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

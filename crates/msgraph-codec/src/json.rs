@@ -868,7 +868,6 @@ pub fn to_string<T: Codec>(value: &T) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

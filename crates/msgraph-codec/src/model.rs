@@ -1010,7 +1010,6 @@ mod request_body_tests {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod field_index_tests {
     use super::{FieldFlags, FieldIndex};
 

@@ -459,7 +459,6 @@ impl<'de> Deserialize<'de> for PhoneNumber {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use PhoneNumberError as E;

@@ -205,7 +205,6 @@ fn decode_item(r: &mut Reader<'_>) -> std::result::Result<Option<ItemResponse>, 
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -447,7 +447,6 @@ fn default_transport(options: &TransportOptions) -> Result<Arc<dyn HttpTransport
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::error::ErrorKind;

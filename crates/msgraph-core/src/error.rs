@@ -838,7 +838,6 @@ fn parse_inner_error(r: &mut Reader<'_>, depth: usize) -> Option<InnerError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

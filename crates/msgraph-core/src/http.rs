@@ -584,7 +584,6 @@ pub(crate) fn too_large(limit: usize) -> Error {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -591,7 +591,6 @@ impl<T: ResponseBody> Request<T> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::error::ErrorKind;

@@ -292,7 +292,6 @@ impl Response {
 pub(crate) type HandlerResult = Result<Response, GraphError>;
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -91,7 +91,6 @@ pub(crate) fn decode(secret: &[u8; 32], token: &str, fp: [u8; 8]) -> Result<Posi
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

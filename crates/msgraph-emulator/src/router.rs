@@ -486,7 +486,6 @@ fn incompatible_cast(cast: TypeIndex, ty: TypeIndex) -> GraphError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

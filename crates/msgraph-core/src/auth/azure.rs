@@ -50,7 +50,6 @@ impl TokenProvider for AzureCoreCredential {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use azure_core::credentials::{AccessToken as AzToken, TokenRequestOptions};

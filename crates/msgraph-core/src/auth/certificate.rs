@@ -208,7 +208,6 @@ impl TokenProvider for ClientCertificateCredential {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

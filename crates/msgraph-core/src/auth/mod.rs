@@ -338,7 +338,6 @@ impl TokenProvider for TokenCache {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::error::{Error, ErrorKind};

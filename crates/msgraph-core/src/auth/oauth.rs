@@ -198,7 +198,6 @@ pub(crate) fn parse_token_response(body: &[u8]) -> Result<TokenResponse> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -90,7 +90,6 @@ impl Policy for BearerTokenPolicy {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::super::testing::*;
     use super::*;

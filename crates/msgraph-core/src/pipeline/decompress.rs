@@ -58,7 +58,6 @@ impl Policy for DecompressionPolicy {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::super::testing::*;
     use super::*;

@@ -201,7 +201,6 @@ pub(crate) fn random_fraction() -> f64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 pub(crate) mod testing {
     //! An in-memory transport for policy tests.
     use super::*;
@@ -292,7 +291,6 @@ pub(crate) mod testing {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -138,7 +138,6 @@ impl Policy for RedirectPolicy {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::super::testing::*;
     use super::*;

@@ -49,7 +49,6 @@ impl Policy for ClientRequestIdPolicy {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::super::testing::*;
     use super::*;

@@ -38,7 +38,6 @@ impl Policy for TimeoutPolicy {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::http::{HttpTransport, Method};

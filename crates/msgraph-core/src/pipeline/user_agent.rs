@@ -47,7 +47,6 @@ impl Policy for UserAgentPolicy {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::super::testing::*;
     use super::*;

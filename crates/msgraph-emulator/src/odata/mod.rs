@@ -323,7 +323,6 @@ pub(crate) fn value_at<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use serde_json::json;
