@@ -9,7 +9,7 @@ use quote::quote;
 mod builders;
 
 use crate::features::{self, Cond, Gates};
-use crate::ir::{Docs, EnumType, FieldRepr, KindEnum, Model, Primitive, StructType};
+use crate::ir::{Docs, EnumType, FieldType, KindEnum, Model, ModelPath, Scalar, StructType, ValueType, Wrap};
 use crate::naming;
 use crate::Generated;
 
@@ -41,7 +41,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
     for s in model.structs.values() {
         let path = model.module_path(&s.namespace);
         let stem = naming::type_file_stem(&s.rust_name);
-        let tokens = if s.qname == crate::ir::JSON { json_alias(s) } else { struct_tokens(model, &gates, s) };
+        let tokens = if s.qname == crate::ir::JSON { json_alias(s) } else { struct_tokens(&gates, s) };
         put(&mut files, file_path(&path, &stem), tokens);
         if let Some(m) = modules.get_mut(&path) {
             m.cfgs.insert(stem.clone(), Cond::of(gates.of(&s.qname)));
@@ -103,7 +103,7 @@ pub fn emit(model: &Model, sha256: &str) -> Generated {
         let Some((ns, name)) = params.name_of(op) else { continue };
         let path = model.module_path(ns);
         let stem = naming::type_file_stem(name);
-        put(&mut files, builder_file_path(&path, &stem), builders::param_struct_tokens(model, op, name));
+        put(&mut files, builder_file_path(&path, &stem), builders::param_struct_tokens(op, name));
         if let Some(m) = bmodules.get_mut(&path) {
             m.cfgs.insert(stem.clone(), builders::param_cond(&gates, op));
             m.types.push((stem, name.to_string()));
@@ -270,65 +270,62 @@ impl Paths {
     }
 }
 
-fn primitive_tokens(p: Primitive, paths: Paths) -> TokenStream {
-    match p {
-        Primitive::String => paths.string(),
-        Primitive::Boolean => quote! { bool },
-        Primitive::Byte => quote! { u8 },
-        Primitive::SByte => quote! { i8 },
-        Primitive::Int16 => quote! { i16 },
-        Primitive::Int32 => quote! { i32 },
-        Primitive::Int64 => quote! { i64 },
-        Primitive::Single => quote! { f32 },
-        Primitive::Double => quote! { f64 },
-        Primitive::Decimal => quote! { ::msgraph_core::edm::Decimal },
-        Primitive::DateTimeOffset => quote! { ::msgraph_core::edm::DateTimeOffset },
-        Primitive::Date => quote! { ::msgraph_core::edm::Date },
-        Primitive::TimeOfDay => quote! { ::msgraph_core::edm::TimeOfDay },
-        Primitive::Duration => quote! { ::msgraph_core::edm::Duration },
-        Primitive::Guid => quote! { ::msgraph_core::edm::Guid },
-        Primitive::Binary | Primitive::Stream => quote! { ::msgraph_core::edm::Binary },
-        Primitive::Untyped => quote! { ::serde_json::Value },
+fn scalar_tokens(s: Scalar, paths: Paths) -> TokenStream {
+    match s {
+        Scalar::String => paths.string(),
+        Scalar::Bool => quote! { bool },
+        Scalar::U8 => quote! { u8 },
+        Scalar::I8 => quote! { i8 },
+        Scalar::I16 => quote! { i16 },
+        Scalar::I32 => quote! { i32 },
+        Scalar::I64 => quote! { i64 },
+        Scalar::F32 => quote! { f32 },
+        Scalar::F64 => quote! { f64 },
+        Scalar::Decimal => quote! { ::msgraph_core::edm::Decimal },
+        Scalar::DateTimeOffset => quote! { ::msgraph_core::edm::DateTimeOffset },
+        Scalar::Date => quote! { ::msgraph_core::edm::Date },
+        Scalar::TimeOfDay => quote! { ::msgraph_core::edm::TimeOfDay },
+        Scalar::Duration => quote! { ::msgraph_core::edm::Duration },
+        Scalar::Guid => quote! { ::msgraph_core::edm::Guid },
+        Scalar::Binary => quote! { ::msgraph_core::edm::Binary },
     }
 }
 
-fn field_type(model: &Model, p: &crate::ir::Property, paths: Paths) -> TokenStream {
-    let inner = match &p.repr {
-        FieldRepr::Primitive(prim) => primitive_tokens(*prim, paths),
-        FieldRepr::Json => quote! { ::serde_json::Value },
-        FieldRepr::Enum(q) => enum_path(model, q),
-        FieldRepr::Flags(q) => {
-            let e = enum_path(model, q);
+/// `crate::models::a::b::Name`
+fn model_path_tokens(p: &ModelPath) -> TokenStream {
+    let segs = p.module_path.iter().map(|s| ident(s));
+    let name = ident(&p.rust_name);
+    quote! { crate::models:: #(#segs::)* #name }
+}
+
+/// The tokens of a value's Rust type.
+fn value_tokens(v: &ValueType, paths: Paths) -> TokenStream {
+    match v {
+        ValueType::Scalar(s) => scalar_tokens(*s, paths),
+        ValueType::Json => quote! { ::serde_json::Value },
+        ValueType::Enum(p) | ValueType::Struct(p) | ValueType::Kind(p) => model_path_tokens(p),
+        ValueType::Flags(p) => {
+            let e = model_path_tokens(p);
             quote! { ::msgraph_core::model::Flags<#e> }
         }
-        FieldRepr::Struct(q) => match model.structs.get(q) {
-            Some(s) if s.qname == crate::ir::JSON => quote! { ::serde_json::Value },
-            Some(s) => type_path(model, &s.namespace, &s.rust_name),
-            None => quote! { ::serde_json::Value },
-        },
-        FieldRepr::Kind(q) => match model.kinds.get(q) {
-            Some(k) => type_path(model, &k.namespace, &k.rust_name),
-            None => quote! { ::serde_json::Value },
-        },
-    };
-    let inner = if p.r#type.collection {
-        let vec = paths.vec();
-        quote! { #vec<#inner> }
-    } else if p.boxed {
-        let boxed = paths.boxed();
-        quote! { #boxed<#inner> }
-    } else {
-        inner
+    }
+}
+
+fn field_type(t: &FieldType, paths: Paths) -> TokenStream {
+    let inner = value_tokens(&t.value, paths);
+    let inner = match t.wrap {
+        Wrap::Plain => inner,
+        Wrap::Boxed => {
+            let boxed = paths.boxed();
+            quote! { #boxed<#inner> }
+        }
+        Wrap::Vec => {
+            let vec = paths.vec();
+            quote! { #vec<#inner> }
+        }
     };
     let option = paths.option();
     quote! { #option<#inner> }
-}
-
-fn enum_path(model: &Model, q: &str) -> TokenStream {
-    match model.enums.get(q) {
-        Some(e) => type_path(model, &e.namespace, &e.rust_name),
-        None => quote! { ::std::string::String },
-    }
 }
 
 fn struct_doc(s: &StructType) -> Vec<String> {
@@ -384,7 +381,7 @@ fn field_doc(p: &crate::ir::Property) -> Vec<String> {
     lines
 }
 
-fn struct_tokens(model: &Model, gates: &Gates, s: &StructType) -> TokenStream {
+fn struct_tokens(gates: &Gates, s: &StructType) -> TokenStream {
     let own_gate = gates.of(&s.qname);
     let paths = Paths::for_type(&s.rust_name);
     let name = ident(&s.rust_name);
@@ -397,10 +394,10 @@ fn struct_tokens(model: &Model, gates: &Gates, s: &StructType) -> TokenStream {
     let mut field_arms = Vec::new();
     for (i, p) in s.properties.iter().enumerate() {
         let fname = ident(&p.rust_name);
-        let ty = field_type(model, p, paths);
+        let ty = field_type(&p.rust_type, paths);
         let fdocs = doc_attrs(&field_doc(p));
         let fdep = deprecated_attr(&p.docs);
-        let cfg = Cond::of(gates.of_repr(&p.repr)).under(own_gate).attr();
+        let cfg = Cond::of(gates.of_value(&p.rust_type.value)).under(own_gate).attr();
         fields.push(quote! { #fdocs #fdep #cfg pub #fname: #ty, });
         let wire = &p.name;
         let mut flags = 0u8;

@@ -199,17 +199,127 @@ impl TypeRef {
     }
 }
 
-/// How a struct field stores its value (decided by the IR, rendered by the emitter).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldRepr {
-    Primitive(Primitive),
-    Enum(QName),
-    /// A flags enum: a set of members.
-    Flags(QName),
-    Struct(QName),
-    /// The polymorphic wrapper of a base type (key of [`Model::kinds`]).
-    Kind(QName),
+/// A Rust scalar: what a primitive (Edm) type is stored as. `Edm.Binary` and `Edm.Stream` are
+/// both [`Scalar::Binary`]; `Edm.Untyped` and the abstract Edm types are [`ValueType::Json`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scalar {
+    String,
+    Bool,
+    U8,
+    I8,
+    I16,
+    I32,
+    I64,
+    F32,
+    F64,
+    /// The runtime's `edm::Decimal`; likewise the other `edm` types below.
+    Decimal,
+    DateTimeOffset,
+    Date,
+    TimeOfDay,
+    Duration,
+    Guid,
+    Binary,
+}
+
+impl Primitive {
+    /// The Rust scalar a value of this type is stored as (`None`: any JSON value).
+    pub fn scalar(self) -> Option<Scalar> {
+        Some(match self {
+            Primitive::String => Scalar::String,
+            Primitive::Boolean => Scalar::Bool,
+            Primitive::Byte => Scalar::U8,
+            Primitive::SByte => Scalar::I8,
+            Primitive::Int16 => Scalar::I16,
+            Primitive::Int32 => Scalar::I32,
+            Primitive::Int64 => Scalar::I64,
+            Primitive::Single => Scalar::F32,
+            Primitive::Double => Scalar::F64,
+            Primitive::Decimal => Scalar::Decimal,
+            Primitive::DateTimeOffset => Scalar::DateTimeOffset,
+            Primitive::Date => Scalar::Date,
+            Primitive::TimeOfDay => Scalar::TimeOfDay,
+            Primitive::Duration => Scalar::Duration,
+            Primitive::Guid => Scalar::Guid,
+            Primitive::Binary | Primitive::Stream => Scalar::Binary,
+            Primitive::Untyped => return None,
+        })
+    }
+}
+
+/// A generated model type, named by its Rust path `models::<module_path>::<rust_name>`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModelPath {
+    /// The OData type it was generated from (for a `…Kind` wrapper: its base type).
+    pub qname: QName,
+    /// The module path under `models` (empty for `microsoft.graph`).
+    pub module_path: Vec<String>,
+    pub rust_name: String,
+}
+
+/// The Rust type of one value (a field's element, a parameter, a return value), resolved by the
+/// IR once; the emitter turns it into tokens and the differ into text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ValueType {
+    Scalar(Scalar),
+    /// `serde_json::Value`: `microsoft.graph.Json`, `Edm.Untyped` and the abstract Edm types.
     Json,
+    Enum(ModelPath),
+    /// `Flags<E>`: a set of members of a flags enum.
+    Flags(ModelPath),
+    /// An entity or complex type that is not read polymorphically.
+    Struct(ModelPath),
+    /// The polymorphic wrapper of a base type (key of [`Model::kinds`]).
+    Kind(ModelPath),
+}
+
+impl ValueType {
+    /// The generated type it names, if any.
+    pub fn model_path(&self) -> Option<&ModelPath> {
+        match self {
+            ValueType::Enum(p) | ValueType::Flags(p) | ValueType::Struct(p) | ValueType::Kind(p) => Some(p),
+            ValueType::Scalar(_) | ValueType::Json => None,
+        }
+    }
+
+    /// Equal up to the Rust names of the types named (a renamed type is one change, reported at
+    /// the type, not at every field that refers to it).
+    pub fn same_up_to_renames(&self, other: &ValueType) -> bool {
+        match (self, other) {
+            (ValueType::Scalar(a), ValueType::Scalar(b)) => a == b,
+            (ValueType::Json, ValueType::Json) => true,
+            (ValueType::Enum(a), ValueType::Enum(b))
+            | (ValueType::Flags(a), ValueType::Flags(b))
+            | (ValueType::Struct(a), ValueType::Struct(b))
+            | (ValueType::Kind(a), ValueType::Kind(b)) => a.qname == b.qname,
+            _ => false,
+        }
+    }
+}
+
+/// How a field holds its value inside the `Option` every field has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Wrap {
+    /// `Option<T>`.
+    Plain,
+    /// `Option<Box<T>>`: a single-valued navigation target, or a complex type on an inline cycle.
+    Boxed,
+    /// `Option<Vec<T>>`: a collection.
+    Vec,
+}
+
+/// The Rust type of a struct field: `Option<value>`, boxed or a `Vec` per [`Wrap`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FieldType {
+    pub value: ValueType,
+    pub wrap: Wrap,
+}
+
+impl FieldType {
+    /// Equal up to the Rust names of the types named (see [`ValueType::same_up_to_renames`]).
+    pub fn same_up_to_renames(&self, other: &FieldType) -> bool {
+        self.wrap == other.wrap && self.value.same_up_to_renames(&other.value)
+    }
 }
 
 /// Entity or complex.
@@ -255,9 +365,8 @@ pub struct Property {
     pub rust_name: String,
     pub renamed: bool,
     pub r#type: TypeRef,
-    pub repr: FieldRepr,
-    /// Box the (single-valued) value: navigation targets and complex types on a cycle.
-    pub boxed: bool,
+    /// The Rust type of the field.
+    pub rust_type: FieldType,
     pub nullable: bool,
     pub navigation: bool,
     pub contains_target: bool,
@@ -341,6 +450,8 @@ pub struct Parameter {
     pub name: String,
     pub rust_name: String,
     pub r#type: TypeRef,
+    /// The Rust type of the value (of each element, for a collection).
+    pub rust_type: ValueType,
     pub nullable: bool,
     /// `Org.OData.Core.V1.OptionalParameter`.
     pub optional: bool,
@@ -350,6 +461,8 @@ pub struct Parameter {
 #[derive(Debug, Clone)]
 pub struct ReturnType {
     pub r#type: TypeRef,
+    /// The Rust type of the value (of each element, for a collection).
+    pub rust_type: ValueType,
     pub nullable: bool,
 }
 
@@ -452,6 +565,35 @@ impl Model {
     /// The Rust module path (under `models`) of a namespace.
     pub fn module_path(&self, namespace: &str) -> Vec<String> {
         self.namespaces.get(namespace).map(|n| n.module_path.clone()).unwrap_or_default()
+    }
+
+    /// The Rust type of a value of `target`: flags enums hold a `Flags` set, base types read
+    /// polymorphically their `…Kind` wrapper. A name the model does not hold (never the case in
+    /// a model [`Model::build`] returned) falls back to a string (enums) or any JSON value.
+    pub fn value_type(&self, target: &TypeTarget) -> ValueType {
+        match target {
+            TypeTarget::Primitive(p) => p.scalar().map_or(ValueType::Json, ValueType::Scalar),
+            TypeTarget::Json => ValueType::Json,
+            TypeTarget::Enum(q) => match self.enums.get(q) {
+                Some(e) if e.is_flags => ValueType::Flags(self.model_path_of(q, &e.namespace, &e.rust_name)),
+                Some(e) => ValueType::Enum(self.model_path_of(q, &e.namespace, &e.rust_name)),
+                None => ValueType::Scalar(Scalar::String),
+            },
+            TypeTarget::Struct(q) if q == JSON => ValueType::Json,
+            TypeTarget::Struct(q) => match (self.kinds.get(q), self.structs.get(q)) {
+                (Some(k), _) => ValueType::Kind(self.model_path_of(q, &k.namespace, &k.rust_name)),
+                (None, Some(s)) => ValueType::Struct(self.model_path_of(q, &s.namespace, &s.rust_name)),
+                (None, None) => ValueType::Json,
+            },
+        }
+    }
+
+    fn model_path_of(&self, qname: &str, namespace: &str, rust_name: &str) -> ModelPath {
+        ModelPath {
+            qname: qname.to_string(),
+            module_path: self.module_path(namespace),
+            rust_name: rust_name.to_string(),
+        }
     }
 }
 
@@ -759,8 +901,7 @@ impl<'d> Builder<'d> {
                     name: pname.to_string(),
                     rust_name: String::new(),
                     renamed: false,
-                    repr: FieldRepr::Json,
-                    boxed: false,
+                    rust_type: FieldType { value: ValueType::Json, wrap: Wrap::Plain },
                     r#type,
                     nullable,
                     navigation,
@@ -1063,11 +1204,18 @@ impl<'d> Builder<'d> {
             };
             let optional = p.annotations.iter().any(|a| a.term == "Org.OData.Core.V1.OptionalParameter");
             let (rust_name, _) = scope.claim(&naming::field_name(&p.name), true);
-            parameters.push(Parameter { name: p.name.clone(), rust_name, r#type, nullable: p.nullable, optional });
+            parameters.push(Parameter {
+                name: p.name.clone(),
+                rust_name,
+                r#type,
+                rust_type: ValueType::Json,
+                nullable: p.nullable,
+                optional,
+            });
         }
         let return_type = match &op.return_type {
             Some(rt) => match self.resolve(&rt.r#type, &op.location, &format!("return type of {what}")) {
-                Some(t) => Some(ReturnType { r#type: t, nullable: rt.nullable }),
+                Some(t) => Some(ReturnType { r#type: t, rust_type: ValueType::Json, nullable: rt.nullable }),
                 None => {
                     ok = false;
                     None
@@ -1238,29 +1386,51 @@ impl<'d> Builder<'d> {
         }
         let scc = strongly_connected(&edges);
 
-        let enums = &model.enums;
+        // Rust types, computed from the finished names and wrappers.
+        let mut field_types: BTreeMap<QName, Vec<FieldType>> = BTreeMap::new();
+        for s in model.structs.values() {
+            let types = s
+                .properties
+                .iter()
+                .map(|p| {
+                    let value = model.value_type(&p.r#type.target);
+                    let wrap = if p.r#type.collection {
+                        Wrap::Vec
+                    } else if matches!(&value, ValueType::Struct(t)
+                        if p.navigation || scc.get(&s.qname).is_some_and(|c| Some(c) == scc.get(&t.qname)))
+                    {
+                        Wrap::Boxed
+                    } else {
+                        Wrap::Plain
+                    };
+                    FieldType { value, wrap }
+                })
+                .collect();
+            field_types.insert(s.qname.clone(), types);
+        }
+        let mut operation_types = Vec::with_capacity(model.operations.len());
+        for o in &model.operations {
+            let params: Vec<ValueType> = o.parameters.iter().map(|p| model.value_type(&p.r#type.target)).collect();
+            operation_types.push((params, o.return_type.as_ref().map(|r| model.value_type(&r.r#type.target))));
+        }
+        for (o, (params, ret)) in model.operations.iter_mut().zip(operation_types) {
+            for (p, t) in o.parameters.iter_mut().zip(params) {
+                p.rust_type = t;
+            }
+            if let (Some(r), Some(t)) = (o.return_type.as_mut(), ret) {
+                r.rust_type = t;
+            }
+        }
+
         for s in model.structs.values_mut() {
             s.writes_odata_type = writes.contains(&s.qname);
             let mut scope = Scope::with_reserved(&[naming::ADDITIONAL_DATA_FIELD]);
-            for p in &mut s.properties {
+            let types = field_types.remove(&s.qname).unwrap_or_default();
+            for (p, t) in s.properties.iter_mut().zip(types) {
                 let (rust_name, renamed) = scope.claim(&naming::field_name(&p.name), true);
                 p.rust_name = rust_name;
                 p.renamed = renamed;
-                p.repr = match &p.r#type.target {
-                    TypeTarget::Primitive(prim) => FieldRepr::Primitive(*prim),
-                    TypeTarget::Json => FieldRepr::Json,
-                    TypeTarget::Enum(q) if enums.get(q).is_some_and(|e| e.is_flags) => FieldRepr::Flags(q.clone()),
-                    TypeTarget::Enum(q) => FieldRepr::Enum(q.clone()),
-                    TypeTarget::Struct(q) if polymorphic.contains(q) => FieldRepr::Kind(q.clone()),
-                    TypeTarget::Struct(q) => FieldRepr::Struct(q.clone()),
-                };
-                p.boxed = !p.r#type.collection
-                    && match &p.repr {
-                        FieldRepr::Struct(t) => {
-                            p.navigation || scc.get(&s.qname).is_some_and(|c| Some(c) == scc.get(t))
-                        }
-                        _ => false,
-                    };
+                p.rust_type = t;
             }
         }
     }

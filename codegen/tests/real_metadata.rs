@@ -12,7 +12,7 @@ use std::time::Instant;
 
 mod common;
 
-use msgraph_codegen::ir::{FieldRepr, Model, OperationKind, StructKind};
+use msgraph_codegen::ir::{Model, ModelPath, OperationKind, Scalar, StructKind, ValueType};
 use msgraph_codegen::{build_ir, generate, pin, tree, Generated, Input};
 
 const PINNED: &str = "graph-v1.0-2026-08-03.csdl";
@@ -134,12 +134,15 @@ fn pinned_ir_counts_and_phone_authentication_method() {
     // phoneAuthenticationMethod: inherited id and createdDateTime, then its own properties.
     let phone = &m.structs["microsoft.graph.phoneAuthenticationMethod"];
     assert_eq!(phone.rust_name, "PhoneAuthenticationMethod");
-    let got: Vec<(&str, &str, &FieldRepr)> =
-        phone.properties.iter().map(|p| (p.name.as_str(), p.rust_name.as_str(), &p.repr)).collect();
-    let string = FieldRepr::Primitive(msgraph_codegen::ir::Primitive::String);
-    let dto = FieldRepr::Primitive(msgraph_codegen::ir::Primitive::DateTimeOffset);
-    let phone_type = FieldRepr::Enum("microsoft.graph.authenticationPhoneType".into());
-    let sign_in = FieldRepr::Enum("microsoft.graph.authenticationMethodSignInState".into());
+    let got: Vec<(&str, &str, &ValueType)> =
+        phone.properties.iter().map(|p| (p.name.as_str(), p.rust_name.as_str(), &p.rust_type.value)).collect();
+    let string = ValueType::Scalar(Scalar::String);
+    let dto = ValueType::Scalar(Scalar::DateTimeOffset);
+    let graph_enum = |q: &str, rust_name: &str| {
+        ValueType::Enum(ModelPath { qname: q.into(), module_path: Vec::new(), rust_name: rust_name.into() })
+    };
+    let phone_type = graph_enum("microsoft.graph.authenticationPhoneType", "AuthenticationPhoneType");
+    let sign_in = graph_enum("microsoft.graph.authenticationMethodSignInState", "AuthenticationMethodSignInState");
     assert_eq!(
         got,
         [

@@ -10,9 +10,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{doc_attrs, doc_lines, ident, primitive_tokens, type_path, Paths};
+use super::{doc_attrs, doc_lines, ident, type_path, value_tokens, Paths};
 use crate::features::{Cond, Gates};
-use crate::ir::{Model, Operation, OperationKind, Primitive, StructKind, StructType, TypeRef, TypeTarget};
+use crate::ir::{
+    Model, Operation, OperationKind, Parameter, Primitive, StructKind, StructType, TypeRef, TypeTarget, ValueType,
+};
 use crate::naming::{self, Scope};
 
 /// Above this many derived types (e.g. `entity`), no typed `as_…` cast methods are generated;
@@ -47,40 +49,15 @@ fn builder_path(model: &Model, namespace: &str, name: &str) -> TokenStream {
     quote! { crate::builders:: #(#segs::)* #name }
 }
 
-/// The Rust type of a value of `t` as returned in a response (models, Kind wrappers).
-fn value_type(model: &Model, t: &TypeTarget) -> TokenStream {
-    match t {
-        TypeTarget::Primitive(p) => primitive_tokens(*p, Paths { absolute: true }),
-        TypeTarget::Json => quote! { ::serde_json::Value },
-        TypeTarget::Enum(q) => match model.enums.get(q) {
-            Some(e) if e.is_flags => {
-                let p = type_path(model, &e.namespace, &e.rust_name);
-                quote! { ::msgraph_core::model::Flags<#p> }
-            }
-            Some(e) => type_path(model, &e.namespace, &e.rust_name),
-            None => quote! { ::std::string::String },
-        },
-        TypeTarget::Struct(q) => struct_value_type(model, q),
-    }
-}
-
-fn struct_value_type(model: &Model, q: &str) -> TokenStream {
-    if q == crate::ir::JSON {
-        return quote! { ::serde_json::Value };
-    }
-    if let Some(k) = model.kinds.get(q) {
-        return type_path(model, &k.namespace, &k.rust_name);
-    }
-    match model.structs.get(q) {
-        Some(s) => type_path(model, &s.namespace, &s.rust_name),
-        None => quote! { ::serde_json::Value },
-    }
+/// The tokens of a value's Rust type in builder signatures (always absolute paths).
+fn value_type(v: &ValueType) -> TokenStream {
+    value_tokens(v, Paths { absolute: true })
 }
 
 /// The response type of an operation.
-fn return_type(model: &Model, op: &Operation) -> TokenStream {
+fn return_type(op: &Operation) -> TokenStream {
     let Some(rt) = &op.return_type else { return quote! { () } };
-    let inner = value_type(model, &rt.r#type.target);
+    let inner = value_type(&rt.rust_type);
     if rt.r#type.collection {
         if op.name == "delta" {
             quote! { ::msgraph_core::paging::DeltaPage<#inner> }
@@ -96,9 +73,9 @@ fn return_type(model: &Model, op: &Operation) -> TokenStream {
 }
 
 /// The argument type of a positional parameter.
-fn arg_type(model: &Model, t: &TypeRef) -> TokenStream {
-    let inner = value_type(model, &t.target);
-    if t.collection {
+fn arg_type(p: &Parameter) -> TokenStream {
+    let inner = value_type(&p.rust_type);
+    if p.r#type.collection {
         quote! { ::std::vec::Vec<#inner> }
     } else {
         inner
@@ -203,7 +180,7 @@ pub(super) fn param_structs(model: &Model, names: &BTreeMap<String, BuilderNames
 }
 
 /// Emits the parameter struct of an action (a model, so the codec writes the body).
-pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> TokenStream {
+pub(super) fn param_struct_tokens(op: &Operation, name: &str) -> TokenStream {
     let name_ident = ident(name);
     let mut scope = Scope::with_reserved(&[naming::ADDITIONAL_DATA_FIELD]);
     let mut fields = Vec::new();
@@ -212,7 +189,7 @@ pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> 
     for (i, p) in op.parameters.iter().enumerate() {
         let (fname, _) = scope.claim(&naming::field_name(&p.name), true);
         let f = ident(&fname);
-        let ty = arg_type(model, &p.r#type);
+        let ty = arg_type(p);
         let doc = format!(" `{}`: `{}`{}.", p.name, p.r#type.display(), if p.optional { " (optional)" } else { "" });
         fields.push(quote! { #[doc = #doc] pub #f: ::core::option::Option<#ty>, });
         let wire = &p.name;
@@ -247,7 +224,7 @@ pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> 
 fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStructs) -> TokenStream {
     let m = ident(method_name);
     let segment = op_segment(op);
-    let ret = return_type(model, op);
+    let ret = return_type(op);
     let mut doc = doc_lines(&op.docs);
     if !doc.is_empty() {
         doc.push(String::new());
@@ -289,7 +266,7 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
                 args.push(quote! { #a: &str });
             }
         } else {
-            let ty = arg_type(model, &p.r#type);
+            let ty = arg_type(p);
             if optional {
                 args.push(quote! { #a: ::core::option::Option<#ty> });
             } else {
@@ -337,7 +314,7 @@ pub(super) fn builder_tokens(
     let own_gate = gates.of(&s.qname);
     let item = ident(&own.item);
     let coll = ident(&own.collection);
-    let response = struct_value_type(model, &s.qname);
+    let response = value_type(&model.value_type(&TypeTarget::Struct(s.qname.clone())));
     let model_ty = type_path(model, &s.namespace, &s.rust_name);
     let fixed_item =
         ["get", "update", "delete", "node", "from_node", "cast", "content", "set_content", "set_ref", "delete_ref"];
