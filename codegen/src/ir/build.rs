@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{Deprecation, Docs, Model, Primitive, QName, TypeRef, TypeTarget, JSON};
 use crate::csdl::{self, Annotation, AnnotationValue, Location};
+use crate::naming::Scope;
 use crate::Diagnostic;
 
 /// Where a declared type is in the document: (schema index, index in its list).
@@ -15,7 +16,8 @@ pub(super) enum Declared {
     TypeDef(usize, usize),
 }
 
-/// The state of [`Model::build`]: the document, the lookups built so far and every problem.
+/// What the passes know so far. Each pass reads what earlier ones left here (and in the model
+/// being built) and reports problems into `errors`, then carries on.
 pub(super) struct Builder<'d> {
     pub(super) doc: &'d csdl::Document,
     errors: Vec<Diagnostic>,
@@ -24,6 +26,13 @@ pub(super) struct Builder<'d> {
     pub(super) declared: BTreeMap<QName, Declared>,
     /// Every annotation by normalised target, inline ones included.
     pub(super) annotations: BTreeMap<String, Vec<Annotation>>,
+    /// The resolved base type of each entity and complex type (`None`: a root, or a base in
+    /// error, or a member of an inheritance cycle).
+    pub(super) bases: BTreeMap<QName, Option<QName>>,
+    /// The Rust name of each entity, complex and enum type, and whether it was renamed.
+    pub(super) type_names: BTreeMap<QName, (String, bool)>,
+    /// The type-name scope of each namespace (module); `…Kind` wrappers claim names in it last.
+    pub(super) scopes: BTreeMap<String, Scope>,
 }
 
 impl<'d> Builder<'d> {
@@ -34,6 +43,9 @@ impl<'d> Builder<'d> {
             namespaces: BTreeMap::new(),
             declared: BTreeMap::new(),
             annotations: BTreeMap::new(),
+            bases: BTreeMap::new(),
+            type_names: BTreeMap::new(),
+            scopes: BTreeMap::new(),
         }
     }
 

@@ -25,6 +25,34 @@ pub(super) fn inheritance_order(bases: &BTreeMap<QName, Option<QName>>) -> Vec<Q
     out
 }
 
+/// Every inheritance cycle once, as the chain from its first member (by name) back to that
+/// member: `[a, b, a]`. A type whose ancestors end in a cycle it is not on is in no chain.
+pub(super) fn inheritance_cycles(bases: &BTreeMap<QName, Option<QName>>) -> Vec<Vec<QName>> {
+    let mut in_cycle: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::new();
+    for start in bases.keys() {
+        let mut seen = vec![start.as_str()];
+        let mut cur = bases.get(start).and_then(Option::as_deref);
+        while let Some(c) = cur {
+            if c == start {
+                if seen.iter().all(|s| !in_cycle.contains(s)) {
+                    let mut chain: Vec<QName> = seen.iter().map(|s| s.to_string()).collect();
+                    chain.push(start.clone());
+                    out.push(chain);
+                }
+                in_cycle.extend(seen.iter().copied());
+                break;
+            }
+            if seen.contains(&c) {
+                break; // a cycle further up; found from its own members
+            }
+            seen.push(c);
+            cur = bases.get(c).and_then(Option::as_deref);
+        }
+    }
+    out
+}
+
 /// Tarjan's algorithm (iterative); maps each node on a cycle to a component id. Nodes not on
 /// any cycle (singleton components without a self-loop) are left out.
 pub(super) fn strongly_connected(edges: &BTreeMap<QName, BTreeSet<QName>>) -> BTreeMap<QName, usize> {
@@ -131,5 +159,16 @@ mod tests {
         b.insert("m".into(), Some("a".into()));
         b.insert("b".into(), None);
         assert_eq!(inheritance_order(&b), ["b", "z", "a", "m"]);
+    }
+
+    #[test]
+    fn each_inheritance_cycle_is_found_once() {
+        let mut b: BTreeMap<QName, Option<QName>> = BTreeMap::new();
+        b.insert("a".into(), Some("b".into()));
+        b.insert("b".into(), Some("a".into()));
+        b.insert("c".into(), Some("a".into()));
+        b.insert("d".into(), Some("d".into()));
+        b.insert("e".into(), None);
+        assert_eq!(inheritance_cycles(&b), [vec!["a", "b", "a"], vec!["d", "d"]]);
     }
 }

@@ -11,8 +11,10 @@
 //! * `rust_type`: the Rust type of a value or a field ([`ValueType`], [`FieldType`]);
 //! * `build`: the builder's state and the lookups every pass shares (qualifying names,
 //!   resolving type references, documentation from annotations);
-//! * `passes`: the steps of [`Model::build`];
-//! * `graph`: inheritance order, and the strongly connected components for boxing.
+//! * `passes`: the pass list and the resolution passes, one small function per step, each
+//!   checking its rules and collecting every problem;
+//! * `lower`: the passes that decide the Rust side (wrappers, field names, Rust types);
+//! * `graph`: inheritance order and cycles, and the strongly connected components for boxing.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,6 +23,7 @@ use crate::Diagnostic;
 
 mod build;
 mod graph;
+mod lower;
 mod passes;
 mod rust_type;
 mod types;
@@ -63,7 +66,8 @@ pub struct Model {
 }
 
 impl Model {
-    /// Resolves and validates a parsed document.
+    /// Resolves and validates a parsed document: runs every pass in order. Every problem is
+    /// reported (sorted by location); no model is returned when there is one.
     pub fn build(doc: &csdl::Document) -> Result<Model, Vec<Diagnostic>> {
         let mut b = Builder::new(doc);
         let model = b.run();
