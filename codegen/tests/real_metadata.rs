@@ -2,12 +2,14 @@
 //! else `<workspace>/../shared/metadata`; a missing file fails the test, it is never skipped).
 //!
 //! Each document is parsed and generated at most twice in this file (the pinned one: once for the
-//! IR, twice for determinism), so the whole file stays fast in debug builds.
+//! IR, twice for determinism; trees are generated once and shared between tests), so the whole
+//! file stays fast in debug builds.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 mod common;
@@ -37,6 +39,33 @@ fn generate_ok(text: &str, name: &str, sha: &str) -> Generated {
         .unwrap_or_else(|d| panic!("generating from {name} failed:\n{d}"));
     eprintln!("generated {name}: {} files in {:?}", g.files.len(), started.elapsed());
     g
+}
+
+/// A real document and the tree generated from it.
+struct Real {
+    text: String,
+    sha: String,
+    tree: Generated,
+}
+
+impl Real {
+    fn generate(name: &str) -> Real {
+        let (text, sha) = real_file(name);
+        let tree = generate_ok(&text, name, &sha);
+        Real { text, sha, tree }
+    }
+}
+
+/// The pinned document's tree, generated once for every test that needs it.
+fn pinned() -> &'static Real {
+    static PINNED_TREE: OnceLock<Real> = OnceLock::new();
+    PINNED_TREE.get_or_init(|| Real::generate(PINNED))
+}
+
+/// The earlier document's tree, generated once for every test that needs it.
+fn earlier() -> &'static Real {
+    static EARLIER_TREE: OnceLock<Real> = OnceLock::new();
+    EARLIER_TREE.get_or_init(|| Real::generate(EARLIER))
 }
 
 /// A fresh directory under the system temp dir; removed on drop.
@@ -84,21 +113,20 @@ fn check_tree(g: &Generated, name: &str, sha: &str) {
     assert!(g.files[METADATA_PATH].contains(&format!("pub const CSDL_SHA256: &str = \"{sha}\";")), "{name}");
 }
 
-/// Generates `name`, writes the tree into a fresh temp dir with `write_atomically`, checks it,
-/// and removes the dir.
-fn generate_and_write(name: &str) {
-    let (text, sha) = real_file(name);
-    let g = generate_ok(&text, name, &sha);
-    check_tree(&g, name, &sha);
+/// Checks the tree of `name`, writes it into a fresh temp dir with `write_atomically`, checks
+/// that, and removes the dir.
+fn check_and_write(real: &Real, name: &str) {
+    let g = &real.tree;
+    check_tree(g, name, &real.sha);
 
     let tmp = TempDir::new(name.trim_end_matches(".csdl"));
     let root = tmp.0.join("generated");
     let started = Instant::now();
-    let stats = tree::write_atomically(&root, &g).unwrap_or_else(|e| panic!("{name}: writing failed: {e}"));
+    let stats = tree::write_atomically(&root, g).unwrap_or_else(|e| panic!("{name}: writing failed: {e}"));
     eprintln!("wrote {name} in {:?}", started.elapsed());
     assert_eq!((stats.written, stats.unchanged, stats.removed), (g.files.len(), 0, 0), "{name}");
     assert!(root.join("mod.rs").is_file() && root.join("models").join("mod.rs").is_file());
-    let diff = tree::diff(&root, &g).unwrap();
+    let diff = tree::diff(&root, g).unwrap();
     assert!(diff.is_clean(), "{name}: the tree on disk differs from what was written: {diff}");
     // Nothing but the tree was left next to it (no temporary or old directories).
     let siblings: Vec<_> = std::fs::read_dir(&tmp.0).unwrap().map(|e| e.unwrap().file_name()).collect();
@@ -254,11 +282,11 @@ fn pinned_ir_counts_and_phone_authentication_method() {
 
 #[test]
 fn pinned_generation_is_deterministic() {
-    let (text, sha) = real_file(PINNED);
-    let first = generate_ok(&text, PINNED, &sha);
-    let second = generate_ok(&text, PINNED, &sha);
-    check_tree(&first, PINNED, &sha);
-    if first != second {
+    let real = pinned();
+    let first = &real.tree;
+    let second = generate_ok(&real.text, PINNED, &real.sha);
+    check_tree(first, PINNED, &real.sha);
+    if *first != second {
         let differing: Vec<&String> = first
             .files
             .keys()
@@ -275,10 +303,37 @@ fn pinned_generation_is_deterministic() {
 
 #[test]
 fn earlier_v1_0_generates_and_writes() {
-    generate_and_write(EARLIER);
+    check_and_write(earlier(), EARLIER);
 }
 
 #[test]
 fn fairfax_generates_and_writes() {
-    generate_and_write(FAIRFAX);
+    check_and_write(&Real::generate(FAIRFAX), FAIRFAX);
+}
+
+// ----- a metadata update -----
+
+/// The real 2026-05-05 → 2026-08-03 update, in memory: only the files whose code changes differ
+/// (no header names the input), and the one file that names the document is among them.
+#[test]
+fn metadata_update_changes_only_the_files_whose_code_changes() {
+    let (old, new) = (&earlier().tree.files, &pinned().tree.files);
+    let changed: Vec<&str> =
+        new.iter().filter(|(p, c)| old.get(*p).is_some_and(|o| o != *c)).map(|(p, _)| p.as_str()).collect();
+    let added = new.keys().filter(|p| !old.contains_key(*p)).count();
+    let removed = old.keys().filter(|p| !new.contains_key(*p)).count();
+    eprintln!(
+        "{EARLIER} ({} files) -> {PINNED} ({} files): {} changed, {added} added, {removed} removed",
+        old.len(),
+        new.len(),
+        changed.len()
+    );
+    assert!(changed.contains(&METADATA_PATH), "{METADATA_PATH} names the document, so it changes");
+    for path in &changed {
+        let body = |text: &'static str| text.split_once('\n').map_or("", |(_, rest)| rest);
+        assert_ne!(body(&old[*path]), body(&new[*path]), "{path} changes only in its header");
+    }
+    // Measured: 78 model files, 33 builder files and 4 schema files change (the 4,853-file tree
+    // of 2026-05-05 would otherwise be rewritten whole); 589 files are new, none is removed.
+    assert_eq!((changed.len(), added, removed), (115, 589, 0), "(changed, added, removed) files");
 }
