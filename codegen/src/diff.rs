@@ -30,7 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use crate::csdl::{self, Location};
-use crate::ir::{self, Docs, FieldRepr, Model, Primitive, StructKind, StructType};
+use crate::ir::{self, Docs, FieldType, Model, ModelPath, Scalar, StructKind, StructType, ValueType, Wrap};
 use crate::{Diagnostic, Diagnostics, Input};
 
 pub mod render;
@@ -458,137 +458,99 @@ pub fn check_graph_document(doc: &csdl::Document) -> Result<(), Diagnostic> {
 // Rust-visible shapes
 // ---------------------------------------------------------------------------------------------
 
-/// The Rust type of a field, independent of the Rust names of the types it refers to (renames
-/// are reported once, at the renamed type). Two fields with equal shapes have the same Rust type
-/// up to renames.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Shape {
-    inner: ShapeInner,
-    collection: bool,
-    boxed: bool,
-}
+// Field types are compared with [`FieldType::same_up_to_renames`]: renames are reported once, at
+// the renamed type. Here they are only rendered as text.
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum ShapeInner {
-    /// A Rust primitive or runtime type (`String`, `edm::Binary`, `serde_json::Value`, ...).
-    Plain(&'static str),
-    Enum(String),
-    Flags(String),
-    Struct(String),
-    Kind(String),
-}
-
-fn primitive_rust(p: Primitive) -> &'static str {
-    match p {
-        Primitive::String => "String",
-        Primitive::Boolean => "bool",
-        Primitive::Byte => "u8",
-        Primitive::SByte => "i8",
-        Primitive::Int16 => "i16",
-        Primitive::Int32 => "i32",
-        Primitive::Int64 => "i64",
-        Primitive::Single => "f32",
-        Primitive::Double => "f64",
-        Primitive::Decimal => "edm::Decimal",
-        Primitive::DateTimeOffset => "edm::DateTimeOffset",
-        Primitive::Date => "edm::Date",
-        Primitive::TimeOfDay => "edm::TimeOfDay",
-        Primitive::Duration => "edm::Duration",
-        Primitive::Guid => "edm::Guid",
-        Primitive::Binary | Primitive::Stream => "edm::Binary",
-        Primitive::Untyped => JSON_VALUE,
+fn scalar_text(s: Scalar) -> &'static str {
+    match s {
+        Scalar::String => "String",
+        Scalar::Bool => "bool",
+        Scalar::U8 => "u8",
+        Scalar::I8 => "i8",
+        Scalar::I16 => "i16",
+        Scalar::I32 => "i32",
+        Scalar::I64 => "i64",
+        Scalar::F32 => "f32",
+        Scalar::F64 => "f64",
+        Scalar::Decimal => "edm::Decimal",
+        Scalar::DateTimeOffset => "edm::DateTimeOffset",
+        Scalar::Date => "edm::Date",
+        Scalar::TimeOfDay => "edm::TimeOfDay",
+        Scalar::Duration => "edm::Duration",
+        Scalar::Guid => "edm::Guid",
+        Scalar::Binary => "edm::Binary",
     }
 }
 
-const JSON_VALUE: &str = "serde_json::Value";
-
-/// Mirrors the emitter's field types (`emit::field_type`).
-fn shape(model: &Model, p: &ir::Property) -> Shape {
-    let inner = match &p.repr {
-        FieldRepr::Primitive(prim) => ShapeInner::Plain(primitive_rust(*prim)),
-        FieldRepr::Json => ShapeInner::Plain(JSON_VALUE),
-        FieldRepr::Enum(q) if model.enums.contains_key(q) => ShapeInner::Enum(q.clone()),
-        FieldRepr::Flags(q) if model.enums.contains_key(q) => ShapeInner::Flags(q.clone()),
-        FieldRepr::Enum(_) | FieldRepr::Flags(_) => ShapeInner::Plain("String"),
-        FieldRepr::Struct(q) if q == ir::JSON || !model.structs.contains_key(q) => ShapeInner::Plain(JSON_VALUE),
-        FieldRepr::Struct(q) => ShapeInner::Struct(q.clone()),
-        FieldRepr::Kind(q) if model.kinds.contains_key(q) => ShapeInner::Kind(q.clone()),
-        FieldRepr::Kind(_) => ShapeInner::Plain(JSON_VALUE),
-    };
-    Shape { inner, collection: p.r#type.collection, boxed: p.boxed && !p.r#type.collection }
-}
-
 /// `models::security::Alert`
-fn rust_path(model: &Model, namespace: &str, rust_name: &str) -> String {
+fn path_text(module_path: &[String], rust_name: &str) -> String {
     let mut out = String::from("models::");
-    for m in model.module_path(namespace) {
-        out.push_str(&m);
+    for m in module_path {
+        out.push_str(m);
         out.push_str("::");
     }
     out.push_str(rust_name);
     out
 }
 
+fn rust_path(model: &Model, namespace: &str, rust_name: &str) -> String {
+    path_text(&model.module_path(namespace), rust_name)
+}
+
+fn model_path_text(p: &ModelPath) -> String {
+    path_text(&p.module_path, &p.rust_name)
+}
+
+fn value_text(v: &ValueType) -> String {
+    match v {
+        ValueType::Scalar(s) => scalar_text(*s).to_string(),
+        ValueType::Json => "serde_json::Value".to_string(),
+        ValueType::Enum(p) | ValueType::Struct(p) | ValueType::Kind(p) => model_path_text(p),
+        ValueType::Flags(p) => format!("Flags<{}>", model_path_text(p)),
+    }
+}
+
 /// The field's Rust type as the emitter writes it, with short runtime paths:
 /// `Option<Vec<models::security::Alert>>`.
-fn rust_field_type(model: &Model, p: &ir::Property) -> String {
-    let s = shape(model, p);
-    let inner = match &s.inner {
-        ShapeInner::Plain(t) => (*t).to_string(),
-        ShapeInner::Enum(q) => enum_rust_path(model, q),
-        ShapeInner::Flags(q) => format!("Flags<{}>", enum_rust_path(model, q)),
-        ShapeInner::Struct(q) => match model.structs.get(q) {
-            Some(t) => rust_path(model, &t.namespace, &t.rust_name),
-            None => JSON_VALUE.to_string(),
-        },
-        ShapeInner::Kind(q) => match model.kinds.get(q) {
-            Some(k) => rust_path(model, &k.namespace, &k.rust_name),
-            None => JSON_VALUE.to_string(),
-        },
-    };
-    if s.collection {
-        format!("Option<Vec<{inner}>>")
-    } else if s.boxed {
-        format!("Option<Box<{inner}>>")
-    } else {
-        format!("Option<{inner}>")
+fn field_type_text(t: &FieldType) -> String {
+    let inner = value_text(&t.value);
+    match t.wrap {
+        Wrap::Plain => format!("Option<{inner}>"),
+        Wrap::Boxed => format!("Option<Box<{inner}>>"),
+        Wrap::Vec => format!("Option<Vec<{inner}>>"),
     }
 }
 
-fn enum_rust_path(model: &Model, q: &str) -> String {
-    match model.enums.get(q) {
-        Some(e) => rust_path(model, &e.namespace, &e.rust_name),
-        None => "String".to_string(),
-    }
-}
-
-/// Why two shapes differ, when the CSDL type alone does not say it.
-fn shape_note(a: &Shape, b: &Shape) -> Option<String> {
-    match (&a.inner, &b.inner) {
-        (ShapeInner::Struct(x), ShapeInner::Kind(y)) if x == y => {
-            Some(format!("{x} now has derived types and is read polymorphically: the field holds its `…Kind` wrapper"))
+/// Why two field types differ, when the CSDL type alone does not say it.
+fn field_type_note(a: &FieldType, b: &FieldType) -> Option<String> {
+    match (&a.value, &b.value) {
+        (ValueType::Struct(x), ValueType::Kind(y)) if x.qname == y.qname => Some(format!(
+            "{} now has derived types and is read polymorphically: the field holds its `…Kind` wrapper",
+            x.qname
+        )),
+        (ValueType::Kind(x), ValueType::Struct(y)) if x.qname == y.qname => {
+            Some(format!("{} is no longer polymorphic: the field holds the struct itself", x.qname))
         }
-        (ShapeInner::Kind(x), ShapeInner::Struct(y)) if x == y => {
-            Some(format!("{x} is no longer polymorphic: the field holds the struct itself"))
+        (ValueType::Enum(x), ValueType::Flags(y)) if x.qname == y.qname => {
+            Some(format!("{} became a flags enum: the field holds a `Flags` set", x.qname))
         }
-        (ShapeInner::Enum(x), ShapeInner::Flags(y)) if x == y => {
-            Some(format!("{x} became a flags enum: the field holds a `Flags` set"))
+        (ValueType::Flags(x), ValueType::Enum(y)) if x.qname == y.qname => {
+            Some(format!("{} is no longer a flags enum: the field holds one member", x.qname))
         }
-        (ShapeInner::Flags(x), ShapeInner::Enum(y)) if x == y => {
-            Some(format!("{x} is no longer a flags enum: the field holds one member"))
-        }
-        _ if a.inner == b.inner && a.collection == b.collection && a.boxed != b.boxed => Some(if b.boxed {
-            "the field is now boxed (a navigation property, or its type is on an inline cycle)".to_string()
-        } else {
-            "the field is no longer boxed".to_string()
-        }),
+        _ if a.value.same_up_to_renames(&b.value) => match (a.wrap, b.wrap) {
+            (Wrap::Plain, Wrap::Boxed) => {
+                Some("the field is now boxed (a navigation property, or its type is on an inline cycle)".to_string())
+            }
+            (Wrap::Boxed, Wrap::Plain) => Some("the field is no longer boxed".to_string()),
+            _ => None,
+        },
         _ => None,
     }
 }
 
 /// `Collection(microsoft.graph.alert) (Rust `alerts: Option<Vec<models::Alert>>`)`
-fn property_label(model: &Model, p: &ir::Property) -> String {
-    format!("{} (Rust `{}: {}`)", p.r#type.display(), p.rust_name, rust_field_type(model, p))
+fn property_label(p: &ir::Property) -> String {
+    format!("{} (Rust `{}: {}`)", p.r#type.display(), p.rust_name, field_type_text(&p.rust_type))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -812,7 +774,7 @@ impl<'m> Cx<'m> {
             match (old_props.get(name).copied(), new_props.get(name).copied()) {
                 (None, Some(p)) if here_new(p) => {
                     let kind = if p.navigation { ChangeKind::NavigationAdded } else { ChangeKind::PropertyAdded };
-                    let mut c = pat.change(kind, Level::Minor).with_new(property_label(self.new, p));
+                    let mut c = pat.change(kind, Level::Minor).with_new(property_label(p));
                     if p.renamed {
                         c = c.with_note(format!("Rust field `{}` (suffixed: the plain name was taken)", p.rust_name));
                     }
@@ -820,7 +782,7 @@ impl<'m> Cx<'m> {
                 }
                 (Some(p), None) if here_old(p) => {
                     let kind = if p.navigation { ChangeKind::NavigationRemoved } else { ChangeKind::PropertyRemoved };
-                    self.push(pat.change(kind, Level::Major).with_old(property_label(self.old, p)));
+                    self.push(pat.change(kind, Level::Major).with_old(property_label(p)));
                 }
                 (Some(a), Some(b)) => {
                     if here_old(a) || here_new(b) {
@@ -879,17 +841,18 @@ impl<'m> Cx<'m> {
                     .with_note("navigation properties are only present with $expand and never sent in request bodies"),
             );
         }
-        let (sa, sb) = (shape(self.old, a), shape(self.new, b));
+        let same_rust_type = a.rust_type.same_up_to_renames(&b.rust_type);
         let (ta, tb) = (a.r#type.display(), b.r#type.display());
-        if sa != sb || ta != tb {
+        if !same_rust_type || ta != tb {
             let kind = if nav { ChangeKind::NavigationRetyped } else { ChangeKind::PropertyRetyped };
-            let (level, note) = if sa != sb {
-                (Level::Major, shape_note(&sa, &sb).unwrap_or_else(|| "the Rust type changes".into()))
-            } else {
+            let (level, note) = if same_rust_type {
                 (Level::Patch, "the Rust type is the same".to_string())
+            } else {
+                let note = field_type_note(&a.rust_type, &b.rust_type);
+                (Level::Major, note.unwrap_or_else(|| "the Rust type changes".into()))
             };
-            let label = |m: &Model, p: &ir::Property| format!("{} as {}", p.r#type.display(), rust_field_type(m, p));
-            self.push(at.change(kind, level).with_old(label(self.old, a)).with_new(label(self.new, b)).with_note(note));
+            let label = |p: &ir::Property| format!("{} as {}", p.r#type.display(), field_type_text(&p.rust_type));
+            self.push(at.change(kind, level).with_old(label(a)).with_new(label(b)).with_note(note));
         }
         if a.nullable != b.nullable {
             let kind =

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ir::{FieldRepr, Model, StructKind, TypeTarget};
+use crate::ir::{Model, StructKind, TypeTarget, ValueType};
 
 /// One API area: a cargo feature and the entity types it is rooted at.
 #[derive(Debug, Clone, Copy)]
@@ -410,11 +410,11 @@ impl Gates {
         }
     }
 
-    /// The gate of a field representation.
-    pub fn of_repr(&self, r: &FieldRepr) -> &Gate {
-        match r {
-            FieldRepr::Enum(q) | FieldRepr::Flags(q) | FieldRepr::Struct(q) | FieldRepr::Kind(q) => self.of(q),
-            FieldRepr::Primitive(_) | FieldRepr::Json => &Gate::Always,
+    /// The gate of whatever a value's Rust type names (scalars and JSON: always).
+    pub fn of_value(&self, v: &ValueType) -> &Gate {
+        match v.model_path() {
+            Some(p) => self.of(&p.qname),
+            None => &Gate::Always,
         }
     }
 

@@ -25,7 +25,8 @@ pub struct Input<'a> {
     pub csdl: &'a str,
     /// A name for the document used in error messages (a file name).
     pub source_name: &'a str,
-    /// The sha256 (hex) of the CSDL bytes; written into every generated file's header.
+    /// The sha256 (hex) of the CSDL bytes; written into the one generated file that names the
+    /// input ([`emit::METADATA_PATH`]), not into every file's header.
     pub sha256: &'a str,
 }
 

@@ -553,4 +553,9 @@ mod tests {
         let outside = gen(&[("msgraph/src/lib.rs", "")]);
         assert!(write_atomically(&t.0, &outside).unwrap_err().to_string().contains("not under one of the generated roots"));
     }
+
+    #[test]
+    fn the_metadata_file_is_in_the_models_root() {
+        assert!(crate::emit::METADATA_PATH.starts_with(&format!("{MODELS_ROOT}/")));
+    }
 }

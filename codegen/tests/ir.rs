@@ -8,7 +8,8 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use msgraph_codegen::ir::{
-    self, FieldRepr, Model, OperationKind, Primitive, Property, StructKind, StructType, TypeRef, TypeTarget,
+    self, FieldType, Model, ModelPath, OperationKind, Primitive, Property, Scalar, StructKind, StructType, TypeRef,
+    TypeTarget, ValueType, Wrap,
 };
 use msgraph_codegen::{build_ir, generate, naming, Diagnostics, Input};
 
@@ -80,6 +81,19 @@ fn st<'m>(m: &'m Model, qname: &str) -> &'m StructType {
     m.structs.get(qname).unwrap_or_else(|| panic!("no struct {qname}; have {:?}", m.structs.keys()))
 }
 
+/// The path of a generated model type.
+fn path(qname: &str, module_path: &[&str], rust_name: &str) -> ModelPath {
+    ModelPath {
+        qname: qname.into(),
+        module_path: module_path.iter().map(|m| m.to_string()).collect(),
+        rust_name: rust_name.into(),
+    }
+}
+
+fn boxed(p: &Property) -> bool {
+    p.rust_type.wrap == Wrap::Boxed
+}
+
 fn prop<'s>(s: &'s StructType, name: &str) -> &'s Property {
     s.properties.iter().find(|p| p.name == name).unwrap_or_else(|| {
         panic!("{} has no property {name}; has {:?}", s.qname, s.properties.iter().map(|p| &p.name).collect::<Vec<_>>())
@@ -125,7 +139,7 @@ fn aliases_are_resolved_everywhere() {
         TypeTarget::Enum("microsoft.graph.authenticationPhoneType".into())
     );
     assert_eq!(prop(user, "customSettings").r#type.target, TypeTarget::Json, "graph.Json is the untyped JSON value");
-    assert_eq!(prop(user, "customSettings").repr, FieldRepr::Json);
+    assert_eq!(prop(user, "customSettings").rust_type.value, ValueType::Json);
     assert_eq!(prop(user, "manager").r#type, strukt("microsoft.graph.directoryObject", false));
 
     // No alias survives anywhere, and every struct or enum reference names a declared type.
@@ -275,10 +289,17 @@ fn inherited_properties_come_first_then_own_in_declaration_order() {
         ]
     );
     assert!(!prop(phone, "id").nullable, "Nullable=false is inherited with the property");
-    assert_eq!(prop(phone, "phoneType").repr, FieldRepr::Enum("microsoft.graph.authenticationPhoneType".into()));
     assert_eq!(
-        prop(phone, "smsSignInState").repr,
-        FieldRepr::Enum("microsoft.graph.authenticationMethodSignInState".into())
+        prop(phone, "phoneType").rust_type.value,
+        ValueType::Enum(path("microsoft.graph.authenticationPhoneType", &[], "AuthenticationPhoneType"))
+    );
+    assert_eq!(
+        prop(phone, "smsSignInState").rust_type.value,
+        ValueType::Enum(path(
+            "microsoft.graph.authenticationMethodSignInState",
+            &[],
+            "AuthenticationMethodSignInState"
+        ))
     );
 
     // Two levels: entity → directoryObject → user; navigation properties after structural ones.
@@ -348,8 +369,8 @@ fn colliding_enum_members_get_suffixes() {
     assert!(flags.is_flags);
     assert_eq!(flags.members.iter().map(|x| x.value).collect::<Vec<_>>(), [1, 2, 4, 8]);
     assert_eq!(
-        prop(st(&m, "microsoft.graph.user"), "workingDays").repr,
-        FieldRepr::Flags("microsoft.graph.dayOfWeekFlags".into())
+        prop(st(&m, "microsoft.graph.user"), "workingDays").rust_type.value,
+        ValueType::Flags(path("microsoft.graph.dayOfWeekFlags", &[], "DayOfWeekFlags"))
     );
 }
 
@@ -455,12 +476,30 @@ fn referenced_bases_with_derived_types_get_kind_enums() {
 
     // Fields typed as a polymorphic base use its kind; others stay plain structs.
     let user = st(&m, "microsoft.graph.user");
-    assert_eq!(prop(user, "manager").repr, FieldRepr::Kind("microsoft.graph.directoryObject".into()));
-    assert_eq!(prop(user, "memberOf").repr, FieldRepr::Kind("microsoft.graph.directoryObject".into()));
-    assert_eq!(prop(user, "passwordProfile").repr, FieldRepr::Struct("microsoft.graph.passwordProfile".into()));
+    let directory_object = ValueType::Kind(path("microsoft.graph.directoryObject", &[], "DirectoryObjectKind"));
+    assert_eq!(prop(user, "manager").rust_type, FieldType { value: directory_object.clone(), wrap: Wrap::Plain });
+    assert_eq!(prop(user, "memberOf").rust_type, FieldType { value: directory_object, wrap: Wrap::Vec });
+    assert_eq!(
+        prop(user, "passwordProfile").rust_type.value,
+        ValueType::Struct(path("microsoft.graph.passwordProfile", &[], "PasswordProfile"))
+    );
     let auth = st(&m, "microsoft.graph.authentication");
-    assert_eq!(prop(auth, "methods").repr, FieldRepr::Kind("microsoft.graph.authenticationMethod".into()));
-    assert_eq!(prop(auth, "phoneMethods").repr, FieldRepr::Struct("microsoft.graph.phoneAuthenticationMethod".into()));
+    assert_eq!(
+        prop(auth, "methods").rust_type.value,
+        ValueType::Kind(path("microsoft.graph.authenticationMethod", &[], "AuthenticationMethodKind"))
+    );
+    assert_eq!(
+        prop(auth, "phoneMethods").rust_type.value,
+        ValueType::Struct(path("microsoft.graph.phoneAuthenticationMethod", &[], "PhoneAuthenticationMethod"))
+    );
+    // Types of other namespaces carry their module path.
+    assert_eq!(
+        prop(st(&m, "microsoft.graph.security"), "latestAlert").rust_type,
+        FieldType {
+            value: ValueType::Struct(path("microsoft.graph.security.alert", &["security"], "Alert")),
+            wrap: Wrap::Boxed
+        }
+    );
 }
 
 #[test]
@@ -494,17 +533,18 @@ fn writes_odata_type_only_below_a_polymorphic_base_other_than_entity() {
 fn single_valued_navigation_struct_fields_are_boxed() {
     let m = basic();
     let user = st(&m, "microsoft.graph.user");
-    assert!(prop(user, "authentication").boxed);
-    assert!(prop(user, "photo").boxed);
-    assert!(prop(st(&m, "microsoft.graph.security"), "latestAlert").boxed);
-    assert!(!prop(user, "memberOf").boxed, "collections are never boxed");
-    assert!(!prop(user, "passwordProfile").boxed, "a complex type off any cycle is inline");
-    assert!(!prop(user, "manager").boxed, "kind enums box their variants themselves");
+    assert!(boxed(prop(user, "authentication")));
+    assert!(boxed(prop(user, "photo")));
+    assert!(boxed(prop(st(&m, "microsoft.graph.security"), "latestAlert")));
+    assert!(!boxed(prop(user, "memberOf")), "collections are never boxed");
+    assert!(!boxed(prop(user, "passwordProfile")), "a complex type off any cycle is inline");
+    assert!(!boxed(prop(user, "manager")), "kind enums box their variants themselves");
     let mut boxed_navs = 0;
     for s in m.structs.values() {
         for p in &s.properties {
-            let single_struct_nav = p.navigation && !p.r#type.collection && matches!(p.repr, FieldRepr::Struct(_));
-            assert_eq!(p.boxed, single_struct_nav, "{}/{}", s.qname, p.name);
+            let single_struct_nav =
+                p.navigation && !p.r#type.collection && matches!(p.rust_type.value, ValueType::Struct(_));
+            assert_eq!(boxed(p), single_struct_nav, "{}/{}", s.qname, p.name);
             boxed_navs += usize::from(single_struct_nav);
         }
     }
@@ -538,7 +578,7 @@ fn complex_type_cycles_are_boxed_and_nothing_else() {
       </ComplexType>"#,
     );
     let m = build_ok(&text, "cycle.xml");
-    let boxed = |q: &str, p: &str| prop(st(&m, &format!("microsoft.graph.{q}")), p).boxed;
+    let boxed = |q: &str, p: &str| boxed(prop(st(&m, &format!("microsoft.graph.{q}")), p));
     assert!(boxed("A", "b"), "A.b is on the cycle A → B → A");
     assert!(boxed("B", "a"), "B.a is on the cycle A → B → A");
     assert!(!boxed("A", "c"), "C is on no cycle");
@@ -665,9 +705,14 @@ fn operations_are_bound_and_resolved() {
     let p = &reset.parameters[0];
     assert_eq!((p.name.as_str(), p.rust_name.as_str()), ("newPassword", "new_password"));
     assert_eq!(p.r#type, prim(Primitive::String, false));
+    assert_eq!(p.rust_type, ValueType::Scalar(Scalar::String));
     assert!(p.nullable && !p.optional);
     let rt = reset.return_type.as_ref().expect("resetPassword returns");
     assert_eq!(rt.r#type, strukt("microsoft.graph.passwordResetResponse", false));
+    assert_eq!(
+        rt.rust_type,
+        ValueType::Struct(path("microsoft.graph.passwordResetResponse", &[], "PasswordResetResponse"))
+    );
     assert!(rt.nullable);
     assert_eq!(
         reset.docs.description.as_deref(),
@@ -694,7 +739,9 @@ fn operations_are_bound_and_resolved() {
     let gm = op(&m, "getMemberGroups");
     assert_eq!(gm.binding, Some(strukt("microsoft.graph.directoryObject", false)));
     assert_eq!(gm.parameters[0].r#type, prim(Primitive::Boolean, false));
+    assert_eq!(gm.parameters[0].rust_type, ValueType::Scalar(Scalar::Bool));
     assert_eq!(gm.return_type.as_ref().unwrap().r#type, prim(Primitive::String, true));
+    assert_eq!(gm.return_type.as_ref().unwrap().rust_type, ValueType::Scalar(Scalar::String), "the element type");
 }
 
 #[test]

@@ -10,9 +10,11 @@ use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::{doc_attrs, doc_lines, ident, primitive_tokens, type_path, Paths};
+use super::{doc_attrs, doc_lines, ident, type_path, value_tokens, Paths};
 use crate::features::{Cond, Gates};
-use crate::ir::{Model, Operation, OperationKind, Primitive, StructKind, StructType, TypeRef, TypeTarget};
+use crate::ir::{
+    Model, Operation, OperationKind, Parameter, Primitive, StructKind, StructType, TypeRef, TypeTarget, ValueType,
+};
 use crate::naming::{self, Scope};
 
 /// Above this many derived types (e.g. `entity`), no typed `as_…` cast methods are generated;
@@ -47,40 +49,15 @@ fn builder_path(model: &Model, namespace: &str, name: &str) -> TokenStream {
     quote! { crate::builders:: #(#segs::)* #name }
 }
 
-/// The Rust type of a value of `t` as returned in a response (models, Kind wrappers).
-fn value_type(model: &Model, t: &TypeTarget) -> TokenStream {
-    match t {
-        TypeTarget::Primitive(p) => primitive_tokens(*p, Paths { absolute: true }),
-        TypeTarget::Json => quote! { ::serde_json::Value },
-        TypeTarget::Enum(q) => match model.enums.get(q) {
-            Some(e) if e.is_flags => {
-                let p = type_path(model, &e.namespace, &e.rust_name);
-                quote! { ::msgraph_codec::model::Flags<#p> }
-            }
-            Some(e) => type_path(model, &e.namespace, &e.rust_name),
-            None => quote! { ::std::string::String },
-        },
-        TypeTarget::Struct(q) => struct_value_type(model, q),
-    }
-}
-
-fn struct_value_type(model: &Model, q: &str) -> TokenStream {
-    if q == crate::ir::JSON {
-        return quote! { ::serde_json::Value };
-    }
-    if let Some(k) = model.kinds.get(q) {
-        return type_path(model, &k.namespace, &k.rust_name);
-    }
-    match model.structs.get(q) {
-        Some(s) => type_path(model, &s.namespace, &s.rust_name),
-        None => quote! { ::serde_json::Value },
-    }
+/// The tokens of a value's Rust type in builder signatures (always absolute paths).
+fn value_type(v: &ValueType) -> TokenStream {
+    value_tokens(v, Paths { absolute: true })
 }
 
 /// The response type of an operation.
-fn return_type(model: &Model, op: &Operation) -> TokenStream {
+fn return_type(op: &Operation) -> TokenStream {
     let Some(rt) = &op.return_type else { return quote! { () } };
-    let inner = value_type(model, &rt.r#type.target);
+    let inner = value_type(&rt.rust_type);
     if rt.r#type.collection {
         if op.name == "delta" {
             quote! { ::msgraph_core::paging::DeltaPage<#inner> }
@@ -96,9 +73,9 @@ fn return_type(model: &Model, op: &Operation) -> TokenStream {
 }
 
 /// The argument type of a positional parameter.
-fn arg_type(model: &Model, t: &TypeRef) -> TokenStream {
-    let inner = value_type(model, &t.target);
-    if t.collection {
+fn arg_type(p: &Parameter) -> TokenStream {
+    let inner = value_type(&p.rust_type);
+    if p.r#type.collection {
         quote! { ::std::vec::Vec<#inner> }
     } else {
         inner
@@ -203,7 +180,7 @@ pub(super) fn param_structs(model: &Model, names: &BTreeMap<String, BuilderNames
 }
 
 /// Emits the parameter struct of an action (a model, so the codec writes the body).
-pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> TokenStream {
+pub(super) fn param_struct_tokens(op: &Operation, name: &str) -> TokenStream {
     let name_ident = ident(name);
     let mut scope = Scope::with_reserved(&[naming::ADDITIONAL_DATA_FIELD]);
     let mut fields = Vec::new();
@@ -212,17 +189,16 @@ pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> 
     for (i, p) in op.parameters.iter().enumerate() {
         let (fname, _) = scope.claim(&naming::field_name(&p.name), true);
         let f = ident(&fname);
-        let ty = arg_type(model, &p.r#type);
+        let ty = arg_type(p);
         let doc = format!(" `{}`: `{}`{}.", p.name, p.r#type.display(), if p.optional { " (optional)" } else { "" });
         fields.push(quote! { #[doc = #doc] pub #f: ::core::option::Option<#ty>, });
         let wire = &p.name;
-        let flags = super::field_flags(false, false, p.r#type.collection);
+        let flags = Literal::u8_unsuffixed(if p.r#type.collection { 4 } else { 0 });
         infos.push(quote! { (#wire, #flags), });
         let idx = Literal::usize_unsuffixed(i);
         arms.push(quote! { #idx => #f, });
     }
     let qualified = format!("{}.{}", op.namespace, op.name);
-    let info = super::model_info(&qualified, &infos, false);
     let doc = format!(" Parameters of the action `{qualified}` (sent as its JSON body).");
     quote! {
         #[doc = #doc]
@@ -230,11 +206,16 @@ pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> 
         pub struct #name_ident {
             #(#fields)*
             /// Extra parameters to send as they are.
-            pub additional_data: ::msgraph_codec::model::AdditionalData,
+            pub additional_data: ::msgraph_core::model::AdditionalData,
         }
         const _: () = {
-            static INFO: ::msgraph_codec::__private::ModelInfo = #info;
-            ::msgraph_codec::__private::impl_model!(#name_ident, INFO, [#(#arms)*]);
+            static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
+                odata_type: #qualified,
+                fields: &[#(#infos)*],
+                index: ::msgraph_core::model::FieldIndex::new(),
+                writes_odata_type: false,
+            };
+            ::msgraph_core::__impl_model!(#name_ident, INFO, [#(#arms)*]);
         };
     }
 }
@@ -243,7 +224,7 @@ pub(super) fn param_struct_tokens(model: &Model, op: &Operation, name: &str) -> 
 fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStructs) -> TokenStream {
     let m = ident(method_name);
     let segment = op_segment(op);
-    let ret = return_type(model, op);
+    let ret = return_type(op);
     let mut doc = doc_lines(&op.docs);
     if !doc.is_empty() {
         doc.push(String::new());
@@ -285,7 +266,7 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
                 args.push(quote! { #a: &str });
             }
         } else {
-            let ty = arg_type(model, &p.r#type);
+            let ty = arg_type(p);
             if optional {
                 args.push(quote! { #a: ::core::option::Option<#ty> });
             } else {
@@ -304,11 +285,11 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
         (OperationKind::Action, true) => quote! { self.0.action(#segment, &[]) },
         (OperationKind::Function, true) => quote! { self.0.function(#segment, &[]) },
         (OperationKind::Action, false) => quote! {
-            use ::msgraph_core::__private::ActionParam as P;
+            use ::msgraph_core::builder::ActionParam as P;
             self.0.action(#segment, &[#(#entries)*])
         },
         (OperationKind::Function, false) => quote! {
-            use ::msgraph_core::__private::FunctionParam as P;
+            use ::msgraph_core::builder::FunctionParam as P;
             self.0.function(#segment, &[#(#entries)*])
         },
     };
@@ -333,7 +314,7 @@ pub(super) fn builder_tokens(
     let own_gate = gates.of(&s.qname);
     let item = ident(&own.item);
     let coll = ident(&own.collection);
-    let response = struct_value_type(model, &s.qname);
+    let response = value_type(&model.value_type(&TypeTarget::Struct(s.qname.clone())));
     let model_ty = type_path(model, &s.namespace, &s.rust_name);
     let fixed_item =
         ["get", "update", "delete", "node", "from_node", "cast", "content", "set_content", "set_ref", "delete_ref"];
@@ -439,13 +420,13 @@ pub(super) fn builder_tokens(
     }
     let qname = &s.qname;
     quote! {
-        ::msgraph_core::__private::item_builder!(#item, #qname, #model_ty, #response);
+        ::msgraph_core::__item_builder!(#item, #qname, #model_ty, #response);
         impl #item {
             #media
             #(#item_methods)*
             #(#casts_item)*
         }
-        ::msgraph_core::__private::collection_builder!(#coll, #item, #qname, #model_ty, #response);
+        ::msgraph_core::__collection_builder!(#coll, #item, #qname, #model_ty, #response);
         impl #coll {
             #(#coll_methods)*
             #(#casts_coll)*
@@ -456,28 +437,7 @@ pub(super) fn builder_tokens(
 /// Entry points on `crate::GraphClient`: one method per entity set and singleton.
 pub(super) fn entry_points(model: &Model, gates: &Gates, names: &BTreeMap<String, BuilderNames>) -> TokenStream {
     let Some(c) = &model.container else { return quote! {} };
-    // The hand-written methods of `msgraph::GraphClient` (crates/msgraph/src/client.rs).
-    let mut scope = Scope::with_reserved(&[
-        "add_query",
-        "add_query_after",
-        "api_root",
-        "base_url",
-        "builder",
-        "core",
-        "default_queue",
-        "delta_from_link",
-        "execute_query",
-        "execute_query_with",
-        "from",
-        "get",
-        "is_own_origin",
-        "new",
-        "pages_from_link",
-        "queue",
-        "queued_count",
-        "request",
-        "send_http",
-    ]);
+    let mut scope = Scope::with_reserved(&["builder", "core", "from_core", "into_core", "new"]);
     let mut methods = Vec::new();
     for (set, is_set) in c.entity_sets.iter().map(|e| (e, true)).chain(c.singletons.iter().map(|e| (e, false))) {
         let Some(n) = names.get(&set.entity_type) else { continue };
@@ -493,7 +453,7 @@ pub(super) fn entry_points(model: &Model, gates: &Gates, names: &BTreeMap<String
             #[doc = #doc]
             #cfg
             #[inline]
-            pub fn #m(&self) -> #tp { #tp(::msgraph_core::__private::Node::root(self.core(), #wire)) }
+            pub fn #m(&self) -> #tp { #tp(::msgraph_core::builder::Node::root(self.core(), #wire)) }
         });
     }
     quote! {
