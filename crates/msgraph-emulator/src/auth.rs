@@ -21,10 +21,12 @@ use rsa::RsaPublicKey;
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::clock::rfc3339;
 use crate::errors::{truncate, AadError, GraphError, RequestMeta, Response};
 use crate::guard::Violation;
 use crate::seed::AppRegistration;
-use crate::state::{lock, Caller, Shared};
+use crate::state::{Caller, Shared};
+use crate::sync::lock;
 
 /// Graph's application id (the resource of its tokens).
 pub(crate) const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
@@ -636,9 +638,9 @@ fn verify_assertion(shared: &Shared, app: &App, jwt: &str, token_url: &str) -> R
             700024,
             format!(
                 "Client assertion is not within its valid time range. Current time: {}, assertion valid from {}, expiry time of assertion {}.",
-                crate::state::rfc3339(now.saturating_mul(1000)),
-                nbf.map_or_else(|| "-".to_string(), |n| crate::state::rfc3339(n.saturating_mul(1000))),
-                crate::state::rfc3339(exp.saturating_mul(1000))
+                rfc3339(now.saturating_mul(1000)),
+                nbf.map_or_else(|| "-".to_string(), |n| rfc3339(n.saturating_mul(1000))),
+                rfc3339(exp.saturating_mul(1000))
             ),
         ));
     }

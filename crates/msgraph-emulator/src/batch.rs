@@ -29,7 +29,8 @@ use crate::faults::Site;
 use crate::guard::Violation;
 use crate::handler;
 use crate::server::{execute_graph, new_meta};
-use crate::state::{lock, GraphRequest, Shared};
+use crate::state::{GraphRequest, Shared};
+use crate::sync::lock;
 
 /// Graph's limit.
 pub(crate) const MAX_REQUESTS: usize = 20;

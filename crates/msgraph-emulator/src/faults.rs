@@ -12,7 +12,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::errors::GraphError;
-use crate::state::{lock, Shared};
+use crate::state::Shared;
+use crate::sync::lock;
 
 /// Largest HTTP-date offset (ten years): keeps the date representable.
 const MAX_RETRY_AFTER_SECS: u64 = 10 * 365 * 24 * 3600;

@@ -31,6 +31,7 @@
 
 mod auth;
 mod batch;
+mod clock;
 mod delta;
 mod entity;
 mod errors;
@@ -47,6 +48,7 @@ mod seed;
 mod server;
 mod state;
 mod store;
+mod sync;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};
@@ -63,8 +65,10 @@ pub use log::{RequestRecord, LOGGED_HEADERS};
 pub use phone::{ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID};
 pub use seed::{AppRegistration, SeedData, SeedError};
 
-use state::{lock, Clock, Config, Shared, Urls};
+use clock::Clock;
+use state::{Config, Shared, Urls};
 use store::{Child, Collection, Entity};
+use sync::lock;
 
 /// Errors from starting or controlling the emulator.
 #[derive(Debug)]

@@ -48,7 +48,7 @@ pub(crate) fn new_meta(shared: &Shared, headers: &HeaderMap) -> RequestMeta {
         .and_then(|v| v.to_str().ok())
         .filter(|s| !s.is_empty() && s.len() <= 200)
         .map_or_else(|| request_id.clone(), String::from);
-    let date = crate::state::rfc3339(shared.clock.now_ms()).trim_end_matches('Z').to_string();
+    let date = crate::clock::rfc3339(shared.clock.now_ms()).trim_end_matches('Z').to_string();
     RequestMeta { request_id, client_request_id, date }
 }
 
