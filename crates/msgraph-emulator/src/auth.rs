@@ -22,10 +22,11 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::clock::rfc3339;
+use crate::context::Caller;
 use crate::errors::{truncate, AadError, GraphError, RequestMeta, Response};
 use crate::guard::Violation;
 use crate::seed::AppRegistration;
-use crate::state::{Caller, Shared};
+use crate::state::Shared;
 use crate::sync::lock;
 
 /// Graph's application id (the resource of its tokens).

@@ -24,12 +24,12 @@ use hyper::{HeaderMap, Method, StatusCode};
 use rand::seq::SliceRandom;
 use serde_json::{json, Map, Value};
 
+use crate::context::GraphRequest;
 use crate::errors::{Body, GraphError, RequestMeta, Response};
 use crate::faults::Site;
 use crate::guard::Violation;
-use crate::handler;
 use crate::server::{execute_graph, new_meta};
-use crate::state::{GraphRequest, Shared};
+use crate::state::Shared;
 use crate::sync::lock;
 
 /// Graph's limit.
@@ -269,7 +269,7 @@ pub(crate) async fn run(
     if outer.method != Method::POST {
         return GraphError::method_not_allowed(outer.method.as_str(), "$batch (use POST)").into_response(meta);
     }
-    let body = match handler::parse_body(outer) {
+    let body = match outer.json_body() {
         Ok(b) => b,
         Err(e) => return e.into_response(meta),
     };

@@ -32,9 +32,10 @@ use msgraph_core::schema::Operation;
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
+use crate::context::Ctx;
 use crate::entity::type_name;
 use crate::errors::{GraphError, HandlerResult, Response};
-use crate::handler::{self, Binding, CollKind, CollNode, Ctx, Target};
+use crate::handler::{self, Binding, CollKind, CollNode, Target};
 use crate::odata::QueryOptions;
 use crate::paging;
 use crate::store::{self, Entity, Loc, Root, Store};
@@ -296,7 +297,7 @@ pub(crate) fn respond(
     if latest {
         rows.clear();
     }
-    let preferred = handler::prefer_max_page_size(ctx.req);
+    let preferred = ctx.req.max_page_size();
     let page_size = q.top.or(preferred).unwrap_or(ctx.shared.config.page_size).max(1);
     let more = rows.len() > page_size;
     rows.truncate(page_size);

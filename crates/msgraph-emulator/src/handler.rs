@@ -8,6 +8,7 @@ use msgraph::schema::SCHEMA;
 use msgraph_core::schema::{Operation, OperationKind, TypeIndex};
 use serde_json::{Map, Value};
 
+use crate::context::Ctx;
 use crate::delta;
 use crate::entity::{self, type_name};
 use crate::errors::{truncate, GraphError, HandlerResult, Response};
@@ -15,25 +16,8 @@ use crate::odata::{self, filter, QueryOptions};
 use crate::paging::{self, Position};
 use crate::router::{self, ODataPath, Seg};
 use crate::rules;
-use crate::state::{Caller, GraphRequest, Shared};
+use crate::state::Shared;
 use crate::store::{self, Addr, Entity, Loc, Root, Step, Store};
-
-/// What a handler needs to know about the request.
-pub(crate) struct Ctx<'a> {
-    pub(crate) shared: &'a Shared,
-    pub(crate) caller: &'a Caller,
-    pub(crate) req: &'a GraphRequest,
-}
-
-impl Ctx<'_> {
-    fn eventual(&self) -> bool {
-        self.req.header("consistencylevel").is_some_and(|v| v.trim().eq_ignore_ascii_case("eventual"))
-    }
-
-    pub(crate) fn context(&self, fragment: &str) -> Value {
-        Value::String(format!("{}/$metadata#{fragment}", self.shared.urls.base))
-    }
-}
 
 /// How a collection is stored.
 #[derive(Debug, Clone)]
@@ -151,11 +135,6 @@ fn find_top(store: &Store, set: &'static str, key: &str) -> Option<(&'static str
     })
 }
 
-/// The user `/me` maps to.
-pub(crate) fn me_user(shared: &Shared, caller: &Caller) -> String {
-    caller.user_id.clone().unwrap_or_else(|| shared.seed.signed_in_user_id.clone())
-}
-
 /// Resolves a routed path against the store (404 for missing keys).
 pub(crate) fn resolve(ctx: &Ctx<'_>, store: &Store, path: &ODataPath) -> Result<Target, GraphError> {
     let mut cur: Option<Cur> = None;
@@ -169,7 +148,7 @@ pub(crate) fn resolve(ctx: &Ctx<'_>, store: &Store, path: &ODataPath) -> Result<
                 path: set.name.to_string(),
             }),
             (None, Seg::Singleton(s)) if s.name == "me" => {
-                let id = me_user(ctx.shared, ctx.caller);
+                let id = ctx.me();
                 if store.top("users", &id).is_none() {
                     return Err(GraphError::not_found("Request_ResourceNotFound", &id));
                 }
@@ -424,7 +403,7 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> HandlerResult {
         }
         read(ctx, &store, target, &q, &segments)
     } else if matches!(method, Method::POST | Method::PATCH | Method::PUT | Method::DELETE) {
-        let body = if matches!(method, Method::DELETE) { None } else { parse_body(ctx.req)? };
+        let body = if matches!(method, Method::DELETE) { None } else { ctx.req.json_body()? };
         let mut store = ctx.shared.write();
         let target = resolve(ctx, &store, &path)?;
         check_options(&target, &q)?;
@@ -446,35 +425,6 @@ fn check_options(target: &Target, q: &QueryOptions) -> Result<(), GraphError> {
         ));
     }
     Ok(())
-}
-
-/// Parses a JSON request body; `None` when there is none.
-pub(crate) fn parse_body(req: &GraphRequest) -> Result<Option<Map<String, Value>>, GraphError> {
-    if req.body.is_empty() {
-        return Ok(None);
-    }
-    let Some(ct) = req.header("content-type") else {
-        return Err(GraphError::bad_request(
-            "Write requests (excluding DELETE) must contain the Content-Type header declaration.",
-        ));
-    };
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if mime != "application/json" {
-        return Err(GraphError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UnsupportedMediaType",
-            format!("The content type '{}' is not supported: send application/json.", truncate(ct, 100)),
-        ));
-    }
-    let value: Value = serde_json::from_slice(&req.body).map_err(|e| {
-        GraphError::bad_request(format!(
-            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format. ({e})"
-        ))
-    })?;
-    match value {
-        Value::Object(m) => Ok(Some(m)),
-        _ => Err(GraphError::bad_request("The request body must be a JSON object.")),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -795,7 +745,7 @@ fn list(
     let total = rows.len();
     let skip = q.skip.unwrap_or(0).min(total);
     let rows = &rows[skip..];
-    let preferred = prefer_max_page_size(ctx.req);
+    let preferred = ctx.req.max_page_size();
     let page_size = q.top.or(preferred).unwrap_or(ctx.shared.config.page_size).max(1);
     let fp = paging::fingerprint(segments, &q.decoded_without_skiptoken);
     let pos = match &q.skiptoken {
@@ -859,17 +809,6 @@ fn list(
             resp.header(hyper::header::HeaderName::from_static("preference-applied"), &format!("odata.maxpagesize={n}"))
         }
         None => resp,
-    })
-}
-
-/// `Prefer: odata.maxpagesize=N` (1..=999), as Graph honours it for paged collections.
-pub(crate) fn prefer_max_page_size(req: &GraphRequest) -> Option<usize> {
-    req.headers.get_all("prefer").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        if !k.trim().eq_ignore_ascii_case("odata.maxpagesize") {
-            return None;
-        }
-        v.trim().trim_matches('"').parse::<usize>().ok().filter(|n| (1..=odata::MAX_TOP).contains(n))
     })
 }
 

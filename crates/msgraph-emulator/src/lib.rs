@@ -32,6 +32,7 @@
 mod auth;
 mod batch;
 mod clock;
+mod context;
 mod delta;
 mod entity;
 mod errors;

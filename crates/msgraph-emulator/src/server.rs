@@ -20,11 +20,12 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::auth::{self, Endpoint};
+use crate::context::{Caller, Ctx, GraphRequest};
 use crate::errors::{AadError, Body, GraphError, RequestMeta, Response};
 use crate::faults::{fault_error, FaultAction, Site};
-use crate::handler::{self, Ctx};
+use crate::handler;
 use crate::log::{logged_headers, RequestRecord};
-use crate::state::{Caller, GraphRequest, Shared};
+use crate::state::Shared;
 
 type RespBody = BoxBody<Bytes, std::io::Error>;
 

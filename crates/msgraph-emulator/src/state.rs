@@ -4,8 +4,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
-use bytes::Bytes;
-use hyper::{HeaderMap, Method};
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore};
 
@@ -38,43 +36,6 @@ pub(crate) struct Urls {
     pub(crate) origin: String,
     /// `http://127.0.0.1:PORT/v1.0`
     pub(crate) base: String,
-}
-
-/// Who is calling, from a validated access token.
-#[derive(Debug, Clone)]
-pub(crate) struct Caller {
-    pub(crate) app_id: String,
-    /// The user for delegated tokens.
-    pub(crate) user_id: Option<String>,
-}
-
-/// A Graph request (top-level or a `$batch` item), independent of hyper.
-#[derive(Debug, Clone)]
-pub(crate) struct GraphRequest {
-    pub(crate) method: Method,
-    /// Raw path after `/v1.0`, e.g. `/users/a%2Fb` (not decoded).
-    pub(crate) path: String,
-    /// Raw query without `?`.
-    pub(crate) query: String,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Bytes,
-    /// The `$batch` item id, for items.
-    pub(crate) batch_item: Option<String>,
-}
-
-impl GraphRequest {
-    /// `/v1.0/path?query` exactly as received.
-    pub(crate) fn target(&self) -> String {
-        if self.query.is_empty() {
-            format!("/v1.0{}", self.path)
-        } else {
-            format!("/v1.0{}?{}", self.path, self.query)
-        }
-    }
-
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
 }
 
 /// Everything shared.
