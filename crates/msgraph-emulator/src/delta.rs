@@ -35,10 +35,11 @@ use sha2::Sha256;
 use crate::context::Ctx;
 use crate::entity::type_name;
 use crate::errors::{GraphError, HandlerResult, Response};
-use crate::handler::{self, Binding, CollKind, CollNode, Target};
+use crate::handler;
 use crate::odata::QueryOptions;
 use crate::paging;
 use crate::store::{self, Entity, Loc, Root, Store};
+use crate::target::{Binding, CollKind, CollNode, Target};
 
 const VERSION: u8 = 1;
 const MAC_LEN: usize = 10;

@@ -28,6 +28,11 @@ pub(crate) fn type_name(ty: TypeIndex) -> &'static str {
     SCHEMA.entity_type_at(ty).map_or("?", |t| t.name)
 }
 
+/// Whether `ty` is a directory object (a user, group, ...).
+pub(crate) fn is_directory(ty: TypeIndex) -> bool {
+    SCHEMA.entity_type("microsoft.graph.directoryObject").is_some_and(|(d, _)| SCHEMA.is_a(ty, d))
+}
+
 /// The concrete type of a new entity: `@odata.type` if given (it must be `expected` or derive
 /// from it), else `expected`; abstract types cannot be created.
 pub(crate) fn concrete_type(body: &Map<String, Value>, expected: TypeIndex) -> Result<TypeIndex, GraphError> {

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::context::Ctx;
 use crate::delta;
-use crate::entity::{self, type_name};
+use crate::entity::{self, is_directory, type_name};
 use crate::errors::{truncate, GraphError, HandlerResult, Response};
 use crate::odata::{self, filter, QueryOptions};
 use crate::paging::{self, Position};
@@ -18,72 +18,7 @@ use crate::router::{self, ODataPath, Seg};
 use crate::rules;
 use crate::state::Shared;
 use crate::store::{self, Addr, Entity, Loc, Root, Step, Store};
-
-/// How a collection is stored.
-#[derive(Debug, Clone)]
-pub(crate) enum CollKind {
-    /// A top-level entity set (reading through derived sets).
-    Set(&'static str),
-    /// A contained collection; `view` filters a shared storage collection by type.
-    Contained { owner: Loc, nav: &'static str, view: Option<TypeIndex> },
-    /// A non-contained navigation: references.
-    Refs { owner: Loc, nav: &'static str },
-}
-
-/// A resolved collection.
-#[derive(Debug, Clone)]
-pub(crate) struct CollNode {
-    pub(crate) kind: CollKind,
-    /// Declared item type (set type / navigation target).
-    pub(crate) declared: TypeIndex,
-    /// A type-cast segment after it.
-    pub(crate) cast: Option<TypeIndex>,
-    /// Addressing path for `@odata.context` (`users('id')/authentication/phoneMethods`).
-    pub(crate) path: String,
-}
-
-impl CollNode {
-    pub(crate) fn item_type(&self) -> TypeIndex {
-        self.cast.unwrap_or(self.declared)
-    }
-}
-
-/// A resolved entity.
-#[derive(Debug, Clone)]
-pub(crate) struct EntNode {
-    pub(crate) loc: Loc,
-    /// The type the path declares (for `@odata.type` decisions).
-    pub(crate) declared: TypeIndex,
-    /// Addressing path (`users('id')`).
-    pub(crate) path: String,
-    /// `@odata.context` fragment (`users/$entity`).
-    pub(crate) context: String,
-    /// A member of a non-contained collection navigation: `(owner, nav)`.
-    pub(crate) via_ref: Option<(Loc, &'static str)>,
-    /// Reached through a singleton (`/me`, `/authenticationMethodsPolicy`): not deletable.
-    pub(crate) singleton: bool,
-}
-
-/// What a path addresses, resolved against the store.
-#[derive(Debug, Clone)]
-pub(crate) enum Target {
-    Coll(CollNode),
-    Ent(EntNode),
-    Property { ent: EntNode, name: &'static str },
-    Count(CollNode),
-    RefColl(CollNode),
-    RefEnt(EntNode),
-    RefSingle { owner: Loc, nav: &'static str, target: TypeIndex, path: String },
-    Operation { binding: Binding, op: &'static Operation, args: Option<String> },
-    Media(EntNode),
-}
-
-/// What an operation is bound to.
-#[derive(Debug, Clone)]
-pub(crate) enum Binding {
-    Coll(CollNode),
-    Ent(EntNode),
-}
+use crate::target::{Binding, CollKind, CollNode, EntNode, Target};
 
 /// Intermediate state of resolution.
 enum Cur {
@@ -100,10 +35,6 @@ enum Cur {
 
 fn quote_key(id: &str) -> String {
     format!("('{}')", id.replace('\'', "''"))
-}
-
-pub(crate) fn is_directory(ty: TypeIndex) -> bool {
-    SCHEMA.entity_type("microsoft.graph.directoryObject").is_some_and(|(d, _)| SCHEMA.is_a(ty, d))
 }
 
 fn not_found_code(ty: TypeIndex) -> &'static str {
@@ -270,17 +201,6 @@ fn apply_entity_seg(store: &Store, cur: &mut Option<Cur>, seg: &Seg) -> Result<O
         }
         Seg::Operation { op, args } => Ok(Some(Target::Operation { binding: Binding::Ent(e), op, args: args.clone() })),
         other => Err(GraphError::bad_request(format!("Unexpected path segment {other:?}."))),
-    }
-}
-
-impl EntNode {
-    fn loc_key(&self) -> &str {
-        match (self.loc.steps.last(), &self.loc.root) {
-            (Some(Step { key: Some(k), .. }), _) => k,
-            (Some(Step { nav, .. }), _) => nav,
-            (None, Root::Set(_, id)) => id,
-            (None, Root::Singleton(n)) => n,
-        }
     }
 }
 

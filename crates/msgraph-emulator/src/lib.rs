@@ -50,6 +50,7 @@ mod server;
 mod state;
 mod store;
 mod sync;
+mod target;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, RwLock};

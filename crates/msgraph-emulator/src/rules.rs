@@ -7,10 +7,10 @@ use serde_json::{Map, Value};
 
 use crate::entity::type_name;
 use crate::errors::{truncate, GraphError, HandlerResult};
-use crate::handler::{Binding, CollKind, CollNode};
 use crate::phone;
 use crate::state::Shared;
 use crate::store::{Entity, Loc, Store};
+use crate::target::{Binding, CollKind, CollNode};
 
 /// Fixed id of the email authentication method (Graph uses one per user).
 pub(crate) const EMAIL_METHOD_ID: &str = "3ddfcfc8-9383-446f-83cc-3ab9be4be18f";
