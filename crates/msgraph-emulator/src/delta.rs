@@ -35,9 +35,10 @@ use sha2::Sha256;
 use crate::context::Ctx;
 use crate::entity::type_name;
 use crate::errors::{GraphError, HandlerResult, Response};
-use crate::handler;
 use crate::odata::QueryOptions;
 use crate::paging;
+use crate::render;
+use crate::router;
 use crate::store::{self, Entity, Loc, Root, Store};
 use crate::target::{Binding, CollKind, CollNode, Target};
 
@@ -202,11 +203,11 @@ struct Row<'a> {
 
 /// `/v1.0{path}?{options}[&{param}={token}]`, the original options kept exactly as received.
 fn link_target(ctx: &Ctx<'_>, q: &QueryOptions, param: Option<(&str, &str)>) -> String {
-    let mut query: Vec<String> = q.raw_without_skiptoken.iter().map(|p| handler::encode_loose(p)).collect();
+    let mut query: Vec<String> = q.raw_without_skiptoken.iter().map(|p| router::encode_loose(p)).collect();
     if let Some((name, token)) = param {
         query.push(format!("{name}={token}"));
     }
-    let path = format!("/v1.0{}", handler::encode_loose(&ctx.req.path));
+    let path = format!("/v1.0{}", router::encode_loose(&ctx.req.path));
     if query.is_empty() {
         path
     } else {
@@ -308,9 +309,9 @@ pub(crate) fn respond(
         let mut m = match row.entity {
             Some(e) => {
                 let loc = Loc { root: Root::Set(row.set, row.id.to_string()), steps: vec![] };
-                let m = handler::render(ctx.shared, store, &loc, e, c.declared);
+                let m = render::render(ctx.shared, store, &loc, e, c.declared);
                 match &q.select {
-                    Some(sel) => handler::select(m, sel, item_ty)?,
+                    Some(sel) => render::select(m, sel, item_ty)?,
                     None => m,
                 }
             }

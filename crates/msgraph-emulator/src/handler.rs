@@ -14,9 +14,9 @@ use crate::entity::{self, is_directory, type_name};
 use crate::errors::{truncate, GraphError, HandlerResult, Response};
 use crate::odata::{self, filter, QueryOptions};
 use crate::paging::{self, Position};
-use crate::router::{self, ODataPath, Seg};
+use crate::render::{known_property, no_such_property, render, select};
+use crate::router::{self, encode_loose, encode_segment, ODataPath, Seg};
 use crate::rules;
-use crate::state::Shared;
 use crate::store::{self, Addr, Entity, Loc, Root, Step, Store};
 use crate::target::{Binding, CollKind, CollNode, EntNode, Target};
 
@@ -350,19 +350,6 @@ fn check_options(target: &Target, q: &QueryOptions) -> Result<(), GraphError> {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// Renders an entity as Graph returns it.
-pub(crate) fn render(shared: &Shared, store: &Store, loc: &Loc, e: &Entity, declared: TypeIndex) -> Map<String, Value> {
-    let mut m = Map::new();
-    if e.ty != declared {
-        m.insert("@odata.type".into(), Value::String(format!("#{}", type_name(e.ty))));
-    }
-    for (k, v) in &e.props {
-        m.insert(k.clone(), v.clone());
-    }
-    rules::decorate(shared, store, loc, e, &mut m);
-    m
-}
-
 /// An empty single-valued contained entity that has not been written yet.
 fn virtual_entity(loc: &Loc, declared: TypeIndex) -> Entity {
     let mut props = Map::new();
@@ -468,32 +455,6 @@ fn entity_url(ctx: &Ctx<'_>, loc: &Loc) -> String {
     }
 }
 
-/// Percent-encodes only what may not appear in a URL (spaces, quotes, non-ASCII, ...), leaving
-/// valid text — existing `%XX` escapes included — exactly as it was. Requests that came over
-/// HTTP are unchanged by it; raw `$batch` item URLs become valid next links.
-pub(crate) fn encode_loose(s: &str) -> String {
-    const INVALID: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-        .add(b' ')
-        .add(b'"')
-        .add(b'<')
-        .add(b'>')
-        .add(b'`')
-        .add(b'#')
-        .add(b'{')
-        .add(b'}')
-        .add(b'|')
-        .add(b'\\')
-        .add(b'^');
-    percent_encoding::utf8_percent_encode(s, INVALID).to_string()
-}
-
-/// Percent-encodes an id for use as one URL path segment.
-pub(crate) fn encode_segment(s: &str) -> String {
-    const SET: &percent_encoding::AsciiSet =
-        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'@');
-    percent_encoding::utf8_percent_encode(s, SET).to_string()
-}
-
 /// A rendered collection member and where it lives.
 type Row = (Loc, Map<String, Value>);
 
@@ -536,22 +497,6 @@ fn collect_rows(ctx: &Ctx<'_>, store: &Store, c: &CollNode) -> Vec<Row> {
         }
     }
     out
-}
-
-/// Whether `name` is a property of `ty` or of a type derived from it (collections are
-/// polymorphic, and Graph accepts derived properties in `$select`/`$filter`).
-fn known_property(ty: TypeIndex, name: &str) -> bool {
-    router::property(ty, name).is_some()
-        || router::navigation(ty, name).is_some()
-        || SCHEMA.derived_types(ty).any(|(t, _)| router::property(t, name).is_some())
-}
-
-fn no_such_property(name: &str, ty: TypeIndex) -> GraphError {
-    GraphError::bad_request(format!(
-        "Could not find a property named '{}' on type '{}'.",
-        truncate(name, 100),
-        type_name(ty)
-    ))
 }
 
 /// Applies `$filter`, `$search` and `$orderby`; checks the advanced-query rules.
@@ -633,18 +578,6 @@ fn query_rows(ctx: &Ctx<'_>, store: &Store, c: &CollNode, q: &QueryOptions) -> R
         });
     }
     Ok(rows)
-}
-
-pub(crate) fn select(m: Map<String, Value>, sel: &[String], ty: TypeIndex) -> Result<Map<String, Value>, GraphError> {
-    if sel.iter().any(|s| s == "*") {
-        return Ok(m);
-    }
-    for s in sel {
-        if !known_property(ty, s) {
-            return Err(no_such_property(s, ty));
-        }
-    }
-    Ok(m.into_iter().filter(|(k, _)| k.starts_with('@') || sel.iter().any(|s| s.eq_ignore_ascii_case(k))).collect())
 }
 
 fn list(

@@ -43,6 +43,7 @@ mod log;
 mod odata;
 mod paging;
 mod phone;
+mod render;
 mod router;
 mod rules;
 mod seed;

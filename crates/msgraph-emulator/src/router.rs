@@ -75,6 +75,32 @@ pub(crate) fn split_path(raw: &str) -> Result<Vec<String>, GraphError> {
         .collect()
 }
 
+/// Percent-encodes only what may not appear in a URL (spaces, quotes, non-ASCII, ...), leaving
+/// valid text — existing `%XX` escapes included — exactly as it was. Requests that came over
+/// HTTP are unchanged by it; raw `$batch` item URLs become valid next links.
+pub(crate) fn encode_loose(s: &str) -> String {
+    const INVALID: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`')
+        .add(b'#')
+        .add(b'{')
+        .add(b'}')
+        .add(b'|')
+        .add(b'\\')
+        .add(b'^');
+    percent_encoding::utf8_percent_encode(s, INVALID).to_string()
+}
+
+/// Percent-encodes an id for use as one URL path segment.
+pub(crate) fn encode_segment(s: &str) -> String {
+    const SET: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'@');
+    percent_encoding::utf8_percent_encode(s, SET).to_string()
+}
+
 /// Splits `name(args)` into `("name", Some("args"))`.
 pub(crate) fn split_parens(seg: &str) -> (&str, Option<&str>) {
     if let (Some(open), true) = (seg.find('('), seg.ends_with(')')) {
