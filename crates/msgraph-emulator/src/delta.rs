@@ -27,8 +27,6 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use hyper::header::LOCATION;
 use hyper::StatusCode;
-use msgraph::schema::SCHEMA;
-use msgraph_core::schema::Operation;
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
@@ -39,6 +37,7 @@ use crate::odata::QueryOptions;
 use crate::paging;
 use crate::render;
 use crate::router;
+use crate::schema::{Operation, TypeIndex, SCHEMA};
 use crate::store::{self, Entity, Loc, Root, Store};
 use crate::target::{Binding, CollKind, CollNode, Target};
 
@@ -198,7 +197,7 @@ struct Row<'a> {
     /// `None` for a deleted entity.
     entity: Option<&'a Entity>,
     /// The concrete type.
-    ty: msgraph_core::schema::TypeIndex,
+    ty: TypeIndex,
 }
 
 /// `/v1.0{path}?{options}[&{param}={token}]`, the original options kept exactly as received.

@@ -5,13 +5,12 @@
 //! Unknown properties are rejected with 400 (as Graph does for its non-open entity types);
 //! `@`-annotations are accepted and ignored, except `nav@odata.bind`.
 
-use msgraph::schema::SCHEMA;
 use msgraph_core::edm::DateTimeOffset;
-use msgraph_core::schema::{Navigation, TypeIndex};
 use serde_json::{Map, Value};
 
 use crate::errors::{truncate, GraphError};
 use crate::router;
+use crate::schema::{Navigation, TypeIndex, SCHEMA};
 
 /// A request body split into its parts.
 #[derive(Debug, Default)]

@@ -4,8 +4,6 @@
 
 use hyper::header::LOCATION;
 use hyper::{Method, StatusCode};
-use msgraph::schema::SCHEMA;
-use msgraph_core::schema::{Operation, OperationKind, TypeIndex};
 use serde_json::{Map, Value};
 
 use crate::context::Ctx;
@@ -17,6 +15,7 @@ use crate::paging::{self, Position};
 use crate::render::{known_property, no_such_property, render, select};
 use crate::router::{self, encode_loose, encode_segment, ODataPath, Seg};
 use crate::rules;
+use crate::schema::{Operation, OperationKind, TypeIndex, SCHEMA};
 use crate::store::{self, Addr, Entity, Loc, Root, Step, Store};
 use crate::target::{Binding, CollKind, CollNode, EntNode, Target};
 

@@ -46,6 +46,7 @@ mod phone;
 mod render;
 mod router;
 mod rules;
+mod schema;
 mod seed;
 mod server;
 mod state;
@@ -678,9 +679,9 @@ impl Emulator {
     pub fn set_sms_sign_in_allowed(&self, allowed: bool) {
         let mut store = self.shared.write();
         let Some(policy) = store.singletons.get_mut("authenticationMethodsPolicy") else { return };
-        let Some((config_ty, target_ty)) = msgraph::schema::SCHEMA
+        let Some((config_ty, target_ty)) = schema::SCHEMA
             .entity_type("microsoft.graph.smsAuthenticationMethodConfiguration")
-            .zip(msgraph::schema::SCHEMA.entity_type("microsoft.graph.smsAuthenticationMethodTarget"))
+            .zip(schema::SCHEMA.entity_type("microsoft.graph.smsAuthenticationMethodTarget"))
             .map(|((a, _), (b, _))| (a, b))
         else {
             return;

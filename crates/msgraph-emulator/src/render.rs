@@ -3,13 +3,11 @@
 
 use serde_json::{Map, Value};
 
-use msgraph::schema::SCHEMA;
-use msgraph_core::schema::TypeIndex;
-
 use crate::entity::type_name;
 use crate::errors::{truncate, GraphError};
 use crate::router;
 use crate::rules;
+use crate::schema::{TypeIndex, SCHEMA};
 use crate::state::Shared;
 use crate::store::{Entity, Loc, Store};
 

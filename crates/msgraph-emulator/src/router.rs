@@ -1,5 +1,5 @@
 //! Schema-aware URL routing: turns the path after `/v1.0` into a typed OData path using
-//! `msgraph::schema::SCHEMA` (entity sets, singletons, navigation properties, structural
+//! `SCHEMA` (entity sets, singletons, navigation properties, structural
 //! properties, type casts, bound operations, `$count`, `$value`, `$ref`). Pure: it does not look
 //! at the data; [`crate::handler`] resolves keys against the store afterwards.
 //!
@@ -9,10 +9,8 @@
 //! * Names match exactly first, then ASCII-case-insensitively (Graph's URLs are
 //!   case-insensitive).
 
-use msgraph::schema::SCHEMA;
-use msgraph_core::schema::{EntitySet, Navigation, Operation, OperationKind, TypeIndex};
-
 use crate::errors::{truncate, GraphError};
+use crate::schema::{EntitySet, Navigation, Operation, OperationKind, TypeIndex, SCHEMA};
 
 /// One resolved path segment.
 #[derive(Debug, Clone)]

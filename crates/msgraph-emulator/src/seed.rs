@@ -21,14 +21,13 @@
 use std::path::Path;
 
 use base64::Engine;
-use msgraph::schema::SCHEMA;
 use msgraph_core::phone::PhoneNumber;
-use msgraph_core::schema::{Navigation, TypeIndex};
 use serde_json::{Map, Value};
 
 use crate::entity::{self, type_name};
 use crate::phone;
 use crate::router;
+use crate::schema::{Navigation, TypeIndex, SCHEMA};
 use crate::store::{self, Child, Collection, Entity, Loc, Root, Step, Store};
 
 /// An invalid seed document.

@@ -20,9 +20,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
-use msgraph::schema::SCHEMA;
-use msgraph_core::schema::TypeIndex;
 use serde_json::{Map, Value};
+
+use crate::schema::{TypeIndex, SCHEMA};
 
 /// A reference to a top-level entity.
 #[derive(Debug, Clone, PartialEq, Eq)]

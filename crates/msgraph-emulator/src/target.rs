@@ -1,8 +1,7 @@
 //! What a request path addresses once it is resolved against the store: a collection, an
 //! entity, a property, `$count`, a `$ref`, a bound operation, ...
 
-use msgraph_core::schema::{Operation, TypeIndex};
-
+use crate::schema::{Operation, TypeIndex};
 use crate::store::{Loc, Root, Step};
 
 /// How a collection is stored.
