@@ -693,7 +693,7 @@ fn write(
                 ))
                 .with_inner("Request_BadRequest"));
             }
-            add_ref(store, owner, nav, addr, true)?;
+            store.add_ref(owner, nav, addr, true)?;
             Ok(Response::empty(StatusCode::NO_CONTENT))
         }
         (Target::RefEnt(e), &Method::DELETE) => {
@@ -703,12 +703,12 @@ fn write(
                 ));
             };
             let Some(addr) = e.loc.as_addr() else { return Err(GraphError::bad_request("Invalid reference.")) };
-            remove_ref(store, owner, nav, &addr);
+            store.remove_ref(owner, nav, &addr);
             Ok(Response::empty(StatusCode::NO_CONTENT))
         }
         (Target::RefSingle { owner, nav, target, .. }, &Method::PUT) => {
             let addr = ref_body(ctx, store, body, target)?;
-            add_ref(store, &owner, nav, addr, true)?;
+            store.add_ref(&owner, nav, addr, true)?;
             Ok(Response::empty(StatusCode::NO_CONTENT))
         }
         (Target::RefSingle { owner, nav, target, .. }, &Method::DELETE) => {
@@ -717,7 +717,7 @@ fn write(
                 return Err(GraphError::not_found(not_found_code(target), nav));
             }
             for a in current {
-                remove_ref(store, &owner, nav, &a);
+                store.remove_ref(&owner, nav, &a);
             }
             Ok(Response::empty(StatusCode::NO_CONTENT))
         }
@@ -771,74 +771,6 @@ pub(crate) fn resolve_url(ctx: &Ctx<'_>, store: &Store, url: &str, target: TypeI
         return Err(bad(&format!("the entity is a '{}', expected '{}'", type_name(ent.ty), type_name(target))));
     }
     Ok(addr)
-}
-
-/// Navigation pairs kept consistent in both directions.
-const INVERSES: &[(&str, &str)] = &[
-    ("members", "memberOf"),
-    ("memberOf", "members"),
-    ("owners", "ownedObjects"),
-    ("ownedObjects", "owners"),
-    ("manager", "directReports"),
-    ("directReports", "manager"),
-];
-
-fn inverse_nav(store: &Store, owner: &Loc, nav: &str, target: &Addr) -> Option<(&'static str, bool)> {
-    let inv = INVERSES.iter().find(|(a, _)| *a == nav).map(|(_, b)| *b)?;
-    owner.as_addr()?;
-    let t = store.resolve_addr(target)?;
-    let n = router::navigation(t.ty, inv)?;
-    (!n.contains_target).then_some((n.name, n.collection))
-}
-
-fn single_valued(store: &Store, owner: &Loc, nav: &str) -> bool {
-    store.entity(owner).and_then(|e| router::navigation(e.ty, nav)).is_some_and(|n| !n.collection)
-}
-
-/// Adds a reference (replacing it for single-valued navigations), and its inverse.
-pub(crate) fn add_ref(
-    store: &mut Store,
-    owner: &Loc,
-    nav: &'static str,
-    target: Addr,
-    inverse: bool,
-) -> Result<(), GraphError> {
-    let single = single_valued(store, owner, nav);
-    if single {
-        let old: Vec<Addr> = store.entity(owner).and_then(|e| e.refs.get(nav)).cloned().unwrap_or_default();
-        for a in old {
-            remove_ref(store, owner, nav, &a);
-        }
-    }
-    let inv = if inverse { inverse_nav(store, owner, nav, &target) } else { None };
-    let e = store.entity_mut(owner).ok_or_else(|| GraphError::not_found("Request_ResourceNotFound", nav))?;
-    let list = e.refs.entry(nav).or_default();
-    if !list.contains(&target) {
-        list.push(target.clone());
-    }
-    if let (Some((inv, _)), Some(owner_addr)) = (inv, owner.as_addr()) {
-        let tloc = Loc { root: Root::Set(target.set, target.id.clone()), steps: vec![] };
-        add_ref(store, &tloc, inv, owner_addr, false)?;
-    }
-    Ok(())
-}
-
-/// Removes a reference and its inverse.
-pub(crate) fn remove_ref(store: &mut Store, owner: &Loc, nav: &str, target: &Addr) {
-    let inv = inverse_nav(store, owner, nav, target);
-    if let Some(e) = store.entity_mut(owner) {
-        if let Some(list) = e.refs.get_mut(nav) {
-            list.retain(|a| a != target);
-        }
-    }
-    if let (Some((inv, _)), Some(owner_addr)) = (inv, owner.as_addr()) {
-        let tloc = Loc { root: Root::Set(target.set, target.id.clone()), steps: vec![] };
-        if let Some(t) = store.entity_mut(&tloc) {
-            if let Some(list) = t.refs.get_mut(inv) {
-                list.retain(|a| *a != owner_addr);
-            }
-        }
-    }
 }
 
 fn require_body(body: Option<Map<String, Value>>) -> Result<Map<String, Value>, GraphError> {
@@ -917,7 +849,7 @@ fn create(ctx: &Ctx<'_>, store: &mut Store, c: &CollNode, body: Option<Map<Strin
     for (nav, urls) in checked.binds {
         for url in urls {
             let addr = resolve_url(ctx, store, &url, nav.target)?;
-            add_ref(store, &loc, nav.name, addr, true)?;
+            store.add_ref(&loc, nav.name, addr, true)?;
         }
     }
     let e = store.entity(&loc).ok_or_else(|| {
@@ -975,7 +907,7 @@ fn update(ctx: &Ctx<'_>, store: &mut Store, e: &EntNode, body: Option<Map<String
     for (nav, urls) in checked.binds {
         for url in urls {
             let addr = resolve_url(ctx, store, &url, nav.target)?;
-            add_ref(store, &e.loc, nav.name, addr, true)?;
+            store.add_ref(&e.loc, nav.name, addr, true)?;
         }
     }
     if let Some(addr) = e.loc.as_addr() {

@@ -375,13 +375,9 @@ impl EmulatorBuilder {
         let mut id_rng = StdRng::seed_from_u64(self.seed ^ 0x1d5);
         let store = data.load(&mut || new_uuid(&mut id_rng))?;
         if let Some(who) = &self.signed_in_user {
-            let (id, e) = store
-                .sets
-                .get("users")
-                .and_then(|u| u.items.iter().find(|(id, e)| id.as_str() == who || upn_of(e).eq_ignore_ascii_case(who)))
-                .ok_or_else(|| Error::UnknownUser(who.clone()))?;
-            data.signed_in_user_id = id.clone();
-            data.signed_in_upn = upn_of(e).to_string();
+            let (id, e) = store.find_user(who).ok_or_else(|| Error::UnknownUser(who.clone()))?;
+            data.signed_in_user_id = id.to_string();
+            data.signed_in_upn = store::upn(e).to_string();
         }
         let shared = Shared {
             config: Config {
@@ -459,10 +455,6 @@ impl EmulatorBuilder {
     }
 }
 
-fn upn_of(e: &Entity) -> &str {
-    e.props.get("userPrincipalName").and_then(Value::as_str).unwrap_or("")
-}
-
 fn new_uuid(rng: &mut StdRng) -> String {
     let mut b = [0u8; 16];
     rng.fill_bytes(&mut b);
@@ -470,14 +462,8 @@ fn new_uuid(rng: &mut StdRng) -> String {
 }
 
 /// A user's id from an id or userPrincipalName.
-pub(crate) fn resolve_user(shared: &Shared, who: &str) -> Option<String> {
-    let store = shared.read();
-    let users = store.sets.get("users")?;
-    users
-        .items
-        .iter()
-        .find(|(id, e)| id.as_str() == who || upn_of(e).eq_ignore_ascii_case(who))
-        .map(|(id, _)| id.clone())
+fn resolve_user(shared: &Shared, who: &str) -> Option<String> {
+    shared.read().find_user(who).map(|(id, _)| id.to_string())
 }
 
 #[derive(Debug)]
@@ -587,7 +573,7 @@ impl Emulator {
         let user = match &spec.user {
             Some(u) => {
                 let id = resolve_user(&self.shared, u).ok_or_else(|| Error::UnknownUser(u.clone()))?;
-                let upn = self.shared.read().top("users", &id).map(|e| upn_of(e).to_string()).unwrap_or_default();
+                let upn = self.shared.read().top("users", &id).map(|e| store::upn(e).to_string()).unwrap_or_default();
                 Some((id, upn))
             }
             None => None,

@@ -200,22 +200,12 @@ impl SeedData {
             format!("00000000-0000-4000-8000-{counter:012x}")
         })?;
         if let Some(who) = seed.doc.get("signedInUser").and_then(Value::as_str) {
-            let users = store.sets.get("users");
-            let found = users.and_then(|u| {
-                u.items.iter().find(|(id, e)| {
-                    id.as_str() == who
-                        || e.props
-                            .get("userPrincipalName")
-                            .and_then(Value::as_str)
-                            .is_some_and(|x| x.eq_ignore_ascii_case(who))
-                })
-            });
-            let (id, e) = found.ok_or_else(|| serr("$.signedInUser", format!("no user '{who}'")))?;
-            seed.signed_in_user_id = id.clone();
-            seed.signed_in_upn = e.props.get("userPrincipalName").and_then(Value::as_str).unwrap_or("").to_string();
+            let (id, e) = store.find_user(who).ok_or_else(|| serr("$.signedInUser", format!("no user '{who}'")))?;
+            seed.signed_in_user_id = id.to_string();
+            seed.signed_in_upn = store::upn(e).to_string();
         } else if let Some((id, e)) = store.sets.get("users").and_then(|u| u.items.iter().next()) {
             seed.signed_in_user_id = id.clone();
-            seed.signed_in_upn = e.props.get("userPrincipalName").and_then(Value::as_str).unwrap_or("").to_string();
+            seed.signed_in_upn = store::upn(e).to_string();
         }
         Ok(seed)
     }
@@ -288,7 +278,7 @@ impl SeedData {
                         format!("'{}@odata.bind': no entity '{url}' of type '{}'", nav.name, type_name(nav.target)),
                     )
                 })?;
-                crate::handler::add_ref(&mut store, &loc, nav.name, addr, true).map_err(|e| serr(&p, e.message))?;
+                store.add_ref(&loc, nav.name, addr, true).map_err(|e| serr(&p, e.message))?;
             }
         }
         Ok(store)

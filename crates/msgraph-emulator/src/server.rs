@@ -484,7 +484,8 @@ fn device_login(shared: &Shared, method: &Method, body: &[u8]) -> Response {
             shared.auth.decide_device_code(code, None)
         } else {
             let who = form.get("user").cloned().unwrap_or_else(|| shared.seed.signed_in_upn.clone());
-            match crate::resolve_user(shared, &who) {
+            let user = shared.read().find_user(&who).map(|(id, _)| id.to_string());
+            match user {
                 Some(id) => shared.auth.decide_device_code(code, Some(id)),
                 None => Err(format!("no user '{who}'")),
             }
