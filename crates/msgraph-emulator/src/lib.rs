@@ -63,11 +63,12 @@ use rand::{RngCore, SeedableRng};
 use serde_json::{json, Map, Value};
 use tokio::sync::watch;
 
+pub use auth::registry::AppRegistration;
 pub use faults::{FaultAction, FaultId, FaultRule, FaultSpecError, Faults, RateLimit, RetryAfter, Trigger};
 pub use guard::Violation;
 pub use log::{RequestRecord, LOGGED_HEADERS};
 pub use phone::{ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID};
-pub use seed::{AppRegistration, SeedData, SeedError};
+pub use seed::{SeedData, SeedError};
 
 use clock::Clock;
 use state::{Config, Shared, Urls};
@@ -371,7 +372,7 @@ impl EmulatorBuilder {
         let origin = format!("http://{addr}");
         let mut apps = data.apps.clone();
         apps.extend(self.apps);
-        let auth = auth::AuthState::new(&apps).map_err(Error::Certificate)?;
+        let auth = auth::registry::AuthState::new(&apps).map_err(Error::Certificate)?;
         let mut id_rng = StdRng::seed_from_u64(self.seed ^ 0x1d5);
         let store = data.load(&mut || new_uuid(&mut id_rng))?;
         if let Some(who) = &self.signed_in_user {
@@ -556,7 +557,7 @@ impl Emulator {
     /// An app-only access token for the test app, valid for the configured lifetime.
     pub fn issue_token(&self) -> String {
         let ms = i64::try_from(self.shared.config.token_lifetime.as_millis()).unwrap_or(i64::MAX / 4);
-        auth::issue_access_token(&self.shared, &self.app.client_id, None, None, ms)
+        auth::token::issue_access_token(&self.shared, &self.app.client_id, None, None, ms)
     }
 
     /// An access token as described by `spec`.
@@ -578,7 +579,7 @@ impl Emulator {
             }
             None => None,
         };
-        Ok(auth::issue_access_token(
+        Ok(auth::token::issue_access_token(
             &self.shared,
             &client_id,
             user.as_ref().map(|(a, b)| (a.as_str(), b.as_str())),

@@ -24,6 +24,7 @@ use base64::Engine;
 use msgraph_core::phone::PhoneNumber;
 use serde_json::{Map, Value};
 
+use crate::auth::registry::{certificate_key, AppRegistration};
 use crate::entity::{self, type_name};
 use crate::phone;
 use crate::router;
@@ -49,49 +50,6 @@ impl std::error::Error for SeedError {}
 
 fn serr(path: &str, message: impl Into<String>) -> SeedError {
     SeedError { path: path.to_string(), message: message.into() }
-}
-
-/// An app registration: a client id with a secret and/or certificates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppRegistration {
-    /// The application (client) id.
-    pub client_id: String,
-    /// The client secret, if the app has one.
-    pub client_secret: Option<String>,
-    /// A display name.
-    pub display_name: String,
-    /// Registered certificates (DER).
-    pub certificates: Vec<Vec<u8>>,
-}
-
-impl AppRegistration {
-    /// An app with this client id and no credentials yet.
-    pub fn new(client_id: impl Into<String>) -> Self {
-        AppRegistration {
-            client_id: client_id.into(),
-            client_secret: None,
-            display_name: "app".into(),
-            certificates: Vec::new(),
-        }
-    }
-
-    /// Sets the client secret.
-    pub fn secret(mut self, secret: impl Into<String>) -> Self {
-        self.client_secret = Some(secret.into());
-        self
-    }
-
-    /// Adds a certificate (DER).
-    pub fn certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.certificates.push(der.into());
-        self
-    }
-
-    /// Sets the display name.
-    pub fn display_name(mut self, name: impl Into<String>) -> Self {
-        self.display_name = name.into();
-        self
-    }
 }
 
 /// The data an emulator starts with (and returns to on `Emulator::reset`).
@@ -179,7 +137,7 @@ impl SeedData {
                     .as_str()
                     .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
                     .ok_or_else(|| serr(&format!("{p}.certificates[{j}]"), "expected base64 DER"))?;
-                crate::auth::certificate_key(&der).map_err(|e| serr(&format!("{p}.certificates[{j}]"), e))?;
+                certificate_key(&der).map_err(|e| serr(&format!("{p}.certificates[{j}]"), e))?;
                 reg = reg.certificate(der);
             }
             apps.push(reg);

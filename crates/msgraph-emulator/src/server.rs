@@ -19,7 +19,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::auth::{self, Endpoint};
+use crate::auth::endpoint::{self, Endpoint};
+use crate::auth::token::authenticate;
 use crate::context::{Caller, Ctx, GraphRequest};
 use crate::errors::{AadError, Body, GraphError, RequestMeta, Response};
 use crate::faults::{fault_error, FaultAction, Site};
@@ -124,7 +125,7 @@ async fn pipeline(
     meta: &RequestMeta,
     target: &str,
 ) -> (Response, Option<String>, Option<String>, Option<FaultAction>) {
-    let caller: Caller = match auth::authenticate(shared, authorization, target) {
+    let caller: Caller = match authenticate(shared, authorization, target) {
         Ok(c) => c,
         Err(e) => return (e.into_response(meta), None, None, None),
     };
@@ -435,7 +436,7 @@ async fn oauth(
         }
     }
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let (resp, client) = auth::oauth(shared, endpoint, tenant, ct, &bytes, meta);
+    let (resp, client) = endpoint::oauth(shared, endpoint, tenant, ct, &bytes, meta);
     record(&resp, client.as_deref(), None);
     resp
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore};
 
-use crate::auth::AuthState;
+use crate::auth::registry::AuthState;
 use crate::clock::Clock;
 use crate::faults::FaultState;
 use crate::guard::Guard;
