@@ -26,7 +26,7 @@ use serde_json::{json, Map, Value};
 
 use crate::context::GraphRequest;
 use crate::errors::{Body, GraphError, RequestMeta, Response};
-use crate::faults::Site;
+use crate::faults::engine::Site;
 use crate::guard::Violation;
 use crate::server::{execute_graph, new_meta};
 use crate::state::Shared;

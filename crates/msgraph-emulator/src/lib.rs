@@ -396,7 +396,7 @@ impl EmulatorBuilder {
             store: RwLock::new(store),
             seed: data,
             auth,
-            faults: faults::FaultState::new(self.seed, self.faults, self.latency, self.rate_limit),
+            faults: faults::engine::FaultState::new(self.seed, self.faults, self.latency, self.rate_limit),
             guard: guard::Guard::default(),
             log: log::RequestLog::new(self.log_capacity),
             rng: Mutex::new(rng),

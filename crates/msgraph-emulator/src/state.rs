@@ -9,7 +9,7 @@ use rand::{Rng, RngCore};
 
 use crate::auth::registry::AuthState;
 use crate::clock::Clock;
-use crate::faults::FaultState;
+use crate::faults::engine::FaultState;
 use crate::guard::Guard;
 use crate::log::RequestLog;
 use crate::seed::SeedData;
