@@ -25,10 +25,10 @@ use rand::seq::SliceRandom;
 use serde_json::{json, Map, Value};
 
 use crate::context::GraphRequest;
+use crate::dispatch::{execute_graph, log_item, new_meta};
 use crate::errors::{Body, GraphError, RequestMeta, Response};
 use crate::faults::engine::Site;
 use crate::guard::Violation;
-use crate::server::{execute_graph, new_meta};
 use crate::state::Shared;
 use crate::sync::lock;
 
@@ -303,13 +303,13 @@ pub(crate) async fn run(
                 let req = make_req(it);
                 let item_meta = new_meta(shared, &req.headers);
                 let resp = failed_dependency(&it.id, dep, &item_meta);
-                crate::server::log_item(shared, &req, &resp, authorization.is_some(), None, None);
+                log_item(shared, &req, &resp, authorization.is_some(), None, None);
                 failed.push(it.id.clone());
                 results.push((it.id.clone(), resp));
                 continue;
             }
             let req = make_req(it);
-            let exec = Box::pin(execute_graph(shared, req, authorization, Site::BatchItem)).await;
+            let exec = execute_graph(shared, req, authorization, Site::BatchItem).await;
             if exec.response.status.as_u16() >= 400 {
                 failed.push(it.id.clone());
             }
@@ -320,7 +320,7 @@ pub(crate) async fn run(
             let req = make_req(it);
             let id = it.id.clone();
             async move {
-                let exec = Box::pin(execute_graph(shared, req, authorization, Site::BatchItem)).await;
+                let exec = execute_graph(shared, req, authorization, Site::BatchItem).await;
                 (id, exec.response)
             }
         });

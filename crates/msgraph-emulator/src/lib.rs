@@ -34,6 +34,7 @@ mod batch;
 mod clock;
 mod context;
 mod delta;
+mod dispatch;
 mod entity;
 mod errors;
 mod faults;
