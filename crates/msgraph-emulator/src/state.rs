@@ -38,6 +38,13 @@ pub(crate) struct Urls {
     pub(crate) base: String,
 }
 
+/// A random UUID v4 from `rng` (seeded: ids are deterministic).
+pub(crate) fn new_uuid(rng: &mut impl RngCore) -> String {
+    let mut bytes = [0u8; 16];
+    rng.fill_bytes(&mut bytes);
+    uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+}
+
 /// Everything shared.
 #[derive(Debug)]
 pub(crate) struct Shared {
@@ -70,9 +77,7 @@ impl Shared {
 
     /// A random (seeded) UUID v4.
     pub(crate) fn new_uuid(&self) -> String {
-        let mut bytes = [0u8; 16];
-        lock(&self.rng).fill_bytes(&mut bytes);
-        uuid::Builder::from_random_bytes(bytes).into_uuid().to_string()
+        new_uuid(&mut *lock(&self.rng))
     }
 
     /// A random (seeded) string from `alphabet`.
