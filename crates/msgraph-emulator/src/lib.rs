@@ -56,6 +56,7 @@ mod state;
 mod store;
 mod sync;
 mod target;
+mod validate;
 
 pub use auth::registry::AppRegistration;
 pub use builder::EmulatorBuilder;

@@ -25,12 +25,12 @@
 //! the user is a direct member of) has `isUsableForSignIn: true`.
 
 use hyper::StatusCode;
-use msgraph_core::phone::PhoneNumber;
 use serde_json::{json, Map, Value};
 
 use crate::errors::{GraphError, HandlerResult, Response};
 use crate::schema::SCHEMA;
 use crate::store::{Child, Collection, Entity, Loc, Root, Store};
+use crate::validate;
 
 /// Fixed id of the mobile phone method.
 pub const MOBILE_ID: &str = "3179e48a-750b-4051-897c-87b9720928f7";
@@ -75,9 +75,9 @@ fn phone_number(v: Option<&Value>) -> Result<String, GraphError> {
     let Some(Value::String(s)) = v else {
         return Err(bad("invalidPhoneNumber", "The property 'phoneNumber' is required, e.g. \"+1 5555551234\"."));
     };
-    PhoneNumber::parse(s)
-        .map(|p| p.as_str().to_string())
-        .map_err(|e| bad("invalidPhoneNumber", format!("Invalid phoneNumber: {e}.")))
+    validate::phone::check(s)
+        .map(|()| s.clone())
+        .map_err(|e| bad("invalidPhoneNumber", format!("Invalid phoneNumber: {e}; use {}.", validate::phone::FORMAT)))
 }
 
 /// The user that owns an authentication-method location (`users/{id}/authentication/...`).

@@ -21,7 +21,6 @@
 use std::path::Path;
 
 use base64::Engine;
-use msgraph_core::phone::PhoneNumber;
 use serde_json::{Map, Value};
 
 use crate::auth::registry::{certificate_key, AppRegistration};
@@ -30,6 +29,7 @@ use crate::phone;
 use crate::router;
 use crate::schema::{Navigation, TypeIndex, SCHEMA};
 use crate::store::{self, Child, Collection, Entity, Loc, Root, Step, Store};
+use crate::validate;
 
 /// An invalid seed document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -299,7 +299,8 @@ fn build(
     props.insert(SCHEMA.key_of(ty).unwrap_or("id").to_string(), Value::String(id));
     if type_name(ty) == phone::TYPE {
         let number = props.get("phoneNumber").and_then(Value::as_str).unwrap_or("");
-        PhoneNumber::parse(number).map_err(|e| serr(&format!("{path}.phoneNumber"), e.to_string()))?;
+        validate::phone::check(number)
+            .map_err(|e| serr(&format!("{path}.phoneNumber"), format!("{e}; use {}", validate::phone::FORMAT)))?;
         let mobile = props.get("phoneType").and_then(Value::as_str) == Some("mobile");
         props
             .entry("smsSignInState")

@@ -3,11 +3,11 @@
 
 use std::cmp::Ordering;
 
-use msgraph_core::edm::DateTimeOffset;
 use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::ast::{BinOp, Expr, Func, LambdaKind, Literal};
+use crate::validate::datetime;
 
 /// A value during evaluation.
 #[derive(Debug, Clone)]
@@ -226,7 +226,7 @@ fn normalise<'a>(v: &V<'a>) -> Cmp<'a> {
 }
 
 fn parse_datetime(s: &str) -> Option<OffsetDateTime> {
-    s.parse::<DateTimeOffset>().ok().map(|d| d.as_offset_date_time())
+    datetime::date_time_offset(s).ok()
 }
 
 fn compare(op: BinOp, a: &V<'_>, b: &V<'_>) -> Result<bool, EvalError> {
@@ -254,9 +254,7 @@ fn compare(op: BinOp, a: &V<'_>, b: &V<'_>) -> Result<bool, EvalError> {
         },
         (Cmp::Date(x), Cmp::Date(y)) => Some(x.cmp(y)),
         (Cmp::Str(s), Cmp::Date(d)) | (Cmp::Date(d), Cmp::Str(s)) => {
-            let parsed = parse_datetime(s)
-                .map(|x| x.date())
-                .or_else(|| time::Date::parse(s, &time::macros::format_description!("[year]-[month]-[day]")).ok());
+            let parsed = parse_datetime(s).map(|x| x.date()).or_else(|| datetime::date(s).ok());
             match parsed {
                 Some(x) => {
                     let o = x.cmp(d);

@@ -1,9 +1,8 @@
 //! Tokens of a `$filter` expression: names, punctuation and literals (strings, numbers,
 //! booleans, `null`, GUIDs, dates, datetimes, qualified enum members).
 
-use msgraph_core::edm::DateTimeOffset;
-
 use super::ast::{FilterError, Literal};
+use crate::validate::{datetime, guid};
 
 /// A token.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,9 +91,16 @@ impl<'a> Lexer<'a> {
             self.pos += len;
             return Ok((Tok::Lit(Literal::Guid(rest[..len].to_ascii_lowercase())), start));
         }
-        if let Some((lit, len)) = datetime_literal(rest) {
-            self.pos += len;
-            return Ok((Tok::Lit(lit), start));
+        // The literal is ASCII up to the problem, so its character position is a byte offset.
+        match datetime_literal(rest) {
+            Ok(Some((lit, len))) => {
+                self.pos += len;
+                return Ok((Tok::Lit(lit), start));
+            }
+            Ok(None) => {}
+            Err(e) => {
+                return Err(self.err(start + e.position, format!("Invalid date or datetime literal: {}", e.message)))
+            }
         }
         if c.is_ascii_digit() || (c == '-' && rest[1..].starts_with(|d: char| d.is_ascii_digit())) {
             let len = number_len(rest);
@@ -181,41 +187,29 @@ fn number_len(s: &str) -> usize {
 
 /// Length of a GUID literal at the start of `s` (not followed by an identifier character).
 fn guid_len(s: &str) -> Option<usize> {
-    let b = s.as_bytes();
-    if b.len() < 36 {
-        return None;
-    }
-    for (i, c) in b[..36].iter().enumerate() {
-        let ok = if matches!(i, 8 | 13 | 18 | 23) { *c == b'-' } else { c.is_ascii_hexdigit() };
-        if !ok {
-            return None;
-        }
-    }
-    if b.get(36).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-') {
-        return None;
-    }
-    Some(36)
+    let candidate = s.get(..36)?;
+    let followed = s[36..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    (guid::parse(candidate).is_ok() && !followed).then_some(36)
 }
 
-/// A date (`2024-01-31`) or datetime (`2024-01-31T10:00:00[.fff](Z|±hh:mm)`) literal.
-fn datetime_literal(s: &str) -> Option<(Literal, usize)> {
+/// A date (`2024-01-31`) or datetime (`2024-01-31T10:00[:00[.fff]](Z|±hh:mm)`) literal at the
+/// start of `s`: `Ok(None)` when `s` does not start like one, an error (position relative to
+/// `s`) when it does but is not a valid date or datetime.
+fn datetime_literal(s: &str) -> Result<Option<(Literal, usize)>, datetime::DateTimeError> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
     if !(digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-') && digits(8..10)) {
-        return None;
+        return Ok(None);
     }
     if b.get(10) == Some(&b'T') {
         let len = s[10..]
             .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '+' | '-')))
             .map_or(s.len(), |i| i + 10);
-        let text = &s[..len];
-        let dto: DateTimeOffset = text.parse().ok()?;
-        return Some((Literal::DateTime(dto.as_offset_date_time()), len));
+        let t = datetime::date_time_offset(&s[..len])?;
+        return Ok(Some((Literal::DateTime(t), len)));
     }
     if b.get(10).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'.') {
-        return None;
+        return Ok(None);
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(&s[..10], &format).ok()?;
-    Some((Literal::Date(date), 10))
+    Ok(Some((Literal::Date(datetime::date(&s[..10])?), 10)))
 }

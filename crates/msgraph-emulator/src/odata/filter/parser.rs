@@ -477,6 +477,17 @@ mod tests {
     }
 
     #[test]
+    fn invalid_date_literals_are_errors_at_their_position() {
+        let e = parse("t ge 2024-13-01T00:00:00Z").unwrap_err();
+        assert_eq!(e.position, 10, "{e}");
+        assert!(e.message.contains("Invalid date or datetime literal: there is no month 13"), "{e}");
+        assert_eq!(parse("d eq 2023-02-29").unwrap_err().position, 13);
+        assert_eq!(parse("t lt 2024-01-31T10:00:00").unwrap_err().position, 24);
+        // Seconds are optional in OData's datetime literals.
+        assert!(parse("t ge 2024-01-31T10:00Z").is_ok());
+    }
+
+    #[test]
     fn features() {
         assert_eq!(p("a eq 1").features(), Features::default());
         assert_eq!(p("a ne 1").features(), Features { ne: true, ..Default::default() });
