@@ -1,4 +1,5 @@
-//! The library's modules depend on each other without cycles.
+//! The library's modules depend on each other without cycles, and only `src/schema.rs` names
+//! the SDK crates (the emulator uses nothing of the SDK but its routing schema).
 //!
 //! Every `src/**/*.rs` file is a module (`lib.rs` is the crate root, `a/mod.rs` is `a`,
 //! `a/b.rs` is `a::b`; `main.rs` is the binary, not part of the library). A module depends on
@@ -216,6 +217,20 @@ fn modules_have_no_import_cycles() {
     if let Some(cycle) = find_cycle(&g) {
         let text: Vec<String> = cycle.iter().map(|m| name(m)).collect();
         panic!("the emulator's modules import each other in a cycle: {}", text.join(" -> "));
+    }
+}
+
+#[test]
+fn only_the_schema_module_names_the_sdk() {
+    for (rel, text) in source_files() {
+        if rel == "schema.rs" {
+            continue;
+        }
+        let code = code(&text);
+        for sdk in ["msgraph::", "msgraph_core::"] {
+            let named = code.match_indices(sdk).any(|(i, _)| i == 0 || !is_ident(code.as_bytes()[i - 1]));
+            assert!(!named, "src/{rel} names `{sdk}`: go through `crate::schema` instead");
+        }
     }
 }
 
