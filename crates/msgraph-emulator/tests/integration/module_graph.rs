@@ -4,10 +4,12 @@
 //! Every `src/**/*.rs` file is a module (`lib.rs` is the crate root, `a/mod.rs` is `a`,
 //! `a/b.rs` is `a::b`; `main.rs` is the binary, not part of the library). A module depends on
 //! every module its code names: `crate::…`, `super::…` and `self::…` paths, `use` groups
-//! (`crate::a::{b, c::d}`), and paths through the child modules it declares (`mod child;` …
-//! `child::f()`). A path counts for the longest module prefix it has (`crate::a::b::Item` →
-//! `a::b` when that is a module, else `a`; anything else → the crate root). Comment lines and
-//! a file's test module (from an unindented `#[cfg(test)]` line to the end) are not read.
+//! (`crate::a::{b, c::d}`), paths through the child modules it declares (`mod child;` …
+//! `child::f()`) and through modules it imported by name (`use crate::a;` … `a::b::f()`;
+//! `use … as …` renames are not followed). A path counts for the longest module prefix it has
+//! (`crate::a::b::Item` → `a::b` when that is a module, else `a`; anything else → the crate
+//! root). Comment lines and a file's test module (from an unindented `#[cfg(test)]` line to the
+//! end) are not read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -91,16 +93,19 @@ fn read_path(s: &[u8], mut i: usize, mut path: Vec<String>, out: &mut Vec<Vec<St
     i
 }
 
-/// The paths a file's code names that start with `crate`, `super`, `self` or a declared child.
-fn paths(code: &str) -> Vec<Vec<String>> {
-    let children: Vec<&str> = code
-        .lines()
+/// The modules a file declares (`mod child;`).
+fn children(code: &str) -> Vec<&str> {
+    code.lines()
         .filter_map(|l| {
             let mut words = l.split_whitespace().rev();
             let child = words.next()?.strip_suffix(';')?;
             (words.next()? == "mod").then_some(child)
         })
-        .collect();
+        .collect()
+}
+
+/// The paths in `code` whose first segment is `anchored` (`first::…`, not `x::first::…`).
+fn paths(code: &str, anchored: impl Fn(&str) -> bool) -> Vec<Vec<String>> {
     let s = code.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -114,18 +119,16 @@ fn paths(code: &str) -> Vec<Vec<String>> {
         while i < s.len() && is_ident(s[i]) {
             i += 1;
         }
-        let word = &code[start..i];
-        let anchored = matches!(word, "crate" | "super" | "self") || children.contains(&word);
-        if anchored && s[i..].starts_with(b"::") {
+        if anchored(&code[start..i]) && s[i..].starts_with(b"::") {
             i = read_path(s, start, Vec::new(), &mut out);
         }
     }
     out
 }
 
-/// The module a path in module `from` names (the longest prefix that is a module).
-fn target(from: &[String], path: &[String], modules: &BTreeSet<Module>) -> Module {
-    let mut abs: Module = Vec::new();
+/// The absolute segments of a path in module `from`.
+fn absolute(from: &[String], path: &[String]) -> Vec<String> {
+    let mut abs: Vec<String> = Vec::new();
     let mut rest = path;
     match path.first().map(String::as_str) {
         Some("crate") => rest = &path[1..],
@@ -143,6 +146,11 @@ fn target(from: &[String], path: &[String], modules: &BTreeSet<Module>) -> Modul
         _ => abs = from.to_vec(), // a declared child
     }
     abs.extend(rest.iter().filter(|s| *s != "self").cloned());
+    abs
+}
+
+/// The longest prefix of `abs` that is a module.
+fn module_prefix(mut abs: Vec<String>, modules: &BTreeSet<Module>) -> Module {
     while !modules.contains(&abs) {
         abs.pop();
     }
@@ -156,13 +164,28 @@ fn graph(files: &[(String, String)]) -> Graph {
     let modules: BTreeSet<Module> = parsed.iter().map(|(m, _)| m.clone()).chain([Vec::new()]).collect();
     let mut g = Graph::new();
     for (m, code) in &parsed {
-        let deps = g.entry(m.clone()).or_default();
-        for p in paths(code) {
-            let t = target(m, &p, &modules);
-            if t != *m {
-                deps.insert(t);
+        let children = children(code);
+        let direct = paths(code, |w| matches!(w, "crate" | "super" | "self") || children.contains(&w));
+        let mut targets: Vec<Module> = Vec::new();
+        // A path that names a module itself (`use crate::a::b;`) makes `b::…` a path into it.
+        let mut aliases: BTreeMap<String, Module> = BTreeMap::new();
+        for p in &direct {
+            let abs = absolute(m, p);
+            let t = module_prefix(abs.clone(), &modules);
+            if t == abs {
+                if let Some(last) = t.last() {
+                    aliases.insert(last.clone(), t.clone());
+                }
             }
+            targets.push(t);
         }
+        for p in paths(code, |w| aliases.contains_key(w) && !children.contains(&w)) {
+            let mut abs = aliases[&p[0]].clone();
+            abs.extend(p[1..].iter().filter(|s| *s != "self").cloned());
+            targets.push(module_prefix(abs, &modules));
+        }
+        let deps = g.entry(m.clone()).or_default();
+        deps.extend(targets.into_iter().filter(|t| t != m));
     }
     g
 }
@@ -267,4 +290,9 @@ fn the_checker_finds_cycles() {
         cycle(&[lib, mod_rs, read, ("h/ctx.rs", "fn f() { crate::run() }")]),
         Some("crate -> h -> h::read -> h::ctx -> crate".into())
     );
+    // Through a module imported by name.
+    let lib = ("lib.rs", "mod v;\nmod p;\n");
+    let (v, p) = (("v/mod.rs", "pub mod phone;\n"), ("p.rs", "use crate::v;\nfn f() { v::phone::check() }\n"));
+    assert_eq!(cycle(&[lib, v, p, ("v/phone.rs", "pub fn check() {}")]), None);
+    assert_eq!(cycle(&[lib, v, p, ("v/phone.rs", "use crate::p::X;")]), Some("p -> v::phone -> p".into()));
 }
