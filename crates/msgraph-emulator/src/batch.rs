@@ -24,12 +24,13 @@ use hyper::{HeaderMap, Method, StatusCode};
 use rand::seq::SliceRandom;
 use serde_json::{json, Map, Value};
 
+use crate::context::GraphRequest;
+use crate::dispatch::{execute_graph, log_item, new_meta};
 use crate::errors::{Body, GraphError, RequestMeta, Response};
-use crate::faults::Site;
+use crate::faults::engine::Site;
 use crate::guard::Violation;
-use crate::handler;
-use crate::server::{execute_graph, new_meta};
-use crate::state::{lock, GraphRequest, Shared};
+use crate::state::Shared;
+use crate::sync::lock;
 
 /// Graph's limit.
 pub(crate) const MAX_REQUESTS: usize = 20;
@@ -268,7 +269,7 @@ pub(crate) async fn run(
     if outer.method != Method::POST {
         return GraphError::method_not_allowed(outer.method.as_str(), "$batch (use POST)").into_response(meta);
     }
-    let body = match handler::parse_body(outer) {
+    let body = match outer.json_body() {
         Ok(b) => b,
         Err(e) => return e.into_response(meta),
     };
@@ -302,13 +303,13 @@ pub(crate) async fn run(
                 let req = make_req(it);
                 let item_meta = new_meta(shared, &req.headers);
                 let resp = failed_dependency(&it.id, dep, &item_meta);
-                crate::server::log_item(shared, &req, &resp, authorization.is_some(), None, None);
+                log_item(shared, &req, &resp, authorization.is_some(), None, None);
                 failed.push(it.id.clone());
                 results.push((it.id.clone(), resp));
                 continue;
             }
             let req = make_req(it);
-            let exec = Box::pin(execute_graph(shared, req, authorization, Site::BatchItem)).await;
+            let exec = execute_graph(shared, req, authorization, Site::BatchItem).await;
             if exec.response.status.as_u16() >= 400 {
                 failed.push(it.id.clone());
             }
@@ -319,7 +320,7 @@ pub(crate) async fn run(
             let req = make_req(it);
             let id = it.id.clone();
             async move {
-                let exec = Box::pin(execute_graph(shared, req, authorization, Site::BatchItem)).await;
+                let exec = execute_graph(shared, req, authorization, Site::BatchItem).await;
                 (id, exec.response)
             }
         });

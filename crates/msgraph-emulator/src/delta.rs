@@ -27,17 +27,19 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use hyper::header::LOCATION;
 use hyper::StatusCode;
-use msgraph_models::schema::SCHEMA;
-use msgraph_codec::schema::Operation;
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
+use crate::context::Ctx;
 use crate::entity::type_name;
 use crate::errors::{GraphError, HandlerResult, Response};
-use crate::handler::{self, Binding, CollKind, CollNode, Ctx, Target};
 use crate::odata::QueryOptions;
 use crate::paging;
+use crate::render;
+use crate::router;
+use crate::schema::{Operation, TypeIndex, SCHEMA};
 use crate::store::{self, Entity, Loc, Root, Store};
+use crate::target::{Binding, CollKind, CollNode, Target};
 
 const VERSION: u8 = 1;
 const MAC_LEN: usize = 10;
@@ -195,16 +197,16 @@ struct Row<'a> {
     /// `None` for a deleted entity.
     entity: Option<&'a Entity>,
     /// The concrete type.
-    ty: msgraph_codec::schema::TypeIndex,
+    ty: TypeIndex,
 }
 
 /// `/v1.0{path}?{options}[&{param}={token}]`, the original options kept exactly as received.
 fn link_target(ctx: &Ctx<'_>, q: &QueryOptions, param: Option<(&str, &str)>) -> String {
-    let mut query: Vec<String> = q.raw_without_skiptoken.iter().map(|p| handler::encode_loose(p)).collect();
+    let mut query: Vec<String> = q.raw_without_skiptoken.iter().map(|p| router::encode_loose(p)).collect();
     if let Some((name, token)) = param {
         query.push(format!("{name}={token}"));
     }
-    let path = format!("/v1.0{}", handler::encode_loose(&ctx.req.path));
+    let path = format!("/v1.0{}", router::encode_loose(&ctx.req.path));
     if query.is_empty() {
         path
     } else {
@@ -296,7 +298,7 @@ pub(crate) fn respond(
     if latest {
         rows.clear();
     }
-    let preferred = handler::prefer_max_page_size(ctx.req);
+    let preferred = ctx.req.max_page_size();
     let page_size = q.top.or(preferred).unwrap_or(ctx.shared.config.page_size).max(1);
     let more = rows.len() > page_size;
     rows.truncate(page_size);
@@ -306,9 +308,9 @@ pub(crate) fn respond(
         let mut m = match row.entity {
             Some(e) => {
                 let loc = Loc { root: Root::Set(row.set, row.id.to_string()), steps: vec![] };
-                let m = handler::render(ctx.shared, store, &loc, e, c.declared);
+                let m = render::render(ctx.shared, store, &loc, e, c.declared);
                 match &q.select {
-                    Some(sel) => handler::select(m, sel, item_ty)?,
+                    Some(sel) => render::select(m, sel, item_ty)?,
                     None => m,
                 }
             }
@@ -357,6 +359,7 @@ pub(crate) fn respond(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

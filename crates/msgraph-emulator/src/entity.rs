@@ -5,13 +5,12 @@
 //! Unknown properties are rejected with 400 (as Graph does for its non-open entity types);
 //! `@`-annotations are accepted and ignored, except `nav@odata.bind`.
 
-use msgraph_models::schema::SCHEMA;
-use msgraph_codec::edm::DateTimeOffset;
-use msgraph_codec::schema::{Navigation, TypeIndex};
 use serde_json::{Map, Value};
 
 use crate::errors::{truncate, GraphError};
 use crate::router;
+use crate::schema::{Navigation, TypeIndex, SCHEMA};
+use crate::validate::{datetime, guid};
 
 /// A request body split into its parts.
 #[derive(Debug, Default)]
@@ -26,6 +25,11 @@ pub(crate) struct Body {
 
 pub(crate) fn type_name(ty: TypeIndex) -> &'static str {
     SCHEMA.entity_type_at(ty).map_or("?", |t| t.name)
+}
+
+/// Whether `ty` is a directory object (a user, group, ...).
+pub(crate) fn is_directory(ty: TypeIndex) -> bool {
+    SCHEMA.entity_type("microsoft.graph.directoryObject").is_some_and(|(d, _)| SCHEMA.is_a(ty, d))
 }
 
 /// The concrete type of a new entity: `@odata.type` if given (it must be `expected` or derive
@@ -121,6 +125,27 @@ fn invalid(name: &str, edm: &str, expected: &str) -> GraphError {
     GraphError::bad_request(format!("Invalid value for property '{name}' of type '{edm}': expected {expected}."))
 }
 
+/// A check of a string-encoded value: `Err` says what is wrong and where.
+type TextCheck = fn(&str) -> Result<(), String>;
+
+/// The string-encoded types the emulator checks: the expected form, in words, and the check.
+fn text_format(edm: &str) -> Option<(&'static str, TextCheck)> {
+    let format: (&str, TextCheck) = match edm {
+        "Edm.DateTimeOffset" => ("an RFC 3339 date and time such as 2024-01-31T10:00:00Z", |s| {
+            datetime::date_time_offset(s).map(drop).map_err(|e| e.to_string())
+        }),
+        "Edm.Date" => ("a date such as 2024-01-31", |s| datetime::date(s).map(drop).map_err(|e| e.to_string())),
+        "Edm.TimeOfDay" => {
+            ("a time of day such as 10:00:00", |s| datetime::time_of_day(s).map(drop).map_err(|e| e.to_string()))
+        }
+        "Edm.Guid" => ("a GUID such as 01234567-89ab-cdef-0123-456789abcdef", |s| {
+            guid::parse(s).map(drop).map_err(|e| e.to_string())
+        }),
+        _ => return None,
+    };
+    Some(format)
+}
+
 /// Checks a JSON value against an Edm type name (`Edm.String`, `Collection(Edm.Guid)`,
 /// `microsoft.graph.x`).
 pub(crate) fn check_value(name: &str, edm: &str, value: &Value) -> Result<(), GraphError> {
@@ -134,6 +159,14 @@ pub(crate) fn check_value(name: &str, edm: &str, value: &Value) -> Result<(), Gr
         }
         return Ok(());
     }
+    if let Some((expected, check)) = text_format(edm) {
+        let Some(text) = value.as_str() else { return Err(invalid(name, edm, expected)) };
+        return check(text).map_err(|why| {
+            GraphError::bad_request(format!(
+                "Invalid value for property '{name}' of type '{edm}': expected {expected} ({why})."
+            ))
+        });
+    }
     let ok = match edm {
         "Edm.String" => value.is_string(),
         "Edm.Boolean" => value.is_boolean(),
@@ -142,9 +175,7 @@ pub(crate) fn check_value(name: &str, edm: &str, value: &Value) -> Result<(), Gr
         "Edm.Double" | "Edm.Single" | "Edm.Decimal" => {
             value.is_number() || value.as_str().is_some_and(|s| matches!(s, "NaN" | "INF" | "-INF"))
         }
-        "Edm.DateTimeOffset" => value.as_str().is_some_and(|s| s.parse::<DateTimeOffset>().is_ok()),
-        "Edm.Guid" => value.as_str().is_some_and(|s| uuid::Uuid::parse_str(s).is_ok()),
-        "Edm.Date" | "Edm.TimeOfDay" | "Edm.Duration" | "Edm.Binary" | "Edm.Stream" => value.is_string(),
+        "Edm.Duration" | "Edm.Binary" | "Edm.Stream" => value.is_string(),
         "Edm.Untyped" | "microsoft.graph.Json" => true,
         // Enum (string) or complex (object) types: the schema does not say which.
         _ => value.is_string() || value.is_object(),
@@ -157,8 +188,6 @@ pub(crate) fn check_value(name: &str, edm: &str, value: &Value) -> Result<(), Gr
         "Edm.Boolean" => "a boolean",
         "Edm.Byte" | "Edm.SByte" | "Edm.Int16" | "Edm.Int32" | "Edm.Int64" => "an integer",
         "Edm.Double" | "Edm.Single" | "Edm.Decimal" => "a number",
-        "Edm.DateTimeOffset" => "an RFC 3339 date and time such as 2024-01-31T10:00:00Z",
-        "Edm.Guid" => "a GUID",
         _ if edm.starts_with("Edm.") => "a string",
         _ => "an enum member name or a complex object",
     };
@@ -166,6 +195,7 @@ pub(crate) fn check_value(name: &str, edm: &str, value: &Value) -> Result<(), Gr
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -209,5 +239,31 @@ mod tests {
         assert!(err(json!({"authentication@odata.bind": "a"})).contains("not contained"));
         let ok = json!({"employeeHireDate": "2024-01-01T00:00:00Z", "accountEnabled": null});
         assert!(check_body(user, ok.as_object().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn text_formats_are_checked_with_the_reason() {
+        let check =
+            |t: &str, body: Value| check_body(ty(t), body.as_object().unwrap()).map(drop).map_err(|e| e.message);
+        let assignment = "microsoft.graph.appRoleAssignment";
+        assert!(check(assignment, json!({"principalId": "3179E48A-750b-4051-897c-87b9720928f7"})).is_ok());
+        let e = check(assignment, json!({"principalId": "{3179e48a-750b-4051-897c-87b9720928f7}"})).unwrap_err();
+        assert!(e.contains("of type 'Edm.Guid': expected a GUID such as") && e.ends_with("at position 0)."), "{e}");
+        let image = "microsoft.graph.cloudPcGalleryImage";
+        assert!(check(image, json!({"startDate": "2024-02-29", "endDate": null})).is_ok());
+        let e = check(image, json!({"startDate": "2023-02-29"})).unwrap_err();
+        assert!(e.ends_with("expected a date such as 2024-01-31 (2023-02 has no day 29 at position 8)."), "{e}");
+        let e = check(image, json!({"startDate": "2024-02-29T00:00:00Z"})).unwrap_err();
+        assert!(e.contains("unexpected character 'T' at position 10"), "{e}");
+        let e = check(image, json!({"startDate": 20240229})).unwrap_err();
+        assert!(e.ends_with("expected a date such as 2024-01-31."), "{e}");
+        let ios = "microsoft.graph.iosUpdateConfiguration";
+        assert!(check(ios, json!({"activeHoursStart": "08:30:00", "activeHoursEnd": "17:00"})).is_ok());
+        let e = check(ios, json!({"activeHoursStart": "8:30"})).unwrap_err();
+        assert!(e.contains("'Edm.TimeOfDay': expected a time of day"), "{e}");
+        let user = "microsoft.graph.user";
+        assert!(check(user, json!({"createdDateTime": "2024-01-31T10:00:00.1234567+01:00"})).is_ok());
+        let e = check(user, json!({"createdDateTime": "2024-01-31T10:00:00"})).unwrap_err();
+        assert!(e.contains("expected 'Z' or an offset such as +01:00 after the time at position 19"), "{e}");
     }
 }

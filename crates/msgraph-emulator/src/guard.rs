@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::state::lock;
+use crate::sync::lock;
 
 /// Most violations kept (later ones are counted, not stored).
 const MAX_VIOLATIONS: usize = 10_000;

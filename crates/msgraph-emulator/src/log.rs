@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use hyper::HeaderMap;
 
-use crate::state::lock;
+use crate::sync::lock;
 
 /// Request headers copied into [`RequestRecord::headers`] (lower-case names).
 pub const LOGGED_HEADERS: &[&str] = &[

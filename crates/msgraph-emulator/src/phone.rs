@@ -25,11 +25,12 @@
 //! the user is a direct member of) has `isUsableForSignIn: true`.
 
 use hyper::StatusCode;
-use msgraph_codec::phone::PhoneNumber;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use crate::errors::{GraphError, HandlerResult, Response};
-use crate::store::{Child, Entity, Loc, Root, Store};
+use crate::schema::SCHEMA;
+use crate::store::{Child, Collection, Entity, Loc, Root, Store};
+use crate::validate;
 
 /// Fixed id of the mobile phone method.
 pub const MOBILE_ID: &str = "3179e48a-750b-4051-897c-87b9720928f7";
@@ -74,9 +75,9 @@ fn phone_number(v: Option<&Value>) -> Result<String, GraphError> {
     let Some(Value::String(s)) = v else {
         return Err(bad("invalidPhoneNumber", "The property 'phoneNumber' is required, e.g. \"+1 5555551234\"."));
     };
-    PhoneNumber::parse(s)
-        .map(|p| p.as_str().to_string())
-        .map_err(|e| bad("invalidPhoneNumber", format!("Invalid phoneNumber: {e}.")))
+    validate::phone::check(s)
+        .map(|()| s.clone())
+        .map_err(|e| bad("invalidPhoneNumber", format!("Invalid phoneNumber: {e}; use {}.", validate::phone::FORMAT)))
 }
 
 /// The user that owns an authentication-method location (`users/{id}/authentication/...`).
@@ -141,6 +142,51 @@ pub(crate) fn sms_allowed(store: &Store, user: &str) -> bool {
     }
     let Some(Child::Many(includes)) = sms.children.get("includeTargets") else { return false };
     includes.items.iter().any(|(id, t)| targets(id) && t.props.get("isUsableForSignIn") == Some(&Value::Bool(true)))
+}
+
+/// Allows or forbids SMS sign-in for all users by editing the `Sms` configuration of the
+/// `authenticationMethodsPolicy` (state `enabled` and `isUsableForSignIn` on its include
+/// targets; an `all_users` target is added when allowing and none exists).
+pub(crate) fn set_sms_sign_in_allowed(store: &mut Store, allowed: bool) {
+    let Some(policy) = store.singletons.get_mut("authenticationMethodsPolicy") else { return };
+    let Some((config_ty, target_ty)) = SCHEMA
+        .entity_type("microsoft.graph.smsAuthenticationMethodConfiguration")
+        .zip(SCHEMA.entity_type("microsoft.graph.smsAuthenticationMethodTarget"))
+        .map(|((a, _), (b, _))| (a, b))
+    else {
+        return;
+    };
+    let configs = match policy
+        .children
+        .entry("authenticationMethodConfigurations")
+        .or_insert_with(|| Child::Many(Collection::default()))
+    {
+        Child::Many(c) => c,
+        Child::One(_) => return,
+    };
+    let key = configs.items.keys().find(|k| k.eq_ignore_ascii_case("sms")).cloned().unwrap_or_else(|| "Sms".into());
+    let sms = configs.items.entry(key.clone()).or_insert_with(|| {
+        let mut p = Map::new();
+        p.insert("id".into(), Value::String(key));
+        p.insert("excludeTargets".into(), json!([]));
+        Entity::new(config_ty, p)
+    });
+    sms.props.insert("state".into(), Value::String("enabled".into()));
+    let targets = match sms.children.entry("includeTargets").or_insert_with(|| Child::Many(Collection::default())) {
+        Child::Many(c) => c,
+        Child::One(_) => return,
+    };
+    for t in targets.items.values_mut() {
+        t.props.insert("isUsableForSignIn".into(), Value::Bool(allowed));
+    }
+    if allowed && !targets.items.contains_key("all_users") {
+        let mut p = Map::new();
+        p.insert("id".into(), Value::String("all_users".into()));
+        p.insert("targetType".into(), Value::String("group".into()));
+        p.insert("isRegistrationRequired".into(), Value::Bool(false));
+        p.insert("isUsableForSignIn".into(), Value::Bool(true));
+        targets.items.insert("all_users".into(), Entity::new(target_ty, p));
+    }
 }
 
 /// Another user whose mobile with this number is SMS-enabled.

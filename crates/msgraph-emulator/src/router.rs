@@ -1,5 +1,5 @@
 //! Schema-aware URL routing: turns the path after `/v1.0` into a typed OData path using
-//! `msgraph_models::schema::SCHEMA` (entity sets, singletons, navigation properties, structural
+//! `SCHEMA` (entity sets, singletons, navigation properties, structural
 //! properties, type casts, bound operations, `$count`, `$value`, `$ref`). Pure: it does not look
 //! at the data; [`crate::handler`] resolves keys against the store afterwards.
 //!
@@ -9,10 +9,8 @@
 //! * Names match exactly first, then ASCII-case-insensitively (Graph's URLs are
 //!   case-insensitive).
 
-use msgraph_models::schema::SCHEMA;
-use msgraph_codec::schema::{EntitySet, Navigation, Operation, OperationKind, TypeIndex};
-
 use crate::errors::{truncate, GraphError};
+use crate::schema::{EntitySet, Navigation, Operation, OperationKind, TypeIndex, SCHEMA};
 
 /// One resolved path segment.
 #[derive(Debug, Clone)]
@@ -73,6 +71,32 @@ pub(crate) fn split_path(raw: &str) -> Result<Vec<String>, GraphError> {
             })
         })
         .collect()
+}
+
+/// Percent-encodes only what may not appear in a URL (spaces, quotes, non-ASCII, ...), leaving
+/// valid text — existing `%XX` escapes included — exactly as it was. Requests that came over
+/// HTTP are unchanged by it; raw `$batch` item URLs become valid next links.
+pub(crate) fn encode_loose(s: &str) -> String {
+    const INVALID: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`')
+        .add(b'#')
+        .add(b'{')
+        .add(b'}')
+        .add(b'|')
+        .add(b'\\')
+        .add(b'^');
+    percent_encoding::utf8_percent_encode(s, INVALID).to_string()
+}
+
+/// Percent-encodes an id for use as one URL path segment.
+pub(crate) fn encode_segment(s: &str) -> String {
+    const SET: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'@');
+    percent_encoding::utf8_percent_encode(s, SET).to_string()
 }
 
 /// Splits `name(args)` into `("name", Some("args"))`.
@@ -486,6 +510,7 @@ fn incompatible_cast(cast: TypeIndex, ty: TypeIndex) -> GraphError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -2,15 +2,15 @@
 //! (phone rules in [`crate::phone`]) and the built-in bound-operation handlers.
 
 use hyper::StatusCode;
-use msgraph_codec::schema::{Operation, TypeIndex};
 use serde_json::{Map, Value};
 
 use crate::entity::type_name;
 use crate::errors::{truncate, GraphError, HandlerResult};
-use crate::handler::{Binding, CollKind, CollNode};
 use crate::phone;
+use crate::schema::{Operation, TypeIndex, SCHEMA};
 use crate::state::Shared;
 use crate::store::{Entity, Loc, Store};
+use crate::target::{Binding, CollKind, CollNode};
 
 /// Fixed id of the email authentication method (Graph uses one per user).
 pub(crate) const EMAIL_METHOD_ID: &str = "3ddfcfc8-9383-446f-83cc-3ab9be4be18f";
@@ -20,9 +20,7 @@ pub(crate) const EMAIL_METHOD_ID: &str = "3ddfcfc8-9383-446f-83cc-3ab9be4be18f";
 const CREATABLE_METHODS: &[&str] = &[phone::TYPE, "microsoft.graph.emailAuthenticationMethod"];
 
 pub(crate) fn is_auth_method(ty: TypeIndex) -> bool {
-    msgraph_models::schema::SCHEMA
-        .entity_type("microsoft.graph.authenticationMethod")
-        .is_some_and(|(b, _)| msgraph_models::schema::SCHEMA.is_a(ty, b))
+    SCHEMA.entity_type("microsoft.graph.authenticationMethod").is_some_and(|(b, _)| SCHEMA.is_a(ty, b))
 }
 
 fn required(props: &Map<String, Value>, names: &[&str], what: &str) -> Result<(), GraphError> {

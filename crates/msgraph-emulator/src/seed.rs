@@ -21,15 +21,15 @@
 use std::path::Path;
 
 use base64::Engine;
-use msgraph_models::schema::SCHEMA;
-use msgraph_codec::phone::PhoneNumber;
-use msgraph_codec::schema::{Navigation, TypeIndex};
 use serde_json::{Map, Value};
 
+use crate::auth::registry::{certificate_key, AppRegistration};
 use crate::entity::{self, type_name};
 use crate::phone;
 use crate::router;
+use crate::schema::{Navigation, TypeIndex, SCHEMA};
 use crate::store::{self, Child, Collection, Entity, Loc, Root, Step, Store};
+use crate::validate;
 
 /// An invalid seed document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,49 +50,6 @@ impl std::error::Error for SeedError {}
 
 fn serr(path: &str, message: impl Into<String>) -> SeedError {
     SeedError { path: path.to_string(), message: message.into() }
-}
-
-/// An app registration: a client id with a secret and/or certificates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppRegistration {
-    /// The application (client) id.
-    pub client_id: String,
-    /// The client secret, if the app has one.
-    pub client_secret: Option<String>,
-    /// A display name.
-    pub display_name: String,
-    /// Registered certificates (DER).
-    pub certificates: Vec<Vec<u8>>,
-}
-
-impl AppRegistration {
-    /// An app with this client id and no credentials yet.
-    pub fn new(client_id: impl Into<String>) -> Self {
-        AppRegistration {
-            client_id: client_id.into(),
-            client_secret: None,
-            display_name: "app".into(),
-            certificates: Vec::new(),
-        }
-    }
-
-    /// Sets the client secret.
-    pub fn secret(mut self, secret: impl Into<String>) -> Self {
-        self.client_secret = Some(secret.into());
-        self
-    }
-
-    /// Adds a certificate (DER).
-    pub fn certificate(mut self, der: impl Into<Vec<u8>>) -> Self {
-        self.certificates.push(der.into());
-        self
-    }
-
-    /// Sets the display name.
-    pub fn display_name(mut self, name: impl Into<String>) -> Self {
-        self.display_name = name.into();
-        self
-    }
 }
 
 /// The data an emulator starts with (and returns to on `Emulator::reset`).
@@ -180,7 +137,7 @@ impl SeedData {
                     .as_str()
                     .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
                     .ok_or_else(|| serr(&format!("{p}.certificates[{j}]"), "expected base64 DER"))?;
-                crate::auth::certificate_key(&der).map_err(|e| serr(&format!("{p}.certificates[{j}]"), e))?;
+                certificate_key(&der).map_err(|e| serr(&format!("{p}.certificates[{j}]"), e))?;
                 reg = reg.certificate(der);
             }
             apps.push(reg);
@@ -201,22 +158,12 @@ impl SeedData {
             format!("00000000-0000-4000-8000-{counter:012x}")
         })?;
         if let Some(who) = seed.doc.get("signedInUser").and_then(Value::as_str) {
-            let users = store.sets.get("users");
-            let found = users.and_then(|u| {
-                u.items.iter().find(|(id, e)| {
-                    id.as_str() == who
-                        || e.props
-                            .get("userPrincipalName")
-                            .and_then(Value::as_str)
-                            .is_some_and(|x| x.eq_ignore_ascii_case(who))
-                })
-            });
-            let (id, e) = found.ok_or_else(|| serr("$.signedInUser", format!("no user '{who}'")))?;
-            seed.signed_in_user_id = id.clone();
-            seed.signed_in_upn = e.props.get("userPrincipalName").and_then(Value::as_str).unwrap_or("").to_string();
+            let (id, e) = store.find_user(who).ok_or_else(|| serr("$.signedInUser", format!("no user '{who}'")))?;
+            seed.signed_in_user_id = id.to_string();
+            seed.signed_in_upn = store::upn(e).to_string();
         } else if let Some((id, e)) = store.sets.get("users").and_then(|u| u.items.iter().next()) {
             seed.signed_in_user_id = id.clone();
-            seed.signed_in_upn = e.props.get("userPrincipalName").and_then(Value::as_str).unwrap_or("").to_string();
+            seed.signed_in_upn = store::upn(e).to_string();
         }
         Ok(seed)
     }
@@ -289,7 +236,7 @@ impl SeedData {
                         format!("'{}@odata.bind': no entity '{url}' of type '{}'", nav.name, type_name(nav.target)),
                     )
                 })?;
-                crate::handler::add_ref(&mut store, &loc, nav.name, addr, true).map_err(|e| serr(&p, e.message))?;
+                store.add_ref(&loc, nav.name, addr, true).map_err(|e| serr(&p, e.message))?;
             }
         }
         Ok(store)
@@ -352,7 +299,8 @@ fn build(
     props.insert(SCHEMA.key_of(ty).unwrap_or("id").to_string(), Value::String(id));
     if type_name(ty) == phone::TYPE {
         let number = props.get("phoneNumber").and_then(Value::as_str).unwrap_or("");
-        PhoneNumber::parse(number).map_err(|e| serr(&format!("{path}.phoneNumber"), e.to_string()))?;
+        validate::phone::check(number)
+            .map_err(|e| serr(&format!("{path}.phoneNumber"), format!("{e}; use {}", validate::phone::FORMAT)))?;
         let mobile = props.get("phoneType").and_then(Value::as_str) == Some("mobile");
         props
             .entry("smsSignInState")
@@ -402,6 +350,7 @@ fn build(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

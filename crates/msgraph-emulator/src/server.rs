@@ -19,12 +19,15 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::auth::{self, Endpoint};
+use crate::auth::endpoint::{self, Endpoint};
+use crate::batch;
+use crate::context::GraphRequest;
+use crate::dispatch::{self, log_item, new_meta, stamp};
 use crate::errors::{AadError, Body, GraphError, RequestMeta, Response};
-use crate::faults::{fault_error, FaultAction, Site};
-use crate::handler::{self, Ctx};
+use crate::faults::engine::{fault_error, Site};
+use crate::faults::rule::FaultAction;
 use crate::log::{logged_headers, RequestRecord};
-use crate::state::{Caller, GraphRequest, Shared};
+use crate::state::Shared;
 
 type RespBody = BoxBody<Bytes, std::io::Error>;
 
@@ -39,163 +42,6 @@ impl std::fmt::Display for Dropped {
 }
 
 impl std::error::Error for Dropped {}
-
-/// New per-request identifiers.
-pub(crate) fn new_meta(shared: &Shared, headers: &HeaderMap) -> RequestMeta {
-    let request_id = shared.new_uuid();
-    let client_request_id = headers
-        .get("client-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|s| !s.is_empty() && s.len() <= 200)
-        .map_or_else(|| request_id.clone(), String::from);
-    let date = crate::state::rfc3339(shared.clock.now_ms()).trim_end_matches('Z').to_string();
-    RequestMeta { request_id, client_request_id, date }
-}
-
-fn stamp(resp: &mut Response, meta: &RequestMeta) {
-    if matches!(resp.body, Body::Json(_)) && !resp.headers.contains_key("odata-version") {
-        resp.headers.insert("odata-version", HeaderValue::from_static("4.0"));
-    }
-    if let Ok(v) = HeaderValue::from_str(&meta.request_id) {
-        resp.headers.insert("request-id", v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&meta.client_request_id) {
-        resp.headers.insert("client-request-id", v);
-    }
-}
-
-/// The outcome of running one Graph request through the pipeline.
-pub(crate) struct Exec {
-    pub(crate) response: Response,
-    /// A transport fault for the server layer to apply (top-level requests only).
-    pub(crate) transport: Option<FaultAction>,
-}
-
-/// Logs a `$batch` item or a request.
-pub(crate) fn log_item(
-    shared: &Shared,
-    req: &GraphRequest,
-    resp: &Response,
-    authorized: bool,
-    client: Option<&str>,
-    fault: Option<String>,
-) {
-    shared.log.push(RequestRecord {
-        method: req.method.to_string(),
-        target: req.target(),
-        status: resp.status.as_u16(),
-        authorization: authorized,
-        headers: logged_headers(&req.headers),
-        batch_item: req.batch_item.clone(),
-        client_id: client.map(String::from),
-        fault,
-        at: SystemTime::now(),
-    });
-}
-
-/// Auth, guard, rate limit, faults, then the handler (or `$batch`). Logs batch items itself;
-/// top-level requests are logged by the caller once the transport outcome is known.
-pub(crate) async fn execute_graph(
-    shared: &Arc<Shared>,
-    req: GraphRequest,
-    authorization: Option<&str>,
-    site: Site,
-) -> Exec {
-    let meta = new_meta(shared, &req.headers);
-    let target = req.target();
-    let (mut response, client, fault, transport) = pipeline(shared, &req, authorization, site, &meta, &target).await;
-    stamp(&mut response, &meta);
-    if site == Site::BatchItem {
-        log_item(shared, &req, &response, authorization.is_some(), client.as_deref(), fault);
-        return Exec { response, transport: None };
-    }
-    if !matches!(transport, Some(FaultAction::DropConnection)) {
-        log_item(shared, &req, &response, authorization.is_some(), client.as_deref(), fault);
-    }
-    Exec { response, transport }
-}
-
-async fn pipeline(
-    shared: &Arc<Shared>,
-    req: &GraphRequest,
-    authorization: Option<&str>,
-    site: Site,
-    meta: &RequestMeta,
-    target: &str,
-) -> (Response, Option<String>, Option<String>, Option<FaultAction>) {
-    let caller: Caller = match auth::authenticate(shared, authorization, target) {
-        Ok(c) => c,
-        Err(e) => return (e.into_response(meta), None, None, None),
-    };
-    let client = Some(caller.app_id.clone());
-    let method = req.method.as_str();
-    shared.guard.check_retry(&caller.app_id, method, target);
-
-    let rate = shared.faults.rate(&caller.app_id);
-    let rate_headers = |resp: &mut Response| {
-        if let Some(r) = rate {
-            let reset = r.reset.as_millis().div_ceil(1000).to_string();
-            for (name, value) in [
-                ("ratelimit-limit", r.limit.to_string()),
-                ("ratelimit-remaining", r.remaining.to_string()),
-                ("ratelimit-reset", reset),
-            ] {
-                if let Ok(v) = HeaderValue::from_str(&value) {
-                    resp.headers.insert(name, v);
-                }
-            }
-        }
-    };
-    if let Some(r) = rate.filter(|r| r.exceeded) {
-        let secs = r.reset.as_millis().div_ceil(1000).max(1);
-        let wait = Duration::from_secs(u64::try_from(secs).unwrap_or(1));
-        shared.guard.told_to_wait(&caller.app_id, method, target, wait);
-        let mut resp = GraphError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "TooManyRequests",
-            "The application exceeded its request budget for the current window. Retry after the time given in the Retry-After header.",
-        )
-        .with_inner("rateLimitExceeded")
-        .with_header(hyper::header::RETRY_AFTER, secs.to_string())
-        .into_response(meta);
-        rate_headers(&mut resp);
-        return (resp, client, Some("rate-limit".into()), None);
-    }
-
-    let path = format!("/v1.0{}", req.path);
-    let decision = shared.faults.decide(site, method, &path);
-    if !decision.latency.is_zero() {
-        tokio::time::sleep(decision.latency).await;
-    }
-    let mut transport = None;
-    let mut fault = None;
-    if let Some(action) = decision.action {
-        fault = Some(action.label());
-        if let Some((err, wait)) = fault_error(&action) {
-            if let Some(w) = wait {
-                shared.guard.told_to_wait(&caller.app_id, method, target, w);
-            }
-            let mut resp = err.into_response(meta);
-            rate_headers(&mut resp);
-            return (resp, client, fault, None);
-        }
-        if action == FaultAction::DropConnection {
-            return (Response::empty(StatusCode::OK), client, fault, Some(action));
-        }
-        transport = Some(action);
-    } else if !decision.latency.is_zero() {
-        fault = Some("latency".into());
-    }
-
-    let mut resp = if req.path.trim_end_matches('/') == "/$batch" {
-        crate::batch::run(shared, req, authorization, meta).await
-    } else {
-        let ctx = Ctx { shared, caller: &caller, req };
-        handler::handle(&ctx).unwrap_or_else(|e| e.into_response(meta))
-    };
-    rate_headers(&mut resp);
-    (resp, client, fault, transport)
-}
 
 /// Reads a request body with the size limit and timeout.
 async fn read_body(shared: &Shared, body: Incoming, headers: &HeaderMap) -> Result<Bytes, GraphError> {
@@ -323,7 +169,17 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
             body,
             batch_item: None,
         };
-        let exec = execute_graph(&shared, req.clone(), authorization.as_deref(), Site::Request).await;
+        let exec = match dispatch::admit(&shared, &req, authorization.as_deref(), Site::Request).await {
+            Ok(admitted) => {
+                let response = if req.path.trim_end_matches('/') == "/$batch" {
+                    batch::run(&shared, &req, authorization.as_deref(), admitted.meta()).await
+                } else {
+                    admitted.handle(&shared, &req)
+                };
+                admitted.finish(&shared, &req, response)
+            }
+            Err(answered) => answered,
+        };
         if matches!(exec.transport, Some(FaultAction::DropConnection)) {
             shared.log.push(RequestRecord {
                 method: req.method.to_string(),
@@ -434,7 +290,7 @@ async fn oauth(
         }
     }
     let ct = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
-    let (resp, client) = auth::oauth(shared, endpoint, tenant, ct, &bytes, meta);
+    let (resp, client) = endpoint::oauth(shared, endpoint, tenant, ct, &bytes, meta);
     record(&resp, client.as_deref(), None);
     resp
 }
@@ -483,7 +339,8 @@ fn device_login(shared: &Shared, method: &Method, body: &[u8]) -> Response {
             shared.auth.decide_device_code(code, None)
         } else {
             let who = form.get("user").cloned().unwrap_or_else(|| shared.seed.signed_in_upn.clone());
-            match crate::resolve_user(shared, &who) {
+            let user = shared.read().find_user(&who).map(|(id, _)| id.to_string());
+            match user {
                 Some(id) => shared.auth.decide_device_code(code, Some(id)),
                 None => Err(format!("no user '{who}'")),
             }

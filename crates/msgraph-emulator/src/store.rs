@@ -6,7 +6,8 @@
 //!   everything it contains, as in Graph.
 //! * Non-contained navigation properties (`members`, `memberOf`, `manager`, ...) are lists of
 //!   references to top-level entities ([`Addr`]); references to deleted entities are skipped when
-//!   read.
+//!   read. members/memberOf, owners/ownedObjects and manager/directReports are kept consistent
+//!   in both directions ([`Store::add_ref`], [`Store::remove_ref`]).
 //! * Singletons exist from the start (empty unless seeded); single-valued contained children are
 //!   created on first write and read as an empty entity before that.
 //!
@@ -20,9 +21,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use indexmap::IndexMap;
-use msgraph_models::schema::SCHEMA;
-use msgraph_codec::schema::TypeIndex;
 use serde_json::{Map, Value};
+
+use crate::errors::GraphError;
+use crate::router;
+use crate::schema::{TypeIndex, SCHEMA};
 
 /// A reference to a top-level entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,6 +218,11 @@ pub(crate) fn storage_set_for(set: &'static str, ty: TypeIndex) -> &'static str 
         .map_or(set, |s| s.name)
 }
 
+/// A user's userPrincipalName (empty when it has none).
+pub(crate) fn upn(user: &Entity) -> &str {
+    user.props.get("userPrincipalName").and_then(Value::as_str).unwrap_or("")
+}
+
 impl Store {
     /// A store with every singleton present (empty).
     pub(crate) fn new() -> Self {
@@ -238,6 +246,16 @@ impl Store {
     /// Looks up a top-level entity through `set`'s view (the set and its derived sets).
     pub(crate) fn find_in_set(&self, set: &'static str, id: &str) -> Option<(&'static str, &Entity)> {
         member_sets(set).into_iter().find_map(|s| self.top(s, id).map(|e| (s, e)))
+    }
+
+    /// A user by id or (case-insensitively) userPrincipalName: its id and entity.
+    pub(crate) fn find_user(&self, who: &str) -> Option<(&str, &Entity)> {
+        let users = self.sets.get("users")?;
+        users
+            .items
+            .iter()
+            .find(|(id, e)| id.as_str() == who || upn(e).eq_ignore_ascii_case(who))
+            .map(|(id, e)| (id.as_str(), e))
     }
 
     /// Resolves a reference.
@@ -334,7 +352,80 @@ impl Store {
     }
 }
 
+/// Navigation pairs kept consistent in both directions.
+const INVERSES: &[(&str, &str)] = &[
+    ("members", "memberOf"),
+    ("memberOf", "members"),
+    ("owners", "ownedObjects"),
+    ("ownedObjects", "owners"),
+    ("manager", "directReports"),
+    ("directReports", "manager"),
+];
+
+// References between top-level entities, kept consistent in both directions.
+impl Store {
+    /// The inverse of `owner`'s navigation `nav` on `target`, if it has one.
+    fn inverse_nav(&self, owner: &Loc, nav: &str, target: &Addr) -> Option<&'static str> {
+        let inv = INVERSES.iter().find(|(a, _)| *a == nav).map(|(_, b)| *b)?;
+        owner.as_addr()?;
+        let t = self.resolve_addr(target)?;
+        let n = router::navigation(t.ty, inv)?;
+        (!n.contains_target).then_some(n.name)
+    }
+
+    fn single_valued(&self, owner: &Loc, nav: &str) -> bool {
+        self.entity(owner).and_then(|e| router::navigation(e.ty, nav)).is_some_and(|n| !n.collection)
+    }
+
+    /// Adds a reference (replacing it for single-valued navigations), and, when `inverse`, its
+    /// inverse.
+    pub(crate) fn add_ref(
+        &mut self,
+        owner: &Loc,
+        nav: &'static str,
+        target: Addr,
+        inverse: bool,
+    ) -> Result<(), GraphError> {
+        if self.single_valued(owner, nav) {
+            let old: Vec<Addr> = self.entity(owner).and_then(|e| e.refs.get(nav)).cloned().unwrap_or_default();
+            for a in old {
+                self.remove_ref(owner, nav, &a);
+            }
+        }
+        let inv = if inverse { self.inverse_nav(owner, nav, &target) } else { None };
+        let e = self.entity_mut(owner).ok_or_else(|| GraphError::not_found("Request_ResourceNotFound", nav))?;
+        let list = e.refs.entry(nav).or_default();
+        if !list.contains(&target) {
+            list.push(target.clone());
+        }
+        if let (Some(inv), Some(owner_addr)) = (inv, owner.as_addr()) {
+            let tloc = Loc { root: Root::Set(target.set, target.id.clone()), steps: vec![] };
+            self.add_ref(&tloc, inv, owner_addr, false)?;
+        }
+        Ok(())
+    }
+
+    /// Removes a reference and its inverse.
+    pub(crate) fn remove_ref(&mut self, owner: &Loc, nav: &str, target: &Addr) {
+        let inv = self.inverse_nav(owner, nav, target);
+        if let Some(e) = self.entity_mut(owner) {
+            if let Some(list) = e.refs.get_mut(nav) {
+                list.retain(|a| a != target);
+            }
+        }
+        if let (Some(inv), Some(owner_addr)) = (inv, owner.as_addr()) {
+            let tloc = Loc { root: Root::Set(target.set, target.id.clone()), steps: vec![] };
+            if let Some(t) = self.entity_mut(&tloc) {
+                if let Some(list) = t.refs.get_mut(inv) {
+                    list.retain(|a| *a != owner_addr);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

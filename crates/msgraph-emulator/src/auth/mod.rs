@@ -1,0 +1,15 @@
+//! The Microsoft identity platform side of the emulator: the token endpoints, the device code
+//! flow, client assertions, and the access tokens Graph requests carry.
+//!
+//! * [`registry`]: registered apps, device codes, refresh tokens (part of the shared state);
+//! * [`token`]: issuing access tokens and validating `Authorization: Bearer`;
+//! * [`endpoint`]: `POST /{tenant}/oauth2/v2.0/token` and `…/devicecode`, using
+//!   `assertion` (certificate-signed client assertions), `device` (the device code flow
+//!   and refresh tokens) and `form` (the form bodies).
+
+mod assertion;
+mod device;
+pub(crate) mod endpoint;
+mod form;
+pub(crate) mod registry;
+pub(crate) mod token;
