@@ -193,12 +193,13 @@ pub(super) fn param_struct_tokens(op: &Operation, name: &str) -> TokenStream {
         let doc = format!(" `{}`: `{}`{}.", p.name, p.r#type.display(), if p.optional { " (optional)" } else { "" });
         fields.push(quote! { #[doc = #doc] pub #f: ::core::option::Option<#ty>, });
         let wire = &p.name;
-        let flags = Literal::u8_unsuffixed(if p.r#type.collection { 4 } else { 0 });
+        let flags = super::field_flags(false, false, p.r#type.collection);
         infos.push(quote! { (#wire, #flags), });
         let idx = Literal::usize_unsuffixed(i);
         arms.push(quote! { #idx => #f, });
     }
     let qualified = format!("{}.{}", op.namespace, op.name);
+    let info = super::model_info(&qualified, &infos, false);
     let doc = format!(" Parameters of the action `{qualified}` (sent as its JSON body).");
     quote! {
         #[doc = #doc]
@@ -206,16 +207,11 @@ pub(super) fn param_struct_tokens(op: &Operation, name: &str) -> TokenStream {
         pub struct #name_ident {
             #(#fields)*
             /// Extra parameters to send as they are.
-            pub additional_data: ::msgraph_core::model::AdditionalData,
+            pub additional_data: ::msgraph_codec::model::AdditionalData,
         }
         const _: () = {
-            static INFO: ::msgraph_core::model::ModelInfo = ::msgraph_core::model::ModelInfo {
-                odata_type: #qualified,
-                fields: &[#(#infos)*],
-                index: ::msgraph_core::model::FieldIndex::new(),
-                writes_odata_type: false,
-            };
-            ::msgraph_core::__impl_model!(#name_ident, INFO, [#(#arms)*]);
+            static INFO: ::msgraph_codec::__private::ModelInfo = #info;
+            ::msgraph_codec::__private::impl_model!(#name_ident, INFO, [#(#arms)*]);
         };
     }
 }
@@ -285,11 +281,11 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
         (OperationKind::Action, true) => quote! { self.0.action(#segment, &[]) },
         (OperationKind::Function, true) => quote! { self.0.function(#segment, &[]) },
         (OperationKind::Action, false) => quote! {
-            use ::msgraph_core::builder::ActionParam as P;
+            use ::msgraph_core::__private::ActionParam as P;
             self.0.action(#segment, &[#(#entries)*])
         },
         (OperationKind::Function, false) => quote! {
-            use ::msgraph_core::builder::FunctionParam as P;
+            use ::msgraph_core::__private::FunctionParam as P;
             self.0.function(#segment, &[#(#entries)*])
         },
     };
@@ -420,13 +416,13 @@ pub(super) fn builder_tokens(
     }
     let qname = &s.qname;
     quote! {
-        ::msgraph_core::__item_builder!(#item, #qname, #model_ty, #response);
+        ::msgraph_core::__private::item_builder!(#item, #qname, #model_ty, #response);
         impl #item {
             #media
             #(#item_methods)*
             #(#casts_item)*
         }
-        ::msgraph_core::__collection_builder!(#coll, #item, #qname, #model_ty, #response);
+        ::msgraph_core::__private::collection_builder!(#coll, #item, #qname, #model_ty, #response);
         impl #coll {
             #(#coll_methods)*
             #(#casts_coll)*
@@ -437,7 +433,28 @@ pub(super) fn builder_tokens(
 /// Entry points on `crate::GraphClient`: one method per entity set and singleton.
 pub(super) fn entry_points(model: &Model, gates: &Gates, names: &BTreeMap<String, BuilderNames>) -> TokenStream {
     let Some(c) = &model.container else { return quote! {} };
-    let mut scope = Scope::with_reserved(&["builder", "core", "from_core", "into_core", "new"]);
+    // The hand-written methods of `msgraph::GraphClient` (crates/msgraph/src/client.rs).
+    let mut scope = Scope::with_reserved(&[
+        "add_query",
+        "add_query_after",
+        "api_root",
+        "base_url",
+        "builder",
+        "core",
+        "default_queue",
+        "delta_from_link",
+        "execute_query",
+        "execute_query_with",
+        "from",
+        "get",
+        "is_own_origin",
+        "new",
+        "pages_from_link",
+        "queue",
+        "queued_count",
+        "request",
+        "send_http",
+    ]);
     let mut methods = Vec::new();
     for (set, is_set) in c.entity_sets.iter().map(|e| (e, true)).chain(c.singletons.iter().map(|e| (e, false))) {
         let Some(n) = names.get(&set.entity_type) else { continue };
@@ -453,7 +470,7 @@ pub(super) fn entry_points(model: &Model, gates: &Gates, names: &BTreeMap<String
             #[doc = #doc]
             #cfg
             #[inline]
-            pub fn #m(&self) -> #tp { #tp(::msgraph_core::builder::Node::root(self.core(), #wire)) }
+            pub fn #m(&self) -> #tp { #tp(::msgraph_core::__private::Node::root(self.core(), #wire)) }
         });
     }
     quote! {
