@@ -21,13 +21,9 @@ use std::fmt;
 use crate::edm::{Binary, Date, DateTimeOffset, Decimal, Duration, Guid, TimeOfDay};
 use crate::json::{DecodeError, Reader, Token, Writer};
 
-/// A type that can be read from and written to JSON by the model codec.
-pub trait Codec: Sized {
-    /// Reads one value.
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
-    /// Writes one value.
-    fn encode(&self, w: &mut Writer);
-}
+/// The trait of every value the codec reads and writes; it is defined beside the JSON reader
+/// and writer it works with, and named here too because the generated models implement it.
+pub use crate::json::Codec;
 
 #[doc(hidden)]
 /// Property flags in a [`ModelInfo`] table: a small set, written by the code generator by name
