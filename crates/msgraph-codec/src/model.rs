@@ -1027,7 +1027,12 @@ mod field_index_tests {
 
     #[test]
     fn guesses_from_the_last_order_are_checked() {
-        static FIELDS: &[(&str, FieldFlags)] = &[("id", FieldFlags::NONE), ("displayName", FieldFlags::NONE), ("mail", FieldFlags::NONE), ("surname", FieldFlags::NONE)];
+        static FIELDS: &[(&str, FieldFlags)] = &[
+            ("id", FieldFlags::NONE),
+            ("displayName", FieldFlags::NONE),
+            ("mail", FieldFlags::NONE),
+            ("surname", FieldFlags::NONE),
+        ];
         let index = FieldIndex::new();
         let lookup = index.lookup(FIELDS);
         // First object: mail, id; the second in another order: every answer is still right.
@@ -1043,7 +1048,8 @@ mod field_index_tests {
 
     #[test]
     fn duplicates_resolve_to_the_first_and_empty_tables_find_nothing() {
-        let dup: &'static [(&'static str, FieldFlags)] = &[("a", FieldFlags::NONE), ("b", FieldFlags::NONE), ("a", FieldFlags::NONE)];
+        let dup: &'static [(&'static str, FieldFlags)] =
+            &[("a", FieldFlags::NONE), ("b", FieldFlags::NONE), ("a", FieldFlags::NONE)];
         assert_eq!(FieldIndex::new().find(dup, "a"), Some(0));
         assert_eq!(FieldIndex::new().find(dup, "b"), Some(1));
         assert_eq!(FieldIndex::new().find(&[], "a"), None);

@@ -16,8 +16,8 @@
 //! ```
 
 use std::fmt;
-use std::net::IpAddr;
 use std::marker::PhantomData;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,7 +131,6 @@ impl Client {
     pub async fn send_http(&self, mut request: HttpRequest, ctx: &Context) -> Result<HttpResponse> {
         self.inner.pipeline.send(ctx, &mut request).await
     }
-
 }
 
 impl Client {

@@ -32,8 +32,8 @@ use msgraph_codec::json::Reader;
 use msgraph_codec::model::{Codec, Model};
 use msgraph_codec::odata::push_segment;
 
-use crate::query::{join_url, QueryOptions};
 use crate::pipeline::Context;
+use crate::query::{join_url, QueryOptions};
 
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]

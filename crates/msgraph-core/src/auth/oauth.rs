@@ -12,11 +12,11 @@ use super::Secret;
 use crate::cloud::NationalCloud;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, HttpRequest, HttpResponse, HttpTransport, Method};
-use msgraph_codec::json::{Reader, Token};
 use crate::pipeline::{
     ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RetryOptions, RetryPolicy, TimeoutPolicy,
     TracingPolicy, UserAgentPolicy,
 };
+use msgraph_codec::json::{Reader, Token};
 
 /// A tenant's token endpoints and the means to call them.
 pub(crate) struct OAuthClient {
