@@ -27,12 +27,11 @@ use std::time::Duration;
 
 use crate::client::{check_status, Client};
 use crate::error::{Error, Result};
-use crate::http::{Body, Headers, HttpRequest, HttpResponse, Method};
+use crate::http::{Body, Context, Headers, HttpRequest, HttpResponse, Method};
 use msgraph_codec::json::Reader;
 use msgraph_codec::model::{Codec, Model};
 use msgraph_codec::odata::push_segment;
 
-use crate::pipeline::Context;
 use crate::query::{join_url, QueryOptions};
 
 /// Where a request goes.

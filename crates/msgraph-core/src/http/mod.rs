@@ -6,6 +6,7 @@
 //! [`HttpTransport`]; tests and users can plug in others.
 
 mod body;
+mod context;
 mod headers;
 
 use std::borrow::Cow;
@@ -17,10 +18,10 @@ use bytes::Bytes;
 use url::Url;
 
 pub use body::{Body, BodyStream};
+pub use context::{Context, DEFAULT_MAX_RESPONSE_BYTES};
 pub use headers::{is_sensitive_header, Headers};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::pipeline::Context;
 
 /// A boxed, `Send` future (the runtime's type-erased async return type).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
