@@ -256,7 +256,7 @@ impl Error {
             date: headers.get("date").map(str::to_string),
             retry_after: headers
                 .get("retry-after")
-                .and_then(|v| crate::pipeline::parse_retry_after(v, std::time::SystemTime::now())),
+                .and_then(|v| crate::http::parse_retry_after(v, std::time::SystemTime::now())),
             content_type: headers.get("content-type").map(str::to_string),
             location: headers.get("location").map(str::to_string),
             ..HttpDetails::default()

@@ -1,8 +1,10 @@
 //! [`Headers`]: an ordered, case-insensitive, validated header list whose `Debug` redacts
-//! credentials.
+//! credentials; and [`parse_retry_after`], for the one header the retry policy and the errors
+//! read.
 
 use std::borrow::Cow;
 use std::fmt;
+use std::time::{Duration, SystemTime};
 
 use crate::error::{Error, Result};
 
@@ -145,6 +147,22 @@ impl fmt::Debug for Headers {
     }
 }
 
+/// Parses a `Retry-After` value: delta-seconds (`"120"`) or an HTTP-date (IMF-fixdate, RFC 850
+/// or asctime), giving the whole time until that date (not just its seconds field). Anything
+/// else (negative, fractional, garbage) is `None`.
+pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if v.bytes().all(|b| b.is_ascii_digit()) {
+        // Absurdly long digit strings saturate instead of failing.
+        return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
@@ -165,5 +183,24 @@ mod tests {
         assert_eq!(h.get_all("ACCEPT").collect::<Vec<_>>(), ["a", "b"]);
         assert!(h.remove("accept"));
         assert!(!h.contains("accept"));
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
+        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
+        // The whole difference, minutes and hours included (not just the seconds field).
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:54:52 GMT", now), Some(Duration::from_secs(315)));
+        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 10:49:37 GMT", now), Some(Duration::from_secs(7200)));
+        // RFC 850 and asctime forms.
+        assert_eq!(parse_retry_after("Sunday, 06-Nov-94 08:50:18 GMT", now), Some(Duration::from_secs(41)));
+        assert_eq!(parse_retry_after("Sun Nov  6 08:50:18 1994", now), Some(Duration::from_secs(41)));
+        // In the past: retry now.
+        assert_eq!(parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now), Some(Duration::ZERO));
+        for bad in ["", "-5", "1.5", "soon", "Sun, 32 Nov 1994 08:49:37 GMT", "0x10", "१२"] {
+            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
+        }
+        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::from_secs(u64::MAX)));
     }
 }

@@ -19,7 +19,7 @@ use url::Url;
 
 pub use body::{Body, BodyStream};
 pub use context::{Context, DEFAULT_MAX_RESPONSE_BYTES};
-pub use headers::{is_sensitive_header, Headers};
+pub use headers::{is_sensitive_header, parse_retry_after, Headers};
 
 use crate::error::{Error, ErrorKind, Result};
 

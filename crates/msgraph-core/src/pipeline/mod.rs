@@ -19,7 +19,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
 use crate::error::Result;
 use crate::http::{BoxFuture, HttpRequest, HttpResponse, HttpTransport};
@@ -42,8 +41,9 @@ pub use timeout::TimeoutPolicy;
 pub use trace::TracingPolicy;
 pub use user_agent::{UserAgentPolicy, PRODUCT_TOKEN};
 
-/// The per-request settings live with the HTTP types (the transport reads them too).
-pub use crate::http::{Context, DEFAULT_MAX_RESPONSE_BYTES};
+/// The per-request settings and `Retry-After` parsing live with the HTTP types (the transport
+/// and the error constructors use them too).
+pub use crate::http::{parse_retry_after, Context, DEFAULT_MAX_RESPONSE_BYTES};
 
 /// One step of the pipeline. A policy may change the request, call the rest of the pipeline
 /// ([`Next::send`]) zero or more times, and change or replace the response.
@@ -110,22 +110,6 @@ impl Pipeline {
     pub fn policies(&self) -> &[Arc<dyn Policy>] {
         &self.policies
     }
-}
-
-/// Parses a `Retry-After` value: delta-seconds (`"120"`) or an HTTP-date (IMF-fixdate, RFC 850
-/// or asctime), giving the whole time until that date (not just its seconds field). Anything
-/// else (negative, fractional, garbage) is `None`.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let v = value.trim();
-    if v.is_empty() {
-        return None;
-    }
-    if v.bytes().all(|b| b.is_ascii_digit()) {
-        // Absurdly long digit strings saturate instead of failing.
-        return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
-    }
-    let when = httpdate::parse_http_date(v).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Random fraction in `[0, 1)` (for jitter; not cryptographic).
@@ -229,25 +213,6 @@ pub(crate) mod testing {
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
-        // The whole difference, minutes and hours included (not just the seconds field).
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:54:52 GMT", now), Some(Duration::from_secs(315)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 10:49:37 GMT", now), Some(Duration::from_secs(7200)));
-        // RFC 850 and asctime forms.
-        assert_eq!(parse_retry_after("Sunday, 06-Nov-94 08:50:18 GMT", now), Some(Duration::from_secs(41)));
-        assert_eq!(parse_retry_after("Sun Nov  6 08:50:18 1994", now), Some(Duration::from_secs(41)));
-        // In the past: retry now.
-        assert_eq!(parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now), Some(Duration::ZERO));
-        for bad in ["", "-5", "1.5", "soon", "Sun, 32 Nov 1994 08:49:37 GMT", "0x10", "१२"] {
-            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
-        }
-        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::from_secs(u64::MAX)));
-    }
 
     #[test]
     fn random_fraction_is_in_range() {
