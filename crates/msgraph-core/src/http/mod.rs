@@ -7,6 +7,7 @@
 
 mod body;
 mod context;
+mod error_response;
 mod headers;
 
 use std::borrow::Cow;
