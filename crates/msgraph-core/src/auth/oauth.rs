@@ -97,7 +97,7 @@ impl OAuthClient {
     pub(crate) fn endpoint(&self, leaf: &str) -> Result<Url> {
         validate_tenant(&self.tenant)?;
         let base = crate::http::parse_http_url(&self.authority).map_err(|e| e.context("invalid authority host"))?;
-        if base.scheme() != "https" && !crate::client::is_loopback(&base) {
+        if base.scheme() != "https" && !crate::http::is_loopback(&base) {
             return Err(Error::validation("the authority host must use https"));
         }
         let mut url = base;
