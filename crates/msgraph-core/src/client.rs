@@ -25,13 +25,12 @@ use url::{Origin, Url};
 
 pub use crate::cloud::NationalCloud;
 
-use crate::auth::{TokenCache, TokenProvider, DEFAULT_REFRESH_SKEW};
+use crate::auth::{BearerTokenPolicy, TokenCache, TokenProvider, DEFAULT_REFRESH_SKEW};
 use crate::error::{Error, Result};
 use crate::http::{is_loopback, HttpRequest, HttpResponse, HttpTransport};
 use crate::pipeline::{
-    BearerTokenPolicy, ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RedirectOptions,
-    RedirectPolicy, RetryOptions, RetryPolicy, TimeoutPolicy, TracingPolicy, UserAgentPolicy,
-    DEFAULT_MAX_RESPONSE_BYTES,
+    ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RedirectOptions, RedirectPolicy,
+    RetryOptions, RetryPolicy, TimeoutPolicy, TracingPolicy, UserAgentPolicy, DEFAULT_MAX_RESPONSE_BYTES,
 };
 use crate::transport::TransportOptions;
 

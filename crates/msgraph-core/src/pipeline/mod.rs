@@ -10,7 +10,8 @@
 //! 5. [`RetryPolicy`]: 429/503/504 (and transport errors of safe methods), `Retry-After`,
 //!    exponential backoff with jitter, `Retry-Attempt`;
 //! 6. [`RedirectPolicy`]: 301/302/303/307/308, credentials dropped across origins;
-//! 7. [`BearerTokenPolicy`]: `Authorization: Bearer` for allowed hosts only;
+//! 7. [`BearerTokenPolicy`](crate::auth::BearerTokenPolicy): `Authorization: Bearer` for allowed
+//!    hosts only (it lives in [`crate::auth`], beside the token providers it calls);
 //! 8. custom per-try policies ([`crate::client::ClientBuilder::per_try_policy`]);
 //! 9. [`DecompressionPolicy`]: `Accept-Encoding: gzip` and decompression (size-limited);
 //! 10. [`TimeoutPolicy`]: a timeout per try;
@@ -23,7 +24,6 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::http::{BoxFuture, HttpRequest, HttpResponse, HttpTransport};
 
-mod auth;
 mod decompress;
 mod redirect;
 mod request_id;
@@ -32,7 +32,6 @@ mod timeout;
 mod trace;
 mod user_agent;
 
-pub use auth::BearerTokenPolicy;
 pub use decompress::DecompressionPolicy;
 pub use redirect::{RedirectOptions, RedirectPolicy};
 pub use request_id::ClientRequestIdPolicy;
