@@ -11,11 +11,11 @@ use std::time::{Duration, SystemTime};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
+use msgraph_codec::json::{Reader, Writer};
 use msgraph_core::__fuzz::{batch_decode_response, next_page_url, push_received_header, retry_delay};
 use msgraph_core::client::Client;
 use msgraph_core::error::{Error, ErrorKind};
 use msgraph_core::http::{Headers, HttpResponse};
-use msgraph_codec::json::{Reader, Writer};
 use msgraph_core::paging::{DeltaPage, Page};
 use msgraph_core::pipeline::{parse_retry_after, RetryOptions};
 

@@ -1,4 +1,5 @@
-//! A small, non-generic JSON reader and writer used by the model codec.
+//! A small, non-generic JSON reader and writer used by the model codec, and [`Codec`], the trait
+//! of every type read and written with them.
 //!
 //! Generated models do not derive serde: every model is decoded and encoded by one routine in
 //! this crate that walks a static field table (see [`crate::model`]). That keeps the generated
@@ -6,8 +7,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-
-use crate::model::Codec;
 
 /// Nesting limit for decoding; deeper documents are rejected instead of overflowing the stack.
 pub const MAX_DEPTH: usize = 128;
@@ -839,6 +838,15 @@ fn escape_into(out: &mut String, s: &str) {
     }
     out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
+}
+
+/// A type that can be read from and written to JSON: every model (through the model codec of
+/// [`crate::model`]), enum, Edm type and primitive the generated code uses.
+pub trait Codec: Sized {
+    /// Reads one value.
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
+    /// Writes one value.
+    fn encode(&self, w: &mut Writer);
 }
 
 // `from_slice` and `from_str` are instantiated for every response type of every builder: each

@@ -1,10 +1,11 @@
 //! The codec of msgraph-rs: everything that turns Microsoft Graph's JSON into typed Rust values
 //! and back, with no I/O and no async.
 //!
-//! * [`json`]: a small non-generic JSON reader and writer (errors carry the JSON path);
+//! * [`json`]: a small non-generic JSON reader and writer (errors carry the JSON path) and the
+//!   [`json::Codec`] trait of every value read and written with them;
 //! * [`edm`]: the OData `Edm` primitive types (`DateTimeOffset`, `Date`, `Duration`, …);
-//! * [`model`]: the table-driven codec the generated models use ([`model::Codec`],
-//!   [`model::Model`], [`model::AdditionalData`], [`model::Flags`]);
+//! * [`model`]: the table-driven codec the generated models use ([`model::Model`],
+//!   [`model::AdditionalData`], [`model::Flags`]);
 //! * [`odata`]: percent-encoding of path segments and query values, OData literals;
 //! * [`phone`]: Graph's phone-number format for authentication methods;
 //! * [`schema`]: the types of the static routing schema the code generator emits.

@@ -21,13 +21,9 @@ use std::fmt;
 use crate::edm::{Binary, Date, DateTimeOffset, Decimal, Duration, Guid, TimeOfDay};
 use crate::json::{DecodeError, Reader, Token, Writer};
 
-/// A type that can be read from and written to JSON by the model codec.
-pub trait Codec: Sized {
-    /// Reads one value.
-    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
-    /// Writes one value.
-    fn encode(&self, w: &mut Writer);
-}
+/// The trait of every value the codec reads and writes; it is defined beside the JSON reader
+/// and writer it works with, and named here too because the generated models implement it.
+pub use crate::json::Codec;
 
 #[doc(hidden)]
 /// Property flags in a [`ModelInfo`] table: a small set, written by the code generator by name
@@ -1030,7 +1026,12 @@ mod field_index_tests {
 
     #[test]
     fn guesses_from_the_last_order_are_checked() {
-        static FIELDS: &[(&str, FieldFlags)] = &[("id", FieldFlags::NONE), ("displayName", FieldFlags::NONE), ("mail", FieldFlags::NONE), ("surname", FieldFlags::NONE)];
+        static FIELDS: &[(&str, FieldFlags)] = &[
+            ("id", FieldFlags::NONE),
+            ("displayName", FieldFlags::NONE),
+            ("mail", FieldFlags::NONE),
+            ("surname", FieldFlags::NONE),
+        ];
         let index = FieldIndex::new();
         let lookup = index.lookup(FIELDS);
         // First object: mail, id; the second in another order: every answer is still right.
@@ -1046,7 +1047,8 @@ mod field_index_tests {
 
     #[test]
     fn duplicates_resolve_to_the_first_and_empty_tables_find_nothing() {
-        let dup: &'static [(&'static str, FieldFlags)] = &[("a", FieldFlags::NONE), ("b", FieldFlags::NONE), ("a", FieldFlags::NONE)];
+        let dup: &'static [(&'static str, FieldFlags)] =
+            &[("a", FieldFlags::NONE), ("b", FieldFlags::NONE), ("a", FieldFlags::NONE)];
         assert_eq!(FieldIndex::new().find(dup, "a"), Some(0));
         assert_eq!(FieldIndex::new().find(dup, "b"), Some(1));
         assert_eq!(FieldIndex::new().find(&[], "a"), None);

@@ -12,11 +12,11 @@ use std::sync::Arc;
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{HttpResponse, Method};
+use crate::paging::Page;
+use crate::request::{Request, ResponseBody};
 use msgraph_codec::json::{Reader, Writer};
 use msgraph_codec::model::{Codec, Model, Param};
 use msgraph_codec::odata::literal;
-use crate::paging::Page;
-use crate::request::{Request, ResponseBody};
 
 #[doc(hidden)]
 /// A position in Graph's URL tree.

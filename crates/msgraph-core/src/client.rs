@@ -16,7 +16,6 @@
 //! ```
 
 use std::fmt;
-use std::net::IpAddr;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,25 +25,14 @@ use url::{Origin, Url};
 
 pub use crate::cloud::NationalCloud;
 
-use crate::auth::{TokenCache, TokenProvider, DEFAULT_REFRESH_SKEW};
+use crate::auth::{BearerTokenPolicy, TokenCache, TokenProvider, DEFAULT_REFRESH_SKEW};
 use crate::error::{Error, Result};
-use crate::http::{HttpRequest, HttpResponse, HttpTransport};
+use crate::http::{is_loopback, HttpRequest, HttpResponse, HttpTransport};
 use crate::pipeline::{
-    BearerTokenPolicy, ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RedirectOptions,
-    RedirectPolicy, RetryOptions, RetryPolicy, TimeoutPolicy, TracingPolicy, UserAgentPolicy,
-    DEFAULT_MAX_RESPONSE_BYTES,
+    ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RedirectOptions, RedirectPolicy,
+    RetryOptions, RetryPolicy, TimeoutPolicy, TracingPolicy, UserAgentPolicy, DEFAULT_MAX_RESPONSE_BYTES,
 };
 use crate::transport::TransportOptions;
-
-/// Whether a URL's host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
-pub(crate) fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
 
 /// Default timeout per try.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(100);
@@ -131,7 +119,6 @@ impl Client {
     pub async fn send_http(&self, mut request: HttpRequest, ctx: &Context) -> Result<HttpResponse> {
         self.inner.pipeline.send(ctx, &mut request).await
     }
-
 }
 
 impl Client {

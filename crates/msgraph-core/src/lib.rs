@@ -15,16 +15,16 @@
 //! call a few non-generic functions of [`builder`]. Users depend on `msgraph`, which holds the
 //! one `Client` and re-exports what is needed from here.
 
+/// Entry points for the fuzz targets in `fuzz/`; not public API.
+#[doc(hidden)]
+#[path = "fuzz.rs"]
+pub mod __fuzz;
 pub mod auth;
 pub mod batch;
 pub mod builder;
 pub mod client;
 pub mod cloud;
 pub mod error;
-/// Entry points for the fuzz targets in `fuzz/`; not public API.
-#[doc(hidden)]
-#[path = "fuzz.rs"]
-pub mod __fuzz;
 pub mod http;
 pub mod paging;
 pub mod pipeline;

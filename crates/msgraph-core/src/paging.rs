@@ -22,9 +22,9 @@ use std::task::{Context as TaskContext, Poll};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{BoxFuture, Headers, HttpResponse, Method};
+use crate::request::{Request, RequestParts, ResponseBody};
 use msgraph_codec::json::{DecodeError, Reader, Token, Writer};
 use msgraph_codec::model::Codec;
-use crate::request::{Request, RequestParts, ResponseBody};
 
 /// The collection annotations of a page.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -49,7 +49,7 @@ impl QueryOptions {
         self
     }
 
-    /// Sets `$filter` (build literals with [`literal`]).
+    /// Sets `$filter` (build literals with [`literal`](msgraph_codec::odata::literal)).
     pub fn set_filter(&mut self, filter: impl Into<String>) -> &mut QueryOptions {
         self.filter = Some(filter.into());
         self
@@ -80,7 +80,8 @@ impl QueryOptions {
     }
 
     /// Sets `$search`. A value without any `"` is quoted for you (`displayName:kim` →
-    /// `"displayName:kim"`); build compound expressions with [`search::quote`].
+    /// `"displayName:kim"`); build compound expressions with
+    /// [`search::quote`](msgraph_codec::odata::search::quote).
     pub fn set_search(&mut self, search: impl Into<String>) -> &mut QueryOptions {
         let s: String = search.into();
         self.search = Some(if s.contains('"') { s } else { msgraph_codec::odata::search::quote(&s) });
@@ -218,6 +219,7 @@ pub(crate) fn join_url(base: &str, path: &str, query: &QueryOptions) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use msgraph_codec::odata::literal;
 

@@ -27,13 +27,12 @@ use std::time::Duration;
 
 use crate::client::{check_status, Client};
 use crate::error::{Error, Result};
-use crate::http::{Body, Headers, HttpRequest, HttpResponse, Method};
+use crate::http::{Body, Context, Headers, HttpRequest, HttpResponse, Method};
 use msgraph_codec::json::Reader;
 use msgraph_codec::model::{Codec, Model};
 use msgraph_codec::odata::push_segment;
 
 use crate::query::{join_url, QueryOptions};
-use crate::pipeline::Context;
 
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -79,8 +79,7 @@ mod reqwest_impl {
 
     use super::*;
     use crate::error::{Error, ErrorKind};
-    use crate::http::{too_large, BodyStream, BoxFuture, Headers, HttpRequest, HttpResponse, Method};
-    use crate::pipeline::Context;
+    use crate::http::{too_large, BodyStream, BoxFuture, Context, Headers, HttpRequest, HttpResponse, Method};
 
     /// reqwest (rustls) as an [`HttpTransport`].
     #[derive(Debug, Clone)]

@@ -14,12 +14,12 @@ use std::fmt;
 
 use url::Url;
 
-use crate::client::{is_loopback, Client};
+use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{Body, BoxFuture, HttpRequest, HttpResponse, Method};
+use crate::http::{is_loopback, Body, BoxFuture, HttpRequest, HttpResponse, Method};
+use crate::request::{Request, ResponseBody};
 use msgraph_codec::json::{DecodeError, Reader, Writer};
 use msgraph_codec::model::Codec;
-use crate::request::{Request, ResponseBody};
 
 /// Chunk sizes must be multiples of this (320 KiB).
 pub const CHUNK_UNIT: usize = 327_680;

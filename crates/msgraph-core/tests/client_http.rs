@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use msgraph_codec::odata::literal;
 use msgraph_core::error::ErrorKind;
 use msgraph_core::http::{HttpResponse, Method};
-use msgraph_codec::odata::literal;
 use msgraph_core::paging::Page;
 use msgraph_core::request::Request;
 use serde_json::{json, Value};

@@ -210,11 +210,9 @@ async fn batch_items_are_encoded_and_correlated_whatever_the_order() {
             .body_json_text(r#"{"phoneNumber":"+1 2065555555","phoneType":"mobile"}"#),
     );
     let png = vec![0x89, b'P', b'N', b'G', 0, 255];
-    let put = queue.add(
-        client.request::<Value>(Method::Put, &["me", "photo", "$value"]).body_bytes(png.clone(), "image/png"),
-    );
-    let del = queue
-        .add(client.request::<()>(Method::Delete, &["users", "u1", "authentication", "phoneMethods", "m1"]));
+    let put = queue
+        .add(client.request::<Value>(Method::Put, &["me", "photo", "$value"]).body_bytes(png.clone(), "image/png"));
+    let del = queue.add(client.request::<()>(Method::Delete, &["users", "u1", "authentication", "phoneMethods", "m1"]));
     let mut gets = Vec::new();
     for i in 0..10 {
         gets.push(queue.add(client.get::<Value>(&["users", &format!("user{i}")])));
@@ -318,8 +316,7 @@ async fn dependencies_stay_in_one_sequential_batch() {
             .request::<Value>(Method::Post, &["me", "authentication", "phoneMethods"])
             .body_json_text(r#"{"phoneType":"mobile"}"#),
     );
-    let independent: Vec<_> =
-        (0..5).map(|i| queue.add(client.get::<Value>(&["users", &i.to_string()]))).collect();
+    let independent: Vec<_> = (0..5).map(|i| queue.add(client.get::<Value>(&["users", &i.to_string()]))).collect();
     let enable = create
         .then(client.request::<()>(Method::Post, &["me", "authentication", "phoneMethods", "m", "enableSmsSignIn"]));
     let read = queue.add(client.get::<Value>(&["me", "authentication", "phoneMethods"]));
@@ -541,12 +538,11 @@ async fn invalid_queries_fail_alone() {
     let client = server.client();
     let queue = Queue::new(&client);
     let bad_header = queue.add(client.get::<Value>(&["a"]).header("x", "\n"));
-    let bad_json = queue
-        .add(client.request::<Value>(Method::Post, &["b"]).body_bytes(b"{oops".to_vec(), "application/json"));
+    let bad_json =
+        queue.add(client.request::<Value>(Method::Post, &["b"]).body_bytes(b"{oops".to_vec(), "application/json"));
     let good1 = queue.add(client.get::<Value>(&["c"]));
     let good2 = queue.add(client.get::<Value>(&["d"]));
-    let foreign =
-        queue.add(Request::<Value>::from_url(&client, Method::Get, &format!("{}/elsewhere", server.url())));
+    let foreign = queue.add(Request::<Value>::from_url(&client, Method::Get, &format!("{}/elsewhere", server.url())));
     queue.execute().await.unwrap();
     assert_eq!(bad_header.take().unwrap_err().kind(), ErrorKind::Validation);
     assert_eq!(bad_json.take().unwrap_err().kind(), ErrorKind::Decode);
@@ -572,10 +568,7 @@ async fn a_time_limit_leaves_queries_queued_and_reports_them() {
     let queue = Queue::new(&client);
     let slow = queue.add(client.get::<Value>(&["slow"]));
     let fast = queue.add(client.get::<Value>(&["fast"]));
-    let e = queue
-        .execute_with(ExecuteOptions::new().time_limit(Some(Duration::from_millis(500))))
-        .await
-        .unwrap_err();
+    let e = queue.execute_with(ExecuteOptions::new().time_limit(Some(Duration::from_millis(500)))).await.unwrap_err();
     assert_eq!((e.kind(), e.left_queued()), (ErrorKind::Interrupted, Some(1)));
     fast.take().unwrap();
     assert_eq!(slow.status(), PendingStatus::Queued);
@@ -658,8 +651,7 @@ async fn storm_of_500_queries() {
     let mut handles = Vec::new();
     for i in 0..500 {
         let h = match i % 4 {
-            0 => queue
-                .add(client.request::<Value>(Method::Post, &["items"]).body_json_text(format!("{{\"n\":{i}}}"))),
+            0 => queue.add(client.request::<Value>(Method::Post, &["items"]).body_json_text(format!("{{\"n\":{i}}}"))),
             1 => queue.add(
                 client
                     .request::<Value>(Method::Patch, &["items", &i.to_string()])

@@ -9,6 +9,8 @@
 //! * `AzureCoreCredential` (feature `azure_core`): any `azure_core::credentials::TokenCredential`
 //!   (so `azure_identity` credentials plug in).
 //!
+//! [`BearerTokenPolicy`] is the pipeline policy that attaches the tokens to requests.
+//!
 //! Secrets and tokens live in [`Secret`], whose `Debug` and `Display` print `<redacted>`.
 
 use std::fmt;
@@ -20,6 +22,7 @@ use crate::http::{BoxFuture, HttpTransport};
 
 #[cfg(feature = "azure_core")]
 mod azure;
+mod bearer;
 #[cfg(feature = "certificate")]
 mod certificate;
 mod client_secret;
@@ -28,6 +31,7 @@ mod oauth;
 
 #[cfg(feature = "azure_core")]
 pub use azure::AzureCoreCredential;
+pub use bearer::BearerTokenPolicy;
 #[cfg(feature = "certificate")]
 pub use certificate::ClientCertificateCredential;
 pub use client_secret::ClientSecretCredential;

@@ -12,11 +12,11 @@ use super::Secret;
 use crate::cloud::NationalCloud;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, HttpRequest, HttpResponse, HttpTransport, Method};
-use msgraph_codec::json::{Reader, Token};
 use crate::pipeline::{
     ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RetryOptions, RetryPolicy, TimeoutPolicy,
     TracingPolicy, UserAgentPolicy,
 };
+use msgraph_codec::json::{Reader, Token};
 
 /// A tenant's token endpoints and the means to call them.
 pub(crate) struct OAuthClient {
@@ -97,7 +97,7 @@ impl OAuthClient {
     pub(crate) fn endpoint(&self, leaf: &str) -> Result<Url> {
         validate_tenant(&self.tenant)?;
         let base = crate::http::parse_http_url(&self.authority).map_err(|e| e.context("invalid authority host"))?;
-        if base.scheme() != "https" && !crate::client::is_loopback(&base) {
+        if base.scheme() != "https" && !crate::http::is_loopback(&base) {
             return Err(Error::validation("the authority host must use https"));
         }
         let mut url = base;

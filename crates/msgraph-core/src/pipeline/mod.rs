@@ -10,7 +10,8 @@
 //! 5. [`RetryPolicy`]: 429/503/504 (and transport errors of safe methods), `Retry-After`,
 //!    exponential backoff with jitter, `Retry-Attempt`;
 //! 6. [`RedirectPolicy`]: 301/302/303/307/308, credentials dropped across origins;
-//! 7. [`BearerTokenPolicy`]: `Authorization: Bearer` for allowed hosts only;
+//! 7. [`BearerTokenPolicy`](crate::auth::BearerTokenPolicy): `Authorization: Bearer` for allowed
+//!    hosts only (it lives in [`crate::auth`], beside the token providers it calls);
 //! 8. custom per-try policies ([`crate::client::ClientBuilder::per_try_policy`]);
 //! 9. [`DecompressionPolicy`]: `Accept-Encoding: gzip` and decompression (size-limited);
 //! 10. [`TimeoutPolicy`]: a timeout per try;
@@ -19,12 +20,10 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
 
 use crate::error::Result;
 use crate::http::{BoxFuture, HttpRequest, HttpResponse, HttpTransport};
 
-mod auth;
 mod decompress;
 mod redirect;
 mod request_id;
@@ -33,7 +32,6 @@ mod timeout;
 mod trace;
 mod user_agent;
 
-pub use auth::BearerTokenPolicy;
 pub use decompress::DecompressionPolicy;
 pub use redirect::{RedirectOptions, RedirectPolicy};
 pub use request_id::ClientRequestIdPolicy;
@@ -42,74 +40,9 @@ pub use timeout::TimeoutPolicy;
 pub use trace::TracingPolicy;
 pub use user_agent::{UserAgentPolicy, PRODUCT_TOKEN};
 
-/// Default limit of a response body (64 MiB).
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
-
-/// Per-request settings seen by every policy and the transport.
-#[derive(Debug, Clone)]
-pub struct Context {
-    max_response_bytes: usize,
-    timeout: Option<Duration>,
-    skip_auth: bool,
-    max_retries: Option<u32>,
-}
-
-impl Default for Context {
-    fn default() -> Context {
-        Context { max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES, timeout: None, skip_auth: false, max_retries: None }
-    }
-}
-
-impl Context {
-    /// Defaults: 64 MiB body limit, the pipeline's timeout and retry settings, auth on.
-    pub fn new() -> Context {
-        Context::default()
-    }
-
-    /// Largest response body accepted (after decompression).
-    pub fn max_response_bytes(&self) -> usize {
-        self.max_response_bytes
-    }
-
-    /// Sets the largest response body accepted.
-    pub fn with_max_response_bytes(mut self, limit: usize) -> Context {
-        self.max_response_bytes = limit;
-        self
-    }
-
-    /// A timeout per try overriding the client's.
-    pub fn timeout(&self) -> Option<Duration> {
-        self.timeout
-    }
-
-    /// Sets a timeout per try overriding the client's.
-    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Context {
-        self.timeout = timeout;
-        self
-    }
-
-    /// Whether the auth policy must not attach a token (pre-authenticated upload URLs).
-    pub fn skip_auth(&self) -> bool {
-        self.skip_auth
-    }
-
-    /// Sends the request without `Authorization`.
-    pub fn with_skip_auth(mut self, skip: bool) -> Context {
-        self.skip_auth = skip;
-        self
-    }
-
-    /// A retry budget overriding the client's `max_retries`.
-    pub fn max_retries(&self) -> Option<u32> {
-        self.max_retries
-    }
-
-    /// Overrides the client's `max_retries` for this request.
-    pub fn with_max_retries(mut self, n: Option<u32>) -> Context {
-        self.max_retries = n;
-        self
-    }
-}
+/// The per-request settings and `Retry-After` parsing live with the HTTP types (the transport
+/// and the error constructors use them too).
+pub use crate::http::{parse_retry_after, Context, DEFAULT_MAX_RESPONSE_BYTES};
 
 /// One step of the pipeline. A policy may change the request, call the rest of the pipeline
 /// ([`Next::send`]) zero or more times, and change or replace the response.
@@ -176,22 +109,6 @@ impl Pipeline {
     pub fn policies(&self) -> &[Arc<dyn Policy>] {
         &self.policies
     }
-}
-
-/// Parses a `Retry-After` value: delta-seconds (`"120"`) or an HTTP-date (IMF-fixdate, RFC 850
-/// or asctime), giving the whole time until that date (not just its seconds field). Anything
-/// else (negative, fractional, garbage) is `None`.
-pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
-    let v = value.trim();
-    if v.is_empty() {
-        return None;
-    }
-    if v.bytes().all(|b| b.is_ascii_digit()) {
-        // Absurdly long digit strings saturate instead of failing.
-        return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
-    }
-    let when = httpdate::parse_http_date(v).ok()?;
-    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
 /// Random fraction in `[0, 1)` (for jitter; not cryptographic).
@@ -293,25 +210,6 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = httpdate::parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after(" 0 ", now), Some(Duration::ZERO));
-        // The whole difference, minutes and hours included (not just the seconds field).
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 08:54:52 GMT", now), Some(Duration::from_secs(315)));
-        assert_eq!(parse_retry_after("Sun, 06 Nov 1994 10:49:37 GMT", now), Some(Duration::from_secs(7200)));
-        // RFC 850 and asctime forms.
-        assert_eq!(parse_retry_after("Sunday, 06-Nov-94 08:50:18 GMT", now), Some(Duration::from_secs(41)));
-        assert_eq!(parse_retry_after("Sun Nov  6 08:50:18 1994", now), Some(Duration::from_secs(41)));
-        // In the past: retry now.
-        assert_eq!(parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now), Some(Duration::ZERO));
-        for bad in ["", "-5", "1.5", "soon", "Sun, 32 Nov 1994 08:49:37 GMT", "0x10", "१२"] {
-            assert_eq!(parse_retry_after(bad, now), None, "{bad}");
-        }
-        assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::from_secs(u64::MAX)));
-    }
 
     #[test]
     fn random_fraction_is_in_range() {

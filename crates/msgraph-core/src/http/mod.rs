@@ -5,23 +5,28 @@
 //! the default transport (reqwest with rustls, feature `reqwest`) is one implementation of
 //! [`HttpTransport`]; tests and users can plug in others.
 
+mod body;
+mod context;
+mod error_response;
+mod headers;
+
 use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
+use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::Mutex;
 
 use bytes::Bytes;
 use url::Url;
 
+pub use body::{Body, BodyStream};
+pub use context::{Context, DEFAULT_MAX_RESPONSE_BYTES};
+pub use headers::{is_sensitive_header, parse_retry_after, Headers};
+
 use crate::error::{Error, ErrorKind, Result};
-use crate::pipeline::Context;
 
 /// A boxed, `Send` future (the runtime's type-erased async return type).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// A one-shot stream of body chunks (see [`Body::from_stream`]).
-pub type BodyStream = Pin<Box<dyn futures_core::Stream<Item = std::io::Result<Vec<u8>>> + Send>>;
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,281 +88,6 @@ impl std::str::FromStr for Method {
         })
     }
 }
-
-/// Header names whose values are never printed.
-const SENSITIVE: [&str; 5] = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-ms-upload-token"];
-
-/// Whether a header's value must be redacted when printed.
-pub fn is_sensitive_header(name: &str) -> bool {
-    SENSITIVE.iter().any(|s| s.eq_ignore_ascii_case(name))
-}
-
-/// An ordered, case-insensitive list of headers. Names are stored in lowercase; names and
-/// values are validated on insertion (no CR/LF injection). `Debug` redacts credentials.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Headers {
-    entries: Vec<(Cow<'static, str>, String)>,
-}
-
-fn validate_name(name: &str) -> Result<()> {
-    let ok = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::validation(format!("invalid header name {name:?}")))
-    }
-}
-
-fn validate_value(name: &str, value: &str) -> Result<()> {
-    if value.bytes().all(|b| b == b'\t' || (0x20..0x7f).contains(&b)) {
-        Ok(())
-    } else {
-        // Never echo the value: it may be a credential.
-        Err(Error::validation(format!(
-            "invalid value for header {name:?}: only visible ASCII, space and tab are allowed"
-        )))
-    }
-}
-
-fn lower(name: impl Into<Cow<'static, str>>) -> Cow<'static, str> {
-    let name = name.into();
-    if name.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(name.to_ascii_lowercase())
-    } else {
-        name
-    }
-}
-
-impl Headers {
-    /// No headers.
-    pub fn new() -> Headers {
-        Headers { entries: Vec::new() }
-    }
-
-    /// The first value of `name` (case-insensitive).
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.entries.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    /// Every value of `name`.
-    pub fn get_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.entries.iter().filter(move |(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    /// Whether `name` is present.
-    pub fn contains(&self, name: &str) -> bool {
-        self.get(name).is_some()
-    }
-
-    /// Sets `name` to `value`, replacing earlier values.
-    pub fn insert(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Result<()> {
-        let name = lower(name);
-        let value = value.into();
-        validate_name(&name)?;
-        validate_value(&name, &value)?;
-        self.remove(&name);
-        self.entries.push((name, value));
-        Ok(())
-    }
-
-    /// Adds a value for `name`, keeping earlier ones.
-    pub fn append(&mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Result<()> {
-        let name = lower(name);
-        let value = value.into();
-        validate_name(&name)?;
-        validate_value(&name, &value)?;
-        self.entries.push((name, value));
-        Ok(())
-    }
-
-    /// Sets a header whose name and value are known to be valid (static name, ASCII value).
-    pub(crate) fn set_static(&mut self, name: &'static str, value: impl Into<String>) {
-        let value = value.into();
-        debug_assert!(validate_name(name).is_ok() && validate_value(name, &value).is_ok());
-        self.remove(name);
-        self.entries.push((Cow::Borrowed(name), value));
-    }
-
-    /// Appends a header received from the network: invalid names are skipped, values kept as
-    /// received (lossy UTF-8).
-    pub(crate) fn push_received(&mut self, name: &str, value: String) {
-        if validate_name(name).is_ok() {
-            self.entries.push((Cow::Owned(name.to_ascii_lowercase()), value));
-        }
-    }
-
-    /// Removes every value of `name`; returns whether there was one.
-    pub fn remove(&mut self, name: &str) -> bool {
-        let before = self.entries.len();
-        self.entries.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
-        before != self.entries.len()
-    }
-
-    /// `(name, value)` pairs in order; names in lowercase.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.entries.iter().map(|(k, v)| (k.as_ref(), v.as_str()))
-    }
-
-    /// Number of values.
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    /// No headers.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-}
-
-impl fmt::Debug for Headers {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut m = f.debug_map();
-        for (k, v) in &self.entries {
-            if is_sensitive_header(k) {
-                m.entry(k, &"<redacted>");
-            } else {
-                m.entry(k, v);
-            }
-        }
-        m.finish()
-    }
-}
-
-/// A request body: nothing, bytes (replayable: can be sent again on a retry or redirect), or a
-/// one-shot stream (never replayed).
-pub struct Body {
-    inner: BodyInner,
-}
-
-enum BodyInner {
-    Empty,
-    Bytes(Bytes),
-    Stream { stream: Mutex<Option<BodyStream>>, len: Option<u64> },
-}
-
-impl Body {
-    /// No body.
-    pub fn empty() -> Body {
-        Body { inner: BodyInner::Empty }
-    }
-
-    /// A replayable body.
-    pub fn from_bytes(bytes: impl Into<Vec<u8>>) -> Body {
-        let v: Vec<u8> = bytes.into();
-        if v.is_empty() {
-            Body::empty()
-        } else {
-            Body { inner: BodyInner::Bytes(Bytes::from(v)) }
-        }
-    }
-
-    /// A replayable body borrowing static data.
-    pub fn from_static(bytes: &'static [u8]) -> Body {
-        Body { inner: BodyInner::Bytes(Bytes::from_static(bytes)) }
-    }
-
-    /// A one-shot streaming body. It is sent at most once: a request with such a body is never
-    /// retried and never follows a 307/308 redirect. `len` is sent as `Content-Length` when
-    /// known.
-    pub fn from_stream(
-        stream: impl futures_core::Stream<Item = std::io::Result<Vec<u8>>> + Send + 'static,
-        len: Option<u64>,
-    ) -> Body {
-        Body { inner: BodyInner::Stream { stream: Mutex::new(Some(Box::pin(stream))), len } }
-    }
-
-    /// No body at all.
-    pub fn is_empty(&self) -> bool {
-        match &self.inner {
-            BodyInner::Empty => true,
-            BodyInner::Bytes(b) => b.is_empty(),
-            BodyInner::Stream { len, .. } => *len == Some(0),
-        }
-    }
-
-    /// The length, when known.
-    pub fn len(&self) -> Option<u64> {
-        match &self.inner {
-            BodyInner::Empty => Some(0),
-            BodyInner::Bytes(b) => Some(b.len() as u64),
-            BodyInner::Stream { len, .. } => *len,
-        }
-    }
-
-    /// Whether the body can be sent again (everything but streams).
-    pub fn is_replayable(&self) -> bool {
-        !matches!(self.inner, BodyInner::Stream { .. })
-    }
-
-    /// The bytes of a replayable body (`None` for a stream).
-    pub fn as_bytes(&self) -> Option<&[u8]> {
-        match &self.inner {
-            BodyInner::Empty => Some(&[]),
-            BodyInner::Bytes(b) => Some(b),
-            BodyInner::Stream { .. } => None,
-        }
-    }
-
-    #[cfg_attr(not(feature = "reqwest"), allow(dead_code))]
-    pub(crate) fn shared_bytes(&self) -> Option<Bytes> {
-        match &self.inner {
-            BodyInner::Empty => Some(Bytes::new()),
-            BodyInner::Bytes(b) => Some(b.clone()),
-            BodyInner::Stream { .. } => None,
-        }
-    }
-
-    /// A copy of a replayable body (`None` for a stream).
-    pub fn try_clone(&self) -> Option<Body> {
-        match &self.inner {
-            BodyInner::Empty => Some(Body::empty()),
-            BodyInner::Bytes(b) => Some(Body { inner: BodyInner::Bytes(b.clone()) }),
-            BodyInner::Stream { .. } => None,
-        }
-    }
-
-    /// Takes the stream of a streaming body (once; later calls give `None`). Transports call
-    /// this.
-    pub fn take_stream(&self) -> Option<BodyStream> {
-        match &self.inner {
-            BodyInner::Stream { stream, .. } => match stream.lock() {
-                Ok(mut g) => g.take(),
-                Err(poisoned) => poisoned.into_inner().take(),
-            },
-            _ => None,
-        }
-    }
-}
-
-impl Default for Body {
-    fn default() -> Body {
-        Body::empty()
-    }
-}
-
-impl fmt::Debug for Body {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.inner {
-            BodyInner::Empty => f.write_str("Body(empty)"),
-            BodyInner::Bytes(b) => write!(f, "Body({} bytes)", b.len()),
-            BodyInner::Stream { len: Some(n), .. } => write!(f, "Body(stream, {n} bytes)"),
-            BodyInner::Stream { len: None, .. } => f.write_str("Body(stream)"),
-        }
-    }
-}
-
-impl From<Vec<u8>> for Body {
-    fn from(v: Vec<u8>) -> Body {
-        Body::from_bytes(v)
-    }
-}
-
-impl From<String> for Body {
-    fn from(s: String) -> Body {
-        Body::from_bytes(s.into_bytes())
-    }
-}
-
 /// Parses and checks an absolute `http`/`https` URL.
 pub(crate) fn parse_http_url(url: &str) -> Result<Url> {
     let parsed = Url::parse(url).map_err(|e| Error::with_source(ErrorKind::Validation, "invalid URL", e))?;
@@ -374,6 +104,16 @@ pub(crate) fn parse_http_url(url: &str) -> Result<Url> {
         return Err(Error::validation("URLs with credentials (user:password@host) are not allowed"));
     }
     Ok(parsed)
+}
+
+/// Whether a URL's host is a loopback address (`127.0.0.0/8`, `::1`, `localhost`).
+pub(crate) fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
 }
 
 /// An HTTP request as it travels through the pipeline.
@@ -582,27 +322,9 @@ pub trait HttpTransport: Send + Sync + fmt::Debug {
 pub(crate) fn too_large(limit: usize) -> Error {
     Error::new(ErrorKind::ResponseTooLarge, format!("response body exceeds the limit of {limit} bytes"))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn headers_are_case_insensitive_and_validated() {
-        let mut h = Headers::new();
-        h.insert("Content-Type", "application/json").unwrap();
-        assert_eq!(h.get("content-type"), Some("application/json"));
-        h.insert("CONTENT-TYPE", "text/plain").unwrap();
-        assert_eq!(h.len(), 1);
-        assert!(h.insert("X-Bad\r\nInjected", "x").is_err());
-        assert!(h.insert("X-Ok", "a\r\nInjected: 1").is_err());
-        assert!(h.insert("X-Ok", "caf\u{e9}").is_err());
-        h.append("accept", "a").unwrap();
-        h.append("Accept", "b").unwrap();
-        assert_eq!(h.get_all("ACCEPT").collect::<Vec<_>>(), ["a", "b"]);
-        assert!(h.remove("accept"));
-        assert!(!h.contains("accept"));
-    }
 
     #[test]
     fn debug_redacts_credentials() {

@@ -9,145 +9,23 @@
 //! Nothing here ever prints a token or a secret: response bodies are quoted only as a short,
 //! sanitised snippet, and URLs are never part of transport error messages.
 
+mod body;
+mod kind;
+
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::http::Headers;
-use msgraph_codec::json::{DecodeError, Reader, Token};
+use msgraph_codec::json::DecodeError;
+
+use body::{graph_codes, parse_error_body, ParsedError};
+pub use body::{GraphError, GraphErrorDetail, InnerError, OAuthError};
+use kind::reason_phrase;
+pub use kind::ErrorKind;
 
 /// `Result` with this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// What went wrong, to match on. Details are reachable through [`Error`]'s accessors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The service (or a proxy in front of it) answered with an error status; see
-    /// [`Error::status`], [`Error::code`], [`Error::graph_error`].
-    Http,
-    /// The request could not be sent or the response not received (connection refused or reset,
-    /// DNS, TLS, protocol errors).
-    Transport,
-    /// A request took longer than the configured timeout.
-    Timeout,
-    /// A token could not be acquired (token endpoint error, device code declined or expired,
-    /// misconfigured credential).
-    Auth,
-    /// A response body could not be decoded into the expected type; see [`Error::json_path`].
-    Decode,
-    /// Invalid input detected before anything was sent (a bad URL, header, chunk size, a
-    /// `nextLink` to a foreign host, ...).
-    Validation,
-    /// A redirect could not be followed (too many, `https` → `http`, missing `Location`, a body
-    /// that cannot be replayed).
-    Redirect,
-    /// A response body was larger than the configured limit.
-    ResponseTooLarge,
-    /// A `$batch` response did not contain a usable answer for this query (missing, duplicated
-    /// or malformed item).
-    BatchItem,
-    /// `424 Failed Dependency`: a query this one depends on failed, so it was not run.
-    DependencyFailed,
-    /// Delta state is no longer valid (`410 Gone`, `resyncRequired`): start a new delta round.
-    ResyncRequired,
-    /// A queued query has not been executed (yet), or its result was already taken.
-    NotExecuted,
-    /// `execute_query` was cancelled while this query was in flight: its outcome is unknown.
-    Cancelled,
-    /// `execute_query` stopped before every queued query was attempted (time limit); the queries
-    /// not sent stay queued.
-    Interrupted,
-}
-
-impl ErrorKind {
-    /// A short lowercase name (`"http"`, `"transport"`, ...).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ErrorKind::Http => "http",
-            ErrorKind::Transport => "transport",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Auth => "auth",
-            ErrorKind::Decode => "decode",
-            ErrorKind::Validation => "validation",
-            ErrorKind::Redirect => "redirect",
-            ErrorKind::ResponseTooLarge => "response too large",
-            ErrorKind::BatchItem => "batch item",
-            ErrorKind::DependencyFailed => "dependency failed",
-            ErrorKind::ResyncRequired => "resync required",
-            ErrorKind::NotExecuted => "not executed",
-            ErrorKind::Cancelled => "cancelled",
-            ErrorKind::Interrupted => "interrupted",
-        }
-    }
-}
-
-impl fmt::Display for ErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `error` object of a Graph error response.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct GraphError {
-    /// `code`, e.g. `Request_ResourceNotFound`. Match on codes, never on messages.
-    pub code: String,
-    /// `message` (human readable, may change at any time).
-    pub message: String,
-    /// `target`.
-    pub target: Option<String>,
-    /// `details`.
-    pub details: Vec<GraphErrorDetail>,
-    /// `innerError`.
-    pub inner_error: Option<InnerError>,
-}
-
-/// One entry of `error.details`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct GraphErrorDetail {
-    /// `code`.
-    pub code: String,
-    /// `message`.
-    pub message: String,
-    /// `target`.
-    pub target: Option<String>,
-}
-
-/// `error.innerError` (possibly nested).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct InnerError {
-    /// A more specific `code`, when present.
-    pub code: Option<String>,
-    /// `request-id`.
-    pub request_id: Option<String>,
-    /// `client-request-id`.
-    pub client_request_id: Option<String>,
-    /// `date`.
-    pub date: Option<String>,
-    /// A nested `innerError`.
-    pub inner_error: Option<Box<InnerError>>,
-}
-
-/// An error answer of the Microsoft identity platform token endpoint.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct OAuthError {
-    /// `error`, e.g. `invalid_client`, `authorization_pending`.
-    pub error: String,
-    /// `error_description`.
-    pub description: Option<String>,
-    /// `error_codes` (AADSTS numbers).
-    pub error_codes: Vec<i64>,
-    /// `trace_id`.
-    pub trace_id: Option<String>,
-    /// `correlation_id`.
-    pub correlation_id: Option<String>,
-}
 
 /// Details of an HTTP error answer.
 #[derive(Debug, Clone, Default)]
@@ -184,6 +62,24 @@ struct Inner {
 
 /// Longest body snippet kept in an error.
 const SNIPPET_CHARS: usize = 300;
+
+/// What an error keeps of an HTTP answer's headers, as plain values. The constructors that read
+/// them from [`crate::http::Headers`] live in the http module.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ResponseHeaders {
+    /// `request-id`.
+    pub(crate) request_id: Option<String>,
+    /// `client-request-id`.
+    pub(crate) client_request_id: Option<String>,
+    /// `date`.
+    pub(crate) date: Option<String>,
+    /// `Retry-After`, parsed.
+    pub(crate) retry_after: Option<Duration>,
+    /// `content-type`.
+    pub(crate) content_type: Option<String>,
+    /// `location`.
+    pub(crate) location: Option<String>,
+}
 
 impl Error {
     /// A new error of `kind` with a message.
@@ -222,11 +118,16 @@ impl Error {
         Error::new(ErrorKind::Validation, message)
     }
 
-    /// A decode error for a response body.
-    pub(crate) fn decode(err: DecodeError, what: &str, status: u16, headers: &Headers, body: &[u8]) -> Error {
+    /// A decode error for a response body, with what the error keeps of the answer's headers.
+    pub(crate) fn undecodable(
+        err: DecodeError,
+        what: &str,
+        status: u16,
+        headers: ResponseHeaders,
+        body: &[u8],
+    ) -> Error {
         let mut message = format!("could not decode the response body as {what}: {}", err.message());
-        let content_type = headers.get("content-type").map(str::to_string);
-        if let Some(ct) = &content_type {
+        if let Some(ct) = &headers.content_type {
             if !is_json_content_type(ct) {
                 message.push_str(&format!(" (Content-Type is {ct:?})"));
             }
@@ -236,29 +137,28 @@ impl Error {
         inner.json_path = Some(err.path());
         inner.http = Some(HttpDetails {
             status,
-            request_id: headers.get("request-id").map(str::to_string),
-            client_request_id: headers.get("client-request-id").map(str::to_string),
-            date: headers.get("date").map(str::to_string),
-            content_type,
+            request_id: headers.request_id,
+            client_request_id: headers.client_request_id,
+            date: headers.date,
+            content_type: headers.content_type,
             snippet: snippet(body),
             ..HttpDetails::default()
         });
         e
     }
 
-    /// An error for a non-success HTTP answer: parses Graph's (or the token endpoint's) error
-    /// body when there is one, keeps a snippet of anything else (an HTML page from a proxy).
-    pub fn from_response(status: u16, headers: &Headers, body: &[u8]) -> Error {
+    /// An error for a non-success HTTP answer, with what the error keeps of its headers: parses
+    /// Graph's (or the token endpoint's) error body when there is one, keeps a snippet of
+    /// anything else (an HTML page from a proxy).
+    pub(crate) fn from_answer(status: u16, headers: ResponseHeaders, body: &[u8]) -> Error {
         let mut details = HttpDetails {
             status,
-            request_id: headers.get("request-id").map(str::to_string),
-            client_request_id: headers.get("client-request-id").map(str::to_string),
-            date: headers.get("date").map(str::to_string),
-            retry_after: headers
-                .get("retry-after")
-                .and_then(|v| crate::pipeline::parse_retry_after(v, std::time::SystemTime::now())),
-            content_type: headers.get("content-type").map(str::to_string),
-            location: headers.get("location").map(str::to_string),
+            request_id: headers.request_id,
+            client_request_id: headers.client_request_id,
+            date: headers.date,
+            retry_after: headers.retry_after,
+            content_type: headers.content_type,
+            location: headers.location,
             ..HttpDetails::default()
         };
         match parse_error_body(body) {
@@ -483,19 +383,6 @@ impl Error {
     }
 }
 
-fn graph_codes(g: &GraphError) -> impl Iterator<Item = &str> {
-    let mut next = g.inner_error.as_ref();
-    std::iter::once(g.code.as_str()).chain(std::iter::from_fn(move || {
-        while let Some(i) = next {
-            next = i.inner_error.as_deref();
-            if let Some(c) = i.code.as_deref() {
-                return Some(c);
-            }
-        }
-        None
-    }))
-}
-
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
@@ -634,47 +521,6 @@ impl From<DecodeError> for Error {
     }
 }
 
-/// The reason phrase of common statuses (for messages only).
-pub(crate) fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        406 => "Not Acceptable",
-        409 => "Conflict",
-        410 => "Gone",
-        411 => "Length Required",
-        412 => "Precondition Failed",
-        413 => "Payload Too Large",
-        415 => "Unsupported Media Type",
-        416 => "Range Not Satisfiable",
-        422 => "Unprocessable Entity",
-        423 => "Locked",
-        424 => "Failed Dependency",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        507 => "Insufficient Storage",
-        509 => "Bandwidth Limit Exceeded",
-        _ => "",
-    }
-}
-
 /// Whether a `Content-Type` is JSON (`application/json`, `…+json`, with parameters).
 pub(crate) fn is_json_content_type(ct: &str) -> bool {
     let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -713,133 +559,10 @@ fn snippet(body: &[u8]) -> Option<String> {
     }
 }
 
-enum ParsedError {
-    Graph(GraphError),
-    OAuth(OAuthError),
-}
-
-/// Parses `{"error":{...}}` (Graph) or `{"error":"...","error_description":...}` (OAuth).
-fn parse_error_body(body: &[u8]) -> Option<ParsedError> {
-    let mut r = Reader::new(body);
-    if r.peek().ok()? != Token::Object {
-        return None;
-    }
-    let mut graph = None;
-    let mut oauth = OAuthError::default();
-    let mut is_oauth = false;
-    r.begin_object().ok()?;
-    while let Some(key) = r.next_key().ok()? {
-        match &*key {
-            "error" => match r.peek().ok()? {
-                Token::Object => graph = Some(parse_graph_error(&mut r)?),
-                Token::String => {
-                    oauth.error = r.read_str().ok()?.into_owned();
-                    is_oauth = true;
-                }
-                _ => r.skip_value().ok()?,
-            },
-            "error_description" => oauth.description = read_opt_string(&mut r)?,
-            "trace_id" => oauth.trace_id = read_opt_string(&mut r)?,
-            "correlation_id" => oauth.correlation_id = read_opt_string(&mut r)?,
-            "error_codes" => {
-                if r.peek().ok()? == Token::Array {
-                    r.begin_array().ok()?;
-                    while r.next_element().ok()? {
-                        if r.peek().ok()? == Token::Number {
-                            if let Ok(n) = r.read_number_text().ok()?.parse::<i64>() {
-                                oauth.error_codes.push(n);
-                            }
-                        } else {
-                            r.skip_value().ok()?;
-                        }
-                    }
-                } else {
-                    r.skip_value().ok()?;
-                }
-            }
-            _ => r.skip_value().ok()?,
-        }
-    }
-    r.finish().ok()?;
-    match graph {
-        Some(g) => Some(ParsedError::Graph(g)),
-        None if is_oauth => Some(ParsedError::OAuth(oauth)),
-        None => None,
-    }
-}
-
-fn read_opt_string(r: &mut Reader<'_>) -> Option<Option<String>> {
-    match r.peek().ok()? {
-        Token::String => Some(Some(r.read_str().ok()?.into_owned())),
-        _ => {
-            r.skip_value().ok()?;
-            Some(None)
-        }
-    }
-}
-
-fn parse_graph_error(r: &mut Reader<'_>) -> Option<GraphError> {
-    let mut g = GraphError::default();
-    r.begin_object().ok()?;
-    while let Some(key) = r.next_key().ok()? {
-        if key == "code" {
-            g.code = read_opt_string(r)?.unwrap_or_default();
-        } else if key == "message" {
-            g.message = read_opt_string(r)?.unwrap_or_default();
-        } else if key == "target" {
-            g.target = read_opt_string(r)?;
-        } else if key == "details" && r.peek().ok()? == Token::Array {
-            r.begin_array().ok()?;
-            while r.next_element().ok()? {
-                if r.peek().ok()? != Token::Object {
-                    r.skip_value().ok()?;
-                    continue;
-                }
-                let mut d = GraphErrorDetail::default();
-                r.begin_object().ok()?;
-                while let Some(k) = r.next_key().ok()? {
-                    match &*k {
-                        "code" => d.code = read_opt_string(r)?.unwrap_or_default(),
-                        "message" => d.message = read_opt_string(r)?.unwrap_or_default(),
-                        "target" => d.target = read_opt_string(r)?,
-                        _ => r.skip_value().ok()?,
-                    }
-                }
-                g.details.push(d);
-            }
-        } else if key.eq_ignore_ascii_case("innerError") && r.peek().ok()? == Token::Object {
-            g.inner_error = Some(parse_inner_error(r, 0)?);
-        } else {
-            r.skip_value().ok()?;
-        }
-    }
-    Some(g)
-}
-
-fn parse_inner_error(r: &mut Reader<'_>, depth: usize) -> Option<InnerError> {
-    let mut i = InnerError::default();
-    r.begin_object().ok()?;
-    while let Some(key) = r.next_key().ok()? {
-        if key == "code" {
-            i.code = read_opt_string(r)?;
-        } else if key == "request-id" {
-            i.request_id = read_opt_string(r)?;
-        } else if key == "client-request-id" {
-            i.client_request_id = read_opt_string(r)?;
-        } else if key == "date" {
-            i.date = read_opt_string(r)?;
-        } else if key.eq_ignore_ascii_case("innerError") && depth < 16 && r.peek().ok()? == Token::Object {
-            i.inner_error = Some(Box::new(parse_inner_error(r, depth + 1)?));
-        } else {
-            r.skip_value().ok()?;
-        }
-    }
-    Some(i)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::http::Headers;
 
     fn headers(pairs: &[(&'static str, &str)]) -> Headers {
         let mut h = Headers::new();

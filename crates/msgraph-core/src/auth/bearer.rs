@@ -10,10 +10,10 @@ use std::sync::Arc;
 use base64::Engine as _;
 use url::{Origin, Url};
 
-use super::{Context, Next, Policy};
-use crate::auth::{TokenProvider, TokenRequest};
+use super::{TokenProvider, TokenRequest};
 use crate::error::{ErrorKind, Result};
-use crate::http::{BoxFuture, HttpRequest, HttpResponse};
+use crate::http::{BoxFuture, Context, HttpRequest, HttpResponse};
+use crate::pipeline::{Next, Policy};
 
 /// Attaches bearer tokens.
 #[derive(Debug, Clone)]
@@ -91,10 +91,10 @@ impl Policy for BearerTokenPolicy {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::*;
     use super::*;
     use crate::auth::{AccessToken, StaticTokenProvider};
     use crate::http::Method;
+    use crate::pipeline::testing::*;
     use std::sync::Mutex;
 
     #[derive(Debug, Default)]

@@ -1,0 +1,72 @@
+//! [`Context`]: the per-request settings every policy and the transport see.
+
+use std::time::Duration;
+
+/// Default limit of a response body (64 MiB).
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Per-request settings seen by every policy and the transport.
+#[derive(Debug, Clone)]
+pub struct Context {
+    max_response_bytes: usize,
+    timeout: Option<Duration>,
+    skip_auth: bool,
+    max_retries: Option<u32>,
+}
+
+impl Default for Context {
+    fn default() -> Context {
+        Context { max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES, timeout: None, skip_auth: false, max_retries: None }
+    }
+}
+
+impl Context {
+    /// Defaults: 64 MiB body limit, the pipeline's timeout and retry settings, auth on.
+    pub fn new() -> Context {
+        Context::default()
+    }
+
+    /// Largest response body accepted (after decompression).
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
+    /// Sets the largest response body accepted.
+    pub fn with_max_response_bytes(mut self, limit: usize) -> Context {
+        self.max_response_bytes = limit;
+        self
+    }
+
+    /// A timeout per try overriding the client's.
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// Sets a timeout per try overriding the client's.
+    pub fn with_timeout(mut self, timeout: Option<Duration>) -> Context {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether the auth policy must not attach a token (pre-authenticated upload URLs).
+    pub fn skip_auth(&self) -> bool {
+        self.skip_auth
+    }
+
+    /// Sends the request without `Authorization`.
+    pub fn with_skip_auth(mut self, skip: bool) -> Context {
+        self.skip_auth = skip;
+        self
+    }
+
+    /// A retry budget overriding the client's `max_retries`.
+    pub fn max_retries(&self) -> Option<u32> {
+        self.max_retries
+    }
+
+    /// Overrides the client's `max_retries` for this request.
+    pub fn with_max_retries(mut self, n: Option<u32>) -> Context {
+        self.max_retries = n;
+        self
+    }
+}
