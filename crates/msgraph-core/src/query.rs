@@ -219,7 +219,6 @@ pub(crate) fn join_url(base: &str, path: &str, query: &QueryOptions) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use msgraph_codec::odata::literal;
 

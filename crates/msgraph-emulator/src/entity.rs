@@ -195,7 +195,6 @@ pub(crate) fn check_value(name: &str, edm: &str, value: &Value) -> Result<(), Gr
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -510,7 +510,6 @@ fn incompatible_cast(cast: TypeIndex, ty: TypeIndex) -> GraphError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

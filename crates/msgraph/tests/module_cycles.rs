@@ -25,7 +25,7 @@ const CRATES: &[(&str, bool)] = &[
     ("crates/msgraph-codec", true),
     ("crates/msgraph-core", true),
     ("crates/msgraph", true),
-    ("crates/msgraph-emulator", false),
+    ("crates/msgraph-emulator", true),
     ("codegen", true),
     ("xtask", true),
 ];

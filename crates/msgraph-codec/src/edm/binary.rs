@@ -97,7 +97,6 @@ impl fmt::Display for Binary {
 serde_as_string!(Binary, "Edm.Binary");
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::edm::testing::{err, round_trip};

@@ -69,7 +69,6 @@ impl fmt::Display for Date {
 serde_as_string!(Date, "Edm.Date");
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::edm::testing::{err, round_trip};

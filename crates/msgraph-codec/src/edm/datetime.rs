@@ -191,7 +191,6 @@ impl fmt::Display for DateTimeOffset {
 serde_as_string!(DateTimeOffset, "Edm.DateTimeOffset");
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::edm::testing::{err, round_trip};

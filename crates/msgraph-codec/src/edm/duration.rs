@@ -344,7 +344,6 @@ impl fmt::Display for Duration {
 serde_as_string!(Duration, "Edm.Duration");
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::edm::testing::{err, round_trip};

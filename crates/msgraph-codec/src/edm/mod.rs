@@ -64,7 +64,6 @@ mod testing {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::testing::err;
     use super::*;

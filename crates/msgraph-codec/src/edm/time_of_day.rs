@@ -99,7 +99,6 @@ impl fmt::Display for TimeOfDay {
 serde_as_string!(TimeOfDay, "Edm.TimeOfDay");
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use crate::edm::testing::{err, round_trip};

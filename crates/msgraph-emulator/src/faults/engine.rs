@@ -222,7 +222,6 @@ pub(crate) fn fault_error(action: &FaultAction) -> Option<(GraphError, Option<Du
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::super::rule::RetryAfter;
     use super::*;

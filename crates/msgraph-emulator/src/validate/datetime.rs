@@ -207,7 +207,6 @@ pub(crate) fn date_time_offset(text: &str) -> Result<OffsetDateTime, DateTimeErr
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

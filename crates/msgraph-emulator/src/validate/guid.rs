@@ -54,7 +54,6 @@ pub(crate) fn parse(text: &str) -> Result<Uuid, GuidError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -147,7 +147,6 @@ pub(crate) fn check(text: &str) -> Result<(), PhoneError> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::PhoneError as E;
     use super::*;

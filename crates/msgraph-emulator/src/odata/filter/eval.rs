@@ -296,7 +296,6 @@ fn op_name(op: BinOp) -> &'static str {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::super::parser::parse;
     use super::*;
