@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 use tokio::sync::watch;
 
-use crate::auth::registry::{AppRegistration, AuthState};
+use crate::apps::{AppRegistration, AuthState};
 use crate::clock::Clock;
 use crate::emulator::{Emulator, Error, Runner};
 use crate::faults::engine::FaultState;
@@ -224,7 +224,7 @@ impl EmulatorBuilder {
             store: RwLock::new(store),
             seed: data,
             auth,
-            faults: FaultState::new(self.seed, self.faults, self.latency, self.rate_limit),
+            faults: Arc::new(FaultState::new(self.seed, self.faults, self.latency, self.rate_limit)),
             guard: Guard::default(),
             log: RequestLog::new(self.log_capacity),
             rng: Mutex::new(rng),

@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 use tokio::sync::watch;
 
-use crate::auth::registry::AppRegistration;
+use crate::apps::AppRegistration;
 use crate::auth::token::issue_access_token;
 use crate::faults::Faults;
 use crate::guard::Violation;
@@ -306,7 +306,7 @@ impl Emulator {
 
     /// Controls fault injection.
     pub fn faults(&self) -> Faults {
-        Faults { shared: self.shared.clone() }
+        Faults { state: self.shared.faults.clone() }
     }
 
     /// Protocol violations recorded so far.

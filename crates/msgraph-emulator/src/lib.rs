@@ -29,6 +29,7 @@
 
 #![warn(missing_docs)]
 
+mod apps;
 mod auth;
 mod batch;
 mod builder;
@@ -58,7 +59,7 @@ mod sync;
 mod target;
 mod validate;
 
-pub use auth::registry::AppRegistration;
+pub use apps::AppRegistration;
 pub use builder::EmulatorBuilder;
 pub use emulator::{AppCredentials, Emulator, Error, SignedInUser, TokenSpec};
 pub use faults::{FaultAction, FaultId, FaultRule, FaultSpecError, Faults, RateLimit, RetryAfter, Trigger};

@@ -23,7 +23,7 @@ use std::path::Path;
 use base64::Engine;
 use serde_json::{Map, Value};
 
-use crate::auth::registry::{certificate_key, AppRegistration};
+use crate::apps::{certificate_key, AppRegistration};
 use crate::entity::{self, type_name};
 use crate::phone;
 use crate::router;

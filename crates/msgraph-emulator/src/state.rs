@@ -1,13 +1,13 @@
 //! State shared by every connection: configuration, the store, auth, faults, guard, log.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, RngCore};
 
-use crate::auth::registry::AuthState;
+use crate::apps::AuthState;
 use crate::clock::Clock;
 use crate::faults::engine::FaultState;
 use crate::guard::Guard;
@@ -54,7 +54,7 @@ pub(crate) struct Shared {
     pub(crate) store: RwLock<Store>,
     pub(crate) seed: SeedData,
     pub(crate) auth: AuthState,
-    pub(crate) faults: FaultState,
+    pub(crate) faults: Arc<FaultState>,
     pub(crate) guard: Guard,
     pub(crate) log: RequestLog,
     pub(crate) rng: Mutex<StdRng>,

@@ -8,7 +8,7 @@ use rsa::signature::Verifier;
 use serde_json::{Map, Value};
 use sha2::Sha256;
 
-use super::registry::App;
+use crate::apps::App;
 use crate::clock::rfc3339;
 use crate::errors::{truncate, AadError};
 use crate::state::Shared;

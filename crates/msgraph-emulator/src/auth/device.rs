@@ -7,7 +7,7 @@ use hyper::StatusCode;
 use serde_json::{json, Value};
 
 use super::form::{missing, required, Form};
-use super::registry::{DeviceCode, DeviceStatus, Refresh};
+use crate::apps::{DeviceCode, DeviceStatus, Refresh};
 use super::token::{issue_access_token, lifetime_ms, sign, token_response};
 use crate::errors::AadError;
 use crate::guard::Violation;

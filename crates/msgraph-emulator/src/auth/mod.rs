@@ -1,7 +1,7 @@
 //! The Microsoft identity platform side of the emulator: the token endpoints, the device code
 //! flow, client assertions, and the access tokens Graph requests carry.
 //!
-//! * [`registry`]: registered apps, device codes, refresh tokens (part of the shared state);
+//! * [`crate::apps`] (below this module): registered apps, device codes, refresh tokens;
 //! * [`token`]: issuing access tokens and validating `Authorization: Bearer`;
 //! * [`endpoint`]: `POST /{tenant}/oauth2/v2.0/token` and `…/devicecode`, using
 //!   `assertion` (certificate-signed client assertions), `device` (the device code flow
@@ -11,5 +11,4 @@ mod assertion;
 mod device;
 pub(crate) mod endpoint;
 mod form;
-pub(crate) mod registry;
 pub(crate) mod token;

@@ -18,12 +18,11 @@ pub use engine::FaultId;
 pub use rule::{FaultAction, FaultRule, RateLimit, RetryAfter, Trigger};
 pub use spec::FaultSpecError;
 
-use crate::state::Shared;
 
 /// Controls the running emulator's faults; get one from `Emulator::faults()`. Cheap to clone.
 #[derive(Clone)]
 pub struct Faults {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) state: Arc<engine::FaultState>,
 }
 
 impl std::fmt::Debug for Faults {
@@ -36,34 +35,34 @@ impl Faults {
     /// Adds a rule; rules are checked in the order they were added and the first that fires
     /// decides (latency rules add up and never block later rules).
     pub fn add(&self, rule: FaultRule) -> FaultId {
-        self.shared.faults.add(rule)
+        self.state.add(rule)
     }
 
     /// Removes a rule; `false` if it was not there.
     pub fn remove(&self, id: FaultId) -> bool {
-        self.shared.faults.remove(id)
+        self.state.remove(id)
     }
 
     /// How many times a rule has fired.
     pub fn fired(&self, id: FaultId) -> u64 {
-        self.shared.faults.fired(id)
+        self.state.fired(id)
     }
 
     /// Removes every rule, the latency and the rate limit.
     pub fn clear(&self) {
-        self.shared.faults.clear();
+        self.state.clear();
     }
 
     /// Latency for every Graph request and batch item: uniformly between `min` and `max`
     /// (seeded); `None` turns it off.
     pub fn set_latency(&self, range: Option<(Duration, Duration)>) {
-        self.shared.faults.set_latency(range);
+        self.state.set_latency(range);
     }
 
     /// A per-app request budget; `None` turns it off. Responses then carry `RateLimit-Limit`,
     /// `RateLimit-Remaining` and `RateLimit-Reset` (seconds); over budget → 429 with
     /// `Retry-After` until the window resets.
     pub fn set_rate_limit(&self, limit: Option<RateLimit>) {
-        self.shared.faults.set_rate_limit(limit);
+        self.state.set_rate_limit(limit);
     }
 }
