@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::{failed, next_arg, path_value, repo_root, switch, usage, Arg, Failure};
+use crate::args::{next_arg, path_value, switch, Arg};
+use crate::{failed, repo_root, usage, Failure};
 
 pub(super) struct BenchOpts {
     quick: bool,
