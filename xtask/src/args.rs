@@ -1,121 +1,121 @@
-//! Command-line parsing shared by the commands: flags, values and positional arguments, with
-//! errors that name the command.
+//! Command-line parsing shared by the commands (lexopt underneath): `--flag`, `--flag VALUE` or
+//! `--flag=VALUE`, positional arguments and `-h`/`--help`, with usage errors that name the command.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use crate::{usage, Failure};
 
-/// One command-line argument: a flag (with an inline `--flag=value` if given), or help.
+/// One argument of a command.
 pub(crate) enum Arg {
+    /// `-h` or `--help`.
     Help,
-    Flag { name: String, inline: Option<String> },
+    /// `--name`, as written (with the dashes); its value, if it takes one, is read next with
+    /// [`Args::path`] or [`Args::string`], and [`Args::switch`] refuses one.
+    Flag(String),
+    /// A positional argument.
+    Positional(OsString),
 }
 
-pub(crate) fn next_arg(arg: OsString, command: &str) -> Result<Arg, Failure> {
-    let s = arg.to_str().ok_or_else(|| usage(format!("`{command}`: argument {arg:?} is not valid UTF-8")))?;
-    if s == "-h" || s == "--help" {
-        return Ok(Arg::Help);
-    }
-    if !s.starts_with("--") {
-        return Err(usage(format!("`{command}`: unexpected argument `{s}`")));
-    }
-    Ok(match s.split_once('=') {
-        Some((name, value)) => Arg::Flag { name: name.to_string(), inline: Some(value.to_string()) },
-        None => Arg::Flag { name: s.to_string(), inline: None },
-    })
+/// The arguments of one command.
+pub(crate) struct Args {
+    parser: lexopt::Parser,
+    /// The command, for messages (`metadata diff`).
+    command: String,
 }
 
-/// Stores the value of a `--flag PATH` option, from `--flag=PATH` or the next argument.
-pub(crate) fn path_value(
-    slot: &mut Option<PathBuf>,
-    name: &str,
-    inline: Option<String>,
-    rest: &mut impl Iterator<Item = OsString>,
-    command: &str,
-) -> Result<(), Failure> {
-    if slot.is_some() {
-        return Err(usage(format!("`{command}`: {name} given more than once")));
+impl Args {
+    pub(crate) fn new(command: &str, args: impl IntoIterator<Item = OsString>) -> Args {
+        Args { parser: lexopt::Parser::from_args(args), command: command.to_string() }
     }
-    let value = match inline {
-        Some(v) => OsString::from(v),
-        None => rest.next().ok_or_else(|| usage(format!("`{command}`: {name} needs a value")))?,
-    };
-    if value.is_empty() {
-        return Err(usage(format!("`{command}`: {name} needs a non-empty value")));
+
+    /// The next argument, `None` after the last one.
+    pub(crate) fn next(&mut self) -> Result<Option<Arg>, Failure> {
+        use lexopt::Arg as Lex;
+        let arg = match self.parser.next() {
+            Ok(None) => return Ok(None),
+            Ok(Some(Lex::Short('h') | Lex::Long("help"))) => Arg::Help,
+            Ok(Some(Lex::Long(name))) => Arg::Flag(format!("--{name}")),
+            Ok(Some(Lex::Short(c))) => Arg::Flag(format!("-{c}")),
+            Ok(Some(Lex::Value(value))) => Arg::Positional(value),
+            Err(e) => return Err(self.lex_error(e)),
+        };
+        Ok(Some(arg))
     }
-    *slot = Some(PathBuf::from(value));
-    Ok(())
-}
 
-/// One argument of a command that takes positional arguments.
-pub(crate) enum ArgOrPositional {
-    Help,
-    Flag { name: String, inline: Option<String> },
-    Positional(PathBuf),
-}
+    /// A usage error of this command.
+    pub(crate) fn error(&self, message: impl std::fmt::Display) -> Failure {
+        usage(format!("`{}`: {message}", self.command))
+    }
 
-pub(crate) fn next_arg_or_positional(arg: OsString, command: &str) -> Result<ArgOrPositional, Failure> {
-    let is_flag = arg.to_str().is_some_and(|s| s.starts_with("--") || s == "-h");
-    if !is_flag {
-        if arg.is_empty() {
-            return Err(usage(format!("`{command}`: empty argument")));
+    /// An option this command does not have.
+    pub(crate) fn unknown(&self, flag: &str) -> Failure {
+        self.error(format_args!("unknown option `{flag}`"))
+    }
+
+    /// A positional argument given to a command that takes none.
+    pub(crate) fn unexpected(&self, value: &OsString) -> Failure {
+        self.error(format_args!("unexpected argument `{}`", value.to_string_lossy()))
+    }
+
+    /// A positional argument as a path (it must not be empty).
+    pub(crate) fn positional_path(&self, value: OsString) -> Result<PathBuf, Failure> {
+        if value.is_empty() {
+            return Err(self.error("empty argument"));
         }
-        return Ok(ArgOrPositional::Positional(PathBuf::from(arg)));
+        Ok(PathBuf::from(value))
     }
-    Ok(match next_arg(arg, command)? {
-        Arg::Help => ArgOrPositional::Help,
-        Arg::Flag { name, inline } => ArgOrPositional::Flag { name, inline },
-    })
-}
 
-/// A flag that takes no value.
-pub(crate) fn switch(slot: &mut bool, name: &str, inline: Option<String>, command: &str) -> Result<(), Failure> {
-    if inline.is_some() {
-        return Err(usage(format!("`{command}`: {name} takes no value")));
+    /// A flag that takes no value, given at most once.
+    pub(crate) fn switch(&mut self, slot: &mut bool, flag: &str) -> Result<(), Failure> {
+        if self.parser.optional_value().is_some() {
+            return Err(self.error(format_args!("{flag} takes no value")));
+        }
+        if *slot {
+            return Err(self.error(format_args!("{flag} given more than once")));
+        }
+        *slot = true;
+        Ok(())
     }
-    if *slot {
-        return Err(usage(format!("`{command}`: {name} given more than once")));
-    }
-    *slot = true;
-    Ok(())
-}
 
-/// Stores the value of a `--flag VALUE` option that must be UTF-8.
-pub(crate) fn string_value(
-    slot: &mut Option<String>,
-    name: &str,
-    inline: Option<String>,
-    rest: &mut impl Iterator<Item = OsString>,
-    command: &str,
-) -> Result<(), Failure> {
-    let mut path = None;
-    path_value(&mut path, name, inline, rest, command)?;
-    if slot.is_some() {
-        return Err(usage(format!("`{command}`: {name} given more than once")));
+    /// The value of a `--flag PATH` option (non-empty, given at most once).
+    pub(crate) fn path(&mut self, slot: &mut Option<PathBuf>, flag: &str) -> Result<(), Failure> {
+        if slot.is_some() {
+            return Err(self.error(format_args!("{flag} given more than once")));
+        }
+        *slot = Some(PathBuf::from(self.value(flag)?));
+        Ok(())
     }
-    let value = path.unwrap_or_default().into_os_string().into_string();
-    *slot = Some(value.map_err(|v| usage(format!("`{command}`: the value of {name} ({v:?}) is not valid UTF-8")))?);
-    Ok(())
-}
 
-/// Parses `[--pin PATH]`; `Ok(None)` when help was asked for.
-pub(crate) fn parse_pin_only(
-    args: impl IntoIterator<Item = OsString>,
-    command: &str,
-) -> Result<Option<Option<PathBuf>>, Failure> {
-    let mut pin = None;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match next_arg(arg, command)? {
-            Arg::Help => return Ok(None),
-            Arg::Flag { name, inline } if name == "--pin" => {
-                path_value(&mut pin, &name, inline, &mut args, command)?;
-            }
-            Arg::Flag { name, .. } => {
-                return Err(usage(format!("`{command}`: unknown option `{name}`")));
-            }
+    /// The value of a `--flag VALUE` option that must be UTF-8 (non-empty, given at most once).
+    pub(crate) fn string(&mut self, slot: &mut Option<String>, flag: &str) -> Result<(), Failure> {
+        if slot.is_some() {
+            return Err(self.error(format_args!("{flag} given more than once")));
+        }
+        let value = self.value(flag)?;
+        let value = value
+            .into_string()
+            .map_err(|v| self.error(format_args!("the value of {flag} ({v:?}) is not valid UTF-8")))?;
+        *slot = Some(value);
+        Ok(())
+    }
+
+    /// The value of `flag`, from `--flag=VALUE` or the next argument.
+    fn value(&mut self, flag: &str) -> Result<OsString, Failure> {
+        match self.parser.value() {
+            Ok(v) if v.is_empty() => Err(self.error(format_args!("{flag} needs a non-empty value"))),
+            Ok(v) => Ok(v),
+            Err(lexopt::Error::MissingValue { .. }) => Err(self.error(format_args!("{flag} needs a value"))),
+            Err(e) => Err(self.lex_error(e)),
         }
     }
-    Ok(Some(pin))
+
+    fn lex_error(&self, e: lexopt::Error) -> Failure {
+        match e {
+            lexopt::Error::UnexpectedValue { option, .. } => self.error(format_args!("{option} takes no value")),
+            lexopt::Error::MissingValue { option: Some(option) } => self.error(format_args!("{option} needs a value")),
+            lexopt::Error::NonUnicodeValue(v) => self.error(format_args!("argument {v:?} is not valid UTF-8")),
+            other => self.error(other),
+        }
+    }
 }

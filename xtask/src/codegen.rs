@@ -8,9 +8,9 @@ use std::time::Instant;
 
 use msgraph_codegen::{pin, tree, Generated, Input};
 
-use crate::args::{next_arg, path_value, Arg};
+use crate::args::{Arg, Args};
 use crate::metadata::{load_pin, short};
-use crate::{failed, ms, repo_root, usage, Failure};
+use crate::{failed, ms, repo_root, Failure};
 
 pub(crate) struct CodegenOpts {
     check: bool,
@@ -22,32 +22,23 @@ pub(crate) struct CodegenOpts {
 impl CodegenOpts {
     /// `None` when help was asked for.
     pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<CodegenOpts>, Failure> {
-        const CMD: &str = "codegen";
+        let mut args = Args::new("codegen", args);
         let mut opts = CodegenOpts { check: false, metadata: None, out: None, pin: None };
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let (name, inline) = match next_arg(arg, CMD)? {
+        while let Some(arg) = args.next()? {
+            match arg {
                 Arg::Help => return Ok(None),
-                Arg::Flag { name, inline } => (name, inline),
-            };
-            match name.as_str() {
-                "--check" => {
-                    if inline.is_some() {
-                        return Err(usage("`codegen`: --check takes no value"));
-                    }
-                    if opts.check {
-                        return Err(usage("`codegen`: --check given more than once"));
-                    }
-                    opts.check = true;
-                }
-                "--metadata" => path_value(&mut opts.metadata, &name, inline, &mut args, CMD)?,
-                "--out" => path_value(&mut opts.out, &name, inline, &mut args, CMD)?,
-                "--pin" => path_value(&mut opts.pin, &name, inline, &mut args, CMD)?,
-                _ => return Err(usage(format!("`codegen`: unknown option `{name}`"))),
+                Arg::Positional(value) => return Err(args.unexpected(&value)),
+                Arg::Flag(flag) => match flag.as_str() {
+                    "--check" => args.switch(&mut opts.check, &flag)?,
+                    "--metadata" => args.path(&mut opts.metadata, &flag)?,
+                    "--out" => args.path(&mut opts.out, &flag)?,
+                    "--pin" => args.path(&mut opts.pin, &flag)?,
+                    _ => return Err(args.unknown(&flag)),
+                },
             }
         }
         if opts.metadata.is_some() && opts.pin.is_some() {
-            return Err(usage("`codegen`: --metadata and --pin cannot be used together"));
+            return Err(args.error("--metadata and --pin cannot be used together"));
         }
         Ok(Some(opts))
     }

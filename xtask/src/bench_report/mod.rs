@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use crate::args::{next_arg, path_value, switch, Arg};
-use crate::{failed, repo_root, usage, Failure};
+use crate::args::{Arg, Args};
+use crate::{failed, repo_root, Failure};
 
 mod build;
 mod criterion;
@@ -39,26 +39,25 @@ pub(crate) struct BenchOpts {
 impl BenchOpts {
     /// `None` when help was asked for.
     pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<BenchOpts>, Failure> {
-        const CMD: &str = "bench-report";
+        let mut args = Args::new("bench-report", args);
         let mut opts =
             BenchOpts { quick: false, skip_build_measure: false, skip_bench: false, out: None, build_dir: None };
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            let (name, inline) = match next_arg(arg, CMD)? {
+        while let Some(arg) = args.next()? {
+            match arg {
                 Arg::Help => return Ok(None),
-                Arg::Flag { name, inline } => (name, inline),
-            };
-            match name.as_str() {
-                "--quick" => switch(&mut opts.quick, &name, inline, CMD)?,
-                "--skip-build-measure" => switch(&mut opts.skip_build_measure, &name, inline, CMD)?,
-                "--skip-bench" => switch(&mut opts.skip_bench, &name, inline, CMD)?,
-                "--out" => path_value(&mut opts.out, &name, inline, &mut args, CMD)?,
-                "--build-dir" => path_value(&mut opts.build_dir, &name, inline, &mut args, CMD)?,
-                _ => return Err(usage(format!("`{CMD}`: unknown option `{name}`"))),
+                Arg::Positional(value) => return Err(args.unexpected(&value)),
+                Arg::Flag(flag) => match flag.as_str() {
+                    "--quick" => args.switch(&mut opts.quick, &flag)?,
+                    "--skip-build-measure" => args.switch(&mut opts.skip_build_measure, &flag)?,
+                    "--skip-bench" => args.switch(&mut opts.skip_bench, &flag)?,
+                    "--out" => args.path(&mut opts.out, &flag)?,
+                    "--build-dir" => args.path(&mut opts.build_dir, &flag)?,
+                    _ => return Err(args.unknown(&flag)),
+                },
             }
         }
         if opts.skip_bench && opts.quick {
-            return Err(usage("`bench-report`: --quick has no effect with --skip-bench"));
+            return Err(args.error("--quick has no effect with --skip-bench"));
         }
         Ok(Some(opts))
     }

@@ -7,8 +7,8 @@ use std::time::Instant;
 use msgraph_codegen::diff::{self, Diff};
 
 use super::{load_pin, Document};
-use crate::args::{next_arg_or_positional, path_value, switch, ArgOrPositional};
-use crate::{ms, repo_root, usage, Failure};
+use crate::args::{Arg, Args};
+use crate::{ms, repo_root, Failure};
 
 pub(super) struct DiffOpts {
     old: Option<PathBuf>,
@@ -20,31 +20,30 @@ pub(super) struct DiffOpts {
 impl DiffOpts {
     /// `None` when help was asked for.
     pub(super) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<DiffOpts>, Failure> {
-        const CMD: &str = "metadata diff";
+        let mut args = Args::new("metadata diff", args);
         let (mut pinned, mut json, mut pin) = (false, false, None);
         let mut positional = Vec::new();
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            match next_arg_or_positional(arg, CMD)? {
-                ArgOrPositional::Help => return Ok(None),
-                ArgOrPositional::Positional(p) => positional.push(p),
-                ArgOrPositional::Flag { name, inline } => match name.as_str() {
-                    "--pinned" => switch(&mut pinned, &name, inline, CMD)?,
-                    "--json" => switch(&mut json, &name, inline, CMD)?,
-                    "--pin" => path_value(&mut pin, &name, inline, &mut args, CMD)?,
-                    _ => return Err(usage(format!("`{CMD}`: unknown option `{name}`"))),
+        while let Some(arg) = args.next()? {
+            match arg {
+                Arg::Help => return Ok(None),
+                Arg::Positional(value) => positional.push(args.positional_path(value)?),
+                Arg::Flag(flag) => match flag.as_str() {
+                    "--pinned" => args.switch(&mut pinned, &flag)?,
+                    "--json" => args.switch(&mut json, &flag)?,
+                    "--pin" => args.path(&mut pin, &flag)?,
+                    _ => return Err(args.unknown(&flag)),
                 },
             }
         }
         if pin.is_some() && !pinned {
-            return Err(usage(format!("`{CMD}`: --pin only makes sense with --pinned")));
+            return Err(args.error("--pin only makes sense with --pinned"));
         }
         let mut positional = positional.into_iter();
         let (old, new) = match (pinned, positional.next(), positional.next(), positional.next()) {
             (true, Some(new), None, None) => (None, new),
             (false, Some(old), Some(new), None) => (Some(old), new),
-            (true, _, _, _) => return Err(usage(format!("`{CMD}`: with --pinned, give exactly one file (NEW)"))),
-            (false, _, _, _) => return Err(usage(format!("`{CMD}`: give two files, OLD and NEW (or --pinned NEW)"))),
+            (true, _, _, _) => return Err(args.error("with --pinned, give exactly one file (NEW)")),
+            (false, _, _, _) => return Err(args.error("give two files, OLD and NEW (or --pinned NEW)")),
         };
         Ok(Some(DiffOpts { old, new, json, pin }))
     }

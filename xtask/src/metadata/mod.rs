@@ -8,7 +8,7 @@ use msgraph_codegen::diff::Side;
 use msgraph_codegen::ir::Model;
 use msgraph_codegen::{pin, Input};
 
-use crate::args::parse_pin_only;
+use crate::args::{Arg, Args};
 use crate::{failed, usage, Failure, USAGE};
 
 mod diff;
@@ -55,6 +55,21 @@ pub(crate) fn run(mut args: impl Iterator<Item = OsString>) -> Result<(), Failur
             Ok(())
         }
     }
+}
+
+/// Parses `[--pin PATH]`; `Ok(None)` when help was asked for.
+fn parse_pin_only(args: impl IntoIterator<Item = OsString>, command: &str) -> Result<Option<Option<PathBuf>>, Failure> {
+    let mut args = Args::new(command, args);
+    let mut pin = None;
+    while let Some(arg) = args.next()? {
+        match arg {
+            Arg::Help => return Ok(None),
+            Arg::Positional(value) => return Err(args.unexpected(&value)),
+            Arg::Flag(flag) if flag == "--pin" => args.path(&mut pin, &flag)?,
+            Arg::Flag(flag) => return Err(args.unknown(&flag)),
+        }
+    }
+    Ok(Some(pin))
 }
 
 pub(crate) fn load_pin(root: &Path, pin_path: Option<PathBuf>) -> Result<(PathBuf, pin::Pin), Failure> {

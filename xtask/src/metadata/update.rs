@@ -12,7 +12,7 @@ use msgraph_codegen::{emit, pin, tree};
 
 use super::upstream::fetch_upstream;
 use super::{short, Document, CSDL_EXTENSION};
-use crate::args::{next_arg_or_positional, path_value, string_value, switch, ArgOrPositional};
+use crate::args::{Arg, Args};
 use crate::codegen::Size;
 use crate::{failed, ms, repo_root, usage, Failure};
 
@@ -31,7 +31,7 @@ pub(super) struct UpdateOpts {
 impl UpdateOpts {
     /// `None` when help was asked for.
     pub(super) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<UpdateOpts>, Failure> {
-        const CMD: &str = "metadata update";
+        let mut args = Args::new("metadata update", args);
         let mut o = UpdateOpts {
             new: None,
             fetch: false,
@@ -43,32 +43,31 @@ impl UpdateOpts {
             out: None,
             changelog: None,
         };
-        let mut args = args.into_iter();
-        while let Some(arg) = args.next() {
-            match next_arg_or_positional(arg, CMD)? {
-                ArgOrPositional::Help => return Ok(None),
-                ArgOrPositional::Positional(p) => {
+        while let Some(arg) = args.next()? {
+            match arg {
+                Arg::Help => return Ok(None),
+                Arg::Positional(value) => {
                     if o.new.is_some() {
-                        return Err(usage(format!("`{CMD}`: give one NEW file")));
+                        return Err(args.error("give one NEW file"));
                     }
-                    o.new = Some(p);
+                    o.new = Some(args.positional_path(value)?);
                 }
-                ArgOrPositional::Flag { name, inline } => match name.as_str() {
-                    "--fetch" => switch(&mut o.fetch, &name, inline, CMD)?,
-                    "--commit" => string_value(&mut o.commit, &name, inline, &mut args, CMD)?,
-                    "--date" => string_value(&mut o.date, &name, inline, &mut args, CMD)?,
-                    "--file" => string_value(&mut o.file, &name, inline, &mut args, CMD)?,
-                    "--sha256" => string_value(&mut o.sha256, &name, inline, &mut args, CMD)?,
-                    "--pin" => path_value(&mut o.pin, &name, inline, &mut args, CMD)?,
-                    "--out" => path_value(&mut o.out, &name, inline, &mut args, CMD)?,
-                    "--changelog" => path_value(&mut o.changelog, &name, inline, &mut args, CMD)?,
-                    _ => return Err(usage(format!("`{CMD}`: unknown option `{name}`"))),
+                Arg::Flag(flag) => match flag.as_str() {
+                    "--fetch" => args.switch(&mut o.fetch, &flag)?,
+                    "--commit" => args.string(&mut o.commit, &flag)?,
+                    "--date" => args.string(&mut o.date, &flag)?,
+                    "--file" => args.string(&mut o.file, &flag)?,
+                    "--sha256" => args.string(&mut o.sha256, &flag)?,
+                    "--pin" => args.path(&mut o.pin, &flag)?,
+                    "--out" => args.path(&mut o.out, &flag)?,
+                    "--changelog" => args.path(&mut o.changelog, &flag)?,
+                    _ => return Err(args.unknown(&flag)),
                 },
             }
         }
         match (&o.new, o.fetch) {
-            (Some(_), true) => return Err(usage(format!("`{CMD}`: give NEW or --fetch, not both"))),
-            (None, false) => return Err(usage(format!("`{CMD}`: give the NEW file (or --fetch)"))),
+            (Some(_), true) => return Err(args.error("give NEW or --fetch, not both")),
+            (None, false) => return Err(args.error("give the NEW file (or --fetch)")),
             _ => {}
         }
         if !o.fetch {
@@ -78,8 +77,8 @@ impl UpdateOpts {
                 .map(|(n, _)| n)
                 .collect();
             if !missing.is_empty() {
-                return Err(usage(format!(
-                    "`{CMD}`: {} required: the upstream commit and date of the new file go into the pin",
+                return Err(args.error(format_args!(
+                    "{} required: the upstream commit and date of the new file go into the pin",
                     missing.join(" and ")
                 )));
             }
