@@ -2,8 +2,8 @@
 //! measurements they write), measures a clean build of an SDK consumer against the
 //! reqwest + tokio + serde_json floor, and writes `docs/benchmarks.md` with `docs/benchmarks.svg`.
 //!
-//! No JSON or plotting dependency: criterion's `estimates.json` is read with a small extractor,
-//! the benches write `key value` lines, and the chart is hand-written SVG.
+//! Criterion's `estimates.json` is read with serde_json, the benches write `key value` lines, and
+//! the chart is hand-written SVG (no plotting dependency).
 
 use std::ffi::OsString;
 use std::fmt::Write as _;

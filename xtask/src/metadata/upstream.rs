@@ -6,6 +6,7 @@ use std::io;
 use std::process::Command;
 
 use msgraph_codegen::pin;
+use serde::Deserialize;
 
 use super::update::{Incoming, TempFile};
 use super::Document;
@@ -30,22 +31,47 @@ fn curl(args: &[&str], url: &str) -> Result<Vec<u8>, Failure> {
     Ok(output.stdout)
 }
 
-/// The string value of the first `"key": "value"` in `json` after byte `from` (no escapes: commit
-/// ids and dates have none).
-fn json_string_after(json: &str, key: &str, from: usize) -> Option<String> {
-    let needle = format!("\"{key}\"");
-    let start = from + json.get(from..)?.find(&needle)? + needle.len();
-    let rest = json.get(start..)?.trim_start().strip_prefix(':')?.trim_start().strip_prefix('"')?;
-    rest.find('"').map(|end| rest[..end].to_string())
+/// A GitHub commits API response: one commit (`/commits/<sha>`) or a list (`/commits?path=..`).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum CommitsResponse {
+    List(Vec<ApiCommit>),
+    One(ApiCommit),
 }
 
-/// `(commit, date)` of a GitHub commits API response: the first object's `sha` and its
-/// committer's `date` (its first 10 characters).
-fn parse_commit_json(json: &str) -> Option<(String, String)> {
-    let sha = json_string_after(json, "sha", 0)?;
-    let committer = json.find("\"committer\"")?;
-    let date = json_string_after(json, "date", committer)?;
-    Some((sha, date.get(..10)?.to_string()))
+#[derive(Deserialize)]
+struct ApiCommit {
+    sha: String,
+    commit: CommitDetail,
+}
+
+#[derive(Deserialize)]
+struct CommitDetail {
+    committer: Signature,
+}
+
+#[derive(Deserialize)]
+struct Signature {
+    date: String,
+}
+
+/// `(commit, date)` of a GitHub commits API response: the (first) commit's `sha` and its
+/// committer's date (`YYYY-MM-DD`, the first 10 characters of the timestamp).
+fn parse_commit_json(json: &[u8]) -> Result<(String, String), String> {
+    let response: CommitsResponse = serde_json::from_slice(json).map_err(|e| {
+        // GitHub's error answers are `{"message": ".."}`: show that rather than a type error.
+        match serde_json::from_slice::<serde_json::Value>(json).ok().as_ref().and_then(|v| v.get("message")) {
+            Some(serde_json::Value::String(message)) => format!("GitHub answered: {message}"),
+            _ => format!("not a commit or a list of commits: {e}"),
+        }
+    })?;
+    let commit = match response {
+        CommitsResponse::One(commit) => commit,
+        CommitsResponse::List(list) => list.into_iter().next().ok_or("no commit in the list")?,
+    };
+    let date = commit.commit.committer.date;
+    let day = date.get(..10).ok_or_else(|| format!("the committer date `{date}` is not a timestamp"))?;
+    Ok((commit.sha, day.to_string()))
 }
 
 /// Downloads the pinned path at `commit` (or at the newest commit touching it) into a temporary
@@ -60,9 +86,8 @@ pub(super) fn fetch_upstream(pin: &pin::Pin, commit: Option<&str>, date: Option<
             };
             println!("asking {api}");
             let body = curl(&["-H", "Accept: application/vnd.github+json"], &api)?;
-            let body = String::from_utf8_lossy(&body);
             let (sha, api_date) = parse_commit_json(&body)
-                .ok_or_else(|| failed(format!("cannot find a commit sha and date in the response of {api}")))?;
+                .map_err(|e| failed(format!("cannot find a commit sha and date in the response of {api}: {e}")))?;
             (commit.map(str::to_string).unwrap_or(sha), date.map(str::to_string).unwrap_or(api_date))
         }
     };
@@ -83,17 +108,23 @@ mod tests {
 
     #[test]
     fn github_commit_json() {
-        let list = r#"[{"sha":"3333333333333333333333333333333333333333","node_id":"C_1","commit":{"author":
+        let list = br#"[{"sha":"3333333333333333333333333333333333333333","node_id":"C_1","commit":{"author":
             {"name":"a","email":"a@example.com","date":"2026-09-01T10:00:00Z"},"committer":{"name":"GitHub",
-            "email":"noreply@github.com","date" : "2026-09-02T11:00:00Z"},"message":"m"},"parents":[{"sha":"x"}]}]"#;
+            "email":"noreply@github.com","date" : "2026-09-02T11:00:00Z"},"message":"m"},"parents":[{"sha":"x"}],
+            "committer":{"login":"web-flow"}}]"#;
+        let want = ("3333333333333333333333333333333333333333".to_string(), "2026-09-02".to_string());
+        assert_eq!(parse_commit_json(list), Ok(want.clone()));
+        // `/commits/<sha>` answers one object.
+        let one = &list[1..list.len() - 1];
+        assert_eq!(parse_commit_json(one), Ok(want));
+        assert_eq!(parse_commit_json(b"[]"), Err("no commit in the list".to_string()));
         assert_eq!(
-            parse_commit_json(list),
-            Some(("3333333333333333333333333333333333333333".to_string(), "2026-09-02".to_string()))
+            parse_commit_json(br#"{"message":"API rate limit exceeded"}"#),
+            Err("GitHub answered: API rate limit exceeded".to_string())
         );
-        assert_eq!(parse_commit_json("[]"), None);
-        assert_eq!(parse_commit_json(r#"{"message":"API rate limit exceeded"}"#), None);
-        assert_eq!(json_string_after(r#"{"a": "x", "b":"y"}"#, "b", 0).as_deref(), Some("y"));
-        assert_eq!(json_string_after(r#"{"b": "x", "b":"y"}"#, "b", 5).as_deref(), Some("y"));
-        assert_eq!(json_string_after(r#"{"a": 1}"#, "a", 0), None);
+        let e = parse_commit_json(br#"[{"sha":"3333"}]"#).unwrap_err();
+        assert!(e.starts_with("not a commit or a list of commits: "), "{e}");
+        let e = parse_commit_json(b"<html>").unwrap_err();
+        assert!(e.starts_with("not a commit or a list of commits: "), "{e}");
     }
 }
