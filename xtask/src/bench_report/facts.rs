@@ -2,7 +2,9 @@
 
 use std::fs;
 use std::process::Command;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use time::macros::format_description;
+use time::OffsetDateTime;
 
 use super::BenchOpts;
 
@@ -54,21 +56,14 @@ impl Facts {
     }
 }
 
-/// `YYYY-MM-DD HH:MM UTC` without a date crate (days-to-civil, proleptic Gregorian).
+/// The current time as `YYYY-MM-DD HH:MM UTC`.
 fn utc_now() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let (h, m) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(mo <= 2);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02} UTC")
+    utc_text(OffsetDateTime::now_utc())
+}
+
+fn utc_text(t: OffsetDateTime) -> String {
+    t.format(format_description!("[year]-[month]-[day] [hour]:[minute] UTC"))
+        .unwrap_or_else(|e| format!("unknown ({e})"))
 }
 
 #[cfg(test)]
@@ -79,5 +74,8 @@ mod tests {
     fn dates() {
         let d = utc_now();
         assert!(d.len() == "2026-01-01 00:00 UTC".len() && d.starts_with("20"), "{d}");
+        let t = OffsetDateTime::from_unix_timestamp(1_787_400_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        assert_eq!(utc_text(t), "2026-08-22 12:00 UTC");
+        assert_eq!(utc_text(OffsetDateTime::UNIX_EPOCH), "1970-01-01 00:00 UTC");
     }
 }

@@ -7,6 +7,9 @@ use std::process::Command;
 
 use msgraph_codegen::pin;
 use serde::Deserialize;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
 
 use super::update::{Incoming, TempFile};
 use super::Document;
@@ -55,8 +58,8 @@ struct Signature {
     date: String,
 }
 
-/// `(commit, date)` of a GitHub commits API response: the (first) commit's `sha` and its
-/// committer's date (`YYYY-MM-DD`, the first 10 characters of the timestamp).
+/// `(commit, date)` of a GitHub commits API response: the (first) commit's `sha` and the UTC day
+/// (`YYYY-MM-DD`) of its committer's RFC 3339 timestamp.
 fn parse_commit_json(json: &[u8]) -> Result<(String, String), String> {
     let response: CommitsResponse = serde_json::from_slice(json).map_err(|e| {
         // GitHub's error answers are `{"message": ".."}`: show that rather than a type error.
@@ -70,8 +73,11 @@ fn parse_commit_json(json: &[u8]) -> Result<(String, String), String> {
         CommitsResponse::List(list) => list.into_iter().next().ok_or("no commit in the list")?,
     };
     let date = commit.commit.committer.date;
-    let day = date.get(..10).ok_or_else(|| format!("the committer date `{date}` is not a timestamp"))?;
-    Ok((commit.sha, day.to_string()))
+    let utc = OffsetDateTime::parse(&date, &Rfc3339)
+        .map_err(|e| format!("the committer date `{date}` is not an RFC 3339 timestamp: {e}"))?
+        .to_offset(UtcOffset::UTC);
+    let day = utc.date().format(format_description!("[year]-[month]-[day]")).map_err(|e| e.to_string())?;
+    Ok((commit.sha, day))
 }
 
 /// Downloads the pinned path at `commit` (or at the newest commit touching it) into a temporary
@@ -124,6 +130,11 @@ mod tests {
         );
         let e = parse_commit_json(br#"[{"sha":"3333"}]"#).unwrap_err();
         assert!(e.starts_with("not a commit or a list of commits: "), "{e}");
+        let e = parse_commit_json(br#"{"sha":"3333","commit":{"committer":{"date":"2026-09-02"}}}"#).unwrap_err();
+        assert!(e.starts_with("the committer date `2026-09-02` is not an RFC 3339 timestamp"), "{e}");
+        // The day is the UTC one.
+        let late = br#"{"sha":"3333","commit":{"committer":{"date":"2026-09-02T23:30:00-02:00"}}}"#;
+        assert_eq!(parse_commit_json(late), Ok(("3333".to_string(), "2026-09-03".to_string())));
         let e = parse_commit_json(b"<html>").unwrap_err();
         assert!(e.starts_with("not a commit or a list of commits: "), "{e}");
     }
