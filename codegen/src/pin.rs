@@ -1,18 +1,23 @@
 //! The metadata pin: which upstream Microsoft Graph CSDL document the SDK is generated from.
 //!
-//! The pin manifest (`metadata/graph-v1.0.toml`) is a tiny TOML subset, parsed strictly without a
-//! TOML crate: `key = "value"` lines, `#` comment lines and blank lines. Every key is required,
-//! unknown and duplicate keys are errors, values cannot contain `"` or `\` (no escapes).
+//! The pin manifest (`metadata/graph-v1.0.toml`) is a TOML document of string keys, read with the
+//! `toml` crate into a serde struct: every key in [`KEYS`] is required (all missing ones are
+//! listed together), unknown and duplicate keys are errors, and each value is checked for its key;
+//! errors name the file, the line and the key. The comment lines above the first key are kept
+//! when the pin is rewritten.
 //!
 //! The CSDL file itself (~3 MB) is not part of the repository: [`locate`] looks for it in
 //! `$MSGRAPH_METADATA_DIR`, then in `<repo>/metadata/`, and [`load_verified`] checks its sha256.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use toml::Spanned;
 
 /// The pin manifest, relative to the repository root.
 pub const PIN_PATH: &str = "metadata/graph-v1.0.toml";
@@ -56,6 +61,8 @@ pub enum Error {
     Io { path: PathBuf, action: &'static str, source: io::Error },
     /// The pin manifest is malformed; `line` is 1-based when the problem is on one line.
     Parse { path: PathBuf, line: Option<usize>, message: String },
+    /// A pin that would not load again (an invalid value) cannot be written.
+    Invalid { message: String },
     /// The pinned CSDL file is in none of the places searched.
     NotFound { file: String, sha256: String, tried: Vec<SearchDir> },
     /// The file's sha256 is not the pinned one.
@@ -82,6 +89,7 @@ impl fmt::Display for Error {
                 write!(f, "{}:{line}: {message}", path.display())
             }
             Error::Parse { path, line: None, message } => write!(f, "{}: {message}", path.display()),
+            Error::Invalid { message } => f.write_str(message),
             Error::NotFound { file, sha256, tried } => {
                 writeln!(f, "pinned metadata file `{file}` (sha256 {sha256}) not found; looked for:")?;
                 for t in tried {
@@ -138,56 +146,44 @@ impl Pin {
     /// Parses the text of a pin manifest; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Pin, Error> {
         let err = |line: Option<usize>, message: String| Error::Parse { path: path.to_path_buf(), line, message };
-        let mut values: [Option<(String, usize)>; KEYS.len()] = Default::default();
-        let mut header = Vec::new();
-        let mut in_header = true;
-        for (index, raw) in text.lines().enumerate() {
-            let line_no = index + 1;
-            let line = raw.trim();
-            if line.is_empty() || line.starts_with('#') {
-                if in_header {
-                    header.push(raw.trim_end().to_string());
-                }
-                continue;
-            }
-            in_header = false;
-            let Some((key, value)) = line.split_once('=') else {
-                return Err(err(Some(line_no), format!("expected `key = \"value\"`, found `{line}`")));
-            };
-            let key = key.trim();
-            let value = value.trim();
-            let Some(slot) = KEYS.iter().position(|k| *k == key) else {
-                return Err(err(Some(line_no), format!("unknown key `{key}` (expected one of: {})", KEYS.join(", "))));
-            };
-            if let Some((_, first)) = &values[slot] {
-                return Err(err(Some(line_no), format!("duplicate key `{key}` (first set on line {first})")));
-            }
-            let inner = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).ok_or_else(|| {
-                err(
-                    Some(line_no),
-                    format!(
-                        "the value of `{key}` must be a double-quoted string on one line \
-                             (no trailing comments), found `{value}`"
-                    ),
-                )
-            })?;
-            validate_value(key, inner).map_err(|m| err(Some(line_no), m))?;
-            values[slot] = Some((inner.to_string(), line_no));
-        }
-        while header.last().is_some_and(|l| l.trim().is_empty()) {
-            header.pop();
-        }
-        let missing: Vec<&str> = KEYS.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(k, _)| *k).collect();
+        let manifest: Manifest = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_of(text, s.start));
+            err(line, toml_message(text, &e))
+        })?;
+        let fields = manifest.fields();
+        let missing: Vec<&str> = KEYS.iter().zip(&fields).filter(|(_, v)| v.is_none()).map(|(k, _)| *k).collect();
         if !missing.is_empty() {
             return Err(err(None, format!("missing required key(s): {}", missing.join(", "))));
         }
-        let [repository, path_, commit, date, sha256, file, url] =
-            values.map(|v| v.map(|(s, _)| s).unwrap_or_default());
-        Ok(Pin { header, repository, path: path_, commit, date, sha256, file, url })
+        let mut values: [String; KEYS.len()] = Default::default();
+        for ((key, field), slot) in KEYS.iter().zip(fields).zip(&mut values) {
+            let Some(field) = field else { continue };
+            let line = Some(line_of(text, field.span().start));
+            let toml::Value::String(value) = field.into_inner() else {
+                return Err(err(line, format!("the value of `{key}` must be a string (in double quotes)")));
+            };
+            validate_value(key, &value).map_err(|m| err(line, m))?;
+            *slot = value;
+        }
+        let [repository, path_, commit, date, sha256, file, url] = values;
+        Ok(Pin { header: header_of(text), repository, path: path_, commit, date, sha256, file, url })
     }
 
     /// The manifest text: the header (or [`DEFAULT_HEADER`]), then every key in [`KEYS`] order.
-    pub fn to_toml(&self) -> String {
+    /// Refuses a pin with an invalid value or header line (it would not load again).
+    pub fn to_toml(&self) -> Result<String, Error> {
+        for (key, value) in KEYS.iter().zip(self.values()) {
+            validate_value(key, value).map_err(|message| Error::Invalid { message })?;
+        }
+        for line in &self.header {
+            let t = line.trim();
+            if !(t.is_empty() || t.starts_with('#')) || line.contains(['\n', '\r']) {
+                return Err(Error::Invalid { message: format!("header line `{line}` is not a comment") });
+            }
+        }
+        let [repository, path, commit, date, sha256, file, url] = self.values();
+        let body = toml::to_string(&ManifestOut { repository, path, commit, date, sha256, file, url })
+            .map_err(|e| Error::Invalid { message: e.to_string() })?;
         let mut out = String::new();
         if self.header.is_empty() {
             out.push_str(DEFAULT_HEADER);
@@ -198,35 +194,18 @@ impl Pin {
                 out.push('\n');
             }
         }
-        for (key, value) in KEYS.iter().zip(self.values()) {
-            out.push_str(key);
-            out.push_str(" = \"");
-            out.push_str(value);
-            out.push_str("\"\n");
-        }
-        out
+        out.push_str(&body);
+        Ok(out)
     }
 
     /// Writes the manifest (atomically: a temporary sibling file, then a rename).
     /// Every value is validated first, so that the written file loads again.
     pub fn write(&self, path: &Path) -> Result<(), Error> {
-        for (key, value) in KEYS.iter().zip(self.values()) {
-            validate_value(key, value).map_err(|message| Error::Parse {
-                path: path.to_path_buf(),
-                line: None,
-                message: format!("refusing to write an invalid pin: {message}"),
-            })?;
-        }
-        for line in &self.header {
-            let t = line.trim();
-            if !(t.is_empty() || t.starts_with('#')) || line.contains(['\n', '\r']) {
-                return Err(Error::Parse {
-                    path: path.to_path_buf(),
-                    line: None,
-                    message: format!("refusing to write an invalid pin: header line `{line}` is not a comment"),
-                });
-            }
-        }
+        let text = self.to_toml().map_err(|e| Error::Parse {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!("refusing to write an invalid pin: {e}"),
+        })?;
         let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
         tmp_name.push(format!(".tmp-{}", std::process::id()));
         let tmp = path.with_file_name(tmp_name);
@@ -234,7 +213,7 @@ impl Pin {
             let p = p.to_path_buf();
             move |source| Error::Io { path: p, action, source }
         };
-        fs::write(&tmp, self.to_toml()).map_err(io_err(&tmp, "write"))?;
+        fs::write(&tmp, text).map_err(io_err(&tmp, "write"))?;
         fs::rename(&tmp, path).map_err(|e| {
             let _ = fs::remove_file(&tmp);
             io_err(path, "replace pin manifest")(e)
@@ -243,6 +222,75 @@ impl Pin {
 
     fn values(&self) -> [&str; KEYS.len()] {
         [&self.repository, &self.path, &self.commit, &self.date, &self.sha256, &self.file, &self.url]
+    }
+}
+
+/// The manifest as read: every key optional, so that all missing ones are reported together;
+/// values as TOML values with their position, so that a wrong type names the key and the line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    repository: Option<Spanned<toml::Value>>,
+    path: Option<Spanned<toml::Value>>,
+    commit: Option<Spanned<toml::Value>>,
+    date: Option<Spanned<toml::Value>>,
+    sha256: Option<Spanned<toml::Value>>,
+    file: Option<Spanned<toml::Value>>,
+    url: Option<Spanned<toml::Value>>,
+}
+
+impl Manifest {
+    /// The fields in [`KEYS`] order.
+    fn fields(self) -> [Option<Spanned<toml::Value>>; KEYS.len()] {
+        [self.repository, self.path, self.commit, self.date, self.sha256, self.file, self.url]
+    }
+}
+
+/// The manifest as written, keys in [`KEYS`] order.
+#[derive(Serialize)]
+struct ManifestOut<'a> {
+    repository: &'a str,
+    path: &'a str,
+    commit: &'a str,
+    date: &'a str,
+    sha256: &'a str,
+    file: &'a str,
+    url: &'a str,
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.get(..offset).unwrap_or(text).matches('\n').count() + 1
+}
+
+/// The comment (and blank) lines before the first key, without trailing blank ones.
+fn header_of(text: &str) -> Vec<String> {
+    let mut header: Vec<String> = text
+        .lines()
+        .take_while(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+        .map(|l| l.trim_end().to_string())
+        .collect();
+    while header.last().is_some_and(|l| l.trim().is_empty()) {
+        header.pop();
+    }
+    header
+}
+
+/// The message of a TOML error, with the key named where the `toml` crate does not name it
+/// (a duplicate key, with the line where it was first set).
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().to_string();
+    let Some(span) = e.span().filter(|_| message == "duplicate key") else { return message };
+    let Some(key) = text.get(span.clone()).map(|k| k.trim().trim_matches('"')) else { return message };
+    // The text before the duplicate's line is valid TOML up to that point: where was the key set?
+    let line_start = text.get(..span.start).and_then(|t| t.rfind('\n')).map_or(0, |i| i + 1);
+    let first = text
+        .get(..line_start)
+        .and_then(|before| toml::from_str::<BTreeMap<String, Spanned<toml::Value>>>(before).ok())
+        .and_then(|keys| keys.get(key).map(|v| line_of(text, v.span().start)));
+    match first {
+        Some(line) => format!("duplicate key `{key}` (first set on line {line})"),
+        None => format!("duplicate key `{key}`"),
     }
 }
 
@@ -418,14 +466,14 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
         assert_eq!(pin.file, "graph-v1.0-2026-08-03.csdl");
         assert!(pin.url.ends_with("/0564689b82afc308d5aa8be54edfb9e5f1e0539f/schemas/v1.0-Prod.csdl"));
         assert_eq!(pin.header, vec![DEFAULT_HEADER.to_string()]);
-        assert_eq!(pin.to_toml(), PIN);
+        assert_eq!(pin.to_toml().unwrap(), PIN);
     }
 
     #[test]
     fn the_checked_in_pin_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(PIN_PATH);
         let pin = Pin::load(&path).unwrap();
-        assert_eq!(pin.to_toml(), PIN);
+        assert_eq!(pin.to_toml().unwrap(), PIN);
     }
 
     #[test]
@@ -440,7 +488,7 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
     fn unknown_key_is_an_error_with_line() {
         let text = format!("{PIN}branch = \"main\"\n");
         let e = parse_err(&text);
-        assert!(e.starts_with("pin.toml:9: unknown key `branch`"), "{e}");
+        assert!(e.starts_with("pin.toml:9: unknown field `branch`, expected one of `repository`, `path`"), "{e}");
     }
 
     #[test]
@@ -464,18 +512,19 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
     #[test]
     fn malformed_lines_are_errors() {
         for (key, bad, want) in [
-            ("date", "date 2026-08-03", "expected `key = \"value\"`"),
-            ("date", "date = 2026-08-03", "double-quoted string"),
-            ("date", "date = \"2026-08-03\" # c", "double-quoted string"),
-            ("date", "date = \"2026-08-03", "double-quoted string"),
-            ("date", "date = \"", "double-quoted string"),
+            ("date", "date 2026-08-03", "expected `=`"),
+            ("date", "date = 2026-08-03", "the value of `date` must be a string (in double quotes)"),
+            ("date", "date = \"2026-08-03", "invalid basic string"),
+            ("date", "date = \"", "invalid basic string"),
             ("date", "date = \"2026-8-3\"", "YYYY-MM-DD"),
             ("sha256", "sha256 = \"A9D3\"", "64 lowercase hex"),
             ("commit", "commit = \"0564689\"", "40-digit"),
+            ("commit", "commit = 564689", "the value of `commit` must be a string"),
             ("file", "file = \"../x.csdl\"", "plain file name"),
             ("url", "url = \"raw.githubusercontent.com/x\"", "absolute URL"),
             ("path", "path = \"a\\\"b\"", "quotes, backslashes"),
-            ("path", "[section]", "expected `key = \"value\"`"),
+            ("path", "path = \"a\\u0007b\"", "control characters"),
+            ("path", "[section]", "unknown field `section`"),
         ] {
             let text: String = PIN
                 .lines()
@@ -485,8 +534,21 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
             assert!(text.contains(bad), "{bad}");
             let e = parse_err(&text);
             assert!(e.contains(want), "{bad}: {e}");
-            assert!(e.starts_with("pin.toml:"), "{bad}: {e}");
+            let line = PIN.lines().position(|l| l.starts_with(&format!("{key} "))).unwrap() + 1;
+            assert!(e.starts_with(&format!("pin.toml:{line}: ")), "{bad}: {e}");
         }
+    }
+
+    /// What TOML allows is allowed: trailing comments, other quoting, any key order.
+    #[test]
+    fn toml_syntax_is_accepted() {
+        let text = PIN
+            .replace("date = \"2026-08-03\"", "date = '2026-08-03'  # the commit's date")
+            .replace("path = \"schemas/v1.0-Prod.csdl\"", "path = \"schemas/v1.0\\u002DProd.csdl\"");
+        let (first, rest) = text.split_once("commit = ").unwrap();
+        let text =
+            format!("{first}{}\ncommit = {}", rest.split_once('\n').unwrap().1, rest.split_once('\n').unwrap().0);
+        assert_eq!(parse(&text).unwrap(), parse(PIN).unwrap());
     }
 
     #[test]

@@ -207,7 +207,8 @@ pub(super) fn run(opts: &UpdateOpts) -> Result<(), Failure> {
             file: file.to_string(),
             url: format!("https://raw.githubusercontent.com/{}/{commit}/{}", old_pin.repository, old_pin.path),
         };
-        pin::Pin::parse(&p.to_toml(), &pin_path).map_err(|e| failed(format!("invalid value for the new pin: {e}")))?;
+        let text = p.to_toml().map_err(|e| failed(format!("invalid value for the new pin: {e}")))?;
+        pin::Pin::parse(&text, &pin_path).map_err(|e| failed(format!("invalid value for the new pin: {e}")))?;
         Ok(p)
     };
     if let (Some(c), Some(d)) = (&opts.commit, &opts.date) {
@@ -271,7 +272,7 @@ pub(super) fn run(opts: &UpdateOpts) -> Result<(), Failure> {
     let file = opts.file.clone().unwrap_or_else(|| incoming.file.clone());
     let mut new_pin = provisional(&incoming.commit, &incoming.date, &file)?;
     new_pin.sha256 = new.sha256.clone();
-    let new_pin_text = new_pin.to_toml();
+    let new_pin_text = new_pin.to_toml().map_err(|e| failed(format!("invalid value for the new pin: {e}")))?;
     pin::Pin::parse(&new_pin_text, &pin_path).map_err(|e| failed(format!("invalid value for the new pin: {e}")))?;
     let read_time = started.elapsed();
 
