@@ -6,8 +6,11 @@
 //! errors name the file, the line and the key. The comment lines above the first key are kept
 //! when the pin is rewritten.
 //!
-//! The CSDL file itself (~3 MB) is not part of the repository: [`locate`] looks for it in
-//! `$MSGRAPH_METADATA_DIR`, then in `<repo>/metadata/`, and [`load_verified`] checks its sha256.
+//! The pinned CSDL file is committed gzip-compressed next to the manifest (`metadata/*.csdl.gz`;
+//! about 3.4 MB uncompressed). [`locate`] looks for it in `$MSGRAPH_METADATA_DIR` first (an
+//! override), then in `<repo>/metadata/`, under its pinned name or the same name with or without
+//! `.gz`; [`load_verified`] reads it through [`csdl_file::read`] and checks the sha256 of the
+//! uncompressed bytes, which is what the pin records.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +21,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use toml::Spanned;
+
+use crate::csdl_file;
 
 /// The pin manifest, relative to the repository root.
 pub const PIN_PATH: &str = "metadata/graph-v1.0.toml";
@@ -63,6 +68,8 @@ pub enum Error {
     Parse { path: PathBuf, line: Option<usize>, message: String },
     /// A pin that would not load again (an invalid value) cannot be written.
     Invalid { message: String },
+    /// A CSDL file could not be read or decompressed.
+    File(csdl_file::ReadError),
     /// The pinned CSDL file is in none of the places searched.
     NotFound { file: String, sha256: String, tried: Vec<SearchDir> },
     /// The file's sha256 is not the pinned one.
@@ -90,10 +97,13 @@ impl fmt::Display for Error {
             }
             Error::Parse { path, line: None, message } => write!(f, "{}: {message}", path.display()),
             Error::Invalid { message } => f.write_str(message),
+            Error::File(e) => e.fmt(f),
             Error::NotFound { file, sha256, tried } => {
                 writeln!(f, "pinned metadata file `{file}` (sha256 {sha256}) not found; looked for:")?;
                 for t in tried {
-                    writeln!(f, "  {} (from {})", t.dir.join(file).display(), t.origin)?;
+                    for name in [file.clone(), csdl_file::other_name(file)] {
+                        writeln!(f, "  {} (from {})", t.dir.join(name).display(), t.origin)?;
+                    }
                 }
                 if !tried.iter().any(|t| t.origin.contains(METADATA_DIR_ENV)) {
                     writeln!(f, "({METADATA_DIR_ENV} is not set)")?;
@@ -122,8 +132,15 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Io { source, .. } => Some(source),
+            Error::File(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+impl From<csdl_file::ReadError> for Error {
+    fn from(e: csdl_file::ReadError) -> Error {
+        Error::File(e)
     }
 }
 
@@ -360,19 +377,27 @@ pub fn search_dirs(repo_root: &Path) -> Vec<SearchDir> {
     dirs
 }
 
-/// Finds the pinned CSDL file: `$MSGRAPH_METADATA_DIR/<file>` (if the variable is set), then
-/// `<repo_root>/metadata/<file>`.
+/// Finds the pinned CSDL file: in `$MSGRAPH_METADATA_DIR` (if the variable is set), then in
+/// `<repo_root>/metadata/` (see [`find_in`]).
 pub fn locate(pin: &Pin, repo_root: &Path) -> Result<PathBuf, Error> {
     locate_in(pin, &search_dirs(repo_root))
 }
 
-/// Finds `pin.file` in the first of `dirs` that has it.
+/// Finds `pin.file` in the first of `dirs` that has it (see [`find_in`]).
 pub fn locate_in(pin: &Pin, dirs: &[SearchDir]) -> Result<PathBuf, Error> {
-    dirs.iter().map(|d| d.dir.join(&pin.file)).find(|p| p.is_file()).ok_or_else(|| Error::NotFound {
+    find_in(&pin.file, dirs).ok_or_else(|| Error::NotFound {
         file: pin.file.clone(),
         sha256: pin.sha256.clone(),
         tried: dirs.to_vec(),
     })
+}
+
+/// The first of `dir/file` and `dir/<file with or without .gz>` that exists, for each of `dirs`
+/// in order: a directory holding the plain upstream `x.csdl` serves a pin naming `x.csdl.gz`, and
+/// the other way round (the sha256 is that of the uncompressed bytes either way).
+pub fn find_in(file: &str, dirs: &[SearchDir]) -> Option<PathBuf> {
+    let names = [file.to_string(), csdl_file::other_name(file)];
+    dirs.iter().flat_map(|d| names.iter().map(|n| d.dir.join(n))).find(|p| p.is_file())
 }
 
 /// The sha256 of `bytes` as 64 lowercase hex digits.
@@ -397,14 +422,10 @@ pub fn verify_bytes(pin: &Pin, path: &Path, bytes: &[u8]) -> Result<String, Erro
     }
 }
 
-/// Reads the pinned CSDL file at `path`, verifies its sha256 against the pin and that it is UTF-8.
-/// Returns the text and its sha256.
+/// Reads the pinned CSDL file at `path` (plain or gzip-compressed), verifies the sha256 of the
+/// CSDL bytes against the pin and that they are UTF-8. Returns the text and its sha256.
 pub fn load_verified(pin: &Pin, path: &Path) -> Result<(String, String), Error> {
-    let bytes = fs::read(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        action: "read metadata file",
-        source,
-    })?;
+    let bytes = csdl_file::read(path)?;
     let sha = verify_bytes(pin, path, &bytes)?;
     let text = String::from_utf8(bytes)
         .map_err(|e| Error::NotUtf8 { path: path.to_path_buf(), valid_up_to: e.utf8_error().valid_up_to() })?;
@@ -616,6 +637,50 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
         assert_eq!(locate_in(&pin, &dirs).unwrap(), b.0.join(&pin.file));
         fs::write(a.0.join(&pin.file), "x").unwrap();
         assert_eq!(locate_in(&pin, &dirs).unwrap(), a.0.join(&pin.file));
+    }
+
+    #[test]
+    fn plain_and_compressed_files_are_found_and_verified_alike() {
+        let a = TempDir::new("gz-a");
+        let b = TempDir::new("gz-b");
+        let text = "<edmx:Edmx Version=\"4.0\"/>\n";
+        let mut pin = parse(PIN).unwrap();
+        pin.file = "x.csdl.gz".into();
+        pin.sha256 = sha256_hex(text.as_bytes());
+        let dirs = vec![
+            SearchDir { dir: a.0.clone(), origin: "a".into() },
+            SearchDir { dir: b.0.clone(), origin: "b".into() },
+        ];
+        let e = locate_in(&pin, &dirs).unwrap_err().to_string();
+        assert!(e.contains(&format!("  {} (from a)\n", a.0.join("x.csdl.gz").display())), "{e}");
+        assert!(e.contains(&format!("  {} (from a)\n", a.0.join("x.csdl").display())), "{e}");
+
+        // The upstream (plain) name serves a pin naming the compressed file.
+        fs::write(b.0.join("x.csdl"), text).unwrap();
+        let found = locate_in(&pin, &dirs).unwrap();
+        assert_eq!(found, b.0.join("x.csdl"));
+        assert_eq!(load_verified(&pin, &found).unwrap(), (text.to_string(), pin.sha256.clone()));
+
+        // An earlier directory wins; in one directory, the pinned name wins.
+        fs::write(a.0.join("x.csdl"), text).unwrap();
+        assert_eq!(locate_in(&pin, &dirs).unwrap(), a.0.join("x.csdl"));
+        fs::write(a.0.join("x.csdl.gz"), csdl_file::compress(text.as_bytes()).unwrap()).unwrap();
+        let found = locate_in(&pin, &dirs).unwrap();
+        assert_eq!(found, a.0.join("x.csdl.gz"));
+        // The sha256 is that of the uncompressed bytes.
+        assert_eq!(load_verified(&pin, &found).unwrap(), (text.to_string(), pin.sha256.clone()));
+
+        // And a pin naming the plain file finds a compressed one.
+        pin.file = "y.csdl".into();
+        fs::write(b.0.join("y.csdl.gz"), csdl_file::compress(text.as_bytes()).unwrap()).unwrap();
+        assert_eq!(locate_in(&pin, &dirs).unwrap(), b.0.join("y.csdl.gz"));
+
+        // A damaged compressed file is named.
+        let gz = csdl_file::compress(text.as_bytes()).unwrap();
+        fs::write(a.0.join("x.csdl.gz"), &gz[..gz.len() - 4]).unwrap();
+        pin.file = "x.csdl.gz".into();
+        let e = load_verified(&pin, &a.0.join("x.csdl.gz")).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("cannot decompress metadata file {}", a.0.join("x.csdl.gz").display())), "{e}");
     }
 
     #[test]
