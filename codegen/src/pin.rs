@@ -31,8 +31,10 @@ pub const PIN_PATH: &str = "metadata/graph-v1.0.toml";
 pub const METADATA_DIR_ENV: &str = "MSGRAPH_METADATA_DIR";
 
 /// The comment written at the top of a pin manifest that has none.
-pub const DEFAULT_HEADER: &str = "# Pinned upstream Microsoft Graph v1.0 CSDL. Update with \
-`cargo xtask metadata update` (not yet) or by hand + `cargo xtask codegen`.";
+pub const DEFAULT_HEADER: &str = "\
+# The upstream Microsoft Graph v1.0 CSDL the SDK is generated from. `file` is its committed,
+# gzip-compressed copy in metadata/; `sha256` is that of the uncompressed document.
+# Move the pin with `cargo xtask metadata update` (see metadata/README.md).";
 
 /// The keys of a pin manifest, in the order they are written.
 pub const KEYS: [&str; 7] = ["repository", "path", "commit", "date", "sha256", "file", "url"];
@@ -438,13 +440,15 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    const PIN: &str = r#"# Pinned upstream Microsoft Graph v1.0 CSDL. Update with `cargo xtask metadata update` (not yet) or by hand + `cargo xtask codegen`.
+    const PIN: &str = r#"# The upstream Microsoft Graph v1.0 CSDL the SDK is generated from. `file` is its committed,
+# gzip-compressed copy in metadata/; `sha256` is that of the uncompressed document.
+# Move the pin with `cargo xtask metadata update` (see metadata/README.md).
 repository = "microsoftgraph/msgraph-metadata"
 path = "schemas/v1.0-Prod.csdl"
 commit = "0564689b82afc308d5aa8be54edfb9e5f1e0539f"
 date = "2026-08-03"
 sha256 = "a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
-file = "graph-v1.0-2026-08-03.csdl"
+file = "graph-v1.0-2026-08-03.csdl.gz"
 url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689b82afc308d5aa8be54edfb9e5f1e0539f/schemas/v1.0-Prod.csdl"
 "#;
 
@@ -484,9 +488,9 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
         assert_eq!(pin.commit, "0564689b82afc308d5aa8be54edfb9e5f1e0539f");
         assert_eq!(pin.date, "2026-08-03");
         assert_eq!(pin.sha256, "a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03");
-        assert_eq!(pin.file, "graph-v1.0-2026-08-03.csdl");
+        assert_eq!(pin.file, "graph-v1.0-2026-08-03.csdl.gz");
         assert!(pin.url.ends_with("/0564689b82afc308d5aa8be54edfb9e5f1e0539f/schemas/v1.0-Prod.csdl"));
-        assert_eq!(pin.header, vec![DEFAULT_HEADER.to_string()]);
+        assert_eq!(pin.header.join("\n"), DEFAULT_HEADER);
         assert_eq!(pin.to_toml().unwrap(), PIN);
     }
 
@@ -509,14 +513,14 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
     fn unknown_key_is_an_error_with_line() {
         let text = format!("{PIN}branch = \"main\"\n");
         let e = parse_err(&text);
-        assert!(e.starts_with("pin.toml:9: unknown field `branch`, expected one of `repository`, `path`"), "{e}");
+        assert!(e.starts_with("pin.toml:11: unknown field `branch`, expected one of `repository`, `path`"), "{e}");
     }
 
     #[test]
     fn duplicate_key_is_an_error() {
         let text = format!("{PIN}date = \"2026-08-04\"\n");
         let e = parse_err(&text);
-        assert!(e.contains("pin.toml:9: duplicate key `date` (first set on line 5)"), "{e}");
+        assert!(e.contains("pin.toml:11: duplicate key `date` (first set on line 7)"), "{e}");
     }
 
     #[test]
@@ -578,7 +582,7 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
         let path = dir.0.join("graph-v1.0.toml");
         let custom = format!(
             "# line one\n#\n# line three\n\n{}",
-            PIN.lines().skip(1).map(|l| format!("{l}\n")).collect::<String>()
+            PIN.lines().skip_while(|l| l.starts_with('#')).map(|l| format!("{l}\n")).collect::<String>()
         );
         fs::write(&path, &custom).unwrap();
         let mut pin = Pin::load(&path).unwrap();
@@ -623,7 +627,7 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
             SearchDir { dir: b.0.clone(), origin: "the repository".into() },
         ];
         let e = locate_in(&pin, &dirs).unwrap_err().to_string();
-        assert!(e.contains("pinned metadata file `graph-v1.0-2026-08-03.csdl`"), "{e}");
+        assert!(e.contains("pinned metadata file `graph-v1.0-2026-08-03.csdl.gz`"), "{e}");
         assert!(e.contains(&a.0.join(&pin.file).display().to_string()), "{e}");
         assert!(e.contains(&b.0.join(&pin.file).display().to_string()), "{e}");
         assert!(e.contains("set MSGRAPH_METADATA_DIR"), "{e}");
@@ -687,7 +691,7 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
     fn load_verified_checks_sha_and_utf8() {
         let dir = TempDir::new("verify");
         let mut pin = parse(PIN).unwrap();
-        let path = dir.0.join(&pin.file);
+        let path = dir.0.join("graph-v1.0-2026-08-03.csdl");
         let text = "<edmx:Edmx Version=\"4.0\"/>\n";
         fs::write(&path, text).unwrap();
 

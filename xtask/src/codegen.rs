@@ -6,7 +6,7 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use msgraph_codegen::{pin, tree, Generated, Input};
+use msgraph_codegen::{csdl_file, pin, tree, Generated, Input};
 
 use crate::args::{Arg, Args};
 use crate::metadata::{load_pin, short};
@@ -50,8 +50,7 @@ pub(crate) fn run(opts: &CodegenOpts) -> Result<(), Failure> {
     let started = Instant::now();
     let (source, text, sha) = match &opts.metadata {
         Some(path) => {
-            let bytes =
-                fs::read(path).map_err(|e| failed(format!("cannot read metadata file {}: {e}", path.display())))?;
+            let bytes = csdl_file::read(path)?;
             let sha = pin::sha256_hex(&bytes);
             let text = String::from_utf8(bytes).map_err(|e| {
                 failed(format!(

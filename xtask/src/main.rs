@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use msgraph_codegen::pin;
+use msgraph_codegen::{csdl_file, pin};
 
 mod args;
 mod bench_report;
@@ -26,7 +26,9 @@ commands:
         --metadata PATH  generate from this CSDL file instead of the pinned one (sha256 printed, not checked)
         --out DIR        write (or check) DIR instead of crates/msgraph/src/generated
   metadata fetch [--pin PATH]
-      Download the pinned CSDL with curl into $MSGRAPH_METADATA_DIR (or metadata/), verifying its sha256.
+      Download the pinned CSDL with curl into $MSGRAPH_METADATA_DIR (or metadata/), verifying its
+      sha256, and store it under the pinned name (gzip-compressed for a *.csdl.gz name). Nothing is
+      downloaded when the file is there already (it is committed under metadata/).
   metadata verify [--pin PATH]
       Locate the pinned CSDL and verify its sha256.
   metadata diff (OLD | --pinned) NEW [--json] [--pin PATH]
@@ -40,14 +42,15 @@ commands:
   metadata update (NEW | --fetch) [--commit SHA] [--date YYYY-MM-DD] [--file NAME] [--sha256 HEX]
                   [--pin PATH] [--out DIR] [--changelog PATH]
       Move the pin to a new CSDL document: verify it (UTF-8, CSDL, Microsoft Graph, resolves),
-      diff it against the pinned one and generate in memory; only then place the file where the
-      pin finds it ($MSGRAPH_METADATA_DIR when set and writable, else metadata/), rewrite the pin
+      diff it against the pinned one and generate in memory; only then place the file, gzip-
+      compressed, where the pin finds it ($MSGRAPH_METADATA_DIR when set and writable, else
+      metadata/, where it is to be committed), rewrite the pin
       (commit, date, sha256, file, url), the generated tree and the changelog, and print the
       summary and verdict. Any failure before the writes leaves everything untouched.
         --commit SHA     upstream commit of NEW (40 hex digits; required unless --fetch)
         --date DATE      date of that commit (required unless --fetch)
-        --file NAME      file name recorded in the pin (default: NEW's name; with --fetch
-                         graph-v1.0-DATE.csdl)
+        --file NAME      file name recorded in the pin, NAME.csdl.gz (default: NEW's name, with
+                         .gz added to a *.csdl name; with --fetch graph-v1.0-DATE.csdl.gz)
         --sha256 HEX     refuse NEW unless it has this sha256
         --fetch          download the pinned path at --commit, or at the newest upstream commit
                          that touched it (GitHub API), with curl
@@ -69,8 +72,13 @@ commands:
 options:
   --pin PATH   use this pin manifest instead of metadata/graph-v1.0.toml
 
+CSDL files are read plain (.csdl) or gzip-compressed (.csdl.gz); a sha256 is always that of the
+uncompressed document. The pinned file is found under its pinned name or the same name with or
+without .gz.
+
 environment:
-  MSGRAPH_METADATA_DIR   directory searched first for the pinned CSDL file (then metadata/)
+  MSGRAPH_METADATA_DIR   directory searched first for the pinned CSDL file (then metadata/, where
+                         it is committed)
 
 exit status: 0 success, 1 failure (or stale code with --check), 2 usage error
 ";
@@ -89,6 +97,12 @@ pub(crate) fn failed(message: impl Into<String>) -> Failure {
 
 pub(crate) fn usage(message: impl Into<String>) -> Failure {
     Failure::Usage(message.into())
+}
+
+impl From<csdl_file::ReadError> for Failure {
+    fn from(e: csdl_file::ReadError) -> Failure {
+        Failure::Failed(e.to_string())
+    }
 }
 
 impl From<pin::Error> for Failure {

@@ -1,12 +1,11 @@
 //! `cargo xtask metadata <fetch|verify|diff|update>`: the pinned upstream CSDL document.
 
 use std::ffi::OsString;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use msgraph_codegen::diff::Side;
 use msgraph_codegen::ir::Model;
-use msgraph_codegen::{pin, Input};
+use msgraph_codegen::{csdl_file, pin, Input};
 
 use crate::args::{Arg, Args};
 use crate::{failed, usage, Failure, USAGE};
@@ -83,7 +82,8 @@ pub(crate) fn short(commit: &str) -> &str {
     commit.get(..12).unwrap_or(commit)
 }
 
-/// The extension of pinned metadata files (`.gitignore` keeps `*.csdl` out of git).
+/// The extension of CSDL files (stored as `*.csdl.gz`; `.gitignore` keeps uncompressed `*.csdl`
+/// copies out of git).
 const CSDL_EXTENSION: &str = ".csdl";
 
 /// A CSDL document read from disk.
@@ -94,10 +94,9 @@ struct Document {
 }
 
 impl Document {
-    /// Reads any file (no pin check); errors name the file.
+    /// Reads any CSDL file, plain or gzip-compressed (no pin check); errors name the file.
     fn read(path: &Path) -> Result<Document, Failure> {
-        let bytes = fs::read(path).map_err(|e| failed(format!("cannot read metadata file {}: {e}", path.display())))?;
-        Document::from_bytes(path, bytes)
+        Document::from_bytes(path, csdl_file::read(path)?)
     }
 
     fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Document, Failure> {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use msgraph_codegen::diff::{self, Diff};
-use msgraph_codegen::{emit, pin, tree};
+use msgraph_codegen::{csdl_file, emit, pin, tree};
 
 use super::upstream::fetch_upstream;
 use super::{short, Document, CSDL_EXTENSION};
@@ -104,13 +104,13 @@ fn temp_sibling(path: &Path, what: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn write_temp(path: &Path, bytes: &[u8]) -> Result<TempFile, Failure> {
+pub(super) fn write_temp(path: &Path, bytes: &[u8]) -> Result<TempFile, Failure> {
     let tmp = TempFile(temp_sibling(path, "tmp"));
     fs::write(&tmp.0, bytes).map_err(|e| failed(format!("cannot write {}: {e}", tmp.0.display())))?;
     Ok(tmp)
 }
 
-fn rename_into_place(tmp: &TempFile, path: &Path) -> Result<(), Failure> {
+pub(super) fn rename_into_place(tmp: &TempFile, path: &Path) -> Result<(), Failure> {
     fs::rename(&tmp.0, path).map_err(|e| failed(format!("cannot move {} to {}: {e}", tmp.0.display(), path.display())))
 }
 
@@ -118,7 +118,8 @@ fn rename_into_place(tmp: &TempFile, path: &Path) -> Result<(), Failure> {
 enum Placement {
     /// A file with that name and the same sha256 is already the first one `locate` finds.
     AlreadyThere(PathBuf),
-    /// Copy the bytes to `dest` (no file of that name in any searched directory).
+    /// Write the document gzip-compressed to `dest` (no file of that name in any searched
+    /// directory).
     Copy { dest: PathBuf, origin: String },
 }
 
@@ -136,14 +137,13 @@ fn dir_is_writable(dir: &Path) -> bool {
 }
 
 /// `$MSGRAPH_METADATA_DIR` if set and writable, else `metadata/` — unless `locate` already finds
-/// a file with this name, which must then be the same file.
+/// a file with this name (or the same name with or without `.gz`), which must then hold the same
+/// CSDL document.
 fn plan_placement(root: &Path, file: &str, sha256: &str) -> Result<Placement, Failure> {
     let dirs = pin::search_dirs(root);
     for d in &dirs {
-        let path = d.dir.join(file);
-        if path.is_file() {
-            let bytes = fs::read(&path).map_err(|e| failed(format!("cannot read {}: {e}", path.display())))?;
-            let existing = pin::sha256_hex(&bytes);
+        if let Some(path) = pin::find_in(file, std::slice::from_ref(d)) {
+            let existing = pin::sha256_hex(&csdl_file::read(&path)?);
             if existing == sha256 {
                 return Ok(Placement::AlreadyThere(path));
             }
@@ -165,6 +165,20 @@ fn plan_placement(root: &Path, file: &str, sha256: &str) -> Result<Placement, Fa
         "no writable directory to place {file} in (tried {})",
         dirs.iter().map(|d| d.dir.display().to_string()).collect::<Vec<_>>().join(", ")
     )))
+}
+
+/// The name the new document is pinned and stored under: `NAME.csdl.gz` for a `NAME.csdl` or
+/// `NAME.csdl.gz` (the file is always stored gzip-compressed).
+fn pinned_name(name: &str) -> Result<String, String> {
+    if name.ends_with(CSDL_EXTENSION) || name.ends_with(&format!("{CSDL_EXTENSION}{}", csdl_file::GZ_SUFFIX)) {
+        Ok(csdl_file::compressed_name(name))
+    } else {
+        Err(format!(
+            "the pinned file name `{name}` must end in `{CSDL_EXTENSION}{gz}` (or `{CSDL_EXTENSION}`, to which \
+             `{gz}` is added: the file is stored gzip-compressed); give --file NAME{CSDL_EXTENSION}{gz}",
+            gz = csdl_file::GZ_SUFFIX
+        ))
+    }
 }
 
 /// The new document with its upstream commit and date.
@@ -221,16 +235,13 @@ pub(super) fn run(opts: &UpdateOpts) -> Result<(), Failure> {
             return Err(usage(format!("`metadata update`: --sha256 must be 64 hex digits, found `{sha}`")));
         }
     }
-    // The file may be placed in metadata/, where only `*.csdl` is git-ignored.
+    // The file is stored gzip-compressed, as `NAME.csdl.gz`.
     let named = opts
         .file
         .clone()
         .or_else(|| opts.new.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()));
-    if let Some(name) = named.filter(|n| !n.ends_with(CSDL_EXTENSION)) {
-        return Err(usage(format!(
-            "`metadata update`: the pinned file name `{name}` must end in `{CSDL_EXTENSION}` (metadata/ ignores \
-             only *{CSDL_EXTENSION} files); give --file NAME{CSDL_EXTENSION}"
-        )));
+    if let Some(name) = named {
+        pinned_name(&name).map_err(|m| usage(format!("`metadata update`: {m}")))?;
     }
 
     // 1. The pinned (old) document.
@@ -269,7 +280,7 @@ pub(super) fn run(opts: &UpdateOpts) -> Result<(), Failure> {
         println!("{} is the pinned document already (sha256 {}); nothing to do", new.path.display(), new.sha256);
         return Ok(());
     }
-    let file = opts.file.clone().unwrap_or_else(|| incoming.file.clone());
+    let file = pinned_name(opts.file.as_deref().unwrap_or(&incoming.file)).map_err(failed)?;
     let mut new_pin = provisional(&incoming.commit, &incoming.date, &file)?;
     new_pin.sha256 = new.sha256.clone();
     let new_pin_text = new_pin.to_toml().map_err(|e| failed(format!("invalid value for the new pin: {e}")))?;
@@ -324,8 +335,9 @@ pub(super) fn run(opts: &UpdateOpts) -> Result<(), Failure> {
 
     let csdl_tmp = match &placement {
         Placement::Copy { dest, .. } => {
-            let bytes = new.text.as_bytes();
-            Some((write_temp(dest, bytes)?, dest.clone()))
+            let gz = csdl_file::compress(new.text.as_bytes())
+                .map_err(|e| failed(format!("cannot compress {}: {e}", new.path.display())))?;
+            Some((write_temp(dest, &gz)?, dest.clone()))
         }
         Placement::AlreadyThere(_) => None,
     };
@@ -382,7 +394,7 @@ pub(super) fn run(opts: &UpdateOpts) -> Result<(), Failure> {
     match &placement {
         Placement::AlreadyThere(path) => println!("metadata file: {} (already in place)", path.display()),
         Placement::Copy { dest, origin } => {
-            println!("metadata file: copied to {} ({origin}; *.csdl is git-ignored)", dest.display())
+            println!("metadata file: copied to {} ({origin}), gzip-compressed", dest.display())
         }
     }
     println!(

@@ -1,7 +1,6 @@
 //! Talking to upstream: curl, the GitHub commits API, downloading a CSDL document at a commit.
 
 use std::env;
-use std::fs;
 use std::io;
 use std::process::Command;
 
@@ -102,9 +101,8 @@ pub(super) fn fetch_upstream(pin: &pin::Pin, commit: Option<&str>, date: Option<
     println!("downloading {url}");
     let path_arg = tmp.0.to_str().ok_or_else(|| failed("the temporary directory path is not UTF-8"))?.to_string();
     curl(&["-o", &path_arg], &url)?;
-    let bytes = fs::read(&tmp.0).map_err(|e| failed(format!("cannot read the download {}: {e}", tmp.0.display())))?;
-    let document = Document::from_bytes(&tmp.0, bytes)?;
-    Ok(Incoming { document, file: format!("graph-v1.0-{date}.csdl"), commit, date, _download: Some(tmp) })
+    let document = Document::read(&tmp.0)?;
+    Ok(Incoming { document, file: format!("graph-v1.0-{date}.csdl.gz"), commit, date, _download: Some(tmp) })
 }
 
 #[cfg(test)]
