@@ -18,21 +18,26 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// `$MSGRAPH_METADATA_DIR` (relative to the workspace root, where the README runs the tests),
-/// else `<workspace>/../shared/metadata`; fails when the pinned file is not there (the freshness
-/// check must never pass by not running).
-fn metadata_dir() -> PathBuf {
-    let dir = match std::env::var_os("MSGRAPH_METADATA_DIR") {
-        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
-        _ => workspace_root().join("..").join("shared").join("metadata"),
-    };
-    let pinned = dir.join("graph-v1.0-2026-08-03.csdl");
-    assert!(
-        pinned.is_file(),
-        "the pinned Graph metadata {} is missing: set MSGRAPH_METADATA_DIR to the directory holding it",
-        pinned.display()
-    );
-    dir
+/// `$MSGRAPH_METADATA_DIR` when set (relative to the workspace root, as the xtask takes it): the
+/// override the real-metadata tests pass on to the binary. Unset, everything uses the files
+/// committed under `metadata/`.
+fn metadata_override() -> Option<PathBuf> {
+    std::env::var_os("MSGRAPH_METADATA_DIR").filter(|d| !d.is_empty()).map(|d| workspace_root().join(d))
+}
+
+/// `("MSGRAPH_METADATA_DIR", dir)` when the override is set, for [`xtask_with`].
+fn override_env(dir: &Option<PathBuf>) -> Vec<(&'static str, &std::ffi::OsStr)> {
+    dir.iter().map(|d| ("MSGRAPH_METADATA_DIR", d.as_os_str())).collect()
+}
+
+/// A real Graph CSDL file where the xtask finds it: in the override first, then in the committed
+/// `metadata/`, under `name` or the same name with or without `.gz`. Fails when it is in neither
+/// (the freshness check must never pass by not running).
+fn real_file(name: &str) -> PathBuf {
+    let dirs = msgraph_codegen::pin::search_dirs(&workspace_root());
+    msgraph_codegen::pin::find_in(name, &dirs).unwrap_or_else(|| {
+        panic!("the Graph metadata file {name} is missing from {dirs:?} (it is committed under metadata/)")
+    })
 }
 
 /// A fresh, empty directory under the system temp dir; removed on drop.
@@ -282,14 +287,10 @@ fn unknown_command_is_a_usage_error() {
 
 #[test]
 fn committed_tree_is_fresh() {
-    let dir = metadata_dir();
-    let run = xtask_env(&["codegen", "--check"], Some(&dir));
-    assert_eq!(
-        run.code,
-        Some(0),
-        "crates/msgraph/src/generated is stale: run `MSGRAPH_METADATA_DIR={} cargo xtask codegen`\n{run}",
-        dir.display()
-    );
+    real_file("graph-v1.0-2026-08-03.csdl.gz");
+    let dir = metadata_override();
+    let run = xtask_env(&["codegen", "--check"], dir.as_deref());
+    assert_eq!(run.code, Some(0), "crates/msgraph/src/generated is stale: run `cargo xtask codegen`\n{run}");
     assert!(run.stdout.contains("verified"), "the pinned file's sha256 is checked\n{run}");
     assert!(run.stdout.contains("0 stale, 0 missing, 0 extra"), "{run}");
     assert!(run.stdout.contains("generated code is up to date"), "{run}");
@@ -402,9 +403,8 @@ fn metadata_diff_refuses_bad_input_with_its_position() {
 /// assertion here is generous because the machine is shared, the report has the measured time).
 #[test]
 fn metadata_diff_of_the_real_documents() {
-    let dir = metadata_dir();
-    let old = dir.join("graph-v1.0-2026-05-05.csdl");
-    let new = dir.join("graph-v1.0-2026-08-03.csdl");
+    let old = real_file("graph-v1.0-2026-05-05.csdl.gz");
+    let new = real_file("graph-v1.0-2026-08-03.csdl.gz");
     let started = std::time::Instant::now();
     let run = xtask(&["metadata", "diff", s(&old), s(&new), "--json"]);
     let elapsed = started.elapsed();
@@ -897,7 +897,7 @@ fn compressed_csdl_files_are_read_like_plain_ones() {
 /// result must be exactly the committed pin and the committed generated tree.
 #[test]
 fn metadata_update_from_may_to_august_reproduces_the_committed_pin_and_tree() {
-    let dir = metadata_dir();
+    let dir = metadata_override();
     let tmp = TempDir::new("update-real");
     let real_pin = fs::read_to_string(workspace_root().join("metadata/graph-v1.0.toml")).unwrap();
     let may_pin = real_pin
@@ -912,11 +912,11 @@ fn metadata_update_from_may_to_august_reproduces_the_committed_pin_and_tree() {
     fs::write(&pin, &may_pin).unwrap();
     let out = tmp.path().join("generated");
     let changelog = tmp.path().join("CHANGELOG.md");
-    let env = [("MSGRAPH_METADATA_DIR", dir.as_os_str())];
+    let env = override_env(&dir);
 
     let gen = xtask_with(&["codegen", "--pin", s(&pin), "--out", s(&out)], &env);
     assert_eq!(gen.code, Some(0), "{gen}");
-    let new = dir.join("graph-v1.0-2026-08-03.csdl");
+    let new = real_file("graph-v1.0-2026-08-03.csdl.gz");
     let args = [
         "metadata",
         "update",
