@@ -112,8 +112,10 @@ impl fmt::Display for Error {
                 }
                 write!(
                     f,
-                    "set {METADATA_DIR_ENV} to a directory containing `{file}`, \
-                     or run `cargo xtask metadata fetch` to download it"
+                    "set {METADATA_DIR_ENV} to a directory containing `{file}` or `{}`, or run \
+                     `cargo xtask metadata fetch` to download it (the repository's pinned file is \
+                     committed under metadata/)",
+                    csdl_file::other_name(file)
                 )
             }
             Error::ShaMismatch { path, expected, actual } => write!(
@@ -358,7 +360,7 @@ pub fn metadata_dir_from_env() -> Option<PathBuf> {
 }
 
 /// `$MSGRAPH_METADATA_DIR` with a relative value taken relative to the workspace root, so the
-/// same value (e.g. `../shared/metadata`) works from `cargo xtask` and from every test binary
+/// same value (e.g. `../graph-metadata`) works from `cargo xtask` and from every test binary
 /// (cargo runs those in their package directory).
 pub fn metadata_dir_from_env_in(repo_root: &Path) -> Option<PathBuf> {
     metadata_dir_from_env().map(|d| if d.is_absolute() { d } else { repo_root.join(d) })

@@ -147,7 +147,7 @@ pub(super) fn markdown(
     let _ = writeln!(s, "```sh");
     let _ = writeln!(
         s,
-        "MSGRAPH_METADATA_DIR=../shared/metadata cargo xtask bench-report   # this file: every benchmark + the build measurement"
+        "cargo xtask bench-report                                           # this file: every benchmark + the build measurement"
     );
     let _ = writeln!(
         s,
