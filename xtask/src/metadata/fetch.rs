@@ -8,8 +8,7 @@ use std::process::Command;
 
 use msgraph_codegen::{csdl_file, pin};
 
-use super::load_pin;
-use super::update::{rename_into_place, write_temp, TempFile};
+use super::{load_pin, rename_into_place, write_temp, TempFile};
 use crate::{failed, repo_root, Failure};
 
 pub(super) fn run(pin_path: Option<PathBuf>) -> Result<(), Failure> {

@@ -1,6 +1,7 @@
 //! `cargo xtask metadata <fetch|verify|diff|update>`: the pinned upstream CSDL document.
 
 use std::ffi::OsString;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use msgraph_codegen::diff::Side;
@@ -135,4 +136,31 @@ impl Document {
             ))
         })
     }
+}
+
+/// A file removed on drop unless it was renamed away first.
+struct TempFile(PathBuf);
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
+/// A temporary sibling of `path` (same directory, so a rename replaces `path` atomically).
+fn temp_sibling(path: &Path, what: &str) -> PathBuf {
+    let mut name = OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(format!(".{what}-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+fn write_temp(path: &Path, bytes: &[u8]) -> Result<TempFile, Failure> {
+    let tmp = TempFile(temp_sibling(path, "tmp"));
+    fs::write(&tmp.0, bytes).map_err(|e| failed(format!("cannot write {}: {e}", tmp.0.display())))?;
+    Ok(tmp)
+}
+
+fn rename_into_place(tmp: &TempFile, path: &Path) -> Result<(), Failure> {
+    fs::rename(&tmp.0, path).map_err(|e| failed(format!("cannot move {} to {}: {e}", tmp.0.display(), path.display())))
 }

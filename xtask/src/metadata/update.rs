@@ -11,7 +11,7 @@ use msgraph_codegen::diff::{self, Diff};
 use msgraph_codegen::{csdl_file, emit, pin, tree};
 
 use super::upstream::fetch_upstream;
-use super::{short, Document, CSDL_EXTENSION};
+use super::{rename_into_place, short, write_temp, Document, TempFile, CSDL_EXTENSION};
 use crate::args::{Arg, Args};
 use crate::codegen::Size;
 use crate::{failed, ms, repo_root, usage, Failure};
@@ -85,33 +85,6 @@ impl UpdateOpts {
         }
         Ok(Some(o))
     }
-}
-
-/// A file removed on drop unless it was renamed away first.
-pub(super) struct TempFile(pub(super) PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(&self.0);
-    }
-}
-
-/// A temporary sibling of `path` (same directory, so a rename replaces `path` atomically).
-fn temp_sibling(path: &Path, what: &str) -> PathBuf {
-    let mut name = OsString::from(".");
-    name.push(path.file_name().unwrap_or_default());
-    name.push(format!(".{what}-{}", std::process::id()));
-    path.with_file_name(name)
-}
-
-pub(super) fn write_temp(path: &Path, bytes: &[u8]) -> Result<TempFile, Failure> {
-    let tmp = TempFile(temp_sibling(path, "tmp"));
-    fs::write(&tmp.0, bytes).map_err(|e| failed(format!("cannot write {}: {e}", tmp.0.display())))?;
-    Ok(tmp)
-}
-
-pub(super) fn rename_into_place(tmp: &TempFile, path: &Path) -> Result<(), Failure> {
-    fs::rename(&tmp.0, path).map_err(|e| failed(format!("cannot move {} to {}: {e}", tmp.0.display(), path.display())))
 }
 
 /// Where the new CSDL file goes so that `pin::locate` finds it.

@@ -10,8 +10,8 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
 
-use super::update::{Incoming, TempFile};
-use super::Document;
+use super::update::Incoming;
+use super::{Document, TempFile};
 use crate::{failed, Failure};
 
 /// Runs curl with `args`, returning its stdout.
