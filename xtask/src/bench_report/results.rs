@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde_derive::Deserialize;
 
 use super::figures::criterion_groups;
 

@@ -5,7 +5,7 @@ use std::io;
 use std::process::Command;
 
 use msgraph_codegen::pin;
-use serde::Deserialize;
+use serde_derive::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
