@@ -1,5 +1,5 @@
-//! The generator on the real Microsoft Graph CSDL documents (read from `$MSGRAPH_METADATA_DIR`,
-//! else `<workspace>/../shared/metadata`; a missing file fails the test, it is never skipped).
+//! The generator on the real Microsoft Graph CSDL documents (the committed `metadata/*.csdl.gz`,
+//! or `$MSGRAPH_METADATA_DIR` first when set; a missing file fails the test, it is never skipped).
 //!
 //! Each document is parsed and generated at most twice in this file (the pinned one: once for the
 //! IR, twice for determinism; trees are generated once and shared between tests), so the whole
