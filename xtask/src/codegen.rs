@@ -103,8 +103,7 @@ pub(crate) fn run(opts: &CodegenOpts) -> Result<(), Failure> {
     let mut manifests = Vec::new();
     for rel in msgraph_codegen::features::MANIFEST_PATHS {
         let path = root.join(rel);
-        let text =
-            fs::read_to_string(&path).map_err(|e| failed(format!("cannot read {}: {e}", path.display())))?;
+        let text = fs::read_to_string(&path).map_err(|e| failed(format!("cannot read {}: {e}", path.display())))?;
         let synced = msgraph_codegen::features::sync_manifest_at(rel, &text).map_err(failed)?;
         if synced != text {
             manifests.push((path, synced));

@@ -219,7 +219,16 @@ fn codegen_writes_then_is_idempotent_then_check_finds_stale_and_extra() {
     let first = xtask(&["codegen", "--metadata", "metadata/fixtures/basic.xml", "--out", s(&out)]);
     assert_eq!(first.code, Some(0), "{first}");
     let files = tree(&out);
-    for f in ["mod.rs", "models/mod.rs", "models/_user.rs", "models/security/_alert.rs", "models/call_records/mod.rs"] {
+    let m = |rel: &str| format!("{}/{rel}", msgraph_codegen::tree::MODELS_ROOT);
+    let sdk_mod = format!("{}/mod.rs", msgraph_codegen::tree::SDK_ROOT);
+    for f in [
+        &sdk_mod,
+        &m("mod.rs"),
+        &m("models/mod.rs"),
+        &m("models/_user.rs"),
+        &m("models/security/_alert.rs"),
+        &m("models/call_records/mod.rs"),
+    ] {
         assert!(files.contains_key(f), "{f} missing; have {:?}", files.keys());
     }
     assert!(files.values().all(|c| c.starts_with(msgraph_codegen::emit::HEADER)), "every file has the header");
@@ -240,19 +249,20 @@ fn codegen_writes_then_is_idempotent_then_check_finds_stale_and_extra() {
     assert!(check.stdout.contains("generated code is up to date"), "{check}");
 
     // Make the tree stale: change one file, add one.
-    let user = out.join("models").join("_user.rs");
-    let edited = format!("{}// hand edit\n", files["models/_user.rs"]);
+    let models = out.join(msgraph_codegen::tree::MODELS_ROOT).join("models");
+    let user = models.join("_user.rs");
+    let edited = format!("{}// hand edit\n", files[&m("models/_user.rs")]);
     fs::write(&user, &edited).unwrap();
-    fs::write(out.join("models").join("stray.rs"), "// not generated\n").unwrap();
+    fs::write(models.join("stray.rs"), "// not generated\n").unwrap();
     let stale = xtask(&["codegen", "--check", "--metadata", "metadata/fixtures/basic.xml", "--out", s(&out)]);
     assert_eq!(stale.code, Some(1), "{stale}");
     assert!(stale.stdout.contains("1 stale, 0 missing, 1 extra"), "{stale}");
-    assert!(stale.stderr.contains("stale (content differs):\n  models/_user.rs\n"), "{stale}");
-    assert!(stale.stderr.contains("extra (on disk, not generated):\n  models/stray.rs"), "{stale}");
+    assert!(stale.stderr.contains(&format!("stale (content differs):\n  {}\n", m("models/_user.rs"))), "{stale}");
+    assert!(stale.stderr.contains(&format!("extra (on disk, not generated):\n  {}", m("models/stray.rs"))), "{stale}");
     assert!(stale.stderr.contains("generated code is stale: run `cargo xtask codegen --metadata"), "{stale}");
     // --check writes nothing.
     assert_eq!(fs::read_to_string(&user).unwrap(), edited);
-    assert!(out.join("models").join("stray.rs").is_file());
+    assert!(models.join("stray.rs").is_file());
 
     // Regenerating repairs both.
     let repair = xtask(&["codegen", "--metadata", "metadata/fixtures/basic.xml", "--out", s(&out)]);
@@ -291,7 +301,7 @@ fn committed_tree_is_fresh() {
     real_file("graph-v1.0-2026-08-03.csdl.gz");
     let dir = metadata_override();
     let run = xtask_env(&["codegen", "--check"], dir.as_deref());
-    assert_eq!(run.code, Some(0), "crates/msgraph/src/generated is stale: run `cargo xtask codegen`\n{run}");
+    assert_eq!(run.code, Some(0), "the generated tree is stale: run `cargo xtask codegen`\n{run}");
     assert!(run.stdout.contains("verified"), "the pinned file's sha256 is checked\n{run}");
     assert!(run.stdout.contains("0 stale, 0 missing, 0 extra"), "{run}");
     assert!(run.stdout.contains("generated code is up to date"), "{run}");
