@@ -4,8 +4,9 @@
 //! its peak RSS, from a child process (this binary again) that does one full run and reports its
 //! own `VmHWM` — what `/usr/bin/time -v` calls "Maximum resident set size".
 //!
-//! Needs the pinned metadata (`MSGRAPH_METADATA_DIR`, relative to the workspace root, or
-//! `metadata/`). Writes `<target>/msgraph-bench/codegen.txt`.
+//! Reads the pinned metadata where the xtask does: the committed `metadata/*.csdl.gz`, or
+//! `$MSGRAPH_METADATA_DIR` first when set (relative to the workspace root). Writes
+//! `<target>/msgraph-bench/codegen.txt`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -25,9 +26,7 @@ fn workspace_root() -> PathBuf {
 /// One `cargo xtask codegen --out <out>`: (files generated, bytes generated).
 fn codegen_once(root: &Path, out: &Path) -> (usize, usize) {
     let pin = pin::Pin::load(&root.join(pin::PIN_PATH)).unwrap();
-    let path = pin::locate(&pin, root).unwrap_or_else(|e| {
-        panic!("the pinned CSDL was not found ({e}); set MSGRAPH_METADATA_DIR (relative to the workspace root)")
-    });
+    let path = pin::locate(&pin, root).unwrap_or_else(|e| panic!("{e}"));
     let (text, sha) = pin::load_verified(&pin, &path).unwrap();
     let source_name = path.display().to_string();
     let generated = msgraph_codegen::generate(&Input { csdl: &text, source_name: &source_name, sha256: &sha })

@@ -594,9 +594,10 @@ pub fn sync_manifest_at(path: &str, manifest: &str) -> Result<String, String> {
         .find(MANIFEST_BEGIN)
         .ok_or_else(|| format!("{path}: marker line `{}` not found", MANIFEST_BEGIN.trim_end()))?;
     let body = begin + MANIFEST_BEGIN.len();
-    let end = manifest[body..].find(MANIFEST_END).map(|i| body + i).ok_or_else(|| {
-        format!("{path}: marker line `{}` not found after the begin marker", MANIFEST_END.trim_end())
-    })?;
+    let end = manifest[body..]
+        .find(MANIFEST_END)
+        .map(|i| body + i)
+        .ok_or_else(|| format!("{path}: marker line `{}` not found after the begin marker", MANIFEST_END.trim_end()))?;
     Ok(format!("{}{}{}", &manifest[..body], block, &manifest[end..]))
 }
 

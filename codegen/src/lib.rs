@@ -7,6 +7,7 @@
 //! 3. [`emit`]: turn the IR into token streams with `quote!` and format them with prettyplease.
 
 pub mod csdl;
+pub mod csdl_file;
 pub mod diff;
 pub mod emit;
 pub mod features;

@@ -551,7 +551,10 @@ mod tests {
         assert!(diff(&t.0, &g).unwrap().is_clean());
         assert_eq!(fs::read_to_string(t.0.join("msgraph/src/lib.rs")).unwrap(), "hand-written\n");
         let outside = gen(&[("msgraph/src/lib.rs", "")]);
-        assert!(write_atomically(&t.0, &outside).unwrap_err().to_string().contains("not under one of the generated roots"));
+        assert!(write_atomically(&t.0, &outside)
+            .unwrap_err()
+            .to_string()
+            .contains("not under one of the generated roots"));
     }
 
     #[test]

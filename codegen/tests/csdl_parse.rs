@@ -152,7 +152,7 @@ fn real_v1_0_2026_08_03_counts() {
     let doc = parse_ok(&text, "graph-v1.0-2026-08-03.csdl");
     eprintln!("parsed graph-v1.0-2026-08-03.csdl ({} bytes) in {:?}", text.len(), start.elapsed());
 
-    // Expected numbers counted with grep on the file (see /work/shared/metadata/README.md).
+    // Expected numbers counted with grep on the uncompressed file.
     assert_eq!(
         counts(&doc),
         Counts {

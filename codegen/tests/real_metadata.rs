@@ -1,5 +1,5 @@
-//! The generator on the real Microsoft Graph CSDL documents (read from `$MSGRAPH_METADATA_DIR`,
-//! else `<workspace>/../shared/metadata`; a missing file fails the test, it is never skipped).
+//! The generator on the real Microsoft Graph CSDL documents (the committed `metadata/*.csdl.gz`,
+//! or `$MSGRAPH_METADATA_DIR` first when set; a missing file fails the test, it is never skipped).
 //!
 //! Each document is parsed and generated at most twice in this file (the pinned one: once for the
 //! IR, twice for determinism; trees are generated once and shared between tests), so the whole
@@ -125,7 +125,10 @@ fn check_and_write(real: &Real, name: &str) {
     let stats = tree::write_atomically(&root, g).unwrap_or_else(|e| panic!("{name}: writing failed: {e}"));
     eprintln!("wrote {name} in {:?}", started.elapsed());
     assert_eq!((stats.written, stats.unchanged, stats.removed), (g.files.len(), 0, 0), "{name}");
-    assert!(root.join(tree::SDK_ROOT).join("mod.rs").is_file() && root.join(tree::MODELS_ROOT).join("models").join("mod.rs").is_file());
+    assert!(
+        root.join(tree::SDK_ROOT).join("mod.rs").is_file()
+            && root.join(tree::MODELS_ROOT).join("models").join("mod.rs").is_file()
+    );
     let diff = tree::diff(&root, g).unwrap();
     assert!(diff.is_clean(), "{name}: the tree on disk differs from what was written: {diff}");
     // Nothing but the tree was left next to it (no temporary or old directories).

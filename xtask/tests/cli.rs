@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use msgraph_codegen::csdl_file;
+
 const SENTINEL: &str = "sentinel.txt";
 const SENTINEL_CONTENT: &str = "left here by the test; codegen must not touch it\n";
 
@@ -16,21 +18,26 @@ fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
-/// `$MSGRAPH_METADATA_DIR` (relative to the workspace root, where the README runs the tests),
-/// else `<workspace>/../shared/metadata`; fails when the pinned file is not there (the freshness
-/// check must never pass by not running).
-fn metadata_dir() -> PathBuf {
-    let dir = match std::env::var_os("MSGRAPH_METADATA_DIR") {
-        Some(dir) if !dir.is_empty() => workspace_root().join(dir),
-        _ => workspace_root().join("..").join("shared").join("metadata"),
-    };
-    let pinned = dir.join("graph-v1.0-2026-08-03.csdl");
-    assert!(
-        pinned.is_file(),
-        "the pinned Graph metadata {} is missing: set MSGRAPH_METADATA_DIR to the directory holding it",
-        pinned.display()
-    );
-    dir
+/// `$MSGRAPH_METADATA_DIR` when set (relative to the workspace root, as the xtask takes it): the
+/// override the real-metadata tests pass on to the binary. Unset, everything uses the files
+/// committed under `metadata/`.
+fn metadata_override() -> Option<PathBuf> {
+    std::env::var_os("MSGRAPH_METADATA_DIR").filter(|d| !d.is_empty()).map(|d| workspace_root().join(d))
+}
+
+/// `("MSGRAPH_METADATA_DIR", dir)` when the override is set, for [`xtask_with`].
+fn override_env(dir: &Option<PathBuf>) -> Vec<(&'static str, &std::ffi::OsStr)> {
+    dir.iter().map(|d| ("MSGRAPH_METADATA_DIR", d.as_os_str())).collect()
+}
+
+/// A real Graph CSDL file where the xtask finds it: in the override first, then in the committed
+/// `metadata/`, under `name` or the same name with or without `.gz`. Fails when it is in neither
+/// (the freshness check must never pass by not running).
+fn real_file(name: &str) -> PathBuf {
+    let dirs = msgraph_codegen::pin::search_dirs(&workspace_root());
+    msgraph_codegen::pin::find_in(name, &dirs).unwrap_or_else(|| {
+        panic!("the Graph metadata file {name} is missing from {dirs:?} (it is committed under metadata/)")
+    })
 }
 
 /// A fresh, empty directory under the system temp dir; removed on drop.
@@ -212,7 +219,16 @@ fn codegen_writes_then_is_idempotent_then_check_finds_stale_and_extra() {
     let first = xtask(&["codegen", "--metadata", "metadata/fixtures/basic.xml", "--out", s(&out)]);
     assert_eq!(first.code, Some(0), "{first}");
     let files = tree(&out);
-    for f in ["mod.rs", "models/mod.rs", "models/_user.rs", "models/security/_alert.rs", "models/call_records/mod.rs"] {
+    let m = |rel: &str| format!("{}/{rel}", msgraph_codegen::tree::MODELS_ROOT);
+    let sdk_mod = format!("{}/mod.rs", msgraph_codegen::tree::SDK_ROOT);
+    for f in [
+        &sdk_mod,
+        &m("mod.rs"),
+        &m("models/mod.rs"),
+        &m("models/_user.rs"),
+        &m("models/security/_alert.rs"),
+        &m("models/call_records/mod.rs"),
+    ] {
         assert!(files.contains_key(f), "{f} missing; have {:?}", files.keys());
     }
     assert!(files.values().all(|c| c.starts_with(msgraph_codegen::emit::HEADER)), "every file has the header");
@@ -233,19 +249,20 @@ fn codegen_writes_then_is_idempotent_then_check_finds_stale_and_extra() {
     assert!(check.stdout.contains("generated code is up to date"), "{check}");
 
     // Make the tree stale: change one file, add one.
-    let user = out.join("models").join("_user.rs");
-    let edited = format!("{}// hand edit\n", files["models/_user.rs"]);
+    let models = out.join(msgraph_codegen::tree::MODELS_ROOT).join("models");
+    let user = models.join("_user.rs");
+    let edited = format!("{}// hand edit\n", files[&m("models/_user.rs")]);
     fs::write(&user, &edited).unwrap();
-    fs::write(out.join("models").join("stray.rs"), "// not generated\n").unwrap();
+    fs::write(models.join("stray.rs"), "// not generated\n").unwrap();
     let stale = xtask(&["codegen", "--check", "--metadata", "metadata/fixtures/basic.xml", "--out", s(&out)]);
     assert_eq!(stale.code, Some(1), "{stale}");
     assert!(stale.stdout.contains("1 stale, 0 missing, 1 extra"), "{stale}");
-    assert!(stale.stderr.contains("stale (content differs):\n  models/_user.rs\n"), "{stale}");
-    assert!(stale.stderr.contains("extra (on disk, not generated):\n  models/stray.rs"), "{stale}");
+    assert!(stale.stderr.contains(&format!("stale (content differs):\n  {}\n", m("models/_user.rs"))), "{stale}");
+    assert!(stale.stderr.contains(&format!("extra (on disk, not generated):\n  {}", m("models/stray.rs"))), "{stale}");
     assert!(stale.stderr.contains("generated code is stale: run `cargo xtask codegen --metadata"), "{stale}");
     // --check writes nothing.
     assert_eq!(fs::read_to_string(&user).unwrap(), edited);
-    assert!(out.join("models").join("stray.rs").is_file());
+    assert!(models.join("stray.rs").is_file());
 
     // Regenerating repairs both.
     let repair = xtask(&["codegen", "--metadata", "metadata/fixtures/basic.xml", "--out", s(&out)]);
@@ -281,14 +298,10 @@ fn unknown_command_is_a_usage_error() {
 
 #[test]
 fn committed_tree_is_fresh() {
-    let dir = metadata_dir();
-    let run = xtask_env(&["codegen", "--check"], Some(&dir));
-    assert_eq!(
-        run.code,
-        Some(0),
-        "crates/msgraph/src/generated is stale: run `MSGRAPH_METADATA_DIR={} cargo xtask codegen`\n{run}",
-        dir.display()
-    );
+    real_file("graph-v1.0-2026-08-03.csdl.gz");
+    let dir = metadata_override();
+    let run = xtask_env(&["codegen", "--check"], dir.as_deref());
+    assert_eq!(run.code, Some(0), "the generated tree is stale: run `cargo xtask codegen`\n{run}");
     assert!(run.stdout.contains("verified"), "the pinned file's sha256 is checked\n{run}");
     assert!(run.stdout.contains("0 stale, 0 missing, 0 extra"), "{run}");
     assert!(run.stdout.contains("generated code is up to date"), "{run}");
@@ -401,9 +414,8 @@ fn metadata_diff_refuses_bad_input_with_its_position() {
 /// assertion here is generous because the machine is shared, the report has the measured time).
 #[test]
 fn metadata_diff_of_the_real_documents() {
-    let dir = metadata_dir();
-    let old = dir.join("graph-v1.0-2026-05-05.csdl");
-    let new = dir.join("graph-v1.0-2026-08-03.csdl");
+    let old = real_file("graph-v1.0-2026-05-05.csdl.gz");
+    let new = real_file("graph-v1.0-2026-08-03.csdl.gz");
     let started = std::time::Instant::now();
     let run = xtask(&["metadata", "diff", s(&old), s(&new), "--json"]);
     let elapsed = started.elapsed();
@@ -544,8 +556,11 @@ fn metadata_update_moves_the_pin_regenerates_and_writes_the_changelog() {
         "verified ",
         "summary: 22 change(s): 0 major, 20 minor, 2 patch\n",
         "semver verdict: minor (only additions)\n",
-        &format!("metadata file: copied to {} ($MSGRAPH_METADATA_DIR", s(&ws.meta.join("additions-new.csdl"))),
-        &format!("pin: {} now names additions-new.csdl", s(&ws.pin)),
+        &format!(
+            "metadata file: copied to {} ($MSGRAPH_METADATA_DIR), gzip-compressed",
+            s(&ws.meta.join("additions-new.csdl.gz"))
+        ),
+        &format!("pin: {} now names additions-new.csdl.gz", s(&ws.pin)),
         &format!("changelog: entry added to {}", s(&ws.changelog)),
     ] {
         assert!(run.stdout.contains(want), "want `{want}`\n{run}");
@@ -555,14 +570,16 @@ fn metadata_update_moves_the_pin_regenerates_and_writes_the_changelog() {
     let pin = msgraph_codegen::pin::Pin::load(&ws.pin).unwrap();
     assert_eq!(pin.header, ["# test pin"]);
     assert_eq!((pin.commit.as_str(), pin.date.as_str()), (COMMIT_B, "2026-09-01"));
-    assert_eq!((pin.sha256.as_str(), pin.file.as_str()), (new_sha.as_str(), "additions-new.csdl"));
+    assert_eq!((pin.sha256.as_str(), pin.file.as_str()), (new_sha.as_str(), "additions-new.csdl.gz"));
     assert_eq!(
         pin.url,
         format!("https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/{COMMIT_B}/schemas/v1.0-Prod.csdl")
     );
-    // The file is where the pin finds it.
-    assert_eq!(fs::read(ws.meta.join("additions-new.csdl")).unwrap(), new_bytes);
-    assert_eq!(entries(&ws.meta), ["additions-new.csdl", "old.csdl"]);
+    // The file is where the pin finds it, compressed as committed files are.
+    let placed = fs::read(ws.meta.join("additions-new.csdl.gz")).unwrap();
+    assert_eq!(placed, csdl_file::compress(&new_bytes).unwrap());
+    assert_eq!(csdl_file::read(&ws.meta.join("additions-new.csdl.gz")).unwrap(), new_bytes);
+    assert_eq!(entries(&ws.meta), ["additions-new.csdl.gz", "old.csdl"]);
 
     // The tree is what codegen generates from the new file, and `codegen --check` agrees with
     // the new pin.
@@ -697,7 +714,7 @@ fn metadata_update_checks_everything_before_writing() {
         (vec!["metadata", "update", "x.csdl", "--commit", COMMIT_B], "--date required"),
         (vec!["metadata", "update", "x.csdl", "--fetch"], "give NEW or --fetch, not both"),
         (vec!["metadata", "update", "a.csdl", "b.csdl"], "give one NEW file"),
-        (vec!["metadata", "update", "x.xml", "--commit", COMMIT_B, "--date", "2026-09-01"], "must end in `.csdl`"),
+        (vec!["metadata", "update", "x.xml", "--commit", COMMIT_B, "--date", "2026-09-01"], "must end in `.csdl.gz`"),
     ] {
         let run = ws.run(&args);
         assert_eq!(run.code, Some(2), "{args:?}\n{run}");
@@ -727,21 +744,15 @@ fn metadata_update_checks_everything_before_writing() {
     before.assert_same(&ws.state(), "usage errors");
 }
 
-/// `--fetch` with a stand-in `curl` on PATH that answers the GitHub API and serves the file.
-#[test]
-fn metadata_update_fetch_asks_github_and_downloads() {
+/// A stand-in `curl` in `<dir>/bin` that logs each URL to `<dir>/requests.log`, answers the
+/// GitHub API with `<dir>/api.json` and serves `<dir>/raw.csdl` for raw.githubusercontent.com;
+/// returns a `PATH` that finds it first.
+fn fake_curl(dir: &Path, raw: &[u8]) -> String {
     use std::os::unix::fs::PermissionsExt;
 
-    let ws = Workspace::new("update-fetch", "additions.old.xml");
-    let fake = ws.tmp.path().join("fake-curl");
-    let bin = fake.join("bin");
+    let bin = dir.join("bin");
     fs::create_dir_all(&bin).unwrap();
-    fs::write(fake.join("raw.csdl"), fixture_bytes("additions.new.xml")).unwrap();
-    fs::write(
-        fake.join("api.json"),
-        r#"[{"sha":"3333333333333333333333333333333333333333","node_id":"C_1","commit":{"author":{"name":"a","email":"a@example.com","date":"2026-09-01T10:00:00Z"},"committer":{"name":"GitHub","email":"noreply@github.com","date":"2026-09-02T11:00:00Z"},"message":"Update metadata"}}]"#,
-    )
-    .unwrap();
+    fs::write(dir.join("raw.csdl"), raw).unwrap();
     let script = "#!/bin/sh\n\
         out=''; url=''\n\
         while [ $# -gt 0 ]; do\n\
@@ -760,7 +771,20 @@ fn metadata_update_fetch_asks_github_and_downloads() {
     let curl = bin.join("curl");
     fs::write(&curl, script).unwrap();
     fs::set_permissions(&curl, fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", s(&bin), std::env::var("PATH").unwrap_or_default());
+    format!("{}:{}", s(&bin), std::env::var("PATH").unwrap_or_default())
+}
+
+/// `--fetch` with a stand-in `curl` on PATH that answers the GitHub API and serves the file.
+#[test]
+fn metadata_update_fetch_asks_github_and_downloads() {
+    let ws = Workspace::new("update-fetch", "additions.old.xml");
+    let fake = ws.tmp.path().join("fake-curl");
+    let path = fake_curl(&fake, &fixture_bytes("additions.new.xml"));
+    fs::write(
+        fake.join("api.json"),
+        r#"[{"sha":"3333333333333333333333333333333333333333","node_id":"C_1","commit":{"author":{"name":"a","email":"a@example.com","date":"2026-09-01T10:00:00Z"},"committer":{"name":"GitHub","email":"noreply@github.com","date":"2026-09-02T11:00:00Z"},"message":"Update metadata"}}]"#,
+    )
+    .unwrap();
 
     let args =
         ["metadata", "update", "--fetch", "--pin", s(&ws.pin), "--out", s(&ws.out), "--changelog", s(&ws.changelog)];
@@ -778,8 +802,8 @@ fn metadata_update_fetch_asks_github_and_downloads() {
     let pin = msgraph_codegen::pin::Pin::load(&ws.pin).unwrap();
     assert_eq!(pin.commit, "3333333333333333333333333333333333333333");
     assert_eq!(pin.date, "2026-09-02", "the committer's date");
-    assert_eq!(pin.file, "graph-v1.0-2026-09-02.csdl");
-    assert_eq!(fs::read(ws.meta.join(&pin.file)).unwrap(), fixture_bytes("additions.new.xml"));
+    assert_eq!(pin.file, "graph-v1.0-2026-09-02.csdl.gz");
+    assert_eq!(csdl_file::read(&ws.meta.join(&pin.file)).unwrap(), fixture_bytes("additions.new.xml"));
     assert!(run.stdout.contains("semver verdict: minor"), "{run}");
     // The download was a temporary file.
     let leftovers: Vec<String> = fs::read_dir(std::env::temp_dir())
@@ -790,11 +814,101 @@ fn metadata_update_fetch_asks_github_and_downloads() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
+/// `metadata fetch` downloads the pinned URL, checks the sha256 and stores the file compressed
+/// under the pinned `.csdl.gz` name; a file already there (under either name) is not fetched again.
+#[test]
+fn metadata_fetch_stores_the_verified_file_compressed() {
+    let tmp = TempDir::new("fetch");
+    let meta = tmp.path().join("meta");
+    fs::create_dir(&meta).unwrap();
+    let fake = tmp.path().join("fake-curl");
+    let bytes = fixture_bytes("additions.old.xml");
+    let path = fake_curl(&fake, &bytes);
+    let sha = msgraph_codegen::pin::sha256_hex(&bytes);
+    let pin = tmp.path().join("pin.toml");
+    fs::write(&pin, pin_text(COMMIT_A, "2026-05-05", &sha, "old.csdl.gz")).unwrap();
+    let env =
+        [("MSGRAPH_METADATA_DIR", meta.as_os_str()), ("PATH", path.as_ref()), ("FAKE_CURL_DIR", fake.as_os_str())];
+
+    let run = xtask_with(&["metadata", "fetch", "--pin", s(&pin)], &env);
+    assert_eq!(run.code, Some(0), "{run}");
+    let stored = meta.join("old.csdl.gz");
+    let gz = csdl_file::compress(&bytes).unwrap();
+    let want = format!(
+        "fetched {} ({} bytes, stored gzip-compressed in {} bytes, sha256 {sha} verified)",
+        s(&stored),
+        bytes.len(),
+        gz.len()
+    );
+    assert!(run.stdout.contains(&want), "{run}");
+    assert_eq!(fs::read(&stored).unwrap(), gz);
+    assert_eq!(entries(&meta), ["old.csdl.gz"], "no temporary files are left");
+    assert_eq!(
+        fs::read_to_string(fake.join("requests.log")).unwrap(),
+        format!(
+            "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/{COMMIT_A}/schemas/v1.0-Prod.csdl\n"
+        )
+    );
+    let verify = xtask_with(&["metadata", "verify", "--pin", s(&pin)], &env);
+    assert_eq!(verify.code, Some(0), "{verify}");
+    assert!(verify.stdout.contains(&format!("ok: {}\nsha256 {sha} ({} bytes)", s(&stored), bytes.len())), "{verify}");
+
+    // Already there: nothing is downloaded.
+    let again = xtask_with(&["metadata", "fetch", "--pin", s(&pin)], &env);
+    assert_eq!(again.code, Some(0), "{again}");
+    assert!(again.stdout.contains(&format!("already present: {} (sha256 {sha} verified)", s(&stored))), "{again}");
+    // The upstream (uncompressed) name counts too.
+    fs::remove_file(&stored).unwrap();
+    fs::write(meta.join("old.csdl"), &bytes).unwrap();
+    let plain = xtask_with(&["metadata", "fetch", "--pin", s(&pin)], &env);
+    assert!(plain.stdout.contains(&format!("already present: {}", s(&meta.join("old.csdl")))), "{plain}");
+    assert_eq!(fs::read_to_string(fake.join("requests.log")).unwrap().lines().count(), 1);
+
+    // Other bytes upstream: refused, nothing is stored.
+    fs::remove_file(meta.join("old.csdl")).unwrap();
+    fs::write(fake.join("raw.csdl"), fixture_bytes("additions.new.xml")).unwrap();
+    let bad = xtask_with(&["metadata", "fetch", "--pin", s(&pin)], &env);
+    assert_eq!(bad.code, Some(1), "{bad}");
+    assert!(bad.stderr.contains("the downloaded file does not match the pin; refusing to install it"), "{bad}");
+    assert!(entries(&meta).is_empty(), "{:?}", entries(&meta));
+}
+
+/// Every command reads `.csdl.gz` as it reads `.csdl`; the sha256 is the uncompressed one.
+#[test]
+fn compressed_csdl_files_are_read_like_plain_ones() {
+    let tmp = TempDir::new("gz-input");
+    let plain_bytes = fixture_bytes("additions.old.xml");
+    let gz = tmp.path().join("additions.old.csdl.gz");
+    fs::write(&gz, csdl_file::compress(&plain_bytes).unwrap()).unwrap();
+    let sha = msgraph_codegen::pin::sha256_hex(&plain_bytes);
+
+    let (from_gz, from_plain) = (tmp.path().join("gz"), tmp.path().join("plain"));
+    let plain = diff_fixture("additions.old.xml");
+    let run = xtask(&["codegen", "--metadata", s(&gz), "--out", s(&from_gz)]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains(&format!("metadata: {} (sha256 {sha};", s(&gz))), "{run}");
+    let run = xtask(&["codegen", "--metadata", &plain, "--out", s(&from_plain)]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert_eq!(tree(&from_gz), tree(&from_plain));
+
+    let diff = xtask(&["metadata", "diff", s(&gz), &plain]);
+    assert_eq!(diff.code, Some(0), "{diff}");
+    assert!(diff.stdout.contains("semver verdict: none"), "{diff}");
+    assert!(diff.stdout.contains(&format!("  old: {} (sha256 {sha})", s(&gz))), "{diff}");
+
+    // A damaged one is named.
+    let bytes = fs::read(&gz).unwrap();
+    fs::write(&gz, &bytes[..bytes.len() / 2]).unwrap();
+    let run = xtask(&["metadata", "diff", s(&gz), &plain]);
+    assert_eq!(run.code, Some(1), "{run}");
+    assert!(run.stderr.contains(&format!("error: cannot decompress metadata file {} (gzip): ", s(&gz))), "{run}");
+}
+
 /// The real update the SDK went through: from the 2026-05-05 pin to the 2026-08-03 file. The
 /// result must be exactly the committed pin and the committed generated tree.
 #[test]
 fn metadata_update_from_may_to_august_reproduces_the_committed_pin_and_tree() {
-    let dir = metadata_dir();
+    let dir = metadata_override();
     let tmp = TempDir::new("update-real");
     let real_pin = fs::read_to_string(workspace_root().join("metadata/graph-v1.0.toml")).unwrap();
     let may_pin = real_pin
@@ -804,16 +918,16 @@ fn metadata_update_from_may_to_august_reproduces_the_committed_pin_and_tree() {
             "a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03",
             "4f626da463ed4b883f3ede21168612d9afc8746b89f12621073a3a028e4f2154",
         );
-    assert!(may_pin.contains("file = \"graph-v1.0-2026-05-05.csdl\""), "{may_pin}");
+    assert!(may_pin.contains("file = \"graph-v1.0-2026-05-05.csdl.gz\""), "{may_pin}");
     let pin = tmp.path().join("graph-v1.0.toml");
     fs::write(&pin, &may_pin).unwrap();
     let out = tmp.path().join("generated");
     let changelog = tmp.path().join("CHANGELOG.md");
-    let env = [("MSGRAPH_METADATA_DIR", dir.as_os_str())];
+    let env = override_env(&dir);
 
     let gen = xtask_with(&["codegen", "--pin", s(&pin), "--out", s(&out)], &env);
     assert_eq!(gen.code, Some(0), "{gen}");
-    let new = dir.join("graph-v1.0-2026-08-03.csdl");
+    let new = real_file("graph-v1.0-2026-08-03.csdl.gz");
     let args = [
         "metadata",
         "update",

@@ -47,10 +47,7 @@ pub struct GraphClient {
 
 impl fmt::Debug for GraphClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphClient")
-            .field("core", &self.core)
-            .field("default_queue", &self.default_queue)
-            .finish()
+        f.debug_struct("GraphClient").field("core", &self.core).field("default_queue", &self.default_queue).finish()
     }
 }
 

@@ -45,8 +45,8 @@ mod client;
 
 pub use client::{GraphClient, GraphClientBuilder};
 pub use generated::builders;
-pub use msgraph_codec::{edm, json, model, odata};
 pub use msgraph_codec::phone::{PhoneNumber, PhoneNumberError};
+pub use msgraph_codec::{edm, json, model, odata};
 pub use msgraph_core::cloud::NationalCloud;
 pub use msgraph_core::error::{Error, ErrorKind, Result};
 pub use msgraph_core::http::Method;

@@ -1,7 +1,7 @@
 //! The checked-in generated code (`src/generated`) must be exactly what msgraph-codegen produces
-//! from the pinned metadata (`metadata/graph-v1.0.toml`). The pinned CSDL file is not in the
-//! repository: set MSGRAPH_METADATA_DIR to a directory holding it, or run
-//! `cargo xtask metadata fetch`. Without it these tests fail; they never pass silently.
+//! from the pinned metadata (`metadata/graph-v1.0.toml`). The pinned CSDL file is committed,
+//! gzip-compressed, under `metadata/` (MSGRAPH_METADATA_DIR, when set, is searched first).
+//! Without it these tests fail; they never pass silently.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};

@@ -1,32 +1,8 @@
-//! The query queue: [`Queue::add`] queues a typed request and returns a [`Pending`] handle;
-//! [`Queue::execute`] sends everything queued on that queue — one query directly, more as JSON
-//! `$batch` requests — and resolves every handle to its own result. (`msgraph::GraphClient`'s
-//! `add_query` / `execute_query` use the client's default queue, shared by its clones.)
-//!
-//! Guarantees:
-//!
-//! * at most 20 requests per batch, in insertion order, URLs relative to the version root;
-//! * queries with dependencies ([`Queue::add_after`], [`Pending::depends_on`],
-//!   [`Pending::then`]) travel with them in one fully sequential batch (each item `dependsOn`
-//!   the previous one; Graph rejects batches that mix sequential and parallel items), other
-//!   queries in fully parallel batches;
-//! * answers are correlated by `id`, whatever their order;
-//! * an item answered 429/503/504 is retried in a later round after its own `Retry-After`
-//!   (else backoff), within the client's retry budget;
-//! * `424 Failed Dependency` is reported as [`ErrorKind::DependencyFailed`] naming the failed
-//!   query — unless the real dependencies of the item succeeded (a chain artefact), in which case
-//!   the item is simply sent again;
-//! * nothing is lost: when a batch fails as a whole (connection reset, 5xx, malformed answer)
-//!   every query in it gets that error (batches of safe `GET`s are retried first); a missing item
-//!   answer is an [`ErrorKind::BatchItem`] error; every handle is resolved when `execute_query`
-//!   returns, except queries left queued by a time limit (reported, still queued) — and if the
-//!   `execute_query` future is dropped, queries in flight resolve to [`ErrorKind::Cancelled`]
-//!   and unsent ones go back to the queue.
+//! One `execute` run: grouping queued queries into direct sends and `$batch` rounds, retrying
+//! throttled items, and resolving every handle.
 
 use std::collections::{HashMap, VecDeque};
-use std::fmt;
-use std::marker::PhantomData;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -38,405 +14,27 @@ use crate::client::{check_status, Client};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, BoxFuture, HttpRequest, HttpResponse, Method};
 use crate::pipeline::ABSOLUTE_MAX_RETRIES;
-use crate::request::{Request, RequestParts, ResponseBody};
+use crate::request::RequestParts;
+
+use super::pending::{Dep, Entry, Slot, SlotState};
+use super::{ExecuteOptions, ExecuteSummary, Queue};
 
 /// Requeues of one item for reasons that are not its own throttling (chain artefacts) before it
 /// is given up.
 const MAX_REQUEUES: u32 = 2 * ABSOLUTE_MAX_RETRIES + 5;
 
-/// The id of a queued query (also its `$batch` item id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct QueryId(u64);
-
-impl QueryId {
-    /// The number.
-    pub fn get(&self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for QueryId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
-
-/// Where a queued query stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PendingStatus {
-    /// Waiting for `execute_query`.
-    Queued,
-    /// Being sent.
-    InFlight,
-    /// Answered with success; the result can be taken.
-    Succeeded,
-    /// Failed; [`Pending::error`] tells why.
-    Failed,
-    /// The successful result was taken.
-    Taken,
-}
-
-enum SlotState {
-    Queued,
-    Sending,
-    Done(Result<HttpResponse>),
-    Taken,
-}
-
-/// Where a query's outcome lands.
-struct Slot {
-    state: Mutex<SlotState>,
-}
-
-impl Slot {
-    fn new() -> Arc<Slot> {
-        Arc::new(Slot { state: Mutex::new(SlotState::Queued) })
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState> {
-        match self.state.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
-    }
-
-    fn set(&self, state: SlotState) {
-        *self.lock() = state;
-    }
-
-    /// `Some(true)` succeeded, `Some(false)` failed, `None` not resolved.
-    fn outcome(&self) -> Option<bool> {
-        match &*self.lock() {
-            SlotState::Done(Ok(_)) | SlotState::Taken => Some(true),
-            SlotState::Done(Err(_)) => Some(false),
-            SlotState::Queued | SlotState::Sending => None,
-        }
-    }
-
-    fn status(&self) -> PendingStatus {
-        match &*self.lock() {
-            SlotState::Queued => PendingStatus::Queued,
-            SlotState::Sending => PendingStatus::InFlight,
-            SlotState::Done(Ok(_)) => PendingStatus::Succeeded,
-            SlotState::Done(Err(_)) => PendingStatus::Failed,
-            SlotState::Taken => PendingStatus::Taken,
-        }
-    }
-
-    fn error(&self) -> Option<Error> {
-        match &*self.lock() {
-            SlotState::Done(Err(e)) => Some(e.clone()),
-            _ => None,
-        }
-    }
-
-    fn take(&self, id: u64) -> Result<HttpResponse> {
-        let mut g = self.lock();
-        match std::mem::replace(&mut *g, SlotState::Taken) {
-            SlotState::Done(Ok(r)) => Ok(r),
-            SlotState::Done(Err(e)) => {
-                *g = SlotState::Done(Err(e.clone()));
-                Err(e)
-            }
-            SlotState::Taken => {
-                Err(Error::new(ErrorKind::NotExecuted, format!("the result of query {id} was already taken")))
-            }
-            other @ (SlotState::Queued | SlotState::Sending) => {
-                *g = other;
-                Err(Error::new(
-                    ErrorKind::NotExecuted,
-                    format!("query {id} has not been executed yet: call execute_query"),
-                ))
-            }
-        }
-    }
-}
-
-#[derive(Clone)]
-struct Dep {
-    id: u64,
-    slot: Arc<Slot>,
-}
-
-struct Entry {
-    id: u64,
-    parts: RequestParts,
-    deps: Vec<Dep>,
-    slot: Arc<Slot>,
-}
-
-/// What a queue holds between `add` and `execute`.
-#[derive(Default)]
-struct QueueState {
-    entries: Vec<Entry>,
-    /// Held for the whole of one `execute`, so runs of one queue do not overlap.
-    run: Arc<tokio::sync::Mutex<()>>,
-}
-
-/// A query queue: [`Queue::add`] queues a typed request and returns a [`Pending`] handle;
-/// [`Queue::execute`] sends exactly what was added to this queue — one query directly, more as
-/// JSON `$batch` requests — and resolves every handle to its own result.
-///
-/// Cheap to clone; clones share the queue. Two queues of one client never see each other's
-/// queries, so tasks that each make their own queue (`client.queue()`) can run concurrently on
-/// one shared client. A query may depend on a query of another queue only once that one has
-/// been executed (otherwise it fails with [`ErrorKind::DependencyFailed`]).
-#[derive(Clone)]
-pub struct Queue {
-    client: Client,
-    state: Arc<Mutex<QueueState>>,
-}
-
-impl fmt::Debug for Queue {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Queue").field("queued", &self.len()).finish_non_exhaustive()
-    }
-}
-
-/// A handle to a queued query's typed outcome.
-pub struct Pending<T> {
-    id: u64,
-    slot: Arc<Slot>,
-    queue: Queue,
-    _response: PhantomData<fn() -> T>,
-}
-
-impl<T> fmt::Debug for Pending<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pending").field("id", &self.id).field("status", &self.status()).finish()
-    }
-}
-
-/// An opaque reference to a queued query, for dependencies.
-#[derive(Clone)]
-pub struct DependencyRef {
-    id: u64,
-    slot: Arc<Slot>,
-}
-
-impl fmt::Debug for DependencyRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DependencyRef").field("id", &self.id).finish()
-    }
-}
-
-/// Something a query can depend on (a [`Pending`] of any type).
-pub trait Dependency {
-    /// The query's id.
-    fn query_id(&self) -> QueryId;
-    /// A reference the queue can follow.
-    fn dependency_ref(&self) -> DependencyRef;
-}
-
-impl<T> Dependency for Pending<T> {
-    fn query_id(&self) -> QueryId {
-        QueryId(self.id)
-    }
-    fn dependency_ref(&self) -> DependencyRef {
-        DependencyRef { id: self.id, slot: self.slot.clone() }
-    }
-}
-
-impl<T> Pending<T> {
-    /// The query's id (its `$batch` item id).
-    pub fn id(&self) -> QueryId {
-        QueryId(self.id)
-    }
-
-    /// Where the query stands.
-    pub fn status(&self) -> PendingStatus {
-        self.slot.status()
-    }
-
-    /// Whether the query has an outcome.
-    pub fn is_resolved(&self) -> bool {
-        !matches!(self.status(), PendingStatus::Queued | PendingStatus::InFlight)
-    }
-
-    /// The error, when the query failed.
-    pub fn error(&self) -> Option<Error> {
-        self.slot.error()
-    }
-
-    /// Makes this (still queued) query run after `other` succeeded, in the same sequential
-    /// batch. `other` must have been queued before this one.
-    pub fn depends_on(&self, other: &dyn Dependency) -> Result<()> {
-        let other_id = other.query_id().0;
-        if other_id >= self.id {
-            return Err(Error::validation("a query can only depend on a query queued before it"));
-        }
-        let mut q = self.queue.lock();
-        let Some(entry) = q.entries.iter_mut().find(|e| e.id == self.id) else {
-            return Err(Error::validation(format!("query {} is no longer queued", self.id)));
-        };
-        if !entry.deps.iter().any(|d| d.id == other_id) {
-            entry.deps.push(Dep { id: other_id, slot: other.dependency_ref().slot });
-        }
-        Ok(())
-    }
-
-    /// Queues `request` on the same queue, to run after this query succeeded.
-    pub fn then<U: ResponseBody>(&self, request: Request<U>) -> Pending<U> {
-        self.queue.add_after(request, &[self])
-    }
-}
-
-impl<T: ResponseBody> Pending<T> {
-    /// The outcome, taken out: the decoded value or the query's error. Errors can be read
-    /// again; a value only once.
-    pub fn take(&self) -> Result<T> {
-        let response = self.slot.take(self.id)?;
-        T::from_response(response)
-    }
-
-    /// The outcome.
-    pub fn into_result(self) -> Result<T> {
-        self.take()
-    }
-}
-
-/// Options of one `execute_query` run.
-#[derive(Debug, Clone, Default)]
-pub struct ExecuteOptions {
-    time_limit: Option<Duration>,
-}
-
-impl ExecuteOptions {
-    /// Defaults: no time limit.
-    pub fn new() -> ExecuteOptions {
-        ExecuteOptions::default()
-    }
-
-    /// Stops starting new round trips after this long; unsent queries stay queued.
-    pub fn time_limit(mut self, limit: Option<Duration>) -> ExecuteOptions {
-        self.time_limit = limit;
-        self
-    }
-}
-
-/// What an `execute_query` run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ExecuteSummary {
-    /// Queries taken from the queue.
-    pub queries: usize,
-    /// Resolved with success.
-    pub succeeded: usize,
-    /// Resolved with an error.
-    pub failed: usize,
-    /// HTTP round trips started by the queue (batches plus direct sends; the pipeline's own
-    /// retries of a round trip are not counted).
-    pub round_trips: usize,
-    /// `$batch` requests among them.
-    pub batches: usize,
-    /// Queries sent on their own.
-    pub direct: usize,
-    /// Batch items sent again (throttled, failed batch of safe requests, chain artefacts).
-    pub requeued: usize,
-    /// Queries left in the queue (time limit).
-    pub left_queued: usize,
-}
-
-impl Queue {
-    /// An empty queue sending through `client`.
-    pub fn new(client: &Client) -> Queue {
-        Queue { client: client.clone(), state: Arc::new(Mutex::new(QueueState::default())) }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
-        match self.state.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
-    }
-
-    /// Number of queries waiting for [`Queue::execute`].
-    pub fn len(&self) -> usize {
-        self.lock().entries.len()
-    }
-
-    /// Whether no query is waiting.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn enqueue(&self, parts: RequestParts, deps: Vec<Dep>) -> (u64, Arc<Slot>) {
-        let slot = Slot::new();
-        let id = self.client.next_query_id();
-        self.lock().entries.push(Entry { id, parts, deps, slot: slot.clone() });
-        (id, slot)
-    }
-
-    /// Queues a request; its outcome arrives in the returned handle after [`Queue::execute`].
-    pub fn add<T: ResponseBody>(&self, request: Request<T>) -> Pending<T> {
-        self.add_after(request, &[])
-    }
-
-    /// Queues a request that runs only after every one of `deps` succeeded (in the same
-    /// sequential batch when possible); otherwise it fails with
-    /// [`ErrorKind::DependencyFailed`].
-    pub fn add_after<T: ResponseBody>(&self, request: Request<T>, deps: &[&dyn Dependency]) -> Pending<T> {
-        let deps = deps
-            .iter()
-            .map(|d| {
-                let r = d.dependency_ref();
-                Dep { id: r.id, slot: r.slot }
-            })
-            .collect();
-        let (id, slot) = self.enqueue(request.into_parts(), deps);
-        Pending { id, slot, queue: self.clone(), _response: PhantomData }
-    }
-
-    /// Sends every query of this queue (see the [module docs](crate::queue)).
-    pub async fn execute(&self) -> Result<ExecuteSummary> {
-        self.execute_with(ExecuteOptions::default()).await
-    }
-
-    /// [`Queue::execute`] with options. `Err` only for what is not a query's own outcome:
-    /// [`ErrorKind::Interrupted`] when the time limit left queries queued.
-    pub async fn execute_with(&self, options: ExecuteOptions) -> Result<ExecuteSummary> {
-        let run_lock = self.lock().run.clone();
-        let _serial = run_lock.lock().await;
-        let entries = std::mem::take(&mut self.lock().entries);
-        let mut run = Run {
-            client: self.client.clone(),
-            queue: self.clone(),
-            works: entries
-                .into_iter()
-                .map(|e| Work {
-                    id: e.id,
-                    parts: Some(e.parts),
-                    deps: e.deps,
-                    slot: e.slot,
-                    attempts: 0,
-                    requeues: 0,
-                    not_before: None,
-                    last_error: None,
-                    in_flight: false,
-                })
-                .collect(),
-            summary: ExecuteSummary::default(),
-            started: Instant::now(),
-            options,
-        };
-        run.summary.queries = run.works.len();
-        let result = run.run().await;
-        result.map(|()| run.summary.clone())
-    }
-}
-
-struct Work {
-    id: u64,
-    parts: Option<RequestParts>,
-    deps: Vec<Dep>,
-    slot: Arc<Slot>,
+pub(super) struct Work {
+    pub(super) id: u64,
+    pub(super) parts: Option<RequestParts>,
+    pub(super) deps: Vec<Dep>,
+    pub(super) slot: Arc<Slot>,
     /// Retries used for its own throttling.
-    attempts: u32,
+    pub(super) attempts: u32,
     /// Requeues for other reasons.
-    requeues: u32,
-    not_before: Option<Instant>,
-    last_error: Option<Error>,
-    in_flight: bool,
+    pub(super) requeues: u32,
+    pub(super) not_before: Option<Instant>,
+    pub(super) last_error: Option<Error>,
+    pub(super) in_flight: bool,
 }
 
 /// A round trip to make.
@@ -450,13 +48,13 @@ enum UnitOutcome {
     Batch(Result<HttpResponse>),
 }
 
-struct Run {
-    client: Client,
-    queue: Queue,
-    works: Vec<Work>,
-    summary: ExecuteSummary,
-    started: Instant,
-    options: ExecuteOptions,
+pub(super) struct Run {
+    pub(super) client: Client,
+    pub(super) queue: Queue,
+    pub(super) works: Vec<Work>,
+    pub(super) summary: ExecuteSummary,
+    pub(super) started: Instant,
+    pub(super) options: ExecuteOptions,
 }
 
 impl Drop for Run {
@@ -635,7 +233,7 @@ impl Run {
         Ok(units)
     }
 
-    async fn run(&mut self) -> Result<()> {
+    pub(super) async fn run(&mut self) -> Result<()> {
         let mut rounds = 0usize;
         loop {
             self.settle();
