@@ -7,8 +7,8 @@ use hyper::StatusCode;
 use serde_json::{json, Value};
 
 use super::form::{missing, required, Form};
-use crate::apps::{DeviceCode, DeviceStatus, Refresh};
 use super::token::{issue_access_token, lifetime_ms, sign, token_response};
+use crate::apps::{DeviceCode, DeviceStatus, Refresh};
 use crate::errors::AadError;
 use crate::guard::Violation;
 use crate::state::Shared;

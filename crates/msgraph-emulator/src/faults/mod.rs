@@ -18,7 +18,6 @@ pub use engine::FaultId;
 pub use rule::{FaultAction, FaultRule, RateLimit, RetryAfter, Trigger};
 pub use spec::FaultSpecError;
 
-
 /// Controls the running emulator's faults; get one from `Emulator::faults()`. Cheap to clone.
 #[derive(Clone)]
 pub struct Faults {
