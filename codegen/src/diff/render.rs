@@ -226,7 +226,7 @@ fn member_line(c: &Change) -> String {
 }
 
 /// One self-contained line for a change, e.g.
-/// `microsoft.graph.user: - property mail: Edm.String (Rust `mail: Option<String>`)`.
+/// `microsoft.graph.user: - property mail: Edm.String` (Rust: `mail: Option<String>`).
 pub fn describe(c: &Change) -> String {
     if whole_owner(c) {
         return match c.subject {

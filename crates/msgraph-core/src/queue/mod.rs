@@ -13,14 +13,14 @@
 //! * answers are correlated by `id`, whatever their order;
 //! * an item answered 429/503/504 is retried in a later round after its own `Retry-After`
 //!   (else backoff), within the client's retry budget;
-//! * `424 Failed Dependency` is reported as [`ErrorKind::DependencyFailed`] naming the failed
+//! * `424 Failed Dependency` is reported as [`ErrorKind::DependencyFailed`](crate::error::ErrorKind::DependencyFailed) naming the failed
 //!   query — unless the real dependencies of the item succeeded (a chain artefact), in which case
 //!   the item is simply sent again;
 //! * nothing is lost: when a batch fails as a whole (connection reset, 5xx, malformed answer)
 //!   every query in it gets that error (batches of safe `GET`s are retried first); a missing item
-//!   answer is an [`ErrorKind::BatchItem`] error; every handle is resolved when `execute_query`
+//!   answer is an [`ErrorKind::BatchItem`](crate::error::ErrorKind::BatchItem) error; every handle is resolved when `execute_query`
 //!   returns, except queries left queued by a time limit (reported, still queued) — and if the
-//!   `execute_query` future is dropped, queries in flight resolve to [`ErrorKind::Cancelled`]
+//!   `execute_query` future is dropped, queries in flight resolve to [`ErrorKind::Cancelled`](crate::error::ErrorKind::Cancelled)
 //!   and unsent ones go back to the queue.
 
 use std::fmt;
@@ -56,7 +56,7 @@ struct QueueState {
 /// Cheap to clone; clones share the queue. Two queues of one client never see each other's
 /// queries, so tasks that each make their own queue (`client.queue()`) can run concurrently on
 /// one shared client. A query may depend on a query of another queue only once that one has
-/// been executed (otherwise it fails with [`ErrorKind::DependencyFailed`]).
+/// been executed (otherwise it fails with [`ErrorKind::DependencyFailed`](crate::error::ErrorKind::DependencyFailed)).
 #[derive(Clone)]
 pub struct Queue {
     client: Client,
@@ -148,7 +148,7 @@ impl Queue {
 
     /// Queues a request that runs only after every one of `deps` succeeded (in the same
     /// sequential batch when possible); otherwise it fails with
-    /// [`ErrorKind::DependencyFailed`].
+    /// [`ErrorKind::DependencyFailed`](crate::error::ErrorKind::DependencyFailed).
     pub fn add_after<T: ResponseBody>(&self, request: Request<T>, deps: &[&dyn Dependency]) -> Pending<T> {
         let deps = deps
             .iter()
@@ -167,7 +167,7 @@ impl Queue {
     }
 
     /// [`Queue::execute`] with options. `Err` only for what is not a query's own outcome:
-    /// [`ErrorKind::Interrupted`] when the time limit left queries queued.
+    /// [`ErrorKind::Interrupted`](crate::error::ErrorKind::Interrupted) when the time limit left queries queued.
     pub async fn execute_with(&self, options: ExecuteOptions) -> Result<ExecuteSummary> {
         let run_lock = self.lock().run.clone();
         let _serial = run_lock.lock().await;
