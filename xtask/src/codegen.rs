@@ -6,11 +6,11 @@ use std::fs;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use msgraph_codegen::{csdl_file, pin, tree, Generated, Input};
+use msgraph_codegen::{csdl_file, pin, tree, Input};
 
 use crate::args::{Arg, Args};
 use crate::metadata::{load_pin, short};
-use crate::{failed, ms, repo_root, Failure};
+use crate::{failed, ms, repo_root, Failure, Size};
 
 pub(crate) struct CodegenOpts {
     check: bool,
@@ -177,28 +177,4 @@ fn rerun_command(opts: &CodegenOpts) -> String {
         }
     }
     cmd
-}
-
-/// Files, lines and bytes of a generated tree.
-pub(crate) struct Size {
-    files: usize,
-    lines: usize,
-    bytes: usize,
-}
-
-impl Size {
-    pub(crate) fn of(generated: &Generated) -> Size {
-        let mut size = Size { files: generated.files.len(), lines: 0, bytes: 0 };
-        for content in generated.files.values() {
-            size.lines += content.lines().count();
-            size.bytes += content.len();
-        }
-        size
-    }
-}
-
-impl std::fmt::Display for Size {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} files, {} lines, {} bytes", self.files, self.lines, self.bytes)
-    }
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use msgraph_codegen::{csdl_file, pin};
+use msgraph_codegen::{csdl_file, pin, Generated};
 
 mod args;
 mod bench_report;
@@ -165,4 +165,28 @@ fn repo_root() -> Result<PathBuf, Failure> {
 
 fn ms(d: Duration) -> u128 {
     d.as_millis()
+}
+
+/// Files, lines and bytes of a generated tree.
+struct Size {
+    files: usize,
+    lines: usize,
+    bytes: usize,
+}
+
+impl Size {
+    fn of(generated: &Generated) -> Size {
+        let mut size = Size { files: generated.files.len(), lines: 0, bytes: 0 };
+        for content in generated.files.values() {
+            size.lines += content.lines().count();
+            size.bytes += content.len();
+        }
+        size
+    }
+}
+
+impl std::fmt::Display for Size {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} files, {} lines, {} bytes", self.files, self.lines, self.bytes)
+    }
 }

@@ -13,8 +13,7 @@ use msgraph_codegen::{csdl_file, emit, pin, tree};
 use super::upstream::fetch_upstream;
 use super::{rename_into_place, short, write_temp, Document, TempFile, CSDL_EXTENSION};
 use crate::args::{Arg, Args};
-use crate::codegen::Size;
-use crate::{failed, ms, repo_root, usage, Failure};
+use crate::{failed, ms, repo_root, usage, Failure, Size};
 
 pub(super) struct UpdateOpts {
     new: Option<PathBuf>,
