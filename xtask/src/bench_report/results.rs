@@ -87,7 +87,6 @@ fn median_ns(file: &Path) -> Result<Option<f64>, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

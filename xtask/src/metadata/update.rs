@@ -397,7 +397,6 @@ pub(super) fn run(opts: &UpdateOpts) -> Result<(), Failure> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use std::env;
 

@@ -106,7 +106,6 @@ pub(super) fn fetch_upstream(pin: &pin::Pin, commit: Option<&str>, date: Option<
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
