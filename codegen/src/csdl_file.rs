@@ -125,33 +125,13 @@ pub fn compressed_name(file: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    struct TempDir(PathBuf);
-    impl TempDir {
-        fn new() -> TempDir {
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "msgraph-codegen-csdl-file-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::test_dir::TempDir;
 
     const CSDL: &str = "<?xml version=\"1.0\"?>\n<edmx:Edmx Version=\"4.0\"/>\n";
 
     #[test]
     fn plain_and_compressed_read_the_same() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("csdl-file");
         let plain = dir.0.join("a.csdl");
         let gz = dir.0.join("a.csdl.gz");
         fs::write(&plain, CSDL).unwrap();
@@ -179,7 +159,7 @@ mod tests {
 
     #[test]
     fn bad_files_are_named() {
-        let dir = TempDir::new();
+        let dir = TempDir::new("csdl-file");
         let missing = dir.0.join("missing.csdl.gz");
         let e = read(&missing).unwrap_err().to_string();
         assert!(e.starts_with(&format!("cannot read metadata file {}: ", missing.display())), "{e}");

@@ -16,6 +16,9 @@ pub mod naming;
 pub mod pin;
 pub mod tree;
 
+#[cfg(test)]
+mod test_dir;
+
 use std::collections::BTreeMap;
 use std::fmt;
 

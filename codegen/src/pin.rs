@@ -439,7 +439,7 @@ pub fn load_verified(pin: &Pin, path: &Path) -> Result<(String, String), Error> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use crate::test_dir::TempDir;
 
     const PIN: &str = r#"# The upstream Microsoft Graph v1.0 CSDL the SDK is generated from. `file` is its committed,
 # gzip-compressed copy in metadata/; `sha256` is that of the uncompressed document.
@@ -452,26 +452,6 @@ sha256 = "a9d32d3611746c96043229a98867be064fb782c801b3405bce00c224ea3f6a03"
 file = "graph-v1.0-2026-08-03.csdl.gz"
 url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689b82afc308d5aa8be54edfb9e5f1e0539f/schemas/v1.0-Prod.csdl"
 "#;
-
-    struct TempDir(PathBuf);
-    impl TempDir {
-        fn new(name: &str) -> TempDir {
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "msgraph-codegen-pin-{name}-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
 
     fn parse(text: &str) -> Result<Pin, Error> {
         Pin::parse(text, Path::new("pin.toml"))
@@ -579,7 +559,7 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
 
     #[test]
     fn write_round_trips_and_keeps_header() {
-        let dir = TempDir::new("write");
+        let dir = TempDir::new("pin-write");
         let path = dir.0.join("graph-v1.0.toml");
         let custom = format!(
             "# line one\n#\n# line three\n\n{}",
@@ -620,8 +600,8 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
 
     #[test]
     fn locate_searches_in_order_and_explains_failure() {
-        let a = TempDir::new("locate-a");
-        let b = TempDir::new("locate-b");
+        let a = TempDir::new("pin-locate-a");
+        let b = TempDir::new("pin-locate-b");
         let pin = parse(PIN).unwrap();
         let dirs = vec![
             SearchDir { dir: a.0.clone(), origin: format!("${METADATA_DIR_ENV}") },
@@ -646,8 +626,8 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
 
     #[test]
     fn plain_and_compressed_files_are_found_and_verified_alike() {
-        let a = TempDir::new("gz-a");
-        let b = TempDir::new("gz-b");
+        let a = TempDir::new("pin-gz-a");
+        let b = TempDir::new("pin-gz-b");
         let text = "<edmx:Edmx Version=\"4.0\"/>\n";
         let mut pin = parse(PIN).unwrap();
         pin.file = "x.csdl.gz".into();
@@ -690,7 +670,7 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
 
     #[test]
     fn load_verified_checks_sha_and_utf8() {
-        let dir = TempDir::new("verify");
+        let dir = TempDir::new("pin-verify");
         let mut pin = parse(PIN).unwrap();
         let path = dir.0.join("graph-v1.0-2026-08-03.csdl");
         let text = "<edmx:Edmx Version=\"4.0\"/>\n";
@@ -717,7 +697,7 @@ url = "https://raw.githubusercontent.com/microsoftgraph/msgraph-metadata/0564689
     #[test]
     fn wrong_sha_for_a_real_metadata_file_is_refused() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let dir = TempDir::new("wrong-sha");
+        let dir = TempDir::new("pin-wrong-sha");
         let pin_path = dir.0.join("graph-v1.0.toml");
         fs::write(&pin_path, PIN.replace("graph-v1.0-2026-08-03.csdl", "graph-v1.0-2026-05-05.csdl")).unwrap();
         let pin = Pin::load(&pin_path).unwrap();

@@ -334,28 +334,7 @@ fn with_path(e: io::Error, what: &str, path: &Path) -> io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A unique, empty directory under the system temp dir, removed on drop.
-    struct TempDir(PathBuf);
-    impl TempDir {
-        fn new(name: &str) -> TempDir {
-            static N: AtomicUsize = AtomicUsize::new(0);
-            let dir = std::env::temp_dir().join(format!(
-                "msgraph-codegen-tree-{name}-{}-{}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ));
-            let _ = fs::remove_dir_all(&dir);
-            fs::create_dir_all(&dir).unwrap();
-            TempDir(dir)
-        }
-    }
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.0);
-        }
-    }
+    use crate::test_dir::TempDir;
 
     fn gen(files: &[(&str, &str)]) -> Generated {
         Generated { files: files.iter().map(|(p, c)| (p.to_string(), c.to_string())).collect() }
@@ -388,7 +367,7 @@ mod tests {
 
     #[test]
     fn missing_root_means_everything_is_missing() {
-        let t = TempDir::new("missing");
+        let t = TempDir::new("tree-missing");
         let g = gen(&[("mod.rs", "x"), ("a/b.rs", "y")]);
         let d = diff_root(&t.0.join("generated"), &g).unwrap();
         assert_eq!(d.missing, ["a/b.rs", "mod.rs"]);
@@ -399,7 +378,7 @@ mod tests {
 
     #[test]
     fn diff_finds_stale_missing_and_extra_sorted() {
-        let t = TempDir::new("diff");
+        let t = TempDir::new("tree-diff");
         let root = t.0.join("generated");
         put(&root, "mod.rs", "same\n");
         put(&root, "models/user.rs", "old\n");
@@ -425,7 +404,7 @@ mod tests {
 
     #[test]
     fn newline_differences_are_stale() {
-        let t = TempDir::new("crlf");
+        let t = TempDir::new("tree-crlf");
         put(&t.0, "mod.rs", "a\r\nb\r\n");
         let d = diff_root(&t.0, &gen(&[("mod.rs", "a\nb\n")])).unwrap();
         assert_eq!(d.stale, ["mod.rs"]);
@@ -444,7 +423,7 @@ mod tests {
 
     #[test]
     fn root_that_is_a_file_is_an_error() {
-        let t = TempDir::new("file-root");
+        let t = TempDir::new("tree-file-root");
         put(&t.0, "generated", "not a dir");
         let e = diff_root(&t.0.join("generated"), &gen(&[("a.rs", "")])).unwrap_err();
         assert!(e.to_string().contains("is not a directory"), "{e}");
@@ -454,7 +433,7 @@ mod tests {
 
     #[test]
     fn write_creates_then_reports_unchanged() {
-        let t = TempDir::new("write");
+        let t = TempDir::new("tree-write");
         let root = t.0.join("out").join("generated");
         let g = gen(&[("mod.rs", "pub mod a;\n"), ("a/mod.rs", "x\ny\n"), ("a/b/c.rs", "\n")]);
         let s = write_root(&root, &g).unwrap();
@@ -472,7 +451,7 @@ mod tests {
 
     #[test]
     fn write_replaces_the_whole_tree() {
-        let t = TempDir::new("replace");
+        let t = TempDir::new("tree-replace");
         let root = t.0.join("generated");
         put(&root, "mod.rs", "same\n");
         put(&root, "models/user.rs", "old\n");
@@ -490,7 +469,7 @@ mod tests {
 
     #[test]
     fn empty_tree_empties_the_root() {
-        let t = TempDir::new("empty");
+        let t = TempDir::new("tree-empty");
         let root = t.0.join("generated");
         put(&root, "old.rs", "x");
         let s = write_root(&root, &Generated::default()).unwrap();
@@ -502,7 +481,7 @@ mod tests {
 
     #[test]
     fn failure_before_swap_leaves_root_untouched() {
-        let t = TempDir::new("fail");
+        let t = TempDir::new("tree-fail");
         let root = t.0.join("generated");
         put(&root, "mod.rs", "old\n");
         // A file name longer than any file system allows: fails while writing the temp tree.
@@ -516,7 +495,7 @@ mod tests {
 
     #[test]
     fn invalid_paths_are_rejected_before_writing() {
-        let t = TempDir::new("invalid");
+        let t = TempDir::new("tree-invalid");
         let root = t.0.join("generated");
         for (files, want) in [
             (vec!["../escape.rs"], "invalid generated path `../escape.rs`"),
@@ -539,7 +518,7 @@ mod tests {
 
     #[test]
     fn the_workspace_tree_spans_the_generated_roots_only() {
-        let t = TempDir::new("roots");
+        let t = TempDir::new("tree-roots");
         put(&t.0, "msgraph/src/lib.rs", "hand-written\n");
         put(&t.0, &format!("{SDK_ROOT}/stale.rs"), "old\n");
         let g = gen(&[(&format!("{MODELS_ROOT}/mod.rs"), "m\n"), (&format!("{SDK_ROOT}/mod.rs"), "s\n")]);
