@@ -173,7 +173,6 @@ impl Queue {
         let _serial = run_lock.lock().await;
         let entries = std::mem::take(&mut self.lock().entries);
         let mut run = Run {
-            client: self.client.clone(),
             queue: self.clone(),
             works: entries
                 .into_iter()

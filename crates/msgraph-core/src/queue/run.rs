@@ -49,7 +49,6 @@ enum UnitOutcome {
 }
 
 pub(super) struct Run {
-    pub(super) client: Client,
     pub(super) queue: Queue,
     pub(super) works: Vec<Work>,
     pub(super) summary: ExecuteSummary,
@@ -183,7 +182,7 @@ impl Run {
 
     fn direct_only(&self, w: &Work) -> bool {
         match &w.parts {
-            Some(p) => !p.body().is_replayable() || p.relative_url(self.client.api_root()).is_none(),
+            Some(p) => !p.body().is_replayable() || p.relative_url(self.queue.client.api_root()).is_none(),
             None => true,
         }
     }
@@ -287,9 +286,9 @@ impl Run {
 
     /// Builds, sends and processes one round of round trips.
     async fn round(&mut self, units: Vec<Unit>) {
-        let api_root = self.client.api_root().to_string();
+        let api_root = self.queue.client.api_root().to_string();
         let batch_url = format!("{api_root}/$batch");
-        let max_retries = self.client.inner.retry.get_max_retries();
+        let max_retries = self.queue.client.inner.retry.get_max_retries();
         let mut futures: Vec<BoxFuture<'static, UnitOutcome>> = Vec::new();
         let mut sent: Vec<(Unit, Vec<String>)> = Vec::new();
         let mut invalid: Vec<(u64, Error)> = Vec::new();
@@ -310,7 +309,7 @@ impl Run {
                     w.in_flight = true;
                     w.slot.set(SlotState::Sending);
                     let budget = max_retries.saturating_sub(w.attempts);
-                    let client = self.client.clone();
+                    let client = self.queue.client.clone();
                     futures
                         .push(Box::pin(async move { UnitOutcome::Direct(send_direct(&client, parts, budget).await) }));
                     sent.push((Unit::Direct(i), Vec::new()));
@@ -359,7 +358,7 @@ impl Run {
                         self.works[i].in_flight = true;
                         self.works[i].slot.set(SlotState::Sending);
                     }
-                    let client = self.client.clone();
+                    let client = self.queue.client.clone();
                     let url = batch_url.clone();
                     futures.push(Box::pin(async move { UnitOutcome::Batch(send_batch(&client, &url, body).await) }));
                     sent.push((Unit::Batch { items: kept, sequential }, ids));
@@ -368,7 +367,7 @@ impl Run {
             }
         }
         self.summary.round_trips += futures.len();
-        let outcomes = run_limited(futures, self.client.inner.batch_concurrency).await;
+        let outcomes = run_limited(futures, self.queue.client.inner.batch_concurrency).await;
 
         // Process by work id (indices shift as works are resolved).
         let mut decisions: Vec<(u64, Decision)> = Vec::new();
@@ -436,7 +435,7 @@ impl Run {
         decisions: &mut Vec<(u64, Decision)>,
         done_ok: &mut HashMap<u64, bool>,
     ) {
-        let retry = self.client.inner.retry.clone();
+        let retry = self.queue.client.inner.retry.clone();
         let max_retries = retry.get_max_retries();
         let whole_failure: Option<Error> = match &result {
             Err(e) => Some(e.clone().context("the $batch request failed")),
@@ -543,6 +542,7 @@ impl Run {
                 if attempts < max_retries {
                     if let Some(delay) = retry.delay_for(attempts + 1, resp.headers().get("retry-after")) {
                         let within = self
+                            .queue
                             .client
                             .inner
                             .retry
