@@ -575,12 +575,6 @@ pub const MODELS_MANIFEST_PATH: &str = "crates/msgraph-models/Cargo.toml";
 /// Every manifest with a generated `[features]` block, relative to the workspace root.
 pub const MANIFEST_PATHS: [&str; 2] = [MODELS_MANIFEST_PATH, MANIFEST_PATH];
 
-/// `manifest` (the SDK's) with the generated block replaced by [`cargo_features`]; an error when
-/// the markers are missing or out of order.
-pub fn sync_manifest(manifest: &str) -> Result<String, String> {
-    sync_manifest_at(MANIFEST_PATH, manifest)
-}
-
 /// `manifest`, the text of the manifest at `path` (one of [`MANIFEST_PATHS`]), with its
 /// generated block replaced; an error when the markers are missing or out of order, or the path
 /// is not one of them.

@@ -130,14 +130,15 @@ fn manifest_sync_replaces_only_the_block_and_reports_missing_markers() {
         features::MANIFEST_BEGIN,
         features::MANIFEST_END
     );
-    let synced = features::sync_manifest(&text).unwrap();
+    let synced = features::sync_manifest_at(features::MANIFEST_PATH, &text).unwrap();
     assert!(!synced.contains("stale = []"));
     assert!(synced.starts_with("[package]\n\n[features]\n"));
     assert!(synced.ends_with(&format!("{}\n[dependencies]\n", features::MANIFEST_END)));
     assert!(synced.contains("default = [\"full\"]\n"));
-    assert_eq!(features::sync_manifest(&synced).unwrap(), synced, "idempotent");
-    let err = features::sync_manifest("[features]\n").unwrap_err();
+    assert_eq!(features::sync_manifest_at(features::MANIFEST_PATH, &synced).unwrap(), synced, "idempotent");
+    let err = features::sync_manifest_at(features::MANIFEST_PATH, "[features]\n").unwrap_err();
     assert!(err.contains("marker"), "{err}");
-    let err = features::sync_manifest(&format!("{}x = []\n", features::MANIFEST_BEGIN)).unwrap_err();
+    let err = features::sync_manifest_at(features::MANIFEST_PATH, &format!("{}x = []\n", features::MANIFEST_BEGIN))
+        .unwrap_err();
     assert!(err.contains("END") || err.contains("end"), "{err}");
 }
