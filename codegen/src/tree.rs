@@ -86,7 +86,7 @@ pub fn diff(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
     validate_paths(generated)?;
     let mut out = TreeDiff::default();
     for sub in GENERATED_ROOTS {
-        let d = diff_root(&join(root, sub), &part(generated, sub))?;
+        let d = diff_files(&join(root, sub), &part(generated, sub))?;
         let prefixed = |v: Vec<String>| v.into_iter().map(|rel| format!("{sub}/{rel}"));
         out.stale.extend(prefixed(d.stale));
         out.missing.extend(prefixed(d.missing));
@@ -95,16 +95,18 @@ pub fn diff(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
     Ok(out)
 }
 
-/// The files of `generated` under the generated root `sub`, relative to it.
-fn part(generated: &Generated, sub: &str) -> Generated {
+/// Generated files as borrowed `(relative path, content)` pairs, ordered by path.
+type Files<'a> = BTreeMap<&'a str, &'a str>;
+
+/// The files of `generated` under the generated root `sub`, relative to it (borrowed).
+fn part<'a>(generated: &'a Generated, sub: &str) -> Files<'a> {
     let prefix = format!("{sub}/");
-    Generated {
-        files: generated
-            .files
-            .iter()
-            .filter_map(|(rel, content)| Some((rel.strip_prefix(&prefix)?.to_string(), content.clone())))
-            .collect(),
-    }
+    generated.files.iter().filter_map(|(rel, content)| Some((rel.strip_prefix(&prefix)?, content.as_str()))).collect()
+}
+
+/// All files of `generated` (borrowed).
+fn all(generated: &Generated) -> Files<'_> {
+    generated.files.iter().map(|(rel, content)| (rel.as_str(), content.as_str())).collect()
 }
 
 /// Replaces the tree under `root` with exactly `generated`.
@@ -118,7 +120,7 @@ pub fn write_atomically(root: &Path, generated: &Generated) -> io::Result<WriteS
     validate_paths(generated)?;
     let mut total = WriteStats::default();
     for sub in GENERATED_ROOTS {
-        let stats = write_root(&join(root, sub), &part(generated, sub))?;
+        let stats = write_files(&join(root, sub), &part(generated, sub))?;
         total.written += stats.written;
         total.unchanged += stats.unchanged;
         total.removed += stats.removed;
@@ -129,29 +131,39 @@ pub fn write_atomically(root: &Path, generated: &Generated) -> io::Result<WriteS
 /// [`diff`] for one generated root: `generated` holds paths relative to `root`.
 pub fn diff_root(root: &Path, generated: &Generated) -> io::Result<TreeDiff> {
     validate_relative_paths(generated)?;
+    diff_files(root, &all(generated))
+}
+
+/// [`diff_root`] of already validated files.
+fn diff_files(root: &Path, files: &Files<'_>) -> io::Result<TreeDiff> {
     let on_disk = list_files(root)?;
     let mut out = TreeDiff::default();
-    for (rel, content) in &generated.files {
+    for (&rel, content) in files {
         if on_disk.contains(rel) {
             let path = join(root, rel);
             let bytes = fs::read(&path).map_err(|e| with_path(e, "cannot read", &path))?;
             if bytes != content.as_bytes() {
-                out.stale.push(rel.clone());
+                out.stale.push(rel.to_string());
             }
         } else {
-            out.missing.push(rel.clone());
+            out.missing.push(rel.to_string());
         }
     }
-    out.extra = on_disk.into_iter().filter(|p| !generated.files.contains_key(p)).collect();
+    out.extra = on_disk.into_iter().filter(|p| !files.contains_key(p.as_str())).collect();
     Ok(out)
 }
 
 /// Replaces the tree under one generated `root` with exactly `generated` (paths relative to it).
 pub fn write_root(root: &Path, generated: &Generated) -> io::Result<WriteStats> {
     validate_relative_paths(generated)?;
-    let before = diff_root(root, generated)?;
+    write_files(root, &all(generated))
+}
+
+/// [`write_root`] of already validated files.
+fn write_files(root: &Path, files: &Files<'_>) -> io::Result<WriteStats> {
+    let before = diff_files(root, files)?;
     let written = before.stale.len() + before.missing.len();
-    let stats = WriteStats { written, unchanged: generated.files.len() - written, removed: before.extra.len() };
+    let stats = WriteStats { written, unchanged: files.len() - written, removed: before.extra.len() };
     let root_exists = fs::metadata(root).is_ok();
     if root_exists && before.is_clean() {
         return Ok(stats);
@@ -177,8 +189,7 @@ pub fn write_root(root: &Path, generated: &Generated) -> io::Result<WriteStats> 
     let old = sibling("old");
 
     fs::create_dir_all(&parent).map_err(|e| with_path(e, "cannot create", &parent))?;
-    let prepared =
-        remove_if_exists(&tmp).and_then(|()| remove_if_exists(&old)).and_then(|()| write_tree(&tmp, generated));
+    let prepared = remove_if_exists(&tmp).and_then(|()| remove_if_exists(&old)).and_then(|()| write_tree(&tmp, files));
     if let Err(e) = prepared {
         let _ = fs::remove_dir_all(&tmp);
         return Err(e);
@@ -214,11 +225,11 @@ pub fn write_root(root: &Path, generated: &Generated) -> io::Result<WriteStats> 
     Ok(stats)
 }
 
-/// Writes every file of `generated` under `dir` (which must not exist yet).
-fn write_tree(dir: &Path, generated: &Generated) -> io::Result<()> {
+/// Writes every file under `dir` (which must not exist yet).
+fn write_tree(dir: &Path, files: &Files<'_>) -> io::Result<()> {
     fs::create_dir(dir).map_err(|e| with_path(e, "cannot create", dir))?;
     let mut made: BTreeSet<PathBuf> = BTreeSet::new();
-    for (rel, content) in &generated.files {
+    for (&rel, content) in files {
         let path = join(dir, rel);
         if let Some(parent) = path.parent() {
             if parent != dir && made.insert(parent.to_path_buf()) {
