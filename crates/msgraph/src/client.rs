@@ -2,8 +2,6 @@
 //! cache, base URL) and a default query queue; the generated entry points (`client.users()`,
 //! `client.me()`, … — one per entity set and singleton) are inherent methods of it.
 
-use std::fmt;
-
 use msgraph_codec::model::Codec;
 use msgraph_core::client::{Client, ClientBuilder};
 use msgraph_core::error::Result;
@@ -39,16 +37,10 @@ pub type GraphClientBuilder = ClientBuilder<GraphClient>;
 /// which is shared by every clone of the client: in a program where several tasks share one
 /// client, give each task its own [`GraphClient::queue`] instead, so that one task's
 /// `execute_query` never sends (or resolves) another task's queries.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct GraphClient {
     core: Client,
     default_queue: Queue,
-}
-
-impl fmt::Debug for GraphClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphClient").field("core", &self.core).field("default_queue", &self.default_queue).finish()
-    }
 }
 
 impl From<Client> for GraphClient {
