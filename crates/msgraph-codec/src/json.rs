@@ -868,6 +868,30 @@ pub fn from_str<T: Codec>(text: &str) -> Result<T, DecodeError> {
     Ok(v)
 }
 
+/// Decodes a complete JSON document into any `serde` type, for shapes the models do not fit
+/// (`$select` projections, `$apply` aggregations, endpoints the CSDL does not describe). The
+/// error carries the byte offset serde reports (no JSON path: serde does not track one).
+pub fn from_slice_serde<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    serde_json::from_slice(bytes).map_err(|e| serde_error(&e, bytes))
+}
+
+/// A `serde_json` error as a [`DecodeError`] at the byte offset of its line and column.
+fn serde_error(e: &serde_json::Error, bytes: &[u8]) -> DecodeError {
+    let line_start = if e.line() <= 1 {
+        0
+    } else {
+        bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').nth(e.line() - 2).map_or(bytes.len(), |(i, _)| i + 1)
+    };
+    let offset = (line_start + e.column().saturating_sub(1)).min(bytes.len());
+    let text = e.to_string();
+    // serde_json appends " at line L column C"; the offset says where.
+    let message = match text.rfind(" at line ") {
+        Some(i) if e.line() > 0 => text.get(..i).unwrap_or(&text).to_string(),
+        _ => text,
+    };
+    DecodeError::new(offset, message)
+}
+
 /// Encodes a model or value type as compact JSON.
 pub fn to_string<T: Codec>(value: &T) -> String {
     let mut w = Writer::with_capacity(256);
@@ -878,6 +902,23 @@ pub fn to_string<T: Codec>(value: &T) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serde_types_decode_with_offsets() {
+        #[derive(serde_derive::Deserialize, Debug, PartialEq)]
+        struct Shape {
+            #[serde(rename = "displayName")]
+            display_name: String,
+        }
+        let v: Vec<Shape> = from_slice_serde(br#"[{"displayName":"Adele"}]"#).unwrap();
+        assert_eq!(v, [Shape { display_name: "Adele".into() }]);
+        let e = from_slice_serde::<Shape>(b"{\n  \"displayName\": 5\n}").unwrap_err();
+        assert_eq!(e.offset(), 19, "{e:?}");
+        assert!(e.message().starts_with("invalid type: integer `5`"), "{e:?}");
+        assert!(!e.message().contains(" at line "), "{e:?}");
+        let e = from_slice_serde::<Shape>(b"{}").unwrap_err();
+        assert!(e.message().contains("missing field `displayName`"), "{e:?}");
+    }
 
     #[test]
     fn strings_with_escapes_and_surrogates() {

@@ -72,6 +72,8 @@ pub struct FieldIndex {
 /// always checked.
 #[derive(Debug)]
 struct Built {
+    /// Every field of the type, inherited ones first: the position is the field index.
+    fields: Box<[(&'static str, FieldFlags)]>,
     slots: Box<[u16]>,
     next: Box<[std::sync::atomic::AtomicU16]>,
 }
@@ -102,9 +104,9 @@ impl FieldIndex {
         (mixed >> 32) as usize
     }
 
-    fn build(fields: &[(&'static str, FieldFlags)]) -> Built {
+    fn build(fields: Box<[(&'static str, FieldFlags)]>) -> Built {
         let next = (0..=fields.len()).map(|_| std::sync::atomic::AtomicU16::new(0)).collect();
-        Built { slots: Self::build_slots(fields), next }
+        Built { slots: Self::build_slots(&fields), next, fields }
     }
 
     fn build_slots(fields: &[(&'static str, FieldFlags)]) -> Box<[u16]> {
@@ -131,15 +133,23 @@ impl FieldIndex {
         table
     }
 
-    /// The index of `wire` in `fields` (the same `fields` on every call).
-    fn find(&self, fields: &'static [(&'static str, FieldFlags)], wire: &str) -> Option<usize> {
-        self.lookup(fields).find(wire)
+    /// The built table, for many lookups in a row (one object's keys); `fields` gives the
+    /// field list the first time (the same list on every call).
+    fn lookup_with(&self, fields: impl FnOnce() -> Box<[(&'static str, FieldFlags)]>) -> FieldLookup<'_> {
+        let built = self.built.get_or_init(|| Self::build(fields()));
+        FieldLookup { table: &built.slots, next: &built.next, fields: &built.fields }
     }
 
-    /// The built table, for many lookups in a row (one object's keys).
+    /// [`FieldIndex::lookup_with`] over a static list.
+    #[cfg(test)]
     fn lookup(&self, fields: &'static [(&'static str, FieldFlags)]) -> FieldLookup<'_> {
-        let built = self.built.get_or_init(|| Self::build(fields));
-        FieldLookup { table: &built.slots, next: &built.next, fields }
+        self.lookup_with(|| fields.into())
+    }
+
+    /// The index of `wire` in `fields` (the same `fields` on every call).
+    #[cfg(test)]
+    fn find(&self, fields: &'static [(&'static str, FieldFlags)], wire: &str) -> Option<usize> {
+        self.lookup(fields).find(wire)
     }
 }
 
@@ -148,7 +158,7 @@ impl FieldIndex {
 struct FieldLookup<'a> {
     table: &'a [u16],
     next: &'a [std::sync::atomic::AtomicU16],
-    fields: &'static [(&'static str, FieldFlags)],
+    fields: &'a [(&'static str, FieldFlags)],
 }
 
 impl FieldLookup<'_> {
@@ -220,8 +230,11 @@ fn same_name(a: &str, b: &str) -> bool {
 pub struct ModelInfo {
     /// Qualified OData type name, e.g. `microsoft.graph.phoneAuthenticationMethod`.
     pub odata_type: &'static str,
-    /// `(wire name, FieldFlags bits)` per property (inherited first) in declaration order; the
-    /// position is the field index.
+    /// The table of the base type, whose fields come first (the derived struct holds its base
+    /// as a field and hands out the inherited fields through it).
+    pub base: Option<fn() -> &'static ModelInfo>,
+    /// `(wire name, flags)` per property the type declares itself, in declaration order. Field
+    /// indices count the base type's fields first (see [`ModelInfo::all_fields`]).
     pub fields: &'static [(&'static str, FieldFlags)],
     /// Wire name → field index, built on first use (see [`FieldIndex`]).
     pub index: FieldIndex,
@@ -231,19 +244,33 @@ pub struct ModelInfo {
 }
 
 impl ModelInfo {
+    /// Every field, inherited ones first (root type first): the position is the field index.
+    pub fn all_fields(&self) -> &[(&'static str, FieldFlags)] {
+        self.lookup().fields
+    }
+
+    /// The built index over [`ModelInfo::all_fields`].
+    fn lookup(&self) -> FieldLookup<'_> {
+        self.index.lookup_with(|| {
+            let mut all = self.base.map(|b| b().all_fields().to_vec()).unwrap_or_default();
+            all.extend_from_slice(self.fields);
+            all.into_boxed_slice()
+        })
+    }
+
     /// Field index for a wire name.
     pub fn index_of(&self, wire: &str) -> Option<usize> {
-        self.index.find(self.fields, wire)
+        self.lookup().find(wire)
     }
 
     /// The wire name of field `index`.
     pub fn wire_name(&self, index: usize) -> Option<&'static str> {
-        self.fields.get(index).map(|f| f.0)
+        self.all_fields().get(index).map(|f| f.0)
     }
 
     /// Whether field `index` has a [`FieldFlags`] flag.
     pub fn has_flag(&self, index: usize, flag: FieldFlags) -> bool {
-        self.fields.get(index).is_some_and(|f| f.1.contains(flag))
+        self.all_fields().get(index).is_some_and(|f| f.1.contains(flag))
     }
 }
 
@@ -292,6 +319,10 @@ impl<T: Codec + fmt::Debug + PartialEq + 'static> Field for Option<T> {
 /// Implemented by every generated struct.
 pub trait Model: fmt::Debug + Send + Sync + 'static {
     /// The static table of this type.
+    fn info() -> &'static ModelInfo
+    where
+        Self: Sized;
+    /// The static table of this type, through a trait object.
     fn model_info(&self) -> &'static ModelInfo;
     /// Field `index` of [`ModelInfo::fields`].
     fn field(&self, index: usize) -> Option<&dyn Field>;
@@ -395,7 +426,7 @@ impl AdditionalData {
 /// Decodes a JSON object into `model`, overwriting fields that are present.
 pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), DecodeError> {
     let info = model.model_info();
-    let fields = info.index.lookup(info.fields);
+    let fields = info.lookup();
     let mut seen_odata_type = false;
     let mut after = 0;
     r.begin_object()?;
@@ -478,12 +509,12 @@ pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_o
     // search for every unset field (no allocation when there are none).
     let mut null_fields: Vec<usize> = Vec::new();
     if !extra.nulls.is_empty() {
-        let lookup = info.index.lookup(info.fields);
+        let lookup = info.lookup();
         null_fields.extend(extra.nulls.iter().filter_map(|n| lookup.find(n)));
         null_fields.sort_unstable();
     }
     let mut nulls = null_fields.iter().copied().peekable();
-    for (index, &(wire, flags)) in info.fields.iter().enumerate() {
+    for (index, &(wire, flags)) in info.all_fields().iter().enumerate() {
         let null = nulls.next_if_eq(&index).is_some();
         if mode == EncodeMode::Request && flags.contains(FieldFlags::COMPUTED) {
             continue;
@@ -525,14 +556,110 @@ pub fn to_request_body(model: &dyn Model) -> String {
     w.into_string()
 }
 
+/// The wire string of an enum member this version of the SDK does not know: the payload of
+/// every generated enum's `Unrecognized` variant.
+///
+/// Only the codec makes one, when a string that is not one of the enum's members is decoded or
+/// parsed, so an `Unrecognized` value never stands in for a known member: `"mobile"` always
+/// becomes `AuthenticationPhoneType::Mobile`, never `Unrecognized`. Read it with
+/// [`as_str`](UnrecognizedValue::as_str) or `Display`.
+///
+/// ```
+/// use msgraph_codec::model::UnrecognizedValue;
+///
+/// #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// pub enum Shade {
+///     Light,
+///     Unrecognized(UnrecognizedValue),
+/// }
+/// msgraph_codec::__private::impl_enum!(Shade, Unrecognized, [0 => Light = "light"]);
+///
+/// assert_eq!("light".parse::<Shade>(), Ok(Shade::Light));
+/// match "ultraviolet".parse::<Shade>() {
+///     Ok(Shade::Unrecognized(v)) => assert_eq!(v.as_str(), "ultraviolet"),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+///
+/// Nothing outside the codec can construct one, so a known member cannot be faked: there is no
+/// `From<&str>` or `From<String>`, the field is private and so is the constructor.
+///
+/// ```compile_fail,E0277
+/// # use msgraph_codec::model::UnrecognizedValue;
+/// # #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// # pub enum Shade {
+/// #     Light,
+/// #     Unrecognized(UnrecognizedValue),
+/// # }
+/// # msgraph_codec::__private::impl_enum!(Shade, Unrecognized, [0 => Light = "light"]);
+/// let fake = Shade::Unrecognized("light".into());
+/// ```
+///
+/// ```compile_fail,E0423
+/// use msgraph_codec::model::UnrecognizedValue;
+///
+/// let fake = UnrecognizedValue("light".to_string());
+/// ```
+///
+/// ```compile_fail,E0624
+/// use msgraph_codec::model::UnrecognizedValue;
+///
+/// let fake = UnrecognizedValue::new("light".to_string());
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnrecognizedValue(String);
+
+impl UnrecognizedValue {
+    /// Only [`enum_from_wire`] calls this, for a string that matches no member.
+    fn new(value: String) -> UnrecognizedValue {
+        UnrecognizedValue(value)
+    }
+
+    /// The wire string, as received.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for UnrecognizedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for UnrecognizedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for UnrecognizedValue {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for UnrecognizedValue {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for UnrecognizedValue {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// Implemented by every generated enum; gives the shared helpers what they need.
 pub trait EnumValue: Sized + Clone + fmt::Debug {
     /// Wire names of the members, by member index.
     const MEMBERS: &'static [&'static str];
     /// The member at `index` of [`EnumValue::MEMBERS`].
     fn from_index(index: usize) -> Option<Self>;
-    /// A value the schema does not know (kept verbatim).
-    fn unknown(value: String) -> Self;
+    /// The `Unrecognized` variant holding a string that matches no member (only the codec can
+    /// make an [`UnrecognizedValue`]).
+    fn unknown(value: UnrecognizedValue) -> Self;
     /// The wire name of this value.
     fn wire_name(&self) -> &str;
 }
@@ -546,7 +673,7 @@ pub fn enum_from_wire<E: EnumValue>(s: &str) -> E {
     let found = exact.or_else(|| E::MEMBERS.iter().position(|m| m.eq_ignore_ascii_case(s)));
     match found.and_then(E::from_index) {
         Some(v) => v,
-        None => E::unknown(s.to_string()),
+        None => E::unknown(UnrecognizedValue::new(s.to_string())),
     }
 }
 
@@ -923,7 +1050,7 @@ pub fn debug_model(model: &dyn Model, f: &mut fmt::Formatter<'_>) -> fmt::Result
     let info = model.model_info();
     let name = info.odata_type.rsplit('.').next().unwrap_or(info.odata_type);
     let mut s = f.debug_struct(name);
-    for (index, &(wire, _)) in info.fields.iter().enumerate() {
+    for (index, &(wire, _)) in info.all_fields().iter().enumerate() {
         if let Some(field) = model.field(index).filter(|f| f.is_set()) {
             s.field(wire, field);
         }
@@ -942,7 +1069,7 @@ pub fn model_eq(a: &dyn Model, b: &dyn Model) -> bool {
     if !std::ptr::eq(info, b.model_info()) {
         return false;
     }
-    (0..info.fields.len()).all(|i| match (a.field(i), b.field(i)) {
+    (0..info.all_fields().len()).all(|i| match (a.field(i), b.field(i)) {
         (Some(x), Some(y)) => x.eq_field(y),
         (None, None) => true,
         _ => false,

@@ -180,51 +180,54 @@ impl Schema {
     }
 }
 
-// Positional constructors keep the generated tables compact.
+// The generated tables name every value: rows are struct literals that leave out the fields
+// equal to these defaults, and navigations are built by constructors named after their kind.
 impl EntityType {
-    /// Used by generated code.
-    #[doc(hidden)]
-    pub const fn new(
-        name: &'static str,
-        base: Option<TypeIndex>,
-        is_abstract: bool,
-        has_stream: bool,
-        key: &'static [&'static str],
-        properties: &'static [(&'static str, &'static str)],
-        navigations: &'static [Navigation],
-    ) -> EntityType {
-        EntityType { name, base, is_abstract, has_stream, key, properties, navigations }
-    }
+    /// A concrete, non-media type without key, base or properties: the base of the generated
+    /// rows (`S::EntityType { name: …, ..S::EntityType::DEFAULT }`).
+    pub const DEFAULT: EntityType = EntityType {
+        name: "",
+        base: None,
+        is_abstract: false,
+        has_stream: false,
+        key: &[],
+        properties: &[],
+        navigations: &[],
+    };
 }
 
 impl Navigation {
-    /// Used by generated code.
-    #[doc(hidden)]
-    pub const fn new(name: &'static str, target: TypeIndex, collection: bool, contains_target: bool) -> Navigation {
-        Navigation { name, target, collection, contains_target }
+    /// A single-valued, non-contained navigation property `name` to `target`.
+    pub const fn single(name: &'static str, target: TypeIndex) -> Navigation {
+        Navigation { name, target, collection: false, contains_target: false }
+    }
+
+    /// A collection-valued, non-contained navigation property `name` to `target`.
+    pub const fn many(name: &'static str, target: TypeIndex) -> Navigation {
+        Navigation { name, target, collection: true, contains_target: false }
+    }
+
+    /// A single-valued navigation property `name` to `target` with `ContainsTarget="true"`.
+    pub const fn contained_single(name: &'static str, target: TypeIndex) -> Navigation {
+        Navigation { name, target, collection: false, contains_target: true }
+    }
+
+    /// A collection-valued navigation property `name` to `target` with `ContainsTarget="true"`.
+    pub const fn contained_many(name: &'static str, target: TypeIndex) -> Navigation {
+        Navigation { name, target, collection: true, contains_target: true }
     }
 }
 
 impl Operation {
-    /// Used by generated code.
-    #[doc(hidden)]
-    pub const fn new(
-        name: &'static str,
-        kind: OperationKind,
-        binding: TypeIndex,
-        binding_collection: bool,
-        parameters: &'static [(&'static str, &'static str)],
-        returns: Option<&'static str>,
-        composable: bool,
-    ) -> Operation {
-        Operation { name, kind, binding, binding_collection, parameters, returns, composable }
-    }
-}
-
-impl EntitySet {
-    /// Used by generated code.
-    #[doc(hidden)]
-    pub const fn new(name: &'static str, entity_type: TypeIndex) -> EntitySet {
-        EntitySet { name, entity_type }
-    }
+    /// An action bound to a single entity of type 0, without parameters or return type: the
+    /// base of the generated rows (`S::Operation { name: …, ..S::Operation::DEFAULT }`).
+    pub const DEFAULT: Operation = Operation {
+        name: "",
+        kind: OperationKind::Action,
+        binding: 0,
+        binding_collection: false,
+        parameters: &[],
+        returns: None,
+        composable: false,
+    };
 }
