@@ -1,6 +1,6 @@
 //! Runtime support for the generated request builders.
 //!
-//! A generated builder (`UserItem`, `PhoneAuthenticationMethodCollection`, ...) is a thin
+//! A generated builder (`UserBuilder`, `PhoneAuthenticationMethodCollectionBuilder`, ...) is a thin
 //! newtype around a [`Node`]: the client plus the raw (not yet encoded) URL segments reached so
 //! far. Navigation methods append a segment; request methods call one of the few functions
 //! here, so the generated code stays small and every URL is built (and percent-encoded, key by
@@ -24,18 +24,26 @@ use msgraph_codec::odata::literal;
 pub struct Node {
     client: Client,
     segments: Arc<Vec<String>>,
+    /// Parameter aliases of composable function calls on the path (`range(p=@p)` and
+    /// `?@p=<json>`): every request from this node, or a node below it, carries them.
+    aliases: Arc<Vec<(String, String)>>,
 }
 
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Node").field("segments", &self.segments).finish_non_exhaustive()
+        let mut d = f.debug_struct("Node");
+        d.field("segments", &self.segments);
+        if !self.aliases.is_empty() {
+            d.field("aliases", &self.aliases);
+        }
+        d.finish_non_exhaustive()
     }
 }
 
 impl Node {
     /// A root node (an entity set or singleton).
     pub fn root(client: &Client, segment: &str) -> Node {
-        Node { client: client.clone(), segments: Arc::new(vec![segment.to_string()]) }
+        Node { client: client.clone(), segments: Arc::new(vec![segment.to_string()]), aliases: Arc::default() }
     }
 
     /// This node plus one raw segment (a navigation property, a key, a type cast). The segment
@@ -45,7 +53,7 @@ impl Node {
         let mut segments = Vec::with_capacity(self.segments.len() + 1);
         segments.extend(self.segments.iter().cloned());
         segments.push(segment.to_string());
-        Node { client: self.client.clone(), segments: Arc::new(segments) }
+        Node { client: self.client.clone(), segments: Arc::new(segments), aliases: Arc::clone(&self.aliases) }
     }
 
     /// The client.
@@ -61,13 +69,20 @@ impl Node {
     /// A request to this node.
     pub fn request<T>(&self, method: Method) -> Request<T> {
         let segs: Vec<&str> = self.segments.iter().map(String::as_str).collect();
-        Request::new(&self.client, method, &segs)
+        self.with_aliases(Request::new(&self.client, method, &segs))
     }
 
     fn request_at<T>(&self, method: Method, extra: &str) -> Request<T> {
         let mut segs: Vec<&str> = self.segments.iter().map(String::as_str).collect();
         segs.push(extra);
-        Request::new(&self.client, method, &segs)
+        self.with_aliases(Request::new(&self.client, method, &segs))
+    }
+
+    fn with_aliases<T>(&self, mut req: Request<T>) -> Request<T> {
+        for (alias, json) in self.aliases.iter() {
+            req = req.query_param(alias, json);
+        }
+        req
     }
 
     /// `GET` this node.
@@ -89,6 +104,11 @@ impl Node {
     /// `PATCH` this entity with the fields that are set (and explicit nulls).
     pub fn update(&self, patch: &dyn Model) -> Request<()> {
         self.request(Method::Patch).body_json(patch)
+    }
+
+    /// `PUT` this entity or property: replaces it with `value` (read-only properties left out).
+    pub fn replace(&self, value: &dyn Model) -> Request<()> {
+        self.request(Method::Put).body_json(value)
     }
 
     /// `DELETE` this entity.
@@ -138,6 +158,17 @@ impl Node {
         self.request_at(Method::Delete, "$ref")
     }
 
+    /// `GET …/$ref`: the references of a collection-valued navigation property, one page.
+    pub fn list_refs(&self) -> Request<Page<Reference>> {
+        self.request_at(Method::Get, "$ref")
+    }
+
+    /// `DELETE …/$ref?$id={url}`: removes the member with that `@odata.id` URL from a
+    /// collection-valued navigation property (the URL is percent-encoded as a query value).
+    pub fn remove_ref_by_url(&self, odata_id: &str) -> Request<()> {
+        self.request_at(Method::Delete, "$ref").query_param("$id", odata_id)
+    }
+
     /// `POST …/{name}` with the parameters as a JSON object (absent optional ones left out).
     pub fn action<T>(&self, name: &str, params: &[ActionParam<'_>]) -> Request<T> {
         let req = self.request_at(Method::Post, name);
@@ -167,6 +198,13 @@ impl Node {
     /// OData literals (`'O''Neil'`), numbers/booleans/guids/dates are written bare, and
     /// complex or collection values are passed as parameter aliases (`p=@p` and `?@p=<json>`).
     pub fn function<T>(&self, name: &str, params: &[FunctionParam<'_>]) -> Request<T> {
+        self.function_node(name, params).get()
+    }
+
+    /// `…/{name}(p1=…,p2=…)` as a node: the call of a composable function, which further
+    /// segments (navigation, actions, functions) and requests follow. Parameters are written as
+    /// in [`Node::function`]; aliases go with every request from the node.
+    pub fn function_node(&self, name: &str, params: &[FunctionParam<'_>]) -> Node {
         let mut call = String::with_capacity(name.len() + 2 + params.len() * 16);
         call.push_str(name);
         call.push('(');
@@ -186,18 +224,27 @@ impl Node {
             match function_literal(p.edm_type, json) {
                 Literal::Inline(text) => call.push_str(&text),
                 Literal::Alias(json) => {
-                    let alias = format!("@{}", p.name);
+                    // Aliases of an earlier call on the path keep their names unique.
+                    let mut alias = format!("@{}", p.name);
+                    let mut n = 1;
+                    while self.aliases.iter().chain(&aliases).any(|(a, _)| *a == alias) {
+                        n += 1;
+                        alias = format!("@{}{n}", p.name);
+                    }
                     call.push_str(&alias);
                     aliases.push((alias, json));
                 }
             }
         }
         call.push(')');
-        let mut req = self.request_at(Method::Get, &call);
-        for (alias, json) in aliases {
-            req = req.query_param(&alias, &json);
+        let mut node = self.child(&call);
+        if !aliases.is_empty() {
+            let mut all = Vec::with_capacity(node.aliases.len() + aliases.len());
+            all.extend(node.aliases.iter().cloned());
+            all.extend(aliases);
+            node.aliases = Arc::new(all);
         }
-        req
+        node
     }
 }
 
@@ -302,6 +349,72 @@ impl ResponseBody for Count {
     }
 }
 
+/// One entry of `GET …/$ref`: the `@odata.id` URL of a referenced entity
+/// (`https://graph.microsoft.com/v1.0/directoryObjects/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Reference {
+    /// The entity's URL: what [`Node::add_ref`] takes and `delete_ref` on a collection builder
+    /// removes.
+    pub odata_id: String,
+}
+
+impl Reference {
+    /// The last path segment of the URL, percent-decoded: the entity's id for the usual
+    /// `…/directoryObjects/{id}` form. `None` when the URL has no path segment.
+    pub fn id(&self) -> Option<String> {
+        let url = self.odata_id.split(['?', '#']).next().unwrap_or_default();
+        // Leave out the scheme and authority of an absolute URL.
+        let path = match url.split_once("://") {
+            Some((_, rest)) => rest.split_once('/').map_or("", |(_, p)| p),
+            None => url,
+        };
+        let last = path.trim_end_matches('/').rsplit('/').next().filter(|s| !s.is_empty())?;
+        Some(percent_decode(last))
+    }
+}
+
+/// Decodes `%XX` escapes (invalid escapes are kept as they are; invalid UTF-8 is replaced).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let hex = |j: usize| bytes.get(j).and_then(|c| char::from(*c).to_digit(16));
+        match (b, hex(i + 1), hex(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                i += 3;
+            }
+            _ => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+impl Codec for Reference {
+    fn decode(r: &mut Reader<'_>) -> std::result::Result<Self, msgraph_codec::json::DecodeError> {
+        r.begin_object()?;
+        let mut found = None;
+        while let Some(key) = r.next_key()? {
+            if key == "@odata.id" {
+                found = Some(r.read_str().map_err(|e| e.in_key("@odata.id"))?.into_owned());
+            } else {
+                r.skip_value()?;
+            }
+        }
+        found.map(|odata_id| Reference { odata_id }).ok_or_else(|| r.error("the reference has no \"@odata.id\""))
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.begin_object();
+        w.key("@odata.id");
+        w.string(&self.odata_id);
+        w.end_object();
+    }
+}
+
 fn truncate(s: &str) -> &str {
     match s.char_indices().nth(64) {
         Some((i, _)) => &s[..i],
@@ -373,7 +486,7 @@ pub trait Builder: Sized {
     /// The URL node.
     fn node(&self) -> &Node;
     /// `…/{qualified type name}`: a type-cast segment, typed as builder `B`
-    /// (`directory_object.cast::<UserItem>()` → `…/microsoft.graph.user`).
+    /// (`directory_object.cast::<UserBuilder>()` → `…/microsoft.graph.user`).
     fn cast<B: Builder>(&self) -> B {
         B::from_node(self.node().child(B::ODATA_TYPE))
     }
@@ -387,6 +500,12 @@ macro_rules! __builder_struct {
         #[doc = $doc]
         #[derive(Clone, Debug)]
         pub struct $name(pub(crate) $crate::builder::Node);
+        impl ::core::convert::From<$crate::builder::Node> for $name {
+            /// The builder at that URL (generated navigation methods build their target so).
+            fn from(node: $crate::builder::Node) -> Self {
+                Self(node)
+            }
+        }
         impl $crate::builder::Builder for $name {
             const ODATA_TYPE: &'static str = $odata;
             #[inline]
@@ -403,25 +522,47 @@ macro_rules! __builder_struct {
 
 /// Declares an item builder: the struct and the requests every entity has.
 ///
-/// `__item_builder!(UserItem, "microsoft.graph.user", crate::models::User, crate::models::User)`
-/// (model type, then response type — a `…Kind` wrapper for polymorphic types).
+/// `__item_builder!(UserBuilder, "microsoft.graph.user", crate::models::User, crate::models::User)`
+/// (model type, then response type — a `…Kind` wrapper for polymorphic types). A trailing `put`
+/// makes `update` send `PUT` (the type's metadata says `UpdateMethod=PUT`).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __item_builder {
-    ($name:ident, $odata:literal, $model:ty, $response:ty) => {
-        $crate::__builder_struct!($name, $odata, concat!(" Requests for one `", $odata, "`."));
+    ($name:ident, $odata:literal, $model:ty, $response:ty $(,)?) => {
+        $crate::__item_builder!(@common $name, $odata, $model, $response);
         impl $name {
-            /// `GET`.
-            #[inline]
-            pub fn get(&self) -> $crate::request::Request<$response> {
-                self.0.get()
-            }
             /// `PATCH`: sends the fields that are set (and explicit nulls); read-only ones are left out.
             #[inline]
             pub fn update(&self, patch: &$model) -> $crate::request::Request<()> {
                 self.0.update(patch)
             }
-            /// `DELETE`.
+        }
+    };
+    ($name:ident, $odata:literal, $model:ty, $response:ty, put $(,)?) => {
+        $crate::__item_builder!(@common $name, $odata, $model, $response);
+        impl $name {
+            /// `PUT`: Graph updates this type by replacing it (its metadata says
+            /// `UpdateMethod=PUT`), so send the whole entity; read-only fields are left out.
+            #[inline]
+            pub fn update(&self, value: &$model) -> $crate::request::Request<()> {
+                self.0.replace(value)
+            }
+        }
+    };
+    (@common $name:ident, $odata:literal, $model:ty, $response:ty) => {
+        $crate::__builder_struct!($name, $odata, concat!(" Requests for one `", $odata, "`."));
+        impl $name {
+            #[doc = concat!(" `GET` (this builder's URL): reads the `", $odata, "`; `select`, `expand` and the other query options are on the request.")]
+            #[inline]
+            pub fn get(&self) -> $crate::request::Request<$response> {
+                self.0.get()
+            }
+            #[doc = concat!(" `PUT` (this builder's URL): replaces the `", $odata, "` with `value` (fields not set are reset by Graph; read-only ones are left out). No content back.")]
+            #[inline]
+            pub fn replace(&self, value: &$model) -> $crate::request::Request<()> {
+                self.0.replace(value)
+            }
+            #[doc = concat!(" `DELETE` (this builder's URL): deletes the `", $odata, "`. No content back.")]
             #[inline]
             pub fn delete(&self) -> $crate::request::Request<()> {
                 self.0.delete()
@@ -442,19 +583,19 @@ macro_rules! __item_builder {
 
 /// Declares a collection builder: the struct and the requests every collection has.
 ///
-/// `__collection_builder!(UserCollection, UserItem, "microsoft.graph.user", crate::models::User, crate::models::User)`
+/// `__collection_builder!(UserCollectionBuilder, UserBuilder, "microsoft.graph.user", crate::models::User, crate::models::User)`
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __collection_builder {
-    ($name:ident, $item:ident, $odata:literal, $model:ty, $response:ty) => {
+    ($name:ident, $item:ident, $odata:literal, $model:ty, $response:ty $(,)?) => {
         $crate::__builder_struct!($name, $odata, concat!(" Requests for a collection of `", $odata, "`."));
         impl $name {
-            /// `GET`: the first page; `.pages()` / `.items()` on the request follow `@odata.nextLink`.
+            #[doc = concat!(" `GET` (this builder's URL): the first page of `", $odata, "`; `.pages()` / `.items()` on the request follow `@odata.nextLink`.")]
             #[inline]
             pub fn list(&self) -> $crate::request::Request<$crate::paging::Page<$response>> {
                 self.0.list()
             }
-            /// `POST`: creates an entity (read-only properties are left out of the body).
+            #[doc = concat!(" `POST` (this builder's URL): creates a `", $odata, "` (read-only properties are left out of the body) and returns it as Graph stored it.")]
             #[inline]
             pub fn create(&self, body: &$model) -> $crate::request::Request<$response> {
                 self.0.create(body)
@@ -464,7 +605,7 @@ macro_rules! __collection_builder {
             pub fn by_id(&self, id: &str) -> $item {
                 $item(self.0.child(id))
             }
-            /// `GET …/$count`.
+            /// `GET …/$count`: the number of items (sent with `ConsistencyLevel: eventual`).
             #[inline]
             pub fn count(&self) -> $crate::request::Request<$crate::builder::Count> {
                 self.0.count()
@@ -473,6 +614,62 @@ macro_rules! __collection_builder {
             #[inline]
             pub fn add_ref(&self, odata_id: &str) -> $crate::request::Request<()> {
                 self.0.add_ref(odata_id)
+            }
+            /// `GET …/$ref`: the references (`@odata.id` URLs) of a navigation property that
+            /// does not contain its targets, one page; `.pages()` / `.items()` follow the rest.
+            #[inline]
+            pub fn list_refs(&self) -> $crate::request::Request<$crate::paging::Page<$crate::builder::Reference>> {
+                self.0.list_refs()
+            }
+            /// `DELETE …/$ref?$id={odata_id}`: removes the reference to the entity with that
+            /// `@odata.id` URL (the entity itself stays). Same as `by_id(id).delete_ref()`.
+            #[inline]
+            pub fn delete_ref(&self, odata_id: &str) -> $crate::request::Request<()> {
+                self.0.remove_ref_by_url(odata_id)
+            }
+        }
+    };
+}
+
+/// Declares the builder of a complex-typed property (`…/mailboxSettings`): `get` and `update`.
+///
+/// `__complex_builder!(MailboxSettingsItem, "microsoft.graph.mailboxSettings", crate::models::MailboxSettings, crate::models::MailboxSettings)`
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __complex_builder {
+    ($name:ident, $odata:literal, $model:ty, $response:ty $(,)?) => {
+        $crate::__builder_struct!($name, $odata, concat!(" Requests for a property of complex type `", $odata, "`."));
+        impl $name {
+            /// `GET`: the property's value.
+            #[inline]
+            pub fn get(&self) -> $crate::request::Request<$response> {
+                self.0.get()
+            }
+            /// `PATCH`: updates the fields that are set (and explicit nulls); the others keep
+            /// their values.
+            #[inline]
+            pub fn update(&self, value: &$model) -> $crate::request::Request<()> {
+                self.0.update(value)
+            }
+        }
+    };
+}
+
+/// Declares the builder of a collection-valued complex property (`…/assignedLicenses`): `get`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __complex_collection_builder {
+    ($name:ident, $odata:literal, $response:ty $(,)?) => {
+        $crate::__builder_struct!(
+            $name,
+            $odata,
+            concat!(" Requests for a collection-valued property of complex type `", $odata, "`.")
+        );
+        impl $name {
+            /// `GET`: the property's values (`{"value": [...]}`).
+            #[inline]
+            pub fn get(&self) -> $crate::request::Request<$crate::paging::Page<$response>> {
+                self.0.list()
             }
         }
     };
@@ -497,6 +694,45 @@ mod tests {
         assert!(matches!(lit("Edm.Duration", &d), Literal::Inline(t) if t == "duration'PT1H'"));
         let none: Option<String> = None;
         assert_eq!(param_json(&none), "null");
+    }
+
+    #[test]
+    fn composable_calls_are_nodes() {
+        let client = Client::builder().base_url("https://graph.microsoft.com/v1.0").build().unwrap();
+        let sheet = Node::root(&client, "me").child("worksheets").child("S'1");
+        let address = String::from("O'Neil!A1");
+        let range = sheet.function_node("range", &[FunctionParam::new("address", "Edm.String", &address)]);
+        let font = range.child("format").child("font");
+        let url = font.get::<()>().url();
+        assert_eq!(
+            url,
+            "https://graph.microsoft.com/v1.0/me/worksheets/S%271/range(address=%27O%27%27Neil!A1%27)/format/font"
+        );
+        // Complex or collection arguments are aliases, carried by every request below the call
+        // and kept unique when two calls on the path use the same parameter name.
+        let values = vec![String::from("a")];
+        let first = sheet.function_node("f", &[FunctionParam::new("v", "Collection(Edm.String)", &values)]);
+        let second = first.child("x").function_node("g", &[FunctionParam::new("v", "Collection(Edm.String)", &values)]);
+        let url = second.delete().url();
+        assert!(url.ends_with("/f(v=@v)/x/g(v=@v2)?%40v=%5B%22a%22%5D&%40v2=%5B%22a%22%5D"), "{url}");
+        // The plain function request is unchanged.
+        let req = sheet.function::<()>("usedRange", &[FunctionParam::new("valuesOnly", "Edm.Boolean", &true)]);
+        assert!(req.url().ends_with("/usedRange(valuesOnly=true)"));
+    }
+
+    #[test]
+    fn references_decode() {
+        let page: Page<Reference> = msgraph_codec::json::from_str(
+            r#"{"@odata.context":"x","value":[{"@odata.id":"https://graph.microsoft.com/v1.0/directoryObjects/a%2Fb%C3%A9"},{"@odata.id":"https://h/"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(page.value[0].id().as_deref(), Some("a/bé"));
+        assert_eq!(page.value[1].id(), None);
+        assert_eq!(Reference { odata_id: "users/u1".into() }.id().as_deref(), Some("u1"));
+        assert!(msgraph_codec::json::from_str::<Reference>(r#"{"id":"x"}"#).is_err());
+        let r = Reference { odata_id: "u".into() };
+        assert_eq!(msgraph_codec::json::to_string(&r), r#"{"@odata.id":"u"}"#);
+        assert_eq!(percent_decode("100%25%zz%4"), "100%%zz%4");
     }
 
     #[test]

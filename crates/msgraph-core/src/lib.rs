@@ -39,5 +39,8 @@ pub mod upload;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::builder::{ActionParam, FunctionParam, Node};
-    pub use crate::{__collection_builder as collection_builder, __item_builder as item_builder};
+    pub use crate::{
+        __collection_builder as collection_builder, __complex_builder as complex_builder,
+        __complex_collection_builder as complex_collection_builder, __item_builder as item_builder,
+    };
 }

@@ -342,8 +342,9 @@ impl Client {
 /// A response body type: how a successful (2xx) answer becomes `Self`.
 ///
 /// Implemented for every [`Codec`] type (models, `serde_json::Value`, `String`, collections,
-/// [`crate::paging::Page`]), for `()` (any 2xx, body ignored: `204 No Content`), and for
-/// [`HttpResponse`] (the raw answer: status, headers, bytes).
+/// [`crate::paging::Page`]), for `()` (any 2xx, body ignored: `204 No Content`), for
+/// [`Json<T>`] (any serde type of your own) and for [`HttpResponse`] (the raw answer: status,
+/// headers, bytes).
 pub trait ResponseBody: Sized + Send + 'static {
     /// Converts a successful response.
     fn from_response(response: HttpResponse) -> Result<Self>;
@@ -364,6 +365,70 @@ impl<T: Codec + Send + 'static> ResponseBody for T {
 impl ResponseBody for HttpResponse {
     fn from_response(response: HttpResponse) -> Result<HttpResponse> {
         Ok(response)
+    }
+}
+
+/// A response decoded with `serde` into a type of your own: for `$select` projections,
+/// `$apply` aggregations and endpoints the generated models do not describe.
+///
+/// Any `T: serde::de::DeserializeOwned` works. Get one from any request with
+/// [`Request::json`] (or name `Json<T>` as the response type of a raw request); it is sent,
+/// queued, batched and retried like every other request, and only the decoding differs (serde
+/// instead of the model codec; a decode error carries the byte offset, not a JSON path).
+///
+/// ```no_run
+/// # async fn demo(client: msgraph_core::client::Client) -> msgraph_core::error::Result<()> {
+/// use msgraph_core::http::Method;
+/// use msgraph_core::request::{Json, Request};
+///
+/// #[derive(serde_derive::Deserialize)]
+/// struct Name {
+///     #[serde(rename = "displayName")]
+///     display_name: String,
+/// }
+/// #[derive(serde_derive::Deserialize)]
+/// struct Names {
+///     value: Vec<Name>,
+/// }
+///
+/// let request: Request<()> = Request::new(&client, Method::Get, &["users"]);
+/// let Json(page) = request.select(&["displayName"]).json::<Names>().send().await?;
+/// for user in &page.value {
+///     println!("{}", user.display_name);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    /// The decoded value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Json<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Json<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.0
+    }
+}
+
+impl<T: serde::de::DeserializeOwned + Send + 'static> ResponseBody for Json<T> {
+    fn from_response(response: HttpResponse) -> Result<Json<T>> {
+        let body = response.body();
+        // An empty body (`204 No Content`) reads as `null`: fine for `Json<Option<_>>`.
+        let bytes: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { body };
+        msgraph_codec::json::from_slice_serde::<T>(bytes)
+            .map(Json)
+            .map_err(|e| decode_error(e, std::any::type_name::<T>(), &response))
     }
 }
 
@@ -458,6 +523,12 @@ impl<T> Request<T> {
     /// The same request expecting another response type.
     pub fn cast<U>(self) -> Request<U> {
         Request { client: self.client, parts: self.parts, _response: PhantomData }
+    }
+
+    /// The same request, its response decoded with `serde` into your own type `U`
+    /// (see [`Json`]): `users().list().select(&["displayName"]).json::<MyPage>()`.
+    pub fn json<U: serde::de::DeserializeOwned>(self) -> Request<Json<U>> {
+        self.cast()
     }
 
     /// The method.
@@ -666,5 +737,36 @@ mod tests {
         assert!(e.to_string().contains("text/html"), "{e}");
         assert_eq!(e.body_snippet(), Some("<html>proxy login</html>"));
         assert_eq!(short_type_name("a::b::Page<c::d::User>"), "Page<c::d::User>");
+    }
+
+    #[derive(serde_derive::Deserialize, Debug, PartialEq)]
+    struct Name {
+        #[serde(rename = "displayName")]
+        display_name: String,
+    }
+
+    #[test]
+    fn json_responses_decode_with_serde() {
+        let ok = HttpResponse::new(200, Headers::new(), br#"{"value":[{"displayName":"Adele","id":"1"}]}"#.to_vec());
+        #[derive(serde_derive::Deserialize)]
+        struct Names {
+            value: Vec<Name>,
+        }
+        let Json(names) = <Json<Names>>::from_response(ok).unwrap();
+        assert_eq!(names.value, [Name { display_name: "Adele".into() }]);
+
+        let empty = HttpResponse::new(204, Headers::new(), Vec::new());
+        assert_eq!(<Json<Option<Name>>>::from_response(empty).unwrap(), Json(None));
+
+        let wrong = HttpResponse::new(200, Headers::new(), br#"{"displayName":7}"#.to_vec());
+        let e = <Json<Name>>::from_response(wrong).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Decode);
+        assert!(e.to_string().contains("invalid type: integer `7`"), "{e}");
+        assert_eq!(e.body_snippet(), Some(r#"{"displayName":7}"#));
+
+        // `json` only changes how the answer is decoded.
+        let c = client();
+        let r: Request<Json<Name>> = Request::<()>::new(&c, Method::Get, &["me"]).select(&["displayName"]).json();
+        assert_eq!(r.url(), "https://graph.microsoft.com/v1.0/me?$select=displayName");
     }
 }

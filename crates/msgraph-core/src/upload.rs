@@ -28,9 +28,13 @@ pub const MAX_CHUNK_EXCLUSIVE: usize = 60 * 1024 * 1024;
 /// Default chunk size: 16 × 320 KiB = 5 MiB.
 pub const DEFAULT_CHUNK: usize = 16 * CHUNK_UNIT;
 
-/// An upload session as returned by `createUploadSession` or `GET uploadUrl`.
+/// What a [`LargeFileUpload`] keeps of an upload session: the three properties of Graph's
+/// `uploadSession` it needs, read from the JSON of `createUploadSession`, of `GET uploadUrl` and
+/// of every `202 Accepted` chunk answer (other properties are skipped). The generated model of
+/// the session is `msgraph::models::UploadSession`; this is not a second one, only the state of
+/// one upload (build it from a stored session to resume with [`LargeFileUpload::new`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UploadSession {
+pub struct SessionState {
     /// The pre-authenticated URL to `PUT` chunks to.
     pub upload_url: Option<String>,
     /// When the session expires.
@@ -39,9 +43,9 @@ pub struct UploadSession {
     pub next_expected_ranges: Vec<String>,
 }
 
-impl Codec for UploadSession {
+impl Codec for SessionState {
     fn decode(r: &mut Reader<'_>) -> std::result::Result<Self, DecodeError> {
-        let mut s = UploadSession::default();
+        let mut s = SessionState::default();
         r.begin_object()?;
         while let Some(key) = r.next_key()? {
             match &*key {
@@ -143,7 +147,7 @@ type ProgressFn = Box<dyn Fn(UploadProgress) + Send + Sync>;
 /// Uploads a file through an upload session.
 pub struct LargeFileUpload {
     client: Client,
-    session: UploadSession,
+    session: SessionState,
     source: Box<dyn UploadSource>,
     chunk_size: usize,
     progress: Option<ProgressFn>,
@@ -164,7 +168,7 @@ impl fmt::Debug for LargeFileUpload {
 
 impl LargeFileUpload {
     /// An upload of `source` into an existing session (e.g. one stored to resume later).
-    pub fn new(client: &Client, session: UploadSession, source: impl UploadSource + 'static) -> LargeFileUpload {
+    pub fn new(client: &Client, session: SessionState, source: impl UploadSource + 'static) -> LargeFileUpload {
         LargeFileUpload {
             client: client.clone(),
             session,
@@ -176,13 +180,14 @@ impl LargeFileUpload {
         }
     }
 
-    /// Creates the session (`POST …/createUploadSession`) and prepares the upload.
-    pub async fn create(
-        create_session: Request<UploadSession>,
-        source: impl UploadSource + 'static,
-    ) -> Result<LargeFileUpload> {
+    /// Creates the session and prepares the upload. `create_session` is the request that
+    /// creates it, whatever response type it was built with: the generated
+    /// `….create_upload_session(…)` (a `Request<models::UploadSession>`) plugs in as it is; the
+    /// session's `uploadUrl`, `expirationDateTime` and `nextExpectedRanges` are read from the
+    /// JSON answer.
+    pub async fn create<T>(create_session: Request<T>, source: impl UploadSource + 'static) -> Result<LargeFileUpload> {
         let client = create_session.client().clone();
-        let session = create_session.send().await?;
+        let session = create_session.cast::<SessionState>().send().await?;
         Ok(LargeFileUpload::new(&client, session, source))
     }
 
@@ -210,8 +215,8 @@ impl LargeFileUpload {
         self
     }
 
-    /// The session.
-    pub fn session(&self) -> &UploadSession {
+    /// The session's state (its URL, expiry and the ranges the service still needs).
+    pub fn session(&self) -> &SessionState {
         &self.session
     }
 
@@ -251,7 +256,7 @@ impl LargeFileUpload {
     }
 
     /// The session's status (`GET uploadUrl`).
-    pub async fn status(&self) -> Result<UploadSession> {
+    pub async fn status(&self) -> Result<SessionState> {
         let url = self.upload_url()?;
         let response = self.send(Method::Get, &url, None).await?;
         if !response.is_success() {
@@ -323,7 +328,7 @@ impl LargeFileUpload {
                     return Ok(r);
                 }
                 Ok(r) if r.status() == 202 => {
-                    let session: UploadSession = crate::request::decode_json(&r)?;
+                    let session: SessionState = crate::request::decode_json(&r)?;
                     self.session.next_expected_ranges = session.next_expected_ranges;
                     if session.expiration_date_time.is_some() {
                         self.session.expiration_date_time = session.expiration_date_time;
@@ -381,12 +386,12 @@ mod tests {
         assert_eq!(first_missing(&["900-".into(), "100-199".into()]).unwrap(), Some((100, Some(199))));
         assert!(first_missing(&["x".into()]).is_err());
         assert_eq!(first_missing(&[]).unwrap(), None);
-        let s: UploadSession = msgraph_codec::json::from_str(
+        let s: SessionState = msgraph_codec::json::from_str(
             r#"{"uploadUrl":"https://x/up?tempauth=1","expirationDateTime":"2030-01-01T00:00:00Z","nextExpectedRanges":["0-"],"@odata.context":"c"}"#,
         )
         .unwrap();
         assert_eq!(s.next_expected_ranges, ["0-"]);
-        assert_eq!(msgraph_codec::json::from_str::<UploadSession>(&msgraph_codec::json::to_string(&s)).unwrap(), s);
+        assert_eq!(msgraph_codec::json::from_str::<SessionState>(&msgraph_codec::json::to_string(&s)).unwrap(), s);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use msgraph_core::error::ErrorKind;
 use msgraph_core::http::Method;
-use msgraph_core::upload::{LargeFileUpload, UploadSession, CHUNK_UNIT};
+use msgraph_core::upload::{LargeFileUpload, SessionState, CHUNK_UNIT};
 use serde_json::{json, Value};
 use support::{Action, MockServer, Reply};
 
@@ -80,7 +80,7 @@ async fn uploads_in_aligned_chunks_resumes_and_never_sends_the_token() {
     let progress = Arc::new(Mutex::new(Vec::new()));
     let p = progress.clone();
     let create = client
-        .request::<UploadSession>(Method::Post, &["me", "drive", "root:", "big.bin:", "createUploadSession"])
+        .request::<Value>(Method::Post, &["me", "drive", "root:", "big.bin:", "createUploadSession"])
         .body_json_text(r#"{"item":{"@microsoft.graph.conflictBehavior":"replace"}}"#);
     let mut upload = LargeFileUpload::create(create, source.clone())
         .await
@@ -127,7 +127,7 @@ async fn resumes_an_existing_session_and_cancels() {
     }));
     let server = upload_server(state.clone()).await;
     let client = server.client();
-    let session = UploadSession {
+    let session = SessionState {
         upload_url: Some(format!("{}/upload/s1?tempauth=SECRET", server.url())),
         expiration_date_time: None,
         next_expected_ranges: vec![format!("{CHUNK_UNIT}-")],
@@ -155,7 +155,7 @@ async fn resumes_an_existing_session_and_cancels() {
 async fn chunk_sizes_and_sessions_are_validated() {
     let server = MockServer::start(|_, _| Reply::new(500).into()).await;
     let client = server.client();
-    let session = UploadSession { upload_url: Some(format!("{}/upload/x", server.url())), ..UploadSession::default() };
+    let session = SessionState { upload_url: Some(format!("{}/upload/x", server.url())), ..SessionState::default() };
     for bad in [0, 100_000, CHUNK_UNIT + 1, 60 * 1024 * 1024, 192 * CHUNK_UNIT] {
         let e =
             LargeFileUpload::new(&client, session.clone(), data(10)).chunk_size(bad).upload::<()>().await.unwrap_err();
@@ -163,18 +163,18 @@ async fn chunk_sizes_and_sessions_are_validated() {
         assert!(e.to_string().contains("327680"), "{e}");
     }
     // The largest allowed chunk is 191 × 320 KiB (just under 60 MiB).
-    let no_url = UploadSession::default();
+    let no_url = SessionState::default();
     let e =
         LargeFileUpload::new(&client, no_url, data(10)).chunk_size(191 * CHUNK_UNIT).upload::<()>().await.unwrap_err();
     assert!(e.to_string().contains("uploadUrl"), "{e}");
-    let insecure = UploadSession { upload_url: Some("http://files.example/upload".into()), ..UploadSession::default() };
+    let insecure = SessionState { upload_url: Some("http://files.example/upload".into()), ..SessionState::default() };
     assert_eq!(
         LargeFileUpload::new(&client, insecure, data(10)).upload::<()>().await.unwrap_err().kind(),
         ErrorKind::Validation
     );
     let e = LargeFileUpload::new(&client, session.clone(), Vec::new()).upload::<()>().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation);
-    let bad_ranges = UploadSession { next_expected_ranges: vec!["oops".into()], ..session.clone() };
+    let bad_ranges = SessionState { next_expected_ranges: vec!["oops".into()], ..session.clone() };
     assert_eq!(
         LargeFileUpload::new(&client, bad_ranges, data(10)).upload::<()>().await.unwrap_err().kind(),
         ErrorKind::Decode
