@@ -20,11 +20,19 @@ pub(crate) enum Seg {
     Key(String),
     Nav(&'static Navigation),
     Cast(TypeIndex),
-    Property { name: &'static str },
+    Property {
+        name: &'static str,
+    },
+    /// A member of a complex-typed property (`mailboxSettings/automaticRepliesSetting`). The
+    /// routing schema has no complex types, so the name is not checked against one.
+    Member(String),
     Count,
     Value,
     Ref,
-    Operation { op: &'static Operation, args: Option<String> },
+    Operation {
+        op: &'static Operation,
+        args: Option<String>,
+    },
 }
 
 /// What the whole path addresses.
@@ -287,6 +295,8 @@ enum State {
     Property {
         edm: &'static str,
     },
+    /// Inside a complex value (after a member segment): its type is not in the routing schema.
+    Member,
     Terminal,
 }
 
@@ -344,15 +354,20 @@ pub(crate) fn route(segments: &[String]) -> Result<ODataPath, GraphError> {
                     segs.push(Seg::Value);
                     shape = Shape::Value;
                     state = State::Terminal;
-                } else if !edm.starts_with("Edm.") && !edm.starts_with("Collection(") {
-                    return Err(GraphError::not_implemented(format!(
-                        "Addressing a member ('{}') of a complex or enum property is not supported by the emulator; \
-                         GET the property instead.",
-                        truncate(seg, 100)
-                    )));
+                } else if !edm.starts_with("Edm.") && !edm.starts_with("Collection(") && !seg.starts_with('$') {
+                    // A member of a complex value (enum values have none: the store's JSON
+                    // has no member to answer with).
+                    segs.push(Seg::Member(seg.clone()));
+                    state = State::Member;
                 } else {
                     return Err(GraphError::segment_not_found(seg));
                 }
+            }
+            State::Member => {
+                if seg.starts_with('$') {
+                    return Err(GraphError::segment_not_found(seg));
+                }
+                segs.push(Seg::Member(seg.clone()));
             }
             State::Collection { ty, noncontained } => {
                 if seg == "$count" {
@@ -389,7 +404,7 @@ pub(crate) fn route(segments: &[String]) -> Result<ODataPath, GraphError> {
                     segs.push(Seg::Operation { op, args: args.map(String::from) });
                     shape = Shape::Operation;
                     owner_ty = ty;
-                    state = State::Terminal;
+                    state = after_operation(op);
                     continue;
                 }
                 // Otherwise: a key.
@@ -475,7 +490,7 @@ pub(crate) fn route(segments: &[String]) -> Result<ODataPath, GraphError> {
                     segs.push(Seg::Operation { op, args: args.map(String::from) });
                     shape = Shape::Operation;
                     owner_ty = ty;
-                    state = State::Terminal;
+                    state = after_operation(op);
                     continue;
                 }
                 if bound_elsewhere(ty, false, name) {
@@ -489,7 +504,6 @@ pub(crate) fn route(segments: &[String]) -> Result<ODataPath, GraphError> {
             }
         }
     }
-    // A composable function followed by more segments would have hit Terminal above.
     if let Some(Seg::Operation { op, args }) = segs.last() {
         if op.kind == OperationKind::Action && args.is_some() {
             return Err(GraphError::bad_request(format!(
@@ -499,6 +513,25 @@ pub(crate) fn route(segments: &[String]) -> Result<ODataPath, GraphError> {
         }
     }
     Ok(ODataPath { segs, shape, ty: owner_ty })
+}
+
+/// What may follow an operation: after a composable function returning an entity type (or a
+/// collection of one), the path goes on from that type (`range(address='A1')/format/font`);
+/// after anything else, nothing.
+fn after_operation(op: &'static Operation) -> State {
+    if !op.composable || op.kind != OperationKind::Function {
+        return State::Terminal;
+    }
+    let Some(returns) = op.returns else { return State::Terminal };
+    let (inner, collection) = match returns.strip_prefix("Collection(").and_then(|r| r.strip_suffix(')')) {
+        Some(inner) => (inner, true),
+        None => (returns, false),
+    };
+    match SCHEMA.entity_type(inner) {
+        Some((ty, _)) if collection => State::Collection { ty, noncontained: false },
+        Some((ty, _)) => State::Entity { ty, noncontained: false },
+        None => State::Terminal,
+    }
 }
 
 fn incompatible_cast(cast: TypeIndex, ty: TypeIndex) -> GraphError {
@@ -634,6 +667,25 @@ mod tests {
         assert!(err("/reports/getOffice365ActiveUserDetail(period='D7)").message.contains("Unterminated"));
         assert!(err("/reports/getOffice365ActiveUserDetail(period)").message.contains("name=value"));
         assert_eq!(function_parameter_names("a='x,y''z', b=2").unwrap(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn complex_members_and_composable_functions() {
+        // Members of a complex property.
+        let p = r("/me/mailboxSettings/automaticRepliesSetting").unwrap();
+        assert_eq!(p.shape, Shape::Property);
+        assert!(matches!(p.segs.last(), Some(Seg::Member(m)) if m == "automaticRepliesSetting"));
+        assert!(err("/me/mailboxSettings/$count").message.contains("Resource not found"));
+        assert!(err("/me/displayName/x").message.contains("Resource not found"));
+        // The path goes on after a composable function returning an entity type...
+        let p = r("/me/drive/items/x/workbook/worksheets/s/range(address='A1:B2')/format/font").unwrap();
+        assert_eq!(p.shape, Shape::Entity);
+        assert_eq!(type_name(p.ty), "microsoft.graph.workbookRangeFont");
+        assert_eq!(shape("/me/drive/items/x/workbook/worksheets/s/usedRange/clear"), Shape::Operation);
+        assert_eq!(shape("/me/drive/items/x/workbook/worksheets/s/cell(row=5,column=6)"), Shape::Operation);
+        // ...but not after an action or a function that is not composable.
+        assert!(err("/users/x/changePassword/x").message.contains("cannot follow"));
+        assert!(err("/users/delta()/x").message.contains("cannot follow"));
     }
 
     #[test]

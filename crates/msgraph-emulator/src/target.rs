@@ -54,12 +54,26 @@ pub(crate) struct EntNode {
 pub(crate) enum Target {
     Coll(CollNode),
     Ent(EntNode),
-    Property { ent: EntNode, name: &'static str },
+    /// A structural property, or a member path inside a complex one (`members`).
+    Property {
+        ent: EntNode,
+        name: &'static str,
+        members: Vec<String>,
+    },
     Count(CollNode),
     RefColl(CollNode),
     RefEnt(EntNode),
-    RefSingle { owner: Loc, nav: &'static str, target: TypeIndex, path: String },
-    Operation { binding: Binding, op: &'static Operation, args: Option<String> },
+    RefSingle {
+        owner: Loc,
+        nav: &'static str,
+        target: TypeIndex,
+        path: String,
+    },
+    Operation {
+        binding: Binding,
+        op: &'static Operation,
+        args: Option<String>,
+    },
     Media(EntNode),
 }
 

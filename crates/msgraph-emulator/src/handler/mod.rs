@@ -51,13 +51,16 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> HandlerResult {
         let mut store = ctx.shared.write();
         let target = resolve::resolve(ctx, &store, &path)?;
         check_options(&target, &q)?;
-        write::write(ctx, &mut store, target, &method, body)
+        write::write(ctx, &mut store, target, &method, body, q.id.as_deref())
     } else {
         Err(GraphError::method_not_allowed(method.as_str(), "this resource"))
     }
 }
 
 fn check_options(target: &Target, q: &QueryOptions) -> Result<(), GraphError> {
+    if q.id.is_some() && !matches!(target, Target::RefColl(_)) {
+        return Err(GraphError::bad_request("The query option $id is only valid on DELETE …/{collection}/$ref."));
+    }
     if q.deltatoken.is_some() && !delta::is_delta(target) {
         return Err(GraphError::bad_request("The query option $deltatoken is only valid on delta functions."));
     }

@@ -51,13 +51,29 @@ pub(super) fn read(
             out.extend(m);
             Ok(Response::json(StatusCode::OK, &Value::Object(out)))
         }
-        Target::Property { ent, name } => {
+        Target::Property { ent, name, members } => {
             let is_value = segments.last().is_some_and(|s| s == "$value");
             let value = store.entity(&ent.loc).and_then(|x| {
                 let rendered = render(ctx.shared, store, &ent.loc, x, ent.declared);
-                rendered.get(name).cloned()
+                let mut v = rendered.get(name)?;
+                for m in &members {
+                    v = v.get(m.as_str())?;
+                }
+                Some(v.clone())
             });
+            // A complex value is answered as an object with its context, as Graph does
+            // (`GET /me/mailboxSettings`); primitives and collections as `{"value": ...}`.
+            let complex = !members.is_empty()
+                || router::property(ent.declared, name)
+                    .is_some_and(|(_, t)| !t.starts_with("Edm.") && !t.starts_with("Collection("));
+            let path = std::iter::once(name).chain(members.iter().map(String::as_str)).collect::<Vec<_>>().join("/");
             match value {
+                Some(Value::Object(m)) if complex && !is_value => {
+                    let mut out = Map::new();
+                    out.insert("@odata.context".into(), ctx.context(&format!("{}/{path}", ent.path)));
+                    out.extend(m);
+                    Ok(Response::json(StatusCode::OK, &Value::Object(out)))
+                }
                 None | Some(Value::Null) => Ok(Response::empty(StatusCode::NO_CONTENT)),
                 Some(v) if is_value => {
                     let text = match v {
@@ -68,7 +84,7 @@ pub(super) fn read(
                 }
                 Some(v) => {
                     let mut out = Map::new();
-                    out.insert("@odata.context".into(), ctx.context(&format!("{}/{name}", ent.path)));
+                    out.insert("@odata.context".into(), ctx.context(&format!("{}/{path}", ent.path)));
                     out.insert("value".into(), v);
                     Ok(Response::json(StatusCode::OK, &Value::Object(out)))
                 }

@@ -58,6 +58,24 @@ pub(super) fn remove(store: &mut Store, e: &EntNode) -> HandlerResult {
     Ok(Response::empty(StatusCode::NO_CONTENT))
 }
 
+/// `DELETE …/{collection}/$ref?$id={url}`: removes the member with that `@odata.id` URL.
+pub(super) fn remove_by_url(ctx: &Ctx<'_>, store: &mut Store, c: &CollNode, id: Option<&str>) -> HandlerResult {
+    let CollKind::Refs { owner, nav } = &c.kind else {
+        return Err(GraphError::bad_request("$ref is only valid on a navigation property that is not contained."));
+    };
+    let url = id.ok_or_else(|| {
+        GraphError::bad_request(
+            "DELETE on a collection's $ref needs the member: …/$ref?$id={entity URL} (or DELETE …/{id}/$ref).",
+        )
+    })?;
+    let addr = resolve_url(ctx, store, url, c.declared)?;
+    if !store.entity(owner).and_then(|e| e.refs.get(nav)).is_some_and(|r| r.contains(&addr)) {
+        return Err(GraphError::not_found(not_found_code(c.declared), &addr.id));
+    }
+    store.remove_ref(owner, nav, &addr);
+    Ok(Response::empty(StatusCode::NO_CONTENT))
+}
+
 /// `PUT …/{single-valued}/$ref`: sets (replaces) the reference.
 pub(super) fn set(
     ctx: &Ctx<'_>,

@@ -62,6 +62,24 @@ fn find_top(store: &Store, set: &'static str, key: &str) -> Option<(&'static str
 
 /// Resolves a routed path against the store (404 for missing keys).
 pub(super) fn resolve(ctx: &Ctx<'_>, store: &Store, path: &ODataPath) -> Result<Target, GraphError> {
+    if let Some(i) = path.segs.iter().position(|s| matches!(s, Seg::Operation { .. })) {
+        if let (Some(Seg::Operation { op, .. }), true) = (path.segs.get(i), i + 1 < path.segs.len()) {
+            return Err(GraphError::not_implemented(format!(
+                "Paths after the composable function '{}' are valid in Graph v1.0, but the emulator does not \
+                 evaluate functions inside a path.",
+                op.name
+            )));
+        }
+    }
+    let members: Vec<String> =
+        path.segs.iter().filter_map(|s| if let Seg::Member(m) = s { Some(m.clone()) } else { None }).collect();
+    match resolve_segments(ctx, store, path)? {
+        Target::Property { ent, name, .. } => Ok(Target::Property { ent, name, members }),
+        other => Ok(other),
+    }
+}
+
+fn resolve_segments(ctx: &Ctx<'_>, store: &Store, path: &ODataPath) -> Result<Target, GraphError> {
     let mut cur: Option<Cur> = None;
     let segs = path.segs.iter();
     for seg in segs {
@@ -184,7 +202,7 @@ fn apply_entity_seg(store: &Store, cur: &mut Option<Cur>, seg: &Seg) -> Result<O
             *cur = Some(Cur::Ent(e));
             Ok(None)
         }
-        Seg::Property { name, .. } => Ok(Some(Target::Property { ent: e, name })),
+        Seg::Property { name, .. } => Ok(Some(Target::Property { ent: e, name, members: Vec::new() })),
         Seg::Value => Ok(Some(Target::Media(e))),
         Seg::Ref => {
             if e.via_ref.is_some() {

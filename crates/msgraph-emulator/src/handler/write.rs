@@ -26,14 +26,17 @@ pub(super) fn write(
     target: Target,
     method: &Method,
     body: Option<Map<String, Value>>,
+    id: Option<&str>,
 ) -> HandlerResult {
     match (target, method) {
         (Target::Coll(c), &Method::POST) => create(ctx, store, &c, body),
         (Target::Coll(_), m) => Err(GraphError::method_not_allowed(m.as_str(), "a collection")),
         (Target::Ent(e), &Method::PATCH) => update(ctx, store, &e, body),
+        (Target::Ent(e), &Method::PUT) => replace(ctx, store, &e, body),
         (Target::Ent(e), &Method::DELETE) => delete(ctx, store, &e),
         (Target::Ent(_), m) => Err(GraphError::method_not_allowed(m.as_str(), "an entity: use PATCH to update")),
         (Target::RefColl(c), &Method::POST) => refs::add(ctx, store, &c, body),
+        (Target::RefColl(c), &Method::DELETE) => refs::remove_by_url(ctx, store, &c, id),
         (Target::RefEnt(e), &Method::DELETE) => refs::remove(store, &e),
         (Target::RefSingle { owner, nav, target, .. }, &Method::PUT) => {
             refs::set(ctx, store, &owner, nav, target, body)
@@ -44,6 +47,9 @@ pub(super) fn write(
             "a $ref (use POST on a collection's $ref, PUT on a single-valued $ref, DELETE on a member's $ref)",
         )),
         (Target::Operation { binding, op, args }, m) => operation(ctx, Some(store), binding, op, args, m, body),
+        (Target::Property { ent, name, members }, m @ (&Method::PATCH | &Method::PUT)) => {
+            write_property(ctx, store, &ent, name, &members, m == Method::PUT, body)
+        }
         (Target::Property { .. } | Target::Count(_), m) => {
             Err(GraphError::method_not_allowed(m.as_str(), "a property or $count: PATCH the entity instead"))
         }
@@ -138,6 +144,108 @@ fn create(ctx: &Ctx<'_>, store: &mut Store, c: &CollNode, body: Option<Map<Strin
     out.extend(render(ctx.shared, store, &loc, e, c.declared));
     let location = format!("{}{}/{}", ctx.shared.urls.base, ctx.req.path.trim_end_matches('/'), encode_segment(&id));
     Ok(Response::json(StatusCode::CREATED, &Value::Object(out)).header(LOCATION, &location))
+}
+
+/// `PATCH` (merge) or `PUT` (replace) of a complex-typed property or of a member inside one
+/// (`…/mailboxSettings/automaticRepliesSetting`): the entity is updated with the new value of
+/// the whole property, so the entity's rules and change tracking apply.
+fn write_property(
+    ctx: &Ctx<'_>,
+    store: &mut Store,
+    e: &EntNode,
+    name: &'static str,
+    members: &[String],
+    replace: bool,
+    body: Option<Map<String, Value>>,
+) -> HandlerResult {
+    let ty = router::property(e.declared, name).map_or("", |(_, t)| t);
+    if members.is_empty() && (ty.starts_with("Edm.") || ty.starts_with("Collection(")) {
+        return Err(GraphError::method_not_allowed(
+            if replace { "PUT" } else { "PATCH" },
+            "a primitive or collection-valued property: PATCH the entity instead",
+        ));
+    }
+    let body = require_body(body)?;
+    let mut whole = store
+        .entity(&e.loc)
+        .and_then(|x| x.props.get(name))
+        .cloned()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| Value::Object(Map::new()));
+    let mut at = &mut whole;
+    for m in members {
+        let Value::Object(obj) = at else {
+            return Err(GraphError::bad_request(format!("'{}' is not a member of a complex value.", truncate(m, 100))));
+        };
+        let slot = obj.entry(m.clone()).or_insert_with(|| Value::Object(Map::new()));
+        if !slot.is_object() {
+            *slot = Value::Object(Map::new());
+        }
+        at = slot;
+    }
+    let fields = body.into_iter().filter(|(k, _)| !k.starts_with('@'));
+    match at {
+        Value::Object(obj) if !replace => obj.extend(fields),
+        other => *other = Value::Object(fields.collect()),
+    }
+    let mut patch = Map::new();
+    patch.insert(name.to_string(), whole);
+    update(ctx, store, e, Some(patch))
+}
+
+/// `PUT` of an entity: replaces every structural property (the key stays); creates a
+/// single-valued contained entity that was not written yet (`PUT /groups/{id}/team`, 201).
+fn replace(ctx: &Ctx<'_>, store: &mut Store, e: &EntNode, body: Option<Map<String, Value>>) -> HandlerResult {
+    if e.via_ref.is_some() {
+        return Err(GraphError::bad_request(
+            "Write requests are only supported on contained entities: replace the entity at its own URL.",
+        ));
+    }
+    let body = require_body(body)?;
+    let existed = store.entity(&e.loc).is_some();
+    let current_ty = store.entity(&e.loc).map_or(e.declared, |x| x.ty);
+    let checked = entity::check_body(current_ty, &body)?;
+    if let Some((nav, _)) = checked.nested.first() {
+        return Err(GraphError::not_implemented(format!(
+            "Replacing the navigation property '{}' inline is not supported by the emulator.",
+            nav.name
+        )));
+    }
+    let mut props = checked.props;
+    let key_name = SCHEMA.key_of(current_ty).unwrap_or("id");
+    let snapshot = store.entity(&e.loc).cloned().unwrap_or_else(|| virtual_entity(&e.loc, e.declared));
+    let key = snapshot.props.get(key_name).cloned();
+    if let (Some(given), Some(current)) = (props.remove(key_name), &key) {
+        if !given.is_null() && given != *current {
+            return Err(GraphError::bad_request(format!("The key property '{key_name}' cannot be changed.")));
+        }
+    }
+    rules::before_update(ctx.shared, store, &e.loc, &snapshot, &mut props)?;
+    let ent = store.entity_mut(&e.loc).ok_or_else(|| GraphError::not_found(not_found_code(e.declared), e.loc_key()))?;
+    ent.props.retain(|k, _| k == key_name);
+    if let Some(k) = key {
+        ent.props.insert(key_name.to_string(), k);
+    }
+    ent.props.extend(props);
+    for (nav, urls) in checked.binds {
+        for url in urls {
+            let addr = resolve_url(ctx, store, &url, nav.target)?;
+            store.add_ref(&e.loc, nav.name, addr, true)?;
+        }
+    }
+    if let Some(addr) = e.loc.as_addr() {
+        store.changes.record(addr.set, &addr.id, current_ty, false);
+    }
+    if existed {
+        return Ok(Response::empty(StatusCode::NO_CONTENT));
+    }
+    let ent = store.entity(&e.loc).ok_or_else(|| {
+        GraphError::new(StatusCode::INTERNAL_SERVER_ERROR, "generalException", "The entity vanished.")
+    })?;
+    let mut out = Map::new();
+    out.insert("@odata.context".into(), ctx.context(&e.context));
+    out.extend(render(ctx.shared, store, &e.loc, ent, e.declared));
+    Ok(Response::json(StatusCode::CREATED, &Value::Object(out)))
 }
 
 fn conflict_key(id: &str) -> GraphError {

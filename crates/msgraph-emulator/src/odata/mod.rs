@@ -71,6 +71,8 @@ pub(crate) struct QueryOptions {
     pub(crate) skiptoken: Option<String>,
     /// `$deltatoken` (only valid on `delta`).
     pub(crate) deltatoken: Option<String>,
+    /// `$id`: the entity URL of `DELETE …/{collection}/$ref?$id=…` (only valid there).
+    pub(crate) id: Option<String>,
     /// The raw `name=value` pieces of the query string other than `$skiptoken` and
     /// `$deltatoken`, in order, exactly as received (next and delta links are built from them
     /// without re-encoding).
@@ -184,6 +186,7 @@ pub(crate) fn parse_query(raw: &str) -> Result<QueryOptions, GraphError> {
             "$expand" => q.expand = Some(value),
             "$skiptoken" => q.skiptoken = Some(value),
             "$deltatoken" => q.deltatoken = Some(value),
+            "$id" => q.id = Some(value),
             "$format" => {
                 if !value.eq_ignore_ascii_case("json") && !value.starts_with("application/json") {
                     return Err(GraphError::bad_request(format!(
@@ -192,7 +195,7 @@ pub(crate) fn parse_query(raw: &str) -> Result<QueryOptions, GraphError> {
                     )));
                 }
             }
-            "$apply" | "$compute" | "$levels" | "$index" | "$schemaversion" | "$id" => {
+            "$apply" | "$compute" | "$levels" | "$index" | "$schemaversion" => {
                 return Err(GraphError::not_implemented(format!(
                     "The query option '{name}' is valid OData but is not supported by the emulator."
                 )));

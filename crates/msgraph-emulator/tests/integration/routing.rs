@@ -392,11 +392,67 @@ async fn unsupported_features_answer_501() {
     let r = t.post("/groups", json!({"displayName": "G", "mailEnabled": false, "mailNickname": "g", "securityEnabled": true, "settings": [{"displayName": "x"}]})).await;
     assert_eq!(r.status, 501, "{}", r.text);
     assert!(r.message().contains("Deep insert"));
-    // Members of complex properties in the URL.
-    assert_eq!(t.get("/me/passwordProfile/password").await.status, 501);
+    // Paths after a composable function.
+    let r = t.get("/me/drive/items/x/workbook/worksheets/s/range(address='A1')/format").await;
+    assert_eq!(r.status, 501, "{}", r.text);
+    assert!(r.message().contains("composable function 'microsoft.graph.range'"), "{}", r.text);
     // Navigation through a single-valued non-contained navigation, with a cast.
     let r = t.get(&format!("/users/{ALEX}/manager/microsoft.graph.user/displayName")).await;
     assert_eq!(r.json()["value"], "Megan Bowen");
     let r = t.get(&format!("/users/{ALEX}/manager/microsoft.graph.group")).await;
     assert_eq!(r.status, 404);
+}
+
+#[tokio::test]
+async fn complex_properties_and_their_members() {
+    let t = T::new().await;
+    // Not set yet: no content, at any depth.
+    assert_eq!(t.get("/me/mailboxSettings").await.status, 204);
+    assert_eq!(t.get("/me/mailboxSettings/automaticRepliesSetting/status").await.status, 204);
+    // PATCH of a member creates the path and merges.
+    let r = t.patch("/me/mailboxSettings/automaticRepliesSetting", json!({"status": "scheduled"})).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let r = t.patch("/me/mailboxSettings", json!({"timeZone": "UTC"})).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    // A complex value is the response object itself; a primitive member is `{"value": ...}`.
+    let r = t.get("/me/mailboxSettings").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    assert_eq!(v["timeZone"], "UTC");
+    assert_eq!(v["automaticRepliesSetting"]["status"], "scheduled");
+    assert!(v["@odata.context"].as_str().unwrap().ends_with("/mailboxSettings"), "{v}");
+    let v = t.get("/me/mailboxSettings/automaticRepliesSetting").await.json();
+    assert_eq!(v["status"], "scheduled");
+    assert!(v.get("value").is_none(), "{v}");
+    assert_eq!(t.get("/me/mailboxSettings/automaticRepliesSetting/status").await.json()["value"], "scheduled");
+    // PUT of a member replaces it.
+    let r =
+        t.send("PUT", "/me/mailboxSettings/automaticRepliesSetting", Some(json!({"externalAudience": "none"})), &[]);
+    assert_eq!(r.await.status, 204);
+    let v = t.get("/me/mailboxSettings").await.json();
+    assert_eq!(v["automaticRepliesSetting"], json!({"externalAudience": "none"}));
+    assert_eq!(v["timeZone"], "UTC");
+    // A primitive property is written through its entity.
+    assert_eq!(t.patch("/me/displayName", json!({"value": "x"})).await.status, 405);
+    // The entity shows the same value.
+    assert_eq!(t.get("/me").await.json()["mailboxSettings"]["timeZone"], "UTC");
+}
+
+#[tokio::test]
+async fn delete_ref_by_id_query() {
+    let t = T::new().await;
+    let refs = t.get(&format!("/groups/{SALES}/members/$ref")).await.json();
+    let first = refs["value"][0]["@odata.id"].as_str().unwrap().to_string();
+    let n = refs["value"].as_array().unwrap().len();
+    let encoded = percent_encoding::utf8_percent_encode(&first, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let r = t.delete(&format!("/groups/{SALES}/members/$ref?$id={encoded}")).await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    let refs = t.get(&format!("/groups/{SALES}/members/$ref")).await.json();
+    assert_eq!(refs["value"].as_array().unwrap().len(), n - 1);
+    assert!(refs["value"].as_array().unwrap().iter().all(|v| v["@odata.id"] != first.as_str()));
+    // Again: not a member any more.
+    assert_eq!(t.delete(&format!("/groups/{SALES}/members/$ref?$id={encoded}")).await.status, 404);
+    // Without $id, or $id elsewhere: 400.
+    assert_eq!(t.delete(&format!("/groups/{SALES}/members/$ref")).await.status, 400);
+    assert_eq!(t.get(&format!("/groups/{SALES}?$id=x")).await.status, 400);
 }
