@@ -10,8 +10,8 @@
 //!
 //! * every property is an `Option<_>` field of a struct that derives `Default`, so a new field is
 //!   **minor**; a removed field or a field whose Rust type changes is **major**;
-//! * enums are `#[non_exhaustive]` with an `Unrecognized(String)` catch-all, so a new member is
-//!   **minor**; a removed member is **major**;
+//! * enums are `#[non_exhaustive]` with an `Unrecognized(UnrecognizedValue)` catch-all, so a new
+//!   member is **minor**; a removed member is **major**;
 //! * polymorphic `…Kind` enums are `#[non_exhaustive]`: a new derived type is **minor**;
 //! * new types, entity sets, singletons, actions and functions are **minor**; removed ones, a
 //!   changed base type, changed operation parameters or return types, and any Rust name that

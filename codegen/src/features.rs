@@ -466,6 +466,21 @@ pub fn compute(model: &Model) -> Gates {
         };
         types.insert(q.clone(), gate);
     }
+    // A derived struct holds its base type (`base`), so a base compiles whenever any of its
+    // derived types does: widen each base's gate by its derived types', derived ones first.
+    for q in model.inheritance_order.iter().rev() {
+        let Some(base) = model.structs.get(q).and_then(|s| s.base.as_ref()) else { continue };
+        let Some(derived) = types.get(q).cloned() else { continue };
+        if let Some(gate) = types.get_mut(base) {
+            *gate = match (std::mem::replace(gate, Gate::Always), derived) {
+                (Gate::Any(mut a), Gate::Any(b)) => {
+                    a.extend(b);
+                    Gate::Any(a)
+                }
+                _ => Gate::Always,
+            };
+        }
+    }
     Gates { types }
 }
 

@@ -1,16 +1,17 @@
-//! Request builders: per entity type an item builder (`UserItem`) and a collection builder
-//! (`UserCollection`), plus the entry points on `crate::GraphClient` for every entity set and
+//! Request builders: per entity type an item builder (`UserBuilder`) and a collection builder
+//! (`UserCollectionBuilder`), plus the entry points on `crate::GraphClient` for every entity set and
 //! singleton. Navigation methods return the target type's builder and the URL accumulates at run
 //! time (`msgraph_core::builder::Node`), so every path Graph's containment allows is covered by
 //! one small pair of types per entity type.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
-use proc_macro2::{Literal, TokenStream};
+use heck::ToSnakeCase;
+use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::{doc_attrs, doc_lines, ident, type_path, value_tokens, Paths};
+use super::docs;
+use super::{doc_attrs, ident, path_text, str_lit, type_path, value_tokens, MacroCall, Paths, Piece};
 use crate::features::{Cond, Gates};
 use crate::ir::{
     Model, Operation, OperationKind, Parameter, Primitive, StructKind, StructType, TypeRef, TypeTarget, ValueType,
@@ -27,17 +28,227 @@ pub(super) struct BuilderNames {
     pub(super) namespace: String,
     pub(super) item: String,
     pub(super) collection: String,
+    /// For a complex type: which of the two builders it needs (`None` for an entity type).
+    pub(super) complex: Option<ComplexForms>,
 }
 
-/// Builder names for every entity type, claimed per module in a scope of their own.
+/// The name of every model type (structs, enums, `…Kind` wrappers) of every namespace: a builder
+/// or a parameter struct never takes one of them.
+fn model_type_names(model: &Model) -> Vec<&str> {
+    let mut names: Vec<&str> = model.structs.values().map(|s| s.rust_name.as_str()).collect();
+    names.extend(model.enums.values().map(|e| e.rust_name.as_str()));
+    names.extend(model.kinds.values().map(|k| k.rust_name.as_str()));
+    names
+}
+
+/// Builder names for every entity type and for every complex type a property path or a
+/// composable function reaches ([`complex_builder_forms`]) — the only place the emitter gets
+/// them from — by the rule of [`naming::item_builder_names`]/[`naming::collection_builder_names`]:
+/// claimed per module, in a scope where every model name of every namespace is taken; entity
+/// collection builders first, then entity item builders, then complex types' builders, each in
+/// qualified-name order.
 pub(super) fn builder_names(model: &Model) -> BTreeMap<String, BuilderNames> {
+    let models = model_type_names(model);
     let mut scopes: BTreeMap<String, Scope> = BTreeMap::new();
+    let mut collections = BTreeMap::new();
+    let entities: Vec<&StructType> = model.structs.values().filter(|s| s.kind == StructKind::Entity).collect();
+    let mut claim = |ns: &str, candidates: &[String]| -> String {
+        let scope = scopes.entry(ns.to_string()).or_insert_with(|| {
+            let mut reserved = models.clone();
+            reserved.push("Params");
+            Scope::with_reserved(&reserved)
+        });
+        match candidates.iter().find(|c| scope.try_claim(c)) {
+            Some(c) => c.clone(),
+            None => scope.claim(&candidates[0], false).0,
+        }
+    };
+    for s in &entities {
+        collections.insert(s.qname.clone(), claim(&s.namespace, &naming::collection_builder_names(&s.rust_name)));
+    }
     let mut out = BTreeMap::new();
+    for s in &entities {
+        let item = claim(&s.namespace, &naming::item_builder_names(&s.rust_name));
+        let collection = collections.remove(&s.qname).unwrap_or_default();
+        out.insert(s.qname.clone(), BuilderNames { namespace: s.namespace.clone(), item, collection, complex: None });
+    }
+    let complex = complex_builder_forms(model);
+    for s in model.structs.values().filter(|s| complex.contains_key(&s.qname)) {
+        let forms = complex.get(&s.qname).copied();
+        let collection = claim(&s.namespace, &naming::collection_builder_names(&s.rust_name));
+        let item = claim(&s.namespace, &naming::item_builder_names(&s.rust_name));
+        out.insert(s.qname.clone(), BuilderNames { namespace: s.namespace.clone(), item, collection, complex: forms });
+    }
+    out
+}
+
+/// Which builders a complex type needs: `(single, collection)`, for a single-valued and a
+/// collection-valued use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct ComplexForms {
+    pub(super) single: bool,
+    pub(super) collection: bool,
+}
+
+/// The complex types that get builders: those a structural property reaches from an entity type
+/// (directly or through other complex properties, `mailboxSettings/automaticRepliesSetting`) and
+/// those a composable function returns. `microsoft.graph.Json` is left out (untyped).
+pub(super) fn complex_builder_forms(model: &Model) -> BTreeMap<String, ComplexForms> {
+    let mut out: BTreeMap<String, ComplexForms> = BTreeMap::new();
+    let mut queue: Vec<String> = Vec::new();
+    let mark = |t: &TypeRef, out: &mut BTreeMap<String, ComplexForms>, queue: &mut Vec<String>| {
+        let TypeTarget::Struct(q) = &t.target else { return };
+        if q == crate::ir::JSON || model.structs.get(q).is_none_or(|c| c.kind != StructKind::Complex) {
+            return;
+        }
+        let forms = out.entry(q.clone()).or_default();
+        let seen = forms.single || forms.collection;
+        if t.collection {
+            forms.collection = true;
+        } else {
+            forms.single = true;
+        }
+        if !seen {
+            queue.push(q.clone());
+        }
+    };
     for s in model.structs.values().filter(|s| s.kind == StructKind::Entity) {
-        let scope = scopes.entry(s.namespace.clone()).or_insert_with(|| Scope::with_reserved(&["Params"]));
-        let (item, _) = scope.claim(&format!("{}Item", s.rust_name), false);
-        let (collection, _) = scope.claim(&format!("{}Collection", s.rust_name), false);
-        out.insert(s.qname.clone(), BuilderNames { namespace: s.namespace.clone(), item, collection });
+        for p in s.properties.iter().filter(|p| !p.navigation) {
+            mark(&p.r#type, &mut out, &mut queue);
+        }
+    }
+    for op in model.operations.iter().filter(|o| composable_returns_builder(o)) {
+        if let Some(rt) = &op.return_type {
+            mark(&rt.r#type, &mut out, &mut queue);
+        }
+    }
+    while let Some(q) = queue.pop() {
+        let Some(c) = model.structs.get(&q) else { continue };
+        for p in c.properties.iter().filter(|p| !p.navigation) {
+            mark(&p.r#type, &mut out, &mut queue);
+        }
+    }
+    out
+}
+
+/// A bound composable function returning an entity or complex type: its method returns that
+/// type's builder at the call segment, so the path goes on (`range(address='A1')/format`).
+/// `delta` keeps its request (its pages carry the delta link).
+fn composable_returns_builder(op: &Operation) -> bool {
+    op.kind == OperationKind::Function
+        && op.is_composable
+        && op.binding.is_some()
+        && op.name != "delta"
+        && op
+            .return_type
+            .as_ref()
+            .is_some_and(|r| matches!(&r.r#type.target, TypeTarget::Struct(q) if q != crate::ir::JSON))
+}
+
+/// The builder (path tokens) reached by a value of type `t`: the item or collection builder of
+/// its entity or complex type, when it has one.
+fn target_builder(model: &Model, names: &BTreeMap<String, BuilderNames>, t: &TypeRef) -> Option<TokenStream> {
+    let TypeTarget::Struct(q) = &t.target else { return None };
+    let n = names.get(q)?;
+    Some(builder_path(model, &n.namespace, if t.collection { &n.collection } else { &n.item }))
+}
+
+/// Whether the type (or an ancestor) is annotated `Capabilities.UpdateRestrictions` with
+/// `UpdateMethod = PUT`: Graph updates it by replacement.
+pub(super) fn updates_with_put(model: &Model, qname: &str) -> bool {
+    use crate::csdl::AnnotationValue as V;
+    let mut chain = vec![qname.to_string()];
+    chain.extend(model.ancestors(qname));
+    chain.iter().any(|t| {
+        model.annotations.get(t).into_iter().flatten().any(|a| {
+            a.term == "Org.OData.Capabilities.V1.UpdateRestrictions"
+                && matches!(&a.value, V::Record(r) if matches!(
+                    r.properties.get("UpdateMethod"),
+                    Some(V::EnumMember(m)) if m.rsplit('/').next() == Some("PUT")
+                ))
+        })
+    })
+}
+
+/// Methods for the complex-typed structural properties of `s` (each returns the property's
+/// builder), claimed in `scope` after everything else so they never rename existing methods.
+fn complex_property_methods(
+    model: &Model,
+    gates: &Gates,
+    s: &StructType,
+    names: &BTreeMap<String, BuilderNames>,
+    scope: &mut Scope,
+) -> Vec<TokenStream> {
+    let own_gate = gates.of(&s.qname);
+    let mut out = Vec::new();
+    for p in s.properties.iter().filter(|p| !p.navigation) {
+        let TypeTarget::Struct(t) = &p.r#type.target else { continue };
+        if model.structs.get(t).is_none_or(|c| c.kind != StructKind::Complex) {
+            continue;
+        }
+        let Some(tp) = target_builder(model, names, &p.r#type) else { continue };
+        // A property named like a method the builder already has (`content`, `delete`) gets
+        // the suffix `_property`: never a number.
+        let plain = naming::field_name(&p.name);
+        let suffixed = format!("{}_property", plain.trim_start_matches("r#").trim_end_matches('_'));
+        let mname = if scope.try_claim(&plain) { plain } else { scope.claim(&suffixed, true).0 };
+        let m = ident(&mname);
+        let wire = &p.name;
+        let doc = format!(" `…/{wire}`: complex property.");
+        let cfg = Cond::of(gates.of(t)).under(own_gate).attr();
+        out.push(quote! {
+            #[doc = #doc]
+            #cfg
+                        #[inline] pub fn #m(&self) -> #tp { self.0.child(#wire).into() }
+        });
+    }
+    out
+}
+
+/// The builders of a complex type: `…Item` (`get`/`update`, and a method per complex-typed
+/// property) for single-valued uses, `…Collection` (`get`) for collection-valued ones.
+fn complex_builder_pieces(
+    model: &Model,
+    gates: &Gates,
+    s: &StructType,
+    names: &BTreeMap<String, BuilderNames>,
+    own: &BuilderNames,
+    forms: ComplexForms,
+) -> Vec<Piece> {
+    let response = path_text(&value_type(&model.value_type(&TypeTarget::Struct(s.qname.clone()))));
+    let model_ty = path_text(&type_path(model, &s.namespace, &s.rust_name));
+    let qname = str_lit(&s.qname);
+    let mut out = Vec::new();
+    if forms.single {
+        let item = ident(&own.item);
+        out.push(Piece::Macro(MacroCall::new(
+            "::msgraph_core::__private::complex_builder",
+            vec![own.item.clone(), qname.clone(), model_ty, response.clone()],
+        )));
+        let mut scope = Scope::with_reserved(&["get", "update", "node", "from_node", "cast"]);
+        let methods = complex_property_methods(model, gates, s, names, &mut scope);
+        if !methods.is_empty() {
+            out.push(Piece::Items(quote! { impl #item { #(#methods)* } }));
+        }
+    }
+    if forms.collection {
+        out.push(Piece::Macro(MacroCall::new(
+            "::msgraph_core::__private::complex_collection_builder",
+            vec![own.collection.clone(), qname, response],
+        )));
+    }
+    out
+}
+
+/// The builder type names a struct's builder file declares (for the module's re-exports).
+pub(super) fn declared_builders(n: &BuilderNames) -> Vec<&str> {
+    let Some(forms) = n.complex else { return vec![n.item.as_str(), n.collection.as_str()] };
+    let mut out = Vec::new();
+    if forms.single {
+        out.push(n.item.as_str());
+    }
+    if forms.collection {
+        out.push(n.collection.as_str());
     }
     out
 }
@@ -163,45 +374,81 @@ impl ParamStructs {
     }
 }
 
+/// Parameter struct names: `{Action}Params`, or, when several actions of one name in one
+/// namespace need one, `{Action}{BindingType}Params` (`ExportEdiscoveryReviewSetParams`), with
+/// `Collection` after a collection binding; never a model's or a builder's name.
 pub(super) fn param_structs(model: &Model, names: &BTreeMap<String, BuilderNames>) -> ParamStructs {
+    let models = model_type_names(model);
     let mut scopes: BTreeMap<String, Scope> = BTreeMap::new();
     for n in names.values() {
-        let scope = scopes.entry(n.namespace.clone()).or_default();
+        let scope = scopes.entry(n.namespace.clone()).or_insert_with(|| Scope::with_reserved(&models));
         scope.claim(&n.item, false);
         scope.claim(&n.collection, false);
     }
+    let mut wanted: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for op in model.operations.iter().filter(|o| needs_param_struct(o)) {
+        *wanted.entry((op.namespace.clone(), naming::camel(&op.name))).or_default() += 1;
+    }
     let mut out = BTreeMap::new();
     for op in model.operations.iter().filter(|o| needs_param_struct(o)) {
-        let scope = scopes.entry(op.namespace.clone()).or_default();
-        let (name, _) = scope.claim(&format!("{}Params", op.name.to_upper_camel_case()), false);
+        let scope = scopes.entry(op.namespace.clone()).or_insert_with(|| Scope::with_reserved(&models));
+        let action = naming::camel(&op.name);
+        let binding = op.binding.as_ref().map_or_else(String::new, |b| {
+            let t = match &b.target {
+                TypeTarget::Struct(q) => model.structs.get(q).map_or_else(|| naming::camel(q), |s| s.rust_name.clone()),
+                other => naming::camel(&format!("{other:?}")),
+            };
+            if b.collection {
+                format!("{t}Collection")
+            } else {
+                t
+            }
+        });
+        let mut candidates = Vec::new();
+        if wanted.get(&(op.namespace.clone(), action.clone())).copied().unwrap_or(0) < 2 {
+            candidates.push(format!("{action}Params"));
+        }
+        candidates.push(format!("{action}{binding}Params"));
+        candidates.push(format!("{action}{binding}ActionParams"));
+        let name = match candidates.iter().find(|c| scope.try_claim(c)) {
+            Some(c) => c.clone(),
+            None => scope.claim(&candidates[0], false).0,
+        };
         out.insert(op_key(op), (op.namespace.clone(), name));
     }
     ParamStructs { names: out }
 }
 
 /// Emits the parameter struct of an action (a model, so the codec writes the body).
-pub(super) fn param_struct_tokens(op: &Operation, name: &str) -> TokenStream {
+pub(super) fn param_struct_tokens(op: &Operation, name: &str) -> (TokenStream, String) {
     let name_ident = ident(name);
     let mut scope = Scope::with_reserved(&[naming::ADDITIONAL_DATA_FIELD]);
     let mut fields = Vec::new();
-    let mut infos = Vec::new();
-    let mut arms = Vec::new();
-    for (i, p) in op.parameters.iter().enumerate() {
+    let mut names = Vec::new();
+    for p in &op.parameters {
         let (fname, _) = scope.claim(&naming::field_name(&p.name), true);
         let f = ident(&fname);
         let ty = arg_type(p);
         let doc = format!(" `{}`: `{}`{}.", p.name, p.r#type.display(), if p.optional { " (optional)" } else { "" });
         fields.push(quote! { #[doc = #doc] pub #f: ::core::option::Option<#ty>, });
-        let wire = &p.name;
-        let flags = super::field_flags(false, false, p.r#type.collection);
-        infos.push(quote! { (#wire, #flags), });
-        let idx = Literal::usize_unsuffixed(i);
-        arms.push(quote! { #idx => #f, });
+        names.push(fname);
     }
+    let glue_fields: Vec<super::GlueField<'_>> = op
+        .parameters
+        .iter()
+        .zip(&names)
+        .enumerate()
+        .map(|(index, (p, field))| super::GlueField {
+            cfg: TokenStream::new(),
+            index,
+            field,
+            wire: &p.name,
+            flags: super::flag_names(false, false, p.r#type.collection),
+        })
+        .collect();
     let qualified = format!("{}.{}", op.namespace, op.name);
-    let info = super::model_info(&qualified, &infos, false);
     let doc = format!(" Parameters of the action `{qualified}` (sent as its JSON body).");
-    quote! {
+    let tokens = quote! {
         #[doc = #doc]
         #[derive(Default)]
         pub struct #name_ident {
@@ -209,29 +456,33 @@ pub(super) fn param_struct_tokens(op: &Operation, name: &str) -> TokenStream {
             /// Extra parameters to send as they are.
             pub additional_data: ::msgraph_codec::model::AdditionalData,
         }
-        const _: () = {
-            static INFO: ::msgraph_codec::__private::ModelInfo = #info;
-            ::msgraph_codec::__private::impl_model!(#name_ident, INFO, [#(#arms)*]);
-        };
-    }
+    };
+    (tokens, super::model_glue(name, None, &qualified, false, &glue_fields))
 }
 
 /// A method for one operation on a builder.
-fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStructs) -> TokenStream {
+fn op_method(
+    model: &Model,
+    urls: &docs::Urls,
+    collection: bool,
+    op: &Operation,
+    method_name: &str,
+    params: &ParamStructs,
+    names: &BTreeMap<String, BuilderNames>,
+) -> TokenStream {
     let m = ident(method_name);
     let segment = op_segment(op);
     let ret = return_type(op);
-    let mut doc = doc_lines(&op.docs);
-    if !doc.is_empty() {
+    let composed = if composable_returns_builder(op) {
+        op.return_type.as_ref().and_then(|r| target_builder(model, names, &r.r#type))
+    } else {
+        None
+    };
+    let mut doc = docs::operation_doc(urls, op, &segment, collection);
+    if composed.is_some() {
         doc.push(String::new());
+        doc.push(format!("Composable: returns the builder at `…/{segment}(…)`, so paths and requests go on from it."));
     }
-    let verb = if op.kind == OperationKind::Action { "POST" } else { "GET" };
-    doc.push(format!(
-        "`{verb} …/{segment}` ({} `{}.{}`).",
-        if op.kind == OperationKind::Action { "action" } else { "function" },
-        op.namespace,
-        op.name
-    ));
     let docs = doc_attrs(&doc);
     let deprecated = super::deprecated_attr(&op.docs);
     if needs_param_struct(op) {
@@ -239,8 +490,7 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
             let p = builder_path(model, ns, name);
             return quote! {
                 #docs #deprecated
-                #[inline]
-                pub fn #m(&self, params: &#p) -> ::msgraph_core::request::Request<#ret> {
+                                #[inline] pub fn #m(&self, params: &#p) -> ::msgraph_core::request::Request<#ret> {
                     self.0.action_with_body(#segment, params)
                 }
             };
@@ -277,6 +527,22 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
             (OperationKind::Function, true) => quote! { P::optional(#wire, #t, &#a), },
         });
     }
+    if let Some(tp) = composed {
+        let call = if entries.is_empty() {
+            quote! { self.0.function_node(#segment, &[]).into() }
+        } else {
+            quote! {
+                use ::msgraph_core::__private::FunctionParam as P;
+                self.0.function_node(#segment, &[#(#entries)*]).into()
+            }
+        };
+        return quote! {
+            #docs #deprecated
+                        #[inline] pub fn #m(&self, #(#args),*) -> #tp {
+                #call
+            }
+        };
+    }
     let call = match (op.kind, entries.is_empty()) {
         (OperationKind::Action, true) => quote! { self.0.action(#segment, &[]) },
         (OperationKind::Function, true) => quote! { self.0.function(#segment, &[]) },
@@ -291,11 +557,42 @@ fn op_method(model: &Model, op: &Operation, method_name: &str, params: &ParamStr
     };
     quote! {
         #docs #deprecated
-        #[inline]
-        pub fn #m(&self, #(#args),*) -> ::msgraph_core::request::Request<#ret> {
+                #[inline] pub fn #m(&self, #(#args),*) -> ::msgraph_core::request::Request<#ret> {
             #call
         }
     }
+}
+
+/// Method names for the operations of one builder, in order: operations wanting one name are
+/// overloads, named by [`naming::overload_names`] against what `scope` already holds.
+fn op_method_names(ops: &[&Operation], scope: &mut Scope) -> Vec<String> {
+    let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        let base = naming::field_name(&op.name);
+        match groups.iter_mut().find(|(b, _)| b.eq_ignore_ascii_case(&base)) {
+            Some((_, members)) => members.push(i),
+            None => groups.push((base, vec![i])),
+        }
+    }
+    let mut out = vec![String::new(); ops.len()];
+    for (base, members) in groups {
+        let claimants: Vec<naming::Overload> = members
+            .iter()
+            .map(|&i| {
+                let op = ops[i];
+                naming::Overload {
+                    params: op.parameters.iter().map(|p| p.name.clone()).collect(),
+                    params_struct: needs_param_struct(op),
+                    kind: if op.kind == OperationKind::Action { "action" } else { "function" },
+                    namespace: op.namespace.clone(),
+                }
+            })
+            .collect();
+        for (&i, name) in members.iter().zip(naming::overload_names(&base, &claimants, scope)) {
+            out[i] = name;
+        }
+    }
+    out
 }
 
 /// The builders of one entity type.
@@ -305,16 +602,32 @@ pub(super) fn builder_tokens(
     s: &StructType,
     names: &BTreeMap<String, BuilderNames>,
     params: &ParamStructs,
-) -> TokenStream {
-    let Some(own) = names.get(&s.qname) else { return quote! {} };
+) -> Vec<Piece> {
+    let Some(own) = names.get(&s.qname) else { return Vec::new() };
+    if let Some(forms) = own.complex {
+        return complex_builder_pieces(model, gates, s, names, own, forms);
+    }
     let own_gate = gates.of(&s.qname);
     let item = ident(&own.item);
     let coll = ident(&own.collection);
     let response = value_type(&model.value_type(&TypeTarget::Struct(s.qname.clone())));
     let model_ty = type_path(model, &s.namespace, &s.rust_name);
-    let fixed_item =
-        ["get", "update", "delete", "node", "from_node", "cast", "content", "set_content", "set_ref", "delete_ref"];
-    let fixed_coll = ["list", "create", "by_id", "count", "add_ref", "node", "from_node", "cast"];
+    let fixed_item = [
+        "get",
+        "update",
+        "replace",
+        "delete",
+        "node",
+        "from_node",
+        "cast",
+        "content",
+        "set_content",
+        "set_ref",
+        "delete_ref",
+    ];
+    let fixed_coll =
+        ["list", "create", "by_id", "count", "add_ref", "list_refs", "delete_ref", "node", "from_node", "cast"];
+    let urls = docs::Urls::of(model, s);
 
     // Item: navigation properties (own and inherited), operations, casts.
     let mut scope = Scope::with_reserved(&fixed_item);
@@ -322,24 +635,21 @@ pub(super) fn builder_tokens(
     for p in s.properties.iter().filter(|p| p.navigation) {
         let TypeTarget::Struct(t) = &p.r#type.target else { continue };
         let Some(tn) = names.get(t) else { continue };
-        let (mname, _) = scope.claim(&naming::field_name(&p.name), true);
+        // A property named like a method the builder already has (`content`, `delete`) gets
+        // the suffix `_property`: never a number.
+        let plain = naming::field_name(&p.name);
+        let suffixed = format!("{}_property", plain.trim_start_matches("r#").trim_end_matches('_'));
+        let mname = if scope.try_claim(&plain) { plain } else { scope.claim(&suffixed, true).0 };
         let m = ident(&mname);
         let wire = &p.name;
         let target = if p.r#type.collection { &tn.collection } else { &tn.item };
         let tp = builder_path(model, &tn.namespace, target);
-        let kind = match (p.contains_target, p.r#type.collection) {
-            (true, true) => "contained collection",
-            (true, false) => "contained entity",
-            (false, true) => "collection of references (`add_ref`/`by_id(..).delete_ref()` manage them)",
-            (false, false) => "reference (`set_ref`/`delete_ref` on it manage it)",
-        };
-        let doc = format!(" `…/{wire}`: navigation to `{}`, {kind}.", p.r#type.display());
+        let doc = doc_attrs(&docs::navigation_doc(p));
         let cfg = Cond::of(gates.of(t)).under(own_gate).attr();
         item_methods.push(quote! {
-            #[doc = #doc]
+            #doc
             #cfg
-            #[inline]
-            pub fn #m(&self) -> #tp { #tp(self.0.child(#wire)) }
+                        #[inline] pub fn #m(&self) -> #tp { self.0.child(#wire).into() }
         });
     }
     // Stream properties (`Edm.Stream`): raw download and upload.
@@ -352,23 +662,21 @@ pub(super) fn builder_tokens(
         let (set_name, _) = scope.claim(&format!("set_{base}_stream"), true);
         let (g, st) = (ident(&get_name), ident(&set_name));
         let wire = &p.name;
-        let gdoc = format!(" `GET …/{wire}`: the content of the stream property `{wire}`.");
-        let sdoc = format!(" `PUT …/{wire}`: replaces the content of the stream property `{wire}`.");
+        let gdoc = doc_attrs(&docs::stream_doc(&urls, wire, false));
+        let sdoc = doc_attrs(&docs::stream_doc(&urls, wire, true));
         item_methods.push(quote! {
-            #[doc = #gdoc]
-            #[inline]
-            pub fn #g(&self) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> { self.0.stream(#wire) }
-            #[doc = #sdoc]
-            #[inline]
-            pub fn #st(&self, bytes: ::std::vec::Vec<u8>, content_type: &str) -> ::msgraph_core::request::Request<()> {
+            #gdoc
+                        #[inline] pub fn #g(&self) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> { self.0.stream(#wire) }
+            #sdoc
+                        #[inline] pub fn #st(&self, bytes: ::std::vec::Vec<u8>, content_type: &str) -> ::msgraph_core::request::Request<()> {
                 self.0.put_stream(#wire, bytes, content_type)
             }
         });
     }
-    for op in operations_for(model, s, false) {
-        let (mname, _) = scope.claim(&naming::field_name(&op.name), true);
+    let ops = operations_for(model, s, false);
+    for (op, mname) in ops.iter().zip(op_method_names(&ops, &mut scope)) {
         let cfg = op_cond(gates, op).under(own_gate).attr();
-        let method = op_method(model, op, &mname, params);
+        let method = op_method(model, &urls, false, op, &mname, params, names);
         item_methods.push(quote! { #cfg #method });
     }
     // Typed cast methods for hierarchies up to MAX_TYPED_CASTS types; every builder also has the
@@ -388,19 +696,18 @@ pub(super) fn builder_tokens(
         let (mi, mc) = (ident(&mi), ident(&mc));
         let ip = builder_path(model, &dn.namespace, &dn.item);
         let cp = builder_path(model, &dn.namespace, &dn.collection);
-        let doc = format!(" `…/{d}`: cast to the derived type.");
+        let (idoc, cdoc) = (doc_attrs(&docs::cast_doc(&urls, d, false)), doc_attrs(&docs::cast_doc(&urls, d, true)));
         let cfg = Cond::of(gates.of(d)).under(own_gate).attr();
-        casts_item.push(quote! { #[doc = #doc] #cfg #[inline] pub fn #mi(&self) -> #ip { #ip(self.0.child(#d)) } });
-        casts_coll.push(quote! { #[doc = #doc] #cfg #[inline] pub fn #mc(&self) -> #cp { #cp(self.0.child(#d)) } });
+        casts_item.push(quote! { #idoc #cfg #[inline] pub fn #mi(&self) -> #ip { self.0.child(#d).into() } });
+        casts_coll.push(quote! { #cdoc #cfg #[inline] pub fn #mc(&self) -> #cp { self.0.child(#d).into() } });
     }
+    let complex_props = complex_property_methods(model, gates, s, names, &mut scope);
     let media = if s.has_stream {
         quote! {
             /// `GET …/$value`: the media content.
-            #[inline]
-            pub fn content(&self) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> { self.0.value() }
+                        #[inline] pub fn content(&self) -> ::msgraph_core::request::Request<::msgraph_core::http::HttpResponse> { self.0.value() }
             /// `PUT …/$value`: replaces the media content.
-            #[inline]
-            pub fn set_content(&self, bytes: ::std::vec::Vec<u8>, content_type: &str) -> ::msgraph_core::request::Request<()> {
+                        #[inline] pub fn set_content(&self, bytes: ::std::vec::Vec<u8>, content_type: &str) -> ::msgraph_core::request::Request<()> {
                 self.0.put_value(bytes, content_type)
             }
         }
@@ -408,26 +715,42 @@ pub(super) fn builder_tokens(
         quote! {}
     };
     let mut coll_methods = Vec::new();
-    for op in operations_for(model, s, true) {
-        let (mname, _) = cscope.claim(&naming::field_name(&op.name), true);
+    let ops = operations_for(model, s, true);
+    for (op, mname) in ops.iter().zip(op_method_names(&ops, &mut cscope)) {
         let cfg = op_cond(gates, op).under(own_gate).attr();
-        let method = op_method(model, op, &mname, params);
+        let method = op_method(model, &urls, true, op, &mname, params, names);
         coll_methods.push(quote! { #cfg #method });
     }
-    let qname = &s.qname;
-    quote! {
-        ::msgraph_core::__private::item_builder!(#item, #qname, #model_ty, #response);
-        impl #item {
-            #media
-            #(#item_methods)*
-            #(#casts_item)*
-        }
-        ::msgraph_core::__private::collection_builder!(#coll, #item, #qname, #model_ty, #response);
-        impl #coll {
-            #(#coll_methods)*
-            #(#casts_coll)*
-        }
+    let (qname, model_ty, response) = (str_lit(&s.qname), path_text(&model_ty), path_text(&response));
+    let mut item_args = vec![item.to_string(), qname.clone(), model_ty.clone(), response.clone()];
+    if updates_with_put(model, &s.qname) {
+        item_args.push("put".into());
     }
+    let mut pieces = vec![Piece::Macro(MacroCall::new("::msgraph_core::__private::item_builder", item_args))];
+    // An impl block only when it has items.
+    if !(media.is_empty() && item_methods.is_empty() && casts_item.is_empty() && complex_props.is_empty()) {
+        pieces.push(Piece::Items(quote! {
+            impl #item {
+                #media
+                #(#item_methods)*
+                #(#casts_item)*
+                #(#complex_props)*
+            }
+        }));
+    }
+    pieces.push(Piece::Macro(MacroCall::new(
+        "::msgraph_core::__private::collection_builder",
+        vec![coll.to_string(), item.to_string(), qname, model_ty, response],
+    )));
+    if !(coll_methods.is_empty() && casts_coll.is_empty()) {
+        pieces.push(Piece::Items(quote! {
+            impl #coll {
+                #(#coll_methods)*
+                #(#casts_coll)*
+            }
+        }));
+    }
+    pieces
 }
 
 /// Entry points on `crate::GraphClient`: one method per entity set and singleton.
@@ -463,14 +786,12 @@ pub(super) fn entry_points(model: &Model, gates: &Gates, names: &BTreeMap<String
         let wire = &set.name;
         let target = if is_set { &n.collection } else { &n.item };
         let tp = builder_path(model, &n.namespace, target);
-        let doc =
-            format!(" `/{wire}`: the {} of `{}`.", if is_set { "entity set" } else { "singleton" }, set.entity_type);
+        let doc = doc_attrs(&docs::entry_point_doc(set, is_set));
         let cfg = Cond::of(gates.of(&set.entity_type)).attr();
         methods.push(quote! {
-            #[doc = #doc]
+            #doc
             #cfg
-            #[inline]
-            pub fn #m(&self) -> #tp { #tp(::msgraph_core::__private::Node::root(self.core(), #wire)) }
+                        #[inline] pub fn #m(&self) -> #tp { #tp(::msgraph_core::__private::Node::root(self.core(), #wire)) }
         });
     }
     quote! {

@@ -211,6 +211,17 @@ impl<'d> Builder<'d> {
         docs
     }
 
+    /// `Org.OData.Core.V1.Permissions` on `target` is `Read` alone (one member or a collection of
+    /// one).
+    pub(super) fn read_permission_only(&self, target: &str) -> bool {
+        let is_read =
+            |v: &AnnotationValue| matches!(v, AnnotationValue::EnumMember(m) if m.trim().ends_with("Permission/Read"));
+        self.annotations_for(target).filter(|a| a.term == "Org.OData.Core.V1.Permissions").any(|a| match &a.value {
+            AnnotationValue::Collection(items) => items.len() == 1 && items.iter().all(is_read),
+            v => is_read(v),
+        })
+    }
+
     pub(super) fn bool_annotation(&self, target: &str, term: &str) -> bool {
         self.annotations_for(target)
             .any(|a| a.term == term && matches!(a.value, AnnotationValue::Bool(true) | AnnotationValue::Empty))

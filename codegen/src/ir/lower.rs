@@ -87,7 +87,7 @@ pub(super) fn mark_odata_type_writers(model: &mut Model) {
 /// Field names, claimed per struct (inherited fields first) next to `additional_data`.
 pub(super) fn name_fields(model: &mut Model) {
     for s in model.structs.values_mut() {
-        let mut scope = Scope::with_reserved(&[naming::ADDITIONAL_DATA_FIELD]);
+        let mut scope = Scope::with_reserved(&[naming::ADDITIONAL_DATA_FIELD, naming::BASE_FIELD]);
         for p in &mut s.properties {
             let (rust_name, renamed) = scope.claim(&naming::field_name(&p.name), true);
             p.rust_name = rust_name;
@@ -128,11 +128,15 @@ pub(super) fn assign_rust_types(model: &mut Model) {
     }
 }
 
-/// Which struct holds which other struct inline: single-valued, non-navigation fields of a
-/// struct type that is not read through a `…Kind` wrapper (the wrapper boxes its variants).
+/// Which struct holds which other struct inline: its base type (the `base` field), and
+/// single-valued, non-navigation fields of a struct type that is not read through a `…Kind`
+/// wrapper (the wrapper boxes its variants).
 fn inline_edges(model: &Model) -> BTreeMap<QName, BTreeSet<QName>> {
     let mut edges: BTreeMap<QName, BTreeSet<QName>> = BTreeMap::new();
     for s in model.structs.values() {
+        if let Some(b) = &s.base {
+            edges.entry(s.qname.clone()).or_default().insert(b.clone());
+        }
         for p in &s.properties {
             if let TypeTarget::Struct(t) = &p.r#type.target {
                 if !p.navigation && !p.r#type.collection && !model.kinds.contains_key(t) {

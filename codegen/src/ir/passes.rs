@@ -412,6 +412,8 @@ impl<'d> Builder<'d> {
             return None;
         }
         let target = format!("{q}/{name}");
+        let computed = self.bool_annotation(&target, "Org.OData.Core.V1.Computed");
+        let read_only = computed || self.read_permission_only(&target);
         Some(Property {
             name: name.to_string(),
             rust_name: String::new(),
@@ -421,7 +423,8 @@ impl<'d> Builder<'d> {
             nullable: p.nullable,
             navigation: p.navigation,
             contains_target: p.contains_target,
-            computed: self.bool_annotation(&target, "Org.OData.Core.V1.Computed"),
+            computed,
+            read_only,
             declared_in: q.clone(),
             docs: self.docs(&target),
             location: loc.clone(),

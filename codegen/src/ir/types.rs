@@ -211,6 +211,9 @@ pub struct Property {
     pub contains_target: bool,
     /// `Org.OData.Core.V1.Computed`: read-only.
     pub computed: bool,
+    /// Read-only for clients: computed, or `Org.OData.Core.V1.Permissions` is `Read` alone.
+    /// Documentation only (a `Permissions`-only property is still sent when set).
+    pub read_only: bool,
     /// The type that declares it.
     pub declared_in: QName,
     pub docs: Docs,

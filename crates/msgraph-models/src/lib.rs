@@ -18,6 +18,9 @@
 //! ```
 
 #![warn(missing_docs)]
+// On docs.rs (nightly rustdoc with `--cfg docsrs`): label every item behind a cargo feature with
+// that feature, from its `#[cfg]` (no attribute per item needed).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(

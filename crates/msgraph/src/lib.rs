@@ -9,6 +9,121 @@
 //! * [`PhoneNumber`]: validation of Graph's phone-number format for authentication methods.
 //! * [`json`]: decode and encode models with the table-driven codec.
 //!
+//! ## Everyday tasks
+//!
+//! One program that does them all, against the local Graph emulator (crate
+//! `msgraph-emulator`; against the real service only the client setup differs, see
+//! [`auth`]):
+//!
+//! 1. connect: a [`GraphClient`] with a credential;
+//! 2. read `/me`;
+//! 3. list users with `$filter`/`$select`/`$top` and follow every page;
+//! 4. create, update and delete a user;
+//! 5. `$expand` a navigation property;
+//! 6. queue several requests and send them with one `execute_query()` (a JSON `$batch`);
+//! 7. handle errors by kind, status and Graph error code.
+//!
+//! ```
+//! use msgraph::auth::ClientSecretCredential;
+//! use msgraph::models::{PasswordProfile, User};
+//! use msgraph::{ErrorKind, GraphClient};
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     // 1. Connect. The emulator is both Graph and the identity platform; for Microsoft Graph
+//!     //    leave out `base_url` and `with_authority_host`.
+//!     let emu = msgraph_emulator::Emulator::start().await?;
+//!     let app = emu.app().clone();
+//!     let credential = ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
+//!         .with_authority_host(emu.login_base_url());
+//!     let client = GraphClient::builder().base_url(emu.base_url()).credential(credential).build()?;
+//!
+//!     // 2. GET /me?$select=displayName,mail
+//!     let me = client.me().get().select(&["displayName", "mail"]).send().await?;
+//!     // Requests for users answer `UserKind` (a `user` or a derived `agentUser`); it derefs to
+//!     // `User`, so its properties read directly.
+//!     println!("signed in as {:?} ({})", me.display_name, me.odata_type());
+//!
+//!     // 3. GET /users?$filter=…&$select=…&$top=2, then every @odata.nextLink. The names in
+//!     //    `select`, `filter` and `order_by` are wire names: each field's docs say its own.
+//!     let mut pages = client
+//!         .users()
+//!         .list()
+//!         .filter("startswith(displayName,'A')")
+//!         .select(&["id", "displayName"])
+//!         .top(2)
+//!         .pages();
+//!     while let Some(page) = pages.next_page().await {
+//!         for user in &page?.value {
+//!             println!("{:?}", user.display_name);
+//!         }
+//!     }
+//!     // Or item by item, across the pages:
+//!     let everyone = client.users().list().select(&["id"]).top(5).items().collect_all().await?;
+//!     assert!(everyone.len() >= 5);
+//!
+//!     // 4. POST /users, PATCH /users/{id}, DELETE /users/{id}. Fields left `None` are not sent.
+//!     let new_user = User {
+//!         account_enabled: Some(true),
+//!         display_name: Some("Ada Example".into()),
+//!         mail_nickname: Some("ada".into()),
+//!         user_principal_name: Some("ada@contoso.onmicrosoft.com".into()),
+//!         password_profile: Some(PasswordProfile { password: Some("xWwvJ]6NMw+bWH-d".into()), ..Default::default() }),
+//!         ..Default::default()
+//!     };
+//!     let created = client.users().create(&new_user).send().await?;
+//!     let id = created.id.clone().ok_or("no id")?; // `id` is declared by `entity`, inherited
+//!     // Inherited properties are set through `DerefMut`: `value.id = Some(..)`.
+//!     let ada = client.users().by_id(&id);
+//!     ada.update(&User { job_title: Some("Engineer".into()), ..Default::default() }).send().await?;
+//!     let read = ada.get().select(&["jobTitle"]).send().await?;
+//!     assert_eq!(read.job_title.as_deref(), Some("Engineer"));
+//!
+//!     // 5. Navigation properties come back only when expanded: GET /users/{id}?$expand=manager
+//!     //    (the emulator does not implement `$expand`, so this one is only built, not sent),
+//!     //    or read through their own builder: GET /users/{id}/memberOf
+//!     let with_manager = ada.get().expand(&["manager"]);
+//!     assert!(with_manager.url().ends_with("expand=manager"), "{}", with_manager.url());
+//!     let groups_of_ada = ada.member_of().list().send().await?;
+//!     assert!(groups_of_ada.value.is_empty());
+//!
+//!     // 6. Queue, then send everything at once; each handle holds its own typed outcome.
+//!     let groups = client.add_query(client.groups().list().select(&["displayName"]));
+//!     let alex = client.add_query(client.users().by_id("AlexW@contoso.onmicrosoft.com").get());
+//!     let summary = client.execute_query().await?;
+//!     println!("{} queries in {} round trip(s)", summary.queries, summary.round_trips);
+//!     println!("{} groups; Alex is a {}", groups.take()?.value.len(), alex.take()?.odata_type());
+//!
+//!     ada.delete().send().await?;
+//!
+//!     // 7. Errors: one type, `msgraph::Error`; match on its kind, status or Graph code.
+//!     match ada.get().send().await {
+//!         Err(e) if e.kind() == ErrorKind::Http && e.status() == Some(404) => {
+//!             println!("deleted: {:?} {}", e.code(), e.message());
+//!         }
+//!         other => return Err(format!("expected a 404, got {other:?}").into()),
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## Reading the generated docs
+//!
+//! * A model field's docs give its **wire name** (the JSON property name `select`, `filter`,
+//!   `order_by` and `expand` take), say when it is **read-only** (the codec never sends
+//!   computed fields in requests), and for a navigation property that it is only returned with
+//!   `$expand`.
+//! * A builder method that sends a request starts with its HTTP method and URL template, then
+//!   what it returns: the Rust type and the OData type. The URL is absolute when the entity
+//!   type can be reached from an entity set or singleton (the shortest such path is shown; the
+//!   builder works the same on any other path to it), else relative: `…` stands for the URL of
+//!   the builder it is called on. Navigation methods send nothing: they return the builder of
+//!   the target.
+//! * Items that need a cargo feature (an API area: `users`, `mail`, …) are labelled with it on
+//!   docs.rs.
+//!
+//! ## Decoding without a client
+//!
 //! ```
 //! use msgraph::models::{AuthenticationMethodKind, AuthenticationPhoneType, PhoneAuthenticationMethod};
 //!
@@ -27,6 +142,9 @@
 //! ```
 
 #![warn(missing_docs)]
+// On docs.rs (nightly rustdoc with `--cfg docsrs`): label every item behind a cargo feature with
+// that feature, from its `#[cfg]` (no attribute per item needed).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[rustfmt::skip]
 #[allow(
@@ -47,12 +165,13 @@ pub use client::{GraphClient, GraphClientBuilder};
 pub use generated::builders;
 pub use msgraph_codec::phone::{PhoneNumber, PhoneNumberError};
 pub use msgraph_codec::{edm, json, model, odata};
+pub use msgraph_core::builder::Reference;
 pub use msgraph_core::cloud::NationalCloud;
 pub use msgraph_core::error::{Error, ErrorKind, Result};
 pub use msgraph_core::http::Method;
 pub use msgraph_core::paging::{DeltaItem, DeltaPage, Page};
 pub use msgraph_core::query::QueryOptions;
 pub use msgraph_core::queue::{ExecuteSummary, Pending, Queue};
-pub use msgraph_core::request::{Request, ResponseBody};
+pub use msgraph_core::request::{Json, Request, ResponseBody};
 pub use msgraph_core::{auth, paging, pipeline, queue, upload};
 pub use msgraph_models::{models, schema};
