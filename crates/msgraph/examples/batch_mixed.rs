@@ -10,7 +10,7 @@
 //! Run: `cargo run --example batch_mixed`
 
 use msgraph::auth::ClientSecretCredential;
-use msgraph::models::{AuthenticationPhoneType, PhoneAuthenticationMethod, User, UserKind};
+use msgraph::models::{AuthenticationPhoneType, PhoneAuthenticationMethod, User};
 use msgraph::{GraphClient, PhoneNumber};
 
 /// Graph gives phone methods fixed ids by type.
@@ -62,10 +62,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Every handle has its own outcome, typed.
     let phone = create.take()?;
     println!("create phone   -> {:?} {:?}", phone.id.as_deref(), phone.phone_number.as_deref());
-    match alex.take()? {
-        UserKind::User(u) => println!("read Alex      -> {:?}, {:?}", u.display_name, u.job_title),
-        other => println!("read Alex      -> {}", other.odata_type()),
-    }
+    let alex = alex.take()?;
+    println!("read Alex      -> {:?}, {:?} ({})", alex.display_name, alex.job_title, alex.odata_type());
     renamed.take()?;
     println!("rename Lee     -> ok (204)");
     let names: Vec<String> = groups.take()?.value.into_iter().filter_map(|g| g.display_name).collect();

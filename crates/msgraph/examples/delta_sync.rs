@@ -13,13 +13,6 @@ use msgraph::auth::ClientSecretCredential;
 use msgraph::models::{PasswordProfile, User, UserKind};
 use msgraph::{DeltaItem, ErrorKind, GraphClient};
 
-fn user(item: &UserKind) -> Option<&User> {
-    match item {
-        UserKind::User(u) => Some(u),
-        _ => None,
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A page size of 2 so the first round spans several pages.
@@ -35,8 +28,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(page) = pages.next_page().await {
         for item in page?.value {
             // A first round has no removals; the same user may come twice (keep the last).
-            if let DeltaItem::Changed(UserKind::User(u)) = item {
-                local.insert(u.id.unwrap_or_default(), u.display_name.unwrap_or_default());
+            // A `UserKind` (a user or an agentUser) derefs to `User`.
+            if let DeltaItem::Changed(mut u) = item {
+                local.insert(u.id.take().unwrap_or_default(), u.display_name.take().unwrap_or_default());
             }
         }
     }
@@ -64,7 +58,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for item in &round.items {
         match item {
             DeltaItem::Changed(u) => {
-                let u = user(u).ok_or("not a user")?;
                 let id = u.id.clone().unwrap_or_default();
                 let verb = if local.contains_key(&id) { "updated" } else { "created" };
                 println!("  {verb}: {:?} (jobTitle {:?})", u.display_name, u.job_title);

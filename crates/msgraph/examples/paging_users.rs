@@ -10,14 +10,10 @@ use msgraph::auth::ClientSecretCredential;
 use msgraph::models::{PasswordProfile, User, UserKind};
 use msgraph::GraphClient;
 
-/// The display name of a user, whichever `@odata.type` it came back as.
+/// The display name of a user, whichever `@odata.type` it came back as (a `UserKind` derefs to
+/// `User`, so an `agentUser` reads the same way).
 fn name(user: &UserKind) -> &str {
-    let name = match user {
-        UserKind::User(u) => &u.display_name,
-        UserKind::AgentUser(u) => &u.display_name,
-        _ => &None,
-    };
-    name.as_deref().unwrap_or("?")
+    user.display_name.as_deref().unwrap_or("?")
 }
 
 #[tokio::main]

@@ -10,7 +10,7 @@
 //! Run: `cargo run --example quickstart`
 
 use msgraph::auth::ClientSecretCredential;
-use msgraph::builders::UserItem;
+use msgraph::builders::UserBuilder;
 use msgraph::models::{AuthenticationPhoneType, PhoneAuthenticationMethod};
 use msgraph::{GraphClient, PhoneNumber};
 
@@ -19,7 +19,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     // Keep the emulator alive for the whole run.
     let mut _emulator = None;
-    let (client, user): (GraphClient, UserItem) =
+    let (client, user): (GraphClient, UserBuilder) =
         match (env("MSGRAPH_TENANT_ID"), env("MSGRAPH_CLIENT_ID"), env("MSGRAPH_CLIENT_SECRET")) {
             (Some(tenant), Some(client_id), Some(secret)) => {
                 println!("talking to Microsoft Graph (tenant {tenant})");

@@ -1,6 +1,6 @@
 //! Generated request builders: URLs, methods and bodies, checked without a network.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-use msgraph::builders::{DirectoryObjectItem, UserItem};
+use msgraph::builders::{DirectoryObjectBuilder, UserBuilder};
 use msgraph::models::{AuthenticationPhoneType, PhoneAuthenticationMethod};
 use msgraph::{GraphClient, Method};
 use msgraph_core::auth::StaticTokenProvider;
@@ -107,10 +107,10 @@ fn keys_are_percent_encoded_not_injected() {
 #[test]
 fn casts_functions_and_counts() {
     let c = client();
-    let obj: DirectoryObjectItem = c.directory_objects().by_id("42");
-    let user: UserItem = obj.as_user();
+    let obj: DirectoryObjectBuilder = c.directory_objects().by_id("42");
+    let user: UserBuilder = obj.as_user();
     assert_eq!(user.get().url(), format!("{ROOT}/directoryObjects/42/microsoft.graph.user"));
-    let generic: UserItem = obj.cast();
+    let generic: UserBuilder = obj.cast();
     assert_eq!(generic.get().url(), user.get().url());
     assert_eq!(c.users().count().url(), format!("{ROOT}/users/$count"));
     let delta = c.users().delta();

@@ -15,7 +15,7 @@ use msgraph::models::{
     AssignedLicense, AttestationLevel, AuthenticationFlow, AuthenticationMethodKind, AuthenticationMethodModes,
     AuthenticationMethodSignInState, AuthenticationPhoneType, AuthenticationStrengthRoot,
     ConditionalAccessTransferMethods, DirectoryObjectKind, EducationAssignmentResource, EducationLinkResource,
-    EducationResourceKind, PasswordProfile, PhoneAuthenticationMethod, TimeOffRequest, User,
+    EducationResourceKind, PasswordProfile, PhoneAuthenticationMethod, TimeOffRequest, User, UserKind,
 };
 use msgraph::{PhoneNumber, PhoneNumberError};
 use serde_json::{json, Value};
@@ -548,11 +548,14 @@ fn full_user_round_trips() -> TestResult {
 fn model_tables_are_consistent() {
     fn check(m: &dyn Model) {
         let info = m.model_info();
-        for (i, (wire, _)) in info.fields.iter().enumerate() {
+        let all = info.all_fields();
+        for (i, (wire, _)) in all.iter().enumerate() {
             assert_eq!(info.index_of(wire), Some(i), "{}.{wire}", info.odata_type);
             assert!(m.field(i).is_some(), "{}.{wire} has no field accessor", info.odata_type);
         }
-        assert!(m.field(info.fields.len()).is_none());
+        assert!(m.field(all.len()).is_none());
+        // The type's own fields come last, after every inherited one.
+        assert_eq!(&all[all.len() - info.fields.len()..], info.fields);
         assert_eq!(info.index_of("noSuchProperty"), None);
         assert_eq!(info.index_of(""), None);
     }
@@ -564,8 +567,11 @@ fn model_tables_are_consistent() {
     check(&msgraph::models::OnPremisesExtensionAttributes::default());
 
     let info = User::default().model_info();
-    // Inherited properties come first.
-    assert_eq!(&info.fields[..2], &[("id", model::FieldFlags::NONE), ("deletedDateTime", model::FieldFlags::NONE)]);
+    // Inherited properties come first; they are the base table's.
+    assert_eq!(
+        &info.all_fields()[..2],
+        &[("id", model::FieldFlags::NONE), ("deletedDateTime", model::FieldFlags::NONE)]
+    );
     assert!(info.has_flag(info.index_of("memberOf").unwrap(), model::FieldFlags::NAVIGATION));
     assert!(info.has_flag(info.index_of("memberOf").unwrap(), model::FieldFlags::COLLECTION));
     assert!(!info.has_flag(info.index_of("displayName").unwrap(), model::FieldFlags::COLLECTION));
@@ -580,7 +586,7 @@ fn model_tables_are_consistent() {
 fn enum_unknown_members_are_kept_verbatim() -> TestResult {
     let text = PHONE.replace(r#""phoneType":"mobile""#, r#""phoneType":"futureValue""#);
     let p: PhoneAuthenticationMethod = json::from_str(&text)?;
-    assert_eq!(p.phone_type, Some(AuthenticationPhoneType::Unrecognized("futureValue".into())));
+    assert!(matches!(&p.phone_type, Some(AuthenticationPhoneType::Unrecognized(v)) if v.as_str() == "futureValue"));
     assert_eq!(p.phone_type.as_ref().unwrap().as_str(), "futureValue");
     assert_eq!(json::to_string(&p), text);
 
@@ -606,10 +612,10 @@ fn enum_members_decode_case_insensitively_and_encode_canonically() -> TestResult
         AuthenticationMethodSignInState::PhoneNumberNotUnique
     );
     // Case-insensitive, but not fuzzy.
-    assert_eq!(
+    assert!(matches!(
         json::from_str::<AuthenticationPhoneType>(r#""alternate_mobile""#)?,
-        AuthenticationPhoneType::Unrecognized("alternate_mobile".into())
-    );
+        AuthenticationPhoneType::Unrecognized(v) if v == "alternate_mobile"
+    ));
     Ok(())
 }
 
@@ -618,10 +624,16 @@ fn enum_as_str_from_str_display_and_serde() {
     use AuthenticationPhoneType as T;
     assert_eq!(T::AlternateMobile.as_str(), "alternateMobile");
     assert_eq!(T::Office.to_string(), "office");
-    assert_eq!(format!("{}", T::Unrecognized("pager".into())), "pager");
+    let pager = "pager".parse::<T>().unwrap();
+    assert_eq!(format!("{pager}"), "pager");
+    assert!(matches!(&pager, T::Unrecognized(v) if format!("{v} {v:?}") == r#"pager "pager""#));
+    assert_eq!(format!("{pager:?}"), r#"Unrecognized("pager")"#);
+    assert!(matches!(&pager, T::Unrecognized(v) if v.as_str() == "pager"));
+    assert_eq!(pager.as_str(), "pager");
+    assert_ne!(pager, "pagers".parse::<T>().unwrap());
     assert_eq!("office".parse::<T>(), Ok(T::Office));
     assert_eq!("Office".parse::<T>(), Ok(T::Office));
-    assert_eq!("pager".parse::<T>(), Ok(T::Unrecognized("pager".into())));
+    assert_eq!("pager".parse::<T>(), Ok(pager.clone()));
     assert_eq!(T::ODATA_TYPE, "microsoft.graph.authenticationPhoneType");
     for member in [T::Mobile, T::AlternateMobile, T::Office, T::UnknownFutureValue] {
         assert_eq!(member.as_str().parse::<T>(), Ok(member.clone()));
@@ -630,7 +642,7 @@ fn enum_as_str_from_str_display_and_serde() {
 
     assert_eq!(serde_json::to_value(T::AlternateMobile).unwrap(), json!("alternateMobile"));
     assert_eq!(serde_json::from_value::<T>(json!("MOBILE")).unwrap(), T::Mobile);
-    assert_eq!(serde_json::from_value::<T>(json!("satellite")).unwrap(), T::Unrecognized("satellite".into()));
+    assert!(matches!(serde_json::from_value::<T>(json!("satellite")).unwrap(), T::Unrecognized(v) if v == "satellite"));
     assert!(serde_json::from_value::<T>(json!(3)).is_err());
 }
 
@@ -649,10 +661,7 @@ fn flags_enum_in_a_collection_property() -> TestResult {
     assert_eq!(combos[1].len(), 1);
     assert!(combos[1].contains(&M::Fido2));
     // One unknown member: kept verbatim next to the known one.
-    assert_eq!(
-        combos[2].iter().cloned().collect::<Vec<_>>(),
-        [M::WindowsHelloForBusiness, M::Unrecognized("quantumKey".into())]
-    );
+    assert_eq!(combos[2].iter().cloned().collect::<Vec<_>>(), [M::WindowsHelloForBusiness, "quantumKey".parse::<M>()?]);
     assert_eq!(combos[2].to_string(), "windowsHelloForBusiness,quantumKey");
     // Case-insensitive per member; canonical on encode.
     assert_eq!(combos[3].iter().cloned().collect::<Vec<_>>(), [M::Password, M::Voice]);
@@ -679,7 +688,7 @@ fn flags_enum_in_a_single_property() -> TestResult {
     let mut set: Flags<ConditionalAccessTransferMethods> = Flags::new();
     assert!(set.insert(ConditionalAccessTransferMethods::AuthenticationTransfer));
     assert!(!set.insert(ConditionalAccessTransferMethods::AuthenticationTransfer));
-    assert!(set.insert(ConditionalAccessTransferMethods::Unrecognized("carrierPigeon".into())));
+    assert!(set.insert("carrierPigeon".parse()?));
     let flow = AuthenticationFlow { transfer_method: Some(set), ..Default::default() };
     assert_eq!(json::to_string(&flow), r#"{"transferMethod":"authenticationTransfer,carrierPigeon"}"#);
     let spaced: AuthenticationFlow =
@@ -977,15 +986,17 @@ fn request_body_leaves_out_computed_properties() -> TestResult {
     assert!(!info.has_flag(info.index_of("senderMessage").unwrap(), model::FieldFlags::COMPUTED));
 
     let mut req = TimeOffRequest {
-        id: Some("SREQ_0b87dd20d18e4d87a8b2ee0f1c8f8f68".into()),
-        created_date_time: Some("2024-03-14T08:00:00.1234567Z".parse()?),
-        sender_user_id: Some("a3601044-a1b5-438e-b742-f78d01d68a67".into()),
-        sender_message: Some("Dentist".into()),
         start_date_time: Some("2024-03-20T07:00:00Z".parse()?),
         end_date_time: Some("2024-03-20T15:00:00Z".parse()?),
         time_off_reason_id: Some("TOR_891045ca-b5d2-41f0-a8ef-0c3f5ed5b8d2".into()),
         ..Default::default()
     };
+    // Inherited properties (from scheduleChangeRequest, changeTrackedEntity, entity) are set
+    // through `DerefMut`.
+    req.id = Some("SREQ_0b87dd20d18e4d87a8b2ee0f1c8f8f68".into());
+    req.created_date_time = Some("2024-03-14T08:00:00.1234567Z".parse()?);
+    req.sender_user_id = Some("a3601044-a1b5-438e-b742-f78d01d68a67".into());
+    req.sender_message = Some("Dentist".into());
     req.additional_data.set_null("managerUserId");
 
     let full = parse(&json::to_string(&req));
@@ -1012,16 +1023,14 @@ fn request_body_leaves_out_computed_properties() -> TestResult {
 fn request_body_leaves_out_computed_properties_of_nested_values() -> TestResult {
     // POST /education/classes/{id}/assignments/{id}/resources with a resource read earlier: the
     // nested educationLinkResource's createdDateTime/lastModifiedDateTime are computed too.
-    let resource = EducationLinkResource {
-        display_name: Some("Syllabus".into()),
-        link: Some("https://contoso.com/syllabus".into()),
-        created_date_time: Some("2024-01-02T03:04:05Z".parse()?),
-        last_modified_date_time: Some("2024-01-02T03:04:05Z".parse()?),
-        ..Default::default()
-    };
+    let mut resource =
+        EducationLinkResource { link: Some("https://contoso.com/syllabus".into()), ..Default::default() };
+    resource.display_name = Some("Syllabus".into());
+    resource.created_date_time = Some("2024-01-02T03:04:05Z".parse()?);
+    resource.last_modified_date_time = Some("2024-01-02T03:04:05Z".parse()?);
     let post = EducationAssignmentResource {
         distribute_for_student_work: Some(false),
-        resource: Some(EducationResourceKind::EducationLinkResource(Box::new(resource))),
+        resource: Some(EducationResourceKind::from(resource)),
         ..Default::default()
     };
     let full = parse(&json::to_string(&post));
@@ -1150,10 +1159,10 @@ fn partial_eq_sees_every_field_and_additional_data() -> TestResult {
     // Same instant, different text: representational equality (the fraction digits differ).
     let t1: DateTimeOffset = "2021-03-24T04:28:06.5Z".parse()?;
     let t2: DateTimeOffset = "2021-03-24T04:28:06.5000000Z".parse()?;
-    assert_ne!(
-        PhoneAuthenticationMethod { created_date_time: Some(t1), ..Default::default() },
-        PhoneAuthenticationMethod { created_date_time: Some(t2), ..Default::default() }
-    );
+    let (mut p1, mut p2) = (PhoneAuthenticationMethod::default(), PhoneAuthenticationMethod::default());
+    p1.created_date_time = Some(t1);
+    p2.created_date_time = Some(t2);
+    assert_ne!(p1, p2);
 
     let ka: AuthenticationMethodKind = json::from_str(PHONE)?;
     let kb: AuthenticationMethodKind = json::from_str(PHONE)?;
@@ -1347,5 +1356,79 @@ fn single_precision_values_round_trip_as_written() -> TestResult {
     let s: msgraph::models::OmaSettingFloatingPoint = json::from_str(&t)?;
     assert!(s.value.is_some_and(f32::is_nan));
     assert_eq!(json::to_string(&s), t);
+    Ok(())
+}
+
+// ---- inheritance by composition -----------------------------------------------------------------
+
+const AGENT: &str = r##"{"@odata.type":"#microsoft.graph.agentUser","id":"a-1","displayName":"Build bot","agentIdentityBlueprintId":"bp-7","userPrincipalName":"bot@contoso.com"}"##;
+
+#[test]
+fn derived_types_hold_their_base_and_read_inherited_fields_through_deref() -> TestResult {
+    // agentUser → user → directoryObject → entity: each level is stored once, in `base`.
+    let agent: msgraph::models::AgentUser = json::from_str(AGENT)?;
+    assert_eq!(agent.id.as_deref(), Some("a-1")); // entity, three levels up
+    assert_eq!(agent.display_name.as_deref(), Some("Build bot")); // user
+    assert_eq!(agent.base.base.base.id.as_deref(), Some("a-1"));
+    // The wire shape is flat and unchanged: nothing lost, `@odata.type` first.
+    assert_eq!(encoded(&agent), parse(AGENT));
+    assert_eq!(json::to_string(&agent).find("@odata.type"), Some(2));
+
+    // Writing an inherited field goes through `DerefMut` and is encoded like an own field.
+    let mut user = User { display_name: Some("Adele".into()), ..Default::default() };
+    user.id = Some("u-1".into());
+    user.deleted_date_time = Some("2024-01-02T03:04:05Z".parse()?);
+    let out = encoded(&user);
+    assert_eq!(out["id"], json!("u-1"));
+    assert_eq!(out["deletedDateTime"], json!("2024-01-02T03:04:05Z"));
+    assert_eq!(out["displayName"], json!("Adele"));
+    // Debug shows inherited fields with the own ones, and equality compares them.
+    assert!(format!("{user:?}").starts_with(r#"user { id: Some("u-1"), deletedDateTime: Some("#), "{user:?}");
+    let mut other = user.clone();
+    other.id = Some("u-2".into());
+    assert_ne!(user, other);
+    // Unknown properties land in the one `additional_data`, at the root of the chain.
+    let agent: msgraph::models::AgentUser = json::from_str(r#"{"id":"a-2","futureProperty":[1,2]}"#)?;
+    assert_eq!(agent.additional_data.get("futureProperty"), Some(&json!([1, 2])));
+    assert_eq!(agent.base.base.base.additional_data.len(), 1);
+    Ok(())
+}
+
+#[test]
+fn kind_enums_deref_to_their_base_convert_from_each_variant_and_downcast() -> TestResult {
+    let page: Vec<UserKind> = json::from_str(&format!("[{AGENT},{}]", r#"{"id":"u-1","displayName":"Adele"}"#))?;
+    // No match needed to read a base property of a mixed page.
+    let names: Vec<&str> = page.iter().filter_map(|u| u.display_name.as_deref()).collect();
+    assert_eq!(names, ["Build bot", "Adele"]);
+    assert_eq!(page[0].odata_type(), "microsoft.graph.agentUser");
+    // agentUser declares no properties of its own in v1.0: the extra one is kept as unknown.
+    assert_eq!(
+        page[0].as_agent_user().and_then(|a| a.additional_data.get("agentIdentityBlueprintId")),
+        Some(&json!("bp-7"))
+    );
+    assert!(page[0].as_user().is_none());
+    assert!(page[1].as_agent_user().is_none());
+    assert_eq!(page[1].as_user().and_then(|u| u.id.as_deref()), Some("u-1"));
+
+    // Writes through the wrapper land in whichever variant is held.
+    let mut first = page[0].clone();
+    first.job_title = Some("CI".into());
+    assert_eq!(encoded(&first)["jobTitle"], json!("CI"));
+    assert_eq!(encoded(&first)["@odata.type"], json!("#microsoft.graph.agentUser"));
+
+    // `From` wraps any of the types; `into_…` gets it back or returns the value untouched.
+    let agent = first.into_agent_user().map_err(|k| format!("not an agent: {k:?}"))?;
+    assert_eq!(agent.job_title.as_deref(), Some("CI"));
+    let wrapped = UserKind::from(agent.clone());
+    assert!(matches!(&wrapped, UserKind::AgentUser(a) if **a == agent));
+    let back = wrapped.into_user();
+    assert!(back.is_err(), "an agentUser is not exactly a user");
+    // A deeper wrapper reaches the same part: directoryObject's view of an agentUser.
+    let object = DirectoryObjectKind::from(agent);
+    assert_eq!(object.id.as_deref(), Some("a-1"));
+    assert_eq!(object.odata_type(), "microsoft.graph.agentUser");
+    // A mail recipient built without spelling the variant.
+    let to: msgraph::models::RecipientKind = msgraph::models::Recipient::default().into();
+    assert_eq!(to.odata_type(), "microsoft.graph.recipient");
     Ok(())
 }
