@@ -526,7 +526,11 @@ async fn missing_duplicated_and_unknown_item_answers() {
     let b = queue.add(client.get::<Value>(&["b"]));
     let c = queue.add(client.get::<Value>(&["c"]));
     queue.execute().await.unwrap();
-    assert_eq!(a.take().unwrap()["n"], 1);
+    // Two answers for one id (200, then 500): neither wins, the handle says what happened.
+    let e = a.take().unwrap_err();
+    assert_eq!((e.kind(), e.batch_item_id()), (ErrorKind::BatchItem, Some(a.id().to_string().as_str())));
+    assert!(e.to_string().contains("2 answers"), "{e}");
+    assert!(e.to_string().contains("200") && e.to_string().contains("500"), "{e}");
     let e = b.take().unwrap_err();
     assert_eq!((e.kind(), e.batch_item_id()), (ErrorKind::BatchItem, Some(b.id().to_string().as_str())));
     assert_eq!(c.take().unwrap_err().kind(), ErrorKind::BatchItem);

@@ -18,7 +18,8 @@
 //!   the item is simply sent again;
 //! * nothing is lost: when a batch fails as a whole (connection reset, 5xx, malformed answer)
 //!   every query in it gets that error (batches of safe `GET`s are retried first); a missing item
-//!   answer is an [`ErrorKind::BatchItem`](crate::error::ErrorKind::BatchItem) error; every handle is resolved when `execute_query`
+//!   answer, or more than one answer for one id (neither wins), is an
+//!   [`ErrorKind::BatchItem`](crate::error::ErrorKind::BatchItem) error; every handle is resolved when `execute_query`
 //!   returns, except queries left queued by a time limit (reported, still queued) — and if the
 //!   `execute_query` future is dropped, queries in flight resolve to [`ErrorKind::Cancelled`](crate::error::ErrorKind::Cancelled)
 //!   and unsent ones go back to the queue.

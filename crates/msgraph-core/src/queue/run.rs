@@ -479,14 +479,33 @@ impl Run {
                 return;
             }
         };
-        let mut by_id: HashMap<String, HttpResponse> = HashMap::with_capacity(items.len());
+        // Ids are unique case-insensitively. Every answer is kept: an id answered more than
+        // once has no single outcome (a 200 and a 500 for one create), so neither wins.
+        let mut by_id: HashMap<String, Vec<HttpResponse>> = HashMap::with_capacity(items.len());
         for item in items {
-            // Ids are unique case-insensitively; the first answer for an id wins.
-            by_id.entry(item.id.to_ascii_lowercase()).or_insert(item.response);
+            by_id.entry(item.id.to_ascii_lowercase()).or_default().push(item.response);
         }
         let mut requeued: Vec<u64> = Vec::new();
         for (pos, (id, item)) in work_ids.iter().zip(item_ids).enumerate() {
-            let Some(resp) = by_id.remove(&item.to_ascii_lowercase()) else {
+            let answers = by_id.remove(&item.to_ascii_lowercase()).unwrap_or_default();
+            if answers.len() > 1 {
+                let statuses: Vec<String> = answers.iter().map(|r| r.status().to_string()).collect();
+                done_ok.insert(*id, false);
+                decisions.push((
+                    *id,
+                    Decision::Resolve(Err(Error::new(
+                        ErrorKind::BatchItem,
+                        format!(
+                            "the $batch answer has {} answers for this query (statuses {}): its outcome is unknown",
+                            answers.len(),
+                            statuses.join(", ")
+                        ),
+                    )
+                    .in_batch_item(item))),
+                ));
+                continue;
+            }
+            let Some(resp) = answers.into_iter().next() else {
                 done_ok.insert(*id, false);
                 decisions.push((
                     *id,
