@@ -379,6 +379,46 @@ async fn failed_dependency_is_reported_as_such() {
     assert_eq!(server.count(), before);
 }
 
+/// A dependency on a query of another client or another queue is rejected when it is added:
+/// query numbers are per client, so it would otherwise attach to an unrelated query.
+#[tokio::test]
+async fn a_dependency_from_another_client_or_queue_is_rejected() {
+    let server = batch_server(echo_item).await;
+    let (client_a, client_b) = (server.client(), server.client());
+    let queue_a = Queue::new(&client_a);
+    let foreign = queue_a.add(client_a.get::<Value>(&["a", "1"]));
+    let queue_b = Queue::new(&client_b);
+    let own = queue_b.add(client_b.get::<Value>(&["b", "1"]));
+    assert_eq!(own.id(), foreign.id(), "both are query number 1 of their client");
+    let after_foreign = queue_b.add_after(client_b.get::<Value>(&["b", "2"]), &[&foreign]);
+    // Same client, other queue.
+    let other_queue = Queue::new(&client_b);
+    let elsewhere = other_queue.add(client_b.get::<Value>(&["c", "1"]));
+    let after_elsewhere = queue_b.add_after(client_b.get::<Value>(&["b", "3"]), &[&elsewhere]);
+    let mixed = queue_b.add_after(client_b.get::<Value>(&["b", "4"]), &[&own, &foreign]);
+    for h in [&after_foreign, &after_elsewhere, &mixed] {
+        assert_eq!(h.status(), PendingStatus::Failed, "rejected when added, not queued");
+        let e = h.error().unwrap();
+        assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
+        assert!(e.to_string().contains("another queue"), "{e}");
+    }
+    let later = queue_b.add(client_b.get::<Value>(&["b", "5"]));
+    assert!(later.depends_on(&foreign).is_err_and(|e| e.to_string().contains("another queue")));
+    assert!(later.depends_on(&own).is_ok());
+    assert_eq!(queue_b.len(), 2, "only the valid queries are queued");
+    let s = queue_b.execute().await.unwrap();
+    assert_eq!((s.queries, s.succeeded), (2, 2));
+    assert_eq!(own.take().unwrap()["url"], "/b/1");
+    assert_eq!(later.take().unwrap()["url"], "/b/5");
+    let sent: Vec<String> = batches(&server)
+        .iter()
+        .flat_map(|b| b["requests"].as_array().unwrap().clone())
+        .map(|q| q["url"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent, ["/b/1", "/b/5"], "the rejected queries were never sent");
+    assert_eq!(foreign.status(), PendingStatus::Queued);
+}
+
 #[tokio::test]
 async fn a_chain_artefact_424_is_sent_again() {
     // b and c both depend on a only; the chain a -> b -> c makes c fail with 424 when b fails.

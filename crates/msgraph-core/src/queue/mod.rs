@@ -26,19 +26,20 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::request::{Request, RequestParts, ResponseBody};
 
 mod pending;
 mod run;
 
-use pending::{Dep, Entry, Slot};
+use pending::{Dep, Entry, Slot, SlotState};
 pub use pending::{Dependency, DependencyRef, Pending, PendingStatus, QueryId};
 use run::{Run, Work};
 
@@ -56,13 +57,20 @@ struct QueueState {
 ///
 /// Cheap to clone; clones share the queue. Two queues of one client never see each other's
 /// queries, so tasks that each make their own queue (`client.queue()`) can run concurrently on
-/// one shared client. A query may depend on a query of another queue only once that one has
-/// been executed (otherwise it fails with [`ErrorKind::DependencyFailed`](crate::error::ErrorKind::DependencyFailed)).
+/// one shared client. A query can depend only on queries of the same queue (or its clones): a
+/// dependency on a query of another queue or another client is rejected when it is added (the
+/// handle fails at once with [`ErrorKind::Validation`](crate::error::ErrorKind::Validation) and
+/// nothing is queued), since query numbers are only unique within one client.
 #[derive(Clone)]
 pub struct Queue {
     client: Client,
+    /// This queue's identity, unique in the process, carried by its [`Pending`] handles.
+    id: u64,
     state: Arc<Mutex<QueueState>>,
 }
+
+/// Source of queue identities.
+static NEXT_QUEUE_ID: AtomicU64 = AtomicU64::new(1);
 
 impl fmt::Debug for Queue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -115,7 +123,11 @@ pub struct ExecuteSummary {
 impl Queue {
     /// An empty queue sending through `client`.
     pub fn new(client: &Client) -> Queue {
-        Queue { client: client.clone(), state: Arc::new(Mutex::new(QueueState::default())) }
+        Queue {
+            client: client.clone(),
+            id: NEXT_QUEUE_ID.fetch_add(1, Ordering::Relaxed),
+            state: Arc::new(Mutex::new(QueueState::default())),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
@@ -150,16 +162,37 @@ impl Queue {
     /// Queues a request that runs only after every one of `deps` succeeded (in the same
     /// sequential batch when possible); otherwise it fails with
     /// [`ErrorKind::DependencyFailed`](crate::error::ErrorKind::DependencyFailed).
+    ///
+    /// Every dependency must be a query of this queue (or a clone of it). A dependency on a
+    /// query of another queue or another client is rejected: the returned handle has already
+    /// failed with [`ErrorKind::Validation`](crate::error::ErrorKind::Validation) and nothing
+    /// is queued.
     pub fn add_after<T: ResponseBody>(&self, request: Request<T>, deps: &[&dyn Dependency]) -> Pending<T> {
-        let deps = deps
-            .iter()
-            .map(|d| {
-                let r = d.dependency_ref();
-                Dep { id: r.id, slot: r.slot }
-            })
-            .collect();
-        let (id, slot) = self.enqueue(request.into_parts(), deps);
+        let mut own = Vec::with_capacity(deps.len());
+        for d in deps {
+            let r = d.dependency_ref();
+            if let Err(e) = self.check_own(&r) {
+                let slot = Slot::new();
+                slot.set(SlotState::Done(Err(e)));
+                return Pending { id: self.client.next_query_id(), slot, queue: self.clone(), _response: PhantomData };
+            }
+            own.push(Dep { id: r.id, slot: r.slot });
+        }
+        let (id, slot) = self.enqueue(request.into_parts(), own);
         Pending { id, slot, queue: self.clone(), _response: PhantomData }
+    }
+
+    /// Whether `dep` is a query of this queue.
+    fn check_own(&self, dep: &DependencyRef) -> Result<()> {
+        if dep.queue == self.id {
+            Ok(())
+        } else {
+            Err(Error::validation(format!(
+                "rejected: the dependency (query {}) is a query of another queue or another client; a query can only \
+                 depend on queries of its own queue",
+                dep.id
+            )))
+        }
     }
 
     /// Sends every query of this queue (see the [module docs](crate::queue)).
