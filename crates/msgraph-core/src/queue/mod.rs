@@ -22,7 +22,9 @@
 //!   [`ErrorKind::BatchItem`](crate::error::ErrorKind::BatchItem) error; every handle is resolved when `execute_query`
 //!   returns, except queries left queued by a time limit (reported, still queued) — and if the
 //!   `execute_query` future is dropped, queries in flight resolve to [`ErrorKind::Cancelled`](crate::error::ErrorKind::Cancelled)
-//!   and unsent ones go back to the queue.
+//!   ("outcome unknown") and unsent ones go back to the queue, in order, for a later
+//!   `execute_query`. In flight means in a round trip that had started (at most
+//!   `batch_concurrency` at a time); round trips still waiting for their turn sent nothing.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -219,7 +221,7 @@ impl Queue {
                     requeues: 0,
                     not_before: None,
                     last_error: None,
-                    in_flight: false,
+                    unit: None,
                 })
                 .collect(),
             summary: ExecuteSummary::default(),

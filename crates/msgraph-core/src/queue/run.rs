@@ -2,7 +2,8 @@
 //! throttled items, and resolving every handle.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -34,7 +35,45 @@ pub(super) struct Work {
     pub(super) requeues: u32,
     pub(super) not_before: Option<Instant>,
     pub(super) last_error: Option<Error>,
-    pub(super) in_flight: bool,
+    /// The round trip of the current round this query travels in.
+    pub(super) unit: Option<Arc<UnitStart>>,
+}
+
+/// Whether a round trip of the current round has started, shared by the works in it and its
+/// future. Round trips wait for their turn (`batch_concurrency`); until a round trip's future
+/// is first polled nothing of it has been sent, so if `execute` is cancelled its queries go
+/// back to the queue. Once started, they are in flight and their outcome is unknown.
+pub(super) struct UnitStart {
+    started: AtomicBool,
+    slots: Vec<Arc<Slot>>,
+    /// The request of a direct send that could not be cloned, until the send starts.
+    parts: Mutex<Option<RequestParts>>,
+}
+
+impl UnitStart {
+    fn new(slots: Vec<Arc<Slot>>, parts: Option<RequestParts>) -> Arc<UnitStart> {
+        Arc::new(UnitStart { started: AtomicBool::new(false), slots, parts: Mutex::new(parts) })
+    }
+
+    fn lock_parts(&self) -> std::sync::MutexGuard<'_, Option<RequestParts>> {
+        match self.parts.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Called by the round trip's future when it first runs: its queries are now in flight.
+    fn begin(&self) -> Option<RequestParts> {
+        self.started.store(true, Ordering::SeqCst);
+        for slot in &self.slots {
+            slot.set(SlotState::Sending);
+        }
+        self.lock_parts().take()
+    }
+
+    fn started(&self) -> bool {
+        self.started.load(Ordering::SeqCst)
+    }
 }
 
 /// A round trip to make.
@@ -63,13 +102,24 @@ impl Drop for Run {
             return;
         }
         let mut back = Vec::new();
-        for w in self.works.drain(..) {
-            if w.in_flight {
-                w.slot.set(SlotState::Done(Err(Error::new(
-                    ErrorKind::Cancelled,
-                    format!("execute_query was cancelled while query {} was in flight: its outcome is unknown", w.id),
-                ))));
-            } else if let Some(parts) = w.parts {
+        for mut w in self.works.drain(..) {
+            if let Some(unit) = w.unit.take() {
+                if unit.started() {
+                    w.slot.set(SlotState::Done(Err(Error::new(
+                        ErrorKind::Cancelled,
+                        format!(
+                            "execute_query was cancelled while query {} was in flight: its outcome is unknown",
+                            w.id
+                        ),
+                    ))));
+                    continue;
+                }
+                // Its round trip never started: nothing of it was sent.
+                if w.parts.is_none() {
+                    w.parts = unit.lock_parts().take();
+                }
+            }
+            if let Some(parts) = w.parts {
                 w.slot.set(SlotState::Queued);
                 back.push(Entry { id: w.id, parts, deps: w.deps, slot: w.slot });
             } else {
@@ -296,22 +346,34 @@ impl Run {
             match unit {
                 Unit::Direct(i) => {
                     let w = &mut self.works[i];
-                    let parts = match w.parts.as_ref().and_then(RequestParts::try_clone) {
-                        Some(p) => p,
+                    // A request that cannot be cloned (a stream body) is handed over when the
+                    // send starts; until then the unit keeps it, so it can go back to the queue.
+                    let (cloned, handed) = match w.parts.as_ref().and_then(RequestParts::try_clone) {
+                        Some(p) => (Some(p), None),
                         None => match w.parts.take() {
-                            Some(p) => p,
+                            Some(p) => (None, Some(p)),
                             None => {
                                 invalid.push((w.id, Error::new(ErrorKind::BatchItem, "request no longer available")));
                                 continue;
                             }
                         },
                     };
-                    w.in_flight = true;
-                    w.slot.set(SlotState::Sending);
+                    let unit = UnitStart::new(vec![w.slot.clone()], handed);
+                    w.unit = Some(unit.clone());
                     let budget = max_retries.saturating_sub(w.attempts);
                     let client = self.queue.client.clone();
-                    futures
-                        .push(Box::pin(async move { UnitOutcome::Direct(send_direct(&client, parts, budget).await) }));
+                    futures.push(Box::pin(async move {
+                        let parts = match unit.begin().or(cloned) {
+                            Some(p) => p,
+                            None => {
+                                return UnitOutcome::Direct(Err(Error::new(
+                                    ErrorKind::BatchItem,
+                                    "request no longer available",
+                                )))
+                            }
+                        };
+                        UnitOutcome::Direct(send_direct(&client, parts, budget).await)
+                    }));
                     sent.push((Unit::Direct(i), Vec::new()));
                     self.summary.direct += 1;
                 }
@@ -354,13 +416,16 @@ impl Run {
                     }
                     let body = encode_request(&batch_items);
                     drop(batch_items);
+                    let unit = UnitStart::new(kept.iter().map(|&i| self.works[i].slot.clone()).collect(), None);
                     for &i in &kept {
-                        self.works[i].in_flight = true;
-                        self.works[i].slot.set(SlotState::Sending);
+                        self.works[i].unit = Some(unit.clone());
                     }
                     let client = self.queue.client.clone();
                     let url = batch_url.clone();
-                    futures.push(Box::pin(async move { UnitOutcome::Batch(send_batch(&client, &url, body).await) }));
+                    futures.push(Box::pin(async move {
+                        unit.begin();
+                        UnitOutcome::Batch(send_batch(&client, &url, body).await)
+                    }));
                     sent.push((Unit::Batch { items: kept, sequential }, ids));
                     self.summary.batches += 1;
                 }
@@ -392,7 +457,7 @@ impl Run {
         let now = Instant::now();
         for (id, decision) in decisions {
             let Some(i) = self.index_of(id) else { continue };
-            self.works[i].in_flight = false;
+            self.works[i].unit = None;
             match decision {
                 Decision::Resolve(result) => self.resolve(i, result),
                 Decision::Retry { delay, error } => {
@@ -419,8 +484,10 @@ impl Run {
         }
         // Anything still marked in flight (should not happen) is released.
         for w in &mut self.works {
-            if w.in_flight {
-                w.in_flight = false;
+            if let Some(unit) = w.unit.take() {
+                if w.parts.is_none() {
+                    w.parts = unit.lock_parts().take();
+                }
                 w.slot.set(SlotState::Queued);
             }
         }
