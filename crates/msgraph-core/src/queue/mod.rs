@@ -12,12 +12,18 @@
 //!   queries in fully parallel batches;
 //! * answers are correlated by `id`, whatever their order;
 //! * an item answered 429/503/504 is retried in a later round after its own `Retry-After`
-//!   (else backoff), within the client's retry budget;
+//!   (else backoff), within the client's retry budget — except a `POST`/`PATCH` item answered
+//!   504, whose outcome is unknown: it is not sent again (see
+//!   [`RetryOptions`](crate::pipeline::RetryOptions) for the rule and the opt-in);
 //! * `424 Failed Dependency` is reported as [`ErrorKind::DependencyFailed`](crate::error::ErrorKind::DependencyFailed) naming the failed
 //!   query — unless the real dependencies of the item succeeded (a chain artefact), in which case
 //!   the item is simply sent again;
 //! * nothing is lost: when a batch fails as a whole (connection reset, 5xx, malformed answer)
-//!   every query in it gets that error (batches of safe `GET`s are retried first); a missing item
+//!   every query in it gets that error. A `$batch` whose outcome is unknown (504, connection
+//!   lost) is never resent whole: its reads go out again in a new batch (idempotent items after
+//!   a 504, safe ones after a lost connection) and its writes fail with an error that says
+//!   their outcome is unknown, unless the client opted in to
+//!   [`RetryOptions::retry_unknown_outcomes`](crate::pipeline::RetryOptions::retry_unknown_outcomes); a missing item
 //!   answer, or more than one answer for one id (neither wins), is an
 //!   [`ErrorKind::BatchItem`](crate::error::ErrorKind::BatchItem) error; every handle is resolved when `execute_query`
 //!   returns, except queries left queued by a time limit (reported, still queued) — and if the

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::batch::{check_item_body, decode_response, encode_request, BatchItem, MAX_BATCH_SIZE};
-use crate::client::{check_status, Client};
+use crate::client::{check_status, Client, UNKNOWN_OUTCOME};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, BoxFuture, HttpRequest, HttpResponse, Method};
 use crate::pipeline::ABSOLUTE_MAX_RETRIES;
@@ -142,6 +142,16 @@ impl Run {
             Err(_) => self.summary.failed += 1,
         }
         w.slot.set(SlotState::Done(result));
+    }
+
+    /// The delay before retry number `attempts + 1` of an item, if it stays within the
+    /// client's retry limits.
+    fn retry_delay(&self, attempts: u32, retry_after: Option<&str>) -> Option<Duration> {
+        let retry = &self.queue.client.inner.retry;
+        let delay = retry.delay_for(attempts + 1, retry_after)?;
+        let within =
+            retry.get_total_time_limit().is_none_or(|limit| self.started.elapsed().saturating_add(delay) <= limit);
+        within.then_some(delay)
     }
 
     fn index_of(&self, id: u64) -> Option<usize> {
@@ -510,23 +520,39 @@ impl Run {
             Ok(_) => None,
         };
         if let Some(err) = whole_failure {
-            // Safe requests can simply be sent again; others get the error.
-            let all_safe = work_ids.iter().all(|id| {
-                self.index_of(*id).and_then(|i| self.works[i].parts.as_ref()).is_some_and(|p| p.method().is_safe())
-            });
-            // The pipeline already retried 429/503/504 answers; connection failures of a POST
-            // are not retried there.
-            let transient = matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout);
+            // The pipeline already retried 429/503 (refused, not run): every item gets the
+            // error. A 504 or a lost connection leaves the outcome unknown; the pipeline does
+            // not resend a $batch then (see `send_batch`): each item that may run twice is
+            // sent again in a later round, the others fail saying their outcome is unknown.
+            let unknown = match (err.kind(), err.status()) {
+                (ErrorKind::Transport | ErrorKind::Timeout, _) => Some(Unknown::Cut),
+                (ErrorKind::Http, Some(504)) => Some(Unknown::GatewayTimeout),
+                _ => None,
+            };
+            let retry_after = match &result {
+                Ok(r) => r.headers().get("retry-after").map(str::to_string),
+                Err(_) => None,
+            };
             for (id, item) in work_ids.iter().zip(item_ids) {
-                let attempts = self.index_of(*id).map_or(u32::MAX, |i| self.works[i].attempts);
-                if all_safe && transient && attempts < max_retries {
-                    if let Some(delay) = retry.delay_for(attempts + 1, None) {
-                        decisions.push((*id, Decision::Retry { delay, error: err.clone().in_batch_item(item) }));
+                let index = self.index_of(*id);
+                let attempts = index.map_or(u32::MAX, |i| self.works[i].attempts);
+                let method = index.and_then(|i| self.works[i].parts.as_ref()).map(RequestParts::method);
+                let err = err.clone().in_batch_item(item);
+                if let (Some(unknown), Some(method)) = (unknown, method) {
+                    if !unknown.may_resend(method, retry.get_retry_unknown_outcomes()) {
+                        done_ok.insert(*id, false);
+                        decisions.push((*id, Decision::Resolve(Err(err.context(UNKNOWN_OUTCOME)))));
                         continue;
+                    }
+                    if attempts < max_retries {
+                        if let Some(delay) = self.retry_delay(attempts, retry_after.as_deref()) {
+                            decisions.push((*id, Decision::Retry { delay, error: err }));
+                            continue;
+                        }
                     }
                 }
                 done_ok.insert(*id, false);
-                decisions.push((*id, Decision::Resolve(Err(err.clone().in_batch_item(item)))));
+                decisions.push((*id, Decision::Resolve(Err(err))));
             }
             return;
         }
@@ -623,28 +649,49 @@ impl Run {
                 }
                 continue;
             }
+            let method = index.and_then(|i| self.works[i].parts.as_ref()).map(RequestParts::method);
+            if status == 504
+                && method.is_some_and(|m| !Unknown::GatewayTimeout.may_resend(m, retry.get_retry_unknown_outcomes()))
+            {
+                // The item may have run: not sent again.
+                done_ok.insert(*id, false);
+                decisions.push((*id, Decision::Resolve(Err(err.context(UNKNOWN_OUTCOME)))));
+                continue;
+            }
             if matches!(status, 429 | 503 | 504) {
                 let attempts = index.map_or(u32::MAX, |i| self.works[i].attempts);
                 if attempts < max_retries {
-                    if let Some(delay) = retry.delay_for(attempts + 1, resp.headers().get("retry-after")) {
-                        let within = self
-                            .queue
-                            .client
-                            .inner
-                            .retry
-                            .get_total_time_limit()
-                            .is_none_or(|limit| self.started.elapsed().saturating_add(delay) <= limit);
-                        if within {
-                            requeued.push(*id);
-                            decisions.push((*id, Decision::Retry { delay, error: err }));
-                            continue;
-                        }
+                    if let Some(delay) = self.retry_delay(attempts, resp.headers().get("retry-after")) {
+                        requeued.push(*id);
+                        decisions.push((*id, Decision::Retry { delay, error: err }));
+                        continue;
                     }
                 }
             }
             done_ok.insert(*id, false);
             decisions.push((*id, Decision::Resolve(Err(err))));
         }
+    }
+}
+
+/// Why the outcome of a request is unknown.
+#[derive(Clone, Copy)]
+enum Unknown {
+    /// `504 Gateway Timeout`.
+    GatewayTimeout,
+    /// The connection failed or timed out after the request may have been sent.
+    Cut,
+}
+
+impl Unknown {
+    /// Whether a request of `method` may be sent again (the pipeline's rule, see
+    /// [`crate::pipeline::RetryOptions`]).
+    fn may_resend(self, method: Method, opted_in: bool) -> bool {
+        opted_in
+            || match self {
+                Unknown::GatewayTimeout => method.is_idempotent(),
+                Unknown::Cut => method.is_safe(),
+            }
     }
 }
 
@@ -667,7 +714,9 @@ async fn send_batch(client: &Client, url: &str, body: String) -> Result<HttpResp
     request.headers_mut().set_static("content-type", "application/json");
     request.headers_mut().set_static("accept", "application/json");
     request.set_body(Body::from_bytes(body.into_bytes()));
-    let ctx = client.context();
+    // Never resent whole when its outcome is unknown (a 504, a lost connection): the queue
+    // resends the items that may run twice, item by item (`process_batch`).
+    let ctx = client.context().with_retry_unknown_outcomes(Some(false));
     client.inner.pipeline.send(&ctx, &mut request).await
 }
 
