@@ -156,6 +156,43 @@ async fn a_batch_with_writes_is_not_resent_after_an_outer_504() {
     assert_eq!((s.succeeded, s.failed, s.batches, s.requeued), (2, 2, 2, 2));
 }
 
+/// The same when the connection of the `$batch` is lost after sending: reads are resent,
+/// writes (a `PUT` too: only safe methods are resent after a lost connection) are not.
+#[tokio::test]
+async fn a_batch_with_writes_cut_off_resends_only_its_reads() {
+    let batches = Arc::new(AtomicUsize::new(0));
+    let b = batches.clone();
+    let server = MockServer::start(move |r, _| {
+        if r.path() != "/v1.0/$batch" {
+            return Reply::json(200, json!({"url": r.target.trim_start_matches("/v1.0")})).into();
+        }
+        if b.fetch_add(1, Ordering::SeqCst) == 0 {
+            Action::Drop
+        } else {
+            echo_batch(r)
+        }
+    })
+    .await;
+    let client = server.client();
+    let queue = Queue::new(&client);
+    let create = queue.add(client.request::<Value>(Method::Post, &["groups"]).body_json_text("{}"));
+    let replace = queue.add(client.request::<Value>(Method::Put, &["items", "1"]).body_json_text("{}"));
+    let reads: Vec<_> = (0..3).map(|i| queue.add(client.get::<Value>(&["r", &i.to_string()]))).collect();
+    queue.execute().await.unwrap();
+    for h in [&create, &replace] {
+        let e = h.take().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Transport);
+        assert!(e.to_string().contains("outcome unknown"), "{e}");
+    }
+    for (i, h) in reads.iter().enumerate() {
+        assert_eq!(h.take().unwrap()["url"], format!("/r/{i}"));
+    }
+    let second = server.requests()[1].json();
+    let urls: Vec<&str> = second["requests"].as_array().unwrap().iter().map(|q| q["url"].as_str().unwrap()).collect();
+    assert_eq!(urls, ["/r/0", "/r/1", "/r/2"]);
+    assert_eq!(server.count(), 2);
+}
+
 #[tokio::test]
 async fn with_opt_in_a_batch_with_writes_is_resent_after_an_outer_504() {
     let batches = Arc::new(AtomicUsize::new(0));

@@ -1,36 +1,5 @@
-//! Retries for throttling and transient failures.
-//!
-//! What is retried depends on whether the service may have run the request:
-//!
-//! | answer                                     | `GET` `HEAD` `OPTIONS` | `PUT` `DELETE` | `POST` `PATCH`  |
-//! |--------------------------------------------|------------------------|----------------|-----------------|
-//! | 429, 503 (refused, not run)                | retried                | retried        | retried         |
-//! | 504 (the gateway gave up: outcome unknown) | retried                | retried        | **not retried** |
-//! | transport error (connection reset, ...)    | retried                | not retried    | not retried     |
-//!
-//! * 429 and 503 are Graph's throttling and "unavailable" answers: the request was not run, so
-//!   every method is sent again.
-//! * A 504 or a connection lost after sending leaves the outcome unknown: the request may have
-//!   run. Only requests that cannot duplicate an effect are sent again — idempotent methods
-//!   (RFC 9110, 9.2.2) on a 504, safe methods on a transport error. A `POST` (a create, an
-//!   action, a `$batch` with writes) or `PATCH` answered 504 is returned as it is; its error
-//!   says that its outcome is unknown. [`RetryOptions::retry_unknown_outcomes`] (or
-//!   [`Context::with_retry_unknown_outcomes`] for one request) opts in to retrying these
-//!   whatever the method.
-//! * The query queue applies the same rule to `$batch`: an outer `$batch` whose outcome is
-//!   unknown is never resent whole; its reads (idempotent items on a 504, safe ones on a
-//!   transport error) go out again in a new batch, its writes fail with that error, marked
-//!   "outcome unknown". An item answered 504 inside a batch is resent only if it is idempotent.
-//!   With the opt-in, everything is resent.
-//! * `Retry-After` is honoured, in seconds or as an HTTP-date (the whole time until that date).
-//!   Without it: exponential backoff from `base_delay` (3 s), doubled per try, plus up to 25 %
-//!   random jitter, capped at `max_delay`.
-//! * A `Retry-After` longer than `max_delay` (180 s) is not shortened: the request is not
-//!   retried and the error carries [`crate::error::Error::retry_after`], so the caller can decide.
-//! * Default 3 retries, at most [`ABSOLUTE_MAX_RETRIES`] (10); an optional limit on the total
-//!   time spent; a `Retry-Attempt: n` header on every retry.
-//! * A request whose body cannot be replayed (a stream) is never retried.
-//! * When retries are exhausted the last response (or error) is returned as is.
+//! Retries for throttling and transient failures: [`RetryPolicy`] (the rules) and
+//! [`RetryOptions`].
 
 use std::time::{Duration, SystemTime};
 
@@ -41,7 +10,7 @@ use crate::http::{BoxFuture, HttpRequest, HttpResponse};
 /// The hard upper limit on retries, whatever is configured.
 pub const ABSOLUTE_MAX_RETRIES: u32 = 10;
 
-/// Retry settings.
+/// Retry settings (the rules are on [`RetryPolicy`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryOptions {
     max_retries: u32,
@@ -109,7 +78,7 @@ impl RetryOptions {
 
     /// Also retries requests whose outcome is unknown — a `504 Gateway Timeout`, a connection
     /// lost after sending — whatever their method (default false: only methods that cannot
-    /// duplicate an effect are; see the [module docs](self)). Turn it on only when every
+    /// duplicate an effect are; see [`RetryPolicy`] for the rules). Turn it on only when every
     /// `POST`/`PATCH` sent through this client may safely run twice.
     pub fn retry_unknown_outcomes(mut self, yes: bool) -> RetryOptions {
         self.retry_unknown_outcomes = yes;
@@ -166,6 +135,38 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
 }
 
 /// Retries throttled and transiently failed requests.
+///
+/// What is retried depends on whether the service may have run the request:
+///
+/// | answer                                     | `GET` `HEAD` `OPTIONS` | `PUT` `DELETE` | `POST` `PATCH`  |
+/// |--------------------------------------------|------------------------|----------------|-----------------|
+/// | 429, 503 (refused, not run)                | retried                | retried        | retried         |
+/// | 504 (the gateway gave up: outcome unknown) | retried                | retried        | **not retried** |
+/// | transport error (connection reset, ...)    | retried                | not retried    | not retried     |
+///
+/// * 429 and 503 are Graph's throttling and "unavailable" answers: the request was not run, so
+///   every method is sent again.
+/// * A 504 or a connection lost after sending leaves the outcome unknown: the request may have
+///   run. Only requests that cannot duplicate an effect are sent again — idempotent methods
+///   (RFC 9110, 9.2.2) on a 504, safe methods on a transport error. A `POST` (a create, an
+///   action, a `$batch` with writes) or `PATCH` answered 504 is returned as it is; its error
+///   says that its outcome is unknown. [`RetryOptions::retry_unknown_outcomes`] (or
+///   [`Context::with_retry_unknown_outcomes`] for one request) opts in to retrying these
+///   whatever the method.
+/// * The query queue applies the same rule to `$batch`: an outer `$batch` whose outcome is
+///   unknown is never resent whole; its reads (idempotent items on a 504, safe ones on a
+///   transport error) go out again in a new batch, its writes fail with that error, marked
+///   "outcome unknown". An item answered 504 inside a batch is resent only if it is idempotent.
+///   With the opt-in, everything is resent.
+/// * `Retry-After` is honoured, in seconds or as an HTTP-date (the whole time until that date).
+///   Without it: exponential backoff from `base_delay` (3 s), doubled per try, plus up to 25 %
+///   random jitter, capped at `max_delay`.
+/// * A `Retry-After` longer than `max_delay` (180 s) is not shortened: the request is not
+///   retried and the error carries [`crate::error::Error::retry_after`], so the caller can decide.
+/// * Default 3 retries, at most [`ABSOLUTE_MAX_RETRIES`] (10); an optional limit on the total
+///   time spent; a `Retry-Attempt: n` header on every retry.
+/// * A request whose body cannot be replayed (a stream) is never retried.
+/// * When retries are exhausted the last response (or error) is returned as is.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     options: RetryOptions,

@@ -122,7 +122,8 @@ pub struct ExecuteSummary {
     pub batches: usize,
     /// Queries sent on their own.
     pub direct: usize,
-    /// Batch items sent again (throttled, failed batch of safe requests, chain artefacts).
+    /// Batch items sent again (throttled, reads of a batch whose outcome is unknown, chain
+    /// artefacts).
     pub requeued: usize,
     /// Queries left in the queue (time limit).
     pub left_queued: usize,
