@@ -533,6 +533,8 @@ impl Run {
                 Ok(r) => r.headers().get("retry-after").map(str::to_string),
                 Err(_) => None,
             };
+            // One delay per retry number, so the items resent travel together again.
+            let mut delays: HashMap<u32, Option<Duration>> = HashMap::new();
             for (id, item) in work_ids.iter().zip(item_ids) {
                 let index = self.index_of(*id);
                 let attempts = index.map_or(u32::MAX, |i| self.works[i].attempts);
@@ -545,7 +547,10 @@ impl Run {
                         continue;
                     }
                     if attempts < max_retries {
-                        if let Some(delay) = self.retry_delay(attempts, retry_after.as_deref()) {
+                        let delay = *delays
+                            .entry(attempts)
+                            .or_insert_with(|| self.retry_delay(attempts, retry_after.as_deref()));
+                        if let Some(delay) = delay {
                             decisions.push((*id, Decision::Retry { delay, error: err }));
                             continue;
                         }
