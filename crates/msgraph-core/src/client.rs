@@ -128,12 +128,19 @@ impl Client {
     }
 }
 
+/// What an error says of a request that may have run although it failed (a `POST` answered
+/// 504, a write in a `$batch` that was cut off).
+pub(crate) const UNKNOWN_OUTCOME: &str = "outcome unknown, not sent again: it may have run (after a 504 or a lost \
+     connection only requests that cannot take effect twice are retried, unless \
+     RetryOptions::retry_unknown_outcomes is on)";
+
 /// A success response, or the error it stands for.
 pub(crate) fn check_status(response: HttpResponse, request: &HttpRequest) -> Result<HttpResponse> {
     if response.is_success() {
         Ok(response)
     } else {
-        Err(response.to_error().with_sent_client_request_id(request.headers().get("client-request-id")))
+        let e = response.to_error().with_sent_client_request_id(request.headers().get("client-request-id"));
+        Err(if response.status() == 504 && !request.method().is_idempotent() { e.context(UNKNOWN_OUTCOME) } else { e })
     }
 }
 

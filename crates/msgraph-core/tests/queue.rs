@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use msgraph_core::error::ErrorKind;
-use msgraph_core::http::{HttpResponse, Method};
+use msgraph_core::http::{Body, HttpResponse, Method};
 use msgraph_core::queue::{ExecuteOptions, Pending, PendingStatus, Queue};
 use msgraph_core::request::Request;
 use serde_json::{json, Value};
@@ -379,6 +379,46 @@ async fn failed_dependency_is_reported_as_such() {
     assert_eq!(server.count(), before);
 }
 
+/// A dependency on a query of another client or another queue is rejected when it is added:
+/// query numbers are per client, so it would otherwise attach to an unrelated query.
+#[tokio::test]
+async fn a_dependency_from_another_client_or_queue_is_rejected() {
+    let server = batch_server(echo_item).await;
+    let (client_a, client_b) = (server.client(), server.client());
+    let queue_a = Queue::new(&client_a);
+    let foreign = queue_a.add(client_a.get::<Value>(&["a", "1"]));
+    let queue_b = Queue::new(&client_b);
+    let own = queue_b.add(client_b.get::<Value>(&["b", "1"]));
+    assert_eq!(own.id(), foreign.id(), "both are query number 1 of their client");
+    let after_foreign = queue_b.add_after(client_b.get::<Value>(&["b", "2"]), &[&foreign]);
+    // Same client, other queue.
+    let other_queue = Queue::new(&client_b);
+    let elsewhere = other_queue.add(client_b.get::<Value>(&["c", "1"]));
+    let after_elsewhere = queue_b.add_after(client_b.get::<Value>(&["b", "3"]), &[&elsewhere]);
+    let mixed = queue_b.add_after(client_b.get::<Value>(&["b", "4"]), &[&own, &foreign]);
+    for h in [&after_foreign, &after_elsewhere, &mixed] {
+        assert_eq!(h.status(), PendingStatus::Failed, "rejected when added, not queued");
+        let e = h.error().unwrap();
+        assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
+        assert!(e.to_string().contains("another queue"), "{e}");
+    }
+    let later = queue_b.add(client_b.get::<Value>(&["b", "5"]));
+    assert!(later.depends_on(&foreign).is_err_and(|e| e.to_string().contains("another queue")));
+    assert!(later.depends_on(&own).is_ok());
+    assert_eq!(queue_b.len(), 2, "only the valid queries are queued");
+    let s = queue_b.execute().await.unwrap();
+    assert_eq!((s.queries, s.succeeded), (2, 2));
+    assert_eq!(own.take().unwrap()["url"], "/b/1");
+    assert_eq!(later.take().unwrap()["url"], "/b/5");
+    let sent: Vec<String> = batches(&server)
+        .iter()
+        .flat_map(|b| b["requests"].as_array().unwrap().clone())
+        .map(|q| q["url"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent, ["/b/1", "/b/5"], "the rejected queries were never sent");
+    assert_eq!(foreign.status(), PendingStatus::Queued);
+}
+
 #[tokio::test]
 async fn a_chain_artefact_424_is_sent_again() {
     // b and c both depend on a only; the chain a -> b -> c makes c fail with 424 when b fails.
@@ -480,10 +520,13 @@ async fn whole_batch_failures_reach_every_query() {
     }
     *mode.lock().unwrap() = "drop";
     let hs = add_mixed();
-    queue.execute().await.unwrap();
+    let s = queue.execute().await.unwrap();
     for h in &hs {
         assert_eq!(h.take().unwrap_err().kind(), ErrorKind::Transport);
     }
+    // The POST may have run: not resent; the reads were, together, until the budget ran out.
+    assert!(hs[0].error().unwrap().to_string().contains("outcome unknown"));
+    assert_eq!((s.batches, s.requeued), (4, 12));
     *mode.lock().unwrap() = "html";
     let hs = add_mixed();
     queue.execute().await.unwrap();
@@ -526,7 +569,11 @@ async fn missing_duplicated_and_unknown_item_answers() {
     let b = queue.add(client.get::<Value>(&["b"]));
     let c = queue.add(client.get::<Value>(&["c"]));
     queue.execute().await.unwrap();
-    assert_eq!(a.take().unwrap()["n"], 1);
+    // Two answers for one id (200, then 500): neither wins, the handle says what happened.
+    let e = a.take().unwrap_err();
+    assert_eq!((e.kind(), e.batch_item_id()), (ErrorKind::BatchItem, Some(a.id().to_string().as_str())));
+    assert!(e.to_string().contains("2 answers"), "{e}");
+    assert!(e.to_string().contains("200") && e.to_string().contains("500"), "{e}");
     let e = b.take().unwrap_err();
     assert_eq!((e.kind(), e.batch_item_id()), (ErrorKind::BatchItem, Some(b.id().to_string().as_str())));
     assert_eq!(c.take().unwrap_err().kind(), ErrorKind::BatchItem);
@@ -601,6 +648,91 @@ async fn cancelling_execute_query_never_leaves_a_handle_hanging() {
     let _ = task.await;
     for h in &hs {
         assert_eq!(h.take().unwrap_err().kind(), ErrorKind::Cancelled);
+    }
+}
+
+/// `batch_concurrency(1)`, 80 queries in 4 batches of 20; the future is dropped once the server
+/// holds the first batch. Only those 20 were sent: they become "outcome unknown" (`Cancelled`);
+/// the 60 never sent are queued again, in order, and a later `execute` sends them.
+#[tokio::test]
+async fn cancelling_execute_query_requeues_what_was_never_sent() {
+    let first_received = Arc::new(tokio::sync::Notify::new());
+    let hold_first = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let (notify, hold) = (first_received.clone(), hold_first.clone());
+    let server = MockServer::start(move |r, _| {
+        if r.path() != "/v1.0/$batch" {
+            return direct_echo(r);
+        }
+        if hold.swap(false, Ordering::SeqCst) {
+            notify.notify_one();
+            // Never answered within the test.
+            return Action::Delay(Duration::from_secs(600), Box::new(Reply::new(500).into()));
+        }
+        run_batch(r, 3, &echo_item)
+    })
+    .await;
+    let client = server.client_builder().batch_concurrency(1).build().unwrap();
+    let queue = Queue::new(&client);
+    let hs: Vec<_> = (0..80).map(|i| queue.add(client.get::<Value>(&["x", &i.to_string()]))).collect();
+    // A one-shot body cannot be cloned: it waits for its turn inside its (direct) round trip.
+    let mut upload = client.request::<Value>(Method::Put, &["stream"]);
+    upload.parts_mut().set_body(Body::from_stream(OneChunk(Some(b"{\"n\":1}".to_vec())), Some(7)), "application/json");
+    let upload = queue.add(upload);
+    let q2 = queue.clone();
+    let task = tokio::spawn(async move { q2.execute().await });
+    first_received.notified().await;
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    assert_eq!(batches(&server).len(), 1, "one batch was sent before the cancellation");
+    let sent: HashSet<String> = batches(&server)[0]["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent.len(), 20);
+    let (in_flight, unsent): (Vec<_>, Vec<_>) = hs.iter().partition(|h| sent.contains(&h.id().to_string()));
+    for h in &in_flight {
+        let e = h.error().expect("an in-flight query has an outcome");
+        assert_eq!(e.kind(), ErrorKind::Cancelled);
+        assert!(e.to_string().contains("unknown"), "{e}");
+    }
+    for h in &unsent {
+        assert_eq!(h.status(), PendingStatus::Queued, "query {} was never sent", h.id());
+    }
+    assert_eq!(upload.status(), PendingStatus::Queued);
+    assert_eq!((unsent.len(), queue.len()), (60, 61));
+    let s = queue.execute().await.unwrap();
+    assert_eq!((s.queries, s.succeeded, s.batches, s.direct), (61, 61, 3, 1));
+    assert_eq!(upload.take().unwrap()["body"]["n"], 1, "the one-shot body went back to the queue intact");
+    for (i, h) in hs.iter().enumerate() {
+        if sent.contains(&h.id().to_string()) {
+            assert_eq!(h.take().unwrap_err().kind(), ErrorKind::Cancelled, "not sent again");
+        } else {
+            assert_eq!(h.take().unwrap()["url"], format!("/x/{i}"));
+        }
+    }
+    // The cancelled ones were never sent again.
+    let mut seen: Vec<String> = batches(&server)
+        .iter()
+        .flat_map(|b| b["requests"].as_array().unwrap().clone())
+        .map(|q| q["id"].as_str().unwrap().to_string())
+        .collect();
+    seen.sort();
+    let before = seen.len();
+    seen.dedup();
+    assert_eq!((before, seen.len()), (80, 80), "every query sent exactly once");
+}
+
+struct OneChunk(Option<Vec<u8>>);
+
+impl futures_core::Stream for OneChunk {
+    type Item = std::io::Result<Vec<u8>>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        std::task::Poll::Ready(self.0.take().map(Ok))
     }
 }
 

@@ -12,11 +12,18 @@ pub struct Context {
     timeout: Option<Duration>,
     skip_auth: bool,
     max_retries: Option<u32>,
+    retry_unknown_outcomes: Option<bool>,
 }
 
 impl Default for Context {
     fn default() -> Context {
-        Context { max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES, timeout: None, skip_auth: false, max_retries: None }
+        Context {
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            timeout: None,
+            skip_auth: false,
+            max_retries: None,
+            retry_unknown_outcomes: None,
+        }
     }
 }
 
@@ -67,6 +74,20 @@ impl Context {
     /// Overrides the client's `max_retries` for this request.
     pub fn with_max_retries(mut self, n: Option<u32>) -> Context {
         self.max_retries = n;
+        self
+    }
+
+    /// Whether this request is retried when its outcome is unknown (a 504, a connection lost
+    /// after sending) whatever its method, overriding the client's
+    /// [`RetryOptions::retry_unknown_outcomes`](crate::pipeline::RetryOptions::retry_unknown_outcomes).
+    pub fn retry_unknown_outcomes(&self) -> Option<bool> {
+        self.retry_unknown_outcomes
+    }
+
+    /// Opts this request in (`Some(true)`) or out (`Some(false)`) of retries when its outcome
+    /// is unknown; `None` follows the client's setting.
+    pub fn with_retry_unknown_outcomes(mut self, retry: Option<bool>) -> Context {
+        self.retry_unknown_outcomes = retry;
         self
     }
 }

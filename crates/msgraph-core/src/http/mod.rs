@@ -65,6 +65,12 @@ impl Method {
     pub fn is_safe(&self) -> bool {
         matches!(self, Method::Get | Method::Head | Method::Options)
     }
+
+    /// The safe methods plus `PUT` and `DELETE`: sending one twice has the effect of sending it
+    /// once (RFC 9110, 9.2.2). `POST` and `PATCH` are not idempotent.
+    pub fn is_idempotent(&self) -> bool {
+        self.is_safe() || matches!(self, Method::Put | Method::Delete)
+    }
 }
 
 impl fmt::Display for Method {

@@ -7,8 +7,9 @@
 //! 2. [`UserAgentPolicy`]: our own product token (`msgraph-rs/x.y.z`); no `SdkVersion` header;
 //! 3. [`TracingPolicy`]: one `tracing` span per request (method, redacted URL, status, time);
 //! 4. custom per-call policies ([`crate::client::ClientBuilder::per_call_policy`]);
-//! 5. [`RetryPolicy`]: 429/503/504 (and transport errors of safe methods), `Retry-After`,
-//!    exponential backoff with jitter, `Retry-Attempt`;
+//! 5. [`RetryPolicy`]: 429/503 for every method, 504 for idempotent ones, transport errors of
+//!    safe methods (a `POST`/`PATCH` whose outcome is unknown is not resent unless opted in),
+//!    `Retry-After`, exponential backoff with jitter, `Retry-Attempt`;
 //! 6. [`RedirectPolicy`]: 301/302/303/307/308, credentials dropped across origins;
 //! 7. [`BearerTokenPolicy`](crate::auth::BearerTokenPolicy): `Authorization: Bearer` for allowed
 //!    hosts only (it lives in [`crate::auth`], beside the token providers it calls);

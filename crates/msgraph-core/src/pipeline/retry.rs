@@ -1,16 +1,5 @@
-//! Retries for throttling and transient failures.
-//!
-//! * Statuses 429, 503 and 504 are retried; so are transport errors (connection refused/reset)
-//!   of safe methods (`GET`, `HEAD`, `OPTIONS`), which cannot have changed anything.
-//! * `Retry-After` is honoured, in seconds or as an HTTP-date (the whole time until that date).
-//!   Without it: exponential backoff from `base_delay` (3 s), doubled per try, plus up to 25 %
-//!   random jitter, capped at `max_delay`.
-//! * A `Retry-After` longer than `max_delay` (180 s) is not shortened: the request is not
-//!   retried and the error carries [`crate::error::Error::retry_after`], so the caller can decide.
-//! * Default 3 retries, at most [`ABSOLUTE_MAX_RETRIES`] (10); an optional limit on the total
-//!   time spent; a `Retry-Attempt: n` header on every retry.
-//! * A request whose body cannot be replayed (a stream) is never retried.
-//! * When retries are exhausted the last response (or error) is returned as is.
+//! Retries for throttling and transient failures: [`RetryPolicy`] (the rules) and
+//! [`RetryOptions`].
 
 use std::time::{Duration, SystemTime};
 
@@ -21,7 +10,7 @@ use crate::http::{BoxFuture, HttpRequest, HttpResponse};
 /// The hard upper limit on retries, whatever is configured.
 pub const ABSOLUTE_MAX_RETRIES: u32 = 10;
 
-/// Retry settings.
+/// Retry settings (the rules are on [`RetryPolicy`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryOptions {
     max_retries: u32,
@@ -29,6 +18,7 @@ pub struct RetryOptions {
     max_delay: Duration,
     total_time_limit: Option<Duration>,
     retry_transport_errors: bool,
+    retry_unknown_outcomes: bool,
 }
 
 impl Default for RetryOptions {
@@ -39,6 +29,7 @@ impl Default for RetryOptions {
             max_delay: Duration::from_secs(180),
             total_time_limit: None,
             retry_transport_errors: true,
+            retry_unknown_outcomes: false,
         }
     }
 }
@@ -78,10 +69,25 @@ impl RetryOptions {
         self
     }
 
-    /// Whether transport errors of safe methods are retried (default true).
+    /// Whether transport errors are retried (default true): those of safe methods, or of every
+    /// method with [`RetryOptions::retry_unknown_outcomes`].
     pub fn retry_transport_errors(mut self, yes: bool) -> RetryOptions {
         self.retry_transport_errors = yes;
         self
+    }
+
+    /// Also retries requests whose outcome is unknown — a `504 Gateway Timeout`, a connection
+    /// lost after sending — whatever their method (default false: only methods that cannot
+    /// duplicate an effect are; see [`RetryPolicy`] for the rules). Turn it on only when every
+    /// `POST`/`PATCH` sent through this client may safely run twice.
+    pub fn retry_unknown_outcomes(mut self, yes: bool) -> RetryOptions {
+        self.retry_unknown_outcomes = yes;
+        self
+    }
+
+    /// Whether requests whose outcome is unknown are retried whatever their method.
+    pub fn get_retry_unknown_outcomes(&self) -> bool {
+        self.retry_unknown_outcomes
     }
 
     /// The configured number of retries.
@@ -129,6 +135,38 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
 }
 
 /// Retries throttled and transiently failed requests.
+///
+/// What is retried depends on whether the service may have run the request:
+///
+/// | answer                                     | `GET` `HEAD` `OPTIONS` | `PUT` `DELETE` | `POST` `PATCH`  |
+/// |--------------------------------------------|------------------------|----------------|-----------------|
+/// | 429, 503 (refused, not run)                | retried                | retried        | retried         |
+/// | 504 (the gateway gave up: outcome unknown) | retried                | retried        | **not retried** |
+/// | transport error (connection reset, ...)    | retried                | not retried    | not retried     |
+///
+/// * 429 and 503 are Graph's throttling and "unavailable" answers: the request was not run, so
+///   every method is sent again.
+/// * A 504 or a connection lost after sending leaves the outcome unknown: the request may have
+///   run. Only requests that cannot duplicate an effect are sent again — idempotent methods
+///   (RFC 9110, 9.2.2) on a 504, safe methods on a transport error. A `POST` (a create, an
+///   action, a `$batch` with writes) or `PATCH` answered 504 is returned as it is; its error
+///   says that its outcome is unknown. [`RetryOptions::retry_unknown_outcomes`] (or
+///   [`Context::with_retry_unknown_outcomes`] for one request) opts in to retrying these
+///   whatever the method.
+/// * The query queue applies the same rule to `$batch`: an outer `$batch` whose outcome is
+///   unknown is never resent whole; its reads (idempotent items on a 504, safe ones on a
+///   transport error) go out again in a new batch, its writes fail with that error, marked
+///   "outcome unknown". An item answered 504 inside a batch is resent only if it is idempotent.
+///   With the opt-in, everything is resent.
+/// * `Retry-After` is honoured, in seconds or as an HTTP-date (the whole time until that date).
+///   Without it: exponential backoff from `base_delay` (3 s), doubled per try, plus up to 25 %
+///   random jitter, capped at `max_delay`.
+/// * A `Retry-After` longer than `max_delay` (180 s) is not shortened: the request is not
+///   retried and the error carries [`crate::error::Error::retry_after`], so the caller can decide.
+/// * Default 3 retries, at most [`ABSOLUTE_MAX_RETRIES`] (10); an optional limit on the total
+///   time spent; a `Retry-Attempt: n` header on every retry.
+/// * A request whose body cannot be replayed (a stream) is never retried.
+/// * When retries are exhausted the last response (or error) is returned as is.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     options: RetryOptions,
@@ -162,12 +200,20 @@ impl Policy for RetryPolicy {
                     request.headers_mut().set_static("retry-attempt", retry.to_string());
                 }
                 let result = next.send(ctx, request).await;
+                let unknown_ok = ctx.retry_unknown_outcomes().unwrap_or(self.options.retry_unknown_outcomes);
+                let method = request.method();
                 let retry_after = match &result {
-                    Ok(r) if is_retryable_status(r.status()) => r.headers().get("retry-after").map(str::to_string),
+                    Ok(r) if is_retryable_status(r.status()) => {
+                        if r.status() == 504 && !(unknown_ok || method.is_idempotent()) {
+                            tracing::debug!(%method, "504 for a non-idempotent request: outcome unknown, not retrying");
+                            return result;
+                        }
+                        r.headers().get("retry-after").map(str::to_string)
+                    }
                     Err(e)
                         if e.kind() == ErrorKind::Transport
                             && self.options.retry_transport_errors
-                            && request.method().is_safe() =>
+                            && (unknown_ok || method.is_safe()) =>
                     {
                         None
                     }
@@ -328,6 +374,41 @@ mod tests {
         r.set_body(Body::from_bytes(b"{\"a\":1}".to_vec()));
         assert_eq!(p.send(&Context::new(), &mut r).await.unwrap().status(), 201);
         assert!(t.seen().iter().all(|s| s.body == b"{\"a\":1}"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_504_is_retried_only_for_idempotent_methods_unless_opted_in() {
+        let sent = |method: Method, opts: RetryOptions, ctx: Context, answer: Result<HttpResponse>| async move {
+            let t = ScriptTransport::new(vec![answer]);
+            let p = pipeline(vec![Arc::new(RetryPolicy::new(opts))], &t);
+            let mut r = HttpRequest::new(method, "https://graph.microsoft.com/v1.0/x").unwrap();
+            r.set_body(Body::from_bytes(b"{}".to_vec()));
+            let _ = p.send(&ctx, &mut r).await;
+            t.seen().len()
+        };
+        let gateway = || resp(504, &[("retry-after", "0")], "");
+        let reset = || Err(Error::new(ErrorKind::Transport, "connection reset"));
+        let (def, on) = (RetryOptions::new(), RetryOptions::new().retry_unknown_outcomes(true));
+        let c = Context::new;
+        for m in [Method::Get, Method::Head, Method::Options, Method::Put, Method::Delete] {
+            assert_eq!(sent(m, def.clone(), c(), gateway()).await, 4, "{m}: 504 retried");
+        }
+        for m in [Method::Post, Method::Patch] {
+            assert_eq!(sent(m, def.clone(), c(), gateway()).await, 1, "{m}: 504 not retried");
+            assert_eq!(sent(m, def.clone(), c(), reset()).await, 1, "{m}: lost connection not retried");
+            assert_eq!(sent(m, on.clone(), c(), gateway()).await, 4, "{m}: opted in");
+            assert_eq!(sent(m, on.clone(), c(), reset()).await, 4, "{m}: opted in");
+            let one = c().with_retry_unknown_outcomes(Some(true));
+            assert_eq!(sent(m, def.clone(), one, gateway()).await, 4, "{m}: opted in for one request");
+            let out = c().with_retry_unknown_outcomes(Some(false));
+            assert_eq!(sent(m, on.clone(), out, gateway()).await, 1, "{m}: opted out for one request");
+            for status in [429, 503] {
+                let refused = resp(status, &[("retry-after", "0")], "");
+                assert_eq!(sent(m, def.clone(), c(), refused).await, 4, "{m}: {status} was not run, retried");
+            }
+        }
+        assert_eq!(sent(Method::Put, def.clone(), c(), reset()).await, 1, "PUT: lost connection not retried");
+        assert!(!def.get_retry_unknown_outcomes() && on.get_retry_unknown_outcomes());
     }
 
     #[tokio::test(start_paused = true)]

@@ -12,32 +12,42 @@
 //!   queries in fully parallel batches;
 //! * answers are correlated by `id`, whatever their order;
 //! * an item answered 429/503/504 is retried in a later round after its own `Retry-After`
-//!   (else backoff), within the client's retry budget;
+//!   (else backoff), within the client's retry budget — except a `POST`/`PATCH` item answered
+//!   504, whose outcome is unknown: it is not sent again (see
+//!   [`RetryOptions`](crate::pipeline::RetryOptions) for the rule and the opt-in);
 //! * `424 Failed Dependency` is reported as [`ErrorKind::DependencyFailed`](crate::error::ErrorKind::DependencyFailed) naming the failed
 //!   query — unless the real dependencies of the item succeeded (a chain artefact), in which case
 //!   the item is simply sent again;
 //! * nothing is lost: when a batch fails as a whole (connection reset, 5xx, malformed answer)
-//!   every query in it gets that error (batches of safe `GET`s are retried first); a missing item
-//!   answer is an [`ErrorKind::BatchItem`](crate::error::ErrorKind::BatchItem) error; every handle is resolved when `execute_query`
+//!   every query in it gets that error. A `$batch` whose outcome is unknown (504, connection
+//!   lost) is never resent whole: its reads go out again in a new batch (idempotent items after
+//!   a 504, safe ones after a lost connection) and its writes fail with an error that says
+//!   their outcome is unknown, unless the client opted in to
+//!   [`RetryOptions::retry_unknown_outcomes`](crate::pipeline::RetryOptions::retry_unknown_outcomes); a missing item
+//!   answer, or more than one answer for one id (neither wins), is an
+//!   [`ErrorKind::BatchItem`](crate::error::ErrorKind::BatchItem) error; every handle is resolved when `execute_query`
 //!   returns, except queries left queued by a time limit (reported, still queued) — and if the
 //!   `execute_query` future is dropped, queries in flight resolve to [`ErrorKind::Cancelled`](crate::error::ErrorKind::Cancelled)
-//!   and unsent ones go back to the queue.
+//!   ("outcome unknown") and unsent ones go back to the queue, in order, for a later
+//!   `execute_query`. In flight means in a round trip that had started (at most
+//!   `batch_concurrency` at a time); round trips still waiting for their turn sent nothing.
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::client::Client;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::request::{Request, RequestParts, ResponseBody};
 
 mod pending;
 mod run;
 
-use pending::{Dep, Entry, Slot};
+use pending::{Dep, Entry, Slot, SlotState};
 pub use pending::{Dependency, DependencyRef, Pending, PendingStatus, QueryId};
 use run::{Run, Work};
 
@@ -55,13 +65,20 @@ struct QueueState {
 ///
 /// Cheap to clone; clones share the queue. Two queues of one client never see each other's
 /// queries, so tasks that each make their own queue (`client.queue()`) can run concurrently on
-/// one shared client. A query may depend on a query of another queue only once that one has
-/// been executed (otherwise it fails with [`ErrorKind::DependencyFailed`](crate::error::ErrorKind::DependencyFailed)).
+/// one shared client. A query can depend only on queries of the same queue (or its clones): a
+/// dependency on a query of another queue or another client is rejected when it is added (the
+/// handle fails at once with [`ErrorKind::Validation`](crate::error::ErrorKind::Validation) and
+/// nothing is queued), since query numbers are only unique within one client.
 #[derive(Clone)]
 pub struct Queue {
     client: Client,
+    /// This queue's identity, unique in the process, carried by its [`Pending`] handles.
+    id: u64,
     state: Arc<Mutex<QueueState>>,
 }
+
+/// Source of queue identities.
+static NEXT_QUEUE_ID: AtomicU64 = AtomicU64::new(1);
 
 impl fmt::Debug for Queue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -105,7 +122,8 @@ pub struct ExecuteSummary {
     pub batches: usize,
     /// Queries sent on their own.
     pub direct: usize,
-    /// Batch items sent again (throttled, failed batch of safe requests, chain artefacts).
+    /// Batch items sent again (throttled, reads of a batch whose outcome is unknown, chain
+    /// artefacts).
     pub requeued: usize,
     /// Queries left in the queue (time limit).
     pub left_queued: usize,
@@ -114,7 +132,11 @@ pub struct ExecuteSummary {
 impl Queue {
     /// An empty queue sending through `client`.
     pub fn new(client: &Client) -> Queue {
-        Queue { client: client.clone(), state: Arc::new(Mutex::new(QueueState::default())) }
+        Queue {
+            client: client.clone(),
+            id: NEXT_QUEUE_ID.fetch_add(1, Ordering::Relaxed),
+            state: Arc::new(Mutex::new(QueueState::default())),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, QueueState> {
@@ -149,16 +171,37 @@ impl Queue {
     /// Queues a request that runs only after every one of `deps` succeeded (in the same
     /// sequential batch when possible); otherwise it fails with
     /// [`ErrorKind::DependencyFailed`](crate::error::ErrorKind::DependencyFailed).
+    ///
+    /// Every dependency must be a query of this queue (or a clone of it). A dependency on a
+    /// query of another queue or another client is rejected: the returned handle has already
+    /// failed with [`ErrorKind::Validation`](crate::error::ErrorKind::Validation) and nothing
+    /// is queued.
     pub fn add_after<T: ResponseBody>(&self, request: Request<T>, deps: &[&dyn Dependency]) -> Pending<T> {
-        let deps = deps
-            .iter()
-            .map(|d| {
-                let r = d.dependency_ref();
-                Dep { id: r.id, slot: r.slot }
-            })
-            .collect();
-        let (id, slot) = self.enqueue(request.into_parts(), deps);
+        let mut own = Vec::with_capacity(deps.len());
+        for d in deps {
+            let r = d.dependency_ref();
+            if let Err(e) = self.check_own(&r) {
+                let slot = Slot::new();
+                slot.set(SlotState::Done(Err(e)));
+                return Pending { id: self.client.next_query_id(), slot, queue: self.clone(), _response: PhantomData };
+            }
+            own.push(Dep { id: r.id, slot: r.slot });
+        }
+        let (id, slot) = self.enqueue(request.into_parts(), own);
         Pending { id, slot, queue: self.clone(), _response: PhantomData }
+    }
+
+    /// Whether `dep` is a query of this queue.
+    fn check_own(&self, dep: &DependencyRef) -> Result<()> {
+        if dep.queue == self.id {
+            Ok(())
+        } else {
+            Err(Error::validation(format!(
+                "rejected: the dependency (query {}) is a query of another queue or another client; a query can only \
+                 depend on queries of its own queue",
+                dep.id
+            )))
+        }
     }
 
     /// Sends every query of this queue (see the [module docs](crate::queue)).
@@ -185,7 +228,7 @@ impl Queue {
                     requeues: 0,
                     not_before: None,
                     last_error: None,
-                    in_flight: false,
+                    unit: None,
                 })
                 .collect(),
             summary: ExecuteSummary::default(),

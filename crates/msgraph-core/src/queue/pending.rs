@@ -150,6 +150,8 @@ impl<T> fmt::Debug for Pending<T> {
 #[derive(Clone)]
 pub struct DependencyRef {
     pub(super) id: u64,
+    /// The identity of the queue the query was added to.
+    pub(super) queue: u64,
     pub(super) slot: Arc<Slot>,
 }
 
@@ -172,7 +174,7 @@ impl<T> Dependency for Pending<T> {
         QueryId(self.id)
     }
     fn dependency_ref(&self) -> DependencyRef {
-        DependencyRef { id: self.id, slot: self.slot.clone() }
+        DependencyRef { id: self.id, queue: self.queue.id, slot: self.slot.clone() }
     }
 }
 
@@ -198,9 +200,12 @@ impl<T> Pending<T> {
     }
 
     /// Makes this (still queued) query run after `other` succeeded, in the same sequential
-    /// batch. `other` must have been queued before this one.
+    /// batch. `other` must have been queued before this one, on the same queue (a query of
+    /// another queue or client is rejected with [`ErrorKind::Validation`]).
     pub fn depends_on(&self, other: &dyn Dependency) -> Result<()> {
-        let other_id = other.query_id().0;
+        let other_ref = other.dependency_ref();
+        self.queue.check_own(&other_ref)?;
+        let other_id = other_ref.id;
         if other_id >= self.id {
             return Err(Error::validation("a query can only depend on a query queued before it"));
         }
@@ -209,7 +214,7 @@ impl<T> Pending<T> {
             return Err(Error::validation(format!("query {} is no longer queued", self.id)));
         };
         if !entry.deps.iter().any(|d| d.id == other_id) {
-            entry.deps.push(Dep { id: other_id, slot: other.dependency_ref().slot });
+            entry.deps.push(Dep { id: other_id, slot: other_ref.slot });
         }
         Ok(())
     }

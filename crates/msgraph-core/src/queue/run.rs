@@ -2,7 +2,8 @@
 //! throttled items, and resolving every handle.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::batch::{check_item_body, decode_response, encode_request, BatchItem, MAX_BATCH_SIZE};
-use crate::client::{check_status, Client};
+use crate::client::{check_status, Client, UNKNOWN_OUTCOME};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, BoxFuture, HttpRequest, HttpResponse, Method};
 use crate::pipeline::ABSOLUTE_MAX_RETRIES;
@@ -34,7 +35,45 @@ pub(super) struct Work {
     pub(super) requeues: u32,
     pub(super) not_before: Option<Instant>,
     pub(super) last_error: Option<Error>,
-    pub(super) in_flight: bool,
+    /// The round trip of the current round this query travels in.
+    pub(super) unit: Option<Arc<UnitStart>>,
+}
+
+/// Whether a round trip of the current round has started, shared by the works in it and its
+/// future. Round trips wait for their turn (`batch_concurrency`); until a round trip's future
+/// is first polled nothing of it has been sent, so if `execute` is cancelled its queries go
+/// back to the queue. Once started, they are in flight and their outcome is unknown.
+pub(super) struct UnitStart {
+    started: AtomicBool,
+    slots: Vec<Arc<Slot>>,
+    /// The request of a direct send that could not be cloned, until the send starts.
+    parts: Mutex<Option<RequestParts>>,
+}
+
+impl UnitStart {
+    fn new(slots: Vec<Arc<Slot>>, parts: Option<RequestParts>) -> Arc<UnitStart> {
+        Arc::new(UnitStart { started: AtomicBool::new(false), slots, parts: Mutex::new(parts) })
+    }
+
+    fn lock_parts(&self) -> std::sync::MutexGuard<'_, Option<RequestParts>> {
+        match self.parts.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// Called by the round trip's future when it first runs: its queries are now in flight.
+    fn begin(&self) -> Option<RequestParts> {
+        self.started.store(true, Ordering::SeqCst);
+        for slot in &self.slots {
+            slot.set(SlotState::Sending);
+        }
+        self.lock_parts().take()
+    }
+
+    fn started(&self) -> bool {
+        self.started.load(Ordering::SeqCst)
+    }
 }
 
 /// A round trip to make.
@@ -63,13 +102,24 @@ impl Drop for Run {
             return;
         }
         let mut back = Vec::new();
-        for w in self.works.drain(..) {
-            if w.in_flight {
-                w.slot.set(SlotState::Done(Err(Error::new(
-                    ErrorKind::Cancelled,
-                    format!("execute_query was cancelled while query {} was in flight: its outcome is unknown", w.id),
-                ))));
-            } else if let Some(parts) = w.parts {
+        for mut w in self.works.drain(..) {
+            if let Some(unit) = w.unit.take() {
+                if unit.started() {
+                    w.slot.set(SlotState::Done(Err(Error::new(
+                        ErrorKind::Cancelled,
+                        format!(
+                            "execute_query was cancelled while query {} was in flight: its outcome is unknown",
+                            w.id
+                        ),
+                    ))));
+                    continue;
+                }
+                // Its round trip never started: nothing of it was sent.
+                if w.parts.is_none() {
+                    w.parts = unit.lock_parts().take();
+                }
+            }
+            if let Some(parts) = w.parts {
                 w.slot.set(SlotState::Queued);
                 back.push(Entry { id: w.id, parts, deps: w.deps, slot: w.slot });
             } else {
@@ -92,6 +142,16 @@ impl Run {
             Err(_) => self.summary.failed += 1,
         }
         w.slot.set(SlotState::Done(result));
+    }
+
+    /// The delay before retry number `attempts + 1` of an item, if it stays within the
+    /// client's retry limits.
+    fn retry_delay(&self, attempts: u32, retry_after: Option<&str>) -> Option<Duration> {
+        let retry = &self.queue.client.inner.retry;
+        let delay = retry.delay_for(attempts + 1, retry_after)?;
+        let within =
+            retry.get_total_time_limit().is_none_or(|limit| self.started.elapsed().saturating_add(delay) <= limit);
+        within.then_some(delay)
     }
 
     fn index_of(&self, id: u64) -> Option<usize> {
@@ -296,22 +356,34 @@ impl Run {
             match unit {
                 Unit::Direct(i) => {
                     let w = &mut self.works[i];
-                    let parts = match w.parts.as_ref().and_then(RequestParts::try_clone) {
-                        Some(p) => p,
+                    // A request that cannot be cloned (a stream body) is handed over when the
+                    // send starts; until then the unit keeps it, so it can go back to the queue.
+                    let (cloned, handed) = match w.parts.as_ref().and_then(RequestParts::try_clone) {
+                        Some(p) => (Some(p), None),
                         None => match w.parts.take() {
-                            Some(p) => p,
+                            Some(p) => (None, Some(p)),
                             None => {
                                 invalid.push((w.id, Error::new(ErrorKind::BatchItem, "request no longer available")));
                                 continue;
                             }
                         },
                     };
-                    w.in_flight = true;
-                    w.slot.set(SlotState::Sending);
+                    let unit = UnitStart::new(vec![w.slot.clone()], handed);
+                    w.unit = Some(unit.clone());
                     let budget = max_retries.saturating_sub(w.attempts);
                     let client = self.queue.client.clone();
-                    futures
-                        .push(Box::pin(async move { UnitOutcome::Direct(send_direct(&client, parts, budget).await) }));
+                    futures.push(Box::pin(async move {
+                        let parts = match unit.begin().or(cloned) {
+                            Some(p) => p,
+                            None => {
+                                return UnitOutcome::Direct(Err(Error::new(
+                                    ErrorKind::BatchItem,
+                                    "request no longer available",
+                                )))
+                            }
+                        };
+                        UnitOutcome::Direct(send_direct(&client, parts, budget).await)
+                    }));
                     sent.push((Unit::Direct(i), Vec::new()));
                     self.summary.direct += 1;
                 }
@@ -354,13 +426,16 @@ impl Run {
                     }
                     let body = encode_request(&batch_items);
                     drop(batch_items);
+                    let unit = UnitStart::new(kept.iter().map(|&i| self.works[i].slot.clone()).collect(), None);
                     for &i in &kept {
-                        self.works[i].in_flight = true;
-                        self.works[i].slot.set(SlotState::Sending);
+                        self.works[i].unit = Some(unit.clone());
                     }
                     let client = self.queue.client.clone();
                     let url = batch_url.clone();
-                    futures.push(Box::pin(async move { UnitOutcome::Batch(send_batch(&client, &url, body).await) }));
+                    futures.push(Box::pin(async move {
+                        unit.begin();
+                        UnitOutcome::Batch(send_batch(&client, &url, body).await)
+                    }));
                     sent.push((Unit::Batch { items: kept, sequential }, ids));
                     self.summary.batches += 1;
                 }
@@ -392,7 +467,7 @@ impl Run {
         let now = Instant::now();
         for (id, decision) in decisions {
             let Some(i) = self.index_of(id) else { continue };
-            self.works[i].in_flight = false;
+            self.works[i].unit = None;
             match decision {
                 Decision::Resolve(result) => self.resolve(i, result),
                 Decision::Retry { delay, error } => {
@@ -419,8 +494,10 @@ impl Run {
         }
         // Anything still marked in flight (should not happen) is released.
         for w in &mut self.works {
-            if w.in_flight {
-                w.in_flight = false;
+            if let Some(unit) = w.unit.take() {
+                if w.parts.is_none() {
+                    w.parts = unit.lock_parts().take();
+                }
                 w.slot.set(SlotState::Queued);
             }
         }
@@ -443,23 +520,44 @@ impl Run {
             Ok(_) => None,
         };
         if let Some(err) = whole_failure {
-            // Safe requests can simply be sent again; others get the error.
-            let all_safe = work_ids.iter().all(|id| {
-                self.index_of(*id).and_then(|i| self.works[i].parts.as_ref()).is_some_and(|p| p.method().is_safe())
-            });
-            // The pipeline already retried 429/503/504 answers; connection failures of a POST
-            // are not retried there.
-            let transient = matches!(err.kind(), ErrorKind::Transport | ErrorKind::Timeout);
+            // The pipeline already retried 429/503 (refused, not run): every item gets the
+            // error. A 504 or a lost connection leaves the outcome unknown; the pipeline does
+            // not resend a $batch then (see `send_batch`): each item that may run twice is
+            // sent again in a later round, the others fail saying their outcome is unknown.
+            let unknown = match (err.kind(), err.status()) {
+                (ErrorKind::Transport | ErrorKind::Timeout, _) => Some(Unknown::Cut),
+                (ErrorKind::Http, Some(504)) => Some(Unknown::GatewayTimeout),
+                _ => None,
+            };
+            let retry_after = match &result {
+                Ok(r) => r.headers().get("retry-after").map(str::to_string),
+                Err(_) => None,
+            };
+            // One delay per retry number, so the items resent travel together again.
+            let mut delays: HashMap<u32, Option<Duration>> = HashMap::new();
             for (id, item) in work_ids.iter().zip(item_ids) {
-                let attempts = self.index_of(*id).map_or(u32::MAX, |i| self.works[i].attempts);
-                if all_safe && transient && attempts < max_retries {
-                    if let Some(delay) = retry.delay_for(attempts + 1, None) {
-                        decisions.push((*id, Decision::Retry { delay, error: err.clone().in_batch_item(item) }));
+                let index = self.index_of(*id);
+                let attempts = index.map_or(u32::MAX, |i| self.works[i].attempts);
+                let method = index.and_then(|i| self.works[i].parts.as_ref()).map(RequestParts::method);
+                let err = err.clone().in_batch_item(item);
+                if let (Some(unknown), Some(method)) = (unknown, method) {
+                    if !unknown.may_resend(method, retry.get_retry_unknown_outcomes()) {
+                        done_ok.insert(*id, false);
+                        decisions.push((*id, Decision::Resolve(Err(err.context(UNKNOWN_OUTCOME)))));
                         continue;
+                    }
+                    if attempts < max_retries {
+                        let delay = *delays
+                            .entry(attempts)
+                            .or_insert_with(|| self.retry_delay(attempts, retry_after.as_deref()));
+                        if let Some(delay) = delay {
+                            decisions.push((*id, Decision::Retry { delay, error: err }));
+                            continue;
+                        }
                     }
                 }
                 done_ok.insert(*id, false);
-                decisions.push((*id, Decision::Resolve(Err(err.clone().in_batch_item(item)))));
+                decisions.push((*id, Decision::Resolve(Err(err))));
             }
             return;
         }
@@ -479,14 +577,33 @@ impl Run {
                 return;
             }
         };
-        let mut by_id: HashMap<String, HttpResponse> = HashMap::with_capacity(items.len());
+        // Ids are unique case-insensitively. Every answer is kept: an id answered more than
+        // once has no single outcome (a 200 and a 500 for one create), so neither wins.
+        let mut by_id: HashMap<String, Vec<HttpResponse>> = HashMap::with_capacity(items.len());
         for item in items {
-            // Ids are unique case-insensitively; the first answer for an id wins.
-            by_id.entry(item.id.to_ascii_lowercase()).or_insert(item.response);
+            by_id.entry(item.id.to_ascii_lowercase()).or_default().push(item.response);
         }
         let mut requeued: Vec<u64> = Vec::new();
         for (pos, (id, item)) in work_ids.iter().zip(item_ids).enumerate() {
-            let Some(resp) = by_id.remove(&item.to_ascii_lowercase()) else {
+            let answers = by_id.remove(&item.to_ascii_lowercase()).unwrap_or_default();
+            if answers.len() > 1 {
+                let statuses: Vec<String> = answers.iter().map(|r| r.status().to_string()).collect();
+                done_ok.insert(*id, false);
+                decisions.push((
+                    *id,
+                    Decision::Resolve(Err(Error::new(
+                        ErrorKind::BatchItem,
+                        format!(
+                            "the $batch answer has {} answers for this query (statuses {}): its outcome is unknown",
+                            answers.len(),
+                            statuses.join(", ")
+                        ),
+                    )
+                    .in_batch_item(item))),
+                ));
+                continue;
+            }
+            let Some(resp) = answers.into_iter().next() else {
                 done_ok.insert(*id, false);
                 decisions.push((
                     *id,
@@ -537,28 +654,49 @@ impl Run {
                 }
                 continue;
             }
+            let method = index.and_then(|i| self.works[i].parts.as_ref()).map(RequestParts::method);
+            if status == 504
+                && method.is_some_and(|m| !Unknown::GatewayTimeout.may_resend(m, retry.get_retry_unknown_outcomes()))
+            {
+                // The item may have run: not sent again.
+                done_ok.insert(*id, false);
+                decisions.push((*id, Decision::Resolve(Err(err.context(UNKNOWN_OUTCOME)))));
+                continue;
+            }
             if matches!(status, 429 | 503 | 504) {
                 let attempts = index.map_or(u32::MAX, |i| self.works[i].attempts);
                 if attempts < max_retries {
-                    if let Some(delay) = retry.delay_for(attempts + 1, resp.headers().get("retry-after")) {
-                        let within = self
-                            .queue
-                            .client
-                            .inner
-                            .retry
-                            .get_total_time_limit()
-                            .is_none_or(|limit| self.started.elapsed().saturating_add(delay) <= limit);
-                        if within {
-                            requeued.push(*id);
-                            decisions.push((*id, Decision::Retry { delay, error: err }));
-                            continue;
-                        }
+                    if let Some(delay) = self.retry_delay(attempts, resp.headers().get("retry-after")) {
+                        requeued.push(*id);
+                        decisions.push((*id, Decision::Retry { delay, error: err }));
+                        continue;
                     }
                 }
             }
             done_ok.insert(*id, false);
             decisions.push((*id, Decision::Resolve(Err(err))));
         }
+    }
+}
+
+/// Why the outcome of a request is unknown.
+#[derive(Clone, Copy)]
+enum Unknown {
+    /// `504 Gateway Timeout`.
+    GatewayTimeout,
+    /// The connection failed or timed out after the request may have been sent.
+    Cut,
+}
+
+impl Unknown {
+    /// Whether a request of `method` may be sent again (the pipeline's rule, see
+    /// [`crate::pipeline::RetryOptions`]).
+    fn may_resend(self, method: Method, opted_in: bool) -> bool {
+        opted_in
+            || match self {
+                Unknown::GatewayTimeout => method.is_idempotent(),
+                Unknown::Cut => method.is_safe(),
+            }
     }
 }
 
@@ -581,7 +719,9 @@ async fn send_batch(client: &Client, url: &str, body: String) -> Result<HttpResp
     request.headers_mut().set_static("content-type", "application/json");
     request.headers_mut().set_static("accept", "application/json");
     request.set_body(Body::from_bytes(body.into_bytes()));
-    let ctx = client.context();
+    // Never resent whole when its outcome is unknown (a 504, a lost connection): the queue
+    // resends the items that may run twice, item by item (`process_batch`).
+    let ctx = client.context().with_retry_unknown_outcomes(Some(false));
     client.inner.pipeline.send(&ctx, &mut request).await
 }
 
