@@ -11,6 +11,8 @@
 //! * Every item goes through the same pipeline as a top-level request (auth with the batch's
 //!   token, guard, rate limit, faults scoped to batch items, router), gets its own `request-id`
 //!   and is logged.
+//! * Every item answer has `id`, `status`, `headers` and `body` (`null` without content, as in
+//!   Graph's batching docs).
 //! * Responses come back in any order (shuffled with the seeded RNG unless disabled); the outer
 //!   status is 200 even when items fail. Rule violations answer 400 and are recorded by the
 //!   protocol guard.
@@ -238,15 +240,14 @@ fn item_response(id: &str, resp: &Response) -> Value {
     m.insert("id".into(), Value::String(id.to_string()));
     m.insert("status".into(), Value::from(resp.status.as_u16()));
     m.insert("headers".into(), Value::Object(item_headers(resp)));
-    match &resp.body {
-        Body::Empty => {}
-        Body::Json(b) => {
-            m.insert("body".into(), serde_json::from_slice(b).unwrap_or(Value::Null));
-        }
-        Body::Raw(b) => {
-            m.insert("body".into(), Value::String(STANDARD.encode(b)));
-        }
-    }
+    // Graph writes the key for items without content too (`"body": null`), and clients read it
+    // unconditionally.
+    let body = match &resp.body {
+        Body::Empty => Value::Null,
+        Body::Json(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
+        Body::Raw(b) => Value::String(STANDARD.encode(b)),
+    };
+    m.insert("body".into(), body);
     Value::Object(m)
 }
 

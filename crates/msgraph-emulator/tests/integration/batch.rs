@@ -76,7 +76,7 @@ async fn sequential_batch_and_failed_dependencies() {
     assert_eq!(m["1"]["status"], 201);
     assert_eq!(m["1"]["body"]["id"], "3179e48a-750b-4051-897c-87b9720928f7");
     assert_eq!(m["2"]["status"], 204);
-    assert!(m["2"].get("body").is_none());
+    assert_eq!(m["2"].get("body"), Some(&Value::Null), "no content: \"body\": null");
     assert_eq!(m["3"]["status"], 400);
     assert_eq!(m["3"]["body"]["error"]["innerError"]["code"], "invalidPhoneNumber");
     assert_eq!(m["4"]["status"], 424);
@@ -242,4 +242,24 @@ async fn paging_inside_a_batch() {
     assert_eq!(m["2"]["body"]["value"].as_array().unwrap().len(), 2);
     assert_eq!(t.send("GET", &next, None, &[]).await.status, 200);
     t.emu.assert_no_violations();
+}
+
+#[tokio::test]
+async fn items_without_content_carry_body_null() {
+    let t = T::new().await;
+    let r = batch(&t, json!({"requests": [
+        {"id": "1", "method": "PATCH", "url": format!("/users/{LEE}"), "headers": {"Content-Type": "application/json"}, "body": {"jobTitle": "Buyer"}},
+        {"id": "2", "method": "POST", "url": format!("/users/{ALEX}/authentication/phoneMethods/{}/enableSmsSignIn", msgraph_emulator::MOBILE_ID)},
+        {"id": "3", "method": "GET", "url": "/me?$select=id"}
+    ]}))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let m = by_id(&r.json());
+    for id in ["1", "2"] {
+        assert_eq!(m[id]["status"], 204, "{}", m[id]);
+        let item = m[id].as_object().unwrap();
+        assert!(item.contains_key("body"), "Graph writes \"body\": null, the key is never missing: {}", m[id]);
+        assert!(item["body"].is_null(), "{}", m[id]);
+    }
+    assert_eq!(m["3"]["body"]["id"], ADELE);
 }
