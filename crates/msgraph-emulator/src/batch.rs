@@ -10,7 +10,8 @@
 //!   whose dependency failed (status ≥ 400, including 424) is not run and gets 424.
 //! * Every item goes through the same pipeline as a top-level request (auth with the batch's
 //!   token, guard, rate limit, faults scoped to batch items, router), gets its own `request-id`
-//!   and is logged.
+//!   and is logged. Item header names are spelt as Graph spells them (`OData-Version`,
+//!   `request-id`, `client-request-id`, `Content-Type`, `Retry-After`, `RateLimit-Limit`).
 //! * Every item answer has `id`, `status`, `headers` and `body` (`null` without content, as in
 //!   Graph's batching docs).
 //! * Responses come back in any order (shuffled with the seeded RNG unless disabled); the outer
@@ -206,33 +207,35 @@ fn parse(shared: &Shared, body: Option<Map<String, Value>>) -> Result<Vec<Item>,
     Ok(items)
 }
 
-/// Response headers copied into an item's `headers`.
+/// Response headers copied into an item's `headers`, with the names as Graph writes them (JSON
+/// keys are case-sensitive, so clients may look them up exactly: `OData-Version`, `request-id`).
 fn item_headers(resp: &Response) -> Map<String, Value> {
     let mut out = Map::new();
     for (name, value) in &resp.headers {
-        let n = name.as_str();
-        let keep = matches!(
-            n,
-            "content-type" | "location" | "retry-after" | "request-id" | "client-request-id" | "odata-version" | "etag"
-        ) || n.starts_with("ratelimit-")
-            || n == "www-authenticate";
-        if keep {
-            if let Ok(v) = value.to_str() {
-                // Graph's item header names are capitalised (Content-Type, Retry-After, ...).
-                let pretty = n.split('-').map(capitalise).collect::<Vec<_>>().join("-");
-                out.insert(pretty, Value::String(v.to_string()));
-            }
+        let Some(graph_name) = graph_header_name(name.as_str()) else { continue };
+        if let Ok(v) = value.to_str() {
+            out.insert(graph_name.to_string(), Value::String(v.to_string()));
         }
     }
     out
 }
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-        None => String::new(),
-    }
+/// Graph's spelling of the response headers an item carries (`None`: not copied).
+fn graph_header_name(lowercase: &str) -> Option<&'static str> {
+    Some(match lowercase {
+        "content-type" => "Content-Type",
+        "location" => "Location",
+        "retry-after" => "Retry-After",
+        "request-id" => "request-id",
+        "client-request-id" => "client-request-id",
+        "odata-version" => "OData-Version",
+        "etag" => "ETag",
+        "www-authenticate" => "WWW-Authenticate",
+        "ratelimit-limit" => "RateLimit-Limit",
+        "ratelimit-remaining" => "RateLimit-Remaining",
+        "ratelimit-reset" => "RateLimit-Reset",
+        _ => return None,
+    })
 }
 
 fn item_response(id: &str, resp: &Response) -> Value {

@@ -35,9 +35,10 @@ pub(crate) fn new_meta(shared: &Shared, headers: &HeaderMap) -> RequestMeta {
     RequestMeta { request_id, client_request_id, date }
 }
 
-/// `odata-version`, `request-id` and `client-request-id` on a response.
+/// `odata-version` (on every answer with content: JSON, and the plain-text answers of `$count`
+/// and `$value`), `request-id` and `client-request-id` on a response.
 pub(crate) fn stamp(resp: &mut Response, meta: &RequestMeta) {
-    if matches!(resp.body, Body::Json(_)) && !resp.headers.contains_key("odata-version") {
+    if !matches!(resp.body, Body::Empty) && !resp.headers.contains_key("odata-version") {
         resp.headers.insert("odata-version", HeaderValue::from_static("4.0"));
     }
     if let Ok(v) = HeaderValue::from_str(&meta.request_id) {

@@ -193,7 +193,8 @@ async fn items_use_the_batch_token_and_router() {
     assert_eq!(m["4"]["status"], 204);
     assert_eq!(m["5"]["status"], 415);
     assert_eq!(t.get(&format!("/users/{LEE}")).await.json()["jobTitle"], "Boss");
-    assert!(m["1"]["headers"]["Request-Id"].is_string());
+    assert!(m["1"]["headers"]["request-id"].is_string());
+    assert_eq!(m["3"]["headers"]["OData-Version"], "4.0", "{}", m["3"]);
 }
 
 #[tokio::test]
@@ -262,4 +263,30 @@ async fn items_without_content_carry_body_null() {
         assert!(item["body"].is_null(), "{}", m[id]);
     }
     assert_eq!(m["3"]["body"]["id"], ADELE);
+}
+
+#[tokio::test]
+async fn item_header_names_keep_graphs_casing() {
+    let t = T::new().await;
+    t.emu.faults().add(FaultRule::throttle(RetryAfter::Seconds(3)).on_requests(false).next(1));
+    let r = batch(&t, json!({"requests": [
+        {"id": "1", "method": "GET", "url": "/me?$select=id"},
+        {"id": "2", "method": "POST", "url": "/groups", "headers": {"Content-Type": "application/json"}, "body": {"displayName": "Casing", "mailEnabled": false, "mailNickname": "casing", "securityEnabled": true}},
+    ]}))
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let v = r.json();
+    let mut names = std::collections::BTreeSet::new();
+    for item in v["responses"].as_array().unwrap() {
+        for k in item["headers"].as_object().unwrap().keys() {
+            names.insert(k.clone());
+        }
+    }
+    // One of the two was throttled, the other answered with a body; the create has a Location.
+    for expected in ["OData-Version", "request-id", "client-request-id", "Content-Type", "Retry-After", "Location"] {
+        assert!(names.contains(expected), "{expected} missing in {names:?}");
+    }
+    for wrong in ["Odata-Version", "Request-Id", "Client-Request-Id"] {
+        assert!(!names.contains(wrong), "{wrong} in {names:?}");
+    }
 }
