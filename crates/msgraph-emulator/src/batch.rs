@@ -1,7 +1,9 @@
 //! JSON batching (`POST /v1.0/$batch`) as Graph documents it.
 //!
-//! * Only `id`, `method`, `url`, `headers`, `body` and `dependsOn` per request (a misspelt
-//!   `depends_on` would otherwise silently make a sequential batch parallel).
+//! * `id`, `method`, `url`, `headers`, `body` and `dependsOn` per request; other keys are
+//!   ignored, as Graph ignores them. A misspelt `dependsOn` (`depends_on`, which Microsoft's
+//!   Python SDK writes) is ignored too, so the request runs unsequenced, and is recorded as a
+//!   [`Violation::MisspeltDependsOn`].
 //! * At most 20 requests; ids unique (case-insensitive); `method` and a `url` relative to the
 //!   version root; `headers.Content-Type` required with a body (JSON bodies inline, others
 //!   base64); `dependsOn` may only name earlier requests.
@@ -75,22 +77,17 @@ fn parse(shared: &Shared, body: Option<Map<String, Value>>) -> Result<Vec<Item>,
     let mut items: Vec<Item> = Vec::with_capacity(requests.len());
     for (i, r) in requests.iter().enumerate() {
         let Some(r) = r.as_object() else { return Err(rule(shared, format!("Request #{i} is not a JSON object."))) };
-        if let Some(k) =
-            r.keys().find(|k| !matches!(k.as_str(), "id" | "method" | "url" | "headers" | "body" | "dependsOn"))
-        {
-            let hint = match k.to_ascii_lowercase().replace('_', "").as_str() {
-                "dependson" => " (did you mean 'dependsOn'?)",
-                _ => "",
-            };
-            return Err(rule(
-                shared,
-                format!("Request #{i} has an unknown property '{k}'{hint}: allowed are id, method, url, headers, body, dependsOn."),
-            ));
-        }
         let id = match r.get("id") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             _ => return Err(rule(shared, format!("Request #{i} has no 'id' (a non-empty string)."))),
         };
+        // Graph ignores keys it does not know; a misspelt `dependsOn` is reported, since the
+        // dependency it meant is lost.
+        for k in r.keys().filter(|k| !matches!(k.as_str(), "id" | "method" | "url" | "headers" | "body" | "dependsOn")) {
+            if k.to_ascii_lowercase().replace(['_', '-'], "") == "dependson" {
+                shared.guard.record(Violation::MisspeltDependsOn { request: id.clone(), key: k.clone() });
+            }
+        }
         if items.iter().any(|it| it.id.eq_ignore_ascii_case(&id)) {
             return Err(rule(
                 shared,

@@ -51,6 +51,15 @@ pub enum Violation {
         /// Which rule, in words.
         reason: String,
     },
+    /// A `$batch` request item spelt `dependsOn` otherwise (`depends_on`, as Microsoft's Python
+    /// SDK writes it). Graph ignores keys it does not know, so the dependency is lost and the
+    /// item runs unsequenced; the emulator does the same and reports it.
+    MisspeltDependsOn {
+        /// The item's `id`.
+        request: String,
+        /// The key as sent.
+        key: String,
+    },
     /// An access token was used after it expired.
     ExpiredTokenUsed {
         /// `/v1.0/...` path and query.
@@ -83,6 +92,10 @@ impl fmt::Display for Violation {
                 write!(f, "{url} carries a $deltatoken but was never issued as an @odata.deltaLink")
             }
             Violation::BatchRuleBroken { reason } => write!(f, "$batch broke Graph's rules: {reason}"),
+            Violation::MisspeltDependsOn { request, key } => write!(
+                f,
+                "$batch request '{request}' has '{key}', which Graph ignores (the key is 'dependsOn'): it ran unsequenced"
+            ),
             Violation::ExpiredTokenUsed { url, expired_for } => {
                 write!(f, "{url} was called with a token that had expired {expired_for:?} earlier")
             }
