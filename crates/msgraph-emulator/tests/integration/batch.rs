@@ -291,10 +291,13 @@ async fn item_header_names_keep_graphs_casing() {
 async fn unknown_item_keys_are_ignored_and_depends_on_is_reported() {
     let t = T::with(Emulator::builder().shuffle_batch_responses(false)).await;
     // What Microsoft's Python SDK sends: `depends_on` in every item, plus a key Graph does not know.
-    let r = batch(&t, json!({"requests": [
-        {"id": "1", "method": "GET", "url": "/me?$select=id", "depends_on": [], "x-extra": {"a": 1}},
-        {"id": "2", "method": "GET", "url": format!("/users/{LEE}?$select=id"), "depends_on": ["1"]}
-    ]}))
+    let r = batch(
+        &t,
+        json!({"requests": [
+            {"id": "1", "method": "GET", "url": "/me?$select=id", "depends_on": [], "x-extra": {"a": 1}},
+            {"id": "2", "method": "GET", "url": format!("/users/{LEE}?$select=id"), "depends_on": ["1"]}
+        ]}),
+    )
     .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let m = by_id(&r.json());
@@ -304,14 +307,13 @@ async fn unknown_item_keys_are_ignored_and_depends_on_is_reported() {
     // Graph ignores `depends_on` (the batch runs unsequenced); the guard says so, once per item.
     let v = t.emu.violations();
     assert_eq!(v.len(), 2, "{v:?}");
-    assert!(
-        v.iter().all(|x| matches!(x, Violation::MisspeltDependsOn { key, .. } if key == "depends_on")),
-        "{v:?}"
-    );
+    assert!(v.iter().all(|x| matches!(x, Violation::MisspeltDependsOn { key, .. } if key == "depends_on")), "{v:?}");
     assert!(v[1].to_string().contains("dependsOn"), "{}", v[1]);
     t.emu.clear_violations();
     // An unknown key alone is no violation.
-    let r = batch(&t, json!({"requests": [{"id": "1", "method": "GET", "url": "/me?$select=id", "atomicityGroup": "g"}]})).await;
+    let r =
+        batch(&t, json!({"requests": [{"id": "1", "method": "GET", "url": "/me?$select=id", "atomicityGroup": "g"}]}))
+            .await;
     assert_eq!(by_id(&r.json())["1"]["status"], 200);
     t.emu.assert_no_violations();
 }

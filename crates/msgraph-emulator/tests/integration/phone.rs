@@ -32,8 +32,9 @@ async fn create_rules() {
     let r = t.post(&p, json!({"phoneNumber": "+1 2065550124", "phoneType": "alternateMobile"})).await;
     assert_eq!((r.status, r.inner_code()), (400, "mobilePhoneRequired".to_string()));
     // Mobile: 201 with the fixed id and a state.
-    let r =
-        t.post(&p, json!({"phoneNumber": "+1 2065550123", "phoneType": "mobile", "smsSignInState": "notSupported"})).await;
+    let r = t
+        .post(&p, json!({"phoneNumber": "+1 2065550123", "phoneType": "mobile", "smsSignInState": "notSupported"}))
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let v = r.json();
     assert_eq!(v["id"], MOBILE_ID);
