@@ -83,7 +83,8 @@ fn parse(shared: &Shared, body: Option<Map<String, Value>>) -> Result<Vec<Item>,
         };
         // Graph ignores keys it does not know; a misspelt `dependsOn` is reported, since the
         // dependency it meant is lost.
-        for k in r.keys().filter(|k| !matches!(k.as_str(), "id" | "method" | "url" | "headers" | "body" | "dependsOn")) {
+        for k in r.keys().filter(|k| !matches!(k.as_str(), "id" | "method" | "url" | "headers" | "body" | "dependsOn"))
+        {
             if k.to_ascii_lowercase().replace(['_', '-'], "") == "dependson" {
                 shared.guard.record(Violation::MisspeltDependsOn { request: id.clone(), key: k.clone() });
             }
@@ -282,9 +283,11 @@ pub(crate) async fn run(
     let make_req = |it: &Item| {
         let (path, query) = it.url.split_once('?').unwrap_or((&it.url, ""));
         let mut headers = it.headers.clone();
+        let mut inherited = false;
         if !headers.contains_key("client-request-id") {
             if let Ok(v) = HeaderValue::from_str(&meta.client_request_id) {
                 headers.insert("client-request-id", v);
+                inherited = true;
             }
         }
         GraphRequest {
@@ -294,6 +297,7 @@ pub(crate) async fn run(
             headers,
             body: it.body.clone(),
             batch_item: Some(it.id.clone()),
+            client_request_id_inherited: inherited,
         }
     };
     let mut results: Vec<(String, Response)> = Vec::with_capacity(items.len());

@@ -19,6 +19,7 @@ use crate::context::{Caller, Ctx, GraphRequest};
 use crate::errors::{Body, GraphError, RequestMeta, Response};
 use crate::faults::engine::{fault_error, RateOutcome, Site};
 use crate::faults::rule::FaultAction;
+use crate::guard::RetryKey;
 use crate::handler;
 use crate::log::{logged_headers, RequestRecord};
 use crate::state::Shared;
@@ -151,13 +152,14 @@ pub(crate) async fn admit(
     };
     let client = Some(caller.app_id.clone());
     let method = req.method.as_str();
-    shared.guard.check_retry(&caller.app_id, method, &target);
+    let retry_key = RetryKey::new(&caller.app_id, method, &target, req.own_client_request_id(), &req.body);
+    shared.guard.check_retry(&retry_key);
 
     let rate = shared.faults.rate(&caller.app_id);
     if let Some(r) = rate.filter(|r| r.exceeded) {
         let secs = r.reset.as_millis().div_ceil(1000).max(1);
         let wait = Duration::from_secs(u64::try_from(secs).unwrap_or(1));
-        shared.guard.told_to_wait(&caller.app_id, method, &target, wait);
+        shared.guard.told_to_wait(retry_key, wait);
         let mut response = GraphError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
@@ -181,7 +183,7 @@ pub(crate) async fn admit(
         fault = Some(action.label());
         if let Some((err, wait)) = fault_error(&action) {
             if let Some(w) = wait {
-                shared.guard.told_to_wait(&caller.app_id, method, &target, w);
+                shared.guard.told_to_wait(retry_key, w);
             }
             let mut response = err.into_response(&meta);
             rate_headers(rate, &mut response);
