@@ -152,14 +152,17 @@ pub(crate) async fn admit(
     };
     let client = Some(caller.app_id.clone());
     let method = req.method.as_str();
-    let retry_key = RetryKey::new(&caller.app_id, method, &target, req.own_client_request_id(), &req.body);
-    shared.guard.check_retry(&retry_key);
+    // Built only when needed: without a client-request-id it digests the body.
+    let retry_key = || RetryKey::new(&caller.app_id, method, &target, req.own_client_request_id(), &req.body);
+    if shared.guard.has_deadlines() {
+        shared.guard.check_retry(&retry_key());
+    }
 
     let rate = shared.faults.rate(&caller.app_id);
     if let Some(r) = rate.filter(|r| r.exceeded) {
         let secs = r.reset.as_millis().div_ceil(1000).max(1);
         let wait = Duration::from_secs(u64::try_from(secs).unwrap_or(1));
-        shared.guard.told_to_wait(retry_key, wait);
+        shared.guard.told_to_wait(retry_key(), wait);
         let mut response = GraphError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
@@ -183,7 +186,7 @@ pub(crate) async fn admit(
         fault = Some(action.label());
         if let Some((err, wait)) = fault_error(&action) {
             if let Some(w) = wait {
-                shared.guard.told_to_wait(retry_key, w);
+                shared.guard.told_to_wait(retry_key(), w);
             }
             let mut response = err.into_response(&meta);
             rate_headers(rate, &mut response);

@@ -212,6 +212,11 @@ impl Guard {
         }
     }
 
+    /// Whether any request was told to wait (and has not come back yet).
+    pub(crate) fn has_deadlines(&self) -> bool {
+        !lock(&self.inner).deadlines.is_empty()
+    }
+
     /// Remembers that the request `key` was told to wait `retry_after`.
     pub(crate) fn told_to_wait(&self, key: RetryKey, retry_after: Duration) {
         let mut g = lock(&self.inner);
