@@ -1,7 +1,9 @@
 //! JSON batching (`POST /v1.0/$batch`) as Graph documents it.
 //!
-//! * Only `id`, `method`, `url`, `headers`, `body` and `dependsOn` per request (a misspelt
-//!   `depends_on` would otherwise silently make a sequential batch parallel).
+//! * `id`, `method`, `url`, `headers`, `body` and `dependsOn` per request; other keys are
+//!   ignored, as Graph ignores them. A misspelt `dependsOn` (`depends_on`, which Microsoft's
+//!   Python SDK writes) is ignored too, so the request runs unsequenced, and is recorded as a
+//!   [`Violation::MisspeltDependsOn`].
 //! * At most 20 requests; ids unique (case-insensitive); `method` and a `url` relative to the
 //!   version root; `headers.Content-Type` required with a body (JSON bodies inline, others
 //!   base64); `dependsOn` may only name earlier requests.
@@ -10,7 +12,10 @@
 //!   whose dependency failed (status ≥ 400, including 424) is not run and gets 424.
 //! * Every item goes through the same pipeline as a top-level request (auth with the batch's
 //!   token, guard, rate limit, faults scoped to batch items, router), gets its own `request-id`
-//!   and is logged.
+//!   and is logged. Item header names are spelt as Graph spells them (`OData-Version`,
+//!   `request-id`, `client-request-id`, `Content-Type`, `Retry-After`, `RateLimit-Limit`).
+//! * Every item answer has `id`, `status`, `headers` and `body` (`null` without content, as in
+//!   Graph's batching docs).
 //! * Responses come back in any order (shuffled with the seeded RNG unless disabled); the outer
 //!   status is 200 even when items fail. Rule violations answer 400 and are recorded by the
 //!   protocol guard.
@@ -72,22 +77,18 @@ fn parse(shared: &Shared, body: Option<Map<String, Value>>) -> Result<Vec<Item>,
     let mut items: Vec<Item> = Vec::with_capacity(requests.len());
     for (i, r) in requests.iter().enumerate() {
         let Some(r) = r.as_object() else { return Err(rule(shared, format!("Request #{i} is not a JSON object."))) };
-        if let Some(k) =
-            r.keys().find(|k| !matches!(k.as_str(), "id" | "method" | "url" | "headers" | "body" | "dependsOn"))
-        {
-            let hint = match k.to_ascii_lowercase().replace('_', "").as_str() {
-                "dependson" => " (did you mean 'dependsOn'?)",
-                _ => "",
-            };
-            return Err(rule(
-                shared,
-                format!("Request #{i} has an unknown property '{k}'{hint}: allowed are id, method, url, headers, body, dependsOn."),
-            ));
-        }
         let id = match r.get("id") {
             Some(Value::String(s)) if !s.trim().is_empty() => s.clone(),
             _ => return Err(rule(shared, format!("Request #{i} has no 'id' (a non-empty string)."))),
         };
+        // Graph ignores keys it does not know; a misspelt `dependsOn` is reported, since the
+        // dependency it meant is lost.
+        for k in r.keys().filter(|k| !matches!(k.as_str(), "id" | "method" | "url" | "headers" | "body" | "dependsOn"))
+        {
+            if k.to_ascii_lowercase().replace(['_', '-'], "") == "dependson" {
+                shared.guard.record(Violation::MisspeltDependsOn { request: id.clone(), key: k.clone() });
+            }
+        }
         if items.iter().any(|it| it.id.eq_ignore_ascii_case(&id)) {
             return Err(rule(
                 shared,
@@ -204,33 +205,35 @@ fn parse(shared: &Shared, body: Option<Map<String, Value>>) -> Result<Vec<Item>,
     Ok(items)
 }
 
-/// Response headers copied into an item's `headers`.
+/// Response headers copied into an item's `headers`, with the names as Graph writes them (JSON
+/// keys are case-sensitive, so clients may look them up exactly: `OData-Version`, `request-id`).
 fn item_headers(resp: &Response) -> Map<String, Value> {
     let mut out = Map::new();
     for (name, value) in &resp.headers {
-        let n = name.as_str();
-        let keep = matches!(
-            n,
-            "content-type" | "location" | "retry-after" | "request-id" | "client-request-id" | "odata-version" | "etag"
-        ) || n.starts_with("ratelimit-")
-            || n == "www-authenticate";
-        if keep {
-            if let Ok(v) = value.to_str() {
-                // Graph's item header names are capitalised (Content-Type, Retry-After, ...).
-                let pretty = n.split('-').map(capitalise).collect::<Vec<_>>().join("-");
-                out.insert(pretty, Value::String(v.to_string()));
-            }
+        let Some(graph_name) = graph_header_name(name.as_str()) else { continue };
+        if let Ok(v) = value.to_str() {
+            out.insert(graph_name.to_string(), Value::String(v.to_string()));
         }
     }
     out
 }
 
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-        None => String::new(),
-    }
+/// Graph's spelling of the response headers an item carries (`None`: not copied).
+fn graph_header_name(lowercase: &str) -> Option<&'static str> {
+    Some(match lowercase {
+        "content-type" => "Content-Type",
+        "location" => "Location",
+        "retry-after" => "Retry-After",
+        "request-id" => "request-id",
+        "client-request-id" => "client-request-id",
+        "odata-version" => "OData-Version",
+        "etag" => "ETag",
+        "www-authenticate" => "WWW-Authenticate",
+        "ratelimit-limit" => "RateLimit-Limit",
+        "ratelimit-remaining" => "RateLimit-Remaining",
+        "ratelimit-reset" => "RateLimit-Reset",
+        _ => return None,
+    })
 }
 
 fn item_response(id: &str, resp: &Response) -> Value {
@@ -238,15 +241,14 @@ fn item_response(id: &str, resp: &Response) -> Value {
     m.insert("id".into(), Value::String(id.to_string()));
     m.insert("status".into(), Value::from(resp.status.as_u16()));
     m.insert("headers".into(), Value::Object(item_headers(resp)));
-    match &resp.body {
-        Body::Empty => {}
-        Body::Json(b) => {
-            m.insert("body".into(), serde_json::from_slice(b).unwrap_or(Value::Null));
-        }
-        Body::Raw(b) => {
-            m.insert("body".into(), Value::String(STANDARD.encode(b)));
-        }
-    }
+    // Graph writes the key for items without content too (`"body": null`), and clients read it
+    // unconditionally.
+    let body = match &resp.body {
+        Body::Empty => Value::Null,
+        Body::Json(b) => serde_json::from_slice(b).unwrap_or(Value::Null),
+        Body::Raw(b) => Value::String(STANDARD.encode(b)),
+    };
+    m.insert("body".into(), body);
     Value::Object(m)
 }
 
@@ -281,9 +283,11 @@ pub(crate) async fn run(
     let make_req = |it: &Item| {
         let (path, query) = it.url.split_once('?').unwrap_or((&it.url, ""));
         let mut headers = it.headers.clone();
+        let mut inherited = false;
         if !headers.contains_key("client-request-id") {
             if let Ok(v) = HeaderValue::from_str(&meta.client_request_id) {
                 headers.insert("client-request-id", v);
+                inherited = true;
             }
         }
         GraphRequest {
@@ -293,6 +297,7 @@ pub(crate) async fn run(
             headers,
             body: it.body.clone(),
             batch_item: Some(it.id.clone()),
+            client_request_id_inherited: inherited,
         }
     };
     let mut results: Vec<(String, Response)> = Vec::with_capacity(items.len());

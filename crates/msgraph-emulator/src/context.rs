@@ -29,6 +29,8 @@ pub(crate) struct GraphRequest {
     pub(crate) body: Bytes,
     /// The `$batch` item id, for items.
     pub(crate) batch_item: Option<String>,
+    /// The `client-request-id` header was copied from the outer `$batch` (the item sent none).
+    pub(crate) client_request_id_inherited: bool,
 }
 
 impl GraphRequest {
@@ -43,6 +45,15 @@ impl GraphRequest {
 
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `client-request-id` the client sent for this very request (not one a `$batch` item
+    /// inherited from its batch), when it is usable (non-empty, at most 200 characters).
+    pub(crate) fn own_client_request_id(&self) -> Option<&str> {
+        if self.client_request_id_inherited {
+            return None;
+        }
+        self.header("client-request-id").filter(|s| !s.is_empty() && s.len() <= 200)
     }
 
     /// The JSON object body; `None` when there is no body.

@@ -19,6 +19,7 @@ use crate::context::{Caller, Ctx, GraphRequest};
 use crate::errors::{Body, GraphError, RequestMeta, Response};
 use crate::faults::engine::{fault_error, RateOutcome, Site};
 use crate::faults::rule::FaultAction;
+use crate::guard::RetryKey;
 use crate::handler;
 use crate::log::{logged_headers, RequestRecord};
 use crate::state::Shared;
@@ -35,9 +36,10 @@ pub(crate) fn new_meta(shared: &Shared, headers: &HeaderMap) -> RequestMeta {
     RequestMeta { request_id, client_request_id, date }
 }
 
-/// `odata-version`, `request-id` and `client-request-id` on a response.
+/// `odata-version` (on every answer with content: JSON, and the plain-text answers of `$count`
+/// and `$value`), `request-id` and `client-request-id` on a response.
 pub(crate) fn stamp(resp: &mut Response, meta: &RequestMeta) {
-    if matches!(resp.body, Body::Json(_)) && !resp.headers.contains_key("odata-version") {
+    if !matches!(resp.body, Body::Empty) && !resp.headers.contains_key("odata-version") {
         resp.headers.insert("odata-version", HeaderValue::from_static("4.0"));
     }
     if let Ok(v) = HeaderValue::from_str(&meta.request_id) {
@@ -150,13 +152,17 @@ pub(crate) async fn admit(
     };
     let client = Some(caller.app_id.clone());
     let method = req.method.as_str();
-    shared.guard.check_retry(&caller.app_id, method, &target);
+    // Built only when needed: without a client-request-id it digests the body.
+    let retry_key = || RetryKey::new(&caller.app_id, method, &target, req.own_client_request_id(), &req.body);
+    if shared.guard.has_deadlines() {
+        shared.guard.check_retry(&retry_key());
+    }
 
     let rate = shared.faults.rate(&caller.app_id);
     if let Some(r) = rate.filter(|r| r.exceeded) {
         let secs = r.reset.as_millis().div_ceil(1000).max(1);
         let wait = Duration::from_secs(u64::try_from(secs).unwrap_or(1));
-        shared.guard.told_to_wait(&caller.app_id, method, &target, wait);
+        shared.guard.told_to_wait(retry_key(), wait);
         let mut response = GraphError::new(
             StatusCode::TOO_MANY_REQUESTS,
             "TooManyRequests",
@@ -180,7 +186,7 @@ pub(crate) async fn admit(
         fault = Some(action.label());
         if let Some((err, wait)) = fault_error(&action) {
             if let Some(w) = wait {
-                shared.guard.told_to_wait(&caller.app_id, method, &target, w);
+                shared.guard.told_to_wait(retry_key(), w);
             }
             let mut response = err.into_response(&meta);
             rate_headers(rate, &mut response);

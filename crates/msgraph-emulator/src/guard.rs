@@ -5,6 +5,8 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use sha2::{Digest, Sha256};
+
 use crate::sync::lock;
 
 /// Most violations kept (later ones are counted, not stored).
@@ -20,8 +22,11 @@ const GRACE: Duration = Duration::from_millis(20);
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Violation {
-    /// The same request (same app, method and URL) came back before the `Retry-After` the
-    /// emulator gave it had elapsed.
+    /// The same request came back before the `Retry-After` the emulator gave it had elapsed.
+    /// A request is the same when app, method and URL match and so does its identity: the
+    /// `client-request-id` it carries (every retry of one request keeps it), or, when it carries
+    /// none, its body. Distinct requests to one URL (creates with other bodies, or other
+    /// `client-request-id`s) are not retries of each other.
     RetryAfterNotHonoured {
         /// The app (client id) that sent it.
         client_id: String,
@@ -29,6 +34,8 @@ pub enum Violation {
         method: String,
         /// `/v1.0/...` path and query.
         url: String,
+        /// The request's `client-request-id`, when it sent one.
+        client_request_id: Option<String>,
         /// The `Retry-After` that was given.
         retry_after: Duration,
         /// How long the client actually waited.
@@ -51,6 +58,15 @@ pub enum Violation {
         /// Which rule, in words.
         reason: String,
     },
+    /// A `$batch` request item spelt `dependsOn` otherwise (`depends_on`, as Microsoft's Python
+    /// SDK writes it). Graph ignores keys it does not know, so the dependency is lost and the
+    /// item runs unsequenced; the emulator does the same and reports it.
+    MisspeltDependsOn {
+        /// The item's `id`.
+        request: String,
+        /// The key as sent.
+        key: String,
+    },
     /// An access token was used after it expired.
     ExpiredTokenUsed {
         /// `/v1.0/...` path and query.
@@ -72,10 +88,13 @@ pub enum Violation {
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Violation::RetryAfterNotHonoured { client_id, method, url, retry_after, waited } => write!(
-                f,
-                "{method} {url} (app {client_id}) was retried after {waited:?}, before its Retry-After of {retry_after:?}"
-            ),
+            Violation::RetryAfterNotHonoured { client_id, method, url, client_request_id, retry_after, waited } => {
+                write!(f, "{method} {url} (app {client_id}")?;
+                if let Some(c) = client_request_id {
+                    write!(f, ", client-request-id {c}")?;
+                }
+                write!(f, ") was retried after {waited:?}, before its Retry-After of {retry_after:?}")
+            }
             Violation::UnissuedNextLink { url } => {
                 write!(f, "{url} carries a $skiptoken but was never issued as an @odata.nextLink")
             }
@@ -83,6 +102,10 @@ impl fmt::Display for Violation {
                 write!(f, "{url} carries a $deltatoken but was never issued as an @odata.deltaLink")
             }
             Violation::BatchRuleBroken { reason } => write!(f, "$batch broke Graph's rules: {reason}"),
+            Violation::MisspeltDependsOn { request, key } => write!(
+                f,
+                "$batch request '{request}' has '{key}', which Graph ignores (the key is 'dependsOn'): it ran unsequenced"
+            ),
             Violation::ExpiredTokenUsed { url, expired_for } => {
                 write!(f, "{url} was called with a token that had expired {expired_for:?} earlier")
             }
@@ -94,14 +117,44 @@ impl fmt::Display for Violation {
     }
 }
 
+/// What a request is, across its retries: app, method, URL and its own identity.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct RetryKey {
+    client: String,
+    method: String,
+    url: String,
+    identity: Identity,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Identity {
+    /// The `client-request-id` the client sent (kept by every retry of one request).
+    ClientRequestId(String),
+    /// Without one: the body's SHA-256 (a retry resends the same body; two creates with
+    /// different bodies are different requests).
+    Body([u8; 32]),
+}
+
+impl RetryKey {
+    /// `client_request_id` is the one the client sent for this request (not one a `$batch` item
+    /// inherited from its batch).
+    pub(crate) fn new(client: &str, method: &str, url: &str, client_request_id: Option<&str>, body: &[u8]) -> Self {
+        let identity = match client_request_id {
+            Some(c) => Identity::ClientRequestId(c.to_string()),
+            None => Identity::Body(Sha256::digest(body).into()),
+        };
+        RetryKey { client: client.into(), method: method.into(), url: url.into(), identity }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     violations: Vec<Violation>,
     dropped: usize,
     links: HashSet<String>,
     link_order: VecDeque<String>,
-    /// (client, method, url) → (issued at, retry after)
-    deadlines: HashMap<(String, String, String), (Instant, Duration)>,
+    /// request → (issued at, retry after)
+    deadlines: HashMap<RetryKey, (Instant, Duration)>,
 }
 
 /// The guard's state.
@@ -159,32 +212,42 @@ impl Guard {
         }
     }
 
-    /// Remembers that `(client, method, url)` was told to wait `retry_after`.
-    pub(crate) fn told_to_wait(&self, client: &str, method: &str, url: &str, retry_after: Duration) {
+    /// Whether any request was told to wait (and has not come back yet).
+    pub(crate) fn has_deadlines(&self) -> bool {
+        !lock(&self.inner).deadlines.is_empty()
+    }
+
+    /// Remembers that the request `key` was told to wait `retry_after`.
+    pub(crate) fn told_to_wait(&self, key: RetryKey, retry_after: Duration) {
         let mut g = lock(&self.inner);
         if g.deadlines.len() >= MAX_DEADLINES {
             let now = Instant::now();
             g.deadlines.retain(|_, (at, wait)| now.duration_since(*at) < *wait);
         }
-        g.deadlines.insert((client.into(), method.into(), url.into()), (Instant::now(), retry_after));
+        g.deadlines.insert(key, (Instant::now(), retry_after));
     }
 
     /// Checks (and forgets) a pending `Retry-After` for the same request.
-    pub(crate) fn check_retry(&self, client: &str, method: &str, url: &str) {
+    pub(crate) fn check_retry(&self, key: &RetryKey) {
         let pending = {
             let mut g = lock(&self.inner);
             if g.deadlines.is_empty() {
                 return;
             }
-            g.deadlines.remove(&(client.to_string(), method.to_string(), url.to_string()))
+            g.deadlines.remove(key)
         };
         if let Some((at, retry_after)) = pending {
             let waited = at.elapsed();
             if waited + GRACE < retry_after {
+                let client_request_id = match &key.identity {
+                    Identity::ClientRequestId(c) => Some(c.clone()),
+                    Identity::Body(_) => None,
+                };
                 self.record(Violation::RetryAfterNotHonoured {
-                    client_id: client.into(),
-                    method: method.into(),
-                    url: url.into(),
+                    client_id: key.client.clone(),
+                    method: key.method.clone(),
+                    url: key.url.clone(),
+                    client_request_id,
                     retry_after,
                     waited,
                 });
@@ -200,19 +263,28 @@ mod tests {
     #[test]
     fn retry_after_and_links() {
         let g = Guard::default();
-        g.told_to_wait("app", "GET", "/v1.0/me", Duration::from_secs(5));
-        g.check_retry("app", "GET", "/v1.0/other"); // different request: fine
-        g.check_retry("other-app", "GET", "/v1.0/me"); // different app: fine
+        let key = |app: &str, url: &str| RetryKey::new(app, "GET", url, None, b"");
+        g.told_to_wait(key("app", "/v1.0/me"), Duration::from_secs(5));
+        g.check_retry(&key("app", "/v1.0/other")); // different request: fine
+        g.check_retry(&key("other-app", "/v1.0/me")); // different app: fine
+        g.check_retry(&RetryKey::new("app", "GET", "/v1.0/me", Some("c1"), b"")); // another identity
         assert!(g.violations().is_empty());
-        g.check_retry("app", "GET", "/v1.0/me");
+        g.check_retry(&key("app", "/v1.0/me"));
         assert!(
-            matches!(&g.violations()[0], Violation::RetryAfterNotHonoured { retry_after, .. } if *retry_after == Duration::from_secs(5))
+            matches!(&g.violations()[0], Violation::RetryAfterNotHonoured { retry_after, client_request_id: None, .. } if *retry_after == Duration::from_secs(5))
         );
-        g.check_retry("app", "GET", "/v1.0/me"); // forgotten after the first check
+        g.check_retry(&key("app", "/v1.0/me")); // forgotten after the first check
         assert_eq!(g.violations().len(), 1);
-        g.told_to_wait("app", "GET", "/v1.0/x", Duration::ZERO);
-        g.check_retry("app", "GET", "/v1.0/x");
+        g.told_to_wait(key("app", "/v1.0/x"), Duration::ZERO);
+        g.check_retry(&key("app", "/v1.0/x"));
         assert_eq!(g.violations().len(), 1);
+        // The same client-request-id is the same request; the body does not matter then.
+        let g2 = Guard::default();
+        g2.told_to_wait(RetryKey::new("app", "POST", "/v1.0/groups", Some("c2"), b"{}"), Duration::from_secs(5));
+        g2.check_retry(&RetryKey::new("app", "POST", "/v1.0/groups", None, b"{}"));
+        assert!(g2.violations().is_empty());
+        g2.check_retry(&RetryKey::new("app", "POST", "/v1.0/groups", Some("c2"), b"{ }"));
+        assert!(g2.violations()[0].to_string().contains("client-request-id c2"), "{}", g2.violations()[0]);
 
         g.issued_link("/v1.0/users?$skiptoken=a".into());
         g.check_link("/v1.0/users?$skiptoken=a");

@@ -13,11 +13,13 @@
 //! | DELETE the mobile while an alternate mobile exists | 400 | `badRequest` | `alternateMobileExists` |
 //!
 //! The id is fixed by the type. `smsSignInState`: `notSupported` for office and alternate
-//! mobile; for mobile `notEnabled`, `ready` after `enableSmsSignIn`, back to `notEnabled` after
-//! `disableSmsSignIn`, `notAllowedByPolicy` while the tenant's `authenticationMethodsPolicy`
-//! does not allow SMS sign-in for the user, `phoneNumberNotUnique` when a PATCH moves an
-//! SMS-enabled mobile onto a number another user signs in with. It is read-only (ignored in
-//! request bodies).
+//! mobile. A new mobile is `ready` when the policy allows SMS sign-in for the user and no other
+//! user signs in with the number (Graph registers it at once), `phoneNumberNotUnique` when one
+//! does, `notEnabled` when the policy did not allow it at creation. `enableSmsSignIn` makes it
+//! `ready`, `disableSmsSignIn` `notEnabled`; `notAllowedByPolicy` is shown while the tenant's
+//! `authenticationMethodsPolicy` does not allow SMS sign-in for the user;
+//! `phoneNumberNotUnique` also when a PATCH moves an SMS-enabled mobile onto a number another
+//! user signs in with. It is read-only (ignored in request bodies).
 //!
 //! SMS sign-in is allowed for a user when the `Sms` configuration under
 //! `/authenticationMethodsPolicy/authenticationMethodConfigurations` has `state: enabled`, the
@@ -203,6 +205,23 @@ fn sms_number_taken(store: &Store, user: &str, number: &str) -> bool {
     })
 }
 
+/// `smsSignInState` of a new phone method. Graph registers a new mobile for SMS sign-in at once
+/// when the policy allows it for the user and no one else signs in with the number (its create
+/// example answers `ready`); a taken number gives `phoneNumberNotUnique` (as a PATCH onto one
+/// does), a policy that forbids it `notEnabled` (shown as `notAllowedByPolicy` while it does,
+/// and left for `enableSmsSignIn` once it allows it).
+fn created_state(store: &Store, user: &str, ty: &str, number: &str) -> &'static str {
+    if ty != "mobile" {
+        "notSupported"
+    } else if !sms_allowed(store, user) {
+        "notEnabled"
+    } else if sms_number_taken(store, user, number) {
+        "phoneNumberNotUnique"
+    } else {
+        "ready"
+    }
+}
+
 /// Create: checks the rules, fills `phoneType`/`phoneNumber`/`smsSignInState`, returns the id.
 pub(crate) fn before_create(store: &Store, owner: &Loc, props: &mut Map<String, Value>) -> Result<String, GraphError> {
     let Some(user) = owner_user(owner).map(String::from) else {
@@ -224,9 +243,9 @@ pub(crate) fn before_create(store: &Store, owner: &Loc, props: &mut Map<String, 
             "A mobile phone must exist before an alternateMobile phone can be added.",
         ));
     }
+    let state = created_state(store, &user, ty, &number);
     props.insert("phoneNumber".into(), Value::String(number));
     props.insert("phoneType".into(), Value::String(ty.into()));
-    let state = if ty == "mobile" { "notEnabled" } else { "notSupported" };
     props.insert("smsSignInState".into(), Value::String(state.into()));
     Ok(id.to_string())
 }

@@ -151,6 +151,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
                     headers: parts.headers.clone(),
                     body: Bytes::new(),
                     batch_item: None,
+                    client_request_id_inherited: false,
                 };
                 let authorized = req.headers.contains_key(hyper::header::AUTHORIZATION);
                 log_item(&shared, &req, &r, authorized, None, None);
@@ -168,6 +169,7 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
             headers: parts.headers.clone(),
             body,
             batch_item: None,
+            client_request_id_inherited: false,
         };
         let exec = match dispatch::admit(&shared, &req, authorization.as_deref(), Site::Request).await {
             Ok(admitted) => {

@@ -1,6 +1,10 @@
 //! The quickstart: sign in with client credentials, list the signed-in user's phone methods,
-//! add a mobile number, enable SMS sign-in through the query queue, and commit everything with
-//! one `execute_query()`.
+//! add a mobile number if there is none, make sure SMS sign-in is enabled through the query
+//! queue, and commit everything with one `execute_query()`.
+//!
+//! Graph registers a new mobile for SMS sign-in at once when the tenant's policy allows it (the
+//! create answers `smsSignInState: ready`); `enableSmsSignIn` turns it on for a mobile that is
+//! not (added while the policy forbade it, or disabled) and leaves a ready one as it is.
 //!
 //! With no configuration it starts the embedded Graph emulator on 127.0.0.1 and runs against
 //! it. With `MSGRAPH_TENANT_ID`, `MSGRAPH_CLIENT_ID` and `MSGRAPH_CLIENT_SECRET` set it talks to
@@ -67,13 +71,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..Default::default()
             };
             let created = phones.create(&body).send().await?;
-            println!("added mobile {:?} (id {:?})", created.phone_number, created.id);
+            println!(
+                "added mobile {:?} (id {:?}, sms: {:?})",
+                created.phone_number, created.id, created.sms_sign_in_state
+            );
             created
         }
     };
     let id = mobile.id.clone().unwrap_or_default();
 
-    // Queue the action and a read; one execute_query() sends them together as a $batch.
+    // Queue the action and a read; one execute_query() sends them together as a $batch. Enabling
+    // is idempotent: a mobile that is already ready stays ready.
     let enable = client.add_query(phones.by_id(&id).enable_sms_sign_in());
     let after = client.add_query(phones.list());
     let summary = client.execute_query().await?;

@@ -29,6 +29,7 @@ fn mobile(number: &str) -> PhoneAuthenticationMethod {
 
 // The emulator's default tenant: Adele (/me) has mobile (SMS ready) + office phones, Alex a
 // mobile with SMS not enabled, Megan a mobile with SMS ready (+1 4255550102), Lee and Nestor none.
+// The policy allows SMS sign-in for all users, so a mobile added with a unique number is ready.
 const ADELE: &str = "AdeleV@contoso.onmicrosoft.com";
 const MEGAN_NUMBER: &str = "+1 4255550102";
 const ALEX: &str = "AlexW@contoso.onmicrosoft.com";
@@ -45,6 +46,8 @@ async fn immediate_crud_and_actions() {
     let created = phones.create(&mobile("+1 4255550111")).send().await.expect("create");
     assert_eq!(created.id.as_deref(), Some(MOBILE_ID), "the mobile id is fixed by type");
     assert_eq!(created.phone_number.as_deref(), Some("+1 4255550111"));
+    // The policy allows SMS sign-in and no one else uses the number: Graph registers it at once.
+    assert_eq!(created.sms_sign_in_state, Some(AuthenticationMethodSignInState::Ready));
 
     let item = phones.by_id(MOBILE_ID);
     let got = item.get().send().await.expect("get");
@@ -54,10 +57,12 @@ async fn immediate_crud_and_actions() {
     item.update(&patch).send().await.expect("update");
     assert_eq!(item.get().send().await.expect("get").phone_number.as_deref(), Some("+1 4255550112"));
 
-    item.enable_sms_sign_in().send().await.expect("enable");
-    assert_eq!(item.get().send().await.unwrap().sms_sign_in_state, Some(AuthenticationMethodSignInState::Ready));
     item.disable_sms_sign_in().send().await.expect("disable");
     assert_eq!(item.get().send().await.unwrap().sms_sign_in_state, Some(AuthenticationMethodSignInState::NotEnabled));
+    item.enable_sms_sign_in().send().await.expect("enable");
+    assert_eq!(item.get().send().await.unwrap().sms_sign_in_state, Some(AuthenticationMethodSignInState::Ready));
+    item.enable_sms_sign_in().send().await.expect("enabling a ready method is a no-op");
+    assert_eq!(item.get().send().await.unwrap().sms_sign_in_state, Some(AuthenticationMethodSignInState::Ready));
 
     item.delete().send().await.expect("delete");
     let err = item.get().send().await.expect_err("gone");
@@ -89,7 +94,10 @@ async fn me_and_users_reach_the_same_methods_and_methods_are_polymorphic() {
 async fn queued_enable_on_several_users_is_one_batch_and_errors_land_on_the_right_handle() {
     let (emu, client) = setup().await;
     for (upn, n) in [(LEE, "+1 4255550122"), (NESTOR, "+1 4255550123")] {
-        client.users().by_id(upn).authentication().phone_methods().create(&mobile(n)).send().await.expect("create");
+        let phones = client.users().by_id(upn).authentication().phone_methods();
+        phones.create(&mobile(n)).send().await.expect("create");
+        // A new mobile is ready for SMS sign-in at once; turn it off so the enable below is real.
+        phones.by_id(MOBILE_ID).disable_sms_sign_in().send().await.expect("disable");
     }
     emu.clear_requests();
 

@@ -32,11 +32,13 @@ async fn create_rules() {
     let r = t.post(&p, json!({"phoneNumber": "+1 2065550124", "phoneType": "alternateMobile"})).await;
     assert_eq!((r.status, r.inner_code()), (400, "mobilePhoneRequired".to_string()));
     // Mobile: 201 with the fixed id and a state.
-    let r = t.post(&p, json!({"phoneNumber": "+1 2065550123", "phoneType": "mobile", "smsSignInState": "ready"})).await;
+    let r = t
+        .post(&p, json!({"phoneNumber": "+1 2065550123", "phoneType": "mobile", "smsSignInState": "notSupported"}))
+        .await;
     assert_eq!(r.status, 201, "{}", r.text);
     let v = r.json();
     assert_eq!(v["id"], MOBILE_ID);
-    assert_eq!(v["smsSignInState"], "notEnabled", "the state is read-only");
+    assert_eq!(v["smsSignInState"], "ready", "the state is read-only; the policy allows SMS sign-in");
     assert!(v["@odata.context"]
         .as_str()
         .unwrap()
@@ -182,4 +184,38 @@ async fn sms_sign_in() {
     assert_eq!(t.patch(cfg, json!({"state": "disabled", "excludeTargets": []})).await.status, 204);
     let r = t.send("POST", &format!("{alex_mobile}/enableSmsSignIn"), None, &[]).await;
     assert_eq!(r.status, 403);
+}
+
+#[tokio::test]
+async fn a_new_mobile_is_registered_for_sms_sign_in_when_the_policy_allows() {
+    let t = T::new().await;
+    // Allowed and unique: Graph registers it at once (its create example answers "ready").
+    let lee = phones(LEE);
+    let r = t.post(&lee, json!({"phoneNumber": "+1 2065550150", "phoneType": "mobile"})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["smsSignInState"], "ready");
+    let mobile = format!("{lee}/{MOBILE_ID}");
+    assert_eq!(t.get(&mobile).await.json()["smsSignInState"], "ready");
+    // Enabling an already-ready method is a no-op.
+    assert_eq!(t.send("POST", &format!("{mobile}/enableSmsSignIn"), None, &[]).await.status, 204);
+    assert_eq!(t.get(&mobile).await.json()["smsSignInState"], "ready");
+    // The number another user signs in with (Megan's): created, but not registered.
+    let nestor = phones(NESTOR);
+    let r = t.post(&nestor, json!({"phoneNumber": "+1 4255550102", "phoneType": "mobile"})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["smsSignInState"], "phoneNumberNotUnique");
+    let r = t.send("POST", &format!("{nestor}/{MOBILE_ID}/enableSmsSignIn"), None, &[]).await;
+    assert_eq!((r.status, r.inner_code()), (409, "phoneNumberNotUnique".to_string()));
+    // Added while the policy forbids SMS sign-in: not registered, and it stays so when the
+    // policy allows it later, until enableSmsSignIn.
+    assert_eq!(t.delete(&mobile).await.status, 204);
+    t.emu.set_sms_sign_in_allowed(false);
+    let r = t.post(&lee, json!({"phoneNumber": "+1 2065550150", "phoneType": "mobile"})).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["smsSignInState"], "notAllowedByPolicy");
+    t.emu.set_sms_sign_in_allowed(true);
+    assert_eq!(t.get(&mobile).await.json()["smsSignInState"], "notEnabled");
+    assert_eq!(t.send("POST", &format!("{mobile}/enableSmsSignIn"), None, &[]).await.status, 204);
+    assert_eq!(t.get(&mobile).await.json()["smsSignInState"], "ready");
+    t.emu.assert_no_violations();
 }

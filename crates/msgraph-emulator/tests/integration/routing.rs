@@ -456,3 +456,12 @@ async fn delete_ref_by_id_query() {
     assert_eq!(t.delete(&format!("/groups/{SALES}/members/$ref")).await.status, 400);
     assert_eq!(t.get(&format!("/groups/{SALES}?$id=x")).await.status, 400);
 }
+
+#[tokio::test]
+async fn count_answers_carry_odata_version() {
+    let t = T::new().await;
+    let r = t.get_eventual("/users/$count").await;
+    assert_eq!((r.status, r.text.as_str()), (200, "5"));
+    assert_eq!(r.header("odata-version"), Some("4.0"), "{:?}", r.headers);
+    assert!(r.header("content-type").is_some_and(|c| c.starts_with("text/plain")), "{:?}", r.headers);
+}
