@@ -26,13 +26,26 @@ use crate::request::{Request, RequestParts, ResponseBody};
 use msgraph_codec::json::{DecodeError, Reader, Token, Writer};
 use msgraph_codec::model::Codec;
 
-/// The collection annotations of a page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The collection annotations of a page. `Debug` prints the links without their query values,
+/// like `HttpRequest` does.
+#[derive(Clone, Default, PartialEq, Eq)]
 struct Links {
     next_link: Option<String>,
     delta_link: Option<String>,
     count: Option<i64>,
     context: Option<String>,
+}
+
+impl fmt::Debug for Links {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::http::RedactedStr;
+        f.debug_struct("Links")
+            .field("next_link", &self.next_link.as_deref().map(RedactedStr))
+            .field("delta_link", &self.delta_link.as_deref().map(RedactedStr))
+            .field("count", &self.count)
+            .field("context", &self.context)
+            .finish()
+    }
 }
 
 impl Links {
@@ -592,13 +605,22 @@ impl<T: Codec + Send + 'static> futures_core::Stream for ItemStream<T> {
     }
 }
 
-/// A complete delta round.
-#[derive(Debug, Clone, PartialEq)]
+/// A complete delta round. `Debug` prints the delta link without its query values.
+#[derive(Clone, PartialEq)]
 pub struct DeltaRound<T> {
     /// Every item of every page, in order (an item may appear more than once).
     pub items: Vec<DeltaItem<T>>,
     /// The link to poll for the next round.
     pub delta_link: String,
+}
+
+impl<T: fmt::Debug> fmt::Debug for DeltaRound<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeltaRound")
+            .field("items", &self.items)
+            .field("delta_link", &crate::http::RedactedStr(&self.delta_link))
+            .finish()
+    }
 }
 
 impl<T: Codec + Send + 'static> Request<Page<T>> {

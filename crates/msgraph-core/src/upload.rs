@@ -33,7 +33,8 @@ pub const DEFAULT_CHUNK: usize = 16 * CHUNK_UNIT;
 /// of every `202 Accepted` chunk answer (other properties are skipped). The generated model of
 /// the session is `msgraph::models::UploadSession`; this is not a second one, only the state of
 /// one upload (build it from a stored session to resume with [`LargeFileUpload::new`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `Debug` prints the upload URL without its query (the `tempauth` credential).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct SessionState {
     /// The pre-authenticated URL to `PUT` chunks to.
     pub upload_url: Option<String>,
@@ -41,6 +42,16 @@ pub struct SessionState {
     pub expiration_date_time: Option<String>,
     /// Ranges the service still needs (`"12345-"`, `"0-1023"`).
     pub next_expected_ranges: Vec<String>,
+}
+
+impl fmt::Debug for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionState")
+            .field("upload_url", &self.upload_url.as_deref().map(crate::http::RedactedStr))
+            .field("expiration_date_time", &self.expiration_date_time)
+            .field("next_expected_ranges", &self.next_expected_ranges)
+            .finish()
+    }
 }
 
 impl Codec for SessionState {
@@ -157,9 +168,8 @@ pub struct LargeFileUpload {
 
 impl fmt::Debug for LargeFileUpload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = self.session.upload_url.as_deref().and_then(|u| Url::parse(u).ok());
         f.debug_struct("LargeFileUpload")
-            .field("upload_url", &url.as_ref().map(|u| crate::http::RedactedUrl(u).to_string()))
+            .field("upload_url", &self.session.upload_url.as_deref().map(crate::http::RedactedStr))
             .field("total", &self.source.len())
             .field("chunk_size", &self.chunk_size)
             .finish()
