@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::http::{Body, Context, Headers, HttpRequest, HttpResponse, Method};
 use msgraph_codec::json::Reader;
 use msgraph_codec::model::{Codec, Model};
-use msgraph_codec::odata::push_segment;
+use msgraph_codec::odata::{push_key_segment, push_segment};
 
 use crate::query::{join_url, QueryOptions};
 
@@ -152,6 +152,19 @@ impl RequestParts {
         }
         match &mut self.target {
             Target::Path(p) => push_segment(p, segment),
+            Target::Url(_) => self.record(Error::validation("cannot append a segment to an absolute URL")),
+        }
+    }
+
+    /// Appends a key given by the caller as one segment: everything but RFC 3986 unreserved
+    /// characters is percent-encoded ([`msgraph_codec::odata::percent_encode_key`]), so the key
+    /// cannot read as `$count`, `$value`, `$ref` or a function call.
+    pub fn push_key(&mut self, key: &str) {
+        if let Err(e) = check_segment(key) {
+            self.record(e);
+        }
+        match &mut self.target {
+            Target::Path(p) => push_key_segment(p, key),
             Target::Url(_) => self.record(Error::validation("cannot append a segment to an absolute URL")),
         }
     }
