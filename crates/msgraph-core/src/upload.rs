@@ -6,8 +6,9 @@
 //! * Every chunk is a `PUT` to the pre-authenticated `uploadUrl` with
 //!   `Content-Range: bytes {start}-{end}/{total}` and **no** `Authorization` header; bodies are
 //!   never compressed.
-//! * After a failure (connection lost, 5xx after retries, 416) the session's status is fetched
-//!   (`GET uploadUrl`) and the upload resumes from `nextExpectedRanges`.
+//! * After a failure (connection lost, 5xx after retries, 416, or a `202` that shows no
+//!   progress) the session's status is fetched (`GET uploadUrl`) and the upload resumes from
+//!   `nextExpectedRanges`, at most [`LargeFileUpload::max_resumes`] times.
 //! * A progress callback sees the bytes the service has confirmed.
 
 use std::fmt;
@@ -213,7 +214,10 @@ impl LargeFileUpload {
         self
     }
 
-    /// How many times the upload resumes after failures (default 5).
+    /// How many times the upload resumes after failures (default 5): a lost connection, a 5xx
+    /// after retries, a 416, or a `202` whose `nextExpectedRanges` shows no progress (the chunk
+    /// was not taken). Each costs one `GET` of the session and one chunk again; past the limit
+    /// the upload fails.
     pub fn max_resumes(mut self, n: u32) -> LargeFileUpload {
         self.max_resumes = n;
         self
@@ -344,10 +348,23 @@ impl LargeFileUpload {
                         self.session.expiration_date_time = session.expiration_date_time;
                     }
                     match first_missing(&self.session.next_expected_ranges)? {
-                        Some(m) => {
+                        Some(m) if m.0 > start => {
                             self.report(m.0, total);
                             missing = m;
                             continue;
+                        }
+                        Some(m) => {
+                            // The chunk was not taken (the same or an earlier range is still
+                            // expected): a failure like any other, so a session that never
+                            // progresses ends after `max_resumes`.
+                            Error::new(
+                                ErrorKind::Decode,
+                                format!(
+                                    "the upload session made no progress: after the chunk at byte {start} it still \
+                                     expects byte {}",
+                                    m.0
+                                ),
+                            )
                         }
                         None => {
                             // Nothing missing yet not completed: ask the session.
