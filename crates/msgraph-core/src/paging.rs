@@ -489,7 +489,7 @@ impl Cursor {
             self.done = true;
             return;
         };
-        if self.empty_run >= self.max_empty_pages {
+        if self.empty_run > 0 && self.empty_run >= self.max_empty_pages {
             self.pending_error = Some(Error::validation(format!(
                 "paging stopped: {} empty pages in a row, each with a new @odata.nextLink (a server that \
                  never ends?); raise the bound with max_empty_pages if this collection needs more",
@@ -579,8 +579,8 @@ impl<P: PageLike> Pages<P> {
         self
     }
 
-    /// At most `n` pages in all (default: no limit); a page past it is an
-    /// [`ErrorKind::Validation`] error instead of a request. Besides this and
+    /// At most `n` pages in all (default: no limit; the first page is always fetched); a page
+    /// past it is an [`ErrorKind::Validation`] error instead of a request. Besides this and
     /// [`Pages::max_empty_pages`], a nextLink to one of the last 1024 pages fetched is refused
     /// as a loop.
     pub fn max_pages(mut self, n: usize) -> Self {
