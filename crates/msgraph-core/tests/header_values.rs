@@ -18,8 +18,11 @@ async fn graph() -> MockServer {
     MockServer::start(|r, _| {
         if r.path().ends_with("/oauth2/v2.0/token") {
             // A token endpoint (network input) answering a token with a line break in it.
-            return Reply::json(200, json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "eyJ0\nX-Injected: 1"}))
-                .into();
+            return Reply::json(
+                200,
+                json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "eyJ0\nX-Injected: 1"}),
+            )
+            .into();
         }
         Reply::json(200, json!({"ok": true})).into()
     })
@@ -37,11 +40,8 @@ fn assert_names_header(e: &msgraph_core::error::Error, header: &str) {
 async fn static_bearer_token_with_a_trailing_newline_is_an_error_naming_authorization() {
     let server = graph().await;
     // A token read from a file or an environment variable, newline included.
-    let client = Client::builder()
-        .base_url(server.url())
-        .credential(StaticTokenProvider::new("eyJ0.token\n"))
-        .build()
-        .unwrap();
+    let client =
+        Client::builder().base_url(server.url()).credential(StaticTokenProvider::new("eyJ0.token\n")).build().unwrap();
     let e = client.get::<Value>(&["me"]).send().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation, "{e}");
     assert_names_header(&e, "authorization");

@@ -273,9 +273,18 @@ async fn total_page_cap_and_repeated_next_links() {
     // A nextLink that comes back (a cycle of pages with items): stopped at the repetition.
     let server = MockServer::start(|r, base| {
         let q = r.query().unwrap_or("");
-        let next = if q.contains("skiptoken=b") { "c" } else if q.contains("skiptoken=c") { "a" } else { "b" };
-        Reply::json(200, json!({"value": [{"id": q}], "@odata.nextLink": format!("{base}/v1.0/users?$skiptoken={next}")}))
-            .into()
+        let next = if q.contains("skiptoken=b") {
+            "c"
+        } else if q.contains("skiptoken=c") {
+            "a"
+        } else {
+            "b"
+        };
+        Reply::json(
+            200,
+            json!({"value": [{"id": q}], "@odata.nextLink": format!("{base}/v1.0/users?$skiptoken={next}")}),
+        )
+        .into()
     })
     .await;
     let mut pages = server.client().get::<Page<Value>>(&["users"]).pages();

@@ -94,7 +94,8 @@ async fn secrets_never_reach_debug_display_or_tracing() {
 #[test]
 fn debug_of_requests_and_url_holders_hides_query_values() {
     let client = Client::builder().build().unwrap();
-    let upload = "https://contoso.sharepoint.com/_api/v2.0/drives/d/items/i/uploadSession?guid=1&tempauth=TEMPAUTH-SECRET";
+    let upload =
+        "https://contoso.sharepoint.com/_api/v2.0/drives/d/items/i/uploadSession?guid=1&tempauth=TEMPAUTH-SECRET";
     let req: Request<()> = Request::from_url(&client, Method::Put, upload);
     let req = req.query_param("sig", "SIG-SECRET");
     let dbg = format!("{req:?} {:?}", req.parts());

@@ -87,8 +87,8 @@ pub(crate) fn split_path_marked(raw: &str) -> Result<Vec<(String, bool)>, GraphE
                         truncate(seg, 100)
                     ))
                 })?;
-            let literal = (decoded.starts_with('$') && !seg.starts_with('$'))
-                || (decoded.ends_with(')') && !seg.ends_with(')'));
+            let literal =
+                (decoded.starts_with('$') && !seg.starts_with('$')) || (decoded.ends_with(')') && !seg.ends_with(')'));
             Ok((decoded, literal))
         })
         .collect()
