@@ -102,7 +102,9 @@ impl RequestParts {
     }
 
     /// A request to `segments` under the API root; each segment is percent-encoded
-    /// ([`msgraph_codec::odata::percent_encode_segment`]).
+    /// ([`msgraph_codec::odata::percent_encode_segment`]) as Graph's URL syntax: `$count`,
+    /// `$value` and `delta()` keep their meaning. Append a key that comes from elsewhere (user
+    /// input) with [`RequestParts::push_key`], which encodes it as data.
     pub fn new(method: Method, segments: &[&str]) -> RequestParts {
         let mut path = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
         let mut parts = RequestParts::with_target(method, Target::Path(String::new()));
@@ -497,7 +499,9 @@ impl<T> fmt::Debug for Request<T> {
 }
 
 impl<T> Request<T> {
-    /// A request to `segments` under the client's API root (each segment percent-encoded).
+    /// A request to `segments` under the client's API root (each segment percent-encoded as
+    /// Graph's URL syntax, see [`RequestParts::new`]; the generated `by_id` encodes keys as
+    /// data).
     pub fn new(client: &Client, method: Method, segments: &[&str]) -> Request<T> {
         Request::from_parts(client, RequestParts::new(method, segments))
     }
