@@ -48,6 +48,34 @@ pub fn push_segment(path: &mut String, segment: &str) {
     encode(segment, SEGMENT_KEEP, path);
 }
 
+/// Percent-encodes a key (an id given by the caller) as one path segment: everything except
+/// RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`) is encoded, so the key is only a key
+/// — `delta()` is not the delta function, `$count` / `$ref` / `$value` are not those
+/// segments, `a/b` stays one segment. (Path segments the SDK writes itself use
+/// [`percent_encode_segment`], which keeps `$ ( ) : @ …` as Graph's syntax.) An id made only of
+/// unreserved characters goes out as it is: one that equals a qualified type name
+/// (`microsoft.graph.user`) or an operation name without parentheses (`delta`) still reads as
+/// that cast or operation on the server.
+///
+/// ```
+/// use msgraph_codec::odata::percent_encode_key;
+///
+/// assert_eq!(percent_encode_key("delta()"), "delta%28%29");
+/// assert_eq!(percent_encode_key("$count"), "%24count");
+/// assert_eq!(percent_encode_key("AdeleV@contoso.com"), "AdeleV%40contoso.com");
+/// ```
+pub fn percent_encode_key(key: &str) -> String {
+    let mut out = String::with_capacity(key.len() + 8);
+    encode(key, b"", &mut out);
+    out
+}
+
+/// Appends `/` and the encoded key ([`percent_encode_key`]) to a path.
+pub fn push_key_segment(path: &mut String, key: &str) {
+    path.push('/');
+    encode(key, b"", path);
+}
+
 /// Percent-encodes a query parameter value.
 pub fn percent_encode_query_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 8);
@@ -182,6 +210,18 @@ mod tests {
         assert_eq!(percent_encode_segment("a+b&c"), "a%2Bb%26c");
         assert_eq!(percent_encode_segment("$value"), "$value");
         assert_eq!(percent_encode_segment("delta()"), "delta()");
+        // Keys: only unreserved characters stay.
+        for (key, encoded) in [
+            ("delta()", "delta%28%29"),
+            ("$count", "%24count"),
+            ("$ref", "%24ref"),
+            ("$value", "%24value"),
+            ("a!*,;=:@'b", "a%21%2A%2C%3B%3D%3A%40%27b"),
+            ("AAMk-_.~9", "AAMk-_.~9"),
+            ("a/b é", "a%2Fb%20%C3%A9"),
+        ] {
+            assert_eq!(percent_encode_key(key), encoded);
+        }
         assert_eq!(percent_encode_segment("\u{0}\n\"<>\\^`{|}"), "%00%0A%22%3C%3E%5C%5E%60%7B%7C%7D");
         let mut p = String::from("/users");
         push_segment(&mut p, "x/y");

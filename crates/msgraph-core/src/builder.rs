@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::http::{HttpResponse, Method};
 use crate::paging::Page;
-use crate::request::{Request, ResponseBody};
+use crate::request::{Request, RequestParts, ResponseBody};
 use msgraph_codec::json::{Reader, Writer};
 use msgraph_codec::model::{Codec, Model, Param};
 use msgraph_codec::odata::literal;
@@ -23,16 +23,24 @@ use msgraph_codec::odata::literal;
 #[derive(Clone)]
 pub struct Node {
     client: Client,
-    segments: Arc<Vec<String>>,
+    segments: Arc<Vec<Segment>>,
     /// Parameter aliases of composable function calls on the path (`range(p=@p)` and
     /// `?@p=<json>`): every request from this node, or a node below it, carries them.
     aliases: Arc<Vec<(String, String)>>,
 }
 
+/// One raw (not yet encoded) segment and how it is encoded.
+#[derive(Clone)]
+struct Segment {
+    text: String,
+    /// A key given by the caller ([`Node::key`]): only unreserved characters stay as they are.
+    key: bool,
+}
+
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Node");
-        d.field("segments", &self.segments);
+        d.field("segments", &self.segments());
         if !self.aliases.is_empty() {
             d.field("aliases", &self.aliases);
         }
@@ -43,17 +51,33 @@ impl fmt::Debug for Node {
 impl Node {
     /// A root node (an entity set or singleton).
     pub fn root(client: &Client, segment: &str) -> Node {
-        Node { client: client.clone(), segments: Arc::new(vec![segment.to_string()]), aliases: Arc::default() }
+        Node {
+            client: client.clone(),
+            segments: Arc::new(vec![Segment { text: segment.to_string(), key: false }]),
+            aliases: Arc::default(),
+        }
     }
 
-    /// This node plus one raw segment (a navigation property, a key, a type cast). The segment
-    /// is percent-encoded when the request is built, so keys may contain `/ ? # % '` and
-    /// non-ASCII characters.
-    pub fn child(&self, segment: &str) -> Node {
+    fn push(&self, text: &str, key: bool) -> Node {
         let mut segments = Vec::with_capacity(self.segments.len() + 1);
         segments.extend(self.segments.iter().cloned());
-        segments.push(segment.to_string());
+        segments.push(Segment { text: text.to_string(), key });
         Node { client: self.client.clone(), segments: Arc::new(segments), aliases: Arc::clone(&self.aliases) }
+    }
+
+    /// This node plus one segment of Graph's URL syntax the SDK writes itself (a navigation
+    /// property, a type cast, a function call): percent-encoded when the request is built,
+    /// keeping the sub-delimiters Graph's syntax uses (`$ ( ) = , : @`).
+    pub fn child(&self, segment: &str) -> Node {
+        self.push(segment, false)
+    }
+
+    /// This node plus a key given by the caller (`by_id`): everything but RFC 3986 unreserved
+    /// characters is percent-encoded ([`msgraph_codec::odata::percent_encode_key`]), so any
+    /// string addresses the entity with that id and nothing else — `delta()` is not the delta
+    /// function, `$count`, `$ref` and `$value` are not those segments, `a/b` stays one segment.
+    pub fn key(&self, key: &str) -> Node {
+        self.push(key, true)
     }
 
     /// The client.
@@ -62,20 +86,32 @@ impl Node {
     }
 
     /// The raw segments.
-    pub fn segments(&self) -> &[String] {
-        &self.segments
+    pub fn segments(&self) -> Vec<&str> {
+        self.segments.iter().map(|s| s.text.as_str()).collect()
     }
 
     /// A request to this node.
     pub fn request<T>(&self, method: Method) -> Request<T> {
-        let segs: Vec<&str> = self.segments.iter().map(String::as_str).collect();
-        self.with_aliases(Request::new(&self.client, method, &segs))
+        self.with_aliases(Request::from_parts(&self.client, self.parts(method, None)))
     }
 
     fn request_at<T>(&self, method: Method, extra: &str) -> Request<T> {
-        let mut segs: Vec<&str> = self.segments.iter().map(String::as_str).collect();
-        segs.push(extra);
-        self.with_aliases(Request::new(&self.client, method, &segs))
+        self.with_aliases(Request::from_parts(&self.client, self.parts(method, Some(extra))))
+    }
+
+    fn parts(&self, method: Method, extra: Option<&str>) -> RequestParts {
+        let mut parts = RequestParts::new(method, &[]);
+        for s in self.segments.iter() {
+            if s.key {
+                parts.push_key(&s.text);
+            } else {
+                parts.push_segment(&s.text);
+            }
+        }
+        if let Some(extra) = extra {
+            parts.push_segment(extra);
+        }
+        parts
     }
 
     fn with_aliases<T>(&self, mut req: Request<T>) -> Request<T> {
@@ -600,10 +636,16 @@ macro_rules! __collection_builder {
             pub fn create(&self, body: &$model) -> $crate::request::Request<$response> {
                 self.0.create(body)
             }
-            /// One entity by key (percent-encoded, so any string is safe).
+            /// One entity by key. Everything but RFC 3986 unreserved characters
+            /// (`A-Z a-z 0-9 - . _ ~`) is percent-encoded, so any string — user input
+            /// included — addresses the entity with that id and nothing else: `"delta()"` is
+            /// not the delta function, `"$count"` / `"$ref"` / `"$value"` are not those
+            /// segments, `"a/b"` is one segment. (An id made only of unreserved characters that
+            /// equals a type name such as `microsoft.graph.user` is still read as a cast by
+            /// Graph.)
             #[inline]
             pub fn by_id(&self, id: &str) -> $item {
-                $item(self.0.child(id))
+                $item(self.0.key(id))
             }
             /// `GET …/$count`: the number of items (sent with `ConsistencyLevel: eventual`).
             #[inline]
@@ -718,6 +760,30 @@ mod tests {
         // The plain function request is unchanged.
         let req = sheet.function::<()>("usedRange", &[FunctionParam::new("valuesOnly", "Edm.Boolean", &true)]);
         assert!(req.url().ends_with("/usedRange(valuesOnly=true)"));
+    }
+
+    #[test]
+    fn keys_are_only_keys() {
+        let client = Client::builder().base_url("https://graph.microsoft.com/v1.0").build().unwrap();
+        let users = Node::root(&client, "users");
+        let url = |n: &Node| n.get::<()>().url();
+        assert_eq!(url(&users.key("delta()")), "https://graph.microsoft.com/v1.0/users/delta%28%29");
+        assert_eq!(url(&users.child("delta()")), "https://graph.microsoft.com/v1.0/users/delta()");
+        let count = users.key("$count");
+        assert_eq!(url(&count), "https://graph.microsoft.com/v1.0/users/%24count");
+        assert!(count.get::<()>().headers().get("consistencylevel").is_none(), "not a $count request");
+        assert_eq!(users.count().headers().get("consistencylevel"), Some("eventual"));
+        for (id, encoded) in [("$ref", "%24ref"), ("$value", "%24value"), ("a@b.c", "a%40b.c"), ("x:y", "x%3Ay")] {
+            assert_eq!(url(&users.key(id)), format!("https://graph.microsoft.com/v1.0/users/{encoded}"));
+        }
+        // The SDK's own segments after a key keep Graph's syntax.
+        let member = Node::root(&client, "groups").key("g(1)").child("members").key("$ref");
+        assert_eq!(member.remove_ref().url(), "https://graph.microsoft.com/v1.0/groups/g%281%29/members/%24ref/$ref");
+        assert_eq!(member.segments(), ["groups", "g(1)", "members", "$ref"]);
+        // Empty and dot keys are still refused.
+        for bad in ["", ".", ".."] {
+            assert!(users.key(bad).get::<()>().parts().error().is_some(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub use crate::cloud::NationalCloud;
 
 use crate::auth::{BearerTokenPolicy, TokenCache, TokenProvider, DEFAULT_REFRESH_SKEW};
 use crate::error::{Error, Result};
-use crate::http::{is_loopback, HttpRequest, HttpResponse, HttpTransport};
+use crate::http::{is_loopback, Headers, HttpRequest, HttpResponse, HttpTransport};
 use crate::pipeline::{
     ClientRequestIdPolicy, Context, DecompressionPolicy, Pipeline, Policy, RedirectOptions, RedirectPolicy,
     RetryOptions, RetryPolicy, TimeoutPolicy, TracingPolicy, UserAgentPolicy, DEFAULT_MAX_RESPONSE_BYTES,
@@ -270,7 +270,10 @@ impl<C> ClientBuilder<C> {
     }
 
     /// The application's product token, sent before ours in `User-Agent`
-    /// (`contoso-sync/2.1 msgraph-rs/0.1.0`).
+    /// (`contoso-sync/2.1 msgraph-rs/0.1.0`). It must be visible ASCII (spaces and tabs allowed):
+    /// [`build`](ClientBuilder::build) fails with an
+    /// [`ErrorKind::Validation`](crate::error::ErrorKind::Validation) error naming `user-agent`
+    /// otherwise (`café-app/1.0` → use `cafe-app/1.0`).
     pub fn user_agent(mut self, product: impl Into<String>) -> Self {
         self.user_agent = Some(product.into());
         self
@@ -383,6 +386,10 @@ impl<C> ClientBuilder<C> {
         };
         let user_agent = UserAgentPolicy::new(self.user_agent.as_deref());
         let ua_value = user_agent.value().to_string();
+        // Checked here, not on every request: the option is the caller's input.
+        Headers::new()
+            .insert("user-agent", ua_value.as_str())
+            .map_err(|e| e.context("invalid ClientBuilder::user_agent"))?;
         let mut policies: Vec<Arc<dyn Policy>> =
             vec![Arc::new(ClientRequestIdPolicy), Arc::new(user_agent), Arc::new(TracingPolicy)];
         policies.extend(self.per_call);

@@ -31,7 +31,10 @@ pub fn next_page_url(
     headers: &Headers,
     link: &str,
 ) -> Result<(String, Headers)> {
-    let parts = crate::paging::next_page_request(client, requested, headers, link)?;
+    if requested.contains(link) {
+        return Err(crate::error::Error::validation("@odata.nextLink points to a page already fetched (a loop)"));
+    }
+    let parts = crate::paging::next_page_request(client, headers, link)?;
     Ok((parts.url(client.api_root()), parts.effective_headers()))
 }
 

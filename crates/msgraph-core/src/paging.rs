@@ -6,14 +6,16 @@
 //!   client's own origin (anything else is an error: following it would send the token to
 //!   another host), through empty pages that still carry a nextLink, resending the first
 //!   request's headers (`ConsistencyLevel`, `Prefer`, ...) because Graph does not carry them
-//!   over. `next_page().await`, or as a `futures_core::Stream`.
+//!   over. `next_page().await`, or as a `futures_core::Stream`. A server cannot make it
+//!   endless: [`Pages::max_empty_pages`] (default 16 in a row), a nextLink to a page already
+//!   fetched, and the optional [`Pages::max_pages`] stop it with an error.
 //! * [`ItemStream`]: the items of every page, one by one.
 //! * Delta: [`DeltaPage<T>`] items are [`DeltaItem::Changed`] or [`DeltaItem::Removed`]
 //!   (`@removed` with its reason); [`Request::delta_round`] follows nextLinks to the
 //!   `@odata.deltaLink` and returns it for the next poll ([`Client::delta_from_link`]).
 //!   `410 Gone` / `resyncRequired` is [`ErrorKind::ResyncRequired`].
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -26,13 +28,26 @@ use crate::request::{Request, RequestParts, ResponseBody};
 use msgraph_codec::json::{DecodeError, Reader, Token, Writer};
 use msgraph_codec::model::Codec;
 
-/// The collection annotations of a page.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The collection annotations of a page. `Debug` prints the links without their query values,
+/// like `HttpRequest` does.
+#[derive(Clone, Default, PartialEq, Eq)]
 struct Links {
     next_link: Option<String>,
     delta_link: Option<String>,
     count: Option<i64>,
     context: Option<String>,
+}
+
+impl fmt::Debug for Links {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::http::RedactedStr;
+        f.debug_struct("Links")
+            .field("next_link", &self.next_link.as_deref().map(RedactedStr))
+            .field("delta_link", &self.delta_link.as_deref().map(RedactedStr))
+            .field("count", &self.count)
+            .field("context", &self.context)
+            .finish()
+    }
 }
 
 impl Links {
@@ -95,6 +110,11 @@ pub trait PageLike: ResponseBody {
     fn delta_link(&self) -> Option<&str>;
     /// `@odata.count`.
     fn count(&self) -> Option<i64>;
+    /// How many items the page holds, to bound runs of empty pages; `None` (the default) when
+    /// the type does not know.
+    fn item_count(&self) -> Option<usize> {
+        None
+    }
 }
 
 /// One page of a collection.
@@ -194,6 +214,9 @@ impl<T: Codec + Send + 'static> PageLike for Page<T> {
     }
     fn count(&self) -> Option<i64> {
         Page::count(self)
+    }
+    fn item_count(&self) -> Option<usize> {
+        Some(self.value.len())
     }
 }
 
@@ -336,6 +359,43 @@ impl<T: Codec + Send + 'static> PageLike for DeltaPage<T> {
     fn count(&self) -> Option<i64> {
         self.links.count
     }
+    fn item_count(&self) -> Option<usize> {
+        Some(self.value.len())
+    }
+}
+
+/// Default of [`Pages::max_empty_pages`].
+pub const DEFAULT_MAX_EMPTY_PAGES: usize = 16;
+
+/// How many of the last links fetched are remembered to detect a nextLink that comes back.
+const REMEMBERED_LINKS: usize = 1024;
+
+/// The last [`REMEMBERED_LINKS`] URLs fetched, as 64-bit hashes: bounded memory whatever the
+/// server sends. A cycle longer than that is stopped by the empty-page bound (if its pages
+/// are empty) or by [`Pages::max_pages`].
+#[derive(Default)]
+struct SeenLinks {
+    hasher: std::collections::hash_map::RandomState,
+    recent: VecDeque<u64>,
+}
+
+impl SeenLinks {
+    fn hash(&self, link: &str) -> u64 {
+        std::hash::BuildHasher::hash_one(&self.hasher, link)
+    }
+
+    fn insert(&mut self, link: &str) {
+        if self.recent.len() == REMEMBERED_LINKS {
+            self.recent.pop_front();
+        }
+        let h = self.hash(link);
+        self.recent.push_back(h);
+    }
+
+    fn contains(&self, link: &str) -> bool {
+        let h = self.hash(link);
+        self.recent.contains(&h)
+    }
 }
 
 /// The non-generic part of [`Pages`]: which request comes next and its future.
@@ -345,10 +405,14 @@ struct Cursor {
     /// Headers of the first request, resent on every page.
     headers: Headers,
     in_flight: Option<BoxFuture<'static, Result<HttpResponse>>>,
-    requested: HashSet<String>,
+    requested: SeenLinks,
     pending_error: Option<Error>,
     done: bool,
     pages: usize,
+    /// Empty pages in a row (that still carried a nextLink).
+    empty_run: usize,
+    max_empty_pages: usize,
+    max_pages: Option<usize>,
     count: Option<i64>,
     delta_link: Option<String>,
 }
@@ -368,10 +432,13 @@ impl Cursor {
             next: Some(first),
             headers,
             in_flight: None,
-            requested: HashSet::new(),
+            requested: SeenLinks::default(),
             pending_error,
             done: false,
             pages: 0,
+            empty_run: 0,
+            max_empty_pages: DEFAULT_MAX_EMPTY_PAGES,
+            max_pages: None,
             count: None,
             delta_link: None,
         }
@@ -397,7 +464,7 @@ impl Cursor {
             }
             match self.next.take() {
                 Some(parts) => {
-                    self.requested.insert(parts.url(self.client.api_root()));
+                    self.requested.insert(&parts.url(self.client.api_root()));
                     self.in_flight = Some(self.client.execute(parts));
                 }
                 None => {
@@ -409,8 +476,9 @@ impl Cursor {
     }
 
     /// Records a decoded page's links and prepares the next request.
-    fn advance(&mut self, next_link: Option<&str>, delta_link: Option<&str>, count: Option<i64>) {
+    fn advance(&mut self, next_link: Option<&str>, delta_link: Option<&str>, count: Option<i64>, items: Option<usize>) {
         self.pages += 1;
+        self.empty_run = if items == Some(0) { self.empty_run + 1 } else { 0 };
         if self.pages == 1 || self.count.is_none() {
             self.count = count.or(self.count);
         }
@@ -421,7 +489,27 @@ impl Cursor {
             self.done = true;
             return;
         };
-        match next_page_request(&self.client, &self.requested, &self.headers, link) {
+        if self.empty_run > 0 && self.empty_run >= self.max_empty_pages {
+            self.pending_error = Some(Error::validation(format!(
+                "paging stopped: {} empty pages in a row, each with a new @odata.nextLink (a server that \
+                 never ends?); raise the bound with max_empty_pages if this collection needs more",
+                self.empty_run
+            )));
+            return;
+        }
+        if self.max_pages.is_some_and(|max| self.pages >= max) {
+            self.pending_error = Some(Error::validation(format!(
+                "paging stopped after {} pages, the limit set with max_pages; the last page still had an \
+                 @odata.nextLink",
+                self.pages
+            )));
+            return;
+        }
+        if self.requested.contains(link) {
+            self.pending_error = Some(Error::validation("@odata.nextLink points to a page already fetched (a loop)"));
+            return;
+        }
+        match next_page_request(&self.client, &self.headers, link) {
             Ok(parts) => self.next = Some(parts),
             Err(e) => self.pending_error = Some(e),
         }
@@ -436,14 +524,9 @@ impl Cursor {
 
 /// The request for the page an `@odata.nextLink` points to, or why it must not be followed:
 /// only a valid request URL (nothing is sent otherwise), only to the client's own origin (the
-/// token would leak elsewhere), never to a page already fetched (a loop), verbatim (never
-/// re-encoded), with the first request's headers.
-pub(crate) fn next_page_request(
-    client: &Client,
-    requested: &HashSet<String>,
-    headers: &Headers,
-    link: &str,
-) -> Result<RequestParts> {
+/// token would leak elsewhere), verbatim (never re-encoded), with the first request's headers.
+/// (Links already fetched are refused by the caller.)
+pub(crate) fn next_page_request(client: &Client, headers: &Headers, link: &str) -> Result<RequestParts> {
     let url = url::Url::parse(link).map_err(|e| {
         Error::validation(format!("refusing to follow an @odata.nextLink that is not a valid URL ({e})"))
     })?;
@@ -452,9 +535,6 @@ pub(crate) fn next_page_request(
             "refusing to follow an @odata.nextLink to another origin ({}): the token would leak",
             url.origin().ascii_serialization()
         )));
-    }
-    if requested.contains(link) {
-        return Err(Error::validation("@odata.nextLink points to a page already fetched (a loop)"));
     }
     let mut parts = RequestParts::from_url(Method::Get, link);
     // A URL on the client's origin that is still not a request URL (credentials in it, say).
@@ -489,6 +569,25 @@ impl<P: PageLike> Pages<P> {
         Pages { cursor: Cursor::new(client.clone(), first), _page: PhantomData }
     }
 
+    /// How many empty pages in a row may still carry an `@odata.nextLink` (default
+    /// [`DEFAULT_MAX_EMPTY_PAGES`], 16): Graph sends some while it gathers results, but a
+    /// server that always answers an empty page and a fresh link would be followed forever.
+    /// After that many, the next item is an [`ErrorKind::Validation`] error and the stream
+    /// ends; every page fetched before was handed out.
+    pub fn max_empty_pages(mut self, n: usize) -> Self {
+        self.cursor.max_empty_pages = n;
+        self
+    }
+
+    /// At most `n` pages in all (default: no limit; the first page is always fetched); a page
+    /// past it is an [`ErrorKind::Validation`] error instead of a request. Besides this and
+    /// [`Pages::max_empty_pages`], a nextLink to one of the last 1024 pages fetched is refused
+    /// as a loop.
+    pub fn max_pages(mut self, n: usize) -> Self {
+        self.cursor.max_pages = Some(n);
+        self
+    }
+
     /// Polls for the next page.
     pub fn poll_next_page(&mut self, cx: &mut TaskContext<'_>) -> Poll<Option<Result<P>>> {
         let response = match std::task::ready!(self.cursor.poll_response(cx)) {
@@ -498,7 +597,7 @@ impl<P: PageLike> Pages<P> {
         };
         match P::from_response(response) {
             Ok(page) => {
-                self.cursor.advance(page.next_link(), page.delta_link(), page.count());
+                self.cursor.advance(page.next_link(), page.delta_link(), page.count(), page.item_count());
                 Poll::Ready(Some(Ok(page)))
             }
             Err(e) => Poll::Ready(Some(Err(self.cursor.fail(e)))),
@@ -550,6 +649,18 @@ impl<T> fmt::Debug for ItemStream<T> {
 }
 
 impl<T: Codec + Send + 'static> ItemStream<T> {
+    /// See [`Pages::max_empty_pages`].
+    pub fn max_empty_pages(mut self, n: usize) -> Self {
+        self.pages = self.pages.max_empty_pages(n);
+        self
+    }
+
+    /// See [`Pages::max_pages`].
+    pub fn max_pages(mut self, n: usize) -> Self {
+        self.pages = self.pages.max_pages(n);
+        self
+    }
+
     /// Polls for the next item.
     pub fn poll_next_item(&mut self, cx: &mut TaskContext<'_>) -> Poll<Option<Result<T>>> {
         loop {
@@ -592,13 +703,22 @@ impl<T: Codec + Send + 'static> futures_core::Stream for ItemStream<T> {
     }
 }
 
-/// A complete delta round.
-#[derive(Debug, Clone, PartialEq)]
+/// A complete delta round. `Debug` prints the delta link without its query values.
+#[derive(Clone, PartialEq)]
 pub struct DeltaRound<T> {
     /// Every item of every page, in order (an item may appear more than once).
     pub items: Vec<DeltaItem<T>>,
     /// The link to poll for the next round.
     pub delta_link: String,
+}
+
+impl<T: fmt::Debug> fmt::Debug for DeltaRound<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeltaRound")
+            .field("items", &self.items)
+            .field("delta_link", &crate::http::RedactedStr(&self.delta_link))
+            .finish()
+    }
 }
 
 impl<T: Codec + Send + 'static> Request<Page<T>> {

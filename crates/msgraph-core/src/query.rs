@@ -17,7 +17,10 @@ use msgraph_codec::odata::{push_query_name, push_query_value};
 use crate::error::{Error, Result};
 
 /// The system query options of a request (plus custom parameters).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` shows the system options and the names of custom parameters, not their values: a
+/// custom parameter may be the credential of a pre-authenticated URL (`tempauth`, `sig`).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct QueryOptions {
     select: Vec<String>,
     expand: Vec<String>,
@@ -29,6 +32,36 @@ pub struct QueryOptions {
     search: Option<String>,
     format: Option<String>,
     custom: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for QueryOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("QueryOptions");
+        for (name, list) in [("select", &self.select), ("expand", &self.expand), ("order_by", &self.order_by)] {
+            if !list.is_empty() {
+                d.field(name, list);
+            }
+        }
+        for (name, value) in [("filter", &self.filter), ("search", &self.search), ("format", &self.format)] {
+            if let Some(v) = value {
+                d.field(name, v);
+            }
+        }
+        if let Some(v) = self.top {
+            d.field("top", &v);
+        }
+        if let Some(v) = self.skip {
+            d.field("skip", &v);
+        }
+        if let Some(v) = self.count {
+            d.field("count", &v);
+        }
+        if !self.custom.is_empty() {
+            let names: Vec<String> = self.custom.iter().map(|(k, _)| format!("{k}=…")).collect();
+            d.field("custom", &names);
+        }
+        d.finish()
+    }
 }
 
 impl QueryOptions {

@@ -30,7 +30,7 @@ use crate::error::{Error, Result};
 use crate::http::{Body, Context, Headers, HttpRequest, HttpResponse, Method};
 use msgraph_codec::json::Reader;
 use msgraph_codec::model::{Codec, Model};
-use msgraph_codec::odata::push_segment;
+use msgraph_codec::odata::{push_key_segment, push_segment};
 
 use crate::query::{join_url, QueryOptions};
 
@@ -76,10 +76,7 @@ impl fmt::Debug for RequestParts {
         d.field("method", &self.method);
         match &self.target {
             Target::Path(p) => d.field("path", p),
-            Target::Url(u) => match url::Url::parse(u) {
-                Ok(parsed) => d.field("url", &format_args!("{}", crate::http::RedactedUrl(&parsed))),
-                Err(_) => d.field("url", &"<invalid>"),
-            },
+            Target::Url(u) => d.field("url", &crate::http::RedactedStr(u)),
         };
         d.field("query", &self.query).field("headers", &self.headers).field("body", &self.body);
         if let Some(e) = &self.error {
@@ -105,7 +102,9 @@ impl RequestParts {
     }
 
     /// A request to `segments` under the API root; each segment is percent-encoded
-    /// ([`msgraph_codec::odata::percent_encode_segment`]).
+    /// ([`msgraph_codec::odata::percent_encode_segment`]) as Graph's URL syntax: `$count`,
+    /// `$value` and `delta()` keep their meaning. Append a key that comes from elsewhere (user
+    /// input) with [`RequestParts::push_key`], which encodes it as data.
     pub fn new(method: Method, segments: &[&str]) -> RequestParts {
         let mut path = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
         let mut parts = RequestParts::with_target(method, Target::Path(String::new()));
@@ -155,6 +154,19 @@ impl RequestParts {
         }
         match &mut self.target {
             Target::Path(p) => push_segment(p, segment),
+            Target::Url(_) => self.record(Error::validation("cannot append a segment to an absolute URL")),
+        }
+    }
+
+    /// Appends a key given by the caller as one segment: everything but RFC 3986 unreserved
+    /// characters is percent-encoded ([`msgraph_codec::odata::percent_encode_key`]), so the key
+    /// cannot read as `$count`, `$value`, `$ref` or a function call.
+    pub fn push_key(&mut self, key: &str) {
+        if let Err(e) = check_segment(key) {
+            self.record(e);
+        }
+        match &mut self.target {
+            Target::Path(p) => push_key_segment(p, key),
             Target::Url(_) => self.record(Error::validation("cannot append a segment to an absolute URL")),
         }
     }
@@ -476,8 +488,10 @@ pub struct Request<T> {
 
 impl<T> fmt::Debug for Request<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL the way `HttpRequest` prints it: no query values (pre-authenticated URLs
+        // carry credentials there).
         f.debug_struct("Request")
-            .field("url", &self.url())
+            .field("url", &crate::http::RedactedStr(&self.url()))
             .field("parts", &self.parts)
             .field("response", &short_type_name(std::any::type_name::<T>()))
             .finish()
@@ -485,7 +499,9 @@ impl<T> fmt::Debug for Request<T> {
 }
 
 impl<T> Request<T> {
-    /// A request to `segments` under the client's API root (each segment percent-encoded).
+    /// A request to `segments` under the client's API root (each segment percent-encoded as
+    /// Graph's URL syntax, see [`RequestParts::new`]; the generated `by_id` encodes keys as
+    /// data).
     pub fn new(client: &Client, method: Method, segments: &[&str]) -> Request<T> {
         Request::from_parts(client, RequestParts::new(method, segments))
     }

@@ -6,8 +6,9 @@
 //! * Every chunk is a `PUT` to the pre-authenticated `uploadUrl` with
 //!   `Content-Range: bytes {start}-{end}/{total}` and **no** `Authorization` header; bodies are
 //!   never compressed.
-//! * After a failure (connection lost, 5xx after retries, 416) the session's status is fetched
-//!   (`GET uploadUrl`) and the upload resumes from `nextExpectedRanges`.
+//! * After a failure (connection lost, 5xx after retries, 416, or a `202` that shows no
+//!   progress) the session's status is fetched (`GET uploadUrl`) and the upload resumes from
+//!   `nextExpectedRanges`, at most [`LargeFileUpload::max_resumes`] times.
 //! * A progress callback sees the bytes the service has confirmed.
 
 use std::fmt;
@@ -33,7 +34,8 @@ pub const DEFAULT_CHUNK: usize = 16 * CHUNK_UNIT;
 /// of every `202 Accepted` chunk answer (other properties are skipped). The generated model of
 /// the session is `msgraph::models::UploadSession`; this is not a second one, only the state of
 /// one upload (build it from a stored session to resume with [`LargeFileUpload::new`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `Debug` prints the upload URL without its query (the `tempauth` credential).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct SessionState {
     /// The pre-authenticated URL to `PUT` chunks to.
     pub upload_url: Option<String>,
@@ -41,6 +43,16 @@ pub struct SessionState {
     pub expiration_date_time: Option<String>,
     /// Ranges the service still needs (`"12345-"`, `"0-1023"`).
     pub next_expected_ranges: Vec<String>,
+}
+
+impl fmt::Debug for SessionState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionState")
+            .field("upload_url", &self.upload_url.as_deref().map(crate::http::RedactedStr))
+            .field("expiration_date_time", &self.expiration_date_time)
+            .field("next_expected_ranges", &self.next_expected_ranges)
+            .finish()
+    }
 }
 
 impl Codec for SessionState {
@@ -157,9 +169,8 @@ pub struct LargeFileUpload {
 
 impl fmt::Debug for LargeFileUpload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let url = self.session.upload_url.as_deref().and_then(|u| Url::parse(u).ok());
         f.debug_struct("LargeFileUpload")
-            .field("upload_url", &url.as_ref().map(|u| crate::http::RedactedUrl(u).to_string()))
+            .field("upload_url", &self.session.upload_url.as_deref().map(crate::http::RedactedStr))
             .field("total", &self.source.len())
             .field("chunk_size", &self.chunk_size)
             .finish()
@@ -203,7 +214,10 @@ impl LargeFileUpload {
         self
     }
 
-    /// How many times the upload resumes after failures (default 5).
+    /// How many times the upload resumes after failures (default 5): a lost connection, a 5xx
+    /// after retries, a 416, or a `202` whose `nextExpectedRanges` shows no progress (the chunk
+    /// was not taken). Each costs one `GET` of the session and one chunk again; past the limit
+    /// the upload fails.
     pub fn max_resumes(mut self, n: u32) -> LargeFileUpload {
         self.max_resumes = n;
         self
@@ -334,10 +348,23 @@ impl LargeFileUpload {
                         self.session.expiration_date_time = session.expiration_date_time;
                     }
                     match first_missing(&self.session.next_expected_ranges)? {
-                        Some(m) => {
+                        Some(m) if m.0 > start => {
                             self.report(m.0, total);
                             missing = m;
                             continue;
+                        }
+                        Some(m) => {
+                            // The chunk was not taken (the same or an earlier range is still
+                            // expected): a failure like any other, so a session that never
+                            // progresses ends after `max_resumes`.
+                            Error::new(
+                                ErrorKind::Decode,
+                                format!(
+                                    "the upload session made no progress: after the chunk at byte {start} it still \
+                                     expects byte {}",
+                                    m.0
+                                ),
+                            )
                         }
                         None => {
                             // Nothing missing yet not completed: ask the session.

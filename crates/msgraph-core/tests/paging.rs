@@ -208,3 +208,95 @@ async fn a_round_without_delta_link_is_an_error() {
     let e = server.client().get::<DeltaPage<Value>>(&["users", "delta()"]).delta_round().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Decode);
 }
+
+/// A server that answers every page with no items and a fresh `@odata.nextLink`; after
+/// `stop_after` pages it ends (so code without a bound ends too and the test fails fast).
+async fn endless_empty_pages(stop_after: usize) -> MockServer {
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    MockServer::start(move |_, base| {
+        let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if i >= stop_after {
+            return Reply::json(200, json!({"value": [{"id": "last"}]})).into();
+        }
+        Reply::json(200, json!({"value": [], "@odata.nextLink": format!("{base}/v1.0/users?$skiptoken=t{i}")})).into()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn endless_empty_pages_stop_with_a_clear_error() {
+    let server = endless_empty_pages(200).await;
+    let client = server.client();
+    let mut items = client.get::<Page<Value>>(&["users"]).items();
+    let e = match next(&mut items).await {
+        Some(Err(e)) => e,
+        other => panic!("expected the empty-page bound, got {other:?}"),
+    };
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    assert!(e.to_string().contains("16 empty pages in a row"), "{e}");
+    assert_eq!(server.count(), 16, "default bound: 16 consecutive empty pages");
+    assert!(next(&mut items).await.is_none(), "then the stream ends");
+
+    // Configurable, on the pages and on the items.
+    let server = endless_empty_pages(200).await;
+    let mut pages = server.client().get::<Page<Value>>(&["users"]).pages().max_empty_pages(3);
+    let mut got = 0;
+    let e = loop {
+        match next(&mut pages).await {
+            Some(Ok(_)) => got += 1,
+            Some(Err(e)) => break e,
+            None => panic!("no error"),
+        }
+    };
+    assert_eq!((got, server.count()), (3, 3), "every page fetched was handed out before the error");
+    assert!(e.to_string().contains("3 empty pages in a row"), "{e}");
+    let server = endless_empty_pages(10).await;
+    let all = server.client().get::<Page<Value>>(&["users"]).items().max_empty_pages(20).collect_all().await.unwrap();
+    assert_eq!(all.len(), 1);
+}
+
+#[tokio::test]
+async fn total_page_cap_and_repeated_next_links() {
+    // Pages with items forever: only a total cap stops them (off by default).
+    let n = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let server = MockServer::start(move |_, base| {
+        let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Reply::json(200, json!({"value": [{"id": i}], "@odata.nextLink": format!("{base}/v1.0/users?$skiptoken=p{i}")}))
+            .into()
+    })
+    .await;
+    let e = server.client().get::<Page<Value>>(&["users"]).items().max_pages(5).collect_all().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Validation);
+    assert!(e.to_string().contains("5 pages"), "{e}");
+    assert_eq!(server.count(), 5);
+
+    // A nextLink that comes back (a cycle of pages with items): stopped at the repetition.
+    let server = MockServer::start(|r, base| {
+        let q = r.query().unwrap_or("");
+        let next = if q.contains("skiptoken=b") {
+            "c"
+        } else if q.contains("skiptoken=c") {
+            "a"
+        } else {
+            "b"
+        };
+        Reply::json(
+            200,
+            json!({"value": [{"id": q}], "@odata.nextLink": format!("{base}/v1.0/users?$skiptoken={next}")}),
+        )
+        .into()
+    })
+    .await;
+    // (A bound of 0 empty pages does not stop pages that have items.)
+    let mut pages = server.client().get::<Page<Value>>(&["users"]).pages().max_empty_pages(0);
+    let mut ok = 0;
+    let e = loop {
+        match next(&mut pages).await {
+            Some(Ok(_)) => ok += 1,
+            Some(Err(e)) => break e,
+            None => panic!("no error"),
+        }
+    };
+    assert!(e.to_string().contains("already fetched"), "{e}");
+    assert_eq!((ok, server.count()), (4, 4), "first page, b, c, a: then b again is refused");
+}

@@ -88,3 +88,60 @@ async fn secrets_never_reach_debug_display_or_tracing() {
         assert!(!shown.contains(secret), "{secret} leaked into Debug/Display: {shown}");
     }
 }
+
+/// Pre-authenticated URLs carry their credential in the query (`tempauth`, `sig`, `token`):
+/// `Debug` of every type that holds such a URL prints it the way `HttpRequest` does.
+#[test]
+fn debug_of_requests_and_url_holders_hides_query_values() {
+    let client = Client::builder().build().unwrap();
+    let upload =
+        "https://contoso.sharepoint.com/_api/v2.0/drives/d/items/i/uploadSession?guid=1&tempauth=TEMPAUTH-SECRET";
+    let req: Request<()> = Request::from_url(&client, Method::Put, upload);
+    let req = req.query_param("sig", "SIG-SECRET");
+    let dbg = format!("{req:?} {:?}", req.parts());
+    assert!(!dbg.contains("TEMPAUTH-SECRET") && !dbg.contains("SIG-SECRET"), "{dbg}");
+    assert!(dbg.contains("contoso.sharepoint.com") && dbg.contains("uploadSession"), "still useful: {dbg}");
+    let req: Request<()> = Request::new(&client, Method::Get, &["shares", "u!x"]).query_param("token", "TOKEN-SECRET");
+    let dbg = format!("{req:?}");
+    assert!(!dbg.contains("TOKEN-SECRET"), "{dbg}");
+
+    let page: msgraph_core::paging::Page<Value> = msgraph_codec::json::from_str(&format!(
+        r#"{{"value":[],"@odata.nextLink":"{upload}&x=NEXT-SECRET","@odata.deltaLink":"https://graph.microsoft.com/v1.0/x?token=DELTA-SECRET"}}"#
+    ))
+    .unwrap();
+    let dbg = format!("{page:?}");
+    assert!(!dbg.contains("SECRET"), "{dbg}");
+    let session: msgraph_core::upload::SessionState =
+        msgraph_codec::json::from_str(&format!(r#"{{"uploadUrl":"{upload}","nextExpectedRanges":["0-"]}}"#)).unwrap();
+    let dbg = format!("{session:?}");
+    assert!(!dbg.contains("TEMPAUTH-SECRET") && dbg.contains("0-"), "{dbg}");
+    let round = msgraph_core::paging::DeltaRound::<Value> {
+        items: Vec::new(),
+        delta_link: "https://graph.microsoft.com/v1.0/users/delta?$deltatoken=DELTA-SECRET".into(),
+    };
+    assert!(!format!("{round:?}").contains("DELTA-SECRET"), "{round:?}");
+    // Getters still give the URLs as they are.
+    assert!(page.next_link().unwrap().ends_with("NEXT-SECRET"));
+    assert!(session.upload_url.as_deref().unwrap().ends_with("TEMPAUTH-SECRET"));
+}
+
+/// A server's `message` (and `code`, OAuth `error_description`) is shown with control characters
+/// escaped, so an answer cannot rewrite a terminal or forge log lines.
+#[test]
+fn server_messages_are_displayed_with_control_characters_escaped() {
+    use msgraph_core::http::{Headers, HttpResponse};
+    let body = json!({"error": {"code": "bad\u{1b}[31m", "message": "denied\r\n2026-01-01 INFO login ok for admin\u{1b}[2J\u{7}\u{202e}"}});
+    let mut h = Headers::new();
+    h.insert("content-type", "application/json").unwrap();
+    let e = HttpResponse::new(403, h.clone(), serde_json::to_vec(&body).unwrap()).to_error();
+    let oauth = json!({"error": "invalid_grant\n", "error_description": "AADSTS\u{1b}]0;pwned\u{7}\nnext line"});
+    let o = HttpResponse::new(400, h, serde_json::to_vec(&oauth).unwrap()).to_error();
+    for text in [e.to_string(), format!("{e:?}"), o.to_string(), format!("{o:?}")] {
+        assert!(!text.chars().any(|c| c.is_control() || c == '\u{202e}'), "raw control character in {text:?}");
+    }
+    let shown = e.to_string();
+    assert!(shown.contains(r"denied\r\n2026-01-01 INFO login ok for admin\u{1b}[2J\u{7}\u{202e}"), "{shown}");
+    assert!(shown.contains(r"bad\u{1b}[31m"), "{shown}");
+    // The accessors keep the message as sent.
+    assert!(e.message().contains('\n'));
+}

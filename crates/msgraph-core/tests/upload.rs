@@ -185,3 +185,37 @@ async fn chunk_sizes_and_sessions_are_validated() {
     assert_eq!(server.count(), 2, "the PUT, then a status read that fails");
     assert_eq!(server.requests().iter().filter(|r| r.header("authorization").is_some()).count(), 0);
 }
+
+/// A session that answers every chunk `202` with the same `nextExpectedRanges` (it never takes
+/// a byte): each such answer counts toward `max_resumes`. After 50 chunks it gives in, so code
+/// without the bound ends too and the test fails fast.
+#[tokio::test]
+async fn a_session_that_makes_no_progress_counts_toward_max_resumes() {
+    let puts = Arc::new(Mutex::new(0usize));
+    let p = puts.clone();
+    let server = MockServer::start(move |r, _| {
+        let mut puts = p.lock().unwrap();
+        match r.method.as_str() {
+            "PUT" => {
+                *puts += 1;
+                if *puts >= 50 {
+                    return Reply::json(201, json!({"id": "item-1"})).into();
+                }
+                Reply::json(202, json!({"nextExpectedRanges": ["0-"]})).into()
+            }
+            _ => Reply::json(200, json!({"nextExpectedRanges": ["0-"]})).into(),
+        }
+    })
+    .await;
+    let client = server.client();
+    let session = SessionState {
+        upload_url: Some(format!("{}/upload/s1?tempauth=SECRET", server.url())),
+        next_expected_ranges: vec!["0-".into()],
+        ..SessionState::default()
+    };
+    let mut upload = LargeFileUpload::new(&client, session, data(2 * CHUNK_UNIT)).chunk_size(CHUNK_UNIT).max_resumes(3);
+    let e = upload.upload::<Value>().await.unwrap_err();
+    assert!(e.to_string().contains("no progress"), "{e}");
+    assert!(!e.to_string().contains("SECRET"), "{e}");
+    assert_eq!(*puts.lock().unwrap(), 4, "the first chunk, then 3 resumes");
+}

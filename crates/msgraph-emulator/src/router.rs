@@ -60,6 +60,15 @@ pub(crate) struct ODataPath {
 
 /// Splits a raw path (`/users/a%2Fb/x`) into decoded segments.
 pub(crate) fn split_path(raw: &str) -> Result<Vec<String>, GraphError> {
+    Ok(split_path_marked(raw)?.into_iter().map(|(s, _)| s).collect())
+}
+
+/// Splits a raw path into decoded segments, each with whether it is a *literal*: a segment
+/// whose OData syntax characters were percent-encoded (`%24count`, `delta%28%29`), which Graph
+/// reads as a key rather than as `$count` or a function call. Precisely: the decoded segment
+/// starts with `$` the raw one does not start with, or ends with `)` the raw one does not end
+/// with.
+pub(crate) fn split_path_marked(raw: &str) -> Result<Vec<(String, bool)>, GraphError> {
     let trimmed = raw.strip_prefix('/').unwrap_or(raw);
     let trimmed = trimmed.strip_suffix('/').unwrap_or(trimmed);
     if trimmed.is_empty() {
@@ -71,12 +80,16 @@ pub(crate) fn split_path(raw: &str) -> Result<Vec<String>, GraphError> {
             if seg.is_empty() {
                 return Err(GraphError::bad_request("The request URL contains an empty path segment."));
             }
-            percent_encoding::percent_decode_str(seg).decode_utf8().map(|s| s.into_owned()).map_err(|_| {
-                GraphError::bad_request(format!(
-                    "The URL segment '{}' is not valid percent-encoded UTF-8.",
-                    truncate(seg, 100)
-                ))
-            })
+            let decoded =
+                percent_encoding::percent_decode_str(seg).decode_utf8().map(|s| s.into_owned()).map_err(|_| {
+                    GraphError::bad_request(format!(
+                        "The URL segment '{}' is not valid percent-encoded UTF-8.",
+                        truncate(seg, 100)
+                    ))
+                })?;
+            let literal =
+                (decoded.starts_with('$') && !seg.starts_with('$')) || (decoded.ends_with(')') && !seg.ends_with(')'));
+            Ok((decoded, literal))
         })
         .collect()
 }
@@ -300,8 +313,17 @@ enum State {
     Terminal,
 }
 
-/// Routes decoded segments (the path after `/v1.0`).
-pub(crate) fn route(segments: &[String]) -> Result<ODataPath, GraphError> {
+/// Routes a raw path (`/users/delta%28%29`): segments whose syntax was percent-encoded are
+/// keys (see [`split_path_marked`]).
+pub(crate) fn route_path(raw: &str) -> Result<(Vec<String>, ODataPath), GraphError> {
+    let (segments, literal): (Vec<String>, Vec<bool>) = split_path_marked(raw)?.into_iter().unzip();
+    let path = route_marked(&segments, &literal)?;
+    Ok((segments, path))
+}
+
+/// Routes decoded segments (the path after `/v1.0`); `literal[i]` marks segment `i` as a key whatever it looks like
+/// (missing entries are not literal).
+pub(crate) fn route_marked(segments: &[String], literal: &[bool]) -> Result<ODataPath, GraphError> {
     let Some(first) = segments.first() else {
         return Err(GraphError::bad_request("The request URL has no resource path: try /v1.0/me or /v1.0/users."));
     };
@@ -340,7 +362,8 @@ pub(crate) fn route(segments: &[String]) -> Result<ODataPath, GraphError> {
         return Err(GraphError::segment_not_found(first));
     }
 
-    for seg in &segments[1..] {
+    for (index, seg) in segments.iter().enumerate().skip(1) {
+        let literal = literal.get(index).copied().unwrap_or(false);
         match state {
             State::Terminal => {
                 return Err(GraphError::bad_request(format!(
@@ -348,6 +371,15 @@ pub(crate) fn route(segments: &[String]) -> Result<ODataPath, GraphError> {
                     truncate(seg, 100),
                     segments.iter().take_while(|s| *s != seg).last().map_or("", |s| s.as_str())
                 )))
+            }
+            State::Property { .. } | State::Member if literal => {
+                return Err(GraphError::segment_not_found(seg));
+            }
+            State::Collection { ty, noncontained } if literal => {
+                // An encoded `$count` or `delta()`: a key, as Graph reads it.
+                segs.push(Seg::Key(seg.clone()));
+                shape = Shape::Entity;
+                state = State::Entity { ty, noncontained };
             }
             State::Property { edm } => {
                 if seg == "$value" {
@@ -547,7 +579,35 @@ mod tests {
     use super::*;
 
     fn r(path: &str) -> Result<ODataPath, GraphError> {
-        route(&split_path(path)?)
+        route_path(path).map(|(_, p)| p)
+    }
+
+    fn key_of(path: &str) -> String {
+        match r(path).unwrap_or_else(|e| panic!("{path}: {}", e.message)).segs.last() {
+            Some(Seg::Key(k)) => k.clone(),
+            other => panic!("{path}: last segment {other:?}"),
+        }
+    }
+
+    #[test]
+    fn encoded_syntax_is_a_key() {
+        // What a client encodes is data: `%24count` is the entity with id `$count`, not $count.
+        assert_eq!(key_of("/users/%24count"), "$count");
+        assert_eq!(key_of("/users/%24ref"), "$ref");
+        assert_eq!(key_of("/users/%24value"), "$value");
+        assert_eq!(key_of("/users/delta%28%29"), "delta()");
+        assert_eq!(key_of("/groups/g1/members/%24ref"), "$ref");
+        assert!(matches!(shape("/users/delta%28%29/manager"), Shape::Entity));
+        // Unencoded, the same text is Graph's syntax.
+        assert!(matches!(shape("/users/$count"), Shape::Count));
+        assert!(matches!(shape("/users/delta()"), Shape::Operation));
+        assert!(matches!(shape("/groups/g1/members/$ref"), Shape::Ref));
+        // A function call whose arguments hold encoded characters is still a call.
+        let call = r("/users/delta(token=%27a%28b%27)");
+        assert!(!matches!(call.as_ref().map(|p| p.segs.last()), Ok(Some(Seg::Key(_)))), "{:?}", call.map(|p| p.segs));
+        // After a property, an encoded `$value` names nothing.
+        assert_eq!(err("/users/u1/displayName/%24value").status.as_u16(), 400);
+        assert!(matches!(shape("/users/u1/displayName/$value"), Shape::Value));
     }
 
     fn shape(path: &str) -> Shape {

@@ -32,7 +32,10 @@ fn complex_property_urls() {
     assert_eq!(body(&update).as_deref(), Some(r#"{"timeZone":"UTC"}"#));
 
     let replies = c.users().by_id("adele@contoso.com").mailbox_settings().automatic_replies_setting();
-    assert_eq!(replies.get().url(), format!("{ROOT}/users/adele@contoso.com/mailboxSettings/automaticRepliesSetting"));
+    assert_eq!(
+        replies.get().url(),
+        format!("{ROOT}/users/adele%40contoso.com/mailboxSettings/automaticRepliesSetting")
+    );
     let on = AutomaticRepliesSetting { status: Some(AutomaticRepliesStatus::AlwaysEnabled), ..Default::default() };
     let update = replies.update(&on);
     assert_eq!(update.method(), Method::Patch);

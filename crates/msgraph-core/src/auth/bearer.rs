@@ -10,8 +10,8 @@ use std::sync::Arc;
 use base64::Engine as _;
 use url::{Origin, Url};
 
-use super::{TokenProvider, TokenRequest};
-use crate::error::{ErrorKind, Result};
+use super::{AccessToken, TokenProvider, TokenRequest};
+use crate::error::{Error, ErrorKind, Result};
 use crate::http::{BoxFuture, Context, HttpRequest, HttpResponse};
 use crate::pipeline::{Next, Policy};
 
@@ -54,6 +54,20 @@ pub(crate) fn claims_challenge(header: &str) -> Option<String> {
     Some(decoded.unwrap_or_else(|| value.to_string()))
 }
 
+/// `Bearer <token>`, or an [`ErrorKind::Auth`] error naming the header when the provider handed
+/// out a token that cannot be sent (the token is not echoed).
+fn bearer_value(token: &AccessToken) -> Result<String> {
+    let t = token.token().expose();
+    if !super::is_valid_token(t) {
+        return Err(Error::new(
+            ErrorKind::Auth,
+            "the token provider returned a token that is not a valid `authorization` header value \
+             (empty, or a control character, space or non-ASCII in it)",
+        ));
+    }
+    Ok(format!("Bearer {t}"))
+}
+
 impl Policy for BearerTokenPolicy {
     fn send<'a>(
         &'a self,
@@ -72,7 +86,7 @@ impl Policy for BearerTokenPolicy {
                     e.context("could not get a token")
                 }
             })?;
-            request.headers_mut().set_static("authorization", format!("Bearer {}", token.token().expose()));
+            request.headers_mut().set_static("authorization", bearer_value(&token)?);
             let response = next.send(ctx, request).await?;
             if response.status() != 401 || !request.body().is_replayable() {
                 return Ok(response);
@@ -83,7 +97,7 @@ impl Policy for BearerTokenPolicy {
             tracing::debug!("401 with a claims challenge: acquiring a new token");
             let req = TokenRequest::new(&self.scopes).with_claims(Some(&claims));
             let token = self.provider.get_token(&req).await?;
-            request.headers_mut().set_static("authorization", format!("Bearer {}", token.token().expose()));
+            request.headers_mut().set_static("authorization", bearer_value(&token)?);
             next.send(ctx, request).await
         })
     }

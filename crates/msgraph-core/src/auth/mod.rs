@@ -77,6 +77,14 @@ impl From<&str> for Secret {
     }
 }
 
+/// Whether `token` can be sent as `Authorization: Bearer <token>`: visible ASCII only (no
+/// space, no control character such as the trailing newline of a token read from a file, no
+/// non-ASCII). Tokens are checked where they enter (static tokens, token endpoint answers,
+/// every provider's result in [`BearerTokenPolicy`]); the token itself is never echoed.
+pub(crate) fn is_valid_token(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// The current instant on tokio's clock (so tests with a paused clock see tokens expire).
 pub(crate) fn now() -> Instant {
     tokio::time::Instant::now().into_std()
@@ -216,6 +224,11 @@ pub struct StaticTokenProvider {
 
 impl StaticTokenProvider {
     /// A token that never expires as far as the client knows.
+    ///
+    /// The token must be visible ASCII: one with a line break (read from a file or an
+    /// environment variable without trimming), a space or non-ASCII makes every request fail
+    /// with an [`ErrorKind::Validation`](crate::error::ErrorKind::Validation) error naming the
+    /// `authorization` header, before anything is sent.
     pub fn new(token: impl Into<Secret>) -> StaticTokenProvider {
         StaticTokenProvider { token: token.into(), expires_in: None }
     }
@@ -223,6 +236,13 @@ impl StaticTokenProvider {
 
 impl TokenProvider for StaticTokenProvider {
     fn get_token<'a>(&'a self, _request: &'a TokenRequest<'a>) -> BoxFuture<'a, Result<AccessToken>> {
+        if !is_valid_token(self.token.expose()) {
+            return Box::pin(std::future::ready(Err(crate::error::Error::new(
+                crate::error::ErrorKind::Validation,
+                "the static bearer token is not a valid `authorization` header value: it must be visible \
+                 ASCII (no line break, e.g. a trailing newline read from a file, no space, no non-ASCII)",
+            ))));
+        }
         let token = match self.expires_in {
             Some(d) => AccessToken::new(self.token.clone(), d),
             None => AccessToken::without_expiry(self.token.clone()),

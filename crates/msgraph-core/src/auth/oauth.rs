@@ -190,6 +190,13 @@ pub(crate) fn parse_token_response(body: &[u8]) -> Result<TokenResponse> {
     let access = access
         .filter(|a| !a.is_empty())
         .ok_or_else(|| Error::new(ErrorKind::Auth, "token endpoint response has no access_token"))?;
+    if !super::is_valid_token(&access) {
+        return Err(Error::new(
+            ErrorKind::Auth,
+            "the token endpoint answered an access_token that is not a valid `authorization` header value \
+             (control character, space or non-ASCII)",
+        ));
+    }
     Ok(TokenResponse {
         access_token: Secret::new(access),
         expires_in: Duration::from_secs(expires_in.unwrap_or(3599)),

@@ -423,14 +423,25 @@ impl fmt::Debug for Error {
             d.field("dependency_id", v);
         }
         if let Some(v) = &self.inner.source {
-            d.field("source", &format_args!("{v}"));
+            d.field("source", &format_args!("{}", EscapedStr(&v.to_string())));
         }
         d.finish()
     }
 }
 
+/// Shows the error on one line. Text that came from the server (Graph's `code` and `message`,
+/// the token endpoint's `error_description`, header values, decode details) is shown with
+/// control and bidirectional-formatting characters escaped (`\n`, `\u{1b}`, ...), so an answer
+/// cannot forge log lines or rewrite a terminal; [`Error::message`] and the other accessors
+/// return the text as sent.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_plain(&mut Escaped(f))
+    }
+}
+
+impl Error {
+    fn write_plain(&self, f: &mut dyn fmt::Write) -> fmt::Result {
         let i = &self.inner;
         let mut wrote = false;
         if !i.message.is_empty() {
@@ -518,6 +529,43 @@ impl From<DecodeError> for Error {
         let mut e = Error::with_source(ErrorKind::Decode, format!("could not decode JSON: {}", err.message()), err);
         e.inner_mut().json_path = Some(path);
         e
+    }
+}
+
+/// Whether a character must not reach a log or a terminal as it is: controls (ESC, CR, LF,
+/// BEL, ...) and the invisible formatting characters that reorder or hide text (bidi
+/// overrides and isolates, zero-width characters, line/paragraph separators, BOM).
+fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
+/// A writer that escapes what [`needs_escape`] (`\n`, `\r`, `\t`, else `\u{..}`).
+struct Escaped<'a, 'b>(&'a mut fmt::Formatter<'b>);
+
+impl fmt::Write for Escaped<'_, '_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let mut rest = s;
+        while let Some((i, c)) = rest.char_indices().find(|&(_, c)| needs_escape(c)) {
+            self.0.write_str(&rest[..i])?;
+            match c {
+                '\n' => self.0.write_str("\\n")?,
+                '\r' => self.0.write_str("\\r")?,
+                '\t' => self.0.write_str("\\t")?,
+                c => write!(self.0, "\\u{{{:x}}}", u32::from(c))?,
+            }
+            rest = &rest[i + c.len_utf8()..];
+        }
+        self.0.write_str(rest)
+    }
+}
+
+/// `Display` of a string through [`Escaped`].
+struct EscapedStr<'a>(&'a str);
+
+impl fmt::Display for EscapedStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Write::write_str(&mut Escaped(f), self.0)
     }
 }
 

@@ -94,12 +94,24 @@ impl Headers {
         Ok(())
     }
 
-    /// Sets a header whose name and value are known to be valid (static name, ASCII value).
+    /// Sets a header this crate produces itself (a lowercase static name; a constant, a number,
+    /// a UUID, a range) without checking it here. Values from outside — tokens, options,
+    /// caller headers — go through [`Headers::insert`] where they enter, and the pipeline checks
+    /// every header again before the transport ([`Headers::check`]), so an invalid value is an
+    /// error naming its header, never a panic and never sent.
     pub(crate) fn set_static(&mut self, name: &'static str, value: impl Into<String>) {
-        let value = value.into();
-        debug_assert!(validate_name(name).is_ok() && validate_value(name, &value).is_ok());
         self.remove(name);
-        self.entries.push((Cow::Borrowed(name), value));
+        self.entries.push((Cow::Borrowed(name), value.into()));
+    }
+
+    /// Checks every name and value (what [`Headers::insert`] checks): the error names the first
+    /// invalid header, never its value.
+    pub fn check(&self) -> Result<()> {
+        for (k, v) in &self.entries {
+            validate_name(k)?;
+            validate_value(k, v)?;
+        }
+        Ok(())
     }
 
     /// Appends a header received from the network: invalid names are skipped, values kept as
@@ -182,6 +194,12 @@ mod tests {
         assert_eq!(h.get_all("ACCEPT").collect::<Vec<_>>(), ["a", "b"]);
         assert!(h.remove("accept"));
         assert!(!h.contains("accept"));
+        // What the crate sets itself is checked again before the transport, by name.
+        h.set_static("retry-attempt", "1\r\nx: y");
+        let e = h.check().unwrap_err();
+        assert!(e.to_string().contains("\"retry-attempt\"") && !e.to_string().contains("x: y"), "{e}");
+        h.set_static("retry-attempt", "1");
+        assert!(h.check().is_ok());
     }
 
     #[test]

@@ -227,6 +227,28 @@ impl fmt::Display for RedactedUrl<'_> {
     }
 }
 
+/// A URL held as text (a `@odata.nextLink`, an `uploadUrl`) printed like [`RedactedUrl`]:
+/// through it when the text parses, else everything before the query or fragment.
+pub(crate) struct RedactedStr<'a>(pub(crate) &'a str);
+
+impl fmt::Display for RedactedStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Url::parse(self.0) {
+            Ok(u) => RedactedUrl(&u).fmt(f),
+            Err(_) => match self.0.find(['?', '#']) {
+                Some(i) => write!(f, "{}?…", self.0.get(..i).unwrap_or_default()),
+                None => f.write_str(self.0),
+            },
+        }
+    }
+}
+
+impl fmt::Debug for RedactedStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpRequest")

@@ -78,7 +78,11 @@ impl<'a> Next<'a> {
     {
         match self.rest.split_first() {
             Some((policy, rest)) => policy.send(ctx, request, Next { rest, transport: self.transport }),
-            None => self.transport.send(request, ctx),
+            None => match request.headers().check() {
+                // Nothing invalid reaches the transport, whichever policy set it.
+                Ok(()) => self.transport.send(request, ctx),
+                Err(e) => Box::pin(std::future::ready(Err(e))),
+            },
         }
     }
 }

@@ -23,8 +23,7 @@ use crate::target::{Binding, Target};
 
 /// Handles one Graph request (the caller is authenticated; faults already applied).
 pub(crate) fn handle(ctx: &Ctx<'_>) -> HandlerResult {
-    let segments = router::split_path(&ctx.req.path)?;
-    let path = router::route(&segments)?;
+    let (segments, path) = router::route_path(&ctx.req.path)?;
     let q = odata::parse_query(&ctx.req.query)?;
     if q.expand.is_some() {
         return Err(GraphError::not_implemented(

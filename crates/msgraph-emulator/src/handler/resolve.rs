@@ -317,8 +317,8 @@ pub(super) fn resolve_url(ctx: &Ctx<'_>, store: &Store, url: &str, target: TypeI
         _ => url,
     };
     let rel = rel.split(['?', '#']).next().unwrap_or(rel);
-    let segments = router::split_path(rel)?;
-    let routed = router::route(&segments).map_err(|_| bad("not an entity URL"))?;
+    let (segments, literal): (Vec<String>, Vec<bool>) = router::split_path_marked(rel)?.into_iter().unzip();
+    let routed = router::route_marked(&segments, &literal).map_err(|_| bad("not an entity URL"))?;
     let resolved = resolve(ctx, store, &routed).map_err(|e| {
         if e.status == StatusCode::NOT_FOUND {
             GraphError::not_found(not_found_code(target), segments.last().map_or("", |s| s.as_str()))
