@@ -1019,6 +1019,24 @@ pub fn decode_new<T: Model + Default>(r: &mut Reader<'_>) -> Result<T, DecodeErr
 }
 
 #[doc(hidden)]
+/// Decodes a new model of type `T` straight into a `Box` (the variants of generated `…Kind`
+/// enums): the value lives on the heap while its fields decode, so the stack holds no copy of it
+/// at any nesting level (a large entity such as `User` is kilobytes; debug builds keep every
+/// copy a by-value decode makes).
+pub fn decode_boxed<T: Model + Default>(r: &mut Reader<'_>) -> Result<Box<T>, DecodeError> {
+    let mut m = new_boxed::<T>();
+    decode_model(&mut *m, r)?;
+    Ok(m)
+}
+
+/// `Box::default()` in a frame of its own, which is gone before decoding recurses (the default
+/// value may be built on the stack first).
+#[inline(never)]
+fn new_boxed<T: Default>() -> Box<T> {
+    Box::default()
+}
+
+#[doc(hidden)]
 /// The `@odata.type` of the object that starts at the reader's position, without the leading
 /// `#` (e.g. `microsoft.graph.phoneAuthenticationMethod`); nothing is consumed.
 pub fn peek_odata_type<'a>(r: &mut Reader<'a>) -> Result<Option<Cow<'a, str>>, DecodeError> {
