@@ -9,6 +9,16 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Nesting limit for decoding; deeper documents are rejected instead of overflowing the stack.
+///
+/// Decoding stays within a fixed stack budget at every depth up to this limit: the JSON reader's
+/// own scans (skipping, the `@odata.type` look-ahead) are small or iterative, and a nested model
+/// is allocated on the heap before its fields are decoded, so no stack frame holds a copy of a
+/// (kilobytes large) entity while the values nested in it decode. Measured in a debug build,
+/// users nested as each other's `manager` take about 3.2 KB of stack per level: 128 levels need
+/// about 455 KiB, a quarter of the 2 MiB a `std::thread` or tokio worker gets by default (release
+/// builds need less). The limit was kept rather than lowered: nothing here grows the stack, and
+/// the test `nested_polymorphic_users_at_the_depth_limit_fit_a_2_mib_stack` decodes at the limit
+/// on a 2 MiB thread.
 pub const MAX_DEPTH: usize = 128;
 
 /// A JSON decode failure: where it happened (a JSON path such as `$.value[3].phoneType`), the
@@ -127,6 +137,32 @@ pub struct Reader<'a> {
     depth: usize,
     /// `true` right after `{` / `[`: the next member needs no comma.
     first: bool,
+    /// Bytes read by look-ahead scans ([`Reader::peek_object_member`]) so far.
+    lookahead_bytes: usize,
+    /// What the last look-ahead scan found (it covers the objects nested in the one scanned).
+    lookahead: Option<Lookahead>,
+}
+
+/// The result of one look-ahead scan for a member name over the object at `start`.
+#[derive(Debug)]
+struct Lookahead {
+    key: String,
+    /// The bytes scanned: `start` up to the end of the object (or the failure).
+    start: usize,
+    end: usize,
+    /// `(object start, offset of the member's string value)`, by object start.
+    found: Vec<(usize, usize)>,
+    /// Why the scan stopped early, and the objects that contain that failure and had no match
+    /// before it (by start).
+    error: Option<DecodeError>,
+    failed_objects: Vec<usize>,
+}
+
+impl Lookahead {
+    /// Whether a scan of the object at `object` alone would have failed.
+    fn contains_failure(&self, object: usize) -> bool {
+        self.failed_objects.contains(&object)
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -137,13 +173,13 @@ impl<'a> Reader<'a> {
             Err(e) => bytes.get(..e.valid_up_to()).and_then(|valid| std::str::from_utf8(valid).ok()).unwrap_or(""),
         };
         let pos = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
-        Reader { bytes, text, pos, depth: 0, first: false }
+        Reader { bytes, text, pos, depth: 0, first: false, lookahead_bytes: 0, lookahead: None }
     }
 
     /// A reader over text that is already UTF-8 (nothing to validate; a BOM is skipped).
     pub fn from_text(text: &'a str) -> Reader<'a> {
         let pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        Reader { bytes: text.as_bytes(), text, pos, depth: 0, first: false }
+        Reader { bytes: text.as_bytes(), text, pos, depth: 0, first: false, lookahead_bytes: 0, lookahead: None }
     }
 
     /// The input between two byte offsets as text: a `str::get`, O(1) (both ends sit next to
@@ -547,23 +583,122 @@ impl<'a> Reader<'a> {
     }
 
     /// Looks ahead in the object that starts here for a top-level string member named `key`
-    /// (e.g. `@odata.type`) without consuming anything.
+    /// (e.g. `@odata.type`) without consuming anything: the first member of that name whose
+    /// value is a string.
+    ///
+    /// Linear however deep such objects nest: the first look-ahead scans the whole object once
+    /// (iteratively, within [`MAX_DEPTH`]) and notes where `key` is in it *and in every object
+    /// nested in it*; a look-ahead at one of those nested objects later (while decoding) is
+    /// answered from those notes without scanning again. A scan that fails (malformed JSON, too
+    /// deep) fails the look-ahead of every object that contains the failure, as a scan of that
+    /// object alone would.
     pub fn peek_object_member(&mut self, key: &str) -> Result<Option<Cow<'a, str>>, DecodeError> {
+        if self.peek_byte() != Some(b'{') {
+            return Err(self.type_error("an object"));
+        }
+        let at = self.pos;
+        let known = self.lookahead.as_ref().filter(|l| l.key == key && l.start <= at && at < l.end);
+        if known.is_none() {
+            let scanned = self.scan_for_member(key);
+            self.lookahead = Some(scanned);
+        }
+        let Some(l) = self.lookahead.as_ref() else { return Ok(None) };
+        if let Some(e) = l.error.as_ref().filter(|e| e.offset() >= at && l.contains_failure(at)) {
+            return Err(e.clone());
+        }
+        let Ok(i) = l.found.binary_search_by_key(&at, |&(object, _)| object) else { return Ok(None) };
+        let Some(&(_, value_at)) = l.found.get(i) else { return Ok(None) };
         let (pos, depth, first) = (self.pos, self.depth, self.first);
-        let result = (|| {
-            self.begin_object()?;
-            while let Some(k) = self.next_key()? {
-                if k == key && self.peek()? == Token::String {
-                    return self.read_str().map(Some);
-                }
-                self.skip_value()?;
-            }
-            Ok(None)
-        })();
+        self.pos = value_at;
+        let value = self.read_str();
         self.pos = pos;
         self.depth = depth;
         self.first = first;
-        result
+        value.map(Some)
+    }
+
+    /// Scans the object at the current position (restoring the position after), noting for it
+    /// and every object nested in it where its first string member named `key` starts.
+    fn scan_for_member(&mut self, key: &str) -> Lookahead {
+        let (pos, depth, first) = (self.pos, self.depth, self.first);
+        // The previous scan's buffers are reused (a page scans each of its items in turn).
+        let (mut found, mut key_buf) = match self.lookahead.take() {
+            Some(old) => (old.found, old.key),
+            None => (Vec::new(), String::new()),
+        };
+        found.clear();
+        key_buf.clear();
+        key_buf.push_str(key);
+        // Objects open at the failure, by start (each with whether `key` was found in it).
+        let mut open: Vec<(usize, bool)> = Vec::new();
+        let result = self.scan_members(key, &mut found, &mut open);
+        let end = self.pos.max(pos + 1);
+        let error = result.err().map(|e| (e, open.iter().filter(|o| !o.1).map(|o| o.0).collect()));
+        self.lookahead_bytes += self.pos - pos;
+        self.pos = pos;
+        self.depth = depth;
+        self.first = first;
+        found.sort_unstable_by_key(|&(object, _)| object);
+        let (error, failed_objects) = match error {
+            Some((e, objects)) => (Some(e), objects),
+            None => (None, Vec::new()),
+        };
+        Lookahead { key: key_buf, start: pos, end, found, error, failed_objects }
+    }
+
+    /// The scan of [`Reader::scan_for_member`]: one value, with an explicit stack instead of
+    /// recursion. `open` holds the containers not yet closed: objects by start offset (and
+    /// whether `key` was found in them), arrays as `usize::MAX`.
+    fn scan_members(
+        &mut self,
+        key: &str,
+        found: &mut Vec<(usize, usize)>,
+        open: &mut Vec<(usize, bool)>,
+    ) -> Result<(), DecodeError> {
+        const ARRAY: usize = usize::MAX;
+        loop {
+            // A value starts here.
+            match self.peek()? {
+                Token::Object => {
+                    let start = self.pos;
+                    self.begin_object()?;
+                    open.push((start, false));
+                }
+                Token::Array => {
+                    self.begin_array()?;
+                    open.push((ARRAY, false));
+                }
+                Token::String => self.read_str().map(|_| ())?,
+                Token::Number => self.read_number_text().map(|_| ())?,
+                Token::Bool => self.read_bool().map(|_| ())?,
+                Token::Null => self.read_null().map(|_| ())?,
+            }
+            // To the next value, closing the containers that end first.
+            loop {
+                let Some(&(start, seen)) = open.last() else { return Ok(()) };
+                if start == ARRAY {
+                    if self.next_element()? {
+                        break;
+                    }
+                } else if let Some(k) = self.next_key()? {
+                    if !seen && k == key && self.peek()? == Token::String {
+                        found.push((start, self.pos));
+                        if let Some(top) = open.last_mut() {
+                            top.1 = true;
+                        }
+                    }
+                    break;
+                }
+                open.pop();
+            }
+        }
+    }
+
+    #[doc(hidden)]
+    /// How many bytes look-ahead scans have read so far (the work beyond decoding itself; a
+    /// test hook).
+    pub fn lookahead_bytes(&self) -> usize {
+        self.lookahead_bytes
     }
 }
 
@@ -976,6 +1111,31 @@ mod tests {
         assert_eq!(r.peek_object_member("@odata.type").unwrap().unwrap(), "#x.y");
         r.begin_object().unwrap();
         assert_eq!(r.next_key().unwrap().unwrap(), "id");
+    }
+
+    /// A look-ahead answered from an enclosing object's scan says what a scan of the nested
+    /// object alone says, for well-formed and malformed documents.
+    #[test]
+    fn nested_lookaheads_agree_with_fresh_scans() {
+        let docs = [
+            r##"{"a":{"k":"1","b":{"x":[{"k":"2"},{"k":3,"k":"4"}]}},"k":"0"}"##,
+            r##"{"a":{"b":{"k":"inner"},"c":[1,}},"k":"outer"}"##,
+            r##"{"k":"early","a":{"b":{"c":tru}}}"##,
+            r##"{"a":{"k":"x\"y"},"b":{"k":"z"##,
+        ];
+        for doc in docs {
+            let starts: Vec<usize> = doc.match_indices('{').map(|(i, _)| i).collect();
+            let mut shared = Reader::new(doc.as_bytes());
+            let _ = shared.peek_object_member("k");
+            for &at in &starts {
+                let mut fresh = Reader::new(doc.as_bytes());
+                fresh.pos = at;
+                let expected = fresh.peek_object_member("k").map_err(|e| e.offset());
+                shared.pos = at;
+                let got = shared.peek_object_member("k").map_err(|e| e.offset());
+                assert_eq!(got, expected, "{doc} at {at}");
+            }
+        }
     }
 
     #[test]
