@@ -163,6 +163,9 @@ macro_rules! __impl_model_common {
             fn encode(&self, w: &mut $crate::json::Writer) {
                 $crate::model::encode_model(self, w, $crate::model::EncodeMode::Full, false)
             }
+            fn declared_type() -> ::std::string::String {
+                ::std::string::String::from($odata)
+            }
         }
         $crate::__impl_serde!($ty);
     };
@@ -240,6 +243,9 @@ macro_rules! __impl_enum {
             }
             fn encode(&self, w: &mut $crate::json::Writer) {
                 w.string(self.as_str())
+            }
+            fn declared_type() -> ::std::string::String {
+                ::std::string::String::from(::core::stringify!($ty))
             }
         }
         impl $crate::__private::serde::Serialize for $ty {
@@ -379,6 +385,9 @@ macro_rules! __impl_kind {
             fn encode(&self, w: &mut $crate::json::Writer) {
                 let derived = !matches!(self, Self::$bvariant(_));
                 $crate::model::encode_model(self.as_model(), w, $crate::model::EncodeMode::Full, derived)
+            }
+            fn declared_type() -> ::std::string::String {
+                ::std::string::String::from($base_wire)
             }
         }
         $crate::__impl_serde!($ty);
