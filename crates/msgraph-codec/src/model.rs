@@ -493,7 +493,9 @@ pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), Dec
             // and is kept for encoding (the last one would win): a second one makes the type
             // ambiguous and the value would change type in a round trip.
             if seen_odata_type {
-                return Err(r.error("duplicate `@odata.type` annotation: the object's type is ambiguous").in_key(&key));
+                // Fatal: a value kept aside with its duplicate collapsed would decode next time.
+                let ambiguous = r.error("duplicate `@odata.type` annotation: the object's type is ambiguous");
+                return Err(ambiguous.into_fatal().in_key(&key));
             }
             seen_odata_type = true;
         }

@@ -238,6 +238,11 @@ fn malformed_json_is_still_an_error() {
         let err = json::from_str::<UserPage>(bad).unwrap_err();
         assert!(err.path().starts_with("$.value[0]"), "{bad}: {err}");
     }
+    // A nested object whose type is ambiguous fails the decode (kept aside, its duplicate
+    // collapsed, it would decode next time: not what was received).
+    let doc = r##"{"manager":{"@odata.type":"#microsoft.graph.user","@odata.type":"#microsoft.graph.group"}}"##;
+    let err = json::from_str::<User>(doc).unwrap_err();
+    assert_eq!(err.path(), "$.manager[\"@odata.type\"]");
     // An integer that a kept value could not hold exactly (beyond 64 bits) fails as before.
     let err = json::from_str::<User>(r#"{"deviceEnrollmentLimit":99999999999999999999999}"#).unwrap_err();
     assert_eq!(err.path(), "$.deviceEnrollmentLimit");
