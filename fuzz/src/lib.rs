@@ -11,3 +11,4 @@ pub mod csdl;
 pub mod models;
 pub mod round_trip;
 pub mod runtime;
+pub mod stack;

@@ -163,6 +163,9 @@ macro_rules! __impl_model_common {
             fn encode(&self, w: &mut $crate::json::Writer) {
                 $crate::model::encode_model(self, w, $crate::model::EncodeMode::Full, false)
             }
+            fn declared_type() -> ::std::string::String {
+                ::std::string::String::from($odata)
+            }
         }
         $crate::__impl_serde!($ty);
     };
@@ -240,6 +243,9 @@ macro_rules! __impl_enum {
             }
             fn encode(&self, w: &mut $crate::json::Writer) {
                 w.string(self.as_str())
+            }
+            fn declared_type() -> ::std::string::String {
+                ::std::string::String::from(::core::stringify!($ty))
             }
         }
         impl $crate::__private::serde::Serialize for $ty {
@@ -364,14 +370,24 @@ macro_rules! __impl_kind {
         }
         impl $crate::model::Codec for $ty {
             fn decode(r: &mut $crate::json::Reader<'_>) -> ::core::result::Result<Self, $crate::json::DecodeError> {
-                ::core::result::Result::Ok(match $crate::__private::peek_odata_type(r)?.as_deref() {
-                    $($(#[$m])* ::core::option::Option::Some($wire) => Self::$variant($crate::model::Codec::decode(r)?),)*
-                    _ => Self::$bvariant($crate::model::Codec::decode(r)?),
-                })
+                // The arms only pick a function: a `match` whose arms each decoded would give
+                // this frame one set of temporaries per variant (debug builds do not share
+                // them), kilobytes per nesting level for a large hierarchy. The value is
+                // allocated before its fields are decoded, so no frame holds it while nested
+                // values decode (see `decode_boxed`).
+                type DecodeFn = fn(&mut $crate::json::Reader<'_>) -> ::core::result::Result<$ty, $crate::json::DecodeError>;
+                let decode: DecodeFn = match $crate::__private::peek_odata_type(r)?.as_deref() {
+                    $($(#[$m])* ::core::option::Option::Some($wire) => |r| $crate::__private::decode_boxed(r).map(Self::$variant),)*
+                    _ => |r| $crate::__private::decode_boxed(r).map(Self::$bvariant),
+                };
+                decode(r)
             }
             fn encode(&self, w: &mut $crate::json::Writer) {
                 let derived = !matches!(self, Self::$bvariant(_));
                 $crate::model::encode_model(self.as_model(), w, $crate::model::EncodeMode::Full, derived)
+            }
+            fn declared_type() -> ::std::string::String {
+                ::std::string::String::from($base_wire)
             }
         }
         $crate::__impl_serde!($ty);

@@ -9,6 +9,16 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// Nesting limit for decoding; deeper documents are rejected instead of overflowing the stack.
+///
+/// Decoding stays within a fixed stack budget at every depth up to this limit: the JSON reader's
+/// own scans (skipping, the `@odata.type` look-ahead) are small or iterative, and a nested model
+/// is allocated on the heap before its fields are decoded, so no stack frame holds a copy of a
+/// (kilobytes large) entity while the values nested in it decode. Measured in a debug build,
+/// users nested as each other's `manager` take about 3.2 KB of stack per level: 128 levels need
+/// about 455 KiB, a quarter of the 2 MiB a `std::thread` or tokio worker gets by default (release
+/// builds need less). The limit was kept rather than lowered: nothing here grows the stack, and
+/// the test `nested_polymorphic_users_at_the_depth_limit_fit_a_2_mib_stack` decodes at the limit
+/// on a 2 MiB thread.
 pub const MAX_DEPTH: usize = 128;
 
 /// A JSON decode failure: where it happened (a JSON path such as `$.value[3].phoneType`), the
@@ -18,6 +28,9 @@ pub struct DecodeError {
     path: Vec<PathSegment>,
     offset: usize,
     message: String,
+    /// Set once a lenient decode found that the value is not valid JSON at all (so enclosing
+    /// models do not try to keep it either).
+    fatal: bool,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -29,7 +42,7 @@ enum PathSegment {
 impl DecodeError {
     /// A new error at a byte offset.
     pub fn new(offset: usize, message: impl Into<String>) -> DecodeError {
-        DecodeError { path: Vec::new(), offset, message: message.into() }
+        DecodeError { path: Vec::new(), offset, message: message.into(), fatal: false }
     }
 
     /// Adds an object key in front of the path (used while unwinding out of a field).
@@ -46,33 +59,7 @@ impl DecodeError {
 
     /// The JSON path of the failing value, e.g. `$.value[0].smsSignInState`.
     pub fn path(&self) -> String {
-        let mut out = String::from("$");
-        for seg in self.path.iter().rev() {
-            match seg {
-                PathSegment::Key(k) => {
-                    let simple = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '@');
-                    if simple {
-                        out.push('.');
-                        out.push_str(k);
-                    } else {
-                        out.push_str("[\"");
-                        for c in k.chars() {
-                            if c == '"' || c == '\\' {
-                                out.push('\\');
-                            }
-                            out.push(c);
-                        }
-                        out.push_str("\"]");
-                    }
-                }
-                PathSegment::Index(i) => {
-                    out.push('[');
-                    out.push_str(&i.to_string());
-                    out.push(']');
-                }
-            }
-        }
-        out
+        render_path(self.path.iter().rev())
     }
 
     /// Byte offset in the input where the problem was found.
@@ -84,6 +71,46 @@ impl DecodeError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    pub(crate) fn is_fatal(&self) -> bool {
+        self.fatal
+    }
+
+    pub(crate) fn into_fatal(mut self) -> DecodeError {
+        self.fatal = true;
+        self
+    }
+}
+
+/// `$` and the segments, outermost first.
+fn render_path<'p>(segments: impl Iterator<Item = &'p PathSegment>) -> String {
+    let mut out = String::from("$");
+    for seg in segments {
+        match seg {
+            PathSegment::Key(k) => {
+                let simple = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '@');
+                if simple {
+                    out.push('.');
+                    out.push_str(k);
+                } else {
+                    out.push_str("[\"");
+                    for c in k.chars() {
+                        if c == '"' || c == '\\' {
+                            out.push('\\');
+                        }
+                        out.push(c);
+                    }
+                    out.push_str("\"]");
+                }
+            }
+            PathSegment::Index(i) => {
+                out.push('[');
+                out.push_str(&i.to_string());
+                out.push(']');
+            }
+        }
+    }
+    out
 }
 
 impl fmt::Display for DecodeError {
@@ -99,6 +126,76 @@ impl fmt::Debug for DecodeError {
 }
 
 impl std::error::Error for DecodeError {}
+
+/// A value that did not match its declared type and was kept aside instead of failing the
+/// decode (lenient decoding, the default of [`from_slice`] and of every response the client
+/// decodes).
+///
+/// Graph does not always send what its metadata declares: a `Date` as `"2001-01-01T00:00:00Z"`,
+/// a `Boolean` as `"true"`, a string property as an object. Such a value leaves its field `None`
+/// and is kept, exactly as received, in the model's `additional_data` under its wire name, so
+/// encoding the model writes it back unchanged; the decode records one `DecodeWarning` for it.
+/// Only a value that is valid JSON is kept: malformed JSON still fails the decode, and so does
+/// a value at the top of the document (a page that is not an object) or anything
+/// [`from_slice_strict`] rejects outside a model's property.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DecodeWarning {
+    /// Outermost first (resolved when the whole document has been read).
+    path: Vec<PathSegment>,
+    offset: usize,
+    declared: String,
+    found: &'static str,
+    snippet: String,
+}
+
+impl DecodeWarning {
+    /// The JSON path of the value, e.g. `$.value[3].birthday`.
+    pub fn path(&self) -> String {
+        render_path(self.path.iter())
+    }
+
+    /// Byte offset of the value in the input.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// The declared type of the property (`Edm.Date`, `Edm.Boolean`,
+    /// `microsoft.graph.passwordProfile`, `Collection(Edm.String)`, …).
+    pub fn declared_type(&self) -> &str {
+        &self.declared
+    }
+
+    /// What kind of JSON value was found: `a string`, `a number`, `a boolean`, `an object`,
+    /// `an array`.
+    pub fn found(&self) -> &'static str {
+        self.found
+    }
+
+    /// The start of the value's JSON text as received (at most 40 characters, then `…`).
+    pub fn found_text(&self) -> &str {
+        &self.snippet
+    }
+}
+
+impl fmt::Display for DecodeWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "at {} (byte {}): expected {}, found {} {}; kept in additional_data",
+            self.path(),
+            self.offset,
+            self.declared,
+            self.found,
+            self.snippet
+        )
+    }
+}
+
+impl fmt::Debug for DecodeWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DecodeWarning({self})")
+    }
+}
 
 /// The kind of the next JSON value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,6 +224,45 @@ pub struct Reader<'a> {
     depth: usize,
     /// `true` right after `{` / `[`: the next member needs no comma.
     first: bool,
+    /// Bytes read by look-ahead scans ([`Reader::peek_object_member`]) so far.
+    lookahead_bytes: usize,
+    /// What the last look-ahead scan found (it covers the objects nested in the one scanned).
+    lookahead: Option<Lookahead>,
+    /// Lenient decoding (the default): a model property whose value does not fit its type is
+    /// kept in `additional_data` with a [`DecodeWarning`] instead of failing the decode.
+    lenient: bool,
+    warnings: Vec<DecodeWarning>,
+}
+
+/// Where a reader is, to go back to (lenient decoding re-reads a value that did not fit).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Mark {
+    pos: usize,
+    depth: usize,
+    first: bool,
+    warnings: usize,
+}
+
+/// The result of one look-ahead scan for a member name over the object at `start`.
+#[derive(Debug)]
+struct Lookahead {
+    key: String,
+    /// The bytes scanned: `start` up to the end of the object (or the failure).
+    start: usize,
+    end: usize,
+    /// `(object start, offset of the member's string value)`, by object start.
+    found: Vec<(usize, usize)>,
+    /// Why the scan stopped early, and the objects that contain that failure and had no match
+    /// before it (by start).
+    error: Option<DecodeError>,
+    failed_objects: Vec<usize>,
+}
+
+impl Lookahead {
+    /// Whether a scan of the object at `object` alone would have failed.
+    fn contains_failure(&self, object: usize) -> bool {
+        self.failed_objects.contains(&object)
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -137,13 +273,33 @@ impl<'a> Reader<'a> {
             Err(e) => bytes.get(..e.valid_up_to()).and_then(|valid| std::str::from_utf8(valid).ok()).unwrap_or(""),
         };
         let pos = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
-        Reader { bytes, text, pos, depth: 0, first: false }
+        Reader {
+            bytes,
+            text,
+            pos,
+            depth: 0,
+            first: false,
+            lookahead_bytes: 0,
+            lookahead: None,
+            lenient: true,
+            warnings: Vec::new(),
+        }
     }
 
     /// A reader over text that is already UTF-8 (nothing to validate; a BOM is skipped).
     pub fn from_text(text: &'a str) -> Reader<'a> {
         let pos = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        Reader { bytes: text.as_bytes(), text, pos, depth: 0, first: false }
+        Reader {
+            bytes: text.as_bytes(),
+            text,
+            pos,
+            depth: 0,
+            first: false,
+            lookahead_bytes: 0,
+            lookahead: None,
+            lenient: true,
+            warnings: Vec::new(),
+        }
     }
 
     /// The input between two byte offsets as text: a `str::get`, O(1) (both ends sit next to
@@ -162,6 +318,158 @@ impl<'a> Reader<'a> {
     /// An error at the current position.
     pub fn error(&self, message: impl Into<String>) -> DecodeError {
         DecodeError::new(self.pos, message)
+    }
+
+    /// Strict decoding: a value that does not match its declared type fails the decode (see
+    /// [`DecodeWarning`] for the default, lenient decoding).
+    pub fn strict(mut self) -> Reader<'a> {
+        self.lenient = false;
+        self
+    }
+
+    /// Whether a model property whose value does not fit its type is kept aside with a
+    /// [`DecodeWarning`] (the default) rather than failing the decode.
+    pub fn is_lenient(&self) -> bool {
+        self.lenient
+    }
+
+    /// Sets lenient (`true`, the default) or strict decoding.
+    pub fn set_lenient(&mut self, lenient: bool) {
+        self.lenient = lenient;
+    }
+
+    /// The warnings recorded so far, in the order found. Their paths are complete only in what
+    /// [`Reader::finish_with_warnings`] returns (a path is resolved once the whole document
+    /// has been read).
+    pub fn warnings(&self) -> &[DecodeWarning] {
+        &self.warnings
+    }
+
+    /// [`Reader::finish`], then the warnings, in document order, each with its JSON path.
+    pub fn finish_with_warnings(&mut self) -> Result<Vec<DecodeWarning>, DecodeError> {
+        self.finish()?;
+        let mut warnings = std::mem::take(&mut self.warnings);
+        if !warnings.is_empty() {
+            self.resolve_paths(&mut warnings);
+        }
+        Ok(warnings)
+    }
+
+    pub(crate) fn mark(&mut self) -> Mark {
+        self.skip_ws();
+        Mark { pos: self.pos, depth: self.depth, first: self.first, warnings: self.warnings.len() }
+    }
+
+    /// Back to `mark`, forgetting the warnings recorded since.
+    pub(crate) fn reset(&mut self, mark: Mark) {
+        self.pos = mark.pos;
+        self.depth = mark.depth;
+        self.first = mark.first;
+        self.warnings.truncate(mark.warnings);
+    }
+
+    /// Whether `value`, read since `mark`, is written back as the same value: not so for an
+    /// integer beyond 64 bits (a `serde_json::Value` holds it as a float).
+    pub(crate) fn kept_exactly(&self, mark: Mark, value: &serde_json::Value) -> bool {
+        match value {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                let text = self.text.get(mark.pos..self.pos).unwrap_or_default();
+                text.contains(['.', 'e', 'E'])
+            }
+            _ => true,
+        }
+    }
+
+    /// Records that the value read since `mark` (now consumed) did not fit `declared`.
+    pub(crate) fn warn(&mut self, mark: Mark, declared: String) {
+        let found = match self.bytes.get(mark.pos) {
+            Some(b'{') => "an object",
+            Some(b'[') => "an array",
+            Some(b'"') => "a string",
+            Some(b't' | b'f') => "a boolean",
+            Some(b'n') => "null",
+            _ => "a number",
+        };
+        let text = self.text.get(mark.pos..self.pos).unwrap_or_default();
+        let mut snippet: String = text.chars().take(40).collect();
+        if snippet.len() < text.len() {
+            snippet.push('…');
+        }
+        self.warnings.push(DecodeWarning { path: Vec::new(), offset: mark.pos, declared, found, snippet });
+    }
+
+    /// Decodes `part`, a value this reader has just read whole with [`Reader::read_raw`], with
+    /// this reader's mode; its warnings join this reader's (error offsets are within `part`).
+    pub fn decode_part<T: Codec>(&mut self, part: &'a str) -> Result<T, DecodeError> {
+        let mut sub = Reader::from_text(part);
+        sub.lenient = self.lenient;
+        let value = T::decode(&mut sub)?;
+        sub.finish()?;
+        let base = (part.as_ptr() as usize).checked_sub(self.text.as_ptr() as usize).filter(|b| *b <= self.text.len());
+        for mut w in sub.warnings {
+            w.offset += base.unwrap_or(0);
+            self.warnings.push(w);
+        }
+        Ok(value)
+    }
+
+    /// Fills in the JSON path of each warning from its offset, in one pass over the document
+    /// (only when there are warnings). A warning whose offset is not the start of a value (none
+    /// should be) keeps the path `$`.
+    fn resolve_paths(&self, warnings: &mut [DecodeWarning]) {
+        warnings.sort_by_key(|w| w.offset);
+        let start = if self.bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+        let mut r = Reader::from_text(self.text);
+        r.bytes = self.bytes;
+        r.pos = start;
+        // Open containers: `None` for an object, `Some(next index)` for an array, with the
+        // segment of the member being read.
+        let mut open: Vec<(Option<usize>, Option<PathSegment>)> = Vec::new();
+        let mut next = 0;
+        'values: loop {
+            r.skip_ws();
+            while let Some(w) = warnings.get_mut(next).filter(|w| w.offset <= r.pos) {
+                if w.offset == r.pos {
+                    w.path = open.iter().filter_map(|(_, seg)| seg.clone()).collect();
+                }
+                next += 1;
+            }
+            if next >= warnings.len() {
+                return;
+            }
+            let step = match r.peek() {
+                Ok(Token::Object) => r.begin_object().map(|()| open.push((None, None))),
+                Ok(Token::Array) => r.begin_array().map(|()| open.push((Some(0), None))),
+                Ok(_) => r.skip_value(),
+                Err(e) => Err(e),
+            };
+            if step.is_err() {
+                return;
+            }
+            loop {
+                let Some((kind, seg)) = open.last_mut() else { return };
+                match kind {
+                    None => match r.next_key() {
+                        Ok(Some(k)) => {
+                            *seg = Some(PathSegment::Key(k.into_owned()));
+                            continue 'values;
+                        }
+                        Ok(None) => {}
+                        Err(_) => return,
+                    },
+                    Some(i) => match r.next_element() {
+                        Ok(true) => {
+                            *seg = Some(PathSegment::Index(*i));
+                            *i += 1;
+                            continue 'values;
+                        }
+                        Ok(false) => {}
+                        Err(_) => return,
+                    },
+                }
+                open.pop();
+            }
+        }
     }
 
     fn skip_ws(&mut self) {
@@ -547,23 +855,122 @@ impl<'a> Reader<'a> {
     }
 
     /// Looks ahead in the object that starts here for a top-level string member named `key`
-    /// (e.g. `@odata.type`) without consuming anything.
+    /// (e.g. `@odata.type`) without consuming anything: the first member of that name whose
+    /// value is a string.
+    ///
+    /// Linear however deep such objects nest: the first look-ahead scans the whole object once
+    /// (iteratively, within [`MAX_DEPTH`]) and notes where `key` is in it *and in every object
+    /// nested in it*; a look-ahead at one of those nested objects later (while decoding) is
+    /// answered from those notes without scanning again. A scan that fails (malformed JSON, too
+    /// deep) fails the look-ahead of every object that contains the failure, as a scan of that
+    /// object alone would.
     pub fn peek_object_member(&mut self, key: &str) -> Result<Option<Cow<'a, str>>, DecodeError> {
+        if self.peek_byte() != Some(b'{') {
+            return Err(self.type_error("an object"));
+        }
+        let at = self.pos;
+        let known = self.lookahead.as_ref().filter(|l| l.key == key && l.start <= at && at < l.end);
+        if known.is_none() {
+            let scanned = self.scan_for_member(key);
+            self.lookahead = Some(scanned);
+        }
+        let Some(l) = self.lookahead.as_ref() else { return Ok(None) };
+        if let Some(e) = l.error.as_ref().filter(|e| e.offset() >= at && l.contains_failure(at)) {
+            return Err(e.clone());
+        }
+        let Ok(i) = l.found.binary_search_by_key(&at, |&(object, _)| object) else { return Ok(None) };
+        let Some(&(_, value_at)) = l.found.get(i) else { return Ok(None) };
         let (pos, depth, first) = (self.pos, self.depth, self.first);
-        let result = (|| {
-            self.begin_object()?;
-            while let Some(k) = self.next_key()? {
-                if k == key && self.peek()? == Token::String {
-                    return self.read_str().map(Some);
-                }
-                self.skip_value()?;
-            }
-            Ok(None)
-        })();
+        self.pos = value_at;
+        let value = self.read_str();
         self.pos = pos;
         self.depth = depth;
         self.first = first;
-        result
+        value.map(Some)
+    }
+
+    /// Scans the object at the current position (restoring the position after), noting for it
+    /// and every object nested in it where its first string member named `key` starts.
+    fn scan_for_member(&mut self, key: &str) -> Lookahead {
+        let (pos, depth, first) = (self.pos, self.depth, self.first);
+        // The previous scan's buffers are reused (a page scans each of its items in turn).
+        let (mut found, mut key_buf) = match self.lookahead.take() {
+            Some(old) => (old.found, old.key),
+            None => (Vec::new(), String::new()),
+        };
+        found.clear();
+        key_buf.clear();
+        key_buf.push_str(key);
+        // Objects open at the failure, by start (each with whether `key` was found in it).
+        let mut open: Vec<(usize, bool)> = Vec::new();
+        let result = self.scan_members(key, &mut found, &mut open);
+        let end = self.pos.max(pos + 1);
+        let error = result.err().map(|e| (e, open.iter().filter(|o| !o.1).map(|o| o.0).collect()));
+        self.lookahead_bytes += self.pos - pos;
+        self.pos = pos;
+        self.depth = depth;
+        self.first = first;
+        found.sort_unstable_by_key(|&(object, _)| object);
+        let (error, failed_objects) = match error {
+            Some((e, objects)) => (Some(e), objects),
+            None => (None, Vec::new()),
+        };
+        Lookahead { key: key_buf, start: pos, end, found, error, failed_objects }
+    }
+
+    /// The scan of [`Reader::scan_for_member`]: one value, with an explicit stack instead of
+    /// recursion. `open` holds the containers not yet closed: objects by start offset (and
+    /// whether `key` was found in them), arrays as `usize::MAX`.
+    fn scan_members(
+        &mut self,
+        key: &str,
+        found: &mut Vec<(usize, usize)>,
+        open: &mut Vec<(usize, bool)>,
+    ) -> Result<(), DecodeError> {
+        const ARRAY: usize = usize::MAX;
+        loop {
+            // A value starts here.
+            match self.peek()? {
+                Token::Object => {
+                    let start = self.pos;
+                    self.begin_object()?;
+                    open.push((start, false));
+                }
+                Token::Array => {
+                    self.begin_array()?;
+                    open.push((ARRAY, false));
+                }
+                Token::String => self.read_str().map(|_| ())?,
+                Token::Number => self.read_number_text().map(|_| ())?,
+                Token::Bool => self.read_bool().map(|_| ())?,
+                Token::Null => self.read_null().map(|_| ())?,
+            }
+            // To the next value, closing the containers that end first.
+            loop {
+                let Some(&(start, seen)) = open.last() else { return Ok(()) };
+                if start == ARRAY {
+                    if self.next_element()? {
+                        break;
+                    }
+                } else if let Some(k) = self.next_key()? {
+                    if !seen && k == key && self.peek()? == Token::String {
+                        found.push((start, self.pos));
+                        if let Some(top) = open.last_mut() {
+                            top.1 = true;
+                        }
+                    }
+                    break;
+                }
+                open.pop();
+            }
+        }
+    }
+
+    #[doc(hidden)]
+    /// How many bytes look-ahead scans have read so far (the work beyond decoding itself; a
+    /// test hook).
+    pub fn lookahead_bytes(&self) -> usize {
+        self.lookahead_bytes
     }
 }
 
@@ -847,12 +1254,23 @@ pub trait Codec: Sized {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError>;
     /// Writes one value.
     fn encode(&self, w: &mut Writer);
+    /// The type's name in warnings ([`DecodeWarning::declared_type`]): the Edm or OData type
+    /// name where there is one (`Edm.Date`, `microsoft.graph.user`), else the Rust type name.
+    fn declared_type() -> String {
+        let name = std::any::type_name::<Self>();
+        let base = name.split('<').next().unwrap_or(name);
+        let start = base.rfind("::").map_or(0, |i| i + 2);
+        name.get(start..).unwrap_or(name).to_string()
+    }
 }
 
 // `from_slice` and `from_str` are instantiated for every response type of every builder: each
 // is kept to one small function (no shared generic helper, which would double the instances).
 
-/// Decodes a complete JSON document into a model or value type.
+/// Decodes a complete JSON document into a model or value type, leniently: a model property
+/// whose value does not match its declared type is kept in `additional_data` (see
+/// [`DecodeWarning`]; [`from_slice_with_warnings`] returns the warnings, [`from_slice_strict`]
+/// fails instead). Malformed JSON is an error.
 pub fn from_slice<T: Codec>(bytes: &[u8]) -> Result<T, DecodeError> {
     let mut r = Reader::new(bytes);
     let v = T::decode(&mut r)?;
@@ -860,9 +1278,41 @@ pub fn from_slice<T: Codec>(bytes: &[u8]) -> Result<T, DecodeError> {
     Ok(v)
 }
 
-/// Decodes a complete JSON document into a model or value type.
+/// [`from_slice`] for text.
 pub fn from_str<T: Codec>(text: &str) -> Result<T, DecodeError> {
     let mut r = Reader::from_text(text);
+    let v = T::decode(&mut r)?;
+    r.finish()?;
+    Ok(v)
+}
+
+/// [`from_slice`], and the warnings for the values kept aside, in document order.
+pub fn from_slice_with_warnings<T: Codec>(bytes: &[u8]) -> Result<(T, Vec<DecodeWarning>), DecodeError> {
+    let mut r = Reader::new(bytes);
+    let v = T::decode(&mut r)?;
+    Ok((v, r.finish_with_warnings()?))
+}
+
+/// [`from_str`], and the warnings for the values kept aside, in document order.
+pub fn from_str_with_warnings<T: Codec>(text: &str) -> Result<(T, Vec<DecodeWarning>), DecodeError> {
+    let mut r = Reader::from_text(text);
+    let v = T::decode(&mut r)?;
+    Ok((v, r.finish_with_warnings()?))
+}
+
+/// Decodes strictly: a value that does not match its declared type fails the whole decode
+/// (with its JSON path), as everything did before lenient decoding. For tests that must notice
+/// any deviation from the metadata.
+pub fn from_slice_strict<T: Codec>(bytes: &[u8]) -> Result<T, DecodeError> {
+    let mut r = Reader::new(bytes).strict();
+    let v = T::decode(&mut r)?;
+    r.finish()?;
+    Ok(v)
+}
+
+/// [`from_slice_strict`] for text.
+pub fn from_str_strict<T: Codec>(text: &str) -> Result<T, DecodeError> {
+    let mut r = Reader::from_text(text).strict();
     let v = T::decode(&mut r)?;
     r.finish()?;
     Ok(v)
@@ -976,6 +1426,31 @@ mod tests {
         assert_eq!(r.peek_object_member("@odata.type").unwrap().unwrap(), "#x.y");
         r.begin_object().unwrap();
         assert_eq!(r.next_key().unwrap().unwrap(), "id");
+    }
+
+    /// A look-ahead answered from an enclosing object's scan says what a scan of the nested
+    /// object alone says, for well-formed and malformed documents.
+    #[test]
+    fn nested_lookaheads_agree_with_fresh_scans() {
+        let docs = [
+            r##"{"a":{"k":"1","b":{"x":[{"k":"2"},{"k":3,"k":"4"}]}},"k":"0"}"##,
+            r##"{"a":{"b":{"k":"inner"},"c":[1,}},"k":"outer"}"##,
+            r##"{"k":"early","a":{"b":{"c":tru}}}"##,
+            r##"{"a":{"k":"x\"y"},"b":{"k":"z"##,
+        ];
+        for doc in docs {
+            let starts: Vec<usize> = doc.match_indices('{').map(|(i, _)| i).collect();
+            let mut shared = Reader::new(doc.as_bytes());
+            let _ = shared.peek_object_member("k");
+            for &at in &starts {
+                let mut fresh = Reader::new(doc.as_bytes());
+                fresh.pos = at;
+                let expected = fresh.peek_object_member("k").map_err(|e| e.offset());
+                shared.pos = at;
+                let got = shared.peek_object_member("k").map_err(|e| e.offset());
+                assert_eq!(got, expected, "{doc} at {at}");
+            }
+        }
     }
 
     #[test]

@@ -37,8 +37,8 @@ pub mod __private {
     pub use serde;
 
     pub use crate::model::{
-        debug_model, decode_enum, decode_new, enum_from_wire, model_eq, peek_odata_type, serde_deserialize,
-        serde_deserialize_enum, serde_serialize, FieldFlags, FieldIndex, ModelInfo,
+        debug_model, decode_boxed, decode_enum, decode_new, enum_from_wire, model_eq, peek_odata_type,
+        serde_deserialize, serde_deserialize_enum, serde_serialize, FieldFlags, FieldIndex, ModelInfo,
     };
     pub use crate::{__impl_enum as impl_enum, __impl_kind as impl_kind, __impl_model as impl_model};
 }

@@ -289,6 +289,10 @@ pub trait Field: fmt::Debug + Any {
     fn eq_field(&self, other: &dyn Field) -> bool;
     /// The field as `Any`, for [`Field::eq_field`].
     fn as_any(&self) -> &dyn Any;
+    /// The declared type of the value, for warnings ([`Codec::declared_type`]).
+    fn declared_type(&self) -> String {
+        String::from("the declared type")
+    }
 }
 
 impl<T: Codec + fmt::Debug + PartialEq + 'static> Field for Option<T> {
@@ -313,6 +317,9 @@ impl<T: Codec + fmt::Debug + PartialEq + 'static> Field for Option<T> {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+    fn declared_type(&self) -> String {
+        T::declared_type()
     }
 }
 
@@ -428,6 +435,8 @@ pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), Dec
     let info = model.model_info();
     let fields = info.lookup();
     let mut seen_odata_type = false;
+    // Whether a value was kept aside in `additional_data` (lenient decoding) in this object.
+    let mut kept_aside = false;
     let mut after = 0;
     r.begin_object()?;
     while let Some(key) = r.next_key()? {
@@ -437,12 +446,44 @@ pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), Dec
                 if let Some(f) = model.field_mut(index) {
                     f.clear();
                 }
+                if kept_aside {
+                    model.additional_data_mut().remove(&key);
+                }
                 let wire = info.wire_name(index).map_or_else(|| Cow::Owned(key.into_owned()), Cow::Borrowed);
                 model.additional_data_mut().mark_null(wire);
                 continue;
             }
             if let Some(f) = model.field_mut(index) {
-                f.decode_into(r).map_err(|e| e.in_key(&key))?;
+                let mark = r.mark();
+                match f.decode_into(r) {
+                    Ok(()) => {
+                        if kept_aside {
+                            // A duplicate key: the value that fits wins, as the last one would.
+                            model.additional_data_mut().remove(&key);
+                        }
+                    }
+                    Err(e) if !r.is_lenient() || e.is_fatal() => return Err(e.in_key(&key)),
+                    Err(e) => {
+                        // Lenient: a value that is valid JSON but not of the declared type is
+                        // kept as received, beside the field (left `None`), with a warning.
+                        let declared = f.declared_type();
+                        f.clear();
+                        r.reset(mark);
+                        // Not valid JSON (or too deep): that error, and no enclosing model
+                        // tries again.
+                        let value = r.read_json_value().map_err(|e| e.into_fatal().in_key(&key))?;
+                        if !r.kept_exactly(mark, &value) {
+                            // An integer beyond 64 bits would be written back as a float:
+                            // not kept, the decode fails as before.
+                            return Err(e.into_fatal().in_key(&key));
+                        }
+                        r.warn(mark, declared);
+                        let extra = model.additional_data_mut();
+                        extra.unset_null(&key);
+                        extra.insert(key.into_owned(), value);
+                        kept_aside = true;
+                    }
+                }
                 continue;
             }
             // A property whose field is compiled out (its API area's feature is off) is kept
@@ -452,7 +493,9 @@ pub fn decode_model(model: &mut dyn Model, r: &mut Reader<'_>) -> Result<(), Dec
             // and is kept for encoding (the last one would win): a second one makes the type
             // ambiguous and the value would change type in a round trip.
             if seen_odata_type {
-                return Err(r.error("duplicate `@odata.type` annotation: the object's type is ambiguous").in_key(&key));
+                // Fatal: a value kept aside with its duplicate collapsed would decode next time.
+                let ambiguous = r.error("duplicate `@odata.type` annotation: the object's type is ambiguous");
+                return Err(ambiguous.into_fatal().in_key(&key));
             }
             seen_odata_type = true;
         }
@@ -528,7 +571,16 @@ pub fn encode_model(model: &dyn Model, w: &mut Writer, mode: EncodeMode, force_o
             w.null();
         }
     }
-    for (k, v) in extra.values.iter().filter(|(k, _)| !k.starts_with('@') && keep(k)) {
+    // Unknown properties, and values of known ones kept aside by lenient decoding (written
+    // back as received, unless the field has a value now, or the property is computed and
+    // this is a request body).
+    let shadowed = |k: &str| {
+        info.lookup().find(k).is_some_and(|index| {
+            model.field(index).is_some_and(|f| f.is_set())
+                || (mode == EncodeMode::Request && info.has_flag(index, FieldFlags::COMPUTED))
+        })
+    };
+    for (k, v) in extra.values.iter().filter(|(k, _)| !k.starts_with('@') && keep(k) && !shadowed(k)) {
         w.key(k);
         w.json_value(v);
     }
@@ -794,6 +846,9 @@ impl Codec for String {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         r.read_str().map(Cow::into_owned)
     }
+    fn declared_type() -> String {
+        "Edm.String".into()
+    }
     fn encode(&self, w: &mut Writer) {
         w.string(self);
     }
@@ -802,6 +857,9 @@ impl Codec for String {
 impl Codec for bool {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         r.read_bool()
+    }
+    fn declared_type() -> String {
+        "Edm.Boolean".into()
     }
     fn encode(&self, w: &mut Writer) {
         w.bool(*self);
@@ -831,6 +889,9 @@ macro_rules! int_codec {
             }
             fn encode(&self, w: &mut Writer) {
                 w.i64(i64::from(*self));
+            }
+            fn declared_type() -> String {
+                $edm.into()
             }
         }
     )*};
@@ -865,6 +926,9 @@ impl Codec for f64 {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         read_float(r)
     }
+    fn declared_type() -> String {
+        "Edm.Double".into()
+    }
     fn encode(&self, w: &mut Writer) {
         w.f64(*self);
     }
@@ -874,6 +938,9 @@ impl Codec for f32 {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         #[allow(clippy::cast_possible_truncation)]
         read_float(r).map(|v| v as f32)
+    }
+    fn declared_type() -> String {
+        "Edm.Single".into()
     }
     fn encode(&self, w: &mut Writer) {
         if self.is_finite() {
@@ -896,6 +963,9 @@ impl Codec for Decimal {
         };
         text.parse::<Decimal>().map_err(|e| DecodeError::new(start, e.to_string()))
     }
+    fn declared_type() -> String {
+        "Edm.Decimal".into()
+    }
     fn encode(&self, w: &mut Writer) {
         w.raw(self.as_str());
     }
@@ -903,12 +973,15 @@ impl Codec for Decimal {
 
 /// Codec for types carried as JSON strings and parsed with `FromStr`.
 macro_rules! string_codec {
-    ($($t:ty),*) => {$(
+    ($($t:ident),*) => {$(
         impl Codec for $t {
             fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
                 let start = r.offset();
                 let s = r.read_str()?;
                 s.parse::<$t>().map_err(|e| DecodeError::new(start, e.to_string()))
+            }
+            fn declared_type() -> String {
+                concat!("Edm.", stringify!($t)).into()
             }
             fn encode(&self, w: &mut Writer) {
                 // Their text is ASCII with nothing to escape (digits, `-:.TZPYMWDHS`, base64).
@@ -918,13 +991,56 @@ macro_rules! string_codec {
     )*};
 }
 
-string_codec!(DateTimeOffset, Date, TimeOfDay, Duration, Binary);
+string_codec!(DateTimeOffset, TimeOfDay, Duration, Binary);
+
+impl Codec for Date {
+    /// A date; lenient decoding also accepts a timestamp at midnight UTC
+    /// (`"2001-01-01T00:00:00Z"`, `"…T00:00:00.000Z"`, `"…T00:00:00+00:00"`), a form Graph sends
+    /// for some `Edm.Date` properties: the date part is the value (unambiguous; any other time
+    /// or offset is kept aside as not a date).
+    fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let start = r.offset();
+        let s = r.read_str()?;
+        s.parse::<Date>().or_else(|e| {
+            let midnight = r.is_lenient().then(|| midnight_utc_date(&s)).flatten();
+            midnight.ok_or_else(|| DecodeError::new(start, e.to_string()))
+        })
+    }
+    fn encode(&self, w: &mut Writer) {
+        w.plain_string(self);
+    }
+    fn declared_type() -> String {
+        "Edm.Date".into()
+    }
+}
+
+/// The date of a timestamp at exactly midnight UTC.
+fn midnight_utc_date(s: &str) -> Option<Date> {
+    let (date, time) = s.split_once('T')?;
+    let time = time.strip_suffix('Z').or_else(|| time.strip_suffix("+00:00"))?;
+    let rest = time.strip_prefix("00:00")?;
+    let zero = match rest.strip_prefix(":00") {
+        Some(seconds) => {
+            seconds.is_empty()
+                || seconds.strip_prefix('.').is_some_and(|f| !f.is_empty() && f.bytes().all(|b| b == b'0'))
+        }
+        None => rest.is_empty(),
+    };
+    if zero {
+        date.parse::<Date>().ok()
+    } else {
+        None
+    }
+}
 
 impl Codec for Guid {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let start = r.offset();
         let s = r.read_str()?;
         Guid::try_parse(&s).map_err(|_| DecodeError::new(start, format!("invalid Edm.Guid {s:?}")))
+    }
+    fn declared_type() -> String {
+        "Edm.Guid".into()
     }
     fn encode(&self, w: &mut Writer) {
         w.plain_string(&self.hyphenated());
@@ -934,6 +1050,9 @@ impl Codec for Guid {
 impl Codec for serde_json::Value {
     fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         r.read_json_value()
+    }
+    fn declared_type() -> String {
+        "any JSON value".into()
     }
     fn encode(&self, w: &mut Writer) {
         w.json_value(self);
@@ -957,6 +1076,9 @@ impl<T: Codec> Codec for Vec<T> {
         }
         w.end_array();
     }
+    fn declared_type() -> String {
+        format!("Collection({})", T::declared_type())
+    }
 }
 
 impl<T: Codec> Codec for Box<T> {
@@ -965,6 +1087,9 @@ impl<T: Codec> Codec for Box<T> {
     }
     fn encode(&self, w: &mut Writer) {
         (**self).encode(w);
+    }
+    fn declared_type() -> String {
+        T::declared_type()
     }
 }
 
@@ -981,6 +1106,9 @@ impl<T: Codec> Codec for Option<T> {
             Some(v) => v.encode(w),
             None => w.null(),
         }
+    }
+    fn declared_type() -> String {
+        T::declared_type()
     }
 }
 
@@ -1016,6 +1144,24 @@ pub fn decode_new<T: Model + Default>(r: &mut Reader<'_>) -> Result<T, DecodeErr
     let mut m = T::default();
     decode_model(&mut m, r)?;
     Ok(m)
+}
+
+#[doc(hidden)]
+/// Decodes a new model of type `T` straight into a `Box` (the variants of generated `…Kind`
+/// enums): the value lives on the heap while its fields decode, so the stack holds no copy of it
+/// at any nesting level (a large entity such as `User` is kilobytes; debug builds keep every
+/// copy a by-value decode makes).
+pub fn decode_boxed<T: Model + Default>(r: &mut Reader<'_>) -> Result<Box<T>, DecodeError> {
+    let mut m = new_boxed::<T>();
+    decode_model(&mut *m, r)?;
+    Ok(m)
+}
+
+/// `Box::default()` in a frame of its own, which is gone before decoding recurses (the default
+/// value may be built on the stack first).
+#[inline(never)]
+fn new_boxed<T: Default>() -> Box<T> {
+    Box::default()
 }
 
 #[doc(hidden)]

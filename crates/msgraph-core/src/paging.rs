@@ -327,7 +327,7 @@ impl<T: Codec> Codec for DeltaPage<T> {
     fn decode(r: &mut Reader<'_>) -> std::result::Result<Self, DecodeError> {
         let (value, links) = decode_page(r, |r| {
             let raw = r.read_raw()?;
-            let item = msgraph_codec::json::from_str::<T>(raw)?;
+            let item = r.decode_part::<T>(raw)?;
             Ok(match removed_info(raw)? {
                 Some((id, reason)) => DeltaItem::Removed(Removed { id, reason, item }),
                 None => DeltaItem::Changed(item),

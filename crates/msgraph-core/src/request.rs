@@ -28,7 +28,7 @@ use std::time::Duration;
 use crate::client::{check_status, Client};
 use crate::error::{Error, Result};
 use crate::http::{Body, Context, Headers, HttpRequest, HttpResponse, Method};
-use msgraph_codec::json::Reader;
+use msgraph_codec::json::{DecodeWarning, Reader};
 use msgraph_codec::model::{Codec, Model};
 use msgraph_codec::odata::{push_key_segment, push_segment};
 
@@ -360,17 +360,29 @@ impl Client {
 pub trait ResponseBody: Sized + Send + 'static {
     /// Converts a successful response.
     fn from_response(response: HttpResponse) -> Result<Self>;
+
+    /// Converts a successful response, with the warnings of lenient decoding (values that did
+    /// not match their declared type, kept in `additional_data`: see [`DecodeWarning`]). Types
+    /// not decoded by the model codec have none.
+    fn from_response_with_warnings(response: HttpResponse) -> Result<(Self, Vec<DecodeWarning>)> {
+        Self::from_response(response).map(|v| (v, Vec::new()))
+    }
 }
 
 impl<T: Codec + Send + 'static> ResponseBody for T {
     #[inline]
     fn from_response(response: HttpResponse) -> Result<T> {
+        Self::from_response_with_warnings(response).map(|(v, _)| v)
+    }
+
+    fn from_response_with_warnings(response: HttpResponse) -> Result<(T, Vec<DecodeWarning>)> {
         if std::any::TypeId::of::<T>() == std::any::TypeId::of::<()>() {
             // `()`: any 2xx, whatever the body (JSON or not) is ignored.
             return msgraph_codec::json::from_slice::<T>(b"null")
+                .map(|v| (v, Vec::new()))
                 .map_err(|e| decode_error(e, std::any::type_name::<T>(), &response));
         }
-        decode_json(&response)
+        decode_json_with_warnings(&response)
     }
 }
 
@@ -446,13 +458,62 @@ impl<T: serde::de::DeserializeOwned + Send + 'static> ResponseBody for Json<T> {
 
 /// Decodes a JSON response body as `T`; errors carry the JSON path, status, ids and content
 /// type.
+///
+/// Decoding is lenient ([`msgraph_codec::json::from_slice`]): a model property whose value does
+/// not match its declared type (a `Date` sent as a timestamp, a `Boolean` as `"true"`) is kept
+/// in the model's `additional_data` as received and does not fail the response; each such value
+/// is logged through `tracing` (see [`decode_json_with_warnings`], which also returns them).
+/// Malformed JSON is an error.
 pub fn decode_json<T: Codec>(response: &HttpResponse) -> Result<T> {
+    decode_json_with_warnings(response).map(|(v, _)| v)
+}
+
+/// [`decode_json`], and the warnings of lenient decoding, in document order.
+///
+/// Each warning is also logged at `WARN` level (target `msgraph_core::decode`) with its JSON
+/// path, the declared type and the kind of value found (never the value itself, which may be
+/// personal data; [`DecodeWarning::found_text`] has it): the first 10 of a response one by one,
+/// then one line with how many more.
+pub fn decode_json_with_warnings<T: Codec>(response: &HttpResponse) -> Result<(T, Vec<DecodeWarning>)> {
     let body = response.body();
     if body.iter().all(u8::is_ascii_whitespace) {
         return msgraph_codec::json::from_slice::<T>(b"null")
+            .map(|v| (v, Vec::new()))
             .map_err(|_| empty_body_error(std::any::type_name::<T>(), response));
     }
-    msgraph_codec::json::from_slice::<T>(body).map_err(|e| decode_error(e, std::any::type_name::<T>(), response))
+    let (value, warnings) = msgraph_codec::json::from_slice_with_warnings::<T>(body)
+        .map_err(|e| decode_error(e, std::any::type_name::<T>(), response))?;
+    if !warnings.is_empty() {
+        log_warnings(&warnings, short_type_name(std::any::type_name::<T>()), response);
+    }
+    Ok((value, warnings))
+}
+
+/// How many warnings of one response are logged one by one.
+const LOGGED_WARNINGS: usize = 10;
+
+fn log_warnings(warnings: &[DecodeWarning], type_name: &str, response: &HttpResponse) {
+    let request_id = response.headers().get("request-id").unwrap_or("");
+    for w in warnings.iter().take(LOGGED_WARNINGS) {
+        tracing::warn!(
+            target: "msgraph_core::decode",
+            path = %w.path(),
+            declared = w.declared_type(),
+            found = w.found(),
+            response_type = type_name,
+            request_id,
+            "a value does not match its declared type: kept in additional_data"
+        );
+    }
+    if let Some(more) = warnings.len().checked_sub(LOGGED_WARNINGS).filter(|n| *n > 0) {
+        tracing::warn!(
+            target: "msgraph_core::decode",
+            more,
+            response_type = type_name,
+            request_id,
+            "more values do not match their declared types: kept in additional_data"
+        );
+    }
 }
 
 fn short_type_name(name: &str) -> &str {
@@ -673,6 +734,27 @@ impl<T: ResponseBody> Request<T> {
     pub async fn send(self) -> Result<T> {
         let response = self.client.execute(self.parts).await?;
         T::from_response(response)
+    }
+
+    /// [`Request::send`], and the warnings of lenient decoding: values of the answer that did
+    /// not match their declared type and were kept in `additional_data` (see
+    /// [`DecodeWarning`]; they are logged through `tracing` either way).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: msgraph_core::client::Client) -> msgraph_core::error::Result<()> {
+    /// use msgraph_core::paging::Page;
+    ///
+    /// let request = client.get::<Page<serde_json::Value>>(&["users"]);
+    /// let (page, warnings) = request.send_with_warnings().await?;
+    /// for w in &warnings {
+    ///     eprintln!("{}: expected {}, found {}", w.path(), w.declared_type(), w.found());
+    /// }
+    /// # let _ = page;
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_with_warnings(self) -> Result<(T, Vec<DecodeWarning>)> {
+        let response = self.client.execute(self.parts).await?;
+        T::from_response_with_warnings(response)
     }
 }
 
