@@ -158,7 +158,8 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
 ///   transport error) go out again in a new batch, its writes fail with that error, marked
 ///   "outcome unknown". An item answered 504 inside a batch is resent only if it is idempotent.
 ///   With the opt-in, everything is resent.
-/// * `Retry-After` is honoured, in seconds or as an HTTP-date (the whole time until that date).
+/// * `Retry-After` is honoured, in seconds (a fraction, `0.249`, is rounded up to the
+///   millisecond) or as an HTTP-date (the whole time until that date).
 ///   Without it: exponential backoff from `base_delay` (3 s), doubled per try, plus up to 25 %
 ///   random jitter, capped at `max_delay`.
 /// * A `Retry-After` longer than `max_delay` (180 s) is not shortened: the request is not
