@@ -180,7 +180,8 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         let secs = whole.parse::<u64>().unwrap_or(u64::MAX);
         // Milliseconds from the first three digits, plus one if anything follows them.
         let (ms, rest) = fraction.split_at(fraction.len().min(3));
-        let mut millis = ms.bytes().chain(std::iter::repeat(b'0')).take(3).fold(0u64, |a, b| a * 10 + u64::from(b - b'0'));
+        let mut millis =
+            ms.bytes().chain(std::iter::repeat(b'0')).take(3).fold(0u64, |a, b| a * 10 + u64::from(b - b'0'));
         if rest.bytes().any(|b| b != b'0') {
             millis += 1;
         }
@@ -237,7 +238,20 @@ mod tests {
         assert_eq!(parse_retry_after("2.2490", now), Some(Duration::from_millis(2249)));
         assert_eq!(parse_retry_after("0.000", now), Some(Duration::ZERO));
         assert!(parse_retry_after("99999999999999999999999.9", now).unwrap() >= Duration::from_secs(u64::MAX));
-        for bad in ["", "-5", "-0.5", ".5", "5.", "1.2.3", "1.5e2", "1,5", "soon", "Sun, 32 Nov 1994 08:49:37 GMT", "0x10", "१२"] {
+        for bad in [
+            "",
+            "-5",
+            "-0.5",
+            ".5",
+            "5.",
+            "1.2.3",
+            "1.5e2",
+            "1,5",
+            "soon",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "0x10",
+            "१२",
+        ] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad}");
         }
         assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::from_secs(u64::MAX)));
