@@ -258,8 +258,7 @@ impl RequestParts {
         let mut values: Vec<String> = self
             .headers
             .get_all("prefer")
-            .flat_map(|h| h.split(','))
-            .map(str::trim)
+            .flat_map(split_preferences)
             .filter(|v| !v.is_empty() && !preference_name(v).eq_ignore_ascii_case(&key))
             .map(str::to_string)
             .collect();
@@ -425,6 +424,26 @@ impl Prefer {
             Prefer::MaxPageSize(n) => format!("odata.maxpagesize={n}"),
         })
     }
+}
+
+/// The preferences of one `Prefer` header value, split at commas outside quoted strings.
+fn split_preferences(header: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, b) in header.bytes().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                out.push(header[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(header[start..].trim());
+    out
 }
 
 /// The name of a preference (`return` of `return=minimal`).
@@ -1006,6 +1025,22 @@ mod tests {
         assert!(e.to_string().contains("text/html"), "{e}");
         assert_eq!(e.body_snippet(), Some("<html>proxy login</html>"));
         assert_eq!(short_type_name("a::b::Page<c::d::User>"), "Page<c::d::User>");
+    }
+
+    #[test]
+    fn prefer_values_join_in_one_header() {
+        assert_eq!(split_preferences(r#"a=1, b="x, \"y\", z" ,c"#), ["a=1", r#"b="x, \"y\", z""#, "c"]);
+        let c = client();
+        let r: Request<()> = Request::new(&c, Method::Get, &["me"])
+            .header("Prefer", r#"odata.track-changes, x="a,b""#)
+            .prefer(Prefer::MaxPageSize(3))
+            .prefer(Prefer::ReturnMinimal)
+            .prefer(Prefer::MaxPageSize(4));
+        assert_eq!(
+            r.headers().get("prefer"),
+            Some(r#"odata.track-changes, x="a,b", return=minimal, odata.maxpagesize=4"#)
+        );
+        assert!(r.parts().error().is_none());
     }
 
     #[derive(serde_derive::Deserialize, Debug, PartialEq)]
