@@ -24,7 +24,7 @@ use std::task::{Context as TaskContext, Poll};
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{BoxFuture, Headers, HttpResponse, Method};
-use crate::request::{Request, RequestParts, ResponseBody};
+use crate::request::{CallOptions, Request, RequestParts, ResponseBody};
 use msgraph_codec::json::{DecodeError, Reader, Token, Writer};
 use msgraph_codec::model::Codec;
 
@@ -404,6 +404,8 @@ struct Cursor {
     next: Option<RequestParts>,
     /// Headers of the first request, resent on every page.
     headers: Headers,
+    /// Timeout, size limit and retry settings of the first request, for every page.
+    options: CallOptions,
     in_flight: Option<BoxFuture<'static, Result<HttpResponse>>>,
     requested: SeenLinks,
     pending_error: Option<Error>,
@@ -420,6 +422,7 @@ struct Cursor {
 impl Cursor {
     fn new(client: Client, first: RequestParts) -> Cursor {
         let headers = first.effective_headers();
+        let options = first.call_options().clone();
         let mut pending_error = None;
         let url = first.url(client.api_root());
         if !client.is_own_origin(&url) {
@@ -431,6 +434,7 @@ impl Cursor {
             client,
             next: Some(first),
             headers,
+            options,
             in_flight: None,
             requested: SeenLinks::default(),
             pending_error,
@@ -510,7 +514,10 @@ impl Cursor {
             return;
         }
         match next_page_request(&self.client, &self.headers, link) {
-            Ok(parts) => self.next = Some(parts),
+            Ok(mut parts) => {
+                parts.set_call_options(self.options.clone());
+                self.next = Some(parts);
+            }
             Err(e) => self.pending_error = Some(e),
         }
     }
@@ -722,7 +729,9 @@ impl<T: fmt::Debug> fmt::Debug for DeltaRound<T> {
 }
 
 impl<T: Codec + Send + 'static> Request<Page<T>> {
-    /// Every page, following `@odata.nextLink`.
+    /// Every page, following `@odata.nextLink`. Each page request carries the first request's
+    /// headers (`Prefer`, `ConsistencyLevel`, your own) and its per-request options (timeout,
+    /// retry settings, response size limit).
     pub fn pages(self) -> Pages<Page<T>> {
         let client = self.client().clone();
         Pages::new(&client, self.into_parts())

@@ -28,6 +28,7 @@ use std::time::Duration;
 use crate::client::{check_status, Client};
 use crate::error::{Error, Result};
 use crate::http::{Body, Context, Headers, HttpRequest, HttpResponse, Method};
+use crate::pipeline::RetryOptions;
 use msgraph_codec::json::{DecodeWarning, Reader};
 use msgraph_codec::model::{Codec, Model};
 use msgraph_codec::odata::{push_key_segment, push_segment};
@@ -57,6 +58,15 @@ fn check_segment(segment: &str) -> Result<()> {
     Ok(())
 }
 
+/// The settings of one call that are not on the wire: they go to the pipeline through its
+/// [`Context`], and page requests inherit them from the first request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallOptions {
+    timeout: Option<Duration>,
+    max_response_bytes: Option<usize>,
+    retry: Option<RetryOptions>,
+}
+
 /// The type-erased core of a request.
 pub struct RequestParts {
     method: Method,
@@ -64,8 +74,7 @@ pub struct RequestParts {
     query: QueryOptions,
     headers: Headers,
     body: Body,
-    timeout: Option<Duration>,
-    max_response_bytes: Option<usize>,
+    options: CallOptions,
     skip_auth: bool,
     error: Option<Error>,
 }
@@ -94,8 +103,7 @@ impl RequestParts {
             query: QueryOptions::new(),
             headers: Headers::new(),
             body: Body::empty(),
-            timeout: None,
-            max_response_bytes: None,
+            options: CallOptions::default(),
             skip_auth: false,
             error: None,
         }
@@ -220,12 +228,50 @@ impl RequestParts {
 
     /// A timeout per try for this request.
     pub fn set_timeout(&mut self, timeout: Duration) {
-        self.timeout = Some(timeout);
+        self.options.timeout = Some(timeout);
     }
 
     /// A response size limit for this request.
     pub fn set_max_response_bytes(&mut self, limit: usize) {
-        self.max_response_bytes = Some(limit);
+        self.options.max_response_bytes = Some(limit);
+    }
+
+    /// Retry settings for this request, replacing the client's (`None`: the client's).
+    pub fn set_retry(&mut self, retry: Option<RetryOptions>) {
+        self.options.retry = retry;
+    }
+
+    /// The retry settings of this request, if it has its own.
+    pub fn retry_options(&self) -> Option<&RetryOptions> {
+        self.options.retry.as_ref()
+    }
+
+    /// Adds a `Prefer` value: every value goes into one `Prefer` header, comma-separated, after
+    /// any set with [`RequestParts::set_header`]; a value given again for the same preference
+    /// replaces the earlier one. An invalid value is reported when the request is sent.
+    pub fn add_prefer(&mut self, prefer: Prefer) {
+        let value = match prefer.render() {
+            Ok(v) => v,
+            Err(e) => return self.record(e),
+        };
+        let key = preference_name(&value).to_string();
+        let mut values: Vec<String> = self
+            .headers
+            .get_all("prefer")
+            .flat_map(split_preferences)
+            .filter(|v| !v.is_empty() && !preference_name(v).eq_ignore_ascii_case(&key))
+            .map(str::to_string)
+            .collect();
+        values.push(value);
+        self.set_header("prefer", &values.join(", "));
+    }
+
+    pub(crate) fn call_options(&self) -> &CallOptions {
+        &self.options
+    }
+
+    pub(crate) fn set_call_options(&mut self, options: CallOptions) {
+        self.options = options;
     }
 
     /// Sends without `Authorization` (pre-authenticated URLs).
@@ -286,8 +332,7 @@ impl RequestParts {
             query: self.query.clone(),
             headers: self.headers.clone(),
             body: self.body.try_clone()?,
-            timeout: self.timeout,
-            max_response_bytes: self.max_response_bytes,
+            options: self.options.clone(),
             skip_auth: self.skip_auth,
             error: self.error.clone(),
         })
@@ -298,8 +343,12 @@ impl RequestParts {
     }
 
     pub(crate) fn context(&self, client: &Client) -> Context {
-        let mut ctx = client.context().with_timeout(self.timeout).with_skip_auth(self.skip_auth);
-        if let Some(limit) = self.max_response_bytes {
+        let mut ctx = client
+            .context()
+            .with_timeout(self.options.timeout)
+            .with_skip_auth(self.skip_auth)
+            .with_retry(self.options.retry.clone());
+        if let Some(limit) = self.options.max_response_bytes {
             ctx = ctx.with_max_response_bytes(limit);
         }
         ctx
@@ -321,6 +370,85 @@ impl RequestParts {
         request.set_body(self.body);
         Ok((request, ctx))
     }
+}
+
+/// A `Prefer` value Graph understands, added with [`Request::prefer`]. Several go into one
+/// `Prefer` header, comma-separated, as Graph expects
+/// (`Prefer: return=minimal, odata.maxpagesize=50`); in a `$batch` they travel as the item's
+/// header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Prefer {
+    /// `return=minimal`: a `PATCH` or `POST` answers `204 No Content` instead of the entity
+    /// (send it with a `()` response type).
+    ReturnMinimal,
+    /// `return=representation`: the entity in the answer (where the default is minimal).
+    ReturnRepresentation,
+    /// `include-unknown-enum-members`: members of evolvable enums added after
+    /// `unknownFutureValue` are sent as themselves instead of `unknownFutureValue`.
+    IncludeUnknownEnumMembers,
+    /// `outlook.timezone="…"`: dates of events and messages in this time zone (a Windows or
+    /// IANA name, `Pacific Standard Time`). Build it with [`Prefer::outlook_timezone`]; the name
+    /// must be visible ASCII and spaces, without `"` or `\`.
+    OutlookTimezone(String),
+    /// `odata.maxpagesize=N`: at most N items a page (N ≥ 1); Graph may send fewer.
+    MaxPageSize(u32),
+}
+
+impl Prefer {
+    /// `outlook.timezone="name"` (quoted for you).
+    pub fn outlook_timezone(name: impl Into<String>) -> Prefer {
+        Prefer::OutlookTimezone(name.into())
+    }
+
+    /// The value as sent, or why it cannot be.
+    fn render(&self) -> Result<String> {
+        Ok(match self {
+            Prefer::ReturnMinimal => "return=minimal".to_string(),
+            Prefer::ReturnRepresentation => "return=representation".to_string(),
+            Prefer::IncludeUnknownEnumMembers => "include-unknown-enum-members".to_string(),
+            Prefer::OutlookTimezone(name) => {
+                let valid = !name.trim().is_empty()
+                    && name.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+                if !valid {
+                    // The name is not a secret: it helps to see what was refused.
+                    return Err(Error::validation(format!(
+                        "invalid Prefer header value outlook.timezone={name:?}: a time zone name is visible ASCII and spaces, without '\"' or '\\'"
+                    )));
+                }
+                format!("outlook.timezone=\"{name}\"")
+            }
+            Prefer::MaxPageSize(0) => {
+                return Err(Error::validation("invalid Prefer header value odata.maxpagesize=0: at least 1"))
+            }
+            Prefer::MaxPageSize(n) => format!("odata.maxpagesize={n}"),
+        })
+    }
+}
+
+/// The preferences of one `Prefer` header value, split at commas outside quoted strings.
+fn split_preferences(header: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
+    for (i, b) in header.bytes().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                out.push(header[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(header[start..].trim());
+    out
+}
+
+/// The name of a preference (`return` of `return=minimal`).
+fn preference_name(value: &str) -> &str {
+    value.split(['=', ';']).next().unwrap_or("").trim()
 }
 
 impl Client {
@@ -686,7 +814,11 @@ impl<T> Request<T> {
         self
     }
 
-    /// Sets a header (invalid names or values are reported by `send`).
+    /// Sets a header on this request (replacing a value set before). The name and value are
+    /// checked here: an invalid one (a line break, non-ASCII) is an
+    /// [`ErrorKind::Validation`](crate::error::ErrorKind::Validation) error naming the header
+    /// (never echoing its value), returned by `send` before anything is sent. Pages and `$batch`
+    /// items carry it.
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.parts.set_header(name, value);
         self
@@ -716,9 +848,67 @@ impl<T> Request<T> {
         self
     }
 
-    /// A timeout per try for this request.
+    /// A timeout per try for this request, instead of the client's
+    /// ([`ClientBuilder::timeout`](crate::client::ClientBuilder::timeout)); a try that takes
+    /// longer fails with [`ErrorKind::Timeout`](crate::error::ErrorKind::Timeout) (and is retried
+    /// like any transient failure of a safe request: add [`Request::no_retry`] for one bound on
+    /// the whole call, or a [`RetryOptions::total_time_limit`]). Pages inherit it.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.parts.set_timeout(timeout);
+        self
+    }
+
+    /// Retries this request by `retry` instead of the client's settings: count, delays, total
+    /// time, what is retried. The rules are the same ([`RetryPolicy`](crate::pipeline::RetryPolicy)).
+    ///
+    /// It follows the request everywhere: [`Request::send`], every page of
+    /// [`Request::pages`] / [`Request::items`] (the first request's settings apply to each
+    /// page), and the query queue — a query sent directly is retried by its own settings, and
+    /// a query sent inside a `$batch` has its own item retries (after an item's 429/503/504,
+    /// or when the whole batch's outcome is unknown) counted and delayed by its settings, while
+    /// the outer `$batch` request itself (throttled as a whole) follows the client's.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: msgraph_core::client::Client) -> msgraph_core::error::Result<()> {
+    /// use std::time::Duration;
+    /// use msgraph_core::pipeline::RetryOptions;
+    ///
+    /// let patient = RetryOptions::new().max_retries(6).max_delay(Duration::from_secs(60));
+    /// let me: serde_json::Value = client.get(&["me"]).retry(patient).send().await?;
+    /// # let _ = me; Ok(()) }
+    /// ```
+    pub fn retry(mut self, retry: RetryOptions) -> Self {
+        self.parts.set_retry(Some(retry));
+        self
+    }
+
+    /// Never retries this request ([`RetryOptions::none`]): the first answer, throttled or
+    /// not, is returned (a 429 error carries its [`Error::retry_after`]).
+    pub fn no_retry(self) -> Self {
+        self.retry(RetryOptions::none())
+    }
+
+    /// Adds a `Prefer` value ([`Prefer`]); several are sent in one `Prefer` header,
+    /// comma-separated. An invalid value (an `outlook.timezone` with a quote, a page size of
+    /// 0) is an [`ErrorKind::Validation`](crate::error::ErrorKind::Validation) error naming it,
+    /// returned by `send` before anything is sent.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: msgraph_core::client::Client) -> msgraph_core::error::Result<()> {
+    /// use msgraph_core::paging::Page;
+    /// use msgraph_core::request::Prefer;
+    ///
+    /// let events = client
+    ///     .get::<Page<serde_json::Value>>(&["me", "events"])
+    ///     .prefer(Prefer::outlook_timezone("Pacific Standard Time"))
+    ///     .prefer(Prefer::MaxPageSize(50)) // Prefer: outlook.timezone="…", odata.maxpagesize=50
+    ///     .items()
+    ///     .collect_all()
+    ///     .await?;
+    /// # let _ = events; Ok(()) }
+    /// ```
+    pub fn prefer(mut self, prefer: Prefer) -> Self {
+        self.parts.add_prefer(prefer);
         self
     }
 
@@ -835,6 +1025,22 @@ mod tests {
         assert!(e.to_string().contains("text/html"), "{e}");
         assert_eq!(e.body_snippet(), Some("<html>proxy login</html>"));
         assert_eq!(short_type_name("a::b::Page<c::d::User>"), "Page<c::d::User>");
+    }
+
+    #[test]
+    fn prefer_values_join_in_one_header() {
+        assert_eq!(split_preferences(r#"a=1, b="x, \"y\", z" ,c"#), ["a=1", r#"b="x, \"y\", z""#, "c"]);
+        let c = client();
+        let r: Request<()> = Request::new(&c, Method::Get, &["me"])
+            .header("Prefer", r#"odata.track-changes, x="a,b""#)
+            .prefer(Prefer::MaxPageSize(3))
+            .prefer(Prefer::ReturnMinimal)
+            .prefer(Prefer::MaxPageSize(4));
+        assert_eq!(
+            r.headers().get("prefer"),
+            Some(r#"odata.track-changes, x="a,b", return=minimal, odata.maxpagesize=4"#)
+        );
+        assert!(r.parts().error().is_none());
     }
 
     #[derive(serde_derive::Deserialize, Debug, PartialEq)]

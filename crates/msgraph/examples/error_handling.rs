@@ -1,6 +1,6 @@
 //! Typed errors: a 404, a Graph rule violation with its codes and ids, an invalid phone number
 //! caught before anything is sent, a 429 retried after its `Retry-After`, and what a throttled
-//! request looks like once the retries are used up.
+//! request looks like once the retries are used up (with a retry policy for that one request).
 //!
 //! Runs against the embedded Graph emulator (its fault injection plays the throttling service),
 //! no configuration needed.
@@ -20,13 +20,12 @@ const OFFICE_ID: &str = "e37fc753-ff3b-4958-9484-eaa9425c82bc";
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emu = msgraph_emulator::Emulator::start().await?;
-    let app = emu.app().clone();
-    let client_with = |retry: RetryOptions| {
-        let credential = ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
-            .with_authority_host(emu.login_base_url());
-        GraphClient::builder().base_url(emu.base_url()).credential(credential).retry(retry).build()
-    };
-    let client = client_with(RetryOptions::new())?; // default: 3 retries
+    let app = emu.app();
+    let credential = ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
+        .with_authority_host(emu.login_base_url());
+    // The client's retry policy (the default: 3 retries) applies to every request that does not
+    // bring its own.
+    let client = GraphClient::builder().base_url(emu.base_url()).credential(credential).build()?;
 
     // 1. Not found: match on the kind and status, or on Graph's error code (never the message).
     let err = client.users().by_id("nobody@contoso.onmicrosoft.com").get().send().await.err().ok_or("found?")?;
@@ -66,12 +65,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         me.odata_type()
     );
 
-    // 5. Retries exhausted: the 429 comes back as the error, with its Retry-After.
-    let impatient = client_with(RetryOptions::new().max_retries(1))?;
+    // 5. Retries exhausted: the 429 comes back as the error, with its Retry-After. This one
+    //    request has a retry policy of its own (one retry; `.no_retry()` for none); the client
+    //    and its other requests keep theirs.
+    emu.clear_requests();
     let rule = emu.faults().add(FaultRule::throttle(RetryAfter::Seconds(1)).next(5));
-    let err = impatient.me().get().send().await.err().ok_or("not throttled?")?;
+    let impatient = RetryOptions::new().max_retries(1);
+    let err = client.me().get().retry(impatient).send().await.err().ok_or("not throttled?")?;
     println!(
-        "5. gave up: status {:?}, is_throttled {}, is_transient {}, retry_after {:?}, kind {:?}",
+        "5. gave up after {} tries: status {:?}, is_throttled {}, is_transient {}, retry_after {:?}, kind {:?}",
+        emu.requests().len(),
         err.status(),
         err.is_throttled(),
         err.is_transient(),
@@ -83,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // Your own back-off: wait as long as the service asked, then try again.
         let wait = err.retry_after().unwrap_or(Duration::from_secs(1));
         tokio::time::sleep(wait).await;
-        impatient.me().get().send().await?;
+        client.me().get().no_retry().send().await?;
         println!("   waited {wait:?} as asked, then the request succeeded");
     }
 

@@ -172,6 +172,6 @@ pub use msgraph_core::http::Method;
 pub use msgraph_core::paging::{DeltaItem, DeltaPage, Page};
 pub use msgraph_core::query::QueryOptions;
 pub use msgraph_core::queue::{ExecuteSummary, Pending, Queue};
-pub use msgraph_core::request::{Json, Request, ResponseBody};
+pub use msgraph_core::request::{Json, Prefer, Request, ResponseBody};
 pub use msgraph_core::{auth, paging, pipeline, queue, upload};
 pub use msgraph_models::{models, schema};

@@ -145,7 +145,8 @@ fn error_handling() {
             "has_code(\"smsSignInNotSupported\"): true",
             "(requests sent: 0)",
             "statuses [429, 200]",
-            "is_throttled true, is_transient true, retry_after Some(1s)",
+            // Its own retry policy: 1 try + 1 retry, not the client's 3 retries.
+            "5. gave up after 2 tries: status Some(429), is_throttled true, is_transient true, retry_after Some(1s)",
             "then the request succeeded",
             "no protocol violations",
         ],

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use msgraph::auth::ClientSecretCredential;
-use msgraph::{ErrorKind, GraphClient};
+use msgraph::{ErrorKind, GraphClient, Prefer};
 use msgraph_emulator::{Emulator, FaultRule, RetryAfter};
 
 async fn client_for(emu: &Emulator) -> GraphClient {
@@ -142,5 +142,46 @@ async fn throttled_direct_request_honours_retry_after() {
     assert!(started.elapsed() >= Duration::from_millis(900), "waited {:?}", started.elapsed());
     assert!(me.as_model().model_info().odata_type.ends_with("user"));
     assert_eq!(emu.faults().fired(id), 1);
+    emu.assert_no_violations();
+}
+
+/// One request's own options, end to end: `no_retry` sends a throttled request once while the
+/// client keeps retrying others, and typed `Prefer` values reach the service in one header on
+/// every page (the emulator honours `odata.maxpagesize`).
+#[tokio::test]
+async fn per_request_retry_policy_and_prefer_values() {
+    let emu = Emulator::start().await.expect("emulator");
+    let client = client_for(&emu).await;
+    client.me().get().send().await.expect("warm up the token");
+
+    emu.clear_requests();
+    let id = emu.faults().add(FaultRule::throttle(RetryAfter::Seconds(0)).path_prefix("/v1.0/me").next(1));
+    let e = client.me().get().no_retry().send().await.expect_err("not retried");
+    assert_eq!(e.status(), Some(429));
+    assert_eq!(emu.faults().fired(id), 1);
+    let id = emu.faults().add(FaultRule::throttle(RetryAfter::Seconds(0)).path_prefix("/v1.0/me").next(1));
+    client.me().get().send().await.expect("the client's policy retries");
+    assert_eq!(emu.faults().fired(id), 1);
+    let statuses: Vec<u16> =
+        emu.requests().iter().filter(|r| r.target.starts_with("/v1.0/me")).map(|r| r.status).collect();
+    assert_eq!(statuses, [429, 429, 200], "no_retry: one try; then 1 try + 1 retry");
+
+    emu.clear_requests();
+    let users = client
+        .users()
+        .list()
+        .prefer(Prefer::MaxPageSize(2))
+        .prefer(Prefer::IncludeUnknownEnumMembers)
+        .items()
+        .collect_all()
+        .await
+        .expect("all pages");
+    assert_eq!(users.len(), 5);
+    let pages: Vec<_> = emu.requests().into_iter().filter(|r| r.target.starts_with("/v1.0/users")).collect();
+    assert_eq!(pages.len(), 3, "pages of 2: {pages:?}");
+    for p in &pages {
+        let prefer: Vec<&str> = p.headers.iter().filter(|(k, _)| k == "prefer").map(|(_, v)| v.as_str()).collect();
+        assert_eq!(prefer, ["odata.maxpagesize=2, include-unknown-enum-members"], "{p:?}");
+    }
     emu.assert_no_violations();
 }

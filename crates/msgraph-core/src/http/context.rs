@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::pipeline::RetryOptions;
+
 /// Default limit of a response body (64 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
@@ -13,6 +15,7 @@ pub struct Context {
     skip_auth: bool,
     max_retries: Option<u32>,
     retry_unknown_outcomes: Option<bool>,
+    retry: Option<RetryOptions>,
 }
 
 impl Default for Context {
@@ -23,6 +26,7 @@ impl Default for Context {
             skip_auth: false,
             max_retries: None,
             retry_unknown_outcomes: None,
+            retry: None,
         }
     }
 }
@@ -88,6 +92,19 @@ impl Context {
     /// is unknown; `None` follows the client's setting.
     pub fn with_retry_unknown_outcomes(mut self, retry: Option<bool>) -> Context {
         self.retry_unknown_outcomes = retry;
+        self
+    }
+
+    /// The retry settings of this request, replacing the client's (`None`: the client's).
+    pub fn retry(&self) -> Option<&RetryOptions> {
+        self.retry.as_ref()
+    }
+
+    /// Retries this request by `retry` instead of the client's settings (what
+    /// [`Request::retry`](crate::request::Request::retry) sets). [`Context::with_max_retries`]
+    /// and [`Context::with_retry_unknown_outcomes`] still override its count and opt-in.
+    pub fn with_retry(mut self, retry: Option<RetryOptions>) -> Context {
+        self.retry = retry;
         self
     }
 }

@@ -159,9 +159,10 @@ impl fmt::Debug for Headers {
     }
 }
 
-/// Parses a `Retry-After` value: delta-seconds (`"120"`) or an HTTP-date (IMF-fixdate, RFC 850
-/// or asctime), giving the whole time until that date (not just its seconds field). Anything
-/// else (negative, fractional, garbage) is `None`.
+/// Parses a `Retry-After` value: delta-seconds (`"120"`), seconds with a fraction (`"0.249"`,
+/// as Graph sends on some `$batch` answers; rounded up to the millisecond, so the wait is never
+/// shorter than asked) or an HTTP-date (IMF-fixdate, RFC 850 or asctime), giving the whole time
+/// until that date (not just its seconds field). Anything else (negative, garbage) is `None`.
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if v.is_empty() {
@@ -170,6 +171,21 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     if v.bytes().all(|b| b.is_ascii_digit()) {
         // Absurdly long digit strings saturate instead of failing.
         return Some(Duration::from_secs(v.parse::<u64>().unwrap_or(u64::MAX)));
+    }
+    if let Some((whole, fraction)) = v.split_once('.') {
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !digits(whole) || !digits(fraction) {
+            return None;
+        }
+        let secs = whole.parse::<u64>().unwrap_or(u64::MAX);
+        // Milliseconds from the first three digits, plus one if anything follows them.
+        let (ms, rest) = fraction.split_at(fraction.len().min(3));
+        let mut millis =
+            ms.bytes().chain(std::iter::repeat(b'0')).take(3).fold(0u64, |a, b| a * 10 + u64::from(b - b'0'));
+        if rest.bytes().any(|b| b != b'0') {
+            millis += 1;
+        }
+        return Some(Duration::from_secs(secs).saturating_add(Duration::from_millis(millis)));
     }
     let when = httpdate::parse_http_date(v).ok()?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
@@ -215,7 +231,27 @@ mod tests {
         assert_eq!(parse_retry_after("Sun Nov  6 08:50:18 1994", now), Some(Duration::from_secs(41)));
         // In the past: retry now.
         assert_eq!(parse_retry_after("Sat, 05 Nov 1994 08:49:37 GMT", now), Some(Duration::ZERO));
-        for bad in ["", "-5", "1.5", "soon", "Sun, 32 Nov 1994 08:49:37 GMT", "0x10", "१२"] {
+        // Fractions of a second, rounded up to the millisecond.
+        assert_eq!(parse_retry_after("0.249", now), Some(Duration::from_millis(249)));
+        assert_eq!(parse_retry_after("1.5", now), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_retry_after("0.0001", now), Some(Duration::from_millis(1)));
+        assert_eq!(parse_retry_after("2.2490", now), Some(Duration::from_millis(2249)));
+        assert_eq!(parse_retry_after("0.000", now), Some(Duration::ZERO));
+        assert!(parse_retry_after("99999999999999999999999.9", now).unwrap() >= Duration::from_secs(u64::MAX));
+        for bad in [
+            "",
+            "-5",
+            "-0.5",
+            ".5",
+            "5.",
+            "1.2.3",
+            "1.5e2",
+            "1,5",
+            "soon",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "0x10",
+            "१२",
+        ] {
             assert_eq!(parse_retry_after(bad, now), None, "{bad}");
         }
         assert_eq!(parse_retry_after("99999999999999999999999", now), Some(Duration::from_secs(u64::MAX)));

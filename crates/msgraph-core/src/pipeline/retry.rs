@@ -153,12 +153,16 @@ pub(crate) fn is_retryable_status(status: u16) -> bool {
 ///   says that its outcome is unknown. [`RetryOptions::retry_unknown_outcomes`] (or
 ///   [`Context::with_retry_unknown_outcomes`] for one request) opts in to retrying these
 ///   whatever the method.
+/// * One request can have settings of its own ([`Request::retry`](crate::request::Request::retry),
+///   [`Request::no_retry`](crate::request::Request::no_retry), carried by
+///   [`Context::with_retry`]): they replace the client's for that request.
 /// * The query queue applies the same rule to `$batch`: an outer `$batch` whose outcome is
 ///   unknown is never resent whole; its reads (idempotent items on a 504, safe ones on a
 ///   transport error) go out again in a new batch, its writes fail with that error, marked
 ///   "outcome unknown". An item answered 504 inside a batch is resent only if it is idempotent.
 ///   With the opt-in, everything is resent.
-/// * `Retry-After` is honoured, in seconds or as an HTTP-date (the whole time until that date).
+/// * `Retry-After` is honoured, in seconds (a fraction, `0.249`, is rounded up to the
+///   millisecond) or as an HTTP-date (the whole time until that date).
 ///   Without it: exponential backoff from `base_delay` (3 s), doubled per try, plus up to 25 %
 ///   random jitter, capped at `max_delay`.
 /// * A `Retry-After` longer than `max_delay` (180 s) is not shortened: the request is not
@@ -192,7 +196,9 @@ impl Policy for RetryPolicy {
         next: Next<'a>,
     ) -> BoxFuture<'a, Result<HttpResponse>> {
         Box::pin(async move {
-            let max = ctx.max_retries().unwrap_or(self.options.max_retries).min(ABSOLUTE_MAX_RETRIES);
+            // The request's own settings, if it has any, replace the client's.
+            let options = ctx.retry().unwrap_or(&self.options);
+            let max = ctx.max_retries().unwrap_or(options.max_retries).min(ABSOLUTE_MAX_RETRIES);
             let start = tokio::time::Instant::now();
             let mut retry = 0u32;
             loop {
@@ -200,7 +206,7 @@ impl Policy for RetryPolicy {
                     request.headers_mut().set_static("retry-attempt", retry.to_string());
                 }
                 let result = next.send(ctx, request).await;
-                let unknown_ok = ctx.retry_unknown_outcomes().unwrap_or(self.options.retry_unknown_outcomes);
+                let unknown_ok = ctx.retry_unknown_outcomes().unwrap_or(options.retry_unknown_outcomes);
                 let method = request.method();
                 let retry_after = match &result {
                     Ok(r) if is_retryable_status(r.status()) => {
@@ -212,7 +218,7 @@ impl Policy for RetryPolicy {
                     }
                     Err(e)
                         if e.kind() == ErrorKind::Transport
-                            && self.options.retry_transport_errors
+                            && options.retry_transport_errors
                             && (unknown_ok || method.is_safe()) =>
                     {
                         None
@@ -222,11 +228,11 @@ impl Policy for RetryPolicy {
                 if retry >= max || !request.body().is_replayable() {
                     return result;
                 }
-                let Some(delay) = self.options.delay_for(retry + 1, retry_after.as_deref()) else {
+                let Some(delay) = options.delay_for(retry + 1, retry_after.as_deref()) else {
                     tracing::debug!(retry_after = ?retry_after, "Retry-After exceeds the maximum delay: not retrying");
                     return result;
                 };
-                if let Some(limit) = self.options.total_time_limit {
+                if let Some(limit) = options.total_time_limit {
                     if start.elapsed().saturating_add(delay) > limit {
                         tracing::debug!(?delay, "total retry time limit reached: not retrying");
                         return result;

@@ -14,7 +14,7 @@ use crate::batch::{check_item_body, decode_response, encode_request, BatchItem, 
 use crate::client::{check_status, Client, UNKNOWN_OUTCOME};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Body, BoxFuture, HttpRequest, HttpResponse, Method};
-use crate::pipeline::ABSOLUTE_MAX_RETRIES;
+use crate::pipeline::{RetryOptions, ABSOLUTE_MAX_RETRIES};
 use crate::request::RequestParts;
 
 use super::pending::{Dep, Entry, Slot, SlotState};
@@ -144,10 +144,18 @@ impl Run {
         w.slot.set(SlotState::Done(result));
     }
 
-    /// The delay before retry number `attempts + 1` of an item, if it stays within the
-    /// client's retry limits.
-    fn retry_delay(&self, attempts: u32, retry_after: Option<&str>) -> Option<Duration> {
-        let retry = &self.queue.client.inner.retry;
+    /// The retry settings of the work at `index`: its own ([`crate::request::Request::retry`]),
+    /// else the client's.
+    fn retry_options(&self, index: Option<usize>) -> &RetryOptions {
+        index
+            .and_then(|i| self.works[i].parts.as_ref())
+            .and_then(RequestParts::retry_options)
+            .unwrap_or(&self.queue.client.inner.retry)
+    }
+
+    /// The delay before retry number `attempts + 1` of an item, if it stays within its retry
+    /// limits (`retry`).
+    fn retry_delay(&self, retry: &RetryOptions, attempts: u32, retry_after: Option<&str>) -> Option<Duration> {
         let delay = retry.delay_for(attempts + 1, retry_after)?;
         let within =
             retry.get_total_time_limit().is_none_or(|limit| self.started.elapsed().saturating_add(delay) <= limit);
@@ -348,7 +356,6 @@ impl Run {
     async fn round(&mut self, units: Vec<Unit>) {
         let api_root = self.queue.client.api_root().to_string();
         let batch_url = format!("{api_root}/$batch");
-        let max_retries = self.queue.client.inner.retry.get_max_retries();
         let mut futures: Vec<BoxFuture<'static, UnitOutcome>> = Vec::new();
         let mut sent: Vec<(Unit, Vec<String>)> = Vec::new();
         let mut invalid: Vec<(u64, Error)> = Vec::new();
@@ -368,9 +375,18 @@ impl Run {
                             }
                         },
                     };
+                    // Its own retry settings go with the request (in its context); what is left
+                    // of its budget caps them.
+                    let max_retries = w
+                        .parts
+                        .as_ref()
+                        .or(handed.as_ref())
+                        .and_then(RequestParts::retry_options)
+                        .unwrap_or(&self.queue.client.inner.retry)
+                        .get_max_retries();
+                    let budget = max_retries.saturating_sub(w.attempts);
                     let unit = UnitStart::new(vec![w.slot.clone()], handed);
                     w.unit = Some(unit.clone());
-                    let budget = max_retries.saturating_sub(w.attempts);
                     let client = self.queue.client.clone();
                     futures.push(Box::pin(async move {
                         let parts = match unit.begin().or(cloned) {
@@ -512,8 +528,6 @@ impl Run {
         decisions: &mut Vec<(u64, Decision)>,
         done_ok: &mut HashMap<u64, bool>,
     ) {
-        let retry = self.queue.client.inner.retry.clone();
-        let max_retries = retry.get_max_retries();
         let whole_failure: Option<Error> = match &result {
             Err(e) => Some(e.clone().context("the $batch request failed")),
             Ok(r) if !r.is_success() => Some(r.to_error().context("the $batch request failed")),
@@ -533,12 +547,15 @@ impl Run {
                 Ok(r) => r.headers().get("retry-after").map(str::to_string),
                 Err(_) => None,
             };
-            // One delay per retry number, so the items resent travel together again.
+            // One delay per retry number, so the items resent travel together again (items
+            // with retry settings of their own get their own delay).
             let mut delays: HashMap<u32, Option<Duration>> = HashMap::new();
             for (id, item) in work_ids.iter().zip(item_ids) {
                 let index = self.index_of(*id);
                 let attempts = index.map_or(u32::MAX, |i| self.works[i].attempts);
                 let method = index.and_then(|i| self.works[i].parts.as_ref()).map(RequestParts::method);
+                let own = index.and_then(|i| self.works[i].parts.as_ref()).and_then(RequestParts::retry_options);
+                let retry = self.retry_options(index);
                 let err = err.clone().in_batch_item(item);
                 if let (Some(unknown), Some(method)) = (unknown, method) {
                     if !unknown.may_resend(method, retry.get_retry_unknown_outcomes()) {
@@ -546,10 +563,13 @@ impl Run {
                         decisions.push((*id, Decision::Resolve(Err(err.context(UNKNOWN_OUTCOME)))));
                         continue;
                     }
-                    if attempts < max_retries {
-                        let delay = *delays
-                            .entry(attempts)
-                            .or_insert_with(|| self.retry_delay(attempts, retry_after.as_deref()));
+                    if attempts < retry.get_max_retries() {
+                        let delay = match own {
+                            Some(own) => self.retry_delay(own, attempts, retry_after.as_deref()),
+                            None => *delays
+                                .entry(attempts)
+                                .or_insert_with(|| self.retry_delay(retry, attempts, retry_after.as_deref())),
+                        };
                         if let Some(delay) = delay {
                             decisions.push((*id, Decision::Retry { delay, error: err }));
                             continue;
@@ -655,6 +675,7 @@ impl Run {
                 continue;
             }
             let method = index.and_then(|i| self.works[i].parts.as_ref()).map(RequestParts::method);
+            let retry = self.retry_options(index);
             if status == 504
                 && method.is_some_and(|m| !Unknown::GatewayTimeout.may_resend(m, retry.get_retry_unknown_outcomes()))
             {
@@ -665,8 +686,8 @@ impl Run {
             }
             if matches!(status, 429 | 503 | 504) {
                 let attempts = index.map_or(u32::MAX, |i| self.works[i].attempts);
-                if attempts < max_retries {
-                    if let Some(delay) = self.retry_delay(attempts, resp.headers().get("retry-after")) {
+                if attempts < retry.get_max_retries() {
+                    if let Some(delay) = self.retry_delay(retry, attempts, resp.headers().get("retry-after")) {
                         requeued.push(*id);
                         decisions.push((*id, Decision::Retry { delay, error: err }));
                         continue;
