@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::pipeline::RetryOptions;
+use super::RetryOptions;
 
 /// Default limit of a response body (64 MiB).
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;

@@ -9,6 +9,7 @@ mod body;
 mod context;
 mod error_response;
 mod headers;
+mod retry_options;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -22,6 +23,7 @@ use url::Url;
 pub use body::{Body, BodyStream};
 pub use context::{Context, DEFAULT_MAX_RESPONSE_BYTES};
 pub use headers::{is_sensitive_header, parse_retry_after, Headers};
+pub use retry_options::{RetryOptions, ABSOLUTE_MAX_RETRIES};
 
 use crate::error::{Error, ErrorKind, Result};
 

@@ -33,10 +33,11 @@ mod timeout;
 mod trace;
 mod user_agent;
 
+pub use crate::http::{RetryOptions, ABSOLUTE_MAX_RETRIES};
 pub use decompress::DecompressionPolicy;
 pub use redirect::{RedirectOptions, RedirectPolicy};
 pub use request_id::ClientRequestIdPolicy;
-pub use retry::{RetryOptions, RetryPolicy, ABSOLUTE_MAX_RETRIES};
+pub use retry::RetryPolicy;
 pub use timeout::TimeoutPolicy;
 pub use trace::TracingPolicy;
 pub use user_agent::{UserAgentPolicy, PRODUCT_TOKEN};
