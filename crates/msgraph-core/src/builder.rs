@@ -405,29 +405,8 @@ impl Reference {
             None => url,
         };
         let last = path.trim_end_matches('/').rsplit('/').next().filter(|s| !s.is_empty())?;
-        Some(percent_decode(last))
+        Some(percent_encoding::percent_decode_str(last).decode_utf8_lossy().into_owned())
     }
-}
-
-/// Decodes `%XX` escapes (invalid escapes are kept as they are; invalid UTF-8 is replaced).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        let hex = |j: usize| bytes.get(j).and_then(|c| char::from(*c).to_digit(16));
-        match (b, hex(i + 1), hex(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
-                i += 3;
-            }
-            _ => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Codec for Reference {
@@ -798,7 +777,7 @@ mod tests {
         assert!(msgraph_codec::json::from_str::<Reference>(r#"{"id":"x"}"#).is_err());
         let r = Reference { odata_id: "u".into() };
         assert_eq!(msgraph_codec::json::to_string(&r), r#"{"@odata.id":"u"}"#);
-        assert_eq!(percent_decode("100%25%zz%4"), "100%%zz%4");
+        assert_eq!(Reference { odata_id: "users/100%25%zz%4".into() }.id().as_deref(), Some("100%%zz%4"));
     }
 
     #[test]
