@@ -144,6 +144,8 @@ fn parse_mock(v: &Value, at: &str, dir: &Path) -> Result<Mock, Problem> {
     }
     if let Some(fragment) = req.get("bodyFragment") {
         match fragment.as_str() {
+            // As in Dev Proxy, a GET has no body to look into: the fragment is not checked.
+            Some(_) if method == "GET" => {}
             Some(s) => mock = mock.body_contains(s),
             None => {
                 return Err((format!("{req_at}.bodyFragment"), format!("expected a string, found {}", kind(fragment))))
@@ -287,6 +289,18 @@ mod tests {
         assert!(msg.contains("missing.bin"), "{msg}");
         assert_eq!(problem(json!([])).0, "$");
         assert_eq!(problem(json!({"mocks": {}})).0, "mocks");
+    }
+
+    #[test]
+    fn body_fragments_are_not_checked_for_get() {
+        let v = json!({"mocks": [
+            {"request": {"url": "/me", "bodyFragment": "x"}, "response": {}},
+            {"request": {"url": "/me", "method": "post", "bodyFragment": "x"}, "response": {}}
+        ]});
+        let mocks = parse(&v, Path::new(".")).unwrap();
+        assert_eq!(mocks[0].body_contains, None);
+        assert_eq!(mocks[1].body_contains.as_deref(), Some("x"));
+        assert_eq!(mocks[1].method.as_deref(), Some("POST"));
     }
 
     #[test]

@@ -184,7 +184,8 @@ impl Mock {
     }
 
     /// Answers only the `n`th matching request (1-based), as Dev Proxy's `nth`: earlier and
-    /// later ones fall through (to a later mock or the built-in answer).
+    /// later ones fall through (to a later mock or the built-in answer). A request counts when
+    /// it meets this mock's conditions and no mock registered before it answered it.
     pub fn nth(mut self, n: u64) -> Mock {
         self.limit = Limit::Nth(n);
         self

@@ -80,7 +80,8 @@
 //!
 //! * `request.url` (required): a URL template as above; `request.method` (default `GET`);
 //!   `request.nth`: answer only the nth matching request ([`Mock::nth`]);
-//!   `request.bodyFragment`: the body must contain this text ([`Mock::body_contains`]).
+//!   `request.bodyFragment`: the body must contain this text ([`Mock::body_contains`]; not
+//!   checked for `GET`, as in Dev Proxy).
 //! * `response.statusCode` (default 200); `response.headers`: `[{"name", "value"}]`;
 //!   `response.body`: JSON (any value but a string) sent as JSON, `"@file"` sent as the bytes of
 //!   that file (relative to the mock file; `application/octet-stream` unless a `content-type`
