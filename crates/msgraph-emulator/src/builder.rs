@@ -17,6 +17,7 @@ use crate::faults::engine::FaultState;
 use crate::faults::rule::{FaultRule, RateLimit};
 use crate::guard::Guard;
 use crate::log::RequestLog;
+use crate::mocks::{Mock, MockState, Mocks};
 use crate::seed::SeedData;
 use crate::server;
 use crate::state::{new_uuid, Config, Shared, Urls};
@@ -43,6 +44,7 @@ pub struct EmulatorBuilder {
     apps: Vec<AppRegistration>,
     signed_in_user: Option<String>,
     body_timeout: Duration,
+    mocks: Vec<Mock>,
 }
 
 impl Default for EmulatorBuilder {
@@ -66,6 +68,7 @@ impl Default for EmulatorBuilder {
             apps: Vec::new(),
             signed_in_user: None,
             body_timeout: Duration::from_secs(30),
+            mocks: Vec::new(),
         }
     }
 }
@@ -189,6 +192,19 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Registers a mock from the start (see [`Mocks::add`]); an invalid one fails the start
+    /// with [`Error::Mock`].
+    pub fn mock(mut self, mock: Mock) -> Self {
+        self.mocks.push(mock);
+        self
+    }
+
+    /// Registers mocks from the start, in order (e.g. those of [`Mock::load_file`]).
+    pub fn mocks(mut self, mocks: impl IntoIterator<Item = Mock>) -> Self {
+        self.mocks.extend(mocks);
+        self
+    }
+
     fn build_shared(self, addr: SocketAddr) -> Result<Arc<Shared>, Error> {
         let mut data = self.data.unwrap_or_else(SeedData::default_tenant);
         if let Some(t) = self.tenant_id {
@@ -208,6 +224,8 @@ impl EmulatorBuilder {
             data.signed_in_user_id = id.to_string();
             data.signed_in_upn = store::upn(e).to_string();
         }
+        let mocks = Arc::new(MockState::default());
+        Mocks { state: mocks.clone() }.add_all(self.mocks).map_err(Error::Mock)?;
         let shared = Shared {
             config: Config {
                 page_size: self.page_size,
@@ -227,6 +245,7 @@ impl EmulatorBuilder {
             faults: Arc::new(FaultState::new(self.seed, self.faults, self.latency, self.rate_limit)),
             guard: Guard::default(),
             log: RequestLog::new(self.log_capacity),
+            mocks,
             rng: Mutex::new(rng),
             clock: Clock::default(),
             secret,

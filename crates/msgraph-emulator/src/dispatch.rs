@@ -22,6 +22,7 @@ use crate::faults::rule::FaultAction;
 use crate::guard::RetryKey;
 use crate::handler;
 use crate::log::{logged_headers, RequestRecord};
+use crate::mocks::Incoming;
 use crate::state::Shared;
 
 /// New per-request identifiers.
@@ -209,10 +210,43 @@ impl Admitted {
         &self.meta
     }
 
-    /// The Graph handler's answer.
+    /// The answer of a registered mock, else the Graph handler's.
     pub(crate) fn handle(&self, shared: &Shared, req: &GraphRequest) -> Response {
+        if let Some(response) = self.mocked(shared, req) {
+            return response;
+        }
         let ctx = Ctx { shared, caller: &self.caller, req };
         handler::handle(&ctx).unwrap_or_else(|e| e.into_response(&self.meta))
+    }
+
+    /// A registered mock's answer. Its `429`/`503` with a `Retry-After` in seconds is
+    /// remembered by the guard, as an injected one is.
+    fn mocked(&self, shared: &Shared, req: &GraphRequest) -> Option<Response> {
+        let incoming = Incoming {
+            method: req.method.as_str(),
+            path: &req.path,
+            query: &req.query,
+            headers: &req.headers,
+            body: &req.body,
+            batch_item: req.batch_item.as_deref(),
+            client_id: &self.caller.app_id,
+            user_id: self.caller.user_id.as_deref(),
+        };
+        let response = shared.mocks.answer(&incoming, &self.meta)?;
+        if matches!(response.status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
+            let wait = response.headers.get(hyper::header::RETRY_AFTER).and_then(|v| v.to_str().ok());
+            if let Some(secs) = wait.and_then(|v| v.trim().parse::<f64>().ok()).filter(|s| s.is_finite() && *s > 0.0) {
+                let key = RetryKey::new(
+                    &self.caller.app_id,
+                    req.method.as_str(),
+                    &req.target(),
+                    req.own_client_request_id(),
+                    &req.body,
+                );
+                shared.guard.told_to_wait(key, Duration::from_secs_f64(secs.min(86_400.0)));
+            }
+        }
+        Some(response)
     }
 
     /// Adds the `RateLimit-*` headers to `response`, stamps it and logs the request.

@@ -16,6 +16,7 @@ use crate::auth::token::issue_access_token;
 use crate::faults::Faults;
 use crate::guard::Violation;
 use crate::log::RequestRecord;
+use crate::mocks::{Mock, MockError, MockFileError, MockHandle, Mocks};
 use crate::phone;
 use crate::seed::SeedError;
 use crate::state::{new_uuid, Shared};
@@ -38,6 +39,8 @@ pub enum Error {
     UnknownUser(String),
     /// No pending device code with that user code.
     DeviceCode(String),
+    /// A mock given to the builder is invalid.
+    Mock(MockError),
 }
 
 impl std::fmt::Display for Error {
@@ -49,6 +52,7 @@ impl std::fmt::Display for Error {
             Error::UnknownApp(id) => write!(f, "no app with client id '{id}'"),
             Error::UnknownUser(u) => write!(f, "no user '{u}'"),
             Error::DeviceCode(e) => f.write_str(e),
+            Error::Mock(e) => e.fmt(f),
         }
     }
 }
@@ -58,6 +62,7 @@ impl std::error::Error for Error {
         match self {
             Error::Io(e) => Some(e),
             Error::Seed(e) => Some(e),
+            Error::Mock(e) => Some(e),
             _ => None,
         }
     }
@@ -309,6 +314,22 @@ impl Emulator {
         Faults { state: self.shared.faults.clone() }
     }
 
+    /// Registers and removes mocks: answers for routes the emulator does not model, or other
+    /// answers than its own (see [`crate::mocks`]).
+    pub fn mocks(&self) -> Mocks {
+        Mocks { state: self.shared.mocks.clone() }
+    }
+
+    /// Registers a mock after those already registered (as [`Mocks::add`]).
+    pub fn mock(&self, mock: Mock) -> Result<MockHandle, MockError> {
+        self.mocks().add(mock)
+    }
+
+    /// Registers the mocks of a mock file, Dev Proxy's format (as [`Mocks::load_file`]).
+    pub fn load_mocks(&self, path: impl AsRef<std::path::Path>) -> Result<Vec<MockHandle>, MockFileError> {
+        self.mocks().load_file(path)
+    }
+
     /// Protocol violations recorded so far.
     pub fn violations(&self) -> Vec<Violation> {
         self.shared.guard.violations()
@@ -337,7 +358,7 @@ impl Emulator {
         phone::set_sms_sign_in_allowed(&mut self.shared.write(), allowed);
     }
 
-    /// Restores the seed data (requests, violations and faults are kept). Delta tokens issued
+    /// Restores the seed data (requests, violations, faults and mocks are kept). Delta tokens issued
     /// before are expired (`410 Gone`, `resyncRequired`): the change history is gone.
     pub fn reset(&self) -> Result<(), Error> {
         let mut rng = StdRng::seed_from_u64(lock(&self.shared.rng).next_u64());

@@ -5,7 +5,8 @@
 //! (`msgraph_models::schema::SCHEMA`), a generic JSON store for every entity set and containment path
 //! with OData query options, server-driven paging and `delta`, the OAuth2 token endpoint (client secret,
 //! certificate assertion, device code), phone authentication methods with Graph's rules, JSON
-//! `$batch`, deterministic fault injection and a protocol guard that records client misbehaviour.
+//! `$batch`, deterministic fault injection and a protocol guard that records client misbehaviour,
+//! and registered answers ([`mocks`]) for the routes a test needs that the emulator does not model.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), msgraph_emulator::Error> {
@@ -44,6 +45,7 @@ mod faults;
 mod guard;
 mod handler;
 mod log;
+pub mod mocks;
 mod odata;
 mod paging;
 mod phone;
@@ -65,5 +67,6 @@ pub use emulator::{AppCredentials, Emulator, Error, SignedInUser, TokenSpec};
 pub use faults::{FaultAction, FaultId, FaultRule, FaultSpecError, Faults, RateLimit, RetryAfter, Trigger};
 pub use guard::Violation;
 pub use log::{RequestRecord, LOGGED_HEADERS};
+pub use mocks::{Mock, MockError, MockFileError, MockHandle, MockRequest, MockResponse, Mocks};
 pub use phone::{ALTERNATE_MOBILE_ID, MOBILE_ID, OFFICE_ID};
 pub use seed::{SeedData, SeedError};

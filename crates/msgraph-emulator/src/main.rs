@@ -4,21 +4,27 @@
 //! ```text
 //! cargo run -p msgraph-emulator -- --port 8080 [--seed N] [--page-size N] [--seed-file tenant.json]
 //!     [--token-lifetime SECS] [--latency-ms N] [--rate-limit N/SECS] [--fault SPEC]...
-//!     [--no-shuffle] [--empty-pages] [--device-code-interval SECS]
+//!     [--no-shuffle] [--empty-pages] [--device-code-interval SECS] [--mocks-file PATH]...
 //! ```
 //!
 //! `--fault` takes the syntax of `FaultRule::from_str`, e.g. `throttle:retry-after=2,every=10`,
 //! `status=503:probability=0.1`, `drop:every=100`, `truncate:next=1`, `malformed:every=7`,
 //! `slow:chunk=16,delay=50ms`, `latency=50ms`.
+//!
+//! `--mocks-file` (as Dev Proxy's option) registers the mocks of a mock file in Dev Proxy's
+//! format (see the library's `mocks` module); given more than once, the files' mocks are tried in
+//! the order given. A file that cannot be used stops the start with its name and the JSON path
+//! of the problem (exit status 2).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use msgraph_emulator::{Emulator, EmulatorBuilder, FaultRule, RateLimit, SeedData};
+use msgraph_emulator::{Emulator, EmulatorBuilder, FaultRule, Mock, RateLimit, SeedData};
 
 const USAGE: &str = "usage: msgraph-emulator [--port N] [--seed N] [--page-size N] [--seed-file PATH]
        [--token-lifetime SECS] [--latency-ms N] [--rate-limit N/SECS] [--fault SPEC]...
-       [--no-shuffle] [--empty-pages] [--device-code-interval SECS] [--print-default-seed]";
+       [--no-shuffle] [--empty-pages] [--device-code-interval SECS] [--mocks-file PATH]...
+       [--print-default-seed]";
 
 fn parse_args(args: &[String]) -> Result<Option<EmulatorBuilder>, String> {
     let mut b = Emulator::builder().port(8080);
@@ -48,6 +54,7 @@ fn parse_args(args: &[String]) -> Result<Option<EmulatorBuilder>, String> {
                 })
             }
             "--fault" => b.fault(value("--fault")?.parse::<FaultRule>().map_err(|e| e.to_string())?),
+            "--mocks-file" => b.mocks(Mock::load_file(value("--mocks-file")?).map_err(|e| e.to_string())?),
             "--no-shuffle" => b.shuffle_batch_responses(false),
             "--empty-pages" => b.empty_pages(true),
             "--device-code-interval" => b.device_code_interval(Duration::from_secs(num(
@@ -104,6 +111,9 @@ fn main() -> ExitCode {
         println!("  client id       {}", app.client_id);
         println!("  client secret   {}", app.client_secret);
         println!("  /me (app token) {} ({})", me.user_principal_name, me.id);
+        if !emu.mocks().is_empty() {
+            println!("  mocks           {} registered", emu.mocks().len());
+        }
         println!("Press Ctrl-C to stop.");
         let _ = tokio::signal::ctrl_c().await;
         let violations = emu.violations();

@@ -12,6 +12,7 @@ use crate::clock::Clock;
 use crate::faults::engine::FaultState;
 use crate::guard::Guard;
 use crate::log::RequestLog;
+use crate::mocks::MockState;
 use crate::seed::SeedData;
 use crate::store::Store;
 use crate::sync::{self, lock};
@@ -57,6 +58,8 @@ pub(crate) struct Shared {
     pub(crate) faults: Arc<FaultState>,
     pub(crate) guard: Guard,
     pub(crate) log: RequestLog,
+    /// Registered answers, tried before the built-in handler.
+    pub(crate) mocks: Arc<MockState>,
     pub(crate) rng: Mutex<StdRng>,
     pub(crate) clock: Clock,
     /// Key for tokens and `$skiptoken`s.

@@ -152,3 +152,19 @@ fn error_handling() {
         ],
     );
 }
+
+#[test]
+fn excel_range() {
+    let out = run("excel_range", LIMIT);
+    assert_lines(
+        "excel_range",
+        &out,
+        &[
+            "read Sheet1!A1:B2: [[\"Fruit\",\"Qty\"],[\"Apples\",3]]",
+            "after the update: [[\"Fruit\",\"Qty\"],[\"Apples\",5]]",
+            "/workbook/worksheets/Sheet1/range(address=",
+            "sent {\"values\":[[\"Fruit\",\"Qty\"],[\"Apples\",5]]}",
+            "captured: sheet Sheet1, address A1:B2",
+        ],
+    );
+}
