@@ -38,6 +38,8 @@ pub enum Error {
     UnknownUser(String),
     /// No pending device code with that user code.
     DeviceCode(String),
+    /// The test browser ([`crate::SignInBrowser`]) could not complete a visit.
+    Browser(String),
 }
 
 impl std::fmt::Display for Error {
@@ -49,6 +51,7 @@ impl std::fmt::Display for Error {
             Error::UnknownApp(id) => write!(f, "no app with client id '{id}'"),
             Error::UnknownUser(u) => write!(f, "no user '{u}'"),
             Error::DeviceCode(e) => f.write_str(e),
+            Error::Browser(e) => write!(f, "test browser: {e}"),
         }
     }
 }
@@ -301,6 +304,12 @@ impl Emulator {
         let id = resolve_user(&self.shared, user).ok_or_else(|| Error::UnknownUser(user.to_string()))?;
         self.shared.auth.push_sign_in(SignIn::Approve(id));
         Ok(())
+    }
+
+    /// A browser for the authorization code flow: hand it the URL an app gives its "open a
+    /// browser" callback (after [`approve_next_sign_in`](Self::approve_next_sign_in)).
+    pub fn browser(&self) -> crate::SignInBrowser {
+        crate::SignInBrowser::new()
     }
 
     /// The user cancels the next sign-in: its redirect carries `error=access_denied`.

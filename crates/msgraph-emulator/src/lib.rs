@@ -32,6 +32,7 @@
 mod apps;
 mod auth;
 mod batch;
+mod browser;
 mod builder;
 mod clock;
 mod context;
@@ -60,6 +61,7 @@ mod target;
 mod validate;
 
 pub use apps::AppRegistration;
+pub use browser::{BrowserVisit, SignInBrowser};
 pub use builder::EmulatorBuilder;
 pub use emulator::{AppCredentials, Emulator, Error, SignedInUser, TokenSpec};
 pub use faults::{FaultAction, FaultId, FaultRule, FaultSpecError, Faults, RateLimit, RetryAfter, Trigger};

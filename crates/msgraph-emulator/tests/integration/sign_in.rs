@@ -251,3 +251,31 @@ async fn claims_challenge() {
     t.emu.require_claims(None);
     assert_eq!(me_with(&t, &lee).await.0, 200);
 }
+
+#[tokio::test]
+async fn the_test_browser_follows_the_redirect_to_the_app() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = T::new().await;
+    let app = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = app.local_addr().unwrap().port();
+    let served = tokio::spawn(async move {
+        let (mut s, _) = app.accept().await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        let n = s.read(&mut buf).await.unwrap();
+        s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await.unwrap();
+        String::from_utf8_lossy(&buf[..n]).lines().next().unwrap().to_string()
+    });
+    t.emu.approve_next_sign_in(MEGAN).unwrap();
+    let redirect = format!("http://127.0.0.1:{port}/");
+    let url = authorize_url(&t.emu, "User.Read", "st", None).replace(
+        &percent_encoding::utf8_percent_encode(REDIRECT, percent_encoding::NON_ALPHANUMERIC).to_string(),
+        &percent_encoding::utf8_percent_encode(&redirect, percent_encoding::NON_ALPHANUMERIC).to_string(),
+    );
+    let visit = t.emu.browser().open(&url).await.unwrap();
+    assert_eq!(visit.app_status, 200);
+    assert!(visit.redirect.starts_with(&redirect) && visit.redirect.contains("state=st"), "{visit:?}");
+    let line = served.await.unwrap();
+    assert!(line.starts_with("GET /?code="), "{line}");
+    // Only loopback addresses.
+    assert!(t.emu.browser().open("http://example.com/").await.is_err());
+}
