@@ -8,7 +8,19 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::emulator::Error;
+/// Why the test browser could not complete a visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserError(String);
+
+impl std::fmt::Display for BrowserError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "test browser: {}", self.0)
+    }
+}
+
+impl std::error::Error for BrowserError {}
+
+type Error = BrowserError;
 
 /// Largest answer read (the emulator's redirect, the app's "signed in" page).
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
@@ -32,7 +44,7 @@ pub struct BrowserVisit {
 }
 
 fn browser_error(msg: impl Into<String>) -> Error {
-    Error::Browser(msg.into())
+    BrowserError(msg.into())
 }
 
 /// A plain-HTTP GET (loopback only): the status and the `Location` header.

@@ -13,6 +13,7 @@ use tokio::sync::watch;
 
 use crate::apps::{AppRegistration, SignIn};
 use crate::auth::token::issue_access_token;
+use crate::browser::SignInBrowser;
 use crate::faults::Faults;
 use crate::guard::Violation;
 use crate::log::RequestRecord;
@@ -38,8 +39,6 @@ pub enum Error {
     UnknownUser(String),
     /// No pending device code with that user code.
     DeviceCode(String),
-    /// The test browser ([`crate::SignInBrowser`]) could not complete a visit.
-    Browser(String),
 }
 
 impl std::fmt::Display for Error {
@@ -51,7 +50,6 @@ impl std::fmt::Display for Error {
             Error::UnknownApp(id) => write!(f, "no app with client id '{id}'"),
             Error::UnknownUser(u) => write!(f, "no user '{u}'"),
             Error::DeviceCode(e) => f.write_str(e),
-            Error::Browser(e) => write!(f, "test browser: {e}"),
         }
     }
 }
@@ -308,8 +306,8 @@ impl Emulator {
 
     /// A browser for the authorization code flow: hand it the URL an app gives its "open a
     /// browser" callback (after [`approve_next_sign_in`](Self::approve_next_sign_in)).
-    pub fn browser(&self) -> crate::SignInBrowser {
-        crate::SignInBrowser::new()
+    pub fn browser(&self) -> SignInBrowser {
+        SignInBrowser::new()
     }
 
     /// The user cancels the next sign-in: its redirect carries `error=access_denied`.
