@@ -51,6 +51,8 @@ pub use certificate::ClientCertificateCredential;
 pub use client_secret::ClientSecretCredential;
 pub use device_code::{DeviceCodeCredential, DeviceCodeInfo};
 pub use on_behalf_of::OnBehalfOfCredential;
+/// The URL type [`AuthorizationCodeCredential`] hands its callback (the `url` crate's).
+pub use url::Url;
 
 /// A secret string (token, client secret). `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
