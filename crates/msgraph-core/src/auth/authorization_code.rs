@@ -1,20 +1,5 @@
 //! The authorization code flow with PKCE (S256) and a loopback redirect: how desktop and
-//! command-line apps sign a user in with their browser.
-//!
-//! 1. A one-shot listener is bound on `127.0.0.1` with a random port (or the one configured);
-//!    the redirect URI is `http://127.0.0.1:PORT/` (register `http://localhost` as a "Mobile
-//!    and desktop applications" redirect URI: the identity platform accepts any port on
-//!    loopback).
-//! 2. The authorize URL (`{login host}/{tenant}/oauth2/v2.0/authorize?…`, with a random `state`
-//!    and the `code_challenge`) is handed to a callback that opens a browser or prints it.
-//! 3. The browser comes back to the listener: the `state` is checked, an `error=` is reported,
-//!    and the code is redeemed with the `code_verifier`. The listener closes; it waits at most
-//!    the configured timeout (default 5 minutes) and serves at most a few stray requests
-//!    (`/favicon.ico`) before giving up.
-//! 4. The refresh token (`offline_access` is always asked for) is kept in the
-//!    [`TokenCache`] (in memory by default, [`FileTokenCache`](super::FileTokenCache) to keep
-//!    it across runs): later tokens, for the same or more scopes, come from it silently; scopes
-//!    the user has not consented to yet trigger a new sign-in for all scopes so far.
+//! command-line apps sign a user in with their browser. See [`AuthorizationCodeCredential`].
 
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -46,7 +31,22 @@ const MAX_STRAY_REQUESTS: usize = 16;
 /// Largest request head read from the browser.
 const MAX_REQUEST_BYTES: usize = 16 * 1024;
 
-/// Signs a user in with the authorization code flow and PKCE; see the [module](self) docs.
+/// Signs a user in with the authorization code flow and PKCE:
+///
+/// 1. A one-shot listener is bound on `127.0.0.1` with a random port (or the one configured);
+///    the redirect URI is `http://127.0.0.1:PORT/` (register `http://localhost` as a "Mobile
+///    and desktop applications" redirect URI: the identity platform accepts any port on
+///    loopback).
+/// 2. The authorize URL (`{login host}/{tenant}/oauth2/v2.0/authorize?…`, with a random `state`
+///    and the `code_challenge`) is handed to a callback that opens a browser or prints it.
+/// 3. The browser comes back to the listener: the `state` is checked, an `error=` is reported,
+///    and the code is redeemed with the `code_verifier`. The listener closes; it waits at most
+///    the configured timeout (default 5 minutes) and serves at most a few stray requests
+///    (`/favicon.ico`) before giving up.
+/// 4. The refresh token (`offline_access` is always asked for) is kept in the
+///    [`TokenCache`] (in memory by default, [`FileTokenCache`](super::FileTokenCache) to keep
+///    it across runs): later tokens, for the same or more scopes, come from it silently; scopes
+///    the user has not consented to yet trigger a new sign-in for all scopes so far.
 ///
 /// ```no_run
 /// # async fn demo() -> msgraph_core::error::Result<()> {
