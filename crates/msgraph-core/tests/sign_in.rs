@@ -418,3 +418,19 @@ async fn me_with_an_app_only_token_is_bad_request() {
     assert_eq!((e.status(), e.code()), (Some(400), Some("BadRequest")));
     assert_eq!(e.message(), "/me request is only valid with delegated authentication flow.");
 }
+
+#[tokio::test]
+async fn claims_challenge_with_a_client_secret() {
+    let emu = Emulator::start().await.unwrap();
+    let app = emu.app().clone();
+    let cred =
+        msgraph_core::auth::ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
+            .with_authority_host(emu.login_base_url());
+    let c = client(&emu, cred);
+    c.get::<Value>(&["users"]).send().await.unwrap();
+    emu.require_claims(Some(CLAIMS));
+    c.get::<Value>(&["users"]).send().await.unwrap();
+    let graph: Vec<u16> =
+        emu.requests().iter().filter(|r| r.target.starts_with("/v1.0/users")).map(|r| r.status).collect();
+    assert_eq!(graph, [200, 401, 200]);
+}
