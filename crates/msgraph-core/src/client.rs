@@ -25,7 +25,7 @@ use url::{Origin, Url};
 
 pub use crate::cloud::NationalCloud;
 
-use crate::auth::{BearerTokenPolicy, TokenCache, TokenProvider, DEFAULT_REFRESH_SKEW};
+use crate::auth::{BearerTokenPolicy, CachingTokenProvider, TokenProvider, DEFAULT_REFRESH_SKEW};
 use crate::error::{Error, Result};
 use crate::http::{is_loopback, Headers, HttpRequest, HttpResponse, HttpTransport};
 use crate::pipeline::{
@@ -233,7 +233,7 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// The token provider (wrapped in a [`TokenCache`] unless it caches itself).
+    /// The token provider (wrapped in a [`CachingTokenProvider`] unless it caches itself).
     pub fn credential(mut self, provider: impl TokenProvider + 'static) -> Self {
         self.token = Some(Arc::new(provider));
         self
@@ -401,7 +401,7 @@ impl<C> ClientBuilder<C> {
             let provider: Arc<dyn TokenProvider> = if provider.caches_tokens() {
                 provider
             } else {
-                Arc::new(TokenCache::new(provider, self.refresh_skew))
+                Arc::new(CachingTokenProvider::new(provider, self.refresh_skew))
             };
             let scopes = self.scopes.unwrap_or_else(|| {
                 if self.base_url.is_some() {

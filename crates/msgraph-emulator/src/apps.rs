@@ -116,12 +116,41 @@ pub(super) struct Refresh {
     pub(super) scope: String,
 }
 
+/// An authorization code issued by `/authorize`, waiting to be redeemed.
+#[derive(Debug, Clone)]
+pub(super) struct AuthCode {
+    pub(super) client_id: String,
+    pub(super) user_id: String,
+    pub(super) scope: String,
+    pub(super) redirect_uri: String,
+    /// The PKCE `code_challenge` (S256), if the request had one.
+    pub(super) challenge: Option<String>,
+    pub(super) expires_at_ms: i64,
+    pub(super) redeemed: bool,
+}
+
+/// What the next `/authorize` request does (set by the test hooks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SignIn {
+    /// The user (id) signs in and consents.
+    Approve(String),
+    /// The user cancels: `error=access_denied`.
+    Decline,
+}
+
 /// The registry's content.
 #[derive(Debug, Default)]
 pub(super) struct Inner {
     pub(super) apps: Vec<App>,
     pub(super) device_codes: HashMap<String, DeviceCode>,
     pub(super) refresh_tokens: HashMap<String, Refresh>,
+    pub(super) auth_codes: HashMap<String, AuthCode>,
+    /// Decisions for the next `/authorize` requests, oldest first.
+    pub(super) next_sign_ins: std::collections::VecDeque<SignIn>,
+    /// Delegated scopes each user consented to, per (client id, user id).
+    pub(super) consents: HashMap<(String, String), std::collections::BTreeSet<String>>,
+    /// A claims challenge Graph requests must satisfy (continuous access evaluation).
+    pub(super) required_claims: Option<String>,
     /// Client assertion `jti`s seen, with their `exp` (ms).
     pub(super) jtis: HashMap<String, i64>,
 }
@@ -181,6 +210,31 @@ impl AuthState {
             None => DeviceStatus::Declined,
         };
         Ok(())
+    }
+
+    /// Queues what the next `/authorize` request does.
+    pub(crate) fn push_sign_in(&self, decision: SignIn) {
+        let mut g = lock(&self.inner);
+        // Bounded: a test that queues more than it uses does not grow memory without end.
+        if g.next_sign_ins.len() >= 64 {
+            g.next_sign_ins.pop_front();
+        }
+        g.next_sign_ins.push_back(decision);
+    }
+
+    /// Forgets every refresh token (the user's sessions are revoked).
+    pub(crate) fn revoke_refresh_tokens(&self) {
+        lock(&self.inner).refresh_tokens.clear();
+    }
+
+    /// Requires Graph requests to carry a token issued for `claims` (or none: no requirement).
+    pub(crate) fn require_claims(&self, claims: Option<String>) {
+        lock(&self.inner).required_claims = claims;
+    }
+
+    /// The claims Graph requests must carry, if any.
+    pub(crate) fn required_claims(&self) -> Option<String> {
+        lock(&self.inner).required_claims.clone()
     }
 
     pub(crate) fn pending_user_codes(&self, now_ms: i64) -> Vec<String> {

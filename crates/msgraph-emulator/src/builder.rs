@@ -179,8 +179,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// The user `/me` maps to for app-only tokens (id or userPrincipalName; default the seed's
-    /// `signedInUser`).
+    /// The default user (id or userPrincipalName; default the seed's `signedInUser`): the one
+    /// the device login page proposes and [`crate::Emulator::signed_in_user`] returns.
     pub fn signed_in_user(mut self, user: impl Into<String>) -> Self {
         self.signed_in_user = Some(user.into());
         self

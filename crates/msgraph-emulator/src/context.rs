@@ -115,8 +115,12 @@ impl Ctx<'_> {
         Value::String(format!("{}/$metadata#{fragment}", self.shared.urls.base))
     }
 
-    /// The user `/me` maps to.
-    pub(crate) fn me(&self) -> String {
-        self.caller.user_id.clone().unwrap_or_else(|| self.shared.seed.signed_in_user_id.clone())
+    /// The user `/me` maps to: the signed-in user of a delegated token. An app-only token gets
+    /// Graph's `400 BadRequest` (there is no "me" without a user).
+    pub(crate) fn me(&self) -> Result<String, GraphError> {
+        self.caller
+            .user_id
+            .clone()
+            .ok_or_else(|| GraphError::bad_request("/me request is only valid with delegated authentication flow."))
     }
 }

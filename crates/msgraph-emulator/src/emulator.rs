@@ -11,8 +11,9 @@ use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 use tokio::sync::watch;
 
-use crate::apps::AppRegistration;
+use crate::apps::{AppRegistration, SignIn};
 use crate::auth::token::issue_access_token;
+use crate::browser::SignInBrowser;
 use crate::faults::Faults;
 use crate::guard::Violation;
 use crate::log::RequestRecord;
@@ -91,7 +92,9 @@ pub struct AppCredentials {
     pub tenant_id: String,
 }
 
-/// The user `/me` maps to for app-only tokens.
+/// The seed's default user: the one the device login page proposes and
+/// [`Emulator::approve_next_sign_in`] examples use. (`/me` needs a delegated token: with an
+/// app-only token Graph, and the emulator, answer `400 BadRequest`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedInUser {
     /// Object id.
@@ -206,6 +209,12 @@ impl Emulator {
         format!("{}/oauth2/v2.0/token", self.authority())
     }
 
+    /// The authorization endpoint: `.../{tenant}/oauth2/v2.0/authorize` (see
+    /// [`approve_next_sign_in`](Self::approve_next_sign_in)).
+    pub fn authorize_url(&self) -> String {
+        format!("{}/oauth2/v2.0/authorize", self.authority())
+    }
+
     /// The device authorization endpoint: `.../{tenant}/oauth2/v2.0/devicecode`.
     pub fn device_code_url(&self) -> String {
         format!("{}/oauth2/v2.0/devicecode", self.authority())
@@ -221,7 +230,7 @@ impl Emulator {
         &self.app
     }
 
-    /// The user `/me` maps to for app-only tokens.
+    /// The seed's default user (see [`SignedInUser`]).
     pub fn signed_in_user(&self) -> SignedInUser {
         SignedInUser {
             id: self.shared.seed.signed_in_user_id.clone(),
@@ -286,6 +295,43 @@ impl Emulator {
     /// Declines a pending device code: the next poll gets `authorization_declined`.
     pub fn decline_device_code(&self, user_code: &str) -> Result<(), Error> {
         self.shared.auth.decide_device_code(user_code, None).map_err(Error::DeviceCode)
+    }
+
+    /// Signs `user` (id or userPrincipalName) in at the next `GET …/authorize` request, as if
+    /// they had entered their password and consented in a browser: that request is redirected
+    /// to its `redirect_uri` with a `code` (single-use, valid 10 minutes on the emulator's
+    /// clock) and the request's `state`. Decisions queue up, one per request; without one, a
+    /// `login_hint` naming a seeded user signs that user in, and otherwise the redirect carries
+    /// `error=interaction_required`.
+    pub fn approve_next_sign_in(&self, user: &str) -> Result<(), Error> {
+        let id = resolve_user(&self.shared, user).ok_or_else(|| Error::UnknownUser(user.to_string()))?;
+        self.shared.auth.push_sign_in(SignIn::Approve(id));
+        Ok(())
+    }
+
+    /// A browser for the authorization code flow: hand it the URL an app gives its "open a
+    /// browser" callback (after [`approve_next_sign_in`](Self::approve_next_sign_in)).
+    pub fn browser(&self) -> SignInBrowser {
+        SignInBrowser::new()
+    }
+
+    /// The user cancels the next sign-in: its redirect carries `error=access_denied`.
+    pub fn decline_next_sign_in(&self) {
+        self.shared.auth.push_sign_in(SignIn::Decline);
+    }
+
+    /// Revokes every refresh token issued so far (as a password reset or an admin's
+    /// "revoke sessions" does): refreshing answers `invalid_grant`.
+    pub fn revoke_refresh_tokens(&self) {
+        self.shared.auth.revoke_refresh_tokens();
+    }
+
+    /// Continuous access evaluation: from now on, Graph requests whose token was not issued for
+    /// `claims` (a JSON claims request, passed as the token request's `claims` parameter) get
+    /// `401` with `WWW-Authenticate: Bearer … error="insufficient_claims", claims="<base64>"`.
+    /// `None` lifts the requirement.
+    pub fn require_claims(&self, claims: Option<&str>) {
+        self.shared.auth.require_claims(claims.map(String::from));
     }
 
     /// User codes of the device codes still pending.

@@ -195,33 +195,42 @@ pub(crate) struct AadError {
     /// The AADSTS number.
     pub(crate) aadsts: u32,
     pub(crate) description: String,
+    /// `consent_required`, `bad_token`, ... (the `suberror` field).
+    pub(crate) suberror: Option<&'static str>,
 }
 
 impl AadError {
     pub(crate) fn new(status: StatusCode, error: &'static str, aadsts: u32, description: impl Into<String>) -> Self {
-        AadError { status, error, aadsts, description: description.into() }
+        AadError { status, error, aadsts, description: description.into(), suberror: None }
+    }
+
+    /// With a `suberror` (what the client should do: `consent_required`, `bad_token`, ...).
+    pub(crate) fn with_suberror(mut self, suberror: &'static str) -> Self {
+        self.suberror = Some(suberror);
+        self
     }
 
     pub(crate) fn into_response(self, meta: &RequestMeta) -> Response {
         let timestamp = format!("{}Z", meta.date.replace('T', " "));
-        let body = ordered(
-            &[
-                ("error", Value::String(self.error.into())),
-                (
-                    "error_description",
-                    Value::String(format!(
-                        "AADSTS{}: {}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {timestamp}",
-                        self.aadsts, self.description, meta.request_id, meta.client_request_id
-                    )),
-                ),
-                ("error_codes", json!([self.aadsts])),
-                ("timestamp", Value::String(timestamp.clone())),
-                ("trace_id", Value::String(meta.request_id.clone())),
-                ("correlation_id", Value::String(meta.client_request_id.clone())),
-                ("error_uri", Value::String(format!("https://login.microsoftonline.com/error?code={}", self.aadsts))),
-            ],
-            None,
-        );
+        let mut pairs = vec![
+            ("error", Value::String(self.error.into())),
+            (
+                "error_description",
+                Value::String(format!(
+                    "AADSTS{}: {}\r\nTrace ID: {}\r\nCorrelation ID: {}\r\nTimestamp: {timestamp}",
+                    self.aadsts, self.description, meta.request_id, meta.client_request_id
+                )),
+            ),
+            ("error_codes", json!([self.aadsts])),
+            ("timestamp", Value::String(timestamp.clone())),
+            ("trace_id", Value::String(meta.request_id.clone())),
+            ("correlation_id", Value::String(meta.client_request_id.clone())),
+            ("error_uri", Value::String(format!("https://login.microsoftonline.com/error?code={}", self.aadsts))),
+        ];
+        if let Some(sub) = self.suberror {
+            pairs.push(("suberror", Value::String(sub.into())));
+        }
+        let body = ordered(&pairs, None);
         let mut resp = Response::json_text(self.status, body);
         resp.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
         resp
@@ -290,6 +299,11 @@ impl Response {
 
 /// A handler's result.
 pub(crate) type HandlerResult = Result<Response, GraphError>;
+
+/// `s` with the HTML special characters escaped (the emulator's few HTML pages).
+pub(crate) fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
 
 #[cfg(test)]
 mod tests {

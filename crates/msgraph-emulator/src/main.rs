@@ -105,12 +105,13 @@ fn main() -> ExitCode {
         println!("msgraph-emulator listening on {}", emu.addr());
         println!("  Graph base URL  {}", emu.base_url());
         println!("  token URL       {}", emu.token_url());
+        println!("  authorize URL   {}", emu.authorize_url());
         println!("  device code URL {}", emu.device_code_url());
         println!("  device login    {}/devicelogin", emu.login_base_url());
         println!("  tenant id       {}", app.tenant_id);
         println!("  client id       {}", app.client_id);
         println!("  client secret   {}", app.client_secret);
-        println!("  /me (app token) {} ({})", me.user_principal_name, me.id);
+        println!("  default user    {} ({}); /me needs a delegated token", me.user_principal_name, me.id);
         if !emu.mocks().is_empty() {
             println!("  mocks           {} registered", emu.mocks().len());
         }

@@ -23,7 +23,7 @@ use crate::auth::endpoint::{self, Endpoint};
 use crate::batch;
 use crate::context::GraphRequest;
 use crate::dispatch::{self, log_item, new_meta, stamp};
-use crate::errors::{AadError, Body, GraphError, RequestMeta, Response};
+use crate::errors::{html_escape, AadError, Body, GraphError, RequestMeta, Response};
 use crate::faults::engine::{fault_error, Site};
 use crate::faults::rule::FaultAction;
 use crate::log::{logged_headers, RequestRecord};
@@ -206,6 +206,21 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
             let endpoint = if *ep == "token" { Endpoint::Token } else { Endpoint::DeviceCode };
             oauth(&shared, endpoint, tenant, method, &parts.headers, body, &meta, &path).await
         }
+        ([tenant, "oauth2", "v2.0", "authorize"], &Method::GET) => {
+            let r = crate::auth::authorize::authorize(&shared, tenant, &query);
+            shared.log.push(RequestRecord {
+                method: "GET".into(),
+                target: path.clone(),
+                status: r.status.as_u16(),
+                authorization: false,
+                headers: logged_headers(&parts.headers),
+                batch_item: None,
+                client_id: None,
+                fault: None,
+                at: SystemTime::now(),
+            });
+            r
+        }
         ([tenant, "v2.0", ".well-known", "openid-configuration"], &Method::GET) => {
             openid_configuration(&shared, tenant)
         }
@@ -325,10 +340,6 @@ fn index(shared: &Shared) -> Response {
             "tenantId": shared.tenant_id,
         }),
     )
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// A minimal device-login page: lists pending codes; a form approves or declines one as a user.

@@ -9,10 +9,10 @@
 
 use std::time::{Duration, Instant};
 
-use msgraph::auth::ClientSecretCredential;
+use msgraph::auth::StaticTokenProvider;
 use msgraph::pipeline::RetryOptions;
 use msgraph::{GraphClient, PhoneNumber};
-use msgraph_emulator::{FaultRule, RetryAfter};
+use msgraph_emulator::{FaultRule, RetryAfter, TokenSpec};
 
 /// Graph gives the office phone method this fixed id.
 const OFFICE_ID: &str = "e37fc753-ff3b-4958-9484-eaa9425c82bc";
@@ -20,9 +20,10 @@ const OFFICE_ID: &str = "e37fc753-ff3b-4958-9484-eaa9425c82bc";
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let emu = msgraph_emulator::Emulator::start().await?;
-    let app = emu.app();
-    let credential = ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
-        .with_authority_host(emu.login_base_url());
+    // `/me` needs a signed-in user: a delegated token the emulator issues for its default user
+    // (examples/sign_in.rs shows a real sign-in).
+    let token = emu.issue_token_with(TokenSpec::user(emu.signed_in_user().id))?;
+    let credential = StaticTokenProvider::new(token);
     // The client's retry policy (the default: 3 retries) applies to every request that does not
     // bring its own.
     let client = GraphClient::builder().base_url(emu.base_url()).credential(credential).build()?;

@@ -1,4 +1,4 @@
-//! The quickstart: sign in with client credentials, list the signed-in user's phone methods,
+//! The quickstart: sign a user in, list their phone methods,
 //! add a mobile number if there is none, make sure SMS sign-in is enabled through the query
 //! queue, and commit everything with one `execute_query()`.
 //!
@@ -6,14 +6,15 @@
 //! create answers `smsSignInState: ready`); `enableSmsSignIn` turns it on for a mobile that is
 //! not (added while the policy forbade it, or disabled) and leaves a ready one as it is.
 //!
-//! With no configuration it starts the embedded Graph emulator on 127.0.0.1 and runs against
-//! it. With `MSGRAPH_TENANT_ID`, `MSGRAPH_CLIENT_ID` and `MSGRAPH_CLIENT_SECRET` set it talks to
+//! With no configuration it starts the embedded Graph emulator on 127.0.0.1 and signs its
+//! default user in with the authorization code flow (the emulator's test browser plays the
+//! user's browser; see `examples/sign_in.rs`). With `MSGRAPH_TENANT_ID`, `MSGRAPH_CLIENT_ID` and `MSGRAPH_CLIENT_SECRET` set it talks to
 //! the real Microsoft Graph (then set `MSGRAPH_USER` to the user's id or UPN: app-only tokens
 //! have no `/me`).
 //!
 //! Run: `cargo run --example quickstart`
 
-use msgraph::auth::ClientSecretCredential;
+use msgraph::auth::{AuthorizationCodeCredential, ClientSecretCredential};
 use msgraph::builders::UserBuilder;
 use msgraph::models::{AuthenticationPhoneType, PhoneAuthenticationMethod};
 use msgraph::{GraphClient, PhoneNumber};
@@ -39,12 +40,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             _ => {
                 let emu = msgraph_emulator::Emulator::start().await?;
                 println!("started the local Graph emulator at {}", emu.base_url());
-                let app = emu.app().clone();
+                // The user signs in (on the emulator: approved beforehand, its browser follows
+                // the URL; with Microsoft Graph you would open the URL in a browser).
+                emu.approve_next_sign_in(&emu.signed_in_user().user_principal_name)?;
+                let browser = emu.browser();
                 let credential =
-                    ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
-                        .with_authority_host(emu.login_base_url());
+                    AuthorizationCodeCredential::new(emu.tenant_id(), emu.app().client_id.clone(), move |url| {
+                        let (browser, url) = (browser.clone(), url.to_string());
+                        tokio::spawn(async move { browser.open(&url).await });
+                    })
+                    .with_authority_host(emu.login_base_url());
                 let client = GraphClient::builder().base_url(emu.base_url()).credential(credential).build()?;
-                println!("signed in as app {} (/me is {})", app.client_id, emu.signed_in_user().user_principal_name);
+                let me = client.me().get().select(&["userPrincipalName"]).send().await?;
+                println!("signed in as {}", me.user_principal_name.as_deref().unwrap_or_default());
                 _emulator = Some(emu);
                 let me = client.me();
                 (client, me)

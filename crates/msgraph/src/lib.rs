@@ -15,7 +15,7 @@
 //! `msgraph-emulator`; against the real service only the client setup differs, see
 //! [`auth`]):
 //!
-//! 1. connect: a [`GraphClient`] with a credential;
+//! 1. connect: a [`GraphClient`] with a credential that signs the user in;
 //! 2. read `/me`;
 //! 3. list users with `$filter`/`$select`/`$top` and follow every page;
 //! 4. create, update and delete a user;
@@ -24,18 +24,23 @@
 //! 7. handle errors by kind, status and Graph error code.
 //!
 //! ```
-//! use msgraph::auth::ClientSecretCredential;
+//! use msgraph::auth::AuthorizationCodeCredential;
 //! use msgraph::models::{PasswordProfile, User};
 //! use msgraph::{ErrorKind, GraphClient};
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     // 1. Connect. The emulator is both Graph and the identity platform; for Microsoft Graph
-//!     //    leave out `base_url` and `with_authority_host`.
+//!     // 1. Connect and sign the user in (authorization code + PKCE). The emulator is both Graph
+//!     //    and the identity platform, and its test browser plays the user's; for Microsoft
+//!     //    Graph leave out `base_url` and `with_authority_host` and open the URL in a browser.
 //!     let emu = msgraph_emulator::Emulator::start().await?;
-//!     let app = emu.app().clone();
-//!     let credential = ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
-//!         .with_authority_host(emu.login_base_url());
+//!     emu.approve_next_sign_in(&emu.signed_in_user().user_principal_name)?;
+//!     let browser = emu.browser();
+//!     let credential = AuthorizationCodeCredential::new(emu.tenant_id(), emu.app().client_id.clone(), move |url| {
+//!         let (browser, url) = (browser.clone(), url.to_string());
+//!         tokio::spawn(async move { browser.open(&url).await });
+//!     })
+//!     .with_authority_host(emu.login_base_url());
 //!     let client = GraphClient::builder().base_url(emu.base_url()).credential(credential).build()?;
 //!
 //!     // 2. GET /me?$select=displayName,mail

@@ -3,7 +3,8 @@
 //! right handle.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use msgraph::auth::ClientSecretCredential;
+mod common;
+
 use msgraph::models::{
     AuthenticationMethodKind, AuthenticationMethodSignInState, AuthenticationPhoneType, PhoneAuthenticationMethod,
 };
@@ -12,9 +13,8 @@ use msgraph_emulator::{Emulator, MOBILE_ID, OFFICE_ID};
 
 async fn setup() -> (Emulator, GraphClient) {
     let emu = Emulator::start().await.expect("emulator");
-    let app = emu.app().clone();
-    let credential = ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
-        .with_authority_host(emu.login_base_url());
+    // `/me` needs a user: sign the seed's default user in.
+    let credential = common::user_credential(&emu);
     let client = GraphClient::builder().base_url(emu.base_url()).credential(credential).build().expect("client");
     (emu, client)
 }

@@ -72,8 +72,29 @@ fn quickstart() {
     assert_lines(
         "quickstart",
         &out,
-        &["started the local Graph emulator at http://127.0.0.1:", "phone methods before: 2", "SMS sign-in enabled"],
+        &[
+            "started the local Graph emulator at http://127.0.0.1:",
+            "signed in as AdeleV@",
+            "phone methods before: 2",
+            "SMS sign-in enabled",
+        ],
     );
+}
+
+#[test]
+fn sign_in() {
+    let out = run("sign_in", LIMIT);
+    assert_lines(
+        "sign_in",
+        &out,
+        &[
+            "sign-in URL: http://127.0.0.1:",
+            "/oauth2/v2.0/authorize?…",
+            "signed in as AdeleV@",
+            "signed in again silently: Adele Vance",
+        ],
+    );
+    assert_eq!(out.matches("sign-in URL:").count(), 1, "one browser sign-in:\n{out}");
 }
 
 #[test]

@@ -3,6 +3,8 @@
 //! through server-driven pages — with the emulator's protocol guard watching.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::time::Duration;
 
 use msgraph::auth::ClientSecretCredential;
@@ -13,6 +15,12 @@ async fn client_for(emu: &Emulator) -> GraphClient {
     let app = emu.app().clone();
     let credential = ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
         .with_authority_host(emu.login_base_url());
+    GraphClient::builder().base_url(emu.base_url()).credential(credential).build().expect("client")
+}
+
+/// A client signed in as the seed's default user (`/me` needs a delegated token).
+fn user_client_for(emu: &Emulator) -> GraphClient {
+    let credential = common::user_credential(emu);
     GraphClient::builder().base_url(emu.base_url()).credential(credential).build().expect("client")
 }
 
@@ -134,7 +142,7 @@ async fn paging_follows_server_driven_pages_and_resends_headers() {
 #[tokio::test]
 async fn throttled_direct_request_honours_retry_after() {
     let emu = Emulator::start().await.expect("emulator");
-    let client = client_for(&emu).await;
+    let client = user_client_for(&emu);
     client.me().get().send().await.expect("warm up the token");
     let id = emu.faults().add(FaultRule::throttle(RetryAfter::Seconds(1)).path_prefix("/v1.0/me").next(1));
     let started = std::time::Instant::now();
@@ -151,7 +159,7 @@ async fn throttled_direct_request_honours_retry_after() {
 #[tokio::test]
 async fn per_request_retry_policy_and_prefer_values() {
     let emu = Emulator::start().await.expect("emulator");
-    let client = client_for(&emu).await;
+    let client = user_client_for(&emu);
     client.me().get().send().await.expect("warm up the token");
 
     emu.clear_requests();

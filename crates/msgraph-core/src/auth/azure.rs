@@ -1,6 +1,16 @@
 //! A bridge from `azure_core` (1.x) credentials: any `azure_core::credentials::TokenCredential`
-//! (e.g. from `azure_identity`: `DeveloperToolsCredential`, `ManagedIdentityCredential`,
-//! `ClientSecretCredential`) becomes a [`TokenProvider`].
+//! (e.g. from `azure_identity`, feature `azure-identity`: `ManagedIdentityCredential`,
+//! `WorkloadIdentityCredential`, `AzureCliCredential`, `DeveloperToolsCredential`) becomes a
+//! [`TokenProvider`].
+//!
+//! **Claims challenges are not supported through the bridge.** `azure_core` 1.1's
+//! `TokenCredential::get_token(scopes, options)` takes `TokenRequestOptions`, whose only field
+//! is `method_options` (a `ClientMethodOptions` carrying a `Context`): there is no `claims`
+//! parameter, and the `azure_identity` 1.0 credentials read none from the context. A token
+//! asked for again without the claims would be refused by Graph again, so the bridge answers a
+//! claims request with an [`ErrorKind::Auth`] error that says so, instead of a second,
+//! useless request; the request fails with that error. Use one of this crate's credentials
+//! where continuous access evaluation matters.
 
 use std::fmt;
 use std::sync::Arc;
@@ -34,7 +44,14 @@ impl fmt::Debug for AzureCoreCredential {
 impl TokenProvider for AzureCoreCredential {
     fn get_token<'a>(&'a self, request: &'a TokenRequest<'a>) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(async move {
-            // azure_core 1.x has no way to pass a claims challenge: the plain scopes are asked for.
+            if request.claims().is_some() {
+                return Err(Error::new(
+                    ErrorKind::Auth,
+                    "Graph answered with a claims challenge (continuous access evaluation), which an azure_core \
+                     credential cannot take: azure_core 1.1's TokenRequestOptions has no claims parameter; use an \
+                     msgraph credential (client secret/certificate, authorization code, device code, on-behalf-of)",
+                ));
+            }
             let scopes: Vec<&str> = request.scopes().iter().map(String::as_str).collect();
             let token = self
                 .credential
@@ -92,5 +109,10 @@ mod tests {
         assert!(t.expires_in() > Duration::from_secs(3500) && t.expires_in() <= Duration::from_secs(3600));
         assert_eq!(*fake.scopes.lock().unwrap(), scopes);
         assert!(!format!("{bridge:?}").contains("az-token"));
+        // A claims challenge is refused with an error that says why, without asking azure_core.
+        let e = bridge.get_token(&TokenRequest::new(&scopes).with_claims(Some("{}"))).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth);
+        assert!(e.to_string().contains("claims challenge"), "{e}");
+        assert_eq!(fake.scopes.lock().unwrap().len(), 1);
     }
 }

@@ -24,7 +24,7 @@ pub struct BearerTokenPolicy {
 }
 
 impl BearerTokenPolicy {
-    /// Tokens for `scopes` from `provider` (wrap it in a [`crate::auth::TokenCache`]), attached to
+    /// Tokens for `scopes` from `provider` (wrap it in a [`crate::auth::CachingTokenProvider`]), attached to
     /// requests whose scheme, host and port match one of `allowed`.
     pub fn new(provider: Arc<dyn TokenProvider>, scopes: Vec<String>, allowed: Vec<Origin>) -> BearerTokenPolicy {
         BearerTokenPolicy { provider, scopes: scopes.into(), allowed: allowed.into() }

@@ -122,6 +122,18 @@ impl ClientCertificateCredential {
         self
     }
 
+    pub(crate) fn tenant(&self) -> &str {
+        self.oauth.tenant()
+    }
+
+    pub(crate) fn authority(&self) -> &str {
+        self.oauth.authority()
+    }
+
+    pub(crate) fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
     /// The `x5t#S256` thumbprint sent.
     pub fn thumbprint_s256(&self) -> &str {
         &self.x5t_s256

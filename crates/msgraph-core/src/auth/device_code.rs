@@ -1,12 +1,14 @@
 //! The device code flow (delegated access for devices without a browser): the user opens a URL
-//! on another device and types a code that a callback shows. The refresh token is kept (in
-//! memory) so later tokens are fetched silently.
+//! on another device and types a code that a callback shows. The refresh token is kept in a
+//! [`TokenCache`] (in memory by default) so later tokens are fetched silently.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::cache::{CacheKey, TokenCache};
 use super::oauth::{auth_error, parse_token_response, read_string, read_u64, OAuthClient};
+use super::session::{scope_param, Session, Silent};
 use super::{AccessToken, Secret, TokenProvider, TokenRequest};
 use crate::cloud::NationalCloud;
 use crate::error::{Error, ErrorKind, Result};
@@ -48,7 +50,7 @@ pub struct DeviceCodeCredential {
     client_id: String,
     callback: Callback,
     oauth: OAuthClient,
-    refresh_token: Mutex<Option<Secret>>,
+    session: Session,
 }
 
 impl DeviceCodeCredential {
@@ -59,12 +61,18 @@ impl DeviceCodeCredential {
         client_id: impl Into<String>,
         callback: impl Fn(&DeviceCodeInfo) + Send + Sync + 'static,
     ) -> DeviceCodeCredential {
-        DeviceCodeCredential {
-            client_id: client_id.into(),
-            callback: Arc::new(callback),
-            oauth: OAuthClient::new(tenant.into()),
-            refresh_token: Mutex::new(None),
-        }
+        let tenant = tenant.into();
+        let client_id = client_id.into();
+        let oauth = OAuthClient::new(tenant.clone());
+        let key = CacheKey::new(oauth.authority(), tenant, client_id.clone(), "default");
+        DeviceCodeCredential { client_id, callback: Arc::new(callback), oauth, session: Session::new(key, None) }
+    }
+
+    /// Keeps the refresh token in `cache` (e.g. a [`FileTokenCache`](super::FileTokenCache), so
+    /// the next run signs in silently).
+    pub fn with_cache(mut self, cache: Arc<dyn TokenCache>) -> DeviceCodeCredential {
+        self.session.set_cache(cache);
+        self
     }
 
     /// Uses the login host of a national cloud.
@@ -75,52 +83,19 @@ impl DeviceCodeCredential {
     /// Uses another login host (must be `https`, or `http` on a loopback address for tests).
     pub fn with_authority_host(mut self, authority: &str) -> DeviceCodeCredential {
         self.oauth.set_authority(authority);
+        let key = CacheKey::new(self.oauth.authority(), self.oauth.tenant(), self.client_id.clone(), "default");
+        self.session.set_key(key);
         self
     }
 
-    fn scope(request: &TokenRequest<'_>) -> String {
-        let mut scopes: Vec<&str> = request.scopes().iter().map(String::as_str).collect();
-        if !scopes.contains(&"offline_access") {
-            scopes.push("offline_access");
-        }
-        scopes.join(" ")
-    }
-
-    fn take_refresh_token(&self) -> Option<Secret> {
-        match self.refresh_token.lock() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
-    }
-
-    fn set_refresh_token(&self, t: Option<Secret>) {
-        let mut g = match self.refresh_token.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        if t.is_some() {
-            *g = t;
-        }
-    }
-
-    async fn refresh(&self, refresh: &Secret, request: &TokenRequest<'_>) -> Result<AccessToken> {
-        let scope = DeviceCodeCredential::scope(request);
-        let mut form = vec![
-            ("grant_type", "refresh_token"),
-            ("client_id", self.client_id.as_str()),
-            ("refresh_token", refresh.expose()),
-            ("scope", scope.as_str()),
-        ];
-        if let Some(c) = request.claims() {
-            form.push(("claims", c));
-        }
-        let t = self.oauth.token(&form).await?;
-        self.set_refresh_token(t.refresh_token);
-        Ok(AccessToken::new(t.access_token, t.expires_in))
-    }
-
     async fn device_flow(&self, request: &TokenRequest<'_>) -> Result<AccessToken> {
-        let scope = DeviceCodeCredential::scope(request);
+        let mut scopes: Vec<String> = self.session.granted().into_iter().collect();
+        for s in request.scopes() {
+            if !scopes.contains(s) {
+                scopes.push(s.clone());
+            }
+        }
+        let scope = scope_param(scopes.iter().map(String::as_str));
         let url = self.oauth.endpoint("devicecode")?;
         let mut form = vec![("client_id", self.client_id.as_str()), ("scope", scope.as_str())];
         if let Some(c) = request.claims() {
@@ -148,7 +123,7 @@ impl DeviceCodeCredential {
             let response = self.oauth.post_form(&token_url, &form).await?;
             if response.is_success() {
                 let t = parse_token_response(response.body())?;
-                self.set_refresh_token(t.refresh_token);
+                self.session.store(&t, &scopes);
                 return Ok(AccessToken::new(t.access_token, t.expires_in));
             }
             let err = auth_error(&response);
@@ -215,7 +190,7 @@ impl fmt::Debug for DeviceCodeCredential {
             .field("tenant", &self.oauth.tenant())
             .field("client_id", &self.client_id)
             .field("authority", &self.oauth.authority())
-            .field("has_refresh_token", &self.take_refresh_token().is_some())
+            .field("session", &self.session)
             .finish()
     }
 }
@@ -223,16 +198,10 @@ impl fmt::Debug for DeviceCodeCredential {
 impl TokenProvider for DeviceCodeCredential {
     fn get_token<'a>(&'a self, request: &'a TokenRequest<'a>) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(async move {
-            if let Some(refresh) = self.take_refresh_token() {
-                match self.refresh(&refresh, request).await {
-                    Ok(t) => return Ok(t),
-                    Err(e) if e.kind() == ErrorKind::Auth && e.status().is_some() => {
-                        tracing::debug!(error = %e, "refresh token rejected; starting the device code flow again");
-                    }
-                    Err(e) => return Err(e),
-                }
+            match self.session.silent(&self.oauth, &self.client_id, &[], request).await? {
+                Silent::Token(t) => Ok(t),
+                Silent::NoSession | Silent::NeedsInteraction => self.device_flow(request).await,
             }
-            self.device_flow(request).await
         })
     }
 

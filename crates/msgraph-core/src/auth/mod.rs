@@ -1,13 +1,21 @@
-//! Authentication: the async [`TokenProvider`] trait, a [`TokenCache`] that refreshes tokens
-//! before they expire (single-flight under concurrency), and the credentials:
+//! Authentication: the async [`TokenProvider`] trait, a [`CachingTokenProvider`] that keeps
+//! access tokens in memory and refreshes them before they expire (single-flight under
+//! concurrency), and the credentials:
 //!
 //! * [`StaticTokenProvider`]: a bearer token you already have;
-//! * [`ClientSecretCredential`]: client credentials with a client secret;
+//! * [`ClientSecretCredential`]: client credentials with a client secret (app-only);
 //! * `ClientCertificateCredential` (feature `certificate`): client credentials with an
 //!   RS256-signed JWT client assertion carrying the certificate's `x5t#S256` thumbprint;
+//! * [`AuthorizationCodeCredential`]: signs a user in with their browser (authorization code
+//!   + PKCE, loopback redirect);
 //! * [`DeviceCodeCredential`]: the device code flow, with a callback that shows the user code;
+//! * [`OnBehalfOfCredential`]: a web API calling Graph as the user who called it;
 //! * `AzureCoreCredential` (feature `azure_core`): any `azure_core::credentials::TokenCredential`
-//!   (so `azure_identity` credentials plug in).
+//!   (so `azure_identity` credentials plug in: managed identity, workload identity, Azure CLI).
+//!
+//! The delegated credentials (authorization code, device code) keep the user's refresh token
+//! in a [`TokenCache`]: [`MemoryTokenCache`] by default, [`FileTokenCache`] to sign in
+//! silently on the next run.
 //!
 //! [`BearerTokenPolicy`] is the pipeline policy that attaches the tokens to requests.
 //!
@@ -20,22 +28,31 @@ use std::time::{Duration, Instant};
 use crate::error::Result;
 use crate::http::{BoxFuture, HttpTransport};
 
+mod authorization_code;
 #[cfg(feature = "azure_core")]
 mod azure;
 mod bearer;
+mod cache;
 #[cfg(feature = "certificate")]
 mod certificate;
 mod client_secret;
 mod device_code;
 mod oauth;
+mod on_behalf_of;
+mod session;
 
+pub use authorization_code::{AuthorizationCodeCredential, DEFAULT_SIGN_IN_TIMEOUT};
 #[cfg(feature = "azure_core")]
 pub use azure::AzureCoreCredential;
 pub use bearer::BearerTokenPolicy;
+pub use cache::{CacheEntry, CacheKey, FileTokenCache, MemoryTokenCache, TokenCache};
 #[cfg(feature = "certificate")]
 pub use certificate::ClientCertificateCredential;
 pub use client_secret::ClientSecretCredential;
 pub use device_code::{DeviceCodeCredential, DeviceCodeInfo};
+pub use on_behalf_of::OnBehalfOfCredential;
+/// The URL type [`AuthorizationCodeCredential`] hands its callback (the `url` crate's).
+pub use url::Url;
 
 /// A secret string (token, client secret). `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -185,7 +202,7 @@ impl<'a> TokenRequest<'a> {
 
 /// Something that gives access tokens.
 ///
-/// The client wraps providers in a [`TokenCache`] (unless [`TokenProvider::caches_tokens`]), so
+/// The client wraps providers in a [`CachingTokenProvider`] (unless [`TokenProvider::caches_tokens`]), so
 /// implementations may fetch a new token on every call.
 pub trait TokenProvider: Send + Sync + fmt::Debug {
     /// A token for `request`.
@@ -263,7 +280,9 @@ struct Cached {
     token: AccessToken,
 }
 
-/// Caches the token of a provider and refreshes it before it expires.
+/// Caches the access token of a provider in memory and refreshes it before it expires (what
+/// the client wraps every provider in). Not to be confused with [`TokenCache`], where the
+/// delegated credentials keep refresh tokens.
 ///
 /// * A token is replaced once within `skew` (default 5 minutes, see [`AccessToken::needs_refresh`])
 ///   of its expiry.
@@ -271,23 +290,23 @@ struct Cached {
 ///   share its token.
 /// * If a refresh fails while the old token has not expired yet, the old token is used.
 /// * A claims challenge always fetches a new token (which then replaces the cached one).
-pub struct TokenCache {
+pub struct CachingTokenProvider {
     provider: Arc<dyn TokenProvider>,
     skew: Duration,
     current: RwLock<Option<Cached>>,
     refresh: tokio::sync::Mutex<()>,
 }
 
-impl fmt::Debug for TokenCache {
+impl fmt::Debug for CachingTokenProvider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenCache").field("provider", &self.provider).field("skew", &self.skew).finish()
+        f.debug_struct("CachingTokenProvider").field("provider", &self.provider).field("skew", &self.skew).finish()
     }
 }
 
-impl TokenCache {
+impl CachingTokenProvider {
     /// A cache over `provider` refreshing `skew` before expiry.
-    pub fn new(provider: Arc<dyn TokenProvider>, skew: Duration) -> TokenCache {
-        TokenCache { provider, skew, current: RwLock::new(None), refresh: tokio::sync::Mutex::new(()) }
+    pub fn new(provider: Arc<dyn TokenProvider>, skew: Duration) -> CachingTokenProvider {
+        CachingTokenProvider { provider, skew, current: RwLock::new(None), refresh: tokio::sync::Mutex::new(()) }
     }
 
     fn key(request: &TokenRequest<'_>) -> String {
@@ -320,7 +339,7 @@ impl TokenCache {
     }
 
     async fn get(&self, request: &TokenRequest<'_>) -> Result<AccessToken> {
-        let key = TokenCache::key(request);
+        let key = CachingTokenProvider::key(request);
         if request.claims().is_none() {
             if let Some(t) = self.cached(&key).filter(|t| !t.needs_refresh(self.skew)) {
                 return Ok(t);
@@ -349,7 +368,7 @@ impl TokenCache {
     }
 }
 
-impl TokenProvider for TokenCache {
+impl TokenProvider for CachingTokenProvider {
     fn get_token<'a>(&'a self, request: &'a TokenRequest<'a>) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(self.get(request))
     }
@@ -387,9 +406,9 @@ mod tests {
         }
     }
 
-    fn cache(lifetime: Duration, fail_after: usize) -> (Arc<Counting>, Arc<TokenCache>) {
+    fn cache(lifetime: Duration, fail_after: usize) -> (Arc<Counting>, Arc<CachingTokenProvider>) {
         let p = Arc::new(Counting { calls: AtomicUsize::new(0), lifetime, fail_after });
-        (p.clone(), Arc::new(TokenCache::new(p, DEFAULT_REFRESH_SKEW)))
+        (p.clone(), Arc::new(CachingTokenProvider::new(p, DEFAULT_REFRESH_SKEW)))
     }
 
     #[tokio::test(start_paused = true)]

@@ -7,7 +7,7 @@ use hyper::StatusCode;
 use serde_json::{json, Value};
 
 use super::form::{missing, required, Form};
-use super::token::{issue_access_token, lifetime_ms, sign, token_response};
+use super::token::{issue_access_token_ext, lifetime_ms, sign, token_response};
 use crate::apps::{DeviceCode, DeviceStatus, Refresh};
 use crate::errors::AadError;
 use crate::guard::Violation;
@@ -57,7 +57,7 @@ fn device_error(error: &'static str, code: u32, msg: &str) -> AadError {
     AadError::new(StatusCode::BAD_REQUEST, error, code, msg)
 }
 
-fn delegated_scope(requested: &str) -> String {
+pub(super) fn delegated_scope(requested: &str) -> String {
     let scopes: Vec<&str> = requested
         .split_whitespace()
         .filter(|s| !matches!(*s, "openid" | "profile" | "offline_access" | "email"))
@@ -79,12 +79,32 @@ fn user_upn(shared: &Shared, user_id: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Tokens for a user (access, refresh with `offline_access`, id with `openid`).
-fn user_tokens(shared: &Shared, client_id: &str, user_id: &str, requested_scope: &str) -> Value {
+/// Tokens for a user (access, refresh with `offline_access`, id with `openid`); `claims` (a
+/// claims challenge the client passed on) is recorded in the access token.
+pub(super) fn user_tokens(
+    shared: &Shared,
+    client_id: &str,
+    user_id: &str,
+    requested_scope: &str,
+    claims: Option<&str>,
+) -> Value {
+    user_tokens_with(shared, client_id, user_id, requested_scope, claims, false)
+}
+
+fn user_tokens_with(
+    shared: &Shared,
+    client_id: &str,
+    user_id: &str,
+    requested_scope: &str,
+    claims: Option<&str>,
+    always_refresh: bool,
+) -> Value {
     let scp = delegated_scope(requested_scope);
     let upn = user_upn(shared, user_id);
-    let token = issue_access_token(shared, client_id, Some((user_id, &upn)), Some(&scp), lifetime_ms(shared));
-    let refresh = requested_scope.split_whitespace().any(|s| s == "offline_access").then(|| {
+    let token =
+        issue_access_token_ext(shared, client_id, Some((user_id, &upn)), Some(&scp), lifetime_ms(shared), claims);
+    let wants_refresh = always_refresh || requested_scope.split_whitespace().any(|s| s == "offline_access");
+    let refresh = wants_refresh.then(|| {
         let r = shared.random_string(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.", 96);
         lock(&shared.auth.inner).refresh_tokens.insert(
             r.clone(),
@@ -168,25 +188,52 @@ pub(super) fn poll(shared: &Shared, form: &Form) -> Result<Value, AadError> {
             dc.status = DeviceStatus::Redeemed;
             let scope = dc.scope.clone();
             let client = dc.client_id.clone();
+            let consented = g.consents.entry((client.clone(), user.clone())).or_default();
+            consented.extend(delegated_scope(&scope).split_whitespace().map(str::to_ascii_lowercase));
             drop(g);
-            Ok(user_tokens(shared, &client, &user, &scope))
+            Ok(user_tokens(shared, &client, &user, &scope, form.get("claims").map(String::as_str)))
         }
     }
 }
 
-/// The refresh token grant (refresh tokens are single-use).
+/// The refresh token grant. Refresh tokens are single-use: every answer carries a new one
+/// (rotation). Scopes beyond what the user consented to get `invalid_grant` with
+/// `suberror=consent_required`, as the identity platform answers for incremental consent.
 pub(super) fn refresh(shared: &Shared, form: &Form) -> Result<Value, AadError> {
     let client_id = required(form, "client_id")?;
     let token = required(form, "refresh_token")?;
-    let entry = lock(&shared.auth.inner).refresh_tokens.remove(token);
-    let Some(r) = entry.filter(|r| r.client_id == client_id) else {
+    let mut g = lock(&shared.auth.inner);
+    let Some(r) = g.refresh_tokens.get(token).filter(|r| r.client_id == client_id).cloned() else {
         return Err(AadError::new(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
-            9002313,
-            "Invalid request. Request is malformed or invalid: the refresh token is unknown, already used or issued to another client.",
+            70043,
+            "The refresh token has expired or is invalid due to sign-in frequency checks by conditional access, \
+             or it is unknown, already used or issued to another client. Sign in again.",
         ));
     };
-    let scope = form.get("scope").cloned().unwrap_or(r.scope);
-    Ok(user_tokens(shared, client_id, &r.user_id, &scope))
+    let scope = form.get("scope").cloned().unwrap_or_else(|| r.scope.clone());
+    let consented = g.consents.get(&(client_id.to_string(), r.user_id.clone()));
+    let wanted = delegated_scope(&scope);
+    let missing: Vec<&str> = wanted
+        .split_whitespace()
+        .filter(|s| !consented.is_some_and(|c| c.contains(&s.to_ascii_lowercase())))
+        .map(|s| if s.len() > 100 { "(scope)" } else { s })
+        .collect();
+    if !missing.is_empty() {
+        return Err(AadError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            65001,
+            format!(
+                "The user or administrator has not consented to use the application with ID '{client_id}' for the scopes '{}'. \
+                 Send an interactive authorization request for this user and resource.",
+                missing.join(" ")
+            ),
+        )
+        .with_suberror("consent_required"));
+    }
+    g.refresh_tokens.remove(token);
+    drop(g);
+    Ok(user_tokens_with(shared, client_id, &r.user_id, &scope, form.get("claims").map(String::as_str), true))
 }

@@ -6,9 +6,9 @@ use hyper::StatusCode;
 use serde_json::Value;
 
 use super::assertion::verify_assertion;
-use super::device;
 use super::form::{parse_form, required, Form};
-use super::token::{issue_access_token, lifetime_ms, token_response};
+use super::token::{issue_access_token_ext, lifetime_ms, token_response, validate};
+use super::{authorize, device};
 use crate::errors::{truncate, AadError, RequestMeta, Response};
 use crate::state::Shared;
 
@@ -16,6 +16,8 @@ use crate::state::Shared;
 const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// The on-behalf-of grant.
+const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// Which OAuth endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,8 @@ pub(crate) fn oauth(
                     "client_credentials" => client_credentials(shared, tenant, &form),
                     DEVICE_CODE_GRANT => device::poll(shared, &form),
                     "refresh_token" => device::refresh(shared, &form),
+                    "authorization_code" => authorize::redeem(shared, &form),
+                    JWT_BEARER_GRANT => on_behalf_of(shared, tenant, &form),
                     other => Err(AadError::new(
                         StatusCode::BAD_REQUEST,
                         "unsupported_grant_type",
@@ -120,10 +124,10 @@ fn check_graph_default_scope(shared: &Shared, scope: &str) -> Result<(), AadErro
     Ok(())
 }
 
-fn client_credentials(shared: &Shared, tenant: &str, form: &Form) -> Result<Value, AadError> {
+/// Authenticates a confidential client by its secret or a certificate-signed assertion.
+fn authenticate_client(shared: &Shared, tenant: &str, form: &Form, grant: &str) -> Result<(), AadError> {
     let client_id = required(form, "client_id")?;
     let app = shared.auth.find_app(client_id, &shared.seed.tenant_name)?;
-    let scope = required(form, "scope")?;
     match (form.get("client_secret"), form.get("client_assertion")) {
         (Some(secret), None) => {
             if app.reg.client_secret.as_deref() != Some(secret.as_str()) {
@@ -163,11 +167,67 @@ fn client_credentials(shared: &Shared, tenant: &str, form: &Form) -> Result<Valu
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
                 7000216,
-                "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+                format!("'client_assertion', 'client_secret' or 'request' is required for the '{grant}' grant type."),
             ))
         }
     }
+    Ok(())
+}
+
+fn client_credentials(shared: &Shared, tenant: &str, form: &Form) -> Result<Value, AadError> {
+    let client_id = required(form, "client_id")?;
+    authenticate_client(shared, tenant, form, "client_credentials")?;
+    let scope = required(form, "scope")?;
     check_graph_default_scope(shared, scope)?;
-    let token = issue_access_token(shared, client_id, None, None, lifetime_ms(shared));
+    let claims = form.get("claims").map(String::as_str);
+    let token = issue_access_token_ext(shared, client_id, None, None, lifetime_ms(shared), claims);
     Ok(token_response(shared, token, None, None))
+}
+
+/// The on-behalf-of flow: a confidential client (a web API) exchanges the delegated token its
+/// caller sent (`assertion`) for a Graph token of the same user. The emulator accepts any
+/// unexpired delegated token it issued as the assertion (the real service also checks that
+/// its audience is the middle-tier app).
+fn on_behalf_of(shared: &Shared, tenant: &str, form: &Form) -> Result<Value, AadError> {
+    let client_id = required(form, "client_id")?;
+    authenticate_client(shared, tenant, form, JWT_BEARER_GRANT)?;
+    let use_ = form.get("requested_token_use").map(String::as_str).unwrap_or("");
+    if use_ != "on_behalf_of" {
+        return Err(AadError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            50034,
+            format!("requested_token_use must be 'on_behalf_of', not '{}'.", truncate(use_, 50)),
+        ));
+    }
+    let assertion = required(form, "assertion")?;
+    let scope = required(form, "scope")?;
+    let bad = |why: &str| {
+        AadError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50013,
+            format!("Assertion failed signature validation: {why}."),
+        )
+    };
+    let claims = match validate(shared, Some(&format!("Bearer {assertion}"))) {
+        Ok(c) => c,
+        Err(super::token::TokenProblem::Expired(_)) => {
+            return Err(AadError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                500133,
+                "Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion.",
+            ))
+        }
+        Err(_) => return Err(bad("the assertion is not a token this emulator issued")),
+    };
+    let Some(user) = claims.user_id else {
+        return Err(bad("the assertion is an app-only token: on-behalf-of needs a delegated (user) token"));
+    };
+    let mut g = crate::sync::lock(&shared.auth.inner);
+    let consented = g.consents.entry((client_id.to_string(), user.clone())).or_default();
+    consented.extend(device::delegated_scope(scope).split_whitespace().map(str::to_ascii_lowercase));
+    drop(g);
+    Ok(device::user_tokens(shared, client_id, &user, scope, form.get("claims").map(String::as_str)))
 }

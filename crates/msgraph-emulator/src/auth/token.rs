@@ -22,6 +22,8 @@ use crate::state::Shared;
 pub(crate) struct TokenClaims {
     pub(crate) app_id: String,
     pub(crate) user_id: Option<String>,
+    /// The claims challenge the token was issued for (`xms_emu_claims`), if any.
+    pub(crate) claims: Option<String>,
 }
 
 /// Why a token was rejected.
@@ -63,6 +65,18 @@ pub(crate) fn issue_access_token(
     scope: Option<&str>,
     lifetime_ms: i64,
 ) -> String {
+    issue_access_token_ext(shared, client_id, user, scope, lifetime_ms, None)
+}
+
+/// Issues an access token that records the claims challenge it was requested for.
+pub(crate) fn issue_access_token_ext(
+    shared: &Shared,
+    client_id: &str,
+    user: Option<(&str, &str)>,
+    scope: Option<&str>,
+    lifetime_ms: i64,
+    claims_challenge: Option<&str>,
+) -> String {
     let now_ms = shared.clock.now_ms();
     let exp_ms = now_ms + lifetime_ms;
     let mut claims = json!({
@@ -79,6 +93,9 @@ pub(crate) fn issue_access_token(
         "xms_emu_exp_ms": exp_ms,
     });
     if let Value::Object(m) = &mut claims {
+        if let Some(c) = claims_challenge {
+            m.insert("xms_emu_claims".into(), c.into());
+        }
         match user {
             Some((oid, upn)) => {
                 m.insert("idtyp".into(), "user".into());
@@ -138,6 +155,7 @@ pub(crate) fn validate(shared: &Shared, authorization: Option<&str>) -> Result<T
         user_id: (claims.get("idtyp").and_then(Value::as_str) == Some("user"))
             .then(|| claims.get("oid").and_then(Value::as_str).map(String::from))
             .flatten(),
+        claims: claims.get("xms_emu_claims").and_then(Value::as_str).map(String::from),
     };
     let now = shared.clock.now_ms();
     if now >= exp_ms {
@@ -150,7 +168,14 @@ pub(crate) fn validate(shared: &Shared, authorization: Option<&str>) -> Result<T
 pub(crate) fn authenticate(shared: &Shared, authorization: Option<&str>, target: &str) -> Result<Caller, GraphError> {
     let authority = shared.authority();
     match validate(shared, authorization) {
-        Ok(c) => Ok(Caller { app_id: c.app_id, user_id: c.user_id }),
+        Ok(c) => {
+            if let Some(required) = shared.auth.required_claims() {
+                if !satisfies(c.claims.as_deref(), &required) {
+                    return Err(claims_challenge(&authority, &required));
+                }
+            }
+            Ok(Caller { app_id: c.app_id, user_id: c.user_id })
+        }
         Err(TokenProblem::Missing) => Err(GraphError::unauthorized("Access token is empty.", &authority)),
         Err(TokenProblem::Invalid(why)) => Err(GraphError::unauthorized(why, &authority)),
         Err(TokenProblem::Expired(ago)) => {
@@ -191,4 +216,31 @@ pub(super) fn token_response(shared: &Shared, token: String, scope: Option<&str>
         }
     }
     v
+}
+
+/// Whether a token issued for `had` satisfies the claims challenge `required` (both JSON,
+/// compared as values).
+fn satisfies(had: Option<&str>, required: &str) -> bool {
+    let Some(had) = had else { return false };
+    match (serde_json::from_str::<Value>(had), serde_json::from_str::<Value>(required)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => had == required,
+    }
+}
+
+/// Graph's 401 for a token that lacks the claims continuous access evaluation asks for.
+fn claims_challenge(authority: &str, required: &str) -> GraphError {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(required.as_bytes());
+    GraphError::new(
+        hyper::StatusCode::UNAUTHORIZED,
+        "InvalidAuthenticationToken",
+        "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp",
+    )
+    .with_header(
+        hyper::header::WWW_AUTHENTICATE,
+        format!(
+            "Bearer realm=\"\", authorization_uri=\"{authority}/oauth2/v2.0/authorize\", \
+             client_id=\"00000003-0000-0000-c000-000000000000\", error=\"insufficient_claims\", claims=\"{encoded}\""
+        ),
+    )
 }

@@ -91,7 +91,7 @@ fn resolve_segments(ctx: &Ctx<'_>, store: &Store, path: &ODataPath) -> Result<Ta
                 path: set.name.to_string(),
             }),
             (None, Seg::Singleton(s)) if s.name == "me" => {
-                let id = ctx.me();
+                let id = ctx.me()?;
                 if store.top("users", &id).is_none() {
                     return Err(GraphError::not_found("Request_ResourceNotFound", &id));
                 }

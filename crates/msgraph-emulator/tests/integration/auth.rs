@@ -51,8 +51,11 @@ async fn client_secret_flow() {
     assert_eq!(claims["appid"], app.client_id.as_str());
     assert_eq!(claims["tid"], app.tenant_id.as_str());
     assert_eq!(claims["aud"], "https://graph.microsoft.com");
-    let r = t.http.get(t.url("/me")).bearer_auth(token).send().await.unwrap();
+    let r = t.http.get(t.url("/users")).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    // An app-only token has no "me".
+    let r = t.http.get(t.url("/me")).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
     // Also through the tenant's domain name.
     let by_domain = url.replace(&app.tenant_id, "contoso.onmicrosoft.com");
     assert_eq!(token_req(&t, &by_domain, &ok).await.0, 200);
@@ -164,7 +167,7 @@ async fn certificate_flow() {
     let jwt = a.sign();
     let (status, v) = assert_with(&t, &jwt).await;
     assert_eq!(status, 200, "{v}");
-    let r = t.http.get(t.url("/me")).bearer_auth(v["access_token"].as_str().unwrap()).send().await.unwrap();
+    let r = t.http.get(t.url("/users")).bearer_auth(v["access_token"].as_str().unwrap()).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     // Replay of the same assertion (same jti).
     let (status, v) = assert_with(&t, &jwt).await;
@@ -367,7 +370,7 @@ async fn graph_rejects_bad_tokens() {
     let other = Emulator::builder().seed(99).start().await.unwrap();
     check(t.http.get(&url).bearer_auth(other.issue_token()).send().await.unwrap()).await;
     // Tampered payload.
-    let tok = t.emu.issue_token();
+    let tok = t.emu.issue_token_with(TokenSpec::user(LEE)).unwrap();
     let mut parts: Vec<String> = tok.split('.').map(String::from).collect();
     let mut claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(&parts[1]).unwrap()).unwrap();
     claims["appid"] = json!("evil");
@@ -375,14 +378,14 @@ async fn graph_rejects_bad_tokens() {
     check(t.http.get(&url).bearer_auth(parts.join(".")).send().await.unwrap()).await;
     assert!(t.emu.violations().is_empty());
     // Expired: the configured lifetime passes (emulator clock), 401 + a violation.
-    let tok = t.emu.issue_token();
+    let tok = t.emu.issue_token_with(TokenSpec::user(LEE)).unwrap();
     assert_eq!(t.http.get(&url).bearer_auth(&tok).send().await.unwrap().status().as_u16(), 200);
     t.emu.advance_clock(Duration::from_secs(61));
     let msg = check(t.http.get(&url).bearer_auth(&tok).send().await.unwrap()).await;
     assert!(msg.contains("expired"), "{msg}");
     assert!(matches!(&t.emu.violations()[..], [Violation::ExpiredTokenUsed { url, .. }] if url == "/v1.0/me"));
     // Explicitly expired tokens and delegated tokens from the API.
-    let expired = t.emu.issue_token_with(TokenSpec::app().expired(Duration::from_secs(5))).unwrap();
+    let expired = t.emu.issue_token_with(TokenSpec::user(LEE).expired(Duration::from_secs(5))).unwrap();
     check(t.http.get(&url).bearer_auth(expired).send().await.unwrap()).await;
     let lee = t.emu.issue_token_with(TokenSpec::user("LeeG@contoso.onmicrosoft.com")).unwrap();
     let me: Value = t.http.get(&url).bearer_auth(lee).send().await.unwrap().json().await.unwrap();

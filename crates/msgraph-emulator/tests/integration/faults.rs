@@ -104,7 +104,8 @@ async fn rate_limit_per_app() {
     assert!((1..=30).contains(&ra));
     // Another app has its own budget.
     t.emu.register_app(msgraph_emulator::AppRegistration::new("other-app").secret("s")).unwrap();
-    let other = t.emu.issue_token_with(msgraph_emulator::TokenSpec::app().client_id("other-app")).unwrap();
+    let user = t.emu.signed_in_user().id;
+    let other = t.emu.issue_token_with(msgraph_emulator::TokenSpec::user(user).client_id("other-app")).unwrap();
     let r = t.http.get(t.url("/me")).bearer_auth(other).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     t.emu.faults().set_rate_limit(None);

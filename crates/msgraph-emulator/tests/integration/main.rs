@@ -15,3 +15,4 @@ mod module_graph;
 mod phone;
 mod routing;
 mod seed;
+mod sign_in;

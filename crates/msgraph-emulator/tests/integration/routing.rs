@@ -28,7 +28,7 @@ fn background_runtime_works_from_sync_code() {
     let token = emu.issue_token();
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let status = rt.block_on(async {
-        client().get(format!("{}/me", emu.base_url())).bearer_auth(token).send().await.unwrap().status().as_u16()
+        client().get(format!("{}/users", emu.base_url())).bearer_auth(token).send().await.unwrap().status().as_u16()
     });
     assert_eq!(status, 200);
     rt.block_on(emu.shutdown());

@@ -48,3 +48,16 @@ pub(crate) fn cargo(args: &[&str]) -> Command {
     }
     cargo
 }
+
+/// A credential that signs the emulator's default user in (authorization code + PKCE), the
+/// emulator's test browser playing the user's: `/me` needs a delegated token.
+pub(crate) fn user_credential(emu: &msgraph_emulator::Emulator) -> msgraph::auth::AuthorizationCodeCredential {
+    emu.approve_next_sign_in(&emu.signed_in_user().id).expect("the seed has a default user");
+    let browser = emu.browser();
+    msgraph::auth::AuthorizationCodeCredential::new(emu.tenant_id(), emu.app().client_id.clone(), move |url| {
+        let browser = browser.clone();
+        let url = url.to_string();
+        tokio::spawn(async move { browser.open(&url).await.expect("the test browser signs in") });
+    })
+    .with_authority_host(emu.login_base_url())
+}
