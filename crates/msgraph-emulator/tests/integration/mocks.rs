@@ -227,7 +227,8 @@ async fn a_handler_closure_sees_the_whole_request() {
     assert_eq!(v["tag"], "t1");
     assert_eq!(v["auth"], "<redacted>", "the token is never handed out");
     assert_eq!(v["client"], t.emu.app().client_id);
-    assert_eq!(v["user"], Value::Null);
+    // The fixture's token is delegated, for the seed's signed-in user.
+    assert_eq!(v["user"], t.emu.signed_in_user().id);
     assert_eq!(v["body"], json!({"a": 1}));
     // A delegated token: the handler sees the user.
     let delegated = t.emu.issue_token_with(TokenSpec::user(MEGAN)).unwrap();
@@ -239,7 +240,16 @@ async fn a_handler_closure_sees_the_whole_request() {
         .await
         .unwrap();
     assert_eq!(r.json::<Value>().await.unwrap()["user"], MEGAN);
-    h.assert_called(2);
+    // An app-only token: the handler sees no user.
+    let r = t
+        .http
+        .post(t.url(&format!("/users/{MEGAN}/reprocessLicenseAssignment")))
+        .bearer_auth(t.emu.issue_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["user"], Value::Null);
+    h.assert_called(3);
     // A handler that panics answers 500 and the emulator keeps serving.
     t.emu.mock(Mock::get("/users/{id}/photo").respond_with(|_| panic!("boom"))).unwrap();
     let r = t.get(&format!("/users/{ADELE}/photo")).await;
