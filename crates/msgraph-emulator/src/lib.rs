@@ -4,8 +4,10 @@
 //! (msgraph-rs first) without a tenant: schema-aware routing over the SDK's compiled schema
 //! (`msgraph_models::schema::SCHEMA`), a generic JSON store for every entity set and containment path
 //! with OData query options, server-driven paging and `delta`, the OAuth2 token endpoint (client secret,
-//! certificate assertion, device code), phone authentication methods with Graph's rules, JSON
-//! `$batch`, deterministic fault injection and a protocol guard that records client misbehaviour.
+//! certificate assertion, device code), phone authentication methods with Graph's rules, mail
+//! (`sendMail` into Sent Items, drafts, attachments and Outlook-style attachment upload
+//! sessions), JSON `$batch`, deterministic fault injection and a protocol guard that records
+//! client misbehaviour.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), msgraph_emulator::Error> {
@@ -44,6 +46,7 @@ mod faults;
 mod guard;
 mod handler;
 mod log;
+mod mail;
 mod odata;
 mod paging;
 mod phone;

@@ -206,6 +206,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
             let endpoint = if *ep == "token" { Endpoint::Token } else { Endpoint::DeviceCode };
             oauth(&shared, endpoint, tenant, method, &parts.headers, body, &meta, &path).await
         }
+        (["attachmentSessions", id], _) => match read_body(&shared, body, &parts.headers).await {
+            Ok(bytes) => crate::mail::upload::serve(&shared, id, &parts, bytes, &meta),
+            Err(e) => e.into_response(&meta),
+        },
         ([tenant, "v2.0", ".well-known", "openid-configuration"], &Method::GET) => {
             openid_configuration(&shared, tenant)
         }

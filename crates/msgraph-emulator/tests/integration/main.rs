@@ -10,6 +10,7 @@ mod crud;
 mod delta;
 mod faults;
 mod guard;
+mod mail;
 mod module_graph;
 mod phone;
 mod routing;
