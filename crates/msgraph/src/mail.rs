@@ -23,6 +23,12 @@
 //! client.me().send_mail(message.into(), true).send().await?; // POST /me/sendMail, 202
 //! # Ok(()) }
 //! ```
+//!
+//! The generated `send_mail` writes the parameters with the names of Graph's metadata,
+//! `{"Message": {…}, "SaveToSentItems": true}`; Graph matches action parameter names
+//! case-insensitively (its documentation writes `message` and `saveToSentItems`). A file
+//! attachment is written with its `@odata.type` (`#microsoft.graph.fileAttachment`), which Graph
+//! requires for the polymorphic `attachments`.
 
 use msgraph_core::builder::Builder;
 use msgraph_core::error::{Error, ErrorKind, Result};

@@ -21,6 +21,8 @@ pub(crate) mod folders;
 pub(crate) mod sessions;
 pub(crate) mod upload;
 
+use std::sync::OnceLock;
+
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hyper::header::{HeaderValue, CONTENT_TYPE};
@@ -45,23 +47,28 @@ fn type_index(name: &str) -> Option<TypeIndex> {
     SCHEMA.entity_type(name).map(|(i, _)| i)
 }
 
-fn is_a(ty: TypeIndex, name: &str) -> bool {
-    type_index(name).is_some_and(|base| SCHEMA.is_a(ty, base))
+/// Whether `ty` is `name` or derives from it; the name is looked up once (these checks run for
+/// every rendered entity).
+fn is_a(ty: TypeIndex, base: &OnceLock<Option<TypeIndex>>, name: &str) -> bool {
+    base.get_or_init(|| type_index(name)).is_some_and(|b| SCHEMA.is_a(ty, b))
 }
 
 /// Whether `ty` is a message (or a type derived from it).
 pub(crate) fn is_message(ty: TypeIndex) -> bool {
-    is_a(ty, "microsoft.graph.message")
+    static BASE: OnceLock<Option<TypeIndex>> = OnceLock::new();
+    is_a(ty, &BASE, "microsoft.graph.message")
 }
 
 /// Whether `ty` is a mail folder.
 pub(crate) fn is_mail_folder(ty: TypeIndex) -> bool {
-    is_a(ty, "microsoft.graph.mailFolder")
+    static BASE: OnceLock<Option<TypeIndex>> = OnceLock::new();
+    is_a(ty, &BASE, "microsoft.graph.mailFolder")
 }
 
 /// Whether `ty` is a file attachment.
 pub(crate) fn is_file_attachment(ty: TypeIndex) -> bool {
-    is_a(ty, "microsoft.graph.fileAttachment")
+    static BASE: OnceLock<Option<TypeIndex>> = OnceLock::new();
+    is_a(ty, &BASE, "microsoft.graph.fileAttachment")
 }
 
 /// For `…/mailFolders/{id}/messages` (any folder depth): the mailbox that stores the messages
