@@ -10,6 +10,9 @@
 //!   progress) the session's status is fetched (`GET uploadUrl`) and the upload resumes from
 //!   `nextExpectedRanges`, at most [`LargeFileUpload::max_resumes`] times.
 //! * A progress callback sees the bytes the service has confirmed.
+//! * OneDrive answers a chunk that is not the last with `202`, Outlook's attachment sessions
+//!   with `200` and `nextExpectedRanges: ["{next byte}"]` (no `-`): both are progress; only the
+//!   answer to the last chunk ends the upload.
 
 use std::fmt;
 
@@ -91,9 +94,11 @@ impl Codec for SessionState {
     }
 }
 
-/// Parses `"start-"` or `"start-end"` (inclusive end).
+/// Parses `"start-"` or `"start-end"` (inclusive end), or `"start"` alone (how Outlook's
+/// attachment sessions write `"start-"`).
 pub fn parse_range(range: &str) -> Option<(u64, Option<u64>)> {
-    let (start, end) = range.trim().split_once('-')?;
+    let range = range.trim();
+    let (start, end) = range.split_once('-').unwrap_or((range, ""));
     let start = start.trim().parse::<u64>().ok()?;
     let end = match end.trim() {
         "" => None,
@@ -337,11 +342,14 @@ impl LargeFileUpload {
             let range = format!("bytes {start}-{}/{total}", end - 1);
             let outcome = self.send(Method::Put, &url, Some((bytes, range))).await;
             let failure = match outcome {
-                Ok(r) if r.status() == 200 || r.status() == 201 => {
+                // OneDrive answers every chunk but the last with 202; Outlook's attachment
+                // sessions answer them with 200 and the session, so a 200 only ends the upload
+                // after the last byte.
+                Ok(r) if r.status() == 201 || (r.status() == 200 && end >= total) => {
                     self.report(total, total);
                     return Ok(r);
                 }
-                Ok(r) if r.status() == 202 => {
+                Ok(r) if r.status() == 202 || r.status() == 200 => {
                     let session: SessionState = crate::request::decode_json(&r)?;
                     self.session.next_expected_ranges = session.next_expected_ranges;
                     if session.expiration_date_time.is_some() {
@@ -407,6 +415,7 @@ mod tests {
         assert_eq!(parse_range("12345-"), Some((12345, None)));
         assert_eq!(parse_range("0-1023"), Some((0, Some(1023))));
         assert_eq!(parse_range(" 5 - 9 "), Some((5, Some(9))));
+        assert_eq!(parse_range("2097152"), Some((2097152, None)));
         for bad in ["", "-", "a-", "5-4", "-5", "1-2-3"] {
             assert_eq!(parse_range(bad), None, "{bad}");
         }

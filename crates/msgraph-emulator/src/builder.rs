@@ -250,6 +250,7 @@ impl EmulatorBuilder {
             clock: Clock::default(),
             secret,
             delta_epoch: std::sync::atomic::AtomicU64::new(0),
+            attachment_uploads: Default::default(),
         };
         Ok(Arc::new(shared))
     }

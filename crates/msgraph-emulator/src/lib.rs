@@ -5,9 +5,10 @@
 //! (`msgraph_models::schema::SCHEMA`), a generic JSON store for every entity set and containment path
 //! with OData query options, server-driven paging and `delta`, the OAuth2 endpoints (client secret,
 //! certificate assertion, device code, authorization code with PKCE, refresh, on-behalf-of),
-//! phone authentication methods with Graph's rules, JSON `$batch`, deterministic fault injection
-//! and a protocol guard that records client misbehaviour, and registered answers ([`mocks`]) for
-//! the routes a test needs that the emulator does not model.
+//! phone authentication methods with Graph's rules, mail (`sendMail` into Sent Items, drafts,
+//! attachments and Outlook-style attachment upload sessions), JSON `$batch`, deterministic fault
+//! injection and a protocol guard that records client misbehaviour, and registered answers
+//! ([`mocks`]) for the routes a test needs that the emulator does not model.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), msgraph_emulator::Error> {
@@ -47,6 +48,7 @@ mod faults;
 mod guard;
 mod handler;
 mod log;
+mod mail;
 pub mod mocks;
 mod odata;
 mod paging;

@@ -457,7 +457,10 @@ pub(crate) fn route_marked(segments: &[String], literal: &[bool]) -> Result<ODat
                     continue;
                 }
                 if seg == "$value" {
-                    let has_stream = SCHEMA.entity_type_at(ty).is_some_and(|t| t.has_stream);
+                    // A derived type may be the media entity (an attachment's `$value` is a
+                    // fileAttachment's content).
+                    let has_stream = SCHEMA.entity_type_at(ty).is_some_and(|t| t.has_stream)
+                        || SCHEMA.derived_types(ty).any(|(_, t)| t.has_stream);
                     if !has_stream {
                         return Err(GraphError::bad_request(format!(
                             "$value is only valid on media entities and primitive properties; '{}' is neither.",

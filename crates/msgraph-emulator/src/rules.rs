@@ -1,11 +1,13 @@
 //! Type-specific behaviour on top of the generic store: users, groups, authentication methods
-//! (phone rules in [`crate::phone`]) and the built-in bound-operation handlers.
+//! (phone rules in [`crate::phone`]), mail (in [`crate::mail`]) and the built-in bound-operation
+//! handlers.
 
 use hyper::StatusCode;
 use serde_json::{Map, Value};
 
 use crate::entity::type_name;
 use crate::errors::{truncate, GraphError, HandlerResult};
+use crate::mail;
 use crate::phone;
 use crate::schema::{Operation, TypeIndex, SCHEMA};
 use crate::state::Shared;
@@ -126,7 +128,16 @@ pub(crate) fn before_create(
             }
             Ok(Some(EMAIL_METHOD_ID.to_string()))
         }
+        _ if mail::is_message(ty) => mail::before_create_message(shared, coll, props).map(|()| None),
+        _ if mail::is_file_attachment(ty) => mail::prepare_file_attachment(shared, props).map(|()| None),
         _ => Ok(None),
+    }
+}
+
+/// After a top-level entity was created: a new user gets its mailbox's well-known folders.
+pub(crate) fn after_create(_shared: &Shared, store: &mut Store, loc: &Loc, ty: TypeIndex) {
+    if type_name(ty) == "microsoft.graph.user" {
+        mail::provision(store, loc);
     }
 }
 
@@ -176,21 +187,31 @@ pub(crate) fn decorate(_shared: &Shared, store: &Store, loc: &Loc, e: &Entity, m
             m.insert("password".into(), Value::Null);
         }
         phone::TYPE => phone::decorate(store, loc, m),
-        _ => {}
+        _ => mail::decorate(store, loc, e, m),
     }
 }
 
 /// Built-in handlers for bound operations; `None` when there is none (the caller answers 501).
 pub(crate) fn operation(
-    _shared: &Shared,
+    shared: &Shared,
     store: &mut Store,
     binding: &Binding,
     op: &'static Operation,
-    _body: Option<&Map<String, Value>>,
+    body: Option<&Map<String, Value>>,
 ) -> Option<HandlerResult> {
     match (op.name, binding) {
         ("microsoft.graph.enableSmsSignIn", Binding::Ent(e)) => Some(phone::sms_action(store, &e.loc, true)),
         ("microsoft.graph.disableSmsSignIn", Binding::Ent(e)) => Some(phone::sms_action(store, &e.loc, false)),
+        ("microsoft.graph.sendMail", Binding::Ent(e)) => Some(mail::send_mail(shared, store, &e.loc, body)),
+        ("microsoft.graph.send", Binding::Ent(e)) if store.entity(&e.loc).is_some_and(|m| mail::is_message(m.ty)) => {
+            Some(mail::send_draft(shared, store, &e.loc))
+        }
+        ("microsoft.graph.createUploadSession", Binding::Coll(c)) => match &c.kind {
+            CollKind::Contained { owner, nav: "attachments", .. } => {
+                Some(mail::upload::create(shared, store, owner, body))
+            }
+            _ => None,
+        },
         _ => None,
     }
 }

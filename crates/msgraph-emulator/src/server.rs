@@ -221,6 +221,10 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
             });
             r
         }
+        (["attachmentSessions", id], _) => match read_body(&shared, body, &parts.headers).await {
+            Ok(bytes) => crate::mail::upload::serve(&shared, id, &parts, bytes, &meta),
+            Err(e) => e.into_response(&meta),
+        },
         ([tenant, "v2.0", ".well-known", "openid-configuration"], &Method::GET) => {
             openid_configuration(&shared, tenant)
         }

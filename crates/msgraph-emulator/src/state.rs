@@ -67,6 +67,8 @@ pub(crate) struct Shared {
     /// Delta tokens carry the epoch they were issued in; bumping it (`expire_delta_tokens`,
     /// `reset`) makes every older token answer `410 Gone`.
     pub(crate) delta_epoch: AtomicU64,
+    /// Open attachment upload sessions (mail).
+    pub(crate) attachment_uploads: crate::mail::sessions::Sessions,
 }
 
 impl Shared {

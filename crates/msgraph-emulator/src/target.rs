@@ -9,10 +9,27 @@ use crate::store::{Loc, Root, Step};
 pub(crate) enum CollKind {
     /// A top-level entity set (reading through derived sets).
     Set(&'static str),
-    /// A contained collection; `view` filters a shared storage collection by type.
-    Contained { owner: Loc, nav: &'static str, view: Option<TypeIndex> },
+    /// A contained collection; `view` filters a shared storage collection by type, `filter` by
+    /// the value of a property (a mail folder's `messages` are the mailbox's messages whose
+    /// `parentFolderId` is the folder: see [`crate::mail`]).
+    Contained { owner: Loc, nav: &'static str, view: Option<TypeIndex>, filter: Option<PropFilter> },
     /// A non-contained navigation: references.
     Refs { owner: Loc, nav: &'static str },
+}
+
+/// Members of a contained collection whose property `prop` has the string value `value`;
+/// members created through it get that value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PropFilter {
+    pub(crate) prop: &'static str,
+    pub(crate) value: String,
+}
+
+impl PropFilter {
+    /// Whether an entity's properties pass the filter.
+    pub(crate) fn admits(&self, props: &serde_json::Map<String, serde_json::Value>) -> bool {
+        props.get(self.prop).and_then(serde_json::Value::as_str) == Some(self.value.as_str())
+    }
 }
 
 /// A resolved collection.

@@ -35,5 +35,7 @@
 )]
 mod generated;
 
+mod mail;
+
 pub use generated::models;
 pub use generated::schema;

@@ -189,3 +189,18 @@ fn excel_range() {
         ],
     );
 }
+
+#[test]
+fn send_mail() {
+    let out = run("send_mail", LIMIT);
+    assert_lines(
+        "send_mail",
+        &out,
+        &[
+            "sent \"Meeting notes\" with notes.txt inline (28 bytes)",
+            "sent \"Quarterly report\" through a draft: 1 attachment(s) uploaded, 0 inline",
+            "in Sent Items: \"Meeting notes\" with \"notes.txt\" (28 bytes, content equal)",
+            "in Sent Items: \"Quarterly report\" with \"report.bin\" (4000000 bytes, content equal)",
+        ],
+    );
+}

@@ -248,8 +248,9 @@ impl Error {
         self
     }
 
-    /// Same error with a different message prefix, details kept.
-    pub(crate) fn context(self, prefix: &str) -> Error {
+    /// The same error — kind, status, Graph error, headers — with `prefix: ` before its message:
+    /// how a caller says what it was doing ("the draft … was kept").
+    pub fn context(self, prefix: &str) -> Error {
         let message = if self.inner.message.is_empty() {
             Cow::Owned(prefix.to_string())
         } else {

@@ -38,7 +38,8 @@ pub(super) fn operation(
     }
     if let (OperationKind::Action, Some(body)) = (op.kind, &body) {
         for key in body.keys().filter(|k| !k.starts_with('@')) {
-            if !op.parameters.iter().any(|(p, _)| p == key) {
+            // Graph matches parameter names case-insensitively (`message` and `Message`).
+            if !op.parameters.iter().any(|(p, _)| p.eq_ignore_ascii_case(key)) {
                 return Err(GraphError::bad_request(format!(
                     "The parameter '{}' is not in scope of the action '{}'.",
                     truncate(key, 100),

@@ -106,7 +106,10 @@ pub(super) fn read(
             Ok(refs::get(ctx, &e.loc))
         }
         Target::Operation { binding, op, args } => operation(ctx, None, binding, op, args, &Method::GET, None),
-        Target::Media(e) => Err(media_not_implemented(e.declared)),
+        Target::Media(e) => match store.entity(&e.loc) {
+            Some(x) if crate::mail::is_file_attachment(x.ty) => crate::mail::attachment_value(x),
+            _ => Err(media_not_implemented(e.declared)),
+        },
     }
 }
 
@@ -132,10 +135,10 @@ fn collect_rows(ctx: &Ctx<'_>, store: &Store, c: &CollNode) -> Vec<Row> {
                 }
             }
         }
-        CollKind::Contained { owner, nav, view } => {
+        CollKind::Contained { owner, nav, view, filter } => {
             if let Some(coll) = store.children(owner, nav) {
                 for (id, e) in &coll.items {
-                    if view.is_none_or(|v| SCHEMA.is_a(e.ty, v)) {
+                    if view.is_none_or(|v| SCHEMA.is_a(e.ty, v)) && filter.as_ref().is_none_or(|f| f.admits(&e.props)) {
                         push(owner.child(Step { nav, key: Some(id.clone()), ty: e.ty }), e);
                     }
                 }

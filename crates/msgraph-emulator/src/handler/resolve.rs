@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::context::Ctx;
 use crate::entity::{is_directory, type_name};
 use crate::errors::{truncate, GraphError};
+use crate::mail;
 use crate::router::{self, encode_segment, ODataPath, Seg};
 use crate::schema::{TypeIndex, SCHEMA};
 use crate::store::{self, Addr, Entity, Loc, Root, Step, Store};
@@ -167,8 +168,13 @@ fn apply_entity_seg(store: &Store, cur: &mut Option<Cur>, seg: &Seg) -> Result<O
             *cur = Some(match (nav.contains_target, nav.collection) {
                 (true, true) => {
                     let (storage, view) = store::storage_nav(e.declared, nav.name, nav.target);
+                    // A mail folder's messages live in the mailbox, filtered by folder.
+                    let (owner, filter) = match mail::folder_messages(&e.loc, entity_ty, nav.name) {
+                        Some((mailbox, filter)) => (mailbox, Some(filter)),
+                        None => (e.loc.clone(), None),
+                    };
                     Cur::Coll(CollNode {
-                        kind: CollKind::Contained { owner: e.loc.clone(), nav: storage, view },
+                        kind: CollKind::Contained { owner, nav: storage, view, filter },
                         declared: nav.target,
                         cast: None,
                         path,
@@ -237,16 +243,24 @@ fn resolve_key(store: &Store, c: &CollNode, key: &str) -> Result<EntNode, GraphE
                 singleton: false,
             })
         }
-        CollKind::Contained { owner, nav, view } => {
+        CollKind::Contained { owner, nav, view, filter } => {
             let coll = store.children(owner, nav).ok_or_else(not_found)?;
-            let e = coll.items.get(key).ok_or_else(not_found)?;
-            if !check_type(e) || view.is_some_and(|v| !SCHEMA.is_a(e.ty, v)) {
+            // Well-known mail folder names (`inbox`, `SentItems`, ...) stand for their folder.
+            let key = match coll.items.get(key) {
+                Some(_) => key.to_string(),
+                None => mail::well_known_folder(owner, nav, key).ok_or_else(not_found)?,
+            };
+            let e = coll.items.get(&key).ok_or_else(not_found)?;
+            if !check_type(e)
+                || view.is_some_and(|v| !SCHEMA.is_a(e.ty, v))
+                || filter.as_ref().is_some_and(|f| !f.admits(&e.props))
+            {
                 return Err(not_found());
             }
             Ok(EntNode {
-                loc: owner.child(Step { nav, key: Some(key.to_string()), ty: e.ty }),
+                loc: owner.child(Step { nav, key: Some(key.clone()), ty: e.ty }),
                 declared: item_ty,
-                path: format!("{}{}", c.path, quote_key(key)),
+                path: format!("{}{}", c.path, quote_key(&key)),
                 context: format!("{}/$entity", c.path),
                 via_ref: None,
                 singleton: false,

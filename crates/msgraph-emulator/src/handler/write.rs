@@ -73,7 +73,9 @@ fn create(ctx: &Ctx<'_>, store: &mut Store, c: &CollNode, body: Option<Map<Strin
         _ => c.item_type(),
     };
     let ty = entity::concrete_type(&body, expected)?;
-    let checked = entity::check_body(ty, &body)?;
+    let mut checked = entity::check_body(ty, &body)?;
+    // A message may be created with its attachments (Graph's one deep insert that Outlook takes).
+    let attachments = crate::mail::inline_attachments(ctx.shared, ty, &mut checked.nested)?;
     if let Some((nav, _)) = checked.nested.first() {
         return Err(GraphError::not_implemented(format!(
             "Deep insert (the navigation property '{}' in a create body) is not supported by the emulator.",
@@ -81,6 +83,9 @@ fn create(ctx: &Ctx<'_>, store: &mut Store, c: &CollNode, body: Option<Map<Strin
         )));
     }
     let mut props = checked.props;
+    if let CollKind::Contained { filter: Some(f), .. } = &c.kind {
+        props.insert(f.prop.to_string(), Value::String(f.value.clone()));
+    }
     let forced_id = rules::before_create(ctx.shared, store, c, ty, &mut props)?;
     let key_name = SCHEMA.key_of(ty).unwrap_or("id");
     // Client-supplied keys are kept for types whose key is meaningful to the client (policy
@@ -107,7 +112,10 @@ fn create(ctx: &Ctx<'_>, store: &mut Store, c: &CollNode, body: Option<Map<Strin
     {
         props.insert("createdDateTime".into(), Value::String(ctx.shared.clock.now_rfc3339()));
     }
-    let entity = Entity::new(ty, props);
+    let mut entity = Entity::new(ty, props);
+    if let Some(a) = attachments {
+        entity.children.insert(a.0, store::Child::Many(a.1));
+    }
     let (loc, context) = match &c.kind {
         CollKind::Set(set) => {
             let storage = store::storage_set_for(set, ty);
@@ -116,6 +124,7 @@ fn create(ctx: &Ctx<'_>, store: &mut Store, c: &CollNode, body: Option<Map<Strin
             }
             store.sets.entry(storage).or_default().items.insert(id.clone(), entity);
             store.changes.record(storage, &id, ty, false);
+            rules::after_create(ctx.shared, store, &Loc { root: Root::Set(storage, id.clone()), steps: vec![] }, ty);
             (Loc { root: Root::Set(storage, id.clone()), steps: vec![] }, format!("{}/$entity", c.path))
         }
         CollKind::Contained { owner, nav, .. } => {

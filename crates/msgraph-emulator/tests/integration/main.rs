@@ -11,6 +11,7 @@ mod delta;
 mod faults;
 mod guard;
 mod mocks;
+mod mail;
 mod module_graph;
 mod phone;
 mod routing;
