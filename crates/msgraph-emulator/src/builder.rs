@@ -231,6 +231,7 @@ impl EmulatorBuilder {
             clock: Clock::default(),
             secret,
             delta_epoch: std::sync::atomic::AtomicU64::new(0),
+            files: crate::files::Files::new(u64::from_le_bytes(secret[..8].try_into().unwrap_or_default())),
         };
         Ok(Arc::new(shared))
     }

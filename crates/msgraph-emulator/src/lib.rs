@@ -41,6 +41,7 @@ mod emulator;
 mod entity;
 mod errors;
 mod faults;
+mod files;
 mod guard;
 mod handler;
 mod log;

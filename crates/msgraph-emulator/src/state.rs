@@ -64,6 +64,8 @@ pub(crate) struct Shared {
     /// Delta tokens carry the epoch they were issued in; bumping it (`expire_delta_tokens`,
     /// `reset`) makes every older token answer `410 Gone`.
     pub(crate) delta_epoch: AtomicU64,
+    /// Drive items, upload sessions and download URLs.
+    pub(crate) files: crate::files::Files,
 }
 
 impl Shared {
