@@ -419,8 +419,7 @@ fn parse(call: &GraphCall<'_>) -> Result<Option<Address>, GraphError> {
     let mut path = Vec::new();
     if opened {
         // Names until one ends with ':' (or the end of the URL).
-        loop {
-            let Some(seg) = rest.get(i) else { break };
+        while let Some(seg) = rest.get(i) {
             i += 1;
             let (name, last) = match seg.strip_suffix(':') {
                 Some(n) => (n, true),
@@ -620,7 +619,7 @@ impl Files {
                 }
                 Ok(Response::json(StatusCode::OK, &status))
             }
-            (m, Some(r)) if matches!(r, "content" | "children" | "createuploadsession") => {
+            (m, Some("content" | "children" | "createuploadsession")) => {
                 Err(GraphError::method_not_allowed(m.as_str(), "this resource"))
             }
             (_, Some(_)) => Err(GraphError::not_implemented(
