@@ -160,6 +160,8 @@
 mod generated;
 
 mod client;
+#[cfg(feature = "files")]
+pub mod files;
 
 pub use client::{GraphClient, GraphClientBuilder};
 pub use generated::builders;
@@ -173,5 +175,5 @@ pub use msgraph_core::paging::{DeltaItem, DeltaPage, Page};
 pub use msgraph_core::query::QueryOptions;
 pub use msgraph_core::queue::{ExecuteSummary, Pending, Queue};
 pub use msgraph_core::request::{Json, Prefer, Request, ResponseBody};
-pub use msgraph_core::{auth, paging, pipeline, queue, upload};
+pub use msgraph_core::{auth, download, http, paging, pipeline, queue, upload};
 pub use msgraph_models::{models, schema};
