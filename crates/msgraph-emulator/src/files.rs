@@ -317,6 +317,8 @@ struct State {
     session_order: VecDeque<String>,
     downloads: HashMap<String, Arc<Content>>,
     download_order: VecDeque<String>,
+    /// Profile photos by user id: content type and bytes.
+    photos: HashMap<String, (String, Bytes)>,
     counter: u64,
 }
 
@@ -345,6 +347,8 @@ pub(crate) struct GraphCall<'a> {
     /// The raw path after `/v1.0` (percent-encoded).
     pub(crate) path: &'a str,
     pub(crate) query: &'a str,
+    /// The request's `Content-Type`.
+    pub(crate) content_type: Option<&'a str>,
     pub(crate) body: &'a Bytes,
     /// The user id of `/me`.
     pub(crate) me: Option<&'a str>,
@@ -469,12 +473,71 @@ impl Files {
     /// Answers a drive item request; `None` when the path is not one (the generic handler
     /// answers it).
     pub(crate) fn graph(&self, call: &GraphCall<'_>) -> Option<Result<Response, GraphError>> {
+        if let Some(answer) = self.photo(call) {
+            return Some(answer);
+        }
         let address = match parse(call) {
             Ok(Some(a)) => a,
             Ok(None) => return None,
             Err(e) => return Some(Err(e)),
         };
         Some(self.answer(call, address))
+    }
+
+    /// `…/photo/$value` of a user (`/me` or `/users/{id}`): `PUT` stores the bytes, `GET`
+    /// answers them with their content type (404 `ImageNotFound` before).
+    fn photo(&self, call: &GraphCall<'_>) -> Option<Result<Response, GraphError>> {
+        let segs: Vec<&str> = call.path.trim_start_matches('/').split('/').collect();
+        let user = match segs.as_slice() {
+            [me, photo, value]
+                if me.eq_ignore_ascii_case("me") && photo.eq_ignore_ascii_case("photo") && *value == "$value" =>
+            {
+                call.me.map(String::from)
+            }
+            [users, user, photo, value]
+                if users.eq_ignore_ascii_case("users") && photo.eq_ignore_ascii_case("photo") && *value == "$value" =>
+            {
+                match decode(user) {
+                    Ok(u) => (call.find_user)(&u),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            _ => return None,
+        };
+        let Some(user) = user else { return Some(Err(not_found("user"))) };
+        let mut state = lock(&self.state);
+        Some(match *call.method {
+            Method::GET => match state.photos.get(&user) {
+                Some((ct, bytes)) => {
+                    let mut r = Response {
+                        status: StatusCode::OK,
+                        headers: HeaderMap::new(),
+                        body: crate::errors::Body::Raw(bytes.clone()),
+                    };
+                    if let Ok(v) = HeaderValue::from_str(ct) {
+                        r.headers.insert(CONTENT_TYPE, v);
+                    }
+                    Ok(r)
+                }
+                None => Err(GraphError::new(
+                    StatusCode::NOT_FOUND,
+                    "ImageNotFound",
+                    "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown.",
+                )),
+            },
+            Method::PUT => {
+                let ct = call.content_type.unwrap_or("");
+                if !ct.to_ascii_lowercase().starts_with("image/") {
+                    return Some(Err(GraphError::bad_request("A profile photo needs an image/* Content-Type.")));
+                }
+                if call.body.is_empty() {
+                    return Some(Err(GraphError::bad_request("The photo is empty.")));
+                }
+                state.photos.insert(user, (ct.to_string(), call.body.clone()));
+                Ok(Response::empty(StatusCode::OK))
+            }
+            ref m => Err(GraphError::method_not_allowed(m.as_str(), "a photo's $value")),
+        })
     }
 
     fn answer(&self, call: &GraphCall<'_>, a: Address) -> Result<Response, GraphError> {
@@ -800,7 +863,17 @@ mod tests {
         body: &'a Bytes,
         find: &'a dyn Fn(&str) -> Option<String>,
     ) -> GraphCall<'a> {
-        GraphCall { method, path, query: "", body, me: Some("u1"), find_user: find, origin: "http://h", now_ms: 0 }
+        GraphCall {
+            method,
+            path,
+            query: "",
+            content_type: None,
+            body,
+            me: Some("u1"),
+            find_user: find,
+            origin: "http://h",
+            now_ms: 0,
+        }
     }
 
     #[test]

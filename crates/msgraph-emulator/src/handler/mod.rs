@@ -63,7 +63,8 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> HandlerResult {
 /// [`crate::files`], not the entity store.
 fn files(ctx: &Ctx<'_>) -> Option<HandlerResult> {
     let lower = ctx.req.path.to_ascii_lowercase();
-    if !(lower.starts_with("/me/drive/") || lower.starts_with("/drives/") || lower.starts_with("/users/")) {
+    let media = lower.starts_with("/me/drive/") || lower.starts_with("/me/photo/") || lower.starts_with("/drives/");
+    if !(media || lower.starts_with("/users/")) {
         return None;
     }
     let find_user = |who: &str| ctx.shared.read().find_user(who).map(|(id, _)| id.to_string());
@@ -72,6 +73,7 @@ fn files(ctx: &Ctx<'_>) -> Option<HandlerResult> {
         method: &ctx.req.method,
         path: &ctx.req.path,
         query: &ctx.req.query,
+        content_type: ctx.req.header("content-type"),
         body: &ctx.req.body,
         me: Some(me.as_str()),
         find_user: &find_user,
