@@ -178,7 +178,9 @@ impl DriveUpload {
         })
     }
 
-    /// Uploads and returns the item.
+    /// Uploads and returns the item. A large upload that fails here leaves its session to
+    /// expire on the service (nothing is committed); to resume instead, use
+    /// [`DriveUpload::start`].
     pub async fn send(self) -> Result<DriveItem> {
         msgraph_core::upload::validate_chunk(self.chunk)?;
         let mut source = Self::open(self.source).await?;
