@@ -35,6 +35,8 @@ struct Segment {
     text: String,
     /// A key given by the caller ([`Node::key`]): only unreserved characters stay as they are.
     key: bool,
+    /// Path addressing after this segment (`root:/docs/report.pdf:`): the names, raw.
+    path: Option<Vec<String>>,
 }
 
 impl fmt::Debug for Node {
@@ -53,7 +55,7 @@ impl Node {
     pub fn root(client: &Client, segment: &str) -> Node {
         Node {
             client: client.clone(),
-            segments: Arc::new(vec![Segment { text: segment.to_string(), key: false }]),
+            segments: Arc::new(vec![Segment { text: segment.to_string(), key: false, path: None }]),
             aliases: Arc::default(),
         }
     }
@@ -61,7 +63,25 @@ impl Node {
     fn push(&self, text: &str, key: bool) -> Node {
         let mut segments = Vec::with_capacity(self.segments.len() + 1);
         segments.extend(self.segments.iter().cloned());
-        segments.push(Segment { text: text.to_string(), key });
+        segments.push(Segment { text: text.to_string(), key, path: None });
+        Node { client: self.client.clone(), segments: Arc::new(segments), aliases: Arc::clone(&self.aliases) }
+    }
+
+    /// This node addressed by a path below it: `…/root` + `docs/report.pdf` →
+    /// `…/root:/docs/report.pdf:`, `…/items/{id}` + `a b` → `…/items/{id}:/a%20b:` (OneDrive's
+    /// path addressing). `/` separates names; every name is percent-encoded as data (spaces,
+    /// `#`, `%`, `?`, `:`, non-ASCII: everything but RFC 3986 unreserved characters). One leading
+    /// `/` is ignored. A path with an empty, `.` or `..` name is an
+    /// [`ErrorKind::Validation`](crate::error::ErrorKind::Validation) error when a request is
+    /// built from it. On a node that has a path already, the names are appended
+    /// (`item_by_path("a").item_by_path("b")` is `root:/a/b:`).
+    pub fn path(&self, path: &str) -> Node {
+        let names: Vec<String> = path.strip_prefix('/').unwrap_or(path).split('/').map(String::from).collect();
+        let mut segments: Vec<Segment> = self.segments.iter().cloned().collect();
+        match segments.last_mut() {
+            Some(last) => last.path.get_or_insert_with(Vec::new).extend(names),
+            None => segments.push(Segment { text: String::new(), key: false, path: Some(names) }),
+        }
         Node { client: self.client.clone(), segments: Arc::new(segments), aliases: Arc::clone(&self.aliases) }
     }
 
@@ -106,6 +126,9 @@ impl Node {
                 parts.push_key(&s.text);
             } else {
                 parts.push_segment(&s.text);
+            }
+            if let Some(names) = &s.path {
+                parts.push_drive_path(names);
             }
         }
         if let Some(extra) = extra {

@@ -24,6 +24,7 @@ pub mod batch;
 pub mod builder;
 pub mod client;
 pub mod cloud;
+pub mod download;
 pub mod error;
 pub mod http;
 pub mod paging;

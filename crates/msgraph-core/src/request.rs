@@ -179,6 +179,32 @@ impl RequestParts {
         }
     }
 
+    /// Appends OneDrive path addressing to the last segment: `:/{name}/{name}:`, each name
+    /// percent-encoded as data. An empty, `.` or `..` name is an error.
+    pub fn push_drive_path(&mut self, names: &[String]) {
+        if names.is_empty() {
+            self.record(Error::validation("empty item path"));
+        }
+        for name in names {
+            if name.is_empty() || name == "." || name == ".." {
+                self.record(Error::validation(format!(
+                    "invalid item path: the name {name:?} is empty, '.' or '..' (names are separated by '/')"
+                )));
+                return;
+            }
+        }
+        match &mut self.target {
+            Target::Path(p) => {
+                p.push(':');
+                for name in names {
+                    msgraph_codec::odata::push_key_segment(p, name);
+                }
+                p.push(':');
+            }
+            Target::Url(_) => self.record(Error::validation("cannot append a path to an absolute URL")),
+        }
+    }
+
     /// The method.
     pub fn method(&self) -> Method {
         self.method

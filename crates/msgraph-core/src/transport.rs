@@ -197,8 +197,9 @@ mod reqwest_impl {
                         return Err(too_large(limit));
                     }
                 }
-                let mut buf: Vec<u8> =
-                    Vec::with_capacity(response.content_length().map_or(0, |l| l.min(1 << 20) as usize));
+                // A declared length within the limit (checked above) is allocated at once: large
+                // bodies (download chunks) are then copied once, not on every growth.
+                let mut buf: Vec<u8> = Vec::with_capacity(response.content_length().map_or(0, |l| l as usize));
                 while let Some(chunk) = response.chunk().await.map_err(map_error)? {
                     if buf.len() + chunk.len() > limit {
                         return Err(too_large(limit));

@@ -1,7 +1,16 @@
-//! Large file upload sessions (`createUploadSession`).
+//! Large file upload sessions (`createUploadSession`), for drive items, mail attachments and
+//! any other upload session: [`LargeFileUpload`] only needs the session's `uploadUrl`.
 //!
+//! * The session is Graph's `uploadSession` as the generated model
+//!   (`msgraph::models::UploadSession`) has it: [`LargeFileUpload::create`] takes the generated
+//!   `create_upload_session(..)` request as it is, [`LargeFileUpload::new`] a stored session
+//!   (the model, or any JSON-codec value with its properties), and
+//!   [`LargeFileUpload::session`] gives it back in that type to store for later.
+//! * The bytes come from an [`UploadSource`]: a `Vec<u8>`, a file ([`FileSource`], seekable),
+//!   or any `AsyncRead` ([`ReaderSource`], read once, front to back). Only the chunk being sent
+//!   is in memory.
 //! * Chunks are multiples of 320 KiB (327,680 bytes) and smaller than 60 MiB — enforced
-//!   ([`ErrorKind::Validation`] otherwise); default 5 MiB (16 × 320 KiB). Only the last chunk
+//!   ([`ErrorKind::Validation`] otherwise); default 3.2 MiB (10 × 320 KiB). Only the last chunk
 //!   may be shorter.
 //! * Every chunk is a `PUT` to the pre-authenticated `uploadUrl` with
 //!   `Content-Range: bytes {start}-{end}/{total}` and **no** `Authorization` header; bodies are
@@ -13,6 +22,11 @@
 //! * OneDrive answers a chunk that is not the last with `202`, Outlook's attachment sessions
 //!   with `200` and `nextExpectedRanges: ["{next byte}"]` (no `-`): both are progress; only the
 //!   answer to the last chunk ends the upload.
+//! * When the source fails (a read error, a file shorter than announced) the upload stops with
+//!   an error and the [`LargeFileUpload`] keeps the session: give it a working source with
+//!   [`LargeFileUpload::set_source`] (or keep the stored [`LargeFileUpload::session`]) and call
+//!   [`LargeFileUpload::upload`] again; it asks the session where to continue.
+//! * [`LargeFileUpload::cancel`] deletes the session (`DELETE uploadUrl`).
 
 use std::fmt;
 
@@ -24,28 +38,25 @@ use crate::http::{is_loopback, Body, BoxFuture, HttpRequest, HttpResponse, Metho
 use crate::request::{Request, ResponseBody};
 use msgraph_codec::json::{DecodeError, Reader, Writer};
 use msgraph_codec::model::Codec;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt};
 
 /// Chunk sizes must be multiples of this (320 KiB).
 pub const CHUNK_UNIT: usize = 327_680;
 /// Chunks must be smaller than this (60 MiB).
 pub const MAX_CHUNK_EXCLUSIVE: usize = 60 * 1024 * 1024;
-/// Default chunk size: 16 × 320 KiB = 5 MiB.
-pub const DEFAULT_CHUNK: usize = 16 * CHUNK_UNIT;
+/// Default chunk size: 10 × 320 KiB = 3.2 MiB.
+pub const DEFAULT_CHUNK: usize = 10 * CHUNK_UNIT;
 
 /// What a [`LargeFileUpload`] keeps of an upload session: the three properties of Graph's
 /// `uploadSession` it needs, read from the JSON of `createUploadSession`, of `GET uploadUrl` and
-/// of every `202 Accepted` chunk answer (other properties are skipped). The generated model of
-/// the session is `msgraph::models::UploadSession`; this is not a second one, only the state of
-/// one upload (build it from a stored session to resume with [`LargeFileUpload::new`]).
-/// `Debug` prints the upload URL without its query (the `tempauth` credential).
+/// of every `202 Accepted` chunk answer (other properties are skipped). Private: users see the
+/// session as the generated model. `Debug` prints the upload URL without its query (the
+/// `tempauth` credential).
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct SessionState {
-    /// The pre-authenticated URL to `PUT` chunks to.
-    pub upload_url: Option<String>,
-    /// When the session expires.
-    pub expiration_date_time: Option<String>,
-    /// Ranges the service still needs (`"12345-"`, `"0-1023"`).
-    pub next_expected_ranges: Vec<String>,
+pub(crate) struct SessionState {
+    pub(crate) upload_url: Option<String>,
+    pub(crate) expiration_date_time: Option<String>,
+    pub(crate) next_expected_ranges: Vec<String>,
 }
 
 impl fmt::Debug for SessionState {
@@ -124,29 +135,182 @@ fn first_missing(ranges: &[String]) -> Result<Option<(u64, Option<u64>)>> {
     Ok(best)
 }
 
-/// Where the bytes come from: random access, so an upload can resume anywhere.
-pub trait UploadSource: Send + Sync {
+/// Where the bytes come from. Uploads ask for ranges in order; after a failure they ask again
+/// from where the session says it needs bytes (the start of the chunk that failed, or the end
+/// of one whose answer was lost).
+pub trait UploadSource: Send {
     /// Total length in bytes.
     fn len(&self) -> u64;
     /// Whether there are no bytes.
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// `len` bytes from `offset`.
-    fn read_range(&self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>>;
+    /// `len` bytes from `offset`; fewer bytes than asked is an error.
+    fn read_range(&mut self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>>;
+}
+
+fn outside() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "range outside the data")
 }
 
 impl UploadSource for Vec<u8> {
     fn len(&self) -> u64 {
         self.len() as u64
     }
-    fn read_range(&self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>> {
+    fn read_range(&mut self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>> {
         let out = usize::try_from(offset)
             .ok()
             .and_then(|start| self.get(start..start.checked_add(len)?))
             .map(<[u8]>::to_vec)
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "range outside the data"));
+            .ok_or_else(outside);
         Box::pin(async move { out })
+    }
+}
+
+impl UploadSource for Box<dyn UploadSource> {
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn read_range(&mut self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>> {
+        (**self).read_range(offset, len)
+    }
+}
+
+/// Reads exactly `len` bytes (an error at an early end).
+async fn read_exact_vec<R: AsyncRead + Unpin + ?Sized>(reader: &mut R, len: usize) -> std::io::Result<Vec<u8>> {
+    let mut buf = vec![0u8; len];
+    reader.read_exact(&mut buf).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the source ended before its announced length")
+        } else {
+            e
+        }
+    })?;
+    Ok(buf)
+}
+
+/// An upload source from any [`AsyncRead`] of a known length (a socket, a pipe, a decoder):
+/// read once, front to back. It keeps the chunk it read last, so an upload resumes after a
+/// failed chunk or a lost answer without reading anything twice; it can skip forward (a stored
+/// session that already has the first bytes) but never go back before that chunk: such a
+/// request is an error (use a [`FileSource`] or another seekable source to resume anywhere).
+pub struct ReaderSource<R> {
+    reader: R,
+    len: u64,
+    /// Offset of `buf`'s first byte.
+    buf_start: u64,
+    buf: Vec<u8>,
+}
+
+impl<R> fmt::Debug for ReaderSource<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReaderSource")
+            .field("len", &self.len)
+            .field("position", &(self.buf_start + self.buf.len() as u64))
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R> ReaderSource<R> {
+    /// `len` bytes from `reader` (an `AsyncRead + Unpin + Send`).
+    pub fn new(reader: R, len: u64) -> ReaderSource<R> {
+        ReaderSource { reader, len, buf_start: 0, buf: Vec::new() }
+    }
+}
+
+impl<R: AsyncRead + Unpin + Send> ReaderSource<R> {
+    async fn read_at(&mut self, offset: u64, len: usize) -> std::io::Result<Vec<u8>> {
+        let end = offset.checked_add(len as u64).filter(|e| *e <= self.len).ok_or_else(outside)?;
+        let position = self.buf_start + self.buf.len() as u64;
+        if offset < self.buf_start {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                format!(
+                    "the source cannot go back to byte {offset}: it is read once and keeps bytes {}..{position} only",
+                    self.buf_start
+                ),
+            ));
+        }
+        if end <= position {
+            let from = usize::try_from(offset - self.buf_start).map_err(|_| outside())?;
+            return self.buf.get(from..from + len).map(<[u8]>::to_vec).ok_or_else(outside);
+        }
+        if offset > position {
+            // Skip forward, a bounded buffer at a time.
+            let mut skip = offset - position;
+            let mut scratch = vec![0u8; 64 * 1024];
+            while skip > 0 {
+                let n = usize::try_from(skip.min(scratch.len() as u64)).unwrap_or(scratch.len());
+                self.reader.read_exact(&mut scratch[..n]).await?;
+                skip -= n as u64;
+            }
+            self.buf.clear();
+            self.buf_start = offset;
+        }
+        // Keep what is buffered from `offset`, read the rest.
+        let keep = usize::try_from(offset - self.buf_start).map_err(|_| outside())?;
+        let mut chunk = self.buf.split_off(keep.min(self.buf.len()));
+        let more = usize::try_from(end - offset).map_err(|_| outside())? - chunk.len();
+        chunk.extend_from_slice(&read_exact_vec(&mut self.reader, more).await?);
+        self.buf = chunk;
+        self.buf_start = offset;
+        Ok(self.buf.clone())
+    }
+}
+
+impl<R: AsyncRead + Unpin + Send> UploadSource for ReaderSource<R> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_range(&mut self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>> {
+        Box::pin(self.read_at(offset, len))
+    }
+}
+
+/// An upload source that can read any range: a file, or any [`AsyncRead`] + [`AsyncSeek`].
+pub struct FileSource<R = tokio::fs::File> {
+    reader: R,
+    len: u64,
+}
+
+impl<R> fmt::Debug for FileSource<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileSource").field("len", &self.len).finish_non_exhaustive()
+    }
+}
+
+impl FileSource<tokio::fs::File> {
+    /// The file at `path` (its length read now).
+    pub async fn open(path: impl AsRef<std::path::Path>) -> Result<FileSource<tokio::fs::File>> {
+        let path = path.as_ref();
+        let io = |e: std::io::Error| {
+            Error::with_source(ErrorKind::Validation, format!("could not open the upload source {}", path.display()), e)
+        };
+        let file = tokio::fs::File::open(path).await.map_err(io)?;
+        let len = file.metadata().await.map_err(io)?.len();
+        Ok(FileSource { reader: file, len })
+    }
+}
+
+impl<R: AsyncRead + AsyncSeek + Unpin + Send> FileSource<R> {
+    /// `len` bytes of a seekable reader.
+    pub fn new(reader: R, len: u64) -> FileSource<R> {
+        FileSource { reader, len }
+    }
+}
+
+impl<R: AsyncRead + AsyncSeek + Unpin + Send> UploadSource for FileSource<R> {
+    fn len(&self) -> u64 {
+        self.len
+    }
+    fn read_range(&mut self, offset: u64, len: usize) -> BoxFuture<'_, std::io::Result<Vec<u8>>> {
+        Box::pin(async move {
+            if offset.checked_add(len as u64).is_none_or(|e| e > self.len) {
+                return Err(outside());
+            }
+            self.reader.seek(std::io::SeekFrom::Start(offset)).await?;
+            read_exact_vec(&mut self.reader, len).await
+        })
     }
 }
 
@@ -161,7 +325,7 @@ pub struct UploadProgress {
 
 type ProgressFn = Box<dyn Fn(UploadProgress) + Send + Sync>;
 
-/// Uploads a file through an upload session.
+/// Uploads a file through an upload session (any session URL: drive items, mail attachments).
 pub struct LargeFileUpload {
     client: Client,
     session: SessionState,
@@ -170,29 +334,46 @@ pub struct LargeFileUpload {
     progress: Option<ProgressFn>,
     max_resumes: u32,
     timeout: Option<std::time::Duration>,
+    /// A run failed: the next one asks the session where to continue.
+    stale: bool,
 }
 
 impl fmt::Debug for LargeFileUpload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LargeFileUpload")
-            .field("upload_url", &self.session.upload_url.as_deref().map(crate::http::RedactedStr))
+            .field("session", &self.session)
             .field("total", &self.source.len())
             .field("chunk_size", &self.chunk_size)
             .finish()
     }
 }
 
+/// The session properties of any codec value (the generated `UploadSession`, JSON).
+fn session_of<S: Codec>(session: &S) -> Result<SessionState> {
+    let json = msgraph_codec::json::to_string(session);
+    msgraph_codec::json::from_str::<SessionState>(&json)
+        .map_err(|e| Error::new(ErrorKind::Decode, format!("not an upload session: {e}")))
+}
+
 impl LargeFileUpload {
-    /// An upload of `source` into an existing session (e.g. one stored to resume later).
-    pub fn new(client: &Client, session: SessionState, source: impl UploadSource + 'static) -> LargeFileUpload {
+    /// An upload of `source` into an existing session: the generated
+    /// `msgraph::models::UploadSession` (one stored with [`LargeFileUpload::session`] to resume
+    /// later, or the answer of a `createUploadSession` sent another way), or any codec value
+    /// with its properties (`serde_json::Value`).
+    pub fn new<S: Codec>(client: &Client, session: &S, source: impl UploadSource + 'static) -> Result<LargeFileUpload> {
+        Ok(LargeFileUpload::from_state(client, session_of(session)?, Box::new(source)))
+    }
+
+    fn from_state(client: &Client, session: SessionState, source: Box<dyn UploadSource>) -> LargeFileUpload {
         LargeFileUpload {
             client: client.clone(),
             session,
-            source: Box::new(source),
+            source,
             chunk_size: DEFAULT_CHUNK,
             progress: None,
             max_resumes: 5,
             timeout: None,
+            stale: false,
         }
     }
 
@@ -204,7 +385,7 @@ impl LargeFileUpload {
     pub async fn create<T>(create_session: Request<T>, source: impl UploadSource + 'static) -> Result<LargeFileUpload> {
         let client = create_session.client().clone();
         let session = create_session.cast::<SessionState>().send().await?;
-        Ok(LargeFileUpload::new(&client, session, source))
+        Ok(LargeFileUpload::from_state(&client, session, Box::new(source)))
     }
 
     /// Chunk size: a multiple of 320 KiB, smaller than 60 MiB (checked when uploading).
@@ -234,9 +415,29 @@ impl LargeFileUpload {
         self
     }
 
-    /// The session's state (its URL, expiry and the ranges the service still needs).
-    pub fn session(&self) -> &SessionState {
-        &self.session
+    /// Replaces the source (after one failed: the same bytes, readable again). The next
+    /// [`LargeFileUpload::upload`] continues where the session is.
+    pub fn set_source(&mut self, source: impl UploadSource + 'static) {
+        self.source = Box::new(source);
+        self.stale = true;
+    }
+
+    /// The session as the generated model (`msgraph::models::UploadSession`; or any codec type
+    /// with its properties): store it to resume later with [`LargeFileUpload::new`]. It holds
+    /// the pre-authenticated upload URL, a credential: keep it like one.
+    pub fn session<S: Codec>(&self) -> Result<S> {
+        let json = msgraph_codec::json::to_string(&self.session);
+        msgraph_codec::json::from_str::<S>(&json).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
+    }
+
+    /// The ranges the service still needs, as last seen (`"12345-"`, `"0-1023"`).
+    pub fn next_expected_ranges(&self) -> &[String] {
+        &self.session.next_expected_ranges
+    }
+
+    /// When the session expires, as last seen.
+    pub fn expiration_date_time(&self) -> Option<&str> {
+        self.session.expiration_date_time.as_deref()
     }
 
     fn upload_url(&self) -> Result<Url> {
@@ -253,13 +454,7 @@ impl LargeFileUpload {
     }
 
     fn validate_chunk(&self) -> Result<()> {
-        let c = self.chunk_size;
-        if c == 0 || c % CHUNK_UNIT != 0 || c >= MAX_CHUNK_EXCLUSIVE {
-            return Err(Error::validation(format!(
-                "invalid chunk size {c}: it must be a multiple of 327680 bytes (320 KiB) and smaller than 60 MiB"
-            )));
-        }
-        Ok(())
+        validate_chunk(self.chunk_size)
     }
 
     async fn send(&self, method: Method, url: &Url, body: Option<(Vec<u8>, String)>) -> Result<HttpResponse> {
@@ -274,17 +469,24 @@ impl LargeFileUpload {
         self.client.inner.pipeline.send(&ctx, &mut request).await
     }
 
-    /// The session's status (`GET uploadUrl`).
-    pub async fn status(&self) -> Result<SessionState> {
+    /// Reads the session's status (`GET uploadUrl`): afterwards
+    /// [`LargeFileUpload::next_expected_ranges`] and [`LargeFileUpload::expiration_date_time`]
+    /// are the service's.
+    pub async fn status(&mut self) -> Result<()> {
         let url = self.upload_url()?;
         let response = self.send(Method::Get, &url, None).await?;
         if !response.is_success() {
             return Err(response.to_error().context("could not read the upload session"));
         }
-        crate::request::decode_json(&response)
+        let s: SessionState = crate::request::decode_json(&response)?;
+        self.session.next_expected_ranges = s.next_expected_ranges;
+        if s.expiration_date_time.is_some() {
+            self.session.expiration_date_time = s.expiration_date_time;
+        }
+        Ok(())
     }
 
-    /// Cancels the session (`DELETE uploadUrl`).
+    /// Cancels the session (`DELETE uploadUrl`); a session that is gone already is fine.
     pub async fn cancel(&self) -> Result<()> {
         let url = self.upload_url()?;
         let response = self.send(Method::Delete, &url, None).await?;
@@ -302,7 +504,8 @@ impl LargeFileUpload {
     }
 
     /// Uploads everything and returns the created item (decoded as `T`, e.g. a `DriveItem`, or
-    /// [`HttpResponse`]/`serde_json::Value`).
+    /// [`HttpResponse`]/`serde_json::Value`). After an error the upload can be run again: it
+    /// continues where the session is.
     pub async fn upload<T: ResponseBody>(&mut self) -> Result<T> {
         let response = self.upload_raw().await?;
         T::from_response(response)
@@ -311,11 +514,26 @@ impl LargeFileUpload {
     /// [`LargeFileUpload::upload`] without decoding.
     pub async fn upload_raw(&mut self) -> Result<HttpResponse> {
         self.validate_chunk()?;
-        let url = self.upload_url()?;
-        let total = self.source.len();
-        if total == 0 {
+        let _ = self.upload_url()?;
+        if self.source.is_empty() {
             return Err(Error::validation("upload sessions cannot upload an empty file: use a simple PUT"));
         }
+        if std::mem::take(&mut self.stale) {
+            self.status().await.map_err(|e| {
+                self.stale = true;
+                e.context("could not resume the upload")
+            })?;
+        }
+        let outcome = self.run().await;
+        if outcome.is_err() {
+            self.stale = true;
+        }
+        outcome
+    }
+
+    async fn run(&mut self) -> Result<HttpResponse> {
+        let url = self.upload_url()?;
+        let total = self.source.len();
         let mut missing = first_missing(&self.session.next_expected_ranges)?.unwrap_or((0, None));
         let mut resumes = 0u32;
         loop {
@@ -331,11 +549,16 @@ impl LargeFileUpload {
                 end = end.min(e.saturating_add(1)).max(start + 1);
             }
             let len = usize::try_from(end - start).map_err(|_| Error::validation("chunk too large"))?;
-            let bytes = self
-                .source
-                .read_range(start, len)
-                .await
-                .map_err(|e| Error::with_source(ErrorKind::Validation, "could not read the upload source", e))?;
+            let bytes = self.source.read_range(start, len).await.map_err(|e| {
+                Error::with_source(
+                    ErrorKind::Validation,
+                    format!(
+                        "could not read the upload source at byte {start}: the session is kept, \
+                         upload again (with set_source) to continue"
+                    ),
+                    e,
+                )
+            })?;
             if bytes.len() != len {
                 return Err(Error::validation("the upload source returned fewer bytes than asked"));
             }
@@ -346,6 +569,7 @@ impl LargeFileUpload {
                 // sessions answer them with 200 and the session, so a 200 only ends the upload
                 // after the last byte.
                 Ok(r) if r.status() == 201 || (r.status() == 200 && end >= total) => {
+                    self.session.next_expected_ranges.clear();
                     self.report(total, total);
                     return Ok(r);
                 }
@@ -393,8 +617,7 @@ impl LargeFileUpload {
                 return Err(failure.context("upload failed; resume attempts exhausted"));
             }
             tracing::debug!(error = %failure, resumes, "chunk failed; reading the session to resume");
-            let session = self.status().await.map_err(|e| e.context("could not resume the upload"))?;
-            self.session.next_expected_ranges = session.next_expected_ranges;
+            self.status().await.map_err(|e| e.context("could not resume the upload"))?;
             match first_missing(&self.session.next_expected_ranges)? {
                 Some(m) => {
                     self.report(m.0, total);
@@ -404,6 +627,16 @@ impl LargeFileUpload {
             }
         }
     }
+}
+
+/// Checks an upload chunk size: a multiple of 320 KiB, smaller than 60 MiB.
+pub fn validate_chunk(c: usize) -> Result<()> {
+    if c == 0 || c % CHUNK_UNIT != 0 || c >= MAX_CHUNK_EXCLUSIVE {
+        return Err(Error::validation(format!(
+            "invalid chunk size {c}: it must be a multiple of 327680 bytes (320 KiB) and smaller than 60 MiB"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -432,12 +665,30 @@ mod tests {
 
     #[test]
     fn vec_source() {
-        let v = vec![1u8, 2, 3, 4];
-        let f = UploadSource::read_range(&v, 1, 2);
-        let out = futures_executor_lite(f).unwrap();
+        let mut v = vec![1u8, 2, 3, 4];
+        let out = futures_executor_lite(UploadSource::read_range(&mut v, 1, 2)).unwrap();
         assert_eq!(out, [2, 3]);
-        assert!(futures_executor_lite(UploadSource::read_range(&v, 3, 2)).is_err());
-        assert!(futures_executor_lite(UploadSource::read_range(&v, u64::MAX, 2)).is_err());
+        assert!(futures_executor_lite(UploadSource::read_range(&mut v, 3, 2)).is_err());
+        assert!(futures_executor_lite(UploadSource::read_range(&mut v, u64::MAX, 2)).is_err());
+    }
+
+    #[test]
+    fn reader_source_keeps_the_last_chunk_only() {
+        let data: Vec<u8> = (0..100u8).collect();
+        let mut r = ReaderSource::new(&data[..], 100);
+        assert_eq!(futures_executor_lite(r.read_range(0, 10)).unwrap(), data[..10]);
+        // The same chunk again (a failed chunk), then the next one.
+        assert_eq!(futures_executor_lite(r.read_range(0, 10)).unwrap(), data[..10]);
+        assert_eq!(futures_executor_lite(r.read_range(5, 10)).unwrap(), data[5..15]);
+        assert_eq!(futures_executor_lite(r.read_range(15, 10)).unwrap(), data[15..25]);
+        // Skipping forward works, going back before the kept chunk does not.
+        assert_eq!(futures_executor_lite(r.read_range(50, 10)).unwrap(), data[50..60]);
+        let e = futures_executor_lite(r.read_range(0, 10)).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::Unsupported);
+        assert!(futures_executor_lite(r.read_range(95, 10)).is_err(), "past the announced length");
+        // A reader shorter than announced.
+        let mut short = ReaderSource::new(&data[..20], 100);
+        assert!(futures_executor_lite(short.read_range(0, 30)).is_err());
     }
 
     fn futures_executor_lite<T>(f: BoxFuture<'_, T>) -> T {

@@ -111,9 +111,10 @@ fn debug_of_requests_and_url_holders_hides_query_values() {
     .unwrap();
     let dbg = format!("{page:?}");
     assert!(!dbg.contains("SECRET"), "{dbg}");
-    let session: msgraph_core::upload::SessionState =
+    let session: Value =
         msgraph_codec::json::from_str(&format!(r#"{{"uploadUrl":"{upload}","nextExpectedRanges":["0-"]}}"#)).unwrap();
-    let dbg = format!("{session:?}");
+    let large = msgraph_core::upload::LargeFileUpload::new(&client, &session, vec![0u8; 10]).unwrap();
+    let dbg = format!("{large:?}");
     assert!(!dbg.contains("TEMPAUTH-SECRET") && dbg.contains("0-"), "{dbg}");
     let round = msgraph_core::paging::DeltaRound::<Value> {
         items: Vec::new(),
@@ -122,7 +123,8 @@ fn debug_of_requests_and_url_holders_hides_query_values() {
     assert!(!format!("{round:?}").contains("DELTA-SECRET"), "{round:?}");
     // Getters still give the URLs as they are.
     assert!(page.next_link().unwrap().ends_with("NEXT-SECRET"));
-    assert!(session.upload_url.as_deref().unwrap().ends_with("TEMPAUTH-SECRET"));
+    let kept: Value = large.session().unwrap();
+    assert!(kept["uploadUrl"].as_str().unwrap().ends_with("TEMPAUTH-SECRET"));
 }
 
 /// A server's `message` (and `code`, OAuth `error_description`) is shown with control characters

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use msgraph_core::error::ErrorKind;
 use msgraph_core::http::Method;
-use msgraph_core::upload::{LargeFileUpload, SessionState, CHUNK_UNIT};
+use msgraph_core::upload::{LargeFileUpload, CHUNK_UNIT};
 use serde_json::{json, Value};
 use support::{Action, MockServer, Reply};
 
@@ -127,14 +127,13 @@ async fn resumes_an_existing_session_and_cancels() {
     }));
     let server = upload_server(state.clone()).await;
     let client = server.client();
-    let session = SessionState {
-        upload_url: Some(format!("{}/upload/s1?tempauth=SECRET", server.url())),
-        expiration_date_time: None,
-        next_expected_ranges: vec![format!("{CHUNK_UNIT}-")],
-    };
-    let mut upload = LargeFileUpload::new(&client, session.clone(), source.clone());
-    let status = upload.status().await.unwrap();
-    assert_eq!(status.next_expected_ranges, [format!("{CHUNK_UNIT}-{}", 2 * CHUNK_UNIT - 1)]);
+    let session = json!({
+        "uploadUrl": format!("{}/upload/s1?tempauth=SECRET", server.url()),
+        "nextExpectedRanges": [format!("{CHUNK_UNIT}-")],
+    });
+    let mut upload = LargeFileUpload::new(&client, &session, source.clone()).unwrap();
+    upload.status().await.unwrap();
+    assert_eq!(upload.next_expected_ranges(), [format!("{CHUNK_UNIT}-{}", 2 * CHUNK_UNIT - 1)]);
     upload.upload::<()>().await.unwrap();
     assert_eq!(state.lock().unwrap().data, source);
     let puts: Vec<_> = server.requests().into_iter().filter(|r| r.method == "PUT").collect();
@@ -145,7 +144,7 @@ async fn resumes_an_existing_session_and_cancels() {
     );
     // Cancel, then an upload into the cancelled session fails clearly.
     upload.cancel().await.unwrap();
-    let mut again = LargeFileUpload::new(&client, session, source);
+    let mut again = LargeFileUpload::new(&client, &session, source).unwrap();
     let e = again.upload::<()>().await.unwrap_err();
     assert_eq!(e.status(), Some(404));
     assert!(e.to_string().contains("does not exist"), "{e}");
@@ -155,32 +154,40 @@ async fn resumes_an_existing_session_and_cancels() {
 async fn chunk_sizes_and_sessions_are_validated() {
     let server = MockServer::start(|_, _| Reply::new(500).into()).await;
     let client = server.client();
-    let session = SessionState { upload_url: Some(format!("{}/upload/x", server.url())), ..SessionState::default() };
+    let session = json!({"uploadUrl": format!("{}/upload/x", server.url())});
     for bad in [0, 100_000, CHUNK_UNIT + 1, 60 * 1024 * 1024, 192 * CHUNK_UNIT] {
-        let e =
-            LargeFileUpload::new(&client, session.clone(), data(10)).chunk_size(bad).upload::<()>().await.unwrap_err();
+        let e = LargeFileUpload::new(&client, &session, data(10))
+            .unwrap()
+            .chunk_size(bad)
+            .upload::<()>()
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Validation, "{bad}");
         assert!(e.to_string().contains("327680"), "{e}");
     }
     // The largest allowed chunk is 191 × 320 KiB (just under 60 MiB).
-    let no_url = SessionState::default();
-    let e =
-        LargeFileUpload::new(&client, no_url, data(10)).chunk_size(191 * CHUNK_UNIT).upload::<()>().await.unwrap_err();
+    let no_url = json!({});
+    let e = LargeFileUpload::new(&client, &no_url, data(10))
+        .unwrap()
+        .chunk_size(191 * CHUNK_UNIT)
+        .upload::<()>()
+        .await
+        .unwrap_err();
     assert!(e.to_string().contains("uploadUrl"), "{e}");
-    let insecure = SessionState { upload_url: Some("http://files.example/upload".into()), ..SessionState::default() };
+    let insecure = json!({"uploadUrl": "http://files.example/upload"});
     assert_eq!(
-        LargeFileUpload::new(&client, insecure, data(10)).upload::<()>().await.unwrap_err().kind(),
+        LargeFileUpload::new(&client, &insecure, data(10)).unwrap().upload::<()>().await.unwrap_err().kind(),
         ErrorKind::Validation
     );
-    let e = LargeFileUpload::new(&client, session.clone(), Vec::new()).upload::<()>().await.unwrap_err();
+    let e = LargeFileUpload::new(&client, &session, Vec::new()).unwrap().upload::<()>().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Validation);
-    let bad_ranges = SessionState { next_expected_ranges: vec!["oops".into()], ..session.clone() };
+    let bad_ranges = json!({"uploadUrl": session["uploadUrl"], "nextExpectedRanges": ["oops"]});
     assert_eq!(
-        LargeFileUpload::new(&client, bad_ranges, data(10)).upload::<()>().await.unwrap_err().kind(),
+        LargeFileUpload::new(&client, &bad_ranges, data(10)).unwrap().upload::<()>().await.unwrap_err().kind(),
         ErrorKind::Decode
     );
     // A server that keeps failing: resumes are bounded and the error is reported.
-    let e = LargeFileUpload::new(&client, session, data(10)).max_resumes(2).upload::<()>().await.unwrap_err();
+    let e = LargeFileUpload::new(&client, &session, data(10)).unwrap().max_resumes(2).upload::<()>().await.unwrap_err();
     assert!(e.to_string().contains("resume"), "{e}");
     assert_eq!(server.count(), 2, "the PUT, then a status read that fails");
     assert_eq!(server.requests().iter().filter(|r| r.header("authorization").is_some()).count(), 0);
@@ -208,12 +215,10 @@ async fn a_session_that_makes_no_progress_counts_toward_max_resumes() {
     })
     .await;
     let client = server.client();
-    let session = SessionState {
-        upload_url: Some(format!("{}/upload/s1?tempauth=SECRET", server.url())),
-        next_expected_ranges: vec!["0-".into()],
-        ..SessionState::default()
-    };
-    let mut upload = LargeFileUpload::new(&client, session, data(2 * CHUNK_UNIT)).chunk_size(CHUNK_UNIT).max_resumes(3);
+    let session =
+        json!({"uploadUrl": format!("{}/upload/s1?tempauth=SECRET", server.url()), "nextExpectedRanges": ["0-"]});
+    let mut upload =
+        LargeFileUpload::new(&client, &session, data(2 * CHUNK_UNIT)).unwrap().chunk_size(CHUNK_UNIT).max_resumes(3);
     let e = upload.upload::<Value>().await.unwrap_err();
     assert!(e.to_string().contains("no progress"), "{e}");
     assert!(!e.to_string().contains("SECRET"), "{e}");

@@ -251,6 +251,7 @@ impl EmulatorBuilder {
             secret,
             delta_epoch: std::sync::atomic::AtomicU64::new(0),
             attachment_uploads: Default::default(),
+            files: crate::files::Files::new(u64::from_le_bytes(secret[..8].try_into().unwrap_or_default())),
         };
         Ok(Arc::new(shared))
     }

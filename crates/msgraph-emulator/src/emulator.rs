@@ -411,6 +411,7 @@ impl Emulator {
         let store = self.shared.seed.load(&mut || new_uuid(&mut rng))?;
         let mut guard = self.shared.write();
         *guard = store;
+        self.shared.files.clear();
         self.shared.expire_delta_tokens();
         drop(guard);
         Ok(())

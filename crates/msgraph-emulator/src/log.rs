@@ -12,6 +12,8 @@ use crate::sync::lock;
 /// Request headers copied into [`RequestRecord::headers`] (lower-case names).
 pub const LOGGED_HEADERS: &[&str] = &[
     "content-type",
+    "content-range",
+    "range",
     "consistencylevel",
     "client-request-id",
     "prefer",

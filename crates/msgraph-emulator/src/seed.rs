@@ -239,7 +239,7 @@ impl SeedData {
                 store.add_ref(&loc, nav.name, addr, true).map_err(|e| serr(&p, e.message))?;
             }
         }
-        crate::mail::folders::provision_all(&mut store);
+        crate::mailbox::folders::provision_all(&mut store);
         Ok(store)
     }
 }

@@ -199,6 +199,12 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
         return Ok(to_hyper(exec.response, exec.transport));
     }
 
+    if let Some(rest) = lower.strip_prefix("/_emulator/") {
+        if rest.starts_with("upload/") || rest.starts_with("download/") {
+            return files_url(&shared, parts, body, &path, &query).await;
+        }
+    }
+
     let meta = new_meta(&shared, &parts.headers);
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let resp = match (segments.as_slice(), &parts.method) {
@@ -246,6 +252,140 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
     let mut resp = resp;
     stamp(&mut resp, &meta);
     Ok(to_hyper(resp, None))
+}
+
+/// The largest upload fragment read (Graph's limit is 60 MiB).
+const MAX_FRAGMENT: usize = 60 * 1024 * 1024;
+
+/// The pre-authenticated URLs of upload sessions and downloads ([`crate::files`]): authorized
+/// by their `tempauth` alone, logged, and subject to faults like Graph requests.
+async fn files_url(
+    shared: &Arc<Shared>,
+    parts: hyper::http::request::Parts,
+    body: Incoming,
+    path: &str,
+    query: &str,
+) -> Result<hyper::Response<RespBody>, Dropped> {
+    let target = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+    let record = |status: u16, fault: Option<String>| {
+        shared.log.push(RequestRecord {
+            method: parts.method.to_string(),
+            target: target.clone(),
+            status,
+            authorization: parts.headers.contains_key(hyper::header::AUTHORIZATION),
+            headers: logged_headers(&parts.headers),
+            batch_item: None,
+            client_id: None,
+            fault,
+            at: SystemTime::now(),
+        });
+    };
+    let decision = shared.faults.decide(Site::Request, parts.method.as_str(), path);
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    let mut transport = None;
+    if let Some(action) = decision.action {
+        if let Some((err, _)) = fault_error(&action) {
+            let meta = new_meta(shared, &parts.headers);
+            let r = err.into_response(&meta);
+            record(r.status.as_u16(), Some(action.label()));
+            return Ok(to_hyper(r, None));
+        }
+        if action == FaultAction::DropConnection {
+            record(0, Some(action.label()));
+            return Err(Dropped);
+        }
+        transport = Some(action);
+    }
+    let fault = transport.as_ref().map(FaultAction::label);
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (kind, id) = match segments.as_slice() {
+        [_, kind, id] => (kind.to_ascii_lowercase(), (*id).to_string()),
+        _ => (String::new(), String::new()),
+    };
+    if kind == "upload" {
+        let bytes = if parts.method == Method::PUT {
+            let limit = Limited::new(body, MAX_FRAGMENT).collect();
+            match tokio::time::timeout(shared.config.body_timeout, limit).await {
+                Ok(Ok(c)) => c.to_bytes(),
+                _ => {
+                    let r = Response::json(
+                        StatusCode::BAD_REQUEST,
+                        &serde_json::json!({"error": {"code": "invalidRequest", "message": "The fragment could not be read (at most 60 MiB, in time)."}}),
+                    );
+                    record(400, fault);
+                    let mut h = to_hyper(r, None);
+                    h.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+                    return Ok(h);
+                }
+            }
+        } else {
+            Bytes::new()
+        };
+        let r = shared.files.upload(&parts.method, &id, query, &parts.headers, bytes, shared.clock.now_ms());
+        record(r.status.as_u16(), fault);
+        return Ok(to_hyper(r, transport));
+    }
+    let content =
+        if matches!(parts.method, Method::GET | Method::HEAD) { shared.files.download(&id, query) } else { None };
+    let Some(content) = content else {
+        let r = Response::json(
+            StatusCode::NOT_FOUND,
+            &serde_json::json!({"error": {"code": "itemNotFound", "message": "The download URL is unknown or expired."}}),
+        );
+        record(404, fault);
+        return Ok(to_hyper(r, None));
+    };
+    let len = content.len();
+    let (status, start, end) = match crate::files::range(&parts.headers, len) {
+        Ok(None) => (StatusCode::OK, 0, len),
+        Ok(Some((a, b))) => (StatusCode::PARTIAL_CONTENT, a, b),
+        Err(()) => {
+            let mut r = Response::empty(StatusCode::RANGE_NOT_SATISFIABLE);
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{len}")) {
+                r.headers.insert(hyper::header::CONTENT_RANGE, v);
+            }
+            record(416, fault);
+            return Ok(to_hyper(r, None));
+        }
+    };
+    record(status.as_u16(), fault);
+    let mut out = hyper::Response::new(full(Bytes::new()));
+    *out.status_mut() = status;
+    let h = out.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(hyper::header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(v) = HeaderValue::from_str(&(end - start).to_string()) {
+        h.insert(CONTENT_LENGTH, v);
+    }
+    if status == StatusCode::PARTIAL_CONTENT {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{len}", end - 1)) {
+            h.insert(hyper::header::CONTENT_RANGE, v);
+        }
+    }
+    if parts.method == Method::HEAD {
+        return Ok(out);
+    }
+    // The stored chunks, sliced (no copy); a truncation fault sends half, then fails.
+    let mut slices = content.slices(start, end);
+    let truncate = matches!(transport, Some(FaultAction::TruncateBody));
+    if truncate {
+        slices = content.slices(start, start + (end - start) / 2);
+    }
+    let frames = futures_util::stream::iter(slices.into_iter().map(Some).chain(truncate.then_some(None))).then(
+        |part| async move {
+            match part {
+                Some(data) => Ok(Frame::data(data)),
+                None => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection"))
+                }
+            }
+        },
+    );
+    *out.body_mut() = BodyExt::boxed(StreamBody::new(frames));
+    Ok(out)
 }
 
 #[allow(clippy::too_many_arguments)]

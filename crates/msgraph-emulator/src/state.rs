@@ -68,7 +68,9 @@ pub(crate) struct Shared {
     /// `reset`) makes every older token answer `410 Gone`.
     pub(crate) delta_epoch: AtomicU64,
     /// Open attachment upload sessions (mail).
-    pub(crate) attachment_uploads: crate::mail::sessions::Sessions,
+    pub(crate) attachment_uploads: crate::mailbox::sessions::Sessions,
+    /// Drive items, upload sessions and download URLs.
+    pub(crate) files: crate::files::Files,
 }
 
 impl Shared {

@@ -167,6 +167,8 @@
 mod generated;
 
 mod client;
+#[cfg(feature = "files")]
+pub mod files;
 #[cfg(feature = "mail")]
 pub mod mail;
 
@@ -182,5 +184,5 @@ pub use msgraph_core::paging::{DeltaItem, DeltaPage, Page};
 pub use msgraph_core::query::QueryOptions;
 pub use msgraph_core::queue::{ExecuteSummary, Pending, Queue};
 pub use msgraph_core::request::{Json, Prefer, Request, ResponseBody};
-pub use msgraph_core::{auth, paging, pipeline, queue, upload};
+pub use msgraph_core::{auth, download, http, paging, pipeline, queue, upload};
 pub use msgraph_models::{models, schema};

@@ -98,6 +98,24 @@ fn sign_in() {
 }
 
 #[test]
+fn large_file() {
+    let out = run("large_file", LIMIT);
+    assert_lines(
+        "large_file",
+        &out,
+        &[
+            "/drive/root:/Reports/2026/big%20report.bin:",
+            "progress: 25165824/25165824 bytes (100%)",
+            "uploaded 25165824 bytes as \"big report.bin\"",
+            "in Reports/2026: big report.bin (25165824 bytes)",
+            "downloaded 25165824 bytes",
+            "contents match",
+            "pre-authenticated URLs got no Authorization header: true",
+        ],
+    );
+}
+
+#[test]
 fn paging_users() {
     let out = run("paging_users", LIMIT);
     assert_lines(

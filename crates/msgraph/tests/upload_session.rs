@@ -115,8 +115,11 @@ async fn the_generated_create_upload_session_drives_a_large_file_upload() {
     assert_eq!(create.url(), format!("{base}/v1.0/me/drive/root/createUploadSession"));
     let source: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
     let mut upload = LargeFileUpload::create(create, source.clone()).await.expect("session").chunk_size(CHUNK_UNIT);
-    assert_eq!(upload.session().next_expected_ranges, ["0-"]);
-    assert_eq!(upload.session().expiration_date_time.as_deref(), Some("2030-01-01T00:00:00Z"));
+    assert_eq!(upload.next_expected_ranges(), ["0-"]);
+    assert_eq!(upload.expiration_date_time(), Some("2030-01-01T00:00:00Z"));
+    // One session type: the uploader gives the generated model back (to store and resume).
+    let stored: UploadSession = upload.session().unwrap();
+    assert_eq!(stored.upload_url, Some(format!("{base}/up/1?tempauth=T")));
     let item: DriveItem = upload.upload().await.expect("upload");
     assert_eq!((item.id.as_deref(), item.size), (Some("item-1"), Some(total as i64)));
     assert_eq!(*received.lock().unwrap(), source, "every byte once, in order");

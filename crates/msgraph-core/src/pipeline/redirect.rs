@@ -6,7 +6,8 @@
 //!   that cannot be replayed cannot be redirected: [`ErrorKind::Redirect`]);
 //! * `Authorization` and `Cookie` are dropped when scheme, host or port change, and the auth
 //!   policy will not add a token to that request;
-//! * `https` → `http` is refused.
+//! * `https` → `http` is refused;
+//! * a request whose [`Context::follow_redirects`] is off gets the 3xx itself.
 
 use super::{Context, Next, Policy};
 use crate::error::{Error, ErrorKind, Result};
@@ -112,7 +113,7 @@ impl Policy for RedirectPolicy {
         Box::pin(async move {
             let max = self.options.max_redirects;
             let mut response = next.send(ctx, request).await?;
-            if max == 0 {
+            if max == 0 || !ctx.follow_redirects() {
                 return Ok(response);
             }
             let mut current: Option<HttpRequest> = None;

@@ -23,6 +23,9 @@ use crate::target::{Binding, Target};
 
 /// Handles one Graph request (the caller is authenticated; faults already applied).
 pub(crate) fn handle(ctx: &Ctx<'_>) -> HandlerResult {
+    if let Some(answer) = files(ctx) {
+        return answer;
+    }
     let (segments, path) = router::route_path(&ctx.req.path)?;
     let q = odata::parse_query(&ctx.req.query)?;
     if q.expand.is_some() {
@@ -54,6 +57,38 @@ pub(crate) fn handle(ctx: &Ctx<'_>) -> HandlerResult {
     } else {
         Err(GraphError::method_not_allowed(method.as_str(), "this resource"))
     }
+}
+
+/// Drive items (their content, children, paths and upload sessions) are kept by
+/// [`crate::files`], not the entity store.
+fn files(ctx: &Ctx<'_>) -> Option<HandlerResult> {
+    let lower = ctx.req.path.to_ascii_lowercase();
+    let media = lower.starts_with("/me/drive/") || lower.starts_with("/me/photo/") || lower.starts_with("/drives/");
+    if !(media || lower.starts_with("/users/")) {
+        return None;
+    }
+    let find_user = |who: &str| ctx.shared.read().find_user(who).map(|(id, _)| id.to_string());
+    // `/me/…` needs a delegated token (app-only: Graph's 400).
+    let me = if lower.starts_with("/me/") {
+        match ctx.me() {
+            Ok(me) => Some(me),
+            Err(e) => return Some(Err(e)),
+        }
+    } else {
+        None
+    };
+    let call = crate::files::GraphCall {
+        method: &ctx.req.method,
+        path: &ctx.req.path,
+        query: &ctx.req.query,
+        content_type: ctx.req.header("content-type"),
+        body: &ctx.req.body,
+        me: me.as_deref(),
+        find_user: &find_user,
+        origin: &ctx.shared.urls.origin,
+        now_ms: ctx.shared.clock.now_ms(),
+    };
+    ctx.shared.files.graph(&call)
 }
 
 fn check_options(target: &Target, q: &QueryOptions) -> Result<(), GraphError> {

@@ -17,8 +17,6 @@
 //!   `POST …/messages/{id}/send` moves it to Sent Items under a new id (Exchange ids change when
 //!   an item moves), so the draft's id answers 404 afterwards.
 
-pub(crate) mod folders;
-pub(crate) mod sessions;
 pub(crate) mod upload;
 
 use std::sync::OnceLock;
@@ -29,10 +27,10 @@ use hyper::header::{HeaderValue, CONTENT_TYPE};
 use hyper::StatusCode;
 use serde_json::{Map, Value};
 
-use self::folders::{folder_id, mailbox_of};
-pub(crate) use self::folders::{provision, well_known_folder};
 use crate::entity::{self, type_name};
 use crate::errors::{truncate, Body, GraphError, HandlerResult, Response};
+use crate::mailbox::folders::{folder_id, mailbox_of};
+pub(crate) use crate::mailbox::folders::{provision, well_known_folder};
 use crate::schema::{TypeIndex, SCHEMA};
 use crate::state::Shared;
 use crate::store::{Child, Collection, Entity, Loc, Root, Store};

@@ -24,11 +24,11 @@ use hyper::header::LOCATION;
 use hyper::{HeaderMap, Method, StatusCode};
 use serde_json::{json, Map, Value};
 
-use super::sessions::Session;
 use super::{add_uploaded_attachment, loc_path, param};
 use crate::clock::rfc3339;
 use crate::errors::{truncate, GraphError, HandlerResult, RequestMeta, Response};
 use crate::log::{logged_headers, RequestRecord};
+use crate::mailbox::sessions::Session;
 use crate::state::Shared;
 use crate::store::{Loc, Store};
 use crate::sync::lock;
