@@ -169,7 +169,8 @@ mod generated;
 mod client;
 #[cfg(feature = "files")]
 pub mod files;
-#[cfg(feature = "mail")]
+// The mail helpers hang off `UserBuilder`, so they need the `users` area too.
+#[cfg(all(feature = "mail", feature = "users"))]
 pub mod mail;
 
 pub use client::{GraphClient, GraphClientBuilder};
