@@ -44,6 +44,8 @@ pub(crate) struct ClientInner {
     pub(crate) pipeline: Pipeline,
     pub(crate) max_response_bytes: usize,
     pub(crate) retry: RetryOptions,
+    /// The timeout per try (downloads also wait no longer than this for the next bytes).
+    pub(crate) timeout: Option<Duration>,
     pub(crate) batch_concurrency: usize,
     pub(crate) user_agent: String,
     pub(crate) has_auth: bool,
@@ -423,6 +425,7 @@ impl<C> ClientBuilder<C> {
                 pipeline: Pipeline::new(policies, transport),
                 max_response_bytes: self.max_response_bytes,
                 retry: self.retry,
+                timeout: self.timeout,
                 batch_concurrency: self.batch_concurrency,
                 user_agent: ua_value,
                 has_auth,

@@ -80,6 +80,7 @@ mod reqwest_impl {
     use super::*;
     use crate::error::{Error, ErrorKind};
     use crate::http::{too_large, BodyStream, BoxFuture, Context, Headers, HttpRequest, HttpResponse, Method};
+    use http_body::Body as _;
 
     /// reqwest (rustls) as an [`HttpTransport`].
     #[derive(Debug, Clone)]
@@ -162,6 +163,52 @@ mod reqwest_impl {
         }
     }
 
+    /// A response body read as the caller pulls it (frames as hyper delivers them, no copy),
+    /// bounded by the request's limit.
+    struct ResponseBodyStream {
+        body: reqwest::Body,
+        read: usize,
+        limit: usize,
+        done: bool,
+    }
+
+    impl futures_core::Stream for ResponseBodyStream {
+        type Item = Result<Bytes>;
+
+        fn poll_next(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Result<Bytes>>> {
+            let this = self.get_mut();
+            loop {
+                if this.done {
+                    return Poll::Ready(None);
+                }
+                match Pin::new(&mut this.body).poll_frame(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(None) => {
+                        this.done = true;
+                        return Poll::Ready(None);
+                    }
+                    Poll::Ready(Some(Err(e))) => {
+                        this.done = true;
+                        return Poll::Ready(Some(Err(map_error(e))));
+                    }
+                    Poll::Ready(Some(Ok(frame))) => {
+                        // Trailers carry no content.
+                        let Ok(data) = frame.into_data() else { continue };
+                        if data.is_empty() {
+                            continue;
+                        }
+                        this.read = this.read.saturating_add(data.len());
+                        if this.read > this.limit {
+                            this.done = true;
+                            return Poll::Ready(Some(Err(too_large(this.limit))));
+                        }
+                        return Poll::Ready(Some(Ok(data)));
+                    }
+                }
+            }
+        }
+    }
+
     impl HttpTransport for ReqwestTransport {
         fn send<'a>(&'a self, request: &'a HttpRequest, ctx: &'a Context) -> BoxFuture<'a, Result<HttpResponse>> {
             Box::pin(async move {
@@ -196,6 +243,11 @@ mod reqwest_impl {
                     if len > limit as u64 {
                         return Err(too_large(limit));
                     }
+                }
+                if ctx.streamed_body() && response.status().is_success() && !headers.contains("content-encoding") {
+                    let body = reqwest::Body::from(response);
+                    let stream = ResponseBodyStream { body, read: 0, limit, done: false };
+                    return Ok(HttpResponse::streamed(status, headers, Box::pin(stream)));
                 }
                 // A declared length within the limit (checked above) is allocated at once: large
                 // bodies (download chunks) are then copied once, not on every growth.

@@ -367,23 +367,35 @@ async fn files_url(
     if parts.method == Method::HEAD {
         return Ok(out);
     }
-    // The stored chunks, sliced (no copy); a truncation fault sends half, then fails.
+    // The stored chunks, sliced (no copy); a truncation fault sends half, then fails; a slow
+    // body fault sends pieces of its size with its delay before each but the first.
     let mut slices = content.slices(start, end);
     let truncate = matches!(transport, Some(FaultAction::TruncateBody));
     if truncate {
         slices = content.slices(start, start + (end - start) / 2);
     }
-    let frames = futures_util::stream::iter(slices.into_iter().map(Some).chain(truncate.then_some(None))).then(
-        |part| async move {
-            match part {
-                Some(data) => Ok(Frame::data(data)),
-                None => {
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                    Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection"))
-                }
+    let mut delay = None;
+    if let Some(FaultAction::SlowBody { chunk, delay: d }) = &transport {
+        let step = (*chunk).max(1);
+        slices = slices
+            .into_iter()
+            .flat_map(|s| (0..s.len()).step_by(step).map(move |i| s.slice(i..(i + step).min(s.len()))))
+            .collect();
+        delay = Some(*d);
+    }
+    let parts = slices.into_iter().map(Some).chain(truncate.then_some(None)).enumerate();
+    let frames = futures_util::stream::iter(parts).then(move |(i, part)| async move {
+        if let (Some(d), true) = (delay, i > 0) {
+            tokio::time::sleep(d).await;
+        }
+        match part {
+            Some(data) => Ok(Frame::data(data)),
+            None => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection"))
             }
-        },
-    );
+        }
+    });
     *out.body_mut() = BodyExt::boxed(StreamBody::new(frames));
     Ok(out)
 }

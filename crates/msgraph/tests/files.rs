@@ -360,15 +360,17 @@ async fn downloads_stream_through_the_redirect_without_authorization() {
     emu.clear_requests();
     let mut stream = root.item_by_path("dl.bin").download().chunk_size(4 * MIB).into_stream();
     let mut got = Vec::new();
-    let mut chunks = 0;
+    let mut largest = 0;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.unwrap();
-        assert!(chunk.len() <= 4 * MIB);
+        assert!(!chunk.is_empty());
+        largest = largest.max(chunk.len());
         got.extend_from_slice(&chunk);
-        chunks += 1;
     }
-    assert_eq!((got.len(), chunks), (len, 6));
+    assert_eq!(got.len(), len);
     assert!(got == data);
+    // Pieces as they arrive: no range is ever held whole.
+    assert!(largest < 4 * MIB, "largest piece {largest}");
     let log = emu.requests();
     let content: Vec<_> = log.iter().filter(|r| r.target.ends_with("/content")).collect();
     assert_eq!(content.len(), 1);
@@ -398,7 +400,8 @@ async fn a_cut_off_download_is_an_error_and_leaves_no_file() {
     let id = emu.faults().add(FaultRule::truncate_body().path_prefix("/_emulator/download/").always());
     let e = root.item_by_path("cut.bin").download_to_file(&target).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
-    assert!(emu.faults().fired(id) >= 1);
+    // The first try and the client's 3 retries, each resuming where the last one stopped.
+    assert_eq!(emu.faults().fired(id), 4);
     assert!(!target.exists(), "no short file");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no temporary file left");
     // Without the fault the same call writes the whole file.
@@ -409,6 +412,83 @@ async fn a_cut_off_download_is_an_error_and_leaves_no_file() {
     let back = root.item_by_path("back.bin").upload(FileSource::open(&target).await.unwrap()).send().await.unwrap();
     assert_eq!(back.size, Some(data.len() as i64));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_cut_off_download_resumes_from_the_first_missing_byte() {
+    let (emu, _client, root) = setup().await;
+    let len = 20 * MIB + 3;
+    let data = generated(11, len);
+    root.item_by_path("resume.bin").upload(data.clone()).send().await.unwrap();
+    emu.clear_requests();
+    // The first two ranges stop halfway (the emulator sends half the body, then closes).
+    let id = emu.faults().add(FaultRule::truncate_body().path_prefix("/_emulator/download/").next(2));
+    let mut d = root.item_by_path("resume.bin").download().chunk_size(4 * MIB);
+    let mut got = Vec::new();
+    while let Some(chunk) = d.next_chunk().await {
+        got.extend_from_slice(&chunk.unwrap());
+    }
+    assert_eq!(emu.faults().fired(id), 2);
+    assert_eq!(got.len(), len);
+    assert!(got == data, "the resumed bytes join up");
+    let ranges: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.target.starts_with("/_emulator/download/"))
+        .map(|r| r.header("range").unwrap_or_default().to_string())
+        .collect();
+    let r = |a: usize, b: usize| format!("bytes={a}-{}", b - 1);
+    assert_eq!(
+        ranges,
+        [
+            r(0, 4 * MIB),
+            r(2 * MIB, 6 * MIB),
+            r(4 * MIB, 8 * MIB),
+            r(8 * MIB, 12 * MIB),
+            r(12 * MIB, 16 * MIB),
+            r(16 * MIB, 20 * MIB),
+            r(20 * MIB, len),
+        ]
+    );
+    emu.assert_no_violations();
+}
+
+#[tokio::test]
+async fn a_stalled_download_times_out_and_resumes() {
+    let emu = Emulator::start().await.expect("emulator");
+    let app = emu.app().clone();
+    let credential = ClientSecretCredential::new(&app.tenant_id, &app.client_id, app.client_secret.as_str())
+        .with_authority_host(emu.login_base_url());
+    let client = GraphClient::builder()
+        .base_url(emu.base_url())
+        .credential(credential)
+        .timeout(Some(std::time::Duration::from_millis(500)))
+        .build()
+        .unwrap();
+    let root = client.users().by_id(&emu.signed_in_user().id).drive().root();
+    let data = generated(12, MIB);
+    root.item_by_path("slow.bin").upload(data.clone()).send().await.unwrap();
+    // The first answer sends 64 KiB, then waits 5 s before each next 64 KiB: longer than the
+    // client's timeout, so the download gives up on it and asks for the rest.
+    let slow = || FaultRule::slow_body(64 * 1024, std::time::Duration::from_secs(5));
+    let id = emu.faults().add(slow().path_prefix("/_emulator/download/").next(1));
+    let started = std::time::Instant::now();
+    assert!(download_all(&root.item_by_path("slow.bin")).await == data);
+    assert_eq!(emu.faults().fired(id), 1);
+    assert!(started.elapsed() < std::time::Duration::from_secs(4), "{:?}", started.elapsed());
+    // Always stalled: a Timeout error once the retries are spent, not a short download.
+    emu.faults().add(slow().path_prefix("/_emulator/download/").always());
+    let mut d = root.item_by_path("slow.bin").download();
+    let mut n = 0;
+    let err = loop {
+        match d.next_chunk().await {
+            Some(Ok(c)) => n += c.len(),
+            Some(Err(e)) => break e,
+            None => panic!("a stalled download ended without an error"),
+        }
+    };
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err}");
+    assert!(n < MIB);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -431,7 +511,7 @@ async fn a_hundred_mib_up_and_down_without_holding_the_file() {
         got.update(&chunk);
     }
     assert_eq!(got, expected);
-    assert!(largest <= msgraph::download::DEFAULT_CHUNK);
+    assert!(largest < msgraph::download::DEFAULT_CHUNK, "pieces as they arrive, not whole ranges: {largest}");
     // The buffered way (the generated `content_stream()`) keeps the 64 MiB response cap that
     // `download()` does not have.
     let e = root.item_by_path("huge/100.bin").content_stream().send().await.unwrap_err();

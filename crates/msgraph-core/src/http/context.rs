@@ -17,6 +17,7 @@ pub struct Context {
     retry_unknown_outcomes: Option<bool>,
     retry: Option<RetryOptions>,
     follow_redirects: bool,
+    streamed_body: bool,
 }
 
 impl Default for Context {
@@ -29,6 +30,7 @@ impl Default for Context {
             retry_unknown_outcomes: None,
             retry: None,
             follow_redirects: true,
+            streamed_body: false,
         }
     }
 }
@@ -49,6 +51,19 @@ impl Context {
     /// Sets [`Context::follow_redirects`].
     pub fn with_follow_redirects(mut self, follow: bool) -> Context {
         self.follow_redirects = follow;
+        self
+    }
+
+    /// Whether a successful response's body may be left unread and handed over as a stream
+    /// ([`crate::http::HttpResponse::take_stream`]; default `false`). Downloads ask for it so a
+    /// chunk is never held whole; the transport decides (see [`crate::http::HttpTransport`]).
+    pub fn streamed_body(&self) -> bool {
+        self.streamed_body
+    }
+
+    /// Sets [`Context::streamed_body`].
+    pub fn with_streamed_body(mut self, stream: bool) -> Context {
+        self.streamed_body = stream;
         self
     }
 

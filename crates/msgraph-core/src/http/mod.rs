@@ -16,8 +16,10 @@ use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
+/// The shared byte buffer of streamed bodies and download chunks (the `bytes` crate's).
+pub use bytes::Bytes;
 use url::Url;
 
 pub use body::{Body, BodyStream};
@@ -262,22 +264,49 @@ impl fmt::Debug for HttpRequest {
     }
 }
 
-/// An HTTP response with its body read into memory (up to the configured limit).
+/// A response body left unread by the transport (see [`Context::with_streamed_body`]): its
+/// bytes as they arrive, at most [`Context::max_response_bytes`] in all.
+pub type ResponseStream = Pin<Box<dyn futures_core::Stream<Item = Result<Bytes>> + Send>>;
+
+/// An HTTP response with its body read into memory (up to the configured limit), or, when the
+/// request asked for it and the transport can, a successful response whose body is still to be
+/// read ([`HttpResponse::take_stream`]).
 #[derive(Clone)]
 pub struct HttpResponse {
     status: u16,
     headers: Headers,
     body: Bytes,
+    /// Shared by clones: whichever takes it first reads it.
+    stream: Option<Arc<Mutex<Option<ResponseStream>>>>,
 }
 
 impl HttpResponse {
     /// A response.
     pub fn new(status: u16, headers: Headers, body: impl Into<Vec<u8>>) -> HttpResponse {
-        HttpResponse { status, headers, body: Bytes::from(body.into()) }
+        HttpResponse { status, headers, body: Bytes::from(body.into()), stream: None }
     }
 
     pub(crate) fn from_shared(status: u16, headers: Headers, body: Bytes) -> HttpResponse {
-        HttpResponse { status, headers, body }
+        HttpResponse { status, headers, body, stream: None }
+    }
+
+    /// A response whose body is `stream`, not read yet ([`HttpResponse::body`] is empty).
+    pub fn streamed(status: u16, headers: Headers, stream: ResponseStream) -> HttpResponse {
+        HttpResponse { status, headers, body: Bytes::new(), stream: Some(Arc::new(Mutex::new(Some(stream)))) }
+    }
+
+    /// Whether the body is a stream still to be read (taken or not).
+    pub fn is_streamed(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// The unread body of a streamed response; `None` for a buffered one, or once taken.
+    pub fn take_stream(&mut self) -> Option<ResponseStream> {
+        let slot = self.stream.as_ref()?;
+        match slot.lock() {
+            Ok(mut s) => s.take(),
+            Err(p) => p.into_inner().take(),
+        }
     }
 
     /// The status code.
@@ -310,6 +339,10 @@ impl HttpResponse {
         String::from_utf8_lossy(&self.body)
     }
 
+    pub(crate) fn into_shared_body(self) -> Bytes {
+        self.body
+    }
+
     /// The body, taken out.
     pub fn into_body(self) -> Vec<u8> {
         Vec::from(self.body)
@@ -331,7 +364,13 @@ impl fmt::Debug for HttpResponse {
         f.debug_struct("HttpResponse")
             .field("status", &self.status)
             .field("headers", &self.headers)
-            .field("body", &format_args!("{} bytes", self.body.len()))
+            .field(
+                "body",
+                &match self.stream {
+                    Some(_) => "<stream>".to_string(),
+                    None => format!("{} bytes", self.body.len()),
+                },
+            )
             .finish()
     }
 }
@@ -343,6 +382,11 @@ impl fmt::Debug for HttpResponse {
 /// [`Context::max_response_bytes`] with [`ErrorKind::ResponseTooLarge`], and must report
 /// failures as [`ErrorKind::Transport`] or [`ErrorKind::Timeout`] without putting the URL in the
 /// message (query strings may carry credentials).
+///
+/// When [`Context::streamed_body`] is set, a transport may answer a `2xx` response without a
+/// `Content-Encoding` as [`HttpResponse::streamed`] (the body read as the caller pulls it, still
+/// bounded by the limit); every other response, and every response of a transport that cannot
+/// stream, is read whole as usual. Callers that ask for a stream handle both.
 pub trait HttpTransport: Send + Sync + fmt::Debug {
     /// Sends `request`.
     fn send<'a>(&'a self, request: &'a HttpRequest, ctx: &'a Context) -> BoxFuture<'a, Result<HttpResponse>>;
