@@ -11,7 +11,7 @@ use base64::Engine as _;
 use ring::rand::SystemRandom;
 use ring::signature::{RsaKeyPair, RSA_PKCS1_SHA256};
 
-use super::oauth::OAuthClient;
+use super::oauth::{ClientProof, OAuthClient};
 use super::{AccessToken, TokenProvider, TokenRequest};
 use crate::cloud::NationalCloud;
 use crate::error::{Error, ErrorKind, Result};
@@ -198,19 +198,8 @@ impl TokenProvider for ClientCertificateCredential {
         Box::pin(async move {
             let audience = self.oauth.endpoint("token")?;
             let assertion = self.client_assertion(audience.as_str())?;
-            let scope = request.scopes().join(" ");
-            let mut form = vec![
-                ("grant_type", "client_credentials"),
-                ("client_id", self.client_id.as_str()),
-                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
-                ("client_assertion", assertion.as_str()),
-                ("scope", scope.as_str()),
-            ];
-            if let Some(claims) = request.claims() {
-                form.push(("claims", claims));
-            }
-            let t = self.oauth.token(&form).await?;
-            Ok(AccessToken::new(t.access_token, t.expires_in))
+            let proof = ClientProof::Assertion(&assertion);
+            self.oauth.client_token(&self.client_id, proof, &[("grant_type", "client_credentials")], request).await
         })
     }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::oauth::OAuthClient;
+use super::oauth::{ClientProof, OAuthClient};
 use super::{AccessToken, Secret, TokenProvider, TokenRequest};
 use crate::cloud::NationalCloud;
 use crate::error::Result;
@@ -57,18 +57,8 @@ impl fmt::Debug for ClientSecretCredential {
 impl TokenProvider for ClientSecretCredential {
     fn get_token<'a>(&'a self, request: &'a TokenRequest<'a>) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(async move {
-            let scope = request.scopes().join(" ");
-            let mut form = vec![
-                ("grant_type", "client_credentials"),
-                ("client_id", self.client_id.as_str()),
-                ("client_secret", self.secret.expose()),
-                ("scope", scope.as_str()),
-            ];
-            if let Some(claims) = request.claims() {
-                form.push(("claims", claims));
-            }
-            let t = self.oauth.token(&form).await?;
-            Ok(AccessToken::new(t.access_token, t.expires_in))
+            let proof = ClientProof::Secret(self.secret.expose());
+            self.oauth.client_token(&self.client_id, proof, &[("grant_type", "client_credentials")], request).await
         })
     }
 

@@ -133,6 +133,43 @@ impl OAuthClient {
     }
 }
 
+/// How a confidential client (an app with credentials of its own) proves who it is.
+pub(crate) enum ClientProof<'a> {
+    /// `client_secret`.
+    Secret(&'a str),
+    /// A signed `client_assertion` (certificate credentials).
+    Assertion(&'a str),
+}
+
+impl OAuthClient {
+    /// An access token for a confidential client: `grant` (the grant type and its own
+    /// parameters), then the client id, its proof, the request's scopes and claims.
+    pub(crate) async fn client_token(
+        &self,
+        client_id: &str,
+        proof: ClientProof<'_>,
+        grant: &[(&str, &str)],
+        request: &super::TokenRequest<'_>,
+    ) -> Result<super::AccessToken> {
+        let scope = request.scopes().join(" ");
+        let mut form = grant.to_vec();
+        form.push(("client_id", client_id));
+        match proof {
+            ClientProof::Secret(secret) => form.push(("client_secret", secret)),
+            ClientProof::Assertion(assertion) => {
+                form.push(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
+                form.push(("client_assertion", assertion));
+            }
+        }
+        form.push(("scope", scope.as_str()));
+        if let Some(claims) = request.claims() {
+            form.push(("claims", claims));
+        }
+        let t = self.token(&form).await?;
+        Ok(super::AccessToken::new(t.access_token, t.expires_in))
+    }
+}
+
 /// An error answer of the token endpoint as an [`ErrorKind::Auth`] error.
 pub(crate) fn auth_error(response: &HttpResponse) -> Error {
     response.to_error().rekind(ErrorKind::Auth, "token request failed")

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use super::oauth::OAuthClient;
+use super::oauth::{ClientProof, OAuthClient};
 use super::{AccessToken, Secret, TokenProvider, TokenRequest};
 use crate::cloud::NationalCloud;
 use crate::error::Result;
@@ -98,30 +98,23 @@ impl fmt::Debug for OnBehalfOfCredential {
 impl TokenProvider for OnBehalfOfCredential {
     fn get_token<'a>(&'a self, request: &'a TokenRequest<'a>) -> BoxFuture<'a, Result<AccessToken>> {
         Box::pin(async move {
-            let scope = request.scopes().join(" ");
-            let mut form = vec![
+            let grant = [
                 ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
-                ("client_id", self.client_id.as_str()),
                 ("assertion", self.assertion.expose()),
-                ("scope", scope.as_str()),
                 ("requested_token_use", "on_behalf_of"),
             ];
-            #[cfg(feature = "certificate")]
-            let signed;
             match &self.auth {
-                ClientAuth::Secret(s) => form.push(("client_secret", s.expose())),
+                ClientAuth::Secret(s) => {
+                    let proof = ClientProof::Secret(s.expose());
+                    self.oauth.client_token(&self.client_id, proof, &grant, request).await
+                }
                 #[cfg(feature = "certificate")]
                 ClientAuth::Certificate(c) => {
-                    signed = c.client_assertion(self.oauth.endpoint("token")?.as_str())?;
-                    form.push(("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"));
-                    form.push(("client_assertion", signed.as_str()));
+                    let signed = c.client_assertion(self.oauth.endpoint("token")?.as_str())?;
+                    let proof = ClientProof::Assertion(&signed);
+                    self.oauth.client_token(&self.client_id, proof, &grant, request).await
                 }
             }
-            if let Some(claims) = request.claims() {
-                form.push(("claims", claims));
-            }
-            let t = self.oauth.token(&form).await?;
-            Ok(AccessToken::new(t.access_token, t.expires_in))
         })
     }
 
