@@ -1,9 +1,11 @@
 //! Downloads of any size: a [`Download`] reads a file's content (`GET …/content`, or any
-//! request answering bytes) as a stream of pieces, one ranged `GET` per [`DEFAULT_CHUNK`]
-//! (8 MiB) of content, each body read as it arrives: a download holds one piece of a response
-//! at a time, never a whole range, and has no size cap but the one the caller sets
-//! ([`Download::max_bytes`]).
+//! request answering bytes) as a stream of pieces through ranged `GET`s, each body read as it
+//! arrives: a download holds one piece of a response at a time, never a whole range, and has no
+//! size cap but the one the caller sets ([`Download::max_bytes`]).
 //!
+//! * The first range is [`DEFAULT_CHUNK`] (8 MiB); each range whose body streamed in full
+//!   doubles the next, up to [`MAX_STREAMED_CHUNK`] (64 MiB): fewer requests for large files at
+//!   no cost in memory. [`Download::chunk_size`] fixes the size instead.
 //! * Graph answers `…/content` with `302 Found` to a pre-authenticated URL. The download
 //!   answers that redirect itself: the URL is fetched **without** `Authorization`, whatever its
 //!   origin (the pipeline's redirect policy drops the token only across origins). Redirects
@@ -36,8 +38,11 @@ use crate::http::{
 };
 use crate::request::{Request, RequestParts};
 
-/// Default size of a ranged request of a download: 8 MiB.
+/// Size of the first ranged request of a download: 8 MiB.
 pub const DEFAULT_CHUNK: usize = 8 * 1024 * 1024;
+
+/// The largest range a download grows to while its bodies stream: 64 MiB.
+pub const MAX_STREAMED_CHUNK: usize = 64 * 1024 * 1024;
 
 /// Where the next range comes from.
 enum Source {
@@ -67,6 +72,8 @@ pub struct Download {
     offset: u64,
     total: Option<u64>,
     chunk: usize,
+    /// Whether ranges grow (no [`Download::chunk_size`] was set).
+    grow: bool,
     limit: Option<u64>,
     /// Resumes of the current range so far, and the most allowed.
     resumes: u32,
@@ -132,6 +139,7 @@ impl Download {
             offset: 0,
             total: None,
             chunk: DEFAULT_CHUNK,
+            grow: true,
             limit: None,
             resumes: 0,
             max_resumes,
@@ -139,10 +147,12 @@ impl Download {
         }
     }
 
-    /// Bytes per ranged request (default 8 MiB, at least 64 KiB). Pieces are yielded as they
-    /// arrive, so this is also the most a transport that cannot stream holds at once.
+    /// Bytes per ranged request, fixed (at least 64 KiB; by default ranges start at 8 MiB and
+    /// grow to 64 MiB while they stream). Pieces are yielded as they arrive, so this is also the
+    /// most a transport that cannot stream holds at once.
     pub fn chunk_size(mut self, bytes: usize) -> Download {
         self.chunk = bytes.max(64 * 1024);
+        self.grow = false;
         self
     }
 
@@ -222,7 +232,12 @@ impl Download {
                                 let e = cut_off(format_args!("the body ended at byte {} of {e}", self.offset));
                                 self.resume(e)?;
                             }
-                            Some(_) => self.resumes = 0,
+                            Some(_) => {
+                                self.resumes = 0;
+                                if self.grow {
+                                    self.chunk = self.chunk.saturating_mul(2).min(MAX_STREAMED_CHUNK);
+                                }
+                            }
                         }
                     }
                     Some(Err(e)) => {
@@ -308,7 +323,9 @@ impl Download {
                 let mut request =
                     template.try_clone().ok_or_else(|| Error::validation("the download request cannot be repeated"))?;
                 Self::ranged(&mut request, range);
-                let response = self.client.inner.pipeline.send(&ctx, &mut request).await;
+                // The range may have grown since the context was made.
+                let sized = self.limited(ctx.clone());
+                let response = self.client.inner.pipeline.send(&sized, &mut request).await;
                 self.source = Source::Serving(template, ctx);
                 match response {
                     Ok(response) => self.accept(response),
@@ -558,6 +575,34 @@ mod tests {
         assert_eq!(seen[1].headers.get("range"), Some("bytes=65536-131071"));
         assert_eq!(seen[1].headers.get("accept-encoding"), Some("identity"));
         assert_eq!(d.len(), Some(content.len() as u64));
+    }
+
+    /// Ranges grow only while they stream: a transport that reads bodies whole keeps 8 MiB.
+    #[tokio::test]
+    async fn ranges_read_whole_do_not_grow() {
+        let len = 2 * DEFAULT_CHUNK + 5;
+        let t = ScriptTransport::with(move |seen| {
+            let range = seen.headers.get("range").unwrap_or_default();
+            let (a, b) = range.trim_start_matches("bytes=").split_once('-').unwrap();
+            let (a, b): (usize, usize) = (a.parse().unwrap(), b.parse().unwrap());
+            let b = b.min(len - 1);
+            let mut h = Headers::new();
+            h.insert("content-range", format!("bytes {a}-{b}/{len}")).unwrap();
+            Ok(HttpResponse::new(206, h, vec![7u8; b + 1 - a]))
+        });
+        let client = Client::builder()
+            .base_url("https://graph.microsoft.com/v1.0")
+            .transport(t.clone() as Arc<dyn crate::http::HttpTransport>)
+            .build()
+            .unwrap();
+        let mut d = Download::new(client.get::<()>(&["drives", "d", "items", "i", "content"]));
+        let mut n = 0;
+        while let Some(p) = d.next_chunk().await {
+            n += p.unwrap().len();
+        }
+        assert_eq!(n, len);
+        let ranges: Vec<_> = t.seen().iter().map(|s| s.headers.get("range").unwrap_or_default().to_string()).collect();
+        assert_eq!(ranges, ["bytes=0-8388607", "bytes=8388608-16777215", "bytes=16777216-16777220"]);
     }
 
     #[test]

@@ -86,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Download it back: `…/content` answers 302 to a pre-authenticated URL, fetched without
-    // the token, 8 MiB per request.
+    // the token, in ranges from 8 MiB up (24 MiB: one of 8, one of 16).
     let copy = dir.join("copy.bin");
     let bytes = item.download_to_file(&copy).await?;
     println!("downloaded {bytes} bytes");

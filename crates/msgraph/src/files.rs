@@ -15,7 +15,7 @@
 //!     .on_progress(|p| println!("{}/{}", p.uploaded, p.total))
 //!     .send()
 //!     .await?;
-//! // GET …/root:/docs/report.pdf:/content → 302 → the bytes, 8 MiB per ranged GET.
+//! // GET …/root:/docs/report.pdf:/content → 302 → the bytes, in ranged GETs of 8 MiB and more.
 //! let bytes = root.item_by_path("docs/report.pdf").download_to_file("copy.pdf").await?;
 //! # let _ = (item, bytes); Ok(()) }
 //! ```

@@ -512,6 +512,15 @@ async fn a_hundred_mib_up_and_down_without_holding_the_file() {
     }
     assert_eq!(got, expected);
     assert!(largest < msgraph::download::DEFAULT_CHUNK, "pieces as they arrive, not whole ranges: {largest}");
+    // Ranges double while they stream: 8, 16, 32, then the last 44 MiB (of at most 64).
+    let ranges: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.target.starts_with("/_emulator/download/"))
+        .map(|r| r.header("range").unwrap_or_default().to_string())
+        .collect();
+    let r = |a: usize, b: usize| format!("bytes={}-{}", a * MIB, b * MIB - 1);
+    assert_eq!(ranges, [r(0, 8), r(8, 24), r(24, 56), r(56, 100)]);
     // The buffered way (the generated `content_stream()`) keeps the 64 MiB response cap that
     // `download()` does not have.
     let e = root.item_by_path("huge/100.bin").content_stream().send().await.unwrap_err();
