@@ -1,13 +1,15 @@
 //! 100 MiB up and down through the emulator: the SDK (`upload_reader` → upload session in
-//! 10 × 320 KiB chunks; `download()` → 302 + 8 MiB ranged GETs) against plain reqwest doing the
-//! same protocol by hand (the same session, chunks and bytes; one streamed `GET` of the
-//! download URL), and the SDK's peak RSS above its baseline.
+//! 10 × 320 KiB chunks; `download()` → 302 + 8 MiB ranged GETs, each body read as it arrives)
+//! against plain reqwest doing the same protocol by hand (the same session, chunks and bytes;
+//! one streamed `GET` of the download URL), and the SDK's peak RSS above its baseline.
 //!
 //! The emulator keeps the file in memory, so it runs in this process and the measured client
 //! in a child process (this binary again), which reports its own `VmHWM`/`VmRSS` from
 //! `/proc/self/status` (Linux): the baseline after the runtime and client are up, the peak after
-//! the SDK's upload and download (before the reqwest runs). Throughput: best of a few rounds
-//! each, bytes generated on the fly from a deterministic `AsyncRead` for both sides. Writes
+//! one SDK upload and download (before any reqwest run). Throughput: best of a few rounds each,
+//! the two sides taking turns within each round so a change of load touches both; bytes
+//! generated on the fly from a deterministic `AsyncRead` for both sides. Also measured: the SDK
+//! downloading in one range (the cost of the 8 MiB ranges). Writes
 //! `<target>/msgraph-bench/files.txt`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -71,10 +73,14 @@ async fn sdk_upload(client: &GraphClient, user: &str, name: &str) -> Duration {
     d
 }
 
-async fn sdk_download(client: &GraphClient, user: &str, name: &str) -> Duration {
+/// `range`: bytes per ranged request (the default 8 MiB when `None`).
+async fn sdk_download(client: &GraphClient, user: &str, name: &str, range: Option<usize>) -> Duration {
     let item = client.users().by_id(user).drive().root().item_by_path(name);
     let t = Instant::now();
     let mut d = item.download();
+    if let Some(range) = range {
+        d = d.chunk_size(range);
+    }
     let mut n = 0u64;
     while let Some(chunk) = d.next_chunk().await {
         n += chunk.unwrap().len() as u64;
@@ -155,17 +161,21 @@ fn child() {
         let base_rss = status_kib("VmRSS:");
         let mut up = Vec::new();
         let mut down = Vec::new();
-        for i in 0..rounds {
-            up.push(sdk_upload(&client, &user, &format!("sdk{i}.bin")).await);
-            down.push(sdk_download(&client, &user, &format!("sdk{i}.bin")).await);
-        }
+        // The SDK alone first: its peak RSS is read before any plain reqwest run.
+        up.push(sdk_upload(&client, &user, "sdk.bin").await);
+        down.push(sdk_download(&client, &user, "sdk.bin", None).await);
         let peak_hwm = status_kib("VmHWM:");
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         let mut raw_up = Vec::new();
         let mut raw_down = Vec::new();
+        let mut one_range = Vec::new();
+        // Then both in turn, so a change of the machine's load touches both sides alike.
         for i in 0..rounds {
             raw_up.push(raw_upload(&http, &base, &token, &user, &format!("raw{i}.bin")).await);
             raw_down.push(raw_download(&http, &base, &token, &user, &format!("raw{i}.bin")).await);
+            up.push(sdk_upload(&client, &user, &format!("sdk{i}.bin")).await);
+            down.push(sdk_download(&client, &user, &format!("sdk{i}.bin"), None).await);
+            one_range.push(sdk_download(&client, &user, &format!("sdk{i}.bin"), Some(SIZE as usize)).await);
         }
         let best = |v: &[Duration]| v.iter().min().copied().unwrap();
         println!("base_hwm_kib {base_hwm}");
@@ -175,6 +185,7 @@ fn child() {
         println!("sdk_download_mb_s {:.1}", mb_s(best(&down)));
         println!("reqwest_upload_mb_s {:.1}", mb_s(best(&raw_up)));
         println!("reqwest_download_mb_s {:.1}", mb_s(best(&raw_down)));
+        println!("sdk_download_one_range_mb_s {:.1}", mb_s(best(&one_range)));
     });
 }
 
@@ -184,7 +195,7 @@ fn main() {
     }
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let emu = rt.block_on(msgraph_emulator::Emulator::builder().max_body_bytes(8 * 1024 * 1024).start()).unwrap();
-    let rounds = if common::quick() { 1 } else { 3 };
+    let rounds = if common::quick() { 1 } else { 5 };
     let out = Command::new(std::env::current_exe().unwrap())
         .env(CHILD_ENV, "1")
         .env("MSGRAPH_BENCH_FILES_URL", emu.base_url())
@@ -210,6 +221,7 @@ fn main() {
         ("sdk_download_mb_s", format!("{:.1}", field("sdk_download_mb_s "))),
         ("reqwest_upload_mb_s", format!("{:.1}", field("reqwest_upload_mb_s "))),
         ("reqwest_download_mb_s", format!("{:.1}", field("reqwest_download_mb_s "))),
+        ("sdk_download_one_range_mb_s", format!("{:.1}", field("sdk_download_one_range_mb_s "))),
     ];
     common::write_results("files", &pairs);
     drop(emu);

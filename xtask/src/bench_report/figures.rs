@@ -253,7 +253,8 @@ static FIGURES: &[Figure] = &[
         chart: true,
     },
     Figure {
-        figure: "Download 100 MiB (302, then 8 MiB ranged GETs) vs plain reqwest streaming one GET",
+        figure: "Download 100 MiB (302, then ranged GETs growing from 8 to 64 MiB, bodies streamed) vs plain reqwest \
+                 streaming one GET",
         figure_args: &[],
         value: side(Source::Figure("files", "sdk_download_mb_s"), |v, _| format!("{v:.0} MB/s SDK")),
         baseline: side(Source::Figure("files", "reqwest_download_mb_s"), |v, _| format!("{v:.0} MB/s reqwest")),
