@@ -205,7 +205,7 @@ impl EmulatorBuilder {
         self
     }
 
-    fn build_shared(self, addr: SocketAddr) -> Result<Arc<Shared>, Error> {
+    fn build_shared(self, addr: SocketAddr, content: SocketAddr) -> Result<Arc<Shared>, Error> {
         let mut data = self.data.unwrap_or_else(SeedData::default_tenant);
         if let Some(t) = self.tenant_id {
             data.tenant_id = t;
@@ -237,7 +237,7 @@ impl EmulatorBuilder {
                 device_code_interval: self.device_code_interval,
                 body_timeout: self.body_timeout,
             },
-            urls: Urls { base: format!("{origin}/v1.0"), origin },
+            urls: Urls { base: format!("{origin}/v1.0"), origin, content_origin: format!("http://{content}") },
             tenant_id: data.tenant_id.clone(),
             store: RwLock::new(store),
             seed: data,
@@ -259,9 +259,10 @@ impl EmulatorBuilder {
     /// Starts the emulator on the current tokio runtime.
     pub async fn start(self) -> Result<Emulator, Error> {
         let (listener, addr) = server::bind(self.port).await?;
-        let shared = self.build_shared(addr)?;
+        let (content, content_addr) = server::bind(0).await?;
+        let shared = self.build_shared(addr, content_addr)?;
         let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(server::serve(listener, shared.clone(), rx));
+        let task = tokio::spawn(server::serve([listener, content], shared.clone(), rx));
         Ok(Emulator::new(shared, addr, tx, Runner::Task(task)))
     }
 
@@ -279,18 +280,21 @@ impl EmulatorBuilder {
                 }
             };
             rt.block_on(async move {
-                let bound = server::bind(self.port).await;
-                let (listener, addr) = match bound {
+                let bound = match server::bind(self.port).await {
+                    Ok(main) => server::bind(0).await.map(|content| (main, content)),
+                    Err(e) => Err(e),
+                };
+                let ((listener, addr), (content, content_addr)) = match bound {
                     Ok(b) => b,
                     Err(e) => {
                         let _ = tx_ready.send(Err(Error::Io(e)));
                         return;
                     }
                 };
-                match self.build_shared(addr) {
+                match self.build_shared(addr, content_addr) {
                     Ok(shared) => {
                         let _ = tx_ready.send(Ok((shared.clone(), addr)));
-                        server::serve(listener, shared, rx).await;
+                        server::serve([listener, content], shared, rx).await;
                     }
                     Err(e) => {
                         let _ = tx_ready.send(Err(e));

@@ -194,6 +194,13 @@ impl Emulator {
         &self.shared.urls.base
     }
 
+    /// Where pre-authenticated URLs point (upload sessions, download URLs, mail attachment
+    /// sessions): `http://127.0.0.1:OTHER_PORT`, another origin than Graph's as on Graph, so
+    /// a client's rule of dropping credentials across origins applies to them.
+    pub fn content_url(&self) -> &str {
+        &self.shared.urls.content_origin
+    }
+
     /// The login host: `http://127.0.0.1:PORT` (the emulator is also the identity platform).
     pub fn login_base_url(&self) -> &str {
         &self.shared.urls.origin

@@ -4,8 +4,9 @@
 //! downloads through a `302` to a pre-authenticated URL.
 //!
 //! Upload sessions and download URLs live outside `/v1.0` (`/_emulator/upload/{id}`,
-//! `/_emulator/download/{token}`) and are authorized by their `tempauth` query parameter alone,
-//! like Graph's: an `Authorization` header is ignored (the request log shows whether one came).
+//! `/_emulator/download/{token}`), on the emulator's content origin (a second port, as Graph's
+//! point to SharePoint), and are authorized by their `tempauth` query parameter alone, like
+//! Graph's: an `Authorization` header is ignored (the request log shows whether one came).
 //! Sessions enforce Graph's rules: chunks in order, each a multiple of 320 KiB except the last,
 //! smaller than 60 MiB, `Content-Range` consistent with `Content-Length` and with the declared
 //! total, an expiry (emulator clock), `DELETE` to cancel, and `@microsoft.graph.conflictBehavior`
@@ -356,6 +357,8 @@ pub(crate) struct GraphCall<'a> {
     pub(crate) find_user: &'a dyn Fn(&str) -> Option<String>,
     /// `http://127.0.0.1:PORT`.
     pub(crate) origin: &'a str,
+    /// The origin of pre-authenticated URLs (another port).
+    pub(crate) content_origin: &'a str,
     pub(crate) now_ms: i64,
 }
 
@@ -592,7 +595,7 @@ impl Files {
                         state.downloads.remove(&old);
                     }
                 }
-                let url = format!("{}/_emulator/download/{token}?tempauth={token}", call.origin);
+                let url = format!("{}/_emulator/download/{token}?tempauth={token}", call.content_origin);
                 let mut r = Response::empty(StatusCode::FOUND);
                 if let Ok(v) = HeaderValue::from_str(&url) {
                     r.headers.insert(LOCATION, v);
@@ -670,7 +673,7 @@ impl Files {
                     chunks: Vec::new(),
                 };
                 let mut status = session.status();
-                status["uploadUrl"] = json!(format!("{}/_emulator/upload/{id}?tempauth={token}", call.origin));
+                status["uploadUrl"] = json!(format!("{}/_emulator/upload/{id}?tempauth={token}", call.content_origin));
                 status["@odata.context"] =
                     json!(format!("{}/v1.0/$metadata#microsoft.graph.uploadSession", call.origin));
                 state.sessions.insert(id.clone(), session);
@@ -872,6 +875,7 @@ mod tests {
             me: Some("u1"),
             find_user: find,
             origin: "http://h",
+            content_origin: "http://c",
             now_ms: 0,
         }
     }

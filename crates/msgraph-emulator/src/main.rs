@@ -104,6 +104,7 @@ fn main() -> ExitCode {
         let me = emu.signed_in_user();
         println!("msgraph-emulator listening on {}", emu.addr());
         println!("  Graph base URL  {}", emu.base_url());
+        println!("  content origin  {}", emu.content_url());
         println!("  token URL       {}", emu.token_url());
         println!("  authorize URL   {}", emu.authorize_url());
         println!("  device code URL {}", emu.device_code_url());

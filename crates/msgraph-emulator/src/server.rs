@@ -536,12 +536,19 @@ fn device_login(shared: &Shared, method: &Method, body: &[u8]) -> Response {
     r
 }
 
-/// Accepts connections until `shutdown` flips, then closes them gracefully (bounded wait).
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+/// Accepts connections on both listeners (Graph's origin and the content origin, which serve
+/// the same routes) until `shutdown` flips, then closes them gracefully (bounded wait).
+pub(crate) async fn serve(listeners: [TcpListener; 2], shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
     let mut conns = JoinSet::new();
+    let [main, content] = listeners;
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
+            accepted = async {
+                tokio::select! {
+                    a = main.accept() => a,
+                    a = content.accept() => a,
+                }
+            } => {
                 let Ok((stream, _peer)) = accepted else {
                     // Transient accept errors (e.g. too many open files): back off briefly.
                     tokio::time::sleep(Duration::from_millis(10)).await;
@@ -572,7 +579,8 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdo
             _ = shutdown.changed() => break,
         }
     }
-    drop(listener);
+    drop(main);
+    drop(content);
     let _ = tokio::time::timeout(Duration::from_secs(3), async { while conns.join_next().await.is_some() {} }).await;
     conns.abort_all();
 }

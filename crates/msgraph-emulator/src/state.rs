@@ -37,6 +37,10 @@ pub(crate) struct Urls {
     pub(crate) origin: String,
     /// `http://127.0.0.1:PORT/v1.0`
     pub(crate) base: String,
+    /// `http://127.0.0.1:OTHER_PORT`: where pre-authenticated URLs (upload sessions, download
+    /// URLs, mail attachment sessions) point, another origin as on Graph (SharePoint, Outlook),
+    /// so a client's redirect and credential rules meet a real cross-origin hop.
+    pub(crate) content_origin: String,
 }
 
 /// A random UUID v4 from `rng` (seeded: ids are deterministic).

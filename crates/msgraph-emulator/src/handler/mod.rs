@@ -86,6 +86,7 @@ fn files(ctx: &Ctx<'_>) -> Option<HandlerResult> {
         me: me.as_deref(),
         find_user: &find_user,
         origin: &ctx.shared.urls.origin,
+        content_origin: &ctx.shared.urls.content_origin,
         now_ms: ctx.shared.clock.now_ms(),
     };
     ctx.shared.files.graph(&call)

@@ -114,7 +114,7 @@ pub(crate) fn create(shared: &Shared, store: &Store, owner: &Loc, body: Option<&
     }
     let body = json!({
         "@odata.context": format!("{}/$metadata#microsoft.graph.uploadSession", shared.urls.base),
-        "uploadUrl": format!("{}/attachmentSessions/{id}?authtoken={token}", shared.urls.origin),
+        "uploadUrl": format!("{}/attachmentSessions/{id}?authtoken={token}", shared.urls.content_origin),
         "expirationDateTime": rfc3339(expires_ms),
         "nextExpectedRanges": ["0-"],
     });
