@@ -104,6 +104,15 @@ fn uploads(emu: &Emulator) -> Vec<msgraph_emulator::RequestRecord> {
     emu.requests().into_iter().filter(|r| r.target.starts_with("/_emulator/upload/")).collect()
 }
 
+fn downloads(emu: &Emulator) -> Vec<msgraph_emulator::RequestRecord> {
+    emu.requests().into_iter().filter(|r| r.target.starts_with("/_emulator/download/")).collect()
+}
+
+/// The `Range` header of every request to a download URL, in order.
+fn download_ranges(emu: &Emulator) -> Vec<String> {
+    downloads(emu).iter().map(|r| r.header("range").unwrap_or_default().to_string()).collect()
+}
+
 #[tokio::test]
 async fn path_addressing_encodes_each_name_and_rejects_dot_segments() {
     let (emu, client, root) = setup().await;
@@ -375,7 +384,7 @@ async fn downloads_stream_through_the_redirect_without_authorization() {
     let content: Vec<_> = log.iter().filter(|r| r.target.ends_with("/content")).collect();
     assert_eq!(content.len(), 1);
     assert_eq!((content[0].status, content[0].authorization), (302, true));
-    let dl: Vec<_> = log.iter().filter(|r| r.target.starts_with("/_emulator/download/")).collect();
+    let dl = downloads(&emu);
     assert_eq!(dl.len(), 6);
     assert!(dl.iter().all(|r| !r.authorization && r.status == 206), "{dl:?}");
     assert_eq!(dl[1].header("range"), Some(format!("bytes={}-{}", 4 * MIB, 8 * MIB - 1).as_str()));
@@ -385,8 +394,7 @@ async fn downloads_stream_through_the_redirect_without_authorization() {
     emu.clear_requests();
     let small = root.item_by_path("small.bin").content_stream().send().await.unwrap();
     assert_eq!(small.body(), &data[..1000]);
-    let log = emu.requests();
-    let dl: Vec<_> = log.iter().filter(|r| r.target.starts_with("/_emulator/download/")).collect();
+    let dl = downloads(&emu);
     assert_eq!(dl.len(), 1);
     assert!(!dl[0].authorization, "{dl:?}");
     // A caller's limit.
@@ -443,12 +451,7 @@ async fn a_cut_off_download_resumes_from_the_first_missing_byte() {
     assert_eq!(emu.faults().fired(id), 2);
     assert_eq!(got.len(), len);
     assert!(got == data, "the resumed bytes join up");
-    let ranges: Vec<_> = emu
-        .requests()
-        .into_iter()
-        .filter(|r| r.target.starts_with("/_emulator/download/"))
-        .map(|r| r.header("range").unwrap_or_default().to_string())
-        .collect();
+    let ranges = download_ranges(&emu);
     let r = |a: usize, b: usize| format!("bytes={a}-{}", b - 1);
     assert_eq!(
         ranges,
@@ -525,12 +528,7 @@ async fn a_hundred_mib_up_and_down_without_holding_the_file() {
     assert_eq!(got, expected);
     assert!(largest < msgraph::download::DEFAULT_CHUNK, "pieces as they arrive, not whole ranges: {largest}");
     // Ranges double while they stream: 8, 16, 32, then the last 44 MiB (of at most 64).
-    let ranges: Vec<_> = emu
-        .requests()
-        .into_iter()
-        .filter(|r| r.target.starts_with("/_emulator/download/"))
-        .map(|r| r.header("range").unwrap_or_default().to_string())
-        .collect();
+    let ranges = download_ranges(&emu);
     let r = |a: usize, b: usize| format!("bytes={}-{}", a * MIB, b * MIB - 1);
     assert_eq!(ranges, [r(0, 8), r(8, 24), r(24, 56), r(56, 100)]);
     // The buffered way (the generated `content_stream()`) keeps the 64 MiB response cap that
