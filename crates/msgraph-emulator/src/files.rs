@@ -695,23 +695,9 @@ impl Files {
         }
     }
 
-    /// `GET`, `PUT` or `DELETE` on an upload URL (`/_emulator/upload/{id}?tempauth=…`).
+    /// `GET`, `PUT` or `DELETE` on an upload URL (`/_emulator/upload/{id}?tempauth=…`); an
+    /// error answers as [`plain_error`].
     pub(crate) fn upload(
-        &self,
-        method: &Method,
-        id: &str,
-        query: &str,
-        headers: &HeaderMap,
-        body: Bytes,
-        now: i64,
-    ) -> Response {
-        match self.upload_inner(method, id, query, headers, body, now) {
-            Ok(r) => r,
-            Err(e) => plain_error(e),
-        }
-    }
-
-    fn upload_inner(
         &self,
         method: &Method,
         id: &str,
@@ -850,7 +836,7 @@ pub(crate) fn range(headers: &HeaderMap, len: u64) -> Result<Option<(u64, u64)>,
 }
 
 /// Errors outside `/v1.0` carry Graph's JSON error shape without request ids.
-fn plain_error(e: GraphError) -> Response {
+pub(crate) fn plain_error(e: GraphError) -> Response {
     let mut r = Response::json(e.status, &json!({"error": {"code": e.code, "message": e.message}}));
     r.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r

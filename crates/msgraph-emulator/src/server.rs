@@ -323,7 +323,10 @@ async fn files_url(
         } else {
             Bytes::new()
         };
-        let r = shared.files.upload(&parts.method, &id, query, &parts.headers, bytes, shared.clock.now_ms());
+        let r = shared
+            .files
+            .upload(&parts.method, &id, query, &parts.headers, bytes, shared.clock.now_ms())
+            .unwrap_or_else(crate::files::plain_error);
         record(r.status.as_u16(), fault);
         return Ok(to_hyper(r, transport));
     }
