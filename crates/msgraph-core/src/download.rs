@@ -49,7 +49,7 @@ enum Source {
     /// The first request, not sent yet.
     First(Box<RequestParts>),
     /// A URL that served the content: the request to repeat with another range, and its
-    /// context (no token for a pre-authenticated URL).
+    /// context before sizing ([`Download::limited`]; no token for a pre-authenticated URL).
     Serving(Box<HttpRequest>, Context),
     /// Everything was read (or the download failed).
     Done,
@@ -296,9 +296,9 @@ impl Download {
                 let (mut request, ctx) = self.client.build_http(*parts)?;
                 Self::ranged(&mut request, range.clone());
                 let template = request.try_clone();
-                let ctx = self.limited(ctx).with_follow_redirects(false);
-                let response = self.client.inner.pipeline.send(&ctx, &mut request).await?;
-                if matches!(response.status(), 301 | 302 | 303 | 307 | 308) {
+                let first = self.limited(ctx.clone()).with_follow_redirects(false);
+                let response = self.client.inner.pipeline.send(&first, &mut request).await?;
+                let (template, ctx, response) = if matches!(response.status(), 301 | 302 | 303 | 307 | 308) {
                     let location = response.headers().get("location").ok_or_else(|| {
                         Error::new(ErrorKind::Redirect, "the download answered a redirect without a Location")
                     })?;
@@ -306,16 +306,15 @@ impl Download {
                     let mut next = HttpRequest::from_url(Method::Get, target);
                     Self::ranged(&mut next, range);
                     // A pre-authenticated URL: never a token, whatever its origin.
-                    let ctx = self.limited(self.client.context().with_skip_auth(true).with_timeout(ctx.timeout()));
+                    let ctx = self.client.context().with_skip_auth(true).with_timeout(ctx.timeout());
                     let template = next.try_clone();
-                    let response = self.client.inner.pipeline.send(&ctx, &mut next).await?;
-                    if let Some(t) = template {
-                        self.source = Source::Serving(Box::new(t), ctx);
-                    }
-                    return self.accept(response);
-                }
+                    let response = self.client.inner.pipeline.send(&self.limited(ctx.clone()), &mut next).await?;
+                    (template, ctx, response)
+                } else {
+                    (template, ctx, response)
+                };
                 if let Some(t) = template {
-                    self.source = Source::Serving(Box::new(t), ctx.with_follow_redirects(true));
+                    self.source = Source::Serving(Box::new(t), ctx);
                 }
                 self.accept(response)
             }
@@ -323,14 +322,10 @@ impl Download {
                 let mut request =
                     template.try_clone().ok_or_else(|| Error::validation("the download request cannot be repeated"))?;
                 Self::ranged(&mut request, range);
-                // The range may have grown since the context was made.
-                let sized = self.limited(ctx.clone());
-                let response = self.client.inner.pipeline.send(&sized, &mut request).await;
+                // Sized now: the range may have grown since the last request.
+                let response = self.client.inner.pipeline.send(&self.limited(ctx.clone()), &mut request).await;
                 self.source = Source::Serving(template, ctx);
-                match response {
-                    Ok(response) => self.accept(response),
-                    Err(e) => Err(e),
-                }
+                self.accept(response?)
             }
         }
     }
