@@ -411,7 +411,8 @@ impl Emulator {
         phone::set_sms_sign_in_allowed(&mut self.shared.write(), allowed);
     }
 
-    /// Restores the seed data (requests, violations, faults and mocks are kept). Delta tokens issued
+    /// Restores the seed data, drive content and open upload sessions included (requests,
+    /// violations, faults and mocks are kept). Delta tokens issued
     /// before are expired (`410 Gone`, `resyncRequired`): the change history is gone.
     pub fn reset(&self) -> Result<(), Error> {
         let mut rng = StdRng::seed_from_u64(lock(&self.shared.rng).next_u64());
@@ -419,6 +420,7 @@ impl Emulator {
         let mut guard = self.shared.write();
         *guard = store;
         self.shared.files.clear();
+        lock(&self.shared.attachment_uploads.map).clear();
         self.shared.expire_delta_tokens();
         drop(guard);
         Ok(())

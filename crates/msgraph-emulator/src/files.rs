@@ -470,7 +470,11 @@ impl Files {
 
     /// Forgets every file, session and download URL.
     pub(crate) fn clear(&self) {
-        *lock(&self.state) = State::default();
+        let mut state = lock(&self.state);
+        // Ids and tokens keep counting: a URL issued before the reset must not address a
+        // session or download made after it.
+        let counter = state.counter;
+        *state = State { counter, ..State::default() };
     }
 
     /// Answers a drive item request; `None` when the path is not one (the generic handler

@@ -266,11 +266,11 @@ async fn files_url(
     path: &str,
     query: &str,
 ) -> Result<hyper::Response<RespBody>, Dropped> {
-    let target = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
     let record = |status: u16, fault: Option<String>| {
         shared.log.push(RequestRecord {
             method: parts.method.to_string(),
-            target: target.clone(),
+            // The tempauth query is a credential: it is not logged.
+            target: path.to_string(),
             status,
             authorization: parts.headers.contains_key(hyper::header::AUTHORIZATION),
             headers: logged_headers(&parts.headers),

@@ -279,6 +279,31 @@ async fn a_cancelled_session_is_gone() {
 }
 
 #[tokio::test]
+async fn a_reset_forgets_upload_sessions_and_never_reissues_their_urls() {
+    let (emu, client, root) = setup().await;
+    let item = root.item_by_path("reset.bin");
+    let old = item.create_upload_session(Default::default(), false).send().await.unwrap().upload_url.unwrap();
+    emu.reset().unwrap();
+    let new = item.create_upload_session(Default::default(), false).send().await.unwrap().upload_url.unwrap();
+    assert_ne!(old, new);
+    let ctx = msgraph::http::Context::new().with_skip_auth(true);
+    let status = |url: String| {
+        let client = client.clone();
+        let ctx = ctx.clone();
+        async move {
+            let request = msgraph::http::HttpRequest::new(Method::Get, &url).unwrap();
+            client.send_http(request, &ctx).await.unwrap().status()
+        }
+    };
+    assert_eq!(status(old).await, 404);
+    assert_eq!(status(new).await, 200);
+    // The tempauth credential is not in the request log.
+    let logged = uploads(&emu);
+    assert_eq!(logged.len(), 2);
+    assert!(logged.iter().all(|r| !r.target.contains("tempauth")), "{logged:?}");
+}
+
+#[tokio::test]
 async fn conflict_behaviours() {
     let (_emu, _client, root) = setup().await;
     let first = root.item_by_path("c/a.txt").upload(b"one".to_vec()).send().await.unwrap();
@@ -387,6 +412,7 @@ async fn downloads_stream_through_the_redirect_without_authorization() {
     let dl = downloads(&emu);
     assert_eq!(dl.len(), 6);
     assert!(dl.iter().all(|r| !r.authorization && r.status == 206), "{dl:?}");
+    assert!(dl.iter().all(|r| !r.target.contains("tempauth")), "no credential in the log: {dl:?}");
     assert_eq!(dl[1].header("range"), Some(format!("bytes={}-{}", 4 * MIB, 8 * MIB - 1).as_str()));
     // The download URL is on another origin, as on Graph: the buffered way (the generated
     // `content_stream()`, through the pipeline's redirect policy) drops the token there too.
