@@ -103,9 +103,9 @@ impl fmt::Debug for Download {
 fn content_range(value: &str) -> Option<(u64, u64, u64)> {
     let rest = value.trim().strip_prefix("bytes ")?;
     let (range, total) = rest.split_once('/')?;
-    let (a, b) = range.split_once('-')?;
-    let (a, b, total) = (a.trim().parse().ok()?, b.trim().parse().ok()?, total.trim().parse().ok()?);
-    (a <= b && b < total).then_some((a, b, total))
+    let (a, Some(b)) = crate::upload::parse_range(range)? else { return None };
+    let total = total.trim().parse().ok()?;
+    (b < total).then_some((a, b, total))
 }
 
 fn cut_off(what: impl fmt::Display) -> Error {
@@ -291,11 +291,15 @@ impl Download {
     async fn fetch(&mut self) -> Result<Answer> {
         let range = self.range();
         match std::mem::replace(&mut self.source, Source::Done) {
-            Source::Done => Ok(Answer::Whole(Bytes::new())),
+            // `advance` returns before fetching once the source is done.
+            Source::Done => Err(Error::validation("the download is over")),
             Source::First(parts) => {
                 let (mut request, ctx) = self.client.build_http(*parts)?;
+                // The request's own settings, where it has them, bound the resumes and waits.
+                self.max_resumes =
+                    ctx.max_retries().or_else(|| ctx.retry().map(|r| r.get_max_retries())).unwrap_or(self.max_resumes);
+                self.idle = ctx.timeout().or(self.idle);
                 Self::ranged(&mut request, range.clone());
-                let template = request.try_clone();
                 let first = self.limited(ctx.clone()).with_follow_redirects(false);
                 let response = self.client.inner.pipeline.send(&first, &mut request).await?;
                 let (template, ctx, response) = if matches!(response.status(), 301 | 302 | 303 | 307 | 308) {
@@ -306,16 +310,17 @@ impl Download {
                     let mut next = HttpRequest::from_url(Method::Get, target);
                     Self::ranged(&mut next, range);
                     // A pre-authenticated URL: never a token, whatever its origin.
-                    let ctx = self.client.context().with_skip_auth(true).with_timeout(ctx.timeout());
+                    let ctx = ctx.with_skip_auth(true);
                     let template = next.try_clone();
                     let response = self.client.inner.pipeline.send(&self.limited(ctx.clone()), &mut next).await?;
                     (template, ctx, response)
                 } else {
-                    (template, ctx, response)
+                    (request.try_clone(), ctx, response)
                 };
-                if let Some(t) = template {
-                    self.source = Source::Serving(Box::new(t), ctx);
-                }
+                // Requests without a body can always be repeated; without one, no later range
+                // could be asked for.
+                let template = template.ok_or_else(|| Error::validation("the download request cannot be repeated"))?;
+                self.source = Source::Serving(Box::new(template), ctx);
                 self.accept(response)
             }
             Source::Serving(template, ctx) => {

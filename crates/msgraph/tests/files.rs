@@ -450,6 +450,13 @@ async fn a_cut_off_download_is_an_error_and_leaves_no_file() {
     assert_eq!(emu.faults().fired(id), 4);
     assert!(!target.exists(), "no short file");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "no temporary file left");
+    // The request's own retry settings bound the resumes: one retry, two tries.
+    let before = emu.faults().fired(id);
+    let request =
+        root.item_by_path("cut.bin").content_stream().retry(msgraph::http::RetryOptions::new().max_retries(1));
+    let e = msgraph::download::Download::new(request).to_file(&target).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert_eq!(emu.faults().fired(id) - before, 2);
     // Without the fault the same call writes the whole file.
     emu.faults().remove(id);
     assert_eq!(root.item_by_path("cut.bin").download_to_file(&target).await.unwrap(), data.len() as u64);
