@@ -6,10 +6,10 @@
 //! * The first range is [`DEFAULT_CHUNK`] (8 MiB); each range whose body streamed in full
 //!   doubles the next, up to [`MAX_STREAMED_CHUNK`] (64 MiB): fewer requests for large files at
 //!   no cost in memory. [`Download::chunk_size`] fixes the size instead.
-//! * Graph answers `…/content` with `302 Found` to a pre-authenticated URL. The download
-//!   answers that redirect itself: the URL is fetched **without** `Authorization`, whatever its
-//!   origin (the pipeline's redirect policy drops the token only across origins). Redirects
-//!   from there on go through the redirect policy (with no token either).
+//! * Graph answers `…/content` with `302 Found` to a pre-authenticated URL on another origin
+//!   (SharePoint). The pipeline's redirect policy follows it without `Authorization` (it drops
+//!   credentials across origins), and later ranges go to the URL that answered
+//!   ([`HttpResponse::redirected`]), without the token either.
 //! * Every range is `Range: bytes={start}-{end}`; a `206` must start where asked and carry the
 //!   bytes its `Content-Range` announces, the total must not change. A server that ignores the
 //!   range (`200`) is accepted for the first range only, within the range's size limit.
@@ -29,13 +29,9 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
-use url::Url;
-
 use crate::client::Client;
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::{
-    is_loopback, BoxFuture, Bytes, Context, HttpRequest, HttpResponse, Method, RedactedUrl, ResponseStream,
-};
+use crate::http::{BoxFuture, Bytes, Context, HttpRequest, HttpResponse, RedactedUrl, ResponseStream};
 use crate::request::{Request, RequestParts};
 
 /// Size of the first ranged request of a download: 8 MiB.
@@ -48,8 +44,8 @@ pub const MAX_STREAMED_CHUNK: usize = 64 * 1024 * 1024;
 enum Source {
     /// The first request, not sent yet.
     First(Box<RequestParts>),
-    /// A URL that served the content: the request to repeat with another range, and its
-    /// context before sizing ([`Download::limited`]; no token for a pre-authenticated URL).
+    /// The request that served the content (after redirects) to repeat with another range,
+    /// and its context before sizing ([`Download::limited`]).
     Serving(Box<HttpRequest>, Context),
     /// Everything was read (or the download failed).
     Done,
@@ -299,23 +295,13 @@ impl Download {
                 self.max_resumes =
                     ctx.max_retries().or_else(|| ctx.retry().map(|r| r.get_max_retries())).unwrap_or(self.max_resumes);
                 self.idle = ctx.timeout().or(self.idle);
-                Self::ranged(&mut request, range.clone());
-                let first = self.limited(ctx.clone()).with_follow_redirects(false);
-                let response = self.client.inner.pipeline.send(&first, &mut request).await?;
-                let (template, ctx, response) = if matches!(response.status(), 301 | 302 | 303 | 307 | 308) {
-                    let location = response.headers().get("location").ok_or_else(|| {
-                        Error::new(ErrorKind::Redirect, "the download answered a redirect without a Location")
-                    })?;
-                    let target = self.redirect_target(request.parsed_url(), location)?;
-                    let mut next = HttpRequest::from_url(Method::Get, target);
-                    Self::ranged(&mut next, range);
-                    // A pre-authenticated URL: never a token, whatever its origin.
-                    let ctx = ctx.with_skip_auth(true);
-                    let template = next.try_clone();
-                    let response = self.client.inner.pipeline.send(&self.limited(ctx.clone()), &mut next).await?;
-                    (template, ctx, response)
-                } else {
-                    (request.try_clone(), ctx, response)
+                Self::ranged(&mut request, range);
+                // The redirect policy follows Graph's `302` to the pre-authenticated URL (on
+                // another origin, so without the token); later ranges go straight there.
+                let response = self.client.inner.pipeline.send(&self.limited(ctx.clone()), &mut request).await?;
+                let template = match response.redirected() {
+                    Some(last) => last.try_clone(),
+                    None => request.try_clone(),
                 };
                 // Requests without a body can always be repeated; without one, no later range
                 // could be asked for.
@@ -333,18 +319,6 @@ impl Download {
                 self.accept(response?)
             }
         }
-    }
-
-    fn redirect_target(&self, from: &Url, location: &str) -> Result<Url> {
-        let target = from.join(location.trim()).map_err(|e| {
-            Error::with_source(ErrorKind::Redirect, "invalid Location header in the download redirect", e)
-        })?;
-        let raw = target.as_str();
-        let checked = crate::http::parse_http_url(raw).map_err(|e| Error::new(ErrorKind::Redirect, e.to_string()))?;
-        if checked.scheme() != "https" && !is_loopback(&checked) && !self.client.is_own_origin(raw) {
-            return Err(Error::new(ErrorKind::Redirect, "refusing a download redirect to a non-https URL"));
-        }
-        Ok(checked)
     }
 
     /// Checks one answer's status and headers (and a whole body's length) and advances.

@@ -16,7 +16,6 @@ pub struct Context {
     max_retries: Option<u32>,
     retry_unknown_outcomes: Option<bool>,
     retry: Option<RetryOptions>,
-    follow_redirects: bool,
     streamed_body: bool,
 }
 
@@ -29,7 +28,6 @@ impl Default for Context {
             max_retries: None,
             retry_unknown_outcomes: None,
             retry: None,
-            follow_redirects: true,
             streamed_body: false,
         }
     }
@@ -39,19 +37,6 @@ impl Context {
     /// Defaults: 64 MiB body limit, the pipeline's timeout and retry settings, auth on.
     pub fn new() -> Context {
         Context::default()
-    }
-
-    /// Whether the redirect policy follows redirects (default `true`): downloads answer the
-    /// `302` themselves, so the pre-authenticated URL gets no `Authorization` even on the same
-    /// origin.
-    pub fn follow_redirects(&self) -> bool {
-        self.follow_redirects
-    }
-
-    /// Sets [`Context::follow_redirects`].
-    pub fn with_follow_redirects(mut self, follow: bool) -> Context {
-        self.follow_redirects = follow;
-        self
     }
 
     /// Whether a successful response's body may be left unread and handed over as a stream

@@ -278,21 +278,40 @@ pub struct HttpResponse {
     body: Bytes,
     /// Shared by clones: whichever takes it first reads it.
     stream: Option<Arc<Mutex<Option<ResponseStream>>>>,
+    /// The last request of a redirect chain the pipeline followed.
+    redirected: Option<Arc<HttpRequest>>,
 }
 
 impl HttpResponse {
     /// A response.
     pub fn new(status: u16, headers: Headers, body: impl Into<Vec<u8>>) -> HttpResponse {
-        HttpResponse { status, headers, body: Bytes::from(body.into()), stream: None }
+        HttpResponse { status, headers, body: Bytes::from(body.into()), stream: None, redirected: None }
     }
 
     pub(crate) fn from_shared(status: u16, headers: Headers, body: Bytes) -> HttpResponse {
-        HttpResponse { status, headers, body, stream: None }
+        HttpResponse { status, headers, body, stream: None, redirected: None }
     }
 
     /// A response whose body is `stream`, not read yet ([`HttpResponse::body`] is empty).
     pub fn streamed(status: u16, headers: Headers, stream: ResponseStream) -> HttpResponse {
-        HttpResponse { status, headers, body: Bytes::new(), stream: Some(Arc::new(Mutex::new(Some(stream)))) }
+        HttpResponse {
+            status,
+            headers,
+            body: Bytes::new(),
+            stream: Some(Arc::new(Mutex::new(Some(stream)))),
+            redirected: None,
+        }
+    }
+
+    /// When the pipeline followed redirects to get this response: the last request it sent (its
+    /// URL is where the answer came from; across origins it carries no credentials, and the
+    /// auth policy adds none to it or its clones).
+    pub fn redirected(&self) -> Option<&HttpRequest> {
+        self.redirected.as_deref()
+    }
+
+    pub(crate) fn set_redirected(&mut self, request: HttpRequest) {
+        self.redirected = Some(Arc::new(request));
     }
 
     /// Whether the body is a stream still to be read (taken or not).

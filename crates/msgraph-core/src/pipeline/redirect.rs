@@ -7,7 +7,8 @@
 //! * `Authorization` and `Cookie` are dropped when scheme, host or port change, and the auth
 //!   policy will not add a token to that request;
 //! * `https` → `http` is refused;
-//! * a request whose [`Context::follow_redirects`] is off gets the 3xx itself.
+//! * the response of a followed chain carries its last request
+//!   ([`HttpResponse::redirected`]), so a caller can go on at the URL that answered.
 
 use super::{Context, Next, Policy};
 use crate::error::{Error, ErrorKind, Result};
@@ -113,7 +114,7 @@ impl Policy for RedirectPolicy {
         Box::pin(async move {
             let max = self.options.max_redirects;
             let mut response = next.send(ctx, request).await?;
-            if max == 0 || !ctx.follow_redirects() {
+            if max == 0 {
                 return Ok(response);
             }
             let mut current: Option<HttpRequest> = None;
@@ -121,6 +122,9 @@ impl Policy for RedirectPolicy {
             loop {
                 let status = response.status();
                 if !is_redirect(status) {
+                    if let Some(last) = current {
+                        response.set_redirected(last);
+                    }
                     return Ok(response);
                 }
                 let Some(location) = response.headers().get("location") else { return Ok(response) };
@@ -167,6 +171,7 @@ mod tests {
             let mut r = authed(Method::Post, "https://graph.microsoft.com/v1.0/me/a");
             let out = p.send(&Context::new(), &mut r).await.unwrap();
             assert_eq!(out.body(), b"done");
+            assert_eq!(out.redirected().unwrap().parsed_url().as_str(), "https://graph.microsoft.com/v1.0/other?x=1");
             let seen = t.seen();
             assert_eq!(seen[1].url, "https://graph.microsoft.com/v1.0/other?x=1");
             // Same origin: method, body and credentials kept.
@@ -198,10 +203,15 @@ mod tests {
             let t = ScriptTransport::new(vec![resp(302, &[("location", target)], ""), resp(200, &[], "")]);
             let p = pipeline(policy(), &t);
             let mut r = authed(Method::Get, "http://graph.microsoft.com/v1.0/me");
-            p.send(&Context::new(), &mut r).await.unwrap();
+            let out = p.send(&Context::new(), &mut r).await.unwrap();
             let s = &t.seen()[1];
             assert!(!s.headers.contains("authorization"), "{target}");
             assert!(!s.headers.contains("cookie"), "{target}");
+            // The response names the request that answered, marked cross-origin (no token is
+            // added to it or to its repeats).
+            let last = out.redirected().unwrap();
+            assert_eq!(last.parsed_url().as_str(), target);
+            assert!(last.cross_origin && !last.headers().contains("authorization"));
         }
     }
 
