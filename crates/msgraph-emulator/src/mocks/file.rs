@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
+use super::mock::MAX_MOCKS;
 use super::mock::{Mock, MockBody, MockError, MockResponse};
 use super::template::parse_url;
 
 /// Largest mock file, and largest `@file` body (bigger → an error, not a slow start).
 const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
-/// Most mocks in one file.
-const MAX_MOCKS: usize = 10_000;
 /// The prefix of Dev Proxy's placeholders for values of the request body.
 const MIRROR: &str = "@request.body.";
 

@@ -11,7 +11,7 @@ use hyper::StatusCode;
 use serde_json::Value;
 
 use super::template::{QueryRule, ValueMatch};
-use crate::errors::{Body, GraphError, RequestMeta, Response, GRAPH_JSON};
+use crate::errors::{Body, GraphError, RequestMeta, Response};
 
 /// A mock that cannot be registered: its URL template or its fixed response is invalid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +40,9 @@ pub(crate) enum Responder {
     Handler(HandlerFn),
 }
 
+/// Most mocks registered at once (and in one mock file).
+pub(crate) const MAX_MOCKS: usize = 10_000;
+
 /// How often a registered mock answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Limit {
@@ -49,6 +52,17 @@ pub(crate) enum Limit {
     Times(u64),
     /// Only the `n`th matching request (1-based), as Dev Proxy's `nth`.
     Nth(u64),
+}
+
+impl Limit {
+    /// Whether the `seen`th matching request (1-based) is answered, `calls` answered before it.
+    pub(crate) fn answers(self, seen: u64, calls: u64) -> bool {
+        match self {
+            Limit::Always => true,
+            Limit::Times(n) => calls < n,
+            Limit::Nth(n) => seen == n,
+        }
+    }
 }
 
 /// A registered answer for a route: the method, a URL template, optional conditions on the
@@ -322,18 +336,9 @@ impl MockResponse {
                 GraphError::new(status, code.clone(), message.clone()).into_response(meta)
             }
         };
-        let mut replaced: Vec<HeaderName> = Vec::new();
-        for (name, value) in headers {
-            // The mock's own headers replace the defaults (content type included).
-            if !replaced.contains(&name) {
-                resp.headers.remove(&name);
-                replaced.push(name.clone());
-            }
-            resp.headers.append(name, value);
-        }
-        if matches!(self.body, MockBody::Json(_)) && !resp.headers.contains_key(CONTENT_TYPE) {
-            resp.headers.insert(CONTENT_TYPE, HeaderValue::from_static(GRAPH_JSON));
-        }
+        // The mock's own headers replace the defaults (content type included); several values
+        // of one name are all sent.
+        resp.headers.extend(headers.into_iter().collect::<hyper::HeaderMap>());
         Ok(resp)
     }
 }

@@ -14,15 +14,13 @@ use hyper::{HeaderMap, StatusCode};
 use serde_json::Value;
 
 use super::file::{self, MockFileError};
-use super::mock::{json_subset, Limit, Mock, MockError, MockRequest, MockResponse, Responder};
+use super::mock::{json_subset, Limit, Mock, MockError, MockRequest, MockResponse, Responder, MAX_MOCKS};
 use super::template::{parse_url, query_matches, PathTemplate, QueryRule};
 use crate::errors::{GraphError, RequestMeta, Response};
 use crate::sync::lock;
 
 /// Most requests one mock keeps (its call count stays exact; the oldest records go first).
 pub const MAX_RECORDED_PER_MOCK: usize = 1_000;
-/// Most mocks registered at once.
-const MAX_MOCKS: usize = 10_000;
 
 /// A registered mock, compiled.
 struct Entry {
@@ -138,18 +136,15 @@ impl MockState {
             if entries.is_empty() {
                 return None;
             }
+            // The request's path and body are read at most once, whatever the number of mocks.
+            let mut path: Option<Option<Vec<Option<char>>>> = None;
             let mut body_json: Option<Option<Value>> = None;
             let mut found = None;
             for entry in entries.iter() {
-                let Some(vars) = conditions_met(entry, req, &mut body_json) else { continue };
+                let Some(vars) = conditions_met(entry, req, &mut path, &mut body_json) else { continue };
                 let mut st = lock(&entry.state);
                 st.seen += 1;
-                let answers = match entry.limit {
-                    Limit::Always => true,
-                    Limit::Times(n) => st.calls < n,
-                    Limit::Nth(n) => st.seen == n,
-                };
-                if answers {
+                if entry.limit.answers(st.seen, st.calls) {
                     st.calls += 1;
                     found = Some((entry.clone(), vars));
                     break;
@@ -179,24 +174,26 @@ impl MockState {
             client_id: req.client_id.to_string(),
             user_id: req.user_id.map(String::from),
         };
+        let response = match &entry.responder {
+            Responder::Fixed(r) => r.to_response(meta),
+            Responder::Handler(f) => catch_unwind(AssertUnwindSafe(|| f(&request)))
+                .unwrap_or_else(|_| {
+                    MockResponse::graph_error(
+                        500,
+                        "MockHandlerPanicked",
+                        format!("The handler of the mock {} panicked.", entry.label),
+                    )
+                })
+                .to_response(meta),
+        };
         {
             let mut st = lock(&entry.state);
             while st.recorded.len() >= MAX_RECORDED_PER_MOCK {
                 st.recorded.pop_front();
             }
-            st.recorded.push_back(request.clone());
+            st.recorded.push_back(request);
         }
-        let response = match &entry.responder {
-            Responder::Fixed(r) => r.clone(),
-            Responder::Handler(f) => catch_unwind(AssertUnwindSafe(|| f(&request))).unwrap_or_else(|_| {
-                MockResponse::graph_error(
-                    500,
-                    "MockHandlerPanicked",
-                    format!("The handler of the mock {} panicked.", entry.label),
-                )
-            }),
-        };
-        Some(response.to_response(meta).unwrap_or_else(|why| {
+        Some(response.unwrap_or_else(|why| {
             GraphError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "MockResponseInvalid",
@@ -207,16 +204,20 @@ impl MockState {
     }
 }
 
-/// The captured variables when `req` meets every condition of `entry` (the body is parsed at
-/// most once per request, into `body_json`).
+/// The captured variables when `req` meets every condition of `entry`, the cheap and selective
+/// ones first (the path is normalised and the body parsed at most once per request, into
+/// `path` and `body_json`).
 fn conditions_met(
     entry: &Entry,
     req: &Incoming<'_>,
+    path: &mut Option<Option<Vec<Option<char>>>>,
     body_json: &mut Option<Option<Value>>,
 ) -> Option<Vec<(String, String)>> {
     if entry.method.as_deref().is_some_and(|m| !m.eq_ignore_ascii_case(req.method)) {
         return None;
     }
+    let input = path.get_or_insert_with(|| PathTemplate::input(req.path)).as_deref()?;
+    let vars = entry.path.matches_input(input)?;
     if !query_matches(&entry.query, req.query) {
         return None;
     }
@@ -236,7 +237,7 @@ fn conditions_met(
             return None;
         }
     }
-    entry.path.matches(req.path)
+    Some(vars)
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -351,12 +352,8 @@ impl MockHandle {
     /// Whether it will answer again: registered, and not used up (`once`, `times`, a past `nth`).
     pub fn is_active(&self) -> bool {
         let st = lock(&self.entry.state);
-        !st.removed
-            && match self.entry.limit {
-                Limit::Always => true,
-                Limit::Times(n) => st.calls < n,
-                Limit::Nth(n) => st.seen < n,
-            }
+        // Whether the next matching request would be answered.
+        !st.removed && self.entry.limit.answers(st.seen + 1, st.calls)
     }
 
     /// Removes the mock; `false` when it was already removed.

@@ -179,7 +179,15 @@ impl PathTemplate {
     }
 
     /// Matches a raw request path (after `/v1.0`, not decoded); the captured variables on success.
+    #[cfg(test)]
     pub(crate) fn matches(&self, raw_path: &str) -> Option<Vec<(String, String)>> {
+        self.matches_input(&Self::input(raw_path)?)
+    }
+
+    /// A raw request path (after `/v1.0`, not decoded) as templates match it: decoded,
+    /// canonical segments, `None` between them; `None` when the path does not parse. The same
+    /// for every template, so it is made once per request.
+    pub(crate) fn input(raw_path: &str) -> Option<Vec<Option<char>>> {
         let segments = split_path_marked(raw_path).ok()?;
         let mut input: Vec<Option<char>> = Vec::new();
         for (i, (seg, literal)) in segments.iter().enumerate() {
@@ -191,9 +199,14 @@ impl PathTemplate {
                 input.extend(part.chars().map(Some));
             }
         }
+        Some(input)
+    }
+
+    /// Matches a path made by [`PathTemplate::input`]; the captured variables on success.
+    pub(crate) fn matches_input(&self, input: &[Option<char>]) -> Option<Vec<(String, String)>> {
         let mut caps = vec![(0usize, 0usize); self.vars.len()];
         let mut budget = MATCH_BUDGET;
-        if !self.go(0, &input, 0, &mut caps, &mut budget) {
+        if !self.go(0, input, 0, &mut caps, &mut budget) {
             return None;
         }
         let mut out = Vec::with_capacity(self.vars.len());
