@@ -458,7 +458,8 @@ fn parse(call: &GraphCall<'_>) -> Result<Option<Address>, GraphError> {
     Ok(Some(Address { drive, item, path, rest }))
 }
 
-fn query_param(query: &str, name: &str) -> Option<String> {
+/// The first value of a query parameter, decoded.
+pub(crate) fn query_param(query: &str, name: &str) -> Option<String> {
     form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
 }
 
@@ -802,18 +803,17 @@ fn content_range(headers: &HeaderMap) -> Result<(u64, u64, u64), GraphError> {
         )
     };
     let v = headers.get("content-range").and_then(|v| v.to_str().ok()).ok_or_else(bad)?;
-    let rest = v.trim().strip_prefix("bytes ").ok_or_else(bad)?;
-    let (range, total) = rest.split_once('/').ok_or_else(bad)?;
-    let (a, b) = range.split_once('-').ok_or_else(bad)?;
-    let (a, b, total) = (
-        a.trim().parse::<u64>().map_err(|_| bad())?,
-        b.trim().parse::<u64>().map_err(|_| bad())?,
-        total.trim().parse::<u64>().map_err(|_| bad())?,
-    );
-    if b < a || b >= total {
-        return Err(bad());
-    }
-    Ok((a, b, total))
+    parse_content_range(v).ok_or_else(bad)
+}
+
+/// `bytes {start}-{end}/{total}` with `start <= end < total` (upload sessions of drives and of
+/// mail attachments).
+pub(crate) fn parse_content_range(v: &str) -> Option<(u64, u64, u64)> {
+    let rest = v.trim().strip_prefix("bytes ")?;
+    let (range, total) = rest.split_once('/')?;
+    let (start, end) = range.split_once('-')?;
+    let (start, end, total) = (start.trim().parse().ok()?, end.trim().parse().ok()?, total.trim().parse().ok()?);
+    (start <= end && end < total).then_some((start, end, total))
 }
 
 /// A `Range: bytes=a-b` / `bytes=a-` / `bytes=-n` header against `len`: `Ok(None)` without one,

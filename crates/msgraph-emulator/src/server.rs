@@ -254,9 +254,6 @@ pub(crate) async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Resul
     Ok(to_hyper(resp, None))
 }
 
-/// The largest upload fragment read (Graph's limit is 60 MiB).
-const MAX_FRAGMENT: usize = 60 * 1024 * 1024;
-
 /// The pre-authenticated URLs of upload sessions and downloads ([`crate::files`]): authorized
 /// by their `tempauth` alone, logged, and subject to faults like Graph requests.
 async fn files_url(
@@ -306,7 +303,7 @@ async fn files_url(
     };
     if kind == "upload" {
         let bytes = if parts.method == Method::PUT {
-            let limit = Limited::new(body, MAX_FRAGMENT).collect();
+            let limit = Limited::new(body, crate::files::MAX_CHUNK as usize).collect();
             match tokio::time::timeout(shared.config.body_timeout, limit).await {
                 Ok(Ok(c)) => c.to_bytes(),
                 _ => {

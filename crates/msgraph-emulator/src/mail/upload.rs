@@ -27,6 +27,7 @@ use serde_json::{json, Map, Value};
 use super::{add_uploaded_attachment, loc_path, param};
 use crate::clock::rfc3339;
 use crate::errors::{truncate, GraphError, HandlerResult, RequestMeta, Response};
+use crate::files::{parse_content_range, query_param};
 use crate::log::{logged_headers, RequestRecord};
 use crate::mailbox::sessions::Session;
 use crate::state::Shared;
@@ -121,15 +122,6 @@ pub(crate) fn create(shared: &Shared, store: &Store, owner: &Loc, body: Option<&
     Ok(Response::json(StatusCode::CREATED, &body))
 }
 
-/// `bytes {start}-{end}/{total}`.
-fn parse_content_range(v: &str) -> Option<(u64, u64, u64)> {
-    let rest = v.trim().strip_prefix("bytes ")?;
-    let (range, total) = rest.split_once('/')?;
-    let (start, end) = range.split_once('-')?;
-    let (start, end, total) = (start.trim().parse().ok()?, end.trim().parse().ok()?, total.trim().parse().ok()?);
-    (start <= end && end < total).then_some((start, end, total))
-}
-
 /// Answers a request to an upload URL (`/attachmentSessions/{id}?authtoken=…`) and logs it.
 pub(crate) fn serve(
     shared: &Shared,
@@ -164,7 +156,7 @@ fn answer(shared: &Shared, method: &Method, id: &str, query: &str, headers: &Hea
             "The upload URL is pre-authenticated: send no Authorization header to it.",
         ));
     }
-    let token = form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "authtoken").map(|(_, v)| v.into_owned());
+    let token = query_param(query, "authtoken");
     let now = shared.clock.now_ms();
     let mut map = lock(&shared.attachment_uploads.map);
     let gone = || GraphError::not_found("ErrorItemNotFound", "the upload session (expired, cancelled or finished)");
@@ -251,7 +243,7 @@ fn answer(shared: &Shared, method: &Method, id: &str, query: &str, headers: &Hea
 
 #[cfg(test)]
 mod tests {
-    use super::parse_content_range;
+    use crate::files::parse_content_range;
 
     #[test]
     fn content_ranges() {
