@@ -80,46 +80,66 @@ fn full(b: Bytes) -> RespBody {
     Full::new(b).map_err(|never: Infallible| match never {}).boxed()
 }
 
+/// A body of `pieces` (shared slices, never copied) under a transport fault: a truncated body
+/// sends its first half, pauses (so hyper flushes it) and fails, and hyper closes the
+/// connection; a slow body sends pieces of the fault's size with its delay before each but the
+/// first; others go as they are.
+fn faulted_body(pieces: Vec<Bytes>, transport: Option<&FaultAction>) -> RespBody {
+    let (pieces, truncate, delay) = match transport {
+        Some(FaultAction::TruncateBody) => {
+            let mut keep = pieces.iter().map(Bytes::len).sum::<usize>() / 2;
+            let mut half = Vec::new();
+            for p in pieces {
+                if keep == 0 {
+                    break;
+                }
+                let n = keep.min(p.len());
+                half.push(p.slice(..n));
+                keep -= n;
+            }
+            (half, true, None)
+        }
+        Some(FaultAction::SlowBody { chunk, delay }) => {
+            let step = (*chunk).max(1);
+            let split = pieces
+                .into_iter()
+                .flat_map(|p| (0..p.len()).step_by(step).map(move |i| p.slice(i..(i + step).min(p.len()))))
+                .collect();
+            (split, false, Some(*delay))
+        }
+        _ => (pieces, false, None),
+    };
+    let parts = pieces.into_iter().map(Some).chain(truncate.then_some(None)).enumerate();
+    let frames = futures_util::stream::iter(parts).then(move |(i, part)| async move {
+        if let (Some(d), true) = (delay, i > 0) {
+            tokio::time::sleep(d).await;
+        }
+        match part {
+            Some(data) => Ok(Frame::data(data)),
+            None => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection"))
+            }
+        }
+    });
+    BodyExt::boxed(StreamBody::new(frames))
+}
+
 /// Turns a response into hyper's, applying a transport fault.
 fn to_hyper(resp: Response, transport: Option<FaultAction>) -> hyper::Response<RespBody> {
     let bytes = resp.body.bytes();
     let mut headers = resp.headers;
     let body: RespBody = match transport {
-        Some(FaultAction::TruncateBody) if !bytes.is_empty() => {
-            // Promise the full length, send half, then fail the stream: hyper closes the
-            // connection and the client sees a short body.
+        Some(action @ (FaultAction::TruncateBody | FaultAction::SlowBody { .. })) if !bytes.is_empty() => {
+            // Promise the full length: a truncated body is then seen as short.
             if let Ok(v) = HeaderValue::from_str(&bytes.len().to_string()) {
                 headers.insert(CONTENT_LENGTH, v);
             }
-            let half = bytes.slice(..bytes.len() / 2);
-            // The pause lets hyper flush the headers and the first half before the error.
-            let stream = futures_util::stream::iter([Some(half), None]).then(|part| async move {
-                match part {
-                    Some(data) => Ok(Frame::data(data)),
-                    None => {
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                        Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection"))
-                    }
-                }
-            });
-            BodyExt::boxed(StreamBody::new(stream))
+            faulted_body(vec![bytes], Some(&action))
         }
         Some(FaultAction::MalformedJson) if !bytes.is_empty() => {
             let half = bytes.slice(..bytes.len() / 2);
             full(half)
-        }
-        Some(FaultAction::SlowBody { chunk, delay }) if !bytes.is_empty() => {
-            if let Ok(v) = HeaderValue::from_str(&bytes.len().to_string()) {
-                headers.insert(CONTENT_LENGTH, v);
-            }
-            let chunks: Vec<Bytes> = bytes.chunks(chunk.max(1)).map(Bytes::copy_from_slice).collect();
-            let stream = futures_util::stream::iter(chunks.into_iter().enumerate()).then(move |(i, c)| async move {
-                if i > 0 {
-                    tokio::time::sleep(delay).await;
-                }
-                Ok::<_, std::io::Error>(Frame::data(c))
-            });
-            BodyExt::boxed(StreamBody::new(stream))
         }
         _ => full(bytes),
     };
@@ -367,36 +387,8 @@ async fn files_url(
     if parts.method == Method::HEAD {
         return Ok(out);
     }
-    // The stored chunks, sliced (no copy); a truncation fault sends half, then fails; a slow
-    // body fault sends pieces of its size with its delay before each but the first.
-    let mut slices = content.slices(start, end);
-    let truncate = matches!(transport, Some(FaultAction::TruncateBody));
-    if truncate {
-        slices = content.slices(start, start + (end - start) / 2);
-    }
-    let mut delay = None;
-    if let Some(FaultAction::SlowBody { chunk, delay: d }) = &transport {
-        let step = (*chunk).max(1);
-        slices = slices
-            .into_iter()
-            .flat_map(|s| (0..s.len()).step_by(step).map(move |i| s.slice(i..(i + step).min(s.len()))))
-            .collect();
-        delay = Some(*d);
-    }
-    let parts = slices.into_iter().map(Some).chain(truncate.then_some(None)).enumerate();
-    let frames = futures_util::stream::iter(parts).then(move |(i, part)| async move {
-        if let (Some(d), true) = (delay, i > 0) {
-            tokio::time::sleep(d).await;
-        }
-        match part {
-            Some(data) => Ok(Frame::data(data)),
-            None => {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "truncated by fault injection"))
-            }
-        }
-    });
-    *out.body_mut() = BodyExt::boxed(StreamBody::new(frames));
+    // The stored chunks, sliced (no copy).
+    *out.body_mut() = faulted_body(content.slices(start, end), transport.as_ref());
     Ok(out)
 }
 
