@@ -247,13 +247,16 @@ impl<R: AsyncRead + Unpin + Send> ReaderSource<R> {
             self.buf.clear();
             self.buf_start = offset;
         }
-        // Keep what is buffered from `offset`, read the rest.
-        let keep = usize::try_from(offset - self.buf_start).map_err(|_| outside())?;
-        let mut chunk = self.buf.split_off(keep.min(self.buf.len()));
-        let more = usize::try_from(end - offset).map_err(|_| outside())? - chunk.len();
-        chunk.extend_from_slice(&read_exact_vec(&mut self.reader, more).await?);
-        self.buf = chunk;
+        // Keep what is buffered from `offset`, read the rest after it, in place.
+        let skip = usize::try_from(offset - self.buf_start).map_err(|_| outside())?;
+        self.buf.drain(..skip.min(self.buf.len()));
         self.buf_start = offset;
+        let kept = self.buf.len();
+        self.buf.resize(usize::try_from(end - offset).map_err(|_| outside())?, 0);
+        if let Err(e) = self.reader.read_exact(&mut self.buf[kept..]).await {
+            self.buf.truncate(kept);
+            return Err(e);
+        }
         Ok(self.buf.clone())
     }
 }
