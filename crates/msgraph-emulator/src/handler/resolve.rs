@@ -246,21 +246,25 @@ fn resolve_key(store: &Store, c: &CollNode, key: &str) -> Result<EntNode, GraphE
         CollKind::Contained { owner, nav, view, filter } => {
             let coll = store.children(owner, nav).ok_or_else(not_found)?;
             // Well-known mail folder names (`inbox`, `SentItems`, ...) stand for their folder.
-            let key = match coll.items.get(key) {
-                Some(_) => key.to_string(),
-                None => mail::well_known_folder(owner, nav, key).ok_or_else(not_found)?,
+            let (key, e) = match coll.items.get(key) {
+                Some(e) => (key.to_string(), e),
+                None => {
+                    let folder = mail::well_known_folder(owner, nav, key).ok_or_else(not_found)?;
+                    let e = coll.items.get(&folder).ok_or_else(not_found)?;
+                    (folder, e)
+                }
             };
-            let e = coll.items.get(&key).ok_or_else(not_found)?;
             if !check_type(e)
                 || view.is_some_and(|v| !SCHEMA.is_a(e.ty, v))
                 || filter.as_ref().is_some_and(|f| !f.admits(&e.props))
             {
                 return Err(not_found());
             }
+            let path = format!("{}{}", c.path, quote_key(&key));
             Ok(EntNode {
-                loc: owner.child(Step { nav, key: Some(key.clone()), ty: e.ty }),
+                loc: owner.child(Step { nav, key: Some(key), ty: e.ty }),
                 declared: item_ty,
-                path: format!("{}{}", c.path, quote_key(&key)),
+                path,
                 context: format!("{}/$entity", c.path),
                 via_ref: None,
                 singleton: false,
