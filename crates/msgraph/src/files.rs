@@ -100,9 +100,10 @@ impl DriveItemBuilder {
     }
 
     /// Downloads this item's content (`GET …/content`, following the `302` to the
-    /// pre-authenticated URL without `Authorization`) as chunks: see [`Download`].
+    /// pre-authenticated URL without `Authorization`) as chunks: see [`Download`]. The
+    /// generated `content_stream()` request, read as a stream instead of buffered.
     pub fn download(&self) -> Download {
-        Download::new(self.node().child("content").request::<()>(Method::Get))
+        Download::new(self.content_stream())
     }
 
     /// Downloads this item's content to `path` (through a temporary file, renamed when
