@@ -351,11 +351,22 @@ impl fmt::Debug for LargeFileUpload {
     }
 }
 
-/// The session properties of any codec value (the generated `UploadSession`, JSON).
-fn session_of<S: Codec>(session: &S) -> Result<SessionState> {
-    let json = msgraph_codec::json::to_string(session);
-    msgraph_codec::json::from_str::<SessionState>(&json)
+/// One codec value as another through JSON (the generated `UploadSession` and the session's
+/// own properties, either way).
+fn transcode<A: Codec, B: Codec>(value: &A) -> Result<B> {
+    let json = msgraph_codec::json::to_string(value);
+    msgraph_codec::json::from_str::<B>(&json)
         .map_err(|e| Error::new(ErrorKind::Decode, format!("not an upload session: {e}")))
+}
+
+impl SessionState {
+    /// Takes what the service last said: the missing ranges, and the expiry when it gave one.
+    fn update(&mut self, from: SessionState) {
+        self.next_expected_ranges = from.next_expected_ranges;
+        if from.expiration_date_time.is_some() {
+            self.expiration_date_time = from.expiration_date_time;
+        }
+    }
 }
 
 impl LargeFileUpload {
@@ -364,7 +375,7 @@ impl LargeFileUpload {
     /// later, or the answer of a `createUploadSession` sent another way), or any codec value
     /// with its properties (`serde_json::Value`).
     pub fn new<S: Codec>(client: &Client, session: &S, source: impl UploadSource + 'static) -> Result<LargeFileUpload> {
-        Ok(LargeFileUpload::from_state(client, session_of(session)?, Box::new(source)))
+        Ok(LargeFileUpload::from_state(client, transcode(session)?, Box::new(source)))
     }
 
     fn from_state(client: &Client, session: SessionState, source: Box<dyn UploadSource>) -> LargeFileUpload {
@@ -429,8 +440,7 @@ impl LargeFileUpload {
     /// with its properties): store it to resume later with [`LargeFileUpload::new`]. It holds
     /// the pre-authenticated upload URL, a credential: keep it like one.
     pub fn session<S: Codec>(&self) -> Result<S> {
-        let json = msgraph_codec::json::to_string(&self.session);
-        msgraph_codec::json::from_str::<S>(&json).map_err(|e| Error::new(ErrorKind::Decode, e.to_string()))
+        transcode(&self.session)
     }
 
     /// The ranges the service still needs, as last seen (`"12345-"`, `"0-1023"`).
@@ -456,10 +466,6 @@ impl LargeFileUpload {
         Ok(url)
     }
 
-    fn validate_chunk(&self) -> Result<()> {
-        validate_chunk(self.chunk_size)
-    }
-
     async fn send(&self, method: Method, url: &Url, body: Option<(Vec<u8>, String)>) -> Result<HttpResponse> {
         let mut request = HttpRequest::from_url(method, url.clone());
         if let Some((bytes, range)) = body {
@@ -481,11 +487,7 @@ impl LargeFileUpload {
         if !response.is_success() {
             return Err(response.to_error().context("could not read the upload session"));
         }
-        let s: SessionState = crate::request::decode_json(&response)?;
-        self.session.next_expected_ranges = s.next_expected_ranges;
-        if s.expiration_date_time.is_some() {
-            self.session.expiration_date_time = s.expiration_date_time;
-        }
+        self.session.update(crate::request::decode_json(&response)?);
         Ok(())
     }
 
@@ -516,7 +518,7 @@ impl LargeFileUpload {
 
     /// [`LargeFileUpload::upload`] without decoding.
     pub async fn upload_raw(&mut self) -> Result<HttpResponse> {
-        self.validate_chunk()?;
+        validate_chunk(self.chunk_size)?;
         let _ = self.upload_url()?;
         if self.source.is_empty() {
             return Err(Error::validation("upload sessions cannot upload an empty file: use a simple PUT"));
@@ -577,11 +579,7 @@ impl LargeFileUpload {
                     return Ok(r);
                 }
                 Ok(r) if r.status() == 202 || r.status() == 200 => {
-                    let session: SessionState = crate::request::decode_json(&r)?;
-                    self.session.next_expected_ranges = session.next_expected_ranges;
-                    if session.expiration_date_time.is_some() {
-                        self.session.expiration_date_time = session.expiration_date_time;
-                    }
+                    self.session.update(crate::request::decode_json(&r)?);
                     match first_missing(&self.session.next_expected_ranges)? {
                         Some(m) if m.0 > start => {
                             self.report(m.0, total);
