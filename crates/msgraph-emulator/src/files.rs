@@ -89,6 +89,15 @@ struct Item {
     version: u64,
 }
 
+impl Item {
+    /// New content for a file (a new version).
+    fn set_content(&mut self, content: Arc<Content>, now: i64) {
+        self.content = content;
+        self.modified = now;
+        self.version += 1;
+    }
+}
+
 #[derive(Debug)]
 struct Drive {
     root: String,
@@ -203,11 +212,7 @@ impl Drive {
         now: i64,
     ) -> Result<(String, bool), GraphError> {
         match (self.child(parent, name).map(str::to_string), conflict) {
-            (Some(_), Conflict::Fail) => Err(GraphError::new(
-                StatusCode::CONFLICT,
-                "nameAlreadyExists",
-                format!("An item named '{name}' already exists and the conflict behavior is 'fail'."),
-            )),
+            (Some(_), Conflict::Fail) => Err(name_taken(name)),
             (Some(id), Conflict::Replace) => {
                 let item = self.items.get_mut(&id).ok_or_else(|| not_found(name))?;
                 if item.folder {
@@ -217,9 +222,7 @@ impl Drive {
                         format!("'{name}' is a folder."),
                     ));
                 }
-                item.content = content;
-                item.modified = now;
-                item.version += 1;
+                item.set_content(content, now);
                 Ok((id, false))
             }
             (Some(_), Conflict::Rename) => {
@@ -379,6 +382,27 @@ fn decode(segment: &str) -> Result<String, GraphError> {
         .decode_utf8()
         .map(|s| s.into_owned())
         .map_err(|_| GraphError::bad_request("A path segment is not valid UTF-8."))
+}
+
+/// Graph's 409 for a name in use under `@microsoft.graph.conflictBehavior: fail`.
+fn name_taken(name: &str) -> GraphError {
+    GraphError::new(
+        StatusCode::CONFLICT,
+        "nameAlreadyExists",
+        format!("An item named '{name}' already exists and the conflict behavior is 'fail'."),
+    )
+}
+
+/// Inserts `key → value` and forgets the oldest keys beyond `max` (`order` is the insertion
+/// order of `map`'s keys).
+fn insert_bounded<V>(map: &mut HashMap<String, V>, order: &mut VecDeque<String>, key: String, value: V, max: usize) {
+    map.insert(key.clone(), value);
+    order.push_back(key);
+    while order.len() > max {
+        if let Some(old) = order.pop_front() {
+            map.remove(&old);
+        }
+    }
 }
 
 fn not_found(what: &str) -> GraphError {
@@ -593,13 +617,8 @@ impl Files {
                 }
                 let content = item.content.clone();
                 let token = state.token(self.salt);
-                state.downloads.insert(token.clone(), content);
-                state.download_order.push_back(token.clone());
-                while state.download_order.len() > MAX_DOWNLOAD_URLS {
-                    if let Some(old) = state.download_order.pop_front() {
-                        state.downloads.remove(&old);
-                    }
-                }
+                let st = &mut *state;
+                insert_bounded(&mut st.downloads, &mut st.download_order, token.clone(), content, MAX_DOWNLOAD_URLS);
                 let url = format!("{}/_emulator/download/{token}?tempauth={token}", call.content_origin);
                 let mut r = Response::empty(StatusCode::FOUND);
                 if let Ok(v) = HeaderValue::from_str(&url) {
@@ -617,9 +636,7 @@ impl Files {
                         if item.folder {
                             return Err(GraphError::bad_request("A folder has no content."));
                         }
-                        item.content = content;
-                        item.modified = now;
-                        item.version += 1;
+                        item.set_content(content, now);
                         (id.clone(), false)
                     }
                     (_, Some((name, parents))) => {
@@ -658,11 +675,7 @@ impl Files {
                     (None, None) => return Err(not_found(call.path)),
                 };
                 if conflict == Conflict::Fail && drive.child(&parent, &name).is_some() {
-                    return Err(GraphError::new(
-                        StatusCode::CONFLICT,
-                        "nameAlreadyExists",
-                        format!("An item named '{name}' already exists and the conflict behavior is 'fail'."),
-                    ));
+                    return Err(name_taken(&name));
                 }
                 let id = state.token(self.salt);
                 let token = state.token(self.salt ^ 0x5a5a);
@@ -681,13 +694,8 @@ impl Files {
                 status["uploadUrl"] = json!(format!("{}/_emulator/upload/{id}?tempauth={token}", call.content_origin));
                 status["@odata.context"] =
                     json!(format!("{}/v1.0/$metadata#microsoft.graph.uploadSession", call.origin));
-                state.sessions.insert(id.clone(), session);
-                state.session_order.push_back(id);
-                while state.session_order.len() > MAX_SESSIONS {
-                    if let Some(old) = state.session_order.pop_front() {
-                        state.sessions.remove(&old);
-                    }
-                }
+                let st = &mut *state;
+                insert_bounded(&mut st.sessions, &mut st.session_order, id, session, MAX_SESSIONS);
                 Ok(Response::json(StatusCode::OK, &status))
             }
             (m, Some("content" | "children" | "createuploadsession")) => {
