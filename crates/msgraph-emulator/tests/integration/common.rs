@@ -136,3 +136,43 @@ impl T {
 pub fn ids(v: &Value) -> Vec<String> {
     v["value"].as_array().unwrap().iter().map(|x| x["id"].as_str().unwrap().to_string()).collect()
 }
+
+/// Starts the emulator binary with `args` and reads what it prints up to `Press Ctrl-C`.
+pub async fn spawn_binary(args: &[&str]) -> (tokio::process::Child, Vec<String>) {
+    use tokio::io::AsyncBufReadExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_msgraph-emulator"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut out = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let done = line.starts_with("Press Ctrl-C");
+        out.push(line);
+        if done {
+            break;
+        }
+    }
+    (child, out)
+}
+
+/// An app-only access token from `token_url` (client credentials).
+pub async fn app_token(http: &reqwest::Client, token_url: &str, client_id: &str, secret: &str) -> String {
+    let tok: Value = http
+        .post(token_url)
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id),
+            ("client_secret", secret),
+            ("scope", "https://graph.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    tok["access_token"].as_str().unwrap().to_string()
+}

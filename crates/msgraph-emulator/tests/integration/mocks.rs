@@ -615,25 +615,10 @@ async fn malformed_mock_files_are_refused_with_where() {
 
 #[tokio::test]
 async fn the_binary_loads_a_mock_file() {
-    use tokio::io::AsyncBufReadExt;
     let dir = temp_dir();
     let file = write_mock_file(&dir);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_msgraph-emulator"))
-        .args(["--port", "0", "--mocks-file"])
-        .arg(&file)
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut out = Vec::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        let done = line.starts_with("Press Ctrl-C");
-        out.push(line);
-        if done {
-            break;
-        }
-    }
+    let file = file.to_str().unwrap();
+    let (mut child, out) = spawn_binary(&["--port", "0", "--mocks-file", file]).await;
     let text = out.join("\n");
     assert!(text.contains("mocks           6 registered"), "{text}");
     let base = out.iter().find_map(|l| l.strip_prefix("  Graph base URL  ")).unwrap().to_string();
@@ -641,21 +626,8 @@ async fn the_binary_loads_a_mock_file() {
     let client_id = out.iter().find_map(|l| l.strip_prefix("  client id       ")).unwrap().to_string();
     let secret = out.iter().find_map(|l| l.strip_prefix("  client secret   ")).unwrap().to_string();
     let http = client();
-    let tok: Value = http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id.as_str()),
-            ("client_secret", secret.as_str()),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = tok["access_token"].as_str().unwrap();
+    let token = app_token(&http, &token_url, &client_id, &secret).await;
+    let token = token.as_str();
     let r = http.get(format!("{base}/me/photo/$value")).bearer_auth(token).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.bytes().await.unwrap().as_ref(), PHOTO);

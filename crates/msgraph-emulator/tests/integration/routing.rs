@@ -36,22 +36,8 @@ fn background_runtime_works_from_sync_code() {
 
 #[tokio::test]
 async fn binary_prints_urls_and_credentials() {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_msgraph-emulator"))
-        .args(["--port", "0", "--seed", "3", "--page-size", "2", "--fault", "latency=1ms"])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut out = Vec::new();
-    while let Ok(Some(line)) = lines.next_line().await {
-        let done = line.starts_with("Press Ctrl-C");
-        out.push(line);
-        if done {
-            break;
-        }
-    }
+    let (mut child, out) =
+        spawn_binary(&["--port", "0", "--seed", "3", "--page-size", "2", "--fault", "latency=1ms"]).await;
     let text = out.join("\n");
     assert!(text.contains("Graph base URL  http://127.0.0.1:"), "{text}");
     assert!(text.contains("/oauth2/v2.0/token"), "{text}");
@@ -61,21 +47,10 @@ async fn binary_prints_urls_and_credentials() {
     let base = out.iter().find_map(|l| l.strip_prefix("  Graph base URL  ")).unwrap().to_string();
     let token_url = out.iter().find_map(|l| l.strip_prefix("  token URL       ")).unwrap().to_string();
     let http = client();
-    let tok: serde_json::Value = http
-        .post(&token_url)
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", "4f1e9c2a-7b3d-4e5f-9a8b-1c2d3e4f5a6b"),
-            ("client_secret", "emu~TestOnlySecret.NotReal-4f1e9c2a"),
-            ("scope", "https://graph.microsoft.com/.default"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = tok["access_token"].as_str().unwrap();
+    let token =
+        app_token(&http, &token_url, "4f1e9c2a-7b3d-4e5f-9a8b-1c2d3e4f5a6b", "emu~TestOnlySecret.NotReal-4f1e9c2a")
+            .await;
+    let token = token.as_str();
     let page: serde_json::Value =
         http.get(format!("{base}/users")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
     assert_eq!(page["value"].as_array().unwrap().len(), 2);
